@@ -1,0 +1,197 @@
+"""The `chatdesk` command: the window by default, and small sub-commands over the same core.
+
+    chatdesk [FILE ...]                      open the window (with these conversations)
+    chatdesk tokens FILE [--json] ...        prompt tokens of what would be sent
+    chatdesk export FILE --format markdown   the conversation as Markdown
+    chatdesk send FILE [connection options]  send it, stream the reply, save it into FILE
+
+Qt and the network client are imported only by the paths that need them, so `--help`,
+`--version`, `tokens` and `export` work without a display and start quickly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any, NoReturn
+
+from chatdesk import __version__
+from chatdesk.core.fileformat import ConversationFileError, load_conversation
+from chatdesk.core.models import FAMILIES
+
+SUBCOMMANDS = ("tokens", "export", "send")
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+EXIT_DOES_NOT_FIT = 3
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with a one-line error instead of usage plus error."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def _main_parser() -> _Parser:
+    parser = _Parser(
+        prog="chatdesk",
+        description="A desktop chat client for Azure OpenAI chat-completions models.",
+        epilog=(
+            "sub-commands (chatdesk COMMAND --help for each):\n"
+            "  tokens FILE   count the prompt tokens of what would be sent\n"
+            "  export FILE   write the conversation as Markdown\n"
+            "  send FILE     send the conversation and save the reply into it"
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"chatdesk {__version__}")
+    parser.add_argument("files", nargs="*", metavar="FILE", help="conversations to open")
+    return parser
+
+
+def _tokens_parser() -> _Parser:
+    p = _Parser(prog="chatdesk tokens", description="Prompt tokens of what would be sent.")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--model", help="model or deployment name (default: the file's model)")
+    p.add_argument(
+        "--family",
+        choices=sorted(FAMILIES),
+        help="model family to assume for an unknown name (default gpt-4o)",
+    )
+    p.add_argument("--limit", type=_positive, help="token limit (default: the model's window)")
+    p.add_argument("--reserve", type=_non_negative, help="tokens reserved for the reply")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    return p
+
+
+def _export_parser() -> _Parser:
+    p = _Parser(prog="chatdesk export", description="Write the conversation as Markdown.")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--format", choices=["markdown"], default="markdown")
+    p.add_argument("-o", "--output", help="write here instead of standard output")
+    return p
+
+
+def _positive(text: str) -> int:
+    value = _non_negative(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {text}")
+    return value
+
+
+def _non_negative(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, not {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must not be negative, not {text}")
+    return value
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        if args and args[0] == "tokens":
+            return _tokens(_tokens_parser().parse_args(args[1:]))
+        if args and args[0] == "export":
+            return _export(_export_parser().parse_args(args[1:]))
+        if args and args[0] == "send":
+            from chatdesk.service.send_command import run_send
+
+            return run_send(args[1:])
+        return _gui(_main_parser().parse_args(args))
+    except ConversationFileError as exc:
+        print(f"chatdesk: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return 130
+
+
+def token_report(path: str, model: str | None, family: str | None, limit: int | None,
+                 reserve: int | None) -> dict[str, Any]:  # fmt: skip
+    """What `chatdesk tokens --json` prints: the plan for the file's next request."""
+    from chatdesk.core.budget import Budget
+
+    conv = load_conversation(path).conversation
+    budget = Budget(conv, model=model, fallback_family=family)
+    plan = budget.plan(limit=limit, reserve=reserve)
+    offset = len(conv.pinned())
+    ledger = budget.ledger
+    messages = [
+        {"index": i, "role": m.role, "tokens": budget.counter.count_message(m), "pinned": True}
+        for i, m in enumerate(conv.pinned())
+    ] + [
+        {"index": offset + i, "role": m.role, "tokens": ledger.count(i), "sent": i in plan.sent}
+        for i, m in enumerate(conv)
+    ]
+    return {
+        "file": os.fspath(path),
+        "prompt_tokens": plan.prompt_tokens,
+        "encoding": budget.counter.name,
+        "model": budget.match.label,
+        "estimate": not budget.match.exact,
+        "limit": plan.limit,
+        "reserve": plan.reserve,
+        "total": plan.total,
+        "fits": plan.fits,
+        "error": plan.error,
+        "policy": plan.policy,
+        "sent": list(range(offset)) + [offset + i for i in plan.sent],
+        "dropped": [offset + i for i in plan.dropped],
+        "messages": messages,
+    }
+
+
+def _tokens(args: argparse.Namespace) -> int:
+    report = token_report(args.file, args.model, args.family, args.limit, args.reserve)
+    if args.json:
+        print(json.dumps(report, indent=1))
+    else:
+        estimate = " (estimate: unknown model)" if report["estimate"] else ""
+        print(f"{report['prompt_tokens']} prompt tokens{estimate}, {report['encoding']}")
+        print(
+            f"{len(report['sent'])} messages sent, {len(report['dropped'])} dropped; "
+            f"{report['total']} with {report['reserve']} reserved, limit {report['limit']}"
+        )
+    if not report["fits"]:
+        print(f"chatdesk: {report['error']}", file=sys.stderr)
+        return EXIT_DOES_NOT_FIT
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from chatdesk.core.atomic import atomic_write_text
+    from chatdesk.core.export import to_markdown
+
+    text = to_markdown(load_conversation(args.file).conversation)
+    if args.output:
+        try:
+            atomic_write_text(args.output, text)
+        except OSError as exc:
+            print(f"chatdesk: cannot write {args.output} ({exc.strerror}).", file=sys.stderr)
+            return EXIT_ERROR
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def _gui(args: argparse.Namespace) -> int:
+    if sys.platform.startswith("linux") and not _has_display():
+        print(
+            "chatdesk: no display found (DISPLAY / WAYLAND_DISPLAY are not set); the window "
+            "needs a desktop session. The sub-commands work without one: chatdesk --help.",
+            file=sys.stderr,
+        )
+        return EXIT_ERROR
+    from chatdesk.ui.app import run
+
+    return run(args.files)
+
+
+def _has_display() -> bool:
+    env = os.environ
+    return bool(env.get("DISPLAY") or env.get("WAYLAND_DISPLAY") or env.get("QT_QPA_PLATFORM"))

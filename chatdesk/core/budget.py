@@ -1,0 +1,59 @@
+"""One conversation's token budget: its model, counter, ledger and default limits together.
+
+The window and the command line both ask "what would the next request send, and does it fit?"
+through this; the counts underneath are cached, so asking on every keystroke is cheap.
+"""
+
+from __future__ import annotations
+
+from chatdesk.core.conversation import Conversation
+from chatdesk.core.models import DEFAULT_FAMILY, ModelFamily, resolve_model
+from chatdesk.core.tokens import TokenCounter
+from chatdesk.core.trimming import TokenLedger, TrimPlan, plan_request
+
+DEFAULT_RESERVE = 4096
+
+
+def default_reserve(family: ModelFamily) -> int:
+    """Tokens kept free for the reply when the user has not set a maximum."""
+    return min(family.max_output, DEFAULT_RESERVE)
+
+
+class Budget:
+    def __init__(
+        self,
+        conversation: Conversation,
+        model: str | None = None,
+        fallback_family: str | None = None,
+    ) -> None:
+        self.conversation = conversation
+        self.match = resolve_model(model or conversation.model, fallback_family or DEFAULT_FAMILY)
+        self.counter = TokenCounter(self.match.family.encoding)
+        self.ledger = TokenLedger(conversation, self.counter)
+
+    @property
+    def family(self) -> ModelFamily:
+        return self.match.family
+
+    def limit(self, override: int | None = None) -> int:
+        return override or self.conversation.trimming.limit or self.family.context_window
+
+    def reserve(self, override: int | None = None) -> int:
+        if override is not None:
+            return override
+        chosen = self.conversation.params.max_tokens
+        return chosen if chosen is not None else default_reserve(self.family)
+
+    def plan(
+        self, draft: str = "", limit: int | None = None, reserve: int | None = None
+    ) -> TrimPlan:
+        return plan_request(
+            self.ledger,
+            limit=self.limit(limit),
+            reserve=self.reserve(reserve),
+            draft=draft,
+            estimate=not self.match.exact,
+        )
+
+    def close(self) -> None:
+        self.ledger.close()

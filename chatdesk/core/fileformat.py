@@ -1,0 +1,320 @@
+"""The conversation file: versioned JSON whose messages are in the Chat Completions shape.
+
+    {"format": "chatdesk.conversation", "version": 1, "title": "...", "profile": "work",
+     "model": "gpt-4o", "params": {...}, "trimming": {...}, "draft": "",
+     "messages": [{"role": "system", "content": "..."},
+                  {"role": "user", "content": "...", "pinned": true},
+                  {"role": "user", "content": "..."},
+                  {"role": "assistant", "content": "...", "metadata": {"finish_reason": "stop"}}]}
+
+A leading system message is the system prompt; `pinned` messages (or ones named example_user /
+example_assistant) are the few-shot examples. A bare Chat Completions request body
+(`{"model": ..., "messages": [...]}`) opens as a new conversation. Opening never crashes:
+every problem is a `ConversationFileError` naming the file and what is wrong.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from typing import Any
+
+from chatdesk.core.atomic import atomic_write_text
+from chatdesk.core.conversation import (
+    RESPONSE_FORMATS,
+    TRIM_POLICIES,
+    Conversation,
+    GenerationParams,
+    TrimSettings,
+)
+from chatdesk.core.messages import EXAMPLE_NAMES, ROLES, Message, MessageMeta
+
+FORMAT = "chatdesk.conversation"
+VERSION = 1
+MAX_FILE_BYTES = 64 * 1024 * 1024
+
+
+class ConversationFileError(ValueError):
+    """A file that cannot be opened as a conversation; the text says which and why."""
+
+    def __init__(self, path: str | os.PathLike[str], problem: str) -> None:
+        self.path = str(path)
+        self.problem = problem
+        super().__init__(f"{os.fspath(path)}: {problem}")
+
+
+@dataclass
+class Opened:
+    conversation: Conversation
+    imported: bool  # a bare request body: a new conversation, not yet saved anywhere
+
+
+# -- writing ---------------------------------------------------------------------------------
+def to_document(conv: Conversation) -> dict[str, Any]:
+    """The conversation as the JSON document that is saved."""
+    messages: list[dict[str, Any]] = []
+    system = conv.system_message()
+    if system:
+        messages.append(system.to_api())
+    for example in conv.examples:
+        messages.append({**example.to_api(), "pinned": True})
+    for message in conv:
+        item: dict[str, Any] = dict(message.to_api())
+        meta = message.meta.to_json()
+        if meta:
+            item["metadata"] = meta
+        messages.append(item)
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "title": conv.title,
+        "created_at": conv.created_at,
+        "profile": conv.profile,
+        "model": conv.model,
+        "params": conv.params.to_json(),
+        "trimming": conv.trimming.to_json(),
+        "draft": conv.draft,
+        "messages": messages,
+    }
+
+
+def dumps(conv: Conversation) -> str:
+    return json.dumps(to_document(conv), ensure_ascii=False, indent=1) + "\n"
+
+
+def save_conversation(conv: Conversation, path: str | os.PathLike[str]) -> None:
+    """Save atomically: the old file stays intact until the new one is complete on disk."""
+    atomic_write_text(path, dumps(conv))
+
+
+# -- reading ---------------------------------------------------------------------------------
+def load_conversation(path: str | os.PathLike[str]) -> Opened:
+    try:
+        size = os.path.getsize(path)
+        if size > MAX_FILE_BYTES:
+            raise ConversationFileError(
+                path, f"is too large to open ({size / 2**20:.0f} MB; the limit is 64 MB)."
+            )
+        with open(path, "rb") as f:
+            raw = f.read()
+    except IsADirectoryError:
+        raise ConversationFileError(path, "is a folder, not a conversation file.") from None
+    except FileNotFoundError:
+        raise ConversationFileError(path, "does not exist.") from None
+    except OSError as exc:
+        raise ConversationFileError(path, f"cannot be read ({exc.strerror}).") from None
+    return loads(raw, path)
+
+
+def loads(raw: bytes | str, path: str | os.PathLike[str] = "conversation") -> Opened:
+    try:
+        text = raw.decode("utf-8-sig") if isinstance(raw, bytes) else raw
+    except UnicodeDecodeError:
+        raise ConversationFileError(path, "is not UTF-8 text.") from None
+    if not text.strip():
+        raise ConversationFileError(path, "is empty.")
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ConversationFileError(
+            path,
+            f"is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}). "
+            "It may be truncated or damaged.",
+        ) from None
+    except RecursionError:
+        raise ConversationFileError(path, "is nested too deeply to be a conversation.") from None
+    if not isinstance(data, dict):
+        raise ConversationFileError(
+            path, f"holds a JSON {_kind(data)}, not a conversation (an object)."
+        )
+    try:
+        if data.get("format") == FORMAT:
+            return Opened(_from_document(data), imported=False)
+        if "messages" in data:
+            return Opened(_from_request_body(data), imported=True)
+    except _Invalid as exc:
+        raise ConversationFileError(path, str(exc)) from None
+    raise ConversationFileError(
+        path,
+        "is neither a chatdesk conversation nor a Chat Completions request "
+        '(it has no "format" or "messages").',
+    )
+
+
+class _Invalid(ValueError):
+    pass
+
+
+def _from_document(data: dict[str, Any]) -> Conversation:
+    version = data.get("version")
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise _Invalid('has no valid "version" number.')
+    if version > VERSION:
+        raise _Invalid(
+            f"was written by a newer chatdesk (format version {version}); this version reads "
+            f"format {VERSION}. Update chatdesk to open it."
+        )
+    if version < 1:
+        raise _Invalid(f"has an unknown format version {version}.")
+    conv = _conversation_from_messages(_field(data, "messages", list))
+    conv.title = _field(data, "title", str, "")
+    conv.created_at = _field(data, "created_at", str, conv.created_at)
+    conv.profile = _field(data, "profile", str, None)
+    conv.model = _field(data, "model", str, None)
+    conv.draft = _field(data, "draft", str, "")
+    conv.params = _params(_field(data, "params", dict, {}), "params")
+    conv.trimming = _trimming(_field(data, "trimming", dict, {}))
+    return conv
+
+
+def _from_request_body(data: dict[str, Any]) -> Conversation:
+    conv = _conversation_from_messages(_field(data, "messages", list))
+    conv.model = _field(data, "model", str, None)
+    params = dict(data)
+    if "max_completion_tokens" in params and "max_tokens" not in params:
+        params["max_tokens"] = params["max_completion_tokens"]
+    fmt = params.get("response_format")
+    if isinstance(fmt, dict):
+        params["response_format"] = fmt.get("type", "text")
+    if isinstance(params.get("stop"), str):
+        params["stop"] = [params["stop"]]
+    conv.params = _params(params, "request")
+    return conv
+
+
+def _conversation_from_messages(items: list[Any]) -> Conversation:
+    conv = Conversation()
+    for index, item in enumerate(items):
+        message, pinned = _message(item, index)
+        if index == 0 and message.role == "system" and not pinned and not _is_example(message):
+            conv.system_prompt = message.content
+            conv.system_name = message.name
+        elif pinned or _is_example(message):
+            conv.examples.append(message)
+        else:
+            conv.append(message)
+    return conv
+
+
+def _is_example(message: Message) -> bool:
+    return message.name in EXAMPLE_NAMES
+
+
+def _message(item: Any, index: int) -> tuple[Message, bool]:
+    where = f"message {index + 1}"
+    if not isinstance(item, dict):
+        raise _Invalid(f"{where} is a JSON {_kind(item)}, not an object.")
+    role = item.get("role")
+    if role not in ROLES:
+        allowed = ", ".join(ROLES)
+        raise _Invalid(f"{where} has role {role!r}; chatdesk reads {allowed}.")
+    content = _content(item.get("content"), where)
+    name = item.get("name")
+    if name is not None and not isinstance(name, str):
+        raise _Invalid(f'{where} has a "name" that is not text.')
+    meta_data = item.get("metadata", {})
+    if not isinstance(meta_data, dict):
+        raise _Invalid(f'{where} has "metadata" that is not an object.')
+    for key, value in meta_data.items():
+        expected = _META_TYPES.get(key)
+        if expected and value is not None and not isinstance(value, expected):
+            raise _Invalid(f'{where}: metadata "{key}" has the wrong type.')
+    meta = MessageMeta.from_json(meta_data)
+    return Message(role, content, name or None, meta), item.get("pinned") is True
+
+
+_META_TYPES: dict[str, type | tuple[type, ...]] = {
+    "created_at": str, "finish_reason": str, "usage": dict, "content_filter": dict,
+    "prompt_filter": list, "model": str, "request_id": str, "latency_ms": (int, float),
+    "incomplete": bool, "error": str,
+}  # fmt: skip
+
+
+def _content(value: Any, where: str) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list):  # content parts: only text parts can be shown and resent
+        texts = []
+        for part in value:
+            if not isinstance(part, dict) or part.get("type") != "text":
+                kind = part.get("type") if isinstance(part, dict) else _kind(part)
+                raise _Invalid(f"{where} has a {kind!r} content part; only text is supported.")
+            texts.append(str(part.get("text", "")))
+        return "".join(texts)
+    raise _Invalid(f'{where} has "content" that is a JSON {_kind(value)}, not text.')
+
+
+_PARAM_TYPES: dict[str, tuple[type, ...]] = {
+    "temperature": (int, float),
+    "top_p": (int, float),
+    "max_tokens": (int,),
+    "presence_penalty": (int, float),
+    "frequency_penalty": (int, float),
+    "seed": (int,),
+}
+
+
+def _params(data: dict[str, Any], where: str) -> GenerationParams:
+    params = GenerationParams()
+    for key, types in _PARAM_TYPES.items():
+        value = data.get(key)
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, types):
+            raise _Invalid(f'{where}: "{key}" must be a number, not {value!r}.')
+        setattr(params, key, value)
+    stop = data.get("stop") or []
+    if not isinstance(stop, list) or not all(isinstance(s, str) for s in stop):
+        raise _Invalid(f'{where}: "stop" must be a list of strings.')
+    params.stop = stop
+    fmt = data.get("response_format", "text")
+    if fmt not in RESPONSE_FORMATS:
+        raise _Invalid(f'{where}: "response_format" must be one of {", ".join(RESPONSE_FORMATS)}.')
+    params.response_format = fmt
+    return params
+
+
+def _trimming(data: dict[str, Any]) -> TrimSettings:
+    trim = TrimSettings()
+    policy = data.get("policy", trim.policy)
+    if policy not in TRIM_POLICIES:
+        raise _Invalid(f'trimming: "policy" must be one of {", ".join(TRIM_POLICIES)}.')
+    trim.policy = policy
+    for key in ("limit", "max_turns"):
+        value = data.get(key, getattr(trim, key))
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+            raise _Invalid(f'trimming: "{key}" must be a whole number.')
+        if value is not None and value < 1:
+            raise _Invalid(f'trimming: "{key}" must be at least 1.')
+        setattr(trim, key, value)
+    whole = data.get("whole_turns", True)
+    if not isinstance(whole, bool):
+        raise _Invalid('trimming: "whole_turns" must be true or false.')
+    trim.whole_turns = whole
+    return trim
+
+
+def _field(data: dict[str, Any], key: str, kind: type, default: Any = ...) -> Any:
+    if key not in data or data[key] is None:
+        if default is ...:
+            raise _Invalid(f'has no "{key}".')
+        return default
+    value = data[key]
+    if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
+        raise _Invalid(f'"{key}" is a JSON {_kind(value)}, not {_KIND_NAMES[kind]}.')
+    return value
+
+
+_KIND_NAMES = {dict: "an object", list: "a list", str: "text", int: "a number", bool: "a boolean"}
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    return {
+        dict: "object", list: "list", str: "string", int: "number", float: "number",
+        type(None): "null",
+    }.get(type(value), type(value).__name__)  # fmt: skip

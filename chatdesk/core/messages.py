@@ -1,0 +1,74 @@
+"""Chat messages in the Chat Completions shape, with the metadata chatdesk keeps beside them."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+ROLES = ("system", "user", "assistant")
+# The few-shot form some prompts use: system messages named as example turns.
+EXAMPLE_NAMES = ("example_user", "example_assistant")
+
+_ids = itertools.count(1)
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+
+
+@dataclass
+class MessageMeta:
+    """What the API said about a message. All optional: a user message has none of it."""
+
+    created_at: str | None = None
+    finish_reason: str | None = None  # stop, length, content_filter, or None while in progress
+    usage: dict[str, Any] | None = None
+    content_filter: dict[str, Any] | None = None  # per-choice content_filter_results
+    prompt_filter: list[Any] | None = None  # prompt_filter_results of the request
+    model: str | None = None
+    request_id: str | None = None
+    latency_ms: float | None = None
+    incomplete: bool = False  # the stream ended without a finish_reason: a partial reply
+    error: str | None = None  # the mapped failure of the request this message belongs to
+
+    def to_json(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if v not in (None, False)}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> MessageMeta:
+        known = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
+        return cls(**known)
+
+
+@dataclass(eq=False)
+class Message:
+    """One message. `uid` is stable for the life of the object (the window keys rows on it).
+
+    Token counts are cached on the message by `TokenCounter`, keyed on the content object, so a
+    changed content is recounted and an unchanged one never is.
+    """
+
+    role: str
+    content: str
+    name: str | None = None
+    meta: MessageMeta = field(default_factory=MessageMeta)
+    uid: int = field(default_factory=lambda: next(_ids))
+    token_cache: tuple[str, str, str | None, int] | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.role not in ROLES:
+            raise ValueError(f"unknown role {self.role!r} (expected one of {', '.join(ROLES)})")
+        if self.meta.created_at is None:
+            self.meta.created_at = now_iso()
+
+    def to_api(self) -> dict[str, str]:
+        """The message as the Chat Completions API takes it."""
+        out = {"role": self.role, "content": self.content}
+        if self.name:
+            out["name"] = self.name
+        return out
+
+    def copy(self) -> Message:
+        return Message(self.role, self.content, self.name, MessageMeta(**self.meta.__dict__))

@@ -1,0 +1,178 @@
+"""Fitting a conversation into the model's context window, the seeds' "manage conversations".
+
+The seed deletes the oldest message and recounts everything until the prompt plus the reserved
+response is below the limit: quadratic in the conversation's length. Here each message is counted
+once (cached on it), a `TokenLedger` keeps running sums of the history up to date as it changes,
+and a plan is a binary search over those sums: a keystroke in the draft costs the same on an
+empty conversation as on one of thousands of messages.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass
+
+from chatdesk.core.conversation import Conversation, TrimSettings
+from chatdesk.core.tokens import REPLY_PRIMING, TokenCounter
+
+
+class TokenLedger:
+    """Per-message token counts and running sums of a conversation's history.
+
+    It listens to the conversation and recomputes sums only from the first changed index; the
+    counts themselves come from the messages' caches, so even that rarely re-encodes anything.
+    """
+
+    def __init__(self, conversation: Conversation, counter: TokenCounter) -> None:
+        self.conversation = conversation
+        self.counter = counter
+        self._cum = [0]  # _cum[i]: tokens of history[:i]
+        self._turns: list[int] = []  # history indexes of user messages: where turns start
+        self._valid = 0
+        conversation.subscribe(self._invalidate)
+
+    def close(self) -> None:
+        self.conversation.unsubscribe(self._invalidate)
+
+    def _invalidate(self, index: int) -> None:
+        self._valid = min(self._valid, index)
+
+    def _sync(self) -> None:
+        history = self.conversation
+        n = len(history)
+        if self._valid == n and len(self._cum) == n + 1:
+            return
+        valid = min(self._valid, n)
+        del self._cum[valid + 1 :]
+        del self._turns[bisect.bisect_left(self._turns, valid) :]
+        total = self._cum[-1]
+        count = self.counter.count_message
+        for i in range(valid, n):
+            message = history[i]
+            total += count(message)
+            self._cum.append(total)
+            if message.role == "user":
+                self._turns.append(i)
+        self._valid = n
+
+    def count(self, index: int) -> int:
+        """Tokens of history[index] in a prompt."""
+        self._sync()
+        return self._cum[index + 1] - self._cum[index]
+
+    def history_tokens(self, start: int = 0, stop: int | None = None) -> int:
+        self._sync()
+        stop = len(self._cum) - 1 if stop is None else stop
+        return self._cum[stop] - self._cum[start]
+
+    def pinned_tokens(self) -> int:
+        return sum(self.counter.count_message(m) for m in self.conversation.pinned())
+
+    def sums(self) -> list[int]:
+        self._sync()
+        return self._cum
+
+    def turn_starts(self) -> list[int]:
+        self._sync()
+        return self._turns
+
+
+@dataclass(frozen=True)
+class TrimPlan:
+    """What the next request sends: history[first_sent:] after the pinned messages."""
+
+    policy: str
+    limit: int
+    reserve: int
+    pinned_tokens: int  # system message and examples
+    history_tokens: int  # the history that is sent
+    draft_tokens: int  # the message being typed, as a user message (0 without a draft)
+    history_len: int
+    first_sent: int
+    fits: bool
+    error: str | None = None
+    estimate: bool = False  # the model behind the deployment is unknown
+
+    @property
+    def prompt_tokens(self) -> int:
+        return self.pinned_tokens + self.history_tokens + self.draft_tokens + REPLY_PRIMING
+
+    @property
+    def total(self) -> int:
+        """Prompt plus the reserved response: what must stay below the limit."""
+        return self.prompt_tokens + self.reserve
+
+    @property
+    def sent(self) -> range:
+        return range(self.first_sent, self.history_len)
+
+    @property
+    def dropped(self) -> range:
+        return range(self.first_sent)
+
+
+def plan_request(
+    ledger: TokenLedger,
+    *,
+    limit: int,
+    reserve: int,
+    draft: str = "",
+    settings: TrimSettings | None = None,
+    estimate: bool = False,
+) -> TrimPlan:
+    """Which history fits, keeping the pinned messages and the newest user message.
+
+    Fitting means prompt + reserve < limit, the seed's loop condition. With `whole_turns`, the
+    history sent starts at a user message, so no reply is sent without its question.
+    """
+    settings = settings or ledger.conversation.trimming
+    cum = ledger.sums()
+    turns = ledger.turn_starts()
+    n = len(cum) - 1
+    pinned = ledger.pinned_tokens()
+    draft_tokens = ledger.counter.message_cost("user", draft) if draft.strip() else 0
+    fixed = pinned + draft_tokens + REPLY_PRIMING
+    # Without a draft, the newest user message is the question being asked: never dropped.
+    must_keep = n if draft_tokens else (turns[-1] if turns else n)
+    budget = limit - reserve - fixed - 1  # the most history tokens that still fit
+
+    def plan(first: int, fits: bool, error: str | None = None) -> TrimPlan:
+        return TrimPlan(
+            settings.policy, limit, reserve, pinned, cum[n] - cum[first], draft_tokens,
+            n, first, fits, error, estimate,
+        )  # fmt: skip
+
+    if settings.policy == "stop":
+        if cum[n] <= budget:
+            return plan(0, True)
+        return plan(0, False, _full_message(fixed + cum[n] + reserve, limit))
+
+    first = 0
+    if settings.policy == "turns":
+        keep = max(settings.max_turns - (1 if draft_tokens else 0), 0)
+        first = turns[-keep] if 0 < keep <= len(turns) else (n if keep == 0 else 0)
+    # The smallest start whose suffix fits: the newest possible history.
+    first = max(first, bisect.bisect_left(cum, cum[n] - budget, 0, n + 1))
+    if settings.whole_turns and first < n and ledger.conversation[first].role != "user":
+        at = bisect.bisect_left(turns, first)
+        first = turns[at] if at < len(turns) else n
+    if first > must_keep or budget < 0:
+        needed = fixed + (cum[n] - cum[must_keep]) + reserve
+        return plan(must_keep, False, _too_big_message(needed, limit, reserve))
+    return plan(first, True)
+
+
+def _too_big_message(needed: int, limit: int, reserve: int) -> str:
+    return (
+        f"The system prompt, the examples and the newest message need {needed:,} tokens "
+        f"(with {reserve:,} reserved for the reply), over the limit of {limit:,}, even with all "
+        "earlier history left out. Shorten the message or the system prompt, or lower the "
+        "maximum response tokens."
+    )
+
+
+def _full_message(needed: int, limit: int) -> str:
+    return (
+        f"This conversation has reached the model's limit ({needed:,} of {limit:,} tokens with "
+        "the reply reserved). Start a new conversation; the system prompt and examples carry over."
+    )

@@ -1,0 +1,16 @@
+"""Shared fixtures: every test gets its own chatdesk home, never the developer's files."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+@pytest.fixture(autouse=True)
+def _chatdesk_home(tmp_path_factory, monkeypatch):
+    home = tmp_path_factory.mktemp("chatdesk-home")
+    monkeypatch.setenv("CHATDESK_HOME", str(home))
+    return home

@@ -1,0 +1,112 @@
+import json
+import subprocess
+import sys
+
+import pytest
+
+from chatdesk import __version__, cli
+from chatdesk.core.conversation import Conversation
+from chatdesk.core.fileformat import save_conversation
+from chatdesk.core.messages import Message
+
+SEED_BODY = {"model": "gpt-4o", "messages": [
+    {"role": "system", "content": "Assistant is a large language model trained by OpenAI."},
+    {"role": "user", "content": "Who were the founders of Microsoft?"}]}  # fmt: skip
+
+
+@pytest.fixture
+def seed_file(tmp_path):
+    path = tmp_path / "seed.json"
+    path.write_text(json.dumps(SEED_BODY))
+    return path
+
+
+def run(*args):
+    return subprocess.run([sys.executable, "-m", "chatdesk", *map(str, args)],
+                          capture_output=True, text=True, timeout=60)  # fmt: skip
+
+
+def test_version_and_help_work_without_a_display():
+    env_free = run("--version")
+    assert env_free.returncode == 0
+    assert env_free.stdout.strip() == f"chatdesk {__version__}"
+    helped = run("--help")
+    assert helped.returncode == 0
+    assert "tokens FILE" in helped.stdout
+    assert "send FILE" in helped.stdout
+
+
+def test_tokens_json_reports_the_seeds_29(seed_file):
+    result = run("tokens", seed_file, "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["prompt_tokens"] == 29
+    assert (report["encoding"], report["sent"], report["dropped"]) == ("o200k_base", [0, 1], [])
+    assert [m["tokens"] for m in report["messages"]] == [3 + 1 + 11, 3 + 1 + 7]
+
+
+def test_tokens_drops_oldest_and_indexes_into_the_file(tmp_path, capsys):
+    conv = Conversation(system_prompt="sys")
+    for i in range(20):
+        conv.append(Message("user", f"question {i} " + "word " * 30))
+        conv.append(Message("assistant", "answer " * 30))
+    path = tmp_path / "long.json"
+    save_conversation(conv, path)
+    assert cli.main(["tokens", str(path), "--json", "--limit", "600", "--reserve", "100"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["prompt_tokens"] + 100 < 600
+    assert report["dropped"] == list(range(1, report["sent"][1]))
+    assert report["sent"][0] == 0  # the system prompt
+    assert report["sent"][-1] == 40
+
+
+def test_tokens_unknown_model_is_an_estimate(seed_file, capsys):
+    assert cli.main(["tokens", str(seed_file), "--model", "prod-chat", "--family", "gpt-4"]) == 0
+    out = capsys.readouterr().out
+    assert "estimate" in out
+    assert "cl100k_base" in out
+
+
+def test_tokens_that_cannot_fit_exit_3(seed_file, capsys):
+    assert cli.main(["tokens", str(seed_file), "--limit", "20", "--reserve", "0"]) == 3
+    assert "newest message" in capsys.readouterr().err
+
+
+def test_export_markdown(seed_file, tmp_path):
+    result = run("export", seed_file, "--format", "markdown")
+    assert result.returncode == 0
+    assert "## System prompt" in result.stdout
+    assert "Who were the founders of Microsoft?" in result.stdout
+    out = tmp_path / "out.md"
+    assert cli.main(["export", str(seed_file), "-o", str(out)]) == 0
+    assert out.read_text() == result.stdout
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["tokens", "{missing}"],
+        ["tokens", "{broken}"],
+        ["tokens", "{seed}", "--limit", "lots"],
+        ["tokens", "{seed}", "--reserve", "-1"],
+        ["tokens"],
+        ["export", "{seed}", "--format", "pdf"],
+    ],
+)
+def test_bad_input_gives_one_line_and_nonzero_exit(args, seed_file, tmp_path):
+    broken = tmp_path / "broken.json"
+    broken.write_text("{ not json")
+    paths = {"missing": tmp_path / "missing.json", "broken": broken, "seed": seed_file}
+    result = run(*(a.format(**paths) for a in args))
+    assert result.returncode != 0
+    assert result.stdout == ""
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
+def test_gui_without_a_display_says_so(monkeypatch, capsys):
+    for var in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+        monkeypatch.delenv(var, raising=False)
+    if not sys.platform.startswith("linux"):
+        pytest.skip("the display check is for Linux")
+    assert cli.main([]) == 1
+    assert "no display" in capsys.readouterr().err

@@ -1,0 +1,169 @@
+import random
+
+import pytest
+
+from chatdesk.core.budget import Budget
+from chatdesk.core.conversation import Conversation, TrimSettings
+from chatdesk.core.messages import Message
+from chatdesk.core.tokens import TokenCounter
+from chatdesk.core.trimming import TokenLedger, plan_request
+from tests.support.seed_reference import num_tokens_from_messages, seed_trim
+
+COUNTER = TokenCounter("o200k_base")
+
+
+def make_conversation(rng: random.Random, turns: int, examples: int = 0) -> Conversation:
+    conv = Conversation(system_prompt="You are a helpful assistant.")
+    for i in range(examples):
+        conv.examples += [
+            Message("user", f"example question {i}"),
+            Message("assistant", f"answer {i}"),
+        ]
+    for i in range(turns):
+        conv.append(Message("user", f"question {i} " + "words " * rng.randint(1, 60)))
+        for _ in range(rng.choice([1, 1, 1, 2])):
+            conv.append(Message("assistant", f"answer {i} " + "text " * rng.randint(1, 120)))
+    return conv
+
+
+def sent_messages(conv, plan):
+    return conv.pinned() + [conv[i] for i in plan.sent]
+
+
+@pytest.mark.parametrize("seed", range(25))
+def test_sent_set_fits_keeps_pinned_and_is_the_newest_possible(seed):
+    rng = random.Random(seed)
+    conv = make_conversation(rng, rng.randint(1, 40), examples=rng.randint(0, 2))
+    ledger = TokenLedger(conv, COUNTER)
+    limit, reserve = rng.randint(300, 3000), rng.randint(0, 200)
+    plan = plan_request(ledger, limit=limit, reserve=reserve)
+    if not plan.fits:
+        pytest.skip("the newest message alone does not fit this draw")
+    sent = sent_messages(conv, plan)
+    assert COUNTER.count_prompt(sent) == plan.prompt_tokens
+    assert plan.prompt_tokens + reserve < limit
+    assert sent[: len(conv.pinned())] == conv.pinned()
+    assert plan.first_sent == 0 or conv[plan.first_sent].role == "user"
+    # One more turn would not fit: this is the newest possible history.
+    if plan.first_sent > 0:
+        earlier = max(i for i in ledger.turn_starts() if i < plan.first_sent)
+        more = conv.pinned() + list(conv.history[earlier:])
+        assert COUNTER.count_prompt(more) + reserve >= limit
+    assert list(plan.dropped) + list(plan.sent) == list(range(len(conv)))
+
+
+@pytest.mark.parametrize("seed", range(15))
+def test_message_by_message_trimming_equals_the_seed_loop(seed):
+    rng = random.Random(100 + seed)
+    conv = make_conversation(rng, rng.randint(5, 30))
+    settings = TrimSettings(whole_turns=False)
+    limit, reserve = rng.randint(500, 2500), 250
+    plan = plan_request(TokenLedger(conv, COUNTER), limit=limit, reserve=reserve, settings=settings)
+    seed_sent, seed_tokens = seed_trim(
+        [m.to_api() for m in conv.all_messages()], COUNTER.encoding, limit, reserve
+    )
+    assert plan.prompt_tokens == seed_tokens
+    assert [m.to_api() for m in sent_messages(conv, plan)] == seed_sent
+
+
+def test_newest_user_message_that_cannot_fit_is_an_error_not_a_deletion():
+    conv = Conversation(system_prompt="sys")
+    conv.append(Message("user", "old"))
+    conv.append(Message("assistant", "reply"))
+    conv.append(Message("user", "word " * 500))
+    plan = plan_request(TokenLedger(conv, COUNTER), limit=300, reserve=50)
+    assert not plan.fits
+    assert "newest message" in plan.error
+    assert plan.first_sent == 2  # the question is still there: nothing silently removed
+    assert len(conv) == 3
+
+
+def test_draft_counts_as_the_newest_message():
+    conv = Conversation(system_prompt="sys")
+    for i in range(10):
+        conv.append(Message("user", f"q{i} " + "x " * 50))
+        conv.append(Message("assistant", "a " * 50))
+    ledger = TokenLedger(conv, COUNTER)
+    without = plan_request(ledger, limit=100_000, reserve=0)
+    with_draft = plan_request(ledger, limit=100_000, reserve=0, draft="hello there")
+    assert with_draft.prompt_tokens - without.prompt_tokens == COUNTER.message_cost(
+        "user", "hello there"
+    )
+    tight = plan_request(
+        ledger, limit=with_draft.prompt_tokens - 200, reserve=0, draft="hello there"
+    )
+    assert tight.fits
+    assert tight.first_sent > 0
+    big = plan_request(ledger, limit=200, reserve=0, draft="y " * 400)
+    assert not big.fits
+
+
+def test_turns_policy_keeps_the_last_n_turns():
+    conv = make_conversation(random.Random(1), 10)
+    settings = TrimSettings(policy="turns", max_turns=3)
+    ledger = TokenLedger(conv, COUNTER)
+    plan = plan_request(ledger, limit=1_000_000, reserve=0, settings=settings)
+    assert plan.first_sent == ledger.turn_starts()[-3]
+    # With a draft, the draft is one of the three turns.
+    plan = plan_request(ledger, limit=1_000_000, reserve=0, draft="next", settings=settings)
+    assert plan.first_sent == ledger.turn_starts()[-2]
+
+
+def test_stop_policy_drops_nothing_and_asks_for_a_new_conversation():
+    conv = make_conversation(random.Random(2), 20)
+    settings = TrimSettings(policy="stop")
+    ledger = TokenLedger(conv, COUNTER)
+    assert plan_request(ledger, limit=1_000_000, reserve=0, settings=settings).fits
+    plan = plan_request(ledger, limit=500, reserve=0, settings=settings)
+    assert (plan.fits, plan.first_sent) == (False, 0)
+    assert "new conversation" in plan.error
+
+
+def test_ledger_follows_edits_appends_and_removals():
+    conv = make_conversation(random.Random(3), 8)
+    ledger = TokenLedger(conv, COUNTER)
+
+    def check():
+        assert ledger.history_tokens() == sum(COUNTER.count_message(m) for m in conv)
+        assert ledger.turn_starts() == [i for i, m in enumerate(conv) if m.role == "user"]
+
+    check()
+    conv.append(Message("user", "new question"))
+    check()
+    conv.append_content(len(conv) - 1, " with more")
+    check()
+    conv.set_content(2, "edited")
+    check()
+    conv.remove(0)
+    check()
+    conv.truncate(3)
+    check()
+    ledger.close()
+
+
+def test_appending_to_a_long_conversation_does_not_recount_history(monkeypatch):
+    conv = make_conversation(random.Random(4), 1500)
+    ledger = TokenLedger(conv, COUNTER)
+    plan_request(ledger, limit=4096, reserve=250)
+    counted = []
+    real = COUNTER.count_message
+    monkeypatch.setattr(COUNTER, "count_message", lambda m: counted.append(m) or real(m))
+    conv.append(Message("user", "one more"))
+    plan_request(ledger, limit=4096, reserve=250, draft="typing")
+    assert len(counted) <= 2  # the new message (and the cached system prompt)
+
+
+def test_budget_defaults_come_from_the_model_family():
+    conv = Conversation(model="gpt-4")
+    budget = Budget(conv)
+    assert (budget.limit(), budget.reserve(), budget.counter.name) == (8192, 4096, "cl100k_base")
+    conv.params.max_tokens = 250
+    conv.trimming.limit = 4096
+    assert (budget.limit(), budget.reserve()) == (4096, 250)
+    assert Budget(Conversation(model="my-deployment")).plan().estimate
+
+
+def test_seed_reference_is_the_seed_formula():
+    msgs = [m.to_api() for m in (Message("system", "a"), Message("user", "b", name="n"))]
+    expected = 3 + 1 + 1 + 3 + 1 + 1 + 1 + 1 + 3  # role, content, name(+1) tokens and priming
+    assert num_tokens_from_messages(msgs, COUNTER.encoding) == expected
