@@ -11,6 +11,7 @@ the store from a background thread, not the GUI thread: a call may wait up to `t
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import logging
 import sys
@@ -95,8 +96,15 @@ class SecretStoreError(Exception):
 class SecretStore(Protocol):
     """Keeps one API key per connection profile."""
 
-    is_secure: bool
-    description: str
+    @property
+    def is_secure(self) -> bool:
+        """True only when keys are protected by the OS and survive a restart."""
+        ...
+
+    @property
+    def description(self) -> str:
+        """Where keys are kept, in words for the settings dialog."""
+        ...
 
     def get(self, profile: str) -> Secret | None: ...
 
@@ -198,10 +206,9 @@ class KeyringSecretStore:
         _check_profile(profile)
 
         def delete(b: keyring.backend.KeyringBackend) -> None:
-            try:
+            # PasswordDeleteError means there is no entry: already what the caller wants.
+            with contextlib.suppress(keyring.errors.PasswordDeleteError):
                 b.delete_password(self._service, profile)
-            except keyring.errors.PasswordDeleteError:
-                pass  # No entry for this profile: already in the state the caller wants.
 
         self._call(delete, action="delete")
 
@@ -260,11 +267,13 @@ class KeyringSecretStore:
         return f"KeyringSecretStore(service={self._service!r})"
 
 
+_VERBS = {"read": "read the key from", "store": "save the key in", "delete": "remove the key from"}
+
+
 def _keyring_error_message(exc: BaseException, action: str, secret: Secret | None) -> str:
     kind = type(exc).__name__
     _log.warning("keyring %s failed: %s", action, kind)  # The type only: the text may quote a key.
-    what = {"read": "read the key from", "store": "save the key in", "delete": "remove the key from"}
-    prefix = f"Could not {what.get(action, action)} the system keyring"
+    prefix = f"Could not {_VERBS.get(action, action)} the system keyring"
     lowered = f"{kind} {_safe_text(exc, secret)}".lower()
     if isinstance(exc, keyring.errors.KeyringLocked) or "locked" in lowered:
         return f"{prefix}: it is locked. Unlock it (or log in again) and try again."

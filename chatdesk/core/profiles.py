@@ -1,0 +1,442 @@
+"""Connection profiles: where requests go and how they authenticate. Settings, never secrets.
+
+Three kinds of endpoint:
+
+- ``azure-v1``: the Azure OpenAI v1 API. The OpenAI client gets
+  ``base_url="https://<resource>.openai.azure.com/openai/v1/"`` and the deployment as ``model``.
+- ``azure-api-version``: the dated API. The AzureOpenAI client gets ``azure_endpoint`` (the
+  resource root), ``api_version`` and the deployment.
+- ``openai-compatible``: any ``base_url`` (OpenAI, llama.cpp, vLLM, Ollama); ``deployment``
+  holds the model name.
+
+People paste whatever URL the portal showed them, so `check_endpoint` turns the usual variants
+into the one form chatdesk uses and explains in `notes` what it changed; only what cannot work
+is an `error`. A key is never a field here: `key_env` names an environment variable at most.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import ipaddress
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal, cast, get_args
+from urllib.parse import parse_qsl, quote, urlsplit
+
+from chatdesk.core.models import DEFAULT_FAMILY, ModelMatch, resolve_model
+
+ProfileKind = Literal["azure-v1", "azure-api-version", "openai-compatible"]
+AuthMode = Literal["key", "entra"]
+EntraMode = Literal["browser", "device-code", "default"]
+
+KINDS: tuple[ProfileKind, ...] = get_args(ProfileKind)
+AUTH_MODES: tuple[AuthMode, ...] = get_args(AuthMode)
+ENTRA_MODES: tuple[EntraMode, ...] = get_args(EntraMode)
+
+DEFAULT_API_VERSION = "2024-10-21"
+OPENAI_BASE_URL = "https://api.openai.com/v1"
+ENV_PROFILE_NAME = "From environment"
+
+_AZURE_HOST_SUFFIXES = (".openai.azure.com", ".cognitiveservices.azure.com")
+# Pasted from chat apps, Word, JSON or Markdown: quotes and angle brackets around the URL.
+_WRAPPERS = "\"'<>`“”‘’"
+_API_VERSION_RE = re.compile(r"\d{4}-\d{2}-\d{2}(-preview)?")
+_ENV_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_HEX_KEY_RE = re.compile(r"[0-9a-fA-F]{32}")  # the shape of a classic Azure OpenAI key
+_AZURE_DEPLOYMENT_BAD = "/\\?#%"
+
+
+class ProfileError(ValueError):
+    """A profile that cannot be used or read; `field` names the offending field, if one."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        self.field = field
+        super().__init__(message)
+
+
+@dataclass
+class EndpointCheck:
+    """The normalised endpoint, what was changed on the way (`notes`) and what cannot work."""
+
+    url: str
+    notes: list[str] = field(default_factory=list)
+    error: str | None = None
+    # Suggestions taken from the pasted URL, for the editor to offer.
+    api_version: str | None = None
+    deployment: str | None = None
+    # Which profile field `error` is about ("endpoint", "deployment", ...); set by profile checks.
+    field: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+# -- endpoints -------------------------------------------------------------------------------
+def is_loopback_host(host: str) -> bool:
+    """localhost, 127.0.0.0/8 or ::1 (also as an IPv4-mapped address)."""
+    name = host.strip().lower().rstrip(".")
+    if name == "localhost":
+        return True
+    try:
+        ip = ipaddress.ip_address(name.split("%", 1)[0])  # drop an IPv6 zone id
+    except ValueError:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped.is_loopback
+    return ip.is_loopback
+
+
+def _unwrap(url: str) -> str:
+    return url.strip().strip(_WRAPPERS).strip()
+
+
+def _is_azure_host(host: str) -> bool:
+    return host.endswith(_AZURE_HOST_SUFFIXES)
+
+
+def check_endpoint(kind: ProfileKind, url: str, *, sends_secret: bool = True) -> EndpointCheck:
+    """Normalise a pasted endpoint for `kind`; `sends_secret` False allows http:// anywhere."""
+    text = _unwrap(url)
+    if not text:
+        return EndpointCheck(
+            "", error="Enter the endpoint URL, e.g. https://my-resource.openai.azure.com/"
+        )
+    if any(ch.isspace() for ch in text):
+        return EndpointCheck(text, error="The endpoint contains a space; paste the URL alone.")
+    scheme, sep, _ = text.partition("://")
+    if not sep or scheme.lower() not in ("http", "https"):
+        example = f" (e.g. https://{text.rstrip('/')}/)" if not sep else ""
+        return EndpointCheck(text, error=f"The endpoint must start with https://{example}")
+    try:
+        parts = urlsplit(text)
+        host = parts.hostname or ""
+        parts.port  # noqa: B018 -- raises ValueError for a port that is not a number
+    except ValueError:
+        return EndpointCheck(
+            text, error=f"The endpoint {text} is not a valid URL (check the port)."
+        )
+    if parts.username is not None or parts.password is not None:
+        return EndpointCheck(
+            text,
+            error="The endpoint must not contain a user name or password (the part before @); "
+            "chatdesk keeps keys in the system keyring.",
+        )
+    if not host:
+        return EndpointCheck(text, error=f"The endpoint {text} has no host name.")
+    scheme = scheme.lower()
+    if scheme == "http" and sends_secret and not is_loopback_host(host):
+        return EndpointCheck(
+            text,
+            error="chatdesk will not send a key over plain http:// to a non-local address; "
+            "use https://",
+        )
+    base = f"{scheme}://{parts.netloc.lower()}"
+    segments = [s for s in parts.path.split("/") if s]
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    if kind == "openai-compatible":
+        return _compatible(base, host, segments, query)
+    return _azure(kind, base, host, segments, query)
+
+
+def _query_notes(query: list[tuple[str, str]], notes: list[str]) -> None:
+    # Values are not echoed: a pasted query may carry a key.
+    names = [k for k, _ in query]
+    if any(k.lower().replace("_", "-") in ("api-key", "key", "subscription-key") for k in names):
+        notes.append(
+            "The URL contained a key parameter; it was removed and is not stored. "
+            "Enter the key in the profile's key field."
+        )
+    elif names:
+        notes.append(f"The URL's query ({', '.join(names)}) was removed.")
+
+
+def _azure(
+    kind: ProfileKind,
+    base: str,
+    host: str,
+    segments: list[str],
+    query: list[tuple[str, str]],
+) -> EndpointCheck:
+    notes: list[str] = []
+    lower = [s.lower() for s in segments]
+    if "openai" in lower:
+        at = lower.index("openai")
+        prefix, rest = segments[:at], lower[at + 1 :]
+        rest_raw = segments[at + 1 :]
+    else:
+        prefix, rest, rest_raw = segments, [], []
+        if [s.lower() for s in prefix[-2:]] == ["chat", "completions"]:
+            prefix = prefix[:-2]
+            notes.append("The URL ended in /chat/completions; chatdesk adds that itself.")
+    # A gateway (API Management) may put the API under a path; an Azure resource never does.
+    if prefix and _is_azure_host(host):
+        notes.append(f"The path /{'/'.join(prefix)} is not part of an Azure endpoint; removed.")
+        prefix = []
+
+    deployment: str | None = None
+    if rest[:1] == ["deployments"] and len(rest) >= 2:
+        deployment = rest_raw[1]
+        notes.append(
+            f"The URL contained the deployment path for '{deployment}'; chatdesk uses the "
+            "resource endpoint and sends the deployment separately."
+        )
+    elif rest[:1] == ["v1"] and rest[1:] == ["chat", "completions"]:
+        notes.append("The URL ended in /chat/completions; chatdesk adds that itself.")
+    elif rest == ["v1"] and kind == "azure-api-version":
+        notes.append(
+            "The URL is a v1 endpoint (/openai/v1/); this kind uses the resource root. "
+            "The Azure (v1) kind takes the URL as it is."
+        )
+    elif rest not in ([], ["v1"]):
+        notes.append(f"The path after /openai (/{'/'.join(rest_raw)}) was removed.")
+
+    api_version: str | None = None
+    others: list[tuple[str, str]] = []
+    for key, value in query:
+        if key.lower() == "api-version" and value:
+            api_version = value
+        else:
+            others.append((key, value))
+    _query_notes(others, notes)
+    if api_version is not None:
+        if kind == "azure-v1":
+            notes.append(
+                f"The v1 endpoint needs no api-version; ?api-version={api_version} was removed."
+            )
+            api_version = None
+        else:
+            notes.append(f"The URL's api-version {api_version} is suggested for this profile.")
+
+    root = base + "/" + "".join(s + "/" for s in prefix)
+    url = root + "openai/v1/" if kind == "azure-v1" else root
+    return EndpointCheck(url, notes, api_version=api_version, deployment=deployment)
+
+
+def _compatible(
+    base: str, host: str, segments: list[str], query: list[tuple[str, str]]
+) -> EndpointCheck:
+    notes: list[str] = []
+    if [s.lower() for s in segments[-2:]] == ["chat", "completions"]:
+        segments = segments[:-2]
+        notes.append("The URL ended in /chat/completions; chatdesk adds that itself.")
+    _query_notes(query, notes)
+    if _is_azure_host(host) and "openai" not in (s.lower() for s in segments):
+        notes.append("This is an Azure OpenAI resource; the Azure (v1) kind sets the path for you.")
+    elif not segments:
+        notes.append(
+            "The URL has no path; OpenAI-compatible servers usually serve under /v1 "
+            "(e.g. http://localhost:11434/v1)."
+        )
+    return EndpointCheck(base + "".join("/" + s for s in segments), notes)
+
+
+def check_deployment(kind: ProfileKind, deployment: str) -> str | None:
+    """Why `deployment` cannot be sent as it is, or None. Hints only where the mistake is clear."""
+    name = deployment.strip()
+    azure = kind != "openai-compatible"
+    what = "deployment name" if azure else "model name"
+    where = "the name from Azure AI Foundry → Deployments"
+    if not name:
+        return f"Enter the {what}" + (f" ({where})." if azure else ".")
+    if "://" in name:
+        fix = (
+            f"use {where}, not the endpoint" if azure else "enter the model name the server serves"
+        )
+        return f"The {what} looks like a URL; {fix}."
+    if any(ch.isspace() for ch in name):
+        hint = f" — use {where}, not the model's display name" if azure else ""
+        return f"The {what} '{name}' contains a space{hint}."
+    # Model names like "Qwen/Qwen2.5-7B" are normal on vLLM; an Azure deployment has no slash.
+    bad = next((ch for ch in name if ch in _AZURE_DEPLOYMENT_BAD), None) if azure else None
+    if bad is not None:
+        return f"The deployment name '{name}' contains '{bad}' — use {where}, not the model name."
+    return None
+
+
+def looks_like_env_name(value: str) -> bool:
+    """An environment variable name, and not something shaped like a pasted key."""
+    return bool(_ENV_NAME_RE.fullmatch(value)) and not _HEX_KEY_RE.fullmatch(value)
+
+
+# -- profiles --------------------------------------------------------------------------------
+@dataclass
+class ConnectionProfile:
+    """One endpoint + deployment + auth choice. Switching `auth` keeps the other mode's fields."""
+
+    name: str
+    kind: ProfileKind
+    endpoint: str
+    deployment: str
+    api_version: str = DEFAULT_API_VERSION
+    auth: AuthMode = "key"
+    entra_mode: EntraMode = "browser"
+    tenant_id: str | None = None
+    client_id: str | None = None
+    # The model behind the deployment when its name does not say, for token counting.
+    model: str | None = None
+    # The family counted with when neither `model` nor the deployment name is known.
+    model_family: str = DEFAULT_FAMILY
+    # The name of an environment variable holding the key (env-derived profiles); never a key.
+    key_env: str | None = None
+
+    def with_auth(self, auth: AuthMode) -> ConnectionProfile:
+        """A copy using `auth`; the other mode's settings stay for switching back."""
+        return dataclasses.replace(self, auth=auth)
+
+    def check(self, *, sends_secret: bool = True) -> EndpointCheck:
+        """The endpoint check, with the first problem in any other field as the error."""
+        result = check_endpoint(self.kind, self.endpoint, sends_secret=sends_secret)
+        if result.error is not None:
+            result.field = "endpoint"
+            return result
+        problem = self._problem()
+        if problem is not None:
+            result.field, result.error = problem
+        return result
+
+    def _problem(self) -> tuple[str, str] | None:
+        if not self.name.strip():
+            return "name", "The profile needs a name."
+        deployment = check_deployment(self.kind, self.deployment)
+        if deployment is not None:
+            return "deployment", deployment
+        if self.kind == "azure-api-version" and not _API_VERSION_RE.fullmatch(self.api_version):
+            return "api_version", (
+                f"The API version '{self.api_version}' should look like {DEFAULT_API_VERSION}."
+            )
+        if self.key_env is not None and not looks_like_env_name(self.key_env):
+            return "key_env", "key_env must name an environment variable, not hold the key."
+        return None
+
+    def _require_ok(self) -> EndpointCheck:
+        result = self.check()
+        if result.error is not None:
+            raise ProfileError(result.error, result.field)
+        return result
+
+    def base_url(self) -> str:
+        """What the SDK client is built with: base_url, or azure_endpoint for azure-api-version."""
+        return self._require_ok().url
+
+    def resolved_url(self) -> str:
+        """The URL requests go to (for azure-v1, the base_url the deployment is sent to)."""
+        url = self._require_ok().url
+        if self.kind == "azure-v1":
+            return url
+        if self.kind == "azure-api-version":
+            deployment = quote(self.deployment.strip(), safe="")
+            version = quote(self.api_version, safe="")
+            return f"{url}openai/deployments/{deployment}/chat/completions?api-version={version}"
+        return url + "/chat/completions"
+
+    def model_match(self) -> ModelMatch:
+        """The model family for token counting: `model`, else the deployment name, else fallback."""
+        return resolve_model(self.model or self.deployment, self.model_family)
+
+    def to_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_json(cls, data: Any) -> ConnectionProfile:
+        """Read a profile; unknown keys are ignored, a wrong type raises ProfileError."""
+        if not isinstance(data, dict):
+            raise ProfileError(f"A profile must be a JSON object, not {json_kind(data)}.")
+        label = f"Profile '{data['name']}'" if isinstance(data.get("name"), str) else "A profile"
+
+        def text(key: str, default: str | None = None, *, optional: bool = False) -> Any:
+            if key not in data:
+                if default is None and not optional:
+                    raise ProfileError(f"{label} has no '{key}'.", key)
+                return default
+            value = data[key]
+            if value is None and optional:
+                return None
+            if not isinstance(value, str):
+                raise ProfileError(
+                    f"{label}: '{key}' must be a string, not {json_kind(value)}.", key
+                )
+            return value
+
+        def choice(key: str, allowed: tuple[str, ...], default: str | None = None) -> Any:
+            value = text(key, default)
+            if value not in allowed:
+                raise ProfileError(
+                    f"{label}: '{key}' is '{value}'; expected one of {', '.join(allowed)}.", key
+                )
+            return value
+
+        return cls(
+            name=text("name"),
+            kind=cast(ProfileKind, choice("kind", KINDS)),
+            endpoint=text("endpoint"),
+            deployment=text("deployment"),
+            api_version=text("api_version", DEFAULT_API_VERSION),
+            auth=cast(AuthMode, choice("auth", AUTH_MODES, "key")),
+            entra_mode=cast(EntraMode, choice("entra_mode", ENTRA_MODES, "browser")),
+            tenant_id=text("tenant_id", optional=True),
+            client_id=text("client_id", optional=True),
+            model=text("model", optional=True),
+            model_family=text("model_family", DEFAULT_FAMILY),
+            key_env=text("key_env", optional=True),
+        )
+
+
+def json_kind(value: Any) -> str:
+    """How a JSON value's type reads in a sentence."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__
+
+
+# -- the environment -------------------------------------------------------------------------
+def profile_from_env(env: Mapping[str, str]) -> ConnectionProfile | None:
+    """A profile from the variables the openai SDK reads, or None. Keys are named, not read."""
+
+    def get(name: str) -> str | None:
+        value = env.get(name, "").strip()
+        return value or None
+
+    def normalised(kind: ProfileKind, url: str) -> str:
+        result = check_endpoint(kind, url)
+        return result.url if result.ok else url
+
+    azure_endpoint = get("AZURE_OPENAI_ENDPOINT")
+    if azure_endpoint is not None:
+        version = get("OPENAI_API_VERSION")
+        kind: ProfileKind = "azure-api-version" if version else "azure-v1"
+        has_key = get("AZURE_OPENAI_API_KEY") is not None
+        return ConnectionProfile(
+            name=ENV_PROFILE_NAME,
+            kind=kind,
+            endpoint=normalised(kind, azure_endpoint),
+            deployment=get("AZURE_OPENAI_DEPLOYMENT")
+            or get("AZURE_OPENAI_DEPLOYMENT_NAME")
+            or "gpt-4o",
+            api_version=version or DEFAULT_API_VERSION,
+            auth="key" if has_key else "entra",
+            entra_mode="browser" if has_key else "default",
+            key_env="AZURE_OPENAI_API_KEY" if has_key else None,
+        )
+    has_openai_key = get("OPENAI_API_KEY") is not None
+    base_url = get("OPENAI_BASE_URL")
+    if base_url is None and not has_openai_key:
+        return None
+    return ConnectionProfile(
+        name=ENV_PROFILE_NAME,
+        kind="openai-compatible",
+        endpoint=normalised("openai-compatible", base_url or OPENAI_BASE_URL),
+        deployment="gpt-4o",
+        key_env="OPENAI_API_KEY" if has_openai_key else None,
+    )

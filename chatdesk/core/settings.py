@@ -1,0 +1,360 @@
+"""The settings file: typed, validated, versioned JSON with no place for a secret.
+
+    {"schema_version": 1, "profiles": [{...}], "active_profile": "work", "enter_sends": true,
+     "recent_files": ["..."], "user_presets": [{"name": ..., "system_prompt": ...,
+     "examples": [{"user": ..., "assistant": ...}]}], "theme": "system",
+     "window": {"geometry": "<base64>"}, "default_family": "gpt-4o"}
+
+Loading never fails and never loses the user's file: a file chatdesk cannot use is set aside as
+``settings.json.bad-<timestamp>`` and the defaults come back with a warning that says why.
+Older files are brought forward by the `_MIGRATIONS` table, one version at a time.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from chatdesk.core.atomic import atomic_write_text
+from chatdesk.core.models import DEFAULT_FAMILY
+from chatdesk.core.paths import settings_path
+from chatdesk.core.profiles import ConnectionProfile, ProfileError, json_kind, looks_like_env_name
+
+SCHEMA_VERSION = 1
+MAX_RECENT = 10
+# A key named like this in the saved document means a secret is about to reach the disk.
+_SECRET_KEY_RE = re.compile(r"(?:^|_)(?:key|apikey|secret|password|passwd|token|credentials?)$")
+
+
+class SettingsError(ValueError):
+    """A settings document that does not match the schema; the text names the field."""
+
+
+@dataclass
+class SystemPreset:
+    """A saved system prompt with optional few-shot (user, assistant) examples."""
+
+    name: str
+    system_prompt: str
+    examples: list[tuple[str, str]] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "system_prompt": self.system_prompt,
+            "examples": [{"user": u, "assistant": a} for u, a in self.examples],
+        }
+
+    @classmethod
+    def from_json(cls, data: Any, where: str) -> SystemPreset:
+        obj = _object(data, where)
+        examples: list[tuple[str, str]] = []
+        for i, item in enumerate(_list(obj, "examples", where)):
+            pair = _object(item, f"{where}.examples[{i}]")
+            examples.append(
+                (
+                    _str(pair, "user", f"{where}.examples[{i}]"),
+                    _str(pair, "assistant", f"{where}.examples[{i}]"),
+                )
+            )
+        return cls(_str(obj, "name", where), _str(obj, "system_prompt", where), examples)
+
+
+@dataclass
+class Settings:
+    schema_version: int = SCHEMA_VERSION
+    profiles: list[ConnectionProfile] = field(default_factory=list)
+    active_profile: str | None = None
+    enter_sends: bool = True  # False: Ctrl/Shift+Enter sends, Enter is a new line
+    recent_files: list[str] = field(default_factory=list)  # most recent first
+    user_presets: list[SystemPreset] = field(default_factory=list)
+    theme: str = "system"
+    window: dict[str, str] = field(default_factory=dict)  # opaque UI state (base64 geometry…)
+    default_family: str = DEFAULT_FAMILY
+
+    # -- profiles ----------------------------------------------------------------------------
+    def profile(self, name: str) -> ConnectionProfile | None:
+        return next((p for p in self.profiles if p.name == name), None)
+
+    def active(self) -> ConnectionProfile | None:
+        return self.profile(self.active_profile) if self.active_profile is not None else None
+
+    def upsert_profile(self, profile: ConnectionProfile) -> None:
+        """Replace the profile of the same name in place, or append it."""
+        _check_name(profile.name)
+        for i, existing in enumerate(self.profiles):
+            if existing.name == profile.name:
+                self.profiles[i] = profile
+                return
+        self.profiles.append(profile)
+
+    def remove_profile(self, name: str) -> None:
+        """Remove a profile; if it was active, the first remaining one becomes active."""
+        profile = self.profile(name)
+        if profile is None:
+            raise ProfileError(f"There is no profile named '{name}'.", "name")
+        self.profiles.remove(profile)
+        if self.active_profile == name:
+            self.active_profile = self.profiles[0].name if self.profiles else None
+
+    def rename_profile(self, old: str, new: str) -> None:
+        profile = self.profile(old)
+        if profile is None:
+            raise ProfileError(f"There is no profile named '{old}'.", "name")
+        _check_name(new)
+        if new != old and self.profile(new) is not None:
+            raise ProfileError(f"A profile named '{new}' already exists.", "name")
+        profile.name = new
+        if self.active_profile == old:
+            self.active_profile = new
+
+    # -- recent files ------------------------------------------------------------------------
+    def add_recent(self, path: str | os.PathLike[str]) -> None:
+        """Put `path` first, dropping an older entry for the same file and the oldest beyond 10."""
+        entry = os.fspath(path)
+        self.recent_files = [entry, *(p for p in self.recent_files if not _same_file(p, entry))]
+        del self.recent_files[MAX_RECENT:]
+
+    def remove_recent(self, path: str | os.PathLike[str]) -> None:
+        entry = os.fspath(path)
+        self.recent_files = [p for p in self.recent_files if not _same_file(p, entry)]
+
+
+def _same_file(a: str, b: str) -> bool:
+    # Case-insensitive on Windows, where C:\A.json and c:\a.json are one file.
+    return os.path.normcase(os.path.normpath(a)) == os.path.normcase(os.path.normpath(b))
+
+
+def _check_name(name: str) -> None:
+    if not name.strip():
+        raise ProfileError("A profile needs a name.", "name")
+
+
+# -- reading the document --------------------------------------------------------------------
+def _object(value: Any, where: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise SettingsError(f"{where} must be an object, not {json_kind(value)}")
+    return value
+
+
+def _typed(obj: dict[str, Any], key: str, where: str, kind: type, default: Any) -> Any:
+    value = obj.get(key, default)
+    if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
+        raise SettingsError(f"{where}.{key} must be {_NAMES[kind]}, not {json_kind(value)}")
+    return value
+
+
+_NAMES: dict[type, str] = {
+    str: "a string",
+    bool: "true or false",
+    list: "a list",
+    dict: "an object",
+}
+
+
+def _str(obj: dict[str, Any], key: str, where: str, default: str | None = None) -> str:
+    value: str = _typed(obj, key, where, str, default)
+    return value
+
+
+def _list(obj: dict[str, Any], key: str, where: str) -> list[Any]:
+    value: list[Any] = _typed(obj, key, where, list, [])
+    return value
+
+
+def _settings_from_doc(doc: dict[str, Any]) -> Settings:
+    """The current-version document as Settings; SettingsError names the first bad field."""
+    top = "settings"
+    profiles: list[ConnectionProfile] = []
+    for i, item in enumerate(_list(doc, "profiles", top)):
+        try:
+            profile = ConnectionProfile.from_json(item)
+        except ProfileError as exc:
+            raise SettingsError(f"profiles[{i}]: {exc}") from None
+        if not profile.name.strip():
+            raise SettingsError(f"profiles[{i}] has an empty name")
+        if any(p.name == profile.name for p in profiles):
+            raise SettingsError(f"profiles[{i}]: the name '{profile.name}' is used twice")
+        profiles.append(profile)
+
+    active = doc.get("active_profile")
+    if active is not None and not isinstance(active, str):
+        raise SettingsError(f"settings.active_profile must be a string, not {json_kind(active)}")
+    if active is not None and not any(p.name == active for p in profiles):
+        active = None  # the profile was removed by hand; not worth discarding the file for
+
+    settings = Settings(
+        profiles=profiles,
+        active_profile=active,
+        enter_sends=_typed(doc, "enter_sends", top, bool, True),
+        user_presets=[
+            SystemPreset.from_json(item, f"user_presets[{i}]")
+            for i, item in enumerate(_list(doc, "user_presets", top))
+        ],
+        theme=_str(doc, "theme", top, "system"),
+        default_family=_str(doc, "default_family", top, DEFAULT_FAMILY),
+    )
+    window = _typed(doc, "window", top, dict, {})
+    for key, value in window.items():
+        if not isinstance(value, str):
+            raise SettingsError(
+                f"settings.window[{key!r}] must be a string, not {json_kind(value)}"
+            )
+    settings.window = dict(window)
+    # Oldest first, so add_recent leaves the most recent on top, deduplicated and capped.
+    recent = _list(doc, "recent_files", top)
+    for i, entry in enumerate(reversed(recent)):
+        if not isinstance(entry, str):
+            where = f"settings.recent_files[{len(recent) - 1 - i}]"
+            raise SettingsError(f"{where} must be a string, not {json_kind(entry)}")
+        settings.add_recent(entry)
+    return settings
+
+
+# -- migrations ------------------------------------------------------------------------------
+def _v0_to_v1(doc: dict[str, Any]) -> dict[str, Any]:
+    """v0 (pre-release, no schema_version): `profiles` was an object keyed by profile name.
+
+    v1 makes it a list of profiles that carry their own name. Any secret-looking key an old
+    profile held is dropped here so it cannot survive into the next save.
+    """
+    out = dict(doc)
+    profiles = doc.get("profiles", [])
+    if isinstance(profiles, dict):
+        items: list[Any] = []
+        for name, body in profiles.items():
+            if isinstance(body, dict):
+                body = {"name": name, **body}
+                body = {k: v for k, v in body.items() if not _is_secret_key(k)}
+            items.append(body)
+        out["profiles"] = items
+    out["schema_version"] = 1
+    return out
+
+
+# Version N -> N+1; load_settings applies them in order up to SCHEMA_VERSION.
+_MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {0: _v0_to_v1}
+
+
+# -- load and save ---------------------------------------------------------------------------
+@dataclass
+class LoadedSettings:
+    settings: Settings
+    warning: str | None = None  # a sentence for the user when the file could not be used
+    migrated_from: int | None = None  # the file's older version; saving brings it up to date
+
+
+def load_settings(path: Path | None = None) -> LoadedSettings:
+    """The settings at `path` (default: `settings_path()`), or defaults with a warning."""
+    target = path if path is not None else settings_path()
+    try:
+        raw = target.read_bytes()
+    except FileNotFoundError:
+        return LoadedSettings(Settings())
+    except OSError as exc:
+        # Nothing to set aside: the file could not even be read, so it is left alone.
+        return LoadedSettings(
+            Settings(),
+            f"chatdesk could not read its settings file {target} ({exc.strerror}); "
+            "it is using default settings.",
+        )
+    try:
+        doc = json.loads(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        return _set_aside(target, "it is not UTF-8 text")
+    except json.JSONDecodeError as exc:
+        return _set_aside(target, f"it is not valid JSON ({exc.msg} at line {exc.lineno})")
+    except RecursionError:
+        return _set_aside(target, "it is nested too deeply")
+    if not isinstance(doc, dict):
+        return _set_aside(target, f"it holds {json_kind(doc)}, not a settings object")
+
+    version = doc.get("schema_version", 0)
+    if not isinstance(version, int) or isinstance(version, bool) or version < 0:
+        return _set_aside(target, f"its schema_version {version!r} is not a version number")
+    if version > SCHEMA_VERSION:
+        return _set_aside(
+            target,
+            f"it was written by a newer chatdesk (settings version {version}; "
+            f"this version reads up to {SCHEMA_VERSION})",
+        )
+    try:
+        for step in range(version, SCHEMA_VERSION):
+            doc = _MIGRATIONS[step](doc)
+        settings = _settings_from_doc(doc)
+    except SettingsError as exc:
+        return _set_aside(target, str(exc))
+    return LoadedSettings(settings, migrated_from=version if version < SCHEMA_VERSION else None)
+
+
+def _set_aside(target: Path, problem: str) -> LoadedSettings:
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    backup = target.with_name(f"{target.name}.bad-{stamp}")
+    n = 1
+    while backup.exists():  # two bad loads within a second must not clobber the first backup
+        backup = target.with_name(f"{target.name}.bad-{stamp}-{n}")
+        n += 1
+    try:
+        os.replace(target, backup)
+    except OSError as exc:
+        kept = f"it could not be set aside ({exc.strerror}), so do not save settings yet"
+    else:
+        kept = f"it was kept as {backup.name}"
+    return LoadedSettings(
+        Settings(),
+        f"chatdesk could not use its settings file {target}: {problem.rstrip('.')}. "
+        f"{kept[0].upper()}{kept[1:]} and the default settings are in use.",
+    )
+
+
+def settings_to_json(settings: Settings) -> dict[str, Any]:
+    """The document that is saved, `schema_version` first."""
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "profiles": [p.to_json() for p in settings.profiles],
+        "active_profile": settings.active_profile,
+        "enter_sends": settings.enter_sends,
+        "recent_files": list(settings.recent_files[:MAX_RECENT]),
+        "user_presets": [p.to_json() for p in settings.user_presets],
+        "theme": settings.theme,
+        "window": dict(settings.window),
+        "default_family": settings.default_family,
+    }
+
+
+def save_settings(settings: Settings, path: Path | None = None) -> None:
+    """Write atomically. Raises ValueError rather than write anything shaped like a secret."""
+    doc = settings_to_json(settings)
+    _refuse_secrets(doc, "settings")
+    for profile in settings.profiles:
+        if profile.key_env is not None and not looks_like_env_name(profile.key_env):
+            raise ValueError(
+                f"Refusing to save settings: profile '{profile.name}' has a key_env that is "
+                "not an environment variable name (it may be the key itself)."
+            )
+    _settings_from_doc(doc)  # never write a file the next start would reject
+    text = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    atomic_write_text(path if path is not None else settings_path(), text)
+
+
+def _is_secret_key(key: str) -> bool:
+    # apiKey -> api_key, api-key -> api_key, then look at the last word.
+    snake = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", key).lower().replace("-", "_")
+    return bool(_SECRET_KEY_RE.search(snake))
+
+
+def _refuse_secrets(value: Any, where: str) -> None:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if _is_secret_key(str(key)):
+                raise ValueError(f"Refusing to save settings: {where}.{key} looks like a secret.")
+            _refuse_secrets(item, f"{where}.{key}")
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            _refuse_secrets(item, f"{where}[{i}]")

@@ -1,0 +1,121 @@
+"""What the chat service hands its callers: streamed events, the final reply, mapped errors.
+
+Plain values with no Qt, so the window's worker can pass them through queued signals and the
+command line can print them.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class ReplyDelta:
+    """A piece of the reply's text, as it arrives."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class RetryNotice:
+    """The request failed in a way worth retrying; the service waits `delay` seconds first."""
+
+    attempt: int  # the attempt that failed, from 1
+    delay: float
+    reason: str  # a person-readable cause, e.g. "The service is busy (429)"
+
+
+@dataclass
+class ReplyResult:
+    """The reply as a whole: the last event of a successful stream, and a failed one's partial."""
+
+    content: str = ""
+    finish_reason: str | None = None
+    usage: dict[str, Any] | None = None
+    model: str | None = None
+    request_id: str | None = None
+    content_filter: dict[str, Any] | None = None
+    prompt_filter: list[Any] | None = None
+    latency_ms: float | None = None  # request start to the last byte
+    first_token_ms: float | None = None
+    incomplete: bool = False  # no finish_reason arrived: the text is partial
+
+    @property
+    def flagged(self) -> dict[str, str]:
+        """Content-filter categories that were flagged or filtered: {category: severity}."""
+        found: dict[str, str] = {}
+        results = [self.content_filter or {}]
+        results += [(p or {}).get("content_filter_results") or {} for p in self.prompt_filter or []]
+        for result in results:
+            for category, verdict in result.items():
+                if isinstance(verdict, dict) and (
+                    verdict.get("filtered") or verdict.get("detected")
+                    or verdict.get("severity") not in (None, "safe")
+                ):  # fmt: skip
+                    found[category] = str(verdict.get("severity", "detected"))
+        return found
+
+
+ReplyEvent = ReplyDelta | RetryNotice | ReplyResult
+
+
+@dataclass
+class ChatError(Exception):
+    """A failure in words a person understands, with what to do about it.
+
+    The text never holds a key or token. `partial` is what arrived before a stream broke.
+    """
+
+    title: str  # short: "Wrong key or token"
+    message: str  # what happened
+    action: str = ""  # what to do
+    status: int | None = None
+    code: str | None = None
+    retryable: bool = False
+    retry_after: float | None = None
+    partial: ReplyResult | None = field(default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        super().__init__(self.text)
+
+    @property
+    def text(self) -> str:
+        return f"{self.title}: {self.message}" + (f" {self.action}" if self.action else "")
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class CancelToken:
+    """Stop requested by the user. Waits on it wake at once, so a retry pause stops too."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+        self._callbacks: list[Callable[[], None]] = []
+        self._lock = threading.Lock()
+
+    def cancel(self) -> None:
+        with self._lock:
+            self._event.set()
+            callbacks, self._callbacks = self._callbacks, []
+        for callback in callbacks:
+            callback()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._event.is_set()
+
+    def wait(self, seconds: float) -> bool:
+        """Sleep up to `seconds`; True if cancelled meanwhile."""
+        return self._event.wait(seconds)
+
+    def on_cancel(self, callback: Callable[[], None]) -> None:
+        """Run `callback` when cancelled (at once if already)."""
+        with self._lock:
+            if not self._event.is_set():
+                self._callbacks.append(callback)
+                return
+        callback()
