@@ -24,6 +24,7 @@ from typing import Any
 from chatdesk.core.atomic import atomic_write_text
 from chatdesk.core.models import DEFAULT_FAMILY
 from chatdesk.core.paths import settings_path
+from chatdesk.core.presets import SystemPreset
 from chatdesk.core.profiles import ConnectionProfile, ProfileError, json_kind, looks_like_env_name
 
 SCHEMA_VERSION = 1
@@ -34,36 +35,6 @@ _SECRET_KEY_RE = re.compile(r"(?:^|_)(?:key|apikey|secret|password|passwd|token|
 
 class SettingsError(ValueError):
     """A settings document that does not match the schema; the text names the field."""
-
-
-@dataclass
-class SystemPreset:
-    """A saved system prompt with optional few-shot (user, assistant) examples."""
-
-    name: str
-    system_prompt: str
-    examples: list[tuple[str, str]] = field(default_factory=list)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "system_prompt": self.system_prompt,
-            "examples": [{"user": u, "assistant": a} for u, a in self.examples],
-        }
-
-    @classmethod
-    def from_json(cls, data: Any, where: str) -> SystemPreset:
-        obj = _object(data, where)
-        examples: list[tuple[str, str]] = []
-        for i, item in enumerate(_list(obj, "examples", where)):
-            pair = _object(item, f"{where}.examples[{i}]")
-            examples.append(
-                (
-                    _str(pair, "user", f"{where}.examples[{i}]"),
-                    _str(pair, "assistant", f"{where}.examples[{i}]"),
-                )
-            )
-        return cls(_str(obj, "name", where), _str(obj, "system_prompt", where), examples)
 
 
 @dataclass
@@ -163,6 +134,13 @@ def _str(obj: dict[str, Any], key: str, where: str, default: str | None = None) 
     return value
 
 
+def _preset(item: Any, index: int) -> SystemPreset:
+    try:
+        return SystemPreset.from_json(item)
+    except ValueError as exc:
+        raise SettingsError(f"user_presets[{index}]: {exc}") from None
+
+
 def _list(obj: dict[str, Any], key: str, where: str) -> list[Any]:
     value: list[Any] = _typed(obj, key, where, list, [])
     return value
@@ -193,10 +171,7 @@ def _settings_from_doc(doc: dict[str, Any]) -> Settings:
         profiles=profiles,
         active_profile=active,
         enter_sends=_typed(doc, "enter_sends", top, bool, True),
-        user_presets=[
-            SystemPreset.from_json(item, f"user_presets[{i}]")
-            for i, item in enumerate(_list(doc, "user_presets", top))
-        ],
+        user_presets=[_preset(item, i) for i, item in enumerate(_list(doc, "user_presets", top))],
         theme=_str(doc, "theme", top, "system"),
         default_family=_str(doc, "default_family", top, DEFAULT_FAMILY),
     )

@@ -1,0 +1,183 @@
+"""The openai SDK client for a connection profile, and the credentials it authenticates with.
+
+Three endpoint kinds, as the seeds show them:
+
+- azure-v1: `OpenAI(base_url="https://RESOURCE.openai.azure.com/openai/v1/", api_key=...)`; the
+  key, or an Entra token provider, goes out as `Authorization: Bearer`.
+- azure-api-version: `AzureOpenAI(azure_endpoint=..., api_version=...)` with the key as the
+  `api-key` header, or `azure_ad_token_provider=` for Entra (Bearer).
+- openai-compatible: `OpenAI(base_url=..., api_key=key or "not-needed")`.
+
+Timeouts are chosen here rather than left at the SDK's 600 s, and the SDK never retries: the
+chat service does, so each wait is announced and Stop can interrupt it.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+import openai
+
+from chatdesk.core.profiles import ConnectionProfile
+from chatdesk.service.entra import EntraSession
+from chatdesk.service.errors import ErrorContext, map_error
+from chatdesk.service.events import ChatError
+from chatdesk.service.secrets import Secret, SecretStore
+
+# 10 s to connect; 60 s of silence between bytes of an answer is a dead connection, not a slow
+# model (a stream sends something every few hundred ms).
+DEFAULT_TIMEOUT = openai.Timeout(60.0, connect=10.0)
+NO_KEY = "not-needed"  # OpenAI-compatible local servers need some api_key string
+
+
+class TokenSource(Protocol):
+    """What Entra auth needs from a session: `EntraSession` or a test double."""
+
+    def token_provider(self) -> Callable[[], str]: ...
+
+
+class _TrackedProvider:
+    """Wraps a token provider to remember the last token, only so error texts can scrub it."""
+
+    __slots__ = ("_provider", "last")
+
+    def __init__(self, provider: Callable[[], str]) -> None:
+        self._provider = provider
+        self.last: str | None = None
+
+    def __call__(self) -> str:
+        token = self._provider()
+        self.last = token
+        return token
+
+    def __repr__(self) -> str:
+        return "TokenProvider(***)"
+
+
+@dataclass(frozen=True)
+class Auth:
+    """A profile's resolved credentials: a key, an Entra token provider, or none."""
+
+    mode: Literal["key", "entra", "none"]
+    key: Secret | None = field(default=None, repr=False)
+    token_provider: Callable[[], str] | None = field(default=None, repr=False)
+
+    def secrets(self) -> Iterator[str]:
+        """The values error texts must never show."""
+        if self.key is not None:
+            yield self.key.reveal()
+        last = getattr(self.token_provider, "last", None)
+        if last:
+            yield last
+
+
+def auth_kind(profile: ConnectionProfile, auth: Auth | None = None) -> str:
+    """How requests of this profile authenticate, in words for the connection test."""
+    mode = auth.mode if auth is not None else profile.auth
+    if mode == "entra":
+        return "bearer (Entra)"
+    if mode == "none":
+        return "none"
+    return "api-key" if profile.kind == "azure-api-version" else "bearer (key)"
+
+
+class Credentials:
+    """Resolves a profile's auth: its keyring entry, else the env var `profile.key_env`, or the
+    profile's Entra session. Thread-safe; the store may block, so call it off the GUI thread."""
+
+    def __init__(
+        self,
+        secrets: SecretStore | None = None,
+        *,
+        env: Mapping[str, str] | None = None,
+        entra: Callable[[ConnectionProfile], TokenSource] | None = None,
+    ) -> None:
+        self._secrets = secrets
+        self._env = env  # None: os.environ, read when needed, not at import
+        self._entra = entra or self._default_entra
+        self._sessions: dict[tuple[str, str, str | None, str | None], EntraSession] = {}
+        self._lock = threading.Lock()
+
+    def _default_entra(self, profile: ConnectionProfile) -> EntraSession:
+        key = (profile.name, profile.entra_mode, profile.tenant_id, profile.client_id)
+        with self._lock:
+            session = self._sessions.get(key)
+            if session is None:
+                session = EntraSession(profile.entra_mode, profile.tenant_id, profile.client_id)
+                self._sessions[key] = session
+            return session
+
+    def resolve(self, profile: ConnectionProfile) -> Auth:
+        """The profile's credentials; ChatError (with what to do) when there are none."""
+        ctx = ErrorContext(profile=profile.name, kind=profile.kind, auth=profile.auth)
+        try:
+            if profile.auth == "entra":
+                provider = self._entra(profile).token_provider()
+                return Auth("entra", token_provider=_TrackedProvider(provider))
+            key = self._secrets.get(profile.name) if self._secrets is not None else None
+        except Exception as exc:
+            raise map_error(exc, ctx) from None
+        if key is None and profile.key_env:
+            env = os.environ if self._env is None else self._env
+            value = env.get(profile.key_env, "").strip()
+            key = Secret(value) if value else None
+        if key is not None:
+            return Auth("key", key=key)
+        if profile.kind == "openai-compatible":
+            return Auth("none")
+        where = f" or in the environment variable {profile.key_env}" if profile.key_env else ""
+        raise ChatError(
+            "No API key",
+            f"No API key is stored for profile {profile.name!r}{where}.",
+            "Enter the key in the profile's settings (chatdesk keeps it in the system keyring), "
+            "set AZURE_OPENAI_API_KEY, or switch the profile to Microsoft Entra ID sign-in.",
+        )
+
+
+def make_client(
+    profile: ConnectionProfile,
+    credentials: Credentials | Auth,
+    *,
+    timeout: openai.Timeout = DEFAULT_TIMEOUT,
+) -> openai.OpenAI:
+    """The SDK client for `profile` (an `AzureOpenAI` for the api-version kind). Close it after
+    use. Raises ChatError for a profile that cannot work or has no credentials."""
+    auth = credentials if isinstance(credentials, Auth) else credentials.resolve(profile)
+    check = profile.check(sends_secret=auth.mode != "none")
+    if check.error is not None:
+        raise ChatError(
+            "The profile needs attention",
+            check.error,
+            f"Edit profile {profile.name!r} and correct its {check.field or 'endpoint'}.",
+        )
+    if profile.kind == "azure-api-version":
+        if auth.mode == "entra":
+            return openai.AzureOpenAI(
+                azure_endpoint=check.url,
+                api_version=profile.api_version,
+                azure_ad_token_provider=auth.token_provider,
+                timeout=timeout,
+                max_retries=0,
+            )
+        return openai.AzureOpenAI(
+            azure_endpoint=check.url,
+            api_version=profile.api_version,
+            api_key=auth.key.reveal() if auth.key is not None else None,
+            timeout=timeout,
+            max_retries=0,
+        )
+    api_key: str | Callable[[], str]
+    if auth.mode == "entra" and auth.token_provider is not None:
+        api_key = auth.token_provider  # the SDK calls it per request: tokens refresh themselves
+    elif auth.key is not None:
+        api_key = auth.key.reveal()
+    else:
+        api_key = NO_KEY
+    return openai.OpenAI(base_url=check.url, api_key=api_key, timeout=timeout, max_retries=0)
+
+
+ClientFactory = Callable[[ConnectionProfile, Auth], openai.OpenAI]

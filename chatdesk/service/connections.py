@@ -1,0 +1,134 @@
+"""The user's connections: profiles from settings (or the environment), where their keys live,
+and one Entra session per profile. The window and the command line connect through this.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+from chatdesk.core.conversation import Conversation
+from chatdesk.core.paths import config_dir
+from chatdesk.core.profiles import ConnectionProfile, profile_from_env
+from chatdesk.core.settings import Settings
+from chatdesk.service.client import Credentials
+from chatdesk.service.entra import DeviceCode, EntraSession
+from chatdesk.service.secrets import KeyringStatus, Secret, SecretStore, open_secret_store
+
+
+class LazySecretStore:
+    """Opens the OS keyring on first use, so probing it never happens on the GUI thread."""
+
+    def __init__(
+        self, opener: Callable[[], tuple[SecretStore, KeyringStatus]] = open_secret_store
+    ) -> None:
+        self._opener = opener
+        self._store: SecretStore | None = None
+        self._status: KeyringStatus | None = None
+        self._lock = threading.Lock()
+
+    def _open(self) -> SecretStore:
+        with self._lock:
+            if self._store is None:
+                self._store, self._status = self._opener()
+            return self._store
+
+    @property
+    def status(self) -> KeyringStatus:
+        self._open()
+        assert self._status is not None
+        return self._status
+
+    @property
+    def is_secure(self) -> bool:
+        return self._open().is_secure
+
+    @property
+    def description(self) -> str:
+        return self._open().description
+
+    def get(self, profile: str) -> Secret | None:
+        return self._open().get(profile)
+
+    def set(self, profile: str, secret: Secret) -> None:
+        self._open().set(profile, secret)
+
+    def delete(self, profile: str) -> None:
+        self._open().delete(profile)
+
+    def use_session_store(self, store: SecretStore) -> None:
+        """The user chose keys in memory for this session (no secure keyring exists)."""
+        with self._lock:
+            self._store = store
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("_") or "profile"
+
+
+class Connections:
+    def __init__(
+        self,
+        settings: Settings,
+        secrets: SecretStore | None = None,
+        env: Mapping[str, str] | None = None,
+        entra_factory: Callable[..., EntraSession] = EntraSession,
+    ) -> None:
+        self.settings = settings
+        self.secrets: SecretStore = secrets if secrets is not None else LazySecretStore()
+        self.env = os.environ if env is None else env
+        self._entra_factory = entra_factory
+        self._sessions: dict[tuple[str, str, str | None, str | None], EntraSession] = {}
+        self._lock = threading.Lock()
+        # Set by the window to show a device code; sign-in happens on a worker thread.
+        self.device_code_callback: Callable[[DeviceCode], None] | None = None
+        self.credentials = Credentials(self.secrets, env=self.env, entra=self.entra_session)
+
+    def profiles(self) -> list[ConnectionProfile]:
+        """The saved profiles; with none saved, the one the environment variables describe."""
+        if self.settings.profiles:
+            return list(self.settings.profiles)
+        env_profile = profile_from_env(self.env)
+        return [env_profile] if env_profile else []
+
+    def profile(self, name: str | None) -> ConnectionProfile | None:
+        return next((p for p in self.profiles() if p.name == name), None)
+
+    def active(self) -> ConnectionProfile | None:
+        profiles = self.profiles()
+        chosen = self.profile(self.settings.active_profile)
+        return chosen or (profiles[0] if profiles else None)
+
+    def set_active(self, name: str) -> None:
+        if self.settings.profile(name) is not None:
+            self.settings.active_profile = name
+
+    def profile_for(self, conv: Conversation) -> ConnectionProfile | None:
+        """The profile a conversation uses: the one it names, else the active one."""
+        return self.profile(conv.profile) or self.active()
+
+    def record_path(self, profile: ConnectionProfile) -> Path:
+        return config_dir() / "entra" / f"{_slug(profile.name)}.json"
+
+    def entra_session(self, profile: ConnectionProfile) -> EntraSession:
+        """One session per profile and sign-in choice, each with its own saved record."""
+        key = (profile.name, profile.entra_mode, profile.tenant_id, profile.client_id)
+        with self._lock:
+            session = self._sessions.get(key)
+            if session is None:
+                session = self._entra_factory(
+                    profile.entra_mode,
+                    tenant_id=profile.tenant_id,
+                    client_id=profile.client_id,
+                    record_path=self.record_path(profile),
+                    device_code_callback=self._show_device_code,
+                )
+                self._sessions[key] = session
+            return session
+
+    def _show_device_code(self, code: DeviceCode) -> None:
+        if self.device_code_callback is not None:
+            self.device_code_callback(code)

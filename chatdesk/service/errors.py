@@ -1,0 +1,321 @@
+"""Every way a chat request can fail, in words a person understands, with what to do.
+
+The one place SDK, network, sign-in and keyring exceptions become `ChatError`. Texts quote the
+API's own message only after scrubbing it of the active key or token (and anything shaped like a
+bearer token or JWT), so a secret never reaches the window, a log or a saved file.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+import ssl
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+import openai
+
+from chatdesk.service.entra import SignInError, SignInRequired
+from chatdesk.service.events import ChatError
+from chatdesk.service.retry import parse_retry_after
+from chatdesk.service.secrets import SecretStoreError
+
+ROLE_NAME = "Cognitive Services OpenAI User"
+SEVERITY_ORDER = {"safe": 0, "low": 1, "medium": 2, "high": 3}
+
+_BEARER = re.compile(r"(?i)\b(bearer\s+)[A-Za-z0-9._~+/=-]{8,}")
+_JWT = re.compile(r"\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*")
+_KEY_PARAM = re.compile(
+    r"(?i)\b((?:api[-_]?)?(?:key|token|secret|password)[\"']?\s*[:=]\s*[\"']?)[^\s\"',;&]{16,}"
+)
+
+
+@dataclass(frozen=True)
+class ErrorContext:
+    """What the request was, so a message can name the profile, deployment and host."""
+
+    profile: str = ""
+    kind: str = ""  # the profile's kind: azure-v1, azure-api-version, openai-compatible
+    deployment: str = ""
+    url: str = ""
+    auth: str = ""  # "key", "entra" or "" (none)
+    # Values to scrub from any text we show; a callable, so a token fetched later counts too.
+    secrets: Callable[[], Iterable[str]] = field(default=lambda: (), repr=False, compare=False)
+
+    @property
+    def host(self) -> str:
+        return urlsplit(self.url).hostname or self.url or "the endpoint"
+
+    @property
+    def named(self) -> str:
+        return f"profile {self.profile!r}" if self.profile else "this profile"
+
+
+def scrub(text: str, secrets: Iterable[str] = ()) -> str:
+    """`text` with the given secrets and anything token-shaped replaced by ***."""
+    for secret in secrets:
+        if secret and len(secret) >= 4:
+            text = text.replace(secret, "***")
+    text = _BEARER.sub(r"\1***", text)
+    text = _JWT.sub("***", text)
+    return _KEY_PARAM.sub(r"\1***", text)
+
+
+def map_error(exc: BaseException, ctx: ErrorContext | None = None) -> ChatError:
+    """The `ChatError` for any failure of a request (already-mapped errors pass through)."""
+    ctx = ctx or ErrorContext()
+    if isinstance(exc, ChatError):
+        return exc
+    error = _map(exc, ctx)
+    secrets = list(ctx.secrets())
+    error.title = scrub(error.title, secrets)
+    error.message = scrub(error.message, secrets)
+    error.action = scrub(error.action, secrets)
+    error.args = (error.text,)
+    return error
+
+
+def _map(exc: BaseException, ctx: ErrorContext) -> ChatError:
+    if isinstance(exc, SignInRequired):
+        return ChatError(
+            "Sign-in needed", str(exc), f"Sign in with Microsoft Entra ID for {ctx.named}."
+        )
+    if isinstance(exc, SignInError):
+        return ChatError("Sign-in failed", str(exc))
+    if isinstance(exc, SecretStoreError):
+        return ChatError(
+            "Cannot read the API key",
+            str(exc),
+            f"Unlock the system keyring, or enter the key for {ctx.named} again.",
+        )
+    if isinstance(exc, openai.APIStatusError):
+        return _status_error(exc, ctx)
+    if isinstance(exc, openai.APITimeoutError):
+        return ChatError(
+            "The request timed out",
+            f"{ctx.host} stopped answering (no data within the read timeout).",
+            "Try again; if it keeps happening, check your network or the service's status.",
+            retryable=True,
+        )
+    if isinstance(exc, openai.APIConnectionError):
+        return _connection_error(exc, ctx)
+    if isinstance(exc, openai.APIResponseValidationError | json.JSONDecodeError):
+        return ChatError(
+            "Unexpected answer",
+            f"The endpoint {ctx.host} did not answer like Azure OpenAI (the response could "
+            "not be read as a chat completion).",
+            _url_advice(ctx),
+        )
+    if isinstance(exc, TimeoutError):
+        return ChatError(
+            "The request timed out", f"{ctx.host} did not answer in time.", retryable=True
+        )
+    if isinstance(exc, openai.OpenAIError):
+        return ChatError("Request failed", str(exc) or type(exc).__name__)
+    return ChatError(
+        "Unexpected error",
+        f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__,
+        "Try again; if it keeps happening, please report it.",
+    )
+
+
+def _api_message(exc: openai.APIStatusError) -> str:
+    """The service's own message, without the SDK's "Error code: 400 - " prefix."""
+    body = exc.body
+    if isinstance(body, dict):
+        message = body.get("message")
+        if isinstance(message, str) and message:
+            return message
+        inner = body.get("error")
+        if isinstance(inner, dict) and isinstance(inner.get("message"), str):
+            return inner["message"]
+    if isinstance(body, str) and body.strip():
+        return body.strip()[:300]
+    return re.sub(r"^Error code: \d+ - ", "", exc.message or "").strip()
+
+
+def _status_error(exc: openai.APIStatusError, ctx: ErrorContext) -> ChatError:
+    status = exc.status_code
+    code = exc.code
+    message = _api_message(exc)
+    lowered = message.lower()
+
+    def make(title: str, text: str, action: str = "", retryable: bool = False) -> ChatError:
+        return ChatError(title, text, action, status=status, code=code, retryable=retryable)
+
+    if status == 400:
+        if code == "content_filter" or "content management policy" in lowered:
+            return make(
+                "Blocked by the content filter",
+                "Azure's content filter blocked this request" + _filter_details(exc.body) + ".",
+                "Rephrase your message, or ask the resource's owner about its content filter "
+                "settings.",
+            )
+        if "special tokens" in lowered:
+            return make(
+                "Special tokens in the input",
+                "The service refused the messages because they contain special tokens or "
+                "ChatML syntax such as <|im_start|>.",
+                "Don't use ChatML syntax or special tokens with the chat completion endpoint: "
+                "remove them from the messages (they are often left over from a legacy prompt).",
+            )
+        if "max_tokens" in lowered and "max_completion_tokens" in lowered:
+            return make(
+                "Wrong token limit parameter",
+                f"The service said: {message}",
+                "Set the model family of this profile (o-series and gpt-5 models take "
+                "max_completion_tokens).",
+            )
+        return make("The service refused the request", message, "Check the request settings.")
+    if status == 401:
+        how = "sign in again" if ctx.auth == "entra" else "enter the key again"
+        return make(
+            "Wrong key or token",
+            f"{ctx.host} did not accept the credentials of {ctx.named} (401).",
+            f"Check the key for {ctx.named}, or sign in again; {how} if it was rotated. The key "
+            "must belong to the same resource as the endpoint.",
+        )
+    if status == 403:
+        if any(w in lowered for w in ("virtual network", "firewall", "private endpoint", "ip ")):
+            return make(
+                "Blocked by the resource's network rules",
+                f"{ctx.host} refused requests from this network: {message}",
+                "Connect from an allowed network (VPN), or ask the resource's owner to allow it.",
+            )
+        return make(
+            "No access to this resource",
+            "You are signed in, but your account has no role on this Azure OpenAI resource (403).",
+            f"Ask an owner of the resource to assign you the '{ROLE_NAME}' role on it, then "
+            "try again (a new role can take a few minutes to apply).",
+        )
+    if status == 404:
+        if code == "DeploymentNotFound" or "deployment" in lowered:
+            name = ctx.deployment or "(none)"
+            return make(
+                "Deployment not found",
+                f"The resource {ctx.host} has no deployment named {name!r}.",
+                "Enter the deployment name, not the model name: the name you gave the "
+                "deployment in Azure AI Foundry (Deployments). A new deployment can take a few "
+                "minutes to appear.",
+            )
+        return make(
+            "Wrong endpoint URL",
+            f"Nothing answered at {ctx.url or ctx.host} (404 Resource not found).",
+            _url_advice(ctx),
+        )
+    if status == 408:
+        return make("The request timed out", f"{ctx.host} gave up waiting (408).", retryable=True)
+    if status == 429:
+        wait = parse_retry_after(exc.response.headers)
+        when = f"in {wait:.3g} s" if wait is not None else "in a moment"
+        error = make(
+            "Rate limit reached",
+            f"The deployment is busy or this resource's quota is used up (429). The service "
+            f"asks to try again {when}.",
+            "Wait and try again; for a lasting fix raise the deployment's tokens-per-minute quota.",
+            retryable=True,
+        )
+        error.retry_after = wait
+        return error
+    if status >= 500:
+        if "invalid unicode" in lowered:
+            return make(
+                "The model produced invalid text",
+                "The model generated invalid Unicode output (500); retrying usually works.",
+                "Try again; setting the temperature below 1 makes this rarer.",
+                retryable=True,
+            )
+        error = make(
+            f"Service error ({status})",
+            f"The service had a problem: {message}",
+            "Try again in a moment.",
+            retryable=True,
+        )
+        error.retry_after = parse_retry_after(exc.response.headers)
+        return error
+    return make(f"Request failed ({status})", message)
+
+
+def _filter_details(body: Any) -> str:
+    """ " (violence: high, hate: medium)" from Azure's innererror.content_filter_result."""
+    inner = body.get("innererror") if isinstance(body, dict) else None
+    result = inner.get("content_filter_result") if isinstance(inner, dict) else None
+    if not isinstance(result, dict):
+        return ""
+    flagged = []
+    for category, verdict in result.items():
+        if not isinstance(verdict, dict):
+            continue
+        severity = verdict.get("severity")
+        if verdict.get("filtered") or verdict.get("detected") or severity not in (None, "safe"):
+            label = category.replace("_", " ")
+            flagged.append(f"{label}: {severity}" if severity else f"{label}: detected")
+    return f" ({', '.join(flagged)})" if flagged else ""
+
+
+def _url_advice(ctx: ErrorContext) -> str:
+    if ctx.kind == "azure-v1":
+        return (
+            "Check the endpoint: for Azure OpenAI v1 the base URL must end with /openai/v1/ "
+            "(https://YOUR-RESOURCE.openai.azure.com/openai/v1/)."
+        )
+    if ctx.kind == "azure-api-version":
+        return (
+            "Check the endpoint (https://YOUR-RESOURCE.openai.azure.com/) and the API version "
+            "of this profile."
+        )
+    return "Check the base URL of this profile (OpenAI-compatible servers usually end in /v1)."
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    seen: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in seen:
+        seen.append(current)
+        current = current.__cause__ or current.__context__
+    return seen
+
+
+def _connection_error(exc: openai.APIConnectionError, ctx: ErrorContext) -> ChatError:
+    chain = _chain(exc)
+    text = " ".join(str(e) for e in chain).lower()
+    host = ctx.host
+
+    def make(title: str, message: str, action: str) -> ChatError:
+        return ChatError(title, message, action, retryable=True)
+
+    if any(isinstance(e, socket.gaierror) for e in chain) or any(
+        w in text
+        for w in ("name or service not known", "nodename nor servname", "getaddrinfo", "no address")
+    ):
+        return make(
+            "Cannot find the server",
+            f"The name {host} could not be resolved (DNS).",
+            "Check the endpoint's spelling and your internet connection.",
+        )
+    if any(isinstance(e, ssl.SSLError) for e in chain) or "certificate" in text or "ssl" in text:
+        return make(
+            "Secure connection failed",
+            f"The TLS connection to {host} failed (certificate or proxy problem).",
+            "Check the endpoint URL and any proxy that inspects HTTPS traffic.",
+        )
+    if any(isinstance(e, ConnectionRefusedError) for e in chain) or "refused" in text:
+        return make(
+            "Cannot reach the server",
+            f"{host} refused the connection.",
+            "Check the endpoint URL and port, and that the server is running.",
+        )
+    if "incomplete" in text or "disconnected" in text or "peer closed" in text:
+        return make(
+            "The connection broke",
+            f"{host} closed the connection before the answer was complete.",
+            "Try again.",
+        )
+    return make(
+        "Cannot reach the server",
+        f"Could not connect to {host}.",
+        "Check your internet connection, proxy settings and the endpoint URL.",
+    )

@@ -1,0 +1,246 @@
+"""`chatdesk send FILE`: send a conversation, stream the reply to stdout, save it into FILE.
+
+    chatdesk send FILE [--profile NAME | --endpoint URL --deployment D [--api-version V]
+                        | --base-url URL --model M] [--no-stream]
+
+Without connection options the profile comes from the environment, as the openai SDK reads it
+(AZURE_OPENAI_ENDPOINT, AZURE_OPENAI_API_KEY, OPENAI_API_VERSION, OPENAI_BASE_URL,
+OPENAI_API_KEY). Keys come from the profile's keyring entry or those variables, never from argv.
+
+The reply is appended with its metadata and the file saved atomically, also when the request
+fails midway: the partial reply is kept, marked incomplete. Ctrl+C stops the stream and saves
+what arrived. Exit status: 0 done, 1 the request failed or the reply is incomplete, 2 usage,
+130 stopped with Ctrl+C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import signal
+import sys
+import threading
+from collections.abc import Iterator
+from types import FrameType
+from typing import NoReturn
+
+from chatdesk.core.fileformat import ConversationFileError, load_conversation, save_conversation
+from chatdesk.core.messages import Message, MessageMeta
+from chatdesk.core.profiles import ConnectionProfile, profile_from_env
+from chatdesk.service.chat import ChatService
+from chatdesk.service.client import Credentials
+from chatdesk.service.events import CancelToken, ChatError, ReplyDelta, ReplyResult
+from chatdesk.service.secrets import SecretStore
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+PROG = "chatdesk send"
+ADHOC_PROFILE = "command line"
+
+
+class _UsageError(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with a one-line error and exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def _parser() -> _Parser:
+    p = _Parser(
+        prog=PROG,
+        description="Send the conversation in FILE, stream the reply and save it into FILE.",
+        epilog="Without connection options the environment is used (AZURE_OPENAI_ENDPOINT, "
+        "AZURE_OPENAI_API_KEY, OPENAI_API_VERSION, or OPENAI_BASE_URL and OPENAI_API_KEY). "
+        "Keys are read from the keyring or those variables, never from the command line.",
+    )
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--profile", metavar="NAME", help="a connection profile from the settings")
+    p.add_argument("--endpoint", metavar="URL", help="Azure OpenAI resource or v1 endpoint")
+    p.add_argument("--deployment", metavar="D", help="the deployment name (with --endpoint)")
+    p.add_argument(
+        "--api-version", metavar="V", help="use the dated API with this version (with --endpoint)"
+    )
+    p.add_argument("--base-url", metavar="URL", help="an OpenAI-compatible base URL")
+    p.add_argument("--model", metavar="M", help="the model name (with --base-url)")
+    p.add_argument("--no-stream", action="store_true", help="wait for the whole reply")
+    return p
+
+
+def _pick_profile(
+    args: argparse.Namespace, env: dict[str, str]
+) -> tuple[ConnectionProfile, SecretStore | None]:
+    azure = args.endpoint is not None or args.deployment is not None or args.api_version
+    compatible = args.base_url is not None or args.model is not None
+    if sum(map(bool, (args.profile is not None, azure, compatible))) > 1:
+        raise _UsageError("use one of --profile, --endpoint/--deployment, --base-url/--model")
+    if args.profile is not None:
+        from chatdesk.core.settings import load_settings
+        from chatdesk.service.secrets import open_secret_store
+
+        settings = load_settings().settings
+        profile = settings.profile(args.profile)
+        if profile is None:
+            names = ", ".join(p.name for p in settings.profiles) or "none are set up"
+            raise _UsageError(f"no profile named {args.profile!r} (profiles: {names})")
+        if profile.key_env is None:
+            fallback = "OPENAI_API_KEY" if profile.kind == "openai-compatible" else None
+            profile.key_env = fallback or "AZURE_OPENAI_API_KEY"
+        store, _status = open_secret_store()
+        return profile, store
+    if azure:
+        if not (args.endpoint and args.deployment):
+            raise _UsageError("--endpoint and --deployment go together")
+        has_key = bool(env.get("AZURE_OPENAI_API_KEY", "").strip())
+        return ConnectionProfile(
+            name=ADHOC_PROFILE,
+            kind="azure-api-version" if args.api_version else "azure-v1",
+            endpoint=args.endpoint,
+            deployment=args.deployment,
+            api_version=args.api_version or "2024-10-21",
+            # Without a key, sign in as the developer (az login, managed identity...).
+            auth="key" if has_key else "entra",
+            entra_mode="default",
+            key_env="AZURE_OPENAI_API_KEY" if has_key else None,
+        ), None
+    if compatible:
+        if not (args.base_url and args.model):
+            raise _UsageError("--base-url and --model go together")
+        return ConnectionProfile(
+            name=ADHOC_PROFILE,
+            kind="openai-compatible",
+            endpoint=args.base_url,
+            deployment=args.model,
+            key_env="OPENAI_API_KEY",
+        ), None
+    profile = profile_from_env(env)
+    if profile is None:
+        raise _UsageError(
+            "no connection given: use --profile NAME, --endpoint URL --deployment D, "
+            "--base-url URL --model M, or set AZURE_OPENAI_ENDPOINT (or OPENAI_BASE_URL)"
+        )
+    return profile, None
+
+
+@contextlib.contextmanager
+def _ctrl_c_cancels(cancel: CancelToken) -> Iterator[None]:
+    """The first Ctrl+C stops the reply (so the partial is saved); a second one aborts."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        if cancel.cancelled:
+            raise KeyboardInterrupt
+        cancel.cancel()
+
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _meta(result: ReplyResult, error: ChatError | None = None) -> MessageMeta:
+    return MessageMeta(
+        finish_reason=result.finish_reason,
+        usage=result.usage,
+        content_filter=result.content_filter,
+        prompt_filter=result.prompt_filter,
+        model=result.model,
+        request_id=result.request_id,
+        latency_ms=round(result.latency_ms, 1) if result.latency_ms is not None else None,
+        incomplete=result.incomplete,
+        error=error.text if error is not None else None,
+    )
+
+
+def _fail(message: str) -> None:
+    print(f"chatdesk: {' '.join(message.split())}", file=sys.stderr)
+
+
+def run_send(argv: list[str]) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        conv = load_conversation(args.file).conversation
+    except ConversationFileError as exc:
+        _fail(str(exc))
+        return EXIT_ERROR
+    if len(conv) == 0 or conv[len(conv) - 1].role != "user":
+        print(
+            f"{PROG}: error: the last message of {args.file} must be a user message "
+            "(add your question to the file, then send it)",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    env = dict(os.environ)
+    try:
+        profile, store = _pick_profile(args, env)
+    except _UsageError as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+    service = ChatService(Credentials(store, env=env))
+    cancel = CancelToken()
+    result: ReplyResult | None = None
+    error: ChatError | None = None
+    shown: list[str] = []
+    interrupted = False
+    try:
+        prepared = service.prepare(conv, profile, stream=not args.no_stream)
+        with _ctrl_c_cancels(cancel):
+            if args.no_stream:
+                result = service.complete(prepared, cancel)
+                shown.append(result.content)
+                sys.stdout.write(result.content)
+            else:
+                for event in service.stream(prepared, cancel):
+                    if isinstance(event, ReplyDelta):
+                        sys.stdout.write(event.text)
+                        sys.stdout.flush()
+                        shown.append(event.text)
+                    elif isinstance(event, ReplyResult):
+                        result = event
+    except ChatError as exc:
+        error = exc
+        result = exc.partial
+    except KeyboardInterrupt:  # a second Ctrl+C: keep what was printed, wait no longer
+        interrupted = True
+        result = ReplyResult(content="".join(shown), incomplete=True)
+    if shown and not shown[-1].endswith("\n"):
+        sys.stdout.write("\n")
+    sys.stdout.flush()
+
+    if result is not None and (result.content or not result.incomplete):
+        conv.append(Message("assistant", result.content, meta=_meta(result, error)))
+        try:
+            save_conversation(conv, args.file)
+        except OSError as exc:
+            _fail(f"cannot save {args.file} ({exc.strerror}).")
+            return EXIT_ERROR
+    if error is not None:
+        _fail(error.text + (" The partial reply was saved." if error.partial else ""))
+        return EXIT_ERROR
+    assert result is not None  # set by every path that has no error
+    if cancel.cancelled or interrupted:
+        _fail(
+            "stopped; the partial reply was saved, marked incomplete."
+            if result.content
+            else "stopped before any reply arrived."
+        )
+        return EXIT_INTERRUPTED
+    if result.incomplete:
+        _fail("the reply ended without a finish reason; it was saved, marked incomplete.")
+        return EXIT_ERROR
+    if result.finish_reason == "length":
+        _fail("the reply was cut off at the token limit (finish_reason: length).")
+    elif result.finish_reason == "content_filter":
+        flagged = ", ".join(f"{k}: {v}" for k, v in result.flagged.items())
+        _fail(f"the content filter cut the reply short ({flagged or 'no details'}).")
+    return EXIT_OK

@@ -1,0 +1,323 @@
+"""One open conversation in the window: its transcript model, token budget and reply in flight.
+
+It decides nothing about HTTP or tokens itself: the service prepares and streams, the core
+counts and trims. It keeps the Qt side honest: the service runs on the thread pool, streamed
+text is applied on the GUI thread in batches (one transcript update per ~30 ms, not one per
+token), and the user's message is never lost when a request fails.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QCoreApplication, QDeadlineTimer, QObject, QThreadPool, QTimer, Signal
+
+from chatdesk.core.budget import Budget
+from chatdesk.core.conversation import Conversation
+from chatdesk.core.encodings import get_encoding
+from chatdesk.core.messages import Message, MessageMeta
+from chatdesk.core.models import resolve_model
+from chatdesk.core.profiles import ConnectionProfile
+from chatdesk.core.trimming import TrimPlan
+from chatdesk.service.events import CancelToken, ChatError, ReplyDelta, ReplyResult, RetryNotice
+from chatdesk.ui.transcript_model import TranscriptModel
+from chatdesk.ui.worker import FunctionWorker, GeneratorWorker
+
+FLUSH_MS = 30
+CONTINUE_PROMPT = "Continue exactly where your previous message stopped, without repeating it."
+
+
+class ChatSession(QObject):
+    """Signals: busyChanged(bool), planChanged(object: TrimPlan | None), modifiedChanged(bool),
+    replyFinished(object: ReplyResult), failed(object: ChatError), notice(str),
+    usageChecked(int estimated, object actual: int | None), budgetReady().
+    """
+
+    busyChanged = Signal(bool)
+    planChanged = Signal(object)
+    modifiedChanged = Signal(bool)
+    replyFinished = Signal(object)
+    failed = Signal(object)
+    notice = Signal(str)
+    usageChecked = Signal(int, object)
+    budgetReady = Signal()
+
+    def __init__(
+        self,
+        conversation: Conversation,
+        service: Any,
+        profile_source: Callable[[], ConnectionProfile | None],
+        path: Path | None = None,
+        pool: QThreadPool | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.conversation = conversation
+        self.service = service
+        self.profile_source = profile_source
+        self.path = path
+        self.pool = pool or QThreadPool.globalInstance()
+        self.model = TranscriptModel(self)
+        self.model.set_conversation(conversation, None)
+        self.budget: Budget | None = None
+        self.plan: TrimPlan | None = None
+        self.draft = conversation.draft
+        self._modified = False
+        self._worker: GeneratorWorker | None = None
+        self._cancel: CancelToken | None = None
+        self._row: int | None = None  # the assistant row being streamed
+        self._pending: list[str] = []
+        self._send_when_ready = False
+        self._flush = QTimer(self)
+        self._flush.setSingleShot(True)
+        self._flush.setInterval(FLUSH_MS)
+        self._flush.timeout.connect(self._apply_pending)
+        self._loader: FunctionWorker | None = None
+
+    # -- tokens ------------------------------------------------------------------------------
+    def model_names(self) -> tuple[str | None, str]:
+        profile = self.profile_source()
+        name = self.conversation.model or (profile.model or profile.deployment if profile else None)
+        return name, profile.model_family if profile else "gpt-4o"
+
+    def start_counting(self) -> None:
+        """Load the tokenizer off the GUI thread; the meter says "Counting…" meanwhile."""
+        name, family = self.model_names()
+        encoding = resolve_model(name, family).family.encoding
+        self.budget = None
+        self.planChanged.emit(None)
+        self._loader = FunctionWorker(lambda: get_encoding(encoding), self)
+        self._loader.returned.connect(lambda _enc: self._budget_loaded())
+        self._loader.errored.connect(lambda exc: self.notice.emit(f"Token counting failed: {exc}"))
+        self._loader.start(self.pool)
+
+    def _budget_loaded(self) -> None:
+        if self.budget is not None:
+            self.budget.close()
+        name, family = self.model_names()
+        self.budget = Budget(self.conversation, model=name, fallback_family=family)
+        self.model.set_ledger(self.budget.ledger)
+        self.update_plan()
+        self.budgetReady.emit()
+        if self._send_when_ready:
+            self._send_when_ready = False
+            self._start_reply()
+
+    def set_draft(self, text: str) -> None:
+        self.draft = text
+        self.conversation.draft = text
+        self.update_plan()
+
+    def update_plan(self) -> None:
+        """Recompute what the next request sends: O(log n) plus the draft's changed paragraph."""
+        if self.budget is None:
+            return
+        self.plan = self.budget.plan(self.draft)
+        self.model.set_first_sent(self.plan.first_sent)
+        self.planChanged.emit(self.plan)
+
+    # -- state -------------------------------------------------------------------------------
+    @property
+    def busy(self) -> bool:
+        return self._worker is not None
+
+    @property
+    def modified(self) -> bool:
+        return self._modified
+
+    def set_modified(self, modified: bool = True) -> None:
+        if modified != self._modified:
+            self._modified = modified
+            self.modifiedChanged.emit(modified)
+
+    # -- actions -----------------------------------------------------------------------------
+    def send(self, text: str) -> bool:
+        """Add the user's message and ask for a reply. False if a reply is still streaming."""
+        if self.busy or not text.strip():
+            return False
+        self.model.append(Message("user", text))
+        self.set_draft("")
+        self.set_modified()
+        self._start_reply()
+        return True
+
+    def stop(self) -> None:
+        if self._cancel is not None:
+            self._cancel.cancel()
+
+    def regenerate(self, row: int | None = None) -> None:
+        """Replace the last reply (and anything after `row`) with a new one."""
+        if self.busy or not len(self.conversation):
+            return
+        row = self._last_row("assistant") if row is None else row
+        if row is None or self.conversation[row].role != "assistant":
+            return
+        self.model.truncate(row)
+        self.set_modified()
+        self._start_reply()
+
+    def edit_and_resend(self, row: int, text: str) -> None:
+        """Change an earlier user message; the turns after it are replaced by a new reply."""
+        if self.busy or self.conversation[row].role != "user" or not text.strip():
+            return
+        self.model.truncate(row + 1)
+        self.model.set_content(row, text)
+        self.model.set_error(row, None)
+        self.set_modified()
+        self._start_reply()
+
+    def delete(self, row: int) -> None:
+        if self.busy:
+            return
+        self.model.remove(row)
+        self.set_modified()
+        self.update_plan()
+
+    def retry(self, row: int) -> None:
+        """Send again after a failure: from the failed message, or replacing a partial reply."""
+        if self.busy:
+            return
+        message = self.conversation[row]
+        if message.role == "assistant":
+            self.model.truncate(row)
+        else:
+            self.model.truncate(row + 1)
+            self.model.set_error(row, None)
+        self.set_modified()
+        self._start_reply()
+
+    def continue_reply(self, row: int) -> None:
+        """Ask the model to go on with a reply that stopped at the length limit."""
+        if self.busy or row != len(self.conversation) - 1:
+            return
+        if self.conversation[row].role != "assistant":
+            return
+        self._start_reply(continue_row=row)
+
+    # -- the reply ---------------------------------------------------------------------------
+    def _start_reply(self, continue_row: int | None = None) -> None:
+        profile = self.profile_source()
+        user_row = self._last_row("user")
+        if profile is None:
+            self._fail(
+                ChatError(
+                    "No connection",
+                    "There is no connection profile to send this to.",
+                    "Open Connections… (Ctrl+K) and add your Azure OpenAI endpoint.",
+                ),
+                user_row,
+            )
+            return
+        if self.budget is None:
+            self._send_when_ready = True
+            self.notice.emit("Counting tokens…")
+            return
+        try:
+            prepared = self.service.prepare(self.conversation, profile, budget=self.budget)
+        except ChatError as exc:
+            self._fail(exc, user_row)
+            return
+        if continue_row is not None:
+            prepared.body["messages"].append({"role": "user", "content": CONTINUE_PROMPT})
+            self._row = continue_row
+            self.conversation[continue_row].meta.finish_reason = None
+        else:
+            self._row = self.model.append(Message("assistant", "", meta=MessageMeta()))
+        self._estimate = prepared.plan.prompt_tokens
+        self.model.set_streaming(self._row)
+        cancel = self._cancel = CancelToken()
+        service = self.service
+        self._worker = GeneratorWorker(lambda: service.stream(prepared, cancel), self)
+        self._worker.yielded.connect(self._on_event)
+        self._worker.errored.connect(self._on_error)
+        self._worker.finished.connect(self._on_finished)
+        self._worker.start(self.pool)
+        self.busyChanged.emit(True)
+
+    def _on_event(self, event: object) -> None:
+        if isinstance(event, ReplyDelta):
+            self._pending.append(event.text)
+            if not self._flush.isActive():
+                self._flush.start()
+        elif isinstance(event, RetryNotice):
+            self.notice.emit(f"{event.reason}. Retrying in {event.delay:.0f} s…")
+        elif isinstance(event, ReplyResult):
+            self._apply_pending()
+            self._finish_reply(event)
+
+    def _apply_pending(self) -> None:
+        self._flush.stop()
+        if self._pending and self._row is not None:
+            text = "".join(self._pending)
+            self._pending.clear()
+            self.model.append_content(self._row, text)
+
+    def _finish_reply(self, result: ReplyResult, error: ChatError | None = None) -> None:
+        row = self._row
+        if row is None:
+            return
+        meta = self.conversation[row].meta
+        meta.finish_reason = result.finish_reason
+        meta.usage = result.usage
+        meta.content_filter = result.content_filter
+        meta.prompt_filter = result.prompt_filter
+        meta.model = result.model or meta.model
+        meta.request_id = result.request_id
+        meta.latency_ms = result.latency_ms
+        meta.incomplete = result.incomplete
+        meta.error = error.text if error else None
+        self.model.set_meta_changed(row)
+        self.set_modified()
+        actual = (result.usage or {}).get("prompt_tokens")
+        self.usageChecked.emit(self._estimate, actual)
+        self.replyFinished.emit(result)
+
+    def _on_error(self, exc: object) -> None:
+        self._apply_pending()
+        error = exc if isinstance(exc, ChatError) else ChatError("Unexpected error", str(exc))
+        row = self._row
+        if row is not None and self.conversation[row].content:
+            # Something arrived: keep it, marked incomplete, with the error on it.
+            partial = error.partial or ReplyResult(content=self.conversation[row].content)
+            partial.incomplete = True
+            self._finish_reply(partial, error)
+            self.failed.emit(error)
+            return
+        if row is not None and self.conversation[row].role == "assistant":
+            self.model.remove(row)
+        self._row = None
+        self._fail(error, self._last_row("user"))
+
+    def _on_finished(self) -> None:
+        self._apply_pending()
+        self.model.set_streaming(None)
+        self._worker = None
+        self._cancel = None
+        self._row = None
+        self.update_plan()
+        self.busyChanged.emit(False)
+
+    def _fail(self, error: ChatError, row: int | None) -> None:
+        if row is not None:
+            self.model.set_error(row, error.text)
+        self.failed.emit(error)
+
+    def _last_row(self, role: str) -> int | None:
+        for i in range(len(self.conversation) - 1, -1, -1):
+            if self.conversation[i].role == role:
+                return i
+        return None
+
+    # -- closing -----------------------------------------------------------------------------
+    def shutdown(self, timeout_ms: int = 3000) -> None:
+        """Stop a reply in flight and wait for it, keeping what arrived (the window is closing)."""
+        self.stop()
+        deadline = QDeadlineTimer(timeout_ms)
+        while self._worker is not None and not deadline.hasExpired():
+            QCoreApplication.processEvents()
+            self.pool.waitForDone(20)
+        if self.budget is not None:
+            self.budget.close()
+            self.budget = None

@@ -1,0 +1,474 @@
+"""The main window: builds the widgets and wires them to the current conversation's session.
+
+It decides nothing: sessions talk to the service, the core counts and trims, dialogs ask. All
+signal wiring of the window is in `_connect_signals` and `_bind_session`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
+from PySide6.QtWidgets import (
+    QComboBox,
+    QInputDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QTabWidget,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from chatdesk.core.conversation import Conversation
+from chatdesk.core.fileformat import ConversationFileError, load_conversation
+from chatdesk.core.messages import Message
+from chatdesk.core.presets import SystemPreset
+from chatdesk.service.events import ChatError
+from chatdesk.ui.chat_session import ChatSession
+from chatdesk.ui.composer import Composer
+from chatdesk.ui.context import AppContext
+from chatdesk.ui.examples_editor import ExamplesEditor
+from chatdesk.ui.params_panel import ParamsPanel
+from chatdesk.ui.request_preview import RequestPreviewDialog
+from chatdesk.ui.system_prompt import SystemPromptEditor
+from chatdesk.ui.token_meter import TokenMeter
+from chatdesk.ui.transcript_view import TranscriptView
+
+SHORTCUTS = [
+    ("Send the message", "Enter (or Shift+Enter, as set)"),
+    ("New line in the message", "Shift+Enter (or Enter)"),
+    ("Stop the reply", "Esc"),
+    ("Regenerate the last reply", "Ctrl+R"),
+    ("Continue a reply cut at the length limit", "Ctrl+Shift+Enter"),
+    ("What will be sent", "Ctrl+I"),
+    ("New conversation", "Ctrl+N"),
+    ("Focus the message box", "Ctrl+L"),
+    ("Show or hide the side panel", "Ctrl+B"),
+    ("Copy the selected message", "Ctrl+C (in the transcript)"),
+    ("Keyboard shortcuts", "F1"),
+    ("Quit", "Ctrl+Q"),
+]
+
+
+class MainWindow(QMainWindow):
+    """Signals: sessionChanged(object: ChatSession)."""
+
+    sessionChanged = Signal(object)
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.context = context
+        self.session: ChatSession | None = None
+        self.sessions: list[ChatSession] = []
+        self.setWindowTitle("chatdesk")
+        self.setWindowIcon(QIcon(context.icon_path()))
+        self.setAccessibleName("chatdesk")
+        self._build()
+        self._build_actions()
+        self._connect_signals()
+        self._restore_geometry()
+
+    # -- building ----------------------------------------------------------------------------
+    def _build(self) -> None:
+        self.transcript = TranscriptView(self)
+        self.meter = TokenMeter(self)
+        self.composer = Composer(self)
+        self.composer.set_enter_sends(self.context.settings.enter_sends)
+        self.notice = QLabel(self)
+        self.notice.setAccessibleName("Status")
+        self.notice.setWordWrap(True)
+        center = QWidget(self)
+        column = QVBoxLayout(center)
+        column.setContentsMargins(8, 8, 8, 8)
+        column.addWidget(self.transcript, 1)
+        column.addWidget(self.meter)
+        column.addWidget(self.composer)
+
+        self.system_editor = SystemPromptEditor(self)
+        self.examples_editor = ExamplesEditor(self)
+        self.params_panel = ParamsPanel(self)
+        self.side = QTabWidget(self)
+        self.side.setAccessibleName("Prompt and parameters")
+        self.side.addTab(self.system_editor, "System prompt")
+        self.side.addTab(self.examples_editor, "Examples")
+        self.side.addTab(self.params_panel, "Parameters")
+        self.system_editor.set_user_presets(self.context.settings.user_presets)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.splitter.setObjectName("main_splitter")
+        self.splitter.addWidget(center)
+        self.splitter.addWidget(self.side)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([760, 360])
+        self.setCentralWidget(self.splitter)
+        self.statusBar().addWidget(self.notice, 1)
+
+        self.toolbar = QToolBar("Main", self)
+        self.toolbar.setObjectName("main_toolbar")
+        self.toolbar.setMovable(False)
+        self.addToolBar(self.toolbar)
+        self.profile_box = QComboBox(self)
+        self.profile_box.setAccessibleName("Connection profile")
+        self.profile_box.setToolTip("The connection this conversation uses")
+        self.profile_box.setMinimumWidth(180)
+        self._fill_profiles()
+
+    def _action(self, text: str, shortcut: QKeySequence | str | None, slot: object) -> QAction:
+        action = QAction(text, self)
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(slot)
+        self.addAction(action)
+        return action
+
+    def _build_actions(self) -> None:
+        menu = self.menuBar()
+        file_menu = menu.addMenu("&File")
+        self.new_action = self._action(
+            "&New conversation", QKeySequence.StandardKey.New, self.new_conversation
+        )
+        self.quit_action = self._action("&Quit", QKeySequence.StandardKey.Quit, self.close)
+        file_menu.addAction(self.new_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+
+        chat_menu = menu.addMenu("&Chat")
+        self.stop_action = self._action("&Stop reply", None, self._stop)
+        self.regenerate_action = self._action("&Regenerate last reply", "Ctrl+R", self._regenerate)
+        self.continue_action = self._action("&Continue reply", "Ctrl+Shift+Return", self._continue)
+        self.preview_action = self._action("&What will be sent…", "Ctrl+I", self.show_preview)
+        self.focus_action = self._action(
+            "&Focus message box", "Ctrl+L", self.composer.input.setFocus
+        )
+        for action in (self.stop_action, self.regenerate_action, self.continue_action,
+                       self.preview_action, self.focus_action):  # fmt: skip
+            chat_menu.addAction(action)
+
+        view_menu = menu.addMenu("&View")
+        self.side_action = self._action("&Side panel", "Ctrl+B", self._toggle_side)
+        self.side_action.setCheckable(True)
+        self.side_action.setChecked(True)
+        view_menu.addAction(self.side_action)
+
+        help_menu = menu.addMenu("&Help")
+        self.shortcuts_action = self._action("&Keyboard shortcuts", "F1", self.show_shortcuts)
+        help_menu.addAction(self.shortcuts_action)
+
+        self.toolbar.addAction(self.new_action)
+        self.toolbar.addSeparator()
+        self.toolbar.addWidget(QLabel(" Connection: ", self))
+        self.toolbar.addWidget(self.profile_box)
+
+    def _connect_signals(self) -> None:
+        self.composer.sendRequested.connect(self._send)
+        self.composer.stopRequested.connect(self._stop)
+        self.composer.draftChanged.connect(self._draft_changed)
+        self.meter.previewRequested.connect(self.show_preview)
+        self.transcript.editRequested.connect(self._edit)
+        self.transcript.deleteRequested.connect(self._delete)
+        self.transcript.regenerateRequested.connect(self._regenerate_row)
+        self.transcript.continueRequested.connect(self._continue_row)
+        self.transcript.retryRequested.connect(self._retry)
+        self.system_editor.textChanged.connect(self._system_changed)
+        self.system_editor.presetApplied.connect(self._apply_preset)
+        self.system_editor.presetSaved.connect(self._save_preset)
+        self.system_editor.presetDeleted.connect(self._delete_preset)
+        self.examples_editor.examplesChanged.connect(self._examples_changed)
+        self.params_panel.changed.connect(self._params_changed)
+        self.profile_box.currentTextChanged.connect(self._profile_chosen)
+
+    # -- sessions ----------------------------------------------------------------------------
+    def open_paths(self, paths: list[str]) -> None:
+        """Open conversation files; a file the core rejects is explained, the rest still open."""
+        for path in paths:
+            try:
+                opened = load_conversation(path)
+            except ConversationFileError as exc:
+                self.show_message("Cannot open this conversation", str(exc))
+                continue
+            session = self.open_session(
+                opened.conversation, None if opened.imported else Path(path)
+            )
+            if opened.imported:
+                session.set_modified()
+        if self.session is None:
+            self.new_conversation()
+
+    def show_message(self, title: str, text: str) -> QMessageBox:
+        box = QMessageBox(
+            QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok, self
+        )
+        box.setAccessibleName(title)
+        box.open()
+        self.message_box = box
+        return box
+
+    def new_conversation(self) -> ChatSession:
+        conv = Conversation(system_prompt="You are a helpful assistant.")
+        if self.session is not None:  # a new chat keeps the prompt, examples and parameters
+            old = self.session.conversation
+            conv.system_prompt = old.system_prompt
+            conv.examples = [m.copy() for m in old.examples]
+            conv.params, conv.trimming = self.params_panel.values()
+        return self.open_session(conv)
+
+    def open_session(self, conv: Conversation, path: object = None) -> ChatSession:
+        active = self.context.connections.active()
+        if conv.profile is None and active is not None:
+            conv.profile = active.name
+        session = ChatSession(
+            conv, self.context.service, lambda c=conv: self.context.connections.profile_for(c),
+            path=path, parent=self,
+        )  # fmt: skip
+        self.sessions.append(session)
+        self._bind_session(session)
+        session.start_counting()
+        return session
+
+    def _bind_session(self, session: ChatSession) -> None:
+        if self.session is not None:
+            for signal, slot in self._session_links:
+                signal.disconnect(slot)
+        self.session = session
+        self._session_links = [
+            (session.busyChanged, self._busy_changed),
+            (session.planChanged, self.meter.show_plan),
+            (session.notice, self._show_notice),
+            (session.failed, self._failed),
+            (session.usageChecked, self.meter.show_usage_check),
+            (session.replyFinished, self._reply_finished),
+            (session.modifiedChanged, lambda _m: self._update_title()),
+        ]
+        for signal, slot in self._session_links:
+            signal.connect(slot)
+        conv = session.conversation
+        self.transcript.setModel(session.model)
+        self.system_editor.set_text(conv.system_prompt)
+        self.examples_editor.set_examples(_pairs(conv.examples))
+        self.params_panel.set_values(conv.params, conv.trimming)
+        if session.budget is not None:
+            self.params_panel.set_family(session.budget.family)
+        self.composer.set_text(session.draft)
+        self.composer.set_busy(session.busy)
+        self.meter.show_plan(session.plan)
+        self._select_profile(conv.profile)
+        self._update_title()
+        session.budgetReady.connect(self._budget_ready)
+        self.sessionChanged.emit(session)
+
+    def _budget_ready(self) -> None:
+        if self.session is not None and self.session.budget is not None:
+            self.params_panel.set_family(self.session.budget.family)
+
+    # -- slots -------------------------------------------------------------------------------
+    def _send(self, text: str) -> None:
+        if self.session is not None and self.session.send(text):
+            self.composer.set_text("")
+            self.transcript.scrollToBottom()
+
+    def _stop(self) -> None:
+        if self.session is not None:
+            self.session.stop()
+
+    def _regenerate(self) -> None:
+        if self.session is not None:
+            self.session.regenerate()
+
+    def _regenerate_row(self, row: int) -> None:
+        if self.session is not None:
+            self.session.regenerate(row)
+
+    def _continue(self) -> None:
+        if self.session is not None and len(self.session.conversation):
+            self.session.continue_reply(len(self.session.conversation) - 1)
+
+    def _continue_row(self, row: int) -> None:
+        if self.session is not None:
+            self.session.continue_reply(row)
+
+    def _retry(self, row: int) -> None:
+        if self.session is not None:
+            self.session.retry(row)
+
+    def _delete(self, row: int) -> None:
+        if self.session is not None:
+            self.session.delete(row)
+
+    def _edit(self, row: int) -> None:
+        if self.session is None:
+            return
+        message = self.session.conversation[row]
+        dialog = QInputDialog(self)
+        dialog.setWindowTitle("Edit and resend")
+        dialog.setLabelText("The replies after this message will be replaced.")
+        dialog.setOption(QInputDialog.InputDialogOption.UsePlainTextEditForTextInput)
+        dialog.setTextValue(message.content)
+        dialog.setAccessibleName("Edit message")
+        session = self.session
+        dialog.textValueSelected.connect(lambda text: session.edit_and_resend(row, text))
+        dialog.open()
+        self.edit_dialog = dialog
+
+    def _draft_changed(self, text: str) -> None:
+        if self.session is not None:
+            self.session.set_draft(text)
+
+    def _system_changed(self, text: str) -> None:
+        if self.session is not None:
+            self.session.conversation.system_prompt = text
+            self.session.set_modified()
+            self.session.update_plan()
+
+    def _examples_changed(self, pairs: list[tuple[str, str]]) -> None:
+        if self.session is not None:
+            conv = self.session.conversation
+            conv.examples = [
+                m for user, assistant in pairs
+                for m in (Message("user", user), Message("assistant", assistant))
+            ]  # fmt: skip
+            self.session.set_modified()
+            self.session.update_plan()
+
+    def _params_changed(self) -> None:
+        if self.session is not None:
+            conv = self.session.conversation
+            conv.params, conv.trimming = self.params_panel.values()
+            self.session.set_modified()
+            self.session.update_plan()
+
+    def _apply_preset(self, preset: SystemPreset) -> None:
+        """A preset is a starting point: its prompt, its examples (or none) and its params."""
+        if self.session is None:
+            return
+        conv = self.session.conversation
+        self._system_changed(preset.system_prompt)
+        self.examples_editor.set_examples(list(preset.examples))
+        self._examples_changed(list(preset.examples))
+        if preset.params:
+            conv.params = preset.apply_params(conv.params)
+            self.params_panel.set_values(conv.params, conv.trimming)
+            self.session.update_plan()
+
+    def _save_preset(self, preset: SystemPreset) -> None:
+        """Saved from the editor: keep the examples that are on screen with the prompt."""
+        preset.examples = self.examples_editor.examples()
+        settings = self.context.settings
+        settings.user_presets = [p for p in settings.user_presets if p.name != preset.name]
+        settings.user_presets.append(preset)
+        self.context.save_settings()
+        self.system_editor.set_user_presets(settings.user_presets)
+
+    def _delete_preset(self, name: str) -> None:
+        settings = self.context.settings
+        settings.user_presets = [p for p in settings.user_presets if p.name != name]
+        self.context.save_settings()
+        self.system_editor.set_user_presets(settings.user_presets)
+
+    def _busy_changed(self, busy: bool) -> None:
+        self.composer.set_busy(busy)
+        if not busy:
+            self._show_notice("")
+
+    def _reply_finished(self, result: object) -> None:
+        self._show_notice("")
+
+    def _failed(self, error: ChatError) -> None:
+        self._show_notice(error.text)
+
+    def _show_notice(self, text: str) -> None:
+        self.notice.setText(text)
+
+    def _toggle_side(self, shown: bool) -> None:
+        self.side.setVisible(shown)
+
+    def show_preview(self) -> None:
+        session = self.session
+        if session is None or session.plan is None or session.budget is None:
+            return
+        plan, counter = session.plan, session.budget.counter
+        conv = session.conversation
+        rows = [(m.role, m.name, m.content, counter.count_message(m), True) for m in conv.pinned()]
+        rows += [
+            (m.role, m.name, m.content, session.budget.ledger.count(i), i in plan.sent)
+            for i, m in enumerate(conv)
+        ]
+        if session.draft.strip():
+            rows.append(("user", None, session.draft, plan.draft_tokens, True))
+        self.preview = RequestPreviewDialog(rows, plan, self)
+        self.preview.open()
+
+    def show_shortcuts(self) -> None:
+        text = "".join(
+            f"<tr><td>{what}</td><td><b>{keys}</b></td></tr>" for what, keys in SHORTCUTS
+        )
+        box = QMessageBox(self)
+        box.setWindowTitle("Keyboard shortcuts")
+        box.setText(f"<table cellpadding='4'>{text}</table>")
+        box.setAccessibleName("Keyboard shortcuts")
+        box.open()
+        self.shortcuts_box = box
+
+    # -- profiles ----------------------------------------------------------------------------
+    def _fill_profiles(self) -> None:
+        self.profile_box.blockSignals(True)
+        self.profile_box.clear()
+        for profile in self.context.connections.profiles():
+            self.profile_box.addItem(profile.name)
+        self.profile_box.blockSignals(False)
+
+    def _select_profile(self, name: str | None) -> None:
+        self.profile_box.blockSignals(True)
+        index = self.profile_box.findText(name or "")
+        self.profile_box.setCurrentIndex(max(index, 0) if self.profile_box.count() else -1)
+        self.profile_box.blockSignals(False)
+
+    def _profile_chosen(self, name: str) -> None:
+        if self.session is not None and name:
+            self.session.conversation.profile = name
+            self.context.connections.set_active(name)
+            self.session.set_modified()
+            self.session.start_counting()  # another deployment may count with another encoding
+
+    # -- window ------------------------------------------------------------------------------
+    def _update_title(self) -> None:
+        session = self.session
+        name = "New conversation"
+        if session is not None and session.path is not None:
+            name = str(getattr(session.path, "name", session.path))
+        mark = "*" if session is not None and session.modified else ""
+        self.setWindowTitle(f"{mark}{name} — chatdesk")
+        self.setWindowModified(bool(mark))
+
+    def _restore_geometry(self) -> None:
+        window = self.context.settings.window
+        if "geometry" in window:
+            self.restoreGeometry(QByteArray.fromBase64(window["geometry"].encode()))
+        else:
+            self.resize(1180, 780)
+        if "splitter" in window:
+            self.splitter.restoreState(QByteArray.fromBase64(window["splitter"].encode()))
+
+    def _save_geometry(self) -> None:
+        window = self.context.settings.window
+        window["geometry"] = bytes(self.saveGeometry().toBase64().data()).decode()
+        window["splitter"] = bytes(self.splitter.saveState().toBase64().data()).decode()
+        self.context.save_settings()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        for session in self.sessions:
+            session.shutdown()
+        self._save_geometry()
+        super().closeEvent(event)
+
+
+def _pairs(examples: list[Message]) -> list[tuple[str, str]]:
+    """Example messages as (user, assistant) pairs for the editor."""
+    pairs: list[tuple[str, str]] = []
+    for i in range(0, len(examples) - 1, 2):
+        pairs.append((examples[i].content, examples[i + 1].content))
+    return pairs

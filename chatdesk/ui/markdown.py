@@ -1,0 +1,154 @@
+"""Markdown to the HTML subset QTextDocument understands, for the transcript's message bodies.
+
+Model output is untrusted: raw HTML is escaped (`html=False`), images become links (a
+QTextDocument would otherwise try to load their source), and link targets pass markdown-it's
+own URL check (no `javascript:`, `file:` or `data:`). Code blocks are highlighted by Pygments
+with inline styles, since QTextDocument has no stylesheet classes to hang them on.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from markdown_it.utils import EnvType, OptionsDict
+from pygments import highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexers import get_lexer_by_name
+from pygments.util import ClassNotFound
+
+# The href of the "Copy code" link above each code block; the number is the block's index.
+CODE_LINK_SCHEME = "chatdesk-code"
+
+_LIGHT = {"style": "default", "code_bg": "#f3f4f6", "muted": "#6b7280", "border": "#c4c8ce"}
+_DARK = {"style": "github-dark", "code_bg": "#1b1d21", "muted": "#9aa0a6", "border": "#5a5f66"}
+_FORMATTERS = {
+    dark: HtmlFormatter(noclasses=True, nowrap=True, style=(_DARK if dark else _LIGHT)["style"])
+    for dark in (False, True)
+}
+
+
+def code_link(index: int) -> str:
+    return f"{CODE_LINK_SCHEME}:{index}"
+
+
+def parse_code_link(href: str) -> int | None:
+    """The block index of a "Copy code" link, or None for any other link."""
+    scheme, _, rest = href.partition(":")
+    if scheme != CODE_LINK_SCHEME or not rest.isdigit():
+        return None
+    return int(rest)
+
+
+def _parser() -> MarkdownIt:
+    # breaks: a single newline is a line break, as people expect in a chat (CommonMark joins).
+    md = MarkdownIt("commonmark", {"html": False, "breaks": True, "linkify": False})
+    md.enable(["table", "strikethrough"])
+    return md
+
+
+_md = _parser()
+
+
+def _colors(env: EnvType) -> dict[str, str]:
+    return _DARK if env.get("dark") else _LIGHT
+
+
+def _highlight(code: str, lang: str, dark: bool) -> str:
+    try:
+        lexer = get_lexer_by_name(lang) if lang else None
+    except ClassNotFound:
+        lexer = None
+    if lexer is None:
+        return html.escape(code)
+    return highlight(code, lexer, _FORMATTERS[dark])
+
+
+def _render_code(content: str, lang: str, env: EnvType) -> str:
+    colors = _colors(env)
+    index = env.setdefault("code_index", 0)
+    env["code_index"] = index + 1
+    body = _highlight(content.rstrip("\n"), lang, bool(env.get("dark"))).rstrip("\n")
+    label = html.escape(lang) if lang else "code"
+    # A table: QTextDocument gives a <pre> neither padding nor a full-width background, and a
+    # two-cell header row puts the language on the left and the copy link on the right.
+    head = "padding-bottom:0"
+    small = "font-size:small"
+    return (
+        f'<table width="100%" border="0" cellspacing="0" cellpadding="6"'
+        f' bgcolor="{colors["code_bg"]}" style="margin-top:4px; margin-bottom:8px"><tr>'
+        f'<td style="{head}"><span style="color:{colors["muted"]}; {small}">{label}</span></td>'
+        f'<td align="right" style="{head}">'
+        f'<a href="{code_link(index)}" style="{small}">Copy code</a></td></tr>'
+        f'<tr><td colspan="2" style="padding-top:2px">'
+        f'<pre style="margin-top:0; margin-bottom:0">{body}</pre></td></tr></table>\n'
+    )
+
+
+def _fence(self: Any, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+    token = tokens[idx]
+    lang = token.info.strip().split(maxsplit=1)[0] if token.info.strip() else ""
+    return _render_code(token.content, lang, env)
+
+
+def _code_block(
+    self: Any, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
+    return _render_code(tokens[idx].content, "", env)
+
+
+def _image(self: Any, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+    token = tokens[idx]
+    src = html.escape(str(token.attrGet("src") or ""))
+    alt = html.escape(self.renderInlineAsText(token.children or [], options, env) or src)
+    return f'<a href="{src}">{alt or src}</a>'
+
+
+def _table_open(
+    self: Any, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
+    border = _colors(env)["border"]
+    return (
+        f'<table border="1" cellspacing="0" cellpadding="4"'
+        f' style="border-collapse:collapse; border-style:solid; border-color:{border};'
+        f' margin-bottom:8px">\n'
+    )
+
+
+def _cell_open(
+    self: Any, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
+    # markdown-it aligns with a CSS text-align; QTextDocument reads the align attribute.
+    token = tokens[idx]
+    style = str(token.attrGet("style") or "")
+    align = style.removeprefix("text-align:") if style.startswith("text-align:") else ""
+    attr = f' align="{html.escape(align)}"' if align in ("left", "center", "right") else ""
+    return f"<{token.tag}{attr}>"
+
+
+_md.add_render_rule("fence", _fence)
+_md.add_render_rule("code_block", _code_block)
+_md.add_render_rule("image", _image)
+_md.add_render_rule("table_open", _table_open)
+_md.add_render_rule("th_open", _cell_open)
+_md.add_render_rule("td_open", _cell_open)
+
+
+@lru_cache(maxsize=64)
+def render_markdown(text: str, dark: bool) -> str:
+    """HTML for a QTextDocument. Cached: a repaint or a resize never re-parses a message."""
+    return _md.render(text, {"dark": dark})
+
+
+@lru_cache(maxsize=64)
+def _code_blocks(text: str) -> tuple[str, ...]:
+    return tuple(t.content for t in _md.parse(text) if t.type in ("fence", "code_block"))
+
+
+def code_blocks(text: str) -> list[str]:
+    """The source of each code block, in order: what "Copy code N" copies."""
+    return list(_code_blocks(text))

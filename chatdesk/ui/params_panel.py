@@ -1,0 +1,394 @@
+"""Request parameters and history trimming, every number optional ("Default": left unset)."""
+
+from __future__ import annotations
+
+import itertools
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGroupBox,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from chatdesk.core.budget import default_reserve
+from chatdesk.core.conversation import GenerationParams, TrimSettings
+from chatdesk.core.models import DEFAULT_FAMILY, FAMILIES, ModelFamily
+
+MAX_STOP = 4  # the API rejects more stop sequences
+_INT_MAX = 2**31 - 1  # QSpinBox is 32-bit
+TRIM_CHOICES = (
+    ("tokens", "Drop oldest turns to fit"),
+    ("turns", "Keep the last N turns"),
+    ("stop", "Stop and ask for a new conversation"),
+)
+_FIXED_TIP = "{family} accepts only the default {what}: chatdesk does not send it to this model."
+
+
+class _OptionalDouble(QDoubleSpinBox):
+    """A float spin box whose lowest value, one step below the real range, means "Default"."""
+
+    def __init__(self, low: float, high: float, step: float, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.low = low
+        self.setDecimals(2)
+        self.setSingleStep(step)
+        self.setRange(low - step, high)
+        self.setSpecialValueText("Default")
+        self.setValue(self.minimum())
+
+    def optional_value(self) -> float | None:
+        value = self.value()
+        # Anything below the real range (typed, not stepped to) also means unset.
+        return None if value < self.low else round(value, self.decimals())
+
+    def set_optional_value(self, value: float | None) -> None:
+        self.setValue(self.minimum() if value is None else value)
+
+
+class _OptionalInt(QSpinBox):
+    """An int spin box whose minimum means "Default" (its text can name the default)."""
+
+    def __init__(self, low: int, high: int, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.low = low
+        self.setRange(low - 1, high)
+        self.setSpecialValueText("Default")
+        self.setGroupSeparatorShown(True)
+        self.setValue(self.minimum())
+
+    def optional_value(self) -> int | None:
+        value = self.value()
+        return None if value < self.low else value
+
+    def set_optional_value(self, value: int | None) -> None:
+        self.setValue(self.minimum() if value is None else value)
+
+
+class ParamsPanel(QWidget):
+    """Generation parameters and the trimming policy of the current conversation.
+
+    Signals: changed() after any edit by the user (not after set_values / set_family).
+    """
+
+    changed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._loading = False
+        self.family: ModelFamily = FAMILIES[DEFAULT_FAMILY]
+
+        # Sampling.
+        self.temperature = _OptionalDouble(0.0, 2.0, 0.1, self)
+        self.top_p = _OptionalDouble(0.0, 1.0, 0.05, self)
+        self.presence_penalty = _OptionalDouble(-2.0, 2.0, 0.1, self)
+        self.frequency_penalty = _OptionalDouble(-2.0, 2.0, 0.1, self)
+        self.seed = _OptionalInt(0, _INT_MAX, self)
+        self.seed.setGroupSeparatorShown(False)
+        self._sampling_tips = {
+            self.temperature: "Randomness, 0–2: lower is more focused and repeatable. "
+            "Change this or top p, not both.",
+            self.top_p: "Nucleus sampling, 0–1: only the most likely tokens whose "
+            "probabilities add up to this are considered.",
+            self.presence_penalty: "−2 to 2: positive values push the model towards new topics.",
+            self.frequency_penalty: "−2 to 2: positive values make verbatim repetition "
+            "less likely.",
+        }
+        self.seed.setToolTip(
+            "Ask for repeatable sampling: the same seed and parameters tend to give the same reply"
+        )
+
+        # Response.
+        self.max_tokens = _OptionalInt(1, 128_000, self)
+        self.max_tokens.setToolTip(
+            "The longest reply, in tokens; also kept free in the context window when trimming"
+        )
+        self.stop = QPlainTextEdit(self)
+        self.stop.setTabChangesFocus(True)
+        self.stop.setPlaceholderText("Up to 4, separated by commas or new lines")
+        self.stop.setToolTip(
+            "Sequences where the reply stops (not included in it). Separate them with commas or "
+            "new lines; write \\n for a line break, \\, for a comma."
+        )
+        line = self.stop.fontMetrics().lineSpacing()
+        self.stop.setFixedHeight(line * 3 + 12)
+        self.stop_hint = QLabel(self)
+        self.stop_hint.setEnabled(False)  # quiet, in the palette's disabled text colour
+        self.json_format = QCheckBox("JSON response format", self)
+        self.json_format.setToolTip(
+            "response_format json_object: the reply is a valid JSON object. Azure requires the "
+            "word JSON somewhere in the messages, for instance in the system prompt."
+        )
+
+        # Context.
+        self.limit = _OptionalInt(1, 2_000_000, self)
+        self.limit.setToolTip(
+            "The context window the request must fit in: prompt plus the reserved reply"
+        )
+        self.policy = QComboBox(self)
+        for key, text in TRIM_CHOICES:
+            self.policy.addItem(text, key)
+        self.policy.setToolTip("What happens when the conversation no longer fits")
+        self.max_turns = QSpinBox(self)
+        self.max_turns.setRange(1, 10_000)
+        self.max_turns.setToolTip(
+            "How many of the newest turns (a user message and its replies) are sent"
+        )
+        self.whole_turns = QCheckBox("Drop whole turns", self)
+        self.whole_turns.setToolTip(
+            "Drop a user message together with its replies, so no reply is sent without its "
+            "question"
+        )
+        self.family_hint = QLabel(self)
+        self.family_hint.setWordWrap(True)
+        self.family_hint.setEnabled(False)
+
+        names = {
+            self.temperature: "Temperature",
+            self.top_p: "Top p",
+            self.presence_penalty: "Presence penalty",
+            self.frequency_penalty: "Frequency penalty",
+            self.seed: "Seed",
+            self.max_tokens: "Max response tokens",
+            self.stop: "Stop sequences",
+            self.json_format: "JSON response format",
+            self.limit: "Token limit",
+            self.policy: "Trimming policy",
+            self.max_turns: "Turns to keep",
+            self.whole_turns: "Drop whole turns",
+        }
+        for widget, name in names.items():
+            widget.setAccessibleName(name)
+            # The inner editor and the popup list take focus too; a screen reader names them.
+            if isinstance(widget, QAbstractSpinBox):
+                widget.findChild(QLineEdit).setAccessibleName(name)
+            elif isinstance(widget, QComboBox):
+                widget.view().setAccessibleName(f"{name} choices")
+
+        self._labels: list[QLabel] = []
+        sampling = self._group(
+            "Sampling",
+            [
+                ("&Temperature:", self.temperature),
+                ("Top &p:", self.top_p),
+                ("P&resence penalty:", self.presence_penalty),
+                ("&Frequency penalty:", self.frequency_penalty),
+                ("S&eed:", self.seed),
+            ],
+        )
+        response = self._group(
+            "Response",
+            [
+                ("Max response &tokens:", self.max_tokens),
+                ("&Stop sequences:", self.stop),
+                ("", self.stop_hint),
+                ("", self.json_format),
+            ],
+        )
+        context = self._group(
+            "Context",
+            [
+                ("Token &limit:", self.limit),
+                ("When &full:", self.policy),
+                ("Turns to &keep:", self.max_turns),
+                ("", self.whole_turns),
+                ("", self.family_hint),
+            ],
+        )
+        # One label width for the three groups, so their fields line up.
+        width = max(label.sizeHint().width() for label in self._labels)
+        for label in self._labels:
+            label.setMinimumWidth(width)
+        layout = QVBoxLayout(self)
+        layout.addWidget(sampling)
+        layout.addWidget(response)
+        layout.addWidget(context)
+        layout.addStretch(1)
+        order = [*names]  # the form's order, top to bottom
+        for first, second in itertools.pairwise(order):
+            self.setTabOrder(first, second)
+
+        for spin in (
+            self.temperature,
+            self.top_p,
+            self.presence_penalty,
+            self.frequency_penalty,
+            self.seed,
+            self.max_tokens,
+            self.limit,
+            self.max_turns,
+        ):
+            spin.valueChanged.connect(self._edited)
+        self.stop.textChanged.connect(self._edited)
+        self.json_format.toggled.connect(self._edited)
+        self.whole_turns.toggled.connect(self._edited)
+        self.policy.currentIndexChanged.connect(self._edited)
+        self.setAccessibleName("Parameters")
+        self.set_family(self.family)
+        self.set_values(GenerationParams(), TrimSettings())
+
+    # -- public ------------------------------------------------------------------------------
+    def set_family(self, family: ModelFamily) -> None:
+        """Show the family's limits as the defaults and lock sampling it does not accept."""
+        self.family = family
+        before = self.values()
+        self._loading = True
+        try:
+            self.max_tokens.setMaximum(family.max_output)
+            self.max_tokens.setSpecialValueText(f"Default ({default_reserve(family):,})")
+            self.limit.setMaximum(family.context_window)
+            self.limit.setSpecialValueText(f"Default ({family.context_window:,})")
+        finally:
+            self._loading = False
+        self.family_hint.setText(
+            f"{family.key}: {family.context_window:,}-token context window, replies up to "
+            f"{family.max_output:,} tokens."
+        )
+        self._update_enabled()
+        if self.values() != before:  # a lower maximum clamped a value the user had set
+            self.changed.emit()
+
+    def set_values(self, params: GenerationParams, trimming: TrimSettings) -> None:
+        """Show a conversation's settings without emitting changed()."""
+        self._loading = True
+        try:
+            self.temperature.set_optional_value(params.temperature)
+            self.top_p.set_optional_value(params.top_p)
+            self.presence_penalty.set_optional_value(params.presence_penalty)
+            self.frequency_penalty.set_optional_value(params.frequency_penalty)
+            self.seed.set_optional_value(params.seed)
+            self.max_tokens.set_optional_value(params.max_tokens)
+            self.stop.setPlainText(format_stop(params.stop))
+            self.json_format.setChecked(params.response_format == "json_object")
+            self.limit.set_optional_value(trimming.limit)
+            index = self.policy.findData(trimming.policy)
+            self.policy.setCurrentIndex(max(index, 0))
+            self.max_turns.setValue(trimming.max_turns)
+            self.whole_turns.setChecked(trimming.whole_turns)
+        finally:
+            self._loading = False
+        self._update_enabled()
+        self._update_stop_hint()
+
+    def values(self) -> tuple[GenerationParams, TrimSettings]:
+        # Sampling values are kept while a fixed-sampling family greys them out: the request
+        # builder leaves them out for that model, and switching back restores them.
+        params = GenerationParams(
+            temperature=self.temperature.optional_value(),
+            top_p=self.top_p.optional_value(),
+            max_tokens=self.max_tokens.optional_value(),
+            stop=parse_stop(self.stop.toPlainText())[:MAX_STOP],
+            presence_penalty=self.presence_penalty.optional_value(),
+            frequency_penalty=self.frequency_penalty.optional_value(),
+            seed=self.seed.optional_value(),
+            response_format="json_object" if self.json_format.isChecked() else "text",
+        )
+        trimming = TrimSettings(
+            policy=self.policy.currentData(),
+            limit=self.limit.optional_value(),
+            max_turns=self.max_turns.value(),
+            whole_turns=self.whole_turns.isChecked(),
+        )
+        return params, trimming
+
+    # -- internals ---------------------------------------------------------------------------
+    def _group(self, title: str, rows: list[tuple[str, QWidget]]) -> QGroupBox:
+        box = QGroupBox(title, self)
+        form = QFormLayout(box)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        for text, widget in rows:
+            if text:
+                label = QLabel(text, box)
+                label.setBuddy(widget)
+                self._labels.append(label)
+                form.addRow(label, widget)
+            else:
+                form.addRow(widget)
+        return box
+
+    def _edited(self) -> None:
+        if self._loading:
+            return
+        self._update_enabled()
+        self._update_stop_hint()
+        self.changed.emit()
+
+    def _update_enabled(self) -> None:
+        fixed = self.family.fixed_sampling
+        for spin, tip in self._sampling_tips.items():
+            spin.setEnabled(not fixed)
+            what = spin.accessibleName().lower()
+            spin.setToolTip(_FIXED_TIP.format(family=self.family.key, what=what) if fixed else tip)
+        policy = self.policy.currentData()
+        self.max_turns.setEnabled(policy == "turns")
+        # Stopping drops nothing, so there is nothing to keep whole.
+        self.whole_turns.setEnabled(policy != "stop")
+
+    def _update_stop_hint(self) -> None:
+        count = len(parse_stop(self.stop.toPlainText()))
+        if count > MAX_STOP:
+            text = f"{count} sequences: only the first {MAX_STOP} are sent."
+        else:
+            text = f"{count} of {MAX_STOP}" if count else ""
+        self.stop_hint.setText(text)
+        self.stop_hint.setVisible(bool(text))
+
+
+_ESCAPES = {"n": "\n", "t": "\t", "\\": "\\", ",": ","}
+
+
+def parse_stop(text: str) -> list[str]:
+    """Split on unescaped commas and new lines; `\\n`, `\\t`, `\\,`, `\\\\` are escapes.
+
+    Spaces around an item are dropped, so "a, b" is ["a", "b"]; empty items are skipped.
+    """
+    items: list[str] = []
+    current: list[str] = []
+    escaped: list[bool] = []  # which characters came from an escape (kept when stripping)
+
+    def finish() -> None:
+        start, end = 0, len(current)
+        while start < end and current[start] == " " and not escaped[start]:
+            start += 1
+        while end > start and current[end - 1] == " " and not escaped[end - 1]:
+            end -= 1
+        if end > start:
+            items.append("".join(current[start:end]))
+        current.clear()
+        escaped.clear()
+
+    i = 0
+    while i < len(text):
+        char = text[i]
+        if char == "\\" and text[i + 1 : i + 2] in _ESCAPES and i + 1 < len(text):
+            current.append(_ESCAPES[text[i + 1]])
+            escaped.append(True)
+            i += 2
+            continue
+        if char in ",\n":
+            finish()
+        else:  # a lone backslash is kept as typed
+            current.append(char)
+            escaped.append(False)
+        i += 1
+    finish()
+    return items
+
+
+def format_stop(stop: list[str]) -> str:
+    """The text `parse_stop` reads back as `stop`, one sequence a line."""
+
+    def escape(item: str) -> str:
+        out = item.replace("\\", "\\\\").replace("\n", "\\n").replace("\t", "\\t")
+        return out.replace(",", "\\,")
+
+    return "\n".join(escape(item) for item in stop)

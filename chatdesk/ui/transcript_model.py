@@ -1,0 +1,328 @@
+"""The Qt list model of one conversation's history: one row per message.
+
+The model owns history mutations (append, remove, truncate, content edits) so that each one
+reaches views as the smallest notification that describes it: one inserted row, one changed
+row. Nothing here walks the whole history on a change, so a streamed chunk costs the same on a
+5,000-message conversation as on an empty one.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import Any
+
+import shiboken6
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QByteArray,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+)
+
+from chatdesk.core.conversation import Conversation
+from chatdesk.core.messages import Message, MessageMeta
+from chatdesk.core.trimming import TokenLedger
+from chatdesk.service.events import ReplyResult
+
+ROLE_LABELS = {"user": "You", "assistant": "Assistant", "system": "System"}
+
+_Index = QModelIndex | QPersistentModelIndex
+
+
+class Roles(enum.IntEnum):
+    Role = Qt.ItemDataRole.UserRole + 1
+    Content = enum.auto()
+    Name = enum.auto()
+    Tokens = enum.auto()  # from the ledger; None without one
+    Meta = enum.auto()
+    Sent = enum.auto()  # False: left out of the next request by trimming
+    Streaming = enum.auto()
+    Uid = enum.auto()
+
+
+# What a content edit changes; the token count follows the content.
+_CONTENT_ROLES = [Qt.ItemDataRole.DisplayRole, Roles.Content, Roles.Tokens]
+_CONTENT_ROLES += [Qt.ItemDataRole.AccessibleTextRole]
+
+
+@dataclass(frozen=True)
+class Badge:
+    """A note under a message. `kind` picks the colour: info, warning, filter or error.
+
+    `action` names the link at the end of the text (continue, retry), if any.
+    """
+
+    kind: str
+    text: str
+    action: str | None = None
+    link: str | None = None  # the link's words, at the end of `text`
+
+
+def heading(message: Message) -> str:
+    label = ROLE_LABELS.get(message.role, message.role.title())
+    return f"{label} ({message.name})" if message.name else label
+
+
+def flagged_categories(meta: MessageMeta) -> dict[str, str]:
+    """Content-filter categories flagged on the reply or its prompt: {category: severity}."""
+    if not meta.content_filter and not meta.prompt_filter:
+        return {}
+    return ReplyResult(content_filter=meta.content_filter, prompt_filter=meta.prompt_filter).flagged
+
+
+def badges(message: Message, sent: bool = True, streaming: bool = False) -> list[Badge]:
+    """The notes shown under a message, in display order."""
+    meta = message.meta
+    out: list[Badge] = []
+    if meta.incomplete and not streaming:
+        out.append(Badge("warning", "Incomplete — the reply was cut off"))
+    if meta.finish_reason == "length":
+        text = "Stopped at the length limit — Continue"
+        out.append(Badge("warning", text, "continue", "Continue"))
+    flagged = flagged_categories(meta)
+    if flagged or meta.finish_reason == "content_filter":
+        detail = ", ".join(f"{category} ({severity})" for category, severity in flagged.items())
+        label = "Filtered by Azure content filter"
+        out.append(Badge("filter", f"{label}: {detail}" if detail else label))
+    if not sent:
+        out.append(Badge("info", "Left out of the next request"))
+    if meta.error:
+        out.append(Badge("error", f"{meta.error} — Retry", "retry", "Retry"))
+    return out
+
+
+class TranscriptModel(QAbstractListModel):
+    """Rows are the history of one Conversation; mutate it through this model.
+
+    Changes made to the conversation behind the model's back are still seen (it subscribes),
+    but only as a reset: correct, not cheap.
+    """
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._conv: Conversation | None = None
+        self._ledger: TokenLedger | None = None
+        self._first_sent = 0
+        self._streaming: int | None = None
+        self._last_assistant: int | None = -1  # -1: not computed yet
+        self._mutating = False
+
+    # -- the conversation --------------------------------------------------------------------
+    @property
+    def conversation(self) -> Conversation | None:
+        return self._conv
+
+    @property
+    def ledger(self) -> TokenLedger | None:
+        return self._ledger
+
+    @property
+    def first_sent(self) -> int:
+        return self._first_sent
+
+    @property
+    def streaming_row(self) -> int | None:
+        return self._streaming
+
+    def set_conversation(
+        self, conversation: Conversation | None, ledger: TokenLedger | None = None
+    ) -> None:
+        self.beginResetModel()
+        if self._conv is not None:
+            self._conv.unsubscribe(self._on_history_changed)
+        self._conv = conversation
+        self._ledger = ledger
+        self._first_sent = 0
+        self._streaming = None
+        self._last_assistant = -1
+        if conversation is not None:
+            conversation.subscribe(self._on_history_changed)
+        self.endResetModel()
+
+    def set_ledger(self, ledger: TokenLedger | None) -> None:
+        """Count tokens with another ledger (the model behind the deployment changed)."""
+        self._ledger = ledger
+        if self.rowCount():
+            self.dataChanged.emit(self.index(0), self.index(self.rowCount() - 1), [Roles.Tokens])
+
+    def message(self, row: int) -> Message:
+        assert self._conv is not None
+        return self._conv[row]
+
+    def last_assistant_row(self) -> int | None:
+        """The newest assistant message (what Regenerate replaces), cached between changes."""
+        if self._last_assistant == -1:
+            self._last_assistant = None
+            conv = self._conv
+            for row in range(len(conv) - 1, -1, -1) if conv is not None else ():
+                if conv[row].role == "assistant":
+                    self._last_assistant = row
+                    break
+        return self._last_assistant
+
+    def _on_history_changed(self, index: int) -> None:
+        # Someone changed the conversation directly; the listener cannot say how, so reset.
+        if self._mutating or not shiboken6.isValid(self):
+            return
+        self.beginResetModel()
+        self._streaming = None
+        self._last_assistant = -1
+        self._first_sent = min(self._first_sent, len(self._conv or ()))
+        self.endResetModel()
+
+    def _mutate(self) -> _Mutation:
+        return _Mutation(self)
+
+    # -- structure ---------------------------------------------------------------------------
+    def append(self, message: Message) -> int:
+        conv = self._require()
+        row = len(conv)
+        self.beginInsertRows(QModelIndex(), row, row)
+        with self._mutate():
+            conv.append(message)
+        if message.role == "assistant":
+            self._last_assistant = row
+        self.endInsertRows()
+        return row
+
+    def remove(self, row: int) -> Message:
+        conv = self._require()
+        self.beginRemoveRows(QModelIndex(), row, row)
+        with self._mutate():
+            message = conv.remove(row)
+        self._first_sent -= row < self._first_sent  # every other row keeps its status
+        self._streaming = _shift_after_remove(self._streaming, row, row)
+        self._last_assistant = -1
+        self.endRemoveRows()
+        return message
+
+    def truncate(self, row: int) -> list[Message]:
+        """Remove rows row..end (edit-and-resend and regenerate replace the later turns)."""
+        conv = self._require()
+        if row >= len(conv):
+            return []
+        self.beginRemoveRows(QModelIndex(), row, len(conv) - 1)
+        with self._mutate():
+            dropped = conv.truncate(row)
+        self._first_sent = min(self._first_sent, row)
+        self._streaming = _shift_after_remove(self._streaming, row, row + len(dropped) - 1)
+        self._last_assistant = -1
+        self.endRemoveRows()
+        return dropped
+
+    # -- one row -----------------------------------------------------------------------------
+    def append_content(self, row: int, delta: str) -> None:
+        """Add a streamed delta: one dataChanged for that row, whatever the history's length."""
+        with self._mutate():
+            self._require().append_content(row, delta)
+        self._row_changed(row, _CONTENT_ROLES)
+
+    def set_content(self, row: int, text: str) -> None:
+        with self._mutate():
+            self._require().set_content(row, text)
+        self._row_changed(row, _CONTENT_ROLES)
+
+    def set_meta_changed(self, row: int) -> None:
+        """Tell views the row's meta (finish reason, usage, filters...) was updated in place."""
+        self._row_changed(row, [Roles.Meta, Qt.ItemDataRole.AccessibleDescriptionRole])
+
+    def set_error(self, row: int, text: str | None) -> None:
+        self.message(row).meta.error = text
+        self.set_meta_changed(row)
+
+    def set_streaming(self, row: int | None) -> None:
+        old, self._streaming = self._streaming, row
+        for changed in {old, row}:
+            if changed is not None and changed < self.rowCount():
+                self._row_changed(changed, [Roles.Streaming])
+
+    def set_first_sent(self, index: int) -> None:
+        """Rows before `index` are left out of the next request (the trim plan's first_sent)."""
+        n = self.rowCount()
+        old, self._first_sent = self._first_sent, index
+        # Only the rows between the old and the new boundary flip: one contiguous range.
+        top, bottom = min(old, index), min(max(old, index), n) - 1
+        if top <= bottom:
+            self.dataChanged.emit(
+                self.index(top), self.index(bottom),
+                [Roles.Sent, Qt.ItemDataRole.AccessibleDescriptionRole],
+            )  # fmt: skip
+
+    def _row_changed(self, row: int, roles: list[Any]) -> None:
+        index = self.index(row)
+        self.dataChanged.emit(index, index, roles)
+
+    def _require(self) -> Conversation:
+        if self._conv is None:
+            raise RuntimeError("the transcript model has no conversation")
+        return self._conv
+
+    # -- Qt ----------------------------------------------------------------------------------
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        if parent.isValid() or self._conv is None:
+            return 0
+        return len(self._conv)
+
+    def flags(self, index: _Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        conv = self._conv
+        if conv is None or not index.isValid() or index.row() >= len(conv):
+            return None
+        row = index.row()
+        message = conv[row]
+        if role in (Qt.ItemDataRole.DisplayRole, Roles.Content):
+            return message.content
+        if role == Roles.Role:
+            return message.role
+        if role == Roles.Name:
+            return message.name
+        if role == Roles.Tokens:
+            return self._ledger.count(row) if self._ledger is not None else None
+        if role == Roles.Meta:
+            return message.meta
+        if role == Roles.Sent:
+            return row >= self._first_sent
+        if role == Roles.Streaming:
+            return row == self._streaming
+        if role == Roles.Uid:
+            return message.uid
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            return f"{heading(message)}: {message.content}"
+        if role == Qt.ItemDataRole.AccessibleDescriptionRole:
+            notes = badges(message, row >= self._first_sent, row == self._streaming)
+            return ". ".join(b.text for b in notes)
+        return None
+
+    def roleNames(self) -> dict[int, QByteArray]:
+        names = super().roleNames()
+        for role in Roles:
+            names[role.value] = QByteArray(role.name.lower().encode())
+        return names
+
+
+class _Mutation:
+    """Marks a change made through the model, so its own conversation listener ignores it."""
+
+    def __init__(self, model: TranscriptModel) -> None:
+        self._model = model
+
+    def __enter__(self) -> None:
+        self._model._mutating = True
+
+    def __exit__(self, *exc: object) -> None:
+        self._model._mutating = False
+
+
+def _shift_after_remove(row: int | None, first: int, last: int) -> int | None:
+    if row is None or row < first:
+        return row
+    if row <= last:
+        return None
+    return row - (last - first + 1)

@@ -1,0 +1,855 @@
+"""The transcript: a list view painting each message as a card with a Markdown body.
+
+Cost model. A streamed chunk re-renders one row's Markdown and repaints the visible rows;
+nothing walks the whole history. Row heights come from `MessageDelegate.sizeHint`, which is a
+dict lookup for rows already measured and an estimate from the text's length for rows never
+painted; a row is measured exactly when it is painted or changes while visible, and only then
+is `sizeHintChanged` emitted (coalesced to once per event-loop turn). QListView itself lays out
+every row on an insert or a size change (one cheap sizeHint call per row); it is kept from doing
+so on every dataChanged, see `TranscriptView.dataChanged`.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+from PySide6.QtCore import (
+    QAbstractItemModel,
+    QEvent,
+    QModelIndex,
+    QPersistentModelIndex,
+    QPoint,
+    QPointF,
+    QRect,
+    QRectF,
+    QSize,
+    Qt,
+    QTimer,
+    QUrl,
+    Signal,
+)
+from PySide6.QtGui import (
+    QAbstractTextDocumentLayout,
+    QColor,
+    QContextMenuEvent,
+    QDesktopServices,
+    QFont,
+    QFontDatabase,
+    QFontMetrics,
+    QGuiApplication,
+    QHelpEvent,
+    QKeyEvent,
+    QKeySequence,
+    QMouseEvent,
+    QPainter,
+    QPainterPath,
+    QPalette,
+    QPen,
+    QTextCharFormat,
+    QTextDocument,
+    QTextLayout,
+)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QDialogButtonBox,
+    QListView,
+    QMenu,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTextBrowser,
+    QToolTip,
+    QVBoxLayout,
+    QWidget,
+)
+
+from chatdesk.core.messages import Message
+from chatdesk.ui.markdown import code_blocks, parse_code_link, render_markdown
+from chatdesk.ui.transcript_model import Badge, Roles, TranscriptModel, badges, heading
+
+# Geometry, in pixels.
+MARGIN_X, MARGIN_Y = 12, 5  # around a card
+PAD = 12  # inside a card
+GAP = 6  # between header, body and footer
+CHIP_PAD = 4  # inside a badge
+ACTION_SPACING = 14
+DIM_OPACITY = 0.5  # cards left out of the next request
+STREAM_STEP_LINES = 4  # a streaming row grows in steps, so the list re-lays out less often
+DOC_CACHE_SIZE = 200
+
+ACTION_LABELS = {
+    "copy": "Copy",
+    "copy_code": "Copy code",
+    "edit": "Edit",
+    "delete": "Delete",
+    "regenerate": "Regenerate",
+    "continue": "Continue",
+    "retry": "Retry",
+}
+# Shown in the footer's action row; Continue and Retry are links inside their badges.
+_ROW_ACTIONS = ("copy", "copy_code", "edit", "delete", "regenerate")
+
+_ERROR = {False: "#c62828", True: "#ff7b72"}
+_WARNING = {False: "#8a5a00", True: "#e3b341"}
+_FILTER = {False: "#b3410e", True: "#f0883e"}
+
+
+def is_dark(palette: QPalette) -> bool:
+    return palette.window().color().lightness() < 128
+
+
+def available_actions(model: TranscriptModel, row: int) -> list[str]:
+    """The actions offered for a row, in menu order."""
+    message = model.message(row)
+    streaming = model.streaming_row is not None
+    out = ["copy"]
+    if code_blocks(message.content):
+        out.append("copy_code")
+    if message.role == "user" and not streaming:
+        out.append("edit")
+    if row != model.streaming_row:
+        out.append("delete")
+    if message.role == "assistant" and not streaming and row == model.last_assistant_row():
+        out.append("regenerate")
+    if message.meta.finish_reason == "length" and not streaming:
+        out.append("continue")
+    if message.meta.error and not streaming:
+        out.append("retry")
+    return out
+
+
+def info_text(message: Message, tokens: int | None) -> str:
+    """The muted facts line: tokens, finish reason, usage, latency."""
+    meta = message.meta
+    parts = [f"{tokens} tokens"] if tokens is not None else []
+    if message.role == "assistant":
+        if meta.finish_reason:
+            parts.append(f"finish: {meta.finish_reason}")
+        usage = meta.usage or {}
+        if usage.get("prompt_tokens") is not None:
+            parts.append(f"prompt {usage['prompt_tokens']}")
+        if usage.get("completion_tokens") is not None:
+            parts.append(f"completion {usage['completion_tokens']}")
+        if meta.latency_ms is not None:
+            parts.append(f"{meta.latency_ms / 1000:.1f} s")
+    return " · ".join(parts)
+
+
+@dataclass
+class _Metrics:
+    font: QFont
+    bold: QFont
+    small: QFont
+    fm: QFontMetrics
+    small_fm: QFontMetrics
+    line: int  # body line spacing
+    small_line: int
+    avg_char: float
+
+    @classmethod
+    def of(cls, font: QFont) -> _Metrics:
+        bold = QFont(font)
+        bold.setBold(True)
+        small = QFont(font)
+        small.setPointSizeF(max(font.pointSizeF() * 0.88, 7.0))
+        fm, small_fm = QFontMetrics(font), QFontMetrics(small)
+        return cls(
+            font, bold, small, fm, small_fm, fm.lineSpacing(), small_fm.lineSpacing(),
+            max(fm.averageCharWidth(), 1),
+        )  # fmt: skip
+
+
+@dataclass
+class _Body:
+    content: str  # compared by identity: a new string is a changed message
+    dark: bool
+    doc: QTextDocument
+    width: float = -1.0
+
+
+@dataclass
+class _Chip:
+    badge: Badge
+    rect: QRect
+    text: QTextLayout
+    origin: QPointF
+    link: QRect | None
+
+
+@dataclass
+class _CardLayout:
+    card: QRect
+    header: QRect
+    body: QRectF
+    doc: QTextDocument
+    chips: list[_Chip] = field(default_factory=list)
+    info: QRect | None = None
+    info_text: str = ""
+    actions: list[tuple[str, QRect]] = field(default_factory=list)
+    height: int = 0  # the row's height: the card and its outer margins
+
+    def action_rects(self) -> dict[str, QRect]:
+        rects = dict(self.actions)
+        rects.update({c.badge.action: c.link for c in self.chips if c.badge.action and c.link})
+        return rects
+
+
+def _wrapped(text: str, font: QFont, width: float, link: str | None, color: QColor) -> QTextLayout:
+    layout = QTextLayout(text, font)
+    if link:
+        fmt = QTextCharFormat()
+        fmt.setForeground(color)
+        fmt.setFontUnderline(True)
+        span = QTextLayout.FormatRange()
+        span.start, span.length, span.format = len(text) - len(link), len(link), fmt
+        layout.setFormats([span])
+    layout.beginLayout()
+    y = 0.0
+    while (line := layout.createLine()).isValid():
+        line.setLineWidth(max(width, 1.0))
+        line.setPosition(QPointF(0, y))
+        y += line.height()
+    layout.endLayout()
+    return layout
+
+
+class MessageDelegate(QStyledItemDelegate):
+    """Paints a message as a card: a header, the Markdown body, notes and action links.
+
+    Signals: actionTriggered(str action, int row) for a clicked action link;
+    linkClicked(str href, int row) for a clicked link in a message body.
+    """
+
+    actionTriggered = Signal(str, int)
+    linkClicked = Signal(str, int)
+
+    def __init__(self, view: QAbstractItemView) -> None:
+        super().__init__(view)
+        self._view = view
+        self._metrics: _Metrics | None = None
+        self._docs: OrderedDict[int, _Body] = OrderedDict()  # uid -> body, least recent first
+        self._heights: dict[int, tuple[int, int]] = {}  # uid -> (width, height) laid out
+        self._staged: dict[int, tuple[int, int]] = {}  # measured, not yet laid out
+        self._pending: list[QPersistentModelIndex] = []
+        self._flush = QTimer(self, singleShot=True, interval=0)
+        self._flush.timeout.connect(self._emit_size_hint_changed)
+        self.render_count = 0  # Markdown renders, for tests and benchmarks
+
+    # -- caches ------------------------------------------------------------------------------
+    def clear(self) -> None:
+        """Forget every cached body and height (new conversation, font or palette)."""
+        self._metrics = None
+        self._docs.clear()
+        self._heights.clear()
+        self._staged.clear()
+
+    def metrics(self) -> _Metrics:
+        if self._metrics is None or self._metrics.font != self._view.font():
+            self._metrics = _Metrics.of(self._view.font())
+        return self._metrics
+
+    def _stylesheet(self, dark: bool) -> str:
+        palette = self._view.palette()
+        fixed = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont).family()
+        code_bg = "#1b1d21" if dark else "#f3f4f6"
+        return (
+            f"a {{ color: {palette.link().color().name()}; }}"
+            f" pre, code {{ font-family: '{fixed}'; }}"
+            f" code {{ background-color: {code_bg}; }}"
+            " h1 { font-size: x-large; } h2 { font-size: large; } h3 { font-size: medium; }"
+            " p, ul, ol, blockquote { margin-top: 0px; margin-bottom: 6px; }"
+        )
+
+    def body(self, message: Message, width: float, dark: bool) -> QTextDocument:
+        """The message's rendered document, re-rendered only when its content changed."""
+        entry = self._docs.get(message.uid)
+        if entry is None or entry.content is not message.content or entry.dark != dark:
+            doc = entry.doc if entry is not None else QTextDocument()
+            doc.setDocumentMargin(0)
+            doc.setDefaultFont(self.metrics().font)
+            doc.setDefaultStyleSheet(self._stylesheet(dark))
+            doc.setHtml(render_markdown(message.content, dark))
+            self.render_count += 1
+            entry = self._docs[message.uid] = _Body(message.content, dark, doc)
+        self._docs.move_to_end(message.uid)
+        if len(self._docs) > DOC_CACHE_SIZE:
+            self._docs.popitem(last=False)
+        if entry.width != width:
+            entry.doc.setTextWidth(width)  # a re-wrap, not a re-render
+            entry.width = width
+        return entry.doc
+
+    # -- layout ------------------------------------------------------------------------------
+    def _model(self, index: QModelIndex | QPersistentModelIndex) -> TranscriptModel:
+        model = index.model()
+        assert isinstance(model, TranscriptModel)
+        return model
+
+    def layout(self, rect: QRect, index: QModelIndex | QPersistentModelIndex) -> _CardLayout:
+        """Where everything of one card goes, for a row occupying `rect` in the viewport."""
+        m = self.metrics()
+        model = self._model(index)
+        row = index.row()
+        message = model.message(row)
+        dark = is_dark(self._view.palette())
+        card = QRect(rect.adjusted(MARGIN_X, MARGIN_Y, -MARGIN_X, -MARGIN_Y))
+        x, width = card.left() + PAD, max(card.width() - 2 * PAD, 40)
+        y = card.top() + PAD
+        header = QRect(x, y, width, m.fm.height())
+        y += header.height() + GAP
+        doc = self.body(message, width, dark)
+        body = QRectF(x, y, width, doc.size().height())
+        y += round(body.height()) + GAP
+        out = _CardLayout(card, header, body, doc)
+
+        link_color = self._view.palette().link().color()
+        sent = row >= model.first_sent
+        for badge in badges(message, sent, row == model.streaming_row):
+            text = _wrapped(badge.text, m.small, width - 2 * CHIP_PAD, badge.link, link_color)
+            height = round(text.boundingRect().height()) + 2 * CHIP_PAD
+            chip = QRect(x, y, width, height)
+            origin = QPointF(x + CHIP_PAD, y + CHIP_PAD)
+            link = None
+            if badge.link:
+                start = len(badge.text) - len(badge.link)
+                line = text.lineForTextPosition(start)
+                x0 = line.cursorToX(start)[0]
+                x1 = line.cursorToX(len(badge.text))[0]
+                link = QRect(
+                    round(origin.x() + x0), round(origin.y() + line.y()),
+                    round(x1 - x0), round(line.height()),
+                )  # fmt: skip
+            out.chips.append(_Chip(badge, chip, text, origin, link))
+            y += height + CHIP_PAD
+
+        # The facts on the left, action links on the right; two lines when both don't fit.
+        tokens = model.data(index, Roles.Tokens)
+        out.info_text = info_text(message, tokens)
+        actions = [a for a in available_actions(model, row) if a in _ROW_ACTIONS]
+        widths = [m.small_fm.horizontalAdvance(ACTION_LABELS[a]) for a in actions]
+        actions_width = sum(widths) + ACTION_SPACING * max(len(actions) - 1, 0)
+        info_width = m.small_fm.horizontalAdvance(out.info_text)
+        if out.info_text and info_width + actions_width + 2 * ACTION_SPACING > width:
+            out.info = QRect(x, y, width, m.small_line)
+            y += m.small_line
+        elif out.info_text:
+            out.info = QRect(x, y, width - actions_width - 2 * ACTION_SPACING, m.small_line)
+        ax = x + width - actions_width
+        for action, w in zip(actions, widths, strict=True):
+            out.actions.append((action, QRect(ax, y, w, m.small_line)))
+            ax += w + ACTION_SPACING
+        if actions or out.info_text:
+            y += m.small_line
+        card.setBottom(y + PAD - 1)
+        out.height = card.height() + 2 * MARGIN_Y
+        return out
+
+    def _row_height(self, exact: int, streaming: bool) -> int:
+        if not streaming:
+            return exact
+        step = STREAM_STEP_LINES * self.metrics().line
+        return -(-exact // step) * step
+
+    def _estimate(self, message: Message, width: int, sent: bool) -> int:
+        """A row's height from its text length alone: cheap, for rows never painted."""
+        m = self.metrics()
+        body_width = max(width - 2 * (MARGIN_X + PAD), 40)
+        per_line = max(int(body_width / m.avg_char), 10)
+        text = message.content
+        lines = text.count("\n") + 1 + len(text) // per_line
+        body = lines * m.line + text.count("```") // 2 * (m.small_line + 20)
+        notes = len(badges(message, sent)) * (m.small_line + 3 * CHIP_PAD)
+        chrome = 2 * (MARGIN_Y + PAD) + m.fm.height() + 2 * GAP + m.small_line
+        return chrome + body + notes
+
+    def measure(self, index: QModelIndex | QPersistentModelIndex, *, now: bool = False) -> int:
+        """The row's exact height at the current width (renders the body if needed).
+
+        A height that differs from what the list was laid out with is staged, and reaches the
+        list with the next sizeHintChanged; with `now`, it is used from the next layout on
+        (for rows the list is about to lay out anyway, such as inserted ones).
+        """
+        width = self._view.viewport().width()
+        lay = self.layout(QRect(0, 0, width, 0), index)
+        return self._measured(index, lay, width, now)
+
+    def _measured(
+        self,
+        index: QModelIndex | QPersistentModelIndex,
+        lay: _CardLayout,
+        width: int,
+        now: bool = False,
+    ) -> int:
+        model = self._model(index)
+        uid = model.message(index.row()).uid
+        height = self._row_height(lay.height, index.row() == model.streaming_row)
+        if now:
+            self._heights[uid] = (width, height)
+        elif self._heights.get(uid) != (width, height):
+            self._staged[uid] = (width, height)
+            self._pending.append(QPersistentModelIndex(index))
+            self._flush.start()
+        return height
+
+    def sizeHint(
+        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> QSize:
+        # Called for every row on each layout, so a dict lookup; an estimate the first time a
+        # row is seen at this width (kept until the row is painted and measured).
+        width = self._view.viewport().width()
+        model: TranscriptModel = index.model()  # type: ignore[assignment]
+        message = model.message(index.row())
+        known = self._heights.get(message.uid)
+        if known is not None and known[0] == width:
+            height = known[1]
+        else:
+            height = self._estimate(message, width, index.row() >= model.first_sent)
+            self._heights[message.uid] = (width, height)
+        # A width of 1: QListView stretches rows to the viewport, never beyond it.
+        return QSize(1, height)
+
+    def rows_changed(self, first: int, last: int, visible: range) -> None:
+        """Re-measure the changed rows that are on screen.
+
+        Rows off screen keep their old height until they are painted: as good as an estimate,
+        and it keeps a change far above the viewport from shifting what is on screen.
+        """
+        model = self._view.model()
+        if not isinstance(model, TranscriptModel):
+            return
+        for row in range(max(first, visible.start), min(last + 1, visible.stop)):
+            self.measure(model.index(row))
+
+    def _emit_size_hint_changed(self) -> None:
+        # Heights change only here, right before the list re-lays out, so that sizeHint always
+        # agrees with the positions of the current layout.
+        self._heights.update(self._staged)
+        self._staged.clear()
+        valid = [p for p in self._pending if p.isValid()]
+        self._pending.clear()
+        if valid:
+            # QListView answers any sizeHintChanged by laying out every row, so one emission
+            # per event-loop turn covers all rows measured in it.
+            first = min(valid, key=lambda p: p.row())
+            self.sizeHintChanged.emit(first.model().index(first.row(), 0))
+
+    # -- painting ----------------------------------------------------------------------------
+    def paint(
+        self,
+        painter: QPainter,
+        option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> None:
+        m = self.metrics()
+        model = self._model(index)
+        row = index.row()
+        message = model.message(row)
+        palette = self._view.palette()
+        dark = is_dark(palette)
+        lay = self.layout(option.rect, index)
+        streaming = row == model.streaming_row
+        self._measured(index, lay, option.rect.width())
+
+        painter.save()
+        painter.setClipRect(option.rect)  # until a re-measured row is laid out again
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        if row < model.first_sent:
+            painter.setOpacity(DIM_OPACITY)
+        path = QPainterPath()
+        path.addRoundedRect(QRectF(lay.card).adjusted(0.5, 0.5, -0.5, -0.5), 8, 8)
+        painter.fillPath(path, palette.base())
+        if message.role == "user":
+            tint = QColor(palette.highlight().color())
+            tint.setAlpha(40 if dark else 22)
+            painter.fillPath(path, tint)
+        elif message.role == "system":
+            painter.fillPath(path, palette.alternateBase())
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        border = QColor(palette.highlight().color() if selected else palette.text().color())
+        if not selected:
+            border.setAlpha(40)
+        painter.setPen(QPen(border, 1.5 if selected else 1.0))
+        painter.drawPath(path)
+
+        # Header: who, and whether the reply is still arriving.
+        painter.setFont(m.bold)
+        painter.setPen(palette.text().color())
+        painter.drawText(lay.header, Qt.AlignmentFlag.AlignLeft, heading(message))
+        if streaming:
+            painter.setFont(m.small)
+            painter.setPen(palette.placeholderText().color())
+            painter.drawText(
+                lay.header, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, "Writing…"
+            )
+
+        # Body.
+        painter.save()
+        painter.translate(lay.body.topLeft())
+        context = QAbstractTextDocumentLayout.PaintContext()
+        context.palette = palette
+        context.palette.setColor(QPalette.ColorRole.Text, palette.text().color())
+        context.clip = QRectF(0, 0, lay.body.width(), lay.body.height())
+        painter.setClipRect(context.clip)
+        lay.doc.documentLayout().draw(painter, context)
+        painter.restore()
+
+        # Notes.
+        painter.setFont(m.small)
+        for chip in lay.chips:
+            color = self._badge_color(chip.badge, palette, dark)
+            fill = QColor(color)
+            fill.setAlpha(28)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(fill)
+            painter.drawRoundedRect(QRectF(chip.rect), 4, 4)
+            painter.setPen(color)
+            chip.text.draw(painter, chip.origin)
+
+        muted = palette.placeholderText().color()
+        if lay.info is not None:
+            painter.setPen(muted)
+            elide = Qt.TextElideMode.ElideRight
+            text = m.small_fm.elidedText(lay.info_text, elide, lay.info.width())
+            painter.drawText(lay.info, Qt.AlignmentFlag.AlignLeft, text)
+        painter.setPen(palette.link().color())
+        for action, rect in lay.actions:
+            painter.drawText(rect, Qt.AlignmentFlag.AlignLeft, ACTION_LABELS[action])
+        painter.restore()
+
+    def _badge_color(self, badge: Badge, palette: QPalette, dark: bool) -> QColor:
+        if badge.kind == "error":
+            return QColor(_ERROR[dark])
+        if badge.kind == "warning":
+            return QColor(_WARNING[dark])
+        if badge.kind == "filter":
+            return QColor(_FILTER[dark])
+        return palette.placeholderText().color()
+
+    # -- helpers for the view and for tests --------------------------------------------------
+    def action_rects(
+        self, option_rect: QRect, index: QModelIndex | QPersistentModelIndex
+    ) -> dict[str, QRect]:
+        """Each clickable action of a row, in viewport coordinates: {action: rect}."""
+        return self.layout(option_rect, index).action_rects()
+
+    def footer_items(self, index: QModelIndex | QPersistentModelIndex) -> list[Badge]:
+        """What the footer shows: the facts line (kind "meta") and the badges."""
+        model = self._model(index)
+        row = index.row()
+        message = model.message(row)
+        facts = info_text(message, model.data(index, Roles.Tokens))
+        items = [Badge("meta", facts)] if facts else []
+        return items + badges(message, row >= model.first_sent, row == model.streaming_row)
+
+    def hit_test(
+        self, option_rect: QRect, index: QModelIndex | QPersistentModelIndex, pos: QPoint
+    ) -> tuple[str, str] | None:
+        """("action", name) or ("link", href) under `pos`, or None."""
+        lay = self.layout(option_rect, index)
+        for action, rect in lay.action_rects().items():
+            if rect.adjusted(-3, -2, 3, 2).contains(pos):
+                return "action", action
+        if lay.body.contains(QPointF(pos)):
+            href = lay.doc.documentLayout().anchorAt(QPointF(pos) - lay.body.topLeft())
+            if href:
+                return "link", href
+        return None
+
+    # -- events ------------------------------------------------------------------------------
+    def editorEvent(
+        self,
+        event: QEvent,
+        model: QAbstractItemModel,
+        option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> bool:
+        if (
+            event.type() == QEvent.Type.MouseButtonRelease
+            and isinstance(event, QMouseEvent)
+            and event.button() == Qt.MouseButton.LeftButton
+        ):
+            hit = self.hit_test(option.rect, index, event.position().toPoint())
+            if hit is not None:
+                kind, value = hit
+                signal = self.actionTriggered if kind == "action" else self.linkClicked
+                signal.emit(value, index.row())
+                return True
+        return False
+
+    def helpEvent(
+        self,
+        event: QHelpEvent,
+        view: QAbstractItemView,
+        option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> bool:
+        if event.type() == QEvent.Type.ToolTip and index.isValid():
+            hit = self.hit_test(option.rect, index, event.pos())
+            if hit is not None and hit[0] == "link" and parse_code_link(hit[1]) is None:
+                QToolTip.showText(event.globalPos(), hit[1], view)
+                return True
+            QToolTip.hideText()
+            return True
+        return super().helpEvent(event, view, option, index)
+
+
+class TranscriptView(QListView):
+    """The conversation's messages as cards.
+
+    Signals: copyRequested(int row) (the view has already copied the message),
+    copyCodeRequested(int row, int block) (already copied), editRequested(int),
+    deleteRequested(int), regenerateRequested(int), continueRequested(int),
+    retryRequested(int), linkActivated(str url) (opened with QDesktopServices by `open_link`).
+    """
+
+    copyRequested = Signal(int)
+    copyCodeRequested = Signal(int, int)
+    editRequested = Signal(int)
+    deleteRequested = Signal(int)
+    regenerateRequested = Signal(int)
+    continueRequested = Signal(int)
+    retryRequested = Signal(int)
+    linkActivated = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setUniformItemSizes(False)
+        self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # Always on: row heights depend on the width, and a scroll bar that comes and goes
+        # with the content's height makes the layout oscillate between two widths.
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
+        self.setWordWrap(True)  # makes QListView re-lay out rows when the width changes
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setFrameShape(QListView.Shape.NoFrame)
+        self.setMouseTracking(True)
+        self.viewport().setBackgroundRole(QPalette.ColorRole.Window)
+        self.setAccessibleName("Conversation transcript")
+        self.setAccessibleDescription(
+            "The messages of this conversation. Ctrl+C copies the selected message; "
+            "the context menu offers edit, delete, regenerate and text selection."
+        )
+        self._delegate = MessageDelegate(self)
+        self.setItemDelegate(self._delegate)
+        self._delegate.actionTriggered.connect(self.trigger_action)
+        self._delegate.linkClicked.connect(self._on_body_link)
+        self.linkActivated.connect(self.open_link)
+        self._at_bottom = True
+        self._last_click = QPoint()
+        self.menu: QMenu | None = None  # the open context or code menu, for tests
+        self.text_dialog: QDialog | None = None
+        bar = self.verticalScrollBar()
+        bar.valueChanged.connect(self._on_scrolled)
+        bar.rangeChanged.connect(self._on_range_changed)
+
+    @property
+    def delegate(self) -> MessageDelegate:
+        return self._delegate
+
+    def transcript(self) -> TranscriptModel:
+        model = self.model()
+        assert isinstance(model, TranscriptModel)
+        return model
+
+    # -- QListView overrides -----------------------------------------------------------------
+    def dataChanged(
+        self,
+        topLeft: QModelIndex | QPersistentModelIndex,
+        bottomRight: QModelIndex | QPersistentModelIndex,
+        roles: list[int] = (),  # type: ignore[assignment]
+    ) -> None:
+        self._delegate.rows_changed(topLeft.row(), bottomRight.row(), self.visible_rows())
+        # Not QListView.dataChanged: in Qt 6 it re-lays out every row of the list, per chunk.
+        # Height changes reach the view through the delegate's sizeHintChanged instead.
+        QAbstractItemView.dataChanged(self, topLeft, bottomRight, roles)
+
+    def rowsInserted(
+        self, parent: QModelIndex | QPersistentModelIndex, start: int, end: int
+    ) -> None:
+        # QListView lays out every row after an insert anyway; measuring the new rows first
+        # spares a second layout when they are painted. Bulk inserts keep their estimates.
+        if end - start < 20:
+            for row in range(start, end + 1):
+                self._delegate.measure(self.model().index(row, 0, parent), now=True)
+        super().rowsInserted(parent, start, end)
+
+    def setModel(self, model: QAbstractItemModel | None) -> None:
+        self._delegate.clear()
+        super().setModel(model)
+
+    def reset(self) -> None:
+        self._delegate.clear()
+        self._at_bottom = True
+        super().reset()
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.FontChange):
+            self._delegate.clear()
+            self.scheduleDelayedItemsLayout()
+        super().changeEvent(event)
+
+    def updateGeometries(self) -> None:
+        super().updateGeometries()
+        # QListView steps by item height in per-pixel mode; a tall card would be one notch.
+        self.verticalScrollBar().setSingleStep(3 * self.fontMetrics().lineSpacing())
+
+    def visible_rows(self) -> range:
+        """Rows at least partly on screen."""
+        model = self.model()
+        if model is None or model.rowCount() == 0:
+            return range(0)
+        top = self.indexAt(QPoint(MARGIN_X + 1, 0))
+        bottom = self.indexAt(QPoint(MARGIN_X + 1, self.viewport().height() - 1))
+        first = top.row() if top.isValid() else 0
+        last = bottom.row() if bottom.isValid() else model.rowCount() - 1
+        return range(first, last + 1)
+
+    # -- scrolling ---------------------------------------------------------------------------
+    def _on_scrolled(self, value: int) -> None:
+        self._at_bottom = value >= self.verticalScrollBar().maximum() - 4
+
+    def _on_range_changed(self, _minimum: int, maximum: int) -> None:
+        # Follow a growing reply only when the reader was already at the end.
+        if self._at_bottom:
+            self.verticalScrollBar().setValue(maximum)
+
+    # -- actions -----------------------------------------------------------------------------
+    def trigger_action(self, action: str, row: int) -> None:
+        """Do or announce `action` for `row` (a footer link, a menu item, a shortcut)."""
+        if action == "copy":
+            self.copy_message(row)
+        elif action == "copy_code":
+            self._copy_code_or_menu(row)
+        elif action == "select_text":
+            self.open_text_dialog(row)
+        else:
+            signal = {
+                "edit": self.editRequested,
+                "delete": self.deleteRequested,
+                "regenerate": self.regenerateRequested,
+                "continue": self.continueRequested,
+                "retry": self.retryRequested,
+            }[action]
+            signal.emit(row)
+
+    def copy_message(self, row: int) -> None:
+        QGuiApplication.clipboard().setText(self.transcript().message(row).content)
+        self.copyRequested.emit(row)
+
+    def copy_code(self, row: int, block: int) -> None:
+        blocks = code_blocks(self.transcript().message(row).content)
+        if 0 <= block < len(blocks):
+            QGuiApplication.clipboard().setText(blocks[block])
+            self.copyCodeRequested.emit(row, block)
+
+    def _copy_code_or_menu(self, row: int) -> None:
+        blocks = code_blocks(self.transcript().message(row).content)
+        if len(blocks) == 1:
+            self.copy_code(row, 0)
+            return
+        menu = self._new_menu()
+        self._add_code_actions(menu, row, blocks)
+        menu.popup(self.viewport().mapToGlobal(self._last_click))
+
+    def _add_code_actions(self, menu: QMenu, row: int, blocks: list[str]) -> None:
+        for i, block in enumerate(blocks):
+            first = block.strip().splitlines()[0] if block.strip() else ""
+            label = f"Copy code {i + 1}: {first[:40]}" if first else f"Copy code {i + 1}"
+            menu.addAction(label, lambda i=i: self.copy_code(row, i))
+
+    def _on_body_link(self, href: str, row: int) -> None:
+        block = parse_code_link(href)
+        if block is not None:
+            self.copy_code(row, block)
+        else:
+            self.linkActivated.emit(href)
+
+    def open_link(self, href: str) -> None:
+        """Open a link from a message in the browser; only web and mail links."""
+        url = QUrl(href)
+        if url.scheme() in ("http", "https", "mailto"):
+            QDesktopServices.openUrl(url)
+
+    def _new_menu(self) -> QMenu:
+        if self.menu is not None:
+            self.menu.close()
+        self.menu = QMenu(self)
+        self.menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.menu.destroyed.connect(self._forget_menu)
+        return self.menu
+
+    def _forget_menu(self) -> None:
+        self.menu = None
+
+    def context_menu(self, row: int) -> QMenu:
+        """The actions of a row as a menu (not shown)."""
+        menu = self._new_menu()
+        model = self.transcript()
+        actions = available_actions(model, row)
+        for action in actions:
+            if action == "copy_code":
+                blocks = code_blocks(model.message(row).content)
+                if len(blocks) == 1:
+                    menu.addAction("Copy code", lambda: self.copy_code(row, 0))
+                else:
+                    self._add_code_actions(menu.addMenu("Copy code"), row, blocks)
+                continue
+            if action == "delete":
+                menu.addSeparator()
+            menu.addAction(ACTION_LABELS[action], lambda a=action: self.trigger_action(a, row))
+        menu.addSeparator()
+        menu.addAction("Select text…", lambda: self.open_text_dialog(row))
+        return menu
+
+    def open_text_dialog(self, row: int) -> QDialog:
+        """A read-only copy of the message where any part of it can be selected."""
+        message = self.transcript().message(row)
+        dialog = QDialog(self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.setWindowTitle(f"{heading(message)} — select text")
+        browser = QTextBrowser(dialog)
+        browser.setOpenLinks(False)
+        browser.setAccessibleName("Message text")
+        browser.setHtml(render_markdown(message.content, is_dark(self.palette())))
+        browser.anchorClicked.connect(lambda url: self._on_body_link(url.toString(), row))
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, dialog)
+        buttons.rejected.connect(dialog.reject)
+        layout = QVBoxLayout(dialog)
+        layout.addWidget(browser)
+        layout.addWidget(buttons)
+        dialog.resize(560, 420)
+        dialog.open()
+        self.text_dialog = dialog
+        return dialog
+
+    # -- input -------------------------------------------------------------------------------
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        self._last_click = event.position().toPoint()
+        super().mouseReleaseEvent(event)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        pos = event.position().toPoint()
+        index = self.indexAt(pos)
+        over = index.isValid() and self._delegate.hit_test(self.visualRect(index), index, pos)
+        if over:
+            self.viewport().setCursor(Qt.CursorShape.PointingHandCursor)
+        else:
+            self.viewport().unsetCursor()
+        super().mouseMoveEvent(event)
+
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:
+        index = self.indexAt(event.pos())
+        if not index.isValid():
+            return
+        self.setCurrentIndex(index)
+        self.context_menu(index.row()).popup(event.globalPos())
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.matches(QKeySequence.StandardKey.Copy) and self.currentIndex().isValid():
+            self.copy_message(self.currentIndex().row())
+            return
+        super().keyPressEvent(event)
