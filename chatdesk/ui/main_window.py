@@ -198,6 +198,7 @@ class MainWindow(QMainWindow):
                 session.set_modified()
         if self.session is None:
             self.new_conversation()
+        self.composer.input.setFocus()
 
     def show_message(self, title: str, text: str) -> QMessageBox:
         box = QMessageBox(
@@ -371,7 +372,7 @@ class MainWindow(QMainWindow):
 
     def _busy_changed(self, busy: bool) -> None:
         self.composer.set_busy(busy)
-        if not busy:
+        if busy:  # a failure's notice stays until the next request starts
             self._show_notice("")
 
     def _reply_finished(self, result: object) -> None:
@@ -440,9 +441,9 @@ class MainWindow(QMainWindow):
         name = "New conversation"
         if session is not None and session.path is not None:
             name = str(getattr(session.path, "name", session.path))
-        mark = "*" if session is not None and session.modified else ""
-        self.setWindowTitle(f"{mark}{name} — chatdesk")
-        self.setWindowModified(bool(mark))
+        # Qt puts the platform's unsaved mark where [*] stands when the window is modified.
+        self.setWindowTitle(f"{name}[*] — chatdesk")
+        self.setWindowModified(session is not None and session.modified)
 
     def _restore_geometry(self) -> None:
         window = self.context.settings.window

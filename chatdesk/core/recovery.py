@@ -1,0 +1,223 @@
+"""Crash recovery: every open conversation is mirrored to a file until it is saved or closed.
+
+One file per open conversation, ``<id>.json`` in `recovery_dir()`, replaced atomically, so a
+kill at any moment leaves either the previous copy or the new one, never half of one:
+
+    {"format": "chatdesk.recovery", "version": 1, "id": "...", "path": "/x/chat.json" | null,
+     "pid": 1234, "conversation": {<fileformat.to_document(conv)>}, "saved_at": "...Z"}
+
+A reply that was streaming is saved as it stands (the window marks it ``incomplete``), so after
+a crash the restored conversation shows the partial reply marked incomplete. At start-up
+`entries()` offers what a dead process left behind; files of a chatdesk that is still running
+are left alone, so two windows never take each other's work.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import re
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from chatdesk.core.atomic import atomic_write_text
+from chatdesk.core.conversation import Conversation
+from chatdesk.core.fileformat import ConversationFileError, loads, to_document
+from chatdesk.core.messages import now_iso
+from chatdesk.core.paths import recovery_dir
+
+FORMAT = "chatdesk.recovery"
+VERSION = 1
+BAD_SUFFIX = ".bad"
+# Ids become file names: nothing that could leave the folder or hide as a temp file.
+_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
+
+
+class _Damaged(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class RecoveryEntry:
+    """A conversation left behind by a chatdesk that did not close properly."""
+
+    id: str
+    path: Path | None  # the file it was opened from or saved to; None: never saved
+    saved_at: str  # ISO 8601, UTC
+    title: str
+    messages: int  # history messages (the system prompt and examples not counted)
+    conversation_loader: Callable[[], Conversation] = field(compare=False, repr=False)
+
+    @property
+    def display_name(self) -> str:
+        """The title, else the file name, else the first words of the first user message."""
+        if self.title.strip():
+            return " ".join(self.title.split())
+        if self.path is not None:
+            return self.path.name
+        return "Untitled conversation"
+
+    @property
+    def saved_datetime(self) -> datetime:
+        return datetime.fromisoformat(self.saved_at)
+
+
+class RecoveryStore:
+    """Recovery files in one folder (`recovery_dir()` by default).
+
+    Not thread-safe beyond one save at a time: a window saves from one thread, on a timer.
+    """
+
+    def __init__(self, folder: Path | None = None) -> None:
+        self.folder = Path(folder) if folder is not None else recovery_dir()
+        self._digests: dict[str, bytes] = {}  # id -> digest of the content last written
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def new_id() -> str:
+        return uuid.uuid4().hex
+
+    def file(self, id: str) -> Path:
+        if not _ID_RE.fullmatch(id):
+            raise ValueError(f"not a recovery id: {id!r}")
+        return self.folder / f"{id}.json"
+
+    # -- writing -----------------------------------------------------------------------------
+    def save(self, id: str, conv: Conversation, path: Path | None) -> None:
+        """Write the conversation's recovery file; a no-op when nothing changed since the last.
+
+        Raises OSError when the folder cannot be written (the caller reports it once).
+        """
+        target = self.file(id)
+        document = {
+            "format": FORMAT,
+            "version": VERSION,
+            "id": id,
+            "path": os.fspath(path) if path is not None else None,
+            "pid": os.getpid(),
+            "conversation": to_document(conv),
+        }
+        # saved_at goes last, appended to the serialised rest, so the digest of the rest tells
+        # whether anything changed with a single json.dumps per call.
+        body = json.dumps(document, ensure_ascii=False)
+        digest = hashlib.blake2b(body.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+        with self._lock:
+            if self._digests.get(id) == digest and target.exists():
+                return
+            text = f"{body[:-1]}, {json.dumps('saved_at')}: {json.dumps(now_iso())}}}\n"
+            atomic_write_text(target, text)
+            self._digests[id] = digest
+
+    def discard(self, id: str) -> None:
+        """Forget a conversation (saved, closed or discarded by the user)."""
+        target = self.file(id)
+        with self._lock:
+            self._digests.pop(id, None)
+            target.unlink(missing_ok=True)
+            # A kill mid-write leaves atomic_write_text's temporary file behind.
+            for leftover in self.folder.glob(f".{id}.json.*.tmp"):
+                with contextlib.suppress(OSError):
+                    leftover.unlink()
+
+    # -- reading -----------------------------------------------------------------------------
+    def entries(self) -> list[RecoveryEntry]:
+        """What can be restored, newest first. Damaged files are moved aside to ``.bad``;
+        files of another chatdesk that is still running are not offered."""
+        if not self.folder.is_dir():
+            return []
+        found: list[RecoveryEntry] = []
+        for file in self.folder.glob("*.json"):
+            try:
+                entry, pid = self._read(file)
+            except _Damaged:
+                _move_aside(file)
+                continue
+            except OSError:
+                continue  # unreadable now (permissions, a race with discard): not damaged
+            if entry is None or (pid != os.getpid() and _pid_running(pid)):
+                continue
+            found.append(entry)
+        found.sort(key=lambda e: e.saved_datetime, reverse=True)
+        return found
+
+    def load(self, entry: RecoveryEntry) -> Conversation:
+        """A fresh Conversation from the entry (each call builds a new one)."""
+        return entry.conversation_loader()
+
+    def _read(self, file: Path) -> tuple[RecoveryEntry | None, int]:
+        raw = file.read_bytes()
+        try:
+            data = json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+            raise _Damaged from None
+        if not isinstance(data, dict) or data.get("format") != FORMAT:
+            raise _Damaged
+        version = data.get("version")
+        if not _is_int(version) or version < 1:
+            raise _Damaged
+        if version > VERSION:
+            return None, 0  # a newer chatdesk's file: not ours to read or to move
+        id, pid, path, saved_at = (data.get(k) for k in ("id", "pid", "path", "saved_at"))
+        if id != file.stem or not _is_int(pid) or pid <= 0:
+            raise _Damaged
+        if path is not None and not isinstance(path, str):
+            raise _Damaged
+        if not isinstance(saved_at, str):
+            raise _Damaged
+        try:
+            datetime.fromisoformat(saved_at)
+        except ValueError:
+            raise _Damaged from None
+        document = data.get("conversation")
+        if not isinstance(document, dict):
+            raise _Damaged
+        text = json.dumps(document, ensure_ascii=False)
+        try:
+            conv = _parse(text, file)
+        except ConversationFileError:
+            raise _Damaged from None
+        entry = RecoveryEntry(
+            id=id,
+            path=Path(path) if path else None,
+            saved_at=saved_at,
+            title=conv.title,
+            messages=len(conv),
+            conversation_loader=lambda: _parse(text, file),
+        )
+        return entry, pid
+
+
+def _parse(text: str, file: Path) -> Conversation:
+    return loads(text, file).conversation
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _move_aside(file: Path) -> None:
+    # Kept, not deleted: it may still hold text someone wants to dig out by hand.
+    with contextlib.suppress(OSError):
+        os.replace(file, file.with_name(file.name + BAD_SUFFIX))
+
+
+def _pid_running(pid: int) -> bool:
+    """Whether a process with this id exists. On Windows, signal 0 would terminate it."""
+    if os.name != "posix":
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # exists, owned by someone else
+    except OSError:
+        return False
+    return True
