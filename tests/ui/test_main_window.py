@@ -113,7 +113,8 @@ def test_errors_appear_on_the_turn_and_retry_sends_again(qtbot, window, server):
     wait_idle(qtbot, window)
     assert contents(window) == [("user", "are you there?")]  # the message stays
     error = window.session.conversation[0].meta.error
-    assert error and "key" in error.lower()
+    assert error
+    assert "key" in error.lower()
     assert KEY not in error
     assert error in window.notice.text()
     window.transcript.retryRequested.emit(0)
@@ -191,7 +192,8 @@ def test_closing_during_a_stream_stops_it_cleanly(qtbot, window, server):
     assert time.monotonic() - started < 2.0
     assert not session.busy
     reply = session.conversation[1]
-    assert reply.content and reply.meta.incomplete
+    assert reply.content
+    assert reply.meta.incomplete
     QApplication.processEvents()
 
 
@@ -207,7 +209,8 @@ def test_every_control_has_an_accessible_name(window):
     kinds = (QAbstractButton, QComboBox, QLineEdit, QPlainTextEdit)
     unnamed = [
         w for w in window.findChildren(QWidget)
-        if isinstance(w, kinds) and w.isVisibleTo(window) and w.focusPolicy() != Qt.FocusPolicy.NoFocus
+        if isinstance(w, kinds) and w.isVisibleTo(window)
+        and w.focusPolicy() != Qt.FocusPolicy.NoFocus
         and not (w.accessibleName() or (isinstance(w, QAbstractButton) and w.text()))
     ]  # fmt: skip
     assert unnamed == []
