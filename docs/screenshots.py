@@ -1,0 +1,156 @@
+"""Screenshots of chatdesk's main states under a real X server, into docs/screenshots/.
+
+    python docs/screenshots.py          # starts Xvfb + openbox itself (Debian: xvfb openbox)
+
+The window talks to the loopback Azure server of the tests, so the replies are real streams.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "docs" / "screenshots"
+
+LONG_REPLY = """## Reading a CSV file with pandas
+
+`pandas.read_csv` does the work; a few options matter in practice:
+
+| option | what it does |
+|---|---|
+| `sep` | the delimiter, `,` by default |
+| `dtype` | column types, to avoid guessing |
+| `parse_dates` | columns to read as dates |
+
+```python
+import pandas as pd
+
+frame = pd.read_csv("sales.csv", parse_dates=["date"], dtype={"region": "category"})
+monthly = frame.groupby(frame["date"].dt.to_period("M"))["amount"].sum()
+print(monthly.tail())
+```
+
+1. Read the file once and keep the frame.
+2. Group by month with `to_period("M")`.
+3. Check the [documentation](https://pandas.pydata.org/docs/) for the other options.
+"""
+
+
+def _start_x() -> list[subprocess.Popen[bytes]]:
+    if os.environ.get("DISPLAY"):
+        return []
+    for tool in ("Xvfb", "openbox"):
+        if shutil.which(tool) is None:
+            sys.exit(f"screenshots: {tool} is missing (Debian: apt-get install xvfb openbox)")
+    display = ":97"
+    xvfb = subprocess.Popen(["Xvfb", display, "-screen", "0", "1280x820x24", "-nolisten", "tcp"])
+    os.environ["DISPLAY"] = display
+    time.sleep(0.8)
+    wm = subprocess.Popen(["openbox"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(0.5)
+    return [wm, xvfb]
+
+
+def main() -> int:
+    procs = _start_x()
+    os.environ.pop("QT_QPA_PLATFORM", None)
+    os.environ["CHATDESK_HOME"] = tempfile.mkdtemp(prefix="chatdesk-shots-")
+    sys.path.insert(0, str(ROOT))
+    try:
+        return _shoot()
+    finally:
+        for proc in procs:
+            proc.terminate()
+
+
+def _shoot() -> int:
+    from PySide6.QtWidgets import QApplication
+
+    from chatdesk.core.messages import Message
+    from chatdesk.core.profiles import ConnectionProfile
+    from chatdesk.core.settings import Settings
+    from chatdesk.core.tokens import TokenCounter
+    from chatdesk.service.chat import ChatService
+    from chatdesk.service.connections import Connections
+    from chatdesk.service.retry import RetryPolicy
+    from chatdesk.service.secrets import MemorySecretStore, Secret
+    from chatdesk.ui.app import make_app
+    from chatdesk.ui.context import AppContext
+    from chatdesk.ui.main_window import MainWindow
+    from tests.support.fake_azure import Fail, FakeAzure, Reply
+
+    counter = TokenCounter("o200k_base")
+
+    def count(messages: list[dict]) -> int:
+        return counter.count_prompt([Message(m["role"], m["content"] or "") for m in messages])
+
+    app = make_app()
+    OUT.mkdir(parents=True, exist_ok=True)
+
+    def pump(seconds: float) -> None:
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            app.processEvents()
+            time.sleep(0.01)
+
+    def shot(name: str) -> None:
+        pump(0.4)
+        path = OUT / f"{name}.png"
+        if shutil.which("import"):  # ImageMagick: what the X server shows, decorations included
+            subprocess.run(["import", "-window", "root", str(path)], check=True)
+        else:
+            window.grab().save(str(path))
+        print(path)
+
+    with FakeAzure(api_key="shots", prompt_counter=count) as srv:
+        profile = ConnectionProfile("Contoso (gpt-4o)", "azure-v1", srv.url, "gpt-4o")
+        settings = Settings(profiles=[profile], active_profile=profile.name)
+        store = MemorySecretStore()
+        store.set(profile.name, Secret("shots"))
+        connections = Connections(settings, secrets=store, env={})
+        service = ChatService(connections.credentials, retry=RetryPolicy(attempts=1))
+        window = MainWindow(AppContext(settings, connections, service))
+        window.open_paths([])
+        window.resize(1260, 780)
+        window.move(10, 10)
+        window.show()
+        pump(1.5)
+        shot("empty")
+
+        srv.enqueue(Reply(text=LONG_REPLY, chunk_size=6, delay=0.03))
+        window.composer.set_text("How do I read a CSV file and sum sales per month?")
+        window.composer.input.submit.emit()
+        pump(1.2)
+        shot("streaming")
+        while window.session.busy:
+            pump(0.1)
+        window.composer.set_text("And how would I plot it?")
+        shot("markdown-reply")
+
+        srv.enqueue(Fail.deployment_not_found())
+        window.composer.input.submit.emit()
+        while window.session.busy:
+            pump(0.1)
+        shot("error")
+
+        params, trimming = window.params_panel.values()
+        trimming.limit = 460
+        params.max_tokens = 150
+        window.params_panel.set_values(params, trimming)
+        window.params_panel.changed.emit()
+        window.composer.set_text("Summarise everything above in one paragraph, please. " * 3)
+        window.side.setCurrentIndex(2)
+        shot("meter-near-limit")
+        window.close()
+        QApplication.processEvents()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
