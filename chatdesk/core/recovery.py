@@ -3,8 +3,11 @@
 One file per open conversation, ``<id>.json`` in `recovery_dir()`, replaced atomically, so a
 kill at any moment leaves either the previous copy or the new one, never half of one:
 
-    {"format": "chatdesk.recovery", "version": 1, "id": "...", "path": "/x/chat.json" | null,
-     "pid": 1234, "conversation": {<fileformat.to_document(conv)>}, "saved_at": "...Z"}
+    {"format": "chatdesk.recovery", "version": 1, "id": "3f2a...", "path": "/x/chat.json",
+     "pid": 1234, "conversation": {<fileformat.to_document(conv)>},
+     "saved_at": "2025-01-31T12:00:00.000+00:00"}
+
+("path" is null for a conversation never saved.)
 
 A reply that was streaming is saved as it stands (the window marks it ``incomplete``), so after
 a crash the restored conversation shows the partial reply marked incomplete. At start-up
@@ -23,7 +26,7 @@ import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +60,7 @@ class RecoveryEntry:
 
     @property
     def display_name(self) -> str:
-        """The title, else the file name, else the first words of the first user message."""
+        """The title, else the file name it was saved as."""
         if self.title.strip():
             return " ".join(self.title.split())
         if self.path is not None:
@@ -66,13 +69,14 @@ class RecoveryEntry:
 
     @property
     def saved_datetime(self) -> datetime:
-        return datetime.fromisoformat(self.saved_at)
+        when = datetime.fromisoformat(self.saved_at)
+        return when if when.tzinfo is not None else when.replace(tzinfo=timezone.utc)
 
 
 class RecoveryStore:
     """Recovery files in one folder (`recovery_dir()` by default).
 
-    Not thread-safe beyond one save at a time: a window saves from one thread, on a timer.
+    `save` and `discard` may be called from any thread; they are serialised by a lock.
     """
 
     def __init__(self, folder: Path | None = None) -> None:
@@ -106,12 +110,13 @@ class RecoveryStore:
         }
         # saved_at goes last, appended to the serialised rest, so the digest of the rest tells
         # whether anything changed with a single json.dumps per call.
-        body = json.dumps(document, ensure_ascii=False)
-        digest = hashlib.blake2b(body.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+        # ASCII: a lone surrogate (valid in JSON, not in UTF-8) must not make the save fail.
+        body = json.dumps(document, ensure_ascii=True)
+        digest = hashlib.blake2b(body.encode("ascii"), digest_size=16).digest()
         with self._lock:
             if self._digests.get(id) == digest and target.exists():
                 return
-            text = f"{body[:-1]}, {json.dumps('saved_at')}: {json.dumps(now_iso())}}}\n"
+            text = f'{body[:-1]}, "saved_at": {json.dumps(now_iso())}}}\n'
             atomic_write_text(target, text)
             self._digests[id] = digest
 

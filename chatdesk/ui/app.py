@@ -33,4 +33,6 @@ def run(files: Sequence[str] = ()) -> int:
     window.show()
     for warning in context.warnings:
         window.show_message("Settings were reset", warning)
+    window.offer_recovery()
+    window.ensure_connection()
     return app.exec()

@@ -65,6 +65,7 @@ class ChatSession(QObject):
         self.plan: TrimPlan | None = None
         self.draft = conversation.draft
         self._modified = False
+        self.revision = 0  # bumped by every change, the draft included: what autosave follows
         self._worker: GeneratorWorker | None = None
         self._cancel: CancelToken | None = None
         self._row: int | None = None  # the assistant row being streamed
@@ -108,6 +109,7 @@ class ChatSession(QObject):
     def set_draft(self, text: str) -> None:
         self.draft = text
         self.conversation.draft = text
+        self.revision += 1
         self.update_plan()
 
     def update_plan(self) -> None:
@@ -128,6 +130,8 @@ class ChatSession(QObject):
         return self._modified
 
     def set_modified(self, modified: bool = True) -> None:
+        if modified:
+            self.revision += 1
         if modified != self._modified:
             self._modified = modified
             self.modifiedChanged.emit(modified)
@@ -223,8 +227,12 @@ class ChatSession(QObject):
             prepared.body["messages"].append({"role": "user", "content": CONTINUE_PROMPT})
             self._row = continue_row
             self.conversation[continue_row].meta.finish_reason = None
+            self.conversation[continue_row].meta.incomplete = True
         else:
-            self._row = self.model.append(Message("assistant", "", meta=MessageMeta()))
+            # Incomplete until its finish_reason arrives: a recovery copy taken mid-stream says so.
+            self._row = self.model.append(
+                Message("assistant", "", meta=MessageMeta(incomplete=True))
+            )
         self._estimate = prepared.plan.prompt_tokens
         self.model.set_streaming(self._row)
         cancel = self._cancel = CancelToken()
@@ -253,6 +261,7 @@ class ChatSession(QObject):
             text = "".join(self._pending)
             self._pending.clear()
             self.model.append_content(self._row, text)
+            self.revision += 1
 
     def _finish_reply(self, result: ReplyResult, error: ChatError | None = None) -> None:
         row = self._row
@@ -309,6 +318,11 @@ class ChatSession(QObject):
             if self.conversation[i].role == role:
                 return i
         return None
+
+    def display_name(self) -> str:
+        if self.path is not None:
+            return self.path.name
+        return self.conversation.title or "New conversation"
 
     # -- closing -----------------------------------------------------------------------------
     def shutdown(self, timeout_ms: int = 3000) -> None:

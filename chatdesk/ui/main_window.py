@@ -6,6 +6,7 @@ signal wiring of the window is in `_connect_signals` and `_bind_session`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, Qt, Signal
@@ -15,6 +16,7 @@ from PySide6.QtWidgets import (
     QInputDialog,
     QLabel,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QSplitter,
     QTabWidget,
@@ -27,13 +29,17 @@ from chatdesk.core.conversation import Conversation
 from chatdesk.core.fileformat import ConversationFileError, load_conversation
 from chatdesk.core.messages import Message
 from chatdesk.core.presets import SystemPreset
+from chatdesk.core.recovery import RecoveryEntry, RecoveryStore
 from chatdesk.service.events import ChatError
+from chatdesk.ui.autosave import Autosaver
 from chatdesk.ui.chat_session import ChatSession
 from chatdesk.ui.composer import Composer
 from chatdesk.ui.context import AppContext
 from chatdesk.ui.examples_editor import ExamplesEditor
+from chatdesk.ui.file_flows import FileFlows
 from chatdesk.ui.params_panel import ParamsPanel
 from chatdesk.ui.request_preview import RequestPreviewDialog
+from chatdesk.ui.sidebar import ConversationList
 from chatdesk.ui.system_prompt import SystemPromptEditor
 from chatdesk.ui.token_meter import TokenMeter
 from chatdesk.ui.transcript_view import TranscriptView
@@ -46,6 +52,11 @@ SHORTCUTS = [
     ("Continue a reply cut at the length limit", "Ctrl+Shift+Enter"),
     ("What will be sent", "Ctrl+I"),
     ("New conversation", "Ctrl+N"),
+    ("Open a conversation", "Ctrl+O"),
+    ("Save / Save as", "Ctrl+S / Ctrl+Shift+S"),
+    ("Close the conversation", "Ctrl+W"),
+    ("Connections", "Ctrl+K"),
+    ("Search open conversations", "Ctrl+Shift+F"),
     ("Focus the message box", "Ctrl+L"),
     ("Show or hide the side panel", "Ctrl+B"),
     ("Copy the selected message", "Ctrl+C (in the transcript)"),
@@ -67,6 +78,9 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("chatdesk")
         self.setWindowIcon(QIcon(context.icon_path()))
         self.setAccessibleName("chatdesk")
+        self.files = FileFlows(self)
+        self.autosaver = Autosaver(RecoveryStore(), self)
+        self._closing = False
         self._build()
         self._build_actions()
         self._connect_signals()
@@ -98,13 +112,15 @@ class MainWindow(QMainWindow):
         self.side.addTab(self.params_panel, "Parameters")
         self.system_editor.set_user_presets(self.context.settings.user_presets)
 
+        self.sidebar = ConversationList(self)
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.setObjectName("main_splitter")
+        self.splitter.addWidget(self.sidebar)
         self.splitter.addWidget(center)
         self.splitter.addWidget(self.side)
-        self.splitter.setStretchFactor(0, 3)
-        self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([760, 360])
+        self.splitter.setStretchFactor(1, 3)
+        self.splitter.setStretchFactor(2, 1)
+        self.splitter.setSizes([200, 700, 340])
         self.setCentralWidget(self.splitter)
         self.statusBar().addWidget(self.notice, 1)
 
@@ -127,53 +143,93 @@ class MainWindow(QMainWindow):
         return action
 
     def _build_actions(self) -> None:
+        keys = QKeySequence.StandardKey
         menu = self.menuBar()
         file_menu = menu.addMenu("&File")
-        self.new_action = self._action(
-            "&New conversation", QKeySequence.StandardKey.New, self.new_conversation
+        self.new_action = self._action("&New conversation", keys.New, self.new_conversation)
+        self.open_action = self._action("&Open…", keys.Open, self.files.open_dialog)
+        self.recent_menu = QMenu("Open &recent", self)
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        self.save_action = self._action("&Save", keys.Save, self._current(self.files.save))
+        self.save_as_action = self._action(
+            "Save &as…", "Ctrl+Shift+S", self._current(self.files.save_as)
         )
-        self.quit_action = self._action("&Quit", QKeySequence.StandardKey.Quit, self.close)
-        file_menu.addAction(self.new_action)
+        self.export_action = self._action(
+            "&Export as Markdown…", None, self._current(self.files.export_markdown)
+        )
+        self.code_action = self._action("View &code…", "Ctrl+Shift+C", self.show_code)
+        self.close_action = self._action("&Close conversation", keys.Close, self.close_current)
+        self.quit_action = self._action("&Quit", keys.Quit, self.close)
+        file_menu.addActions([self.new_action, self.open_action])
+        file_menu.addMenu(self.recent_menu)
         file_menu.addSeparator()
-        file_menu.addAction(self.quit_action)
+        file_menu.addActions([self.save_action, self.save_as_action, self.export_action])
+        file_menu.addAction(self.code_action)
+        file_menu.addSeparator()
+        file_menu.addActions([self.close_action, self.quit_action])
 
         chat_menu = menu.addMenu("&Chat")
-        self.stop_action = self._action("&Stop reply", None, self._stop)
-        self.regenerate_action = self._action("&Regenerate last reply", "Ctrl+R", self._regenerate)
+        self.stop_action = self._action("&Stop reply", None, self._current(ChatSession.stop))
+        self.regenerate_action = self._action(
+            "&Regenerate last reply", "Ctrl+R", self._current(ChatSession.regenerate)
+        )
         self.continue_action = self._action("&Continue reply", "Ctrl+Shift+Return", self._continue)
         self.preview_action = self._action("&What will be sent…", "Ctrl+I", self.show_preview)
         self.focus_action = self._action(
             "&Focus message box", "Ctrl+L", self.composer.input.setFocus
         )
-        for action in (self.stop_action, self.regenerate_action, self.continue_action,
-                       self.preview_action, self.focus_action):  # fmt: skip
-            chat_menu.addAction(action)
+        self.connections_action = self._action("C&onnections…", "Ctrl+K", self.show_connections)
+        chat_menu.addActions([self.stop_action, self.regenerate_action, self.continue_action,
+                              self.preview_action, self.focus_action])  # fmt: skip
+        chat_menu.addSeparator()
+        chat_menu.addAction(self.connections_action)
 
         view_menu = menu.addMenu("&View")
         self.side_action = self._action("&Side panel", "Ctrl+B", self._toggle_side)
         self.side_action.setCheckable(True)
         self.side_action.setChecked(True)
-        view_menu.addAction(self.side_action)
+        self.search_action = self._action("&Search conversations", "Ctrl+Shift+F", self._search)
+        view_menu.addActions([self.side_action, self.search_action])
 
         help_menu = menu.addMenu("&Help")
         self.shortcuts_action = self._action("&Keyboard shortcuts", "F1", self.show_shortcuts)
         help_menu.addAction(self.shortcuts_action)
 
-        self.toolbar.addAction(self.new_action)
+        self.toolbar.addActions([self.new_action, self.open_action, self.save_action])
         self.toolbar.addSeparator()
         self.toolbar.addWidget(QLabel(" Connection: ", self))
         self.toolbar.addWidget(self.profile_box)
+        self.toolbar.addAction(self.connections_action)
+
+    def _current(self, method: Callable[[ChatSession], object]) -> Callable[..., None]:
+        """A slot applying `method` to the current session; Qt's `checked` argument is dropped."""
+
+        def slot(*_qt_args: object) -> None:
+            if self.session is not None:
+                method(self.session)
+
+        return slot
+
+    def _row(self, method: Callable[[ChatSession, int], object]) -> Callable[[int], None]:
+        """A slot applying `method` to the current session and the transcript row."""
+
+        def slot(row: int) -> None:
+            if self.session is not None:
+                method(self.session, row)
+
+        return slot
 
     def _connect_signals(self) -> None:
         self.composer.sendRequested.connect(self._send)
-        self.composer.stopRequested.connect(self._stop)
+        self.composer.stopRequested.connect(self._current(ChatSession.stop))
         self.composer.draftChanged.connect(self._draft_changed)
         self.meter.previewRequested.connect(self.show_preview)
         self.transcript.editRequested.connect(self._edit)
-        self.transcript.deleteRequested.connect(self._delete)
-        self.transcript.regenerateRequested.connect(self._regenerate_row)
-        self.transcript.continueRequested.connect(self._continue_row)
-        self.transcript.retryRequested.connect(self._retry)
+        self.transcript.deleteRequested.connect(self._row(ChatSession.delete))
+        self.transcript.regenerateRequested.connect(self._row(ChatSession.regenerate))
+        self.transcript.continueRequested.connect(self._row(ChatSession.continue_reply))
+        self.transcript.retryRequested.connect(self._row(ChatSession.retry))
+        self.sidebar.activated.connect(lambda row: self.activate(self.sessions[row]))
         self.system_editor.textChanged.connect(self._system_changed)
         self.system_editor.presetApplied.connect(self._apply_preset)
         self.system_editor.presetSaved.connect(self._save_preset)
@@ -218,7 +274,7 @@ class MainWindow(QMainWindow):
             conv.params, conv.trimming = self.params_panel.values()
         return self.open_session(conv)
 
-    def open_session(self, conv: Conversation, path: object = None) -> ChatSession:
+    def open_session(self, conv: Conversation, path: Path | None = None) -> ChatSession:
         active = self.context.connections.active()
         if conv.profile is None and active is not None:
             conv.profile = active.name
@@ -227,9 +283,79 @@ class MainWindow(QMainWindow):
             path=path, parent=self,
         )  # fmt: skip
         self.sessions.append(session)
+        self.autosaver.track(session)
+        session.modifiedChanged.connect(lambda _m: self.refresh_sessions())
         self._bind_session(session)
         session.start_counting()
+        self.refresh_sessions()
         return session
+
+    def activate(self, session: ChatSession) -> None:
+        if session is not self.session:
+            self._bind_session(session)
+            self.refresh_sessions()
+
+    def refresh_sessions(self) -> None:
+        titles = [("* " if x.modified else "") + x.display_name() for x in self.sessions]
+        current = self.sessions.index(self.session) if self.session in self.sessions else -1
+        self.sidebar.set_items(titles, [x.conversation for x in self.sessions], current)
+        self._update_title()
+
+    def close_current(self) -> None:
+        session = self.session
+        if session is not None:
+            self.files.confirm_discard(session, lambda: self._close_session(session))
+
+    def _close_session(self, session: ChatSession) -> None:
+        session.shutdown()
+        self.autosaver.forget(session)
+        index = self.sessions.index(session)
+        self.sessions.remove(session)
+        if self.session is session:
+            self.session = None
+            for signal, slot in self._session_links:
+                signal.disconnect(slot)
+            self._session_links = []
+        if self.sessions:
+            self._bind_session(self.sessions[min(index, len(self.sessions) - 1)])
+        else:
+            self.new_conversation()
+        self.refresh_sessions()
+        session.deleteLater()
+
+    def restore(self, entries: list[RecoveryEntry]) -> None:
+        """Reopen conversations from the recovery folder, as unsaved changes of their files."""
+        store = self.autosaver.store
+        for entry in entries:
+            try:
+                conv = store.load(entry)
+            except (OSError, ValueError) as exc:
+                self.show_message("Could not restore", f"{entry.display_name()}: {exc}")
+                continue
+            session = self.open_session(conv, Path(entry.path) if entry.path else None)
+            session.set_modified()
+            self.autosaver.save(session)
+            store.discard(entry.id)
+        # the empty conversation opened at start is not needed any more
+        blank = [x for x in self.sessions if not len(x.conversation) and not x.modified]
+        if entries and len(self.sessions) > len(blank):
+            for session in blank:
+                self._close_session(session)
+
+    def offer_recovery(self) -> None:
+        """After a crash or a kill, offer what the recovery folder kept."""
+        from chatdesk.ui.recovery_dialog import RecoveryDialog
+
+        entries = self.autosaver.store.entries()
+        if not entries:
+            return
+        dialog = RecoveryDialog(entries, self)
+        dialog.restoreRequested.connect(self.restore)
+        dialog.discardRequested.connect(
+            lambda chosen: [self.autosaver.store.discard(e.id) for e in chosen]
+        )
+        self.recovery_dialog = dialog
+        dialog.open()
 
     def _bind_session(self, session: ChatSession) -> None:
         if self.session is not None:
@@ -272,33 +398,9 @@ class MainWindow(QMainWindow):
             self.composer.set_text("")
             self.transcript.scrollToBottom()
 
-    def _stop(self) -> None:
-        if self.session is not None:
-            self.session.stop()
-
-    def _regenerate(self) -> None:
-        if self.session is not None:
-            self.session.regenerate()
-
-    def _regenerate_row(self, row: int) -> None:
-        if self.session is not None:
-            self.session.regenerate(row)
-
     def _continue(self) -> None:
         if self.session is not None and len(self.session.conversation):
             self.session.continue_reply(len(self.session.conversation) - 1)
-
-    def _continue_row(self, row: int) -> None:
-        if self.session is not None:
-            self.session.continue_reply(row)
-
-    def _retry(self, row: int) -> None:
-        if self.session is not None:
-            self.session.retry(row)
-
-    def _delete(self, row: int) -> None:
-        if self.session is not None:
-            self.session.delete(row)
 
     def _edit(self, row: int) -> None:
         if self.session is None:
@@ -403,6 +505,54 @@ class MainWindow(QMainWindow):
         self.preview = RequestPreviewDialog(rows, plan, self)
         self.preview.open()
 
+    def show_code(self) -> None:
+        from chatdesk.core.codegen import python_snippet
+        from chatdesk.ui.code_dialog import CodeDialog
+
+        if self.session is None:
+            return
+        conv = self.session.conversation
+        profile = self.context.connections.profile_for(conv)
+        self.code_dialog = CodeDialog(python_snippet(conv, profile, self.session.plan), self)
+        self.code_dialog.open()
+
+    def show_connections(self) -> None:
+        from chatdesk.ui.connection_dialog import ConnectionDialog
+
+        select = self.session.conversation.profile if self.session is not None else None
+        dialog = ConnectionDialog(
+            self.context.connections, self.context.service, self.context.save_settings, self,
+            select=select,
+        )  # fmt: skip
+        dialog.profilesChanged.connect(self._profiles_changed)
+        self.connection_dialog = dialog
+        dialog.open()
+
+    def ensure_connection(self) -> None:
+        """First launch: with no profile anywhere, the connection dialog opens by itself."""
+        if not self.context.connections.profiles():
+            self.show_connections()
+
+    def _profiles_changed(self) -> None:
+        self._fill_profiles()
+        active = self.context.connections.active()
+        if self.session is not None:
+            if self.context.connections.profile(self.session.conversation.profile) is None:
+                self.session.conversation.profile = active.name if active else None
+            self._select_profile(self.session.conversation.profile)
+            self.session.start_counting()
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        for path in self.context.settings.recent_files:
+            action = self.recent_menu.addAction(path)
+            action.triggered.connect(lambda _c=False, p=path: self.open_paths([p]))
+        self.recent_menu.setEnabled(bool(self.context.settings.recent_files))
+
+    def _search(self) -> None:
+        self.sidebar.search.setFocus()
+        self.sidebar.search.selectAll()
+
     def show_shortcuts(self) -> None:
         text = "".join(
             f"<tr><td>{what}</td><td><b>{keys}</b></td></tr>" for what, keys in SHORTCUTS
@@ -461,10 +611,21 @@ class MainWindow(QMainWindow):
         self.context.save_settings()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if not self._closing:
+            # Ask about unsaved work first; the window closes again once that is settled.
+            event.ignore()
+            self.files.confirm_all(self.sessions, self._close_now)
+            return
         for session in self.sessions:
             session.shutdown()
+            self.autosaver.forget(session)
+        self.autosaver.stop()
         self._save_geometry()
         super().closeEvent(event)
+
+    def _close_now(self) -> None:
+        self._closing = True
+        self.close()
 
 
 def _pairs(examples: list[Message]) -> list[tuple[str, str]]:

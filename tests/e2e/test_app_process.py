@@ -62,6 +62,10 @@ def test_launch_chat_and_quit(xdisplay, tmp_path):
             assert request.authorized
             time.sleep(1.0)
             xdo(xdisplay, "key", "ctrl+q")
+            # The conversation was never saved: chatdesk asks before quitting.
+            wait_for(lambda: xdo(xdisplay, "search", "--name", "Unsaved changes").stdout.strip(),
+                     10, "the unsaved-changes question")  # fmt: skip
+            xdo(xdisplay, "key", "alt+d")
             assert app.wait(20) == 0
         finally:
             if app.poll() is None:

@@ -56,4 +56,5 @@ def window(qtbot, context):
     qtbot.waitUntil(lambda: win.session.budget is not None, timeout=10_000)
     yield win
     for session in win.sessions:
+        session.set_modified(False)  # nothing to ask about when the test closes the window
         session.shutdown()

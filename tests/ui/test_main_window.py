@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from chatdesk.core.presets import BUILTIN_PRESETS
 from chatdesk.ui.chat_session import CONTINUE_PROMPT
@@ -187,9 +187,12 @@ def test_closing_during_a_stream_stops_it_cleanly(qtbot, window, server):
     type_and_send(qtbot, window, "stream forever")
     qtbot.waitUntil(lambda: window.session.conversation[-1].content != "", timeout=5000)
     session = window.session
+    window.close()  # unsaved: asks first
+    assert window.isVisible()
     started = time.monotonic()
-    window.close()
+    window.files.question.button(QMessageBox.StandardButton.Discard).click()
     assert time.monotonic() - started < 2.0
+    assert not window.isVisible()
     assert not session.busy
     reply = session.conversation[1]
     assert reply.content

@@ -1,0 +1,243 @@
+""" "View code": the conversation as a runnable Python script using the openai package.
+
+The script is written the way the Azure OpenAI documentation writes it (the client for the
+profile's kind, then ``client.chat.completions.create``), and its request is `build_request`'s,
+so it sends exactly what chatdesk would, trimming included. It never holds a key: the key is
+read from an environment variable, or Entra ID signs in through azure-identity.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from chatdesk.core.conversation import Conversation
+from chatdesk.core.messages import Message
+from chatdesk.core.models import DEFAULT_FAMILY, resolve_model
+from chatdesk.core.profiles import ConnectionProfile, check_endpoint, looks_like_env_name
+from chatdesk.core.request import build_request
+from chatdesk.core.trimming import TrimPlan
+
+PLACEHOLDER_BASE_URL = "https://YOUR-RESOURCE-NAME.openai.azure.com/openai/v1/"
+PLACEHOLDER_AZURE_ENDPOINT = "https://YOUR-RESOURCE-NAME.openai.azure.com/"
+PLACEHOLDER_DEPLOYMENT = "YOUR-DEPLOYMENT-NAME"
+AZURE_KEY_ENV = "AZURE_OPENAI_API_KEY"
+OPENAI_KEY_ENV = "OPENAI_API_KEY"
+ENTRA_SCOPE = "https://cognitiveservices.azure.com/.default"
+_INDENT = "    "
+
+
+def python_snippet(
+    conv: Conversation,
+    profile: ConnectionProfile | None,
+    plan: TrimPlan | None = None,
+    *,
+    draft: str = "",
+) -> str:
+    """The script. `plan` limits the history to what the next request sends (all without one);
+    a non-blank `draft` is added as the final user message, as Send would."""
+    if draft.strip():
+        conv = _with_draft(conv, draft)
+        if plan is not None:
+            plan = _extend(plan, len(conv))
+    model = (profile.deployment.strip() if profile is not None else "") or PLACEHOLDER_DEPLOYMENT
+    names = [conv.model, profile.model if profile else None, model]
+    name = next((n for n in names if n), None)
+    family = resolve_model(name, profile.model_family if profile else DEFAULT_FAMILY).family
+    body = build_request(conv, _current(plan, len(conv)), model=model, family=family, stream=False)
+
+    lines = ['"""' + _docstring(profile) + '"""', ""]
+    lines += _client_lines(profile)
+    lines += ["", "response = client.chat.completions.create("]
+    lines.append(f"{_INDENT}model={_literal(body.pop('model'))},")
+    lines.append(f"{_INDENT}messages={_messages_literal(body.pop('messages'), _INDENT)},")
+    lines += [f"{_INDENT}{key}={_literal(value)}," for key, value in body.items()]
+    lines += [")", "", "print(response.choices[0].message.content)", ""]
+    return "\n".join(lines)
+
+
+def messages_literal(messages: list[dict[str, str]]) -> str:
+    """A Python list literal of the messages, one dict per line (multi-line texts split)."""
+    return _messages_literal(messages, "")
+
+
+# -- the client ------------------------------------------------------------------------------
+def _docstring(profile: ConnectionProfile | None) -> str:
+    if profile is None:
+        return (
+            "A chatdesk conversation as a Chat Completions request.\n\n"
+            f"Replace the endpoint and deployment placeholders and set {AZURE_KEY_ENV}.\n"
+            "Needs: pip install openai\n"
+        )
+    if profile.auth == "entra":
+        how = "Signs in with Microsoft Entra ID (az login, or any DefaultAzureCredential source)."
+        needs = "openai azure-identity"
+    else:
+        how = f"Reads the key from the {_key_env(profile)} environment variable."
+        needs = "openai"
+    return (
+        "A chatdesk conversation as a Chat Completions request.\n\n"
+        f"{how}\nNeeds: pip install {needs}\n"
+    )
+
+
+def _key_env(profile: ConnectionProfile) -> str:
+    # A key_env that looks like a pasted key is never written out.
+    if profile.key_env and looks_like_env_name(profile.key_env):
+        return profile.key_env
+    return OPENAI_KEY_ENV if profile.kind == "openai-compatible" else AZURE_KEY_ENV
+
+
+def _endpoint(profile: ConnectionProfile) -> tuple[str, str | None]:
+    """The normalised endpoint, or a placeholder and why, when it cannot be used as it is.
+
+    The raw text is never echoed on failure: a pasted URL can carry a key in its query.
+    """
+    result = check_endpoint(profile.kind, profile.endpoint, sends_secret=False)
+    if result.ok:
+        return result.url, None
+    if profile.kind == "azure-api-version":
+        return PLACEHOLDER_AZURE_ENDPOINT, result.error
+    return PLACEHOLDER_BASE_URL, result.error
+
+
+def _client_lines(profile: ConnectionProfile | None) -> list[str]:
+    if profile is None:
+        return [
+            "import os",
+            "",
+            "from openai import OpenAI",
+            "",
+            "client = OpenAI(",
+            f"{_INDENT}base_url={_literal(PLACEHOLDER_BASE_URL)},",
+            f'{_INDENT}api_key=os.getenv("{AZURE_KEY_ENV}"),',
+            ")",
+        ]
+    entra = profile.auth == "entra"
+    azure_class = profile.kind == "azure-api-version"
+    url, problem = _endpoint(profile)
+    lines: list[str] = []
+    if not entra:
+        lines += ["import os", ""]
+    if entra:
+        lines.append("from azure.identity import DefaultAzureCredential, get_bearer_token_provider")
+    lines += [f"from openai import {'AzureOpenAI' if azure_class else 'OpenAI'}", ""]
+    if entra:
+        lines += [
+            "token_provider = get_bearer_token_provider(",
+            f'{_INDENT}DefaultAzureCredential(), "{ENTRA_SCOPE}"',
+            ")",
+            "",
+        ]
+    if problem is not None:
+        lines.append(f"# Replace the endpoint: {_comment(problem)}")
+    credential = "token_provider" if entra else f'os.getenv("{_key_env(profile)}")'
+    if azure_class:
+        lines += [
+            "client = AzureOpenAI(",
+            f"{_INDENT}api_version={_literal(profile.api_version)},",
+            f"{_INDENT}azure_endpoint={_literal(url)},",
+            f"{_INDENT}{'azure_ad_token_provider' if entra else 'api_key'}={credential},",
+            ")",
+        ]
+    else:
+        lines += [
+            "client = OpenAI(",
+            f"{_INDENT}base_url={_literal(url)},",
+            f"{_INDENT}api_key={credential},",
+            ")",
+        ]
+    return lines
+
+
+def _comment(text: str) -> str:
+    # Any line break would end the comment and turn the rest into code.
+    return " ".join(text.split())
+
+
+# -- the request -----------------------------------------------------------------------------
+def _with_draft(conv: Conversation, draft: str) -> Conversation:
+    copy = Conversation(
+        conv.system_prompt,
+        examples=conv.examples,
+        history=[*conv.history, Message("user", draft)],
+        params=conv.params,
+        trimming=conv.trimming,
+        profile=conv.profile,
+        model=conv.model,
+        title=conv.title,
+    )
+    copy.system_name = conv.system_name
+    return copy
+
+
+def _extend(plan: TrimPlan, history_len: int) -> TrimPlan:
+    return TrimPlan(
+        plan.policy, plan.limit, plan.reserve, plan.pinned_tokens, plan.history_tokens,
+        plan.draft_tokens, history_len, plan.first_sent, plan.fits, plan.error, plan.estimate,
+    )  # fmt: skip
+
+
+def _current(plan: TrimPlan | None, history_len: int) -> TrimPlan:
+    """The plan's start applied to the history as it is now (a reply may have arrived since)."""
+    if plan is None:
+        return TrimPlan("tokens", 0, 0, 0, 0, 0, history_len, 0, True)
+    return _extend(plan, history_len) if plan.history_len != history_len else plan
+
+
+# -- literals --------------------------------------------------------------------------------
+def _messages_literal(messages: list[dict[str, str]], indent: str) -> str:
+    if not messages:
+        return "[]"
+    inner = indent + _INDENT
+    rows = [f"{inner}{_message_literal(m, inner)}," for m in messages]
+    return "[\n" + "\n".join(rows) + f"\n{indent}]"
+
+
+def _message_literal(message: dict[str, str], indent: str) -> str:
+    parts = []
+    for key, value in message.items():
+        if key == "content" and "\n" in value.rstrip("\n"):
+            parts.append(f"{_str(key)}: {_multiline(value, indent)}")
+        else:
+            parts.append(f"{_str(key)}: {_literal(value)}")
+    return "{" + ", ".join(parts) + "}"
+
+
+def _multiline(text: str, indent: str) -> str:
+    # Adjacent literals, one per line of the text: readable, and still exactly the text.
+    inner = indent + _INDENT
+    pieces = [f"{inner}{_str(line)}" for line in text.splitlines(keepends=True)]
+    return "(\n" + "\n".join(pieces) + f"\n{indent})"
+
+
+def _str(text: str) -> str:
+    """A Python string literal of `text`, double-quoted like the seeds where it can be.
+
+    repr() escapes everything a source file cannot hold literally (control characters, line
+    separators, lone surrogates), so the literal is exact whatever the text holds.
+    """
+    literal = repr(text)
+    if literal.startswith("'") and '"' not in text:
+        # repr chose single quotes only because there were none of either kind to avoid.
+        return '"' + literal[1:-1] + '"'
+    return literal
+
+
+def _literal(value: Any) -> str:
+    if isinstance(value, str):
+        return _str(value)
+    if isinstance(value, bool) or value is None:
+        return repr(value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return f'float("{value}")'
+        return repr(value)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_literal(v) for v in value) + "]"
+    if isinstance(value, dict):
+        items = (f"{_literal(k)}: {_literal(v)}" for k, v in value.items())
+        return "{" + ", ".join(items) + "}"
+    raise TypeError(f"cannot write {type(value).__name__} as a Python literal")

@@ -1,0 +1,66 @@
+"""Never lose a message: every open conversation is copied to the recovery folder while the
+user works, a streaming reply included (marked incomplete until it ends).
+
+A copy is written at most every `INTERVAL_MS` per conversation, and at once when a message is
+sent or a reply finishes. A clean close discards the copy; after a crash or a kill the next
+launch offers to restore it.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import QObject, QTimer
+
+from chatdesk.core.recovery import RecoveryStore
+from chatdesk.ui.chat_session import ChatSession
+
+INTERVAL_MS = 1500
+log = logging.getLogger(__name__)
+
+
+class Autosaver(QObject):
+    def __init__(self, store: RecoveryStore, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        self._ids: dict[ChatSession, str] = {}
+        self._saved: dict[ChatSession, int] = {}
+        self._timer = QTimer(self)
+        self._timer.setInterval(INTERVAL_MS)
+        self._timer.timeout.connect(self.save_changed)
+        self._timer.start()
+
+    def track(self, session: ChatSession) -> None:
+        self._ids[session] = self.store.new_id()
+        self._saved[session] = -1
+        session.replyFinished.connect(lambda _r, s=session: self.save(s))
+        session.busyChanged.connect(lambda busy, s=session: busy and self.save(s))
+
+    def save_changed(self) -> None:
+        for session in list(self._ids):
+            if session.revision != self._saved.get(session):
+                self.save(session)
+
+    def save(self, session: ChatSession) -> None:
+        if session not in self._ids or not _worth_keeping(session):
+            return
+        try:
+            self.store.save(self._ids[session], session.conversation, session.path)
+            self._saved[session] = session.revision
+        except OSError as exc:  # a full disk must not take the window down with it
+            log.warning("could not write the recovery copy: %s", exc)
+
+    def forget(self, session: ChatSession) -> None:
+        """The conversation was closed on purpose (saved or discarded): drop its copy."""
+        session_id = self._ids.pop(session, None)
+        self._saved.pop(session, None)
+        if session_id is not None:
+            self.store.discard(session_id)
+
+    def stop(self) -> None:
+        self._timer.stop()
+
+
+def _worth_keeping(session: ChatSession) -> bool:
+    conv = session.conversation
+    return bool(len(conv) or conv.draft.strip() or session.modified)

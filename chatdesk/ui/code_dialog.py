@@ -1,0 +1,135 @@
+""" "View code": the conversation as a Python script, highlighted, with a Copy button."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pygments.lexers import PythonLexer
+from pygments.styles import get_style_by_name
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontDatabase,
+    QGuiApplication,
+    QSyntaxHighlighter,
+    QTextCharFormat,
+    QTextDocument,
+)
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+_STYLES = {False: "default", True: "github-dark"}  # the transcript's code blocks use these too
+_COPIED_MS = 1500
+_NOTE = (
+    "This conversation as a Python script using the openai package. It holds no key: the "
+    "script reads it from an environment variable or signs in with Microsoft Entra ID."
+)
+
+
+class _PygmentsHighlighter(QSyntaxHighlighter):
+    """Colours from one Pygments pass over the whole (read-only) text, applied per block."""
+
+    def __init__(self, document: QTextDocument, dark: bool) -> None:
+        super().__init__(document)
+        self._style = get_style_by_name(_STYLES[dark])
+        self._formats: dict[Any, QTextCharFormat] = {}
+        self._spans: list[list[tuple[int, int, QTextCharFormat]]] = []
+        self._lex(document.toPlainText())
+
+    def _format(self, token: Any) -> QTextCharFormat:
+        fmt = self._formats.get(token)
+        if fmt is None:
+            style = self._style.style_for_token(token)
+            fmt = QTextCharFormat()
+            if style["color"]:
+                fmt.setForeground(QColor("#" + style["color"]))
+            if style["bold"]:
+                fmt.setFontWeight(QFont.Weight.Bold)
+            if style["italic"]:
+                fmt.setFontItalic(True)
+            self._formats[token] = fmt
+        return fmt
+
+    def _lex(self, text: str) -> None:
+        # Lexing the whole text once keeps multi-line constructs right, which a per-block
+        # lexer cannot see.
+        lines: list[list[tuple[int, int, QTextCharFormat]]] = [[]]
+        column = 0
+        lexer = PythonLexer(stripnl=False, ensurenl=False)
+        for token, value in lexer.get_tokens(text):
+            for i, piece in enumerate(value.split("\n")):
+                if i:
+                    lines.append([])
+                    column = 0
+                if piece:
+                    lines[-1].append((column, len(piece), self._format(token)))
+                    column += len(piece)
+        self._spans = lines
+
+    def highlightBlock(self, text: str) -> None:
+        number = self.currentBlock().blockNumber()
+        if 0 <= number < len(self._spans):
+            for start, length, fmt in self._spans[number]:
+                self.setFormat(start, length, fmt)
+
+
+class CodeDialog(QDialog):
+    """The snippet, read-only in a monospace font; Copy puts it on the clipboard.
+
+    Open it with open(); Esc or Close dismisses it.
+    """
+
+    def __init__(self, snippet: str, parent: QWidget | None = None, *, note: str = _NOTE) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("View code")
+        self.setAccessibleName("View code")
+        self.snippet = snippet
+
+        self.note = QLabel(note, self)
+        self.note.setWordWrap(True)
+        self.note.setAccessibleName("About this code")
+
+        self.editor = QPlainTextEdit(self)
+        self.editor.setReadOnly(True)
+        self.editor.setAccessibleName("Python code")
+        self.editor.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self.editor.setTabChangesFocus(True)
+        self.editor.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.editor.setPlainText(snippet)
+        dark = self.palette().window().color().lightness() < 128
+        self._highlighter = _PygmentsHighlighter(self.editor.document(), dark)
+        self._highlighter.rehighlight()
+
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
+        close = buttons.button(QDialogButtonBox.StandardButton.Close)
+        close.setAccessibleName("Close")
+        close.setToolTip("Close (Esc)")
+        self.copy_button = QPushButton("Copy", self)
+        self.copy_button.setAccessibleName("Copy")
+        self.copy_button.setToolTip("Copy the script to the clipboard")
+        buttons.addButton(self.copy_button, QDialogButtonBox.ButtonRole.ActionRole)
+        buttons.rejected.connect(self.reject)
+        self.copy_button.clicked.connect(self.copy)
+        self._restore_label = QTimer(self)
+        self._restore_label.setSingleShot(True)
+        self._restore_label.setInterval(_COPIED_MS)
+        self._restore_label.timeout.connect(lambda: self.copy_button.setText("Copy"))
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.note)
+        layout.addWidget(self.editor, 1)
+        layout.addWidget(buttons)
+        self.resize(760, 560)
+
+    def copy(self) -> None:
+        QGuiApplication.clipboard().setText(self.snippet)
+        self.copy_button.setText("Copied")  # feedback; the button keeps its accessible name
+        self._restore_label.start()

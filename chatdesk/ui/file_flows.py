@@ -1,0 +1,147 @@
+"""Open, save, save as, close and export: the dialogs around the core's file format.
+
+Every dialog is opened with `open()` and continues in a callback, so nothing blocks and tests
+can answer them. A continuation `then` runs only when the flow completed (saved, or the user
+chose to discard), never after Cancel.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+from chatdesk.core.atomic import atomic_write_text
+from chatdesk.core.export import to_markdown
+from chatdesk.core.fileformat import save_conversation
+from chatdesk.ui.chat_session import ChatSession
+
+if TYPE_CHECKING:
+    from chatdesk.ui.main_window import MainWindow
+
+FILTER = "Conversations (*.json *.chat.json);;All files (*)"
+Then = Callable[[], None]
+
+
+def _nothing() -> None:
+    pass
+
+
+class FileFlows(QObject):
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.dialog: QFileDialog | None = None
+        self.question: QMessageBox | None = None
+
+    # -- open --------------------------------------------------------------------------------
+    def open_dialog(self) -> None:
+        dialog = self._file_dialog("Open conversation", QFileDialog.AcceptMode.AcceptOpen)
+        dialog.setFileMode(QFileDialog.FileMode.ExistingFiles)
+        dialog.filesSelected.connect(lambda paths: self.window.open_paths(list(paths)))
+        dialog.open()
+
+    # -- save --------------------------------------------------------------------------------
+    def save(self, session: ChatSession, then: Then = _nothing) -> None:
+        if session.path is None:
+            self.save_as(session, then)
+        elif self.write(session, session.path):
+            then()
+
+    def save_as(self, session: ChatSession, then: Then = _nothing) -> None:
+        dialog = self._file_dialog("Save conversation as", QFileDialog.AcceptMode.AcceptSave)
+        dialog.setDefaultSuffix("json")
+        dialog.selectFile(session.path.name if session.path else "conversation.json")
+
+        def chosen(path: str) -> None:
+            if self.write(session, Path(path)):
+                then()
+
+        dialog.fileSelected.connect(chosen)
+        dialog.open()
+
+    def write(self, session: ChatSession, path: Path) -> bool:
+        """Save atomically; a failure is explained and the conversation stays as it was."""
+        try:
+            save_conversation(session.conversation, path)
+        except OSError as exc:
+            self.window.show_message(
+                "Could not save", f"{path}: {exc.strerror or exc}. Nothing was lost; try elsewhere."
+            )
+            return False
+        session.path = path
+        session.set_modified(False)
+        self.window.context.settings.add_recent(str(path))
+        self.window.context.save_settings()
+        self.window.refresh_sessions()
+        return True
+
+    # -- close -------------------------------------------------------------------------------
+    def confirm_discard(self, session: ChatSession, then: Then) -> None:
+        """Ask Save / Discard / Cancel when the conversation has unsaved changes."""
+        if not session.modified:
+            then()
+            return
+        self.window.activate(session)
+        box = QMessageBox(self.window)
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setWindowTitle("Unsaved changes")
+        box.setText(f"Save the changes to “{session.display_name()}”?")
+        box.setInformativeText("Your changes are lost if you don't save them.")
+        box.setStandardButtons(
+            QMessageBox.StandardButton.Save
+            | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel
+        )
+        box.setDefaultButton(QMessageBox.StandardButton.Save)
+        # Plain words with mnemonics, the same on every platform (Alt+D discards).
+        box.button(QMessageBox.StandardButton.Save).setText("&Save")
+        box.button(QMessageBox.StandardButton.Discard).setText("&Don't Save")
+        box.setAccessibleName("Unsaved changes")
+
+        def answered(button: int) -> None:
+            if button == QMessageBox.StandardButton.Save:
+                self.save(session, then)
+            elif button == QMessageBox.StandardButton.Discard:
+                then()
+
+        box.finished.connect(lambda _r: answered(box.standardButton(box.clickedButton())))
+        self.question = box
+        box.open()
+
+    def confirm_all(self, sessions: list[ChatSession], then: Then) -> None:
+        """Ask for each modified conversation in turn; `then` once all are settled."""
+        pending = [s for s in sessions if s.modified]
+        if not pending:
+            then()
+            return
+        self.confirm_discard(pending[0], lambda: self.confirm_all(pending[1:], then))
+
+    # -- export ------------------------------------------------------------------------------
+    def export_markdown(self, session: ChatSession) -> None:
+        dialog = self._file_dialog("Export as Markdown", QFileDialog.AcceptMode.AcceptSave)
+        dialog.setNameFilter("Markdown (*.md);;All files (*)")
+        dialog.setDefaultSuffix("md")
+        stem = session.path.stem if session.path else "conversation"
+        dialog.selectFile(f"{stem}.md")
+        dialog.fileSelected.connect(lambda path: self._write_markdown(session, Path(path)))
+        dialog.open()
+
+    def _write_markdown(self, session: ChatSession, path: Path) -> None:
+        try:
+            atomic_write_text(path, to_markdown(session.conversation))
+        except OSError as exc:
+            self.window.show_message("Could not export", f"{path}: {exc.strerror or exc}")
+
+    def _file_dialog(self, title: str, mode: QFileDialog.AcceptMode) -> QFileDialog:
+        dialog = QFileDialog(self.window, title)
+        dialog.setAcceptMode(mode)
+        dialog.setNameFilter(FILTER)
+        recent = self.window.context.settings.recent_files
+        if recent:
+            dialog.setDirectory(str(Path(recent[0]).parent))
+        self.dialog = dialog
+        return dialog

@@ -1,0 +1,117 @@
+"""Offered at start-up when chatdesk was not closed properly: restore, discard or decide later."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from chatdesk.core.recovery import RecoveryEntry
+
+_ENTRY_ROLE = Qt.ItemDataRole.UserRole
+
+
+def describe(entry: RecoveryEntry) -> str:
+    """One list line: name, message count and when it was last saved (local time)."""
+    n = entry.messages
+    when = entry.saved_datetime.astimezone().strftime("%Y-%m-%d %H:%M")
+    return f"{entry.display_name} — {n:,} message{'' if n == 1 else 's'}, saved {when}"
+
+
+class RecoveryDialog(QDialog):
+    """A checkable list of recoverable conversations, all checked to begin with.
+
+    Open it with open(). "Later" (or Esc) closes it and keeps the files for next time; the
+    window acts on the signals, this dialog deletes nothing itself.
+
+    Signals: restoreRequested(list[RecoveryEntry]) with the checked entries;
+    discardRequested(list[RecoveryEntry]) with all of them.
+    """
+
+    restoreRequested = Signal(list)
+    discardRequested = Signal(list)
+
+    def __init__(self, entries: list[RecoveryEntry], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Restore conversations")
+        self.setAccessibleName("Restore conversations")
+        self.entries = list(entries)
+
+        self.message = QLabel(
+            "chatdesk was not closed properly. These conversations can be restored:", self
+        )
+        self.message.setWordWrap(True)
+        self.message.setAccessibleName("Recovery message")
+
+        self.list = QListWidget(self)
+        self.list.setAccessibleName("Conversations to restore")
+        self.list.setToolTip("Check the conversations to restore")
+        for entry in self.entries:
+            item = QListWidgetItem(describe(entry), self.list)
+            item.setFlags(
+                Qt.ItemFlag.ItemIsEnabled
+                | Qt.ItemFlag.ItemIsSelectable
+                | Qt.ItemFlag.ItemIsUserCheckable
+            )
+            item.setCheckState(Qt.CheckState.Checked)
+            item.setData(_ENTRY_ROLE, entry)
+            if entry.path is not None:
+                item.setToolTip(str(entry.path))
+        if self.list.count():
+            self.list.setCurrentRow(0)
+
+        buttons = QDialogButtonBox(self)
+        self.restore_button = QPushButton("Restore selected", self)
+        self.restore_button.setAccessibleName("Restore selected")
+        self.restore_button.setToolTip("Open the checked conversations")
+        self.restore_button.setDefault(True)
+        self.discard_button = QPushButton("Discard all", self)
+        self.discard_button.setAccessibleName("Discard all")
+        self.discard_button.setToolTip("Delete every recovered copy; this cannot be undone")
+        self.later_button = QPushButton("Later", self)
+        self.later_button.setAccessibleName("Later")
+        self.later_button.setToolTip("Keep them and ask again next time chatdesk starts")
+        buttons.addButton(self.restore_button, QDialogButtonBox.ButtonRole.AcceptRole)
+        buttons.addButton(self.discard_button, QDialogButtonBox.ButtonRole.DestructiveRole)
+        buttons.addButton(self.later_button, QDialogButtonBox.ButtonRole.RejectRole)
+        self.restore_button.clicked.connect(self._restore)
+        self.discard_button.clicked.connect(self._discard)
+        self.later_button.clicked.connect(self.reject)
+        self.list.itemChanged.connect(self._update_buttons)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.message)
+        layout.addWidget(self.list, 1)
+        layout.addWidget(buttons)
+        self._update_buttons()
+        self.resize(560, 360)
+
+    def checked(self) -> list[RecoveryEntry]:
+        items = (self.list.item(row) for row in range(self.list.count()))
+        return [i.data(_ENTRY_ROLE) for i in items if i.checkState() == Qt.CheckState.Checked]
+
+    def set_checked(self, entry: RecoveryEntry, checked: bool) -> None:
+        state = Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked
+        self.list.item(self.entries.index(entry)).setCheckState(state)
+
+    def _update_buttons(self) -> None:
+        self.restore_button.setEnabled(bool(self.checked()))
+
+    def _restore(self) -> None:
+        chosen = self.checked()
+        if not chosen:
+            return
+        self.restoreRequested.emit(chosen)
+        self.accept()
+
+    def _discard(self) -> None:
+        self.discardRequested.emit(list(self.entries))
+        self.accept()

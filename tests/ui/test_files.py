@@ -1,0 +1,209 @@
+"""Conversations in the window: save and reopen, unsaved changes, bad files, recovery after a
+kill, export and view code; and no key in any file the app wrote."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+from PySide6.QtWidgets import QMessageBox
+
+from chatdesk.core.fileformat import to_document
+from chatdesk.core.presets import BUILTIN_PRESETS
+from chatdesk.core.recovery import RecoveryStore
+from chatdesk.ui.main_window import MainWindow
+from tests.support.fake_azure import Reply
+from tests.ui.conftest import KEY
+
+
+def send(qtbot, window, text):
+    window.composer.set_text(text)
+    window.composer.input.submit.emit()
+    qtbot.waitUntil(lambda: not window.session.busy, timeout=10_000)
+
+
+def save_as(window, path):
+    window.save_as_action.trigger()
+    window.files.dialog.fileSelected.emit(str(path))
+
+
+def test_save_and_reopen_gives_back_everything(qtbot, window, server, tmp_path):
+    window.system_editor.presetApplied.emit(BUILTIN_PRESETS[3])
+    params, trimming = window.params_panel.values()
+    params.temperature, params.max_tokens, params.stop = 0.3, 500, ["END"]
+    trimming.policy, trimming.max_turns = "turns", 7
+    window.params_panel.set_values(params, trimming)
+    window.params_panel.changed.emit()
+    server.enqueue(Reply(text="a reply", finish_reason="length"))
+    send(qtbot, window, "first question")
+    window.composer.set_text("an unsent draft")
+    path = tmp_path / "chat.json"
+    save_as(window, path)
+    assert not window.session.modified
+    assert window.windowTitle().startswith("chat.json")
+    before = to_document(window.session.conversation)
+
+    other = MainWindow(window.context)
+    qtbot.addWidget(other)
+    other.open_paths([str(path)])
+    after = to_document(other.session.conversation)
+    assert after == before
+    assert after["messages"][-1]["metadata"]["finish_reason"] == "length"
+    assert other.composer.text() == "an unsent draft"
+    assert str(path) in window.context.settings.recent_files
+    other.session.set_modified(False)
+
+
+def test_unsaved_changes_are_asked_about(qtbot, window, tmp_path):
+    window.composer.set_text("x")
+    window.session.set_modified()
+    window.close_action.trigger()
+    box = window.files.question
+    assert box.isVisible()
+    assert "Unsaved" in box.windowTitle()
+    box.button(QMessageBox.StandardButton.Cancel).click()
+    assert len(window.sessions) == 1  # still open
+    window.close_action.trigger()
+    window.files.question.button(QMessageBox.StandardButton.Save).click()
+    window.files.dialog.fileSelected.emit(str(tmp_path / "kept.json"))
+    assert (tmp_path / "kept.json").exists()
+    assert window.session.path is None  # closed; a fresh conversation took its place
+
+
+def test_a_broken_file_is_explained_and_the_app_carries_on(qtbot, window, tmp_path):
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"format": "chatdesk.conversation", "version": 1, "messages": [')
+    window.open_paths([str(broken)])
+    assert "not valid JSON" in window.message_box.text()
+    assert str(broken) in window.message_box.text()
+    assert len(window.sessions) == 1
+
+
+def test_a_request_body_opens_as_a_new_unsaved_conversation(qtbot, window, tmp_path):
+    body = tmp_path / "request.json"
+    messages = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi"}]
+    body.write_text(json.dumps({"model": "gpt-4o", "messages": messages}))
+    window.open_paths([str(body)])
+    assert window.session.path is None
+    assert window.session.modified
+    assert window.session.conversation.system_prompt == "Be brief."
+
+
+def test_search_filters_the_open_conversations(qtbot, window, server):
+    send(qtbot, window, "talk about pelicans")
+    window.new_action.trigger()
+    send(qtbot, window, "talk about badgers")
+    window.sidebar.search.setText("PELICAN")
+    hidden = [window.sidebar.list.item(i).isHidden() for i in range(2)]
+    assert hidden == [False, True]
+    assert window.sidebar.status.text() == "1 of 2 match"
+    window.sidebar.list.setCurrentRow(0)
+    assert window.session.conversation[0].content == "talk about pelicans"
+
+
+def test_export_markdown_and_view_code(qtbot, window, server, tmp_path):
+    send(qtbot, window, "export me")
+    window.export_action.trigger()
+    window.files.dialog.fileSelected.emit(str(tmp_path / "out.md"))
+    assert "export me" in (tmp_path / "out.md").read_text()
+    window.code_action.trigger()
+    assert window.code_dialog.isVisible()
+    snippet = window.code_dialog.snippet
+    assert 'os.getenv("AZURE_OPENAI_API_KEY")' in snippet
+    assert "export me" in snippet
+    assert KEY not in snippet
+
+
+def test_no_key_in_any_file_the_app_wrote(qtbot, window, server, tmp_path):
+    send(qtbot, window, "secret-free?")
+    save_as(window, tmp_path / "c.json")
+    window.autosaver.save_changed()
+    window.context.save_settings()
+    home = Path(os.environ["CHATDESK_HOME"])
+    written = [p for root in (home, tmp_path) for p in root.rglob("*") if p.is_file()]
+    assert written
+    for path in written:
+        assert KEY not in path.read_text(errors="replace"), path
+
+
+DRIVER = textwrap.dedent(
+    """
+    import sys, time
+    sys.path.insert(0, {root!r})
+    from chatdesk.core.profiles import ConnectionProfile
+    from chatdesk.core.settings import Settings
+    from chatdesk.service.chat import ChatService
+    from chatdesk.service.connections import Connections
+    from chatdesk.service.secrets import MemorySecretStore, Secret
+    from chatdesk.ui.app import make_app
+    from chatdesk.ui.context import AppContext
+    from chatdesk.ui.main_window import MainWindow
+
+    app = make_app()
+    profile = ConnectionProfile("p", "azure-v1", {url!r}, "gpt-4o")
+    settings = Settings(profiles=[profile], active_profile="p")
+    store = MemorySecretStore()
+    store.set("p", Secret({key!r}))
+    connections = Connections(settings, secrets=store, env={{}})
+    window = MainWindow(AppContext(settings, connections, ChatService(connections.credentials)))
+    window.open_paths([])
+    window.show()
+    while window.session.budget is None:
+        app.processEvents()
+    window.composer.set_text("the question I typed")
+    window.composer.input.submit.emit()
+    started = time.monotonic()
+    while time.monotonic() - started < 60:
+        app.processEvents()
+        time.sleep(0.01)
+        reply = window.session.conversation[-1]
+        streaming = reply.role == "assistant" and len(reply.content) > 20
+        if streaming and window.autosaver.store.entries():
+            window.autosaver.save(window.session)
+            print("STREAMING", flush=True)
+    """
+)
+
+
+def test_recovery_after_a_kill_mid_stream(qtbot, context, server, tmp_path):
+    server.enqueue(Reply(text="partial " * 500, chunk_size=8, delay=0.05))
+    root = str(Path(__file__).resolve().parents[2])
+    script = tmp_path / "driver.py"
+    script.write_text(DRIVER.format(root=root, url=server.url, key=KEY))
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    proc = subprocess.Popen([sys.executable, str(script)], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, text=True)  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and proc.stdout.readline().strip() != "STREAMING":
+            pass
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+    finally:
+        proc.stdout.close()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+    entries = RecoveryStore().entries()
+    assert len(entries) == 1
+    window = MainWindow(context)
+    qtbot.addWidget(window)
+    window.open_paths([])
+    window.offer_recovery()
+    window.recovery_dialog.restoreRequested.emit(entries)
+    conv = window.session.conversation
+    assert conv[0].content == "the question I typed"
+    assert conv[1].role == "assistant"
+    assert conv[1].content.startswith("partial partial")
+    assert conv[1].meta.incomplete
+    assert window.session.modified
+    assert len(window.sessions) == 1
+    for session in window.sessions:
+        session.set_modified(False)
