@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QRadioButton,
     QScrollArea,
+    QSizePolicy,
     QStackedWidget,
     QStyle,
     QToolButton,
@@ -232,6 +233,8 @@ class ConnectionDialog(QDialog):
         label.setWordWrap(True)
         label.setTextFormat(Qt.TextFormat.PlainText)  # texts may quote URLs and server replies
         label.setAccessibleName(name)
+        # Long URLs do not wrap; they must not widen the form past the window.
+        label.setMinimumWidth(40)
         if selectable:
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         if tone == "muted":
@@ -418,6 +421,8 @@ class ConnectionDialog(QDialog):
 
         tokens = QHBoxLayout()
         tokens.addWidget(self.model_edit, 3)
+        tokens_label = QLabel("Token &counting", self)
+        tokens_label.setBuddy(self.model_edit)
         fallback = QLabel("else count as", self)
         fallback.setBuddy(self.family_combo)
         tokens.addWidget(fallback)
@@ -431,7 +436,7 @@ class ConnectionDialog(QDialog):
         self.form.addRow("", feedback)
         self.form.addRow(self.deployment_label, self.deployment_edit)
         self.form.addRow("API &version", self.api_version_edit)
-        self.form.addRow("Token &counting", tokens)
+        self.form.addRow(tokens_label, tokens)
         self.form.addRow("", self.problem_label)
         return box
 
@@ -458,10 +463,19 @@ class ConnectionDialog(QDialog):
         self.auth_stack = QStackedWidget(self)
         self.auth_stack.addWidget(self._build_key_page())
         self.auth_stack.addWidget(self._build_entra_page())
+        self.auth_stack.currentChanged.connect(self._fit_auth_page)
+        self._fit_auth_page(0)
         layout = QVBoxLayout(box)
         layout.addLayout(choice)
         layout.addWidget(self.auth_stack)
         return box
+
+    def _fit_auth_page(self, index: int) -> None:
+        # A stack is as tall as its tallest page; only the shown page should count.
+        for i in range(self.auth_stack.count()):
+            policy = QSizePolicy.Policy.Preferred if i == index else QSizePolicy.Policy.Ignored
+            self.auth_stack.widget(i).setSizePolicy(policy, policy)
+        self.auth_stack.adjustSize()
 
     def _build_key_page(self) -> QWidget:
         page = QWidget(self)
@@ -537,6 +551,10 @@ class ConnectionDialog(QDialog):
         )
         for mode in ENTRA_MODES:
             self.entra_mode_combo.addItem(ENTRA_MODE_LABELS[mode], mode)
+        self.entra_mode_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.entra_mode_combo.setMinimumContentsLength(16)
         self.entra_mode_combo.activated.connect(self._entra_settings_changed)
         self.tenant_edit = self._line(
             "Tenant ID", "Optional: the directory (tenant) ID or domain to sign in to", "optional"
