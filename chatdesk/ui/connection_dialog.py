@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QFont, QGuiApplication, QIcon, QKeyEvent, QPalette
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QFont, QGuiApplication, QIcon, QKeyEvent, QPalette, QResizeEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
@@ -28,7 +28,6 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QFrame,
-    QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -36,10 +35,10 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QPushButton,
     QRadioButton,
-    QScrollArea,
     QSizePolicy,
     QStackedWidget,
     QStyle,
+    QTabWidget,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -137,6 +136,25 @@ class _DeviceCodeBridge(QObject):
     deviceCode = Signal(object)
 
 
+class _WrapLabel(QLabel):
+    """A word-wrapped label whose size hint is as tall as its text at its actual width.
+
+    QFormLayout sizes a row by the hint when it has room, and QLabel's hint assumes a narrow
+    guess of a width, which left tall blank rows under the endpoint.
+    """
+
+    def sizeHint(self) -> QSize:
+        hint = super().sizeHint()
+        if self.width() > 0 and self.wordWrap():
+            hint.setHeight(self.heightForWidth(self.width()))
+        return hint
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if event.size().width() != event.oldSize().width():
+            self.updateGeometry()  # the hint depends on the width
+
+
 class _KeyField(QLineEdit):
     """The key field: Enter saves the key instead of pressing the dialog's Save button."""
 
@@ -229,7 +247,7 @@ class ConnectionDialog(QDialog):
 
     # -- construction ------------------------------------------------------------------------
     def _label(self, text: str, name: str, *, tone: str = "", selectable: bool = True) -> QLabel:
-        label = QLabel(text, self)
+        label = _WrapLabel(text, self)
         label.setWordWrap(True)
         label.setTextFormat(Qt.TextFormat.PlainText)  # texts may quote URLs and server replies
         label.setAccessibleName(name)
@@ -250,6 +268,13 @@ class ConnectionDialog(QDialog):
         button.setAutoDefault(False)  # Enter in a field must not press Sign in or Save key
         return button
 
+    def _tool(self, text: str, name: str, tip: str) -> QToolButton:
+        button = QToolButton(self)
+        button.setText(text)
+        button.setAccessibleName(name)
+        button.setToolTip(tip)
+        return button
+
     def _line(self, name: str, tip: str, placeholder: str = "") -> QLineEdit:
         edit = QLineEdit(self)
         edit.setAccessibleName(name)
@@ -264,13 +289,13 @@ class ConnectionDialog(QDialog):
         self.profile_list.setAccessibleName("Profiles")
         self.profile_list.setToolTip("Your connection profiles; select one to edit it")
         self.profile_list.currentRowChanged.connect(self._row_changed)
-        self.add_btn = self._button("Add", "Add profile", "Add a new connection profile")
-        self.duplicate_btn = self._button(
+        self.add_btn = self._tool("Add", "Add profile", "Add a new connection profile")
+        self.duplicate_btn = self._tool(
             "Duplicate",
             "Duplicate profile",
             "Copy the selected profile; the copy has no key until you save one for it",
         )
-        self.remove_btn = self._button(
+        self.remove_btn = self._tool(
             "Remove",
             "Remove profile",
             "Remove the selected profile; on Save its key is removed from the keyring too",
@@ -286,19 +311,17 @@ class ConnectionDialog(QDialog):
         left.addWidget(self.profile_list, 1)
         left.addLayout(list_buttons)
 
+        # Two tabs keep the form within ~760×560 without a scroll area (which would size the
+        # wrapped feedback text by its hint instead of its width).
+        self.tabs = QTabWidget(self)
+        self.tabs.setAccessibleName("Profile settings")
+        self.tabs.addTab(self._build_endpoint(), "&Connection")
+        self.tabs.addTab(self._build_auth(), "&Authentication")
         self.form_panel = QWidget(self)
         panel = QVBoxLayout(self.form_panel)
-        panel.setContentsMargins(0, 0, 6, 0)
-        panel.addWidget(self._build_endpoint())
-        panel.addWidget(self._build_auth())
+        panel.setContentsMargins(0, 0, 0, 0)
+        panel.addWidget(self.tabs, 1)
         panel.addWidget(self._build_test())
-        panel.addStretch(1)
-        scroll = QScrollArea(self)
-        scroll.setWidget(self.form_panel)
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
 
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self
@@ -318,20 +341,19 @@ class ConnectionDialog(QDialog):
 
         body = QHBoxLayout()
         body.addLayout(left, 0)
-        body.addWidget(scroll, 1)
+        body.addWidget(self.form_panel, 1)
         outer = QVBoxLayout(self)
         outer.addLayout(body, 1)
         outer.addWidget(self.save_error)
         outer.addWidget(self.buttons)
-        self.profile_list.setFixedWidth(
-            max(190, list_buttons.sizeHint().width())
-        )  # the three buttons fit
+        self.profile_list.setFixedWidth(max(170, list_buttons.sizeHint().width()))
 
         order: list[QWidget] = [
             self.profile_list,
             self.add_btn,
             self.duplicate_btn,
             self.remove_btn,
+            self.tabs,
             self.name_edit,
             self.kind_combo,
             self.endpoint_edit,
@@ -363,9 +385,8 @@ class ConnectionDialog(QDialog):
         for first, second in itertools.pairwise(order):
             QWidget.setTabOrder(first, second)
 
-    def _build_endpoint(self) -> QGroupBox:
-        box = QGroupBox("Connection", self)
-        box.setAccessibleName("Connection")
+    def _build_endpoint(self) -> QWidget:
+        box = QWidget(self)
         self.name_edit = self._line("Profile name", "The profile's name; edit it to rename")
         self.kind_combo = QComboBox(self)
         self.kind_combo.setAccessibleName("Endpoint kind")
@@ -389,12 +410,7 @@ class ConnectionDialog(QDialog):
             "Use", "Use the values from the URL", "Fill in what the pasted URL contained"
         )
         self.suggest_btn.clicked.connect(self._use_suggestions)
-        feedback = QVBoxLayout()
-        feedback.setSpacing(2)
-        feedback.setContentsMargins(0, 0, 0, 0)
-        for label in (self.url_label, self.notes_label, self.endpoint_error):
-            feedback.addWidget(label)
-        feedback.addWidget(self.suggest_btn, 0, Qt.AlignmentFlag.AlignLeft)
+        self.suggest_btn.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
         self.deployment_label = QLabel("Deployment", self)
         self.deployment_edit = self._line(
             "Deployment",
@@ -433,16 +449,26 @@ class ConnectionDialog(QDialog):
         self.form.addRow("&Name", self.name_edit)
         self.form.addRow("&Kind", self.kind_combo)
         self.form.addRow("&Endpoint", self.endpoint_edit)
-        self.form.addRow("", feedback)
+        # Feedback rows sit in the field column, each hidden with its row when empty.
+        for widget in (self.url_label, self.notes_label, self.endpoint_error, self.suggest_btn):
+            self._field_row(widget)
         self.form.addRow(self.deployment_label, self.deployment_edit)
         self.form.addRow("API &version", self.api_version_edit)
         self.form.addRow(tokens_label, tokens)
-        self.form.addRow("", self.problem_label)
+        self._field_row(self.problem_label)
         return box
 
-    def _build_auth(self) -> QGroupBox:
-        box = QGroupBox("Authentication", self)
-        box.setAccessibleName("Authentication")
+    def _field_row(self, widget: QWidget) -> None:
+        self.form.setWidget(self.form.rowCount(), QFormLayout.ItemRole.FieldRole, widget)
+
+    def _set_shown(self, widget: QWidget, shown: bool) -> None:
+        if self.form.indexOf(widget) >= 0:
+            self.form.setRowVisible(widget, shown)  # no empty row spacing left behind
+        else:
+            widget.setVisible(shown)
+
+    def _build_auth(self) -> QWidget:
+        box = QWidget(self)
         self.key_radio = QRadioButton("API key", self)
         self.key_radio.setAccessibleName("Use an API key")
         self.key_radio.setToolTip("Send an API key kept in the system keyring")
@@ -539,6 +565,7 @@ class ConnectionDialog(QDialog):
         layout.addWidget(self.key_status)
         layout.addWidget(self.key_error)
         layout.addWidget(self.notice)
+        layout.addStretch(1)
         return page
 
     def _build_entra_page(self) -> QWidget:
@@ -624,20 +651,24 @@ class ConnectionDialog(QDialog):
         client_label.setBuddy(self.client_id_edit)
         ids.addWidget(client_label)
         ids.addWidget(self.client_id_edit)
-        form.addRow("&Tenant ID", ids)
+        tenant_label = QLabel("&Tenant ID", page)
+        tenant_label.setBuddy(self.tenant_edit)
+        form.addRow(tenant_label, ids)
         buttons = QHBoxLayout()
         buttons.addWidget(self.sign_in_btn)
         buttons.addWidget(self.sign_out_btn)
         buttons.addWidget(self.sign_in_cancel_btn)
-        buttons.addWidget(self.account_label, 1)
+        buttons.addStretch(1)
         layout = QVBoxLayout(page)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(form)
         layout.addLayout(buttons)
+        layout.addWidget(self.account_label)
         layout.addWidget(self.device_panel)
         layout.addWidget(self.entra_error)
         layout.addWidget(self.entra_note)
         layout.addWidget(self.cache_warning)
+        layout.addStretch(1)
         return page
 
     def _build_test(self) -> QWidget:
@@ -792,6 +823,7 @@ class ConnectionDialog(QDialog):
             self.name_edit.setText(profile.name)
             self.kind_combo.setCurrentIndex(max(0, self.kind_combo.findData(profile.kind)))
             self.endpoint_edit.setText(profile.endpoint)
+            self.endpoint_edit.setCursorPosition(0)  # the host, not the tail of a long URL
             self.deployment_edit.setText(profile.deployment)
             self.api_version_edit.setText(profile.api_version)
             self.model_edit.setText(profile.model or "")
@@ -936,7 +968,7 @@ class ConnectionDialog(QDialog):
         ):
             suggestions.append(f"api-version {check.api_version}")
         self.suggest_btn.setText("Use " + " and ".join(suggestions) if suggestions else "Use")
-        self.suggest_btn.setVisible(bool(suggestions))
+        self._set_shown(self.suggest_btn, bool(suggestions))
         self._sync_visibility()
 
     def _sync_visibility(self) -> None:
@@ -952,7 +984,7 @@ class ConnectionDialog(QDialog):
             self.test_error,
             self.test_details,
         ):
-            label.setVisible(bool(label.text()))
+            self._set_shown(label, bool(label.text()))
 
     def _refresh_save(self) -> None:
         problems = self._problems()
@@ -1133,7 +1165,7 @@ class ConnectionDialog(QDialog):
                 "default": "Checking your developer sign-in…",
             }[mode]
             if not self.device_panel.isHidden():
-                text = "Signing in… enter the code below at the address shown."
+                text = "Signing in… waiting for you to enter the code."
         elif account is not None:
             text = _account_text(account)
         elif mode == "default":
@@ -1206,7 +1238,7 @@ class ConnectionDialog(QDialog):
         self.device_code.setText(code.user_code)
         self.device_url.setText(f'<a href="{url}">{url}</a>')
         self.device_panel.show()
-        self.account_label.setText("Signing in… enter the code below at the address shown.")
+        self.account_label.setText("Signing in… waiting for you to enter the code.")
 
     def _copy_code(self) -> None:
         QGuiApplication.clipboard().setText(self.device_code.text())
