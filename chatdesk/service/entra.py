@@ -512,7 +512,8 @@ def _jwt_claims(token: str) -> dict[str, Any]:
     return {}
 
 
-def _chain(exc: BaseException) -> list[BaseException]:
+def exception_chain(exc: BaseException) -> list[BaseException]:
+    """`exc` and its causes/contexts, outermost first (loops cut)."""
     seen: list[BaseException] = []
     current: BaseException | None = exc
     while current is not None and current not in seen:
@@ -523,7 +524,7 @@ def _chain(exc: BaseException) -> list[BaseException]:
 
 def _is_cache_problem(exc: BaseException) -> bool:
     """The OS-protected token cache could not be opened (no libsecret, no keyring, ...)."""
-    for item in _chain(exc):
+    for item in exception_chain(exc):
         if type(item).__module__.startswith("msal_extensions"):
             return True
         if "cache encryption is impossible" in str(item).lower():
@@ -533,7 +534,7 @@ def _is_cache_problem(exc: BaseException) -> bool:
 
 def _is_network_problem(exc: BaseException) -> bool:
     # azure-identity wraps transport errors in ClientAuthenticationError; look underneath.
-    for item in _chain(exc):
+    for item in exception_chain(exc):
         if isinstance(item, ServiceRequestError | ServiceResponseError | ConnectionError):
             return True
         if isinstance(item, socket.gaierror):
@@ -582,7 +583,7 @@ def _sign_in_error(exc: BaseException, mode: EntraMode) -> SignInError:
         return SignInRequired(
             "Your Microsoft Entra ID sign-in has expired or was not remembered. Sign in again."
         )
-    text = " ".join(str(item) for item in _chain(exc))
+    text = " ".join(str(item) for item in exception_chain(exc))
     lowered = text.lower()
     codes = re.findall(r"AADSTS\d+", text)
     code = codes[0] if codes else None

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 import openai
 
-from chatdesk.service.entra import SignInError, SignInRequired
+from chatdesk.service.entra import SignInError, SignInRequired, exception_chain
 from chatdesk.service.events import ChatError
 from chatdesk.service.retry import parse_retry_after
 from chatdesk.service.secrets import SecretStoreError
@@ -270,17 +270,8 @@ def _url_advice(ctx: ErrorContext) -> str:
     return "Check the base URL of this profile (OpenAI-compatible servers usually end in /v1)."
 
 
-def _chain(exc: BaseException) -> list[BaseException]:
-    seen: list[BaseException] = []
-    current: BaseException | None = exc
-    while current is not None and current not in seen:
-        seen.append(current)
-        current = current.__cause__ or current.__context__
-    return seen
-
-
 def _connection_error(exc: openai.APIConnectionError, ctx: ErrorContext) -> ChatError:
-    chain = _chain(exc)
+    chain = exception_chain(exc)
     text = " ".join(str(e) for e in chain).lower()
     host = ctx.host
 

@@ -70,6 +70,7 @@ class ChatSession(QObject):
         self._cancel: CancelToken | None = None
         self._row: int | None = None  # the assistant row being streamed
         self._pending: list[str] = []
+        self._estimate = 0  # the meter's prompt count for the request in flight
         self._send_when_ready = False
         self._flush = QTimer(self)
         self._flush.setSingleShot(True)

@@ -15,7 +15,10 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 
 class _Signals(QObject):
-    """Signals: yielded(object), returned(object), errored(object), finished()."""
+    """Lives on the GUI thread; emitted from the pool, so every connection is queued.
+
+    Signals: yielded(object), returned(object), errored(object), finished().
+    """
 
     yielded = Signal(object)
     returned = Signal(object)
@@ -39,21 +42,15 @@ class _Job(QRunnable):
             self._signals.finished.emit()
 
 
-class GeneratorWorker(QObject):
-    """Runs `make()` (a generator) on the pool; each item arrives as `yielded` on the GUI thread.
+class _PoolWorker(QObject):
+    """One job on the thread pool. Signals: errored(object), finished() (always last)."""
 
-    Signals: yielded(object) per item, errored(object) with the exception, finished() always last.
-    """
-
-    yielded = Signal(object)
     errored = Signal(object)
     finished = Signal()
 
-    def __init__(self, make: Callable[[], Iterator[Any]], parent: QObject | None = None) -> None:
+    def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._make = make
         self._signals = _Signals()
-        self._signals.yielded.connect(self.yielded)
         self._signals.errored.connect(self.errored)
         self._signals.finished.connect(self._done)
         self.running = False
@@ -61,39 +58,42 @@ class GeneratorWorker(QObject):
     def start(self, pool: QThreadPool | None = None) -> None:
         self.running = True
         (pool or QThreadPool.globalInstance()).start(_Job(self._run, self._signals))
+
+    def _run(self, signals: _Signals) -> None:
+        raise NotImplementedError
+
+    def _done(self) -> None:
+        self.running = False
+        self.finished.emit()
+
+
+class GeneratorWorker(_PoolWorker):
+    """Runs `make()` (a generator) on the pool; each item arrives as `yielded` on the GUI thread.
+
+    Signals: yielded(object) per item, errored(object) with the exception, finished() last.
+    """
+
+    yielded = Signal(object)
+
+    def __init__(self, make: Callable[[], Iterator[Any]], parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._make = make
+        self._signals.yielded.connect(self.yielded)
 
     def _run(self, signals: _Signals) -> None:
         for item in self._make():
             signals.yielded.emit(item)
 
-    def _done(self) -> None:
-        self.running = False
-        self.finished.emit()
 
-
-class FunctionWorker(QObject):
+class FunctionWorker(_PoolWorker):
     """Runs `fn()` on the pool. Signals: returned(object), errored(object), finished()."""
 
     returned = Signal(object)
-    errored = Signal(object)
-    finished = Signal()
 
     def __init__(self, fn: Callable[[], Any], parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._fn = fn
-        self._signals = _Signals()
         self._signals.returned.connect(self.returned)
-        self._signals.errored.connect(self.errored)
-        self._signals.finished.connect(self._done)
-        self.running = False
-
-    def start(self, pool: QThreadPool | None = None) -> None:
-        self.running = True
-        (pool or QThreadPool.globalInstance()).start(_Job(self._run, self._signals))
 
     def _run(self, signals: _Signals) -> None:
         signals.returned.emit(self._fn())
-
-    def _done(self) -> None:
-        self.running = False
-        self.finished.emit()
