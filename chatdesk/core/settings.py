@@ -20,12 +20,19 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from chatdesk.core.atomic import atomic_write_text
 from chatdesk.core.models import DEFAULT_FAMILY
 from chatdesk.core.paths import settings_path
 from chatdesk.core.presets import SystemPreset
-from chatdesk.core.profiles import ConnectionProfile, ProfileError, json_kind, looks_like_env_name
+from chatdesk.core.profiles import (
+    ConnectionProfile,
+    ProfileError,
+    check_endpoint,
+    json_kind,
+    looks_like_env_name,
+)
 
 SCHEMA_VERSION = 1
 MAX_RECENT = 10
@@ -292,7 +299,7 @@ def settings_to_json(settings: Settings) -> dict[str, Any]:
     """The document that is saved, `schema_version` first."""
     return {
         "schema_version": SCHEMA_VERSION,
-        "profiles": [p.to_json() for p in settings.profiles],
+        "profiles": [_stored_profile(p) for p in settings.profiles],
         "active_profile": settings.active_profile,
         "enter_sends": settings.enter_sends,
         "recent_files": list(settings.recent_files[:MAX_RECENT]),
@@ -301,6 +308,22 @@ def settings_to_json(settings: Settings) -> dict[str, Any]:
         "window": dict(settings.window),
         "default_family": settings.default_family,
     }
+
+
+def _stored_profile(profile: ConnectionProfile) -> dict[str, Any]:
+    """The profile as saved: a URL's query and fragment never reach the file (a pasted
+    endpoint can carry `?api-key=...`); a valid endpoint is saved in its normalised form."""
+    data = profile.to_json()
+    check = check_endpoint(profile.kind, profile.endpoint)
+    if check.ok:
+        data["endpoint"] = check.url
+    else:
+        # Keep what the user typed, less anything that can hold a secret: query, fragment and
+        # the user:password@ part.
+        parts = urlsplit(profile.endpoint.strip())
+        host = parts.netloc.rpartition("@")[2]
+        data["endpoint"] = urlunsplit((parts.scheme, host, parts.path, "", ""))
+    return data
 
 
 def save_settings(settings: Settings, path: Path | None = None) -> None:

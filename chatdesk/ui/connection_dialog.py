@@ -315,6 +315,7 @@ class ConnectionDialog(QDialog):
         # wrapped feedback text by its hint instead of its width).
         self.tabs = QTabWidget(self)
         self.tabs.setAccessibleName("Profile settings")
+        self.tabs.tabBar().setAccessibleName("Profile sections")
         self.tabs.addTab(self._build_endpoint(), "&Connection")
         self.tabs.addTab(self._build_auth(), "&Authentication")
         self.form_panel = QWidget(self)
@@ -397,7 +398,7 @@ class ConnectionDialog(QDialog):
         )
         for kind in KINDS:
             self.kind_combo.addItem(KIND_LABELS[kind], kind)
-        self.kind_combo.activated.connect(self._form_edited)
+        self.kind_combo.currentIndexChanged.connect(self._form_edited)
         self.endpoint_edit = self._line(
             "Endpoint",
             "Paste the endpoint as the portal shows it; chatdesk trims and normalises it",
@@ -432,7 +433,7 @@ class ConnectionDialog(QDialog):
         )
         for key in FAMILIES:
             self.family_combo.addItem(key, key)
-        self.family_combo.activated.connect(self._form_edited)
+        self.family_combo.currentIndexChanged.connect(self._form_edited)
         self.problem_label = self._label("", "Profile problem", tone="error")
 
         tokens = QHBoxLayout()
@@ -582,7 +583,7 @@ class ConnectionDialog(QDialog):
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
         )
         self.entra_mode_combo.setMinimumContentsLength(16)
-        self.entra_mode_combo.activated.connect(self._entra_settings_changed)
+        self.entra_mode_combo.currentIndexChanged.connect(self._entra_settings_changed)
         self.tenant_edit = self._line(
             "Tenant ID", "Optional: the directory (tenant) ID or domain to sign in to", "optional"
         )
@@ -865,6 +866,8 @@ class ConnectionDialog(QDialog):
         self._refresh_save()
 
     def _entra_settings_changed(self) -> None:
+        if self._loading:
+            return
         self._form_edited()
         self._refresh_entra_ui()
 
@@ -1066,6 +1069,11 @@ class ConnectionDialog(QDialog):
         self.key_status.setText(text)
         blocked = self._insecure() and not self._consented()
         self.notice.setVisible(blocked)
+        # The notice lives on the Authentication tab; the tab shows there is something to read.
+        warn = blocked and profile.auth == "key"
+        icon = self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
+        self.tabs.setTabIcon(1, icon if warn else QIcon())
+        self.tabs.setTabToolTip(1, "No secure keyring: read the notice here" if warn else "")
         if blocked and self._store_status is not None:
             self.notice_label.setText(self._store_status.warning or "No secure keyring.")
         idle = not self._key_busy and not checking and self._store_probed
@@ -1152,8 +1160,8 @@ class ConnectionDialog(QDialog):
 
     def _refresh_entra_ui(self) -> None:
         draft = self._current
-        if draft is None:
-            return
+        if draft is None or draft.profile.auth != "entra":
+            return  # the page is hidden; no session needs to exist for a key profile
         running = self._signing_in is not None
         mode = draft.profile.entra_mode
         session = self._session(draft)

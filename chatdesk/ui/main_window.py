@@ -354,6 +354,7 @@ class MainWindow(QMainWindow):
         dialog.discardRequested.connect(
             lambda chosen: [self.autosaver.store.discard(e.id) for e in chosen]
         )
+        dialog.finished.connect(dialog.deleteLater)
         self.recovery_dialog = dialog
         dialog.open()
 
@@ -416,6 +417,7 @@ class MainWindow(QMainWindow):
         dialog.textValueSelected.connect(lambda text: session.edit_and_resend(row, text))
         dialog.open()
         self.edit_dialog = dialog
+        dialog.finished.connect(dialog.deleteLater)
 
     def _draft_changed(self, text: str) -> None:
         if self.session is not None:
@@ -503,6 +505,7 @@ class MainWindow(QMainWindow):
         if session.draft.strip():
             rows.append(("user", None, session.draft, plan.draft_tokens, True))
         self.preview = RequestPreviewDialog(rows, plan, self)
+        self.preview.finished.connect(self.preview.deleteLater)
         self.preview.open()
 
     def show_code(self) -> None:
@@ -514,6 +517,7 @@ class MainWindow(QMainWindow):
         conv = self.session.conversation
         profile = self.context.connections.profile_for(conv)
         self.code_dialog = CodeDialog(python_snippet(conv, profile, self.session.plan), self)
+        self.code_dialog.finished.connect(self.code_dialog.deleteLater)
         self.code_dialog.open()
 
     def show_connections(self) -> None:
@@ -524,7 +528,8 @@ class MainWindow(QMainWindow):
             self.context.connections, self.context.service, self.context.save_settings, self,
             select=select,
         )  # fmt: skip
-        dialog.profilesChanged.connect(self._profiles_changed)
+        dialog.profilesChanged.connect(self.refresh_profiles)
+        dialog.finished.connect(dialog.deleteLater)
         self.connection_dialog = dialog
         dialog.open()
 
@@ -533,7 +538,7 @@ class MainWindow(QMainWindow):
         if not self.context.connections.profiles():
             self.show_connections()
 
-    def _profiles_changed(self) -> None:
+    def refresh_profiles(self) -> None:
         self._fill_profiles()
         active = self.context.connections.active()
         if self.session is not None:

@@ -377,3 +377,22 @@ def test_save_writes_atomically_through_the_helper(monkeypatch):
     save_settings(Settings())
     assert [p for p, _ in calls] == [settings_path()]
     assert not settings_path().exists()
+
+
+@pytest.mark.parametrize(
+    "endpoint",
+    [
+        "https://res.openai.azure.com/openai/v1/?api-key=0123456789abcdef0123456789abcdef",
+        "https://user:hunter2secret@res.openai.azure.com/?key=0123456789abcdef0123456789abcdef",
+        "http://example.com/?api-key=0123456789abcdef0123456789abcdef#frag",
+    ],
+)
+def test_a_key_pasted_into_the_endpoint_never_reaches_the_file(tmp_path, endpoint):
+    from chatdesk.core.settings import ConnectionProfile as Profile
+
+    settings = Settings(profiles=[Profile("p", "azure-v1", endpoint, "gpt-4o")])
+    path = tmp_path / "settings.json"
+    save_settings(settings, path)
+    text = path.read_text()
+    assert "0123456789abcdef0123456789abcdef" not in text
+    assert "hunter2secret" not in text

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QMessageBox
 from chatdesk.core.fileformat import to_document
 from chatdesk.core.presets import BUILTIN_PRESETS
 from chatdesk.core.recovery import RecoveryStore
+from chatdesk.service.secrets import Secret
 from chatdesk.ui.main_window import MainWindow
 from tests.support.fake_azure import Reply
 from tests.ui.conftest import KEY
@@ -207,3 +208,35 @@ def test_recovery_after_a_kill_mid_stream(qtbot, context, server, tmp_path):
     assert len(window.sessions) == 1
     for session in window.sessions:
         session.set_modified(False)
+
+
+def test_first_launch_without_a_profile_opens_connections(qtbot, tmp_path):
+    from chatdesk.core.settings import Settings
+    from chatdesk.service.chat import ChatService
+    from chatdesk.service.connections import Connections
+    from chatdesk.service.secrets import MemorySecretStore
+    from chatdesk.ui.context import AppContext
+
+    connections = Connections(Settings(), secrets=MemorySecretStore(), env={})
+    context = AppContext(Settings(), connections, ChatService(connections.credentials))
+    context.settings = connections.settings
+    window = MainWindow(context)
+    qtbot.addWidget(window)
+    window.open_paths([])
+    window.ensure_connection()
+    assert window.connection_dialog.isVisible()
+    window.connection_dialog.reject()
+
+
+def test_the_profile_is_switchable_and_remembered_by_name(qtbot, window, server, tmp_path):
+    from chatdesk.core.profiles import ConnectionProfile
+
+    second = ConnectionProfile("second", "azure-v1", server.url, "gpt-4o")
+    window.context.settings.upsert_profile(second)
+    window.context.connections.secrets.set("second", Secret(KEY))
+    window.refresh_profiles()
+    window.profile_box.setCurrentText("second")
+    assert window.session.conversation.profile == "second"
+    send(qtbot, window, "via the second profile")
+    save_as(window, tmp_path / "p.json")
+    assert json.loads((tmp_path / "p.json").read_text())["profile"] == "second"
