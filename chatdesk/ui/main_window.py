@@ -616,8 +616,9 @@ class MainWindow(QMainWindow):
         self.context.save_settings()
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        if not self._closing:
-            # Ask about unsaved work first; the window closes again once that is settled.
+        if not self._closing and any(session.modified for session in self.sessions):
+            # Ask about unsaved work first; the window closes again once that is settled
+            # (Qt ignores a close() made from inside closeEvent, so this must not be re-entered).
             event.ignore()
             self.files.confirm_all(self.sessions, self._close_now)
             return

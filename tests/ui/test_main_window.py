@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from chatdesk.core.presets import BUILTIN_PRESETS
 from chatdesk.ui.chat_session import CONTINUE_PROMPT
+from chatdesk.ui.main_window import MainWindow
 from tests.support.fake_azure import Fail, Reply
 from tests.ui.conftest import KEY
 
@@ -217,3 +218,15 @@ def test_every_control_has_an_accessible_name(window):
         and not (w.accessibleName() or (isinstance(w, QAbstractButton) and w.text()))
     ]  # fmt: skip
     assert unnamed == []
+
+
+def test_window_geometry_and_splitter_are_remembered(qtbot, window):
+    window.resize(700, 500)  # within the offscreen screen (800x600): restore clamps to it
+    window.splitter.setSizes([150, 500, 250])
+    sizes = window.splitter.sizes()
+    window.close()
+    assert {"geometry", "splitter"} <= set(window.context.settings.window)
+    again = MainWindow(window.context)
+    qtbot.addWidget(again)
+    assert (again.width(), again.height()) == (700, 500)
+    assert again.splitter.sizes() == sizes
