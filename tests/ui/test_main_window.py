@@ -228,5 +228,7 @@ def test_window_geometry_and_splitter_are_remembered(qtbot, window):
     assert {"geometry", "splitter"} <= set(window.context.settings.window)
     again = MainWindow(window.context)
     qtbot.addWidget(again)
+    again.show()
+    qtbot.waitExposed(again)
     assert again.size() == size
     assert again.splitter.sizes() == sizes
