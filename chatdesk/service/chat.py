@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
 import socket
 import threading
 import time
@@ -137,6 +138,58 @@ class _Pump:
             socket.socket.shutdown(sock, socket.SHUT_RDWR)
 
 
+# -- clients --------------------------------------------------------------------------------
+class _ClientCache:
+    """SDK clients reused from one request to the next, per endpoint and key.
+
+    Building an `openai.OpenAI` costs ~17 ms (httpx builds an SSL context), and a fresh client
+    also means a fresh connection; a person waits for both before every reply. A client is
+    thread-safe, so requests share it. Keyed by what the client is built from: the profile's
+    kind, endpoint and api-version, and a digest of the key (never the key itself). Entra
+    clients are not cached: each request's token provider records the token that error texts
+    must scrub, so each request gets its own.
+    """
+
+    SIZE = 8
+
+    def __init__(self, factory: ClientFactory) -> None:
+        self._factory = factory
+        self._clients: dict[tuple[str, ...], openai.OpenAI] = {}
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def key(profile: ConnectionProfile, auth: Auth) -> tuple[str, ...] | None:
+        if auth.mode == "entra":
+            return None
+        secret = auth.key.reveal() if auth.key is not None else ""
+        digest = hashlib.sha256(secret.encode()).hexdigest()
+        return (profile.kind, profile.endpoint, profile.api_version or "", auth.mode, digest)
+
+    def get(self, profile: ConnectionProfile, auth: Auth) -> tuple[openai.OpenAI, bool]:
+        """A client for the request, and whether the caller owns it (and must close it)."""
+        key = self.key(profile, auth)
+        if key is None:
+            return self._factory(profile, auth), True
+        with self._lock:
+            client = self._clients.pop(key, None)
+            if client is not None:
+                self._clients[key] = client  # the newest last
+                return client, False
+        client = self._factory(profile, auth)  # may raise ChatError: nothing is cached then
+        with self._lock:
+            self._clients.setdefault(key, client)
+            while len(self._clients) > self.SIZE:  # dropped, not closed: it may be in use
+                del self._clients[next(iter(self._clients))]
+        return client, False
+
+    def close(self) -> None:
+        with self._lock:
+            clients, self._clients = list(self._clients.values()), {}
+        for client in clients:
+            with contextlib.suppress(Exception):
+                client.close()
+
+
 # -- content filter annotations --------------------------------------------------------------
 def merge_filter(into: dict[str, Any], new: dict[str, Any]) -> None:
     """Fold one chunk's content_filter_results into `into`: the worst severity and any
@@ -180,8 +233,13 @@ class ChatService:
     ) -> None:
         self.credentials = credentials
         self.client_factory = client_factory
+        self._clients = _ClientCache(client_factory)
         self.retry = retry or RetryPolicy()
         self.clock = clock
+
+    def close(self) -> None:
+        """Close the SDK clients kept for reuse (their connections)."""
+        self._clients.close()
 
     # -- prepare -----------------------------------------------------------------------------
     def prepare(
@@ -373,12 +431,12 @@ class ChatService:
         self, profile: ConnectionProfile, body: dict[str, Any], holder: _AuthHolder, streaming: bool
     ) -> Callable[[_Pump], None]:
         """What the pump thread does: every blocking step, so Stop never waits on one."""
-        factory = self.client_factory
+        clients = self._clients
 
         def work(pump: _Pump) -> None:
             if holder.auth is None:
                 holder.auth = self.credentials.resolve(profile)
-            client = factory(profile, holder.auth)
+            client, owned = clients.get(profile, holder.auth)
             try:
                 if not streaming:
                     raw = client.chat.completions.with_raw_response.create(**body)
@@ -397,7 +455,8 @@ class ChatService:
                 finally:
                     stream.close()
             finally:
-                client.close()
+                if owned:
+                    client.close()
 
         return work
 

@@ -10,27 +10,48 @@ Three endpoint kinds, as the seeds show them:
 
 Timeouts are chosen here rather than left at the SDK's 600 s, and the SDK never retries: the
 chat service does, so each wait is announced and Stop can interrupt it.
+
+`openai`, azure-identity and keyring are imported when first needed, not with this module: the
+window builds `Credentials` at startup, and importing them costs most of a second.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
-
-import openai
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from chatdesk.core.profiles import ConnectionProfile
-from chatdesk.service.entra import EntraSession
-from chatdesk.service.errors import ErrorContext, map_error
 from chatdesk.service.events import ChatError
-from chatdesk.service.secrets import Secret, SecretStore
+
+if TYPE_CHECKING:
+    import openai
+
+    from chatdesk.service.entra import EntraSession
+    from chatdesk.service.secrets import Secret, SecretStore
 
 # 10 s to connect; 60 s of silence between bytes of an answer is a dead connection, not a slow
-# model (a stream sends something every few hundred ms).
-DEFAULT_TIMEOUT = openai.Timeout(60.0, connect=10.0)
+# model (a stream sends something every few hundred ms). Built on first use (`DEFAULT_TIMEOUT`).
+CONNECT_TIMEOUT = 10.0
+READ_TIMEOUT = 60.0
+
+
+def __getattr__(name: str) -> Any:
+    if name == "DEFAULT_TIMEOUT":
+        return _default_timeout()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+@functools.lru_cache(maxsize=1)
+def _default_timeout() -> openai.Timeout:
+    import openai
+
+    return openai.Timeout(READ_TIMEOUT, connect=CONNECT_TIMEOUT)
+
+
 NO_KEY = "not-needed"  # OpenAI-compatible local servers need some api_key string
 
 
@@ -103,6 +124,8 @@ class Credentials:
         self._lock = threading.Lock()
 
     def _default_entra(self, profile: ConnectionProfile) -> EntraSession:
+        from chatdesk.service.entra import EntraSession
+
         key = (profile.name, profile.entra_mode, profile.tenant_id, profile.client_id)
         with self._lock:
             session = self._sessions.get(key)
@@ -113,6 +136,9 @@ class Credentials:
 
     def resolve(self, profile: ConnectionProfile) -> Auth:
         """The profile's credentials; ChatError (with what to do) when there are none."""
+        from chatdesk.service.errors import ErrorContext, map_error
+        from chatdesk.service.secrets import Secret
+
         ctx = ErrorContext(profile=profile.name, kind=profile.kind, auth=profile.auth)
         try:
             if profile.auth == "entra":
@@ -142,10 +168,13 @@ def make_client(
     profile: ConnectionProfile,
     credentials: Credentials | Auth,
     *,
-    timeout: openai.Timeout = DEFAULT_TIMEOUT,
+    timeout: openai.Timeout | None = None,
 ) -> openai.OpenAI:
     """The SDK client for `profile` (an `AzureOpenAI` for the api-version kind). Close it after
     use. Raises ChatError for a profile that cannot work or has no credentials."""
+    import openai
+
+    timeout = timeout if timeout is not None else _default_timeout()
     auth = credentials if isinstance(credentials, Auth) else credentials.resolve(profile)
     check = profile.check(sends_secret=auth.mode != "none")
     if check.error is not None:
@@ -180,4 +209,4 @@ def make_client(
     return openai.OpenAI(base_url=check.url, api_key=api_key, timeout=timeout, max_retries=0)
 
 
-ClientFactory = Callable[[ConnectionProfile, Auth], openai.OpenAI]
+ClientFactory = Callable[[ConnectionProfile, Auth], "openai.OpenAI"]

@@ -9,21 +9,36 @@ import re
 import threading
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from chatdesk.core.conversation import Conversation
 from chatdesk.core.paths import config_dir
 from chatdesk.core.profiles import ConnectionProfile, profile_from_env
 from chatdesk.core.settings import Settings
 from chatdesk.service.client import Credentials
-from chatdesk.service.entra import DeviceCode, EntraSession
-from chatdesk.service.secrets import KeyringStatus, Secret, SecretStore, open_secret_store
+
+if TYPE_CHECKING:  # imported when first used: keyring and azure-identity are slow to import
+    from chatdesk.service.entra import DeviceCode, EntraSession
+    from chatdesk.service.secrets import KeyringStatus, Secret, SecretStore
+
+
+def _open_secret_store() -> tuple[SecretStore, KeyringStatus]:
+    from chatdesk.service.secrets import open_secret_store
+
+    return open_secret_store()
+
+
+def _entra_session(*args: object, **kwargs: object) -> EntraSession:
+    from chatdesk.service.entra import EntraSession
+
+    return EntraSession(*args, **kwargs)  # type: ignore[arg-type]
 
 
 class LazySecretStore:
     """Opens the OS keyring on first use, so probing it never happens on the GUI thread."""
 
     def __init__(
-        self, opener: Callable[[], tuple[SecretStore, KeyringStatus]] = open_secret_store
+        self, opener: Callable[[], tuple[SecretStore, KeyringStatus]] = _open_secret_store
     ) -> None:
         self._opener = opener
         self._store: SecretStore | None = None
@@ -75,7 +90,7 @@ class Connections:
         settings: Settings,
         secrets: SecretStore | None = None,
         env: Mapping[str, str] | None = None,
-        entra_factory: Callable[..., EntraSession] = EntraSession,
+        entra_factory: Callable[..., EntraSession] = _entra_session,
     ) -> None:
         self.settings = settings
         self.secrets: SecretStore = secrets if secrets is not None else LazySecretStore()

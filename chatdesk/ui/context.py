@@ -1,21 +1,61 @@
-"""What the window is built with: settings, connections and the chat service, made once."""
+"""What the window is built with: settings, connections and the chat service, made once.
+
+The chat service pulls in the openai SDK (most of a second to import), so the window starts
+with a `DeferredService` that imports and builds it on first use, or earlier, in the
+background, once `warm_up()` is called after the window is shown.
+"""
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from chatdesk.core.settings import Settings, load_settings, save_settings
 from chatdesk.resources import resource_path
-from chatdesk.service.chat import ChatService
+from chatdesk.service.client import Credentials
 from chatdesk.service.connections import Connections
+
+if TYPE_CHECKING:
+    from chatdesk.service.chat import ChatService
+
+
+class DeferredService:
+    """Stands in for a `ChatService(credentials)` built on first use; thread-safe."""
+
+    def __init__(self, credentials: Credentials) -> None:
+        self._credentials = credentials
+        self._service: ChatService | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def loaded(self) -> bool:
+        return self._service is not None
+
+    def get(self) -> ChatService:
+        with self._lock:
+            if self._service is None:
+                from chatdesk.service.chat import ChatService
+
+                self._service = ChatService(self._credentials)
+            return self._service
+
+    def warm_up(self) -> threading.Thread:
+        """Import and build the service on a background thread, so the first send is quick."""
+        thread = threading.Thread(target=self.get, name="chatdesk-warm-up", daemon=True)
+        thread.start()
+        return thread
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.get(), name)
 
 
 @dataclass
 class AppContext:
     settings: Settings
     connections: Connections
-    service: ChatService
+    service: ChatService | DeferredService
     settings_path: Path | None = None
     warnings: list[str] = field(default_factory=list)
 
@@ -23,7 +63,7 @@ class AppContext:
     def create(cls, settings_path: Path | None = None) -> AppContext:
         loaded = load_settings(settings_path)
         connections = Connections(loaded.settings)
-        service = ChatService(connections.credentials)
+        service = DeferredService(connections.credentials)
         warnings = [loaded.warning] if loaded.warning else []
         return cls(loaded.settings, connections, service, settings_path, warnings)
 

@@ -11,25 +11,29 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from markdown_it import MarkdownIt
-from markdown_it.token import Token
-from markdown_it.utils import EnvType, OptionsDict
-from pygments import highlight
-from pygments.formatters import HtmlFormatter
-from pygments.lexers import get_lexer_by_name
-from pygments.util import ClassNotFound
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+    from markdown_it.token import Token
+    from markdown_it.utils import EnvType, OptionsDict
+    from pygments.formatter import Formatter
+
+# markdown-it and Pygments are imported on the first render, not at startup: an empty
+# conversation's window never needs them, and they cost tens of milliseconds to import.
 
 # The href of the "Copy code" link above each code block; the number is the block's index.
 CODE_LINK_SCHEME = "chatdesk-code"
 
 _LIGHT = {"style": "default", "code_bg": "#f3f4f6", "muted": "#6b7280", "border": "#c4c8ce"}
 _DARK = {"style": "github-dark", "code_bg": "#1b1d21", "muted": "#9aa0a6", "border": "#5a5f66"}
-_FORMATTERS = {
-    dark: HtmlFormatter(noclasses=True, nowrap=True, style=(_DARK if dark else _LIGHT)["style"])
-    for dark in (False, True)
-}
+
+
+@lru_cache(maxsize=2)
+def _formatter(dark: bool) -> Formatter:
+    from pygments.formatters import HtmlFormatter
+
+    return HtmlFormatter(noclasses=True, nowrap=True, style=(_DARK if dark else _LIGHT)["style"])
 
 
 def code_link(index: int) -> str:
@@ -44,14 +48,20 @@ def parse_code_link(href: str) -> int | None:
     return int(rest)
 
 
+@lru_cache(maxsize=1)
 def _parser() -> MarkdownIt:
+    from markdown_it import MarkdownIt
+
     # breaks: a single newline is a line break, as people expect in a chat (CommonMark joins).
     md = MarkdownIt("commonmark", {"html": False, "breaks": True, "linkify": False})
     md.enable(["table", "strikethrough"])
+    md.add_render_rule("fence", _fence)
+    md.add_render_rule("code_block", _code_block)
+    md.add_render_rule("image", _image)
+    md.add_render_rule("table_open", _table_open)
+    md.add_render_rule("th_open", _cell_open)
+    md.add_render_rule("td_open", _cell_open)
     return md
-
-
-_md = _parser()
 
 
 def _colors(env: EnvType) -> dict[str, str]:
@@ -59,13 +69,17 @@ def _colors(env: EnvType) -> dict[str, str]:
 
 
 def _highlight(code: str, lang: str, dark: bool) -> str:
+    from pygments import highlight
+    from pygments.lexers import get_lexer_by_name
+    from pygments.util import ClassNotFound
+
     try:
         lexer = get_lexer_by_name(lang) if lang else None
     except ClassNotFound:
         lexer = None
     if lexer is None:
         return html.escape(code)
-    return highlight(code, lexer, _FORMATTERS[dark])
+    return highlight(code, lexer, _formatter(dark))
 
 
 def _render_code(content: str, lang: str, env: EnvType) -> str:
@@ -130,23 +144,17 @@ def _cell_open(
     return f"<{token.tag}{attr}>"
 
 
-_md.add_render_rule("fence", _fence)
-_md.add_render_rule("code_block", _code_block)
-_md.add_render_rule("image", _image)
-_md.add_render_rule("table_open", _table_open)
-_md.add_render_rule("th_open", _cell_open)
-_md.add_render_rule("td_open", _cell_open)
 
 
 @lru_cache(maxsize=64)
 def render_markdown(text: str, dark: bool) -> str:
     """HTML for a QTextDocument. Cached: a repaint or a resize never re-parses a message."""
-    return _md.render(text, {"dark": dark})
+    return _parser().render(text, {"dark": dark})
 
 
 @lru_cache(maxsize=64)
 def _code_blocks(text: str) -> tuple[str, ...]:
-    return tuple(t.content for t in _md.parse(text) if t.type in ("fence", "code_block"))
+    return tuple(t.content for t in _parser().parse(text) if t.type in ("fence", "code_block"))
 
 
 def code_blocks(text: str) -> list[str]:

@@ -1,0 +1,167 @@
+"""open_scaling: open a conversation file and show it, 10 messages vs. 10,000.
+
+The real `MainWindow.open_paths([file])` on a shown, offscreen window, timed until the
+transcript's viewport has painted once after the call ("shown": parsing, building the session,
+the list's layout and the first paint included), and separately until the token meter is ready
+(the tokenizer and the count of every message, which the window may finish in the background).
+Opens of the two files alternate; each opened conversation is closed before the next open.
+Peak memory is measured in a fresh process per file: the rise of the peak resident set size
+(VmHWM, reset through /proc/self/clear_refs) over the resident size before the open.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from common import (
+    app_context,
+    close_window,
+    fake_server,
+    gc_paused,
+    log,
+    make_window,
+    median,
+    ms,
+    pump,
+    qt_app,
+    ratio_result,
+    wait_until,
+)
+
+
+def write_file(folder: Path, n: int) -> Path:
+    from common import api_messages
+
+    from chatdesk.core.fileformat import FORMAT, VERSION
+
+    messages = api_messages(n, seed=n, system="You are a helpful assistant.")
+    doc = {
+        "format": FORMAT, "version": VERSION, "title": f"{n} messages", "model": "gpt-4o",
+        "messages": messages,
+    }
+    path = folder / f"conversation-{n}.json"
+    path.write_text(json.dumps(doc, ensure_ascii=False, indent=1), encoding="utf-8")
+    return path
+
+
+class _PaintCounter:
+    def __init__(self, widget) -> None:
+        from PySide6.QtCore import QEvent, QObject
+
+        class Filter(QObject):
+            count = 0
+
+            def eventFilter(self, watched, event):
+                if event.type() == QEvent.Type.Paint:
+                    Filter.count += 1
+                return False
+
+        self.filter = Filter(widget)
+        self.cls = Filter
+        widget.installEventFilter(self.filter)
+
+    @property
+    def count(self) -> int:
+        return self.cls.count
+
+
+def _open_once(app, window, path: Path) -> tuple[float, float]:
+    """(seconds to shown, seconds to meter ready) for one open."""
+    paints = _PaintCounter(window.transcript.viewport())
+    pump(app)
+    with gc_paused():
+        start = time.perf_counter()
+        before = paints.count
+        window.open_paths([str(path)])
+        while paints.count == before:
+            app.processEvents()
+        shown = time.perf_counter() - start
+        session = window.session
+        while session.budget is None or window.meter.state == "counting":
+            app.processEvents()
+        ready = time.perf_counter() - start
+    assert session.path == path
+    assert window.meter.summary.endswith("tokens")
+    session.set_modified(False)
+    window.close_current()
+    pump(app, 0.02)
+    return shown, ready
+
+
+def _memory_child(path: str) -> None:
+    """In a fresh process: the rise of the peak RSS while opening `path`, in MB."""
+    app = qt_app()
+    with fake_server() as server:
+        window = make_window(app_context(server))
+
+        def status(key: str) -> int:
+            for line in Path("/proc/self/status").read_text().splitlines():
+                if line.startswith(key + ":"):
+                    return int(line.split()[1])  # kB
+            raise KeyError(key)
+
+        pump(app, 0.1)
+        Path("/proc/self/clear_refs").write_text("5")  # reset VmHWM to the current RSS
+        before = status("VmRSS")
+        window.open_paths([path])
+        session = window.session
+        wait_until(app, lambda: session.budget is not None and window.meter.state != "counting")
+        pump(app, 0.1)
+        peak = status("VmHWM")
+        print(json.dumps({"peak_rise_mb": round((peak - before) / 1024, 1)}))
+        session.set_modified(False)
+        close_window(window)
+
+
+def _memory(path: Path) -> float | None:
+    proc = subprocess.run(
+        [sys.executable, __file__, "memory", str(path)], capture_output=True, text=True,
+        env=os.environ, timeout=300,
+    )
+    for line in proc.stdout.splitlines():
+        if line.startswith("{"):
+            return json.loads(line)["peak_rise_mb"]
+    log(f"open memory: no figure ({proc.stderr.strip()[-300:]})")
+    return None
+
+
+def run(quick: bool) -> dict:
+    app = qt_app()
+    runs = 7 if quick else 21
+    folder = Path(tempfile.mkdtemp(prefix="open-", dir=os.environ["CHATDESK_HOME"]))
+    small, large = write_file(folder, 10), write_file(folder, 10_000)
+    shown: dict[str, list[float]] = {"small": [], "large": []}
+    ready: dict[str, list[float]] = {"small": [], "large": []}
+    with fake_server() as server:
+        window = make_window(app_context(server))
+        _open_once(app, window, small)  # warm-up: first use of everything
+        _open_once(app, window, large)
+        for i in range(runs):
+            order = (("small", small), ("large", large))
+            for label, path in order if i % 2 == 0 else order[::-1]:
+                s, r = _open_once(app, window, path)
+                shown[label].append(s)
+                ready[label].append(r)
+            log(f"open {i + 1}/{runs}: large shown {shown['large'][-1] * 1000:.0f} ms, "
+                f"ready {ready['large'][-1] * 1000:.0f} ms; small shown "
+                f"{shown['small'][-1] * 1000:.0f} ms")
+        close_window(window)
+    return ratio_result(
+        "large", shown["large"], "small", shown["small"], "<= 3", 3.0,
+        large_meter_ready_ms=ms(median(ready["large"])),
+        small_meter_ready_ms=ms(median(ready["small"])),
+        meter_ready_ratio=round(median(ready["large"]) / median(ready["small"]), 3),
+        large_file_kb=round(large.stat().st_size / 1024),
+        large_peak_memory_mb=_memory(large),
+        small_peak_memory_mb=_memory(small),
+    )
+
+
+if __name__ == "__main__" and sys.argv[1:2] == ["memory"]:
+    _memory_child(sys.argv[2])

@@ -1,0 +1,70 @@
+"""Startup stays light: the slow libraries load after the window is up, not before."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from chatdesk.service.client import Credentials
+from chatdesk.service.secrets import MemorySecretStore
+from chatdesk.ui.context import AppContext, DeferredService
+
+ROOT = Path(__file__).resolve().parents[2]
+SLOW = ("openai", "httpx2", "azure.identity", "msal", "keyring", "markdown_it", "pygments")
+
+
+def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = dict(os.environ, CHATDESK_HOME=str(tmp_path), QT_QPA_PLATFORM="offscreen", **extra)
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")])
+    return env
+
+
+def test_the_window_path_imports_no_slow_library(tmp_path):
+    code = (
+        "import sys\n"
+        "from chatdesk.ui.app import make_app\n"
+        "from chatdesk.ui.context import AppContext\n"
+        "from chatdesk.ui.main_window import MainWindow\n"
+        "app = make_app()\n"
+        "window = MainWindow(AppContext.create())\n"
+        "window.open_paths([])\n"
+        f"print(sorted(m for m in {SLOW!r} if m in sys.modules))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=_env(tmp_path), capture_output=True, text=True,
+        timeout=120, check=True,
+    )  # fmt: skip
+    assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_first_paint_hook_reports_and_exits(tmp_path):
+    out = subprocess.run(
+        [sys.executable, "-m", "chatdesk"],
+        env=_env(tmp_path, CHATDESK_EXIT_AFTER_FIRST_PAINT="1"),
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    marks = [line for line in out.stdout.splitlines() if line.startswith("chatdesk-first-paint")]
+    assert len(marks) == 1
+    float(marks[0].split()[1])
+
+
+def test_deferred_service_is_built_once_on_first_use():
+    credentials = Credentials(MemorySecretStore(), env={})
+    deferred = DeferredService(credentials)
+    assert not deferred.loaded
+    deferred.warm_up().join(60)
+    assert deferred.loaded
+    service = deferred.get()
+    assert service is deferred.get()
+    assert service.credentials is credentials
+    assert deferred.prepare == service.prepare  # attributes reach the real service
+
+
+def test_context_create_defers_the_service(tmp_path, monkeypatch):
+    monkeypatch.setenv("CHATDESK_HOME", str(tmp_path))
+    context = AppContext.create(tmp_path / "settings.json")
+    assert isinstance(context.service, DeferredService)
+    assert context.service.credentials is context.connections.credentials
