@@ -60,8 +60,11 @@ class Message:
     def __post_init__(self) -> None:
         if self.role not in ROLES:
             raise ValueError(f"unknown role {self.role!r} (expected one of {', '.join(ROLES)})")
-        if self.meta.created_at is None:
-            self.meta.created_at = now_iso()
+
+    @classmethod
+    def new(cls, role: str, content: str, name: str | None = None) -> Message:
+        """A message written now (a loaded one keeps the time its file gives, or none)."""
+        return cls(role, content, name, MessageMeta(created_at=now_iso()))
 
     def to_api(self) -> dict[str, str]:
         """The message as the Chat Completions API takes it."""

@@ -40,16 +40,13 @@ class TokenCounter:
 
     def count_message(self, message: Message) -> int:
         """The message's share of the prompt; cached on the message until its text changes."""
+        # Read once: a count made on a worker thread must cache the text it actually counted.
+        content, name = message.content, message.name
         cache = message.token_cache
-        if (
-            cache is not None
-            and cache[0] == self.name
-            and cache[1] is message.content
-            and cache[2] == message.name
-        ):
+        if cache is not None and cache[0] == self.name and cache[1] is content and cache[2] == name:
             return cache[3]
-        count = self.message_cost(message.role, message.content, message.name)
-        message.token_cache = (self.name, message.content, message.name, count)
+        count = self.message_cost(message.role, content, name)
+        message.token_cache = (self.name, content, name, count)
         return count
 
     def message_cost(self, role: str, content: str, name: str | None = None) -> int:

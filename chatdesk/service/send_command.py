@@ -26,7 +26,7 @@ from types import FrameType
 from typing import NoReturn
 
 from chatdesk.core.fileformat import ConversationFileError, load_conversation, save_conversation
-from chatdesk.core.messages import Message, MessageMeta
+from chatdesk.core.messages import Message, MessageMeta, now_iso
 from chatdesk.core.profiles import ConnectionProfile, profile_from_env
 from chatdesk.service.chat import ChatService
 from chatdesk.service.client import Credentials
@@ -149,6 +149,7 @@ def _ctrl_c_cancels(cancel: CancelToken) -> Iterator[None]:
 
 def _meta(result: ReplyResult, error: ChatError | None = None) -> MessageMeta:
     return MessageMeta(
+        created_at=now_iso(),
         finish_reason=result.finish_reason,
         usage=result.usage,
         content_filter=result.content_filter,

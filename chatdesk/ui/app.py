@@ -69,6 +69,6 @@ def run(files: Sequence[str] = ()) -> int:
         # After the window is up: the openai SDK imports in the background, not in its way.
         QTimer.singleShot(WARM_UP_MS, context.service.warm_up)
     code = app.exec()
-    if measuring:  # let the tokenizer loader finish before the window goes away
-        QThreadPool.globalInstance().waitForDone()
+    # A tokenizer load or count may still be running: give it a moment, never hang on it.
+    QThreadPool.globalInstance().waitForDone(-1 if measuring else 2000)
     return code

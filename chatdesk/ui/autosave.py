@@ -32,7 +32,8 @@ class Autosaver(QObject):
 
     def track(self, session: ChatSession) -> None:
         self._ids[session] = self.store.new_id()
-        self._saved[session] = -1
+        # Nothing to keep until something changes: opening a file writes no copy.
+        self._saved[session] = session.revision
         session.replyFinished.connect(lambda _r, s=session: self.save(s))
         session.busyChanged.connect(lambda busy, s=session: busy and self.save(s))
 

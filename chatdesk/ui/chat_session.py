@@ -17,9 +17,10 @@ from PySide6.QtCore import QCoreApplication, QDeadlineTimer, QObject, QThreadPoo
 from chatdesk.core.budget import Budget
 from chatdesk.core.conversation import Conversation
 from chatdesk.core.encodings import get_encoding
-from chatdesk.core.messages import Message, MessageMeta
+from chatdesk.core.messages import Message
 from chatdesk.core.models import resolve_model
 from chatdesk.core.profiles import ConnectionProfile
+from chatdesk.core.tokens import TokenCounter
 from chatdesk.core.trimming import TrimPlan
 from chatdesk.service.events import CancelToken, ChatError, ReplyDelta, ReplyResult, RetryNotice
 from chatdesk.ui.transcript_model import TranscriptModel
@@ -90,7 +91,16 @@ class ChatSession(QObject):
         encoding = resolve_model(name, family).family.encoding
         self.budget = None
         self.planChanged.emit(None)
-        self._loader = FunctionWorker(lambda: get_encoding(encoding), self)
+        # Count what is already there on the same worker (its own counter: the GUI thread's
+        # caches are not shared across threads); the GUI then only reads cached counts.
+        messages = self.conversation.all_messages()
+
+        def load() -> None:
+            counter = TokenCounter(get_encoding(encoding))
+            for message in messages:
+                counter.count_message(message)
+
+        self._loader = FunctionWorker(load, self)
         self._loader.returned.connect(lambda _enc: self._budget_loaded())
         self._loader.errored.connect(lambda exc: self.notice.emit(f"Token counting failed: {exc}"))
         self._loader.start(self.pool)
@@ -142,7 +152,7 @@ class ChatSession(QObject):
         """Add the user's message and ask for a reply. False if a reply is still streaming."""
         if self.busy or not text.strip():
             return False
-        self.model.append(Message("user", text))
+        self.model.append(Message.new("user", text))
         self.set_draft("")
         self.set_modified()
         self._start_reply()
@@ -231,9 +241,9 @@ class ChatSession(QObject):
             self.conversation[continue_row].meta.incomplete = True
         else:
             # Incomplete until its finish_reason arrives: a recovery copy taken mid-stream says so.
-            self._row = self.model.append(
-                Message("assistant", "", meta=MessageMeta(incomplete=True))
-            )
+            reply = Message.new("assistant", "")
+            reply.meta.incomplete = True
+            self._row = self.model.append(reply)
         self._estimate = prepared.plan.prompt_tokens
         self.model.set_streaming(self._row)
         cancel = self._cancel = CancelToken()

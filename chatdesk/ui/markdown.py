@@ -144,8 +144,6 @@ def _cell_open(
     return f"<{token.tag}{attr}>"
 
 
-
-
 @lru_cache(maxsize=64)
 def render_markdown(text: str, dark: bool) -> str:
     """HTML for a QTextDocument. Cached: a repaint or a resize never re-parses a message."""

@@ -8,6 +8,7 @@ between chunks and during waits; nothing here kills a thread.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -37,9 +38,15 @@ class _Job(QRunnable):
         try:
             self._body(self._signals)
         except BaseException as exc:  # every failure goes back to the GUI thread
-            self._signals.errored.emit(exc)
+            _emit(self._signals.errored, exc)
         finally:
-            self._signals.finished.emit()
+            _emit(self._signals.finished)
+
+
+def _emit(signal: Any, *args: object) -> None:
+    # The receiver may be gone (a conversation closed while its job ran): nobody to tell.
+    with contextlib.suppress(RuntimeError):
+        signal.emit(*args)
 
 
 class _PoolWorker(QObject):
@@ -82,7 +89,7 @@ class GeneratorWorker(_PoolWorker):
 
     def _run(self, signals: _Signals) -> None:
         for item in self._make():
-            signals.yielded.emit(item)
+            signals.yielded.emit(item)  # a deleted receiver raises: the job ends, run() reports
 
 
 class FunctionWorker(_PoolWorker):

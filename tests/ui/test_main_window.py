@@ -232,3 +232,23 @@ def test_window_geometry_and_splitter_are_remembered(qtbot, window):
     qtbot.waitExposed(again)
     assert again.size() == size
     assert again.splitter.sizes() == sizes
+
+
+def test_exiting_while_a_background_job_runs_is_quiet():
+    """A tokenizer load or count still running when the app exits reports nothing."""
+    import subprocess
+    import sys
+
+    code = (
+        "import time\n"
+        "from PySide6.QtWidgets import QApplication\n"
+        "from chatdesk.ui.worker import FunctionWorker\n"
+        "app = QApplication([])\n"
+        "worker = FunctionWorker(lambda: time.sleep(0.3))\n"
+        "worker.start()\n"
+    )
+    env = {**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                         timeout=60)  # fmt: skip
+    assert "Error calling Python override" not in out.stderr
+    assert "Traceback" not in out.stderr
