@@ -98,6 +98,42 @@ class _AuthHolder:
         return list(self.auth.secrets()) if self.auth is not None else []
 
 
+class _Threads:
+    """Daemon threads reused from one request to the next.
+
+    Starting a thread makes the caller wait for it to be scheduled, on every request. Idle
+    threads wait for the next job instead; a pump abandoned on Stop (still blocked on its
+    socket) is not idle, so it is never handed a new job. Daemon: a blocked pump never holds
+    up the app's exit.
+    """
+
+    def __init__(self, keep: int = 4) -> None:
+        self._idle: list[SimpleQueue[Callable[[], None]]] = []
+        self._lock = threading.Lock()
+        self._keep = keep
+
+    def run(self, job: Callable[[], None]) -> None:
+        with self._lock:
+            inbox = self._idle.pop() if self._idle else None
+        if inbox is None:
+            inbox = SimpleQueue()
+            threading.Thread(
+                target=self._loop, args=(inbox,), name="chatdesk-request", daemon=True
+            ).start()
+        inbox.put(job)
+
+    def _loop(self, inbox: SimpleQueue[Callable[[], None]]) -> None:
+        while True:
+            inbox.get()()  # the job reports its own failures through its queue
+            with self._lock:
+                if len(self._idle) >= self._keep:
+                    return
+                self._idle.append(inbox)
+
+
+_THREADS = _Threads()
+
+
 class _Pump:
     """Runs one SDK request on a daemon thread. The queue receives, in order: the
     `httpx2.Response` once headers arrived (streams), then chunks or one `(completion, headers)`,
@@ -109,9 +145,7 @@ class _Pump:
         self.queue: SimpleQueue[Any] = SimpleQueue()
         self.abandoned = False
         self.response: httpx2.Response | None = None
-        threading.Thread(
-            target=self._run, args=(work,), name="chatdesk-request", daemon=True
-        ).start()
+        _THREADS.run(lambda: self._run(work))
 
     def _run(self, work: Callable[[_Pump], None]) -> None:
         try:
