@@ -120,7 +120,7 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(self.side)
         self.splitter.setStretchFactor(1, 3)
         self.splitter.setStretchFactor(2, 1)
-        self.splitter.setSizes([200, 700, 340])
+        self.splitter.setSizes([190, 770, 300])
         self.setCentralWidget(self.splitter)
         self.statusBar().addWidget(self.notice, 1)
 

@@ -99,7 +99,9 @@ def _render_code(content: str, lang: str, env: EnvType) -> str:
         f'<td align="right" style="{head}">'
         f'<a href="{code_link(index)}" style="{small}">Copy code</a></td></tr>'
         f'<tr><td colspan="2" style="padding-top:2px">'
-        f'<pre style="margin-top:0; margin-bottom:0">{body}</pre></td></tr></table>\n'
+        # pre-wrap: a long line wraps inside the card instead of being cut off at its edge.
+        f'<pre style="margin-top:0; margin-bottom:0; white-space:pre-wrap">{body}</pre>'
+        "</td></tr></table>\n"
     )
 
 
