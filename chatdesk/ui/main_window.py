@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QByteArray, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
@@ -74,6 +75,7 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.context = context
         self.session: ChatSession | None = None
+        self._session_links: list[tuple[Any, Callable[..., object]]] = []
         self.sessions: list[ChatSession] = []
         self.setWindowTitle("chatdesk")
         self.setWindowIcon(QIcon(context.icon_path()))
@@ -247,11 +249,16 @@ class MainWindow(QMainWindow):
             except ConversationFileError as exc:
                 self.show_message("Cannot open this conversation", str(exc))
                 continue
-            session = self.open_session(
-                opened.conversation, None if opened.imported else Path(path)
-            )
-            if opened.imported:
-                session.set_modified()
+            if opened.imported:  # a request body: a new conversation, saved nowhere yet
+                self.open_session(opened.conversation).set_modified()
+                continue
+            already = next((x for x in self.sessions if x.path == Path(path)), None)
+            if already is not None:
+                self.activate(already)
+                continue
+            self.open_session(opened.conversation, Path(path))
+            self.context.settings.add_recent(str(Path(path)))
+            self.context.save_settings()
         if self.session is None:
             self.new_conversation()
         self.composer.input.setFocus()
@@ -370,7 +377,7 @@ class MainWindow(QMainWindow):
             (session.failed, self._failed),
             (session.usageChecked, self.meter.show_usage_check),
             (session.replyFinished, self._reply_finished),
-            (session.modifiedChanged, lambda _m: self._update_title()),
+            (session.budgetReady, self._budget_ready),
         ]
         for signal, slot in self._session_links:
             signal.connect(slot)
@@ -386,7 +393,6 @@ class MainWindow(QMainWindow):
         self.meter.show_plan(session.plan)
         self._select_profile(conv.profile)
         self._update_title()
-        session.budgetReady.connect(self._budget_ready)
         self.sessionChanged.emit(session)
 
     def _budget_ready(self) -> None:

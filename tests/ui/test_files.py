@@ -240,3 +240,19 @@ def test_the_profile_is_switchable_and_remembered_by_name(qtbot, window, server,
     send(qtbot, window, "via the second profile")
     save_as(window, tmp_path / "p.json")
     assert json.loads((tmp_path / "p.json").read_text())["profile"] == "second"
+
+
+def test_opening_adds_to_recent_files_and_reopening_activates(qtbot, window, tmp_path):
+    from chatdesk.core.conversation import Conversation
+    from chatdesk.core.fileformat import save_conversation
+
+    path = tmp_path / "again.json"
+    save_conversation(Conversation(system_prompt="Remember me."), path)
+    window.open_paths([str(path)])
+    assert window.context.settings.recent_files[0] == str(path)
+    window.new_action.trigger()
+    count = len(window.sessions)
+    window.recent_menu.aboutToShow.emit()
+    window.recent_menu.actions()[0].trigger()
+    assert len(window.sessions) == count  # the open one is activated, not opened twice
+    assert window.session.path == path
