@@ -34,7 +34,7 @@ from chatdesk.core.models import resolve_model
 from chatdesk.core.profiles import ConnectionProfile
 from chatdesk.core.request import build_request, find_special_tokens, request_messages
 from chatdesk.core.trimming import TrimPlan
-from chatdesk.service.client import Auth, Credentials, auth_kind, make_client
+from chatdesk.service.client import Auth, Credentials, auth_kind, make_client, require_usable
 from chatdesk.service.errors import SEVERITY_ORDER, ErrorContext, map_error
 from chatdesk.service.events import (
     CancelToken,
@@ -288,13 +288,7 @@ class ChatService:
         profile is unusable, the conversation does not fit, or it holds special tokens."""
         # openai-compatible servers may run keyless over http; make_client re-checks with the
         # actual credentials.
-        check = profile.check(sends_secret=profile.kind != "openai-compatible")
-        if check.error is not None:
-            raise ChatError(
-                "The profile needs attention",
-                check.error,
-                f"Edit profile {profile.name!r} and correct its {check.field or 'endpoint'}.",
-            )
+        require_usable(profile, sends_secret=profile.kind != "openai-compatible")
         own = budget is None
         if budget is None:
             model = conv.model or profile.model or profile.deployment

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
-from chatdesk.core.profiles import ConnectionProfile
+from chatdesk.core.profiles import ConnectionProfile, EndpointCheck
 from chatdesk.service.events import ChatError
 
 if TYPE_CHECKING:
@@ -164,6 +164,19 @@ class Credentials:
         )
 
 
+def require_usable(profile: ConnectionProfile, *, sends_secret: bool) -> EndpointCheck:
+    """The profile's checked endpoint; ChatError, naming the field to correct, when the profile
+    cannot be used as it stands."""
+    check = profile.check(sends_secret=sends_secret)
+    if check.error is not None:
+        raise ChatError(
+            "The profile needs attention",
+            check.error,
+            f"Edit profile {profile.name!r} and correct its {check.field or 'endpoint'}.",
+        )
+    return check
+
+
 def make_client(
     profile: ConnectionProfile,
     credentials: Credentials | Auth,
@@ -176,13 +189,7 @@ def make_client(
 
     timeout = timeout if timeout is not None else _default_timeout()
     auth = credentials if isinstance(credentials, Auth) else credentials.resolve(profile)
-    check = profile.check(sends_secret=auth.mode != "none")
-    if check.error is not None:
-        raise ChatError(
-            "The profile needs attention",
-            check.error,
-            f"Edit profile {profile.name!r} and correct its {check.field or 'endpoint'}.",
-        )
+    check = require_usable(profile, sends_secret=auth.mode != "none")
     if profile.kind == "azure-api-version":
         if auth.mode == "entra":
             return openai.AzureOpenAI(
