@@ -21,7 +21,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from queue import SimpleQueue
+from queue import Empty, SimpleQueue
 from typing import Any
 
 import httpx2
@@ -134,17 +134,34 @@ class _Threads:
 _THREADS = _Threads()
 
 
+class _Opened:
+    """A stream whose headers arrived, handed from the pump to the reader with its client
+    (when the client is the reader's to close)."""
+
+    __slots__ = ("client", "stream")
+
+    def __init__(self, stream: Any, client: Any) -> None:
+        self.stream = stream
+        self.client = client
+
+    def close(self) -> None:
+        self.stream.close()
+        if self.client is not None:
+            self.client.close()
+
+
 class _Pump:
     """Runs one SDK request on a daemon thread. The queue receives, in order: the
     `httpx2.Response` once headers arrived (streams), then chunks or one `(completion, headers)`,
     then `_END` or the exception; `_CANCELLED` may arrive at any point."""
 
-    __slots__ = ("abandoned", "queue", "response")
+    __slots__ = ("_lock", "abandoned", "queue", "response")
 
     def __init__(self, work: Callable[[_Pump], None]) -> None:
         self.queue: SimpleQueue[Any] = SimpleQueue()
         self.abandoned = False
         self.response: httpx2.Response | None = None
+        self._lock = threading.Lock()
         _THREADS.run(lambda: self._run(work))
 
     def _run(self, work: Callable[[_Pump], None]) -> None:
@@ -155,14 +172,30 @@ class _Pump:
         else:
             self.queue.put(_END)
 
-    def opened(self, response: httpx2.Response) -> None:
-        self.response = response
-        self.queue.put(response)
+    def hand_over(self, opened: _Opened) -> bool:
+        """Give the opened stream to the reader; False once abandoned (the pump closes it)."""
+        with self._lock:
+            if self.abandoned:
+                return False
+            self.response = opened.stream.response
+            self.queue.put(opened)
+            return True
+
+    def close_unread(self) -> None:
+        """Close a stream handed over that the reader never took (Stop came first)."""
+        while True:
+            try:
+                item = self.queue.get_nowait()
+            except Empty:
+                return
+            if type(item) is _Opened:
+                item.close()
 
     def abandon(self) -> None:
-        """Stop reading: the pump drops what still comes and closes its client."""
-        self.abandoned = True
-        response = self.response
+        """Stop reading: wake a read blocked on the socket; no stream is handed over after."""
+        with self._lock:
+            self.abandoned = True
+            response = self.response
         if response is None or response.is_closed:
             return
         # shutdown(), unlike close(), wakes a recv blocked in the pump. The base-class call
@@ -414,6 +447,7 @@ class ChatService:
             start = self.clock()
             pump = _Pump(self._work(profile, body, holder, streaming))
             cancel.on_cancel(functools.partial(pump.queue.put, _CANCELLED))
+            cancel.on_cancel(pump.abandon)
             state = _Reply(start)
             try:
                 if streaming:
@@ -425,6 +459,9 @@ class ChatService:
                     raise
                 if cancel.cancelled and not state.parts:
                     yield ReplyResult(incomplete=True)  # Stop won the race: not an error
+                    return
+                if cancel.cancelled:  # Stop shut the socket under the reader: keep the text
+                    yield state.result(self.clock(), incomplete=True)
                     return
                 error = map_error(exc, ctx)
                 if state.parts:  # text was shown: keep it, and never retry (no duplicates)
@@ -451,6 +488,7 @@ class ChatService:
                 continue
             finally:
                 pump.abandon()
+                pump.close_unread()
             # Stopped after the finish_reason arrived (only usage was pending): the text is whole.
             yield state.result(self.clock(), incomplete=state.finish_reason is None)
             return
@@ -465,25 +503,20 @@ class ChatService:
             if holder.auth is None:
                 holder.auth = self.credentials.resolve(profile)
             client, owned = clients.get(profile, holder.auth)
+            handed_over = False
             try:
                 if not streaming:
                     raw = client.chat.completions.with_raw_response.create(**body)
                     pump.queue.put((raw.parse(), raw.headers))
                     return
                 stream = client.chat.completions.create(**body)
-                try:
-                    if pump.abandoned:  # Stop came while waiting for the headers
-                        return
-                    pump.opened(stream.response)
-                    put = pump.queue.put
-                    for chunk in stream:
-                        if pump.abandoned:
-                            break
-                        put(chunk)
-                finally:
+                # The reader iterates the stream on its own thread from here: no hand-off per
+                # chunk. Stop still wakes it, by shutting the socket down (`_Pump.abandon`).
+                handed_over = pump.hand_over(_Opened(stream, client if owned else None))
+                if not handed_over:  # Stop came while waiting for the headers
                     stream.close()
             finally:
-                if owned:
+                if owned and not handed_over:
                     client.close()
 
         return work
@@ -492,10 +525,31 @@ class ChatService:
         """Yield the text of the pump's chunks, recording the rest in `state`. Kept lean: it
         runs once per chunk."""
         get = pump.queue.get
+        while True:  # until the stream is open: the pump may still be connecting
+            item = get()
+            if type(item) is _Opened:
+                break
+            if item is _CANCELLED:
+                state.cancelled = True
+                return
+            if isinstance(item, BaseException):
+                raise item
+            if item is _END:  # pragma: no cover - the pump always opens or raises
+                raise RuntimeError("the stream ended before it opened")
+        opened: _Opened = item
+        state.request_id = _request_id(opened.stream.response.headers)
+        try:
+            yield from self._read_chunks(opened.stream, state, cancel)
+        finally:
+            opened.close()
+
+    def _read_chunks(self, stream: Any, state: _Reply, cancel: CancelToken) -> Iterator[ReplyDelta]:
         parts = state.parts
         clock = self.clock
-        while True:
-            item = get()
+        for item in stream:
+            if cancel.cancelled:
+                state.cancelled = True
+                return
             if type(item) is ChatCompletionChunk:
                 choices = item.choices
                 if choices:
@@ -523,19 +577,7 @@ class ChatService:
                             merge_filter(state.content_filter, results)
                 else:
                     state.header_chunk(item)
-                continue
-            if item is _END:
-                state.end = clock()
-                return
-            if item is _CANCELLED:
-                state.cancelled = True
-                return
-            if isinstance(item, httpx2.Response):
-                state.request_id = _request_id(item.headers)
-                continue
-            if isinstance(item, BaseException):
-                raise item
-            raise TypeError(f"unexpected stream item {type(item).__name__}")  # pragma: no cover
+        state.end = clock()
 
     def _read_completion(self, pump: _Pump, state: _Reply) -> None:
         item = pump.queue.get()
