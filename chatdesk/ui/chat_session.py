@@ -27,6 +27,7 @@ from chatdesk.ui.transcript_model import TranscriptModel
 from chatdesk.ui.worker import FunctionWorker, GeneratorWorker
 
 FLUSH_MS = 30
+TRANSCRIPT_WINDOW = 300
 CONTINUE_PROMPT = "Continue exactly where your previous message stopped, without repeating it."
 
 
@@ -61,7 +62,8 @@ class ChatSession(QObject):
         self.path = path
         self.pool = pool or QThreadPool.globalInstance()
         self.model = TranscriptModel(self)
-        self.model.set_conversation(conversation, None)
+        # A long conversation opens with its newest messages as rows; older ones on scroll.
+        self.model.set_conversation(conversation, None, window=TRANSCRIPT_WINDOW)
         self.budget: Budget | None = None
         self.plan: TrimPlan | None = None
         self.draft = conversation.draft

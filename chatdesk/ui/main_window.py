@@ -213,11 +213,12 @@ class MainWindow(QMainWindow):
         return slot
 
     def _row(self, method: Callable[[ChatSession, int], object]) -> Callable[[int], None]:
-        """A slot applying `method` to the current session and the transcript row."""
+        """A slot applying `method` to the current session and the message of a transcript
+        row (rows and history indices differ while older messages are not shown yet)."""
 
         def slot(row: int) -> None:
             if self.session is not None:
-                method(self.session, row)
+                method(self.session, self.session.model.history_index(row))
 
         return slot
 
@@ -412,6 +413,7 @@ class MainWindow(QMainWindow):
     def _edit(self, row: int) -> None:
         if self.session is None:
             return
+        row = self.session.model.history_index(row)  # the view speaks in rows
         message = self.session.conversation[row]
         dialog = QInputDialog(self)
         dialog.setWindowTitle("Edit and resend")

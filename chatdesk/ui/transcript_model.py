@@ -97,6 +97,11 @@ def badges(message: Message, sent: bool = True, streaming: bool = False) -> list
 class TranscriptModel(QAbstractListModel):
     """Rows are the history of one Conversation; mutate it through this model.
 
+    A long conversation opens with only its newest `window` messages as rows; the older ones
+    become rows when the view asks (`reveal_older`, as the user scrolls to the top), so opening
+    costs the same for 10,000 messages as for 300. Mutators take indices into the history;
+    `message`, `first_sent`, `streaming_row` and `last_assistant_row` answer in rows.
+
     Changes made to the conversation behind the model's back are still seen (it subscribes),
     but only as a reset: correct, not cheap.
     """
@@ -109,6 +114,7 @@ class TranscriptModel(QAbstractListModel):
         self._streaming: int | None = None
         self._last_assistant: int | None = -1  # -1: not computed yet
         self._mutating = False
+        self._hidden = 0  # the oldest messages, not (yet) rows
 
     # -- the conversation --------------------------------------------------------------------
     @property
@@ -121,16 +127,41 @@ class TranscriptModel(QAbstractListModel):
 
     @property
     def first_sent(self) -> int:
-        return self._first_sent
+        """The first row sent with the next request (negative: every row is)."""
+        return self._first_sent - self._hidden
 
     @property
     def streaming_row(self) -> int | None:
-        return self._streaming
+        return None if self._streaming is None else self._streaming - self._hidden
+
+    @property
+    def hidden(self) -> int:
+        """How many of the oldest messages are not rows yet."""
+        return self._hidden
+
+    def history_index(self, row: int) -> int:
+        """The index into the conversation's history of a row."""
+        return row + self._hidden
+
+    def reveal_older(self, count: int) -> int:
+        """Make up to `count` older messages rows (inserted at the top); how many were."""
+        n = min(count, self._hidden)
+        if n > 0:
+            self.beginInsertRows(QModelIndex(), 0, n - 1)
+            self._hidden -= n
+            self.endInsertRows()
+        return n
 
     def set_conversation(
-        self, conversation: Conversation | None, ledger: TokenLedger | None = None
+        self,
+        conversation: Conversation | None,
+        ledger: TokenLedger | None = None,
+        window: int | None = None,
     ) -> None:
+        """Show `conversation`; with `window`, only its newest `window` messages at first."""
         self.beginResetModel()
+        length = len(conversation) if conversation is not None else 0
+        self._hidden = max(0, length - window) if window else 0
         if self._conv is not None:
             self._conv.unsubscribe(self._on_history_changed)
         self._conv = conversation
@@ -150,18 +181,19 @@ class TranscriptModel(QAbstractListModel):
 
     def message(self, row: int) -> Message:
         assert self._conv is not None
-        return self._conv[row]
+        return self._conv[row + self._hidden]
 
     def last_assistant_row(self) -> int | None:
-        """The newest assistant message (what Regenerate replaces), cached between changes."""
+        """The row of the newest assistant message (what Regenerate replaces), cached."""
         if self._last_assistant == -1:
             self._last_assistant = None
             conv = self._conv
-            for row in range(len(conv) - 1, -1, -1) if conv is not None else ():
-                if conv[row].role == "assistant":
-                    self._last_assistant = row
+            for index in range(len(conv) - 1, -1, -1) if conv is not None else ():
+                if conv[index].role == "assistant":
+                    self._last_assistant = index
                     break
-        return self._last_assistant
+        found = self._last_assistant
+        return None if found is None or found < self._hidden else found - self._hidden
 
     def _on_history_changed(self, index: int) -> None:
         # Someone changed the conversation directly; the listener cannot say how, so reset.
@@ -171,6 +203,7 @@ class TranscriptModel(QAbstractListModel):
         self._streaming = None
         self._last_assistant = -1
         self._first_sent = min(self._first_sent, len(self._conv or ()))
+        self._hidden = min(self._hidden, len(self._conv or ()))
         self.endResetModel()
 
     def _mutate(self) -> _Mutation:
@@ -178,39 +211,51 @@ class TranscriptModel(QAbstractListModel):
 
     # -- structure ---------------------------------------------------------------------------
     def append(self, message: Message) -> int:
+        """Add a message at the end; returns its history index."""
         conv = self._require()
-        row = len(conv)
+        index = len(conv)
+        row = index - self._hidden
         self.beginInsertRows(QModelIndex(), row, row)
         with self._mutate():
             conv.append(message)
         if message.role == "assistant":
-            self._last_assistant = row
+            self._last_assistant = index
         self.endInsertRows()
-        return row
+        return index
 
-    def remove(self, row: int) -> Message:
+    def remove(self, index: int) -> Message:
         conv = self._require()
-        self.beginRemoveRows(QModelIndex(), row, row)
+        shown = index >= self._hidden
+        if shown:
+            self.beginRemoveRows(QModelIndex(), index - self._hidden, index - self._hidden)
         with self._mutate():
-            message = conv.remove(row)
-        self._first_sent -= row < self._first_sent  # every other row keeps its status
-        self._streaming = _shift_after_remove(self._streaming, row, row)
+            message = conv.remove(index)
+        if not shown:
+            self._hidden -= 1  # the rows stay the same messages
+        self._first_sent -= index < self._first_sent  # every other message keeps its status
+        self._streaming = _shift_after_remove(self._streaming, index, index)
         self._last_assistant = -1
-        self.endRemoveRows()
+        if shown:
+            self.endRemoveRows()
         return message
 
-    def truncate(self, row: int) -> list[Message]:
-        """Remove rows row..end (edit-and-resend and regenerate replace the later turns)."""
+    def truncate(self, index: int) -> list[Message]:
+        """Remove history[index:] (edit-and-resend and regenerate replace the later turns)."""
         conv = self._require()
-        if row >= len(conv):
+        if index >= len(conv):
             return []
-        self.beginRemoveRows(QModelIndex(), row, len(conv) - 1)
+        first_row = max(index - self._hidden, 0)
+        last_row = len(conv) - 1 - self._hidden
+        if first_row <= last_row:
+            self.beginRemoveRows(QModelIndex(), first_row, last_row)
         with self._mutate():
-            dropped = conv.truncate(row)
-        self._first_sent = min(self._first_sent, row)
-        self._streaming = _shift_after_remove(self._streaming, row, row + len(dropped) - 1)
+            dropped = conv.truncate(index)
+        self._hidden = min(self._hidden, index)
+        self._first_sent = min(self._first_sent, index)
+        self._streaming = _shift_after_remove(self._streaming, index, index + len(dropped) - 1)
         self._last_assistant = -1
-        self.endRemoveRows()
+        if first_row <= last_row:
+            self.endRemoveRows()
         return dropped
 
     # -- one row -----------------------------------------------------------------------------
@@ -229,31 +274,34 @@ class TranscriptModel(QAbstractListModel):
         """Tell views the row's meta (finish reason, usage, filters...) was updated in place."""
         self._row_changed(row, [Roles.Meta, Qt.ItemDataRole.AccessibleDescriptionRole])
 
-    def set_error(self, row: int, text: str | None) -> None:
-        self.message(row).meta.error = text
-        self.set_meta_changed(row)
+    def set_error(self, index: int, text: str | None) -> None:
+        self._require()[index].meta.error = text
+        self.set_meta_changed(index)
 
-    def set_streaming(self, row: int | None) -> None:
-        old, self._streaming = self._streaming, row
-        for changed in {old, row}:
-            if changed is not None and changed < self.rowCount():
+    def set_streaming(self, index: int | None) -> None:
+        old, self._streaming = self._streaming, index
+        for changed in {old, index}:
+            if changed is not None and changed < len(self._require()):
                 self._row_changed(changed, [Roles.Streaming])
 
     def set_first_sent(self, index: int) -> None:
-        """Rows before `index` are left out of the next request (the trim plan's first_sent)."""
+        """Messages before `index` are left out of the next request (the plan's first_sent)."""
         n = self.rowCount()
         old, self._first_sent = self._first_sent, index
         # Only the rows between the old and the new boundary flip: one contiguous range.
-        top, bottom = min(old, index), min(max(old, index), n) - 1
+        top = max(min(old, index) - self._hidden, 0)
+        bottom = min(max(old, index) - self._hidden, n) - 1
         if top <= bottom:
             self.dataChanged.emit(
                 self.index(top), self.index(bottom),
                 [Roles.Sent, Qt.ItemDataRole.AccessibleDescriptionRole],
             )  # fmt: skip
 
-    def _row_changed(self, row: int, roles: list[Any]) -> None:
-        index = self.index(row)
-        self.dataChanged.emit(index, index, roles)
+    def _row_changed(self, history_index: int, roles: list[Any]) -> None:
+        row = history_index - self._hidden
+        if row >= 0:  # an older message that is not a row yet has nobody to tell
+            index = self.index(row)
+            self.dataChanged.emit(index, index, roles)
 
     def _require(self) -> Conversation:
         if self._conv is None:
@@ -264,7 +312,7 @@ class TranscriptModel(QAbstractListModel):
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
         if parent.isValid() or self._conv is None:
             return 0
-        return len(self._conv)
+        return len(self._conv) - self._hidden
 
     def flags(self, index: _Index) -> Qt.ItemFlag:
         if not index.isValid():
@@ -273,9 +321,11 @@ class TranscriptModel(QAbstractListModel):
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         conv = self._conv
-        if conv is None or not index.isValid() or index.row() >= len(conv):
+        if conv is None or not index.isValid():
             return None
-        row = index.row()
+        row = index.row() + self._hidden  # the history index, from here on
+        if row >= len(conv):
+            return None
         message = conv[row]
         if role in (Qt.ItemDataRole.DisplayRole, Roles.Content):
             return message.content

@@ -137,6 +137,10 @@ def info_text(message: Message, tokens: int | None) -> str:
     return " · ".join(parts)
 
 
+# Older messages brought in at a time when the reader scrolls to the top.
+REVEAL_STEP = 200
+
+
 @dataclass
 class _Metrics:
     font: QFont
@@ -710,7 +714,23 @@ class TranscriptView(QListView):
 
     # -- scrolling ---------------------------------------------------------------------------
     def _on_scrolled(self, value: int) -> None:
-        self._at_bottom = value >= self.verticalScrollBar().maximum() - 4
+        bar = self.verticalScrollBar()
+        self._at_bottom = value >= bar.maximum() - 4
+        model = self.model()
+        if value <= bar.minimum() and isinstance(model, TranscriptModel) and model.hidden:
+            # At the top of a long conversation: bring in older messages, after this event.
+            QTimer.singleShot(0, self.reveal_older)
+
+    def reveal_older(self) -> None:
+        """Show the next older messages above, keeping what is on screen where it is."""
+        model = self.model()
+        bar = self.verticalScrollBar()
+        if not isinstance(model, TranscriptModel) or bar.value() > bar.minimum():
+            return
+        from_bottom = bar.maximum() - bar.value()
+        if model.reveal_older(REVEAL_STEP):
+            self.executeDelayedItemsLayout()
+            bar.setValue(bar.maximum() - from_bottom)
 
     def _on_range_changed(self, _minimum: int, maximum: int) -> None:
         # Follow a growing reply only when the reader was already at the end.

@@ -1,0 +1,99 @@
+"""A long conversation opens with only its newest messages as rows; older ones come on scroll."""
+
+from __future__ import annotations
+
+import pytest
+
+from chatdesk.core.conversation import Conversation
+from chatdesk.core.fileformat import save_conversation
+from chatdesk.core.messages import Message
+from chatdesk.ui.chat_session import TRANSCRIPT_WINDOW
+from chatdesk.ui.transcript_model import Roles, TranscriptModel
+
+
+def conversation(n: int) -> Conversation:
+    conv = Conversation(system_prompt="sys")
+    for i in range(n):
+        conv.append(Message("user" if i % 2 == 0 else "assistant", f"message {i}"))
+    return conv
+
+
+@pytest.fixture
+def windowed(qtmodeltester):
+    conv = conversation(1000)
+    model = TranscriptModel()
+    model.set_conversation(conv, None, window=100)
+    qtmodeltester.check(model)
+    return conv, model
+
+
+def test_only_the_newest_messages_are_rows(windowed):
+    conv, model = windowed
+    assert (model.rowCount(), model.hidden) == (100, 900)
+    assert model.message(0) is conv[900]
+    assert model.data(model.index(99), Roles.Content) == "message 999"
+    assert model.history_index(5) == 905
+    assert model.last_assistant_row() == 99
+
+
+def test_mutations_take_history_indices(qtbot, windowed, qtmodeltester):
+    conv, model = windowed
+    with qtbot.waitSignal(model.rowsInserted) as inserted:
+        index = model.append(Message("user", "new"))
+    assert (index, inserted.args[1]) == (1000, 100)
+    with qtbot.waitSignal(model.dataChanged) as changed:
+        model.append_content(1000, " text")
+    assert changed.args[0].row() == 100
+    model.set_first_sent(950)
+    assert model.first_sent == 50
+    assert model.data(model.index(49), Roles.Sent) is False
+    assert model.data(model.index(50), Roles.Sent) is True
+    model.remove(10)  # an older message that is not a row: the rows stay the same messages
+    assert (model.rowCount(), model.hidden) == (101, 899)
+    assert model.message(0) is conv[899]
+    model.truncate(500)  # below the window: every row goes
+    assert (model.rowCount(), model.hidden) == (0, 500)
+    model.append(Message("user", "after"))
+    assert model.message(0).content == "after"
+    qtmodeltester.check(model)
+
+
+def test_reveal_older_inserts_rows_at_the_top(qtbot, windowed, qtmodeltester):
+    conv, model = windowed
+    with qtbot.waitSignal(model.rowsInserted) as inserted:
+        assert model.reveal_older(250) == 250
+    assert inserted.args[1:] == [0, 249]
+    assert (model.rowCount(), model.hidden) == (350, 650)
+    assert model.message(0) is conv[650]
+    assert model.reveal_older(10_000) == 650
+    assert model.hidden == 0
+    assert model.reveal_older(5) == 0
+    qtmodeltester.check(model)
+
+
+def test_a_long_file_opens_windowed_and_scrolling_up_reveals_more(qtbot, window, tmp_path):
+    path = tmp_path / "long.json"
+    save_conversation(conversation(1000), path)
+    window.open_paths([str(path)])
+    model = window.session.model
+    assert model.rowCount() == TRANSCRIPT_WINDOW
+    view = window.transcript
+    qtbot.waitUntil(lambda: view.verticalScrollBar().maximum() > 0)
+    view.verticalScrollBar().setValue(view.verticalScrollBar().minimum())
+    qtbot.waitUntil(lambda: model.rowCount() > TRANSCRIPT_WINDOW, timeout=3000)
+    assert view.verticalScrollBar().value() > view.verticalScrollBar().minimum()  # kept in place
+
+
+def test_actions_on_a_row_reach_the_right_message(qtbot, window, tmp_path):
+    path = tmp_path / "long.json"
+    save_conversation(conversation(1000), path)
+    window.open_paths([str(path)])
+    session = window.session
+    row = 3  # history index 703
+    target = session.model.message(row)
+    window.transcript.deleteRequested.emit(row)
+    assert target not in session.conversation.history
+    assert len(session.conversation) == 999
+    window.transcript.editRequested.emit(0)
+    assert window.edit_dialog.textValue() == session.model.message(0).content
+    window.edit_dialog.reject()
