@@ -184,16 +184,20 @@ def _from_request_body(data: dict[str, Any]) -> Conversation:
 
 
 def _conversation_from_messages(items: list[Any]) -> Conversation:
-    conv = Conversation()
+    system: Message | None = None
+    examples: list[Message] = []
+    history: list[Message] = []
     for index, item in enumerate(items):
         message, pinned = _message(item, index)
         if index == 0 and message.role == "system" and not pinned and not _is_example(message):
-            conv.system_prompt = message.content
-            conv.system_name = message.name
+            system = message
         elif pinned or _is_example(message):
-            conv.examples.append(message)
+            examples.append(message)
         else:
-            conv.append(message)
+            history.append(message)
+    conv = Conversation(examples=examples, history=history)  # one list, not 10,000 appends
+    if system is not None:
+        conv.system_prompt, conv.system_name = system.content, system.name
     return conv
 
 
@@ -202,26 +206,38 @@ def _is_example(message: Message) -> bool:
 
 
 def _message(item: Any, index: int) -> tuple[Message, bool]:
-    where = f"message {index + 1}"
+    # Runs once per message of a file that may hold thousands: the error texts are built
+    # only when there is an error.
     if not isinstance(item, dict):
-        raise _Invalid(f"{where} is a JSON {_kind(item)}, not an object.")
+        raise _Invalid(f"message {index + 1} is a JSON {_kind(item)}, not an object.")
     role = item.get("role")
     if role not in ROLES:
         allowed = ", ".join(ROLES)
-        raise _Invalid(f"{where} has role {role!r}; chatdesk reads {allowed}.")
-    content = _content(item.get("content"), where)
+        raise _Invalid(f"message {index + 1} has role {role!r}; chatdesk reads {allowed}.")
+    content = item.get("content")
+    if type(content) is not str:
+        content = _content(content, f"message {index + 1}")
     name = item.get("name")
     if name is not None and not isinstance(name, str):
-        raise _Invalid(f'{where} has a "name" that is not text.')
-    meta_data = item.get("metadata", {})
-    if not isinstance(meta_data, dict):
+        raise _Invalid(f'message {index + 1} has a "name" that is not text.')
+    meta_data = item.get("metadata")
+    if meta_data:
+        meta = _meta(meta_data, f"message {index + 1}")
+    elif meta_data is None or meta_data == {}:
+        meta = MessageMeta()
+    else:
+        raise _Invalid(f'message {index + 1} has "metadata" that is not an object.')
+    return Message(role, content, name or None, meta), item.get("pinned") is True
+
+
+def _meta(data: Any, where: str) -> MessageMeta:
+    if not isinstance(data, dict):
         raise _Invalid(f'{where} has "metadata" that is not an object.')
-    for key, value in meta_data.items():
+    for key, value in data.items():
         expected = _META_TYPES.get(key)
         if expected and value is not None and not isinstance(value, expected):
             raise _Invalid(f'{where}: metadata "{key}" has the wrong type.')
-    meta = MessageMeta.from_json(meta_data)
-    return Message(role, content, name or None, meta), item.get("pinned") is True
+    return MessageMeta.from_json(data)
 
 
 _META_TYPES: dict[str, type | tuple[type, ...]] = {

@@ -38,8 +38,8 @@ class MessageMeta:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> MessageMeta:
-        known = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
-        return cls(**known)
+        fields = cls.__dataclass_fields__
+        return cls(**{k: v for k, v in data.items() if k in fields})
 
 
 @dataclass(eq=False)
