@@ -16,7 +16,7 @@ import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import shiboken6
 from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, Signal
@@ -56,7 +56,6 @@ from chatdesk.core.profiles import (
     ProfileKind,
     profile_from_env,
 )
-from chatdesk.service.chat import ChatService, Diagnosis
 from chatdesk.service.connections import Connections
 from chatdesk.service.entra import DeviceCode, EntraSession, SignedIn, SignInCancelled, SignInError
 from chatdesk.service.events import CancelToken
@@ -69,6 +68,9 @@ from chatdesk.service.secrets import (
 )
 from chatdesk.ui.token_meter import status_color
 from chatdesk.ui.worker import FunctionWorker
+
+if TYPE_CHECKING:  # the openai SDK loads with the service, not with this dialog
+    from chatdesk.service.chat import ChatService, Diagnosis
 
 KIND_LABELS: dict[ProfileKind, str] = {
     "azure-v1": "Azure OpenAI (v1)",

@@ -68,3 +68,24 @@ def test_context_create_defers_the_service(tmp_path, monkeypatch):
     context = AppContext.create(tmp_path / "settings.json")
     assert isinstance(context.service, DeferredService)
     assert context.service.credentials is context.connections.credentials
+
+
+def test_the_first_launch_connection_dialog_does_not_load_the_openai_sdk(tmp_path):
+    """A new user's first launch opens Connections at once: the SDK is not on that path."""
+    code = (
+        "import sys\n"
+        "from chatdesk.ui.app import make_app\n"
+        "from chatdesk.ui.context import AppContext\n"
+        "from chatdesk.ui.main_window import MainWindow\n"
+        "app = make_app()\n"
+        "window = MainWindow(AppContext.create())\n"
+        "window.open_paths([])\n"
+        "window.ensure_connection()\n"
+        "assert window.connection_dialog.isVisible()\n"
+        "print(sorted(m for m in ('openai', 'httpx2') if m in sys.modules))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=_env(tmp_path), capture_output=True, text=True,
+        timeout=120, check=True,
+    )  # fmt: skip
+    assert out.stdout.strip().splitlines()[-1] == "[]"
