@@ -10,11 +10,12 @@ from __future__ import annotations
 import re
 from collections import OrderedDict
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-import tiktoken
-
-from chatdesk.core.encodings import get_encoding
 from chatdesk.core.messages import Message
+
+if TYPE_CHECKING:  # tiktoken loads with the first encoding, on a worker, not at start-up
+    import tiktoken
 
 TOKENS_PER_MESSAGE = 3
 TOKENS_PER_NAME = 1
@@ -30,7 +31,11 @@ class TokenCounter:
     """Counts tokens with one encoding, caching per message and per draft paragraph."""
 
     def __init__(self, encoding: tiktoken.Encoding | str) -> None:
-        self.encoding = get_encoding(encoding) if isinstance(encoding, str) else encoding
+        if isinstance(encoding, str):
+            from chatdesk.core.encodings import get_encoding
+
+            encoding = get_encoding(encoding)
+        self.encoding = encoding
         self.name = self.encoding.name
         self._roles: dict[str, int] = {}
         self._segments: OrderedDict[str, int] = OrderedDict()

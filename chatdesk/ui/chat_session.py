@@ -16,7 +16,6 @@ from PySide6.QtCore import QCoreApplication, QDeadlineTimer, QObject, QThreadPoo
 
 from chatdesk.core.budget import Budget
 from chatdesk.core.conversation import Conversation
-from chatdesk.core.encodings import get_encoding
 from chatdesk.core.messages import Message
 from chatdesk.core.models import resolve_model
 from chatdesk.core.profiles import ConnectionProfile
@@ -98,7 +97,7 @@ class ChatSession(QObject):
         messages = self.conversation.all_messages()
 
         def load() -> None:
-            counter = TokenCounter(get_encoding(encoding))
+            counter = TokenCounter(encoding)  # loads the tables here, off the GUI thread
             for message in messages:
                 counter.count_message(message)
 

@@ -12,7 +12,16 @@ from chatdesk.service.secrets import MemorySecretStore
 from chatdesk.ui.context import AppContext, DeferredService
 
 ROOT = Path(__file__).resolve().parents[2]
-SLOW = ("openai", "httpx2", "azure.identity", "msal", "keyring", "markdown_it", "pygments")
+SLOW = (
+    "openai",
+    "httpx2",
+    "azure.identity",
+    "msal",
+    "keyring",
+    "markdown_it",
+    "pygments",
+    "tiktoken",
+)
 
 
 def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
