@@ -30,6 +30,15 @@ def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
     return env
 
 
+def _last_line(code: str, tmp_path: Path) -> str:
+    """Run `code` in a fresh interpreter (nothing imported yet) and return its last line."""
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=_env(tmp_path), capture_output=True, text=True,
+        timeout=120, check=True,
+    )  # fmt: skip
+    return out.stdout.strip().splitlines()[-1]
+
+
 def test_the_window_path_imports_no_slow_library(tmp_path):
     code = (
         "import sys\n"
@@ -41,11 +50,7 @@ def test_the_window_path_imports_no_slow_library(tmp_path):
         "window.open_paths([])\n"
         f"print(sorted(m for m in {SLOW!r} if m in sys.modules))\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code], env=_env(tmp_path), capture_output=True, text=True,
-        timeout=120, check=True,
-    )  # fmt: skip
-    assert out.stdout.strip().splitlines()[-1] == "[]"
+    assert _last_line(code, tmp_path) == "[]"
 
 
 def test_first_paint_hook_reports_and_exits(tmp_path):
@@ -93,8 +98,4 @@ def test_the_first_launch_connection_dialog_does_not_load_the_openai_sdk(tmp_pat
         "assert window.connection_dialog.isVisible()\n"
         "print(sorted(m for m in ('openai', 'httpx2') if m in sys.modules))\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code], env=_env(tmp_path), capture_output=True, text=True,
-        timeout=120, check=True,
-    )  # fmt: skip
-    assert out.stdout.strip().splitlines()[-1] == "[]"
+    assert _last_line(code, tmp_path) == "[]"
