@@ -75,3 +75,17 @@ class Message:
 
     def copy(self) -> Message:
         return Message(self.role, self.content, self.name, MessageMeta(**self.meta.__dict__))
+
+
+def example_messages(pairs: list[tuple[str, str]]) -> list[Message]:
+    """Few-shot (user, assistant) pairs as the messages pinned after the system message."""
+    return [
+        message
+        for user, assistant in pairs
+        for message in (Message("user", user), Message("assistant", assistant))
+    ]
+
+
+def example_pairs(messages: list[Message]) -> list[tuple[str, str]]:
+    """Pinned example messages back as (user, assistant) pairs, in order."""
+    return [(messages[i].content, messages[i + 1].content) for i in range(0, len(messages) - 1, 2)]

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from chatdesk.core.conversation import RESPONSE_FORMATS, GenerationParams
-from chatdesk.core.messages import Message
+from chatdesk.core.messages import Message, example_messages
 
 _PARAM_NAMES = frozenset(f.name for f in dataclasses.fields(GenerationParams))
 
@@ -40,11 +40,7 @@ class SystemPreset:
 
     def example_messages(self) -> list[Message]:
         """The examples as the user/assistant messages pinned after the system message."""
-        return [
-            message
-            for user, assistant in self.examples
-            for message in (Message("user", user), Message("assistant", assistant))
-        ]
+        return example_messages(self.examples)
 
     def apply_params(self, params: GenerationParams) -> GenerationParams:
         """A copy of `params` with this preset's parameters set; the rest are kept."""

@@ -65,7 +65,6 @@ class ChatSession(QObject):
         self.model.set_conversation(conversation, None, window=TRANSCRIPT_WINDOW)
         self.budget: Budget | None = None
         self.plan: TrimPlan | None = None
-        self.draft = conversation.draft
         self._modified = False
         self.revision = 0  # bumped by every change, the draft included: what autosave follows
         self._worker: GeneratorWorker | None = None
@@ -118,8 +117,12 @@ class ChatSession(QObject):
             self._send_when_ready = False
             self._start_reply()
 
+    @property
+    def draft(self) -> str:
+        """The message being typed; it lives in the conversation, so saves keep it."""
+        return self.conversation.draft
+
     def set_draft(self, text: str) -> None:
-        self.draft = text
         self.conversation.draft = text
         self.revision += 1
         self.update_plan()

@@ -18,13 +18,13 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QDialog,
-    QDialogButtonBox,
     QLabel,
     QPlainTextEdit,
-    QPushButton,
     QVBoxLayout,
     QWidget,
 )
+
+from chatdesk.ui.dialog_buttons import close_and_action
 
 _STYLES = {False: "default", True: "github-dark"}  # the transcript's code blocks use these too
 _COPIED_MS = 1500
@@ -108,16 +108,9 @@ class CodeDialog(QDialog):
         self._highlighter = _PygmentsHighlighter(self.editor.document(), dark)
         self._highlighter.rehighlight()
 
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
-        close = buttons.button(QDialogButtonBox.StandardButton.Close)
-        close.setAccessibleName("Close")
-        close.setToolTip("Close (Esc)")
-        self.copy_button = QPushButton("Copy", self)
-        self.copy_button.setAccessibleName("Copy")
-        self.copy_button.setToolTip("Copy the script to the clipboard")
-        buttons.addButton(self.copy_button, QDialogButtonBox.ButtonRole.ActionRole)
-        buttons.rejected.connect(self.reject)
-        self.copy_button.clicked.connect(self.copy)
+        buttons, self.copy_button = close_and_action(
+            self, "Copy", "Copy the script to the clipboard", self.copy
+        )
         self._restore_label = QTimer(self)
         self._restore_label.setSingleShot(True)
         self._restore_label.setInterval(_COPIED_MS)

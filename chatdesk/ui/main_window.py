@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 
 from chatdesk.core.conversation import Conversation
 from chatdesk.core.fileformat import ConversationFileError, load_conversation
-from chatdesk.core.messages import Message
+from chatdesk.core.messages import example_messages, example_pairs
 from chatdesk.core.presets import SystemPreset
 from chatdesk.core.recovery import RecoveryEntry, RecoveryStore
 from chatdesk.service.events import ChatError
@@ -244,6 +244,7 @@ class MainWindow(QMainWindow):
     # -- sessions ----------------------------------------------------------------------------
     def open_paths(self, paths: list[str]) -> None:
         """Open conversation files; a file the core rejects is explained, the rest still open."""
+        recent_changed = False
         for path in paths:
             try:
                 opened = load_conversation(path)
@@ -259,6 +260,8 @@ class MainWindow(QMainWindow):
                 continue
             self.open_session(opened.conversation, Path(path))
             self.context.settings.add_recent(str(Path(path)))
+            recent_changed = True
+        if recent_changed:  # one write for the lot
             self.context.save_settings()
         if self.session is None:
             self.new_conversation()
@@ -385,7 +388,7 @@ class MainWindow(QMainWindow):
         conv = session.conversation
         self.transcript.setModel(session.model)
         self.system_editor.set_text(conv.system_prompt)
-        self.examples_editor.set_examples(_pairs(conv.examples))
+        self.examples_editor.set_examples(example_pairs(conv.examples))
         self.params_panel.set_values(conv.params, conv.trimming)
         if session.budget is not None:
             self.params_panel.set_family(session.budget.family)
@@ -440,10 +443,7 @@ class MainWindow(QMainWindow):
     def _examples_changed(self, pairs: list[tuple[str, str]]) -> None:
         if self.session is not None:
             conv = self.session.conversation
-            conv.examples = [
-                m for user, assistant in pairs
-                for m in (Message("user", user), Message("assistant", assistant))
-            ]  # fmt: skip
+            conv.examples = example_messages(pairs)
             self.session.set_modified()
             self.session.update_plan()
 
@@ -640,11 +640,3 @@ class MainWindow(QMainWindow):
     def _close_now(self) -> None:
         self._closing = True
         self.close()
-
-
-def _pairs(examples: list[Message]) -> list[tuple[str, str]]:
-    """Example messages as (user, assistant) pairs for the editor."""
-    pairs: list[tuple[str, str]] = []
-    for i in range(0, len(examples) - 1, 2):
-        pairs.append((examples[i].content, examples[i + 1].content))
-    return pairs

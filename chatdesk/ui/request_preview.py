@@ -9,11 +9,9 @@ from PySide6.QtGui import QFont, QGuiApplication, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
-    QDialogButtonBox,
     QHeaderView,
     QLabel,
     QPlainTextEdit,
-    QPushButton,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -22,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from chatdesk.core.tokens import REPLY_PRIMING
 from chatdesk.core.trimming import TrimPlan
+from chatdesk.ui.dialog_buttons import close_and_action
 from chatdesk.ui.token_meter import status_color
 
 # role, name, content, tokens, sent
@@ -85,16 +84,10 @@ class RequestPreviewDialog(QDialog):
         self.detail.setPlaceholderText("Select a message to read all of it.")
         self.detail.setTabChangesFocus(True)
 
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
-        close = buttons.button(QDialogButtonBox.StandardButton.Close)
-        close.setAccessibleName("Close")
-        close.setToolTip("Close (Esc)")
-        self.copy_button = QPushButton("Copy as JSON", self)
-        self.copy_button.setAccessibleName("Copy as JSON")
-        self.copy_button.setToolTip("Copy the messages that are sent, as the API receives them")
-        buttons.addButton(self.copy_button, QDialogButtonBox.ButtonRole.ActionRole)
-        buttons.rejected.connect(self.reject)
-        self.copy_button.clicked.connect(self.copy_json)
+        buttons, self.copy_button = close_and_action(
+            self, "Copy as JSON", "Copy the messages that are sent, as the API receives them",
+            self.copy_json,
+        )  # fmt: skip
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.header)

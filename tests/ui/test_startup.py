@@ -30,6 +30,18 @@ def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
     return env
 
 
+# A fresh interpreter that starts the window as `chatdesk` does, up to the first conversation.
+WINDOW_UP = (
+    "import sys\n"
+    "from chatdesk.ui.app import make_app\n"
+    "from chatdesk.ui.context import AppContext\n"
+    "from chatdesk.ui.main_window import MainWindow\n"
+    "app = make_app()\n"
+    "window = MainWindow(AppContext.create())\n"
+    "window.open_paths([])\n"
+)
+
+
 def _last_line(code: str, tmp_path: Path) -> str:
     """Run `code` in a fresh interpreter (nothing imported yet) and return its last line."""
     out = subprocess.run(
@@ -40,16 +52,7 @@ def _last_line(code: str, tmp_path: Path) -> str:
 
 
 def test_the_window_path_imports_no_slow_library(tmp_path):
-    code = (
-        "import sys\n"
-        "from chatdesk.ui.app import make_app\n"
-        "from chatdesk.ui.context import AppContext\n"
-        "from chatdesk.ui.main_window import MainWindow\n"
-        "app = make_app()\n"
-        "window = MainWindow(AppContext.create())\n"
-        "window.open_paths([])\n"
-        f"print(sorted(m for m in {SLOW!r} if m in sys.modules))\n"
-    )
+    code = WINDOW_UP + f"print(sorted(m for m in {SLOW!r} if m in sys.modules))\n"
     assert _last_line(code, tmp_path) == "[]"
 
 
@@ -87,14 +90,7 @@ def test_context_create_defers_the_service(tmp_path, monkeypatch):
 def test_the_first_launch_connection_dialog_does_not_load_the_openai_sdk(tmp_path):
     """A new user's first launch opens Connections at once: the SDK is not on that path."""
     code = (
-        "import sys\n"
-        "from chatdesk.ui.app import make_app\n"
-        "from chatdesk.ui.context import AppContext\n"
-        "from chatdesk.ui.main_window import MainWindow\n"
-        "app = make_app()\n"
-        "window = MainWindow(AppContext.create())\n"
-        "window.open_paths([])\n"
-        "window.ensure_connection()\n"
+        WINDOW_UP + "window.ensure_connection()\n"
         "assert window.connection_dialog.isVisible()\n"
         "print(sorted(m for m in ('openai', 'httpx2') if m in sys.modules))\n"
     )
