@@ -3,25 +3,22 @@
 `ChatService.stream()` is a plain generator (no Qt): the window's worker runs it on a thread and
 turns each event into a queued signal; the command line prints the deltas.
 
-Stop must work while the socket is blocked waiting for the next byte, and closing an httpx
-response from another thread does not wake a blocked `recv` on Linux. So each request runs on a
-daemon "pump" thread that feeds a queue; the generator blocks on that queue, and Stop puts a
-sentinel into it, so the generator returns at once with what arrived. The abandoned pump's
-socket is shut down (which does wake `recv`); one still waiting for response headers ends on
-its own at the server's next byte or the read timeout, and closes its client then.
+The request is sent and read on the caller's thread, so the first token costs no hand-off
+between threads. Stop still lands at once whatever the request waits for: the request's
+`RequestGuard` (`service/interrupt.py`) shuts its sockets down, which wakes a blocked connect
+or read, and steps no signal wakes (a keyring read, an Entra token, name resolution) run on a
+helper thread while the caller waits for their result or for Stop.
 """
 
 from __future__ import annotations
 
 import contextlib
-import functools
 import hashlib
 import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from queue import Empty, SimpleQueue
 from typing import Any
 
 import httpx2
@@ -44,6 +41,7 @@ from chatdesk.service.events import (
     ReplyResult,
     RetryNotice,
 )
+from chatdesk.service.interrupt import RequestGuard, is_interruptible
 from chatdesk.service.retry import NO_RETRY, RetryPolicy
 
 ClientFactory = Callable[[ConnectionProfile, Auth], openai.OpenAI]
@@ -73,21 +71,9 @@ class Diagnosis:
     model: str | None = None
 
 
-# -- the pump --------------------------------------------------------------------------------
-class _End:
-    """Queue sentinel: the request finished."""
-
-
-class _Cancelled:
-    """Queue sentinel: Stop was pressed."""
-
-
-_END = _End()
-_CANCELLED = _Cancelled()
-
-
+# -- requests in flight ---------------------------------------------------------------------
 class _AuthHolder:
-    """The auth of one `stream()` call: resolved once, on the first pump, reused by retries."""
+    """The auth of one `stream()` call: resolved once, on the first attempt, reused by retries."""
 
     __slots__ = ("auth",)
 
@@ -98,111 +84,27 @@ class _AuthHolder:
         return list(self.auth.secrets()) if self.auth is not None else []
 
 
-class _Threads:
-    """Daemon threads reused from one request to the next.
-
-    Starting a thread makes the caller wait for it to be scheduled, on every request. Idle
-    threads wait for the next job instead; a pump abandoned on Stop (still blocked on its
-    socket) is not idle, so it is never handed a new job. Daemon: a blocked pump never holds
-    up the app's exit.
-    """
-
-    def __init__(self, keep: int = 4) -> None:
-        self._idle: list[SimpleQueue[Callable[[], None]]] = []
-        self._lock = threading.Lock()
-        self._keep = keep
-
-    def run(self, job: Callable[[], None]) -> None:
-        with self._lock:
-            inbox = self._idle.pop() if self._idle else None
-        if inbox is None:
-            inbox = SimpleQueue()
-            threading.Thread(
-                target=self._loop, args=(inbox,), name="chatdesk-request", daemon=True
-            ).start()
-        inbox.put(job)
-
-    def _loop(self, inbox: SimpleQueue[Callable[[], None]]) -> None:
-        while True:
-            inbox.get()()  # the job reports its own failures through its queue
-            with self._lock:
-                if len(self._idle) >= self._keep:
-                    return
-                self._idle.append(inbox)
-
-
-_THREADS = _Threads()
-
-
 class _Opened:
-    """A stream whose headers arrived, handed from the pump to the reader with its client
-    (when the client is the reader's to close)."""
+    """A response whose headers arrived, with the client when it is the request's to close."""
 
-    __slots__ = ("client", "stream")
+    __slots__ = ("client", "response")
 
-    def __init__(self, stream: Any, client: Any) -> None:
-        self.stream = stream
+    def __init__(self, response: Any, client: Any) -> None:
+        self.response = response
         self.client = client
 
     def close(self) -> None:
-        self.stream.close()
-        if self.client is not None:
-            self.client.close()
-
-
-class _Pump:
-    """Runs one SDK request on a daemon thread. The queue receives, in order: the
-    `httpx2.Response` once headers arrived (streams), then chunks or one `(completion, headers)`,
-    then `_END` or the exception; `_CANCELLED` may arrive at any point."""
-
-    __slots__ = ("_lock", "abandoned", "queue", "response")
-
-    def __init__(self, work: Callable[[_Pump], None]) -> None:
-        self.queue: SimpleQueue[Any] = SimpleQueue()
-        self.abandoned = False
-        self.response: httpx2.Response | None = None
-        self._lock = threading.Lock()
-        _THREADS.run(lambda: self._run(work))
-
-    def _run(self, work: Callable[[_Pump], None]) -> None:
-        try:
-            work(self)
-        except BaseException as exc:
-            self.queue.put(exc)
-        else:
-            self.queue.put(_END)
-
-    def hand_over(self, opened: _Opened) -> bool:
-        """Give the opened stream to the reader; False once abandoned (the pump closes it)."""
-        with self._lock:
-            if self.abandoned:
-                return False
-            self.response = opened.stream.response
-            self.queue.put(opened)
-            return True
-
-    def close_unread(self) -> None:
-        """Close a stream handed over that the reader never took (Stop came first)."""
-        while True:
-            try:
-                item = self.queue.get_nowait()
-            except Empty:
-                return
-            if type(item) is _Opened:
-                item.close()
-
-    def abandon(self) -> None:
-        """Stop reading: wake a read blocked on the socket; no stream is handed over after."""
-        with self._lock:
-            self.abandoned = True
-            response = self.response
-        if response is None or response.is_closed:
-            return
-        # shutdown(), unlike close(), wakes a recv blocked in the pump. The base-class call
-        # skips SSLSocket.shutdown, which would also unhook the TLS object under the reader.
         with contextlib.suppress(Exception):
-            sock = response.extensions["network_stream"].get_extra_info("socket")
-            socket.socket.shutdown(sock, socket.SHUT_RDWR)
+            self.response.close()
+        if self.client is not None:
+            with contextlib.suppress(Exception):
+                self.client.close()
+
+
+def _response_socket(response: httpx2.Response) -> socket.socket | None:
+    with contextlib.suppress(Exception):
+        return response.extensions["network_stream"].get_extra_info("socket")
+    return None
 
 
 # -- clients --------------------------------------------------------------------------------
@@ -249,6 +151,12 @@ class _ClientCache:
                 del self._clients[next(iter(self._clients))]
         return client, False
 
+    def __del__(self) -> None:
+        # An SDK client is freed only by a cycle collection, whose unordered finalizers may
+        # reach its pooled sockets before it closes them: close them while the cache dies.
+        # Nothing is streaming then: a reply's generator keeps the service, and so the cache.
+        self.close()
+
     def close(self) -> None:
         with self._lock:
             clients, self._clients = list(self._clients.values()), {}
@@ -288,8 +196,8 @@ def _request_id(headers: httpx2.Headers | dict[str, str] | None) -> str | None:
 
 # -- the service -----------------------------------------------------------------------------
 class ChatService:
-    """Prepares, sends and streams chat requests. No Qt; every blocking call runs on a pump
-    thread, so the caller's thread only ever waits on a queue that Stop can wake."""
+    """Prepares, sends and streams chat requests. No Qt. A request runs on the caller's thread
+    and Stop (the `CancelToken`) ends it at once from any other thread."""
 
     def __init__(
         self,
@@ -444,16 +352,21 @@ class ChatService:
         dropped_stream_options = False
         while True:
             attempt += 1
-            start = self.clock()
-            pump = _Pump(self._work(profile, body, holder, streaming))
-            cancel.on_cancel(functools.partial(pump.queue.put, _CANCELLED))
-            cancel.on_cancel(pump.abandon)
-            state = _Reply(start)
+            state = _Reply(self.clock())
+            if cancel.cancelled:  # Stop before the request left: nothing to show
+                yield ReplyResult(incomplete=True)
+                return
+            guard = RequestGuard()
+            cancel.on_cancel(guard.interrupt)
             try:
-                if streaming:
-                    yield from self._read_stream(pump, state, cancel)
-                else:
-                    self._read_completion(pump, state)
+                opened = self._send(guard, profile, body, holder, streaming)
+                try:
+                    if streaming:
+                        yield from self._read_stream(opened, guard, state, cancel)
+                    else:
+                        self._read_completion(opened.response, state)
+                finally:
+                    opened.close()
             except BaseException as exc:
                 if isinstance(exc, GeneratorExit | KeyboardInterrupt | SystemExit):
                     raise
@@ -466,8 +379,8 @@ class ChatService:
                 error = map_error(exc, ctx)
                 if state.parts:  # text was shown: keep it, and never retry (no duplicates)
                     error.partial = state.result(self.clock(), incomplete=True)
-                    raise error from None
-                if (
+                    delay = None
+                elif (
                     not dropped_stream_options
                     and "stream_options" in body
                     and error.status == 400
@@ -478,72 +391,76 @@ class ChatService:
                     dropped_stream_options = True
                     attempt -= 1
                     continue
-                delay = retry.delay(attempt, error)
+                else:
+                    delay = retry.delay(attempt, error)
                 if delay is None:
-                    raise error from None
+                    try:
+                        raise error from None
+                    finally:
+                        # No frame -> error -> traceback -> frame cycle: the request's client
+                        # and sockets are freed at once, not by a later cycle collection
+                        # (whose unordered finalizers can find sockets still open).
+                        del error
                 yield RetryNotice(attempt, delay, _reason(error))
                 if retry.wait(cancel, delay):
                     yield ReplyResult(incomplete=True)
                     return
                 continue
             finally:
-                pump.abandon()
-                pump.close_unread()
+                guard.release()
             # Stopped after the finish_reason arrived (only usage was pending): the text is whole.
             yield state.result(self.clock(), incomplete=state.finish_reason is None)
             return
 
-    def _work(
-        self, profile: ConnectionProfile, body: dict[str, Any], holder: _AuthHolder, streaming: bool
-    ) -> Callable[[_Pump], None]:
-        """What the pump thread does: every blocking step, so Stop never waits on one."""
-        clients = self._clients
-
-        def work(pump: _Pump) -> None:
-            if holder.auth is None:
+    def _send(
+        self,
+        guard: RequestGuard,
+        profile: ConnectionProfile,
+        body: dict[str, Any],
+        holder: _AuthHolder,
+        streaming: bool,
+    ) -> _Opened:
+        """Send the request from this thread, until the response's headers arrived: the SDK
+        stream, or the raw response of a completion (read whole)."""
+        if holder.auth is None:
+            if self.credentials.instant(profile):
                 holder.auth = self.credentials.resolve(profile)
-            client, owned = clients.get(profile, holder.auth)
-            handed_over = False
-            try:
-                if not streaming:
-                    raw = client.chat.completions.with_raw_response.create(**body)
-                    pump.queue.put((raw.parse(), raw.headers))
-                    return
-                stream = client.chat.completions.create(**body)
-                # The reader iterates the stream on its own thread from here: no hand-off per
-                # chunk. Stop still wakes it, by shutting the socket down (`_Pump.abandon`).
-                handed_over = pump.hand_over(_Opened(stream, client if owned else None))
-                if not handed_over:  # Stop came while waiting for the headers
-                    stream.close()
-            finally:
-                if owned and not handed_over:
-                    client.close()
-
-        return work
-
-    def _read_stream(self, pump: _Pump, state: _Reply, cancel: CancelToken) -> Iterator[ReplyDelta]:
-        """Yield the text of the pump's chunks, recording the rest in `state`. Kept lean: it
-        runs once per chunk."""
-        get = pump.queue.get
-        while True:  # until the stream is open: the pump may still be connecting
-            item = get()
-            if type(item) is _Opened:
-                break
-            if item is _CANCELLED:
-                state.cancelled = True
-                return
-            if isinstance(item, BaseException):
-                raise item
-            if item is _END:  # pragma: no cover - the pump always opens or raises
-                raise RuntimeError("the stream ended before it opened")
-        opened: _Opened = item
-        state.request_id = _request_id(opened.stream.response.headers)
+            else:  # a keyring or an Entra session may block
+                holder.auth = guard.call(lambda: self.credentials.resolve(profile))
+        auth = holder.auth
+        client, owned = self._clients.get(profile, auth)
+        completions = client.chat.completions
+        create = completions.create if streaming else completions.with_raw_response.create
         try:
-            yield from self._read_chunks(opened.stream, state, cancel)
-        finally:
-            opened.close()
+            if auth.mode != "entra" and is_interruptible(client):
+                with guard.active():
+                    response = create(**body)
+            else:
+                # The SDK fetches an Entra token inside `create`, which no Stop interrupts.
+                def send() -> Any:
+                    with guard.active():
+                        return create(**body)
+
+                response = guard.call(send, discard=_close_response)
+        except BaseException:
+            if owned:
+                client.close()
+            raise
+        return _Opened(response, client if owned else None)
+
+    def _read_stream(
+        self, opened: _Opened, guard: RequestGuard, state: _Reply, cancel: CancelToken
+    ) -> Iterator[ReplyDelta]:
+        http_response = opened.response.response
+        sock = _response_socket(http_response)
+        if sock is not None:  # Stop wakes the reads below by shutting it down
+            guard.attach(sock)
+        state.request_id = _request_id(http_response.headers)
+        yield from self._read_chunks(opened.response, state, cancel)
 
     def _read_chunks(self, stream: Any, state: _Reply, cancel: CancelToken) -> Iterator[ReplyDelta]:
+        """Yield the text of the stream's chunks, recording the rest in `state`. Kept lean: it
+        runs once per chunk."""
         parts = state.parts
         clock = self.clock
         for item in stream:
@@ -579,17 +496,18 @@ class ChatService:
                     state.header_chunk(item)
         state.end = clock()
 
-    def _read_completion(self, pump: _Pump, state: _Reply) -> None:
-        item = pump.queue.get()
-        if item is _CANCELLED:
-            state.cancelled = True
-            return
-        if isinstance(item, BaseException):
-            raise item
-        completion, headers = item
+    def _read_completion(self, raw: Any, state: _Reply) -> None:
+        completion = raw.parse()
         state.end = self.clock()
-        state.request_id = _request_id(headers)
+        state.request_id = _request_id(raw.headers)
         state.read_completion(completion)
+
+
+def _close_response(response: Any) -> None:
+    """Close a response nobody will read (Stop came while it was on its way)."""
+    close = getattr(response, "close", None) or response.http_response.close
+    with contextlib.suppress(Exception):
+        close()
 
 
 class _Reply:

@@ -134,6 +134,13 @@ class Credentials:
                 self._sessions[key] = session
             return session
 
+    def instant(self, profile: ConnectionProfile) -> bool:
+        """Whether `resolve(profile)` returns without waiting on anything (a key in memory or
+        in the environment), so a request need not resolve it on a helper thread."""
+        if profile.auth == "entra":
+            return False
+        return self._secrets is None or bool(getattr(self._secrets, "instant", False))
+
     def resolve(self, profile: ConnectionProfile) -> Auth:
         """The profile's credentials; ChatError (with what to do) when there are none."""
         from chatdesk.service.errors import ErrorContext, map_error
@@ -187,6 +194,8 @@ def make_client(
     use. Raises ChatError for a profile that cannot work or has no credentials."""
     import openai
 
+    from chatdesk.service.transport import http_client
+
     timeout = timeout if timeout is not None else _default_timeout()
     auth = credentials if isinstance(credentials, Auth) else credentials.resolve(profile)
     check = require_usable(profile, sends_secret=auth.mode != "none")
@@ -198,6 +207,7 @@ def make_client(
                 azure_ad_token_provider=auth.token_provider,
                 timeout=timeout,
                 max_retries=0,
+                http_client=http_client(timeout=timeout),
             )
         return openai.AzureOpenAI(
             azure_endpoint=check.url,
@@ -205,6 +215,7 @@ def make_client(
             api_key=auth.key.reveal() if auth.key is not None else None,
             timeout=timeout,
             max_retries=0,
+            http_client=http_client(timeout=timeout),
         )
     api_key: str | Callable[[], str]
     if auth.mode == "entra" and auth.token_provider is not None:
@@ -213,7 +224,13 @@ def make_client(
         api_key = auth.key.reveal()
     else:
         api_key = NO_KEY
-    return openai.OpenAI(base_url=check.url, api_key=api_key, timeout=timeout, max_retries=0)
+    return openai.OpenAI(
+        base_url=check.url,
+        api_key=api_key,
+        timeout=timeout,
+        max_retries=0,
+        http_client=http_client(timeout=timeout),
+    )
 
 
 ClientFactory = Callable[[ConnectionProfile, Auth], "openai.OpenAI"]

@@ -58,6 +58,11 @@ class LazySecretStore:
         return self._status
 
     @property
+    def instant(self) -> bool:
+        """Reads never wait: the store is open and keeps keys in memory (never opens it)."""
+        return bool(getattr(self._store, "instant", False))
+
+    @property
     def is_secure(self) -> bool:
         return self._open().is_secure
 

@@ -136,6 +136,7 @@ class MemorySecretStore:
 
     is_secure = False
     description = "this session only (memory): keys are forgotten when chatdesk exits"
+    instant = True  # reads never wait: requests resolve keys on their own thread
 
     def __init__(self) -> None:
         self._lock = threading.Lock()

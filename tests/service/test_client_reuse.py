@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from chatdesk.core.conversation import Conversation
@@ -115,34 +113,3 @@ def test_cache_key_holds_no_secret():
     )
     assert key is not None
     assert KEY not in repr(key)
-
-
-def test_request_threads_are_reused_not_started_per_request():
-    import threading
-
-    from chatdesk.service.chat import _Threads
-
-    threads = _Threads(keep=2)
-    names: list[int] = []
-    for _ in range(5):
-        done = threading.Event()
-        threads.run(lambda d=done: (names.append(threading.get_ident()), d.set()))
-        assert done.wait(5)
-        deadline = time.monotonic() + 5
-        while not threads._idle and time.monotonic() < deadline:  # the thread parks itself
-            time.sleep(0.001)
-    assert len(set(names)) == 1
-
-
-def test_a_busy_request_thread_is_not_handed_new_work():
-    import threading
-
-    from chatdesk.service.chat import _Threads
-
-    threads = _Threads()
-    blocked, release, ran = threading.Event(), threading.Event(), threading.Event()
-    threads.run(lambda: (blocked.set(), release.wait(5)))
-    assert blocked.wait(5)
-    threads.run(ran.set)  # the first thread is stuck, as an abandoned pump would be
-    assert ran.wait(5)
-    release.set()

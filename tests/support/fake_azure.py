@@ -111,6 +111,7 @@ class Reply:
     completion_tokens: int | None = None
     drop_after: int | None = None
     prompt_tokens: int | None = None
+    linger_after_done: float = 0.0  # seconds before the body's end follows [DONE]
 
 
 @dataclass
@@ -345,6 +346,9 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", content_type)
         for k, v in (extra or {}).items():
             self.send_header(k, v)
+        if self.server.fake.close_connections:
+            self.send_header("Connection", "close")
+            self.close_connection = True
 
     def _send_json(
         self, status: int, obj: Any, extra: dict[str, str] | None = None, raw: bytes | None = None
@@ -582,6 +586,7 @@ class _Handler(BaseHTTPRequestHandler):
         if (body.get("stream_options") or {}).get("include_usage"):
             self._event({**base, "choices": [], "usage": self._usage(prompt, completion)})
         self._event("[DONE]")
+        self._pause(reply.linger_after_done)
         self._chunk(b"")
 
 
@@ -613,6 +618,8 @@ class FakeAzure:
         self.prompt_counter = prompt_counter
         self.model_name = model_name  # None: echo the deployment / body model
         self.verbose = verbose
+        # True: every response ends its connection (Connection: close), so no client reuses one.
+        self.close_connections = False
         self.default: Behaviour = Reply()
         self._port = port
         self._queue: deque[Behaviour] = deque()
@@ -623,6 +630,7 @@ class FakeAzure:
         self._release_gen = 0
         self._stopping = False
         self._conns: dict[socket.socket, threading.Thread] = {}
+        self.connections = 0  # accepted so far: a client that reuses them opens few
         self._httpd: _Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -740,6 +748,7 @@ class FakeAzure:
     def _track(self, sock: socket.socket, thread: threading.Thread) -> None:
         with self._lock:
             self._conns[sock] = thread
+            self.connections += 1
 
     def _untrack(self, sock: socket.socket) -> None:
         with self._lock:
@@ -790,6 +799,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--deployment", action="append", help="accept only these (repeatable)")
     parser.add_argument("--model-name", default=None)
     parser.add_argument("--quiet", action="store_true")
+    parser.add_argument(
+        "--close-connections", action="store_true", help="end every connection after its response"
+    )
     args = parser.parse_args(argv)
     srv = FakeAzure(
         api_key=args.api_key,
@@ -799,6 +811,7 @@ def main(argv: list[str] | None = None) -> None:
         verbose=not args.quiet,
     )
     srv.default = Reply(delay=args.delay)
+    srv.close_connections = args.close_connections
     with srv:
         print(f"FakeAzure listening on {srv.url}  (api key: {args.api_key})")
         print(f"  Azure v1 base_url:      {srv.v1_base_url}")
