@@ -2,15 +2,21 @@
 
 History changes go through methods so that observers (the token ledger, the window's list
 model) hear which index changed first and can update only from there.
+
+A conversation opened from a file keeps its messages as the file's checked JSON items and builds
+each `Message` on first access: the window shows only the newest messages at first, and a
+worker builds the rest (`build_all`) while it counts their tokens. A lock makes building safe
+across those two threads; only the GUI thread (or a single-threaded caller) changes the history.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from chatdesk.core.messages import Message, now_iso
+from chatdesk.core.messages import Message, RawMessage, now_iso
 
 TRIM_POLICIES = ("tokens", "turns", "stop")
 RESPONSE_FORMATS = ("text", "json_object")
@@ -61,7 +67,7 @@ class Conversation:
         self,
         system_prompt: str = "",
         examples: list[Message] | None = None,
-        history: list[Message] | None = None,
+        history: Iterable[Message | RawMessage] | None = None,
         params: GenerationParams | None = None,
         trimming: TrimSettings | None = None,
         profile: str | None = None,
@@ -71,7 +77,9 @@ class Conversation:
         self.system_prompt = system_prompt
         self.system_name: str | None = None
         self.examples: list[Message] = list(examples or [])
-        self._history: list[Message] = list(history or [])
+        # A RawMessage entry is built into a Message in place on first access.
+        self._history: list[Message | RawMessage] = list(history or [])
+        self._lock = threading.RLock()  # building vs. structural changes, across threads
         self.params = params or GenerationParams()
         self.trimming = trimming or TrimSettings()
         self.profile = profile
@@ -98,46 +106,103 @@ class Conversation:
     @property
     def history(self) -> tuple[Message, ...]:
         """A read-only view; change it through the methods below."""
-        return tuple(self._history)
+        return tuple(self.messages())
 
     def __len__(self) -> int:
         return len(self._history)
 
     def __iter__(self) -> Iterator[Message]:
-        return iter(self._history)
+        for index, item in enumerate(self._history):
+            yield item if isinstance(item, Message) else self._build(index)
 
     def __getitem__(self, index: int) -> Message:
-        return self._history[index]
+        item = self._history[index]
+        return item if isinstance(item, Message) else self._build(index)
+
+    def messages(self, start: int = 0, stop: int | None = None) -> list[Message]:
+        """history[start:stop] as a list: what a loop over thousands of messages should read."""
+        items = self._history[start:stop]
+        first = slice(start, stop).indices(len(self._history))[0]
+        for offset, item in enumerate(items):
+            if not isinstance(item, Message):
+                items[offset] = self._build(first + offset)
+        return items  # type: ignore[return-value]  # every entry is a Message now
+
+    def _build(self, index: int) -> Message:
+        with self._lock:  # another thread may be building the same entry
+            item = self._history[index]
+            if not isinstance(item, Message):
+                item = self._history[index] = Message.from_raw(item)
+            return item
+
+    def build_all(
+        self, chunk: int = 500, pause: Callable[[], object] | None = None
+    ) -> list[Message]:
+        """Build every message still held as file data; returns the history as a list.
+
+        For a worker: the lock is held one chunk at a time, so the GUI thread reading its rows
+        never waits long, and `pause` runs between chunks (a short sleep hands the GIL to
+        the GUI thread). A change meanwhile may shift entries past a chunk boundary; the last
+        pass, under the lock, builds whatever that skipped.
+        """
+        start = 0
+        while True:
+            with self._lock:
+                history = self._history
+                stop = min(start + chunk, len(history))
+                for index in range(start, stop):
+                    item = history[index]
+                    if not isinstance(item, Message):
+                        history[index] = Message.from_raw(item)
+                if stop >= len(history):
+                    return self.messages()
+            start = stop
+            if pause is not None:
+                pause()
+
+    def unbuilt(self) -> int:
+        """How many messages are still file data, not yet built."""
+        return sum(not isinstance(item, Message) for item in self._history)
+
+    def texts(self) -> Iterator[str]:
+        """The history's message texts, without building messages (search reads them all)."""
+        for item in self._history:
+            yield item.content if isinstance(item, Message) else item["content"]
 
     def append(self, message: Message) -> int:
-        self._history.append(message)
-        self._changed(len(self._history) - 1)
-        return len(self._history) - 1
+        with self._lock:
+            self._history.append(message)
+            index = len(self._history) - 1
+        self._changed(index)
+        return index
 
     def remove(self, index: int) -> Message:
-        message = self._history.pop(index)
+        with self._lock:
+            message = self[index]
+            del self._history[index]
         self._changed(index)
         return message
 
     def truncate(self, index: int) -> list[Message]:
         """Drop history[index:] (edit-and-resend and regenerate replace the later turns)."""
-        dropped = self._history[index:]
-        del self._history[index:]
+        with self._lock:
+            dropped = [self[i] for i in range(*slice(index, None).indices(len(self._history)))]
+            del self._history[index:]
         self._changed(index)
         return dropped
 
     def set_content(self, index: int, content: str) -> None:
-        self._history[index].content = content
+        self[index].content = content
         self._changed(index)
 
     def append_content(self, index: int, delta: str) -> None:
         """Add a streamed delta to a message (the newest, in practice)."""
-        self._history[index].content += delta
+        self[index].content += delta
         self._changed(index)
 
     def index_of(self, message: Message) -> int:
         for i in range(len(self._history) - 1, -1, -1):
-            if self._history[i] is message:
+            if self._history[i] is message:  # an entry not built yet is not `message`
                 return i
         raise ValueError("message is not in this conversation")
 
@@ -159,4 +224,4 @@ class Conversation:
 
     def all_messages(self) -> list[Message]:
         """Every message in file order: system, examples, history."""
-        return self.pinned() + self._history
+        return self.pinned() + self.messages()

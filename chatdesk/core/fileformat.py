@@ -28,7 +28,7 @@ from chatdesk.core.conversation import (
     GenerationParams,
     TrimSettings,
 )
-from chatdesk.core.messages import EXAMPLE_NAMES, ROLES, Message, MessageMeta
+from chatdesk.core.messages import EXAMPLE_NAMES, ROLES, Message, RawMessage
 
 FORMAT = "chatdesk.conversation"
 VERSION = 1
@@ -184,30 +184,31 @@ def _from_request_body(data: dict[str, Any]) -> Conversation:
 
 
 def _conversation_from_messages(items: list[Any]) -> Conversation:
+    # Every item is checked now (a bad file is refused before anything shows), but history
+    # items stay the file's dicts until read: the window builds only the rows it shows.
     system: Message | None = None
     examples: list[Message] = []
-    history: list[Message] = []
+    history: list[RawMessage] = []
     for index, item in enumerate(items):
-        message, pinned = _message(item, index)
-        if index == 0 and message.role == "system" and not pinned and not _is_example(message):
-            system = message
-        elif pinned or _is_example(message):
-            examples.append(message)
+        checked = _checked(item, index)
+        if item.get("pinned") is True or item.get("name") in EXAMPLE_NAMES:
+            examples.append(Message.from_raw(checked))
+        elif index == 0 and item["role"] == "system":
+            system = Message.from_raw(checked)
         else:
-            history.append(message)
+            history.append(checked)
     conv = Conversation(examples=examples, history=history)  # one list, not 10,000 appends
     if system is not None:
         conv.system_prompt, conv.system_name = system.content, system.name
     return conv
 
 
-def _is_example(message: Message) -> bool:
-    return message.name in EXAMPLE_NAMES
+def _checked(item: Any, index: int) -> RawMessage:
+    """The item, ready for `Message.from_raw` (a copy if its content needed converting).
 
-
-def _message(item: Any, index: int) -> tuple[Message, bool]:
-    # Runs once per message of a file that may hold thousands: the error texts are built
-    # only when there is an error.
+    Runs once per message of a file that may hold thousands: the error texts are built only
+    when there is an error.
+    """
     if not isinstance(item, dict):
         raise _Invalid(f"message {index + 1} is a JSON {_kind(item)}, not an object.")
     role = item.get("role")
@@ -215,29 +216,27 @@ def _message(item: Any, index: int) -> tuple[Message, bool]:
         allowed = ", ".join(ROLES)
         raise _Invalid(f"message {index + 1} has role {role!r}; chatdesk reads {allowed}.")
     content = item.get("content")
-    if type(content) is not str:
+    if type(content) is not str:  # text parts or null: converted once, into a copy
         content = _content(content, f"message {index + 1}")
+        item = {**item, "content": content}
     name = item.get("name")
     if name is not None and not isinstance(name, str):
         raise _Invalid(f'message {index + 1} has a "name" that is not text.')
-    meta_data = item.get("metadata")
-    if meta_data:
-        meta = _meta(meta_data, f"message {index + 1}")
-    elif meta_data is None or meta_data == {}:
-        meta = MessageMeta()
-    else:
+    meta = item.get("metadata")
+    if meta:
+        _check_meta(meta, f"message {index + 1}")
+    elif not (meta is None or meta == {}):
         raise _Invalid(f'message {index + 1} has "metadata" that is not an object.')
-    return Message(role, content, name or None, meta), item.get("pinned") is True
+    return item
 
 
-def _meta(data: Any, where: str) -> MessageMeta:
+def _check_meta(data: Any, where: str) -> None:
     if not isinstance(data, dict):
         raise _Invalid(f'{where} has "metadata" that is not an object.')
     for key, value in data.items():
         expected = _META_TYPES.get(key)
         if expected and value is not None and not isinstance(value, expected):
             raise _Invalid(f'{where}: metadata "{key}" has the wrong type.')
-    return MessageMeta.from_json(data)
 
 
 _META_TYPES: dict[str, type | tuple[type, ...]] = {

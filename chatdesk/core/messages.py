@@ -13,6 +13,10 @@ EXAMPLE_NAMES = ("example_user", "example_assistant")
 
 _ids = itertools.count(1)
 
+# A message as its file holds it, already checked by `fileformat`: a dict with a text
+# "content", built into a `Message` only when something reads it (see `Conversation`).
+RawMessage = dict[str, Any]
+
 
 def now_iso() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
@@ -60,6 +64,15 @@ class Message:
     def __post_init__(self) -> None:
         if self.role not in ROLES:
             raise ValueError(f"unknown role {self.role!r} (expected one of {', '.join(ROLES)})")
+
+    @classmethod
+    def from_raw(cls, item: RawMessage) -> Message:
+        """The message a checked file item describes (what loading it eagerly would give)."""
+        meta = item.get("metadata")
+        return cls(
+            item["role"], item["content"], item.get("name") or None,
+            MessageMeta.from_json(meta) if meta else MessageMeta(),
+        )  # fmt: skip
 
     @classmethod
     def new(cls, role: str, content: str, name: str | None = None) -> Message:

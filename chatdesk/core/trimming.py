@@ -47,8 +47,7 @@ class TokenLedger:
         del self._turns[bisect.bisect_left(self._turns, valid) :]
         total = self._cum[-1]
         count = self.counter.count_message
-        for i in range(valid, n):
-            message = history[i]
+        for i, message in enumerate(history.messages(valid, n), valid):
             total += count(message)
             self._cum.append(total)
             if message.role == "user":

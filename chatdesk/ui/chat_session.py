@@ -8,6 +8,7 @@ token), and the user's message is never lost when a request fails.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -26,8 +27,16 @@ from chatdesk.ui.transcript_model import TranscriptModel
 from chatdesk.ui.worker import FunctionWorker, GeneratorWorker
 
 FLUSH_MS = 30
+# A worker building messages holds the GIL; sleeping this long between chunks lets the GUI
+# thread take it at once instead of after the interpreter's 5 ms switch interval.
+YIELD_S = 0.00005
+IDLE_TURNS = 2  # event-loop turns before the loader of a long conversation starts
 TRANSCRIPT_WINDOW = 300
 CONTINUE_PROMPT = "Continue exactly where your previous message stopped, without repeating it."
+
+
+def _yield_gil() -> None:
+    time.sleep(YIELD_S)
 
 
 class ChatSession(QObject):
@@ -78,6 +87,10 @@ class ChatSession(QObject):
         self._flush.setInterval(FLUSH_MS)
         self._flush.timeout.connect(self._apply_pending)
         self._loader: FunctionWorker | None = None
+        self._idle = QTimer(self)  # starts the loader of a long conversation after first paint
+        self._idle.setInterval(0)
+        self._idle.timeout.connect(self._idle_tick)
+        self._idle_turns = 0
 
     # -- tokens ------------------------------------------------------------------------------
     def model_names(self) -> tuple[str | None, str]:
@@ -92,18 +105,37 @@ class ChatSession(QObject):
         self.budget = None
         self.planChanged.emit(None)
         # Count what is already there on the same worker (its own counter: the GUI thread's
-        # caches are not shared across threads); the GUI then only reads cached counts.
-        messages = self.conversation.all_messages()
+        # caches are not shared across threads); the GUI then only reads cached counts. The
+        # worker also builds the messages an opened file still holds as data, so the GUI
+        # thread builds only the rows it shows.
+        conversation = self.conversation
+        pinned = conversation.pinned()
 
         def load() -> None:
             counter = TokenCounter(encoding)  # loads the tables here, off the GUI thread
-            for message in messages:
+            history = conversation.build_all(pause=_yield_gil)
+            for message in (*pinned, *history):
                 counter.count_message(message)
 
-        self._loader = FunctionWorker(load, self)
-        self._loader.returned.connect(lambda _enc: self._budget_loaded())
-        self._loader.errored.connect(lambda exc: self.notice.emit(f"Token counting failed: {exc}"))
-        self._loader.start(self.pool)
+        loader = self._loader = FunctionWorker(load, self)
+        loader.returned.connect(lambda _enc: self._budget_loaded())
+        loader.errored.connect(lambda exc: self.notice.emit(f"Token counting failed: {exc}"))
+        self._idle.stop()
+        if self.model.hidden:
+            # Thousands of messages to build: a worker doing that holds the GIL the GUI thread
+            # needs to lay out and paint the newest rows. It starts once those are done.
+            self._idle_turns = IDLE_TURNS
+            self._idle.start()
+        else:
+            loader.start(self.pool)
+
+    def _idle_tick(self) -> None:
+        # A zero-interval timer fires once per event-loop turn, after the posted events
+        # (a paint request is one): the list lays out in one turn and paints in the next.
+        self._idle_turns -= 1
+        if self._idle_turns <= 0 and self._loader is not None:
+            self._idle.stop()
+            self._loader.start(self.pool)
 
     def _budget_loaded(self) -> None:
         if self.budget is not None:
@@ -123,8 +155,9 @@ class ChatSession(QObject):
         return self.conversation.draft
 
     def set_draft(self, text: str) -> None:
-        self.conversation.draft = text
-        self.revision += 1
+        if text != self.conversation.draft:  # showing a conversation sets its own draft again
+            self.conversation.draft = text
+            self.revision += 1
         self.update_plan()
 
     def update_plan(self) -> None:
@@ -343,6 +376,7 @@ class ChatSession(QObject):
     def shutdown(self, timeout_ms: int = 3000) -> None:
         """Stop a reply in flight and wait for it, keeping what arrived (the window is closing)."""
         self.stop()
+        self._idle.stop()
         deadline = QDeadlineTimer(timeout_ms)
         while self._worker is not None and not deadline.hasExpired():
             QCoreApplication.processEvents()

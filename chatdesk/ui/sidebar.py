@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import chain
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QLineEdit, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
@@ -12,8 +14,8 @@ def conversation_matches(conv: Conversation, needle: str) -> bool:
     """Case-insensitive search over the title, system prompt, examples and messages."""
     needle = needle.casefold()
     texts = [conv.title, conv.system_prompt, *(m.content for m in conv.examples)]
-    texts += [m.content for m in conv]
-    return any(needle in text.casefold() for text in texts)
+    # texts(): a message not shown yet is not built just to be searched.
+    return any(needle in text.casefold() for text in chain(texts, conv.texts()))
 
 
 class ConversationList(QWidget):

@@ -7,6 +7,7 @@ import pytest
 from chatdesk.core.conversation import Conversation
 from chatdesk.core.fileformat import save_conversation
 from chatdesk.core.messages import Message
+from chatdesk.core.tokens import TokenCounter
 from chatdesk.ui.chat_session import TRANSCRIPT_WINDOW
 from chatdesk.ui.transcript_model import Roles, TranscriptModel
 
@@ -97,3 +98,53 @@ def test_actions_on_a_row_reach_the_right_message(qtbot, window, tmp_path):
     window.transcript.editRequested.emit(0)
     assert window.edit_dialog.textValue() == session.model.message(0).content
     window.edit_dialog.reject()
+
+
+def test_a_long_file_builds_only_its_rows_and_the_loader_builds_the_rest(qtbot, window, tmp_path):
+    path = tmp_path / "long.json"
+    save_conversation(conversation(2000), path)
+    window.open_paths([str(path)])
+    session = window.session
+    conv = session.conversation
+    # Back in the event loop with at most the rows built: the loader starts after the paint.
+    assert conv.unbuilt() >= 2000 - TRANSCRIPT_WINDOW
+    assert session.revision == 0  # showing it set its draft again: not a change
+    qtbot.waitUntil(lambda: session.budget is not None, timeout=10_000)
+    assert conv.unbuilt() == 0
+    counter = TokenCounter(session.budget.counter.name)
+    expected = sum(counter.message_cost(m.role, m.content, m.name) for m in conv)
+    assert session.budget.ledger.history_tokens() == expected
+    assert not session.modified
+
+
+def test_a_long_file_saves_back_unchanged_built_or_not(qtbot, window, tmp_path):
+    path = tmp_path / "long.json"
+    conv = conversation(2000)
+    conv.profile = "test"  # what opening would set: the rest of the file is what it was
+    save_conversation(conv, path)
+    original = path.read_bytes()
+    window.open_paths([str(path)])
+    session = window.session
+    copy = tmp_path / "copy.json"
+    assert window.files.write(session, copy)  # before the loader has built anything
+    assert copy.read_bytes() == original
+    qtbot.waitUntil(lambda: session.budget is not None, timeout=10_000)
+    model = session.model
+    assert model.reveal_older(500) == 500
+    assert model.message(0) is session.conversation[1200]
+    assert model.data(model.index(0), Roles.Content) == "message 1200"
+    assert window.files.write(session, copy)
+    assert copy.read_bytes() == original
+
+
+def test_search_reaches_old_messages_without_building_them(qtbot, window, tmp_path):
+    path = tmp_path / "long.json"
+    save_conversation(conversation(2000), path)
+    window.open_paths([str(path)])
+    conv = window.session.conversation
+    unbuilt = conv.unbuilt()
+    window.sidebar.search.setText("MESSAGE 17")  # message 17 is far above the rows shown
+    assert window.sidebar.status.text() == "1 of 2 match"
+    assert conv.unbuilt() == unbuilt
+    window.sidebar.search.setText("no such text")
+    assert window.sidebar.status.text() == "0 of 2 match"
