@@ -2,23 +2,26 @@
 
 It decides nothing: sessions talk to the service, the core counts and trims, dialogs ask. All
 signal wiring of the window is in `_connect_signals` and `_bind_session`.
+
+Start-up cost: what the first paint does not show is built later. The Examples and Parameters
+tabs are built when first shown (or first used), dialogs import their modules when opened, and
+the autosaver (whose recovery store imports hashlib and uuid) starts once the window has painted.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QByteArray, Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
-    QInputDialog,
     QLabel,
     QMainWindow,
     QMenu,
-    QMessageBox,
     QSplitter,
     QTabWidget,
     QToolBar,
@@ -30,20 +33,25 @@ from chatdesk.core.conversation import Conversation
 from chatdesk.core.fileformat import ConversationFileError, load_conversation
 from chatdesk.core.messages import example_messages, example_pairs
 from chatdesk.core.presets import SystemPreset
-from chatdesk.core.recovery import RecoveryEntry, RecoveryStore
 from chatdesk.service.events import ChatError
-from chatdesk.ui.autosave import Autosaver
 from chatdesk.ui.chat_session import ChatSession
 from chatdesk.ui.composer import Composer
 from chatdesk.ui.context import AppContext
-from chatdesk.ui.examples_editor import ExamplesEditor
-from chatdesk.ui.file_flows import FileFlows
-from chatdesk.ui.params_panel import ParamsPanel
-from chatdesk.ui.request_preview import RequestPreviewDialog
+from chatdesk.ui.deferred import AfterFirstPaint, LazyPage
 from chatdesk.ui.sidebar import ConversationList
 from chatdesk.ui.system_prompt import SystemPromptEditor
 from chatdesk.ui.token_meter import TokenMeter
 from chatdesk.ui.transcript_view import TranscriptView
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QMessageBox
+
+    from chatdesk.core.models import ModelFamily
+    from chatdesk.core.recovery import RecoveryEntry
+    from chatdesk.ui.autosave import Autosaver
+    from chatdesk.ui.examples_editor import ExamplesEditor
+    from chatdesk.ui.file_flows import FileFlows
+    from chatdesk.ui.params_panel import ParamsPanel
 
 SHORTCUTS = [
     ("Send the message", "Enter (or Shift+Enter, as set)"),
@@ -66,10 +74,23 @@ SHORTCUTS = [
 ]
 
 
+# settings.window keys: the lazy pages' size hints (see deferred.py)
+EXAMPLES_SIZES, PARAMS_SIZES = "examples_page", "params_page"
+
+
+def _beyond(conv: Conversation, family: ModelFamily) -> bool:
+    """Whether `conv` asks for more reply or context tokens than `family` allows."""
+    return (conv.params.max_tokens or 0) > family.max_output or (
+        conv.trimming.limit or 0
+    ) > family.context_window
+
+
 class MainWindow(QMainWindow):
-    """Signals: sessionChanged(object: ChatSession)."""
+    """Signals: sessionChanged(object: ChatSession), firstPainted() once the window has painted
+    (what start-up deferred has been done by then)."""
 
     sessionChanged = Signal(object)
+    firstPainted = Signal()
 
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -78,15 +99,96 @@ class MainWindow(QMainWindow):
         self._session_links: list[tuple[Any, Callable[..., object]]] = []
         self.sessions: list[ChatSession] = []
         self.setWindowTitle("chatdesk")
-        self.setWindowIcon(QIcon(context.icon_path()))
         self.setAccessibleName("chatdesk")
-        self.files = FileFlows(self)
-        self.autosaver = Autosaver(RecoveryStore(), self)
+        self._files: FileFlows | None = None
+        self._autosaver: Autosaver | None = None
+        # Sessions opened before the autosaver starts, with their revision when opened.
+        self._untracked: dict[ChatSession, int] = {}
+        self._family: ModelFamily | None = None  # the session's, for a panel built later
+        self._painted = False
+        self._count_after_paint: list[ChatSession] = []
         self._closing = False
+        self._closed = False
         self._build()
         self._build_actions()
         self._connect_signals()
         self._restore_geometry()
+        self.installEventFilter(AfterFirstPaint(self._first_painted, self))
+
+    # -- built on first use ------------------------------------------------------------------
+    @property
+    def files(self) -> FileFlows:
+        if self._files is None:
+            from chatdesk.ui.file_flows import FileFlows
+
+            self._files = FileFlows(self)
+        return self._files
+
+    @property
+    def autosaver(self) -> Autosaver:
+        """Started after the first paint, or earlier when something needs it."""
+        if self._autosaver is None:
+            from chatdesk.core.recovery import RecoveryStore
+            from chatdesk.ui.autosave import Autosaver
+
+            self._autosaver = Autosaver(RecoveryStore(), self)
+            untracked, self._untracked = self._untracked, {}
+            for session, opened_at in untracked.items():
+                self._autosaver.track(session)
+                if session.revision != opened_at:  # changed since it was opened: keep it now
+                    self._autosaver.save(session)
+        return self._autosaver
+
+    @property
+    def examples_editor(self) -> ExamplesEditor:
+        return self._examples_page.content()
+
+    @property
+    def params_panel(self) -> ParamsPanel:
+        return self._params_page.content()
+
+    def _make_examples_editor(self, parent: QWidget) -> ExamplesEditor:
+        from chatdesk.ui.examples_editor import ExamplesEditor
+
+        editor = ExamplesEditor(parent)
+        if self.session is not None:
+            editor.set_examples(example_pairs(self.session.conversation.examples))
+        editor.examplesChanged.connect(self._examples_changed)
+        return editor
+
+    def _make_params_panel(self, parent: QWidget) -> ParamsPanel:
+        from chatdesk.ui.params_panel import ParamsPanel
+
+        panel = ParamsPanel(parent)
+        panel.changed.connect(self._params_changed)
+        # As `_bind_session` would have: the values, then the family, which may clamp them.
+        if self.session is not None:
+            conv = self.session.conversation
+            panel.set_values(conv.params, conv.trimming)
+        if self._family is not None:
+            panel.set_family(self._family)
+        return panel
+
+    def _first_painted(self) -> None:
+        from PySide6.QtGui import QIcon
+
+        if self._closed:  # closed before it painted: nothing to start any more
+            return
+        self._painted = True
+        waiting, self._count_after_paint = self._count_after_paint, []
+        for session in waiting:
+            if session in self.sessions:
+                session.start_counting()
+        self.setWindowIcon(QIcon(self.context.icon_path()))
+        self.autosaver  # noqa: B018 - starts it
+        if not {EXAMPLES_SIZES, PARAMS_SIZES} <= set(self.context.settings.window):
+            # They were built for want of these: keep them, so the next start need not. Not
+            # over a settings file that could not be read, before the user is told so.
+            self._remember_page_sizes()
+            if not self.context.warnings:
+                with contextlib.suppress(OSError, ValueError):
+                    self.context.save_settings()
+        self.firstPainted.emit()
 
     # -- building ----------------------------------------------------------------------------
     def _build(self) -> None:
@@ -105,13 +207,19 @@ class MainWindow(QMainWindow):
         column.addWidget(self.composer)
 
         self.system_editor = SystemPromptEditor(self)
-        self.examples_editor = ExamplesEditor(self)
-        self.params_panel = ParamsPanel(self)
         self.side = QTabWidget(self)
         self.side.setAccessibleName("Prompt and parameters")
         self.side.addTab(self.system_editor, "System prompt")
-        self.side.addTab(self.examples_editor, "Examples")
-        self.side.addTab(self.params_panel, "Parameters")
+        # Built when first shown or used; until then they keep the space they took last time.
+        state = self.context.settings.window
+        self._examples_page = LazyPage(
+            self._make_examples_editor, state.get(EXAMPLES_SIZES, ""), self.side
+        )
+        self._params_page = LazyPage(
+            self._make_params_panel, state.get(PARAMS_SIZES, ""), self.side
+        )
+        self.side.addTab(self._examples_page, "Examples")
+        self.side.addTab(self._params_page, "Parameters")
         self.system_editor.set_user_presets(self.context.settings.user_presets)
 
         self.sidebar = ConversationList(self)
@@ -149,15 +257,17 @@ class MainWindow(QMainWindow):
         menu = self.menuBar()
         file_menu = menu.addMenu("&File")
         self.new_action = self._action("&New conversation", keys.New, self.new_conversation)
-        self.open_action = self._action("&Open…", keys.Open, self.files.open_dialog)
+        self.open_action = self._action("&Open…", keys.Open, lambda: self.files.open_dialog())
         self.recent_menu = QMenu("Open &recent", self)
         self.recent_menu.aboutToShow.connect(self._fill_recent)
-        self.save_action = self._action("&Save", keys.Save, self._current(self.files.save))
+        self.save_action = self._action(
+            "&Save", keys.Save, self._current(lambda s: self.files.save(s))
+        )
         self.save_as_action = self._action(
-            "Save &as…", "Ctrl+Shift+S", self._current(self.files.save_as)
+            "Save &as…", "Ctrl+Shift+S", self._current(lambda s: self.files.save_as(s))
         )
         self.export_action = self._action(
-            "&Export as Markdown…", None, self._current(self.files.export_markdown)
+            "&Export as Markdown…", None, self._current(lambda s: self.files.export_markdown(s))
         )
         self.code_action = self._action("View &code…", "Ctrl+Shift+C", self.show_code)
         self.close_action = self._action("&Close conversation", keys.Close, self.close_current)
@@ -237,8 +347,6 @@ class MainWindow(QMainWindow):
         self.system_editor.presetApplied.connect(self._apply_preset)
         self.system_editor.presetSaved.connect(self._save_preset)
         self.system_editor.presetDeleted.connect(self._delete_preset)
-        self.examples_editor.examplesChanged.connect(self._examples_changed)
-        self.params_panel.changed.connect(self._params_changed)
         self.profile_box.currentTextChanged.connect(self._profile_chosen)
 
     # -- sessions ----------------------------------------------------------------------------
@@ -268,6 +376,8 @@ class MainWindow(QMainWindow):
         self.composer.input.setFocus()
 
     def show_message(self, title: str, text: str) -> QMessageBox:
+        from PySide6.QtWidgets import QMessageBox
+
         box = QMessageBox(
             QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok, self
         )
@@ -294,10 +404,18 @@ class MainWindow(QMainWindow):
             path=path, parent=self,
         )  # fmt: skip
         self.sessions.append(session)
-        self.autosaver.track(session)
+        if self._autosaver is None:
+            self._untracked[session] = session.revision
+        else:
+            self._autosaver.track(session)
         session.modifiedChanged.connect(lambda _m: self.refresh_sessions())
         self._bind_session(session)
-        session.start_counting()
+        if not self._painted:
+            # Loading the tokenizer holds the GIL for tens of ms: not while the window is built
+            # and its first frame drawn (the meter shows "Counting…" either way).
+            self._count_after_paint.append(session)
+        else:
+            session.start_counting()
         self.refresh_sessions()
         return session
 
@@ -319,7 +437,7 @@ class MainWindow(QMainWindow):
 
     def _close_session(self, session: ChatSession) -> None:
         session.shutdown()
-        self.autosaver.forget(session)
+        self._forget(session)
         index = self.sessions.index(session)
         self.sessions.remove(session)
         if self.session is session:
@@ -352,6 +470,13 @@ class MainWindow(QMainWindow):
         if entries and len(self.sessions) > len(blank):
             for session in blank:
                 self._close_session(session)
+
+    def _forget(self, session: ChatSession) -> None:
+        """Drop a closed session's recovery copy; before the autosaver started there is none."""
+        if self._autosaver is None:
+            self._untracked.pop(session, None)
+        else:
+            self._autosaver.forget(session)
 
     def offer_recovery(self) -> None:
         """After a crash or a kill, offer what the recovery folder kept."""
@@ -388,10 +513,12 @@ class MainWindow(QMainWindow):
         conv = session.conversation
         self.transcript.setModel(session.model)
         self.system_editor.set_text(conv.system_prompt)
-        self.examples_editor.set_examples(example_pairs(conv.examples))
-        self.params_panel.set_values(conv.params, conv.trimming)
+        if self._examples_page.built:
+            self.examples_editor.set_examples(example_pairs(conv.examples))
+        if self._params_page.built:
+            self.params_panel.set_values(conv.params, conv.trimming)
         if session.budget is not None:
-            self.params_panel.set_family(session.budget.family)
+            self._set_family(session.budget.family)
         self.composer.set_text(session.draft)
         self.composer.set_busy(session.busy)
         self.meter.show_plan(session.plan)
@@ -401,7 +528,15 @@ class MainWindow(QMainWindow):
 
     def _budget_ready(self) -> None:
         if self.session is not None and self.session.budget is not None:
-            self.params_panel.set_family(self.session.budget.family)
+            self._set_family(self.session.budget.family)
+
+    def _set_family(self, family: ModelFamily) -> None:
+        self._family = family
+        if self._params_page.built:
+            self.params_panel.set_family(family)
+        elif self.session is not None and _beyond(self.session.conversation, family):
+            # The panel clamps such values and reports the change: build it to do so.
+            self.params_panel  # noqa: B018 - builds it
 
     # -- slots -------------------------------------------------------------------------------
     def _send(self, text: str) -> None:
@@ -418,6 +553,8 @@ class MainWindow(QMainWindow):
             return
         row = self.session.model.history_index(row)  # the view speaks in rows
         message = self.session.conversation[row]
+        from PySide6.QtWidgets import QInputDialog
+
         dialog = QInputDialog(self)
         dialog.setWindowTitle("Edit and resend")
         dialog.setLabelText("The replies after this message will be replaced.")
@@ -460,11 +597,13 @@ class MainWindow(QMainWindow):
             return
         conv = self.session.conversation
         self._system_changed(preset.system_prompt)
-        self.examples_editor.set_examples(list(preset.examples))
         self._examples_changed(list(preset.examples))
+        if self._examples_page.built:  # else it shows them when it is built
+            self.examples_editor.set_examples(list(preset.examples))
         if preset.params:
             conv.params = preset.apply_params(conv.params)
-            self.params_panel.set_values(conv.params, conv.trimming)
+            if self._params_page.built:
+                self.params_panel.set_values(conv.params, conv.trimming)
             self.session.update_plan()
 
     def _save_preset(self, preset: SystemPreset) -> None:
@@ -512,6 +651,8 @@ class MainWindow(QMainWindow):
         ]
         if session.draft.strip():
             rows.append(("user", None, session.draft, plan.draft_tokens, True))
+        from chatdesk.ui.request_preview import RequestPreviewDialog
+
         self.preview = RequestPreviewDialog(rows, plan, self)
         self.preview.finished.connect(self.preview.deleteLater)
         self.preview.open()
@@ -570,6 +711,8 @@ class MainWindow(QMainWindow):
         text = "".join(
             f"<tr><td>{what}</td><td><b>{keys}</b></td></tr>" for what, keys in SHORTCUTS
         )
+        from PySide6.QtWidgets import QMessageBox
+
         box = QMessageBox(self)
         box.setWindowTitle("Keyboard shortcuts")
         box.setText(f"<table cellpadding='4'>{text}</table>")
@@ -621,7 +764,13 @@ class MainWindow(QMainWindow):
         window = self.context.settings.window
         window["geometry"] = bytes(self.saveGeometry().toBase64().data()).decode()
         window["splitter"] = bytes(self.splitter.saveState().toBase64().data()).decode()
+        self._remember_page_sizes()
         self.context.save_settings()
+
+    def _remember_page_sizes(self) -> None:
+        window = self.context.settings.window
+        window[EXAMPLES_SIZES] = self._examples_page.remembered()
+        window[PARAMS_SIZES] = self._params_page.remembered()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if not self._closing and any(session.modified for session in self.sessions):
@@ -632,8 +781,10 @@ class MainWindow(QMainWindow):
             return
         for session in self.sessions:
             session.shutdown()
-            self.autosaver.forget(session)
-        self.autosaver.stop()
+            self._forget(session)
+        if self._autosaver is not None:
+            self._autosaver.stop()
+        self._closed = True
         self._save_geometry()
         super().closeEvent(event)
 

@@ -8,7 +8,6 @@ with inline styles, since QTextDocument has no stylesheet classes to hang them o
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -27,6 +26,12 @@ CODE_LINK_SCHEME = "chatdesk-code"
 
 _LIGHT = {"style": "default", "code_bg": "#f3f4f6", "muted": "#6b7280", "border": "#c4c8ce"}
 _DARK = {"style": "github-dark", "code_bg": "#1b1d21", "muted": "#9aa0a6", "border": "#5a5f66"}
+
+
+def _escape(text: str) -> str:
+    import html  # here, with its entity tables: the window starts with nothing to render
+
+    return html.escape(text)
 
 
 @lru_cache(maxsize=2)
@@ -78,7 +83,7 @@ def _highlight(code: str, lang: str, dark: bool) -> str:
     except ClassNotFound:
         lexer = None
     if lexer is None:
-        return html.escape(code)
+        return _escape(code)
     return highlight(code, lexer, _formatter(dark))
 
 
@@ -87,7 +92,7 @@ def _render_code(content: str, lang: str, env: EnvType) -> str:
     index = env.setdefault("code_index", 0)
     env["code_index"] = index + 1
     body = _highlight(content.rstrip("\n"), lang, bool(env.get("dark"))).rstrip("\n")
-    label = html.escape(lang) if lang else "code"
+    label = _escape(lang) if lang else "code"
     # A table: QTextDocument gives a <pre> neither padding nor a full-width background, and a
     # two-cell header row puts the language on the left and the copy link on the right.
     head = "padding-bottom:0"
@@ -119,8 +124,8 @@ def _code_block(
 
 def _image(self: Any, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
     token = tokens[idx]
-    src = html.escape(str(token.attrGet("src") or ""))
-    alt = html.escape(self.renderInlineAsText(token.children or [], options, env) or src)
+    src = _escape(str(token.attrGet("src") or ""))
+    alt = _escape(self.renderInlineAsText(token.children or [], options, env) or src)
     return f'<a href="{src}">{alt or src}</a>'
 
 
@@ -142,7 +147,7 @@ def _cell_open(
     token = tokens[idx]
     style = str(token.attrGet("style") or "")
     align = style.removeprefix("text-align:") if style.startswith("text-align:") else ""
-    attr = f' align="{html.escape(align)}"' if align in ("left", "center", "right") else ""
+    attr = f' align="{_escape(align)}"' if align in ("left", "center", "right") else ""
     return f"<{token.tag}{attr}>"
 
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import copy
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
-    QInputDialog,
     QLabel,
     QPlainTextEdit,
     QPushButton,
@@ -17,6 +17,9 @@ from PySide6.QtWidgets import (
 )
 
 from chatdesk.core.presets import BUILTIN_PRESETS, SystemPreset
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QInputDialog
 
 
 class SystemPromptEditor(QWidget):
@@ -133,6 +136,8 @@ class SystemPromptEditor(QWidget):
 
     def ask_preset_name(self) -> None:
         """Ask for a name with a non-blocking dialog; `save_dialog` is it, for tests."""
+        from PySide6.QtWidgets import QInputDialog  # a dialog's class: loaded when first needed
+
         dialog = QInputDialog(self)
         dialog.setWindowTitle("Save as preset")
         dialog.setLabelText("Name of the preset:")

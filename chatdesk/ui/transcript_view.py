@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import (
     QAbstractItemModel,
@@ -30,12 +31,9 @@ from PySide6.QtCore import (
     Signal,
 )
 from PySide6.QtGui import (
-    QAbstractTextDocumentLayout,
     QColor,
     QContextMenuEvent,
-    QDesktopServices,
     QFont,
-    QFontDatabase,
     QFontMetrics,
     QGuiApplication,
     QHelpEvent,
@@ -43,29 +41,21 @@ from PySide6.QtGui import (
     QKeySequence,
     QMouseEvent,
     QPainter,
-    QPainterPath,
     QPalette,
-    QPen,
-    QTextCharFormat,
-    QTextDocument,
-    QTextLayout,
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QDialog,
-    QDialogButtonBox,
     QListView,
-    QMenu,
-    QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
-    QTextBrowser,
-    QToolTip,
-    QVBoxLayout,
     QWidget,
 )
 
 from chatdesk.core.messages import Message
+
+if TYPE_CHECKING:
+    from PySide6.QtGui import QTextDocument, QTextLayout
+    from PySide6.QtWidgets import QDialog, QMenu
 from chatdesk.ui.markdown import code_blocks, parse_code_link, render_markdown
 from chatdesk.ui.transcript_model import Badge, Roles, TranscriptModel, badges, heading
 
@@ -201,6 +191,8 @@ class _CardLayout:
 
 
 def _wrapped(text: str, font: QFont, width: float, link: str | None, color: QColor) -> QTextLayout:
+    from PySide6.QtGui import QTextCharFormat, QTextLayout
+
     layout = QTextLayout(text, font)
     if link:
         fmt = QTextCharFormat()
@@ -255,6 +247,8 @@ class MessageDelegate(QStyledItemDelegate):
         return self._metrics
 
     def _stylesheet(self, dark: bool) -> str:
+        from PySide6.QtGui import QFontDatabase
+
         palette = self._view.palette()
         fixed = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont).family()
         code_bg = "#1b1d21" if dark else "#f3f4f6"
@@ -268,6 +262,8 @@ class MessageDelegate(QStyledItemDelegate):
 
     def body(self, message: Message, width: float, dark: bool) -> QTextDocument:
         """The message's rendered document, re-rendered only when its content changed."""
+        from PySide6.QtGui import QTextDocument
+
         entry = self._docs.get(message.uid)
         if entry is None or entry.content is not message.content or entry.dark != dark:
             doc = entry.doc if entry is not None else QTextDocument()
@@ -446,6 +442,11 @@ class MessageDelegate(QStyledItemDelegate):
         option: QStyleOptionViewItem,
         index: QModelIndex | QPersistentModelIndex,
     ) -> None:
+        # Imported here, not with the module: an empty transcript (how the window starts)
+        # paints no card, and these types and their enums cost ~10 ms to create.
+        from PySide6.QtGui import QAbstractTextDocumentLayout, QPainterPath, QPen
+        from PySide6.QtWidgets import QStyle
+
         m = self.metrics()
         model = self._model(index)
         row = index.row()
@@ -590,6 +591,8 @@ class MessageDelegate(QStyledItemDelegate):
         index: QModelIndex | QPersistentModelIndex,
     ) -> bool:
         if event.type() == QEvent.Type.ToolTip and index.isValid():
+            from PySide6.QtWidgets import QToolTip
+
             hit = self.hit_test(option.rect, index, event.pos())
             if hit is not None and hit[0] == "link" and parse_code_link(hit[1]) is None:
                 QToolTip.showText(event.globalPos(), hit[1], view)
@@ -619,6 +622,9 @@ class TranscriptView(QListView):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        # Our own viewport: the one Qt made would be looked up by type on first `viewport()`,
+        # which initialises dozens of QtWidgets classes and their enums (~10 ms at start-up).
+        self.setViewport(QWidget())
         self.setUniformItemSizes(False)
         self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -790,11 +796,15 @@ class TranscriptView(QListView):
 
     def open_link(self, href: str) -> None:
         """Open a link from a message in the browser; only web and mail links."""
+        from PySide6.QtGui import QDesktopServices
+
         url = QUrl(href)
         if url.scheme() in ("http", "https", "mailto"):
             QDesktopServices.openUrl(url)
 
     def _new_menu(self) -> QMenu:
+        from PySide6.QtWidgets import QMenu
+
         if self.menu is not None:
             self.menu.close()
         self.menu = QMenu(self)
@@ -827,6 +837,8 @@ class TranscriptView(QListView):
 
     def open_text_dialog(self, row: int) -> QDialog:
         """A read-only copy of the message where any part of it can be selected."""
+        from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTextBrowser, QVBoxLayout
+
         message = self.transcript().message(row)
         dialog = QDialog(self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

@@ -7,9 +7,18 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+from PySide6.QtCore import QCoreApplication
+from PySide6.QtGui import QShowEvent
+from PySide6.QtWidgets import QWidget
+
+from chatdesk.core.messages import example_messages, example_pairs
+from chatdesk.core.presets import BUILTIN_PRESETS
 from chatdesk.service.client import Credentials
 from chatdesk.service.secrets import MemorySecretStore
 from chatdesk.ui.context import AppContext, DeferredService
+from chatdesk.ui.deferred import AfterFirstPaint
+from chatdesk.ui.main_window import MainWindow
 
 ROOT = Path(__file__).resolve().parents[2]
 SLOW = (
@@ -95,3 +104,126 @@ def test_the_first_launch_connection_dialog_does_not_load_the_openai_sdk(tmp_pat
         "print(sorted(m for m in ('openai', 'httpx2') if m in sys.modules))\n"
     )
     assert _last_line(code, tmp_path) == "[]"
+
+
+# -- what waits for the first paint -----------------------------------------------------------
+HIDDEN_AT_START = (
+    "chatdesk.ui.examples_editor",
+    "chatdesk.ui.params_panel",
+    "chatdesk.ui.request_preview",
+    "chatdesk.ui.file_flows",
+    "chatdesk.ui.autosave",
+    "chatdesk.core.recovery",
+)
+
+
+def test_a_returning_users_window_defers_what_it_does_not_show(tmp_path, monkeypatch):
+    from chatdesk.core.settings import Settings, save_settings
+
+    monkeypatch.setenv("CHATDESK_HOME", str(tmp_path))
+    window_state = {"examples_page": "359x288 359x654", "params_page": "428x525 435x539"}
+    save_settings(Settings(window=window_state))
+    code = WINDOW_UP + f"print(sorted(m for m in {HIDDEN_AT_START!r} if m in sys.modules))\n"
+    assert _last_line(code, tmp_path) == "[]"
+
+
+def _painted(qtbot, window):
+    window.show()
+    qtbot.waitUntil(lambda: window._painted, timeout=10_000)
+
+
+@pytest.fixture
+def returning(qtbot, context):
+    """A context whose settings remember the side pages' sizes, as after one earlier run."""
+    first = MainWindow(context)
+    qtbot.addWidget(first)
+    first.open_paths([])
+    _painted(qtbot, first)
+    assert {"examples_page", "params_page"} <= set(context.settings.window)
+    first.session.shutdown()
+    first.hide()
+    return context
+
+
+def test_side_pages_are_built_when_first_shown_and_take_their_space_before(qtbot, returning):
+    reference = MainWindow(returning)
+    qtbot.addWidget(reference)
+    reference.examples_editor, reference.params_panel  # noqa: B018 - built, as before the change
+    window = MainWindow(returning)
+    qtbot.addWidget(window)
+    window.open_paths([])
+    assert not window._examples_page.built
+    assert not window._params_page.built
+    assert window.side.minimumSizeHint() == reference.side.minimumSizeHint()
+    assert window.side.sizeHint() == reference.side.sizeHint()
+
+    conv = window.session.conversation
+    conv.examples = example_messages([("2+2?", "4")])
+    conv.params.temperature = 0.3
+    _painted(qtbot, window)
+    window.side.setCurrentIndex(1)
+    assert window._examples_page.built
+    assert window.examples_editor.isVisible()
+    assert window.examples_editor.examples() == [("2+2?", "4")]
+    window.examples_editor.examplesChanged.emit([("a", "b")])  # edits reach the conversation
+    assert example_pairs(conv.examples) == [("a", "b")]
+    window.side.setCurrentIndex(2)
+    assert window.params_panel.isVisible()
+    assert window.params_panel.temperature.optional_value() == 0.3
+    window.params_panel.temperature.setValue(0.5)
+    assert conv.params.temperature == 0.5
+    assert window.session.modified
+    window.session.set_modified(False)
+
+
+def test_a_preset_reaches_side_pages_not_built_yet(qtbot, returning):
+    few_shot = next(p for p in BUILTIN_PRESETS if p.examples)
+    window = MainWindow(returning)
+    qtbot.addWidget(window)
+    window.open_paths([])
+    window.system_editor.presetApplied.emit(few_shot)
+    assert not window._examples_page.built
+    assert window.examples_editor.examples() == list(few_shot.examples)
+    window.session.set_modified(False)
+
+
+def test_autosave_and_counting_start_after_the_first_paint(qtbot, context):
+    window = MainWindow(context)
+    qtbot.addWidget(window)
+    window.show()  # shown first, as `app.run` does
+    window.open_paths([])
+    session = window.session
+    assert window._autosaver is None
+    assert session.budget is None
+    session.set_draft("typed before the autosaver started")
+    qtbot.waitUntil(lambda: session.budget is not None, timeout=10_000)
+    assert window._autosaver is not None
+    assert [e.title for e in window.autosaver.store.entries()]  # the early change was kept
+    session.set_draft("")
+    session.set_modified(False)
+
+
+def test_work_waiting_for_a_paint_runs_if_none_comes(qtbot, monkeypatch):
+    """A window started minimised may not paint: what waits for it runs anyway."""
+    monkeypatch.setattr(AfterFirstPaint, "LATEST_MS", 10)
+    widget = QWidget()
+    qtbot.addWidget(widget)
+    calls = []
+    widget.installEventFilter(AfterFirstPaint(lambda: calls.append(1), widget))
+    QCoreApplication.sendEvent(widget, QShowEvent())
+    QCoreApplication.sendEvent(widget, QShowEvent())
+    qtbot.waitUntil(lambda: calls == [1], timeout=2000)
+    qtbot.wait(50)
+    assert calls == [1]
+
+
+def test_a_window_closed_before_it_painted_starts_nothing(qtbot, context, monkeypatch):
+    monkeypatch.setattr(AfterFirstPaint, "LATEST_MS", 10)
+    window = MainWindow(context)
+    qtbot.addWidget(window)
+    window.show()
+    window.open_paths([])
+    window.close()
+    qtbot.wait(100)
+    assert window._autosaver is None
+    assert window.session.budget is None
