@@ -227,3 +227,24 @@ def test_a_window_closed_before_it_painted_starts_nothing(qtbot, context, monkey
     qtbot.wait(100)
     assert window._autosaver is None
     assert window.session.budget is None
+
+
+def test_the_windows_modules_are_spared_pysides_source_scan(tmp_path: Path) -> None:
+    code = (
+        "import sys\n"
+        "from chatdesk.ui.pyside_scan import load_pyside\n"
+        "load_pyside()\n"
+        "feature = sys.modules.get('shibokensupport.feature')\n"
+        "if feature is None or not hasattr(feature, '_mod_uses_pyside'):\n"
+        "    print('no scanner')\n"
+        "    raise SystemExit\n"
+        "scanned = []\n"
+        "scan = feature._mod_uses_pyside\n"
+        "feature._mod_uses_pyside = lambda m: scanned.append(m.__name__) or scan(m)\n"
+        + WINDOW_UP
+        + "print(sorted(n for n in scanned if n.startswith('chatdesk')))\n"
+    )
+    last = _last_line(code, tmp_path)
+    if last == "no scanner":
+        pytest.skip("this PySide6 does not scan imported modules' source")
+    assert last == "[]"
