@@ -17,6 +17,7 @@ is an `error`. A key is never a field here: `key_env` names an environment varia
 from __future__ import annotations
 
 import dataclasses
+import functools
 import ipaddress
 import re
 from collections.abc import Mapping
@@ -98,6 +99,16 @@ def _is_azure_host(host: str) -> bool:
 
 def check_endpoint(kind: ProfileKind, url: str, *, sends_secret: bool = True) -> EndpointCheck:
     """Normalise a pasted endpoint for `kind`; `sends_secret` False allows http:// anywhere."""
+    # Every request checks its profile's endpoint again (the profile may have been edited):
+    # the answer for the same text is remembered, and each caller gets its own copy.
+    known = _checked(kind, url, sends_secret)
+    return EndpointCheck(
+        known.url, list(known.notes), known.error, known.api_version, known.deployment, known.field
+    )
+
+
+@functools.lru_cache(maxsize=64)
+def _checked(kind: ProfileKind, url: str, sends_secret: bool) -> EndpointCheck:
     text = _unwrap(url)
     if not text:
         return EndpointCheck(
