@@ -349,19 +349,21 @@ _IN_PROGRESS = {
 
 
 # -- the client ----------------------------------------------------------------------------------
-def make_interruptible(client: httpx2.Client, transports: list[Any]) -> None:
-    """Make `client`'s connections through `_Backend`; it is marked interruptible only when
-    every transport's pool could be adapted."""
-    adapted = True
-    for transport in transports:
-        pool = getattr(transport, "_pool", None)
-        backend = getattr(pool, "_network_backend", None)
-        if backend is None:
-            adapted = False
-        elif not isinstance(backend, _Backend):
-            pool._network_backend = _Backend(backend)  # type: ignore[union-attr]
-    if adapted:
-        _INTERRUPTIBLE.add(client)
+def adapt(transport: Any) -> bool:
+    """Make the connections of an httpx transport through `_Backend`; False if it has no
+    connection pool this module knows how to reach."""
+    pool = getattr(transport, "_pool", None)
+    backend = getattr(pool, "_network_backend", None)
+    if backend is None:
+        return False
+    if not isinstance(backend, _Backend):
+        pool._network_backend = _Backend(backend)  # type: ignore[union-attr]
+    return True
+
+
+def mark_interruptible(client: httpx2.Client) -> None:
+    """Record that every transport of `client` was adapted."""
+    _INTERRUPTIBLE.add(client)
 
 
 @contextlib.contextmanager

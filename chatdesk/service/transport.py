@@ -22,7 +22,7 @@ from typing import Any
 import httpx2
 import openai
 
-from chatdesk.service.interrupt import capped_reads, make_interruptible
+from chatdesk.service.interrupt import adapt, capped_reads, mark_interruptible
 
 FINISH_WAIT = 0.25  # seconds to wait for the body's end after [DONE]
 _DONE = (b"data: [DONE]\n\n", b"data: [DONE]\r\n\r\n", b"data:[DONE]\n\n")
@@ -32,13 +32,26 @@ def http_client(**kwargs: Any) -> httpx2.Client:
     """`openai.DefaultHttpxClient(**kwargs)` (the SDK's defaults, proxies from the environment)
     with interruptible connections and reusable streams."""
     client = _HttpClient(**kwargs)
-    transports = [client._transport, *client._mounts.values()]
-    make_interruptible(client, [t for t in transports if t is not None])
-    client._transport = _KeepAlive(client._transport)
-    client._mounts = {
-        pattern: None if t is None else _KeepAlive(t) for pattern, t in client._mounts.items()
-    }
+    client._transport, adapted = _adapted(client._transport)
+    everything = adapted
+    mounts: dict[Any, httpx2.BaseTransport | None] = {}
+    for pattern, transport in client._mounts.items():
+        if transport is not None:  # None: a proxy exception, served by the default transport
+            transport, adapted = _adapted(transport)
+            everything = everything and adapted
+        mounts[pattern] = transport
+    client._mounts = mounts
+    if everything:
+        mark_interruptible(client)
     return client
+
+
+def _adapted(transport: httpx2.BaseTransport) -> tuple[httpx2.BaseTransport, bool]:
+    """The transport with both adaptations, or as it was if its pool cannot be reached (the
+    wait for a body's end is bounded only through the adapted connections)."""
+    if not adapt(transport):
+        return transport, False
+    return _KeepAlive(transport), True
 
 
 class _HttpClient(openai.DefaultHttpxClient):

@@ -292,3 +292,14 @@ def test_a_body_left_open_after_done_costs_a_moment_not_the_reply(srv):
     *_, result = service.stream(prepared(service, srv.v1_base_url))
     assert result.content == "next"
     srv.release()
+
+
+def test_clients_behind_a_proxy_from_the_environment_can_be_interrupted(monkeypatch):
+    monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")
+    monkeypatch.setenv("NO_PROXY", "localhost")
+    profile = ConnectionProfile("work", "azure-v1", "https://r.openai.azure.com/", "gpt-4o")
+    client = make_client(profile, Auth("key", key=Secret(KEY)))
+    try:
+        assert is_interruptible(client)
+    finally:
+        client.close()
