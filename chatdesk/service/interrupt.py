@@ -98,15 +98,9 @@ class RequestGuard:
         self.interrupted = False
         self.released = False
 
-    @contextlib.contextmanager
-    def active(self) -> Iterator[None]:
+    def active(self) -> contextlib.AbstractContextManager[None]:
         """Sockets this thread connects or reads meanwhile belong to this request."""
-        previous = getattr(_local, "guard", None)
-        _local.guard = self
-        try:
-            yield
-        finally:
-            _local.guard = previous
+        return _thread_setting("guard", self)
 
     def attach(self, sock: socket.socket) -> None:
         with self._lock:
@@ -366,15 +360,19 @@ def mark_interruptible(client: httpx2.Client) -> None:
     _INTERRUPTIBLE.add(client)
 
 
-@contextlib.contextmanager
-def capped_reads(seconds: float) -> Iterator[None]:
+def capped_reads(seconds: float) -> contextlib.AbstractContextManager[None]:
     """Reads on this thread meanwhile wait at most `seconds` for data."""
-    previous = getattr(_local, "cap", None)
-    _local.cap = seconds
+    return _thread_setting("cap", seconds)
+
+
+@contextlib.contextmanager
+def _thread_setting(name: str, value: object) -> Iterator[None]:
+    previous = getattr(_local, name, None)
+    setattr(_local, name, value)
     try:
         yield
     finally:
-        _local.cap = previous
+        setattr(_local, name, previous)
 
 
 def is_interruptible(client: object) -> bool:
