@@ -151,12 +151,6 @@ class _ClientCache:
                 del self._clients[next(iter(self._clients))]
         return client, False
 
-    def __del__(self) -> None:
-        # An SDK client is freed only by a cycle collection, whose unordered finalizers may
-        # reach its pooled sockets before it closes them: close them while the cache dies.
-        # Nothing is streaming then: a reply's generator keeps the service, and so the cache.
-        self.close()
-
     def close(self) -> None:
         with self._lock:
             clients, self._clients = list(self._clients.values()), {}
@@ -394,13 +388,7 @@ class ChatService:
                 else:
                     delay = retry.delay(attempt, error)
                 if delay is None:
-                    try:
-                        raise error from None
-                    finally:
-                        # No frame -> error -> traceback -> frame cycle: the request's client
-                        # and sockets are freed at once, not by a later cycle collection
-                        # (whose unordered finalizers can find sockets still open).
-                        del error
+                    raise error from None
                 yield RetryNotice(attempt, delay, _reason(error))
                 if retry.wait(cancel, delay):
                     yield ReplyResult(incomplete=True)

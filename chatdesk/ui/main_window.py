@@ -170,8 +170,6 @@ class MainWindow(QMainWindow):
         return panel
 
     def _first_painted(self) -> None:
-        from PySide6.QtGui import QIcon
-
         if self._closed:  # closed before it painted: nothing to start any more
             return
         self._painted = True
@@ -179,7 +177,6 @@ class MainWindow(QMainWindow):
         for session in waiting:
             if session in self.sessions:
                 session.start_counting()
-        self.setWindowIcon(QIcon(self.context.icon_path()))
         self.autosaver  # noqa: B018 - starts it
         if not {EXAMPLES_SIZES, PARAMS_SIZES} <= set(self.context.settings.window):
             # They were built for want of these: keep them, so the next start need not. Not

@@ -52,12 +52,12 @@ from PySide6.QtWidgets import (
 )
 
 from chatdesk.core.messages import Message
+from chatdesk.ui.markdown import code_blocks, parse_code_link, render_markdown
+from chatdesk.ui.transcript_model import Badge, Roles, TranscriptModel, badges, heading
 
 if TYPE_CHECKING:
     from PySide6.QtGui import QTextDocument, QTextLayout
     from PySide6.QtWidgets import QDialog, QMenu
-from chatdesk.ui.markdown import code_blocks, parse_code_link, render_markdown
-from chatdesk.ui.transcript_model import Badge, Roles, TranscriptModel, badges, heading
 
 # Geometry, in pixels.
 MARGIN_X, MARGIN_Y = 12, 5  # around a card
