@@ -1,9 +1,10 @@
 """Starting the window: the QApplication, the context, the files named on the command line.
 
 Start-up is measured to the main window's first paint (benchmarks/README.md). Whatever the
-first frame does not need waits until it has been painted: the window icon (an SVG render),
-the settings warnings, the recovery offer, the first-launch connection dialog, and the
-cyclic garbage collector, which `cli` turns off while the window's modules load.
+first frame does not need waits until it has been painted: the Qt namespace's enums, the
+window icon (an SVG render), the settings warnings, the recovery offer, the first-launch
+connection dialog, and the cyclic garbage collector, which `cli` turns off while the
+window's modules load.
 """
 
 from __future__ import annotations
@@ -67,6 +68,10 @@ def exit_after_first_paint(window: QWidget) -> bool:
 
 def _after_first_paint(app: QApplication, window: MainWindow, context: AppContext) -> None:
     """What start-up left for after the first frame, in the order it used to run."""
+    # The first frame did without the Qt namespace (roles.py): build it now, while nothing
+    # waits, rather than on the first keystroke.
+    from PySide6.QtCore import Qt  # noqa: F401
+
     gc.enable()
     gc.freeze()  # start-up's objects live as long as the app: later collections skip them
     set_app_icon(app)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QHBoxLayout, QPlainTextEdit, QPushButton, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
 
 
 class _Input(QPlainTextEdit):
@@ -21,6 +21,8 @@ class _Input(QPlainTextEdit):
         self.enter_sends = True
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
+        from PySide6.QtCore import Qt  # not at import: see roles.py
+
         key = event.key()
         if key == Qt.Key.Key_Escape:
             self.escape.emit()
@@ -61,7 +63,10 @@ class Composer(QWidget):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.input, 1)
-        layout.addWidget(self.button, 0, Qt.AlignmentFlag.AlignBottom)
+        button_column = QVBoxLayout()  # the button at the bottom, next to the last line
+        button_column.addStretch(1)
+        button_column.addWidget(self.button)
+        layout.addLayout(button_column)
         self._busy = False
         self.input.submit.connect(self._submit)
         self.input.escape.connect(self._escape)

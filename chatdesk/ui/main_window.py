@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QByteArray, Qt, Signal
+from PySide6.QtCore import QByteArray, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
@@ -220,7 +220,9 @@ class MainWindow(QMainWindow):
         self.system_editor.set_user_presets(self.context.settings.user_presets)
 
         self.sidebar = ConversationList(self)
-        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        # By keyword: a positional argument would be tried as a `Qt.Orientation` first, which
+        # builds the Qt namespace (see roles.py). Horizontal is the default.
+        self.splitter = QSplitter(parent=self)
         self.splitter.setObjectName("main_splitter")
         self.splitter.addWidget(self.sidebar)
         self.splitter.addWidget(center)
@@ -241,10 +243,16 @@ class MainWindow(QMainWindow):
         self.profile_box.setMinimumWidth(180)
         self._fill_profiles()
 
-    def _action(self, text: str, shortcut: QKeySequence | str | None, slot: object) -> QAction:
+    def _action(
+        self, text: str, shortcut: QKeySequence.StandardKey | str | None, slot: object
+    ) -> QAction:
         action = QAction(text, self)
-        if shortcut:
-            action.setShortcut(QKeySequence(shortcut))
+        # setShortcuts, not setShortcut: trying the latter's overloads builds the Qt namespace
+        # before the first paint (see roles.py). A standard key gets all its platform's keys.
+        if isinstance(shortcut, str):
+            action.setShortcuts([QKeySequence(shortcut)])
+        elif shortcut is not None:
+            action.setShortcuts(shortcut)
         action.triggered.connect(slot)
         self.addAction(action)
         return action

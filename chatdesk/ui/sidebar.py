@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from itertools import chain
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QLabel, QLineEdit, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
 from chatdesk.core.conversation import Conversation
@@ -74,6 +74,8 @@ class ConversationList(QWidget):
             self.activated.emit(row)
 
     def keyPressEvent(self, event) -> None:  # noqa: ANN001 - Qt's signature
+        from PySide6.QtCore import Qt  # not at import: see roles.py
+
         if event.key() == Qt.Key.Key_Escape and self.search.text():
             self.search.clear()
             return

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from chatdesk.core.presets import BUILTIN_PRESETS, SystemPreset
+from chatdesk.ui import roles
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QInputDialog
@@ -187,7 +188,7 @@ class SystemPromptEditor(QWidget):
     def _add_row(self, preset: SystemPreset, kind: str) -> None:
         self.preset_box.addItem(preset.name)
         tip = kind + _summary(preset)
-        self.preset_box.setItemData(self.preset_box.count() - 1, tip, Qt.ItemDataRole.ToolTipRole)
+        self.preset_box.setItemData(self.preset_box.count() - 1, tip, roles.TOOLTIP)
         self._rows.append(preset)
 
     def _select(self, name: str | None) -> None:

@@ -7,9 +7,17 @@ recompute (a QLabel's setText would, each time its text width changes).
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QPainter, QPainterPath, QPaintEvent, QPalette
-from PySide6.QtWidgets import QHBoxLayout, QPushButton, QSizePolicy, QWidget
+from PySide6.QtCore import QPointF, QRectF, QSize, Signal
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QFontMetrics,
+    QPainter,
+    QPainterPath,
+    QPaintEvent,
+    QPalette,
+)
+from PySide6.QtWidgets import QHBoxLayout, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 from chatdesk.core.trimming import TrimPlan
 
@@ -33,6 +41,22 @@ def status_color(state: str, palette: QPalette) -> QColor:
     if state == "error":
         return _tone(_ERROR_HUE, palette)
     return palette.color(QPalette.ColorRole.WindowText)
+
+
+def _elided(metrics: QFontMetrics, text: str, width: int) -> str:
+    """`text` cut with an ellipsis to fit `width`. Text that fits is returned as it is, which
+    also keeps the first paint ("Counting…") from building the Qt namespace (see roles.py)."""
+    if metrics.horizontalAdvance(text) <= width:
+        return text
+    from PySide6.QtCore import Qt
+
+    return metrics.elidedText(text, Qt.TextElideMode.ElideRight, width)
+
+
+def _hatched(color: QColor) -> QBrush:
+    from PySide6.QtCore import Qt  # not at import: see _elided
+
+    return QBrush(color, Qt.BrushStyle.BDiagPattern)
 
 
 def _mix(a: QColor, b: QColor, t: float) -> QColor:
@@ -74,12 +98,15 @@ class _MeterView(QWidget):
         text = pal.color(QPalette.ColorRole.WindowText)
         width = self.width()
         bar = QRectF(0.5, 0.5, width - 1.0, _BAR_HEIGHT)
+        shape = QPainterPath()
+        shape.addRoundedRect(bar, 3, 3)
 
-        painter.setPen(Qt.PenStyle.NoPen)
-        track = QColor(pal.color(QPalette.ColorRole.Mid))
-        track.setAlphaF(0.35)
-        painter.setBrush(track)
-        painter.drawRoundedRect(bar, 3, 3)
+        # The track: the palette's Mid, faint. Filled with the palette's own brush, no pen and
+        # no colour of ours: the first frame ("Counting…") then paints without the Qt
+        # namespace (see roles.py), since building a QBrush or QPen from a colour needs it.
+        painter.setOpacity(0.35)
+        painter.fillPath(shape, pal.brush(QPalette.ColorRole.Mid))
+        painter.setOpacity(1.0)
 
         total = sum(self.segments)
         scale = max(self.limit, total)
@@ -94,18 +121,15 @@ class _MeterView(QWidget):
                 QBrush(_mix(accent, text, 0.35)),  # pinned: system and examples
                 QBrush(accent),  # history sent
                 QBrush(_mix(accent, base, 0.45)),  # the draft
-                QBrush(_mix(text, base, 0.45), Qt.BrushStyle.BDiagPattern),  # reserved reply
+                _hatched(_mix(text, base, 0.45)),  # reserved reply
             )
             painter.save()
-            shape = QPainterPath()
-            shape.addRoundedRect(bar, 3, 3)
             painter.setClipPath(shape)
             x = bar.left()
             for value, brush in zip(self.segments, fills, strict=True):
                 w = bar.width() * value / scale
                 if w > 0:
-                    painter.setBrush(brush)
-                    painter.drawRect(QRectF(x, bar.top(), w, bar.height()))
+                    painter.fillRect(QRectF(x, bar.top(), w, bar.height()), brush)
                     x += w
             painter.restore()
             if total > self.limit > 0:  # over: mark where the limit is
@@ -119,21 +143,23 @@ class _MeterView(QWidget):
         error = _tone(_ERROR_HUE, pal)
         # Secondary text: between text and window, so it reads in light and dark themes alike.
         quiet = _mix(text, pal.color(QPalette.ColorRole.Window), 0.4)
-        painter.setPen(error if self.state == "error" else text)
-        summary = metrics.elidedText(self.summary, Qt.TextElideMode.ElideRight, width)
-        painter.drawText(0, top, width, line, Qt.AlignmentFlag.AlignLeft, summary)
+        # Each line's text on its baseline, the first line's left and the second's at its ends.
+        first, second = top + metrics.ascent(), top + line + metrics.ascent()
+        if self.state == "error":  # otherwise the painter's pen is already the widget's text
+            painter.setPen(error)
+        painter.drawText(QPointF(0, first), _elided(metrics, self.summary, width))
         # Second line: the note on the left, the usage check on the right. An error keeps the
         # whole line (the usage check is still in the tooltip).
         room = width
         if self.usage and self.state != "error":
-            usage = metrics.elidedText(self.usage, Qt.TextElideMode.ElideRight, width)
+            usage = _elided(metrics, self.usage, width)
+            used = metrics.horizontalAdvance(usage)
             painter.setPen(quiet)
-            painter.drawText(0, top + line, width, line, Qt.AlignmentFlag.AlignRight, usage)
-            room = width - metrics.horizontalAdvance(usage) - 2 * metrics.averageCharWidth()
+            painter.drawText(QPointF(width - used, second), usage)
+            room = width - used - 2 * metrics.averageCharWidth()
         if self.note and room > 0:
             painter.setPen(error if self.state == "error" else quiet)
-            note = metrics.elidedText(self.note, Qt.TextElideMode.ElideRight, room)
-            painter.drawText(0, top + line, room, line, Qt.AlignmentFlag.AlignLeft, note)
+            painter.drawText(QPointF(0, second), _elided(metrics, self.note, room))
 
 
 class TokenMeter(QWidget):
@@ -158,7 +184,10 @@ class TokenMeter(QWidget):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.view, 1)
-        layout.addWidget(self.preview_button, 0, Qt.AlignmentFlag.AlignTop)
+        button_column = QVBoxLayout()  # the button at the top, however tall the meter
+        button_column.addWidget(self.preview_button)
+        button_column.addStretch(1)
+        layout.addLayout(button_column)
         self.preview_button.clicked.connect(self.previewRequested)
         self._plan: TrimPlan | None = None
         self._usage_tip = ""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import shiboken6
 from PySide6.QtCore import (
@@ -19,13 +19,16 @@ from PySide6.QtCore import (
     QModelIndex,
     QObject,
     QPersistentModelIndex,
-    Qt,
 )
 
 from chatdesk.core.conversation import Conversation
 from chatdesk.core.messages import Message, MessageMeta
 from chatdesk.core.trimming import TokenLedger
 from chatdesk.service.events import ReplyResult
+from chatdesk.ui import roles
+
+if TYPE_CHECKING:
+    from PySide6.QtCore import Qt
 
 ROLE_LABELS = {"user": "You", "assistant": "Assistant", "system": "System"}
 
@@ -33,7 +36,7 @@ _Index = QModelIndex | QPersistentModelIndex
 
 
 class Roles(enum.IntEnum):
-    Role = Qt.ItemDataRole.UserRole + 1
+    Role = roles.USER + 1
     Content = enum.auto()
     Name = enum.auto()
     Tokens = enum.auto()  # from the ledger; None without one
@@ -44,8 +47,7 @@ class Roles(enum.IntEnum):
 
 
 # What a content edit changes; the token count follows the content.
-_CONTENT_ROLES = [Qt.ItemDataRole.DisplayRole, Roles.Content, Roles.Tokens]
-_CONTENT_ROLES += [Qt.ItemDataRole.AccessibleTextRole]
+_CONTENT_ROLES = [roles.DISPLAY, Roles.Content, Roles.Tokens, roles.ACCESSIBLE_TEXT]
 
 
 @dataclass(frozen=True)
@@ -272,7 +274,7 @@ class TranscriptModel(QAbstractListModel):
 
     def set_meta_changed(self, row: int) -> None:
         """Tell views the row's meta (finish reason, usage, filters...) was updated in place."""
-        self._row_changed(row, [Roles.Meta, Qt.ItemDataRole.AccessibleDescriptionRole])
+        self._row_changed(row, [Roles.Meta, roles.ACCESSIBLE_DESCRIPTION])
 
     def set_error(self, index: int, text: str | None) -> None:
         self._require()[index].meta.error = text
@@ -294,7 +296,7 @@ class TranscriptModel(QAbstractListModel):
         if top <= bottom:
             self.dataChanged.emit(
                 self.index(top), self.index(bottom),
-                [Roles.Sent, Qt.ItemDataRole.AccessibleDescriptionRole],
+                [Roles.Sent, roles.ACCESSIBLE_DESCRIPTION],
             )  # fmt: skip
 
     def _row_changed(self, history_index: int, roles: list[Any]) -> None:
@@ -315,11 +317,13 @@ class TranscriptModel(QAbstractListModel):
         return len(self._conv) - self._hidden
 
     def flags(self, index: _Index) -> Qt.ItemFlag:
+        from PySide6.QtCore import Qt  # not at import: see roles.py
+
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
         return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def data(self, index: _Index, role: int = roles.DISPLAY) -> Any:
         conv = self._conv
         if conv is None or not index.isValid():
             return None
@@ -327,7 +331,7 @@ class TranscriptModel(QAbstractListModel):
         if row >= len(conv):
             return None
         message = conv[row]
-        if role in (Qt.ItemDataRole.DisplayRole, Roles.Content):
+        if role in (roles.DISPLAY, Roles.Content):
             return message.content
         if role == Roles.Role:
             return message.role
@@ -343,9 +347,9 @@ class TranscriptModel(QAbstractListModel):
             return row == self._streaming
         if role == Roles.Uid:
             return message.uid
-        if role == Qt.ItemDataRole.AccessibleTextRole:
+        if role == roles.ACCESSIBLE_TEXT:
             return f"{heading(message)}: {message.content}"
-        if role == Qt.ItemDataRole.AccessibleDescriptionRole:
+        if role == roles.ACCESSIBLE_DESCRIPTION:
             notes = badges(message, row >= self._first_sent, row == self._streaming)
             return ". ".join(b.text for b in notes)
         return None

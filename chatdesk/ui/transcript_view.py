@@ -25,7 +25,6 @@ from PySide6.QtCore import (
     QRect,
     QRectF,
     QSize,
-    Qt,
     QTimer,
     QUrl,
     Signal,
@@ -443,7 +442,9 @@ class MessageDelegate(QStyledItemDelegate):
         index: QModelIndex | QPersistentModelIndex,
     ) -> None:
         # Imported here, not with the module: an empty transcript (how the window starts)
-        # paints no card, and these types and their enums cost ~10 ms to create.
+        # paints no card, and these types and their enums cost ~10 ms to create (the Qt
+        # namespace alone ~20 ms, see roles.py).
+        from PySide6.QtCore import Qt
         from PySide6.QtGui import QAbstractTextDocumentLayout, QPainterPath, QPen
         from PySide6.QtWidgets import QStyle
 
@@ -570,6 +571,8 @@ class MessageDelegate(QStyledItemDelegate):
         option: QStyleOptionViewItem,
         index: QModelIndex | QPersistentModelIndex,
     ) -> bool:
+        from PySide6.QtCore import Qt
+
         if (
             event.type() == QEvent.Type.MouseButtonRelease
             and isinstance(event, QMouseEvent)
@@ -627,14 +630,15 @@ class TranscriptView(QListView):
         self.setViewport(QWidget())
         self.setUniformItemSizes(False)
         self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
-        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        # Always on: row heights depend on the width, and a scroll bar that comes and goes
+        # Set by name through Qt's property system: `Qt.ScrollBarPolicy` would build the whole
+        # Qt namespace before the first paint (~20 ms, see roles.py). The vertical bar is
+        # always on: row heights depend on the width, and a scroll bar that comes and goes
         # with the content's height makes the layout oscillate between two widths.
-        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
+        self.setProperty("horizontalScrollBarPolicy", "ScrollBarAlwaysOff")
+        self.setProperty("verticalScrollBarPolicy", "ScrollBarAlwaysOn")
         self.setWordWrap(True)  # makes QListView re-lay out rows when the width changes
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setFrameShape(QListView.Shape.NoFrame)
         self.setMouseTracking(True)
         self.viewport().setBackgroundRole(QPalette.ColorRole.Window)
@@ -803,6 +807,7 @@ class TranscriptView(QListView):
             QDesktopServices.openUrl(url)
 
     def _new_menu(self) -> QMenu:
+        from PySide6.QtCore import Qt
         from PySide6.QtWidgets import QMenu
 
         if self.menu is not None:
@@ -837,6 +842,7 @@ class TranscriptView(QListView):
 
     def open_text_dialog(self, row: int) -> QDialog:
         """A read-only copy of the message where any part of it can be selected."""
+        from PySide6.QtCore import Qt
         from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTextBrowser, QVBoxLayout
 
         message = self.transcript().message(row)
@@ -864,6 +870,8 @@ class TranscriptView(QListView):
         super().mouseReleaseEvent(event)
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        from PySide6.QtCore import Qt
+
         pos = event.position().toPoint()
         index = self.indexAt(pos)
         over = index.isValid() and self._delegate.hit_test(self.visualRect(index), index, pos)

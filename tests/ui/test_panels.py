@@ -6,8 +6,8 @@ import json
 import time
 
 import pytest
-from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtCore import QEvent, QObject, QRect, Qt
+from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication, QVBoxLayout, QWidget
 
 from chatdesk.core import settings as settings_module
@@ -19,7 +19,7 @@ from chatdesk.ui.examples_editor import ExamplesEditor
 from chatdesk.ui.params_panel import ParamsPanel, format_stop, parse_stop
 from chatdesk.ui.request_preview import RequestPreviewDialog
 from chatdesk.ui.system_prompt import SystemPromptEditor
-from chatdesk.ui.token_meter import TokenMeter
+from chatdesk.ui.token_meter import TokenMeter, status_color
 
 # The offscreen platform says this whenever a top-level widget is shown; it is not ours.
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
@@ -458,6 +458,44 @@ def test_show_plan_is_cheap_and_never_relayouts(qtbot):
 
 def test_meter_is_accessible(meter):
     assert_accessible(meter)
+
+
+def _near(a: QColor, b: QColor, tolerance: int = 40) -> bool:
+    return all(abs(x - y) <= tolerance for x, y in zip(a.getRgb()[:3], b.getRgb()[:3], strict=True))
+
+
+def _colors(meter: TokenMeter, rect: QRect) -> list[QColor]:
+    image = meter.view.grab().toImage()
+    return [image.pixelColor(x, y) for x in range(rect.left(), rect.right() + 1)
+            for y in range(rect.top(), rect.bottom() + 1)]  # fmt: skip
+
+
+def test_meter_paints_the_bar_and_its_lines_in_each_state(meter):
+    view, pal = meter.view, meter.view.palette()
+    window = pal.color(QPalette.ColorRole.Window)
+    line = view.fontMetrics().lineSpacing()
+    width = view.width()
+    bar = QRect(0, 0, width, 8)
+    summary = QRect(0, 11, width // 2, line)
+    second_right = QRect(width // 2, 11 + line, width // 2, line)
+
+    def ink(rect: QRect) -> list[QColor]:
+        return [c for c in _colors(meter, rect) if not _near(c, window, 10)]
+
+    assert ink(bar)  # the track, before anything is counted
+    assert any(_near(c, pal.color(QPalette.ColorRole.WindowText)) for c in ink(summary))
+    assert not any(_near(c, pal.color(QPalette.ColorRole.Highlight)) for c in ink(bar))
+
+    meter.show_plan(make_plan(history_tokens=3000))
+    assert any(_near(c, pal.color(QPalette.ColorRole.Highlight), 8) for c in ink(bar))
+    assert not ink(second_right)
+    meter.show_usage_check(1237, 1240)
+    assert ink(second_right)  # the usage check, at the right end
+
+    error = "The system prompt, the examples and the newest message need 9,999 tokens"
+    meter.show_plan(make_plan(history_tokens=9000, fits=False, error=error, first_sent=4))
+    red = status_color("error", pal)
+    assert any(_near(c, red) for c in ink(summary))
 
 
 # -- request preview -------------------------------------------------------------------------

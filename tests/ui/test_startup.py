@@ -248,3 +248,34 @@ def test_the_windows_modules_are_spared_pysides_source_scan(tmp_path: Path) -> N
     if last == "no scanner":
         pytest.skip("this PySide6 does not scan imported modules' source")
     assert last == "[]"
+
+
+def test_the_first_frame_does_not_build_the_qt_namespace(tmp_path, monkeypatch):
+    """`Qt`'s 93 enums take ~20 ms to make in Python 3.11, and the first frame needs none of
+    them (roles.py): a widget built or painted for it that touches `Qt.*` puts the cost back.
+    The probe runs first in the event loop's next turn, before what waits for the paint."""
+    from chatdesk.core.settings import Settings, save_settings
+
+    monkeypatch.setenv("CHATDESK_HOME", str(tmp_path))
+    window_state = {"examples_page": "359x288 359x654", "params_page": "428x525 435x539"}
+    save_settings(Settings(window=window_state))  # a returning user's
+    code = (
+        "import PySide6.QtCore as core\n"
+        "from chatdesk import cli\n"
+        "from chatdesk.ui import app\n"
+        "class Probe(core.QObject):\n"
+        "    def eventFilter(self, watched, event):\n"
+        "        if event.type() == core.QEvent.Type.Paint:\n"
+        "            watched.removeEventFilter(self)\n"
+        "            core.QTimer.singleShot(0, done)  # once the children have painted too\n"
+        "        return False\n"
+        "def done():\n"
+        "    print('built' if 'Qt' in vars(core) else 'not built', flush=True)\n"
+        "    app.QApplication.exit(0)\n"
+        "def probe(window):\n"
+        "    window.installEventFilter(Probe(window))\n"
+        "    return True\n"
+        "app.exit_after_first_paint = probe\n"
+        "cli.main([])\n"
+    )
+    assert _last_line(code, tmp_path) == "not built"

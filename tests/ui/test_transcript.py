@@ -461,6 +461,15 @@ def test_view_accessibility(make_view):
     assert view.focusPolicy() & Qt.FocusPolicy.TabFocus
 
 
+def test_view_scrolls_only_vertically_with_its_bar_always_shown(make_view):
+    """Always shown: a bar that came and went with the content would change the width the
+    rows are laid out in. No horizontal bar: the cards wrap to the width."""
+    view = make_view([Message("user", "hi")])
+    assert view.verticalScrollBarPolicy() == Qt.ScrollBarPolicy.ScrollBarAlwaysOn
+    assert view.horizontalScrollBarPolicy() == Qt.ScrollBarPolicy.ScrollBarAlwaysOff
+    assert view.focusPolicy() == Qt.FocusPolicy.StrongFocus  # keys reach it: Ctrl+C, arrows
+
+
 # -- scrolling and cost --------------------------------------------------------------------------
 def test_follows_a_streaming_reply_only_from_the_bottom(make_view):
     view = make_view(_big(200), height=400)
