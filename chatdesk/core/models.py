@@ -15,6 +15,8 @@ CL100K = "cl100k_base"
 
 @dataclass(frozen=True)
 class ModelFamily:
+    """What chatdesk knows of a family of models: tokenizer, limits and parameters."""
+
     key: str
     encoding: str
     context_window: int
@@ -57,6 +59,8 @@ _PREFIXES = sorted(list(FAMILIES) + list(_ALIASES), key=len, reverse=True)
 
 @dataclass(frozen=True)
 class ModelMatch:
+    """The family a model name resolved to."""
+
     family: ModelFamily
     exact: bool  # False: the name is unknown and `family` is the user's fallback
 

@@ -15,9 +15,9 @@ from __future__ import annotations
 import json
 import os
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -46,6 +46,8 @@ class SettingsError(ValueError):
 
 @dataclass
 class Settings:
+    """The user's settings file: connections, preferences and window state."""
+
     schema_version: int = SCHEMA_VERSION
     profiles: list[ConnectionProfile] = field(default_factory=list)
     active_profile: str | None = None
@@ -227,6 +229,8 @@ _MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {0: _v0_to_
 # -- load and save ---------------------------------------------------------------------------
 @dataclass
 class LoadedSettings:
+    """What `load_settings` read, and what the user should hear about it."""
+
     settings: Settings
     warning: str | None = None  # a sentence for the user when the file could not be used
     migrated_from: int | None = None  # the file's older version; saving brings it up to date
@@ -276,7 +280,7 @@ def load_settings(path: Path | None = None) -> LoadedSettings:
 
 
 def _set_aside(target: Path, problem: str) -> LoadedSettings:
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    stamp = time.strftime("%Y%m%d-%H%M%S")
     backup = target.with_name(f"{target.name}.bad-{stamp}")
     n = 1
     while backup.exists():  # two bad loads within a second must not clobber the first backup

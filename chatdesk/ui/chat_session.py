@@ -11,20 +11,21 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QCoreApplication, QDeadlineTimer, QObject, QThreadPool, QTimer, Signal
 
-from chatdesk.core.budget import Budget
 from chatdesk.core.conversation import Conversation
 from chatdesk.core.messages import Message
 from chatdesk.core.models import resolve_model
 from chatdesk.core.profiles import ConnectionProfile
-from chatdesk.core.tokens import TokenCounter
-from chatdesk.core.trimming import TrimPlan
 from chatdesk.service.events import CancelToken, ChatError, ReplyDelta, ReplyResult, RetryNotice
 from chatdesk.ui.transcript_model import TranscriptModel
 from chatdesk.ui.worker import FunctionWorker, GeneratorWorker
+
+if TYPE_CHECKING:
+    from chatdesk.core.budget import Budget
+    from chatdesk.core.trimming import TrimPlan
 
 FLUSH_MS = 30
 # A worker building messages holds the GIL; sleeping this long between chunks lets the GUI
@@ -112,6 +113,10 @@ class ChatSession(QObject):
         pinned = conversation.pinned()
 
         def load() -> None:
+            # Counting starts after the first paint: its modules are imported then, not with
+            # the window's.
+            from chatdesk.core.tokens import TokenCounter
+
             counter = TokenCounter(encoding)  # loads the tables here, off the GUI thread
             history = conversation.build_all(pause=_yield_gil)
             for message in (*pinned, *history):
@@ -138,6 +143,8 @@ class ChatSession(QObject):
             self._loader.start(self.pool)
 
     def _budget_loaded(self) -> None:
+        from chatdesk.core.budget import Budget
+
         if self.budget is not None:
             self.budget.close()
         name, family = self.model_names()

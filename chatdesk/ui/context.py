@@ -53,6 +53,8 @@ class DeferredService:
 
 @dataclass
 class AppContext:
+    """What every window shares: the settings, the connections and the chat service."""
+
     settings: Settings
     connections: Connections
     service: ChatService | DeferredService

@@ -7,6 +7,8 @@ recompute (a QLabel's setText would, each time its text width changes).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QPointF, QRectF, QSize, Signal
 from PySide6.QtGui import (
     QBrush,
@@ -19,7 +21,9 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
-from chatdesk.core.trimming import TrimPlan
+if TYPE_CHECKING:
+    from chatdesk.core.trimming import TrimPlan
+
 
 WARN_RATIO = 0.85
 _BAR_HEIGHT = 8

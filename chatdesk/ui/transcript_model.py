@@ -23,12 +23,13 @@ from PySide6.QtCore import (
 
 from chatdesk.core.conversation import Conversation
 from chatdesk.core.messages import Message, MessageMeta
-from chatdesk.core.trimming import TokenLedger
 from chatdesk.service.events import ReplyResult
 from chatdesk.ui import roles
 
 if TYPE_CHECKING:
     from PySide6.QtCore import Qt
+
+    from chatdesk.core.trimming import TokenLedger
 
 ROLE_LABELS = {"user": "You", "assistant": "Assistant", "system": "System"}
 

@@ -26,7 +26,6 @@ from PySide6.QtCore import (
     QRectF,
     QSize,
     QTimer,
-    QUrl,
     Signal,
 )
 from PySide6.QtGui import (
@@ -46,7 +45,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QListView,
     QStyledItemDelegate,
-    QStyleOptionViewItem,
     QWidget,
 )
 
@@ -56,7 +54,7 @@ from chatdesk.ui.transcript_model import Badge, Roles, TranscriptModel, badges, 
 
 if TYPE_CHECKING:
     from PySide6.QtGui import QTextDocument, QTextLayout
-    from PySide6.QtWidgets import QDialog, QMenu
+    from PySide6.QtWidgets import QDialog, QMenu, QStyleOptionViewItem
 
 # Geometry, in pixels.
 MARGIN_X, MARGIN_Y = 12, 5  # around a card
@@ -132,6 +130,8 @@ REVEAL_STEP = 200
 
 @dataclass
 class _Metrics:
+    """The fonts and line heights cards are laid out with, for one view font."""
+
     font: QFont
     bold: QFont
     small: QFont
@@ -156,6 +156,8 @@ class _Metrics:
 
 @dataclass
 class _Body:
+    """A message's rendered Markdown, cached until its content changes."""
+
     content: str  # compared by identity: a new string is a changed message
     dark: bool
     doc: QTextDocument
@@ -164,6 +166,8 @@ class _Body:
 
 @dataclass
 class _Chip:
+    """A laid-out badge under a card, with its link's rectangle if it has one."""
+
     badge: Badge
     rect: QRect
     text: QTextLayout
@@ -173,6 +177,8 @@ class _Chip:
 
 @dataclass
 class _CardLayout:
+    """Where every part of one card goes."""
+
     card: QRect
     header: QRect
     body: QRectF
@@ -800,6 +806,7 @@ class TranscriptView(QListView):
 
     def open_link(self, href: str) -> None:
         """Open a link from a message in the browser; only web and mail links."""
+        from PySide6.QtCore import QUrl
         from PySide6.QtGui import QDesktopServices
 
         url = QUrl(href)

@@ -163,3 +163,17 @@ def test_a_conversation_made_in_code_is_built_already():
     conv = Conversation(history=[Message("user", "hi")])
     assert conv.unbuilt() == 0
     assert conv.build_all() == list(conv)
+
+
+def test_timestamps_are_utc_iso_8601_with_milliseconds():
+    from datetime import datetime, timedelta, timezone
+
+    from chatdesk.core.messages import now_iso
+
+    before = datetime.now(timezone.utc)
+    stamp = now_iso()
+    after = datetime.now(timezone.utc)
+    parsed = datetime.fromisoformat(stamp)
+    assert stamp.endswith("+00:00") and len(stamp) == len("2026-11-23T09:30:00.123+00:00")
+    assert before - timedelta(milliseconds=1) <= parsed <= after
+    assert Conversation().created_at <= now_iso()

@@ -114,6 +114,9 @@ HIDDEN_AT_START = (
     "chatdesk.ui.file_flows",
     "chatdesk.ui.autosave",
     "chatdesk.core.recovery",
+    "chatdesk.core.budget",  # counting starts after the first paint
+    "chatdesk.core.trimming",
+    "chatdesk.core.tokens",
 )
 
 
