@@ -191,6 +191,9 @@ def _gui(args: argparse.Namespace) -> int:
     # Start-up allocates objects that live as long as the window; collecting them while the
     # modules load only costs time (several ms). `app.run` turns the collector back on.
     gc.disable()
+    # The window's Qt-free part first: the libraries it imports then load before PySide6,
+    # which reads the source of every module imported after it (see pyside_scan.py).
+    import chatdesk.ui.context  # noqa: F401
     from chatdesk.ui.pyside_scan import load_pyside
 
     load_pyside()  # before the window's modules: spares them PySide's source scan

@@ -220,8 +220,7 @@ class MainWindow(QMainWindow):
         self.system_editor.set_user_presets(self.context.settings.user_presets)
 
         self.sidebar = ConversationList(self)
-        # By keyword: a positional argument would be tried as a `Qt.Orientation` first, which
-        # builds the Qt namespace (see roles.py). Horizontal is the default.
+        # By keyword (see ui/__init__.py). Horizontal is the default.
         self.splitter = QSplitter(parent=self)
         self.splitter.setObjectName("main_splitter")
         self.splitter.addWidget(self.sidebar)
@@ -246,7 +245,7 @@ class MainWindow(QMainWindow):
     def _action(
         self, text: str, shortcut: QKeySequence.StandardKey | str | None, slot: object
     ) -> QAction:
-        action = QAction(text, self)
+        action = QAction(text=text, parent=self)  # by keyword: see ui/__init__.py
         # setShortcuts, not setShortcut: trying the latter's overloads builds the Qt namespace
         # before the first paint (see roles.py). A standard key gets all its platform's keys.
         if isinstance(shortcut, str):

@@ -59,7 +59,8 @@ class SystemPromptEditor(QWidget):
         )
         label = QLabel("&Preset:", self)
         label.setBuddy(self.preset_box)
-        self.delete_button = QPushButton("Delete preset", self)
+        # By keyword, here and below: see ui/__init__.py.
+        self.delete_button = QPushButton(text="Delete preset", parent=self)
         self.delete_button.setAccessibleName("Delete preset")
         self.delete_button.setToolTip("Delete the selected preset of your own")
         self.delete_button.setEnabled(False)
@@ -76,7 +77,7 @@ class SystemPromptEditor(QWidget):
         )
         self.edit.setTabChangesFocus(True)  # Tab moves on; the prompt rarely needs a tab
 
-        self.save_button = QPushButton("Save as preset…", self)
+        self.save_button = QPushButton(text="Save as preset…", parent=self)
         self.save_button.setAccessibleName("Save as preset")
         self.save_button.setToolTip("Keep this system prompt as a preset of your own")
         self.status = QLabel(self)

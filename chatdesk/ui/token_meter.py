@@ -179,7 +179,8 @@ class TokenMeter(QWidget):
         self.setAccessibleName("Token budget")
         self.view = _MeterView(self)
         self.view.setAccessibleName("Token budget bar")
-        self.preview_button = QPushButton("What will be sent", self)
+        # By keyword, not to build QIcon before the first paint (see chatdesk/ui/__init__.py).
+        self.preview_button = QPushButton(text="What will be sent", parent=self)
         self.preview_button.setAccessibleName("What will be sent")
         self.preview_button.setToolTip(
             "Show the exact messages of the next request, with their token counts"

@@ -31,7 +31,6 @@ from PySide6.QtCore import (
 from PySide6.QtGui import (
     QColor,
     QContextMenuEvent,
-    QFont,
     QFontMetrics,
     QGuiApplication,
     QHelpEvent,
@@ -53,7 +52,7 @@ from chatdesk.ui.markdown import code_blocks, parse_code_link, render_markdown
 from chatdesk.ui.transcript_model import Badge, Roles, TranscriptModel, badges, heading
 
 if TYPE_CHECKING:
-    from PySide6.QtGui import QTextDocument, QTextLayout
+    from PySide6.QtGui import QFont, QTextDocument, QTextLayout
     from PySide6.QtWidgets import QDialog, QMenu, QStyleOptionViewItem
 
 # Geometry, in pixels.
@@ -128,30 +127,21 @@ def info_text(message: Message, tokens: int | None) -> str:
 REVEAL_STEP = 200
 
 
-@dataclass
 class _Metrics:
     """The fonts and line heights cards are laid out with, for one view font."""
 
-    font: QFont
-    bold: QFont
-    small: QFont
-    fm: QFontMetrics
-    small_fm: QFontMetrics
-    line: int  # body line spacing
-    small_line: int
-    avg_char: float
+    def __init__(self, font: QFont) -> None:
+        from PySide6.QtGui import QFont  # with the first card, like the other paint types
 
-    @classmethod
-    def of(cls, font: QFont) -> _Metrics:
-        bold = QFont(font)
-        bold.setBold(True)
-        small = QFont(font)
-        small.setPointSizeF(max(font.pointSizeF() * 0.88, 7.0))
-        fm, small_fm = QFontMetrics(font), QFontMetrics(small)
-        return cls(
-            font, bold, small, fm, small_fm, fm.lineSpacing(), small_fm.lineSpacing(),
-            max(fm.averageCharWidth(), 1),
-        )  # fmt: skip
+        self.font = font
+        self.bold = QFont(font)
+        self.bold.setBold(True)
+        self.small = QFont(font)
+        self.small.setPointSizeF(max(font.pointSizeF() * 0.88, 7.0))
+        self.fm, self.small_fm = QFontMetrics(font), QFontMetrics(self.small)
+        self.line = self.fm.lineSpacing()  # body line spacing
+        self.small_line = self.small_fm.lineSpacing()
+        self.avg_char = max(self.fm.averageCharWidth(), 1)
 
 
 @dataclass
@@ -248,7 +238,7 @@ class MessageDelegate(QStyledItemDelegate):
 
     def metrics(self) -> _Metrics:
         if self._metrics is None or self._metrics.font != self._view.font():
-            self._metrics = _Metrics.of(self._view.font())
+            self._metrics = _Metrics(self._view.font())
         return self._metrics
 
     def _stylesheet(self, dark: bool) -> str:

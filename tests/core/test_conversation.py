@@ -174,6 +174,7 @@ def test_timestamps_are_utc_iso_8601_with_milliseconds():
     stamp = now_iso()
     after = datetime.now(timezone.utc)
     parsed = datetime.fromisoformat(stamp)
-    assert stamp.endswith("+00:00") and len(stamp) == len("2026-11-23T09:30:00.123+00:00")
+    assert stamp.endswith("+00:00")
+    assert len(stamp) == len("2026-11-23T09:30:00.123+00:00")
     assert before - timedelta(milliseconds=1) <= parsed <= after
     assert Conversation().created_at <= now_iso()
