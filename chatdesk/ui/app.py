@@ -68,7 +68,7 @@ def exit_after_first_paint(window: QWidget) -> bool:
 
 def _after_first_paint(app: QApplication, window: MainWindow, context: AppContext) -> None:
     """What start-up left for after the first frame, in the order it used to run."""
-    # The first frame did without the Qt namespace (roles.py): build it now, while nothing
+    # The first frame did without the Qt namespace (ui/__init__.py): build it now, while nothing
     # waits, rather than on the first keystroke.
     from PySide6.QtCore import Qt  # noqa: F401
 

@@ -21,7 +21,7 @@ class _Input(QPlainTextEdit):
         self.enter_sends = True
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        from PySide6.QtCore import Qt  # not at import: see roles.py
+        from PySide6.QtCore import Qt  # not at import: see ui/__init__.py
 
         key = event.key()
         if key == Qt.Key.Key_Escape:

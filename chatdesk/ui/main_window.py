@@ -247,7 +247,7 @@ class MainWindow(QMainWindow):
     ) -> QAction:
         action = QAction(text=text, parent=self)  # by keyword: see ui/__init__.py
         # setShortcuts, not setShortcut: trying the latter's overloads builds the Qt namespace
-        # before the first paint (see roles.py). A standard key gets all its platform's keys.
+        # before the first paint (see ui/__init__.py). A standard key gets all its platform's keys.
         if isinstance(shortcut, str):
             action.setShortcuts([QKeySequence(shortcut)])
         elif shortcut is not None:

@@ -74,7 +74,7 @@ class ConversationList(QWidget):
             self.activated.emit(row)
 
     def keyPressEvent(self, event) -> None:  # noqa: ANN001 - Qt's signature
-        from PySide6.QtCore import Qt  # not at import: see roles.py
+        from PySide6.QtCore import Qt  # not at import: see ui/__init__.py
 
         if event.key() == Qt.Key.Key_Escape and self.search.text():
             self.search.clear()

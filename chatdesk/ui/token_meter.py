@@ -49,7 +49,7 @@ def status_color(state: str, palette: QPalette) -> QColor:
 
 def _elided(metrics: QFontMetrics, text: str, width: int) -> str:
     """`text` cut with an ellipsis to fit `width`. Text that fits is returned as it is, which
-    also keeps the first paint ("Counting…") from building the Qt namespace (see roles.py)."""
+    also keeps the first paint ("Counting…") from building the Qt namespace (ui/__init__.py)."""
     if metrics.horizontalAdvance(text) <= width:
         return text
     from PySide6.QtCore import Qt
@@ -107,7 +107,7 @@ class _MeterView(QWidget):
 
         # The track: the palette's Mid, faint. Filled with the palette's own brush, no pen and
         # no colour of ours: the first frame ("Counting…") then paints without the Qt
-        # namespace (see roles.py), since building a QBrush or QPen from a colour needs it.
+        # namespace (see ui/__init__.py), since building a QBrush or QPen from a colour needs it.
         painter.setOpacity(0.35)
         painter.fillPath(shape, pal.brush(QPalette.ColorRole.Mid))
         painter.setOpacity(1.0)

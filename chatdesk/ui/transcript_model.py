@@ -318,7 +318,7 @@ class TranscriptModel(QAbstractListModel):
         return len(self._conv) - self._hidden
 
     def flags(self, index: _Index) -> Qt.ItemFlag:
-        from PySide6.QtCore import Qt  # not at import: see roles.py
+        from PySide6.QtCore import Qt  # not at import: see ui/__init__.py
 
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags

@@ -439,7 +439,7 @@ class MessageDelegate(QStyledItemDelegate):
     ) -> None:
         # Imported here, not with the module: an empty transcript (how the window starts)
         # paints no card, and these types and their enums cost ~10 ms to create (the Qt
-        # namespace alone ~20 ms, see roles.py).
+        # namespace alone ~20 ms, see ui/__init__.py).
         from PySide6.QtCore import Qt
         from PySide6.QtGui import QAbstractTextDocumentLayout, QPainterPath, QPen
         from PySide6.QtWidgets import QStyle
@@ -627,7 +627,7 @@ class TranscriptView(QListView):
         self.setUniformItemSizes(False)
         self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         # Set by name through Qt's property system: `Qt.ScrollBarPolicy` would build the whole
-        # Qt namespace before the first paint (~20 ms, see roles.py). The vertical bar is
+        # Qt namespace before the first paint (~20 ms, see ui/__init__.py). The vertical bar is
         # always on: row heights depend on the width, and a scroll bar that comes and goes
         # with the content's height makes the layout oscillate between two widths.
         self.setProperty("horizontalScrollBarPolicy", "ScrollBarAlwaysOff")
