@@ -20,6 +20,7 @@ from chatdesk.ui.params_panel import ParamsPanel, format_stop, parse_stop
 from chatdesk.ui.request_preview import RequestPreviewDialog
 from chatdesk.ui.system_prompt import SystemPromptEditor
 from chatdesk.ui.token_meter import TokenMeter, status_color
+from tests.support.accessibility import assert_accessible
 
 # The offscreen platform says this whenever a top-level widget is shown; it is not ours.
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
@@ -39,16 +40,6 @@ def make_plan(**changes) -> TrimPlan:
     }
     values.update(changes)
     return TrimPlan(**values)
-
-
-def assert_accessible(widget: QWidget) -> None:
-    unnamed = [
-        f"{type(w).__name__} {w.objectName()!r}"
-        for w in widget.findChildren(QWidget)
-        if w.focusPolicy() != Qt.FocusPolicy.NoFocus and not w.accessibleName()
-    ]
-    assert not unnamed
-    assert widget.accessibleName()
 
 
 # -- system prompt ---------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontDatabase, QGuiApplication
-from PySide6.QtWidgets import QDialog, QWidget
+from PySide6.QtWidgets import QDialog
 
 from chatdesk.core.codegen import python_snippet
 from chatdesk.core.conversation import Conversation
@@ -17,19 +17,10 @@ from chatdesk.core.profiles import ConnectionProfile
 from chatdesk.core.recovery import RecoveryStore
 from chatdesk.ui.code_dialog import CodeDialog
 from chatdesk.ui.recovery_dialog import RecoveryDialog
+from tests.support.accessibility import assert_accessible
 
 # The offscreen platform says this whenever a top-level widget is shown; it is not ours.
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
-
-
-def assert_accessible(widget: QWidget) -> None:
-    unnamed = [
-        f"{type(w).__name__} {w.objectName()!r}"
-        for w in widget.findChildren(QWidget)
-        if w.focusPolicy() != Qt.FocusPolicy.NoFocus and not w.accessibleName()
-    ]
-    assert not unnamed
-    assert widget.accessibleName()
 
 
 def snippet() -> str:
