@@ -7,7 +7,7 @@ through this; the counts underneath are cached, so asking on every keystroke is 
 from __future__ import annotations
 
 from chatdesk.core.conversation import Conversation
-from chatdesk.core.models import DEFAULT_FAMILY, ModelFamily, resolve_model
+from chatdesk.core.models import DEFAULT_FAMILY, ModelFamily, ModelMatch, resolve_model
 from chatdesk.core.tokens import TokenCounter
 from chatdesk.core.trimming import TokenLedger, TrimPlan, plan_request
 
@@ -25,9 +25,14 @@ class Budget:
         conversation: Conversation,
         model: str | None = None,
         fallback_family: str | None = None,
+        *,
+        match: ModelMatch | None = None,
     ) -> None:
+        """`match` (a profile's `model_match`) wins over `model` and `fallback_family`."""
         self.conversation = conversation
-        self.match = resolve_model(model or conversation.model, fallback_family or DEFAULT_FAMILY)
+        self.match = match or resolve_model(
+            model or conversation.model, fallback_family or DEFAULT_FAMILY
+        )
         self.counter = TokenCounter(self.match.family.encoding)
         self.ledger = TokenLedger(conversation, self.counter)
 
@@ -36,7 +41,16 @@ class Budget:
         return self.match.family
 
     def limit(self, override: int | None = None) -> int:
-        return override or self.conversation.trimming.limit or self.family.context_window
+        """The window the prompt and the reply's reserve must fit in. A model whose prompt
+        alone is capped (gpt-5: 272k of its 400k) fits prompt + reserve within that cap plus
+        the reserve."""
+        chosen = override or self.conversation.trimming.limit
+        if chosen:
+            return chosen
+        family = self.family
+        if family.max_input is not None:
+            return min(family.context_window, family.max_input + self.reserve())
+        return family.context_window
 
     def reserve(self, override: int | None = None) -> int:
         if override is not None:

@@ -13,7 +13,7 @@ from typing import Any
 
 from chatdesk.core.conversation import Conversation
 from chatdesk.core.messages import Message
-from chatdesk.core.models import DEFAULT_FAMILY, resolve_model
+from chatdesk.core.models import DEFAULT_FAMILY, match_model
 from chatdesk.core.profiles import ConnectionProfile, check_endpoint, looks_like_env_name
 from chatdesk.core.request import build_request
 from chatdesk.core.trimming import TrimPlan
@@ -41,9 +41,10 @@ def python_snippet(
         if plan is not None:
             plan = _extend(plan, len(conv))
     model = (profile.deployment.strip() if profile is not None else "") or PLACEHOLDER_DEPLOYMENT
-    names = [conv.model, profile.model if profile else None, model]
-    name = next((n for n in names if n), None)
-    family = resolve_model(name, profile.model_family if profile else DEFAULT_FAMILY).family
+    if profile is not None:
+        family = profile.model_info(conv.model)
+    else:
+        family = match_model([conv.model, model], DEFAULT_FAMILY).family
     body = build_request(conv, _current(plan, len(conv)), model=model, family=family, stream=False)
 
     lines = ['"""' + _docstring(profile) + '"""', ""]

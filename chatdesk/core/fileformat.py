@@ -28,7 +28,9 @@ from chatdesk.core.conversation import (
     GenerationParams,
     TrimSettings,
 )
-from chatdesk.core.messages import EXAMPLE_NAMES, ROLES, Message, RawMessage
+from chatdesk.core.messages import EXAMPLE_NAMES, Message, RawMessage
+
+ROLES = ("system", "user", "assistant")  # what this file version reads
 
 FORMAT = "chatdesk.conversation"
 VERSION = 1

@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-ROLES = ("system", "user", "assistant")
+ROLES = ("system", "developer", "user", "assistant", "tool", "function")
 # The few-shot form some prompts use: system messages named as example turns.
 EXAMPLE_NAMES = ("example_user", "example_assistant")
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, cast, get_args
 from urllib.parse import parse_qsl, quote, urlsplit
 
-from chatdesk.core.models import DEFAULT_FAMILY, ModelMatch, resolve_model
+from chatdesk.core.models import DEFAULT_FAMILY, ModelInfo, ModelMatch, match_model
 
 ProfileKind = Literal["azure-v1", "azure-api-version", "openai-compatible"]
 AuthMode = Literal["key", "entra"]
@@ -285,9 +285,11 @@ class ConnectionProfile:
     entra_mode: EntraMode = "browser"
     tenant_id: str | None = None
     client_id: str | None = None
-    # The model behind the deployment when its name does not say, for token counting.
+    # The model the deployment serves ("this deployment is model X", a catalog key), when its
+    # name does not say: it decides counting, limits and the request's parameters.
     model: str | None = None
-    # The family counted with when neither `model` nor the deployment name is known.
+    # The model counted with, as an estimate, when neither `model` nor the deployment name
+    # is known.
     model_family: str = DEFAULT_FAMILY
     # The name of an environment variable holding the key (env-derived profiles); never a key.
     key_env: str | None = None
@@ -342,9 +344,13 @@ class ConnectionProfile:
             return f"{url}openai/deployments/{deployment}/chat/completions?api-version={version}"
         return url + "/chat/completions"
 
-    def model_match(self) -> ModelMatch:
-        """The model family for token counting: `model`, else the deployment name, else fallback."""
-        return resolve_model(self.model or self.deployment, self.model_family)
+    def model_match(self, name: str | None = None) -> ModelMatch:
+        """The model behind the deployment: the declared `model`, else `name` (a file's model
+        field), else the deployment name; else `model_family`, as an estimate."""
+        return match_model([self.model, name, self.deployment], self.model_family)
+
+    def model_info(self, name: str | None = None) -> ModelInfo:
+        return self.model_match(name).family
 
     def to_json(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

@@ -19,9 +19,56 @@ def find_special_tokens(texts: list[str]) -> list[tuple[int, str]]:
     return [(i, m.group()) for i, text in enumerate(texts) for m in SPECIAL_TOKEN.finditer(text)]
 
 
-def request_messages(conv: Conversation, plan: TrimPlan) -> list[dict[str, str]]:
-    """The messages the plan sends: pinned, then the history it keeps."""
-    return [m.to_api() for m in conv.pinned()] + [conv[i].to_api() for i in plan.sent]
+def request_messages(
+    conv: Conversation, plan: TrimPlan, family: ModelFamily | None = None
+) -> list[dict[str, Any]]:
+    """The messages the plan sends: pinned, then the history it keeps.
+
+    With `family`, instructions go in the role the model accepts: a `system` or `developer`
+    message becomes the other where only that one is accepted, and for models that accept
+    neither (o1-mini, o1-preview) its text opens the first user message instead."""
+    messages = [m.to_api() for m in conv.pinned()] + [conv[i].to_api() for i in plan.sent]
+    return messages if family is None else adapt_roles(messages, family)
+
+
+def adapt_roles(messages: list[dict[str, Any]], family: ModelFamily) -> list[dict[str, Any]]:
+    """`messages` with instruction roles the model accepts (see `request_messages`)."""
+    accepted = family.instruction_roles
+    target = family.system_role
+    out: list[dict[str, Any]] = []
+    folded: list[str] = []
+    for message in messages:
+        role = message.get("role")
+        if role not in ("system", "developer") or role in accepted:
+            out.append(message)
+        elif target is not None:
+            out.append({**message, "role": target})
+        else:
+            folded.append(_text_of(message.get("content")))
+    if folded:
+        prefix = "\n\n".join(t for t in folded if t)
+        for index, message in enumerate(out):
+            if message.get("role") == "user":
+                out[index] = {**message, "content": _prefixed(prefix, message.get("content"))}
+                break
+        else:
+            out.insert(0, {"role": "user", "content": prefix})
+    return out
+
+
+def _text_of(content: Any) -> str:
+    if isinstance(content, list):
+        texts = [p for p in content if isinstance(p, dict) and p.get("type") == "text"]
+        return "\n\n".join(str(p.get("text", "")) for p in texts)
+    return content or ""
+
+
+def _prefixed(prefix: str, content: Any) -> Any:
+    if not prefix:
+        return content
+    if isinstance(content, list):
+        return [{"type": "text", "text": prefix}, *content]
+    return f"{prefix}\n\n{content}" if content else prefix
 
 
 def build_request(
@@ -35,21 +82,20 @@ def build_request(
 ) -> dict[str, Any]:
     """Keyword arguments for `client.chat.completions.create`. Unset parameters are left out."""
     p = conv.params
-    body: dict[str, Any] = {"model": model, "messages": request_messages(conv, plan)}
+    body: dict[str, Any] = {"model": model, "messages": request_messages(conv, plan, family)}
     if not family.fixed_sampling:  # reasoning models reject anything but the defaults
         for key in ("temperature", "top_p", "presence_penalty", "frequency_penalty"):
             if getattr(p, key) is not None:
                 body[key] = getattr(p, key)
     if p.max_tokens is not None:
-        key = "max_completion_tokens" if family.uses_max_completion_tokens else "max_tokens"
-        body[key] = p.max_tokens
+        body[family.limit_param] = p.max_tokens
     if p.stop:
         body["stop"] = list(p.stop)
     if p.seed is not None:
         body["seed"] = p.seed
     if p.response_format == "json_object":
         body["response_format"] = {"type": "json_object"}
-    if stream:
+    if stream and family.streaming:  # o1, o3-pro: Azure answers 400 to stream=true
         body["stream"] = True
         if include_usage:
             body["stream_options"] = {"include_usage": True}

@@ -27,7 +27,6 @@ from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
 from chatdesk.core.budget import Budget
 from chatdesk.core.conversation import Conversation
-from chatdesk.core.models import resolve_model
 from chatdesk.core.profiles import ConnectionProfile
 from chatdesk.core.request import build_request, find_special_tokens, request_messages
 from chatdesk.core.trimming import TrimPlan
@@ -226,8 +225,7 @@ class ChatService:
         require_usable(profile, sends_secret=profile.kind != "openai-compatible")
         own = budget is None
         if budget is None:
-            model = conv.model or profile.model or profile.deployment
-            budget = Budget(conv, model=model, fallback_family=profile.model_family)
+            budget = Budget(conv, match=profile.model_match(conv.model))
         try:
             plan = budget.plan()
             family = budget.family
@@ -291,8 +289,7 @@ class ChatService:
             url = profile.resolved_url()
         except ValueError:
             url = profile.endpoint
-        family = resolve_model(profile.model or profile.deployment, profile.model_family).family
-        limit = "max_completion_tokens" if family.uses_max_completion_tokens else "max_tokens"
+        limit = profile.model_info().limit_param
         body = {
             "model": profile.deployment.strip(),
             "messages": [{"role": "user", "content": PING}],

@@ -17,7 +17,7 @@ from PySide6.QtCore import QCoreApplication, QDeadlineTimer, QObject, QThreadPoo
 
 from chatdesk.core.conversation import Conversation
 from chatdesk.core.messages import Message
-from chatdesk.core.models import resolve_model
+from chatdesk.core.models import ModelMatch, resolve_model
 from chatdesk.core.profiles import ConnectionProfile
 from chatdesk.service.events import CancelToken, ChatError, ReplyDelta, ReplyResult, RetryNotice
 from chatdesk.ui.transcript_model import TranscriptModel
@@ -94,15 +94,15 @@ class ChatSession(QObject):
         self._idle_turns = 0
 
     # -- tokens ------------------------------------------------------------------------------
-    def model_names(self) -> tuple[str | None, str]:
+    def model_match(self) -> ModelMatch:
         profile = self.profile_source()
-        name = self.conversation.model or (profile.model or profile.deployment if profile else None)
-        return name, profile.model_family if profile else "gpt-4o"
+        if profile is not None:
+            return profile.model_match(self.conversation.model)
+        return resolve_model(self.conversation.model)
 
     def start_counting(self) -> None:
         """Load the tokenizer off the GUI thread; the meter says "Counting…" meanwhile."""
-        name, family = self.model_names()
-        encoding = resolve_model(name, family).family.encoding
+        encoding = self.model_match().family.encoding
         self.budget = None
         self.planChanged.emit(None)
         # Count what is already there on the same worker (its own counter: the GUI thread's
@@ -147,8 +147,7 @@ class ChatSession(QObject):
 
         if self.budget is not None:
             self.budget.close()
-        name, family = self.model_names()
-        self.budget = Budget(self.conversation, model=name, fallback_family=family)
+        self.budget = Budget(self.conversation, match=self.model_match())
         self.model.set_ledger(self.budget.ledger)
         self.update_plan()
         self.budgetReady.emit()

@@ -1,0 +1,143 @@
+"""The model catalog: each model's limits and what its requests may hold, and the request
+builder and the budget obeying them."""
+
+from __future__ import annotations
+
+import pytest
+
+from chatdesk.core.budget import Budget
+from chatdesk.core.conversation import Conversation, GenerationParams
+from chatdesk.core.messages import Message
+from chatdesk.core.models import CATALOG, known_model, match_model, model_for
+from chatdesk.core.profiles import ConnectionProfile
+from chatdesk.core.request import build_request
+
+
+def conversation(**params) -> Conversation:
+    conv = Conversation(
+        system_prompt="Be brief.",
+        params=GenerationParams(temperature=0.3, top_p=0.9, max_tokens=500, **params),
+    )
+    conv.append(Message("user", "Hello"))
+    return conv
+
+
+def request_for(model: str, conv: Conversation | None = None, **kw) -> dict:
+    conv = conv or conversation()
+    budget = Budget(conv, model=model)
+    body = build_request(conv, budget.plan(), model="deployment", family=budget.family, **kw)
+    budget.close()
+    return body
+
+
+@pytest.mark.parametrize(
+    ("name", "key", "window", "output"),
+    [
+        ("gpt-5-chat", "gpt-5-chat", 128_000, 16_384),
+        ("gpt-5-chat-2025-08-07", "gpt-5-chat", 128_000, 16_384),
+        ("gpt-5", "gpt-5", 400_000, 128_000),
+        ("gpt-5-mini", "gpt-5-mini", 400_000, 128_000),
+        ("gpt-5.1", "gpt-5.1", 400_000, 128_000),
+        ("gpt-5.1-chat", "gpt-5.1-chat", 128_000, 16_384),
+        ("gpt-5.2-chat", "gpt-5.2-chat", 128_000, 16_384),
+        ("gpt-5.2-2025-12-11", "gpt-5.2", 400_000, 128_000),
+        ("gpt-4-1106-preview", "gpt-4-1106-preview", 128_000, 4_096),
+        ("gpt-4-0125-preview", "gpt-4-0125-preview", 128_000, 4_096),
+        ("gpt-4-turbo-2024-04-09", "gpt-4-turbo", 128_000, 4_096),
+        ("gpt-4-0613", "gpt-4", 8_192, 4_096),
+        ("gpt-4o-2024-05-13", "gpt-4o-2024-05-13", 128_000, 4_096),
+        ("gpt-4o-2024-11-20", "gpt-4o", 128_000, 16_384),
+        ("gpt-4.1-nano-2025-04-14", "gpt-4.1-nano", 1_047_576, 32_768),
+        ("o1-mini", "o1-mini", 128_000, 65_536),
+        ("o1-preview", "o1-preview", 128_000, 32_768),
+        ("o3-pro", "o3-pro", 200_000, 100_000),
+        ("gpt-5-codex", "gpt-5-codex", 400_000, 128_000),
+    ],
+)
+def test_names_resolve_to_their_rows(name, key, window, output):
+    info = known_model(name)
+    assert info is not None
+    assert (info.key, info.context_window, info.max_output) == (key, window, output)
+
+
+def test_every_row_is_complete_and_consistent():
+    for info in CATALOG.values():
+        assert info.encoding in ("o200k_base", "cl100k_base")
+        assert 0 < info.max_output <= info.context_window
+        if info.reasoning:
+            assert not info.sampling
+            assert info.limit_param == "max_completion_tokens"
+        if info.verbosity:
+            assert info.reasoning_efforts
+
+
+def test_gpt5_chat_is_a_chat_model_not_a_reasoning_one():
+    info = CATALOG["gpt-5-chat"]
+    assert (info.sampling, info.reasoning, info.reasoning_efforts) == (True, False, ())
+    body = request_for("gpt-5-chat")
+    assert body["temperature"] == 0.3
+    assert body["messages"][0]["role"] == "system"
+
+
+@pytest.mark.parametrize("model", ["gpt-5", "gpt-5.1", "gpt-5.2-chat", "o3", "o4-mini"])
+def test_reasoning_models_get_no_sampling_and_max_completion_tokens(model):
+    body = request_for(model, conversation(presence_penalty=0.5))
+    for key in ("temperature", "top_p", "presence_penalty", "max_tokens"):
+        assert key not in body
+    assert body["max_completion_tokens"] == 500
+
+
+def test_chat_models_keep_max_tokens_and_sampling():
+    body = request_for("gpt-4o")
+    assert (body["max_tokens"], body["temperature"], body["top_p"]) == (500, 0.3, 0.9)
+
+
+def test_o1_mini_takes_the_system_prompt_in_the_first_user_turn():
+    body = request_for("o1-mini")
+    assert body["messages"] == [{"role": "user", "content": "Be brief.\n\nHello"}]
+
+
+def test_a_developer_message_is_sent_as_system_to_a_model_without_developer():
+    conv = conversation()
+    conv.append(Message("developer", "Answer in French."))
+    conv.append(Message("user", "And now?"))
+    roles = [m["role"] for m in request_for("gpt-4", conv)["messages"]]
+    assert roles == ["system", "user", "system", "user"]
+    roles = [m["role"] for m in request_for("o3", conv)["messages"]]
+    assert roles == ["system", "user", "developer", "user"]  # o3 takes both
+
+
+def test_models_without_streaming_are_not_asked_to_stream():
+    assert "stream" not in request_for("o1")
+    assert request_for("o3")["stream"] is True
+
+
+def test_budget_uses_the_catalog_window():
+    conv = conversation()
+    assert Budget(conv, model="gpt-4-1106-preview").limit() == 128_000
+    assert Budget(conv, model="gpt-5-chat").limit() == 128_000
+    # gpt-5's prompt alone is capped at 272k of its 400k.
+    assert Budget(conv, model="gpt-5").limit() == 272_000 + 500
+
+
+def test_a_neutral_deployment_is_the_model_the_profile_declares():
+    profile = ConnectionProfile("p", "azure-v1", "https://x.openai.azure.com/", "chat-prod")
+    assert profile.model_match().exact is False
+    declared = ConnectionProfile(
+        "p", "azure-v1", "https://x.openai.azure.com/", "chat-prod", model="gpt-5"
+    )
+    match = declared.model_match("chat-prod")
+    assert (match.family.key, match.exact) == ("gpt-5", True)
+    assert model_for("gpt-5", "chat-prod").key == "gpt-5"
+    # A declared model wins over the model field of a pasted body.
+    assert declared.model_match("gpt-4o").family.key == "gpt-5"
+    conv = conversation()
+    budget = Budget(conv, match=match)
+    body = build_request(conv, budget.plan(), model="chat-prod", family=budget.family)
+    assert "temperature" not in body
+    assert body["max_completion_tokens"] == 500
+
+
+def test_unknown_names_fall_back_as_an_estimate():
+    match = match_model(["chat-prod", None], "gpt-4")
+    assert (match.family.key, match.exact, match.label) == ("gpt-4", False, "gpt-4 (estimate)")
