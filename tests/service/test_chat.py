@@ -115,7 +115,7 @@ def test_complete_accepts_a_streaming_body(srv, service):
     assert "stream" not in srv.requests[-1].json
 
 
-@pytest.mark.parametrize("deployment", ["o3-mini", "gpt-5-chat"])
+@pytest.mark.parametrize("deployment", ["o3-mini", "gpt-5.2-chat"])
 def test_reasoning_deployments_get_max_completion_tokens(srv, service, deployment):
     conv = conversation(params=GenerationParams(temperature=0.5, max_tokens=300))
     prepared = service.prepare(conv, profile_for(srv, deployment=deployment))
@@ -125,6 +125,15 @@ def test_reasoning_deployments_get_max_completion_tokens(srv, service, deploymen
     assert "max_tokens" not in body
     assert "temperature" not in body
     assert body["model"] == deployment
+    assert result.finish_reason == "stop"
+
+
+def test_gpt5_chat_is_sent_temperature_with_max_completion_tokens(srv, service):
+    # gpt-5-chat is a chat model (sampling accepted), not a reasoning one.
+    conv = conversation(params=GenerationParams(temperature=0.5, max_tokens=300))
+    *_, result = service.stream(service.prepare(conv, profile_for(srv, deployment="gpt-5-chat")))
+    body = srv.requests[-1].json
+    assert (body["temperature"], body["max_completion_tokens"]) == (0.5, 300)
     assert result.finish_reason == "stop"
 
 
