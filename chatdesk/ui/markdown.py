@@ -8,9 +8,12 @@ with inline styles, since QTextDocument has no stylesheet classes to hang them o
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
+
+from chatdesk.ui.markdown_segments import pieces
 
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
@@ -151,17 +154,63 @@ def _cell_open(
     return f"<{token.tag}{attr}>"
 
 
+# A run of this many characters without a space gets break opportunities (U+200B, zero width,
+# in the rendering only): Qt's line breaker is quadratic on a line it cannot break, so a 1 MB
+# line without spaces froze the window for over a minute. Copying uses the message's own text.
+LONG_RUN = 80
+_LONG_RUN = re.compile(rf"\S{{{LONG_RUN}}}")
+_RUN_IN_TEXT = re.compile(rf"[^\s<>&;]{{{LONG_RUN}}}")  # not across an entity (&amp;)
+_TAG = re.compile(r"(<[^>]*>)")
+BREAK = "\u200b"
+
+
+def _breakable(html: str) -> str:
+    """`html` with a zero-width space after every LONG_RUN characters of one unbroken run."""
+    parts = _TAG.split(html)
+    for i in range(0, len(parts), 2):  # the even parts are text, the odd ones tags
+        if len(parts[i]) >= LONG_RUN:
+            parts[i] = _RUN_IN_TEXT.sub(lambda m: m.group(0) + BREAK, parts[i])
+    return "".join(parts)
+
+
 @lru_cache(maxsize=64)
 def render_markdown(text: str, dark: bool) -> str:
     """HTML for a QTextDocument. Cached: a repaint or a resize never re-parses a message."""
-    return _parser().render(text, {"dark": dark})
+    html = _parser().render(text, {"dark": dark})
+    return _breakable(html) if _LONG_RUN.search(text) else html
 
 
-@lru_cache(maxsize=64)
-def _code_blocks(text: str) -> tuple[str, ...]:
+def render_piece(text: str, dark: bool) -> str:
+    """HTML for one piece of a message (see `markdown_segments`); not cached, the body keeps it.
+
+    Its "Copy code" links number the piece's own code blocks from 0.
+    """
+    html = _parser().render(text, {"dark": dark})
+    return _breakable(html) if _LONG_RUN.search(text) else html
+
+
+@lru_cache(maxsize=4096)
+def piece_code_blocks(text: str) -> tuple[str, ...]:
+    """The source of each code block of one piece, in order."""
     return tuple(t.content for t in _parser().parse(text) if t.type in ("fence", "code_block"))
 
 
+def _may_have_code(text: str) -> bool:
+    # At C speed: prose with none of these has no fence and no indented code block.
+    return "```" in text or "~~~" in text or "    " in text or "\t" in text
+
+
 def code_blocks(text: str) -> list[str]:
-    """The source of each code block, in order: what "Copy code N" copies."""
-    return list(_code_blocks(text))
+    """The source of each code block, in order: what "Copy code N" copies.
+
+    Parsed piece by piece (`markdown_segments.pieces`), each piece once: a streamed flush
+    re-parses only the growing last piece.
+    """
+    if not _may_have_code(text):
+        return []
+    return [block for piece in pieces(text) for block in piece_code_blocks(piece.text)]
+
+
+def has_code(text: str) -> bool:
+    """Whether `text` has a code block; stops at the first piece that has one."""
+    return _may_have_code(text) and any(piece_code_blocks(p.text) for p in pieces(text))

@@ -48,11 +48,12 @@ from PySide6.QtWidgets import (
 )
 
 from chatdesk.core.messages import Message
-from chatdesk.ui.markdown import code_blocks, parse_code_link, render_markdown
+from chatdesk.ui.markdown import code_blocks, has_code, parse_code_link, render_markdown
+from chatdesk.ui.message_body import MessageBody
 from chatdesk.ui.transcript_model import Badge, Roles, TranscriptModel, badges, heading
 
 if TYPE_CHECKING:
-    from PySide6.QtGui import QFont, QTextDocument, QTextLayout
+    from PySide6.QtGui import QFont, QTextLayout
     from PySide6.QtWidgets import QDialog, QMenu, QStyleOptionViewItem
 
 # Geometry, in pixels.
@@ -91,7 +92,7 @@ def available_actions(model: TranscriptModel, row: int) -> list[str]:
     message = model.message(row)
     streaming = model.streaming_row is not None
     out = ["copy"]
-    if code_blocks(message.content):
+    if has_code(message.content):
         out.append("copy_code")
     if message.role == "user" and not streaming:
         out.append("edit")
@@ -145,16 +146,6 @@ class _Metrics:
 
 
 @dataclass
-class _Body:
-    """A message's rendered Markdown, cached until its content changes."""
-
-    content: str  # compared by identity: a new string is a changed message
-    dark: bool
-    doc: QTextDocument
-    width: float = -1.0
-
-
-@dataclass
 class _Chip:
     """A laid-out badge under a card, with its link's rectangle if it has one."""
 
@@ -172,7 +163,7 @@ class _CardLayout:
     card: QRect
     header: QRect
     body: QRectF
-    doc: QTextDocument
+    doc: MessageBody
     chips: list[_Chip] = field(default_factory=list)
     info: QRect | None = None
     info_text: str = ""
@@ -220,7 +211,11 @@ class MessageDelegate(QStyledItemDelegate):
         super().__init__(view)
         self._view = view
         self._metrics: _Metrics | None = None
-        self._docs: OrderedDict[int, _Body] = OrderedDict()  # uid -> body, least recent first
+        self._docs: OrderedDict[int, MessageBody] = OrderedDict()  # uid -> body, least recent first
+        self._rows: dict[int, QPersistentModelIndex] = {}  # uid -> its row, for idle layout
+        self._styles: dict[bool, str] = {}
+        self._idle = QTimer(self, singleShot=True, interval=1)
+        self._idle.timeout.connect(self._lay_out_when_idle)
         self._heights: dict[int, tuple[int, int]] = {}  # uid -> (width, height) laid out
         self._staged: dict[int, tuple[int, int]] = {}  # measured, not yet laid out
         self._pending: list[QPersistentModelIndex] = []
@@ -233,6 +228,8 @@ class MessageDelegate(QStyledItemDelegate):
         """Forget every cached body and height (new conversation, font or palette)."""
         self._metrics = None
         self._docs.clear()
+        self._rows.clear()
+        self._styles.clear()
         self._heights.clear()
         self._staged.clear()
 
@@ -242,6 +239,11 @@ class MessageDelegate(QStyledItemDelegate):
         return self._metrics
 
     def _stylesheet(self, dark: bool) -> str:
+        if dark not in self._styles:
+            self._styles[dark] = self._make_stylesheet(dark)
+        return self._styles[dark]
+
+    def _make_stylesheet(self, dark: bool) -> str:
         from PySide6.QtGui import QFontDatabase
 
         palette = self._view.palette()
@@ -255,26 +257,51 @@ class MessageDelegate(QStyledItemDelegate):
             " p, ul, ol, blockquote { margin-top: 0px; margin-bottom: 6px; }"
         )
 
-    def body(self, message: Message, width: float, dark: bool) -> QTextDocument:
-        """The message's rendered document, re-rendered only when its content changed."""
-        from PySide6.QtGui import QTextDocument
-
+    def body(self, message: Message, width: float, dark: bool) -> MessageBody:
+        """The message's rendered body at `width`: only pieces whose text changed re-render."""
         entry = self._docs.get(message.uid)
-        if entry is None or entry.content is not message.content or entry.dark != dark:
-            doc = entry.doc if entry is not None else QTextDocument()
-            doc.setDocumentMargin(0)
-            doc.setDefaultFont(self.metrics().font)
-            doc.setDefaultStyleSheet(self._stylesheet(dark))
-            doc.setHtml(render_markdown(message.content, dark))
-            self.render_count += 1
-            entry = self._docs[message.uid] = _Body(message.content, dark, doc)
+        if entry is None or entry.dark != dark:
+            m = self.metrics()
+            entry = MessageBody(
+                m.font, self._stylesheet(dark), dark, self._piece_estimate, self._count_render
+            )
+            self._docs[message.uid] = entry
         self._docs.move_to_end(message.uid)
         if len(self._docs) > DOC_CACHE_SIZE:
-            self._docs.popitem(last=False)
-        if entry.width != width:
-            entry.doc.setTextWidth(width)  # a re-wrap, not a re-render
-            entry.width = width
-        return entry.doc
+            uid, _ = self._docs.popitem(last=False)
+            self._rows.pop(uid, None)
+        entry.set_width(width)  # a re-wrap when it changed, not a re-render
+        entry.sync(message.content)
+        return entry
+
+    def _count_render(self) -> None:
+        self.render_count += 1
+
+    def _piece_estimate(self, text: str, width: float) -> float:
+        """A piece's height from its length alone, until it is laid out."""
+        m = self.metrics()
+        per_line = max(int(width / m.avg_char), 10)
+        lines = text.count("\n") + 1 + len(text) // per_line
+        fences = text.count("```") // 2 + text.count("~~~") // 2
+        return lines * m.line + fences * (m.small_line + 20)
+
+    def _lay_out_when_idle(self) -> None:
+        """Turn estimated piece heights into laid-out ones, ~15 ms per event-loop turn, and
+        re-measure the rows whose height changed (one sizeHintChanged for all)."""
+        import time
+
+        deadline = time.perf_counter() + 0.015
+        for uid, body in reversed(self._docs.items()):
+            if not body.pending():
+                continue
+            row = self._rows.get(uid)
+            if row is None or not row.isValid():
+                continue
+            if body.layout_some(deadline):
+                self.measure(row)
+            if time.perf_counter() >= deadline:
+                self._idle.start()
+                return
 
     # -- layout ------------------------------------------------------------------------------
     def _model(self, index: QModelIndex | QPersistentModelIndex) -> TranscriptModel:
@@ -295,7 +322,10 @@ class MessageDelegate(QStyledItemDelegate):
         header = QRect(x, y, width, m.fm.height())
         y += header.height() + GAP
         doc = self.body(message, width, dark)
-        body = QRectF(x, y, width, doc.size().height())
+        if doc.pending():
+            self._rows[message.uid] = QPersistentModelIndex(index)
+            self._idle.start()
+        body = QRectF(x, y, width, doc.height())
         y += round(body.height()) + GAP
         out = _CardLayout(card, header, body, doc)
 
@@ -441,7 +471,7 @@ class MessageDelegate(QStyledItemDelegate):
         # paints no card, and these types and their enums cost ~10 ms to create (the Qt
         # namespace alone ~20 ms, see ui/__init__.py).
         from PySide6.QtCore import Qt
-        from PySide6.QtGui import QAbstractTextDocumentLayout, QPainterPath, QPen
+        from PySide6.QtGui import QPainterPath, QPen
         from PySide6.QtWidgets import QStyle
 
         m = self.metrics()
@@ -450,6 +480,12 @@ class MessageDelegate(QStyledItemDelegate):
         message = model.message(row)
         palette = self._view.palette()
         dark = is_dark(palette)
+        # Only the band of the body that is on screen is laid out and drawn: lay it out first,
+        # so the card below is placed with its exact height.
+        band = self._visible_band(option.rect)
+        body_top = option.rect.top() + MARGIN_Y + PAD + m.fm.height() + GAP
+        width = max(option.rect.width() - 2 * (MARGIN_X + PAD), 40)
+        self.body(message, width, dark).lay_out_band(band[0] - body_top, band[1] - body_top)
         lay = self.layout(option.rect, index)
         streaming = row == model.streaming_row
         self._measured(index, lay, option.rect.width())
@@ -489,12 +525,8 @@ class MessageDelegate(QStyledItemDelegate):
         # Body.
         painter.save()
         painter.translate(lay.body.topLeft())
-        context = QAbstractTextDocumentLayout.PaintContext()
-        context.palette = palette
-        context.palette.setColor(QPalette.ColorRole.Text, palette.text().color())
-        context.clip = QRectF(0, 0, lay.body.width(), lay.body.height())
-        painter.setClipRect(context.clip)
-        lay.doc.documentLayout().draw(painter, context)
+        top = lay.body.top()
+        lay.doc.draw(painter, palette, band[0] - top, band[1] - top)
         painter.restore()
 
         # Notes.
@@ -519,6 +551,12 @@ class MessageDelegate(QStyledItemDelegate):
         for action, rect in lay.actions:
             painter.drawText(rect, Qt.AlignmentFlag.AlignLeft, ACTION_LABELS[action])
         painter.restore()
+
+    def _visible_band(self, rect: QRect) -> tuple[float, float]:
+        """The part of a row's rect that is on screen, as (top, bottom) in viewport pixels."""
+        viewport = self._view.viewport().rect()
+        top, bottom = max(rect.top(), viewport.top()), min(rect.bottom(), viewport.bottom()) + 1
+        return float(top), float(bottom)
 
     def _badge_color(self, badge: Badge, palette: QPalette, dark: bool) -> QColor:
         if badge.kind == "error":
@@ -554,7 +592,7 @@ class MessageDelegate(QStyledItemDelegate):
             if rect.adjusted(-3, -2, 3, 2).contains(pos):
                 return "action", action
         if lay.body.contains(QPointF(pos)):
-            href = lay.doc.documentLayout().anchorAt(QPointF(pos) - lay.body.topLeft())
+            href = lay.doc.anchor_at(pos.x() - lay.body.left(), pos.y() - lay.body.top())
             if href:
                 return "link", href
         return None

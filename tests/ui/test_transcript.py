@@ -6,7 +6,7 @@ import statistics
 import time
 
 import pytest
-from PySide6.QtCore import QPoint, QPointF, QRect, Qt
+from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtGui import QGuiApplication, QImage, QPainter
 from PySide6.QtWidgets import QApplication, QStyleOptionViewItem, QTextBrowser
 
@@ -273,8 +273,8 @@ def _painted_pixels(image: QImage) -> int:
 def test_delegate_paints_markdown_into_a_card(make_view):
     view = make_view([Message("user", "show me"), Message("assistant", REPLY)])
     body = view.delegate.body(view.transcript().message(1), 400, False)
-    assert body.toPlainText().startswith("Sorting")
-    html = body.toHtml()
+    assert body.plain_text().startswith("Sorting")
+    html = "".join(doc.toHtml() for doc in body.documents())
     assert "sorted(xs)" in html
     assert "def" in html
     image = _paint_row(view, 1)
@@ -325,7 +325,7 @@ def test_badges_and_footer_items(make_view):
 def test_html_in_a_message_is_shown_as_text(make_view):
     view = make_view([Message("assistant", "<b>bold</b> and <script>x()</script>")])
     body = view.delegate.body(view.transcript().message(0), 400, False)
-    assert body.toPlainText().strip() == "<b>bold</b> and <script>x()</script>"
+    assert body.plain_text().strip() == "<b>bold</b> and <script>x()</script>"
 
 
 # -- clicks --------------------------------------------------------------------------------------
@@ -399,7 +399,7 @@ def _anchor_pos(view: TranscriptView, row: int, href: str) -> QPoint:
     body = layout.body
     for y in range(0, int(body.height()), 3):
         for x in range(0, int(body.width()), 3):
-            if layout.doc.documentLayout().anchorAt(QPointF(x, y)) == href:
+            if layout.doc.anchor_at(x, y) == href:
                 return QPoint(int(body.left()) + x, int(body.top()) + y)
     raise AssertionError(f"no link {href!r} in row {row}")
 

@@ -1,0 +1,223 @@
+"""A message's rendered Markdown body: one QTextDocument per piece, laid out and drawn lazily.
+
+Cost model (why it is built this way). A whole-message QTextDocument made every streamed
+flush re-render the reply (markdown-it, Pygments on every code block, `setHtml`) and every
+paint lay out and draw the whole document: costs that grow with the reply. Here the text is
+cut into pieces (`markdown_segments`); each piece has its own document, rendered once and kept
+until that piece's text changes, which while streaming is only the last one. A piece is laid
+out when it is drawn or measured exactly; until then its height is an estimate from its
+length, refined in time-boxed slices by `layout_some` (the delegate calls it when idle). Drawing
+draws only the pieces that meet the visible band. So a flush costs one piece's render, a paint
+costs the visible pieces, and a long message is laid out once, in slices, never in one stall.
+"""
+
+from __future__ import annotations
+
+import bisect
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from chatdesk.ui.markdown import code_link, parse_code_link, piece_code_blocks, render_piece
+from chatdesk.ui.markdown_segments import Piece, Segmentation
+
+if TYPE_CHECKING:
+    from PySide6.QtGui import QFont, QPainter, QPalette, QTextDocument
+
+
+class MessageBody:
+    """The body of one message at one width. Heights and positions are in pixels.
+
+    `estimate(piece_text, width)` gives a piece's height before it is laid out. `on_render`
+    is called once per piece rendered (for tests and benchmarks).
+    """
+
+    def __init__(
+        self,
+        font: QFont,
+        stylesheet: str,
+        dark: bool,
+        estimate: Callable[[str, float], float],
+        on_render: Callable[[], None] | None = None,
+    ) -> None:
+        self.content: str | None = None  # compared by identity: a new string is a change
+        self.dark = dark
+        self._font, self._stylesheet = font, stylesheet
+        self._estimate, self._on_render = estimate, on_render
+        self._seg = Segmentation()
+        self._pieces: list[Piece] = []
+        self._docs: list[QTextDocument | None] = []
+        self._exact: list[float | None] = []  # laid-out height at self.width, None: not yet
+        self._guess: list[float] = []
+        self._tops: list[float] | None = None  # cumulative tops, rebuilt after a change
+        self.width = -1.0
+
+    # -- content and width -------------------------------------------------------------------
+    def sync(self, content: str) -> None:
+        """Follow `content`: pieces whose text changed are re-rendered (now if they had been
+        rendered before, which keeps a streaming reply's visible end exact), others kept."""
+        if content is self.content:
+            return
+        self.content = content
+        old_pieces, old_docs = self._pieces, self._docs
+        new = self._seg.update(content)
+        docs: list[QTextDocument | None] = []
+        exact: list[float | None] = []
+        guess: list[float] = []
+        for i, piece in enumerate(new):
+            if i < len(old_pieces) and old_pieces[i] is piece:
+                docs.append(old_docs[i])
+                exact.append(self._exact[i])
+                guess.append(self._guess[i])
+                continue
+            docs.append(None)
+            exact.append(None)
+            guess.append(self._estimate(piece.text, self.width) if self.width > 0 else 0.0)
+        self._pieces, self._docs, self._exact, self._guess = new, docs, exact, guess
+        self._tops = None
+        for i, piece in enumerate(new):
+            rebuilt = i < len(old_pieces) and old_pieces[i] is not piece
+            if rebuilt and i < len(old_docs) and old_docs[i] is not None and self.width > 0:
+                self._lay_out(i, reuse=old_docs[i])
+
+    def set_width(self, width: float) -> None:
+        """A new width: every piece re-wraps when next needed (its render is kept)."""
+        if width == self.width:
+            return
+        self.width = width
+        self._exact = [None] * len(self._pieces)
+        self._guess = [self._estimate(p.text, width) for p in self._pieces]
+        self._tops = None
+
+    # -- heights -----------------------------------------------------------------------------
+    def _height_of(self, i: int) -> float:
+        exact = self._exact[i]
+        return self._guess[i] if exact is None else exact
+
+    def tops(self) -> list[float]:
+        """Each piece's top, and the body's height as the last entry."""
+        if self._tops is None:
+            tops, y = [], 0.0
+            for i in range(len(self._pieces)):
+                tops.append(y)
+                y += self._height_of(i)
+            tops.append(y)
+            self._tops = tops
+        return self._tops
+
+    def height(self) -> float:
+        return self.tops()[-1]
+
+    def pending(self) -> bool:
+        """Whether some piece's height is still an estimate."""
+        return any(h is None for h in self._exact)
+
+    # -- laying out --------------------------------------------------------------------------
+    def _lay_out(self, i: int, reuse: QTextDocument | None = None) -> QTextDocument:
+        from PySide6.QtGui import QTextDocument
+
+        doc = self._docs[i]
+        if doc is None:
+            doc = reuse if reuse is not None else QTextDocument()
+            doc.setDocumentMargin(0)
+            doc.setDefaultFont(self._font)
+            doc.setDefaultStyleSheet(self._stylesheet)
+            doc.setHtml(render_piece(self._pieces[i].text, self.dark))
+            self._docs[i] = doc
+            if self._on_render is not None:
+                self._on_render()
+        if self._exact[i] is None:
+            doc.setTextWidth(self.width)
+            self._exact[i] = doc.size().height()
+            self._tops = None
+        return doc
+
+    def lay_out_band(self, y0: float, y1: float) -> bool:
+        """Lay out the pieces meeting the band [y0, y1) of the body. True if a height changed.
+
+        Positions shift as estimates become exact, so this repeats until the band is stable.
+        """
+        changed = False
+        for _ in range(8):
+            tops = self.tops()
+            first = max(bisect.bisect_right(tops, y0) - 1, 0)
+            todo = [
+                i for i in range(first, len(self._pieces))
+                if tops[i] < y1 and self._exact[i] is None
+            ]  # fmt: skip
+            if not todo:
+                break
+            for i in todo:
+                before = self._height_of(i)
+                self._lay_out(i)
+                changed |= self._exact[i] != before
+        return changed
+
+    def layout_some(self, deadline: float) -> bool:
+        """Lay out pieces still estimated, from the end up, until `time.perf_counter()` passes
+        `deadline`. True if some height changed."""
+        changed = False
+        for i in range(len(self._pieces) - 1, -1, -1):
+            if self._exact[i] is None:
+                before = self._guess[i]
+                self._lay_out(i)
+                changed |= self._exact[i] != before
+                if time.perf_counter() >= deadline:
+                    break
+        return changed
+
+    def lay_out_all(self) -> None:
+        for i in range(len(self._pieces)):
+            self._lay_out(i)
+
+    # -- drawing and hit testing -------------------------------------------------------------
+    def draw(self, painter: QPainter, palette: QPalette, y0: float, y1: float) -> None:
+        """Draw the pieces meeting the band [y0, y1) of the body, at the painter's origin."""
+        from PySide6.QtCore import QRectF, Qt
+        from PySide6.QtGui import QAbstractTextDocumentLayout
+
+        self.lay_out_band(y0, y1)
+        tops = self.tops()
+        first = max(bisect.bisect_right(tops, y0) - 1, 0)
+        context = QAbstractTextDocumentLayout.PaintContext()
+        context.palette = palette
+        for i in range(first, len(self._pieces)):
+            top = tops[i]
+            if top >= y1:
+                break
+            doc = self._docs[i]
+            if doc is None:
+                continue
+            height = tops[i + 1] - top
+            painter.save()
+            painter.translate(0, top)
+            clip_top, clip_bottom = max(y0 - top, 0.0), min(y1 - top, height)
+            context.clip = QRectF(0, clip_top, self.width, clip_bottom - clip_top)
+            painter.setClipRect(QRectF(0, 0, self.width, height), Qt.ClipOperation.IntersectClip)
+            doc.documentLayout().draw(painter, context)
+            painter.restore()
+
+    def anchor_at(self, x: float, y: float) -> str:
+        """The href of the link at body point (x, y), "" if none. "Copy code" links are
+        renumbered to the block's index in the whole message."""
+        from PySide6.QtCore import QPointF
+
+        tops = self.tops()
+        i = bisect.bisect_right(tops, y) - 1
+        if not 0 <= i < len(self._pieces) or self._docs[i] is None:
+            return ""
+        href = self._docs[i].documentLayout().anchorAt(QPointF(x, y - tops[i]))
+        local = parse_code_link(href) if href else None
+        if local is None:
+            return href
+        before = sum(len(piece_code_blocks(p.text)) for p in self._pieces[:i])
+        return code_link(before + local)
+
+    def documents(self) -> list[QTextDocument]:
+        """Every piece's document, rendering and laying out those not yet done (for tests and
+        the text dialog; costs the whole message)."""
+        self.lay_out_all()
+        return [doc for doc in self._docs if doc is not None]
+
+    def plain_text(self) -> str:
+        return "".join(doc.toPlainText() + "\n" for doc in self.documents())
