@@ -33,7 +33,7 @@ class Budget:
         self.match = match or resolve_model(
             model or conversation.model, fallback_family or DEFAULT_FAMILY
         )
-        self.counter = TokenCounter(self.match.family.encoding)
+        self.counter = TokenCounter(self.match.family.encoding, self.match.family)
         self.ledger = TokenLedger(conversation, self.counter)
 
     @property

@@ -8,6 +8,7 @@ read from an environment variable, or Entra ID signs in through azure-identity.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from typing import Any
 
@@ -169,14 +170,15 @@ def _with_draft(conv: Conversation, draft: str) -> Conversation:
         title=conv.title,
     )
     copy.system_name = conv.system_name
+    copy.request_extra = conv.request_extra
+    system = conv.system_message()
+    if system is not None:
+        copy.set_system_message(system)
     return copy
 
 
 def _extend(plan: TrimPlan, history_len: int) -> TrimPlan:
-    return TrimPlan(
-        plan.policy, plan.limit, plan.reserve, plan.pinned_tokens, plan.history_tokens,
-        plan.draft_tokens, history_len, plan.first_sent, plan.fits, plan.error, plan.estimate,
-    )  # fmt: skip
+    return dataclasses.replace(plan, history_len=history_len)
 
 
 def _current(plan: TrimPlan | None, history_len: int) -> TrimPlan:

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from chatdesk.core.messages import Message, RawMessage, now_iso
+from chatdesk.core.messages import Message, RawMessage, now_iso, parts_text
 
 TRIM_POLICIES = ("tokens", "turns", "stop")
 RESPONSE_FORMATS = ("text", "json_object")
@@ -81,6 +81,9 @@ class Conversation:
         self._history: list[Message | RawMessage] = list(history or [])
         self._lock = threading.RLock()  # building vs. structural changes, across threads
         self.params = params or GenerationParams()
+        # Request fields chatdesk does not set itself (tools, tool_choice, a json_schema
+        # response_format, reasoning_effort, user, metadata, ...): sent and saved as they came.
+        self.request_extra: dict[str, Any] = {}
         self.trimming = trimming or TrimSettings()
         self.profile = profile
         self.model = model  # the model behind the deployment, for counting; None: unknown
@@ -89,6 +92,9 @@ class Conversation:
         self.created_at = now_iso()
         self._listeners: list[HistoryListener] = []
         self._system: Message | None = None
+        # The system message as its file held it (role, content parts, unknown fields): the
+        # prompt is sent in that shape while its text is unchanged.
+        self._system_source: Message | None = None
 
     # -- observation -------------------------------------------------------------------------
     def subscribe(self, listener: HistoryListener) -> None:
@@ -167,7 +173,7 @@ class Conversation:
     def texts(self) -> Iterator[str]:
         """The history's message texts, without building messages (search reads them all)."""
         for item in self._history:
-            yield item.content if isinstance(item, Message) else item["content"]
+            yield item.content if isinstance(item, Message) else parts_text(item.get("content"))
 
     def append(self, message: Message) -> int:
         with self._lock:
@@ -207,13 +213,29 @@ class Conversation:
         raise ValueError("message is not in this conversation")
 
     # -- the request -------------------------------------------------------------------------
+    def set_system_message(self, message: Message) -> None:
+        """Use a file's leading system or developer message as the system prompt."""
+        self._system_source = self._system = message
+        self.system_prompt, self.system_name = message.content, message.name
+
+    @property
+    def system_role(self) -> str:
+        """"system", or "developer" when the file's system prompt was a developer message."""
+        return self._system_source.role if self._system_source is not None else "system"
+
     def system_message(self) -> Message | None:
         if not self.system_prompt:
             return None
         # Reused while the text is the same object, so its token count stays cached.
         cached = self._system
         if cached is None or cached.content is not self.system_prompt:
-            cached = self._system = Message("system", self.system_prompt)
+            source = self._system_source
+            if source is None:
+                cached = Message("system", self.system_prompt)
+            else:  # the file's shape, with the new text (see Message.api_content)
+                cached = source.copy()
+                cached.content = self.system_prompt
+            self._system = cached
         cached.name = self.system_name
         return cached
 

@@ -1,16 +1,24 @@
 """The conversation file: versioned JSON whose messages are in the Chat Completions shape.
 
-    {"format": "chatdesk.conversation", "version": 1, "title": "...", "profile": "work",
-     "model": "gpt-4o", "params": {...}, "trimming": {...}, "draft": "",
+    {"format": "chatdesk.conversation", "version": 2, "title": "...", "profile": "work",
+     "model": "gpt-4o", "params": {...}, "request": {"tools": [...], ...},
+     "trimming": {...}, "draft": "",
      "messages": [{"role": "system", "content": "..."},
                   {"role": "user", "content": "...", "pinned": true},
-                  {"role": "user", "content": "..."},
+                  {"role": "user", "content": [{"type": "text", "text": "..."},
+                                               {"type": "image_url", "image_url": {...}}]},
+                  {"role": "assistant", "content": null, "tool_calls": [...]},
+                  {"role": "tool", "tool_call_id": "...", "content": "..."},
                   {"role": "assistant", "content": "...", "metadata": {"finish_reason": "stop"}}]}
 
-A leading system message is the system prompt; `pinned` messages (or ones named example_user /
-example_assistant) are the few-shot examples. A bare Chat Completions request body
-(`{"model": ..., "messages": [...]}`) opens as a new conversation. Opening never crashes:
-every problem is a `ConversationFileError` naming the file and what is wrong.
+A leading system (or developer) message is the system prompt; `pinned` messages (or ones named
+example_user / example_assistant) are the few-shot examples. Messages are kept whole: content
+parts of any type, tool calls, and fields chatdesk does not know are saved and sent as they
+came. `request` holds the request fields chatdesk does not set itself (`tools`, `tool_choice`,
+a `json_schema` response format, `reasoning_effort`, `user`, `metadata`, ...), likewise kept.
+Version 1 (text-only messages, no `request`) is read and migrated; a bare Chat Completions
+request body (`{"model": ..., "messages": [...]}`) opens as a new conversation. Opening never
+crashes: every problem is a `ConversationFileError` naming the file and what is wrong.
 """
 
 from __future__ import annotations
@@ -28,12 +36,10 @@ from chatdesk.core.conversation import (
     GenerationParams,
     TrimSettings,
 )
-from chatdesk.core.messages import EXAMPLE_NAMES, Message, RawMessage
-
-ROLES = ("system", "user", "assistant")  # what this file version reads
+from chatdesk.core.messages import EXAMPLE_NAMES, ROLES, Message, RawMessage
 
 FORMAT = "chatdesk.conversation"
-VERSION = 1
+VERSION = 2
 MAX_FILE_BYTES = 64 * 1024 * 1024
 
 
@@ -60,16 +66,11 @@ def to_document(conv: Conversation) -> dict[str, Any]:
     messages: list[dict[str, Any]] = []
     system = conv.system_message()
     if system:
-        messages.append(system.to_api())
+        messages.append(_with_meta(system))
     for example in conv.examples:
         messages.append({**example.to_api(), "pinned": True})
-    for message in conv:
-        item: dict[str, Any] = dict(message.to_api())
-        meta = message.meta.to_json()
-        if meta:
-            item["metadata"] = meta
-        messages.append(item)
-    return {
+    messages.extend(_with_meta(message) for message in conv)
+    document = {
         "format": FORMAT,
         "version": VERSION,
         "title": conv.title,
@@ -77,10 +78,22 @@ def to_document(conv: Conversation) -> dict[str, Any]:
         "profile": conv.profile,
         "model": conv.model,
         "params": conv.params.to_json(),
+        "request": dict(conv.request_extra),
         "trimming": conv.trimming.to_json(),
         "draft": conv.draft,
         "messages": messages,
     }
+    if not conv.request_extra:
+        del document["request"]
+    return document
+
+
+def _with_meta(message: Message) -> dict[str, Any]:
+    item = message.to_api()
+    meta = message.meta.to_json()
+    if meta:
+        item["metadata"] = meta
+    return item
 
 
 def dumps(conv: Conversation) -> str:
@@ -161,6 +174,8 @@ def _from_document(data: dict[str, Any]) -> Conversation:
         )
     if version < 1:
         raise _Invalid(f"has an unknown format version {version}.")
+    if version == 1:
+        data = _migrate_v1(data)
     conv = _conversation_from_messages(_field(data, "messages", list))
     conv.title = _field(data, "title", str, "")
     conv.created_at = _field(data, "created_at", str, conv.created_at)
@@ -168,9 +183,23 @@ def _from_document(data: dict[str, Any]) -> Conversation:
     conv.model = _field(data, "model", str, None)
     conv.draft = _field(data, "draft", str, "")
     conv.params = _params(_field(data, "params", dict, {}), "params")
+    conv.request_extra = dict(_field(data, "request", dict, {}))
     conv.trimming = _trimming(_field(data, "trimming", dict, {}))
     return conv
 
+
+def _migrate_v1(data: dict[str, Any]) -> dict[str, Any]:
+    """A version-1 document as version 2. Version 1 held text-only messages of three roles
+    and no request fields, all of which version 2 reads the same way: only the number
+    changes (the next save writes 2, which an older chatdesk refuses in words rather than
+    dropping the parts, tool calls and request fields it cannot hold)."""
+    return {**data, "version": 2}
+
+
+# Request fields chatdesk sets itself; everything else in a body is kept in `request_extra`.
+_OWN_REQUEST_FIELDS = frozenset(
+    ("model", "messages", "max_completion_tokens", "stream", "stream_options")
+) | frozenset(GenerationParams.__dataclass_fields__)
 
 def _from_request_body(data: dict[str, Any]) -> Conversation:
     conv = _conversation_from_messages(_field(data, "messages", list))
@@ -178,12 +207,17 @@ def _from_request_body(data: dict[str, Any]) -> Conversation:
     params = dict(data)
     if "max_completion_tokens" in params and "max_tokens" not in params:
         params["max_tokens"] = params["max_completion_tokens"]
+    extra = {k: v for k, v in data.items() if k not in _OWN_REQUEST_FIELDS}
     fmt = params.get("response_format")
-    if isinstance(fmt, dict):
-        params["response_format"] = fmt.get("type", "text")
+    if isinstance(fmt, dict) and set(fmt) == {"type"} and fmt["type"] in RESPONSE_FORMATS:
+        params["response_format"] = fmt["type"]
+    elif fmt is not None:  # a json_schema format (or one not known yet): sent as it came
+        extra["response_format"] = fmt
+        params["response_format"] = "text"
     if isinstance(params.get("stop"), str):
         params["stop"] = [params["stop"]]
     conv.params = _params(params, "request")
+    conv.request_extra = extra
     return conv
 
 
@@ -197,13 +231,13 @@ def _conversation_from_messages(items: list[Any]) -> Conversation:
         checked = _checked(item, index)
         if item.get("pinned") is True or item.get("name") in EXAMPLE_NAMES:
             examples.append(Message.from_raw(checked))
-        elif index == 0 and item["role"] == "system":
+        elif index == 0 and item["role"] in ("system", "developer"):
             system = Message.from_raw(checked)
         else:
             history.append(checked)
     conv = Conversation(examples=examples, history=history)  # one list, not 10,000 appends
     if system is not None:
-        conv.system_prompt, conv.system_name = system.content, system.name
+        conv.set_system_message(system)
     return conv
 
 
@@ -220,9 +254,8 @@ def _checked(item: Any, index: int) -> RawMessage:
         allowed = ", ".join(ROLES)
         raise _Invalid(f"message {index + 1} has role {role!r}; chatdesk reads {allowed}.")
     content = item.get("content")
-    if type(content) is not str:  # text parts or null: converted once, into a copy
-        content = _content(content, f"message {index + 1}")
-        item = {**item, "content": content}
+    if type(content) is not str:  # content parts or null: checked, kept as they are
+        _check_content(content, f"message {index + 1}")
     name = item.get("name")
     if name is not None and not isinstance(name, str):
         raise _Invalid(f'message {index + 1} has a "name" that is not text.')
@@ -250,20 +283,17 @@ _META_TYPES: dict[str, type | tuple[type, ...]] = {
 }  # fmt: skip
 
 
-def _content(value: Any, where: str) -> str:
+def _check_content(value: Any, where: str) -> None:
+    """Null, or a list of content parts: objects with a "type" (any type is kept)."""
     if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, list):  # content parts: only text parts can be shown and resent
-        texts = []
-        for part in value:
-            if not isinstance(part, dict) or part.get("type") != "text":
-                kind = part.get("type") if isinstance(part, dict) else _kind(part)
-                raise _Invalid(f"{where} has a {kind!r} content part; only text is supported.")
-            texts.append(str(part.get("text", "")))
-        return "".join(texts)
-    raise _Invalid(f'{where} has "content" that is a JSON {_kind(value)}, not text.')
+        return
+    if not isinstance(value, list):
+        raise _Invalid(f'{where} has "content" that is a JSON {_kind(value)}, not text or parts.')
+    for number, part in enumerate(value, 1):
+        if not isinstance(part, dict) or not isinstance(part.get("type"), str):
+            raise _Invalid(f'{where}: content part {number} is not an object with a "type".')
+        if part["type"] == "text" and not isinstance(part.get("text"), str):
+            raise _Invalid(f'{where}: text part {number} has no "text".')
 
 
 _PARAM_TYPES: dict[str, tuple[type, ...]] = {

@@ -52,9 +52,37 @@ class MessageMeta:
         return cls(**{k: v for k, v in data.items() if k in fields})
 
 
+# The fields a message holds that chatdesk reads itself; every other field (tool_calls,
+# tool_call_id, refusal, annotations, audio, function_call, ones not known yet) is kept as is.
+_OWN_FIELDS = frozenset(("role", "content", "name", "metadata", "pinned"))
+_TEXT: Any = object()  # `Message.source` of a message whose content is a plain string
+
+
+def parts_text(content: Any) -> str:
+    """The text of a content value: the string, the text parts joined (as the model reads
+    them, one after the other), or "" for null (a tool-calling assistant turn)."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "".join(
+            part["text"]
+            for part in content
+            if isinstance(part, dict) and part.get("type") == "text"
+            and isinstance(part.get("text"), str)
+        )  # fmt: skip
+    return ""
+
+
 @dataclass(eq=False)
 class Message:
     """One message. `uid` is stable for the life of the object (the window keys rows on it).
+
+    `content` is the message's text: what is shown, edited and streamed into. A message read
+    with content parts or null content keeps that value in `source` and sends it unchanged
+    until its text is edited; an edit replaces the text parts and keeps every other part
+    (images, refusals, audio). `extra` holds the Chat Completions fields chatdesk does not
+    use itself (`tool_calls`, `tool_call_id`, `refusal`, `annotations`, `audio`, unknown
+    ones), in their order, sent and saved as they came.
 
     Token counts are cached on the message by `TokenCounter`, keyed on the content object, so a
     changed content is recounted and an unchanged one never is.
@@ -65,7 +93,9 @@ class Message:
     name: str | None = None
     meta: MessageMeta = field(default_factory=MessageMeta)
     uid: int = field(default_factory=lambda: next(_ids))
-    token_cache: tuple[str, str, str | None, int] | None = field(default=None, repr=False)
+    token_cache: tuple[Any, ...] | None = field(default=None, repr=False)
+    source: Any = field(default=_TEXT, repr=False)
+    extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.role not in ROLES:
@@ -75,9 +105,12 @@ class Message:
     def from_raw(cls, item: RawMessage) -> Message:
         """The message a checked file item describes (what loading it eagerly would give)."""
         meta = item.get("metadata")
+        content = item.get("content")
+        extra = {k: v for k, v in item.items() if k not in _OWN_FIELDS}
         return cls(
-            item["role"], item["content"], item.get("name") or None,
+            item["role"], parts_text(content), item.get("name") or None,
             MessageMeta.from_json(meta) if meta else MessageMeta(),
+            source=_TEXT if isinstance(content, str) else content, extra=extra,
         )  # fmt: skip
 
     @classmethod
@@ -85,15 +118,56 @@ class Message:
         """A message written now (a loaded one keeps the time its file gives, or none)."""
         return cls(role, content, name, MessageMeta(created_at=now_iso()))
 
-    def to_api(self) -> dict[str, str]:
+    @property
+    def has_parts(self) -> bool:
+        """The content is a list of content parts (it may hold images or other non-text)."""
+        return isinstance(self.source, list)
+
+    @property
+    def plain(self) -> bool:
+        """Only role, text and name: nothing but text to show, count or send."""
+        return self.source is _TEXT and not self.extra
+
+    @property
+    def tool_calls(self) -> list[dict[str, Any]]:
+        calls = self.extra.get("tool_calls")
+        return calls if isinstance(calls, list) else []
+
+    def api_content(self) -> Any:
+        """The `content` to send: the source value while the text is unedited, else the text
+        (in place of the text parts, the other parts kept in order)."""
+        source = self.source
+        if source is _TEXT or self.content == parts_text(source):
+            return self.content if source is _TEXT else source
+        if not isinstance(source, list):
+            return self.content  # null content, now given a text
+        rebuilt: list[Any] = []
+        placed = False
+        for part in source:
+            if isinstance(part, dict) and part.get("type") == "text":
+                if not placed and self.content:
+                    rebuilt.append({**part, "text": self.content})
+                placed = True
+            else:
+                rebuilt.append(part)
+        if not placed and self.content:
+            rebuilt.insert(0, {"type": "text", "text": self.content})
+        return rebuilt
+
+    def to_api(self) -> dict[str, Any]:
         """The message as the Chat Completions API takes it."""
-        out = {"role": self.role, "content": self.content}
+        out: dict[str, Any] = {"role": self.role, "content": self.api_content()}
         if self.name:
             out["name"] = self.name
+        if self.extra:
+            out.update(self.extra)
         return out
 
     def copy(self) -> Message:
-        return Message(self.role, self.content, self.name, MessageMeta(**self.meta.__dict__))
+        return Message(
+            self.role, self.content, self.name, MessageMeta(**self.meta.__dict__),
+            source=self.source, extra=dict(self.extra),
+        )  # fmt: skip
 
 
 def example_messages(pairs: list[tuple[str, str]]) -> list[Message]:

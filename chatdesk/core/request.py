@@ -14,6 +14,10 @@ from chatdesk.core.trimming import TrimPlan
 SPECIAL_TOKEN = re.compile(r"<\|(?:im_start|im_end|im_sep|endoftext|endofprompt|fim_[a-z]+)\|>")
 
 
+# Fields reasoning models reject besides temperature and top_p (Azure's reasoning guide).
+SAMPLING_FIELDS = frozenset(("logit_bias", "logprobs", "top_logprobs"))
+
+
 def find_special_tokens(texts: list[str]) -> list[tuple[int, str]]:
     """(index of the text, the token) for each special token found."""
     return [(i, m.group()) for i, text in enumerate(texts) for m in SPECIAL_TOKEN.finditer(text)]
@@ -95,6 +99,9 @@ def build_request(
         body["seed"] = p.seed
     if p.response_format == "json_object":
         body["response_format"] = {"type": "json_object"}
+    for key, value in conv.request_extra.items():  # tools, reasoning_effort, ...: as they came
+        if key not in body and (family.sampling or key not in SAMPLING_FIELDS):
+            body[key] = value
     if stream and family.streaming:  # o1, o3-pro: Azure answers 400 to stream=true
         body["stream"] = True
         if include_usage:

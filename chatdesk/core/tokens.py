@@ -3,16 +3,33 @@
 Per message: 3 tokens, plus the tokens of each value (role, content, and name with 1 more),
 and 3 for the priming of the reply. Text that looks like a special token (`<|endoftext|>`) is
 counted as the ordinary text the API will see; it never raises.
+
+The rest of the whole message, by the published rules:
+
+- content parts: each text (and refusal) part as text; each image by the model's vision
+  formula (`images`); a part of another type (audio, file) by its JSON, an estimate.
+- other string fields (a tool message's `tool_call_id`, an assistant `refusal`): as text,
+  the seeds' rule counting every value of the message.
+- assistant tool calls: each function's name and arguments as text, an estimate (OpenAI's
+  guide gives no rule for them).
+- tool definitions (`tools` in the request): OpenAI's cookbook "How to count tokens with
+  tiktoken", section 7 (https://github.com/openai/openai-cookbook/blob/main/examples/
+  How_to_count_tokens_with_tiktoken.ipynb), whose figures the API confirmed for gpt-4o,
+  gpt-4o-mini (101 tokens for its example), gpt-4 and gpt-3.5-turbo (105); for other models
+  it is an estimate.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections import OrderedDict
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from chatdesk.core.images import data_url_size, image_tokens
 from chatdesk.core.messages import Message
+from chatdesk.core.models import O200K, ModelInfo
 
 if TYPE_CHECKING:  # tiktoken loads with the first encoding, on a worker, not at start-up
     import tiktoken
@@ -27,18 +44,33 @@ REPLY_PRIMING = 3
 _SAFE_SPLIT = re.compile(r"(?<=\n)(?=[^\W_])")
 
 
-class TokenCounter:
-    """Counts tokens with one encoding, caching per message and per draft paragraph."""
+# The cookbook's constants for tool definitions: (func_init, prop_init, prop_key, enum_init,
+# enum_item, func_end); o200k models (gpt-4o) and cl100k models (gpt-4, gpt-3.5-turbo).
+_TOOL_CONSTANTS = {O200K: (7, 3, 3, -3, 3, 12), "cl100k_base": (10, 3, 3, -3, 3, 12)}
+# The models the cookbook's figures were checked against the API for.
+_TOOLS_VERIFIED = ("gpt-4o", "gpt-4o-mini", "gpt-4", "gpt-35-turbo")
 
-    def __init__(self, encoding: tiktoken.Encoding | str) -> None:
+
+class TokenCounter:
+    """Counts tokens with one encoding, caching per message and per draft paragraph.
+
+    `model` decides how images are counted (its vision formula) and whether tool definitions
+    are counted exactly; without it images are counted with gpt-4o's formula, an estimate.
+    """
+
+    def __init__(self, encoding: tiktoken.Encoding | str, model: ModelInfo | None = None) -> None:
         if isinstance(encoding, str):
             from chatdesk.core.encodings import get_encoding
 
             encoding = get_encoding(encoding)
         self.encoding = encoding
+        self.model = model
+        # The message caches' key: image counts differ between models of one encoding.
         self.name = self.encoding.name
+        self.cache_key = self.name if model is None else f"{self.name}/{model.key}"
         self._roles: dict[str, int] = {}
         self._segments: OrderedDict[str, int] = OrderedDict()
+        self._tools: tuple[Any, int, bool] | None = None
 
     def count_text(self, text: str) -> int:
         return len(self.encoding.encode_ordinary(text))
@@ -48,11 +80,78 @@ class TokenCounter:
         # Read once: a count made on a worker thread must cache the text it actually counted.
         content, name = message.content, message.name
         cache = message.token_cache
-        if cache is not None and cache[0] == self.name and cache[1] is content and cache[2] == name:
+        key = self.cache_key
+        if cache is not None and cache[0] == key and cache[1] is content and cache[2] == name:
             return cache[3]
-        count = self.message_cost(message.role, content, name)
-        message.token_cache = (self.name, content, name, count)
+        if message.plain:
+            count, estimate = self.message_cost(message.role, content, name), False
+        else:
+            count, estimate = self._whole_cost(message)
+        message.token_cache = (key, content, name, count, estimate)
         return count
+
+    def is_estimate(self, message: Message) -> bool:
+        """Whether the message's count follows a rule that is itself an estimate."""
+        self.count_message(message)
+        cache = message.token_cache
+        return bool(cache[4]) if cache is not None else False
+
+    def _whole_cost(self, message: Message) -> tuple[int, bool]:
+        count = TOKENS_PER_MESSAGE + self._role(message.role)
+        estimate = False
+        content = message.api_content()
+        if isinstance(content, str):
+            count += self.count_draft(content)
+        elif isinstance(content, list):
+            for part in content:
+                tokens, guess = self._part_cost(part)
+                count += tokens
+                estimate = estimate or guess
+        if message.name:
+            count += self.count_text(message.name) + TOKENS_PER_NAME
+        for key, value in message.extra.items():
+            if key in ("tool_calls", "function_call"):
+                calls = value if isinstance(value, list) else [{"function": value}]
+                for call in calls:
+                    function = call.get("function") if isinstance(call, dict) else None
+                    if isinstance(function, dict):
+                        count += self.count_text(str(function.get("name", "")))
+                        count += self.count_text(str(function.get("arguments", "")))
+                estimate = True
+            elif isinstance(value, str):
+                count += self.count_text(value)
+            elif value is not None and key != "annotations":  # audio, unknown fields
+                estimate = True
+        return count, estimate
+
+    def _part_cost(self, part: Any) -> tuple[int, bool]:
+        kind = part.get("type") if isinstance(part, dict) else None
+        if kind == "text":
+            return self.count_draft(str(part.get("text", ""))), False
+        if kind == "refusal":
+            return self.count_text(str(part.get("refusal", ""))), False
+        if kind == "image_url":
+            image = part.get("image_url")
+            url = image.get("url", "") if isinstance(image, dict) else str(image or "")
+            detail = image.get("detail", "auto") if isinstance(image, dict) else "auto"
+            rule = self.model.image if self.model is not None else None
+            cost = image_tokens(rule, data_url_size(str(url)), str(detail))
+            return cost.tokens, cost.estimate or self.model is None
+        return self.count_text(json.dumps(part, ensure_ascii=False)), True
+
+    def count_tools(self, tools: Any) -> tuple[int, bool]:
+        """(tokens, estimate) of a request's tool definitions; (0, False) without any.
+        Cached for the same list object."""
+        if not tools:
+            return 0, False
+        cached = self._tools
+        if cached is not None and cached[0] is tools:
+            return cached[1], cached[2]
+        constants = _TOOL_CONSTANTS.get(self.encoding.name, _TOOL_CONSTANTS[O200K])
+        count, estimate = _tools_cost(tools, constants, self.count_text)
+        verified = self.model is not None and self.model.key in _TOOLS_VERIFIED
+        self._tools = (tools, count, estimate or not verified)
+        return count, estimate or not verified
 
     def message_cost(self, role: str, content: str, name: str | None = None) -> int:
         count = TOKENS_PER_MESSAGE + self._role(role) + self.count_draft(content)
@@ -89,3 +188,41 @@ class TokenCounter:
         if role not in self._roles:
             self._roles[role] = self.count_text(role)
         return self._roles[role]
+
+
+def _tools_cost(
+    tools: Any, constants: tuple[int, ...], count_text: Any
+) -> tuple[int, bool]:
+    """The cookbook's `num_tokens_for_tools`, for the function tools of a request."""
+    func_init, prop_init, prop_key, enum_init, enum_item, func_end = constants
+    count, estimate = 0, False
+    for tool in tools if isinstance(tools, list) else []:
+        function = tool.get("function") if isinstance(tool, dict) else None
+        if not isinstance(function, dict):  # a tool of another type: by its JSON
+            count += count_text(json.dumps(tool, ensure_ascii=False))
+            estimate = True
+            continue
+        count += func_init
+        description = str(function.get("description", ""))
+        description = description[:-1] if description.endswith(".") else description
+        count += count_text(f"{function.get('name', '')}:{description}")
+        parameters = function.get("parameters")
+        properties = parameters.get("properties") if isinstance(parameters, dict) else None
+        if isinstance(properties, dict) and properties:
+            count += prop_init
+            for key, prop in properties.items():
+                prop = prop if isinstance(prop, dict) else {}
+                count += prop_key
+                enum = prop.get("enum")
+                if isinstance(enum, list):
+                    count += enum_init
+                    for item in enum:
+                        count += enum_item + count_text(str(item))
+                p_desc = str(prop.get("description", ""))
+                p_desc = p_desc[:-1] if p_desc.endswith(".") else p_desc
+                count += count_text(f"{key}:{prop.get('type', '')}:{p_desc}")
+                if any(k in prop for k in ("properties", "items", "anyOf", "oneOf")):
+                    estimate = True  # nested schemas: the cookbook's rule does not cover them
+    if tools:
+        count += func_end
+    return count, estimate

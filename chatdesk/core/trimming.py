@@ -27,6 +27,7 @@ class TokenLedger:
         self.conversation = conversation
         self.counter = counter
         self._cum = [0]  # _cum[i]: tokens of history[:i]
+        self._est = [0]  # _est[i]: messages of history[:i] whose count is an estimate
         self._turns: list[int] = []  # history indexes of user messages: where turns start
         self._valid = 0
         conversation.subscribe(self._invalidate)
@@ -44,12 +45,17 @@ class TokenLedger:
             return
         valid = min(self._valid, n)
         del self._cum[valid + 1 :]
+        del self._est[valid + 1 :]
         del self._turns[bisect.bisect_left(self._turns, valid) :]
         total = self._cum[-1]
+        estimates = self._est[-1]
         count = self.counter.count_message
         for i, message in enumerate(history.messages(valid, n), valid):
             total += count(message)
             self._cum.append(total)
+            if not message.plain and self.counter.is_estimate(message):
+                estimates += 1
+            self._est.append(estimates)
             if message.role == "user":
                 self._turns.append(i)
         self._valid = n
@@ -65,7 +71,21 @@ class TokenLedger:
         return self._cum[stop] - self._cum[start]
 
     def pinned_tokens(self) -> int:
-        return sum(self.counter.count_message(m) for m in self.conversation.pinned())
+        """The system message, the examples and the request's tool definitions."""
+        pinned = sum(self.counter.count_message(m) for m in self.conversation.pinned())
+        return pinned + self.counter.count_tools(self.conversation.request_extra.get("tools"))[0]
+
+    def pinned_estimate(self) -> bool:
+        conv = self.conversation
+        return self.counter.count_tools(conv.request_extra.get("tools"))[1] or any(
+            not m.plain and self.counter.is_estimate(m) for m in conv.pinned()
+        )
+
+    def estimates(self, start: int = 0, stop: int | None = None) -> int:
+        """How many of history[start:stop] are counted by a rule that is an estimate."""
+        self._sync()
+        stop = len(self._est) - 1 if stop is None else stop
+        return self._est[stop] - self._est[start]
 
     def sums(self) -> list[int]:
         self._sync()
@@ -90,7 +110,8 @@ class TrimPlan:
     first_sent: int
     fits: bool
     error: str | None = None
-    estimate: bool = False  # the model behind the deployment is unknown
+    estimate: bool = False  # the counts are estimates: see `estimate_why`
+    estimate_why: str = ""
 
     @property
     def prompt_tokens(self) -> int:
@@ -136,9 +157,15 @@ def plan_request(
     budget = limit - reserve - fixed - 1  # the most history tokens that still fit
 
     def plan(first: int, fits: bool, error: str | None = None) -> TrimPlan:
+        why = ["the model behind the deployment is not known"] if estimate else []
+        if ledger.pinned_estimate() or ledger.estimates(first, n):
+            why.append(
+                "tool calls, tool definitions or some content parts are counted by published "
+                "rules that are themselves estimates"
+            )
         return TrimPlan(
             settings.policy, limit, reserve, pinned, cum[n] - cum[first], draft_tokens,
-            n, first, fits, error, estimate,
+            n, first, fits, error, bool(why), "; ".join(why),
         )  # fmt: skip
 
     if settings.policy == "stop":

@@ -27,6 +27,7 @@ from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
 from chatdesk.core.budget import Budget
 from chatdesk.core.conversation import Conversation
+from chatdesk.core.messages import parts_text
 from chatdesk.core.profiles import ConnectionProfile
 from chatdesk.core.request import build_request, find_special_tokens, request_messages
 from chatdesk.core.trimming import TrimPlan
@@ -240,7 +241,7 @@ class ChatService:
                 "trimming policy that drops the oldest messages.",
             )
         messages = request_messages(conv, plan)
-        found = find_special_tokens([m["content"] for m in messages])
+        found = find_special_tokens([parts_text(m.get("content")) for m in messages])
         if found:
             index, token = found[0]
             raise ChatError(

@@ -102,7 +102,7 @@ class ChatSession(QObject):
 
     def start_counting(self) -> None:
         """Load the tokenizer off the GUI thread; the meter says "Counting…" meanwhile."""
-        encoding = self.model_match().family.encoding
+        family = self.model_match().family
         self.budget = None
         self.planChanged.emit(None)
         # Count what is already there on the same worker (its own counter: the GUI thread's
@@ -117,7 +117,7 @@ class ChatSession(QObject):
             # the window's.
             from chatdesk.core.tokens import TokenCounter
 
-            counter = TokenCounter(encoding)  # loads the tables here, off the GUI thread
+            counter = TokenCounter(family.encoding, family)  # loads the tables off the GUI thread
             history = conversation.build_all(pause=_yield_gil)
             for message in (*pinned, *history):
                 counter.count_message(message)

@@ -121,7 +121,7 @@ class RequestPreviewDialog(QDialog):
             f"reply, of a {plan.limit:,}-token limit."
         )
         if plan.estimate:
-            text += " Counts are estimates: the model behind the deployment is not known."
+            text += f" Counts are estimates: {plan.estimate_why}."
         return text
 
     def _total_text(self) -> str:

@@ -257,7 +257,7 @@ class TokenMeter(QWidget):
                 f"System and examples {pinned:,}, history {plan.history_tokens:,} "
                 f"({len(plan.sent):,} messages), draft {plan.draft_tokens:,}."
                 + (f" {left_out}." if left_out else "")
-                + (" Counts are estimates: the model is not known." if plan.estimate else "")
+                + (f" Counts are estimates: {plan.estimate_why}." if plan.estimate else "")
             )
         enabled = plan is not None
         if self.preview_button.isEnabled() != enabled:

@@ -49,7 +49,7 @@ def test_messages_are_in_the_chat_completions_shape(tmp_path):
     path = tmp_path / "c.json"
     save_conversation(full_conversation(), path)
     doc = json.loads(path.read_text())
-    assert (doc["format"], doc["version"]) == ("chatdesk.conversation", 1)
+    assert (doc["format"], doc["version"]) == ("chatdesk.conversation", 2)
     assert doc["messages"][0] == {"role": "system", "content": "You are terse."}
     assert doc["messages"][1] == {"role": "user", "content": "2+2?", "pinned": True}
     assert doc["messages"][3]["name"] == "alice"
@@ -111,7 +111,8 @@ BAD_FILES = [
     (b'{"format": "chatdesk.conversation", "version": 1, "messages": {}}', "not a list"),
     (b'{"messages": [{"role": "wizard", "content": "x"}]}', "role 'wizard'"),
     (b'{"messages": [{"role": "user", "content": 5}]}', "not text"),
-    (b'{"messages": [{"role": "user", "content": [{"type": "image_url"}]}]}', "only text"),
+    (b'{"messages": [{"role": "user", "content": [7]}]}', 'part 1 is not an object with a "type"'),
+    (b'{"messages": [{"role": "user", "content": [{"type": "text"}]}]}', 'part 1 has no "text"'),
     (b'{"messages": [7]}', "message 1 is a JSON number"),
     (b'{"messages": [], "temperature": "hot"}', "temperature"),
     (b'{"format": "chatdesk.conversation", "version": 1, "messages": [], '
