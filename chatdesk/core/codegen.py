@@ -10,12 +10,20 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 from typing import Any
 
+from chatdesk.core.clouds import PUBLIC
 from chatdesk.core.conversation import Conversation
 from chatdesk.core.messages import Message
 from chatdesk.core.models import DEFAULT_FAMILY, match_model
-from chatdesk.core.profiles import ConnectionProfile, check_endpoint, looks_like_env_name
+from chatdesk.core.profiles import (
+    ConnectionProfile,
+    Target,
+    check_endpoint,
+    looks_like_env_name,
+    target_for,
+)
 from chatdesk.core.request import build_request
 from chatdesk.core.trimming import TrimPlan
 
@@ -24,7 +32,7 @@ PLACEHOLDER_AZURE_ENDPOINT = "https://YOUR-RESOURCE-NAME.openai.azure.com/"
 PLACEHOLDER_DEPLOYMENT = "YOUR-DEPLOYMENT-NAME"
 AZURE_KEY_ENV = "AZURE_OPENAI_API_KEY"
 OPENAI_KEY_ENV = "OPENAI_API_KEY"
-ENTRA_SCOPE = "https://cognitiveservices.azure.com/.default"
+ENTRA_SCOPE = PUBLIC.scope  # the public cloud's; a profile's own comes from core/clouds.py
 _INDENT = "    "
 
 
@@ -54,6 +62,9 @@ def python_snippet(
     lines.append(f"{_INDENT}model={_literal(body.pop('model'))},")
     lines.append(f"{_INDENT}messages={_messages_literal(body.pop('messages'), _INDENT)},")
     lines += [f"{_INDENT}{key}={_literal(value)}," for key, value in body.items()]
+    if profile is not None and _key_in_header(profile):
+        # The key travels in api-key alone; the SDK would otherwise send it as a Bearer too.
+        lines.append(f'{_INDENT}extra_headers={{"Authorization": Omit()}},')
     lines += [")", "", "print(response.choices[0].message.content)", ""]
     return "\n".join(lines)
 
@@ -90,17 +101,36 @@ def _key_env(profile: ConnectionProfile) -> str:
     return OPENAI_KEY_ENV if profile.kind == "openai-compatible" else AZURE_KEY_ENV
 
 
-def _endpoint(profile: ConnectionProfile) -> tuple[str, str | None]:
-    """The normalised endpoint, or a placeholder and why, when it cannot be used as it is.
+def _target(profile: ConnectionProfile) -> tuple[Target, str | None]:
+    """How the profile's client is built, or a placeholder one and why it cannot be.
 
     The raw text is never echoed on failure: a pasted URL can carry a key in its query.
     """
     result = check_endpoint(profile.kind, profile.endpoint, sends_secret=False)
     if result.ok:
-        return result.url, None
+        return target_for(profile.kind, result.url, profile.api_version, profile.deployment), None
     if profile.kind == "azure-api-version":
-        return PLACEHOLDER_AZURE_ENDPOINT, result.error
-    return PLACEHOLDER_BASE_URL, result.error
+        placeholder = Target(
+            "AzureOpenAI",
+            "",
+            azure_endpoint=PLACEHOLDER_AZURE_ENDPOINT,
+            api_version=profile.api_version,
+        )
+    else:
+        placeholder = Target("OpenAI", "", base_url=PLACEHOLDER_BASE_URL)
+    return placeholder, result.error
+
+
+def _key_in_header(profile: ConnectionProfile) -> bool:
+    """A key sent as `api-key` by the OpenAI class (AzureOpenAI does that by itself)."""
+    if profile.auth == "entra" or profile.sends_key_as() != "api-key":
+        return False
+    return _target(profile)[0].client == "OpenAI"
+
+
+def header_env(name: str) -> str:
+    """The environment variable View code reads a secret header's value from."""
+    return re.sub(r"[^A-Za-z0-9]+", "_", name).strip("_").upper() or "HEADER_VALUE"
 
 
 def _client_lines(profile: ConnectionProfile | None) -> list[str]:
@@ -116,39 +146,55 @@ def _client_lines(profile: ConnectionProfile | None) -> list[str]:
             ")",
         ]
     entra = profile.auth == "entra"
-    azure_class = profile.kind == "azure-api-version"
-    url, problem = _endpoint(profile)
-    lines: list[str] = []
-    if not entra:
-        lines += ["import os", ""]
+    target, problem = _target(profile)
+    azure_class = target.client == "AzureOpenAI"
+    key_in_header = _key_in_header(profile)
+    bearer_key = not entra and profile.sends_key_as() == "bearer" and azure_class
+    headers = [(_literal(k), _literal(v)) for k, v in profile.headers.items()]
+    headers += [
+        (_literal(name), f'os.getenv("{header_env(name)}")') for name in profile.secret_headers
+    ]
+    if key_in_header:
+        headers.append(('"api-key"', f'os.getenv("{_key_env(profile)}")'))
+    uses_os = not entra or bool(profile.secret_headers)
+    lines: list[str] = ["import os", ""] if uses_os else []
     if entra:
         lines.append("from azure.identity import DefaultAzureCredential, get_bearer_token_provider")
-    lines += [f"from openai import {'AzureOpenAI' if azure_class else 'OpenAI'}", ""]
+    names = ["AzureOpenAI" if azure_class else "OpenAI"] + (["Omit"] if key_in_header else [])
+    lines += [f"from openai import {', '.join(sorted(names))}", ""]
     if entra:
+        cloud = profile.azure_cloud()
+        authority = "" if cloud.name == "public" else f"authority={_literal(cloud.authority)}"
         lines += [
             "token_provider = get_bearer_token_provider(",
-            f'{_INDENT}DefaultAzureCredential(), "{ENTRA_SCOPE}"',
+            f"{_INDENT}DefaultAzureCredential({authority}), {_literal(profile.scope())}",
             ")",
             "",
         ]
     if problem is not None:
         lines.append(f"# Replace the endpoint: {_comment(problem)}")
-    credential = "token_provider" if entra else f'os.getenv("{_key_env(profile)}")'
-    if azure_class:
-        lines += [
-            "client = AzureOpenAI(",
-            f"{_INDENT}api_version={_literal(profile.api_version)},",
-            f"{_INDENT}azure_endpoint={_literal(url)},",
-            f"{_INDENT}{'azure_ad_token_provider' if entra else 'api_key'}={credential},",
-            ")",
-        ]
+    if entra:
+        credential = ("azure_ad_token_provider" if azure_class else "api_key", "token_provider")
+    elif bearer_key:
+        credential = ("azure_ad_token", f'os.getenv("{_key_env(profile)}")')
+    elif key_in_header:
+        credential = ("api_key", '"unused"')
     else:
-        lines += [
-            "client = OpenAI(",
-            f"{_INDENT}base_url={_literal(url)},",
-            f"{_INDENT}api_key={credential},",
-            ")",
-        ]
+        credential = ("api_key", f'os.getenv("{_key_env(profile)}")')
+    lines.append(f"client = {names[0]}(")
+    if azure_class:
+        lines.append(f"{_INDENT}api_version={_literal(target.api_version)},")
+    if target.azure_endpoint is not None:
+        lines.append(f"{_INDENT}azure_endpoint={_literal(target.azure_endpoint)},")
+    else:
+        lines.append(f"{_INDENT}base_url={_literal(target.base_url)},")
+    lines.append(f"{_INDENT}{credential[0]}={credential[1]},")
+    if target.default_query:
+        lines.append(f"{_INDENT}default_query={_literal(target.default_query)},")
+    if headers:
+        items = ", ".join(f"{k}: {v}" for k, v in headers)
+        lines.append(f"{_INDENT}default_headers={{{items}}},")
+    lines.append(")")
     return lines
 
 

@@ -25,24 +25,36 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, cast, get_args
 from urllib.parse import parse_qsl, quote, urlsplit
 
+from chatdesk.core.clouds import CLOUD_NAMES, Cloud, CloudName, check_scope, cloud_for
 from chatdesk.core.models import DEFAULT_FAMILY, ModelInfo, ModelMatch, match_model
 
 ProfileKind = Literal["azure-v1", "azure-api-version", "openai-compatible"]
 AuthMode = Literal["key", "entra"]
 EntraMode = Literal["browser", "device-code", "default"]
+# How a key travels: "auto" is the kind's usual header (api-key for the dated API, else Bearer).
+KeyHeader = Literal["auto", "api-key", "bearer"]
 
 KINDS: tuple[ProfileKind, ...] = get_args(ProfileKind)
 AUTH_MODES: tuple[AuthMode, ...] = get_args(AuthMode)
 ENTRA_MODES: tuple[EntraMode, ...] = get_args(EntraMode)
+KEY_HEADERS: tuple[KeyHeader, ...] = get_args(KeyHeader)
 
 DEFAULT_API_VERSION = "2024-10-21"
 OPENAI_BASE_URL = "https://api.openai.com/v1"
 ENV_PROFILE_NAME = "From environment"
 
-_AZURE_HOST_SUFFIXES = (".openai.azure.com", ".cognitiveservices.azure.com")
+# Azure OpenAI and Foundry resources, in the public, US Government and China clouds.
+_AZURE_HOST_SUFFIXES = tuple(
+    f".{service}.{cloud}"
+    for service in ("openai", "cognitiveservices", "services.ai")
+    for cloud in ("azure.com", "azure.us", "azure.cn")
+)
 # Pasted from chat apps, Word, JSON or Markdown: quotes and angle brackets around the URL.
 _WRAPPERS = "\"'<>`“”‘’"
-_API_VERSION_RE = re.compile(r"\d{4}-\d{2}-\d{2}(-preview)?")
+# A dated version, or "preview": the v1 API's preview features (`/openai/v1/...?api-version=
+# preview`, https://learn.microsoft.com/azure/ai-foundry/openai/api-version-lifecycle).
+_API_VERSION_RE = re.compile(r"\d{4}-\d{2}-\d{2}(-preview)?|preview")
+V1_PREVIEW = "preview"
 _ENV_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _HEX_KEY_RE = re.compile(r"[0-9a-fA-F]{32}")  # the shape of a classic Azure OpenAI key
 _AZURE_DEPLOYMENT_BAD = "/\\?#%"
@@ -172,17 +184,39 @@ def _azure(
 ) -> EndpointCheck:
     notes: list[str] = []
     lower = [s.lower() for s in segments]
+    if lower[-2:] == ["chat", "completions"] and "openai" not in lower:
+        segments, lower = segments[:-2], lower[:-2]
+        notes.append("The URL ended in /chat/completions; chatdesk adds that itself.")
+    azure_host = _is_azure_host(host)
+    foundry_models = False
+    if azure_host and lower[:2] == ["api", "projects"]:
+        project = segments[2] if len(segments) > 2 else ""
+        notes.append(
+            f"This is a Foundry project endpoint (project {project!r}); the chat completions "
+            f"of the resource's deployments are served by the resource itself, {base}/."
+        )
+        segments, lower = segments[3:], lower[3:]
+    elif azure_host and lower[:1] == ["models"]:
+        foundry_models = True
+        notes.append(
+            "This is Foundry's model-inference URL (/models); chatdesk reaches the same "
+            "deployments through the resource's Azure OpenAI API (/openai)."
+        )
+        segments, lower = [], []
+
+    gateway_deployments = False
     if "openai" in lower:
         at = lower.index("openai")
-        prefix, rest = segments[:at], lower[at + 1 :]
-        rest_raw = segments[at + 1 :]
+        prefix, rest, rest_raw = segments[:at], lower[at + 1 :], segments[at + 1 :]
+    elif not azure_host and "deployments" in lower:
+        # API Management's import of Azure OpenAI serves /SUFFIX/deployments/... (no /openai).
+        at = lower.index("deployments")
+        prefix, rest, rest_raw = segments[:at], lower[at:], segments[at:]
+        gateway_deployments = True
     else:
         prefix, rest, rest_raw = segments, [], []
-        if [s.lower() for s in prefix[-2:]] == ["chat", "completions"]:
-            prefix = prefix[:-2]
-            notes.append("The URL ended in /chat/completions; chatdesk adds that itself.")
     # A gateway (API Management) may put the API under a path; an Azure resource never does.
-    if prefix and _is_azure_host(host):
+    if prefix and azure_host:
         notes.append(f"The path /{'/'.join(prefix)} is not part of an Azure endpoint; removed.")
         prefix = []
 
@@ -200,7 +234,7 @@ def _azure(
             "The URL is a v1 endpoint (/openai/v1/); this kind uses the resource root. "
             "The Azure (v1) kind takes the URL as it is."
         )
-    elif rest not in ([], ["v1"]):
+    elif rest not in ([], ["v1"], ["deployments"]):
         notes.append(f"The path after /openai (/{'/'.join(rest_raw)}) was removed.")
 
     api_version: str | None = None
@@ -211,7 +245,9 @@ def _azure(
         else:
             others.append((key, value))
     _query_notes(others, notes)
-    if api_version is not None:
+    if foundry_models:
+        api_version = None  # the model-inference API's versions are not Azure OpenAI's
+    elif api_version is not None:
         if kind == "azure-v1":
             notes.append(
                 f"The v1 endpoint needs no api-version; ?api-version={api_version} was removed."
@@ -221,8 +257,39 @@ def _azure(
             notes.append(f"The URL's api-version {api_version} is suggested for this profile.")
 
     root = base + "/" + "".join(s + "/" for s in prefix)
+    if gateway_deployments:
+        if kind == "azure-v1":
+            return EndpointCheck(
+                root,
+                notes,
+                error=f"This gateway URL serves deployments under /{'/'.join(prefix)}/"
+                "deployments/ (the dated API's route, without /openai). Choose the Azure "
+                "(api-version) kind for it, or enter the gateway's v1 base URL.",
+                deployment=deployment,
+            )
+        url = root + "deployments/"
+        notes.append(
+            f"This gateway serves the API under /{'/'.join(prefix)} rather than /openai; "
+            f"requests go to {url}DEPLOYMENT/chat/completions."
+        )
+        return EndpointCheck(url, notes, api_version=api_version, deployment=deployment)
+    if kind == "azure-v1" and not azure_host and "openai" not in lower and lower[-1:] == ["v1"]:
+        # A gateway's own v1 base URL (e.g. /team-a/v1): used as it is.
+        return EndpointCheck(root, notes)
     url = root + "openai/v1/" if kind == "azure-v1" else root
+    if prefix and not azure_host and "openai" not in lower:
+        notes.append(
+            f"Requests go to {url}{'' if kind == 'azure-v1' else 'openai/deployments/…/'}"
+            "chat/completions (the gateway path, then Azure's /openai path). If the gateway "
+            "serves the API directly under this path, paste a full request URL from its "
+            "documentation instead."
+        )
     return EndpointCheck(url, notes, api_version=api_version, deployment=deployment)
+
+
+# The Foundry model-inference API's version (https://learn.microsoft.com/azure/ai-foundry/
+# model-inference/reference/reference-model-inference-api).
+FOUNDRY_MODELS_API_VERSION = "2024-05-01-preview"
 
 
 def _compatible(
@@ -232,15 +299,27 @@ def _compatible(
     if [s.lower() for s in segments[-2:]] == ["chat", "completions"]:
         segments = segments[:-2]
         notes.append("The URL ended in /chat/completions; chatdesk adds that itself.")
-    _query_notes(query, notes)
-    if _is_azure_host(host) and "openai" not in (s.lower() for s in segments):
+    # A gateway or Foundry's model-inference API may need its api-version: it is kept.
+    api_version = next((v for k, v in query if k.lower() == "api-version" and v), None)
+    _query_notes([(k, v) for k, v in query if k.lower() != "api-version"], notes)
+    lower = [s.lower() for s in segments]
+    foundry_models = _is_azure_host(host) and lower[:1] == ["models"]
+    if foundry_models and api_version is None:
+        api_version = FOUNDRY_MODELS_API_VERSION
+        notes.append(
+            f"Foundry's model-inference API needs an api-version; {api_version} was added."
+        )
+    if _is_azure_host(host) and "openai" not in lower and not foundry_models:
         notes.append("This is an Azure OpenAI resource; the Azure (v1) kind sets the path for you.")
     elif not segments:
         notes.append(
             "The URL has no path; OpenAI-compatible servers usually serve under /v1 "
             "(e.g. http://localhost:11434/v1)."
         )
-    return EndpointCheck(base + "".join("/" + s for s in segments), notes)
+    url = base + "".join("/" + s for s in segments)
+    if api_version is not None:
+        url += "?api-version=" + quote(api_version, safe="")
+    return EndpointCheck(url, notes, api_version=api_version)
 
 
 def check_deployment(kind: ProfileKind, deployment: str) -> str | None:
@@ -293,6 +372,29 @@ class ConnectionProfile:
     model_family: str = DEFAULT_FAMILY
     # The name of an environment variable holding the key (env-derived profiles); never a key.
     key_env: str | None = None
+    # The Azure cloud ("auto": from the endpoint's host) and a token scope of the profile's
+    # own (a gateway fronting Azure OpenAI with another audience); see core/clouds.py.
+    cloud: CloudName = "auto"
+    entra_scope: str | None = None
+    key_header: KeyHeader = "auto"
+    # Extra headers sent with every request (a gateway's routing or tracing headers). The
+    # values of `secret_headers` (e.g. Ocp-Apim-Subscription-Key) live in the keyring instead.
+    headers: dict[str, str] = field(default_factory=dict)
+    secret_headers: list[str] = field(default_factory=list)
+
+    def azure_cloud(self) -> Cloud:
+        """The cloud whose Entra ID authority signs this profile in."""
+        return cloud_for(self.endpoint, self.cloud)
+
+    def scope(self) -> str:
+        """The Entra token scope: the profile's own, else its cloud's."""
+        return (self.entra_scope or "").strip() or self.azure_cloud().scope
+
+    def sends_key_as(self) -> Literal["api-key", "bearer"]:
+        """The header a key goes in: `key_header`, or the kind's usual one."""
+        if self.key_header != "auto":
+            return self.key_header
+        return "api-key" if self.kind == "azure-api-version" else "bearer"
 
     def with_auth(self, auth: AuthMode) -> ConnectionProfile:
         """A copy using `auth`; the other mode's settings stay for switching back."""
@@ -321,6 +423,11 @@ class ConnectionProfile:
             )
         if self.key_env is not None and not looks_like_env_name(self.key_env):
             return "key_env", "key_env must name an environment variable, not hold the key."
+        if self.entra_scope and (problem := check_scope(self.entra_scope)):
+            return "entra_scope", problem
+        for name in [*self.headers, *self.secret_headers]:
+            if (problem := check_header_name(name)) is not None:
+                return "headers", problem
         return None
 
     def _require_ok(self) -> EndpointCheck:
@@ -335,14 +442,14 @@ class ConnectionProfile:
 
     def resolved_url(self) -> str:
         """The URL requests go to (for azure-v1, the base_url the deployment is sent to)."""
+        target = self.target()
+        return target.base_url or "" if self.kind == "azure-v1" else target.url
+
+    def target(self) -> Target:
+        """How the SDK client reaches this profile's chat completions (ProfileError if the
+        profile cannot be used)."""
         url = self._require_ok().url
-        if self.kind == "azure-v1":
-            return url
-        if self.kind == "azure-api-version":
-            deployment = quote(self.deployment.strip(), safe="")
-            version = quote(self.api_version, safe="")
-            return f"{url}openai/deployments/{deployment}/chat/completions?api-version={version}"
-        return url + "/chat/completions"
+        return target_for(self.kind, url, self.api_version, self.deployment)
 
     def model_match(self, name: str | None = None) -> ModelMatch:
         """The model behind the deployment: the declared `model`, else `name` (a file's model
@@ -397,7 +504,111 @@ class ConnectionProfile:
             model=text("model", optional=True),
             model_family=text("model_family", DEFAULT_FAMILY),
             key_env=text("key_env", optional=True),
+            cloud=cast(CloudName, choice("cloud", CLOUD_NAMES, "auto")),
+            entra_scope=text("entra_scope", optional=True),
+            key_header=cast(KeyHeader, choice("key_header", KEY_HEADERS, "auto")),
+            headers=_headers(data.get("headers", {}), label),
+            secret_headers=_names(data.get("secret_headers", []), label),
         )
+
+
+def _headers(value: Any, label: str) -> dict[str, str]:
+    if not isinstance(value, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    ):
+        raise ProfileError(f"{label}: 'headers' must map header names to strings.", "headers")
+    return dict(value)
+
+
+def _names(value: Any, label: str) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ProfileError(f"{label}: 'secret_headers' must be a list of names.", "headers")
+    return list(value)
+
+
+# Header names: RFC 9110 tokens. Those the client sets itself cannot be replaced per profile.
+_HEADER_NAME_RE = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+_RESERVED_HEADERS = frozenset(
+    ("host", "content-length", "content-type", "transfer-encoding", "connection", "accept")
+)
+# Headers whose values are credentials wherever they appear: kept in the keyring, masked.
+SECRET_HEADER_HINTS = ("key", "token", "secret", "authorization", "password", "signature")
+
+
+def check_header_name(name: str) -> str | None:
+    """Why `name` cannot be an extra header, or None."""
+    if not _HEADER_NAME_RE.fullmatch(name):
+        return f"'{name}' is not a valid header name (letters, digits and -, no spaces or ':')."
+    if name.lower() in _RESERVED_HEADERS:
+        return f"chatdesk sets the {name} header itself."
+    return None
+
+
+def looks_secret_header(name: str) -> bool:
+    """Whether a header's value is probably a credential (then it belongs in the keyring)."""
+    lowered = name.lower()
+    return any(hint in lowered for hint in SECRET_HEADER_HINTS)
+
+
+def parse_header(text: str) -> tuple[str, str]:
+    """'Name: value' as (name, value); ValueError with the reason for anything else."""
+    name, sep, value = text.partition(":")
+    name = name.strip()
+    if not sep or not name:
+        raise ValueError(f"a header is written 'Name: value', not {text.split(':')[0]!r}")
+    problem = check_header_name(name)
+    if problem is not None:
+        raise ValueError(problem)
+    return name, value.strip()
+
+
+@dataclass(frozen=True)
+class Target:
+    """How the openai SDK reaches a profile's chat completions: the one rule the client, View
+    code and `chatdesk send --dry-run` share.
+
+    `client` is the SDK class; it is built with `base_url` or (AzureOpenAI) `azure_endpoint`,
+    plus `api_version` (AzureOpenAI only) and `default_query` (sent with every request). `url`
+    is where a chat completions request goes.
+    """
+
+    client: Literal["OpenAI", "AzureOpenAI"]
+    url: str
+    base_url: str | None = None
+    azure_endpoint: str | None = None
+    api_version: str | None = None
+    default_query: dict[str, str] = field(default_factory=dict)
+
+
+def target_for(kind: ProfileKind, checked_url: str, api_version: str, deployment: str) -> Target:
+    """The `Target` for a checked endpoint (`check_endpoint(...).url`) of `kind`."""
+    if kind == "azure-v1":
+        return Target("OpenAI", checked_url + "chat/completions", base_url=checked_url)
+    if kind == "openai-compatible":
+        base, _, query = checked_url.partition("?")
+        params = dict(parse_qsl(query))
+        suffix = f"?{query}" if query else ""
+        return Target("OpenAI", f"{base}/chat/completions{suffix}", base, default_query=params)
+    version = quote(api_version, safe="")
+    # A gateway serving /SUFFIX/deployments/ (check_endpoint's form for it), or the resource.
+    gateway = checked_url.endswith("/deployments/")
+    api_root = checked_url[: -len("deployments/")] if gateway else checked_url + "openai/"
+    if api_version == V1_PREVIEW:
+        base = api_root + "v1/"
+        return Target(
+            "OpenAI",
+            f"{base}chat/completions?api-version={version}",
+            base_url=base,
+            default_query={"api-version": api_version},
+        )
+    url = f"{api_root}deployments/{quote(deployment.strip(), safe='')}/chat/completions"
+    return Target(
+        "AzureOpenAI",
+        f"{url}?api-version={version}",
+        base_url=api_root.rstrip("/") if gateway else None,
+        azure_endpoint=None if gateway else checked_url,
+        api_version=api_version,
+    )
 
 
 def json_kind(value: Any) -> str:

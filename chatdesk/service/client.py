@@ -86,11 +86,18 @@ class Auth:
     mode: Literal["key", "entra", "none"]
     key: Secret | None = field(default=None, repr=False)
     token_provider: Callable[[], str] | None = field(default=None, repr=False)
+    # Header values from the keyring (a gateway's subscription key...), by header name.
+    headers: Mapping[str, Secret] = field(default_factory=dict, repr=False)
+
+    def header_values(self) -> dict[str, str]:
+        return {name: value.reveal() for name, value in self.headers.items()}
 
     def secrets(self) -> Iterator[str]:
         """The values error texts must never show."""
         if self.key is not None:
             yield self.key.reveal()
+        for value in self.headers.values():
+            yield value.reveal()
         last = getattr(self.token_provider, "last", None)
         if last:
             yield last
@@ -103,7 +110,36 @@ def auth_kind(profile: ConnectionProfile, auth: Auth | None = None) -> str:
         return "bearer (Entra)"
     if mode == "none":
         return "none"
-    return "api-key" if profile.kind == "azure-api-version" else "bearer (key)"
+    return "api-key" if profile.sends_key_as() == "api-key" else "bearer (key)"
+
+
+def header_secret_name(profile: str, header: str) -> str:
+    """The keyring entry holding the value of a profile's secret header."""
+    return f"{profile} / header {header}"
+
+
+def entra_session_key(profile: ConnectionProfile) -> tuple[str | None, ...]:
+    """What makes two profiles' Entra sessions the same one."""
+    return (
+        profile.name,
+        profile.entra_mode,
+        profile.tenant_id,
+        profile.client_id,
+        profile.scope(),
+        profile.azure_cloud().authority,
+    )
+
+
+def entra_session_options(profile: ConnectionProfile) -> dict[str, Any]:
+    """The EntraSession keywords a profile decides: its cloud's authority, its token scope, and
+    the transport that trusts what chat requests trust (service/network.py)."""
+    from chatdesk.service.network import identity_transport
+
+    return {
+        "scope": profile.scope(),
+        "authority": profile.azure_cloud().authority,
+        "transport": identity_transport(),
+    }
 
 
 class Credentials:
@@ -120,17 +156,22 @@ class Credentials:
         self._secrets = secrets
         self._env = env  # None: os.environ, read when needed, not at import
         self._entra = entra or self._default_entra
-        self._sessions: dict[tuple[str, str, str | None, str | None], EntraSession] = {}
+        self._sessions: dict[tuple[str | None, ...], EntraSession] = {}
         self._lock = threading.Lock()
 
     def _default_entra(self, profile: ConnectionProfile) -> EntraSession:
         from chatdesk.service.entra import EntraSession
 
-        key = (profile.name, profile.entra_mode, profile.tenant_id, profile.client_id)
+        key = entra_session_key(profile)
         with self._lock:
             session = self._sessions.get(key)
             if session is None:
-                session = EntraSession(profile.entra_mode, profile.tenant_id, profile.client_id)
+                session = EntraSession(
+                    profile.entra_mode,
+                    profile.tenant_id,
+                    profile.client_id,
+                    **entra_session_options(profile),
+                )
                 self._sessions[key] = session
             return session
 
@@ -148,9 +189,10 @@ class Credentials:
 
         ctx = ErrorContext(profile=profile.name, kind=profile.kind, auth=profile.auth)
         try:
+            headers = self._header_secrets(profile)
             if profile.auth == "entra":
                 provider = self._entra(profile).token_provider()
-                return Auth("entra", token_provider=_TrackedProvider(provider))
+                return Auth("entra", token_provider=_TrackedProvider(provider), headers=headers)
             key = self._secrets.get(profile.name) if self._secrets is not None else None
         except Exception as exc:
             raise map_error(exc, ctx) from None
@@ -159,9 +201,9 @@ class Credentials:
             value = env.get(profile.key_env, "").strip()
             key = Secret(value) if value else None
         if key is not None:
-            return Auth("key", key=key)
-        if profile.kind == "openai-compatible":
-            return Auth("none")
+            return Auth("key", key=key, headers=headers)
+        if profile.kind == "openai-compatible" or headers:
+            return Auth("none", headers=headers)
         where = f" or in the environment variable {profile.key_env}" if profile.key_env else ""
         raise ChatError(
             "No API key",
@@ -169,6 +211,22 @@ class Credentials:
             "Enter the key in the profile's settings (chatdesk keeps it in the system keyring), "
             "set AZURE_OPENAI_API_KEY, or switch the profile to Microsoft Entra ID sign-in.",
         )
+
+    def _header_secrets(self, profile: ConnectionProfile) -> dict[str, Secret]:
+        if not profile.secret_headers or self._secrets is None:
+            return {}
+        found = {}
+        for name in profile.secret_headers:
+            value = self._secrets.get(header_secret_name(profile.name, name))
+            if value is None:
+                raise ChatError(
+                    "A header's value is missing",
+                    f"No value is stored for the header {name} of profile {profile.name!r}.",
+                    "Enter it in the profile's gateway headers (chatdesk keeps it in the "
+                    "system keyring).",
+                )
+            found[name] = value
+        return found
 
 
 def require_usable(profile: ConnectionProfile, *, sends_secret: bool) -> EndpointCheck:
@@ -190,47 +248,62 @@ def make_client(
     *,
     timeout: openai.Timeout | None = None,
 ) -> openai.OpenAI:
-    """The SDK client for `profile` (an `AzureOpenAI` for the api-version kind). Close it after
-    use. Raises ChatError for a profile that cannot work or has no credentials."""
+    """The SDK client for `profile` (an `AzureOpenAI` for the dated API). Close it after use.
+    Raises ChatError for a profile that cannot work or has no credentials."""
     import openai
 
     from chatdesk.service.transport import http_client
 
     timeout = timeout if timeout is not None else _default_timeout()
     auth = credentials if isinstance(credentials, Auth) else credentials.resolve(profile)
-    check = require_usable(profile, sends_secret=auth.mode != "none")
-    if profile.kind == "azure-api-version":
-        if auth.mode == "entra":
-            return openai.AzureOpenAI(
-                azure_endpoint=check.url,
-                api_version=profile.api_version,
-                azure_ad_token_provider=auth.token_provider,
-                timeout=timeout,
-                max_retries=0,
-                http_client=http_client(timeout=timeout),
-            )
-        return openai.AzureOpenAI(
-            azure_endpoint=check.url,
-            api_version=profile.api_version,
-            api_key=auth.key.reveal() if auth.key is not None else None,
-            timeout=timeout,
-            max_retries=0,
-            http_client=http_client(timeout=timeout),
+    require_usable(profile, sends_secret=auth.mode != "none" or bool(auth.headers))
+    target = profile.target()
+    key = auth.key.reveal() if auth.mode == "key" and auth.key is not None else None
+    headers: dict[str, str] = {**profile.headers, **auth.header_values()}
+    # The OpenAI class always sets Authorization and AzureOpenAI api-key; where the key goes in
+    # the other header, or a gateway takes its own headers alone, the SDK's is dropped on the
+    # way out (httpx's public request hook).
+    drop: list[str] = []
+    if target.client == "OpenAI":
+        if key is not None and profile.sends_key_as() == "api-key":
+            headers["api-key"] = key
+            drop.append("Authorization")
+        elif auth.mode == "none" and profile.kind != "openai-compatible":
+            drop.append("Authorization")
+    elif auth.mode == "none":
+        drop.append("api-key")
+    hooks = {"request": [functools.partial(_drop_headers, drop)]} if drop else {}
+    common: dict[str, Any] = {
+        "timeout": timeout,
+        "max_retries": 0,
+        "http_client": http_client(timeout=timeout, event_hooks=hooks),
+        "default_headers": headers or None,
+        "default_query": target.default_query or None,
+    }
+    if target.client == "AzureOpenAI":
+        where = (
+            {"azure_endpoint": target.azure_endpoint}
+            if target.azure_endpoint
+            else {"base_url": target.base_url}
         )
+        if auth.mode == "entra":
+            credential: dict[str, Any] = {"azure_ad_token_provider": auth.token_provider}
+        elif key is not None and profile.sends_key_as() == "bearer":
+            credential = {"azure_ad_token": key}
+        else:
+            credential = {"api_key": key or NO_KEY}
+        return openai.AzureOpenAI(**where, api_version=target.api_version, **credential, **common)
     api_key: str | Callable[[], str]
     if auth.mode == "entra" and auth.token_provider is not None:
         api_key = auth.token_provider  # the SDK calls it per request: tokens refresh themselves
-    elif auth.key is not None:
-        api_key = auth.key.reveal()
     else:
-        api_key = NO_KEY
-    return openai.OpenAI(
-        base_url=check.url,
-        api_key=api_key,
-        timeout=timeout,
-        max_retries=0,
-        http_client=http_client(timeout=timeout),
-    )
+        api_key = key or NO_KEY
+    return openai.OpenAI(base_url=target.base_url, api_key=api_key, **common)
+
+
+def _drop_headers(names: list[str], request: Any) -> None:
+    for name in names:
+        request.headers.pop(name, None)
 
 
 ClientFactory = Callable[[ConnectionProfile, Auth], "openai.OpenAI"]

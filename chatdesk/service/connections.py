@@ -15,7 +15,7 @@ from chatdesk.core.conversation import Conversation
 from chatdesk.core.paths import config_dir
 from chatdesk.core.profiles import ConnectionProfile, profile_from_env
 from chatdesk.core.settings import Settings
-from chatdesk.service.client import Credentials
+from chatdesk.service.client import Credentials, entra_session_key, entra_session_options
 
 if TYPE_CHECKING:  # imported when first used: keyring and azure-identity are slow to import
     from chatdesk.service.entra import DeviceCode, EntraSession
@@ -101,7 +101,7 @@ class Connections:
         self.secrets: SecretStore = secrets if secrets is not None else LazySecretStore()
         self.env = os.environ if env is None else env
         self._entra_factory = entra_factory
-        self._sessions: dict[tuple[str, str, str | None, str | None], EntraSession] = {}
+        self._sessions: dict[tuple[str | None, ...], EntraSession] = {}
         self._lock = threading.Lock()
         # Set by the window to show a device code; sign-in happens on a worker thread.
         self.device_code_callback: Callable[[DeviceCode], None] | None = None
@@ -135,7 +135,7 @@ class Connections:
 
     def entra_session(self, profile: ConnectionProfile) -> EntraSession:
         """One session per profile and sign-in choice, each with its own saved record."""
-        key = (profile.name, profile.entra_mode, profile.tenant_id, profile.client_id)
+        key = entra_session_key(profile)
         with self._lock:
             session = self._sessions.get(key)
             if session is None:
@@ -145,6 +145,7 @@ class Connections:
                     client_id=profile.client_id,
                     record_path=self.record_path(profile),
                     device_code_callback=self._show_device_code,
+                    **entra_session_options(profile),
                 )
                 self._sessions[key] = session
             return session

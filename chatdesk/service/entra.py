@@ -130,15 +130,26 @@ def make_credential(
     mode: EntraMode,
     tenant_id: str | None = None,
     client_id: str | None = None,
+    authority: str | None = None,
+    transport: Any = None,
     authentication_record: AuthenticationRecord | None = None,
     prompt_callback: Callable[[str, str, datetime], None] | None = None,
     persistent_cache: bool = True,
     timeout: float = 300,
 ) -> TokenCredential:
-    """The real credential factory. Custom factories receive the same keyword arguments."""
+    """The real credential factory. Custom factories receive the same keyword arguments.
+
+    `authority` is the Entra ID host of the profile's cloud (login.microsoftonline.us...), and
+    `transport` the azure-core transport that carries chatdesk's trust store and proxy."""
+    common: dict[str, Any] = {}
+    if authority:
+        common["authority"] = authority
+    if transport is not None:
+        common["transport"] = transport
     if mode is EntraMode.DEFAULT:
-        return DefaultAzureCredential(exclude_interactive_browser_credential=True)
+        return DefaultAzureCredential(exclude_interactive_browser_credential=True, **common)
     kwargs: dict[str, Any] = {
+        **common,
         "authentication_record": authentication_record,
         # A token request from a background worker must never open a browser by itself.
         "disable_automatic_authentication": True,
@@ -195,8 +206,16 @@ class EntraSession:
         record_path: Path | None = None,
         credential_factory: CredentialFactory | None = None,
         device_code_callback: Callable[[DeviceCode], None] | None = None,
+        *,
+        scope: str = SCOPE,
+        authority: str | None = None,
+        transport: Any = None,
     ) -> None:
         self.mode = EntraMode(mode)
+        # The token scope and Entra ID host of the profile's cloud (core/clouds.py).
+        self.scope = scope
+        self.authority = authority
+        self._transport = transport
         self.tenant_id = tenant_id or None
         self.client_id = client_id or None
         self.record_path = record_path if record_path is not None else config_dir() / RECORD_FILE
@@ -280,8 +299,8 @@ class EntraSession:
             credential: TokenCredential,
         ) -> tuple[AuthenticationRecord | None, SignedIn]:
             if self.mode is EntraMode.DEFAULT:
-                return None, _account_from_token(credential.get_token(SCOPE))
-            record = credential.authenticate(scopes=[SCOPE])  # type: ignore[attr-defined]
+                return None, _account_from_token(credential.get_token(self.scope))
+            record = credential.authenticate(scopes=[self.scope])  # type: ignore[attr-defined]
             return record, _account_from_record(record)
 
         cache_failure: Exception | None = None
@@ -316,6 +335,8 @@ class EntraSession:
                 mode=self.mode,
                 tenant_id=self.tenant_id,
                 client_id=self.client_id,
+                authority=self.authority,
+                transport=self._transport,
                 authentication_record=record,
                 prompt_callback=self._prompt if self.mode is EntraMode.DEVICE_CODE else None,
                 persistent_cache=use_cache,
@@ -387,7 +408,7 @@ class EntraSession:
                 self._credential, self._persistent_cache = self._build_credential(
                     self._record, 300, persistent=self._persistent_cache
                 )
-            self._bearer = get_bearer_token_provider(self._credential, SCOPE)
+            self._bearer = get_bearer_token_provider(self._credential, self.scope)
             return self._bearer
 
     # -- record file -------------------------------------------------------------------------

@@ -29,9 +29,11 @@ _DONE = (b"data: [DONE]\n\n", b"data: [DONE]\r\n\r\n", b"data:[DONE]\n\n")
 
 
 def http_client(**kwargs: Any) -> httpx2.Client:
-    """`openai.DefaultHttpxClient(**kwargs)` (the SDK's defaults, proxies from the environment)
-    with interruptible connections and reusable streams."""
-    client = _HttpClient(**kwargs)
+    """`openai.DefaultHttpxClient(**kwargs)` (the SDK's defaults) with chatdesk's trust store and
+    proxy (service/network.py), interruptible connections and reusable streams."""
+    from chatdesk.service.network import http_client_options
+
+    client = _HttpClient(**{**http_client_options(), **kwargs})
     client._transport, adapted = _adapted(client._transport)
     everything = adapted
     mounts: dict[Any, httpx2.BaseTransport | None] = {}

@@ -315,3 +315,51 @@ def test_openai_compatible_snippet_runs_with_its_key_env(fake, tmp_path):
     p = profile("openai-compatible", endpoint=fake.openai_base_url, key_env="LOCAL_API_KEY")
     out = run_snippet(python_snippet(conversation(), p), tmp_path, env_name="LOCAL_API_KEY")
     assert out == "You said: Where is my refund?\n"
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "scope", "authority"),
+    [
+        ("https://contoso.openai.azure.us/openai/v1/", "https://cognitiveservices.azure.us/.default",
+         'DefaultAzureCredential(authority="login.microsoftonline.us")'),
+        ("https://contoso.openai.azure.cn/openai/v1/", "https://cognitiveservices.azure.cn/.default",
+         'DefaultAzureCredential(authority="login.chinacloudapi.cn")'),
+        ("https://contoso.openai.azure.com/openai/v1/",
+         "https://cognitiveservices.azure.com/.default", "DefaultAzureCredential()"),
+    ],
+)  # fmt: skip
+def test_entra_snippet_uses_the_endpoints_cloud(endpoint, scope, authority):
+    snippet = python_snippet(conversation(), profile("azure-v1", "entra", endpoint))
+    ast.parse(snippet)
+    assert f'{authority}, "{scope}"' in snippet
+
+
+def test_gateway_snippet_sends_its_headers_and_the_key_as_api_key(fake, tmp_path):
+    p = profile(
+        "azure-v1",
+        endpoint=fake.v1_base_url,
+        key_header="api-key",
+        headers={"X-Team": "blue"},
+        secret_headers=["Ocp-Apim-Subscription-Key"],
+    )
+    snippet = python_snippet(conversation(), p)
+    assert 'os.getenv("OCP_APIM_SUBSCRIPTION_KEY")' in snippet
+    os.environ["OCP_APIM_SUBSCRIPTION_KEY"] = "sub-value"
+    try:
+        run_snippet(snippet, tmp_path)
+    finally:
+        del os.environ["OCP_APIM_SUBSCRIPTION_KEY"]
+    request = fake.last_request
+    assert request.auth_kind == "api-key"
+    assert "authorization" not in request.headers
+    assert request.headers["x-team"] == "blue"
+    assert request.headers["ocp-apim-subscription-key"] == "sub-value"
+
+
+def test_preview_snippet_calls_the_v1_route_with_api_version_preview(fake, tmp_path):
+    p = profile("azure-api-version", endpoint=fake.azure_endpoint, api_version="preview")
+    run_snippet(python_snippet(conversation(), p), tmp_path)
+    request = fake.last_request
+    assert request.path == "/openai/v1/chat/completions"
+    assert request.query == {"api-version": "preview"}
+    assert request.auth_kind == "api-key"

@@ -1,0 +1,180 @@
+"""How chatdesk reaches the network, for chat requests and Entra sign-in alike: one trust store
+and one proxy choice.
+
+Trust: the operating system's certificate store through `truststore` (so a company's
+TLS-inspecting root CA that IT installed is trusted, as in the browser), plus the files named
+by ``SSL_CERT_FILE`` and ``REQUESTS_CA_BUNDLE`` when set (https://truststore.readthedocs.io).
+Chat requests get it as httpx's ``verify=``; sign-in as a requests session whose adapter uses
+the same context, handed to azure-identity as its azure-core ``transport=``.
+
+Proxy: the app's own setting (`configure`), else the environment as every HTTP client reads
+it (``HTTPS_PROXY``, ``HTTP_PROXY``, ``ALL_PROXY``, ``NO_PROXY``).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import ssl
+import threading
+import urllib.request
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import truststore
+
+CA_FILE_VARIABLES = ("SSL_CERT_FILE", "REQUESTS_CA_BUNDLE")
+
+
+class NetworkSetupError(ValueError):
+    """A CA file or proxy setting that cannot be used; the text says which and why."""
+
+
+@dataclass(frozen=True)
+class Network:
+    """The app's network choices. `proxy` None: the environment decides."""
+
+    proxy: str | None = None
+
+
+_lock = threading.Lock()
+_current = Network()
+
+
+def configure(proxy: str | None) -> None:
+    """Set the app's proxy ("" or None: use the environment). Clients built afterwards use it."""
+    global _current
+    text = (proxy or "").strip() or None
+    if text is not None:
+        problem = check_proxy(text)
+        if problem is not None:
+            raise NetworkSetupError(problem)
+    with _lock:
+        _current = Network(text)
+
+
+def current() -> Network:
+    with _lock:
+        return _current
+
+
+def check_proxy(text: str) -> str | None:
+    """Why `text` cannot be a proxy URL, or None."""
+    try:
+        parts = urlsplit(text.strip())
+        parts.port  # noqa: B018 -- raises ValueError for a port that is not a number
+    except ValueError:
+        return f"The proxy {text!r} is not a valid URL (check the port)."
+    if parts.scheme not in ("http", "https", "socks5", "socks5h") or not parts.hostname:
+        return "The proxy must look like http://proxy.example.com:8080"
+    if parts.username or parts.password:
+        return (
+            "The proxy setting must not hold a user name or password (settings are not "
+            "secret). Set HTTPS_PROXY in the environment for a proxy that needs them."
+        )
+    return None
+
+
+def ssl_context(env: Mapping[str, str] | None = None) -> ssl.SSLContext:
+    """The OS trust store plus SSL_CERT_FILE / REQUESTS_CA_BUNDLE (shared; do not modify).
+
+    Raises NetworkSetupError when a named file cannot be read as certificates."""
+    env = os.environ if env is None else env
+    files = tuple(env.get(name, "").strip() for name in CA_FILE_VARIABLES)
+    return _context(files)
+
+
+@functools.lru_cache(maxsize=4)
+def _context(files: tuple[str, ...]) -> ssl.SSLContext:
+    context = truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    for name, path in zip(CA_FILE_VARIABLES, files, strict=True):
+        if not path:
+            continue
+        try:
+            context.load_verify_locations(cafile=path)
+        except (OSError, ssl.SSLError) as exc:
+            raise NetworkSetupError(
+                f"The certificate file {path} named by {name} cannot be used "
+                f"({getattr(exc, 'strerror', None) or exc}). Fix or unset {name}."
+            ) from None
+    return context
+
+
+def http_client_options(env: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Keyword arguments for httpx's Client: the trust store, and the app's proxy if set."""
+    options: dict[str, Any] = {"verify": ssl_context(env)}
+    proxy = current().proxy
+    if proxy is not None:
+        options["proxy"] = proxy
+    return options
+
+
+def proxy_for(url: str, env: Mapping[str, str] | None = None) -> str | None:
+    """The proxy a request to `url` goes through (without any user:password), or None."""
+    proxy = current().proxy
+    if proxy is None:
+        proxies = _environment_proxies(os.environ if env is None else env)
+        parts = urlsplit(url)
+        if not parts.hostname or _bypassed(parts.hostname, proxies):
+            return None
+        proxy = proxies.get(parts.scheme) or proxies.get("all")
+    return _without_credentials(proxy) if proxy else None
+
+
+def _environment_proxies(env: Mapping[str, str]) -> dict[str, str]:
+    # urllib's rules, as httpx and requests apply them: lower case wins, *_PROXY per scheme.
+    found: dict[str, str] = {}
+    for name, value in env.items():
+        lowered = name.lower()
+        if value and lowered.endswith("_proxy"):
+            scheme = lowered[: -len("_proxy")]
+            if name == lowered or scheme not in found:
+                found[scheme] = value
+    return found
+
+
+def _bypassed(host: str, proxies: Mapping[str, str]) -> bool:
+    no_proxy = proxies.get("no", "")
+    if not no_proxy:
+        return False
+    return bool(urllib.request.proxy_bypass_environment(host, {"no": no_proxy}))
+
+
+def _without_credentials(url: str) -> str:
+    parts = urlsplit(url if "://" in url else f"http://{url}")
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit((parts.scheme, host, parts.path, "", "")).rstrip("/")
+
+
+# -- sign-in -----------------------------------------------------------------------------------
+def identity_transport() -> Any:
+    """The azure-core transport for azure-identity: the same trust store and proxy as chat."""
+    return _identity_transport(current(), tuple(os.environ.get(n, "") for n in CA_FILE_VARIABLES))
+
+
+@functools.lru_cache(maxsize=4)
+def _identity_transport(network: Network, _files: tuple[str, ...]) -> Any:
+    import requests
+    from azure.core.pipeline.transport import RequestsTransport
+    from requests.adapters import HTTPAdapter
+
+    context = ssl_context()
+
+    class TrustStoreAdapter(HTTPAdapter):
+        # requests' documented extension point for a custom SSLContext.
+        def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+            kwargs["ssl_context"] = context
+            super().init_poolmanager(*args, **kwargs)
+
+        def proxy_manager_for(self, proxy: str, **kwargs: Any) -> Any:
+            kwargs["ssl_context"] = context
+            return super().proxy_manager_for(proxy, **kwargs)
+
+    session = requests.Session()
+    session.mount("https://", TrustStoreAdapter())
+    session.mount("http://", TrustStoreAdapter())
+    if network.proxy is not None:
+        session.proxies = {"http": network.proxy, "https": network.proxy}
+    return RequestsTransport(session=session, session_owner=False)
