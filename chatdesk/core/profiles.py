@@ -105,8 +105,12 @@ def _unwrap(url: str) -> str:
     return url.strip().strip(_WRAPPERS).strip()
 
 
-def _is_azure_host(host: str) -> bool:
-    return host.endswith(_AZURE_HOST_SUFFIXES)
+def is_azure_host(host: str) -> bool:
+    """An Azure OpenAI, Cognitive Services or Foundry resource's host, in any cloud."""
+    return host.lower().rstrip(".").endswith(_AZURE_HOST_SUFFIXES)
+
+
+_is_azure_host = is_azure_host
 
 
 def check_endpoint(kind: ProfileKind, url: str, *, sends_secret: bool = True) -> EndpointCheck:

@@ -312,7 +312,7 @@ class EntraSession:
             raise
         except Exception as exc:
             if not (persistent and _is_cache_problem(exc)):
-                raise _sign_in_error(exc, self.mode) from exc
+                raise _sign_in_error(exc, self.mode, self.authority) from exc
             cache_failure = exc
         if cache_failure is not None:
             # The OS cache failed on first use, before any prompt: redo it with memory only.
@@ -324,7 +324,7 @@ class EntraSession:
             except EntraError:
                 raise
             except Exception as exc:
-                raise _sign_in_error(exc, self.mode) from exc
+                raise _sign_in_error(exc, self.mode, self.authority) from exc
         return credential, persistent, record, account
 
     def _build_credential(
@@ -384,7 +384,7 @@ class EntraSession:
                 raise
             except Exception as exc:
                 if not (self._persistent_cache and _is_cache_problem(exc)):
-                    raise _sign_in_error(exc, self.mode) from exc
+                    raise _sign_in_error(exc, self.mode, self.authority) from exc
                 self._note_cache_unavailable(exc)
                 with self._lock:
                     self._persistent_cache = False
@@ -395,7 +395,7 @@ class EntraSession:
             except EntraError:
                 raise
             except Exception as exc:
-                raise _sign_in_error(exc, self.mode) from exc
+                raise _sign_in_error(exc, self.mode, self.authority) from exc
 
     def _bearer_provider(self) -> Callable[[], str]:
         with self._lock:
@@ -568,6 +568,24 @@ def _is_network_problem(exc: BaseException) -> bool:
     return False
 
 
+def _network_sign_in_error(exc: BaseException, authority: str) -> SignInError | None:
+    """An untrusted certificate or a proxy wanting credentials, on the way to Entra ID."""
+    from chatdesk.service.certificates import reason, verification_failure, wrapped
+    from chatdesk.service.network import proxy_for
+    from chatdesk.service.network_errors import certificate_error, proxy_auth_error
+
+    chain = wrapped(exception_chain(exc))
+    url = f"https://{authority}/"
+    failure = verification_failure(chain)
+    if failure is not None:
+        error = certificate_error(url, reason(failure), proxy_for(url))
+    elif re.search(r"\b407\b", " ".join(str(e) for e in chain)):
+        error = proxy_auth_error(proxy_for(url) or "on the way")
+    else:
+        return None
+    return SignInError(f"Sign-in to Microsoft Entra ID failed. {error.message} {error.action}")
+
+
 _AADSTS_ADVICE: dict[str, str] = {
     "AADSTS50020": "This account does not belong to the tenant chatdesk signed in to. Check "
     "the tenant ID of this profile, or sign in with an account from that tenant.",
@@ -595,11 +613,16 @@ _NO_DEVELOPER_SIGN_IN = (
 )
 
 
-def _sign_in_error(exc: BaseException, mode: EntraMode) -> SignInError:
+def _sign_in_error(
+    exc: BaseException, mode: EntraMode, authority: str | None = None
+) -> SignInError:
     """Turn an azure-identity failure into a message for a person. The library's own text is
     used only to classify, never shown, so nothing token-like can leak into it."""
     if isinstance(exc, SignInError):
         return exc
+    network = _network_sign_in_error(exc, authority or "login.microsoftonline.com")
+    if network is not None:
+        return network
     if isinstance(exc, AuthenticationRequiredError):
         return SignInRequired(
             "Your Microsoft Entra ID sign-in has expired or was not remembered. Sign in again."

@@ -79,6 +79,11 @@ def map_error(exc: BaseException, ctx: ErrorContext | None = None) -> ChatError:
 
 
 def _map(exc: BaseException, ctx: ErrorContext) -> ChatError:
+    from chatdesk.service.network_errors import network_error  # it imports this module's type
+
+    special = network_error(exc, ctx)
+    if special is not None:
+        return special
     if isinstance(exc, SignInRequired):
         return ChatError(
             "Sign-in needed", str(exc), f"Sign in with Microsoft Entra ID for {ctx.named}."

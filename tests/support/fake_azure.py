@@ -21,6 +21,7 @@ import math
 import re
 import socket
 import socketserver
+import ssl
 import sys
 import threading
 import time
@@ -255,6 +256,41 @@ def _echo(messages: list[dict]) -> str:
     return "You said: "
 
 
+APIM_MISSING_KEY = (
+    "Access denied due to missing subscription key. Make sure to include subscription key when "
+    "making requests to an API."
+)
+
+
+@dataclass
+class Gateway:
+    """An API Management-like gateway: serves the API under `prefix` instead of /openai and
+    refuses requests without `required` headers, in JSON as APIM does or as an HTML page."""
+
+    prefix: str = "/openai"
+    required: dict[str, str] = field(default_factory=dict)
+    html: bool = False
+
+    def route(self, path: str) -> str:
+        if path.startswith(self.prefix + "/"):
+            return "/openai" + path[len(self.prefix) :]
+        return "/not-served-by-the-gateway" + path
+
+    def refusal(self, headers: dict[str, str]) -> tuple[int, str, bytes] | None:
+        for name, value in self.required.items():
+            if headers.get(name.lower()) != value:
+                if self.html:
+                    page = (
+                        "<html><head><title>401</title><style>p{}</style></head><body>"
+                        "<h1>Unauthorized</h1><p>Contoso gateway: sign-in header "
+                        f"{name} missing.</p></body></html>"
+                    )
+                    return 401, "text/html", page.encode()
+                body = {"statusCode": 401, "message": APIM_MISSING_KEY}
+                return 401, "application/json", json.dumps(body).encode()
+        return None
+
+
 class _AbortConnection(Exception):
     """Raised inside a handler to close the connection abruptly."""
 
@@ -266,6 +302,13 @@ class _Server(ThreadingHTTPServer):
     def __init__(self, fake: FakeAzure, port: int) -> None:
         self.fake = fake
         super().__init__(("127.0.0.1", port), _Handler)
+
+    def get_request(self) -> tuple[Any, Any]:
+        sock, address = super().get_request()
+        context = self.fake.ssl_context
+        if context is not None:  # HTTPS: the handshake happens on the handler's thread
+            sock = context.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
+        return sock, address
 
     def server_bind(self) -> None:
         # HTTPServer.server_bind calls getfqdn(), a reverse DNS lookup that may stall.
@@ -387,6 +430,14 @@ class _Handler(BaseHTTPRequestHandler):
         fake._record(
             RecordedRequest(self.command, url.path, query, headers, body, auth_kind, authorized)
         )
+        gateway = fake.gateway
+        if gateway is not None:
+            path = gateway.route(url.path)
+            refusal = gateway.refusal(headers)
+            if refusal is not None:
+                status, content_type, data = refusal
+                return self._send_json(status, None, {"content-type": content_type}, raw=data)
+            url = url._replace(path=path)
 
         not_found = {"error": {"code": "404", "message": "Resource not found"}}
         match = _DEPLOYMENT_ROUTE.match(url.path)
@@ -616,6 +667,10 @@ class FakeAzure:
         self.bearer_tokens: set[str] = bearer_tokens if bearer_tokens is not None else set()
         self.deployments = deployments
         self.prompt_counter = prompt_counter
+        # HTTPS with this server-side context (tests/support/netlab.py makes one with a test CA).
+        self.ssl_context: ssl.SSLContext | None = None
+        # An API Management-like gateway in front: its path and the headers it requires.
+        self.gateway: Gateway | None = None
         self.model_name = model_name  # None: echo the deployment / body model
         self.verbose = verbose
         # True: every response ends its connection (Connection: close), so no client reuses one.
@@ -687,7 +742,10 @@ class FakeAzure:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        scheme = "https" if self.ssl_context is not None else "http"
+        return f"{scheme}://{self.host}:{self.port}"
+
+    host = "127.0.0.1"  # tests serving HTTPS for a name set "localhost"
 
     @property
     def v1_base_url(self) -> str:

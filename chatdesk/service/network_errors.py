@@ -1,0 +1,190 @@
+"""The failures of company networks, explained: an untrusted certificate, a proxy that wants
+credentials (407) or cannot be reached, and a gateway's own refusal.
+
+`network_error` is consulted by `errors.map_error` before its general rules. Certificate and
+proxy-authentication failures are not retryable: the same request fails the same way until
+someone changes a setting.
+"""
+
+from __future__ import annotations
+
+import html.parser
+import re
+import socket
+from typing import TYPE_CHECKING
+
+import openai
+
+from chatdesk.core.profiles import is_azure_host
+from chatdesk.service.certificates import peer_certificate, reason, verification_failure
+from chatdesk.service.entra import exception_chain
+from chatdesk.service.events import ChatError
+from chatdesk.service.network import proxy_for
+
+if TYPE_CHECKING:
+    from chatdesk.service.errors import ErrorContext
+
+_MAX_TEXT = 300
+
+
+def network_error(exc: BaseException, ctx: ErrorContext) -> ChatError | None:
+    """The ChatError for a certificate, proxy or gateway failure, or None for other failures."""
+    if isinstance(exc, openai.APIStatusError):
+        return _proxy_status(exc, ctx) or _gateway_status(exc, ctx)
+    if not isinstance(exc, openai.APIConnectionError) or isinstance(exc, openai.APITimeoutError):
+        return None
+    chain = exception_chain(exc)
+    failure = verification_failure(chain)
+    if failure is not None:
+        return certificate_error(ctx.url, reason(failure), proxy_for(ctx.url))
+    proxy = proxy_for(ctx.url) if ctx.url else None
+    if proxy is None:
+        return None
+    text = " ".join(str(e) for e in chain)
+    if re.search(r"\b407\b", text):
+        return proxy_auth_error(proxy)
+    if any(type(e).__name__ == "ProxyError" for e in chain):
+        return ChatError(
+            "The proxy refused the connection",
+            f"The proxy {proxy} would not connect to {ctx.host}: {_short(text)}",
+            "Check the proxy setting, or ask IT whether this address is allowed.",
+        )
+    if _unreachable(chain, text):
+        return ChatError(
+            "Cannot reach the proxy",
+            f"The proxy {proxy} did not accept the connection ({_why(chain, text)}).",
+            "Check the proxy address in Settings → Network (or HTTPS_PROXY in the "
+            "environment), and that the proxy is running.",
+            retryable=True,
+        )
+    return None
+
+
+def certificate_error(url: str, why: str, proxy: str | None) -> ChatError:
+    """An untrusted certificate, named by its subject and issuer where they can be read."""
+    host = _host(url)
+    cert = peer_certificate(url, proxy)
+    shown = (
+        f" It was issued to {cert.subject} by {cert.issuer}"
+        + (" (self-signed)" if cert.self_signed else "")
+        + "."
+        if cert is not None
+        else ""
+    )
+    return ChatError(
+        "Untrusted certificate",
+        f"The certificate of {host} is not trusted: {why}.{shown}",
+        "If your company inspects HTTPS traffic, install its root certificate in the system's "
+        "certificate store, or name the file in SSL_CERT_FILE or REQUESTS_CA_BUNDLE, then try "
+        "again. Otherwise the connection may be intercepted: do not work around it.",
+    )
+
+
+def proxy_auth_error(proxy: str) -> ChatError:
+    return ChatError(
+        "The proxy needs a sign-in",
+        f"The proxy {proxy} answered 407 Proxy Authentication Required.",
+        "Set HTTPS_PROXY=http://USER:PASSWORD@host:port in the environment before starting "
+        "chatdesk (the app's own proxy setting holds no password), or ask IT for a proxy "
+        "address that does not need one.",
+    )
+
+
+def _proxy_status(exc: openai.APIStatusError, ctx: ErrorContext) -> ChatError | None:
+    # Over plain http a proxy's 407 comes back as a response, not a failed CONNECT.
+    if exc.status_code != 407:
+        return None
+    return proxy_auth_error(proxy_for(ctx.url) or "on the way")
+
+
+def _gateway_status(exc: openai.APIStatusError, ctx: ErrorContext) -> ChatError | None:
+    """A refusal by something other than Azure OpenAI: its own words, not Azure's advice."""
+    body = exc.body
+    page = isinstance(body, str) and "<" in body and re.search(r"(?i)<(html|body|h1|p)\b", body)
+    gateway = bool(ctx.url) and not is_azure_host(_host(ctx.url))
+    if not (page or (gateway and exc.status_code in (401, 403))):
+        return None
+    text = html_text(body) if page else _gateway_message(exc)
+    status = exc.status_code
+    if status in (401, 403):
+        action = (
+            "Check the key, how it is sent (api-key or Authorization: Bearer) and the headers "
+            f"this gateway needs (such as Ocp-Apim-Subscription-Key) in {ctx.named}."
+        )
+    else:
+        action = "Check the endpoint URL of this profile, or ask the gateway's owner."
+    return ChatError(
+        f"Refused by {_host(ctx.url)} ({status})",
+        text or f"{_host(ctx.url)} answered {status} without an explanation.",
+        action,
+        status=status,
+        retryable=status >= 500,
+    )
+
+
+def _gateway_message(exc: openai.APIStatusError) -> str:
+    body = exc.body
+    if isinstance(body, dict):
+        for key in ("message", "error_description", "detail"):
+            if isinstance(body.get(key), str):
+                return _short(body[key])
+        inner = body.get("error")
+        if isinstance(inner, dict) and isinstance(inner.get("message"), str):
+            return _short(inner["message"])
+    if isinstance(body, str):
+        return _short(body)
+    return ""
+
+
+class _Text(html.parser.HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag: str, attrs: object) -> None:
+        if tag in ("script", "style", "head"):
+            self._skip += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style", "head") and self._skip:
+            self._skip -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip:
+            self.parts.append(data)
+
+
+def html_text(page: str) -> str:
+    """An HTML page reduced to its visible text, on one line, at most 300 characters."""
+    parser = _Text()
+    parser.feed(page)
+    parser.close()
+    return _short(" ".join(parser.parts))
+
+
+def _short(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= _MAX_TEXT else text[: _MAX_TEXT - 1] + "…"
+
+
+def _host(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    return urlsplit(url).hostname or url or "the endpoint"
+
+
+def _unreachable(chain: list[BaseException], text: str) -> bool:
+    lowered = text.lower()
+    return (
+        any(isinstance(e, ConnectionRefusedError | socket.gaierror) for e in chain)
+        or "refused" in lowered
+        or "name or service not known" in lowered
+        or "getaddrinfo" in lowered
+    )
+
+
+def _why(chain: list[BaseException], text: str) -> str:
+    if any(isinstance(e, socket.gaierror) for e in chain) or "name or service" in text.lower():
+        return "its name could not be resolved"
+    return "connection refused"
