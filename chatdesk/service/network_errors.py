@@ -100,8 +100,15 @@ def _proxy_status(exc: openai.APIStatusError, ctx: ErrorContext) -> ChatError | 
 def _gateway_status(exc: openai.APIStatusError, ctx: ErrorContext) -> ChatError | None:
     """A refusal by something other than Azure OpenAI: its own words, not Azure's advice."""
     body = exc.body
-    page = isinstance(body, str) and "<" in body and re.search(r"(?i)<(html|body|h1|p)\b", body)
-    gateway = bool(ctx.url) and not is_azure_host(_host(ctx.url))
+    page = isinstance(body, str) and bool(re.search(r"(?i)<(html|body|h1|p)\b", body))
+    # Azure OpenAI answers {"error": {"code", "message"}} (the SDK hands over the inner
+    # object); API Management answers {"statusCode", "message"}; other gateways plain text.
+    azure_shaped = isinstance(body, dict) and "code" in body
+    gateway = not azure_shaped and (
+        (isinstance(body, dict) and "statusCode" in body)
+        or isinstance(body, str)
+        or not is_azure_host(_host(ctx.url))
+    )
     if not (page or (gateway and exc.status_code in (401, 403))):
         return None
     text = html_text(body) if page else _gateway_message(exc)
