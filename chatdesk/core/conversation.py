@@ -20,6 +20,11 @@ from chatdesk.core.messages import Message, RawMessage, now_iso, parts_text
 
 TRIM_POLICIES = ("tokens", "turns", "stop")
 RESPONSE_FORMATS = ("text", "json_object")
+# How hard a reasoning model thinks, and how long gpt-5's answers are, as the API names them
+# (https://platform.openai.com/docs/api-reference/chat/create#chat-create-reasoning_effort).
+# Which of these a model takes is its own: a refused value is adjusted away by the service.
+REASONING_EFFORTS = ("minimal", "low", "medium", "high")
+VERBOSITIES = ("low", "medium", "high")
 
 
 @dataclass
@@ -34,6 +39,9 @@ class GenerationParams:
     frequency_penalty: float | None = None
     seed: int | None = None
     response_format: str = "text"
+    reasoning_effort: str | None = None  # one of REASONING_EFFORTS (or a newer model's own)
+    verbosity: str | None = None  # one of VERBOSITIES (gpt-5)
+    stream: bool = True  # False: ask for the whole reply at once
 
     def to_json(self) -> dict[str, Any]:
         out = {k: v for k, v in self.__dict__.items() if v is not None}
@@ -41,6 +49,8 @@ class GenerationParams:
             out.pop("stop")
         if self.response_format == "text":
             out.pop("response_format")
+        if self.stream:
+            out.pop("stream")
         return out
 
 

@@ -323,6 +323,15 @@ def _params(data: dict[str, Any], where: str) -> GenerationParams:
     if fmt not in RESPONSE_FORMATS:
         raise _Invalid(f'{where}: "response_format" must be one of {", ".join(RESPONSE_FORMATS)}.')
     params.response_format = fmt
+    for key in ("reasoning_effort", "verbosity"):
+        value = data.get(key)
+        if value is not None and not (isinstance(value, str) and value.strip()):
+            raise _Invalid(f'{where}: "{key}" must be a name such as "medium", not {value!r}.')
+        setattr(params, key, value)
+    stream = data.get("stream", True)
+    if not isinstance(stream, bool):
+        raise _Invalid(f'{where}: "stream" must be true or false.')
+    params.stream = stream
     return params
 
 

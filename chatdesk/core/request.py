@@ -99,10 +99,15 @@ def build_request(
         body["seed"] = p.seed
     if p.response_format == "json_object":
         body["response_format"] = {"type": "json_object"}
-    for key, value in conv.request_extra.items():  # tools, reasoning_effort, ...: as they came
+    if p.reasoning_effort is not None:
+        body["reasoning_effort"] = p.reasoning_effort
+    if p.verbosity is not None:
+        body["verbosity"] = p.verbosity
+    for key, value in conv.request_extra.items():  # tools, ...: as they came
         if key not in body and (family.sampling or key not in SAMPLING_FIELDS):
             body[key] = value
-    if stream and family.streaming:  # o1, o3-pro: Azure answers 400 to stream=true
+    # o1, o3-pro: Azure answers 400 to stream=true; the conversation's Stream may be off.
+    if stream and p.stream and family.streaming:
         body["stream"] = True
         if include_usage:
             body["stream_options"] = {"include_usage": True}

@@ -3,7 +3,15 @@
     {"schema_version": 1, "profiles": [{...}], "active_profile": "work", "enter_sends": true,
      "recent_files": ["..."], "user_presets": [{"name": ..., "system_prompt": ...,
      "examples": [{"user": ..., "assistant": ...}]}], "theme": "system",
-     "window": {"geometry": "<base64>"}, "default_family": "gpt-4o"}
+     "window": {"geometry": "<base64>"}, "default_family": "gpt-4o",
+     "request_deadline": 1200,
+     "deployments": {"https://res.openai.azure.com/openai/v1 chat-prod":
+                     {"limit_param": "max_completion_tokens", "dropped": ["temperature"],
+                      "system_role": "developer", "stream": false, "read_timeout": 600}}}
+
+`deployments` holds what chatdesk learned from each deployment's answers and its read timeout
+(see `chatdesk.core.deployments`); `request_deadline` is the longest a whole request may take,
+in seconds.
 
 Loading never fails and never loses the user's file: a file chatdesk cannot use is set aside as
 ``settings.json.bad-<timestamp>`` and the defaults come back with a warning that says why.
@@ -23,6 +31,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from chatdesk.core.atomic import atomic_write_text
+from chatdesk.core.deployments import REQUEST_DEADLINE, DeploymentNotes, valid_seconds
 from chatdesk.core.models import DEFAULT_FAMILY
 from chatdesk.core.paths import settings_path
 from chatdesk.core.presets import SystemPreset
@@ -57,6 +66,8 @@ class Settings:
     theme: str = "system"
     window: dict[str, str] = field(default_factory=dict)  # opaque UI state (base64 geometry…)
     default_family: str = DEFAULT_FAMILY
+    request_deadline: float = REQUEST_DEADLINE  # seconds a whole request may take
+    deployments: DeploymentNotes = field(default_factory=DeploymentNotes)
 
     # -- profiles ----------------------------------------------------------------------------
     def profile(self, name: str) -> ConnectionProfile | None:
@@ -191,6 +202,14 @@ def _settings_from_doc(doc: dict[str, Any]) -> Settings:
                 f"settings.window[{key!r}] must be a string, not {json_kind(value)}"
             )
     settings.window = dict(window)
+    deadline = doc.get("request_deadline", REQUEST_DEADLINE)
+    if not valid_seconds(deadline):
+        raise SettingsError("settings.request_deadline must be a number of seconds (1 to 86400)")
+    settings.request_deadline = float(deadline)
+    try:
+        settings.deployments = DeploymentNotes.from_json(doc.get("deployments", {}))
+    except ValueError as exc:
+        raise SettingsError(f"settings.deployments{exc}") from None
     # Oldest first, so add_recent leaves the most recent on top, deduplicated and capped.
     recent = _list(doc, "recent_files", top)
     for i, entry in enumerate(reversed(recent)):
@@ -311,6 +330,8 @@ def settings_to_json(settings: Settings) -> dict[str, Any]:
         "theme": settings.theme,
         "window": dict(settings.window),
         "default_family": settings.default_family,
+        "request_deadline": settings.request_deadline,
+        "deployments": settings.deployments.to_json(),
     }
 
 

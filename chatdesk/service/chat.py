@@ -12,28 +12,46 @@ helper thread while the caller waits for their result or for Stop.
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
-import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-import httpx2
 import openai
-from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
 from chatdesk.core.budget import Budget
 from chatdesk.core.conversation import Conversation
+from chatdesk.core.deployments import (
+    READ_TIMEOUT,
+    REASONING_READ_TIMEOUT,
+    REQUEST_DEADLINE,
+    DeploymentNote,
+    DeploymentNotes,
+    adjust,
+)
 from chatdesk.core.messages import parts_text
 from chatdesk.core.profiles import ConnectionProfile
 from chatdesk.core.request import build_request, find_special_tokens, request_messages
 from chatdesk.core.trimming import TrimPlan
-from chatdesk.service.client import Auth, Credentials, auth_kind, make_client, require_usable
-from chatdesk.service.errors import SEVERITY_ORDER, ErrorContext, map_error
+from chatdesk.service.client import (
+    CONNECT_TIMEOUT,
+    Credentials,
+    auth_kind,
+    make_client,
+    require_usable,
+)
+from chatdesk.service.client_cache import (
+    AuthHolder,
+    ClientCache,
+    ClientFactory,
+    Opened,
+    close_response,
+    response_socket,
+)
+from chatdesk.service.errors import ErrorContext, deadline_error, map_error, rejection_of
 from chatdesk.service.events import (
+    Adjusted,
     CancelToken,
     ChatError,
     ReplyDelta,
@@ -42,21 +60,39 @@ from chatdesk.service.events import (
     RetryNotice,
 )
 from chatdesk.service.interrupt import RequestGuard, is_interruptible
+from chatdesk.service.reply_reader import (
+    ReplyState,
+    is_event_stream,
+    merge_filter,
+    read_chunks,
+    read_json_answer,
+    request_id,
+)
 from chatdesk.service.retry import NO_RETRY, RetryPolicy
 
-ClientFactory = Callable[[ConnectionProfile, Auth], openai.OpenAI]
+__all__ = ["ChatService", "Diagnosis", "PreparedRequest", "merge_filter"]
 
 PING = "ping"
+# Changes after 400s within one request: one per kind of thing a model may refuse (the limit
+# parameter, sampling parameters, the system role twice, streaming, ...). Each is made once.
+MAX_ADJUSTMENTS = 6
 
 
 @dataclass
 class PreparedRequest:
-    """A request ready to send: the body for `chat.completions.create` and where it goes."""
+    """A request ready to send: the body for `chat.completions.create` and where it goes.
+
+    `read_timeout` is the seconds of silence after which the request counts as dead (the
+    deployment's setting, else its model's default); `note_key` names the deployment in the
+    settings' `deployments`."""
 
     body: dict[str, Any]
     plan: TrimPlan | None  # None for the connection test's ping
     profile: ConnectionProfile
     url: str
+    read_timeout: float = READ_TIMEOUT
+    note_key: str = ""
+    conversation_streams: bool = True  # False: the conversation's Stream parameter is off
 
 
 @dataclass
@@ -71,127 +107,54 @@ class Diagnosis:
     model: str | None = None
 
 
-# -- requests in flight ---------------------------------------------------------------------
-class _AuthHolder:
-    """The auth of one `stream()` call: resolved once, on the first attempt, reused by retries."""
+class _Deadline:
+    """The request's overall time limit: when it passes, the request ends the way Stop ends it
+    (its sockets shut down), whatever trickles in meanwhile."""
 
-    __slots__ = ("auth",)
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.token = CancelToken()
+        self._ends = time.monotonic() + seconds
+        self._timer = threading.Timer(seconds, self.token.cancel)
+        self._timer.daemon = True
+        self._timer.start()
 
-    def __init__(self) -> None:
-        self.auth: Auth | None = None
+    @property
+    def expired(self) -> bool:
+        return self.token.cancelled
 
-    def secrets(self) -> list[str]:
-        return list(self.auth.secrets()) if self.auth is not None else []
+    def remaining(self) -> float:
+        return self._ends - time.monotonic()
 
-
-class _Opened:
-    """A response whose headers arrived, with the client when it is the request's to close."""
-
-    __slots__ = ("client", "response")
-
-    def __init__(self, response: Any, client: Any) -> None:
-        self.response = response
-        self.client = client
-
-    def close(self) -> None:
-        with contextlib.suppress(Exception):
-            self.response.close()
-        if self.client is not None:
-            with contextlib.suppress(Exception):
-                self.client.close()
+    def cancel(self) -> None:
+        self._timer.cancel()
 
 
-def _response_socket(response: httpx2.Response) -> socket.socket | None:
-    with contextlib.suppress(Exception):
-        return response.extensions["network_stream"].get_extra_info("socket")
-    return None
+def note_key(profile: ConnectionProfile) -> str:
+    """The deployment's key in `DeploymentNotes`: its normalised endpoint and its name."""
+    check = profile.check(sends_secret=False)
+    return DeploymentNotes.key(check.url or profile.endpoint, profile.deployment)
 
 
-# -- clients --------------------------------------------------------------------------------
-class _ClientCache:
-    """SDK clients reused from one request to the next, per endpoint and key.
-
-    Building an `openai.OpenAI` costs ~17 ms (httpx builds an SSL context), and a fresh client
-    also means a fresh connection; a person waits for both before every reply. A client is
-    thread-safe, so requests share it. Keyed by what the client is built from: the profile's
-    kind, endpoint and api-version, and a digest of the key (never the key itself). Entra
-    clients are not cached: each request's token provider records the token that error texts
-    must scrub, so each request gets its own.
-    """
-
-    SIZE = 8
-
-    def __init__(self, factory: ClientFactory) -> None:
-        self._factory = factory
-        self._clients: dict[tuple[str, ...], openai.OpenAI] = {}
-        self._lock = threading.Lock()
-
-    @staticmethod
-    def key(profile: ConnectionProfile, auth: Auth) -> tuple[str, ...] | None:
-        if auth.mode == "entra":
-            return None
-        secret = auth.key.reveal() if auth.key is not None else ""
-        digest = hashlib.sha256(secret.encode()).hexdigest()
-        return (profile.kind, profile.endpoint, profile.api_version or "", auth.mode, digest)
-
-    def get(self, profile: ConnectionProfile, auth: Auth) -> tuple[openai.OpenAI, bool]:
-        """A client for the request, and whether the caller owns it (and must close it)."""
-        key = self.key(profile, auth)
-        if key is None:
-            return self._factory(profile, auth), True
-        with self._lock:
-            client = self._clients.pop(key, None)
-            if client is not None:
-                self._clients[key] = client  # the newest last
-                return client, False
-        client = self._factory(profile, auth)  # may raise ChatError: nothing is cached then
-        with self._lock:
-            self._clients.setdefault(key, client)
-            while len(self._clients) > self.SIZE:  # dropped, not closed: it may be in use
-                del self._clients[next(iter(self._clients))]
-        return client, False
-
-    def close(self) -> None:
-        with self._lock:
-            clients, self._clients = list(self._clients.values()), {}
-        for client in clients:
-            with contextlib.suppress(Exception):
-                client.close()
-
-
-# -- content filter annotations --------------------------------------------------------------
-def merge_filter(into: dict[str, Any], new: dict[str, Any]) -> None:
-    """Fold one chunk's content_filter_results into `into`: the worst severity and any
-    filtered/detected flag per category win."""
-    for category, verdict in new.items():
-        old = into.get(category)
-        if old == verdict:
-            continue
-        if not (isinstance(old, dict) and isinstance(verdict, dict)):
-            into[category] = verdict
-            continue
-        merged = dict(old)
-        for key, value in verdict.items():
-            if key == "severity":
-                if SEVERITY_ORDER.get(str(value), 0) >= SEVERITY_ORDER.get(str(old.get(key)), 0):
-                    merged[key] = value
-            elif isinstance(value, bool):
-                merged[key] = bool(old.get(key)) or value
-            else:
-                merged[key] = value
-        into[category] = merged
-
-
-def _request_id(headers: httpx2.Headers | dict[str, str] | None) -> str | None:
-    if not headers:
-        return None
-    return headers.get("x-request-id") or headers.get("apim-request-id")
+def read_timeout_for(profile: ConnectionProfile, note: DeploymentNote, model: str | None) -> float:
+    """The deployment's own read timeout, else its model's: reasoning models (those that take
+    max_completion_tokens, or a deployment that asked for it) may think for minutes."""
+    if note.read_timeout is not None:
+        return note.read_timeout
+    match = profile.model_match(model)
+    if (match.exact and match.family.reasoning) or note.limit_param == "max_completion_tokens":
+        return REASONING_READ_TIMEOUT
+    return READ_TIMEOUT
 
 
 # -- the service -----------------------------------------------------------------------------
 class ChatService:
     """Prepares, sends and streams chat requests. No Qt. A request runs on the caller's thread
-    and Stop (the `CancelToken`) ends it at once from any other thread."""
+    and Stop (the `CancelToken`) ends it at once from any other thread.
+
+    `notes` is what was learned per deployment (the settings' `deployments`, shared: the
+    service adds to it); `deadline` the seconds a whole request may take, or a callable that
+    reads the setting when a request starts."""
 
     def __init__(
         self,
@@ -199,16 +162,24 @@ class ChatService:
         client_factory: ClientFactory = make_client,
         retry: RetryPolicy | None = None,
         clock: Callable[[], float] = time.monotonic,
+        *,
+        notes: DeploymentNotes | None = None,
+        deadline: float | Callable[[], float] = REQUEST_DEADLINE,
     ) -> None:
         self.credentials = credentials
         self.client_factory = client_factory
-        self._clients = _ClientCache(client_factory)
+        self._clients = ClientCache(client_factory)
         self.retry = retry or RetryPolicy()
         self.clock = clock
+        self.notes = notes if notes is not None else DeploymentNotes()
+        self.deadline = deadline
 
     def close(self) -> None:
         """Close the SDK clients kept for reuse (their connections)."""
         self._clients.close()
+
+    def _deadline_seconds(self) -> float:
+        return float(self.deadline() if callable(self.deadline) else self.deadline)
 
     # -- prepare -----------------------------------------------------------------------------
     def prepare(
@@ -219,8 +190,9 @@ class ChatService:
         budget: Budget | None = None,
         stream: bool = True,
     ) -> PreparedRequest:
-        """The request for the conversation's next reply. No network; ChatError when the
-        profile is unusable, the conversation does not fit, or it holds special tokens."""
+        """The request for the conversation's next reply, as the deployment is known to take
+        it. No network; ChatError when the profile is unusable, the conversation does not
+        fit, or it holds special tokens."""
         # openai-compatible servers may run keyless over http; make_client re-checks with the
         # actual credentials.
         require_usable(profile, sends_secret=profile.kind != "openai-compatible")
@@ -253,33 +225,50 @@ class ChatService:
         body = build_request(
             conv, plan, model=profile.deployment.strip(), family=family, stream=stream
         )
-        return PreparedRequest(body, plan, profile, profile.resolved_url())
+        key = note_key(profile)
+        note = self.notes.get(key)
+        return PreparedRequest(
+            note.apply(body),
+            plan,
+            profile,
+            profile.resolved_url(),
+            read_timeout_for(profile, note, conv.model),
+            key,
+            conv.params.stream,
+        )
 
     # -- send --------------------------------------------------------------------------------
     def stream(
         self, prepared: PreparedRequest, cancel: CancelToken | None = None
     ) -> Iterator[ReplyEvent]:
-        """`ReplyDelta`s as text arrives, a `RetryNotice` before each retry wait, and one final
-        `ReplyResult` (incomplete=True when stopped or when no finish_reason came). Raises
-        ChatError; one raised after text arrived carries that text in `partial`."""
+        """`ReplyDelta`s as text arrives, a `RetryNotice` before each retry wait, an `Adjusted`
+        before a request changed after a 400, and one final `ReplyResult` (incomplete=True
+        when stopped or when no finish_reason came). A deployment known not to stream is
+        asked for the whole reply, which comes as one `ReplyDelta`. Raises ChatError; one
+        raised after text arrived carries that text in `partial`."""
         body = dict(prepared.body)
-        body["stream"] = True
-        return self._run(prepared, body, cancel or CancelToken(), self.retry, streaming=True)
+        if prepared.conversation_streams:
+            body["stream"] = True
+            body.setdefault("stream_options", {"include_usage": True})
+        return self._run(prepared, body, cancel or CancelToken(), self.retry, deltas=True)
 
     def complete(
         self,
         prepared: PreparedRequest,
         cancel: CancelToken | None = None,
         on_retry: Callable[[RetryNotice], None] | None = None,
+        on_adjusted: Callable[[Adjusted], None] | None = None,
     ) -> ReplyResult:
         """The whole reply in one response (no streaming); same errors, retries and Stop."""
         body = {k: v for k, v in prepared.body.items() if k not in ("stream", "stream_options")}
-        events = self._run(prepared, body, cancel or CancelToken(), self.retry, streaming=False)
+        events = self._run(prepared, body, cancel or CancelToken(), self.retry, deltas=False)
         for event in events:
             if isinstance(event, ReplyResult):
                 return event
             if isinstance(event, RetryNotice) and on_retry is not None:
                 on_retry(event)
+            if isinstance(event, Adjusted) and on_adjusted is not None:
+                on_adjusted(event)
         raise AssertionError("the request ended without a result")  # pragma: no cover
 
     def test_connection(
@@ -296,14 +285,21 @@ class ChatService:
             "messages": [{"role": "user", "content": PING}],
             limit: 1,
         }
-        prepared = PreparedRequest(body, None, profile, url)
-        holder = _AuthHolder()
+        try:
+            key = note_key(profile)
+        except ValueError:
+            key = ""
+        note = self.notes.get(key)
+        prepared = PreparedRequest(
+            body, None, profile, url, read_timeout_for(profile, note, None), key
+        )
+        holder = AuthHolder()
         start = self.clock()
         result: ReplyResult | None = None
         error: ChatError | None = None
         try:
             for event in self._run(
-                prepared, body, cancel or CancelToken(), NO_RETRY, streaming=False, holder=holder
+                prepared, body, cancel or CancelToken(), NO_RETRY, deltas=False, holder=holder
             ):
                 if isinstance(event, ReplyResult):
                     result = event
@@ -327,85 +323,114 @@ class ChatService:
         cancel: CancelToken,
         retry: RetryPolicy,
         *,
-        streaming: bool,
-        holder: _AuthHolder | None = None,
+        deltas: bool,
+        holder: AuthHolder | None = None,
     ) -> Iterator[ReplyEvent]:
+        """Send `body` until it succeeds, fails for good, is stopped or runs out of time.
+
+        Retried: failures before the request's body left (connect, DNS, TLS), 429 and 5xx, as
+        `retry` allows. A 400 naming something the deployment does not take is answered by
+        one adjustment each (`core.deployments.adjust`). Never retried: a request the service
+        may already have accepted (a read timeout, a dropped connection, a broken stream):
+        sending it again would bill it again, so that is the user's choice (Retry)."""
         profile = prepared.profile
-        holder = holder or _AuthHolder()
+        holder = holder or AuthHolder()
+        deployment = str(body.get("model", ""))
         ctx = ErrorContext(
             profile=profile.name,
             kind=profile.kind,
-            deployment=str(body.get("model", "")),
+            deployment=deployment,
             url=prepared.url,
             auth=profile.auth,
             secrets=holder.secrets,
+            read_timeout=prepared.read_timeout,
         )
-        attempt = 0
-        dropped_stream_options = False
-        while True:
-            attempt += 1
-            state = _Reply(self.clock())
-            if cancel.cancelled:  # Stop before the request left: nothing to show
-                yield ReplyResult(incomplete=True)
-                return
-            guard = RequestGuard()
-            cancel.on_cancel(guard.interrupt)
-            try:
-                opened = self._send(guard, profile, body, holder, streaming)
-                try:
-                    if streaming:
-                        yield from self._read_stream(opened, guard, state, cancel)
-                    else:
-                        self._read_completion(opened.response, state)
-                finally:
-                    opened.close()
-            except BaseException as exc:
-                if isinstance(exc, GeneratorExit | KeyboardInterrupt | SystemExit):
-                    raise
-                if cancel.cancelled and not state.parts:
-                    yield ReplyResult(incomplete=True)  # Stop won the race: not an error
-                    return
-                if cancel.cancelled:  # Stop shut the socket under the reader: keep the text
-                    yield state.result(self.clock(), incomplete=True)
-                    return
-                error = map_error(exc, ctx)
-                if state.parts:  # text was shown: keep it, and never retry (no duplicates)
-                    error.partial = state.result(self.clock(), incomplete=True)
-                    delay = None
-                elif (
-                    not dropped_stream_options
-                    and "stream_options" in body
-                    and error.status == 400
-                    and "stream_options" in error.message
-                ):
-                    # Some OpenAI-compatible servers reject it; usage is then simply unknown.
-                    body = {k: v for k, v in body.items() if k != "stream_options"}
-                    dropped_stream_options = True
-                    attempt -= 1
-                    continue
-                else:
-                    delay = retry.delay(attempt, error)
-                if delay is None:
-                    raise error from None
-                yield RetryNotice(attempt, delay, _reason(error))
-                if retry.wait(cancel, delay):
+        kept = self.notes.get(prepared.note_key) if prepared.note_key else DeploymentNote()
+        note = kept
+        body = note.apply(body)
+        timeout = openai.Timeout(prepared.read_timeout, connect=CONNECT_TIMEOUT)
+        deadline = _Deadline(self._deadline_seconds())
+        attempt = adjustments = 0
+        try:
+            while True:
+                attempt += 1
+                state = ReplyState(self.clock())
+                if cancel.cancelled:  # Stop before the request left: nothing to show
                     yield ReplyResult(incomplete=True)
                     return
-                continue
-            finally:
-                guard.release()
-            # Stopped after the finish_reason arrived (only usage was pending): the text is whole.
-            yield state.result(self.clock(), incomplete=state.finish_reason is None)
-            return
+                guard = RequestGuard()
+                cancel.on_cancel(guard.interrupt)
+                deadline.token.on_cancel(guard.interrupt)
+                streaming = bool(body.get("stream"))
+                try:
+                    opened = self._send(guard, profile, body, holder, streaming, timeout)
+                    try:
+                        if streaming:
+                            yield from self._read_stream(opened, guard, state, cancel)
+                        else:
+                            self._read_completion(opened.response, state)
+                    finally:
+                        opened.close()
+                    if deadline.expired and state.finish_reason is None and not cancel.cancelled:
+                        raise deadline_error(deadline.seconds)
+                except BaseException as exc:
+                    if isinstance(exc, GeneratorExit | KeyboardInterrupt | SystemExit):
+                        raise
+                    if cancel.cancelled and not state.parts:
+                        yield ReplyResult(incomplete=True)  # Stop won the race: not an error
+                        return
+                    if cancel.cancelled:  # Stop shut the socket under the reader: keep the text
+                        yield state.result(self.clock(), incomplete=True)
+                        return
+                    error = deadline_error(deadline.seconds) if deadline.expired else None
+                    error = error or map_error(exc, ctx)
+                    if state.parts:  # text was shown: keep it, never send again (no duplicates)
+                        error.partial = state.result(self.clock(), incomplete=True)
+                        raise error from None
+                    change = None
+                    rejection = rejection_of(exc) if not deadline.expired else None
+                    if rejection is not None and adjustments < MAX_ADJUSTMENTS:
+                        change = adjust(rejection, body, note, deployment)
+                    if change is not None:
+                        adjustments += 1
+                        attempt -= 1  # an adjustment is not a retry of the same request
+                        note = change.note
+                        body = note.apply(body)
+                        remembered: DeploymentNote | None = None
+                        if change.remember and prepared.note_key:
+                            once = set(note.dropped) - set(kept.dropped) - {rejection.param}
+                            kept = replace(note, dropped=[d for d in note.dropped if d not in once])
+                            self.notes.put(prepared.note_key, kept)
+                            remembered = kept
+                        yield Adjusted(change.said, prepared.note_key, remembered)
+                        continue
+                    delay = retry.delay(attempt, error)
+                    if delay is None or delay >= deadline.remaining():
+                        raise error from None
+                    yield RetryNotice(attempt, delay, _reason(error))
+                    if retry.wait(cancel, delay):
+                        yield ReplyResult(incomplete=True)
+                        return
+                    continue
+                finally:
+                    guard.release()
+                if not streaming and deltas and state.parts:  # asked for a stream, got it whole
+                    yield ReplyDelta("".join(state.parts))
+                # Stopped after the finish_reason arrived (only usage was pending): it is whole.
+                yield state.result(self.clock(), incomplete=state.finish_reason is None)
+                return
+        finally:
+            deadline.cancel()
 
     def _send(
         self,
         guard: RequestGuard,
         profile: ConnectionProfile,
         body: dict[str, Any],
-        holder: _AuthHolder,
+        holder: AuthHolder,
         streaming: bool,
-    ) -> _Opened:
+        timeout: openai.Timeout,
+    ) -> Opened:
         """Send the request from this thread, until the response's headers arrived: the SDK
         stream, or the raw response of a completion (read whole)."""
         if holder.auth is None:
@@ -420,143 +445,41 @@ class ChatService:
         try:
             if auth.mode != "entra" and is_interruptible(client):
                 with guard.active():
-                    response = create(**body)
+                    response = create(**body, timeout=timeout)
             else:
                 # The SDK fetches an Entra token inside `create`, which no Stop interrupts.
                 def send() -> Any:
                     with guard.active():
-                        return create(**body)
+                        return create(**body, timeout=timeout)
 
-                response = guard.call(send, discard=_close_response)
+                response = guard.call(send, discard=close_response)
         except BaseException:
             if owned:
                 client.close()
             raise
-        return _Opened(response, client if owned else None)
+        return Opened(response, client if owned else None)
 
     def _read_stream(
-        self, opened: _Opened, guard: RequestGuard, state: _Reply, cancel: CancelToken
+        self, opened: Opened, guard: RequestGuard, state: ReplyState, cancel: CancelToken
     ) -> Iterator[ReplyDelta]:
         http_response = opened.response.response
-        sock = _response_socket(http_response)
+        sock = response_socket(http_response)
         if sock is not None:  # Stop wakes the reads below by shutting it down
             guard.attach(sock)
-        state.request_id = _request_id(http_response.headers)
-        yield from self._read_chunks(opened.response, state, cancel)
+        state.request_id = request_id(http_response.headers)
+        if not is_event_stream(http_response):
+            # One plain JSON completion where a stream was asked for: the reply, whole.
+            read_json_answer(http_response, state, self.clock)
+            if state.parts:
+                yield ReplyDelta("".join(state.parts))
+            return
+        yield from read_chunks(opened.response, state, cancel, self.clock)
 
-    def _read_chunks(self, stream: Any, state: _Reply, cancel: CancelToken) -> Iterator[ReplyDelta]:
-        """Yield the text of the stream's chunks, recording the rest in `state`. Kept lean: it
-        runs once per chunk."""
-        parts = state.parts
-        clock = self.clock
-        for item in stream:
-            if cancel.cancelled:
-                state.cancelled = True
-                return
-            if type(item) is ChatCompletionChunk:
-                choices = item.choices
-                if choices:
-                    choice = choices[0]
-                    text = choice.delta.content
-                    if text:
-                        if cancel.cancelled:  # chunks queued behind Stop are not shown
-                            state.cancelled = True
-                            return
-                        if not parts:
-                            state.first_token = clock()
-                            state.model = item.model or None
-                            state.chunk_id = item.id or None
-                        parts.append(text)
-                        yield ReplyDelta(text)
-                    if choice.finish_reason:
-                        state.finish_reason = choice.finish_reason
-                        if item.usage is not None:  # some servers put usage on this chunk
-                            state.usage = item.usage.model_dump(exclude_none=True)
-                    extra = choice.model_extra
-                    if extra:
-                        results = extra.get("content_filter_results")
-                        if results and results != state.last_filter:
-                            state.last_filter = results
-                            merge_filter(state.content_filter, results)
-                else:
-                    state.header_chunk(item)
-        state.end = clock()
-
-    def _read_completion(self, raw: Any, state: _Reply) -> None:
+    def _read_completion(self, raw: Any, state: ReplyState) -> None:
         completion = raw.parse()
         state.end = self.clock()
-        state.request_id = _request_id(raw.headers)
+        state.request_id = request_id(raw.headers)
         state.read_completion(completion)
-
-
-def _close_response(response: Any) -> None:
-    """Close a response nobody will read (Stop came while it was on its way)."""
-    close = getattr(response, "close", None) or response.http_response.close
-    with contextlib.suppress(Exception):
-        close()
-
-
-class _Reply:
-    """What one attempt has gathered so far."""
-
-    def __init__(self, start: float) -> None:
-        self.start = start
-        self.parts: list[str] = []
-        self.finish_reason: str | None = None
-        self.usage: dict[str, Any] | None = None
-        self.model: str | None = None
-        self.request_id: str | None = None
-        self.chunk_id: str | None = None
-        self.content_filter: dict[str, Any] = {}
-        self.last_filter: dict[str, Any] | None = None
-        self.prompt_filter: list[Any] | None = None
-        self.first_token: float | None = None
-        self.end: float | None = None
-        self.cancelled = False
-
-    def header_chunk(self, chunk: ChatCompletionChunk) -> None:
-        """A chunk without choices: Azure's opening prompt-filter chunk, or the usage one."""
-        if chunk.usage is not None:
-            self.usage = chunk.usage.model_dump(exclude_none=True)
-        extra = chunk.model_extra
-        if extra and extra.get("prompt_filter_results"):
-            self.prompt_filter = extra["prompt_filter_results"]
-        if chunk.model and self.model is None:
-            self.model = chunk.model
-        if chunk.id and self.chunk_id is None:
-            self.chunk_id = chunk.id
-
-    def read_completion(self, completion: ChatCompletion) -> None:
-        if completion.choices:
-            choice = completion.choices[0]
-            if choice.message.content:
-                self.parts.append(choice.message.content)
-            self.finish_reason = choice.finish_reason
-            results = (choice.model_extra or {}).get("content_filter_results")
-            if results:
-                merge_filter(self.content_filter, results)
-        if completion.usage is not None:
-            self.usage = completion.usage.model_dump(exclude_none=True)
-        self.prompt_filter = (completion.model_extra or {}).get("prompt_filter_results")
-        self.model = completion.model or None
-        self.chunk_id = completion.id or None
-
-    def result(self, now: float, *, incomplete: bool) -> ReplyResult:
-        end = self.end if self.end is not None else now
-        return ReplyResult(
-            content="".join(self.parts),
-            finish_reason=self.finish_reason,
-            usage=self.usage,
-            model=self.model,
-            request_id=self.request_id or self.chunk_id,
-            content_filter=self.content_filter or None,
-            prompt_filter=self.prompt_filter,
-            latency_ms=(end - self.start) * 1000.0,
-            first_token_ms=(
-                (self.first_token - self.start) * 1000.0 if self.first_token is not None else None
-            ),
-            incomplete=incomplete,
-        )
 
 
 def _was_cancelled(result: ReplyResult) -> bool:

@@ -16,8 +16,10 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+import httpx2
 import openai
 
+from chatdesk.core.deployments import Rejection, read_rejection
 from chatdesk.service.entra import SignInError, SignInRequired, exception_chain
 from chatdesk.service.events import ChatError
 from chatdesk.service.retry import parse_retry_after
@@ -44,6 +46,7 @@ class ErrorContext:
     auth: str = ""  # "key", "entra" or "" (none)
     # Values to scrub from any text we show; a callable, so a token fetched later counts too.
     secrets: Callable[[], Iterable[str]] = field(default=lambda: (), repr=False, compare=False)
+    read_timeout: float | None = None  # seconds of silence the request was allowed
 
     @property
     def host(self) -> str:
@@ -78,6 +81,48 @@ def map_error(exc: BaseException, ctx: ErrorContext | None = None) -> ChatError:
     return error
 
 
+# Failures that happen before the request's body has left: nothing reached the service, so
+# sending again cannot bill twice. Anything else (a read timeout, a connection dropped while
+# waiting for the answer) may follow a request the service accepted.
+_BEFORE_SENDING = (httpx2.ConnectError, httpx2.ConnectTimeout, httpx2.PoolTimeout)
+_MAY_HAVE_ARRIVED = (httpx2.ReadError, httpx2.ReadTimeout, httpx2.RemoteProtocolError)
+NOT_RESENT = (
+    "chatdesk did not send it again, because the service may already have received it (and "
+    "bill it): press Retry to send it again."
+)
+
+
+def body_may_have_arrived(exc: BaseException) -> bool:
+    """Whether the service may have received (and billed) the request that failed with
+    `exc`: True unless the failure came before the body was sent."""
+    chain = exception_chain(exc)
+    if any(isinstance(e, _BEFORE_SENDING) for e in chain):
+        return False
+    if any(isinstance(e, _MAY_HAVE_ARRIVED) for e in chain):
+        return True
+    return not any(
+        isinstance(e, socket.gaierror | ssl.SSLError | ConnectionRefusedError) for e in chain
+    )
+
+
+def deadline_error(seconds: float) -> ChatError:
+    """The request ran past the overall deadline (the settings' `request_deadline`)."""
+    return ChatError(
+        "No complete answer in time",
+        f"The reply did not finish within the request deadline of {seconds:g} s.",
+        NOT_RESENT + " If replies take longer, raise the request deadline in the settings.",
+    )
+
+
+def rejection_of(exc: BaseException) -> Rejection | None:
+    """What a 400 says the deployment does not take (a parameter, a value, a role,
+    streaming), or None for any other failure."""
+    if not isinstance(exc, openai.BadRequestError):
+        return None
+    param = exc.param if isinstance(exc.param, str) else None
+    return read_rejection(exc.code, param, _api_message(exc))
+
+
 def _map(exc: BaseException, ctx: ErrorContext) -> ChatError:
     from chatdesk.service.network_errors import network_error  # it imports this module's type
 
@@ -99,11 +144,19 @@ def _map(exc: BaseException, ctx: ErrorContext) -> ChatError:
     if isinstance(exc, openai.APIStatusError):
         return _status_error(exc, ctx)
     if isinstance(exc, openai.APITimeoutError):
+        if not body_may_have_arrived(exc):
+            return ChatError(
+                "The request timed out",
+                f"{ctx.host} did not accept the connection in time.",
+                "Try again; if it keeps happening, check your network or the service's status.",
+                retryable=True,
+            )
+        waited = f"{ctx.read_timeout:g} s" if ctx.read_timeout else "the read timeout"
         return ChatError(
-            "The request timed out",
-            f"{ctx.host} stopped answering (no data within the read timeout).",
-            "Try again; if it keeps happening, check your network or the service's status.",
-            retryable=True,
+            "No answer in time",
+            f"{ctx.host} sent nothing for {waited} after receiving the request (the read timeout).",
+            NOT_RESENT + " If this model thinks longer, raise the read timeout of this "
+            "deployment in the settings.",
         )
     if isinstance(exc, openai.APIConnectionError):
         return _connection_error(exc, ctx)
@@ -304,11 +357,11 @@ def _connection_error(exc: openai.APIConnectionError, ctx: ErrorContext) -> Chat
             f"{host} refused the connection.",
             "Check the endpoint URL and port, and that the server is running.",
         )
-    if "incomplete" in text or "disconnected" in text or "peer closed" in text:
-        return make(
+    if body_may_have_arrived(exc):
+        return ChatError(
             "The connection broke",
             f"{host} closed the connection before the answer was complete.",
-            "Try again.",
+            NOT_RESENT,
         )
     return make(
         "Cannot reach the server",

@@ -9,7 +9,10 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from chatdesk.core.deployments import DeploymentNote
 
 
 @dataclass(frozen=True)
@@ -28,6 +31,18 @@ class RetryNotice:
     reason: str  # a person-readable cause, e.g. "The service is busy (429)"
 
 
+@dataclass(frozen=True)
+class Adjusted:
+    """The service answered 400 that something is unsupported; the request was changed as
+    `said` (one line for the user) and is sent once more. `note` is what the service now
+    remembers for the deployment under `key` in the settings' `deployments` (None: this
+    request only); the caller saves the settings to keep it."""
+
+    said: str
+    key: str
+    note: DeploymentNote | None = None
+
+
 @dataclass
 class ReplyResult:
     """The reply as a whole: the last event of a successful stream, and a failed one's partial."""
@@ -42,6 +57,24 @@ class ReplyResult:
     latency_ms: float | None = None  # request start to the last byte
     first_token_ms: float | None = None
     incomplete: bool = False  # no finish_reason arrived: the text is partial
+    # Message annotations that came with the reply (url_citation and the like), in order.
+    annotations: list[Any] | None = None
+    # The content filter's offsets of the last annotation that came (asynchronous filter).
+    filter_offsets: dict[str, Any] | None = None
+
+    @property
+    def reasoning_tokens(self) -> int | None:
+        """usage.completion_tokens_details.reasoning_tokens, when the service reported it."""
+        from chatdesk.core.usage import reasoning_tokens
+
+        return reasoning_tokens(self.usage)
+
+    @property
+    def reasoning_exhausted(self) -> int | None:
+        """The completion tokens all spent on reasoning, when that is why the reply is empty."""
+        from chatdesk.core.usage import spent_on_reasoning
+
+        return spent_on_reasoning(self.content, self.finish_reason, self.usage)
 
     @property
     def flagged(self) -> dict[str, str]:
@@ -59,7 +92,7 @@ class ReplyResult:
         return found
 
 
-ReplyEvent = ReplyDelta | RetryNotice | ReplyResult
+ReplyEvent = ReplyDelta | RetryNotice | Adjusted | ReplyResult
 
 
 @dataclass

@@ -2,6 +2,7 @@
 
     chatdesk send FILE [--profile NAME | --endpoint URL --deployment D [--api-version V]
                         | --base-url URL --model M] [--no-stream]
+                       [--reasoning-effort E] [--read-timeout S] [--deadline S]
 
 Without connection options the profile comes from the environment, as the openai SDK reads it
 (AZURE_OPENAI_ENDPOINT, AZURE_OPENAI_API_KEY, OPENAI_API_VERSION, OPENAI_BASE_URL,
@@ -9,8 +10,10 @@ OPENAI_API_KEY). Keys come from the profile's keyring entry or those variables, 
 
 The reply is appended with its metadata and the file saved atomically, also when the request
 fails midway: the partial reply is kept, marked incomplete. Ctrl+C stops the stream and saves
-what arrived. Exit status: 0 done, 1 the request failed or the reply is incomplete, 2 usage,
-130 stopped with Ctrl+C.
+what arrived. When the deployment refuses a parameter, a role or streaming, the request is
+adjusted and sent once more, the change is printed in one line and remembered in the settings.
+Exit status: 0 done, 1 the request failed, the reply is incomplete or it is empty because
+reasoning used the whole response limit, 2 usage, 130 stopped with Ctrl+C.
 """
 
 from __future__ import annotations
@@ -25,12 +28,22 @@ from collections.abc import Iterator
 from types import FrameType
 from typing import NoReturn
 
+from chatdesk.core.deployments import DeploymentNote, valid_seconds
 from chatdesk.core.fileformat import ConversationFileError, load_conversation, save_conversation
 from chatdesk.core.messages import Message, MessageMeta, now_iso
 from chatdesk.core.profiles import ConnectionProfile, profile_from_env
+from chatdesk.core.settings import Settings
+from chatdesk.core.usage import reasoning_exhausted_text
 from chatdesk.service.chat import ChatService
 from chatdesk.service.client import Credentials
-from chatdesk.service.events import CancelToken, ChatError, ReplyDelta, ReplyResult
+from chatdesk.service.events import (
+    Adjusted,
+    CancelToken,
+    ChatError,
+    ReplyDelta,
+    ReplyResult,
+    RetryNotice,
+)
 from chatdesk.service.secrets import SecretStore
 
 EXIT_OK = 0
@@ -70,21 +83,43 @@ def _parser() -> _Parser:
     p.add_argument("--base-url", metavar="URL", help="an OpenAI-compatible base URL")
     p.add_argument("--model", metavar="M", help="the model name (with --base-url)")
     p.add_argument("--no-stream", action="store_true", help="wait for the whole reply")
+    p.add_argument(
+        "--reasoning-effort",
+        metavar="E",
+        help="how hard a reasoning model thinks: minimal, low, medium, high (as the model takes)",
+    )
+    p.add_argument(
+        "--read-timeout",
+        metavar="S",
+        type=_seconds,
+        help="seconds without a byte before the request counts as dead (default: the model's)",
+    )
+    p.add_argument(
+        "--deadline", metavar="S", type=_seconds, help="seconds the whole request may take"
+    )
     return p
 
 
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not valid_seconds(value):
+        raise argparse.ArgumentTypeError("give a number of seconds from 1 to 86400")
+    return value
+
+
 def _pick_profile(
-    args: argparse.Namespace, env: dict[str, str]
+    args: argparse.Namespace, env: dict[str, str], settings: Settings
 ) -> tuple[ConnectionProfile, SecretStore | None]:
     azure = args.endpoint is not None or args.deployment is not None or args.api_version
     compatible = args.base_url is not None or args.model is not None
     if sum(map(bool, (args.profile is not None, azure, compatible))) > 1:
         raise _UsageError("use one of --profile, --endpoint/--deployment, --base-url/--model")
     if args.profile is not None:
-        from chatdesk.core.settings import load_settings
         from chatdesk.service.secrets import open_secret_store
 
-        settings = load_settings().settings
         profile = settings.profile(args.profile)
         if profile is None:
             names = ", ".join(p.name for p in settings.profiles) or "none are set up"
@@ -166,6 +201,22 @@ def _fail(message: str) -> None:
     print(f"chatdesk: {' '.join(message.split())}", file=sys.stderr)
 
 
+def _remember(learned: dict[str, DeploymentNote]) -> None:
+    """Keep what the deployment taught in the settings file, read afresh so that a window
+    saving meanwhile loses nothing; not into a file that could not be read."""
+    from chatdesk.core.settings import load_settings, save_settings
+
+    loaded = load_settings()
+    if loaded.warning is not None:
+        return
+    for key, note in learned.items():
+        loaded.settings.deployments.put(key, note)
+    try:
+        save_settings(loaded.settings)
+    except (OSError, ValueError) as exc:
+        _fail(f"could not remember the adjustment in the settings ({exc}).")
+
+
 def run_send(argv: list[str]) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -181,23 +232,47 @@ def run_send(argv: list[str]) -> int:
         )
         return EXIT_USAGE
     env = dict(os.environ)
+    from chatdesk.core.settings import load_settings
+
+    loaded = load_settings()
+    if loaded.warning is not None:
+        _fail(loaded.warning)
+    settings = loaded.settings
     try:
-        profile, store = _pick_profile(args, env)
+        profile, store = _pick_profile(args, env, settings)
     except _UsageError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    if args.reasoning_effort is not None:
+        conv.params.reasoning_effort = args.reasoning_effort
 
-    service = ChatService(Credentials(store, env=env))
+    service = ChatService(
+        Credentials(store, env=env),
+        notes=settings.deployments,
+        deadline=args.deadline or settings.request_deadline,
+    )
     cancel = CancelToken()
     result: ReplyResult | None = None
     error: ChatError | None = None
     shown: list[str] = []
+    learned: dict[str, DeploymentNote] = {}
     interrupted = False
+
+    def told(event: Adjusted | RetryNotice) -> None:
+        if isinstance(event, Adjusted):
+            _fail(event.said)
+            if event.note is not None:
+                learned[event.key] = event.note
+        else:
+            _fail(f"{event.reason}. Retrying in {event.delay:.0f} s…")
+
     try:
         prepared = service.prepare(conv, profile, stream=not args.no_stream)
+        if args.read_timeout is not None:
+            prepared.read_timeout = args.read_timeout
         with _ctrl_c_cancels(cancel):
             if args.no_stream:
-                result = service.complete(prepared, cancel)
+                result = service.complete(prepared, cancel, on_retry=told, on_adjusted=told)
                 shown.append(result.content)
                 sys.stdout.write(result.content)
             else:
@@ -206,6 +281,8 @@ def run_send(argv: list[str]) -> int:
                         sys.stdout.write(event.text)
                         sys.stdout.flush()
                         shown.append(event.text)
+                    elif isinstance(event, Adjusted | RetryNotice):
+                        told(event)
                     elif isinstance(event, ReplyResult):
                         result = event
     except ChatError as exc:
@@ -217,7 +294,14 @@ def run_send(argv: list[str]) -> int:
     if shown and not shown[-1].endswith("\n"):
         sys.stdout.write("\n")
     sys.stdout.flush()
+    if learned:
+        _remember(learned)
 
+    exhausted = result.reasoning_exhausted if result is not None and error is None else None
+    if exhausted is not None:  # nothing to keep: the question stays last, ready to send again
+        _fail(reasoning_exhausted_text(exhausted).replace("(max tokens)", "(max_tokens in FILE)"))
+        return EXIT_ERROR
+    saved = False
     if result is not None and (result.content or not result.incomplete):
         conv.append(Message("assistant", result.content, meta=_meta(result, error)))
         try:
@@ -225,8 +309,9 @@ def run_send(argv: list[str]) -> int:
         except OSError as exc:
             _fail(f"cannot save {args.file} ({exc.strerror}).")
             return EXIT_ERROR
+        saved = True
     if error is not None:
-        _fail(error.text + (" The partial reply was saved." if error.partial else ""))
+        _fail(error.text + (" The partial reply was saved." if error.partial and saved else ""))
         return EXIT_ERROR
     assert result is not None  # set by every path that has no error
     if cancel.cancelled or interrupted:
@@ -237,7 +322,11 @@ def run_send(argv: list[str]) -> int:
         )
         return EXIT_INTERRUPTED
     if result.incomplete:
-        _fail("the reply ended without a finish reason; it was saved, marked incomplete.")
+        _fail(
+            "the reply ended without a finish reason; it was saved, marked incomplete."
+            if saved
+            else "the reply ended before any text arrived; nothing was saved."
+        )
         return EXIT_ERROR
     if result.finish_reason == "length":
         _fail("the reply was cut off at the token limit (finish_reason: length).")

@@ -19,7 +19,15 @@ from chatdesk.core.conversation import Conversation
 from chatdesk.core.messages import Message
 from chatdesk.core.models import ModelMatch, resolve_model
 from chatdesk.core.profiles import ConnectionProfile
-from chatdesk.service.events import CancelToken, ChatError, ReplyDelta, ReplyResult, RetryNotice
+from chatdesk.core.usage import larger_limit, spent_on_reasoning
+from chatdesk.service.events import (
+    Adjusted,
+    CancelToken,
+    ChatError,
+    ReplyDelta,
+    ReplyResult,
+    RetryNotice,
+)
 from chatdesk.ui.transcript_model import TranscriptModel
 from chatdesk.ui.worker import FunctionWorker, GeneratorWorker
 
@@ -28,6 +36,7 @@ if TYPE_CHECKING:
     from chatdesk.core.trimming import TrimPlan
 
 FLUSH_MS = 30
+TICK_MS = 1000  # the "Thinking… 0:42" clock
 # A worker building messages holds the GIL; sleeping this long between chunks lets the GUI
 # thread take it at once instead of after the interpreter's 5 ms switch interval.
 YIELD_S = 0.00005
@@ -43,7 +52,9 @@ def _yield_gil() -> None:
 class ChatSession(QObject):
     """Signals: busyChanged(bool), planChanged(object: TrimPlan | None), modifiedChanged(bool),
     replyFinished(object: ReplyResult), failed(object: ChatError), notice(str),
-    usageChecked(int estimated, object actual: int | None), budgetReady().
+    usageChecked(int estimated, object actual: int | None), budgetReady(),
+    learned(object: Adjusted): the service adjusted a request and remembers it for the
+    deployment (the settings hold it: save them).
     """
 
     busyChanged = Signal(bool)
@@ -54,6 +65,7 @@ class ChatSession(QObject):
     notice = Signal(str)
     usageChecked = Signal(int, object)
     budgetReady = Signal()
+    learned = Signal(object)
 
     def __init__(
         self,
@@ -87,6 +99,10 @@ class ChatSession(QObject):
         self._flush.setSingleShot(True)
         self._flush.setInterval(FLUSH_MS)
         self._flush.timeout.connect(self._apply_pending)
+        self._tick = QTimer(self)  # runs only while a reply is asked for and no text came yet
+        self._tick.setInterval(TICK_MS)
+        self._tick.timeout.connect(self._on_tick)
+        self._said: list[str] = []  # what the service changed in this reply's request
         self._loader: FunctionWorker | None = None
         self._idle = QTimer(self)  # starts the loader of a long conversation after first paint
         self._idle.setInterval(0)
@@ -238,6 +254,11 @@ class ChatSession(QObject):
         if self.busy:
             return
         message = self.conversation[row]
+        spent = spent_on_reasoning(message.content, message.meta.finish_reason, message.meta.usage)
+        if spent is not None:  # reasoning used the whole limit: ask again with room to answer
+            self.conversation.params.max_tokens = max(
+                larger_limit(spent), self.conversation.params.max_tokens or 0
+            )
         if message.role == "assistant":
             self.model.truncate(row)
         else:
@@ -289,6 +310,8 @@ class ChatSession(QObject):
             self._row = self.model.append(reply)
         self._estimate = prepared.plan.prompt_tokens
         self.model.set_streaming(self._row)
+        self._said = []
+        self._tick.start()
         cancel = self._cancel = CancelToken()
         service = self.service
         self._worker = GeneratorWorker(lambda: service.stream(prepared, cancel), self)
@@ -305,9 +328,20 @@ class ChatSession(QObject):
                 self._flush.start()
         elif isinstance(event, RetryNotice):
             self.notice.emit(f"{event.reason}. Retrying in {event.delay:.0f} s…")
+        elif isinstance(event, Adjusted):
+            self._said.append(event.said)
+            self.notice.emit(event.said)
+            if event.note is not None:
+                self.learned.emit(event)
         elif isinstance(event, ReplyResult):
             self._apply_pending()
             self._finish_reply(event)
+
+    def _on_tick(self) -> None:
+        if self._row is not None and not self.conversation[self._row].content:
+            self.model.tick_streaming()
+        else:
+            self._tick.stop()  # text is arriving: the header says "Writing…" now
 
     def _apply_pending(self) -> None:
         self._flush.stop()
@@ -336,6 +370,8 @@ class ChatSession(QObject):
         actual = (result.usage or {}).get("prompt_tokens")
         self.usageChecked.emit(self._estimate, actual)
         self.replyFinished.emit(result)
+        if self._said:  # said once more: the window clears its notice when a reply ends
+            self.notice.emit(" ".join(self._said))
 
     def _on_error(self, exc: object) -> None:
         self._apply_pending()
@@ -354,6 +390,7 @@ class ChatSession(QObject):
         self._fail(error, self._last_row("user"))
 
     def _on_finished(self) -> None:
+        self._tick.stop()
         self._apply_pending()
         self.model.set_streaming(None)
         self._worker = None

@@ -24,8 +24,9 @@ if TYPE_CHECKING:
 class DeferredService:
     """Stands in for a `ChatService(credentials)` built on first use; thread-safe."""
 
-    def __init__(self, credentials: Credentials) -> None:
+    def __init__(self, credentials: Credentials, settings: Settings | None = None) -> None:
         self._credentials = credentials
+        self._settings = settings or Settings()
         self._service: ChatService | None = None
         self._lock = threading.Lock()
 
@@ -38,7 +39,12 @@ class DeferredService:
             if self._service is None:
                 from chatdesk.service.chat import ChatService
 
-                self._service = ChatService(self._credentials)
+                settings = self._settings
+                self._service = ChatService(
+                    self._credentials,
+                    notes=settings.deployments,  # shared: what the service learns is saved
+                    deadline=lambda: settings.request_deadline,
+                )
             return self._service
 
     def warm_up(self) -> threading.Thread:
@@ -65,7 +71,7 @@ class AppContext:
     def create(cls, settings_path: Path | None = None) -> AppContext:
         loaded = load_settings(settings_path)
         connections = Connections(loaded.settings)
-        service = DeferredService(connections.credentials)
+        service = DeferredService(connections.credentials, loaded.settings)
         warnings = [loaded.warning] if loaded.warning else []
         return cls(loaded.settings, connections, service, settings_path, warnings)
 

@@ -413,6 +413,7 @@ class MainWindow(QMainWindow):
         else:
             self._autosaver.track(session)
         session.modifiedChanged.connect(lambda _m: self.refresh_sessions())
+        session.learned.connect(self._save_learned)
         self._bind_session(session)
         if not self._painted:
             # Loading the tokenizer holds the GIL for tens of ms: not while the window is built
@@ -632,6 +633,13 @@ class MainWindow(QMainWindow):
 
     def _reply_finished(self, result: object) -> None:
         self._show_notice("")
+
+    def _save_learned(self, _adjusted: object) -> None:
+        """The service learned how a deployment takes its requests: keep it in the settings."""
+        try:
+            self.context.save_settings()
+        except (OSError, ValueError) as exc:
+            self._show_notice(f"Could not save the settings: {exc}")
 
     def _failed(self, error: ChatError) -> None:
         self._show_notice(error.text)

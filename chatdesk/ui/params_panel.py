@@ -21,7 +21,12 @@ from PySide6.QtWidgets import (
 )
 
 from chatdesk.core.budget import default_reserve
-from chatdesk.core.conversation import GenerationParams, TrimSettings
+from chatdesk.core.conversation import (
+    REASONING_EFFORTS,
+    VERBOSITIES,
+    GenerationParams,
+    TrimSettings,
+)
 from chatdesk.core.models import DEFAULT_FAMILY, FAMILIES, ModelFamily
 
 MAX_STOP = 4  # the API rejects more stop sequences
@@ -129,6 +134,21 @@ class ParamsPanel(QWidget):
             "word JSON somewhere in the messages, for instance in the system prompt."
         )
 
+        self.stream = QCheckBox("Strea&m the reply", self)
+        self.stream.setToolTip(
+            "Show the reply as it is written. Off: ask for the whole reply at once (some models, "
+            "such as o1, do not stream)"
+        )
+
+        # Reasoning.
+        self.reasoning_effort = _choices(REASONING_EFFORTS, self)
+        self.reasoning_effort.setToolTip(
+            "reasoning_effort: how long a reasoning model thinks before it answers. More effort "
+            "spends more (hidden, billed) reasoning tokens; keep the response limit generous"
+        )
+        self.verbosity = _choices(VERBOSITIES, self)
+        self.verbosity.setToolTip("verbosity (gpt-5): how long and detailed the answer is")
+
         # Context.
         self.limit = _OptionalInt(1, 2_000_000, self)
         self.limit.setToolTip(
@@ -161,6 +181,9 @@ class ParamsPanel(QWidget):
             self.max_tokens: "Max response tokens",
             self.stop: "Stop sequences",
             self.json_format: "JSON response format",
+            self.stream: "Stream the reply",
+            self.reasoning_effort: "Reasoning effort",
+            self.verbosity: "Verbosity",
             self.limit: "Token limit",
             self.policy: "Trimming policy",
             self.max_turns: "Turns to keep",
@@ -192,7 +215,12 @@ class ParamsPanel(QWidget):
                 ("&Stop sequences:", self.stop),
                 ("", self.stop_hint),
                 ("", self.json_format),
+                ("", self.stream),
             ],
+        )
+        reasoning = self._group(
+            "Reasoning",
+            [("Reasoning eff&ort:", self.reasoning_effort), ("&Verbosity:", self.verbosity)],
         )
         context = self._group(
             "Context",
@@ -211,6 +239,7 @@ class ParamsPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(sampling)
         layout.addWidget(response)
+        layout.addWidget(reasoning)
         layout.addWidget(context)
         layout.addStretch(1)
         order = [*names]  # the form's order, top to bottom
@@ -230,6 +259,9 @@ class ParamsPanel(QWidget):
             spin.valueChanged.connect(self._edited)
         self.stop.textChanged.connect(self._edited)
         self.json_format.toggled.connect(self._edited)
+        self.stream.toggled.connect(self._edited)
+        self.reasoning_effort.currentIndexChanged.connect(self._edited)
+        self.verbosity.currentIndexChanged.connect(self._edited)
         self.whole_turns.toggled.connect(self._edited)
         self.policy.currentIndexChanged.connect(self._edited)
         self.setAccessibleName("Parameters")
@@ -269,6 +301,9 @@ class ParamsPanel(QWidget):
             self.max_tokens.set_optional_value(params.max_tokens)
             self.stop.setPlainText(format_stop(params.stop))
             self.json_format.setChecked(params.response_format == "json_object")
+            self.stream.setChecked(params.stream)
+            _choose(self.reasoning_effort, params.reasoning_effort)
+            _choose(self.verbosity, params.verbosity)
             self.limit.set_optional_value(trimming.limit)
             index = self.policy.findData(trimming.policy)
             self.policy.setCurrentIndex(max(index, 0))
@@ -291,6 +326,9 @@ class ParamsPanel(QWidget):
             frequency_penalty=self.frequency_penalty.optional_value(),
             seed=self.seed.optional_value(),
             response_format="json_object" if self.json_format.isChecked() else "text",
+            reasoning_effort=self.reasoning_effort.currentData(),
+            verbosity=self.verbosity.currentData(),
+            stream=self.stream.isChecked(),
         )
         trimming = TrimSettings(
             policy=self.policy.currentData(),
@@ -344,6 +382,23 @@ class ParamsPanel(QWidget):
 
 
 _ESCAPES = {"n": "\n", "t": "\t", "\\": "\\", ",": ","}
+
+
+def _choices(names: tuple[str, ...], parent: QWidget) -> QComboBox:
+    """A combo box of "Default" (None: left to the model) and the API's value names."""
+    box = QComboBox(parent)
+    box.addItem("Default", None)
+    for name in names:
+        box.addItem(name, name)
+    return box
+
+
+def _choose(box: QComboBox, value: str | None) -> None:
+    index = box.findData(value)
+    if index < 0 and value is not None:  # a value a newer model takes: shown, kept as it is
+        box.addItem(value, value)
+        index = box.count() - 1
+    box.setCurrentIndex(max(index, 0))
 
 
 def parse_stop(text: str) -> list[str]:

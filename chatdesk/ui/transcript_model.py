@@ -9,6 +9,7 @@ row. Nothing here walks the whole history on a change, so a streamed chunk costs
 from __future__ import annotations
 
 import enum
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +24,7 @@ from PySide6.QtCore import (
 
 from chatdesk.core.conversation import Conversation
 from chatdesk.core.messages import Message, MessageMeta
+from chatdesk.core.usage import larger_limit, reasoning_exhausted_text, spent_on_reasoning
 from chatdesk.service.events import ReplyResult
 from chatdesk.ui import roles
 
@@ -82,7 +84,12 @@ def badges(message: Message, sent: bool = True, streaming: bool = False) -> list
     out: list[Badge] = []
     if meta.incomplete and not streaming:
         out.append(Badge("warning", "Incomplete — the reply was cut off"))
-    if meta.finish_reason == "length":
+    spent = spent_on_reasoning(message.content, meta.finish_reason, meta.usage)
+    if spent is not None and not streaming:
+        # Nothing to continue: the retry asks again with room to think and to answer.
+        link = f"Retry with {larger_limit(spent)} tokens"
+        out.append(Badge("warning", f"{reasoning_exhausted_text(spent)} — {link}", "retry", link))
+    elif meta.finish_reason == "length":
         text = "Stopped at the length limit — Continue"
         out.append(Badge("warning", text, "continue", "Continue"))
     flagged = flagged_categories(meta)
@@ -115,6 +122,7 @@ class TranscriptModel(QAbstractListModel):
         self._ledger: TokenLedger | None = None
         self._first_sent = 0
         self._streaming: int | None = None
+        self._streaming_since = 0.0  # time.monotonic() when the reply was asked for
         self._last_assistant: int | None = -1  # -1: not computed yet
         self._mutating = False
         self._hidden = 0  # the oldest messages, not (yet) rows
@@ -283,9 +291,25 @@ class TranscriptModel(QAbstractListModel):
 
     def set_streaming(self, index: int | None) -> None:
         old, self._streaming = self._streaming, index
+        self._streaming_since = time.monotonic()
         for changed in {old, index}:
             if changed is not None and changed < len(self._require()):
                 self._row_changed(changed, [Roles.Streaming])
+
+    def streaming_label(self) -> str:
+        """The streaming row's state: "Thinking… 0:42" (the time since the request left)
+        until its first text arrives, as a reasoning model thinks first; then "Writing…"."""
+        if self._streaming is None:
+            return ""
+        if self._require()[self._streaming].content:
+            return "Writing…"
+        seconds = int(time.monotonic() - self._streaming_since)
+        return f"Thinking… {seconds // 60}:{seconds % 60:02d}"
+
+    def tick_streaming(self) -> None:
+        """Repaint the thinking clock of the streaming row; nothing once its text arrives."""
+        if self._streaming is not None and not self._require()[self._streaming].content:
+            self._row_changed(self._streaming, [Roles.Streaming])
 
     def set_first_sent(self, index: int) -> None:
         """Messages before `index` are left out of the next request (the plan's first_sent)."""

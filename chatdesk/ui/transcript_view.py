@@ -48,6 +48,7 @@ from PySide6.QtWidgets import (
 )
 
 from chatdesk.core.messages import Message
+from chatdesk.core.usage import cached_tokens, reasoning_tokens
 from chatdesk.ui.markdown import code_blocks, has_code, parse_code_link, render_markdown
 from chatdesk.ui.message_body import MessageBody
 from chatdesk.ui.transcript_model import Badge, Roles, TranscriptModel, badges, heading
@@ -119,6 +120,11 @@ def info_text(message: Message, tokens: int | None) -> str:
             parts.append(f"prompt {usage['prompt_tokens']}")
         if usage.get("completion_tokens") is not None:
             parts.append(f"completion {usage['completion_tokens']}")
+        reasoning, cached = reasoning_tokens(usage), cached_tokens(usage)
+        if reasoning:
+            parts.append(f"reasoning {reasoning}")
+        if cached:
+            parts.append(f"cached {cached}")
         if meta.latency_ms is not None:
             parts.append(f"{meta.latency_ms / 1000:.1f} s")
     return " · ".join(parts)
@@ -519,7 +525,9 @@ class MessageDelegate(QStyledItemDelegate):
             painter.setFont(m.small)
             painter.setPen(palette.placeholderText().color())
             painter.drawText(
-                lay.header, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, "Writing…"
+                lay.header,
+                Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                model.streaming_label(),
             )
 
         # Body.

@@ -12,7 +12,14 @@ from chatdesk.core.messages import Message
 from chatdesk.core.profiles import ConnectionProfile
 from chatdesk.service.chat import ChatService, merge_filter
 from chatdesk.service.client import Credentials
-from chatdesk.service.events import CancelToken, ChatError, ReplyDelta, ReplyResult, RetryNotice
+from chatdesk.service.events import (
+    Adjusted,
+    CancelToken,
+    ChatError,
+    ReplyDelta,
+    ReplyResult,
+    RetryNotice,
+)
 from chatdesk.service.retry import RetryPolicy
 from chatdesk.service.secrets import MemorySecretStore, Secret
 from tests.support.fake_azure import Fail, FakeAzure, Hang, Reply
@@ -46,10 +53,11 @@ def conversation(text: str = "Hello there", **kwargs) -> Conversation:
     return Conversation(system_prompt="Be brief.", history=[Message("user", text)], **kwargs)
 
 
-def collect(events):
+def collect(events, adjusted: list | None = None):
     deltas, notices, results = [], [], []
+    kinds = {ReplyDelta: deltas, RetryNotice: notices, ReplyResult: results, Adjusted: adjusted}
     for event in events:
-        {ReplyDelta: deltas, RetryNotice: notices, ReplyResult: results}[type(event)].append(event)
+        kinds[type(event)].append(event)
     return deltas, notices, results
 
 
@@ -271,12 +279,14 @@ def test_stream_options_rejected_is_retried_without_it(srv, service):
     srv.enqueue(
         Fail(400, None, "Unrecognized request argument supplied: stream_options"), Reply("ok")
     )
+    adjusted = []
     _deltas, notices, results = collect(
-        service.stream(service.prepare(conversation(), profile_for(srv)))
+        service.stream(service.prepare(conversation(), profile_for(srv))), adjusted
     )
     assert results[0].content == "ok"
     assert results[0].usage is None
     assert notices == []
+    assert [a.said for a in adjusted] == ["gpt-4o does not take stream_options: sent without it."]
     first, second = srv.requests
     assert "stream_options" in first.json
     assert "stream_options" not in second.json

@@ -10,9 +10,10 @@ import openai
 import pytest
 
 from chatdesk.core.conversation import Conversation
+from chatdesk.core.deployments import DeploymentNote, DeploymentNotes
 from chatdesk.core.messages import Message
 from chatdesk.core.profiles import ConnectionProfile
-from chatdesk.service.chat import ChatService
+from chatdesk.service.chat import ChatService, note_key
 from chatdesk.service.client import Credentials, make_client
 from chatdesk.service.entra import SignInError, SignInRequired
 from chatdesk.service.errors import ErrorContext, map_error, scrub
@@ -30,10 +31,12 @@ def srv():
         yield server
 
 
-def service(factory=make_client) -> ChatService:
+def service(factory=make_client, notes=None) -> ChatService:
     store = MemorySecretStore()
     store.set("work", Secret(KEY))
-    return ChatService(Credentials(store, env={}), client_factory=factory, retry=NO_RETRY)
+    return ChatService(
+        Credentials(store, env={}), client_factory=factory, retry=NO_RETRY, notes=notes
+    )
 
 
 def fail_with(srv: FakeAzure, behaviour, kind: str = "azure-v1", *, stream: bool = True, **kw):
@@ -149,15 +152,15 @@ def test_malformed_answer(srv, stream):
     assert not error.retryable
 
 
-def test_read_timeout(srv):
-    def factory(profile, auth):
-        return make_client(profile, auth, timeout=openai.Timeout(0.3, connect=1.0))
-
-    error = fail_with(srv, Hang(5), factory=factory)
+def test_read_timeout_after_the_request_was_sent_is_not_retryable(srv):
+    profile = ConnectionProfile("work", "azure-v1", srv.v1_base_url, "gpt-4o")
+    notes = DeploymentNotes({note_key(profile): DeploymentNote(read_timeout=0.3)})
+    error = fail_with(srv, Hang(5), notes=notes)
     srv.release()
-    assert error.title == "The request timed out"
-    assert error.retryable
-    assert "127.0.0.1" in error.message
+    assert error.title == "No answer in time"
+    assert not error.retryable  # the service may have it: sending again is the user's choice
+    assert "127.0.0.1 sent nothing for 0.3 s" in error.message
+    assert "press Retry" in error.action
 
 
 def test_connection_refused_names_the_host():

@@ -161,9 +161,7 @@ def test_a_slow_keyring_read_still_sends_the_request(srv):
     ],
 )
 def test_every_client_chatdesk_builds_can_be_interrupted(kind, endpoint):
-    profile = ConnectionProfile(
-        "work", kind, endpoint, "gpt-4o", api_version="2024-10-21"
-    )  # type: ignore[arg-type]
+    profile = ConnectionProfile("work", kind, endpoint, "gpt-4o", api_version="2024-10-21")  # type: ignore[arg-type]
     for auth in (Auth("key", key=Secret(KEY)), Auth("entra", token_provider=lambda: "t")):
         client = make_client(profile, auth)
         try:

@@ -13,7 +13,7 @@ from chatdesk.core.messages import Message
 from chatdesk.core.profiles import ConnectionProfile
 from chatdesk.service.chat import ChatService
 from chatdesk.service.client import Credentials
-from chatdesk.service.events import CancelToken, ChatError, ReplyDelta, ReplyResult, RetryNotice
+from chatdesk.service.events import CancelToken, ChatError, ReplyResult, RetryNotice
 from chatdesk.service.retry import RetryPolicy, parse_retry_after
 from chatdesk.service.secrets import MemorySecretStore, Secret
 from tests.support.fake_azure import Drop, Fail, FakeAzure, Reply
@@ -124,11 +124,15 @@ def test_invalid_unicode_500_is_retried_then_succeeds(srv):
     assert len(srv.requests) == 2
 
 
-def test_dropped_connection_before_any_text_is_retried(srv):
-    srv.enqueue(Drop(), Reply("second try"))
-    events = list(run(srv))
-    assert isinstance(events[0], RetryNotice)
-    assert "".join(e.text for e in events if isinstance(e, ReplyDelta)) == "second try"
+def test_connection_dropped_after_the_request_was_sent_is_not_sent_again(srv):
+    # The service may have accepted (and will bill) the request: re-sending is the user's call.
+    srv.enqueue(Drop(), Reply("must not be reached"))
+    with pytest.raises(ChatError) as info:
+        list(run(srv))
+    assert info.value.title == "The connection broke"
+    assert not info.value.retryable
+    assert "press Retry" in info.value.action
+    assert len(srv.requests) == 1
 
 
 def test_gives_up_after_the_last_attempt(srv):

@@ -74,6 +74,7 @@ _SERVER_ERRORS: dict[int, tuple[str, str]] = {
     504: ("Timeout", "The operation was timeout."),
 }
 
+INVALID_REQUEST = "invalid_request_error"
 _DEPLOYMENT_ROUTE = re.compile(r"^/openai/deployments/([^/]+)/chat/completions/?$")
 _V1_ROUTES = ("/openai/v1/chat/completions", "/v1/chat/completions")
 _SYSTEM_FINGERPRINT = "fp_fakeazure01"
@@ -113,6 +114,34 @@ class Reply:
     drop_after: int | None = None
     prompt_tokens: int | None = None
     linger_after_done: float = 0.0  # seconds before the body's end follows [DONE]
+    # A reasoning model's silence: headers and the prompt-filter chunk, then nothing for
+    # `think` seconds before the first content chunk (first_byte_delay waits before headers).
+    think: float = 0.0
+    reasoning_tokens: int = 0  # reported in usage.completion_tokens_details
+    cached_tokens: int = 0  # reported in usage.prompt_tokens_details
+    # The finish chunk's delta as Azure may send it: {} (default), None, or ABSENT (no key).
+    finish_delta: Any = field(default_factory=dict)
+    # Choice objects sent after the finish chunk, such as the asynchronous content filter's
+    # annotation-only chunks (no delta): see `annotation_choice`.
+    after_finish: list[dict[str, Any]] = field(default_factory=list)
+    plain_json: bool = False  # answer a streaming request with one chat.completion JSON body
+
+
+ABSENT: Any = object()  # a JSON key left out altogether
+
+
+def annotation_choice(
+    flagged: dict[str, str] | None = None, start: int = 0, end: int = 0
+) -> dict[str, Any]:
+    """An asynchronous content filter's annotation: a choice with no delta, only the verdict
+    and the offsets of the text it covers (Azure sends these after the text, even after the
+    finish_reason, when the filter runs in asynchronous mode)."""
+    return {
+        "content_filter_offsets": {"check_offset": start, "start_offset": start, "end_offset": end},
+        "content_filter_results": content_filter_results(flagged),
+        "finish_reason": None,
+        "index": 0,
+    }
 
 
 @dataclass
@@ -125,9 +154,19 @@ class Fail:
     headers: dict[str, str] | None = None
     innererror: dict[str, Any] | None = None
     param: str | None = None
+    type: str | None = None  # "invalid_request_error" for the model-capability 400s
 
     def body(self) -> dict[str, Any]:
         err: dict[str, Any] = {}
+        if self.type is not None:  # Azure's OpenAI-style body: message, type, param, code
+            return {
+                "error": {
+                    "message": self.message,
+                    "type": self.type,
+                    "param": self.param,
+                    "code": self.code,
+                }
+            }
         if self.code is not None:
             err["code"] = self.code
         err["message"] = self.message
@@ -138,6 +177,22 @@ class Fail:
         if self.innererror is not None:
             err["innererror"] = self.innererror
         return {"error": err}
+
+    # -- what a model rejects, in Azure's exact words
+    @classmethod
+    def unsupported_parameter(cls, param: str, instead: str | None = None) -> Fail:
+        message = f"Unsupported parameter: '{param}' is not supported with this model."
+        if instead:
+            message += f" Use '{instead}' instead."
+        return cls(400, "unsupported_parameter", message, param=param, type=INVALID_REQUEST)
+
+    @classmethod
+    def unsupported_value(cls, param: str, value: Any, supported: str | None = None) -> Fail:
+        shown = json.dumps(value) if not isinstance(value, str) else f"'{value}'"
+        message = f"Unsupported value: '{param}' does not support {shown} with this model."
+        if supported:
+            message += f" {supported}"
+        return cls(400, "unsupported_value", message, param=param, type=INVALID_REQUEST)
 
     @classmethod
     def unauthorized(cls) -> Fail:
@@ -216,7 +271,84 @@ class Malformed:
     content_type: str = "application/json"
 
 
-Behaviour: TypeAlias = "Reply | Fail | Drop | Hang | Malformed"
+@dataclass
+class Trickle:
+    """200 with stream headers, then one SSE comment byte pair (``:\\n``) every ``interval``
+    seconds, never an answer: no read timeout ever fires. Ends at ``stop()`` or after
+    ``seconds``."""
+
+    interval: float = 2.0
+    seconds: float = 60.0
+
+
+@dataclass
+class AzureModel:
+    """What a deployment's model accepts; a request it does not is answered with Azure's 400
+    (one problem at a time, in the order Azure checks them) before any behaviour is taken.
+
+    The presets below are the models the reasoning-models issue names.
+    """
+
+    unsupported: dict[str, str | None] = field(default_factory=dict)  # param -> "use X instead"
+    fixed_sampling: bool = False  # temperature/top_p other than 1: unsupported_value
+    roles: frozenset[str] = frozenset({"system", "developer", "user", "assistant", "tool"})
+    streaming: bool = True
+    reasoning_efforts: tuple[str, ...] | None = None  # None: no reasoning_effort at all
+
+    @classmethod
+    def o1_mini(cls) -> AzureModel:
+        return cls(
+            unsupported={"max_tokens": "max_completion_tokens", "temperature": None},
+            roles=frozenset({"user", "assistant"}),
+        )
+
+    @classmethod
+    def o1(cls) -> AzureModel:
+        return cls(
+            unsupported={"max_tokens": "max_completion_tokens", "temperature": None},
+            # o1 takes a system message as a developer one; o1-mini takes neither.
+            streaming=False,
+            reasoning_efforts=("low", "medium", "high"),
+        )
+
+    @classmethod
+    def gpt5(cls) -> AzureModel:
+        return cls(
+            unsupported={"max_tokens": "max_completion_tokens"},
+            fixed_sampling=True,
+            reasoning_efforts=("minimal", "low", "medium", "high"),
+        )
+
+    def check(self, body: dict[str, Any]) -> Fail | None:
+        """The 400 this model answers `body` with, or None when it accepts it."""
+        for param, instead in self.unsupported.items():
+            if param in body:
+                return Fail.unsupported_parameter(param, instead)
+        if self.fixed_sampling:
+            for param in ("temperature", "top_p"):
+                if param in body and body[param] != 1:
+                    return Fail.unsupported_value(
+                        param, body[param], "Only the default (1) value is supported."
+                    )
+        effort = body.get("reasoning_effort")
+        if effort is not None:
+            if self.reasoning_efforts is None:
+                return Fail.unsupported_parameter("reasoning_effort")
+            if effort not in self.reasoning_efforts:
+                names = ", ".join(f"'{e}'" for e in self.reasoning_efforts)
+                return Fail.unsupported_value(
+                    "reasoning_effort", effort, f"Supported values are: {names}."
+                )
+        for i, message in enumerate(body.get("messages") or []):
+            role = message.get("role") if isinstance(message, dict) else None
+            if role is not None and role not in self.roles:
+                return Fail.unsupported_value(f"messages[{i}].role", role)
+        if body.get("stream") and not self.streaming:
+            return Fail.unsupported_value("stream", True, "Supported values are: false.")
+        return None
+
+
+Behaviour: TypeAlias = "Reply | Fail | Drop | Hang | Malformed | Trickle"
 
 
 @dataclass
@@ -454,6 +586,10 @@ class _Handler(BaseHTTPRequestHandler):
         deployment = unquote(match.group(1)) if match else str(body.get("model", ""))
         if fake.deployments is not None and deployment not in fake.deployments:
             return self._send_fail(Fail.deployment_not_found())
+        model = fake.models.get(deployment)
+        rejection = model.check(body) if model is not None and isinstance(body, dict) else None
+        if rejection is not None:
+            return self._send_fail(rejection)
         if not isinstance(body.get("messages"), list):
             return self._send_json(
                 400,
@@ -481,13 +617,24 @@ class _Handler(BaseHTTPRequestHandler):
                 raise _AbortConnection
         elif isinstance(behaviour, Malformed):
             self._malformed(behaviour, bool(body.get("stream")))
-        elif body.get("stream"):
+        elif isinstance(behaviour, Trickle):
+            self._trickle(behaviour)
+        elif body.get("stream") and not behaviour.plain_json:
             self._stream(behaviour, body, deployment)
         else:
             self._complete(behaviour, body, deployment)
 
     def _send_fail(self, fail: Fail) -> None:
         self._send_json(fail.status, fail.body(), dict(fail.headers or {}))
+
+    def _trickle(self, t: Trickle) -> None:
+        self._start(200, "text/event-stream; charset=utf-8", {"Transfer-Encoding": "chunked"})
+        self.end_headers()
+        ends = time.monotonic() + t.seconds
+        while time.monotonic() < ends:
+            self._chunk(b":\n")
+            self._pause(t.interval)
+        raise _AbortConnection
 
     def _malformed(self, m: Malformed, stream: bool) -> None:
         if not stream:
@@ -522,17 +669,19 @@ class _Handler(BaseHTTPRequestHandler):
         return pieces, finish, prompt, completion
 
     @staticmethod
-    def _usage(prompt: int, completion: int) -> dict[str, Any]:
+    def _usage(prompt: int, completion: int, reply: Reply | None = None) -> dict[str, Any]:
+        reasoning = reply.reasoning_tokens if reply is not None else 0
+        cached = reply.cached_tokens if reply is not None else 0
         return {
             "completion_tokens": completion,
             "completion_tokens_details": {
                 "accepted_prediction_tokens": 0,
                 "audio_tokens": 0,
-                "reasoning_tokens": 0,
+                "reasoning_tokens": reasoning,
                 "rejected_prediction_tokens": 0,
             },
             "prompt_tokens": prompt,
-            "prompt_tokens_details": {"audio_tokens": 0, "cached_tokens": 0},
+            "prompt_tokens_details": {"audio_tokens": 0, "cached_tokens": cached},
             "total_tokens": prompt + completion,
         }
 
@@ -545,7 +694,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _complete(self, reply: Reply, body: dict, deployment: str) -> None:
         fake = self.server.fake
         pieces, finish, prompt, completion = self._plan(reply, body)
-        self._pause(reply.first_byte_delay)
+        self._pause(reply.first_byte_delay + reply.think)  # no stream: silence before headers
         obj = {
             "choices": [
                 {
@@ -569,7 +718,7 @@ class _Handler(BaseHTTPRequestHandler):
                 {"prompt_index": 0, "content_filter_results": content_filter_results()}
             ],
             "system_fingerprint": _SYSTEM_FINGERPRINT,
-            "usage": self._usage(prompt, completion),
+            "usage": self._usage(prompt, completion, reply),
         }
         data = json.dumps(obj).encode()
         if reply.drop_after is None:
@@ -621,6 +770,7 @@ class _Handler(BaseHTTPRequestHandler):
             }
             return {"choices": [choice], **base}
 
+        self._pause(reply.think)
         self._event(chunk({"content": "", "refusal": None, "role": "assistant"}, {}))
         # Only below-"high" annotations ride on content; the filtering hit ends the stream.
         mild = {k: v for k, v in (reply.flagged or {}).items() if v != "high"}
@@ -633,9 +783,14 @@ class _Handler(BaseHTTPRequestHandler):
         if reply.drop_after is not None and len(pieces) >= reply.drop_after:
             raise _AbortConnection
         self._pause(reply.delay if pieces else 0.0)
-        self._event(chunk({}, content_filter_results(reply.flagged), finish))
+        last = chunk(reply.finish_delta, content_filter_results(reply.flagged), finish)
+        if reply.finish_delta is ABSENT:
+            del last["choices"][0]["delta"]
+        self._event(last)
+        for choice in reply.after_finish:  # Azure's annotation chunks are anonymous
+            self._event({"choices": [choice], "created": 0, "id": "", "model": "", "object": ""})
         if (body.get("stream_options") or {}).get("include_usage"):
-            self._event({**base, "choices": [], "usage": self._usage(prompt, completion)})
+            self._event({**base, "choices": [], "usage": self._usage(prompt, completion, reply)})
         self._event("[DONE]")
         self._pause(reply.linger_after_done)
         self._chunk(b"")
@@ -676,6 +831,8 @@ class FakeAzure:
         # True: every response ends its connection (Connection: close), so no client reuses one.
         self.close_connections = False
         self.default: Behaviour = Reply()
+        # deployment -> what its model accepts (see AzureModel); others accept everything.
+        self.models: dict[str, AzureModel] = {}
         self._port = port
         self._queue: deque[Behaviour] = deque()
         self._requests: list[RecordedRequest] = []

@@ -42,7 +42,9 @@ def context(server, tmp_path):
     store.set("test", Secret(KEY))
     connections = Connections(settings, secrets=store, env={})
     service = ChatService(
-        connections.credentials, retry=RetryPolicy(base_delay=0.01, max_delay=0.05)
+        connections.credentials,
+        retry=RetryPolicy(base_delay=0.01, max_delay=0.05),
+        notes=settings.deployments,  # as the window's own service shares them
     )
     return AppContext(settings, connections, service, settings_path=tmp_path / "settings.json")
 

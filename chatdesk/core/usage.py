@@ -1,0 +1,58 @@
+"""Reading a reply's `usage`: reasoning and cached tokens, and the empty reply whose whole
+token budget went to reasoning.
+
+Fields as the Chat Completions reference documents them
+(https://platform.openai.com/docs/api-reference/chat/object#chat/object-usage):
+``usage.completion_tokens_details.reasoning_tokens`` and
+``usage.prompt_tokens_details.cached_tokens``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _detail(usage: dict[str, Any] | None, group: str, name: str) -> int | None:
+    details = (usage or {}).get(group)
+    value = details.get(name) if isinstance(details, dict) else None
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def reasoning_tokens(usage: dict[str, Any] | None) -> int | None:
+    """Completion tokens the model spent thinking (not shown as text), or None if unreported."""
+    return _detail(usage, "completion_tokens_details", "reasoning_tokens")
+
+
+def cached_tokens(usage: dict[str, Any] | None) -> int | None:
+    """Prompt tokens served from the prompt cache (billed at a discount), or None."""
+    return _detail(usage, "prompt_tokens_details", "cached_tokens")
+
+
+def spent_on_reasoning(
+    content: str | None, finish_reason: str | None, usage: dict[str, Any] | None
+) -> int | None:
+    """N when a reply is empty because reasoning used all N completion tokens: it stopped at
+    the limit (finish_reason "length") with no text, and every completion token was a
+    reasoning token. None otherwise."""
+    if finish_reason != "length" or (content or "").strip():
+        return None
+    completion = (usage or {}).get("completion_tokens")
+    reasoning = reasoning_tokens(usage)
+    if not isinstance(completion, int) or reasoning is None or completion <= 0:
+        return None
+    return completion if reasoning >= completion else None
+
+
+def reasoning_exhausted_text(tokens: int) -> str:
+    """The one sentence the window and the command line say about such a reply."""
+    return (
+        f"The reply is empty: the model spent all {tokens} completion tokens on reasoning "
+        "before writing anything. Raise the response limit (max tokens) and send again."
+    )
+
+
+def larger_limit(spent: int, max_output: int | None = None) -> int:
+    """The response limit to retry with after reasoning spent all `spent` tokens: four times
+    as many (room to think and then answer), at least 4,000, at most `max_output`."""
+    limit = max(4 * spent, 4_000)
+    return min(limit, max_output) if max_output else limit

@@ -1,0 +1,98 @@
+"""Streams as Azure sends them (issue 11, item 7): every chunk shape over real sockets.
+
+Each fault reported in the issue keeps its exact shape here: a finish chunk whose `delta` is
+null ("Unexpected error: AttributeError" before), annotation-only chunks after the
+finish_reason (the asynchronous content filter), and a plain JSON completion answering a
+streaming request (the CLI said "saved, marked incomplete" and saved nothing).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from chatdesk.core.conversation import Conversation
+from chatdesk.core.messages import Message
+from chatdesk.core.profiles import ConnectionProfile
+from chatdesk.service.chat import ChatService
+from chatdesk.service.client import Credentials
+from chatdesk.service.events import ReplyDelta, ReplyResult
+from chatdesk.service.retry import RetryPolicy
+from chatdesk.service.secrets import MemorySecretStore, Secret
+from tests.support.fake_azure import ABSENT, FakeAzure, Reply, annotation_choice
+
+KEY = "test-key"
+
+
+@pytest.fixture
+def srv():
+    with FakeAzure(api_key=KEY) as server:
+        yield server
+
+
+@pytest.fixture
+def service():
+    store = MemorySecretStore()
+    store.set("work", Secret(KEY))
+    return ChatService(Credentials(store, env={}), retry=RetryPolicy(base_delay=0.01))
+
+
+def send(srv: FakeAzure, service: ChatService) -> tuple[str, ReplyResult]:
+    profile = ConnectionProfile("work", "azure-v1", srv.v1_base_url, "gpt-4o")
+    conv = Conversation(history=[Message("user", "Hello there")])
+    events = list(service.stream(service.prepare(conv, profile)))
+    result = events[-1]
+    assert isinstance(result, ReplyResult)
+    return "".join(e.text for e in events if isinstance(e, ReplyDelta)), result
+
+
+@pytest.mark.parametrize("finish_delta", [None, ABSENT], ids=["null", "absent"])
+def test_finish_chunk_without_a_delta_is_a_complete_reply(srv, service, finish_delta):
+    srv.enqueue(Reply("The answer is 42.", finish_delta=finish_delta))
+    shown, result = send(srv, service)
+    assert shown == result.content == "The answer is 42."
+    assert result.finish_reason == "stop"
+    assert not result.incomplete
+    assert len(srv.requests) == 1
+
+
+def test_annotation_chunks_after_the_finish_reason_are_all_kept(srv, service):
+    # The asynchronous filter: the text and finish_reason first, its verdicts afterwards in
+    # anonymous chunks with no delta, each with the offsets of the text it checked.
+    srv.enqueue(
+        Reply(
+            "Some text that the filter checks later.",
+            after_finish=[
+                annotation_choice({"violence": "low"}, 0, 20),
+                annotation_choice({"hate": "medium"}, 20, 39),
+            ],
+        )
+    )
+    _shown, result = send(srv, service)
+    assert result.content == "Some text that the filter checks later."
+    assert not result.incomplete
+    assert result.finish_reason == "stop"
+    assert result.flagged == {"violence": "low", "hate": "medium"}
+    assert result.filter_offsets == {"check_offset": 20, "start_offset": 20, "end_offset": 39}
+    assert result.usage is not None
+    assert result.usage["completion_tokens"] == 5
+
+
+def test_usage_only_last_chunk_is_read(srv, service):
+    srv.enqueue(Reply("abc", reasoning_tokens=64, cached_tokens=1024, prompt_tokens=2000))
+    _shown, result = send(srv, service)
+    assert result.usage["prompt_tokens"] == 2000
+    assert result.reasoning_tokens == 64
+    assert result.usage["prompt_tokens_details"]["cached_tokens"] == 1024
+
+
+def test_a_plain_json_answer_to_a_streaming_request_is_the_whole_reply(srv, service):
+    srv.enqueue(Reply("All of it at once.", plain_json=True, flagged={"sexual": "low"}))
+    shown, result = send(srv, service)
+    assert srv.requests[0].json["stream"] is True
+    assert shown == result.content == "All of it at once."
+    assert result.finish_reason == "stop"
+    assert not result.incomplete
+    assert result.usage is not None
+    assert result.flagged == {"sexual": "low"}
+    assert result.request_id
+    assert len(srv.requests) == 1

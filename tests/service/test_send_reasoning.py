@@ -1,0 +1,121 @@
+"""`chatdesk send` with today's deployments (issue 11, items 4, 5 and 7): in process, the real
+client, FakeAzure over loopback answering as Azure does in each case."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from chatdesk.core.conversation import Conversation, GenerationParams
+from chatdesk.core.fileformat import save_conversation
+from chatdesk.core.messages import Message
+from chatdesk.core.settings import load_settings
+from chatdesk.service.send_command import run_send
+from tests.support.fake_azure import AzureModel, FakeAzure, Reply
+
+KEY = "5f2b9c0e7d1a4b3c8e6f0a9d2c4b7e1f"
+
+
+@pytest.fixture
+def srv():
+    with FakeAzure(api_key=KEY) as server:
+        yield server
+
+
+@pytest.fixture
+def env(srv, monkeypatch):
+    for name in list(os.environ):
+        if name.startswith(("AZURE_OPENAI", "OPENAI")):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("AZURE_OPENAI_API_KEY", KEY)
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+
+
+def chat_file(tmp_path: Path, **params) -> Path:
+    path = tmp_path / "chat.json"
+    conv = Conversation(
+        system_prompt="Be brief.",
+        history=[Message("user", "Hello there")],
+        params=GenerationParams(**params),
+    )
+    save_conversation(conv, path)
+    return path
+
+
+def messages(path: Path) -> list[dict]:
+    return json.loads(path.read_text())["messages"]
+
+
+def send(srv: FakeAzure, path: Path, deployment: str, *extra: str) -> int:
+    return run_send([str(path), "--endpoint", srv.v1_base_url, "--deployment", deployment, *extra])
+
+
+def test_gpt5_mini_reply_spent_on_reasoning_says_so_and_exits_non_zero(srv, env, tmp_path, capsys):
+    srv.enqueue(Reply("", finish_reason="length", completion_tokens=800, reasoning_tokens=800))
+    path = chat_file(tmp_path, max_tokens=800)
+    assert send(srv, path, "gpt-5-mini") == 1
+    err = capsys.readouterr().err
+    assert "spent all 800 completion tokens on reasoning" in err
+    assert "Raise the response limit" in err
+    assert [m["role"] for m in messages(path)] == ["system", "user"]  # ready to send again
+    assert srv.requests[0].json["max_completion_tokens"] == 800
+
+
+def test_a_plain_json_answer_to_a_stream_is_saved_complete(srv, env, tmp_path, capsys):
+    srv.enqueue(Reply("All of it at once.", plain_json=True))
+    path = chat_file(tmp_path)
+    assert send(srv, path, "gpt-4o") == 0, capsys.readouterr().err
+    assert capsys.readouterr().out == "All of it at once.\n"
+    reply = messages(path)[-1]
+    assert reply["content"] == "All of it at once."
+    assert reply["metadata"]["finish_reason"] == "stop"
+    assert "incomplete" not in reply["metadata"]
+
+
+def test_nothing_saved_is_never_called_saved(srv, env, tmp_path, capsys):
+    srv.enqueue(Reply("", finish_reason=None))  # a stream that ends with no text, no finish
+    path = chat_file(tmp_path)
+    assert send(srv, path, "gpt-4o") == 1
+    err = capsys.readouterr().err
+    assert "nothing was saved" in err
+    assert "it was saved" not in err
+    assert len(messages(path)) == 2
+
+
+def test_o1_stream_refusal_is_said_remembered_and_right_next_time(srv, env, tmp_path, capsys):
+    srv.models["o1"] = AzureModel.o1()
+    path = chat_file(tmp_path)
+    assert send(srv, path, "o1", "--reasoning-effort", "high") == 0
+    out, err = capsys.readouterr()
+    assert out == "You said: Hello there\n"
+    assert err == "chatdesk: o1 does not stream replies: asked for the whole reply at once.\n"
+    first, second = (r.json for r in srv.requests)
+    assert first["stream"] is True
+    assert "stream" not in second
+    assert first["reasoning_effort"] == second["reasoning_effort"] == "high"
+    (note,) = load_settings().settings.deployments.to_json().values()
+    assert note == {"stream": False}
+
+    srv.clear_requests()
+    path = chat_file(tmp_path)
+    assert send(srv, path, "o1") == 0
+    assert capsys.readouterr().err == ""
+    (request,) = srv.requests
+    assert "stream" not in request.json
+
+
+def test_read_timeout_and_deadline_flags(srv, env, tmp_path, capsys):
+    srv.enqueue(Reply("slow", first_byte_delay=1.5), Reply("unreached"))
+    path = chat_file(tmp_path)
+    assert send(srv, path, "gpt-4o", "--read-timeout", "1") == 1
+    err = capsys.readouterr().err
+    assert "sent nothing for 1 s" in err
+    assert "press Retry" in err
+    assert len(srv.requests) == 1
+    with pytest.raises(SystemExit) as info:
+        run_send([str(path), "--deadline", "0"])
+    assert info.value.code == 2
+    assert "give a number of seconds" in capsys.readouterr().err

@@ -1,0 +1,115 @@
+"""The window with today's deployments (issue 11, items 4, 5 and 7): thinking, reasoning
+tokens, an empty reply spent on reasoning, parameters, and adjustments after a 400."""
+
+from __future__ import annotations
+
+import json
+import time
+
+from PySide6.QtCore import Qt
+
+from chatdesk.core.conversation import GenerationParams, TrimSettings
+from chatdesk.ui.transcript_model import badges
+from chatdesk.ui.transcript_view import info_text
+from tests.support.fake_azure import AzureModel, Reply, annotation_choice
+
+
+def send(qtbot, window, text):
+    window.composer.input.setFocus()
+    window.composer.set_text(text)
+    qtbot.keyClick(window.composer.input, Qt.Key.Key_Return)
+
+
+def wait_idle(qtbot, window, timeout=10_000):
+    qtbot.waitUntil(lambda: not window.session.busy, timeout=timeout)
+
+
+def test_thinking_shows_a_ticking_clock_and_stop_ends_it(qtbot, window, server):
+    server.enqueue(Reply("never shown", think=30))
+    send(qtbot, window, "Think hard.")
+    model = window.session.model
+    assert model.streaming_label() == "Thinking… 0:00"
+    qtbot.waitUntil(lambda: model.streaming_label() == "Thinking… 0:01", timeout=3000)
+    started = time.monotonic()
+    window.composer.button.click()  # Stop
+    wait_idle(qtbot, window, timeout=2000)
+    assert time.monotonic() - started < 1.5
+    reply = window.session.conversation[1]
+    assert reply.content == ""
+    assert reply.meta.incomplete
+    assert len(server.requests) == 1
+    server.release()
+
+
+def test_the_footer_shows_reasoning_and_cached_tokens(qtbot, window, server):
+    server.enqueue(Reply("Done.", reasoning_tokens=320, cached_tokens=1024))
+    send(qtbot, window, "Hello")
+    wait_idle(qtbot, window)
+    reply = window.session.conversation[1]
+    facts = info_text(reply, None)
+    assert "reasoning 320" in facts
+    assert "cached 1024" in facts
+
+
+def test_a_reply_spent_on_reasoning_says_so_and_retries_with_room(qtbot, window, server):
+    server.enqueue(Reply("", finish_reason="length", completion_tokens=500, reasoning_tokens=500))
+    send(qtbot, window, "A hard question")
+    wait_idle(qtbot, window)
+    reply = window.session.conversation[1]
+    (badge,) = badges(reply)
+    assert "spent all 500 completion tokens on reasoning" in badge.text
+    assert badge.link == "Retry with 4000 tokens"
+    assert badge.action == "retry"
+    window.transcript.trigger_action(badge.action, 1)
+    wait_idle(qtbot, window)
+    assert server.requests[-1].json["max_tokens"] == 4000
+    assert window.session.conversation.params.max_tokens == 4000
+    assert [m.content for m in window.session.conversation] == [
+        "A hard question",
+        "You said: A hard question",
+    ]
+
+
+def test_reasoning_effort_verbosity_and_stream_parameters(qtbot, window, server):
+    panel = window.params_panel
+    chosen = GenerationParams(reasoning_effort="high", verbosity="low", stream=False)
+    panel.set_values(chosen, TrimSettings())
+    assert panel.values()[0] == chosen
+    panel.reasoning_effort.setCurrentIndex(panel.reasoning_effort.findData("medium"))
+    panel.stream.setChecked(False)
+    send(qtbot, window, "Hello")
+    wait_idle(qtbot, window)
+    body = server.requests[-1].json
+    assert body["reasoning_effort"] == "medium"
+    assert "stream" not in body
+    assert window.session.conversation[1].content == "You said: Hello"
+
+
+def test_a_refusal_is_adjusted_said_and_kept_in_the_settings(qtbot, window, server, context):
+    server.models["gpt-4o"] = AzureModel(streaming=False)
+    send(qtbot, window, "Hello")
+    wait_idle(qtbot, window)
+    assert (
+        window.notice.text() == "gpt-4o does not stream replies: asked for the whole reply at once."
+    )
+    assert window.session.conversation[1].content == "You said: Hello"
+    assert len(server.requests) == 2
+    saved = json.loads(context.settings_path.read_text())
+    assert list(saved["deployments"].values()) == [{"stream": False}]
+    send(qtbot, window, "Again")
+    wait_idle(qtbot, window)
+    assert len(server.requests) == 3  # right the first time
+    assert "stream" not in server.requests[-1].json
+
+
+def test_annotations_after_the_finish_reason_keep_the_reply_complete(qtbot, window, server):
+    server.enqueue(
+        Reply("Fine.", finish_delta=None, after_finish=[annotation_choice({"hate": "low"}, 0, 5)])
+    )
+    send(qtbot, window, "Hello")
+    wait_idle(qtbot, window)
+    reply = window.session.conversation[1]
+    assert reply.content == "Fine."
+    assert not reply.meta.incomplete
+    assert reply.meta.error is None
+    assert reply.meta.content_filter["hate"]["severity"] == "low"
