@@ -90,13 +90,14 @@ def test_a_neutrally_named_gpt5_deployment_is_adjusted_once_then_right_first_tim
 
 
 def test_o1_mini_gets_the_system_prompt_folded_into_the_first_user_turn(srv):
-    srv.models["o1-mini"] = AzureModel.o1_mini()
-    prof = ConnectionProfile("work", "azure-v1", srv.v1_base_url, "o1-mini")
+    # A neutral name: nothing says it is o1-mini until the service says so.
+    srv.models["reasoner-mini"] = AzureModel.o1_mini()
+    prof = ConnectionProfile("work", "azure-v1", srv.v1_base_url, "reasoner-mini")
     notes = DeploymentNotes()
     said, text, _result = send(make_service(notes), prof, conversation())
     assert said == [
-        "o1-mini does not take the system role: sent the system prompt as developer.",
-        "o1-mini takes neither the system nor the developer role: the system prompt now "
+        "reasoner-mini does not take the system role: sent the system prompt as developer.",
+        "reasoner-mini takes neither the system nor the developer role: the system prompt now "
         "leads the first user message.",
     ]
     sent = [r.json["messages"] for r in srv.requests]
@@ -108,11 +109,11 @@ def test_o1_mini_gets_the_system_prompt_folded_into_the_first_user_turn(srv):
 
 
 def test_o1_gets_a_non_streamed_request_and_the_reply_still_shows(srv):
-    srv.models["o1"] = AzureModel.o1()
-    prof = ConnectionProfile("work", "azure-v1", srv.v1_base_url, "o1")
+    srv.models["reasoner"] = AzureModel.o1()
+    prof = ConnectionProfile("work", "azure-v1", srv.v1_base_url, "reasoner", model="o3")
     notes = DeploymentNotes()
     said, text, result = send(make_service(notes), prof, conversation())
-    assert said == ["o1 does not stream replies: asked for the whole reply at once."]
+    assert said == ["reasoner does not stream replies: asked for the whole reply at once."]
     first, second = (r.json for r in srv.requests)
     assert first["stream"] is True
     assert "stream" not in second

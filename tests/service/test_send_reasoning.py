@@ -86,12 +86,14 @@ def test_nothing_saved_is_never_called_saved(srv, env, tmp_path, capsys):
 
 
 def test_o1_stream_refusal_is_said_remembered_and_right_next_time(srv, env, tmp_path, capsys):
-    srv.models["o1"] = AzureModel.o1()
+    srv.models["deep-think"] = AzureModel.o1()  # o1 behind a name that does not say so
     path = chat_file(tmp_path)
-    assert send(srv, path, "o1", "--reasoning-effort", "high") == 0
+    assert send(srv, path, "deep-think", "--reasoning-effort", "high") == 0
     out, err = capsys.readouterr()
     assert out == "You said: Hello there\n"
-    assert err == "chatdesk: o1 does not stream replies: asked for the whole reply at once.\n"
+    assert err == (
+        "chatdesk: deep-think does not stream replies: asked for the whole reply at once.\n"
+    )
     first, second = (r.json for r in srv.requests)
     assert first["stream"] is True
     assert "stream" not in second
@@ -101,7 +103,7 @@ def test_o1_stream_refusal_is_said_remembered_and_right_next_time(srv, env, tmp_
 
     srv.clear_requests()
     path = chat_file(tmp_path)
-    assert send(srv, path, "o1") == 0
+    assert send(srv, path, "deep-think") == 0
     assert capsys.readouterr().err == ""
     (request,) = srv.requests
     assert "stream" not in request.json
