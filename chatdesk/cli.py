@@ -4,6 +4,8 @@
     chatdesk tokens FILE [--json] ...        prompt tokens of what would be sent
     chatdesk export FILE --format markdown   the conversation as Markdown
     chatdesk send FILE [connection options]  send it, stream the reply, save it into FILE
+    chatdesk signin --profile P              Entra ID sign-in, shared with the window
+    chatdesk signout --profile P             forget that sign-in
 
 Qt and the network client are imported only by the paths that need them, so `--help`,
 `--version`, `tokens` and `export` work without a display and start quickly.
@@ -23,7 +25,7 @@ from chatdesk import __version__
 from chatdesk.core.fileformat import ConversationFileError, load_conversation
 from chatdesk.core.models import FAMILIES
 
-SUBCOMMANDS = ("tokens", "export", "send")
+SUBCOMMANDS = ("tokens", "export", "send", "signin", "signout")
 EXIT_ERROR = 1
 EXIT_USAGE = 2
 EXIT_DOES_NOT_FIT = 3
@@ -44,7 +46,9 @@ def _main_parser() -> _Parser:
             "sub-commands (chatdesk COMMAND --help for each):\n"
             "  tokens FILE   count the prompt tokens of what would be sent\n"
             "  export FILE   write the conversation as Markdown\n"
-            "  send FILE     send the conversation and save the reply into it"
+            "  send FILE     send the conversation and save the reply into it\n"
+            "  signin        sign in with Microsoft Entra ID (--profile P [--device-code])\n"
+            "  signout       forget a profile's sign-in (--profile P)"
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -104,6 +108,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             from chatdesk.service.send_command import run_send
 
             return run_send(args[1:])
+        if args and args[0] in ("signin", "signout"):
+            from chatdesk.service import signin_command
+
+            run = signin_command.run_signin if args[0] == "signin" else signin_command.run_signout
+            return run(args[1:])
         return _gui(_main_parser().parse_args(args))
     except ConversationFileError as exc:
         print(f"chatdesk: {exc}", file=sys.stderr)

@@ -375,6 +375,7 @@ class ConnectionProfile:
     # is known.
     model_family: str = DEFAULT_FAMILY
     # The name of an environment variable holding the key (env-derived profiles); never a key.
+    # With Entra auth it names a variable holding a ready access token (AZURE_OPENAI_AD_TOKEN).
     key_env: str | None = None
     # The Azure cloud ("auto": from the endpoint's host) and a token scope of the profile's
     # own (a gateway fronting Azure OpenAI with another audience); see core/clouds.py.
@@ -649,6 +650,8 @@ def profile_from_env(env: Mapping[str, str]) -> ConnectionProfile | None:
         version = get("OPENAI_API_VERSION")
         kind: ProfileKind = "azure-api-version" if version else "azure-v1"
         has_key = get("AZURE_OPENAI_API_KEY") is not None
+        # The SDK's AZURE_OPENAI_AD_TOKEN: a ready Entra token, used as it is (no sign-in).
+        token_env = "AZURE_OPENAI_AD_TOKEN" if get("AZURE_OPENAI_AD_TOKEN") else None
         return ConnectionProfile(
             name=ENV_PROFILE_NAME,
             kind=kind,
@@ -659,7 +662,7 @@ def profile_from_env(env: Mapping[str, str]) -> ConnectionProfile | None:
             api_version=version or DEFAULT_API_VERSION,
             auth="key" if has_key else "entra",
             entra_mode="browser" if has_key else "default",
-            key_env="AZURE_OPENAI_API_KEY" if has_key else None,
+            key_env="AZURE_OPENAI_API_KEY" if has_key else token_env,
         )
     has_openai_key = get("OPENAI_API_KEY") is not None
     base_url = get("OPENAI_BASE_URL")

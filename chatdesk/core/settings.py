@@ -68,6 +68,8 @@ class Settings:
     default_family: str = DEFAULT_FAMILY
     request_deadline: float = REQUEST_DEADLINE  # seconds a whole request may take
     deployments: DeploymentNotes = field(default_factory=DeploymentNotes)
+    # The HTTP(S) proxy for every connection; "" uses the environment (HTTPS_PROXY, NO_PROXY).
+    proxy: str = ""
 
     # -- profiles ----------------------------------------------------------------------------
     def profile(self, name: str) -> ConnectionProfile | None:
@@ -194,6 +196,7 @@ def _settings_from_doc(doc: dict[str, Any]) -> Settings:
         user_presets=[_preset(item, i) for i, item in enumerate(_list(doc, "user_presets", top))],
         theme=_str(doc, "theme", top, "system"),
         default_family=_str(doc, "default_family", top, DEFAULT_FAMILY),
+        proxy=_str(doc, "proxy", top, ""),
     )
     window = _typed(doc, "window", top, dict, {})
     for key, value in window.items():
@@ -332,6 +335,7 @@ def settings_to_json(settings: Settings) -> dict[str, Any]:
         "default_family": settings.default_family,
         "request_deadline": settings.request_deadline,
         "deployments": settings.deployments.to_json(),
+        "proxy": settings.proxy,
     }
 
 

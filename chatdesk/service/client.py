@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
-from chatdesk.core.profiles import ConnectionProfile, EndpointCheck
+from chatdesk.core.profiles import ENV_PROFILE_NAME, ConnectionProfile, EndpointCheck
 from chatdesk.service.events import ChatError
 
 if TYPE_CHECKING:
@@ -190,6 +190,10 @@ class Credentials:
         ctx = ErrorContext(profile=profile.name, kind=profile.kind, auth=profile.auth)
         try:
             headers = self._header_secrets(profile)
+            token = self._env_value(profile.key_env) if profile.auth == "entra" else None
+            if token is not None:  # a ready token (AZURE_OPENAI_AD_TOKEN): no sign-in
+                provider = _TrackedProvider(lambda: token)
+                return Auth("entra", token_provider=provider, headers=headers)
             if profile.auth == "entra":
                 provider = self._entra(profile).token_provider()
                 return Auth("entra", token_provider=_TrackedProvider(provider), headers=headers)
@@ -197,8 +201,7 @@ class Credentials:
         except Exception as exc:
             raise map_error(exc, ctx) from None
         if key is None and profile.key_env:
-            env = os.environ if self._env is None else self._env
-            value = env.get(profile.key_env, "").strip()
+            value = self._env_value(profile.key_env)
             key = Secret(value) if value else None
         if key is not None:
             return Auth("key", key=key, headers=headers)
@@ -211,6 +214,12 @@ class Credentials:
             "Enter the key in the profile's settings (chatdesk keeps it in the system keyring), "
             "set AZURE_OPENAI_API_KEY, or switch the profile to Microsoft Entra ID sign-in.",
         )
+
+    def _env_value(self, name: str | None) -> str | None:
+        if not name:
+            return None
+        env = os.environ if self._env is None else self._env
+        return env.get(name, "").strip() or None
 
     def _header_secrets(self, profile: ConnectionProfile) -> dict[str, Secret]:
         if not profile.secret_headers or self._secrets is None:
@@ -234,12 +243,21 @@ def require_usable(profile: ConnectionProfile, *, sends_secret: bool) -> Endpoin
     cannot be used as it stands."""
     check = profile.check(sends_secret=sends_secret)
     if check.error is not None:
-        raise ChatError(
-            "The profile needs attention",
-            check.error,
-            f"Edit profile {profile.name!r} and correct its {check.field or 'endpoint'}.",
-        )
+        field = check.field or "endpoint"
+        if profile.name == ENV_PROFILE_NAME:  # nothing to edit: the environment describes it
+            variable = _ENV_VARIABLES.get(field, "AZURE_OPENAI_ENDPOINT")
+            action = f"Correct the environment variable {variable}, or set up a profile."
+        else:
+            action = f"Edit profile {profile.name!r} and correct its {field}."
+        raise ChatError("The profile needs attention", check.error, action)
     return check
+
+
+_ENV_VARIABLES = {
+    "endpoint": "AZURE_OPENAI_ENDPOINT (or OPENAI_BASE_URL)",
+    "deployment": "AZURE_OPENAI_DEPLOYMENT",
+    "api_version": "OPENAI_API_VERSION",
+}
 
 
 def make_client(

@@ -98,6 +98,8 @@ class Connections:
         entra_factory: Callable[..., EntraSession] = _entra_session,
     ) -> None:
         self.settings = settings
+        self.network_warning: str | None = None
+        self.apply_network_settings()
         self.secrets: SecretStore = secrets if secrets is not None else LazySecretStore()
         self.env = os.environ if env is None else env
         self._entra_factory = entra_factory
@@ -106,6 +108,18 @@ class Connections:
         # Set by the window to show a device code; sign-in happens on a worker thread.
         self.device_code_callback: Callable[[DeviceCode], None] | None = None
         self.credentials = Credentials(self.secrets, env=self.env, entra=self.entra_session)
+
+    def apply_network_settings(self) -> None:
+        """Use the settings' proxy for every client built from now on (window and CLI alike);
+        one that cannot be used is ignored, with `network_warning` saying why."""
+        from chatdesk.service.network import NetworkSetupError, configure
+
+        try:
+            configure(self.settings.proxy)
+            self.network_warning = None
+        except NetworkSetupError as exc:
+            configure(None)
+            self.network_warning = f"The proxy setting is ignored: {exc}"
 
     def profiles(self) -> list[ConnectionProfile]:
         """The saved profiles; with none saved, the one the environment variables describe."""
@@ -153,3 +167,30 @@ class Connections:
     def _show_device_code(self, code: DeviceCode) -> None:
         if self.device_code_callback is not None:
             self.device_code_callback(code)
+
+
+def command_line_connections(
+    env: Mapping[str, str] | None = None, settings: Settings | None = None
+) -> Connections:
+    """The user's connections as the window opens them, for a command: the same settings,
+    keyring entries, sign-in records and token cache. A device code is printed to stderr."""
+    import sys
+
+    if settings is None:
+        from chatdesk.core.settings import load_settings
+
+        settings = load_settings().settings
+    connections = Connections(settings, env=env)
+    if connections.network_warning:
+        print(f"chatdesk: {connections.network_warning}", file=sys.stderr)
+
+    def show(code: DeviceCode) -> None:
+        print(
+            f"To sign in, open {code.verification_uri} and enter the code {code.user_code} "
+            f"(valid until {code.expires_on:%H:%M}).",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    connections.device_code_callback = show
+    return connections

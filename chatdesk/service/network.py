@@ -23,8 +23,6 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-import truststore
-
 CA_FILE_VARIABLES = ("SSL_CERT_FILE", "REQUESTS_CA_BUNDLE")
 
 
@@ -88,6 +86,8 @@ def ssl_context(env: Mapping[str, str] | None = None) -> ssl.SSLContext:
 
 @functools.lru_cache(maxsize=4)
 def _context(files: tuple[str, ...]) -> ssl.SSLContext:
+    import truststore  # here, not at import: the window's start-up needs no network yet
+
     context = truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     for name, path in zip(CA_FILE_VARIABLES, files, strict=True):
         if not path:

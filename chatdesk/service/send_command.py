@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import os
 import signal
 import sys
@@ -28,14 +29,15 @@ from collections.abc import Iterator
 from types import FrameType
 from typing import NoReturn
 
+from chatdesk.core.conversation import Conversation
 from chatdesk.core.deployments import DeploymentNote, valid_seconds
 from chatdesk.core.fileformat import ConversationFileError, load_conversation, save_conversation
 from chatdesk.core.messages import Message, MessageMeta, now_iso
-from chatdesk.core.profiles import ConnectionProfile, profile_from_env
-from chatdesk.core.settings import Settings
+from chatdesk.core.profiles import ConnectionProfile, parse_header, profile_from_env
 from chatdesk.core.usage import reasoning_exhausted_text
 from chatdesk.service.chat import ChatService
 from chatdesk.service.client import Credentials
+from chatdesk.service.connections import Connections, command_line_connections
 from chatdesk.service.events import (
     Adjusted,
     CancelToken,
@@ -44,7 +46,6 @@ from chatdesk.service.events import (
     ReplyResult,
     RetryNotice,
 )
-from chatdesk.service.secrets import SecretStore
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -97,6 +98,18 @@ def _parser() -> _Parser:
     p.add_argument(
         "--deadline", metavar="S", type=_seconds, help="seconds the whole request may take"
     )
+    p.add_argument(
+        "--header",
+        action="append",
+        default=[],
+        metavar="'NAME: VALUE'",
+        help="send this header too, for this run only (repeatable)",
+    )
+    p.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print the request (secrets masked) instead of sending it; nothing is saved",
+    )
     return p
 
 
@@ -111,24 +124,22 @@ def _seconds(text: str) -> float:
 
 
 def _pick_profile(
-    args: argparse.Namespace, env: dict[str, str], settings: Settings
-) -> tuple[ConnectionProfile, SecretStore | None]:
+    args: argparse.Namespace, env: dict[str, str], connections: Connections
+) -> tuple[ConnectionProfile, Credentials]:
     azure = args.endpoint is not None or args.deployment is not None or args.api_version
     compatible = args.base_url is not None or args.model is not None
     if sum(map(bool, (args.profile is not None, azure, compatible))) > 1:
         raise _UsageError("use one of --profile, --endpoint/--deployment, --base-url/--model")
     if args.profile is not None:
-        from chatdesk.service.secrets import open_secret_store
-
-        profile = settings.profile(args.profile)
+        # The window's own setup: the same keyring entries, sign-in records and token cache.
+        profile = connections.settings.profile(args.profile)
         if profile is None:
-            names = ", ".join(p.name for p in settings.profiles) or "none are set up"
+            names = ", ".join(p.name for p in connections.settings.profiles) or "none are set up"
             raise _UsageError(f"no profile named {args.profile!r} (profiles: {names})")
-        if profile.key_env is None:
+        if profile.key_env is None and profile.auth == "key":
             fallback = "OPENAI_API_KEY" if profile.kind == "openai-compatible" else None
-            profile.key_env = fallback or "AZURE_OPENAI_API_KEY"
-        store, _status = open_secret_store()
-        return profile, store
+            profile = dataclasses.replace(profile, key_env=fallback or "AZURE_OPENAI_API_KEY")
+        return profile, connections.credentials
     if azure:
         if not (args.endpoint and args.deployment):
             raise _UsageError("--endpoint and --deployment go together")
@@ -143,7 +154,7 @@ def _pick_profile(
             auth="key" if has_key else "entra",
             entra_mode="default",
             key_env="AZURE_OPENAI_API_KEY" if has_key else None,
-        ), None
+        ), Credentials(None, env=env)
     if compatible:
         if not (args.base_url and args.model):
             raise _UsageError("--base-url and --model go together")
@@ -153,14 +164,14 @@ def _pick_profile(
             endpoint=args.base_url,
             deployment=args.model,
             key_env="OPENAI_API_KEY",
-        ), None
+        ), Credentials(None, env=env)
     profile = profile_from_env(env)
     if profile is None:
         raise _UsageError(
             "no connection given: use --profile NAME, --endpoint URL --deployment D, "
             "--base-url URL --model M, or set AZURE_OPENAI_ENDPOINT (or OPENAI_BASE_URL)"
         )
-    return profile, None
+    return profile, Credentials(None, env=env)
 
 
 @contextlib.contextmanager
@@ -180,6 +191,31 @@ def _ctrl_c_cancels(cancel: CancelToken) -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+def _with_headers(profile: ConnectionProfile, given: list[str]) -> ConnectionProfile:
+    headers = dict(profile.headers)
+    for text in given:
+        try:
+            name, value = parse_header(text)
+        except ValueError as exc:
+            raise _UsageError(f"--header: {exc}") from None
+        headers[name] = value
+    return dataclasses.replace(profile, headers=headers) if given else profile
+
+
+def _dry_run(
+    service: ChatService, conv: Conversation, profile: ConnectionProfile, *, stream: bool
+) -> int:
+    from chatdesk.service.dry_run import dry_run
+
+    try:
+        prepared = service.prepare(conv, profile, stream=stream)
+    except ChatError as exc:
+        _fail(exc.text)
+        return EXIT_ERROR
+    sys.stdout.write(dry_run(prepared).text())
+    return EXIT_OK
 
 
 def _meta(result: ReplyResult, error: ChatError | None = None) -> MessageMeta:
@@ -239,7 +275,10 @@ def run_send(argv: list[str]) -> int:
         _fail(loaded.warning)
     settings = loaded.settings
     try:
-        profile, store = _pick_profile(args, env, settings)
+        # Also for the ad-hoc connections: the settings' proxy applies to every request.
+        connections = command_line_connections(env, settings)
+        profile, credentials = _pick_profile(args, env, connections)
+        profile = _with_headers(profile, args.header)
     except _UsageError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -247,10 +286,12 @@ def run_send(argv: list[str]) -> int:
         conv.params.reasoning_effort = args.reasoning_effort
 
     service = ChatService(
-        Credentials(store, env=env),
+        credentials,
         notes=settings.deployments,
         deadline=args.deadline or settings.request_deadline,
     )
+    if args.dry_run:
+        return _dry_run(service, conv, profile, stream=not args.no_stream)
     cancel = CancelToken()
     result: ReplyResult | None = None
     error: ChatError | None = None

@@ -1,0 +1,78 @@
+"""What a request would send, without sending it: `chatdesk send --dry-run`.
+
+Method, URL, how it authenticates (and for Entra ID the scope and authority), the headers with
+every secret masked, and the body. Nothing is resolved that could touch the network or reveal a
+secret: a key or token is shown as ``***`` and never read.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from chatdesk.core.profiles import ConnectionProfile, looks_secret_header
+from chatdesk.service.chat import PreparedRequest
+
+MASK = "***"
+
+
+@dataclass(frozen=True)
+class DryRun:
+    method: str
+    url: str
+    auth: str
+    scope: str | None
+    authority: str | None
+    headers: list[tuple[str, str]]
+    body: dict
+
+    def text(self) -> str:
+        lines = [f"{self.method} {self.url}", f"Auth: {self.auth}"]
+        if self.scope is not None:
+            lines.append(f"Entra scope: {self.scope} (authority {self.authority})")
+        lines.append("Headers:")
+        lines += [f"  {name}: {value}" for name, value in self.headers]
+        lines.append("Body:")
+        lines.append(json.dumps(self.body, indent=2, ensure_ascii=False))
+        return "\n".join(lines) + "\n"
+
+
+def dry_run(prepared: PreparedRequest) -> DryRun:
+    """The request `prepared` describes, as it would leave (secrets masked)."""
+    profile = prepared.profile
+    target = profile.target()
+    auth, headers = _auth_headers(profile)
+    headers.append(("Content-Type", "application/json"))
+    for name, value in profile.headers.items():
+        headers.append((name, MASK if looks_secret_header(name) else value))
+    headers += [(name, f"{MASK} (from the keyring)") for name in profile.secret_headers]
+    if prepared.body.get("stream"):
+        headers.append(("Accept", "text/event-stream"))
+    entra = profile.auth == "entra"
+    return DryRun(
+        "POST",
+        target.url,
+        auth,
+        profile.scope() if entra else None,
+        profile.azure_cloud().authority if entra else None,
+        headers,
+        prepared.body,
+    )
+
+
+def _auth_headers(profile: ConnectionProfile) -> tuple[str, list[tuple[str, str]]]:
+    if profile.auth == "entra":
+        source = (
+            f"the token in {profile.key_env}"
+            if profile.key_env
+            else f"Microsoft Entra ID ({profile.entra_mode} sign-in)"
+        )
+        return f"Entra ID bearer token from {source}", [("Authorization", f"Bearer {MASK}")]
+    where = f"the keyring entry of profile {profile.name!r}"
+    if profile.key_env:
+        where += f" or {profile.key_env}"
+    if profile.kind == "openai-compatible" and not profile.key_env:
+        where += " (none needed for a local server)"
+    if profile.sends_key_as() == "api-key":
+        return f"API key in the api-key header, from {where}", [("api-key", MASK)]
+    return f"API key as a Bearer token, from {where}", [("Authorization", f"Bearer {MASK}")]
