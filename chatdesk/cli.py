@@ -19,16 +19,20 @@ import json
 import os
 import sys
 from collections.abc import Sequence
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from chatdesk import __version__
 from chatdesk.core.fileformat import ConversationFileError, load_conversation
 from chatdesk.core.models import FAMILIES
 
+if TYPE_CHECKING:
+    from chatdesk.core.conversation import Conversation
+
 SUBCOMMANDS = ("tokens", "export", "send", "signin", "signout")
 EXIT_ERROR = 1
 EXIT_USAGE = 2
 EXIT_DOES_NOT_FIT = 3
+EXIT_BROKEN_PIPE = 141  # what a shell reports for a command ended by SIGPIPE (128 + 13)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -100,6 +104,17 @@ def _non_negative(text: str) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     try:
+        return _dispatch(args)
+    except BrokenPipeError:
+        # The reader went away (`chatdesk tokens --json | head`): stop quietly, as other tools
+        # do; the interpreter's final flush of stdout must not fail again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
+
+
+def _dispatch(args: list[str]) -> int:
+    try:
         if args and args[0] == "tokens":
             return _tokens(_tokens_parser().parse_args(args[1:]))
         if args and args[0] == "export":
@@ -126,7 +141,7 @@ def token_report(path: str, model: str | None, family: str | None, limit: int | 
     """What `chatdesk tokens --json` prints: the plan for the file's next request."""
     from chatdesk.core.budget import Budget
 
-    conv = load_conversation(path).conversation
+    conv = _load(path)
     budget = Budget(conv, model=model, fallback_family=family)
     plan = budget.plan(limit=limit, reserve=reserve)
     offset = len(conv.pinned())
@@ -156,6 +171,14 @@ def token_report(path: str, model: str | None, family: str | None, limit: int | 
     }
 
 
+def _load(path: str) -> Conversation:
+    """The conversation in `path`; what was replaced while reading is said on stderr."""
+    opened = load_conversation(path)
+    if opened.notice():
+        print(f"chatdesk: note: {path}: {opened.notice()}", file=sys.stderr)
+    return opened.conversation
+
+
 def _tokens(args: argparse.Namespace) -> int:
     report = token_report(args.file, args.model, args.family, args.limit, args.reserve)
     if args.json:
@@ -177,7 +200,7 @@ def _export(args: argparse.Namespace) -> int:
     from chatdesk.core.atomic import atomic_write_text
     from chatdesk.core.export import to_markdown
 
-    text = to_markdown(load_conversation(args.file).conversation)
+    text = to_markdown(_load(args.file))
     if args.output:
         try:
             atomic_write_text(args.output, text)

@@ -9,6 +9,14 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
+def pytest_addoption(parser):
+    parser.addoption(
+        "--reliability-heavy",
+        action="store_true",
+        help="run tests/reliability with its heavy counts (more kill -9 rounds)",
+    )
+
+
 @pytest.fixture(autouse=True)
 def _chatdesk_home(tmp_path_factory, monkeypatch):
     home = tmp_path_factory.mktemp("chatdesk-home")

@@ -1,21 +1,42 @@
-"""Atomic file writes: a crash mid-save never damages the file that was there."""
+"""Atomic file writes: a crash mid-save never damages the file that was there.
+
+The temporary file sits beside the target as ``.<name>.chatdesk-<pid>-<random>.tmp``: the name
+says whose it is and which process wrote it, so a later write of the same file removes the
+leftovers of a writer that was killed mid-save (`remove_stale_temporaries`), and nothing else.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import glob
 import os
+import re
 import tempfile
+import time
 from pathlib import Path
 
+from chatdesk.core.text_policy import storable
 
-def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
-    """Write `text` to `path` via a temporary file in the same folder, fsync, then rename."""
+TEMP_MARK = "chatdesk-"
+# A write takes seconds at most; a temporary this old is a leftover even if its pid was reused.
+STALE_AFTER_S = 3600
+_TEMP_RE = re.compile(r"\.chatdesk-(\d+)-[^.]*\.tmp$")
+
+
+def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> os.stat_result:
+    """Write `data` to `path` via a temporary file in the same folder, fsync, then rename.
+
+    Returns the new file's stat. Raises OSError (the old file, if any, is left as it was and the
+    temporary file is removed).
+    """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    fd, tmp = tempfile.mkstemp(
+        prefix=f".{target.name}.{TEMP_MARK}{os.getpid()}-", suffix=".tmp", dir=target.parent
+    )
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, target)
@@ -24,6 +45,63 @@ def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
             os.unlink(tmp)
         raise
     _fsync_dir(target.parent)
+    info = os.stat(target)
+    remove_stale_temporaries(target)
+    return info
+
+
+def atomic_write_text(path: str | os.PathLike[str], text: str) -> os.stat_result:
+    """`atomic_write_bytes` of `text` in UTF-8; a lone surrogate is written as U+FFFD."""
+    return atomic_write_bytes(path, storable(text).encode("utf-8"))
+
+
+def remove_stale_temporaries(target: str | os.PathLike[str]) -> int:
+    """Remove temporaries of `target` left by a chatdesk that died mid-write; how many.
+
+    Only files of chatdesk's own naming whose process is gone (or that are over an hour old)
+    are touched; errors are ignored (a leftover is untidy, never harmful).
+    """
+    target = Path(target)
+    removed = 0
+    try:
+        candidates = list(target.parent.glob(f".{glob.escape(target.name)}.{TEMP_MARK}*.tmp"))
+    except OSError:
+        return 0
+    for tmp in candidates:
+        if is_stale_temporary(tmp):
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+                removed += 1
+    return removed
+
+
+def is_stale_temporary(tmp: Path) -> bool:
+    """Whether `tmp` is a chatdesk temporary whose writer is gone (or that is too old)."""
+    found = _TEMP_RE.search(tmp.name)
+    if found is None:
+        return False
+    pid = int(found.group(1))
+    if pid != os.getpid() and not pid_running(pid):
+        return True
+    try:
+        return time.time() - tmp.stat().st_mtime > STALE_AFTER_S
+    except OSError:
+        return False
+
+
+def pid_running(pid: int) -> bool:
+    """Whether a process with this id exists. On Windows, signal 0 would terminate it."""
+    if os.name != "posix":
+        return True  # cannot tell: keep what might be another process's
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # exists, owned by someone else
+    except OSError:
+        return False
+    return True
 
 
 def _fsync_dir(folder: Path) -> None:

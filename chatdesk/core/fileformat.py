@@ -19,6 +19,14 @@ a `json_schema` response format, `reasoning_effort`, `user`, `metadata`, ...), l
 Version 1 (text-only messages, no `request`) is read and migrated; a bare Chat Completions
 request body (`{"model": ..., "messages": [...]}`) opens as a new conversation. Opening never
 crashes: every problem is a `ConversationFileError` naming the file and what is wrong.
+Only regular files are read, at most 64 MB (`safe_read`); numbers JSON and the API do not take
+(NaN, Infinity, 1e999, integers of thousands of digits) and parameters out of the API's range
+are refused naming the field (`params_check`); lone surrogates in the text become U+FFFD and
+`Opened.replaced` says how many (`text_policy`). A file tagged with another program's
+"format", or a chatdesk format version this one does not know, is refused.
+
+Saving returns the file's `DiskState`; given the state the conversation was read with, saving
+refuses (`ChangedOnDisk`) rather than wipe what another program wrote since.
 """
 
 from __future__ import annotations
@@ -28,7 +36,7 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-from chatdesk.core.atomic import atomic_write_text
+from chatdesk.core.atomic import atomic_write_bytes
 from chatdesk.core.conversation import (
     RESPONSE_FORMATS,
     TRIM_POLICIES,
@@ -36,7 +44,17 @@ from chatdesk.core.conversation import (
     GenerationParams,
     TrimSettings,
 )
+from chatdesk.core.disk_state import ChangedOnDisk, DiskState, changed_since
 from chatdesk.core.messages import EXAMPLE_NAMES, ROLES, Message, RawMessage
+from chatdesk.core.params_check import ParamError, check_value
+from chatdesk.core.safe_read import FileTooLarge, NotRegularFile, read_regular
+from chatdesk.core.text_policy import (
+    JsonProblem,
+    clean_strings,
+    may_hold_surrogates,
+    parse_json,
+    storable,
+)
 
 FORMAT = "chatdesk.conversation"
 VERSION = 2
@@ -58,6 +76,18 @@ class Opened:
 
     conversation: Conversation
     imported: bool  # a bare request body: a new conversation, not yet saved anywhere
+    replaced: int = 0  # lone surrogates replaced by U+FFFD (tell the user when not 0)
+    disk: DiskState | None = None  # the file as read: what a later save compares against
+
+    def notice(self) -> str | None:
+        """A sentence for the user about what was changed while reading, or None."""
+        if not self.replaced:
+            return None
+        n = self.replaced
+        return (
+            f"{n:,} character{'s' if n != 1 else ''} that UTF-8 cannot hold (half of an emoji, "
+            "a lone surrogate) were replaced with \ufffd."
+        )
 
 
 # -- writing ---------------------------------------------------------------------------------
@@ -100,28 +130,43 @@ def dumps(conv: Conversation) -> str:
     return json.dumps(to_document(conv), ensure_ascii=False, indent=1) + "\n"
 
 
-def save_conversation(conv: Conversation, path: str | os.PathLike[str]) -> None:
-    """Save atomically: the old file stays intact until the new one is complete on disk."""
-    atomic_write_text(path, dumps(conv))
+_NO_CHECK: Any = object()
+
+
+def save_conversation(
+    conv: Conversation, path: str | os.PathLike[str], expect: DiskState | None = _NO_CHECK
+) -> DiskState:
+    """Save atomically: the old file stays intact until the new one is complete on disk.
+
+    `expect`: the state the file had when this conversation was read or last saved; when the
+    file differs now, `ChangedOnDisk` is raised and nothing is written. Left out: no check (a
+    new file, or the user chose to overwrite). Returns the saved file's state. Raises OSError.
+    """
+    if expect is not _NO_CHECK and expect is not None and changed_since(
+        path, expect, MAX_FILE_BYTES
+    ):
+        raise ChangedOnDisk(path)
+    data = storable(dumps(conv)).encode("utf-8")
+    return DiskState.of(data, atomic_write_bytes(path, data))
 
 
 # -- reading ---------------------------------------------------------------------------------
 def load_conversation(path: str | os.PathLike[str]) -> Opened:
     try:
-        size = os.path.getsize(path)
-        if size > MAX_FILE_BYTES:
-            raise ConversationFileError(
-                path, f"is too large to open ({size / 2**20:.0f} MB; the limit is 64 MB)."
-            )
-        with open(path, "rb") as f:
-            raw = f.read()
-    except IsADirectoryError:
-        raise ConversationFileError(path, "is a folder, not a conversation file.") from None
+        read = read_regular(path, MAX_FILE_BYTES)
+    except NotRegularFile as exc:
+        raise ConversationFileError(path, f"is {exc.kind}, not a conversation file.") from None
+    except FileTooLarge as exc:
+        raise ConversationFileError(
+            path, f"is too large to open ({exc.size / 2**20:.0f} MB; the limit is 64 MB)."
+        ) from None
     except FileNotFoundError:
         raise ConversationFileError(path, "does not exist.") from None
     except OSError as exc:
         raise ConversationFileError(path, f"cannot be read ({exc.strerror}).") from None
-    return loads(raw, path)
+    opened = loads(read.data, path)
+    opened.disk = DiskState.read(read.data, read.mtime_ns, read.size)
+    return opened
 
 
 def loads(raw: bytes | str, path: str | os.PathLike[str] = "conversation") -> Opened:
@@ -132,7 +177,9 @@ def loads(raw: bytes | str, path: str | os.PathLike[str] = "conversation") -> Op
     if not text.strip():
         raise ConversationFileError(path, "is empty.")
     try:
-        data = json.loads(text)
+        data = parse_json(text)
+    except JsonProblem as exc:
+        raise ConversationFileError(path, f"cannot be opened: {exc}.") from None
     except json.JSONDecodeError as exc:
         raise ConversationFileError(
             path,
@@ -145,12 +192,23 @@ def loads(raw: bytes | str, path: str | os.PathLike[str] = "conversation") -> Op
         raise ConversationFileError(
             path, f"holds a JSON {_kind(data)}, not a conversation (an object)."
         )
+    replaced = 0
+    if may_hold_surrogates(text):
+        data, replaced = clean_strings(data)
+    tag = data.get("format")
+    if tag is not None and tag != FORMAT:
+        shown = repr(tag) if isinstance(tag, str) and len(tag) < 60 else f"a JSON {_kind(tag)}"
+        raise ConversationFileError(
+            path,
+            f'is tagged "format": {shown}, another program\'s file, not a chatdesk '
+            "conversation; it was not opened.",
+        )
     try:
-        if data.get("format") == FORMAT:
-            return Opened(_from_document(data), imported=False)
+        if tag == FORMAT:
+            return Opened(_from_document(data), imported=False, replaced=replaced)
         if "messages" in data:
-            return Opened(_from_request_body(data), imported=True)
-    except _Invalid as exc:
+            return Opened(_from_request_body(data), imported=True, replaced=replaced)
+    except (_Invalid, ParamError) as exc:
         raise ConversationFileError(path, str(exc)) from None
     raise ConversationFileError(
         path,
@@ -314,7 +372,7 @@ def _params(data: dict[str, Any], where: str) -> GenerationParams:
             continue
         if isinstance(value, bool) or not isinstance(value, types):
             raise _Invalid(f'{where}: "{key}" must be a number, not {value!r}.')
-        setattr(params, key, value)
+        setattr(params, key, check_value(key, value, where))
     stop = data.get("stop") or []
     if not isinstance(stop, list) or not all(isinstance(s, str) for s in stop):
         raise _Invalid(f'{where}: "stop" must be a list of strings.')

@@ -12,7 +12,11 @@ kill at any moment leaves either the previous copy or the new one, never half of
 A reply that was streaming is saved as it stands (the window marks it ``incomplete``), so after
 a crash the restored conversation shows the partial reply marked incomplete. At start-up
 `entries()` offers what a dead process left behind; files of a chatdesk that is still running
-are left alone, so two windows never take each other's work.
+are left alone, so two windows never take each other's work, and so are the caller's own live
+copies (a file opened at start is not "not closed properly"). A copy whose conversation is
+exactly what its file on disk holds (saved, then a crash) is not offered again. Only regular
+files are read, each at most 64 MB; a damaged copy is set aside as ``.bad`` and `damaged` says
+which and why, for the window to tell the user.
 """
 
 from __future__ import annotations
@@ -24,17 +28,25 @@ import os
 import re
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from chatdesk.core.atomic import atomic_write_text
+from chatdesk.core.atomic import atomic_write_text, is_stale_temporary
 from chatdesk.core.conversation import Conversation
-from chatdesk.core.fileformat import ConversationFileError, loads, to_document
+from chatdesk.core.fileformat import (
+    MAX_FILE_BYTES,
+    ConversationFileError,
+    load_conversation,
+    loads,
+    to_document,
+)
 from chatdesk.core.messages import now_iso
 from chatdesk.core.paths import recovery_dir
+from chatdesk.core.safe_read import read_regular
+from chatdesk.core.text_policy import JsonProblem, parse_json
 
 FORMAT = "chatdesk.recovery"
 VERSION = 1
@@ -44,7 +56,10 @@ _ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 
 
 class _Damaged(ValueError):
-    pass
+    """A recovery file that cannot be used; the text says why."""
+
+    def __init__(self, why: str = "it is not a chatdesk recovery file") -> None:
+        super().__init__(why)
 
 
 @dataclass(frozen=True)
@@ -83,6 +98,8 @@ class RecoveryStore:
         self.folder = Path(folder) if folder is not None else recovery_dir()
         self._digests: dict[str, bytes] = {}  # id -> digest of the content last written
         self._lock = threading.Lock()
+        # Set by `entries()`: copies that could not be used, (file set aside, why).
+        self.damaged: list[tuple[Path, str]] = []
 
     @staticmethod
     def new_id() -> str:
@@ -120,33 +137,59 @@ class RecoveryStore:
             atomic_write_text(target, text)
             self._digests[id] = digest
 
-    def discard(self, id: str) -> None:
-        """Forget a conversation (saved, closed or discarded by the user)."""
+    def discard(self, id: str) -> bool:
+        """Forget a conversation (saved, closed or discarded by the user). Never raises for
+        the disk: False when the copy could not be removed (a read-only folder); the next
+        start then finds it identical to its saved file, or offers it."""
         target = self.file(id)
         with self._lock:
             self._digests.pop(id, None)
-            target.unlink(missing_ok=True)
+            try:
+                target.unlink(missing_ok=True)
+            except OSError:
+                return False
             # A kill mid-write leaves atomic_write_text's temporary file behind.
-            for leftover in self.folder.glob(f".{id}.json.*.tmp"):
-                with contextlib.suppress(OSError):
-                    leftover.unlink()
+            with contextlib.suppress(OSError):
+                for leftover in self.folder.glob(f".{id}.json.*.tmp"):
+                    with contextlib.suppress(OSError):
+                        leftover.unlink()
+        return True
 
     # -- reading -----------------------------------------------------------------------------
-    def entries(self) -> list[RecoveryEntry]:
-        """What can be restored, newest first. Damaged files are moved aside to ``.bad``;
-        files of another chatdesk that is still running are not offered."""
+    def entries(self, live: Collection[str] = ()) -> list[RecoveryEntry]:
+        """What can be restored, newest first. Damaged files are moved aside to ``.bad`` and
+        listed in `damaged`; files of another chatdesk that is still running, and the `live`
+        ids (the caller's own open conversations), are not offered; nor is a copy whose file
+        already holds the same conversation. Temporaries of a killed writer are removed."""
+        self.damaged = []
         if not self.folder.is_dir():
             return []
         found: list[RecoveryEntry] = []
-        for file in self.folder.glob("*.json"):
+        live = set(live)
+        try:
+            files = list(self.folder.glob("*.json"))
+            leftovers = list(self.folder.glob(".*.tmp"))
+        except OSError:
+            return []
+        for tmp in leftovers:
+            if is_stale_temporary(tmp):
+                with contextlib.suppress(OSError):
+                    tmp.unlink()
+        for file in files:
+            if file.stem in live:
+                continue
             try:
                 entry, pid = self._read(file)
-            except _Damaged:
-                _move_aside(file)
+            except _Damaged as exc:
+                self.damaged.append((_move_aside(file), str(exc)))
                 continue
             except OSError:
-                continue  # unreadable now (permissions, a race with discard): not damaged
+                continue  # unreadable now (permissions, a FIFO, a race with discard)
             if entry is None or (pid != os.getpid() and _pid_running(pid)):
+                continue
+            if entry.path is not None and _already_saved(entry):
+                with contextlib.suppress(OSError):
+                    self.discard(entry.id)
                 continue
             found.append(entry)
         found.sort(key=lambda e: e.saved_datetime, reverse=True)
@@ -157,11 +200,13 @@ class RecoveryStore:
         return entry.conversation_loader()
 
     def _read(self, file: Path) -> tuple[RecoveryEntry | None, int]:
-        raw = file.read_bytes()
+        raw = read_regular(file, MAX_FILE_BYTES + 1024 * 1024).data  # a file and its envelope
         try:
-            data = json.loads(raw.decode("utf-8"))
+            data = parse_json(raw.decode("utf-8"))
+        except JsonProblem as exc:
+            raise _Damaged(str(exc)) from None
         except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
-            raise _Damaged from None
+            raise _Damaged("it is not valid JSON (it may be truncated)") from None
         if not isinstance(data, dict) or data.get("format") != FORMAT:
             raise _Damaged
         version = data.get("version")
@@ -186,8 +231,8 @@ class RecoveryStore:
         text = json.dumps(document, ensure_ascii=False)
         try:
             conv = _parse(text, file)
-        except ConversationFileError:
-            raise _Damaged from None
+        except ConversationFileError as exc:
+            raise _Damaged(exc.problem) from None
         entry = RecoveryEntry(
             id=id,
             path=Path(path) if path else None,
@@ -199,6 +244,16 @@ class RecoveryStore:
         return entry, pid
 
 
+def _already_saved(entry: RecoveryEntry) -> bool:
+    """Whether the entry's file holds exactly the conversation the copy holds."""
+    assert entry.path is not None
+    try:
+        on_disk = load_conversation(entry.path).conversation
+        return to_document(on_disk) == to_document(entry.conversation_loader())
+    except (ConversationFileError, OSError):
+        return False
+
+
 def _parse(text: str, file: Path) -> Conversation:
     return loads(text, file).conversation
 
@@ -207,10 +262,14 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _move_aside(file: Path) -> None:
+def _move_aside(file: Path) -> Path:
     # Kept, not deleted: it may still hold text someone wants to dig out by hand.
-    with contextlib.suppress(OSError):
-        os.replace(file, file.with_name(file.name + BAD_SUFFIX))
+    aside = file.with_name(file.name + BAD_SUFFIX)
+    try:
+        os.replace(file, aside)
+    except OSError:
+        return file
+    return aside
 
 
 def _pid_running(pid: int) -> bool:

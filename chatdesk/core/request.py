@@ -7,6 +7,7 @@ from typing import Any
 
 from chatdesk.core.conversation import Conversation
 from chatdesk.core.models import ModelFamily
+from chatdesk.core.text_policy import storable
 from chatdesk.core.trimming import TrimPlan
 
 # ChatML markers and tiktoken's special tokens. The seeds: "Don't use ChatML syntax or special
@@ -30,8 +31,14 @@ def request_messages(
 
     With `family`, instructions go in the role the model accepts: a `system` or `developer`
     message becomes the other where only that one is accepted, and for models that accept
-    neither (o1-mini, o1-preview) its text opens the first user message instead."""
+    neither (o1-mini, o1-preview) its text opens the first user message instead. Text UTF-8
+    cannot carry (a lone surrogate typed into the system prompt) goes as U+FFFD, never as a
+    failed send."""
     messages = [m.to_api() for m in conv.pinned()] + [conv[i].to_api() for i in plan.sent]
+    for message in messages:
+        content = message.get("content")
+        if isinstance(content, str) and not content.isascii():
+            message["content"] = storable(content)
     return messages if family is None else adapt_roles(messages, family)
 
 

@@ -14,7 +14,10 @@
 in seconds.
 
 Loading never fails and never loses the user's file: a file chatdesk cannot use is set aside as
-``settings.json.bad-<timestamp>`` and the defaults come back with a warning that says why.
+``settings.json.bad-<timestamp>`` and the defaults come back with a warning that says why
+(every front end must show it). A settings path that is not a regular file (a FIFO, a device,
+a link to one) is neither read nor set aside nor written over: `LoadedSettings.writable` is
+False. Reads are bounded (`safe_read`); numbers JSON does not take are refused (`text_policy`).
 Older files are brought forward by the `_MIGRATIONS` table, one version at a time.
 """
 
@@ -42,9 +45,12 @@ from chatdesk.core.profiles import (
     json_kind,
     looks_like_env_name,
 )
+from chatdesk.core.safe_read import NotRegularFile, read_regular
+from chatdesk.core.text_policy import JsonProblem, clean_strings, may_hold_surrogates, parse_json
 
 SCHEMA_VERSION = 1
 MAX_RECENT = 10
+MAX_SETTINGS_BYTES = 16 * 1024 * 1024  # far beyond any real settings file
 # A key named like this in the saved document means a secret is about to reach the disk.
 _SECRET_KEY_RE = re.compile(r"(?:^|_)(?:key|apikey|secret|password|passwd|token|credentials?)$")
 
@@ -256,15 +262,23 @@ class LoadedSettings:
     settings: Settings
     warning: str | None = None  # a sentence for the user when the file could not be used
     migrated_from: int | None = None  # the file's older version; saving brings it up to date
+    writable: bool = True  # False: the path is not a regular file; do not write over it
 
 
 def load_settings(path: Path | None = None) -> LoadedSettings:
     """The settings at `path` (default: `settings_path()`), or defaults with a warning."""
     target = path if path is not None else settings_path()
     try:
-        raw = target.read_bytes()
+        raw = read_regular(target, MAX_SETTINGS_BYTES).data
     except FileNotFoundError:
         return LoadedSettings(Settings())
+    except NotRegularFile as exc:
+        return LoadedSettings(
+            Settings(),
+            f"chatdesk cannot use its settings file {target}: {exc.strerror}. It is using "
+            "default settings and will not write over it; remove it to save settings again.",
+            writable=False,
+        )
     except OSError as exc:
         # Nothing to set aside: the file could not even be read, so it is left alone.
         return LoadedSettings(
@@ -273,15 +287,20 @@ def load_settings(path: Path | None = None) -> LoadedSettings:
             "it is using default settings.",
         )
     try:
-        doc = json.loads(raw.decode("utf-8-sig"))
+        text = raw.decode("utf-8-sig")
+        doc = parse_json(text)
     except UnicodeDecodeError:
         return _set_aside(target, "it is not UTF-8 text")
+    except JsonProblem as exc:
+        return _set_aside(target, str(exc))
     except json.JSONDecodeError as exc:
         return _set_aside(target, f"it is not valid JSON ({exc.msg} at line {exc.lineno})")
     except RecursionError:
         return _set_aside(target, "it is nested too deeply")
     if not isinstance(doc, dict):
         return _set_aside(target, f"it holds {json_kind(doc)}, not a settings object")
+    if may_hold_surrogates(text):  # stored as U+FFFD from the next save on
+        doc, _replaced = clean_strings(doc)
 
     version = doc.get("schema_version", 0)
     if not isinstance(version, int) or isinstance(version, bool) or version < 0:
@@ -308,16 +327,19 @@ def _set_aside(target: Path, problem: str) -> LoadedSettings:
     while backup.exists():  # two bad loads within a second must not clobber the first backup
         backup = target.with_name(f"{target.name}.bad-{stamp}-{n}")
         n += 1
+    writable = True
     try:
         os.replace(target, backup)
     except OSError as exc:
-        kept = f"it could not be set aside ({exc.strerror}), so do not save settings yet"
+        kept = f"it could not be set aside ({exc.strerror}), so it is left untouched"
+        writable = False
     else:
         kept = f"it was kept as {backup.name}"
     return LoadedSettings(
         Settings(),
         f"chatdesk could not use its settings file {target}: {problem.rstrip('.')}. "
         f"{kept[0].upper()}{kept[1:]} and the default settings are in use.",
+        writable=writable,
     )
 
 

@@ -21,6 +21,7 @@ import openai
 import pydantic
 from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
+from chatdesk.core.text_policy import storable
 from chatdesk.service.errors import SEVERITY_ORDER
 from chatdesk.service.events import CancelToken, ReplyDelta, ReplyResult
 
@@ -107,7 +108,7 @@ class ReplyState:
             message = choice.message
             if message is not None:
                 if message.content:
-                    self.parts.append(message.content)
+                    self.parts.append(storable(message.content))
                 if getattr(message, "annotations", None):
                     self.annotations.extend(a.model_dump() for a in message.annotations or [])
             self.finish_reason = choice.finish_reason
@@ -160,6 +161,8 @@ def read_chunks(
         if delta is not None:
             text = delta.content
             if text:
+                if not text.isascii():  # a lone surrogate becomes U+FFFD (text_policy)
+                    text = storable(text)
                 if cancel.cancelled:  # chunks queued behind Stop are not shown
                     state.cancelled = True
                     return

@@ -9,9 +9,12 @@ Without connection options the profile comes from the environment, as the openai
 OPENAI_API_KEY). Keys come from the profile's keyring entry or those variables, never from argv.
 
 The reply is appended with its metadata and the file saved atomically, also when the request
-fails midway: the partial reply is kept, marked incomplete. Ctrl+C stops the stream and saves
-what arrived. When the deployment refuses a parameter, a role or streaming, the request is
-adjusted and sent once more, the change is printed in one line and remembered in the settings.
+fails midway: the partial reply is kept, marked incomplete. While it streams, the file is
+updated about once a second (`ReplyFile`), so even a killed `send` keeps what arrived; a file
+another program changed meanwhile is never written over (see `core/reply_file.py`). Ctrl+C
+(or SIGTERM) stops the stream and saves what arrived. When the deployment refuses a parameter,
+a role or streaming, the request is adjusted and sent once more, the change is printed in one
+line and remembered in the settings.
 Exit status: 0 done, 1 the request failed, the reply is incomplete or it is empty because
 reasoning used the whole response limit, 2 usage, 130 stopped with Ctrl+C.
 """
@@ -31,9 +34,10 @@ from typing import NoReturn
 
 from chatdesk.core.conversation import Conversation
 from chatdesk.core.deployments import DeploymentNote, valid_seconds
-from chatdesk.core.fileformat import ConversationFileError, load_conversation, save_conversation
-from chatdesk.core.messages import Message, MessageMeta, now_iso
+from chatdesk.core.fileformat import ConversationFileError, load_conversation
+from chatdesk.core.messages import MessageMeta, now_iso
 from chatdesk.core.profiles import ConnectionProfile, parse_header, profile_from_env
+from chatdesk.core.reply_file import ReplyFile
 from chatdesk.core.usage import reasoning_exhausted_text
 from chatdesk.service.chat import ChatService
 from chatdesk.service.client import Credentials
@@ -176,7 +180,7 @@ def _pick_profile(
 
 @contextlib.contextmanager
 def _ctrl_c_cancels(cancel: CancelToken) -> Iterator[None]:
-    """The first Ctrl+C stops the reply (so the partial is saved); a second one aborts."""
+    """The first Ctrl+C (or SIGTERM) stops the reply, so the partial is saved; a second aborts."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -187,10 +191,12 @@ def _ctrl_c_cancels(cancel: CancelToken) -> Iterator[None]:
         cancel.cancel()
 
     previous = signal.signal(signal.SIGINT, handler)
+    previous_term = signal.signal(signal.SIGTERM, handler)
     try:
         yield
     finally:
         signal.signal(signal.SIGINT, previous)
+        signal.signal(signal.SIGTERM, previous_term)
 
 
 def _with_headers(profile: ConnectionProfile, given: list[str]) -> ConnectionProfile:
@@ -233,6 +239,10 @@ def _meta(result: ReplyResult, error: ChatError | None = None) -> MessageMeta:
     )
 
 
+def _streaming_meta() -> MessageMeta:
+    return MessageMeta(created_at=now_iso(), incomplete=True)
+
+
 def _fail(message: str) -> None:
     print(f"chatdesk: {' '.join(message.split())}", file=sys.stderr)
 
@@ -256,10 +266,13 @@ def _remember(learned: dict[str, DeploymentNote]) -> None:
 def run_send(argv: list[str]) -> int:
     args = _parser().parse_args(argv)
     try:
-        conv = load_conversation(args.file).conversation
+        opened = load_conversation(args.file)
     except ConversationFileError as exc:
         _fail(str(exc))
         return EXIT_ERROR
+    conv = opened.conversation
+    if opened.notice():
+        _fail(f"note: {args.file}: {opened.notice()}")
     if len(conv) == 0 or conv[len(conv) - 1].role != "user":
         print(
             f"{PROG}: error: the last message of {args.file} must be a user message "
@@ -298,6 +311,7 @@ def run_send(argv: list[str]) -> int:
     shown: list[str] = []
     learned: dict[str, DeploymentNote] = {}
     interrupted = False
+    reply_file = ReplyFile(args.file, opened)
 
     def told(event: Adjusted | RetryNotice) -> None:
         if isinstance(event, Adjusted):
@@ -322,6 +336,8 @@ def run_send(argv: list[str]) -> int:
                         sys.stdout.write(event.text)
                         sys.stdout.flush()
                         shown.append(event.text)
+                        if reply_file.due():  # a kill now keeps what streamed so far
+                            reply_file.write("".join(shown), _streaming_meta())
                     elif isinstance(event, Adjusted | RetryNotice):
                         told(event)
                     elif isinstance(event, ReplyResult):
@@ -329,6 +345,8 @@ def run_send(argv: list[str]) -> int:
     except ChatError as exc:
         error = exc
         result = exc.partial
+        if result is None and shown:
+            result = ReplyResult(content="".join(shown), incomplete=True)
     except KeyboardInterrupt:  # a second Ctrl+C: keep what was printed, wait no longer
         interrupted = True
         result = ReplyResult(content="".join(shown), incomplete=True)
@@ -344,22 +362,32 @@ def run_send(argv: list[str]) -> int:
         return EXIT_ERROR
     saved = False
     if result is not None and (result.content or not result.incomplete):
-        conv.append(Message("assistant", result.content, meta=_meta(result, error)))
-        try:
-            save_conversation(conv, args.file)
-        except OSError as exc:
-            _fail(f"cannot save {args.file} ({exc.strerror}).")
+        if not reply_file.write(result.content, _meta(result, error)):
+            assert reply_file.error is not None
+            where = reply_file.copy or args.file
+            _fail(f"cannot save {where} ({reply_file.error.strerror or reply_file.error}); "
+                  "the reply is not saved.")  # fmt: skip
             return EXIT_ERROR
         saved = True
+    elif reply_file.saved_to is not None:  # what streamed before the result lost it
+        saved = True
+    if reply_file.copy is not None:
+        _fail(
+            f"{args.file} was changed by another program meanwhile, so it was left alone; "
+            f"the conversation with the reply was saved as {reply_file.copy}."
+        )
+    elif reply_file.merged:
+        _fail(f"note: {args.file} was changed by another program meanwhile; the reply was "
+              "added to it, keeping those changes.")  # fmt: skip
     if error is not None:
-        _fail(error.text + (" The partial reply was saved." if error.partial and saved else ""))
+        _fail(error.text + (" The partial reply was saved, marked incomplete." if saved else ""))
         return EXIT_ERROR
     assert result is not None  # set by every path that has no error
     if cancel.cancelled or interrupted:
         _fail(
             "stopped; the partial reply was saved, marked incomplete."
-            if result.content
-            else "stopped before any reply arrived."
+            if saved
+            else "stopped before any reply arrived; nothing was saved."
         )
         return EXIT_INTERRUPTED
     if result.incomplete:

@@ -19,6 +19,7 @@ from chatdesk.core.conversation import Conversation
 from chatdesk.core.messages import Message
 from chatdesk.core.models import ModelMatch, resolve_model
 from chatdesk.core.profiles import ConnectionProfile
+from chatdesk.core.text_policy import replace_surrogates
 from chatdesk.core.usage import larger_limit, spent_on_reasoning
 from chatdesk.service.events import (
     Adjusted,
@@ -33,6 +34,7 @@ from chatdesk.ui.worker import FunctionWorker, GeneratorWorker
 
 if TYPE_CHECKING:
     from chatdesk.core.budget import Budget
+    from chatdesk.core.disk_state import DiskState
     from chatdesk.core.trimming import TrimPlan
 
 FLUSH_MS = 30
@@ -88,6 +90,7 @@ class ChatSession(QObject):
         self.budget: Budget | None = None
         self.plan: TrimPlan | None = None
         self._modified = False
+        self.disk: DiskState | None = None  # the file as read or last saved (see file_flows)
         self.revision = 0  # bumped by every change, the draft included: what autosave follows
         self._worker: GeneratorWorker | None = None
         self._cancel: CancelToken | None = None
@@ -211,11 +214,22 @@ class ChatSession(QObject):
         """Add the user's message and ask for a reply. False if a reply is still streaming."""
         if self.busy or not text.strip():
             return False
+        text = self._storable(text)
         self.model.append(Message.new("user", text))
         self.set_draft("")
         self.set_modified()
         self._start_reply()
         return True
+
+    def _storable(self, text: str) -> str:
+        """Typed or pasted text as it can be saved (text_policy), said when it was changed."""
+        text, replaced = replace_surrogates(text)
+        if replaced:
+            self.notice.emit(
+                f"{replaced} character{'s' if replaced != 1 else ''} that UTF-8 cannot hold "
+                "(half of an emoji) were replaced with \ufffd."
+            )
+        return text
 
     def stop(self) -> None:
         if self._cancel is not None:
@@ -236,6 +250,7 @@ class ChatSession(QObject):
         """Change an earlier user message; the turns after it are replaced by a new reply."""
         if self.busy or self.conversation[row].role != "user" or not text.strip():
             return
+        text = self._storable(text)
         self.model.truncate(row + 1)
         self.model.set_content(row, text)
         self.model.set_error(row, None)

@@ -7,7 +7,9 @@ background, once `warm_up()` is called after the window is shown.
 
 from __future__ import annotations
 
+import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,6 +21,8 @@ from chatdesk.service.connections import Connections
 
 if TYPE_CHECKING:
     from chatdesk.service.chat import ChatService
+
+log = logging.getLogger(__name__)
 
 
 class DeferredService:
@@ -66,6 +70,10 @@ class AppContext:
     service: ChatService | DeferredService
     settings_path: Path | None = None
     warnings: list[str] = field(default_factory=list)
+    settings_writable: bool = True  # False: the settings path is not a file to write over
+    settings_problem: str = ""  # why the last settings write failed; "" when it worked
+    # Called with `settings_problem` whenever it changes (the window shows it).
+    problem_listeners: list[Callable[[str], None]] = field(default_factory=list)
 
     @classmethod
     def create(cls, settings_path: Path | None = None) -> AppContext:
@@ -73,10 +81,33 @@ class AppContext:
         connections = Connections(loaded.settings)
         service = DeferredService(connections.credentials, loaded.settings)
         warnings = [loaded.warning] if loaded.warning else []
-        return cls(loaded.settings, connections, service, settings_path, warnings)
+        return cls(
+            loaded.settings, connections, service, settings_path, warnings, loaded.writable
+        )
 
-    def save_settings(self) -> None:
+    def write_settings(self) -> None:
+        """Save the settings; raises OSError (and ValueError for anything like a secret)."""
+        if not self.settings_writable:
+            raise OSError("the settings file is not a regular file; chatdesk will not replace it")
         save_settings(self.settings, self.settings_path)
+
+    def save_settings(self) -> bool:
+        """Save the settings; a disk error is kept in `settings_problem`, never raised (the
+        settings stay in memory and the next save tries again). False when not saved."""
+        try:
+            self.write_settings()
+        except OSError as exc:
+            log.warning("could not save the settings: %s", exc)
+            self._set_problem(f"Settings could not be saved ({exc.strerror or exc}).")
+            return False
+        self._set_problem("")
+        return True
+
+    def _set_problem(self, text: str) -> None:
+        if text != self.settings_problem:
+            self.settings_problem = text
+            for listener in list(self.problem_listeners):
+                listener(text)
 
     @staticmethod
     def icon_path() -> str:

@@ -3,6 +3,10 @@
 Every dialog is opened with `open()` and continues in a callback, so nothing blocks and tests
 can answer them. A continuation `then` runs only when the flow completed (saved, or the user
 chose to discard), never after Cancel.
+
+Save never writes over changes another program made to the file since it was read (another
+window, `chatdesk send`): the core refuses (`ChangedOnDisk`) and the user chooses Reload (their
+version), Save as copy (keep both) or Overwrite.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from chatdesk.core.atomic import atomic_write_text
+from chatdesk.core.disk_state import ChangedOnDisk
 from chatdesk.core.export import to_markdown
 from chatdesk.core.fileformat import save_conversation
 from chatdesk.ui.chat_session import ChatSession
@@ -36,6 +41,7 @@ class FileFlows(QObject):
         self.window = window
         self.dialog: QFileDialog | None = None
         self.question: QMessageBox | None = None
+        self.conflict: QMessageBox | None = None
 
     # -- open --------------------------------------------------------------------------------
     def open_dialog(self) -> None:
@@ -48,7 +54,13 @@ class FileFlows(QObject):
     def save(self, session: ChatSession, then: Then = _nothing) -> None:
         if session.path is None:
             self.save_as(session, then)
-        elif self.write(session, session.path):
+            return
+        try:
+            saved = self.write(session, session.path, check=True)
+        except ChangedOnDisk:
+            self._ask_changed(session, then)
+            return
+        if saved:
             then()
 
     def save_as(self, session: ChatSession, then: Then = _nothing) -> None:
@@ -63,21 +75,63 @@ class FileFlows(QObject):
         dialog.fileSelected.connect(chosen)
         dialog.open()
 
-    def write(self, session: ChatSession, path: Path) -> bool:
-        """Save atomically; a failure is explained and the conversation stays as it was."""
+    def write(self, session: ChatSession, path: Path, check: bool = False) -> bool:
+        """Save atomically; a failure is explained and the conversation stays as it was.
+
+        `check`: raise `ChangedOnDisk` (writing nothing) when the file changed on disk since
+        the session read or last saved it."""
+        expect = session.disk if check else None
         try:
-            save_conversation(session.conversation, path)
+            disk = save_conversation(session.conversation, path, expect)
+        except ChangedOnDisk:
+            raise
         except OSError as exc:
             self.window.show_message(
                 "Could not save", f"{path}: {exc.strerror or exc}. Nothing was lost; try elsewhere."
             )
             return False
         session.path = path
+        session.disk = disk
         session.set_modified(False)
         self.window.context.settings.add_recent(str(path))
         self.window.context.save_settings()
         self.window.refresh_sessions()
         return True
+
+    def _ask_changed(self, session: ChatSession, then: Then) -> None:
+        """The file changed on disk since it was read: reload, keep both, or overwrite."""
+        self.window.activate(session)
+        box = QMessageBox(self.window)
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle("File changed on disk")
+        box.setText(
+            f"“{session.path}” was changed by another program (another window, or "
+            "chatdesk send) since it was opened here."
+        )
+        box.setInformativeText(
+            "Reload shows the file as it is now and drops the changes made here. Save as "
+            "copy keeps both. Overwrite replaces the other program's changes with yours."
+        )
+        reload = box.addButton("&Reload", QMessageBox.ButtonRole.DestructiveRole)
+        copy = box.addButton("Save as &copy…", QMessageBox.ButtonRole.AcceptRole)
+        overwrite = box.addButton("&Overwrite", QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(copy)
+        box.setAccessibleName("File changed on disk")
+
+        def answered() -> None:
+            clicked = box.clickedButton()
+            if clicked is copy:
+                self.save_as(session, then)
+            elif clicked is overwrite:
+                if session.path is not None and self.write(session, session.path):
+                    then()
+            elif clicked is reload:
+                self.window.reload(session)
+
+        box.finished.connect(lambda _r: answered())
+        self.conflict = box
+        box.open()
 
     # -- close -------------------------------------------------------------------------------
     def confirm_discard(self, session: ChatSession, then: Then) -> None:

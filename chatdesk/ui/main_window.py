@@ -132,6 +132,9 @@ class MainWindow(QMainWindow):
             from chatdesk.ui.autosave import Autosaver
 
             self._autosaver = Autosaver(RecoveryStore(), self)
+            self._autosaver.problemChanged.connect(
+                lambda text: self.show_disk_problem("recovery", text)
+            )
             untracked, self._untracked = self._untracked, {}
             for session, opened_at in untracked.items():
                 self._autosaver.track(session)
@@ -231,6 +234,15 @@ class MainWindow(QMainWindow):
         self.splitter.setSizes([190, 770, 300])
         self.setCentralWidget(self.splitter)
         self.statusBar().addWidget(self.notice, 1)
+        # Disk trouble stays in sight until it is over (recovery copies, settings not written).
+        self.disk_warning = QLabel(self)
+        self.disk_warning.setAccessibleName("Disk warning")
+        self.disk_warning.setWordWrap(True)
+        self.disk_warning.setStyleSheet("color: #b00020; font-weight: bold;")
+        self.disk_warning.hide()
+        self.statusBar().addPermanentWidget(self.disk_warning, 1)
+        self._disk_problems: dict[str, str] = {}
+        self.context.problem_listeners.append(lambda text: self.show_disk_problem("settings", text))
 
         self.toolbar = QToolBar("Main", self)
         self.toolbar.setObjectName("main_toolbar")
@@ -363,6 +375,8 @@ class MainWindow(QMainWindow):
             except ConversationFileError as exc:
                 self.show_message("Cannot open this conversation", str(exc))
                 continue
+            if opened.notice():
+                self.show_message("Text was replaced", f"{path}: {opened.notice()}")
             if opened.imported:  # a request body: a new conversation, saved nowhere yet
                 self.open_session(opened.conversation).set_modified()
                 continue
@@ -370,7 +384,7 @@ class MainWindow(QMainWindow):
             if already is not None:
                 self.activate(already)
                 continue
-            self.open_session(opened.conversation, Path(path))
+            self.open_session(opened.conversation, Path(path)).disk = opened.disk
             self.context.settings.add_recent(str(Path(path)))
             recent_changed = True
         if recent_changed:  # one write for the lot
@@ -457,6 +471,13 @@ class MainWindow(QMainWindow):
         self.refresh_sessions()
         session.deleteLater()
 
+    def reload(self, session: ChatSession) -> None:
+        """Show the session's file as it is on disk now, dropping the changes made here."""
+        path = session.path
+        self._close_session(session)
+        if path is not None:
+            self.open_paths([str(path)])
+
     def restore(self, entries: list[RecoveryEntry]) -> None:
         """Reopen conversations from the recovery folder, as unsaved changes of their files."""
         store = self.autosaver.store
@@ -487,7 +508,14 @@ class MainWindow(QMainWindow):
         """After a crash or a kill, offer what the recovery folder kept."""
         from chatdesk.ui.recovery_dialog import RecoveryDialog
 
-        entries = self.autosaver.store.entries()
+        store = self.autosaver.store
+        entries = store.entries(live=self.autosaver.live_ids())
+        if store.damaged:
+            names = ", ".join(f"{file.name} ({why})" for file, why in store.damaged)
+            self.show_message(
+                "Recovery copies could not be read",
+                f"These recovery copies could not be used and were set aside: {names}.",
+            )
         if not entries:
             return
         dialog = RecoveryDialog(entries, self)
@@ -647,6 +675,16 @@ class MainWindow(QMainWindow):
     def _show_notice(self, text: str) -> None:
         self.notice.setText(text)
 
+    def show_disk_problem(self, source: str, text: str) -> None:
+        """Keep a disk problem of `source` ("recovery", "settings") in sight; "" clears it."""
+        if text:
+            self._disk_problems[source] = text
+        else:
+            self._disk_problems.pop(source, None)
+        self.disk_warning.setText(" ".join(self._disk_problems.values()))
+        self.disk_warning.setToolTip(self.disk_warning.text())
+        self.disk_warning.setVisible(bool(self._disk_problems))
+
     def _toggle_side(self, shown: bool) -> None:
         self.side.setVisible(shown)
 
@@ -686,7 +724,7 @@ class MainWindow(QMainWindow):
 
         select = self.session.conversation.profile if self.session is not None else None
         dialog = ConnectionDialog(
-            self.context.connections, self.context.service, self.context.save_settings, self,
+            self.context.connections, self.context.service, self.context.write_settings, self,
             select=select,
         )  # fmt: skip
         dialog.profilesChanged.connect(self.refresh_profiles)
