@@ -77,15 +77,29 @@ class JsonProblem(ValueError):
     """JSON text that cannot be read; the text says what and where, for a person."""
 
 
+class _Literal(ValueError):
+    """A number literal refused while parsing; `parse_json` names its field."""
+
+    def __init__(self, pattern: str, what: str) -> None:
+        super().__init__(what)
+        self.pattern, self.what = pattern, what
+
+
 def _constant(name: str) -> Any:
-    raise JsonProblem(f"it holds {name}, which is not a JSON number")
+    raise _Literal(re.escape(name), f"{name}, which is not a JSON number")
 
 
 def _float(text: str) -> float:
     value = float(text)
     if not math.isfinite(value):
-        raise JsonProblem(f"it holds the number {_shorten(text)}, too large to be used")
+        raise _Literal(re.escape(text), f"the number {_shorten(text)}, too large to be used")
     return value
+
+
+def _holder(text: str, pattern: str) -> str:
+    """'"key"' for the first `"key": <pattern>` in the JSON text, or "it" (in a list)."""
+    found = re.search(r'"((?:[^"\\]|\\.){1,80})"\s*:\s*' + pattern, text)
+    return f'"{found.group(1)}"' if found else "it"
 
 
 # A float literal that may overflow to infinity: a 3-digit exponent, or 300+ digits.
@@ -110,9 +124,14 @@ def parse_json(text: str) -> Any:
         return json.loads(text, parse_constant=_constant, parse_float=parse_float)
     except json.JSONDecodeError:
         raise
+    except _Literal as exc:
+        raise JsonProblem(f"{_holder(text, exc.pattern)} holds {exc.what}") from None
     except ValueError as exc:  # int(): more digits than Python converts (4,300 by default)
-        if isinstance(exc, JsonProblem):
-            raise
         found = _DIGITS.search(str(exc))
-        digits = f"{int(found.group(1)):,} digits" if found else "too many digits"
-        raise JsonProblem(f"it holds a whole number of {digits}, too large to be used") from None
+        if found is None:
+            raise JsonProblem("it holds a whole number too large to be used") from None
+        digits = int(found.group(1))
+        holder = _holder(text, rf"-?\d{{{digits}}}")
+        raise JsonProblem(
+            f"{holder} holds a whole number of {digits:,} digits, too large to be used"
+        ) from None
