@@ -103,6 +103,45 @@ def message_text(rng: random.Random, role: str) -> str:
     return "\n\n".join(paragraphs)
 
 
+_CODE_LINES = (
+    "def total(items):", "    result = 0", "    for item in items:",
+    "        if item.price > limit:", "            result += item.price * item.quantity",
+    "    return round(result, 2)", "", "print(total(load_invoices(\"2024.json\")))",
+)  # fmt: skip
+
+
+def reply_with_code(size: int, seed: int = 3) -> str:
+    """A Markdown reply of at least `size` characters, as a model writes a long answer:
+    paragraphs, a list, and a highlighted Python block every ~1.2 KB (169 in 200 KB)."""
+    rng = random.Random(seed)
+    parts: list[str] = []
+    length, n = 0, 0
+    while length < size:
+        n += 1
+        unit = [
+            " ".join(sentence(rng, rng.randint(10, 20)) for _ in range(5)),
+            "\n".join(f"- {sentence(rng, rng.randint(4, 9))}" for _ in range(3)),
+            "```python\n" + "\n".join(_CODE_LINES[: rng.randint(5, 8)]) + f"\n# step {n}\n```",
+            " ".join(sentence(rng, rng.randint(12, 24)) for _ in range(2)),
+        ]
+        text = "\n\n".join(unit) + "\n\n"
+        parts.append(text)
+        length += len(text)
+    return "".join(parts)
+
+
+def words_text(size: int, seed: int = 5) -> str:
+    """`size` characters of words and spaces, on one line."""
+    rng = random.Random(seed)
+    out: list[str] = []
+    length = 0
+    while length < size:
+        word = rng.choice(_WORDS)
+        out.append(word)
+        length += len(word) + 1
+    return " ".join(out)[:size]
+
+
 def api_messages(n: int, seed: int = 7, system: str | None = None) -> list[dict[str, str]]:
     """n Chat Completions messages alternating user/assistant (after an optional system one)."""
     rng = random.Random(seed)

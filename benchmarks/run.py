@@ -32,6 +32,8 @@ BENCHMARKS = {
     "stream_scaling": "bench_stream",
     "open_scaling": "bench_open",
     "request_overhead": "bench_request",
+    "stream_reply_scaling": "bench_reply:scaling",
+    "stream_stall": "bench_reply:stall",
 }
 
 
@@ -39,8 +41,9 @@ def _child(name: str, quick: bool) -> int:
     """Run one benchmark in this process and print its result as JSON."""
     import importlib
 
-    module = importlib.import_module(BENCHMARKS[name])
-    result = module.run(quick)
+    module_name, _, function = BENCHMARKS[name].partition(":")
+    module = importlib.import_module(module_name)
+    result = getattr(module, function or "run")(quick)
     print(json.dumps(result))
     return 0
 

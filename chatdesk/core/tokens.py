@@ -22,7 +22,7 @@ The rest of the whole message, by the published rules:
 from __future__ import annotations
 
 import json
-import re
+import threading
 from collections import OrderedDict
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 from chatdesk.core.images import data_url_size, image_tokens
 from chatdesk.core.messages import Message
 from chatdesk.core.models import O200K, ModelInfo
+from chatdesk.core.text_tally import TextTally
 
 if TYPE_CHECKING:  # tiktoken loads with the first encoding, on a worker, not at start-up
     import tiktoken
@@ -38,10 +39,8 @@ TOKENS_PER_MESSAGE = 3
 TOKENS_PER_NAME = 1
 REPLY_PRIMING = 3
 
-# A newline followed by a letter or digit always ends one regex piece and starts the next in
-# both cl100k and o200k (no piece holds a newline and then a letter or digit), so text split
-# there encodes to exactly the same tokens piece by piece. The draft counter relies on it.
-_SAFE_SPLIT = re.compile(r"(?<=\n)(?=[^\W_])")
+_TALLIES = 4  # the draft, a streaming reply, and a couple of long messages
+_KEY_CHARS = 64
 
 
 # The cookbook's constants for tool definitions: (func_init, prop_init, prop_key, enum_init,
@@ -69,8 +68,10 @@ class TokenCounter:
         self.name = self.encoding.name
         self.cache_key = self.name if model is None else f"{self.name}/{model.key}"
         self._roles: dict[str, int] = {}
-        self._segments: OrderedDict[str, int] = OrderedDict()
         self._tools: tuple[Any, int, bool] | None = None
+        # Texts being edited, by their first characters, most recent last.
+        self._tallies: OrderedDict[str, TextTally] = OrderedDict()
+        self._tally_lock = threading.Lock()  # the counting worker and the GUI thread share it
 
     def count_text(self, text: str) -> int:
         return len(self.encoding.encode_ordinary(text))
@@ -164,25 +165,29 @@ class TokenCounter:
         return sum(self.count_message(m) for m in messages) + REPLY_PRIMING
 
     def count_draft(self, text: str) -> int:
-        """Tokens of `text`, re-encoding only the paragraphs not seen before.
+        """Tokens of `text`, re-encoding only what changed since a similar text was counted.
 
-        Typing changes one paragraph; the others come from a small cache, so a keystroke in a
-        long draft costs about one paragraph's encoding.
+        Typing in a draft or streaming a reply changes a small span; a `TextTally` per text
+        being edited (the few most recent, matched by their beginning) re-encodes only that
+        span, so a keystroke after a 1 MB paste costs about one ~1 KB span's encoding.
         """
         if len(text) < 2048:
             return self.count_text(text)
-        total = 0
-        for segment in _SAFE_SPLIT.split(text):
-            cached = self._segments.get(segment)
-            if cached is None:
-                cached = self.count_text(segment)
-                self._segments[segment] = cached
-                if len(self._segments) > 512:
-                    self._segments.popitem(last=False)
-            else:
-                self._segments.move_to_end(segment)
-            total += cached
-        return total
+        key = text[:_KEY_CHARS]
+        with self._tally_lock:
+            tally = self._tallies.pop(key, None)
+            if tally is None and self._tallies:
+                # An edit near the start changes the key: the latest text of a similar length
+                # is most likely the same draft.
+                latest_key, latest = next(reversed(self._tallies.items()))
+                if abs(len(latest.text) - len(text)) < max(4096, len(text) // 8):
+                    tally = self._tallies.pop(latest_key)
+            if tally is None:
+                tally = TextTally(self.count_text)
+                if len(self._tallies) >= _TALLIES:
+                    self._tallies.popitem(last=False)
+            self._tallies[key] = tally
+            return tally.count(text)
 
     def _role(self, role: str) -> int:
         if role not in self._roles:

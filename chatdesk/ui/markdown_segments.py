@@ -16,8 +16,11 @@ only from the start of the last piece, so its cost is independent of the reply's
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
+
+from chatdesk.core.text_tally import common_prefix
 
 MAX_PIECE = 8192  # characters; a piece's render + layout stays in the low milliseconds
 _FENCE = re.compile(r"[ \t]*(`{3,}|~{3,})")
@@ -38,22 +41,29 @@ class Segmentation:
 
     text: str = ""
     pieces: list[Piece] = field(default_factory=list)
+    kept: int = 0  # how many leading pieces the last update reused
 
     def update(self, text: str) -> list[Piece]:
-        """Re-cut for `text`; pieces before the last are reused when `text` only grew.
+        """Re-cut for `text`, reusing the pieces that end before its first difference from the
+        previous text (all but the last when it only grew). Returns the pieces.
 
-        Returns the pieces. Cost: a scan of the changed tail (from the last piece's start)
-        when `text` extends the previous text, of the whole text otherwise.
+        Cost: a scan from the first changed piece's start to the end.
         """
         if text is self.text:
+            self.kept = len(self.pieces)
             return self.pieces
         old = self.text
         if self.pieces and len(text) >= len(old) and text.startswith(old):
-            keep = self.pieces[:-1]
-            start = self.pieces[-1].start
+            keep = self.pieces[:-1]  # the common case: a streamed text grew
         else:
-            keep, start = [], 0
+            # An edit or a shorter text: keep the pieces that end before the change (and the
+            # character after their end, which decided the boundary).
+            same = common_prefix(old, text)
+            ends = [p.end for p in self.pieces]
+            keep = self.pieces[: max(bisect.bisect_left(ends, same) - 1, 0)]
+        start = keep[-1].end if keep else 0
         self.text = text
+        self.kept = len(keep)
         self.pieces = keep + [Piece(a, b, text[a:b]) for a, b in split(text, start)]
         return self.pieces
 

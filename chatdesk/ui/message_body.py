@@ -16,6 +16,7 @@ from __future__ import annotations
 import bisect
 import time
 from collections.abc import Callable
+from itertools import accumulate
 from typing import TYPE_CHECKING
 
 from chatdesk.ui.markdown import code_link, parse_code_link, piece_code_blocks, render_piece
@@ -47,62 +48,51 @@ class MessageBody:
         self._seg = Segmentation()
         self._pieces: list[Piece] = []
         self._docs: list[QTextDocument | None] = []
-        self._exact: list[float | None] = []  # laid-out height at self.width, None: not yet
-        self._guess: list[float] = []
+        self._heights: list[float] = []  # laid out at self.width, or estimated
+        self._exact: list[bool] = []
+        self._pending = 0  # pieces whose height is an estimate
         self._tops: list[float] | None = None  # cumulative tops, rebuilt after a change
         self.width = -1.0
 
     # -- content and width -------------------------------------------------------------------
     def sync(self, content: str) -> None:
-        """Follow `content`: pieces whose text changed are re-rendered (now if they had been
-        rendered before, which keeps a streaming reply's visible end exact), others kept."""
+        """Follow `content`. Pieces before the first changed one keep their rendering; changed
+        pieces that had been rendered are re-rendered now (the visible end of a streaming reply
+        stays exact), others when needed. Cost: the changed pieces, not the message."""
         if content is self.content:
             return
         self.content = content
-        old_pieces, old_docs = self._pieces, self._docs
+        old_docs = self._docs
         new = self._seg.update(content)
-        docs: list[QTextDocument | None] = []
-        exact: list[float | None] = []
-        guess: list[float] = []
-        for i, piece in enumerate(new):
-            if i < len(old_pieces) and old_pieces[i] is piece:
-                docs.append(old_docs[i])
-                exact.append(self._exact[i])
-                guess.append(self._guess[i])
-                continue
-            docs.append(None)
-            exact.append(None)
-            guess.append(self._estimate(piece.text, self.width) if self.width > 0 else 0.0)
-        self._pieces, self._docs, self._exact, self._guess = new, docs, exact, guess
+        kept = self._seg.kept
+        fresh = new[kept:]
+        self._pieces = new
+        self._docs = old_docs[:kept] + [None] * len(fresh)
+        guesses = [self._estimate(p.text, self.width) if self.width > 0 else 0.0 for p in fresh]
+        self._pending += len(fresh) - self._exact[kept:].count(False)
+        self._heights = self._heights[:kept] + guesses
+        self._exact = self._exact[:kept] + [False] * len(fresh)
         self._tops = None
-        for i, piece in enumerate(new):
-            rebuilt = i < len(old_pieces) and old_pieces[i] is not piece
-            if rebuilt and i < len(old_docs) and old_docs[i] is not None and self.width > 0:
-                self._lay_out(i, reuse=old_docs[i])
+        if self.width > 0:
+            for i in range(kept, min(len(old_docs), len(new))):
+                if old_docs[i] is not None:
+                    self._lay_out(i, reuse=old_docs[i])
 
     def set_width(self, width: float) -> None:
         """A new width: every piece re-wraps when next needed (its render is kept)."""
         if width == self.width:
             return
         self.width = width
-        self._exact = [None] * len(self._pieces)
-        self._guess = [self._estimate(p.text, width) for p in self._pieces]
+        self._exact = [False] * len(self._pieces)
+        self._pending = len(self._pieces)
+        self._heights = [self._estimate(p.text, width) for p in self._pieces]
         self._tops = None
 
     # -- heights -----------------------------------------------------------------------------
-    def _height_of(self, i: int) -> float:
-        exact = self._exact[i]
-        return self._guess[i] if exact is None else exact
-
     def tops(self) -> list[float]:
         """Each piece's top, and the body's height as the last entry."""
         if self._tops is None:
-            tops, y = [], 0.0
-            for i in range(len(self._pieces)):
-                tops.append(y)
-                y += self._height_of(i)
-            tops.append(y)
-            self._tops = tops
+            self._tops = [0.0, *accumulate(self._heights)]
         return self._tops
 
     def height(self) -> float:
@@ -110,10 +100,11 @@ class MessageBody:
 
     def pending(self) -> bool:
         """Whether some piece's height is still an estimate."""
-        return any(h is None for h in self._exact)
+        return self._pending > 0
 
     # -- laying out --------------------------------------------------------------------------
-    def _lay_out(self, i: int, reuse: QTextDocument | None = None) -> QTextDocument:
+    def _lay_out(self, i: int, reuse: QTextDocument | None = None) -> bool:
+        """Render piece i if needed and lay it out; True if its height changed."""
         from PySide6.QtGui import QTextDocument
 
         doc = self._docs[i]
@@ -126,11 +117,17 @@ class MessageBody:
             self._docs[i] = doc
             if self._on_render is not None:
                 self._on_render()
-        if self._exact[i] is None:
-            doc.setTextWidth(self.width)
-            self._exact[i] = doc.size().height()
+        if self._exact[i]:
+            return False
+        doc.setTextWidth(self.width)
+        height = doc.size().height()
+        changed = height != self._heights[i]
+        self._heights[i] = height
+        self._exact[i] = True
+        self._pending -= 1
+        if changed:
             self._tops = None
-        return doc
+        return changed
 
     def lay_out_band(self, y0: float, y1: float) -> bool:
         """Lay out the pieces meeting the band [y0, y1) of the body. True if a height changed.
@@ -141,27 +138,23 @@ class MessageBody:
         for _ in range(8):
             tops = self.tops()
             first = max(bisect.bisect_right(tops, y0) - 1, 0)
-            todo = [
-                i for i in range(first, len(self._pieces))
-                if tops[i] < y1 and self._exact[i] is None
-            ]  # fmt: skip
+            last = bisect.bisect_left(tops, y1, lo=first)  # pieces first .. last-1 meet it
+            todo = [i for i in range(first, min(last, len(self._pieces))) if not self._exact[i]]
             if not todo:
                 break
             for i in todo:
-                before = self._height_of(i)
-                self._lay_out(i)
-                changed |= self._exact[i] != before
+                changed |= self._lay_out(i)
         return changed
 
     def layout_some(self, deadline: float) -> bool:
         """Lay out pieces still estimated, from the end up, until `time.perf_counter()` passes
         `deadline`. True if some height changed."""
         changed = False
-        for i in range(len(self._pieces) - 1, -1, -1):
-            if self._exact[i] is None:
-                before = self._guess[i]
-                self._lay_out(i)
-                changed |= self._exact[i] != before
+        i = len(self._pieces)
+        while self._pending and i > 0:
+            i -= 1
+            if not self._exact[i]:
+                changed |= self._lay_out(i)
                 if time.perf_counter() >= deadline:
                     break
         return changed

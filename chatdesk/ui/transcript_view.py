@@ -66,6 +66,7 @@ ACTION_SPACING = 14
 DIM_OPACITY = 0.5  # cards left out of the next request
 STREAM_STEP_LINES = 4  # a streaming row grows in steps, so the list re-lays out less often
 DOC_CACHE_SIZE = 200
+_SHRT_MAX = 32767  # QListView's limit on an item's height, see TranscriptView.visualRect
 
 ACTION_LABELS = {
     "copy": "Copy",
@@ -441,6 +442,11 @@ class MessageDelegate(QStyledItemDelegate):
         # A width of 1: QListView stretches rows to the viewport, never beyond it.
         return QSize(1, height)
 
+    def row_height(self, index: QModelIndex | QPersistentModelIndex) -> int:
+        """The height the list laid the row out with (what sizeHint last answered)."""
+        known = self._heights.get(self._model(index).message(index.row()).uid)
+        return known[1] if known is not None else 0
+
     def rows_changed(self, first: int, last: int, visible: range) -> None:
         """Re-measure the changed rows that are on screen.
 
@@ -722,6 +728,15 @@ class TranscriptView(QListView):
         # Not QListView.dataChanged: in Qt 6 it re-lays out every row of the list, per chunk.
         # Height changes reach the view through the delegate's sizeHintChanged instead.
         QAbstractItemView.dataChanged(self, topLeft, bottomRight, roles)
+
+    def visualRect(self, index: QModelIndex | QPersistentModelIndex) -> QRect:
+        # QListView keeps an item's height in a short: a card taller than 32,767 px (a reply of
+        # ~100 KB) would be painted, updated and hit-tested only in its first 32,767 px, though
+        # the list positions the rows below it by its full height. The full height is known.
+        rect = super().visualRect(index)
+        if rect.height() >= _SHRT_MAX and index.isValid():
+            rect.setHeight(max(self._delegate.row_height(index), rect.height()))
+        return rect
 
     def rowsInserted(
         self, parent: QModelIndex | QPersistentModelIndex, start: int, end: int

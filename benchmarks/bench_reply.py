@@ -1,0 +1,187 @@
+"""stream_reply_scaling and stream_stall: streaming a long reply with code.
+
+stream_reply_scaling: two real MainWindows, offscreen, scrolled to the bottom, each with a
+reply streaming into a new assistant row (as ChatSession._start_reply sets it up). One reply
+already holds 200 KB of Markdown with ~190 highlighted code blocks, the other 2 KB of the same
+text. A sample is one flush of 40 more characters of that text (code included) through
+ChatSession's own path (`_on_event(ReplyDelta)`, `_apply_pending()` → `append_content`), then
+the event loop until idle: the delegate's render and height update, the list's layout and the
+paint of the dirty region (each sample checks the viewport painted). Samples alternate between
+the windows; every 50 samples both replies are set back to their starting length (untimed),
+so the small one stays small.
+
+stream_stall: the real request path against the loopback FakeAzure: `ChatSession.send`, the
+server streaming a 200 KB reply with code in 40-character chunks at 500 chunks/s, while a 5 ms
+heartbeat QTimer on the GUI thread records its ticks. The figure is the longest gap between
+ticks while streaming, against the longest gap of the same window idle for as long (idle and
+streaming periods alternate); p99 gaps are reported beside.
+"""
+
+from __future__ import annotations
+
+import time
+
+from common import (
+    app_context,
+    close_window,
+    fake_server,
+    gc_paused,
+    log,
+    make_window,
+    ms,
+    pump,
+    qt_app,
+    ratio_result,
+    reply_with_code,
+    wait_until,
+)
+
+LARGE, SMALL, CHUNK = 200_000, 2_000, 40
+
+
+def _streaming_window(app, server, text: str):
+    from chatdesk.core.conversation import Conversation
+    from chatdesk.core.messages import Message, MessageMeta
+
+    window = make_window(app_context(server))
+    conv = Conversation(system_prompt="You are a helpful assistant.", model="gpt-4o")
+    conv.append(Message("user", "Explain the invoice totals, with code."))
+    session = window.open_session(conv)
+    wait_until(app, lambda: session.budget is not None)
+    session._row = session.model.append(
+        Message("assistant", text, meta=MessageMeta(incomplete=True))
+    )
+    session.model.set_streaming(session._row)
+    window.transcript.scrollToBottom()
+    _laid_out(app, window)
+    return window
+
+
+def _laid_out(app, window) -> None:
+    """Until the reply is wholly laid out (the idle slices after a first show are done)."""
+    session = window.session
+    uid = session.model.message(session._row).uid
+    body = window.transcript.delegate._docs.get(uid)
+    wait_until(app, lambda: body is None or not body.pending(), timeout=60)
+    pump(app, 0.05)
+
+
+def scaling(quick: bool) -> dict:
+    from bench_open import _PaintCounter
+
+    from chatdesk.service.events import ReplyDelta
+
+    app = qt_app()
+    samples = 150 if quick else 500
+    text = reply_with_code(LARGE + CHUNK * 60)
+    starts = {"small": SMALL, "large": LARGE}
+    with fake_server() as server:
+        windows = {k: _streaming_window(app, server, text[:n]) for k, n in starts.items()}
+        paints = {k: _PaintCounter(w.transcript.viewport()) for k, w in windows.items()}
+        offsets = dict(starts)
+        times: dict[str, list[float]] = {"small": [], "large": []}
+        for i in range(samples):
+            if i % 50 == 0 and i:
+                for label, window in windows.items():
+                    offsets[label] = starts[label]
+                    window.session.model.set_content(window.session._row, text[: starts[label]])
+                    window.transcript.scrollToBottom()
+                    _laid_out(app, window)
+            for label in ("small", "large") if i % 2 == 0 else ("large", "small"):
+                session = windows[label].session
+                at = offsets[label]
+                delta = text[at : at + CHUNK]
+                offsets[label] = at + CHUNK
+                pump(app)
+                with gc_paused():
+                    start = time.perf_counter()
+                    before = paints[label].count
+                    session._on_event(ReplyDelta(delta))
+                    session._apply_pending()
+                    app.processEvents()
+                    while paints[label].count == before:  # a layout may defer the paint a turn
+                        if time.perf_counter() - start > 5:
+                            raise AssertionError(f"the chunk was not painted: {label} {i}")
+                        app.processEvents()
+                    elapsed = time.perf_counter() - start
+                times[label].append(elapsed)
+        bar = windows["large"].transcript.verticalScrollBar()
+        at_bottom = bar.value() >= bar.maximum() - 4
+        renders = windows["large"].transcript.delegate.render_count
+        for window in windows.values():
+            window.session.model.set_streaming(None)
+            close_window(window)
+    return ratio_result(
+        "large", times["large"], "small", times["small"], "<= 2", 2.0,
+        reply_kb=LARGE // 1000, baseline_kb=SMALL // 1000, chunk_chars=CHUNK,
+        code_blocks=text[:LARGE].count("```python"), still_at_bottom=at_bottom,
+        large_max_ms=ms(max(times["large"])), renders_large=renders,
+    )  # fmt: skip
+
+
+class _Heartbeat:
+    """A 5 ms precise timer on the GUI thread; `gaps()` are the intervals between its ticks."""
+
+    def __init__(self) -> None:
+        from PySide6.QtCore import Qt, QTimer
+
+        self.ticks: list[float] = []
+        self.timer = QTimer(interval=5)
+        self.timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self.timer.timeout.connect(lambda: self.ticks.append(time.perf_counter()))
+
+    def start(self) -> None:
+        self.ticks = [time.perf_counter()]
+        self.timer.start()
+
+    def stop(self) -> list[float]:
+        self.timer.stop()
+        self.ticks.append(time.perf_counter())
+        return [b - a for a, b in zip(self.ticks, self.ticks[1:], strict=False)]
+
+
+def _p99(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+
+
+def stall(quick: bool) -> dict:
+    from tests.support.fake_azure import Reply
+
+    app = qt_app()
+    text = reply_with_code(LARGE)[:LARGE]
+    rounds = 1 if quick else 2
+    gaps: dict[str, list[float]] = {"idle": [], "stream": []}
+    seconds: list[float] = []
+    with fake_server() as server:
+        window = make_window(app_context(server))
+        beat = _Heartbeat()
+        for _ in range(rounds):
+            session = window.new_conversation()
+            pump(app, 0.2)
+            server.enqueue(Reply(text, chunk_size=CHUNK, delay=0.002))
+            beat.start()
+            started = time.perf_counter()
+            assert session.send("Explain the invoice totals, with code.")
+            wait_until(app, lambda s=session: not s.busy, timeout=300)
+            took = time.perf_counter() - started
+            gaps["stream"] += beat.stop()
+            seconds.append(took)
+            reply = session.model.message(session.model.rowCount() - 1)
+            assert reply.content == text, "the reply was not received whole"
+            pump(app, 0.3)
+            beat.start()
+            pump(app, took)
+            gaps["idle"] += beat.stop()
+        session.set_modified(False)
+        close_window(window)
+    longest = {k: max(v) for k, v in gaps.items()}
+    ratio = longest["stream"] / longest["idle"]
+    log(f"stall: stream {ms(longest['stream'])} ms, idle {ms(longest['idle'])} ms")
+    return {
+        "ratio": round(ratio, 3), "target": "<= 5", "met": ratio <= 5,
+        "stream_longest_ms": ms(longest["stream"]), "idle_longest_ms": ms(longest["idle"]),
+        "stream_p99_ms": ms(_p99(gaps["stream"])), "idle_p99_ms": ms(_p99(gaps["idle"])),
+        "stream_seconds": round(sum(seconds) / len(seconds), 2), "reply_kb": LARGE // 1000,
+        "chunks_per_s": 500, "runs": rounds,
+    }  # fmt: skip
