@@ -79,9 +79,18 @@ def _after_first_paint(app: QApplication, window: MainWindow, context: AppContex
         window.show_message("Settings were reset", warning)
     window.offer_recovery()
     window.ensure_connection()
+    QTimer.singleShot(WARM_UP_MS, lambda: _warm_up_rendering(window))
     if isinstance(context.service, DeferredService):
         # The openai SDK imports in the background, not in the window's way.
         QTimer.singleShot(WARM_UP_MS, context.service.warm_up)
+
+
+def _warm_up_rendering(window: MainWindow) -> None:
+    """Markdown's and Pygments' imports on the pool, not in the first reply's way."""
+    from chatdesk.ui import markdown
+    from chatdesk.ui.worker import FunctionWorker
+
+    FunctionWorker(markdown.warm_up, window).start(QThreadPool.globalInstance())
 
 
 def run(files: Sequence[str] = ()) -> int:

@@ -76,18 +76,40 @@ def _colors(env: EnvType) -> dict[str, str]:
     return _DARK if env.get("dark") else _LIGHT
 
 
+@lru_cache(maxsize=1)
+def _aliases() -> frozenset[str]:
+    from pygments.lexers import get_all_lexers
+
+    return frozenset(a for _, aliases, _, _ in get_all_lexers(plugins=False) for a in aliases)
+
+
+@lru_cache(maxsize=128)
+def _lexer(lang: str) -> Any:
+    """Pygments' lexer for a fence's language, or None. Only built-in lexers: asking Pygments
+    for an unknown name scans every installed package's entry points for plugins (seconds the
+    first time, tens of milliseconds after), and a streamed fence's language is unknown while
+    its first line is still arriving ("py", "pyt"...)."""
+    from pygments.lexers import get_lexer_by_name
+
+    name = lang.lower()
+    return get_lexer_by_name(name) if name in _aliases() else None
+
+
 def _highlight(code: str, lang: str, dark: bool) -> str:
     from pygments import highlight
-    from pygments.lexers import get_lexer_by_name
-    from pygments.util import ClassNotFound
 
-    try:
-        lexer = get_lexer_by_name(lang) if lang else None
-    except ClassNotFound:
-        lexer = None
+    lexer = _lexer(lang) if lang else None
     if lexer is None:
         return _escape(code)
     return highlight(code, lexer, _formatter(dark))
+
+
+def warm_up() -> None:
+    """Import and build what the first render needs (markdown-it, Pygments and its Python
+    lexer and formatters): ~0.5 s that would otherwise stall the first message shown."""
+    _parser()
+    for dark in (False, True):
+        _highlight("x = 1", "python", dark)
 
 
 def _render_code(content: str, lang: str, env: EnvType) -> str:

@@ -70,3 +70,18 @@ def test_pieces_are_reused_for_a_streamed_text():
     grown = text + "more"
     assert pieces(grown)[: len(first) - 1] == first[:-1]
     assert pieces(grown)[0] is first[0]
+
+
+def test_an_unknown_fence_language_never_scans_for_plugins(monkeypatch):
+    # A streamed fence's language is unknown while its first line arrives ("```pyt"); asking
+    # Pygments for it would scan every installed package's entry points on each render.
+    import pygments.plugin
+
+    def scan(*_args: object) -> None:
+        raise AssertionError("scanned entry points for a lexer plugin")
+
+    monkeypatch.setattr(pygments.plugin, "iter_entry_points", scan)
+    for lang in ("p", "pyt", "no-such-language", "PYTHON"):
+        html = render_markdown(f"```{lang}\nx = 1\n```\n", False)
+        assert "Copy code" in html
+        assert ('<span style="color: #' in html) == (lang == "PYTHON")  # highlighted if known
