@@ -51,7 +51,7 @@ _TOOLS_VERIFIED = ("gpt-4o", "gpt-4o-mini", "gpt-4", "gpt-35-turbo")
 
 
 class TokenCounter:
-    """Counts tokens with one encoding, caching per message and per draft paragraph.
+    """Counts tokens with one encoding, caching per message and per edited text (`TextTally`).
 
     `model` decides how images are counted (its vision formula) and whether tool definitions
     are counted exactly; without it images are counted with gpt-4o's formula, an estimate.
