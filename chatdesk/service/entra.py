@@ -189,6 +189,46 @@ _CACHE_WARNING = (
     "token store is available (on Linux this needs libsecret and a running keyring such as "
     "GNOME Keyring). You are signed in for this session only and will be asked again next time."
 )
+_SESSION_ONLY = "You are signed in for this session only and will be asked again next time."
+
+
+def cache_warning(exc: BaseException) -> str:
+    """Why the OS-protected token cache could not open, naming the real cause where known.
+
+    On Linux azure-identity stores tokens through msal-extensions' libsecret binding, which
+    needs PyGObject (the `gi` module) and libsecret's introspection data; neither comes with
+    pip alone. A missing keyring daemon or a locked keyring are different causes."""
+    chain = exception_chain(exc)
+    missing = next(
+        (e for e in chain if isinstance(e, ModuleNotFoundError) and e.name == "gi"), None
+    )
+    if missing is not None or any("import module 'gi'" in str(e) for e in chain):
+        return (
+            "chatdesk cannot remember your Microsoft sign-in: the token cache on Linux uses "
+            "libsecret through PyGObject, and PyGObject (the Python module 'gi') is not "
+            "installed in chatdesk's Python. Install it with the system's packages (Debian/"
+            "Ubuntu: apt install python3-gi gir1.2-secret-1; Fedora: dnf install "
+            "python3-gobject libsecret), or pip install PyGObject next to chatdesk. "
+            + _SESSION_ONLY
+        )
+    text = " ".join(str(e) for e in chain).lower()
+    if "namespace secret not available" in text or ("secret" in text and "typelib" in text):
+        return (
+            "chatdesk cannot remember your Microsoft sign-in: libsecret's introspection data is "
+            "missing (Debian/Ubuntu: apt install gir1.2-secret-1). " + _SESSION_ONLY
+        )
+    if "locked" in text or "dismissed" in text:
+        return (
+            "chatdesk cannot remember your Microsoft sign-in: the keyring is locked. Unlock it "
+            "(log in to the desktop, or open Passwords and Keys) and sign in again. "
+            + _SESSION_ONLY
+        )
+    if "dbus" in text or "secret service" in text or "org.freedesktop.secrets" in text:
+        return (
+            "chatdesk cannot remember your Microsoft sign-in: no Secret Service is running "
+            "(start GNOME Keyring or KWallet). " + _SESSION_ONLY
+        )
+    return _CACHE_WARNING
 
 
 class EntraSession:
@@ -357,7 +397,7 @@ class EntraSession:
 
     def _note_cache_unavailable(self, exc: BaseException) -> None:
         _log.warning("persistent token cache unavailable: %s", type(exc).__name__)
-        self.cache_warning = _CACHE_WARNING
+        self.cache_warning = cache_warning(exc)
 
     def _prompt(self, verification_uri: str, user_code: str, expires_on: datetime) -> None:
         callback = self._device_code_callback

@@ -595,3 +595,36 @@ def test_factory_failure_is_a_sign_in_error(record_path: Path) -> None:
         s.sign_in()
     assert SECRET_TOKEN not in str(info.value)
     assert s.cache_warning is None
+
+
+def test_the_cache_warning_names_the_real_cause() -> None:
+    from chatdesk.service.entra import cache_warning
+
+    # What azure-identity raises on Linux without PyGObject, as it chains it.
+    try:
+        try:
+            try:
+                import gi  # noqa: F401
+            except ModuleNotFoundError as missing:
+                raise ImportError("Unable to import module 'gi'") from missing
+        except ImportError as exc:
+            raise ValueError("Cache encryption is impossible because libsecret ...") from exc
+    except ValueError as exc:
+        warning = cache_warning(exc)
+    assert "PyGObject (the Python module 'gi') is not installed" in warning
+    assert "no protected token store" not in warning
+    locked = cache_warning(ValueError("Cache encryption is impossible: the collection is locked"))
+    assert "keyring is locked" in locked
+
+
+def test_without_pygobject_the_real_credential_says_so() -> None:
+    """On this machine (pip install, no PyGObject) the cause is named, not 'no keyring'."""
+    import importlib.util
+
+    from chatdesk.service.entra import EntraMode, cache_warning, make_credential
+
+    if importlib.util.find_spec("gi") is not None:
+        pytest.skip("PyGObject is installed here: the persistent cache can open")
+    with pytest.raises(Exception) as info:  # noqa: PT011 -- what azure-identity raises varies
+        make_credential(mode=EntraMode.BROWSER, persistent_cache=True)
+    assert "PyGObject" in cache_warning(info.value)
