@@ -12,7 +12,6 @@ helper thread while the caller waits for their result or for Stop.
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
@@ -49,6 +48,7 @@ from chatdesk.service.client_cache import (
     close_response,
     response_socket,
 )
+from chatdesk.service.deadline import Deadline
 from chatdesk.service.errors import ErrorContext, deadline_error, map_error, rejection_of
 from chatdesk.service.events import (
     Adjusted,
@@ -105,29 +105,6 @@ class Diagnosis:
     ok: bool
     error: ChatError | None = None
     model: str | None = None
-
-
-class _Deadline:
-    """The request's overall time limit: when it passes, the request ends the way Stop ends it
-    (its sockets shut down), whatever trickles in meanwhile."""
-
-    def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
-        self.token = CancelToken()
-        self._ends = time.monotonic() + seconds
-        self._timer = threading.Timer(seconds, self.token.cancel)
-        self._timer.daemon = True
-        self._timer.start()
-
-    @property
-    def expired(self) -> bool:
-        return self.token.cancelled
-
-    def remaining(self) -> float:
-        return self._ends - time.monotonic()
-
-    def cancel(self) -> None:
-        self._timer.cancel()
 
 
 def note_key(profile: ConnectionProfile) -> str:
@@ -349,7 +326,7 @@ class ChatService:
         note = kept
         body = note.apply(body)
         timeout = openai.Timeout(prepared.read_timeout, connect=CONNECT_TIMEOUT)
-        deadline = _Deadline(self._deadline_seconds())
+        deadline = Deadline(self._deadline_seconds())
         attempt = adjustments = 0
         try:
             while True:

@@ -380,6 +380,8 @@ class ChatSession(QObject):
         meta.latency_ms = result.latency_ms
         meta.incomplete = result.incomplete
         meta.error = error.text if error else None
+        if result.annotations:  # url citations and the like: kept with the message, as sent
+            self.conversation[row].extra["annotations"] = result.annotations
         self.model.set_meta_changed(row)
         self.set_modified()
         actual = (result.usage or {}).get("prompt_tokens")

@@ -148,6 +148,7 @@ class ParamsPanel(QWidget):
         )
         self.verbosity = _choices(VERBOSITIES, self)
         self.verbosity.setToolTip("verbosity (gpt-5): how long and detailed the answer is")
+        self._tips = {box: box.toolTip() for box in (self.reasoning_effort, self.verbosity)}
 
         # Context.
         self.limit = _OptionalInt(1, 2_000_000, self)
@@ -281,6 +282,8 @@ class ParamsPanel(QWidget):
             self.limit.setSpecialValueText(f"Default ({family.context_window:,})")
         finally:
             self._loading = False
+        self._offer(self.reasoning_effort, family.reasoning_efforts, "reasoning_effort")
+        self._offer(self.verbosity, family.verbosity, "verbosity")
         self.family_hint.setText(
             f"{family.key}: {family.context_window:,}-token context window, replies up to "
             f"{family.max_output:,} tokens."
@@ -302,8 +305,12 @@ class ParamsPanel(QWidget):
             self.stop.setPlainText(format_stop(params.stop))
             self.json_format.setChecked(params.response_format == "json_object")
             self.stream.setChecked(params.stream)
-            _choose(self.reasoning_effort, params.reasoning_effort)
-            _choose(self.verbosity, params.verbosity)
+            for box, value in (
+                (self.reasoning_effort, params.reasoning_effort),
+                (self.verbosity, params.verbosity),
+            ):
+                _choose(box, value)
+                box.setEnabled(box.isEnabled() or value is not None)
             self.limit.set_optional_value(trimming.limit)
             index = self.policy.findData(trimming.policy)
             self.policy.setCurrentIndex(max(index, 0))
@@ -352,6 +359,28 @@ class ParamsPanel(QWidget):
             else:
                 form.addRow(widget)
         return box
+
+    def _offer(self, box: QComboBox, names: tuple[str, ...], field: str) -> None:
+        """The model's own values (the catalog's), greyed out when it takes none; a value
+        already chosen stays, so it can be seen and cleared."""
+        current = box.currentData()
+        was_loading, self._loading = self._loading, True
+        try:
+            box.clear()
+            box.addItem("Default", None)
+            for name in names:
+                box.addItem(name, name)
+            _choose(box, current)
+        finally:
+            self._loading = was_loading
+        box.setEnabled(bool(names) or current is not None)
+        if not names:
+            box.setToolTip(
+                f"{self.family.key} takes no {field}; declare the deployment's model "
+                "in its connection profile if it is a reasoning model"
+            )
+        else:
+            box.setToolTip(self._tips[box])
 
     def _edited(self) -> None:
         if self._loading:

@@ -138,3 +138,21 @@ def test_bad_notes_are_named(tmp_path, doc, problem):
     loaded = load_settings(path)
     assert loaded.warning is not None
     assert problem in loaded.warning
+
+
+def test_view_code_shows_reasoning_effort_and_verbosity():
+    from chatdesk.core.codegen import python_snippet
+    from chatdesk.core.conversation import Conversation, GenerationParams
+    from chatdesk.core.messages import Message
+    from chatdesk.core.profiles import ConnectionProfile
+
+    conv = Conversation(
+        history=[Message("user", "hi")],
+        params=GenerationParams(reasoning_effort="high", verbosity="low", max_tokens=900),
+    )
+    profile = ConnectionProfile("p", "azure-v1", "https://r.openai.azure.com/", "gpt-5")
+    code = python_snippet(conv, profile)
+    assert "    reasoning_effort='high'," in code or '    reasoning_effort="high",' in code
+    assert "verbosity=" in code
+    assert "max_completion_tokens=900" in code
+    compile(code, "snippet.py", "exec")

@@ -96,3 +96,15 @@ def test_a_plain_json_answer_to_a_streaming_request_is_the_whole_reply(srv, serv
     assert result.flagged == {"sexual": "low"}
     assert result.request_id
     assert len(srv.requests) == 1
+
+
+def test_message_annotations_in_deltas_are_kept(srv, service):
+    citation = {
+        "type": "url_citation",
+        "url_citation": {"url": "https://example.org", "title": "Example", "start_index": 0,
+                         "end_index": 4},
+    }  # fmt: skip
+    srv.enqueue(Reply("Text", finish_delta={"annotations": [citation]}))
+    _shown, result = send(srv, service)
+    assert result.annotations == [citation]
+    assert not result.incomplete

@@ -9,6 +9,7 @@ import time
 from PySide6.QtCore import Qt
 
 from chatdesk.core.conversation import GenerationParams, TrimSettings
+from chatdesk.core.models import known_model
 from chatdesk.ui.transcript_model import badges
 from chatdesk.ui.transcript_view import info_text
 from tests.support.fake_azure import AzureModel, Reply, annotation_choice
@@ -72,9 +73,14 @@ def test_a_reply_spent_on_reasoning_says_so_and_retries_with_room(qtbot, window,
 
 def test_reasoning_effort_verbosity_and_stream_parameters(qtbot, window, server):
     panel = window.params_panel
+    assert not panel.reasoning_effort.isEnabled()  # gpt-4o takes none
     chosen = GenerationParams(reasoning_effort="high", verbosity="low", stream=False)
     panel.set_values(chosen, TrimSettings())
     assert panel.values()[0] == chosen
+    assert panel.reasoning_effort.isEnabled()  # a value from the file: seen, and clearable
+    panel.set_family(known_model("gpt-5.2"))  # the catalog's values for the model
+    efforts = [panel.reasoning_effort.itemData(i) for i in range(panel.reasoning_effort.count())]
+    assert efforts == [None, *known_model("gpt-5.2").reasoning_efforts]
     panel.reasoning_effort.setCurrentIndex(panel.reasoning_effort.findData("medium"))
     panel.stream.setChecked(False)
     send(qtbot, window, "Hello")
