@@ -158,7 +158,8 @@ def token_report(path: str, model: str | None, family: str | None, limit: int | 
         "prompt_tokens": plan.prompt_tokens,
         "encoding": budget.counter.name,
         "model": budget.match.label,
-        "estimate": not budget.match.exact,
+        "estimate": plan.estimate,
+        "estimate_why": plan.estimate_why,
         "limit": plan.limit,
         "reserve": plan.reserve,
         "total": plan.total,
@@ -184,7 +185,7 @@ def _tokens(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(report, indent=1))
     else:
-        estimate = " (estimate: unknown model)" if report["estimate"] else ""
+        estimate = f" (estimate: {report['estimate_why']})" if report["estimate"] else ""
         print(f"{report['prompt_tokens']} prompt tokens{estimate}, {report['encoding']}")
         print(
             f"{len(report['sent'])} messages sent, {len(report['dropped'])} dropped; "

@@ -230,7 +230,7 @@ class Conversation:
 
     @property
     def system_role(self) -> str:
-        """"system", or "developer" when the file's system prompt was a developer message."""
+        """The system prompt's role: "developer" when the file gave it as one, else "system"."""
         return self._system_source.role if self._system_source is not None else "system"
 
     def system_message(self) -> Message | None:

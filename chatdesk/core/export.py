@@ -1,11 +1,11 @@
-"""A conversation as Markdown, for reading and sharing."""
+"""A conversation as Markdown, for reading and sharing: tool calls, tool results and images
+as the same cards the window shows (`cards`)."""
 
 from __future__ import annotations
 
+from chatdesk.core.cards import ROLE_TITLES, shown_text
 from chatdesk.core.conversation import Conversation
 from chatdesk.core.messages import Message
-
-_TITLES = {"system": "System", "user": "User", "assistant": "Assistant"}
 
 
 def to_markdown(conv: Conversation) -> str:
@@ -14,14 +14,14 @@ def to_markdown(conv: Conversation) -> str:
         parts.append(_section("System prompt", conv.system_prompt))
     if conv.examples:
         parts.append("## Examples\n")
-        parts.extend(_section(_heading(m), m.content, level=3) for m in conv.examples)
+        parts.extend(_section(_heading(m), shown_text(m), level=3) for m in conv.examples)
     for message in conv:
-        parts.append(_section(_heading(message), message.content) + _notes(message))
+        parts.append(_section(_heading(message), shown_text(message)) + _notes(message))
     return "\n".join(parts).rstrip() + "\n"
 
 
 def _heading(message: Message) -> str:
-    title = _TITLES[message.role]
+    title = ROLE_TITLES[message.role]
     return f"{title} ({message.name})" if message.name else title
 
 

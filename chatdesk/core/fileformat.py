@@ -259,6 +259,7 @@ _OWN_REQUEST_FIELDS = frozenset(
     ("model", "messages", "max_completion_tokens", "stream", "stream_options")
 ) | frozenset(GenerationParams.__dataclass_fields__)
 
+
 def _from_request_body(data: dict[str, Any]) -> Conversation:
     conv = _conversation_from_messages(_field(data, "messages", list))
     conv.model = _field(data, "model", str, None)

@@ -96,6 +96,7 @@ class Message:
     token_cache: tuple[Any, ...] | None = field(default=None, repr=False)
     source: Any = field(default=_TEXT, repr=False)
     extra: dict[str, Any] = field(default_factory=dict)
+    view_cache: tuple[str, str] | None = field(default=None, repr=False)  # see core/cards.py
 
     def __post_init__(self) -> None:
         if self.role not in ROLES:

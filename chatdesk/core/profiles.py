@@ -457,9 +457,10 @@ class ConnectionProfile:
         return target_for(self.kind, url, self.api_version, self.deployment)
 
     def model_match(self, name: str | None = None) -> ModelMatch:
-        """The model behind the deployment: the declared `model`, else `name` (a file's model
-        field), else the deployment name; else `model_family`, as an estimate."""
-        return match_model([self.model, name, self.deployment], self.model_family)
+        """The model behind the deployment: the declared `model`, else the deployment's name,
+        else `name` (a file's model field, which named the deployment its code was written
+        for); when none is known, `model_family`, as an estimate."""
+        return match_model([self.model, self.deployment, name], self.model_family)
 
     def model_info(self, name: str | None = None) -> ModelInfo:
         return self.model_match(name).family

@@ -195,9 +195,7 @@ class TokenCounter:
         return self._roles[role]
 
 
-def _tools_cost(
-    tools: Any, constants: tuple[int, ...], count_text: Any
-) -> tuple[int, bool]:
+def _tools_cost(tools: Any, constants: tuple[int, ...], count_text: Any) -> tuple[int, bool]:
     """The cookbook's `num_tokens_for_tools`, for the function tools of a request."""
     func_init, prop_init, prop_key, enum_init, enum_item, func_end = constants
     count, estimate = 0, False

@@ -273,10 +273,11 @@ def run_send(argv: list[str]) -> int:
     conv = opened.conversation
     if opened.notice():
         _fail(f"note: {args.file}: {opened.notice()}")
-    if len(conv) == 0 or conv[len(conv) - 1].role != "user":
+    # A question, or a tool's result for the model to answer from (an agent loop's body).
+    if len(conv) == 0 or conv[len(conv) - 1].role not in ("user", "tool", "function"):
         print(
-            f"{PROG}: error: the last message of {args.file} must be a user message "
-            "(add your question to the file, then send it)",
+            f"{PROG}: error: the last message of {args.file} must be a user message or a "
+            "tool result (add your question to the file, then send it)",
             file=sys.stderr,
         )
         return EXIT_USAGE

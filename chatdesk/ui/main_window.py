@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from chatdesk.core.cards import shown_text, tool_names
 from chatdesk.core.conversation import Conversation
 from chatdesk.core.fileformat import ConversationFileError, load_conversation
 from chatdesk.core.messages import example_messages, example_pairs
@@ -694,9 +695,16 @@ class MainWindow(QMainWindow):
             return
         plan, counter = session.plan, session.budget.counter
         conv = session.conversation
-        rows = [(m.role, m.name, m.content, counter.count_message(m), True) for m in conv.pinned()]
+        rows = [
+            (m.role, m.name, shown_text(m), counter.count_message(m), True) for m in conv.pinned()
+        ]
+        tools = conv.request_extra.get("tools")
+        tool_tokens = counter.count_tools(tools)[0]
+        if tool_tokens:  # sent with the instructions; counted by the cookbook's rule
+            names = ", ".join(tool_names(tools))
+            rows.insert(0, ("tools", None, f"Tool definitions: {names}", tool_tokens, True))
         rows += [
-            (m.role, m.name, m.content, session.budget.ledger.count(i), i in plan.sent)
+            (m.role, m.name, shown_text(m), session.budget.ledger.count(i), i in plan.sent)
             for i, m in enumerate(conv)
         ]
         if session.draft.strip():

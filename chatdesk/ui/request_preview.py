@@ -102,6 +102,8 @@ class RequestPreviewDialog(QDialog):
     def copy_json(self) -> None:
         messages = []
         for role, name, content, _tokens, _sent in self.sent_rows:
+            if role == "tools":  # the tool definitions' row: not a message
+                continue
             message = {"role": role, "content": content}
             if name:
                 message["name"] = name

@@ -22,6 +22,7 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
 )
 
+from chatdesk.core.cards import shown_text
 from chatdesk.core.conversation import Conversation
 from chatdesk.core.messages import Message, MessageMeta
 from chatdesk.core.usage import larger_limit, reasoning_exhausted_text, spent_on_reasoning
@@ -33,7 +34,10 @@ if TYPE_CHECKING:
 
     from chatdesk.core.trimming import TokenLedger
 
-ROLE_LABELS = {"user": "You", "assistant": "Assistant", "system": "System"}
+ROLE_LABELS = {
+    "user": "You", "assistant": "Assistant", "system": "System", "developer": "Developer",
+    "tool": "Tool result", "function": "Function result",
+}  # fmt: skip
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -357,7 +361,7 @@ class TranscriptModel(QAbstractListModel):
             return None
         message = conv[row]
         if role in (roles.DISPLAY, Roles.Content):
-            return message.content
+            return shown_text(message)
         if role == Roles.Role:
             return message.role
         if role == Roles.Name:
@@ -373,7 +377,7 @@ class TranscriptModel(QAbstractListModel):
         if role == Roles.Uid:
             return message.uid
         if role == roles.ACCESSIBLE_TEXT:
-            return f"{heading(message)}: {message.content}"
+            return f"{heading(message)}: {shown_text(message)}"
         if role == roles.ACCESSIBLE_DESCRIPTION:
             notes = badges(message, row >= self._first_sent, row == self._streaming)
             return ". ".join(b.text for b in notes)

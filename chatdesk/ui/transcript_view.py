@@ -47,6 +47,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from chatdesk.core.cards import shown_text
 from chatdesk.core.messages import Message
 from chatdesk.core.usage import cached_tokens, reasoning_tokens
 from chatdesk.ui.markdown import code_blocks, has_code, parse_code_link, render_markdown
@@ -94,7 +95,7 @@ def available_actions(model: TranscriptModel, row: int) -> list[str]:
     message = model.message(row)
     streaming = model.streaming_row is not None
     out = ["copy"]
-    if has_code(message.content):
+    if has_code(shown_text(message)):
         out.append("copy_code")
     if message.role == "user" and not streaming:
         out.append("edit")
@@ -278,7 +279,7 @@ class MessageDelegate(QStyledItemDelegate):
             uid, _ = self._docs.popitem(last=False)
             self._rows.pop(uid, None)
         entry.set_width(width)  # a re-wrap when it changed, not a re-render
-        entry.sync(message.content)
+        entry.sync(shown_text(message))
         return entry
 
     def _count_render(self) -> None:
@@ -389,7 +390,7 @@ class MessageDelegate(QStyledItemDelegate):
         m = self.metrics()
         body_width = max(width - 2 * (MARGIN_X + PAD), 40)
         per_line = max(int(body_width / m.avg_char), 10)
-        text = message.content
+        text = shown_text(message)
         lines = text.count("\n") + 1 + len(text) // per_line
         body = lines * m.line + text.count("```") // 2 * (m.small_line + 20)
         notes = len(badges(message, sent)) * (m.small_line + 3 * CHIP_PAD)
@@ -824,17 +825,17 @@ class TranscriptView(QListView):
             signal.emit(row)
 
     def copy_message(self, row: int) -> None:
-        QGuiApplication.clipboard().setText(self.transcript().message(row).content)
+        QGuiApplication.clipboard().setText(shown_text(self.transcript().message(row)))
         self.copyRequested.emit(row)
 
     def copy_code(self, row: int, block: int) -> None:
-        blocks = code_blocks(self.transcript().message(row).content)
+        blocks = code_blocks(shown_text(self.transcript().message(row)))
         if 0 <= block < len(blocks):
             QGuiApplication.clipboard().setText(blocks[block])
             self.copyCodeRequested.emit(row, block)
 
     def _copy_code_or_menu(self, row: int) -> None:
-        blocks = code_blocks(self.transcript().message(row).content)
+        blocks = code_blocks(shown_text(self.transcript().message(row)))
         if len(blocks) == 1:
             self.copy_code(row, 0)
             return
@@ -885,7 +886,7 @@ class TranscriptView(QListView):
         actions = available_actions(model, row)
         for action in actions:
             if action == "copy_code":
-                blocks = code_blocks(model.message(row).content)
+                blocks = code_blocks(shown_text(model.message(row)))
                 if len(blocks) == 1:
                     menu.addAction("Copy code", lambda: self.copy_code(row, 0))
                 else:
@@ -910,7 +911,7 @@ class TranscriptView(QListView):
         browser = QTextBrowser(dialog)
         browser.setOpenLinks(False)
         browser.setAccessibleName("Message text")
-        browser.setHtml(render_markdown(message.content, is_dark(self.palette())))
+        browser.setHtml(render_markdown(shown_text(message), is_dark(self.palette())))
         browser.anchorClicked.connect(lambda url: self._on_body_link(url.toString(), row))
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, dialog)
         buttons.rejected.connect(dialog.reject)

@@ -129,8 +129,11 @@ def test_a_neutral_deployment_is_the_model_the_profile_declares():
     match = declared.model_match("chat-prod")
     assert (match.family.key, match.exact) == ("gpt-5", True)
     assert model_for("gpt-5", "chat-prod").key == "gpt-5"
-    # A declared model wins over the model field of a pasted body.
+    # A declared model wins over the model field of a pasted body; so does a known deployment.
     assert declared.model_match("gpt-4o").family.key == "gpt-5"
+    named = ConnectionProfile("p", "azure-v1", "https://x.openai.azure.com/", "o3-prod")
+    assert named.model_match("gpt-4o").family.key == "o3"
+    assert profile.model_match("gpt-4.1").family.key == "gpt-4.1"  # chat-prod says nothing
     conv = conversation()
     budget = Budget(conv, match=match)
     body = build_request(conv, budget.plan(), model="chat-prod", family=budget.family)

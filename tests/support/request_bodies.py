@@ -54,8 +54,8 @@ def png_header(width: int, height: int) -> bytes:
     """A PNG's signature and IHDR chunk: all a header reader needs."""
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     chunk = b"IHDR" + ihdr
-    return b"\x89PNG\r\n\x1a\n" + struct.pack(">I", 13) + chunk + struct.pack(
-        ">I", zlib.crc32(chunk)
+    return (
+        b"\x89PNG\r\n\x1a\n" + struct.pack(">I", 13) + chunk + struct.pack(">I", zlib.crc32(chunk))
     )
 
 

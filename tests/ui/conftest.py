@@ -21,9 +21,7 @@ KEY = "k3y-for-tests-0123456789abcdef"
 
 def _count(messages: list[dict]) -> int:
     counter = TokenCounter("o200k_base")
-    return counter.count_prompt(
-        [Message(m["role"], m.get("content") or "", m.get("name")) for m in messages]
-    )
+    return counter.count_prompt([Message.from_raw(m) for m in messages])
 
 
 @pytest.fixture

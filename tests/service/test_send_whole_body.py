@@ -1,0 +1,56 @@
+"""`chatdesk send` on pasted request bodies with tools, tool turns and reasoning fields: what
+goes over the wire (FakeAzure's request log) and what stays in the file."""
+
+from __future__ import annotations
+
+import json
+
+from tests.service.test_send_command import env_for, send, srv  # noqa: F401 (fixture)
+from tests.support.fake_azure import Reply
+from tests.support.request_bodies import json_schema_body, tool_turns_body
+
+
+def test_send_sends_tools_and_reasoning_effort_and_keeps_them_in_the_file(srv, tmp_path):  # noqa: F811
+    body = tool_turns_body()
+    path = tmp_path / "agent.json"
+    path.write_text(json.dumps(body))
+    srv.enqueue(Reply("It is 22 °C and sunny in Boston.", chunk_size=5))
+    done = send(str(path), env=env_for(srv, AZURE_OPENAI_DEPLOYMENT="gpt-5"))
+    assert done.returncode == 0, done.stderr
+    assert len(srv.requests) == 1
+    sent = srv.requests[0].json
+    for key in ("tools", "tool_choice", "parallel_tool_calls", "reasoning_effort", "user",
+                "metadata", "seed"):  # fmt: skip
+        assert sent[key] == body[key], key
+    assert sent["max_completion_tokens"] == 800
+    assert "temperature" not in sent
+    assert sent["messages"] == body["messages"]  # gpt-5 takes developer and tool turns as they are
+    doc = json.loads(path.read_text())
+    assert doc["version"] == 2
+    for key in ("tools", "tool_choice", "parallel_tool_calls", "reasoning_effort", "user",
+                "metadata"):  # fmt: skip
+        assert doc["request"][key] == body[key], key
+    assert doc["messages"][:4] == body["messages"]
+    assert doc["messages"][4]["content"] == "It is 22 °C and sunny in Boston."
+    # Sent again from the saved file: the same fields go out.
+    doc["messages"].append({"role": "user", "content": "And tomorrow?"})
+    path.write_text(json.dumps(doc))
+    srv.enqueue(Reply("Rain.", chunk_size=5))
+    again = send(str(path), env=env_for(srv, AZURE_OPENAI_DEPLOYMENT="gpt-5"))
+    assert again.returncode == 0, again.stderr
+    resent = srv.requests[1].json
+    assert (resent["tools"], resent["reasoning_effort"]) == (body["tools"], "high")
+
+
+def test_send_to_a_chat_model_sends_the_developer_prompt_as_system(srv, tmp_path):  # noqa: F811
+    body = json_schema_body()
+    path = tmp_path / "schema.json"
+    path.write_text(json.dumps(body))
+    srv.enqueue(Reply('{"name": "Science fair", "date": "Friday", "participants": []}'))
+    done = send(str(path), env=env_for(srv, AZURE_OPENAI_DEPLOYMENT="gpt-4o"))
+    assert done.returncode == 0, done.stderr
+    sent = srv.requests[0].json
+    assert sent["messages"][0] == {"role": "system", "content": "Extract the event."}
+    assert sent["response_format"] == body["response_format"]
+    assert sent["max_tokens"] == 2000
+    assert json.loads(path.read_text())["messages"][0]["role"] == "developer"  # the file's own
