@@ -27,9 +27,9 @@ def test_send_sends_tools_and_reasoning_effort_and_keeps_them_in_the_file(srv, t
     assert sent["messages"] == body["messages"]  # gpt-5 takes developer and tool turns as they are
     doc = json.loads(path.read_text())
     assert doc["version"] == 2
-    for key in ("tools", "tool_choice", "parallel_tool_calls", "reasoning_effort", "user",
-                "metadata"):  # fmt: skip
+    for key in ("tools", "tool_choice", "parallel_tool_calls", "user", "metadata"):
         assert doc["request"][key] == body[key], key
+    assert doc["params"]["reasoning_effort"] == "high"  # a parameter of the panel
     assert doc["messages"][:4] == body["messages"]
     assert doc["messages"][4]["content"] == "It is 22 °C and sunny in Boston."
     # Sent again from the saved file: the same fields go out.
