@@ -34,6 +34,9 @@ BENCHMARKS = {
     "request_overhead": "bench_request",
     "stream_reply_scaling": "bench_reply:scaling",
     "stream_stall": "bench_reply:stall",
+    "scroll_scaling": "bench_long:scroll",
+    "long_reply_open": "bench_long:reply_open",
+    "long_line": "bench_long:long_line",
 }
 
 

@@ -222,17 +222,23 @@ def _may_have_code(text: str) -> bool:
     return "```" in text or "~~~" in text or "    " in text or "\t" in text
 
 
+@lru_cache(maxsize=4096)
+def _piece_has_code(text: str) -> bool:
+    return _may_have_code(text) and bool(piece_code_blocks(text))
+
+
 def code_blocks(text: str) -> list[str]:
     """The source of each code block, in order: what "Copy code N" copies.
 
     Parsed piece by piece (`markdown_segments.pieces`), each piece once: a streamed flush
     re-parses only the growing last piece.
     """
-    if not _may_have_code(text):
-        return []
     return [block for piece in pieces(text) for block in piece_code_blocks(piece.text)]
 
 
 def has_code(text: str) -> bool:
-    """Whether `text` has a code block; stops at the first piece that has one."""
-    return _may_have_code(text) and any(piece_code_blocks(p.text) for p in pieces(text))
+    """Whether `text` has a code block. Asked on every layout of a card: answered per piece
+    (each piece once), so a 1 MB message costs a lookup per piece, not a scan of 1 MB."""
+    if len(text) < 4096:
+        return _may_have_code(text) and bool(piece_code_blocks(text))
+    return any(_piece_has_code(p.text) for p in pieces(text))

@@ -87,16 +87,23 @@ def split(text: str, pos: int = 0, limit: int = MAX_PIECE) -> list[tuple[int, in
     start = i = pos
     fence: tuple[str, int] | None = None  # the open fence's character and length
     while i < n:
-        nl = text.find("\n", i)
-        end = n if nl < 0 else nl + 1
-        if fence is None and end - start > limit and start + limit <= n:
+        # Look for the line's end only as far as a cut would need: a 1 MB line is not scanned
+        # (nor copied) once per piece.
+        bound = start + limit + 1
+        nl = text.find("\n", i, bound)
+        overflows = nl < 0 and bound < n  # the line runs past the piece's limit
+        if overflows and fence is not None:
+            nl = text.find("\n", i)  # inside a fence a long line stays whole
+        if fence is None and (overflows or (nl >= 0 and nl + 1 - start > limit)):
             # Too long without a boundary: cut it (a line end or space near the limit).
-            cut = _cut_long(text, start, limit) if end - i > limit or i == start else i
+            long_line = text.find("\n", i, i + limit + 1) < 0 and i + limit < n
+            cut = _cut_long(text, start, limit) if long_line or i == start else i
             if cut <= start:
                 cut = start + limit
             spans.append((start, cut))
             start = i = cut
             continue
+        end = n if nl < 0 else nl + 1
         line = text[i:end]
         if fence is None:
             match = _FENCE.match(line)

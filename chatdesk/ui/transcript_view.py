@@ -238,6 +238,7 @@ class MessageDelegate(QStyledItemDelegate):
         self._docs.clear()
         self._rows.clear()
         self._styles.clear()
+        self._pending.clear()  # indexes of the old model
         self._heights.clear()
         self._staged.clear()
 
@@ -303,7 +304,7 @@ class MessageDelegate(QStyledItemDelegate):
             if not body.pending():
                 continue
             row = self._rows.get(uid)
-            if row is None or not row.isValid():
+            if row is None or not row.isValid() or row.model() is not self._view.model():
                 continue
             if body.layout_some(deadline):
                 self.measure(row)
@@ -465,7 +466,8 @@ class MessageDelegate(QStyledItemDelegate):
         # agrees with the positions of the current layout.
         self._heights.update(self._staged)
         self._staged.clear()
-        valid = [p for p in self._pending if p.isValid()]
+        model = self._view.model()
+        valid = [p for p in self._pending if p.isValid() and p.model() is model]
         self._pending.clear()
         if valid:
             # QListView answers any sizeHintChanged by laying out every row, so one emission
