@@ -130,6 +130,30 @@ def reply_with_code(size: int, seed: int = 3) -> str:
     return "".join(parts)
 
 
+def paste_code(size: int) -> str:
+    """About `size` characters of Python source, as pasted from a file."""
+    lines = []
+    length, i = 0, 0
+    while length < size:
+        line = _CODE_LINES[i % len(_CODE_LINES)].replace("total", f"total_{i // 8}")
+        lines.append(line)
+        length += len(line) + 1
+        i += 1
+    return "\n".join(lines)
+
+
+def prose_text(size: int, seed: int = 5) -> str:
+    """About `size` characters of prose: paragraphs of 3-8 sentences, as a pasted document."""
+    rng = random.Random(seed)
+    out: list[str] = []
+    length = 0
+    while length < size:
+        paragraph = " ".join(sentence(rng, rng.randint(8, 20)) for _ in range(rng.randint(3, 8)))
+        out.append(paragraph)
+        length += len(paragraph) + 2
+    return "\n\n".join(out)
+
+
 def words_text(size: int, seed: int = 5) -> str:
     """`size` characters of words and spaces, on one line."""
     rng = random.Random(seed)
@@ -139,7 +163,7 @@ def words_text(size: int, seed: int = 5) -> str:
         word = rng.choice(_WORDS)
         out.append(word)
         length += len(word) + 1
-    return " ".join(out)[:size]
+    return " ".join(out)[:size].rstrip()
 
 
 def api_messages(n: int, seed: int = 7, system: str | None = None) -> list[dict[str, str]]:

@@ -29,6 +29,7 @@ BENCHMARKS = {
     "startup_ratio": "bench_startup",
     "trim_speedup": "bench_trim",
     "keystroke_scaling": "bench_keystroke",
+    "paste_keystroke": "bench_keystroke:paste",
     "stream_scaling": "bench_stream",
     "open_scaling": "bench_open",
     "request_overhead": "bench_request",

@@ -6,6 +6,8 @@ from PySide6.QtCore import Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QHBoxLayout, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
 
+from chatdesk.ui.draft_text import DraftText
+
 
 class _Input(QPlainTextEdit):
     """Enter sends and Shift+Enter breaks the line, or the reverse; Esc asks to stop.
@@ -70,11 +72,12 @@ class Composer(QWidget):
         self._busy = False
         self.input.submit.connect(self._submit)
         self.input.escape.connect(self._escape)
+        self._draft = DraftText(self.input.document())
         self.input.textChanged.connect(lambda: self.draftChanged.emit(self.text()))
         self.button.clicked.connect(self._clicked)
 
     def text(self) -> str:
-        return self.input.toPlainText()
+        return self._draft.text()
 
     def set_text(self, text: str) -> None:
         self.input.setPlainText(text)
