@@ -11,9 +11,11 @@ What is kept between launches:
 * the AuthenticationRecord (account name, tenant, authority; no token) in `record_path`,
   so a new launch knows who is signed in without the network;
 * tokens, in azure-identity's persistent cache named "chatdesk", which the OS protects (Secret
-  Service via libsecret on Linux, Keychain on macOS, DPAPI on Windows). When that cache is
-  unavailable the credential uses an in-memory cache, `cache_warning` says so, and no record
-  is saved: a plaintext token file is never written.
+  Service via libsecret on Linux, Keychain on macOS, DPAPI on Windows). On Linux without
+  PyGObject, MSAL's cache is kept in the Secret Service through `keyring` instead
+  (service/token_cache.py). When no protected cache is available the credential uses an
+  in-memory cache, `cache_warning` names the cause, and no record is saved: a plaintext token
+  file is never written.
 
 `sign_out()` forgets the record and drops the credential. azure-identity has no API to remove
 one account from its persistent cache, so the refresh token stays there, OS-protected, until it
@@ -162,7 +164,26 @@ def make_credential(
     if persistent_cache:
         # allow_unencrypted_storage stays False: no token ever lands in a plaintext file.
         options = TokenCachePersistenceOptions(name=CACHE_NAME)
-        _open_persistent_cache(options)
+        try:
+            _open_persistent_cache(options)
+        except Exception as exc:
+            # Linux without PyGObject: keep MSAL's cache in the Secret Service ourselves.
+            cache = _secret_service_cache(exc)
+            if cache is None:
+                raise
+            from chatdesk.service.token_cache import MsalUserCredential
+
+            return MsalUserCredential(  # type: ignore[return-value]
+                device_code=mode is EntraMode.DEVICE_CODE,
+                cache=cache,
+                tenant_id=tenant_id,
+                client_id=client_id,
+                authority=authority,
+                authentication_record=authentication_record,
+                prompt_callback=prompt_callback,
+                http_client=_identity_session(transport),
+                timeout=timeout,
+            )
         kwargs["cache_persistence_options"] = options
     if mode is EntraMode.BROWSER:
         return InteractiveBrowserCredential(**kwargs)
@@ -180,6 +201,24 @@ def _open_persistent_cache(options: TokenCachePersistenceOptions) -> None:
     except ImportError:
         return
     _load_persistent_cache(options)
+
+
+def _secret_service_cache(failure: BaseException) -> Any | None:
+    """The Secret Service token cache, where azure-identity's failed for want of PyGObject."""
+    if not any(
+        isinstance(e, ModuleNotFoundError) and e.name == "gi" for e in exception_chain(failure)
+    ):
+        return None
+    from chatdesk.core.paths import config_dir
+    from chatdesk.service.token_cache import secret_service_cache
+
+    return secret_service_cache(CACHE_NAME, config_dir() / "entra" / "token-cache.lock")
+
+
+def _identity_session(transport: Any) -> Any:
+    from chatdesk.service.network import identity_session
+
+    return identity_session() if transport is not None else None
 
 
 CredentialFactory = Callable[..., TokenCredential]

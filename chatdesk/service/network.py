@@ -155,9 +155,20 @@ def identity_transport() -> Any:
 
 
 @functools.lru_cache(maxsize=4)
-def _identity_transport(network: Network, _files: tuple[str, ...]) -> Any:
-    import requests
+def _identity_transport(network: Network, files: tuple[str, ...]) -> Any:
     from azure.core.pipeline.transport import RequestsTransport
+
+    return RequestsTransport(session=_session(network, files), session_owner=False)
+
+
+def identity_session() -> Any:
+    """The requests session behind `identity_transport`, for MSAL's `http_client=`."""
+    return _session(current(), tuple(os.environ.get(n, "") for n in CA_FILE_VARIABLES))
+
+
+@functools.lru_cache(maxsize=4)
+def _session(network: Network, _files: tuple[str, ...]) -> Any:
+    import requests
     from requests.adapters import HTTPAdapter
 
     context = ssl_context()
@@ -177,4 +188,4 @@ def _identity_transport(network: Network, _files: tuple[str, ...]) -> Any:
     session.mount("http://", TrustStoreAdapter())
     if network.proxy is not None:
         session.proxies = {"http": network.proxy, "https": network.proxy}
-    return RequestsTransport(session=session, session_owner=False)
+    return session

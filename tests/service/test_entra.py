@@ -617,14 +617,17 @@ def test_the_cache_warning_names_the_real_cause() -> None:
     assert "keyring is locked" in locked
 
 
-def test_without_pygobject_the_real_credential_says_so() -> None:
-    """On this machine (pip install, no PyGObject) the cause is named, not 'no keyring'."""
+def test_without_pygobject_the_real_credential_says_so(monkeypatch) -> None:
+    """On this machine (pip install, no PyGObject) and no Secret Service to fall back on, the
+    cause is named, not 'no keyring'."""
     import importlib.util
 
+    from chatdesk.service import entra
     from chatdesk.service.entra import EntraMode, cache_warning, make_credential
 
     if importlib.util.find_spec("gi") is not None:
         pytest.skip("PyGObject is installed here: the persistent cache can open")
+    monkeypatch.setattr(entra, "_secret_service_cache", lambda failure: None)
     with pytest.raises(Exception) as info:  # noqa: PT011 -- what azure-identity raises varies
         make_credential(mode=EntraMode.BROWSER, persistent_cache=True)
     assert "PyGObject" in cache_warning(info.value)
