@@ -18,7 +18,10 @@ import copy
 import re
 import threading
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from chatdesk.core.profiles import ConnectionProfile
 
 SYSTEM_ROLES = ("system", "developer")
 LIMIT_PARAMS = ("max_tokens", "max_completion_tokens")
@@ -324,3 +327,37 @@ class DeploymentNotes:
 
     def __repr__(self) -> str:
         return f"DeploymentNotes({self.to_json()!r})"
+
+
+def note_key(profile: ConnectionProfile) -> str:
+    """The deployment's key in `DeploymentNotes`: its normalised endpoint and its name."""
+    check = profile.check(sends_secret=False)
+    return DeploymentNotes.key(check.url or profile.endpoint, profile.deployment)
+
+
+def read_timeout_for(profile: ConnectionProfile, note: DeploymentNote, model: str | None) -> float:
+    """Seconds of silence allowed: the deployment's own setting, else its model's default
+    (reasoning models, known by the catalog or by a deployment that asked for
+    max_completion_tokens, may think for minutes before their first byte)."""
+    if note.read_timeout is not None:
+        return note.read_timeout
+    match = profile.model_match(model)
+    if (match.exact and match.family.reasoning) or note.limit_param == "max_completion_tokens":
+        return REASONING_READ_TIMEOUT
+    return READ_TIMEOUT
+
+
+def describe(note: DeploymentNote) -> list[str]:
+    """What the note changes in each request, one sentence a line (for the window)."""
+    lines = []
+    if note.limit_param is not None:
+        lines.append(f"The response limit is sent as {note.limit_param}.")
+    if note.dropped:
+        lines.append(f"Left out: {', '.join(note.dropped)}.")
+    if note.system_role == "user":
+        lines.append("The system prompt leads the first user message.")
+    elif note.system_role is not None:
+        lines.append(f"The system prompt is sent as a {note.system_role} message.")
+    if note.stream is False:
+        lines.append("Replies are not streamed.")
+    return lines

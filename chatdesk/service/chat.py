@@ -23,11 +23,12 @@ from chatdesk.core.budget import Budget
 from chatdesk.core.conversation import Conversation
 from chatdesk.core.deployments import (
     READ_TIMEOUT,
-    REASONING_READ_TIMEOUT,
     REQUEST_DEADLINE,
     DeploymentNote,
     DeploymentNotes,
     adjust,
+    note_key,
+    read_timeout_for,
 )
 from chatdesk.core.messages import parts_text
 from chatdesk.core.profiles import ConnectionProfile
@@ -105,23 +106,6 @@ class Diagnosis:
     ok: bool
     error: ChatError | None = None
     model: str | None = None
-
-
-def note_key(profile: ConnectionProfile) -> str:
-    """The deployment's key in `DeploymentNotes`: its normalised endpoint and its name."""
-    check = profile.check(sends_secret=False)
-    return DeploymentNotes.key(check.url or profile.endpoint, profile.deployment)
-
-
-def read_timeout_for(profile: ConnectionProfile, note: DeploymentNote, model: str | None) -> float:
-    """The deployment's own read timeout, else its model's: reasoning models (those that take
-    max_completion_tokens, or a deployment that asked for it) may think for minutes."""
-    if note.read_timeout is not None:
-        return note.read_timeout
-    match = profile.model_match(model)
-    if (match.exact and match.family.reasoning) or note.limit_param == "max_completion_tokens":
-        return REASONING_READ_TIMEOUT
-    return READ_TIMEOUT
 
 
 # -- the service -----------------------------------------------------------------------------

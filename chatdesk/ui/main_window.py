@@ -308,10 +308,11 @@ class MainWindow(QMainWindow):
             "&Focus message box", "Ctrl+L", self.composer.input.setFocus
         )
         self.connections_action = self._action("C&onnections…", "Ctrl+K", self.show_connections)
+        self.time_limits_action = self._action("&Time limits…", None, self.show_time_limits)
         chat_menu.addActions([self.stop_action, self.regenerate_action, self.continue_action,
                               self.preview_action, self.focus_action])  # fmt: skip
         chat_menu.addSeparator()
-        chat_menu.addAction(self.connections_action)
+        chat_menu.addActions([self.connections_action, self.time_limits_action])
 
         view_menu = menu.addMenu("&View")
         self.side_action = self._action("&Side panel", "Ctrl+B", self._toggle_side)
@@ -664,7 +665,7 @@ class MainWindow(QMainWindow):
         self._show_notice("")
 
     def _save_learned(self, _adjusted: object) -> None:
-        """The service learned how a deployment takes its requests: keep it in the settings."""
+        """Keep what a deployment taught (or the time limits) in the settings file."""
         try:
             self.context.save_settings()
         except (OSError, ValueError) as exc:
@@ -714,6 +715,36 @@ class MainWindow(QMainWindow):
         self.preview = RequestPreviewDialog(rows, plan, self)
         self.preview.finished.connect(self.preview.deleteLater)
         self.preview.open()
+
+    def show_time_limits(self) -> None:
+        """The current deployment's read timeout, the request deadline, what it taught."""
+        profile = self.session.profile_source() if self.session is not None else None
+        if profile is None:
+            self._show_notice("Add a connection first (Connections…, Ctrl+K).")
+            return
+        from dataclasses import replace
+
+        from chatdesk.core.deployments import note_key, read_timeout_for
+        from chatdesk.ui.time_limits_dialog import TimeLimitsDialog
+
+        settings = self.context.settings
+        key = note_key(profile)
+        note = settings.deployments.get(key)
+        model = self.session.conversation.model if self.session is not None else None
+        default = read_timeout_for(profile, replace(note, read_timeout=None), model)
+        dialog = self.time_limits = TimeLimitsDialog(
+            profile.deployment, note, default, settings.request_deadline, self
+        )
+
+        def accepted() -> None:
+            _read, deadline, kept = dialog.values()
+            settings.deployments.put(key, kept)
+            settings.request_deadline = deadline
+            self._save_learned(None)
+
+        dialog.accepted.connect(accepted)
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
 
     def show_code(self) -> None:
         from chatdesk.core.codegen import python_snippet

@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-import chatdesk.service.chat as chat
+import chatdesk.core.deployments as deployments
 from chatdesk.core.conversation import Conversation
 from chatdesk.core.deployments import DeploymentNote, DeploymentNotes
 from chatdesk.core.messages import Message
@@ -38,8 +38,8 @@ def srv():
 @pytest.fixture
 def scaled(monkeypatch):
     """The model defaults scaled down 60x: 1 s for chat models, 2 s for reasoning models."""
-    monkeypatch.setattr(chat, "READ_TIMEOUT", 1.0)
-    monkeypatch.setattr(chat, "REASONING_READ_TIMEOUT", 2.0)
+    monkeypatch.setattr(deployments, "READ_TIMEOUT", 1.0)
+    monkeypatch.setattr(deployments, "REASONING_READ_TIMEOUT", 2.0)
 
 
 def make_service(notes=None, deadline: float = 30.0) -> ChatService:

@@ -119,3 +119,28 @@ def test_annotations_after_the_finish_reason_keep_the_reply_complete(qtbot, wind
     assert not reply.meta.incomplete
     assert reply.meta.error is None
     assert reply.meta.content_filter["hate"]["severity"] == "low"
+
+
+def test_time_limits_are_set_in_the_window_and_taught_adjustments_forgotten(
+    qtbot, window, server, context
+):
+    server.models["gpt-4o"] = AzureModel(streaming=False)
+    send(qtbot, window, "Hello")
+    wait_idle(qtbot, window)
+    window.time_limits_action.trigger()
+    dialog = window.time_limits
+    assert dialog.read_timeout.specialValueText() == "Model default (60 s)"
+    assert "Replies are not streamed." in dialog.learned.text()
+    dialog.read_timeout.setValue(900)
+    dialog.deadline.setValue(3600)
+    dialog.forget.setChecked(True)
+    dialog.accept()
+    saved = json.loads(context.settings_path.read_text())
+    assert saved["request_deadline"] == 3600
+    assert list(saved["deployments"].values()) == [{"read_timeout": 900}]
+    server.enqueue(Reply("streamed again", think=0.2))
+    server.models.clear()
+    send(qtbot, window, "Again")
+    wait_idle(qtbot, window)
+    assert server.requests[-1].json["stream"] is True
+    assert window.session.conversation[-1].content == "streamed again"
