@@ -110,7 +110,8 @@ def deadline_error(seconds: float) -> ChatError:
     return ChatError(
         "No complete answer in time",
         f"The reply did not finish within the request deadline of {seconds:g} s.",
-        NOT_RESENT + " If replies take longer, raise the request deadline in the settings.",
+        NOT_RESENT + " If replies take longer, raise the request deadline (Chat → Time "
+        "limits…, or --deadline).",
     )
 
 
@@ -155,8 +156,8 @@ def _map(exc: BaseException, ctx: ErrorContext) -> ChatError:
         return ChatError(
             "No answer in time",
             f"{ctx.host} sent nothing for {waited} after receiving the request (the read timeout).",
-            NOT_RESENT + " If this model thinks longer, raise the read timeout of this "
-            "deployment in the settings.",
+            NOT_RESENT + " If this model thinks longer, raise this deployment's read timeout "
+            "(Chat → Time limits…, or --read-timeout).",
         )
     if isinstance(exc, openai.APIConnectionError):
         return _connection_error(exc, ctx)
