@@ -61,15 +61,22 @@ def python_snippet(
     lines += ["", "response = client.chat.completions.create("]
     lines.append(f"{_INDENT}model={_literal(body.pop('model'))},")
     lines.append(f"{_INDENT}messages={_messages_literal(body.pop('messages'), _INDENT)},")
+    has_tools = "tools" in body
     lines += [f"{_INDENT}{key}={_literal(value)}," for key, value in body.items()]
     if profile is not None and _key_in_header(profile):
         # The key travels in api-key alone; the SDK would otherwise send it as a Bearer too.
         lines.append(f'{_INDENT}extra_headers={{"Authorization": Omit()}},')
-    lines += [")", "", "print(response.choices[0].message.content)", ""]
+    lines += [")", "", "print(response.choices[0].message.content)"]
+    if has_tools:  # the reply may be a tool call: shown, for the script's own code to run
+        lines += [
+            "for call in response.choices[0].message.tool_calls or []:",
+            f"{_INDENT}print(call.function.name, call.function.arguments)",
+        ]
+    lines.append("")
     return "\n".join(lines)
 
 
-def messages_literal(messages: list[dict[str, str]]) -> str:
+def messages_literal(messages: list[dict[str, Any]]) -> str:
     """A Python list literal of the messages, one dict per line (multi-line texts split)."""
     return _messages_literal(messages, "")
 
@@ -235,7 +242,7 @@ def _current(plan: TrimPlan | None, history_len: int) -> TrimPlan:
 
 
 # -- literals --------------------------------------------------------------------------------
-def _messages_literal(messages: list[dict[str, str]], indent: str) -> str:
+def _messages_literal(messages: list[dict[str, Any]], indent: str) -> str:
     if not messages:
         return "[]"
     inner = indent + _INDENT
@@ -243,10 +250,10 @@ def _messages_literal(messages: list[dict[str, str]], indent: str) -> str:
     return "[\n" + "\n".join(rows) + f"\n{indent}]"
 
 
-def _message_literal(message: dict[str, str], indent: str) -> str:
+def _message_literal(message: dict[str, Any], indent: str) -> str:
     parts = []
     for key, value in message.items():
-        if key == "content" and "\n" in value.rstrip("\n"):
+        if key == "content" and isinstance(value, str) and "\n" in value.rstrip("\n"):
             parts.append(f"{_str(key)}: {_multiline(value, indent)}")
         else:
             parts.append(f"{_str(key)}: {_literal(value)}")

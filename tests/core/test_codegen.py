@@ -363,3 +363,23 @@ def test_preview_snippet_calls_the_v1_route_with_api_version_preview(fake, tmp_p
     assert request.path == "/openai/v1/chat/completions"
     assert request.query == {"api-version": "preview"}
     assert request.auth_kind == "api-key"
+
+
+def test_tools_parts_and_reasoning_fields_appear_as_they_are_sent():
+    import json as _json
+
+    from chatdesk.core.fileformat import loads
+    from tests.support.request_bodies import tool_turns_body, vision_body
+
+    body = tool_turns_body()
+    conv = loads(_json.dumps(body)).conversation
+    snippet = python_snippet(conv, profile("azure-v1", deployment="gpt-5"))
+    kwargs = create_kwargs(snippet)
+    for key in ("tools", "tool_choice", "parallel_tool_calls", "reasoning_effort", "user",
+                "metadata", "seed"):  # fmt: skip
+        assert kwargs[key] == body[key], key
+    assert kwargs["messages"] == body["messages"]  # null content and tool turns included
+    assert "message.tool_calls" in snippet
+    vision = vision_body()
+    kwargs = create_kwargs(python_snippet(loads(_json.dumps(vision)).conversation, None))
+    assert kwargs["messages"] == vision["messages"]  # content parts, kept whole
