@@ -260,3 +260,18 @@ def model_for(*names: str | None, fallback: str | None = DEFAULT_MODEL) -> Model
     """The model behind a deployment: the first known of `names` (declared model first,
     then deployment name), else `fallback`'s. Profiles and deployments both ask this."""
     return match_model(names, fallback).family
+
+
+def describe(match: ModelMatch) -> str:
+    """One line on what chatdesk takes a deployment for, for the connection editor."""
+    info = match.family
+    kind = "reasoning model" if info.reasoning else "chat model"
+    facts = [f"{info.context_window:,}-token window", f"{info.max_output:,} out", kind]
+    if not info.streaming:
+        facts.append("no streaming")
+    if not info.chat_completions:
+        facts.append("Responses API only")
+    text = f"{info.key}: " + ", ".join(facts)
+    if not match.exact:
+        return f"Unknown model; counted as {text} (an estimate). Name the model to be exact."
+    return text

@@ -24,6 +24,7 @@ from PySide6.QtGui import QFont, QGuiApplication, QIcon, QKeyEvent, QPalette, QR
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
+    QCompleter,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -45,7 +46,7 @@ from PySide6.QtWidgets import (
 )
 
 from chatdesk.core.atomic import atomic_write_text
-from chatdesk.core.models import DEFAULT_FAMILY, FAMILIES
+from chatdesk.core.models import CATALOG, DEFAULT_FAMILY, FAMILIES, describe
 from chatdesk.core.profiles import (
     DEFAULT_API_VERSION,
     ENTRA_MODES,
@@ -425,9 +426,14 @@ class ConnectionDialog(QDialog):
         )
         self.model_edit = self._line(
             "Model behind the deployment",
-            "Optional: the model the deployment runs (e.g. gpt-4o-mini), for counting tokens",
-            "optional, e.g. gpt-4o-mini",
+            "The model this deployment serves, when its name does not say (e.g. gpt-5 for "
+            "'chat-prod'): it decides token counting, limits and the request's parameters",
+            "the model it serves, e.g. gpt-5",
         )
+        completer = QCompleter(list(CATALOG), self.model_edit)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.model_edit.setCompleter(completer)
+        self.model_note = self._label("", "What the deployment is taken for")
         self.family_combo = QComboBox(self)
         self.family_combo.setAccessibleName("Fallback model family")
         self.family_combo.setToolTip(
@@ -440,9 +446,9 @@ class ConnectionDialog(QDialog):
 
         tokens = QHBoxLayout()
         tokens.addWidget(self.model_edit, 3)
-        tokens_label = QLabel("Token &counting", self)
+        tokens_label = QLabel("&Model", self)
         tokens_label.setBuddy(self.model_edit)
-        fallback = QLabel("else count as", self)
+        fallback = QLabel("if unknown, estimate as", self)
         fallback.setBuddy(self.family_combo)
         tokens.addWidget(fallback)
         tokens.addWidget(self.family_combo, 2)
@@ -458,6 +464,7 @@ class ConnectionDialog(QDialog):
         self.form.addRow(self.deployment_label, self.deployment_edit)
         self.form.addRow("API &version", self.api_version_edit)
         self.form.addRow(tokens_label, tokens)
+        self._field_row(self.model_note)
         self._field_row(self.problem_label)
         return box
 
@@ -843,6 +850,7 @@ class ConnectionDialog(QDialog):
             self.client_id_edit.setText(profile.client_id or "")
         finally:
             self._loading = False
+        self._refresh_model_note()
 
     def _form_edited(self, *_: object) -> None:
         draft = self._current
@@ -866,6 +874,13 @@ class ConnectionDialog(QDialog):
         self._refresh_list()
         self._refresh_endpoint()
         self._refresh_save()
+        self._refresh_model_note()
+
+    def _refresh_model_note(self) -> None:
+        draft = self._current
+        text = describe(draft.profile.model_match()) if draft is not None else ""
+        if self.model_note.text() != text:
+            self.model_note.setText(text)
 
     def _entra_settings_changed(self) -> None:
         if self._loading:

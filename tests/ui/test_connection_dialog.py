@@ -3,6 +3,7 @@ Azure server, memory secret stores, EntraSession with a fake credential, the set
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import threading
 import time
@@ -581,3 +582,23 @@ def test_every_control_has_an_accessible_name_and_the_dialog_fits(make):
     assert d.minimumSizeHint().height() <= 560
     for button in (d.save_key_btn, d.test_btn, d.sign_in_btn, d.add_btn):
         assert button.toolTip()
+
+
+def test_the_model_field_says_what_a_neutral_deployment_is_taken_for(qtbot, make):
+    from chatdesk.core.models import CATALOG, describe, match_model
+
+    d = make([dataclasses.replace(azure(), deployment="chat-prod")]).dialog
+    assert d.model_note.text().startswith("Unknown model; counted as gpt-4o")
+    d.model_edit.setText("gpt-5")
+    d.model_edit.textEdited.emit("gpt-5")
+    assert d.model_note.text().startswith("gpt-5: 400,000-token window")
+    d.save_btn.click()
+    saved = load_settings().settings.profiles[0]
+    assert (saved.deployment, saved.model) == ("chat-prod", "gpt-5")
+    assert saved.model_info().limit_param == "max_completion_tokens"
+    assert describe(match_model(["chat-prod"])).startswith("Unknown model; counted as gpt-4o")
+    assert describe(match_model(["gpt-5"])) == (
+        "gpt-5: 400,000-token window, 128,000 out, reasoning model"
+    )
+    assert "no streaming" in describe(match_model(["o1"]))
+    assert set(CATALOG) >= {"gpt-5-chat", "gpt-4-1106-preview", "o1-mini", "gpt-5.2-chat"}
