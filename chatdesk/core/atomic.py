@@ -13,6 +13,7 @@ import os
 import re
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from chatdesk.core.text_policy import storable
@@ -102,6 +103,30 @@ def pid_running(pid: int) -> bool:
     except OSError:
         return False
     return True
+
+
+@contextlib.contextmanager
+def folder_lock(folder: str | os.PathLike[str]) -> Iterator[None]:
+    """Hold an exclusive advisory lock on `folder` (POSIX `flock` on the folder itself), so
+    that a check-then-write of a file in it by two chatdesk processes cannot interleave. Where
+    locking is not available (Windows, a file system without it) this holds nothing."""
+    try:
+        import fcntl
+    except ImportError:  # Windows
+        yield
+        return
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        yield
+        return
+    try:
+        # No locking on this file system: the check before the write still narrows the window.
+        with contextlib.suppress(OSError):
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
 
 
 def _fsync_dir(folder: Path) -> None:

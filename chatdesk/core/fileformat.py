@@ -36,7 +36,7 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-from chatdesk.core.atomic import atomic_write_bytes
+from chatdesk.core.atomic import atomic_write_bytes, folder_lock
 from chatdesk.core.conversation import (
     RESPONSE_FORMATS,
     TRIM_POLICIES,
@@ -142,12 +142,14 @@ def save_conversation(
     file differs now, `ChangedOnDisk` is raised and nothing is written. Left out: no check (a
     new file, or the user chose to overwrite). Returns the saved file's state. Raises OSError.
     """
-    if expect is not _NO_CHECK and expect is not None and changed_since(
-        path, expect, MAX_FILE_BYTES
-    ):
-        raise ChangedOnDisk(path)
     data = storable(dumps(conv)).encode("utf-8")
-    return DiskState.of(data, atomic_write_bytes(path, data))
+    if expect is _NO_CHECK or expect is None:
+        return DiskState.of(data, atomic_write_bytes(path, data))
+    folder = os.path.dirname(os.path.abspath(path))
+    with folder_lock(folder):  # another chatdesk's check-then-write waits for this one
+        if changed_since(path, expect, MAX_FILE_BYTES):
+            raise ChangedOnDisk(path)
+        return DiskState.of(data, atomic_write_bytes(path, data))
 
 
 # -- reading ---------------------------------------------------------------------------------

@@ -228,7 +228,7 @@ class RecoveryStore:
         document = data.get("conversation")
         if not isinstance(document, dict):
             raise _Damaged
-        text = json.dumps(document, ensure_ascii=False)
+        text = json.dumps(document)  # escaped: loads() then replaces lone surrogates
         try:
             conv = _parse(text, file)
         except ConversationFileError as exc:
