@@ -1,13 +1,19 @@
-"""The list of open conversations, with a search across their text."""
+"""The list of open conversations, with a search across their text.
+
+The search runs `SEARCH_DELAY_MS` after the last keystroke in the field, not on each: it reads
+every open conversation's text, which grows with them, and typing must not wait for it.
+"""
 
 from __future__ import annotations
 
 from itertools import chain
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QLabel, QLineEdit, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
 from chatdesk.core.conversation import Conversation
+
+SEARCH_DELAY_MS = 200
 
 
 def conversation_matches(conv: Conversation, needle: str) -> bool:
@@ -39,7 +45,9 @@ class ConversationList(QWidget):
         layout.addWidget(self.list, 1)
         layout.addWidget(self.status)
         self._conversations: list[Conversation] = []
-        self.search.textChanged.connect(self.apply_search)
+        self._debounce = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
+        self._debounce.timeout.connect(lambda: self.apply_search(self.search.text()))
+        self.search.textChanged.connect(self._debounce.start)
         self.list.currentRowChanged.connect(self._row_changed)
 
     def set_items(self, titles: list[str], conversations: list[Conversation], current: int) -> None:
@@ -61,6 +69,8 @@ class ConversationList(QWidget):
             item.setToolTip(title)
 
     def apply_search(self, text: str) -> None:
+        """Show only the conversations that contain `text` (all of them for "")."""
+        self._debounce.stop()
         needle = text.strip()
         shown = 0
         for i, conv in enumerate(self._conversations):
