@@ -704,15 +704,22 @@ class MainWindow(QMainWindow):
         if tool_tokens:  # sent with the instructions; counted by the cookbook's rule
             names = ", ".join(tool_names(tools))
             rows.insert(0, ("tools", None, f"Tool definitions: {names}", tool_tokens, True))
-        rows += [
-            (m.role, m.name, shown_text(m), session.budget.ledger.count(i), i in plan.sent)
-            for i, m in enumerate(conv)
-        ]
-        if session.draft.strip():
-            rows.append(("user", None, session.draft, plan.draft_tokens, True))
-        from chatdesk.ui.request_preview import RequestPreviewDialog
+        ledger = session.budget.ledger
+        sent = plan.sent
 
-        self.preview = RequestPreviewDialog(rows, plan, self)
+        def history(i: int) -> tuple[str, str | None, str, int, bool]:
+            m = conv[i]  # built when its row is shown, not before
+            return (m.role, m.name, shown_text(m), ledger.count(i), i in sent)
+
+        tail = []
+        if session.draft.strip():
+            tail.append(("user", None, session.draft, plan.draft_tokens, True))
+        from chatdesk.ui.request_preview import PreviewRows, RequestPreviewDialog
+
+        head_tokens = sum(r[3] for r in rows) + sum(r[3] for r in tail)
+        sent_tokens = head_tokens + ledger.history_tokens(plan.first_sent, len(conv))
+        preview_rows = PreviewRows(rows, history, len(conv), plan.first_sent, tail, sent_tokens)
+        self.preview = RequestPreviewDialog(preview_rows, plan, self)
         self.preview.finished.connect(self.preview.deleteLater)
         self.preview.open()
 

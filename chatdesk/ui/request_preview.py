@@ -1,19 +1,24 @@
-""" "What will be sent": the exact messages of the next request, and those left out."""
+""" "What will be sent": the exact messages of the next request, and those left out.
+
+A model/view over the plan: the dialog opens in the same time for 20 messages as for 25,000,
+since rows are built only when the table shows them (`PreviewRows`, `PreviewModel`).
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Sequence
+from typing import Any
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont, QGuiApplication, QPalette
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtGui import QColor, QFont, QGuiApplication, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
     QHeaderView,
     QLabel,
     QPlainTextEdit,
-    QTableWidget,
-    QTableWidgetItem,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -27,7 +32,148 @@ from chatdesk.ui.token_meter import status_color
 PreviewRow = tuple[str, str | None, str, int, bool]
 _PREVIEW_CHARS = 200
 _TIP_CHARS = 2000
-_CONTENT_ROLE = Qt.ItemDataRole.UserRole  # the full content, on a message row's first cell
+_CONTENT_ROLE = Qt.ItemDataRole.UserRole  # a message row's full content
+
+
+class PreviewRows(Sequence[PreviewRow]):
+    """The rows of a request, built when shown: a 25,000-message conversation is not walked
+    to open the dialog (the view asks only for the rows on screen).
+
+    `head` (tool definitions, pinned messages) and `tail` (the draft) are sent; history row i
+    comes from `history(i)` and is sent from `first_sent` on. `sent_tokens` is their total.
+    """
+
+    def __init__(
+        self,
+        head: list[PreviewRow],
+        history: Callable[[int], PreviewRow],
+        history_len: int,
+        first_sent: int,
+        tail: list[PreviewRow],
+        sent_tokens: int,
+    ) -> None:
+        self.head, self.history, self.tail = head, history, tail
+        self.history_len, self.first_sent, self.sent_tokens = history_len, first_sent, sent_tokens
+        self.sent_rows = _Slice(self, self._sent_index, self.__len__() - first_sent)
+        self.left_out_rows = _Slice(self, lambda i: len(head) + i, first_sent)
+
+    @classmethod
+    def of(cls, rows: list[PreviewRow]) -> PreviewRows:
+        """From a plain list (sent rows and left-out rows in any order)."""
+        left = [r for r in rows if not r[4]]
+        sent = [r for r in rows if r[4]]
+        return cls(
+            [], (left + sent).__getitem__, len(rows), len(left), [], sum(r[3] for r in sent)
+        )
+
+    def __len__(self) -> int:
+        return len(self.head) + self.history_len + len(self.tail)
+
+    def __getitem__(self, i: int) -> PreviewRow:  # type: ignore[override]
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        if i < len(self.head):
+            return self.head[i]
+        i -= len(self.head)
+        if i < self.history_len:
+            return self.history(i)
+        return self.tail[i - self.history_len]
+
+    def _sent_index(self, i: int) -> int:
+        """The index in self of sent row i."""
+        return i if i < len(self.head) else i + self.first_sent
+
+
+class _Slice(Sequence[PreviewRow]):
+    def __init__(self, rows: PreviewRows, index: Callable[[int], int], n: int) -> None:
+        self._rows, self._index, self._n = rows, index, n
+
+    def __len__(self) -> int:
+        return self._n
+
+    def __getitem__(self, i: int) -> PreviewRow:  # type: ignore[override]
+        if i < 0:
+            i += self._n
+        if not 0 <= i < self._n:
+            raise IndexError(i)
+        return self._rows[self._index(i)]
+
+
+class PreviewModel(QAbstractTableModel):
+    """The sent rows (numbered), a "Left out" row, then the left-out rows, greyed."""
+
+    HEADERS = ("#", "Role", "Tokens", "Content")
+
+    def __init__(self, rows: PreviewRows, grey: QColor, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.rows, self._grey = rows, grey
+        self._sent = len(rows.sent_rows)
+        self._left = len(rows.left_out_rows)
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else self._sent + (self._left + 1 if self._left else 0)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else 4
+
+    def separator_row(self) -> int | None:
+        return self._sent if self._left else None
+
+    def entry(self, row: int) -> tuple[int | None, PreviewRow] | None:
+        """(number or None for a left-out row, the row), or None for the separator."""
+        if row < self._sent:
+            return row + 1, self.rows.sent_rows[row]
+        if row == self._sent:
+            return None
+        return None, self.rows.left_out_rows[row - self._sent - 1]
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.HEADERS[section]
+        return None
+
+    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
+        if index.row() == self.separator_row():
+            return Qt.ItemFlag.ItemIsEnabled
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = 0) -> Any:
+        if not index.isValid():
+            return None
+        entry = self.entry(index.row())
+        column = index.column()
+        if entry is None:  # the separator
+            if role == Qt.ItemDataRole.DisplayRole and column == 0:
+                n = self._left
+                return f"Left out: {n:,} older message{'' if n == 1 else 's'}, not sent"
+            if role == Qt.ItemDataRole.FontRole:
+                font = QFont()
+                font.setBold(True)
+                return font
+            return None
+        number, (role_name, name, content, tokens, _sent) = entry
+        if role == Qt.ItemDataRole.DisplayRole:
+            if column == 0:
+                return "" if number is None else str(number)
+            if column == 1:
+                return f"{role_name} ({name})" if name else role_name
+            if column == 2:
+                return f"{tokens:,}"
+            single = " ".join(content[: _PREVIEW_CHARS * 4].split())
+            if len(single) > _PREVIEW_CHARS or len(content) > _PREVIEW_CHARS * 4:
+                single = single[:_PREVIEW_CHARS] + "…"
+            return single or "(empty)"
+        if role == Qt.ItemDataRole.ToolTipRole and column == 3:
+            return content if len(content) <= _TIP_CHARS else content[:_TIP_CHARS] + "…"
+        if role == Qt.ItemDataRole.TextAlignmentRole and column == 2:
+            return Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+        if role == Qt.ItemDataRole.ForegroundRole and number is None:
+            return self._grey
+        if role == _CONTENT_ROLE:
+            return content
+        return None
 
 
 class RequestPreviewDialog(QDialog):
@@ -38,15 +184,20 @@ class RequestPreviewDialog(QDialog):
     """
 
     def __init__(
-        self, rows: list[PreviewRow], plan: TrimPlan | None, parent: QWidget | None = None
+        self,
+        rows: PreviewRows | list[PreviewRow],
+        plan: TrimPlan | None,
+        parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("What will be sent")
         self.setAccessibleName("What will be sent")
-        self.rows = list(rows)
+        if not isinstance(rows, PreviewRows):
+            rows = PreviewRows.of(list(rows))
+        self.rows = rows
         self.plan = plan
-        self.sent_rows = [r for r in self.rows if r[4]]
-        self.left_out_rows = [r for r in self.rows if not r[4]]
+        self.sent_rows = rows.sent_rows
+        self.left_out_rows = rows.left_out_rows
 
         self.header = QLabel(self._header_text(), self)
         self.header.setWordWrap(True)
@@ -59,21 +210,34 @@ class RequestPreviewDialog(QDialog):
         self.error.setPalette(pal)
         self.error.setVisible(bool(self.error.text()))
 
-        self.table = QTableWidget(0, 4, self)
+        grey = self.palette().color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)
+        self.model = PreviewModel(rows, grey, self)
+        self.table = QTableView(self)
+        self.table.setModel(self.model)
         self.table.setAccessibleName("Messages")
         self.table.setToolTip("The messages in the order they are sent; select one to read it")
-        self.table.setHorizontalHeaderLabels(["#", "Role", "Tokens", "Content"])
         self.table.verticalHeader().setVisible(False)
+        # Rows of one height, and columns sized from what is on screen: nothing walks the model.
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setWordWrap(False)
         self.table.setTabKeyNavigation(False)  # Tab leaves the table, arrows move in it
         header = self.table.horizontalHeader()
-        for column in range(3):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        # Widths from the widest text a column can hold, not from its rows: sizing a column to
+        # its contents asks the model for every row.
+        fm = self.table.fontMetrics()
+        pad = 3 * fm.horizontalAdvance("0")
+        widths = [f"{len(rows):,}", "assistant (a name)", f"{max(plan.limit, 99_999):,}"
+                  if plan is not None else "999,999"]  # fmt: skip
+        for column, text in enumerate(widths):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+            self.table.setColumnWidth(column, fm.horizontalAdvance(text) + pad)
         header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
-        self._fill()
+        separator = self.model.separator_row()
+        if separator is not None:
+            self.table.setSpan(separator, 0, 1, 4)
 
         self.total = QLabel(self._total_text(), self)
         self.total.setAccessibleName("Total")
@@ -96,7 +260,7 @@ class RequestPreviewDialog(QDialog):
         layout.addWidget(self.total)
         layout.addWidget(self.detail, 1)
         layout.addWidget(buttons)
-        self.table.currentCellChanged.connect(self._show_detail)
+        self.table.selectionModel().currentRowChanged.connect(self._show_detail)
         self.resize(780, 540)
 
     def copy_json(self) -> None:
@@ -127,57 +291,13 @@ class RequestPreviewDialog(QDialog):
         return text
 
     def _total_text(self) -> str:
-        listed = sum(r[3] for r in self.sent_rows)
+        listed = self.rows.sent_tokens
         prompt = listed + REPLY_PRIMING if self.sent_rows else 0
         text = f"Total: {listed:,} + {REPLY_PRIMING} priming the reply = {prompt:,} prompt tokens"
         if self.plan is not None:
             text += f"; {prompt + self.plan.reserve:,} with the reply reserved"
         return text
 
-    def _fill(self) -> None:
-        table = self.table
-        for number, row in enumerate(self.sent_rows, 1):
-            self._add_row(number, row, greyed=False)
-        if self.left_out_rows:
-            at = table.rowCount()
-            table.insertRow(at)
-            n = len(self.left_out_rows)
-            item = QTableWidgetItem(
-                f"Left out: {n:,} older message{'' if n == 1 else 's'}, not sent"
-            )
-            font = QFont(item.font())
-            font.setBold(True)
-            item.setFont(font)
-            item.setFlags(Qt.ItemFlag.ItemIsEnabled)
-            table.setItem(at, 0, item)
-            table.setSpan(at, 0, 1, 4)
-            for row in self.left_out_rows:
-                self._add_row(None, row, greyed=True)
-
-    def _add_row(self, number: int | None, row: PreviewRow, greyed: bool) -> None:
-        role, name, content, tokens, _sent = row
-        at = self.table.rowCount()
-        self.table.insertRow(at)
-        single = " ".join(content.split())
-        if len(single) > _PREVIEW_CHARS:
-            single = single[:_PREVIEW_CHARS] + "…"
-        tip = content if len(content) <= _TIP_CHARS else content[:_TIP_CHARS] + "…"
-        cells = [
-            QTableWidgetItem("" if number is None else str(number)),
-            QTableWidgetItem(f"{role} ({name})" if name else role),
-            QTableWidgetItem(f"{tokens:,}"),
-            QTableWidgetItem(single or "(empty)"),
-        ]
-        cells[2].setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        cells[3].setToolTip(tip)
-        cells[0].setData(_CONTENT_ROLE, content)
-        grey = self.palette().color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)
-        for column, cell in enumerate(cells):
-            if greyed:
-                cell.setForeground(grey)
-            self.table.setItem(at, column, cell)
-
-    def _show_detail(self, row: int, *_: int) -> None:
-        item = self.table.item(row, 0)
-        content = item.data(_CONTENT_ROLE) if item is not None else None
+    def _show_detail(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        content = self.model.data(current, _CONTENT_ROLE) if current.isValid() else None
         self.detail.setPlainText(content if isinstance(content, str) else "")

@@ -150,3 +150,24 @@ def test_search_reaches_old_messages_without_building_them(qtbot, window, tmp_pa
     assert conv.unbuilt() == unbuilt
     window.sidebar.apply_search("no such text")
     assert window.sidebar.status.text() == "0 of 2 match"
+
+
+def test_what_will_be_sent_builds_only_the_rows_it_shows(qtbot, window, tmp_path, monkeypatch):
+    from chatdesk.ui import main_window
+
+    path = tmp_path / "long.json"
+    save_conversation(conversation(2000), path)
+    window.open_paths([str(path)])
+    qtbot.waitUntil(lambda: window.session.plan is not None, timeout=10_000)
+    shown = main_window.shown_text
+    asked = []
+    monkeypatch.setattr(main_window, "shown_text", lambda m: asked.append(m) or shown(m))
+    window.show_preview()
+    preview = window.preview
+    qtbot.waitExposed(preview)
+    model = preview.table.model()
+    assert model.rowCount() >= 2000
+    assert len(asked) < 200  # the rows on screen at most, not 2,000
+    preview.table.setCurrentIndex(model.index(model.rowCount() - 1, 3))
+    assert preview.detail.toPlainText() == "message 1999"  # any row can still be read
+    preview.close()
