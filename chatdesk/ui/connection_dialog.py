@@ -15,7 +15,6 @@ import threading
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import shiboken6
@@ -45,7 +44,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from chatdesk.core.atomic import atomic_write_text
 from chatdesk.core.models import CATALOG, DEFAULT_FAMILY, FAMILIES, describe
 from chatdesk.core.profiles import (
     DEFAULT_API_VERSION,
@@ -60,6 +58,14 @@ from chatdesk.core.profiles import (
 from chatdesk.service.connections import Connections
 from chatdesk.service.entra import DeviceCode, EntraSession, SignedIn, SignInCancelled, SignInError
 from chatdesk.service.events import CancelToken
+from chatdesk.service.profile_edits import (
+    Moves,
+    ProfileEdit,
+    apply_moves,
+    commit,
+    final_profile,
+    plan_moves,
+)
 from chatdesk.service.secrets import (
     KeyringStatus,
     MemorySecretStore,
@@ -96,38 +102,11 @@ _SESSION_CONSENT: weakref.WeakSet[Any] = weakref.WeakSet()
 
 
 @dataclass
-class _Draft:
-    """A profile being edited. Its key and Entra sign-in are kept under `key_name` until Save
-    moves them to the profile's final name, so renaming while editing loses neither."""
-
-    profile: ConnectionProfile
-    original: str | None  # its name in the settings when the dialog opened; None when new
-    key_name: str
-
-    def runtime(self) -> ConnectionProfile:
-        """The profile as the service should see it now: keyed by `key_name`."""
-        return dataclasses.replace(self.profile, name=self.key_name)
-
-
-@dataclass
 class _KeyProbe:
     key_name: str
     stored: bool
     description: str
     status: KeyringStatus | None
-
-
-@dataclass
-class _Moves:
-    """What Save has to do to the secret store and the sign-in records before settings change."""
-
-    renames: list[tuple[str, str]]  # (key_name, final name)
-    deletes: list[str]  # key names of removed profiles
-    record_renames: list[tuple[Path, Path]]
-    record_deletes: list[Path]
-
-    def __bool__(self) -> bool:
-        return bool(self.renames or self.deletes or self.record_renames or self.record_deletes)
 
 
 class _DeviceCodeBridge(QObject):
@@ -212,10 +191,10 @@ class ConnectionDialog(QDialog):
         self._service = service
         self._save_settings = save_settings
         self._secrets: SecretStore = connections.secrets
-        self._drafts: list[_Draft] = []
+        self._drafts: list[ProfileEdit] = []
         self._removed: list[str] = []  # original names of removed profiles
         self._discarded: list[str] = []  # key names of removed new drafts (a key may be saved)
-        self._current: _Draft | None = None
+        self._current: ProfileEdit | None = None
         self._loading = False  # filling the form from a draft: edits are not the user's
         self._closed = False
 
@@ -738,14 +717,14 @@ class ConnectionDialog(QDialog):
         if saved:
             for profile in saved:
                 self._drafts.append(
-                    _Draft(dataclasses.replace(profile), profile.name, profile.name)
+                    ProfileEdit(dataclasses.replace(profile), profile.name, profile.name)
                 )
         else:
             # First launch: one new profile, from the environment variables when they are set.
             profile = profile_from_env(self._connections.env) or ConnectionProfile(
                 NEW_PROFILE_NAME, "azure-v1", "", ""
             )
-            self._drafts.append(_Draft(profile, None, profile.name))
+            self._drafts.append(ProfileEdit(profile, None, profile.name))
         for draft in self._drafts:
             self.profile_list.addItem(QListWidgetItem(draft.profile.name))
         wanted = select or self._connections.settings.active_profile
@@ -764,7 +743,7 @@ class ConnectionDialog(QDialog):
         return name
 
     def _append(self, profile: ConnectionProfile) -> None:
-        self._drafts.append(_Draft(profile, None, profile.name))
+        self._drafts.append(ProfileEdit(profile, None, profile.name))
         self.profile_list.addItem(QListWidgetItem(profile.name))
         self.profile_list.setCurrentRow(len(self._drafts) - 1)
         self._refresh_list()
@@ -805,7 +784,7 @@ class ConnectionDialog(QDialog):
         if draft is not self._current:
             self._show_draft(draft)
 
-    def _show_draft(self, draft: _Draft | None) -> None:
+    def _show_draft(self, draft: ProfileEdit | None) -> None:
         self._stop_operations()
         self._current = draft
         self.form_panel.setEnabled(draft is not None)
@@ -1172,7 +1151,7 @@ class ConnectionDialog(QDialog):
         self._probe_key()
 
     # -- Entra ID ----------------------------------------------------------------------------
-    def _session(self, draft: _Draft) -> EntraSession:
+    def _session(self, draft: ProfileEdit) -> EntraSession:
         return self._connections.entra_session(draft.runtime())
 
     def _refresh_entra_ui(self) -> None:
@@ -1395,36 +1374,13 @@ class ConnectionDialog(QDialog):
         self.device_panel.hide()
 
     # -- save --------------------------------------------------------------------------------
-    def _final(self, draft: _Draft) -> ConnectionProfile:
-        profile = draft.profile
-        # The normalised endpoint: a key pasted in the URL's query must not reach the file.
-        check = self._check(profile)
-        return dataclasses.replace(
-            profile,
-            name=profile.name.strip(),
-            endpoint=check.url,
-            deployment=profile.deployment.strip(),
-        )
-
-    def _moves(self) -> _Moves:
-        finals = {self._final(d).name for d in self._drafts}
-        renames = [
-            (d.key_name, self._final(d).name)
-            for d in self._drafts
-            if d.key_name != self._final(d).name
-        ]
-        deletes = [n for n in self._removed + self._discarded if n not in finals]
+    def _moves(self) -> Moves:
         record = self._connections.record_path
         probe = ConnectionProfile("", "azure-v1", "", "")
-
-        def path(name: str) -> Path:
-            return record(dataclasses.replace(probe, name=name))
-
-        return _Moves(
-            renames=renames,
-            deletes=deletes,
-            record_renames=[(path(a), path(b)) for a, b in renames if path(a) != path(b)],
-            record_deletes=[path(n) for n in deletes],
+        return plan_moves(
+            self._drafts,
+            self._removed + self._discarded,
+            lambda name: record(dataclasses.replace(probe, name=name)),
         )
 
     def _save(self) -> None:
@@ -1450,41 +1406,19 @@ class ConnectionDialog(QDialog):
             self._saving = False
             self._refresh_save()
 
-        self._run(lambda: _apply_moves(secrets, moves), lambda _: self._commit(), failed, finished)
+        self._run(lambda: apply_moves(secrets, moves), lambda _: self._commit(), failed, finished)
 
     def _commit(self) -> None:
-        settings = self._connections.settings
-        before = ([dataclasses.replace(p) for p in settings.profiles], settings.active_profile)
-        selected = self._final(self._current).name if self._current else None
+        selected = final_profile(self._current.profile).name if self._current else None
         try:
-            for name in self._removed:
-                if settings.profile(name) is not None:
-                    settings.remove_profile(name)
-            renamed = [
-                d
-                for d in self._drafts
-                if d.original is not None
-                and d.original != self._final(d).name
-                and settings.profile(d.original) is not None
-            ]
-            # Through temporary names, so swapping two names cannot collide halfway.
-            for i, draft in enumerate(renamed):
-                settings.rename_profile(draft.original or "", f"\0renaming {i}")
-            for i, draft in enumerate(renamed):
-                settings.rename_profile(f"\0renaming {i}", self._final(draft).name)
-            finals = [self._final(d) for d in self._drafts]
-            for profile in finals:
-                settings.upsert_profile(profile)
-            order = {p.name: i for i, p in enumerate(finals)}
-            settings.profiles.sort(key=lambda p: order.get(p.name, len(order)))
-            settings.active_profile = None
-            if selected is not None:
-                self._connections.set_active(selected)
-            elif settings.profiles:
-                settings.active_profile = settings.profiles[0].name
-            self._save_settings()
+            commit(
+                self._connections.settings,
+                self._drafts,
+                self._removed,
+                selected,
+                self._save_settings,
+            )
         except (OSError, ValueError) as exc:
-            settings.profiles, settings.active_profile = before
             self.save_error.setText(f"The settings could not be saved: {exc}")
             self.save_error.show()
             return
@@ -1507,45 +1441,6 @@ class ConnectionDialog(QDialog):
         if self._connections.device_code_callback is self._deliver:
             self._connections.device_code_callback = self._previous_callback
         super().done(result)
-
-
-def _apply_moves(secrets: SecretStore, moves: _Moves) -> None:
-    """Move keys and sign-in records to the profiles' final names (on a worker thread).
-
-    Everything is read before anything is written, so a swap or chain of renames cannot
-    overwrite a key that still has to move; nothing is deleted until all writes succeeded.
-    """
-    held = {old: secrets.get(old) for old, _ in moves.renames}
-    records: dict[Path, str | None] = {}
-    for old_path, _ in moves.record_renames:
-        try:
-            records[old_path] = old_path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            records[old_path] = None
-    targets = {new for _, new in moves.renames}
-    for old, new in moves.renames:
-        key = held[old]
-        if key is not None:
-            secrets.set(new, key)
-        else:
-            secrets.delete(new)  # a stale entry must not become this profile's key
-    for old_path, new_path in moves.record_renames:
-        text = records[old_path]
-        if text is not None:
-            atomic_write_text(new_path, text)
-        else:
-            new_path.unlink(missing_ok=True)
-    new_paths = {new for _, new in moves.record_renames}
-    for old, _ in moves.renames:
-        if old not in targets:
-            secrets.delete(old)
-    for name in moves.deletes:
-        secrets.delete(name)
-    for old_path, _ in moves.record_renames:
-        if old_path not in new_paths:
-            old_path.unlink(missing_ok=True)
-    for path in moves.record_deletes:
-        path.unlink(missing_ok=True)
 
 
 __all__ = ["ENTRA_MODE_LABELS", "KIND_LABELS", "ConnectionDialog"]

@@ -1,0 +1,169 @@
+"""Saving edited connection profiles: renames, removals, and moving what each profile keeps
+outside the settings (its key, its gateway headers' secret values, its Entra sign-in record).
+
+The Connections dialog edits `ProfileEdit`s; Save plans the moves (`plan_moves`), applies them
+on a worker thread (`apply_moves`, touches the keyring and files), then writes the settings
+(`commit`). No Qt here, so the transaction is tested on its own.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from chatdesk.core.atomic import atomic_write_text
+from chatdesk.core.profiles import ConnectionProfile
+from chatdesk.core.settings import Settings
+from chatdesk.service.client import header_secret_name
+from chatdesk.service.secrets import SecretStore
+
+
+@dataclass
+class ProfileEdit:
+    """A profile being edited. Its key, header secrets and sign-in are kept under `key_name`
+    until Save moves them to the profile's final name, so renaming while editing loses none."""
+
+    profile: ConnectionProfile
+    original: str | None  # its name in the settings when editing began; None when new
+    key_name: str
+
+    def runtime(self) -> ConnectionProfile:
+        """The profile as the secret store knows it now: named `key_name`."""
+        return dataclasses.replace(self.profile, name=self.key_name)
+
+
+@dataclass
+class Moves:
+    """What Save must do to the secret store and the sign-in records before settings change.
+    Entries are secret-store names: a profile's key, or `header_secret_name(...)`."""
+
+    renames: list[tuple[str, str]] = field(default_factory=list)
+    deletes: list[str] = field(default_factory=list)
+    record_renames: list[tuple[Path, Path]] = field(default_factory=list)
+    record_deletes: list[Path] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.renames or self.deletes or self.record_renames or self.record_deletes)
+
+
+def final_profile(profile: ConnectionProfile) -> ConnectionProfile:
+    """The profile as saved: name and deployment trimmed, the endpoint normalised (a key pasted
+    in the URL's query must not reach the file)."""
+    check = profile.check(sends_secret=profile.kind != "openai-compatible")
+    return dataclasses.replace(
+        profile,
+        name=profile.name.strip(),
+        endpoint=check.url if check.url else profile.endpoint,
+        deployment=profile.deployment.strip(),
+    )
+
+
+def plan_moves(
+    edits: list[ProfileEdit],
+    removed: list[str],
+    record_path: Callable[[str], Path],
+) -> Moves:
+    """The moves that give every edit's stored secrets and record its final name, and drop
+    those of `removed` names (originals of removed profiles, key names of dropped new ones)."""
+    finals = {final_profile(e.profile).name for e in edits}
+    names: list[tuple[str, str]] = []
+    for edit in edits:
+        new = final_profile(edit.profile).name
+        if edit.key_name != new:
+            names.append((edit.key_name, new))
+    gone = [n for n in removed if n not in finals]
+    moves = Moves()
+    for old, new in names:
+        moves.renames.append((old, new))
+        edit = next(e for e in edits if e.key_name == old)
+        for header in edit.profile.secret_headers:
+            moves.renames.append((header_secret_name(old, header), header_secret_name(new, header)))
+        if record_path(old) != record_path(new):
+            moves.record_renames.append((record_path(old), record_path(new)))
+    for name in gone:
+        moves.deletes.append(name)
+        moves.record_deletes.append(record_path(name))
+    return moves
+
+
+def apply_moves(secrets: SecretStore, moves: Moves) -> None:
+    """Move secrets and sign-in records to their final names (may block: a worker thread).
+
+    Everything is read before anything is written, so a swap or chain of renames cannot
+    overwrite a secret that still has to move; nothing is deleted until all writes succeeded.
+    """
+    held = {old: secrets.get(old) for old, _ in moves.renames}
+    records: dict[Path, str | None] = {}
+    for old_path, _ in moves.record_renames:
+        try:
+            records[old_path] = old_path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            records[old_path] = None
+    targets = {new for _, new in moves.renames}
+    for old, new in moves.renames:
+        value = held[old]
+        if value is not None:
+            secrets.set(new, value)
+        else:
+            secrets.delete(new)  # a stale entry must not become this profile's secret
+    for old_path, new_path in moves.record_renames:
+        text = records[old_path]
+        if text is not None:
+            atomic_write_text(new_path, text)
+        else:
+            new_path.unlink(missing_ok=True)
+    new_paths = {new for _, new in moves.record_renames}
+    for old, _ in moves.renames:
+        if old not in targets:
+            secrets.delete(old)
+    for name in moves.deletes:
+        secrets.delete(name)
+    for old_path, _ in moves.record_renames:
+        if old_path not in new_paths:
+            old_path.unlink(missing_ok=True)
+    for path in moves.record_deletes:
+        path.unlink(missing_ok=True)
+
+
+def commit(
+    settings: Settings,
+    edits: list[ProfileEdit],
+    removed: list[str],
+    selected: str | None,
+    save: Callable[[], None],
+) -> None:
+    """Write the edits into `settings` (order kept, renames through temporary names so a swap
+    cannot collide) and call `save`; on OSError/ValueError the settings are restored and the
+    error is raised again."""
+    before = ([dataclasses.replace(p) for p in settings.profiles], settings.active_profile)
+    try:
+        for name in removed:
+            if settings.profile(name) is not None:
+                settings.remove_profile(name)
+        finals = [final_profile(e.profile) for e in edits]
+        renamed = [
+            (e, f)
+            for e, f in zip(edits, finals, strict=True)
+            if e.original is not None
+            and e.original != f.name
+            and settings.profile(e.original) is not None
+        ]
+        for i, (edit, _) in enumerate(renamed):
+            settings.rename_profile(edit.original or "", f"\0renaming {i}")
+        for i, (_, final) in enumerate(renamed):
+            settings.rename_profile(f"\0renaming {i}", final.name)
+        for profile in finals:
+            settings.upsert_profile(profile)
+        order = {p.name: i for i, p in enumerate(finals)}
+        settings.profiles.sort(key=lambda p: order.get(p.name, len(order)))
+        settings.active_profile = None
+        if selected is not None and settings.profile(selected) is not None:
+            settings.active_profile = selected
+        elif settings.profiles:
+            settings.active_profile = settings.profiles[0].name
+        save()
+    except (OSError, ValueError):
+        settings.profiles, settings.active_profile = before
+        raise

@@ -1,0 +1,112 @@
+"""The profile-edit transaction without a window: renames move keys, header secrets and sign-in
+records; removals drop them; a swap of two names loses nothing (issue 17, item 9)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from chatdesk.core.profiles import ConnectionProfile
+from chatdesk.core.settings import Settings
+from chatdesk.service.client import header_secret_name
+from chatdesk.service.profile_edits import (
+    ProfileEdit,
+    apply_moves,
+    commit,
+    final_profile,
+    plan_moves,
+)
+from chatdesk.service.secrets import MemorySecretStore, Secret
+
+HEADER = "Ocp-Apim-Subscription-Key"
+
+
+def profile(name: str, **kw) -> ConnectionProfile:
+    kw.setdefault("deployment", "gpt-4o")
+    return ConnectionProfile(name, "azure-v1", "https://x.openai.azure.com", **kw)
+
+
+def edit(name: str, original: str | None = None, **kw) -> ProfileEdit:
+    return ProfileEdit(profile(name, **kw), original, original or name)
+
+
+@pytest.fixture
+def records(tmp_path) -> tuple[Path, callable]:
+    def path(name: str) -> Path:
+        return tmp_path / "entra" / f"{name}.json"
+
+    return tmp_path, path
+
+
+def store(**entries: str) -> MemorySecretStore:
+    secrets = MemorySecretStore()
+    for name, value in entries.items():
+        secrets.set(name, Secret(value))
+    return secrets
+
+
+def test_a_rename_moves_the_key_header_secret_and_record(records):
+    _, path = records
+    secrets = store(old="key-1", **{header_secret_name("old", HEADER): "sub-1"})
+    path("old").parent.mkdir(parents=True)
+    path("old").write_text("record")
+    renamed = ProfileEdit(profile("new", secret_headers=[HEADER]), "old", "old")
+    moves = plan_moves([renamed], [], path)
+    apply_moves(secrets, moves)
+    assert secrets.get("new") == Secret("key-1")
+    assert secrets.get("old") is None
+    assert secrets.get(header_secret_name("new", HEADER)) == Secret("sub-1")
+    assert secrets.get(header_secret_name("old", HEADER)) is None
+    assert path("new").read_text() == "record"
+    assert not path("old").exists()
+
+
+def test_swapping_two_names_loses_nothing(records):
+    _, path = records
+    secrets = store(a="key-a", b="key-b")
+    edits = [ProfileEdit(profile("b"), "a", "a"), ProfileEdit(profile("a"), "b", "b")]
+    apply_moves(secrets, plan_moves(edits, [], path))
+    assert (secrets.get("a"), secrets.get("b")) == (Secret("key-b"), Secret("key-a"))
+    settings = Settings(profiles=[profile("a", deployment="A"), profile("b", deployment="B")])
+    edits[0].profile.deployment, edits[1].profile.deployment = "A", "B"
+    commit(settings, edits, [], "b", lambda: None)
+    assert [(p.name, p.deployment) for p in settings.profiles] == [("b", "A"), ("a", "B")]
+    assert settings.active_profile == "b"
+
+
+def test_a_removed_profile_loses_its_key_and_record(records):
+    _, path = records
+    secrets = store(gone="key", kept="key-2")
+    path("gone").parent.mkdir(parents=True)
+    path("gone").write_text("record")
+    apply_moves(secrets, plan_moves([edit("kept")], ["gone"], path))
+    assert secrets.get("gone") is None
+    assert secrets.get("kept") == Secret("key-2")
+    assert not path("gone").exists()
+
+
+def test_nothing_to_move_is_falsy(records):
+    _, path = records
+    assert not plan_moves([edit("same", "same")], [], path)
+
+
+def test_a_failed_save_restores_the_settings():
+    settings = Settings(profiles=[profile("a")], active_profile="a")
+
+    def fail() -> None:
+        raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"):
+        commit(settings, [ProfileEdit(profile("renamed"), "a", "a")], [], "renamed", fail)
+    assert [p.name for p in settings.profiles] == ["a"]
+    assert settings.active_profile == "a"
+
+
+def test_the_saved_profile_is_trimmed_and_normalised():
+    pasted = profile(" work ", deployment=" gpt-4o ")
+    pasted.endpoint = "https://x.openai.azure.com/?api-key=s3cr3t"
+    final = final_profile(pasted)
+    assert (final.name, final.deployment, final.endpoint) == (
+        "work", "gpt-4o", "https://x.openai.azure.com/openai/v1/"
+    )  # fmt: skip
