@@ -17,7 +17,7 @@ from chatdesk.core.atomic import atomic_write_text
 from chatdesk.core.profiles import ConnectionProfile
 from chatdesk.core.settings import Settings
 from chatdesk.service.client import header_secret_name
-from chatdesk.service.secrets import SecretStore
+from chatdesk.service.secrets import Secret, SecretStore
 
 
 @dataclass
@@ -167,3 +167,32 @@ def commit(
     except (OSError, ValueError):
         settings.profiles, settings.active_profile = before
         raise
+
+
+class DraftSecrets:
+    """The secret store as an edited profile sees it before Save: under its current name it
+    finds what is kept under its `key_name`, and a key typed but not saved (`typed`) wins.
+    Reads only: a connection test through it stores nothing."""
+
+    def __init__(self, secrets: SecretStore, edit: ProfileEdit, typed: Secret | None) -> None:
+        self._secrets = secrets
+        self._names = {edit.profile.name: edit.key_name}
+        for header in edit.profile.secret_headers:
+            current = header_secret_name(edit.profile.name, header)
+            self._names[current] = header_secret_name(edit.key_name, header)
+        self._current = edit.profile.name
+        self._typed = typed
+
+    is_secure = property(lambda self: self._secrets.is_secure)
+    description = property(lambda self: self._secrets.description)
+
+    def get(self, name: str) -> Secret | None:
+        if name == self._current and self._typed:
+            return self._typed
+        return self._secrets.get(self._names.get(name, name))
+
+    def set(self, name: str, secret: Secret) -> None:
+        raise PermissionError("a connection test stores nothing")
+
+    def delete(self, name: str) -> None:
+        raise PermissionError("a connection test stores nothing")

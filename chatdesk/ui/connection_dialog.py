@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QMessageBox,
     QPushButton,
     QRadioButton,
     QSizePolicy,
@@ -55,10 +56,12 @@ from chatdesk.core.profiles import (
     ProfileKind,
     profile_from_env,
 )
+from chatdesk.service.client import Credentials, header_secret_name
 from chatdesk.service.connections import Connections
 from chatdesk.service.entra import DeviceCode, EntraSession, SignedIn, SignInCancelled, SignInError
 from chatdesk.service.events import CancelToken
 from chatdesk.service.profile_edits import (
+    DraftSecrets,
     Moves,
     ProfileEdit,
     apply_moves,
@@ -88,6 +91,15 @@ ENTRA_MODE_LABELS: dict[EntraMode, str] = {
     "browser": "Browser",
     "device-code": "Device code",
     "default": "Developer credentials (Azure CLI, environment, managed identity)",
+}
+# What each kind wants, with an example of its own (shown under the kind).
+KIND_HINTS: dict[ProfileKind, str] = {
+    "azure-v1": "The resource endpoint, e.g. https://my-resource.openai.azure.com/ (Foundry: "
+    "https://my-resource.services.ai.azure.com/), and a deployment name.",
+    "azure-api-version": "The resource endpoint or a gateway URL, a deployment and an "
+    "api-version such as 2024-10-21 (or preview).",
+    "openai-compatible": "Any OpenAI-compatible base URL, e.g. https://api.openai.com/v1 or "
+    "http://localhost:11434/v1 (Ollama), and the model name the server serves.",
 }
 NEW_PROFILE_NAME = "Azure OpenAI"
 SIGN_IN_TIMEOUT = 300.0
@@ -208,6 +220,7 @@ class ConnectionDialog(QDialog):
         self._test: tuple[CancelToken, str] | None = None
         self._saving = False
         self._workers: set[FunctionWorker] = set()
+        self.reuse_key_box: QMessageBox | None = None  # open while Duplicate asks
 
         self._bridge = _DeviceCodeBridge()
         self._bridge.deviceCode.connect(self._show_device_code)
@@ -381,6 +394,7 @@ class ConnectionDialog(QDialog):
         for kind in KINDS:
             self.kind_combo.addItem(KIND_LABELS[kind], kind)
         self.kind_combo.currentIndexChanged.connect(self._form_edited)
+        self.kind_hint = self._label("", "About this kind", tone="muted")
         self.endpoint_edit = self._line(
             "Endpoint",
             "Paste the endpoint as the portal shows it; chatdesk trims and normalises it",
@@ -436,6 +450,7 @@ class ConnectionDialog(QDialog):
         self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.form.addRow("&Name", self.name_edit)
         self.form.addRow("&Kind", self.kind_combo)
+        self._field_row(self.kind_hint)
         self.form.addRow("&Endpoint", self.endpoint_edit)
         # Feedback rows sit in the field column, each hidden with its row when empty.
         for widget in (self.url_label, self.notes_label, self.endpoint_error, self.suggest_btn):
@@ -755,10 +770,52 @@ class ConnectionDialog(QDialog):
         self._append(ConnectionProfile(self._fresh_name(NEW_PROFILE_NAME), "azure-v1", "", ""))
 
     def _duplicate(self) -> None:
-        if self._current is None:
+        source = self._current
+        if source is None:
             return
-        name = self._fresh_name(f"{self._current.profile.name} (copy)")
-        self._append(dataclasses.replace(self._current.profile, name=name))
+        name = self._fresh_name(f"{source.profile.name} (copy)")
+        self._append(dataclasses.replace(source.profile, name=name))
+        copy = self._current
+        if copy is None or not self._key_stored.get(source.key_name):
+            return
+        # The copy starts without a key; offer the source's rather than make it paste it again.
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Duplicate profile",
+            f"Use the API key of '{source.profile.name.strip()}' for '{name}' too?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            self,
+        )
+        box.setAccessibleName("Reuse the key")
+        box.setInformativeText("It is copied within the system keyring; no one sees it.")
+        box.finished.connect(lambda result: self._reuse_key(source, copy, result))
+        self.reuse_key_box = box
+        box.open()
+
+    def _reuse_key(self, source: ProfileEdit, copy: ProfileEdit, result: int) -> None:
+        self.reuse_key_box = None
+        if result != QMessageBox.StandardButton.Yes or copy not in self._drafts:
+            return
+        secrets = self._secrets
+        names = [(source.key_name, copy.key_name)] + [
+            (header_secret_name(source.key_name, h), header_secret_name(copy.key_name, h))
+            for h in source.profile.secret_headers
+        ]
+
+        def reuse() -> None:
+            for old, new in names:
+                value = secrets.get(old)
+                if value is not None:
+                    secrets.set(new, value)
+
+        def copied(_: object) -> None:
+            self._key_stored[copy.key_name] = True
+
+        def failed(exc: BaseException) -> None:
+            if self._current is copy:
+                self.key_error.setText(_secret_error_text(exc, "copy the key"))
+
+        self._key_operation(reuse, copied, failed)
 
     def _remove(self) -> None:
         draft = self._current
@@ -945,6 +1002,7 @@ class ConnectionDialog(QDialog):
         self.endpoint_edit.setPlaceholderText(
             _AZURE_PLACEHOLDER if azure else _COMPATIBLE_PLACEHOLDER
         )
+        self.kind_hint.setText(KIND_HINTS[profile.kind])
         self.form.setRowVisible(self.api_version_edit, profile.kind == "azure-api-version")
         check = self._check(profile)
         on_endpoint = check.field == "endpoint"
@@ -1275,11 +1333,27 @@ class ConnectionDialog(QDialog):
             return
         token = CancelToken()
         self._test = (token, draft.key_name)
-        profile = draft.runtime()
-        service = self._service
+        # What is on screen: the current name (for messages), unsaved edits, and a key typed
+        # but not saved, which is used for this request and never stored.
+        profile = draft.profile
+        typed = self.key_edit.text().strip() if profile.auth == "key" else ""
+        session = self._session(draft)
+        credentials = Credentials(
+            DraftSecrets(self._secrets, draft, Secret(typed) if typed else None),
+            env=self._connections.env,
+            entra=lambda _: session,
+        )
+        service_type = type(self._service)
         self.test_result.setText("Testing…")
         self.test_error.clear()
         self.test_details.clear()
+
+        def test() -> Diagnosis:
+            service = service_type(credentials)
+            try:
+                return service.test_connection(profile, cancel=token)
+            finally:
+                service.close()
 
         def diagnosed(diagnosis: Diagnosis) -> None:
             if self._current is draft:
@@ -1296,9 +1370,7 @@ class ConnectionDialog(QDialog):
             self._refresh_test_ui()
             self._sync_visibility()
 
-        self._run(
-            lambda: service.test_connection(profile, cancel=token), diagnosed, failed, finished
-        )
+        self._run(test, diagnosed, failed, finished)
         self._refresh_test_ui()
         self._sync_visibility()
 

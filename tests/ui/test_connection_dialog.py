@@ -602,3 +602,67 @@ def test_the_model_field_says_what_a_neutral_deployment_is_taken_for(qtbot, make
     )
     assert "no streaming" in describe(match_model(["o1"]))
     assert set(CATALOG) >= {"gpt-5-chat", "gpt-4-1106-preview", "o1-mini", "gpt-5.2-chat"}
+
+
+# -- issue 17: what is on screen is what is tested -------------------------------------------
+def test_the_test_uses_an_unsaved_key_and_never_stores_it(qtbot, make, azure_server):
+    store = MemorySecretStore()
+    d = make([azure(endpoint=azure_server.url)], secrets=store).dialog
+    on_auth_tab(d)
+    qtbot.keyClicks(d.key_edit, "test-key")  # pasted, not saved
+    d.test_btn.click()
+    qtbot.waitUntil(lambda: "answered in" in d.test_result.text(), timeout=5000)
+    assert azure_server.last_request.authorized
+    assert store.get("Work") is None
+    assert d.key_edit.text() == "test-key"  # still there to save
+
+
+def test_test_messages_use_the_current_name(qtbot, make, azure_server):
+    store = MemorySecretStore()
+    store.set("Work", Secret("wrong-key"))
+    d = make([azure(endpoint=azure_server.url)], secrets=store).dialog
+    d.name_edit.setText("Team A")
+    d.name_edit.textEdited.emit("Team A")
+    d.test_btn.click()
+    qtbot.waitUntil(lambda: d.test_error.text() != "", timeout=5000)
+    assert "'Team A'" in d.test_error.text()
+    assert "'Work'" not in d.test_error.text()
+    # The key stored under the old name was sent.
+    assert azure_server.last_request.headers["authorization"] == "Bearer wrong-key"
+
+
+def test_duplicate_offers_to_reuse_the_key(qtbot, make):
+    store = MemorySecretStore()
+    store.set("Work", Secret(KEY))
+    d = make([azure()], secrets=store).dialog
+    qtbot.waitUntil(lambda: d._key_stored.get("Work") is True)
+    d.duplicate_btn.click()
+    box = d.reuse_key_box
+    assert box is not None
+    assert "Use the API key of 'Work' for 'Work (copy)' too?" in box.text()
+    box.done(box.StandardButton.Yes)
+    qtbot.waitUntil(lambda: store.get("Work (copy)") == Secret(KEY))
+    qtbot.waitUntil(lambda: not d.busy)
+    assert store.get("Work") == Secret(KEY)
+
+
+def test_duplicate_without_a_key_does_not_ask(qtbot, make):
+    d = make([azure()]).dialog
+    qtbot.waitUntil(lambda: d._key_stored.get("Work") is False)
+    d.duplicate_btn.click()
+    assert d.reuse_key_box is None
+
+
+@pytest.mark.parametrize(
+    ("kind", "example"),
+    [
+        ("azure-v1", "https://my-resource.openai.azure.com/"),
+        ("azure-api-version", "2024-10-21"),
+        ("openai-compatible", "http://localhost:11434/v1"),
+    ],
+)
+def test_each_kind_shows_its_own_hint(make, kind, example):
+    d = make([azure(kind=kind)]).dialog
+    assert example in d.kind_hint.text()
+    if kind == "openai-compatible":
+        assert "azure.com" not in d.kind_hint.text()
