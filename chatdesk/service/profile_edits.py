@@ -133,12 +133,20 @@ def commit(
     removed: list[str],
     selected: str | None,
     save: Callable[[], None],
+    *,
+    proxy: str | None = None,
 ) -> None:
-    """Write the edits into `settings` (order kept, renames through temporary names so a swap
-    cannot collide) and call `save`; on OSError/ValueError the settings are restored and the
-    error is raised again."""
-    before = ([dataclasses.replace(p) for p in settings.profiles], settings.active_profile)
+    """Write the edits (and the app's `proxy`, if given) into `settings` (order kept, renames
+    through temporary names so a swap cannot collide) and call `save`; on OSError/ValueError
+    the settings are restored and the error is raised again."""
+    before = (
+        [dataclasses.replace(p) for p in settings.profiles],
+        settings.active_profile,
+        settings.proxy,
+    )
     try:
+        if proxy is not None:
+            settings.proxy = proxy
         for name in removed:
             if settings.profile(name) is not None:
                 settings.remove_profile(name)
@@ -165,7 +173,7 @@ def commit(
             settings.active_profile = settings.profiles[0].name
         save()
     except (OSError, ValueError):
-        settings.profiles, settings.active_profile = before
+        settings.profiles, settings.active_profile, settings.proxy = before
         raise
 
 

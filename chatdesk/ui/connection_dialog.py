@@ -76,6 +76,7 @@ from chatdesk.service.secrets import (
     SecretStore,
     SecretStoreError,
 )
+from chatdesk.ui.connection_gateway import GatewayPanel
 from chatdesk.ui.token_meter import status_color
 from chatdesk.ui.worker import FunctionWorker
 
@@ -221,6 +222,7 @@ class ConnectionDialog(QDialog):
         self._saving = False
         self._workers: set[FunctionWorker] = set()
         self.reuse_key_box: QMessageBox | None = None  # open while Duplicate asks
+        self._proxy = connections.settings.proxy  # edited on the Gateway tab, saved on Save
 
         self._bridge = _DeviceCodeBridge()
         self._bridge.deviceCode.connect(self._show_device_code)
@@ -313,6 +315,10 @@ class ConnectionDialog(QDialog):
         self.tabs.tabBar().setAccessibleName("Profile sections")
         self.tabs.addTab(self._build_endpoint(), "&Connection")
         self.tabs.addTab(self._build_auth(), "&Authentication")
+        self.gateway = GatewayPanel(self)
+        self.gateway.edited.connect(self._gateway_edited)
+        self.gateway.secretEntered.connect(self._save_secret_header)
+        self.tabs.addTab(self.gateway, "&Gateway && cloud")
         self.form_panel = QWidget(self)
         panel = QVBoxLayout(self.form_panel)
         panel.setContentsMargins(0, 0, 0, 0)
@@ -884,6 +890,7 @@ class ConnectionDialog(QDialog):
             )
             self.tenant_edit.setText(profile.tenant_id or "")
             self.client_id_edit.setText(profile.client_id or "")
+            self.gateway.fill(profile, self._proxy)
         finally:
             self._loading = False
         self._refresh_model_note()
@@ -907,6 +914,8 @@ class ConnectionDialog(QDialog):
             tenant_id=self.tenant_edit.text().strip() or None,
             client_id=self.client_id_edit.text().strip() or None,
         )
+        draft.profile = self.gateway.apply(draft.profile)
+        self.gateway.refresh(draft.profile)
         self._refresh_list()
         self._refresh_endpoint()
         self._refresh_save()
@@ -917,6 +926,31 @@ class ConnectionDialog(QDialog):
         text = describe(draft.profile.model_match()) if draft is not None else ""
         if self.model_note.text() != text:
             self.model_note.setText(text)
+
+    def _gateway_edited(self) -> None:
+        self._proxy = self.gateway.proxy
+        self._form_edited()
+
+    def _save_secret_header(self, name: str, secret: Secret) -> None:
+        draft = self._current
+        if draft is None:
+            return
+        secrets = self._secrets
+        entry = header_secret_name(draft.key_name, name)
+
+        def saved(_: object) -> None:
+            if name not in draft.profile.secret_headers:
+                headers = [*draft.profile.secret_headers, name]
+                draft.profile = dataclasses.replace(draft.profile, secret_headers=headers)
+            if self._current is draft:
+                self.gateway.refresh(draft.profile)
+            self._refresh_save()
+
+        def failed(exc: BaseException) -> None:
+            if self._current is draft:
+                self.gateway.problem_label.setText(_secret_error_text(exc, "save the header"))
+
+        self._key_operation(lambda: secrets.set(entry, secret), saved, failed)
 
     def _entra_settings_changed(self) -> None:
         if self._loading:
@@ -961,6 +995,9 @@ class ConnectionDialog(QDialog):
             elif name in seen:
                 problems.append(f"Two profiles are named '{name}'; rename one.")
             seen.add(name)
+        gateway = self.gateway.problem() if self._current is not None else None
+        if gateway is not None:
+            problems.append(gateway)
         return problems
 
     # -- refreshing what is shown ------------------------------------------------------------
@@ -1489,11 +1526,13 @@ class ConnectionDialog(QDialog):
                 self._removed,
                 selected,
                 self._save_settings,
+                proxy=self._proxy,
             )
         except (OSError, ValueError) as exc:
             self.save_error.setText(f"The settings could not be saved: {exc}")
             self.save_error.show()
             return
+        self._connections.apply_network_settings()
         self.profilesChanged.emit()
         self.accept()
 

@@ -666,3 +666,53 @@ def test_each_kind_shows_its_own_hint(make, kind, example):
     assert example in d.kind_hint.text()
     if kind == "openai-compatible":
         assert "azure.com" not in d.kind_hint.text()
+
+
+def test_gateway_tab_sets_cloud_headers_secret_header_and_proxy(qtbot, make):
+    from chatdesk.service.client import header_secret_name
+
+    store = MemorySecretStore()
+    h = make([azure(endpoint="https://apim.example.net/aoai/openai", auth="entra")],
+             secrets=store)  # fmt: skip
+    d = h.dialog
+    g = d.gateway
+    d.tabs.setCurrentIndex(2)
+    assert "login.microsoftonline.com" in g.cloud_note.text()
+    g.cloud_combo.setCurrentIndex(g.cloud_combo.findData("usgovernment"))
+    assert "login.microsoftonline.us" in g.cloud_note.text()
+    assert "https://cognitiveservices.azure.us/.default" in g.cloud_note.text()
+    g.key_header_combo.setCurrentIndex(g.key_header_combo.findData("api-key"))
+    g.headers_edit.setPlainText("X-Team: blue")
+    g.secret_name_edit.setText("Ocp-Apim-Subscription-Key")
+    g.secret_value_edit.setText("sub-123")
+    g.secret_save_btn.click()
+    name = header_secret_name("Work", "Ocp-Apim-Subscription-Key")
+    qtbot.waitUntil(lambda: store.get(name) == Secret("sub-123"))
+    qtbot.waitUntil(lambda: "Ocp-Apim-Subscription-Key" in g.secret_list.text())
+    assert g.secret_value_edit.text() == ""
+    g.proxy_edit.setText("http://proxy.example.com:8080")
+    g.proxy_edit.textEdited.emit("http://proxy.example.com:8080")
+    assert d.save_btn.isEnabled(), d.save_btn.toolTip()
+    d.save_btn.click()
+    saved = load_settings().settings
+    profile = saved.profiles[0]
+    assert (profile.cloud, profile.key_header) == ("usgovernment", "api-key")
+    assert profile.headers == {"X-Team": "blue"}
+    assert profile.secret_headers == ["Ocp-Apim-Subscription-Key"]
+    assert saved.proxy == "http://proxy.example.com:8080"
+    from chatdesk.core.paths import settings_path
+
+    assert "sub-123" not in settings_path().read_text()
+    from chatdesk.service import network
+
+    assert network.current().proxy == "http://proxy.example.com:8080"
+    network.configure(None)
+
+
+def test_a_secret_looking_extra_header_blocks_save(make):
+    d = make([azure()]).dialog
+    d.gateway.headers_edit.setPlainText("X-Api-Key: abc")
+    assert not d.save_btn.isEnabled()
+    assert "keyring" in d.save_btn.toolTip()
+    d.gateway.headers_edit.setPlainText("no colon here")
+    assert "Name: value" in d.save_btn.toolTip()

@@ -1,0 +1,211 @@
+"""The "Gateway & cloud" part of the Connections dialog: which Azure cloud signs in, a token
+scope of the profile's own, how the key is sent, the extra headers a gateway wants, and the
+proxy for every connection.
+
+A form only: it shows a profile (`fill`), gives the edited one back (`apply`) and names what
+cannot be saved (`problem`). Secret header values never stay here: `secretEntered` hands one to
+the dialog, which stores it in the keyring off the GUI thread.
+
+Signals: edited(), secretEntered(str, object) — a header name and its `Secret`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QWidget,
+)
+
+from chatdesk.core.clouds import CLOUDS
+from chatdesk.core.profiles import (
+    ConnectionProfile,
+    check_header_name,
+    looks_secret_header,
+    parse_header,
+)
+from chatdesk.service.network import check_proxy
+from chatdesk.service.secrets import Secret
+
+CLOUD_CHOICES = [("auto", "From the endpoint")] + [(c.name, c.label) for c in CLOUDS.values()]
+KEY_HEADER_CHOICES = [
+    ("auto", "The kind's usual header"),
+    ("api-key", "api-key"),
+    ("bearer", "Authorization: Bearer"),
+]
+
+
+class GatewayPanel(QWidget):
+    edited = Signal()
+    secretEntered = Signal(str, object)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._loading = False
+        self.cloud_combo = self._combo(
+            "Azure cloud", CLOUD_CHOICES, "Where Entra ID signs in and which scope is asked"
+        )
+        self.cloud_note = QLabel(self)
+        self.cloud_note.setAccessibleName("Sign-in authority and scope")
+        self.cloud_note.setWordWrap(True)
+        self.scope_edit = self._line("Token scope", "Only for a gateway that expects another "
+                                     "audience; empty: the cloud's scope")  # fmt: skip
+        self.key_header_combo = self._combo("Key header", KEY_HEADER_CHOICES,
+                                            "How an API key is sent")  # fmt: skip
+        self.headers_edit = QPlainTextEdit(self)
+        self.headers_edit.setAccessibleName("Extra headers")
+        self.headers_edit.setToolTip("One 'Name: value' per line, sent with every request")
+        self.headers_edit.setPlaceholderText("X-Team: research")
+        self.headers_edit.setTabChangesFocus(True)
+        self.headers_edit.setFixedHeight(64)
+        self.headers_edit.textChanged.connect(self._changed)
+        self.secret_name_edit = self._line("Secret header name", "e.g. Ocp-Apim-Subscription-Key")
+        self.secret_name_edit.setPlaceholderText("Ocp-Apim-Subscription-Key")
+        self.secret_value_edit = QLineEdit(self)
+        self.secret_value_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.secret_value_edit.setAccessibleName("Secret header value")
+        self.secret_value_edit.setPlaceholderText("value (kept in the keyring)")
+        self.secret_save_btn = QPushButton("Save header", self)
+        self.secret_save_btn.setAccessibleName("Save the secret header")
+        self.secret_save_btn.setToolTip("Store the value in the keyring; the field is cleared")
+        self.secret_save_btn.setAutoDefault(False)
+        self.secret_save_btn.clicked.connect(self._save_secret)
+        self.secret_list = QLabel(self)
+        self.secret_list.setAccessibleName("Secret headers")
+        self.secret_list.setWordWrap(True)
+        self.proxy_edit = self._line("Proxy", "For every profile; empty: the environment's "
+                                     "HTTPS_PROXY / NO_PROXY")  # fmt: skip
+        self.proxy_edit.setPlaceholderText("http://proxy.example.com:8080")
+        self.problem_label = QLabel(self)
+        self.problem_label.setAccessibleName("Gateway problem")
+        self.problem_label.setWordWrap(True)
+
+        secret = QHBoxLayout()
+        secret.addWidget(self.secret_name_edit, 2)
+        secret.addWidget(self.secret_value_edit, 2)
+        secret.addWidget(self.secret_save_btn)
+        form = QFormLayout(self)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.addRow("C&loud", self.cloud_combo)
+        form.addRow("", self.cloud_note)
+        form.addRow("Token &scope", self.scope_edit)
+        form.addRow("Key &header", self.key_header_combo)
+        form.addRow("E&xtra headers", self.headers_edit)
+        form.addRow("Secret h&eader", secret)
+        form.addRow("", self.secret_list)
+        form.addRow("&Proxy", self.proxy_edit)
+        form.addRow("", self.problem_label)
+        self._profile: ConnectionProfile | None = None
+
+    def _combo(self, name: str, choices: list[tuple[str, str]], tip: str) -> QComboBox:
+        combo = QComboBox(self)
+        combo.setAccessibleName(name)
+        combo.setToolTip(tip)
+        for data, label in choices:
+            combo.addItem(label, data)
+        combo.currentIndexChanged.connect(self._changed)
+        return combo
+
+    def _line(self, name: str, tip: str) -> QLineEdit:
+        edit = QLineEdit(self)
+        edit.setAccessibleName(name)
+        edit.setToolTip(tip)
+        edit.textEdited.connect(self._changed)
+        return edit
+
+    # -- the profile ---------------------------------------------------------------------------
+    def fill(self, profile: ConnectionProfile, proxy: str) -> None:
+        self._loading = True
+        try:
+            self._profile = profile
+            self.cloud_combo.setCurrentIndex(max(0, self.cloud_combo.findData(profile.cloud)))
+            self.scope_edit.setText(profile.entra_scope or "")
+            self.key_header_combo.setCurrentIndex(
+                max(0, self.key_header_combo.findData(profile.key_header))
+            )
+            self.headers_edit.setPlainText(
+                "\n".join(f"{k}: {v}" for k, v in profile.headers.items())
+            )
+            self.proxy_edit.setText(proxy)
+            self.secret_value_edit.clear()
+        finally:
+            self._loading = False
+        self.refresh(profile)
+
+    def apply(self, profile: ConnectionProfile) -> ConnectionProfile:
+        """`profile` with this panel's fields (lines that cannot be read are left out; see
+        `problem`)."""
+        headers = {}
+        for line in self.headers_edit.toPlainText().splitlines():
+            if line.strip():
+                try:
+                    name, value = parse_header(line)
+                except ValueError:
+                    continue
+                headers[name] = value
+        return dataclasses.replace(
+            profile,
+            cloud=self.cloud_combo.currentData(),
+            entra_scope=self.scope_edit.text().strip() or None,
+            key_header=self.key_header_combo.currentData(),
+            headers=headers,
+        )
+
+    @property
+    def proxy(self) -> str:
+        return self.proxy_edit.text().strip()
+
+    def problem(self) -> str | None:
+        """What keeps these settings from being saved, or None."""
+        for line in self.headers_edit.toPlainText().splitlines():
+            if not line.strip():
+                continue
+            try:
+                name, _ = parse_header(line)
+            except ValueError as exc:
+                return f"Extra headers: {exc}."
+            if looks_secret_header(name):
+                return (
+                    f"{name} looks like a secret: enter it as a secret header, so it goes to "
+                    "the keyring instead of the settings."
+                )
+        if self.proxy:
+            return check_proxy(self.proxy)
+        return None
+
+    def refresh(self, profile: ConnectionProfile) -> None:
+        self._profile = profile
+        cloud = profile.azure_cloud()
+        shown = "entra" if profile.auth == "entra" else "key"
+        self.cloud_note.setText(
+            f"{cloud.label}: signs in at {cloud.authority}, token scope {profile.scope()}"
+            + ("" if shown == "entra" else " (used with Entra ID sign-in)")
+        )
+        self.scope_edit.setPlaceholderText(cloud.scope)
+        names = ", ".join(profile.secret_headers)
+        self.secret_list.setText(f"Kept in the keyring: {names}" if names else "")
+        self.problem_label.setText(self.problem() or "")
+
+    def _changed(self, *_: object) -> None:
+        if not self._loading:
+            self.edited.emit()
+
+    def _save_secret(self) -> None:
+        name = self.secret_name_edit.text().strip()
+        value = self.secret_value_edit.text().strip()
+        problem = check_header_name(name) if name else "Enter the header's name."
+        if problem is None and not value:
+            problem = "Enter the header's value."
+        if problem is not None:
+            self.problem_label.setText(problem)
+            return
+        self.secret_value_edit.clear()
+        self.secretEntered.emit(name, Secret(value))
