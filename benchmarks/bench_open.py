@@ -165,3 +165,38 @@ def run(quick: bool) -> dict:
 
 if __name__ == "__main__" and sys.argv[1:2] == ["memory"]:
     _memory_child(sys.argv[2])
+
+
+def run_100k(quick: bool) -> dict:
+    """open_scaling_100k: 100,000 vs 10,000 messages, shown / meter ready / peak RSS rise."""
+    app = qt_app()
+    runs = 3 if quick else 7
+    folder = Path(tempfile.mkdtemp(prefix="open100k-", dir=os.environ["CHATDESK_HOME"]))
+    small, large = write_file(folder, 10_000), write_file(folder, 100_000)
+    shown: dict[str, list[float]] = {"small": [], "large": []}
+    ready: dict[str, list[float]] = {"small": [], "large": []}
+    with fake_server() as server:
+        window = make_window(app_context(server))
+        _open_once(app, window, small)  # warm-up
+        for i in range(runs):
+            order = (("small", small), ("large", large))
+            for label, path in order if i % 2 == 0 else order[::-1]:
+                s, r = _open_once(app, window, path)
+                shown[label].append(s)
+                ready[label].append(r)
+        close_window(window)
+    shown_ratio = median(shown["large"]) / median(shown["small"])
+    ready_ratio = median(ready["large"]) / median(ready["small"])
+    large_mb, small_mb = _memory(large), _memory(small)
+    memory_ratio = large_mb / small_mb if large_mb and small_mb else None
+    met = shown_ratio <= 2 and ready_ratio <= 12 and memory_ratio is not None and memory_ratio <= 6
+    return {
+        "ratio": round(shown_ratio, 3), "target": "shown <= 2, meter ready <= 12, peak RSS <= 6",
+        "met": met, "shown_large_ms": ms(median(shown["large"])),
+        "shown_small_ms": ms(median(shown["small"])),
+        "meter_ready_ratio": round(ready_ratio, 3),
+        "ready_large_ms": ms(median(ready["large"])), "ready_small_ms": ms(median(ready["small"])),
+        "peak_rss_ratio": round(memory_ratio, 2) if memory_ratio else None,
+        "peak_rise_large_mb": large_mb, "peak_rise_small_mb": small_mb,
+        "large_file_kb": round(large.stat().st_size / 1024), "runs": runs,
+    }  # fmt: skip

