@@ -228,6 +228,11 @@ class Conversation:
         self[index].content = content
         self._changed(index)
 
+    def set_tool_calls(self, index: int, calls: list[dict[str, Any]]) -> None:
+        """A reply's tool calls (see `Message.set_tool_calls`)."""
+        self[index].set_tool_calls(calls)
+        self._changed(index)
+
     def append_content(self, index: int, delta: str) -> None:
         """Add a streamed delta to a message (the newest, in practice)."""
         self[index].content += delta

@@ -134,6 +134,14 @@ class Message:
         calls = self.extra.get("tool_calls")
         return calls if isinstance(calls, list) else []
 
+    def set_tool_calls(self, calls: list[dict[str, Any]]) -> None:
+        """Record the tool calls a reply asked for (shown, never run). A reply with no text
+        then has null content, as the API gave it."""
+        self.extra["tool_calls"] = calls
+        if not self.content and self.source is _TEXT:
+            self.source = None
+        self.token_cache = self.view_cache = None  # the count and the card include the calls
+
     def api_content(self) -> Any:
         """The `content` to send: the source value while the text is unedited, else the text
         (in place of the text parts, the other parts kept in order)."""

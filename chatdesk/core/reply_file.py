@@ -59,14 +59,19 @@ class ReplyFile:
         """Whether a partial reply should be written now (cheap: call it per chunk)."""
         return self._clock() - self._last >= PARTIAL_INTERVAL_S
 
-    def write(self, content: str, meta: MessageMeta) -> bool:
-        """Set the reply to `content` / `meta` and save; False (and `error`) on a disk error."""
+    def write(
+        self, content: str, meta: MessageMeta, tool_calls: list[dict[str, Any]] | None = None
+    ) -> bool:
+        """Set the reply to `content` / `meta` (and the tool calls it asks for) and save;
+        False (and `error`) on a disk error."""
         self._last = self._clock()
         if self._index is None:
             self._index = self.conversation.append(Message("assistant", content, meta=meta))
         else:
             message = self.conversation[self._index]
             message.content, message.meta = content, meta
+        if tool_calls:
+            self.conversation.set_tool_calls(self._index, tool_calls)
         target = self.copy or self.path
         try:
             try:

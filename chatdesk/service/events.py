@@ -59,6 +59,8 @@ class ReplyResult:
     incomplete: bool = False  # no finish_reason arrived: the text is partial
     # Message annotations that came with the reply (url_citation and the like), in order.
     annotations: list[Any] | None = None
+    # The tool calls the reply asks for, as the API's message holds them (never run here).
+    tool_calls: list[dict[str, Any]] | None = None
     # The content filter's offsets of the last annotation that came (asynchronous filter).
     filter_offsets: dict[str, Any] | None = None
 

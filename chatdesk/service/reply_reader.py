@@ -75,6 +75,7 @@ class ReplyState:
         self.filter_offsets: dict[str, Any] | None = None
         self.prompt_filter: list[Any] | None = None
         self.annotations: list[Any] = []
+        self.tool_calls: list[dict[str, Any]] = []  # by the stream's tool call index
         self.first_token: float | None = None
         self.end: float | None = None
         self.cancelled = False
@@ -102,6 +103,28 @@ class ReplyState:
         if isinstance(offsets, dict):
             self.filter_offsets = offsets
 
+    def add_tool_call_deltas(self, deltas: Any) -> None:
+        """Streamed tool calls: the first delta of each has its id, type and name; later ones
+        add pieces of the arguments."""
+        calls = self.tool_calls
+        for delta in deltas:
+            index = delta.index if delta.index is not None else len(calls) - 1
+            while len(calls) <= index:
+                calls.append(
+                    {"id": "", "type": "function", "function": {"name": "", "arguments": ""}}
+                )
+            call = calls[index]
+            if delta.id:
+                call["id"] = delta.id
+            if delta.type:
+                call["type"] = delta.type
+            function = delta.function
+            if function is not None:
+                if function.name:
+                    call["function"]["name"] += function.name
+                if function.arguments:
+                    call["function"]["arguments"] += function.arguments
+
     def read_completion(self, completion: ChatCompletion) -> None:
         if completion.choices:
             choice = completion.choices[0]
@@ -111,6 +134,8 @@ class ReplyState:
                     self.parts.append(storable(message.content))
                 if getattr(message, "annotations", None):
                     self.annotations.extend(a.model_dump() for a in message.annotations or [])
+                if message.tool_calls:
+                    self.tool_calls = [c.model_dump(exclude_none=True) for c in message.tool_calls]
             self.finish_reason = choice.finish_reason
             if choice.model_extra:
                 self.annotate(choice.model_extra)
@@ -136,6 +161,7 @@ class ReplyState:
             ),
             incomplete=incomplete,
             annotations=list(self.annotations) or None,
+            tool_calls=[dict(c) for c in self.tool_calls] or None,
             filter_offsets=self.filter_offsets,
         )
 
@@ -172,6 +198,8 @@ def read_chunks(
                     state.chunk_id = item.id or None
                 parts.append(text)
                 yield ReplyDelta(text)
+            if delta.tool_calls:
+                state.add_tool_call_deltas(delta.tool_calls)
             annotations = getattr(delta, "annotations", None) or (delta.model_extra or {}).get(
                 "annotations"
             )

@@ -32,10 +32,11 @@ from collections.abc import Iterator
 from types import FrameType
 from typing import NoReturn
 
+from chatdesk.core.cards import shown_text
 from chatdesk.core.conversation import Conversation
 from chatdesk.core.deployments import DeploymentNote, valid_seconds
 from chatdesk.core.fileformat import ConversationFileError, load_conversation
-from chatdesk.core.messages import MessageMeta, now_iso
+from chatdesk.core.messages import Message, MessageMeta, now_iso
 from chatdesk.core.profiles import ConnectionProfile, parse_header, profile_from_env
 from chatdesk.core.reply_file import ReplyFile
 from chatdesk.core.usage import reasoning_exhausted_text
@@ -363,7 +364,15 @@ def run_send(argv: list[str]) -> int:
         return EXIT_ERROR
     saved = False
     if result is not None and (result.content or not result.incomplete):
-        if not reply_file.write(result.content, _meta(result, error)):
+        if result.tool_calls:  # the model asks for a tool: shown, never run
+            reply = Message("assistant", result.content)
+            reply.set_tool_calls(result.tool_calls)
+            sys.stdout.write(shown_text(reply) + "\n")
+            _fail(
+                "the reply asks to call a tool; chatdesk shows tool calls but never runs them. "
+                "Add the tool's result to the file as a tool message, then send again."
+            )
+        if not reply_file.write(result.content, _meta(result, error), result.tool_calls):
             assert reply_file.error is not None
             where = reply_file.copy or args.file
             _fail(f"cannot save {where} ({reply_file.error.strerror or reply_file.error}); "

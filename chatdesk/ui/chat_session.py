@@ -382,6 +382,9 @@ class ChatSession(QObject):
         meta.error = error.text if error else None
         if result.annotations:  # url citations and the like: kept with the message, as sent
             self.conversation[row].extra["annotations"] = result.annotations
+        if result.tool_calls:  # shown as cards, never run
+            self.conversation.set_tool_calls(row, result.tool_calls)
+            self.model.set_content(row, self.conversation[row].content)
         self.model.set_meta_changed(row)
         self.set_modified()
         actual = (result.usage or {}).get("prompt_tokens")

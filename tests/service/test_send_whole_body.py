@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from tests.service.test_send_command import env_for, send, srv  # noqa: F401 (fixture)
 from tests.support.fake_azure import Reply
 from tests.support.request_bodies import json_schema_body, tool_turns_body
@@ -54,3 +56,30 @@ def test_send_to_a_chat_model_sends_the_developer_prompt_as_system(srv, tmp_path
     assert sent["response_format"] == body["response_format"]
     assert sent["max_tokens"] == 2000
     assert json.loads(path.read_text())["messages"][0]["role"] == "developer"  # the file's own
+
+
+WEATHER_CALL = {
+    "id": "call_9f",
+    "type": "function",
+    "function": {"name": "get_current_weather", "arguments": '{"location": "Paris, FR"}'},
+}
+
+
+@pytest.mark.parametrize("no_stream", [False, True])
+def test_a_reply_that_calls_a_tool_is_saved_with_its_call_and_never_run(srv, tmp_path, no_stream):  # noqa: F811
+    body = tool_turns_body()
+    body["messages"].append({"role": "assistant", "content": "22 °C in Boston."})
+    body["messages"].append({"role": "user", "content": "And in Paris?"})
+    path = tmp_path / "agent.json"
+    path.write_text(json.dumps(body))
+    srv.enqueue(Reply("", finish_reason="tool_calls", tool_calls=[WEATHER_CALL], chunk_size=4))
+    args = [str(path)] + (["--no-stream"] if no_stream else [])
+    done = send(*args, env=env_for(srv, AZURE_OPENAI_DEPLOYMENT="gpt-4.1"))
+    assert done.returncode == 0, done.stderr
+    assert len(srv.requests) == 1  # nothing was run and sent back
+    assert "**Tool call** `get_current_weather`" in done.stdout
+    assert "never runs them" in done.stderr
+    reply = json.loads(path.read_text())["messages"][-1]
+    assert reply["content"] is None
+    assert reply["tool_calls"] == [WEATHER_CALL]
+    assert reply["metadata"]["finish_reason"] == "tool_calls"

@@ -125,6 +125,9 @@ class Reply:
     # annotation-only chunks (no delta): see `annotation_choice`.
     after_finish: list[dict[str, Any]] = field(default_factory=list)
     plain_json: bool = False  # answer a streaming request with one chat.completion JSON body
+    # Tool calls the reply asks for ({"id", "type", "function": {"name", "arguments"}}), streamed
+    # as Azure does: a first delta with id and name per call, then pieces of the arguments.
+    tool_calls: list[dict[str, Any]] | None = None
 
 
 ABSENT: Any = object()  # a JSON key left out altogether
@@ -704,9 +707,10 @@ class _Handler(BaseHTTPRequestHandler):
                     "logprobs": None,
                     "message": {
                         "annotations": [],
-                        "content": "".join(pieces),
+                        "content": "".join(pieces) if pieces or not reply.tool_calls else None,
                         "refusal": None,
                         "role": "assistant",
+                        **({"tool_calls": reply.tool_calls} if reply.tool_calls else {}),
                     },
                 }
             ],
@@ -782,6 +786,15 @@ class _Handler(BaseHTTPRequestHandler):
             self._event(chunk({"content": piece}, content_filter_results(mild)))
         if reply.drop_after is not None and len(pieces) >= reply.drop_after:
             raise _AbortConnection
+        for index, call in enumerate(reply.tool_calls or []):
+            function = call["function"]
+            opening = {"index": index, "id": call["id"], "type": call.get("type", "function"),
+                       "function": {"name": function["name"], "arguments": ""}}  # fmt: skip
+            self._event(chunk({"tool_calls": [opening]}, {}))
+            arguments = function["arguments"]
+            for at in range(0, len(arguments), reply.chunk_size):
+                piece = {"arguments": arguments[at : at + reply.chunk_size]}
+                self._event(chunk({"tool_calls": [{"index": index, "function": piece}]}, {}))
         self._pause(reply.delay if pieces else 0.0)
         last = chunk(reply.finish_delta, content_filter_results(reply.flagged), finish)
         if reply.finish_delta is ABSENT:

@@ -72,3 +72,25 @@ def test_editing_a_message_with_images_keeps_them_when_resent(qtbot, window, ser
     assert sent["content"][0] == {"type": "text", "text": "What colour is the first image?"}
     assert sent["content"][1:] == original["content"][1:]
     assert sent["x_client_note"] == "kept"
+
+
+def test_a_streamed_tool_call_reply_shows_as_a_card_and_is_counted(qtbot, window, server, tmp_path):
+    session = open_body(qtbot, window, tmp_path, tool_turns_body())
+    function = {"name": "get_current_weather", "arguments": '{"location": "Oslo"}'}
+    call = {"id": "call_2", "type": "function", "function": function}
+    server.enqueue(Reply("", finish_reason="tool_calls", tool_calls=[call], chunk_size=3))
+    window.composer.set_text("And in Oslo?")
+    window.composer.input.submit.emit()
+    qtbot.waitUntil(lambda: not session.busy and len(server.requests) == 1, timeout=10_000)
+    qtbot.waitUntil(lambda: session.plan is not None, timeout=10_000)
+    reply = session.conversation[len(session.conversation) - 1]
+    assert reply.tool_calls == [call]
+    assert reply.to_api()["content"] is None
+    last = session.model.rowCount() - 1
+    assert '"location": "Oslo"' in row_text(session, last)
+    counter = session.budget.counter
+    assert session.budget.ledger.count(len(session.conversation) - 1) == counter.count_message(
+        reply
+    )
+    assert counter.count_message(reply) > 3 + counter.count_text("assistant")  # the call counts
+    assert len(server.requests) == 1  # chatdesk never runs the tool
