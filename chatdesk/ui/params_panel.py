@@ -28,6 +28,7 @@ from chatdesk.core.conversation import (
     TrimSettings,
 )
 from chatdesk.core.models import DEFAULT_FAMILY, FAMILIES, ModelFamily
+from chatdesk.core.params_check import RANGES
 
 MAX_STOP = 4  # the API rejects more stop sequences
 _INT_MAX = 2**31 - 1  # QSpinBox is 32-bit
@@ -37,6 +38,11 @@ TRIM_CHOICES = (
     ("stop", "Stop and ask for a new conversation"),
 )
 _FIXED_TIP = "{family} accepts only the default {what}: chatdesk does not send it to this model."
+
+
+def _bounds(field: str) -> tuple[float, float]:
+    low, high, _whole = RANGES[field]
+    return (low if low is not None else 0.0), (high if high is not None else 0.0)
 
 
 class _OptionalDouble(QDoubleSpinBox):
@@ -93,10 +99,11 @@ class ParamsPanel(QWidget):
         self.family: ModelFamily = FAMILIES[DEFAULT_FAMILY]
 
         # Sampling.
-        self.temperature = _OptionalDouble(0.0, 2.0, 0.1, self)
-        self.top_p = _OptionalDouble(0.0, 1.0, 0.05, self)
-        self.presence_penalty = _OptionalDouble(-2.0, 2.0, 0.1, self)
-        self.frequency_penalty = _OptionalDouble(-2.0, 2.0, 0.1, self)
+        # The API's ranges, the same the file loader checks (core/params_check.py).
+        self.temperature = _OptionalDouble(*_bounds("temperature"), 0.1, self)
+        self.top_p = _OptionalDouble(*_bounds("top_p"), 0.05, self)
+        self.presence_penalty = _OptionalDouble(*_bounds("presence_penalty"), 0.1, self)
+        self.frequency_penalty = _OptionalDouble(*_bounds("frequency_penalty"), 0.1, self)
         self.seed = _OptionalInt(0, _INT_MAX, self)
         self.seed.setGroupSeparatorShown(False)
         self._sampling_tips = {
@@ -113,7 +120,7 @@ class ParamsPanel(QWidget):
         )
 
         # Response.
-        self.max_tokens = _OptionalInt(1, 128_000, self)
+        self.max_tokens = _OptionalInt(int(_bounds("max_tokens")[0]), 128_000, self)
         self.max_tokens.setToolTip(
             "The longest reply, in tokens; also kept free in the context window when trimming"
         )

@@ -202,3 +202,24 @@ def test_settings_write_failure_is_shown_and_never_raised(qtbot, window, tmp_pat
     assert window.context.save_settings()
     assert not window.disk_warning.isVisibleTo(window)
     assert os.path.exists(tmp_path / "settings.json")
+
+
+@pytest.mark.area("numbers")
+@pytest.mark.parametrize(
+    ("field", "typed"),
+    [("temperature", "99"), ("top_p", "5"), ("presence_penalty", "-7"), ("max_tokens", "-5")],
+)
+def test_the_parameters_panel_refuses_out_of_range_numbers(qtbot, window, field, typed):
+    from chatdesk.core.params_check import RANGES
+
+    panel = window.params_panel
+    spin = getattr(panel, field)
+    low, high, _whole = RANGES[field]
+    assert spin.minimum() < low  # one step below: "Default"
+    if high is not None:
+        assert spin.maximum() == high
+    spin.lineEdit().selectAll()
+    qtbot.keyClicks(spin.lineEdit(), typed)
+    spin.interpretText()
+    value = getattr(panel.values()[0], field)
+    assert value is None or low <= value <= (high if high is not None else value)
