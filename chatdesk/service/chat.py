@@ -251,9 +251,9 @@ class ChatService:
         except ValueError:
             key = ""
         note = self.notes.get(key)
-        prepared = PreparedRequest(
-            body, None, profile, url, read_timeout_for(profile, note, None), key
-        )
+        # A one-token ping needs no minutes of thinking: a silent endpoint is reported soon.
+        read_timeout = min(read_timeout_for(profile, note, None), READ_TIMEOUT)
+        prepared = PreparedRequest(body, None, profile, url, read_timeout, key)
         holder = AuthHolder()
         start = self.clock()
         result: ReplyResult | None = None

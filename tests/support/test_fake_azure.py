@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx2
 import openai
 import pytest
 
@@ -19,6 +20,7 @@ from tests.support.fake_azure import (
     CONTENT_FILTER_MESSAGE,
     DEPLOYMENT_NOT_FOUND_MESSAGE,
     UNAUTHORIZED_MESSAGE,
+    AzureModel,
     Drop,
     Fail,
     FakeAzure,
@@ -400,3 +402,48 @@ def test_standalone_main_prints_urls():
         proc.stdout.close()
     assert lines[0].startswith("FakeAzure listening on http://127.0.0.1:")
     assert "/openai/v1/" in lines[1]
+
+
+@pytest.mark.parametrize(
+    ("model", "body", "expected"),
+    [
+        (
+            "o1_mini",
+            {"messages": [{"role": "system", "content": "x"}], "max_completion_tokens": 5},
+            {"message": "Unsupported value: 'messages[0].role' does not support 'system' with "
+             "this model.", "type": "invalid_request_error", "param": "messages[0].role",
+             "code": "unsupported_value"},
+        ),
+        (
+            "o1",
+            {"messages": [{"role": "user", "content": "x"}], "stream": True},
+            {"message": "Unsupported value: 'stream' does not support true with this model. "
+             "Supported values are: false.", "type": "invalid_request_error", "param": "stream",
+             "code": "unsupported_value"},
+        ),
+        (
+            "gpt5",
+            {"messages": [{"role": "user", "content": "x"}], "max_tokens": 5},
+            {"message": "Unsupported parameter: 'max_tokens' is not supported with this model. "
+             "Use 'max_completion_tokens' instead.", "type": "invalid_request_error",
+             "param": "max_tokens", "code": "unsupported_parameter"},
+        ),
+        (
+            "gpt5",
+            {"messages": [{"role": "user", "content": "x"}], "temperature": 0.2},
+            {"message": "Unsupported value: 'temperature' does not support 0.2 with this model. "
+             "Only the default (1) value is supported.", "type": "invalid_request_error",
+             "param": "temperature", "code": "unsupported_value"},
+        ),
+    ],
+)  # fmt: skip
+def test_models_refuse_with_azures_exact_400_bodies(srv, model, body, expected):
+    srv.models["d"] = getattr(AzureModel, model)()
+    response = httpx2.post(
+        srv.v1_base_url + "chat/completions",
+        json={"model": "d", **body},
+        headers={"api-key": srv.api_key},
+    )
+    assert response.status_code == 400
+    assert response.json() == {"error": expected}
+    assert len(srv.requests) == 1

@@ -34,7 +34,7 @@ def test_thinking_shows_a_ticking_clock_and_stop_ends_it(qtbot, window, server):
     started = time.monotonic()
     window.composer.button.click()  # Stop
     wait_idle(qtbot, window, timeout=2000)
-    assert time.monotonic() - started < 1.5
+    assert time.monotonic() - started < 3
     reply = window.session.conversation[1]
     assert reply.content == ""
     assert reply.meta.incomplete
