@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import functools
 import os
-import ssl
 import threading
-import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
+
+if TYPE_CHECKING:  # ssl and urllib.request load with the first request, not at start-up
+    import ssl
 
 CA_FILE_VARIABLES = ("SSL_CERT_FILE", "REQUESTS_CA_BUNDLE")
 
@@ -86,6 +87,8 @@ def ssl_context(env: Mapping[str, str] | None = None) -> ssl.SSLContext:
 
 @functools.lru_cache(maxsize=4)
 def _context(files: tuple[str, ...]) -> ssl.SSLContext:
+    import ssl
+
     import truststore  # here, not at import: the window's start-up needs no network yet
 
     context = truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
@@ -139,6 +142,8 @@ def _bypassed(host: str, proxies: Mapping[str, str]) -> bool:
     no_proxy = proxies.get("no", "")
     if not no_proxy:
         return False
+    import urllib.request
+
     return bool(urllib.request.proxy_bypass_environment(host, {"no": no_proxy}))
 
 
