@@ -41,6 +41,9 @@ class DeferredService:
     def get(self) -> ChatService:
         with self._lock:
             if self._service is None:
+                from chatdesk.ui.pyside_scan import spare_package
+
+                spare_package("pydantic")  # before the openai SDK imports it: see there
                 from chatdesk.service.chat import ChatService
 
                 settings = self._settings

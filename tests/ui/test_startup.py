@@ -253,6 +253,30 @@ def test_the_windows_modules_are_spared_pysides_source_scan(tmp_path: Path) -> N
     assert last == "[]"
 
 
+def test_the_chat_service_loads_with_pydantic_spared_the_scan(tmp_path: Path) -> None:
+    # In CI the scan re-entered a half-imported pydantic module on the warm-up thread.
+    code = (
+        "import sys, threading\n"
+        "from chatdesk.ui.pyside_scan import load_pyside\n"
+        "load_pyside()\n"
+        "feature = sys.modules.get('shibokensupport.feature')\n"
+        "if feature is None or not hasattr(feature, '_mod_uses_pyside'):\n"
+        "    print('no scanner')\n"
+        "    raise SystemExit\n"
+        "scanned = []\n"
+        "scan = feature._mod_uses_pyside\n"
+        "feature._mod_uses_pyside = lambda m: scanned.append(m.__name__) or scan(m)\n"
+        "from chatdesk.service.client import Credentials\n"
+        "from chatdesk.ui.context import DeferredService\n"
+        "DeferredService(Credentials()).warm_up().join()\n"
+        "print(sorted(n for n in scanned if n.split('.')[0] == 'pydantic'))\n"
+    )
+    last = _last_line(code, tmp_path)
+    if last == "no scanner":
+        pytest.skip("this PySide6 does not scan imported modules' source")
+    assert last == "[]"
+
+
 def test_the_first_frame_builds_neither_the_qt_namespace_nor_qicon(tmp_path, monkeypatch):
     """`Qt`'s 93 enums take ~20 ms to make in Python 3.11 and QIcon's ~2 ms, and the first
     frame needs neither (chatdesk/ui/__init__.py): a widget built or painted for it that
