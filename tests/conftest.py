@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import os
+import sys
+from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# The README runs the suite as `.venv/bin/python -m pytest`, without activating the venv: its
+# scripts (the `chatdesk` launcher the end-to-end tests start) go on PATH as activation would.
+os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]])
 
 
 def pytest_addoption(parser):
