@@ -62,6 +62,20 @@ def artefact_stem() -> str:
     return f"{APP}-{version()}-{os_name()}-{arch()}"
 
 
+def source_digest() -> str:
+    """SHA-256 over what the frozen app is made of: chatdesk/ and pyproject.toml. build.py
+    records it next to the app; the smoke test skips a build made from other sources."""
+    digest = hashlib.sha256()
+    files = sorted(p for p in (ROOT / "chatdesk").rglob("*") if p.is_file() and
+                   "__pycache__" not in p.parts)  # fmt: skip
+    for path in [*files, ROOT / "pyproject.toml"]:
+        digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+DIGEST_FILE = DIST / "chatdesk-sources.sha256"
+
+
 def folder_size(path: Path) -> tuple[int, int]:
     """(bytes, files) under `path`, symlinks not followed."""
     total = files = 0
@@ -217,8 +231,11 @@ def package_macos() -> Path:
 
 def build() -> int:
     started = time.monotonic()
+    digest = source_digest()
+    DIGEST_FILE.unlink(missing_ok=True)
     icon_dir = make_icons()
     freeze()
+    DIGEST_FILE.write_text(digest + "\n")
     if sys.platform == "win32":
         artefact = package_windows()
     elif sys.platform == "darwin":

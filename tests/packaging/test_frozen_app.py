@@ -22,6 +22,7 @@ from chatdesk import __version__
 from chatdesk.cli import token_report
 from chatdesk.core.profiles import ConnectionProfile
 from chatdesk.core.settings import Settings, save_settings
+from tests.packaging.conftest import load
 from tests.support.fake_azure import FakeAzure, Reply
 from tests.support.xserver import missing_x_tools, x_server
 
@@ -31,6 +32,19 @@ KEY = "frozen-smoke-key-7c41d2e9b0a3"
 QUESTION = "Who founded Microsoft?"
 ANSWER = "Bill Gates and Paul Allen founded Microsoft."
 
+build = load("build")
+
+
+def _stale() -> str | None:
+    """Why the build at FROZEN is not of these sources, or None when it is."""
+    if "CHATDESK_FROZEN" in os.environ or not FROZEN.exists():
+        return None
+    recorded = build.DIGEST_FILE.read_text().strip() if build.DIGEST_FILE.exists() else ""
+    if recorded != build.source_digest():
+        return f"{FROZEN} was built from other sources: python packaging/build.py"
+    return None
+
+
 pytestmark = [
     pytest.mark.frozen,
     pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the Linux build only"),
@@ -39,6 +53,7 @@ pytestmark = [
         not FROZEN.exists() and "CHATDESK_FROZEN" not in os.environ,
         reason=f"no frozen build at {FROZEN}: python packaging/build.py",
     ),
+    pytest.mark.skipif(_stale() is not None, reason=str(_stale())),
 ]
 
 
