@@ -180,18 +180,25 @@ def _cell_open(
 # in the rendering only): Qt's line breaker is quadratic on a line it cannot break, so a 1 MB
 # line without spaces froze the window for over a minute. Copying uses the message's own text.
 LONG_RUN = 80
+BREAK_EVERY = 8  # within such a run: lines then fill the width, whatever it is
 _LONG_RUN = re.compile(rf"\S{{{LONG_RUN}}}")
-_RUN_IN_TEXT = re.compile(rf"[^\s<>&;]{{{LONG_RUN}}}")  # not across an entity (&amp;)
+_RUN_IN_TEXT = re.compile(rf"[^\s<>&;]{{{LONG_RUN},}}")  # not across an entity (&amp;)
+_EVERY = re.compile(rf".{{{BREAK_EVERY}}}", re.DOTALL)
 _TAG = re.compile(r"(<[^>]*>)")
 BREAK = "\u200b"
 
 
+def _with_breaks(run: re.Match[str]) -> str:
+    return _EVERY.sub(rf"\g<0>{BREAK}", run.group(0))
+
+
 def _breakable(html: str) -> str:
-    """`html` with a zero-width space after every LONG_RUN characters of one unbroken run."""
+    """`html` with a zero-width space every BREAK_EVERY characters of each run of LONG_RUN or
+    more characters without a break."""
     parts = _TAG.split(html)
     for i in range(0, len(parts), 2):  # the even parts are text, the odd ones tags
         if len(parts[i]) >= LONG_RUN:
-            parts[i] = _RUN_IN_TEXT.sub(lambda m: m.group(0) + BREAK, parts[i])
+            parts[i] = _RUN_IN_TEXT.sub(_with_breaks, parts[i])
     return "".join(parts)
 
 

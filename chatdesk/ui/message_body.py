@@ -25,6 +25,8 @@ from chatdesk.ui.markdown_segments import Piece, Segmentation
 if TYPE_CHECKING:
     from PySide6.QtGui import QFont, QPainter, QPalette, QTextDocument
 
+PIECE_GAP = 6.0  # pixels, the stylesheet's margin-bottom of a paragraph
+
 
 class MessageBody:
     """The body of one message at one width. Heights and positions are in pixels.
@@ -120,7 +122,11 @@ class MessageBody:
         if self._exact[i]:
             return False
         doc.setTextWidth(self.width)
-        height = doc.size().height()
+        # A document's height leaves out its last block's bottom margin: the space between
+        # two paragraphs of one document, put back between two pieces (not where a long line
+        # was cut: its parts read as one line).
+        gap = PIECE_GAP if self._pieces[i].text.endswith("\n") else 0.0
+        height = doc.size().height() + gap
         changed = height != self._heights[i]
         self._heights[i] = height
         self._exact[i] = True
