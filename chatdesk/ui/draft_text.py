@@ -11,7 +11,10 @@ fit the text held (a reset, the document's final paragraph separator).
 
 from __future__ import annotations
 
-from PySide6.QtGui import QTextCursor, QTextDocument
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from PySide6.QtGui import QTextDocument
 
 # What QTextDocument.toPlainText() turns into plain characters: paragraph and line separators,
 # frame marks, and non-breaking spaces.
@@ -41,6 +44,8 @@ class DraftText:
             return
         inserted = ""
         if added:
+            from PySide6.QtGui import QTextCursor  # with the first edit, not at start-up
+
             cursor = QTextCursor(self._doc)
             cursor.setPosition(position)
             cursor.setPosition(position + added, QTextCursor.MoveMode.KeepAnchor)

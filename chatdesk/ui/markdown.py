@@ -13,8 +13,6 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from chatdesk.ui.markdown_segments import pieces
-
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
     from markdown_it.token import Token
@@ -181,24 +179,33 @@ def _cell_open(
 # line without spaces froze the window for over a minute. Copying uses the message's own text.
 LONG_RUN = 80
 BREAK_EVERY = 8  # within such a run: lines then fill the width, whatever it is
-_LONG_RUN = re.compile(rf"\S{{{LONG_RUN}}}")
-_RUN_IN_TEXT = re.compile(rf"[^\s<>&;]{{{LONG_RUN},}}")  # not across an entity (&amp;)
-_EVERY = re.compile(rf".{{{BREAK_EVERY}}}", re.DOTALL)
-_TAG = re.compile(r"(<[^>]*>)")
 BREAK = "\u200b"
 
 
+@lru_cache(maxsize=1)
+def _patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    """(long run, long run in HTML text, BREAK_EVERY characters, tag): compiled on first render,
+    not at start-up."""
+    return (
+        re.compile(rf"\S{{{LONG_RUN}}}"),
+        re.compile(rf"[^\s<>&;]{{{LONG_RUN},}}"),  # not across an entity (&amp;)
+        re.compile(rf".{{{BREAK_EVERY}}}", re.DOTALL),
+        re.compile(r"(<[^>]*>)"),
+    )
+
+
 def _with_breaks(run: re.Match[str]) -> str:
-    return _EVERY.sub(rf"\g<0>{BREAK}", run.group(0))
+    return _patterns()[2].sub(rf"\g<0>{BREAK}", run.group(0))
 
 
 def _breakable(html: str) -> str:
     """`html` with a zero-width space every BREAK_EVERY characters of each run of LONG_RUN or
     more characters without a break."""
-    parts = _TAG.split(html)
+    _, in_text, _, tag = _patterns()
+    parts = tag.split(html)
     for i in range(0, len(parts), 2):  # the even parts are text, the odd ones tags
         if len(parts[i]) >= LONG_RUN:
-            parts[i] = _RUN_IN_TEXT.sub(_with_breaks, parts[i])
+            parts[i] = in_text.sub(_with_breaks, parts[i])
     return "".join(parts)
 
 
@@ -206,7 +213,7 @@ def _breakable(html: str) -> str:
 def render_markdown(text: str, dark: bool) -> str:
     """HTML for a QTextDocument. Cached: a repaint or a resize never re-parses a message."""
     html = _parser().render(text, {"dark": dark})
-    return _breakable(html) if _LONG_RUN.search(text) else html
+    return _breakable(html) if _patterns()[0].search(text) else html
 
 
 def render_piece(text: str, dark: bool) -> str:
@@ -215,7 +222,7 @@ def render_piece(text: str, dark: bool) -> str:
     Its "Copy code" links number the piece's own code blocks from 0.
     """
     html = _parser().render(text, {"dark": dark})
-    return _breakable(html) if _LONG_RUN.search(text) else html
+    return _breakable(html) if _patterns()[0].search(text) else html
 
 
 @lru_cache(maxsize=4096)
@@ -240,6 +247,8 @@ def code_blocks(text: str) -> list[str]:
     Parsed piece by piece (`markdown_segments.pieces`), each piece once: a streamed flush
     re-parses only the growing last piece.
     """
+    from chatdesk.ui.markdown_segments import pieces
+
     return [block for piece in pieces(text) for block in piece_code_blocks(piece.text)]
 
 
@@ -248,4 +257,6 @@ def has_code(text: str) -> bool:
     (each piece once), so a 1 MB message costs a lookup per piece, not a scan of 1 MB."""
     if len(text) < 4096:
         return _may_have_code(text) and bool(piece_code_blocks(text))
+    from chatdesk.ui.markdown_segments import pieces
+
     return any(_piece_has_code(p.text) for p in pieces(text))

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import bisect
 import re
-from typing import NamedTuple
 
 from chatdesk.core.text_tally import common_prefix
 
@@ -26,12 +25,20 @@ MAX_PIECE = 8192  # characters; a piece's render + layout stays in the low milli
 _FENCE = re.compile(r"[ \t]*(`{3,}|~{3,})")
 
 
-class Piece(NamedTuple):
+class Piece:
     """One independently rendered part of a message: `text[start:end]` of the whole."""
 
-    start: int
-    end: int
-    text: str
+    __slots__ = ("end", "start", "text")
+
+    def __init__(self, start: int, end: int, text: str) -> None:
+        self.start, self.end, self.text = start, end, text
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Piece):
+            return NotImplemented
+        return (self.start, self.end, self.text) == (other.start, other.end, other.text)
+
+    __hash__ = None  # type: ignore[assignment]
 
 
 class Segmentation:

@@ -51,12 +51,13 @@ from chatdesk.core.cards import shown_text
 from chatdesk.core.messages import Message
 from chatdesk.core.usage import cached_tokens, reasoning_tokens
 from chatdesk.ui.markdown import code_blocks, has_code, parse_code_link, render_markdown
-from chatdesk.ui.message_body import MessageBody
 from chatdesk.ui.transcript_model import Badge, Roles, TranscriptModel, badges, heading
 
 if TYPE_CHECKING:
     from PySide6.QtGui import QFont, QTextLayout
     from PySide6.QtWidgets import QDialog, QMenu, QStyleOptionViewItem
+
+    from chatdesk.ui.message_body import MessageBody
 
 # Geometry, in pixels.
 MARGIN_X, MARGIN_Y = 12, 5  # around a card
@@ -270,6 +271,8 @@ class MessageDelegate(QStyledItemDelegate):
         """The message's rendered body at `width`: only pieces whose text changed re-render."""
         entry = self._docs.get(message.uid)
         if entry is None or entry.dark != dark:
+            from chatdesk.ui.message_body import MessageBody  # with the first card
+
             m = self.metrics()
             entry = MessageBody(
                 m.font, self._stylesheet(dark), dark, self._piece_estimate, self._count_render
