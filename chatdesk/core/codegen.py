@@ -15,6 +15,7 @@ from typing import Any
 
 from chatdesk.core.clouds import PUBLIC
 from chatdesk.core.conversation import Conversation
+from chatdesk.core.deployments import DeploymentNote
 from chatdesk.core.messages import Message
 from chatdesk.core.models import DEFAULT_FAMILY, match_model
 from chatdesk.core.profiles import (
@@ -42,9 +43,11 @@ def python_snippet(
     plan: TrimPlan | None = None,
     *,
     draft: str = "",
+    note: DeploymentNote | None = None,
 ) -> str:
     """The script. `plan` limits the history to what the next request sends (all without one);
-    a non-blank `draft` is added as the final user message, as Send would."""
+    a non-blank `draft` is added as the final user message, as Send would; `note` is what the
+    deployment taught (the request is written as chatdesk would send it)."""
     if draft.strip():
         conv = _with_draft(conv, draft)
         if plan is not None:
@@ -55,6 +58,8 @@ def python_snippet(
     else:
         family = match_model([conv.model, model], DEFAULT_FAMILY).family
     body = build_request(conv, _current(plan, len(conv)), model=model, family=family, stream=False)
+    if note is not None:
+        body = note.apply(body)
 
     lines = ['"""' + _docstring(profile) + '"""', ""]
     lines += _client_lines(profile)

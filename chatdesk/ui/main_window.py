@@ -761,7 +761,13 @@ class MainWindow(QMainWindow):
             return
         conv = self.session.conversation
         profile = self.context.connections.profile_for(conv)
-        self.code_dialog = CodeDialog(python_snippet(conv, profile, self.session.plan), self)
+        note = None
+        if profile is not None:  # written as it is sent: with what the deployment taught
+            from chatdesk.core.deployments import note_key
+
+            note = self.context.settings.deployments.get(note_key(profile))
+        snippet = python_snippet(conv, profile, self.session.plan, note=note)
+        self.code_dialog = CodeDialog(snippet, self)
         self.code_dialog.finished.connect(self.code_dialog.deleteLater)
         self.code_dialog.open()
 

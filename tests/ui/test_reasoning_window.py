@@ -30,6 +30,7 @@ def test_thinking_shows_a_ticking_clock_and_stop_ends_it(qtbot, window, server):
     send(qtbot, window, "Think hard.")
     model = window.session.model
     assert model.streaming_label() == "Thinking… 0:00"
+    server.wait_for_requests(1, timeout=10)  # the model is thinking now
     qtbot.waitUntil(lambda: model.streaming_label() == "Thinking… 0:01", timeout=3000)
     started = time.monotonic()
     window.composer.button.click()  # Stop
@@ -144,3 +145,16 @@ def test_time_limits_are_set_in_the_window_and_taught_adjustments_forgotten(
     wait_idle(qtbot, window)
     assert server.requests[-1].json["stream"] is True
     assert window.session.conversation[-1].content == "streamed again"
+
+
+def test_view_code_writes_the_request_as_the_deployment_takes_it(qtbot, window, server):
+    server.models["gpt-4o"] = AzureModel(unsupported={"max_tokens": "max_completion_tokens"})
+    window.session.conversation.params.max_tokens = 300
+    send(qtbot, window, "Hello")
+    wait_idle(qtbot, window)
+    assert len(server.requests) == 2
+    window.show_code()
+    code = window.code_dialog.editor.toPlainText()
+    assert "max_completion_tokens=300," in code
+    assert "max_tokens=" not in code.replace("max_completion_tokens=", "")
+    window.code_dialog.reject()
