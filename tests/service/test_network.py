@@ -73,7 +73,10 @@ def test_an_untrusted_certificate_is_named_and_not_retried(tls):
     with pytest.raises(ChatError) as info:
         send(v1(tls))
     error = info.value
-    assert time.monotonic() - started < 3  # was: four retries over about 9 s
+    # Was: four retries over about 9 s. One connection for the request, one to read the
+    # certificate it refused (the wall-clock bound is loose: the machine may be busy).
+    assert tls.connections <= 2
+    assert time.monotonic() - started < 8
     assert error.title == "Untrusted certificate"
     assert not error.retryable
     assert "The certificate of localhost is not trusted" in error.message
