@@ -195,7 +195,7 @@ class ChatService:
             profile.resolved_url(),
             read_timeout_for(profile, note, conv.model),
             key,
-            conv.params.stream,
+            conv.params.stream and family.streaming,  # the catalog: o1 and o3-pro take none
         )
 
     # -- send --------------------------------------------------------------------------------

@@ -144,3 +144,19 @@ def test_a_neutral_deployment_is_the_model_the_profile_declares():
 def test_unknown_names_fall_back_as_an_estimate():
     match = match_model(["chat-prod", None], "gpt-4")
     assert (match.family.key, match.exact, match.label) == ("gpt-4", False, "gpt-4 (estimate)")
+
+
+def test_a_151k_token_conversation_is_trimmed_for_gpt5_chat_not_sent_whole():
+    # The case: gpt-5-chat was taken for a 400k reasoning model, so 151k tokens "fit".
+    conv = Conversation(system_prompt="Be brief.")
+    paragraph = "The quick brown fox jumps over the lazy dog. " * 100  # ~1,000 tokens
+    for i in range(151):
+        conv.append(Message("user" if i % 2 == 0 else "assistant", f"{i} {paragraph}"))
+    budget = Budget(conv, model="gpt-5-chat")
+    assert budget.ledger.history_tokens() > 150_000
+    chat = budget.plan()
+    assert (chat.limit, chat.fits) == (128_000, True)
+    assert chat.total < 128_000
+    assert len(chat.dropped) > 20  # the oldest turns are left out
+    reasoning = Budget(conv, model="gpt-5").plan()
+    assert len(reasoning.dropped) == 0  # gpt-5 itself holds it: 272k of input
