@@ -30,10 +30,11 @@ from typing import TYPE_CHECKING, Any
 from chatdesk.core.images import data_url_size, image_tokens
 from chatdesk.core.messages import Message
 from chatdesk.core.models import O200K, ModelInfo
-from chatdesk.core.text_tally import TextTally
 
 if TYPE_CHECKING:  # tiktoken loads with the first encoding, on a worker, not at start-up
     import tiktoken
+
+    from chatdesk.core.text_tally import TextTally
 
 TOKENS_PER_MESSAGE = 3
 TOKENS_PER_NAME = 1
@@ -183,6 +184,8 @@ class TokenCounter:
                 if abs(len(latest.text) - len(text)) < max(4096, len(text) // 8):
                     tally = self._tallies.pop(latest_key)
             if tally is None:
+                from chatdesk.core.text_tally import TextTally  # with the first long text
+
                 tally = TextTally(self.count_text)
                 if len(self._tallies) >= _TALLIES:
                     self._tallies.popitem(last=False)
