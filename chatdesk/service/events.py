@@ -63,6 +63,8 @@ class ReplyResult:
     tool_calls: list[dict[str, Any]] | None = None
     # The content filter's offsets of the last annotation that came (asynchronous filter).
     filter_offsets: dict[str, Any] | None = None
+    # Lone surrogates in the reply's text, replaced with U+FFFD (core/text_policy.py).
+    replaced: int = 0
 
     @property
     def reasoning_tokens(self) -> int | None:

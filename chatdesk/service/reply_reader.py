@@ -21,7 +21,7 @@ import openai
 import pydantic
 from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
-from chatdesk.core.text_policy import storable
+from chatdesk.core.text_policy import replace_surrogates
 from chatdesk.service.errors import SEVERITY_ORDER
 from chatdesk.service.events import CancelToken, ReplyDelta, ReplyResult
 
@@ -65,6 +65,7 @@ class ReplyState:
     def __init__(self, start: float) -> None:
         self.start = start
         self.parts: list[str] = []
+        self.replaced = 0  # lone surrogates replaced with U+FFFD
         self.finish_reason: str | None = None
         self.usage: dict[str, Any] | None = None
         self.model: str | None = None
@@ -131,7 +132,8 @@ class ReplyState:
             message = choice.message
             if message is not None:
                 if message.content:
-                    self.parts.append(storable(message.content))
+                    text, self.replaced = replace_surrogates(message.content)
+                    self.parts.append(text)
                 if getattr(message, "annotations", None):
                     self.annotations.extend(a.model_dump() for a in message.annotations or [])
                 if message.tool_calls:
@@ -163,6 +165,7 @@ class ReplyState:
             annotations=list(self.annotations) or None,
             tool_calls=[dict(c) for c in self.tool_calls] or None,
             filter_offsets=self.filter_offsets,
+            replaced=self.replaced,
         )
 
 
@@ -188,7 +191,8 @@ def read_chunks(
             text = delta.content
             if text:
                 if not text.isascii():  # a lone surrogate becomes U+FFFD (text_policy)
-                    text = storable(text)
+                    text, replaced = replace_surrogates(text)
+                    state.replaced += replaced
                 if cancel.cancelled:  # chunks queued behind Stop are not shown
                     state.cancelled = True
                     return

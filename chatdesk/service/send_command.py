@@ -381,6 +381,9 @@ def run_send(argv: list[str]) -> int:
         saved = True
     elif reply_file.saved_to is not None:  # what streamed before the result lost it
         saved = True
+    if result is not None and result.replaced:
+        _fail(f"note: {result.replaced} character(s) of the reply that UTF-8 cannot hold (half "
+              "of an emoji) were replaced with \ufffd.")  # fmt: skip
     if reply_file.copy is not None:
         _fail(
             f"{args.file} was changed by another program meanwhile, so it was left alone; "

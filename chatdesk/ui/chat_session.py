@@ -225,10 +225,7 @@ class ChatSession(QObject):
         """Typed or pasted text as it can be saved (text_policy), said when it was changed."""
         text, replaced = replace_surrogates(text)
         if replaced:
-            self.notice.emit(
-                f"{replaced} character{'s' if replaced != 1 else ''} that UTF-8 cannot hold "
-                "(half of an emoji) were replaced with \ufffd."
-            )
+            self.notice.emit(_replaced_text(replaced))
         return text
 
     def stop(self) -> None:
@@ -390,6 +387,8 @@ class ChatSession(QObject):
         actual = (result.usage or {}).get("prompt_tokens")
         self.usageChecked.emit(self._estimate, actual)
         self.replyFinished.emit(result)
+        if result.replaced:
+            self._said.append(_replaced_text(result.replaced))
         if self._said:  # said once more: the window clears its notice when a reply ends
             self.notice.emit(" ".join(self._said))
 
@@ -447,3 +446,10 @@ class ChatSession(QObject):
         if self.budget is not None:
             self.budget.close()
             self.budget = None
+
+
+def _replaced_text(n: int) -> str:
+    return (
+        f"{n} character{'s' if n != 1 else ''} that UTF-8 cannot hold (half of an emoji) "
+        "were replaced with \ufffd."
+    )

@@ -70,8 +70,10 @@ def partial_saved(path: Path) -> bool:
 
 
 @pytest.mark.area("kill -9: chatdesk send")
-def test_a_killed_send_keeps_the_streamed_partial_reply(srv, env, tmp_path, heavy):
+def test_a_killed_send_keeps_the_streamed_partial_reply(srv, env, tmp_path, heavy,
+                                                       record_property):
     rounds = 12 if heavy else 3
+    record_property("cases", rounds)
     for round_ in range(rounds):
         path = question_file(tmp_path / f"chat-{round_}.json")
         srv.enqueue(Reply(REPLY, chunk_size=4, delay=0.02))
@@ -98,8 +100,11 @@ def test_a_killed_send_keeps_the_streamed_partial_reply(srv, env, tmp_path, heav
 
 
 @pytest.mark.area("kill -9: atomic save")
-def test_kill_during_atomic_save_never_damages_and_leftovers_are_cleaned(tmp_path, heavy):
+def test_kill_during_atomic_save_never_damages_and_leftovers_are_cleaned(
+    tmp_path, heavy, record_property
+):
     rounds = 40 if heavy else 8
+    record_property("cases", rounds)
     path = tmp_path / "big.json"
     conv = Conversation(system_prompt="s")
     for i in range(400):
@@ -234,5 +239,6 @@ def test_send_saves_a_reply_with_a_lone_surrogate(srv, env, tmp_path):
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr
     assert "\ufffd" in done.stdout
+    assert "1 character(s) of the reply that UTF-8 cannot hold" in done.stderr
     saved = json.loads(path.read_text("utf-8"))
     assert saved["messages"][-1]["content"] == "half an emoji: \ufffd."

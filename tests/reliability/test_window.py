@@ -103,6 +103,7 @@ def test_every_window_writer_takes_a_lone_surrogate(qtbot, window, server, tmp_p
     conv = window.session.conversation
     assert conv[0].content == "typed \ufffd text"
     assert conv[1].content == "a reply with \ufffd in it"
+    assert "replaced with \ufffd" in window.notice.text()  # said for the reply too
     assert "\ufffd" in server.requests[-1].json["messages"][-1]["content"]
     # What slipped in some other way (a system prompt set in code) is still saved, not lost.
     conv.system_prompt = f"system {HALF}"
@@ -223,3 +224,24 @@ def test_the_parameters_panel_refuses_out_of_range_numbers(qtbot, window, field,
     spin.interpretText()
     value = getattr(panel.values()[0], field)
     assert value is None or low <= value <= (high if high is not None else value)
+
+
+@pytest.mark.area("pathological text")
+def test_a_1_mb_one_line_reply_streams_without_freezing_the_window(qtbot, window, server):
+    # The reliability run's input (issue 12.9, fixed in the transcript's pieces): a 1 MB reply
+    # that is one line without spaces, streamed in through the real service and window.
+    import time
+
+    from PySide6.QtWidgets import QApplication
+
+    server.enqueue(Reply("x" * 1_000_000, chunk_size=20_000))
+    window.composer.set_text("dump it")
+    window.composer.input.submit.emit()
+    worst, end = 0.0, time.monotonic() + 60
+    while window.session.busy and time.monotonic() < end:
+        started = time.perf_counter()
+        QApplication.processEvents()
+        worst = max(worst, time.perf_counter() - started)
+    assert not window.session.busy
+    assert len(window.session.conversation[1].content) == 1_000_000
+    assert worst < 2.0  # generous for a loaded machine; the freeze was over 75 s

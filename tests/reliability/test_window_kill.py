@@ -39,8 +39,11 @@ def kill_mid_stream(script: Path) -> None:
 
 
 @pytest.mark.area("kill -9: the window")
-def test_window_killed_mid_stream_round_after_round(qtbot, context, server, tmp_path, heavy):
+def test_window_killed_mid_stream_round_after_round(
+    qtbot, context, server, tmp_path, heavy, record_property
+):
     rounds = 6 if heavy else 2
+    record_property("cases", rounds)
     script = tmp_path / "driver.py"
     script.write_text(DRIVER.format(root=str(ROOT), url=server.url, key=KEY))
     for _ in range(rounds):
