@@ -65,7 +65,8 @@ def test_cli_refuses_or_repairs_at_once(cli_runs, kind, command):
     item = cli_runs[2][kind]
     done = cli_runs[0][(kind, command)]
     assert "Traceback" not in done.stderr, done.stderr
-    assert done.elapsed < FAST_S
+    # No time bound here beyond run_chatdesk's hang timeout: a process start alone can take
+    # seconds on a loaded machine. The reads themselves are bounded (test_unbounded_devices).
     if item.opens:
         assert done.returncode == 0, done.stderr
         assert "replaced with \ufffd" in done.stderr
@@ -142,3 +143,15 @@ def test_recovery_folder_of_every_bad_kind(tmp_path, corpus, kind):
     if "digits" in item.says:  # not skipped silently: the window is told why
         [(_aside, why)] = store.damaged
         assert "digits" in why
+
+
+@pytest.mark.area("bad files: command line")
+@pytest.mark.parametrize("device", ["/dev/zero", "/dev/urandom"])
+def test_unbounded_devices_are_refused_before_any_read(tmp_path, device):
+    from chatdesk.cli import main
+
+    link = tmp_path / "chat.json"
+    link.symlink_to(device)
+    started = time.monotonic()
+    assert main(["tokens", str(link)]) == 1  # in-process: the time is the refusal's alone
+    assert time.monotonic() - started < 1.0
