@@ -244,4 +244,4 @@ def test_a_1_mb_one_line_reply_streams_without_freezing_the_window(qtbot, window
         worst = max(worst, time.perf_counter() - started)
     assert not window.session.busy
     assert len(window.session.conversation[1].content) == 1_000_000
-    assert worst < 2.0  # generous for a loaded machine; the freeze was over 75 s
+    assert worst < 5.0  # generous for a shared, loaded machine; the freeze was over 75 s
