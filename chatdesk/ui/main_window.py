@@ -720,6 +720,15 @@ class MainWindow(QMainWindow):
         sent_tokens = head_tokens + ledger.history_tokens(plan.first_sent, len(conv))
         preview_rows = PreviewRows(rows, history, len(conv), plan.first_sent, tail, sent_tokens)
         self.preview = RequestPreviewDialog(preview_rows, plan, self)
+        draft = session.draft
+
+        def api_messages() -> list[dict[str, Any]]:
+            from chatdesk.core.request import request_messages
+
+            sent = request_messages(conv, plan, session.budget.family if session.budget else None)
+            return sent + ([{"role": "user", "content": draft}] if draft.strip() else [])
+
+        self.preview.api_messages = api_messages
         self.preview.finished.connect(self.preview.deleteLater)
         self.preview.open()
 

@@ -198,6 +198,9 @@ class RequestPreviewDialog(QDialog):
         self.plan = plan
         self.sent_rows = rows.sent_rows
         self.left_out_rows = rows.left_out_rows
+        # The request's messages as the API takes them (tool calls, parts), for Copy as JSON;
+        # None: built from the rows' texts.
+        self.api_messages: Callable[[], list[dict[str, Any]]] | None = None
 
         self.header = QLabel(self._header_text(), self)
         self.header.setWordWrap(True)
@@ -264,6 +267,10 @@ class RequestPreviewDialog(QDialog):
         self.resize(780, 540)
 
     def copy_json(self) -> None:
+        if self.api_messages is not None:
+            text = json.dumps(self.api_messages(), indent=2, ensure_ascii=False)
+            QGuiApplication.clipboard().setText(text)
+            return
         messages = []
         for role, name, content, _tokens, _sent in self.sent_rows:
             if role == "tools":  # the tool definitions' row: not a message

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+from PySide6.QtGui import QGuiApplication
+
 from chatdesk.core.cards import shown_text
 from chatdesk.ui.transcript_model import Roles
 from tests.support.fake_azure import Reply
@@ -53,6 +55,10 @@ def test_meter_and_preview_count_tools_and_tool_turns(qtbot, window, tmp_path):
     assert preview.rows[0][0] == "tools"
     total = sum(r[3] for r in preview.sent_rows) + 3
     assert total == plan.prompt_tokens
+    preview.copy_json()  # the messages as sent, not the cards' text
+    copied = json.loads(QGuiApplication.clipboard().text())
+    expected = tool_turns_body()["messages"]
+    assert copied == [{**expected[0], "role": "system"}, *expected[1:]]  # gpt-4o: no developer
 
 
 def test_editing_a_message_with_images_keeps_them_when_resent(qtbot, window, server, tmp_path):
