@@ -427,7 +427,7 @@ class ConnectionDialog(QDialog):
             "Model behind the deployment",
             "The model this deployment serves, when its name does not say (e.g. gpt-5 for "
             "'chat-prod'): it decides token counting, limits and the request's parameters",
-            "the model it serves, e.g. gpt-5",
+            "e.g. gpt-5",
         )
         completer = QCompleter(list(CATALOG), self.model_edit)
         completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
