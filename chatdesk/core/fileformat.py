@@ -59,6 +59,9 @@ from chatdesk.core.text_policy import (
 FORMAT = "chatdesk.conversation"
 VERSION = 2
 MAX_FILE_BYTES = 64 * 1024 * 1024
+# A name pattern of chatdesk's own, so a desktop can tell conversations from other JSON
+# (the MIME type in resources/chatdesk-mime.xml matches it).
+FILE_SUFFIX = ".chatdesk.json"
 
 
 class ConversationFileError(ValueError):
@@ -91,6 +94,16 @@ class Opened:
 
 
 # -- writing ---------------------------------------------------------------------------------
+def suggested_file_name(title: str) -> str:
+    """A file name for a conversation: "Tax questions" -> "Tax questions.chatdesk.json".
+
+    Characters no common file system takes (/ \\ : * ? " < > | and control characters) become
+    spaces; an empty title gives "conversation.chatdesk.json"."""
+    cleaned = "".join(" " if c in '/\\:*?"<>|' or ord(c) < 32 else c for c in title)
+    stem = " ".join(cleaned.split()).strip(". ")[:80] or "conversation"
+    return stem + FILE_SUFFIX
+
+
 def to_document(conv: Conversation) -> dict[str, Any]:
     """The conversation as the JSON document that is saved."""
     messages: list[dict[str, Any]] = []

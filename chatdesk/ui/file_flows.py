@@ -21,13 +21,13 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 from chatdesk.core.atomic import atomic_write_text
 from chatdesk.core.disk_state import ChangedOnDisk
 from chatdesk.core.export import to_markdown
-from chatdesk.core.fileformat import save_conversation
+from chatdesk.core.fileformat import FILE_SUFFIX, save_conversation, suggested_file_name
 from chatdesk.ui.chat_session import ChatSession
 
 if TYPE_CHECKING:
     from chatdesk.ui.main_window import MainWindow
 
-FILTER = "Conversations (*.json *.chat.json);;All files (*)"
+FILTER = f"Conversations (*{FILE_SUFFIX} *.json);;All files (*)"
 Then = Callable[[], None]
 
 
@@ -65,8 +65,9 @@ class FileFlows(QObject):
 
     def save_as(self, session: ChatSession, then: Then = _nothing) -> None:
         dialog = self._file_dialog("Save conversation as", QFileDialog.AcceptMode.AcceptSave)
-        dialog.setDefaultSuffix("json")
-        dialog.selectFile(session.path.name if session.path else "conversation.json")
+        dialog.setDefaultSuffix(FILE_SUFFIX[1:])
+        title = session.conversation.title
+        dialog.selectFile(session.path.name if session.path else suggested_file_name(title))
 
         def chosen(path: str) -> None:
             if self.write(session, Path(path)):

@@ -5,7 +5,12 @@ import pytest
 
 from chatdesk.core import fileformat
 from chatdesk.core.conversation import Conversation, GenerationParams, TrimSettings
-from chatdesk.core.fileformat import ConversationFileError, load_conversation, save_conversation
+from chatdesk.core.fileformat import (
+    ConversationFileError,
+    load_conversation,
+    save_conversation,
+    suggested_file_name,
+)
 from chatdesk.core.messages import Message, MessageMeta
 
 
@@ -168,3 +173,16 @@ def test_save_writes_through_fsync(tmp_path, monkeypatch):
     monkeypatch.setattr(os, "fsync", lambda fd: synced.append(fd) or real(fd))
     save_conversation(full_conversation(), tmp_path / "c.json")
     assert len(synced) >= 2  # the file, then its folder (the rename)
+
+
+@pytest.mark.parametrize(
+    ("title", "name"),
+    [
+        ("Tax questions", "Tax questions.chatdesk.json"),
+        ("", "conversation.chatdesk.json"),
+        ('a/b\\c:d*e?f"g<h>i|j\tk', "a b c d e f g h i j k.chatdesk.json"),
+        ("  ..  ", "conversation.chatdesk.json"),
+    ],
+)
+def test_a_suggested_file_name_matches_the_conversation_mime_pattern(title, name):
+    assert suggested_file_name(title) == name

@@ -290,3 +290,12 @@ def test_timed_recovery_copies_are_written_off_the_gui_thread(qtbot, window, ser
     window.autosaver.forget(window.session)
     qtbot.wait(200)
     assert store.entries() == []
+
+
+def test_save_as_suggests_a_name_of_chatdesks_own_file_type(qtbot, window):
+    window.session.conversation.title = "Tax questions"
+    window.save_as_action.trigger()
+    dialog = window.files.dialog
+    assert dialog.defaultSuffix() == "chatdesk.json"
+    assert Path(dialog.selectedFiles()[0]).name == "Tax questions.chatdesk.json"
+    dialog.reject()
