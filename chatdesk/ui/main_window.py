@@ -456,7 +456,8 @@ class MainWindow(QMainWindow):
         if session is not None:
             self.files.confirm_discard(session, lambda: self._close_session(session))
 
-    def _close_session(self, session: ChatSession) -> None:
+    def _close_session(self, session: ChatSession, *, keep_one: bool = True) -> None:
+        """Close a session; `keep_one`: open an empty conversation when it was the last."""
         session.shutdown()
         self._forget(session)
         index = self.sessions.index(session)
@@ -468,7 +469,7 @@ class MainWindow(QMainWindow):
             self._session_links = []
         if self.sessions:
             self._bind_session(self.sessions[min(index, len(self.sessions) - 1)])
-        else:
+        elif keep_one:
             self.new_conversation()
         self.refresh_sessions()
         session.deleteLater()
@@ -476,9 +477,11 @@ class MainWindow(QMainWindow):
     def reload(self, session: ChatSession) -> None:
         """Show the session's file as it is on disk now, dropping the changes made here."""
         path = session.path
-        self._close_session(session)
+        self._close_session(session, keep_one=False)  # the file takes its place
         if path is not None:
             self.open_paths([str(path)])
+        if not self.sessions:  # the file could not be read
+            self.new_conversation()
 
     def restore(self, entries: list[RecoveryEntry]) -> None:
         """Reopen conversations from the recovery folder, as unsaved changes of their files."""

@@ -91,6 +91,19 @@ def test_window_save_never_wipes_what_send_wrote(qtbot, window, server, tmp_path
         assert load_conversation(path).conversation.system_prompt == "Terse."
 
 
+@pytest.mark.area("two writers: one file")
+def test_reload_of_the_only_open_conversation_leaves_no_empty_one(qtbot, window, server, tmp_path):
+    path = changed_elsewhere(server, tmp_path, window)
+    for other in [s for s in window.sessions if s.path != path]:
+        window.activate(other)
+        window.close_action.trigger()
+    assert [s.path for s in window.sessions] == [path]
+    window.save_action.trigger()
+    click(window.files.conflict, "Reload")
+    assert [s.path for s in window.sessions] == [path]  # no "New conversation" beside it
+    assert window.session.conversation[1].content == "the reply chatdesk send saved"
+
+
 @pytest.mark.area("text UTF-8 cannot hold")
 def test_every_window_writer_takes_a_lone_surrogate(qtbot, window, server, tmp_path):
     server.enqueue(Reply(f"a reply with {HALF} in it"))
