@@ -270,6 +270,7 @@ def make_client(
     Raises ChatError for a profile that cannot work or has no credentials."""
     import openai
 
+    from chatdesk.service.interrupt import mark_interruptible
     from chatdesk.service.transport import http_client
 
     timeout = timeout if timeout is not None else _default_timeout()
@@ -310,13 +311,18 @@ def make_client(
             credential = {"azure_ad_token": key}
         else:
             credential = {"api_key": key or NO_KEY}
-        return openai.AzureOpenAI(**where, api_version=target.api_version, **credential, **common)
-    api_key: str | Callable[[], str]
-    if auth.mode == "entra" and auth.token_provider is not None:
-        api_key = auth.token_provider  # the SDK calls it per request: tokens refresh themselves
+        client: openai.OpenAI = openai.AzureOpenAI(
+            **where, api_version=target.api_version, **credential, **common
+        )
     else:
-        api_key = key or NO_KEY
-    return openai.OpenAI(base_url=target.base_url, api_key=api_key, **common)
+        api_key: str | Callable[[], str]
+        if auth.mode == "entra" and auth.token_provider is not None:
+            api_key = auth.token_provider  # the SDK calls it per request: tokens refresh themselves
+        else:
+            api_key = key or NO_KEY
+        client = openai.OpenAI(base_url=target.base_url, api_key=api_key, **common)
+    mark_interruptible(client)  # every request goes through service/transport.py's backend
+    return client
 
 
 def _drop_headers(names: list[str], request: Any) -> None:

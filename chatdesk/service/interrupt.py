@@ -12,34 +12,33 @@ opened stream back costs two thread wake-ups, about 0.4 ms before every first to
   run on a reused helper thread (`RequestGuard.call`) while the caller waits for either the
   result or Stop.
 
-The backend is put into the SDK's HTTP client by `interruptible_http_client`. That reaches into
-httpx/httpcore internals (the transport's connection pool); a client it cannot adapt is not
-marked, and the service falls back to running such requests on a helper thread.
+`GuardedBackend` is an httpcore network backend (httpcore's public `network_backend=`), used by
+the transport chatdesk builds for the SDK (`service/transport.py`). The request's guard reaches
+it through a context variable: httpcore hands a backend no request, and a pooled connection is
+reused without connecting, so its stream attaches its socket on each read and write.
+A new connection (name resolution and TCP connect, in httpcore's own `SyncBackend`) runs on a
+helper thread while the caller waits for it or for Stop; TLS then runs on the caller's thread.
 """
 
 from __future__ import annotations
 
 import contextlib
-import errno
-import ipaddress
-import os
-import select
+import contextvars
 import socket
 import threading
-import time
 import weakref
 from collections.abc import Callable, Iterable, Iterator
 from queue import SimpleQueue
 from typing import Any, TypeVar
 
 import httpcore2
-import httpx2
-from httpcore2._backends.sync import SyncStream  # wraps a socket we connected ourselves
 
 T = TypeVar("T")
 
-_local = threading.local()
-_INTERRUPTIBLE: weakref.WeakSet[httpx2.Client] = weakref.WeakSet()
+_GUARD: contextvars.ContextVar[RequestGuard | None] = contextvars.ContextVar(
+    "chatdesk_request_guard", default=None
+)
+_INTERRUPTIBLE: weakref.WeakSet[Any] = weakref.WeakSet()
 
 
 class Stopped(Exception):
@@ -98,9 +97,14 @@ class RequestGuard:
         self.interrupted = False
         self.released = False
 
-    def active(self) -> contextlib.AbstractContextManager[None]:
+    @contextlib.contextmanager
+    def active(self) -> Iterator[None]:
         """Sockets this thread connects or reads meanwhile belong to this request."""
-        return _thread_setting("guard", self)
+        token = _GUARD.set(self)
+        try:
+            yield
+        finally:
+            _GUARD.reset(token)
 
     def attach(self, sock: socket.socket) -> None:
         with self._lock:
@@ -176,7 +180,7 @@ class _Call:
 
 
 def current_guard() -> RequestGuard | None:
-    return getattr(_local, "guard", None)
+    return _GUARD.get()
 
 
 def _shutdown(sock: socket.socket) -> None:
@@ -190,28 +194,34 @@ def _shutdown(sock: socket.socket) -> None:
 # collection (its objects reference each other), whose finalizers run in no set order: a
 # pooled socket finalized before the client's own finalizer closed it would warn. Held here,
 # sockets stay out of that garbage, and the client's finalizer closes them (and drops them).
-_OPEN: set[_Stream] = set()
+_OPEN: set[GuardedStream] = set()
 
 
-class _Stream(httpcore2.NetworkStream):
+class GuardedStream(httpcore2.NetworkStream):
     """A connection's stream that attaches its socket to the active guard on each read/write:
-    a pooled connection is reused without connecting, and a guard still needs its socket."""
+    a pooled connection is reused without connecting, and a guard still needs its socket.
 
-    __slots__ = ("_inner", "_sock")
+    `read_cap`: when set, seconds a read waits at most (the wait for a body's end after
+    `[DONE]`, `service/transport.py`); found through the response's public `network_stream`
+    extension."""
+
+    __slots__ = ("_inner", "_sock", "read_cap")
 
     def __init__(self, inner: httpcore2.NetworkStream) -> None:
         self._inner = inner
         self._sock: socket.socket | None = inner.get_extra_info("socket")
+        self.read_cap: float | None = None
         _OPEN.add(self)
+        self._attach()
 
     def _attach(self) -> None:
-        guard = getattr(_local, "guard", None)
+        guard = _GUARD.get()
         if guard is not None and self._sock is not None:
             guard.attach(self._sock)
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
         self._attach()
-        cap = getattr(_local, "cap", None)
+        cap = self.read_cap
         if cap is not None and (timeout is None or timeout > cap):
             timeout = cap
         return self._inner.read(max_bytes, timeout)
@@ -227,19 +237,23 @@ class _Stream(httpcore2.NetworkStream):
     def start_tls(
         self, ssl_context: Any, server_hostname: str | None = None, timeout: float | None = None
     ) -> httpcore2.NetworkStream:
-        self._attach()
+        self._attach()  # Stop during the handshake shuts the socket down
         _OPEN.discard(self)  # the TLS stream takes the socket over (or closes it on failure)
-        return _Stream(self._inner.start_tls(ssl_context, server_hostname, timeout))
+        return GuardedStream(self._inner.start_tls(ssl_context, server_hostname, timeout))
 
     def get_extra_info(self, info: str) -> Any:
         return self._inner.get_extra_info(info)
 
 
-class _Backend(httpcore2.NetworkBackend):
-    """`SyncBackend` whose connects Stop can interrupt when a guard is active."""
+class GuardedBackend(httpcore2.NetworkBackend):
+    """httpcore's `SyncBackend`, with connects that Stop can abandon while a guard is active.
 
-    def __init__(self, inner: httpcore2.NetworkBackend) -> None:
-        self._inner = inner
+    `socket.create_connection` resolves the name and connects in one call that no other
+    thread can wake (its socket is not ours until it returns), so under a guard it runs on a
+    helper thread: Stop returns at once, and a connection that arrives later is closed."""
+
+    def __init__(self, inner: httpcore2.NetworkBackend | None = None) -> None:
+        self._inner = inner or httpcore2.SyncBackend()
 
     def connect_tcp(
         self,
@@ -249,137 +263,43 @@ class _Backend(httpcore2.NetworkBackend):
         local_address: str | None = None,
         socket_options: Iterable[Any] | None = None,
     ) -> httpcore2.NetworkStream:
-        guard = current_guard()
+        guard = _GUARD.get()
         if guard is None:
-            stream = self._inner.connect_tcp(host, port, timeout, local_address, socket_options)
-            return _Stream(stream)
+            return GuardedStream(
+                self._inner.connect_tcp(host, port, timeout, local_address, socket_options)
+            )
         try:
-            sock = _connect(guard, host, port, timeout, local_address, socket_options or ())
-        except TimeoutError as exc:
-            raise httpcore2.ConnectTimeout(str(exc)) from exc
-        except (OSError, Stopped) as exc:
-            raise httpcore2.ConnectError(str(exc) or "connection stopped") from exc
-        return _Stream(SyncStream(sock))
+            stream = guard.call(
+                lambda: self._inner.connect_tcp(host, port, timeout, local_address, socket_options),
+                discard=_close,
+            )
+        except Stopped as exc:
+            raise httpcore2.ConnectError("connection stopped") from exc
+        return GuardedStream(stream)
 
     def connect_unix_socket(
         self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
     ) -> httpcore2.NetworkStream:
-        return _Stream(self._inner.connect_unix_socket(path, timeout, socket_options))
+        return GuardedStream(self._inner.connect_unix_socket(path, timeout, socket_options))
 
     def sleep(self, seconds: float) -> None:
         self._inner.sleep(seconds)
 
 
-def _is_ip(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host.strip("[]"))
-    except ValueError:
-        return False
-    return True
+def _close(stream: httpcore2.NetworkStream) -> None:
+    with contextlib.suppress(Exception):
+        stream.close()
 
 
-def _connect(
-    guard: RequestGuard,
-    host: str,
-    port: int,
-    timeout: float | None,
-    local_address: str | None,
-    socket_options: Iterable[Any],
-) -> socket.socket:
-    """`socket.create_connection`, with the name resolved where Stop need not wait for it and
-    each socket attached to the guard while it connects."""
-    if _is_ip(host):
-        infos = socket.getaddrinfo(host.strip("[]"), port, 0, socket.SOCK_STREAM)
-    else:
-        infos = guard.call(lambda: socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM))
-    error: OSError | None = None
-    for family, kind, proto, _name, address in infos:
-        sock = socket.socket(family, kind, proto)
-        try:
-            guard.attach(sock)
-            if local_address is not None:
-                sock.bind((local_address, 0))
-            _connect_socket(sock, address, timeout, guard)
-            sock.settimeout(timeout)
-            for option in socket_options:
-                sock.setsockopt(*option)
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            return sock
-        except (OSError, Stopped) as exc:
-            sock.close()
-            if guard.interrupted:
-                raise Stopped() from exc
-            if not isinstance(exc, OSError):
-                raise
-            error = exc
-    raise error or OSError(f"no address found for {host}")
-
-
-def _connect_socket(
-    sock: socket.socket, address: Any, timeout: float | None, guard: RequestGuard
-) -> None:
-    """A non-blocking connect, waited for in short slices: a Stop that lands before the
-    connect starts (when shutting the socket down does nothing) is still seen within 0.1 s."""
-    sock.setblocking(False)
-    code = sock.connect_ex(address)
-    deadline = None if timeout is None else time.monotonic() + timeout
-    while code in _IN_PROGRESS:
-        if guard.interrupted:
-            raise Stopped()
-        wait = _POLL if deadline is None else min(_POLL, deadline - time.monotonic())
-        if wait <= 0:
-            raise TimeoutError("timed out connecting")
-        _, writable, failed = select.select([], [sock], [sock], wait)
-        if writable or failed:
-            code = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
-    if code:
-        raise OSError(code, os.strerror(code))
-
-
-_POLL = 0.1
-_IN_PROGRESS = {
-    errno.EINPROGRESS, errno.EWOULDBLOCK, errno.EALREADY, getattr(errno, "WSAEWOULDBLOCK", -1)
-}
-
-
-# -- the client ----------------------------------------------------------------------------------
-def adapt(transport: Any) -> bool:
-    """Make the connections of an httpx transport through `_Backend`; False if it has no
-    connection pool this module knows how to reach."""
-    pool = getattr(transport, "_pool", None)
-    backend = getattr(pool, "_network_backend", None)
-    if backend is None:
-        return False
-    if not isinstance(backend, _Backend):
-        pool._network_backend = _Backend(backend)  # type: ignore[union-attr]
-    return True
-
-
-def mark_interruptible(client: httpx2.Client) -> None:
-    """Record that every transport of `client` was adapted."""
+# -- which SDK clients it serves -----------------------------------------------------------------
+def mark_interruptible(client: object) -> None:
+    """Record that every request of this SDK client goes through `GuardedBackend`."""
     _INTERRUPTIBLE.add(client)
 
 
-def capped_reads(seconds: float) -> contextlib.AbstractContextManager[None]:
-    """Reads on this thread meanwhile wait at most `seconds` for data."""
-    return _thread_setting("cap", seconds)
-
-
-@contextlib.contextmanager
-def _thread_setting(name: str, value: object) -> Iterator[None]:
-    previous = getattr(_local, name, None)
-    setattr(_local, name, value)
-    try:
-        yield
-    finally:
-        setattr(_local, name, previous)
-
-
 def is_interruptible(client: object) -> bool:
-    """Whether Stop can interrupt this SDK client's requests (or this HTTP client's) from
-    another thread."""
-    http_client = getattr(client, "_client", client)  # the openai client's HTTP client
+    """Whether Stop can interrupt this SDK client's requests from another thread."""
     try:
-        return http_client in _INTERRUPTIBLE
+        return client in _INTERRUPTIBLE
     except TypeError:
         return False

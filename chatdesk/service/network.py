@@ -116,14 +116,29 @@ def http_client_options(env: Mapping[str, str] | None = None) -> dict[str, Any]:
 
 def proxy_for(url: str, env: Mapping[str, str] | None = None) -> str | None:
     """The proxy a request to `url` goes through (without any user:password), or None."""
+    proxy = proxy_url(url, env)
+    return _without_credentials(proxy) if proxy else None
+
+
+def proxy_url(url: str, env: Mapping[str, str] | None = None) -> str | None:
+    """The proxy a request to `url` goes through, as configured (credentials included), or
+    None: the app's proxy setting, else the environment's `*_PROXY` and `NO_PROXY` (by default
+    urllib's `getproxies()`, which httpx reads too: on Windows and macOS also the system's)."""
     proxy = current().proxy
     if proxy is None:
-        proxies = _environment_proxies(os.environ if env is None else env)
+        if env is None:
+            import urllib.request
+
+            proxies = dict(urllib.request.getproxies())
+        else:
+            proxies = _environment_proxies(env)
         parts = urlsplit(url)
         if not parts.hostname or _bypassed(parts.hostname, proxies):
             return None
         proxy = proxies.get(parts.scheme) or proxies.get("all")
-    return _without_credentials(proxy) if proxy else None
+    if not proxy:
+        return None
+    return proxy if "://" in proxy else f"http://{proxy}"
 
 
 def _environment_proxies(env: Mapping[str, str]) -> dict[str, str]:

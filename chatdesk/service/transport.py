@@ -1,5 +1,12 @@
 """The SDK's HTTP client as chatdesk builds it: Stop can interrupt it, and streamed replies
-leave their connection open for the next one.
+leave their connection open for the next one. Public interfaces only: the SDK's
+`http_client=`, an httpx transport of our own over httpcore's connection pools, and httpcore's
+`network_backend=` (https://www.encode.io/httpcore/network-backends/).
+
+`ChatTransport` does what `httpx.HTTPTransport` does (an httpcore pool per proxy, requests and
+errors translated), with `GuardedBackend` (`service/interrupt.py`) making its connections, so
+that Stop reaches their sockets. It chooses each request's proxy itself, with the rule that
+`network.proxy_url` states for the whole app (httpx leaves a given transport unproxied).
 
 The synchronous openai SDK stops reading a stream at its `data: [DONE]` event and closes the
 response before the body's last bytes (the chunked encoding's terminator) are read, so the
@@ -8,52 +15,39 @@ handshake before each first token. Here a stream's `[DONE]` chunk is held back u
 end has been read (it follows at once), so the connection goes back to the pool. A server that
 keeps the body open after `[DONE]` costs at most `FINISH_WAIT`, and then that connection is
 closed, as before.
-
-Both adaptations reach into httpx internals (the client's transports and their connection
-pools). What cannot be adapted is left as the SDK built it: correct, only without them.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+import ssl
+import threading
+from collections.abc import Iterable, Iterator
 from typing import Any
 
+import httpcore2
 import httpx2
 import openai
 
-from chatdesk.service.interrupt import adapt, capped_reads, mark_interruptible
+from chatdesk.service.interrupt import GuardedBackend, GuardedStream
 
 FINISH_WAIT = 0.25  # seconds to wait for the body's end after [DONE]
 _DONE = (b"data: [DONE]\n\n", b"data: [DONE]\r\n\r\n", b"data:[DONE]\n\n")
 
 
 def http_client(**kwargs: Any) -> httpx2.Client:
-    """`openai.DefaultHttpxClient(**kwargs)` (the SDK's defaults) with chatdesk's trust store and
-    proxy (service/network.py), interruptible connections and reusable streams."""
+    """An httpx client with the SDK's defaults (`openai.DefaultHttpxClient`), chatdesk's trust
+    store and proxy (service/network.py), interruptible connections and reusable streams.
+    `kwargs` go to `httpx.Client`; `verify` and `proxy` to the transport."""
     from chatdesk.service.network import http_client_options
 
-    client = _HttpClient(**{**http_client_options(), **kwargs})
-    client._transport, adapted = _adapted(client._transport)
-    everything = adapted
-    mounts: dict[Any, httpx2.BaseTransport | None] = {}
-    for pattern, transport in client._mounts.items():
-        if transport is not None:  # None: a proxy exception, served by the default transport
-            transport, adapted = _adapted(transport)
-            everything = everything and adapted
-        mounts[pattern] = transport
-    client._mounts = mounts
-    if everything:
-        mark_interruptible(client)
-    return client
-
-
-def _adapted(transport: httpx2.BaseTransport) -> tuple[httpx2.BaseTransport, bool]:
-    """The transport with both adaptations, or as it was if its pool cannot be reached (the
-    wait for a body's end is bounded only through the adapted connections)."""
-    if not adapt(transport):
-        return transport, False
-    return _KeepAlive(transport), True
+    options = {**http_client_options(), **kwargs}
+    transport = ChatTransport(
+        verify=options.pop("verify", True),
+        proxy=options.pop("proxy", None),
+        limits=options.pop("limits", openai.DEFAULT_CONNECTION_LIMITS),
+    )
+    return _HttpClient(transport=transport, **options)
 
 
 class _HttpClient(openai.DefaultHttpxClient):
@@ -65,46 +59,171 @@ class _HttpClient(openai.DefaultHttpxClient):
                 self.close()
 
 
-class _KeepAlive(httpx2.BaseTransport):
-    """Hands event streams to the SDK through `_FinishedAtDone`."""
+class ChatTransport(httpx2.BaseTransport):
+    """httpx's transport over httpcore pools whose connections `GuardedBackend` makes.
 
-    def __init__(self, inner: httpx2.BaseTransport) -> None:
-        self._inner = inner
+    `proxy`: the app's proxy for every request; None: each request's own from the environment
+    (`network.proxy_url`). Raises ValueError for a proxy scheme httpcore has no pool for."""
+
+    def __init__(
+        self,
+        verify: ssl.SSLContext | str | bool = True,
+        proxy: str | None = None,
+        limits: httpx2.Limits = openai.DEFAULT_CONNECTION_LIMITS,
+    ) -> None:
+        self._ssl_context = httpx2.create_ssl_context(verify=verify)
+        self._proxy = proxy
+        self._limits = limits
+        self._backend = GuardedBackend()
+        self._pools: dict[str | None, httpcore2.ConnectionPool] = {}
+        self._lock = threading.Lock()
 
     def handle_request(self, request: httpx2.Request) -> httpx2.Response:
-        response = self._inner.handle_request(request)
-        if response.headers.get("content-type", "").startswith("text/event-stream"):
-            response.stream = _FinishedAtDone(response.stream)  # type: ignore[arg-type]
-        return response
+        core_request = httpcore2.Request(
+            method=request.method,
+            url=httpcore2.URL(
+                scheme=request.url.raw_scheme,
+                host=request.url.raw_host,
+                port=request.url.port,
+                target=request.url.raw_path,
+            ),
+            headers=request.headers.raw,
+            content=request.stream,  # type: ignore[arg-type]
+            extensions=request.extensions,
+        )
+        with _httpx_errors():
+            core = self._pool_for(str(request.url)).handle_request(core_request)
+        stream: httpx2.SyncByteStream = _Body(core.stream)  # type: ignore[arg-type]
+        headers = httpx2.Headers(core.headers)
+        if headers.get("content-type", "").startswith("text/event-stream"):
+            stream = _FinishedAtDone(stream, core.extensions.get("network_stream"))
+        return httpx2.Response(
+            status_code=core.status, headers=headers, stream=stream, extensions=core.extensions
+        )
 
     def close(self) -> None:
-        self._inner.close()
+        with self._lock:
+            pools, self._pools = list(self._pools.values()), {}
+        for pool in pools:
+            pool.close()
+
+    def _pool_for(self, url: str) -> httpcore2.ConnectionPool:
+        from chatdesk.service.network import proxy_url
+
+        proxy = self._proxy or proxy_url(url)
+        with self._lock:
+            pool = self._pools.get(proxy)
+            if pool is None:
+                pool = self._pools[proxy] = self._new_pool(proxy)
+            return pool
+
+    def _new_pool(self, proxy_url: str | None) -> httpcore2.ConnectionPool:
+        common: dict[str, Any] = {
+            "ssl_context": self._ssl_context,
+            "max_connections": self._limits.max_connections,
+            "max_keepalive_connections": self._limits.max_keepalive_connections,
+            "keepalive_expiry": self._limits.keepalive_expiry,
+            "network_backend": self._backend,
+        }
+        if proxy_url is None:
+            return httpcore2.ConnectionPool(**common)
+        proxy = httpx2.Proxy(proxy_url)
+        where = httpcore2.URL(
+            scheme=proxy.url.raw_scheme,
+            host=proxy.url.raw_host,
+            port=proxy.url.port,
+            target=proxy.url.raw_path,
+        )
+        if proxy.url.scheme in ("http", "https"):
+            return httpcore2.HTTPProxy(
+                proxy_url=where,
+                proxy_auth=proxy.raw_auth,
+                proxy_headers=proxy.headers.raw,
+                proxy_ssl_context=proxy.ssl_context,
+                **common,
+            )
+        if proxy.url.scheme in ("socks5", "socks5h"):
+            return httpcore2.SOCKSProxy(proxy_url=where, proxy_auth=proxy.raw_auth, **common)
+        raise ValueError(f"Unsupported proxy scheme {proxy.url.scheme!r}: use http or socks5.")
+
+
+# httpcore's errors as httpx's (which the SDK and service/errors.py know), most specific first.
+_ERRORS: tuple[tuple[type[Exception], type[httpx2.HTTPError]], ...] = (
+    (httpcore2.ConnectTimeout, httpx2.ConnectTimeout),
+    (httpcore2.ReadTimeout, httpx2.ReadTimeout),
+    (httpcore2.WriteTimeout, httpx2.WriteTimeout),
+    (httpcore2.PoolTimeout, httpx2.PoolTimeout),
+    (httpcore2.TimeoutException, httpx2.TimeoutException),
+    (httpcore2.ConnectError, httpx2.ConnectError),
+    (httpcore2.ReadError, httpx2.ReadError),
+    (httpcore2.WriteError, httpx2.WriteError),
+    (httpcore2.NetworkError, httpx2.NetworkError),
+    (httpcore2.ProxyError, httpx2.ProxyError),
+    (httpcore2.UnsupportedProtocol, httpx2.UnsupportedProtocol),
+    (httpcore2.LocalProtocolError, httpx2.LocalProtocolError),
+    (httpcore2.RemoteProtocolError, httpx2.RemoteProtocolError),
+    (httpcore2.ProtocolError, httpx2.ProtocolError),
+)
+
+
+@contextlib.contextmanager
+def _httpx_errors() -> Iterator[None]:
+    try:
+        yield
+    except Exception as exc:
+        for core_type, httpx_type in _ERRORS:
+            if isinstance(exc, core_type):
+                raise httpx_type(str(exc)) from exc
+        raise
+
+
+class _Body(httpx2.SyncByteStream):
+    """A response body from httpcore, its errors as httpx's."""
+
+    def __init__(self, inner: Iterable[bytes]) -> None:
+        self._inner = inner
+
+    def __iter__(self) -> Iterator[bytes]:
+        with _httpx_errors():
+            yield from self._inner
+
+    def close(self) -> None:
+        close = getattr(self._inner, "close", None)
+        if close is not None:
+            with _httpx_errors():
+                close()
 
 
 class _FinishedAtDone(httpx2.SyncByteStream):
     """A stream's bytes, with the `[DONE]` chunk delivered only after the body's end was read."""
 
-    def __init__(self, inner: Any) -> None:
+    def __init__(self, inner: httpx2.SyncByteStream, network_stream: Any) -> None:
         self._inner = inner
+        self._network_stream = network_stream
 
     def __iter__(self) -> Iterator[bytes]:
         chunks = iter(self._inner)
         for chunk in chunks:
             if chunk.endswith(_DONE):
-                yield chunk + _rest(chunks)
+                yield chunk + self._rest(chunks)
                 return
             yield chunk
 
     def close(self) -> None:
         self._inner.close()
 
-
-def _rest(chunks: Iterator[bytes]) -> bytes:
-    """What follows `[DONE]`: normally nothing but the body's end."""
-    rest = []
-    try:
-        with capped_reads(FINISH_WAIT):
+    def _rest(self, chunks: Iterator[bytes]) -> bytes:
+        """What follows `[DONE]`: normally nothing but the body's end. Without a stream of
+        ours to cap its reads, the wait is not bounded: the connection is left to close."""
+        stream = self._network_stream
+        if not isinstance(stream, GuardedStream):
+            return b""
+        rest: list[bytes] = []
+        stream.read_cap = FINISH_WAIT
+        try:
             rest.extend(chunks)
-    except httpx2.TransportError:  # the end did not come in time: the connection is closed
-        pass
-    return b"".join(rest)
+        except httpx2.TransportError:  # the end did not come in time: the connection is closed
+            pass
+        finally:
+            stream.read_cap = None
+        return b"".join(rest)

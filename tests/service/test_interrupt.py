@@ -74,13 +74,17 @@ def unanswered() -> Iterator[str]:
 
 
 def test_a_reply_is_read_on_the_callers_thread_without_helpers(srv, monkeypatch):
+    service = memory_service()
+    srv.enqueue(Reply("Hi"))
+    *_, first = service.stream(prepared(service, srv.v1_base_url))  # connects (on a helper)
+    assert first.content == "Hi"
     jobs: list[object] = []
     monkeypatch.setattr(interrupt.THREADS, "run", lambda job: jobs.append(job))
-    service = memory_service()
     srv.enqueue(Reply("Paris", chunk_size=2))
     events = list(service.stream(prepared(service, srv.v1_base_url)))
     assert "".join(e.text for e in events if isinstance(e, ReplyDelta)) == "Paris"
-    assert jobs == []  # a key in memory and an IP address: nothing waits elsewhere
+    assert jobs == []  # a key in memory and an open connection: nothing waits elsewhere
+    assert srv.connections == 1
 
 
 def test_stop_while_connecting_returns_at_once(unanswered):
