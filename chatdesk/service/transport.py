@@ -31,6 +31,7 @@ import openai
 
 from chatdesk.service.interrupt import GuardedBackend, GuardedStream
 
+_UNKNOWN = object()
 FINISH_WAIT = 0.25  # seconds to wait for the body's end after [DONE]
 _DONE = (b"data: [DONE]\n\n", b"data: [DONE]\r\n\r\n", b"data:[DONE]\n\n")
 
@@ -76,6 +77,7 @@ class ChatTransport(httpx2.BaseTransport):
         self._limits = limits
         self._backend = GuardedBackend()
         self._pools: dict[str | None, httpcore2.ConnectionPool] = {}
+        self._routes: dict[tuple[str, str, int | None], Any] = {}
         self._lock = threading.Lock()
 
     def handle_request(self, request: httpx2.Request) -> httpx2.Response:
@@ -92,7 +94,7 @@ class ChatTransport(httpx2.BaseTransport):
             extensions=request.extensions,
         )
         with _httpx_errors():
-            core = self._pool_for(str(request.url)).handle_request(core_request)
+            core = self._pool_for(request.url).handle_request(core_request)
         stream: httpx2.SyncByteStream = _Body(core.stream)  # type: ignore[arg-type]
         headers = httpx2.Headers(core.headers)
         if headers.get("content-type", "").startswith("text/event-stream"):
@@ -107,10 +109,16 @@ class ChatTransport(httpx2.BaseTransport):
         for pool in pools:
             pool.close()
 
-    def _pool_for(self, url: str) -> httpcore2.ConnectionPool:
-        from chatdesk.service.network import proxy_url
+    def _pool_for(self, url: httpx2.URL) -> httpcore2.ConnectionPool:
+        # A host's proxy is decided once per transport, as httpx decides it once per client:
+        # reading the environment's proxies costs ~0.5 ms, too much before every reply.
+        where = (url.scheme, url.host, url.port)
+        proxy = self._routes.get(where, _UNKNOWN)
+        if proxy is _UNKNOWN:
+            from chatdesk.service.network import proxy_url
 
-        proxy = self._proxy or proxy_url(url)
+            proxy = self._proxy or proxy_url(str(url))
+            self._routes[where] = proxy
         with self._lock:
             pool = self._pools.get(proxy)
             if pool is None:
