@@ -8,7 +8,8 @@
     chatdesk signout --profile P             forget that sign-in
 
 Qt and the network client are imported only by the paths that need them, so `--help`,
-`--version`, `tokens` and `export` work without a display and start quickly.
+`--version`, `tokens` and `export` work without a display and start quickly; the file format
+only by those that read a file, so the window's first paint does without it.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from chatdesk import __version__
-from chatdesk.core.fileformat import ConversationFileError, load_conversation
 from chatdesk.core.models import FAMILIES
 
 if TYPE_CHECKING:
@@ -115,10 +115,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _dispatch(args: list[str]) -> int:
     try:
-        if args and args[0] == "tokens":
-            return _tokens(_tokens_parser().parse_args(args[1:]))
-        if args and args[0] == "export":
-            return _export(_export_parser().parse_args(args[1:]))
+        if args and args[0] in ("tokens", "export"):
+            return _file_command(args[0], args[1:])
         if args and args[0] == "send":
             from chatdesk.service.send_command import run_send
 
@@ -129,11 +127,21 @@ def _dispatch(args: list[str]) -> int:
             run = signin_command.run_signin if args[0] == "signin" else signin_command.run_signout
             return run(args[1:])
         return _gui(_main_parser().parse_args(args))
+    except KeyboardInterrupt:
+        return 130
+
+
+def _file_command(name: str, args: list[str]) -> int:
+    """`tokens` or `export`; the file format is imported here, not on the window's path."""
+    from chatdesk.core.fileformat import ConversationFileError
+
+    try:
+        if name == "tokens":
+            return _tokens(_tokens_parser().parse_args(args))
+        return _export(_export_parser().parse_args(args))
     except ConversationFileError as exc:
         print(f"chatdesk: {exc}", file=sys.stderr)
         return EXIT_ERROR
-    except KeyboardInterrupt:
-        return 130
 
 
 def token_report(path: str, model: str | None, family: str | None, limit: int | None,
@@ -174,6 +182,8 @@ def token_report(path: str, model: str | None, family: str | None, limit: int | 
 
 def _load(path: str) -> Conversation:
     """The conversation in `path`; what was replaced while reading is said on stderr."""
+    from chatdesk.core.fileformat import load_conversation
+
     opened = load_conversation(path)
     if opened.notice():
         print(f"chatdesk: note: {path}: {opened.notice()}", file=sys.stderr)

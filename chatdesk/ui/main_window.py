@@ -6,6 +6,7 @@ signal wiring of the window is in `_connect_signals` and `_bind_session`.
 Start-up cost: what the first paint does not show is built later. The Examples and Parameters
 tabs are built when first shown (or first used), dialogs import their modules when opened, and
 the autosaver (whose recovery store imports hashlib and uuid) starts once the window has painted.
+The file format (its disk checks import hashlib) is imported by the methods that open files.
 """
 
 from __future__ import annotations
@@ -31,7 +32,6 @@ from PySide6.QtWidgets import (
 
 from chatdesk.core.cards import shown_text, tool_names
 from chatdesk.core.conversation import Conversation
-from chatdesk.core.fileformat import ConversationFileError, load_conversation
 from chatdesk.core.messages import example_messages, example_pairs
 from chatdesk.core.presets import SystemPreset
 from chatdesk.service.events import ChatError
@@ -372,6 +372,8 @@ class MainWindow(QMainWindow):
         """Open conversation files; a file the core rejects is explained, the rest still open."""
         recent_changed = False
         for path in paths:
+            from chatdesk.core.fileformat import ConversationFileError, load_conversation
+
             try:
                 opened = load_conversation(path)
             except ConversationFileError as exc:

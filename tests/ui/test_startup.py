@@ -30,6 +30,7 @@ SLOW = (
     "markdown_it",
     "pygments",
     "tiktoken",
+    "hashlib",  # its OpenSSL library: ~3 ms; the file format's disk checks and recovery use it
 )
 
 
@@ -114,6 +115,8 @@ HIDDEN_AT_START = (
     "chatdesk.ui.file_flows",
     "chatdesk.ui.autosave",
     "chatdesk.core.recovery",
+    "chatdesk.core.fileformat",  # imported by what opens a file
+    "chatdesk.core.disk_state",
     "chatdesk.core.budget",  # counting starts after the first paint
     "chatdesk.core.trimming",
     "chatdesk.core.tokens",
