@@ -146,6 +146,14 @@ def _p99(values: list[float]) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
 
 
+def _counted(app, session) -> None:
+    """Until a new conversation's token count is ready. A new conversation counts in the
+    background (a moment, or seconds on a loaded machine); sent before that, `send` only queues
+    the request until it is ready and `busy` stays False, so waiting for the reply to end
+    returned at once with the user's message last: "the reply was not received whole"."""
+    wait_until(app, lambda: session.budget is not None, timeout=120)
+
+
 def stall(quick: bool) -> dict:
     from tests.support.fake_azure import Reply
 
@@ -164,22 +172,33 @@ def stall(quick: bool) -> dict:
         markdown.warm_up()
         server.enqueue(Reply("Ready.", chunk_size=2))
         warm = window.new_conversation()
+        _counted(app, warm)
         assert warm.send("Ready?")
         wait_until(app, lambda: not warm.busy, timeout=60)
+        assert warm.model.message(warm.model.rowCount() - 1).content == "Ready."
         warm.set_modified(False)
         for _ in range(rounds):
             session = window.new_conversation()
+            _counted(app, session)
             pump(app, 0.2)
             server.enqueue(Reply(text, chunk_size=CHUNK, delay=0.002))
+            errors: list = []
+            session.failed.connect(errors.append)
             beat.start()
             started = time.perf_counter()
             assert session.send("Explain the invoice totals, with code.")
+            assert session.busy, "the request did not start"
             wait_until(app, lambda s=session: not s.busy, timeout=300)
             took = time.perf_counter() - started
             gaps["stream"] += beat.stop()
             seconds.append(took)
             reply = session.model.message(session.model.rowCount() - 1)
-            assert reply.content == text, "the reply was not received whole"
+            assert reply.content == text, (
+                f"the reply was not received whole: {len(reply.content)} of {len(text)} "
+                f"characters in {took:.1f} s, finish_reason {reply.meta.finish_reason!r}, "
+                f"errors {[f'{e.title}: {e.message}' for e in errors]}, "
+                f"{len(server.requests())} requests"
+            )
             pump(app, 0.3)
             beat.start()
             pump(app, took)
