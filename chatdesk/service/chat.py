@@ -12,6 +12,7 @@ helper thread while the caller waits for their result or for Stop.
 
 from __future__ import annotations
 
+import inspect
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
@@ -77,6 +78,21 @@ PING = "ping"
 # Changes after 400s within one request: one per kind of thing a model may refuse (the limit
 # parameter, sampling parameters, the system role twice, streaming, ...). Each is made once.
 MAX_ADJUSTMENTS = 6
+# The body fields the SDK's `create` names; any other field (a newer API's, a pasted body's)
+# goes in its public `extra_body`, merged into the JSON as it came.
+_SDK_FIELDS = frozenset(
+    inspect.signature(openai.resources.chat.Completions.create).parameters
+) - {"self", "timeout", "extra_body", "extra_headers", "extra_query"}
+
+
+def sdk_arguments(body: dict[str, Any]) -> dict[str, Any]:
+    """`body` as keyword arguments for `chat.completions.create`: the fields its signature
+    names, and the rest (unknown to this SDK version) in `extra_body`, sent as they came."""
+    known = {k: v for k, v in body.items() if k in _SDK_FIELDS}
+    extra = {k: v for k, v in body.items() if k not in known}
+    if extra:
+        known["extra_body"] = extra
+    return known
 
 
 @dataclass
@@ -406,12 +422,12 @@ class ChatService:
         try:
             if auth.mode != "entra" and is_interruptible(client):
                 with guard.active():
-                    response = create(**body, timeout=timeout)
+                    response = create(**sdk_arguments(body), timeout=timeout)
             else:
                 # The SDK fetches an Entra token inside `create`, which no Stop interrupts.
                 def send() -> Any:
                     with guard.active():
-                        return create(**body, timeout=timeout)
+                        return create(**sdk_arguments(body), timeout=timeout)
 
                 response = guard.call(send, discard=close_response)
         except BaseException:

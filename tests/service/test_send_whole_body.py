@@ -83,3 +83,24 @@ def test_a_reply_that_calls_a_tool_is_saved_with_its_call_and_never_run(srv, tmp
     assert reply["content"] is None
     assert reply["tool_calls"] == [WEATHER_CALL]
     assert reply["metadata"]["finish_reason"] == "tool_calls"
+
+
+def test_unknown_fields_and_a_surrogate_key_are_sent_as_they_came(srv, tmp_path):  # noqa: F811
+    # The tester's b1.json, cut to its point: a field this SDK's `create` does not name, and a
+    # top-level key holding a lone surrogate (U+FFFD at load, like every string).
+    text = (
+        '{"model": "gpt-4o", "messages": [{"role": "user", "content": "Hi"}],'
+        ' "seed": 42, "some_future_field": {"x": 1}, "k\\udc00": 2}'
+    )
+    path = tmp_path / "b1.json"
+    path.write_text(text)
+    srv.enqueue(Reply("Hello."))
+    done = send(str(path), env=env_for(srv, AZURE_OPENAI_DEPLOYMENT="gpt-4o"))
+    assert done.returncode == 0, done.stderr
+    assert "Unexpected error" not in done.stderr
+    assert len(srv.requests) == 1
+    sent = srv.requests[0].json
+    assert sent["some_future_field"] == {"x": 1}
+    assert sent["k\ufffd"] == 2
+    assert sent["seed"] == 42
+    assert "extra_body" not in sent
