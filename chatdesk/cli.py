@@ -64,7 +64,11 @@ def _main_parser() -> _Parser:
 def _tokens_parser() -> _Parser:
     p = _Parser(prog="chatdesk tokens", description="Prompt tokens of what would be sent.")
     p.add_argument("file", metavar="FILE")
-    p.add_argument("--model", help="model or deployment name (default: the file's model)")
+    p.add_argument("--model", help="model or deployment name (default: the profile's model)")
+    p.add_argument(
+        "--profile",
+        help="connection profile whose model counts (default: the file's profile, as the window)",
+    )
     p.add_argument(
         "--family",
         choices=sorted(FAMILIES),
@@ -145,12 +149,26 @@ def _file_command(name: str, args: list[str]) -> int:
 
 
 def token_report(path: str, model: str | None, family: str | None, limit: int | None,
-                 reserve: int | None) -> dict[str, Any]:  # fmt: skip
-    """What `chatdesk tokens --json` prints: the plan for the file's next request."""
+                 reserve: int | None, profile: str | None = None) -> dict[str, Any]:  # fmt: skip
+    """What `chatdesk tokens --json` prints: the plan for the file's next request. The model
+    is the one the window counts with: `model` if given, else the declared model of `profile`
+    (default: the file's profile) as `ConnectionProfile.model_match` resolves it.
+    Raises ConversationFileError for an unreadable file, ValueError for an unknown profile."""
     from chatdesk.core.budget import Budget
+    from chatdesk.core.settings import load_settings
 
     conv = _load(path)
-    budget = Budget(conv, model=model, fallback_family=family)
+    match = None
+    name = profile if profile is not None else conv.profile
+    if model is None and name:
+        found = load_settings().settings.profile(name)
+        if found is None and profile is not None:
+            raise ValueError(f"no profile named {profile!r}")
+        if found is not None:
+            match = found.model_match(conv.model)
+            if not match.exact and family is not None:
+                match = None  # --family decides an unknown name's estimate
+    budget = Budget(conv, model=model, fallback_family=family, match=match)
     plan = budget.plan(limit=limit, reserve=reserve)
     offset = len(conv.pinned())
     ledger = budget.ledger
@@ -191,7 +209,13 @@ def _load(path: str) -> Conversation:
 
 
 def _tokens(args: argparse.Namespace) -> int:
-    report = token_report(args.file, args.model, args.family, args.limit, args.reserve)
+    try:
+        report = token_report(
+            args.file, args.model, args.family, args.limit, args.reserve, args.profile
+        )
+    except ValueError as exc:
+        print(f"chatdesk tokens: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     if args.json:
         print(json.dumps(report, indent=1))
     else:

@@ -25,7 +25,7 @@ from chatdesk.core.profiles import (
     looks_like_env_name,
     target_for,
 )
-from chatdesk.core.request import build_request
+from chatdesk.core.request import build_request, unsent
 from chatdesk.core.trimming import TrimPlan
 
 PLACEHOLDER_BASE_URL = "https://YOUR-RESOURCE-NAME.openai.azure.com/openai/v1/"
@@ -54,14 +54,19 @@ def python_snippet(
             plan = _extend(plan, len(conv))
     model = (profile.deployment.strip() if profile is not None else "") or PLACEHOLDER_DEPLOYMENT
     if profile is not None:
-        family = profile.model_info(conv.model)
+        match = profile.model_match(conv.model)
     else:
-        family = match_model([conv.model, model], DEFAULT_FAMILY).family
-    body = build_request(conv, _current(plan, len(conv)), model=model, family=family, stream=False)
+        match = match_model([conv.model, model], DEFAULT_FAMILY)
+    family = match.family
+    body = build_request(
+        conv, _current(plan, len(conv)), model=model, family=family, stream=False,
+        exact=match.exact,
+    )  # fmt: skip
     if note is not None:
         body = note.apply(body)
 
     lines = ['"""' + _docstring(profile) + '"""', ""]
+    lines += [f"# {line}" for line in unsent(conv, family, match.exact)]
     lines += _client_lines(profile)
     lines += ["", "response = client.chat.completions.create("]
     lines.append(f"{_INDENT}model={_literal(body.pop('model'))},")

@@ -82,6 +82,40 @@ def _prefixed(prefix: str, content: Any) -> Any:
     return f"{prefix}\n\n{content}" if content else prefix
 
 
+_CHOICE_FIELDS = ("reasoning_effort", "verbosity")
+
+
+def _choices(conv: Conversation, family: ModelFamily, exact: bool) -> dict[str, Any]:
+    """The reasoning_effort and verbosity the request sends: those set that the model takes."""
+    allowed = {"reasoning_effort": family.reasoning_efforts, "verbosity": family.verbosity}
+    out = {}
+    for key in _CHOICE_FIELDS:
+        value = getattr(conv.params, key)
+        if value is None:
+            value = conv.request_extra.get(key)
+        if value is not None and (not exact or value in allowed[key]):
+            out[key] = value
+    return out
+
+
+def unsent(conv: Conversation, family: ModelFamily, exact: bool = True) -> list[str]:
+    """One line per reasoning_effort / verbosity set that the model does not take (so the
+    request leaves it out), e.g. 'o1-mini takes no reasoning_effort: "low" is not sent.'"""
+    if not exact:
+        return []
+    sent = _choices(conv, family, exact)
+    lines = []
+    for key in _CHOICE_FIELDS:
+        value = getattr(conv.params, key)
+        if value is None:
+            value = conv.request_extra.get(key)
+        if value is not None and key not in sent:
+            values = family.reasoning_efforts if key == "reasoning_effort" else family.verbosity
+            takes = f"takes {', '.join(values)}" if values else f"takes no {key}"
+            lines.append(f'{family.key} {takes}: {key} "{value}" is not sent.')
+    return lines
+
+
 def build_request(
     conv: Conversation,
     plan: TrimPlan,
@@ -90,8 +124,11 @@ def build_request(
     family: ModelFamily,
     stream: bool = True,
     include_usage: bool = True,
+    exact: bool = True,
 ) -> dict[str, Any]:
-    """Keyword arguments for `client.chat.completions.create`. Unset parameters are left out."""
+    """Keyword arguments for `client.chat.completions.create`. Unset parameters are left out,
+    and so are a reasoning_effort or verbosity the catalog's row does not list (`unsent`
+    says which); `exact` False (the model is a guess) sends them as set."""
     p = conv.params
     body: dict[str, Any] = {"model": model, "messages": request_messages(conv, plan, family)}
     if not family.fixed_sampling:  # reasoning models reject anything but the defaults
@@ -106,11 +143,11 @@ def build_request(
         body["seed"] = p.seed
     if p.response_format == "json_object":
         body["response_format"] = {"type": "json_object"}
-    if p.reasoning_effort is not None:
-        body["reasoning_effort"] = p.reasoning_effort
-    if p.verbosity is not None:
-        body["verbosity"] = p.verbosity
+    for key, value in _choices(conv, family, exact).items():
+        body[key] = value
     for key, value in conv.request_extra.items():  # tools, ...: as they came
+        if key in _CHOICE_FIELDS and exact:
+            continue  # the catalog's values decide these (above)
         if key not in body and (family.sampling or key not in SAMPLING_FIELDS):
             body[key] = value
     # o1, o3-pro: Azure answers 400 to stream=true; the conversation's Stream may be off.

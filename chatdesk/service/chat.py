@@ -179,6 +179,7 @@ class ChatService:
         try:
             plan = budget.plan()
             family = budget.family
+            exact = budget.match.exact
         finally:
             if own:
                 budget.close()  # the ledger listens to the conversation until closed
@@ -200,7 +201,12 @@ class ChatService:
                 "remove it (legacy prompts often carry them) and send again.",
             )
         body = build_request(
-            conv, plan, model=profile.deployment.strip(), family=family, stream=stream
+            conv,
+            plan,
+            model=profile.deployment.strip(),
+            family=family,
+            stream=stream,
+            exact=exact,
         )
         key = note_key(profile)
         note = self.notes.get(key)

@@ -39,6 +39,7 @@ from chatdesk.core.fileformat import ConversationFileError, load_conversation
 from chatdesk.core.messages import Message, MessageMeta, now_iso
 from chatdesk.core.profiles import ConnectionProfile, parse_header, profile_from_env
 from chatdesk.core.reply_file import ReplyFile
+from chatdesk.core.request import unsent
 from chatdesk.core.usage import reasoning_exhausted_text
 from chatdesk.service.chat import ChatService
 from chatdesk.service.client import Credentials
@@ -305,6 +306,11 @@ def run_send(argv: list[str]) -> int:
         notes=settings.deployments,
         deadline=args.deadline or settings.request_deadline,
     )
+    if args.profile is not None:  # saved with the reply, as the window saves its connection
+        conv.profile = args.profile
+    match = profile.model_match(conv.model)
+    for line in unsent(conv, match.family, match.exact):  # the request leaves them out
+        _fail(line)
     if args.dry_run:
         return _dry_run(service, conv, profile, stream=not args.no_stream)
     cancel = CancelToken()

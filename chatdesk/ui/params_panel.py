@@ -317,7 +317,6 @@ class ParamsPanel(QWidget):
                 (self.verbosity, params.verbosity),
             ):
                 _choose(box, value)
-                box.setEnabled(box.isEnabled() or value is not None)
             self.limit.set_optional_value(trimming.limit)
             index = self.policy.findData(trimming.policy)
             self.policy.setCurrentIndex(max(index, 0))
@@ -368,8 +367,9 @@ class ParamsPanel(QWidget):
         return box
 
     def _offer(self, box: QComboBox, names: tuple[str, ...], field: str) -> None:
-        """The model's own values (the catalog's), greyed out when it takes none; a value
-        already chosen stays, so it can be seen and cleared."""
+        """The model's own values (the catalog's) only, greyed out when it takes none. A value
+        chosen for another model stays in the conversation (the request leaves it out,
+        `request.unsent`) and is shown greyed, not offered."""
         current = box.currentData()
         was_loading, self._loading = self._loading, True
         try:
@@ -380,7 +380,7 @@ class ParamsPanel(QWidget):
             _choose(box, current)
         finally:
             self._loading = was_loading
-        box.setEnabled(bool(names) or current is not None)
+        box.setEnabled(bool(names))
         if not names:
             box.setToolTip(
                 f"{self.family.key} takes no {field}; declare the deployment's model "

@@ -110,3 +110,38 @@ def test_gui_without_a_display_says_so(monkeypatch, capsys):
         pytest.skip("the display check is for Linux")
     assert cli.main([]) == 1
     assert "no display" in capsys.readouterr().err
+
+
+# The tester's s1p.json: a neutral deployment name, the profile that declares the model.
+S1P_MESSAGES = [
+    {"role": "system", "content": "You are terse."},
+    {"role": "user", "content": "Hello"},
+    {"role": "assistant", "content": "You said: Hello"},
+]
+
+
+def test_tokens_counts_with_the_model_the_files_profile_declares(tmp_path, capsys):
+    from chatdesk.core.profiles import ConnectionProfile
+    from chatdesk.core.settings import Settings, save_settings
+
+    prod = ConnectionProfile("prod", "azure-v1", "https://r.openai.azure.com/", "chat-prod",
+                             model="gpt-5")  # fmt: skip
+    save_settings(Settings(profiles=[prod]))
+    path = tmp_path / "s1p.json"
+    doc = {"format": "chatdesk.conversation", "version": 2, "profile": "prod",
+           "model": "chat-prod", "params": {"temperature": 0.7, "max_tokens": 500},
+           "messages": S1P_MESSAGES}  # fmt: skip
+    path.write_text(json.dumps(doc))
+    assert cli.main(["tokens", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "estimate" not in out
+    assert "limit 272500" in out  # gpt-5: 272,000 in + the 500 reserved
+    report = cli.token_report(str(path), None, None, None, None)
+    assert (report["model"], report["estimate"]) == ("gpt-5", False)
+    # --profile names it for a file that names none; an unknown one is refused.
+    doc["profile"] = None
+    path.write_text(json.dumps(doc))
+    assert cli.token_report(str(path), None, None, None, None)["model"] == "gpt-4o (estimate)"
+    assert cli.token_report(str(path), None, None, None, None, "prod")["model"] == "gpt-5"
+    assert cli.main(["tokens", str(path), "--profile", "nope"]) == 2
+    assert "no profile named 'nope'" in capsys.readouterr().err

@@ -383,3 +383,20 @@ def test_tools_parts_and_reasoning_fields_appear_as_they_are_sent():
     vision = vision_body()
     kwargs = create_kwargs(python_snippet(loads(_json.dumps(vision)).conversation, None))
     assert kwargs["messages"] == vision["messages"]  # content parts, kept whole
+
+
+def test_o1_mini_script_leaves_out_the_effort_and_verbosity_it_does_not_take():
+    conv = conversation()
+    conv.params.reasoning_effort = "low"
+    conv.params.verbosity = "low"
+    script = python_snippet(conv, profile("azure-v1", deployment="o1-mini"))
+    kwargs = create_kwargs(script)
+    assert "reasoning_effort" not in kwargs
+    assert "verbosity" not in kwargs
+    assert '# o1-mini takes no reasoning_effort: reasoning_effort "low" is not sent.' in script
+    assert '# o1-mini takes no verbosity: verbosity "low" is not sent.' in script
+    gpt5 = create_kwargs(python_snippet(conv, profile("azure-v1", deployment="gpt-5")))
+    assert (gpt5["reasoning_effort"], gpt5["verbosity"]) == ("low", "low")
+    # A deployment whose model is not known: sent as set (it may be a reasoning model).
+    opaque = create_kwargs(python_snippet(conv, profile("azure-v1", deployment="chat-prod")))
+    assert opaque["reasoning_effort"] == "low"

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import json
 import time
+from contextlib import contextmanager
 
 from PySide6.QtCore import Qt
 
 from chatdesk.core.conversation import GenerationParams, TrimSettings
 from chatdesk.core.models import known_model
+from chatdesk.ui.main_window import MainWindow
 from chatdesk.ui.transcript_model import badges
 from chatdesk.ui.transcript_view import info_text
 from tests.support.fake_azure import AzureModel, Reply, annotation_choice
@@ -72,24 +74,60 @@ def test_a_reply_spent_on_reasoning_says_so_and_retries_with_room(qtbot, window,
     ]
 
 
-def test_reasoning_effort_verbosity_and_stream_parameters(qtbot, window, server):
-    panel = window.params_panel
-    assert not panel.reasoning_effort.isEnabled()  # gpt-4o takes none
+@contextmanager
+def window_for(qtbot, context, model):
+    """The window of the conftest, its connection's deployment declared to serve `model`."""
+    context.settings.profiles[0].model = model
+    win = MainWindow(context)
+    qtbot.addWidget(win)
+    win.open_paths([])
+    win.show()
+    qtbot.waitUntil(lambda: win.session.budget is not None, timeout=10_000)
+    try:
+        yield win
+    finally:
+        for session in win.sessions:
+            session.set_modified(False)
+            session.shutdown()
+
+
+def test_reasoning_effort_verbosity_and_stream_parameters(qtbot, context, server):
     chosen = GenerationParams(reasoning_effort="high", verbosity="low", stream=False)
-    panel.set_values(chosen, TrimSettings())
-    assert panel.values()[0] == chosen
-    assert panel.reasoning_effort.isEnabled()  # a value from the file: seen, and clearable
-    panel.set_family(known_model("gpt-5.2"))  # the catalog's values for the model
-    efforts = [panel.reasoning_effort.itemData(i) for i in range(panel.reasoning_effort.count())]
-    assert efforts == [None, *known_model("gpt-5.2").reasoning_efforts]
-    panel.reasoning_effort.setCurrentIndex(panel.reasoning_effort.findData("medium"))
-    panel.stream.setChecked(False)
-    send(qtbot, window, "Hello")
-    wait_idle(qtbot, window)
-    body = server.requests[-1].json
-    assert body["reasoning_effort"] == "medium"
-    assert "stream" not in body
-    assert window.session.conversation[1].content == "You said: Hello"
+    with window_for(qtbot, context, "gpt-4o") as window:
+        panel = window.params_panel
+        assert not panel.reasoning_effort.isEnabled()  # gpt-4o takes none
+        panel.set_values(chosen, TrimSettings())
+        assert panel.values()[0] == chosen  # kept in the conversation
+        assert not panel.reasoning_effort.isEnabled()  # a value gpt-4o does not take: not offered
+        assert not panel.verbosity.isEnabled()
+    with window_for(qtbot, context, "gpt-5.2") as window:
+        panel = window.params_panel
+        box = panel.reasoning_effort
+        efforts = [box.itemData(i) for i in range(box.count())]
+        assert efforts == [None, *known_model("gpt-5.2").reasoning_efforts]
+        panel.reasoning_effort.setCurrentIndex(panel.reasoning_effort.findData("medium"))
+        panel.stream.setChecked(False)
+        send(qtbot, window, "Hello")
+        wait_idle(qtbot, window)
+        body = server.requests[-1].json
+        assert body["reasoning_effort"] == "medium"
+        assert "stream" not in body
+        assert window.session.conversation[1].content == "You said: Hello"
+
+
+def test_o1_mini_offers_no_effort_or_verbosity_and_sends_none(qtbot, context, server):
+    server.models["gpt-4o"] = AzureModel.o1_mini()  # the deployment serves o1-mini
+    with window_for(qtbot, context, "o1-mini") as window:
+        panel = window.params_panel
+        panel.set_values(GenerationParams(reasoning_effort="low", verbosity="low"), TrimSettings())
+        assert not panel.reasoning_effort.isEnabled()
+        assert not panel.verbosity.isEnabled()
+        send(qtbot, window, "Hello")
+        wait_idle(qtbot, window)
+        assert len(server.requests) == 1  # no 400 to learn from
+        body = server.requests[0].json
+        assert "reasoning_effort" not in body
+        assert "verbosity" not in body
 
 
 def test_a_refusal_is_adjusted_said_and_kept_in_the_settings(qtbot, window, server, context):
