@@ -148,12 +148,17 @@ def _file_command(name: str, args: list[str]) -> int:
         return EXIT_ERROR
 
 
+class UnknownProfile(LookupError):
+    """`chatdesk tokens --profile NAME` named no profile of the settings."""
+
+
 def token_report(path: str, model: str | None, family: str | None, limit: int | None,
                  reserve: int | None, profile: str | None = None) -> dict[str, Any]:  # fmt: skip
     """What `chatdesk tokens --json` prints: the plan for the file's next request. The model
     is the one the window counts with: `model` if given, else the declared model of `profile`
     (default: the file's profile) as `ConnectionProfile.model_match` resolves it.
-    Raises ConversationFileError for an unreadable file, ValueError for an unknown profile."""
+    Raises ConversationFileError for an unreadable file, UnknownProfile for `profile`
+    naming none."""
     from chatdesk.core.budget import Budget
     from chatdesk.core.settings import load_settings
 
@@ -163,7 +168,7 @@ def token_report(path: str, model: str | None, family: str | None, limit: int | 
     if model is None and name:
         found = load_settings().settings.profile(name)
         if found is None and profile is not None:
-            raise ValueError(f"no profile named {profile!r}")
+            raise UnknownProfile(f"no profile named {profile!r}")
         if found is not None:
             match = found.model_match(conv.model)
             if not match.exact and family is not None:
@@ -213,7 +218,7 @@ def _tokens(args: argparse.Namespace) -> int:
         report = token_report(
             args.file, args.model, args.family, args.limit, args.reserve, args.profile
         )
-    except ValueError as exc:
+    except UnknownProfile as exc:
         print(f"chatdesk tokens: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     if args.json:
