@@ -15,7 +15,7 @@ import json
 from typing import Any
 
 from chatdesk.core.images import data_url_size
-from chatdesk.core.messages import Message
+from chatdesk.core.messages import Message, arguments_text
 
 ROLE_TITLES = {
     "system": "System",
@@ -108,7 +108,7 @@ def _call_card(call: Any) -> str:
     name = function.get("name", "?")
     ident = call.get("id")
     title = f"**Tool call** `{name}`" + (f" · `{ident}`" if ident else "")
-    return title + "\n\n" + _pretty_block(str(function.get("arguments", "")))
+    return title + "\n\n" + _pretty_block(arguments_text(function))
 
 
 def _pretty_block(text: str) -> str:

@@ -330,6 +330,9 @@ def _checked(item: Any, index: int) -> RawMessage:
     content = item.get("content")
     if type(content) is not str:  # content parts or null: checked, kept as they are
         _check_content(content, f"message {index + 1}")
+    calls = item.get("tool_calls")
+    if calls is not None:
+        _check_tool_calls(calls, f"message {index + 1}")
     name = item.get("name")
     if name is not None and not isinstance(name, str):
         raise _Invalid(f'message {index + 1} has a "name" that is not text.')
@@ -339,6 +342,18 @@ def _checked(item: Any, index: int) -> RawMessage:
     elif not (meta is None or meta == {}):
         raise _Invalid(f'message {index + 1} has "metadata" that is not an object.')
     return item
+
+
+def _check_tool_calls(value: Any, where: str) -> None:
+    """A list of tool calls, each an object; "function", when there, an object too."""
+    if not isinstance(value, list):
+        raise _Invalid(f'{where} has "tool_calls" that is a JSON {_kind(value)}, not a list.')
+    for number, call in enumerate(value, 1):
+        if not isinstance(call, dict):
+            raise _Invalid(f'{where}: tool call {number} in "tool_calls" is not an object.')
+        function = call.get("function")
+        if function is not None and not isinstance(function, dict):
+            raise _Invalid(f'{where}: tool call {number} has a "function" that is not an object.')
 
 
 def _check_meta(data: Any, where: str) -> None:

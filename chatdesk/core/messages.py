@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -191,3 +192,12 @@ def example_messages(pairs: list[tuple[str, str]]) -> list[Message]:
 def example_pairs(messages: list[Message]) -> list[tuple[str, str]]:
     """Pinned example messages back as (user, assistant) pairs, in order."""
     return [(messages[i].content, messages[i + 1].content) for i in range(0, len(messages) - 1, 2)]
+
+
+def arguments_text(function: dict[str, Any]) -> str:
+    """A tool call's `arguments` as the API carries them: a JSON string. An object or list
+    (a hand-written file's) is written as JSON, never as a Python repr; absent: ""."""
+    value = function.get("arguments", "")
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False)

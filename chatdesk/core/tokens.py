@@ -28,7 +28,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from chatdesk.core.images import data_url_size, image_tokens
-from chatdesk.core.messages import Message
+from chatdesk.core.messages import Message, arguments_text
 from chatdesk.core.models import O200K, ModelInfo
 
 if TYPE_CHECKING:  # tiktoken loads with the first encoding, on a worker, not at start-up
@@ -118,7 +118,7 @@ class TokenCounter:
                     function = call.get("function") if isinstance(call, dict) else None
                     if isinstance(function, dict):
                         count += self.count_text(str(function.get("name", "")))
-                        count += self.count_text(str(function.get("arguments", "")))
+                        count += self.count_text(arguments_text(function))
                 estimate = True
             elif isinstance(value, str):
                 count += self.count_text(value)
