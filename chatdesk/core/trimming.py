@@ -5,6 +5,12 @@ response is below the limit: quadratic in the conversation's length. Here each m
 once (cached on it), a `TokenLedger` keeps running sums of the history up to date as it changes,
 and a plan is a binary search over those sums: a keystroke in the draft costs the same on an
 empty conversation as on one of thousands of messages.
+
+A tool turn is one unit: an assistant message with `tool_calls` and the `tool` messages that
+answer it are sent or left out together. Azure answers 400 to a `tool` message that does not
+follow the assistant message with its call, and to a tool call left without its result
+(https://learn.microsoft.com/azure/ai-foundry/openai/how-to/function-calling). Results follow
+their call at once, so a history may start anywhere but at a `tool` message.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ class TokenLedger:
         self._cum = [0]  # _cum[i]: tokens of history[:i]
         self._est = [0]  # _est[i]: messages of history[:i] whose count is an estimate
         self._turns: list[int] = []  # history indexes of user messages: where turns start
+        self._starts: list[int] = []  # indexes the sent history may start at: not `tool` ones
         self._valid = 0
         conversation.subscribe(self._invalidate)
 
@@ -47,6 +54,7 @@ class TokenLedger:
         del self._cum[valid + 1 :]
         del self._est[valid + 1 :]
         del self._turns[bisect.bisect_left(self._turns, valid) :]
+        del self._starts[bisect.bisect_left(self._starts, valid) :]
         total = self._cum[-1]
         estimates = self._est[-1]
         count = self.counter.count_message
@@ -58,6 +66,8 @@ class TokenLedger:
             self._est.append(estimates)
             if message.role == "user":
                 self._turns.append(i)
+            if message.role != "tool":
+                self._starts.append(i)
         self._valid = n
 
     def count(self, index: int) -> int:
@@ -94,6 +104,13 @@ class TokenLedger:
     def turn_starts(self) -> list[int]:
         self._sync()
         return self._turns
+
+    def next_start(self, index: int) -> int:
+        """The first index >= `index` the sent history may start at without splitting a tool
+        turn (one that is not a `tool` message); len(history) when there is none. O(log n)."""
+        self._sync()
+        at = bisect.bisect_left(self._starts, index)
+        return self._starts[at] if at < len(self._starts) else len(self._cum) - 1
 
 
 @dataclass(frozen=True)
@@ -143,7 +160,8 @@ def plan_request(
     """Which history fits, keeping the pinned messages and the newest user message.
 
     Fitting means prompt + reserve < limit, the seed's loop condition. With `whole_turns`, the
-    history sent starts at a user message, so no reply is sent without its question.
+    history sent starts at a user message, so no reply is sent without its question. Under
+    every policy it never starts at a `tool` message: a tool call and its results go together.
     """
     settings = settings or ledger.conversation.trimming
     cum = ledger.sums()
@@ -179,6 +197,7 @@ def plan_request(
         first = turns[-keep] if 0 < keep <= len(turns) else (n if keep == 0 else 0)
     # The smallest start whose suffix fits: the newest possible history.
     first = max(first, bisect.bisect_left(cum, cum[n] - budget, 0, n + 1))
+    first = ledger.next_start(first)  # never a tool message without its call (user ones pass)
     if settings.whole_turns and first < n and ledger.conversation[first].role != "user":
         at = bisect.bisect_left(turns, first)
         first = turns[at] if at < len(turns) else n
