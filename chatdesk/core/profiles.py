@@ -173,6 +173,9 @@ class ConnectionProfile:
         for name in [*self.headers, *self.secret_headers]:
             if (problem := check_header_name(name)) is not None:
                 return "headers", problem
+        for name, value in self.headers.items():
+            if (problem := check_header_value(name, value)) is not None:
+                return "headers", problem
         return None
 
     def _require_ok(self) -> EndpointCheck:
@@ -263,6 +266,9 @@ def _headers(value: Any, label: str) -> dict[str, str]:
         isinstance(k, str) and isinstance(v, str) for k, v in value.items()
     ):
         raise ProfileError(f"{label}: 'headers' must map header names to strings.", "headers")
+    for name, text in value.items():
+        if (problem := check_header_value(name, text)) is not None:
+            raise ProfileError(f"{label}: {problem}", "headers")
     return dict(value)
 
 
@@ -290,6 +296,21 @@ def check_header_name(name: str) -> str | None:
     return None
 
 
+# A field value is one line of visible characters, spaces and tabs (RFC 9110 section 5.5,
+# https://www.rfc-editor.org/rfc/rfc9110#section-5.5): a CR or LF would start another header.
+_HEADER_VALUE_BAD_RE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+
+
+def check_header_value(name: str, value: str) -> str | None:
+    """Why `value` cannot be the value of header `name` (a line break or another control
+    character), or None."""
+    bad = _HEADER_VALUE_BAD_RE.search(value)
+    if bad is None:
+        return None
+    what = "a line break" if bad.group() in "\r\n" else f"the control character {bad.group()!r}"
+    return f"the value of header {name} contains {what}; a header value must be one line."
+
+
 def looks_secret_header(name: str) -> bool:
     """Whether a header's value is probably a credential (then it belongs in the keyring)."""
     lowered = name.lower()
@@ -301,11 +322,12 @@ def parse_header(text: str) -> tuple[str, str]:
     name, sep, value = text.partition(":")
     name = name.strip()
     if not sep or not name:
-        raise ValueError(f"a header is written 'Name: value', not {text.split(':')[0]!r}")
-    problem = check_header_name(name)
+        raise ValueError(f"a header is written 'Name: value', not {text.split(':')[0]!r}.")
+    value = value.strip()
+    problem = check_header_name(name) or check_header_value(name, value)
     if problem is not None:
         raise ValueError(problem)
-    return name, value.strip()
+    return name, value
 
 
 @dataclass(frozen=True)

@@ -84,7 +84,13 @@ def map_error(exc: BaseException, ctx: ErrorContext | None = None) -> ChatError:
 # Failures that happen before the request's body has left: nothing reached the service, so
 # sending again cannot bill twice. Anything else (a read timeout, a connection dropped while
 # waiting for the answer) may follow a request the service accepted.
-_BEFORE_SENDING = (httpx2.ConnectError, httpx2.ConnectTimeout, httpx2.PoolTimeout)
+# LocalProtocolError: the client refused to write the request (an illegal header, say).
+_BEFORE_SENDING = (
+    httpx2.ConnectError,
+    httpx2.ConnectTimeout,
+    httpx2.PoolTimeout,
+    httpx2.LocalProtocolError,
+)
 _MAY_HAVE_ARRIVED = (httpx2.ReadError, httpx2.ReadTimeout, httpx2.RemoteProtocolError)
 NOT_RESENT = (
     "chatdesk did not send it again, because the service may already have received it (and "
@@ -357,6 +363,12 @@ def _connection_error(exc: openai.APIConnectionError, ctx: ErrorContext) -> Chat
             "Cannot reach the server",
             f"{host} refused the connection.",
             "Check the endpoint URL and port, and that the server is running.",
+        )
+    if any(isinstance(e, httpx2.LocalProtocolError) for e in chain):
+        return ChatError(
+            "The request could not be sent",
+            f"chatdesk refused to write the request to {host}: a header is not valid HTTP.",
+            "Nothing was sent. Check the profile's extra headers and the --header options.",
         )
     if body_may_have_arrived(exc):
         return ChatError(

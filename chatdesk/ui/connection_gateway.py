@@ -29,6 +29,7 @@ from chatdesk.core.clouds import CLOUDS
 from chatdesk.core.profiles import (
     ConnectionProfile,
     check_header_name,
+    check_header_value,
     looks_secret_header,
     parse_header,
 )
@@ -173,7 +174,7 @@ class GatewayPanel(QWidget):
             try:
                 name, _ = parse_header(line)
             except ValueError as exc:
-                return f"Extra headers: {exc}."
+                return f"Extra headers: {exc}"
             if looks_secret_header(name):
                 return (
                     f"{name} looks like a secret: enter it as a secret header, so it goes to "
@@ -204,6 +205,8 @@ class GatewayPanel(QWidget):
         name = self.secret_name_edit.text().strip()
         value = self.secret_value_edit.text().strip()
         problem = check_header_name(name) if name else "Enter the header's name."
+        if problem is None:
+            problem = check_header_value(name, value)
         if problem is None and not value:
             problem = "Enter the header's value."
         if problem is not None:

@@ -4,6 +4,7 @@ shared sign-in record, AZURE_OPENAI_AD_TOKEN, OPENAI_API_VERSION=preview, `send 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import time
@@ -13,6 +14,7 @@ import pytest
 from azure.core.credentials import AccessToken
 from azure.identity import AuthenticationRecord
 
+from chatdesk.core.paths import settings_path
 from chatdesk.core.profiles import ConnectionProfile
 from chatdesk.core.settings import Settings, load_settings, save_settings
 from chatdesk.service.connections import Connections
@@ -182,3 +184,41 @@ def test_a_header_is_sent_for_one_run(srv, chat_file, clean_env, monkeypatch, ca
     chat_file.write_text(json.dumps({"messages": [{"role": "user", "content": "Again"}]}))
     assert run_send([*args[:-2], "--header", "No colon"]) == 2
     assert "--header: a header is written 'Name: value'" in capsys.readouterr().err
+
+
+# The tester's exact input (issue 17 follow-up, bug 1): a CR LF inside a header's value.
+INJECTED = "X-A: b\r\nX-Injected: 1"
+
+
+@pytest.mark.parametrize("dry_run", [True, False])
+def test_a_line_break_in_a_header_value_is_refused(srv, chat_file, clean_env, capsys, dry_run):
+    profile = ConnectionProfile("prod", "azure-v1", srv.v1_base_url, "gpt-4o", auth="key")
+    save_settings(Settings(profiles=[profile]))
+    os.environ["AZURE_OPENAI_API_KEY"] = KEY
+    args = [str(chat_file), "--profile", "prod", "--header", INJECTED]
+    assert run_send([*args, "--dry-run"] if dry_run else args) == 2
+    captured = capsys.readouterr()
+    assert "X-Injected" not in captured.out
+    assert "--header: the value of header X-A contains a line break" in captured.err
+    assert "may already have received" not in captured.err
+    assert ".." not in captured.err
+    assert srv.requests == []
+
+
+def test_a_line_break_in_a_settings_header_value_is_refused(srv, chat_file, clean_env, capsys):
+    profile = ConnectionProfile(
+        "prod", "azure-v1", srv.v1_base_url, "gpt-4o", headers={"X-A": "b\r\nX-Inj: 1"}
+    )
+    check = profile.check()
+    assert (check.field, check.error) == ("headers", (
+        "the value of header X-A contains a line break; a header value must be one line."
+    ))  # fmt: skip
+    save_settings(Settings(profiles=[dataclasses.replace(profile, headers={"X-A": "b"})]))
+    doc = json.loads(settings_path().read_text())
+    doc["profiles"][0]["headers"] = {"X-A": "b\r\nX-Inj: 1"}  # as the tester edited it
+    settings_path().write_text(json.dumps(doc))
+    assert run_send([str(chat_file), "--profile", "prod"]) != 0
+    err = capsys.readouterr().err
+    assert "header X-A contains a line break" in err
+    assert "may already have received" not in err
+    assert srv.requests == []

@@ -235,3 +235,14 @@ def test_unexpected_exceptions_are_mapped_too():
 def test_chat_errors_pass_through_unchanged():
     original = ChatError("Title", "Message")
     assert map_error(original) is original
+
+
+def test_an_error_before_the_body_is_sent_is_never_a_possibly_billed_drop():
+    # What httpx raises for the tester's header 'X-A: b\r\nX-Injected: 1' if it got that far.
+    cause = httpx2.LocalProtocolError("Illegal header value b'b\\r\\nX-Injected: 1'")
+    exc = _connection_error(cause)
+    error = map_error(exc, ErrorContext(url="https://my-res.openai.azure.com/openai/v1/"))
+    assert error.title == "The request could not be sent"
+    assert "may already have received" not in error.text
+    assert "Nothing was sent" in error.action
+    assert "X-Injected" not in error.text
