@@ -7,6 +7,7 @@ Each pasted form and what it becomes is listed in tests/core/test_profiles.py.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import ipaddress
 from dataclasses import dataclass, field
@@ -15,6 +16,10 @@ from urllib.parse import parse_qsl, quote, urlsplit
 
 if TYPE_CHECKING:
     from chatdesk.core.profiles import ProfileKind
+
+# The api-version of the v1 API's preview features (`/openai/v1/...?api-version=preview`,
+# https://learn.microsoft.com/azure/ai-foundry/openai/api-version-lifecycle).
+V1_PREVIEW = "preview"
 
 # Azure OpenAI and Foundry resources, in the public, US Government and China clouds.
 _AZURE_HOST_SUFFIXES = tuple(
@@ -38,6 +43,8 @@ class EndpointCheck:
     deployment: str | None = None
     # Which profile field `error` is about ("endpoint", "deployment", ...); set by profile checks.
     field: str | None = None
+    # The URL serves only the dated API (deployments/...?api-version=): the kind must change.
+    needs_dated_api: bool = False
 
     @property
     def ok(self) -> bool:
@@ -76,9 +83,7 @@ def check_endpoint(kind: ProfileKind, url: str, *, sends_secret: bool = True) ->
     # Every request checks its profile's endpoint again (the profile may have been edited):
     # the answer for the same text is remembered, and each caller gets its own copy.
     known = _checked(kind, url, sends_secret)
-    return EndpointCheck(
-        known.url, list(known.notes), known.error, known.api_version, known.deployment, known.field
-    )
+    return dataclasses.replace(known, notes=list(known.notes))
 
 
 @functools.lru_cache(maxsize=64)
@@ -115,7 +120,7 @@ def _checked(kind: ProfileKind, url: str, sends_secret: bool) -> EndpointCheck:
         return EndpointCheck(
             text,
             error="chatdesk will not send a key over plain http:// to a non-local address; "
-            "use https://",
+            "use an https:// address.",
         )
     base = f"{scheme}://{parts.netloc.lower()}"
     segments = [s for s in parts.path.split("/") if s]
@@ -210,7 +215,11 @@ def _azure(
     if foundry_models:
         api_version = None  # the model-inference API's versions are not Azure OpenAI's
     elif api_version is not None:
-        if kind == "azure-v1":
+        if kind == "azure-v1" and api_version == V1_PREVIEW:
+            notes.append(
+                "?api-version=preview is kept: it selects the v1 API's preview features."
+            )
+        elif kind == "azure-v1":
             notes.append(
                 f"The v1 endpoint needs no api-version; ?api-version={api_version} was removed."
             )
@@ -228,6 +237,7 @@ def _azure(
                 "deployments/ (the dated API's route, without /openai). Choose the Azure "
                 "(api-version) kind for it, or enter the gateway's v1 base URL.",
                 deployment=deployment,
+                needs_dated_api=True,
             )
         url = root + "deployments/"
         notes.append(
@@ -239,6 +249,8 @@ def _azure(
         # A gateway's own v1 base URL (e.g. /team-a/v1): used as it is.
         return EndpointCheck(root, notes)
     url = root + "openai/v1/" if kind == "azure-v1" else root
+    if kind == "azure-v1" and api_version == V1_PREVIEW:
+        return EndpointCheck(url + "?api-version=preview", notes)
     if prefix and not azure_host and "openai" not in lower:
         notes.append(
             f"Requests go to {url}{'' if kind == 'azure-v1' else 'openai/deployments/…/'}"

@@ -28,6 +28,7 @@ from chatdesk.core.clouds import CLOUD_NAMES, Cloud, CloudName, check_scope, clo
 
 # Re-exported: endpoint checking lives in core/endpoints.py; callers import it from here too.
 from chatdesk.core.endpoints import FOUNDRY_MODELS_API_VERSION as FOUNDRY_MODELS_API_VERSION
+from chatdesk.core.endpoints import V1_PREVIEW as V1_PREVIEW
 from chatdesk.core.endpoints import EndpointCheck as EndpointCheck
 from chatdesk.core.endpoints import check_endpoint as check_endpoint
 from chatdesk.core.endpoints import is_azure_host as is_azure_host
@@ -48,11 +49,12 @@ KEY_HEADERS: tuple[KeyHeader, ...] = get_args(KeyHeader)
 DEFAULT_API_VERSION = "2024-10-21"
 OPENAI_BASE_URL = "https://api.openai.com/v1"
 ENV_PROFILE_NAME = "From environment"
+# The profile `chatdesk send --endpoint/--base-url` builds from its options.
+CLI_PROFILE_NAME = "command line"
 
 # A dated version, or "preview": the v1 API's preview features (`/openai/v1/...?api-version=
 # preview`, https://learn.microsoft.com/azure/ai-foundry/openai/api-version-lifecycle).
 _API_VERSION_RE = re.compile(r"\d{4}-\d{2}-\d{2}(-preview)?|preview")
-V1_PREVIEW = "preview"
 _ENV_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _HEX_KEY_RE = re.compile(r"[0-9a-fA-F]{32}")  # the shape of a classic Azure OpenAI key
 _AZURE_DEPLOYMENT_BAD = "/\\?#%"
@@ -140,6 +142,18 @@ class ConnectionProfile:
         if self.key_header != "auto":
             return self.key_header
         return "api-key" if self.kind == "azure-api-version" else "bearer"
+
+    def auth_header(self) -> str:
+        """The header chatdesk puts the key or token in: Authorization or api-key."""
+        if self.auth == "key" and self.sends_key_as() == "api-key":
+            return "api-key"
+        return "Authorization"
+
+    def auth_override(self) -> str | None:
+        """The name of an extra or keyring header that takes the place of `auth_header()` (any
+        case), or None. Such a header is sent instead of the profile's own credentials."""
+        wanted = self.auth_header().lower()
+        return next((n for n in [*self.headers, *self.secret_headers] if n.lower() == wanted), None)
 
     def with_auth(self, auth: AuthMode) -> ConnectionProfile:
         """A copy using `auth`; the other mode's settings stay for switching back."""
@@ -284,7 +298,9 @@ _RESERVED_HEADERS = frozenset(
     ("host", "content-length", "content-type", "transfer-encoding", "connection", "accept")
 )
 # Headers whose values are credentials wherever they appear: kept in the keyring, masked.
-SECRET_HEADER_HINTS = ("key", "token", "secret", "authorization", "password", "signature")
+SECRET_HEADER_HINTS = (
+    "key", "token", "secret", "authorization", "password", "signature", "cookie",
+)  # fmt: skip
 
 
 def check_header_name(name: str) -> str | None:
@@ -351,7 +367,15 @@ class Target:
 def target_for(kind: ProfileKind, checked_url: str, api_version: str, deployment: str) -> Target:
     """The `Target` for a checked endpoint (`check_endpoint(...).url`) of `kind`."""
     if kind == "azure-v1":
-        return Target("OpenAI", checked_url + "chat/completions", base_url=checked_url)
+        # check_endpoint keeps a pasted ?api-version=preview on the v1 base URL.
+        base, _, query = checked_url.partition("?")
+        suffix = f"?{query}" if query else ""
+        return Target(
+            "OpenAI",
+            f"{base}chat/completions{suffix}",
+            base_url=base,
+            default_query=dict(parse_qsl(query)),
+        )
     if kind == "openai-compatible":
         base, _, query = checked_url.partition("?")
         params = dict(parse_qsl(query))

@@ -327,6 +327,7 @@ class ChatService:
             auth=profile.auth,
             secrets=holder.secrets,
             read_timeout=prepared.read_timeout,
+            auth_header=profile.auth_override() or "",
         )
         kept = self.notes.get(prepared.note_key) if prepared.note_key else DeploymentNote()
         note = kept

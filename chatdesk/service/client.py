@@ -24,7 +24,12 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
-from chatdesk.core.profiles import ENV_PROFILE_NAME, ConnectionProfile, EndpointCheck
+from chatdesk.core.profiles import (
+    CLI_PROFILE_NAME,
+    ENV_PROFILE_NAME,
+    ConnectionProfile,
+    EndpointCheck,
+)
 from chatdesk.service.events import ChatError
 
 if TYPE_CHECKING:
@@ -247,10 +252,24 @@ def require_usable(profile: ConnectionProfile, *, sends_secret: bool) -> Endpoin
         if profile.name == ENV_PROFILE_NAME:  # nothing to edit: the environment describes it
             variable = _ENV_VARIABLES.get(field, "AZURE_OPENAI_ENDPOINT")
             action = f"Correct the environment variable {variable}, or set up a profile."
+        elif profile.name == CLI_PROFILE_NAME:  # built from chatdesk send's options
+            action = _cli_action(profile, check, field)
         else:
             action = f"Edit profile {profile.name!r} and correct its {field}."
         raise ChatError("The profile needs attention", check.error, action)
     return check
+
+
+def _cli_action(profile: ConnectionProfile, check: EndpointCheck, field: str) -> str:
+    if check.needs_dated_api:
+        return "Add --api-version V (this URL serves the dated API), or correct --endpoint."
+    if profile.kind == "openai-compatible":
+        option = {"deployment": "--model"}.get(field, "--base-url")
+    else:
+        option = {"deployment": "--deployment", "api_version": "--api-version"}.get(
+            field, "--endpoint"
+        )
+    return f"Correct {option}."
 
 
 _ENV_VARIABLES = {
@@ -279,6 +298,9 @@ def make_client(
     target = profile.target()
     key = auth.key.reveal() if auth.mode == "key" and auth.key is not None else None
     headers: dict[str, str] = {**profile.headers, **auth.header_values()}
+    # A header of the user's that replaces the auth header is the one sent, whatever its case.
+    override = profile.auth_override()
+    fixed = {override: headers[override]} if override in headers else {}
     # The OpenAI class always sets Authorization and AzureOpenAI api-key; where the key goes in
     # the other header, or a gateway takes its own headers alone, the SDK's is dropped on the
     # way out (httpx's public request hook).
@@ -291,7 +313,7 @@ def make_client(
             drop.append("Authorization")
     elif auth.mode == "none":
         drop.append("api-key")
-    hooks = {"request": [functools.partial(_drop_headers, drop)]} if drop else {}
+    hooks = {"request": [functools.partial(_fix_headers, drop, fixed)]} if drop or fixed else {}
     common: dict[str, Any] = {
         "timeout": timeout,
         "max_retries": 0,
@@ -325,9 +347,11 @@ def make_client(
     return client
 
 
-def _drop_headers(names: list[str], request: Any) -> None:
-    for name in names:
+def _fix_headers(drop: list[str], fixed: dict[str, str], request: Any) -> None:
+    for name in drop:
         request.headers.pop(name, None)
+    for name, value in fixed.items():
+        request.headers[name] = value  # replaces every value under any case of the name
 
 
 ClientFactory = Callable[[ConnectionProfile, Auth], "openai.OpenAI"]

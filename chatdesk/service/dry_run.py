@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from chatdesk.core.profiles import ConnectionProfile, looks_secret_header
+from chatdesk.core.profiles import CLI_PROFILE_NAME, ConnectionProfile, looks_secret_header
 from chatdesk.service.chat import PreparedRequest
 
 MASK = "***"
@@ -42,6 +42,10 @@ def dry_run(prepared: PreparedRequest) -> DryRun:
     profile = prepared.profile
     target = profile.target()
     auth, headers = _auth_headers(profile)
+    override = profile.auth_override()
+    if override is not None:  # sent instead of the profile's own credentials (make_client)
+        auth = f"the {override} header given, in place of the profile's credentials ({auth})"
+        headers = []
     headers.append(("Content-Type", "application/json"))
     for name, value in profile.headers.items():
         headers.append((name, MASK if looks_secret_header(name) else value))
@@ -70,7 +74,9 @@ def _auth_headers(profile: ConnectionProfile) -> tuple[str, list[tuple[str, str]
         return f"Entra ID bearer token from {source}", [("Authorization", f"Bearer {MASK}")]
     where = f"the keyring entry of profile {profile.name!r}"
     if profile.key_env:
-        where += f" or {profile.key_env}"
+        # `chatdesk send --endpoint/--base-url` reads the key from the environment only.
+        cli = profile.name == CLI_PROFILE_NAME
+        where = profile.key_env if cli else f"{where} or {profile.key_env}"
     if profile.kind == "openai-compatible" and not profile.key_env:
         where += " (none needed for a local server)"
     if profile.sends_key_as() == "api-key":

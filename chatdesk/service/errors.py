@@ -47,6 +47,7 @@ class ErrorContext:
     # Values to scrub from any text we show; a callable, so a token fetched later counts too.
     secrets: Callable[[], Iterable[str]] = field(default=lambda: (), repr=False, compare=False)
     read_timeout: float | None = None  # seconds of silence the request was allowed
+    auth_header: str = ""  # a header of the user's sent instead of the profile's credentials
 
     @property
     def host(self) -> str:
@@ -235,6 +236,14 @@ def _status_error(exc: openai.APIStatusError, ctx: ErrorContext) -> ChatError:
                 "max_completion_tokens).",
             )
         return make("The service refused the request", message, "Check the request settings.")
+    if status == 401 and ctx.auth_header:
+        return make(
+            "Wrong key or token",
+            f"{ctx.host} did not accept the {ctx.auth_header} header given for this request "
+            "(401).",
+            f"Check the value of the {ctx.auth_header} header: it is sent in place of the "
+            f"credentials of {ctx.named}.",
+        )
     if status == 401:
         how = "sign in again" if ctx.auth == "entra" else "enter the key again"
         return make(

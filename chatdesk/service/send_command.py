@@ -37,7 +37,12 @@ from chatdesk.core.conversation import Conversation
 from chatdesk.core.deployments import DeploymentNote, valid_seconds
 from chatdesk.core.fileformat import ConversationFileError, load_conversation
 from chatdesk.core.messages import Message, MessageMeta, now_iso
-from chatdesk.core.profiles import ConnectionProfile, parse_header, profile_from_env
+from chatdesk.core.profiles import (
+    CLI_PROFILE_NAME,
+    ConnectionProfile,
+    parse_header,
+    profile_from_env,
+)
 from chatdesk.core.reply_file import ReplyFile
 from chatdesk.core.request import unsent
 from chatdesk.core.usage import reasoning_exhausted_text
@@ -58,7 +63,7 @@ EXIT_ERROR = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 PROG = "chatdesk send"
-ADHOC_PROFILE = "command line"
+ADHOC_PROFILE = CLI_PROFILE_NAME
 
 
 class _UsageError(Exception):
@@ -298,6 +303,10 @@ def run_send(argv: list[str]) -> int:
     except _UsageError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    if profile.name == ADHOC_PROFILE:  # what the URL check changed: the dialog's notes
+        option = "--base-url" if profile.kind == "openai-compatible" else "--endpoint"
+        for note in profile.check(sends_secret=False).notes:
+            _fail(f"note: {option}: {note}")
     if args.reasoning_effort is not None:
         conv.params.reasoning_effort = args.reasoning_effort
 

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -93,7 +94,11 @@ class GatewayPanel(QWidget):
         secret.addWidget(self.secret_name_edit, 2)
         secret.addWidget(self.secret_value_edit, 2)
         secret.addWidget(self.secret_save_btn)
-        form = QFormLayout(self)
+        # The form keeps its rows' own heights; the tab's spare height goes below them.
+        outer = QVBoxLayout(self)
+        form = self._form = QFormLayout()
+        outer.addLayout(form)
+        outer.addStretch(1)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         form.addRow("C&loud", self.cloud_combo)
         form.addRow("", self.cloud_note)
@@ -195,6 +200,7 @@ class GatewayPanel(QWidget):
         self.scope_edit.setPlaceholderText(cloud.scope)
         names = ", ".join(profile.secret_headers)
         self.secret_list.setText(f"Kept in the keyring: {names}" if names else "")
+        self._form.setRowVisible(self.secret_list, bool(names))  # no blank row when empty
         self.problem_label.setText(self.problem() or "")
 
     def _changed(self, *_: object) -> None:

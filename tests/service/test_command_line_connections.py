@@ -191,10 +191,12 @@ INJECTED = "X-A: b\r\nX-Injected: 1"
 
 
 @pytest.mark.parametrize("dry_run", [True, False])
-def test_a_line_break_in_a_header_value_is_refused(srv, chat_file, clean_env, capsys, dry_run):
+def test_a_line_break_in_a_header_value_is_refused(
+    srv, chat_file, clean_env, monkeypatch, capsys, dry_run
+):
     profile = ConnectionProfile("prod", "azure-v1", srv.v1_base_url, "gpt-4o", auth="key")
     save_settings(Settings(profiles=[profile]))
-    os.environ["AZURE_OPENAI_API_KEY"] = KEY
+    monkeypatch.setenv("AZURE_OPENAI_API_KEY", KEY)
     args = [str(chat_file), "--profile", "prod", "--header", INJECTED]
     assert run_send([*args, "--dry-run"] if dry_run else args) == 2
     captured = capsys.readouterr()
@@ -222,3 +224,87 @@ def test_a_line_break_in_a_settings_header_value_is_refused(srv, chat_file, clea
     assert "header X-A contains a line break" in err
     assert "may already have received" not in err
     assert srv.requests == []
+
+
+def test_an_authorization_header_given_replaces_the_key(
+    srv, chat_file, clean_env, monkeypatch, capsys
+):
+    # The tester's exact input (bug 2): --header 'Authorization: Bearer mine' on a key profile.
+    profile = ConnectionProfile("prod", "azure-v1", srv.v1_base_url, "gpt-4o", auth="key")
+    save_settings(Settings(profiles=[profile]))
+    monkeypatch.setenv("AZURE_OPENAI_API_KEY", KEY)
+    args = [str(chat_file), "--profile", "prod", "--header", "Authorization: Bearer mine"]
+    assert run_send([*args, "--dry-run"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line for line in lines if line.lower().startswith("  authorization:")] == [
+        "  Authorization: ***"
+    ]
+    assert lines[1].startswith("Auth: the Authorization header given, in place of the profile's")
+    assert run_send(args) == 1
+    err = capsys.readouterr().err
+    assert "did not accept the Authorization header given for this request (401)" in err
+    assert "credentials of profile 'prod' (401)" not in err
+    sent = [(n, v) for n, v in srv.last_request.header_lines if n.lower() == "authorization"]
+    assert sent == [("Authorization", "Bearer mine")]
+
+
+def test_a_cookie_header_is_masked_in_the_dry_run(srv, chat_file, clean_env, capsys):
+    profile = ConnectionProfile("prod", "azure-v1", srv.v1_base_url, "gpt-4o", auth="key")
+    save_settings(Settings(profiles=[profile]))
+    args = [str(chat_file), "--profile", "prod", "--dry-run", "--header", "Cookie: session=abc123"]
+    assert run_send(args) == 0
+    out = capsys.readouterr().out
+    assert "  Cookie: ***" in out.splitlines()
+    assert "abc123" not in out
+
+
+def test_a_pasted_api_version_preview_is_kept(srv, chat_file, clean_env, monkeypatch, capsys):
+    # Bug 3's input: --endpoint 'https://myres.openai.azure.com/?api-version=preview'.
+    args = [str(chat_file), "--endpoint", "https://myres.openai.azure.com/?api-version=preview",
+            "--deployment", "gpt-4o", "--dry-run"]  # fmt: skip
+    assert run_send(args) == 0
+    captured = capsys.readouterr()
+    first = captured.out.splitlines()[0]
+    assert first == "POST https://myres.openai.azure.com/openai/v1/chat/completions?api-version=preview"
+    assert "note: --endpoint: ?api-version=preview is kept" in captured.err
+    assert "was removed" not in captured.err
+    monkeypatch.setenv("AZURE_OPENAI_API_KEY", KEY)
+    args = [str(chat_file), "--endpoint", f"{srv.azure_endpoint}?api-version=preview",
+            "--deployment", "gpt-4o", "--no-stream"]  # fmt: skip
+    assert run_send(args) == 0, capsys.readouterr().err
+    request = srv.last_request
+    assert (request.path, request.query) == ("/openai/v1/chat/completions",
+                                             {"api-version": "preview"})  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("url", "note"),
+    [
+        ("https://myres.services.ai.azure.com/api/projects/proj1",
+         "note: --endpoint: This is a Foundry project endpoint (project 'proj1')"),
+        ("https://myres.services.ai.azure.com/models/chat/completions?api-version=2024-05-01-preview",
+         "note: --endpoint: This is Foundry's model-inference URL (/models)"),
+    ],
+)  # fmt: skip
+def test_the_command_line_prints_the_endpoint_notes(chat_file, clean_env, capsys, url, note):
+    args = [str(chat_file), "--endpoint", url, "--deployment", "gpt-4o", "--dry-run"]
+    assert run_send(args) == 0
+    captured = capsys.readouterr()
+    assert note in captured.err
+    assert captured.out.startswith(
+        "POST https://myres.services.ai.azure.com/openai/v1/chat/completions\n"
+    )
+
+
+def test_command_line_errors_point_to_the_option(chat_file, clean_env, monkeypatch, capsys):
+    monkeypatch.setenv("AZURE_OPENAI_API_KEY", KEY)
+    args = [str(chat_file), "--endpoint", "http://example.com/", "--deployment", "gpt-4o"]
+    assert run_send(args) == 1
+    err = capsys.readouterr().err
+    assert "use an https:// address. Correct --endpoint." in " ".join(err.split())
+    assert "Edit profile" not in err
+    apim = "https://apim.example.net/aoai/deployments/gpt-4o/chat/completions?api-version=2024-10-21"
+    assert run_send([str(chat_file), "--endpoint", apim, "--deployment", "gpt-4o"]) == 1
+    err = capsys.readouterr().err
+    assert "Add --api-version V (this URL serves the dated API)" in " ".join(err.split())
+    assert "Edit profile" not in err

@@ -398,6 +398,7 @@ class RecordedRequest:
     auth_kind: str | None  # which credential was presented: "api-key", "bearer" or None
     authorized: bool = False
     time: float = field(default_factory=time.monotonic)
+    header_lines: list[tuple[str, str]] = field(default_factory=list)  # as sent, repeats kept
 
 
 # --------------------------------------------------------------------------- helpers
@@ -597,7 +598,16 @@ class _Handler(BaseHTTPRequestHandler):
             body = None
         auth_kind, authorized = fake._authenticate(headers)
         fake._record(
-            RecordedRequest(self.command, url.path, query, headers, body, auth_kind, authorized)
+            RecordedRequest(
+                self.command,
+                url.path,
+                query,
+                headers,
+                body,
+                auth_kind,
+                authorized,
+                header_lines=list(self.headers.items()),
+            )
         )
         gateway = fake.gateway
         if gateway is not None:

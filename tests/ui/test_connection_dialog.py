@@ -716,3 +716,32 @@ def test_a_secret_looking_extra_header_blocks_save(make):
     assert "keyring" in d.save_btn.toolTip()
     d.gateway.headers_edit.setPlainText("no colon here")
     assert "Name: value" in d.save_btn.toolTip()
+
+
+def test_gateway_tab_has_no_gap_above_proxy(qtbot):
+    # Bug 6: a blank band (the empty "kept in the keyring" row, stretched rows) above Proxy.
+    connections = Connections(Settings(profiles=[azure()]), secrets=MemorySecretStore(), env={})
+    d = ConnectionDialog(connections, ChatService(connections.credentials), lambda: None)
+    qtbot.addWidget(d)
+    d.resize(760, 580)
+    d.show()
+    d.tabs.setCurrentWidget(d.gateway)
+    qtbot.waitExposed(d)
+    panel = d.gateway
+    secret_bottom = panel.secret_name_edit.geometry().bottom()
+    assert panel.proxy_edit.geometry().top() - secret_bottom < 20
+    # A secret header listed gets its row back.
+    panel.refresh(dataclasses.replace(azure(), secret_headers=["Ocp-Apim-Subscription-Key"]))
+    assert panel.secret_list.isVisibleTo(panel)
+
+
+def test_gateway_tab_refuses_a_control_character_in_a_header_value(qtbot):
+    # Bug 1 in the dialog: the editor's lines are headers; a value must hold no control character.
+    connections = Connections(Settings(profiles=[azure()]), secrets=MemorySecretStore(), env={})
+    d = ConnectionDialog(connections, ChatService(connections.credentials), lambda: None)
+    qtbot.addWidget(d)
+    d.gateway.headers_edit.setPlainText("X-A: b\x00X-Inj: 1")
+    assert d.gateway.problem() == (
+        "Extra headers: the value of header X-A contains the control character '\\x00'; "
+        "a header value must be one line."
+    )
