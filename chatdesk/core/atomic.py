@@ -90,10 +90,11 @@ def is_stale_temporary(tmp: Path) -> bool:
         return False
 
 
-def pid_running(pid: int) -> bool:
-    """Whether a process with this id exists. On Windows, signal 0 would terminate it."""
+def pid_running(pid: int, *, unknown: bool = True) -> bool:
+    """Whether a process with this id exists; `unknown` where that cannot be told (Windows,
+    where signal 0 would terminate it): True keeps what might be another process's."""
     if os.name != "posix":
-        return True  # cannot tell: keep what might be another process's
+        return unknown
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

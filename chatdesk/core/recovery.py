@@ -34,7 +34,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from chatdesk.core.atomic import atomic_write_text, is_stale_temporary
+from chatdesk.core.atomic import atomic_write_text, is_stale_temporary, pid_running
 from chatdesk.core.conversation import Conversation
 from chatdesk.core.fileformat import (
     MAX_FILE_BYTES,
@@ -185,7 +185,7 @@ class RecoveryStore:
                 continue
             except OSError:
                 continue  # unreadable now (permissions, a FIFO, a race with discard)
-            if entry is None or (pid != os.getpid() and _pid_running(pid)):
+            if entry is None or (pid != os.getpid() and pid_running(pid, unknown=False)):
                 continue
             if entry.path is not None and _already_saved(entry):
                 with contextlib.suppress(OSError):
@@ -272,16 +272,3 @@ def _move_aside(file: Path) -> Path:
     return aside
 
 
-def _pid_running(pid: int) -> bool:
-    """Whether a process with this id exists. On Windows, signal 0 would terminate it."""
-    if os.name != "posix":
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # exists, owned by someone else
-    except OSError:
-        return False
-    return True

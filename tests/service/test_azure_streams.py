@@ -14,26 +14,8 @@ from chatdesk.core.conversation import Conversation
 from chatdesk.core.messages import Message
 from chatdesk.core.profiles import ConnectionProfile
 from chatdesk.service.chat import ChatService
-from chatdesk.service.client import Credentials
 from chatdesk.service.events import ReplyDelta, ReplyResult
-from chatdesk.service.retry import RetryPolicy
-from chatdesk.service.secrets import MemorySecretStore, Secret
 from tests.support.fake_azure import ABSENT, FakeAzure, Reply, annotation_choice
-
-KEY = "test-key"
-
-
-@pytest.fixture
-def srv():
-    with FakeAzure(api_key=KEY) as server:
-        yield server
-
-
-@pytest.fixture
-def service():
-    store = MemorySecretStore()
-    store.set("work", Secret(KEY))
-    return ChatService(Credentials(store, env={}), retry=RetryPolicy(base_delay=0.01))
 
 
 def send(srv: FakeAzure, service: ChatService) -> tuple[str, ReplyResult]:

@@ -20,24 +20,9 @@ from chatdesk.service.events import (
     ReplyResult,
     RetryNotice,
 )
-from chatdesk.service.retry import RetryPolicy
 from chatdesk.service.secrets import MemorySecretStore, Secret
+from tests.service.conftest import KEY
 from tests.support.fake_azure import Fail, FakeAzure, Hang, Reply
-
-KEY = "test-key"
-
-
-@pytest.fixture
-def srv():
-    with FakeAzure(api_key=KEY) as server:
-        yield server
-
-
-@pytest.fixture
-def service():
-    store = MemorySecretStore()
-    store.set("work", Secret(KEY))
-    return ChatService(Credentials(store, env={}), retry=RetryPolicy(base_delay=0.01))
 
 
 def profile_for(srv: FakeAzure, kind: str = "azure-v1", deployment: str = "gpt-4o"):

@@ -8,28 +8,9 @@ import pytest
 from chatdesk.core.conversation import Conversation, GenerationParams, TrimSettings
 from chatdesk.core.messages import Message
 from chatdesk.core.profiles import ConnectionProfile
-from chatdesk.service.chat import ChatService
-from chatdesk.service.client import Credentials
 from chatdesk.service.errors import ChatError
 from chatdesk.service.events import CancelToken, ReplyResult
-from chatdesk.service.retry import RetryPolicy
-from chatdesk.service.secrets import MemorySecretStore, Secret
-from tests.support.fake_azure import FakeAzure, Reply, tool_turn_problem
-
-KEY = "test-key"
-
-
-@pytest.fixture
-def srv():
-    with FakeAzure(api_key=KEY) as server:
-        yield server
-
-
-@pytest.fixture
-def service():
-    store = MemorySecretStore()
-    store.set("work", Secret(KEY))
-    return ChatService(Credentials(store, env={}), retry=RetryPolicy(base_delay=0.01))
+from tests.support.fake_azure import Reply, tool_turn_problem
 
 
 def tool_turn(index: int, calls: int) -> list[Message]:
