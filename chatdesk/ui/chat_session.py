@@ -430,9 +430,12 @@ class ChatSession(QObject):
         return None
 
     def display_name(self) -> str:
+        """The file's name; else the title given, or made from the first exchange."""
         if self.path is not None:
             return self.path.name
-        return self.conversation.title or "New conversation"
+        from chatdesk.core.titles import conversation_title  # not needed for the first paint
+
+        return conversation_title(self.conversation)
 
     # -- closing -----------------------------------------------------------------------------
     def shutdown(self, timeout_ms: int = 3000) -> None:

@@ -1,0 +1,91 @@
+"""A conversation's title, made from its first exchange, locally (no request is sent).
+
+One rule for the window's sidebar and the command line's `chatdesk list`: the user's first
+message, reduced to its first line of prose (Markdown marks, code fences and links' URLs left
+out, whitespace collapsed) and cut at a word boundary to `TITLE_LENGTH` characters with "…".
+A first message with no words (an image alone) takes the first reply's instead. A title the
+user gave (`Conversation.title`) always wins over this one.
+
+Cost: the first two or three messages, whatever the conversation's length.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from chatdesk.core.conversation import Conversation
+from chatdesk.core.messages import Message, parts_text
+
+TITLE_LENGTH = 50  # characters; what a sidebar row of ~200 px shows in full, give or take
+UNTITLED = "New conversation"
+# How many leading messages are looked at: a system turn, the question, the reply.
+_LOOK_AT = 8
+
+_FENCE = re.compile(r"^\s*(```|~~~)")
+_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")  # [text](url) and ![alt](src): the words
+_MARKS = re.compile(r"^\s*(#{1,6}\s+|>\s*|[-*+]\s+|\d+[.)]\s+)+")  # heading, quote, list
+_EMPHASIS = re.compile(r"(\*\*|__|\*|`+|~~)")
+_SPACE = re.compile(r"\s+")
+
+
+def _role_and_text(message: Message | Mapping[str, Any]) -> tuple[str, str]:
+    if isinstance(message, Message):
+        return message.role, message.content
+    return str(message.get("role", "")), parts_text(message.get("content"))
+
+
+def title_line(text: str, limit: int = TITLE_LENGTH) -> str:
+    """The first line of prose in `text`, as a title of at most `limit` characters ("" if
+    `text` holds no words outside code blocks)."""
+    in_code = False
+    for raw in text.splitlines():
+        if _FENCE.match(raw):
+            in_code = not in_code
+            continue
+        if in_code:
+            continue
+        line = _LINK.sub(r"\1", raw)
+        line = _MARKS.sub("", line)
+        line = _SPACE.sub(" ", _EMPHASIS.sub("", line)).strip()
+        if any(c.isalnum() for c in line):
+            return shorten(line, limit)
+    return ""
+
+
+def shorten(text: str, limit: int = TITLE_LENGTH) -> str:
+    """`text` cut to at most `limit` characters at a word boundary, ending in "…" if cut."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space >= limit // 2:  # a word boundary not too far back; else cut inside the word
+        cut = cut[:space]
+    return cut.rstrip(" ,;:.-–—") + "…"
+
+
+def title_from_messages(messages: Iterable[Message | Mapping[str, Any]]) -> str:
+    """The automatic title of a conversation whose history is `messages`: `Message` objects or
+    message dicts as a file holds them (`{"role": ..., "content": ...}`). "" when there is
+    no first exchange with words in it yet (show `UNTITLED` then)."""
+    first_user = first_reply = ""
+    for count, message in enumerate(messages):
+        if count >= _LOOK_AT:
+            break
+        role, text = _role_and_text(message)
+        if role == "user" and not first_user:
+            first_user = title_line(text)
+            if first_user:
+                return first_user
+        elif role == "assistant" and not first_reply:
+            first_reply = title_line(text)
+    return first_reply
+
+
+def conversation_title(conv: Conversation) -> str:
+    """What to call a conversation: the title the user gave it, else the automatic one, else
+    `UNTITLED`. Only the first few messages are read (and built)."""
+    if conv.title.strip():
+        return conv.title.strip()
+    return title_from_messages(conv.messages(0, _LOOK_AT)) or UNTITLED
