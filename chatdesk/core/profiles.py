@@ -34,6 +34,7 @@ from chatdesk.core.endpoints import check_endpoint as check_endpoint
 from chatdesk.core.endpoints import is_azure_host as is_azure_host
 from chatdesk.core.endpoints import is_loopback_host as is_loopback_host
 from chatdesk.core.models import DEFAULT_FAMILY, ModelInfo, ModelMatch, match_model
+from chatdesk.core.pricing import PriceError, Prices, prices_for
 
 ProfileKind = Literal["azure-v1", "azure-api-version", "openai-compatible"]
 AuthMode = Literal["key", "entra"]
@@ -128,6 +129,9 @@ class ConnectionProfile:
     # values of `secret_headers` (e.g. Ocp-Apim-Subscription-Key) live in the keyring instead.
     headers: dict[str, str] = field(default_factory=dict)
     secret_headers: list[str] = field(default_factory=list)
+    # What each deployment costs, keyed by deployment name (see core/pricing.py); empty:
+    # chatdesk shows no costs.
+    prices: dict[str, Prices] = field(default_factory=dict)
 
     def azure_cloud(self) -> Cloud:
         """The cloud whose Entra ID authority signs this profile in."""
@@ -222,8 +226,16 @@ class ConnectionProfile:
     def model_info(self, name: str | None = None) -> ModelInfo:
         return self.model_match(name).family
 
+    def deployment_prices(self, deployment: str | None = None) -> Prices | None:
+        """The prices set for `deployment` (default: the profile's own), or None."""
+        return prices_for(self.prices, deployment or self.deployment)
+
     def to_json(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        data = dataclasses.asdict(self)
+        data["prices"] = {name: p.to_json() for name, p in self.prices.items() if not p.empty}
+        if not data["prices"]:
+            del data["prices"]
+        return data
 
     @classmethod
     def from_json(cls, data: Any) -> ConnectionProfile:
@@ -272,6 +284,7 @@ class ConnectionProfile:
             key_header=cast(KeyHeader, choice("key_header", KEY_HEADERS, "auto")),
             headers=_headers(data.get("headers", {}), label),
             secret_headers=_names(data.get("secret_headers", []), label),
+            prices=_prices(data.get("prices", {}), label),
         )
 
 
@@ -284,6 +297,17 @@ def _headers(value: Any, label: str) -> dict[str, str]:
         if (problem := check_header_value(name, text)) is not None:
             raise ProfileError(f"{label}: {problem}", "headers")
     return dict(value)
+
+
+def _prices(value: Any, label: str) -> dict[str, Prices]:
+    if not isinstance(value, dict):
+        raise ProfileError(f"{label}: 'prices' must map deployment names to prices.", "prices")
+    try:
+        return {
+            str(name): Prices.from_json(item, f"prices[{name!r}]") for name, item in value.items()
+        }
+    except PriceError as exc:
+        raise ProfileError(f"{label}: {exc}.", "prices") from None
 
 
 def _names(value: Any, label: str) -> list[str]:

@@ -2,16 +2,19 @@
 
     {"schema_version": 1, "profiles": [{...}], "active_profile": "work", "enter_sends": true,
      "recent_files": ["..."], "user_presets": [{"name": ..., "system_prompt": ...,
-     "examples": [{"user": ..., "assistant": ...}]}], "theme": "system",
+     "examples": [{"user": ..., "assistant": ...}]}], "theme": "system", "font_size": 0,
+     "zoom": 100, "new_conversation": {"copy_current": false, "system_prompt": "...",
+                                       "params": {"temperature": 0.7}, "profile": null},
      "window": {"geometry": "<base64>"}, "default_family": "gpt-4o",
      "request_deadline": 1200,
      "deployments": {"https://res.openai.azure.com/openai/v1 chat-prod":
                      {"limit_param": "max_completion_tokens", "dropped": ["temperature"],
                       "system_role": "developer", "stream": false, "read_timeout": 600}}}
 
-`deployments` holds what chatdesk learned from each deployment's answers and its read timeout
-(see `chatdesk.core.deployments`); `request_deadline` is the longest a whole request may take,
-in seconds.
+`enter_sends`, `theme`, `font_size`, `zoom` and `new_conversation` are the Preferences
+(their rules: `chatdesk.core.preferences`). `deployments` holds what chatdesk learned from each
+deployment's answers and its read timeout (see `chatdesk.core.deployments`);
+`request_deadline` is the longest a whole request may take, in seconds.
 
 Loading never fails and never loses the user's file: a file chatdesk cannot use is set aside as
 ``settings.json.bad-<timestamp>`` and the defaults come back with a warning that says why
@@ -37,6 +40,16 @@ from chatdesk.core.atomic import atomic_write_text
 from chatdesk.core.deployments import REQUEST_DEADLINE, DeploymentNotes, valid_seconds
 from chatdesk.core.models import DEFAULT_FAMILY
 from chatdesk.core.paths import settings_path
+from chatdesk.core.preferences import (
+    NewConversationDefaults,
+    PreferencesError,
+    Theme,
+    check_font_size,
+    check_theme,
+    check_zoom,
+    new_conversation_from_json,
+    new_conversation_to_json,
+)
 from chatdesk.core.presets import SystemPreset
 from chatdesk.core.profiles import (
     ConnectionProfile,
@@ -69,7 +82,10 @@ class Settings:
     enter_sends: bool = True  # False: Ctrl/Shift+Enter sends, Enter is a new line
     recent_files: list[str] = field(default_factory=list)  # most recent first
     user_presets: list[SystemPreset] = field(default_factory=list)
-    theme: str = "system"
+    theme: Theme = "system"  # "light", "dark" or "system" (follow the desktop)
+    font_size: int = 0  # points for messages and the message box; 0: the system's
+    zoom: int = 100  # percent, on top of font_size (Ctrl+= / Ctrl+- / Ctrl+0)
+    new_conversation: NewConversationDefaults = field(default_factory=NewConversationDefaults)
     window: dict[str, str] = field(default_factory=dict)  # opaque UI state (base64 geometry…)
     default_family: str = DEFAULT_FAMILY
     request_deadline: float = REQUEST_DEADLINE  # seconds a whole request may take
@@ -200,10 +216,16 @@ def _settings_from_doc(doc: dict[str, Any]) -> Settings:
         active_profile=active,
         enter_sends=_typed(doc, "enter_sends", top, bool, True),
         user_presets=[_preset(item, i) for i, item in enumerate(_list(doc, "user_presets", top))],
-        theme=_str(doc, "theme", top, "system"),
         default_family=_str(doc, "default_family", top, DEFAULT_FAMILY),
         proxy=_str(doc, "proxy", top, ""),
     )
+    try:
+        settings.theme = check_theme(_str(doc, "theme", top, "system"))
+        settings.font_size = check_font_size(doc.get("font_size", 0))
+        settings.zoom = check_zoom(doc.get("zoom", 100))
+        settings.new_conversation = new_conversation_from_json(doc.get("new_conversation", {}))
+    except PreferencesError as exc:
+        raise SettingsError(str(exc)) from None
     window = _typed(doc, "window", top, dict, {})
     for key, value in window.items():
         if not isinstance(value, str):
@@ -353,6 +375,9 @@ def settings_to_json(settings: Settings) -> dict[str, Any]:
         "recent_files": list(settings.recent_files[:MAX_RECENT]),
         "user_presets": [p.to_json() for p in settings.user_presets],
         "theme": settings.theme,
+        "font_size": settings.font_size,
+        "zoom": settings.zoom,
+        "new_conversation": new_conversation_to_json(settings.new_conversation),
         "window": dict(settings.window),
         "default_family": settings.default_family,
         "request_deadline": settings.request_deadline,

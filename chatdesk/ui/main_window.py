@@ -409,13 +409,16 @@ class MainWindow(QMainWindow):
         return box
 
     def new_conversation(self) -> ChatSession:
-        conv = Conversation(system_prompt="You are a helpful assistant.")
-        if self.session is not None:  # a new chat keeps the prompt, examples and parameters
-            old = self.session.conversation
-            conv.system_prompt = old.system_prompt
-            conv.examples = [m.copy() for m in old.examples]
-            conv.params, conv.trimming = self.params_panel.values()
-        return self.open_session(conv)
+        """A new conversation from the Preferences' defaults (or a copy of the current one's
+        prompt, examples and parameters, when they say so); the message box takes the focus."""
+        defaults = self.context.settings.new_conversation
+        current = self.session.conversation if self.session is not None else None
+        conv = defaults.conversation(current)
+        if conv.profile is not None and self.context.connections.profile(conv.profile) is None:
+            conv.profile = None  # a default connection since removed: the one used last
+        session = self.open_session(conv)
+        self.composer.input.setFocus()
+        return session
 
     def open_session(self, conv: Conversation, path: Path | None = None) -> ChatSession:
         active = self.context.connections.active()

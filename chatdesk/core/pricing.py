@@ -1,0 +1,204 @@
+"""What a request costs: a deployment's prices per 1M tokens applied to a reply's `usage`.
+
+Prices are the user's own (Azure bills by region, agreement and deployment type, so chatdesk
+ships none): US dollars per 1,000,000 tokens for input, cached input and output, as the Azure
+OpenAI pricing page lists them (https://azure.microsoft.com/pricing/details/cognitive-services/
+openai-service/). Figures are `Decimal`s, so a cost is exact, never a float's approximation.
+
+A reply's cost reads its `usage` as the Chat Completions reference documents it
+(https://platform.openai.com/docs/api-reference/chat/object#chat/object-usage):
+`prompt_tokens`, of which `prompt_tokens_details.cached_tokens` were served from the prompt
+cache (billed at the cached-input price), and `completion_tokens` (reasoning tokens included,
+billed as output).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from chatdesk.core.messages import Message
+from chatdesk.core.usage import cached_tokens
+
+PER_TOKENS = Decimal(1_000_000)  # prices are per 1M tokens
+_FIELDS = ("input", "cached_input", "output")
+_MAX_PRICE = Decimal(1_000_000)  # dollars per 1M tokens; beyond it is a typing mistake
+
+
+class PriceError(ValueError):
+    """A price that is not a non-negative number; the text names the field."""
+
+
+@dataclass(frozen=True)
+class Prices:
+    """A deployment's prices in US dollars per 1M tokens; None: not set.
+
+    `cached_input` falls back to `input` when not set (no discount known).
+    """
+
+    input: Decimal | None = None
+    cached_input: Decimal | None = None
+    output: Decimal | None = None
+
+    @property
+    def complete(self) -> bool:
+        """Input and output are set: enough to price a reply."""
+        return self.input is not None and self.output is not None
+
+    @property
+    def empty(self) -> bool:
+        return self.input is None and self.cached_input is None and self.output is None
+
+    def to_json(self) -> dict[str, str]:
+        """Set prices as decimal strings (exact, unlike a JSON number read as a float)."""
+        return {
+            name: format(value, "f")
+            for name in _FIELDS
+            if (value := getattr(self, name)) is not None
+        }
+
+    @classmethod
+    def from_json(cls, data: Any, where: str = "prices") -> Prices:
+        """Read `{"input": "2.50", "cached_input": "1.25", "output": 10}`; PriceError names
+        the bad field. Strings and numbers are taken; unknown keys are ignored."""
+        if not isinstance(data, dict):
+            raise PriceError(f"{where} must be an object of prices")
+        values = {name: parse_price(data.get(name), f"{where}.{name}") for name in _FIELDS}
+        return cls(**values)
+
+
+def parse_price(value: Any, where: str = "price") -> Decimal | None:
+    """A price as typed or stored: None or "" is not set; otherwise a number of dollars per 1M
+    tokens, 0 or more. Raises PriceError naming `where`."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise PriceError(f"{where} must be a number of dollars per 1M tokens")
+    text = value.strip().lstrip("$").strip() if isinstance(value, str) else repr(value)
+    try:
+        price = Decimal(text)
+    except InvalidOperation:
+        raise PriceError(f"{where}: '{value}' is not a number") from None
+    if not price.is_finite() or price < 0 or price > _MAX_PRICE:
+        raise PriceError(f"{where} must be between 0 and {_MAX_PRICE:,} dollars per 1M tokens")
+    return price
+
+
+@dataclass(frozen=True)
+class Cost:
+    """A request's cost in US dollars, split by what it paid for."""
+
+    input: Decimal
+    cached_input: Decimal
+    output: Decimal
+
+    @property
+    def total(self) -> Decimal:
+        return self.input + self.cached_input + self.output
+
+
+def reply_cost(prices: Prices | None, usage: Mapping[str, Any] | None) -> Cost | None:
+    """The cost of the request that produced a reply with this `usage`, or None when the prices
+    are not complete or the usage gives no token counts.
+
+    uncached prompt tokens × input + cached tokens × cached_input + completion tokens × output,
+    each per 1M tokens.
+    """
+    rates = _rates(prices)
+    if rates is None or not usage:
+        return None
+    input_price, cached_price, output_price = rates
+    prompt, completion = usage.get("prompt_tokens"), usage.get("completion_tokens")
+    if not _count(prompt) and not _count(completion):
+        return None
+    prompt = prompt if _count(prompt) else 0
+    completion = completion if _count(completion) else 0
+    cached = min(cached_tokens(dict(usage)) or 0, prompt)
+    return Cost(
+        input=Decimal(prompt - cached) * input_price / PER_TOKENS,
+        cached_input=Decimal(cached) * cached_price / PER_TOKENS,
+        output=Decimal(completion) * output_price / PER_TOKENS,
+    )
+
+
+def _rates(prices: Prices | None) -> tuple[Decimal, Decimal, Decimal] | None:
+    """(input, cached input, output) when input and output are set; cached falls back to input."""
+    if prices is None or prices.input is None or prices.output is None:
+        return None
+    cached = prices.cached_input if prices.cached_input is not None else prices.input
+    return prices.input, cached, prices.output
+
+
+def _count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+@dataclass(frozen=True)
+class ConversationCost:
+    """The replies' costs added up; `unpriced` replies carried no usage to price."""
+
+    total: Decimal
+    priced: int
+    unpriced: int
+
+
+def conversation_cost(prices: Prices | None, messages: Iterable[Message]) -> ConversationCost:
+    """The sum of every assistant reply's cost (its `meta.usage`), at `prices`. Cost: one pass
+    over the messages (call it when replies change, not per keystroke)."""
+    total, priced, unpriced = Decimal(0), 0, 0
+    for message in messages:
+        if message.role != "assistant":
+            continue
+        cost = reply_cost(prices, message.meta.usage)
+        if cost is None:
+            unpriced += 1
+        else:
+            total += cost.total
+            priced += 1
+    return ConversationCost(total, priced, unpriced)
+
+
+@dataclass(frozen=True)
+class RequestEstimate:
+    """The next request's cost before it is sent: its prompt at the input price (no cache
+    discount assumed), and at most `reply_max` more if the reply uses its whole reserve."""
+
+    prompt: Decimal
+    reply_max: Decimal | None
+
+
+def request_estimate(
+    prices: Prices | None, prompt_tokens: int, reply_tokens: int | None
+) -> RequestEstimate | None:
+    """The next request's estimated cost, or None when the prices are not complete.
+    `reply_tokens` is the reply's reserve (max tokens), None when unknown."""
+    rates = _rates(prices)
+    if rates is None:
+        return None
+    input_price, _cached, output_price = rates
+    prompt = Decimal(max(prompt_tokens, 0)) * input_price / PER_TOKENS
+    reply = None
+    if reply_tokens is not None:
+        reply = Decimal(max(reply_tokens, 0)) * output_price / PER_TOKENS
+    return RequestEstimate(prompt, reply)
+
+
+def format_cost(amount: Decimal) -> str:
+    """Dollars as people read them: "$1.23", "$0.0042" (two significant digits below a cent),
+    "$0" for nothing."""
+    if amount == 0:
+        return "$0"
+    if amount >= Decimal("0.01"):
+        return f"${amount.quantize(Decimal('0.01')):,}"
+    digits = Decimal(1).scaleb(amount.adjusted() - 1)  # two significant digits
+    return f"${amount.quantize(digits).normalize():f}"
+
+
+def prices_for(table: Mapping[str, Prices], deployment: str | None) -> Prices | None:
+    """The prices of `deployment` in a profile's table (keyed by deployment name), or None."""
+    if not deployment:
+        return None
+    prices = table.get(deployment.strip())
+    return prices if prices is not None and not prices.empty else None

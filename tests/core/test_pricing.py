@@ -1,0 +1,127 @@
+"""Costs from a deployment's prices and a reply's usage: exact figures, no floats."""
+
+from decimal import Decimal
+
+import pytest
+
+from chatdesk.core.conversation import Conversation
+from chatdesk.core.messages import Message, MessageMeta
+from chatdesk.core.pricing import (
+    PriceError,
+    Prices,
+    conversation_cost,
+    format_cost,
+    parse_price,
+    prices_for,
+    reply_cost,
+    request_estimate,
+)
+from chatdesk.core.profiles import ConnectionProfile, ProfileError
+
+GPT_4O = Prices(Decimal("2.50"), Decimal("1.25"), Decimal("10.00"))
+USAGE = {
+    "prompt_tokens": 1234,
+    "completion_tokens": 567,
+    "prompt_tokens_details": {"cached_tokens": 1024},
+}
+
+
+def test_a_reply_costs_uncached_cached_and_output_tokens_at_their_prices():
+    cost = reply_cost(GPT_4O, USAGE)
+    assert cost is not None
+    # 210 × 2.50 + 1,024 × 1.25 + 567 × 10.00, per 1M tokens
+    assert cost.input == Decimal("0.000525")
+    assert cost.cached_input == Decimal("0.00128")
+    assert cost.output == Decimal("0.00567")
+    assert cost.total == Decimal("0.007475")
+    assert format_cost(cost.total) == "$0.0075"
+
+
+def test_cached_tokens_cost_the_input_price_when_no_cached_price_is_set():
+    cost = reply_cost(Prices(Decimal("2.50"), None, Decimal("10")), USAGE)
+    assert cost is not None
+    assert cost.total == Decimal("0.0087550")  # 1,234 × 2.50 + 567 × 10, per 1M
+
+
+def test_no_cost_without_complete_prices_or_usage():
+    assert reply_cost(None, USAGE) is None
+    assert reply_cost(Prices(), USAGE) is None
+    assert reply_cost(Prices(input=Decimal(1)), USAGE) is None  # no output price
+    assert reply_cost(GPT_4O, None) is None
+    assert reply_cost(GPT_4O, {"total_tokens": 3}) is None
+
+
+def test_the_conversation_total_adds_every_priced_reply():
+    conv = Conversation(
+        history=[
+            Message("user", "Hi"),
+            Message("assistant", "Hello", meta=MessageMeta(usage=USAGE)),
+            Message("user", "More"),
+            Message("assistant", "cut", meta=MessageMeta(incomplete=True)),
+            Message(
+                "assistant",
+                "Sure",
+                meta=MessageMeta(usage={"prompt_tokens": 2000, "completion_tokens": 1000}),
+            ),
+        ]
+    )
+    total = conversation_cost(GPT_4O, conv.messages())
+    # 0.007475 + (2,000 × 2.50 + 1,000 × 10) / 1M = 0.007475 + 0.015
+    assert total.total == Decimal("0.022475")
+    assert (total.priced, total.unpriced) == (2, 1)
+    assert format_cost(total.total) == "$0.02"
+
+
+def test_the_next_request_estimate():
+    estimate = request_estimate(GPT_4O, 4_000, 1_000)
+    assert estimate is not None
+    assert (estimate.prompt, estimate.reply_max) == (Decimal("0.01"), Decimal("0.01"))
+    assert request_estimate(GPT_4O, 10, None).reply_max is None  # type: ignore[union-attr]
+    assert request_estimate(Prices(), 10, 10) is None
+
+
+@pytest.mark.parametrize(
+    ("amount", "shown"),
+    [("0", "$0"), ("1234.5", "$1,234.50"), ("0.01", "$0.01"), ("0.000001234", "$0.0000012")],
+)
+def test_costs_read_as_dollars(amount, shown):
+    assert format_cost(Decimal(amount)) == shown
+
+
+def test_prices_are_read_from_strings_and_numbers_and_refused_naming_the_field():
+    assert parse_price(" $2.50 ") == Decimal("2.50")
+    assert parse_price(10) == Decimal(10)
+    assert parse_price(0.1) == Decimal("0.1")  # from the number's repr, not its binary value
+    assert parse_price("") is None
+    with pytest.raises(PriceError, match="output: 'ten' is not a number"):
+        parse_price("ten", "output")
+    with pytest.raises(PriceError, match="between 0 and"):
+        parse_price("-1")
+    with pytest.raises(PriceError, match="between 0 and"):
+        parse_price("NaN")
+
+
+def test_a_profile_keeps_prices_per_deployment_and_saves_them_exactly():
+    profile = ConnectionProfile(
+        "work", "azure-v1", "https://r.openai.azure.com/", "gpt-4o-prod",
+        prices={"gpt-4o-prod": GPT_4O, "mini": Prices()},
+    )  # fmt: skip
+    data = profile.to_json()
+    assert data["prices"] == {
+        "gpt-4o-prod": {"input": "2.50", "cached_input": "1.25", "output": "10.00"}
+    }
+    back = ConnectionProfile.from_json(data)
+    assert back.deployment_prices() == GPT_4O
+    assert back.deployment_prices("mini") is None
+    assert prices_for(back.prices, " gpt-4o-prod ") == GPT_4O
+    # Empty by default: nothing saved, no cost shown.
+    plain = ConnectionProfile("p", "azure-v1", "https://r.openai.azure.com/", "d")
+    assert "prices" not in plain.to_json()
+    assert plain.deployment_prices() is None
+
+
+def test_a_bad_price_in_a_profile_is_refused_naming_it():
+    data = ConnectionProfile("p", "azure-v1", "https://r.openai.azure.com/", "d").to_json()
+    data["prices"] = {"d": {"input": "abc"}}
+    with pytest.raises(ProfileError, match=r"prices\['d'\]\.input: 'abc' is not a number"):
+        ConnectionProfile.from_json(data)
