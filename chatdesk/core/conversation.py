@@ -233,6 +233,17 @@ class Conversation:
         self[index].set_tool_calls(calls)
         self._changed(index)
 
+    def meta_changed(self, index: int) -> None:
+        """Tell observers history[index]'s meta changed in place (an error, a finish_reason,
+        `include`): whether its turn is sent may have changed (core/sending.py)."""
+        self._changed(index)
+
+    def set_include(self, index: int, include: bool | None) -> None:
+        """The user's choice for history[index] in later requests: True "Include again",
+        False "Leave out", None the rule for failed turns (core/sending.py)."""
+        self[index].meta.include = include
+        self._changed(index)
+
     def append_content(self, index: int, delta: str) -> None:
         """Add a streamed delta to a message (the newest, in practice)."""
         self[index].content += delta

@@ -368,7 +368,8 @@ def _check_meta(data: Any, where: str) -> None:
 _META_TYPES: dict[str, type | tuple[type, ...]] = {
     "created_at": str, "finish_reason": str, "usage": dict, "content_filter": dict,
     "prompt_filter": list, "model": str, "request_id": str, "latency_ms": (int, float),
-    "incomplete": bool, "error": str,
+    "incomplete": bool, "error": str, "error_code": str, "stopped": bool, "include": bool,
+    "alternatives": dict,
 }  # fmt: skip
 
 

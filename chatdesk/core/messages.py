@@ -43,9 +43,20 @@ class MessageMeta:
     latency_ms: float | None = None
     incomplete: bool = False  # the stream ended without a finish_reason: a partial reply
     error: str | None = None  # the mapped failure of the request this message belongs to
+    error_code: str | None = None  # the API's error code of that failure: content_filter...
+    stopped: bool = False  # the user pressed Stop: the reply ends where Stop landed
+    # The user's choice for the next requests: True "Include again", False "Leave out";
+    # None follows the rule for failed turns (core/sending.py).
+    include: bool | None = None
+    # Earlier versions of this turn, kept by Regenerate and edit-and-resend (core/alternatives.py):
+    # {"shown": k, "versions": [[message, ...] | None, ...]}, the shown one's slot None.
+    alternatives: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items() if v not in (None, False)}
+        out = {k: v for k, v in self.__dict__.items() if v not in (None, False)}
+        if self.include is False:  # a choice, not a default: kept
+            out["include"] = False
+        return out
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> MessageMeta:

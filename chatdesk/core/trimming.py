@@ -16,9 +16,12 @@ their call at once, so a history may start anywhere but at a `tool` message.
 from __future__ import annotations
 
 import bisect
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import overload
 
 from chatdesk.core.conversation import Conversation, TrimSettings
+from chatdesk.core.sending import chosen, turn_reason
 from chatdesk.core.tokens import REPLY_PRIMING, TokenCounter
 
 
@@ -36,6 +39,9 @@ class TokenLedger:
         self._est = [0]  # _est[i]: messages of history[:i] whose count is an estimate
         self._turns: list[int] = []  # history indexes of user messages: where turns start
         self._starts: list[int] = []  # indexes the sent history may start at: not `tool` ones
+        self._own: list[int] = []  # _own[i]: tokens of history[i], sent or not
+        self._out: list[int] = []  # indexes not sent: left out by the user or the rule
+        self._why: list[str | None] = []  # _why[i]: why history[i]'s turn is left out, or None
         self._valid = 0
         conversation.subscribe(self._invalidate)
 
@@ -51,18 +57,50 @@ class TokenLedger:
         if self._valid == n and len(self._cum) == n + 1:
             return
         valid = min(self._valid, n)
+        del self._own[valid:]  # the counts before `valid` still hold
+        # Whether a message is sent depends on its whole turn (core/sending.py), and a change
+        # at `valid` may join it to the turn before: recompute from that turn's start (the
+        # counts of its messages are reused).
+        at = bisect.bisect_right(self._turns, valid - 1) - 1
+        valid = self._turns[at] if at >= 0 and valid > 0 else 0
         del self._cum[valid + 1 :]
         del self._est[valid + 1 :]
+        del self._why[valid:]
         del self._turns[bisect.bisect_left(self._turns, valid) :]
         del self._starts[bisect.bisect_left(self._starts, valid) :]
+        del self._out[bisect.bisect_left(self._out, valid) :]
         total = self._cum[-1]
         estimates = self._est[-1]
         count = self.counter.count_message
-        for i, message in enumerate(history.messages(valid, n), valid):
-            total += count(message)
+        messages = history.messages(valid, n)
+        turn_at = 0  # where the current turn starts in `messages`
+        reason: str | None = None
+        unit_sent = True  # the sent state of the message whose tool calls the results answer
+        for offset, message in enumerate(messages):
+            i = valid + offset
+            if message.role == "user" or offset == 0:
+                turn_at = offset
+                end = offset + 1
+                while end < len(messages) and messages[end].role != "user":
+                    end += 1
+                reason = turn_reason(messages[turn_at:end])
+            self._why.append(reason)
+            if message.role in ("tool", "function"):
+                sent = unit_sent
+            else:
+                sent = unit_sent = chosen(message, reason)
+            if i < len(self._own):  # counted already: only the turn's status is recomputed
+                tokens = self._own[i]
+            else:
+                tokens = count(message)
+                self._own.append(tokens)
+            if sent:
+                total += tokens
+                if not message.plain and self.counter.is_estimate(message):
+                    estimates += 1
+            else:
+                self._out.append(i)
             self._cum.append(total)
-            if not message.plain and self.counter.is_estimate(message):
-                estimates += 1
             self._est.append(estimates)
             if message.role == "user":
                 self._turns.append(i)
@@ -70,10 +108,28 @@ class TokenLedger:
                 self._starts.append(i)
         self._valid = n
 
-    def count(self, index: int) -> int:
-        """Tokens of history[index] in a prompt."""
+    def is_sent(self, index: int) -> bool:
+        """False when history[index] is left out by the user or by the rule for failed turns
+        (core/sending.py); trimming may still leave out a message this calls sent."""
         self._sync()
-        return self._cum[index + 1] - self._cum[index]
+        at = bisect.bisect_left(self._out, index)
+        return not (at < len(self._out) and self._out[at] == index)
+
+    def reason(self, index: int) -> str | None:
+        """Why history[index]'s turn is left out by default (sending.FAILED, BLOCKED,
+        STOPPED), or None when the rule sends it."""
+        self._sync()
+        return self._why[index]
+
+    def left_out(self, start: int = 0) -> tuple[int, ...]:
+        """The indexes >= `start` that are not sent (see `is_sent`), in order."""
+        self._sync()
+        return tuple(self._out[bisect.bisect_left(self._out, start) :])
+
+    def count(self, index: int) -> int:
+        """Tokens of history[index] in a prompt, were it sent (see `is_sent`)."""
+        self._sync()
+        return self._own[index]
 
     def history_tokens(self, start: int = 0, stop: int | None = None) -> int:
         self._sync()
@@ -113,6 +169,34 @@ class TokenLedger:
         return self._starts[at] if at < len(self._starts) else len(self._cum) - 1
 
 
+class SentIndexes(Sequence[int]):
+    """range(first, stop) without the indexes in `left_out` (sorted, all >= first): a
+    length in O(1) and membership in O(log k), without a list of every index sent."""
+
+    def __init__(self, first: int, stop: int, left_out: tuple[int, ...]) -> None:
+        self.first, self.stop, self.left_out = first, stop, left_out
+
+    def __len__(self) -> int:
+        return max(self.stop - self.first, 0) - len(self.left_out)
+
+    def __contains__(self, index: object) -> bool:
+        if not isinstance(index, int) or not self.first <= index < self.stop:
+            return False
+        at = bisect.bisect_left(self.left_out, index)
+        return not (at < len(self.left_out) and self.left_out[at] == index)
+
+    def __iter__(self) -> Iterator[int]:
+        skip = set(self.left_out)
+        return (i for i in range(self.first, self.stop) if i not in skip)
+
+    @overload
+    def __getitem__(self, index: int) -> int: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[int]: ...
+    def __getitem__(self, index: int | slice) -> int | list[int]:
+        return list(self)[index]
+
+
 @dataclass(frozen=True)
 class TrimPlan:
     """What the next request sends: history[first_sent:] after the pinned messages."""
@@ -129,6 +213,8 @@ class TrimPlan:
     error: str | None = None
     estimate: bool = False  # the counts are estimates: see `estimate_why`
     estimate_why: str = ""
+    # History indexes from first_sent on that are not sent (core/sending.py).
+    left_out: tuple[int, ...] = ()
 
     @property
     def prompt_tokens(self) -> int:
@@ -140,8 +226,9 @@ class TrimPlan:
         return self.prompt_tokens + self.reserve
 
     @property
-    def sent(self) -> range:
-        return range(self.first_sent, self.history_len)
+    def sent(self) -> SentIndexes:
+        """The history indexes sent, in order: from first_sent on, but those left out."""
+        return SentIndexes(self.first_sent, self.history_len, self.left_out)
 
     @property
     def dropped(self) -> range:
@@ -183,7 +270,7 @@ def plan_request(
             )
         return TrimPlan(
             settings.policy, limit, reserve, pinned, cum[n] - cum[first], draft_tokens,
-            n, first, fits, error, bool(why), "; ".join(why),
+            n, first, fits, error, bool(why), "; ".join(why), ledger.left_out(first),
         )  # fmt: skip
 
     if settings.policy == "stop":

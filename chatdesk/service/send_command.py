@@ -231,7 +231,9 @@ def _dry_run(
     return EXIT_OK
 
 
-def _meta(result: ReplyResult, error: ChatError | None = None) -> MessageMeta:
+def _meta(
+    result: ReplyResult, error: ChatError | None = None, stopped: bool = False
+) -> MessageMeta:
     return MessageMeta(
         created_at=now_iso(),
         finish_reason=result.finish_reason,
@@ -243,6 +245,8 @@ def _meta(result: ReplyResult, error: ChatError | None = None) -> MessageMeta:
         latency_ms=round(result.latency_ms, 1) if result.latency_ms is not None else None,
         incomplete=result.incomplete,
         error=error.text if error is not None else None,
+        error_code=error.code if error is not None else None,
+        stopped=stopped and error is None and result.incomplete,
     )
 
 
@@ -387,7 +391,8 @@ def run_send(argv: list[str]) -> int:
                 "the reply asks to call a tool; chatdesk shows tool calls but never runs them. "
                 "Add the tool's result to the file as a tool message, then send again."
             )
-        if not reply_file.write(result.content, _meta(result, error), result.tool_calls):
+        meta = _meta(result, error, cancel.cancelled or interrupted)
+        if not reply_file.write(result.content, meta, result.tool_calls):
             assert reply_file.error is not None
             where = reply_file.copy or args.file
             _fail(f"cannot save {where} ({reply_file.error.strerror or reply_file.error}); "

@@ -254,6 +254,17 @@ class ChatSession(QObject):
         self.set_modified()
         self._start_reply()
 
+    def set_included(self, row: int, include: bool) -> None:
+        """"Include again" (True) or "Leave out" (False) history[row] in later requests; the
+        rule for failed turns decides again when the choice matches it (core/sending.py)."""
+        if self.busy:
+            return
+        reason = self.budget.ledger.reason(row) if self.budget is not None else None
+        default = reason is None
+        self.model.set_include(row, None if include == default else include)
+        self.set_modified()
+        self.update_plan()
+
     def delete(self, row: int) -> None:
         if self.busy:
             return
@@ -377,6 +388,9 @@ class ChatSession(QObject):
         meta.latency_ms = result.latency_ms
         meta.incomplete = result.incomplete
         meta.error = error.text if error else None
+        meta.error_code = error.code if error else None
+        meta.stopped = bool(self._cancel is not None and self._cancel.cancelled and error is None
+                            and result.incomplete)  # fmt: skip
         if result.annotations:  # url citations and the like: kept with the message, as sent
             self.conversation[row].extra["annotations"] = result.annotations
         if result.tool_calls:  # shown as cards, never run
@@ -420,7 +434,7 @@ class ChatSession(QObject):
 
     def _fail(self, error: ChatError, row: int | None) -> None:
         if row is not None:
-            self.model.set_error(row, error.text)
+            self.model.set_error(row, error.text, error.code)
         self.failed.emit(error)
 
     def _last_row(self, role: str) -> int | None:

@@ -726,7 +726,9 @@ class MainWindow(QMainWindow):
 
         head_tokens = sum(r[3] for r in rows) + sum(r[3] for r in tail)
         sent_tokens = head_tokens + ledger.history_tokens(plan.first_sent, len(conv))
-        preview_rows = PreviewRows(rows, history, len(conv), plan.first_sent, tail, sent_tokens)
+        preview_rows = PreviewRows(
+            rows, history, len(conv), plan.first_sent, tail, sent_tokens, plan.left_out
+        )
         self.preview = RequestPreviewDialog(preview_rows, plan, self)
         draft = session.draft
 

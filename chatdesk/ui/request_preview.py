@@ -40,7 +40,9 @@ class PreviewRows(Sequence[PreviewRow]):
     to open the dialog (the view asks only for the rows on screen).
 
     `head` (tool definitions, pinned messages) and `tail` (the draft) are sent; history row i
-    comes from `history(i)` and is sent from `first_sent` on. `sent_tokens` is their total.
+    comes from `history(i)` and is sent from `first_sent` on, but those in `left_out` (sorted
+    history indexes the user or the rule for failed turns leaves out, core/sending.py).
+    `sent_tokens` is their total.
     """
 
     def __init__(
@@ -51,11 +53,13 @@ class PreviewRows(Sequence[PreviewRow]):
         first_sent: int,
         tail: list[PreviewRow],
         sent_tokens: int,
+        left_out: tuple[int, ...] = (),
     ) -> None:
         self.head, self.history, self.tail = head, history, tail
         self.history_len, self.first_sent, self.sent_tokens = history_len, first_sent, sent_tokens
-        self.sent_rows = _Slice(self, self._sent_index, self.__len__() - first_sent)
-        self.left_out_rows = _Slice(self, lambda i: len(head) + i, first_sent)
+        self.left_out = left_out
+        self.sent_rows = _Slice(self, self._sent_index, len(self) - first_sent - len(left_out))
+        self.left_out_rows = _Slice(self, self._left_out_index, first_sent + len(left_out))
 
     @classmethod
     def of(cls, rows: list[PreviewRow]) -> PreviewRows:
@@ -83,7 +87,23 @@ class PreviewRows(Sequence[PreviewRow]):
 
     def _sent_index(self, i: int) -> int:
         """The index in self of sent row i."""
-        return i if i < len(self.head) else i + self.first_sent
+        head = len(self.head)
+        if i < head:
+            return i
+        j = i - head
+        sent_history = self.history_len - self.first_sent - len(self.left_out)
+        if j >= sent_history:  # the draft
+            return head + self.history_len + j - sent_history
+        index = self.first_sent + j  # a history index, then past each one left out
+        for skipped in self.left_out:  # a handful: the turns the user or the rule left out
+            if skipped > index:
+                break
+            index += 1
+        return head + index
+
+    def _left_out_index(self, i: int) -> int:
+        """The index in self of left-out row i: trimmed ones first, then those left out."""
+        return len(self.head) + (i if i < self.first_sent else self.left_out[i - self.first_sent])
 
 
 class _Slice(Sequence[PreviewRow]):

@@ -25,6 +25,7 @@ from PySide6.QtCore import (
 from chatdesk.core.cards import shown_text
 from chatdesk.core.conversation import Conversation
 from chatdesk.core.messages import Message, MessageMeta
+from chatdesk.core.sending import REASON_TEXT
 from chatdesk.core.usage import larger_limit, reasoning_exhausted_text, spent_on_reasoning
 from chatdesk.service.events import ReplyResult
 from chatdesk.ui import roles
@@ -82,26 +83,39 @@ def flagged_categories(meta: MessageMeta) -> dict[str, str]:
     return ReplyResult(content_filter=meta.content_filter, prompt_filter=meta.prompt_filter).flagged
 
 
-def badges(message: Message, sent: bool = True, streaming: bool = False) -> list[Badge]:
-    """The notes shown under a message, in display order."""
+def badges(
+    message: Message, sent: bool = True, streaming: bool = False, left_out: str | None = None
+) -> list[Badge]:
+    """The notes shown under a message, in display order. `sent` False: trimming leaves it
+    out; `left_out`: why it is not sent otherwise (see `TranscriptModel.left_out`)."""
     meta = message.meta
     out: list[Badge] = []
-    if meta.incomplete and not streaming:
-        out.append(Badge("warning", "Incomplete — the reply was cut off"))
+    if not streaming:
+        if meta.stopped:
+            out.append(Badge("warning", "Stopped by you"))
+        elif meta.incomplete and meta.error:
+            out.append(Badge("warning", "Connection dropped — the reply is partial"))
+        elif meta.incomplete:  # a file that does not say why (older chatdesk)
+            out.append(Badge("warning", "Incomplete — the reply was cut off"))
     spent = spent_on_reasoning(message.content, meta.finish_reason, meta.usage)
     if spent is not None and not streaming:
         # Nothing to continue: the retry asks again with room to think and to answer.
         link = f"Retry with {larger_limit(spent)} tokens"
         out.append(Badge("warning", f"{reasoning_exhausted_text(spent)} — {link}", "retry", link))
     elif meta.finish_reason == "length":
-        text = "Stopped at the length limit — Continue"
+        text = "Cut at the length limit — Continue"
         out.append(Badge("warning", text, "continue", "Continue"))
     flagged = flagged_categories(meta)
-    if flagged or meta.finish_reason == "content_filter":
+    if meta.error_code == "content_filter":
+        out.append(Badge("filter", "Blocked by the prompt filter"))
+    elif flagged or meta.finish_reason == "content_filter":
         detail = ", ".join(f"{category} ({severity})" for category, severity in flagged.items())
         label = "Filtered by Azure content filter"
         out.append(Badge("filter", f"{label}: {detail}" if detail else label))
-    if not sent:
+    if left_out is not None:
+        why = "Left out by you" if left_out == "you" else REASON_TEXT[left_out]
+        out.append(Badge("info", f"{why} — Include again", "include", "Include again"))
+    elif not sent:
         out.append(Badge("info", "Left out of the next request"))
     if meta.error:
         out.append(Badge("error", f"{meta.error} — Retry", "retry", "Retry"))
@@ -286,12 +300,49 @@ class TranscriptModel(QAbstractListModel):
         self._row_changed(row, _CONTENT_ROLES)
 
     def set_meta_changed(self, row: int) -> None:
-        """Tell views the row's meta (finish reason, usage, filters...) was updated in place."""
-        self._row_changed(row, [Roles.Meta, roles.ACCESSIBLE_DESCRIPTION])
+        """Tell views and the ledger the row's meta (finish reason, usage, filters, error,
+        `include`) was updated in place. Whether the rows of its turn are sent may change
+        with it (core/sending.py): they are all told, a turn's worth, not the history."""
+        conv = self._require()
+        with self._mutate():
+            conv.meta_changed(row)
+        first = last = row
+        while first > 0 and conv[first].role != "user":
+            first -= 1
+        while last + 1 < len(conv) and conv[last + 1].role != "user":
+            last += 1
+        top, bottom = max(first - self._hidden, 0), last - self._hidden
+        if top <= bottom:
+            self.dataChanged.emit(
+                self.index(top), self.index(bottom),
+                [Roles.Meta, Roles.Sent, roles.ACCESSIBLE_DESCRIPTION],
+            )  # fmt: skip
 
-    def set_error(self, index: int, text: str | None) -> None:
-        self._require()[index].meta.error = text
+    def set_error(self, index: int, text: str | None, code: str | None = None) -> None:
+        """The failure of the request `index` belongs to (None: cleared), with the API's
+        error code (content_filter: Azure's prompt filter blocked it)."""
+        meta = self._require()[index].meta
+        meta.error, meta.error_code = text, code if text else None
         self.set_meta_changed(index)
+
+    def set_include(self, index: int, include: bool | None) -> None:
+        """"Include again" (True), "Leave out" (False), or back to the rule (None)."""
+        self._require()[index].meta.include = include
+        self.set_meta_changed(index)
+
+    def left_out(self, index: int) -> str | None:
+        """Why history[index] is not sent though trimming keeps it: "you" (Leave out) or
+        the rule's reason (sending.FAILED, BLOCKED, STOPPED); None when it is sent."""
+        ledger = self._ledger
+        if ledger is None or ledger.is_sent(index):
+            return None
+        message = self._require()[index]
+        return "you" if message.meta.include is False else (ledger.reason(index) or "you")
+
+    def is_sent(self, row: int) -> bool:
+        """Row `row` goes with the next request: trimming keeps it and it is not left out."""
+        index = row + self._hidden
+        return index >= self._first_sent and self.left_out(index) is None
 
     def set_streaming(self, index: int | None) -> None:
         old, self._streaming = self._streaming, index
@@ -371,7 +422,7 @@ class TranscriptModel(QAbstractListModel):
         if role == Roles.Meta:
             return message.meta
         if role == Roles.Sent:
-            return row >= self._first_sent
+            return row >= self._first_sent and self.left_out(row) is None
         if role == Roles.Streaming:
             return row == self._streaming
         if role == Roles.Uid:
@@ -379,7 +430,9 @@ class TranscriptModel(QAbstractListModel):
         if role == roles.ACCESSIBLE_TEXT:
             return f"{heading(message)}: {shown_text(message)}"
         if role == roles.ACCESSIBLE_DESCRIPTION:
-            notes = badges(message, row >= self._first_sent, row == self._streaming)
+            notes = badges(
+                message, row >= self._first_sent, row == self._streaming, self.left_out(row)
+            )
             return ". ".join(b.text for b in notes)
         return None
 

@@ -652,6 +652,11 @@ class _Handler(BaseHTTPRequestHandler):
         rejection = tool_turn_problem(body["messages"])
         if rejection is not None:
             return self._send_fail(rejection)
+        if fake.blocked_words and any(
+            word in _text_of(m.get("content")) for m in body["messages"] if isinstance(m, dict)
+            for word in fake.blocked_words
+        ):  # Azure's prompt filter reads the whole prompt: history blocks as the question does
+            return self._send_fail(Fail.content_filter())
         return self._run(fake._next_behaviour(), body, deployment)
 
     def _run(self, behaviour: Behaviour, body: dict, deployment: str) -> None:
@@ -893,6 +898,9 @@ class FakeAzure:
         self.default: Behaviour = Reply()
         # deployment -> what its model accepts (see AzureModel); others accept everything.
         self.models: dict[str, AzureModel] = {}
+        # Words Azure's prompt filter blocks wherever they are in the messages (a 400
+        # content_filter before any behaviour is taken).
+        self.blocked_words: set[str] = set()
         self._port = port
         self._queue: deque[Behaviour] = deque()
         self._requests: list[RecordedRequest] = []

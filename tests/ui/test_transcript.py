@@ -149,11 +149,13 @@ def test_append_content_changes_exactly_one_row():
     model.set_content(10, "replaced")
     model.set_meta_changed(20)
     model.set_error(30, "failed")
+    # A meta change may change whether its turn is sent (an error on the question, an empty
+    # stopped reply): the turn's rows are told, a turn, never the history.
     assert spy.events == [
         ("changed", 4999, 4999),
         ("changed", 10, 10),
-        ("changed", 20, 20),
-        ("changed", 30, 30),
+        ("changed", 20, 21),
+        ("changed", 30, 31),
     ]
     assert model.message(4999).content.endswith(" more")
 
@@ -311,7 +313,7 @@ def test_badges_and_footer_items(make_view):
 
     assert "Left out of the next request" in texts(0)
     assert "Incomplete — the reply was cut off" in texts(1)
-    assert "Stopped at the length limit — Continue" in texts(2)
+    assert "Cut at the length limit — Continue" in texts(2)
     assert "Filtered by Azure content filter" in texts(3)
     assert "Filtered by Azure content filter: violence (high)" in texts(4)
     assert "The service is busy (429) — Retry" in texts(5)

@@ -1,0 +1,64 @@
+"""Which history messages later requests send: the rule for failed turns, and the user's say.
+
+A turn is a user message and the messages after it, up to the next user message (messages
+before the first user message form a turn of their own). A turn stays in the transcript but
+is left out of every later request, by default, when it
+
+- failed: its request failed before any reply text came (the question carries the error);
+- was blocked: Azure's prompt filter refused the question (error code ``content_filter``,
+  https://learn.microsoft.com/azure/ai-foundry/openai/concepts/content-filter), or the
+  reply was stopped by the filter (``finish_reason`` ``content_filter``). Azure filters the
+  whole prompt, so a blocked question kept in the history blocks every later request too;
+- was stopped empty: Stop was pressed before the first token, leaving an empty reply.
+
+A reply with text keeps its turn sent whatever cut it (Stop, a dropped connection, the
+length limit): the user saw the text and can continue from it. A message's
+``meta.include`` (True: "Include again", False: "Leave out") overrides the rule for that
+message. A tool result follows the message with its call (Azure answers 400 to one
+without the other). The token ledger applies this once per message as history changes, so
+the meter, "What will be sent", View code, the command line and the request agree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from chatdesk.core.messages import Message
+
+FAILED = "failed"
+BLOCKED = "blocked"
+STOPPED = "stopped"
+
+# Why a turn is left out, in words for a badge.
+REASON_TEXT = {
+    FAILED: "Not sent: the request failed",
+    BLOCKED: "Not sent: blocked by the content filter",
+    STOPPED: "Not sent: stopped before the reply began",
+}
+
+
+def turn_reason(turn: Sequence[Message]) -> str | None:
+    """FAILED, BLOCKED or STOPPED when the turn is left out by default, else None."""
+    for message in turn:
+        meta = message.meta
+        if meta.error_code == "content_filter" or meta.finish_reason == "content_filter":
+            return BLOCKED
+    if not turn:
+        return None
+    last = turn[-1]
+    if last.role == "user":
+        return FAILED if last.meta.error else None
+    if last.role == "assistant" and _empty(last) and last.meta.incomplete:
+        return FAILED if last.meta.error and not last.meta.stopped else STOPPED
+    return None
+
+
+def _empty(message: Message) -> bool:
+    return not message.content and not message.tool_calls and not message.has_parts
+
+
+def chosen(message: Message, reason: str | None) -> bool:
+    """Whether `message` is sent, given its turn's `reason` (None: the turn is sent)."""
+    include = message.meta.include
+    return include if include is not None else reason is None
+
