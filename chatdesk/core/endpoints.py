@@ -11,11 +11,11 @@ import dataclasses
 import functools
 import ipaddress
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import Literal
 from urllib.parse import parse_qsl, quote, urlsplit
 
-if TYPE_CHECKING:
-    from chatdesk.core.profiles import ProfileKind
+# The kinds of endpoint a connection profile talks to (re-exported by core/profiles.py).
+ProfileKind = Literal["azure-v1", "azure-api-version", "openai-compatible"]
 
 # The api-version of the v1 API's preview features (`/openai/v1/...?api-version=preview`,
 # https://learn.microsoft.com/azure/ai-foundry/openai/api-version-lifecycle).

@@ -30,13 +30,13 @@ from chatdesk.core.clouds import CLOUD_NAMES, Cloud, CloudName, check_scope, clo
 from chatdesk.core.endpoints import FOUNDRY_MODELS_API_VERSION as FOUNDRY_MODELS_API_VERSION
 from chatdesk.core.endpoints import V1_PREVIEW as V1_PREVIEW
 from chatdesk.core.endpoints import EndpointCheck as EndpointCheck
+from chatdesk.core.endpoints import ProfileKind as ProfileKind
 from chatdesk.core.endpoints import check_endpoint as check_endpoint
 from chatdesk.core.endpoints import is_azure_host as is_azure_host
 from chatdesk.core.endpoints import is_loopback_host as is_loopback_host
 from chatdesk.core.models import DEFAULT_FAMILY, ModelInfo, ModelMatch, match_model
 from chatdesk.core.pricing import PriceError, Prices, prices_for
 
-ProfileKind = Literal["azure-v1", "azure-api-version", "openai-compatible"]
 AuthMode = Literal["key", "entra"]
 EntraMode = Literal["browser", "device-code", "default"]
 # How a key travels: "auto" is the kind's usual header (api-key for the dated API, else Bearer).

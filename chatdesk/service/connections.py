@@ -167,30 +167,3 @@ class Connections:
     def _show_device_code(self, code: DeviceCode) -> None:
         if self.device_code_callback is not None:
             self.device_code_callback(code)
-
-
-def command_line_connections(
-    env: Mapping[str, str] | None = None, settings: Settings | None = None
-) -> Connections:
-    """The user's connections as the window opens them, for a command: the same settings,
-    keyring entries, sign-in records and token cache. A device code is printed to stderr."""
-    import sys
-
-    if settings is None:
-        from chatdesk.core.settings import load_settings
-
-        settings = load_settings().settings
-    connections = Connections(settings, env=env)
-    if connections.network_warning:
-        print(f"chatdesk: {connections.network_warning}", file=sys.stderr)
-
-    def show(code: DeviceCode) -> None:
-        print(
-            f"To sign in, open {code.verification_uri} and enter the code {code.user_code} "
-            f"(valid until {code.expires_on:%H:%M}).",
-            file=sys.stderr,
-            flush=True,
-        )
-
-    connections.device_code_callback = show
-    return connections

@@ -61,6 +61,7 @@ from azure.identity import (
 
 from chatdesk.core.atomic import atomic_write_text
 from chatdesk.core.paths import config_dir
+from chatdesk.service.error_context import exception_chain
 
 __all__ = [
     "SCOPE",
@@ -610,16 +611,6 @@ def _jwt_claims(token: str) -> dict[str, Any]:
         if isinstance(claims, dict):
             return claims
     return {}
-
-
-def exception_chain(exc: BaseException) -> list[BaseException]:
-    """`exc` and its causes/contexts, outermost first (loops cut)."""
-    seen: list[BaseException] = []
-    current: BaseException | None = exc
-    while current is not None and current not in seen:
-        seen.append(current)
-        current = current.__cause__ or current.__context__
-    return seen
 
 
 def _is_cache_problem(exc: BaseException) -> bool:

@@ -11,16 +11,16 @@ import json
 import re
 import socket
 import ssl
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx2
 import openai
 
 from chatdesk.core.deployments import Rejection, read_rejection
-from chatdesk.service.entra import SignInError, SignInRequired, exception_chain
+from chatdesk.service.entra import SignInError, SignInRequired
+from chatdesk.service.error_context import ErrorContext as ErrorContext
+from chatdesk.service.error_context import exception_chain
 from chatdesk.service.events import ChatError
 from chatdesk.service.retry import parse_retry_after
 from chatdesk.service.secrets import SecretStoreError
@@ -33,29 +33,6 @@ _JWT = re.compile(r"\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*")
 _KEY_PARAM = re.compile(
     r"(?i)\b((?:api[-_]?)?(?:key|token|secret|password)[\"']?\s*[:=]\s*[\"']?)[^\s\"',;&]{16,}"
 )
-
-
-@dataclass(frozen=True)
-class ErrorContext:
-    """What the request was, so a message can name the profile, deployment and host."""
-
-    profile: str = ""
-    kind: str = ""  # the profile's kind: azure-v1, azure-api-version, openai-compatible
-    deployment: str = ""
-    url: str = ""
-    auth: str = ""  # "key", "entra" or "" (none)
-    # Values to scrub from any text we show; a callable, so a token fetched later counts too.
-    secrets: Callable[[], Iterable[str]] = field(default=lambda: (), repr=False, compare=False)
-    read_timeout: float | None = None  # seconds of silence the request was allowed
-    auth_header: str = ""  # a header of the user's sent instead of the profile's credentials
-
-    @property
-    def host(self) -> str:
-        return urlsplit(self.url).hostname or self.url or "the endpoint"
-
-    @property
-    def named(self) -> str:
-        return f"profile {self.profile!r}" if self.profile else "this profile"
 
 
 def scrub(text: str, secrets: Iterable[str] = ()) -> str:
@@ -239,8 +216,7 @@ def _status_error(exc: openai.APIStatusError, ctx: ErrorContext) -> ChatError:
     if status == 401 and ctx.auth_header:
         return make(
             "Wrong key or token",
-            f"{ctx.host} did not accept the {ctx.auth_header} header given for this request "
-            "(401).",
+            f"{ctx.host} did not accept the {ctx.auth_header} header given for this request (401).",
             f"Check the value of the {ctx.auth_header} header: it is sent in place of the "
             f"credentials of {ctx.named}.",
         )

@@ -11,18 +11,14 @@ from __future__ import annotations
 import html.parser
 import re
 import socket
-from typing import TYPE_CHECKING
 
 import openai
 
 from chatdesk.core.profiles import is_azure_host
 from chatdesk.service.certificates import peer_certificate, reason, verification_failure
-from chatdesk.service.entra import exception_chain
+from chatdesk.service.error_context import ErrorContext, exception_chain
 from chatdesk.service.events import ChatError
 from chatdesk.service.network import proxy_for
-
-if TYPE_CHECKING:
-    from chatdesk.service.errors import ErrorContext
 
 _MAX_TEXT = 300
 

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import QObject
-from PySide6.QtWidgets import QFileDialog, QMessageBox
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from chatdesk.core.atomic import atomic_write_text
 from chatdesk.core.disk_state import ChangedOnDisk
@@ -25,7 +25,7 @@ from chatdesk.core.fileformat import FILE_SUFFIX, save_conversation, suggested_f
 from chatdesk.ui.chat_session import ChatSession
 
 if TYPE_CHECKING:
-    from chatdesk.ui.main_window import MainWindow
+    from chatdesk.ui.context import AppContext
 
 FILTER = f"Conversations (*{FILE_SUFFIX} *.json);;All files (*)"
 Then = Callable[[], None]
@@ -35,10 +35,26 @@ def _nothing() -> None:
     pass
 
 
+class FileHost(Protocol):
+    """What the flows need of the window that hosts them (the window implements it; naming it
+    here keeps this module from importing the window's)."""
+
+    context: AppContext
+
+    def open_paths(self, paths: list[str]) -> None: ...
+    def show_message(self, title: str, text: str) -> object: ...
+    def refresh_sessions(self) -> None: ...
+    def activate(self, session: ChatSession) -> None: ...
+    def reload(self, session: ChatSession) -> None: ...
+
+
 class FileFlows(QObject):
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self.window = window
+    """The file dialogs of `host`, parented to `parent` (the window, both roles)."""
+
+    def __init__(self, host: FileHost, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.host = host
+        self.parent_widget = parent
         self.dialog: QFileDialog | None = None
         self.question: QMessageBox | None = None
         self.conflict: QMessageBox | None = None
@@ -47,7 +63,7 @@ class FileFlows(QObject):
     def open_dialog(self) -> None:
         dialog = self._file_dialog("Open conversation", QFileDialog.AcceptMode.AcceptOpen)
         dialog.setFileMode(QFileDialog.FileMode.ExistingFiles)
-        dialog.filesSelected.connect(lambda paths: self.window.open_paths(list(paths)))
+        dialog.filesSelected.connect(lambda paths: self.host.open_paths(list(paths)))
         dialog.open()
 
     # -- save --------------------------------------------------------------------------------
@@ -87,22 +103,22 @@ class FileFlows(QObject):
         except ChangedOnDisk:
             raise
         except OSError as exc:
-            self.window.show_message(
+            self.host.show_message(
                 "Could not save", f"{path}: {exc.strerror or exc}. Nothing was lost; try elsewhere."
             )
             return False
         session.path = path
         session.disk = disk
         session.set_modified(False)
-        self.window.context.settings.add_recent(str(path))
-        self.window.context.save_settings()
-        self.window.refresh_sessions()
+        self.host.context.settings.add_recent(str(path))
+        self.host.context.save_settings()
+        self.host.refresh_sessions()
         return True
 
     def _ask_changed(self, session: ChatSession, then: Then) -> None:
         """The file changed on disk since it was read: reload, keep both, or overwrite."""
-        self.window.activate(session)
-        box = QMessageBox(self.window)
+        self.host.activate(session)
+        box = QMessageBox(self.parent_widget)
         box.setIcon(QMessageBox.Icon.Warning)
         box.setWindowTitle("File changed on disk")
         box.setText(
@@ -128,7 +144,7 @@ class FileFlows(QObject):
                 if session.path is not None and self.write(session, session.path):
                     then()
             elif clicked is reload:
-                self.window.reload(session)
+                self.host.reload(session)
 
         box.finished.connect(lambda _r: answered())
         self.conflict = box
@@ -140,8 +156,8 @@ class FileFlows(QObject):
         if not session.modified:
             then()
             return
-        self.window.activate(session)
-        box = QMessageBox(self.window)
+        self.host.activate(session)
+        box = QMessageBox(self.parent_widget)
         box.setIcon(QMessageBox.Icon.Question)
         box.setWindowTitle("Unsaved changes")
         box.setText(f"Save the changes to “{session.display_name()}”?")
@@ -189,13 +205,13 @@ class FileFlows(QObject):
         try:
             atomic_write_text(path, to_markdown(session.conversation))
         except OSError as exc:
-            self.window.show_message("Could not export", f"{path}: {exc.strerror or exc}")
+            self.host.show_message("Could not export", f"{path}: {exc.strerror or exc}")
 
     def _file_dialog(self, title: str, mode: QFileDialog.AcceptMode) -> QFileDialog:
-        dialog = QFileDialog(self.window, title)
+        dialog = QFileDialog(self.parent_widget, title)
         dialog.setAcceptMode(mode)
         dialog.setNameFilter(FILTER)
-        recent = self.window.context.settings.recent_files
+        recent = self.host.context.settings.recent_files
         if recent:
             dialog.setDirectory(str(Path(recent[0]).parent))
         self.dialog = dialog

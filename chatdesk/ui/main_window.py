@@ -122,7 +122,7 @@ class MainWindow(QMainWindow):
         if self._files is None:
             from chatdesk.ui.file_flows import FileFlows
 
-            self._files = FileFlows(self)
+            self._files = FileFlows(self, self)
         return self._files
 
     @property

@@ -11,7 +11,7 @@ from chatdesk.core.cards import shown_text
 from chatdesk.core.export import to_markdown
 from chatdesk.core.fileformat import loads
 from chatdesk.core.messages import Message
-from tests.core.test_cli import run
+from tests.cli.test_tokens_export import run
 from tests.support.request_bodies import ALL_BODIES, tool_turns_body, vision_body
 
 

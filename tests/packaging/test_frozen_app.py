@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from chatdesk import __version__
-from chatdesk.cli import token_report
+from chatdesk.cli.tokens import token_report
 from chatdesk.core.profiles import ConnectionProfile
 from chatdesk.core.settings import Settings, save_settings
 from tests.packaging.conftest import load

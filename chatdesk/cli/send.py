@@ -30,8 +30,16 @@ import sys
 import threading
 from collections.abc import Iterator
 from types import FrameType
-from typing import NoReturn
 
+from chatdesk.cli.command import (
+    EXIT_ERROR,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
+    Parser,
+    fail,
+)
+from chatdesk.cli.connections import command_line_connections
 from chatdesk.core.cards import shown_text
 from chatdesk.core.conversation import Conversation
 from chatdesk.core.deployments import DeploymentNote, valid_seconds
@@ -48,7 +56,7 @@ from chatdesk.core.request import unsent
 from chatdesk.core.usage import reasoning_exhausted_text
 from chatdesk.service.chat import ChatService
 from chatdesk.service.client import Credentials
-from chatdesk.service.connections import Connections, command_line_connections
+from chatdesk.service.connections import Connections
 from chatdesk.service.events import (
     Adjusted,
     CancelToken,
@@ -58,10 +66,6 @@ from chatdesk.service.events import (
     RetryNotice,
 )
 
-EXIT_OK = 0
-EXIT_ERROR = 1
-EXIT_USAGE = 2
-EXIT_INTERRUPTED = 130
 PROG = "chatdesk send"
 ADHOC_PROFILE = CLI_PROFILE_NAME
 
@@ -70,15 +74,8 @@ class _UsageError(Exception):
     pass
 
 
-class _Parser(argparse.ArgumentParser):
-    """argparse with a one-line error and exit status 2."""
-
-    def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
-
-
-def _parser() -> _Parser:
-    p = _Parser(
+def _parser() -> Parser:
+    p = Parser(
         prog=PROG,
         description="Send the conversation in FILE, stream the reply and save it into FILE.",
         epilog="Without connection options the environment is used (AZURE_OPENAI_ENDPOINT, "
@@ -225,7 +222,7 @@ def _dry_run(
     try:
         prepared = service.prepare(conv, profile, stream=stream)
     except ChatError as exc:
-        _fail(exc.text)
+        fail(exc.text)
         return EXIT_ERROR
     sys.stdout.write(dry_run(prepared).text())
     return EXIT_OK
@@ -254,10 +251,6 @@ def _streaming_meta() -> MessageMeta:
     return MessageMeta(created_at=now_iso(), incomplete=True)
 
 
-def _fail(message: str) -> None:
-    print(f"chatdesk: {' '.join(message.split())}", file=sys.stderr)
-
-
 def _remember(learned: dict[str, DeploymentNote]) -> None:
     """Keep what the deployment taught in the settings file, read afresh so that a window
     saving meanwhile loses nothing; not into a file that could not be read."""
@@ -271,7 +264,7 @@ def _remember(learned: dict[str, DeploymentNote]) -> None:
     try:
         save_settings(loaded.settings)
     except (OSError, ValueError) as exc:
-        _fail(f"could not remember the adjustment in the settings ({exc}).")
+        fail(f"could not remember the adjustment in the settings ({exc}).")
 
 
 def run_send(argv: list[str]) -> int:
@@ -279,11 +272,11 @@ def run_send(argv: list[str]) -> int:
     try:
         opened = load_conversation(args.file)
     except ConversationFileError as exc:
-        _fail(str(exc))
+        fail(str(exc))
         return EXIT_ERROR
     conv = opened.conversation
     if opened.notice():
-        _fail(f"note: {args.file}: {opened.notice()}")
+        fail(f"note: {args.file}: {opened.notice()}")
     # A question, or a tool's result for the model to answer from (an agent loop's body).
     if len(conv) == 0 or conv[len(conv) - 1].role not in ("user", "tool", "function"):
         print(
@@ -297,7 +290,7 @@ def run_send(argv: list[str]) -> int:
 
     loaded = load_settings()
     if loaded.warning is not None:
-        _fail(loaded.warning)
+        fail(loaded.warning)
     settings = loaded.settings
     try:
         # Also for the ad-hoc connections: the settings' proxy applies to every request.
@@ -310,7 +303,7 @@ def run_send(argv: list[str]) -> int:
     if profile.name == ADHOC_PROFILE:  # what the URL check changed: the dialog's notes
         option = "--base-url" if profile.kind == "openai-compatible" else "--endpoint"
         for note in profile.check(sends_secret=False).notes:
-            _fail(f"note: {option}: {note}")
+            fail(f"note: {option}: {note}")
     if args.reasoning_effort is not None:
         conv.params.reasoning_effort = args.reasoning_effort
 
@@ -323,7 +316,7 @@ def run_send(argv: list[str]) -> int:
         conv.profile = args.profile
     match = profile.model_match(conv.model)
     for line in unsent(conv, match.family, match.exact):  # the request leaves them out
-        _fail(line)
+        fail(line)
     if args.dry_run:
         return _dry_run(service, conv, profile, stream=not args.no_stream)
     cancel = CancelToken()
@@ -336,11 +329,11 @@ def run_send(argv: list[str]) -> int:
 
     def told(event: Adjusted | RetryNotice) -> None:
         if isinstance(event, Adjusted):
-            _fail(event.said)
+            fail(event.said)
             if event.note is not None:
                 learned[event.key] = event.note
         else:
-            _fail(f"{event.reason}. Retrying in {event.delay:.0f} s…")
+            fail(f"{event.reason}. Retrying in {event.delay:.0f} s…")
 
     try:
         prepared = service.prepare(conv, profile, stream=not args.no_stream)
@@ -379,7 +372,7 @@ def run_send(argv: list[str]) -> int:
 
     exhausted = result.reasoning_exhausted if result is not None and error is None else None
     if exhausted is not None:  # nothing to keep: the question stays last, ready to send again
-        _fail(reasoning_exhausted_text(exhausted).replace("(max tokens)", "(max_tokens in FILE)"))
+        fail(reasoning_exhausted_text(exhausted).replace("(max tokens)", "(max_tokens in FILE)"))
         return EXIT_ERROR
     saved = False
     if result is not None and (result.content or not result.incomplete):
@@ -387,7 +380,7 @@ def run_send(argv: list[str]) -> int:
             reply = Message("assistant", result.content)
             reply.set_tool_calls(result.tool_calls)
             sys.stdout.write(shown_text(reply) + "\n")
-            _fail(
+            fail(
                 "the reply asks to call a tool; chatdesk shows tool calls but never runs them. "
                 "Add the tool's result to the file as a tool message, then send again."
             )
@@ -395,44 +388,44 @@ def run_send(argv: list[str]) -> int:
         if not reply_file.write(result.content, meta, result.tool_calls):
             assert reply_file.error is not None
             where = reply_file.copy or args.file
-            _fail(f"cannot save {where} ({reply_file.error.strerror or reply_file.error}); "
+            fail(f"cannot save {where} ({reply_file.error.strerror or reply_file.error}); "
                   "the reply is not saved.")  # fmt: skip
             return EXIT_ERROR
         saved = True
     elif reply_file.saved_to is not None:  # what streamed before the result lost it
         saved = True
     if result is not None and result.replaced:
-        _fail(f"note: {result.replaced} character(s) of the reply that UTF-8 cannot hold (half "
+        fail(f"note: {result.replaced} character(s) of the reply that UTF-8 cannot hold (half "
               "of an emoji) were replaced with \ufffd.")  # fmt: skip
     if reply_file.copy is not None:
-        _fail(
+        fail(
             f"{args.file} was changed by another program meanwhile, so it was left alone; "
             f"the conversation with the reply was saved as {reply_file.copy}."
         )
     elif reply_file.merged:
-        _fail(f"note: {args.file} was changed by another program meanwhile; the reply was "
+        fail(f"note: {args.file} was changed by another program meanwhile; the reply was "
               "added to it, keeping those changes.")  # fmt: skip
     if error is not None:
-        _fail(error.text + (" The partial reply was saved, marked incomplete." if saved else ""))
+        fail(error.text + (" The partial reply was saved, marked incomplete." if saved else ""))
         return EXIT_ERROR
     assert result is not None  # set by every path that has no error
     if cancel.cancelled or interrupted:
-        _fail(
+        fail(
             "stopped; the partial reply was saved, marked incomplete."
             if saved
             else "stopped before any reply arrived; nothing was saved."
         )
         return EXIT_INTERRUPTED
     if result.incomplete:
-        _fail(
+        fail(
             "the reply ended without a finish reason; it was saved, marked incomplete."
             if saved
             else "the reply ended before any text arrived; nothing was saved."
         )
         return EXIT_ERROR
     if result.finish_reason == "length":
-        _fail("the reply was cut off at the token limit (finish_reason: length).")
+        fail("the reply was cut off at the token limit (finish_reason: length).")
     elif result.finish_reason == "content_filter":
         flagged = ", ".join(f"{k}: {v}" for k, v in result.flagged.items())
-        _fail(f"the content filter cut the reply short ({flagged or 'no details'}).")
+        fail(f"the content filter cut the reply short ({flagged or 'no details'}).")
     return EXIT_OK

@@ -14,13 +14,13 @@ import pytest
 from azure.core.credentials import AccessToken
 from azure.identity import AuthenticationRecord
 
+from chatdesk.cli.send import run_send
+from chatdesk.cli.signin import run_signin, run_signout
 from chatdesk.core.paths import settings_path
 from chatdesk.core.profiles import ConnectionProfile
 from chatdesk.core.settings import Settings, load_settings, save_settings
 from chatdesk.service.connections import Connections
 from chatdesk.service.entra import EntraSession
-from chatdesk.service.send_command import run_send
-from chatdesk.service.signin_command import run_signin, run_signout
 from tests.support.fake_azure import FakeAzure
 
 KEY = "5f2b9c0e7d1a4b3c8e6f0a9d2c4b7e1f"
@@ -104,7 +104,7 @@ def test_signin_refuses_a_key_profile(clean_env, capsys):
 def test_device_code_is_printed_to_the_terminal(clean_env, capsys):
     from datetime import datetime, timezone
 
-    from chatdesk.service.connections import command_line_connections
+    from chatdesk.cli.connections import command_line_connections
     from chatdesk.service.entra import DeviceCode
 
     connections = command_line_connections({})

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from chatdesk.cli.send import run_send
 from chatdesk.core.conversation import Conversation, GenerationParams
 from chatdesk.core.fileformat import save_conversation
 from chatdesk.core.messages import Message
 from chatdesk.core.settings import load_settings
-from chatdesk.service.send_command import run_send
 from tests.support.fake_azure import AzureModel, FakeAzure, Reply
 
 KEY = "5f2b9c0e7d1a4b3c8e6f0a9d2c4b7e1f"

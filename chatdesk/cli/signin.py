@@ -9,31 +9,21 @@ Exit status: 0 done, 1 sign-in failed, 2 usage, 130 interrupted.
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import os
 import sys
 import threading
-from typing import NoReturn
 
+from chatdesk.cli.command import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, Parser
+from chatdesk.cli.connections import command_line_connections
 from chatdesk.core.profiles import ConnectionProfile
-from chatdesk.service.connections import Connections, command_line_connections
+from chatdesk.service.connections import Connections
 from chatdesk.service.entra import SignInCancelled, SignInError
 
-EXIT_OK = 0
-EXIT_ERROR = 1
-EXIT_USAGE = 2
-EXIT_INTERRUPTED = 130
 
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
-
-
-def _parser(command: str) -> _Parser:
+def _parser(command: str) -> Parser:
     verb = "Sign in to" if command == "signin" else "Sign out of"
-    p = _Parser(
+    p = Parser(
         prog=f"chatdesk {command}",
         description=f"{verb} Microsoft Entra ID for a connection profile; the window and "
         "`chatdesk send --profile` share the sign-in.",

@@ -8,10 +8,10 @@ import json
 
 import pytest
 
+from chatdesk.cli.send import run_send
 from chatdesk.core.profiles import ConnectionProfile
 from chatdesk.core.settings import Settings, save_settings
-from chatdesk.service.send_command import run_send
-from tests.service.test_command_line_connections import KEY, chat_file, clean_env, srv  # noqa: F401
+from tests.cli.test_connections import KEY, chat_file, clean_env, srv  # noqa: F401
 from tests.support.fake_azure import AzureModel
 
 # The tester's simple.json, as it was.

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
+from chatdesk.cli.send import run_send
 from chatdesk.core.fileformat import save_conversation
 from chatdesk.core.messages import Message
 from chatdesk.core.profiles import ConnectionProfile
 from chatdesk.core.settings import Settings, save_settings
-from chatdesk.service.send_command import run_send
 from tests.support.fake_azure import Fail, FakeAzure, Reply
 
 KEY = "5f2b9c0e7d1a4b3c8e6f0a9d2c4b7e1f"

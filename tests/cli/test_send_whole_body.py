@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from tests.service.test_send_command import env_for, send, srv  # noqa: F401 (fixture)
+from tests.cli.test_send import env_for, send, srv  # noqa: F401 (fixture)
 from tests.support.fake_azure import Reply
 from tests.support.request_bodies import json_schema_body, tool_turns_body
 

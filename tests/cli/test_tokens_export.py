@@ -5,6 +5,7 @@ import sys
 import pytest
 
 from chatdesk import __version__, cli
+from chatdesk.cli.tokens import token_report
 from chatdesk.core.conversation import Conversation
 from chatdesk.core.fileformat import save_conversation
 from chatdesk.core.messages import Message
@@ -136,12 +137,12 @@ def test_tokens_counts_with_the_model_the_files_profile_declares(tmp_path, capsy
     out = capsys.readouterr().out
     assert "estimate" not in out
     assert "limit 272500" in out  # gpt-5: 272,000 in + the 500 reserved
-    report = cli.token_report(str(path), None, None, None, None)
+    report = token_report(str(path), None, None, None, None)
     assert (report["model"], report["estimate"]) == ("gpt-5", False)
     # --profile names it for a file that names none; an unknown one is refused.
     doc["profile"] = None
     path.write_text(json.dumps(doc))
-    assert cli.token_report(str(path), None, None, None, None)["model"] == "gpt-4o (estimate)"
-    assert cli.token_report(str(path), None, None, None, None, "prod")["model"] == "gpt-5"
+    assert token_report(str(path), None, None, None, None)["model"] == "gpt-4o (estimate)"
+    assert token_report(str(path), None, None, None, None, "prod")["model"] == "gpt-5"
     assert cli.main(["tokens", str(path), "--profile", "nope"]) == 2
     assert "no profile named 'nope'" in capsys.readouterr().err

@@ -1,0 +1,18 @@
+"""The command line: `chatdesk` and its sub-commands, one module per command.
+
+    entry.py        `main`: the launchers' entry point, `--help`/`--version`, the dispatch
+    window.py       `chatdesk [FILE ...]`: the window
+    tokens.py       `chatdesk tokens FILE`
+    export.py       `chatdesk export FILE`
+    send.py         `chatdesk send FILE`
+    signin.py       `chatdesk signin` / `chatdesk signout`
+    command.py      what every command shares: the parser, exit statuses, messages on stderr
+    connections.py  the user's connections opened for a command
+
+The top of the layers (cli → ui → service → core): nothing below imports from here. Each
+command imports what it needs only when it runs, so `chatdesk --version` stays quick.
+"""
+
+from chatdesk.cli.entry import main
+
+__all__ = ["main"]

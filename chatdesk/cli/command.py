@@ -1,0 +1,60 @@
+"""What every `chatdesk` sub-command shares: the argument parser, exit statuses, number
+arguments and the one way a message reaches the terminal (stderr, prefixed `chatdesk:`)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import TYPE_CHECKING, NoReturn
+
+if TYPE_CHECKING:
+    from chatdesk.core.conversation import Conversation
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+EXIT_DOES_NOT_FIT = 3
+EXIT_INTERRUPTED = 130  # what a shell reports for Ctrl+C (128 + SIGINT)
+EXIT_BROKEN_PIPE = 141  # what a shell reports for a command ended by SIGPIPE (128 + 13)
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with a one-line error (no usage block) and exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def positive(text: str) -> int:
+    """An argparse type: a whole number of at least 1."""
+    value = non_negative(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {text}")
+    return value
+
+
+def non_negative(text: str) -> int:
+    """An argparse type: a whole number of at least 0."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, not {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must not be negative, not {text}")
+    return value
+
+
+def fail(message: str) -> None:
+    """Say `message` on stderr as one line, prefixed `chatdesk:`."""
+    print(f"chatdesk: {' '.join(message.split())}", file=sys.stderr)
+
+
+def read_conversation(path: str) -> Conversation:
+    """The conversation in `path`; what was replaced while reading is said on stderr.
+    Raises ConversationFileError for a file that cannot be read as a conversation."""
+    from chatdesk.core.fileformat import load_conversation
+
+    opened = load_conversation(path)
+    if opened.notice():
+        print(f"chatdesk: note: {path}: {opened.notice()}", file=sys.stderr)
+    return opened.conversation

@@ -1,0 +1,114 @@
+"""The `chatdesk` command: the window by default, and small sub-commands over the same core.
+
+    chatdesk [FILE ...]                      open the window (with these conversations)
+    chatdesk tokens FILE [--json] ...        prompt tokens of what would be sent
+    chatdesk export FILE --format markdown   the conversation as Markdown
+    chatdesk send FILE [connection options]  send it, stream the reply, save it into FILE
+    chatdesk signin --profile P              Entra ID sign-in, shared with the window
+    chatdesk signout --profile P             forget that sign-in
+
+`main` is what the `chatdesk` and `chatdesk-cli` launchers and `python -m chatdesk` run (as
+`chatdesk.cli:main`). Each command lives in its own module of this package, imported only
+when it runs: Qt and the network client are imported only by the paths that need them, so
+`--help`, `--version`, `tokens` and `export` work without a display and start quickly; the
+file format only by those that read a file, so the window's first paint does without it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Sequence
+
+from chatdesk import __version__
+from chatdesk.cli.command import EXIT_BROKEN_PIPE, EXIT_INTERRUPTED, Parser
+
+
+def _tokens(argv: list[str]) -> int:
+    from chatdesk.cli import tokens
+
+    return tokens.run(argv)
+
+
+def _export(argv: list[str]) -> int:
+    from chatdesk.cli import export
+
+    return export.run(argv)
+
+
+def _send(argv: list[str]) -> int:
+    from chatdesk.cli import send
+
+    return send.run_send(argv)
+
+
+def _signin(argv: list[str]) -> int:
+    from chatdesk.cli import signin
+
+    return signin.run_signin(argv)
+
+
+def _window(files: list[str]) -> int:
+    from chatdesk.cli import window
+
+    return window.run(files)
+
+
+def _signout(argv: list[str]) -> int:
+    from chatdesk.cli import signin
+
+    return signin.run_signout(argv)
+
+
+# Written-out imports, not names looked up at run time: PyInstaller finds what a frozen
+# build must hold by reading them.
+COMMANDS: dict[str, Callable[[list[str]], int]] = {
+    "tokens": _tokens,
+    "export": _export,
+    "send": _send,
+    "signin": _signin,
+    "signout": _signout,
+}
+
+
+def _main_parser() -> Parser:
+    parser = Parser(
+        prog="chatdesk",
+        description="A desktop chat client for Azure OpenAI chat-completions models.",
+        epilog=(
+            "sub-commands (chatdesk COMMAND --help for each):\n"
+            "  tokens FILE   count the prompt tokens of what would be sent\n"
+            "  export FILE   write the conversation as Markdown\n"
+            "  send FILE     send the conversation and save the reply into it\n"
+            "  signin        sign in with Microsoft Entra ID (--profile P [--device-code])\n"
+            "  signout       forget a profile's sign-in (--profile P)"
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"chatdesk {__version__}")
+    parser.add_argument("files", nargs="*", metavar="FILE", help="conversations to open")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """The `chatdesk` and `chatdesk-cli` launchers and `python -m chatdesk`; returns the exit
+    status."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        return _dispatch(args)
+    except BrokenPipeError:
+        # The reader went away (`chatdesk tokens --json | head`): stop quietly, as other tools
+        # do; the interpreter's final flush of stdout must not fail again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
+
+
+def _dispatch(args: list[str]) -> int:
+    try:
+        if args and args[0] in COMMANDS:
+            return COMMANDS[args[0]](args[1:])
+        return _window(_main_parser().parse_args(args).files)
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
