@@ -52,6 +52,7 @@ if TYPE_CHECKING:
     from chatdesk.ui.autosave import Autosaver
     from chatdesk.ui.examples_editor import ExamplesEditor
     from chatdesk.ui.file_flows import FileFlows
+    from chatdesk.ui.find_bar import FindBar
     from chatdesk.ui.params_panel import ParamsPanel
 
 SHORTCUTS = [
@@ -66,6 +67,7 @@ SHORTCUTS = [
     ("Save / Save as", "Ctrl+S / Ctrl+Shift+S"),
     ("Close the conversation", "Ctrl+W"),
     ("Connections", "Ctrl+K"),
+    ("Find in this conversation (next / previous: Enter / Shift+Enter)", "Ctrl+F"),
     ("Search open conversations", "Ctrl+Shift+F"),
     ("Focus the message box", "Ctrl+L"),
     ("Show or hide the side panel", "Ctrl+B"),
@@ -102,6 +104,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("chatdesk")
         self.setAccessibleName("chatdesk")
         self._files: FileFlows | None = None
+        self._find_bar: FindBar | None = None
         self._autosaver: Autosaver | None = None
         # Sessions opened before the autosaver starts, with their revision when opened.
         self._untracked: dict[ChatSession, int] = {}
@@ -142,6 +145,22 @@ class MainWindow(QMainWindow):
                 if session.revision != opened_at:  # changed since it was opened: keep it now
                     self._autosaver.save(session)
         return self._autosaver
+
+    @property
+    def find_bar(self) -> FindBar:
+        """Ctrl+F's bar above the transcript, built when first asked for."""
+        if self._find_bar is None:
+            from chatdesk.ui.find_bar import FindBar
+
+            bar = self._find_bar = FindBar(self.transcript, self)
+            self._column.insertWidget(0, bar)
+            bar.closed.connect(self.composer.input.setFocus)
+            self._find_follows(self.session)
+        return self._find_bar
+
+    def _find_follows(self, session: ChatSession | None) -> None:
+        if self._find_bar is not None:
+            self._find_bar.set_conversation(session.conversation if session else None)
 
     @property
     def examples_editor(self) -> ExamplesEditor:
@@ -203,6 +222,7 @@ class MainWindow(QMainWindow):
         center = QWidget(self)
         column = QVBoxLayout(center)
         column.setContentsMargins(8, 8, 8, 8)
+        self._column = column  # the find bar goes on top when first asked for
         column.addWidget(self.transcript, 1)
         column.addWidget(self.meter)
         column.addWidget(self.composer)
@@ -319,7 +339,10 @@ class MainWindow(QMainWindow):
         self.side_action.setCheckable(True)
         self.side_action.setChecked(True)
         self.search_action = self._action("&Search conversations", "Ctrl+Shift+F", self._search)
-        view_menu.addActions([self.side_action, self.search_action])
+        self.find_action = self._action(
+            "&Find in conversation…", keys.Find, lambda: self.find_bar.open_bar()
+        )
+        view_menu.addActions([self.side_action, self.search_action, self.find_action])
 
         help_menu = menu.addMenu("&Help")
         self.shortcuts_action = self._action("&Keyboard shortcuts", "F1", self.show_shortcuts)
@@ -366,6 +389,7 @@ class MainWindow(QMainWindow):
         self.system_editor.presetSaved.connect(self._save_preset)
         self.system_editor.presetDeleted.connect(self._delete_preset)
         self.profile_box.currentTextChanged.connect(self._profile_chosen)
+        self.sessionChanged.connect(self._find_follows)
 
     # -- sessions ----------------------------------------------------------------------------
     def open_paths(self, paths: list[str]) -> None:

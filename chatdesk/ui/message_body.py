@@ -25,6 +25,8 @@ from chatdesk.ui.markdown_segments import Piece, Segmentation
 if TYPE_CHECKING:
     from PySide6.QtGui import QFont, QPainter, QPalette, QTextDocument
 
+    from chatdesk.ui.find_marks import FindMarks
+
 PIECE_GAP = 6.0  # pixels, the stylesheet's margin-bottom of a paragraph
 
 
@@ -170,8 +172,16 @@ class MessageBody:
             self._lay_out(i)
 
     # -- drawing and hit testing -------------------------------------------------------------
-    def draw(self, painter: QPainter, palette: QPalette, y0: float, y1: float) -> None:
-        """Draw the pieces meeting the band [y0, y1) of the body, at the painter's origin."""
+    def draw(
+        self,
+        painter: QPainter,
+        palette: QPalette,
+        y0: float,
+        y1: float,
+        marks: FindMarks | None = None,
+    ) -> None:
+        """Draw the pieces meeting the band [y0, y1) of the body, at the painter's origin,
+        with the occurrences of a find's query marked (`marks`)."""
         from PySide6.QtCore import QRectF, Qt
         from PySide6.QtGui import QAbstractTextDocumentLayout
 
@@ -180,6 +190,8 @@ class MessageBody:
         first = max(bisect.bisect_right(tops, y0) - 1, 0)
         context = QAbstractTextDocumentLayout.PaintContext()
         context.palette = palette
+        # Occurrences in the pieces above the band, so the current one is known by its number.
+        seen = marks.count_in(p.text for p in self._pieces[:first]) if marks else 0
         for i in range(first, len(self._pieces)):
             top = tops[i]
             if top >= y1:
@@ -187,6 +199,9 @@ class MessageBody:
             doc = self._docs[i]
             if doc is None:
                 continue
+            if marks is not None:
+                context.selections = marks.selections(doc, seen)
+                seen += marks.count_in([self._pieces[i].text])
             height = tops[i + 1] - top
             painter.save()
             painter.translate(0, top)
@@ -195,6 +210,24 @@ class MessageBody:
             painter.setClipRect(QRectF(0, 0, self.width, height), Qt.ClipOperation.IntersectClip)
             doc.documentLayout().draw(painter, context)
             painter.restore()
+
+    def occurrence_top(self, marks: FindMarks, n: int) -> float | None:
+        """The body y of the line holding occurrence `n` (0-based, in the message) of the
+        query; None when the message has fewer. Lays out the pieces down to that one, so the
+        y is exact (a cost that grows with how far down the match is, paid once per jump)."""
+        seen = 0
+        for i, piece in enumerate(self._pieces):
+            here = marks.count_in([piece.text])
+            if n < seen + here:
+                for j in range(i + 1):
+                    self._lay_out(j)
+                doc = self._docs[i]
+                assert doc is not None  # laid out just now
+                found = marks.cursors(doc)
+                y = marks.line_top(doc, found[min(n - seen, len(found) - 1)]) if found else 0.0
+                return self.tops()[i] + y
+            seen += here
+        return None
 
     def anchor_at(self, x: float, y: float) -> str:
         """The href of the link at body point (x, y), "" if none. "Copy code" links are

@@ -57,6 +57,7 @@ if TYPE_CHECKING:
     from PySide6.QtGui import QFont, QTextLayout
     from PySide6.QtWidgets import QDialog, QMenu, QStyleOptionViewItem
 
+    from chatdesk.ui.find_marks import FindMarks
     from chatdesk.ui.message_body import MessageBody
 
 # Geometry, in pixels.
@@ -231,6 +232,23 @@ class MessageDelegate(QStyledItemDelegate):
         self._flush = QTimer(self, singleShot=True, interval=0)
         self._flush.timeout.connect(self._emit_size_hint_changed)
         self.render_count = 0  # Markdown renders, for tests and benchmarks
+        # Find (Ctrl+F): every row's occurrences marked, the current one's by uid.
+        self._find: FindMarks | None = None
+        self._find_current: tuple[int, FindMarks] | None = None
+
+    def set_find(self, query: str, uid: int | None = None, occurrence: int | None = None) -> None:
+        """Mark `query`'s occurrences ("" for none); occurrence `occurrence` of the message
+        `uid` is the current one."""
+        from chatdesk.ui.find_marks import FindMarks
+
+        self._find = FindMarks(query) if query.strip() else None
+        self._find_current = None
+        if self._find is not None and uid is not None:
+            self._find_current = (uid, FindMarks(query, occurrence))
+
+    def find_marks(self, uid: int) -> FindMarks | None:
+        current = self._find_current
+        return current[1] if current is not None and current[0] == uid else self._find
 
     # -- caches ------------------------------------------------------------------------------
     def clear(self) -> None:
@@ -546,7 +564,7 @@ class MessageDelegate(QStyledItemDelegate):
         painter.save()
         painter.translate(lay.body.topLeft())
         top = lay.body.top()
-        lay.doc.draw(painter, palette, band[0] - top, band[1] - top)
+        lay.doc.draw(painter, palette, band[0] - top, band[1] - top, self.find_marks(message.uid))
         painter.restore()
 
         # Notes.
@@ -804,6 +822,48 @@ class TranscriptView(QListView):
         if model.reveal_older(REVEAL_STEP):
             self.executeDelayedItemsLayout()
             bar.setValue(bar.maximum() - from_bottom)
+
+    def show_history_index(self, index: int, occurrence: int | None = None) -> int | None:
+        """Scroll to the message at history index `index` (older rows brought in as needed),
+        to the line of its `occurrence`-th find match when given, and make it current.
+        Returns its row, or None when there is no such message."""
+        model = self.model()
+        if not isinstance(model, TranscriptModel) or not 0 <= index < len(model.conversation or ()):
+            return None
+        if index < model.hidden:
+            model.reveal_older(model.hidden - index)
+        row = index - model.hidden
+        self.executeDelayedItemsLayout()
+        target = model.index(row)
+        self.setCurrentIndex(target)
+        self.scrollTo(target, QAbstractItemView.ScrollHint.PositionAtTop)
+        marks = self._delegate.find_marks(model.message(row).uid)
+        if occurrence is not None and marks is not None:
+            self._scroll_to_occurrence(target, marks, occurrence)
+        self._at_bottom = False  # a streaming reply must not pull the reader away from it
+        return row
+
+    def _scroll_to_occurrence(self, target: QModelIndex, marks: FindMarks, occurrence: int) -> None:
+        """Within a card taller than the viewport: bring the match's line to a third down."""
+        rect = self.visualRect(target)
+        viewport = self.viewport().height()
+        if rect.height() <= viewport:
+            return
+        metrics = self._delegate.metrics()
+        body_top = MARGIN_Y + PAD + metrics.fm.height() + GAP
+        width = max(rect.width() - 2 * (MARGIN_X + PAD), 40)
+        message = self.transcript().message(target.row())
+        body = self._delegate.body(message, width, is_dark(self.palette()))
+        y = body.occurrence_top(marks, occurrence)
+        if y is None:
+            return
+        # The card's height was an estimate: lay the list out with the one now known.
+        self._delegate.measure(target, now=True)
+        self.scheduleDelayedItemsLayout()
+        self.executeDelayedItemsLayout()
+        rect = self.visualRect(target)
+        bar = self.verticalScrollBar()
+        bar.setValue(bar.value() + rect.top() + body_top + round(y) - viewport // 3)
 
     def _on_range_changed(self, _minimum: int, maximum: int) -> None:
         # Follow a growing reply only when the reader was already at the end.
