@@ -100,6 +100,7 @@ def run(files: Sequence[str] = ()) -> int:
     measuring = exit_after_first_paint(window)
     window.firstPainted.connect(lambda: _after_first_paint(app, window, context))
     window.show()  # first, so that opening defers the tokenizer until the window has painted
+    window.restore_session()  # the conversations open last time, then the files named now
     window.open_paths(list(files))
     code = app.exec()
     gc.enable()  # in case the event loop ended before the first paint

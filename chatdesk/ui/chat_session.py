@@ -35,6 +35,7 @@ from chatdesk.ui.worker import FunctionWorker, GeneratorWorker
 if TYPE_CHECKING:
     from chatdesk.core.budget import Budget
     from chatdesk.core.disk_state import DiskState
+    from chatdesk.core.session_state import ScrollAnchor
     from chatdesk.core.trimming import TrimPlan
 
 FLUSH_MS = 30
@@ -92,6 +93,9 @@ class ChatSession(QObject):
         self._modified = False
         self.disk: DiskState | None = None  # the file as read or last saved (see file_flows)
         self.revision = 0  # bumped by every change, the draft included: what autosave follows
+        # Where the transcript was scrolled while another conversation was shown (or when the
+        # last session ended); None: at the newest message.
+        self.scroll: ScrollAnchor | None = None
         self._worker: GeneratorWorker | None = None
         self._cancel: CancelToken | None = None
         self._row: int | None = None  # the assistant row being streamed

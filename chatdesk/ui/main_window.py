@@ -39,6 +39,7 @@ from chatdesk.ui.chat_session import ChatSession
 from chatdesk.ui.composer import Composer
 from chatdesk.ui.context import AppContext
 from chatdesk.ui.deferred import AfterFirstPaint, LazyPage
+from chatdesk.ui.session_memory import SessionMemory
 from chatdesk.ui.sidebar import ConversationList
 from chatdesk.ui.system_prompt import SystemPromptEditor
 from chatdesk.ui.token_meter import TokenMeter
@@ -105,6 +106,7 @@ class MainWindow(QMainWindow):
         self.setAccessibleName("chatdesk")
         self._files: FileFlows | None = None
         self._find_bar: FindBar | None = None
+        self.memory = SessionMemory(self)
         self._autosaver: Autosaver | None = None
         # Sessions opened before the autosaver starts, with their revision when opened.
         self._untracked: dict[ChatSession, int] = {}
@@ -196,6 +198,8 @@ class MainWindow(QMainWindow):
         if self._closed:  # closed before it painted: nothing to start any more
             return
         self._painted = True
+        if self.session is not None and self.session.scroll is not None:
+            self.transcript.restore_anchor(self.session.scroll)  # now that rows have a width
         waiting, self._count_after_paint = self._count_after_paint, []
         for session in waiting:
             if session in self.sessions:
@@ -421,6 +425,29 @@ class MainWindow(QMainWindow):
             self.new_conversation()
         self.composer.input.setFocus()
 
+    def open_file(self, path: Path, draft: str | None = None) -> ChatSession | None:
+        """Open a conversation file without a word on failure (the session coming back skips
+        what is gone), with `draft` in place of the file's; the session, or the one already
+        showing it."""
+        already = next((x for x in self.sessions if x.path == path), None)
+        if already is not None:
+            return already
+        from chatdesk.core.fileformat import ConversationFileError, load_conversation
+
+        try:
+            opened = load_conversation(path)
+        except ConversationFileError:
+            return None
+        if draft is not None:
+            opened.conversation.draft = draft
+        session = self.open_session(opened.conversation, path)
+        session.disk = opened.disk
+        return session
+
+    def restore_session(self) -> bool:
+        """Bring back the conversations open when chatdesk last closed (see session_memory)."""
+        return self.memory.restore()
+
     def show_message(self, title: str, text: str) -> QMessageBox:
         from PySide6.QtWidgets import QMessageBox
 
@@ -479,6 +506,7 @@ class MainWindow(QMainWindow):
         current = self.sessions.index(self.session) if self.session in self.sessions else -1
         self.sidebar.set_items(titles, [x.conversation for x in self.sessions], current)
         self._update_title()
+        self.memory.save_soon()
 
     def close_current(self) -> None:
         session = self.session
@@ -565,6 +593,8 @@ class MainWindow(QMainWindow):
         if self.session is not None:
             for signal, slot in self._session_links:
                 signal.disconnect(slot)
+            if self._painted:  # before, the view has no position (a restored one waits)
+                self.session.scroll = self.transcript.scroll_anchor()  # shown again there
         self.session = session
         self._session_links = [
             (session.busyChanged, self._busy_changed),
@@ -579,6 +609,8 @@ class MainWindow(QMainWindow):
             signal.connect(slot)
         conv = session.conversation
         self.transcript.setModel(session.model)
+        if session.scroll is not None and self._painted:  # else once the window has its size
+            self.transcript.restore_anchor(session.scroll)
         self.system_editor.set_text(conv.system_prompt)
         if self._examples_page.built:
             self.examples_editor.set_examples(example_pairs(conv.examples))
@@ -924,6 +956,7 @@ class MainWindow(QMainWindow):
             event.ignore()
             self.files.confirm_all(self.sessions, self._close_now)
             return
+        self.memory.save()  # what is open now comes back at the next launch
         for session in self.sessions:
             session.shutdown()
             self._forget(session)

@@ -6,6 +6,7 @@ it reads them here (tests/ui/test_roles.py checks them against Qt's own).
 """
 
 DISPLAY = 0  # Qt.ItemDataRole.DisplayRole
+EDIT = 2  # Qt.ItemDataRole.EditRole
 TOOLTIP = 3  # Qt.ItemDataRole.ToolTipRole
 ACCESSIBLE_TEXT = 11  # Qt.ItemDataRole.AccessibleTextRole
 ACCESSIBLE_DESCRIPTION = 12  # Qt.ItemDataRole.AccessibleDescriptionRole

@@ -57,6 +57,7 @@ if TYPE_CHECKING:
     from PySide6.QtGui import QFont, QTextLayout
     from PySide6.QtWidgets import QDialog, QMenu, QStyleOptionViewItem
 
+    from chatdesk.core.session_state import ScrollAnchor
     from chatdesk.ui.find_marks import FindMarks
     from chatdesk.ui.message_body import MessageBody
 
@@ -842,6 +843,41 @@ class TranscriptView(QListView):
             self._scroll_to_occurrence(target, marks, occurrence)
         self._at_bottom = False  # a streaming reply must not pull the reader away from it
         return row
+
+    def scroll_anchor(self) -> ScrollAnchor:
+        """Where the reader is, as a message and an offset (see `ScrollAnchor`)."""
+        from chatdesk.core.session_state import ScrollAnchor
+
+        model = self.model()
+        if not isinstance(model, TranscriptModel) or self._at_bottom or not model.rowCount():
+            return ScrollAnchor()
+        top = self.indexAt(QPoint(MARGIN_X + 1, 0))
+        if not top.isValid():
+            return ScrollAnchor()
+        offset = max(-self.visualRect(top).top(), 0)
+        return ScrollAnchor(model.history_index(top.row()), offset, at_end=False)
+
+    def restore_anchor(self, anchor: ScrollAnchor) -> None:
+        """Scroll back to `anchor`, bringing in older rows as needed; a message that is gone
+        (the file changed) scrolls to the nearest one."""
+        model = self.model()
+        if not isinstance(model, TranscriptModel) or not model.rowCount():
+            return
+        if anchor.at_end:
+            self._at_bottom = True
+            self.scrollToBottom()
+            return
+        index = min(anchor.index, model.hidden + model.rowCount() - 1)
+        if index < model.hidden:
+            model.reveal_older(model.hidden - index)
+        target = model.index(index - model.hidden)
+        self._delegate.measure(target, now=True)  # the offset is into its exact height
+        self.scheduleDelayedItemsLayout()
+        self.executeDelayedItemsLayout()
+        self.scrollTo(target, QAbstractItemView.ScrollHint.PositionAtTop)
+        bar = self.verticalScrollBar()
+        bar.setValue(bar.value() + self.visualRect(target).top() + anchor.offset)
+        self._at_bottom = bar.value() >= bar.maximum() - 4
 
     def _scroll_to_occurrence(self, target: QModelIndex, marks: FindMarks, occurrence: int) -> None:
         """Within a card taller than the viewport: bring the match's line to a third down."""

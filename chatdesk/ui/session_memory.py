@@ -1,0 +1,89 @@
+"""The window's session, kept and brought back: the open conversations, the selected one, and
+each one's draft and scroll position (`core/session_state.py` holds the file's rules).
+
+The state is written a second after the set of open conversations or the selection changes,
+and when the window closes; typing is never what triggers a write (the recovery copies keep
+a draft that a crash would take). Restoring skips, without a word, a conversation whose file
+is gone or can no longer be read.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, QTimer
+
+from chatdesk.core.session_state import (
+    OpenConversation,
+    SessionState,
+    load_session_state,
+    save_session_state,
+)
+
+if TYPE_CHECKING:
+    from chatdesk.ui.main_window import MainWindow
+
+SAVE_DELAY_MS = 1000
+log = logging.getLogger(__name__)
+
+
+class SessionMemory(QObject):
+    def __init__(self, window: MainWindow, path: Path | None = None) -> None:
+        super().__init__(window)
+        self.window = window
+        self.path = path
+        self._timer = QTimer(self, singleShot=True, interval=SAVE_DELAY_MS)
+        self._timer.timeout.connect(self.save)
+        self.restoring = False
+
+    def capture(self) -> SessionState:
+        """The window's session now; conversations without a file are left out."""
+        window = self.window
+        items, selected = [], 0
+        for session in window.sessions:
+            if session.path is None:
+                continue
+            if session is window.session:
+                selected = len(items)
+                scroll = window.transcript.scroll_anchor()
+            else:
+                scroll = session.scroll
+            item = OpenConversation(str(session.path), session.draft)
+            if scroll is not None:
+                item.scroll = scroll
+            items.append(item)
+        return SessionState(items, selected)
+
+    def save_soon(self) -> None:
+        if not self.restoring:
+            self._timer.start()
+
+    def save(self) -> None:
+        """Write the state now; a disk error is logged, never shown (it is a convenience)."""
+        self._timer.stop()
+        try:
+            save_session_state(self.capture(), self.path)
+        except OSError as exc:
+            log.warning("could not keep the session: %s", exc)
+
+    def restore(self) -> bool:
+        """Reopen the last session's conversations; True when one of them opened."""
+        state = load_session_state(self.path)
+        window = self.window
+        chosen = None
+        self.restoring = True
+        try:
+            for n, item in enumerate(state.conversations):
+                session = window.open_file(Path(item.path), item.draft)
+                if session is None:
+                    continue  # gone or unreadable: skipped, as the user would expect
+                session.scroll = item.scroll
+                if n == state.selected or chosen is None:
+                    chosen = session
+        finally:
+            self.restoring = False
+        if chosen is not None:
+            window.activate(chosen)
+        return chosen is not None

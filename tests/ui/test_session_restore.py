@@ -1,0 +1,111 @@
+"""The session comes back: open conversations, the selected one, drafts and scroll positions,
+through a real window closed and a new one launched; what is gone is skipped without a word."""
+
+from __future__ import annotations
+
+from chatdesk.core.conversation import Conversation
+from chatdesk.core.fileformat import save_conversation
+from chatdesk.core.messages import Message
+from chatdesk.core.session_state import load_session_state, state_path
+from chatdesk.ui.main_window import MainWindow
+
+
+def conversation_file(tmp_path, name, n):
+    conv = Conversation(system_prompt="sys")
+    for i in range(n):
+        conv.append(Message("user" if i % 2 == 0 else "assistant", f"{name} message {i}\n\nmore"))
+    path = tmp_path / f"{name}.json"
+    save_conversation(conv, path)
+    return path
+
+
+def launch(qtbot, context):
+    win = MainWindow(context)
+    qtbot.addWidget(win)
+    win.restore_session()
+    win.open_paths([])
+    win.show()
+    qtbot.waitUntil(lambda: win._painted, timeout=10_000)
+    return win
+
+
+def close(win):
+    for session in win.sessions:
+        session.set_modified(False)
+    win.close()
+
+
+def top_message(win):
+    return win.transcript.scroll_anchor()
+
+
+def test_the_session_comes_back_as_it_was(qtbot, context, tmp_path):
+    long_path = conversation_file(tmp_path, "long", 1000)
+    short_path = conversation_file(tmp_path, "short", 4)
+    win = launch(qtbot, context)
+    win.open_paths([str(long_path), str(short_path)])
+    long_session, short_session = win.sessions[-2:]
+    win.activate(long_session)
+    win.composer.set_text("a draft for the long one")
+    view = win.transcript
+    # Far up in the long conversation: older messages brought in as rows by scrolling there.
+    view.show_history_index(420)
+    qtbot.wait(50)
+    anchor = view.scroll_anchor()
+    assert not anchor.at_end
+    assert 410 <= anchor.index <= 420
+    win.activate(short_session)
+    win.composer.set_text("and one for the short")
+    close(win)
+    state = load_session_state()
+    assert [c.path for c in state.conversations] == [str(long_path), str(short_path)]
+    assert state.selected == 1
+
+    again = launch(qtbot, context)
+    assert [s.path for s in again.sessions] == [long_path, short_path]  # no blank beside them
+    assert again.session.path == short_path
+    assert again.composer.text() == "and one for the short"
+    again.activate(again.sessions[0])
+    assert again.composer.text() == "a draft for the long one"
+    qtbot.waitUntil(lambda: not again.transcript.scroll_anchor().at_end, timeout=3000)
+    assert again.transcript.scroll_anchor() == anchor
+    close(again)
+
+
+def test_switching_conversations_keeps_each_ones_scroll_position(qtbot, window, tmp_path):
+    path = conversation_file(tmp_path, "long", 600)
+    window.open_paths([str(path)])
+    long_session = window.session
+    window.transcript.show_history_index(450)
+    qtbot.wait(50)
+    before = window.transcript.scroll_anchor()
+    window.activate(window.sessions[0])
+    window.activate(long_session)
+    assert window.transcript.scroll_anchor() == before
+
+
+def test_a_deleted_or_broken_conversation_is_skipped_without_a_word(qtbot, context, tmp_path):
+    kept = conversation_file(tmp_path, "kept", 2)
+    gone = conversation_file(tmp_path, "gone", 2)
+    broken = conversation_file(tmp_path, "broken", 2)
+    win = launch(qtbot, context)
+    win.open_paths([str(gone), str(kept), str(broken)])
+    win.activate(win.sessions[-3])  # the deleted one was selected
+    close(win)
+    gone.unlink()
+    broken.write_text("{ not a conversation", encoding="utf-8")
+
+    again = launch(qtbot, context)
+    assert [s.path for s in again.sessions] == [kept]
+    assert again.session.path == kept
+    assert getattr(again, "message_box", None) is None  # nothing to explain
+    close(again)
+
+
+def test_a_damaged_state_file_starts_an_empty_session(qtbot, context):
+    state_path().parent.mkdir(parents=True, exist_ok=True)
+    state_path().write_bytes(b"\x00\xff garbage")
+    win = launch(qtbot, context)
+    assert len(win.sessions) == 1
+    assert win.sessions[0].path is None
+    close(win)
