@@ -106,7 +106,7 @@ class MainWindow(QMainWindow):
         self.setAccessibleName("chatdesk")
         self._files: FileFlows | None = None
         self._find_bar: FindBar | None = None
-        self.memory = SessionMemory(self)
+        self.memory = SessionMemory(self, parent=self)
         self._autosaver: Autosaver | None = None
         # Sessions opened before the autosaver starts, with their revision when opened.
         self._untracked: dict[ChatSession, int] = {}

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import QObject, QTimer
 
@@ -23,15 +23,30 @@ from chatdesk.core.session_state import (
 )
 
 if TYPE_CHECKING:
-    from chatdesk.ui.main_window import MainWindow
+    from chatdesk.ui.chat_session import ChatSession
+    from chatdesk.ui.transcript_view import TranscriptView
 
 SAVE_DELAY_MS = 1000
 log = logging.getLogger(__name__)
 
 
+class Window(Protocol):
+    """What this needs of the main window (which imports this module, not the reverse)."""
+
+    sessions: list[ChatSession]
+    session: ChatSession | None
+    transcript: TranscriptView
+
+    def open_file(self, path: Path, draft: str | None = None) -> ChatSession | None: ...
+
+    def activate(self, session: ChatSession) -> None: ...
+
+
 class SessionMemory(QObject):
-    def __init__(self, window: MainWindow, path: Path | None = None) -> None:
-        super().__init__(window)
+    def __init__(
+        self, window: Window, path: Path | None = None, parent: QObject | None = None
+    ) -> None:
+        super().__init__(parent)
         self.window = window
         self.path = path
         self._timer = QTimer(self, singleShot=True, interval=SAVE_DELAY_MS)
