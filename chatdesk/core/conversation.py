@@ -98,6 +98,7 @@ class Conversation:
         self.profile = profile
         self.model = model  # the model behind the deployment, for counting; None: unknown
         self.title = title
+        self.pinned = False  # kept on top of the library's list
         self.draft = ""
         self.created_at = now_iso()
         self._listeners: list[HistoryListener] = []
@@ -201,6 +202,26 @@ class Conversation:
         """The history's message texts, without building messages (search reads them all)."""
         for item in self._history:
             yield item.content if isinstance(item, Message) else parts_text(item.get("content"))
+
+    def texts_with_roles(self) -> Iterator[tuple[str, str]]:
+        """(role, text) of each history message, without building messages."""
+        for item in self._history:
+            if isinstance(item, Message):
+                yield item.role, item.content
+            else:
+                yield item["role"], parts_text(item.get("content"))
+
+    def message_times(self, last: int) -> list[str | None]:
+        """The `created_at` of the last `last` history messages (None where unknown)."""
+        times: list[str | None] = []
+        for item in self._history[-last:] if last > 0 else ():
+            if isinstance(item, Message):
+                times.append(item.meta.created_at)
+            else:
+                meta = item.get("metadata")
+                stamp = meta.get("created_at") if isinstance(meta, dict) else None
+                times.append(stamp if isinstance(stamp, str) else None)
+        return times
 
     def append(self, message: Message) -> int:
         with self._lock:

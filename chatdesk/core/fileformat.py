@@ -2,7 +2,7 @@
 
     {"format": "chatdesk.conversation", "version": 2, "title": "...", "profile": "work",
      "model": "gpt-4o", "params": {...}, "request": {"tools": [...], ...},
-     "trimming": {...}, "draft": "",
+     "trimming": {...}, "draft": "", "pinned": true,
      "messages": [{"role": "system", "content": "..."},
                   {"role": "user", "content": "...", "pinned": true},
                   {"role": "user", "content": [{"type": "text", "text": "..."},
@@ -128,6 +128,8 @@ def to_document(conv: Conversation) -> dict[str, Any]:
     }
     if not conv.request_extra:
         del document["request"]
+    if conv.pinned:
+        document["pinned"] = True
     return document
 
 
@@ -255,6 +257,7 @@ def _from_document(data: dict[str, Any]) -> Conversation:
     conv.profile = _field(data, "profile", str, None)
     conv.model = _field(data, "model", str, None)
     conv.draft = _field(data, "draft", str, "")
+    conv.pinned = _field(data, "pinned", bool, False)
     conv.params = _params(_field(data, "params", dict, {}), "params")
     conv.request_extra = dict(_field(data, "request", dict, {}))
     conv.trimming = _trimming(_field(data, "trimming", dict, {}))

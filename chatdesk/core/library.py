@@ -1,0 +1,373 @@
+"""The conversation library: every conversation kept as one file in one folder.
+
+    <library>/<id>.chatdesk.json          a conversation (the format of `fileformat`)
+    <library>/trash/<id>.chatdesk.json    one moved to the trash (restorable until emptied)
+
+The folder is `library_dir()` (``<data folder>/library``; `CHATDESK_HOME` redirects it with
+everything else) unless the settings' `library_folder` names another. An id is the file name
+without its ending: ``20261130-134800-3f2a9c`` (when it was made, then random), so the folder
+sorts by creation and an id never changes when the conversation is renamed.
+
+The files are the truth. The title, the pin and the messages live in the file; the index
+(`library_index`) only mirrors them to list and search fast. Every write is atomic
+(`atomic`), and every write of a conversation that was read before checks that the file is
+still what was read (`DiskState`): a second chatdesk on the same library never has its
+changes overwritten. When the file did change, `save` keeps both: this version is written as
+a new conversation ("… (changed in two places)") and `Saved.conflict` says so.
+
+Nothing here is thread-bound; every method may run on a worker thread. Errors: OSError for
+the disk, `ConversationFileError` for a file that cannot be read as a conversation, KeyError
+for an id that is not in the library (or not in the trash, for `restore`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import secrets
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from chatdesk.core.atomic import folder_lock
+from chatdesk.core.conversation import Conversation
+from chatdesk.core.disk_state import ChangedOnDisk, DiskState
+from chatdesk.core.fileformat import (
+    FILE_SUFFIX,
+    ConversationFileError,
+    Opened,
+    load_conversation,
+    save_conversation,
+)
+from chatdesk.core.messages import now_iso
+from chatdesk.core.paths import data_dir
+
+TRASH = "trash"
+UNTITLED = "New conversation"
+CONFLICT_MARK = " (changed in two places)"
+TITLE_CHARS = 60  # an automatic title is cut at a word boundary before this many characters
+# Ids become file names: nothing that could leave the folder or hide as a dot file.
+_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
+
+
+def library_dir(setting: str = "") -> Path:
+    """The library folder: `setting` (the settings' `library_folder`, "~" expanded) when not
+    empty, else ``<data folder>/library``."""
+    return Path(setting).expanduser() if setting.strip() else data_dir() / "library"
+
+
+def auto_title(conv: Conversation) -> str:
+    """A title made from the first user message, locally: its first line, whitespace folded,
+    cut at a word boundary before `TITLE_CHARS` characters (with "…"). "" when there is none."""
+    for role, text in conv.texts_with_roles():
+        if role == "user" and text.strip():
+            return shorten(text)
+    return ""
+
+
+def shorten(text: str, limit: int = TITLE_CHARS) -> str:
+    """`text`'s first non-empty line, whitespace folded, at most `limit` characters."""
+    line = next((ln for ln in text.splitlines() if ln.strip()), "")
+    line = " ".join(line.split())
+    if len(line) <= limit:
+        return line
+    cut = line[: limit - 1]
+    space = cut.rfind(" ")
+    return (cut[:space] if space > limit // 2 else cut).rstrip(" ,.;:") + "…"
+
+
+def display_title(conv: Conversation) -> str:
+    """What the list shows: the title, else `auto_title`, else "New conversation"."""
+    return " ".join(conv.title.split()) or auto_title(conv) or UNTITLED
+
+
+def last_activity(conv: Conversation) -> str:
+    """When the conversation last changed, ISO 8601 UTC: the newest message's `created_at`
+    (what the API's reply or the user's send stamped), else when it was created."""
+    latest = conv.created_at
+    for stamp in conv.message_times(last=8):
+        if stamp and stamp > latest:
+            latest = stamp
+    return latest
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What the library lists of a conversation, from the conversation itself."""
+
+    title: str  # `display_title`
+    last_activity: str  # ISO 8601 UTC
+    messages: int  # history messages (the system prompt and examples not counted)
+    pinned: bool
+
+    @classmethod
+    def of(cls, conv: Conversation) -> Summary:
+        return cls(display_title(conv), last_activity(conv), len(conv), conv.pinned)
+
+
+@dataclass(frozen=True)
+class LibraryEntry:
+    """One conversation file of the library, as the list shows it.
+
+    `error` is None for a readable conversation; else why it cannot be opened (corrupt, from
+    a newer chatdesk, unreadable), in words, and `title` is the file name. `mtime_ns` and
+    `size` are the file's when it was summarised (the index uses them to notice changes).
+    """
+
+    id: str
+    path: Path
+    title: str
+    last_activity: str  # ISO 8601 UTC
+    messages: int
+    pinned: bool
+    trashed: bool = False
+    error: str | None = None
+    mtime_ns: int = 0
+    size: int = 0
+
+
+@dataclass(frozen=True)
+class LibraryFile:
+    """A file in the library folder as `os.scandir` sees it (nothing read)."""
+
+    id: str
+    path: Path
+    trashed: bool
+    mtime_ns: int
+    size: int
+
+
+@dataclass(frozen=True)
+class Saved:
+    """The result of `Library.save`: where the conversation now lives and the file's state.
+
+    `conflict` is the id of the conversation another process wrote meanwhile (left as it
+    was) when this version had to be kept as the new conversation `id`; None otherwise.
+    """
+
+    id: str
+    disk: DiskState
+    conflict: str | None = None
+
+
+class Library:
+    """The conversation files of one folder. See the module docstring for the layout."""
+
+    def __init__(self, folder: Path | None = None) -> None:
+        self.folder = Path(folder) if folder is not None else library_dir()
+        self.trash_folder = self.folder / TRASH
+
+    # -- names -------------------------------------------------------------------------------
+    @staticmethod
+    def new_id() -> str:
+        return time.strftime("%Y%m%d-%H%M%S", time.gmtime()) + "-" + secrets.token_hex(3)
+
+    @staticmethod
+    def is_id(text: str) -> bool:
+        return bool(_ID_RE.fullmatch(text))
+
+    def path(self, id: str, trashed: bool = False) -> Path:
+        """The file of conversation `id` (in the trash when `trashed`). Raises ValueError for
+        a string that is not an id."""
+        if not self.is_id(id):
+            raise ValueError(f"not a library id: {id!r}")
+        return (self.trash_folder if trashed else self.folder) / f"{id}{FILE_SUFFIX}"
+
+    def id_of(self, path: str | os.PathLike[str]) -> str | None:
+        """The id of a file that is a library conversation (trashed or not), else None."""
+        path = Path(path)
+        name = path.name
+        if not name.endswith(FILE_SUFFIX) or not self.is_id(name[: -len(FILE_SUFFIX)]):
+            return None
+        try:
+            parent = path.parent.resolve()
+            if parent not in (self.folder.resolve(), self.trash_folder.resolve()):
+                return None
+        except OSError:
+            return None
+        return name[: -len(FILE_SUFFIX)]
+
+    def contains(self, path: str | os.PathLike[str]) -> bool:
+        return self.id_of(path) is not None
+
+    # -- listing -----------------------------------------------------------------------------
+    def files(self) -> Iterator[LibraryFile]:
+        """Every conversation file, in the library then in the trash, without reading any
+        (one `scandir` per folder: 10,000 files take milliseconds). A missing folder is empty."""
+        for folder, trashed in ((self.folder, False), (self.trash_folder, True)):
+            try:
+                scan = os.scandir(folder)
+            except OSError:
+                continue
+            with scan:
+                for item in scan:
+                    name = item.name
+                    if not name.endswith(FILE_SUFFIX) or name.startswith("."):
+                        continue
+                    id = name[: -len(FILE_SUFFIX)]
+                    if not self.is_id(id):
+                        continue
+                    try:
+                        info = item.stat()
+                    except OSError:
+                        continue
+                    yield LibraryFile(id, Path(item.path), trashed, info.st_mtime_ns, info.st_size)
+
+    def read_entry(self, file: LibraryFile) -> tuple[LibraryEntry, Conversation | None]:
+        """The entry of a file, read and checked, and its conversation (None when it cannot
+        be read: the entry's `error` says why). Never raises."""
+        try:
+            opened = load_conversation(file.path)
+        except ConversationFileError as exc:
+            when = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(file.mtime_ns / 1e9))
+            entry = LibraryEntry(
+                file.id, file.path, file.path.name, when, 0, False, file.trashed,
+                exc.problem, file.mtime_ns, file.size,
+            )  # fmt: skip
+            return entry, None
+        conv = opened.conversation
+        summary = Summary.of(conv)
+        disk = opened.disk
+        entry = LibraryEntry(
+            file.id, file.path, summary.title, summary.last_activity, summary.messages,
+            summary.pinned, file.trashed, None,
+            disk.mtime_ns if disk else file.mtime_ns, disk.size if disk else file.size,
+        )  # fmt: skip
+        return entry, conv
+
+    def entries(self, trashed: bool = False) -> list[LibraryEntry]:
+        """Every conversation (or every trashed one), pinned first, then newest activity
+        first, read from the files themselves (the index's `entries` does not open them)."""
+        found = [self.read_entry(f)[0] for f in self.files() if f.trashed == trashed]
+        return sort_entries(found)
+
+    # -- reading and writing ----------------------------------------------------------------
+    def load(self, id: str) -> Opened:
+        """The conversation `id` as read (its `disk` is what `save` compares against).
+        Raises ConversationFileError (a missing id says "does not exist")."""
+        return load_conversation(self.path(id))
+
+    def create(self, conv: Conversation) -> Saved:
+        """Add `conv` as a new conversation; returns its new id."""
+        id = self.new_id()
+        return Saved(id, save_conversation(conv, self.path(id)))
+
+    def save(self, id: str, conv: Conversation, expect: DiskState | None) -> Saved:
+        """Write `conv` as conversation `id`. `expect`: the file's state when this process
+        read or last wrote it (None: a conversation this process made and never wrote).
+
+        When the file changed since (another chatdesk wrote it), nothing of theirs is
+        overwritten: `conv` is saved as a new conversation whose title says it changed in two
+        places, and `Saved.conflict` names the other. Raises OSError for the disk."""
+        target = self.path(id)
+        if expect is None and target.exists():
+            expect = _NEVER_READ  # the id is taken by a file this process never read
+        try:
+            return Saved(id, save_conversation(conv, target, expect))
+        except ChangedOnDisk:
+            copy = conv.snapshot()
+            copy.title = display_title(conv).removesuffix(CONFLICT_MARK) + CONFLICT_MARK
+            saved = self.create(copy)
+            return Saved(saved.id, saved.disk, conflict=id)
+
+    def update(self, id: str, change: Callable[[Conversation], object]) -> DiskState:
+        """Read conversation `id`, apply `change` to it and write it back, checking that no
+        other process wrote it between (then reading and applying again). For a conversation
+        that is not open; an open one is changed in memory and saved by its window. Raises
+        ConversationFileError, OSError."""
+        for _attempt in range(5):
+            opened = self.load(id)
+            change(opened.conversation)
+            try:
+                return save_conversation(opened.conversation, self.path(id), opened.disk)
+            except ChangedOnDisk:
+                continue
+        raise ChangedOnDisk(self.path(id))
+
+    def rename(self, id: str, title: str) -> DiskState:
+        """Give conversation `id` this title ("" goes back to the automatic one)."""
+        clean = " ".join(title.split())
+        return self.update(id, lambda conv: setattr(conv, "title", clean))
+
+    def set_pinned(self, id: str, pinned: bool) -> DiskState:
+        return self.update(id, lambda conv: setattr(conv, "pinned", pinned))
+
+    def duplicate(self, id: str) -> str:
+        """A copy of conversation `id` as a new conversation titled "… (copy)"; its id."""
+        conv = self.load(id).conversation
+        conv.title = display_title(conv) + " (copy)"
+        conv.pinned = False
+        conv.created_at = now_iso()
+        return self.create(conv).id
+
+    def import_file(self, source: str | os.PathLike[str]) -> str:
+        """Copy a conversation file (or a Chat Completions request body) into the library as
+        a new conversation; the source is not touched. Its title is the file's, else made from
+        its first user message, else the file name. Returns the new id. Raises
+        ConversationFileError, OSError."""
+        conv = load_conversation(source).conversation
+        if not conv.title.strip() and not auto_title(conv):
+            name = Path(source).name
+            conv.title = name.removesuffix(FILE_SUFFIX).removesuffix(".json") or name
+        return self.create(conv).id
+
+    # -- the trash ---------------------------------------------------------------------------
+    def trash(self, id: str) -> Path:
+        """Move conversation `id` to the trash; the new path. Raises KeyError when it is not
+        in the library, OSError."""
+        return self._move(self.path(id), self.path(id, trashed=True))
+
+    def restore(self, id: str) -> Path:
+        """Bring conversation `id` back from the trash. When an id of the same name is in the
+        library meanwhile (another process), the restored one gets a new id. Raises KeyError
+        when it is not in the trash, OSError."""
+        target = self.path(id)
+        if target.exists():
+            target = self.path(self.new_id())
+        return self._move(self.path(id, trashed=True), target)
+
+    def delete_forever(self, id: str) -> None:
+        """Delete a trashed conversation's file. Raises KeyError when it is not in the trash."""
+        try:
+            self.path(id, trashed=True).unlink()
+        except FileNotFoundError:
+            raise KeyError(id) from None
+
+    def empty_trash(self) -> int:
+        """Delete every trashed conversation; how many were deleted."""
+        removed = 0
+        for file in list(self.files()):
+            if file.trashed:
+                with contextlib.suppress(OSError):
+                    file.path.unlink()
+                    removed += 1
+        return removed
+
+    def _move(self, source: Path, target: Path) -> Path:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with folder_lock(self.folder):
+            if not source.exists():
+                raise KeyError(source.name.removesuffix(FILE_SUFFIX))
+            os.replace(source, target)  # keeps the modification time: the trash sorts by it
+        return target
+
+
+# A DiskState no file has: saving over a file with it is always a conflict.
+_NEVER_READ = DiskState(-1, -1, b"")
+
+
+def sort_entries(entries: list[LibraryEntry]) -> list[LibraryEntry]:
+    """Pinned first, then newest activity first, then by id (stable for equal times)."""
+    entries = sorted(entries, key=lambda e: e.id, reverse=True)
+    entries.sort(key=lambda e: e.last_activity, reverse=True)
+    entries.sort(key=lambda e: not e.pinned)
+    return entries
+
+
+def history_texts(conv: Conversation) -> list[str]:
+    """The text of every history message in order (content parts' text joined; "" for a
+    message without text), without building messages: what the index stores."""
+    return list(conv.texts())
+

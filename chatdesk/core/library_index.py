@@ -1,0 +1,439 @@
+"""The library's index: one SQLite database (Python's `sqlite3`, its FTS5 full-text engine)
+that lists and searches every conversation without opening their files.
+
+    conversations(num, id, path, title, last_activity, messages, pinned, trashed, error,
+                  mtime_ns, size)
+    message_text  FTS5(text, conversation UNINDEXED, position UNINDEXED)
+
+A conversation's FTS rows have the rowid ``num << 24 | position + 1`` (position -1 is the
+title, 0… the history messages), so updating from message *i* on deletes one rowid range and
+inserts only what changed: indexing a finished reply costs the reply, not the conversation.
+Search returns the newest rows first (descending rowid, which FTS5 walks without sorting):
+the most recently added conversations, and in each the latest messages.
+
+The files are the truth (`library`): `refresh` compares the folder (one `scandir`) with the
+stored modification times and sizes, reads only what changed, and drops what is gone. A
+missing index is made and a damaged one (not a database, malformed) is deleted and made again
+by `refresh`, which a window runs in the background. Each thread gets its own connection;
+the database is in WAL mode with a busy timeout, so two chatdesk processes (and a reader
+beside a writer) share it without "database is locked" errors.
+
+FTS5 is part of the SQLite that Python ships on Windows and macOS and that every Linux
+distribution builds; `available()` says whether this one has it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import sqlite3
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from chatdesk.core.conversation import Conversation
+from chatdesk.core.library import Library, LibraryEntry, LibraryFile, Summary
+from chatdesk.core.paths import data_dir
+
+SCHEMA = 1
+BUSY_TIMEOUT_MS = 10_000
+_SHIFT = 24  # positions per conversation: 16 million messages
+_OPEN, _CLOSE = "\x02", "\x03"  # highlight marks in snippet() output, taken out again
+SNIPPET_TOKENS = 16  # words around the match in a snippet (FTS5 allows at most 64)
+_WORD_RE = re.compile(r"\w+", re.UNICODE)
+
+
+def index_path() -> Path:
+    """Where the index lives: ``<data folder>/library-index.sqlite3``."""
+    return data_dir() / "library-index.sqlite3"
+
+
+def available() -> bool:
+    """Whether this Python's SQLite has FTS5."""
+    try:
+        with contextlib.closing(sqlite3.connect(":memory:")) as db:
+            db.execute("CREATE VIRTUAL TABLE t USING fts5(x)")
+        return True
+    except sqlite3.Error:
+        return False
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """One matching message (or title) of one conversation.
+
+    `message_index` is the history index (0 = the first message after the system prompt and
+    examples), or None when the title matched. `snippet` is a stretch of the text around the
+    match; `highlights` are (start, end) offsets into `snippet` (Python string indices, end
+    exclusive) of the matched words.
+    """
+
+    conversation_id: str
+    title: str
+    message_index: int | None
+    snippet: str
+    highlights: tuple[tuple[int, int], ...]
+
+
+@dataclass(frozen=True)
+class RefreshReport:
+    """What `refresh` changed: ids read again (new or changed files), ids dropped (gone)."""
+
+    read: tuple[str, ...]
+    dropped: tuple[str, ...]
+    rebuilt: bool  # the index was missing, damaged or of another folder/schema: made anew
+
+
+def fts_query(text: str) -> str:
+    """The user's words as an FTS5 query: every word must occur; the last may be the start
+    of a word (search as you type). Operators and quotes in `text` are taken as words, never
+    as FTS5 syntax. "" when there is no word."""
+    words = _WORD_RE.findall(text)
+    if not words:
+        return ""
+    quoted = [f'"{w}"' for w in words]
+    quoted[-1] += "*"
+    return " ".join(quoted)
+
+
+class LibraryIndex:
+    """The index of one library. Thread-safe: each thread uses its own connection."""
+
+    def __init__(self, library: Library, path: Path | None = None) -> None:
+        self.library = library
+        self.path = Path(path) if path is not None else index_path()
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        self._generation = 0  # bumped when the database is deleted: connections are renewed
+        self.rebuilt = False  # set by `_db` when it found nothing usable and made it anew
+
+    # -- connections -------------------------------------------------------------------------
+    def _db(self) -> sqlite3.Connection:
+        db = getattr(self._local, "db", None)
+        if db is not None and getattr(self._local, "generation", -1) == self._generation:
+            return db
+        if db is not None:
+            with contextlib.suppress(sqlite3.Error):
+                db.close()
+        db = self._connect()
+        self._local.db, self._local.generation = db, self._generation
+        return db
+
+    def _connect(self) -> sqlite3.Connection:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            db = self._open()
+        except sqlite3.DatabaseError:  # not a database, malformed: it is only a cache
+            self._delete_files()
+            db = self._open()
+        with self._lock:
+            self._connections.append(db)
+        return db
+
+    def _open(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+        try:
+            db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            db.execute("PRAGMA journal_mode = WAL")
+            db.execute("PRAGMA synchronous = NORMAL")  # WAL keeps it consistent; it is a cache
+            if not self._current(db):
+                self._create(db)
+        except BaseException:
+            db.close()
+            raise
+        return db
+
+    def _current(self, db: sqlite3.Connection) -> bool:
+        try:
+            rows = dict(db.execute("SELECT key, value FROM meta").fetchall())
+        except sqlite3.OperationalError:  # no such table: a new file
+            return False
+        return rows.get("schema") == str(SCHEMA) and rows.get("folder") == self._folder_key()
+
+    def _create(self, db: sqlite3.Connection) -> None:
+        with db:
+            db.executescript(
+                """
+                DROP TABLE IF EXISTS meta;
+                DROP TABLE IF EXISTS conversations;
+                DROP TABLE IF EXISTS message_text;
+                CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);
+                CREATE TABLE conversations(
+                    num INTEGER PRIMARY KEY AUTOINCREMENT,
+                    id TEXT NOT NULL UNIQUE,
+                    path TEXT NOT NULL,
+                    title TEXT NOT NULL,
+                    last_activity TEXT NOT NULL,
+                    messages INTEGER NOT NULL,
+                    pinned INTEGER NOT NULL,
+                    trashed INTEGER NOT NULL,
+                    error TEXT,
+                    mtime_ns INTEGER NOT NULL,
+                    size INTEGER NOT NULL);
+                CREATE VIRTUAL TABLE message_text USING fts5(
+                    text, conversation UNINDEXED, position UNINDEXED,
+                    tokenize = 'unicode61 remove_diacritics 2');
+                """
+            )
+            db.executemany(
+                "INSERT INTO meta VALUES (?, ?)",
+                [("schema", str(SCHEMA)), ("folder", self._folder_key())],
+            )
+        self.rebuilt = True
+
+    def _folder_key(self) -> str:
+        return os.path.normcase(os.path.abspath(self.library.folder))
+
+    def _delete_files(self) -> None:
+        for suffix in ("", "-wal", "-shm"):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(f"{self.path}{suffix}")
+
+    def _guarded(self, work: Callable[[sqlite3.Connection], object]) -> object:
+        """Run `work` on this thread's connection; a damaged database is deleted, made anew
+        (empty: `refresh` fills it again) and `work` runs once more."""
+        try:
+            return work(self._db())
+        except sqlite3.DatabaseError as exc:
+            if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
+                raise
+            self.reset()
+            return work(self._db())
+
+    def reset(self) -> None:
+        """Delete the index and start an empty one (`refresh` fills it from the files)."""
+        with self._lock:
+            for db in self._connections:
+                with contextlib.suppress(sqlite3.Error):
+                    db.close()
+            self._connections.clear()
+            self._generation += 1
+        self._delete_files()
+
+    def close(self) -> None:
+        """Close every connection (a later call opens them again)."""
+        with self._lock:
+            for db in self._connections:
+                with contextlib.suppress(sqlite3.Error):
+                    db.close()
+            self._connections.clear()
+            self._generation += 1
+
+    # -- reading -----------------------------------------------------------------------------
+    def entries(self, trashed: bool = False) -> list[LibraryEntry]:
+        """Every indexed conversation (or every trashed one): pinned first, then newest
+        activity first. Opens no file: 10,000 conversations take a few milliseconds."""
+
+        def work(db: sqlite3.Connection) -> list[LibraryEntry]:
+            rows = db.execute(
+                "SELECT id, path, title, last_activity, messages, pinned, trashed, error, "
+                "mtime_ns, size FROM conversations WHERE trashed = ? "
+                "ORDER BY pinned DESC, last_activity DESC, id DESC",
+                (int(trashed),),
+            ).fetchall()
+            return [_entry(row) for row in rows]
+
+        return self._guarded(work)  # type: ignore[return-value]
+
+    def entry(self, id: str) -> LibraryEntry | None:
+        def work(db: sqlite3.Connection) -> LibraryEntry | None:
+            row = db.execute(
+                "SELECT id, path, title, last_activity, messages, pinned, trashed, error, "
+                "mtime_ns, size FROM conversations WHERE id = ?",
+                (id,),
+            ).fetchone()
+            return _entry(row) if row else None
+
+        return self._guarded(work)  # type: ignore[return-value]
+
+    def search(self, query: str, limit: int = 50) -> list[SearchHit]:
+        """Conversations' titles and messages holding every word of `query` (the last word
+        may be a prefix), newest first, at most `limit` hits; trashed conversations are left
+        out. Words are matched without case or accents (FTS5's unicode61 tokenizer)."""
+        match = fts_query(query)
+        if not match or limit <= 0:
+            return []
+
+        def work(db: sqlite3.Connection) -> list[SearchHit]:
+            rows = db.execute(
+                "SELECT m.conversation, m.position, "
+                f"snippet(message_text, 0, '{_OPEN}', '{_CLOSE}', '…', {SNIPPET_TOKENS}), "
+                "c.title FROM message_text AS m JOIN conversations AS c ON c.id = m.conversation "
+                "WHERE message_text MATCH ? AND c.trashed = 0 ORDER BY m.rowid DESC LIMIT ?",
+                (match, limit),
+            ).fetchall()
+            return [_hit(*row) for row in rows]
+
+        return self._guarded(work)  # type: ignore[return-value]
+
+    # -- writing -----------------------------------------------------------------------------
+    def put(
+        self,
+        id: str,
+        conv: Conversation,
+        mtime_ns: int,
+        size: int,
+        *,
+        from_message: int = 0,
+        trashed: bool = False,
+    ) -> None:
+        """Index conversation `id` as `conv` holds it, after its file was written with this
+        modification time (ns) and size. Messages before `from_message` are taken as already
+        indexed and unchanged (a reply's update passes the reply's index)."""
+        summary = Summary.of(conv)
+        texts = list(conv.texts())
+        path = self.library.path(id, trashed)
+
+        def work(db: sqlite3.Connection) -> None:
+            with db:
+                num = _upsert(db, id, path, summary, trashed, None, mtime_ns, size)
+                first = 0 if num is None else from_message
+                num = num if num is not None else _num(db, id)
+                _replace_text(db, num, id, summary.title, texts, first)
+
+        self._guarded(work)
+
+    def put_entry(self, entry: LibraryEntry, conv: Conversation | None) -> None:
+        """Index a file as `Library.read_entry` read it (an unreadable one with its error)."""
+        if conv is not None:
+            self.put(entry.id, conv, entry.mtime_ns, entry.size, trashed=entry.trashed)
+            return
+
+        def work(db: sqlite3.Connection) -> None:
+            summary = Summary(entry.title, entry.last_activity, 0, False)
+            with db:
+                _upsert(db, entry.id, entry.path, summary, entry.trashed, entry.error,
+                        entry.mtime_ns, entry.size)  # fmt: skip
+                _replace_text(db, _num(db, entry.id), entry.id, entry.title, [], 0)
+
+        self._guarded(work)
+
+    def drop(self, ids: Iterable[str]) -> None:
+        """Forget these conversations (their files are gone)."""
+
+        def work(db: sqlite3.Connection) -> None:
+            with db:
+                for id in ids:
+                    row = db.execute("SELECT num FROM conversations WHERE id = ?", (id,)).fetchone()
+                    if row is None:
+                        continue
+                    low = row[0] << _SHIFT
+                    db.execute(
+                        "DELETE FROM message_text WHERE rowid >= ? AND rowid < ?",
+                        (low, low + (1 << _SHIFT)),
+                    )
+                    db.execute("DELETE FROM conversations WHERE num = ?", (row[0],))
+
+        self._guarded(work)
+
+    def refresh(
+        self, progress: Callable[[int, int], object] | None = None, batch: int = 200
+    ) -> RefreshReport:
+        """Bring the index in line with the files: read new and changed files (by modification
+        time and size), drop ids whose files are gone. Safe to run again at any time, from
+        any thread or process; `progress(done, total)` after each batch of `batch` files.
+        Never raises for a file (an unreadable one is indexed with its error); raises
+        OSError/sqlite3.Error only when the index itself cannot be written."""
+        self._db()  # opens (and makes anew when needed) before `rebuilt` is read
+        rebuilt, self.rebuilt = self.rebuilt, False
+        files = {f.id: f for f in self.library.files()}
+        known = self._stamps()
+        stale = [f for id, f in files.items() if known.get(id) != (f.mtime_ns, f.size, f.trashed)]
+        gone = [id for id in known if id not in files]
+        if gone:
+            self.drop(gone)
+        for start in range(0, len(stale), batch):
+            for file in stale[start : start + batch]:
+                self._index_file(file)
+            if progress is not None:
+                progress(min(start + batch, len(stale)), len(stale))
+        return RefreshReport(tuple(f.id for f in stale), tuple(gone), rebuilt)
+
+    def _index_file(self, file: LibraryFile) -> None:
+        entry, conv = self.library.read_entry(file)
+        self.put_entry(entry, conv)
+
+    def _stamps(self) -> dict[str, tuple[int, int, bool]]:
+        def work(db: sqlite3.Connection) -> dict[str, tuple[int, int, bool]]:
+            rows = db.execute("SELECT id, mtime_ns, size, trashed FROM conversations")
+            return {id: (m, s, bool(t)) for id, m, s, t in rows}
+
+        return self._guarded(work)  # type: ignore[return-value]
+
+
+def _upsert(
+    db: sqlite3.Connection, id: str, path: Path, summary: Summary, trashed: bool,
+    error: str | None, mtime_ns: int, size: int,
+) -> int | None:  # fmt: skip
+    """Insert or update the conversation's row; its num when it was there before, else None."""
+    values = (
+        os.fspath(path), summary.title, summary.last_activity, summary.messages,
+        int(summary.pinned), int(trashed), error, mtime_ns, size,
+    )  # fmt: skip
+    row = db.execute("SELECT num FROM conversations WHERE id = ?", (id,)).fetchone()
+    if row is None:
+        db.execute(
+            "INSERT INTO conversations(id, path, title, last_activity, messages, pinned, "
+            "trashed, error, mtime_ns, size) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (id, *values),
+        )
+        return None
+    db.execute(
+        "UPDATE conversations SET path = ?, title = ?, last_activity = ?, messages = ?, "
+        "pinned = ?, trashed = ?, error = ?, mtime_ns = ?, size = ? WHERE num = ?",
+        (*values, row[0]),
+    )
+    return int(row[0])
+
+
+def _num(db: sqlite3.Connection, id: str) -> int:
+    return int(db.execute("SELECT num FROM conversations WHERE id = ?", (id,)).fetchone()[0])
+
+
+def _replace_text(
+    db: sqlite3.Connection, num: int, id: str, title: str, texts: list[str], first: int
+) -> None:
+    """The title row and the rows of messages `first`… of conversation `num`, anew."""
+    base = num << _SHIFT
+    first = max(0, min(first, len(texts)))
+    db.execute("DELETE FROM message_text WHERE rowid = ?", (base,))
+    db.execute(
+        "DELETE FROM message_text WHERE rowid > ? AND rowid < ?",
+        (base + first, base + (1 << _SHIFT)),
+    )
+    rows = [(base, title, id, -1)]
+    rows += [(base + i + 1, texts[i], id, i) for i in range(first, len(texts)) if texts[i]]
+    db.executemany(
+        "INSERT INTO message_text(rowid, text, conversation, position) VALUES (?, ?, ?, ?)", rows
+    )
+
+
+def _entry(row: tuple[Any, ...]) -> LibraryEntry:
+    id, path, title, last, messages, pinned, trashed, error, mtime_ns, size = row
+    return LibraryEntry(
+        id, Path(path), title, last, messages, bool(pinned), bool(trashed), error, mtime_ns, size
+    )
+
+
+def _hit(conversation: str, position: int, marked: str, title: str) -> SearchHit:
+    highlights: list[tuple[int, int]] = []
+    out: list[str] = []
+    length = 0
+    start = 0
+    for piece in re.split(f"([{_OPEN}{_CLOSE}])", marked):
+        if piece == _OPEN:
+            start = length
+        elif piece == _CLOSE:
+            highlights.append((start, length))
+        else:
+            out.append(piece)
+            length += len(piece)
+    return SearchHit(
+        conversation, title, None if position < 0 else int(position), "".join(out),
+        tuple(highlights),
+    )  # fmt: skip
+

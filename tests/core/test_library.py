@@ -1,0 +1,211 @@
+"""The library folder: ids, titles, saves that never overwrite another's, trash, import."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from chatdesk.core.conversation import Conversation
+from chatdesk.core.fileformat import FILE_SUFFIX, ConversationFileError, load_conversation
+from chatdesk.core.library import (
+    CONFLICT_MARK,
+    UNTITLED,
+    Library,
+    auto_title,
+    display_title,
+    library_dir,
+    shorten,
+)
+from chatdesk.core.messages import Message, MessageMeta
+from chatdesk.core.paths import data_dir
+
+
+def chat(*texts: str, title: str = "") -> Conversation:
+    conv = Conversation(title=title)
+    for i, text in enumerate(texts):
+        conv.append(Message("user" if i % 2 == 0 else "assistant", text))
+    return conv
+
+
+def test_the_folder_is_in_the_data_folder_unless_a_setting_moves_it(tmp_path):
+    assert library_dir() == data_dir() / "library"
+    assert Library().folder == data_dir() / "library"
+    assert library_dir(str(tmp_path / "elsewhere")) == tmp_path / "elsewhere"
+    assert library_dir("  ") == data_dir() / "library"
+
+
+def test_titles_are_made_from_the_first_user_message_locally():
+    assert auto_title(chat()) == ""
+    assert display_title(chat()) == UNTITLED
+    assert display_title(chat("\n  How do I   file taxes?\nmore")) == "How do I file taxes?"
+    assert display_title(chat("ignored", title="  Taxes  2026 ")) == "Taxes 2026"
+    long = "word " * 40
+    made = shorten(long)
+    assert made.endswith("…") and len(made) <= 60 and " wo…" not in made
+
+
+def test_create_load_save_round_trip(tmp_path):
+    lib = Library(tmp_path)
+    saved = lib.create(chat("hello", "hi there"))
+    assert lib.path(saved.id) == tmp_path / f"{saved.id}{FILE_SUFFIX}"
+    assert lib.id_of(lib.path(saved.id)) == saved.id
+    assert lib.id_of(tmp_path.parent / f"{saved.id}{FILE_SUFFIX}") is None
+    opened = lib.load(saved.id)
+    assert [m.content for m in opened.conversation] == ["hello", "hi there"]
+    opened.conversation.append(Message("user", "more"))
+    again = lib.save(saved.id, opened.conversation, opened.disk)
+    assert again.id == saved.id and again.conflict is None
+    assert len(lib.load(saved.id).conversation) == 3
+
+
+def test_ids_cannot_leave_the_folder(tmp_path):
+    lib = Library(tmp_path)
+    for bad in ("../x", "", ".hidden", "a/b", "a" * 65):
+        with pytest.raises(ValueError):
+            lib.path(bad)
+
+
+def test_a_file_changed_by_another_process_is_never_overwritten(tmp_path):
+    lib = Library(tmp_path)
+    first = lib.create(chat("hello"))
+    mine = lib.load(first.id)
+    theirs = lib.load(first.id)
+    theirs.conversation.append(Message("assistant", "their reply"))
+    lib.save(first.id, theirs.conversation, theirs.disk)
+    mine.conversation.append(Message("assistant", "my reply"))
+    result = lib.save(first.id, mine.conversation, mine.disk)
+    assert result.conflict == first.id and result.id != first.id
+    assert [m.content for m in lib.load(first.id).conversation] == ["hello", "their reply"]
+    kept = lib.load(result.id).conversation
+    assert [m.content for m in kept] == ["hello", "my reply"]
+    assert kept.title == "hello" + CONFLICT_MARK
+
+
+def test_a_new_conversation_never_takes_an_existing_files_place(tmp_path):
+    lib = Library(tmp_path)
+    other = lib.create(chat("theirs"))
+    result = lib.save(other.id, chat("mine"), None)
+    assert result.conflict == other.id
+    assert lib.load(other.id).conversation[0].content == "theirs"
+
+
+def test_rename_and_pin_are_kept_in_the_file(tmp_path):
+    lib = Library(tmp_path)
+    saved = lib.create(chat("hello"))
+    lib.rename(saved.id, "  My   chat ")
+    lib.set_pinned(saved.id, True)
+    document = json.loads(lib.path(saved.id).read_text())
+    assert document["title"] == "My chat" and document["pinned"] is True
+    [entry] = lib.entries()
+    assert (entry.title, entry.pinned, entry.messages) == ("My chat", True, 1)
+    lib.rename(saved.id, "")
+    assert lib.entries()[0].title == "hello"
+
+
+def test_entries_pinned_first_then_newest_activity(tmp_path):
+    lib = Library(tmp_path)
+    ids = []
+    for n, stamp in enumerate(["2026-01-01", "2026-03-01", "2026-02-01"]):
+        conv = chat(f"chat {n}")
+        conv[0].meta = MessageMeta(created_at=f"{stamp}T00:00:00.000+00:00")
+        conv.created_at = "2025-01-01T00:00:00.000+00:00"
+        ids.append(lib.create(conv).id)
+    lib.set_pinned(ids[0], True)
+    assert [e.title for e in lib.entries()] == ["chat 0", "chat 1", "chat 2"]
+    assert lib.entries()[1].last_activity.startswith("2026-03-01")
+
+
+def test_trash_restore_and_empty(tmp_path):
+    lib = Library(tmp_path)
+    keep, gone = lib.create(chat("keep")).id, lib.create(chat("gone")).id
+    lib.trash(gone)
+    assert [e.id for e in lib.entries()] == [keep]
+    assert [e.id for e in lib.entries(trashed=True)] == [gone]
+    lib.restore(gone)
+    assert {e.id for e in lib.entries()} == {keep, gone}
+    lib.trash(gone)
+    with pytest.raises(KeyError):
+        lib.trash(gone)
+    assert lib.empty_trash() == 1
+    assert lib.entries(trashed=True) == []
+    with pytest.raises(KeyError):
+        lib.restore(gone)
+
+
+def test_duplicate(tmp_path):
+    lib = Library(tmp_path)
+    original = lib.create(chat("hello", "hi", title="Plans")).id
+    lib.set_pinned(original, True)
+    copy = lib.duplicate(original)
+    conv = lib.load(copy).conversation
+    assert conv.title == "Plans (copy)" and not conv.pinned
+    assert [m.content for m in conv] == ["hello", "hi"]
+
+
+def test_import_copies_files_and_request_bodies(tmp_path):
+    lib = Library(tmp_path / "lib")
+    body = tmp_path / "body.json"
+    body.write_text(json.dumps({"model": "gpt-4o", "messages": [{"role": "system",
+                    "content": "terse"}], "tools": [{"type": "function"}]}))  # fmt: skip
+    id = lib.import_file(body)
+    conv = lib.load(id).conversation
+    assert conv.title == "body" and conv.request_extra["tools"] == [{"type": "function"}]
+    assert body.read_text().startswith('{"model"')  # the source is untouched
+    with pytest.raises(ConversationFileError):
+        lib.import_file(tmp_path / "missing.json")
+
+
+def test_a_bad_file_is_listed_with_its_error_and_hides_nothing(tmp_path):
+    lib = Library(tmp_path)
+    good = lib.create(chat("fine")).id
+    (tmp_path / f"20260101-000000-aaaaaa{FILE_SUFFIX}").write_text("{not json")
+    newer = {"format": "chatdesk.conversation", "version": 99, "messages": []}
+    (tmp_path / f"20260101-000000-bbbbbb{FILE_SUFFIX}").write_text(json.dumps(newer))
+    unreadable = tmp_path / f"20260101-000000-cccccc{FILE_SUFFIX}"
+    unreadable.write_text("{}")
+    unreadable.chmod(0)
+    (tmp_path / "notes.txt").write_text("not a conversation")
+    try:
+        entries = {e.id: e for e in lib.entries()}
+    finally:
+        unreadable.chmod(0o600)
+    assert entries[good].error is None
+    assert "not valid JSON" in entries["20260101-000000-aaaaaa"].error
+    assert "newer chatdesk" in entries["20260101-000000-bbbbbb"].error
+    if os.geteuid() != 0:  # root reads anything
+        assert "cannot be read" in entries["20260101-000000-cccccc"].error
+    assert len(entries) == 4
+
+
+def test_update_reapplies_when_another_process_wrote_between(tmp_path, monkeypatch):
+    lib = Library(tmp_path)
+    id = lib.create(chat("hello")).id
+    real_load = Library.load
+    calls = []
+
+    def racing_load(self, id):
+        opened = real_load(self, id)
+        if not calls:  # another process appends right after this one read
+            other = real_load(self, id)
+            other.conversation.append(Message("assistant", "theirs"))
+            Library.save(self, id, other.conversation, other.disk)
+        calls.append(1)
+        return opened
+
+    monkeypatch.setattr(Library, "load", racing_load)
+    lib.rename(id, "Renamed")
+    conv = load_conversation(lib.path(id)).conversation
+    assert conv.title == "Renamed" and [m.content for m in conv] == ["hello", "theirs"]
+    assert len(calls) == 2
+
+
+def test_files_skips_temporaries_and_foreign_names(tmp_path):
+    lib = Library(tmp_path)
+    id = lib.create(chat("x")).id
+    (tmp_path / f".{id}{FILE_SUFFIX}.chatdesk-1-x.tmp").write_text("")
+    (tmp_path / "bad name!.chatdesk.json").write_text("{}")
+    assert [f.id for f in lib.files()] == [id]
+    assert list(Library(Path(tmp_path / "missing")).files()) == []

@@ -1,0 +1,217 @@
+"""The library index against a real sqlite3 with FTS5: listing, search, incremental updates,
+rebuilding from the files, a damaged index, two processes."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from chatdesk.core.conversation import Conversation
+from chatdesk.core.fileformat import FILE_SUFFIX
+from chatdesk.core.library import Library
+from chatdesk.core.library_index import LibraryIndex, available, fts_query, index_path
+from chatdesk.core.messages import Message
+from chatdesk.core.paths import data_dir
+
+ROOT = Path(__file__).resolve().parents[2]
+
+pytestmark = pytest.mark.skipif(not available(), reason="this SQLite has no FTS5")
+
+
+def chat(*texts: str, title: str = "") -> Conversation:
+    conv = Conversation(title=title)
+    for i, text in enumerate(texts):
+        conv.append(Message("user" if i % 2 == 0 else "assistant", text))
+    return conv
+
+
+@pytest.fixture
+def lib(tmp_path) -> Library:
+    return Library(tmp_path / "library")
+
+
+@pytest.fixture
+def index(lib, tmp_path):
+    index = LibraryIndex(lib, tmp_path / "index.sqlite3")
+    yield index
+    index.close()
+
+
+def test_the_index_lives_in_the_data_folder():
+    assert index_path() == data_dir() / "library-index.sqlite3"
+
+
+def test_query_words_are_never_fts_syntax():
+    assert fts_query("") == ""
+    assert fts_query('  "" -- ') == ""
+    assert fts_query('tax OR NEAR("x") refund') == '"tax" "OR" "NEAR" "x" "refund"*'
+
+
+def test_refresh_lists_without_opening_files_and_searches_every_message(lib, index):
+    a = lib.create(chat("How do I file taxes?", "Use the form 1040.", title="Taxes")).id
+    b = lib.create(chat("Recipe for bread", "Flour, water, salt and yeast.")).id
+    report = index.refresh()
+    assert set(report.read) == {a, b} and report.rebuilt
+    entries = {e.id: e for e in index.entries()}
+    assert entries[a].title == "Taxes" and entries[a].messages == 2
+    assert entries[b].title == "Recipe for bread"
+    assert index.refresh().read == ()  # nothing changed: nothing read
+
+    [hit] = index.search("yeast")
+    assert (hit.conversation_id, hit.message_index, hit.title) == (b, 1, "Recipe for bread")
+    start, end = hit.highlights[0]
+    assert hit.snippet[start:end] == "yeast"
+    [both] = index.search("form 1040")  # every word, in one message
+    assert both.message_index == 1 and both.conversation_id == a
+    assert index.search("taxes 1040") == []  # not in one message
+    assert {h.message_index for h in index.search("taxes")} == {None, 0}
+    assert index.search("tax")  # the last word may be a prefix
+    assert index.search("FLOUR")[0].conversation_id == b  # no case
+    assert index.search("nothing-like-this") == []
+
+
+def test_accents_and_snippets_of_long_messages(lib, index):
+    long = "filler " * 200 + "the crème brûlée recipe " + "tail " * 200
+    id = lib.create(chat(long)).id
+    index.refresh()
+    [hit] = index.search("creme brulee")
+    assert hit.conversation_id == id and len(hit.snippet) < 200
+    assert [hit.snippet[s:e] for s, e in hit.highlights] == ["crème", "brûlée"]
+
+
+def test_incremental_update_of_a_reply(lib, index):
+    conv = chat("question one", "answer one")
+    saved = lib.create(conv)
+    index.refresh()
+    conv.append(Message("user", "question two"))
+    conv.append(Message("assistant", "answer zebra"))
+    disk = lib.save(saved.id, conv, saved.disk).disk
+    index.put(saved.id, conv, disk.mtime_ns, disk.size, from_message=2)
+    assert [h.message_index for h in index.search("zebra")] == [3]
+    assert [h.message_index for h in index.search("answer one")] == [1]
+    assert index.entry(saved.id).messages == 4
+    assert index.refresh().read == ()  # the stamps match the file: not read again
+    conv.truncate(1)  # edit-and-resend dropped the later turns
+    disk = lib.save(saved.id, conv, disk).disk
+    index.put(saved.id, conv, disk.mtime_ns, disk.size, from_message=1)
+    assert index.search("zebra") == [] and index.search("answer") == []
+
+
+def test_changes_made_behind_its_back_are_found_by_refresh(lib, index):
+    a = lib.create(chat("alpha")).id
+    b = lib.create(chat("beta")).id
+    index.refresh()
+    lib.rename(a, "Renamed gamma")
+    lib.trash(b)
+    report = index.refresh()
+    assert set(report.read) == {a, b}
+    assert [e.title for e in index.entries()] == ["Renamed gamma"]
+    assert [e.id for e in index.entries(trashed=True)] == [b]
+    assert index.search("beta") == []  # trashed: not searched
+    lib.empty_trash()
+    assert index.refresh().dropped == (b,)
+    assert index.entries(trashed=True) == []
+
+
+def test_bad_files_are_listed_with_their_error(lib, index):
+    good = lib.create(chat("fine")).id
+    lib.folder.joinpath(f"20260101-000000-aaaaaa{FILE_SUFFIX}").write_text("{broken")
+    index.refresh()
+    entries = {e.id: e for e in index.entries()}
+    assert entries[good].error is None
+    assert "not valid JSON" in entries["20260101-000000-aaaaaa"].error
+    assert entries["20260101-000000-aaaaaa"].title.endswith(FILE_SUFFIX)
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated"])
+def test_a_damaged_index_is_made_again_from_the_files(lib, tmp_path, damage):
+    id = lib.create(chat("needle in the haystack")).id
+    path = tmp_path / "index.sqlite3"
+    first = LibraryIndex(lib, path)
+    first.refresh()
+    first.close()
+    if damage == "garbage":
+        path.write_bytes(b"this is not a database" * 100)
+    else:
+        data = path.read_bytes()
+        path.write_bytes(data[:100] + b"\0" * (len(data) - 100))
+    second = LibraryIndex(lib, path)
+    try:
+        assert second.search("needle") == []  # empty, never an exception
+        report = second.refresh()
+        assert report.rebuilt and report.read == (id,)
+        assert second.search("needle")[0].conversation_id == id
+    finally:
+        second.close()
+
+
+def test_an_index_of_another_folder_is_not_used(lib, tmp_path):
+    lib.create(chat("one"))
+    index = LibraryIndex(lib, tmp_path / "i.sqlite3")
+    index.refresh()
+    index.close()
+    other = Library(tmp_path / "other")
+    moved = LibraryIndex(other, tmp_path / "i.sqlite3")
+    try:
+        assert moved.entries() == [] and moved.refresh().rebuilt
+    finally:
+        moved.close()
+
+
+def test_the_index_is_in_wal_mode(index, tmp_path):
+    index.entries()
+    with sqlite3.connect(tmp_path / "index.sqlite3") as db:
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_two_processes_index_one_library_at_once(lib, tmp_path):
+    """Two real processes each add and index 40 conversations on one library and index;
+    neither loses the other's, and no "database is locked" escapes."""
+    script = textwrap.dedent(
+        """
+        import sys
+        from pathlib import Path
+        from chatdesk.core.conversation import Conversation
+        from chatdesk.core.library import Library
+        from chatdesk.core.library_index import LibraryIndex
+        from chatdesk.core.messages import Message
+        lib = Library(Path(sys.argv[1]))
+        index = LibraryIndex(lib, Path(sys.argv[2]))
+        for n in range(40):
+            conv = Conversation(title=f"{sys.argv[3]} {n}")
+            conv.append(Message("user", f"word{sys.argv[3]} number{n}"))
+            saved = lib.create(conv)
+            index.put(saved.id, conv, saved.disk.mtime_ns, saved.disk.size)
+            if n % 10 == 0:
+                index.refresh()
+        print("ok")
+        """
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    args = [str(lib.folder), str(tmp_path / "index.sqlite3")]
+    procs = [
+        subprocess.Popen([sys.executable, "-c", script, *args, name], env=env,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for name in ("left", "right")
+    ]  # fmt: skip
+    for proc in procs:
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err
+        assert out.strip() == "ok"
+    index = LibraryIndex(lib, tmp_path / "index.sqlite3")
+    try:
+        assert index.refresh().read == ()  # each process indexed what it wrote
+        assert len(index.entries()) == 80
+        assert len(index.search("wordleft", limit=100)) == 40
+        assert len(index.search("wordright", limit=100)) == 40
+    finally:
+        index.close()
+    assert len([p for p in lib.folder.iterdir() if p.name.endswith(FILE_SUFFIX)]) == 80
+    assert all(json.loads(p.read_text())["messages"] for p in lib.folder.glob("*.json"))
