@@ -98,7 +98,7 @@ class Conversation:
         self.profile = profile
         self.model = model  # the model behind the deployment, for counting; None: unknown
         self.title = title
-        self.pinned = False  # kept on top of the library's list
+        self.pinned_in_list = False  # kept on top of the library's list ("pinned" in the file)
         self.draft = ""
         self.created_at = now_iso()
         self._listeners: list[HistoryListener] = []

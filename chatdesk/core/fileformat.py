@@ -12,10 +12,12 @@
                   {"role": "assistant", "content": "...", "metadata": {"finish_reason": "stop"}}]}
 
 A leading system (or developer) message is the system prompt; `pinned` messages (or ones named
-example_user / example_assistant) are the few-shot examples. Messages are kept whole: content
-parts of any type, tool calls, and fields chatdesk does not know are saved and sent as they
-came. `request` holds the request fields chatdesk does not set itself (`tools`, `tool_choice`,
-a `json_schema` response format, `reasoning_effort`, `user`, `metadata`, ...), likewise kept.
+example_user / example_assistant) are the few-shot examples. The document's own "pinned" (only
+written when true) keeps the conversation on top of the library's list. Messages are kept
+whole: content parts of any type, tool calls, and fields chatdesk does not know are saved and
+sent as they came. `request` holds the request fields chatdesk does not set itself (`tools`,
+`tool_choice`, a `json_schema` response format, `reasoning_effort`, `user`, `metadata`, ...),
+likewise kept.
 Version 1 (text-only messages, no `request`) is read and migrated; a bare Chat Completions
 request body (`{"model": ..., "messages": [...]}`) opens as a new conversation. Opening never
 crashes: every problem is a `ConversationFileError` naming the file and what is wrong.
@@ -128,7 +130,7 @@ def to_document(conv: Conversation) -> dict[str, Any]:
     }
     if not conv.request_extra:
         del document["request"]
-    if conv.pinned:
+    if conv.pinned_in_list:
         document["pinned"] = True
     return document
 
@@ -257,7 +259,7 @@ def _from_document(data: dict[str, Any]) -> Conversation:
     conv.profile = _field(data, "profile", str, None)
     conv.model = _field(data, "model", str, None)
     conv.draft = _field(data, "draft", str, "")
-    conv.pinned = _field(data, "pinned", bool, False)
+    conv.pinned_in_list = _field(data, "pinned", bool, False)
     conv.params = _params(_field(data, "params", dict, {}), "params")
     conv.request_extra = dict(_field(data, "request", dict, {}))
     conv.trimming = _trimming(_field(data, "trimming", dict, {}))

@@ -104,7 +104,7 @@ class Summary:
 
     @classmethod
     def of(cls, conv: Conversation) -> Summary:
-        return cls(display_title(conv), last_activity(conv), len(conv), conv.pinned)
+        return cls(display_title(conv), last_activity(conv), len(conv), conv.pinned_in_list)
 
 
 @dataclass(frozen=True)
@@ -292,13 +292,13 @@ class Library:
         return self.update(id, lambda conv: setattr(conv, "title", clean))
 
     def set_pinned(self, id: str, pinned: bool) -> DiskState:
-        return self.update(id, lambda conv: setattr(conv, "pinned", pinned))
+        return self.update(id, lambda conv: setattr(conv, "pinned_in_list", pinned))
 
     def duplicate(self, id: str) -> str:
         """A copy of conversation `id` as a new conversation titled "… (copy)"; its id."""
         conv = self.load(id).conversation
         conv.title = display_title(conv) + " (copy)"
-        conv.pinned = False
+        conv.pinned_in_list = False
         conv.created_at = now_iso()
         return self.create(conv).id
 
@@ -370,4 +370,3 @@ def history_texts(conv: Conversation) -> list[str]:
     """The text of every history message in order (content parts' text joined; "" for a
     message without text), without building messages: what the index stores."""
     return list(conv.texts())
-

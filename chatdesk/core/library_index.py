@@ -87,6 +87,26 @@ class RefreshReport:
     rebuilt: bool  # the index was missing, damaged or of another folder/schema: made anew
 
 
+_TABLES = (
+    "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT)",
+    """CREATE TABLE conversations(
+        num INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        path TEXT NOT NULL,
+        title TEXT NOT NULL,
+        last_activity TEXT NOT NULL,
+        messages INTEGER NOT NULL,
+        pinned INTEGER NOT NULL,
+        trashed INTEGER NOT NULL,
+        error TEXT,
+        mtime_ns INTEGER NOT NULL,
+        size INTEGER NOT NULL)""",
+    """CREATE VIRTUAL TABLE message_text USING fts5(
+        text, conversation UNINDEXED, position UNINDEXED,
+        tokenize = 'unicode61 remove_diacritics 2')""",
+)
+
+
 def fts_query(text: str) -> str:
     """The user's words as an FTS5 query: every word must occur; the last may be the start
     of a word (search as you type). Operators and quotes in `text` are taken as words, never
@@ -141,7 +161,15 @@ class LibraryIndex:
             db.execute("PRAGMA journal_mode = WAL")
             db.execute("PRAGMA synchronous = NORMAL")  # WAL keeps it consistent; it is a cache
             if not self._current(db):
-                self._create(db)
+                # Another process may be making it too: one makes it, the other then uses it.
+                db.execute("BEGIN IMMEDIATE")
+                try:
+                    if not self._current(db):
+                        self._create(db)
+                    db.commit()
+                except BaseException:
+                    db.rollback()
+                    raise
         except BaseException:
             db.close()
             raise
@@ -155,34 +183,15 @@ class LibraryIndex:
         return rows.get("schema") == str(SCHEMA) and rows.get("folder") == self._folder_key()
 
     def _create(self, db: sqlite3.Connection) -> None:
-        with db:
-            db.executescript(
-                """
-                DROP TABLE IF EXISTS meta;
-                DROP TABLE IF EXISTS conversations;
-                DROP TABLE IF EXISTS message_text;
-                CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);
-                CREATE TABLE conversations(
-                    num INTEGER PRIMARY KEY AUTOINCREMENT,
-                    id TEXT NOT NULL UNIQUE,
-                    path TEXT NOT NULL,
-                    title TEXT NOT NULL,
-                    last_activity TEXT NOT NULL,
-                    messages INTEGER NOT NULL,
-                    pinned INTEGER NOT NULL,
-                    trashed INTEGER NOT NULL,
-                    error TEXT,
-                    mtime_ns INTEGER NOT NULL,
-                    size INTEGER NOT NULL);
-                CREATE VIRTUAL TABLE message_text USING fts5(
-                    text, conversation UNINDEXED, position UNINDEXED,
-                    tokenize = 'unicode61 remove_diacritics 2');
-                """
-            )
-            db.executemany(
-                "INSERT INTO meta VALUES (?, ?)",
-                [("schema", str(SCHEMA)), ("folder", self._folder_key())],
-            )
+        """The tables, anew, inside the caller's transaction."""
+        for table in ("meta", "conversations", "message_text"):
+            db.execute(f"DROP TABLE IF EXISTS {table}")
+        for statement in _TABLES:
+            db.execute(statement)
+        db.executemany(
+            "INSERT INTO meta VALUES (?, ?)",
+            [("schema", str(SCHEMA)), ("folder", self._folder_key())],
+        )
         self.rebuilt = True
 
     def _folder_key(self) -> str:
@@ -206,12 +215,7 @@ class LibraryIndex:
 
     def reset(self) -> None:
         """Delete the index and start an empty one (`refresh` fills it from the files)."""
-        with self._lock:
-            for db in self._connections:
-                with contextlib.suppress(sqlite3.Error):
-                    db.close()
-            self._connections.clear()
-            self._generation += 1
+        self.close()
         self._delete_files()
 
     def close(self) -> None:
@@ -436,4 +440,3 @@ def _hit(conversation: str, position: int, marked: str, title: str) -> SearchHit
         conversation, title, None if position < 0 else int(position), "".join(out),
         tuple(highlights),
     )  # fmt: skip
-

@@ -44,7 +44,9 @@ def test_titles_are_made_from_the_first_user_message_locally():
     assert display_title(chat("ignored", title="  Taxes  2026 ")) == "Taxes 2026"
     long = "word " * 40
     made = shorten(long)
-    assert made.endswith("…") and len(made) <= 60 and " wo…" not in made
+    assert made.endswith("…")
+    assert len(made) <= 60
+    assert " wo…" not in made
 
 
 def test_create_load_save_round_trip(tmp_path):
@@ -57,14 +59,15 @@ def test_create_load_save_round_trip(tmp_path):
     assert [m.content for m in opened.conversation] == ["hello", "hi there"]
     opened.conversation.append(Message("user", "more"))
     again = lib.save(saved.id, opened.conversation, opened.disk)
-    assert again.id == saved.id and again.conflict is None
+    assert again.id == saved.id
+    assert again.conflict is None
     assert len(lib.load(saved.id).conversation) == 3
 
 
 def test_ids_cannot_leave_the_folder(tmp_path):
     lib = Library(tmp_path)
     for bad in ("../x", "", ".hidden", "a/b", "a" * 65):
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match="not a library id"):
             lib.path(bad)
 
 
@@ -77,7 +80,8 @@ def test_a_file_changed_by_another_process_is_never_overwritten(tmp_path):
     lib.save(first.id, theirs.conversation, theirs.disk)
     mine.conversation.append(Message("assistant", "my reply"))
     result = lib.save(first.id, mine.conversation, mine.disk)
-    assert result.conflict == first.id and result.id != first.id
+    assert result.conflict == first.id
+    assert result.id != first.id
     assert [m.content for m in lib.load(first.id).conversation] == ["hello", "their reply"]
     kept = lib.load(result.id).conversation
     assert [m.content for m in kept] == ["hello", "my reply"]
@@ -98,7 +102,8 @@ def test_rename_and_pin_are_kept_in_the_file(tmp_path):
     lib.rename(saved.id, "  My   chat ")
     lib.set_pinned(saved.id, True)
     document = json.loads(lib.path(saved.id).read_text())
-    assert document["title"] == "My chat" and document["pinned"] is True
+    assert document["title"] == "My chat"
+    assert document["pinned"] is True
     [entry] = lib.entries()
     assert (entry.title, entry.pinned, entry.messages) == ("My chat", True, 1)
     lib.rename(saved.id, "")
@@ -141,7 +146,8 @@ def test_duplicate(tmp_path):
     lib.set_pinned(original, True)
     copy = lib.duplicate(original)
     conv = lib.load(copy).conversation
-    assert conv.title == "Plans (copy)" and not conv.pinned
+    assert conv.title == "Plans (copy)"
+    assert not conv.pinned_in_list
     assert [m.content for m in conv] == ["hello", "hi"]
 
 
@@ -152,7 +158,8 @@ def test_import_copies_files_and_request_bodies(tmp_path):
                     "content": "terse"}], "tools": [{"type": "function"}]}))  # fmt: skip
     id = lib.import_file(body)
     conv = lib.load(id).conversation
-    assert conv.title == "body" and conv.request_extra["tools"] == [{"type": "function"}]
+    assert conv.title == "body"
+    assert conv.request_extra["tools"] == [{"type": "function"}]
     assert body.read_text().startswith('{"model"')  # the source is untouched
     with pytest.raises(ConversationFileError):
         lib.import_file(tmp_path / "missing.json")
@@ -198,7 +205,8 @@ def test_update_reapplies_when_another_process_wrote_between(tmp_path, monkeypat
     monkeypatch.setattr(Library, "load", racing_load)
     lib.rename(id, "Renamed")
     conv = load_conversation(lib.path(id)).conversation
-    assert conv.title == "Renamed" and [m.content for m in conv] == ["hello", "theirs"]
+    assert conv.title == "Renamed"
+    assert [m.content for m in conv] == ["hello", "theirs"]
     assert len(calls) == 2
 
 

@@ -58,9 +58,11 @@ def test_refresh_lists_without_opening_files_and_searches_every_message(lib, ind
     a = lib.create(chat("How do I file taxes?", "Use the form 1040.", title="Taxes")).id
     b = lib.create(chat("Recipe for bread", "Flour, water, salt and yeast.")).id
     report = index.refresh()
-    assert set(report.read) == {a, b} and report.rebuilt
+    assert set(report.read) == {a, b}
+    assert report.rebuilt
     entries = {e.id: e for e in index.entries()}
-    assert entries[a].title == "Taxes" and entries[a].messages == 2
+    assert entries[a].title == "Taxes"
+    assert entries[a].messages == 2
     assert entries[b].title == "Recipe for bread"
     assert index.refresh().read == ()  # nothing changed: nothing read
 
@@ -69,7 +71,8 @@ def test_refresh_lists_without_opening_files_and_searches_every_message(lib, ind
     start, end = hit.highlights[0]
     assert hit.snippet[start:end] == "yeast"
     [both] = index.search("form 1040")  # every word, in one message
-    assert both.message_index == 1 and both.conversation_id == a
+    assert both.message_index == 1
+    assert both.conversation_id == a
     assert index.search("taxes 1040") == []  # not in one message
     assert {h.message_index for h in index.search("taxes")} == {None, 0}
     assert index.search("tax")  # the last word may be a prefix
@@ -82,7 +85,8 @@ def test_accents_and_snippets_of_long_messages(lib, index):
     id = lib.create(chat(long)).id
     index.refresh()
     [hit] = index.search("creme brulee")
-    assert hit.conversation_id == id and len(hit.snippet) < 200
+    assert hit.conversation_id == id
+    assert len(hit.snippet) < 200
     assert [hit.snippet[s:e] for s, e in hit.highlights] == ["crème", "brûlée"]
 
 
@@ -101,7 +105,8 @@ def test_incremental_update_of_a_reply(lib, index):
     conv.truncate(1)  # edit-and-resend dropped the later turns
     disk = lib.save(saved.id, conv, disk).disk
     index.put(saved.id, conv, disk.mtime_ns, disk.size, from_message=1)
-    assert index.search("zebra") == [] and index.search("answer") == []
+    assert index.search("zebra") == []
+    assert index.search("answer") == []
 
 
 def test_changes_made_behind_its_back_are_found_by_refresh(lib, index):
@@ -146,7 +151,8 @@ def test_a_damaged_index_is_made_again_from_the_files(lib, tmp_path, damage):
     try:
         assert second.search("needle") == []  # empty, never an exception
         report = second.refresh()
-        assert report.rebuilt and report.read == (id,)
+        assert report.rebuilt
+        assert report.read == (id,)
         assert second.search("needle")[0].conversation_id == id
     finally:
         second.close()
@@ -160,7 +166,8 @@ def test_an_index_of_another_folder_is_not_used(lib, tmp_path):
     other = Library(tmp_path / "other")
     moved = LibraryIndex(other, tmp_path / "i.sqlite3")
     try:
-        assert moved.entries() == [] and moved.refresh().rebuilt
+        assert moved.entries() == []
+        assert moved.refresh().rebuilt
     finally:
         moved.close()
 
