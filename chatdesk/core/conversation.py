@@ -203,14 +203,6 @@ class Conversation:
         for item in self._history:
             yield item.content if isinstance(item, Message) else parts_text(item.get("content"))
 
-    def texts_with_roles(self) -> Iterator[tuple[str, str]]:
-        """(role, text) of each history message, without building messages."""
-        for item in self._history:
-            if isinstance(item, Message):
-                yield item.role, item.content
-            else:
-                yield item["role"], parts_text(item.get("content"))
-
     def message_times(self, last: int) -> list[str | None]:
         """The `created_at` of the last `last` history messages (None where unknown)."""
         times: list[str | None] = []

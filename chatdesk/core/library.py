@@ -29,6 +29,7 @@ import secrets
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 
 from chatdesk.core.atomic import folder_lock
@@ -43,11 +44,10 @@ from chatdesk.core.fileformat import (
 )
 from chatdesk.core.messages import now_iso
 from chatdesk.core.paths import data_dir
+from chatdesk.core.titles import conversation_title, title_from_messages
 
 TRASH = "trash"
-UNTITLED = "New conversation"
 CONFLICT_MARK = " (changed in two places)"
-TITLE_CHARS = 60  # an automatic title is cut at a word boundary before this many characters
 # Ids become file names: nothing that could leave the folder or hide as a dot file.
 _ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 
@@ -58,39 +58,38 @@ def library_dir(setting: str = "") -> Path:
     return Path(setting).expanduser() if setting.strip() else data_dir() / "library"
 
 
-def auto_title(conv: Conversation) -> str:
-    """A title made from the first user message, locally: its first line, whitespace folded,
-    cut at a word boundary before `TITLE_CHARS` characters (with "…"). "" when there is none."""
-    for role, text in conv.texts_with_roles():
-        if role == "user" and text.strip():
-            return shorten(text)
-    return ""
-
-
-def shorten(text: str, limit: int = TITLE_CHARS) -> str:
-    """`text`'s first non-empty line, whitespace folded, at most `limit` characters."""
-    line = next((ln for ln in text.splitlines() if ln.strip()), "")
-    line = " ".join(line.split())
-    if len(line) <= limit:
-        return line
-    cut = line[: limit - 1]
-    space = cut.rfind(" ")
-    return (cut[:space] if space > limit // 2 else cut).rstrip(" ,.;:") + "…"
-
-
 def display_title(conv: Conversation) -> str:
-    """What the list shows: the title, else `auto_title`, else "New conversation"."""
-    return " ".join(conv.title.split()) or auto_title(conv) or UNTITLED
+    """What the list shows: the title the user gave, else the one made from the first
+    exchange, else "New conversation" (`titles.conversation_title`), whitespace folded."""
+    return " ".join(conversation_title(conv).split())
 
 
-def last_activity(conv: Conversation) -> str:
-    """When the conversation last changed, ISO 8601 UTC: the newest message's `created_at`
-    (what the API's reply or the user's send stamped), else when it was created."""
-    latest = conv.created_at
-    for stamp in conv.message_times(last=8):
-        if stamp and stamp > latest:
-            latest = stamp
+def last_activity(conv: Conversation) -> float:
+    """When the conversation last changed, in epoch seconds: the newest `created_at` of its
+    last messages (what a send or a reply stamped), else when it was created; 0.0 when no
+    stamp can be read."""
+    latest = 0.0
+    for stamp in [conv.created_at, *conv.message_times(last=8)]:
+        when = iso_seconds(stamp)
+        if when is not None and when > latest:
+            latest = when
     return latest
+
+
+def iso_seconds(stamp: str | None) -> float | None:
+    """An ISO 8601 time (no zone: UTC) in epoch seconds; None when it is not one."""
+    if not stamp:
+        return None
+    try:
+        when = datetime.fromisoformat(stamp)
+    except ValueError:
+        return None
+    return (when if when.tzinfo else when.replace(tzinfo=timezone.utc)).timestamp()
+
+
+def iso_time(seconds: float) -> str:
+    """Epoch seconds as ISO 8601 UTC with seconds: 2026-11-30T13:48:00+00:00."""
+    return datetime.fromtimestamp(seconds, timezone.utc).isoformat(timespec="seconds")
 
 
 @dataclass(frozen=True)
@@ -98,7 +97,7 @@ class Summary:
     """What the library lists of a conversation, from the conversation itself."""
 
     title: str  # `display_title`
-    last_activity: str  # ISO 8601 UTC
+    last_activity: float  # epoch seconds
     messages: int  # history messages (the system prompt and examples not counted)
     pinned: bool
 
@@ -119,7 +118,7 @@ class LibraryEntry:
     id: str
     path: Path
     title: str
-    last_activity: str  # ISO 8601 UTC
+    last_activity: float  # epoch seconds (`iso_time` writes it out)
     messages: int
     pinned: bool
     trashed: bool = False
@@ -221,9 +220,8 @@ class Library:
         try:
             opened = load_conversation(file.path)
         except ConversationFileError as exc:
-            when = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(file.mtime_ns / 1e9))
             entry = LibraryEntry(
-                file.id, file.path, file.path.name, when, 0, False, file.trashed,
+                file.id, file.path, file.path.name, file.mtime_ns / 1e9, 0, False, file.trashed,
                 exc.problem, file.mtime_ns, file.size,
             )  # fmt: skip
             return entry, None
@@ -308,7 +306,7 @@ class Library:
         its first user message, else the file name. Returns the new id. Raises
         ConversationFileError, OSError."""
         conv = load_conversation(source).conversation
-        if not conv.title.strip() and not auto_title(conv):
+        if not conv.title.strip() and not title_from_messages(conv.messages(0, 8)):
             name = Path(source).name
             conv.title = name.removesuffix(FILE_SUFFIX).removesuffix(".json") or name
         return self.create(conv).id

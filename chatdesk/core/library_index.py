@@ -94,7 +94,7 @@ _TABLES = (
         id TEXT NOT NULL UNIQUE,
         path TEXT NOT NULL,
         title TEXT NOT NULL,
-        last_activity TEXT NOT NULL,
+        last_activity REAL NOT NULL,
         messages INTEGER NOT NULL,
         pinned INTEGER NOT NULL,
         trashed INTEGER NOT NULL,

@@ -12,12 +12,12 @@ from chatdesk.core.conversation import Conversation
 from chatdesk.core.fileformat import FILE_SUFFIX, ConversationFileError, load_conversation
 from chatdesk.core.library import (
     CONFLICT_MARK,
-    UNTITLED,
     Library,
-    auto_title,
     display_title,
+    iso_seconds,
+    iso_time,
+    last_activity,
     library_dir,
-    shorten,
 )
 from chatdesk.core.messages import Message, MessageMeta
 from chatdesk.core.paths import data_dir
@@ -37,16 +37,20 @@ def test_the_folder_is_in_the_data_folder_unless_a_setting_moves_it(tmp_path):
     assert library_dir("  ") == data_dir() / "library"
 
 
-def test_titles_are_made_from_the_first_user_message_locally():
-    assert auto_title(chat()) == ""
-    assert display_title(chat()) == UNTITLED
+def test_the_listed_title_is_the_users_else_the_first_question():
+    assert display_title(chat()) == "New conversation"
     assert display_title(chat("\n  How do I   file taxes?\nmore")) == "How do I file taxes?"
     assert display_title(chat("ignored", title="  Taxes  2026 ")) == "Taxes 2026"
-    long = "word " * 40
-    made = shorten(long)
-    assert made.endswith("…")
-    assert len(made) <= 60
-    assert " wo…" not in made
+
+
+def test_last_activity_is_the_newest_stamp_in_epoch_seconds():
+    conv = chat("a", "b")
+    conv.created_at = "2026-01-01T00:00:00.000+00:00"
+    conv[0].meta = MessageMeta(created_at="2026-03-01T00:00:00.000+00:00")
+    conv[1].meta = MessageMeta(created_at="not a time")
+    assert last_activity(conv) == iso_seconds("2026-03-01T00:00:00+00:00")
+    assert iso_time(last_activity(conv)) == "2026-03-01T00:00:00+00:00"
+    assert iso_seconds("2026-03-01T00:00:00") == iso_seconds("2026-03-01T00:00:00Z")
 
 
 def test_create_load_save_round_trip(tmp_path):
@@ -120,7 +124,7 @@ def test_entries_pinned_first_then_newest_activity(tmp_path):
         ids.append(lib.create(conv).id)
     lib.set_pinned(ids[0], True)
     assert [e.title for e in lib.entries()] == ["chat 0", "chat 1", "chat 2"]
-    assert lib.entries()[1].last_activity.startswith("2026-03-01")
+    assert iso_time(lib.entries()[1].last_activity).startswith("2026-03-01")
 
 
 def test_trash_restore_and_empty(tmp_path):
