@@ -6,7 +6,7 @@
      "zoom": 100, "new_conversation": {"copy_current": false, "system_prompt": "...",
                                        "params": {"temperature": 0.7}, "profile": null},
      "window": {"geometry": "<base64>"}, "default_family": "gpt-4o",
-     "request_deadline": 1200,
+     "request_deadline": 1200, "library_folder": "", "library_migrated": true,
      "deployments": {"https://res.openai.azure.com/openai/v1 chat-prod":
                      {"limit_param": "max_completion_tokens", "dropped": ["temperature"],
                       "system_role": "developer", "stream": false, "read_timeout": 600}}}
@@ -14,7 +14,9 @@
 `enter_sends`, `theme`, `font_size`, `zoom` and `new_conversation` are the Preferences
 (their rules: `chatdesk.core.preferences`). `deployments` holds what chatdesk learned from each
 deployment's answers and its read timeout (see `chatdesk.core.deployments`);
-`request_deadline` is the longest a whole request may take, in seconds.
+`request_deadline` is the longest a whole request may take, in seconds. `library_folder` moves
+the conversation library ("" keeps it in the data folder: `chatdesk.core.library`);
+`library_migrated` is set once the first launch with a library offered the older files.
 
 Loading never fails and never loses the user's file: a file chatdesk cannot use is set aside as
 ``settings.json.bad-<timestamp>`` and the defaults come back with a warning that says why
@@ -92,6 +94,8 @@ class Settings:
     deployments: DeploymentNotes = field(default_factory=DeploymentNotes)
     # The HTTP(S) proxy for every connection; "" uses the environment (HTTPS_PROXY, NO_PROXY).
     proxy: str = ""
+    library_folder: str = ""  # "" : <data folder>/library
+    library_migrated: bool = False  # recovery copies and recent files were offered for import
 
     # -- profiles ----------------------------------------------------------------------------
     def profile(self, name: str) -> ConnectionProfile | None:
@@ -218,6 +222,8 @@ def _settings_from_doc(doc: dict[str, Any]) -> Settings:
         user_presets=[_preset(item, i) for i, item in enumerate(_list(doc, "user_presets", top))],
         default_family=_str(doc, "default_family", top, DEFAULT_FAMILY),
         proxy=_str(doc, "proxy", top, ""),
+        library_folder=_str(doc, "library_folder", top, ""),
+        library_migrated=_typed(doc, "library_migrated", top, bool, False),
     )
     try:
         settings.theme = check_theme(_str(doc, "theme", top, "system"))
@@ -383,6 +389,8 @@ def settings_to_json(settings: Settings) -> dict[str, Any]:
         "request_deadline": settings.request_deadline,
         "deployments": settings.deployments.to_json(),
         "proxy": settings.proxy,
+        "library_folder": settings.library_folder,
+        "library_migrated": settings.library_migrated,
     }
 
 
