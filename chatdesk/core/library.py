@@ -214,6 +214,15 @@ class Library:
                         continue
                     yield LibraryFile(id, Path(item.path), trashed, info.st_mtime_ns, info.st_size)
 
+    def file(self, id: str, trashed: bool = False) -> LibraryFile:
+        """The `LibraryFile` of conversation `id`. Raises KeyError when there is none."""
+        path = self.path(id, trashed)
+        try:
+            info = path.stat()
+        except OSError:
+            raise KeyError(id) from None
+        return LibraryFile(id, path, trashed, info.st_mtime_ns, info.st_size)
+
     def read_entry(self, file: LibraryFile) -> tuple[LibraryEntry, Conversation | None]:
         """The entry of a file, read and checked, and its conversation (None when it cannot
         be read: the entry's `error` says why). Never raises."""
