@@ -26,6 +26,7 @@ from chatdesk.core.profiles import (
     target_for,
 )
 from chatdesk.core.request import build_request, unsent
+from chatdesk.core.sending import left_out
 from chatdesk.core.trimming import TrimPlan
 
 PLACEHOLDER_BASE_URL = "https://YOUR-RESOURCE-NAME.openai.azure.com/openai/v1/"
@@ -59,7 +60,7 @@ def python_snippet(
         match = match_model([conv.model, model], DEFAULT_FAMILY)
     family = match.family
     body = build_request(
-        conv, _current(plan, len(conv)), model=model, family=family, stream=False,
+        conv, _current(plan, conv), model=model, family=family, stream=False,
         exact=match.exact,
     )  # fmt: skip
     if note is not None:
@@ -244,10 +245,13 @@ def _extend(plan: TrimPlan, history_len: int) -> TrimPlan:
     return dataclasses.replace(plan, history_len=history_len)
 
 
-def _current(plan: TrimPlan | None, history_len: int) -> TrimPlan:
+def _current(plan: TrimPlan | None, conv: Conversation) -> TrimPlan:
     """The plan's start applied to the history as it is now (a reply may have arrived since)."""
-    if plan is None:
-        return TrimPlan("tokens", 0, 0, 0, 0, 0, history_len, 0, True)
+    history_len = len(conv)
+    if plan is None:  # the whole history, but what the rule for failed turns leaves out
+        return TrimPlan(
+            "tokens", 0, 0, 0, 0, 0, history_len, 0, True, left_out=left_out(conv.messages())
+        )
     return _extend(plan, history_len) if plan.history_len != history_len else plan
 
 

@@ -38,6 +38,7 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
+from chatdesk.core import alternatives
 from chatdesk.core.atomic import atomic_write_bytes, folder_lock
 from chatdesk.core.conversation import (
     RESPONSE_FORMATS,
@@ -111,10 +112,10 @@ def to_document(conv: Conversation) -> dict[str, Any]:
     messages: list[dict[str, Any]] = []
     system = conv.system_message()
     if system:
-        messages.append(_with_meta(system))
+        messages.append(system.to_raw())
     for example in conv.examples:
         messages.append({**example.to_api(), "pinned": True})
-    messages.extend(_with_meta(message) for message in conv)
+    messages.extend(message.to_raw() for message in conv)
     document = {
         "format": FORMAT,
         "version": VERSION,
@@ -133,14 +134,6 @@ def to_document(conv: Conversation) -> dict[str, Any]:
     if conv.pinned_in_list:
         document["pinned"] = True
     return document
-
-
-def _with_meta(message: Message) -> dict[str, Any]:
-    item = message.to_api()
-    meta = message.meta.to_json()
-    if meta:
-        item["metadata"] = meta
-    return item
 
 
 def dumps(conv: Conversation) -> str:
@@ -320,32 +313,36 @@ def _conversation_from_messages(items: list[Any]) -> Conversation:
     return conv
 
 
-def _checked(item: Any, index: int) -> RawMessage:
+def _checked(item: Any, index: int, where: str | None = None) -> RawMessage:
     """The item, ready for `Message.from_raw` (a copy if its content needed converting).
 
     Runs once per message of a file that may hold thousands: the error texts are built only
-    when there is an error.
+    when there is an error. `where` names a message that is not in `messages` itself.
     """
+
+    def label() -> str:
+        return where or f"message {index + 1}"
+
     if not isinstance(item, dict):
-        raise _Invalid(f"message {index + 1} is a JSON {_kind(item)}, not an object.")
+        raise _Invalid(f"{label()} is a JSON {_kind(item)}, not an object.")
     role = item.get("role")
     if role not in ROLES:
         allowed = ", ".join(ROLES)
-        raise _Invalid(f"message {index + 1} has role {role!r}; chatdesk reads {allowed}.")
+        raise _Invalid(f"{label()} has role {role!r}; chatdesk reads {allowed}.")
     content = item.get("content")
     if type(content) is not str:  # content parts or null: checked, kept as they are
-        _check_content(content, f"message {index + 1}")
+        _check_content(content, label())
     calls = item.get("tool_calls")
     if calls is not None:
-        _check_tool_calls(calls, f"message {index + 1}")
+        _check_tool_calls(calls, label())
     name = item.get("name")
     if name is not None and not isinstance(name, str):
-        raise _Invalid(f'message {index + 1} has a "name" that is not text.')
+        raise _Invalid(f'{label()} has a "name" that is not text.')
     meta = item.get("metadata")
     if meta:
-        _check_meta(meta, f"message {index + 1}")
+        _check_meta(meta, label())
     elif not (meta is None or meta == {}):
-        raise _Invalid(f'message {index + 1} has "metadata" that is not an object.')
+        raise _Invalid(f'{label()} has "metadata" that is not an object.')
     return item
 
 
@@ -368,6 +365,16 @@ def _check_meta(data: Any, where: str) -> None:
         expected = _META_TYPES.get(key)
         if expected and value is not None and not isinstance(value, expected):
             raise _Invalid(f'{where}: metadata "{key}" has the wrong type.')
+    versions = data.get("alternatives")
+    if versions is not None:
+        problem = alternatives.check(versions, where, _check_kept)
+        if problem:
+            raise _Invalid(f'{where}: metadata "alternatives" {problem}.')
+
+
+def _check_kept(item: Any, where: str) -> None:
+    """A message kept in another message's alternatives, checked as a history message."""
+    _checked(item, -1, where)
 
 
 _META_TYPES: dict[str, type | tuple[type, ...]] = {

@@ -184,6 +184,14 @@ class Message:
             out.update(self.extra)
         return out
 
+    def to_raw(self) -> RawMessage:
+        """The message as its file holds it: the API's fields and chatdesk's `metadata`."""
+        item = self.to_api()
+        meta = self.meta.to_json()
+        if meta:
+            item["metadata"] = meta
+        return item
+
     def copy(self) -> Message:
         return Message(
             self.role, self.content, self.name, MessageMeta(**self.meta.__dict__),

@@ -21,7 +21,7 @@ the meter, "What will be sent", View code, the command line and the request agre
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from chatdesk.core.messages import Message
 
@@ -62,3 +62,27 @@ def chosen(message: Message, reason: str | None) -> bool:
     include = message.meta.include
     return include if include is not None else reason is None
 
+
+
+def send_states(messages: Sequence[Message]) -> Iterator[tuple[bool, str | None]]:
+    """(sent, the turn's reason) for each of `messages`, which start where a turn starts
+    (the history's start, or a user message). O(len(messages))."""
+    reason: str | None = None
+    unit_sent = True  # the sent state of the message whose tool calls the results answer
+    for offset, message in enumerate(messages):
+        if message.role == "user" or offset == 0:
+            end = offset + 1
+            while end < len(messages) and messages[end].role != "user":
+                end += 1
+            reason = turn_reason(messages[offset:end])
+        if message.role in ("tool", "function"):
+            sent = unit_sent
+        else:
+            sent = unit_sent = chosen(message, reason)
+        yield sent, reason
+
+
+def left_out(messages: Sequence[Message]) -> tuple[int, ...]:
+    """The indexes of a whole history that are not sent (one walk; the token ledger keeps
+    the same answer up to date incrementally)."""
+    return tuple(i for i, (sent, _) in enumerate(send_states(messages)) if not sent)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import overload
 
 from chatdesk.core.conversation import Conversation, TrimSettings
-from chatdesk.core.sending import chosen, turn_reason
+from chatdesk.core.sending import send_states
 from chatdesk.core.tokens import REPLY_PRIMING, TokenCounter
 
 
@@ -73,22 +73,11 @@ class TokenLedger:
         estimates = self._est[-1]
         count = self.counter.count_message
         messages = history.messages(valid, n)
-        turn_at = 0  # where the current turn starts in `messages`
-        reason: str | None = None
-        unit_sent = True  # the sent state of the message whose tool calls the results answer
-        for offset, message in enumerate(messages):
+        for offset, (message, (sent, reason)) in enumerate(
+            zip(messages, send_states(messages), strict=True)
+        ):
             i = valid + offset
-            if message.role == "user" or offset == 0:
-                turn_at = offset
-                end = offset + 1
-                while end < len(messages) and messages[end].role != "user":
-                    end += 1
-                reason = turn_reason(messages[turn_at:end])
             self._why.append(reason)
-            if message.role in ("tool", "function"):
-                sent = unit_sent
-            else:
-                sent = unit_sent = chosen(message, reason)
             if i < len(self._own):  # counted already: only the turn's status is recomputed
                 tokens = self._own[i]
             else:

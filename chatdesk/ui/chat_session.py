@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QCoreApplication, QDeadlineTimer, QObject, QThreadPool, QTimer, Signal
 
+from chatdesk.core import alternatives
 from chatdesk.core.conversation import Conversation
-from chatdesk.core.messages import Message
+from chatdesk.core.messages import Message, MessageMeta, now_iso
 from chatdesk.core.models import ModelMatch, resolve_model
 from chatdesk.core.profiles import ConnectionProfile
 from chatdesk.core.text_policy import replace_surrogates
@@ -110,6 +111,8 @@ class ChatSession(QObject):
         self._tick.setInterval(TICK_MS)
         self._tick.timeout.connect(self._on_tick)
         self._said: list[str] = []  # what the service changed in this reply's request
+        # Regenerate's replaced history (index, messages), until the new reply keeps it.
+        self._replaced: tuple[int, list[Message]] | None = None
         self._loader: FunctionWorker | None = None
         self._idle = QTimer(self)  # starts the loader of a long conversation after first paint
         self._idle.setInterval(0)
@@ -237,26 +240,43 @@ class ChatSession(QObject):
             self._cancel.cancel()
 
     def regenerate(self, row: int | None = None) -> None:
-        """Replace the last reply (and anything after `row`) with a new one."""
+        """Ask again for the last reply (and anything after `row`); the replaced one is kept
+        as an alternative of the new reply (core/alternatives.py)."""
         if self.busy or not len(self.conversation):
             return
         row = self._last_row("assistant") if row is None else row
         if row is None or self.conversation[row].role != "assistant":
             return
-        self.model.truncate(row)
+        self._replaced = (row, self.model.truncate(row))
         self.set_modified()
         self._start_reply()
 
     def edit_and_resend(self, row: int, text: str) -> None:
-        """Change an earlier user message; the turns after it are replaced by a new reply."""
+        """Change an earlier user message and ask again; the question as it was, with the
+        turns after it, is kept as an alternative of the new one (core/alternatives.py)."""
         if self.busy or self.conversation[row].role != "user" or not text.strip():
             return
         text = self._storable(text)
-        self.model.truncate(row + 1)
-        self.model.set_content(row, text)
-        self.model.set_error(row, None)
+        old = self.model.truncate(row)
+        question = old[0].copy()  # its images and other parts stay; its text is the new one
+        question.content = text
+        question.meta = MessageMeta(created_at=now_iso())
+        question.meta.alternatives = alternatives.after_replacing(old)
+        self.model.append(question)
         self.set_modified()
         self._start_reply()
+
+    def show_version(self, row: int, version: int) -> None:
+        """Show version `version` (from 0) of the turn at `row`: it is what the next request
+        sends. Raises IndexError for a version the message does not hold."""
+        if self.busy:
+            return
+        tail = self.conversation.messages(row)
+        shown = alternatives.flipped(tail, version)
+        if shown is not tail:
+            self.model.replace_tail(row, shown)
+            self.set_modified()
+            self.update_plan()
 
     def set_included(self, row: int, include: bool) -> None:
         """"Include again" (True) or "Leave out" (False) history[row] in later requests; the
@@ -286,8 +306,8 @@ class ChatSession(QObject):
             self.conversation.params.max_tokens = max(
                 larger_limit(spent), self.conversation.params.max_tokens or 0
             )
-        if message.role == "assistant":
-            self.model.truncate(row)
+        if message.role == "assistant":  # the partial reply is kept as an alternative
+            self._replaced = (row, self.model.truncate(row))
         else:
             self.model.truncate(row + 1)
             self.model.set_error(row, None)
@@ -305,6 +325,8 @@ class ChatSession(QObject):
     # -- the reply ---------------------------------------------------------------------------
     def _start_reply(self, continue_row: int | None = None) -> None:
         profile = self.profile_source()
+        if profile is None:
+            self._restore_replaced()
         user_row = self._last_row("user")
         if profile is None:
             self._fail(
@@ -323,7 +345,8 @@ class ChatSession(QObject):
         try:
             prepared = self.service.prepare(self.conversation, profile, budget=self.budget)
         except ChatError as exc:
-            self._fail(exc, user_row)
+            self._restore_replaced()
+            self._fail(exc, self._last_row("user"))
             return
         if continue_row is not None:
             prepared.body["messages"].append({"role": "user", "content": CONTINUE_PROMPT})
@@ -334,6 +357,9 @@ class ChatSession(QObject):
             # Incomplete until its finish_reason arrives: a recovery copy taken mid-stream says so.
             reply = Message.new("assistant", "")
             reply.meta.incomplete = True
+            if self._replaced is not None:  # Regenerate: the reply it replaces is kept
+                reply.meta.alternatives = alternatives.after_replacing(self._replaced[1])
+                self._replaced = None
             self._row = self.model.append(reply)
         self._estimate = prepared.plan.prompt_tokens
         self.model.set_streaming(self._row)
@@ -422,7 +448,9 @@ class ChatSession(QObject):
             self.failed.emit(error)
             return
         if row is not None and self.conversation[row].role == "assistant":
-            self.model.remove(row)
+            # Nothing came: a regenerated reply gives its place back to the one it replaced.
+            tail = self.conversation.messages(row)
+            self.model.replace_tail(row, alternatives.without_shown(tail))
         self._row = None
         self._fail(error, self._last_row("user"))
 
@@ -435,6 +463,13 @@ class ChatSession(QObject):
         self._row = None
         self.update_plan()
         self.busyChanged.emit(False)
+
+    def _restore_replaced(self) -> None:
+        """Regenerate's replaced reply back in place: no new reply is asked for after all."""
+        if self._replaced is not None:
+            row, old = self._replaced
+            self.model.replace_tail(row, old)
+            self._replaced = None
 
     def _fail(self, error: ChatError, row: int | None) -> None:
         if row is not None:

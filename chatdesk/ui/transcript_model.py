@@ -287,6 +287,22 @@ class TranscriptModel(QAbstractListModel):
             self.endRemoveRows()
         return dropped
 
+    def replace_tail(self, index: int, messages: list[Message]) -> list[Message]:
+        """history[index:] becomes `messages` (another version of a turn: core/alternatives.py);
+        returns what was there. Rows removed, then rows inserted: the ledger and the views
+        hear about history[index:] only."""
+        dropped = self.truncate(index)
+        conv = self._require()
+        if messages:
+            first = len(conv) - self._hidden
+            self.beginInsertRows(QModelIndex(), first, first + len(messages) - 1)
+            with self._mutate():
+                for message in messages:
+                    conv.append(message)
+            self._last_assistant = -1
+            self.endInsertRows()
+        return dropped
+
     # -- one row -----------------------------------------------------------------------------
     def append_content(self, row: int, delta: str) -> None:
         """Add a streamed delta: one dataChanged for that row, whatever the history's length."""

@@ -1,0 +1,103 @@
+"""Issue 15 item 1 on the real window: what is sent after a blocked, a failed and a stopped turn.
+
+The request log of the loopback Azure, the meter's plan, "What will be sent" and View code's
+messages all agree; the badges say why; "Include again" and "Leave out" change what goes."""
+
+from __future__ import annotations
+
+from chatdesk.core.sending import BLOCKED, FAILED, STOPPED
+from chatdesk.ui.transcript_model import badges
+from tests.support.fake_azure import Fail, Hang, Reply
+from tests.ui.test_main_window import type_and_send, wait_idle
+
+
+def sent_log(server):
+    return [(m["role"], m["content"]) for m in server.last_request.json["messages"][1:]]
+
+
+def notes(window, index):
+    model = window.session.model
+    message = model.message(index)
+    return [b.text for b in badges(message, True, False, model.left_out(index))]
+
+
+def preview_messages(window):
+    window.show_preview()
+    messages = window.preview.api_messages()
+    window.preview.close()
+    return [(m["role"], m["content"]) for m in messages[1:]]
+
+
+def test_blocked_failed_and_stopped_turns_are_shown_but_not_sent(qtbot, window, server):
+    server.blocked_words = {"forbidden"}
+    server.enqueue(Reply("hi"))
+    type_and_send(qtbot, window, "hello")
+    wait_idle(qtbot, window)
+    type_and_send(qtbot, window, "something forbidden")  # the prompt filter's 400
+    wait_idle(qtbot, window)
+    server.enqueue(*[Fail.server_error(503)] * 4)
+    type_and_send(qtbot, window, "lost to a 503")
+    wait_idle(qtbot, window)
+    server.enqueue(Hang(5))
+    asked = len(server.requests)
+    type_and_send(qtbot, window, "stopped at once")
+    qtbot.waitUntil(lambda: len(server.requests) > asked, timeout=5000)
+    window.stop_action.trigger()
+    wait_idle(qtbot, window)
+    server.release()
+
+    session = window.session
+    conv = session.conversation
+    assert [m.content for m in conv] == [
+        "hello", "hi", "something forbidden", "lost to a 503", "stopped at once", "",
+    ]  # fmt: skip
+    assert [session.budget.ledger.reason(i) for i in range(6)] == [
+        None, None, BLOCKED, FAILED, STOPPED, STOPPED,
+    ]  # fmt: skip
+    assert "Blocked by the prompt filter" in notes(window, 2)
+    assert "Not sent: blocked by the content filter — Include again" in notes(window, 2)
+    assert "Not sent: the request failed — Include again" in notes(window, 3)
+    assert "Stopped by you" in notes(window, 5)
+    assert not session.model.is_sent(2) and session.model.is_sent(1)
+
+    window.composer.set_text("what next?")
+    expected = [("user", "hello"), ("assistant", "hi"), ("user", "what next?")]
+    assert preview_messages(window) == expected
+    plan = session.plan
+    assert plan.left_out == (2, 3, 4, 5)
+    assert plan.history_tokens == sum(session.budget.ledger.count(i) for i in (0, 1))
+    server.enqueue(Reply("ok"))
+    type_and_send(qtbot, window, "what next?")
+    wait_idle(qtbot, window)
+    assert sent_log(server) == expected
+    from chatdesk.core.codegen import python_snippet
+
+    code = python_snippet(conv, window.session.profile_source(), session.plan)
+    assert "what next?" in code
+    assert "hello" in code
+    assert "forbidden" not in code
+    assert "lost to a 503" not in code
+    assert "stopped at once" not in code
+    assert "forbidden" not in python_snippet(conv, None)  # no plan: the rule still holds
+
+
+def test_include_again_and_leave_out(qtbot, window, server):
+    server.enqueue(*[Fail.server_error(503)] * 4)
+    type_and_send(qtbot, window, "lost question")
+    wait_idle(qtbot, window)
+    session = window.session
+    session.set_included(0, True)  # "Include again"
+    assert session.conversation[0].meta.include is True
+    server.enqueue(Reply("answer"))
+    type_and_send(qtbot, window, "second")
+    wait_idle(qtbot, window)
+    assert sent_log(server) == [("user", "lost question"), ("user", "second")]
+    session.set_included(1, False)  # "Leave out" the second question, though it was fine
+    assert "Left out by you — Include again" in notes(window, 1)
+    assert session.model.is_sent(2)  # the flag is per message: its answer is still sent
+    session.set_included(0, False)  # back to the rule: the failed question is not sent
+    assert session.conversation[0].meta.include is None
+    server.enqueue(Reply("fine"))
+    type_and_send(qtbot, window, "third")
+    wait_idle(qtbot, window)
+    assert sent_log(server) == [("assistant", "answer"), ("user", "third")]
