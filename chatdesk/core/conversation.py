@@ -229,6 +229,20 @@ class Conversation:
         self._changed(index)
         return message
 
+    def insert(self, index: int, messages: list[Message]) -> None:
+        """Put `messages` back at `index` (undoing a removal)."""
+        with self._lock:
+            self._history[index:index] = messages
+        self._changed(index)
+
+    def remove_range(self, index: int, count: int) -> list[Message]:
+        """Drop history[index:index + count]; returns the messages."""
+        with self._lock:
+            removed = self.messages(index, index + count)
+            del self._history[index : index + count]
+        self._changed(index)
+        return removed
+
     def truncate(self, index: int) -> list[Message]:
         """Drop history[index:] (edit-and-resend and regenerate replace the later turns)."""
         with self._lock:

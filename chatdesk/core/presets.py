@@ -8,6 +8,7 @@ object). Applying one is the window's job; this module only holds and validates 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -147,3 +148,10 @@ BUILTIN_PRESETS: tuple[SystemPreset, ...] = (
 
 def builtin_preset(name: str) -> SystemPreset | None:
     return next((p for p in BUILTIN_PRESETS if p.name == name), None)
+
+
+def replaces_own_prompt(prompt: str, known: Iterable[str]) -> bool:
+    """Whether applying a preset would replace a prompt the user wrote: one that is not empty
+    and is none of the `known` texts (the presets' prompts, the default one). The window asks
+    before replacing it."""
+    return bool(prompt.strip()) and prompt not in set(known)

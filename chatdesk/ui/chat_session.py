@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QCoreApplication, QDeadlineTimer, QObject, QThreadPool, QTimer, Signal
+from PySide6.QtGui import QUndoStack
 
 from chatdesk.core import alternatives
 from chatdesk.core.conversation import Conversation
@@ -30,6 +31,7 @@ from chatdesk.service.events import (
     ReplyResult,
     RetryNotice,
 )
+from chatdesk.ui.session_edits import ConversationEditing
 from chatdesk.ui.transcript_model import TranscriptModel
 from chatdesk.ui.worker import FunctionWorker, GeneratorWorker
 
@@ -53,12 +55,15 @@ def _yield_gil() -> None:
     time.sleep(YIELD_S)
 
 
-class ChatSession(QObject):
+class ChatSession(ConversationEditing, QObject):
     """Signals: busyChanged(bool), planChanged(object: TrimPlan | None), modifiedChanged(bool),
     replyFinished(object: ReplyResult), failed(object: ChatError), notice(str),
     usageChecked(int estimated, object actual: int | None), budgetReady(),
     learned(object: Adjusted): the service adjusted a request and remembers it for the
-    deployment (the settings hold it: save them).
+    deployment (the settings hold it: save them); setupChanged(): the prompt, examples or
+    parameters were set by a preset or an undo step (the editors show them again).
+
+    `undo_stack` holds this conversation's undoable edits (see conversation_undo).
     """
 
     busyChanged = Signal(bool)
@@ -70,6 +75,7 @@ class ChatSession(QObject):
     usageChecked = Signal(int, object)
     budgetReady = Signal()
     learned = Signal(object)
+    setupChanged = Signal()
 
     def __init__(
         self,
@@ -87,6 +93,7 @@ class ChatSession(QObject):
         self.path = path
         self.pool = pool or QThreadPool.globalInstance()
         self.model = TranscriptModel(self)
+        self.undo_stack = QUndoStack(self)
         # A long conversation opens with its newest messages as rows; older ones on scroll.
         self.model.set_conversation(conversation, None, window=TRANSCRIPT_WINDOW)
         self.budget: Budget | None = None
@@ -265,36 +272,6 @@ class ChatSession(QObject):
         self.model.append(question)
         self.set_modified()
         self._start_reply()
-
-    def show_version(self, row: int, version: int) -> None:
-        """Show version `version` (from 0) of the turn at `row`: it is what the next request
-        sends. Raises IndexError for a version the message does not hold."""
-        if self.busy:
-            return
-        tail = self.conversation.messages(row)
-        shown = alternatives.flipped(tail, version)
-        if shown is not tail:
-            self.model.replace_tail(row, shown)
-            self.set_modified()
-            self.update_plan()
-
-    def set_included(self, row: int, include: bool) -> None:
-        """"Include again" (True) or "Leave out" (False) history[row] in later requests; the
-        rule for failed turns decides again when the choice matches it (core/sending.py)."""
-        if self.busy:
-            return
-        reason = self.budget.ledger.reason(row) if self.budget is not None else None
-        default = reason is None
-        self.model.set_include(row, None if include == default else include)
-        self.set_modified()
-        self.update_plan()
-
-    def delete(self, row: int) -> None:
-        if self.busy:
-            return
-        self.model.remove(row)
-        self.set_modified()
-        self.update_plan()
 
     def retry(self, row: int) -> None:
         """Send again after a failure: from the failed message, or replacing a partial reply."""

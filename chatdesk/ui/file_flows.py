@@ -26,6 +26,7 @@ from chatdesk.ui.chat_session import ChatSession
 
 if TYPE_CHECKING:
     from chatdesk.ui.context import AppContext
+    from chatdesk.ui.quit_dialog import QuitDialog
 
 FILTER = f"Conversations (*{FILE_SUFFIX} *.json);;All files (*)"
 Then = Callable[[], None]
@@ -58,6 +59,7 @@ class FileFlows(QObject):
         self.dialog: QFileDialog | None = None
         self.question: QMessageBox | None = None
         self.conflict: QMessageBox | None = None
+        self.quit_dialog: QuitDialog | None = None
 
     # -- open --------------------------------------------------------------------------------
     def open_dialog(self) -> None:
@@ -184,12 +186,38 @@ class FileFlows(QObject):
         box.open()
 
     def confirm_all(self, sessions: list[ChatSession], then: Then) -> None:
-        """Ask for each modified conversation in turn; `then` once all are settled."""
+        """One question for every modified conversation (quit_dialog): save the checked ones,
+        discard all, or cancel; `then` once all are settled (never after Cancel, nor when a
+        save is cancelled or fails). A single one is asked about as Close asks."""
         pending = [s for s in sessions if s.modified]
         if not pending:
             then()
             return
-        self.confirm_discard(pending[0], lambda: self.confirm_all(pending[1:], then))
+        if len(pending) == 1:
+            self.confirm_discard(pending[0], then)
+            return
+        from chatdesk.ui.quit_dialog import QuitDialog
+
+        names = [
+            (s.display_name(), str(s.path) if s.path is not None else "not saved yet")
+            for s in pending
+        ]
+        dialog = self.quit_dialog = QuitDialog(names, self.parent_widget)
+
+        def answered(indexes: list[int] | None) -> None:
+            if indexes is not None:
+                self._save_each([pending[i] for i in indexes], then)
+
+        dialog.answered.connect(answered)
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
+
+    def _save_each(self, sessions: list[ChatSession], then: Then) -> None:
+        """Save `sessions` one after the other (a new one asks where), then `then`."""
+        if not sessions:
+            then()
+            return
+        self.save(sessions[0], lambda: self._save_each(sessions[1:], then))
 
     # -- export ------------------------------------------------------------------------------
     def export_markdown(self, session: ChatSession) -> None:

@@ -268,6 +268,50 @@ class TranscriptModel(QAbstractListModel):
             self.endRemoveRows()
         return message
 
+    def remove_range(self, index: int, count: int) -> list[Message]:
+        """Remove history[index:index + count] (Delete, Clear conversation); their rows go."""
+        conv = self._require()
+        count = min(count, len(conv) - index)
+        if count <= 0:
+            return []
+        shown_from = max(index, self._hidden)
+        last = index + count - 1
+        if shown_from <= last:
+            self.beginRemoveRows(QModelIndex(), shown_from - self._hidden, last - self._hidden)
+        with self._mutate():
+            removed = conv.remove_range(index, count)
+        # Each boundary moves up by the removed messages that were before it.
+        self._hidden -= max(0, min(self._hidden, last + 1) - index)
+        self._first_sent -= max(0, min(self._first_sent, last + 1) - index)
+        self._streaming = _shift_after_remove(self._streaming, index, last)
+        self._last_assistant = -1
+        if shown_from <= last:
+            self.endRemoveRows()
+        return removed
+
+    def insert(self, index: int, messages: list[Message]) -> None:
+        """Put `messages` back at `index` as rows (undoing a removal)."""
+        conv = self._require()
+        if not messages:
+            return
+        index = min(index, len(conv))
+        row = max(index - self._hidden, 0)
+        if index < self._hidden:  # before the rows shown: they are shown from here on
+            self.beginResetModel()
+            with self._mutate():
+                conv.insert(index, messages)
+            self._hidden = index
+            self._last_assistant = -1
+            self.endResetModel()
+            return
+        self.beginInsertRows(QModelIndex(), row, row + len(messages) - 1)
+        with self._mutate():
+            conv.insert(index, messages)
+        if self._streaming is not None and self._streaming >= index:
+            self._streaming += len(messages)
+        self._last_assistant = -1
+        self.endInsertRows()
+
     def truncate(self, index: int) -> list[Message]:
         """Remove history[index:] (edit-and-resend and regenerate replace the later turns)."""
         conv = self._require()

@@ -1,0 +1,82 @@
+"""Undo for one conversation's edits: deleting messages, clearing, a preset, the examples.
+
+Each `ChatSession` owns one `QUndoStack`; the window's Edit menu shows the current session's
+(Ctrl+Z, Ctrl+Shift+Z). A command holds what it needs to go both ways and changes the
+conversation through the session's transcript model, so the views and the token ledger hear
+each change as the smallest notification (see `TranscriptModel`). Text fields keep their own
+undo while they have the focus (Qt gives a focused text edit Ctrl+Z first).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+from PySide6.QtGui import QUndoCommand
+
+from chatdesk.core.conversation import GenerationParams
+from chatdesk.core.messages import Message
+
+if TYPE_CHECKING:
+    from chatdesk.ui.chat_session import ChatSession
+
+_EXAMPLES_ID = 1  # consecutive example edits merge into one step
+
+
+@dataclass(frozen=True)
+class Setup:
+    """What a preset sets: the system prompt, the examples and the parameters."""
+
+    system_prompt: str
+    examples: tuple[tuple[str, str], ...]
+    params: GenerationParams
+
+
+class RemoveMessages(QUndoCommand):
+    """history[index:index + count] removed (Delete, Clear conversation); undo puts them back."""
+
+    def __init__(self, session: ChatSession, index: int, count: int, text: str) -> None:
+        super().__init__(text)
+        self._session, self._index, self._count = session, index, count
+        self._removed: list[Message] = []
+
+    def redo(self) -> None:
+        self._removed = self._session.model.remove_range(self._index, self._count)
+        self._session.history_edited()
+
+    def undo(self) -> None:
+        self._session.model.insert(self._index, self._removed)
+        self._session.history_edited()
+
+
+class ChangeSetup(QUndoCommand):
+    """The system prompt, examples and parameters replaced (a preset, an examples edit)."""
+
+    def __init__(self, session: ChatSession, before: Setup, after: Setup, text: str,
+                 merge: bool = False) -> None:  # fmt: skip
+        super().__init__(text)
+        self._session, self.before, self.after, self._merge = session, before, after, merge
+
+    def redo(self) -> None:
+        self._session.apply_setup(self.after)
+
+    def undo(self) -> None:
+        self._session.apply_setup(self.before)
+
+    def id(self) -> int:
+        return _EXAMPLES_ID if self._merge else -1
+
+    def mergeWith(self, other: QUndoCommand) -> bool:
+        if not isinstance(other, ChangeSetup) or not other._merge:
+            return False
+        self.after = other.after  # typing in an example: one step, not one per keystroke
+        return True
+
+
+def setup_of(session: ChatSession) -> Setup:
+    conv = session.conversation
+    examples = tuple(
+        (conv.examples[i].content, conv.examples[i + 1].content)
+        for i in range(0, len(conv.examples) - 1, 2)
+    )
+    return Setup(conv.system_prompt, examples, replace(conv.params))

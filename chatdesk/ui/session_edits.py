@@ -1,0 +1,122 @@
+"""The edits a user makes to one conversation, for `ChatSession`: what each changes, undoably.
+
+Deleting messages, clearing, a preset, the examples (each one step of the session's
+`undo_stack`: see conversation_undo), flipping between a turn's versions
+(core/alternatives.py), "Include again" / "Leave out" (core/sending.py). Every change goes
+through the session's transcript model, so the views and the token ledger hear only what changed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from chatdesk.core import alternatives
+from chatdesk.core.conversation import Conversation, GenerationParams, TrimSettings
+from chatdesk.core.messages import example_messages
+from chatdesk.ui.conversation_undo import ChangeSetup, RemoveMessages, Setup, setup_of
+
+if TYPE_CHECKING:
+    from PySide6.QtCore import SignalInstance
+    from PySide6.QtGui import QUndoStack
+
+    from chatdesk.core.budget import Budget
+    from chatdesk.core.presets import SystemPreset
+    from chatdesk.ui.transcript_model import TranscriptModel
+
+
+class ConversationEditing:
+    """The editing half of `ChatSession` (a mixin: it uses the session's model, budget,
+    undo stack and state)."""
+
+    conversation: Conversation
+    model: TranscriptModel
+    budget: Budget | None
+    undo_stack: QUndoStack
+    setupChanged: SignalInstance
+
+    if TYPE_CHECKING:  # the session's own
+
+        @property
+        def busy(self) -> bool: ...
+        def set_modified(self, modified: bool = True) -> None: ...
+        def update_plan(self) -> None: ...
+
+    def show_version(self, row: int, version: int) -> None:
+        """Show version `version` (from 0) of the turn at `row`: it is what the next request
+        sends. Raises IndexError for a version the message does not hold."""
+        if self.busy:
+            return
+        tail = self.conversation.messages(row)
+        shown = alternatives.flipped(tail, version)
+        if shown is not tail:
+            self.model.replace_tail(row, shown)
+            self.set_modified()
+            self.update_plan()
+
+    def set_included(self, row: int, include: bool) -> None:
+        """"Include again" (True) or "Leave out" (False) history[row] in later requests; the
+        rule for failed turns decides again when the choice matches it (core/sending.py)."""
+        if self.busy:
+            return
+        reason = self.budget.ledger.reason(row) if self.budget is not None else None
+        default = reason is None
+        self.model.set_include(row, None if include == default else include)
+        self.set_modified()
+        self.update_plan()
+
+    def delete(self, row: int) -> None:
+        """Delete history[row]; Undo (Ctrl+Z) puts it back."""
+        if self.busy:
+            return
+        self.undo_stack.push(RemoveMessages(self, row, 1, "Delete message"))
+
+    def clear(self) -> None:
+        """Remove every message, keeping the prompt, examples and parameters; undoable."""
+        if self.busy or not len(self.conversation):
+            return
+        count = len(self.conversation)
+        self.undo_stack.push(RemoveMessages(self, 0, count, "Clear conversation"))
+
+    def history_edited(self) -> None:
+        """The history changed by an undoable edit (see conversation_undo)."""
+        self.set_modified()
+        self.update_plan()
+
+    # -- the system prompt, examples and parameters ---------------------------------------
+    def set_system_prompt(self, text: str) -> None:
+        """Typed into the prompt editor (whose own undo covers the typing)."""
+        self.conversation.system_prompt = text
+        self.set_modified()
+        self.update_plan()
+
+    def set_params(self, params: GenerationParams, trimming: TrimSettings) -> None:
+        self.conversation.params, self.conversation.trimming = params, trimming
+        self.set_modified()
+        self.update_plan()
+
+    def set_examples(self, pairs: list[tuple[str, str]]) -> None:
+        """The examples as edited; consecutive edits are one undo step."""
+        before = setup_of(self)
+        after = replace(before, examples=tuple(pairs))
+        if after != before:
+            self.undo_stack.push(ChangeSetup(self, before, after, "Edit examples", merge=True))
+
+    def apply_preset(self, preset: SystemPreset) -> None:
+        """A preset's prompt, examples (or none) and parameters; undoable. Whether to ask
+        first is the window's (`presets.replaces_own_prompt`)."""
+        before = setup_of(self)
+        after = Setup(
+            preset.system_prompt, tuple(preset.examples), preset.apply_params(before.params)
+        )
+        self.undo_stack.push(ChangeSetup(self, before, after, f"Preset “{preset.name}”"))
+
+    def apply_setup(self, setup: Setup) -> None:
+        """Set the prompt, examples and parameters (an undo command's step)."""
+        conv = self.conversation
+        conv.system_prompt = setup.system_prompt
+        conv.examples = example_messages(list(setup.examples))
+        conv.params = replace(setup.params)
+        self.set_modified()
+        self.update_plan()
+        self.setupChanged.emit()

@@ -1,0 +1,72 @@
+"""Issue 15 item 3 on the real window: one undo stack per conversation for deleting a message,
+clearing it, a preset over the prompt and examples, and editing examples."""
+
+from __future__ import annotations
+
+from chatdesk.core.presets import BUILTIN_PRESETS, replaces_own_prompt
+from tests.support.fake_azure import Reply
+from tests.ui.test_main_window import contents, type_and_send, wait_idle
+
+
+def chat(qtbot, window, server, *texts):
+    for text in texts:
+        server.enqueue(Reply(f"re: {text}"))
+        type_and_send(qtbot, window, text)
+        wait_idle(qtbot, window)
+
+
+def test_delete_and_clear_are_undone_and_redone(qtbot, window, server):
+    chat(qtbot, window, server, "one", "two")
+    session = window.session
+    before = contents(window)
+    session.delete(1)
+    assert contents(window) == [before[0], *before[2:]]
+    assert session.plan.history_len == 3  # the meter follows
+    session.undo_stack.undo()
+    assert contents(window) == before
+    assert session.model.rowCount() == 4
+    session.clear()
+    assert contents(window) == []
+    assert session.undo_stack.undoText() == "Clear conversation"
+    session.undo_stack.undo()
+    assert contents(window) == before
+    session.undo_stack.redo()
+    assert contents(window) == []
+    session.undo_stack.undo()
+    server.enqueue(Reply("ok"))
+    type_and_send(qtbot, window, "three")  # what is sent is what is shown again
+    wait_idle(qtbot, window)
+    sent = [m["content"] for m in server.last_request.json["messages"][1:]]
+    assert sent == ["one", "re: one", "two", "re: two", "three"]
+
+
+def test_a_preset_replaces_prompt_and_examples_and_undo_brings_them_back(qtbot, window):
+    session = window.session
+    session.set_system_prompt("My own careful prompt.")
+    session.set_examples([("q", "a")])
+    preset = next(p for p in BUILTIN_PRESETS if p.examples)
+    known = [p.system_prompt for p in BUILTIN_PRESETS]
+    assert replaces_own_prompt("My own careful prompt.", known)  # the window asks first
+    assert not replaces_own_prompt(preset.system_prompt, known)
+    assert not replaces_own_prompt("  ", known)
+    session.apply_preset(preset)
+    conv = session.conversation
+    assert conv.system_prompt == preset.system_prompt
+    assert len(conv.examples) == 2 * len(preset.examples)
+    session.undo_stack.undo()
+    assert conv.system_prompt == "My own careful prompt."
+    assert [m.content for m in conv.examples] == ["q", "a"]
+    session.undo_stack.redo()
+    assert conv.system_prompt == preset.system_prompt
+
+
+def test_example_edits_are_one_step_and_each_conversation_has_its_own_stack(qtbot, window):
+    session = window.session
+    for typed in ("W", "Wh", "Why"):  # typing in an example: one undo step
+        session.set_examples([(typed, "")])
+    assert session.undo_stack.count() == 1
+    session.undo_stack.undo()
+    assert session.conversation.examples == []
+    other = window.new_conversation()
+    assert other.undo_stack is not session.undo_stack
+    assert other.undo_stack.count() == 0
