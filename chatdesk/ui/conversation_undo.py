@@ -10,15 +10,15 @@ undo while they have the focus (Qt gives a focused text edit Ctrl+Z first).
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtGui import QUndoCommand
 
-from chatdesk.core.conversation import GenerationParams
+from chatdesk.core.conversation import Conversation, GenerationParams
 from chatdesk.core.messages import Message
 
 if TYPE_CHECKING:
-    from chatdesk.ui.chat_session import ChatSession
+    from chatdesk.ui.transcript_model import TranscriptModel
 
 _EXAMPLES_ID = 1  # consecutive example edits merge into one step
 
@@ -32,10 +32,20 @@ class Setup:
     params: GenerationParams
 
 
+class UndoHost(Protocol):
+    """What the commands need of the session (`ChatSession` is one)."""
+
+    conversation: Conversation
+    model: TranscriptModel
+
+    def history_edited(self) -> None: ...
+    def apply_setup(self, setup: Setup) -> None: ...
+
+
 class RemoveMessages(QUndoCommand):
     """history[index:index + count] removed (Delete, Clear conversation); undo puts them back."""
 
-    def __init__(self, session: ChatSession, index: int, count: int, text: str) -> None:
+    def __init__(self, session: UndoHost, index: int, count: int, text: str) -> None:
         super().__init__(text)
         self._session, self._index, self._count = session, index, count
         self._removed: list[Message] = []
@@ -52,7 +62,7 @@ class RemoveMessages(QUndoCommand):
 class ChangeSetup(QUndoCommand):
     """The system prompt, examples and parameters replaced (a preset, an examples edit)."""
 
-    def __init__(self, session: ChatSession, before: Setup, after: Setup, text: str,
+    def __init__(self, session: UndoHost, before: Setup, after: Setup, text: str,
                  merge: bool = False) -> None:  # fmt: skip
         super().__init__(text)
         self._session, self.before, self.after, self._merge = session, before, after, merge
@@ -73,7 +83,7 @@ class ChangeSetup(QUndoCommand):
         return True
 
 
-def setup_of(session: ChatSession) -> Setup:
+def setup_of(session: UndoHost) -> Setup:
     conv = session.conversation
     examples = tuple(
         (conv.examples[i].content, conv.examples[i + 1].content)
