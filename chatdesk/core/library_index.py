@@ -29,7 +29,7 @@ import os
 import re
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -107,6 +107,17 @@ _TABLES = (
 )
 
 
+def damaged(exc: sqlite3.DatabaseError) -> bool:
+    """Whether `exc` says the database file itself is damaged (SQLITE_CORRUPT, SQLITE_NOTADB),
+    the only errors for which the index is deleted and made again: a busy or locked database,
+    a full disk or a read-only folder are said as they are (another process may be using it)."""
+    code = getattr(exc, "sqlite_errorcode", None)  # Python 3.11+
+    if code is not None:
+        return code & 0xFF in (11, 26)
+    text = str(exc)
+    return "malformed" in text or "not a database" in text
+
+
 def fts_query(text: str) -> str:
     """The user's words as an FTS5 query: every word must occur; the last may be the start
     of a word (search as you type). Operators and quotes in `text` are taken as words, never
@@ -147,8 +158,10 @@ class LibraryIndex:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
             db = self._open()
-        except sqlite3.DatabaseError:  # not a database, malformed: it is only a cache
-            self._delete_files()
+        except sqlite3.DatabaseError as exc:
+            if not damaged(exc):
+                raise
+            self._delete_files()  # not a database, or malformed: it is only a cache
             db = self._open()
         with self._lock:
             self._connections.append(db)
@@ -208,7 +221,7 @@ class LibraryIndex:
         try:
             return work(self._db())
         except sqlite3.DatabaseError as exc:
-            if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
+            if not damaged(exc):
                 raise
             self.reset()
             return work(self._db())
@@ -293,7 +306,7 @@ class LibraryIndex:
         path = self.library.path(id, trashed)
 
         def work(db: sqlite3.Connection) -> None:
-            with db:
+            with _writing(db):
                 num = _upsert(db, id, path, summary, trashed, None, mtime_ns, size)
                 first = 0 if num is None else from_message
                 num = num if num is not None else _num(db, id)
@@ -309,7 +322,7 @@ class LibraryIndex:
 
         def work(db: sqlite3.Connection) -> None:
             summary = Summary(entry.title, entry.last_activity, 0, False)
-            with db:
+            with _writing(db):
                 _upsert(db, entry.id, entry.path, summary, entry.trashed, entry.error,
                         entry.mtime_ns, entry.size)  # fmt: skip
                 _replace_text(db, _num(db, entry.id), entry.id, entry.title, [], 0)
@@ -320,7 +333,7 @@ class LibraryIndex:
         """Forget these conversations (their files are gone)."""
 
         def work(db: sqlite3.Connection) -> None:
-            with db:
+            with _writing(db):
                 for id in ids:
                     row = db.execute("SELECT num FROM conversations WHERE id = ?", (id,)).fetchone()
                     if row is None:
@@ -367,6 +380,20 @@ class LibraryIndex:
             return {id: (m, s, bool(t)) for id, m, s, t in rows}
 
         return self._guarded(work)  # type: ignore[return-value]
+
+
+@contextlib.contextmanager
+def _writing(db: sqlite3.Connection) -> Iterator[None]:
+    """One write transaction that holds SQLite's write lock from its first statement: a read
+    followed by a write (is this id indexed? then insert) cannot interleave with another
+    process doing the same (the busy timeout makes the other wait)."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        db.rollback()
+        raise
+    db.commit()
 
 
 def _upsert(

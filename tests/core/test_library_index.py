@@ -16,7 +16,7 @@ import pytest
 from chatdesk.core.conversation import Conversation
 from chatdesk.core.fileformat import FILE_SUFFIX
 from chatdesk.core.library import Library
-from chatdesk.core.library_index import LibraryIndex, available, fts_query, index_path
+from chatdesk.core.library_index import LibraryIndex, available, damaged, fts_query, index_path
 from chatdesk.core.messages import Message
 from chatdesk.core.paths import data_dir
 
@@ -222,3 +222,18 @@ def test_two_processes_index_one_library_at_once(lib, tmp_path):
         index.close()
     assert len([p for p in lib.folder.iterdir() if p.name.endswith(FILE_SUFFIX)]) == 80
     assert all(json.loads(p.read_text())["messages"] for p in lib.folder.glob("*.json"))
+
+
+def test_only_a_damaged_file_is_deleted_never_one_that_is_busy_or_refused(tmp_path):
+    """Deleting the index is for damage alone: a refused write (another process inserted the
+    same id first) or a busy database must not wipe what other processes indexed."""
+    with sqlite3.connect(tmp_path / "t.sqlite3") as db:
+        db.execute("CREATE TABLE t(id TEXT UNIQUE)")
+        db.execute("INSERT INTO t VALUES ('a')")
+        with pytest.raises(sqlite3.IntegrityError) as refused:
+            db.execute("INSERT INTO t VALUES ('a')")
+    assert not damaged(refused.value)
+    (tmp_path / "junk.sqlite3").write_bytes(b"not a database at all" * 200)
+    with pytest.raises(sqlite3.DatabaseError) as junk:
+        sqlite3.connect(tmp_path / "junk.sqlite3").execute("SELECT * FROM sqlite_master")
+    assert damaged(junk.value)
