@@ -70,6 +70,7 @@ class Composer(QWidget):
         button_column.addWidget(self.button)
         layout.addLayout(button_column)
         self._busy = False
+        self._send_key = "Enter"
         self.input.submit.connect(self._submit)
         self.input.escape.connect(self._escape)
         self._draft = DraftText(self.input.document())
@@ -89,13 +90,15 @@ class Composer(QWidget):
         self.input.enter_sends = enter_sends
         hint = "Enter to send, Shift+Enter" if enter_sends else "Shift+Enter to send, Enter"
         self.input.setPlaceholderText(f"Message — {hint} for a new line")
+        self._send_key = "Enter" if enter_sends else "Shift+Enter"
+        self.set_busy(self._busy)
 
     def set_busy(self, busy: bool) -> None:
         """While a reply streams the button is Stop; the text stays editable for the next one."""
         self._busy = busy
         self.button.setText("Stop" if busy else "Send")
         self.button.setAccessibleName("Stop reply" if busy else "Send")
-        self.button.setToolTip("Stop the reply (Esc)" if busy else "Send (Enter)")
+        self.button.setToolTip("Stop the reply (Esc)" if busy else f"Send ({self._send_key})")
 
     def _submit(self) -> None:
         if not self._busy and self.text().strip():

@@ -39,6 +39,7 @@ from chatdesk.ui.chat_session import ChatSession
 from chatdesk.ui.composer import Composer
 from chatdesk.ui.context import AppContext
 from chatdesk.ui.deferred import AfterFirstPaint, LazyPage
+from chatdesk.ui.preferences import WindowPreferences
 from chatdesk.ui.session_memory import SessionMemory
 from chatdesk.ui.sidebar import ConversationList
 from chatdesk.ui.system_prompt import SystemPromptEditor
@@ -72,6 +73,8 @@ SHORTCUTS = [
     ("Search open conversations", "Ctrl+Shift+F"),
     ("Focus the message box", "Ctrl+L"),
     ("Show or hide the side panel", "Ctrl+B"),
+    ("Preferences", "Ctrl+,"),
+    ("Zoom in / out / actual size", "Ctrl+= / Ctrl+- / Ctrl+0"),
     ("Copy the selected message", "Ctrl+C (in the transcript)"),
     ("Keyboard shortcuts", "F1"),
     ("Quit", "Ctrl+Q"),
@@ -118,6 +121,7 @@ class MainWindow(QMainWindow):
         self._build()
         self._build_actions()
         self._connect_signals()
+        self.prefs.apply()
         self._restore_geometry()
         self.installEventFilter(AfterFirstPaint(self._first_painted, self))
 
@@ -219,7 +223,6 @@ class MainWindow(QMainWindow):
         self.transcript = TranscriptView(self)
         self.meter = TokenMeter(self)
         self.composer = Composer(self)
-        self.composer.set_enter_sends(self.context.settings.enter_sends)
         self.notice = QLabel(self)
         self.notice.setAccessibleName("Status")
         self.notice.setWordWrap(True)
@@ -319,6 +322,9 @@ class MainWindow(QMainWindow):
         file_menu.addActions([self.save_action, self.save_as_action, self.export_action])
         file_menu.addAction(self.code_action)
         file_menu.addSeparator()
+        self.prefs = WindowPreferences(self)
+        file_menu.addAction(self.prefs.preferences_action)
+        file_menu.addSeparator()
         file_menu.addActions([self.close_action, self.quit_action])
 
         chat_menu = menu.addMenu("&Chat")
@@ -347,6 +353,9 @@ class MainWindow(QMainWindow):
             "&Find in conversation…", keys.Find, lambda: self.find_bar.open_bar()
         )
         view_menu.addActions([self.side_action, self.search_action, self.find_action])
+        view_menu.addSeparator()
+        view_menu.addActions([self.prefs.zoom_in_action, self.prefs.zoom_out_action,
+                              self.prefs.zoom_reset_action])  # fmt: skip
 
         help_menu = menu.addMenu("&Help")
         self.shortcuts_action = self._action("&Keyboard shortcuts", "F1", self.show_shortcuts)
@@ -740,6 +749,10 @@ class MainWindow(QMainWindow):
 
     def _show_notice(self, text: str) -> None:
         self.notice.setText(text)
+
+    def show_status(self, text: str, timeout_ms: int = 2000) -> None:
+        """A short confirmation in the status bar ("Copied", "Zoom 110 %"), gone by itself."""
+        self.statusBar().showMessage(text, timeout_ms)
 
     def show_disk_problem(self, source: str, text: str) -> None:
         """Keep a disk problem of `source` ("recovery", "settings") in sight; "" clears it."""

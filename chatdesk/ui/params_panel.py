@@ -45,7 +45,7 @@ def _bounds(field: str) -> tuple[float, float]:
     return (low if low is not None else 0.0), (high if high is not None else 0.0)
 
 
-class _OptionalDouble(QDoubleSpinBox):
+class OptionalDouble(QDoubleSpinBox):
     """A float spin box whose lowest value, one step below the real range, means "Default"."""
 
     def __init__(self, low: float, high: float, step: float, parent: QWidget) -> None:
@@ -66,7 +66,7 @@ class _OptionalDouble(QDoubleSpinBox):
         self.setValue(self.minimum() if value is None else value)
 
 
-class _OptionalInt(QSpinBox):
+class OptionalInt(QSpinBox):
     """An int spin box whose minimum means "Default" (its text can name the default)."""
 
     def __init__(self, low: int, high: int, parent: QWidget) -> None:
@@ -100,11 +100,11 @@ class ParamsPanel(QWidget):
 
         # Sampling.
         # The API's ranges, the same the file loader checks (core/params_check.py).
-        self.temperature = _OptionalDouble(*_bounds("temperature"), 0.1, self)
-        self.top_p = _OptionalDouble(*_bounds("top_p"), 0.05, self)
-        self.presence_penalty = _OptionalDouble(*_bounds("presence_penalty"), 0.1, self)
-        self.frequency_penalty = _OptionalDouble(*_bounds("frequency_penalty"), 0.1, self)
-        self.seed = _OptionalInt(0, _INT_MAX, self)
+        self.temperature = OptionalDouble(*_bounds("temperature"), 0.1, self)
+        self.top_p = OptionalDouble(*_bounds("top_p"), 0.05, self)
+        self.presence_penalty = OptionalDouble(*_bounds("presence_penalty"), 0.1, self)
+        self.frequency_penalty = OptionalDouble(*_bounds("frequency_penalty"), 0.1, self)
+        self.seed = OptionalInt(0, _INT_MAX, self)
         self.seed.setGroupSeparatorShown(False)
         self._sampling_tips = {
             self.temperature: "Randomness, 0–2: lower is more focused and repeatable. "
@@ -120,7 +120,7 @@ class ParamsPanel(QWidget):
         )
 
         # Response.
-        self.max_tokens = _OptionalInt(int(_bounds("max_tokens")[0]), 128_000, self)
+        self.max_tokens = OptionalInt(int(_bounds("max_tokens")[0]), 128_000, self)
         self.max_tokens.setToolTip(
             "The longest reply, in tokens; also kept free in the context window when trimming"
         )
@@ -158,7 +158,7 @@ class ParamsPanel(QWidget):
         self._tips = {box: box.toolTip() for box in (self.reasoning_effort, self.verbosity)}
 
         # Context.
-        self.limit = _OptionalInt(1, 2_000_000, self)
+        self.limit = OptionalInt(1, 2_000_000, self)
         self.limit.setToolTip(
             "The context window the request must fit in: prompt plus the reserved reply"
         )
