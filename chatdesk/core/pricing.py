@@ -144,6 +144,9 @@ class ConversationCost:
     unpriced: int
 
 
+NOTHING_SPENT = ConversationCost(Decimal(0), 0, 0)
+
+
 def conversation_cost(prices: Prices | None, messages: Iterable[Message]) -> ConversationCost:
     """The sum of every assistant reply's cost (its `meta.usage`), at `prices`. Cost: one pass
     over the messages (call it when replies change, not per keystroke)."""
@@ -202,3 +205,27 @@ def prices_for(table: Mapping[str, Prices], deployment: str | None) -> Prices | 
         return None
     prices = table.get(deployment.strip())
     return prices if prices is not None and not prices.empty else None
+
+
+def cost_line(
+    prices: Prices | None, prompt_tokens: int, reply_tokens: int | None, spent: ConversationCost
+) -> tuple[str, str]:
+    """The meter's cost text and its longer explanation: ("", "") without complete prices.
+
+    "next ≈ $0.0031 · spent $0.02": the next request's prompt at the input price, and what
+    the conversation's replies cost so far."""
+    estimate = request_estimate(prices, prompt_tokens, reply_tokens)
+    if estimate is None:
+        return "", ""
+    short = f"next ≈ {format_cost(estimate.prompt)} · spent {format_cost(spent.total)}"
+    tip = f"The next request's {prompt_tokens:,} prompt tokens cost about " + format_cost(
+        estimate.prompt
+    )
+    if estimate.reply_max is not None:
+        tip += f", plus up to {format_cost(estimate.reply_max)} if the reply uses all "
+        tip += f"{reply_tokens:,} reserved tokens"
+    tip += f". The replies so far cost {format_cost(spent.total)}"
+    if spent.unpriced:
+        replies = "reply" if spent.unpriced == 1 else "replies"
+        tip += f" ({spent.unpriced} {replies} without usage not counted)"
+    return short, tip + "."

@@ -21,7 +21,7 @@ import dataclasses
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, cast, get_args
+from typing import TYPE_CHECKING, Any, Literal, cast, get_args
 from urllib.parse import parse_qsl, quote
 
 from chatdesk.core.clouds import CLOUD_NAMES, Cloud, CloudName, check_scope, cloud_for
@@ -35,7 +35,10 @@ from chatdesk.core.endpoints import check_endpoint as check_endpoint
 from chatdesk.core.endpoints import is_azure_host as is_azure_host
 from chatdesk.core.endpoints import is_loopback_host as is_loopback_host
 from chatdesk.core.models import DEFAULT_FAMILY, ModelInfo, ModelMatch, match_model
-from chatdesk.core.pricing import PriceError, Prices, prices_for
+
+if TYPE_CHECKING:
+    # Imported where prices are read: decimal is not needed to start the window.
+    from chatdesk.core.pricing import Prices
 
 AuthMode = Literal["key", "entra"]
 EntraMode = Literal["browser", "device-code", "default"]
@@ -228,6 +231,10 @@ class ConnectionProfile:
 
     def deployment_prices(self, deployment: str | None = None) -> Prices | None:
         """The prices set for `deployment` (default: the profile's own), or None."""
+        if not self.prices:
+            return None
+        from chatdesk.core.pricing import prices_for
+
         return prices_for(self.prices, deployment or self.deployment)
 
     def to_json(self) -> dict[str, Any]:
@@ -302,6 +309,10 @@ def _headers(value: Any, label: str) -> dict[str, str]:
 def _prices(value: Any, label: str) -> dict[str, Prices]:
     if not isinstance(value, dict):
         raise ProfileError(f"{label}: 'prices' must map deployment names to prices.", "prices")
+    if not value:
+        return {}
+    from chatdesk.core.pricing import PriceError, Prices
+
     try:
         return {
             str(name): Prices.from_json(item, f"prices[{name!r}]") for name, item in value.items()

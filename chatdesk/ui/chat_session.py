@@ -38,6 +38,7 @@ from chatdesk.ui.worker import FunctionWorker, GeneratorWorker
 if TYPE_CHECKING:
     from chatdesk.core.budget import Budget
     from chatdesk.core.disk_state import DiskState
+    from chatdesk.core.pricing import ConversationCost, Prices
     from chatdesk.core.session_state import ScrollAnchor
     from chatdesk.core.trimming import TrimPlan
 
@@ -61,9 +62,14 @@ class ChatSession(ConversationEditing, QObject):
     usageChecked(int estimated, object actual: int | None), budgetReady(),
     learned(object: Adjusted): the service adjusted a request and remembers it for the
     deployment (the settings hold it: save them); setupChanged(): the prompt, examples or
-    parameters were set by a preset or an undo step (the editors show them again).
+    parameters were set by a preset or an undo step (the editors show them again);
+    costChanged(str text, str tip): the meter's cost line ("" without prices).
 
     `undo_stack` holds this conversation's undoable edits (see conversation_undo).
+
+    What the window shows of this conversation's state lives here, so switching shows this
+    conversation's: `status` (the last notice or error, "" for none; `status_is_error`),
+    `usage_check` (the last reply's estimated and counted prompt tokens) and `cost`.
     """
 
     busyChanged = Signal(bool)
@@ -76,6 +82,7 @@ class ChatSession(ConversationEditing, QObject):
     budgetReady = Signal()
     learned = Signal(object)
     setupChanged = Signal()
+    costChanged = Signal(str, str)
 
     def __init__(
         self,
@@ -125,6 +132,18 @@ class ChatSession(ConversationEditing, QObject):
         self._idle.setInterval(0)
         self._idle.timeout.connect(self._idle_tick)
         self._idle_turns = 0
+        self.status = ""
+        self.status_is_error = False
+        self.usage_check: tuple[int, int | None] | None = None
+        self.cost: tuple[str, str] = ("", "")
+        self._spent: ConversationCost | None = None  # None: to be added up again
+        conversation.subscribe(self._history_changed)
+        # Connected first, so the state is current when the window's slots run.
+        self.notice.connect(self._note)
+        self.failed.connect(lambda error: self._note(error.text, error=True))
+        self.usageChecked.connect(self._usage_checked)
+        self.busyChanged.connect(lambda busy: self.clear_status() if busy else None)
+        self.replyFinished.connect(lambda _result: self.clear_status())
 
     # -- tokens ------------------------------------------------------------------------------
     def model_match(self) -> ModelMatch:
@@ -182,6 +201,7 @@ class ChatSession(ConversationEditing, QObject):
             self.budget.close()
         self.budget = Budget(self.conversation, match=self.model_match())
         self.model.set_ledger(self.budget.ledger)
+        self.model.set_prices(self.prices())
         self.update_plan()
         self.budgetReady.emit()
         if self._send_when_ready:
@@ -206,6 +226,51 @@ class ChatSession(ConversationEditing, QObject):
         self.plan = self.budget.plan(self.draft)
         self.model.set_first_sent(self.plan.first_sent)
         self.planChanged.emit(self.plan)
+        self._update_cost()
+
+    # -- status and cost ---------------------------------------------------------------------
+    def _note(self, text: str, error: bool = False) -> None:
+        self.status, self.status_is_error = text, error and bool(text)
+
+    def clear_status(self, *, errors_only: bool = False) -> None:
+        """Forget the status line (`errors_only`: only if it is an error, e.g. after the
+        profile was fixed)."""
+        if not errors_only or self.status_is_error:
+            self.status, self.status_is_error = "", False
+
+    def _usage_checked(self, estimated: int, actual: int | None) -> None:
+        self.usage_check = (estimated, actual)
+
+    def prices(self) -> Prices | None:
+        """The prices set for this conversation's deployment, or None."""
+        profile = self.profile_source()
+        return profile.deployment_prices() if profile is not None else None
+
+    def _history_changed(self, _index: int) -> None:
+        self._spent = None  # O(1) per change (a streamed chunk too); added up when shown
+
+    def prices_changed(self) -> None:
+        """The profile (or its prices) changed: replies and the meter show the new costs."""
+        self._spent = None
+        self.model.set_prices(self.prices())
+        self._update_cost()
+
+    def _update_cost(self) -> None:
+        """The meter's cost line. O(1) per keystroke; the conversation's total is added up
+        again (one pass) only after its history changed, and not while a reply streams."""
+        prices = self.model.prices
+        if prices is None or self.plan is None:
+            cost = ("", "")
+        else:  # prices are set: decimal is imported by now
+            from chatdesk.core.pricing import NOTHING_SPENT, conversation_cost, cost_line
+
+            if self._spent is None and not self.busy:
+                self._spent = conversation_cost(prices, self.conversation.messages())
+            spent = self._spent or NOTHING_SPENT
+            cost = cost_line(prices, self.plan.prompt_tokens, self.plan.reserve, spent)
+        if cost != self.cost:
+            self.cost = cost
+            self.costChanged.emit(*cost)
 
     # -- state -------------------------------------------------------------------------------
     @property

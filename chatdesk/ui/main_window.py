@@ -42,6 +42,7 @@ from chatdesk.ui.deferred import AfterFirstPaint, LazyPage
 from chatdesk.ui.preferences import WindowPreferences
 from chatdesk.ui.session_memory import SessionMemory
 from chatdesk.ui.sidebar import ConversationList
+from chatdesk.ui.status_line import StatusLine
 from chatdesk.ui.system_prompt import SystemPromptEditor
 from chatdesk.ui.token_meter import TokenMeter
 from chatdesk.ui.transcript_view import TranscriptView
@@ -223,9 +224,8 @@ class MainWindow(QMainWindow):
         self.transcript = TranscriptView(self)
         self.meter = TokenMeter(self)
         self.composer = Composer(self)
-        self.notice = QLabel(self)
+        self.notice = StatusLine(self)
         self.notice.setAccessibleName("Status")
-        self.notice.setWordWrap(True)
         center = QWidget(self)
         column = QVBoxLayout(center)
         column.setContentsMargins(8, 8, 8, 8)
@@ -263,9 +263,8 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.splitter)
         self.statusBar().addWidget(self.notice, 1)
         # Disk trouble stays in sight until it is over (recovery copies, settings not written).
-        self.disk_warning = QLabel(self)
+        self.disk_warning = StatusLine(self)
         self.disk_warning.setAccessibleName("Disk warning")
-        self.disk_warning.setWordWrap(True)
         self.disk_warning.setStyleSheet("color: #b00020; font-weight: bold;")
         self.disk_warning.hide()
         self.statusBar().addPermanentWidget(self.disk_warning, 1)
@@ -396,7 +395,7 @@ class MainWindow(QMainWindow):
         self.transcript.regenerateRequested.connect(self._row(ChatSession.regenerate))
         self.transcript.continueRequested.connect(self._row(ChatSession.continue_reply))
         self.transcript.retryRequested.connect(self._row(ChatSession.retry))
-        self.sidebar.activated.connect(lambda row: self.activate(self.sessions[row]))
+        self.sidebar.activated.connect(self._sidebar_activated)
         self.system_editor.textChanged.connect(self._system_changed)
         self.system_editor.presetApplied.connect(self._apply_preset)
         self.system_editor.presetSaved.connect(self._save_preset)
@@ -504,6 +503,10 @@ class MainWindow(QMainWindow):
             session.start_counting()
         self.refresh_sessions()
         return session
+
+    def _sidebar_activated(self, row: int) -> None:
+        self.activate(self.sessions[row])
+        self.composer.input.setFocus()  # typing goes on in the conversation just chosen
 
     def activate(self, session: ChatSession) -> None:
         if session is not self.session:
@@ -613,6 +616,7 @@ class MainWindow(QMainWindow):
             (session.usageChecked, self.meter.show_usage_check),
             (session.replyFinished, self._reply_finished),
             (session.budgetReady, self._budget_ready),
+            (session.costChanged, self.meter.show_cost),
         ]
         for signal, slot in self._session_links:
             signal.connect(slot)
@@ -630,6 +634,10 @@ class MainWindow(QMainWindow):
         self.composer.set_text(session.draft)
         self.composer.set_busy(session.busy)
         self.meter.show_plan(session.plan)
+        # This conversation's own state: its last request's count check, cost and status.
+        self.meter.show_usage_check(*(session.usage_check or (0, None)))
+        self.meter.show_cost(*session.cost)
+        self._show_notice(session.status)
         self._select_profile(conv.profile)
         self._update_title()
         self.sessionChanged.emit(session)
@@ -651,6 +659,7 @@ class MainWindow(QMainWindow):
         if self.session is not None and self.session.send(text):
             self.composer.set_text("")
             self.transcript.scrollToBottom()
+            self.composer.input.setFocus()  # after a click on Send, typing goes on here
 
     def _continue(self) -> None:
         if self.session is not None and len(self.session.conversation):
@@ -761,7 +770,6 @@ class MainWindow(QMainWindow):
         else:
             self._disk_problems.pop(source, None)
         self.disk_warning.setText(" ".join(self._disk_problems.values()))
-        self.disk_warning.setToolTip(self.disk_warning.text())
         self.disk_warning.setVisible(bool(self._disk_problems))
 
     def _toggle_side(self, shown: bool) -> None:
@@ -879,6 +887,11 @@ class MainWindow(QMainWindow):
 
     def refresh_profiles(self) -> None:
         self._fill_profiles()
+        for session in self.sessions:  # a profile was fixed: its old errors no longer hold
+            session.clear_status(errors_only=True)
+            session.prices_changed()
+        if self.session is not None:
+            self._show_notice(self.session.status)
         active = self.context.connections.active()
         if self.session is not None:
             if self.context.connections.profile(self.session.conversation.profile) is None:
@@ -928,6 +941,9 @@ class MainWindow(QMainWindow):
         if self.session is not None and name:
             self.session.conversation.profile = name
             self.context.connections.set_active(name)
+            self.session.clear_status(errors_only=True)
+            self._show_notice(self.session.status)
+            self.session.prices_changed()
             self.session.set_modified()
             self.session.start_counting()  # another deployment may count with another encoding
 

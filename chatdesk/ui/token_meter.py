@@ -85,6 +85,7 @@ class _MeterView(QWidget):
         self.summary = "Counting…"
         self.usage = ""
         self.note = ""
+        self.cost = ""  # the cost line, right of the summary; "" without prices
 
     def sizeHint(self) -> QSize:
         return QSize(360, self._height())
@@ -149,9 +150,17 @@ class _MeterView(QWidget):
         quiet = _mix(text, pal.color(QPalette.ColorRole.Window), 0.4)
         # Each line's text on its baseline, the first line's left and the second's at its ends.
         first, second = top + metrics.ascent(), top + line + metrics.ascent()
+        summary_room = width
+        if self.cost:
+            cost = _elided(metrics, self.cost, width // 2)
+            used = metrics.horizontalAdvance(cost)
+            painter.setPen(quiet)
+            painter.drawText(QPointF(width - used, first), cost)
+            painter.setPen(text)
+            summary_room = width - used - 2 * metrics.averageCharWidth()
         if self.state == "error":  # otherwise the painter's pen is already the widget's text
             painter.setPen(error)
-        painter.drawText(QPointF(0, first), _elided(metrics, self.summary, width))
+        painter.drawText(QPointF(0, first), _elided(metrics, self.summary, summary_room))
         # Second line: the note on the left, the usage check on the right. An error keeps the
         # whole line (the usage check is still in the tooltip).
         room = width
@@ -196,6 +205,7 @@ class TokenMeter(QWidget):
         self.preview_button.clicked.connect(self.previewRequested)
         self._plan: TrimPlan | None = None
         self._usage_tip = ""
+        self._cost_tip = ""
         self._breakdown = ""
         self.show_plan(None)
 
@@ -217,6 +227,10 @@ class TokenMeter(QWidget):
     @property
     def usage_text(self) -> str:
         return self.view.usage
+
+    @property
+    def cost_text(self) -> str:
+        return self.view.cost
 
     # -- updates -----------------------------------------------------------------------------
     def show_plan(self, plan: TrimPlan | None) -> None:
@@ -282,9 +296,15 @@ class TokenMeter(QWidget):
         self._describe()
         self.view.update()
 
+    def show_cost(self, text: str, tip: str) -> None:
+        """The next request's estimated cost and the conversation's ("" hides it)."""
+        self.view.cost, self._cost_tip = text, tip
+        self._describe()
+        self.view.update()
+
     def _describe(self) -> None:
         plan = self._plan
-        parts = [self._breakdown, self._usage_tip]
+        parts = [self._breakdown, self._usage_tip, self._cost_tip]
         if plan is not None and plan.error:
             parts.insert(0, plan.error)
         text = " ".join(p for p in parts if p)

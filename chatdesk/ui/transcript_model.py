@@ -33,6 +33,7 @@ from chatdesk.ui import roles
 if TYPE_CHECKING:
     from PySide6.QtCore import Qt
 
+    from chatdesk.core.pricing import Prices
     from chatdesk.core.trimming import TokenLedger
 
 ROLE_LABELS = {
@@ -144,6 +145,7 @@ class TranscriptModel(QAbstractListModel):
         self._last_assistant: int | None = -1  # -1: not computed yet
         self._mutating = False
         self._hidden = 0  # the oldest messages, not (yet) rows
+        self.prices: Prices | None = None  # the deployment's, for each reply's cost
 
     # -- the conversation --------------------------------------------------------------------
     @property
@@ -207,6 +209,14 @@ class TranscriptModel(QAbstractListModel):
         self._ledger = ledger
         if self.rowCount():
             self.dataChanged.emit(self.index(0), self.index(self.rowCount() - 1), [Roles.Tokens])
+
+    def set_prices(self, prices: Prices | None) -> None:
+        """Price replies at `prices` (None: show no cost); rows on screen are re-measured."""
+        if prices == self.prices:
+            return
+        self.prices = prices
+        if self.rowCount():
+            self.dataChanged.emit(self.index(0), self.index(self.rowCount() - 1), [])
 
     def message(self, row: int) -> Message:
         assert self._conv is not None

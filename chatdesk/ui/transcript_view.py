@@ -57,6 +57,7 @@ if TYPE_CHECKING:
     from PySide6.QtGui import QFont, QTextLayout
     from PySide6.QtWidgets import QDialog, QMenu, QStyleOptionViewItem
 
+    from chatdesk.core.pricing import Prices
     from chatdesk.core.session_state import ScrollAnchor
     from chatdesk.ui.find_marks import FindMarks
     from chatdesk.ui.message_body import MessageBody
@@ -113,8 +114,9 @@ def available_actions(model: TranscriptModel, row: int) -> list[str]:
     return out
 
 
-def info_text(message: Message, tokens: int | None) -> str:
-    """The muted facts line: tokens, finish reason, usage, latency."""
+def info_text(message: Message, tokens: int | None, prices: Prices | None = None) -> str:
+    """The muted facts line: tokens, finish reason, usage, latency, and the reply's cost when
+    the deployment's prices are set."""
     meta = message.meta
     parts = [f"{tokens} tokens"] if tokens is not None else []
     if message.role == "assistant":
@@ -132,6 +134,12 @@ def info_text(message: Message, tokens: int | None) -> str:
             parts.append(f"cached {cached}")
         if meta.latency_ms is not None:
             parts.append(f"{meta.latency_ms / 1000:.1f} s")
+        if prices is not None:  # decimal is imported once prices are set, not at start-up
+            from chatdesk.core.pricing import format_cost, reply_cost
+
+            cost = reply_cost(prices, usage)
+            if cost is not None:
+                parts.append(format_cost(cost.total))
     return " · ".join(parts)
 
 
@@ -382,7 +390,7 @@ class MessageDelegate(QStyledItemDelegate):
 
         # The facts on the left, action links on the right; two lines when both don't fit.
         tokens = model.data(index, Roles.Tokens)
-        out.info_text = info_text(message, tokens)
+        out.info_text = info_text(message, tokens, model.prices)
         actions = [a for a in available_actions(model, row) if a in _ROW_ACTIONS]
         widths = [m.small_fm.horizontalAdvance(ACTION_LABELS[a]) for a in actions]
         actions_width = sum(widths) + ACTION_SPACING * max(len(actions) - 1, 0)

@@ -7,9 +7,11 @@ import pytest
 from chatdesk.core.conversation import Conversation
 from chatdesk.core.messages import Message, MessageMeta
 from chatdesk.core.pricing import (
+    ConversationCost,
     PriceError,
     Prices,
     conversation_cost,
+    cost_line,
     format_cost,
     parse_price,
     prices_for,
@@ -125,3 +127,15 @@ def test_a_bad_price_in_a_profile_is_refused_naming_it():
     data["prices"] = {"d": {"input": "abc"}}
     with pytest.raises(ProfileError, match=r"prices\['d'\]\.input: 'abc' is not a number"):
         ConnectionProfile.from_json(data)
+
+
+def test_the_meter_line_says_the_next_request_and_the_total():
+    spent = ConversationCost(Decimal("0.022475"), 2, 1)
+    short, tip = cost_line(GPT_4O, 4_000, 1_000, spent)
+    assert short == "next ≈ $0.01 · spent $0.02"
+    assert tip == (
+        "The next request's 4,000 prompt tokens cost about $0.01, plus up to $0.01 if the reply "
+        "uses all 1,000 reserved tokens. The replies so far cost $0.02 (1 reply without usage "
+        "not counted)."
+    )
+    assert cost_line(None, 4_000, 1_000, spent) == ("", "")

@@ -1,0 +1,70 @@
+"""Cost: with prices set for the deployment, each reply shows its cost from `usage`, and the
+meter the next request's estimate and the conversation's total; without prices, nothing."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from chatdesk.core.pricing import Prices, format_cost, reply_cost
+from chatdesk.ui.transcript_view import info_text
+from tests.support.fake_azure import Reply
+from tests.ui.test_main_window import type_and_send, wait_idle
+
+PRICES = Prices(Decimal("2000"), Decimal("1000"), Decimal("8000"))  # $/1M: readable cents
+
+
+def reply_info(window, row):
+    model = window.session.model
+    return info_text(model.message(row), None, model.prices)
+
+
+def test_no_prices_no_cost(qtbot, window, server):
+    server.enqueue(Reply(text="hello"))
+    type_and_send(qtbot, window, "hi")
+    wait_idle(qtbot, window)
+    assert "$" not in reply_info(window, 1)
+    assert window.meter.cost_text == ""
+
+
+def test_replies_the_conversation_and_the_next_request_show_their_cost(qtbot, window, server):
+    profile = window.context.connections.profile("test")
+    profile.prices = {"gpt-4o": PRICES}
+    window.refresh_profiles()
+    qtbot.waitUntil(lambda: window.session.budget is not None)  # counting again after the edit
+    assert window.meter.cost_text.startswith("next ≈ $")
+    assert window.meter.cost_text.endswith("spent $0")
+
+    server.enqueue(Reply(text="hello there", cached_tokens=4), Reply(text="again"))
+    type_and_send(qtbot, window, "hi")
+    wait_idle(qtbot, window)
+    first = window.session.conversation[1]
+    cost = reply_cost(PRICES, first.meta.usage)
+    usage = first.meta.usage
+    # (prompt - 4 cached) × $0.002 + 4 × $0.001 + completion × $0.008, from the wire's usage
+    expected = (
+        Decimal(usage["prompt_tokens"] - 4) * Decimal("0.002")
+        + Decimal(4) * Decimal("0.001")
+        + Decimal(usage["completion_tokens"]) * Decimal("0.008")
+    )
+    assert cost is not None
+    assert cost.total == expected
+    assert reply_info(window, 1).endswith(format_cost(expected))
+
+    type_and_send(qtbot, window, "more")
+    wait_idle(qtbot, window)
+    second = reply_cost(PRICES, window.session.conversation[3].meta.usage)
+    assert second is not None
+    assert window.meter.cost_text.endswith(f"spent {format_cost(expected + second.total)}")
+    plan = window.session.plan
+    estimate = Decimal(plan.prompt_tokens) * Decimal("0.002")
+    assert window.meter.cost_text.startswith(f"next ≈ {format_cost(estimate)}")
+    assert "reserved tokens" in window.meter.view.toolTip()
+
+    # Typing changes the estimate, not the total.
+    window.composer.set_text("a longer draft " * 50)
+    assert window.meter.cost_text != f"next ≈ {format_cost(estimate)}"
+
+    # A new conversation has spent nothing.
+    window.new_action.trigger()
+    qtbot.waitUntil(lambda: window.session.plan is not None)
+    assert window.meter.cost_text.endswith("spent $0")
