@@ -39,6 +39,7 @@ from chatdesk.ui.chat_session import ChatSession
 from chatdesk.ui.composer import Composer
 from chatdesk.ui.context import AppContext
 from chatdesk.ui.deferred import AfterFirstPaint, LazyPage
+from chatdesk.ui.panel_fit import PanelFit
 from chatdesk.ui.preferences import WindowPreferences
 from chatdesk.ui.session_memory import SessionMemory
 from chatdesk.ui.sidebar import ConversationList
@@ -261,6 +262,7 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(2, 1)
         self.splitter.setSizes([190, 770, 300])
         self.setCentralWidget(self.splitter)
+        self.panel_fit = PanelFit(self.splitter)  # small windows: the side panels give way
         self.statusBar().addWidget(self.notice, 1)
         # Disk trouble stays in sight until it is over (recovery copies, settings not written).
         self.disk_warning = StatusLine(self)
@@ -396,6 +398,7 @@ class MainWindow(QMainWindow):
         self.transcript.continueRequested.connect(self._row(ChatSession.continue_reply))
         self.transcript.retryRequested.connect(self._row(ChatSession.retry))
         self.sidebar.activated.connect(self._sidebar_activated)
+        self.panel_fit.rightShown.connect(self._side_fitted)
         self.system_editor.textChanged.connect(self._system_changed)
         self.system_editor.presetApplied.connect(self._apply_preset)
         self.system_editor.presetSaved.connect(self._save_preset)
@@ -774,6 +777,14 @@ class MainWindow(QMainWindow):
 
     def _toggle_side(self, shown: bool) -> None:
         self.side.setVisible(shown)
+        if shown:  # collapsed to fit a small window: it comes back
+            self.panel_fit.reveal_right()
+
+    def _side_fitted(self, shown: bool) -> None:
+        """The right panel collapsed to fit the window, or came back: the menu says so."""
+        self.side_action.blockSignals(True)
+        self.side_action.setChecked(shown)
+        self.side_action.blockSignals(False)
 
     def show_preview(self) -> None:
         session = self.session

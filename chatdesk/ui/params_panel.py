@@ -244,12 +244,24 @@ class ParamsPanel(QWidget):
         width = max(label.sizeHint().width() for label in self._labels)
         for label in self._labels:
             label.setMinimumWidth(width)
-        layout = QVBoxLayout(self)
+        # In a scroll area: the panel keeps its natural size however small the window (800×600,
+        # or 200 % scaling), instead of setting the window's minimum height.
+        from PySide6.QtWidgets import QFrame, QScrollArea
+
+        inner = QWidget(self)
+        layout = QVBoxLayout(inner)
         layout.addWidget(sampling)
         layout.addWidget(response)
         layout.addWidget(reasoning)
         layout.addWidget(context)
         layout.addStretch(1)
+        scroll = QScrollArea(self)
+        scroll.setWidget(inner)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
         order = [*names]  # the form's order, top to bottom
         for first, second in itertools.pairwise(order):
             self.setTabOrder(first, second)

@@ -400,8 +400,11 @@ class MessageDelegate(QStyledItemDelegate):
             y += m.small_line
         elif out.info_text:
             out.info = QRect(x, y, width - actions_width - 2 * ACTION_SPACING, m.small_line)
-        ax = x + width - actions_width
+        # Right-aligned on one line; on a card too narrow for that, from the left, wrapped.
+        ax = x + width - actions_width if actions_width <= width else x
         for action, w in zip(actions, widths, strict=True):
+            if ax + w > x + width and ax > x:
+                ax, y = x, y + m.small_line
             out.actions.append((action, QRect(ax, y, w, m.small_line)))
             ax += w + ACTION_SPACING
         if actions or out.info_text:

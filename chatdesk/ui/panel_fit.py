@@ -1,0 +1,98 @@
+"""The side panels give way to the transcript when the window is small (800×600, 200 % scaling).
+
+The splitter holds [conversations | transcript | prompt and parameters]. When the window is
+resized and the transcript would get less than `CENTRE_MIN` pixels, the side panels narrow to
+their `NARROW` widths, then the right panel collapses, then the left one; a panel collapsed this
+way comes back when the window is wide enough again. A panel the user collapsed or resized by
+dragging is left as the user set it, unless the transcript would be squeezed below its minimum.
+Sizes are in device-independent pixels, so 200 % scaling needs twice the screen pixels.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QObject, QTimer, Signal
+from PySide6.QtWidgets import QSplitter
+
+CENTRE_MIN = 420  # the transcript's narrowest comfortable width
+NARROW = (150, 240)  # the left and right panels at their narrowest before they collapse
+WIDE = (190, 300)  # what a panel collapsed here gets back when there is room again
+
+
+class PanelFit(QObject):
+    """Watches `splitter`'s resizes and fits its three panes (left, centre, right).
+
+    Signals: rightShown(bool) when the right panel collapses here or comes back.
+    """
+
+    rightShown = Signal(bool)
+
+    def __init__(self, splitter: QSplitter) -> None:
+        super().__init__(splitter)
+        self.splitter = splitter
+        # After the splitter has shared out the new width itself (its own resize handler
+        # runs after this filter), in the same event-loop turn.
+        self._later = QTimer(self, singleShot=True, interval=0)
+        self._later.timeout.connect(self.fit)
+        self._collapsed_here = [False, False]  # left, right: collapsed by this, not the user
+        for index in (0, 2):
+            splitter.setCollapsible(index, True)
+        splitter.setCollapsible(1, False)
+        splitter.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Resize:
+            self._later.start()
+        return False
+
+    def fit(self) -> None:
+        """Give the transcript at least CENTRE_MIN pixels if the panels can give way."""
+        splitter = self.splitter
+        sizes = splitter.sizes()
+        if len(sizes) != 3:
+            return
+        total = sum(sizes)
+        if total <= 0:
+            return
+        left, centre, right = sizes
+        # Panels collapsed here come back first, when they fit beside a comfortable centre.
+        for side in (1, 0):  # right first: it holds the prompt, worth more than the list
+            if self._collapsed_here[side]:
+                want = WIDE[side]
+                if total - left - right - want >= CENTRE_MIN:
+                    if side:
+                        right = want
+                        self.rightShown.emit(True)
+                    else:
+                        left = want
+                    self._collapsed_here[side] = False
+        centre = total - left - right
+        if centre < CENTRE_MIN:
+            short = CENTRE_MIN - centre
+            # Narrow the right panel, then the left one, to their narrow widths.
+            give = min(short, max(right - NARROW[1], 0)) if right else 0
+            right -= give
+            short -= give
+            give = min(short, max(left - NARROW[0], 0)) if left else 0
+            left -= give
+            short -= give
+            if short > 0 and right:  # still too narrow: the right panel goes
+                right, short = 0, max(short - right, 0)
+                self._collapsed_here[1] = True
+                self.rightShown.emit(False)
+            if short > 0 and left:
+                left = 0
+                self._collapsed_here[0] = True
+        new = [left, total - left - right, right]
+        if new != sizes:
+            splitter.setSizes(new)
+
+    def reveal_right(self) -> None:
+        """Bring back a collapsed right panel (Ctrl+B), at its narrow width or more, taking the
+        room from the transcript even below its minimum: the user asked for it."""
+        sizes = self.splitter.sizes()
+        if len(sizes) != 3 or sizes[2] > 0:
+            return
+        self._collapsed_here[1] = False
+        left, centre, _right = sizes
+        right = min(WIDE[1], max(NARROW[1], centre - CENTRE_MIN))
+        self.splitter.setSizes([left, max(centre - right, 0), right])

@@ -1,0 +1,103 @@
+"""The window at 800×600 and at 200 % scaling: the side panels give way to the transcript, the
+window's minimum size fits, and nothing in a card is drawn outside it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+from PySide6.QtCore import QRect
+
+from chatdesk.ui.panel_fit import CENTRE_MIN
+from tests.support.fake_azure import Reply
+from tests.ui.test_main_window import type_and_send, wait_idle
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def fitted(qtbot, window, width, height):
+    window.resize(width, height)
+    qtbot.waitUntil(lambda: window.splitter.sizes()[1] >= min(CENTRE_MIN, width - 40))
+
+
+def test_at_800_by_600_the_transcript_keeps_its_room(qtbot, window):
+    window.resize(1260, 780)
+    qtbot.wait(20)
+    assert window.splitter.sizes()[2] > 0
+    fitted(qtbot, window, 800, 600)
+    assert (window.width(), window.height()) == (800, 600)
+    hint = window.minimumSizeHint()
+    assert hint.width() <= 800
+    assert hint.height() <= 600
+    assert window.transcript.width() >= CENTRE_MIN - 20  # the list's own margins
+    assert window.splitter.sizes()[2] == 0  # the right panel gave way...
+    assert not window.side_action.isChecked()
+    window.side_action.trigger()  # ...and Ctrl+B brings it back
+    assert window.splitter.sizes()[2] > 0
+    # Narrowed again, it gives way again; wide again, it comes back by itself.
+    window.resize(1000, 600)
+    qtbot.wait(20)
+    window.resize(800, 600)
+    qtbot.waitUntil(lambda: window.splitter.sizes()[2] == 0)
+    window.resize(1260, 780)
+    qtbot.waitUntil(lambda: window.splitter.sizes()[2] > 0)
+    assert window.side_action.isChecked()
+
+
+def test_a_narrow_card_wraps_its_actions_inside_it(qtbot, window, server):
+    server.enqueue(Reply(text="```python\nprint(1)\n```\nsome text"))
+    type_and_send(qtbot, window, "hi")
+    wait_idle(qtbot, window)
+    index = window.session.model.index(1)
+    lay = window.transcript.delegate.layout(QRect(0, 0, 260, 0), index)
+    assert len(lay.actions) >= 3
+    for _action, rect in lay.actions:
+        assert lay.card.contains(rect), (rect, lay.card)
+    assert lay.info is None or lay.card.contains(lay.info)
+
+
+SCALED = textwrap.dedent(
+    """
+    import sys
+    from PySide6.QtWidgets import QApplication
+    from chatdesk.core.settings import Settings
+    from chatdesk.service.connections import Connections
+    from chatdesk.ui.context import AppContext
+    from chatdesk.ui.main_window import MainWindow
+
+    app = QApplication([])
+    settings = Settings()
+    connections = Connections(settings, env={})
+    window = MainWindow(AppContext(settings, connections, service=None))
+    window.open_paths([])
+    window.resize(800, 600)
+    window.show()
+    for _ in range(50):
+        app.processEvents()
+    hint = window.minimumSizeHint()
+    print(window.devicePixelRatio(), window.width(), window.height(), hint.width(),
+          hint.height(), *window.splitter.sizes())
+    for session in window.sessions:
+        session.shutdown()
+    """
+)
+
+
+def test_at_200_percent_the_window_fits_800_by_600_logical_pixels(tmp_path):
+    env = {
+        **os.environ, "QT_SCALE_FACTOR": "2", "QT_QPA_PLATFORM": "offscreen",
+        "CHATDESK_HOME": str(tmp_path), "PYTHONPATH": str(ROOT),
+    }  # fmt: skip
+    out = subprocess.run(
+        [sys.executable, "-c", SCALED], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert out.returncode == 0, out.stderr
+    ratio, width, height, min_w, min_h, _left, centre, _right = out.stdout.split()
+    assert float(ratio) == 2.0
+    assert (int(width), int(height)) == (800, 600)
+    assert int(min_w) <= 800
+    assert int(min_h) <= 600
+    assert int(centre) >= CENTRE_MIN
