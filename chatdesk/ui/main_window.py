@@ -397,6 +397,8 @@ class MainWindow(QMainWindow):
         self.transcript.regenerateRequested.connect(self._row(ChatSession.regenerate))
         self.transcript.continueRequested.connect(self._row(ChatSession.continue_reply))
         self.transcript.retryRequested.connect(self._row(ChatSession.retry))
+        self.transcript.copied.connect(lambda _what: self.show_status("Copied"))
+        self.transcript.linkHovered.connect(self._link_hovered)
         self.sidebar.activated.connect(self._sidebar_activated)
         self.panel_fit.rightShown.connect(self._side_fitted)
         self.system_editor.textChanged.connect(self._system_changed)
@@ -761,6 +763,13 @@ class MainWindow(QMainWindow):
 
     def _show_notice(self, text: str) -> None:
         self.notice.setText(text)
+
+    def _link_hovered(self, href: str) -> None:
+        """Where a link in a message goes, shown before it is clicked."""
+        if href:
+            self.statusBar().showMessage(f"Opens {href} in the browser")
+        else:
+            self.statusBar().clearMessage()
 
     def show_status(self, text: str, timeout_ms: int = 2000) -> None:
         """A short confirmation in the status bar ("Copied", "Zoom 110 %"), gone by itself."""

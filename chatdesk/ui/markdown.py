@@ -25,8 +25,14 @@ if TYPE_CHECKING:
 # The href of the "Copy code" link above each code block; the number is the block's index.
 CODE_LINK_SCHEME = "chatdesk-code"
 
-_LIGHT = {"style": "default", "code_bg": "#f3f4f6", "muted": "#6b7280", "border": "#c4c8ce"}
-_DARK = {"style": "github-dark", "code_bg": "#1b1d21", "muted": "#9aa0a6", "border": "#5a5f66"}
+_LIGHT = {
+    "style": "default", "code_bg": "#f3f4f6", "muted": "#6b7280", "border": "#c4c8ce",
+    "quote_bar": "#b8bec6",
+}  # fmt: skip
+_DARK = {
+    "style": "github-dark", "code_bg": "#1b1d21", "muted": "#9aa0a6", "border": "#5a5f66",
+    "quote_bar": "#6e757d",
+}  # fmt: skip
 
 
 def _escape(text: str) -> str:
@@ -65,6 +71,8 @@ def _parser() -> MarkdownIt:
     md.add_render_rule("code_block", _code_block)
     md.add_render_rule("image", _image)
     md.add_render_rule("table_open", _table_open)
+    md.add_render_rule("blockquote_open", _blockquote_open)
+    md.add_render_rule("blockquote_close", _blockquote_close)
     md.add_render_rule("th_open", _cell_open)
     md.add_render_rule("td_open", _cell_open)
     return md
@@ -161,6 +169,24 @@ def _table_open(
         f' style="border-collapse:collapse; border-style:solid; border-color:{border};'
         f' margin-bottom:8px">\n'
     )
+
+
+def _blockquote_open(
+    self: Any, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
+    # QTextDocument draws no border-left: the quote's bar is a narrow filled cell beside it.
+    bar = _colors(env)["quote_bar"]
+    return (
+        '<table width="100%" border="0" cellspacing="0" cellpadding="0"'
+        ' style="margin-top:2px; margin-bottom:8px"><tr>'
+        f'<td width="3" bgcolor="{bar}"></td><td style="padding-left:10px">\n'
+    )
+
+
+def _blockquote_close(
+    self: Any, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
+    return "</td></tr></table>\n"
 
 
 def _cell_open(

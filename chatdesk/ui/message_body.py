@@ -19,14 +19,27 @@ from collections.abc import Callable
 from itertools import accumulate
 from typing import TYPE_CHECKING
 
-from chatdesk.ui.markdown import code_link, parse_code_link, piece_code_blocks, render_piece
+from chatdesk.ui.markdown import (
+    BREAK,
+    code_link,
+    parse_code_link,
+    piece_code_blocks,
+    render_piece,
+)
 from chatdesk.ui.markdown_segments import Piece, Segmentation
 
 if TYPE_CHECKING:
-    from PySide6.QtGui import QFont, QPainter, QPalette, QTextDocument
+    from PySide6.QtGui import (
+        QAbstractTextDocumentLayout,
+        QFont,
+        QPainter,
+        QPalette,
+        QTextDocument,
+    )
 
     from chatdesk.ui.find_marks import FindMarks
 
+Position = tuple[int, int]  # (piece, character position in the piece's document)
 PIECE_GAP = 6.0  # pixels, the stylesheet's margin-bottom of a paragraph
 
 
@@ -179,9 +192,11 @@ class MessageBody:
         y0: float,
         y1: float,
         marks: FindMarks | None = None,
+        selected: tuple[Position, Position] | None = None,
     ) -> None:
         """Draw the pieces meeting the band [y0, y1) of the body, at the painter's origin,
-        with the occurrences of a find's query marked (`marks`)."""
+        with the occurrences of a find's query marked (`marks`) and the text from
+        `selected[0]` to `selected[1]` highlighted."""
         from PySide6.QtCore import QRectF, Qt
         from PySide6.QtGui import QAbstractTextDocumentLayout
 
@@ -199,9 +214,11 @@ class MessageBody:
             doc = self._docs[i]
             if doc is None:
                 continue
+            found = []
             if marks is not None:
-                context.selections = marks.selections(doc, seen)
+                found = marks.selections(doc, seen)
                 seen += marks.count_in([self._pieces[i].text])
+            context.selections = found + self._highlight(i, doc, palette, selected)
             height = tops[i + 1] - top
             painter.save()
             painter.translate(0, top)
@@ -228,6 +245,118 @@ class MessageBody:
                 return self.tops()[i] + y
             seen += here
         return None
+
+    def _highlight(
+        self,
+        i: int,
+        doc: QTextDocument,
+        palette: QPalette,
+        selected: tuple[Position, Position] | None,
+    ) -> list[QAbstractTextDocumentLayout.Selection]:
+        """Piece i's part of the selection, as the text layout draws it (none: [])."""
+        span = self._span(i, doc, selected)
+        if span is None:
+            return []
+        from PySide6.QtGui import QAbstractTextDocumentLayout, QTextCharFormat, QTextCursor
+
+        cursor = QTextCursor(doc)
+        cursor.setPosition(span[0])
+        cursor.setPosition(span[1], QTextCursor.MoveMode.KeepAnchor)
+        fmt = QTextCharFormat()
+        fmt.setBackground(palette.highlight())
+        fmt.setForeground(palette.highlightedText())
+        selection = QAbstractTextDocumentLayout.Selection()
+        selection.cursor, selection.format = cursor, fmt
+        return [selection]
+
+    def _span(
+        self, i: int, doc: QTextDocument, selected: tuple[Position, Position] | None
+    ) -> tuple[int, int] | None:
+        """The (start, end) character positions of piece i inside the selection, or None."""
+        if selected is None:
+            return None
+        (p0, c0), (p1, c1) = selected
+        if not p0 <= i <= p1:
+            return None
+        end = doc.characterCount() - 1
+        start, stop = (c0 if i == p0 else 0), (c1 if i == p1 else end)
+        return (start, min(stop, end)) if stop > start else None
+
+    # -- text positions (selection) ----------------------------------------------------------
+    def position_at(self, x: float, y: float) -> Position:
+        """The (piece, character) position nearest body point (x, y): above the body is its
+        start, below it its end. Lays out the piece under the point."""
+        from PySide6.QtCore import QPointF, Qt
+
+        if not self._pieces:
+            return (0, 0)
+        if y < 0:
+            return (0, 0)
+        if y >= self.height():
+            return self.end()
+        self.lay_out_band(y, y + 1)
+        tops = self.tops()
+        i = min(max(bisect.bisect_right(tops, y) - 1, 0), len(self._pieces) - 1)
+        doc = self.document(i)
+        hit = doc.documentLayout().hitTest(
+            QPointF(min(max(x, 0.0), self.width), y - tops[i]), Qt.HitTestAccuracy.FuzzyHit
+        )
+        return (i, max(hit, 0))
+
+    def end(self) -> Position:
+        """The position after the body's last character."""
+        if not self._pieces:
+            return (0, 0)
+        last = len(self._pieces) - 1
+        return (last, self.document(last).characterCount() - 1)
+
+    def document(self, i: int) -> QTextDocument:
+        """Piece i's document, rendered and laid out."""
+        self._lay_out(i)
+        doc = self._docs[i]
+        assert doc is not None
+        return doc
+
+    def piece_count(self) -> int:
+        return len(self._pieces)
+
+    def text_between(self, start: Position, end: Position, *, markdown: bool = False) -> str:
+        """The text from `start` to `end` (ordered positions): as shown (no markup; the
+        rendering's zero-width break opportunities and non-breaking spaces as plain text), or
+        as Markdown: the message's own source for every piece selected whole, Qt's Markdown
+        writer for a piece selected in part. Cost: the pieces in the range."""
+        from PySide6.QtGui import QTextCursor
+
+        parts: list[tuple[str, bool]] = []  # (text, the piece's source whole)
+        for i in range(start[0], min(end[0], len(self._pieces) - 1) + 1):
+            doc = self.document(i)
+            span = self._span(i, doc, (start, end))
+            if span is None:
+                continue
+            whole = span == (0, doc.characterCount() - 1)
+            if markdown and whole:
+                parts.append((self._pieces[i].text, True))
+                continue
+            cursor = QTextCursor(doc)
+            cursor.setPosition(span[0])
+            cursor.setPosition(span[1], QTextCursor.MoveMode.KeepAnchor)
+            fragment = cursor.selection()
+            text = fragment.toMarkdown() if markdown else fragment.toPlainText()
+            text = text.replace(BREAK, "").replace("\xa0", " ")
+            if span[1] == doc.characterCount() - 1:  # the HTML's closing line break, not text
+                text = text.rstrip()
+            parts.append((text, False))
+        if markdown and all(whole for _, whole in parts):
+            return "".join(text for text, _ in parts)  # consecutive slices of the source
+        if markdown:
+            out, joined = "", True  # joined: `out` ends where the next source slice starts
+            for text, whole in parts:
+                if out and not (whole and joined):
+                    out = out.rstrip("\n") + "\n\n"
+                out += text if whole else text.strip("\n")
+                joined = whole
+            return out.rstrip("\n")
+        return "\n".join(text for text, _ in parts)
 
     def anchor_at(self, x: float, y: float) -> str:
         """The href of the link at body point (x, y), "" if none. "Copy code" links are

@@ -50,17 +50,17 @@ from PySide6.QtWidgets import (
 from chatdesk.core.cards import shown_text
 from chatdesk.core.messages import Message
 from chatdesk.core.usage import cached_tokens, reasoning_tokens
-from chatdesk.ui.markdown import code_blocks, has_code, parse_code_link, render_markdown
+from chatdesk.ui.markdown import code_blocks, has_code, parse_code_link
 from chatdesk.ui.transcript_model import Badge, Roles, TranscriptModel, badges, heading
 
 if TYPE_CHECKING:
     from PySide6.QtGui import QFont, QTextLayout
-    from PySide6.QtWidgets import QDialog, QMenu, QStyleOptionViewItem
+    from PySide6.QtWidgets import QMenu, QStyleOptionViewItem
 
     from chatdesk.core.pricing import Prices
     from chatdesk.core.session_state import ScrollAnchor
     from chatdesk.ui.find_marks import FindMarks
-    from chatdesk.ui.message_body import MessageBody
+    from chatdesk.ui.message_body import MessageBody, Position
 
 # Geometry, in pixels.
 MARGIN_X, MARGIN_Y = 12, 5  # around a card
@@ -241,6 +241,8 @@ class MessageDelegate(QStyledItemDelegate):
         self._flush = QTimer(self, singleShot=True, interval=0)
         self._flush.timeout.connect(self._emit_size_hint_changed)
         self.render_count = 0  # Markdown renders, for tests and benchmarks
+        # (message uid, start, end) of the selected text, painted highlighted (text_selection)
+        self.selection: tuple[int, Position, Position] | None = None
         # Find (Ctrl+F): every row's occurrences marked, the current one's by uid.
         self._find: FindMarks | None = None
         self._find_current: tuple[int, FindMarks] | None = None
@@ -288,7 +290,10 @@ class MessageDelegate(QStyledItemDelegate):
         code_bg = "#1b1d21" if dark else "#f3f4f6"
         return (
             f"a {{ color: {palette.link().color().name()}; }}"
-            f" pre, code {{ font-family: '{fixed}'; }}"
+            # Named fonts after the system's fixed one: a platform whose fixed font is missing
+            # still shows inline `code` and code blocks in a monospace face.
+            f" pre, code {{ font-family: '{fixed}', 'DejaVu Sans Mono', Consolas, Menlo,"
+            " 'Courier New', monospace; }"
             f" code {{ background-color: {code_bg}; }}"
             " h1 { font-size: x-large; } h2 { font-size: large; } h3 { font-size: medium; }"
             " p, ul, ol, blockquote { margin-top: 0px; margin-bottom: 6px; }"
@@ -576,7 +581,10 @@ class MessageDelegate(QStyledItemDelegate):
         painter.save()
         painter.translate(lay.body.topLeft())
         top = lay.body.top()
-        lay.doc.draw(painter, palette, band[0] - top, band[1] - top, self.find_marks(message.uid))
+        chosen = self.selection
+        selected = chosen[1:] if chosen is not None and chosen[0] == message.uid else None
+        marks = self.find_marks(message.uid)
+        lay.doc.draw(painter, palette, band[0] - top, band[1] - top, marks, selected)
         painter.restore()
 
         # Notes.
@@ -695,7 +703,9 @@ class TranscriptView(QListView):
     Signals: copyRequested(int row) (the view has already copied the message),
     copyCodeRequested(int row, int block) (already copied), editRequested(int),
     deleteRequested(int), regenerateRequested(int), continueRequested(int),
-    retryRequested(int), linkActivated(str url) (opened with QDesktopServices by `open_link`).
+    retryRequested(int), linkActivated(str url) (opened with QDesktopServices by `open_link`),
+    copied(str what) after anything was put on the clipboard ("Markdown", "text", "code"),
+    linkHovered(str url) when the pointer comes over a link in a message ("" when it leaves).
     """
 
     copyRequested = Signal(int)
@@ -706,6 +716,8 @@ class TranscriptView(QListView):
     continueRequested = Signal(int)
     retryRequested = Signal(int)
     linkActivated = Signal(str)
+    copied = Signal(str)
+    linkHovered = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -739,10 +751,14 @@ class TranscriptView(QListView):
         self._at_bottom = True
         self._last_click = QPoint()
         self.menu: QMenu | None = None  # the open context or code menu, for tests
-        self.text_dialog: QDialog | None = None
         bar = self.verticalScrollBar()
         bar.valueChanged.connect(self._on_scrolled)
         bar.rangeChanged.connect(self._on_range_changed)
+        from chatdesk.ui.text_selection import TextSelection
+
+        self.text_selection = TextSelection(self)
+        self.text_selection.copied.connect(self.copied)
+        self._hovered = ""
 
     @property
     def delegate(self) -> MessageDelegate:
@@ -786,6 +802,7 @@ class TranscriptView(QListView):
 
     def setModel(self, model: QAbstractItemModel | None) -> None:
         self._delegate.clear()
+        self.text_selection.clear()
         super().setModel(model)
 
     def reset(self) -> None:
@@ -925,7 +942,7 @@ class TranscriptView(QListView):
         elif action == "copy_code":
             self._copy_code_or_menu(row)
         elif action == "select_text":
-            self.open_text_dialog(row)
+            self.text_selection.select_all(row)
         else:
             signal = {
                 "edit": self.editRequested,
@@ -937,14 +954,24 @@ class TranscriptView(QListView):
             signal.emit(row)
 
     def copy_message(self, row: int) -> None:
+        """The whole message as its Markdown source."""
         QGuiApplication.clipboard().setText(shown_text(self.transcript().message(row)))
         self.copyRequested.emit(row)
+        self.copied.emit("Markdown")
+
+    def copy_message_text(self, row: int) -> None:
+        """The whole message as it reads, without Markdown's marks."""
+        index = self.model().index(row, 0)
+        body = self._delegate.layout(self.visualRect(index), index).doc
+        QGuiApplication.clipboard().setText(body.text_between((0, 0), body.end()))
+        self.copied.emit("text")
 
     def copy_code(self, row: int, block: int) -> None:
         blocks = code_blocks(shown_text(self.transcript().message(row)))
         if 0 <= block < len(blocks):
             QGuiApplication.clipboard().setText(blocks[block])
             self.copyCodeRequested.emit(row, block)
+            self.copied.emit("code")
 
     def _copy_code_or_menu(self, row: int) -> None:
         blocks = code_blocks(shown_text(self.transcript().message(row)))
@@ -996,6 +1023,11 @@ class TranscriptView(QListView):
         menu = self._new_menu()
         model = self.transcript()
         actions = available_actions(model, row)
+        selection = self.text_selection
+        if selection.selected_row() == row:  # the selected part first
+            menu.addAction("Copy selection", lambda: selection.copy())
+            menu.addAction("Copy selection as Markdown", lambda: selection.copy(markdown=True))
+            menu.addSeparator()
         for action in actions:
             if action == "copy_code":
                 blocks = code_blocks(shown_text(model.message(row)))
@@ -1007,33 +1039,11 @@ class TranscriptView(QListView):
             if action == "delete":
                 menu.addSeparator()
             menu.addAction(ACTION_LABELS[action], lambda a=action: self.trigger_action(a, row))
+            if action == "copy":
+                menu.addAction("Copy as text", lambda: self.copy_message_text(row))
         menu.addSeparator()
-        menu.addAction("Select text…", lambda: self.open_text_dialog(row))
+        menu.addAction("Select all text", lambda: selection.select_all(row))
         return menu
-
-    def open_text_dialog(self, row: int) -> QDialog:
-        """A read-only copy of the message where any part of it can be selected."""
-        from PySide6.QtCore import Qt
-        from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTextBrowser, QVBoxLayout
-
-        message = self.transcript().message(row)
-        dialog = QDialog(self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.setWindowTitle(f"{heading(message)} — select text")
-        browser = QTextBrowser(dialog)
-        browser.setOpenLinks(False)
-        browser.setAccessibleName("Message text")
-        browser.setHtml(render_markdown(shown_text(message), is_dark(self.palette())))
-        browser.anchorClicked.connect(lambda url: self._on_body_link(url.toString(), row))
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, dialog)
-        buttons.rejected.connect(dialog.reject)
-        layout = QVBoxLayout(dialog)
-        layout.addWidget(browser)
-        layout.addWidget(buttons)
-        dialog.resize(560, 420)
-        dialog.open()
-        self.text_dialog = dialog
-        return dialog
 
     # -- input -------------------------------------------------------------------------------
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
@@ -1046,6 +1056,11 @@ class TranscriptView(QListView):
         pos = event.position().toPoint()
         index = self.indexAt(pos)
         over = index.isValid() and self._delegate.hit_test(self.visualRect(index), index, pos)
+        # A link shows where it goes before it is clicked (status bar; tooltip on hover).
+        href = over[1] if over and over[0] == "link" and parse_code_link(over[1]) is None else ""
+        if href != self._hovered:
+            self._hovered = href
+            self.linkHovered.emit(href)
         if over:
             self.viewport().setCursor(Qt.CursorShape.PointingHandCursor)
         else:

@@ -8,7 +8,7 @@ import time
 import pytest
 from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtGui import QGuiApplication, QImage, QPainter
-from PySide6.QtWidgets import QApplication, QStyleOptionViewItem, QTextBrowser
+from PySide6.QtWidgets import QApplication, QStyleOptionViewItem
 
 from chatdesk.core.conversation import Conversation
 from chatdesk.core.messages import Message, MessageMeta
@@ -433,26 +433,23 @@ def test_ctrl_c_copies_the_current_message(qtbot, make_view):
 
 
 @offscreen_popups
-def test_context_menu_and_select_text_dialog(qtbot, make_view):
+def test_context_menu_and_select_all_text(qtbot, make_view):
     view = make_view([Message("user", "question"), Message("assistant", REPLY)])
     menu = view.context_menu(1)
     labels = [a.text() for a in menu.actions() if not a.isSeparator()]
-    assert labels == ["Copy", "Copy code", "Delete", "Regenerate", "Select text…"]
+    assert labels == ["Copy", "Copy as text", "Copy code", "Delete", "Regenerate",
+                      "Select all text"]  # fmt: skip
     assert [a.text() for a in view.context_menu(0).actions() if a.text()] == [
         "Copy",
+        "Copy as text",
         "Edit",
         "Delete",
-        "Select text…",
+        "Select all text",
     ]
-    select = next(a for a in view.context_menu(1).actions() if a.text() == "Select text…")
+    select = next(a for a in view.context_menu(1).actions() if a.text() == "Select all text")
     select.trigger()
-    dialog = view.text_dialog
-    assert dialog is not None
-    assert dialog.isVisible()
-    browser = dialog.findChild(QTextBrowser)
-    assert browser.isReadOnly()
-    assert "Sorting" in browser.toPlainText()
-    dialog.reject()
+    assert view.text_selection.active
+    assert "Sorting" in view.text_selection.text()
     view.menu.close()
 
 
