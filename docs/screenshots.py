@@ -13,7 +13,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "docs" / "screenshots"
@@ -70,9 +72,10 @@ def main() -> int:
 
 
 def _shoot() -> int:
-    from PySide6.QtWidgets import QApplication
+    from PySide6.QtWidgets import QApplication, QWidget
 
     from chatdesk.core.messages import Message
+    from chatdesk.core.pricing import Prices
     from chatdesk.core.profiles import ConnectionProfile
     from chatdesk.core.settings import Settings
     from chatdesk.core.tokens import TokenCounter
@@ -99,17 +102,24 @@ def _shoot() -> int:
             app.processEvents()
             time.sleep(0.01)
 
-    def shot(name: str) -> None:
+    def shot(name: str, crop: QWidget | None = None) -> None:
+        """The screen (or just `crop`'s frame, e.g. a small window or a dialog) as NAME.png."""
         pump(0.4)
         path = OUT / f"{name}.png"
         if shutil.which("import"):  # ImageMagick: what the X server shows, decorations included
-            subprocess.run(["import", "-window", "root", str(path)], check=True)
+            area = []
+            if crop is not None:
+                frame = crop.frameGeometry()
+                area = ["-crop", f"{frame.width()}x{frame.height()}+{frame.x()}+{frame.y()}"]
+            subprocess.run(["import", "-window", "root", *area, str(path)], check=True)
         else:
-            window.grab().save(str(path))
+            (crop or window).grab().save(str(path))
         print(path)
 
     with FakeAzure(api_key="shots", prompt_counter=count) as srv:
         profile = ConnectionProfile("Contoso (gpt-4o)", "azure-v1", srv.url, "gpt-4o")
+        # Example prices ($ per 1M tokens: input, cached input, output), so costs show.
+        profile.prices = {"gpt-4o": Prices(Decimal("2.50"), Decimal("1.25"), Decimal("10"))}
         settings = Settings(profiles=[profile], active_profile=profile.name)
         store = MemorySecretStore()
         store.set(profile.name, Secret("shots"))
@@ -147,9 +157,44 @@ def _shoot() -> int:
         window.composer.set_text("Summarise everything above in one paragraph, please. " * 3)
         window.side.setCurrentIndex(2)
         shot("meter-near-limit")
+        _shoot_preferences(window, pump, shot)
         window.close()
         QApplication.processEvents()
     return 0
+
+
+def _shoot_preferences(window: Any, pump: Any, shot: Any) -> None:
+    """Issue 15's views: selected text, dark, 800×600, and the Preferences dialog."""
+    from PySide6.QtWidgets import QApplication
+
+    window.new_action.trigger()
+    window.activate(window.sessions[0])
+    window.composer.set_text("")
+    view = window.transcript
+    index = view.model().index(1, 0)
+    view.scrollTo(index)
+    pump(0.3)
+    body = view.delegate.layout(view.visualRect(index), index).doc
+    view.text_selection.select(1, (0, 0), (min(2, body.piece_count() - 1), 40))
+    shot("light")
+    settings = window.context.settings
+    settings.theme = "dark"
+    window.prefs.apply()
+    pump(0.5)
+    shot("dark")
+    view.text_selection.clear()
+    window.resize(800, 600)
+    pump(0.6)
+    shot("small-window", window)
+    settings.theme = "system"
+    window.prefs.apply()
+    window.resize(1260, 780)
+    dialog = window.prefs.open_dialog()
+    dialog.move(window.x() + 300, window.y() + 80)
+    pump(0.5)
+    shot("preferences", dialog)
+    dialog.reject()
+    QApplication.processEvents()
 
 
 if __name__ == "__main__":

@@ -340,10 +340,11 @@ class MainWindow(QMainWindow):
         )
         self.connections_action = self._action("C&onnections…", "Ctrl+K", self.show_connections)
         self.time_limits_action = self._action("&Time limits…", None, self.show_time_limits)
+        self.prices_action = self._action("Deployment &prices…", None, self.show_prices)
         chat_menu.addActions([self.stop_action, self.regenerate_action, self.continue_action,
                               self.preview_action, self.focus_action])  # fmt: skip
         chat_menu.addSeparator()
-        chat_menu.addActions([self.connections_action, self.time_limits_action])
+        chat_menu.addActions([self.connections_action, self.time_limits_action, self.prices_action])
 
         view_menu = menu.addMenu("&View")
         self.side_action = self._action("&Side panel", "Ctrl+B", self._toggle_side)
@@ -864,6 +865,33 @@ class MainWindow(QMainWindow):
             settings.deployments.put(key, kept)
             settings.request_deadline = deadline
             self._save_learned(None)
+
+        dialog.accepted.connect(accepted)
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
+
+    def show_prices(self) -> None:
+        """The current deployment's prices (per 1M tokens), kept in its profile."""
+        profile = self.session.profile_source() if self.session is not None else None
+        if profile is None or self.context.settings.profile(profile.name) is not profile:
+            self._show_notice(
+                "Prices belong to a saved connection profile: add one first (Connections…)."
+            )
+            return
+        from chatdesk.ui.prices_dialog import PricesDialog
+
+        deployment = profile.deployment.strip()
+        dialog = self.prices_dialog = PricesDialog(deployment, profile.deployment_prices(), self)
+
+        def accepted() -> None:
+            prices = dialog.prices()
+            if prices.empty:
+                profile.prices.pop(deployment, None)
+            else:
+                profile.prices[deployment] = prices
+            self.context.save_settings()
+            for session in self.sessions:
+                session.prices_changed()
 
         dialog.accepted.connect(accepted)
         dialog.finished.connect(dialog.deleteLater)

@@ -68,11 +68,13 @@ class PanelFit(QObject):
         centre = total - left - right
         if centre < CENTRE_MIN:
             short = CENTRE_MIN - centre
-            # Narrow the right panel, then the left one, to their narrow widths.
-            give = min(short, max(right - NARROW[1], 0)) if right else 0
+            # Narrow the right panel, then the left one, to their narrow widths (or the
+            # narrowest their content allows: the splitter keeps to that).
+            narrow = [max(NARROW[i], self._least(2 * i)) for i in (0, 1)]
+            give = min(short, max(right - narrow[1], 0)) if right else 0
             right -= give
             short -= give
-            give = min(short, max(left - NARROW[0], 0)) if left else 0
+            give = min(short, max(left - narrow[0], 0)) if left else 0
             left -= give
             short -= give
             if short > 0 and right:  # still too narrow: the right panel goes
@@ -82,9 +84,17 @@ class PanelFit(QObject):
             if short > 0 and left:
                 left = 0
                 self._collapsed_here[0] = True
+        # A list squeezed below its narrow width by the splitter gets it back when there is room.
+        if 0 < left < NARROW[0] and total - right - NARROW[0] >= CENTRE_MIN:
+            left = NARROW[0]
         new = [left, total - left - right, right]
         if new != sizes:
             splitter.setSizes(new)
+
+    def _least(self, index: int) -> int:
+        """The narrowest the splitter lets pane `index` be without collapsing it."""
+        widget = self.splitter.widget(index)
+        return max(widget.minimumWidth(), widget.minimumSizeHint().width())
 
     def reveal_right(self) -> None:
         """Bring back a collapsed right panel (Ctrl+B), at its narrow width or more, taking the
@@ -94,5 +104,5 @@ class PanelFit(QObject):
             return
         self._collapsed_here[1] = False
         left, centre, _right = sizes
-        right = min(WIDE[1], max(NARROW[1], centre - CENTRE_MIN))
+        right = max(self._least(2), min(WIDE[1], max(NARROW[1], centre - CENTRE_MIN)))
         self.splitter.setSizes([left, max(centre - right, 0), right])

@@ -259,6 +259,10 @@ class ParamsPanel(QWidget):
         scroll.setWidget(inner)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
+        # Scrolls down, never sideways: as wide as its fields need, as the panel was.
+        scroll.setProperty("horizontalScrollBarPolicy", "ScrollBarAlwaysOff")
+        bar = scroll.verticalScrollBar().sizeHint().width()
+        scroll.setMinimumWidth(inner.minimumSizeHint().width() + bar)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(scroll)

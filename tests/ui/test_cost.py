@@ -68,3 +68,34 @@ def test_replies_the_conversation_and_the_next_request_show_their_cost(qtbot, wi
     window.new_action.trigger()
     qtbot.waitUntil(lambda: window.session.plan is not None)
     assert window.meter.cost_text.endswith("spent $0")
+
+
+def test_prices_are_set_in_their_dialog_and_kept_in_the_profile(qtbot, window, server):
+    import json
+
+    from PySide6.QtWidgets import QDialogButtonBox
+
+    window.prices_action.trigger()
+    dialog = window.prices_dialog
+    assert dialog.isVisible()
+    assert all(edit.text() == "" for edit in dialog.fields.values())  # empty by default
+    ok = dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
+    dialog.fields["input"].setText("abc")
+    assert not ok.isEnabled()
+    assert "Input: 'abc' is not a number" in dialog.problem.text()
+    dialog.fields["input"].setText("2.50")
+    dialog.fields["output"].setText("$10")
+    assert ok.isEnabled()
+    dialog.accept()
+    profile = window.context.connections.profile("test")
+    assert profile.deployment_prices() == Prices(Decimal("2.50"), None, Decimal("10"))
+    saved = json.loads(window.context.settings_path.read_text())
+    assert saved["profiles"][0]["prices"] == {"gpt-4o": {"input": "2.50", "output": "10"}}
+    qtbot.waitUntil(lambda: window.meter.cost_text.startswith("next ≈ $"))
+    # Emptied again: no cost shown.
+    window.prices_action.trigger()
+    for edit in window.prices_dialog.fields.values():
+        edit.setText("")
+    window.prices_dialog.accept()
+    assert profile.deployment_prices() is None
+    assert window.meter.cost_text == ""

@@ -24,6 +24,8 @@ def fitted(qtbot, window, width, height):
 
 
 def test_at_800_by_600_the_transcript_keeps_its_room(qtbot, window):
+    window.side.setCurrentIndex(2)  # the parameters: the widest page, built
+    assert window.params_panel.isVisible()
     window.resize(1260, 780)
     qtbot.wait(20)
     assert window.splitter.sizes()[2] > 0
