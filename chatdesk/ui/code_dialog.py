@@ -6,7 +6,6 @@ from typing import Any
 
 from pygments.lexers import PythonLexer
 from pygments.styles import get_style_by_name
-from PySide6.QtCore import QTimer
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -24,10 +23,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from chatdesk.ui.dialog_buttons import close_and_action
+from chatdesk.ui.dialog_buttons import close_and_action, say_copied
 
 _STYLES = {False: "default", True: "github-dark"}  # the transcript's code blocks use these too
-_COPIED_MS = 1500
 _NOTE = (
     "This conversation as a Python script using the openai package. It holds no key: the "
     "script reads it from an environment variable or signs in with Microsoft Entra ID."
@@ -111,10 +109,6 @@ class CodeDialog(QDialog):
         buttons, self.copy_button = close_and_action(
             self, "Copy", "Copy the script to the clipboard", self.copy
         )
-        self._restore_label = QTimer(self)
-        self._restore_label.setSingleShot(True)
-        self._restore_label.setInterval(_COPIED_MS)
-        self._restore_label.timeout.connect(lambda: self.copy_button.setText("Copy"))
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.note)
@@ -124,5 +118,4 @@ class CodeDialog(QDialog):
 
     def copy(self) -> None:
         QGuiApplication.clipboard().setText(self.snippet)
-        self.copy_button.setText("Copied")  # feedback; the button keeps its accessible name
-        self._restore_label.start()
+        say_copied(self.copy_button)

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QPushButton
+
+COPIED_MS = 1500  # how long a copy button says "Copied"
 
 
 def close_and_action(
@@ -22,3 +25,11 @@ def close_and_action(
     buttons.rejected.connect(dialog.reject)
     action.clicked.connect(slot)
     return buttons, action
+
+
+def say_copied(button: QPushButton) -> None:
+    """The copy button says "Copied" for a moment (its accessible name stays the action's)."""
+    label = button.property("copyLabel") or button.text()
+    button.setProperty("copyLabel", label)
+    button.setText("Copied")
+    QTimer.singleShot(COPIED_MS, button, lambda: button.setText(label))

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from chatdesk.core.tokens import REPLY_PRIMING
 from chatdesk.core.trimming import TrimPlan
-from chatdesk.ui.dialog_buttons import close_and_action
+from chatdesk.ui.dialog_buttons import close_and_action, say_copied
 from chatdesk.ui.token_meter import status_color
 
 # role, name, content, tokens, sent
@@ -290,6 +290,7 @@ class RequestPreviewDialog(QDialog):
         if self.api_messages is not None:
             text = json.dumps(self.api_messages(), indent=2, ensure_ascii=False)
             QGuiApplication.clipboard().setText(text)
+            say_copied(self.copy_button)
             return
         messages = []
         for role, name, content, _tokens, _sent in self.sent_rows:
@@ -300,6 +301,7 @@ class RequestPreviewDialog(QDialog):
                 message["name"] = name
             messages.append(message)
         QGuiApplication.clipboard().setText(json.dumps(messages, indent=2, ensure_ascii=False))
+        say_copied(self.copy_button)
 
     # -- internals ---------------------------------------------------------------------------
     def _header_text(self) -> str:

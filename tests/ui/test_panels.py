@@ -543,6 +543,8 @@ def test_preview_copies_the_sent_messages(preview):
     assert messages[1] == {"role": "user", "content": "Example?", "name": "example_user"}
     assert [m["content"] for m in messages][-1] == "and the draft"
     assert len(messages) == 4
+    assert preview.copy_button.text() == "Copied"  # every copy says so
+    assert preview.copy_button.accessibleName() == "Copy as JSON"
 
 
 def test_preview_closes_with_escape(preview, qtbot):
