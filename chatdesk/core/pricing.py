@@ -110,11 +110,10 @@ def reply_cost(prices: Prices | None, usage: Mapping[str, Any] | None) -> Cost |
     if rates is None or not usage:
         return None
     input_price, cached_price, output_price = rates
-    prompt, completion = usage.get("prompt_tokens"), usage.get("completion_tokens")
-    if not _count(prompt) and not _count(completion):
+    prompt, completion = _count(usage.get("prompt_tokens")), _count(usage.get("completion_tokens"))
+    if prompt is None and completion is None:
         return None
-    prompt = prompt if _count(prompt) else 0
-    completion = completion if _count(completion) else 0
+    prompt, completion = prompt or 0, completion or 0
     cached = min(cached_tokens(dict(usage)) or 0, prompt)
     return Cost(
         input=Decimal(prompt - cached) * input_price / PER_TOKENS,
@@ -131,8 +130,10 @@ def _rates(prices: Prices | None) -> tuple[Decimal, Decimal, Decimal] | None:
     return prices.input, cached, prices.output
 
 
-def _count(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+def _count(value: Any) -> int | None:
+    """A token count as the usage gives it, or None for anything else."""
+    ok = isinstance(value, int) and not isinstance(value, bool) and value >= 0
+    return value if ok else None
 
 
 @dataclass(frozen=True)
