@@ -3,8 +3,8 @@
 Qt 6.8's `QStyleHints.setColorScheme` asks the platform for a light or dark scheme, but many
 platforms ignore it (X11 without a desktop portal, the offscreen platform), so a chosen theme
 also sets an explicit palette: Fusion's colours for light, a dark one built here. "Follow the
-system" gives the scheme back to the platform and restores the palette the application started
-with; from then on the platform's own scheme changes reach the window as they happen.
+system" gives the scheme back to the platform and unsets the application's palette (an empty
+one: Qt uses the platform's again), so the platform's own changes reach the window live.
 """
 
 from __future__ import annotations
@@ -34,9 +34,8 @@ def dark_palette() -> QPalette:
     return palette
 
 
-def apply_theme(theme: Theme, system: QPalette) -> None:
-    """Make the application light, dark or the system's (`system`: the palette it started
-    with), now: every window repaints."""
+def apply_theme(theme: Theme) -> None:
+    """Make the application light, dark or the system's, now: every window repaints."""
     from PySide6.QtCore import Qt
     from PySide6.QtWidgets import QApplication
 
@@ -47,7 +46,7 @@ def apply_theme(theme: Theme, system: QPalette) -> None:
     # QApplication's setPalette, not QGuiApplication's: it reaches every widget at once.
     if theme == "system":
         hints.unsetColorScheme()
-        QApplication.setPalette(system)
+        QApplication.setPalette(QPalette())  # nothing set: the platform's palette, live
         return
     dark = theme == "dark"
     hints.setColorScheme(Qt.ColorScheme.Dark if dark else Qt.ColorScheme.Light)

@@ -11,13 +11,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
-from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
+from PySide6.QtGui import QAction, QKeySequence
 
 from chatdesk.core.preferences import zoomed
 from chatdesk.ui.appearance import apply_theme, message_font
 
 if TYPE_CHECKING:
-    from PySide6.QtGui import QFont, QPalette
+    from PySide6.QtGui import QFont
 
     from chatdesk.core.settings import Settings
     from chatdesk.ui.main_window import MainWindow
@@ -31,7 +31,7 @@ class WindowPreferences(QObject):
         super().__init__(window)
         self.window = window
         self.dialog: PreferencesDialog | None = None
-        self._system_palette: QPalette | None = None
+        self._themed = False  # a theme was applied: "system" must now be put back
         self._base_font: QFont | None = None  # the messages' font before any size or zoom
         self.preferences_action = self._action("&Preferences…", ["Ctrl+,"], self.open_dialog)
         self.zoom_in_action = self._action("Zoom &in", ["Ctrl+=", "Ctrl++"], lambda: self.zoom(1))
@@ -58,11 +58,10 @@ class WindowPreferences(QObject):
         self._apply_font()
 
     def _apply_theme(self) -> None:
-        if self._system_palette is None:
-            if self.settings.theme == "system":
-                return  # nothing chosen yet: the platform's own, at no cost at start-up
-            self._system_palette = QGuiApplication.palette()
-        apply_theme(self.settings.theme, self._system_palette)
+        if not self._themed and self.settings.theme == "system":
+            return  # nothing chosen yet: the platform's own, at no cost at start-up
+        self._themed = True
+        apply_theme(self.settings.theme)
 
     def _apply_font(self) -> None:
         settings = self.settings
