@@ -259,6 +259,7 @@ class ParamsPanel(QWidget):
         scroll.setWidget(inner)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setAccessibleName("Parameters")
         # Scrolls down, never sideways: as wide as its fields need, as the panel was.
         scroll.setProperty("horizontalScrollBarPolicy", "ScrollBarAlwaysOff")
         bar = scroll.verticalScrollBar().sizeHint().width()
