@@ -8,10 +8,11 @@ values back on Cancel.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QWidget
 
 from chatdesk.core.preferences import zoomed
 from chatdesk.ui.appearance import apply_theme, message_font
@@ -20,16 +21,30 @@ if TYPE_CHECKING:
     from PySide6.QtGui import QFont
 
     from chatdesk.core.settings import Settings
-    from chatdesk.ui.main_window import MainWindow
+    from chatdesk.ui.composer import Composer
+    from chatdesk.ui.context import AppContext
     from chatdesk.ui.preferences_dialog import PreferencesDialog, PreferenceValues
+    from chatdesk.ui.transcript_view import TranscriptView
+
+
+class PreferencesHost(Protocol):
+    """What the preferences need of the window (which makes them, so is not imported)."""
+
+    context: AppContext
+    composer: Composer
+    transcript: TranscriptView
+
+    def show_status(self, text: str, timeout_ms: int = ...) -> None: ...
 
 
 class WindowPreferences(QObject):
     """Owns the Preferences and zoom actions of `window` and applies the settings to it."""
 
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: PreferencesHost) -> None:
+        assert isinstance(window, QWidget)
         super().__init__(window)
         self.window = window
+        self._widget: QWidget = window
         self.dialog: PreferencesDialog | None = None
         self._themed = False  # a theme was applied: "system" must now be put back
         self._base_font: QFont | None = None  # the messages' font before any size or zoom
@@ -43,10 +58,10 @@ class WindowPreferences(QObject):
         return self.window.context.settings
 
     def _action(self, text: str, keys: list[str], slot: object) -> QAction:
-        action = QAction(text=text, parent=self.window)  # by keyword: see ui/__init__.py
+        action = QAction(text=text, parent=self._widget)  # by keyword: see ui/__init__.py
         action.setShortcuts([QKeySequence(k) for k in keys])
         action.triggered.connect(slot)
-        self.window.addAction(action)
+        self._widget.addAction(action)
         return action
 
     # -- applying ----------------------------------------------------------------------------
@@ -103,7 +118,7 @@ class WindowPreferences(QObject):
             return self.dialog
         before = self.current()
         profiles = [p.name for p in self.window.context.connections.profiles()]
-        dialog = self.dialog = PreferencesDialog(before, profiles, self.window)
+        dialog = self.dialog = PreferencesDialog(before, profiles, self._widget)
         dialog.changed.connect(lambda: self.set_values(dialog.values()))
         dialog.accepted.connect(lambda: self.window.context.save_settings())
         dialog.rejected.connect(lambda: self.set_values(before))

@@ -15,14 +15,14 @@ extend the selection, Esc clears it, Ctrl+C copies it.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QObject, QPersistentModelIndex, QPoint, QPointF, Signal
 from PySide6.QtGui import QGuiApplication, QKeyEvent, QKeySequence, QMouseEvent
+from PySide6.QtWidgets import QListView
 
 if TYPE_CHECKING:
     from chatdesk.ui.message_body import MessageBody, Position
-    from chatdesk.ui.transcript_view import TranscriptView
 
 EDGE = 24  # pixels from the viewport's top or bottom where a drag scrolls
 
@@ -35,9 +35,11 @@ class TextSelection(QObject):
 
     copied = Signal(str)
 
-    def __init__(self, view: TranscriptView) -> None:
+    def __init__(self, view: QListView) -> None:
         super().__init__(view)
-        self.view = view
+        # The transcript view, which makes this (so it is not imported here): its `delegate`
+        # lays out and paints the cards, `transcript()` is its model.
+        self.view: Any = view
         self.row: QPersistentModelIndex | None = None
         self.anchor: Position = (0, 0)
         self.focus: Position = (0, 0)
