@@ -6,6 +6,10 @@
     export.py       `chatdesk export FILE`
     send.py         `chatdesk send FILE`
     signin.py       `chatdesk signin` / `chatdesk signout`
+    listing.py      `chatdesk list`
+    search.py       `chatdesk search QUERY`
+    importing.py    `chatdesk import FILE...`
+    library.py      what those three share: the library of the settings and its index
     command.py      what every command shares: the parser, exit statuses, messages on stderr
     connections.py  the user's connections opened for a command
 

@@ -6,6 +6,9 @@
     chatdesk send FILE [connection options]  send it, stream the reply, save it into FILE
     chatdesk signin --profile P              Entra ID sign-in, shared with the window
     chatdesk signout --profile P             forget that sign-in
+    chatdesk list [--json]                   the conversations of the library
+    chatdesk search QUERY [--json]           search every conversation of the library
+    chatdesk import FILE...                  copy conversation files into the library
 
 `main` is what the `chatdesk` and `chatdesk-cli` launchers and `python -m chatdesk` run (as
 `chatdesk.cli:main`). Each command lives in its own module of this package, imported only
@@ -61,6 +64,24 @@ def _signout(argv: list[str]) -> int:
     return signin.run_signout(argv)
 
 
+def _list(argv: list[str]) -> int:
+    from chatdesk.cli import listing
+
+    return listing.run(argv)
+
+
+def _search(argv: list[str]) -> int:
+    from chatdesk.cli import search
+
+    return search.run(argv)
+
+
+def _import(argv: list[str]) -> int:
+    from chatdesk.cli import importing
+
+    return importing.run(argv)
+
+
 # Written-out imports, not names looked up at run time: PyInstaller finds what a frozen
 # build must hold by reading them.
 COMMANDS: dict[str, Callable[[list[str]], int]] = {
@@ -69,6 +90,9 @@ COMMANDS: dict[str, Callable[[list[str]], int]] = {
     "send": _send,
     "signin": _signin,
     "signout": _signout,
+    "list": _list,
+    "search": _search,
+    "import": _import,
 }
 
 
@@ -82,7 +106,10 @@ def _main_parser() -> Parser:
             "  export FILE   write the conversation as Markdown\n"
             "  send FILE     send the conversation and save the reply into it\n"
             "  signin        sign in with Microsoft Entra ID (--profile P [--device-code])\n"
-            "  signout       forget a profile's sign-in (--profile P)"
+            "  signout       forget a profile's sign-in (--profile P)\n"
+            "  list          the conversations of the library (--json)\n"
+            "  search QUERY  search every conversation of the library (--json, --limit N)\n"
+            "  import FILE   copy conversation files into the library"
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

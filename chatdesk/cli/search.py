@@ -1,0 +1,70 @@
+"""`chatdesk search QUERY [--json] [--limit N]`: titles and messages of the library holding
+every word of QUERY (the last word may be the start of one), newest first.
+
+One hit per line: conversation id, message index (``title`` when the title matched), the
+conversation's title, then the snippet indented on the next line, the matched words in bold
+on a terminal. `--json` prints one array of objects: conversation_id, title, message_index
+(null for the title), snippet, highlights ([start, end] offsets into the snippet).
+
+Exit status: 0 something was found, 1 nothing was (as grep), or the index cannot be used,
+2 usage.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import sys
+
+from chatdesk.cli.command import EXIT_ERROR, EXIT_OK, Parser, fail, positive
+from chatdesk.cli.library import open_library
+
+_BOLD, _PLAIN = "\x1b[1m", "\x1b[0m"
+
+
+def _parser() -> Parser:
+    p = Parser(prog="chatdesk search", description="Search every conversation of the library.")
+    p.add_argument("query", metavar="QUERY", help="words to find (all of them, in one message)")
+    p.add_argument("--json", action="store_true", help="print one JSON array")
+    p.add_argument("--limit", type=positive, default=20, help="at most this many hits (20)")
+    return p
+
+
+def run(argv: list[str]) -> int:
+    """`chatdesk search ARGV...`; returns the exit status."""
+    args = _parser().parse_args(argv)
+    try:
+        _library, index = open_library()
+        hits = index.search(args.query, args.limit)
+    except (OSError, sqlite3.Error) as exc:
+        fail(f"cannot read the library's index: {exc}")
+        return EXIT_ERROR
+    if args.json:
+        rows = [
+            {
+                "conversation_id": h.conversation_id, "title": h.title,
+                "message_index": h.message_index, "snippet": h.snippet,
+                "highlights": [list(span) for span in h.highlights],
+            }
+            for h in hits
+        ]  # fmt: skip
+        print(json.dumps(rows, ensure_ascii=False, indent=1))
+    else:
+        bold = sys.stdout.isatty()
+        for h in hits:
+            where = "title" if h.message_index is None else f"#{h.message_index}"
+            print(f"{h.conversation_id}  {where}  {h.title}")
+            print(f"    {_marked(h.snippet, h.highlights, bold)}")
+    return EXIT_OK if hits else EXIT_ERROR
+
+
+def _marked(snippet: str, spans: tuple[tuple[int, int], ...], bold: bool) -> str:
+    """The snippet on one line, the matched words in bold when `bold`."""
+    text = snippet
+    if bold and spans:
+        out, last = [], 0
+        for start, end in spans:
+            out += [snippet[last:start], _BOLD, snippet[start:end], _PLAIN]
+            last = end
+        text = "".join([*out, snippet[last:]])
+    return " ".join(text.split())

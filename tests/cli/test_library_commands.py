@@ -1,0 +1,93 @@
+"""`chatdesk list`, `search` and `import`: the library from the command line, no display."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+from chatdesk.core.fileformat import FILE_SUFFIX
+from chatdesk.core.library import Library
+from chatdesk.core.paths import data_dir
+from chatdesk.core.settings import Settings, save_settings
+
+BODY = {"model": "gpt-4o", "tools": [{"type": "function", "function": {"name": "lookup"}}],
+        "messages": [{"role": "system", "content": "You are terse."},
+                     {"role": "user", "content": "Who founded Microsoft?"},
+                     {"role": "assistant", "content": "Bill Gates and Paul Allen."}]}  # fmt: skip
+
+
+def run(*args: object) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    env.pop("QT_QPA_PLATFORM", None)  # no display needed, none given
+    return subprocess.run([sys.executable, "-m", "chatdesk", *map(str, args)], env=env,
+                          capture_output=True, text=True, timeout=120)  # fmt: skip
+
+
+def test_import_list_and_search(tmp_path):
+    body = tmp_path / "founders.json"
+    body.write_text(json.dumps(BODY))
+    bad = tmp_path / "bad.json"
+    bad.write_text("{oops")
+    imported = run("import", body, bad)
+    assert imported.returncode == 1  # one could not be read; the other is in
+    assert "founders.json: added as " in imported.stdout
+    assert "bad.json" in imported.stderr
+    assert "not valid JSON" in imported.stderr
+    assert body.read_text() == json.dumps(BODY)  # the source is left as it was
+
+    [entry] = json.loads(run("list", "--json").stdout)
+    assert entry["title"] == "Who founded Microsoft?"
+    assert entry["messages"] == 2
+    assert entry["error"] is None
+    assert entry["path"].startswith(str(data_dir() / "library"))
+    stored = json.loads((data_dir() / "library" / f"{entry['id']}{FILE_SUFFIX}").read_text())
+    assert stored["request"]["tools"] == BODY["tools"]  # the request body whole
+
+    listed = run("list")
+    assert listed.returncode == 0
+    assert entry["id"] in listed.stdout
+    assert "Who founded Microsoft?" in listed.stdout
+
+    found = run("search", "paul", "--json")
+    assert found.returncode == 0
+    [hit] = json.loads(found.stdout)
+    assert hit["conversation_id"] == entry["id"]
+    assert hit["message_index"] == 1
+    start, end = hit["highlights"][0]
+    assert hit["snippet"][start:end] == "Paul"
+    text = run("search", "gates")
+    assert f"{entry['id']}  #1  Who founded Microsoft?" in text.stdout
+    assert "Bill Gates and Paul Allen." in text.stdout
+    nothing = run("search", "zeppelin")
+    assert nothing.returncode == 1
+    assert nothing.stdout == ""
+
+
+def test_list_shows_a_bad_file_with_its_error_and_every_other(tmp_path):
+    library = Library(data_dir() / "library")
+    body = tmp_path / "a.json"
+    body.write_text(json.dumps(BODY))
+    good = library.import_file(body)
+    library.folder.joinpath(f"20260101-000000-abcdef{FILE_SUFFIX}").write_text(
+        json.dumps({"format": "chatdesk.conversation", "version": 99, "messages": []})
+    )
+    listed = run("list", "--json")
+    assert listed.returncode == 0
+    entries = {e["id"]: e for e in json.loads(listed.stdout)}
+    assert entries[good]["error"] is None
+    assert "newer chatdesk" in entries["20260101-000000-abcdef"]["error"]
+    assert "newer chatdesk" in listed.stderr
+
+
+def test_search_limit_and_a_moved_library(tmp_path):
+    save_settings(Settings(library_folder=str(tmp_path / "moved")))
+    for n in range(5):
+        path = tmp_path / f"c{n}.json"
+        body = {"messages": [{"role": "user", "content": f"needle number {n}"}]}
+        path.write_text(json.dumps(body))
+        assert run("import", path).returncode == 0
+    assert len(list((tmp_path / "moved").glob(f"*{FILE_SUFFIX}"))) == 5
+    assert len(json.loads(run("search", "needle", "--json", "--limit", "3").stdout)) == 3
+    assert run("search", "needle", "--limit", "0").returncode == 2
