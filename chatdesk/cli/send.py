@@ -1,9 +1,12 @@
 """`chatdesk send FILE`: send a conversation, stream the reply to stdout, save it into FILE.
 
-    chatdesk send FILE [--profile NAME | --endpoint URL --deployment D [--api-version V]
-                        | --base-url URL --model M] [--no-stream]
+    chatdesk send FILE [--profile NAME [--deployment D] | --endpoint URL --deployment D
+                        [--api-version V] | --base-url URL --model M] [--no-stream]
                        [--reasoning-effort E] [--read-timeout S] [--deadline S]
 
+With --profile the conversation goes to the deployment `--deployment` names (one of the
+profile's, or any name for this run), else the one the file recorded, else the profile's
+default; the file records the one used, as the window does.
 Without connection options the profile comes from the environment, as the openai SDK reads it
 (AZURE_OPENAI_ENDPOINT, AZURE_OPENAI_API_KEY, OPENAI_API_VERSION, OPENAI_BASE_URL,
 OPENAI_API_KEY). Keys come from the profile's keyring entry or those variables, never from argv.
@@ -45,6 +48,7 @@ from chatdesk.core.conversation import Conversation
 from chatdesk.core.deployments import DeploymentNote, valid_seconds
 from chatdesk.core.fileformat import ConversationFileError, load_conversation
 from chatdesk.core.messages import Message, MessageMeta, now_iso
+from chatdesk.core.profile_deployments import find
 from chatdesk.core.profiles import (
     CLI_PROFILE_NAME,
     ConnectionProfile,
@@ -85,7 +89,12 @@ def _parser() -> Parser:
     p.add_argument("file", metavar="FILE")
     p.add_argument("--profile", metavar="NAME", help="a connection profile from the settings")
     p.add_argument("--endpoint", metavar="URL", help="Azure OpenAI resource or v1 endpoint")
-    p.add_argument("--deployment", metavar="D", help="the deployment name (with --endpoint)")
+    p.add_argument(
+        "--deployment",
+        metavar="D",
+        help="the deployment to send to: one of the profile's (with --profile or the "
+        "environment), or the deployment at --endpoint",
+    )
     p.add_argument(
         "--api-version", metavar="V", help="use the dated API with this version (with --endpoint)"
     )
@@ -134,10 +143,13 @@ def _seconds(text: str) -> float:
 def _pick_profile(
     args: argparse.Namespace, env: dict[str, str], connections: Connections
 ) -> tuple[ConnectionProfile, Credentials]:
-    azure = args.endpoint is not None or args.deployment is not None or args.api_version
+    # --deployment alone picks one of a profile's deployments; with --endpoint it is the target.
+    azure = args.endpoint is not None or args.api_version
     compatible = args.base_url is not None or args.model is not None
     if sum(map(bool, (args.profile is not None, azure, compatible))) > 1:
         raise _UsageError("use one of --profile, --endpoint/--deployment, --base-url/--model")
+    if compatible and args.deployment is not None:
+        raise _UsageError("--deployment does not go with --base-url; name the model with --model")
     if args.profile is not None:
         # The window's own setup: the same keyring entries, sign-in records and token cache.
         profile = connections.settings.profile(args.profile)
@@ -180,6 +192,23 @@ def _pick_profile(
             "--base-url URL --model M, or set AZURE_OPENAI_ENDPOINT (or OPENAI_BASE_URL)"
         )
     return profile, Credentials(None, env=env)
+
+
+def _pick_deployment(
+    conv: Conversation, profile: ConnectionProfile, option: str | None
+) -> ConnectionProfile:
+    """The profile sending to `--deployment`, else the file's recorded deployment (when it was
+    recorded for this profile or is one of its own), else its default. The file records it."""
+    picked = (option or "").strip() or None
+    recorded = conv.deployment
+    if picked is None and (conv.profile == profile.name or find(profile.deployments, recorded)):
+        picked = recorded
+    if picked is not None and find(profile.deployments, picked) is None:
+        names = ", ".join(profile.deployment_names()) or "none"
+        _fail(f"note: '{picked}' is not one of profile '{profile.name}''s deployments "
+              f"({names}); sending to it as given.")  # fmt: skip
+    conv.deployment = picked
+    return profile.using(picked)
 
 
 @contextlib.contextmanager
@@ -313,7 +342,10 @@ def run_send(argv: list[str]) -> int:
         deadline=args.deadline or settings.request_deadline,
     )
     if args.profile is not None:  # saved with the reply, as the window saves its connection
+        profile = _pick_deployment(conv, profile, args.deployment)
         conv.profile = args.profile
+    elif args.endpoint is None and args.deployment is not None:
+        profile = profile.using(args.deployment)  # the environment's profile
     match = profile.model_match(conv.model)
     for line in unsent(conv, match.family, match.exact):  # the request leaves them out
         fail(line)

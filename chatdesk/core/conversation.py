@@ -96,6 +96,9 @@ class Conversation:
         self.request_extra: dict[str, Any] = {}
         self.trimming = trimming or TrimSettings()
         self.profile = profile
+        # The profile's deployment this conversation sends to (picked in the toolbar or with
+        # `chatdesk send --deployment`); None: the profile's default.
+        self.deployment: str | None = None
         self.model = model  # the model behind the deployment, for counting; None: unknown
         self.title = title
         self.pinned_in_list = False  # kept on top of the library's list ("pinned" in the file)

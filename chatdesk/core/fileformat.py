@@ -1,8 +1,8 @@
 """The conversation file: versioned JSON whose messages are in the Chat Completions shape.
 
     {"format": "chatdesk.conversation", "version": 2, "title": "...", "profile": "work",
-     "model": "gpt-4o", "params": {...}, "request": {"tools": [...], ...},
-     "trimming": {...}, "draft": "", "pinned": true,
+     "deployment": "chat-prod", "model": "gpt-4o", "params": {...},
+     "request": {"tools": [...], ...}, "trimming": {...}, "draft": "", "pinned": true,
      "messages": [{"role": "system", "content": "..."},
                   {"role": "user", "content": "...", "pinned": true},
                   {"role": "user", "content": [{"type": "text", "text": "..."},
@@ -11,13 +11,14 @@
                   {"role": "tool", "tool_call_id": "...", "content": "..."},
                   {"role": "assistant", "content": "...", "metadata": {"finish_reason": "stop"}}]}
 
-A leading system (or developer) message is the system prompt; `pinned` messages (or ones named
-example_user / example_assistant) are the few-shot examples. The document's own "pinned" (only
-written when true) keeps the conversation on top of the library's list. Messages are kept
-whole: content parts of any type, tool calls, and fields chatdesk does not know are saved and
-sent as they came. `request` holds the request fields chatdesk does not set itself (`tools`,
-`tool_choice`, a `json_schema` response format, `reasoning_effort`, `user`, `metadata`, ...),
-likewise kept.
+`deployment` names the profile's deployment the conversation sends to (absent: the profile's
+default). A leading system (or developer) message is the system prompt; `pinned` messages (or
+ones named example_user / example_assistant) are the few-shot examples. The document's own
+"pinned" (only written when true) keeps the conversation on top of the library's list. Messages
+are kept whole: content parts of any type, tool calls, and fields chatdesk does not know are
+saved and sent as they came. `request` holds the request fields chatdesk does not set itself
+(`tools`, `tool_choice`, a `json_schema` response format, `reasoning_effort`, `user`,
+`metadata`, ...), likewise kept.
 Version 1 (text-only messages, no `request`) is read and migrated; a bare Chat Completions
 request body (`{"model": ..., "messages": [...]}`) opens as a new conversation. Opening never
 crashes: every problem is a `ConversationFileError` naming the file and what is wrong.
@@ -122,6 +123,7 @@ def to_document(conv: Conversation) -> dict[str, Any]:
         "title": conv.title,
         "created_at": conv.created_at,
         "profile": conv.profile,
+        "deployment": conv.deployment,
         "model": conv.model,
         "params": conv.params.to_json(),
         "request": dict(conv.request_extra),
@@ -133,6 +135,8 @@ def to_document(conv: Conversation) -> dict[str, Any]:
         del document["request"]
     if conv.pinned_in_list:
         document["pinned"] = True
+    if conv.deployment is None:
+        del document["deployment"]
     return document
 
 
@@ -250,6 +254,7 @@ def _from_document(data: dict[str, Any]) -> Conversation:
     conv.title = _field(data, "title", str, "")
     conv.created_at = _field(data, "created_at", str, conv.created_at)
     conv.profile = _field(data, "profile", str, None)
+    conv.deployment = _field(data, "deployment", str, None)
     conv.model = _field(data, "model", str, None)
     conv.draft = _field(data, "draft", str, "")
     conv.pinned_in_list = _field(data, "pinned", bool, False)

@@ -35,6 +35,12 @@ from chatdesk.core.endpoints import check_endpoint as check_endpoint
 from chatdesk.core.endpoints import is_azure_host as is_azure_host
 from chatdesk.core.endpoints import is_loopback_host as is_loopback_host
 from chatdesk.core.models import DEFAULT_FAMILY, ModelInfo, ModelMatch, match_model
+from chatdesk.core.profile_deployments import (
+    Deployment,
+    DeploymentError,
+    duplicate_name,
+    find,
+)
 
 if TYPE_CHECKING:
     # Imported where prices are read: decimal is not needed to start the window.
@@ -103,7 +109,14 @@ def looks_like_env_name(value: str) -> bool:
 # -- profiles --------------------------------------------------------------------------------
 @dataclass
 class ConnectionProfile:
-    """One endpoint + deployment + auth choice. Switching `auth` keeps the other mode's fields."""
+    """A resource (endpoint), its sign-in, and its deployments. Switching `auth` keeps the
+    other mode's fields.
+
+    `deployments` lists every deployment (core/profile_deployments.py); `deployment` and
+    `model` are the one in use and its model: the profile's default, which a new conversation
+    starts with, or (from `using`) the one a conversation picked. A profile built with one
+    `deployment` and no list gets a list of that one.
+    """
 
     name: str
     kind: ProfileKind
@@ -135,6 +148,34 @@ class ConnectionProfile:
     # What each deployment costs, keyed by deployment name (see core/pricing.py); empty:
     # chatdesk shows no costs.
     prices: dict[str, Prices] = field(default_factory=dict)
+    deployments: list[Deployment] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.deployments = list(self.deployments)
+        if not self.deployment.strip() and self.deployments:
+            self.deployment = self.deployments[0].name
+        entry = find(self.deployments, self.deployment)
+        if entry is None and self.deployment.strip() and not self.deployments:
+            self.deployments = [Deployment(self.deployment.strip(), self.model)]
+        elif entry is not None:
+            # The entry is the record; a model given with the name (a profile built or
+            # replaced with `model=`) becomes the entry's, so `model` and entry never differ.
+            if self.model and entry.model != self.model:
+                at = self.deployments.index(entry)
+                entry = self.deployments[at] = dataclasses.replace(entry, model=self.model)
+            self.model = entry.model
+
+    def deployment_names(self) -> list[str]:
+        return [d.name for d in self.deployments]
+
+    def using(self, deployment: str | None) -> ConnectionProfile:
+        """This profile sending to `deployment` (one of its own, or a name typed for one
+        request); None or blank: the profile's default. The model is that entry's."""
+        name = (deployment or "").strip()
+        if not name or name == self.deployment.strip():
+            return self
+        entry = find(self.deployments, name)
+        return dataclasses.replace(self, deployment=name, model=entry.model if entry else None)
 
     def azure_cloud(self) -> Cloud:
         """The cloud whose Entra ID authority signs this profile in."""
@@ -183,6 +224,11 @@ class ConnectionProfile:
         deployment = check_deployment(self.kind, self.deployment)
         if deployment is not None:
             return "deployment", deployment
+        for entry in self.deployments:
+            if (problem := check_deployment(self.kind, entry.name)) is not None:
+                return "deployments", problem
+        if (twice := duplicate_name(self.deployments)) is not None:
+            return "deployments", f"The deployment '{twice}' is listed twice."
         if self.kind == "azure-api-version" and not _API_VERSION_RE.fullmatch(self.api_version):
             return "api_version", (
                 f"The API version '{self.api_version}' should look like {DEFAULT_API_VERSION}."
@@ -238,7 +284,10 @@ class ConnectionProfile:
         return prices_for(self.prices, deployment or self.deployment)
 
     def to_json(self) -> dict[str, Any]:
+        """The saved shape: `deployment` names the default; each entry keeps its model."""
         data = dataclasses.asdict(self)
+        del data["model"]
+        data["deployments"] = [d.to_json() for d in self.deployments]
         data["prices"] = {name: p.to_json() for name, p in self.prices.items() if not p.empty}
         if not data["prices"]:
             del data["prices"]
@@ -273,11 +322,12 @@ class ConnectionProfile:
                 )
             return value
 
+        deployments = _deployments(data.get("deployments", []), label)
         return cls(
             name=text("name"),
             kind=cast(ProfileKind, choice("kind", KINDS)),
             endpoint=text("endpoint"),
-            deployment=text("deployment"),
+            deployment=text("deployment", "" if deployments else None),
             api_version=text("api_version", DEFAULT_API_VERSION),
             auth=cast(AuthMode, choice("auth", AUTH_MODES, "key")),
             entra_mode=cast(EntraMode, choice("entra_mode", ENTRA_MODES, "browser")),
@@ -292,7 +342,19 @@ class ConnectionProfile:
             headers=_headers(data.get("headers", {}), label),
             secret_headers=_names(data.get("secret_headers", []), label),
             prices=_prices(data.get("prices", {}), label),
+            deployments=deployments,
         )
+
+
+def _deployments(value: Any, label: str) -> list[Deployment]:
+    if not isinstance(value, list):
+        raise ProfileError(f"{label}: 'deployments' must be a list.", "deployments")
+    try:
+        return [
+            Deployment.from_json(item, f"{label}: deployments[{i}]") for i, item in enumerate(value)
+        ]
+    except DeploymentError as exc:
+        raise ProfileError(str(exc), "deployments") from None
 
 
 def _headers(value: Any, label: str) -> dict[str, str]:

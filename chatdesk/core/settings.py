@@ -1,6 +1,8 @@
 """The settings file: typed, validated, versioned JSON with no place for a secret.
 
-    {"schema_version": 1, "profiles": [{...}], "active_profile": "work", "enter_sends": true,
+    {"schema_version": 2, "profiles": [{..., "deployment": "chat-prod",
+                   "deployments": [{"name": "chat-prod", "model": "gpt-5"}, ...]}],
+     "active_profile": "work", "enter_sends": true,
      "recent_files": ["..."], "user_presets": [{"name": ..., "system_prompt": ...,
      "examples": [{"user": ..., "assistant": ...}]}], "theme": "system", "font_size": 0,
      "zoom": 100, "new_conversation": {"copy_current": false, "system_prompt": "...",
@@ -11,9 +13,10 @@
                      {"limit_param": "max_completion_tokens", "dropped": ["temperature"],
                       "system_role": "developer", "stream": false, "read_timeout": 600}}}
 
+A profile's `deployments` are its deployments and their models (`core/profile_deployments.py`).
 `enter_sends`, `theme`, `font_size`, `zoom` and `new_conversation` are the Preferences
-(their rules: `chatdesk.core.preferences`). `deployments` holds what chatdesk learned from each
-deployment's answers and its read timeout (see `chatdesk.core.deployments`);
+(their rules: `chatdesk.core.preferences`). The top-level `deployments` holds what chatdesk
+learned from each deployment's answers and its read timeout (see `chatdesk.core.deployments`);
 `request_deadline` is the longest a whole request may take, in seconds. `library_folder` moves
 the conversation library ("" keeps it in the data folder: `chatdesk.core.library`);
 `library_migrated` is set once the first launch with a library offered the older files.
@@ -63,7 +66,7 @@ from chatdesk.core.profiles import (
 from chatdesk.core.safe_read import NotRegularFile, read_regular
 from chatdesk.core.text_policy import JsonProblem, clean_strings, may_hold_surrogates, parse_json
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 MAX_RECENT = 10
 MAX_SETTINGS_BYTES = 16 * 1024 * 1024  # far beyond any real settings file
 # A key named like this in the saved document means a secret is about to reach the disk.
@@ -278,8 +281,32 @@ def _v0_to_v1(doc: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _v1_to_v2(doc: dict[str, Any]) -> dict[str, Any]:
+    """v1: a profile was one deployment (`deployment`, and `model` when its name did not say).
+
+    v2 gives each profile a `deployments` list (core/profile_deployments.py): the old one
+    becomes its only entry, with its model; `deployment` stays, naming the default.
+    """
+    out = dict(doc)
+    profiles = doc.get("profiles")
+    if isinstance(profiles, list):
+        items: list[Any] = []
+        for body in profiles:
+            if isinstance(body, dict) and "deployments" not in body:
+                body = dict(body)
+                name, model = body.get("deployment"), body.pop("model", None)
+                entry: dict[str, Any] = {"name": name.strip()} if isinstance(name, str) else {}
+                if entry and model is not None:
+                    entry["model"] = model
+                body["deployments"] = [entry] if entry.get("name") else []
+            items.append(body)
+        out["profiles"] = items
+    out["schema_version"] = 2
+    return out
+
+
 # Version N -> N+1; load_settings applies them in order up to SCHEMA_VERSION.
-_MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {0: _v0_to_v1}
+_MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {0: _v0_to_v1, 1: _v1_to_v2}
 
 
 # -- load and save ---------------------------------------------------------------------------

@@ -141,8 +141,17 @@ class Connections:
             self.settings.active_profile = name
 
     def profile_for(self, conv: Conversation) -> ConnectionProfile | None:
-        """The profile a conversation uses: the one it names, else the active one."""
-        return self.profile(conv.profile) or self.active()
+        """The profile a conversation uses (the one it names, else the active one), sending to
+        the deployment the conversation picked, when the profile has it (else its default).
+        The deployment's model decides counting and limits."""
+        profile = self.profile(conv.profile) or self.active()
+        if profile is None:
+            return None
+        return (
+            profile.using(conv.deployment)
+            if conv.deployment in profile.deployment_names()
+            else profile
+        )
 
     def record_path(self, profile: ConnectionProfile) -> Path:
         return config_dir() / "entra" / f"{_slug(profile.name)}.json"

@@ -79,7 +79,7 @@ def test_save_load_round_trip():
 def test_saved_file_is_pretty_json_with_schema_version_first():
     save_settings(full_settings())
     text = settings_path().read_text(encoding="utf-8")
-    assert text.startswith('{\n  "schema_version": 1,\n')
+    assert text.startswith(f'{{\n  "schema_version": {SCHEMA_VERSION},\n')
     assert text.endswith("}\n")
     doc = json.loads(text)
     assert doc["user_presets"][0]["examples"][0] == {"user": "2+2?", "assistant": "4"}
@@ -233,7 +233,7 @@ def test_a_v0_file_loads_migrated():
     assert loaded.settings.active() == prof("work", deployment="prod")
     assert loaded.settings.theme == "light"
     save_settings(loaded.settings)
-    assert json.loads(path.read_text())["schema_version"] == 1
+    assert json.loads(path.read_text())["schema_version"] == SCHEMA_VERSION
     assert load_settings().migrated_from is None
 
 

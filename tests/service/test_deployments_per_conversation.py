@@ -1,0 +1,131 @@
+"""Deployments per conversation (issue 17, item 7): one profile, several deployments; each
+conversation sends to the one it picked, and the file records it. Against the loopback server."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from chatdesk.core.conversation import Conversation
+from chatdesk.core.fileformat import load_conversation, save_conversation
+from chatdesk.core.messages import Message
+from chatdesk.core.profile_deployments import Deployment
+from chatdesk.core.profiles import ConnectionProfile
+from chatdesk.core.settings import Settings, save_settings
+from chatdesk.service.connections import Connections
+from chatdesk.service.send_command import run_send
+from tests.support.fake_azure import AzureModel, FakeAzure
+
+KEY = "5f2b9c0e7d1a4b3c8e6f0a9d2c4b7e1f"
+
+
+@pytest.fixture
+def srv():
+    with FakeAzure(api_key=KEY, deployments={"chat-prod", "fast", "reasoner"}) as server:
+        server.models["reasoner"] = AzureModel.gpt5()  # refuses max_tokens and temperature
+        yield server
+
+
+@pytest.fixture
+def env(monkeypatch):
+    for name in list(os.environ):
+        if name.startswith(("AZURE_OPENAI", "OPENAI")) or name.lower().endswith("_proxy"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+    monkeypatch.setenv("AZURE_OPENAI_API_KEY", KEY)  # `send --profile`'s key when none is stored
+
+
+def work(srv: FakeAzure) -> ConnectionProfile:
+    return ConnectionProfile(
+        "work", "azure-v1", srv.v1_base_url, "chat-prod",
+        deployments=[Deployment("chat-prod", "gpt-4o"), Deployment("fast", "gpt-4.1-mini"),
+                     Deployment("reasoner", "gpt-5")],
+    )  # fmt: skip
+
+
+def chat_file(tmp_path, **fields) -> str:
+    path = tmp_path / "chat.chatdesk.json"
+    conv = Conversation(history=[Message("user", "Hello there")], profile="work")
+    conv.params.temperature = 0.7
+    conv.params.max_tokens = 100
+    for name, value in fields.items():
+        setattr(conv, name, value)
+    save_conversation(conv, path)
+    return str(path)
+
+
+def read(path: str) -> dict:
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
+def test_send_deployment_picks_one_of_the_profile_and_the_file_records_it(
+    srv, env, tmp_path, capsys
+):
+    save_settings(Settings(profiles=[work(srv)]))
+    path = chat_file(tmp_path)
+    assert run_send([path, "--profile", "work", "--deployment", "reasoner"]) == 0
+    (request,) = srv.requests
+    # The deployment's model (gpt-5) shaped the first request: no temperature, and
+    # max_completion_tokens — one request, no 400 to learn from.
+    assert request.path == "/openai/v1/chat/completions"
+    assert request.json["model"] == "reasoner"
+    assert "temperature" not in request.json
+    assert request.json["max_completion_tokens"] == 100
+    saved = read(path)
+    assert (saved["profile"], saved["deployment"]) == ("work", "reasoner")
+
+    # The next send, without --deployment, goes where the file says.
+    doc = read(path)
+    doc["messages"].append({"role": "user", "content": "And again"})
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(doc, f)
+    assert run_send([path, "--profile", "work"]) == 0
+    assert [r.json["model"] for r in srv.requests] == ["reasoner", "reasoner"]
+
+
+def test_without_a_pick_the_profile_default_is_used(srv, env, tmp_path):
+    save_settings(Settings(profiles=[work(srv)]))
+    path = chat_file(tmp_path)
+    assert run_send([path, "--profile", "work"]) == 0
+    (request,) = srv.requests
+    assert request.json["model"] == "chat-prod"
+    assert request.json["temperature"] == 0.7  # gpt-4o takes it
+    assert "deployment" not in read(path)
+
+
+def test_a_name_outside_the_list_is_sent_as_given_with_a_note(srv, env, tmp_path, capsys):
+    save_settings(Settings(profiles=[work(srv)]))
+    path = chat_file(tmp_path)
+    assert run_send([path, "--profile", "work", "--deployment", "chat-prodd"]) == 1
+    err = capsys.readouterr().err
+    said = "'chat-prodd' is not one of profile 'work''s deployments (chat-prod, fast, reasoner)"
+    assert said in err
+    assert [r.json["model"] for r in srv.requests] == ["chat-prodd"]  # Azure: not found (404)
+
+
+def test_deployment_with_base_url_is_a_usage_error(env, tmp_path, capsys):
+    path = chat_file(tmp_path)
+    args = [path, "--base-url", "http://127.0.0.1:9/v1", "--model", "m", "--deployment", "d"]
+    assert run_send(args) == 2
+    assert "--deployment does not go with --base-url" in capsys.readouterr().err
+
+
+def test_a_conversation_s_profile_sends_to_its_deployment_and_counts_with_its_model(srv, env):
+    settings = Settings(profiles=[work(srv)])
+    connections = Connections(settings, env={"AZURE_OPENAI_API_KEY": KEY})
+    conv = Conversation(profile="work")
+    assert connections.profile_for(conv).deployment == "chat-prod"
+    conv.deployment = "reasoner"
+    picked = connections.profile_for(conv)
+    assert (picked.deployment, picked.model_info().key) == ("reasoner", "gpt-5")
+    assert picked.model_info().context_window != work(srv).model_info().context_window
+    conv.deployment = "removed-since"  # a deployment no longer in the profile: its default
+    assert connections.profile_for(conv).deployment == "chat-prod"
+
+
+def test_the_file_field_round_trips(tmp_path):
+    path = chat_file(tmp_path, deployment="fast")
+    assert load_conversation(path).conversation.deployment == "fast"
