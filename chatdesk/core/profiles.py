@@ -177,6 +177,15 @@ class ConnectionProfile:
         entry = find(self.deployments, name)
         return dataclasses.replace(self, deployment=name, model=entry.model if entry else None)
 
+    def with_default(self, deployment: str, model: str | None) -> ConnectionProfile:
+        """A copy whose default deployment is renamed to `deployment` serving `model`; its
+        other fields and the other entries stay (the single-deployment form edits this)."""
+        name = deployment.strip()
+        entry = find(self.deployments, self.deployment) or next(iter(self.deployments), None)
+        renamed = Deployment(name, model, dict(entry.extra) if entry else {})
+        entries = [renamed if d is entry else d for d in self.deployments] or [renamed]
+        return dataclasses.replace(self, deployment=name, model=model, deployments=entries)
+
     def azure_cloud(self) -> Cloud:
         """The cloud whose Entra ID authority signs this profile in."""
         return cloud_for(self.endpoint, self.cloud)

@@ -906,13 +906,14 @@ class ConnectionDialog(QDialog):
             name=self.name_edit.text(),
             kind=self.kind_combo.currentData(),
             endpoint=self.endpoint_edit.text(),
-            deployment=self.deployment_edit.text(),
             api_version=self.api_version_edit.text().strip() or DEFAULT_API_VERSION,
-            model=self.model_edit.text().strip() or None,
             model_family=family if isinstance(family, str) else DEFAULT_FAMILY,
             entra_mode=self.entra_mode_combo.currentData(),
             tenant_id=self.tenant_edit.text().strip() or None,
             client_id=self.client_id_edit.text().strip() or None,
+        )
+        draft.profile = draft.profile.with_default(
+            self.deployment_edit.text(), self.model_edit.text().strip() or None
         )
         draft.profile = self.gateway.apply(draft.profile)
         self.gateway.refresh(draft.profile)

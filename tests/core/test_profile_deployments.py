@@ -171,3 +171,13 @@ def test_listed_names_join_without_touching_existing_entries():
     merged = merge_listed(current, ["b", "a", " ", "c"])
     assert [d.name for d in merged] == ["a", "b", "c"]
     assert merged[0] is current[0]
+
+
+def test_editing_the_default_keeps_the_other_entries_and_its_fields():
+    profile = three()
+    profile.deployments[0].extra["api_mode"] = "responses"
+    edited = profile.with_default(" chat-main ", "gpt-5.1")
+    assert [d.name for d in edited.deployments] == ["chat-main", "fast", "reasoner"]
+    assert edited.deployments[0] == Deployment("chat-main", "gpt-5.1", {"api_mode": "responses"})
+    assert (edited.deployment, edited.model) == ("chat-main", "gpt-5.1")
+    assert profile.deployments[0].name == "chat-prod"  # the original is not changed
