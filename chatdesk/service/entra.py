@@ -17,10 +17,13 @@ What is kept between launches:
   in-memory cache, `cache_warning` names the cause, and no record is saved: a plaintext token
   file is never written.
 
-`sign_out()` forgets the record and drops the credential. azure-identity has no API to remove
-one account from its persistent cache, so the refresh token stays there, OS-protected, until it
-expires (Entra ID refresh tokens lapse after 90 days unused); chatdesk does not use it again
-until the person signs in. Revoke sessions from the Microsoft account page if needed.
+`sign_out()` forgets the record, drops the credential and removes the account's tokens from
+the token caches (`entra_credentials.forget_tokens`), unless another profile's record is
+signed in with the same account. Revoking the sign-in everywhere is done on the Microsoft
+account page.
+
+The credentials and caches are in `entra_credentials`, the messages in `entra_errors`, the
+shared types in `entra_types` (all re-exported here).
 """
 
 from __future__ import annotations
@@ -30,245 +33,60 @@ import binascii
 import contextlib
 import json
 import logging
-import re
-import socket
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
-from enum import Enum
 from pathlib import Path
 from typing import Any, TypeVar
 
 from azure.core.credentials import AccessToken, TokenCredential
-from azure.core.exceptions import (
-    AzureError,
-    ClientAuthenticationError,
-    ServiceRequestError,
-    ServiceResponseError,
-)
-from azure.identity import (
-    AuthenticationRecord,
-    AuthenticationRequiredError,
-    CredentialUnavailableError,
-    DefaultAzureCredential,
-    DeviceCodeCredential,
-    InteractiveBrowserCredential,
-    TokenCachePersistenceOptions,
-    get_bearer_token_provider,
-)
+from azure.identity import AuthenticationRecord, get_bearer_token_provider
 
 from chatdesk.core.atomic import atomic_write_text
 from chatdesk.core.paths import config_dir
-from chatdesk.service.error_context import exception_chain
+from chatdesk.service.entra_credentials import (
+    CACHE_NAME,
+    CredentialFactory,
+    forget_tokens,
+    make_credential,
+)
+from chatdesk.service.entra_errors import cache_warning, is_cache_problem, sign_in_error
+from chatdesk.service.entra_types import (
+    SCOPE,
+    DeviceCode,
+    EntraError,
+    EntraMode,
+    SignedIn,
+    SignInCancelled,
+    SignInError,
+    SignInRequired,
+    exception_chain,
+)
 
 __all__ = [
+    "CACHE_NAME",
     "SCOPE",
     "DeviceCode",
+    "EntraError",
     "EntraMode",
     "EntraSession",
     "SignInCancelled",
     "SignInError",
     "SignInRequired",
     "SignedIn",
+    "cache_warning",
+    "exception_chain",
     "make_credential",
+    "sign_in_error",
 ]
 
 _log = logging.getLogger(__name__)
 
 _T = TypeVar("_T")
 
-SCOPE = "https://cognitiveservices.azure.com/.default"
-CACHE_NAME = "chatdesk"
 RECORD_FILE = "entra-auth-record.json"
 _POLL_SECONDS = 0.05
-
-
-class EntraMode(str, Enum):
-    BROWSER = "browser"
-    DEVICE_CODE = "device-code"
-    # DefaultAzureCredential: Azure CLI / azd / PowerShell / environment / managed identity.
-    DEFAULT = "default"
-
-    @property
-    def interactive(self) -> bool:
-        return self is not EntraMode.DEFAULT
-
-
-@dataclass(frozen=True, slots=True)
-class DeviceCode:
-    """What the person must see to finish device-code sign-in on another device."""
-
-    verification_uri: str
-    user_code: str
-    expires_on: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class SignedIn:
-    username: str | None
-    tenant_id: str | None
-    authority: str | None
-
-
-class EntraError(Exception):
-    """Base of this module's errors; the message is fit to show and never holds a token."""
-
-
-class SignInError(EntraError):
-    """Sign-in or a token request failed; the message says what to do."""
-
-
-class SignInRequired(SignInError):
-    """A token is needed but nobody is signed in: ask the person to sign in explicitly."""
-
-
-class SignInCancelled(EntraError):
-    """The person cancelled sign-in. Not an error to show."""
-
-
-def make_credential(
-    *,
-    mode: EntraMode,
-    tenant_id: str | None = None,
-    client_id: str | None = None,
-    authority: str | None = None,
-    transport: Any = None,
-    authentication_record: AuthenticationRecord | None = None,
-    prompt_callback: Callable[[str, str, datetime], None] | None = None,
-    persistent_cache: bool = True,
-    timeout: float = 300,
-) -> TokenCredential:
-    """The real credential factory. Custom factories receive the same keyword arguments.
-
-    `authority` is the Entra ID host of the profile's cloud (login.microsoftonline.us...), and
-    `transport` the azure-core transport that carries chatdesk's trust store and proxy."""
-    common: dict[str, Any] = {}
-    if authority:
-        common["authority"] = authority
-    if transport is not None:
-        common["transport"] = transport
-    if mode is EntraMode.DEFAULT:
-        return DefaultAzureCredential(exclude_interactive_browser_credential=True, **common)
-    kwargs: dict[str, Any] = {
-        **common,
-        "authentication_record": authentication_record,
-        # A token request from a background worker must never open a browser by itself.
-        "disable_automatic_authentication": True,
-        "timeout": max(1, int(timeout)),
-    }
-    if tenant_id:
-        kwargs["tenant_id"] = tenant_id
-    if client_id:
-        kwargs["client_id"] = client_id
-    if persistent_cache:
-        # allow_unencrypted_storage stays False: no token ever lands in a plaintext file.
-        options = TokenCachePersistenceOptions(name=CACHE_NAME)
-        try:
-            _open_persistent_cache(options)
-        except Exception as exc:
-            # Linux without PyGObject: keep MSAL's cache in the Secret Service ourselves.
-            cache = _secret_service_cache(exc)
-            if cache is None:
-                raise
-            from chatdesk.service.token_cache import MsalUserCredential
-
-            return MsalUserCredential(  # type: ignore[return-value]
-                device_code=mode is EntraMode.DEVICE_CODE,
-                cache=cache,
-                tenant_id=tenant_id,
-                client_id=client_id,
-                authority=authority,
-                authentication_record=authentication_record,
-                prompt_callback=prompt_callback,
-                http_client=_identity_session(transport),
-                timeout=timeout,
-            )
-        kwargs["cache_persistence_options"] = options
-    if mode is EntraMode.BROWSER:
-        return InteractiveBrowserCredential(**kwargs)
-    return DeviceCodeCredential(prompt_callback=prompt_callback, **kwargs)
-
-
-def _open_persistent_cache(options: TokenCachePersistenceOptions) -> None:
-    """Open the OS-protected token cache now, as azure-identity would on first use, so a
-    failure (Linux without PyGObject/libsecret or without a keyring) raises here, before a
-    sign-in starts: azure-identity fails only after starting its localhost listener for the
-    browser and does not close it. Raises what azure-identity raises (ValueError mostly)."""
-    try:
-        # Private, hence guarded: if it moves, EntraSession's first-use fallback still works.
-        from azure.identity._persistent_cache import _load_persistent_cache
-    except ImportError:
-        return
-    _load_persistent_cache(options)
-
-
-def _secret_service_cache(failure: BaseException) -> Any | None:
-    """The Secret Service token cache, where azure-identity's failed for want of PyGObject."""
-    if not any(
-        isinstance(e, ModuleNotFoundError) and e.name == "gi" for e in exception_chain(failure)
-    ):
-        return None
-    from chatdesk.core.paths import config_dir
-    from chatdesk.service.token_cache import secret_service_cache
-
-    return secret_service_cache(CACHE_NAME, config_dir() / "entra" / "token-cache.lock")
-
-
-def _identity_session(transport: Any) -> Any:
-    from chatdesk.service.network import identity_session
-
-    return identity_session() if transport is not None else None
-
-
-CredentialFactory = Callable[..., TokenCredential]
-
-_CACHE_WARNING = (
-    "chatdesk cannot remember your Microsoft sign-in on this system because no protected "
-    "token store is available (on Linux this needs libsecret and a running keyring such as "
-    "GNOME Keyring). You are signed in for this session only and will be asked again next time."
-)
-_SESSION_ONLY = "You are signed in for this session only and will be asked again next time."
-
-
-def cache_warning(exc: BaseException) -> str:
-    """Why the OS-protected token cache could not open, naming the real cause where known.
-
-    On Linux azure-identity stores tokens through msal-extensions' libsecret binding, which
-    needs PyGObject (the `gi` module) and libsecret's introspection data; neither comes with
-    pip alone. A missing keyring daemon or a locked keyring are different causes."""
-    chain = exception_chain(exc)
-    missing = next(
-        (e for e in chain if isinstance(e, ModuleNotFoundError) and e.name == "gi"), None
-    )
-    if missing is not None or any("import module 'gi'" in str(e) for e in chain):
-        return (
-            "chatdesk cannot remember your Microsoft sign-in: the token cache on Linux uses "
-            "libsecret through PyGObject, and PyGObject (the Python module 'gi') is not "
-            "installed in chatdesk's Python. Install it with the system's packages (Debian/"
-            "Ubuntu: apt install python3-gi gir1.2-secret-1; Fedora: dnf install "
-            "python3-gobject libsecret), or pip install PyGObject next to chatdesk. "
-            + _SESSION_ONLY
-        )
-    text = " ".join(str(e) for e in chain).lower()
-    if "namespace secret not available" in text or ("secret" in text and "typelib" in text):
-        return (
-            "chatdesk cannot remember your Microsoft sign-in: libsecret's introspection data is "
-            "missing (Debian/Ubuntu: apt install gir1.2-secret-1). " + _SESSION_ONLY
-        )
-    if "locked" in text or "dismissed" in text:
-        return (
-            "chatdesk cannot remember your Microsoft sign-in: the keyring is locked. Unlock it "
-            "(log in to the desktop, or open Passwords and Keys) and sign in again. "
-            + _SESSION_ONLY
-        )
-    if "dbus" in text or "secret service" in text or "org.freedesktop.secrets" in text:
-        return (
-            "chatdesk cannot remember your Microsoft sign-in: no Secret Service is running "
-            "(start GNOME Keyring or KWallet). " + _SESSION_ONLY
-        )
-    return _CACHE_WARNING
 
 
 class EntraSession:
@@ -290,8 +108,10 @@ class EntraSession:
         scope: str = SCOPE,
         authority: str | None = None,
         transport: Any = None,
+        token_forgetter: Callable[[AuthenticationRecord], object] = forget_tokens,
     ) -> None:
         self.mode = EntraMode(mode)
+        self._forget_tokens = token_forgetter
         # The token scope and Entra ID host of the profile's cloud (core/clouds.py).
         self.scope = scope
         self.authority = authority
@@ -331,16 +151,35 @@ class EntraSession:
             return self._account
 
     def sign_out(self) -> None:
-        """Forget the account: delete the saved record and drop the credential and its tokens
-        held in memory. See the module docstring for what stays in the OS token cache."""
+        """Forget the account: delete the saved record, drop the credential, and remove the
+        account's tokens from the token caches (unless another profile's saved record is
+        signed in with the same account: its sign-in stays). Blocks on the OS keyring: call
+        it off the GUI thread."""
         with self._lock:
             self._generation += 1
+            record = self._record
             self._credential = None
             self._bearer = None
             self._record = None
             self._account = None
             if self.mode.interactive:
                 self._delete_record()
+        if record is not None and not self._shared_elsewhere(record):
+            try:
+                self._forget_tokens(record)
+            except Exception as exc:  # the record is gone: this sign-in is not used again
+                _log.warning("cannot remove the account's tokens: %s", type(exc).__name__)
+
+    def _shared_elsewhere(self, record: AuthenticationRecord) -> bool:
+        """Another profile's record (a sibling file) names the same account."""
+        for path in self.record_path.parent.glob("*.json"):
+            if path == self.record_path:
+                continue
+            with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+                other = AuthenticationRecord.deserialize(path.read_text(encoding="utf-8"))
+                if other.home_account_id == record.home_account_id:
+                    return True
+        return False
 
     # -- sign-in -----------------------------------------------------------------------------
 
@@ -391,8 +230,8 @@ class EntraSession:
         except EntraError:
             raise
         except Exception as exc:
-            if not (persistent and _is_cache_problem(exc)):
-                raise _sign_in_error(exc, self.mode, self.authority) from exc
+            if not (persistent and is_cache_problem(exc)):
+                raise sign_in_error(exc, self.mode, self.authority) from exc
             cache_failure = exc
         if cache_failure is not None:
             # The OS cache failed on first use, before any prompt: redo it with memory only.
@@ -404,7 +243,7 @@ class EntraSession:
             except EntraError:
                 raise
             except Exception as exc:
-                raise _sign_in_error(exc, self.mode, self.authority) from exc
+                raise sign_in_error(exc, self.mode, self.authority) from exc
         return credential, persistent, record, account
 
     def _build_credential(
@@ -463,8 +302,8 @@ class EntraSession:
             except EntraError:
                 raise
             except Exception as exc:
-                if not (self._persistent_cache and _is_cache_problem(exc)):
-                    raise _sign_in_error(exc, self.mode, self.authority) from exc
+                if not (self._persistent_cache and is_cache_problem(exc)):
+                    raise sign_in_error(exc, self.mode, self.authority) from exc
                 self._note_cache_unavailable(exc)
                 with self._lock:
                     self._persistent_cache = False
@@ -475,7 +314,7 @@ class EntraSession:
             except EntraError:
                 raise
             except Exception as exc:
-                raise _sign_in_error(exc, self.mode, self.authority) from exc
+                raise sign_in_error(exc, self.mode, self.authority) from exc
 
     def _bearer_provider(self) -> Callable[[], str]:
         with self._lock:
@@ -612,145 +451,3 @@ def _jwt_claims(token: str) -> dict[str, Any]:
             return claims
     return {}
 
-
-def _is_cache_problem(exc: BaseException) -> bool:
-    """The OS-protected token cache could not be opened (no libsecret, no keyring, ...)."""
-    for item in exception_chain(exc):
-        if type(item).__module__.startswith("msal_extensions"):
-            return True
-        if "cache encryption is impossible" in str(item).lower():
-            return True
-    return False
-
-
-def _is_network_problem(exc: BaseException) -> bool:
-    # azure-identity wraps transport errors in ClientAuthenticationError; look underneath.
-    for item in exception_chain(exc):
-        if isinstance(item, ServiceRequestError | ServiceResponseError | ConnectionError):
-            return True
-        if isinstance(item, socket.gaierror):
-            return True
-        module = type(item).__module__
-        if module.startswith(("requests", "urllib3")) and any(
-            word in type(item).__name__ for word in ("Connection", "Timeout", "SSL", "Proxy")
-        ):
-            return True
-    return False
-
-
-def _network_sign_in_error(exc: BaseException, authority: str) -> SignInError | None:
-    """An untrusted certificate or a proxy wanting credentials, on the way to Entra ID."""
-    from chatdesk.service.certificates import reason, verification_failure, wrapped
-    from chatdesk.service.network import proxy_for
-    from chatdesk.service.network_errors import certificate_error, proxy_auth_error
-
-    chain = wrapped(exception_chain(exc))
-    url = f"https://{authority}/"
-    failure = verification_failure(chain)
-    if failure is not None:
-        error = certificate_error(url, reason(failure), proxy_for(url))
-    elif re.search(r"\b407\b", " ".join(str(e) for e in chain)):
-        error = proxy_auth_error(proxy_for(url) or "on the way")
-    else:
-        return None
-    return SignInError(f"Sign-in to Microsoft Entra ID failed. {error.message} {error.action}")
-
-
-_AADSTS_ADVICE: dict[str, str] = {
-    "AADSTS50020": "This account does not belong to the tenant chatdesk signed in to. Check "
-    "the tenant ID of this profile, or sign in with an account from that tenant.",
-    "AADSTS90002": "That tenant was not found. Check the tenant ID of this profile.",
-    "AADSTS900023": "The tenant ID of this profile is not valid. Check it and try again.",
-    "AADSTS700016": "The application (client ID) is not registered in this tenant. Check the "
-    "client ID of this profile, or leave it empty to use the default.",
-    "AADSTS65001": "Your organization has not approved this application. Ask an "
-    "administrator to grant consent, or use a client ID your organization allows.",
-    "AADSTS50076": "Your organization requires extra verification (such as multi-factor "
-    "sign-in). Sign in again with browser sign-in.",
-    "AADSTS50079": "Your organization requires you to set up multi-factor sign-in. Sign in "
-    "again with browser sign-in.",
-    "AADSTS53003": "A conditional access policy of your organization blocked this sign-in. "
-    "Ask your administrator, or try from a managed device.",
-    "AADSTS50126": "The user name or password was wrong. Try again.",
-    "AADSTS70019": "The device code expired before sign-in finished. Start sign-in again.",
-    "AADSTS70020": "The device code expired before sign-in finished. Start sign-in again.",
-}
-# The remembered sign-in has lapsed; the person only needs to sign in again.
-_AADSTS_EXPIRED = {"AADSTS50173", "AADSTS700082", "AADSTS70043", "AADSTS70008", "AADSTS50078"}
-
-_NO_DEVELOPER_SIGN_IN = (
-    "No developer sign-in was found. Run `az login`, or choose browser or device-code sign-in."
-)
-
-
-def _sign_in_error(
-    exc: BaseException, mode: EntraMode, authority: str | None = None
-) -> SignInError:
-    """Turn an azure-identity failure into a message for a person. The library's own text is
-    used only to classify, never shown, so nothing token-like can leak into it."""
-    if isinstance(exc, SignInError):
-        return exc
-    network = _network_sign_in_error(exc, authority or "login.microsoftonline.com")
-    if network is not None:
-        return network
-    if isinstance(exc, AuthenticationRequiredError):
-        return SignInRequired(
-            "Your Microsoft Entra ID sign-in has expired or was not remembered. Sign in again."
-        )
-    text = " ".join(str(item) for item in exception_chain(exc))
-    lowered = text.lower()
-    codes = re.findall(r"AADSTS\d+", text)
-    code = codes[0] if codes else None
-    if code in _AADSTS_EXPIRED:
-        return SignInRequired("Your Microsoft Entra ID sign-in has expired. Sign in again.")
-    if (
-        mode is EntraMode.DEFAULT
-        and code is None
-        and (
-            isinstance(exc, CredentialUnavailableError)
-            or "failed to retrieve a token from the included credentials" in lowered
-        )
-    ):
-        return SignInError(_NO_DEVELOPER_SIGN_IN)
-    if code in _AADSTS_ADVICE:
-        return SignInError(_AADSTS_ADVICE[code])
-    if _is_network_problem(exc):
-        return SignInError(
-            "Could not reach Microsoft Entra ID. Check your internet connection (and proxy) "
-            "and try again."
-        )
-    if "timed out" in lowered or isinstance(exc, TimeoutError):
-        return SignInError(
-            "Sign-in was not completed in time. Start it again and finish it in the browser "
-            "or on the other device."
-        )
-    if isinstance(exc, CredentialUnavailableError):
-        if "browser" in lowered:
-            return SignInError(
-                "chatdesk could not open a web browser for sign-in. Choose device-code "
-                "sign-in instead and finish it on any device."
-            )
-        if "http server" in lowered:
-            return SignInError(
-                "chatdesk could not listen on localhost for the browser sign-in to return. "
-                "Choose device-code sign-in instead."
-            )
-        return SignInError(
-            "This sign-in method is not available here. Choose another sign-in method."
-        )
-    if code is not None:
-        return SignInError(
-            f"Microsoft Entra ID refused the sign-in ({code}). Check the tenant and client ID "
-            "of this profile and the account you used, then try again."
-        )
-    if isinstance(exc, ClientAuthenticationError):
-        return SignInError(
-            "Microsoft Entra ID refused the sign-in. Check the tenant and client ID of this "
-            "profile and the account you used, then try again."
-        )
-    if isinstance(exc, AzureError):
-        return SignInError(f"Sign-in failed ({type(exc).__name__}). Try again.")
-    return SignInError(
-        f"Sign-in failed unexpectedly ({type(exc).__name__}). Try again, or choose another "
-        "sign-in method."
-    )

@@ -175,7 +175,7 @@ class MsalUserCredential:
 
 
 def _refused(result: dict[str, Any]) -> ClientAuthenticationError:
-    # The AADSTS code stays in the text: entra._sign_in_error reads it to advise.
+    # The AADSTS code stays in the text: entra_errors.sign_in_error reads it to advise.
     error = result.get("error", "sign-in failed")
     description = result.get("error_description", "")
     return ClientAuthenticationError(message=f"{error}: {description}".strip(": "))

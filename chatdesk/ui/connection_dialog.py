@@ -1347,10 +1347,18 @@ class ConnectionDialog(QDialog):
         draft = self._current
         if draft is None or self._signing_in is not None:
             return
-        # Local only: forgets the saved record (a small file) and the in-memory credential.
-        self._session(draft).sign_out()
+        # Forgets the saved record and removes the account's tokens from the token caches
+        # (the OS keyring: on a worker).
+        session = self._session(draft)
         self.entra_error.clear()
-        self._refresh_entra_ui()
+        self.sign_out_btn.setEnabled(False)
+        self.account_label.setText("Signing out…")
+
+        def failed(exc: BaseException) -> None:
+            if self._current is draft:
+                self.entra_error.setText(f"Sign-out failed ({type(exc).__name__}).")
+
+        self._run(session.sign_out, lambda _: None, failed, self._refresh_entra_ui)
 
     # -- test connection ---------------------------------------------------------------------
     def _refresh_test_ui(self) -> None:

@@ -22,7 +22,7 @@ from azure.identity import (
     InteractiveBrowserCredential,
 )
 
-from chatdesk.service import entra
+from chatdesk.service import entra_credentials
 from chatdesk.service.entra import (
     SCOPE,
     DeviceCode,
@@ -493,11 +493,11 @@ class Recorder:
 
 def test_make_credential_options(monkeypatch: pytest.MonkeyPatch) -> None:
     browser, device, default = Recorder(), Recorder(), Recorder()
-    monkeypatch.setattr(entra, "InteractiveBrowserCredential", browser)
-    monkeypatch.setattr(entra, "DeviceCodeCredential", device)
-    monkeypatch.setattr(entra, "DefaultAzureCredential", default)
+    monkeypatch.setattr(entra_credentials, "InteractiveBrowserCredential", browser)
+    monkeypatch.setattr(entra_credentials, "DeviceCodeCredential", device)
+    monkeypatch.setattr(entra_credentials, "DefaultAzureCredential", default)
     opened: list[Any] = []
-    monkeypatch.setattr(entra, "_open_persistent_cache", opened.append)
+    monkeypatch.setattr(entra_credentials, "_open_persistent_cache", opened.append)
     record = make_record()
 
     make_credential(
@@ -576,8 +576,8 @@ def test_real_factory_falls_back_when_the_os_cache_cannot_open(
     def no_libsecret(_options: Any) -> None:
         raise CACHE_ERROR
 
-    monkeypatch.setattr(entra, "InteractiveBrowserCredential", fake_browser_credential)
-    monkeypatch.setattr(entra, "_open_persistent_cache", no_libsecret)
+    monkeypatch.setattr(entra_credentials, "InteractiveBrowserCredential", fake_browser_credential)
+    monkeypatch.setattr(entra_credentials, "_open_persistent_cache", no_libsecret)
     s = EntraSession("browser", record_path=record_path)
     assert s.sign_in().username == "ada@contoso.com"
     assert len(built) == 1
@@ -622,12 +622,12 @@ def test_without_pygobject_the_real_credential_says_so(monkeypatch) -> None:
     cause is named, not 'no keyring'."""
     import importlib.util
 
-    from chatdesk.service import entra
+    from chatdesk.service import entra_credentials
     from chatdesk.service.entra import EntraMode, cache_warning, make_credential
 
     if importlib.util.find_spec("gi") is not None:
         pytest.skip("PyGObject is installed here: the persistent cache can open")
-    monkeypatch.setattr(entra, "_secret_service_cache", lambda failure: None)
+    monkeypatch.setattr(entra_credentials, "_secret_service_cache", lambda failure: None)
     with pytest.raises(Exception) as info:  # noqa: PT011 -- what azure-identity raises varies
         make_credential(mode=EntraMode.BROWSER, persistent_cache=True)
     assert "PyGObject" in cache_warning(info.value)

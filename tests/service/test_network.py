@@ -106,7 +106,7 @@ def test_sign_in_trusts_the_same_certificates(tls, ca, tmp_path, monkeypatch):
     from azure.core.pipeline import Pipeline
     from azure.core.rest import HttpRequest
 
-    from chatdesk.service.entra import EntraMode, SignInError, _sign_in_error
+    from chatdesk.service.entra import EntraMode, SignInError, sign_in_error
 
     def fetch():
         with Pipeline(transport=network.identity_transport()) as pipeline:
@@ -115,7 +115,7 @@ def test_sign_in_trusts_the_same_certificates(tls, ca, tmp_path, monkeypatch):
     with pytest.raises(AzureError) as info:
         fetch()
     authority = f"localhost:{tls.port}"
-    error = _sign_in_error(info.value, EntraMode.BROWSER, authority)
+    error = sign_in_error(info.value, EntraMode.BROWSER, authority)
     assert isinstance(error, SignInError)
     assert "not trusted" in str(error)
     assert f"by {ISSUER}" in str(error)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import uuid
 
@@ -79,3 +80,37 @@ def test_a_device_code_sign_in_is_remembered_across_sessions(secret_service, tmp
 
         later.sign_out()
         assert not session().signed_in
+        # Signing out removes the account's tokens from the Secret Service, not just the record.
+        cached = json.loads(KeyringPersistence("chatdesk").load())
+        assert "access-token-1" not in json.dumps(cached)
+        for kind in ("RefreshToken", "AccessToken", "IdToken", "Account"):
+            assert cached.get(kind, {}) == {}, kind
+
+
+@pytest.mark.keyring
+def test_signing_out_keeps_tokens_another_profile_signed_in_with(secret_service, tmp_path,
+                                                                  monkeypatch):  # fmt: skip
+    """Two profiles, one account: signing one out leaves the other signed in."""
+    ca = TestCA("Fake Entra Root")
+    monkeypatch.setenv("SSL_CERT_FILE", str(ca.write(tmp_path / "root.pem")))
+    for name in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    with FakeEntra(ca.server_context("localhost")) as entra:
+
+        def session(name: str) -> EntraSession:
+            return EntraSession(
+                "device-code", tenant_id="contoso", record_path=tmp_path / "entra" / name,
+                device_code_callback=lambda code: None, scope=SCOPE,
+                authority=entra.authority, transport=network.identity_transport(),
+            )  # fmt: skip
+
+        session("work.json").sign_in(timeout=30)
+        session("test.json").sign_in(timeout=30)
+        session("work.json").sign_out()
+        other = session("test.json")
+        assert other.signed_in
+        before = len(entra.token_requests)
+        assert other.token_provider()().startswith("access-token-")
+        assert len(entra.token_requests) == before  # still silent: its tokens were kept
+        other.sign_out()  # the last one: now the tokens go
+        assert json.loads(KeyringPersistence("chatdesk").load()).get("RefreshToken", {}) == {}

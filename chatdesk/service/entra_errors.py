@@ -1,0 +1,217 @@
+"""What went wrong in an Entra ID sign-in, in words a person can act on.
+
+azure-identity and MSAL raise their own exceptions, often wrapping a transport error several
+causes deep; `sign_in_error` reads the whole chain (AADSTS codes, certificate and proxy
+failures, timeouts) and returns a `SignInError` whose text never quotes the library's (so no
+token can leak into it). `cache_warning` says why the OS-protected token cache is unavailable.
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+
+from azure.core.exceptions import (
+    AzureError,
+    ClientAuthenticationError,
+    ServiceRequestError,
+    ServiceResponseError,
+)
+from azure.identity import AuthenticationRequiredError, CredentialUnavailableError
+
+from chatdesk.service.entra_types import (
+    EntraMode,
+    SignInError,
+    SignInRequired,
+    exception_chain,
+)
+
+_CACHE_WARNING = (
+    "chatdesk cannot remember your Microsoft sign-in on this system because no protected "
+    "token store is available (on Linux this needs libsecret and a running keyring such as "
+    "GNOME Keyring). You are signed in for this session only and will be asked again next time."
+)
+_SESSION_ONLY = "You are signed in for this session only and will be asked again next time."
+
+
+def cache_warning(exc: BaseException) -> str:
+    """Why the OS-protected token cache could not open, naming the real cause where known.
+
+    On Linux azure-identity stores tokens through msal-extensions' libsecret binding, which
+    needs PyGObject (the `gi` module) and libsecret's introspection data; neither comes with
+    pip alone. A missing keyring daemon or a locked keyring are different causes."""
+    chain = exception_chain(exc)
+    missing = next(
+        (e for e in chain if isinstance(e, ModuleNotFoundError) and e.name == "gi"), None
+    )
+    if missing is not None or any("import module 'gi'" in str(e) for e in chain):
+        return (
+            "chatdesk cannot remember your Microsoft sign-in: the token cache on Linux uses "
+            "libsecret through PyGObject, and PyGObject (the Python module 'gi') is not "
+            "installed in chatdesk's Python. Install it with the system's packages (Debian/"
+            "Ubuntu: apt install python3-gi gir1.2-secret-1; Fedora: dnf install "
+            "python3-gobject libsecret), or pip install PyGObject next to chatdesk. "
+            + _SESSION_ONLY
+        )
+    text = " ".join(str(e) for e in chain).lower()
+    if "namespace secret not available" in text or ("secret" in text and "typelib" in text):
+        return (
+            "chatdesk cannot remember your Microsoft sign-in: libsecret's introspection data is "
+            "missing (Debian/Ubuntu: apt install gir1.2-secret-1). " + _SESSION_ONLY
+        )
+    if "locked" in text or "dismissed" in text:
+        return (
+            "chatdesk cannot remember your Microsoft sign-in: the keyring is locked. Unlock it "
+            "(log in to the desktop, or open Passwords and Keys) and sign in again. "
+            + _SESSION_ONLY
+        )
+    if "dbus" in text or "secret service" in text or "org.freedesktop.secrets" in text:
+        return (
+            "chatdesk cannot remember your Microsoft sign-in: no Secret Service is running "
+            "(start GNOME Keyring or KWallet). " + _SESSION_ONLY
+        )
+    return _CACHE_WARNING
+
+
+
+def is_cache_problem(exc: BaseException) -> bool:
+    """The OS-protected token cache could not be opened (no libsecret, no keyring, ...)."""
+    for item in exception_chain(exc):
+        if type(item).__module__.startswith("msal_extensions"):
+            return True
+        if "cache encryption is impossible" in str(item).lower():
+            return True
+    return False
+
+
+def _is_network_problem(exc: BaseException) -> bool:
+    # azure-identity wraps transport errors in ClientAuthenticationError; look underneath.
+    for item in exception_chain(exc):
+        if isinstance(item, ServiceRequestError | ServiceResponseError | ConnectionError):
+            return True
+        if isinstance(item, socket.gaierror):
+            return True
+        module = type(item).__module__
+        if module.startswith(("requests", "urllib3")) and any(
+            word in type(item).__name__ for word in ("Connection", "Timeout", "SSL", "Proxy")
+        ):
+            return True
+    return False
+
+
+def _network_sign_in_error(exc: BaseException, authority: str) -> SignInError | None:
+    """An untrusted certificate or a proxy wanting credentials, on the way to Entra ID."""
+    from chatdesk.service.certificates import reason, verification_failure, wrapped
+    from chatdesk.service.network import proxy_for
+    from chatdesk.service.network_errors import certificate_error, proxy_auth_error
+
+    chain = wrapped(exception_chain(exc))
+    url = f"https://{authority}/"
+    failure = verification_failure(chain)
+    if failure is not None:
+        error = certificate_error(url, reason(failure), proxy_for(url))
+    elif re.search(r"\b407\b", " ".join(str(e) for e in chain)):
+        error = proxy_auth_error(proxy_for(url) or "on the way")
+    else:
+        return None
+    return SignInError(f"Sign-in to Microsoft Entra ID failed. {error.message} {error.action}")
+
+
+_AADSTS_ADVICE: dict[str, str] = {
+    "AADSTS50020": "This account does not belong to the tenant chatdesk signed in to. Check "
+    "the tenant ID of this profile, or sign in with an account from that tenant.",
+    "AADSTS90002": "That tenant was not found. Check the tenant ID of this profile.",
+    "AADSTS900023": "The tenant ID of this profile is not valid. Check it and try again.",
+    "AADSTS700016": "The application (client ID) is not registered in this tenant. Check the "
+    "client ID of this profile, or leave it empty to use the default.",
+    "AADSTS65001": "Your organization has not approved this application. Ask an "
+    "administrator to grant consent, or use a client ID your organization allows.",
+    "AADSTS50076": "Your organization requires extra verification (such as multi-factor "
+    "sign-in). Sign in again with browser sign-in.",
+    "AADSTS50079": "Your organization requires you to set up multi-factor sign-in. Sign in "
+    "again with browser sign-in.",
+    "AADSTS53003": "A conditional access policy of your organization blocked this sign-in. "
+    "Ask your administrator, or try from a managed device.",
+    "AADSTS50126": "The user name or password was wrong. Try again.",
+    "AADSTS70019": "The device code expired before sign-in finished. Start sign-in again.",
+    "AADSTS70020": "The device code expired before sign-in finished. Start sign-in again.",
+}
+# The remembered sign-in has lapsed; the person only needs to sign in again.
+_AADSTS_EXPIRED = {"AADSTS50173", "AADSTS700082", "AADSTS70043", "AADSTS70008", "AADSTS50078"}
+
+_NO_DEVELOPER_SIGN_IN = (
+    "No developer sign-in was found. Run `az login`, or choose browser or device-code sign-in."
+)
+
+
+def sign_in_error(
+    exc: BaseException, mode: EntraMode, authority: str | None = None
+) -> SignInError:
+    """Turn an azure-identity failure into a message for a person. The library's own text is
+    used only to classify, never shown, so nothing token-like can leak into it."""
+    if isinstance(exc, SignInError):
+        return exc
+    network = _network_sign_in_error(exc, authority or "login.microsoftonline.com")
+    if network is not None:
+        return network
+    if isinstance(exc, AuthenticationRequiredError):
+        return SignInRequired(
+            "Your Microsoft Entra ID sign-in has expired or was not remembered. Sign in again."
+        )
+    text = " ".join(str(item) for item in exception_chain(exc))
+    lowered = text.lower()
+    codes = re.findall(r"AADSTS\d+", text)
+    code = codes[0] if codes else None
+    if code in _AADSTS_EXPIRED:
+        return SignInRequired("Your Microsoft Entra ID sign-in has expired. Sign in again.")
+    if (
+        mode is EntraMode.DEFAULT
+        and code is None
+        and (
+            isinstance(exc, CredentialUnavailableError)
+            or "failed to retrieve a token from the included credentials" in lowered
+        )
+    ):
+        return SignInError(_NO_DEVELOPER_SIGN_IN)
+    if code in _AADSTS_ADVICE:
+        return SignInError(_AADSTS_ADVICE[code])
+    if _is_network_problem(exc):
+        return SignInError(
+            "Could not reach Microsoft Entra ID. Check your internet connection (and proxy) "
+            "and try again."
+        )
+    if "timed out" in lowered or isinstance(exc, TimeoutError):
+        return SignInError(
+            "Sign-in was not completed in time. Start it again and finish it in the browser "
+            "or on the other device."
+        )
+    if isinstance(exc, CredentialUnavailableError):
+        if "browser" in lowered:
+            return SignInError(
+                "chatdesk could not open a web browser for sign-in. Choose device-code "
+                "sign-in instead and finish it on any device."
+            )
+        if "http server" in lowered:
+            return SignInError(
+                "chatdesk could not listen on localhost for the browser sign-in to return. "
+                "Choose device-code sign-in instead."
+            )
+        return SignInError(
+            "This sign-in method is not available here. Choose another sign-in method."
+        )
+    if code is not None:
+        return SignInError(
+            f"Microsoft Entra ID refused the sign-in ({code}). Check the tenant and client ID "
+            "of this profile and the account you used, then try again."
+        )
+    if isinstance(exc, ClientAuthenticationError):
+        return SignInError(
+            "Microsoft Entra ID refused the sign-in. Check the tenant and client ID of this "
+            "profile and the account you used, then try again."
+        )
+    if isinstance(exc, AzureError):
+        return SignInError(f"Sign-in failed ({type(exc).__name__}). Try again.")
+    return SignInError(
+        f"Sign-in failed unexpectedly ({type(exc).__name__}). Try again, or choose another "
+        "sign-in method."
+    )

@@ -1,0 +1,58 @@
+"""The words of Entra ID sign-in that every part of chatdesk shares: sign-in modes, what a
+person must see (a device code, who is signed in) and the errors, whose texts are fit to show.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum
+
+# Re-exported: the chain of causes is read by the sign-in messages and the request's alike.
+from chatdesk.service.error_context import exception_chain as exception_chain
+
+# The public cloud's token scope; a profile's own comes from its cloud (core/clouds.py).
+SCOPE = "https://cognitiveservices.azure.com/.default"
+
+
+class EntraMode(str, Enum):
+    BROWSER = "browser"
+    DEVICE_CODE = "device-code"
+    # DefaultAzureCredential: Azure CLI / azd / PowerShell / environment / managed identity.
+    DEFAULT = "default"
+
+    @property
+    def interactive(self) -> bool:
+        return self is not EntraMode.DEFAULT
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceCode:
+    """What the person must see to finish device-code sign-in on another device."""
+
+    verification_uri: str
+    user_code: str
+    expires_on: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class SignedIn:
+    username: str | None
+    tenant_id: str | None
+    authority: str | None
+
+
+class EntraError(Exception):
+    """Base of this module's errors; the message is fit to show and never holds a token."""
+
+
+class SignInError(EntraError):
+    """Sign-in or a token request failed; the message says what to do."""
+
+
+class SignInRequired(SignInError):
+    """A token is needed but nobody is signed in: ask the person to sign in explicitly."""
+
+
+class SignInCancelled(EntraError):
+    """The person cancelled sign-in. Not an error to show."""
