@@ -1,5 +1,6 @@
 """Saving edited connection profiles: renames, removals, and moving what each profile keeps
-outside the settings (its key, its gateway headers' secret values, its Entra sign-in record).
+outside the settings (its key, its gateway headers' secret values, its Entra sign-in record);
+a secret header removed while editing has its keyring entry deleted on Save.
 
 The Connections dialog edits `ProfileEdit`s; Save plans the moves (`plan_moves`), applies them
 on a worker thread (`apply_moves`, touches the keyring and files), then writes the settings
@@ -14,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from chatdesk.core.atomic import atomic_write_text
+from chatdesk.core.profile_deployments import Deployment, find
 from chatdesk.core.profiles import ConnectionProfile
 from chatdesk.core.settings import Settings
 from chatdesk.service.client import header_secret_name
@@ -28,6 +30,23 @@ class ProfileEdit:
     profile: ConnectionProfile
     original: str | None  # its name in the settings when editing began; None when new
     key_name: str
+    # Secret headers removed while editing: Save deletes their keyring entries.
+    dropped_headers: list[str] = field(default_factory=list)
+
+    def drop_header(self, name: str) -> None:
+        """Stop sending the secret header `name`; its keyring entry is deleted on Save."""
+        headers = [h for h in self.profile.secret_headers if h != name]
+        self.profile = dataclasses.replace(self.profile, secret_headers=headers)
+        if name not in self.dropped_headers:
+            self.dropped_headers.append(name)
+
+    def keep_header(self, name: str) -> None:
+        """`name` was saved (again): it is sent, and its entry stays."""
+        if name not in self.profile.secret_headers:
+            headers = [*self.profile.secret_headers, name]
+            self.profile = dataclasses.replace(self.profile, secret_headers=headers)
+        if name in self.dropped_headers:
+            self.dropped_headers.remove(name)
 
     def runtime(self) -> ConnectionProfile:
         """The profile as the secret store knows it now: named `key_name`."""
@@ -49,14 +68,19 @@ class Moves:
 
 
 def final_profile(profile: ConnectionProfile) -> ConnectionProfile:
-    """The profile as saved: name and deployment trimmed, the endpoint normalised (a key pasted
-    in the URL's query must not reach the file)."""
+    """The profile as saved: name and deployment trimmed, the default deployment one of its
+    list, the endpoint normalised (a key pasted in the URL's query must not reach the file)."""
     check = profile.check(sends_secret=profile.kind != "openai-compatible")
+    deployment = profile.deployment.strip()
+    deployments = list(profile.deployments)
+    if deployment and find(deployments, deployment) is None:  # the default is one of them
+        deployments.insert(0, Deployment(deployment, profile.model))
     return dataclasses.replace(
         profile,
         name=profile.name.strip(),
         endpoint=check.url if check.url else profile.endpoint,
-        deployment=profile.deployment.strip(),
+        deployment=deployment,
+        deployments=deployments,
     )
 
 
@@ -82,6 +106,12 @@ def plan_moves(
             moves.renames.append((header_secret_name(old, header), header_secret_name(new, header)))
         if record_path(old) != record_path(new):
             moves.record_renames.append((record_path(old), record_path(new)))
+    for edit in edits:
+        moves.deletes.extend(
+            header_secret_name(edit.key_name, header)
+            for header in edit.dropped_headers
+            if header not in edit.profile.secret_headers
+        )
     for name in gone:
         moves.deletes.append(name)
         moves.record_deletes.append(record_path(name))

@@ -318,6 +318,7 @@ class ConnectionDialog(QDialog):
         self.gateway = GatewayPanel(self)
         self.gateway.edited.connect(self._gateway_edited)
         self.gateway.secretEntered.connect(self._save_secret_header)
+        self.gateway.secretRemoved.connect(self._remove_secret_header)
         self.tabs.addTab(self.gateway, "&Gateway && cloud")
         self.form_panel = QWidget(self)
         panel = QVBoxLayout(self.form_panel)
@@ -940,9 +941,7 @@ class ConnectionDialog(QDialog):
         entry = header_secret_name(draft.key_name, name)
 
         def saved(_: object) -> None:
-            if name not in draft.profile.secret_headers:
-                headers = [*draft.profile.secret_headers, name]
-                draft.profile = dataclasses.replace(draft.profile, secret_headers=headers)
+            draft.keep_header(name)
             if self._current is draft:
                 self.gateway.refresh(draft.profile)
             self._refresh_save()
@@ -952,6 +951,14 @@ class ConnectionDialog(QDialog):
                 self.gateway.problem_label.setText(_secret_error_text(exc, "save the header"))
 
         self._key_operation(lambda: secrets.set(entry, secret), saved, failed)
+
+    def _remove_secret_header(self, name: str) -> None:
+        draft = self._current
+        if draft is None:
+            return
+        draft.drop_header(name)  # its keyring entry is deleted on Save, kept on Cancel
+        self.gateway.refresh(draft.profile)
+        self._refresh_save()
 
     def _entra_settings_changed(self) -> None:
         if self._loading:

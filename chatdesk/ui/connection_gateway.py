@@ -4,9 +4,11 @@ proxy for every connection.
 
 A form only: it shows a profile (`fill`), gives the edited one back (`apply`) and names what
 cannot be saved (`problem`). Secret header values never stay here: `secretEntered` hands one to
-the dialog, which stores it in the keyring off the GUI thread.
+the dialog, which stores it in the keyring off the GUI thread; `secretRemoved` asks the dialog
+to drop one (its keyring entry goes on Save).
 
-Signals: edited(), secretEntered(str, object) — a header name and its `Secret`.
+Signals: edited(), secretEntered(str, object) — a header name and its `Secret`;
+secretRemoved(str) — a header name.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QListWidget,
     QPlainTextEdit,
     QPushButton,
     QVBoxLayout,
@@ -48,6 +51,7 @@ KEY_HEADER_CHOICES = [
 class GatewayPanel(QWidget):
     edited = Signal()
     secretEntered = Signal(str, object)
+    secretRemoved = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -80,9 +84,19 @@ class GatewayPanel(QWidget):
         self.secret_save_btn.setToolTip("Store the value in the keyring; the field is cleared")
         self.secret_save_btn.setAutoDefault(False)
         self.secret_save_btn.clicked.connect(self._save_secret)
-        self.secret_list = QLabel(self)
+        self.secret_list = QListWidget(self)
         self.secret_list.setAccessibleName("Secret headers")
-        self.secret_list.setWordWrap(True)
+        self.secret_list.setToolTip("Headers whose values are kept in the keyring")
+        self.secret_list.setFixedHeight(48)
+        self.secret_list.currentRowChanged.connect(self._secret_selected)
+        self.secret_remove_btn = QPushButton("Remove header", self)
+        self.secret_remove_btn.setAccessibleName("Remove the secret header")
+        self.secret_remove_btn.setToolTip(
+            "Stop sending the selected header; on Save its value is removed from the keyring"
+        )
+        self.secret_remove_btn.setAutoDefault(False)
+        self.secret_remove_btn.setEnabled(False)
+        self.secret_remove_btn.clicked.connect(self._remove_secret)
         self.proxy_edit = self._line("Proxy", "For every profile; empty: the environment's "
                                      "HTTPS_PROXY / NO_PROXY")  # fmt: skip
         self.proxy_edit.setPlaceholderText("http://proxy.example.com:8080")
@@ -108,7 +122,12 @@ class GatewayPanel(QWidget):
         secret_label = QLabel("Secret h&eader", self)
         secret_label.setBuddy(self.secret_name_edit)
         form.addRow(secret_label, secret)
-        form.addRow("", self.secret_list)
+        self._kept = QWidget(self)
+        kept = QHBoxLayout(self._kept)
+        kept.setContentsMargins(0, 0, 0, 0)
+        kept.addWidget(self.secret_list, 1)
+        kept.addWidget(self.secret_remove_btn)
+        form.addRow("Kept in the keyring", self._kept)
         form.addRow("&Proxy", self.proxy_edit)
         form.addRow("", self.problem_label)
         self._profile: ConnectionProfile | None = None
@@ -198,9 +217,12 @@ class GatewayPanel(QWidget):
             + ("" if shown == "entra" else " (used with Entra ID sign-in)")
         )
         self.scope_edit.setPlaceholderText(cloud.scope)
-        names = ", ".join(profile.secret_headers)
-        self.secret_list.setText(f"Kept in the keyring: {names}" if names else "")
-        self._form.setRowVisible(self.secret_list, bool(names))  # no blank row when empty
+        names = list(profile.secret_headers)
+        if names != [self.secret_list.item(i).text() for i in range(self.secret_list.count())]:
+            self.secret_list.clear()
+            self.secret_list.addItems(names)
+        self._form.setRowVisible(self._kept, bool(names))  # no blank row when empty
+        self._secret_selected(self.secret_list.currentRow())
         self.problem_label.setText(self.problem() or "")
 
     def _changed(self, *_: object) -> None:
@@ -220,3 +242,11 @@ class GatewayPanel(QWidget):
             return
         self.secret_value_edit.clear()
         self.secretEntered.emit(name, Secret(value))
+
+    def _secret_selected(self, row: int) -> None:
+        self.secret_remove_btn.setEnabled(row >= 0)
+
+    def _remove_secret(self) -> None:
+        item = self.secret_list.currentItem()
+        if item is not None:
+            self.secretRemoved.emit(item.text())

@@ -110,3 +110,38 @@ def test_the_saved_profile_is_trimmed_and_normalised():
     assert (final.name, final.deployment, final.endpoint) == (
         "work", "gpt-4o", "https://x.openai.azure.com/openai/v1/"
     )  # fmt: skip
+
+
+def test_a_dropped_secret_header_leaves_the_keyring_on_save_even_when_renamed(records):
+    _, path = records
+    kept, dropped = HEADER, "X-Gateway-Token"
+    secrets = store(old="key-1", **{header_secret_name("old", kept): "sub-1",
+                                    header_secret_name("old", dropped): "tok-1"})  # fmt: skip
+    renamed = ProfileEdit(profile("new", secret_headers=[kept, dropped]), "old", "old")
+    renamed.drop_header(dropped)
+    assert renamed.profile.secret_headers == [kept]
+    apply_moves(secrets, plan_moves([renamed], [], path))
+    assert secrets.get(header_secret_name("new", kept)) == Secret("sub-1")
+    assert secrets.get(header_secret_name("old", dropped)) is None
+    assert secrets.get(header_secret_name("new", dropped)) is None
+
+
+def test_a_header_saved_again_after_dropping_it_stays(records):
+    _, path = records
+    edited = ProfileEdit(profile("p", secret_headers=[HEADER]), "p", "p")
+    edited.drop_header(HEADER)
+    edited.keep_header(HEADER)  # the person saved a value for it again
+    assert not plan_moves([edited], [], path)
+    assert edited.profile.secret_headers == [HEADER]
+
+
+def test_a_rename_keeps_every_deployment_and_its_fields():
+    from chatdesk.core.profile_deployments import Deployment
+
+    deployments = [Deployment("chat", "gpt-5", {"api_mode": "responses"}), Deployment("fast")]
+    settings = Settings(profiles=[profile("old", deployment="chat", deployments=deployments)])
+    edited = ProfileEdit(profile("new", deployment="chat", deployments=deployments), "old", "old")
+    commit(settings, [edited], [], "new", lambda: None)
+    (saved,) = settings.profiles
+    assert saved.name == "new"
+    assert saved.deployments == deployments

@@ -688,7 +688,7 @@ def test_gateway_tab_sets_cloud_headers_secret_header_and_proxy(qtbot, make):
     g.secret_save_btn.click()
     name = header_secret_name("Work", "Ocp-Apim-Subscription-Key")
     qtbot.waitUntil(lambda: store.get(name) == Secret("sub-123"))
-    qtbot.waitUntil(lambda: "Ocp-Apim-Subscription-Key" in g.secret_list.text())
+    qtbot.waitUntil(lambda: listed(g) == ["Ocp-Apim-Subscription-Key"])
     assert g.secret_value_edit.text() == ""
     g.proxy_edit.setText("http://proxy.example.com:8080")
     g.proxy_edit.textEdited.emit("http://proxy.example.com:8080")
@@ -707,6 +707,64 @@ def test_gateway_tab_sets_cloud_headers_secret_header_and_proxy(qtbot, make):
 
     assert network.current().proxy == "http://proxy.example.com:8080"
     network.configure(None)
+
+
+def listed(panel) -> list[str]:
+    return [panel.secret_list.item(i).text() for i in range(panel.secret_list.count())]
+
+
+def remove_secret_header(qtbot, make, store) -> tuple[Harness, str]:
+    """Remove a saved secret header in the Gateway tab as a person does; returns its entry."""
+    from chatdesk.service.client import header_secret_name
+
+    entry = header_secret_name("Work", "Ocp-Apim-Subscription-Key")
+    store.set(entry, Secret("sub-123"))
+    profile = azure(secret_headers=["Ocp-Apim-Subscription-Key"], headers={"X-Team": "blue"})
+    h = make([profile], secrets=store)
+    g = h.dialog.gateway
+    h.dialog.tabs.setCurrentWidget(g)
+    assert listed(g) == ["Ocp-Apim-Subscription-Key"]
+    assert not g.secret_remove_btn.isEnabled()  # nothing selected yet
+    g.secret_list.setCurrentRow(0)
+    assert g.secret_remove_btn.isEnabled()
+    g.secret_remove_btn.click()
+    assert listed(g) == []
+    assert not g.secret_list.isVisibleTo(g)
+    return h, entry
+
+
+def test_a_secret_header_is_removed_and_its_keyring_entry_deleted_on_save(qtbot, make):
+    store = MemorySecretStore()
+    h, entry = remove_secret_header(qtbot, make, store)
+    assert store.get(entry) == Secret("sub-123")  # not before Save: Cancel would keep it
+    h.dialog.save_btn.click()
+    qtbot.waitUntil(lambda: h.saves == 1)
+    assert store.get(entry) is None
+    saved = load_settings().settings.profiles[0]
+    assert (saved.secret_headers, saved.headers) == ([], {"X-Team": "blue"})
+
+
+def test_removing_a_secret_header_then_cancel_keeps_it(qtbot, make):
+    store = MemorySecretStore()
+    h, entry = remove_secret_header(qtbot, make, store)
+    h.dialog.reject()
+    assert store.get(entry) == Secret("sub-123")
+    assert h.settings.profiles[0].secret_headers == ["Ocp-Apim-Subscription-Key"]
+
+
+@pytest.mark.keyring
+def test_a_secret_header_leaves_the_real_keyring(qtbot, make):
+    from chatdesk.service.secrets import KeyringSecretStore, keyring_status
+
+    if not keyring_status().secure or os.environ.get("CHATDESK_KEYRING_SANDBOX") != "1":
+        pytest.skip("run under .ci/with-keyring.sh for a throw-away Secret Service")
+    import uuid
+
+    store = KeyringSecretStore(service=f"chatdesk-test-{uuid.uuid4().hex}")
+    h, entry = remove_secret_header(qtbot, make, store)
+    h.dialog.save_btn.click()
+    qtbot.waitUntil(lambda: h.saves == 1)
+    assert store.get(entry) is None
 
 
 def test_a_secret_looking_extra_header_blocks_save(make):
@@ -733,6 +791,7 @@ def test_gateway_tab_has_no_gap_above_proxy(qtbot):
     # A secret header listed gets its row back.
     panel.refresh(dataclasses.replace(azure(), secret_headers=["Ocp-Apim-Subscription-Key"]))
     assert panel.secret_list.isVisibleTo(panel)
+    assert panel.secret_remove_btn.isVisibleTo(panel)
 
 
 def test_gateway_tab_refuses_a_control_character_in_a_header_value(qtbot):
