@@ -205,7 +205,7 @@ def _pick_deployment(
         picked = recorded
     if picked is not None and find(profile.deployments, picked) is None:
         names = ", ".join(profile.deployment_names()) or "none"
-        _fail(f"note: '{picked}' is not one of profile '{profile.name}''s deployments "
+        fail(f"note: '{picked}' is not one of profile '{profile.name}''s deployments "
               f"({names}); sending to it as given.")  # fmt: skip
     conv.deployment = picked
     return profile.using(picked)

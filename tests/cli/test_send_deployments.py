@@ -8,6 +8,7 @@ import os
 
 import pytest
 
+from chatdesk.cli.send import run_send
 from chatdesk.core.conversation import Conversation
 from chatdesk.core.fileformat import load_conversation, save_conversation
 from chatdesk.core.messages import Message
@@ -15,7 +16,6 @@ from chatdesk.core.profile_deployments import Deployment
 from chatdesk.core.profiles import ConnectionProfile
 from chatdesk.core.settings import Settings, save_settings
 from chatdesk.service.connections import Connections
-from chatdesk.service.send_command import run_send
 from tests.support.fake_azure import AzureModel, FakeAzure
 
 KEY = "5f2b9c0e7d1a4b3c8e6f0a9d2c4b7e1f"
