@@ -5,6 +5,7 @@
     tokens.py       `chatdesk tokens FILE`
     export.py       `chatdesk export FILE`
     send.py         `chatdesk send FILE`
+    attach.py       `chatdesk attach FILE IMAGE...`
     signin.py       `chatdesk signin` / `chatdesk signout`
     listing.py      `chatdesk list`
     search.py       `chatdesk search QUERY`

@@ -4,6 +4,7 @@
     chatdesk tokens FILE [--json] ...        prompt tokens of what would be sent
     chatdesk export FILE --format markdown   the conversation as Markdown
     chatdesk send FILE [connection options]  send it, stream the reply, save it into FILE
+    chatdesk attach FILE IMAGE...            add images to the question FILE ends with
     chatdesk signin --profile P              Entra ID sign-in, shared with the window
     chatdesk signout --profile P             forget that sign-in
     chatdesk list [--json]                   the conversations of the library
@@ -44,6 +45,12 @@ def _send(argv: list[str]) -> int:
     from chatdesk.cli import send
 
     return send.run_send(argv)
+
+
+def _attach(argv: list[str]) -> int:
+    from chatdesk.cli import attach
+
+    return attach.run(argv)
 
 
 def _signin(argv: list[str]) -> int:
@@ -88,6 +95,7 @@ COMMANDS: dict[str, Callable[[list[str]], int]] = {
     "tokens": _tokens,
     "export": _export,
     "send": _send,
+    "attach": _attach,
     "signin": _signin,
     "signout": _signout,
     "list": _list,
@@ -105,6 +113,7 @@ def _main_parser() -> Parser:
             "  tokens FILE   count the prompt tokens of what would be sent\n"
             "  export FILE   write the conversation as Markdown\n"
             "  send FILE     send the conversation and save the reply into it\n"
+            "  attach FILE IMAGE...  add images to the question the file ends with\n"
             "  signin        sign in with Microsoft Entra ID (--profile P [--device-code])\n"
             "  signout       forget a profile's sign-in (--profile P)\n"
             "  list          the conversations of the library (--json)\n"

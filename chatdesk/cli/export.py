@@ -14,28 +14,30 @@ def _parser() -> Parser:
     p = Parser(prog="chatdesk export", description="Write the conversation as Markdown.")
     p.add_argument("file", metavar="FILE")
     p.add_argument("--format", choices=["markdown"], default="markdown")
-    p.add_argument("-o", "--output", help="write here instead of standard output")
+    p.add_argument(
+        "-o", "--output",
+        help="write here instead of standard output (images beside it, in NAME_images/)",
+    )  # fmt: skip
     return p
 
 
 def run(argv: list[str]) -> int:
     """`chatdesk export ARGV...`; returns the exit status."""
-    from chatdesk.core.atomic import atomic_write_text
-    from chatdesk.core.export import to_markdown
+    from chatdesk.core.export import to_markdown, write_markdown
     from chatdesk.core.fileformat import ConversationFileError
 
     args = _parser().parse_args(argv)
     try:
-        text = to_markdown(read_conversation(args.file))
+        conv = read_conversation(args.file)
     except ConversationFileError as exc:
         print(f"chatdesk: {exc}", file=sys.stderr)
         return EXIT_ERROR
-    if args.output:
+    if args.output:  # the images beside it, linked
         try:
-            atomic_write_text(args.output, text)
+            write_markdown(conv, args.output)
         except OSError as exc:
             print(f"chatdesk: cannot write {args.output} ({exc.strerror}).", file=sys.stderr)
             return EXIT_ERROR
     else:
-        sys.stdout.write(text)
+        sys.stdout.write(to_markdown(conv))
     return EXIT_OK

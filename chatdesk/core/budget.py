@@ -6,6 +6,8 @@ through this; the counts underneath are cached, so asking on every keystroke is 
 
 from __future__ import annotations
 
+from typing import Any
+
 from chatdesk.core.conversation import Conversation
 from chatdesk.core.models import DEFAULT_FAMILY, ModelFamily, ModelMatch, resolve_model
 from chatdesk.core.tokens import TokenCounter
@@ -59,14 +61,20 @@ class Budget:
         return chosen if chosen is not None else default_reserve(self.family)
 
     def plan(
-        self, draft: str = "", limit: int | None = None, reserve: int | None = None
+        self,
+        draft: str = "",
+        limit: int | None = None,
+        reserve: int | None = None,
+        draft_images: list[dict[str, Any]] | tuple[()] = (),
     ) -> TrimPlan:
+        """What the next request sends with `draft` (and its attached image parts)."""
         return plan_request(
             self.ledger,
             limit=self.limit(limit),
             reserve=self.reserve(reserve),
             draft=draft,
             estimate=not self.match.exact,
+            draft_images=draft_images,
         )
 
     def close(self) -> None:

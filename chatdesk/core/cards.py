@@ -12,10 +12,14 @@ keys on it), and a composed text is cached on the message until its content chan
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
+from chatdesk.core.image_input import part_url
 from chatdesk.core.images import data_url_size
 from chatdesk.core.messages import Message, arguments_text
+
+ImageCard = Callable[[dict[str, Any]], str]
 
 ROLE_TITLES = {
     "system": "System",
@@ -52,7 +56,13 @@ def tool_names(tools: Any) -> list[str]:
     return names
 
 
-def _compose(message: Message) -> str:
+def composed_text(message: Message, show_image: ImageCard) -> str:
+    """The message's Markdown with each image part shown by `show_image(part)` (export
+    links the files it wrote); not cached."""
+    return _compose(message, show_image)
+
+
+def _compose(message: Message, show_image: ImageCard | None = None) -> str:
     blocks: list[str] = []
     content = message.api_content()
     if message.role in ("tool", "function"):
@@ -66,7 +76,10 @@ def _compose(message: Message) -> str:
         if content:
             blocks.append(content)
     elif isinstance(content, list):
-        blocks.extend(_part_card(part) for part in content)
+        blocks.extend(
+            show_image(part) if show_image and part.get("type") == "image_url" else _part_card(part)
+            for part in content
+        )
     refusal = message.extra.get("refusal")
     if isinstance(refusal, str) and refusal:
         blocks.append(f"> **Refused:** {refusal}")
@@ -87,18 +100,33 @@ def _part_card(part: Any) -> str:
     if kind == "refusal":
         return f"> **Refused:** {part.get('refusal', '')}"
     if kind == "image_url":
-        image = part.get("image_url")
-        url = str(image.get("url", "")) if isinstance(image, dict) else str(image or "")
-        detail = image.get("detail", "auto") if isinstance(image, dict) else "auto"
-        size = data_url_size(url)
-        if size is not None:
-            where = f"{size[0]} × {size[1]} px, embedded"
-        elif url.startswith("data:"):
-            where = "embedded"
-        else:
-            where = f"<{url}>" if url else "no URL"
-        return f"**Image** ({where}; detail {detail})"
+        return image_card(part)
     return f"**{kind}** content part (kept and sent as it is)"
+
+
+def image_card(part: dict[str, Any]) -> str:
+    """An image part as the transcript and `chatdesk export` show it without the picture:
+    its size when embedded; a remote image as a link naming its host (never fetched)."""
+    url, detail = part_url(part)
+    size = data_url_size(url)
+    if size is not None:
+        return f"**Image** ({size[0]} × {size[1]} px, embedded; detail {detail})"
+    if url.startswith("data:"):
+        return f"**Image** (embedded; detail {detail})"
+    if not url:
+        return f"**Image** (no URL; detail {detail})"
+    return f"**Image** from [{url_host(url)}]({url}) (detail {detail}; not fetched by chatdesk)"
+
+
+def url_host(url: str) -> str:
+    """The host of an http(s) URL ('example.com'), or the URL's start for anything else."""
+    from urllib.parse import urlsplit
+
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:
+        host = None
+    return host or url[:40]
 
 
 def _call_card(call: Any) -> str:

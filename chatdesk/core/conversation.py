@@ -103,6 +103,9 @@ class Conversation:
         self.title = title
         self.pinned_in_list = False  # kept on top of the library's list ("pinned" in the file)
         self.draft = ""
+        # Images attached to the draft: `image_url` content parts, ready to send (see
+        # service/image_prep.py); saved with the draft so nothing attached is lost.
+        self.draft_images: list[dict[str, Any]] = []
         self.created_at = now_iso()
         self._listeners: list[HistoryListener] = []
         self._system: Message | None = None

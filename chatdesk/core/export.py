@@ -1,23 +1,73 @@
 """A conversation as Markdown, for reading and sharing: tool calls, tool results and images
-as the same cards the window shows (`cards`)."""
+as the same cards the window shows (`cards`).
+
+Written to a file (`write_markdown`), each embedded image is written beside it, in the folder
+`<name>_images/`, and linked from the text, so the Markdown shows the pictures; a remote image
+stays a link to its URL (never fetched)."""
 
 from __future__ import annotations
 
-from chatdesk.core.cards import ROLE_TITLES, shown_text
+import os
+from pathlib import Path
+from typing import Any
+
+from chatdesk.core.atomic import atomic_write_bytes, atomic_write_text
+from chatdesk.core.cards import ROLE_TITLES, ImageCard, composed_text, image_card, shown_text
 from chatdesk.core.conversation import Conversation
+from chatdesk.core.image_input import image_type, part_url
+from chatdesk.core.images import data_url_bytes
 from chatdesk.core.messages import Message
 
+_EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp", "image/gif": "gif"}
 
-def to_markdown(conv: Conversation) -> str:
+
+def to_markdown(conv: Conversation, show_image: ImageCard | None = None) -> str:
+    """The Markdown text; images as cards, or as `show_image(part)` says."""
+
+    def text(message: Message) -> str:
+        if show_image is None or not message.has_parts:
+            return shown_text(message)
+        return composed_text(message, show_image)
+
     parts = [f"# {conv.title or 'Conversation'}\n"]
     if conv.system_prompt:
         parts.append(_section("System prompt", conv.system_prompt))
     if conv.examples:
         parts.append("## Examples\n")
-        parts.extend(_section(_heading(m), shown_text(m), level=3) for m in conv.examples)
+        parts.extend(_section(_heading(m), text(m), level=3) for m in conv.examples)
     for message in conv:
-        parts.append(_section(_heading(message), shown_text(message)) + _notes(message))
+        parts.append(_section(_heading(message), text(message)) + _notes(message))
     return "\n".join(parts).rstrip() + "\n"
+
+
+def image_folder(path: str | os.PathLike[str]) -> Path:
+    """Where `write_markdown(conv, path)` puts the images: `<stem>_images` beside the file."""
+    path = Path(path)
+    return path.with_name(f"{path.stem}_images")
+
+
+def write_markdown(conv: Conversation, path: str | os.PathLike[str]) -> list[Path]:
+    """Write the conversation as Markdown to `path` (atomically) and its embedded images
+    beside it (`image_folder`), linked from the text; returns the image files written.
+    Raises OSError when a file cannot be written."""
+    folder = image_folder(path)
+    written: list[Path] = []
+
+    def show(part: dict[str, Any]) -> str:
+        url, detail = part_url(part)
+        data = data_url_bytes(url)
+        kind = image_type(data) if data is not None else None
+        if data is None or kind is None:
+            return image_card(part)  # remote or unreadable: the card (a link for a URL)
+        target = folder / f"image-{len(written) + 1}.{_EXTENSIONS[kind]}"
+        folder.mkdir(exist_ok=True)
+        atomic_write_bytes(target, data)
+        written.append(target)
+        link = f"{folder.name}/{target.name}"
+        return f"![Image {len(written)} (detail {detail})]({link})"
+
+    atomic_write_text(path, to_markdown(conv, show))
+    return written
 
 
 def _heading(message: Message) -> str:

@@ -129,8 +129,11 @@ def to_document(conv: Conversation) -> dict[str, Any]:
         "request": dict(conv.request_extra),
         "trimming": conv.trimming.to_json(),
         "draft": conv.draft,
+        "draft_images": list(conv.draft_images),
         "messages": messages,
     }
+    if not conv.draft_images:
+        del document["draft_images"]
     if not conv.request_extra:
         del document["request"]
     if conv.pinned_in_list:
@@ -258,6 +261,9 @@ def _from_document(data: dict[str, Any]) -> Conversation:
     conv.model = _field(data, "model", str, None)
     conv.draft = _field(data, "draft", str, "")
     conv.pinned_in_list = _field(data, "pinned", bool, False)
+    draft_images = _field(data, "draft_images", list, [])
+    _check_content(draft_images, '"draft_images"')
+    conv.draft_images = [p for p in draft_images if p.get("type") == "image_url"]
     conv.params = _params(_field(data, "params", dict, {}), "params")
     conv.request_extra = dict(_field(data, "request", dict, {}))
     conv.trimming = _trimming(_field(data, "trimming", dict, {}))

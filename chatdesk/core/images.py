@@ -111,6 +111,17 @@ def data_url_size(url: str) -> tuple[int, int] | None:
     return None
 
 
+def data_url_bytes(url: str) -> bytes | None:
+    """The decoded bytes of a base64 `data:image/...` URL; None for any other URL."""
+    head, sep, encoded = url.partition(",")
+    if not sep or not head.lower().startswith("data:image/") or not head.endswith(";base64"):
+        return None
+    try:
+        return base64.b64decode(encoded, validate=False)
+    except (binascii.Error, ValueError):
+        return None
+
+
 def image_tokens(rule: ImageRule | None, size: tuple[int, int] | None, detail: str) -> ImageCost:
     """Tokens of one image under `rule` (None: the model takes no images; gpt-4o's formula
     is used, as an estimate). `detail` is "low", "high" or "auto" (auto is counted as high,

@@ -131,6 +131,19 @@ class Message:
         """A message written now (a loaded one keeps the time its file gives, or none)."""
         return cls(role, content, name, MessageMeta(created_at=now_iso()))
 
+    def with_images(self, images: list[dict[str, Any]]) -> Message:
+        """This message with `images` (`image_url` content parts) after its content: the
+        user message a draft with attachments becomes. Without images, the message itself."""
+        if not images:
+            return self
+        content = self.api_content()
+        parts = list(content) if isinstance(content, list) else []
+        if isinstance(content, str) and content:
+            parts.append({"type": "text", "text": content})
+        out = Message.from_raw({**self.to_api(), "content": parts + list(images)})
+        out.meta = MessageMeta(**self.meta.__dict__)
+        return out
+
     @property
     def has_parts(self) -> bool:
         """The content is a list of content parts (it may hold images or other non-text)."""

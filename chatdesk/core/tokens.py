@@ -106,7 +106,7 @@ class TokenCounter:
             count += self.count_draft(content)
         elif isinstance(content, list):
             for part in content:
-                tokens, guess = self._part_cost(part)
+                tokens, guess = self.part_cost(part)
                 count += tokens
                 estimate = estimate or guess
         if message.name:
@@ -126,7 +126,9 @@ class TokenCounter:
                 estimate = True
         return count, estimate
 
-    def _part_cost(self, part: Any) -> tuple[int, bool]:
+    def part_cost(self, part: Any) -> tuple[int, bool]:
+        """(tokens, estimate) of one content part: text as text, an image by the model's
+        vision formula, any other part by its JSON (an estimate)."""
         kind = part.get("type") if isinstance(part, dict) else None
         if kind == "text":
             return self.count_draft(str(part.get("text", ""))), False
@@ -159,6 +161,14 @@ class TokenCounter:
         count = TOKENS_PER_MESSAGE + self._role(role) + self.count_draft(content)
         if name:
             count += self.count_text(name) + TOKENS_PER_NAME
+        return count
+
+    def draft_cost(self, text: str, images: list[dict[str, Any]] | tuple[()] = ()) -> int:
+        """The message being written, as the user message it becomes: its text and the
+        images attached to it (each by the vision formula, as soon as it is attached)."""
+        count = self.message_cost("user", text)
+        for part in images:
+            count += self.part_cost(part)[0]
         return count
 
     def count_prompt(self, messages: Iterable[Message]) -> int:

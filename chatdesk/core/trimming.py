@@ -18,7 +18,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import overload
+from typing import Any, overload
 
 from chatdesk.core.conversation import Conversation, TrimSettings
 from chatdesk.core.sending import send_states
@@ -232,6 +232,7 @@ def plan_request(
     draft: str = "",
     settings: TrimSettings | None = None,
     estimate: bool = False,
+    draft_images: list[dict[str, Any]] | tuple[()] = (),
 ) -> TrimPlan:
     """Which history fits, keeping the pinned messages and the newest user message.
 
@@ -244,7 +245,9 @@ def plan_request(
     turns = ledger.turn_starts()
     n = len(cum) - 1
     pinned = ledger.pinned_tokens()
-    draft_tokens = ledger.counter.message_cost("user", draft) if draft.strip() else 0
+    # The draft's images count as soon as they are attached, with or without text.
+    writing = bool(draft.strip() or draft_images)
+    draft_tokens = ledger.counter.draft_cost(draft, draft_images) if writing else 0
     fixed = pinned + draft_tokens + REPLY_PRIMING
     # Without a draft, the newest user message is the question being asked: never dropped.
     must_keep = n if draft_tokens else (turns[-1] if turns else n)

@@ -31,6 +31,7 @@ from chatdesk.core.deployments import (
     note_key,
     read_timeout_for,
 )
+from chatdesk.core.image_input import image_problem, image_refs
 from chatdesk.core.messages import parts_text
 from chatdesk.core.profiles import ConnectionProfile
 from chatdesk.core.request import build_request, find_special_tokens, request_messages
@@ -61,6 +62,7 @@ from chatdesk.service.events import (
     ReplyResult,
     RetryNotice,
 )
+from chatdesk.service.image_prep import fit_messages
 from chatdesk.service.interrupt import RequestGuard, is_interruptible
 from chatdesk.service.reply_reader import (
     ReplyState,
@@ -200,6 +202,9 @@ class ChatService:
                 "Don't use ChatML syntax or special tokens with the chat completion endpoint: "
                 "remove it (legacy prompts often carry them) and send again.",
             )
+        problem = image_problem(len(list(image_refs(messages))), family, exact)
+        if problem is not None:  # named now, not after the service's 400
+            raise ChatError(problem.title, problem.text, problem.hint)
         body = build_request(
             conv,
             plan,
@@ -208,6 +213,8 @@ class ChatService:
             stream=stream,
             exact=exact,
         )
+        if exact and family.image is not None:  # no larger than the model reads them
+            body["messages"] = fit_messages(body["messages"], family.image)
         key = note_key(profile)
         note = self.notes.get(key)
         return PreparedRequest(

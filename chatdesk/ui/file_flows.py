@@ -18,9 +18,8 @@ from typing import TYPE_CHECKING, Protocol
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
-from chatdesk.core.atomic import atomic_write_text
 from chatdesk.core.disk_state import ChangedOnDisk
-from chatdesk.core.export import to_markdown
+from chatdesk.core.export import write_markdown
 from chatdesk.core.fileformat import FILE_SUFFIX, save_conversation, suggested_file_name
 from chatdesk.ui.chat_session import ChatSession
 
@@ -231,7 +230,7 @@ class FileFlows(QObject):
 
     def _write_markdown(self, session: ChatSession, path: Path) -> None:
         try:
-            atomic_write_text(path, to_markdown(session.conversation))
+            write_markdown(session.conversation, path)
         except OSError as exc:
             self.host.show_message("Could not export", f"{path}: {exc.strerror or exc}")
 

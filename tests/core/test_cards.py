@@ -39,7 +39,7 @@ def test_images_refusals_and_other_parts_show_something_sensible():
     text = shown_text(conv[0])
     assert text.startswith("What is in these images?")
     assert "**Image** (1024 × 1024 px, embedded; detail high)" in text
-    assert "**Image** (<https://example.com/cat.jpg>; detail low)" in text
+    assert "**Image** from [example.com](https://example.com/cat.jpg) (detail low; not" in text
     assert "**input_audio** content part" in text
     assert "base64" not in text  # never the image data itself
     assert "**Refused:** I can't identify people." in shown_text(conv[1])

@@ -150,6 +150,19 @@ def test_send_streams_the_reply_into_the_file(tmp_path):
     assert saved["metadata"]["finish_reason"] == "stop"
 
 
+def test_attach_downscales_an_image_with_the_bundled_pillow(tmp_path):
+    from tests.support.images import decoded_size, image_bytes
+
+    conv = _conversation(tmp_path / "chat.chatdesk.json", "gpt-4o")
+    photo = tmp_path / "photo.jpg"
+    photo.write_bytes(image_bytes(4000, 3000, "JPEG"))
+    done = _run(["attach", str(conv), str(photo), "--detail", "high"], _env(tmp_path))
+    assert done.returncode == 0, done.stderr
+    assert "1024 × 768 px, downscaled from 4000 × 3000" in done.stdout
+    part = json.loads(conv.read_text(encoding="utf-8"))["messages"][-1]["content"][-1]
+    assert decoded_size(part["image_url"]["url"]) == (1024, 768)
+
+
 @pytest.mark.keyring
 def test_keyring_backend_is_found_inside_a_secret_service(tmp_path):
     """The key is only in the Secret Service: the send works only if the frozen app's keyring

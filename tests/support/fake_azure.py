@@ -297,6 +297,12 @@ class AzureModel:
     roles: frozenset[str] = frozenset({"system", "developer", "user", "assistant", "tool"})
     streaming: bool = True
     reasoning_efforts: tuple[str, ...] | None = None  # None: no reasoning_effort at all
+    vision: bool = True  # takes image_url content parts
+
+    @classmethod
+    def gpt35_turbo(cls) -> AzureModel:
+        """A chat model without image input."""
+        return cls(vision=False)
 
     @classmethod
     def o1_mini(cls) -> AzureModel:
@@ -348,7 +354,72 @@ class AzureModel:
                 return Fail.unsupported_value(f"messages[{i}].role", role)
         if body.get("stream") and not self.streaming:
             return Fail.unsupported_value("stream", True, "Supported values are: false.")
+        if not self.vision:
+            for i, j, _ in image_parts(body.get("messages")):
+                return Fail(
+                    400, None,
+                    "Invalid content type. image_url is only supported by certain models.",
+                    param=f"messages.[{i}].content.[{j}].type", type=INVALID_REQUEST,
+                )  # fmt: skip
         return None
+
+
+# Azure's image limits (https://learn.microsoft.com/azure/ai-foundry/openai/concepts/
+# gpt-with-vision): 20 MB an image, 10 images a request; PNG, JPEG, GIF, WebP.
+MAX_IMAGE_BYTES = 20 * 1024 * 1024
+MAX_IMAGES = 10
+_IMAGE_SIGNATURES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a")
+
+
+def image_parts(messages: Any) -> list[tuple[int, int, dict[str, Any]]]:
+    """(message index, part index, the part's image_url object) of each image_url part."""
+    found = []
+    for i, message in enumerate(messages if isinstance(messages, list) else []):
+        content = message.get("content") if isinstance(message, dict) else None
+        for j, part in enumerate(content if isinstance(content, list) else []):
+            if isinstance(part, dict) and part.get("type") == "image_url":
+                image = part.get("image_url")
+                found.append((i, j, image if isinstance(image, dict) else {"url": image}))
+    return found
+
+
+def image_problem(messages: Any) -> Fail | None:
+    """The 400 any deployment answers for images it cannot take: too many, an undecodable or
+    unsupported data URL, one over the size limit. Remote URLs pass (this fake fetches none)."""
+    import base64
+    import binascii
+
+    parts = image_parts(messages)
+    if len(parts) > MAX_IMAGES:
+        return Fail(
+            400, None, f"Too many images in request. Max is {MAX_IMAGES}.",
+            type=INVALID_REQUEST,
+        )  # fmt: skip
+    for i, j, image in parts:
+        url = str(image.get("url", ""))
+        if not url.startswith("data:"):
+            continue
+        head, _, encoded = url.partition(",")
+        try:
+            data = base64.b64decode(encoded, validate=True)
+        except (binascii.Error, ValueError):
+            data = b""
+        ok = head.endswith(";base64") and (
+            data.startswith(_IMAGE_SIGNATURES) or data[8:12] == b"WEBP"
+        )
+        if not ok:
+            return Fail(
+                400, "invalid_image_format",
+                "You uploaded an unsupported image. Please make sure your image has of one the "
+                "following formats: ['png', 'jpeg', 'gif', 'webp'].",
+                param=f"messages.[{i}].content.[{j}].image_url", type=INVALID_REQUEST,
+            )  # fmt: skip
+        if len(data) > MAX_IMAGE_BYTES:
+            return Fail(
+                400, "image_too_large", "Image size exceeds the limit of 20 MB.",
+                param=f"messages.[{i}].content.[{j}].image_url", type=INVALID_REQUEST,
+            )  # fmt: skip
+    return None
 
 
 def tool_turn_problem(messages: list[Any]) -> Fail | None:
@@ -649,7 +720,7 @@ class _Handler(BaseHTTPRequestHandler):
                     }
                 },
             )
-        rejection = tool_turn_problem(body["messages"])
+        rejection = tool_turn_problem(body["messages"]) or image_problem(body["messages"])
         if rejection is not None:
             return self._send_fail(rejection)
         if fake.blocked_words and any(

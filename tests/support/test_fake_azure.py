@@ -447,3 +447,31 @@ def test_models_refuse_with_azures_exact_400_bodies(srv, model, body, expected):
     assert response.status_code == 400
     assert response.json() == {"error": expected}
     assert len(srv.requests) == 1
+
+
+# --------------------------------------------------------------------------- images
+
+
+def _with_images(urls: list[str]) -> list[dict]:
+    parts = [{"type": "image_url", "image_url": {"url": u}} for u in urls]
+    return [{"role": "user", "content": [{"type": "text", "text": "look"}, *parts]}]
+
+
+def test_images_are_checked_as_azure_checks_them(srv, client):
+    from tests.support.images import data_url, image_bytes
+
+    png = data_url(image_bytes(8, 8))
+    reply = client.chat.completions.create(model="gpt-4o", messages=_with_images([png]))
+    assert reply.choices[0].message.content
+    with pytest.raises(openai.BadRequestError, match=r"Too many images in request\. Max is 10"):
+        client.chat.completions.create(model="gpt-4o", messages=_with_images([png] * 11))
+    with pytest.raises(openai.BadRequestError, match="unsupported image") as caught:
+        client.chat.completions.create(
+            model="gpt-4o", messages=_with_images(["data:image/png;base64,aGVsbG8="])
+        )
+    assert caught.value.body["param"] == "messages.[0].content.[1].image_url"
+    srv.models["gpt-35-turbo"] = AzureModel.gpt35_turbo()
+    with pytest.raises(openai.BadRequestError, match="only supported by certain models") as c2:
+        client.chat.completions.create(model="gpt-35-turbo", messages=_with_images([png]))
+    assert c2.value.body["param"] == "messages.[0].content.[1].type"
+    assert [r.json["model"] for r in srv.requests] == ["gpt-4o"] * 3 + ["gpt-35-turbo"]

@@ -1,0 +1,142 @@
+"""Images from the command line to Azure's wire (issue 16): `chatdesk attach` stores them as
+the window does, `chatdesk send` carries them as the fake Azure checks them, and what cannot be
+sent is said before anything is."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from chatdesk.cli import main
+from chatdesk.cli.attach import run as run_attach
+from chatdesk.cli.send import run_send
+from tests.cli.test_connections import KEY, clean_env, srv  # noqa: F401
+from tests.support.fake_azure import AzureModel
+from tests.support.images import decoded_size, image_bytes, image_part
+
+
+def _file(tmp_path, content, model=None):
+    path = tmp_path / "chat.json"
+    body = {"messages": [{"role": "user", "content": content}]}
+    if model:
+        body["model"] = model
+    path.write_text(json.dumps(body))
+    return path
+
+
+def _send(srv, path, deployment):  # noqa: F811
+    return run_send([str(path), "--endpoint", srv.v1_base_url, "--deployment", deployment])
+
+
+def test_attach_then_send_carries_the_downscaled_image(
+    srv, tmp_path, clean_env, monkeypatch, capsys  # noqa: F811
+):
+    monkeypatch.setenv("AZURE_OPENAI_API_KEY", KEY)
+    photo = tmp_path / "photo.png"
+    photo.write_bytes(image_bytes(3000, 3000))
+    digest = hashlib.sha256(photo.read_bytes()).hexdigest()
+    path = _file(tmp_path, "What is in this picture?", model="gpt-4o")
+    assert run_attach([str(path), str(photo), "--detail", "high"]) == 0
+    assert "768 × 768 px, downscaled from 3000 × 3000" in capsys.readouterr().out
+    stored = json.loads(path.read_text())["messages"][-1]["content"]
+    assert stored[0] == {"type": "text", "text": "What is in this picture?"}
+    assert decoded_size(stored[1]["image_url"]["url"]) == (768, 768)
+    assert _send(srv, path, "gpt-4o") == 0, capsys.readouterr().err
+    sent = srv.requests[-1].json["messages"][-1]["content"]
+    assert sent == stored  # what the file holds is what went
+    assert hashlib.sha256(photo.read_bytes()).hexdigest() == digest  # the user's file untouched
+    assert json.loads(path.read_text())["messages"][-1]["role"] == "assistant"
+
+
+def test_a_model_without_image_input_is_named_before_sending(
+    srv, tmp_path, clean_env, monkeypatch, capsys  # noqa: F811
+):
+    monkeypatch.setenv("AZURE_OPENAI_API_KEY", KEY)
+    srv.models["gpt-35-turbo"] = AzureModel.gpt35_turbo()
+    path = _file(tmp_path, [{"type": "text", "text": "hi"}, image_part(image_bytes(64, 64))])
+    before = path.read_text()
+    assert _send(srv, path, "gpt-35-turbo") == 1
+    err = capsys.readouterr().err
+    assert "gpt-35-turbo takes no image input, and the request would carry an image" in err
+    assert srv.requests == []  # nothing sent, nothing billed
+    assert path.read_text() == before
+    # attach says so too, for a file declaring that model, and writes nothing
+    plain = _file(tmp_path, "hi", model="gpt-35-turbo")
+    before = plain.read_text()
+    photo = tmp_path / "a.png"
+    photo.write_bytes(image_bytes(32, 32))
+    assert run_attach([str(plain), str(photo)]) == 1
+    assert "gpt-35-turbo takes no image input" in capsys.readouterr().err
+    assert plain.read_text() == before
+
+
+def test_an_unknown_deployment_without_vision_answers_azures_400(
+    srv, tmp_path, clean_env, monkeypatch, capsys  # noqa: F811
+):
+    monkeypatch.setenv("AZURE_OPENAI_API_KEY", KEY)
+    srv.models["chat-prod"] = AzureModel.gpt35_turbo()  # chatdesk cannot know its model
+    path = _file(tmp_path, [{"type": "text", "text": "hi"}, image_part(image_bytes(64, 64))])
+    assert _send(srv, path, "chat-prod") == 1
+    assert "image_url is only supported by certain models" in capsys.readouterr().err
+    assert len(srv.requests) == 1
+    assert srv.requests[0].json["messages"][0]["content"][1]["type"] == "image_url"
+
+
+def test_remote_image_urls_are_sent_as_they_are_and_never_fetched(
+    srv, tmp_path, clean_env, monkeypatch, capsys  # noqa: F811
+):
+    monkeypatch.setenv("AZURE_OPENAI_API_KEY", KEY)
+    remote = {"type": "image_url", "image_url": {"url": "https://images.example.com/cat.png"}}
+    path = _file(tmp_path, [{"type": "text", "text": "hi"}, remote])
+    assert _send(srv, path, "gpt-4o") == 0, capsys.readouterr().err
+    assert [r.path for r in srv.requests] == ["/openai/v1/chat/completions"]
+    assert srv.requests[0].json["messages"][0]["content"][1] == remote
+
+
+def test_more_images_than_a_request_carries_are_refused_before_sending(
+    srv, tmp_path, clean_env, monkeypatch, capsys  # noqa: F811
+):
+    monkeypatch.setenv("AZURE_OPENAI_API_KEY", KEY)
+    parts = [image_part(image_bytes(8, 8)) for _ in range(11)]
+    path = _file(tmp_path, [{"type": "text", "text": "hi"}, *parts])
+    assert _send(srv, path, "gpt-4o") == 1
+    assert "The request would carry 11 images; Azure OpenAI takes at most 10" in (
+        capsys.readouterr().err
+    )
+    assert srv.requests == []
+
+
+def test_attach_refuses_bad_images_and_writes_nothing(tmp_path, clean_env, capsys):  # noqa: F811
+    path = _file(tmp_path, "hi", model="gpt-4o")
+    before = path.read_text()
+    heic = tmp_path / "IMG_0001.HEIC"
+    heic.write_bytes(b"\x00\x00\x00\x18ftypheic" + bytes(200))
+    good = tmp_path / "ok.png"
+    good.write_bytes(image_bytes(16, 16))
+    assert run_attach([str(path), str(good), str(heic)]) == 1
+    err = capsys.readouterr().err
+    taken = "Azure OpenAI takes PNG, JPEG, WebP and non-animated GIF"
+    assert f"IMG_0001.HEIC is a HEIC file; {taken}" in err
+    assert "Nothing was attached." in err
+    assert path.read_text() == before
+    eleven = [str(good)] * 11
+    assert run_attach([str(path), *eleven]) == 1
+    assert "at most 10" in capsys.readouterr().err
+    assert path.read_text() == before
+
+
+def test_export_writes_the_images_beside_the_markdown(tmp_path, capsys):
+    png = image_bytes(40, 30)
+    remote = {"type": "image_url", "image_url": {"url": "https://images.example.com/cat.png"}}
+    path = _file(tmp_path, [{"type": "text", "text": "Two pictures"}, image_part(png), remote])
+    out = tmp_path / "out" / "chat.md"
+    out.parent.mkdir()
+    assert main(["export", str(path), "-o", str(out)]) == 0
+    text = out.read_text()
+    assert "![Image 1 (detail auto)](chat_images/image-1.png)" in text
+    assert "**Image** from [images.example.com](https://images.example.com/cat.png)" in text
+    assert (out.parent / "chat_images" / "image-1.png").read_bytes() == png
+    assert "base64" not in text
+    # to standard output: the cards, no files
+    assert main(["export", str(path)]) == 0
+    assert "**Image** (40 × 30 px, embedded; detail auto)" in capsys.readouterr().out
