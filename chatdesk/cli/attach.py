@@ -18,7 +18,13 @@ import sys
 from chatdesk.cli.command import EXIT_ERROR, EXIT_OK, EXIT_USAGE, Parser
 from chatdesk.core.budget import Budget
 from chatdesk.core.fileformat import ConversationFileError, load_conversation, save_conversation
-from chatdesk.core.image_input import DETAILS, image_problem, image_refs, size_text
+from chatdesk.core.image_input import (
+    DETAILS,
+    image_problem,
+    image_refs,
+    reading_rule,
+    size_text,
+)
 from chatdesk.core.messages import Message
 from chatdesk.core.models import ModelMatch
 from chatdesk.service.image_prep import ImageRefused, PreparedImage, prepare_image, read_image_file
@@ -65,10 +71,12 @@ def run(argv: list[str]) -> int:
     budget = Budget(conv, match=match)
     model = budget.family
     budget.close()
+    rule = reading_rule(model, budget.match.exact)
     prepared: list[PreparedImage] = []
     for path in args.images:
         try:
-            prepared.append(prepare_image(read_image_file(path), path, model.image, args.detail))
+            data = read_image_file(path)
+            prepared.append(prepare_image(data, path, rule, args.detail))
         except ImageRefused as exc:
             print(f"{PROG}: {exc} Nothing was attached.", file=sys.stderr)
             return EXIT_ERROR

@@ -18,11 +18,12 @@ Everything here reads headers only; decoding belongs to the service (Pillow) and
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from chatdesk.core.images import MAX_PATCHES, PATCH
+from chatdesk.core.messages import Message
 from chatdesk.core.models import ImageRule, ModelInfo
 
 MAX_IMAGE_BYTES = 20 * 1024 * 1024  # [limits] "restricted to 20 MB"
@@ -91,6 +92,12 @@ def view_size(rule: ImageRule | None, size: tuple[int, int], detail: str) -> tup
     return max(1, round(width * scale)), max(1, round(height * scale))
 
 
+def reading_rule(model: ModelInfo, exact: bool) -> ImageRule | None:
+    """The rule images are downscaled by for `model`: its own when the model is known; None
+    (sent as given) when it is a guess, since an unknown model may read more."""
+    return model.image if exact else None
+
+
 def _patch_scale(width: int, height: int) -> float:
     """The scale at which at most MAX_PATCHES whole 32-px patches cover the image (as
     `images._patch_tokens` counts it)."""
@@ -134,6 +141,18 @@ def part_url(part: dict[str, Any]) -> tuple[str, str]:
     if isinstance(image, dict):
         return str(image.get("url", "")), str(image.get("detail", "auto"))
     return str(image or ""), "auto"
+
+
+def count_images(messages: Iterable[Message]) -> int:
+    """The `image_url` parts of `messages` (a request's, or the ones a plan sends)."""
+    count = 0
+    for message in messages:
+        if message.has_parts:
+            content = message.api_content()
+            count += sum(
+                1 for p in content if isinstance(p, dict) and p.get("type") == "image_url"
+            )
+    return count
 
 
 @dataclass(frozen=True)

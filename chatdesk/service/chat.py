@@ -31,7 +31,7 @@ from chatdesk.core.deployments import (
     note_key,
     read_timeout_for,
 )
-from chatdesk.core.image_input import image_problem, image_refs
+from chatdesk.core.image_input import image_problem, image_refs, reading_rule
 from chatdesk.core.messages import parts_text
 from chatdesk.core.profiles import ConnectionProfile
 from chatdesk.core.request import build_request, find_special_tokens, request_messages
@@ -213,8 +213,9 @@ class ChatService:
             stream=stream,
             exact=exact,
         )
-        if exact and family.image is not None:  # no larger than the model reads them
-            body["messages"] = fit_messages(body["messages"], family.image)
+        rule = reading_rule(family, exact)
+        if rule is not None:  # no larger than the model reads them
+            body["messages"] = fit_messages(body["messages"], rule)
         key = note_key(profile)
         note = self.notes.get(key)
         return PreparedRequest(

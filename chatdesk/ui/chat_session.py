@@ -18,6 +18,7 @@ from PySide6.QtGui import QUndoStack
 
 from chatdesk.core import alternatives
 from chatdesk.core.conversation import Conversation
+from chatdesk.core.image_input import count_images, image_problem
 from chatdesk.core.messages import Message, MessageMeta, now_iso
 from chatdesk.core.models import ModelMatch, resolve_model
 from chatdesk.core.profiles import ConnectionProfile
@@ -64,6 +65,8 @@ class ChatSession(ConversationEditing, QObject):
     deployment (the settings hold it: save them); setupChanged(): the prompt, examples or
     parameters were set by a preset or an undo step (the editors show them again);
     costChanged(str text, str tip): the meter's cost line ("" without prices).
+    refused(str): a send refused before anything left (images the model cannot take), the
+    draft kept.
 
     `undo_stack` holds this conversation's undoable edits (see conversation_undo).
 
@@ -83,6 +86,7 @@ class ChatSession(ConversationEditing, QObject):
     learned = Signal(object)
     setupChanged = Signal()
     costChanged = Signal(str, str)
+    refused = Signal(str)
 
     def __init__(
         self,
@@ -223,7 +227,7 @@ class ChatSession(ConversationEditing, QObject):
         """Recompute what the next request sends: O(log n) plus the draft's changed paragraph."""
         if self.budget is None:
             return
-        self.plan = self.budget.plan(self.draft)
+        self.plan = self.budget.plan(self.draft, draft_images=self.conversation.draft_images)
         self.model.set_first_sent(self.plan.first_sent)
         self.planChanged.emit(self.plan)
         self._update_cost()
@@ -289,12 +293,34 @@ class ChatSession(ConversationEditing, QObject):
             self.modifiedChanged.emit(modified)
 
     # -- actions -----------------------------------------------------------------------------
+    def set_draft_images(self, parts: list[dict[str, Any]]) -> None:
+        """The images attached to the draft (`image_url` parts, prepared by `attach_flow`)."""
+        self.conversation.draft_images = list(parts)
+        self.revision += 1
+        self.update_plan()
+
+    def image_count(self) -> int:
+        """The images the next request carries: the history it sends and the draft's."""
+        conv, plan = self.conversation, self.plan
+        sent = conv.messages(plan.first_sent) if plan is not None else conv.messages()
+        return count_images([*conv.pinned(), *sent]) + len(conv.draft_images)
+
     def send(self, text: str) -> bool:
-        """Add the user's message and ask for a reply. False if a reply is still streaming."""
-        if self.busy or not text.strip():
+        """Add the user's message (with the draft's images) and ask for a reply. False if a
+        reply is still streaming, or the images cannot be sent (`refused` says why; the draft
+        is kept)."""
+        images = self.conversation.draft_images
+        if self.busy or not (text.strip() or images):
             return False
+        if images:
+            match = self.model_match()
+            problem = image_problem(self.image_count(), match.family, match.exact)
+            if problem is not None:
+                self.refused.emit(f"{problem.text} {problem.hint}")
+                return False
         text = self._storable(text)
-        self.model.append(Message.new("user", text))
+        self.model.append(Message.new("user", text).with_images(images))
+        self.conversation.draft_images = []
         self.set_draft("")
         self.set_modified()
         self._start_reply()

@@ -1,22 +1,52 @@
-"""The message composer: a multi-line input with a Send button that becomes Stop."""
+"""The message composer: a multi-line input with a Send button that becomes Stop, an Attach
+button, and the attached images above it (`attachment_strip`)."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
-from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QHBoxLayout, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
+from typing import Any
 
+from PySide6.QtCore import QMimeData, Signal
+from PySide6.QtGui import QImage, QKeyEvent
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from chatdesk.ui.attachment_strip import AttachmentStrip
 from chatdesk.ui.draft_text import DraftText
+from chatdesk.ui.image_cache import ThumbnailCache
 
 
 class _Input(QPlainTextEdit):
-    """Enter sends and Shift+Enter breaks the line, or the reverse; Esc asks to stop.
+    """Enter sends and Shift+Enter breaks the line, or the reverse; Esc asks to stop. A pasted
+    or dropped image, or dropped files, are offered as attachments instead of text.
 
-    Signals: submit(), escape().
+    Signals: submit(), escape(), imageOffered(QImage), filesOffered(list of paths).
     """
 
     submit = Signal()
     escape = Signal()
+    imageOffered = Signal(QImage)
+    filesOffered = Signal(list)
+
+    def canInsertFromMimeData(self, source: QMimeData) -> bool:
+        return _attachable(source) or super().canInsertFromMimeData(source)
+
+    def insertFromMimeData(self, source: QMimeData) -> None:
+        """Paste (Ctrl+V) and drop land here: images and files become attachments."""
+        files = _local_files(source)
+        if files:
+            self.filesOffered.emit(files)
+        elif source.hasImage() and not source.hasText():  # a screenshot; not an Office cell
+            image = source.imageData()
+            if isinstance(image, QImage) and not image.isNull():
+                self.imageOffered.emit(image)
+        else:
+            super().insertFromMimeData(source)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -42,14 +72,29 @@ class _Input(QPlainTextEdit):
         super().keyPressEvent(event)
 
 
+def _local_files(source: QMimeData) -> list[str]:
+    return [u.toLocalFile() for u in source.urls() if u.isLocalFile()] if source.hasUrls() else []
+
+
+def _attachable(source: QMimeData) -> bool:
+    return bool(_local_files(source)) or (source.hasImage() and not source.hasText())
+
+
 class Composer(QWidget):
-    """Signals: sendRequested(str) with the text, stopRequested(), draftChanged(str)."""
+    """Signals: sendRequested(str) with the text, stopRequested(), draftChanged(str),
+    imageOffered(QImage) and filesOffered(list) (pasted or dropped), attachRequested()
+    (Attach, Ctrl+Shift+A)."""
 
     sendRequested = Signal(str)
     stopRequested = Signal()
     draftChanged = Signal(str)
+    imageOffered = Signal(QImage)
+    filesOffered = Signal(list)
+    attachRequested = Signal()
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, parent: QWidget | None = None, thumbnails: ThumbnailCache | None = None
+    ) -> None:
         super().__init__(parent)
         self.input = _Input(self)
         self.input.setPlaceholderText("Message — Enter to send, Shift+Enter for a new line")
@@ -62,13 +107,33 @@ class Composer(QWidget):
         self.button.setAccessibleName("Send")
         self.button.setDefault(False)
         self.button.setMinimumWidth(84)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.input, 1)
-        button_column = QVBoxLayout()  # the button at the bottom, next to the last line
+        self.attach_button = QPushButton(text="Attach…", parent=self)
+        self.attach_button.setAccessibleName("Attach images")
+        self.attach_button.setToolTip("Attach images (Ctrl+Shift+A); or paste or drop them")
+        self.attach_button.clicked.connect(self.attachRequested)
+        self.strip = AttachmentStrip(thumbnails or ThumbnailCache(parent=self), self)
+        self.problem = QLabel(self)  # why an image was refused: stays until the next attach
+        self.problem.setWordWrap(True)
+        self.problem.setAccessibleName("Attachment problem")
+        self.problem.setStyleSheet("color: #c0392b;")
+        self.problem.hide()
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.input, 1)
+        button_column = QVBoxLayout()  # the buttons at the bottom, next to the last line
         button_column.addStretch(1)
+        button_column.addWidget(self.attach_button)
         button_column.addWidget(self.button)
-        layout.addLayout(button_column)
+        row.addLayout(button_column)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
+        layout.addWidget(self.problem)
+        layout.addWidget(self.strip)
+        layout.addLayout(row)
+        self.has_images = False
+        self.input.imageOffered.connect(self.imageOffered)
+        self.input.filesOffered.connect(self.filesOffered)
         self._busy = False
         self._send_key = "Enter"
         self.input.submit.connect(self._submit)
@@ -100,8 +165,18 @@ class Composer(QWidget):
         self.button.setAccessibleName("Stop reply" if busy else "Send")
         self.button.setToolTip("Stop the reply (Esc)" if busy else f"Send ({self._send_key})")
 
+    def set_images(self, parts: list[dict[str, Any]], tokens: list[int] | None = None) -> None:
+        """Show the draft's attachments (their token counts when known)."""
+        self.has_images = bool(parts)
+        self.strip.set_parts(parts, tokens)
+
+    def show_problem(self, text: str) -> None:
+        """Say why images were not attached or sent ("" hides it); the draft is untouched."""
+        self.problem.setText(text)
+        self.problem.setVisible(bool(text))
+
     def _submit(self) -> None:
-        if not self._busy and self.text().strip():
+        if not self._busy and (self.text().strip() or self.has_images):
             self.sendRequested.emit(self.text())
 
     def _escape(self) -> None:

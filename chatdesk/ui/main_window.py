@@ -35,6 +35,7 @@ from chatdesk.core.conversation import Conversation
 from chatdesk.core.messages import example_messages, example_pairs
 from chatdesk.core.presets import SystemPreset
 from chatdesk.service.events import ChatError
+from chatdesk.ui.attach_flow import AttachFlow
 from chatdesk.ui.chat_session import ChatSession
 from chatdesk.ui.composer import Composer
 from chatdesk.ui.context import AppContext
@@ -66,6 +67,7 @@ SHORTCUTS = [
     ("Regenerate the last reply", "Ctrl+R"),
     ("Continue a reply cut at the length limit", "Ctrl+Shift+Enter"),
     ("What will be sent", "Ctrl+I"),
+    ("Attach images (or paste / drop them in the message box)", "Ctrl+Shift+A"),
     ("New conversation", "Ctrl+N"),
     ("Open a conversation", "Ctrl+O"),
     ("Save / Save as", "Ctrl+S / Ctrl+Shift+S"),
@@ -225,6 +227,7 @@ class MainWindow(QMainWindow):
         self.transcript = TranscriptView(self)
         self.meter = TokenMeter(self)
         self.composer = Composer(self)
+        self.attach_flow = AttachFlow(self.composer, lambda: self.session, self)
         self.notice = StatusLine(self)
         self.notice.setAccessibleName("Status")
         center = QWidget(self)
@@ -335,6 +338,9 @@ class MainWindow(QMainWindow):
         )
         self.continue_action = self._action("&Continue reply", "Ctrl+Shift+Return", self._continue)
         self.preview_action = self._action("&What will be sent…", "Ctrl+I", self.show_preview)
+        self.attach_action = self._action(
+            "&Attach images…", "Ctrl+Shift+A", self.attach_flow.pick_files
+        )
         self.focus_action = self._action(
             "&Focus message box", "Ctrl+L", self.composer.input.setFocus
         )
@@ -342,6 +348,7 @@ class MainWindow(QMainWindow):
         self.time_limits_action = self._action("&Time limits…", None, self.show_time_limits)
         self.prices_action = self._action("Deployment &prices…", None, self.show_prices)
         chat_menu.addActions([self.stop_action, self.regenerate_action, self.continue_action,
+                              self.attach_action,
                               self.preview_action, self.focus_action])  # fmt: skip
         chat_menu.addSeparator()
         chat_menu.addActions([self.connections_action, self.time_limits_action, self.prices_action])
@@ -623,6 +630,7 @@ class MainWindow(QMainWindow):
             (session.replyFinished, self._reply_finished),
             (session.budgetReady, self._budget_ready),
             (session.costChanged, self.meter.show_cost),
+            (session.refused, self.composer.show_problem),
         ]
         for signal, slot in self._session_links:
             signal.connect(slot)
@@ -638,6 +646,8 @@ class MainWindow(QMainWindow):
         if session.budget is not None:
             self._set_family(session.budget.family)
         self.composer.set_text(session.draft)
+        self.composer.show_problem("")
+        self.attach_flow.show(session)
         self.composer.set_busy(session.busy)
         self.meter.show_plan(session.plan)
         # This conversation's own state: its last request's count check, cost and status.
@@ -651,6 +661,7 @@ class MainWindow(QMainWindow):
     def _budget_ready(self) -> None:
         if self.session is not None and self.session.budget is not None:
             self._set_family(self.session.budget.family)
+            self.attach_flow.show(self.session)  # the attachments' token counts
 
     def _set_family(self, family: ModelFamily) -> None:
         self._family = family
@@ -664,6 +675,8 @@ class MainWindow(QMainWindow):
     def _send(self, text: str) -> None:
         if self.session is not None and self.session.send(text):
             self.composer.set_text("")
+            self.composer.show_problem("")
+            self.attach_flow.show(self.session)
             self.transcript.scrollToBottom()
             self.composer.input.setFocus()  # after a click on Send, typing goes on here
 
