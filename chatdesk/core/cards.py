@@ -62,6 +62,13 @@ def composed_text(message: Message, show_image: ImageCard) -> str:
     return _compose(message, show_image)
 
 
+def counted_text(message: Message, image_tokens: Callable[[dict[str, Any]], int]) -> str:
+    """What the message shows, each image card with its token count ("What will be sent")."""
+    if not message.has_parts:
+        return shown_text(message)
+    return _compose(message, lambda p: f"{image_card(p)} · {image_tokens(p):,} tokens")
+
+
 def _compose(message: Message, show_image: ImageCard | None = None) -> str:
     blocks: list[str] = []
     content = message.api_content()

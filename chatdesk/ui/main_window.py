@@ -30,9 +30,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from chatdesk.core.cards import shown_text, tool_names
+from chatdesk.core.cards import counted_text, tool_names
 from chatdesk.core.conversation import Conversation
-from chatdesk.core.messages import example_messages, example_pairs
+from chatdesk.core.messages import Message, example_messages, example_pairs
 from chatdesk.core.presets import SystemPreset
 from chatdesk.service.events import ChatError
 from chatdesk.ui.attach_flow import AttachFlow
@@ -815,9 +815,11 @@ class MainWindow(QMainWindow):
             return
         plan, counter = session.plan, session.budget.counter
         conv = session.conversation
-        rows = [
-            (m.role, m.name, shown_text(m), counter.count_message(m), True) for m in conv.pinned()
-        ]
+
+        def text(m: Message) -> str:  # an image's count on its row
+            return counted_text(m, lambda part: counter.part_cost(part)[0])
+
+        rows = [(m.role, m.name, text(m), counter.count_message(m), True) for m in conv.pinned()]
         tools = conv.request_extra.get("tools")
         tool_tokens = counter.count_tools(tools)[0]
         if tool_tokens:  # sent with the instructions; counted by the cookbook's rule
@@ -828,11 +830,12 @@ class MainWindow(QMainWindow):
 
         def history(i: int) -> tuple[str, str | None, str, int, bool]:
             m = conv[i]  # built when its row is shown, not before
-            return (m.role, m.name, shown_text(m), ledger.count(i), i in sent)
+            return (m.role, m.name, text(m), ledger.count(i), i in sent)
 
         tail = []
-        if session.draft.strip():
-            tail.append(("user", None, session.draft, plan.draft_tokens, True))
+        draft_message = Message("user", session.draft).with_images(conv.draft_images)
+        if session.draft.strip() or conv.draft_images:
+            tail.append(("user", None, text(draft_message), plan.draft_tokens, True))
         from chatdesk.ui.request_preview import PreviewRows, RequestPreviewDialog
 
         head_tokens = sum(r[3] for r in rows) + sum(r[3] for r in tail)
@@ -841,13 +844,11 @@ class MainWindow(QMainWindow):
             rows, history, len(conv), plan.first_sent, tail, sent_tokens, plan.left_out
         )
         self.preview = RequestPreviewDialog(preview_rows, plan, self)
-        draft = session.draft
-
         def api_messages() -> list[dict[str, Any]]:
             from chatdesk.core.request import request_messages
 
             sent = request_messages(conv, plan, session.budget.family if session.budget else None)
-            return sent + ([{"role": "user", "content": draft}] if draft.strip() else [])
+            return sent + ([draft_message.to_api()] if tail else [])
 
         self.preview.api_messages = api_messages
         self.preview.finished.connect(self.preview.deleteLater)

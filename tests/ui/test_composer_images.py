@@ -153,3 +153,24 @@ def test_a_model_without_image_input_is_named_when_attaching_and_sending(
     _drop(window.composer.input.viewport(), [path])
     assert "gpt-35-turbo takes no image input" in window.composer.problem.text()
     assert len(_images(window)) == 1
+
+
+def test_what_will_be_sent_shows_each_images_count_on_its_row(qtbot, window, tmp_path):
+    import json
+
+    path = tmp_path / "page.png"
+    path.write_bytes(image_bytes(1024, 1024))
+    _drop(window.composer.input.viewport(), [path])
+    _wait_attached(qtbot, window, 1)
+    window.composer.set_text("What does the page say?")
+    window.show_preview()
+    preview = window.preview
+    role, _name, text, tokens, sent = preview.rows[-1]
+    assert (role, sent) == ("user", True)
+    assert text.startswith("What does the page say?")
+    assert "(768 × 768 px, embedded; detail auto) · 765 tokens" in text  # as it will go
+    assert tokens == window.session.plan.draft_tokens
+    preview.copy_json()
+    copied = json.loads(QGuiApplication.clipboard().text())
+    assert copied[-1]["content"][1] == _images(window)[0]
+    preview.reject()
