@@ -41,6 +41,7 @@ BENCHMARKS = {
     "long_line": "bench_long:long_line",
     "autosave_stall": "bench_ui:autosave",
     "preview_scaling": "bench_ui:preview",
+    "image_open": "bench_image",
 }
 
 

@@ -49,6 +49,7 @@ from chatdesk.core.conversation import (
     TrimSettings,
 )
 from chatdesk.core.disk_state import ChangedOnDisk, DiskState, changed_since
+from chatdesk.core.image_spans import LIFT_FROM, lift_images, restore_images
 from chatdesk.core.messages import EXAMPLE_NAMES, ROLES, Message, RawMessage
 from chatdesk.core.params_check import ParamError, check_value
 from chatdesk.core.safe_read import FileTooLarge, NotRegularFile, read_regular
@@ -189,6 +190,9 @@ def load_conversation(path: str | os.PathLike[str]) -> Opened:
 
 
 def loads(raw: bytes | str, path: str | os.PathLike[str] = "conversation") -> Opened:
+    lifted: dict[str, str] = {}
+    if isinstance(raw, bytes) and len(raw) >= LIFT_FROM:  # images: not parsed as JSON text
+        raw, lifted = lift_images(raw)
     try:
         text = raw.decode("utf-8-sig") if isinstance(raw, bytes) else raw
     except UnicodeDecodeError:
@@ -214,6 +218,8 @@ def loads(raw: bytes | str, path: str | os.PathLike[str] = "conversation") -> Op
     replaced = 0
     if may_hold_surrogates(text):
         data, replaced = clean_strings(data)
+    if lifted:
+        data = restore_images(data, lifted)
     tag = data.get("format")
     if tag is not None and tag != FORMAT:
         shown = repr(tag) if isinstance(tag, str) and len(tag) < 60 else f"a JSON {_kind(tag)}"

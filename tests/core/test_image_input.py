@@ -128,3 +128,34 @@ def test_a_message_with_images_keeps_its_text_first():
     assert message.to_api()["content"] == [{"type": "text", "text": "What is this?"}, part]
     assert message.content == "What is this?"
     assert Message.new("user", "").with_images([part]).to_api()["content"] == [part]
+
+
+def test_a_file_full_of_images_reads_as_json_reads_it(tmp_path):
+    import base64
+    import json
+
+    from chatdesk.core.fileformat import loads
+    from chatdesk.core.image_spans import lift_images
+
+    big = "data:image/png;base64," + base64.b64encode(image_bytes(300, 300, noise=True)).decode()
+    tricky = '\\"' + big  # inside another string, after an escaped quote: not a string of its own
+    doc = {
+        "messages": [
+            {"role": "user", "content": [{"type": "text", "text": "see"},
+                                         {"type": "image_url", "image_url": {"url": big}}]},
+            {"role": "tool", "tool_call_id": "c", "content": big},
+            {"role": "user", "content": "quoted: " + tricky + " \ud800 done"},
+        ],
+        "model": "gpt-4o",
+    }  # fmt: skip
+    raw = json.dumps(doc).encode()
+    compact, lifted = lift_images(raw)
+    assert len(lifted) == 2  # the part and the tool result; the quoted one stays text
+    assert len(compact) < len(raw) - 2 * len(big) + 200
+    conv = loads(raw).conversation
+    expected = loads(json.dumps(doc))  # text: parsed whole, nothing lifted
+    assert [m.to_api() for m in conv] == [m.to_api() for m in expected.conversation]
+    assert conv[0].to_api()["content"][1]["image_url"]["url"] == big
+    assert conv[1].content == big
+    assert conv[2].content.startswith('quoted: \\"data:image/png;base64,')
+    assert conv[2].content.endswith(" \ufffd done")  # the lone surrogate, replaced as always
