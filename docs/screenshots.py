@@ -44,13 +44,48 @@ print(monthly.tail())
 """
 
 
+IMAGE_REPLY = """The chart compares **quarterly revenue** for four regions:
+
+- **North** leads in every quarter and grows fastest.
+- **West** dips in Q3, then recovers.
+- **South** and **East** stay flat.
+"""
+
+
+def _chart_png(bars: tuple[int, ...] = (5, 8, 4, 9), size: tuple[int, int] = (1200, 800)) -> bytes:
+    """A bar chart drawn with Pillow, as a screenshot someone would paste."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    width, height = size
+    image = Image.new("RGB", size, "white")
+    draw = ImageDraw.Draw(image)
+    colors = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2"]
+    step = width // (len(bars) + 1)
+    for i, value in enumerate(bars):
+        left = step // 2 + i * step + step // 4
+        top = height - 80 - value * (height - 160) // 10
+        draw.rectangle([left, top, left + step // 2, height - 80], fill=colors[i % 4])
+    draw.line([40, height - 80, width - 40, height - 80], fill="black", width=4)
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
+
+
+def _data_url(data: bytes) -> str:
+    import base64
+
+    return "data:image/png;base64," + base64.b64encode(data).decode("ascii")
+
+
 def _start_x() -> list[subprocess.Popen[bytes]]:
     if os.environ.get("DISPLAY"):
         return []
     for tool in ("Xvfb", "openbox"):
         if shutil.which(tool) is None:
             sys.exit(f"screenshots: {tool} is missing (Debian: apt-get install xvfb openbox)")
-    display = ":97"
+    display = os.environ.get("CHATDESK_SHOTS_DISPLAY", ":97")
     xvfb = subprocess.Popen(["Xvfb", display, "-screen", "0", "1280x820x24", "-nolisten", "tcp"])
     os.environ["DISPLAY"] = display
     time.sleep(0.8)
@@ -74,6 +109,7 @@ def main() -> int:
 def _shoot() -> int:
     from PySide6.QtWidgets import QApplication, QWidget
 
+    from chatdesk.core.conversation import Conversation
     from chatdesk.core.messages import Message
     from chatdesk.core.pricing import Prices
     from chatdesk.core.profiles import ConnectionProfile
@@ -91,7 +127,7 @@ def _shoot() -> int:
     counter = TokenCounter("o200k_base")
 
     def count(messages: list[dict]) -> int:
-        return counter.count_prompt([Message(m["role"], m["content"] or "") for m in messages])
+        return counter.count_prompt([Message.from_raw(m) for m in messages])
 
     app = make_app()
     OUT.mkdir(parents=True, exist_ok=True)
@@ -157,6 +193,25 @@ def _shoot() -> int:
         window.composer.set_text("Summarise everything above in one paragraph, please. " * 3)
         window.side.setCurrentIndex(2)
         shot("meter-near-limit")
+
+        # A conversation with an image: a screenshot sent, the reply, and one more attached.
+        window.side.setCurrentIndex(0)
+        chart = _chart_png()
+        conv = Conversation(system_prompt="You are a helpful assistant.", model="gpt-4o")
+        conv.append(Message.new("user", "What does this chart show?").with_images([
+            {"type": "image_url", "image_url": {"url": _data_url(chart), "detail": "high"}}
+        ]))  # fmt: skip
+        conv.append(Message.new("assistant", IMAGE_REPLY))
+        window.open_session(conv)
+        pump(0.5)
+        photo = Path(os.environ["CHATDESK_HOME"]) / "whiteboard.png"
+        photo.write_bytes(_chart_png(bars=(3, 6, 2, 7), size=(1600, 1000)))
+        window.attach_flow.attach_files([str(photo)])
+        window.composer.set_text("And this one, from the whiteboard?")
+        pump(2.0)
+        window.transcript.scrollToTop()
+        window.notice.clear()  # the error scene's line
+        shot("images")
         _shoot_preferences(window, pump, shot)
         window.close()
         QApplication.processEvents()

@@ -50,8 +50,8 @@ def _thumbnail(url: str, side: int) -> QImage:
 
 
 class ThumbnailCache(QObject):
-    """Signals: ready(str) with the key of a thumbnail that was decoded (or failed: then
-    `thumbnail` answers a null pixmap, and the caller draws the card instead)."""
+    """Signals: ready(str) with the `image_key` of an image whose thumbnail was decoded (or
+    failed: then `thumbnail` answers a null pixmap, and the caller draws the card instead)."""
 
     ready = Signal(str)
 
@@ -64,26 +64,27 @@ class ThumbnailCache(QObject):
 
     def thumbnail(self, url: str, side: int = THUMB) -> QPixmap | None:
         """The thumbnail of a data URL's image, or None while it is decoded (asked now)."""
-        key = image_key(url)
+        name = image_key(url)
+        key = f"{side}:{name}"
         found = self._done.get(key)
         if found is not None:
             self._done.move_to_end(key)
             return found
         if key not in self._pending:
             worker = FunctionWorker(lambda: _thumbnail(url, side), self)
-            worker.returned.connect(lambda image, k=key: self._decoded(k, image))
-            worker.errored.connect(lambda _exc, k=key: self._decoded(k, QImage()))
-            worker.finished.connect(lambda k=key: self._pending.pop(k, None))
+            worker.returned.connect(lambda image: self._decoded(key, name, image))
+            worker.errored.connect(lambda _exc: self._decoded(key, name, QImage()))
+            worker.finished.connect(lambda: self._pending.pop(key, None))
             self._pending[key] = worker
             worker.start(self.pool)
         return None
 
-    def _decoded(self, key: str, image: QImage) -> None:
+    def _decoded(self, key: str, name: str, image: QImage) -> None:
         self.decoded += 1
         self._done[key] = QPixmap.fromImage(image) if not image.isNull() else QPixmap()
         while len(self._done) > _KEEP:
             self._done.popitem(last=False)
-        self.ready.emit(key)
+        self.ready.emit(name)
 
     @property
     def busy(self) -> bool:

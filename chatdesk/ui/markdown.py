@@ -157,6 +157,10 @@ def _image(self: Any, tokens: Sequence[Token], idx: int, options: OptionsDict, e
     token = tokens[idx]
     src = _escape(str(token.attrGet("src") or ""))
     alt = _escape(self.renderInlineAsText(token.children or [], options, env) or src)
+    if src.startswith("chatdesk-image:"):  # a message's own image (transcript_images.py)
+        width, _, height = str(token.attrGet("title") or "").partition("x")
+        if width.isdigit() and height.isdigit():
+            return f'<img src="{src}" width="{width}" height="{height}" alt="{alt}">'
     return f'<a href="{src}">{alt or src}</a>'
 
 

@@ -47,7 +47,8 @@ class MessageBody:
     """The body of one message at one width. Heights and positions are in pixels.
 
     `estimate(piece_text, width)` gives a piece's height before it is laid out. `on_render`
-    is called once per piece rendered (for tests and benchmarks).
+    is called once per piece rendered (for tests and benchmarks); `resources(doc, piece_text)`
+    before a piece is rendered, to give its document the images it shows.
     """
 
     def __init__(
@@ -57,11 +58,13 @@ class MessageBody:
         dark: bool,
         estimate: Callable[[str, float], float],
         on_render: Callable[[], None] | None = None,
+        resources: Callable[[QTextDocument, str], None] | None = None,
     ) -> None:
         self.content: str | None = None  # compared by identity: a new string is a change
         self.dark = dark
         self._font, self._stylesheet = font, stylesheet
         self._estimate, self._on_render = estimate, on_render
+        self._resources = resources  # gives a piece's document its images (thumbnails)
         self._seg = Segmentation()
         self._pieces: list[Piece] = []
         self._docs: list[QTextDocument | None] = []
@@ -130,6 +133,8 @@ class MessageBody:
             doc.setDocumentMargin(0)
             doc.setDefaultFont(self._font)
             doc.setDefaultStyleSheet(self._stylesheet)
+            if self._resources is not None:
+                self._resources(doc, self._pieces[i].text)
             doc.setHtml(render_piece(self._pieces[i].text, self.dark))
             self._docs[i] = doc
             if self._on_render is not None:

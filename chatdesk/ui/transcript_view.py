@@ -246,6 +246,10 @@ class MessageDelegate(QStyledItemDelegate):
         # Find (Ctrl+F): every row's occurrences marked, the current one's by uid.
         self._find: FindMarks | None = None
         self._find_current: tuple[int, FindMarks] | None = None
+        from chatdesk.ui.transcript_images import TranscriptImages
+
+        self.images = TranscriptImages(parent=self)  # thumbnails, decoded on the pool
+        self.images.changed.connect(view.viewport().update)
 
     def set_find(self, query: str, uid: int | None = None, occurrence: int | None = None) -> None:
         """Mark `query`'s occurrences ("" for none); occurrence `occurrence` of the message
@@ -307,7 +311,8 @@ class MessageDelegate(QStyledItemDelegate):
 
             m = self.metrics()
             entry = MessageBody(
-                m.font, self._stylesheet(dark), dark, self._piece_estimate, self._count_render
+                m.font, self._stylesheet(dark), dark, self._piece_estimate, self._count_render,
+                self.images.add_resources,
             )
             self._docs[message.uid] = entry
         self._docs.move_to_end(message.uid)
@@ -315,7 +320,7 @@ class MessageDelegate(QStyledItemDelegate):
             uid, _ = self._docs.popitem(last=False)
             self._rows.pop(uid, None)
         entry.set_width(width)  # a re-wrap when it changed, not a re-render
-        entry.sync(shown_text(message))
+        entry.sync(self.images.text(message))
         return entry
 
     def _count_render(self) -> None:
@@ -989,6 +994,10 @@ class TranscriptView(QListView):
             menu.addAction(label, lambda i=i: self.copy_code(row, i))
 
     def _on_body_link(self, href: str, row: int) -> None:
+        image = self.delegate.images.url_of(href)
+        if image is not None:
+            self.open_image(image)
+            return
         block = parse_code_link(href)
         if block is not None:
             self.copy_code(row, block)
@@ -1041,9 +1050,34 @@ class TranscriptView(QListView):
             menu.addAction(ACTION_LABELS[action], lambda a=action: self.trigger_action(a, row))
             if action == "copy":
                 menu.addAction("Copy as text", lambda: self.copy_message_text(row))
+        self._add_image_actions(menu, model.message(row))
         menu.addSeparator()
         menu.addAction("Select all text", lambda: selection.select_all(row))
         return menu
+
+    def _add_image_actions(self, menu: QMenu, message: Message) -> None:
+        from chatdesk.core.image_input import image_refs
+        from chatdesk.ui.image_viewer import copy_image
+
+        urls = [r.url for r in image_refs([message.to_api()]) if r.url.startswith("data:")]
+        for n, url in enumerate(urls, 1):
+            name = "image" if len(urls) == 1 else f"image {n}"
+            menu.addSeparator()
+            menu.addAction(f"Open {name}", lambda u=url: self.open_image(u))
+            menu.addAction(f"Copy {name}", lambda u=url: copy_image(u))
+            menu.addAction(f"Save {name} as…", lambda u=url: self.save_image(u))
+
+    def open_image(self, url: str) -> None:
+        """The image full size, with Copy image and Save image as…"""
+        from chatdesk.ui.image_viewer import ImageViewer
+
+        self.image_viewer = ImageViewer(url, "Image", self)
+        self.image_viewer.open()
+
+    def save_image(self, url: str) -> None:
+        from chatdesk.ui.image_viewer import save_image_as
+
+        self.save_dialog = save_image_as(self, url)
 
     # -- input -------------------------------------------------------------------------------
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:

@@ -1,0 +1,80 @@
+"""Images in the transcript (issue 16): thumbnails in the card, decoded on the pool after the
+conversation shows; a click opens the image full size; Copy image and Save image as…; a remote
+image stays a link naming its host."""
+
+from __future__ import annotations
+
+import json
+
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QApplication
+
+from chatdesk.core.images import data_url_bytes
+from tests.support.images import data_url, image_bytes
+
+
+def _open(qtbot, window, tmp_path, parts):
+    body = {"model": "gpt-4o", "messages": [
+        {"role": "user", "content": [{"type": "text", "text": "What is this?"}, *parts]},
+        {"role": "assistant", "content": "A gradient."},
+    ]}  # fmt: skip
+    path = tmp_path / "images.json"
+    path.write_text(json.dumps(body))
+    window.open_paths([str(path)])
+    qtbot.waitUntil(lambda: window.session.plan is not None, timeout=10_000)
+    return window.session
+
+
+def _images(window):
+    return window.transcript.delegate.images
+
+
+def test_a_cards_images_show_as_thumbnails_decoded_off_the_gui_thread(qtbot, window, tmp_path):
+    png = image_bytes(900, 600)
+    url = data_url(png)
+    remote = {"type": "image_url", "image_url": {"url": "https://cdn.example.org/a/cat.jpg"}}
+    session = _open(qtbot, window, tmp_path,
+                    [{"type": "image_url", "image_url": {"url": url}}, remote])  # fmt: skip
+    images = _images(window)
+    message = session.conversation[0]
+    first = images.text(message)
+    key = images.key(url)
+    assert f"(chatdesk-image:{key}" in first
+    assert "?pending" in first or images.cache.decoded  # a placeholder until decoded
+    assert '"240x160"' in first  # laid out at its final size from the header alone
+    assert "*900 × 600 px · detail auto*" in first
+    assert "from [cdn.example.org](https://cdn.example.org/a/cat.jpg)" in first
+    qtbot.waitUntil(lambda: "?pending" not in images.text(message), timeout=10_000)
+    assert images.cache.thumbnail(url, 480).width() == 480  # decoded at twice the shown size
+    window.transcript.viewport().repaint()  # the card renders with the picture
+
+
+def test_click_opens_full_size_and_the_menu_copies_and_saves(qtbot, window, tmp_path):
+    png = image_bytes(1200, 800)
+    url = data_url(png)
+    session = _open(qtbot, window, tmp_path, [{"type": "image_url", "image_url": {"url": url}}])
+    images = _images(window)
+    images.text(session.conversation[0])
+    href = f"chatdesk-image:{images.key(url)}"
+    window.transcript._on_body_link(href, 0)  # what a click on the thumbnail does
+    viewer = window.transcript.image_viewer
+    assert viewer.isVisible()
+    assert (viewer.image.width(), viewer.image.height()) == (1200, 800)
+    viewer.copy_button.click()
+    copied = QGuiApplication.clipboard().image()
+    assert (copied.width(), copied.height()) == (1200, 800)
+    viewer.reject()
+
+    menu = window.transcript.context_menu(0)
+    labels = [a.text() for a in menu.actions() if a.text()]
+    assert {"Open image", "Copy image", "Save image as…"} <= set(labels)
+    save = next(a for a in menu.actions() if a.text() == "Save image as…")
+    save.trigger()
+    dialog = window.transcript.save_dialog
+    assert dialog.selectedFiles()[0].endswith("image.png")
+    target = tmp_path / "saved.png"
+    dialog.fileSelected.emit(str(target))  # what choosing the file and Save does
+    dialog.reject()
+    assert target.read_bytes() == png == data_url_bytes(url)
+    menu.close()
+    QApplication.processEvents()
