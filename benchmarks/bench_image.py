@@ -19,13 +19,12 @@ import random
 import tempfile
 from pathlib import Path
 
-from bench_open import _open_once
+from bench_open import open_alternately
 from common import (
     api_messages,
     app_context,
     close_window,
     fake_server,
-    log,
     make_window,
     median,
     ms,
@@ -80,20 +79,10 @@ def run(quick: bool) -> dict:
     runs = 5 if quick else 15
     folder = Path(tempfile.mkdtemp(prefix="image-open-", dir=os.environ["CHATDESK_HOME"]))
     images, text, image_bytes = write_files(folder)
-    shown: dict[str, list[float]] = {"images": [], "text": []}
-    ready: dict[str, list[float]] = {"images": [], "text": []}
     with fake_server() as server:
         window = make_window(app_context(server))
-        _open_once(app, window, text)  # warm-up: first use of everything
-        _open_once(app, window, images)
-        for i in range(runs):
-            order = (("text", text), ("images", images))
-            for label, path in order if i % 2 == 0 else order[::-1]:
-                s, r = _open_once(app, window, path)
-                shown[label].append(s)
-                ready[label].append(r)
-            log(f"image_open {i + 1}/{runs}: images shown {ms(shown['images'][-1])} ms, "
-                f"text shown {ms(shown['text'][-1])} ms")  # fmt: skip
+        pair = {"text": text, "images": images}
+        shown, ready = open_alternately(app, window, pair, runs, "image_open")
         close_window(window)
     return ratio_result(
         "images", shown["images"], "text", shown["text"], "<= 1.5", 1.5,

@@ -94,6 +94,27 @@ def _open_once(app, window, path: Path) -> tuple[float, float]:
     return shown, ready
 
 
+def open_alternately(
+    app, window, paths: dict[str, Path], runs: int, name: str = "open"
+) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
+    """(shown, ready) seconds per label: each file opened `runs` times, the order of the two
+    alternating from run to run, after one warm-up open of each."""
+    (a, path_a), (b, path_b) = paths.items()
+    for path in (path_a, path_b):
+        _open_once(app, window, path)  # warm-up: first use of everything
+    shown: dict[str, list[float]] = {a: [], b: []}
+    ready: dict[str, list[float]] = {a: [], b: []}
+    for i in range(runs):
+        order = ((a, path_a), (b, path_b))
+        for label, path in order if i % 2 == 0 else order[::-1]:
+            s, r = _open_once(app, window, path)
+            shown[label].append(s)
+            ready[label].append(r)
+        last = [f"{k} shown {ms(shown[k][-1])} ms, ready {ms(ready[k][-1])} ms" for k in (a, b)]
+        log(f"{name} {i + 1}/{runs}: " + "; ".join(last))
+    return shown, ready
+
+
 def _memory_child(path: str) -> None:
     """In a fresh process: the rise of the peak RSS while opening `path`, in MB."""
     app = qt_app()
@@ -136,21 +157,9 @@ def run(quick: bool) -> dict:
     runs = 7 if quick else 21
     folder = Path(tempfile.mkdtemp(prefix="open-", dir=os.environ["CHATDESK_HOME"]))
     small, large = write_file(folder, 10), write_file(folder, 10_000)
-    shown: dict[str, list[float]] = {"small": [], "large": []}
-    ready: dict[str, list[float]] = {"small": [], "large": []}
     with fake_server() as server:
         window = make_window(app_context(server))
-        _open_once(app, window, small)  # warm-up: first use of everything
-        _open_once(app, window, large)
-        for i in range(runs):
-            order = (("small", small), ("large", large))
-            for label, path in order if i % 2 == 0 else order[::-1]:
-                s, r = _open_once(app, window, path)
-                shown[label].append(s)
-                ready[label].append(r)
-            log(f"open {i + 1}/{runs}: large shown {shown['large'][-1] * 1000:.0f} ms, "
-                f"ready {ready['large'][-1] * 1000:.0f} ms; small shown "
-                f"{shown['small'][-1] * 1000:.0f} ms")
+        shown, ready = open_alternately(app, window, {"small": small, "large": large}, runs)
         close_window(window)
     return ratio_result(
         "large", shown["large"], "small", shown["small"], "<= 3", 3.0,
@@ -173,17 +182,11 @@ def run_100k(quick: bool) -> dict:
     runs = 3 if quick else 7
     folder = Path(tempfile.mkdtemp(prefix="open100k-", dir=os.environ["CHATDESK_HOME"]))
     small, large = write_file(folder, 10_000), write_file(folder, 100_000)
-    shown: dict[str, list[float]] = {"small": [], "large": []}
-    ready: dict[str, list[float]] = {"small": [], "large": []}
     with fake_server() as server:
         window = make_window(app_context(server))
-        _open_once(app, window, small)  # warm-up
-        for i in range(runs):
-            order = (("small", small), ("large", large))
-            for label, path in order if i % 2 == 0 else order[::-1]:
-                s, r = _open_once(app, window, path)
-                shown[label].append(s)
-                ready[label].append(r)
+        shown, ready = open_alternately(
+            app, window, {"small": small, "large": large}, runs, "open_100k"
+        )
         close_window(window)
     shown_ratio = median(shown["large"]) / median(shown["small"])
     ready_ratio = median(ready["large"]) / median(ready["small"])

@@ -159,9 +159,9 @@ def test_what_will_be_sent_builds_only_the_rows_it_shows(qtbot, window, tmp_path
     save_conversation(conversation(2000), path)
     window.open_paths([str(path)])
     qtbot.waitUntil(lambda: window.session.plan is not None, timeout=10_000)
-    shown = main_window.shown_text
+    shown = main_window.counted_text  # a row's text, each image with its count
     asked = []
-    monkeypatch.setattr(main_window, "shown_text", lambda m: asked.append(m) or shown(m))
+    monkeypatch.setattr(main_window, "counted_text", lambda m, f: asked.append(m) or shown(m, f))
     window.show_preview()
     preview = window.preview
     qtbot.waitExposed(preview)
