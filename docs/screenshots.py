@@ -210,7 +210,7 @@ def _shoot() -> int:
         window.composer.set_text("And this one, from the whiteboard?")
         pump(2.0)
         window.transcript.scrollToTop()
-        window.notice.clear()  # the error scene's line
+        window.notice.setText("")  # the error scene's line
         shot("images")
         _shoot_preferences(window, pump, shot)
         window.close()
