@@ -79,7 +79,9 @@ SHORTCUTS = [
     ("Show or hide the side panel", "Ctrl+B"),
     ("Preferences", "Ctrl+,"),
     ("Zoom in / out / actual size", "Ctrl+= / Ctrl+- / Ctrl+0"),
-    ("Copy the selected message", "Ctrl+C (in the transcript)"),
+    ("Copy the selected text, or else the current message", "Ctrl+C (in the transcript)"),
+    ("Select a message's text", "Ctrl+A, then Shift+arrows / Shift+Home / Shift+End"),
+    ("Select part of a message", "Drag over it (double-click: a word)"),
     ("Keyboard shortcuts", "F1"),
     ("Quit", "Ctrl+Q"),
 ]
