@@ -20,6 +20,8 @@ from chatdesk.service.client import Credentials
 from chatdesk.service.connections import Connections
 
 if TYPE_CHECKING:
+    from chatdesk.core.library import Library
+    from chatdesk.core.library_index import LibraryIndex
     from chatdesk.service.chat import ChatService
 
 log = logging.getLogger(__name__)
@@ -77,6 +79,27 @@ class AppContext:
     settings_problem: str = ""  # why the last settings write failed; "" when it worked
     # Called with `settings_problem` whenever it changes (the window shows it).
     problem_listeners: list[Callable[[str], None]] = field(default_factory=list)
+    _library: Library | None = field(default=None, repr=False)
+    _library_index: LibraryIndex | None = field(default=None, repr=False)
+
+    @property
+    def library(self) -> Library:
+        """The conversation library (the settings' folder), made on first use: its modules
+        are not needed for the first paint."""
+        if self._library is None:
+            from chatdesk.core.library import Library, library_dir
+
+            self._library = Library(library_dir(self.settings.library_folder))
+        return self._library
+
+    @property
+    def library_index(self) -> LibraryIndex:
+        """The library's search index (SQLite; each thread gets its own connection)."""
+        if self._library_index is None:
+            from chatdesk.core.library_index import LibraryIndex
+
+            self._library_index = LibraryIndex(self.library)
+        return self._library_index
 
     @classmethod
     def create(cls, settings_path: Path | None = None) -> AppContext:

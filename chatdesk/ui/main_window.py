@@ -40,10 +40,11 @@ from chatdesk.ui.chat_session import ChatSession
 from chatdesk.ui.composer import Composer
 from chatdesk.ui.context import AppContext
 from chatdesk.ui.deferred import AfterFirstPaint, LazyPage
+from chatdesk.ui.library_link import LibraryLink
+from chatdesk.ui.library_sidebar import LibrarySidebar
 from chatdesk.ui.panel_fit import PanelFit
 from chatdesk.ui.preferences import WindowPreferences
 from chatdesk.ui.session_memory import SessionMemory
-from chatdesk.ui.sidebar import ConversationList
 from chatdesk.ui.status_line import StatusLine
 from chatdesk.ui.system_prompt import SystemPromptEditor
 from chatdesk.ui.token_meter import TokenMeter
@@ -74,7 +75,9 @@ SHORTCUTS = [
     ("Close the conversation", "Ctrl+W"),
     ("Connections", "Ctrl+K"),
     ("Find in this conversation (next / previous: Enter / Shift+Enter)", "Ctrl+F"),
-    ("Search open conversations", "Ctrl+Shift+F"),
+    ("Search all conversations", "Ctrl+Shift+F"),
+    ("Rename the selected conversation (in the list)", "F2"),
+    ("Move the selected conversation to the trash (in the list)", "Delete"),
     ("Focus the message box", "Ctrl+L"),
     ("Show or hide the side panel", "Ctrl+B"),
     ("Preferences", "Ctrl+,"),
@@ -215,6 +218,7 @@ class MainWindow(QMainWindow):
             if session in self.sessions:
                 session.start_counting()
         self.autosaver  # noqa: B018 - starts it
+        self.library_link.start()
         if not {EXAMPLES_SIZES, PARAMS_SIZES} <= set(self.context.settings.window):
             # They were built for want of these: keep them, so the next start need not. Not
             # over a settings file that could not be read, before the user is told so.
@@ -256,7 +260,8 @@ class MainWindow(QMainWindow):
         self.side.addTab(self._params_page, "Parameters")
         self.system_editor.set_user_presets(self.context.settings.user_presets)
 
-        self.sidebar = ConversationList(self)
+        self.sidebar = LibrarySidebar(self)
+        self.library_link = LibraryLink(self, self.sidebar, self)
         # By keyword (see ui/__init__.py). Horizontal is the default.
         self.splitter = QSplitter(parent=self)
         self.splitter.setObjectName("main_splitter")
@@ -409,7 +414,10 @@ class MainWindow(QMainWindow):
         self.transcript.retryRequested.connect(self._row(ChatSession.retry))
         self.transcript.copied.connect(lambda _what: self.show_status("Copied"))
         self.transcript.linkHovered.connect(self._link_hovered)
-        self.sidebar.activated.connect(self._sidebar_activated)
+        # After the library link has shown the conversation: typing goes on there.
+        self.sidebar.openRequested.connect(self._sidebar_activated)
+        self.sidebar.sessionRequested.connect(self._sidebar_activated)
+        self.sidebar.notice.connect(self._show_notice)
         self.panel_fit.rightShown.connect(self._side_fitted)
         self.system_editor.textChanged.connect(self._system_changed)
         self.system_editor.presetApplied.connect(self._apply_preset)
@@ -519,8 +527,7 @@ class MainWindow(QMainWindow):
         self.refresh_sessions()
         return session
 
-    def _sidebar_activated(self, row: int) -> None:
-        self.activate(self.sessions[row])
+    def _sidebar_activated(self, *_chosen: object) -> None:
         self.composer.input.setFocus()  # typing goes on in the conversation just chosen
 
     def activate(self, session: ChatSession) -> None:
@@ -529,11 +536,18 @@ class MainWindow(QMainWindow):
             self.refresh_sessions()
 
     def refresh_sessions(self) -> None:
-        titles = [("* " if x.modified else "") + x.display_name() for x in self.sessions]
-        current = self.sessions.index(self.session) if self.session in self.sessions else -1
-        self.sidebar.set_items(titles, [x.conversation for x in self.sessions], current)
+        self.library_link.show_open()
+        self.library_link.written()
         self._update_title()
         self.memory.save_soon()
+
+    def save_session(self, session: ChatSession) -> None:
+        """Write `session` to its file (as Save does; asks only when the file changed)."""
+        self.files.save(session)
+
+    def close_session_now(self, session: ChatSession) -> None:
+        """Close `session` without asking (its file is kept, or moved by the library)."""
+        self._close_session(session)
 
     def close_current(self) -> None:
         session = self.session
@@ -1055,6 +1069,7 @@ class MainWindow(QMainWindow):
             self._forget(session)
         if self._autosaver is not None:
             self._autosaver.stop()
+        self.library_link.stop()
         self._closed = True
         self._save_geometry()
         super().closeEvent(event)

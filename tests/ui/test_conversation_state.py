@@ -62,7 +62,7 @@ def test_focus_goes_to_the_message_box_after_new_a_sidebar_click_and_send(qtbot,
     qtbot.waitUntil(box.hasFocus)
 
     window.transcript.setFocus()
-    window.sidebar.activated.emit(0)
+    window.sidebar.sessionRequested.emit(0)  # the first of the open files
     assert window.session is window.sessions[0]
     qtbot.waitUntil(box.hasFocus)
 

@@ -96,19 +96,6 @@ def test_a_request_body_opens_as_a_new_unsaved_conversation(qtbot, window, tmp_p
     assert window.session.conversation.system_prompt == "Be brief."
 
 
-def test_search_filters_the_open_conversations(qtbot, window, server):
-    send(qtbot, window, "talk about pelicans")
-    window.new_action.trigger()
-    send(qtbot, window, "talk about badgers")
-    window.sidebar.search.setText("PELICAN")
-    qtbot.waitUntil(lambda: window.sidebar.status.text() == "1 of 2 match")
-    hidden = [window.sidebar.list.item(i).isHidden() for i in range(2)]
-    assert hidden == [False, True]
-    assert window.sidebar.status.text() == "1 of 2 match"
-    window.sidebar.list.setCurrentRow(0)
-    assert window.session.conversation[0].content == "talk about pelicans"
-
-
 def test_export_markdown_and_view_code(qtbot, window, server, tmp_path):
     send(qtbot, window, "export me")
     window.export_action.trigger()
@@ -257,16 +244,6 @@ def test_opening_adds_to_recent_files_and_reopening_activates(qtbot, window, tmp
     window.recent_menu.actions()[0].trigger()
     assert len(window.sessions) == count  # the open one is activated, not opened twice
     assert window.session.path == path
-
-
-def test_search_waits_for_a_pause_in_typing(qtbot, window, monkeypatch):
-    from chatdesk.ui import sidebar
-
-    calls = []
-    monkeypatch.setattr(sidebar, "conversation_matches", lambda c, n: calls.append(n) or True)
-    qtbot.keyClicks(window.sidebar.search, "pelican")  # seven keystrokes, no search yet
-    assert calls == []
-    qtbot.waitUntil(lambda: calls == ["pelican"], timeout=2000)  # one search, after the pause
 
 
 def test_timed_recovery_copies_are_written_off_the_gui_thread(qtbot, window, server):

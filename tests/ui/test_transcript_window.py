@@ -137,21 +137,6 @@ def test_a_long_file_saves_back_unchanged_built_or_not(qtbot, window, tmp_path):
     assert copy.read_bytes() == original
 
 
-def test_search_reaches_old_messages_without_building_them(qtbot, window, tmp_path):
-    path = tmp_path / "long.json"
-    save_conversation(conversation(2000), path)
-    window.open_paths([str(path)])
-    conv = window.session.conversation
-    unbuilt = conv.unbuilt()
-    # What the search field runs after a pause in typing, run now: the counting worker, which
-    # builds every message, starts a moment after the open.
-    window.sidebar.apply_search("MESSAGE 17")  # message 17 is far above the rows shown
-    assert window.sidebar.status.text() == "1 of 2 match"
-    assert conv.unbuilt() == unbuilt
-    window.sidebar.apply_search("no such text")
-    assert window.sidebar.status.text() == "0 of 2 match"
-
-
 def test_what_will_be_sent_builds_only_the_rows_it_shows(qtbot, window, tmp_path, monkeypatch):
     from chatdesk.ui import main_window
 

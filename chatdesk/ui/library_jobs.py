@@ -1,0 +1,137 @@
+"""The library's work off the GUI thread: listing, refreshing the index, searching, and the
+sidebar's changes (rename, pin, duplicate, trash, restore, empty the trash).
+
+Changes and listings run one at a time, in order, on a pool of one thread, so a listing
+asked for after a rename sees the new title; searches run on a pool of their own, so typing in
+the search box never waits behind a refresh of the index, and a search's results are dropped
+when a newer one was asked for. Every job ends in a signal on the GUI thread: its result, or
+`failed` with the error in words.
+
+Signals: listed(object entries, object trashed) with both lists of `LibraryEntry`;
+searched(str query, object hits: list[SearchHit]); done(str action, str id) after a change;
+failed(str text).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QThreadPool, Signal
+
+from chatdesk.core.fileformat import ConversationFileError
+from chatdesk.core.library import Library, LibraryEntry
+from chatdesk.core.library_index import LibraryIndex, SearchHit
+from chatdesk.ui.worker import FunctionWorker
+
+SEARCH_LIMIT = 100  # hits shown; a one-word search in a big library finds thousands
+
+
+class LibraryJobs(QObject):
+    listed = Signal(object, object)
+    searched = Signal(str, object)
+    done = Signal(str, str)
+    failed = Signal(str)
+
+    def __init__(
+        self, library: Library, index: LibraryIndex, parent: QObject | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.library = library
+        self.index = index
+        self._changes = QThreadPool(self)
+        self._changes.setMaxThreadCount(1)
+        self._searches = QThreadPool(self)
+        self._searches.setMaxThreadCount(1)
+        self._search_generation = 0
+        self._workers: set[FunctionWorker] = set()
+
+    def _run(self, fn: Callable[[], Any], done: Callable[[Any], None], pool: QThreadPool) -> None:
+        worker = FunctionWorker(fn, self)
+        self._workers.add(worker)  # kept until it ends
+        worker.returned.connect(done)
+        worker.errored.connect(lambda exc: self.failed.emit(_words(exc)))
+        worker.finished.connect(lambda: self._workers.discard(worker))
+        worker.finished.connect(worker.deleteLater)
+        worker.start(pool)
+
+    # -- listing -----------------------------------------------------------------------------
+    def _listing(self) -> tuple[list[LibraryEntry], list[LibraryEntry]]:
+        return self.index.entries(), self.index.entries(trashed=True)
+
+    def load(self) -> None:
+        """List what the index holds now, then bring it in line with the files and list
+        again if anything changed (a first launch, another process, a file edited by hand)."""
+        self._run(self._listing, lambda lists: self.listed.emit(*lists), self._changes)
+        self.refresh()
+
+    def refresh(self) -> None:
+        def work() -> tuple[list[LibraryEntry], list[LibraryEntry]] | None:
+            report = self.index.refresh()
+            return self._listing() if report.read or report.dropped or report.rebuilt else None
+
+        self._run(work, lambda lists: lists and self.listed.emit(*lists), self._changes)
+
+    # -- searching ---------------------------------------------------------------------------
+    def search(self, query: str) -> None:
+        self._search_generation += 1
+        generation = self._search_generation
+
+        def done(hits: list[SearchHit]) -> None:
+            if generation == self._search_generation:
+                self.searched.emit(query, hits)
+
+        self._run(lambda: self.index.search(query, SEARCH_LIMIT), done, self._searches)
+
+    def cancel_search(self) -> None:
+        self._search_generation += 1
+
+    # -- changes -----------------------------------------------------------------------------
+    def _change(self, action: str, id: str, fn: Callable[[], object]) -> None:
+        def work() -> tuple[str, tuple[list[LibraryEntry], list[LibraryEntry]]]:
+            result = fn()
+            self.index.refresh()
+            return (result if isinstance(result, str) else id), self._listing()
+
+        def done(out: tuple[str, tuple[list[LibraryEntry], list[LibraryEntry]]]) -> None:
+            changed_id, lists = out
+            self.listed.emit(*lists)
+            self.done.emit(action, changed_id)
+
+        self._run(work, done, self._changes)
+
+    def rename(self, id: str, title: str) -> None:
+        self._change("rename", id, lambda: self.library.rename(id, title))
+
+    def set_pinned(self, id: str, pinned: bool) -> None:
+        self._change("pin" if pinned else "unpin", id, lambda: self.library.set_pinned(id, pinned))
+
+    def duplicate(self, id: str) -> None:
+        self._change("duplicate", id, lambda: self.library.duplicate(id))
+
+    def trash(self, id: str) -> None:
+        self._change("trash", id, lambda: self.library.trash(id))
+
+    def restore(self, id: str) -> None:
+        self._change("restore", id, lambda: self.library.id_of(self.library.restore(id)) or id)
+
+    def delete_forever(self, id: str) -> None:
+        self._change("delete", id, lambda: self.library.delete_forever(id))
+
+    def empty_trash(self) -> None:
+        self._change("empty", "", self.library.empty_trash)
+
+    def wait(self, msecs: int = 3000) -> None:
+        """Let running jobs end (the window is closing)."""
+        self._changes.waitForDone(msecs)
+        self._searches.waitForDone(msecs)
+
+
+def _words(exc: BaseException) -> str:
+    if isinstance(exc, ConversationFileError):
+        return str(exc)
+    if isinstance(exc, KeyError):
+        return "That conversation is not in the library any more (another window moved it?)."
+    if isinstance(exc, OSError):
+        return f"The library could not be changed: {exc.strerror or exc}"
+    return f"The library could not be changed: {exc}"

@@ -1,0 +1,165 @@
+"""Between the window and its library sidebar: what opening, renaming, pinning and trashing a
+conversation means when it is open in the window.
+
+A conversation that is not open is changed in its file by the library (`LibraryJobs`, off the
+GUI thread). One that is open is changed in memory and written by its window, so the file
+never changes under an open conversation (which the next write would take for another
+program's change): rename and pin change the open conversation and save it; trash saves it,
+closes it, then moves the file. A search hit opens its conversation at the message, older rows
+brought in as needed. The library starts loading once the window has painted.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+from PySide6.QtCore import QObject, QTimer
+
+if TYPE_CHECKING:
+    from chatdesk.core.library import Library
+    from chatdesk.ui.chat_session import ChatSession
+    from chatdesk.ui.context import AppContext
+    from chatdesk.ui.library_jobs import LibraryJobs
+    from chatdesk.ui.library_sidebar import LibrarySidebar
+    from chatdesk.ui.transcript_view import TranscriptView
+
+REFRESH_DELAY_MS = 800  # after a conversation is written: the index catches up in one go
+
+
+class LibraryHost(Protocol):
+    """What the link needs of the window (which imports this module, not the reverse)."""
+
+    context: AppContext
+    sessions: list[ChatSession]
+    session: ChatSession | None
+    transcript: TranscriptView
+
+    def open_file(self, path: Path, draft: str | None = None) -> ChatSession | None: ...
+    def activate(self, session: ChatSession) -> None: ...
+    def show_message(self, title: str, text: str) -> object: ...
+    def save_session(self, session: ChatSession) -> None: ...
+    def close_session_now(self, session: ChatSession) -> None: ...
+
+
+class LibraryLink(QObject):
+    def __init__(self, host: LibraryHost, sidebar: LibrarySidebar, parent: QObject) -> None:
+        super().__init__(parent)
+        self.host = host
+        self.sidebar = sidebar
+        self.jobs: LibraryJobs | None = None
+        self._refresh = QTimer(self, singleShot=True, interval=REFRESH_DELAY_MS)
+        self._refresh.timeout.connect(self._refresh_now)
+        sidebar.openRequested.connect(self.open)
+        sidebar.sessionRequested.connect(self._open_file_row)
+        sidebar.changeRequested.connect(self.change)
+
+    @property
+    def library(self) -> Library:
+        return self.host.context.library
+
+    def start(self) -> None:
+        """Load the library into the sidebar (after the first paint)."""
+        if self.jobs is None:
+            from chatdesk.ui.library_jobs import LibraryJobs  # the library's modules: not before
+
+            self.jobs = LibraryJobs(self.library, self.host.context.library_index, self)
+            self.sidebar.set_jobs(self.jobs)
+            self.show_open()
+
+    def stop(self) -> None:
+        if self.jobs is not None:
+            self.jobs.wait()
+            self.host.context.library_index.close()
+
+    # -- what is open ------------------------------------------------------------------------
+    def library_id(self, session: ChatSession) -> str | None:
+        return self.library.id_of(session.path) if session.path is not None else None
+
+    def _files(self) -> list[ChatSession]:
+        """The open conversations outside the library, in the window's order."""
+        return [s for s in self.host.sessions if self.library_id(s) is None]
+
+    def show_open(self) -> None:
+        """Tell the sidebar what is open and which is shown (cheap: a few path checks)."""
+        if self.jobs is None:
+            return  # before the first paint: the sidebar is filled once the library loads
+        ids = {i for s in self.host.sessions if (i := self.library_id(s)) is not None}
+        files = self._files()
+        names = [
+            (("* " if s.modified else "") + s.display_name(), str(s.path or "Not saved yet"))
+            for s in files
+        ]
+        self.sidebar.set_open(ids, names)
+        current = self.host.session
+        if current is not None:
+            id = self.library_id(current)
+            self.sidebar.select(id, None if id is not None else files.index(current))
+
+    def written(self) -> None:
+        """A conversation was written: the list catches up shortly (titles, activity)."""
+        if self.jobs is not None:
+            self._refresh.start()
+
+    def _refresh_now(self) -> None:
+        if self.jobs is not None:
+            self.jobs.refresh()
+
+    # -- opening -----------------------------------------------------------------------------
+    def open(self, id: str, message_index: int | None = None) -> ChatSession | None:
+        """Show library conversation `id` (open it if needed), at history message
+        `message_index` when given."""
+        from chatdesk.core.fileformat import ConversationFileError, load_conversation
+
+        path = self.library.path(id)
+        session = next((s for s in self.host.sessions if s.path == path), None)
+        if session is None:
+            try:
+                load_conversation(path)  # for its error in words; open_file says nothing
+            except ConversationFileError as exc:
+                self.host.show_message("Cannot open this conversation", str(exc))
+                return None
+            session = self.host.open_file(path)
+            if session is None:
+                return None
+        self.host.activate(session)
+        if message_index is not None:
+            self.host.transcript.show_history_index(message_index)
+        return session
+
+    def _open_file_row(self, n: int) -> None:
+        files = self._files()
+        if 0 <= n < len(files):
+            self.host.activate(files[n])
+
+    # -- changing ----------------------------------------------------------------------------
+    def change(self, action: str, id: str, value: object) -> None:
+        """The sidebar asks for `action` (rename, pin, trash, duplicate) on conversation `id`."""
+        jobs = self.jobs
+        if jobs is None:
+            return
+        session = next((s for s in self.host.sessions if self.library_id(s) == id), None)
+        if action == "rename" and session is not None:
+            session.conversation.title = str(value)
+            self.host.save_session(session)
+            self.written()
+        elif action == "pin" and session is not None:
+            session.conversation.pinned_in_list = bool(value)
+            self.host.save_session(session)
+            self.written()
+        elif action == "trash" and session is not None:
+            if session.modified:
+                self.host.save_session(session)  # what it holds goes to the trash with it
+            self.host.close_session_now(session)
+            jobs.trash(id)
+        elif action == "duplicate" and session is not None and session.modified:
+            self.host.save_session(session)  # the copy is of what is on screen
+            jobs.duplicate(id)
+        elif action == "rename":
+            jobs.rename(id, str(value))
+        elif action == "pin":
+            jobs.set_pinned(id, bool(value))
+        elif action == "trash":
+            jobs.trash(id)
+        elif action == "duplicate":
+            jobs.duplicate(id)

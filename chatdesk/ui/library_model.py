@@ -1,0 +1,228 @@
+"""The sidebar's list models: the library grouped by activity, and the results of a search.
+
+Both are flat `QAbstractListModel`s painted by one delegate (`library_view`): no widget per row,
+so 10,000 conversations cost 10,000 small Python objects, one sort and one grouping
+(`core/timeline.py`), and a view that lays out only what it shows (uniform row heights).
+A change to the library replaces the rows in one reset; the selection is kept by id.
+"""
+
+from __future__ import annotations
+
+import enum
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Signal
+
+from chatdesk.ui import roles
+
+if TYPE_CHECKING:
+    from PySide6.QtCore import Qt
+
+    from chatdesk.core.library import LibraryEntry
+    from chatdesk.core.library_index import SearchHit
+
+_Index = QModelIndex | QPersistentModelIndex
+OPEN_FILES = "Open files"
+
+
+class Kind(enum.Enum):
+    HEADING = "heading"  # a group's label: Pinned, Today, ..., a month
+    ENTRY = "entry"  # a conversation
+    BROKEN = "broken"  # a file that cannot be read: its name and the error
+    HIT = "hit"  # a search result: title, snippet, highlights
+    FILE = "file"  # an open conversation outside the library (the user's own file, or unsaved)
+
+
+class Roles(enum.IntEnum):
+    Kind = roles.USER + 1
+    Entry = enum.auto()  # the LibraryEntry (None for a heading or a hit)
+    Id = enum.auto()  # the conversation id (None for a heading)
+    Pinned = enum.auto()
+    Error = enum.auto()
+    Hit = enum.auto()  # the SearchHit
+    Open = enum.auto()  # the conversation is open in this window
+    Session = enum.auto()  # a FILE row's index into the window's open conversations
+
+
+@dataclass(frozen=True)
+class Row:
+    kind: Kind
+    label: str
+    entry: LibraryEntry | None = None
+    hit: SearchHit | None = None
+    session: int | None = None  # a FILE row's open conversation (its index in the window)
+    tooltip: str = ""
+
+    @property
+    def id(self) -> str | None:
+        if self.entry is not None:
+            return self.entry.id
+        return self.hit.conversation_id if self.hit is not None else None
+
+
+def _when(seconds: float) -> str:
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(seconds)) if seconds > 0 else "unknown"
+
+
+def entry_tooltip(entry: LibraryEntry) -> str:
+    if entry.error:
+        return f"{entry.title}\n{entry.error}"
+    count = f"{entry.messages} message{'s' if entry.messages != 1 else ''}"
+    return f"{entry.title}\nLast activity {_when(entry.last_activity)} · {count}"
+
+
+class _RowsModel(QAbstractListModel):
+    """Rows of `Row`; subclasses fill them."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._rows: list[Row] = []
+        self.open_ids: set[str] = set()
+
+    def row_at(self, row: int) -> Row | None:
+        return self._rows[row] if 0 <= row < len(self._rows) else None
+
+    def row_of(self, id: str) -> int:
+        """The row of conversation `id` (its first, for search hits); -1 if none."""
+        for row, item in enumerate(self._rows):
+            if item.id == id:
+                return row
+        return -1
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def data(self, index: _Index, role: int = roles.DISPLAY) -> Any:
+        item = self.row_at(index.row()) if index.isValid() else None
+        if item is None:
+            return None
+        if role in (roles.DISPLAY, roles.EDIT):
+            return item.label
+        if role == Roles.Kind:
+            return item.kind
+        if role == Roles.Entry:
+            return item.entry
+        if role == Roles.Hit:
+            return item.hit
+        if role == Roles.Id:
+            return item.id
+        if role == Roles.Pinned:
+            return bool(item.entry and item.entry.pinned)
+        if role == Roles.Error:
+            return item.entry.error if item.entry else None
+        if role == Roles.Open:
+            return item.kind is Kind.FILE or item.id in self.open_ids
+        if role == Roles.Session:
+            return item.session
+        if role == roles.TOOLTIP:
+            if item.kind is Kind.FILE:
+                return item.tooltip
+            if item.entry is not None:
+                return entry_tooltip(item.entry)
+            return item.hit.snippet if item.hit is not None else None
+        if role == roles.ACCESSIBLE_TEXT:
+            return self._spoken(item)
+        return None
+
+    @staticmethod
+    def _spoken(item: Row) -> str:
+        if item.kind is Kind.HEADING:
+            return f"{item.label}, group"
+        if item.kind is Kind.BROKEN and item.entry is not None:
+            return f"{item.label}, cannot be opened: {item.entry.error}"
+        if item.hit is not None:
+            return f"{item.hit.title}: {item.hit.snippet}"
+        pinned = ", pinned" if item.entry and item.entry.pinned else ""
+        return f"{item.label}{pinned}"
+
+    def flags(self, index: _Index) -> Qt.ItemFlag:
+        from PySide6.QtCore import Qt  # not at import: see ui/__init__.py
+
+        item = self.row_at(index.row()) if index.isValid() else None
+        if item is None or item.kind is Kind.HEADING:
+            return Qt.ItemFlag.NoItemFlags
+        flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        if item.kind is Kind.ENTRY:
+            flags |= Qt.ItemFlag.ItemIsEditable
+        return flags
+
+    def set_open(self, ids: set[str]) -> None:
+        """Which conversations are open in the window (shown in bold)."""
+        if ids != self.open_ids:
+            self.open_ids = set(ids)
+            if self._rows:
+                self.dataChanged.emit(self.index(0), self.index(len(self._rows) - 1), [Roles.Open])
+
+
+class LibraryModel(_RowsModel):
+    """The library as the sidebar lists it: headings and conversations.
+
+    Signals: renameRequested(str id, str title) when a row is edited in place (F2); the
+    library does the renaming, and the new title arrives with the next `set_entries`.
+    """
+
+    renameRequested = Signal(str, str)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.entries: list[LibraryEntry] = []
+        self.files: list[tuple[str, str]] = []
+        self._now: float | None = None
+
+    def set_files(self, files: list[tuple[str, str]]) -> None:
+        """The open conversations outside the library, as (name, tooltip) in the window's
+        order: listed first, under "Open files"."""
+        if files != self.files:
+            self.files = list(files)
+            self.set_entries(self.entries, self._now)
+
+    def set_entries(self, entries: list[LibraryEntry], now: float | None = None) -> None:
+        """Show `entries`, grouped as of `now` (epoch seconds; default: the time now)."""
+        from chatdesk.core.timeline import flatten, group_entries  # datetime: not at start-up
+
+        self._now = now
+        groups = group_entries(
+            entries,
+            time.time() if now is None else now,
+            activity=lambda e: e.last_activity,
+            pinned=lambda e: e.pinned,
+        )
+        rows = [Row(Kind.HEADING, OPEN_FILES)] if self.files else []
+        rows += [
+            Row(Kind.FILE, name, session=n, tooltip=tip) for n, (name, tip) in enumerate(self.files)
+        ]
+        for label, entry in flatten(groups):
+            if entry is None:
+                rows.append(Row(Kind.HEADING, label))
+            else:
+                kind = Kind.BROKEN if entry.error else Kind.ENTRY
+                rows.append(Row(kind, " ".join(entry.title.split()) or "?", entry))
+        self.beginResetModel()
+        self.entries = list(entries)
+        self._rows = rows
+        self.endResetModel()
+
+    def setData(self, index: _Index, value: Any, role: int = roles.EDIT) -> bool:
+        item = self.row_at(index.row()) if index.isValid() else None
+        if role != roles.EDIT or item is None or item.entry is None:
+            return False
+        title = " ".join(str(value).split())
+        if title != item.label:
+            self.renameRequested.emit(item.entry.id, title)
+        return True
+
+
+class SearchModel(_RowsModel):
+    """The hits of a search, in the order the index gave them (newest first)."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.query = ""
+
+    def set_hits(self, query: str, hits: list[SearchHit]) -> None:
+        self.beginResetModel()
+        self.query = query
+        self._rows = [Row(Kind.HIT, hit.title, hit=hit) for hit in hits]
+        self.endResetModel()

@@ -1,0 +1,325 @@
+"""The sidebar is the library: every conversation, grouped by activity with the pinned ones on
+top, a search over all of them, and the trash.
+
+What it shows comes from `LibraryJobs` (the index, off the GUI thread); what the user does in
+it goes to the window (open, rename in place with F2, pin, duplicate, move to the trash) or
+to the jobs (undo, restore, delete for good, empty the trash). The
+search runs `SEARCH_DELAY_MS` after the last keystroke, on the jobs' search thread.
+
+Signals: openRequested(str id, object message_index: int | None): open the conversation, at
+that history message when given; sessionRequested(int) for an open conversation outside
+the library (its index in the window); changeRequested(str action, str id, object value)
+for rename (the title), pin (True/False), trash and duplicate, which the window does itself
+when the conversation is open (`library_link`); notice(str) for a line in the status bar.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QModelIndex, QTimer, Signal
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from chatdesk.ui.library_model import Kind, LibraryModel, Roles, SearchModel
+from chatdesk.ui.library_view import LibraryView
+
+if TYPE_CHECKING:
+    from PySide6.QtCore import QPoint
+    from PySide6.QtGui import QKeyEvent
+    from PySide6.QtWidgets import QMenu
+
+    from chatdesk.core.library import LibraryEntry
+    from chatdesk.core.library_index import SearchHit
+    from chatdesk.ui.library_jobs import LibraryJobs
+
+SEARCH_DELAY_MS = 200
+UNDO_MS = 10_000  # how long "Moved to the trash — Undo" stays
+
+
+class LibrarySidebar(QWidget):
+    """Signals: openRequested(str, object), sessionRequested(int),
+    changeRequested(str, str, object), notice(str)."""
+
+    openRequested = Signal(str, object)
+    sessionRequested = Signal(int)
+    changeRequested = Signal(str, str, object)
+    notice = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.jobs: LibraryJobs | None = None
+        self.search = QLineEdit(self)
+        self.search.setPlaceholderText("Search all conversations")
+        self.search.setAccessibleName("Search all conversations")
+        self.search.setClearButtonEnabled(True)
+        self.library_model = LibraryModel(self)
+        self.trash_model = LibraryModel(self)
+        self.search_model = SearchModel(self)
+        self.list = LibraryView(self)
+        self.list.setAccessibleName("Conversations")
+        self.list.setModel(self.library_model)
+        self.status = QLabel(self)
+        self.status.setAccessibleName("Library status")
+        self.status.setWordWrap(True)
+        # "Moved “…” to the trash" with Undo; hidden until something is trashed.
+        self.undo_bar = QWidget(self)
+        self.undo_label = QLabel(self.undo_bar)
+        self.undo_label.setWordWrap(True)
+        # By keyword: see ui/__init__.py.
+        self.undo_button = QPushButton(text="Undo", parent=self.undo_bar)
+        self.undo_button.setAccessibleName("Undo move to trash")
+        undo_row = QHBoxLayout(self.undo_bar)
+        undo_row.setContentsMargins(0, 0, 0, 0)
+        undo_row.addWidget(self.undo_label, 1)
+        undo_row.addWidget(self.undo_button)
+        self.undo_bar.hide()
+        self.trash_button = QToolButton(self)
+        self.trash_button.setCheckable(True)
+        self.trash_button.setText("Trash")
+        self.trash_button.setAccessibleName("Show the trash")
+        self.empty_button = QPushButton(text="Empty trash", parent=self)
+        self.empty_button.setAccessibleName("Empty trash")
+        self.empty_button.hide()
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.trash_button)
+        bottom.addStretch(1)
+        bottom.addWidget(self.empty_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 0, 8)
+        layout.addWidget(self.search)
+        layout.addWidget(self.list, 1)
+        layout.addWidget(self.undo_bar)
+        layout.addWidget(self.status)
+        layout.addLayout(bottom)
+        self._undo_id: str | None = None
+        self._undo_timer = QTimer(self, singleShot=True, interval=UNDO_MS)
+        self._undo_timer.timeout.connect(self.undo_bar.hide)
+        self._debounce = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
+        self._debounce.timeout.connect(self.run_search)
+        self._selected_id: str | None = None
+        self._selected_session: int | None = None
+        self.search.textChanged.connect(self._debounce.start)
+        self.list.activated.connect(self._open_index)
+        self.list.clicked.connect(self._open_index)
+        self.list.setProperty("contextMenuPolicy", "CustomContextMenu")  # no Qt.* before paint
+        self.list.customContextMenuRequested.connect(self._context_menu)
+        self.library_model.renameRequested.connect(self._rename)
+        self.undo_button.clicked.connect(self.undo_trash)
+        self.trash_button.toggled.connect(self.show_trash)
+        self.empty_button.clicked.connect(self.empty_trash)
+        self.menu: QMenu | None = None  # the open context menu, for tests
+
+    def set_jobs(self, jobs: LibraryJobs) -> None:
+        """Start showing the library `jobs` serves (after the window's first paint)."""
+        self.jobs = jobs
+        jobs.listed.connect(self.show_entries)
+        jobs.searched.connect(self.show_hits)
+        jobs.done.connect(self._done)
+        jobs.failed.connect(self.notice)
+        jobs.load()
+
+    # -- showing -----------------------------------------------------------------------------
+    def show_entries(self, entries: list[LibraryEntry], trashed: list[LibraryEntry]) -> None:
+        self.library_model.set_entries(entries)
+        self.trash_model.set_entries(trashed)
+        self.trash_button.setText(f"Trash ({len(trashed)})" if trashed else "Trash")
+        self.empty_button.setEnabled(bool(trashed))
+        self.select(self._selected_id, self._selected_session)
+
+    def show_hits(self, query: str, hits: list[SearchHit]) -> None:
+        if query != self.search.text().strip():
+            return  # typed on meanwhile: the next results are on their way
+        self.search_model.set_hits(query, hits)
+        self.list.setModel(self.search_model)
+        self.status.setText(
+            f"{len(hits)} match{'es' if len(hits) != 1 else ''}" if hits else "No matches"
+        )
+
+    def select(self, id: str | None, session: int | None = None) -> None:
+        """Mark the conversation shown: library conversation `id`, or else the open file
+        `session` (an index into the window's open conversations)."""
+        self._selected_id, self._selected_session = id, session
+        model = self.list.model()
+        if model is not self.library_model:
+            return
+        row = model.row_of(id) if id is not None else self._file_row(session)
+        if row >= 0:
+            self.list.setCurrentIndex(model.index(row))
+        else:
+            self.list.clearSelection()
+
+    def _file_row(self, session: int | None) -> int:
+        model = self.library_model
+        for row in range(min(model.rowCount(), len(model.files) + 1)):
+            if session is not None and model.index(row).data(Roles.Session) == session:
+                return row
+        return -1
+
+    def set_open(self, ids: set[str], files: list[tuple[str, str]]) -> None:
+        """The library conversations open in the window (their titles are bold), and the open
+        ones outside the library as (name, tooltip), listed first."""
+        self.library_model.set_open(ids)
+        self.library_model.set_files(files)
+        self.select(self._selected_id, self._selected_session)
+
+    def current_model(self) -> LibraryModel | SearchModel:
+        model = self.list.model()
+        assert isinstance(model, (LibraryModel, SearchModel))
+        return model
+
+    # -- searching ---------------------------------------------------------------------------
+    def run_search(self) -> None:
+        self._debounce.stop()
+        query = self.search.text().strip()
+        if not query:
+            if self.jobs is not None:
+                self.jobs.cancel_search()
+            self.status.setText("")
+            self.list.setModel(self.trash_model if self.trash_button.isChecked() else
+                               self.library_model)  # fmt: skip
+            self.select(self._selected_id, self._selected_session)
+            return
+        if self.jobs is not None:
+            self.status.setText("Searching…")
+            self.jobs.search(query)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        from PySide6.QtCore import Qt  # not at import: see ui/__init__.py
+
+        if event.key() == Qt.Key.Key_Escape and self.search.text():
+            self.search.clear()
+            self.run_search()
+            return
+        if event.key() == Qt.Key.Key_Delete and self.list.hasFocus():
+            self._trash_current()
+            return
+        super().keyPressEvent(event)
+
+    # -- opening -----------------------------------------------------------------------------
+    def _open_index(self, index: QModelIndex) -> None:
+        kind = index.data(Roles.Kind)
+        if kind is Kind.FILE:
+            self.sessionRequested.emit(index.data(Roles.Session))
+            return
+        if kind in (Kind.ENTRY, Kind.HIT) and self.list.model() is not self.trash_model:
+            hit = index.data(Roles.Hit)
+            self.openRequested.emit(index.data(Roles.Id), hit.message_index if hit else None)
+
+    # -- changing ----------------------------------------------------------------------------
+    def _rename(self, id: str, title: str) -> None:
+        self.changeRequested.emit("rename", id, title)
+
+    def rename(self, id: str) -> None:
+        """Edit the title of `id` in place (as F2 does)."""
+        row = self.library_model.row_of(id)
+        if row >= 0:
+            self.list.setModel(self.library_model)
+            index = self.library_model.index(row)
+            self.list.setCurrentIndex(index)
+            self.list.edit(index)
+
+    def trash(self, id: str) -> None:
+        self.changeRequested.emit("trash", id, None)
+
+    def undo_trash(self) -> None:
+        if self._undo_id is not None and self.jobs is not None:
+            self.jobs.restore(self._undo_id)
+        self._undo_id = None
+        self.undo_bar.hide()
+
+    def show_trash(self, shown: bool) -> None:
+        self.search.clear()
+        self.list.setModel(self.trash_model if shown else self.library_model)
+        self.empty_button.setVisible(shown)
+        self.status.setText("In the trash until emptied" if shown else "")
+
+    def empty_trash(self) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
+        n = self.trash_model.rowCount()
+        count = sum(
+            1 for r in range(n) if self.trash_model.index(r).data(Roles.Kind) is not Kind.HEADING
+        )
+        box = QMessageBox(
+            QMessageBox.Icon.Warning, "Empty trash",
+            f"Delete the {count} conversation{'s' if count != 1 else ''} in the trash for good?",
+            QMessageBox.StandardButton.Cancel, self,
+        )  # fmt: skip
+        delete = box.addButton("Delete for good", QMessageBox.ButtonRole.DestructiveRole)
+        box.setAccessibleName("Empty trash")
+        box.buttonClicked.connect(
+            lambda button: button is delete and self.jobs is not None and self.jobs.empty_trash()
+        )
+        box.open()
+        self.empty_box = box
+
+    def _trash_current(self) -> None:
+        index = self.list.currentIndex()
+        if index.isValid() and index.data(Roles.Kind) in (Kind.ENTRY, Kind.BROKEN):
+            if self.list.model() is self.trash_model:
+                return
+            self.trash(index.data(Roles.Id))
+
+    def _done(self, action: str, id: str) -> None:
+        if action == "trash":
+            entry = next((e for e in self.trash_model.entries if e.id == id), None)
+            title = entry.title if entry is not None else "the conversation"
+            self.undo_label.setText(f"Moved “{title}” to the trash.")
+            self._undo_id = id
+            self.undo_bar.show()
+            self._undo_timer.start()
+        elif action == "duplicate":
+            self.select(id)
+        elif action == "empty":
+            self.notice.emit("The trash was emptied.")
+
+    # -- the context menu --------------------------------------------------------------------
+    def context_menu(self, index: QModelIndex) -> QMenu | None:
+        """The actions of one row, as a menu (not shown)."""
+        from PySide6.QtCore import Qt
+        from PySide6.QtWidgets import QMenu
+
+        kind = index.data(Roles.Kind)
+        id = index.data(Roles.Id)
+        if kind not in (Kind.ENTRY, Kind.BROKEN, Kind.HIT) or id is None or self.jobs is None:
+            return None
+        jobs = self.jobs
+        if self.menu is not None:
+            self.menu.close()
+        menu = self.menu = QMenu(self)
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        menu.destroyed.connect(self._forget_menu)
+        if self.list.model() is self.trash_model:
+            menu.addAction("Restore", lambda: jobs.restore(id))
+            menu.addSeparator()
+            menu.addAction("Delete for good", lambda: jobs.delete_forever(id))
+            return menu
+        if kind is not Kind.BROKEN:
+            hit = index.data(Roles.Hit)
+            menu.addAction("Open", lambda: self.openRequested.emit(id, hit.message_index if hit
+                                                                    else None))  # fmt: skip
+            menu.addAction("Rename…", lambda: self.rename(id))
+            pinned = bool(index.data(Roles.Pinned))
+            change = self.changeRequested
+            menu.addAction("Unpin" if pinned else "Pin", lambda: change.emit("pin", id, not pinned))
+            menu.addAction("Duplicate", lambda: change.emit("duplicate", id, None))
+            menu.addSeparator()
+        menu.addAction("Move to trash", lambda: self.trash(id))
+        return menu
+
+    def _forget_menu(self) -> None:
+        self.menu = None
+
+    def _context_menu(self, pos: QPoint) -> None:
+        index = self.list.indexAt(pos)
+        menu = self.context_menu(index) if index.isValid() else None
+        if menu is not None:
+            menu.popup(self.list.viewport().mapToGlobal(pos))

@@ -1,0 +1,148 @@
+"""The sidebar's list view and the delegate that paints its rows.
+
+A heading is small bold muted text; a conversation, its title on one line (bold when it is
+open in the window, a pin before a pinned one); a file that cannot be read, a warning sign,
+its name and its error in the warning colour (the tooltip has all of it); a search hit, the
+conversation's title over the snippet with the matched words marked. Rows are painted, never
+widgets, and every row of a model has the same height (`uniformItemSizes`): the view lays out
+10,000 rows with one size hint, not 10,000.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette
+from PySide6.QtWidgets import QAbstractItemView, QListView, QStyledItemDelegate, QWidget
+
+from chatdesk.ui.library_model import Kind, Roles
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QStyleOptionViewItem
+
+    from chatdesk.core.library_index import SearchHit
+
+PAD_X, PAD_Y = 8, 4
+PIN = "📌 "
+WARNING = "⚠ "
+MARK_COLOR = "#fff176"  # the matched words of a snippet, as the find bar marks them
+_ERROR = {False: "#b00020", True: "#ff7b72"}
+
+_Index = QModelIndex | QPersistentModelIndex
+
+
+def _dark(palette: QPalette) -> bool:
+    return palette.window().color().lightness() < 128
+
+
+class LibraryDelegate(QStyledItemDelegate):
+    """Paints headings, conversations, broken files and search hits (see the module).
+    Every row of the library is one line high, every search hit two."""
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: _Index) -> QSize:
+        line = QFontMetrics(option.font).lineSpacing()
+        if index.data(Roles.Kind) is Kind.HIT:  # the title over the snippet
+            return QSize(1, 2 * line + 3 * PAD_Y)
+        return QSize(1, line + 2 * PAD_Y)
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: _Index) -> None:
+        from PySide6.QtCore import Qt
+        from PySide6.QtWidgets import QStyle
+
+        kind = index.data(Roles.Kind)
+        palette = option.palette
+        rect = QRect(option.rect).adjusted(PAD_X, PAD_Y, -PAD_X, -PAD_Y)
+        painter.save()
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        if selected and kind is not Kind.HEADING:
+            painter.fillRect(option.rect, palette.highlight())
+        text_color = palette.highlightedText().color() if selected else palette.text().color()
+        font = QFont(option.font)
+        if kind is Kind.HEADING:
+            font.setBold(True)
+            font.setPointSizeF(max(font.pointSizeF() * 0.85, 7.0))
+            painter.setFont(font)
+            painter.setPen(palette.placeholderText().color())
+            painter.drawText(rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom,
+                             str(index.data()))  # fmt: skip
+        elif kind is Kind.HIT:
+            self._paint_hit(painter, rect, font, text_color, index.data(Roles.Hit), selected)
+        else:
+            title = str(index.data())
+            if kind is Kind.BROKEN:
+                error = str(index.data(Roles.Error) or "")
+                color = QColor(_ERROR[_dark(palette)]) if not selected else text_color
+                self._line(painter, rect, font, color, f"{WARNING}{title}: {error}", 0)
+            else:
+                font.setBold(bool(index.data(Roles.Open)))
+                prefix = PIN if index.data(Roles.Pinned) else ""
+                self._line(painter, rect, font, text_color, prefix + title, 0)
+        painter.restore()
+
+    @staticmethod
+    def _line(
+        painter: QPainter, rect: QRect, font: QFont, color: QColor, text: str, n: int
+    ) -> None:
+        from PySide6.QtCore import Qt
+
+        metrics = QFontMetrics(font)
+        line = QRect(rect.left(), rect.top() + n * metrics.lineSpacing(), rect.width(),
+                     metrics.lineSpacing())  # fmt: skip
+        painter.setFont(font)
+        painter.setPen(color)
+        elided = metrics.elidedText(text, Qt.TextElideMode.ElideRight, rect.width())
+        painter.drawText(line, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, elided)
+
+    def _paint_hit(
+        self,
+        painter: QPainter,
+        rect: QRect,
+        font: QFont,
+        color: QColor,
+        hit: SearchHit | None,
+        selected: bool,
+    ) -> None:
+        from PySide6.QtCore import QPointF
+        from PySide6.QtGui import QTextCharFormat, QTextLayout
+
+        if hit is None:
+            return
+        bold = QFont(font)
+        bold.setBold(True)
+        self._line(painter, rect, bold, color, " ".join(hit.title.split()), 0)
+        # The snippet on one line, cut to the width, with its matched words marked.
+        snippet = " ".join(hit.snippet.split("\n"))
+        marks = []
+        for start, end in hit.highlights:
+            fmt = QTextCharFormat()
+            fmt.setFontWeight(QFont.Weight.Bold)
+            if not selected:
+                fmt.setBackground(QColor(MARK_COLOR))
+                fmt.setForeground(QColor("#000000"))
+            span = QTextLayout.FormatRange()
+            span.start, span.length, span.format = start, end - start, fmt
+            marks.append(span)
+        layout = QTextLayout(snippet, font)
+        layout.setFormats(marks)
+        layout.beginLayout()
+        line = layout.createLine()
+        if line.isValid():
+            line.setLineWidth(rect.width())
+        layout.endLayout()
+        top = rect.top() + QFontMetrics(font).lineSpacing() + PAD_Y // 2
+        painter.setPen(color)
+        layout.draw(painter, QPointF(rect.left(), top))
+
+
+class LibraryView(QListView):
+    """The list: uniform rows, rename in place with F2 (the platform's edit key)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setUniformItemSizes(True)  # one height per model: see the module docstring
+        self.setItemDelegate(LibraryDelegate(self))
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.EditKeyPressed)
+        self.setProperty("horizontalScrollBarPolicy", "ScrollBarAlwaysOff")
+        self.setMouseTracking(True)
