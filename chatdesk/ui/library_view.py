@@ -1,8 +1,8 @@
 """The sidebar's list view and the delegate that paints its rows.
 
 A heading is small bold muted text; a conversation, its title on one line (bold when it is
-open in the window, a pin before a pinned one); a file that cannot be read, a warning sign,
-its name and its error in the warning colour (the tooltip has all of it); a search hit, the
+open in the window); a file that cannot be read, a warning sign and its error in the warning
+colour (the tooltip adds the file's name); a search hit, the
 conversation's title over the snippet with the matched words marked. Rows are painted, never
 widgets, and every row of a model has the same height (`uniformItemSizes`): the view lays out
 10,000 rows with one size hint, not 10,000.
@@ -24,7 +24,6 @@ if TYPE_CHECKING:
     from chatdesk.core.library_index import SearchHit
 
 PAD_X, PAD_Y = 8, 4
-PIN = "📌 "
 WARNING = "⚠ "
 MARK_COLOR = "#fff176"  # the matched words of a snippet, as the find bar marks them
 _ERROR = {False: "#b00020", True: "#ff7b72"}
@@ -73,11 +72,11 @@ class LibraryDelegate(QStyledItemDelegate):
             if kind is Kind.BROKEN:
                 error = str(index.data(Roles.Error) or "")
                 color = QColor(_ERROR[_dark(palette)]) if not selected else text_color
-                self._line(painter, rect, font, color, f"{WARNING}{title}: {error}", 0)
+                # The reason first (the file's name, an id, says little; the tooltip has it).
+                self._line(painter, rect, font, color, f"{WARNING}Cannot open: {error}", 0)
             else:
                 font.setBold(bool(index.data(Roles.Open)))
-                prefix = PIN if index.data(Roles.Pinned) else ""
-                self._line(painter, rect, font, text_color, prefix + title, 0)
+                self._line(painter, rect, font, text_color, title, 0)
         painter.restore()
 
     @staticmethod
