@@ -128,11 +128,18 @@ class LibrarySidebar(QWidget):
 
     # -- showing -----------------------------------------------------------------------------
     def show_entries(self, entries: list[LibraryEntry], trashed: list[LibraryEntry]) -> None:
+        # A reset scrolls a view to the top: a reply saved elsewhere must not move the list.
+        bar = self.list.verticalScrollBar()
+        kept = bar.value()
         self.library_model.set_entries(entries)
         self.trash_model.set_entries(trashed)
         self.trash_button.setText(f"Trash ({len(trashed)})" if trashed else "Trash")
         self.empty_button.setEnabled(bool(trashed))
+        self.list.setAutoScroll(False)  # marking the shown one must not scroll to it either
         self.select(self._selected_id, self._selected_session)
+        self.list.setAutoScroll(True)
+        self.list.lay_out_now()
+        bar.setValue(kept)
 
     def show_hits(self, query: str, hits: list[SearchHit]) -> None:
         if query != self.search.text().strip():

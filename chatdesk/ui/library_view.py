@@ -145,3 +145,8 @@ class LibraryView(QListView):
         self.setEditTriggers(QAbstractItemView.EditTrigger.EditKeyPressed)
         self.setProperty("horizontalScrollBarPolicy", "ScrollBarAlwaysOff")
         self.setMouseTracking(True)
+
+    def lay_out_now(self) -> None:
+        """Lay the rows out now rather than on the next event-loop turn (uniform rows: one
+        multiplication), so a scroll position can be set right after a reset."""
+        self.executeDelayedItemsLayout()

@@ -295,3 +295,17 @@ def test_the_search_runs_off_the_gui_thread(qtbot, window, library, monkeypatch)
     qtbot.waitUntil(lambda: window.sidebar.search_model.rowCount() == 1, timeout=10_000)
     assert threads
     assert threading.main_thread() not in threads
+
+
+def test_a_new_listing_keeps_the_list_where_it_was_scrolled(qtbot, window, library):
+    now = time.time()
+    for i in range(120):
+        add(library, f"Conversation {i:03}", now - i * DAY / 4)
+    reload(qtbot, window, "Conversation 119")
+    bar = window.sidebar.list.verticalScrollBar()
+    qtbot.waitUntil(lambda: bar.maximum() > 0)
+    bar.setValue(bar.maximum() // 2)
+    kept = bar.value()
+    add(library, "Arrived meanwhile", now - DAY * 40)  # another process wrote one
+    reload(qtbot, window, "Arrived meanwhile")
+    assert bar.value() == kept
