@@ -8,15 +8,14 @@ library made up for the purpose in a temporary CHATDESK_HOME.
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "docs"))
+from screenshots import run_in_x  # noqa: E402 - one way to start the X server for both
+
 OUT = ROOT / "docs" / "screenshots"
 DISPLAY = ":80"
 DAY = 86_400.0
@@ -45,18 +44,6 @@ CONVERSATIONS = [
         "Which bird has a pouch under its bill?", "That is a pelican: the pouch holds fish."]),
     ("Kubernetes liveness probes", 110, False, ["Liveness vs readiness?", "Liveness restarts…"]),
 ]
-
-
-def _start_x() -> list[subprocess.Popen[bytes]]:
-    for tool in ("Xvfb", "openbox"):
-        if shutil.which(tool) is None:
-            sys.exit(f"screenshots: {tool} is missing (Debian: apt-get install xvfb openbox)")
-    xvfb = subprocess.Popen(["Xvfb", DISPLAY, "-screen", "0", "1280x820x24", "-nolisten", "tcp"])
-    os.environ["DISPLAY"] = DISPLAY
-    time.sleep(0.8)
-    wm = subprocess.Popen(["openbox"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    time.sleep(0.5)
-    return [wm, xvfb]
 
 
 def _fill(library: object) -> None:
@@ -88,15 +75,7 @@ def _grab(app: object, window: object, name: str) -> None:
 
 
 def main() -> int:
-    procs = _start_x()
-    os.environ.pop("QT_QPA_PLATFORM", None)
-    os.environ["CHATDESK_HOME"] = tempfile.mkdtemp(prefix="chatdesk-library-shots-")
-    sys.path.insert(0, str(ROOT))
-    try:
-        return _shoot()
-    finally:
-        for proc in procs:
-            proc.terminate()
+    return run_in_x(_shoot, DISPLAY)
 
 
 def _wait(app: object, done: object, timeout: float = 10.0) -> None:

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -79,13 +80,15 @@ def _data_url(data: bytes) -> str:
     return "data:image/png;base64," + base64.b64encode(data).decode("ascii")
 
 
-def _start_x() -> list[subprocess.Popen[bytes]]:
+def start_x(display: str | None = None) -> list[subprocess.Popen[bytes]]:
+    """Xvfb on `display` (default: $CHATDESK_SHOTS_DISPLAY or :97) and openbox, unless a
+    DISPLAY is set already (also for docs/library_screenshots.py); the processes to end."""
     if os.environ.get("DISPLAY"):
         return []
     for tool in ("Xvfb", "openbox"):
         if shutil.which(tool) is None:
             sys.exit(f"screenshots: {tool} is missing (Debian: apt-get install xvfb openbox)")
-    display = os.environ.get("CHATDESK_SHOTS_DISPLAY", ":97")
+    display = display or os.environ.get("CHATDESK_SHOTS_DISPLAY", ":97")
     xvfb = subprocess.Popen(["Xvfb", display, "-screen", "0", "1280x820x24", "-nolisten", "tcp"])
     os.environ["DISPLAY"] = display
     time.sleep(0.8)
@@ -94,16 +97,21 @@ def _start_x() -> list[subprocess.Popen[bytes]]:
     return [wm, xvfb]
 
 
-def main() -> int:
-    procs = _start_x()
+def run_in_x(shoot: Callable[[], int], display: str | None = None) -> int:
+    """Run `shoot` in a real X server, with a chatdesk home of its own (a temporary folder)."""
+    procs = start_x(display)
     os.environ.pop("QT_QPA_PLATFORM", None)
     os.environ["CHATDESK_HOME"] = tempfile.mkdtemp(prefix="chatdesk-shots-")
     sys.path.insert(0, str(ROOT))
     try:
-        return _shoot()
+        return shoot()
     finally:
         for proc in procs:
             proc.terminate()
+
+
+def main() -> int:
+    return run_in_x(_shoot)
 
 
 def _shoot() -> int:
