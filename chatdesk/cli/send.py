@@ -260,7 +260,7 @@ def _dry_run(
 def _meta(
     result: ReplyResult, error: ChatError | None = None, stopped: bool = False
 ) -> MessageMeta:
-    return MessageMeta(
+    meta = MessageMeta(
         created_at=now_iso(),
         finish_reason=result.finish_reason,
         usage=result.usage,
@@ -274,6 +274,8 @@ def _meta(
         error_code=error.code if error is not None else None,
         stopped=stopped and error is None and result.incomplete,
     )
+    result.record_response(meta)
+    return meta
 
 
 def _streaming_meta() -> MessageMeta:

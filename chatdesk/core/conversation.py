@@ -25,6 +25,15 @@ RESPONSE_FORMATS = ("text", "json_object")
 # Which of these a model takes is its own: a refused value is adjusted away by the service.
 REASONING_EFFORTS = ("minimal", "low", "medium", "high")
 VERBOSITIES = ("low", "medium", "high")
+# The reasoning summary the Responses API writes, as it names them
+# (https://platform.openai.com/docs/api-reference/responses/create#responses-create-reasoning).
+REASONING_SUMMARIES = ("auto", "concise", "detailed")
+# The API a conversation is sent through: Chat Completions or Responses (core/responses_request.py).
+API_KINDS = ("chat", "responses")
+# Who keeps a Responses conversation's history: chatdesk sends it trimmed as `input`, or the
+# service stores each response and chatdesk sends only what is new after the last one
+# (`previous_response_id`, `truncation: "auto"`).
+HISTORY_KEEPERS = ("chatdesk", "service")
 
 
 @dataclass
@@ -41,6 +50,7 @@ class GenerationParams:
     response_format: str = "text"
     reasoning_effort: str | None = None  # one of REASONING_EFFORTS (or a newer model's own)
     verbosity: str | None = None  # one of VERBOSITIES (gpt-5)
+    reasoning_summary: str | None = None  # one of REASONING_SUMMARIES (Responses API only)
     stream: bool = True  # False: ask for the whole reply at once
 
     def to_json(self) -> dict[str, Any]:
@@ -95,6 +105,9 @@ class Conversation:
         # response_format, reasoning_effort, user, metadata, ...): sent and saved as they came.
         self.request_extra: dict[str, Any] = {}
         self.trimming = trimming or TrimSettings()
+        # One of API_KINDS, or None: the profile's (or the model's) default.
+        self.api: str | None = None
+        self.history_keeper = "chatdesk"  # one of HISTORY_KEEPERS (Responses API only)
         self.profile = profile
         # The profile's deployment this conversation sends to (picked in the toolbar or with
         # `chatdesk send --deployment`); None: the profile's default.

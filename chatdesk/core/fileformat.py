@@ -42,6 +42,9 @@ from typing import Any
 from chatdesk.core import alternatives
 from chatdesk.core.atomic import atomic_write_bytes, folder_lock
 from chatdesk.core.conversation import (
+    API_KINDS,
+    HISTORY_KEEPERS,
+    REASONING_SUMMARIES,
     RESPONSE_FORMATS,
     TRIM_POLICIES,
     Conversation,
@@ -128,6 +131,8 @@ def to_document(conv: Conversation) -> dict[str, Any]:
         "model": conv.model,
         "params": conv.params.to_json(),
         "request": dict(conv.request_extra),
+        "api": conv.api,
+        "history": conv.history_keeper,
         "trimming": conv.trimming.to_json(),
         "draft": conv.draft,
         "draft_images": list(conv.draft_images),
@@ -141,6 +146,10 @@ def to_document(conv: Conversation) -> dict[str, Any]:
         document["pinned"] = True
     if conv.deployment is None:
         del document["deployment"]
+    if conv.api is None:  # the profile's default: older chatdesks read the file as before
+        del document["api"]
+    if conv.history_keeper == "chatdesk":
+        del document["history"]
     return document
 
 
@@ -273,7 +282,19 @@ def _from_document(data: dict[str, Any]) -> Conversation:
     conv.params = _params(_field(data, "params", dict, {}), "params")
     conv.request_extra = dict(_field(data, "request", dict, {}))
     conv.trimming = _trimming(_field(data, "trimming", dict, {}))
+    conv.api = _choice(data, "api", API_KINDS, None)
+    conv.history_keeper = _choice(data, "history", HISTORY_KEEPERS, "chatdesk")
     return conv
+
+
+def _choice(data: dict[str, Any], key: str, allowed: tuple[str, ...], default: Any) -> Any:
+    value = data.get(key)
+    if value is None:
+        return default
+    if value not in allowed:
+        names = ", ".join(f'"{a}"' for a in allowed)
+        raise _Invalid(f'"{key}" is {json.dumps(value)[:60]}; chatdesk reads {names}.')
+    return value
 
 
 def _migrate_v1(data: dict[str, Any]) -> dict[str, Any]:
@@ -382,6 +403,9 @@ def _check_meta(data: Any, where: str) -> None:
         expected = _META_TYPES.get(key)
         if expected and value is not None and not isinstance(value, expected):
             raise _Invalid(f'{where}: metadata "{key}" has the wrong type.')
+    summary = data.get("reasoning_summary")
+    if isinstance(summary, list) and not all(isinstance(s, str) for s in summary):
+        raise _Invalid(f'{where}: metadata "reasoning_summary" must be a list of texts.')
     versions = data.get("alternatives")
     if versions is not None:
         problem = alternatives.check(versions, where, _check_kept)
@@ -398,7 +422,7 @@ _META_TYPES: dict[str, type | tuple[type, ...]] = {
     "created_at": str, "finish_reason": str, "usage": dict, "content_filter": dict,
     "prompt_filter": list, "model": str, "request_id": str, "latency_ms": (int, float),
     "incomplete": bool, "error": str, "error_code": str, "stopped": bool, "include": bool,
-    "alternatives": dict,
+    "alternatives": dict, "response_id": str, "store": bool, "reasoning_summary": list,
 }  # fmt: skip
 
 
@@ -442,6 +466,11 @@ def _params(data: dict[str, Any], where: str) -> GenerationParams:
     if fmt not in RESPONSE_FORMATS:
         raise _Invalid(f'{where}: "response_format" must be one of {", ".join(RESPONSE_FORMATS)}.')
     params.response_format = fmt
+    summary = data.get("reasoning_summary")
+    if summary is not None and summary not in REASONING_SUMMARIES:
+        names = ", ".join(REASONING_SUMMARIES)
+        raise _Invalid(f'{where}: "reasoning_summary" must be one of {names}, not {summary!r}.')
+    params.reasoning_summary = summary
     for key in ("reasoning_effort", "verbosity"):
         value = data.get(key)
         if value is not None and not (isinstance(value, str) and value.strip()):

@@ -51,6 +51,12 @@ class MessageMeta:
     # Earlier versions of this turn, kept by Regenerate and edit-and-resend (core/alternatives.py):
     # {"shown": k, "versions": [[message, ...] | None, ...]}, the shown one's slot None.
     alternatives: dict[str, Any] | None = None
+    # Responses API: the response's id, whether the service stored it (`store`: a later
+    # request may continue from it with `previous_response_id`), and its reasoning summary,
+    # one text per summary part (shown, saved, never sent back as text).
+    response_id: str | None = None
+    store: bool = False
+    reasoning_summary: list[str] | None = None
 
     def to_json(self) -> dict[str, Any]:
         out = {k: v for k, v in self.__dict__.items() if v not in (None, False)}

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Literal, cast, get_args
 from urllib.parse import parse_qsl, quote
 
 from chatdesk.core.clouds import CLOUD_NAMES, Cloud, CloudName, check_scope, cloud_for
+from chatdesk.core.conversation import API_KINDS
 
 # Re-exported: endpoint checking lives in core/endpoints.py; callers import it from here too.
 from chatdesk.core.endpoints import FOUNDRY_MODELS_API_VERSION as FOUNDRY_MODELS_API_VERSION
@@ -185,6 +186,9 @@ class ConnectionProfile:
         renamed = Deployment(name, model, dict(entry.extra) if entry else {})
         entries = [renamed if d is entry else d for d in self.deployments] or [renamed]
         return dataclasses.replace(self, deployment=name, model=model, deployments=entries)
+    # The API a conversation without its own choice is sent through: "chat" (Chat
+    # Completions) or "responses" (see core/responses_request.py).
+    api: str = "chat"
 
     def azure_cloud(self) -> Cloud:
         """The cloud whose Entra ID authority signs this profile in."""
@@ -352,6 +356,7 @@ class ConnectionProfile:
             secret_headers=_names(data.get("secret_headers", []), label),
             prices=_prices(data.get("prices", {}), label),
             deployments=deployments,
+            api=choice("api", API_KINDS, "chat"),
         )
 
 

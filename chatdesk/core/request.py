@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from chatdesk.core.conversation import Conversation
+from chatdesk.core.messages import parts_text
 from chatdesk.core.models import ModelFamily
 from chatdesk.core.text_policy import storable
 from chatdesk.core.trimming import TrimPlan
@@ -22,6 +23,30 @@ SAMPLING_FIELDS = frozenset(("logit_bias", "logprobs", "top_logprobs"))
 def find_special_tokens(texts: list[str]) -> list[tuple[int, str]]:
     """(index of the text, the token) for each special token found."""
     return [(i, m.group()) for i, text in enumerate(texts) for m in SPECIAL_TOKEN.finditer(text)]
+
+
+def special_token_problem(conv: Conversation, plan: TrimPlan) -> str | None:
+    """'Message 3 (user) contains the special token <|im_end|>.' for the first special token
+    in what the plan sends, or None."""
+    messages = request_messages(conv, plan)
+    found = find_special_tokens([parts_text(m.get("content")) for m in messages])
+    if not found:
+        return None
+    index, token = found[0]
+    return f"{_describe_sent(conv, plan, index)} contains the special token {token}."
+
+
+def _describe_sent(conv: Conversation, plan: TrimPlan, index: int) -> str:
+    """Which message the `index`-th sent message is, in words."""
+    system = conv.system_message()
+    pinned = len(conv.pinned())
+    if index < pinned:
+        if system is not None and index == 0:
+            return "The system prompt"
+        return f"Example message {index + (0 if system is None else -1) + 1}"
+    position = plan.sent[index - pinned]
+    message = conv[position]
+    return f"Message {position + 1} ({message.role})"
 
 
 def request_messages(

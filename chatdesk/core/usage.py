@@ -4,7 +4,11 @@ token budget went to reasoning.
 Fields as the Chat Completions reference documents them
 (https://platform.openai.com/docs/api-reference/chat/object#chat/object-usage):
 ``usage.completion_tokens_details.reasoning_tokens`` and
-``usage.prompt_tokens_details.cached_tokens``.
+``usage.prompt_tokens_details.cached_tokens``. A reply from the Responses API keeps its usage
+as that API names it
+(https://platform.openai.com/docs/api-reference/responses/object#responses/object-usage):
+``input_tokens``, ``output_tokens``, ``output_tokens_details.reasoning_tokens`` and
+``input_tokens_details.cached_tokens``; every reader here takes both.
 """
 
 from __future__ import annotations
@@ -18,14 +22,37 @@ def _detail(usage: dict[str, Any] | None, group: str, name: str) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
+def _count(usage: dict[str, Any] | None, *names: str) -> int | None:
+    for name in names:
+        value = (usage or {}).get(name)
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+    return None
+
+
+def prompt_tokens(usage: dict[str, Any] | None) -> int | None:
+    """The tokens the service counted in the request: `prompt_tokens` (Chat Completions) or
+    `input_tokens` (Responses), or None if unreported."""
+    return _count(usage, "prompt_tokens", "input_tokens")
+
+
+def completion_tokens(usage: dict[str, Any] | None) -> int | None:
+    """The reply's tokens, reasoning included: `completion_tokens` or `output_tokens`."""
+    return _count(usage, "completion_tokens", "output_tokens")
+
+
 def reasoning_tokens(usage: dict[str, Any] | None) -> int | None:
     """Completion tokens the model spent thinking (not shown as text), or None if unreported."""
-    return _detail(usage, "completion_tokens_details", "reasoning_tokens")
+    found = _detail(usage, "completion_tokens_details", "reasoning_tokens")
+    if found is None:
+        found = _detail(usage, "output_tokens_details", "reasoning_tokens")
+    return found
 
 
 def cached_tokens(usage: dict[str, Any] | None) -> int | None:
     """Prompt tokens served from the prompt cache (billed at a discount), or None."""
-    return _detail(usage, "prompt_tokens_details", "cached_tokens")
+    found = _detail(usage, "prompt_tokens_details", "cached_tokens")
+    return found if found is not None else _detail(usage, "input_tokens_details", "cached_tokens")
 
 
 def spent_on_reasoning(
@@ -36,7 +63,7 @@ def spent_on_reasoning(
     reasoning token. None otherwise."""
     if finish_reason != "length" or (content or "").strip():
         return None
-    completion = (usage or {}).get("completion_tokens")
+    completion = completion_tokens(usage)
     reasoning = reasoning_tokens(usage)
     if not isinstance(completion, int) or reasoning is None or completion <= 0:
         return None

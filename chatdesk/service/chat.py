@@ -12,7 +12,6 @@ helper thread while the caller waits for their result or for Stop.
 
 from __future__ import annotations
 
-import inspect
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
@@ -32,9 +31,9 @@ from chatdesk.core.deployments import (
     read_timeout_for,
 )
 from chatdesk.core.image_input import image_problem, image_refs, reading_rule
-from chatdesk.core.messages import parts_text
 from chatdesk.core.profiles import ConnectionProfile
-from chatdesk.core.request import build_request, find_special_tokens, request_messages
+from chatdesk.core.request import build_request, request_messages, special_token_problem
+from chatdesk.core.responses_request import api_of, responses_bodies
 from chatdesk.core.trimming import TrimPlan
 from chatdesk.service.client import (
     CONNECT_TIMEOUT,
@@ -52,11 +51,18 @@ from chatdesk.service.client_cache import (
     response_socket,
 )
 from chatdesk.service.deadline import Deadline
-from chatdesk.service.errors import ErrorContext, deadline_error, map_error, rejection_of
+from chatdesk.service.errors import (
+    ErrorContext,
+    deadline_error,
+    map_error,
+    rejection_of,
+    stored_response_gone,
+)
 from chatdesk.service.events import (
     Adjusted,
     CancelToken,
     ChatError,
+    ReasoningDelta,
     ReplyDelta,
     ReplyEvent,
     ReplyResult,
@@ -72,38 +78,28 @@ from chatdesk.service.reply_reader import (
     read_json_answer,
     request_id,
 )
+from chatdesk.service.responses_reader import read_events, read_json_response, take_response
 from chatdesk.service.retry import NO_RETRY, RetryPolicy
+from chatdesk.service.sdk_calls import create_call, sdk_arguments
 
-__all__ = ["ChatService", "Diagnosis", "PreparedRequest", "merge_filter"]
+__all__ = ["ChatService", "Diagnosis", "PreparedRequest", "merge_filter", "sdk_arguments"]
 
 PING = "ping"
 # Changes after 400s within one request: one per kind of thing a model may refuse (the limit
 # parameter, sampling parameters, the system role twice, streaming, ...). Each is made once.
 MAX_ADJUSTMENTS = 6
-# The body fields the SDK's `create` names; any other field (a newer API's, a pasted body's)
-# goes in its public `extra_body`, merged into the JSON as it came.
-_SDK_FIELDS = frozenset(
-    inspect.signature(openai.resources.chat.Completions.create).parameters
-) - {"self", "timeout", "extra_body", "extra_headers", "extra_query"}
-
-
-def sdk_arguments(body: dict[str, Any]) -> dict[str, Any]:
-    """`body` as keyword arguments for `chat.completions.create`: the fields its signature
-    names, and the rest (unknown to this SDK version) in `extra_body`, sent as they came."""
-    known = {k: v for k, v in body.items() if k in _SDK_FIELDS}
-    extra = {k: v for k, v in body.items() if k not in known}
-    if extra:
-        known["extra_body"] = extra
-    return known
 
 
 @dataclass
 class PreparedRequest:
-    """A request ready to send: the body for `chat.completions.create` and where it goes.
+    """A request ready to send: the body for `chat.completions.create` (`api` "chat") or
+    `responses.create` (`api` "responses") and where it goes.
 
     `read_timeout` is the seconds of silence after which the request counts as dead (the
     deployment's setting, else its model's default); `note_key` names the deployment in the
-    settings' `deployments`."""
+    settings' `deployments`. `fallback_body`: for a request continuing from a stored response
+    (`previous_response_id`), the one sending the history instead, for when the service no
+    longer has that response."""
 
     body: dict[str, Any]
     plan: TrimPlan | None  # None for the connection test's ping
@@ -112,6 +108,8 @@ class PreparedRequest:
     read_timeout: float = READ_TIMEOUT
     note_key: str = ""
     conversation_streams: bool = True  # False: the conversation's Stream parameter is off
+    api: str = "chat"
+    fallback_body: dict[str, Any] | None = None
 
 
 @dataclass
@@ -185,37 +183,37 @@ class ChatService:
         finally:
             if own:
                 budget.close()  # the ledger listens to the conversation until closed
-        if not plan.fits:
+        api = api_of(conv, profile.api, family)
+        # A service that keeps the history fits it to the model itself (truncation "auto").
+        service_keeps = api == "responses" and conv.history_keeper == "service"
+        if not plan.fits and not service_keeps:
             raise ChatError(
                 "The conversation does not fit",
                 plan.error or "The messages and the reply's reserve exceed the model's limit.",
                 "Shorten or remove messages, lower the reply's maximum tokens, or choose a "
                 "trimming policy that drops the oldest messages.",
             )
-        messages = request_messages(conv, plan)
-        found = find_special_tokens([parts_text(m.get("content")) for m in messages])
+        found = special_token_problem(conv, plan)
         if found:
-            index, token = found[0]
             raise ChatError(
                 "Special tokens in the conversation",
-                f"{_describe_sent(conv, plan, index)} contains the special token {token}.",
+                found,
                 "Don't use ChatML syntax or special tokens with the chat completion endpoint: "
                 "remove it (legacy prompts often carry them) and send again.",
             )
+        messages = request_messages(conv, plan)
         problem = image_problem(len(list(image_refs(messages))), family, exact)
         if problem is not None:  # named now, not after the service's 400
             raise ChatError(problem.title, problem.text, problem.hint)
-        body = build_request(
-            conv,
-            plan,
-            model=profile.deployment.strip(),
-            family=family,
-            stream=stream,
-            exact=exact,
-        )
-        rule = reading_rule(family, exact)
-        if rule is not None:  # no larger than the model reads them
-            body["messages"] = fit_messages(body["messages"], rule)
+        given: dict[str, Any] = {"model": profile.deployment.strip(), "family": family}
+        fallback = None
+        if api == "responses":  # `fallback`: the history, for a lost stored response
+            body, fallback = responses_bodies(conv, plan, stream=stream, exact=exact, **given)
+        else:
+            body = build_request(conv, plan, stream=stream, exact=exact, **given)
+            rule = reading_rule(family, exact)
+            if rule is not None:  # no larger than the model reads them
+                body["messages"] = fit_messages(body["messages"], rule)
         key = note_key(profile)
         note = self.notes.get(key)
         return PreparedRequest(
@@ -226,6 +224,8 @@ class ChatService:
             read_timeout_for(profile, note, conv.model),
             key,
             conv.params.stream and family.streaming,  # the catalog: o1 and o3-pro take none
+            api,
+            fallback,
         )
 
     # -- send --------------------------------------------------------------------------------
@@ -240,7 +240,8 @@ class ChatService:
         body = dict(prepared.body)
         if prepared.conversation_streams:
             body["stream"] = True
-            body.setdefault("stream_options", {"include_usage": True})
+            if prepared.api == "chat":  # a Responses stream always ends with usage
+                body.setdefault("stream_options", {"include_usage": True})
         return self._run(prepared, body, cancel or CancelToken(), self.retry, deltas=True)
 
     def complete(
@@ -355,12 +356,13 @@ class ChatService:
                 deadline.token.on_cancel(guard.interrupt)
                 streaming = bool(body.get("stream"))
                 try:
-                    opened = self._send(guard, profile, body, holder, streaming, timeout)
+                    api = prepared.api
+                    opened = self._send(guard, profile, body, holder, streaming, timeout, api)
                     try:
                         if streaming:
-                            yield from self._read_stream(opened, guard, state, cancel)
+                            yield from self._read_stream(opened, guard, state, cancel, api)
                         else:
-                            self._read_completion(opened.response, state)
+                            self._read_completion(opened.response, state, api)
                     finally:
                         opened.close()
                     if deadline.expired and state.finish_reason is None and not cancel.cancelled:
@@ -379,6 +381,20 @@ class ChatService:
                     if state.parts:  # text was shown: keep it, never send again (no duplicates)
                         error.partial = state.result(self.clock(), incomplete=True)
                         raise error from None
+                    fallback = prepared.fallback_body
+                    if fallback is not None and stored_response_gone(exc, body):
+                        # The service lost the stored response: send the history instead.
+                        gone = body["previous_response_id"]
+                        body = note.apply({k: v for k, v in fallback.items() if k != "stream"})
+                        if streaming:
+                            body["stream"] = True
+                        attempt -= 1
+                        yield Adjusted(
+                            f"The service no longer has the stored response {gone}: "
+                            "sent the conversation's history instead.",
+                            prepared.note_key,
+                        )
+                        continue
                     change = None
                     rejection = rejection_of(exc) if not deadline.expired else None
                     if rejection is not None and adjustments < MAX_ADJUSTMENTS:
@@ -422,6 +438,7 @@ class ChatService:
         holder: AuthHolder,
         streaming: bool,
         timeout: openai.Timeout,
+        api: str = "chat",
     ) -> Opened:
         """Send the request from this thread, until the response's headers arrived: the SDK
         stream, or the raw response of a completion (read whole)."""
@@ -432,17 +449,16 @@ class ChatService:
                 holder.auth = guard.call(lambda: self.credentials.resolve(profile))
         auth = holder.auth
         client, owned = self._clients.get(profile, auth)
-        completions = client.chat.completions
-        create = completions.create if streaming else completions.with_raw_response.create
+        create = create_call(client, api, streaming)
         try:
             if auth.mode != "entra" and is_interruptible(client):
                 with guard.active():
-                    response = create(**sdk_arguments(body), timeout=timeout)
+                    response = create(**sdk_arguments(body, api), timeout=timeout)
             else:
                 # The SDK fetches an Entra token inside `create`, which no Stop interrupts.
                 def send() -> Any:
                     with guard.active():
-                        return create(**sdk_arguments(body), timeout=timeout)
+                        return create(**sdk_arguments(body, api), timeout=timeout)
 
                 response = guard.call(send, discard=close_response)
         except BaseException:
@@ -452,26 +468,36 @@ class ChatService:
         return Opened(response, client if owned else None)
 
     def _read_stream(
-        self, opened: Opened, guard: RequestGuard, state: ReplyState, cancel: CancelToken
-    ) -> Iterator[ReplyDelta]:
+        self,
+        opened: Opened,
+        guard: RequestGuard,
+        state: ReplyState,
+        cancel: CancelToken,
+        api: str = "chat",
+    ) -> Iterator[ReplyDelta | ReasoningDelta]:
         http_response = opened.response.response
         sock = response_socket(http_response)
         if sock is not None:  # Stop wakes the reads below by shutting it down
             guard.attach(sock)
         state.request_id = request_id(http_response.headers)
         if not is_event_stream(http_response):
-            # One plain JSON completion where a stream was asked for: the reply, whole.
-            read_json_answer(http_response, state, self.clock)
+            # One plain JSON answer where a stream was asked for: the reply, whole.
+            read_whole = read_json_response if api == "responses" else read_json_answer
+            read_whole(http_response, state, self.clock)
             if state.parts:
                 yield ReplyDelta("".join(state.parts))
             return
-        yield from read_chunks(opened.response, state, cancel, self.clock)
+        read = read_events if api == "responses" else read_chunks
+        yield from read(opened.response, state, cancel, self.clock)
 
-    def _read_completion(self, raw: Any, state: ReplyState) -> None:
-        completion = raw.parse()
+    def _read_completion(self, raw: Any, state: ReplyState, api: str = "chat") -> None:
+        parsed = raw.parse()
         state.end = self.clock()
         state.request_id = request_id(raw.headers)
-        state.read_completion(completion)
+        if api == "responses":
+            take_response(state, parsed.model_dump(mode="json", exclude_none=True))
+        else:
+            state.read_completion(parsed)
 
 
 def _was_cancelled(result: ReplyResult) -> bool:
@@ -480,16 +506,3 @@ def _was_cancelled(result: ReplyResult) -> bool:
 
 def _reason(error: ChatError) -> str:
     return f"{error.title} ({error.status})" if error.status else error.title
-
-
-def _describe_sent(conv: Conversation, plan: TrimPlan, index: int) -> str:
-    """Which message the `index`-th sent message is, in words."""
-    system = conv.system_message()
-    pinned = len(conv.pinned())
-    if index < pinned:
-        if system is not None and index == 0:
-            return "The system prompt"
-        return f"Example message {index + (0 if system is None else -1) + 1}"
-    position = plan.sent[index - pinned]
-    message = conv[position]
-    return f"Message {position + 1} ({message.role})"

@@ -99,6 +99,17 @@ def deadline_error(seconds: float) -> ChatError:
     )
 
 
+def stored_response_gone(exc: BaseException, body: dict[str, Any]) -> bool:
+    """Whether `exc` says the stored response `body` continues from (`previous_response_id`)
+    is gone: expired, deleted, or stored on another resource. The service answers 404 (or
+    400) with `param` "previous_response_id" or the code "previous_response_not_found"."""
+    if "previous_response_id" not in body or not isinstance(exc, openai.APIStatusError):
+        return False
+    if exc.status_code not in (400, 404):
+        return False
+    return exc.param == "previous_response_id" or exc.code == "previous_response_not_found"
+
+
 def rejection_of(exc: BaseException) -> Rejection | None:
     """What a 400 says the deployment does not take (a parameter, a value, a role,
     streaming), or None for any other failure."""

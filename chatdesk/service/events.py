@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from chatdesk.core.deployments import DeploymentNote
+    from chatdesk.core.messages import MessageMeta
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,15 @@ class ReplyDelta:
     """A piece of the reply's text, as it arrives."""
 
     text: str
+
+
+@dataclass(frozen=True)
+class ReasoningDelta:
+    """A piece of the reply's reasoning summary (Responses API), as it arrives. `new_part`:
+    another summary part starts here (shown after a blank line); its text follows."""
+
+    text: str
+    new_part: bool = False
 
 
 @dataclass(frozen=True)
@@ -65,6 +75,18 @@ class ReplyResult:
     filter_offsets: dict[str, Any] | None = None
     # Lone surrogates in the reply's text, replaced with U+FFFD (core/text_policy.py).
     replaced: int = 0
+    # Responses API: the response's id, whether the service stored it (a later request may
+    # continue from it), and its reasoning summary, one text per part.
+    response_id: str | None = None
+    stored: bool = False
+    reasoning_summary: list[str] | None = None
+
+    def record_response(self, meta: MessageMeta) -> None:
+        """Keep the Responses API's part of the reply in its message's metadata: the response
+        id, whether it was stored, the reasoning summary (the window and `chatdesk send`)."""
+        meta.response_id = self.response_id
+        meta.store = self.stored
+        meta.reasoning_summary = self.reasoning_summary
 
     @property
     def reasoning_tokens(self) -> int | None:
@@ -96,7 +118,7 @@ class ReplyResult:
         return found
 
 
-ReplyEvent = ReplyDelta | RetryNotice | Adjusted | ReplyResult
+ReplyEvent = ReplyDelta | ReasoningDelta | RetryNotice | Adjusted | ReplyResult
 
 
 @dataclass

@@ -81,6 +81,10 @@ class ReplyState:
         self.end: float | None = None
         self.cancelled = False
         self.headers_at: float | None = None  # when the response's headers arrived
+        # Responses API: the response's id, whether it was stored, the reasoning summary parts.
+        self.response_id: str | None = None
+        self.stored = False
+        self.reasoning: list[str] = []
 
     def header_chunk(self, chunk: ChatCompletionChunk) -> None:
         """A chunk without choices: Azure's opening prompt-filter chunk, or the usage one."""
@@ -166,6 +170,9 @@ class ReplyState:
             tool_calls=[dict(c) for c in self.tool_calls] or None,
             filter_offsets=self.filter_offsets,
             replaced=self.replaced,
+            response_id=self.response_id,
+            stored=self.stored,
+            reasoning_summary=list(self.reasoning) or None,
         )
 
 

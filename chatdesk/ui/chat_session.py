@@ -489,6 +489,7 @@ class ChatSession(ConversationEditing, QObject):
         meta.error_code = error.code if error else None
         meta.stopped = bool(self._cancel is not None and self._cancel.cancelled and error is None
                             and result.incomplete)  # fmt: skip
+        result.record_response(meta)
         if result.annotations:  # url citations and the like: kept with the message, as sent
             self.conversation[row].extra["annotations"] = result.annotations
         if result.tool_calls:  # shown as cards, never run

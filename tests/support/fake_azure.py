@@ -33,6 +33,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, TypeAlias
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from tests.support.fake_responses import (
+    API_VERSION_ROUTE,
+    RESPONSES_ROUTES,
+    Failed,
+    ResponsesWire,
+    Stored,
+)
+
 CATEGORIES: tuple[str, ...] = ("hate", "self_harm", "sexual", "violence")
 
 UNAUTHORIZED_MESSAGE = (
@@ -128,6 +136,8 @@ class Reply:
     # Tool calls the reply asks for ({"id", "type", "function": {"name", "arguments"}}), streamed
     # as Azure does: a first delta with id and name per call, then pieces of the arguments.
     tool_calls: list[dict[str, Any]] | None = None
+    # Responses API: the reasoning summary's parts, sent when the request asks for a summary.
+    summary: list[str] | None = None
 
 
 ABSENT: Any = object()  # a JSON key left out altogether
@@ -456,7 +466,7 @@ def _unanswered(ids: list[str], index: int) -> Fail:
     )  # fmt: skip
 
 
-Behaviour: TypeAlias = "Reply | Fail | Drop | Hang | Malformed | Trickle"
+Behaviour: TypeAlias = "Reply | Fail | Drop | Hang | Malformed | Trickle | Failed"
 
 
 @dataclass
@@ -689,6 +699,10 @@ class _Handler(BaseHTTPRequestHandler):
                 return self._send_json(status, None, {"content-type": content_type}, raw=data)
             url = url._replace(path=path)
 
+        if url.path in RESPONSES_ROUTES or (
+            url.path == API_VERSION_ROUTE and "api-version" in query
+        ):
+            return self._responses(body, authorized)
         not_found = {"error": {"code": "404", "message": "Resource not found"}}
         match = _DEPLOYMENT_ROUTE.match(url.path)
         if self.command != "POST" or not (match or url.path in _V1_ROUTES):
@@ -730,7 +744,30 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send_fail(Fail.content_filter())
         return self._run(fake._next_behaviour(), body, deployment)
 
-    def _run(self, behaviour: Behaviour, body: dict, deployment: str) -> None:
+    def _responses(self, body: Any, authorized: bool) -> None:
+        """The Responses API (tests/support/fake_responses.py)."""
+        fake = self.server.fake
+        if self.command != "POST":
+            return self._send_json(404, {"error": {"code": "404", "message": "Resource not found"}})
+        if not authorized:
+            return self._send_fail(Fail.unauthorized())
+        if not isinstance(body, dict):
+            return self._send_json(
+                400, {"error": {"code": "BadRequest", "message": "Invalid JSON body."}}
+            )
+        deployment = str(body.get("model", ""))
+        if fake.deployments is not None and deployment not in fake.deployments:
+            return self._send_fail(Fail.deployment_not_found())
+        model = fake.models.get(deployment)
+        wire = ResponsesWire(self, body, deployment)
+        rejection = (model.check(body) if model is not None else None) or wire.refusal()
+        if rejection is not None:
+            return self._send_fail(rejection)
+        return self._run(fake._next_behaviour(), body, deployment, wire)
+
+    def _run(
+        self, behaviour: Behaviour, body: dict, deployment: str, wire: ResponsesWire | None = None
+    ) -> None:
         fake = self.server.fake
         if isinstance(behaviour, Fail):
             self._send_fail(behaviour)
@@ -738,13 +775,15 @@ class _Handler(BaseHTTPRequestHandler):
             raise _AbortConnection
         elif isinstance(behaviour, Hang):
             if fake._hang(behaviour.seconds) and behaviour.then is not None:
-                self._run(behaviour.then, body, deployment)
+                self._run(behaviour.then, body, deployment, wire)
             else:
                 raise _AbortConnection
         elif isinstance(behaviour, Malformed):
             self._malformed(behaviour, bool(body.get("stream")))
         elif isinstance(behaviour, Trickle):
             self._trickle(behaviour)
+        elif wire is not None:
+            wire.serve(behaviour)
         elif body.get("stream") and not behaviour.plain_json:
             self._stream(behaviour, body, deployment)
         else:
@@ -972,6 +1011,8 @@ class FakeAzure:
         # Words Azure's prompt filter blocks wherever they are in the messages (a 400
         # content_filter before any behaviour is taken).
         self.blocked_words: set[str] = set()
+        # Responses API: the stored responses by id (a test may delete one: "expired").
+        self.stored_responses: dict[str, Stored] = {}
         self._port = port
         self._queue: deque[Behaviour] = deque()
         self._requests: list[RecordedRequest] = []

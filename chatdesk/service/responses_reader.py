@@ -1,0 +1,125 @@
+"""Reading a reply from the Responses API: its stream of `response.*` events, or one response.
+
+The events read (https://platform.openai.com/docs/api-reference/responses-streaming):
+`response.created` (the id), `response.output_text.delta` (text), `response.refusal.delta`
+(a refusal, shown as the text), `response.reasoning_summary_part.added` and
+`response.reasoning_summary_text.delta` (the reasoning summary), `response.output_item.done`
+(a finished `function_call`), and one of `response.completed` / `response.incomplete` (the
+whole response: status, `incomplete_details`, usage) or `response.failed` / `error` (raised
+as a `ChatError`, with the text that arrived in `partial`). Every other event is skipped.
+The response itself is read by `core/responses_reply.py`, so a streamed reply and a whole
+one end in the same `ReplyResult`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import httpx2
+
+from chatdesk.core.responses_reply import function_call, read_response
+from chatdesk.core.text_policy import replace_surrogates
+from chatdesk.service.events import CancelToken, ChatError, ReasoningDelta, ReplyDelta
+from chatdesk.service.reply_reader import ReplyState
+
+
+def failure(error: Any) -> ChatError:
+    """The `ChatError` for a failed response's `error` ({code, message}) or an `error`
+    event. Not retried: the service accepted the request (and may bill it)."""
+    data = error if isinstance(error, dict) else {}
+    code = data.get("code") if isinstance(data.get("code"), str) else None
+    message = str(data.get("message") or "The service gave no reason.")
+    return ChatError(
+        "The service could not finish the reply",
+        f"{message}" + (f" ({code})" if code else ""),
+        "Press Retry to send it again.",
+        code=code,
+    )
+
+
+def take_response(state: ReplyState, data: dict[str, Any]) -> None:
+    """Record a whole response (a non-streamed answer, or the stream's last event) in
+    `state`. Text, reasoning and tool calls that already streamed are kept as they came.
+    Raises ChatError when the response failed."""
+    reply = read_response(data)
+    if reply.status == "failed":
+        raise failure(reply.error)
+    state.response_id = reply.response_id or state.response_id
+    state.model = reply.model or state.model
+    state.stored = data.get("store") is True
+    state.finish_reason = reply.finish_reason
+    state.usage = reply.usage
+    if not state.parts and reply.text:
+        text, replaced = replace_surrogates(reply.text)
+        state.replaced += replaced
+        state.parts.append(text)
+    if not state.reasoning and reply.reasoning_summary:
+        state.reasoning = list(reply.reasoning_summary)
+    if not state.tool_calls and reply.tool_calls:
+        state.tool_calls = reply.tool_calls
+    if not state.annotations and reply.annotations:
+        state.annotations = list(reply.annotations)
+
+
+def read_events(
+    stream: Any, state: ReplyState, cancel: CancelToken, clock: Callable[[], float]
+) -> Iterator[ReplyDelta | ReasoningDelta]:
+    """Yield the text and reasoning-summary deltas of a Responses stream, recording the rest
+    in `state`. Kept lean: it runs once per event."""
+    parts = state.parts
+    reasoning = state.reasoning
+    for event in stream:
+        if cancel.cancelled:
+            state.cancelled = True
+            return
+        kind = getattr(event, "type", None)
+        if kind == "response.output_text.delta" or kind == "response.refusal.delta":
+            text = event.delta
+            if not text:
+                continue
+            if not text.isascii():  # a lone surrogate becomes U+FFFD (text_policy)
+                text, replaced = replace_surrogates(text)
+                state.replaced += replaced
+            if not parts:
+                state.first_token = clock()
+            parts.append(text)
+            yield ReplyDelta(text)
+        elif kind == "response.reasoning_summary_text.delta":
+            if not reasoning:
+                reasoning.append("")
+            reasoning[-1] += event.delta
+            yield ReasoningDelta(event.delta)
+        elif kind == "response.reasoning_summary_part.added":
+            if reasoning and reasoning[-1]:  # the next part follows a blank line
+                reasoning.append("")
+                yield ReasoningDelta("", new_part=True)
+            elif not reasoning:
+                reasoning.append("")
+        elif kind == "response.output_item.done":
+            item = event.item
+            if getattr(item, "type", None) == "function_call":
+                state.tool_calls.append(function_call(item.model_dump()))
+        elif kind == "response.created":
+            state.response_id = event.response.id or None
+            state.model = event.response.model or None
+        elif kind in ("response.completed", "response.incomplete", "response.failed"):
+            take_response(state, event.response.model_dump(mode="json", exclude_none=True))
+        elif kind == "error":
+            raise failure({"code": event.code, "message": event.message})
+    while reasoning and not reasoning[-1]:  # a part opened that never got text
+        reasoning.pop()
+    state.end = clock()
+
+
+def read_json_response(
+    response: httpx2.Response, state: ReplyState, clock: Callable[[], float]
+) -> None:
+    """A plain JSON response where a stream was asked for: read it as the whole reply.
+    Raises json.JSONDecodeError, or ValueError when it is not a response object."""
+    data = json.loads(response.read())
+    state.end = clock()
+    if not isinstance(data, dict) or data.get("object") != "response":
+        raise ValueError("the answer is not a response object")
+    take_response(state, data)
