@@ -44,7 +44,12 @@ from chatdesk.cli.command import (
 )
 from chatdesk.cli.connections import command_line_connections
 from chatdesk.core.cards import shown_text
-from chatdesk.core.conversation import Conversation
+from chatdesk.core.conversation import (
+    API_KINDS,
+    HISTORY_KEEPERS,
+    REASONING_SUMMARIES,
+    Conversation,
+)
 from chatdesk.core.deployments import DeploymentNote, valid_seconds
 from chatdesk.core.fileformat import ConversationFileError, load_conversation
 from chatdesk.core.messages import Message, MessageMeta, now_iso
@@ -57,6 +62,7 @@ from chatdesk.core.profiles import (
 )
 from chatdesk.core.reply_file import ReplyFile
 from chatdesk.core.request import unsent
+from chatdesk.core.responses_request import api_of
 from chatdesk.core.usage import reasoning_exhausted_text
 from chatdesk.service.chat import ChatService
 from chatdesk.service.client import Credentials
@@ -65,6 +71,7 @@ from chatdesk.service.events import (
     Adjusted,
     CancelToken,
     ChatError,
+    ReasoningDelta,
     ReplyDelta,
     ReplyResult,
     RetryNotice,
@@ -105,6 +112,23 @@ def _parser() -> Parser:
         "--reasoning-effort",
         metavar="E",
         help="how hard a reasoning model thinks: minimal, low, medium, high (as the model takes)",
+    )
+    p.add_argument(
+        "--api",
+        choices=API_KINDS,
+        help="send through Chat Completions or the Responses API (default: the file's choice, "
+        "else the profile's); saved in FILE",
+    )
+    p.add_argument(
+        "--history",
+        choices=HISTORY_KEEPERS,
+        help="Responses API: chatdesk sends the history, or the service keeps it "
+        "(store, previous_response_id); saved in FILE",
+    )
+    p.add_argument(
+        "--reasoning-summary",
+        choices=REASONING_SUMMARIES,
+        help="Responses API: ask a reasoning model for a summary of its reasoning (to stderr)",
     )
     p.add_argument(
         "--read-timeout",
@@ -278,6 +302,25 @@ def _meta(
     return meta
 
 
+class _Reasoning:
+    """A reasoning summary as it streams, on stderr (stdout holds the reply alone)."""
+
+    def __init__(self) -> None:
+        self.open = False
+
+    def show(self, delta: ReasoningDelta) -> None:
+        if not self.open:
+            sys.stderr.write("chatdesk: reasoning: ")
+            self.open = True
+        sys.stderr.write("\n\n" + delta.text if delta.new_part else delta.text)
+        sys.stderr.flush()
+
+    def end(self) -> None:
+        if self.open:
+            sys.stderr.write("\n")
+            self.open = False
+
+
 def _streaming_meta() -> MessageMeta:
     return MessageMeta(created_at=now_iso(), incomplete=True)
 
@@ -337,6 +380,10 @@ def run_send(argv: list[str]) -> int:
             fail(f"note: {option}: {note}")
     if args.reasoning_effort is not None:
         conv.params.reasoning_effort = args.reasoning_effort
+    if args.reasoning_summary is not None:
+        conv.params.reasoning_summary = args.reasoning_summary
+    conv.api = args.api or conv.api
+    conv.history_keeper = args.history or conv.history_keeper
 
     service = ChatService(
         credentials,
@@ -349,7 +396,8 @@ def run_send(argv: list[str]) -> int:
     elif args.endpoint is None and args.deployment is not None:
         profile = profile.using(args.deployment)  # the environment's profile
     match = profile.model_match(conv.model)
-    for line in unsent(conv, match.family, match.exact):  # the request leaves them out
+    api = api_of(conv, profile.api, match.family)
+    for line in unsent(conv, match.family, match.exact, api):  # the request leaves them out
         fail(line)
     if args.dry_run:
         return _dry_run(service, conv, profile, stream=not args.no_stream)
@@ -369,6 +417,7 @@ def run_send(argv: list[str]) -> int:
         else:
             fail(f"{event.reason}. Retrying in {event.delay:.0f} s…")
 
+    thinking = _Reasoning()
     try:
         prepared = service.prepare(conv, profile, stream=not args.no_stream)
         if args.read_timeout is not None:
@@ -376,16 +425,22 @@ def run_send(argv: list[str]) -> int:
         with _ctrl_c_cancels(cancel):
             if args.no_stream:
                 result = service.complete(prepared, cancel, on_retry=told, on_adjusted=told)
+                for number, part in enumerate(result.reasoning_summary or []):
+                    thinking.show(ReasoningDelta(part, new_part=number > 0))
+                thinking.end()
                 shown.append(result.content)
                 sys.stdout.write(result.content)
             else:
                 for event in service.stream(prepared, cancel):
                     if isinstance(event, ReplyDelta):
+                        thinking.end()
                         sys.stdout.write(event.text)
                         sys.stdout.flush()
                         shown.append(event.text)
                         if reply_file.due():  # a kill now keeps what streamed so far
                             reply_file.write("".join(shown), _streaming_meta())
+                    elif isinstance(event, ReasoningDelta):
+                        thinking.show(event)
                     elif isinstance(event, Adjusted | RetryNotice):
                         told(event)
                     elif isinstance(event, ReplyResult):

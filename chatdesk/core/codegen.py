@@ -26,6 +26,7 @@ from chatdesk.core.profiles import (
     target_for,
 )
 from chatdesk.core.request import build_request, unsent
+from chatdesk.core.responses_request import api_of, responses_bodies
 from chatdesk.core.sending import left_out
 from chatdesk.core.trimming import TrimPlan
 
@@ -59,24 +60,38 @@ def python_snippet(
     else:
         match = match_model([conv.model, model], DEFAULT_FAMILY)
     family = match.family
-    body = build_request(
-        conv, _current(plan, conv), model=model, family=family, stream=False,
-        exact=match.exact,
-    )  # fmt: skip
+    api = api_of(conv, profile.api if profile is not None else "chat", family)
+    plan = _current(plan, conv)
+    given: dict[str, Any] = {"model": model, "family": family, "exact": match.exact}
+    if api == "responses":  # the same conversation as the Responses API takes it
+        body = responses_bodies(conv, plan, stream=False, **given)[0]
+    else:
+        body = build_request(conv, plan, stream=False, **given)
     if note is not None:
         body = note.apply(body)
 
-    lines = ['"""' + _docstring(profile) + '"""', ""]
-    lines += [f"# {line}" for line in unsent(conv, family, match.exact)]
+    lines = ['"""' + _docstring(profile, api) + '"""', ""]
+    lines += [f"# {line}" for line in unsent(conv, family, match.exact, api)]
     lines += _client_lines(profile)
-    lines += ["", "response = client.chat.completions.create("]
-    lines.append(f"{_INDENT}model={_literal(body.pop('model'))},")
-    lines.append(f"{_INDENT}messages={_messages_literal(body.pop('messages'), _INDENT)},")
+    if api == "responses":
+        lines += ["", "response = client.responses.create("]
+        lines.append(f"{_INDENT}model={_literal(body.pop('model'))},")
+        if "instructions" in body:
+            lines.append(f"{_INDENT}instructions={_literal(body.pop('instructions'))},")
+        lines.append(f"{_INDENT}input={_messages_literal(body.pop('input'), _INDENT)},")
+    else:
+        lines += ["", "response = client.chat.completions.create("]
+        lines.append(f"{_INDENT}model={_literal(body.pop('model'))},")
+        lines.append(f"{_INDENT}messages={_messages_literal(body.pop('messages'), _INDENT)},")
     has_tools = "tools" in body
     lines += [f"{_INDENT}{key}={_literal(value)}," for key, value in body.items()]
     if profile is not None and _key_in_header(profile):
         # The key travels in api-key alone; the SDK would otherwise send it as a Bearer too.
         lines.append(f'{_INDENT}extra_headers={{"Authorization": Omit()}},')
+    if api == "responses":
+        lines += [")", "", *_RESPONSES_OUTPUT]
+        lines.append("")
+        return "\n".join(lines)
     lines += [")", "", "print(response.choices[0].message.content)"]
     if has_tools:  # the reply may be a tool call: shown, for the script's own code to run
         lines += [
@@ -87,16 +102,29 @@ def python_snippet(
     return "\n".join(lines)
 
 
+# A Responses API reply: its reasoning summary (when asked for), its text, its function calls.
+_RESPONSES_OUTPUT = [
+    "for item in response.output:",
+    f'{_INDENT}if item.type == "reasoning":',
+    f"{_INDENT * 2}for part in item.summary:",
+    f'{_INDENT * 3}print("Reasoning:", part.text)',
+    f'{_INDENT}elif item.type == "function_call":',
+    f"{_INDENT * 2}print(item.name, item.arguments)",
+    "print(response.output_text)",
+]
+
+
 def messages_literal(messages: list[dict[str, Any]]) -> str:
     """A Python list literal of the messages, one dict per line (multi-line texts split)."""
     return _messages_literal(messages, "")
 
 
 # -- the client ------------------------------------------------------------------------------
-def _docstring(profile: ConnectionProfile | None) -> str:
+def _docstring(profile: ConnectionProfile | None, api: str = "chat") -> str:
+    what = "a Responses API" if api == "responses" else "a Chat Completions"
     if profile is None:
         return (
-            "A chatdesk conversation as a Chat Completions request.\n\n"
+            f"A chatdesk conversation as {what} request.\n\n"
             f"Replace the endpoint and deployment placeholders and set {AZURE_KEY_ENV}.\n"
             "Needs: pip install openai\n"
         )
@@ -107,7 +135,7 @@ def _docstring(profile: ConnectionProfile | None) -> str:
         how = f"Reads the key from the {_key_env(profile)} environment variable."
         needs = "openai"
     return (
-        "A chatdesk conversation as a Chat Completions request.\n\n"
+        f"A chatdesk conversation as {what} request.\n\n"
         f"{how}\nNeeds: pip install {needs}\n"
     )
 

@@ -294,3 +294,71 @@ def _compatible(
     if api_version is not None:
         url += "?api-version=" + quote(api_version, safe="")
     return EndpointCheck(url, notes, api_version=api_version)
+
+
+@dataclass(frozen=True)
+class Target:
+    """How the openai SDK reaches a profile's chat completions: the one rule the client, View
+    code and `chatdesk send --dry-run` share.
+
+    `client` is the SDK class; it is built with `base_url` or (AzureOpenAI) `azure_endpoint`,
+    plus `api_version` (AzureOpenAI only) and `default_query` (sent with every request). `url`
+    is where a chat completions request goes, `responses_url` where a Responses API request
+    goes (the SDK's `responses` resource: under the base URL, or the resource's
+    `/openai/responses` for the api-version kind, never under a deployment).
+    """
+
+    client: Literal["OpenAI", "AzureOpenAI"]
+    url: str
+    base_url: str | None = None
+    azure_endpoint: str | None = None
+    api_version: str | None = None
+    default_query: dict[str, str] = field(default_factory=dict)
+    responses_url: str = ""
+
+    def url_for(self, api: str) -> str:
+        """Where a request of `api` ("chat" or "responses") goes."""
+        return self.responses_url if api == "responses" else self.url
+
+
+def target_for(kind: ProfileKind, checked_url: str, api_version: str, deployment: str) -> Target:
+    """The `Target` for a checked endpoint (`check_endpoint(...).url`) of `kind`."""
+    if kind == "azure-v1":
+        # check_endpoint keeps a pasted ?api-version=preview on the v1 base URL.
+        base, _, query = checked_url.partition("?")
+        suffix = f"?{query}" if query else ""
+        return Target(
+            "OpenAI",
+            f"{base}chat/completions{suffix}",
+            base_url=base,
+            default_query=dict(parse_qsl(query)),
+            responses_url=f"{base}responses{suffix}",
+        )
+    if kind == "openai-compatible":
+        base, _, query = checked_url.partition("?")
+        params = dict(parse_qsl(query))
+        suffix = f"?{query}" if query else ""
+        return Target("OpenAI", f"{base}/chat/completions{suffix}", base, default_query=params,
+                      responses_url=f"{base}/responses{suffix}")  # fmt: skip
+    version = quote(api_version, safe="")
+    # A gateway serving /SUFFIX/deployments/ (check_endpoint's form for it), or the resource.
+    gateway = checked_url.endswith("/deployments/")
+    api_root = checked_url[: -len("deployments/")] if gateway else checked_url + "openai/"
+    if api_version == V1_PREVIEW:
+        base = api_root + "v1/"
+        return Target(
+            "OpenAI",
+            f"{base}chat/completions?api-version={version}",
+            base_url=base,
+            default_query={"api-version": api_version},
+            responses_url=f"{base}responses?api-version={version}",
+        )
+    url = f"{api_root}deployments/{quote(deployment.strip(), safe='')}/chat/completions"
+    return Target(
+        "AzureOpenAI",
+        f"{url}?api-version={version}",
+        base_url=api_root.rstrip("/") if gateway else None,
+        azure_endpoint=None if gateway else checked_url,
+        api_version=api_version,
+        responses_url=f"{api_root}responses?api-version={version}",
+    )

@@ -20,7 +20,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from chatdesk.core.messages import Message
-from chatdesk.core.usage import cached_tokens
+from chatdesk.core.usage import cached_tokens, completion_tokens, prompt_tokens
 
 PER_TOKENS = Decimal(1_000_000)  # prices are per 1M tokens
 _FIELDS = ("input", "cached_input", "output")
@@ -110,7 +110,8 @@ def reply_cost(prices: Prices | None, usage: Mapping[str, Any] | None) -> Cost |
     if rates is None or not usage:
         return None
     input_price, cached_price, output_price = rates
-    prompt, completion = _count(usage.get("prompt_tokens")), _count(usage.get("completion_tokens"))
+    # Chat Completions' names or the Responses API's (input_tokens, output_tokens): usage.py
+    prompt, completion = _count(prompt_tokens(dict(usage))), _count(completion_tokens(dict(usage)))
     if prompt is None and completion is None:
         return None
     prompt, completion = prompt or 0, completion or 0

@@ -22,7 +22,6 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, cast, get_args
-from urllib.parse import parse_qsl, quote
 
 from chatdesk.core.clouds import CLOUD_NAMES, Cloud, CloudName, check_scope, cloud_for
 from chatdesk.core.conversation import API_KINDS
@@ -32,9 +31,11 @@ from chatdesk.core.endpoints import FOUNDRY_MODELS_API_VERSION as FOUNDRY_MODELS
 from chatdesk.core.endpoints import V1_PREVIEW as V1_PREVIEW
 from chatdesk.core.endpoints import EndpointCheck as EndpointCheck
 from chatdesk.core.endpoints import ProfileKind as ProfileKind
+from chatdesk.core.endpoints import Target as Target
 from chatdesk.core.endpoints import check_endpoint as check_endpoint
 from chatdesk.core.endpoints import is_azure_host as is_azure_host
 from chatdesk.core.endpoints import is_loopback_host as is_loopback_host
+from chatdesk.core.endpoints import target_for as target_for
 from chatdesk.core.models import DEFAULT_FAMILY, ModelInfo, ModelMatch, match_model
 from chatdesk.core.profile_deployments import (
     Deployment,
@@ -455,63 +456,6 @@ def parse_header(text: str) -> tuple[str, str]:
     if problem is not None:
         raise ValueError(problem)
     return name, value
-
-
-@dataclass(frozen=True)
-class Target:
-    """How the openai SDK reaches a profile's chat completions: the one rule the client, View
-    code and `chatdesk send --dry-run` share.
-
-    `client` is the SDK class; it is built with `base_url` or (AzureOpenAI) `azure_endpoint`,
-    plus `api_version` (AzureOpenAI only) and `default_query` (sent with every request). `url`
-    is where a chat completions request goes.
-    """
-
-    client: Literal["OpenAI", "AzureOpenAI"]
-    url: str
-    base_url: str | None = None
-    azure_endpoint: str | None = None
-    api_version: str | None = None
-    default_query: dict[str, str] = field(default_factory=dict)
-
-
-def target_for(kind: ProfileKind, checked_url: str, api_version: str, deployment: str) -> Target:
-    """The `Target` for a checked endpoint (`check_endpoint(...).url`) of `kind`."""
-    if kind == "azure-v1":
-        # check_endpoint keeps a pasted ?api-version=preview on the v1 base URL.
-        base, _, query = checked_url.partition("?")
-        suffix = f"?{query}" if query else ""
-        return Target(
-            "OpenAI",
-            f"{base}chat/completions{suffix}",
-            base_url=base,
-            default_query=dict(parse_qsl(query)),
-        )
-    if kind == "openai-compatible":
-        base, _, query = checked_url.partition("?")
-        params = dict(parse_qsl(query))
-        suffix = f"?{query}" if query else ""
-        return Target("OpenAI", f"{base}/chat/completions{suffix}", base, default_query=params)
-    version = quote(api_version, safe="")
-    # A gateway serving /SUFFIX/deployments/ (check_endpoint's form for it), or the resource.
-    gateway = checked_url.endswith("/deployments/")
-    api_root = checked_url[: -len("deployments/")] if gateway else checked_url + "openai/"
-    if api_version == V1_PREVIEW:
-        base = api_root + "v1/"
-        return Target(
-            "OpenAI",
-            f"{base}chat/completions?api-version={version}",
-            base_url=base,
-            default_query={"api-version": api_version},
-        )
-    url = f"{api_root}deployments/{quote(deployment.strip(), safe='')}/chat/completions"
-    return Target(
-        "AzureOpenAI",
-        f"{url}?api-version={version}",
-        base_url=api_root.rstrip("/") if gateway else None,
-        azure_endpoint=None if gateway else checked_url,
-        api_version=api_version,
-    )
 
 
 def json_kind(value: Any) -> str:

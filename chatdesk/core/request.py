@@ -8,6 +8,7 @@ from typing import Any
 from chatdesk.core.conversation import Conversation
 from chatdesk.core.messages import parts_text
 from chatdesk.core.models import ModelFamily
+from chatdesk.core.responses_request import unsent_fields, unsent_messages
 from chatdesk.core.text_policy import storable
 from chatdesk.core.trimming import TrimPlan
 
@@ -123,9 +124,15 @@ def _choices(conv: Conversation, family: ModelFamily, exact: bool) -> dict[str, 
     return out
 
 
-def unsent(conv: Conversation, family: ModelFamily, exact: bool = True) -> list[str]:
+def unsent(
+    conv: Conversation, family: ModelFamily, exact: bool = True, api: str = "chat"
+) -> list[str]:
     """One line per reasoning_effort / verbosity set that the model does not take (so the
-    request leaves it out), e.g. 'o1-mini takes no reasoning_effort: "low" is not sent.'"""
+    request leaves it out), e.g. 'o1-mini takes no reasoning_effort: "low" is not sent.'
+    With `api` "responses", also what the Responses API has no field for (stop, seed, ...)."""
+    if api == "responses":
+        extra = unsent_fields(conv) + unsent_messages(conv.messages())
+        return (unsent(conv, family, exact) if exact else []) + extra
     if not exact:
         return []
     sent = _choices(conv, family, exact)

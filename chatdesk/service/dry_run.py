@@ -55,7 +55,7 @@ def dry_run(prepared: PreparedRequest) -> DryRun:
     entra = profile.auth == "entra"
     return DryRun(
         "POST",
-        target.url,
+        target.url_for(prepared.api),
         auth,
         profile.scope() if entra else None,
         profile.azure_cloud().authority if entra else None,

@@ -400,3 +400,61 @@ def test_o1_mini_script_leaves_out_the_effort_and_verbosity_it_does_not_take():
     # A deployment whose model is not known: sent as set (it may be a reasoning model).
     opaque = create_kwargs(python_snippet(conv, profile("azure-v1", deployment="chat-prod")))
     assert opaque["reasoning_effort"] == "low"
+
+
+# -- the Responses API ---------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("kind", "url", "path"),
+    [("azure-v1", "v1_base_url", "/openai/v1/responses"),
+     ("azure-api-version", "azure_endpoint", "/openai/responses")],
+)  # fmt: skip
+def test_a_responses_conversation_runs_as_a_responses_call(fake, tmp_path, kind, url, path):
+    conv = conversation()
+    conv.api = "responses"
+    fake.enqueue(Reply("The fake's answer ✓"))
+    p = profile(kind, endpoint=getattr(fake, url))
+    if kind == "azure-api-version":
+        p.api_version = "2025-04-01-preview"
+    snippet = python_snippet(conv, p)
+    assert "# The Responses API has no stop: not sent." in snippet
+    assert "# The Responses API has no seed: not sent." in snippet
+    assert "client.responses.create(" in snippet
+    assert run_snippet(snippet, tmp_path) == "The fake's answer ✓\n"
+    request = fake.last_request
+    assert request.path == path
+    assert request.json == {
+        "model": "gpt-4o",
+        "instructions": "You are a tax assistant.\nAnswer briefly.",
+        "input": [
+            {"role": "user", "content": "When do I file?"},
+            {"role": "assistant", "content": "By April 15th."},
+            {"role": "user", "content": "Hello"},
+            {"role": "assistant", "content": "Hi Alice"},
+            {"role": "user", "content": "Where is my refund?"},
+        ],
+        "temperature": 0.2,
+        "max_output_tokens": 300,
+        "text": {"format": {"type": "json_object"}},
+        "store": False,
+    }
+
+
+def test_a_service_kept_conversation_continues_from_its_stored_response(fake, tmp_path):
+    from chatdesk.core.messages import MessageMeta
+
+    conv = conversation()
+    conv.api, conv.history_keeper = "responses", "service"
+    conv.params.reasoning_summary = "auto"
+    p = profile("azure-v1", endpoint=fake.v1_base_url, deployment="o4-mini")
+    fake.enqueue(Reply("First", summary=["Thinking it over."]))
+    first = run_snippet(python_snippet(conv, p), tmp_path)
+    assert first == "Reasoning: Thinking it over.\nFirst\n"
+    (stored,) = fake.stored_responses
+    conv.append(Message("assistant", "First", meta=MessageMeta(response_id=stored, store=True)))
+    conv.append(Message("user", "And then?"))
+    snippet = python_snippet(conv, p)
+    assert f'previous_response_id="{stored}"' in snippet
+    assert snippet.startswith('"""A chatdesk conversation as a Responses API request.')
+    assert run_snippet(snippet, tmp_path) == "You said: And then?\n"
+    assert fake.last_request.json["input"] == [{"role": "user", "content": "And then?"}]
+    assert fake.last_request.json["reasoning"] == {"summary": "auto"}

@@ -307,3 +307,15 @@ def test_a_bad_reasoning_summary_in_metadata_is_refused():
         {"role": "assistant", "content": "x", "metadata": {"reasoning_summary": [1]}}]}
     with pytest.raises(fileformat.ConversationFileError, match="list of texts"):
         fileformat.loads(json.dumps(doc), "c.json")
+
+
+def test_a_responses_reply_costs_what_the_same_chat_completions_usage_costs():
+    from decimal import Decimal
+
+    from chatdesk.core.pricing import Prices, reply_cost
+
+    prices = Prices(Decimal("2.50"), Decimal("1.25"), Decimal("10.00"))
+    chat = {"prompt_tokens": 1200, "completion_tokens": 64,
+            "prompt_tokens_details": {"cached_tokens": 1024}}  # fmt: skip
+    assert reply_cost(prices, RESPONSE["usage"]) == reply_cost(prices, chat)
+    assert reply_cost(prices, RESPONSE["usage"]) is not None
