@@ -66,13 +66,14 @@ def api_of(conv: Conversation, default: str, family: ModelFamily) -> str:
 def find_anchor(conv: Conversation) -> Anchor | None:
     """The newest complete assistant reply the service stored (metadata `response_id` with
     `store`), or None. A reply cut off or stopped is no anchor: the service holds more of it
-    than the file does, so the request goes from the one before and sends the partial text.
+    than the file does, so the request goes from the one before and sends the partial text;
+    nor is one the user left out of requests.
     Reads from the end: the anchor is normally the last or second-last message."""
     for index in range(len(conv) - 1, -1, -1):
         message = conv[index]
         meta = message.meta
         stored = message.role == "assistant" and meta.response_id and meta.store
-        if stored and not meta.incomplete and not meta.error:
+        if stored and not meta.incomplete and not meta.error and meta.include is not False:
             return Anchor(index, str(meta.response_id))
     return None
 
@@ -217,7 +218,10 @@ def build_responses_request(
         body["instructions"] = storable(system.content)
     if anchor is not None and service:
         body["previous_response_id"] = anchor.response_id
-        sent = conv.messages(anchor.index + 1)
+        # What is new since, but turns left out of requests (failed, blocked: core/sending.py)
+        left_out = set(plan.left_out)
+        after = range(anchor.index + 1, len(conv))
+        sent = [conv[i] for i in after if i not in left_out]
     else:
         sent = [*conv.examples, *(conv[i] for i in plan.sent)]
     body["input"] = input_items(sent)

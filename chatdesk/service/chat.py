@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 import openai
@@ -34,7 +34,6 @@ from chatdesk.core.image_input import image_problem, image_refs, reading_rule
 from chatdesk.core.profiles import ConnectionProfile
 from chatdesk.core.request import build_request, request_messages, special_token_problem
 from chatdesk.core.responses_request import api_of, responses_bodies
-from chatdesk.core.trimming import TrimPlan
 from chatdesk.service.client import (
     CONNECT_TIMEOUT,
     Credentials,
@@ -70,6 +69,7 @@ from chatdesk.service.events import (
 )
 from chatdesk.service.image_prep import fit_messages
 from chatdesk.service.interrupt import RequestGuard, is_interruptible
+from chatdesk.service.prepared import Diagnosis, PreparedRequest
 from chatdesk.service.reply_reader import (
     ReplyState,
     is_event_stream,
@@ -88,40 +88,6 @@ PING = "ping"
 # Changes after 400s within one request: one per kind of thing a model may refuse (the limit
 # parameter, sampling parameters, the system role twice, streaming, ...). Each is made once.
 MAX_ADJUSTMENTS = 6
-
-
-@dataclass
-class PreparedRequest:
-    """A request ready to send: the body for `chat.completions.create` (`api` "chat") or
-    `responses.create` (`api` "responses") and where it goes.
-
-    `read_timeout` is the seconds of silence after which the request counts as dead (the
-    deployment's setting, else its model's default); `note_key` names the deployment in the
-    settings' `deployments`. `fallback_body`: for a request continuing from a stored response
-    (`previous_response_id`), the one sending the history instead, for when the service no
-    longer has that response."""
-
-    body: dict[str, Any]
-    plan: TrimPlan | None  # None for the connection test's ping
-    profile: ConnectionProfile
-    url: str
-    read_timeout: float = READ_TIMEOUT
-    note_key: str = ""
-    conversation_streams: bool = True  # False: the conversation's Stream parameter is off
-    api: str = "chat"
-    fallback_body: dict[str, Any] | None = None
-
-
-@dataclass
-class Diagnosis:
-    """The outcome of `test_connection`: where it went, how it authenticated, what came back."""
-
-    url: str
-    auth_kind: str
-    latency_ms: float | None
-    ok: bool
-    error: ChatError | None = None
-    model: str | None = None
 
 
 # -- the service -----------------------------------------------------------------------------

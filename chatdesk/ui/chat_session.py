@@ -23,7 +23,7 @@ from chatdesk.core.messages import Message, MessageMeta, now_iso
 from chatdesk.core.models import ModelMatch, resolve_model
 from chatdesk.core.profiles import ConnectionProfile
 from chatdesk.core.text_policy import replace_surrogates
-from chatdesk.core.usage import larger_limit, spent_on_reasoning
+from chatdesk.core.usage import larger_limit, prompt_tokens, spent_on_reasoning
 from chatdesk.service.events import (
     Adjusted,
     CancelToken,
@@ -417,7 +417,7 @@ class ChatSession(ConversationEditing, QObject):
             self._fail(exc, self._last_row("user"))
             return
         if continue_row is not None:
-            prepared.body["messages"].append({"role": "user", "content": CONTINUE_PROMPT})
+            prepared.add_user_message(CONTINUE_PROMPT)
             self._row = continue_row
             self.conversation[continue_row].meta.finish_reason = None
             self.conversation[continue_row].meta.incomplete = True
@@ -497,7 +497,7 @@ class ChatSession(ConversationEditing, QObject):
             self.model.set_content(row, self.conversation[row].content)
         self.model.set_meta_changed(row)
         self.set_modified()
-        actual = (result.usage or {}).get("prompt_tokens")
+        actual = prompt_tokens(result.usage)  # either API's name for it
         self.usageChecked.emit(self._estimate, actual)
         self.replyFinished.emit(result)
         if result.replaced:

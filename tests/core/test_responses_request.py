@@ -319,3 +319,14 @@ def test_a_responses_reply_costs_what_the_same_chat_completions_usage_costs():
             "prompt_tokens_details": {"cached_tokens": 1024}}  # fmt: skip
     assert reply_cost(prices, RESPONSE["usage"]) == reply_cost(prices, chat)
     assert reply_cost(prices, RESPONSE["usage"]) is not None
+
+
+def test_a_failed_turn_after_the_stored_reply_is_not_sent_on_the_chain():
+    failed = Message("user", "Blocked words", meta=MessageMeta(error="filtered",
+                                                             error_code="content_filter"))
+    conv = Conversation(history=[Message("user", "One"), stored_reply("A", "resp_1"),
+                                 failed, Message("user", "Two")])  # fmt: skip
+    conv.history_keeper = "service"
+    body = body_for(conv)
+    assert body["previous_response_id"] == "resp_1"
+    assert body["input"] == [{"role": "user", "content": "Two"}]

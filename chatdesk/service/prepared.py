@@ -1,0 +1,53 @@
+"""A request ready to send, and the connection test's outcome: what `ChatService` hands out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from chatdesk.core.deployments import READ_TIMEOUT
+from chatdesk.core.profiles import ConnectionProfile
+from chatdesk.core.trimming import TrimPlan
+from chatdesk.service.events import ChatError
+
+
+@dataclass
+class PreparedRequest:
+    """A request ready to send: the body for `chat.completions.create` (`api` "chat") or
+    `responses.create` (`api` "responses") and where it goes.
+
+    `read_timeout` is the seconds of silence after which the request counts as dead (the
+    deployment's setting, else its model's default); `note_key` names the deployment in the
+    settings' `deployments`. `fallback_body`: for a request continuing from a stored response
+    (`previous_response_id`), the one sending the history instead, for when the service no
+    longer has that response."""
+
+    body: dict[str, Any]
+    plan: TrimPlan | None  # None for the connection test's ping
+    profile: ConnectionProfile
+    url: str
+    read_timeout: float = READ_TIMEOUT
+    note_key: str = ""
+    conversation_streams: bool = True  # False: the conversation's Stream parameter is off
+    api: str = "chat"
+    fallback_body: dict[str, Any] | None = None
+
+    def add_user_message(self, text: str) -> None:
+        """Send `text` as one more user message at the end (Continue's prompt), in the
+        request's API's shape: a message, or an input item."""
+        message = {"role": "user", "content": text}
+        for body in (self.body, self.fallback_body):
+            if body is not None:
+                body["messages" if self.api == "chat" else "input"].append(message)
+
+
+@dataclass
+class Diagnosis:
+    """The outcome of `test_connection`: where it went, how it authenticated, what came back."""
+
+    url: str
+    auth_kind: str
+    latency_ms: float | None
+    ok: bool
+    error: ChatError | None = None
+    model: str | None = None
