@@ -8,7 +8,6 @@ from typing import Any
 from chatdesk.core.conversation import Conversation
 from chatdesk.core.messages import parts_text
 from chatdesk.core.models import ModelFamily
-from chatdesk.core.responses_request import unsent_fields, unsent_messages
 from chatdesk.core.text_policy import storable
 from chatdesk.core.trimming import TrimPlan
 
@@ -111,8 +110,9 @@ def _prefixed(prefix: str, content: Any) -> Any:
 _CHOICE_FIELDS = ("reasoning_effort", "verbosity")
 
 
-def _choices(conv: Conversation, family: ModelFamily, exact: bool) -> dict[str, Any]:
-    """The reasoning_effort and verbosity the request sends: those set that the model takes."""
+def model_choices(conv: Conversation, family: ModelFamily, exact: bool) -> dict[str, Any]:
+    """The reasoning_effort and verbosity the request sends: those set that the model takes
+    (either API: the Responses request sends them as reasoning.effort and text.verbosity)."""
     allowed = {"reasoning_effort": family.reasoning_efforts, "verbosity": family.verbosity}
     out = {}
     for key in _CHOICE_FIELDS:
@@ -131,11 +131,14 @@ def unsent(
     request leaves it out), e.g. 'o1-mini takes no reasoning_effort: "low" is not sent.'
     With `api` "responses", also what the Responses API has no field for (stop, seed, ...)."""
     if api == "responses":
+        # Imported here: responses_request builds on this module's rules.
+        from chatdesk.core.responses_request import unsent_fields, unsent_messages
+
         extra = unsent_fields(conv) + unsent_messages(conv.messages())
         return (unsent(conv, family, exact) if exact else []) + extra
     if not exact:
         return []
-    sent = _choices(conv, family, exact)
+    sent = model_choices(conv, family, exact)
     lines = []
     for key in _CHOICE_FIELDS:
         value = getattr(conv.params, key)
@@ -175,7 +178,7 @@ def build_request(
         body["seed"] = p.seed
     if p.response_format == "json_object":
         body["response_format"] = {"type": "json_object"}
-    for key, value in _choices(conv, family, exact).items():
+    for key, value in model_choices(conv, family, exact).items():
         body[key] = value
     for key, value in conv.request_extra.items():  # tools, ...: as they came
         if key in _CHOICE_FIELDS and exact:

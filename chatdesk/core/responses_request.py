@@ -27,6 +27,7 @@ from typing import Any
 from chatdesk.core.conversation import Conversation
 from chatdesk.core.messages import Message, parts_text
 from chatdesk.core.models import ModelFamily
+from chatdesk.core.request import model_choices
 from chatdesk.core.text_policy import storable
 from chatdesk.core.trimming import TrimPlan
 
@@ -232,9 +233,9 @@ def build_responses_request(
     if p.max_tokens is not None:
         body["max_output_tokens"] = p.max_tokens
     reasoning: dict[str, Any] = {}
-    effort = p.reasoning_effort or conv.request_extra.get("reasoning_effort")
-    if effort is not None and (not exact or effort in family.reasoning_efforts):
-        reasoning["effort"] = effort
+    choices = model_choices(conv, family, exact)  # as in Chat Completions
+    if "reasoning_effort" in choices:
+        reasoning["effort"] = choices["reasoning_effort"]
     if p.reasoning_summary is not None and (not exact or family.reasoning):
         reasoning["summary"] = p.reasoning_summary
     if reasoning:
@@ -245,9 +246,8 @@ def build_responses_request(
         fmt = {"type": "json_object"}
     if fmt is not None:
         text["format"] = fmt
-    verbosity = p.verbosity or conv.request_extra.get("verbosity")
-    if verbosity is not None and (not exact or verbosity in family.verbosity):
-        text["verbosity"] = verbosity
+    if "verbosity" in choices:
+        text["verbosity"] = choices["verbosity"]
     if text:
         body["text"] = text
     extra = conv.request_extra

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.service.test_send_command import KEY, env_for, send
+from tests.cli.test_send import KEY, env_for, send
 from tests.support.fake_azure import FakeAzure, Reply
 
 
