@@ -53,15 +53,17 @@ class Anchor:
     response_id: str
 
 
-def api_of(conv: Conversation, default: str, family: ModelFamily) -> str:
-    """The API the conversation is sent through: its own choice, else "responses" for a
-    model served only there (the catalog's `chat_completions`), else `default` (the
-    profile's)."""
-    if conv.api is not None:
-        return conv.api
+def default_api(profile_default: str, family: ModelFamily) -> str:
+    """The API of a conversation that has not chosen one: "responses" for a model served
+    only there (the catalog's `chat_completions`), else the profile's default."""
     if not family.chat_completions:
         return "responses"
-    return default if default in ("chat", "responses") else "chat"
+    return profile_default if profile_default in ("chat", "responses") else "chat"
+
+
+def api_of(conv: Conversation, profile_default: str, family: ModelFamily) -> str:
+    """The API the conversation is sent through: its own choice, else `default_api`."""
+    return conv.api if conv.api is not None else default_api(profile_default, family)
 
 
 def find_anchor(conv: Conversation) -> Anchor | None:

@@ -28,6 +28,7 @@ from chatdesk.service.events import (
     Adjusted,
     CancelToken,
     ChatError,
+    ReasoningDelta,
     ReplyDelta,
     ReplyResult,
     RetryNotice,
@@ -60,7 +61,7 @@ def _yield_gil() -> None:
 class ChatSession(ConversationEditing, QObject):
     """Signals: busyChanged(bool), planChanged(object: TrimPlan | None), modifiedChanged(bool),
     replyFinished(object: ReplyResult), failed(object: ChatError), notice(str),
-    usageChecked(int estimated, object actual: int | None), budgetReady(),
+    usageChecked(int estimated, object actual: int | None, bool service_kept), budgetReady(),
     learned(object: Adjusted): the service adjusted a request and remembers it for the
     deployment (the settings hold it: save them); setupChanged(): the prompt, examples or
     parameters were set by a preset or an undo step (the editors show them again);
@@ -81,7 +82,7 @@ class ChatSession(ConversationEditing, QObject):
     replyFinished = Signal(object)
     failed = Signal(object)
     notice = Signal(str)
-    usageChecked = Signal(int, object)
+    usageChecked = Signal(int, object, bool)
     budgetReady = Signal()
     learned = Signal(object)
     setupChanged = Signal()
@@ -119,7 +120,9 @@ class ChatSession(ConversationEditing, QObject):
         self._cancel: CancelToken | None = None
         self._row: int | None = None  # the assistant row being streamed
         self._pending: list[str] = []
+        self._pending_reasoning: list[ReasoningDelta] = []  # reasoning summary, not yet shown
         self._estimate = 0  # the meter's prompt count for the request in flight
+        self._service_kept = False
         self._send_when_ready = False
         self._flush = QTimer(self)
         self._flush.setSingleShot(True)
@@ -430,6 +433,8 @@ class ChatSession(ConversationEditing, QObject):
                 self._replaced = None
             self._row = self.model.append(reply)
         self._estimate = prepared.plan.prompt_tokens
+        # The service keeps the history: it counts the whole chain, chatdesk sent what is new.
+        self._service_kept = "previous_response_id" in prepared.body
         self.model.set_streaming(self._row)
         self._said = []
         self._tick.start()
@@ -445,6 +450,10 @@ class ChatSession(ConversationEditing, QObject):
     def _on_event(self, event: object) -> None:
         if isinstance(event, ReplyDelta):
             self._pending.append(event.text)
+            if not self._flush.isActive():
+                self._flush.start()
+        elif isinstance(event, ReasoningDelta):  # the Responses API's reasoning summary
+            self._pending_reasoning.append(event)
             if not self._flush.isActive():
                 self._flush.start()
         elif isinstance(event, RetryNotice):
@@ -466,6 +475,15 @@ class ChatSession(ConversationEditing, QObject):
 
     def _apply_pending(self) -> None:
         self._flush.stop()
+        if self._pending_reasoning and self._row is not None:
+            meta = self.conversation[self._row].meta
+            parts = meta.reasoning_summary = list(meta.reasoning_summary or [])
+            for delta in self._pending_reasoning:
+                if delta.new_part or not parts:
+                    parts.append("")
+                parts[-1] += delta.text
+            self._pending_reasoning.clear()
+            self.model.reasoning_changed(self._row)
         if self._pending and self._row is not None:
             text = "".join(self._pending)
             self._pending.clear()
@@ -498,7 +516,7 @@ class ChatSession(ConversationEditing, QObject):
         self.model.set_meta_changed(row)
         self.set_modified()
         actual = prompt_tokens(result.usage)  # either API's name for it
-        self.usageChecked.emit(self._estimate, actual)
+        self.usageChecked.emit(self._estimate, actual, self._service_kept)
         self.replyFinished.emit(result)
         if result.replaced:
             self._said.append(_replaced_text(result.replaced))

@@ -202,9 +202,9 @@ class MainWindow(QMainWindow):
         # As `_bind_session` would have: the values, then the family, which may clamp them.
         if self.session is not None:
             conv = self.session.conversation
-            panel.set_values(conv.params, conv.trimming)
+            panel.set_values(conv.params, conv.trimming, (conv.api, conv.history_keeper))
         if self._family is not None:
-            panel.set_family(self._family)
+            self._show_family(panel, self._family)
         return panel
 
     def _first_painted(self) -> None:
@@ -658,7 +658,7 @@ class MainWindow(QMainWindow):
         if self._examples_page.built:
             self.examples_editor.set_examples(example_pairs(conv.examples))
         if self._params_page.built:
-            self.params_panel.set_values(conv.params, conv.trimming)
+            self.params_panel.set_values(conv.params, conv.trimming, _mode(conv))
         if session.budget is not None:
             self._set_family(session.budget.family)
         self.composer.set_text(session.draft)
@@ -682,10 +682,19 @@ class MainWindow(QMainWindow):
     def _set_family(self, family: ModelFamily) -> None:
         self._family = family
         if self._params_page.built:
-            self.params_panel.set_family(family)
+            self._show_family(self.params_panel, family)
         elif self.session is not None and _beyond(self.session.conversation, family):
             # The panel clamps such values and reports the change: build it to do so.
             self.params_panel  # noqa: B018 - builds it
+
+    def _show_family(self, panel: ParamsPanel, family: ModelFamily) -> None:
+        """The model's limits and values, and the API a conversation uses by default (the
+        profile's, or Responses for a model served only there)."""
+        from chatdesk.core.responses_request import default_api
+
+        panel.set_family(family)
+        profile = self.session.profile_source() if self.session is not None else None
+        panel.api_mode.set_default(default_api(profile.api if profile else "chat", family))
 
     # -- slots -------------------------------------------------------------------------------
     def _send(self, text: str) -> None:
@@ -740,6 +749,7 @@ class MainWindow(QMainWindow):
         if self.session is not None:
             conv = self.session.conversation
             conv.params, conv.trimming = self.params_panel.values()
+            conv.api, conv.history_keeper = self.params_panel.api_mode.mode()
             self.session.set_modified()
             self.session.update_plan()
 
@@ -755,7 +765,7 @@ class MainWindow(QMainWindow):
         if preset.params:
             conv.params = preset.apply_params(conv.params)
             if self._params_page.built:
-                self.params_panel.set_values(conv.params, conv.trimming)
+                self.params_panel.set_values(conv.params, conv.trimming, _mode(conv))
             self.session.update_plan()
 
     def _save_preset(self, preset: SystemPreset) -> None:
@@ -1077,3 +1087,8 @@ class MainWindow(QMainWindow):
     def _close_now(self) -> None:
         self._closing = True
         self.close()
+
+
+def _mode(conv: Conversation) -> tuple[str | None, str]:
+    """The conversation's API and who keeps its history, as the parameters panel shows them."""
+    return conv.api, conv.history_keeper

@@ -29,6 +29,7 @@ from chatdesk.core.conversation import (
 )
 from chatdesk.core.models import DEFAULT_FAMILY, FAMILIES, ModelFamily
 from chatdesk.core.params_check import RANGES
+from chatdesk.ui.api_mode import ApiModeGroup
 
 MAX_STOP = 4  # the API rejects more stop sequences
 _INT_MAX = 2**31 - 1  # QSpinBox is 32-bit
@@ -156,6 +157,7 @@ class ParamsPanel(QWidget):
         self.verbosity = _choices(VERBOSITIES, self)
         self.verbosity.setToolTip("verbosity (gpt-5): how long and detailed the answer is")
         self._tips = {box: box.toolTip() for box in (self.reasoning_effort, self.verbosity)}
+        self.api_mode = ApiModeGroup(self)  # Chat Completions or Responses, and its choices
 
         # Context.
         self.limit = OptionalInt(1, 2_000_000, self)
@@ -240,7 +242,8 @@ class ParamsPanel(QWidget):
                 ("", self.family_hint),
             ],
         )
-        # One label width for the three groups, so their fields line up.
+        # One label width for the groups, so their fields line up.
+        self._labels += self.api_mode.labels
         width = max(label.sizeHint().width() for label in self._labels)
         for label in self._labels:
             label.setMinimumWidth(width)
@@ -253,6 +256,7 @@ class ParamsPanel(QWidget):
         layout.addWidget(sampling)
         layout.addWidget(response)
         layout.addWidget(reasoning)
+        layout.addWidget(self.api_mode)
         layout.addWidget(context)
         layout.addStretch(1)
         scroll = QScrollArea(self)
@@ -268,6 +272,8 @@ class ParamsPanel(QWidget):
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(scroll)
         order = [*names]  # the form's order, top to bottom
+        at = order.index(self.limit)
+        order[at:at] = [self.api_mode.api, self.api_mode.history, self.api_mode.summary]
         for first, second in itertools.pairwise(order):
             self.setTabOrder(first, second)
 
@@ -288,6 +294,7 @@ class ParamsPanel(QWidget):
         self.reasoning_effort.currentIndexChanged.connect(self._edited)
         self.verbosity.currentIndexChanged.connect(self._edited)
         self.whole_turns.toggled.connect(self._edited)
+        self.api_mode.changed.connect(self._edited)
         self.policy.currentIndexChanged.connect(self._edited)
         self.setAccessibleName("Parameters")
         self.set_family(self.family)
@@ -316,10 +323,17 @@ class ParamsPanel(QWidget):
         if self.values() != before:  # a lower maximum clamped a value the user had set
             self.changed.emit()
 
-    def set_values(self, params: GenerationParams, trimming: TrimSettings) -> None:
-        """Show a conversation's settings without emitting changed()."""
+    def set_values(
+        self,
+        params: GenerationParams,
+        trimming: TrimSettings,
+        mode: tuple[str | None, str] = (None, "chatdesk"),
+    ) -> None:
+        """Show a conversation's settings without emitting changed(); `mode` is its API and
+        who keeps its history (`Conversation.api`, `.history_keeper`)."""
         self._loading = True
         try:
+            self.api_mode.set_mode(*mode, params.reasoning_summary)
             self.temperature.set_optional_value(params.temperature)
             self.top_p.set_optional_value(params.top_p)
             self.presence_penalty.set_optional_value(params.presence_penalty)
@@ -358,6 +372,7 @@ class ParamsPanel(QWidget):
             response_format="json_object" if self.json_format.isChecked() else "text",
             reasoning_effort=self.reasoning_effort.currentData(),
             verbosity=self.verbosity.currentData(),
+            reasoning_summary=self.api_mode.reasoning_summary(),
             stream=self.stream.isChecked(),
         )
         trimming = TrimSettings(

@@ -279,10 +279,22 @@ class TokenMeter(QWidget):
         self._describe()
         view.update()
 
-    def show_usage_check(self, estimated: int, actual: int | None) -> None:
-        """Compare the meter's estimate of a request with the API's usage.prompt_tokens."""
+    def show_usage_check(
+        self, estimated: int, actual: int | None, service_kept: bool = False
+    ) -> None:
+        """Compare the meter's estimate of a request with the API's usage.prompt_tokens
+        (`input_tokens` from the Responses API). `service_kept`: the service keeps the history
+        and counted its whole stored chain, so both counts are shown side by side."""
         if actual is None:
             text, self._usage_tip = "", ""
+        elif service_kept:
+            text = f"service counted {actual:,} · chatdesk {estimated:,}"
+            self._usage_tip = (
+                f"The service keeps this conversation's history and counted {actual:,} input "
+                f"tokens for the last request (its stored history, after its own truncation); "
+                f"chatdesk counts {estimated:,} prompt tokens for the conversation as it would "
+                "send it."
+            )
         elif actual == estimated:
             text = "matches the API"
             self._usage_tip = f"The API counted {actual:,} prompt tokens, as estimated."

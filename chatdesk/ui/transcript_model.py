@@ -84,13 +84,31 @@ def flagged_categories(meta: MessageMeta) -> dict[str, str]:
     return ReplyResult(content_filter=meta.content_filter, prompt_filter=meta.prompt_filter).flagged
 
 
+def reasoning_badge(summary: list[str] | None, shown: bool) -> Badge | None:
+    """A Responses reply's collapsible Reasoning part: its summary parts when `shown`."""
+    if not summary:
+        return None
+    if not shown:
+        return Badge("reasoning", "Reasoning — Show", "reasoning", "Show")
+    text = "\n\n".join(part.strip() for part in summary)
+    return Badge("reasoning", f"Reasoning\n{text}\n— Hide", "reasoning", "Hide")
+
+
 def badges(
-    message: Message, sent: bool = True, streaming: bool = False, left_out: str | None = None
+    message: Message,
+    sent: bool = True,
+    streaming: bool = False,
+    left_out: str | None = None,
+    reasoning_shown: bool = False,
 ) -> list[Badge]:
     """The notes shown under a message, in display order. `sent` False: trimming leaves it
-    out; `left_out`: why it is not sent otherwise (see `TranscriptModel.left_out`)."""
+    out; `left_out`: why it is not sent otherwise (see `TranscriptModel.left_out`);
+    `reasoning_shown`: the Reasoning part is open."""
     meta = message.meta
     out: list[Badge] = []
+    reasoning = reasoning_badge(meta.reasoning_summary, reasoning_shown)
+    if reasoning is not None:
+        out.append(reasoning)
     if not streaming:
         if meta.stopped:
             out.append(Badge("warning", "Stopped by you"))
@@ -146,6 +164,7 @@ class TranscriptModel(QAbstractListModel):
         self._mutating = False
         self._hidden = 0  # the oldest messages, not (yet) rows
         self.prices: Prices | None = None  # the deployment's, for each reply's cost
+        self._reasoning_shown: set[int] = set()  # uids of replies whose Reasoning is open
 
     # -- the conversation --------------------------------------------------------------------
     @property
@@ -369,6 +388,20 @@ class TranscriptModel(QAbstractListModel):
             self._require().set_content(row, text)
         self._row_changed(row, _CONTENT_ROLES)
 
+    def reasoning_shown(self, row: int) -> bool:
+        """Whether the row's Reasoning part is open."""
+        return self.message(row).uid in self._reasoning_shown
+
+    def toggle_reasoning(self, row: int) -> None:
+        """Open or close the row's Reasoning part (a view state, not saved)."""
+        self._reasoning_shown ^= {self.message(row).uid}
+        self._row_changed(row + self._hidden, [roles.ACCESSIBLE_DESCRIPTION])
+
+    def reasoning_changed(self, index: int) -> None:
+        """A streamed piece of history[index]'s reasoning summary was added to its metadata:
+        one dataChanged for that row (the ledger does not count reasoning)."""
+        self._row_changed(index, [roles.ACCESSIBLE_DESCRIPTION])
+
     def set_meta_changed(self, row: int) -> None:
         """Tell views and the ledger the row's meta (finish reason, usage, filters, error,
         `include`) was updated in place. Whether the rows of its turn are sent may change
@@ -501,8 +534,9 @@ class TranscriptModel(QAbstractListModel):
             return f"{heading(message)}: {shown_text(message)}"
         if role == roles.ACCESSIBLE_DESCRIPTION:
             notes = badges(
-                message, row >= self._first_sent, row == self._streaming, self.left_out(row)
-            )
+                message, row >= self._first_sent, row == self._streaming, self.left_out(row),
+                self.reasoning_shown(row),
+            )  # fmt: skip
             return ". ".join(b.text for b in notes)
         return None
 

@@ -49,7 +49,7 @@ from PySide6.QtWidgets import (
 
 from chatdesk.core.cards import shown_text
 from chatdesk.core.messages import Message
-from chatdesk.core.usage import cached_tokens, reasoning_tokens
+from chatdesk.core.usage import cached_tokens, completion_tokens, prompt_tokens, reasoning_tokens
 from chatdesk.ui.markdown import code_blocks, has_code, parse_code_link
 from chatdesk.ui.transcript_model import Badge, Roles, TranscriptModel, badges, heading
 
@@ -123,10 +123,11 @@ def info_text(message: Message, tokens: int | None, prices: Prices | None = None
         if meta.finish_reason:
             parts.append(f"finish: {meta.finish_reason}")
         usage = meta.usage or {}
-        if usage.get("prompt_tokens") is not None:
-            parts.append(f"prompt {usage['prompt_tokens']}")
-        if usage.get("completion_tokens") is not None:
-            parts.append(f"completion {usage['completion_tokens']}")
+        prompt, completion = prompt_tokens(usage), completion_tokens(usage)  # either API's
+        if prompt is not None:
+            parts.append(f"prompt {prompt}")
+        if completion is not None:
+            parts.append(f"completion {completion}")
         reasoning, cached = reasoning_tokens(usage), cached_tokens(usage)
         if reasoning:
             parts.append(f"reasoning {reasoning}")
@@ -198,7 +199,8 @@ class _CardLayout:
 def _wrapped(text: str, font: QFont, width: float, link: str | None, color: QColor) -> QTextLayout:
     from PySide6.QtGui import QTextCharFormat, QTextLayout
 
-    layout = QTextLayout(text, font)
+    # QTextLayout breaks lines at U+2028, not at "\n" (a Reasoning part has paragraphs).
+    layout = QTextLayout(text.replace("\n", "\u2028"), font)
     if link:
         fmt = QTextCharFormat()
         fmt.setForeground(color)
@@ -380,7 +382,8 @@ class MessageDelegate(QStyledItemDelegate):
 
         link_color = self._view.palette().link().color()
         sent = row >= model.first_sent
-        for badge in badges(message, sent, row == model.streaming_row):
+        shown = model.reasoning_shown(row)
+        for badge in badges(message, sent, row == model.streaming_row, None, shown):
             text = _wrapped(badge.text, m.small, width - 2 * CHIP_PAD, badge.link, link_color)
             height = round(text.boundingRect().height()) + 2 * CHIP_PAD
             chip = QRect(x, y, width, height)
@@ -644,7 +647,9 @@ class MessageDelegate(QStyledItemDelegate):
         message = model.message(row)
         facts = info_text(message, model.data(index, Roles.Tokens))
         items = [Badge("meta", facts)] if facts else []
-        return items + badges(message, row >= model.first_sent, row == model.streaming_row)
+        shown = model.reasoning_shown(row)
+        sent = row >= model.first_sent
+        return items + badges(message, sent, row == model.streaming_row, None, shown)
 
     def hit_test(
         self, option_rect: QRect, index: QModelIndex | QPersistentModelIndex, pos: QPoint
@@ -944,6 +949,8 @@ class TranscriptView(QListView):
         """Do or announce `action` for `row` (a footer link, a menu item, a shortcut)."""
         if action == "copy":
             self.copy_message(row)
+        elif action == "reasoning":  # open or close the reply's Reasoning part
+            self.transcript().toggle_reasoning(row)
         elif action == "copy_code":
             self._copy_code_or_menu(row)
         elif action == "select_text":
