@@ -244,7 +244,9 @@ class ResponsesWire:
         items = self._items(reply, text, summary, message_status)
         final = self._response(status, items, reason=reason, usage=usage, error=error)
         if final["store"] and failed is None:
-            self.fake.stored_responses[self.id] = Stored(prompt + _words(items), final)
+            # The chain: this input and output; instructions are not carried over.
+            chain = prompt - _words(self.body.get("instructions")) + _words(items)
+            self.fake.stored_responses[self.id] = Stored(chain, final)
         if self.body.get("stream") and not reply.plain_json:
             self._stream(reply, pieces, summary, items, final)
         else:
