@@ -61,8 +61,7 @@ from chatdesk.core.profiles import (
     profile_from_env,
 )
 from chatdesk.core.reply_file import ReplyFile
-from chatdesk.core.request import unsent
-from chatdesk.core.responses_request import api_of
+from chatdesk.core.responses_request import api_of, unsent_for
 from chatdesk.core.usage import reasoning_exhausted_text
 from chatdesk.service.chat import ChatService
 from chatdesk.service.client import Credentials
@@ -397,7 +396,7 @@ def run_send(argv: list[str]) -> int:
         profile = profile.using(args.deployment)  # the environment's profile
     match = profile.model_match(conv.model)
     api = api_of(conv, profile.api, match.family)
-    for line in unsent(conv, match.family, match.exact, api):  # the request leaves them out
+    for line in unsent_for(conv, match.family, match.exact, api):  # the request leaves them out
         fail(line)
     if args.dry_run:
         return _dry_run(service, conv, profile, stream=not args.no_stream)

@@ -25,8 +25,8 @@ from chatdesk.core.profiles import (
     looks_like_env_name,
     target_for,
 )
-from chatdesk.core.request import build_request, unsent
-from chatdesk.core.responses_request import api_of, responses_bodies
+from chatdesk.core.request import build_request
+from chatdesk.core.responses_request import api_of, responses_bodies, unsent_for
 from chatdesk.core.sending import left_out
 from chatdesk.core.trimming import TrimPlan
 
@@ -71,7 +71,7 @@ def python_snippet(
         body = note.apply(body)
 
     lines = ['"""' + _docstring(profile, api) + '"""', ""]
-    lines += [f"# {line}" for line in unsent(conv, family, match.exact, api)]
+    lines += [f"# {line}" for line in unsent_for(conv, family, match.exact, api)]
     lines += _client_lines(profile)
     if api == "responses":
         lines += ["", "response = client.responses.create("]

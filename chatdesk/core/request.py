@@ -124,18 +124,10 @@ def model_choices(conv: Conversation, family: ModelFamily, exact: bool) -> dict[
     return out
 
 
-def unsent(
-    conv: Conversation, family: ModelFamily, exact: bool = True, api: str = "chat"
-) -> list[str]:
+def unsent(conv: Conversation, family: ModelFamily, exact: bool = True) -> list[str]:
     """One line per reasoning_effort / verbosity set that the model does not take (so the
     request leaves it out), e.g. 'o1-mini takes no reasoning_effort: "low" is not sent.'
-    With `api` "responses", also what the Responses API has no field for (stop, seed, ...)."""
-    if api == "responses":
-        # Imported here: responses_request builds on this module's rules.
-        from chatdesk.core.responses_request import unsent_fields, unsent_messages
-
-        extra = unsent_fields(conv) + unsent_messages(conv.messages())
-        return (unsent(conv, family, exact) if exact else []) + extra
+    For either API; `responses_request.unsent_for` adds what the Responses API lacks."""
     if not exact:
         return []
     sent = model_choices(conv, family, exact)

@@ -27,7 +27,7 @@ from typing import Any
 from chatdesk.core.conversation import Conversation
 from chatdesk.core.messages import Message, parts_text
 from chatdesk.core.models import ModelFamily
-from chatdesk.core.request import model_choices
+from chatdesk.core.request import model_choices, unsent
 from chatdesk.core.text_policy import storable
 from chatdesk.core.trimming import TrimPlan
 
@@ -167,6 +167,15 @@ def unsent_fields(conv: Conversation) -> list[str]:
         for key in conv.request_extra
         if key in _CHAT_ONLY
     ]
+    return lines
+
+
+def unsent_for(conv: Conversation, family: ModelFamily, exact: bool, api: str) -> list[str]:
+    """Every line saying what the request through `api` leaves out: the values the model
+    does not take (`request.unsent`), and with Responses what that API has no field for."""
+    lines = unsent(conv, family, exact)
+    if api == "responses":
+        lines += unsent_fields(conv) + unsent_messages(conv.messages())
     return lines
 
 
