@@ -151,6 +151,9 @@ class ConnectionProfile:
     # chatdesk shows no costs.
     prices: dict[str, Prices] = field(default_factory=dict)
     deployments: list[Deployment] = field(default_factory=list)
+    # The API a conversation without its own choice is sent through: "chat" (Chat
+    # Completions) or "responses" (see core/responses_request.py).
+    api: str = "chat"
 
     def __post_init__(self) -> None:
         self.deployments = list(self.deployments)
@@ -187,9 +190,6 @@ class ConnectionProfile:
         renamed = Deployment(name, model, dict(entry.extra) if entry else {})
         entries = [renamed if d is entry else d for d in self.deployments] or [renamed]
         return dataclasses.replace(self, deployment=name, model=model, deployments=entries)
-    # The API a conversation without its own choice is sent through: "chat" (Chat
-    # Completions) or "responses" (see core/responses_request.py).
-    api: str = "chat"
 
     def azure_cloud(self) -> Cloud:
         """The cloud whose Entra ID authority signs this profile in."""
