@@ -40,6 +40,7 @@ from chatdesk.ui.chat_session import ChatSession
 from chatdesk.ui.composer import Composer
 from chatdesk.ui.context import AppContext
 from chatdesk.ui.deferred import AfterFirstPaint, LazyPage
+from chatdesk.ui.deployment_box import DeploymentBox
 from chatdesk.ui.library_link import LibraryLink
 from chatdesk.ui.library_sidebar import LibrarySidebar
 from chatdesk.ui.panel_fit import PanelFit
@@ -291,6 +292,7 @@ class MainWindow(QMainWindow):
         self.profile_box.setAccessibleName("Connection profile")
         self.profile_box.setToolTip("The connection this conversation uses")
         self.profile_box.setMinimumWidth(180)
+        self.deployment_box = DeploymentBox(self)
         self._fill_profiles()
 
     def _action(
@@ -381,6 +383,7 @@ class MainWindow(QMainWindow):
         self.toolbar.addSeparator()
         self.toolbar.addWidget(QLabel(" Connection: ", self))
         self.toolbar.addWidget(self.profile_box)
+        self.toolbar.addWidget(self.deployment_box)
         self.toolbar.addAction(self.connections_action)
 
     def _current(self, method: Callable[[ChatSession], object]) -> Callable[..., None]:
@@ -425,6 +428,7 @@ class MainWindow(QMainWindow):
         self.system_editor.presetDeleted.connect(self._delete_preset)
         self.profile_box.currentTextChanged.connect(self._profile_chosen)
         self.sessionChanged.connect(self._find_follows)
+        self.deployment_box.picked.connect(self._deployment_chosen)
 
     # -- sessions ----------------------------------------------------------------------------
     def open_paths(self, paths: list[str]) -> None:
@@ -1024,16 +1028,33 @@ class MainWindow(QMainWindow):
         index = self.profile_box.findText(name or "")
         self.profile_box.setCurrentIndex(max(index, 0) if self.profile_box.count() else -1)
         self.profile_box.blockSignals(False)
+        conv = self.session.conversation if self.session is not None else None
+        connections = self.context.connections
+        profile = connections.profile(name) or connections.active()
+        self.deployment_box.show_profile(profile, conv.deployment if conv is not None else None)
 
     def _profile_chosen(self, name: str) -> None:
         if self.session is not None and name:
             self.session.conversation.profile = name
+            self.session.conversation.deployment = None  # the new profile's default
             self.context.connections.set_active(name)
             self.session.clear_status(errors_only=True)
             self._show_notice(self.session.status)
             self.session.prices_changed()
+            self.deployment_box.show_profile(self.context.connections.profile(name), None)
             self.session.set_modified()
             self.session.start_counting()  # another deployment may count with another encoding
+
+    def _deployment_chosen(self, name: str | None) -> None:
+        """The conversation sends to `name` (None: the profile's default) from now on; the
+        file records it, and the meter counts with its model."""
+        session = self.session
+        if session is None or session.conversation.deployment == name:
+            return
+        session.conversation.deployment = name
+        session.set_modified()
+        session.prices_changed()  # prices are the deployment's own
+        session.start_counting()
 
     # -- window ------------------------------------------------------------------------------
     def _update_title(self) -> None:
