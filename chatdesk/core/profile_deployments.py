@@ -87,6 +87,17 @@ def duplicate_name(deployments: Iterable[Deployment]) -> str | None:
     return None
 
 
+def listing_default(
+    deployments: list[Deployment], default: str, model: str | None
+) -> list[Deployment]:
+    """`deployments` with the default among them: a default not listed (a profile built with
+    one name, an older file) comes first, with `model`."""
+    name = default.strip()
+    if name and find(deployments, name) is None:
+        return [Deployment(name, model), *deployments]
+    return list(deployments)
+
+
 def merge_listed(current: list[Deployment], listed: Iterable[str]) -> list[Deployment]:
     """`current` plus an entry for each listed name it lacks (a server's `/models` answer);
     existing entries, their models and their other fields stay as they are."""

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from chatdesk.core.atomic import atomic_write_text
-from chatdesk.core.profile_deployments import Deployment, find
+from chatdesk.core.profile_deployments import listing_default
 from chatdesk.core.profiles import ConnectionProfile
 from chatdesk.core.settings import Settings
 from chatdesk.service.client import header_secret_name
@@ -72,9 +72,7 @@ def final_profile(profile: ConnectionProfile) -> ConnectionProfile:
     list, the endpoint normalised (a key pasted in the URL's query must not reach the file)."""
     check = profile.check(sends_secret=profile.kind != "openai-compatible")
     deployment = profile.deployment.strip()
-    deployments = list(profile.deployments)
-    if deployment and find(deployments, deployment) is None:  # the default is one of them
-        deployments.insert(0, Deployment(deployment, profile.model))
+    deployments = listing_default(profile.deployments, deployment, profile.model)
     return dataclasses.replace(
         profile,
         name=profile.name.strip(),

@@ -23,7 +23,6 @@ from PySide6.QtGui import QFont, QGuiApplication, QIcon, QKeyEvent, QPalette, QR
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
-    QCompleter,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -45,7 +44,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from chatdesk.core.models import CATALOG, DEFAULT_FAMILY, FAMILIES, describe
+from chatdesk.core.models import DEFAULT_FAMILY, FAMILIES, describe
 from chatdesk.core.profiles import (
     DEFAULT_API_VERSION,
     ENTRA_MODES,
@@ -59,7 +58,8 @@ from chatdesk.core.profiles import (
 from chatdesk.service.client import Credentials, header_secret_name
 from chatdesk.service.connections import Connections
 from chatdesk.service.entra import DeviceCode, EntraSession, SignedIn, SignInCancelled, SignInError
-from chatdesk.service.events import CancelToken
+from chatdesk.service.events import CancelToken, ChatError
+from chatdesk.service.model_listing import list_deployments, listing_unavailable
 from chatdesk.service.profile_edits import (
     DraftSecrets,
     Moves,
@@ -76,6 +76,7 @@ from chatdesk.service.secrets import (
     SecretStore,
     SecretStoreError,
 )
+from chatdesk.ui.connection_deployments import DeploymentsPanel
 from chatdesk.ui.connection_gateway import GatewayPanel
 from chatdesk.ui.token_meter import status_color
 from chatdesk.ui.worker import FunctionWorker
@@ -361,6 +362,11 @@ class ConnectionDialog(QDialog):
             self.kind_combo,
             self.endpoint_edit,
             self.suggest_btn,
+            self.deployments.list,
+            self.deployments.add_btn,
+            self.deployments.remove_btn,
+            self.deployments.default_btn,
+            self.deployments.fetch_btn,
             self.deployment_edit,
             self.api_version_edit,
             self.model_edit,
@@ -415,24 +421,22 @@ class ConnectionDialog(QDialog):
         )
         self.suggest_btn.clicked.connect(self._use_suggestions)
         self.suggest_btn.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
+        self.deployments = DeploymentsPanel(self)
+        self.deployments.edited.connect(self._form_edited)
+        self.deployments.fetchRequested.connect(self._fetch_deployments)
+        self.deployments_label = QLabel("Deplo&yments", self)
+        self.deployments_label.setBuddy(self.deployments.list)
+        self.fetch_note = self._label("", "Fetched deployments", tone="muted")
         self.deployment_label = QLabel("Deployment", self)
-        self.deployment_edit = self._line(
-            "Deployment",
-            "The deployment name from Azure AI Foundry → Deployments (not the model name)",
+        self.deployment_edit = self.deployments.deployment_edit
+        self.deployment_edit.setToolTip(
+            "The deployment name from Azure AI Foundry → Deployments (not the model name)"
         )
         self.deployment_label.setBuddy(self.deployment_edit)
         self.api_version_edit = self._line(
             "API version", "The api-version sent with each request", DEFAULT_API_VERSION
         )
-        self.model_edit = self._line(
-            "Model behind the deployment",
-            "The model this deployment serves, when its name does not say (e.g. gpt-5 for "
-            "'chat-prod'): it decides token counting, limits and the request's parameters",
-            "e.g. gpt-5",
-        )
-        completer = QCompleter(list(CATALOG), self.model_edit)
-        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        self.model_edit.setCompleter(completer)
+        self.model_edit = self.deployments.model_edit
         self.model_note = self._label("", "What the deployment is taken for")
         self.family_combo = QComboBox(self)
         self.family_combo.setAccessibleName("Fallback model family")
@@ -462,10 +466,12 @@ class ConnectionDialog(QDialog):
         # Feedback rows sit in the field column, each hidden with its row when empty.
         for widget in (self.url_label, self.notes_label, self.endpoint_error, self.suggest_btn):
             self._field_row(widget)
+        self.form.addRow(self.deployments_label, self.deployments)
+        self._field_row(self.fetch_note)
         self.form.addRow(self.deployment_label, self.deployment_edit)
-        self.form.addRow("API &version", self.api_version_edit)
         self.form.addRow(tokens_label, tokens)
         self._field_row(self.model_note)
+        self.form.addRow("API &version", self.api_version_edit)
         self._field_row(self.problem_label)
         return box
 
@@ -856,6 +862,7 @@ class ConnectionDialog(QDialog):
         self.remove_btn.setEnabled(draft is not None)
         self.key_edit.clear()
         for label in (
+            self.fetch_note,
             self.key_error,
             self.entra_error,
             self.entra_note,
@@ -877,9 +884,8 @@ class ConnectionDialog(QDialog):
             self.kind_combo.setCurrentIndex(max(0, self.kind_combo.findData(profile.kind)))
             self.endpoint_edit.setText(profile.endpoint)
             self.endpoint_edit.setCursorPosition(0)  # the host, not the tail of a long URL
-            self.deployment_edit.setText(profile.deployment)
+            self.deployments.fill(profile)
             self.api_version_edit.setText(profile.api_version)
-            self.model_edit.setText(profile.model or "")
             family = self.family_combo.findData(profile.model_family)
             if family < 0:
                 family = self.family_combo.findData(DEFAULT_FAMILY)
@@ -913,9 +919,7 @@ class ConnectionDialog(QDialog):
             tenant_id=self.tenant_edit.text().strip() or None,
             client_id=self.client_id_edit.text().strip() or None,
         )
-        draft.profile = draft.profile.with_default(
-            self.deployment_edit.text(), self.model_edit.text().strip() or None
-        )
+        draft.profile = self.deployments.apply(draft.profile)
         draft.profile = self.gateway.apply(draft.profile)
         self.gateway.refresh(draft.profile)
         self._refresh_list()
@@ -925,7 +929,9 @@ class ConnectionDialog(QDialog):
 
     def _refresh_model_note(self) -> None:
         draft = self._current
-        text = describe(draft.profile.model_match()) if draft is not None else ""
+        text = ""
+        if draft is not None:
+            text = describe(self.deployments.selected().model_match(draft.profile.model_family))
         if self.model_note.text() != text:
             self.model_note.setText(text)
 
@@ -982,9 +988,46 @@ class ConnectionDialog(QDialog):
             return
         if check.deployment:
             self.deployment_edit.setText(check.deployment)
+            self.deployment_edit.textEdited.emit(check.deployment)  # into the selected entry
         if check.api_version and self.kind_combo.currentData() == "azure-api-version":
             self.api_version_edit.setText(check.api_version)
         self._form_edited()
+
+    def _fetch_deployments(self) -> None:
+        """Ask the server for its list (on a worker) and add the names the profile lacks."""
+        draft = self._current
+        if draft is None:
+            return
+        self._form_edited()
+        profile = draft.profile
+        typed = self.key_edit.text().strip() if profile.auth == "key" else ""
+        session = self._session(draft)
+        credentials = Credentials(
+            DraftSecrets(self._secrets, draft, Secret(typed) if typed else None),
+            env=self._connections.env,
+            entra=lambda _: session,
+        )
+        self.fetch_note.setText("Asking the server for its list…")
+        self.deployments.fetch_btn.setEnabled(False)
+
+        def listed(names: list[str]) -> None:
+            if self._current is not draft:
+                return
+            added = self.deployments.add_listed(names)
+            self.fetch_note.setText(
+                f"The server lists {len(names)}: {', '.join(names) or 'none'}. "
+                f"{added or 'None'} added."
+            )
+
+        def failed(exc: BaseException) -> None:
+            if self._current is draft:
+                text = exc.text if isinstance(exc, ChatError) else type(exc).__name__
+                self.fetch_note.setText(f"Could not fetch the list: {text}")
+
+        def finished() -> None:
+            self._refresh_endpoint()
+
+        self._run(lambda: list_deployments(profile, credentials), listed, failed, finished)
 
     # -- validation --------------------------------------------------------------------------
     @staticmethod
@@ -1038,12 +1081,9 @@ class ConnectionDialog(QDialog):
         profile = draft.profile
         azure = profile.kind != "openai-compatible"
         self.deployment_label.setText("&Deployment" if azure else "M&odel")
-        self.deployment_edit.setAccessibleName("Deployment" if azure else "Model")
-        self.deployment_edit.setToolTip(
-            "The deployment name from Azure AI Foundry → Deployments (not the model name)"
-            if azure
-            else "The model name the server serves (e.g. gpt-4o, llama3.1)"
-        )
+        self.deployments_label.setText("Deplo&yments" if azure else "Mo&dels")
+        self.deployments.set_labels(azure)
+        self.deployments.set_fetch(listing_unavailable(profile))
         self.endpoint_edit.setPlaceholderText(
             _AZURE_PLACEHOLDER if azure else _COMPATIBLE_PLACEHOLDER
         )
@@ -1079,6 +1119,7 @@ class ConnectionDialog(QDialog):
             self.notes_label,
             self.endpoint_error,
             self.problem_label,
+            self.fetch_note,
             self.key_error,
             self.entra_error,
             self.entra_note,

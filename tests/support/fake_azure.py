@@ -85,6 +85,7 @@ _SERVER_ERRORS: dict[int, tuple[str, str]] = {
 INVALID_REQUEST = "invalid_request_error"
 _DEPLOYMENT_ROUTE = re.compile(r"^/openai/deployments/([^/]+)/chat/completions/?$")
 _V1_ROUTES = ("/openai/v1/chat/completions", "/v1/chat/completions")
+_MODELS_ROUTES = ("/v1/models", "/openai/v1/models")
 _SYSTEM_FINGERPRINT = "fp_fakeazure01"
 
 
@@ -704,6 +705,8 @@ class _Handler(BaseHTTPRequestHandler):
         ):
             return self._responses(body, authorized)
         not_found = {"error": {"code": "404", "message": "Resource not found"}}
+        if self.command == "GET" and url.path in _MODELS_ROUTES:
+            return self._list_models(authorized, not_found)
         match = _DEPLOYMENT_ROUTE.match(url.path)
         if self.command != "POST" or not (match or url.path in _V1_ROUTES):
             return self._send_json(404, not_found)
@@ -743,6 +746,18 @@ class _Handler(BaseHTTPRequestHandler):
         ):  # Azure's prompt filter reads the whole prompt: history blocks as the question does
             return self._send_fail(Fail.content_filter())
         return self._run(fake._next_behaviour(), body, deployment)
+
+    def _list_models(self, authorized: bool, not_found: dict) -> None:
+        """GET /v1/models as an OpenAI-compatible server answers it (the models it serves,
+        https://platform.openai.com/docs/api-reference/models/list); 404 where not listed."""
+        listed = self.server.fake.listed_models
+        if listed is None:
+            return self._send_json(404, not_found)
+        if not authorized:
+            return self._send_fail(Fail.unauthorized())
+        data = [{"id": name, "object": "model", "created": 1715367049, "owned_by": "system"}
+                for name in listed]  # fmt: skip
+        return self._send_json(200, {"object": "list", "data": data})
 
     def _responses(self, body: Any, authorized: bool) -> None:
         """The Responses API (tests/support/fake_responses.py)."""
@@ -1008,6 +1023,8 @@ class FakeAzure:
         self.default: Behaviour = Reply()
         # deployment -> what its model accepts (see AzureModel); others accept everything.
         self.models: dict[str, AzureModel] = {}
+        # What GET /v1/models lists (an OpenAI-compatible server's models); None: 404.
+        self.listed_models: list[str] | None = None
         # Words Azure's prompt filter blocks wherever they are in the messages (a 400
         # content_filter before any behaviour is taken).
         self.blocked_words: set[str] = set()

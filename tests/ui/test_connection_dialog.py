@@ -804,3 +804,68 @@ def test_gateway_tab_refuses_a_control_character_in_a_header_value(qtbot):
         "Extra headers: the value of header X-A contains the control character '\\x00'; "
         "a header value must be one line."
     )
+
+
+# -- issue 17 item 7: a profile's deployments ------------------------------------------------
+def rows(d) -> list[str]:
+    return [d.deployments.list.item(i).text() for i in range(d.deployments.list.count())]
+
+
+def test_deployments_are_added_named_given_a_model_and_one_made_default(qtbot, make):
+    h = make([azure(name="Work")])
+    d = h.dialog
+    assert rows(d) == ["gpt-4o (default)"]
+    assert not d.deployments.remove_btn.isEnabled()  # a profile keeps one at least
+    d.deployments.add_btn.click()
+    assert rows(d) == ["gpt-4o (default)", "(new deployment)"]
+    assert not d.save_btn.isEnabled()  # an unnamed deployment cannot be saved
+    assert "Enter the deployment name" in d.save_btn.toolTip()
+    retype(qtbot, d.deployment_edit, "chat-prod")
+    retype(qtbot, d.model_edit, "gpt-5")
+    assert d.model_note.text().startswith("gpt-5: 400,000-token window")
+    d.deployments.add_btn.click()
+    retype(qtbot, d.deployment_edit, "fast")
+    d.deployments.list.setCurrentRow(1)
+    assert (d.deployment_edit.text(), d.model_edit.text()) == ("chat-prod", "gpt-5")
+    d.deployments.default_btn.click()
+    assert rows(d) == ["gpt-4o", "chat-prod (default)", "fast"]
+    d.deployments.list.setCurrentRow(0)
+    d.deployments.remove_btn.click()
+    assert rows(d) == ["chat-prod (default)", "fast"]
+    assert d.save_btn.isEnabled(), d.save_btn.toolTip()
+    d.save_btn.click()
+    saved = load_settings().settings.profiles[0]
+    assert (saved.deployment, saved.model) == ("chat-prod", "gpt-5")
+    listed = [(e.name, e.model) for e in saved.deployments]
+    assert listed == [("chat-prod", "gpt-5"), ("fast", None)]
+
+
+def test_two_deployments_of_one_name_cannot_be_saved(qtbot, make):
+    d = make([azure()]).dialog
+    d.deployments.add_btn.click()
+    retype(qtbot, d.deployment_edit, "gpt-4o")
+    assert not d.save_btn.isEnabled()
+    assert "'gpt-4o' is listed twice" in d.save_btn.toolTip()
+
+
+def test_fetch_lists_an_openai_compatible_server_s_models(qtbot, make, azure_server):
+    azure_server.listed_models = ["llama3.1:8b", "phi4", "qwen2.5:7b"]
+    local = ConnectionProfile(
+        "Local", "openai-compatible", azure_server.openai_base_url, "llama3.1:8b"
+    )
+    d = make([local]).dialog
+    assert d.deployments.fetch_btn.isEnabled()
+    on_auth_tab(d)
+    qtbot.keyClicks(d.key_edit, "test-key")  # on screen, not saved: used for the request
+    d.deployments.fetch_btn.click()
+    qtbot.waitUntil(lambda: not d.busy)
+    assert rows(d) == ["llama3.1:8b (default)", "phi4", "qwen2.5:7b"]
+    assert "The server lists 3" in d.fetch_note.text()
+    (request,) = azure_server.requests
+    assert (request.method, request.path, request.authorized) == ("GET", "/v1/models", True)
+
+
+def test_fetch_is_not_offered_for_azure_and_says_why(make):
+    d = make([azure()]).dialog
+    assert not d.deployments.fetch_btn.isEnabled()
+    assert "does not list a resource's deployments" in d.deployments.fetch_btn.toolTip()
