@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QPushButton,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -43,7 +44,9 @@ class DeploymentsPanel(QWidget):
         self.list.setToolTip(
             "The deployments of this resource; each conversation picks one in the toolbar"
         )
-        self.list.setFixedHeight(76)
+        # As tall as its buttons: the form must not hand its spare height to this row.
+        self.list.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Ignored)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         self.list.currentRowChanged.connect(self._row_changed)
         self.add_btn = self._button("Add", "Add a deployment", "Add another deployment")
         self.remove_btn = self._button(
@@ -80,7 +83,6 @@ class DeploymentsPanel(QWidget):
         buttons.setSpacing(2)
         for button in (self.add_btn, self.remove_btn, self.default_btn, self.fetch_btn):
             buttons.addWidget(button)
-        buttons.addStretch(1)
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.list, 1)

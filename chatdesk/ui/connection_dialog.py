@@ -450,7 +450,7 @@ class ConnectionDialog(QDialog):
 
         tokens = QHBoxLayout()
         tokens.addWidget(self.model_edit, 3)
-        tokens_label = QLabel("&Model", self)
+        self.tokens_label = tokens_label = QLabel("&Model", self)
         tokens_label.setBuddy(self.model_edit)
         fallback = QLabel("if unknown, estimate as", self)
         fallback.setBuddy(self.family_combo)
@@ -1080,7 +1080,9 @@ class ConnectionDialog(QDialog):
             return
         profile = draft.profile
         azure = profile.kind != "openai-compatible"
-        self.deployment_label.setText("&Deployment" if azure else "M&odel")
+        self.deployment_label.setText("&Deployment" if azure else "Model na&me")
+        # Which catalog model it is (counting, limits): for a server's own model names too.
+        self.tokens_label.setText("&Model" if azure else "Counted &as")
         self.deployments_label.setText("Deplo&yments" if azure else "Mo&dels")
         self.deployments.set_labels(azure)
         self.deployments.set_fetch(listing_unavailable(profile))

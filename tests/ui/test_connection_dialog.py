@@ -248,7 +248,7 @@ def test_kind_changes_labels_and_the_api_version_row(qtbot, make):
     assert d.form.isRowVisible(d.api_version_edit)
     assert "openai/deployments/gpt-4o/chat/completions?api-version=" in d.url_label.text()
     d.kind_combo.setCurrentIndex(d.kind_combo.findData("openai-compatible"))
-    assert d.deployment_label.text() == "M&odel"
+    assert d.deployment_label.text() == "Model na&me"
     assert d.deployment_edit.accessibleName() == "Model"
     assert not d.form.isRowVisible(d.api_version_edit)
     assert d.kind_combo.currentText() == "OpenAI-compatible"
