@@ -19,7 +19,6 @@ from typing import Any
 from chatdesk.core.profiles import ConnectionProfile
 from chatdesk.service.client import Credentials, make_client
 from chatdesk.service.error_context import ErrorContext
-from chatdesk.service.errors import map_error
 from chatdesk.service.events import ChatError
 
 AZURE_NO_LISTING = (
@@ -52,6 +51,9 @@ def list_deployments(
     except ChatError:
         raise
     except Exception as exc:
+        # Imported here: errors.py loads the openai SDK, which the dialog must not load early.
+        from chatdesk.service.errors import map_error
+
         ctx = ErrorContext(
             profile=profile.name, kind=profile.kind, url=profile.resolved_url(),
             auth=profile.auth, secrets=lambda: list(auth.secrets()),

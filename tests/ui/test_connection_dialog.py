@@ -167,12 +167,12 @@ def azure_server() -> Iterator[FakeAzure]:
 def test_first_launch_without_env_starts_an_empty_azure_profile(make):
     d = make().dialog
     assert d.profile_list.count() == 1
-    assert d.name_edit.text() == "Azure OpenAI"
-    assert d.kind_combo.currentData() == "azure-v1"
+    assert d.endpoint_panel.name_edit.text() == "Azure OpenAI"
+    assert d.endpoint_panel.kind_combo.currentData() == "azure-v1"
     assert d.key_radio.isChecked()
     assert not d.save_btn.isEnabled()
     assert "Enter the endpoint URL" in d.save_btn.toolTip()
-    assert "Enter the endpoint URL" in d.endpoint_error.text()
+    assert "Enter the endpoint URL" in d.endpoint_panel.endpoint_error.text()
 
 
 def test_first_launch_prefills_from_the_environment(make):
@@ -183,10 +183,10 @@ def test_first_launch_prefills_from_the_environment(make):
     }
     h = make(env=env)
     d = h.dialog
-    assert d.name_edit.text() == ENV_PROFILE_NAME
-    assert d.endpoint_edit.text() == "https://contoso.openai.azure.com/openai/v1/"
-    assert d.deployment_edit.text() == "gpt-4o-mini"
-    assert "environment variable AZURE_OPENAI_API_KEY" in d.key_status.text()
+    assert d.endpoint_panel.name_edit.text() == ENV_PROFILE_NAME
+    assert d.endpoint_panel.endpoint_edit.text() == "https://contoso.openai.azure.com/openai/v1/"
+    assert d.endpoint_panel.deployment_edit.text() == "gpt-4o-mini"
+    assert "environment variable AZURE_OPENAI_API_KEY" in d.key_panel.key_status.text()
     assert d.save_btn.isEnabled()
     d.save_btn.click()
     assert h.saves == 1
@@ -201,62 +201,72 @@ def test_endpoint_feedback_notes_url_and_suggestion(qtbot, make):
     d = make([azure()]).dialog
     retype(
         qtbot,
-        d.endpoint_edit,
+        d.endpoint_panel.endpoint_edit,
         "https://contoso.openai.azure.com/openai/deployments/gpt-4o-mini/chat/completions"
         "?api-version=2024-10-21",
     )
-    assert "deployment path for 'gpt-4o-mini'" in d.notes_label.text()
-    assert "api-version" in d.notes_label.text()
-    assert d.url_label.text() == "Requests go to: https://contoso.openai.azure.com/openai/v1/"
-    assert not d.endpoint_error.isVisible()
-    assert d.suggest_btn.isVisible()
-    d.suggest_btn.click()
-    assert d.deployment_edit.text() == "gpt-4o-mini"
-    assert not d.suggest_btn.isVisible()
+    assert "deployment path for 'gpt-4o-mini'" in d.endpoint_panel.notes_label.text()
+    assert "api-version" in d.endpoint_panel.notes_label.text()
+    assert (
+        d.endpoint_panel.url_label.text()
+        == "Requests go to: https://contoso.openai.azure.com/openai/v1/"
+    )
+    assert not d.endpoint_panel.endpoint_error.isVisible()
+    assert d.endpoint_panel.suggest_btn.isVisible()
+    d.endpoint_panel.suggest_btn.click()
+    assert d.endpoint_panel.deployment_edit.text() == "gpt-4o-mini"
+    assert not d.endpoint_panel.suggest_btn.isVisible()
     # Notes are muted and errors use the palette's error colour, not hard-coded light colours.
     palette = d.palette()
-    muted = d.notes_label.palette().color(QPalette.ColorRole.WindowText)
+    muted = d.endpoint_panel.notes_label.palette().color(QPalette.ColorRole.WindowText)
     assert muted == palette.color(QPalette.ColorRole.PlaceholderText)
     assert d.save_btn.isEnabled()
 
 
 def test_an_endpoint_error_disables_save_with_the_reason(qtbot, make):
     d = make([azure(), azure("Other")]).dialog
-    retype(qtbot, d.endpoint_edit, "http://contoso.openai.azure.com/")
-    assert "plain http://" in d.endpoint_error.text()
-    assert d.endpoint_error.isVisible()
-    error = d.endpoint_error.palette().color(QPalette.ColorRole.WindowText)
+    retype(qtbot, d.endpoint_panel.endpoint_edit, "http://contoso.openai.azure.com/")
+    assert "plain http://" in d.endpoint_panel.endpoint_error.text()
+    assert d.endpoint_panel.endpoint_error.isVisible()
+    error = d.endpoint_panel.endpoint_error.palette().color(QPalette.ColorRole.WindowText)
     assert error == status_color("error", d.palette())
-    assert not d.url_label.text()
+    assert not d.endpoint_panel.url_label.text()
     assert not d.save_btn.isEnabled()
     assert "Work: " in d.save_btn.toolTip()
     assert "plain http://" in d.save_btn.toolTip()
-    assert not d.test_btn.isEnabled()
-    retype(qtbot, d.endpoint_edit, "https://contoso.openai.azure.com/")
+    assert not d.test_panel.test_btn.isEnabled()
+    retype(qtbot, d.endpoint_panel.endpoint_edit, "https://contoso.openai.azure.com/")
     assert d.save_btn.isEnabled()
     # A problem in another field is shown too, and names the field's rule.
-    retype(qtbot, d.deployment_edit, "https://contoso.openai.azure.com/")
-    assert "looks like a URL" in d.problem_label.text()
+    retype(qtbot, d.endpoint_panel.deployment_edit, "https://contoso.openai.azure.com/")
+    assert "looks like a URL" in d.endpoint_panel.problem_label.text()
     assert not d.save_btn.isEnabled()
 
 
 def test_kind_changes_labels_and_the_api_version_row(qtbot, make):
     d = make([azure()]).dialog
-    assert d.deployment_label.text() == "&Deployment"
-    assert not d.form.isRowVisible(d.api_version_edit)
-    d.kind_combo.setCurrentIndex(d.kind_combo.findData("azure-api-version"))
-    assert d.form.isRowVisible(d.api_version_edit)
-    assert "openai/deployments/gpt-4o/chat/completions?api-version=" in d.url_label.text()
-    d.kind_combo.setCurrentIndex(d.kind_combo.findData("openai-compatible"))
-    assert d.deployment_label.text() == "Model na&me"
-    assert d.deployment_edit.accessibleName() == "Model"
-    assert not d.form.isRowVisible(d.api_version_edit)
-    assert d.kind_combo.currentText() == "OpenAI-compatible"
+    assert d.endpoint_panel.deployment_label.text() == "&Deployment"
+    assert not d.endpoint_panel.form.isRowVisible(d.endpoint_panel.api_version_edit)
+    d.endpoint_panel.kind_combo.setCurrentIndex(
+        d.endpoint_panel.kind_combo.findData("azure-api-version")
+    )
+    assert d.endpoint_panel.form.isRowVisible(d.endpoint_panel.api_version_edit)
+    assert (
+        "openai/deployments/gpt-4o/chat/completions?api-version="
+        in d.endpoint_panel.url_label.text()
+    )
+    d.endpoint_panel.kind_combo.setCurrentIndex(
+        d.endpoint_panel.kind_combo.findData("openai-compatible")
+    )
+    assert d.endpoint_panel.deployment_label.text() == "Model na&me"
+    assert d.endpoint_panel.deployment_edit.accessibleName() == "Model"
+    assert not d.endpoint_panel.form.isRowVisible(d.endpoint_panel.api_version_edit)
+    assert d.endpoint_panel.kind_combo.currentText() == "OpenAI-compatible"
 
 
 def test_duplicate_names_block_save(qtbot, make):
     d = make([azure("A"), azure("B")], select="B").dialog
-    retype(qtbot, d.name_edit, "A")
+    retype(qtbot, d.endpoint_panel.name_edit, "A")
     assert d.profile_list.item(1).text() == "A"
     assert not d.save_btn.isEnabled()
     assert "Two profiles are named 'A'" in d.save_btn.toolTip()
@@ -268,19 +278,19 @@ def test_key_is_stored_cleared_and_never_written_to_disk(qtbot, make):
     h = make([azure()], secrets=store)
     d = h.dialog
     on_auth_tab(d)
-    assert d.key_edit.echoMode() == QLineEdit.EchoMode.Password
-    assert d.key_status.text() == "No key is stored yet."
-    assert not d.forget_key_btn.isEnabled()
-    qtbot.keyClicks(d.key_edit, KEY)
-    d.show_key_btn.click()
-    assert d.key_edit.echoMode() == QLineEdit.EchoMode.Normal
-    d.save_key_btn.click()
+    assert d.key_panel.key_edit.echoMode() == QLineEdit.EchoMode.Password
+    assert d.key_panel.key_status.text() == "No key is stored yet."
+    assert not d.key_panel.forget_key_btn.isEnabled()
+    qtbot.keyClicks(d.key_panel.key_edit, KEY)
+    d.key_panel.show_key_btn.click()
+    assert d.key_panel.key_edit.echoMode() == QLineEdit.EchoMode.Normal
+    d.key_panel.save_key_btn.click()
     qtbot.waitUntil(lambda: store.get("Work") == Secret(KEY))
-    qtbot.waitUntil(lambda: d.key_edit.text() == "")
-    assert d.key_edit.echoMode() == QLineEdit.EchoMode.Password
-    assert d.key_status.text().startswith("A key is stored in this session only (memory)")
-    assert d.forget_key_btn.isEnabled()
-    assert KEY not in d.key_status.text()
+    qtbot.waitUntil(lambda: d.key_panel.key_edit.text() == "")
+    assert d.key_panel.key_edit.echoMode() == QLineEdit.EchoMode.Password
+    assert d.key_panel.key_status.text().startswith("A key is stored in this session only (memory)")
+    assert d.key_panel.forget_key_btn.isEnabled()
+    assert KEY not in d.key_panel.key_status.text()
 
     d.save_btn.click()
     assert h.saves == 1
@@ -295,17 +305,17 @@ def test_forget_key_removes_it(qtbot, make):
     store.set("Work", Secret(KEY))
     d = make([azure()], secrets=store).dialog
     on_auth_tab(d)
-    assert d.key_status.text().startswith("A key is stored")
-    d.forget_key_btn.click()
-    qtbot.waitUntil(lambda: d.key_status.text() == "No key is stored yet.")
+    assert d.key_panel.key_status.text().startswith("A key is stored")
+    d.key_panel.forget_key_btn.click()
+    qtbot.waitUntil(lambda: d.key_panel.key_status.text() == "No key is stored yet.")
     assert store.get("Work") is None
 
 
 def test_enter_in_the_key_field_saves_the_key_not_the_dialog(qtbot, make):
     store = MemorySecretStore()
     h = make([azure()], secrets=store)
-    qtbot.keyClicks(h.dialog.key_edit, KEY)
-    qtbot.keyClick(h.dialog.key_edit, Qt.Key.Key_Return)
+    qtbot.keyClicks(h.dialog.key_panel.key_edit, KEY)
+    qtbot.keyClick(h.dialog.key_panel.key_edit, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: store.get("Work") is not None)
     assert h.dialog.isVisible()
     assert h.saves == 0
@@ -317,15 +327,15 @@ def test_insecure_keyring_warns_and_offers_a_session_store(qtbot, make):
     store = LazySecretStore(lambda: (opened, status))
     d = make([azure()], secrets=store).dialog
     on_auth_tab(d)
-    assert d.notice.isVisible()
-    assert d.notice_label.text() == WARNING
-    qtbot.keyClicks(d.key_edit, KEY)
-    assert not d.save_key_btn.isEnabled()  # not before the person chose memory
-    d.session_btn.click()
+    assert d.key_panel.notice.isVisible()
+    assert d.key_panel.notice_label.text() == WARNING
+    qtbot.keyClicks(d.key_panel.key_edit, KEY)
+    assert not d.key_panel.save_key_btn.isEnabled()  # not before the person chose memory
+    d.key_panel.session_btn.click()
     qtbot.waitUntil(lambda: not d.busy)
-    assert not d.notice.isVisible()
-    assert "in memory for this session only" in d.key_status.text()
-    d.save_key_btn.click()
+    assert not d.key_panel.notice.isVisible()
+    assert "in memory for this session only" in d.key_panel.key_status.text()
+    d.key_panel.save_key_btn.click()
     qtbot.waitUntil(lambda: store.get("Work") == Secret(KEY))
     assert opened.get("Work") is None  # the session store the button installed holds it
 
@@ -335,7 +345,7 @@ def test_insecure_keyring_notice_can_switch_to_entra(qtbot, make):
     store = LazySecretStore(lambda: (MemorySecretStore(), status))
     d = make([azure()], secrets=store).dialog
     on_auth_tab(d)
-    d.use_entra_btn.click()
+    d.key_panel.use_entra_btn.click()
     assert d.entra_radio.isChecked()
     assert d.auth_stack.currentIndex() == 1
 
@@ -345,26 +355,26 @@ def test_connection_test_success_shows_url_and_latency(qtbot, make, azure_server
     store = MemorySecretStore()
     store.set("Work", Secret("test-key"))
     d = make([azure(endpoint=azure_server.url)], secrets=store).dialog
-    d.test_btn.click()
-    qtbot.waitUntil(lambda: "answered in" in d.test_result.text(), timeout=5000)
-    assert d.test_result.text().startswith("Connected: answered in ")
-    assert d.test_result.text().endswith(" ms.")
-    assert f"Requests go to: {azure_server.v1_base_url}" in d.test_details.text()
-    assert "bearer (key)" in d.test_details.text()
-    assert "Model: gpt-4o" in d.test_details.text()
-    assert not d.test_error.isVisible()
-    qtbot.waitUntil(lambda: d.test_btn.isEnabled())
+    d.test_panel.test_btn.click()
+    qtbot.waitUntil(lambda: "answered in" in d.test_panel.test_result.text(), timeout=5000)
+    assert d.test_panel.test_result.text().startswith("Connected: answered in ")
+    assert d.test_panel.test_result.text().endswith(" ms.")
+    assert f"Requests go to: {azure_server.v1_base_url}" in d.test_panel.test_details.text()
+    assert "bearer (key)" in d.test_panel.test_details.text()
+    assert "Model: gpt-4o" in d.test_panel.test_details.text()
+    assert not d.test_panel.test_error.isVisible()
+    qtbot.waitUntil(lambda: d.test_panel.test_btn.isEnabled())
 
 
 def test_connection_test_with_a_wrong_key_shows_the_401_advice(qtbot, make, azure_server):
     store = MemorySecretStore()
     store.set("Work", Secret("wrong-key"))
     d = make([azure(endpoint=azure_server.url)], secrets=store).dialog
-    d.test_btn.click()
-    qtbot.waitUntil(lambda: d.test_error.text() != "", timeout=5000)
-    assert d.test_error.text().startswith("Wrong key or token")
-    assert "(401)" in d.test_error.text()
-    assert "wrong-key" not in d.test_error.text() + d.test_details.text()
+    d.test_panel.test_btn.click()
+    qtbot.waitUntil(lambda: d.test_panel.test_error.text() != "", timeout=5000)
+    assert d.test_panel.test_error.text().startswith("Wrong key or token")
+    assert "(401)" in d.test_panel.test_error.text()
+    assert "wrong-key" not in d.test_panel.test_error.text() + d.test_panel.test_details.text()
 
 
 def test_connection_test_with_a_wrong_deployment_explains(qtbot, make):
@@ -374,11 +384,11 @@ def test_connection_test_with_a_wrong_deployment_explains(qtbot, make):
         profile = azure(endpoint=srv.azure_endpoint, kind="azure-api-version")
         profile.deployment = "gpt4o"
         d = make([profile], secrets=store).dialog
-        d.test_btn.click()
-        qtbot.waitUntil(lambda: d.test_error.text() != "", timeout=5000)
-    assert d.test_error.text().startswith("Deployment not found")
-    assert "deployment name, not the model name" in d.test_error.text()
-    assert "api-key" in d.test_details.text()
+        d.test_panel.test_btn.click()
+        qtbot.waitUntil(lambda: d.test_panel.test_error.text() != "", timeout=5000)
+    assert d.test_panel.test_error.text().startswith("Deployment not found")
+    assert "deployment name, not the model name" in d.test_panel.test_error.text()
+    assert "api-key" in d.test_panel.test_details.text()
 
 
 def test_connection_test_can_be_cancelled(qtbot, make, azure_server):
@@ -386,23 +396,23 @@ def test_connection_test_can_be_cancelled(qtbot, make, azure_server):
     store.set("Work", Secret("test-key"))
     azure_server.enqueue(Hang(10))
     d = make([azure(endpoint=azure_server.url)], secrets=store).dialog
-    d.test_btn.click()
-    qtbot.waitUntil(lambda: d.test_cancel_btn.isVisible())
+    d.test_panel.test_btn.click()
+    qtbot.waitUntil(lambda: d.test_panel.test_cancel_btn.isVisible())
     azure_server.wait_for_requests(1)
-    d.test_cancel_btn.click()
-    qtbot.waitUntil(lambda: "cancelled" in d.test_result.text(), timeout=1000)
-    qtbot.waitUntil(lambda: not d.test_cancel_btn.isVisible())
+    d.test_panel.test_cancel_btn.click()
+    qtbot.waitUntil(lambda: "cancelled" in d.test_panel.test_result.text(), timeout=1000)
+    qtbot.waitUntil(lambda: not d.test_panel.test_cancel_btn.isVisible())
     azure_server.release()
 
 
 def test_connection_test_with_entra_sends_the_token(qtbot, make, azure_server):
     d = make([azure(endpoint=azure_server.url, auth="entra")]).dialog
     on_auth_tab(d)
-    d.sign_in_btn.click()
-    qtbot.waitUntil(lambda: d.account_label.text().startswith("Signed in as"))
-    d.test_btn.click()
-    qtbot.waitUntil(lambda: "answered in" in d.test_result.text(), timeout=5000)
-    assert "bearer (Entra)" in d.test_details.text()
+    d.entra_panel.sign_in_btn.click()
+    qtbot.waitUntil(lambda: d.entra_panel.account_label.text().startswith("Signed in as"))
+    d.test_panel.test_btn.click()
+    qtbot.waitUntil(lambda: "answered in" in d.test_panel.test_result.text(), timeout=5000)
+    assert "bearer (Entra)" in d.test_panel.test_details.text()
 
 
 # -- Entra ID --------------------------------------------------------------------------------
@@ -410,28 +420,32 @@ def test_sign_in_and_sign_out(qtbot, make):
     d = make([azure(auth="entra")]).dialog
     on_auth_tab(d)
     assert d.auth_stack.currentIndex() == 1
-    assert d.account_label.text() == "Not signed in."
-    assert not d.sign_out_btn.isEnabled()
-    d.sign_in_btn.click()
+    assert d.entra_panel.account_label.text() == "Not signed in."
+    assert not d.entra_panel.sign_out_btn.isEnabled()
+    d.entra_panel.sign_in_btn.click()
     qtbot.waitUntil(
-        lambda: d.account_label.text() == f"Signed in as ada@contoso.com (tenant {TENANT})"
+        lambda: (
+            d.entra_panel.account_label.text() == f"Signed in as ada@contoso.com (tenant {TENANT})"
+        )
     )
-    assert d.sign_out_btn.isEnabled()
-    assert not d.entra_error.isVisible()
-    d.sign_out_btn.click()  # removing the tokens touches the keyring: on a worker
-    qtbot.waitUntil(lambda: d.account_label.text() == "Not signed in.")
-    assert not d.sign_out_btn.isEnabled()
+    assert d.entra_panel.sign_out_btn.isEnabled()
+    assert not d.entra_panel.entra_error.isVisible()
+    d.entra_panel.sign_out_btn.click()  # removing the tokens touches the keyring: on a worker
+    qtbot.waitUntil(lambda: d.entra_panel.account_label.text() == "Not signed in.")
+    assert not d.entra_panel.sign_out_btn.isEnabled()
 
 
 def test_a_failing_sign_in_shows_the_mapped_message(qtbot, make):
     error = ClientAuthenticationError("AADSTS700016: Application with identifier was not found")
     d = make([azure(auth="entra")], entra=EntraFactory(error=error)).dialog
     on_auth_tab(d)
-    d.sign_in_btn.click()
-    qtbot.waitUntil(lambda: d.entra_error.text() != "")
-    assert d.entra_error.text().startswith("The application (client ID) is not registered")
-    assert "AADSTS700016: Application" not in d.entra_error.text()
-    assert d.account_label.text() == "Not signed in."
+    d.entra_panel.sign_in_btn.click()
+    qtbot.waitUntil(lambda: d.entra_panel.entra_error.text() != "")
+    assert d.entra_panel.entra_error.text().startswith(
+        "The application (client ID) is not registered"
+    )
+    assert "AADSTS700016: Application" not in d.entra_panel.entra_error.text()
+    assert d.entra_panel.account_label.text() == "Not signed in."
 
 
 def test_cancelling_a_blocked_sign_in_is_quick(qtbot, make):
@@ -439,13 +453,15 @@ def test_cancelling_a_blocked_sign_in_is_quick(qtbot, make):
     d = make([azure(auth="entra")], entra=EntraFactory(block=block)).dialog
     on_auth_tab(d)
     try:
-        d.sign_in_btn.click()
-        qtbot.waitUntil(lambda: d.sign_in_cancel_btn.isVisible())
-        assert not d.sign_in_btn.isVisible()
-        d.sign_in_cancel_btn.click()
-        qtbot.waitUntil(lambda: d.entra_note.text() == "Sign-in cancelled.", timeout=1000)
-        assert d.sign_in_btn.isVisible()
-        assert not d.sign_in_cancel_btn.isVisible()
+        d.entra_panel.sign_in_btn.click()
+        qtbot.waitUntil(lambda: d.entra_panel.sign_in_cancel_btn.isVisible())
+        assert not d.entra_panel.sign_in_btn.isVisible()
+        d.entra_panel.sign_in_cancel_btn.click()
+        qtbot.waitUntil(
+            lambda: d.entra_panel.entra_note.text() == "Sign-in cancelled.", timeout=1000
+        )
+        assert d.entra_panel.sign_in_btn.isVisible()
+        assert not d.entra_panel.sign_in_cancel_btn.isVisible()
     finally:
         block.set()
 
@@ -456,18 +472,20 @@ def test_device_code_is_shown_with_its_address(qtbot, make):
     d = make([profile], entra=EntraFactory(block=block)).dialog
     on_auth_tab(d)
     try:
-        assert d.entra_mode_combo.currentText() == "Device code"
-        d.sign_in_btn.click()
-        qtbot.waitUntil(lambda: d.device_code.text() == "ABCD-1234")
-        assert d.device_panel.isVisible()
-        assert "https://microsoft.com/devicelogin" in d.device_url.text()
-        assert d.device_url.openExternalLinks()
-        d.copy_code_btn.click()
+        assert d.entra_panel.entra_mode_combo.currentText() == "Device code"
+        d.entra_panel.sign_in_btn.click()
+        qtbot.waitUntil(lambda: d.entra_panel.device_code.text() == "ABCD-1234")
+        assert d.entra_panel.device_panel.isVisible()
+        assert "https://microsoft.com/devicelogin" in d.entra_panel.device_url.text()
+        assert d.entra_panel.device_url.openExternalLinks()
+        d.entra_panel.copy_code_btn.click()
         assert QGuiApplication.clipboard().text() == "ABCD-1234"
     finally:
         block.set()
-    qtbot.waitUntil(lambda: d.account_label.text().startswith("Signed in as ada@contoso.com"))
-    assert not d.device_panel.isVisible()
+    qtbot.waitUntil(
+        lambda: d.entra_panel.account_label.text().startswith("Signed in as ada@contoso.com")
+    )
+    assert not d.entra_panel.device_panel.isVisible()
 
 
 def test_switching_auth_keeps_both_modes_settings(qtbot, make):
@@ -477,14 +495,16 @@ def test_switching_auth_keeps_both_modes_settings(qtbot, make):
     d = h.dialog
     on_auth_tab(d)
     d.entra_radio.click()
-    d.entra_mode_combo.setCurrentIndex(d.entra_mode_combo.findData("device-code"))
-    retype(qtbot, d.tenant_edit, TENANT)
+    d.entra_panel.entra_mode_combo.setCurrentIndex(
+        d.entra_panel.entra_mode_combo.findData("device-code")
+    )
+    retype(qtbot, d.entra_panel.tenant_edit, TENANT)
     d.key_radio.click()
     assert d.auth_stack.currentIndex() == 0
-    assert d.key_status.text().startswith("A key is stored")
+    assert d.key_panel.key_status.text().startswith("A key is stored")
     d.entra_radio.click()
-    assert d.entra_mode_combo.currentData() == "device-code"
-    assert d.tenant_edit.text() == TENANT
+    assert d.entra_panel.entra_mode_combo.currentData() == "device-code"
+    assert d.entra_panel.tenant_edit.text() == TENANT
     d.save_btn.click()
     saved = h.settings.profile("Work")
     assert saved is not None
@@ -499,14 +519,14 @@ def test_save_writes_renames_removals_and_the_active_profile(qtbot, make):
     store.set("B", Secret("key-b"))
     h = make([azure("A"), azure("B")], secrets=store, select="B")
     d = h.dialog
-    retype(qtbot, d.name_edit, "Renamed")
+    retype(qtbot, d.endpoint_panel.name_edit, "Renamed")
     d.profile_list.setCurrentRow(0)
     d.remove_btn.click()
     d.add_btn.click()
-    assert d.name_edit.text() == "Azure OpenAI"
-    retype(qtbot, d.endpoint_edit, "https://other.openai.azure.com/")
+    assert d.endpoint_panel.name_edit.text() == "Azure OpenAI"
+    retype(qtbot, d.endpoint_panel.endpoint_edit, "https://other.openai.azure.com/")
     assert "Enter the deployment name" in d.save_btn.toolTip()
-    retype(qtbot, d.deployment_edit, "gpt-4o")
+    retype(qtbot, d.endpoint_panel.deployment_edit, "gpt-4o")
     with qtbot.waitSignal(d.profilesChanged):
         d.save_btn.click()
     assert h.saves == 1
@@ -524,8 +544,12 @@ def test_save_writes_renames_removals_and_the_active_profile(qtbot, make):
 
 def test_a_key_pasted_in_the_url_is_not_saved(qtbot, make):
     h = make([azure()])
-    retype(qtbot, h.dialog.endpoint_edit, f"https://contoso.openai.azure.com/?api-key={KEY}")
-    assert "key parameter; it was removed" in h.dialog.notes_label.text()
+    retype(
+        qtbot,
+        h.dialog.endpoint_panel.endpoint_edit,
+        f"https://contoso.openai.azure.com/?api-key={KEY}",
+    )
+    assert "key parameter; it was removed" in h.dialog.endpoint_panel.notes_label.text()
     h.dialog.save_btn.click()
     assert h.saves == 1
     assert not [p for p, t in files_text(Path(os.environ["CHATDESK_HOME"])).items() if KEY in t]
@@ -534,7 +558,7 @@ def test_a_key_pasted_in_the_url_is_not_saved(qtbot, make):
 def test_cancel_discards_edits(qtbot, make):
     h = make([azure()])
     d = h.dialog
-    retype(qtbot, d.name_edit, "Changed")
+    retype(qtbot, d.endpoint_panel.name_edit, "Changed")
     d.add_btn.click()
     assert "stay as they are" in d.cancel_btn.toolTip()
     d.cancel_btn.click()
@@ -556,8 +580,8 @@ def test_closing_during_sign_in_cancels_without_touching_deleted_widgets(qtbot):
     d.open()
     on_auth_tab(d)
     try:
-        d.sign_in_btn.click()
-        qtbot.waitUntil(lambda: d.sign_in_cancel_btn.isVisible())
+        d.entra_panel.sign_in_btn.click()
+        qtbot.waitUntil(lambda: d.entra_panel.sign_in_cancel_btn.isVisible())
         assert connection_dialog._RUNNING
         d.reject()
         assert connections.device_code_callback is None
@@ -580,7 +604,12 @@ def test_every_control_has_an_accessible_name_and_the_dialog_fits(make):
     assert not unnamed
     assert d.minimumSizeHint().width() <= 760
     assert d.minimumSizeHint().height() <= 560
-    for button in (d.save_key_btn, d.test_btn, d.sign_in_btn, d.add_btn):
+    for button in (
+        d.key_panel.save_key_btn,
+        d.test_panel.test_btn,
+        d.entra_panel.sign_in_btn,
+        d.add_btn,
+    ):
         assert button.toolTip()
 
 
@@ -588,10 +617,10 @@ def test_the_model_field_says_what_a_neutral_deployment_is_taken_for(qtbot, make
     from chatdesk.core.models import CATALOG, describe, match_model
 
     d = make([dataclasses.replace(azure(), deployment="chat-prod")]).dialog
-    assert d.model_note.text().startswith("Unknown model; counted as gpt-4o")
-    d.model_edit.setText("gpt-5")
-    d.model_edit.textEdited.emit("gpt-5")
-    assert d.model_note.text().startswith("gpt-5: 400,000-token window")
+    assert d.endpoint_panel.model_note.text().startswith("Unknown model; counted as gpt-4o")
+    d.endpoint_panel.model_edit.setText("gpt-5")
+    d.endpoint_panel.model_edit.textEdited.emit("gpt-5")
+    assert d.endpoint_panel.model_note.text().startswith("gpt-5: 400,000-token window")
     d.save_btn.click()
     saved = load_settings().settings.profiles[0]
     assert (saved.deployment, saved.model) == ("chat-prod", "gpt-5")
@@ -609,24 +638,24 @@ def test_the_test_uses_an_unsaved_key_and_never_stores_it(qtbot, make, azure_ser
     store = MemorySecretStore()
     d = make([azure(endpoint=azure_server.url)], secrets=store).dialog
     on_auth_tab(d)
-    qtbot.keyClicks(d.key_edit, "test-key")  # pasted, not saved
-    d.test_btn.click()
-    qtbot.waitUntil(lambda: "answered in" in d.test_result.text(), timeout=5000)
+    qtbot.keyClicks(d.key_panel.key_edit, "test-key")  # pasted, not saved
+    d.test_panel.test_btn.click()
+    qtbot.waitUntil(lambda: "answered in" in d.test_panel.test_result.text(), timeout=5000)
     assert azure_server.last_request.authorized
     assert store.get("Work") is None
-    assert d.key_edit.text() == "test-key"  # still there to save
+    assert d.key_panel.key_edit.text() == "test-key"  # still there to save
 
 
 def test_test_messages_use_the_current_name(qtbot, make, azure_server):
     store = MemorySecretStore()
     store.set("Work", Secret("wrong-key"))
     d = make([azure(endpoint=azure_server.url)], secrets=store).dialog
-    d.name_edit.setText("Team A")
-    d.name_edit.textEdited.emit("Team A")
-    d.test_btn.click()
-    qtbot.waitUntil(lambda: d.test_error.text() != "", timeout=5000)
-    assert "'Team A'" in d.test_error.text()
-    assert "'Work'" not in d.test_error.text()
+    d.endpoint_panel.name_edit.setText("Team A")
+    d.endpoint_panel.name_edit.textEdited.emit("Team A")
+    d.test_panel.test_btn.click()
+    qtbot.waitUntil(lambda: d.test_panel.test_error.text() != "", timeout=5000)
+    assert "'Team A'" in d.test_panel.test_error.text()
+    assert "'Work'" not in d.test_panel.test_error.text()
     # The key stored under the old name was sent.
     assert azure_server.last_request.headers["authorization"] == "Bearer wrong-key"
 
@@ -635,7 +664,7 @@ def test_duplicate_offers_to_reuse_the_key(qtbot, make):
     store = MemorySecretStore()
     store.set("Work", Secret(KEY))
     d = make([azure()], secrets=store).dialog
-    qtbot.waitUntil(lambda: d._key_stored.get("Work") is True)
+    qtbot.waitUntil(lambda: d.key_panel.key_stored.get("Work") is True)
     d.duplicate_btn.click()
     box = d.reuse_key_box
     assert box is not None
@@ -648,7 +677,7 @@ def test_duplicate_offers_to_reuse_the_key(qtbot, make):
 
 def test_duplicate_without_a_key_does_not_ask(qtbot, make):
     d = make([azure()]).dialog
-    qtbot.waitUntil(lambda: d._key_stored.get("Work") is False)
+    qtbot.waitUntil(lambda: d.key_panel.key_stored.get("Work") is False)
     d.duplicate_btn.click()
     assert d.reuse_key_box is None
 
@@ -663,9 +692,9 @@ def test_duplicate_without_a_key_does_not_ask(qtbot, make):
 )
 def test_each_kind_shows_its_own_hint(make, kind, example):
     d = make([azure(kind=kind)]).dialog
-    assert example in d.kind_hint.text()
+    assert example in d.endpoint_panel.kind_hint.text()
     if kind == "openai-compatible":
-        assert "azure.com" not in d.kind_hint.text()
+        assert "azure.com" not in d.endpoint_panel.kind_hint.text()
 
 
 def test_gateway_tab_sets_cloud_headers_secret_header_and_proxy(qtbot, make):
@@ -808,29 +837,35 @@ def test_gateway_tab_refuses_a_control_character_in_a_header_value(qtbot):
 
 # -- issue 17 item 7: a profile's deployments ------------------------------------------------
 def rows(d) -> list[str]:
-    return [d.deployments.list.item(i).text() for i in range(d.deployments.list.count())]
+    return [
+        d.endpoint_panel.deployments.list.item(i).text()
+        for i in range(d.endpoint_panel.deployments.list.count())
+    ]
 
 
 def test_deployments_are_added_named_given_a_model_and_one_made_default(qtbot, make):
     h = make([azure(name="Work")])
     d = h.dialog
     assert rows(d) == ["gpt-4o (default)"]
-    assert not d.deployments.remove_btn.isEnabled()  # a profile keeps one at least
-    d.deployments.add_btn.click()
+    assert not d.endpoint_panel.deployments.remove_btn.isEnabled()  # a profile keeps one at least
+    d.endpoint_panel.deployments.add_btn.click()
     assert rows(d) == ["gpt-4o (default)", "(new deployment)"]
     assert not d.save_btn.isEnabled()  # an unnamed deployment cannot be saved
     assert "Enter the deployment name" in d.save_btn.toolTip()
-    retype(qtbot, d.deployment_edit, "chat-prod")
-    retype(qtbot, d.model_edit, "gpt-5")
-    assert d.model_note.text().startswith("gpt-5: 400,000-token window")
-    d.deployments.add_btn.click()
-    retype(qtbot, d.deployment_edit, "fast")
-    d.deployments.list.setCurrentRow(1)
-    assert (d.deployment_edit.text(), d.model_edit.text()) == ("chat-prod", "gpt-5")
-    d.deployments.default_btn.click()
+    retype(qtbot, d.endpoint_panel.deployment_edit, "chat-prod")
+    retype(qtbot, d.endpoint_panel.model_edit, "gpt-5")
+    assert d.endpoint_panel.model_note.text().startswith("gpt-5: 400,000-token window")
+    d.endpoint_panel.deployments.add_btn.click()
+    retype(qtbot, d.endpoint_panel.deployment_edit, "fast")
+    d.endpoint_panel.deployments.list.setCurrentRow(1)
+    assert (d.endpoint_panel.deployment_edit.text(), d.endpoint_panel.model_edit.text()) == (
+        "chat-prod",
+        "gpt-5",
+    )
+    d.endpoint_panel.deployments.default_btn.click()
     assert rows(d) == ["gpt-4o", "chat-prod (default)", "fast"]
-    d.deployments.list.setCurrentRow(0)
-    d.deployments.remove_btn.click()
+    d.endpoint_panel.deployments.list.setCurrentRow(0)
+    d.endpoint_panel.deployments.remove_btn.click()
     assert rows(d) == ["chat-prod (default)", "fast"]
     assert d.save_btn.isEnabled(), d.save_btn.toolTip()
     d.save_btn.click()
@@ -842,8 +877,8 @@ def test_deployments_are_added_named_given_a_model_and_one_made_default(qtbot, m
 
 def test_two_deployments_of_one_name_cannot_be_saved(qtbot, make):
     d = make([azure()]).dialog
-    d.deployments.add_btn.click()
-    retype(qtbot, d.deployment_edit, "gpt-4o")
+    d.endpoint_panel.deployments.add_btn.click()
+    retype(qtbot, d.endpoint_panel.deployment_edit, "gpt-4o")
     assert not d.save_btn.isEnabled()
     assert "'gpt-4o' is listed twice" in d.save_btn.toolTip()
 
@@ -854,18 +889,20 @@ def test_fetch_lists_an_openai_compatible_server_s_models(qtbot, make, azure_ser
         "Local", "openai-compatible", azure_server.openai_base_url, "llama3.1:8b"
     )
     d = make([local]).dialog
-    assert d.deployments.fetch_btn.isEnabled()
+    assert d.endpoint_panel.deployments.fetch_btn.isEnabled()
     on_auth_tab(d)
-    qtbot.keyClicks(d.key_edit, "test-key")  # on screen, not saved: used for the request
-    d.deployments.fetch_btn.click()
+    qtbot.keyClicks(d.key_panel.key_edit, "test-key")  # on screen, not saved: used for the request
+    d.endpoint_panel.deployments.fetch_btn.click()
     qtbot.waitUntil(lambda: not d.busy)
     assert rows(d) == ["llama3.1:8b (default)", "phi4", "qwen2.5:7b"]
-    assert "The server lists 3" in d.fetch_note.text()
+    assert "The server lists 3" in d.endpoint_panel.fetch_note.text()
     (request,) = azure_server.requests
     assert (request.method, request.path, request.authorized) == ("GET", "/v1/models", True)
 
 
 def test_fetch_is_not_offered_for_azure_and_says_why(make):
     d = make([azure()]).dialog
-    assert not d.deployments.fetch_btn.isEnabled()
-    assert "does not list a resource's deployments" in d.deployments.fetch_btn.toolTip()
+    assert not d.endpoint_panel.deployments.fetch_btn.isEnabled()
+    assert (
+        "does not list a resource's deployments" in d.endpoint_panel.deployments.fetch_btn.toolTip()
+    )

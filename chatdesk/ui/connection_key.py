@@ -1,0 +1,314 @@
+"""The API key page of the Connections dialog: paste a key, Save key (to the keyring), Forget
+key, and what to do where no secure keyring exists (keep keys in memory for this session, or use
+Entra ID instead).
+
+The keyring can block (a locked keyring, a slow D-Bus), so every read and write runs on a
+worker; the key goes from the field straight to the secret store and is never kept anywhere
+else. Signals: warningChanged(bool) — the no-secure-keyring notice shows (or not) for a key
+profile; useEntra() — the person chose Entra ID instead.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLineEdit, QToolButton, QVBoxLayout, QWidget
+
+from chatdesk.service.client import header_secret_name
+from chatdesk.service.profile_edits import ProfileEdit
+from chatdesk.service.secrets import KeyringStatus, MemorySecretStore, Secret
+from chatdesk.ui.connection_widgets import FormHost, KeyField, button, secret_error_text
+from chatdesk.ui.token_meter import status_color
+
+# Secret stores whose user agreed to keep keys in memory for this session (no secure keyring).
+# The store's status stays "insecure" after use_session_store, so the choice is remembered here.
+_SESSION_CONSENT: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
+@dataclass
+class _KeyProbe:
+    key_name: str
+    stored: bool
+    description: str
+    status: KeyringStatus | None
+
+
+class KeyPanel(QWidget):
+    warningChanged = Signal(bool)
+    useEntra = Signal()
+
+    def __init__(self, host: FormHost, parent: QWidget) -> None:
+        super().__init__(parent)
+        self._host = host
+        # What the workers found out; None while unknown.
+        self.key_stored: dict[str, bool | None] = {}
+        self._store_status: KeyringStatus | None = None
+        self._store_description: str | None = None
+        self._store_probed = False
+        self._busy = False
+        self.key_edit = KeyField(self)
+        self.key_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.key_edit.setAccessibleName("API key")
+        self.key_edit.setToolTip("Paste the key once; Save key puts it in the keyring")
+        self.key_edit.setPlaceholderText("Paste the API key")
+        self.key_edit.textChanged.connect(self.refresh)
+        self.key_edit.returnPressed.connect(self.save_key)
+        self.show_key_btn = QToolButton(self)
+        self.show_key_btn.setText("Show")
+        self.show_key_btn.setCheckable(True)
+        self.show_key_btn.setAccessibleName("Show the key")
+        self.show_key_btn.setToolTip("Show or hide the key you are typing")
+        self.show_key_btn.toggled.connect(self._show_key_toggled)
+        self.save_key_btn = button(
+            self, "Save key", "Save key", "Store the key in the keyring; the field is cleared"
+        )
+        self.save_key_btn.clicked.connect(self.save_key)
+        self.forget_key_btn = button(
+            self, "Forget key", "Forget key", "Remove this profile's key from the keyring"
+        )
+        self.forget_key_btn.clicked.connect(self.forget_key)
+        tones = host.tones
+        self.key_status = tones.label(self, "", "Key status", tone="muted")
+        self.key_error = tones.label(self, "", "Key error", tone="error")
+
+        self.notice = QFrame(self)
+        self.notice.setFrameShape(QFrame.Shape.StyledPanel)
+        self.notice.setAutoFillBackground(True)
+        self.notice.setAccessibleName("Keyring warning")
+        self.notice_label = tones.label(self, "", "Keyring warning text")
+        self.session_btn = button(
+            self,
+            "Keep keys in memory for this session",
+            "Keep keys in memory for this session",
+            "Keys are forgotten when chatdesk exits; nothing is written to a file",
+        )
+        self.session_btn.clicked.connect(self._use_session_store)
+        self.use_entra_btn = button(
+            self,
+            "Use Microsoft Entra ID instead",
+            "Switch this profile to Microsoft Entra ID",
+            "Sign in instead of keeping a key",
+        )
+        self.use_entra_btn.clicked.connect(self.useEntra)
+        notice_buttons = QHBoxLayout()
+        notice_buttons.addWidget(self.session_btn)
+        notice_buttons.addWidget(self.use_entra_btn)
+        notice_buttons.addStretch(1)
+        notice_layout = QVBoxLayout(self.notice)
+        notice_layout.addWidget(self.notice_label)
+        notice_layout.addLayout(notice_buttons)
+
+        row = QHBoxLayout()
+        row.addWidget(self.key_edit, 1)
+        row.addWidget(self.show_key_btn)
+        row.addWidget(self.save_key_btn)
+        row.addWidget(self.forget_key_btn)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(row)
+        layout.addWidget(self.key_status)
+        layout.addWidget(self.key_error)
+        layout.addWidget(self.notice)
+        layout.addStretch(1)
+
+    def apply_tones(self) -> None:
+        base = self.palette()
+        pal = self.notice.palette()
+        pal.setColor(pal.ColorRole.Window, base.color(pal.ColorRole.AlternateBase))
+        self.notice.setPalette(pal)
+        pal = self.notice_label.palette()
+        pal.setColor(pal.ColorRole.WindowText, status_color("warning", base))
+        self.notice_label.setPalette(pal)
+
+    def typed(self) -> Secret | None:
+        """The key on screen, not saved (for a test or a listing: used, never stored)."""
+        text = self.key_edit.text().strip()
+        return Secret(text) if text else None
+
+    def clear(self) -> None:
+        self.key_edit.clear()
+        self.key_error.clear()
+
+    def sync(self) -> None:
+        self.key_error.setVisible(bool(self.key_error.text()))
+
+    # -- the keyring -------------------------------------------------------------------------
+    def _consented(self) -> bool:
+        return self._host.secrets in _SESSION_CONSENT
+
+    def _insecure(self) -> bool:
+        status = self._store_status
+        return status is not None and not status.secure
+
+    def probe(self) -> None:
+        """Ask the keyring (on a worker) whether the current profile has a key, and where."""
+        draft = self._host.current
+        if draft is None:
+            return
+        name = draft.key_name
+        secrets = self._host.secrets
+        self.key_stored[name] = None
+        self.refresh()
+
+        def probe() -> _KeyProbe:
+            # A LazySecretStore opens the keyring on `status`: this is why it runs here.
+            status = getattr(secrets, "status", None)
+            stored = secrets.get(name) is not None
+            return _KeyProbe(
+                name,
+                stored,
+                secrets.description,
+                status if isinstance(status, KeyringStatus) else None,
+            )
+
+        def found(probe: _KeyProbe) -> None:
+            self.key_stored[probe.key_name] = probe.stored
+            self._store_status = probe.status
+            self._store_description = probe.description
+            self._store_probed = True
+
+        def failed(exc: BaseException) -> None:
+            self.key_stored.pop(name, None)
+            if self._host.current is draft:
+                self.key_error.setText(secret_error_text(exc, "read the keyring"))
+
+        self._host.run(probe, found, failed, self.refresh)
+
+    def refresh(self) -> None:
+        draft = self._host.current
+        if draft is None:
+            return
+        name = draft.key_name
+        stored = self.key_stored.get(name, False)
+        checking = name in self.key_stored and stored is None
+        profile = draft.profile
+        env = self._host.connections.env
+        env_key = profile.key_env and env.get(profile.key_env, "").strip()
+        memory = self._insecure() and self._consented()
+        if self._busy:
+            text = "Working on the keyring…"
+        elif checking:
+            text = "Checking the keyring…"
+        elif stored:
+            text = f"A key is stored in {self._store_description or 'the keyring'}."
+        elif env_key:
+            text = (
+                f"No key is stored; the key comes from the environment variable {profile.key_env}."
+            )
+        else:
+            text = "No key is stored yet." + (
+                " Keys are kept in memory for this session only." if memory else ""
+            )
+        self.key_status.setText(text)
+        blocked = self._insecure() and not self._consented()
+        self.notice.setVisible(blocked)
+        # The notice lives on the Authentication tab; the tab shows there is something to read.
+        self.warningChanged.emit(blocked and profile.auth == "key")
+        if blocked and self._store_status is not None:
+            self.notice_label.setText(self._store_status.warning or "No secure keyring.")
+        idle = not self._busy and not checking and self._store_probed
+        self.save_key_btn.setEnabled(idle and not blocked and bool(self.key_edit.text().strip()))
+        self.save_key_btn.setToolTip(
+            "Choose how to keep keys first (see the warning below)"
+            if blocked
+            else "Store the key in the keyring; the field is cleared"
+        )
+        self.forget_key_btn.setEnabled(idle and bool(stored))
+        self.sync()
+
+    def _show_key_toggled(self, shown: bool) -> None:
+        self.key_edit.setEchoMode(
+            QLineEdit.EchoMode.Normal if shown else QLineEdit.EchoMode.Password
+        )
+        self.show_key_btn.setText("Hide" if shown else "Show")
+        self.show_key_btn.setAccessibleName("Hide the key" if shown else "Show the key")
+
+    def save_key(self) -> None:
+        draft = self._host.current
+        if draft is None or not self.save_key_btn.isEnabled():
+            return
+        secret = Secret(self.key_edit.text().strip())
+        name = draft.key_name
+        secrets = self._host.secrets
+        self.key_error.clear()
+
+        def saved(_: object) -> None:
+            self.key_stored[name] = True
+            if self._host.current is draft:
+                self.key_edit.clear()
+                self.show_key_btn.setChecked(False)
+
+        def failed(exc: BaseException) -> None:
+            if self._host.current is draft:
+                self.key_error.setText(secret_error_text(exc, "save the key"))
+
+        self.operation(lambda: secrets.set(name, secret), saved, failed)
+
+    def forget_key(self) -> None:
+        draft = self._host.current
+        if draft is None:
+            return
+        name = draft.key_name
+        secrets = self._host.secrets
+        self.key_error.clear()
+
+        def forgotten(_: object) -> None:
+            self.key_stored[name] = False
+
+        def failed(exc: BaseException) -> None:
+            if self._host.current is draft:
+                self.key_error.setText(secret_error_text(exc, "remove the key"))
+
+        self.operation(lambda: secrets.delete(name), forgotten, failed)
+
+    def reuse_key(self, source: ProfileEdit, copy: ProfileEdit) -> None:
+        """Copy `source`'s key and secret header values to `copy`, within the keyring."""
+        secrets = self._host.secrets
+        names = [(source.key_name, copy.key_name)] + [
+            (header_secret_name(source.key_name, h), header_secret_name(copy.key_name, h))
+            for h in source.profile.secret_headers
+        ]
+
+        def reuse() -> None:
+            for old, new in names:
+                value = secrets.get(old)
+                if value is not None:
+                    secrets.set(new, value)
+
+        def copied(_: object) -> None:
+            self.key_stored[copy.key_name] = True
+
+        def failed(exc: BaseException) -> None:
+            if self._host.current is copy:
+                self.key_error.setText(secret_error_text(exc, "copy the key"))
+
+        self.operation(reuse, copied, failed)
+
+    def operation(
+        self,
+        fn: Callable[[], object],
+        done: Callable[[Any], None],
+        failed: Callable[[BaseException], None],
+    ) -> None:
+        """Run a keyring write on a worker; the page says it is working meanwhile."""
+        self._busy = True
+        self.refresh()
+
+        def finished() -> None:
+            self._busy = False
+            self.refresh()
+
+        self._host.run(fn, done, failed, finished)
+
+    def _use_session_store(self) -> None:
+        secrets = self._host.secrets
+        use = getattr(secrets, "use_session_store", None)
+        if use is not None:
+            use(MemorySecretStore())
+        _SESSION_CONSENT.add(secrets)
+        # The memory store starts empty; ask again what is stored, and where.
+        self.probe()
