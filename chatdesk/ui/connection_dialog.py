@@ -22,14 +22,10 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QEvent, QObject, Signal
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
-    QButtonGroup,
     QDialog,
     QDialogButtonBox,
     QHBoxLayout,
     QMessageBox,
-    QRadioButton,
-    QSizePolicy,
-    QStackedWidget,
     QStyle,
     QTabWidget,
     QVBoxLayout,
@@ -50,6 +46,7 @@ from chatdesk.service.profile_edits import (
     plan_moves,
 )
 from chatdesk.service.secrets import Secret, SecretStore
+from chatdesk.ui.connection_auth import AuthTab
 from chatdesk.ui.connection_endpoint import EndpointPanel, check
 from chatdesk.ui.connection_entra import EntraPanel
 from chatdesk.ui.connection_gateway import GatewayPanel
@@ -184,7 +181,11 @@ class ConnectionDialog(QDialog):
         self.tabs.setAccessibleName("Profile settings")
         self.tabs.tabBar().setAccessibleName("Profile sections")
         self.tabs.addTab(self.endpoint_panel, "&Connection")
-        self.tabs.addTab(self._build_auth(), "&Authentication")
+        self.auth_tab = AuthTab(self.key_panel, self.entra_panel, self)
+        self.auth_tab.chosen.connect(self._auth_chosen)
+        self.key_radio, self.entra_radio = self.auth_tab.key_radio, self.auth_tab.entra_radio
+        self.auth_stack = self.auth_tab.auth_stack
+        self.tabs.addTab(self.auth_tab, "&Authentication")
         self.tabs.addTab(self.gateway, "&Gateway && cloud")
         self.form_panel = QWidget(self)
         panel = QVBoxLayout(self.form_panel)
@@ -217,34 +218,6 @@ class ConnectionDialog(QDialog):
         outer.addWidget(self.buttons)
         self._set_tab_order()
 
-    def _build_auth(self) -> QWidget:
-        box = QWidget(self)
-        self.key_radio = QRadioButton("API key", self)
-        self.key_radio.setAccessibleName("Use an API key")
-        self.key_radio.setToolTip("Send an API key kept in the system keyring")
-        self.entra_radio = QRadioButton("Microsoft Entra ID", self)
-        self.entra_radio.setAccessibleName("Use Microsoft Entra ID")
-        self.entra_radio.setToolTip(
-            "Sign in with your Microsoft account; needs the Cognitive Services OpenAI User role"
-        )
-        self.auth_group = QButtonGroup(self)
-        self.auth_group.addButton(self.key_radio)
-        self.auth_group.addButton(self.entra_radio)
-        self.key_radio.toggled.connect(self._auth_toggled)
-        choice = QHBoxLayout()
-        choice.addWidget(self.key_radio)
-        choice.addWidget(self.entra_radio)
-        choice.addStretch(1)
-        self.auth_stack = QStackedWidget(self)
-        self.auth_stack.addWidget(self.key_panel)
-        self.auth_stack.addWidget(self.entra_panel)
-        self.auth_stack.currentChanged.connect(self._fit_auth_page)
-        self._fit_auth_page(0)
-        layout = QVBoxLayout(box)
-        layout.addLayout(choice)
-        layout.addWidget(self.auth_stack)
-        return box
-
     def _set_tab_order(self) -> None:
         e, k, a, t = self.endpoint_panel, self.key_panel, self.entra_panel, self.test_panel
         d = e.deployments
@@ -260,13 +233,6 @@ class ConnectionDialog(QDialog):
         ]  # fmt: skip
         for first, second in itertools.pairwise(order):
             QWidget.setTabOrder(first, second)
-
-    def _fit_auth_page(self, index: int) -> None:
-        # A stack is as tall as its tallest page; only the shown page should count.
-        for i in range(self.auth_stack.count()):
-            policy = QSizePolicy.Policy.Preferred if i == index else QSizePolicy.Policy.Ignored
-            self.auth_stack.widget(i).setSizePolicy(policy, policy)
-        self.auth_stack.adjustSize()
 
     def _apply_tones(self) -> None:
         """Colours from the current palette, so light and dark themes both read."""
@@ -328,8 +294,7 @@ class ConnectionDialog(QDialog):
         self._loading = True
         try:
             self.endpoint_panel.fill(profile)
-            (self.key_radio if profile.auth == "key" else self.entra_radio).setChecked(True)
-            self.auth_stack.setCurrentIndex(0 if profile.auth == "key" else 1)
+            self.auth_tab.show_auth(profile.auth)
             self.entra_panel.fill(profile.entra_mode, profile.tenant_id, profile.client_id)
             self.gateway.fill(profile, self._proxy)
         finally:
@@ -380,14 +345,12 @@ class ConnectionDialog(QDialog):
         self.gateway.refresh(draft.profile)
         self.refresh_save()
 
-    def _auth_toggled(self) -> None:
-        auth = "key" if self.key_radio.isChecked() else "entra"
-        self.auth_stack.setCurrentIndex(0 if auth == "key" else 1)
+    def _auth_chosen(self, auth: str) -> None:
         draft = self.current
         if self._loading or draft is None or draft.profile.auth == auth:
             return
         # with_auth keeps the other mode's settings; the stored key stays in the keyring.
-        draft.profile = draft.profile.with_auth(auth)
+        draft.profile = draft.profile.with_auth("key" if auth == "key" else "entra")
         self._refresh_all()
 
     # -- validation and what is shown --------------------------------------------------------
