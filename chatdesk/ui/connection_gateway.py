@@ -39,6 +39,7 @@ from chatdesk.core.profiles import (
 )
 from chatdesk.service.network import check_proxy
 from chatdesk.service.secrets import Secret
+from chatdesk.ui.connection_widgets import WrapLabel
 
 CLOUD_CHOICES = [("auto", "From the endpoint")] + [(c.name, c.label) for c in CLOUDS.values()]
 KEY_HEADER_CHOICES = [
@@ -59,7 +60,7 @@ class GatewayPanel(QWidget):
         self.cloud_combo = self._combo(
             "Azure cloud", CLOUD_CHOICES, "Where Entra ID signs in and which scope is asked"
         )
-        self.cloud_note = QLabel(self)
+        self.cloud_note = WrapLabel(self)  # as tall as its text: no blank band above it
         self.cloud_note.setAccessibleName("Sign-in authority and scope")
         self.cloud_note.setWordWrap(True)
         self.scope_edit = self._line("Token scope", "Only for a gateway that expects another "
