@@ -65,8 +65,8 @@ def token_report(path: str, model: str | None, family: str | None, limit: int | 
         found = load_settings().settings.profile(name)
         if found is None and profile is not None:
             raise UnknownProfile(f"no profile named {profile!r}")
-        if found is not None:
-            match = found.model_match(conv.model)
+        if found is not None:  # with the deployment the file picked, as the window counts
+            match = found.picked(conv.deployment).model_match(conv.model)
             if not match.exact and family is not None:
                 match = None  # --family decides an unknown name's estimate
     budget = Budget(conv, model=model, fallback_family=family, match=match)

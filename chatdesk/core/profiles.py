@@ -182,6 +182,12 @@ class ConnectionProfile:
         entry = find(self.deployments, name)
         return dataclasses.replace(self, deployment=name, model=entry.model if entry else None)
 
+    def picked(self, deployment: str | None) -> ConnectionProfile:
+        """This profile as a conversation that recorded `deployment` uses it: sending to it
+        when it is one of the profile's deployments, else to the default (one rule for the
+        window, `chatdesk tokens` and View code)."""
+        return self.using(deployment) if deployment in self.deployment_names() else self
+
     def with_default(self, deployment: str, model: str | None) -> ConnectionProfile:
         """A copy whose default deployment is renamed to `deployment` serving `model`; its
         other fields and the other entries stay (the single-deployment form edits this)."""

@@ -145,13 +145,7 @@ class Connections:
         the deployment the conversation picked, when the profile has it (else its default).
         The deployment's model decides counting and limits."""
         profile = self.profile(conv.profile) or self.active()
-        if profile is None:
-            return None
-        return (
-            profile.using(conv.deployment)
-            if conv.deployment in profile.deployment_names()
-            else profile
-        )
+        return profile.picked(conv.deployment) if profile is not None else None
 
     def record_path(self, profile: ConnectionProfile) -> Path:
         return config_dir() / "entra" / f"{_slug(profile.name)}.json"

@@ -129,3 +129,13 @@ def test_a_conversation_s_profile_sends_to_its_deployment_and_counts_with_its_mo
 def test_the_file_field_round_trips(tmp_path):
     path = chat_file(tmp_path, deployment="fast")
     assert load_conversation(path).conversation.deployment == "fast"
+
+
+def test_tokens_counts_with_the_deployment_the_file_picked(srv, env, tmp_path, capsys):
+    from chatdesk.cli.tokens import token_report
+
+    save_settings(Settings(profiles=[work(srv)]))
+    path = chat_file(tmp_path, deployment="reasoner")
+    assert token_report(path, None, None, None, None)["model"] == "gpt-5"
+    path = chat_file(tmp_path, deployment="removed-since")  # not the profile's: its default
+    assert token_report(path, None, None, None, None)["model"] == "gpt-4o"

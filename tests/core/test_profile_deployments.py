@@ -181,3 +181,10 @@ def test_editing_the_default_keeps_the_other_entries_and_its_fields():
     assert edited.deployments[0] == Deployment("chat-main", "gpt-5.1", {"api_mode": "responses"})
     assert (edited.deployment, edited.model) == ("chat-main", "gpt-5.1")
     assert profile.deployments[0].name == "chat-prod"  # the original is not changed
+
+
+def test_a_recorded_deployment_is_used_only_when_the_profile_has_it():
+    profile = three()
+    assert profile.picked("fast").deployment == "fast"
+    assert profile.picked("gone") is profile
+    assert profile.picked(None) is profile
