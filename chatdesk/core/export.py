@@ -14,11 +14,9 @@ from typing import Any
 from chatdesk.core.atomic import atomic_write_bytes, atomic_write_text
 from chatdesk.core.cards import ROLE_TITLES, ImageCard, composed_text, image_card, shown_text
 from chatdesk.core.conversation import Conversation
-from chatdesk.core.image_input import image_type, part_url
+from chatdesk.core.image_input import EXTENSIONS, image_type, part_url
 from chatdesk.core.images import data_url_bytes
 from chatdesk.core.messages import Message
-
-_EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp", "image/gif": "gif"}
 
 
 def to_markdown(conv: Conversation, show_image: ImageCard | None = None) -> str:
@@ -59,7 +57,7 @@ def write_markdown(conv: Conversation, path: str | os.PathLike[str]) -> list[Pat
         kind = image_type(data) if data is not None else None
         if data is None or kind is None:
             return image_card(part)  # remote or unreadable: the card (a link for a URL)
-        target = folder / f"image-{len(written) + 1}.{_EXTENSIONS[kind]}"
+        target = folder / f"image-{len(written) + 1}.{EXTENSIONS[kind]}"
         folder.mkdir(exist_ok=True)
         atomic_write_bytes(target, data)
         written.append(target)

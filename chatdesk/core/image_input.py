@@ -30,6 +30,7 @@ MAX_IMAGE_BYTES = 20 * 1024 * 1024  # [limits] "restricted to 20 MB"
 MAX_IMAGES_PER_REQUEST = 10  # [limits] "limited to 10 images per chat call"
 TYPES = {"image/png": "PNG", "image/jpeg": "JPEG", "image/webp": "WebP", "image/gif": "GIF"}
 TAKEN = "PNG, JPEG, WebP and non-animated GIF"
+EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp", "image/gif": "gif"}
 DETAILS = ("auto", "low", "high")
 LOW_SIDE = 512  # detail "low": the model reads a 512 x 512 version
 TILE_BOX = 2048

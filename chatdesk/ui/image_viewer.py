@@ -19,11 +19,9 @@ from PySide6.QtWidgets import (
 )
 
 from chatdesk.core.atomic import atomic_write_bytes
-from chatdesk.core.image_input import image_type, size_text
+from chatdesk.core.image_input import EXTENSIONS, image_type, size_text
 from chatdesk.core.images import data_url_bytes
 from chatdesk.ui.image_cache import decode_image
-
-_EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp", "image/gif": "gif"}
 
 
 def copy_image(url: str) -> bool:
@@ -37,7 +35,7 @@ def copy_image(url: str) -> bool:
 
 def suggested_name(url: str, stem: str = "image") -> str:
     data = data_url_bytes(url) or b""
-    return f"{stem}.{_EXTENSIONS.get(image_type(data) or '', 'png')}"
+    return f"{stem}.{EXTENSIONS.get(image_type(data) or '', 'png')}"
 
 
 def save_image_as(parent: QWidget, url: str) -> QFileDialog | None:
