@@ -17,12 +17,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QByteArray, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QUndoGroup
 from PySide6.QtWidgets import (
     QComboBox,
     QLabel,
     QMainWindow,
     QMenu,
+    QMessageBox,
     QSplitter,
     QTabWidget,
     QToolBar,
@@ -32,8 +33,9 @@ from PySide6.QtWidgets import (
 
 from chatdesk.core.cards import counted_text, tool_names
 from chatdesk.core.conversation import Conversation
-from chatdesk.core.messages import Message, example_messages, example_pairs
-from chatdesk.core.presets import SystemPreset
+from chatdesk.core.messages import Message, example_pairs
+from chatdesk.core.preferences import DEFAULT_PROMPT
+from chatdesk.core.presets import BUILTIN_PRESETS, SystemPreset, replaces_own_prompt
 from chatdesk.service.events import ChatError
 from chatdesk.ui.attach_flow import AttachFlow
 from chatdesk.ui.chat_session import ChatSession
@@ -41,6 +43,7 @@ from chatdesk.ui.composer import Composer
 from chatdesk.ui.context import AppContext
 from chatdesk.ui.deferred import AfterFirstPaint, LazyPage
 from chatdesk.ui.deployment_box import DeploymentBox
+from chatdesk.ui.inline_editor import InlineEditing
 from chatdesk.ui.library_link import LibraryLink
 from chatdesk.ui.library_sidebar import LibrarySidebar
 from chatdesk.ui.panel_fit import PanelFit
@@ -50,10 +53,9 @@ from chatdesk.ui.status_line import StatusLine
 from chatdesk.ui.system_prompt import SystemPromptEditor
 from chatdesk.ui.token_meter import TokenMeter
 from chatdesk.ui.transcript_view import TranscriptView
+from chatdesk.ui.window_turns import TurnActions
 
 if TYPE_CHECKING:
-    from PySide6.QtWidgets import QMessageBox
-
     from chatdesk.core.models import ModelFamily
     from chatdesk.core.recovery import RecoveryEntry
     from chatdesk.ui.autosave import Autosaver
@@ -102,7 +104,7 @@ def _beyond(conv: Conversation, family: ModelFamily) -> bool:
     ) > family.context_window
 
 
-class MainWindow(QMainWindow):
+class MainWindow(TurnActions, QMainWindow):
     """Signals: sessionChanged(object: ChatSession), firstPainted() once the window has painted
     (what start-up deferred has been done by then)."""
 
@@ -129,6 +131,12 @@ class MainWindow(QMainWindow):
         self._closing = False
         self._closed = False
         self._build()
+        self.undo_group = QUndoGroup(self)  # the current conversation's stack is active
+        delegate = self.transcript.delegate
+        self.inline_edit = InlineEditing(
+            self.transcript, lambda rect, index: delegate.layout(rect, index).body.toRect()
+        )
+        self.preset_question: QMessageBox | None = None
         self._build_actions()
         self._connect_signals()
         self.prefs.apply()
@@ -340,6 +348,18 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         file_menu.addActions([self.close_action, self.quit_action])
 
+        edit_menu = menu.addMenu("&Edit")
+        self.undo_action = self.undo_group.createUndoAction(self, "&Undo")
+        self.undo_action.setShortcuts([QKeySequence("Ctrl+Z")])
+        self.redo_action = self.undo_group.createRedoAction(self, "&Redo")
+        self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+        self.clear_action = self._action(
+            "C&lear conversation", None, self._current(ChatSession.clear)
+        )
+        edit_menu.addActions([self.undo_action, self.redo_action])
+        edit_menu.addSeparator()
+        edit_menu.addAction(self.clear_action)
+
         chat_menu = menu.addMenu("&Chat")
         self.stop_action = self._action("&Stop reply", None, self._current(ChatSession.stop))
         self.regenerate_action = self._action(
@@ -422,6 +442,9 @@ class MainWindow(QMainWindow):
         self.sidebar.sessionRequested.connect(self._sidebar_activated)
         self.sidebar.notice.connect(self._show_notice)
         self.panel_fit.rightShown.connect(self._side_fitted)
+        self.transcript.includeRequested.connect(self._include)
+        self.transcript.versionRequested.connect(self._flip)
+        self.inline_edit.submitted.connect(self._edit_submitted)
         self.system_editor.textChanged.connect(self._system_changed)
         self.system_editor.presetApplied.connect(self._apply_preset)
         self.system_editor.presetSaved.connect(self._save_preset)
@@ -515,6 +538,7 @@ class MainWindow(QMainWindow):
             path=path, parent=self,
         )  # fmt: skip
         self.sessions.append(session)
+        self.undo_group.addStack(session.undo_stack)
         if self._autosaver is None:
             self._untracked[session] = session.revision
         else:
@@ -641,6 +665,8 @@ class MainWindow(QMainWindow):
             if self._painted:  # before, the view has no position (a restored one waits)
                 self.session.scroll = self.transcript.scroll_anchor()  # shown again there
         self.session = session
+        self.inline_edit.stop()
+        self.undo_group.setActiveStack(session.undo_stack)
         self._session_links = [
             (session.busyChanged, self._busy_changed),
             (session.planChanged, self.meter.show_plan),
@@ -651,6 +677,7 @@ class MainWindow(QMainWindow):
             (session.budgetReady, self._budget_ready),
             (session.costChanged, self.meter.show_cost),
             (session.refused, self.composer.show_problem),
+            (session.setupChanged, self._show_setup),
         ]
         for signal, slot in self._session_links:
             signal.connect(slot)
@@ -713,64 +740,63 @@ class MainWindow(QMainWindow):
         if self.session is not None and len(self.session.conversation):
             self.session.continue_reply(len(self.session.conversation) - 1)
 
-    def _edit(self, row: int) -> None:
-        if self.session is None:
-            return
-        row = self.session.model.history_index(row)  # the view speaks in rows
-        message = self.session.conversation[row]
-        from PySide6.QtWidgets import QInputDialog
-
-        dialog = QInputDialog(self)
-        dialog.setWindowTitle("Edit and resend")
-        dialog.setLabelText("The replies after this message will be replaced.")
-        dialog.setOption(QInputDialog.InputDialogOption.UsePlainTextEditForTextInput)
-        dialog.setTextValue(message.content)
-        dialog.setAccessibleName("Edit message")
-        session = self.session
-        dialog.textValueSelected.connect(lambda text: session.edit_and_resend(row, text))
-        dialog.open()
-        self.edit_dialog = dialog
-        dialog.finished.connect(dialog.deleteLater)
-
     def _draft_changed(self, text: str) -> None:
         if self.session is not None:
             self.session.set_draft(text)
 
     def _system_changed(self, text: str) -> None:
         if self.session is not None:
-            self.session.conversation.system_prompt = text
-            self.session.set_modified()
-            self.session.update_plan()
+            self.session.set_system_prompt(text)
 
     def _examples_changed(self, pairs: list[tuple[str, str]]) -> None:
         if self.session is not None:
-            conv = self.session.conversation
-            conv.examples = example_messages(pairs)
-            self.session.set_modified()
-            self.session.update_plan()
+            self.session.set_examples(pairs)
 
     def _params_changed(self) -> None:
         if self.session is not None:
             conv = self.session.conversation
-            conv.params, conv.trimming = self.params_panel.values()
             conv.api, conv.history_keeper = self.params_panel.api_mode.mode()
-            self.session.set_modified()
-            self.session.update_plan()
+            self.session.set_params(*self.params_panel.values())
 
     def _apply_preset(self, preset: SystemPreset) -> None:
-        """A preset is a starting point: its prompt, its examples (or none) and its params."""
+        """A preset is a starting point: its prompt, its examples (or none) and its params.
+        Over a prompt the user wrote, it asks first; Undo (Ctrl+Z) brings the old one back."""
+        session = self.session
+        if session is None:
+            return
+        settings = self.context.settings
+        known = [p.system_prompt for p in (*BUILTIN_PRESETS, *settings.user_presets)]
+        known += [DEFAULT_PROMPT, settings.new_conversation.system_prompt]
+        if not replaces_own_prompt(session.conversation.system_prompt, known):
+            session.apply_preset(preset)
+            return
+        box = self.preset_question = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setWindowTitle("Replace your prompt?")
+        box.setText(f"“{preset.name}” replaces the system prompt you wrote, and the examples.")
+        box.setInformativeText("Edit ▸ Undo (Ctrl+Z) brings them back.")
+        replace = box.addButton("&Replace", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(replace)
+
+        def answered() -> None:
+            if box.clickedButton() is replace and self.session is session:
+                session.apply_preset(preset)
+
+        box.finished.connect(lambda _r: answered())
+        box.open()
+
+    def _show_setup(self) -> None:
+        """The prompt, examples and parameters as a preset or an undo step set them."""
         if self.session is None:
             return
         conv = self.session.conversation
-        self._system_changed(preset.system_prompt)
-        self._examples_changed(list(preset.examples))
+        if self.system_editor.text() != conv.system_prompt:
+            self.system_editor.set_text(conv.system_prompt)
         if self._examples_page.built:  # else it shows them when it is built
-            self.examples_editor.set_examples(list(preset.examples))
-        if preset.params:
-            conv.params = preset.apply_params(conv.params)
-            if self._params_page.built:
-                self.params_panel.set_values(conv.params, conv.trimming, _mode(conv))
-            self.session.update_plan()
+            self.examples_editor.set_examples(example_pairs(conv.examples))
+        if self._params_page.built:
+            self.params_panel.set_values(conv.params, conv.trimming, _mode(conv))
 
     def _save_preset(self, preset: SystemPreset) -> None:
         """Saved from the editor: keep the examples that are on screen with the prompt."""

@@ -27,7 +27,8 @@ class SystemPromptEditor(QWidget):
     """The system message, with built-in and saved presets to start from.
 
     Signals: textChanged(str) on every edit by the user; presetApplied(SystemPreset) when one is
-    chosen (the window applies its examples and parameters too); presetSaved(SystemPreset) with
+    chosen (the window applies it, prompt, examples and parameters, and shows it with
+    set_text); presetSaved(SystemPreset) with
     a new user preset to persist; presetDeleted(str) with the name of a user preset.
     """
 
@@ -207,15 +208,10 @@ class SystemPromptEditor(QWidget):
         preset = self._rows[index] if 0 <= index < len(self._rows) else None
         if preset is None:
             return
-        self._quiet = True
-        try:
-            self.edit.setPlainText(preset.system_prompt)
-        finally:
-            self._quiet = False
         self._say("")
-        # A copy, so whoever applies it cannot change the built-ins by accident.
+        # A copy, so whoever applies it cannot change the built-ins by accident. The window
+        # applies it (asking first over a prompt the user wrote) and shows it with set_text.
         self.presetApplied.emit(copy.deepcopy(preset))
-        self.textChanged.emit(preset.system_prompt)
 
     def _edited(self) -> None:
         if not self._quiet:

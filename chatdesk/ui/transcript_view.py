@@ -47,6 +47,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from chatdesk.core import alternatives
 from chatdesk.core.cards import shown_text
 from chatdesk.core.messages import Message
 from chatdesk.core.usage import cached_tokens, completion_tokens, prompt_tokens, reasoning_tokens
@@ -81,9 +82,14 @@ ACTION_LABELS = {
     "regenerate": "Regenerate",
     "continue": "Continue",
     "retry": "Retry",
+    "leave_out": "Leave out",
+    "include": "Include again",
+    "version_prev": "‹",
+    "version_next": "›",
 }
+_MENU_LABELS = {"version_prev": "Previous version", "version_next": "Next version"}
 # Shown in the footer's action row; Continue and Retry are links inside their badges.
-_ROW_ACTIONS = ("copy", "copy_code", "edit", "delete", "regenerate")
+_ROW_ACTIONS = ("copy", "copy_code", "edit", "delete", "regenerate", "leave_out")
 
 _ERROR = {False: "#c62828", True: "#ff7b72"}
 _WARNING = {False: "#8a5a00", True: "#e3b341"}
@@ -111,6 +117,11 @@ def available_actions(model: TranscriptModel, row: int) -> list[str]:
         out.append("continue")
     if message.meta.error and not streaming:
         out.append("retry")
+    if row != model.streaming_row and not streaming:
+        # Any message can be left out of later requests; one left out can come back.
+        out.append("include" if model.left_out(model.history_index(row)) else "leave_out")
+    if alternatives.position(message) is not None and not streaming:
+        out += ["version_prev", "version_next"]
     return out
 
 
@@ -189,6 +200,8 @@ class _CardLayout:
     info_text: str = ""
     actions: list[tuple[str, QRect]] = field(default_factory=list)
     height: int = 0  # the row's height: the card and its outer margins
+    version_text: str = ""  # "2/3" between the ‹ › actions in the header, when there are
+    version_rect: QRect | None = None
 
     def action_rects(self) -> dict[str, QRect]:
         rects = dict(self.actions)
@@ -379,11 +392,24 @@ class MessageDelegate(QStyledItemDelegate):
         body = QRectF(x, y, width, doc.height())
         y += round(body.height()) + GAP
         out = _CardLayout(card, header, body, doc)
+        position = alternatives.position(message)
+        if position is not None and row != model.streaming_row:
+            # ‹ 2/3 › at the header's right: the versions Regenerate and Edit kept.
+            out.version_text = f"{position[0]}/{position[1]}"
+            arrow = m.fm.horizontalAdvance("›") + 8
+            label = m.small_fm.horizontalAdvance(out.version_text) + 8
+            right = header.right() + 1
+            out.actions.append(("version_next", QRect(right - arrow, header.top(), arrow,
+                                                      header.height())))  # fmt: skip
+            out.version_rect = QRect(right - arrow - label, header.top(), label, header.height())
+            out.actions.append(("version_prev", QRect(right - 2 * arrow - label, header.top(),
+                                                      arrow, header.height())))  # fmt: skip
 
         link_color = self._view.palette().link().color()
         sent = row >= model.first_sent
         shown = model.reasoning_shown(row)
-        for badge in badges(message, sent, row == model.streaming_row, None, shown):
+        left_out = model.left_out(model.history_index(row))
+        for badge in badges(message, sent, row == model.streaming_row, left_out, shown):
             text = _wrapped(badge.text, m.small, width - 2 * CHIP_PAD, badge.link, link_color)
             height = round(text.boundingRect().height()) + 2 * CHIP_PAD
             chip = QRect(x, y, width, height)
@@ -554,7 +580,7 @@ class MessageDelegate(QStyledItemDelegate):
         painter.save()
         painter.setClipRect(option.rect)  # until a re-measured row is laid out again
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        if row < model.first_sent:
+        if not model.is_sent(row):
             painter.setOpacity(DIM_OPACITY)
         path = QPainterPath()
         path.addRoundedRect(QRectF(lay.card).adjusted(0.5, 0.5, -0.5, -0.5), 8, 8)
@@ -614,8 +640,17 @@ class MessageDelegate(QStyledItemDelegate):
             text = m.small_fm.elidedText(lay.info_text, elide, lay.info.width())
             painter.drawText(lay.info, Qt.AlignmentFlag.AlignLeft, text)
         painter.setPen(palette.link().color())
+        center = Qt.AlignmentFlag.AlignCenter
         for action, rect in lay.actions:
-            painter.drawText(rect, Qt.AlignmentFlag.AlignLeft, ACTION_LABELS[action])
+            if action.startswith("version_"):  # ‹ › in the header, in the body's font
+                painter.setFont(m.bold)
+                painter.drawText(rect, center, ACTION_LABELS[action])
+                painter.setFont(m.small)
+            else:
+                painter.drawText(rect, Qt.AlignmentFlag.AlignLeft, ACTION_LABELS[action])
+        if lay.version_rect is not None:
+            painter.setPen(palette.placeholderText().color())
+            painter.drawText(lay.version_rect, center, lay.version_text)
         painter.restore()
 
     def _visible_band(self, rect: QRect) -> tuple[float, float]:
@@ -649,7 +684,8 @@ class MessageDelegate(QStyledItemDelegate):
         items = [Badge("meta", facts)] if facts else []
         shown = model.reasoning_shown(row)
         sent = row >= model.first_sent
-        return items + badges(message, sent, row == model.streaming_row, None, shown)
+        left_out = model.left_out(model.history_index(row))
+        return items + badges(message, sent, row == model.streaming_row, left_out, shown)
 
     def hit_test(
         self, option_rect: QRect, index: QModelIndex | QPersistentModelIndex, pos: QPoint
@@ -713,7 +749,9 @@ class TranscriptView(QListView):
     Signals: copyRequested(int row) (the view has already copied the message),
     copyCodeRequested(int row, int block) (already copied), editRequested(int),
     deleteRequested(int), regenerateRequested(int), continueRequested(int),
-    retryRequested(int), linkActivated(str url) (opened with QDesktopServices by `open_link`),
+    retryRequested(int), includeRequested(int row, bool include): "Include again" (True) or
+    "Leave out"; versionRequested(int row, int step): ‹ (-1) or › (+1);
+    linkActivated(str url) (opened with QDesktopServices by `open_link`),
     copied(str what) after anything was put on the clipboard ("Markdown", "text", "code"),
     linkHovered(str url) when the pointer comes over a link in a message ("" when it leaves).
     """
@@ -725,6 +763,8 @@ class TranscriptView(QListView):
     regenerateRequested = Signal(int)
     continueRequested = Signal(int)
     retryRequested = Signal(int)
+    includeRequested = Signal(int, bool)
+    versionRequested = Signal(int, int)
     linkActivated = Signal(str)
     copied = Signal(str)
     linkHovered = Signal(str)
@@ -956,6 +996,12 @@ class TranscriptView(QListView):
         elif action == "select_text":
             self.text_selection.select_all(row)
         else:
+            if action in ("include", "leave_out"):
+                self.includeRequested.emit(row, action == "include")
+                return
+            if action in ("version_prev", "version_next"):
+                self.versionRequested.emit(row, 1 if action == "version_next" else -1)
+                return
             signal = {
                 "edit": self.editRequested,
                 "delete": self.deleteRequested,
@@ -1054,7 +1100,8 @@ class TranscriptView(QListView):
                 continue
             if action == "delete":
                 menu.addSeparator()
-            menu.addAction(ACTION_LABELS[action], lambda a=action: self.trigger_action(a, row))
+            label = _MENU_LABELS.get(action, ACTION_LABELS[action])
+            menu.addAction(label, lambda a=action: self.trigger_action(a, row))
             if action == "copy":
                 menu.addAction("Copy as text", lambda: self.copy_message_text(row))
         self._add_image_actions(menu, model.message(row))

@@ -89,9 +89,9 @@ def test_edit_and_resend_replaces_the_later_turns(qtbot, window, server):
         type_and_send(qtbot, window, text)
         wait_idle(qtbot, window)
     window.transcript.editRequested.emit(0)
-    dialog = window.edit_dialog
-    dialog.setTextValue("q1 edited")
-    dialog.accept()
+    editor = window.inline_edit.editor
+    editor.setPlainText("q1 edited")
+    qtbot.keyClick(editor, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     wait_idle(qtbot, window)
     assert contents(window) == [("user", "q1 edited"), ("assistant", "a1 again")]
 

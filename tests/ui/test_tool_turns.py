@@ -68,10 +68,10 @@ def test_editing_a_message_with_images_keeps_them_when_resent(qtbot, window, ser
     assert "**Image**" in shown_text(session.conversation[0])
     server.enqueue(Reply(text="A red square."))
     window.transcript.editRequested.emit(0)
-    dialog = window.edit_dialog
-    assert dialog.textValue() == "What is in these images?"  # the text alone is edited
-    dialog.setTextValue("What colour is the first image?")
-    dialog.accept()
+    editor = window.inline_edit.editor
+    assert editor.toPlainText() == "What is in these images?"  # the text alone is edited
+    editor.setPlainText("What colour is the first image?")
+    editor.submitted.emit(editor.toPlainText())
     qtbot.waitUntil(lambda: not session.busy and len(server.requests) == 1, timeout=10_000)
     sent = server.requests[0].json["messages"][-1]
     original = vision_body()["messages"][1]

@@ -438,12 +438,13 @@ def test_context_menu_and_select_all_text(qtbot, make_view):
     menu = view.context_menu(1)
     labels = [a.text() for a in menu.actions() if not a.isSeparator()]
     assert labels == ["Copy", "Copy as text", "Copy code", "Delete", "Regenerate",
-                      "Select all text"]  # fmt: skip
+                      "Leave out", "Select all text"]  # fmt: skip
     assert [a.text() for a in view.context_menu(0).actions() if a.text()] == [
         "Copy",
         "Copy as text",
         "Edit",
         "Delete",
+        "Leave out",
         "Select all text",
     ]
     select = next(a for a in view.context_menu(1).actions() if a.text() == "Select all text")

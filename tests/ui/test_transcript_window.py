@@ -96,8 +96,8 @@ def test_actions_on_a_row_reach_the_right_message(qtbot, window, tmp_path):
     assert target not in session.conversation.history
     assert len(session.conversation) == 999
     window.transcript.editRequested.emit(0)
-    assert window.edit_dialog.textValue() == session.model.message(0).content
-    window.edit_dialog.reject()
+    assert window.inline_edit.editor.toPlainText() == session.model.message(0).content
+    window.inline_edit.stop()
 
 
 def test_a_long_file_builds_only_its_rows_and_the_loader_builds_the_rest(qtbot, window, tmp_path):

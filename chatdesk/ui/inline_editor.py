@@ -1,0 +1,124 @@
+"""Editing a message inside its card: a word-wrapped text box over the card's body.
+
+Ctrl+Enter (or Ctrl+Return) resends, Esc cancels. The text is not selected when it opens (one
+key must not wipe it): the cursor is at its end. The transcript view places it over the row
+and keeps it there as the list scrolls; the session does the resend.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, QRect, Signal
+from PySide6.QtGui import QKeyEvent, QTextCursor, QTextOption
+from PySide6.QtWidgets import QAbstractItemView, QPlainTextEdit, QWidget
+
+# The body's rectangle of the card in a row's visual rectangle (the delegate's layout).
+BodyRect = Callable[[QRect, QModelIndex], QRect]
+
+
+class InlineEditor(QPlainTextEdit):
+    """Signals: submitted(str) on Ctrl+Enter with text that is not blank; cancelled() on Esc."""
+
+    submitted = Signal(str)
+    cancelled = Signal()
+
+    def __init__(self, text: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAccessibleName("Edit message")
+        self.setAccessibleDescription("Ctrl+Enter resends; Esc cancels.")
+        self.setToolTip("Ctrl+Enter resends (the replies after it are kept as a version); "
+                        "Esc cancels")  # fmt: skip
+        self.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
+        self.setWordWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
+        self.setTabChangesFocus(True)
+        self.setPlainText(text)
+        self.moveCursor(QTextCursor.MoveOperation.End)  # nothing selected
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        from PySide6.QtCore import Qt  # not at import: the window imports this module
+
+        key = event.key()
+        if key == Qt.Key.Key_Escape:
+            self.cancelled.emit()
+            return
+        enter = key in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+        if enter and event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            if self.toPlainText().strip():
+                self.submitted.emit(self.toPlainText())
+            return
+        super().keyPressEvent(event)
+
+    def wanted_height(self, minimum: int, maximum: int) -> int:
+        """The height that shows the whole text at the current width, within the bounds."""
+        doc = self.document()
+        doc.setTextWidth(self.viewport().width())
+        margins = self.contentsMargins()
+        height = int(doc.size().height() * self.fontMetrics().lineSpacing())
+        return max(minimum, min(maximum, height + margins.top() + margins.bottom() + 8))
+
+
+class InlineEditing(QObject):
+    """The one message being edited in a transcript view: its editor, kept over the card's
+    body as the list scrolls or re-lays out (O(1) per scroll: one rectangle).
+
+    Signals: submitted(int row, str text) on Ctrl+Enter; ended() when the editor closes.
+    """
+
+    submitted = Signal(int, str)
+    ended = Signal()
+
+    def __init__(self, view: QAbstractItemView, body_rect: BodyRect) -> None:
+        super().__init__(view)
+        self._view = view
+        self._body_rect = body_rect
+        self._index: QPersistentModelIndex | None = None
+        self.editor: InlineEditor | None = None
+        view.verticalScrollBar().valueChanged.connect(self.place)
+
+    @property
+    def row(self) -> int | None:
+        return self._index.row() if self._index is not None and self._index.isValid() else None
+
+    def start(self, row: int, text: str) -> InlineEditor:
+        self.stop()
+        model = self._view.model()
+        self._index = QPersistentModelIndex(model.index(row, 0))
+        editor = self.editor = InlineEditor(text, self._view.viewport())
+        editor.submitted.connect(self._submit)
+        editor.cancelled.connect(self.stop)
+        self._view.scrollTo(model.index(row, 0))
+        self.place()
+        editor.show()
+        editor.setFocus()
+        return editor
+
+    def stop(self) -> None:
+        editor, self.editor, self._index = self.editor, None, None
+        if editor is not None:
+            had_focus = editor.hasFocus()
+            editor.hide()
+            editor.deleteLater()
+            if had_focus:
+                self._view.setFocus()
+            self.ended.emit()
+
+    def place(self) -> None:
+        """Over the body of the card being edited; gone when its row is."""
+        if self.editor is None:
+            return
+        row = self.row
+        if row is None:
+            self.stop()
+            return
+        index = self._view.model().index(row, 0)
+        body = self._body_rect(self._view.visualRect(index), index)
+        viewport = self._view.viewport().height()
+        height = self.editor.wanted_height(max(body.height(), 80), max(viewport * 2 // 3, 120))
+        self.editor.setGeometry(QRect(body.left() - 4, body.top() - 4, body.width() + 8, height))
+
+    def _submit(self, text: str) -> None:
+        row = self.row
+        self.stop()
+        if row is not None:
+            self.submitted.emit(row, text)
