@@ -34,6 +34,9 @@ class InlineEditor(QPlainTextEdit):
         self.setTabChangesFocus(True)
         self.setPlainText(text)
         self.moveCursor(QTextCursor.MoveOperation.End)  # nothing selected
+        self._sized: tuple[int, int] | None = None
+        self._text_height = 0
+
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         from PySide6.QtCore import Qt  # not at import: the window imports this module
@@ -49,13 +52,20 @@ class InlineEditor(QPlainTextEdit):
             return
         super().keyPressEvent(event)
 
-    def wanted_height(self, minimum: int, maximum: int) -> int:
-        """The height that shows the whole text at the current width, within the bounds."""
-        doc = self.document()
-        doc.setTextWidth(self.viewport().width())
-        margins = self.contentsMargins()
-        height = int(doc.size().height() * self.fontMetrics().lineSpacing())
-        return max(minimum, min(maximum, height + margins.top() + margins.bottom() + 8))
+    def wanted_height(self, width: int, minimum: int, maximum: int) -> int:
+        """The height that shows the whole text at `width`, within the bounds. Computed again
+        only when the text or the width changed (not on every scroll)."""
+        key = (width, self.document().revision())
+        if key != self._sized:
+            from PySide6.QtCore import Qt
+
+            inner = max(width - 2 * self.frameWidth() - 12, 20)
+            flags = Qt.TextFlag.TextWordWrap | Qt.TextFlag.TextWrapAnywhere
+            text = self.toPlainText() or " "
+            box = self.fontMetrics().boundingRect(QRect(0, 0, inner, 1 << 20), flags, text)
+            self._text_height = box.height() + 2 * self.frameWidth() + 12
+            self._sized = key
+        return max(minimum, min(maximum, self._text_height))
 
 
 class InlineEditing(QObject):
@@ -87,6 +97,7 @@ class InlineEditing(QObject):
         editor = self.editor = InlineEditor(text, self._view.viewport())
         editor.submitted.connect(self._submit)
         editor.cancelled.connect(self.stop)
+        editor.textChanged.connect(self.place)  # grows with its text
         self._view.scrollTo(model.index(row, 0))
         self.place()
         editor.show()
@@ -114,8 +125,10 @@ class InlineEditing(QObject):
         index = self._view.model().index(row, 0)
         body = self._body_rect(self._view.visualRect(index), index)
         viewport = self._view.viewport().height()
-        height = self.editor.wanted_height(max(body.height(), 80), max(viewport * 2 // 3, 120))
-        self.editor.setGeometry(QRect(body.left() - 4, body.top() - 4, body.width() + 8, height))
+        # As tall as its text, at least the body it covers: a short edit hides nothing else.
+        width = body.width() + 8
+        height = self.editor.wanted_height(width, body.height() + 8, max(viewport * 2 // 3, 120))
+        self.editor.setGeometry(QRect(body.left() - 4, body.top() - 4, width, height))
 
     def _submit(self, text: str) -> None:
         row = self.row
