@@ -37,6 +37,7 @@ from typing import Any
 from chatdesk.core.conversation import Conversation
 from chatdesk.core.library import Library, LibraryEntry, LibraryFile, Summary
 from chatdesk.core.paths import data_dir
+from chatdesk.core.text_policy import storable
 
 SCHEMA = 1
 BUSY_TIMEOUT_MS = 10_000
@@ -402,7 +403,7 @@ def _upsert(
 ) -> int | None:  # fmt: skip
     """Insert or update the conversation's row; its num when it was there before, else None."""
     values = (
-        os.fspath(path), summary.title, summary.last_activity, summary.messages,
+        os.fspath(path), storable(summary.title), summary.last_activity, summary.messages,
         int(summary.pinned), int(trashed), error, mtime_ns, size,
     )  # fmt: skip
     row = db.execute("SELECT num FROM conversations WHERE id = ?", (id,)).fetchone()
@@ -436,8 +437,11 @@ def _replace_text(
         "DELETE FROM message_text WHERE rowid > ? AND rowid < ?",
         (base + first, base + (1 << _SHIFT)),
     )
-    rows = [(base, title, id, -1)]
-    rows += [(base + i + 1, texts[i], id, i) for i in range(first, len(texts)) if texts[i]]
+    # storable(): a lone surrogate (half an emoji) is U+FFFD, as in the file; SQLite takes UTF-8.
+    rows = [(base, storable(title), id, -1)]
+    rows += [
+        (base + i + 1, storable(texts[i]), id, i) for i in range(first, len(texts)) if texts[i]
+    ]
     db.executemany(
         "INSERT INTO message_text(rowid, text, conversation, position) VALUES (?, ?, ?, ?)", rows
     )

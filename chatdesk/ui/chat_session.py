@@ -112,6 +112,8 @@ class ChatSession(ConversationEditing, QObject):
         self.plan: TrimPlan | None = None
         self._modified = False
         self.disk: DiskState | None = None  # the file as read or last saved (see file_flows)
+        # Its id in the library when it lives there (see library_saver); None: not (yet).
+        self.library_id: str | None = None
         self.revision = 0  # bumped by every change, the draft included: what autosave follows
         # Where the transcript was scrolled while another conversation was shown (or when the
         # last session ended); None: at the newest message.

@@ -99,6 +99,7 @@ class FileFlows(QObject):
         `check`: raise `ChangedOnDisk` (writing nothing) when the file changed on disk since
         the session read or last saved it."""
         expect = session.disk if check else None
+        copy = session.library_id is not None and path != session.path
         try:
             disk = save_conversation(session.conversation, path, expect)
         except ChangedOnDisk:
@@ -108,9 +109,10 @@ class FileFlows(QObject):
                 "Could not save", f"{path}: {exc.strerror or exc}. Nothing was lost; try elsewhere."
             )
             return False
-        session.path = path
-        session.disk = disk
-        session.set_modified(False)
+        if not copy:  # Save as of a library conversation writes a copy; it stays in the library
+            session.path = path
+            session.disk = disk
+            session.set_modified(False)
         self.host.context.settings.add_recent(str(path))
         self.host.context.save_settings()
         self.host.refresh_sessions()

@@ -62,6 +62,7 @@ if TYPE_CHECKING:
     from chatdesk.ui.examples_editor import ExamplesEditor
     from chatdesk.ui.file_flows import FileFlows
     from chatdesk.ui.find_bar import FindBar
+    from chatdesk.ui.library_saver import LibrarySaver
     from chatdesk.ui.params_panel import ParamsPanel
 
 SHORTCUTS = [
@@ -123,6 +124,7 @@ class MainWindow(TurnActions, QMainWindow):
         self._find_bar: FindBar | None = None
         self.memory = SessionMemory(self, parent=self)
         self._autosaver: Autosaver | None = None
+        self._library_saver: LibrarySaver | None = None
         # Sessions opened before the autosaver starts, with their revision when opened.
         self._untracked: dict[ChatSession, int] = {}
         self._family: ModelFamily | None = None  # the session's, for a panel built later
@@ -169,6 +171,26 @@ class MainWindow(TurnActions, QMainWindow):
                 if session.revision != opened_at:  # changed since it was opened: keep it now
                     self._autosaver.save(session)
         return self._autosaver
+
+    @property
+    def library_saver(self) -> LibrarySaver:
+        """Keeps new and library conversations written (started after the first paint)."""
+        if self._library_saver is None:
+            from chatdesk.ui.library_saver import LibrarySaver
+
+            context = self.context
+            saver = LibrarySaver(context.library, context.library_index, self)
+            self._library_saver = saver
+            saver.problemChanged.connect(lambda text: self.show_disk_problem("library", text))
+            saver.saved.connect(lambda _s, _id: self.refresh_sessions())
+            for session in self.sessions:
+                saver.consider(session)
+        return self._library_saver
+
+    def _flush_library(self, sessions: list[ChatSession]) -> None:
+        if self._library_saver is not None:
+            for session in sessions:
+                self._library_saver.flush(session)
 
     @property
     def find_bar(self) -> FindBar:
@@ -227,6 +249,7 @@ class MainWindow(TurnActions, QMainWindow):
             if session in self.sessions:
                 session.start_counting()
         self.autosaver  # noqa: B018 - starts it
+        self.library_saver  # noqa: B018 - starts it (before the sidebar lists: new ones count)
         self.library_link.start()
         if not {EXAMPLES_SIZES, PARAMS_SIZES} <= set(self.context.settings.window):
             # They were built for want of these: keep them, so the next start need not. Not
@@ -543,6 +566,8 @@ class MainWindow(TurnActions, QMainWindow):
             self._untracked[session] = session.revision
         else:
             self._autosaver.track(session)
+        if self._library_saver is not None:
+            self._library_saver.consider(session)
         session.modifiedChanged.connect(lambda _m: self.refresh_sessions())
         session.learned.connect(self._save_learned)
         self._bind_session(session)
@@ -570,8 +595,14 @@ class MainWindow(TurnActions, QMainWindow):
         self.memory.save_soon()
 
     def save_session(self, session: ChatSession) -> None:
-        """Write `session` to its file (as Save does; asks only when the file changed)."""
-        self.files.save(session)
+        """Write `session` to its file (as Save does; asks only when the file changed). A
+        library conversation is written by its saver, after the write it may have running."""
+        saver = self._library_saver
+        if saver is not None and saver.tracked(session) and session.path is not None:
+            session.set_modified()  # a rename or a pin: written now, whatever the revision
+            saver.flush(session)
+        else:
+            self.files.save(session)
 
     def close_session_now(self, session: ChatSession) -> None:
         """Close `session` without asking (its file is kept, or moved by the library)."""
@@ -580,12 +611,15 @@ class MainWindow(TurnActions, QMainWindow):
     def close_current(self) -> None:
         session = self.session
         if session is not None:
+            self._flush_library([session])  # a library conversation has nothing to ask
             self.files.confirm_discard(session, lambda: self._close_session(session))
 
     def _close_session(self, session: ChatSession, *, keep_one: bool = True) -> None:
         """Close a session; `keep_one`: open an empty conversation when it was the last."""
         session.shutdown()
         self._forget(session)
+        if self._library_saver is not None:
+            self._library_saver.forget(session)
         index = self.sessions.index(session)
         self.sessions.remove(session)
         if self.session is session:
@@ -1114,6 +1148,7 @@ class MainWindow(TurnActions, QMainWindow):
         window[PARAMS_SIZES] = self._params_page.remembered()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        self._flush_library(self.sessions)  # library conversations: written, nothing to ask
         if not self._closing and any(session.modified for session in self.sessions):
             # Ask about unsaved work first; the window closes again once that is settled
             # (Qt ignores a close() made from inside closeEvent, so this must not be re-entered).
@@ -1123,9 +1158,13 @@ class MainWindow(TurnActions, QMainWindow):
         self.memory.save()  # what is open now comes back at the next launch
         for session in self.sessions:
             session.shutdown()
+        self._flush_library(self.sessions)  # a reply stopped by the close: marked incomplete
+        for session in self.sessions:
             self._forget(session)
         if self._autosaver is not None:
             self._autosaver.stop()
+        if self._library_saver is not None:
+            self._library_saver.stop()
         self.library_link.stop()
         self._closed = True
         self._save_geometry()

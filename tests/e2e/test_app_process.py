@@ -62,16 +62,15 @@ def test_launch_chat_and_quit(xdisplay, tmp_path):
             assert request.authorized
             time.sleep(1.0)
             xdo(xdisplay, "key", "ctrl+q")
-            # The conversation was never saved: chatdesk asks before quitting.
-            wait_for(lambda: xdo(xdisplay, "search", "--name", "Unsaved changes").stdout.strip(),
-                     10, "the unsaved-changes question")  # fmt: skip
-            xdo(xdisplay, "key", "alt+d")
+            # A new conversation lives in the library: quitting asks nothing and keeps it.
             assert app.wait(20) == 0
         finally:
             if app.poll() is None:
                 app.kill()
                 app.wait()
         output = log.read_text()
+    [kept] = (home / "data" / "library").glob("*.chatdesk.json")
+    assert "Who founded Microsoft?" in kept.read_text()
     assert "Traceback" not in output
     assert "QThread" not in output
     for path in home.rglob("*"):

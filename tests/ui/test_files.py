@@ -14,7 +14,9 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QMessageBox
 
-from chatdesk.core.fileformat import to_document
+from chatdesk.core.conversation import Conversation
+from chatdesk.core.fileformat import save_conversation, to_document
+from chatdesk.core.messages import Message
 from chatdesk.core.presets import BUILTIN_PRESETS
 from chatdesk.core.recovery import RecoveryStore
 from chatdesk.service.secrets import Secret
@@ -61,7 +63,14 @@ def test_save_and_reopen_gives_back_everything(qtbot, window, server, tmp_path):
     other.session.set_modified(False)
 
 
-def test_unsaved_changes_are_asked_about(qtbot, window, tmp_path):
+def test_unsaved_changes_of_a_file_from_elsewhere_are_asked_about(qtbot, window, tmp_path):
+    window.composer.set_text("kept in the library")
+    window.session.set_modified()
+    window.close_action.trigger()  # a library conversation: written, nothing to ask
+    assert window.files.question is None
+    path = tmp_path / "mine.json"
+    save_conversation(Conversation(history=[Message("user", "q")]), path)
+    window.open_paths([str(path)])
     window.composer.set_text("x")
     window.session.set_modified()
     window.close_action.trigger()
@@ -69,12 +78,11 @@ def test_unsaved_changes_are_asked_about(qtbot, window, tmp_path):
     assert box.isVisible()
     assert "Unsaved" in box.windowTitle()
     box.button(QMessageBox.StandardButton.Cancel).click()
-    assert len(window.sessions) == 1  # still open
+    assert window.session.path == path  # still open
     window.close_action.trigger()
     window.files.question.button(QMessageBox.StandardButton.Save).click()
-    window.files.dialog.fileSelected.emit(str(tmp_path / "kept.json"))
-    assert (tmp_path / "kept.json").exists()
-    assert window.session.path is None  # closed; a fresh conversation took its place
+    assert json.loads(path.read_text())["draft"] == "x"
+    assert all(s.path != path for s in window.sessions)  # closed
 
 
 def test_a_broken_file_is_explained_and_the_app_carries_on(qtbot, window, tmp_path):

@@ -1,0 +1,235 @@
+"""Every new conversation is a library conversation: written to its library file as it
+changes, with nothing to "Save".
+
+A tracked session is written `QUIET_MS` after its last change, and at most `MAX_WAIT_MS`
+after its first unwritten one (a streaming reply is written about once a second), so no more
+than about a second of work is ever only in memory. The write and the index update run on the
+thread pool from a `Conversation.snapshot()`, one at a time, as the autosaver's recovery
+copies do: the GUI thread's share does not grow with the conversation. The index is updated
+from the first message that changed since the last write (a finished reply costs the reply).
+
+A conversation is written only once it holds something (a message, a draft or a title): an
+empty "New conversation" leaves no file. Once written, `session.path` is its library file and
+`session.library_id` its id; `session.modified` is False again as soon as what is on disk is
+what is shown, so closing or quitting asks nothing. When another chatdesk changed the file
+meanwhile, `Library.save` keeps both and the session continues as the new copy
+(`conflicted`). A file opened from elsewhere is not tracked: it stays the user's file.
+
+Signals: saved(object session, str id), conflicted(str id, str new_id),
+problemChanged(str problem or "").
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+import time
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from chatdesk.core.library import Library, Saved
+from chatdesk.core.library_index import LibraryIndex
+from chatdesk.ui.chat_session import ChatSession
+from chatdesk.ui.worker import FunctionWorker
+
+QUIET_MS = 300
+MAX_WAIT_MS = 800  # plus the write itself: about a second at most
+TICK_MS = 100
+log = logging.getLogger(__name__)
+
+
+class LibrarySaver(QObject):
+    saved = Signal(object, str)
+    conflicted = Signal(str, str)
+    problemChanged = Signal(str)
+
+    def __init__(
+        self, library: Library, index: LibraryIndex, parent: QObject | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.library = library
+        self.index = index
+        self.problem = ""
+        self._written: dict[ChatSession, int] = {}  # revision on disk
+        self._first_change: dict[ChatSession, int] = {}  # history index, since the last write
+        self._dirty_since: dict[ChatSession, float] = {}
+        self._seen: dict[ChatSession, int] = {}  # revision at the last tick
+        self._listeners: dict[ChatSession, object] = {}
+        self._queue: list[ChatSession] = []
+        self._worker: FunctionWorker | None = None
+        self._idle = threading.Event()
+        self._idle.set()
+        self._lock = threading.Lock()  # one write at a time, pool or GUI thread (flush)
+        self._timer = QTimer(self)
+        self._timer.setInterval(TICK_MS)
+        self._timer.timeout.connect(self._tick)
+        self._timer.start()
+
+    # -- which sessions ----------------------------------------------------------------------
+    def consider(self, session: ChatSession) -> bool:
+        """Track `session` when it is new (no file) or a library file; True if tracked."""
+        if session.path is None:
+            self.track(session, None)
+        elif (id := self.library.id_of(session.path)) is not None:
+            self.track(session, id)
+        return session in self._written
+
+    def track(self, session: ChatSession, id: str | None) -> None:
+        session.library_id = id
+        self._written[session] = session.revision if id is not None else -1
+        self._seen[session] = session.revision
+        self._first_change[session] = len(session.conversation)
+
+        def changed(index: int, s: ChatSession = session) -> None:
+            self._first_change[s] = min(self._first_change.get(s, index), index)
+
+        self._listeners[session] = changed
+        session.conversation.subscribe(changed)
+        if id is None and _worth_keeping(session):  # opened with content, never written
+            self.save_soon(session)
+
+    def forget(self, session: ChatSession) -> None:
+        """Stop following `session` (closed); what it held was written by `flush` first."""
+        listener = self._listeners.pop(session, None)
+        if listener is not None:
+            session.conversation.unsubscribe(listener)  # type: ignore[arg-type]
+        for table in (self._written, self._first_change, self._dirty_since, self._seen):
+            table.pop(session, None)  # type: ignore[attr-defined]
+        if session in self._queue:
+            self._queue.remove(session)
+
+    def tracked(self, session: ChatSession) -> bool:
+        return session in self._written
+
+    # -- when --------------------------------------------------------------------------------
+    def _tick(self) -> None:
+        now = time.monotonic()
+        for session in list(self._written):
+            revision = session.revision
+            if revision == self._written[session] or not _worth_keeping(session):
+                continue
+            since = self._dirty_since.setdefault(session, now)
+            quiet = revision == self._seen.get(session)
+            self._seen[session] = revision
+            if (quiet and (now - since) * 1000 >= QUIET_MS) or (now - since) * 1000 >= MAX_WAIT_MS:
+                self.save_soon(session)
+
+    def save_soon(self, session: ChatSession) -> None:
+        """Write the session on the thread pool (after the write running, if any)."""
+        if session not in self._queue:
+            self._queue.append(session)
+        self._next()
+
+    def _next(self) -> None:
+        if self._worker is not None:
+            return
+        while self._queue:
+            session = self._queue.pop(0)
+            if session in self._written:
+                self._start(session)
+                return
+
+    def _start(self, session: ChatSession) -> None:
+        id, expect, revision = session.library_id, session.disk, session.revision
+        first = self._first_change.get(session, 0)
+        if id is None:
+            id, expect = self.library.new_id(), None
+            session.library_id = id
+        self._first_change[session] = len(session.conversation)
+        self._dirty_since.pop(session, None)
+        snapshot = session.conversation.snapshot()
+        self._idle.clear()
+
+        def write() -> Saved:
+            try:
+                return self._write(id, snapshot, expect, first)
+            finally:
+                self._idle.set()
+
+        worker = self._worker = FunctionWorker(write, self)
+        worker.returned.connect(lambda result: self._done(session, revision, result, None))
+        worker.errored.connect(lambda exc: self._done(session, revision, None, exc))
+        worker.start()
+
+    def _write(self, id: str, conv: object, expect: object, first: int) -> Saved:
+        with self._lock:
+            saved = self.library.save(id, conv, expect)  # type: ignore[arg-type]
+            try:
+                self.index.put(
+                    saved.id, conv, saved.disk.mtime_ns, saved.disk.size,  # type: ignore[arg-type]
+                    from_message=first if saved.id == id else 0,
+                )  # fmt: skip
+            except (OSError, sqlite3.Error) as exc:  # the file is written; refresh catches up
+                log.warning("the library index was not updated: %s", exc)
+            return saved
+
+    def _done(self, session: ChatSession, revision: int, saved: Saved | None, exc: object) -> None:
+        self._worker = None
+        if session in self._written:
+            if saved is None:
+                self._failed(session, exc)
+            else:
+                self._apply(session, revision, saved)
+        self._next()
+
+    def _apply(self, session: ChatSession, revision: int, saved: Saved) -> None:
+        session.library_id = saved.id
+        session.path = self.library.path(saved.id)
+        session.disk = saved.disk
+        self._written[session] = revision
+        if saved.conflict is not None:
+            self.conflicted.emit(saved.conflict, saved.id)
+        if session.revision == revision and session.modified:
+            session.set_modified(False)
+        self._set_problem("")
+        self.saved.emit(session, saved.id)
+
+    def _failed(self, session: ChatSession, exc: object) -> None:
+        why = getattr(exc, "strerror", None) or str(exc)
+        log.warning("could not write the library conversation: %s", why)
+        self._first_change[session] = 0  # write it whole next time
+        self._set_problem(
+            f"Conversations are not being saved to the library ({why}, in "
+            f"{self.library.folder}); they are kept as recovery copies meanwhile."
+        )
+
+    # -- now ---------------------------------------------------------------------------------
+    def flush(self, session: ChatSession) -> bool:
+        """Write `session` now, on this thread, if it changed since it was written (closing,
+        quitting). False when the disk refused (the problem is shown; nothing is lost: the
+        recovery copy still holds it)."""
+        if session not in self._written or session.revision == self._written[session]:
+            return True
+        if not _worth_keeping(session):
+            return True
+        self.wait()
+        id, expect, revision = session.library_id, session.disk, session.revision
+        if id is None:
+            id, expect = self.library.new_id(), None
+        first = self._first_change.get(session, 0)
+        try:
+            saved = self._write(id, session.conversation, expect, first)
+        except OSError as exc:
+            self._failed(session, exc)
+            return False
+        self._first_change[session] = len(session.conversation)
+        self._apply(session, revision, saved)
+        return True
+
+    def wait(self, seconds: float = 5.0) -> bool:
+        """Until no background write runs (at most `seconds`); False if one still does."""
+        return self._idle.wait(seconds)
+
+    def stop(self) -> None:
+        self._timer.stop()
+
+    def _set_problem(self, text: str) -> None:
+        if text != self.problem:
+            self.problem = text
+            self.problemChanged.emit(text)
+
+
+def _worth_keeping(session: ChatSession) -> bool:
+    conv = session.conversation
+    return bool(len(conv) or conv.draft.strip() or conv.title.strip())

@@ -1,0 +1,101 @@
+"""Issue 14 item 1 on the real window: every new conversation is a library conversation,
+written as it changes with nothing to Save; a file from elsewhere stays the user's file."""
+
+from __future__ import annotations
+
+import json
+import time
+
+from PySide6.QtCore import Qt
+
+from chatdesk.core.conversation import Conversation
+from chatdesk.core.fileformat import FILE_SUFFIX, save_conversation
+from chatdesk.core.library import Library
+from chatdesk.core.library_index import LibraryIndex
+from chatdesk.core.messages import Message
+from chatdesk.core.paths import data_dir
+from tests.support.fake_azure import Reply
+
+
+def send(qtbot, window, text):
+    window.composer.input.setFocus()
+    window.composer.set_text(text)
+    qtbot.keyClick(window.composer.input, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not window.session.busy, timeout=10_000)
+
+
+def library_files():
+    return sorted((data_dir() / "library").glob(f"*{FILE_SUFFIX}"))
+
+
+def test_a_new_conversation_is_written_to_the_library_within_a_second(qtbot, window, server):
+    qtbot.waitUntil(lambda: window._library_saver is not None, timeout=5_000)
+    assert library_files() == []  # an empty "New conversation" leaves no file
+    server.enqueue(Reply(text="Bill Gates and Paul Allen.", chunk_size=4))
+    send(qtbot, window, "Who founded Microsoft?")
+    finished = time.monotonic()
+    qtbot.waitUntil(lambda: not window.session.modified, timeout=5_000)
+    assert time.monotonic() - finished < 2.0  # about a second at most, under load
+    [path] = library_files()
+    assert window.session.path == path
+    assert window.session.library_id == path.name.removesuffix(FILE_SUFFIX)
+    contents = [m["content"] for m in json.loads(path.read_text())["messages"]][-2:]
+    assert contents == ["Who founded Microsoft?", "Bill Gates and Paul Allen."]
+    saver = window.library_saver
+    saver.wait()
+    [hit] = saver.index.search("Allen")
+    assert (hit.conversation_id, hit.message_index) == (window.session.library_id, 1)
+
+    window.composer.set_text("a draft in progress")  # the draft is kept too
+    window.close()  # nothing to ask: the library holds it
+    assert not window.isVisible()
+    assert json.loads(path.read_text())["draft"] == "a draft in progress"
+
+
+def test_a_file_from_elsewhere_stays_the_users_and_save_as_of_a_library_one_is_a_copy(
+    qtbot, window, server, tmp_path
+):
+    outside = tmp_path / "mine.chatdesk.json"
+    save_conversation(Conversation(history=[Message("user", "kept where it is")]), outside)
+    window.open_paths([str(outside)])
+    saver = window.library_saver
+    assert window.session.path == outside
+    assert not saver.tracked(window.session)
+    assert window.session.library_id is None
+
+    session = window.new_conversation()
+    server.enqueue(Reply(text="an answer"))
+    send(qtbot, window, "a question")
+    qtbot.waitUntil(lambda: not session.modified, timeout=5_000)
+    library_path = session.path
+    copy = tmp_path / "copy.chatdesk.json"
+    assert window.files.write(session, copy)
+    assert session.path == library_path  # still the library conversation
+    assert json.loads(copy.read_text())["messages"][-1]["content"] == "an answer"
+    assert len(library_files()) == 1
+
+
+def test_two_windows_never_overwrite_each_others_library_changes(qtbot, window, server):
+    """Another chatdesk changes the file behind this window's back: both versions are kept."""
+    server.enqueue(Reply(text="first answer"))
+    send(qtbot, window, "first question")
+    session = window.session
+    qtbot.waitUntil(lambda: not session.modified, timeout=5_000)
+    library = Library(data_dir() / "library")
+    theirs = library.load(session.library_id)
+    theirs.conversation.append(Message("user", "their question"))
+    library.save(session.library_id, theirs.conversation, theirs.disk)
+    mine_id = session.library_id
+
+    server.enqueue(Reply(text="my answer"))
+    send(qtbot, window, "my question")
+    qtbot.waitUntil(lambda: not session.modified, timeout=5_000)
+    assert session.library_id != mine_id
+    other = [m.content for m in library.load(mine_id).conversation]
+    assert other[-1] == "their question"
+    kept = [m.content for m in library.load(session.library_id).conversation]
+    assert kept[-1] == "my answer"
+    index = LibraryIndex(library)
+    index.refresh()
+    assert {e.id for e in index.entries()} == {mine_id, session.library_id}
+    index.close()
