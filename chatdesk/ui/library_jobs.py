@@ -65,10 +65,14 @@ class LibraryJobs(QObject):
         self._run(self._listing, lambda lists: self.listed.emit(*lists), self._changes)
         self.refresh()
 
-    def refresh(self) -> None:
+    def refresh(self, relist: bool = False) -> None:
+        """Bring the index in line with the files; list again when that changed something,
+        or always with `relist` (the window's saver indexed what it wrote itself)."""
+
         def work() -> tuple[list[LibraryEntry], list[LibraryEntry]] | None:
             report = self.index.refresh()
-            return self._listing() if report.read or report.dropped or report.rebuilt else None
+            changed = relist or report.read or report.dropped or report.rebuilt
+            return self._listing() if changed else None
 
         self._run(work, lambda lists: lists and self.listed.emit(*lists), self._changes)
 

@@ -103,7 +103,7 @@ class LibraryLink(QObject):
 
     def _refresh_now(self) -> None:
         if self.jobs is not None:
-            self.jobs.refresh()
+            self.jobs.refresh(relist=True)  # the saver indexed it already: list anyway
 
     # -- opening -----------------------------------------------------------------------------
     def open(self, id: str, message_index: int | None = None) -> ChatSession | None:
