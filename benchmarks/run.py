@@ -42,6 +42,9 @@ BENCHMARKS = {
     "autosave_stall": "bench_ui:autosave",
     "preview_scaling": "bench_ui:preview",
     "image_open": "bench_image",
+    "library_search": "bench_library:search",
+    "library_index_update": "bench_library:index_update",
+    "library_startup": "bench_library:startup",
 }
 
 

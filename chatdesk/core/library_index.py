@@ -209,7 +209,8 @@ class LibraryIndex:
         self.rebuilt = True
 
     def _folder_key(self) -> str:
-        return os.path.normcase(os.path.abspath(self.library.folder))
+        # realpath: one folder reached through a link is still the same library.
+        return os.path.normcase(os.path.realpath(self.library.folder))
 
     def _delete_files(self) -> None:
         for suffix in ("", "-wal", "-shm"):

@@ -1,0 +1,252 @@
+"""library_search, library_index_update and library_startup: the conversation library at scale.
+
+The big library is 10,000 conversations of 100 messages (1,000,000 messages, ~12 words each
+from a 20,000-word vocabulary), the small one 100 such conversations. Both are generated once
+and cached in the system's temp folder (`chatdesk-bench-library-v1-<n>x<m>`, a home folder with
+`data/library` and `data/library-index.sqlite3`): the files are written directly and indexed
+through `LibraryIndex.put` (what the window's saver calls), so a later run, `--quick` in CI
+included, starts from the cache.
+
+library_search: the median of one-word `LibraryIndex.search(word, 50)` over the big library vs
+the small one, for 24 words of every frequency (3 runs each, interleaved), in ms too.
+
+library_index_update: the GUI-thread time of writing and indexing one finished reply of a
+100-message library conversation (`LibrarySaver.save_soon`, which takes the snapshot and
+starts the job, plus the event-loop turn that handles its result), in ms; the write and the
+index update themselves run on the thread pool. Absolute target: median <= 1 ms.
+
+library_startup: `python -m chatdesk` to the first painted window with the big library in its
+home vs an empty one (the same launch and hook as startup_ratio): the library is listed after
+the first paint, so the ratio shows what reaching for it costs the start.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from common import (
+    ROOT,
+    app_context,
+    close_window,
+    fake_server,
+    gc_paused,
+    history,
+    log,
+    make_window,
+    ms,
+    pump,
+    qt_app,
+    ratio_result,
+    wait_until,
+)
+
+FIXTURE_VERSION = 1
+BIG = (10_000, 100)
+SMALL = (100, 100)
+
+
+def _vocabulary(rng: random.Random) -> list[str]:
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    words = {"".join(rng.choice(letters) for _ in range(rng.randint(3, 10))) for _ in range(20_500)}
+    return sorted(words)[:20_000]
+
+
+def fixture(conversations: int, messages: int) -> Path:
+    """The home folder of a generated library of this size (made once, then cached)."""
+    name = f"chatdesk-bench-library-v{FIXTURE_VERSION}-{conversations}x{messages}"
+    home = Path(tempfile.gettempdir()) / name
+    if (home / "ready").exists():
+        return home
+    started = time.monotonic()
+    building = home.with_name(f"{name}.building-{os.getpid()}")
+    shutil.rmtree(building, ignore_errors=True)
+    _generate(building, conversations, messages)
+    shutil.rmtree(home, ignore_errors=True)
+    os.replace(building, home)
+    log(f"library fixture {conversations}x{messages}: {time.monotonic() - started:.1f} s")
+    return home
+
+
+def _generate(home: Path, conversations: int, messages: int) -> None:
+    from chatdesk.core.conversation import Conversation
+    from chatdesk.core.library import Library
+    from chatdesk.core.library_index import LibraryIndex
+
+    rng = random.Random(14)
+    words = _vocabulary(rng)
+    # Zipf-like: a few words are everywhere, most are rare, as in real text.
+    weights = [1.0 / (rank + 1) for rank in range(len(words))]
+    pool = []
+    for n in range(4_000):
+        role = "user" if n % 2 == 0 else "assistant"
+        text = " ".join(rng.choices(words, weights, k=12))
+        pool.append({"role": role, "content": text})
+    encoded = [json.dumps(item) for item in pool]
+    library = Library(home / "data" / "library")
+    library.folder.mkdir(parents=True)
+    index = LibraryIndex(library, home / "data" / "library-index.sqlite3")
+    now = time.time()
+    for c in range(conversations):
+        picks = [rng.randrange(0, 2_000) * 2 + (m % 2) for m in range(messages)]
+        when = now - (conversations - c) * 3_000.0
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%S.000+00:00", time.gmtime(when))
+        id = f"{time.strftime('%Y%m%d-%H%M%S', time.gmtime(when))}-{c:06x}"
+        head = (
+            '{"format": "chatdesk.conversation", "version": 2, '
+            f'"title": "Conversation {c}", "created_at": "{stamp}", "messages": ['
+        )
+        path = library.path(id)
+        path.write_text(head + ", ".join(encoded[p] for p in picks) + "]}\n")
+        conv = Conversation(history=[dict(pool[p]) for p in picks], title=f"Conversation {c}")
+        conv.created_at = stamp
+        info = path.stat()
+        index.put(id, conv, info.st_mtime_ns, info.st_size)
+        if c % 1000 == 999:
+            log(f"library fixture: {c + 1:,} of {conversations:,} conversations")
+    index.close()
+    (home / "ready").write_text("")
+
+
+def _query_words(home: Path, count: int = 24) -> list[str]:
+    """Words of every frequency: taken from the small library's messages, spread by rank."""
+    from chatdesk.core.library import Library
+
+    library = Library(home / "data" / "library")
+    seen: dict[str, int] = {}
+    for file in sorted(library.files(), key=lambda f: f.id)[:20]:
+        for item in json.loads(file.path.read_text())["messages"]:
+            for word in item["content"].split():
+                seen[word] = seen.get(word, 0) + 1
+    ranked = sorted(seen, key=lambda w: (-seen[w], w))
+    step = max(1, len(ranked) // count)
+    return ranked[::step][:count]
+
+
+def search(quick: bool) -> dict:
+    from chatdesk.core.library import Library
+    from chatdesk.core.library_index import LibraryIndex
+
+    homes = {"big": fixture(*BIG), "small": fixture(*SMALL)}
+    indexes = {
+        label: LibraryIndex(
+            Library(home / "data" / "library"), home / "data" / "library-index.sqlite3"
+        )
+        for label, home in homes.items()
+    }
+    words = _query_words(homes["small"], 12 if quick else 24)
+    times: dict[str, list[float]] = {"big": [], "small": []}
+    hits: dict[str, int] = {"big": 0, "small": 0}
+    for index in indexes.values():  # warm the page cache, untimed
+        for word in words:
+            index.search(word, 50)
+    for round_ in range(3):
+        for word in words:
+            order = ("big", "small") if round_ % 2 == 0 else ("small", "big")
+            for label in order:
+                with gc_paused():
+                    start = time.perf_counter()
+                    found = indexes[label].search(word, 50)
+                    times[label].append(time.perf_counter() - start)
+                hits[label] += len(found)
+    for index in indexes.values():
+        index.close()
+    return ratio_result(
+        "big", times["big"], "small", times["small"], "<= 3 (aim: big < 50 ms)", 3.0,
+        conversations={"big": BIG[0], "small": SMALL[0]},
+        messages={"big": BIG[0] * BIG[1], "small": SMALL[0] * SMALL[1]},
+        words=len(words), p95_big_ms=ms(sorted(times["big"])[int(len(times["big"]) * 0.95)]),
+    )  # fmt: skip
+
+
+def index_update(quick: bool) -> dict:
+    """GUI-thread time of one finished reply's write and index update, through the saver."""
+    from chatdesk.core.conversation import Conversation
+    from chatdesk.core.messages import Message
+
+    app = qt_app()
+    runs = 25 if quick else 101
+    spent_all: list[float] = []
+    with fake_server() as server:
+        window = make_window(app_context(server))
+        saver = window.library_saver  # the window's own, on the benchmark's library
+        conv = Conversation(system_prompt="You are a helpful assistant.")
+        for m in history(100, seed=3):
+            conv.append(m)
+        session = window.open_session(conv)
+        assert saver.tracked(session)
+        wait_until(app, lambda: saver.wait(0) and saver._worker is None, 30)
+        saver.flush(session)
+        for i in range(runs):
+            session.conversation.append(Message("user", f"question {i}"))
+            session.conversation.append(Message("assistant", f"the finished reply {i} " * 40))
+            session.set_modified()
+            pump(app)
+            with gc_paused():
+                start = time.perf_counter()
+                saver.save_soon(session)
+                spent = time.perf_counter() - start
+                while saver._worker is not None:
+                    time.sleep(0.0005)
+                    if saver.wait(0):
+                        turn = time.perf_counter()
+                        app.processEvents()  # delivers the result: GUI time again
+                        spent += time.perf_counter() - turn
+            spent_all.append(spent)
+        wait_until(app, lambda: not session.modified, 10)
+        found = saver.index.search(f"reply {runs - 1}", 5)
+        session.set_modified(False)
+        close_window(window)
+    median = statistics.median(spent_all)
+    return {
+        "median_ms": ms(median), "p95_ms": ms(sorted(spent_all)[int(len(spent_all) * 0.95)]),
+        "target": "median <= 1 ms", "met": median <= 0.001, "runs": runs,
+        "indexed": bool(found),
+    }  # fmt: skip
+
+
+def startup(quick: bool) -> dict:
+    from bench_startup import MARK, _home_with_profile
+
+    big = fixture(*BIG)
+    runs = 5 if quick else 15
+    empty_home = _home_with_profile()
+    big_home = _home_with_profile()
+    shutil.rmtree(Path(big_home) / "data", ignore_errors=True)
+    (Path(big_home) / "data").symlink_to(big / "data")  # the library and its index, as made
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", CHATDESK_EXIT_AFTER_FIRST_PAINT="1")
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    pycache = tempfile.mkdtemp(prefix="pycache-", dir=os.environ["CHATDESK_HOME"])
+    env["PYTHONPYCACHEPREFIX"] = pycache
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    argv = [sys.executable, "-m", "chatdesk"]
+
+    def launch(home: str) -> float:
+        start = time.monotonic()
+        proc = subprocess.run(argv, env={**env, "CHATDESK_HOME": home}, cwd=ROOT,
+                              capture_output=True, text=True, timeout=120)  # fmt: skip
+        for line in proc.stdout.splitlines():
+            if line.startswith(MARK):
+                return float(line.split()[1]) - start
+        raise RuntimeError(f"no first paint (exit {proc.returncode}): {proc.stderr[-2000:]}")
+
+    launch(empty_home)
+    launch(big_home)
+    times: dict[str, list[float]] = {"big": [], "empty": []}
+    for i in range(runs):
+        for label in ("big", "empty") if i % 2 == 0 else ("empty", "big"):
+            times[label].append(launch(big_home if label == "big" else empty_home))
+        log(f"library_startup {i + 1}/{runs}: big {times['big'][-1] * 1000:.0f} ms, "
+            f"empty {times['empty'][-1] * 1000:.0f} ms")  # fmt: skip
+    return ratio_result(
+        "big", times["big"], "empty", times["empty"], "<= 1.15", 1.15,
+        conversations=BIG[0], messages=BIG[0] * BIG[1],
+    )  # fmt: skip
