@@ -7,13 +7,18 @@ the search box never waits behind a refresh of the index, and a search's results
 when a newer one was asked for. Every job ends in a signal on the GUI thread: its result, or
 `failed` with the error in words.
 
+A refresh that reads many files (the first launch, a library copied in) reports its progress
+and lists what is indexed so far every `LIST_EVERY` files, and stops between batches when the
+window closes (`wait`): the index keeps what was done, and the next launch goes on from there.
+
 Signals: listed(object entries, object trashed) with both lists of `LibraryEntry`;
 searched(str query, object hits: list[SearchHit]); done(str action, str id) after a change;
-failed(str text).
+progress(int done, int total) while a refresh reads files; failed(str text).
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -25,12 +30,18 @@ from chatdesk.core.library_index import LibraryIndex, SearchHit
 from chatdesk.ui.worker import FunctionWorker
 
 SEARCH_LIMIT = 100  # hits shown; a one-word search in a big library finds thousands
+LIST_EVERY = 1000  # files read between two listings during a long refresh
+
+
+class _Stopped(Exception):
+    """Raised from a refresh's progress callback: the window is closing."""
 
 
 class LibraryJobs(QObject):
     listed = Signal(object, object)
     searched = Signal(str, object)
     done = Signal(str, str)
+    progress = Signal(int, int)
     failed = Signal(str)
 
     def __init__(
@@ -45,12 +56,15 @@ class LibraryJobs(QObject):
         self._searches.setMaxThreadCount(1)
         self._search_generation = 0
         self._workers: set[FunctionWorker] = set()
+        self._stopping = threading.Event()
 
     def _run(self, fn: Callable[[], Any], done: Callable[[Any], None], pool: QThreadPool) -> None:
         worker = FunctionWorker(fn, self)
         self._workers.add(worker)  # kept until it ends
         worker.returned.connect(done)
-        worker.errored.connect(lambda exc: self.failed.emit(_words(exc)))
+        worker.errored.connect(
+            lambda exc: isinstance(exc, _Stopped) or self.failed.emit(_words(exc))
+        )
         worker.finished.connect(lambda: self._workers.discard(worker))
         worker.finished.connect(worker.deleteLater)
         worker.start(pool)
@@ -65,14 +79,28 @@ class LibraryJobs(QObject):
         self._run(self._listing, lambda lists: self.listed.emit(*lists), self._changes)
         self.refresh()
 
+    def _refresh_index(self) -> bool:
+        """Bring the index in line with the files (on the jobs' thread); whether it changed."""
+        listed = [0]
+
+        def progress(done: int, total: int) -> None:
+            if self._stopping.is_set():
+                raise _Stopped
+            self.progress.emit(done, total)
+            if done - listed[0] >= LIST_EVERY and done < total:
+                listed[0] = done
+                self.listed.emit(*self._listing())  # what is indexed so far, on screen now
+
+        report = self.index.refresh(progress)
+        return bool(report.read or report.dropped or report.rebuilt)
+
     def refresh(self, relist: bool = False) -> None:
         """Bring the index in line with the files; list again when that changed something,
         or always with `relist` (the window's saver indexed what it wrote itself)."""
 
         def work() -> tuple[list[LibraryEntry], list[LibraryEntry]] | None:
-            report = self.index.refresh()
-            changed = relist or report.read or report.dropped or report.rebuilt
-            return self._listing() if changed else None
+            changed = self._refresh_index()
+            return self._listing() if changed or relist else None
 
         self._run(work, lambda lists: lists and self.listed.emit(*lists), self._changes)
 
@@ -94,7 +122,7 @@ class LibraryJobs(QObject):
     def _change(self, action: str, id: str, fn: Callable[[], object]) -> None:
         def work() -> tuple[str, tuple[list[LibraryEntry], list[LibraryEntry]]]:
             result = fn()
-            self.index.refresh()
+            self._refresh_index()
             return (result if isinstance(result, str) else id), self._listing()
 
         def done(out: tuple[str, tuple[list[LibraryEntry], list[LibraryEntry]]]) -> None:
@@ -126,7 +154,9 @@ class LibraryJobs(QObject):
         self._change("empty", "", self.library.empty_trash)
 
     def wait(self, msecs: int = 3000) -> None:
-        """Let running jobs end (the window is closing)."""
+        """Let running jobs end (the window is closing): a refresh stops at its next batch."""
+        self._stopping.set()
+        self._changes.clear()  # jobs not started yet are not wanted any more
         self._changes.waitForDone(msecs)
         self._searches.waitForDone(msecs)
 

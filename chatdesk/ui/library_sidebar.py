@@ -124,6 +124,7 @@ class LibrarySidebar(QWidget):
         jobs.searched.connect(self.show_hits)
         jobs.done.connect(self._done)
         jobs.failed.connect(self.notice)
+        jobs.progress.connect(self._progress)
         jobs.load()
 
     # -- showing -----------------------------------------------------------------------------
@@ -140,6 +141,11 @@ class LibrarySidebar(QWidget):
         self.list.setAutoScroll(True)
         self.list.lay_out_now()
         bar.setValue(kept)
+
+    def _progress(self, done: int, total: int) -> None:
+        if self.list.model() is not self.search_model:
+            text = f"Indexing the library… {done:,} of {total:,}" if done < total else ""
+            self.status.setText(text)
 
     def show_hits(self, query: str, hits: list[SearchHit]) -> None:
         if query != self.search.text().strip():

@@ -309,3 +309,51 @@ def test_a_new_listing_keeps_the_list_where_it_was_scrolled(qtbot, window, libra
     add(library, "Arrived meanwhile", now - DAY * 40)  # another process wrote one
     reload(qtbot, window, "Arrived meanwhile")
     assert bar.value() == kept
+
+
+def write_files(library, n):
+    import json
+
+    library.folder.mkdir(parents=True, exist_ok=True)
+    for i in range(n):
+        doc = {"format": "chatdesk.conversation", "version": 2, "title": f"Imported {i}",
+               "messages": [{"role": "user", "content": f"question {i}"}]}
+        (library.folder / f"20260101-000000-{i:06x}.chatdesk.json").write_text(json.dumps(doc))
+
+
+def test_a_first_indexing_shows_its_progress(qtbot, context):
+    from chatdesk.ui.main_window import MainWindow
+
+    write_files(context.library, 1200)
+    win = MainWindow(context)
+    qtbot.addWidget(win)
+    win.open_paths([])
+    seen = []
+    win.show()
+    qtbot.waitUntil(lambda: win.sidebar.jobs is not None, timeout=10_000)
+    win.sidebar.jobs.progress.connect(lambda done, total: seen.append((done, total)))
+    model = win.sidebar.library_model
+    qtbot.waitUntil(lambda: len(model.entries) == 1200, timeout=60_000)
+    assert seen
+    assert seen[-1] == (1200, 1200)
+    assert win.sidebar.status.text() == ""  # the progress line is gone once it is done
+    for session in win.sessions:
+        session.shutdown()
+
+
+def test_closing_during_a_long_indexing_does_not_wait_for_it(qtbot, context):
+    from chatdesk.ui.main_window import MainWindow
+
+    write_files(context.library, 4000)
+    win = MainWindow(context)
+    qtbot.addWidget(win)
+    win.open_paths([])
+    win.show()
+    qtbot.waitUntil(lambda: win.sidebar.jobs is not None, timeout=10_000)
+    started = []
+    win.sidebar.jobs.progress.connect(lambda done, total: started.append(done))
+    qtbot.waitUntil(lambda: bool(started), timeout=30_000)
+    before = time.monotonic()
+    win.close()
+    assert time.monotonic() - before < 5  # it stopped at its next batch of files
+    assert len(context.library_index.entries()) < 4000  # kept what it had; goes on next time
