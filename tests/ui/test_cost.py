@@ -6,7 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from chatdesk.core.pricing import Prices, format_cost, reply_cost
-from chatdesk.ui.transcript_view import info_text
+from chatdesk.ui.card_layout import info_text
 from tests.support.fake_azure import Reply
 from tests.ui.test_main_window import type_and_send, wait_idle
 

@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication, QKeySequence
 
 from chatdesk.core.preferences import DEFAULT_PROMPT
-from chatdesk.ui.transcript_view import is_dark
+from chatdesk.ui.card_layout import is_dark
 
 
 @pytest.fixture(autouse=True)

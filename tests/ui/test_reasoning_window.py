@@ -11,9 +11,9 @@ from PySide6.QtCore import Qt
 
 from chatdesk.core.conversation import GenerationParams, TrimSettings
 from chatdesk.core.models import known_model
+from chatdesk.ui.card_layout import info_text
 from chatdesk.ui.main_window import MainWindow
 from chatdesk.ui.transcript_model import badges
-from chatdesk.ui.transcript_view import info_text
 from tests.support.fake_azure import AzureModel, Reply, annotation_choice
 
 

@@ -1,0 +1,183 @@
+"""Where each part of a message card goes: the geometry of the transcript's cards, the
+actions a row offers, the facts line, and the laid-out pieces (`CardLayout`) that the delegate
+measures, paints and hit-tests. Sizes are in device-independent pixels."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QPointF, QRect, QRectF
+from PySide6.QtGui import QFontMetrics
+
+from chatdesk.core import alternatives
+from chatdesk.core.cards import shown_text
+from chatdesk.core.messages import Message
+from chatdesk.core.usage import cached_tokens, completion_tokens, prompt_tokens, reasoning_tokens
+from chatdesk.ui.markdown import has_code
+from chatdesk.ui.transcript_model import Badge, TranscriptModel
+
+if TYPE_CHECKING:
+    from PySide6.QtGui import QColor, QFont, QPalette, QTextLayout
+
+    from chatdesk.core.pricing import Prices
+    from chatdesk.ui.message_body import MessageBody
+
+# Geometry, in pixels.
+MARGIN_X, MARGIN_Y = 12, 5  # around a card
+PAD = 12  # inside a card
+GAP = 6  # between header, body and footer
+CHIP_PAD = 4  # inside a badge
+ACTION_SPACING = 14
+DIM_OPACITY = 0.5  # cards left out of the next request
+STREAM_STEP_LINES = 4  # a streaming row grows in steps, so the list re-lays out less often
+
+ACTION_LABELS = {
+    "copy": "Copy",
+    "copy_code": "Copy code",
+    "edit": "Edit",
+    "delete": "Delete",
+    "regenerate": "Regenerate",
+    "continue": "Continue",
+    "retry": "Retry",
+    "leave_out": "Leave out",
+    "include": "Include again",
+    "version_prev": "‹",
+    "version_next": "›",
+}
+MENU_LABELS = {"version_prev": "Previous version", "version_next": "Next version"}
+# Shown in the footer's action row; Continue and Retry are links inside their badges.
+ROW_ACTIONS = ("copy", "copy_code", "edit", "delete", "regenerate", "leave_out")
+
+
+def is_dark(palette: QPalette) -> bool:
+    """Whether `palette` is a dark theme's (its window colour is darker than mid-grey)."""
+    return palette.window().color().lightness() < 128
+
+
+def available_actions(model: TranscriptModel, row: int) -> list[str]:
+    """The actions offered for a row, in menu order."""
+    message = model.message(row)
+    streaming = model.streaming_row is not None
+    out = ["copy"]
+    if has_code(shown_text(message)):
+        out.append("copy_code")
+    if message.role == "user" and not streaming:
+        out.append("edit")
+    if row != model.streaming_row:
+        out.append("delete")
+    if message.role == "assistant" and not streaming and row == model.last_assistant_row():
+        out.append("regenerate")
+    if message.meta.finish_reason == "length" and not streaming:
+        out.append("continue")
+    if message.meta.error and not streaming:
+        out.append("retry")
+    if row != model.streaming_row and not streaming:
+        # Any message can be left out of later requests; one left out can come back.
+        out.append("include" if model.left_out(model.history_index(row)) else "leave_out")
+    if alternatives.position(message) is not None and not streaming:
+        out += ["version_prev", "version_next"]
+    return out
+
+
+def info_text(message: Message, tokens: int | None, prices: Prices | None = None) -> str:
+    """The muted facts line: tokens, finish reason, usage, latency, and the reply's cost when
+    the deployment's prices are set."""
+    meta = message.meta
+    parts = [f"{tokens} tokens"] if tokens is not None else []
+    if message.role == "assistant":
+        if meta.finish_reason:
+            parts.append(f"finish: {meta.finish_reason}")
+        usage = meta.usage or {}
+        prompt, completion = prompt_tokens(usage), completion_tokens(usage)  # either API's
+        if prompt is not None:
+            parts.append(f"prompt {prompt}")
+        if completion is not None:
+            parts.append(f"completion {completion}")
+        reasoning, cached = reasoning_tokens(usage), cached_tokens(usage)
+        if reasoning:
+            parts.append(f"reasoning {reasoning}")
+        if cached:
+            parts.append(f"cached {cached}")
+        if meta.latency_ms is not None:
+            parts.append(f"{meta.latency_ms / 1000:.1f} s")
+        if prices is not None:  # decimal is imported once prices are set, not at start-up
+            from chatdesk.core.pricing import format_cost, reply_cost
+
+            cost = reply_cost(prices, usage)
+            if cost is not None:
+                parts.append(format_cost(cost.total))
+    return " · ".join(parts)
+
+
+class Metrics:
+    """The fonts and line heights cards are laid out with, for one view font."""
+
+    def __init__(self, font: QFont) -> None:
+        from PySide6.QtGui import QFont  # with the first card, like the other paint types
+
+        self.font = font
+        self.bold = QFont(font)
+        self.bold.setBold(True)
+        self.small = QFont(font)
+        self.small.setPointSizeF(max(font.pointSizeF() * 0.88, 7.0))
+        self.fm, self.small_fm = QFontMetrics(font), QFontMetrics(self.small)
+        self.line = self.fm.lineSpacing()  # body line spacing
+        self.small_line = self.small_fm.lineSpacing()
+        self.avg_char = max(self.fm.averageCharWidth(), 1)
+
+
+@dataclass
+class Chip:
+    """A laid-out badge under a card, with its link's rectangle if it has one."""
+
+    badge: Badge
+    rect: QRect
+    text: QTextLayout
+    origin: QPointF
+    link: QRect | None
+
+
+@dataclass
+class CardLayout:
+    """Where every part of one card goes."""
+
+    card: QRect
+    header: QRect
+    body: QRectF
+    doc: MessageBody
+    chips: list[Chip] = field(default_factory=list)
+    info: QRect | None = None
+    info_text: str = ""
+    actions: list[tuple[str, QRect]] = field(default_factory=list)
+    height: int = 0  # the row's height: the card and its outer margins
+    version_text: str = ""  # "2/3" between the ‹ › actions in the header, when there are
+    version_rect: QRect | None = None
+
+    def action_rects(self) -> dict[str, QRect]:
+        rects = dict(self.actions)
+        rects.update({c.badge.action: c.link for c in self.chips if c.badge.action and c.link})
+        return rects
+
+
+def wrapped(text: str, font: QFont, width: float, link: str | None, color: QColor) -> QTextLayout:
+    """`text` laid out in lines of `width` px; its last `link` characters drawn as a link."""
+    from PySide6.QtGui import QTextCharFormat, QTextLayout
+
+    # QTextLayout breaks lines at U+2028, not at "\n" (a Reasoning part has paragraphs).
+    layout = QTextLayout(text.replace("\n", "\u2028"), font)
+    if link:
+        fmt = QTextCharFormat()
+        fmt.setForeground(color)
+        fmt.setFontUnderline(True)
+        span = QTextLayout.FormatRange()
+        span.start, span.length, span.format = len(text) - len(link), len(link), fmt
+        layout.setFormats([span])
+    layout.beginLayout()
+    y = 0.0
+    while (line := layout.createLine()).isValid():
+        line.setLineWidth(max(width, 1.0))
+        line.setPosition(QPointF(0, y))
+        y += line.height()
+    layout.endLayout()
+    return layout

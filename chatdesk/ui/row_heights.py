@@ -1,0 +1,153 @@
+"""Row heights for the transcript's list: how QListView is told the height of each card
+without measuring every card.
+
+Cost model: `sizeHint` (called for every row on each layout) is a dict lookup for rows already
+measured and an estimate from the text's length for rows never painted; a row is measured
+exactly when it is painted or changes while visible, and only then is `sizeHintChanged`
+emitted (coalesced to once per event-loop turn).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, QTimer
+
+from chatdesk.core.cards import shown_text
+from chatdesk.core.messages import Message
+from chatdesk.ui.card_layout import (
+    CHIP_PAD,
+    GAP,
+    MARGIN_X,
+    MARGIN_Y,
+    PAD,
+    STREAM_STEP_LINES,
+    CardLayout,
+    Metrics,
+)
+from chatdesk.ui.transcript_model import TranscriptModel, badges
+
+if TYPE_CHECKING:
+    from PySide6.QtCore import SignalInstance
+    from PySide6.QtWidgets import QAbstractItemView, QStyleOptionViewItem
+
+
+class RowHeights:
+    """The height bookkeeping of `MessageDelegate` (mixed in before QStyledItemDelegate, so its
+    `sizeHint` is the one Qt calls). The delegate provides `metrics`, `layout`, `_model` and
+    `_view`, and calls `_init_heights` once."""
+
+    if TYPE_CHECKING:
+        _view: QAbstractItemView
+        sizeHintChanged: SignalInstance
+
+        def metrics(self) -> Metrics: ...
+        def layout(self, rect: QRect, index: QModelIndex | QPersistentModelIndex) -> CardLayout: ...
+        def _model(self, index: QModelIndex | QPersistentModelIndex) -> TranscriptModel: ...
+
+    def _init_heights(self) -> None:
+        self._heights: dict[int, tuple[int, int]] = {}  # uid -> (width, height) laid out
+        self._staged: dict[int, tuple[int, int]] = {}  # measured, not yet laid out
+        self._pending: list[QPersistentModelIndex] = []
+        self._flush = QTimer(self, singleShot=True, interval=0)
+        self._flush.timeout.connect(self._emit_size_hint_changed)
+
+    def _clear_heights(self) -> None:
+        self._pending.clear()  # indexes of the old model
+        self._heights.clear()
+        self._staged.clear()
+
+    def _row_height(self, exact: int, streaming: bool) -> int:
+        if not streaming:
+            return exact
+        step = STREAM_STEP_LINES * self.metrics().line
+        return -(-exact // step) * step
+
+    def _estimate(self, message: Message, width: int, sent: bool) -> int:
+        """A row's height from its text length alone: cheap, for rows never painted."""
+        m = self.metrics()
+        body_width = max(width - 2 * (MARGIN_X + PAD), 40)
+        per_line = max(int(body_width / m.avg_char), 10)
+        text = shown_text(message)
+        lines = text.count("\n") + 1 + len(text) // per_line
+        body = lines * m.line + text.count("```") // 2 * (m.small_line + 20)
+        notes = len(badges(message, sent)) * (m.small_line + 3 * CHIP_PAD)
+        chrome = 2 * (MARGIN_Y + PAD) + m.fm.height() + 2 * GAP + m.small_line
+        return chrome + body + notes
+
+    def measure(self, index: QModelIndex | QPersistentModelIndex, *, now: bool = False) -> int:
+        """The row's exact height at the current width (renders the body if needed).
+
+        A height that differs from what the list was laid out with is staged, and reaches the
+        list with the next sizeHintChanged; with `now`, it is used from the next layout on
+        (for rows the list is about to lay out anyway, such as inserted ones).
+        """
+        width = self._view.viewport().width()
+        lay = self.layout(QRect(0, 0, width, 0), index)
+        return self._measured(index, lay, width, now)
+
+    def _measured(
+        self,
+        index: QModelIndex | QPersistentModelIndex,
+        lay: CardLayout,
+        width: int,
+        now: bool = False,
+    ) -> int:
+        model = self._model(index)
+        uid = model.message(index.row()).uid
+        height = self._row_height(lay.height, index.row() == model.streaming_row)
+        if now:
+            self._heights[uid] = (width, height)
+        elif self._heights.get(uid) != (width, height):
+            self._staged[uid] = (width, height)
+            self._pending.append(QPersistentModelIndex(index))
+            self._flush.start()
+        return height
+
+    def sizeHint(
+        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> QSize:
+        # Called for every row on each layout, so a dict lookup; an estimate the first time a
+        # row is seen at this width (kept until the row is painted and measured).
+        width = self._view.viewport().width()
+        model: TranscriptModel = index.model()  # type: ignore[assignment]
+        message = model.message(index.row())
+        known = self._heights.get(message.uid)
+        if known is not None and known[0] == width:
+            height = known[1]
+        else:
+            height = self._estimate(message, width, index.row() >= model.first_sent)
+            self._heights[message.uid] = (width, height)
+        # A width of 1: QListView stretches rows to the viewport, never beyond it.
+        return QSize(1, height)
+
+    def row_height(self, index: QModelIndex | QPersistentModelIndex) -> int:
+        """The height the list laid the row out with (what sizeHint last answered)."""
+        known = self._heights.get(self._model(index).message(index.row()).uid)
+        return known[1] if known is not None else 0
+
+    def rows_changed(self, first: int, last: int, visible: range) -> None:
+        """Re-measure the changed rows that are on screen.
+
+        Rows off screen keep their old height until they are painted: as good as an estimate,
+        and it keeps a change far above the viewport from shifting what is on screen.
+        """
+        model = self._view.model()
+        if not isinstance(model, TranscriptModel):
+            return
+        for row in range(max(first, visible.start), min(last + 1, visible.stop)):
+            self.measure(model.index(row))
+
+    def _emit_size_hint_changed(self) -> None:
+        # Heights change only here, right before the list re-lays out, so that sizeHint always
+        # agrees with the positions of the current layout.
+        self._heights.update(self._staged)
+        self._staged.clear()
+        model = self._view.model()
+        valid = [p for p in self._pending if p.isValid() and p.model() is model]
+        self._pending.clear()
+        if valid:
+            # QListView answers any sizeHintChanged by laying out every row, so one emission
+            # per event-loop turn covers all rows measured in it.
+            first = min(valid, key=lambda p: p.row())
+            self.sizeHintChanged.emit(first.model().index(first.row(), 0))

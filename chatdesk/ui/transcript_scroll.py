@@ -1,0 +1,125 @@
+"""The transcript's scrolling (mixed into `TranscriptView`): following a growing reply,
+bringing older messages in at the top, going to a message or a find match, and the reader's
+position kept per conversation (`ScrollAnchor`)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QModelIndex, QPoint, QTimer
+from PySide6.QtWidgets import QAbstractItemView
+
+from chatdesk.ui.card_layout import GAP, MARGIN_X, MARGIN_Y, PAD, is_dark
+from chatdesk.ui.transcript_model import TranscriptModel
+
+if TYPE_CHECKING:
+    from chatdesk.core.session_state import ScrollAnchor
+    from chatdesk.ui.find_marks import FindMarks
+
+# Older messages brought in at a time when the reader scrolls to the top.
+REVEAL_STEP = 200
+
+
+class TranscriptScrolling:
+    """Mixed into TranscriptView: `self` is the view (its `_delegate` and `_at_bottom`)."""
+
+    def _on_scrolled(self, value: int) -> None:
+        bar = self.verticalScrollBar()
+        self._at_bottom = value >= bar.maximum() - 4
+        model = self.model()
+        if value <= bar.minimum() and isinstance(model, TranscriptModel) and model.hidden:
+            # At the top of a long conversation: bring in older messages, after this event.
+            QTimer.singleShot(0, self.reveal_older)
+
+    def reveal_older(self) -> None:
+        """Show the next older messages above, keeping what is on screen where it is."""
+        model = self.model()
+        bar = self.verticalScrollBar()
+        if not isinstance(model, TranscriptModel) or bar.value() > bar.minimum():
+            return
+        from_bottom = bar.maximum() - bar.value()
+        if model.reveal_older(REVEAL_STEP):
+            self.executeDelayedItemsLayout()
+            bar.setValue(bar.maximum() - from_bottom)
+
+    def show_history_index(self, index: int, occurrence: int | None = None) -> int | None:
+        """Scroll to the message at history index `index` (older rows brought in as needed),
+        to the line of its `occurrence`-th find match when given, and make it current.
+        Returns its row, or None when there is no such message."""
+        model = self.model()
+        if not isinstance(model, TranscriptModel) or not 0 <= index < len(model.conversation or ()):
+            return None
+        if index < model.hidden:
+            model.reveal_older(model.hidden - index)
+        row = index - model.hidden
+        self.executeDelayedItemsLayout()
+        target = model.index(row)
+        self.setCurrentIndex(target)
+        self.scrollTo(target, QAbstractItemView.ScrollHint.PositionAtTop)
+        marks = self._delegate.find_marks(model.message(row).uid)
+        if occurrence is not None and marks is not None:
+            self._scroll_to_occurrence(target, marks, occurrence)
+        self._at_bottom = False  # a streaming reply must not pull the reader away from it
+        return row
+
+    def scroll_anchor(self) -> ScrollAnchor:
+        """Where the reader is, as a message and an offset (see `ScrollAnchor`)."""
+        from chatdesk.core.session_state import ScrollAnchor
+
+        model = self.model()
+        if not isinstance(model, TranscriptModel) or self._at_bottom or not model.rowCount():
+            return ScrollAnchor()
+        top = self.indexAt(QPoint(MARGIN_X + 1, 0))
+        if not top.isValid():
+            return ScrollAnchor()
+        offset = max(-self.visualRect(top).top(), 0)
+        return ScrollAnchor(model.history_index(top.row()), offset, at_end=False)
+
+    def restore_anchor(self, anchor: ScrollAnchor) -> None:
+        """Scroll back to `anchor`, bringing in older rows as needed; a message that is gone
+        (the file changed) scrolls to the nearest one."""
+        model = self.model()
+        if not isinstance(model, TranscriptModel) or not model.rowCount():
+            return
+        if anchor.at_end:
+            self._at_bottom = True
+            self.scrollToBottom()
+            return
+        index = min(anchor.index, model.hidden + model.rowCount() - 1)
+        if index < model.hidden:
+            model.reveal_older(model.hidden - index)
+        target = model.index(index - model.hidden)
+        self._delegate.measure(target, now=True)  # the offset is into its exact height
+        self.scheduleDelayedItemsLayout()
+        self.executeDelayedItemsLayout()
+        self.scrollTo(target, QAbstractItemView.ScrollHint.PositionAtTop)
+        bar = self.verticalScrollBar()
+        bar.setValue(bar.value() + self.visualRect(target).top() + anchor.offset)
+        self._at_bottom = bar.value() >= bar.maximum() - 4
+
+    def _scroll_to_occurrence(self, target: QModelIndex, marks: FindMarks, occurrence: int) -> None:
+        """Within a card taller than the viewport: bring the match's line to a third down."""
+        rect = self.visualRect(target)
+        viewport = self.viewport().height()
+        if rect.height() <= viewport:
+            return
+        metrics = self._delegate.metrics()
+        body_top = MARGIN_Y + PAD + metrics.fm.height() + GAP
+        width = max(rect.width() - 2 * (MARGIN_X + PAD), 40)
+        message = self.transcript().message(target.row())
+        body = self._delegate.body(message, width, is_dark(self.palette()))
+        y = body.occurrence_top(marks, occurrence)
+        if y is None:
+            return
+        # The card's height was an estimate: lay the list out with the one now known.
+        self._delegate.measure(target, now=True)
+        self.scheduleDelayedItemsLayout()
+        self.executeDelayedItemsLayout()
+        rect = self.visualRect(target)
+        bar = self.verticalScrollBar()
+        bar.setValue(bar.value() + rect.top() + body_top + round(y) - viewport // 3)
+
+    def _on_range_changed(self, _minimum: int, maximum: int) -> None:
+        # Follow a growing reply only when the reader was already at the end.
+        if self._at_bottom:
+            self.verticalScrollBar().setValue(maximum)

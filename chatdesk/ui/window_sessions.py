@@ -1,0 +1,235 @@
+"""The main window's open conversations (mixed into `MainWindow`): opening files and new
+conversations, switching, closing, reloading, and restoring from the recovery folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from chatdesk.core.conversation import Conversation
+from chatdesk.ui.chat_session import ChatSession
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QMessageBox
+
+    from chatdesk.core.recovery import RecoveryEntry
+
+
+class WindowSessions:
+    """The sessions, one per open conversation, and the current one. Mixed into MainWindow:
+    `self` is the window."""
+
+    def open_paths(self, paths: list[str]) -> None:
+        """Open conversation files; a file the core rejects is explained, the rest still open."""
+        recent_changed = False
+        for path in paths:
+            from chatdesk.core.fileformat import ConversationFileError, load_conversation
+
+            try:
+                opened = load_conversation(path)
+            except ConversationFileError as exc:
+                self.show_message("Cannot open this conversation", str(exc))
+                continue
+            if opened.notice():
+                self.show_message("Text was replaced", f"{path}: {opened.notice()}")
+            if opened.imported:  # a request body: a new conversation, saved nowhere yet
+                self.open_session(opened.conversation).set_modified()
+                continue
+            already = next((x for x in self.sessions if x.path == Path(path)), None)
+            if already is not None:
+                self.activate(already)
+                continue
+            self.open_session(opened.conversation, Path(path)).disk = opened.disk
+            self.context.settings.add_recent(str(Path(path)))
+            recent_changed = True
+        if recent_changed:  # one write for the lot
+            self.context.save_settings()
+        if self.session is None:
+            self.new_conversation()
+        self.composer.input.setFocus()
+
+    def open_file(self, path: Path, draft: str | None = None) -> ChatSession | None:
+        """Open a conversation file without a word on failure (the session coming back skips
+        what is gone), with `draft` in place of the file's; the session, or the one already
+        showing it."""
+        already = next((x for x in self.sessions if x.path == path), None)
+        if already is not None:
+            return already
+        from chatdesk.core.fileformat import ConversationFileError, load_conversation
+
+        try:
+            opened = load_conversation(path)
+        except ConversationFileError:
+            return None
+        if draft is not None:
+            opened.conversation.draft = draft
+        session = self.open_session(opened.conversation, path)
+        session.disk = opened.disk
+        return session
+
+    def restore_session(self) -> bool:
+        """Bring back the conversations open when chatdesk last closed (see session_memory)."""
+        return self.memory.restore()
+
+    def show_message(self, title: str, text: str) -> QMessageBox:
+        from PySide6.QtWidgets import QMessageBox
+
+        box = QMessageBox(
+            QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok, self
+        )
+        box.setAccessibleName(title)
+        box.open()
+        self.message_box = box
+        return box
+
+    def new_conversation(self) -> ChatSession:
+        """A new conversation from the Preferences' defaults (or a copy of the current one's
+        prompt, examples and parameters, when they say so); the message box takes the focus."""
+        defaults = self.context.settings.new_conversation
+        current = self.session.conversation if self.session is not None else None
+        conv = defaults.conversation(current)
+        if conv.profile is not None and self.context.connections.profile(conv.profile) is None:
+            conv.profile = None  # a default connection since removed: the one used last
+        session = self.open_session(conv)
+        self.composer.input.setFocus()
+        return session
+
+    def open_session(self, conv: Conversation, path: Path | None = None) -> ChatSession:
+        active = self.context.connections.active()
+        if conv.profile is None and active is not None:
+            conv.profile = active.name
+        session = ChatSession(
+            conv, self.context.service, lambda c=conv: self.context.connections.profile_for(c),
+            path=path, parent=self,
+        )  # fmt: skip
+        self.sessions.append(session)
+        self.undo_group.addStack(session.undo_stack)
+        if self._autosaver is None:
+            self._untracked[session] = session.revision
+        else:
+            self._autosaver.track(session)
+        if self._library_saver is not None:
+            self._library_saver.consider(session)
+        session.modifiedChanged.connect(lambda _m: self.refresh_sessions())
+        session.learned.connect(self._save_learned)
+        self._bind_session(session)
+        if not self._painted:
+            # Loading the tokenizer holds the GIL for tens of ms: not while the window is built
+            # and its first frame drawn (the meter shows "Counting…" either way).
+            self._count_after_paint.append(session)
+        else:
+            session.start_counting()
+        self.refresh_sessions()
+        return session
+
+    def _sidebar_activated(self, *_chosen: object) -> None:
+        self.composer.input.setFocus()  # typing goes on in the conversation just chosen
+
+    def activate(self, session: ChatSession) -> None:
+        if session is not self.session:
+            self._bind_session(session)
+            self.refresh_sessions()
+
+    def refresh_sessions(self) -> None:
+        self.library_link.show_open()
+        self.library_link.written()
+        self._update_title()
+        self.memory.save_soon()
+
+    def save_session(self, session: ChatSession) -> None:
+        """Write `session` to its file (as Save does; asks only when the file changed). A
+        library conversation is written by its saver, after the write it may have running."""
+        saver = self._library_saver
+        if saver is not None and saver.tracked(session) and session.path is not None:
+            session.set_modified()  # a rename or a pin: written now, whatever the revision
+            saver.flush(session)
+        else:
+            self.files.save(session)
+
+    def close_session_now(self, session: ChatSession) -> None:
+        """Close `session` without asking (its file is kept, or moved by the library)."""
+        self._close_session(session)
+
+    def close_current(self) -> None:
+        session = self.session
+        if session is not None:
+            self._flush_library([session])  # a library conversation has nothing to ask
+            self.files.confirm_discard(session, lambda: self._close_session(session))
+
+    def _close_session(self, session: ChatSession, *, keep_one: bool = True) -> None:
+        """Close a session; `keep_one`: open an empty conversation when it was the last."""
+        session.shutdown()
+        self._forget(session)
+        if self._library_saver is not None:
+            self._library_saver.forget(session)
+        index = self.sessions.index(session)
+        self.sessions.remove(session)
+        if self.session is session:
+            self.session = None
+            for signal, slot in self._session_links:
+                signal.disconnect(slot)
+            self._session_links = []
+        if self.sessions:
+            self._bind_session(self.sessions[min(index, len(self.sessions) - 1)])
+        elif keep_one:
+            self.new_conversation()
+        self.refresh_sessions()
+        session.deleteLater()
+
+    def reload(self, session: ChatSession) -> None:
+        """Show the session's file as it is on disk now, dropping the changes made here."""
+        path = session.path
+        self._close_session(session, keep_one=False)  # the file takes its place
+        if path is not None:
+            self.open_paths([str(path)])
+        if not self.sessions:  # the file could not be read
+            self.new_conversation()
+
+    def restore(self, entries: list[RecoveryEntry]) -> None:
+        """Reopen conversations from the recovery folder, as unsaved changes of their files."""
+        store = self.autosaver.store
+        for entry in entries:
+            try:
+                conv = store.load(entry)
+            except (OSError, ValueError) as exc:
+                self.show_message("Could not restore", f"{entry.display_name()}: {exc}")
+                continue
+            session = self.open_session(conv, Path(entry.path) if entry.path else None)
+            session.set_modified()
+            self.autosaver.save(session)
+            store.discard(entry.id)
+        # the empty conversation opened at start is not needed any more
+        blank = [x for x in self.sessions if not len(x.conversation) and not x.modified]
+        if entries and len(self.sessions) > len(blank):
+            for session in blank:
+                self._close_session(session)
+
+    def _forget(self, session: ChatSession) -> None:
+        """Drop a closed session's recovery copy; before the autosaver started there is none."""
+        if self._autosaver is None:
+            self._untracked.pop(session, None)
+        else:
+            self._autosaver.forget(session)
+
+    def offer_recovery(self) -> None:
+        """After a crash or a kill, offer what the recovery folder kept."""
+        from chatdesk.ui.recovery_dialog import RecoveryDialog
+
+        store = self.autosaver.store
+        entries = store.entries(live=self.autosaver.live_ids())
+        if store.damaged:
+            names = ", ".join(f"{file.name} ({why})" for file, why in store.damaged)
+            self.show_message(
+                "Recovery copies could not be read",
+                f"These recovery copies could not be used and were set aside: {names}.",
+            )
+        if not entries:
+            return
+        dialog = RecoveryDialog(entries, self)
+        dialog.restoreRequested.connect(self.restore)
+        dialog.discardRequested.connect(
+            lambda chosen: [self.autosaver.store.discard(e.id) for e in chosen]
+        )
+        dialog.finished.connect(dialog.deleteLater)
+        self.recovery_dialog = dialog
+        dialog.open()
