@@ -219,6 +219,9 @@ class MainWindow(TurnActions, WindowMenus, WindowSessions, WindowEdits, WindowDi
         self.autosaver  # noqa: B018 - starts it
         self.library_saver  # noqa: B018 - starts it (before the sidebar lists: new ones count)
         self.library_link.start()
+        from chatdesk.ui.library_welcome import offer_import
+
+        self.library_welcome = offer_import(self, self.context, self.library_link.written)
         if not {EXAMPLES_SIZES, PARAMS_SIZES} <= set(self.context.settings.window):
             # They were built for want of these: keep them, so the next start need not. Not
             # over a settings file that could not be read, before the user is told so.
