@@ -28,7 +28,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from tests.support.fake_azure import Reply, _Handler
+    from tests.support.fake_azure_behaviours import Reply
+    from tests.support.fake_azure_handler import _Handler
 
 RESPONSES_ROUTES = ("/openai/v1/responses", "/v1/responses")
 API_VERSION_ROUTE = "/openai/responses"
@@ -54,7 +55,7 @@ class Stored:
 
 
 def gone(response_id: str) -> Any:
-    from tests.support.fake_azure import INVALID_REQUEST, Fail
+    from tests.support.fake_azure_errors import INVALID_REQUEST, Fail
 
     return Fail(
         404,
@@ -107,7 +108,7 @@ class ResponsesWire:
     # -- checks before any behaviour is taken
     def refusal(self) -> Any:
         """The 4xx this request is answered with before any behaviour, or None."""
-        from tests.support.fake_azure import Fail
+        from tests.support.fake_azure_errors import Fail
 
         body = self.body
         if "input" not in body and "previous_response_id" not in body:
@@ -123,7 +124,7 @@ class ResponsesWire:
 
     # -- the answer
     def serve(self, behaviour: Any) -> None:
-        from tests.support.fake_azure import Reply
+        from tests.support.fake_azure_behaviours import Reply
 
         if isinstance(behaviour, Failed):
             reply = Reply(behaviour.text_before or "")
@@ -311,7 +312,7 @@ class ResponsesWire:
             self._event("response.reasoning_summary_part.done", {**where, "part": done})
 
     def _text(self, reply: Reply, item: dict[str, Any], index: int, pieces: list[str]) -> None:
-        from tests.support.fake_azure import _AbortConnection
+        from tests.support.fake_azure_wire import _AbortConnection
 
         where = {"item_id": item["id"], "output_index": index, "content_index": 0}
         empty = {"type": "output_text", "text": "", "annotations": []}
