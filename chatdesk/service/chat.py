@@ -67,7 +67,7 @@ from chatdesk.service.events import (
     ReplyResult,
     RetryNotice,
 )
-from chatdesk.service.image_prep import fit_messages
+from chatdesk.service.image_prep import fit_input, fit_messages
 from chatdesk.service.interrupt import RequestGuard, is_interruptible
 from chatdesk.service.prepared import Diagnosis, PreparedRequest
 from chatdesk.service.reply_reader import (
@@ -173,12 +173,16 @@ class ChatService:
             raise ChatError(problem.title, problem.text, problem.hint)
         given: dict[str, Any] = {"model": profile.deployment.strip(), "family": family}
         fallback = None
+        rule = reading_rule(family, exact)  # images no larger than the model reads them
         if api == "responses":  # `fallback`: the history, for a lost stored response
             body, fallback = responses_bodies(conv, plan, stream=stream, exact=exact, **given)
+            if rule is not None:
+                for each in (body, fallback):
+                    if each is not None and isinstance(each.get("input"), list):
+                        each["input"] = fit_input(each["input"], rule)
         else:
             body = build_request(conv, plan, stream=stream, exact=exact, **given)
-            rule = reading_rule(family, exact)
-            if rule is not None:  # no larger than the model reads them
+            if rule is not None:
                 body["messages"] = fit_messages(body["messages"], rule)
         key = note_key(profile)
         note = self.notes.get(key)

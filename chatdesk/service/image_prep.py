@@ -208,3 +208,35 @@ def fit_messages(messages: list[dict[str, Any]], rule: ImageRule) -> list[dict[s
                 message = {**message, "content": parts}
         out.append(message)
     return out
+
+
+def fit_input(items: list[Any], rule: ImageRule) -> list[Any]:
+    """A Responses `input` list with each data-URL `input_image` no larger than the model
+    reads it (the same rule as `fit_messages`); an item is copied only when one of its parts
+    changed."""
+    out = []
+    for item in items:
+        content = item.get("content") if isinstance(item, dict) else None
+        if isinstance(content, list) and any(_is_input_image(p) for p in content):
+            parts = [_fit_input_image(p, rule) if _is_input_image(p) else p for p in content]
+            if any(a is not b for a, b in zip(parts, content, strict=True)):
+                item = {**item, "content": parts}
+        out.append(item)
+    return out
+
+
+def _is_input_image(part: Any) -> bool:
+    return isinstance(part, dict) and part.get("type") == "input_image"
+
+
+def _fit_input_image(part: dict[str, Any], rule: ImageRule) -> dict[str, Any]:
+    url = part.get("image_url")
+    if not isinstance(url, str):
+        return part
+    detail = part.get("detail") or "auto"
+    chat_part = {"type": "image_url", "image_url": {"url": url, "detail": detail}}
+    fitted = fit_part(chat_part, rule)
+    if fitted is chat_part:
+        return part
+    new_url, _ = part_url(fitted)
+    return {**part, "image_url": new_url}

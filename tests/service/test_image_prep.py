@@ -14,6 +14,7 @@ from chatdesk.core.images import data_url_bytes
 from chatdesk.core.models import PATCHES_162, TILES_4O
 from chatdesk.service.image_prep import (
     ImageRefused,
+    fit_input,
     fit_messages,
     prepare_image,
     read_image_file,
@@ -106,3 +107,29 @@ def test_a_broken_imported_image_is_left_for_the_service_to_answer():
     broken = {"type": "image_url", "image_url": {"url": data_url(cut)}}
     messages = [{"role": "user", "content": [broken]}]
     assert fit_messages(messages, TILES_4O)[0]["content"][0] is broken
+
+
+def test_responses_input_images_are_fitted_by_the_same_rule():
+    big = data_url(image_bytes(3000, 3000))
+    small = data_url(image_bytes(100, 100))
+    remote = "https://example.com/cat.png"
+    items = [
+        {
+            "role": "user",
+            "content": [
+                {"type": "input_text", "text": "hi"},
+                {"type": "input_image", "image_url": big, "detail": "high"},
+                {"type": "input_image", "image_url": small, "detail": "auto"},
+                {"type": "input_image", "image_url": remote, "detail": "auto"},
+            ],
+        },
+        {"type": "function_call_output", "call_id": "c1", "output": "ok"},
+    ]
+    fitted = fit_input(items, TILES_4O)
+    parts = fitted[0]["content"]
+    assert decoded_size(parts[1]["image_url"]) == (768, 768)
+    assert parts[1]["detail"] == "high"
+    assert parts[2] is items[0]["content"][2]
+    assert parts[3] is items[0]["content"][3]
+    assert fitted[1] is items[1]
+    assert items[0]["content"][1]["image_url"] is big  # the caller's items are not changed

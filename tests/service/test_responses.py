@@ -22,6 +22,7 @@ from chatdesk.service.events import (
 )
 from tests.support.fake_azure import AzureModel, Fail, FakeAzure, Reply
 from tests.support.fake_responses import Failed
+from tests.support.images import decoded_size, image_bytes, image_part
 
 
 def profile_for(srv: FakeAzure, kind: str = "azure-v1", deployment: str = "gpt-5"):
@@ -262,3 +263,21 @@ def test_an_unknown_previous_response_is_answered_404_by_the_test_server(srv, se
     assert caught.value.code == "previous_response_not_found"
     assert caught.value.param == "previous_response_id"
     client.close()
+
+
+def test_an_image_goes_no_larger_than_the_model_reads_it_as_in_chat_completions(srv, service):
+    srv.enqueue(Reply("A square."))
+    big = image_part(image_bytes(3000, 3000), detail="high")
+    parts = [{"type": "text", "text": "What is it?"}, big]
+    question = Message.from_raw({"role": "user", "content": parts})
+    conv = Conversation(history=[question])
+    conv.api = "responses"
+    list(service.stream(service.prepare(conv, profile_for(srv, deployment="gpt-4o"))))
+
+    (request,) = srv.requests
+    (item,) = [i for i in request.json["input"] if i.get("role") == "user"]
+    image = item["content"][1]
+    assert image["type"] == "input_image"
+    assert image["detail"] == "high"
+    assert decoded_size(image["image_url"]) == (768, 768)
+    assert conv.history[0].source[1] is big  # the conversation keeps the original
