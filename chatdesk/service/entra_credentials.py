@@ -23,6 +23,7 @@ from azure.identity import (
 )
 
 from chatdesk.service.entra_types import EntraMode, exception_chain
+from chatdesk.service.identity_cache import open_cache
 
 _log = logging.getLogger(__name__)
 
@@ -97,12 +98,7 @@ def _open_persistent_cache(options: TokenCachePersistenceOptions) -> None:
     failure (Linux without PyGObject/libsecret or without a keyring) raises here, before a
     sign-in starts: azure-identity fails only after starting its localhost listener for the
     browser and does not close it. Raises what azure-identity raises (ValueError mostly)."""
-    try:
-        # Private, hence guarded: if it moves, EntraSession's first-use fallback still works.
-        from azure.identity._persistent_cache import _load_persistent_cache
-    except ImportError:
-        return
-    _load_persistent_cache(options)
+    open_cache(options)
 
 
 def _secret_service_cache(failure: BaseException) -> Any | None:
@@ -145,11 +141,7 @@ def _token_caches() -> Iterator[Any]:
     options = TokenCachePersistenceOptions(name=CACHE_NAME)
     for is_cae in (False, True):
         try:
-            # Private, hence guarded like _open_persistent_cache: azure-identity has no public
-            # way to remove an account, but the cache it returns is MSAL's public TokenCache.
-            from azure.identity._persistent_cache import _load_persistent_cache
-
-            yield _load_persistent_cache(options, is_cae)
+            yield open_cache(options, is_cae=is_cae)
         except Exception:  # absent on this system (no libsecret, no keyring...)
             continue
     from chatdesk.core.paths import config_dir
