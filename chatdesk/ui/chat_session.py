@@ -23,19 +23,17 @@ from chatdesk.core.messages import Message, MessageMeta, now_iso
 from chatdesk.core.models import ModelMatch, resolve_model
 from chatdesk.core.profiles import ConnectionProfile
 from chatdesk.core.text_policy import replace_surrogates
-from chatdesk.core.usage import larger_limit, prompt_tokens, spent_on_reasoning
+from chatdesk.core.usage import larger_limit, spent_on_reasoning
 from chatdesk.service.events import (
-    Adjusted,
     CancelToken,
-    ChatError,
     ReasoningDelta,
-    ReplyDelta,
-    ReplyResult,
-    RetryNotice,
 )
 from chatdesk.ui.session_edits import ConversationEditing
+from chatdesk.ui.session_reply import CONTINUE_PROMPT, ReplyStreaming, replaced_text
 from chatdesk.ui.transcript_model import TranscriptModel
 from chatdesk.ui.worker import FunctionWorker, GeneratorWorker
+
+__all__ = ["CONTINUE_PROMPT", "TRANSCRIPT_WINDOW", "ChatSession"]
 
 if TYPE_CHECKING:
     from chatdesk.core.budget import Budget
@@ -51,14 +49,13 @@ TICK_MS = 1000  # the "Thinking… 0:42" clock
 YIELD_S = 0.00005
 IDLE_TURNS = 2  # event-loop turns before the loader of a long conversation starts
 TRANSCRIPT_WINDOW = 300
-CONTINUE_PROMPT = "Continue exactly where your previous message stopped, without repeating it."
 
 
 def _yield_gil() -> None:
     time.sleep(YIELD_S)
 
 
-class ChatSession(ConversationEditing, QObject):
+class ChatSession(ReplyStreaming, ConversationEditing, QObject):
     """Signals: busyChanged(bool), planChanged(object: TrimPlan | None), modifiedChanged(bool),
     replyFinished(object: ReplyResult), failed(object: ChatError), notice(str),
     usageChecked(int estimated, object actual: int | None, bool service_kept), budgetReady(),
@@ -335,7 +332,7 @@ class ChatSession(ConversationEditing, QObject):
         """Typed or pasted text as it can be saved (text_policy), said when it was changed."""
         text, replaced = replace_surrogates(text)
         if replaced:
-            self.notice.emit(_replaced_text(replaced))
+            self.notice.emit(replaced_text(replaced))
         return text
 
     def stop(self) -> None:
@@ -395,182 +392,6 @@ class ChatSession(ConversationEditing, QObject):
             return
         self._start_reply(continue_row=row)
 
-    # -- the reply ---------------------------------------------------------------------------
-    def _start_reply(self, continue_row: int | None = None) -> None:
-        profile = self.profile_source()
-        if profile is None:
-            self._restore_replaced()
-        user_row = self._last_row("user")
-        if profile is None:
-            self._fail(
-                ChatError(
-                    "No connection",
-                    "There is no connection profile to send this to.",
-                    "Open Connections… (Ctrl+K) and add your Azure OpenAI endpoint.",
-                ),
-                user_row,
-            )
-            return
-        if self.budget is None:
-            self._send_when_ready = True
-            self.notice.emit("Counting tokens…")
-            return
-        try:
-            prepared = self.service.prepare(self.conversation, profile, budget=self.budget)
-        except ChatError as exc:
-            self._restore_replaced()
-            self._fail(exc, self._last_row("user"))
-            return
-        if continue_row is not None:
-            prepared.add_user_message(CONTINUE_PROMPT)
-            self._row = continue_row
-            self.conversation[continue_row].meta.finish_reason = None
-            self.conversation[continue_row].meta.incomplete = True
-        else:
-            # Incomplete until its finish_reason arrives: a recovery copy taken mid-stream says so.
-            reply = Message.new("assistant", "")
-            reply.meta.incomplete = True
-            if self._replaced is not None:  # Regenerate: the reply it replaces is kept
-                reply.meta.alternatives = alternatives.after_replacing(self._replaced[1])
-                self._replaced = None
-            self._row = self.model.append(reply)
-        self._estimate = prepared.plan.prompt_tokens
-        # The service keeps the history: it counts the whole chain, chatdesk sent what is new.
-        self._service_kept = "previous_response_id" in prepared.body
-        self.model.set_streaming(self._row)
-        self._said = []
-        self._tick.start()
-        cancel = self._cancel = CancelToken()
-        service = self.service
-        self._worker = GeneratorWorker(lambda: service.stream(prepared, cancel), self)
-        self._worker.yielded.connect(self._on_event)
-        self._worker.errored.connect(self._on_error)
-        self._worker.finished.connect(self._on_finished)
-        self._worker.start(self.pool)
-        self.busyChanged.emit(True)
-
-    def _on_event(self, event: object) -> None:
-        if isinstance(event, ReplyDelta):
-            self._pending.append(event.text)
-            if not self._flush.isActive():
-                self._flush.start()
-        elif isinstance(event, ReasoningDelta):  # the Responses API's reasoning summary
-            self._pending_reasoning.append(event)
-            if not self._flush.isActive():
-                self._flush.start()
-        elif isinstance(event, RetryNotice):
-            self.notice.emit(f"{event.reason}. Retrying in {event.delay:.0f} s…")
-        elif isinstance(event, Adjusted):
-            self._said.append(event.said)
-            self.notice.emit(event.said)
-            if event.note is not None:
-                self.learned.emit(event)
-        elif isinstance(event, ReplyResult):
-            self._apply_pending()
-            self._finish_reply(event)
-
-    def _on_tick(self) -> None:
-        if self._row is not None and not self.conversation[self._row].content:
-            self.model.tick_streaming()
-        else:
-            self._tick.stop()  # text is arriving: the header says "Writing…" now
-
-    def _apply_pending(self) -> None:
-        self._flush.stop()
-        if self._pending_reasoning and self._row is not None:
-            meta = self.conversation[self._row].meta
-            parts = meta.reasoning_summary = list(meta.reasoning_summary or [])
-            for delta in self._pending_reasoning:
-                if delta.new_part or not parts:
-                    parts.append("")
-                parts[-1] += delta.text
-            self._pending_reasoning.clear()
-            self.model.reasoning_changed(self._row)
-        if self._pending and self._row is not None:
-            text = "".join(self._pending)
-            self._pending.clear()
-            self.model.append_content(self._row, text)
-            self.revision += 1
-
-    def _finish_reply(self, result: ReplyResult, error: ChatError | None = None) -> None:
-        row = self._row
-        if row is None:
-            return
-        meta = self.conversation[row].meta
-        meta.finish_reason = result.finish_reason
-        meta.usage = result.usage
-        meta.content_filter = result.content_filter
-        meta.prompt_filter = result.prompt_filter
-        meta.model = result.model or meta.model
-        meta.request_id = result.request_id
-        meta.latency_ms = result.latency_ms
-        meta.incomplete = result.incomplete
-        meta.error = error.text if error else None
-        meta.error_code = error.code if error else None
-        meta.stopped = bool(self._cancel is not None and self._cancel.cancelled and error is None
-                            and result.incomplete)  # fmt: skip
-        result.record_response(meta)
-        if result.annotations:  # url citations and the like: kept with the message, as sent
-            self.conversation[row].extra["annotations"] = result.annotations
-        if result.tool_calls:  # shown as cards, never run
-            self.conversation.set_tool_calls(row, result.tool_calls)
-            self.model.set_content(row, self.conversation[row].content)
-        self.model.set_meta_changed(row)
-        self.set_modified()
-        actual = prompt_tokens(result.usage)  # either API's name for it
-        self.usageChecked.emit(self._estimate, actual, self._service_kept)
-        self.replyFinished.emit(result)
-        if result.replaced:
-            self._said.append(_replaced_text(result.replaced))
-        if self._said:  # said once more: the window clears its notice when a reply ends
-            self.notice.emit(" ".join(self._said))
-
-    def _on_error(self, exc: object) -> None:
-        self._apply_pending()
-        error = exc if isinstance(exc, ChatError) else ChatError("Unexpected error", str(exc))
-        row = self._row
-        if row is not None and self.conversation[row].content:
-            # Something arrived: keep it, marked incomplete, with the error on it.
-            partial = error.partial or ReplyResult(content=self.conversation[row].content)
-            partial.incomplete = True
-            self._finish_reply(partial, error)
-            self.failed.emit(error)
-            return
-        if row is not None and self.conversation[row].role == "assistant":
-            # Nothing came: a regenerated reply gives its place back to the one it replaced.
-            tail = self.conversation.messages(row)
-            self.model.replace_tail(row, alternatives.without_shown(tail))
-        self._row = None
-        self._fail(error, self._last_row("user"))
-
-    def _on_finished(self) -> None:
-        self._tick.stop()
-        self._apply_pending()
-        self.model.set_streaming(None)
-        self._worker = None
-        self._cancel = None
-        self._row = None
-        self.update_plan()
-        self.busyChanged.emit(False)
-
-    def _restore_replaced(self) -> None:
-        """Regenerate's replaced reply back in place: no new reply is asked for after all."""
-        if self._replaced is not None:
-            row, old = self._replaced
-            self.model.replace_tail(row, old)
-            self._replaced = None
-
-    def _fail(self, error: ChatError, row: int | None) -> None:
-        if row is not None:
-            self.model.set_error(row, error.text, error.code)
-        self.failed.emit(error)
-
-    def _last_row(self, role: str) -> int | None:
-        for i in range(len(self.conversation) - 1, -1, -1):
-            if self.conversation[i].role == role:
-                return i
-        return None
-
     def display_name(self) -> str:
         """The file's name; else the title given, or made from the first exchange."""
         if self.path is not None:
@@ -591,10 +412,3 @@ class ChatSession(ConversationEditing, QObject):
         if self.budget is not None:
             self.budget.close()
             self.budget = None
-
-
-def _replaced_text(n: int) -> str:
-    return (
-        f"{n} character{'s' if n != 1 else ''} that UTF-8 cannot hold (half of an emoji) "
-        "were replaced with \ufffd."
-    )

@@ -9,7 +9,6 @@ from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QCheckBox,
     QComboBox,
-    QDoubleSpinBox,
     QFormLayout,
     QGroupBox,
     QLabel,
@@ -30,6 +29,10 @@ from chatdesk.core.conversation import (
 from chatdesk.core.models import DEFAULT_FAMILY, FAMILIES, ModelFamily
 from chatdesk.core.params_check import RANGES
 from chatdesk.ui.api_mode import ApiModeGroup
+from chatdesk.ui.optional_fields import OptionalDouble, OptionalInt, choices, choose
+from chatdesk.ui.stop_text import format_stop, parse_stop
+
+__all__ = ["OptionalDouble", "OptionalInt", "ParamsPanel", "format_stop", "parse_stop"]
 
 MAX_STOP = 4  # the API rejects more stop sequences
 _INT_MAX = 2**31 - 1  # QSpinBox is 32-bit
@@ -44,46 +47,6 @@ _FIXED_TIP = "{family} accepts only the default {what}: chatdesk does not send i
 def _bounds(field: str) -> tuple[float, float]:
     low, high, _whole = RANGES[field]
     return (low if low is not None else 0.0), (high if high is not None else 0.0)
-
-
-class OptionalDouble(QDoubleSpinBox):
-    """A float spin box whose lowest value, one step below the real range, means "Default"."""
-
-    def __init__(self, low: float, high: float, step: float, parent: QWidget) -> None:
-        super().__init__(parent)
-        self.low = low
-        self.setDecimals(2)
-        self.setSingleStep(step)
-        self.setRange(low - step, high)
-        self.setSpecialValueText("Default")
-        self.setValue(self.minimum())
-
-    def optional_value(self) -> float | None:
-        value = self.value()
-        # Anything below the real range (typed, not stepped to) also means unset.
-        return None if value < self.low else round(value, self.decimals())
-
-    def set_optional_value(self, value: float | None) -> None:
-        self.setValue(self.minimum() if value is None else value)
-
-
-class OptionalInt(QSpinBox):
-    """An int spin box whose minimum means "Default" (its text can name the default)."""
-
-    def __init__(self, low: int, high: int, parent: QWidget) -> None:
-        super().__init__(parent)
-        self.low = low
-        self.setRange(low - 1, high)
-        self.setSpecialValueText("Default")
-        self.setGroupSeparatorShown(True)
-        self.setValue(self.minimum())
-
-    def optional_value(self) -> int | None:
-        value = self.value()
-        return None if value < self.low else value
-
-    def set_optional_value(self, value: int | None) -> None:
-        self.setValue(self.minimum() if value is None else value)
 
 
 class ParamsPanel(QWidget):
@@ -149,12 +112,12 @@ class ParamsPanel(QWidget):
         )
 
         # Reasoning.
-        self.reasoning_effort = _choices(REASONING_EFFORTS, self)
+        self.reasoning_effort = choices(REASONING_EFFORTS, self)
         self.reasoning_effort.setToolTip(
             "reasoning_effort: how long a reasoning model thinks before it answers. More effort "
             "spends more (hidden, billed) reasoning tokens; keep the response limit generous"
         )
-        self.verbosity = _choices(VERBOSITIES, self)
+        self.verbosity = choices(VERBOSITIES, self)
         self.verbosity.setToolTip("verbosity (gpt-5): how long and detailed the answer is")
         self._tips = {box: box.toolTip() for box in (self.reasoning_effort, self.verbosity)}
         self.api_mode = ApiModeGroup(self)  # Chat Completions or Responses, and its choices
@@ -347,7 +310,7 @@ class ParamsPanel(QWidget):
                 (self.reasoning_effort, params.reasoning_effort),
                 (self.verbosity, params.verbosity),
             ):
-                _choose(box, value)
+                choose(box, value)
             self.limit.set_optional_value(trimming.limit)
             index = self.policy.findData(trimming.policy)
             self.policy.setCurrentIndex(max(index, 0))
@@ -409,7 +372,7 @@ class ParamsPanel(QWidget):
             box.addItem("Default", None)
             for name in names:
                 box.addItem(name, name)
-            _choose(box, current)
+            choose(box, current)
         finally:
             self._loading = was_loading
         box.setEnabled(bool(names))
@@ -447,71 +410,3 @@ class ParamsPanel(QWidget):
             text = f"{count} of {MAX_STOP}" if count else ""
         self.stop_hint.setText(text)
         self.stop_hint.setVisible(bool(text))
-
-
-_ESCAPES = {"n": "\n", "t": "\t", "\\": "\\", ",": ","}
-
-
-def _choices(names: tuple[str, ...], parent: QWidget) -> QComboBox:
-    """A combo box of "Default" (None: left to the model) and the API's value names."""
-    box = QComboBox(parent)
-    box.addItem("Default", None)
-    for name in names:
-        box.addItem(name, name)
-    return box
-
-
-def _choose(box: QComboBox, value: str | None) -> None:
-    index = box.findData(value)
-    if index < 0 and value is not None:  # a value a newer model takes: shown, kept as it is
-        box.addItem(value, value)
-        index = box.count() - 1
-    box.setCurrentIndex(max(index, 0))
-
-
-def parse_stop(text: str) -> list[str]:
-    """Split on unescaped commas and new lines; `\\n`, `\\t`, `\\,`, `\\\\` are escapes.
-
-    Spaces around an item are dropped, so "a, b" is ["a", "b"]; empty items are skipped.
-    """
-    items: list[str] = []
-    current: list[str] = []
-    escaped: list[bool] = []  # which characters came from an escape (kept when stripping)
-
-    def finish() -> None:
-        start, end = 0, len(current)
-        while start < end and current[start] == " " and not escaped[start]:
-            start += 1
-        while end > start and current[end - 1] == " " and not escaped[end - 1]:
-            end -= 1
-        if end > start:
-            items.append("".join(current[start:end]))
-        current.clear()
-        escaped.clear()
-
-    i = 0
-    while i < len(text):
-        char = text[i]
-        if char == "\\" and text[i + 1 : i + 2] in _ESCAPES and i + 1 < len(text):
-            current.append(_ESCAPES[text[i + 1]])
-            escaped.append(True)
-            i += 2
-            continue
-        if char in ",\n":
-            finish()
-        else:  # a lone backslash is kept as typed
-            current.append(char)
-            escaped.append(False)
-        i += 1
-    finish()
-    return items
-
-
-def format_stop(stop: list[str]) -> str:
-    """The text `parse_stop` reads back as `stop`, one sequence a line."""
-
-    def escape(item: str) -> str:
-        out = item.replace("\\", "\\\\").replace("\n", "\\n").replace("\t", "\\t")
-        return out.replace(",", "\\,")
-
-    return "\n".join(escape(item) for item in stop)

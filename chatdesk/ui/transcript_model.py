@@ -8,9 +8,9 @@ row. Nothing here walks the whole history on a change, so a streamed chunk costs
 
 from __future__ import annotations
 
-import enum
 import time
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import shiboken6
@@ -24,11 +24,11 @@ from PySide6.QtCore import (
 
 from chatdesk.core.cards import shown_text
 from chatdesk.core.conversation import Conversation
-from chatdesk.core.messages import Message, MessageMeta
-from chatdesk.core.sending import REASON_TEXT
-from chatdesk.core.usage import larger_limit, reasoning_exhausted_text, spent_on_reasoning
-from chatdesk.service.events import ReplyResult
+from chatdesk.core.messages import Message
 from chatdesk.ui import roles
+from chatdesk.ui.transcript_rows import ROLE_LABELS, Badge, Roles, badges, heading
+
+__all__ = ["ROLE_LABELS", "Badge", "Roles", "TranscriptModel", "badges", "heading"]
 
 if TYPE_CHECKING:
     from PySide6.QtCore import Qt
@@ -36,109 +36,11 @@ if TYPE_CHECKING:
     from chatdesk.core.pricing import Prices
     from chatdesk.core.trimming import TokenLedger
 
-ROLE_LABELS = {
-    "user": "You", "assistant": "Assistant", "system": "System", "developer": "Developer",
-    "tool": "Tool result", "function": "Function result",
-}  # fmt: skip
-
 _Index = QModelIndex | QPersistentModelIndex
-
-
-class Roles(enum.IntEnum):
-    Role = roles.USER + 1
-    Content = enum.auto()
-    Name = enum.auto()
-    Tokens = enum.auto()  # from the ledger; None without one
-    Meta = enum.auto()
-    Sent = enum.auto()  # False: left out of the next request by trimming
-    Streaming = enum.auto()
-    Uid = enum.auto()
 
 
 # What a content edit changes; the token count follows the content.
 _CONTENT_ROLES = [roles.DISPLAY, Roles.Content, Roles.Tokens, roles.ACCESSIBLE_TEXT]
-
-
-@dataclass(frozen=True)
-class Badge:
-    """A note under a message. `kind` picks the colour: info, warning, filter or error.
-
-    `action` names the link at the end of the text (continue, retry), if any.
-    """
-
-    kind: str
-    text: str
-    action: str | None = None
-    link: str | None = None  # the link's words, at the end of `text`
-
-
-def heading(message: Message) -> str:
-    label = ROLE_LABELS.get(message.role, message.role.title())
-    return f"{label} ({message.name})" if message.name else label
-
-
-def flagged_categories(meta: MessageMeta) -> dict[str, str]:
-    """Content-filter categories flagged on the reply or its prompt: {category: severity}."""
-    if not meta.content_filter and not meta.prompt_filter:
-        return {}
-    return ReplyResult(content_filter=meta.content_filter, prompt_filter=meta.prompt_filter).flagged
-
-
-def reasoning_badge(summary: list[str] | None, shown: bool) -> Badge | None:
-    """A Responses reply's collapsible Reasoning part: its summary parts when `shown`."""
-    if not summary:
-        return None
-    if not shown:
-        return Badge("reasoning", "Reasoning — Show", "reasoning", "Show")
-    text = "\n\n".join(part.strip() for part in summary)
-    return Badge("reasoning", f"Reasoning\n{text}\n— Hide", "reasoning", "Hide")
-
-
-def badges(
-    message: Message,
-    sent: bool = True,
-    streaming: bool = False,
-    left_out: str | None = None,
-    reasoning_shown: bool = False,
-) -> list[Badge]:
-    """The notes shown under a message, in display order. `sent` False: trimming leaves it
-    out; `left_out`: why it is not sent otherwise (see `TranscriptModel.left_out`);
-    `reasoning_shown`: the Reasoning part is open."""
-    meta = message.meta
-    out: list[Badge] = []
-    reasoning = reasoning_badge(meta.reasoning_summary, reasoning_shown)
-    if reasoning is not None:
-        out.append(reasoning)
-    if not streaming:
-        if meta.stopped:
-            out.append(Badge("warning", "Stopped by you"))
-        elif meta.incomplete and meta.error:
-            out.append(Badge("warning", "Connection dropped — the reply is partial"))
-        elif meta.incomplete:  # a file that does not say why (older chatdesk)
-            out.append(Badge("warning", "Incomplete — the reply was cut off"))
-    spent = spent_on_reasoning(message.content, meta.finish_reason, meta.usage)
-    if spent is not None and not streaming:
-        # Nothing to continue: the retry asks again with room to think and to answer.
-        link = f"Retry with {larger_limit(spent)} tokens"
-        out.append(Badge("warning", f"{reasoning_exhausted_text(spent)} — {link}", "retry", link))
-    elif meta.finish_reason == "length":
-        text = "Cut at the length limit — Continue"
-        out.append(Badge("warning", text, "continue", "Continue"))
-    flagged = flagged_categories(meta)
-    if meta.error_code == "content_filter":
-        out.append(Badge("filter", "Blocked by the prompt filter"))
-    elif flagged or meta.finish_reason == "content_filter":
-        detail = ", ".join(f"{category} ({severity})" for category, severity in flagged.items())
-        label = "Filtered by Azure content filter"
-        out.append(Badge("filter", f"{label}: {detail}" if detail else label))
-    if left_out is not None:
-        why = "Left out by you" if left_out == "you" else REASON_TEXT[left_out]
-        out.append(Badge("info", f"{why} — Include again", "include", "Include again"))
-    elif not sent:
-        out.append(Badge("info", "Left out of the next request"))
-    if meta.error:
-        out.append(Badge("error", f"{meta.error} — Retry", "retry", "Retry"))
-    return out
 
 
 class TranscriptModel(QAbstractListModel):
@@ -264,8 +166,14 @@ class TranscriptModel(QAbstractListModel):
         self._hidden = min(self._hidden, len(self._conv or ()))
         self.endResetModel()
 
-    def _mutate(self) -> _Mutation:
-        return _Mutation(self)
+    @contextmanager
+    def _mutate(self) -> Iterator[None]:
+        """Marks a change made through the model, so its own conversation listener ignores it."""
+        self._mutating = True
+        try:
+            yield
+        finally:
+            self._mutating = False
 
     # -- structure ---------------------------------------------------------------------------
     def append(self, message: Message) -> int:
@@ -429,7 +337,7 @@ class TranscriptModel(QAbstractListModel):
         self.set_meta_changed(index)
 
     def set_include(self, index: int, include: bool | None) -> None:
-        """"Include again" (True), "Leave out" (False), or back to the rule (None)."""
+        """ "Include again" (True), "Leave out" (False), or back to the rule (None)."""
         self._require()[index].meta.include = include
         self.set_meta_changed(index)
 
@@ -545,19 +453,6 @@ class TranscriptModel(QAbstractListModel):
         for role in Roles:
             names[role.value] = QByteArray(role.name.lower().encode())
         return names
-
-
-class _Mutation:
-    """Marks a change made through the model, so its own conversation listener ignores it."""
-
-    def __init__(self, model: TranscriptModel) -> None:
-        self._model = model
-
-    def __enter__(self) -> None:
-        self._model._mutating = True
-
-    def __exit__(self, *exc: object) -> None:
-        self._model._mutating = False
 
 
 def _shift_after_remove(row: int | None, first: int, last: int) -> int | None:

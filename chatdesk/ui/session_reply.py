@@ -1,0 +1,256 @@
+"""The reply in flight, for `ChatSession`: asking for it, streaming it in, finishing it.
+
+The service streams on the thread pool (the one worker in ui/worker.py); its text is applied
+on the GUI thread in batches (one transcript update per ~30 ms, not one per token), and the
+user's message is never lost when a request fails: the error is shown on it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from chatdesk.core import alternatives
+from chatdesk.core.messages import Message
+from chatdesk.core.usage import prompt_tokens
+from chatdesk.service.events import (
+    Adjusted,
+    CancelToken,
+    ChatError,
+    ReasoningDelta,
+    ReplyDelta,
+    ReplyResult,
+    RetryNotice,
+)
+from chatdesk.ui.worker import GeneratorWorker
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from PySide6.QtCore import QThreadPool, QTimer, SignalInstance
+
+    from chatdesk.core.budget import Budget
+    from chatdesk.core.conversation import Conversation
+    from chatdesk.core.profiles import ConnectionProfile
+    from chatdesk.ui.transcript_model import TranscriptModel
+
+CONTINUE_PROMPT = "Continue exactly where your previous message stopped, without repeating it."
+
+
+class ReplyStreaming:
+    """The streaming half of `ChatSession` (a mixin: it uses the session's model, budget,
+    signals, timers and state)."""
+
+    conversation: Conversation
+    model: TranscriptModel
+    service: Any
+    profile_source: Callable[[], ConnectionProfile | None]
+    pool: QThreadPool
+    budget: Budget | None
+    revision: int
+    _worker: GeneratorWorker | None
+    _cancel: CancelToken | None
+    _row: int | None
+    _pending: list[str]
+    _pending_reasoning: list[ReasoningDelta]
+    _estimate: int
+    _service_kept: bool
+    _send_when_ready: bool
+    _flush: QTimer
+    _tick: QTimer
+    _said: list[str]
+    _replaced: tuple[int, list[Message]] | None
+    busyChanged: SignalInstance
+    replyFinished: SignalInstance
+    failed: SignalInstance
+    notice: SignalInstance
+    usageChecked: SignalInstance
+    learned: SignalInstance
+
+    if TYPE_CHECKING:  # the session's own
+
+        def set_modified(self, modified: bool = True) -> None: ...
+
+        def update_plan(self) -> None: ...
+
+    def _start_reply(self, continue_row: int | None = None) -> None:
+        profile = self.profile_source()
+        if profile is None:
+            self._restore_replaced()
+        user_row = self._last_row("user")
+        if profile is None:
+            self._fail(
+                ChatError(
+                    "No connection",
+                    "There is no connection profile to send this to.",
+                    "Open Connections… (Ctrl+K) and add your Azure OpenAI endpoint.",
+                ),
+                user_row,
+            )
+            return
+        if self.budget is None:
+            self._send_when_ready = True
+            self.notice.emit("Counting tokens…")
+            return
+        try:
+            prepared = self.service.prepare(self.conversation, profile, budget=self.budget)
+        except ChatError as exc:
+            self._restore_replaced()
+            self._fail(exc, self._last_row("user"))
+            return
+        if continue_row is not None:
+            prepared.add_user_message(CONTINUE_PROMPT)
+            self._row = continue_row
+            self.conversation[continue_row].meta.finish_reason = None
+            self.conversation[continue_row].meta.incomplete = True
+        else:
+            # Incomplete until its finish_reason arrives: a recovery copy taken mid-stream says so.
+            reply = Message.new("assistant", "")
+            reply.meta.incomplete = True
+            if self._replaced is not None:  # Regenerate: the reply it replaces is kept
+                reply.meta.alternatives = alternatives.after_replacing(self._replaced[1])
+                self._replaced = None
+            self._row = self.model.append(reply)
+        self._estimate = prepared.plan.prompt_tokens
+        # The service keeps the history: it counts the whole chain, chatdesk sent what is new.
+        self._service_kept = "previous_response_id" in prepared.body
+        self.model.set_streaming(self._row)
+        self._said = []
+        self._tick.start()
+        cancel = self._cancel = CancelToken()
+        service = self.service
+        self._worker = GeneratorWorker(lambda: service.stream(prepared, cancel), self)
+        self._worker.yielded.connect(self._on_event)
+        self._worker.errored.connect(self._on_error)
+        self._worker.finished.connect(self._on_finished)
+        self._worker.start(self.pool)
+        self.busyChanged.emit(True)
+
+    def _on_event(self, event: object) -> None:
+        if isinstance(event, ReplyDelta):
+            self._pending.append(event.text)
+            if not self._flush.isActive():
+                self._flush.start()
+        elif isinstance(event, ReasoningDelta):  # the Responses API's reasoning summary
+            self._pending_reasoning.append(event)
+            if not self._flush.isActive():
+                self._flush.start()
+        elif isinstance(event, RetryNotice):
+            self.notice.emit(f"{event.reason}. Retrying in {event.delay:.0f} s…")
+        elif isinstance(event, Adjusted):
+            self._said.append(event.said)
+            self.notice.emit(event.said)
+            if event.note is not None:
+                self.learned.emit(event)
+        elif isinstance(event, ReplyResult):
+            self._apply_pending()
+            self._finish_reply(event)
+
+    def _on_tick(self) -> None:
+        if self._row is not None and not self.conversation[self._row].content:
+            self.model.tick_streaming()
+        else:
+            self._tick.stop()  # text is arriving: the header says "Writing…" now
+
+    def _apply_pending(self) -> None:
+        self._flush.stop()
+        if self._pending_reasoning and self._row is not None:
+            meta = self.conversation[self._row].meta
+            parts = meta.reasoning_summary = list(meta.reasoning_summary or [])
+            for delta in self._pending_reasoning:
+                if delta.new_part or not parts:
+                    parts.append("")
+                parts[-1] += delta.text
+            self._pending_reasoning.clear()
+            self.model.reasoning_changed(self._row)
+        if self._pending and self._row is not None:
+            text = "".join(self._pending)
+            self._pending.clear()
+            self.model.append_content(self._row, text)
+            self.revision += 1
+
+    def _finish_reply(self, result: ReplyResult, error: ChatError | None = None) -> None:
+        row = self._row
+        if row is None:
+            return
+        meta = self.conversation[row].meta
+        meta.finish_reason = result.finish_reason
+        meta.usage = result.usage
+        meta.content_filter = result.content_filter
+        meta.prompt_filter = result.prompt_filter
+        meta.model = result.model or meta.model
+        meta.request_id = result.request_id
+        meta.latency_ms = result.latency_ms
+        meta.incomplete = result.incomplete
+        meta.error = error.text if error else None
+        meta.error_code = error.code if error else None
+        meta.stopped = bool(self._cancel is not None and self._cancel.cancelled and error is None
+                            and result.incomplete)  # fmt: skip
+        result.record_response(meta)
+        if result.annotations:  # url citations and the like: kept with the message, as sent
+            self.conversation[row].extra["annotations"] = result.annotations
+        if result.tool_calls:  # shown as cards, never run
+            self.conversation.set_tool_calls(row, result.tool_calls)
+            self.model.set_content(row, self.conversation[row].content)
+        self.model.set_meta_changed(row)
+        self.set_modified()
+        actual = prompt_tokens(result.usage)  # either API's name for it
+        self.usageChecked.emit(self._estimate, actual, self._service_kept)
+        self.replyFinished.emit(result)
+        if result.replaced:
+            self._said.append(replaced_text(result.replaced))
+        if self._said:  # said once more: the window clears its notice when a reply ends
+            self.notice.emit(" ".join(self._said))
+
+    def _on_error(self, exc: object) -> None:
+        self._apply_pending()
+        error = exc if isinstance(exc, ChatError) else ChatError("Unexpected error", str(exc))
+        row = self._row
+        if row is not None and self.conversation[row].content:
+            # Something arrived: keep it, marked incomplete, with the error on it.
+            partial = error.partial or ReplyResult(content=self.conversation[row].content)
+            partial.incomplete = True
+            self._finish_reply(partial, error)
+            self.failed.emit(error)
+            return
+        if row is not None and self.conversation[row].role == "assistant":
+            # Nothing came: a regenerated reply gives its place back to the one it replaced.
+            tail = self.conversation.messages(row)
+            self.model.replace_tail(row, alternatives.without_shown(tail))
+        self._row = None
+        self._fail(error, self._last_row("user"))
+
+    def _on_finished(self) -> None:
+        self._tick.stop()
+        self._apply_pending()
+        self.model.set_streaming(None)
+        self._worker = None
+        self._cancel = None
+        self._row = None
+        self.update_plan()
+        self.busyChanged.emit(False)
+
+    def _restore_replaced(self) -> None:
+        """Regenerate's replaced reply back in place: no new reply is asked for after all."""
+        if self._replaced is not None:
+            row, old = self._replaced
+            self.model.replace_tail(row, old)
+            self._replaced = None
+
+    def _fail(self, error: ChatError, row: int | None) -> None:
+        if row is not None:
+            self.model.set_error(row, error.text, error.code)
+        self.failed.emit(error)
+
+    def _last_row(self, role: str) -> int | None:
+        for i in range(len(self.conversation) - 1, -1, -1):
+            if self.conversation[i].role == role:
+                return i
+        return None
+
+
+def replaced_text(n: int) -> str:
+    """What the notice says when `n` characters UTF-8 cannot hold were replaced."""
+    return (
+        f"{n} character{'s' if n != 1 else ''} that UTF-8 cannot hold (half of an emoji) "
+        "were replaced with \ufffd."
+    )
