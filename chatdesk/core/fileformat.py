@@ -39,22 +39,28 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-from chatdesk.core import alternatives
 from chatdesk.core.atomic import atomic_write_bytes, folder_lock
 from chatdesk.core.conversation import (
     API_KINDS,
     HISTORY_KEEPERS,
-    REASONING_SUMMARIES,
     RESPONSE_FORMATS,
-    TRIM_POLICIES,
     Conversation,
     GenerationParams,
-    TrimSettings,
 )
 from chatdesk.core.disk_state import ChangedOnDisk, DiskState, changed_since
+from chatdesk.core.file_fields import (
+    InvalidField,
+    check_content,
+    checked_message,
+    choice,
+    field,
+    kind_of,
+    params_from,
+    trimming_from,
+)
 from chatdesk.core.image_spans import LIFT_FROM, lift_images, restore_images
-from chatdesk.core.messages import EXAMPLE_NAMES, ROLES, Message, RawMessage
-from chatdesk.core.params_check import ParamError, check_value
+from chatdesk.core.messages import EXAMPLE_NAMES, Message, RawMessage
+from chatdesk.core.params_check import ParamError
 from chatdesk.core.safe_read import FileTooLarge, NotRegularFile, read_regular
 from chatdesk.core.text_policy import (
     JsonProblem,
@@ -222,7 +228,7 @@ def loads(raw: bytes | str, path: str | os.PathLike[str] = "conversation") -> Op
         raise ConversationFileError(path, "is nested too deeply to be a conversation.") from None
     if not isinstance(data, dict):
         raise ConversationFileError(
-            path, f"holds a JSON {_kind(data)}, not a conversation (an object)."
+            path, f"holds a JSON {kind_of(data)}, not a conversation (an object)."
         )
     replaced = 0
     if may_hold_surrogates(text):
@@ -231,7 +237,7 @@ def loads(raw: bytes | str, path: str | os.PathLike[str] = "conversation") -> Op
         data = restore_images(data, lifted)
     tag = data.get("format")
     if tag is not None and tag != FORMAT:
-        shown = repr(tag) if isinstance(tag, str) and len(tag) < 60 else f"a JSON {_kind(tag)}"
+        shown = repr(tag) if isinstance(tag, str) and len(tag) < 60 else f"a JSON {kind_of(tag)}"
         raise ConversationFileError(
             path,
             f'is tagged "format": {shown}, another program\'s file, not a chatdesk '
@@ -242,7 +248,7 @@ def loads(raw: bytes | str, path: str | os.PathLike[str] = "conversation") -> Op
             return Opened(_from_document(data), imported=False, replaced=replaced)
         if "messages" in data:
             return Opened(_from_request_body(data), imported=True, replaced=replaced)
-    except (_Invalid, ParamError) as exc:
+    except (InvalidField, ParamError) as exc:
         raise ConversationFileError(path, str(exc)) from None
     raise ConversationFileError(
         path,
@@ -251,50 +257,36 @@ def loads(raw: bytes | str, path: str | os.PathLike[str] = "conversation") -> Op
     )
 
 
-class _Invalid(ValueError):
-    pass
-
-
 def _from_document(data: dict[str, Any]) -> Conversation:
     version = data.get("version")
     if not isinstance(version, int) or isinstance(version, bool):
-        raise _Invalid('has no valid "version" number.')
+        raise InvalidField('has no valid "version" number.')
     if version > VERSION:
-        raise _Invalid(
+        raise InvalidField(
             f"was written by a newer chatdesk (format version {version}); this version reads "
             f"format {VERSION}. Update chatdesk to open it."
         )
     if version < 1:
-        raise _Invalid(f"has an unknown format version {version}.")
+        raise InvalidField(f"has an unknown format version {version}.")
     if version == 1:
         data = _migrate_v1(data)
-    conv = _conversation_from_messages(_field(data, "messages", list))
-    conv.title = _field(data, "title", str, "")
-    conv.created_at = _field(data, "created_at", str, conv.created_at)
-    conv.profile = _field(data, "profile", str, None)
-    conv.deployment = _field(data, "deployment", str, None)
-    conv.model = _field(data, "model", str, None)
-    conv.draft = _field(data, "draft", str, "")
-    conv.pinned_in_list = _field(data, "pinned", bool, False)
-    draft_images = _field(data, "draft_images", list, [])
-    _check_content(draft_images, '"draft_images"')
+    conv = _conversation_from_messages(field(data, "messages", list))
+    conv.title = field(data, "title", str, "")
+    conv.created_at = field(data, "created_at", str, conv.created_at)
+    conv.profile = field(data, "profile", str, None)
+    conv.deployment = field(data, "deployment", str, None)
+    conv.model = field(data, "model", str, None)
+    conv.draft = field(data, "draft", str, "")
+    conv.pinned_in_list = field(data, "pinned", bool, False)
+    draft_images = field(data, "draft_images", list, [])
+    check_content(draft_images, '"draft_images"')
     conv.draft_images = [p for p in draft_images if p.get("type") == "image_url"]
-    conv.params = _params(_field(data, "params", dict, {}), "params")
-    conv.request_extra = dict(_field(data, "request", dict, {}))
-    conv.trimming = _trimming(_field(data, "trimming", dict, {}))
-    conv.api = _choice(data, "api", API_KINDS, None)
-    conv.history_keeper = _choice(data, "history", HISTORY_KEEPERS, "chatdesk")
+    conv.params = params_from(field(data, "params", dict, {}), "params")
+    conv.request_extra = dict(field(data, "request", dict, {}))
+    conv.trimming = trimming_from(field(data, "trimming", dict, {}))
+    conv.api = choice(data, "api", API_KINDS, None)
+    conv.history_keeper = choice(data, "history", HISTORY_KEEPERS, "chatdesk")
     return conv
-
-
-def _choice(data: dict[str, Any], key: str, allowed: tuple[str, ...], default: Any) -> Any:
-    value = data.get(key)
-    if value is None:
-        return default
-    if value not in allowed:
-        names = ", ".join(f'"{a}"' for a in allowed)
-        raise _Invalid(f'"{key}" is {json.dumps(value)[:60]}; chatdesk reads {names}.')
-    return value
 
 
 def _migrate_v1(data: dict[str, Any]) -> dict[str, Any]:
@@ -312,8 +304,8 @@ _OWN_REQUEST_FIELDS = frozenset(
 
 
 def _from_request_body(data: dict[str, Any]) -> Conversation:
-    conv = _conversation_from_messages(_field(data, "messages", list))
-    conv.model = _field(data, "model", str, None)
+    conv = _conversation_from_messages(field(data, "messages", list))
+    conv.model = field(data, "model", str, None)
     params = dict(data)
     if "max_completion_tokens" in params and "max_tokens" not in params:
         params["max_tokens"] = params["max_completion_tokens"]
@@ -326,7 +318,7 @@ def _from_request_body(data: dict[str, Any]) -> Conversation:
         params["response_format"] = "text"
     if isinstance(params.get("stop"), str):
         params["stop"] = [params["stop"]]
-    conv.params = _params(params, "request")
+    conv.params = params_from(params, "request")
     conv.request_extra = extra
     return conv
 
@@ -338,7 +330,7 @@ def _conversation_from_messages(items: list[Any]) -> Conversation:
     examples: list[Message] = []
     history: list[RawMessage] = []
     for index, item in enumerate(items):
-        checked = _checked(item, index)
+        checked = checked_message(item, index)
         if item.get("pinned") is True or item.get("name") in EXAMPLE_NAMES:
             examples.append(Message.from_raw(checked))
         elif index == 0 and item["role"] in ("system", "developer"):
@@ -349,178 +341,3 @@ def _conversation_from_messages(items: list[Any]) -> Conversation:
     if system is not None:
         conv.set_system_message(system)
     return conv
-
-
-def _checked(item: Any, index: int, where: str | None = None) -> RawMessage:
-    """The item, ready for `Message.from_raw` (a copy if its content needed converting).
-
-    Runs once per message of a file that may hold thousands: the error texts are built only
-    when there is an error. `where` names a message that is not in `messages` itself.
-    """
-
-    def label() -> str:
-        return where or f"message {index + 1}"
-
-    if not isinstance(item, dict):
-        raise _Invalid(f"{label()} is a JSON {_kind(item)}, not an object.")
-    role = item.get("role")
-    if role not in ROLES:
-        allowed = ", ".join(ROLES)
-        raise _Invalid(f"{label()} has role {role!r}; chatdesk reads {allowed}.")
-    content = item.get("content")
-    if type(content) is not str:  # content parts or null: checked, kept as they are
-        _check_content(content, label())
-    calls = item.get("tool_calls")
-    if calls is not None:
-        _check_tool_calls(calls, label())
-    name = item.get("name")
-    if name is not None and not isinstance(name, str):
-        raise _Invalid(f'{label()} has a "name" that is not text.')
-    meta = item.get("metadata")
-    if meta:
-        _check_meta(meta, label())
-    elif not (meta is None or meta == {}):
-        raise _Invalid(f'{label()} has "metadata" that is not an object.')
-    return item
-
-
-def _check_tool_calls(value: Any, where: str) -> None:
-    """A list of tool calls, each an object; "function", when there, an object too."""
-    if not isinstance(value, list):
-        raise _Invalid(f'{where} has "tool_calls" that is a JSON {_kind(value)}, not a list.')
-    for number, call in enumerate(value, 1):
-        if not isinstance(call, dict):
-            raise _Invalid(f'{where}: tool call {number} in "tool_calls" is not an object.')
-        function = call.get("function")
-        if function is not None and not isinstance(function, dict):
-            raise _Invalid(f'{where}: tool call {number} has a "function" that is not an object.')
-
-
-def _check_meta(data: Any, where: str) -> None:
-    if not isinstance(data, dict):
-        raise _Invalid(f'{where} has "metadata" that is not an object.')
-    for key, value in data.items():
-        expected = _META_TYPES.get(key)
-        if expected and value is not None and not isinstance(value, expected):
-            raise _Invalid(f'{where}: metadata "{key}" has the wrong type.')
-    summary = data.get("reasoning_summary")
-    if isinstance(summary, list) and not all(isinstance(s, str) for s in summary):
-        raise _Invalid(f'{where}: metadata "reasoning_summary" must be a list of texts.')
-    versions = data.get("alternatives")
-    if versions is not None:
-        problem = alternatives.check(versions, where, _check_kept)
-        if problem:
-            raise _Invalid(f'{where}: metadata "alternatives" {problem}.')
-
-
-def _check_kept(item: Any, where: str) -> None:
-    """A message kept in another message's alternatives, checked as a history message."""
-    _checked(item, -1, where)
-
-
-_META_TYPES: dict[str, type | tuple[type, ...]] = {
-    "created_at": str, "finish_reason": str, "usage": dict, "content_filter": dict,
-    "prompt_filter": list, "model": str, "request_id": str, "latency_ms": (int, float),
-    "incomplete": bool, "error": str, "error_code": str, "stopped": bool, "include": bool,
-    "alternatives": dict, "response_id": str, "store": bool, "reasoning_summary": list,
-}  # fmt: skip
-
-
-def _check_content(value: Any, where: str) -> None:
-    """Null, or a list of content parts: objects with a "type" (any type is kept)."""
-    if value is None:
-        return
-    if not isinstance(value, list):
-        raise _Invalid(f'{where} has "content" that is a JSON {_kind(value)}, not text or parts.')
-    for number, part in enumerate(value, 1):
-        if not isinstance(part, dict) or not isinstance(part.get("type"), str):
-            raise _Invalid(f'{where}: content part {number} is not an object with a "type".')
-        if part["type"] == "text" and not isinstance(part.get("text"), str):
-            raise _Invalid(f'{where}: text part {number} has no "text".')
-
-
-_PARAM_TYPES: dict[str, tuple[type, ...]] = {
-    "temperature": (int, float),
-    "top_p": (int, float),
-    "max_tokens": (int,),
-    "presence_penalty": (int, float),
-    "frequency_penalty": (int, float),
-    "seed": (int,),
-}
-
-
-def _params(data: dict[str, Any], where: str) -> GenerationParams:
-    params = GenerationParams()
-    for key, types in _PARAM_TYPES.items():
-        value = data.get(key)
-        if value is None:
-            continue
-        if isinstance(value, bool) or not isinstance(value, types):
-            raise _Invalid(f'{where}: "{key}" must be a number, not {value!r}.')
-        setattr(params, key, check_value(key, value, where))
-    stop = data.get("stop") or []
-    if not isinstance(stop, list) or not all(isinstance(s, str) for s in stop):
-        raise _Invalid(f'{where}: "stop" must be a list of strings.')
-    params.stop = stop
-    fmt = data.get("response_format", "text")
-    if fmt not in RESPONSE_FORMATS:
-        raise _Invalid(f'{where}: "response_format" must be one of {", ".join(RESPONSE_FORMATS)}.')
-    params.response_format = fmt
-    summary = data.get("reasoning_summary")
-    if summary is not None and summary not in REASONING_SUMMARIES:
-        names = ", ".join(REASONING_SUMMARIES)
-        raise _Invalid(f'{where}: "reasoning_summary" must be one of {names}, not {summary!r}.')
-    params.reasoning_summary = summary
-    for key in ("reasoning_effort", "verbosity"):
-        value = data.get(key)
-        if value is not None and not (isinstance(value, str) and value.strip()):
-            raise _Invalid(f'{where}: "{key}" must be a name such as "medium", not {value!r}.')
-        setattr(params, key, value)
-    stream = data.get("stream", True)
-    if not isinstance(stream, bool):
-        raise _Invalid(f'{where}: "stream" must be true or false.')
-    params.stream = stream
-    return params
-
-
-def _trimming(data: dict[str, Any]) -> TrimSettings:
-    trim = TrimSettings()
-    policy = data.get("policy", trim.policy)
-    if policy not in TRIM_POLICIES:
-        raise _Invalid(f'trimming: "policy" must be one of {", ".join(TRIM_POLICIES)}.')
-    trim.policy = policy
-    for key in ("limit", "max_turns"):
-        value = data.get(key, getattr(trim, key))
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
-            raise _Invalid(f'trimming: "{key}" must be a whole number.')
-        if value is not None and value < 1:
-            raise _Invalid(f'trimming: "{key}" must be at least 1.')
-        setattr(trim, key, value)
-    whole = data.get("whole_turns", True)
-    if not isinstance(whole, bool):
-        raise _Invalid('trimming: "whole_turns" must be true or false.')
-    trim.whole_turns = whole
-    return trim
-
-
-def _field(data: dict[str, Any], key: str, kind: type, default: Any = ...) -> Any:
-    if key not in data or data[key] is None:
-        if default is ...:
-            raise _Invalid(f'has no "{key}".')
-        return default
-    value = data[key]
-    if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
-        raise _Invalid(f'"{key}" is a JSON {_kind(value)}, not {_KIND_NAMES[kind]}.')
-    return value
-
-
-_KIND_NAMES = {dict: "an object", list: "a list", str: "text", int: "a number", bool: "a boolean"}
-
-
-def _kind(value: Any) -> str:
-    if isinstance(value, bool):
-        return "boolean"
-    return {
-        dict: "object", list: "list", str: "string", int: "number", float: "number",
-        type(None): "null",
-    }.get(type(value), type(value).__name__)  # fmt: skip
