@@ -54,11 +54,11 @@ from chatdesk.core.deployments import DeploymentNote, valid_seconds
 from chatdesk.core.fileformat import ConversationFileError, load_conversation
 from chatdesk.core.messages import Message, MessageMeta, now_iso
 from chatdesk.core.profile_deployments import find
+from chatdesk.core.profile_env import profile_from_env
 from chatdesk.core.profiles import (
     CLI_PROFILE_NAME,
     ConnectionProfile,
     parse_header,
-    profile_from_env,
 )
 from chatdesk.core.reply_file import ReplyFile
 from chatdesk.core.responses_request import api_of, unsent_for

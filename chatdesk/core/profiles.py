@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, cast, get_args
 
@@ -36,6 +35,11 @@ from chatdesk.core.endpoints import check_endpoint as check_endpoint
 from chatdesk.core.endpoints import is_azure_host as is_azure_host
 from chatdesk.core.endpoints import is_loopback_host as is_loopback_host
 from chatdesk.core.endpoints import target_for as target_for
+from chatdesk.core.http_headers import SECRET_HEADER_HINTS as SECRET_HEADER_HINTS
+from chatdesk.core.http_headers import check_header_name as check_header_name
+from chatdesk.core.http_headers import check_header_value as check_header_value
+from chatdesk.core.http_headers import looks_secret_header as looks_secret_header
+from chatdesk.core.http_headers import parse_header as parse_header
 from chatdesk.core.models import DEFAULT_FAMILY, ModelInfo, ModelMatch, match_model
 from chatdesk.core.profile_deployments import (
     Deployment,
@@ -410,60 +414,6 @@ def _names(value: Any, label: str) -> list[str]:
     return list(value)
 
 
-# Header names: RFC 9110 tokens. Those the client sets itself cannot be replaced per profile.
-_HEADER_NAME_RE = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
-_RESERVED_HEADERS = frozenset(
-    ("host", "content-length", "content-type", "transfer-encoding", "connection", "accept")
-)
-# Headers whose values are credentials wherever they appear: kept in the keyring, masked.
-SECRET_HEADER_HINTS = (
-    "key", "token", "secret", "authorization", "password", "signature", "cookie",
-)  # fmt: skip
-
-
-def check_header_name(name: str) -> str | None:
-    """Why `name` cannot be an extra header, or None."""
-    if not _HEADER_NAME_RE.fullmatch(name):
-        return f"'{name}' is not a valid header name (letters, digits and -, no spaces or ':')."
-    if name.lower() in _RESERVED_HEADERS:
-        return f"chatdesk sets the {name} header itself."
-    return None
-
-
-# A field value is one line of visible characters, spaces and tabs (RFC 9110 section 5.5,
-# https://www.rfc-editor.org/rfc/rfc9110#section-5.5): a CR or LF would start another header.
-_HEADER_VALUE_BAD_RE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
-
-
-def check_header_value(name: str, value: str) -> str | None:
-    """Why `value` cannot be the value of header `name` (a line break or another control
-    character), or None."""
-    bad = _HEADER_VALUE_BAD_RE.search(value)
-    if bad is None:
-        return None
-    what = "a line break" if bad.group() in "\r\n" else f"the control character {bad.group()!r}"
-    return f"the value of header {name} contains {what}; a header value must be one line."
-
-
-def looks_secret_header(name: str) -> bool:
-    """Whether a header's value is probably a credential (then it belongs in the keyring)."""
-    lowered = name.lower()
-    return any(hint in lowered for hint in SECRET_HEADER_HINTS)
-
-
-def parse_header(text: str) -> tuple[str, str]:
-    """'Name: value' as (name, value); ValueError with the reason for anything else."""
-    name, sep, value = text.partition(":")
-    name = name.strip()
-    if not sep or not name:
-        raise ValueError(f"a header is written 'Name: value', not {text.split(':')[0]!r}.")
-    value = value.strip()
-    problem = check_header_name(name) or check_header_value(name, value)
-    if problem is not None:
-        raise ValueError(problem)
-    return name, value
-
-
 def json_kind(value: Any) -> str:
     """How a JSON value's type reads in a sentence."""
     if value is None:
@@ -479,47 +429,3 @@ def json_kind(value: Any) -> str:
     if isinstance(value, dict):
         return "an object"
     return type(value).__name__
-
-
-# -- the environment -------------------------------------------------------------------------
-def profile_from_env(env: Mapping[str, str]) -> ConnectionProfile | None:
-    """A profile from the variables the openai SDK reads, or None. Keys are named, not read."""
-
-    def get(name: str) -> str | None:
-        value = env.get(name, "").strip()
-        return value or None
-
-    def normalised(kind: ProfileKind, url: str) -> str:
-        result = check_endpoint(kind, url)
-        return result.url if result.ok else url
-
-    azure_endpoint = get("AZURE_OPENAI_ENDPOINT")
-    if azure_endpoint is not None:
-        version = get("OPENAI_API_VERSION")
-        kind: ProfileKind = "azure-api-version" if version else "azure-v1"
-        has_key = get("AZURE_OPENAI_API_KEY") is not None
-        # The SDK's AZURE_OPENAI_AD_TOKEN: a ready Entra token, used as it is (no sign-in).
-        token_env = "AZURE_OPENAI_AD_TOKEN" if get("AZURE_OPENAI_AD_TOKEN") else None
-        return ConnectionProfile(
-            name=ENV_PROFILE_NAME,
-            kind=kind,
-            endpoint=normalised(kind, azure_endpoint),
-            deployment=get("AZURE_OPENAI_DEPLOYMENT")
-            or get("AZURE_OPENAI_DEPLOYMENT_NAME")
-            or "gpt-4o",
-            api_version=version or DEFAULT_API_VERSION,
-            auth="key" if has_key else "entra",
-            entra_mode="browser" if has_key else "default",
-            key_env="AZURE_OPENAI_API_KEY" if has_key else token_env,
-        )
-    has_openai_key = get("OPENAI_API_KEY") is not None
-    base_url = get("OPENAI_BASE_URL")
-    if base_url is None and not has_openai_key:
-        return None
-    return ConnectionProfile(
-        name=ENV_PROFILE_NAME,
-        kind="openai-compatible",
-        endpoint=normalised("openai-compatible", base_url or OPENAI_BASE_URL),
-        deployment="gpt-4o",
-        key_env="OPENAI_API_KEY" if has_openai_key else None,
-    )

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 
 from chatdesk.core.conversation import Conversation
 from chatdesk.core.paths import config_dir
-from chatdesk.core.profiles import ConnectionProfile, profile_from_env
+from chatdesk.core.profile_env import profile_from_env
+from chatdesk.core.profiles import ConnectionProfile
 from chatdesk.core.settings import Settings
 from chatdesk.service.client import Credentials, entra_session_key, entra_session_options
 

@@ -25,7 +25,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from chatdesk.core.profiles import ConnectionProfile, profile_from_env
+from chatdesk.core.profile_env import profile_from_env
+from chatdesk.core.profiles import ConnectionProfile
 from chatdesk.service.profile_edits import ProfileEdit
 from chatdesk.ui.connection_endpoint import check
 from chatdesk.ui.connection_widgets import KIND_LABELS

@@ -2,6 +2,7 @@ import json
 
 import pytest
 
+from chatdesk.core.profile_env import profile_from_env
 from chatdesk.core.profiles import (
     DEFAULT_API_VERSION,
     ENV_PROFILE_NAME,
@@ -11,7 +12,6 @@ from chatdesk.core.profiles import (
     check_deployment,
     check_endpoint,
     is_loopback_host,
-    profile_from_env,
 )
 
 DEPLOYMENT_NOTE = (
@@ -646,8 +646,7 @@ def test_an_openai_compatible_api_version_is_sent_as_a_query():
     assert target.base_url == "https://name.services.ai.azure.com/models"
     assert target.default_query == {"api-version": "2024-05-01-preview"}
     assert p.resolved_url() == (
-        "https://name.services.ai.azure.com/models/chat/completions"
-        "?api-version=2024-05-01-preview"
+        "https://name.services.ai.azure.com/models/chat/completions?api-version=2024-05-01-preview"
     )
 
 
