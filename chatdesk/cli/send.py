@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import dataclasses
 import os
 import signal
 import sys
@@ -43,6 +42,13 @@ from chatdesk.cli.command import (
     fail,
 )
 from chatdesk.cli.connections import command_line_connections
+from chatdesk.cli.send_connection import (
+    ADHOC_PROFILE,
+    UsageError,
+    pick_deployment,
+    pick_profile,
+    with_headers,
+)
 from chatdesk.core.cards import shown_text
 from chatdesk.core.conversation import (
     API_KINDS,
@@ -53,19 +59,11 @@ from chatdesk.core.conversation import (
 from chatdesk.core.deployments import DeploymentNote, valid_seconds
 from chatdesk.core.fileformat import ConversationFileError, load_conversation
 from chatdesk.core.messages import Message, MessageMeta, now_iso
-from chatdesk.core.profile_deployments import find
-from chatdesk.core.profile_env import profile_from_env
-from chatdesk.core.profiles import (
-    CLI_PROFILE_NAME,
-    ConnectionProfile,
-    parse_header,
-)
+from chatdesk.core.profiles import ConnectionProfile
 from chatdesk.core.reply_file import ReplyFile
 from chatdesk.core.responses_request import api_of, unsent_for
 from chatdesk.core.usage import reasoning_exhausted_text
 from chatdesk.service.chat import ChatService
-from chatdesk.service.client import Credentials
-from chatdesk.service.connections import Connections
 from chatdesk.service.events import (
     Adjusted,
     CancelToken,
@@ -77,11 +75,6 @@ from chatdesk.service.events import (
 )
 
 PROG = "chatdesk send"
-ADHOC_PROFILE = CLI_PROFILE_NAME
-
-
-class _UsageError(Exception):
-    pass
 
 
 def _parser() -> Parser:
@@ -163,77 +156,6 @@ def _seconds(text: str) -> float:
     return value
 
 
-def _pick_profile(
-    args: argparse.Namespace, env: dict[str, str], connections: Connections
-) -> tuple[ConnectionProfile, Credentials]:
-    # --deployment alone picks one of a profile's deployments; with --endpoint it is the target.
-    azure = args.endpoint is not None or args.api_version
-    compatible = args.base_url is not None or args.model is not None
-    if sum(map(bool, (args.profile is not None, azure, compatible))) > 1:
-        raise _UsageError("use one of --profile, --endpoint/--deployment, --base-url/--model")
-    if compatible and args.deployment is not None:
-        raise _UsageError("--deployment does not go with --base-url; name the model with --model")
-    if args.profile is not None:
-        # The window's own setup: the same keyring entries, sign-in records and token cache.
-        profile = connections.settings.profile(args.profile)
-        if profile is None:
-            names = ", ".join(p.name for p in connections.settings.profiles) or "none are set up"
-            raise _UsageError(f"no profile named {args.profile!r} (profiles: {names})")
-        if profile.key_env is None and profile.auth == "key":
-            fallback = "OPENAI_API_KEY" if profile.kind == "openai-compatible" else None
-            profile = dataclasses.replace(profile, key_env=fallback or "AZURE_OPENAI_API_KEY")
-        return profile, connections.credentials
-    if azure:
-        if not (args.endpoint and args.deployment):
-            raise _UsageError("--endpoint and --deployment go together")
-        has_key = bool(env.get("AZURE_OPENAI_API_KEY", "").strip())
-        return ConnectionProfile(
-            name=ADHOC_PROFILE,
-            kind="azure-api-version" if args.api_version else "azure-v1",
-            endpoint=args.endpoint,
-            deployment=args.deployment,
-            api_version=args.api_version or "2024-10-21",
-            # Without a key, sign in as the developer (az login, managed identity...).
-            auth="key" if has_key else "entra",
-            entra_mode="default",
-            key_env="AZURE_OPENAI_API_KEY" if has_key else None,
-        ), Credentials(None, env=env)
-    if compatible:
-        if not (args.base_url and args.model):
-            raise _UsageError("--base-url and --model go together")
-        return ConnectionProfile(
-            name=ADHOC_PROFILE,
-            kind="openai-compatible",
-            endpoint=args.base_url,
-            deployment=args.model,
-            key_env="OPENAI_API_KEY",
-        ), Credentials(None, env=env)
-    profile = profile_from_env(env)
-    if profile is None:
-        raise _UsageError(
-            "no connection given: use --profile NAME, --endpoint URL --deployment D, "
-            "--base-url URL --model M, or set AZURE_OPENAI_ENDPOINT (or OPENAI_BASE_URL)"
-        )
-    return profile, Credentials(None, env=env)
-
-
-def _pick_deployment(
-    conv: Conversation, profile: ConnectionProfile, option: str | None
-) -> ConnectionProfile:
-    """The profile sending to `--deployment`, else the file's recorded deployment (when it was
-    recorded for this profile or is one of its own), else its default. The file records it."""
-    picked = (option or "").strip() or None
-    recorded = conv.deployment
-    if picked is None and (conv.profile == profile.name or find(profile.deployments, recorded)):
-        picked = recorded
-    if picked is not None and find(profile.deployments, picked) is None:
-        names = ", ".join(profile.deployment_names()) or "none"
-        fail(f"note: '{picked}' is not one of profile '{profile.name}''s deployments "
-              f"({names}); sending to it as given.")  # fmt: skip
-    conv.deployment = picked
-    return profile.using(picked)
-
-
 @contextlib.contextmanager
 def _ctrl_c_cancels(cancel: CancelToken) -> Iterator[None]:
     """The first Ctrl+C (or SIGTERM) stops the reply, so the partial is saved; a second aborts."""
@@ -253,17 +175,6 @@ def _ctrl_c_cancels(cancel: CancelToken) -> Iterator[None]:
     finally:
         signal.signal(signal.SIGINT, previous)
         signal.signal(signal.SIGTERM, previous_term)
-
-
-def _with_headers(profile: ConnectionProfile, given: list[str]) -> ConnectionProfile:
-    headers = dict(profile.headers)
-    for text in given:
-        try:
-            name, value = parse_header(text)
-        except ValueError as exc:
-            raise _UsageError(f"--header: {exc}") from None
-        headers[name] = value
-    return dataclasses.replace(profile, headers=headers) if given else profile
 
 
 def _dry_run(
@@ -368,9 +279,9 @@ def run_send(argv: list[str]) -> int:
     try:
         # Also for the ad-hoc connections: the settings' proxy applies to every request.
         connections = command_line_connections(env, settings)
-        profile, credentials = _pick_profile(args, env, connections)
-        profile = _with_headers(profile, args.header)
-    except _UsageError as exc:
+        profile, credentials = pick_profile(args, env, connections)
+        profile = with_headers(profile, args.header)
+    except UsageError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     if profile.name == ADHOC_PROFILE:  # what the URL check changed: the dialog's notes
@@ -390,7 +301,7 @@ def run_send(argv: list[str]) -> int:
         deadline=args.deadline or settings.request_deadline,
     )
     if args.profile is not None:  # saved with the reply, as the window saves its connection
-        profile = _pick_deployment(conv, profile, args.deployment)
+        profile = pick_deployment(conv, profile, args.deployment)
         conv.profile = args.profile
     elif args.endpoint is None and args.deployment is not None:
         profile = profile.using(args.deployment)  # the environment's profile

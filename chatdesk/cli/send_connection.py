@@ -1,0 +1,108 @@
+"""Where `chatdesk send` sends: the profile its options name (a saved profile and one of its
+deployments, an Azure endpoint and deployment, an OpenAI-compatible base URL and model) or the
+environment's, with any --header options added."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+
+from chatdesk.cli.command import fail
+from chatdesk.core.conversation import Conversation
+from chatdesk.core.profile_deployments import find
+from chatdesk.core.profile_env import profile_from_env
+from chatdesk.core.profiles import CLI_PROFILE_NAME, ConnectionProfile, parse_header
+from chatdesk.service.client import Credentials
+from chatdesk.service.connections import Connections
+
+ADHOC_PROFILE = CLI_PROFILE_NAME
+
+
+class UsageError(Exception):
+    """Connection options that do not go together; the text says why (exit status 2)."""
+
+
+def pick_profile(
+    args: argparse.Namespace, env: dict[str, str], connections: Connections
+) -> tuple[ConnectionProfile, Credentials]:
+    """The profile the options name (--profile, --endpoint/--deployment, --base-url/--model)
+    or, without them, the environment's, with the credentials to send with.
+    Raises UsageError for options that do not go together or name no profile."""
+    # --deployment alone picks one of a profile's deployments; with --endpoint it is the target.
+    azure = args.endpoint is not None or args.api_version
+    compatible = args.base_url is not None or args.model is not None
+    if sum(map(bool, (args.profile is not None, azure, compatible))) > 1:
+        raise UsageError("use one of --profile, --endpoint/--deployment, --base-url/--model")
+    if compatible and args.deployment is not None:
+        raise UsageError("--deployment does not go with --base-url; name the model with --model")
+    if args.profile is not None:
+        # The window's own setup: the same keyring entries, sign-in records and token cache.
+        profile = connections.settings.profile(args.profile)
+        if profile is None:
+            names = ", ".join(p.name for p in connections.settings.profiles) or "none are set up"
+            raise UsageError(f"no profile named {args.profile!r} (profiles: {names})")
+        if profile.key_env is None and profile.auth == "key":
+            fallback = "OPENAI_API_KEY" if profile.kind == "openai-compatible" else None
+            profile = dataclasses.replace(profile, key_env=fallback or "AZURE_OPENAI_API_KEY")
+        return profile, connections.credentials
+    if azure:
+        if not (args.endpoint and args.deployment):
+            raise UsageError("--endpoint and --deployment go together")
+        has_key = bool(env.get("AZURE_OPENAI_API_KEY", "").strip())
+        return ConnectionProfile(
+            name=ADHOC_PROFILE,
+            kind="azure-api-version" if args.api_version else "azure-v1",
+            endpoint=args.endpoint,
+            deployment=args.deployment,
+            api_version=args.api_version or "2024-10-21",
+            # Without a key, sign in as the developer (az login, managed identity...).
+            auth="key" if has_key else "entra",
+            entra_mode="default",
+            key_env="AZURE_OPENAI_API_KEY" if has_key else None,
+        ), Credentials(None, env=env)
+    if compatible:
+        if not (args.base_url and args.model):
+            raise UsageError("--base-url and --model go together")
+        return ConnectionProfile(
+            name=ADHOC_PROFILE,
+            kind="openai-compatible",
+            endpoint=args.base_url,
+            deployment=args.model,
+            key_env="OPENAI_API_KEY",
+        ), Credentials(None, env=env)
+    profile = profile_from_env(env)
+    if profile is None:
+        raise UsageError(
+            "no connection given: use --profile NAME, --endpoint URL --deployment D, "
+            "--base-url URL --model M, or set AZURE_OPENAI_ENDPOINT (or OPENAI_BASE_URL)"
+        )
+    return profile, Credentials(None, env=env)
+
+
+def pick_deployment(
+    conv: Conversation, profile: ConnectionProfile, option: str | None
+) -> ConnectionProfile:
+    """The profile sending to `--deployment`, else the file's recorded deployment (when it was
+    recorded for this profile or is one of its own), else its default. The file records it."""
+    picked = (option or "").strip() or None
+    recorded = conv.deployment
+    if picked is None and (conv.profile == profile.name or find(profile.deployments, recorded)):
+        picked = recorded
+    if picked is not None and find(profile.deployments, picked) is None:
+        names = ", ".join(profile.deployment_names()) or "none"
+        fail(f"note: '{picked}' is not one of profile '{profile.name}''s deployments "
+              f"({names}); sending to it as given.")  # fmt: skip
+    conv.deployment = picked
+    return profile.using(picked)
+
+
+def with_headers(profile: ConnectionProfile, given: list[str]) -> ConnectionProfile:
+    """The profile with the --header 'Name: value' options added (UsageError: a bad one)."""
+    headers = dict(profile.headers)
+    for text in given:
+        try:
+            name, value = parse_header(text)
+        except ValueError as exc:
+            raise UsageError(f"--header: {exc}") from None
+        headers[name] = value
+    return dataclasses.replace(profile, headers=headers) if given else profile
