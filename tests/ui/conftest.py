@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from typing import Any
+
 import pytest
 
 from chatdesk.core.messages import Message
@@ -12,8 +15,10 @@ from chatdesk.service.chat import ChatService
 from chatdesk.service.connections import Connections
 from chatdesk.service.retry import RetryPolicy
 from chatdesk.service.secrets import MemorySecretStore, Secret
+from chatdesk.ui import connection_dialog
 from chatdesk.ui.context import AppContext
 from chatdesk.ui.main_window import MainWindow
+from tests.support.connection_dialog import EntraFactory, Harness
 from tests.support.fake_azure import FakeAzure
 
 KEY = "k3y-for-tests-0123456789abcdef"
@@ -58,3 +63,41 @@ def window(qtbot, context):
     for session in win.sessions:
         session.set_modified(False)  # nothing to ask about when the test closes the window
         session.shutdown()
+
+
+# -- the connection dialog (tests/ui/test_connection_*.py)
+
+
+@pytest.fixture
+def make_dialog(qtbot) -> Iterator[Callable[..., Harness]]:
+    made: list[Harness] = []
+
+    def make(
+        profiles: list[ConnectionProfile] | None = None,
+        *,
+        secrets: Any = None,
+        env: dict[str, str] | None = None,
+        entra: EntraFactory | None = None,
+        select: str | None = None,
+    ) -> Harness:
+        settings = Settings(profiles=list(profiles or []))
+        connections = Connections(
+            settings,
+            secrets=secrets if secrets is not None else MemorySecretStore(),
+            env=env if env is not None else {},
+            entra_factory=entra or EntraFactory(),
+        )
+        harness = Harness(qtbot, connections, select)
+        made.append(harness)
+        return harness
+
+    yield make
+    # No worker may outlive its test.
+    qtbot.waitUntil(lambda: not connection_dialog._RUNNING, timeout=5000)
+
+
+@pytest.fixture
+def azure_server() -> Iterator[FakeAzure]:
+    with FakeAzure(api_key="test-key", bearer_tokens={"entra-token"}) as srv:
+        yield srv
+

@@ -1,0 +1,106 @@
+"""The connection dialog's Test connection: success, 401 and deployment advice, cancel, Entra."""
+
+from __future__ import annotations
+
+import pytest
+
+from chatdesk.service.secrets import MemorySecretStore, Secret
+from tests.support.connection_dialog import (
+    azure,
+    on_auth_tab,
+)
+from tests.support.fake_azure import FakeAzure, Hang
+
+pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
+
+
+# -- test connection -------------------------------------------------------------------------
+def test_connection_test_success_shows_url_and_latency(qtbot, make_dialog, azure_server):
+    store = MemorySecretStore()
+    store.set("Work", Secret("test-key"))
+    d = make_dialog([azure(endpoint=azure_server.url)], secrets=store).dialog
+    d.test_panel.test_btn.click()
+    qtbot.waitUntil(lambda: "answered in" in d.test_panel.test_result.text(), timeout=5000)
+    assert d.test_panel.test_result.text().startswith("Connected: answered in ")
+    assert d.test_panel.test_result.text().endswith(" ms.")
+    assert f"Requests go to: {azure_server.v1_base_url}" in d.test_panel.test_details.text()
+    assert "bearer (key)" in d.test_panel.test_details.text()
+    assert "Model: gpt-4o" in d.test_panel.test_details.text()
+    assert not d.test_panel.test_error.isVisible()
+    qtbot.waitUntil(lambda: d.test_panel.test_btn.isEnabled())
+
+
+def test_connection_test_with_a_wrong_key_shows_the_401_advice(qtbot, make_dialog, azure_server):
+    store = MemorySecretStore()
+    store.set("Work", Secret("wrong-key"))
+    d = make_dialog([azure(endpoint=azure_server.url)], secrets=store).dialog
+    d.test_panel.test_btn.click()
+    qtbot.waitUntil(lambda: d.test_panel.test_error.text() != "", timeout=5000)
+    assert d.test_panel.test_error.text().startswith("Wrong key or token")
+    assert "(401)" in d.test_panel.test_error.text()
+    assert "wrong-key" not in d.test_panel.test_error.text() + d.test_panel.test_details.text()
+
+
+def test_connection_test_with_a_wrong_deployment_explains(qtbot, make_dialog):
+    store = MemorySecretStore()
+    store.set("Work", Secret("test-key"))
+    with FakeAzure(api_key="test-key", deployments={"gpt-4o"}) as srv:
+        profile = azure(endpoint=srv.azure_endpoint, kind="azure-api-version")
+        profile.deployment = "gpt4o"
+        d = make_dialog([profile], secrets=store).dialog
+        d.test_panel.test_btn.click()
+        qtbot.waitUntil(lambda: d.test_panel.test_error.text() != "", timeout=5000)
+    assert d.test_panel.test_error.text().startswith("Deployment not found")
+    assert "deployment name, not the model name" in d.test_panel.test_error.text()
+    assert "api-key" in d.test_panel.test_details.text()
+
+
+def test_connection_test_can_be_cancelled(qtbot, make_dialog, azure_server):
+    store = MemorySecretStore()
+    store.set("Work", Secret("test-key"))
+    azure_server.enqueue(Hang(10))
+    d = make_dialog([azure(endpoint=azure_server.url)], secrets=store).dialog
+    d.test_panel.test_btn.click()
+    qtbot.waitUntil(lambda: d.test_panel.test_cancel_btn.isVisible())
+    azure_server.wait_for_requests(1)
+    d.test_panel.test_cancel_btn.click()
+    qtbot.waitUntil(lambda: "cancelled" in d.test_panel.test_result.text(), timeout=1000)
+    qtbot.waitUntil(lambda: not d.test_panel.test_cancel_btn.isVisible())
+    azure_server.release()
+
+
+def test_connection_test_with_entra_sends_the_token(qtbot, make_dialog, azure_server):
+    d = make_dialog([azure(endpoint=azure_server.url, auth="entra")]).dialog
+    on_auth_tab(d)
+    d.entra_panel.sign_in_btn.click()
+    qtbot.waitUntil(lambda: d.entra_panel.account_label.text().startswith("Signed in as"))
+    d.test_panel.test_btn.click()
+    qtbot.waitUntil(lambda: "answered in" in d.test_panel.test_result.text(), timeout=5000)
+    assert "bearer (Entra)" in d.test_panel.test_details.text()
+
+
+# -- issue 17: what is on screen is what is tested -------------------------------------------
+def test_the_test_uses_an_unsaved_key_and_never_stores_it(qtbot, make_dialog, azure_server):
+    store = MemorySecretStore()
+    d = make_dialog([azure(endpoint=azure_server.url)], secrets=store).dialog
+    on_auth_tab(d)
+    qtbot.keyClicks(d.key_panel.key_edit, "test-key")  # pasted, not saved
+    d.test_panel.test_btn.click()
+    qtbot.waitUntil(lambda: "answered in" in d.test_panel.test_result.text(), timeout=5000)
+    assert azure_server.last_request.authorized
+    assert store.get("Work") is None
+    assert d.key_panel.key_edit.text() == "test-key"  # still there to save
+
+
+def test_test_messages_use_the_current_name(qtbot, make_dialog, azure_server):
+    store = MemorySecretStore()
+    store.set("Work", Secret("wrong-key"))
+    d = make_dialog([azure(endpoint=azure_server.url)], secrets=store).dialog
+    d.endpoint_panel.name_edit.setText("Team A")
+    d.endpoint_panel.name_edit.textEdited.emit("Team A")
+    d.test_panel.test_btn.click()
+    qtbot.waitUntil(lambda: d.test_panel.test_error.text() != "", timeout=5000)
+    assert "'Team A'" in d.test_panel.test_error.text()
+    assert "'Work'" not in d.test_panel.test_error.text()
+    # The key stored under the old name was sent.
+    assert azure_server.last_request.headers["authorization"] == "Bearer wrong-key"
