@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from chatdesk.service.chat import ChatService
@@ -24,3 +26,9 @@ def service():
     store = MemorySecretStore()
     store.set("work", Secret(KEY))
     return ChatService(Credentials(store, env={}), retry=RetryPolicy(base_delay=0.01))
+
+
+@pytest.fixture
+def record_path(tmp_path: Path) -> Path:
+    """Where EntraSession keeps its authentication record (tests/service/test_entra*.py)."""
+    return tmp_path / "config" / "entra-auth-record.json"
