@@ -18,8 +18,10 @@ from chatdesk.service.secrets import MemorySecretStore, Secret
 from chatdesk.ui import connection_dialog
 from chatdesk.ui.context import AppContext
 from chatdesk.ui.main_window import MainWindow
+from chatdesk.ui.transcript_view import TranscriptView
 from tests.support.connection_dialog import EntraFactory, Harness
 from tests.support.fake_azure import FakeAzure
+from tests.support.transcript import settle, transcript_model
 
 KEY = "k3y-for-tests-0123456789abcdef"
 
@@ -101,3 +103,21 @@ def azure_server() -> Iterator[FakeAzure]:
     with FakeAzure(api_key="test-key", bearer_tokens={"entra-token"}) as srv:
         yield srv
 
+
+# -- the transcript view (tests/ui/test_transcript_*.py)
+
+
+@pytest.fixture
+def make_view(qtbot):
+    def make(messages: list[Message], width: int = 640, height: int = 900) -> TranscriptView:
+        view = TranscriptView()
+        qtbot.addWidget(view)
+        view.setModel(transcript_model(messages))
+        view.linkActivated.disconnect(view.open_link)  # never launch a browser from a test
+        view.resize(width, height)
+        view.show()
+        qtbot.waitExposed(view)
+        settle()
+        return view
+
+    return make
