@@ -2,7 +2,8 @@
 URLs, deployment and Foundry URLs, gateway paths) into the one form chatdesk uses for a kind of
 profile, says in `notes` what it changed, and reports as `error` only what cannot work.
 
-Each pasted form and what it becomes is listed in tests/core/test_profiles.py.
+Each pasted form and what it becomes is listed in tests/core/test_endpoints.py and
+tests/core/test_endpoint_gateways.py.
 """
 
 from __future__ import annotations
