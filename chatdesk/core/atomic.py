@@ -27,8 +27,10 @@ _TEMP_RE = re.compile(r"\.chatdesk-(\d+)-[^.]*\.tmp$")
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> os.stat_result:
     """Write `data` to `path` via a temporary file in the same folder, fsync, then rename.
 
-    Returns the new file's stat. Raises OSError (the old file, if any, is left as it was and the
-    temporary file is removed).
+    On POSIX the file keeps the permission bits it had (a new file gets 0666 less the umask, as
+    `open()` would give it): `mkstemp` makes the temporary 0600, which must not leak onto a
+    file the user shares. Returns the new file's stat. Raises OSError (the old file, if any, is
+    left as it was and the temporary file is removed).
     """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -36,6 +38,8 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> os.stat_res
         prefix=f".{target.name}.{TEMP_MARK}{os.getpid()}-", suffix=".tmp", dir=target.parent
     )
     try:
+        if os.name == "posix":
+            os.fchmod(fd, _mode_for(target))
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
@@ -49,6 +53,16 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> os.stat_res
     info = os.stat(target)
     remove_stale_temporaries(target)
     return info
+
+
+def _mode_for(target: Path) -> int:
+    """The permission bits `target` should have after the write: its own, else the default."""
+    try:
+        return target.stat().st_mode & 0o7777
+    except OSError:
+        umask = os.umask(0)  # reading the umask means setting it; put it straight back
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 def atomic_write_text(path: str | os.PathLike[str], text: str) -> os.stat_result:
