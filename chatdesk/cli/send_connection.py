@@ -41,9 +41,6 @@ def pick_profile(
         if profile is None:
             names = ", ".join(p.name for p in connections.settings.profiles) or "none are set up"
             raise UsageError(f"no profile named {args.profile!r} (profiles: {names})")
-        if profile.key_env is None and profile.auth == "key":
-            fallback = "OPENAI_API_KEY" if profile.kind == "openai-compatible" else None
-            profile = dataclasses.replace(profile, key_env=fallback or "AZURE_OPENAI_API_KEY")
         return profile, connections.credentials
     if azure:
         if not (args.endpoint and args.deployment):

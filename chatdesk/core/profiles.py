@@ -215,6 +215,14 @@ class ConnectionProfile:
             return self.key_header
         return "api-key" if self.kind == "azure-api-version" else "bearer"
 
+    def key_variable(self) -> str | None:
+        """The environment variable a key is read from when the keyring has none: `key_env`,
+        else the SDK's usual one for the kind (AZURE_OPENAI_API_KEY, OPENAI_API_KEY). One rule
+        for the window and `chatdesk send --profile`. None with Entra auth and no `key_env`."""
+        if self.key_env or self.auth != "key":
+            return self.key_env
+        return "OPENAI_API_KEY" if self.kind == "openai-compatible" else "AZURE_OPENAI_API_KEY"
+
     def auth_header(self) -> str:
         """The header chatdesk puts the key or token in: Authorization or api-key."""
         if self.auth == "key" and self.sends_key_as() == "api-key":

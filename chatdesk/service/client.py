@@ -148,7 +148,7 @@ def entra_session_options(profile: ConnectionProfile) -> dict[str, Any]:
 
 
 class Credentials:
-    """Resolves a profile's auth: its keyring entry, else the env var `profile.key_env`, or the
+    """Resolves a profile's auth: its keyring entry, else the env var `key_variable()`, or the
     profile's Entra session. Thread-safe; the store may block, so call it off the GUI thread."""
 
     def __init__(
@@ -205,19 +205,21 @@ class Credentials:
             key = self._secrets.get(profile.name) if self._secrets is not None else None
         except Exception as exc:
             raise map_error(exc, ctx) from None
-        if key is None and profile.key_env:
-            value = self._env_value(profile.key_env)
+        variable = profile.key_variable()
+        if key is None and variable:
+            value = self._env_value(variable)
             key = Secret(value) if value else None
         if key is not None:
             return Auth("key", key=key, headers=headers)
         if profile.kind == "openai-compatible" or headers:
             return Auth("none", headers=headers)
-        where = f" or in the environment variable {profile.key_env}" if profile.key_env else ""
+        # The title already says "No API key"; the message says where chatdesk looked.
         raise ChatError(
             "No API key",
-            f"No API key is stored for profile {profile.name!r}{where}.",
+            f"Profile {profile.name!r} has no key in the system keyring, and the environment "
+            f"variable {variable} is not set.",
             "Enter the key in the profile's settings (chatdesk keeps it in the system keyring), "
-            "set AZURE_OPENAI_API_KEY, or switch the profile to Microsoft Entra ID sign-in.",
+            f"set {variable}, or switch the profile to Microsoft Entra ID sign-in.",
         )
 
     def _env_value(self, name: str | None) -> str | None:

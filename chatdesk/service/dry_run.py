@@ -73,10 +73,11 @@ def _auth_headers(profile: ConnectionProfile) -> tuple[str, list[tuple[str, str]
         )
         return f"Entra ID bearer token from {source}", [("Authorization", f"Bearer {MASK}")]
     where = f"the keyring entry of profile {profile.name!r}"
-    if profile.key_env:
+    variable = profile.key_variable()
+    if variable:
         # `chatdesk send --endpoint/--base-url` reads the key from the environment only.
         cli = profile.name == CLI_PROFILE_NAME
-        where = profile.key_env if cli else f"{where} or {profile.key_env}"
+        where = variable if cli else f"{where} or {variable}"
     if profile.kind == "openai-compatible" and not profile.key_env:
         where += " (none needed for a local server)"
     if profile.sends_key_as() == "api-key":

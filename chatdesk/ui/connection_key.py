@@ -187,7 +187,8 @@ class KeyPanel(QWidget):
         checking = name in self.key_stored and stored is None
         profile = draft.profile
         env = self._host.connections.env
-        env_key = profile.key_env and env.get(profile.key_env, "").strip()
+        variable = profile.key_variable()
+        env_key = variable and env.get(variable, "").strip()
         memory = self._insecure() and self._consented()
         if self._busy:
             text = "Working on the keyring…"
@@ -197,7 +198,7 @@ class KeyPanel(QWidget):
             text = f"A key is stored in {self._store_description or 'the keyring'}."
         elif env_key:
             text = (
-                f"No key is stored; the key comes from the environment variable {profile.key_env}."
+                f"No key is stored; the key comes from the environment variable {variable}."
             )
         else:
             text = "No key is stored yet." + (

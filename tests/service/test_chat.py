@@ -341,7 +341,7 @@ def test_test_connection_without_key_reports_it(srv):
         profile_for(srv)
     )
     assert not diagnosis.ok
-    assert "No API key is stored for profile 'work'" in diagnosis.error.message
+    assert "Profile 'work' has no key in the system keyring" in diagnosis.error.message
     assert srv.requests == []
 
 

@@ -117,7 +117,7 @@ def test_no_key_is_a_clear_error(srv):
     prof = profile(srv, "azure-v1", key_env="AZURE_OPENAI_API_KEY")
     with pytest.raises(ChatError) as info:
         make_client(prof, Credentials(MemorySecretStore(), env={}))
-    assert "No API key is stored for profile 'work'" in info.value.message
+    assert "Profile 'work' has no key in the system keyring" in info.value.message
     assert "AZURE_OPENAI_API_KEY" in info.value.message
     assert "keyring" in info.value.action
     assert srv.requests == []
@@ -217,3 +217,32 @@ def test_auth_repr_hides_the_key():
     auth = Auth("key", key=Secret(KEY))
     assert KEY not in repr(auth)
     assert list(auth.secrets()) == [KEY]
+
+
+def test_a_profile_without_a_key_uses_azure_openai_api_key_like_the_cli():
+    # The tester's case: profile 'work' has no key in the keyring and no key_env; the window
+    # was started with AZURE_OPENAI_API_KEY=test-key. The window's connection setup (the one
+    # `chatdesk send --profile` shares) sends that key.
+    from chatdesk.core.settings import Settings
+    from chatdesk.service.connections import Connections
+
+    with FakeAzure(api_key="test-key") as server:
+        prof = profile(server, "azure-api-version")
+        assert prof.key_env is None
+        connections = Connections(
+            Settings(profiles=[prof]), MemorySecretStore(), env={"AZURE_OPENAI_API_KEY": "test-key"}
+        )
+        assert ask(make_client(prof, connections.credentials)) == "You said: hi"
+        assert server.requests[-1].headers["api-key"] == "test-key"
+
+
+def test_no_key_message_does_not_repeat_its_title(srv):
+    prof = profile(srv, "azure-api-version")  # no key_env: AZURE_OPENAI_API_KEY is looked at
+    with pytest.raises(ChatError) as info:
+        make_client(prof, Credentials(MemorySecretStore(), env={}))
+    assert info.value.title == "No API key"
+    assert info.value.message == (
+        "Profile 'work' has no key in the system keyring, and the environment variable "
+        "AZURE_OPENAI_API_KEY is not set."
+    )
+    assert "set AZURE_OPENAI_API_KEY" in info.value.action
