@@ -16,6 +16,7 @@ from __future__ import annotations
 import sys
 
 from chatdesk.cli.command import EXIT_ERROR, EXIT_OK, EXIT_USAGE, Parser
+from chatdesk.cli.model_choice import UnknownProfile, model_match_for
 from chatdesk.core.budget import Budget
 from chatdesk.core.fileformat import ConversationFileError, load_conversation, save_conversation
 from chatdesk.core.image_input import (
@@ -26,7 +27,6 @@ from chatdesk.core.image_input import (
     size_text,
 )
 from chatdesk.core.messages import Message
-from chatdesk.core.models import ModelMatch
 from chatdesk.service.image_prep import ImageRefused, PreparedImage, prepare_image, read_image_file
 
 PROG = "chatdesk attach"
@@ -38,20 +38,12 @@ def _parser() -> Parser:
     p.add_argument("images", nargs="+", metavar="IMAGE", help="PNG, JPEG, WebP or GIF files")
     p.add_argument("--detail", choices=DETAILS, default="auto", help="image detail (auto)")
     p.add_argument("--text", help="start a new user message with this text")
-    p.add_argument("--profile", help="profile whose model decides the size (default: the file's)")
+    p.add_argument(
+        "--profile",
+        help="profile whose model decides the size (default: the file's, else the environment's "
+        "AZURE_OPENAI_DEPLOYMENT, as send)",
+    )
     return p
-
-
-def _match(conv_profile: str | None, given: str | None, model: str | None) -> ModelMatch | None:
-    name = given if given is not None else conv_profile
-    if not name:
-        return None
-    from chatdesk.core.settings import load_settings
-
-    found = load_settings().settings.profile(name)
-    if found is None and given is not None:
-        raise LookupError(f"no profile named {given!r}")
-    return found.model_match(model) if found is not None else None
 
 
 def run(argv: list[str]) -> int:
@@ -64,8 +56,8 @@ def run(argv: list[str]) -> int:
         return EXIT_ERROR
     conv = opened.conversation
     try:
-        match = _match(conv.profile, args.profile, conv.model)
-    except LookupError as exc:
+        match = model_match_for(conv, args.profile)
+    except UnknownProfile as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     budget = Budget(conv, match=match)

@@ -22,11 +22,8 @@ from chatdesk.cli.command import (
     positive,
     read_conversation,
 )
+from chatdesk.cli.model_choice import UnknownProfile, model_match_for
 from chatdesk.core.models import FAMILIES
-
-
-class UnknownProfile(LookupError):
-    """`chatdesk tokens --profile NAME` named no profile of the settings."""
 
 
 def _parser() -> Parser:
@@ -52,23 +49,17 @@ def token_report(path: str, model: str | None, family: str | None, limit: int | 
                  reserve: int | None, profile: str | None = None) -> dict[str, Any]:  # fmt: skip
     """What `chatdesk tokens --json` prints: the plan for the file's next request. The model
     is the one the window counts with: `model` if given, else the declared model of `profile`
-    (default: the file's profile) as `ConnectionProfile.model_match` resolves it.
+    (default: the file's profile, else the environment's, as `send`) — `model_match_for`.
     Raises ConversationFileError for an unreadable file, UnknownProfile for `profile`
     naming none."""
     from chatdesk.core.budget import Budget
-    from chatdesk.core.settings import load_settings
 
     conv = read_conversation(path)
     match = None
-    name = profile if profile is not None else conv.profile
-    if model is None and name:
-        found = load_settings().settings.profile(name)
-        if found is None and profile is not None:
-            raise UnknownProfile(f"no profile named {profile!r}")
-        if found is not None:  # with the deployment the file picked, as the window counts
-            match = found.picked(conv.deployment).model_match(conv.model)
-            if not match.exact and family is not None:
-                match = None  # --family decides an unknown name's estimate
+    if model is None:  # the model `send` would send to (profile, else the environment)
+        match = model_match_for(conv, profile)
+        if match is not None and not match.exact and family is not None:
+            match = None  # --family decides an unknown name's estimate
     budget = Budget(conv, model=model, fallback_family=family, match=match)
     plan = budget.plan(limit=limit, reserve=reserve)
     offset = len(conv.pinned())

@@ -98,10 +98,8 @@ def prepare_image(
     if mime is None:
         other = other_type(data)
         what = f"a {other} file" if other else "not an image chatdesk can read"
-        raise ImageRefused(
-            f"{name} is {what}; Azure OpenAI takes {TAKEN} images. "
-            + ("Convert it to PNG or JPEG and attach it again." if other else "")
-        )
+        convert = " Convert it to PNG or JPEG and attach it again." if other else ""
+        raise ImageRefused(f"{name} is {what}; Azure OpenAI takes {TAKEN} images.{convert}")
     image = _decode(data, name, mime)
     original = image.size
     target = view_size(rule, original, detail)
@@ -128,9 +126,12 @@ def _decode(data: bytes, name: str, mime: str) -> Any:
             image.load()
     except (Image.DecompressionBombWarning, Image.DecompressionBombError):
         raise ImageRefused(f"{name} has too many pixels to be a photo or screenshot.") from None
-    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+    except (OSError, SyntaxError, ValueError, EOFError):
+        # Pillow's own text names its in-memory buffer ("<_io.BytesIO object at 0x…>"), which
+        # tells a user nothing: say it in plain words.
         raise ImageRefused(
-            f"{name} is damaged or incomplete: it cannot be read as {kind} ({exc})."
+            f"{name} is not a readable image: it starts like a {kind} file but is damaged or "
+            "incomplete."
         ) from None
     if getattr(image, "is_animated", False):
         raise ImageRefused(

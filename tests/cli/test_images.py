@@ -140,3 +140,38 @@ def test_export_writes_the_images_beside_the_markdown(tmp_path, capsys):
     # to standard output: the cards, no files
     assert main(["export", str(path)]) == 0
     assert "**Image** (40 × 30 px, embedded; detail auto)" in capsys.readouterr().out
+
+
+def test_attach_of_a_broken_image_says_so_in_plain_words(tmp_path, clean_env, capsys):  # noqa: F811
+    # The tester's broken image: Pillow's "cannot identify image file <_io.BytesIO ...>" leaked.
+    path = _file(tmp_path, "hi", model="gpt-4o")
+    before = path.read_text()
+    broken = tmp_path / "broken.png"
+    broken.write_bytes(image_bytes(64, 64)[:60])
+    assert run_attach([str(path), str(broken)]) == 1
+    err = capsys.readouterr().err
+    assert f"{broken} is not a readable image" in err
+    assert "BytesIO" not in err
+    assert "0x" not in err
+    assert path.read_text() == before
+
+
+def test_attach_and_tokens_use_the_environments_deployment_like_send(
+    tmp_path, clean_env, monkeypatch, capsys  # noqa: F811
+):  # fmt: skip
+    # The tester's case: a file with no "model", AZURE_OPENAI_DEPLOYMENT=gpt-4o set, and a
+    # 3000×2000 image: it was stored as it is and `tokens` said the model was not known.
+    monkeypatch.setenv("AZURE_OPENAI_ENDPOINT", "https://res.openai.azure.com")
+    monkeypatch.setenv("AZURE_OPENAI_DEPLOYMENT", "gpt-4o")
+    path = _file(tmp_path, "What is in this picture?")
+    shot = tmp_path / "shot.png"
+    shot.write_bytes(image_bytes(3000, 2000))
+    assert run_attach([str(path), str(shot)]) == 0
+    assert "downscaled from 3000 × 2000" in capsys.readouterr().out
+    sent = json.loads(path.read_text())["messages"][-1]["content"]
+    part = next(p for p in sent if p["type"] == "image_url")
+    assert decoded_size(part["image_url"]["url"]) == (1152, 768)
+    assert main(["tokens", str(path)]) == 0
+    out = capsys.readouterr()
+    assert "not known" not in out.out + out.err
+    assert "limit 128000" in out.out  # gpt-4o's context window

@@ -67,7 +67,7 @@ def test_the_users_file_is_only_read(tmp_path):
         (b"<svg xmlns='http://www.w3.org/2000/svg'/>", "photo is a SVG file"),
         (b"%PDF-1.4\n" + bytes(100), "photo is a PDF file"),
         (b"hello, world", "photo is not an image chatdesk can read"),
-        (image_bytes(64, 64)[:60], "photo is damaged or incomplete: it cannot be read as PNG"),
+        (image_bytes(64, 64)[:60], "photo is not a readable image: it starts like a PNG file"),
         (animated_gif(), "photo is an animated GIF"),
     ],
 )
