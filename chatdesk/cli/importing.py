@@ -3,7 +3,8 @@
 Each FILE (a chatdesk conversation, or a Chat Completions request body, whose `tools`,
 `response_format` and other fields are kept) becomes a new library conversation; the file
 itself is left as it was. One line per file on stdout: the file, the new id and its title. A
-file that cannot be read is said on stderr and the others are still imported.
+file that cannot be read is said on stderr and the others are still imported; a file already
+in the library (same title and messages) is imported again as a copy, and that is said.
 
 Exit status: 0 all imported, 1 at least one could not be, 2 usage.
 """
@@ -11,15 +12,42 @@ Exit status: 0 all imported, 1 at least one could not be, 2 usage.
 from __future__ import annotations
 
 import sqlite3
+from typing import TYPE_CHECKING
 
 from chatdesk.cli.command import EXIT_ERROR, EXIT_OK, Parser, fail
 from chatdesk.cli.library import open_library
+
+if TYPE_CHECKING:
+    from chatdesk.core.conversation import Conversation
+    from chatdesk.core.library import Library, LibraryEntry
+    from chatdesk.core.library_index import LibraryIndex
 
 
 def _parser() -> Parser:
     p = Parser(prog="chatdesk import", description="Copy conversation files into the library.")
     p.add_argument("files", nargs="+", metavar="FILE")
     return p
+
+
+def _same_conversation(
+    library: Library, index: LibraryIndex, new: LibraryEntry, conv: Conversation | None
+) -> str | None:
+    """The id of a library conversation with the same title and messages as the one just
+    imported (the same file imported twice), or None. Only entries whose title and message
+    count match are opened."""
+    if conv is None:
+        return None
+    wanted = [m.to_api() for m in conv.all_messages()]
+    for other in index.entries():
+        if other.id == new.id or other.title != new.title or other.messages != new.messages:
+            continue
+        try:
+            _entry, found = library.read_entry(library.file(other.id))
+        except KeyError:
+            continue
+        if found is not None and [m.to_api() for m in found.all_messages()] == wanted:
+            return other.id
+    return None
 
 
 def run(argv: list[str]) -> int:
@@ -42,6 +70,9 @@ def run(argv: list[str]) -> int:
             continue
         entry, conv = library.read_entry(library.file(id))
         print(f"{name}: added as {id} ({entry.title})")
+        same = _same_conversation(library, index, entry, conv)
+        if same is not None:
+            fail(f"note: {name} was already in the library as {same}; {id} is a second copy.")
         try:
             index.put_entry(entry, conv)
         except (OSError, sqlite3.Error) as exc:  # the file is in; the index catches up later

@@ -1,8 +1,9 @@
 """`chatdesk list [--json] [--trash]`: every conversation of the library.
 
-One line each: id, last activity (local time), message count, title; pinned ones first
-(marked *), then the newest activity first. A file that cannot be read (corrupt, from a newer
-chatdesk, unreadable) is listed with its error and said on stderr; it never hides the others.
+A header line, then one line each: id, last activity (local time), message count, title;
+pinned ones first (marked *), then the newest activity first. A file that cannot be read
+(corrupt, from a newer chatdesk, unreadable) is listed with its error and said on stderr; it
+never hides the others.
 `--json` prints one array of objects: id, path, title, last_activity (ISO 8601 UTC),
 messages, pinned, trashed, error (null when readable).
 
@@ -48,7 +49,10 @@ def run(argv: list[str]) -> int:
             for e in entries
         ]  # fmt: skip
         print(json.dumps(rows, ensure_ascii=False, indent=1))
+    elif not entries:
+        fail("the trash is empty." if args.trash else "the library has no conversations yet.")
     else:
+        print(f"{'ID':<22}  {'LAST ACTIVITY':<16}  {'MSGS':>5}   TITLE")
         for e in entries:
             mark = "*" if e.pinned else " "
             count = "    !" if e.error else f"{e.messages:5d}"

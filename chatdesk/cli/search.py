@@ -6,8 +6,8 @@ conversation's title, then the snippet indented on the next line, the matched wo
 on a terminal. `--json` prints one array of objects: conversation_id, title, message_index
 (null for the title), snippet, highlights ([start, end] offsets into the snippet).
 
-Exit status: 0 something was found, 1 nothing was (as grep), or the index cannot be used,
-2 usage.
+Exit status: 0 something was found, 1 nothing was (as grep, and said on stderr), or the index
+cannot be used, 2 usage (a query without a word).
 """
 
 from __future__ import annotations
@@ -15,9 +15,13 @@ from __future__ import annotations
 import json
 import sqlite3
 import sys
+from typing import TYPE_CHECKING
 
-from chatdesk.cli.command import EXIT_ERROR, EXIT_OK, Parser, fail, positive
+from chatdesk.cli.command import EXIT_ERROR, EXIT_OK, EXIT_USAGE, Parser, fail, positive
 from chatdesk.cli.library import open_library
+
+if TYPE_CHECKING:
+    from chatdesk.core.library_index import SearchHit
 
 _BOLD, _PLAIN = "\x1b[1m", "\x1b[0m"
 
@@ -33,12 +37,18 @@ def _parser() -> Parser:
 def run(argv: list[str]) -> int:
     """`chatdesk search ARGV...`; returns the exit status."""
     args = _parser().parse_args(argv)
+    if not any(c.isalnum() for c in args.query):
+        fail("search: give at least one word to find (the query has none).")
+        return EXIT_USAGE
     try:
         _library, index = open_library()
-        hits = index.search(args.query, args.limit)
+        # Twice the limit: a title hit dropped as a repeat leaves room for the next hit.
+        hits = _without_repeats(index.search(args.query, 2 * args.limit))[: args.limit]
     except (OSError, sqlite3.Error) as exc:
         fail(f"cannot read the library's index: {exc}")
         return EXIT_ERROR
+    if not hits:
+        fail(f"nothing in the library matches {args.query!r}.")
     if args.json:
         rows = [
             {
@@ -56,6 +66,18 @@ def run(argv: list[str]) -> int:
             print(f"{h.conversation_id}  {where}  {h.title}")
             print(f"    {_marked(h.snippet, h.highlights, bold)}")
     return EXIT_OK if hits else EXIT_ERROR
+
+
+def _without_repeats(hits: list[SearchHit]) -> list[SearchHit]:
+    """The hits less a title hit whose text a message hit of the same conversation already
+    shows (a title made from the first message matched the same words twice)."""
+    shown = {(h.conversation_id, " ".join(h.snippet.split())) for h in hits
+             if h.message_index is not None}  # fmt: skip
+    return [
+        h for h in hits
+        if h.message_index is not None
+        or (h.conversation_id, " ".join(h.snippet.split())) not in shown
+    ]  # fmt: skip
 
 
 def _marked(snippet: str, spans: tuple[tuple[int, int], ...], bold: bool) -> str:

@@ -394,8 +394,9 @@ def run_send(argv: list[str]) -> int:
     elif reply_file.saved_to is not None:  # what streamed before the result lost it
         saved = True
     if result is not None and result.replaced:
-        fail(f"note: {result.replaced} character(s) of the reply that UTF-8 cannot hold (half "
-              "of an emoji) were replaced with \ufffd.")  # fmt: skip
+        n = result.replaced
+        fail(f"note: {n} character{'s' if n != 1 else ''} of the reply that UTF-8 cannot hold "
+             f"(half of an emoji) {'were' if n != 1 else 'was'} replaced with \ufffd.")  # fmt: skip
     if reply_file.copy is not None:
         fail(
             f"{args.file} was changed by another program meanwhile, so it was left alone; "

@@ -90,6 +90,10 @@ def token_report(path: str, model: str | None, family: str | None, limit: int | 
     }
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def run(argv: list[str]) -> int:
     """`chatdesk tokens ARGV...`; returns the exit status."""
     from chatdesk.core.fileformat import ConversationFileError
@@ -111,7 +115,7 @@ def run(argv: list[str]) -> int:
         estimate = f" (estimate: {report['estimate_why']})" if report["estimate"] else ""
         print(f"{report['prompt_tokens']} prompt tokens{estimate}, {report['encoding']}")
         print(
-            f"{len(report['sent'])} messages sent, {len(report['dropped'])} dropped; "
+            f"{_count(len(report['sent']), 'message')} sent, {len(report['dropped'])} dropped; "
             f"{report['total']} with {report['reserve']} reserved, limit {report['limit']}"
         )
     if not report["fits"]:

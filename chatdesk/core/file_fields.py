@@ -146,7 +146,8 @@ def params_from(data: dict[str, Any], where: str) -> GenerationParams:
         if value is None:
             continue
         if isinstance(value, bool) or not isinstance(value, types):
-            raise InvalidField(f'{where}: "{key}" must be a number, not {value!r}.')
+            # Said in the file's own terms: JSON's true, "text", [..], not Python's True.
+            raise InvalidField(f'{where}: "{key}" must be a number, not {json.dumps(value)[:40]}.')
         setattr(params, key, check_value(key, value, where))
     stop = data.get("stop") or []
     if not isinstance(stop, list) or not all(isinstance(s, str) for s in stop):

@@ -103,7 +103,7 @@ class Opened:
         n = self.replaced
         return (
             f"{n:,} character{'s' if n != 1 else ''} that UTF-8 cannot hold (half of an emoji, "
-            "a lone surrogate) were replaced with \ufffd."
+            f"a lone surrogate) {'were' if n != 1 else 'was'} replaced with \ufffd."
         )
 
 
@@ -221,7 +221,9 @@ def loads(raw: bytes | str, path: str | os.PathLike[str] = "conversation") -> Op
     except json.JSONDecodeError as exc:
         raise ConversationFileError(
             path,
-            f"is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}). "
+            # json's msg ends in " at" where its own text goes on with the place, said here.
+            f"is not valid JSON (line {exc.lineno}, column {exc.colno}: "
+            f"{exc.msg.removesuffix(' at')}). "
             "It may be truncated or damaged.",
         ) from None
     except RecursionError:

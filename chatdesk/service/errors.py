@@ -72,7 +72,7 @@ _BEFORE_SENDING = (
 _MAY_HAVE_ARRIVED = (httpx2.ReadError, httpx2.ReadTimeout, httpx2.RemoteProtocolError)
 NOT_RESENT = (
     "chatdesk did not send it again, because the service may already have received it (and "
-    "bill it): press Retry to send it again."
+    "bill it). Send it again to try once more."
 )
 
 

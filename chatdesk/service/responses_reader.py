@@ -34,7 +34,7 @@ def failure(error: Any) -> ChatError:
     return ChatError(
         "The service could not finish the reply",
         f"{message}" + (f" ({code})" if code else ""),
-        "Press Retry to send it again.",
+        "Send it again to try once more.",
         code=code,
     )
 

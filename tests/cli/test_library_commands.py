@@ -91,3 +91,40 @@ def test_search_limit_and_a_moved_library(tmp_path):
     assert len(list((tmp_path / "moved").glob(f"*{FILE_SUFFIX}"))) == 5
     assert len(json.loads(run("search", "needle", "--json", "--limit", "3").stdout)) == 3
     assert run("search", "needle", "--limit", "0").returncode == 2
+
+
+def test_the_testers_rough_edges(tmp_path):
+    # One hit per match (the title made from the first message is not a second hit), an empty
+    # query is said, list has a header, the cut-short JSON error is whole, a re-import is said.
+    body = tmp_path / "k.json"
+    body.write_text('{"messages":[{"role":"user","content":"kubernetes pods"}]}')
+    first = run("import", body)
+    again = run("import", body)
+    first_id = first.stdout.split("added as ")[1].split()[0]
+    second_id = again.stdout.split("added as ")[1].split()[0]
+    assert first.stderr == ""
+    assert f"was already in the library as {first_id}; {second_id} is a second copy" in again.stderr
+
+    found = run("search", "kubernetes")
+    assert found.returncode == 0
+    assert found.stdout.count("kubernetes pods\n") == 4  # two conversations, one hit each
+    assert "title" not in found.stdout
+    empty = run("search", "")
+    assert empty.returncode == 2
+    assert "give at least one word to find" in empty.stderr
+    nothing = run("search", "zeppelin")
+    assert "nothing in the library matches 'zeppelin'" in nothing.stderr
+
+    damaged = data_dir() / "library" / f"20261130-154500-aaaaaa{FILE_SUFFIX}"
+    damaged.write_text('{"messages":[{"role":"user","content":"bad\x01 here"}]}')
+    listed = run("list")
+    assert listed.stdout.splitlines()[0].split() == ["ID", "LAST", "ACTIVITY", "MSGS", "TITLE"]
+    assert listed.stderr.count("20261130-154500-aaaaaa") == 1
+    assert "column 43: Invalid control character). It may be truncated" in listed.stderr
+
+
+def test_tokens_says_one_message_not_one_messages(tmp_path):
+    body = tmp_path / "one.json"
+    body.write_text('{"model": "gpt-4o", "messages":[{"role":"user","content":"hi"}]}')
+    done = run("tokens", body)
+    assert "1 message sent, 0 dropped" in done.stdout

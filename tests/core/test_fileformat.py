@@ -186,3 +186,12 @@ def test_save_writes_through_fsync(tmp_path, monkeypatch):
 )
 def test_a_suggested_file_name_matches_the_conversation_mime_pattern(title, name):
     assert suggested_file_name(title) == name
+
+
+def test_a_non_number_parameter_is_said_in_jsons_words(tmp_path):
+    # An earlier tester saw '"max_tokens" must be a number, not True' (Python's spelling).
+    path = tmp_path / "p.json"
+    path.write_text('{"max_tokens": true, "messages": [{"role": "user", "content": "hi"}]}')
+    with pytest.raises(ConversationFileError) as info:
+        load_conversation(path)
+    assert '"max_tokens" must be a number, not true.' in str(info.value)

@@ -160,7 +160,7 @@ def test_read_timeout_after_the_request_was_sent_is_not_retryable(srv):
     assert error.title == "No answer in time"
     assert not error.retryable  # the service may have it: sending again is the user's choice
     assert "127.0.0.1 sent nothing for 0.3 s" in error.message
-    assert "press Retry" in error.action
+    assert "Send it again to try once more" in error.action
 
 
 def test_connection_refused_names_the_host():

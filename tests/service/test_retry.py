@@ -131,7 +131,7 @@ def test_connection_dropped_after_the_request_was_sent_is_not_sent_again(srv):
         list(run(srv))
     assert info.value.title == "The connection broke"
     assert not info.value.retryable
-    assert "press Retry" in info.value.action
+    assert "Send it again to try once more" in info.value.action
     assert len(srv.requests) == 1
 
 
