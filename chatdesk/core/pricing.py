@@ -14,7 +14,7 @@ billed as output).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -150,19 +150,44 @@ NOTHING_SPENT = ConversationCost(Decimal(0), 0, 0)
 
 
 def conversation_cost(prices: Prices | None, messages: Iterable[Message]) -> ConversationCost:
-    """The sum of every assistant reply's cost (its `meta.usage`), at `prices`. Cost: one pass
-    over the messages (call it when replies change, not per keystroke)."""
+    """The sum of every assistant reply's cost (its `meta.usage`), at `prices`, the versions
+    Regenerate and edit-and-resend replaced included (`meta.alternatives`): each was a request
+    and was billed. Cost: one pass over the messages and their kept versions (call it when
+    replies change, not per keystroke)."""
     total, priced, unpriced = Decimal(0), 0, 0
-    for message in messages:
-        if message.role != "assistant":
-            continue
-        cost = reply_cost(prices, message.meta.usage)
+    for usage in _usages(messages):
+        cost = reply_cost(prices, usage)
         if cost is None:
             unpriced += 1
         else:
             total += cost.total
             priced += 1
     return ConversationCost(total, priced, unpriced)
+
+
+def _usages(messages: Iterable[Message]) -> Iterator[Mapping[str, Any] | None]:
+    """The `usage` of every reply: the history's, then those of the versions it replaced."""
+    for message in messages:
+        if message.role == "assistant":
+            yield message.meta.usage
+        yield from _kept_usages(message.meta.alternatives)
+
+
+def _kept_usages(alternatives: Any) -> Iterator[Mapping[str, Any] | None]:
+    # The versions not shown, in the file's shape (`Message.to_raw`); a message in one may hold
+    # versions of a later turn in its own metadata.
+    if not isinstance(alternatives, dict):
+        return
+    for version in alternatives.get("versions") or []:
+        for raw in version or []:
+            if not isinstance(raw, dict):
+                continue
+            meta = raw.get("metadata")
+            meta = meta if isinstance(meta, dict) else {}
+            if raw.get("role") == "assistant":
+                usage = meta.get("usage")
+                yield usage if isinstance(usage, dict) else None
+            yield from _kept_usages(meta.get("alternatives"))
 
 
 @dataclass(frozen=True)

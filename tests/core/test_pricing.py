@@ -139,3 +139,22 @@ def test_the_meter_line_says_the_next_request_and_the_total():
         "not counted)."
     )
     assert cost_line(None, 4_000, 1_000, spent) == ("", "")
+
+
+def test_the_total_counts_the_versions_edit_and_resend_replaced():
+    # The tester's case: after Edit-and-resend the total left out the replaced versions, which
+    # were billed. Two turns: the first reply regenerated once, then the question edited.
+    from chatdesk.core.alternatives import after_replacing
+
+    small = {"prompt_tokens": 10, "completion_tokens": 5}  # $0.000075 at gpt-4o's prices
+    first = [Message("user", "Hi"), Message("assistant", "Hello", meta=MessageMeta(usage=small))]
+    regenerated = Message("assistant", "Hello!", meta=MessageMeta(usage=small))
+    regenerated.meta.alternatives = after_replacing(first[1:])
+    old_turn = [Message("user", "Why?"), Message("assistant", "So.", meta=MessageMeta(usage=small))]
+    edited = Message("user", "Why not?")
+    edited.meta.alternatives = after_replacing(old_turn)
+    history = [first[0], regenerated, edited,
+               Message("assistant", "Because.", meta=MessageMeta(usage=small))]  # fmt: skip
+    total = conversation_cost(GPT_4O, history)
+    assert (total.priced, total.unpriced) == (4, 0)  # two shown, two replaced
+    assert total.total == 4 * Decimal("0.000075")
