@@ -24,7 +24,7 @@ def model_match_for(
     """The model `conv` would be sent to, as `ConnectionProfile.model_match` resolves it (the
     file's "model" first); None when neither a profile nor the environment names a deployment.
     Raises UnknownProfile when `given` names no profile."""
-    from chatdesk.core.profiles import profile_from_env
+    from chatdesk.core.profile_env import profile_from_env
     from chatdesk.core.settings import load_settings
 
     name = given if given is not None else conv.profile
