@@ -145,7 +145,7 @@ def _tile_tokens(rule: ImageRule, size: tuple[int, int] | None, detail: str) -> 
         return rule.base
     if size is None:
         return rule.base + rule.tile * 8  # 768 x 2048 after scaling: the most tiles
-    width, height = (max(1, v) for v in size)
+    width, height = (float(max(1, v)) for v in size)
     if max(width, height) > 2048:
         scale = 2048 / max(width, height)
         width, height = width * scale, height * scale

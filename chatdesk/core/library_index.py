@@ -145,7 +145,7 @@ class LibraryIndex:
 
     # -- connections -------------------------------------------------------------------------
     def _db(self) -> sqlite3.Connection:
-        db = getattr(self._local, "db", None)
+        db: sqlite3.Connection | None = getattr(self._local, "db", None)
         if db is not None and getattr(self._local, "generation", -1) == self._generation:
             return db
         if db is not None:

@@ -32,7 +32,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TypeGuard
 
 from chatdesk.core.atomic import atomic_write_text, is_stale_temporary, pid_running
 from chatdesk.core.conversation import Conversation
@@ -258,7 +258,7 @@ def _parse(text: str, file: Path) -> Conversation:
     return loads(text, file).conversation
 
 
-def _is_int(value: Any) -> bool:
+def _is_int(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 

@@ -87,7 +87,8 @@ def state_from_json(doc: Any) -> SessionState:
         if not isinstance(item, dict) or not isinstance(item.get("path"), str):
             continue
         draft = item.get("draft")
-        scroll = item.get("scroll") if isinstance(item.get("scroll"), dict) else {}
+        raw_scroll = item.get("scroll")
+        scroll: dict[str, Any] = raw_scroll if isinstance(raw_scroll, dict) else {}
         anchor = ScrollAnchor(
             _int(scroll.get("index")), _int(scroll.get("offset")), scroll.get("at_end") is not False
         )

@@ -25,7 +25,7 @@ import json
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from chatdesk.core.images import data_url_size, image_tokens
 from chatdesk.core.messages import Message, arguments_text
@@ -84,7 +84,7 @@ class TokenCounter:
         cache = message.token_cache
         key = self.cache_key
         if cache is not None and cache[0] == key and cache[1] is content and cache[2] == name:
-            return cache[3]
+            return cast(int, cache[3])
         if message.plain:
             count, estimate = self.message_cost(message.role, content, name), False
         else:

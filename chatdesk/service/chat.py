@@ -369,7 +369,7 @@ class ChatService:
                     rejection = rejection_of(exc) if not deadline.expired else None
                     if rejection is not None and adjustments < MAX_ADJUSTMENTS:
                         change = adjust(rejection, body, note, deployment)
-                    if change is not None:
+                    if change is not None and rejection is not None:
                         adjustments += 1
                         attempt -= 1  # an adjustment is not a retry of the same request
                         note = change.note

@@ -185,7 +185,7 @@ class Credentials:
         in the environment), so a request need not resolve it on a helper thread."""
         if profile.auth == "entra":
             return False
-        return self._secrets is None or bool(getattr(self._secrets, "instant", False))
+        return self._secrets is None or self._secrets.instant
 
     def resolve(self, profile: ConnectionProfile) -> Auth:
         """The profile's credentials; ChatError (with what to do) when there are none."""
@@ -200,8 +200,8 @@ class Credentials:
                 provider = _TrackedProvider(lambda: token)
                 return Auth("entra", token_provider=provider, headers=headers)
             if profile.auth == "entra":
-                provider = self._entra(profile).token_provider()
-                return Auth("entra", token_provider=_TrackedProvider(provider), headers=headers)
+                fetch = self._entra(profile).token_provider()
+                return Auth("entra", token_provider=_TrackedProvider(fetch), headers=headers)
             key = self._secrets.get(profile.name) if self._secrets is not None else None
         except Exception as exc:
             raise map_error(exc, ctx) from None

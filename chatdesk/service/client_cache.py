@@ -10,7 +10,7 @@ import hashlib
 import socket
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import httpx2
 import openai
@@ -53,7 +53,8 @@ class Opened:
 
 def response_socket(response: httpx2.Response) -> socket.socket | None:
     with contextlib.suppress(Exception):
-        return response.extensions["network_stream"].get_extra_info("socket")
+        stream = response.extensions["network_stream"]
+        return cast("socket.socket | None", stream.get_extra_info("socket"))
     return None
 
 

@@ -61,7 +61,7 @@ class LazySecretStore:
     @property
     def instant(self) -> bool:
         """Reads never wait: the store is open and keeps keys in memory (never opens it)."""
-        return bool(getattr(self._store, "instant", False))
+        return self._store is not None and self._store.instant
 
     @property
     def is_secure(self) -> bool:
@@ -171,3 +171,9 @@ class Connections:
     def _show_device_code(self, code: DeviceCode) -> None:
         if self.device_code_callback is not None:
             self.device_code_callback(code)
+
+
+if TYPE_CHECKING:
+
+    def _conforms(store: LazySecretStore) -> SecretStore:
+        return store  # mypy checks that LazySecretStore declares what a SecretStore does

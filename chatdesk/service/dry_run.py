@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import Any
 
 from chatdesk.core.profiles import CLI_PROFILE_NAME, ConnectionProfile, looks_secret_header
 from chatdesk.service.chat import PreparedRequest
@@ -24,7 +25,7 @@ class DryRun:
     scope: str | None
     authority: str | None
     headers: list[tuple[str, str]]
-    body: dict
+    body: dict[str, Any]
 
     def text(self) -> str:
         lines = [f"{self.method} {self.url}", f"Auth: {self.auth}"]

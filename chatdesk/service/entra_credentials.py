@@ -76,7 +76,7 @@ def make_credential(
                 raise
             from chatdesk.service.token_cache import MsalUserCredential
 
-            return MsalUserCredential(  # type: ignore[return-value]
+            return MsalUserCredential(
                 device_code=mode is EntraMode.DEVICE_CODE,
                 cache=cache,
                 tenant_id=tenant_id,

@@ -184,8 +184,8 @@ def _api_message(exc: openai.APIStatusError) -> str:
         if isinstance(message, str) and message:
             return message
         inner = body.get("error")
-        if isinstance(inner, dict) and isinstance(inner.get("message"), str):
-            return inner["message"]
+        if isinstance(inner, dict) and isinstance(inner_message := inner.get("message"), str):
+            return inner_message
     if isinstance(body, str) and body.strip():
         return body.strip()[:300]
     return re.sub(r"^Error code: \d+ - ", "", exc.message or "").strip()

@@ -29,7 +29,7 @@ import threading
 import weakref
 from collections.abc import Callable, Iterable, Iterator
 from queue import SimpleQueue
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import httpcore2
 
@@ -140,6 +140,7 @@ class RequestGuard:
             self._waiters.append(call.box)
 
         def job() -> None:
+            outcome: tuple[bool, Any]
             try:
                 outcome = (True, fn())
             except BaseException as exc:  # delivered to the waiting caller
@@ -149,7 +150,7 @@ class RequestGuard:
                     call.box.put(outcome)
                     return
             if outcome[0] and discard is not None:
-                discard(outcome[1])
+                discard(cast(T, outcome[1]))
 
         THREADS.run(job)
         ok, value = call.box.get()
@@ -166,7 +167,7 @@ class RequestGuard:
                 discard(late_value)
         if not ok:
             raise value
-        return value
+        return cast(T, value)
 
 
 class _Call:

@@ -159,7 +159,9 @@ def _bypassed(host: str, proxies: Mapping[str, str]) -> bool:
         return False
     import urllib.request
 
-    return bool(urllib.request.proxy_bypass_environment(host, {"no": no_proxy}))
+    # Public in urllib.request since Python 2, though typeshed leaves it out.
+    bypass = urllib.request.proxy_bypass_environment  # type: ignore[attr-defined]
+    return bool(bypass(host, {"no": no_proxy}))
 
 
 def _without_credentials(url: str) -> str:

@@ -107,7 +107,7 @@ def _gateway_status(exc: openai.APIStatusError, ctx: ErrorContext) -> ChatError 
     )
     if not (page or (gateway and exc.status_code in (401, 403))):
         return None
-    text = html_text(body) if page else _gateway_message(exc)
+    text = html_text(body) if page and isinstance(body, str) else _gateway_message(exc)
     status = exc.status_code
     if status in (401, 403):
         action = (

@@ -13,6 +13,7 @@ import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from chatdesk.core.atomic import atomic_write_text
 from chatdesk.core.profile_deployments import listing_default
@@ -221,6 +222,7 @@ class DraftSecrets:
 
     is_secure = property(lambda self: self._secrets.is_secure)
     description = property(lambda self: self._secrets.description)
+    instant = False  # a connection test resolves its key on a helper thread, Stop can end it
 
     def get(self, name: str) -> Secret | None:
         if name == self._current and self._typed:
@@ -232,3 +234,9 @@ class DraftSecrets:
 
     def delete(self, name: str) -> None:
         raise PermissionError("a connection test stores nothing")
+
+
+if TYPE_CHECKING:
+
+    def _conforms(draft: DraftSecrets) -> SecretStore:
+        return draft  # mypy checks that DraftSecrets declares what a SecretStore does

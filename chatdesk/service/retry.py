@@ -63,7 +63,7 @@ class RetryPolicy:
             return None
         if error.retry_after is not None:
             return error.retry_after if error.retry_after <= self.max_delay else None
-        backoff = min(self.max_delay, self.base_delay * 2 ** (attempt - 1))
+        backoff = min(self.max_delay, self.base_delay * 2.0 ** (attempt - 1))
         factor = 1.0 + self.jitter * (2.0 * self.rng() - 1.0)
         return max(0.0, min(self.max_delay, backoff * factor))
 

@@ -34,4 +34,7 @@ def sdk_arguments(body: dict[str, Any], api: str = "chat") -> dict[str, Any]:
 def create_call(client: Any, api: str, streaming: bool) -> Callable[..., Any]:
     """The SDK's `create` for the API: a stream's, or the raw response's (read whole)."""
     resource = client.responses if api == "responses" else client.chat.completions
-    return resource.create if streaming else resource.with_raw_response.create
+    create: Callable[..., Any] = (
+        resource.create if streaming else resource.with_raw_response.create
+    )
+    return create

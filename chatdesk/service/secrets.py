@@ -18,7 +18,7 @@ import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import NoReturn, Protocol, TypeVar, runtime_checkable
+from typing import TYPE_CHECKING, NoReturn, Protocol, TypeVar, runtime_checkable
 
 import keyring
 import keyring.backend
@@ -106,6 +106,12 @@ class SecretStore(Protocol):
         """Where keys are kept, in words for the settings dialog."""
         ...
 
+    @property
+    def instant(self) -> bool:
+        """True when a read never waits (keys kept in memory), so a request may read the key
+        on the thread it runs on; False for the OS keyring, which may block or ask."""
+        ...
+
     def get(self, profile: str) -> Secret | None: ...
 
     def set(self, profile: str, secret: Secret) -> None: ...
@@ -171,6 +177,7 @@ class KeyringSecretStore:
     """
 
     is_secure = True
+    instant = False  # a read may wait on D-Bus or an unlock prompt
 
     def __init__(
         self,
@@ -412,3 +419,9 @@ def open_secret_store(
     if status.secure and backend is not None:
         return KeyringSecretStore(backend=backend), status
     return MemorySecretStore(), status
+
+
+if TYPE_CHECKING:
+
+    def _conforms(memory: MemorySecretStore, keyring: KeyringSecretStore) -> list[SecretStore]:
+        return [memory, keyring]  # mypy checks that both declare what a SecretStore does

@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from azure.core.credentials import AccessToken
 from azure.core.exceptions import ClientAuthenticationError
@@ -38,7 +38,7 @@ _KNOWN_AUTHORITIES = ("login.microsoftonline.com", "login.microsoftonline.us",
                       "login.chinacloudapi.cn")  # fmt: skip
 
 
-class KeyringPersistence(BasePersistence):
+class KeyringPersistence(BasePersistence):  # type: ignore[misc]  # msal_extensions: untyped
     """MSAL's serialized token cache as one Secret Service entry (via `keyring`)."""
 
     def __init__(self, name: str, backend: Any = None) -> None:
@@ -55,7 +55,7 @@ class KeyringPersistence(BasePersistence):
         raw = self._keyring.get_password(KEYRING_SERVICE, self._name)
         if raw is None:
             raise PersistenceNotFound(location=self.get_location())
-        return json.loads(raw)
+        return cast("dict[str, Any]", json.loads(raw))
 
     def load(self) -> str:
         return str(self._entry()["cache"])
@@ -170,7 +170,7 @@ class MsalUserCredential:
             return None
         for account in self._app.get_accounts(username=self._record.username):
             if account.get("home_account_id") == self._record.home_account_id:
-                return account
+                return cast("dict[str, Any]", account)
         return None
 
 

@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from chatdesk.core.pricing import ConversationCost, Prices
     from chatdesk.core.session_state import ScrollAnchor
     from chatdesk.core.trimming import TrimPlan
+    from chatdesk.service.backend import ChatBackend
 
 FLUSH_MS = 30
 TICK_MS = 1000  # the "Thinking… 0:42" clock
@@ -89,7 +90,7 @@ class ChatSession(ReplyStreaming, ConversationEditing, QObject):
     def __init__(
         self,
         conversation: Conversation,
-        service: Any,
+        service: ChatBackend,
         profile_source: Callable[[], ConnectionProfile | None],
         path: Path | None = None,
         pool: QThreadPool | None = None,

@@ -19,6 +19,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLineEdit, QToolButton, QVBoxLayout, QWidget
 
 from chatdesk.service.client import header_secret_name
+from chatdesk.service.connections import LazySecretStore
 from chatdesk.service.profile_edits import ProfileEdit
 from chatdesk.service.secrets import KeyringStatus, MemorySecretStore, Secret
 from chatdesk.ui.connection_widgets import FormHost, KeyField, button, secret_error_text
@@ -156,14 +157,9 @@ class KeyPanel(QWidget):
 
         def probe() -> _KeyProbe:
             # A LazySecretStore opens the keyring on `status`: this is why it runs here.
-            status = getattr(secrets, "status", None)
+            status = secrets.status if isinstance(secrets, LazySecretStore) else None
             stored = secrets.get(name) is not None
-            return _KeyProbe(
-                name,
-                stored,
-                secrets.description,
-                status if isinstance(status, KeyringStatus) else None,
-            )
+            return _KeyProbe(name, stored, secrets.description, status)
 
         def found(probe: _KeyProbe) -> None:
             self.key_stored[probe.key_name] = probe.stored
@@ -307,9 +303,8 @@ class KeyPanel(QWidget):
 
     def _use_session_store(self) -> None:
         secrets = self._host.secrets
-        use = getattr(secrets, "use_session_store", None)
-        if use is not None:
-            use(MemorySecretStore())
+        if isinstance(secrets, LazySecretStore):
+            secrets.use_session_store(MemorySecretStore())
         _SESSION_CONSENT.add(secrets)
         # The memory store starts empty; ask again what is stored, and where.
         self.probe()

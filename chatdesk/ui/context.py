@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from chatdesk.core.settings import Settings, load_settings, save_settings
 from chatdesk.resources import resource_path
@@ -20,15 +20,28 @@ from chatdesk.service.client import Credentials
 from chatdesk.service.connections import Connections
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from chatdesk.core.budget import Budget
+    from chatdesk.core.conversation import Conversation
     from chatdesk.core.library import Library
     from chatdesk.core.library_index import LibraryIndex
-    from chatdesk.service.chat import ChatService
+    from chatdesk.core.profiles import ConnectionProfile
+    from chatdesk.service.backend import ChatBackend
+    from chatdesk.service.chat import ChatService, Diagnosis, PreparedRequest
+    from chatdesk.service.events import (
+        Adjusted,
+        CancelToken,
+        ReplyEvent,
+        ReplyResult,
+        RetryNotice,
+    )
 
 log = logging.getLogger(__name__)
 
 
 class DeferredService:
-    """Stands in for a `ChatService(credentials)` built on first use; thread-safe."""
+    """A `ChatBackend` that builds its `ChatService(credentials)` on first use; thread-safe."""
 
     def __init__(self, credentials: Credentials, settings: Settings | None = None) -> None:
         self._credentials = credentials
@@ -62,8 +75,44 @@ class DeferredService:
         thread.start()
         return thread
 
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.get(), name)
+    # The ChatBackend calls, forwarded to the service (built by the first of them).
+    def prepare(
+        self,
+        conv: Conversation,
+        profile: ConnectionProfile,
+        *,
+        budget: Budget | None = None,
+        stream: bool = True,
+    ) -> PreparedRequest:
+        return self.get().prepare(conv, profile, budget=budget, stream=stream)
+
+    def stream(
+        self, prepared: PreparedRequest, cancel: CancelToken | None = None
+    ) -> Iterator[ReplyEvent]:
+        return self.get().stream(prepared, cancel)
+
+    def complete(
+        self,
+        prepared: PreparedRequest,
+        cancel: CancelToken | None = None,
+        on_retry: Callable[[RetryNotice], None] | None = None,
+        on_adjusted: Callable[[Adjusted], None] | None = None,
+    ) -> ReplyResult:
+        return self.get().complete(prepared, cancel, on_retry, on_adjusted)
+
+    def test_connection(
+        self, profile: ConnectionProfile, cancel: CancelToken | None = None
+    ) -> Diagnosis:
+        return self.get().test_connection(profile, cancel)
+
+    def close(self) -> None:
+        """Close the service's connections; nothing to do when it was never built."""
+        if self._service is not None:
+            self._service.close()
+
+    @property
+    def credentials(self) -> Credentials:
+        return self._credentials
 
 
 @dataclass
@@ -72,7 +121,7 @@ class AppContext:
 
     settings: Settings
     connections: Connections
-    service: ChatService | DeferredService
+    service: ChatBackend
     settings_path: Path | None = None
     warnings: list[str] = field(default_factory=list)
     settings_writable: bool = True  # False: the settings path is not a file to write over

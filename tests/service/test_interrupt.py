@@ -124,6 +124,7 @@ class SlowStore:
     """A keyring whose read takes its time (a locked keyring prompting for a password)."""
 
     is_secure = True
+    instant = False
     description = "slow"
 
     def __init__(self) -> None:

@@ -87,7 +87,9 @@ def test_deferred_service_is_built_once_on_first_use():
     service = deferred.get()
     assert service is deferred.get()
     assert service.credentials is credentials
-    assert deferred.prepare == service.prepare  # attributes reach the real service
+    # The ChatBackend calls reach the real service.
+    service.prepare = lambda conv, profile, **options: ("prepared", conv, profile, options)
+    assert deferred.prepare("c", "p") == ("prepared", "c", "p", {"budget": None, "stream": True})
 
 
 def test_context_create_defers_the_service(tmp_path, monkeypatch):
