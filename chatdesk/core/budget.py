@@ -10,6 +10,7 @@ from typing import Any
 
 from chatdesk.core.conversation import Conversation
 from chatdesk.core.models import DEFAULT_FAMILY, ModelFamily, ModelMatch, resolve_model
+from chatdesk.core.request import reply_limit
 from chatdesk.core.tokens import TokenCounter
 from chatdesk.core.trimming import TokenLedger, TrimPlan, plan_request
 
@@ -57,7 +58,7 @@ class Budget:
     def reserve(self, override: int | None = None) -> int:
         if override is not None:
             return override
-        chosen = self.conversation.params.max_tokens
+        chosen = reply_limit(self.conversation.params.max_tokens, self.family, self.match.exact)
         return chosen if chosen is not None else default_reserve(self.family)
 
     def plan(

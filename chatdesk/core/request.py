@@ -124,14 +124,30 @@ def model_choices(conv: Conversation, family: ModelFamily, exact: bool) -> dict[
     return out
 
 
+def reply_limit(max_tokens: int | None, family: ModelFamily, exact: bool = True) -> int | None:
+    """The reply's token limit as sent: `max_tokens` capped at the model's largest reply
+    (`family.max_output`, from the catalog in core/models.py) when the model is known; a
+    guessed model's limit is sent as set. None: not set, the service's default applies."""
+    if max_tokens is None or not exact:
+        return max_tokens
+    return min(max_tokens, family.max_output)
+
+
 def unsent(conv: Conversation, family: ModelFamily, exact: bool = True) -> list[str]:
-    """One line per reasoning_effort / verbosity set that the model does not take (so the
-    request leaves it out), e.g. 'o1-mini takes no reasoning_effort: "low" is not sent.'
-    For either API; `responses_request.unsent_for` adds what the Responses API lacks."""
+    """One line per request field changed or left out for the model: a reasoning_effort /
+    verbosity it does not take, e.g. 'o1-mini takes no reasoning_effort: "low" is not sent.',
+    and a max_tokens above its largest reply (sent capped). For either API;
+    `responses_request.unsent_for` adds what the Responses API lacks."""
     if not exact:
         return []
     sent = model_choices(conv, family, exact)
     lines = []
+    capped = reply_limit(conv.params.max_tokens, family, exact)
+    if capped != conv.params.max_tokens:
+        lines.append(
+            f"{family.key} replies with at most {family.max_output:,} tokens: max_tokens "
+            f"{conv.params.max_tokens:,} is sent as {capped:,}."
+        )
     for key in _CHOICE_FIELDS:
         value = getattr(conv.params, key)
         if value is None:
@@ -162,8 +178,9 @@ def build_request(
         for key in ("temperature", "top_p", "presence_penalty", "frequency_penalty"):
             if getattr(p, key) is not None:
                 body[key] = getattr(p, key)
-    if p.max_tokens is not None:
-        body[family.limit_param] = p.max_tokens
+    limit = reply_limit(p.max_tokens, family, exact)
+    if limit is not None:
+        body[family.limit_param] = limit
     if p.stop:
         body["stop"] = list(p.stop)
     if p.seed is not None:

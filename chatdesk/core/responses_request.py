@@ -27,7 +27,7 @@ from typing import Any
 from chatdesk.core.conversation import Conversation
 from chatdesk.core.messages import Message, parts_text
 from chatdesk.core.models import ModelFamily
-from chatdesk.core.request import model_choices, unsent
+from chatdesk.core.request import model_choices, reply_limit, unsent
 from chatdesk.core.text_policy import storable
 from chatdesk.core.trimming import TrimPlan
 
@@ -241,8 +241,9 @@ def build_responses_request(
         for key in ("temperature", "top_p"):
             if getattr(p, key) is not None:
                 body[key] = getattr(p, key)
-    if p.max_tokens is not None:
-        body["max_output_tokens"] = p.max_tokens
+    limit = reply_limit(p.max_tokens, family, exact)  # capped as in Chat Completions
+    if limit is not None:
+        body["max_output_tokens"] = limit
     reasoning: dict[str, Any] = {}
     choices = model_choices(conv, family, exact)  # as in Chat Completions
     if "reasoning_effort" in choices:
