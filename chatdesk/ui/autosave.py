@@ -25,6 +25,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from chatdesk.core.recovery import RecoveryStore
 from chatdesk.ui.chat_session import ChatSession
 from chatdesk.ui.worker import FunctionWorker
+from chatdesk.ui.write_queue import WriteQueue
 
 INTERVAL_MS = 1500
 log = logging.getLogger(__name__)
@@ -43,10 +44,14 @@ class Autosaver(QObject):
         self._timer.timeout.connect(self.save_changed)
         self._timer.start()
         self.problem = ""
-        self._queue: list[ChatSession] = []  # waiting for a background save, in order
         self._idle = threading.Event()  # set while no background save runs
         self._idle.set()
         self._worker: FunctionWorker | None = None
+        self._queue = WriteQueue(
+            lambda: self._worker is not None,
+            lambda s: s in self._ids and _worth_keeping(s),
+            self._start,
+        )
 
     def track(self, session: ChatSession) -> None:
         self._ids[session] = self.store.new_id()
@@ -63,8 +68,7 @@ class Autosaver(QObject):
 
     def _saved_to_file(self, session: ChatSession) -> None:
         self.wait()  # a copy being written now would outlive the discard
-        if session in self._queue:
-            self._queue.remove(session)
+        self._queue.discard(session)
         if session in self._ids and self.store.discard(self._ids[session]):
             self._saved[session] = session.revision
 
@@ -75,18 +79,7 @@ class Autosaver(QObject):
 
     def save_soon(self, session: ChatSession) -> None:
         """Save the session's copy on the thread pool (after the one running, if any)."""
-        if session not in self._queue:
-            self._queue.append(session)
-        self._next()
-
-    def _next(self) -> None:
-        if self._worker is not None:
-            return
-        while self._queue:
-            session = self._queue.pop(0)
-            if session in self._ids and _worth_keeping(session):
-                self._start(session)
-                return
+        self._queue.add(session)
 
     def _start(self, session: ChatSession) -> None:
         copy_id, revision = self._ids[session], session.revision
@@ -120,7 +113,7 @@ class Autosaver(QObject):
         else:
             self._saved[session] = revision
             self._set_problem("")
-        self._next()
+        self._queue.next()
 
     def wait(self, seconds: float = 2.0) -> bool:
         """Until no background save runs (at most `seconds`); False if one still does."""
@@ -151,8 +144,7 @@ class Autosaver(QObject):
         self.wait()  # a copy being written now would outlive the discard
         session_id = self._ids.pop(session, None)
         self._saved.pop(session, None)
-        if session in self._queue:
-            self._queue.remove(session)
+        self._queue.discard(session)
         if session_id is not None:
             self.store.discard(session_id)
 

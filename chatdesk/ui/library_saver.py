@@ -32,6 +32,7 @@ from chatdesk.core.library import Library, Saved
 from chatdesk.core.library_index import LibraryIndex
 from chatdesk.ui.chat_session import ChatSession
 from chatdesk.ui.worker import FunctionWorker
+from chatdesk.ui.write_queue import WriteQueue
 
 QUIET_MS = 300
 MAX_WAIT_MS = 800  # plus the write itself: about a second at most
@@ -56,8 +57,10 @@ class LibrarySaver(QObject):
         self._dirty_since: dict[ChatSession, float] = {}
         self._seen: dict[ChatSession, int] = {}  # revision at the last tick
         self._listeners: dict[ChatSession, object] = {}
-        self._queue: list[ChatSession] = []
         self._worker: FunctionWorker | None = None
+        self._queue = WriteQueue(
+            lambda: self._worker is not None, lambda s: s in self._written, self._start
+        )
         self._idle = threading.Event()
         self._idle.set()
         self._lock = threading.Lock()  # one write at a time, pool or GUI thread (flush)
@@ -96,8 +99,7 @@ class LibrarySaver(QObject):
             session.conversation.unsubscribe(listener)  # type: ignore[arg-type]
         for table in (self._written, self._first_change, self._dirty_since, self._seen):
             table.pop(session, None)  # type: ignore[attr-defined]
-        if session in self._queue:
-            self._queue.remove(session)
+        self._queue.discard(session)
 
     def tracked(self, session: ChatSession) -> bool:
         return session in self._written
@@ -117,18 +119,7 @@ class LibrarySaver(QObject):
 
     def save_soon(self, session: ChatSession) -> None:
         """Write the session on the thread pool (after the write running, if any)."""
-        if session not in self._queue:
-            self._queue.append(session)
-        self._next()
-
-    def _next(self) -> None:
-        if self._worker is not None:
-            return
-        while self._queue:
-            session = self._queue.pop(0)
-            if session in self._written:
-                self._start(session)
-                return
+        self._queue.add(session)
 
     def _start(self, session: ChatSession) -> None:
         id, expect, revision = session.library_id, session.disk, session.revision
@@ -171,7 +162,7 @@ class LibrarySaver(QObject):
                 self._failed(session, exc)
             else:
                 self._apply(session, revision, saved)
-        self._next()
+        self._queue.next()
 
     def _apply(self, session: ChatSession, revision: int, saved: Saved) -> None:
         session.library_id = saved.id
