@@ -12,13 +12,13 @@ from __future__ import annotations
 import dataclasses
 import os
 import sys
-import threading
 
 from chatdesk.cli.command import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, Parser
 from chatdesk.cli.connections import command_line_connections
 from chatdesk.core.profiles import ConnectionProfile
 from chatdesk.service.connections import Connections
 from chatdesk.service.entra import SignInCancelled, SignInError
+from chatdesk.service.events import CancelToken
 
 
 def _parser(command: str) -> Parser:
@@ -50,11 +50,11 @@ def run_signin(argv: list[str], connections: Connections | None = None) -> int:
     session = connections.entra_session(profile)
     if profile.entra_mode == "browser":
         print("Opening the browser to sign in…", file=sys.stderr, flush=True)
-    cancel = threading.Event()
+    cancel = CancelToken()
     try:
         account = session.sign_in(cancel)
     except KeyboardInterrupt:
-        cancel.set()
+        cancel.cancel()
         return EXIT_INTERRUPTED
     except SignInCancelled:
         return EXIT_INTERRUPTED

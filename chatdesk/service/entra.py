@@ -34,17 +34,17 @@ import contextlib
 import json
 import logging
 import threading
-import time
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from azure.core.credentials import AccessToken, TokenCredential
 from azure.identity import AuthenticationRecord, get_bearer_token_provider
 
 from chatdesk.core.atomic import atomic_write_text
 from chatdesk.core.paths import config_dir
+from chatdesk.service.blocking import Cancelled, DeadlinePassed, call_blocking
 from chatdesk.service.entra_credentials import (
     CACHE_NAME,
     CredentialFactory,
@@ -63,6 +63,7 @@ from chatdesk.service.entra_types import (
     SignInRequired,
     exception_chain,
 )
+from chatdesk.service.events import CancelToken
 
 __all__ = [
     "CACHE_NAME",
@@ -83,10 +84,7 @@ __all__ = [
 
 _log = logging.getLogger(__name__)
 
-_T = TypeVar("_T")
-
 RECORD_FILE = "entra-auth-record.json"
-_POLL_SECONDS = 0.05
 
 
 class EntraSession:
@@ -183,19 +181,28 @@ class EntraSession:
 
     # -- sign-in -----------------------------------------------------------------------------
 
-    def sign_in(self, cancel: threading.Event | None = None, timeout: float = 300) -> SignedIn:
+    def sign_in(self, cancel: CancelToken | None = None, timeout: float = 300) -> SignedIn:
         """Sign in interactively (browser / device code) or verify the developer sign-in
-        (default mode). Blocks; raises SignInCancelled soon after `cancel` is set."""
+        (default mode). Blocks up to `timeout` seconds; raises SignInCancelled as soon as
+        `cancel` is cancelled, SignInError when the time is up or the sign-in failed.
+
+        A sign-in given up on is abandoned, not stopped: azure-identity has no way to end a
+        pending browser or device-code wait, which ends on the credential's own timeout."""
         if self.mode is EntraMode.DEVICE_CODE and self._device_code_callback is None:
             raise ValueError("device-code sign-in needs a device_code_callback to show the code")
         with self._lock:
             generation = self._generation
-        outcome = _run_cancellable(lambda: self._sign_in_blocking(timeout), cancel, timeout)
-        if isinstance(outcome, _Timeout):
+        try:
+            outcome = call_blocking(
+                lambda: self._sign_in_blocking(timeout), timeout=timeout, cancel=cancel
+            )
+        except Cancelled:
+            raise SignInCancelled("Sign-in was cancelled.") from None
+        except DeadlinePassed:
             raise SignInError(
                 f"Sign-in did not finish within {_duration(timeout)}. Try again, and complete "
                 "the sign-in in the browser or on the other device."
-            )
+            ) from None
         credential, persistent, record, account = outcome
         with self._lock:
             if generation != self._generation:
@@ -378,42 +385,6 @@ _SIGN_IN_FIRST = "Sign in with Microsoft Entra ID first: choose Sign in for this
 # -- helpers -----------------------------------------------------------------------------------
 
 
-class _Timeout:
-    pass
-
-
-def _run_cancellable(
-    fn: Callable[[], _T], cancel: threading.Event | None, timeout: float
-) -> _T | _Timeout:
-    """Run `fn` on a daemon thread and wait, checking `cancel` every 50 ms.
-
-    A cancelled or timed-out call is abandoned, not killed: azure-identity has no way to stop
-    a pending browser or device-code wait, which ends on the credential's own timeout.
-    """
-    result: list[_T] = []
-    failure: list[BaseException] = []
-    done = threading.Event()
-
-    def work() -> None:
-        try:
-            result.append(fn())
-        except BaseException as exc:
-            failure.append(exc)
-        finally:
-            done.set()
-
-    threading.Thread(target=work, name="chatdesk-entra-sign-in", daemon=True).start()
-    deadline = time.monotonic() + timeout
-    while not done.wait(_POLL_SECONDS):
-        if cancel is not None and cancel.is_set():
-            raise SignInCancelled("Sign-in was cancelled.")
-        if time.monotonic() >= deadline:
-            return _Timeout()
-    if failure:
-        raise failure[0]
-    return result[0]
-
-
 def _duration(seconds: float) -> str:
     if seconds >= 120:
         return f"{seconds / 60:g} minutes"
@@ -450,4 +421,3 @@ def _jwt_claims(token: str) -> dict[str, Any]:
         if isinstance(claims, dict):
             return claims
     return {}
-

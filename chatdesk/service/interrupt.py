@@ -28,10 +28,12 @@ import socket
 import threading
 import weakref
 from collections.abc import Callable, Iterable, Iterator
-from queue import SimpleQueue
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 import httpcore2
+
+from chatdesk.service.blocking import Cancelled, call_blocking
+from chatdesk.service.events import CancelToken
 
 T = TypeVar("T")
 
@@ -45,41 +47,6 @@ class Stopped(Exception):
     """Stop was pressed while the request waited on something it could not interrupt."""
 
 
-class Threads:
-    """Daemon threads reused from one job to the next.
-
-    Starting a thread makes the caller wait for it to be scheduled. Idle threads wait for the
-    next job instead; one still busy with an abandoned job (a resolver that has not answered)
-    is not idle, so it is never handed a new job. Daemon: a blocked job never holds up exit.
-    """
-
-    def __init__(self, keep: int = 4) -> None:
-        self._idle: list[SimpleQueue[Callable[[], None]]] = []
-        self._lock = threading.Lock()
-        self._keep = keep
-
-    def run(self, job: Callable[[], None]) -> None:
-        with self._lock:
-            inbox = self._idle.pop() if self._idle else None
-        if inbox is None:
-            inbox = SimpleQueue()
-            threading.Thread(
-                target=self._loop, args=(inbox,), name="chatdesk-request", daemon=True
-            ).start()
-        inbox.put(job)
-
-    def _loop(self, inbox: SimpleQueue[Callable[[], None]]) -> None:
-        while True:
-            inbox.get()()  # jobs report their own failures
-            with self._lock:
-                if len(self._idle) >= self._keep:
-                    return
-                self._idle.append(inbox)
-
-
-THREADS = Threads()
-
-
 class RequestGuard:
     """The sockets and helper waits of one request, so that Stop can end them from any thread.
 
@@ -88,12 +55,12 @@ class RequestGuard:
     not touch a connection that went back to the pool for the next request.
     """
 
-    __slots__ = ("_lock", "_sockets", "_waiters", "interrupted", "released")
+    __slots__ = ("_lock", "_sockets", "_stop", "interrupted", "released")
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._sockets: list[socket.socket] = []
-        self._waiters: list[SimpleQueue[tuple[bool, Any]]] = []
+        self._stop: CancelToken | None = None  # made by the first `call`: most requests have none
         self.interrupted = False
         self.released = False
 
@@ -119,11 +86,11 @@ class RequestGuard:
         with self._lock:
             self.interrupted = True
             sockets = [] if self.released else list(self._sockets)
-            waiters, self._waiters = self._waiters, []
+            stop = self._stop
         for sock in sockets:
             _shutdown(sock)
-        for waiter in waiters:
-            waiter.put((False, Stopped()))
+        if stop is not None:
+            stop.cancel()
 
     def release(self) -> None:
         with self._lock:
@@ -133,51 +100,16 @@ class RequestGuard:
     def call(self, fn: Callable[[], T], discard: Callable[[T], None] | None = None) -> T:
         """`fn()` on a helper thread; raises Stopped as soon as Stop is pressed. The call then
         finishes on its own, and `discard` gets a result that nobody will read."""
-        call = _Call()
         with self._lock:
             if self.interrupted:
                 raise Stopped()
-            self._waiters.append(call.box)
-
-        def job() -> None:
-            outcome: tuple[bool, Any]
-            try:
-                outcome = (True, fn())
-            except BaseException as exc:  # delivered to the waiting caller
-                outcome = (False, exc)
-            with self._lock:
-                if not call.abandoned:
-                    call.box.put(outcome)
-                    return
-            if outcome[0] and discard is not None:
-                discard(cast(T, outcome[1]))
-
-        THREADS.run(job)
-        ok, value = call.box.get()
-        with self._lock:
-            with contextlib.suppress(ValueError):
-                self._waiters.remove(call.box)
-            if isinstance(value, Stopped):
-                call.abandoned = True
-                late = [] if call.box.empty() else [call.box.get()]
-            else:
-                late = []
-        for late_ok, late_value in late:
-            if late_ok and discard is not None:
-                discard(late_value)
-        if not ok:
-            raise value
-        return cast(T, value)
-
-
-class _Call:
-    """One `RequestGuard.call`: its mailbox, and whether its caller left on Stop."""
-
-    __slots__ = ("abandoned", "box")
-
-    def __init__(self) -> None:
-        self.box: SimpleQueue[tuple[bool, Any]] = SimpleQueue()
-        self.abandoned = False
+            if self._stop is None:
+                self._stop = CancelToken()
+            stop = self._stop
+        try:
+            return call_blocking(fn, cancel=stop, discard=discard)
+        except Cancelled:
+            raise Stopped() from None
 
 
 def current_guard() -> RequestGuard | None:

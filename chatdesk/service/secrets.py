@@ -25,6 +25,8 @@ import keyring.backend
 import keyring.errors
 from keyring.backends import chainer, fail, null
 
+from chatdesk.service.blocking import DeadlinePassed, call_blocking
+
 __all__ = [
     "KeyringSecretStore",
     "KeyringStatus",
@@ -168,12 +170,20 @@ class MemorySecretStore:
         return f"MemorySecretStore(profiles={len(self._keys)})"
 
 
+class _NoAnswer:
+    """A keyring call that gave up (see KeyringSecretStore._call)."""
+
+
+_NO_ANSWER = _NoAnswer()
+
+
 class KeyringSecretStore:
     """Keys in the OS keyring: one entry per profile, service `service`, username = profile.
 
-    Every call runs on its own daemon thread, serialised by one lock, and gives up after
-    `timeout` seconds: a locked keyring may wait for an unlock prompt that nobody answers, and
-    a daemon thread cannot keep chatdesk from exiting. A call that gave up never runs later.
+    Every call runs on the shared daemon threads (`blocking.call_blocking`), serialised by one
+    lock, and gives up after `timeout` seconds: a locked keyring may wait for an unlock prompt
+    that nobody answers, and a daemon thread cannot keep chatdesk from exiting. A call that
+    gave up never runs later.
     """
 
     is_secure = True
@@ -232,44 +242,38 @@ class KeyringSecretStore:
         action: str,
         secret: Secret | None = None,
     ) -> _T:
-        result: list[_T] = []
-        failure: list[BaseException] = []
-        done = threading.Event()
         abandoned = threading.Event()
-        deadline_timeout = self._timeout
+        wait = self._timeout
 
-        def work() -> None:
+        def work() -> _T | _NoAnswer:
+            if not self._lock.acquire(timeout=wait):
+                return _NO_ANSWER  # An earlier call is still stuck; the caller has given up too.
             try:
-                if not self._lock.acquire(timeout=deadline_timeout):
-                    return  # An earlier call is still stuck; the caller has given up too.
-                try:
-                    if abandoned.is_set():
-                        return  # Too late: do not store or delete behind the caller's back.
-                    result.append(op(self._resolve_backend()))
-                finally:
-                    self._lock.release()
-            except BaseException as exc:
-                failure.append(exc)
+                if abandoned.is_set():
+                    return _NO_ANSWER  # Too late: do not store or delete behind the caller's back.
+                return op(self._resolve_backend())
             finally:
-                done.set()
+                self._lock.release()
 
-        threading.Thread(target=work, name=f"chatdesk-keyring-{action}", daemon=True).start()
-        if not done.wait(self._timeout):
+        failure: Exception | None = None
+        answer: _T | _NoAnswer = _NO_ANSWER
+        try:
+            answer = call_blocking(work, timeout=self._timeout)
+        except DeadlinePassed:
             abandoned.set()
-            raise SecretStoreError(
-                f"The system keyring did not answer within {self._timeout:g} s. Is it locked?"
-            )
-        if failure:
-            # Built outside any `except` block so the original exception, whose text might
+        except Exception as exc:
+            failure = exc
+        if failure is not None:
+            # Built outside the `except` block so the original exception, whose text might
             # quote the key, is not attached as __context__ and cannot reach a log.
-            message = _keyring_error_message(failure[0], action, secret)
-            failure.clear()
+            message = _keyring_error_message(failure, action, secret)
+            failure = None
             raise SecretStoreError(message)
-        if not result:  # The lock wait ran out in the worker just as `done` was set.
+        if isinstance(answer, _NoAnswer):  # timed out, here or waiting for the lock
             raise SecretStoreError(
                 f"The system keyring did not answer within {self._timeout:g} s. Is it locked?"
             )
-        return result[0]
+        return answer
 
     def __repr__(self) -> str:
         return f"KeyringSecretStore(service={self._service!r})"

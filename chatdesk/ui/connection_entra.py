@@ -9,7 +9,6 @@ from the sign-in thread through the dialog (`show_device_code`, on the GUI threa
 from __future__ import annotations
 
 import html
-import threading
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QGuiApplication
@@ -25,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from chatdesk.core.profiles import ENTRA_MODES
 from chatdesk.service.entra import DeviceCode, SignedIn, SignInCancelled, SignInError
+from chatdesk.service.events import CancelToken
 from chatdesk.ui.connection_widgets import ENTRA_MODE_LABELS, FormHost, account_text, button, line
 
 SIGN_IN_TIMEOUT = 300.0
@@ -34,7 +34,7 @@ class EntraPanel(QWidget):
     def __init__(self, host: FormHost, parent: QWidget) -> None:
         super().__init__(parent)
         self._host = host
-        self._signing_in: tuple[threading.Event, str] | None = None  # (cancel, key_name)
+        self._signing_in: tuple[CancelToken, str] | None = None  # (cancel, key_name)
         self.entra_mode_combo = QComboBox(self)
         self.entra_mode_combo.setAccessibleName("Sign-in method")
         self.entra_mode_combo.setToolTip(
@@ -208,7 +208,7 @@ class EntraPanel(QWidget):
             return
         self._host.form_edited()  # tenant/client as typed, even without leaving the field
         session = self._host.session(draft)
-        cancel = threading.Event()
+        cancel = CancelToken()
         self._signing_in = (cancel, draft.key_name)
         self.clear()
         self.device_panel.hide()
@@ -242,7 +242,7 @@ class EntraPanel(QWidget):
 
     def cancel(self) -> None:
         if self._signing_in is not None:
-            self._signing_in[0].set()
+            self._signing_in[0].cancel()
             self.account_label.setText("Cancelling the sign-in…")
 
     @property
@@ -252,7 +252,7 @@ class EntraPanel(QWidget):
     def stop(self) -> None:
         """The profile is being left: cancel its sign-in."""
         if self._signing_in is not None:
-            self._signing_in[0].set()
+            self._signing_in[0].cancel()
             self._signing_in = None
         self.device_panel.hide()
 

@@ -22,6 +22,7 @@ from chatdesk.service.entra import (
     SignInError,
     SignInRequired,
 )
+from chatdesk.service.events import CancelToken
 from tests.support.entra_session import (
     CLIENT,
     TENANT,
@@ -180,13 +181,13 @@ def gate() -> Iterator[threading.Event]:
 def test_cancel_during_a_blocking_authenticate(record_path: Path, gate: threading.Event) -> None:
     factory = Factory(block=gate)
     s = session("browser", record_path, factory)
-    cancel = threading.Event()
+    cancel = CancelToken()
     cancelled_at: list[float] = []
 
     def press_cancel() -> None:
         time.sleep(0.2)
         cancelled_at.append(time.monotonic())
-        cancel.set()
+        cancel.cancel()
 
     threading.Thread(target=press_cancel, daemon=True).start()
     with pytest.raises(SignInCancelled):

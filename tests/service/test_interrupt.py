@@ -17,11 +17,11 @@ import pytest
 from chatdesk.core.conversation import Conversation
 from chatdesk.core.messages import Message
 from chatdesk.core.profiles import ConnectionProfile
-from chatdesk.service import interrupt
+from chatdesk.service import blocking
 from chatdesk.service.chat import ChatService
 from chatdesk.service.client import Auth, Credentials, make_client
 from chatdesk.service.events import CancelToken, ReplyDelta, ReplyResult
-from chatdesk.service.interrupt import RequestGuard, Stopped, Threads, is_interruptible
+from chatdesk.service.interrupt import RequestGuard, Stopped, is_interruptible
 from chatdesk.service.retry import NO_RETRY
 from chatdesk.service.secrets import MemorySecretStore, Secret
 from tests.support.fake_azure import FakeAzure, Reply
@@ -79,7 +79,7 @@ def test_a_reply_is_read_on_the_callers_thread_without_helpers(srv, monkeypatch)
     *_, first = service.stream(prepared(service, srv.v1_base_url))  # connects (on a helper)
     assert first.content == "Hi"
     jobs: list[object] = []
-    monkeypatch.setattr(interrupt.THREADS, "run", lambda job: jobs.append(job))
+    monkeypatch.setattr(blocking.THREADS, "run", lambda job: jobs.append(job))
     srv.enqueue(Reply("Paris", chunk_size=2))
     events = list(service.stream(prepared(service, srv.v1_base_url)))
     assert "".join(e.text for e in events if isinstance(e, ReplyDelta)) == "Paris"
@@ -235,29 +235,6 @@ def test_guard_call_passes_results_and_errors_through():
     guard.interrupt()
     with pytest.raises(Stopped):
         guard.call(lambda: 1)
-
-
-def test_threads_are_reused_not_started_per_job():
-    threads = Threads(keep=2)
-    idents: list[int] = []
-    for _ in range(5):
-        done = threading.Event()
-        threads.run(lambda d=done: (idents.append(threading.get_ident()), d.set()))
-        assert done.wait(5)
-        deadline = time.monotonic() + 5
-        while not threads._idle and time.monotonic() < deadline:  # the thread parks itself
-            time.sleep(0.001)
-    assert len(set(idents)) == 1
-
-
-def test_a_busy_thread_is_not_handed_new_work():
-    threads = Threads()
-    blocked, release, ran = threading.Event(), threading.Event(), threading.Event()
-    threads.run(lambda: (blocked.set(), release.wait(5)))
-    assert blocked.wait(5)
-    threads.run(ran.set)  # the first thread is stuck, as an abandoned lookup would be
-    assert ran.wait(5)
-    release.set()
 
 
 def test_streamed_replies_reuse_one_connection(srv):
