@@ -145,6 +145,11 @@ def _input_content(content: Any) -> Any:
     return parts
 
 
+# The Responses API refuses a smaller `max_output_tokens` ("integer below minimum value.
+# Expected a value >= 16"); a smaller reply limit is sent as 16 and said.
+MIN_OUTPUT_TOKENS = 16
+
+
 def unsent_messages(messages: list[Message]) -> list[str]:
     """One line when legacy `function` messages are among `messages` (not sent)."""
     count = sum(m.role == "function" for m in messages)
@@ -167,6 +172,11 @@ def unsent_fields(conv: Conversation) -> list[str]:
         for key in conv.request_extra
         if key in _CHAT_ONLY
     ]
+    if p.max_tokens is not None and 0 < p.max_tokens < MIN_OUTPUT_TOKENS:
+        lines.append(
+            f"The Responses API takes a reply limit of at least {MIN_OUTPUT_TOKENS} tokens: "
+            f"{MIN_OUTPUT_TOKENS} is sent instead of {p.max_tokens}."
+        )
     return lines
 
 
@@ -243,7 +253,7 @@ def build_responses_request(
                 body[key] = getattr(p, key)
     limit = reply_limit(p.max_tokens, family, exact)  # capped as in Chat Completions
     if limit is not None:
-        body["max_output_tokens"] = limit
+        body["max_output_tokens"] = max(limit, MIN_OUTPUT_TOKENS)  # said by unsent_fields
     reasoning: dict[str, Any] = {}
     choices = model_choices(conv, family, exact)  # as in Chat Completions
     if "reasoning_effort" in choices:

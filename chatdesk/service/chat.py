@@ -33,7 +33,7 @@ from chatdesk.core.deployments import (
 from chatdesk.core.image_input import image_problem, image_refs, reading_rule
 from chatdesk.core.profiles import ConnectionProfile
 from chatdesk.core.request import build_request, request_messages, special_token_problem
-from chatdesk.core.responses_request import api_of, responses_bodies
+from chatdesk.core.responses_request import api_of, default_api, responses_bodies
 from chatdesk.service.client import (
     CONNECT_TIMEOUT,
     Credentials,
@@ -236,17 +236,23 @@ class ChatService:
     def test_connection(
         self, profile: ConnectionProfile, cancel: CancelToken | None = None
     ) -> Diagnosis:
-        """Send a one-token "ping" and report the URL, the auth used and what came back."""
+        """Send a one-token "ping" through the API the deployment's conversations use (Chat
+        Completions, or Responses for a Responses-only model such as gpt-5-codex or o3-pro,
+        or a profile whose default is Responses) and report the URL, the auth used and what
+        came back."""
         try:
             url = profile.resolved_url()
         except ValueError:
             url = profile.endpoint
-        limit = profile.model_info().limit_param
-        body = {
-            "model": profile.deployment.strip(),
-            "messages": [{"role": "user", "content": PING}],
-            limit: 1,
-        }
+        family = profile.model_info()
+        api = default_api(profile.api, family)
+        body: dict[str, Any] = {"model": profile.deployment.strip()}
+        if api == "responses":
+            # The Responses API refuses a max_output_tokens below 16; `store: false` keeps
+            # the ping out of the service's stored responses.
+            body |= {"input": PING, "max_output_tokens": 16, "store": False}
+        else:
+            body |= {"messages": [{"role": "user", "content": PING}], family.limit_param: 1}
         try:
             key = note_key(profile)
         except ValueError:
@@ -254,7 +260,7 @@ class ChatService:
         note = self.notes.get(key)
         # A one-token ping needs no minutes of thinking: a silent endpoint is reported soon.
         read_timeout = min(read_timeout_for(profile, note, None), READ_TIMEOUT)
-        prepared = PreparedRequest(body, None, profile, url, read_timeout, key)
+        prepared = PreparedRequest(body, None, profile, url, read_timeout, key, api=api)
         holder = AuthHolder()
         start = self.clock()
         result: ReplyResult | None = None

@@ -10,7 +10,7 @@ on a worker thread (`apply_moves`, touches the keyring and files), then writes t
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -85,11 +85,12 @@ def final_profile(profile: ConnectionProfile) -> ConnectionProfile:
 
 def plan_moves(
     edits: list[ProfileEdit],
-    removed: list[str],
+    removed: Mapping[str, Sequence[str]],
     record_path: Callable[[str], Path],
 ) -> Moves:
     """The moves that give every edit's stored secrets and record its final name, and drop
-    those of `removed` names (originals of removed profiles, key names of dropped new ones)."""
+    those of `removed`: key name (original of a removed profile, key name of a dropped new
+    one) → the secret header names it had, whose keyring values go with its key."""
     finals = {final_profile(e.profile).name for e in edits}
     names: list[tuple[str, str]] = []
     for edit in edits:
@@ -113,6 +114,7 @@ def plan_moves(
         )
     for name in gone:
         moves.deletes.append(name)
+        moves.deletes.extend(header_secret_name(name, header) for header in removed[name])
         moves.record_deletes.append(record_path(name))
     return moves
 

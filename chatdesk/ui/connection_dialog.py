@@ -420,7 +420,10 @@ class ConnectionDialog(QDialog):
         probe = ConnectionProfile("", "azure-v1", "", "")
         return plan_moves(
             self.profiles.drafts,
-            self.profiles.removed + self.profiles.discarded,
+            {
+                name: self.profiles.gone_headers.get(name, [])
+                for name in self.profiles.removed + self.profiles.discarded
+            },
             lambda name: record(dataclasses.replace(probe, name=name)),
         )
 

@@ -45,6 +45,8 @@ class ProfileList(QWidget):
         self.drafts: list[ProfileEdit] = []
         self.removed: list[str] = []  # original names of removed profiles
         self.discarded: list[str] = []  # key names of removed new drafts (a key may be saved)
+        # key name of each removed profile → its secret headers, whose keyring values go too
+        self.gone_headers: dict[str, list[str]] = {}
         self.current: ProfileEdit | None = None
         self.profile_list = QListWidget(self)
         self.profile_list.setAccessibleName("Profiles")
@@ -152,6 +154,9 @@ class ProfileList(QWidget):
             self.removed.append(draft.original)
         else:
             self.discarded.append(draft.key_name)
+        self.gone_headers[draft.key_name] = [
+            *draft.profile.secret_headers, *draft.dropped_headers
+        ]
         self.drafts.pop(row)
         self.current = None
         self.profile_list.takeItem(row)  # may already select the neighbour

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 
@@ -298,6 +299,49 @@ def test_test_connection_uses_max_completion_tokens_for_o_series(srv, service):
     assert diagnosis.ok
     assert diagnosis.auth_kind == "bearer (key)"
     assert srv.requests[-1].json["max_completion_tokens"] == 1
+
+
+def test_test_connection_pings_a_responses_only_deployment_through_responses(srv, service):
+    """Found by a tester: Test connection always pinged Chat Completions, which Azure refuses
+    for gpt-5-codex (OperationNotSupported), so a working deployment showed as failing."""
+    from tests.support.fake_azure import AzureModel
+
+    srv.models["gpt-5-codex"] = AzureModel.gpt5_codex()
+    diagnosis = service.test_connection(profile_for(srv, deployment="gpt-5-codex"))
+    assert diagnosis.ok, diagnosis.error
+    request = srv.requests[-1]
+    assert request.path == "/openai/v1/responses"
+    assert request.json["input"] == "ping"
+    assert request.json["max_output_tokens"] == 16  # the Responses API's smallest
+    assert request.json["store"] is False
+    assert "messages" not in request.json
+
+
+def test_test_connection_follows_a_profile_whose_default_is_responses(srv, service):
+    profile = dataclasses.replace(profile_for(srv), api="responses")
+    assert service.test_connection(profile).ok
+    assert srv.requests[-1].path == "/openai/v1/responses"
+
+
+def test_chat_completions_to_a_responses_only_model_is_refused_as_azure_does(srv):
+    """The loopback server answers as Azure does, so the test above can fail."""
+    import json
+    import urllib.error
+    import urllib.request
+
+    from tests.support.fake_azure import AzureModel
+
+    srv.models["gpt-5-codex"] = AzureModel.gpt5_codex()
+    body = {"model": "gpt-5-codex", "messages": [{"role": "user", "content": "ping"}]}
+    request = urllib.request.Request(
+        srv.v1_base_url.rstrip("/") + "/chat/completions",
+        json.dumps(body).encode(),
+        {"api-key": KEY, "content-type": "application/json"},
+    )
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=5)
+    assert refused.value.code == 400
+    assert json.load(refused.value)["error"]["code"] == "OperationNotSupported"
 
 
 def test_test_connection_reports_mapped_failures(srv, service):

@@ -52,7 +52,7 @@ def test_a_rename_moves_the_key_header_secret_and_record(records):
     path("old").parent.mkdir(parents=True)
     path("old").write_text("record")
     renamed = ProfileEdit(profile("new", secret_headers=[HEADER]), "old", "old")
-    moves = plan_moves([renamed], [], path)
+    moves = plan_moves([renamed], {}, path)
     apply_moves(secrets, moves)
     assert secrets.get("new") == Secret("key-1")
     assert secrets.get("old") is None
@@ -66,7 +66,7 @@ def test_swapping_two_names_loses_nothing(records):
     _, path = records
     secrets = store(a="key-a", b="key-b")
     edits = [ProfileEdit(profile("b"), "a", "a"), ProfileEdit(profile("a"), "b", "b")]
-    apply_moves(secrets, plan_moves(edits, [], path))
+    apply_moves(secrets, plan_moves(edits, {}, path))
     assert (secrets.get("a"), secrets.get("b")) == (Secret("key-b"), Secret("key-a"))
     settings = Settings(profiles=[profile("a", deployment="A"), profile("b", deployment="B")])
     edits[0].profile.deployment, edits[1].profile.deployment = "A", "B"
@@ -80,15 +80,17 @@ def test_a_removed_profile_loses_its_key_and_record(records):
     secrets = store(gone="key", kept="key-2")
     path("gone").parent.mkdir(parents=True)
     path("gone").write_text("record")
-    apply_moves(secrets, plan_moves([edit("kept")], ["gone"], path))
+    secrets.set(header_secret_name("gone", HEADER), Secret("sub"))
+    apply_moves(secrets, plan_moves([edit("kept")], {"gone": [HEADER]}, path))
     assert secrets.get("gone") is None
+    assert secrets.get(header_secret_name("gone", HEADER)) is None
     assert secrets.get("kept") == Secret("key-2")
     assert not path("gone").exists()
 
 
 def test_nothing_to_move_is_falsy(records):
     _, path = records
-    assert not plan_moves([edit("same", "same")], [], path)
+    assert not plan_moves([edit("same", "same")], {}, path)
 
 
 def test_a_failed_save_restores_the_settings():
@@ -120,7 +122,7 @@ def test_a_dropped_secret_header_leaves_the_keyring_on_save_even_when_renamed(re
     renamed = ProfileEdit(profile("new", secret_headers=[kept, dropped]), "old", "old")
     renamed.drop_header(dropped)
     assert renamed.profile.secret_headers == [kept]
-    apply_moves(secrets, plan_moves([renamed], [], path))
+    apply_moves(secrets, plan_moves([renamed], {}, path))
     assert secrets.get(header_secret_name("new", kept)) == Secret("sub-1")
     assert secrets.get(header_secret_name("old", dropped)) is None
     assert secrets.get(header_secret_name("new", dropped)) is None

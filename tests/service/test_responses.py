@@ -175,10 +175,25 @@ def test_the_gone_response_fallback_streams_too(srv, service):
 
 def test_max_output_tokens_is_chat_completions_length(srv, service):
     srv.enqueue(Reply("a" * 80, chunk_size=4))
-    result = service.complete(service.prepare(conversation(max_tokens=5), profile_for(srv)))
-    assert result.content == "a" * 20
+    result = service.complete(service.prepare(conversation(max_tokens=16), profile_for(srv)))
+    assert result.content == "a" * 64
     assert result.finish_reason == "length"
     assert not result.incomplete
+
+
+def test_a_reply_limit_below_16_is_sent_as_16_and_said(srv, service):
+    """Azure's Responses API answers max_output_tokens 5 with a 400 (below its minimum, 16),
+    as the loopback server now does: chatdesk sends 16 and says so."""
+    from chatdesk.core.responses_request import unsent_fields
+
+    conv = conversation(max_tokens=5)
+    srv.enqueue(Reply("a" * 80, chunk_size=4))
+    result = service.complete(service.prepare(conv, profile_for(srv)))
+    assert srv.requests[-1].json["max_output_tokens"] == 16
+    assert result.finish_reason == "length"
+    assert unsent_fields(conv) == [
+        "The Responses API takes a reply limit of at least 16 tokens: 16 is sent instead of 5."
+    ]
 
 
 def test_reasoning_that_spends_the_whole_limit_is_said_as_in_chat_completions(srv, service):

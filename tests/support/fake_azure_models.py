@@ -23,6 +23,8 @@ class AzureModel:
     streaming: bool = True
     reasoning_efforts: tuple[str, ...] | None = None  # None: no reasoning_effort at all
     vision: bool = True  # takes image_url content parts
+    chat_completions: bool = True  # False: served by the Responses API only (gpt-5-codex)
+    name: str = ""  # the model's name, as Azure's refusals quote it
 
     @classmethod
     def gpt35_turbo(cls) -> AzureModel:
@@ -53,8 +55,28 @@ class AzureModel:
             reasoning_efforts=("minimal", "low", "medium", "high"),
         )
 
+    @classmethod
+    def gpt5_codex(cls) -> AzureModel:
+        """A model served by the Responses API only: Chat Completions answers 400."""
+        return cls(
+            unsupported={"max_tokens": "max_completion_tokens"},
+            fixed_sampling=True,
+            reasoning_efforts=("low", "medium", "high"),
+            chat_completions=False,
+            name="gpt-5-codex",
+        )
+
     def check(self, body: dict[str, Any]) -> Fail | None:
         """The 400 this model answers `body` with, or None when it accepts it."""
+        if "messages" in body and not self.chat_completions:
+            return Fail(
+                400,
+                "OperationNotSupported",
+                f"The chatCompletion operation does not work with the specified model, "
+                f"{self.name}. Please choose different model and try again. You can learn "
+                "more about which models can be used with each operation here: "
+                "https://go.microsoft.com/fwlink/?linkid=2197993.",
+            )
         for param, instead in self.unsupported.items():
             if param in body:
                 return Fail.unsupported_parameter(param, instead)

@@ -117,6 +117,12 @@ class ResponsesWire:
         if "messages" in body:
             return Fail(400, "unknown_parameter", "Unknown parameter: 'messages'.",
                         param="messages", type="invalid_request_error")  # fmt: skip
+        limit = body.get("max_output_tokens")
+        if isinstance(limit, int) and limit < 16:
+            return Fail(400, "integer_below_min_value",
+                        "Invalid 'max_output_tokens': integer below minimum value. Expected a "
+                        f"value >= 16, but got {limit} instead.", param="max_output_tokens",
+                        type="invalid_request_error")  # fmt: skip
         previous = body.get("previous_response_id")
         if previous is not None and previous not in self.fake.stored_responses:
             return gone(str(previous))

@@ -104,6 +104,30 @@ def test_removing_a_secret_header_then_cancel_keeps_it(qtbot, make_dialog):
     assert h.settings.profiles[0].secret_headers == ["Ocp-Apim-Subscription-Key"]
 
 
+def test_removing_a_profile_deletes_its_secret_header_values(qtbot, make_dialog):
+    """Found by a tester: Remove + Save deleted the key but left the gateway's secret header
+    value in the keyring under the gone profile's name."""
+    from chatdesk.service.client import header_secret_name
+
+    store = MemorySecretStore()
+    entry = header_secret_name("Work", "Ocp-Apim-Subscription-Key")
+    store.set("Work", Secret("key-1"))
+    store.set(entry, Secret("sub-123"))
+    other = header_secret_name("Other", "Ocp-Apim-Subscription-Key")
+    store.set(other, Secret("sub-456"))
+    keep = dataclasses.replace(
+        azure(secret_headers=["Ocp-Apim-Subscription-Key"]), name="Other"
+    )
+    h = make_dialog([azure(secret_headers=["Ocp-Apim-Subscription-Key"]), keep], secrets=store)
+    h.dialog.profile_list.setCurrentRow(0)
+    h.dialog.remove_btn.click()
+    h.dialog.save_btn.click()
+    qtbot.waitUntil(lambda: h.saves == 1)
+    assert store.get("Work") is None
+    assert store.get(entry) is None
+    assert store.get(other) == Secret("sub-456")  # another profile's header is its own
+
+
 @pytest.mark.keyring
 def test_a_secret_header_leaves_the_real_keyring(qtbot, make_dialog):
     from chatdesk.service.secrets import KeyringSecretStore, keyring_status
