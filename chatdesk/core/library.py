@@ -180,6 +180,8 @@ class Library:
         name = path.name
         if not name.endswith(FILE_SUFFIX) or not self.is_id(name[: -len(FILE_SUFFIX)]):
             return None
+        if path.parent in (self.folder, self.trash_folder):
+            return name[: -len(FILE_SUFFIX)]  # as `path` makes them: no disk access
         try:
             parent = path.parent.resolve()
             if parent not in (self.folder.resolve(), self.trash_folder.resolve()):

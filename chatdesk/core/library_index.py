@@ -299,10 +299,11 @@ class LibraryIndex:
         *,
         from_message: int = 0,
         trashed: bool = False,
-    ) -> None:
+    ) -> LibraryEntry:
         """Index conversation `id` as `conv` holds it, after its file was written with this
         modification time (ns) and size. Messages before `from_message` are taken as already
-        indexed and unchanged (a reply's update passes the reply's index)."""
+        indexed and unchanged (a reply's update passes the reply's index). Returns the entry
+        as `entries` will list it (the sidebar updates its one row from it)."""
         summary = Summary.of(conv)
         texts = list(conv.texts())
         path = self.library.path(id, trashed)
@@ -315,6 +316,10 @@ class LibraryIndex:
                 _replace_text(db, num, id, summary.title, texts, first)
 
         self._guarded(work)
+        return LibraryEntry(
+            id, path, storable(summary.title), summary.last_activity, summary.messages,
+            summary.pinned, trashed, None, mtime_ns, size,
+        )  # fmt: skip
 
     def put_entry(self, entry: LibraryEntry, conv: Conversation | None) -> None:
         """Index a file as `Library.read_entry` read it (an unreadable one with its error)."""

@@ -57,6 +57,7 @@ class Timeline:
         self.tz = tz
         today = datetime.fromtimestamp(now, tz).date()
         self.this_year = today.year
+        self.day_end = _midnight(today + timedelta(days=1), tz)  # when these labels go stale
         self._bounds = [
             (_midnight(today, tz), TODAY),
             (_midnight(today - timedelta(days=1), tz), YESTERDAY),

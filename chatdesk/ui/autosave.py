@@ -2,10 +2,14 @@
 user works, a streaming reply included (marked incomplete until it ends).
 
 A copy is written at most every `INTERVAL_MS` per conversation, and at once when a message is
-sent or a reply finishes. A clean close, or saving the conversation to its file, discards the
-copy; after a crash or a kill the next launch offers to restore it. When copies cannot be
-written (a full disk, a read-only folder) `problemChanged` says so, and says "" once they can
-again: the window keeps that warning in sight, since the user counts on crash recovery.
+sent or a reply finishes. A conversation that `covered` says is kept by other means gets no
+copy: a library conversation is written to its library file within about a second
+(`ui/library_saver.py`), so a copy would only be written to be discarded (it gets copies
+again while the library cannot be written). A clean close, or saving the conversation to its
+file, discards the copy; after a crash or a kill the next launch offers to restore it. When
+copies cannot be written (a full disk, a read-only folder) `problemChanged` says so, and says
+"" once they can again: the window keeps that warning in sight, since the user counts on
+crash recovery.
 
 The copies written on the timer and after a send or a reply are serialised and written on
 the thread pool, from a `Conversation.snapshot()` (a copy of the list of messages, not of
@@ -19,6 +23,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
@@ -39,6 +44,9 @@ class Autosaver(QObject):
         self.store = store
         self._ids: dict[ChatSession, str] = {}
         self._saved: dict[ChatSession, int] = {}
+        self._copied: set[ChatSession] = set()  # a copy of it is on disk now
+        # Sessions whose changes are kept by other means (the window: library conversations).
+        self.covered: Callable[[ChatSession], bool] = lambda _session: False
         self._timer = QTimer(self)
         self._timer.setInterval(INTERVAL_MS)
         self._timer.timeout.connect(self.save_changed)
@@ -49,7 +57,7 @@ class Autosaver(QObject):
         self._worker: FunctionWorker | None = None
         self._queue = WriteQueue(
             lambda: self._worker is not None,
-            lambda s: s in self._ids and _worth_keeping(s),
+            lambda s: s in self._ids and _worth_keeping(s) and not self.covered(s),
             self._start,
         )
 
@@ -67,14 +75,17 @@ class Autosaver(QObject):
         return list(self._ids.values())
 
     def _saved_to_file(self, session: ChatSession) -> None:
+        if session not in self._copied:
+            return  # nothing to discard (a library conversation has no copy)
         self.wait()  # a copy being written now would outlive the discard
         self._queue.discard(session)
         if session in self._ids and self.store.discard(self._ids[session]):
             self._saved[session] = session.revision
+            self._copied.discard(session)
 
     def save_changed(self) -> None:
         for session in list(self._ids):
-            if session.revision != self._saved.get(session):
+            if session.revision != self._saved.get(session) and not self.covered(session):
                 self.save_soon(session)
 
     def save_soon(self, session: ChatSession) -> None:
@@ -112,6 +123,7 @@ class Autosaver(QObject):
             )
         else:
             self._saved[session] = revision
+            self._copied.add(session)
             self._set_problem("")
         self._queue.next()
 
@@ -120,11 +132,12 @@ class Autosaver(QObject):
         return self._idle.wait(seconds)
 
     def save(self, session: ChatSession) -> None:
-        if session not in self._ids or not _worth_keeping(session):
+        if session not in self._ids or not _worth_keeping(session) or self.covered(session):
             return
         try:
             self.store.save(self._ids[session], session.conversation, session.path)
             self._saved[session] = session.revision
+            self._copied.add(session)
         except OSError as exc:  # a full disk must not take the window down with it
             log.warning("could not write the recovery copy: %s", exc)
             self._set_problem(
@@ -144,6 +157,7 @@ class Autosaver(QObject):
         self.wait()  # a copy being written now would outlive the discard
         session_id = self._ids.pop(session, None)
         self._saved.pop(session, None)
+        self._copied.discard(session)
         self._queue.discard(session)
         if session_id is not None:
             self.store.discard(session_id)

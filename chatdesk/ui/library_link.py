@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Protocol
 from PySide6.QtCore import QObject, QTimer
 
 if TYPE_CHECKING:
-    from chatdesk.core.library import Library
+    from chatdesk.core.library import Library, LibraryEntry
     from chatdesk.ui.chat_session import ChatSession
     from chatdesk.ui.context import AppContext
     from chatdesk.ui.library_jobs import LibraryJobs
@@ -48,6 +48,8 @@ class LibraryLink(QObject):
         self.host = host
         self.sidebar = sidebar
         self.jobs: LibraryJobs | None = None
+        self._ids: dict[Path, str | None] = {}  # `library_id` of each path asked about
+        self._ids_of: Library | None = None  # ... in this library
         self._refresh = QTimer(self, singleShot=True, interval=REFRESH_DELAY_MS)
         self._refresh.timeout.connect(self._refresh_now)
         sidebar.openRequested.connect(self.open)
@@ -74,7 +76,15 @@ class LibraryLink(QObject):
 
     # -- what is open ------------------------------------------------------------------------
     def library_id(self, session: ChatSession) -> str | None:
-        return self.library.id_of(session.path) if session.path is not None else None
+        path = session.path
+        if path is None:
+            return None
+        library = self.library
+        if library is not self._ids_of:  # the library folder was moved
+            self._ids, self._ids_of = {}, library
+        if path not in self._ids:  # a path's answer never changes: asked on every save
+            self._ids[path] = library.id_of(path)
+        return self._ids[path]
 
     def _files(self) -> list[ChatSession]:
         """The open conversations outside the library, in the window's order."""
@@ -97,13 +107,19 @@ class LibraryLink(QObject):
             self.sidebar.select(id, None if id is not None else files.index(current))
 
     def written(self) -> None:
-        """A conversation was written: the list catches up shortly (titles, activity)."""
+        """Files may have changed outside this window (another chatdesk, an import): the index
+        catches up shortly, off the GUI thread, and the list is made again only if it did."""
         if self.jobs is not None:
             self._refresh.start()
 
     def _refresh_now(self) -> None:
         if self.jobs is not None:
-            self.jobs.refresh(relist=True)  # the saver indexed it already: list anyway
+            self.jobs.refresh()
+
+    def saved(self, entry: LibraryEntry) -> None:
+        """This window wrote (and indexed) a conversation: its row shows `entry`."""
+        if self.jobs is not None:
+            self.sidebar.put_entry(entry)
 
     # -- opening -----------------------------------------------------------------------------
     def open(self, id: str, message_index: int | None = None) -> ChatSession | None:

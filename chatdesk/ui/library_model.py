@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
     from chatdesk.core.library import LibraryEntry
     from chatdesk.core.library_index import SearchHit
+    from chatdesk.core.timeline import Timeline
 
 _Index = QModelIndex | QPersistentModelIndex
 OPEN_FILES = "Open files"
@@ -54,6 +55,7 @@ class Row:
     hit: SearchHit | None = None
     session: int | None = None  # a FILE row's open conversation (its index in the window)
     tooltip: str = ""
+    group: str = ""  # the heading a library row is under
 
     @property
     def id(self) -> str | None:
@@ -170,6 +172,7 @@ class LibraryModel(_RowsModel):
         self.entries: list[LibraryEntry] = []
         self.files: list[tuple[str, str]] = []
         self._now: float | None = None
+        self._timeline: Timeline | None = None  # the groups' day, for `put_entry`
 
     def set_files(self, files: list[tuple[str, str]]) -> None:
         """The open conversations outside the library, as (name, tooltip) in the window's
@@ -180,14 +183,13 @@ class LibraryModel(_RowsModel):
 
     def set_entries(self, entries: list[LibraryEntry], now: float | None = None) -> None:
         """Show `entries`, grouped as of `now` (epoch seconds; default: the time now)."""
-        from chatdesk.core.timeline import flatten, group_entries  # datetime: not at start-up
+        from chatdesk.core.timeline import Timeline, flatten, group_entries  # not at start-up
 
         self._now = now
+        moment = time.time() if now is None else now
+        self._timeline = Timeline(moment)
         groups = group_entries(
-            entries,
-            time.time() if now is None else now,
-            activity=lambda e: e.last_activity,
-            pinned=lambda e: e.pinned,
+            entries, moment, activity=lambda e: e.last_activity, pinned=lambda e: e.pinned
         )
         rows = [Row(Kind.HEADING, OPEN_FILES)] if self.files else []
         rows += [
@@ -195,14 +197,97 @@ class LibraryModel(_RowsModel):
         ]
         for label, entry in flatten(groups):
             if entry is None:
-                rows.append(Row(Kind.HEADING, label))
+                rows.append(Row(Kind.HEADING, label, group=label))
             else:
-                kind = Kind.BROKEN if entry.error else Kind.ENTRY
-                rows.append(Row(kind, " ".join(entry.title.split()) or "?", entry))
+                rows.append(self._entry_row(entry, label))
         self.beginResetModel()
         self.entries = list(entries)
         self._rows = rows
         self.endResetModel()
+
+    def put_entry(self, entry: LibraryEntry) -> bool:
+        """Show `entry` (a conversation just written) in its place: its one row replaced,
+        or moved, or inserted with its group's heading, without listing the others again.
+        Costs a scan to the row's old and new places (near the top after a reply). Whether
+        rows moved (False: the row was changed where it is)."""
+        from chatdesk.core.timeline import PINNED
+
+        timeline = self._timeline
+        if timeline is None or (self._now is None and time.time() >= timeline.day_end):
+            self._replace_entry(entry)  # a new day: every group may have moved
+            return True
+        label = PINNED if entry.pinned else timeline.label(entry.last_activity)
+        old = self.row_of(entry.id)
+        if old >= 0 and self._fits(old, entry, label):
+            self._rows[old] = self._entry_row(entry, label)
+            self._set_entry(entry)
+            self.dataChanged.emit(self.index(old), self.index(old))
+            return False
+        if old >= 0:
+            self._remove_row(old)
+        self._insert_row(entry, label)
+        self._set_entry(entry)
+        return True
+
+    def _replace_entry(self, entry: LibraryEntry) -> None:
+        entries = [e for e in self.entries if e.id != entry.id]
+        self.set_entries([entry, *entries], self._now)
+
+    def _set_entry(self, entry: LibraryEntry) -> None:
+        for n, known in enumerate(self.entries):
+            if known.id == entry.id:
+                self.entries[n] = entry
+                return
+        self.entries.insert(0, entry)
+
+    @staticmethod
+    def _entry_row(entry: LibraryEntry, label: str) -> Row:
+        kind = Kind.BROKEN if entry.error else Kind.ENTRY
+        return Row(kind, " ".join(entry.title.split()) or "?", entry, group=label)
+
+    def _fits(self, row: int, entry: LibraryEntry, label: str) -> bool:
+        """Whether `entry` may take row `row`: same group, and still between its neighbours."""
+        if self._rows[row].group != label:
+            return False
+        before, after = self.row_at(row - 1), self.row_at(row + 1)
+        key = _order(entry)
+        return (before is None or before.entry is None or _order(before.entry) >= key) and (
+            after is None or after.entry is None or after.group != label
+            or _order(after.entry) <= key
+        )  # fmt: skip
+
+    def _remove_row(self, row: int) -> None:
+        """Take row `row` away, and its heading when it was the group's only entry."""
+        first = row
+        above, below = self.row_at(row - 1), self.row_at(row + 1)
+        if above is not None and above.kind is Kind.HEADING and (below is None or
+                                                                  below.entry is None):
+            first = row - 1  # fmt: skip
+        self.beginRemoveRows(QModelIndex(), first, row)
+        del self._rows[first : row + 1]
+        self.endRemoveRows()
+
+    def _insert_row(self, entry: LibraryEntry, label: str) -> None:
+        """Insert `entry` where the sort puts it, with a heading when it starts its group."""
+        key = _order(entry)
+        later = (n for n, item in enumerate(self._rows)
+                 if item.entry is not None and _order(item.entry) < key)  # fmt: skip
+        at = next(later, len(self._rows))
+        previous = next((n for n in range(at - 1, -1, -1) if self._rows[n].entry is not None), -1)
+        rows = [self._entry_row(entry, label)]
+        if previous >= 0 and self._rows[previous].group == label:
+            at = previous + 1  # after the last one of its group that comes before it
+        elif (nxt := self.row_at(at)) is not None and nxt.entry is not None and nxt.group == label:
+            pass  # the first of its group: right under the heading, which is at `at - 1`
+        else:  # a group of its own, where the next group's heading (or the end) is
+            if previous >= 0:
+                at = previous + 1
+            elif (above := self.row_at(at - 1)) is not None and above.kind is Kind.HEADING:
+                at -= 1
+            rows.insert(0, Row(Kind.HEADING, label, group=label))
+        self.beginInsertRows(QModelIndex(), at, at + len(rows) - 1)
+        self._rows[at:at] = rows
+        self.endInsertRows()
 
     def setData(self, index: _Index, value: Any, role: int = roles.EDIT) -> bool:
         item = self.row_at(index.row()) if index.isValid() else None
@@ -226,3 +311,8 @@ class SearchModel(_RowsModel):
         self.query = query
         self._rows = [Row(Kind.HIT, hit.title, hit=hit) for hit in hits]
         self.endResetModel()
+
+
+def _order(entry: LibraryEntry) -> tuple[bool, float, str]:
+    """The sidebar's order, largest first: pinned, then newest activity (as the index lists)."""
+    return (entry.pinned, entry.last_activity, entry.id)

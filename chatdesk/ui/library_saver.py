@@ -15,7 +15,8 @@ what is shown, so closing or quitting asks nothing. When another chatdesk change
 meanwhile, `Library.save` keeps both and the session continues as the new copy
 (`conflicted`). A file opened from elsewhere is not tracked: it stays the user's file.
 
-Signals: saved(object session, str id), conflicted(str id, str new_id),
+Signals: saved(object session, object entry: LibraryEntry) after each write, with what the
+sidebar lists of it (the one row it updates); conflicted(str id, str new_id);
 problemChanged(str problem or "").
 """
 
@@ -25,14 +26,19 @@ import logging
 import sqlite3
 import threading
 import time
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from chatdesk.core.library import Library, Saved
+from chatdesk.core.library import Library, LibraryEntry, Saved, Summary
 from chatdesk.core.library_index import LibraryIndex
 from chatdesk.ui.chat_session import ChatSession
 from chatdesk.ui.worker import FunctionWorker
 from chatdesk.ui.write_queue import WriteQueue
+
+if TYPE_CHECKING:
+    from chatdesk.core.conversation import Conversation
+    from chatdesk.core.disk_state import DiskState
 
 QUIET_MS = 300
 MAX_WAIT_MS = 800  # plus the write itself: about a second at most
@@ -41,7 +47,7 @@ log = logging.getLogger(__name__)
 
 
 class LibrarySaver(QObject):
-    saved = Signal(object, str)
+    saved = Signal(object, object)
     conflicted = Signal(str, str)
     problemChanged = Signal(str)
 
@@ -132,7 +138,10 @@ class LibrarySaver(QObject):
         snapshot = session.conversation.snapshot()
         self._idle.clear()
 
-        def write() -> Saved:
+        def write() -> tuple[Saved, LibraryEntry]:
+            # The GIL goes back to the GUI thread at once, before the serialising holds it:
+            # else the GUI thread waits for the switch interval (5 ms) to leave `start()`.
+            time.sleep(0)
             try:
                 return self._write(id, snapshot, expect, first)
             finally:
@@ -143,28 +152,44 @@ class LibrarySaver(QObject):
         worker.errored.connect(lambda exc: self._done(session, revision, None, exc))
         worker.start()
 
-    def _write(self, id: str, conv: object, expect: object, first: int) -> Saved:
+    def _write(
+        self, id: str, conv: Conversation, expect: DiskState | None, first: int
+    ) -> tuple[Saved, LibraryEntry]:
         with self._lock:
-            saved = self.library.save(id, conv, expect)  # type: ignore[arg-type]
+            saved = self.library.save(id, conv, expect)
             try:
-                self.index.put(
-                    saved.id, conv, saved.disk.mtime_ns, saved.disk.size,  # type: ignore[arg-type]
+                entry = self.index.put(
+                    saved.id, conv, saved.disk.mtime_ns, saved.disk.size,
                     from_message=first if saved.id == id else 0,
                 )  # fmt: skip
             except (OSError, sqlite3.Error) as exc:  # the file is written; refresh catches up
                 log.warning("the library index was not updated: %s", exc)
-            return saved
+                summary = Summary.of(conv)
+                entry = LibraryEntry(
+                    saved.id, self.library.path(saved.id), summary.title, summary.last_activity,
+                    summary.messages, summary.pinned, False, None, saved.disk.mtime_ns,
+                    saved.disk.size,
+                )  # fmt: skip
+            return saved, entry
 
-    def _done(self, session: ChatSession, revision: int, saved: Saved | None, exc: object) -> None:
+    def _done(
+        self,
+        session: ChatSession,
+        revision: int,
+        result: tuple[Saved, LibraryEntry] | None,
+        exc: object,
+    ) -> None:
         self._worker = None
         if session in self._written:
-            if saved is None:
+            if result is None:
                 self._failed(session, exc)
             else:
-                self._apply(session, revision, saved)
+                self._apply(session, revision, *result)
         self._queue.next()
 
-    def _apply(self, session: ChatSession, revision: int, saved: Saved) -> None:
+    def _apply(
+        self, session: ChatSession, revision: int, saved: Saved, entry: LibraryEntry
+    ) -> None:
         session.library_id = saved.id
         session.path = self.library.path(saved.id)
         session.disk = saved.disk
@@ -174,7 +199,7 @@ class LibrarySaver(QObject):
         if session.revision == revision and session.modified:
             session.set_modified(False)
         self._set_problem("")
-        self.saved.emit(session, saved.id)
+        self.saved.emit(session, entry)
 
     def _failed(self, session: ChatSession, exc: object) -> None:
         why = getattr(exc, "strerror", None) or str(exc)
@@ -200,12 +225,12 @@ class LibrarySaver(QObject):
             id, expect = self.library.new_id(), None
         first = self._first_change.get(session, 0)
         try:
-            saved = self._write(id, session.conversation, expect, first)
+            result = self._write(id, session.conversation, expect, first)
         except OSError as exc:
             self._failed(session, exc)
             return False
         self._first_change[session] = len(session.conversation)
-        self._apply(session, revision, saved)
+        self._apply(session, revision, *result)
         return True
 
     def wait(self, seconds: float = 5.0) -> bool:

@@ -142,6 +142,17 @@ class LibrarySidebar(QWidget):
         self.list.lay_out_now()
         bar.setValue(kept)
 
+    def put_entry(self, entry: LibraryEntry) -> None:
+        """Show one conversation as just written (its row only; see `LibraryModel.put_entry`)."""
+        bar = self.list.verticalScrollBar()
+        kept = bar.value()
+        if not self.library_model.put_entry(entry):
+            return  # changed in place: the selection and the scroll position are as they were
+        self.list.setAutoScroll(False)
+        self.select(self._selected_id, self._selected_session)
+        self.list.setAutoScroll(True)
+        bar.setValue(kept)
+
     def _progress(self, done: int, total: int) -> None:
         if self.list.model() is not self.search_model:
             text = f"Indexing the library… {done:,} of {total:,}" if done < total else ""

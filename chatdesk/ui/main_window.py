@@ -54,6 +54,7 @@ from chatdesk.ui.window_sessions import WindowSessions
 from chatdesk.ui.window_turns import TurnActions
 
 if TYPE_CHECKING:
+    from chatdesk.core.library import LibraryEntry
     from chatdesk.core.models import ModelFamily
     from chatdesk.ui.autosave import Autosaver
     from chatdesk.ui.examples_editor import ExamplesEditor
@@ -130,6 +131,7 @@ class MainWindow(TurnActions, WindowMenus, WindowSessions, WindowEdits, WindowDi
             from chatdesk.ui.autosave import Autosaver
 
             self._autosaver = Autosaver(RecoveryStore(), self)
+            self._autosaver.covered = self._kept_in_library
             self._autosaver.problemChanged.connect(
                 lambda text: self.show_disk_problem("recovery", text)
             )
@@ -150,10 +152,20 @@ class MainWindow(TurnActions, WindowMenus, WindowSessions, WindowEdits, WindowDi
             saver = LibrarySaver(context.library, context.library_index, self)
             self._library_saver = saver
             saver.problemChanged.connect(lambda text: self.show_disk_problem("library", text))
-            saver.saved.connect(lambda _s, _id: self.refresh_sessions())
+            saver.saved.connect(self._library_written)
             for session in self.sessions:
                 saver.consider(session)
         return self._library_saver
+
+    def _kept_in_library(self, session: ChatSession) -> bool:
+        """A library conversation needs no recovery copy while the library can be written."""
+        saver = self._library_saver
+        return saver is not None and saver.tracked(session) and not saver.problem
+
+    def _library_written(self, session: ChatSession, entry: LibraryEntry) -> None:
+        self.library_link.saved(entry)  # its one row, not the whole list again
+        if session.modified:  # else `modifiedChanged` showed it as written already
+            self.show_sessions()
 
     def _flush_library(self, sessions: list[ChatSession]) -> None:
         if self._library_saver is not None:
@@ -216,8 +228,9 @@ class MainWindow(TurnActions, WindowMenus, WindowSessions, WindowEdits, WindowDi
         for session in waiting:
             if session in self.sessions:
                 session.start_counting()
-        self.autosaver  # noqa: B018 - starts it
+        # The library's saver first: the conversations it keeps need no recovery copies.
         self.library_saver  # noqa: B018 - starts it (before the sidebar lists: new ones count)
+        self.autosaver  # noqa: B018 - starts it
         self.library_link.start()
         from chatdesk.ui.library_welcome import offer_import
 

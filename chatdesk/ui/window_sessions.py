@@ -110,7 +110,7 @@ class WindowSessions:
             self._autosaver.track(session)
         if self._library_saver is not None:
             self._library_saver.consider(session)
-        session.modifiedChanged.connect(lambda _m: self.refresh_sessions())
+        session.modifiedChanged.connect(lambda _m: self.show_sessions())
         session.learned.connect(self._save_learned)
         self._bind_session(session)
         if not self._painted:
@@ -131,8 +131,14 @@ class WindowSessions:
             self.refresh_sessions()
 
     def refresh_sessions(self) -> None:
-        self.library_link.show_open()
+        """The open conversations changed (one opened, closed or shown): show it, and let the
+        library catch up with changes made elsewhere (another chatdesk, a file copied in)."""
+        self.show_sessions()
         self.library_link.written()
+
+    def show_sessions(self) -> None:
+        """Show what the open conversations are now (names, which is modified, the title)."""
+        self.library_link.show_open()
         self._update_title()
         self.memory.save_soon()
 

@@ -1,41 +1,16 @@
 """kill -9 of the window mid-stream, round after round: each time the next start offers the
-conversation with the partial reply, marked incomplete, once (no duplicate, no damaged copy)."""
+conversation (a file of the user's, outside the library) with the partial reply, marked
+incomplete, once (no duplicate, no damaged copy)."""
 
 from __future__ import annotations
-
-import os
-import signal
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 import pytest
 
 from chatdesk.core.recovery import RecoveryStore
 from chatdesk.ui.main_window import MainWindow
 from tests.support.fake_azure import Reply
-from tests.ui.conftest import KEY
-from tests.ui.test_files import DRIVER
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def kill_mid_stream(script: Path) -> None:
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
-    proc = subprocess.Popen([sys.executable, str(script)], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL, text=True)  # fmt: skip
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and proc.stdout.readline().strip() != "STREAMING":
-            pass
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(10)
-    finally:
-        proc.stdout.close()
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+from tests.support.kill_loop import kill_when_ready, write_driver
+from tests.ui.test_files import MID_STREAM, users_file
 
 
 @pytest.mark.area("kill -9: the window")
@@ -44,11 +19,12 @@ def test_window_killed_mid_stream_round_after_round(
 ):
     rounds = 6 if heavy else 2
     record_property("cases", rounds)
-    script = tmp_path / "driver.py"
-    script.write_text(DRIVER.format(root=str(ROOT), url=server.url, key=KEY))
+    script = write_driver(tmp_path / "driver.py", url=server.url, question="the question I typed",
+                          paths=[users_file(tmp_path)], until=MID_STREAM,
+                          then="window.autosaver.save(session)")  # fmt: skip
     for _ in range(rounds):
         server.enqueue(Reply(text="partial " * 500, chunk_size=8, delay=0.05))
-        kill_mid_stream(script)
+        assert kill_when_ready(script)
         store = RecoveryStore()
         entries = store.entries()
         assert len(entries) == 1  # one per kill: the previous round's was restored and saved

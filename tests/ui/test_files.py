@@ -5,23 +5,21 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import subprocess
-import sys
-import textwrap
-import time
 from pathlib import Path
 
 from PySide6.QtWidgets import QMessageBox
 
 from chatdesk.core.conversation import Conversation
-from chatdesk.core.fileformat import save_conversation, to_document
+from chatdesk.core.fileformat import load_conversation, save_conversation, to_document
+from chatdesk.core.library import Library
 from chatdesk.core.messages import Message
+from chatdesk.core.paths import data_dir
 from chatdesk.core.presets import BUILTIN_PRESETS
 from chatdesk.core.recovery import RecoveryStore
 from chatdesk.service.secrets import Secret
 from chatdesk.ui.main_window import MainWindow
 from tests.support.fake_azure import Reply
+from tests.support.kill_loop import kill_when_ready, write_driver
 from tests.ui.conftest import KEY
 
 
@@ -129,64 +127,26 @@ def test_no_key_in_any_file_the_app_wrote(qtbot, window, server, tmp_path):
         assert KEY not in path.read_text(errors="replace"), path
 
 
-DRIVER = textwrap.dedent(
-    """
-    import sys, time
-    sys.path.insert(0, {root!r})
-    from chatdesk.core.profiles import ConnectionProfile
-    from chatdesk.core.settings import Settings
-    from chatdesk.service.chat import ChatService
-    from chatdesk.service.connections import Connections
-    from chatdesk.service.secrets import MemorySecretStore, Secret
-    from chatdesk.ui.app import make_app
-    from chatdesk.ui.context import AppContext
-    from chatdesk.ui.main_window import MainWindow
-
-    app = make_app()
-    profile = ConnectionProfile("p", "azure-v1", {url!r}, "gpt-4o")
-    settings = Settings(profiles=[profile], active_profile="p")
-    store = MemorySecretStore()
-    store.set("p", Secret({key!r}))
-    connections = Connections(settings, secrets=store, env={{}})
-    window = MainWindow(AppContext(settings, connections, ChatService(connections.credentials)))
-    window.open_paths([])
-    window.show()
-    while window.session.budget is None:
-        app.processEvents()
-    window.composer.set_text("the question I typed")
-    window.composer.input.submit.emit()
-    started = time.monotonic()
-    while time.monotonic() - started < 60:
-        app.processEvents()
-        time.sleep(0.01)
-        reply = window.session.conversation[-1]
-        streaming = reply.role == "assistant" and len(reply.content) > 20
-        if streaming and window.autosaver.store.entries():
-            window.autosaver.save(window.session)
-            print("STREAMING", flush=True)
-    """
+# Streaming, with a recovery copy holding part of the reply: the kill comes mid-reply.
+MID_STREAM = (
+    "len(session.conversation) == 2 and len(session.conversation[-1].content) > 20 "
+    "and window.autosaver.store.entries()"
 )
+
+
+def users_file(tmp_path: Path) -> Path:
+    """A conversation file of the user's, outside the library (recovery copies keep it)."""
+    path = tmp_path / "mine.chatdesk.json"
+    save_conversation(Conversation(system_prompt="Be brief."), path)
+    return path
 
 
 def test_recovery_after_a_kill_mid_stream(qtbot, context, server, tmp_path):
     server.enqueue(Reply(text="partial " * 500, chunk_size=8, delay=0.05))
-    root = str(Path(__file__).resolve().parents[2])
-    script = tmp_path / "driver.py"
-    script.write_text(DRIVER.format(root=root, url=server.url, key=KEY))
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
-    proc = subprocess.Popen([sys.executable, str(script)], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL, text=True)  # fmt: skip
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and proc.stdout.readline().strip() != "STREAMING":
-            pass
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(10)
-    finally:
-        proc.stdout.close()
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+    script = write_driver(tmp_path / "driver.py", url=server.url, question="the question I typed",
+                          paths=[users_file(tmp_path)], until=MID_STREAM,
+                          then="window.autosaver.save(session)")  # fmt: skip
+    assert kill_when_ready(script)
 
     entries = RecoveryStore().entries()
     assert len(entries) == 1
@@ -201,9 +161,30 @@ def test_recovery_after_a_kill_mid_stream(qtbot, context, server, tmp_path):
     assert conv[1].content.startswith("partial partial")
     assert conv[1].meta.incomplete
     assert window.session.modified
+    assert window.session.path == tmp_path / "mine.chatdesk.json"
     assert len(window.sessions) == 1
     for session in window.sessions:
         session.set_modified(False)
+
+
+def test_a_library_conversation_killed_mid_stream_is_in_its_file(qtbot, server, tmp_path):
+    """A library conversation is written within about a second: no recovery copy is made (it
+    would only be discarded), and after the kill its file holds the partial reply."""
+    server.enqueue(Reply(text="partial " * 500, chunk_size=8, delay=0.05))
+    on_disk = (
+        "session.path is not None and len(session.conversation) == 2 "
+        "and 'partial partial' in session.path.read_text()"
+    )
+    script = write_driver(tmp_path / "driver.py", url=server.url, question="kept by the library",
+                          until=on_disk)  # fmt: skip
+    assert kill_when_ready(script)
+
+    assert RecoveryStore().entries() == []
+    [entry] = Library(data_dir() / "library").entries()
+    conv = load_conversation(entry.path).conversation
+    assert conv[0].content == "kept by the library"
+    assert conv[1].content.startswith("partial partial")
+    assert conv[1].meta.incomplete
 
 
 def test_first_launch_without_a_profile_opens_connections(qtbot, tmp_path):
@@ -254,9 +235,10 @@ def test_opening_adds_to_recent_files_and_reopening_activates(qtbot, window, tmp
     assert window.session.path == path
 
 
-def test_timed_recovery_copies_are_written_off_the_gui_thread(qtbot, window, server):
+def test_timed_recovery_copies_are_written_off_the_gui_thread(qtbot, window, server, tmp_path):
     import threading
 
+    window.open_paths([str(users_file(tmp_path))])  # a library conversation gets no copies
     store = window.autosaver.store
     threads = []
     save = store.save
