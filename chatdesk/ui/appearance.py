@@ -9,9 +9,10 @@ one: Qt uses the platform's again), so the platform's own changes reach the wind
 
 from __future__ import annotations
 
-from PySide6.QtGui import QColor, QFont, QPalette
-
 from chatdesk.core.preferences import Theme, point_size
+from chatdesk.ui.qt.core import Qt
+from chatdesk.ui.qt.gui import QColor, QFont, QPalette
+from chatdesk.ui.qt.widgets import QApplication
 
 
 def dark_palette() -> QPalette:
@@ -36,9 +37,6 @@ def dark_palette() -> QPalette:
 
 def apply_theme(theme: Theme) -> None:
     """Make the application light, dark or the system's, now: every window repaints."""
-    from PySide6.QtCore import Qt
-    from PySide6.QtWidgets import QApplication
-
     app = QApplication.instance()
     if not isinstance(app, QApplication):
         return

@@ -11,10 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QObject, QThreadPool
-from PySide6.QtGui import QImage
-from PySide6.QtWidgets import QFileDialog, QWidget
-
 from chatdesk.core.image_input import (
     MAX_IMAGES_PER_REQUEST,
     image_problem,
@@ -26,6 +22,9 @@ from chatdesk.core.images import data_url_bytes
 from chatdesk.core.models import ImageRule
 from chatdesk.ui.chat_session import ChatSession
 from chatdesk.ui.composer import Composer
+from chatdesk.ui.qt.core import QBuffer, QByteArray, QIODevice, QObject, QThreadPool
+from chatdesk.ui.qt.gui import QImage
+from chatdesk.ui.qt.widgets import QFileDialog, QWidget
 from chatdesk.ui.worker import FunctionWorker
 
 if TYPE_CHECKING:

@@ -8,8 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QSize, Signal
-from PySide6.QtWidgets import (
+from chatdesk.core.image_input import DETAILS, part_url
+from chatdesk.core.images import data_url_size
+from chatdesk.ui.image_cache import ThumbnailCache, image_key
+from chatdesk.ui.qt.core import QSize, Signal
+from chatdesk.ui.qt.gui import QIcon
+from chatdesk.ui.qt.widgets import (
     QComboBox,
     QFrame,
     QHBoxLayout,
@@ -18,10 +22,6 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-
-from chatdesk.core.image_input import DETAILS, part_url
-from chatdesk.core.images import data_url_size
-from chatdesk.ui.image_cache import ThumbnailCache, image_key
 
 CHIP_THUMB = 56
 
@@ -103,8 +103,6 @@ class AttachmentStrip(QWidget):
     def _show_thumbnail(self, chip: _Chip) -> None:
         pixmap = self.thumbnails.thumbnail(chip.url)
         if pixmap is not None and not pixmap.isNull():
-            from PySide6.QtGui import QIcon  # not at import: the first frame needs none
-
             chip.thumb.setIcon(QIcon(pixmap))
         elif pixmap is not None:
             chip.thumb.setText("?")  # undecodable: the check at attach time makes this rare

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QMimeData, Signal
-from PySide6.QtGui import QImage, QKeyEvent
-from PySide6.QtWidgets import (
+from chatdesk.ui.attachment_strip import AttachmentStrip
+from chatdesk.ui.draft_text import DraftText
+from chatdesk.ui.image_cache import ThumbnailCache
+from chatdesk.ui.qt.core import QMimeData, Qt, Signal
+from chatdesk.ui.qt.gui import QImage, QKeyEvent
+from chatdesk.ui.qt.widgets import (
     QHBoxLayout,
     QLabel,
     QPlainTextEdit,
@@ -15,10 +18,6 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-
-from chatdesk.ui.attachment_strip import AttachmentStrip
-from chatdesk.ui.draft_text import DraftText
-from chatdesk.ui.image_cache import ThumbnailCache
 
 
 class _Input(QPlainTextEdit):
@@ -30,7 +29,7 @@ class _Input(QPlainTextEdit):
 
     submit = Signal()
     escape = Signal()
-    imageOffered = Signal(QImage)
+    imageOffered = Signal("QImage")
     filesOffered = Signal(list)
 
     def canInsertFromMimeData(self, source: QMimeData) -> bool:
@@ -53,8 +52,6 @@ class _Input(QPlainTextEdit):
         self.enter_sends = True
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        from PySide6.QtCore import Qt  # not at import: see ui/__init__.py
-
         key = event.key()
         if key == Qt.Key.Key_Escape:
             self.escape.emit()
@@ -88,7 +85,7 @@ class Composer(QWidget):
     sendRequested = Signal(str)
     stopRequested = Signal()
     draftChanged = Signal(str)
-    imageOffered = Signal(QImage)
+    imageOffered = Signal("QImage")
     filesOffered = Signal(list)
     attachRequested = Signal()
 

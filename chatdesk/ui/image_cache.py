@@ -12,10 +12,9 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
-from PySide6.QtCore import QObject, QSize, QThreadPool, Signal
-from PySide6.QtGui import QImage, QPixmap
-
 from chatdesk.core.images import data_url_bytes
+from chatdesk.ui.qt.core import QObject, QSize, Qt, QThreadPool, Signal
+from chatdesk.ui.qt.gui import QImage, QPixmap
 from chatdesk.ui.worker import FunctionWorker
 
 THUMB = 160  # the longest side of a thumbnail, in device-independent pixels
@@ -35,8 +34,6 @@ def decode_image(url: str) -> QImage:
 
 
 def _thumbnail(url: str, side: int) -> QImage:
-    from PySide6.QtCore import Qt  # not at import: see ui/__init__.py
-
     image = decode_image(url)
     if image.isNull():
         return image

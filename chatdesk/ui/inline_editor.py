@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, QRect, Signal
-from PySide6.QtGui import QKeyEvent, QTextCursor, QTextOption
-from PySide6.QtWidgets import QAbstractItemView, QPlainTextEdit, QWidget
+from chatdesk.ui.qt.core import QModelIndex, QObject, QPersistentModelIndex, QRect, Qt, Signal
+from chatdesk.ui.qt.gui import QKeyEvent, QTextCursor, QTextOption
+from chatdesk.ui.qt.widgets import QAbstractItemView, QPlainTextEdit, QWidget
 
 # The body's rectangle of the card in a row's visual rectangle (the delegate's layout).
 BodyRect = Callable[[QRect, QModelIndex], QRect]
@@ -39,8 +39,6 @@ class InlineEditor(QPlainTextEdit):
 
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        from PySide6.QtCore import Qt  # not at import: the window imports this module
-
         key = event.key()
         if key == Qt.Key.Key_Escape:
             self.cancelled.emit()
@@ -57,8 +55,6 @@ class InlineEditor(QPlainTextEdit):
         only when the text or the width changed (not on every scroll)."""
         key = (width, self.document().revision())
         if key != self._sized:
-            from PySide6.QtCore import Qt
-
             inner = max(width - 2 * self.frameWidth() - 12, 20)
             flags = Qt.TextFlag.TextWordWrap | Qt.TextFlag.TextWrapAnywhere
             text = self.toPlainText() or " "

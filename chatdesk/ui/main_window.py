@@ -17,9 +17,20 @@ import contextlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QByteArray, Signal
-from PySide6.QtGui import QCloseEvent, QUndoGroup
-from PySide6.QtWidgets import (
+from chatdesk.core.conversation import Conversation
+from chatdesk.core.messages import example_pairs
+from chatdesk.ui.attach_flow import AttachFlow
+from chatdesk.ui.chat_session import ChatSession
+from chatdesk.ui.composer import Composer
+from chatdesk.ui.context import AppContext
+from chatdesk.ui.deferred import AfterFirstPaint, LazyPage
+from chatdesk.ui.deployment_box import DeploymentBox
+from chatdesk.ui.library_link import LibraryLink
+from chatdesk.ui.library_sidebar import LibrarySidebar
+from chatdesk.ui.panel_fit import PanelFit
+from chatdesk.ui.qt.core import QByteArray, Signal
+from chatdesk.ui.qt.gui import QCloseEvent, QUndoGroup
+from chatdesk.ui.qt.widgets import (
     QComboBox,
     QMainWindow,
     QMessageBox,
@@ -29,19 +40,6 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-
-from chatdesk.core.conversation import Conversation
-from chatdesk.core.messages import example_pairs
-from chatdesk.ui.attach_flow import AttachFlow
-from chatdesk.ui.chat_session import ChatSession
-from chatdesk.ui.composer import Composer
-from chatdesk.ui.context import AppContext
-from chatdesk.ui.deferred import AfterFirstPaint, LazyPage
-from chatdesk.ui.deployment_box import DeploymentBox
-from chatdesk.ui.inline_editor import InlineEditing
-from chatdesk.ui.library_link import LibraryLink
-from chatdesk.ui.library_sidebar import LibrarySidebar
-from chatdesk.ui.panel_fit import PanelFit
 from chatdesk.ui.session_memory import SessionMemory
 from chatdesk.ui.status_line import StatusLine
 from chatdesk.ui.system_prompt import SystemPromptEditor
@@ -60,6 +58,7 @@ if TYPE_CHECKING:
     from chatdesk.ui.examples_editor import ExamplesEditor
     from chatdesk.ui.file_flows import FileFlows
     from chatdesk.ui.find_bar import FindBar
+    from chatdesk.ui.inline_editor import InlineEditing
     from chatdesk.ui.library_saver import LibrarySaver
     from chatdesk.ui.params_panel import ParamsPanel
 
@@ -104,16 +103,26 @@ class MainWindow(TurnActions, WindowMenus, WindowSessions, WindowEdits, WindowDi
         self._closed = False
         self._build()
         self.undo_group = QUndoGroup(self)  # the current conversation's stack is active
-        delegate = self.transcript.delegate
-        self.inline_edit = InlineEditing(
-            self.transcript, lambda rect, index: delegate.layout(rect, index).body.toRect()
-        )
+        self._inline_edit: InlineEditing | None = None
         self.preset_question: QMessageBox | None = None
         self._build_actions()
         self._connect_signals()
         self.prefs.apply()
         self._restore_geometry()
         self.installEventFilter(AfterFirstPaint(self._first_painted, self))
+
+    @property
+    def inline_edit(self) -> InlineEditing:
+        """The editor over a card's body: built with the first edit, not with the window."""
+        if self._inline_edit is None:
+            from chatdesk.ui.inline_editor import InlineEditing
+
+            delegate = self.transcript.delegate
+            self._inline_edit = InlineEditing(
+                self.transcript, lambda rect, index: delegate.layout(rect, index).body.toRect()
+            )
+            self._inline_edit.submitted.connect(self._edit_submitted)
+        return self._inline_edit
 
     @property
     def files(self) -> FileFlows:
@@ -328,7 +337,6 @@ class MainWindow(TurnActions, WindowMenus, WindowSessions, WindowEdits, WindowDi
         self.panel_fit.rightShown.connect(self._side_fitted)
         self.transcript.includeRequested.connect(self._include)
         self.transcript.versionRequested.connect(self._flip)
-        self.inline_edit.submitted.connect(self._edit_submitted)
         self.system_editor.textChanged.connect(self._system_changed)
         self.system_editor.presetApplied.connect(self._apply_preset)
         self.system_editor.presetSaved.connect(self._save_preset)
@@ -344,7 +352,8 @@ class MainWindow(TurnActions, WindowMenus, WindowSessions, WindowEdits, WindowDi
             if self._painted:  # before, the view has no position (a restored one waits)
                 self.session.scroll = self.transcript.scroll_anchor()  # shown again there
         self.session = session
-        self.inline_edit.stop()
+        if self._inline_edit is not None:
+            self._inline_edit.stop()
         self.undo_group.setActiveStack(session.undo_stack)
         self._session_links = [
             (session.busyChanged, self._busy_changed),

@@ -11,18 +11,15 @@ decoder. A message without images costs one attribute check.
 from __future__ import annotations
 
 import zlib
-from typing import TYPE_CHECKING, Any
-
-from PySide6.QtCore import QObject, QUrl, Signal
+from typing import Any
 
 from chatdesk.core.cards import composed_text, shown_text
 from chatdesk.core.image_input import part_url
 from chatdesk.core.images import data_url_size
 from chatdesk.core.messages import Message
 from chatdesk.ui.image_cache import ThumbnailCache
-
-if TYPE_CHECKING:
-    from PySide6.QtGui import QTextDocument
+from chatdesk.ui.qt.core import QObject, QUrl, Signal
+from chatdesk.ui.qt.gui import QImage, QTextDocument
 
 SCHEME = "chatdesk-image"
 SHOWN = 240  # the longest side of a thumbnail in a card, in device-independent pixels
@@ -109,8 +106,6 @@ class TranscriptImages(QObject):
         """Give `doc` (about to render `piece`) the thumbnails its images name."""
         if f"]({SCHEME}:" not in piece:
             return
-        from PySide6.QtGui import QImage, QTextDocument
-
         kind = QTextDocument.ResourceType.ImageResource
         for key, url in list(self.urls.items()):
             src = f"{SCHEME}:{key}"

@@ -4,12 +4,11 @@ profile, and what the session reports back (busy, notices, failures)."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QMessageBox
-
 from chatdesk.core.conversation import Conversation
 from chatdesk.core.preferences import DEFAULT_PROMPT
 from chatdesk.core.presets import BUILTIN_PRESETS, SystemPreset, replaces_own_prompt
 from chatdesk.service.events import ChatError
+from chatdesk.ui.qt.widgets import QMessageBox
 
 
 def panel_mode(conv: Conversation) -> tuple[str | None, str]:
