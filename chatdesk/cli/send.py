@@ -191,27 +191,6 @@ def _dry_run(
     return EXIT_OK
 
 
-def _meta(
-    result: ReplyResult, error: ChatError | None = None, stopped: bool = False
-) -> MessageMeta:
-    meta = MessageMeta(
-        created_at=now_iso(),
-        finish_reason=result.finish_reason,
-        usage=result.usage,
-        content_filter=result.content_filter,
-        prompt_filter=result.prompt_filter,
-        model=result.model,
-        request_id=result.request_id,
-        latency_ms=round(result.latency_ms, 1) if result.latency_ms is not None else None,
-        incomplete=result.incomplete,
-        error=error.text if error is not None else None,
-        error_code=error.code if error is not None else None,
-        stopped=stopped and error is None and result.incomplete,
-    )
-    result.record_response(meta)
-    return meta
-
-
 class _Reasoning:
     """A reasoning summary as it streams, on stderr (stdout holds the reply alone)."""
 
@@ -231,8 +210,9 @@ class _Reasoning:
             self.open = False
 
 
-def _streaming_meta() -> MessageMeta:
-    return MessageMeta(created_at=now_iso(), incomplete=True)
+def _streaming(text: str) -> Message:
+    """The reply so far, as a kill now would leave it in the file."""
+    return Message("assistant", text, meta=MessageMeta(created_at=now_iso(), incomplete=True))
 
 
 def _remember(learned: dict[str, DeploymentNote]) -> None:
@@ -348,7 +328,7 @@ def run_send(argv: list[str]) -> int:
                         sys.stdout.flush()
                         shown.append(event.text)
                         if reply_file.due():  # a kill now keeps what streamed so far
-                            reply_file.write("".join(shown), _streaming_meta())
+                            reply_file.write(_streaming("".join(shown)))
                     elif isinstance(event, ReasoningDelta):
                         thinking.show(event)
                     elif isinstance(event, Adjusted | RetryNotice):
@@ -375,16 +355,14 @@ def run_send(argv: list[str]) -> int:
         return EXIT_ERROR
     saved = False
     if result is not None and (result.content or not result.incomplete):
+        reply = result.message(error, stopped=cancel.cancelled or interrupted)
         if result.tool_calls:  # the model asks for a tool: shown, never run
-            reply = Message("assistant", result.content)
-            reply.set_tool_calls(result.tool_calls)
             sys.stdout.write(shown_text(reply) + "\n")
             fail(
                 "the reply asks to call a tool; chatdesk shows tool calls but never runs them. "
                 "Add the tool's result to the file as a tool message, then send again."
             )
-        meta = _meta(result, error, cancel.cancelled or interrupted)
-        if not reply_file.write(result.content, meta, result.tool_calls):
+        if not reply_file.write(reply):
             assert reply_file.error is not None
             where = reply_file.copy or args.file
             fail(f"cannot save {where} ({reply_file.error.strerror or reply_file.error}); "

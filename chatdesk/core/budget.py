@@ -10,7 +10,7 @@ from typing import Any
 
 from chatdesk.core.conversation import Conversation
 from chatdesk.core.models import DEFAULT_FAMILY, ModelFamily, ModelMatch, resolve_model
-from chatdesk.core.request import reply_limit
+from chatdesk.core.request import CONTINUE_PROMPT, reply_limit
 from chatdesk.core.tokens import TokenCounter
 from chatdesk.core.trimming import TokenLedger, TrimPlan, plan_request
 
@@ -67,15 +67,20 @@ class Budget:
         limit: int | None = None,
         reserve: int | None = None,
         draft_images: list[dict[str, Any]] | tuple[()] = (),
+        *,
+        continuing: bool = False,
     ) -> TrimPlan:
-        """What the next request sends with `draft` (and its attached image parts)."""
+        """What the next request sends with `draft` (and its attached image parts);
+        `continuing`: the request Continue sends instead, the last reply and then
+        `CONTINUE_PROMPT` (the draft is not sent), counted and fitted like any draft."""
         return plan_request(
             self.ledger,
             limit=self.limit(limit),
             reserve=self.reserve(reserve),
-            draft=draft,
+            draft=CONTINUE_PROMPT if continuing else draft,
             estimate=not self.match.exact,
-            draft_images=draft_images,
+            draft_images=() if continuing else draft_images,
+            continuing=continuing,
         )
 
     def close(self) -> None:

@@ -30,7 +30,7 @@ from chatdesk.core.fileformat import (
     save_conversation,
     to_document,
 )
-from chatdesk.core.messages import Message, MessageMeta
+from chatdesk.core.messages import Message
 
 PARTIAL_INTERVAL_S = 1.0  # how often a streaming reply is written to the file
 
@@ -59,19 +59,15 @@ class ReplyFile:
         """Whether a partial reply should be written now (cheap: call it per chunk)."""
         return self._clock() - self._last >= PARTIAL_INTERVAL_S
 
-    def write(
-        self, content: str, meta: MessageMeta, tool_calls: list[dict[str, Any]] | None = None
-    ) -> bool:
-        """Set the reply to `content` / `meta` (and the tool calls it asks for) and save;
+    def write(self, reply: Message) -> bool:
+        """Put `reply` in the conversation (added the first time, replaced after) and save;
         False (and `error`) on a disk error."""
         self._last = self._clock()
         if self._index is None:
-            self._index = self.conversation.append(Message("assistant", content, meta=meta))
+            self._index = self.conversation.append(reply)
         else:
-            message = self.conversation[self._index]
-            message.content, message.meta = content, meta
-        if tool_calls:
-            self.conversation.set_tool_calls(self._index, tool_calls)
+            self.conversation.remove(self._index)
+            self.conversation.insert(self._index, [reply])
         target = self.copy or self.path
         try:
             try:
@@ -102,9 +98,9 @@ class ReplyFile:
         reply = self.conversation[self._index]
         if now is not None and _messages(now.conversation) == self._written:
             self.conversation = now.conversation
-            if self._reply_in_file:  # the reply saved so far is still there: update it
-                message = self.conversation[self._index]
-                message.content, message.meta = reply.content, reply.meta
+            if self._reply_in_file:  # the reply saved so far is still there: replace it
+                self.conversation.remove(self._index)
+                self.conversation.insert(self._index, [reply])
             else:
                 self._index = self.conversation.append(reply)
             self._disk = now.disk

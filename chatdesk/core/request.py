@@ -16,6 +16,10 @@ from chatdesk.core.trimming import TrimPlan
 SPECIAL_TOKEN = re.compile(r"<\|(?:im_start|im_end|im_sep|endoftext|endofprompt|fim_[a-z]+)\|>")
 
 
+# The user message Continue sends after a reply cut at the length limit (finish_reason
+# "length"), so the model goes on where it stopped. Counted in the plan like a draft.
+CONTINUE_PROMPT = "Continue exactly where your previous message stopped, without repeating it."
+
 # Fields reasoning models reject besides temperature and top_p (Azure's reasoning guide).
 SAMPLING_FIELDS = frozenset(("logit_bias", "logprobs", "top_logprobs"))
 

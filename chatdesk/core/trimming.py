@@ -233,8 +233,12 @@ def plan_request(
     settings: TrimSettings | None = None,
     estimate: bool = False,
     draft_images: list[dict[str, Any]] | tuple[()] = (),
+    continuing: bool = False,
 ) -> TrimPlan:
     """Which history fits, keeping the pinned messages and the newest user message.
+
+    `continuing`: `draft` is Continue's prompt, sent after the reply it continues, so the
+    newest turn is kept as without a draft, and the prompt starts no turn of its own.
 
     Fitting means prompt + reserve < limit, the seed's loop condition. With `whole_turns`, the
     history sent starts at a user message, so no reply is sent without its question. Under
@@ -249,8 +253,9 @@ def plan_request(
     writing = bool(draft.strip() or draft_images)
     draft_tokens = ledger.counter.draft_cost(draft, draft_images) if writing else 0
     fixed = pinned + draft_tokens + REPLY_PRIMING
+    new_turn = bool(draft_tokens) and not continuing
     # Without a draft, the newest user message is the question being asked: never dropped.
-    must_keep = n if draft_tokens else (turns[-1] if turns else n)
+    must_keep = n if new_turn else (turns[-1] if turns else n)
     budget = limit - reserve - fixed - 1  # the most history tokens that still fit
 
     def plan(first: int, fits: bool, error: str | None = None) -> TrimPlan:
@@ -272,7 +277,7 @@ def plan_request(
 
     first = 0
     if settings.policy == "turns":
-        keep = max(settings.max_turns - (1 if draft_tokens else 0), 0)
+        keep = max(settings.max_turns - (1 if new_turn else 0), 0)
         first = turns[-keep] if 0 < keep <= len(turns) else (n if keep == 0 else 0)
     # The smallest start whose suffix fits: the newest possible history.
     first = max(first, bisect.bisect_left(cum, cum[n] - budget, 0, n + 1))

@@ -32,8 +32,10 @@ class ChatBackend(Protocol):
         *,
         budget: Budget | None = None,
         stream: bool = True,
+        continuing: bool = False,
     ) -> PreparedRequest:
-        """The request for the conversation's next reply; no network. Raises ChatError."""
+        """The request for the conversation's next reply (`continuing`: Continue's, ending
+        with its prompt); no network. Raises ChatError."""
         ...
 
     def stream(

@@ -32,7 +32,12 @@ from chatdesk.core.deployments import (
 )
 from chatdesk.core.image_input import image_problem, image_refs, reading_rule
 from chatdesk.core.profiles import ConnectionProfile
-from chatdesk.core.request import build_request, request_messages, special_token_problem
+from chatdesk.core.request import (
+    CONTINUE_PROMPT,
+    build_request,
+    request_messages,
+    special_token_problem,
+)
 from chatdesk.core.responses_request import api_of, default_api, responses_bodies
 from chatdesk.service.client import (
     CONNECT_TIMEOUT,
@@ -132,10 +137,13 @@ class ChatService:
         *,
         budget: Budget | None = None,
         stream: bool = True,
+        continuing: bool = False,
     ) -> PreparedRequest:
         """The request for the conversation's next reply, as the deployment is known to take
-        it. No network; ChatError when the profile is unusable, the conversation does not
-        fit, or it holds special tokens."""
+        it. `continuing`: Continue's request, which ends with `CONTINUE_PROMPT` as one more
+        user message, counted and fitted with the rest (`Budget.plan`). No network;
+        ChatError when the profile is unusable, the conversation does not fit, or it holds
+        special tokens."""
         # openai-compatible servers may run keyless over http; make_client re-checks with the
         # actual credentials.
         require_usable(profile, sends_secret=profile.kind != "openai-compatible")
@@ -143,7 +151,7 @@ class ChatService:
         if budget is None:
             budget = Budget(conv, match=profile.model_match(conv.model))
         try:
-            plan = budget.plan()
+            plan = budget.plan(continuing=continuing)
             family = budget.family
             exact = budget.match.exact
         finally:
@@ -186,7 +194,7 @@ class ChatService:
                 body["messages"] = fit_messages(body["messages"], rule)
         key = note_key(profile)
         note = self.notes.get(key)
-        return PreparedRequest(
+        prepared = PreparedRequest(
             note.apply(body),
             plan,
             profile,
@@ -197,6 +205,9 @@ class ChatService:
             api,
             fallback,
         )
+        if continuing:
+            prepared.add_user_message(CONTINUE_PROMPT)
+        return prepared
 
     # -- send --------------------------------------------------------------------------------
     def stream(

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from chatdesk.core.deployments import DeploymentNote
-    from chatdesk.core.messages import MessageMeta
+    from chatdesk.core.messages import Message
 
 
 @dataclass(frozen=True)
@@ -81,12 +81,42 @@ class ReplyResult:
     stored: bool = False
     reasoning_summary: list[str] | None = None
 
-    def record_response(self, meta: MessageMeta) -> None:
-        """Keep the Responses API's part of the reply in its message's metadata: the response
-        id, whether it was stored, the reasoning summary (the window and `chatdesk send`)."""
+    def record(
+        self, message: Message, error: ChatError | None = None, *, stopped: bool = False
+    ) -> None:
+        """Make `message` (the reply, its text already there) this reply as it is saved: its
+        metadata (finish_reason, usage, filters, model, request id, latency in ms rounded to
+        0.1, whether it is incomplete, the error it ended with, whether Stop ended it, and the
+        Responses API's response id, `store` and reasoning summary), the annotations that
+        came with it and the tool calls it asks for. One rule for the window and
+        `chatdesk send`; `stopped` counts only for an incomplete reply that did not fail."""
+        meta = message.meta
+        meta.finish_reason = self.finish_reason
+        meta.usage = self.usage
+        meta.content_filter = self.content_filter
+        meta.prompt_filter = self.prompt_filter
+        meta.model = self.model or meta.model
+        meta.request_id = self.request_id
+        meta.latency_ms = round(self.latency_ms, 1) if self.latency_ms is not None else None
+        meta.incomplete = self.incomplete
+        meta.error = error.text if error is not None else None
+        meta.error_code = error.code if error is not None else None
+        meta.stopped = stopped and error is None and self.incomplete
         meta.response_id = self.response_id
         meta.store = self.stored
         meta.reasoning_summary = self.reasoning_summary
+        if self.annotations:  # url citations and the like: kept with the message, as sent
+            message.extra["annotations"] = self.annotations
+        if self.tool_calls:  # shown as cards, never run
+            message.set_tool_calls(self.tool_calls)
+
+    def message(self, error: ChatError | None = None, *, stopped: bool = False) -> Message:
+        """A new assistant message holding this reply (`record`), created now."""
+        from chatdesk.core.messages import Message, MessageMeta, now_iso
+
+        message = Message("assistant", self.content, meta=MessageMeta(created_at=now_iso()))
+        self.record(message, error, stopped=stopped)
+        return message
 
     @property
     def reasoning_tokens(self) -> int | None:

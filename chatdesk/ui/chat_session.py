@@ -29,11 +29,11 @@ from chatdesk.service.events import (
     ReasoningDelta,
 )
 from chatdesk.ui.session_edits import ConversationEditing
-from chatdesk.ui.session_reply import CONTINUE_PROMPT, ReplyStreaming, replaced_text
+from chatdesk.ui.session_reply import ReplyStreaming, replaced_text
 from chatdesk.ui.transcript_model import TranscriptModel
 from chatdesk.ui.worker import FunctionWorker, GeneratorWorker
 
-__all__ = ["CONTINUE_PROMPT", "TRANSCRIPT_WINDOW", "ChatSession"]
+__all__ = ["TRANSCRIPT_WINDOW", "ChatSession"]
 
 if TYPE_CHECKING:
     from chatdesk.core.budget import Budget

@@ -83,8 +83,11 @@ class DeferredService:
         *,
         budget: Budget | None = None,
         stream: bool = True,
+        continuing: bool = False,
     ) -> PreparedRequest:
-        return self.get().prepare(conv, profile, budget=budget, stream=stream)
+        return self.get().prepare(
+            conv, profile, budget=budget, stream=stream, continuing=continuing
+        )
 
     def stream(
         self, prepared: PreparedRequest, cancel: CancelToken | None = None

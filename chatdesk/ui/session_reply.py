@@ -33,7 +33,6 @@ if TYPE_CHECKING:
     from chatdesk.core.profiles import ConnectionProfile
     from chatdesk.ui.transcript_model import TranscriptModel
 
-CONTINUE_PROMPT = "Continue exactly where your previous message stopped, without repeating it."
 
 
 class ReplyStreaming:
@@ -92,13 +91,14 @@ class ReplyStreaming:
             self.notice.emit("Counting tokens…")
             return
         try:
-            prepared = self.service.prepare(self.conversation, profile, budget=self.budget)
+            prepared = self.service.prepare(
+                self.conversation, profile, budget=self.budget, continuing=continue_row is not None
+            )
         except ChatError as exc:
             self._restore_replaced()
             self._fail(exc, self._last_row("user"))
             return
         if continue_row is not None:
-            prepared.add_user_message(CONTINUE_PROMPT)
             self._row = continue_row
             self.conversation[continue_row].meta.finish_reason = None
             self.conversation[continue_row].meta.incomplete = True
@@ -172,24 +172,9 @@ class ReplyStreaming:
         row = self._row
         if row is None:
             return
-        meta = self.conversation[row].meta
-        meta.finish_reason = result.finish_reason
-        meta.usage = result.usage
-        meta.content_filter = result.content_filter
-        meta.prompt_filter = result.prompt_filter
-        meta.model = result.model or meta.model
-        meta.request_id = result.request_id
-        meta.latency_ms = result.latency_ms
-        meta.incomplete = result.incomplete
-        meta.error = error.text if error else None
-        meta.error_code = error.code if error else None
-        meta.stopped = bool(self._cancel is not None and self._cancel.cancelled and error is None
-                            and result.incomplete)  # fmt: skip
-        result.record_response(meta)
-        if result.annotations:  # url citations and the like: kept with the message, as sent
-            self.conversation[row].extra["annotations"] = result.annotations
-        if result.tool_calls:  # shown as cards, never run
-            self.conversation.set_tool_calls(row, result.tool_calls)
+        stopped = self._cancel is not None and self._cancel.cancelled
+        result.record(self.conversation[row], error, stopped=stopped)  # as `chatdesk send` does
+        if result.tool_calls:  # the card shows the calls
             self.model.set_content(row, self.conversation[row].content)
         self.model.set_meta_changed(row)
         self.set_modified()

@@ -5,7 +5,7 @@ input the service counts is the same."""
 from __future__ import annotations
 
 from chatdesk.core.conversation import Conversation, GenerationParams
-from chatdesk.core.messages import Message, MessageMeta
+from chatdesk.core.messages import Message
 from chatdesk.core.profiles import ConnectionProfile
 from tests.support.fake_azure import FakeAzure, Reply
 
@@ -27,9 +27,7 @@ def run(service, api: str, keeper: str) -> list[tuple[dict, dict]]:
             conv.append(Message("user", question))
             srv.enqueue(Reply(None, reasoning_tokens=16))
             result = service.complete(service.prepare(conv, profile))
-            meta = MessageMeta(usage=result.usage, finish_reason=result.finish_reason)
-            result.record_response(meta)
-            conv.append(Message("assistant", result.content, meta=meta))
+            conv.append(result.message())  # as the window and `chatdesk send` save it
             turns.append((srv.requests[-1].json, result.usage))
         return turns
 

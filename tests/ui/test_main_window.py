@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from chatdesk.core.presets import BUILTIN_PRESETS
-from chatdesk.ui.chat_session import CONTINUE_PROMPT
+from chatdesk.core.request import CONTINUE_PROMPT
 from chatdesk.ui.main_window import MainWindow
 from tests.support.fake_azure import Fail, Reply
 from tests.ui.conftest import KEY
@@ -107,6 +107,9 @@ def test_continue_appends_to_a_reply_cut_at_the_length_limit(qtbot, window, serv
     assert contents(window) == [("user", "go"), ("assistant", "The beginning and the end.")]
     assert window.session.conversation[1].meta.finish_reason == "stop"
     assert server.last_request.json["messages"][-1] == {"role": "user", "content": CONTINUE_PROMPT}
+    # The estimate counted the prompt Continue sent: it agrees with the service's count.
+    estimated, actual = window.session.usage_check
+    assert estimated == actual == server.prompt_counter(server.last_request.json["messages"])
 
 
 def test_errors_appear_on_the_turn_and_retry_sends_again(qtbot, window, server):

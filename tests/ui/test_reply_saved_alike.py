@@ -1,0 +1,79 @@
+"""The window and `chatdesk send` turn a finished reply into the same saved message
+(`ReplyResult.record`): the same metadata, the annotations and tool calls that came with it.
+Before, each had its own copy and `chatdesk send` dropped the annotations."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from chatdesk.cli.send import run_send
+from chatdesk.core.conversation import Conversation
+from chatdesk.core.fileformat import save_conversation, to_document
+from chatdesk.core.messages import Message
+from chatdesk.service.events import ChatError, ReplyResult
+from tests.support.fake_azure import Reply
+from tests.ui.conftest import KEY
+
+CITATION = {
+    "type": "url_citation",
+    "url_citation": {"url": "https://example.org", "title": "Example", "start_index": 0,
+                     "end_index": 4},
+}  # fmt: skip
+# Differ by run, or by request (the window's new conversation has its own system prompt).
+VOLATILE = ("created_at", "latency_ms", "request_id", "usage")
+
+
+def _reply() -> Reply:
+    return Reply("Text of the reply", chunk_size=4, flagged={"hate": "low"},
+                 finish_delta={"annotations": [CITATION]})  # fmt: skip
+
+
+def _saved(message: dict) -> dict:
+    meta = {k: v for k, v in message["metadata"].items() if k not in VOLATILE}
+    return {**message, "metadata": meta}
+
+
+def test_window_and_command_line_save_a_reply_alike(qtbot, window, server, tmp_path, monkeypatch):
+    server.enqueue(_reply(), _reply())
+    window.composer.set_text("Hello there")
+    window.composer.input.submit.emit()
+    qtbot.waitUntil(lambda: len(server.requests) == 1 and not window.session.busy, timeout=10_000)
+    shown = window.session.conversation[1]
+    in_window = to_document(Conversation(history=[shown]))["messages"][0]
+
+    path = tmp_path / "chat.json"
+    save_conversation(Conversation(history=[Message("user", "Hello there")]), path)
+    for name in [n for n in os.environ if n.startswith(("AZURE_OPENAI", "OPENAI"))]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("AZURE_OPENAI_ENDPOINT", server.azure_endpoint)
+    monkeypatch.setenv("AZURE_OPENAI_API_KEY", KEY)
+    monkeypatch.setenv("AZURE_OPENAI_DEPLOYMENT", "gpt-4o")
+    assert run_send([str(path)]) == 0
+    from_cli = json.loads(path.read_text())["messages"][-1]
+
+    assert from_cli["metadata"]["usage"]["completion_tokens"] == 5
+    assert from_cli["annotations"] == [CITATION]  # `chatdesk send` dropped these before
+    assert _saved(from_cli) == _saved(in_window)
+    assert in_window["metadata"]["latency_ms"] == round(in_window["metadata"]["latency_ms"], 1)
+
+
+@pytest.mark.parametrize(
+    ("error", "stopped", "incomplete", "expected"),
+    [
+        (None, True, True, True),  # Stop ended a reply that did not fail
+        (None, True, False, False),  # the finish_reason came first: not stopped
+        (ChatError("Connection dropped", "It dropped."), True, True, False),  # it failed
+    ],
+)
+def test_stopped_is_said_only_of_an_incomplete_reply_that_did_not_fail(
+    error, stopped, incomplete, expected
+):
+    reply = ReplyResult("partial", incomplete=incomplete, latency_ms=12.345).message(
+        error, stopped=stopped
+    )
+    assert reply.meta.stopped is expected
+    assert reply.meta.latency_ms == 12.3
+    assert reply.meta.error == (error.text if error else None)
