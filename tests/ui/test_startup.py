@@ -93,7 +93,8 @@ def test_deferred_service_is_built_once_on_first_use():
     assert service.credentials is credentials
     # The ChatBackend calls reach the real service.
     service.prepare = lambda conv, profile, **options: ("prepared", conv, profile, options)
-    assert deferred.prepare("c", "p") == ("prepared", "c", "p", {"budget": None, "stream": True})
+    options = {"budget": None, "stream": True, "continuing": False}
+    assert deferred.prepare("c", "p") == ("prepared", "c", "p", options)
 
 
 def test_context_create_defers_the_service(tmp_path, monkeypatch):
