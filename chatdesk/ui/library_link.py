@@ -156,11 +156,11 @@ class LibraryLink(QObject):
             return
         session = next((s for s in self.host.sessions if self.library_id(s) == id), None)
         if action == "rename" and session is not None:
-            session.conversation.title = str(value)
+            session.set_title(str(value))
             self.host.save_session(session)
             self.written()
         elif action == "pin" and session is not None:
-            session.conversation.pinned_in_list = bool(value)
+            session.set_pinned_in_list(bool(value))
             self.host.save_session(session)
             self.written()
         elif action == "trash" and session is not None:

@@ -41,6 +41,9 @@ class ConversationEditing:
         def busy(self) -> bool: ...
         def set_modified(self, modified: bool = True) -> None: ...
         def update_plan(self) -> None: ...
+        def clear_status(self, *, errors_only: bool = False) -> None: ...
+        def prices_changed(self) -> None: ...
+        def start_counting(self) -> None: ...
 
     def show_version(self, row: int, version: int) -> None:
         """Show version `version` (from 0) of the turn at `row`: it is what the next request
@@ -90,10 +93,53 @@ class ConversationEditing:
         self.set_modified()
         self.update_plan()
 
-    def set_params(self, params: GenerationParams, trimming: TrimSettings) -> None:
-        self.conversation.params, self.conversation.trimming = params, trimming
+    def set_params(
+        self,
+        params: GenerationParams,
+        trimming: TrimSettings,
+        mode: tuple[str | None, str] | None = None,
+    ) -> None:
+        """The parameters and trimming as edited; `mode`: (the API, None for the profile's;
+        who keeps the history), as the parameters panel's API choice says (None: unchanged)."""
+        conv = self.conversation
+        conv.params, conv.trimming = params, trimming
+        if mode is not None:
+            conv.api, conv.history_keeper = mode
         self.set_modified()
         self.update_plan()
+
+    # -- where it is sent, and how the library lists it -------------------------------------
+    def use_profile(self, name: str | None, *, chosen: bool = True) -> None:
+        """Send through connection profile `name` (None: the active one) and its default
+        deployment from now on; the meter counts with its model, costs use its prices.
+        `chosen` False: the profile the conversation named is gone and `name` stands in for
+        it, which changes nothing the user did (the conversation is not marked modified)."""
+        conv = self.conversation
+        conv.profile, conv.deployment = name, None
+        self.clear_status(errors_only=True)  # an error of the old profile no longer holds
+        self.prices_changed()
+        if chosen:
+            self.set_modified()
+        self.start_counting()  # another deployment may count with another encoding
+
+    def use_deployment(self, name: str | None) -> bool:
+        """Send to deployment `name` (None: the profile's default) from now on; the file
+        records it, the meter counts with its model. False when it already was."""
+        if self.conversation.deployment == name:
+            return False
+        self.conversation.deployment = name
+        self.set_modified()
+        self.prices_changed()  # prices are the deployment's own
+        self.start_counting()
+        return True
+
+    def set_title(self, title: str) -> None:
+        """The title the library lists it by (a rename)."""
+        self.conversation.title = title
+
+    def set_pinned_in_list(self, pinned: bool) -> None:
+        """Whether the library lists it first."""
+        self.conversation.pinned_in_list = pinned
 
     def set_examples(self, pairs: list[tuple[str, str]]) -> None:
         """The examples as edited; consecutive edits are one undo step."""

@@ -45,9 +45,8 @@ class WindowEdits:
 
     def _params_changed(self) -> None:
         if self.session is not None:
-            conv = self.session.conversation
-            conv.api, conv.history_keeper = self.params_panel.api_mode.mode()
-            self.session.set_params(*self.params_panel.values())
+            params, trimming = self.params_panel.values()
+            self.session.set_params(params, trimming, self.params_panel.api_mode.mode())
 
     def _apply_preset(self, preset: SystemPreset) -> None:
         """A preset is a starting point: its prompt, its examples (or none) and its params.
@@ -143,9 +142,10 @@ class WindowEdits:
         active = self.context.connections.active()
         if self.session is not None:
             if self.context.connections.profile(self.session.conversation.profile) is None:
-                self.session.conversation.profile = active.name if active else None
+                self.session.use_profile(active.name if active else None, chosen=False)
+            else:
+                self.session.start_counting()
             self._select_profile(self.session.conversation.profile)
-            self.session.start_counting()
 
     def _fill_profiles(self) -> None:
         self.profile_box.blockSignals(True)
@@ -166,23 +166,13 @@ class WindowEdits:
 
     def _profile_chosen(self, name: str) -> None:
         if self.session is not None and name:
-            self.session.conversation.profile = name
-            self.session.conversation.deployment = None  # the new profile's default
             self.context.connections.set_active(name)
-            self.session.clear_status(errors_only=True)
+            self.session.use_profile(name)
             self._show_notice(self.session.status)
-            self.session.prices_changed()
             self.deployment_box.show_profile(self.context.connections.profile(name), None)
-            self.session.set_modified()
-            self.session.start_counting()  # another deployment may count with another encoding
 
     def _deployment_chosen(self, name: str | None) -> None:
         """The conversation sends to `name` (None: the profile's default) from now on; the
         file records it, and the meter counts with its model."""
-        session = self.session
-        if session is None or session.conversation.deployment == name:
-            return
-        session.conversation.deployment = name
-        session.set_modified()
-        session.prices_changed()  # prices are the deployment's own
-        session.start_counting()
+        if self.session is not None:
+            self.session.use_deployment(name)
