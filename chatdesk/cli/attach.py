@@ -18,6 +18,7 @@ import sys
 from chatdesk.cli.command import EXIT_ERROR, EXIT_OK, EXIT_USAGE, Parser
 from chatdesk.cli.model_choice import UnknownProfile, model_match_for
 from chatdesk.core.budget import Budget
+from chatdesk.core.choices import ImageDetail
 from chatdesk.core.fileformat import ConversationFileError, load_conversation, save_conversation
 from chatdesk.core.image_input import (
     DETAILS,
@@ -36,7 +37,9 @@ def _parser() -> Parser:
     p = Parser(prog=PROG, description="Add images to the question a conversation ends with.")
     p.add_argument("file", metavar="FILE")
     p.add_argument("images", nargs="+", metavar="IMAGE", help="PNG, JPEG, WebP or GIF files")
-    p.add_argument("--detail", choices=DETAILS, default="auto", help="image detail (auto)")
+    p.add_argument(
+        "--detail", choices=DETAILS, default=ImageDetail.AUTO, help="image detail (auto)"
+    )
     p.add_argument("--text", help="start a new user message with this text")
     p.add_argument(
         "--profile",

@@ -50,6 +50,7 @@ from chatdesk.cli.send_connection import (
     with_headers,
 )
 from chatdesk.core.cards import shown_text
+from chatdesk.core.choices import Api, FinishReason, HistoryKeeper
 from chatdesk.core.conversation import (
     API_KINDS,
     HISTORY_KEEPERS,
@@ -107,12 +108,14 @@ def _parser() -> Parser:
     )
     p.add_argument(
         "--api",
+        type=Api,
         choices=API_KINDS,
         help="send through Chat Completions or the Responses API (default: the file's choice, "
         "else the profile's); saved in FILE",
     )
     p.add_argument(
         "--history",
+        type=HistoryKeeper,
         choices=HISTORY_KEEPERS,
         help="Responses API: chatdesk sends the history, or the service keeps it "
         "(store, previous_response_id); saved in FILE",
@@ -401,9 +404,9 @@ def run_send(argv: list[str]) -> int:
             else "the reply ended before any text arrived; nothing was saved."
         )
         return EXIT_ERROR
-    if result.finish_reason == "length":
+    if result.finish_reason == FinishReason.LENGTH:
         fail("the reply was cut off at the token limit (finish_reason: length).")
-    elif result.finish_reason == "content_filter":
+    elif result.finish_reason == FinishReason.CONTENT_FILTER:
         flagged = ", ".join(f"{k}: {v}" for k, v in result.flagged.items())
         fail(f"the content filter cut the reply short ({flagged or 'no details'}).")
     return EXIT_OK

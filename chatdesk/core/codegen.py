@@ -13,6 +13,7 @@ import math
 import re
 from typing import Any
 
+from chatdesk.core.choices import Api
 from chatdesk.core.clouds import PUBLIC
 from chatdesk.core.conversation import Conversation
 from chatdesk.core.deployments import DeploymentNote
@@ -60,10 +61,10 @@ def python_snippet(
     else:
         match = match_model([conv.model, model], DEFAULT_FAMILY)
     family = match.family
-    api = api_of(conv, profile.api if profile is not None else "chat", family)
+    api = api_of(conv, profile.api if profile is not None else Api.CHAT, family)
     plan = _current(plan, conv)
     given: dict[str, Any] = {"model": model, "family": family, "exact": match.exact}
-    if api == "responses":  # the same conversation as the Responses API takes it
+    if api == Api.RESPONSES:  # the same conversation as the Responses API takes it
         body = responses_bodies(conv, plan, stream=False, **given)[0]
     else:
         body = build_request(conv, plan, stream=False, **given)
@@ -73,7 +74,7 @@ def python_snippet(
     lines = ['"""' + _docstring(profile, api) + '"""', ""]
     lines += [f"# {line}" for line in unsent_for(conv, family, match.exact, api)]
     lines += _client_lines(profile)
-    if api == "responses":
+    if api == Api.RESPONSES:
         lines += ["", "response = client.responses.create("]
         lines.append(f"{_INDENT}model={_literal(body.pop('model'))},")
         if "instructions" in body:
@@ -88,7 +89,7 @@ def python_snippet(
     if profile is not None and _key_in_header(profile):
         # The key travels in api-key alone; the SDK would otherwise send it as a Bearer too.
         lines.append(f'{_INDENT}extra_headers={{"Authorization": Omit()}},')
-    if api == "responses":
+    if api == Api.RESPONSES:
         lines += [")", "", *_RESPONSES_OUTPUT]
         lines.append("")
         return "\n".join(lines)
@@ -120,8 +121,8 @@ def messages_literal(messages: list[dict[str, Any]]) -> str:
 
 
 # -- the client ------------------------------------------------------------------------------
-def _docstring(profile: ConnectionProfile | None, api: str = "chat") -> str:
-    what = "a Responses API" if api == "responses" else "a Chat Completions"
+def _docstring(profile: ConnectionProfile | None, api: str = Api.CHAT) -> str:
+    what = "a Responses API" if api == Api.RESPONSES else "a Chat Completions"
     if profile is None:
         return (
             f"A chatdesk conversation as {what} request.\n\n"
@@ -310,7 +311,7 @@ def _multiline(text: str, indent: str) -> str:
 
 
 def _str(text: str) -> str:
-    """A Python string literal of `text`, double-quoted like the seeds where it can be.
+    """A Python string literal of `text`, double-quoted like Microsoft's samples where it can be.
 
     repr() escapes everything a source file cannot hold literally (control characters, line
     separators, lone surrogates), so the literal is exact whatever the text holds.

@@ -16,9 +16,10 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from chatdesk.core.choices import Api, HistoryKeeper, TrimPolicy
 from chatdesk.core.messages import Message, RawMessage, now_iso, parts_text
 
-TRIM_POLICIES = ("tokens", "turns", "stop")
+TRIM_POLICIES = TrimPolicy.values()
 RESPONSE_FORMATS = ("text", "json_object")
 # How hard a reasoning model thinks, and how long gpt-5's answers are, as the API names them
 # (https://platform.openai.com/docs/api-reference/chat/create#chat-create-reasoning_effort).
@@ -28,12 +29,10 @@ VERBOSITIES = ("low", "medium", "high")
 # The reasoning summary the Responses API writes, as it names them
 # (https://platform.openai.com/docs/api-reference/responses/create#responses-create-reasoning).
 REASONING_SUMMARIES = ("auto", "concise", "detailed")
-# The API a conversation is sent through: Chat Completions or Responses (core/responses_request.py).
-API_KINDS = ("chat", "responses")
-# Who keeps a Responses conversation's history: chatdesk sends it trimmed as `input`, or the
-# service stores each response and chatdesk sends only what is new after the last one
-# (`previous_response_id`, `truncation: "auto"`).
-HISTORY_KEEPERS = ("chatdesk", "service")
+# The API a conversation is sent through, and who keeps a Responses conversation's history
+# (core/choices.py).
+API_KINDS = Api.values()
+HISTORY_KEEPERS = HistoryKeeper.values()
 
 
 @dataclass
@@ -68,7 +67,7 @@ class GenerationParams:
 class TrimSettings:
     """How history is fitted to the model: drop oldest by tokens, keep N turns, or stop."""
 
-    policy: str = "tokens"
+    policy: str = TrimPolicy.TOKENS
     limit: int | None = None  # context window; None: the model family's
     max_turns: int = 20  # for the "turns" policy
     whole_turns: bool = True  # drop a user message together with its replies
@@ -106,8 +105,8 @@ class Conversation:
         self.request_extra: dict[str, Any] = {}
         self.trimming = trimming or TrimSettings()
         # One of API_KINDS, or None: the profile's (or the model's) default.
-        self.api: str | None = None
-        self.history_keeper = "chatdesk"  # one of HISTORY_KEEPERS (Responses API only)
+        self.api: str | None = None  # an `Api`; None: the profile's
+        self.history_keeper: str = HistoryKeeper.CHATDESK  # (Responses API only)
         self.profile = profile
         # The profile's deployment this conversation sends to (picked in the toolbar or with
         # `chatdesk send --deployment`); None: the profile's default.

@@ -13,6 +13,7 @@ from typing import Any
 
 from chatdesk.core.atomic import atomic_write_bytes, atomic_write_text
 from chatdesk.core.cards import ROLE_TITLES, ImageCard, composed_text, image_card, shown_text
+from chatdesk.core.choices import FinishReason
 from chatdesk.core.conversation import Conversation
 from chatdesk.core.image_input import EXTENSIONS, image_type, part_url
 from chatdesk.core.images import data_url_bytes
@@ -82,9 +83,9 @@ def _notes(message: Message) -> str:
     notes = []
     if meta.incomplete:
         notes.append("incomplete: the reply was cut off")
-    if meta.finish_reason == "length":
+    if meta.finish_reason == FinishReason.LENGTH:
         notes.append("stopped at the maximum length")
-    if meta.finish_reason == "content_filter":
+    if meta.finish_reason == FinishReason.CONTENT_FILTER:
         notes.append("filtered by the content filter")
     if meta.error:
         notes.append(f"error: {meta.error}")

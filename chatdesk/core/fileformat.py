@@ -40,6 +40,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from chatdesk.core.atomic import atomic_write_bytes, folder_lock
+from chatdesk.core.choices import Api, HistoryKeeper
 from chatdesk.core.conversation import (
     API_KINDS,
     HISTORY_KEEPERS,
@@ -154,7 +155,7 @@ def to_document(conv: Conversation) -> dict[str, Any]:
         del document["deployment"]
     if conv.api is None:  # the profile's default: older chatdesks read the file as before
         del document["api"]
-    if conv.history_keeper == "chatdesk":
+    if conv.history_keeper == HistoryKeeper.CHATDESK:
         del document["history"]
     return document
 
@@ -286,8 +287,9 @@ def _from_document(data: dict[str, Any]) -> Conversation:
     conv.params = params_from(field(data, "params", dict, {}), "params")
     conv.request_extra = dict(field(data, "request", dict, {}))
     conv.trimming = trimming_from(field(data, "trimming", dict, {}))
-    conv.api = choice(data, "api", API_KINDS, None)
-    conv.history_keeper = choice(data, "history", HISTORY_KEEPERS, "chatdesk")
+    api = choice(data, "api", API_KINDS, None)
+    conv.api = Api(api) if api is not None else None
+    conv.history_keeper = HistoryKeeper(choice(data, "history", HISTORY_KEEPERS, "chatdesk"))
     return conv
 
 

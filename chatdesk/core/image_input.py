@@ -22,6 +22,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from chatdesk.core.choices import ImageDetail
 from chatdesk.core.images import MAX_PATCHES, PATCH
 from chatdesk.core.messages import Message
 from chatdesk.core.models import ImageRule, ModelInfo
@@ -31,7 +32,7 @@ MAX_IMAGES_PER_REQUEST = 10  # [limits] "limited to 10 images per chat call"
 TYPES = {"image/png": "PNG", "image/jpeg": "JPEG", "image/webp": "WebP", "image/gif": "GIF"}
 TAKEN = "PNG, JPEG, WebP and non-animated GIF"
 EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp", "image/gif": "gif"}
-DETAILS = ("auto", "low", "high")
+DETAILS = ImageDetail.values()
 LOW_SIDE = 512  # detail "low": the model reads a 512 x 512 version
 TILE_BOX = 2048
 TILE_SHORT = 768
@@ -84,7 +85,7 @@ def view_size(rule: ImageRule | None, size: tuple[int, int], detail: str) -> tup
         return width, height
     if rule.patches:
         scale = _patch_scale(width, height)
-    elif detail == "low":
+    elif detail == ImageDetail.LOW:
         scale = min(1.0, LOW_SIDE / max(width, height))
     else:
         scale = min(1.0, TILE_BOX / max(width, height))
@@ -140,8 +141,8 @@ def part_url(part: dict[str, Any]) -> tuple[str, str]:
     """(url, detail) of an `image_url` part; detail "auto" when not given."""
     image = part.get("image_url")
     if isinstance(image, dict):
-        return str(image.get("url", "")), str(image.get("detail", "auto"))
-    return str(image or ""), "auto"
+        return str(image.get("url", "")), str(image.get("detail", ImageDetail.AUTO))
+    return str(image or ""), ImageDetail.AUTO
 
 
 def count_images(messages: Iterable[Message]) -> int:

@@ -25,6 +25,7 @@ import re
 import struct
 from dataclasses import dataclass
 
+from chatdesk.core.choices import ImageDetail
 from chatdesk.core.models import TILES_4O, ImageRule
 
 TILE = 512
@@ -132,7 +133,7 @@ def image_tokens(rule: ImageRule | None, size: tuple[int, int] | None, detail: s
         reasons.append("the model takes no images")
     if not rule.documented:
         reasons.append("the model's image figures are not published; its family's are used")
-    if detail not in ("low", "high"):
+    if detail not in (ImageDetail.LOW, ImageDetail.HIGH):
         reasons.append('detail "auto" is counted as "high"')
     if size is None:
         reasons.append("the image's size is unknown; counted at the most one image costs")
@@ -141,7 +142,7 @@ def image_tokens(rule: ImageRule | None, size: tuple[int, int] | None, detail: s
 
 
 def _tile_tokens(rule: ImageRule, size: tuple[int, int] | None, detail: str) -> int:
-    if detail == "low":
+    if detail == ImageDetail.LOW:
         return rule.base
     if size is None:
         return rule.base + rule.tile * 8  # 768 x 2048 after scaling: the most tiles

@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from typing import Any, Literal, cast, get_args
+from typing import Any
 
+from chatdesk.core.choices import Theme as Theme
 from chatdesk.core.conversation import Conversation, GenerationParams
 from chatdesk.core.params_check import RANGES, ParamError, check_value
 
-Theme = Literal["system", "light", "dark"]
-THEMES: tuple[Theme, ...] = get_args(Theme)
+THEMES = Theme.values()
 DEFAULT_PROMPT = "You are a helpful assistant."
 ZOOM_STEPS = (50, 67, 75, 80, 90, 100, 110, 125, 150, 175, 200, 250, 300)  # percent, as browsers
 FONT_SIZES = range(6, 49)  # points; 0 is "the system's"
@@ -76,7 +76,7 @@ def point_size(font_size: int, zoom: int, system_size: float) -> float:
 def check_theme(value: Any, where: str = "settings") -> Theme:
     if value not in THEMES:
         raise PreferencesError(f"{where}.theme must be one of {', '.join(THEMES)}")
-    return cast(Theme, value)
+    return Theme(value)
 
 
 def check_font_size(value: Any, where: str = "settings") -> int:

@@ -1,4 +1,5 @@
-"""System prompt presets: the seeds' starting points and the user's own, saved by name.
+"""System prompt presets: the user's own, saved by name, and the starting points of Microsoft's
+"Work with chat completion models" (https://learn.microsoft.com/azure/ai-foundry/openai/how-to/chatgpt).
 
 A preset is a system prompt, optionally with few-shot (user, assistant) example pairs that are
 pinned after it and with request parameters it needs (the entity extractor asks for a JSON
@@ -80,7 +81,7 @@ class SystemPreset:
         return cls(name, prompt, examples, dict(params))
 
 
-# The texts of the seed's "Message prompt examples", as written there.
+# The texts of that article's "Message prompt examples", as written there.
 _TAX_INSTRUCTIONS = (
     "Assistant is an intelligent chatbot designed to help users answer their tax related "
     "questions.\n"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from chatdesk.core.choices import EntraMode
 from chatdesk.core.endpoints import ProfileKind, check_endpoint
 from chatdesk.core.profiles import (
     DEFAULT_API_VERSION,
@@ -42,7 +43,7 @@ def profile_from_env(env: Mapping[str, str]) -> ConnectionProfile | None:
             or "gpt-4o",
             api_version=version or DEFAULT_API_VERSION,
             auth="key" if has_key else "entra",
-            entra_mode="browser" if has_key else "default",
+            entra_mode=EntraMode.BROWSER if has_key else EntraMode.DEFAULT,
             key_env="AZURE_OPENAI_API_KEY" if has_key else token_env,
         )
     has_openai_key = get("OPENAI_API_KEY") is not None

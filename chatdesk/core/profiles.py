@@ -22,6 +22,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, cast, get_args
 
+from chatdesk.core.choices import Api, EntraMode
 from chatdesk.core.clouds import CLOUD_NAMES, Cloud, CloudName, check_scope, cloud_for
 from chatdesk.core.conversation import API_KINDS
 
@@ -53,13 +54,12 @@ if TYPE_CHECKING:
     from chatdesk.core.pricing import Prices
 
 AuthMode = Literal["key", "entra"]
-EntraMode = Literal["browser", "device-code", "default"]
 # How a key travels: "auto" is the kind's usual header (api-key for the dated API, else Bearer).
 KeyHeader = Literal["auto", "api-key", "bearer"]
 
 KINDS: tuple[ProfileKind, ...] = get_args(ProfileKind)
 AUTH_MODES: tuple[AuthMode, ...] = get_args(AuthMode)
-ENTRA_MODES: tuple[EntraMode, ...] = get_args(EntraMode)
+ENTRA_MODES = EntraMode.values()
 KEY_HEADERS: tuple[KeyHeader, ...] = get_args(KeyHeader)
 
 DEFAULT_API_VERSION = "2024-10-21"
@@ -130,7 +130,7 @@ class ConnectionProfile:
     deployment: str
     api_version: str = DEFAULT_API_VERSION
     auth: AuthMode = "key"
-    entra_mode: EntraMode = "browser"
+    entra_mode: EntraMode = EntraMode.BROWSER
     tenant_id: str | None = None
     client_id: str | None = None
     # The model the deployment serves ("this deployment is model X", a catalog key), when its
@@ -157,7 +157,7 @@ class ConnectionProfile:
     deployments: list[Deployment] = field(default_factory=list)
     # The API a conversation without its own choice is sent through: "chat" (Chat
     # Completions) or "responses" (see core/responses_request.py).
-    api: str = "chat"
+    api: str = Api.CHAT
 
     def __post_init__(self) -> None:
         self.deployments = list(self.deployments)
@@ -362,7 +362,7 @@ class ConnectionProfile:
             deployment=text("deployment", "" if deployments else None),
             api_version=text("api_version", DEFAULT_API_VERSION),
             auth=cast(AuthMode, choice("auth", AUTH_MODES, "key")),
-            entra_mode=cast(EntraMode, choice("entra_mode", ENTRA_MODES, "browser")),
+            entra_mode=EntraMode(choice("entra_mode", ENTRA_MODES, "browser")),
             tenant_id=text("tenant_id", optional=True),
             client_id=text("client_id", optional=True),
             model=text("model", optional=True),
@@ -375,7 +375,7 @@ class ConnectionProfile:
             secret_headers=_names(data.get("secret_headers", []), label),
             prices=_prices(data.get("prices", {}), label),
             deployments=deployments,
-            api=choice("api", API_KINDS, "chat"),
+            api=Api(choice("api", API_KINDS, "chat")),
         )
 
 

@@ -11,8 +11,10 @@ from chatdesk.core.models import ModelFamily
 from chatdesk.core.text_policy import storable
 from chatdesk.core.trimming import TrimPlan
 
-# ChatML markers and tiktoken's special tokens. The seeds: "Don't use ChatML syntax or special
-# tokens with the chat completion endpoint" (the API answers 400).
+# ChatML markers and tiktoken's special tokens. Microsoft's "Work with chat completion models"
+# (https://learn.microsoft.com/azure/ai-foundry/openai/how-to/chatgpt):
+# "Don't use ChatML syntax or special tokens with the chat completion endpoint" (the API
+# answers 400).
 SPECIAL_TOKEN = re.compile(r"<\|(?:im_start|im_end|im_sep|endoftext|endofprompt|fim_[a-z]+)\|>")
 
 

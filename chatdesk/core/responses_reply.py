@@ -23,18 +23,23 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-_INCOMPLETE_REASONS = {"max_output_tokens": "length", "content_filter": "content_filter"}
+from chatdesk.core.choices import FinishReason
+
+_INCOMPLETE_REASONS = {
+    "max_output_tokens": FinishReason.LENGTH,
+    "content_filter": FinishReason.CONTENT_FILTER,
+}
 
 
 def finish_reason(status: Any, incomplete_details: Any, calls: bool = False) -> str | None:
     """The Chat Completions `finish_reason` of a response's status (table above)."""
     if status == "completed":
-        return "tool_calls" if calls else "stop"
+        return FinishReason.TOOL_CALLS if calls else FinishReason.STOP
     if status == "incomplete":
         reason = incomplete_details.get("reason") if isinstance(incomplete_details, dict) else None
         if isinstance(reason, str) and reason:
             return _INCOMPLETE_REASONS.get(reason, reason)
-        return "length"  # the documented default cause
+        return FinishReason.LENGTH  # the documented default cause
     return None
 
 

@@ -24,6 +24,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from chatdesk.core.choices import Api, HistoryKeeper
 from chatdesk.core.conversation import Conversation
 from chatdesk.core.messages import Message, parts_text
 from chatdesk.core.models import ModelFamily
@@ -57,8 +58,8 @@ def default_api(profile_default: str, family: ModelFamily) -> str:
     """The API of a conversation that has not chosen one: "responses" for a model served
     only there (the catalog's `chat_completions`), else the profile's default."""
     if not family.chat_completions:
-        return "responses"
-    return profile_default if profile_default in ("chat", "responses") else "chat"
+        return Api.RESPONSES
+    return Api(profile_default) if profile_default in Api.values() else Api.CHAT
 
 
 def api_of(conv: Conversation, profile_default: str, family: ModelFamily) -> str:
@@ -184,7 +185,7 @@ def unsent_for(conv: Conversation, family: ModelFamily, exact: bool, api: str) -
     """Every line saying what the request through `api` leaves out: the values the model
     does not take (`request.unsent`), and with Responses what that API has no field for."""
     lines = unsent(conv, family, exact)
-    if api == "responses":
+    if api == Api.RESPONSES:
         lines += unsent_fields(conv) + unsent_messages(conv.messages())
     return lines
 
@@ -233,7 +234,7 @@ def build_responses_request(
     the history the plan keeps. Parameters the model does not take are left out as in
     Chat Completions (`core/request.py`); `unsent_fields` names the ones Responses lacks."""
     p = conv.params
-    service = conv.history_keeper == "service"
+    service = conv.history_keeper == HistoryKeeper.SERVICE
     body: dict[str, Any] = {"model": model}
     system = conv.system_message()
     if system is not None and system.content:
@@ -299,7 +300,7 @@ def responses_bodies(
 ) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """The body to send, and, when it continues from a stored response, the body sending
     the trimmed history instead (for a service that no longer has that response), else None."""
-    anchor = find_anchor(conv) if conv.history_keeper == "service" else None
+    anchor = find_anchor(conv) if conv.history_keeper == HistoryKeeper.SERVICE else None
     kwargs: dict[str, Any] = {"model": model, "family": family, "stream": stream, "exact": exact}
     history = build_responses_request(conv, plan, **kwargs)
     if anchor is None:

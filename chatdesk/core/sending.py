@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
+from chatdesk.core.choices import FinishReason
 from chatdesk.core.messages import Message
 
 FAILED = "failed"
@@ -41,7 +42,7 @@ def turn_reason(turn: Sequence[Message]) -> str | None:
     """FAILED, BLOCKED or STOPPED when the turn is left out by default, else None."""
     for message in turn:
         meta = message.meta
-        if meta.error_code == "content_filter" or meta.finish_reason == "content_filter":
+        if meta.error_code == "content_filter" or meta.finish_reason == FinishReason.CONTENT_FILTER:
             return BLOCKED
     if not turn:
         return None

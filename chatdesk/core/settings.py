@@ -87,7 +87,7 @@ class Settings:
     enter_sends: bool = True  # False: Ctrl/Shift+Enter sends, Enter is a new line
     recent_files: list[str] = field(default_factory=list)  # most recent first
     user_presets: list[SystemPreset] = field(default_factory=list)
-    theme: Theme = "system"  # "light", "dark" or "system" (follow the desktop)
+    theme: Theme = Theme.SYSTEM  # or light or dark (not following the desktop)
     font_size: int = 0  # points for messages and the message box; 0: the system's
     zoom: int = 100  # percent, on top of font_size (Ctrl+= / Ctrl+- / Ctrl+0)
     new_conversation: NewConversationDefaults = field(default_factory=NewConversationDefaults)

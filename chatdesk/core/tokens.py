@@ -1,4 +1,6 @@
-"""Exact prompt token counts, the way the seeds count them, computed once per text.
+"""Exact prompt token counts, computed once per text, the way Microsoft's "Work with chat
+completion models" counts them (`num_tokens_from_messages`,
+https://learn.microsoft.com/azure/ai-foundry/openai/how-to/chatgpt).
 
 Per message: 3 tokens, plus the tokens of each value (role, content, and name with 1 more),
 and 3 for the priming of the reply. Text that looks like a special token (`<|endoftext|>`) is
@@ -9,7 +11,7 @@ The rest of the whole message, by the published rules:
 - content parts: each text (and refusal) part as text; each image by the model's vision
   formula (`images`); a part of another type (audio, file) by its JSON, an estimate.
 - other string fields (a tool message's `tool_call_id`, an assistant `refusal`): as text,
-  the seeds' rule counting every value of the message.
+  that article's rule counting every value of the message.
 - assistant tool calls: each function's name and arguments as text, an estimate (OpenAI's
   guide gives no rule for them).
 - tool definitions (`tools` in the request): OpenAI's cookbook "How to count tokens with

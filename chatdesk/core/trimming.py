@@ -1,10 +1,11 @@
-"""Fitting a conversation into the model's context window, the seeds' "manage conversations".
+"""Fitting a conversation into the model's context window: "Manage conversations" in
+Microsoft's "Work with chat completion models" (https://learn.microsoft.com/azure/ai-foundry/openai/how-to/chatgpt).
 
-The seed deletes the oldest message and recounts everything until the prompt plus the reserved
-response is below the limit: quadratic in the conversation's length. Here each message is counted
-once (cached on it), a `TokenLedger` keeps running sums of the history up to date as it changes,
-and a plan is a binary search over those sums: a keystroke in the draft costs the same on an
-empty conversation as on one of thousands of messages.
+That article's loop deletes the oldest message and recounts everything until the prompt plus
+the reserved response is below the limit: quadratic in the conversation's length. Here each
+message is counted once (cached on it), a `TokenLedger` keeps running sums of the history up to
+date as it changes, and a plan is a binary search over those sums: a keystroke in the draft
+costs the same on an empty conversation as on one of thousands of messages.
 
 A tool turn is one unit: an assistant message with `tool_calls` and the `tool` messages that
 answer it are sent or left out together. Azure answers 400 to a `tool` message that does not
@@ -20,6 +21,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, overload
 
+from chatdesk.core.choices import TrimPolicy
 from chatdesk.core.conversation import Conversation, TrimSettings
 from chatdesk.core.sending import send_states
 from chatdesk.core.tokens import REPLY_PRIMING, TokenCounter
@@ -240,7 +242,7 @@ def plan_request(
     `continuing`: `draft` is Continue's prompt, sent after the reply it continues, so the
     newest turn is kept as without a draft, and the prompt starts no turn of its own.
 
-    Fitting means prompt + reserve < limit, the seed's loop condition. With `whole_turns`, the
+    Fitting means prompt + reserve < limit, that article's loop condition. With `whole_turns`, the
     history sent starts at a user message, so no reply is sent without its question. Under
     every policy it never starts at a `tool` message: a tool call and its results go together.
     """
@@ -270,13 +272,13 @@ def plan_request(
             n, first, fits, error, bool(why), "; ".join(why), ledger.left_out(first),
         )  # fmt: skip
 
-    if settings.policy == "stop":
+    if settings.policy == TrimPolicy.STOP:
         if cum[n] <= budget:
             return plan(0, True)
         return plan(0, False, _full_message(fixed + cum[n] + reserve, limit))
 
     first = 0
-    if settings.policy == "turns":
+    if settings.policy == TrimPolicy.TURNS:
         keep = max(settings.max_turns - (1 if new_turn else 0), 0)
         first = turns[-keep] if 0 < keep <= len(turns) else (n if keep == 0 else 0)
     # The smallest start whose suffix fits: the newest possible history.

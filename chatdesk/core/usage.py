@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from chatdesk.core.choices import FinishReason
+
 
 def _detail(usage: dict[str, Any] | None, group: str, name: str) -> int | None:
     details = (usage or {}).get(group)
@@ -61,7 +63,7 @@ def spent_on_reasoning(
     """N when a reply is empty because reasoning used all N completion tokens: it stopped at
     the limit (finish_reason "length") with no text, and every completion token was a
     reasoning token. None otherwise."""
-    if finish_reason != "length" or (content or "").strip():
+    if finish_reason != FinishReason.LENGTH or (content or "").strip():
         return None
     completion = completion_tokens(usage)
     reasoning = reasoning_tokens(usage)

@@ -20,6 +20,7 @@ from typing import Any
 import openai
 
 from chatdesk.core.budget import Budget
+from chatdesk.core.choices import Api, HistoryKeeper
 from chatdesk.core.conversation import Conversation
 from chatdesk.core.deployments import (
     READ_TIMEOUT,
@@ -159,7 +160,7 @@ class ChatService:
                 budget.close()  # the ledger listens to the conversation until closed
         api = api_of(conv, profile.api, family)
         # A service that keeps the history fits it to the model itself (truncation "auto").
-        service_keeps = api == "responses" and conv.history_keeper == "service"
+        service_keeps = api == Api.RESPONSES and conv.history_keeper == HistoryKeeper.SERVICE
         if not plan.fits and not service_keeps:
             raise ChatError(
                 "The conversation does not fit",
@@ -182,7 +183,7 @@ class ChatService:
         given: dict[str, Any] = {"model": profile.deployment.strip(), "family": family}
         fallback = None
         rule = reading_rule(family, exact)  # images no larger than the model reads them
-        if api == "responses":  # `fallback`: the history, for a lost stored response
+        if api == Api.RESPONSES:  # `fallback`: the history, for a lost stored response
             body, fallback = responses_bodies(conv, plan, stream=stream, exact=exact, **given)
             if rule is not None:
                 for each in (body, fallback):
@@ -221,7 +222,7 @@ class ChatService:
         body = dict(prepared.body)
         if prepared.conversation_streams:
             body["stream"] = True
-            if prepared.api == "chat":  # a Responses stream always ends with usage
+            if prepared.api == Api.CHAT:  # a Responses stream always ends with usage
                 body.setdefault("stream_options", {"include_usage": True})
         return self._run(prepared, body, cancel or CancelToken(), self.retry, deltas=True)
 
@@ -425,7 +426,7 @@ class ChatService:
         holder: AuthHolder,
         streaming: bool,
         timeout: openai.Timeout,
-        api: str = "chat",
+        api: str = Api.CHAT,
     ) -> Opened:
         """Send the request from this thread, until the response's headers arrived: the SDK
         stream, or the raw response of a completion (read whole)."""
@@ -460,7 +461,7 @@ class ChatService:
         guard: RequestGuard,
         state: ReplyState,
         cancel: CancelToken,
-        api: str = "chat",
+        api: str = Api.CHAT,
     ) -> Iterator[ReplyDelta | ReasoningDelta]:
         http_response = opened.response.response
         sock = response_socket(http_response)
@@ -469,19 +470,19 @@ class ChatService:
         state.request_id = request_id(http_response.headers)
         if not is_event_stream(http_response):
             # One plain JSON answer where a stream was asked for: the reply, whole.
-            read_whole = read_json_response if api == "responses" else read_json_answer
+            read_whole = read_json_response if api == Api.RESPONSES else read_json_answer
             read_whole(http_response, state, self.clock)
             if state.parts:
                 yield ReplyDelta("".join(state.parts))
             return
-        read = read_events if api == "responses" else read_chunks
+        read = read_events if api == Api.RESPONSES else read_chunks
         yield from read(opened.response, state, cancel, self.clock)
 
-    def _read_completion(self, raw: Any, state: ReplyState, api: str = "chat") -> None:
+    def _read_completion(self, raw: Any, state: ReplyState, api: str = Api.CHAT) -> None:
         parsed = raw.parse()
         state.end = self.clock()
         state.request_id = request_id(raw.headers)
-        if api == "responses":
+        if api == Api.RESPONSES:
             take_response(state, parsed.model_dump(mode="json", exclude_none=True))
         else:
             state.read_completion(parsed)

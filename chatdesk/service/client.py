@@ -1,6 +1,7 @@
 """The openai SDK client for a connection profile, and the credentials it authenticates with.
 
-Three endpoint kinds, as the seeds show them:
+Three endpoint kinds, as Microsoft's "Work with chat completion models"
+(https://learn.microsoft.com/azure/ai-foundry/openai/how-to/chatgpt) shows them:
 
 - azure-v1: `OpenAI(base_url="https://RESOURCE.openai.azure.com/openai/v1/", api_key=...)`; the
   key, or an Entra token provider, goes out as `Authorization: Bearer`.

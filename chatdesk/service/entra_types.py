@@ -6,24 +6,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from enum import Enum
 
-# Re-exported: the chain of causes is read by the sign-in messages and the request's alike.
+# Re-exported: the sign-in modes (one type for profiles and sign-in alike), and the chain
+# of causes, read by the sign-in messages and the request's alike.
+from chatdesk.core.choices import EntraMode as EntraMode
 from chatdesk.service.error_context import exception_chain as exception_chain
 
 # The public cloud's token scope; a profile's own comes from its cloud (core/clouds.py).
 SCOPE = "https://cognitiveservices.azure.com/.default"
-
-
-class EntraMode(str, Enum):
-    BROWSER = "browser"
-    DEVICE_CODE = "device-code"
-    # DefaultAzureCredential: Azure CLI / azd / PowerShell / environment / managed identity.
-    DEFAULT = "default"
-
-    @property
-    def interactive(self) -> bool:
-        return self is not EntraMode.DEFAULT
 
 
 @dataclass(frozen=True, slots=True)

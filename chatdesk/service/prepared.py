@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from chatdesk.core.choices import Api
 from chatdesk.core.deployments import READ_TIMEOUT
 from chatdesk.core.profiles import ConnectionProfile
 from chatdesk.core.trimming import TrimPlan
@@ -29,7 +30,7 @@ class PreparedRequest:
     read_timeout: float = READ_TIMEOUT
     note_key: str = ""
     conversation_streams: bool = True  # False: the conversation's Stream parameter is off
-    api: str = "chat"
+    api: str = Api.CHAT
     fallback_body: dict[str, Any] | None = None
 
     def add_user_message(self, text: str) -> None:
@@ -38,7 +39,7 @@ class PreparedRequest:
         message = {"role": "user", "content": text}
         for body in (self.body, self.fallback_body):
             if body is not None:
-                body["messages" if self.api == "chat" else "input"].append(message)
+                body["messages" if self.api == Api.CHAT else "input"].append(message)
 
 
 @dataclass

@@ -12,15 +12,17 @@ from typing import Any
 import openai
 from openai.resources.responses import Responses
 
+from chatdesk.core.choices import Api
+
 _NOT_BODY = {"self", "timeout", "extra_body", "extra_headers", "extra_query"}
-_FIELDS = {
-    "chat": frozenset(inspect.signature(openai.resources.chat.Completions.create).parameters)
+_FIELDS: dict[str, frozenset[str]] = {
+    Api.CHAT: frozenset(inspect.signature(openai.resources.chat.Completions.create).parameters)
     - _NOT_BODY,
-    "responses": frozenset(inspect.signature(Responses.create).parameters) - _NOT_BODY,
+    Api.RESPONSES: frozenset(inspect.signature(Responses.create).parameters) - _NOT_BODY,
 }
 
 
-def sdk_arguments(body: dict[str, Any], api: str = "chat") -> dict[str, Any]:
+def sdk_arguments(body: dict[str, Any], api: str = Api.CHAT) -> dict[str, Any]:
     """`body` as keyword arguments for the API's `create` ("chat" or "responses"): the fields
     its signature names, and the rest (unknown to this SDK version) in `extra_body`."""
     names = _FIELDS[api]
@@ -33,7 +35,7 @@ def sdk_arguments(body: dict[str, Any], api: str = "chat") -> dict[str, Any]:
 
 def create_call(client: Any, api: str, streaming: bool) -> Callable[..., Any]:
     """The SDK's `create` for the API: a stream's, or the raw response's (read whole)."""
-    resource = client.responses if api == "responses" else client.chat.completions
+    resource = client.responses if api == Api.RESPONSES else client.chat.completions
     create: Callable[..., Any] = (
         resource.create if streaming else resource.with_raw_response.create
     )

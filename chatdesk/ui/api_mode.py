@@ -6,12 +6,13 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QFormLayout, QGroupBox, QLabel, QWidget
 
+from chatdesk.core.choices import Api, HistoryKeeper
 from chatdesk.core.conversation import REASONING_SUMMARIES
 
-API_NAMES = {"chat": "Chat Completions", "responses": "Responses"}
+API_NAMES = {Api.CHAT: "Chat Completions", Api.RESPONSES: "Responses"}
 HISTORY_CHOICES = (
-    ("chatdesk", "chatdesk (sends it trimmed)"),
-    ("service", "The service (stored responses)"),
+    (HistoryKeeper.CHATDESK, "chatdesk (sends it trimmed)"),
+    (HistoryKeeper.SERVICE, "The service (stored responses)"),
 )
 _RESPONSES_ONLY = "Responses API only: choose API Responses to use it."
 
@@ -28,7 +29,7 @@ class ApiModeGroup(QGroupBox):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("API", parent)
         self._loading = False
-        self._default = "chat"
+        self._default: str = Api.CHAT
         self.api = QComboBox(self)
         self.api.addItem("", None)  # "Default (…)", named by set_default
         for key, name in API_NAMES.items():
@@ -75,7 +76,7 @@ class ApiModeGroup(QGroupBox):
             form.addRow(label, box)
             box.currentIndexChanged.connect(self._edited)
         form.addRow(self.unsent_hint)
-        self.set_default("chat")
+        self.set_default(Api.CHAT)
 
     # -- public ------------------------------------------------------------------------------
     def set_default(self, api: str) -> None:
@@ -114,7 +115,7 @@ class ApiModeGroup(QGroupBox):
         self.changed.emit()
 
     def _update_enabled(self) -> None:
-        responses = self.effective_api() == "responses"
+        responses = self.effective_api() == Api.RESPONSES
         self.unsent_hint.setVisible(responses)
         for box, tip in ((self.history, self._history_tip), (self.summary, self._summary_tip)):
             box.setEnabled(responses)

@@ -42,11 +42,11 @@ def apply_theme(theme: Theme) -> None:
         return
     hints = app.styleHints()
     # QApplication's setPalette, not QGuiApplication's: it reaches every widget at once.
-    if theme == "system":
+    if theme == Theme.SYSTEM:
         hints.unsetColorScheme()
         QApplication.setPalette(QPalette())  # nothing set: the platform's palette, live
         return
-    dark = theme == "dark"
+    dark = theme == Theme.DARK
     hints.setColorScheme(Qt.ColorScheme.Dark if dark else Qt.ColorScheme.Light)
     QApplication.setPalette(dark_palette() if dark else QApplication.style().standardPalette())
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from chatdesk.core.choices import ImageDetail
 from chatdesk.core.image_input import DETAILS, part_url
 from chatdesk.core.images import data_url_size
 from chatdesk.ui.image_cache import ThumbnailCache, image_key
@@ -47,7 +48,7 @@ class _Chip(QFrame):
         self.label = QLabel(what + (f"\n{tokens:,} tokens" if tokens is not None else ""), self)
         self.detail = QComboBox(self)
         self.detail.addItems(list(DETAILS))
-        self.detail.setCurrentText(detail if detail in DETAILS else "auto")
+        self.detail.setCurrentText(detail if detail in DETAILS else ImageDetail.AUTO)
         self.detail.setAccessibleName(f"Image {number} detail")
         self.detail.setToolTip("Image detail: low costs a fixed few tokens; high reads fine print")
         self.remove = QToolButton(self)

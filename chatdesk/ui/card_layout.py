@@ -12,6 +12,7 @@ from PySide6.QtGui import QFontMetrics
 
 from chatdesk.core import alternatives
 from chatdesk.core.cards import shown_text
+from chatdesk.core.choices import FinishReason
 from chatdesk.core.messages import Message
 from chatdesk.core.usage import cached_tokens, completion_tokens, prompt_tokens, reasoning_tokens
 from chatdesk.ui.markdown import has_code
@@ -68,7 +69,7 @@ def available_actions(model: TranscriptModel, row: int) -> list[str]:
         out.append("delete")
     if message.role == "assistant" and not streaming and row == model.last_assistant_row():
         out.append("regenerate")
-    if message.meta.finish_reason == "length" and not streaming:
+    if message.meta.finish_reason == FinishReason.LENGTH and not streaming:
         out.append("continue")
     if message.meta.error and not streaming:
         out.append("retry")

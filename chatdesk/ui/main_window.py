@@ -17,6 +17,7 @@ import contextlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from chatdesk.core.choices import Api
 from chatdesk.core.conversation import Conversation
 from chatdesk.core.messages import example_pairs
 from chatdesk.ui.attach_flow import AttachFlow
@@ -413,7 +414,7 @@ class MainWindow(TurnActions, WindowMenus, WindowSessions, WindowEdits, WindowDi
 
         panel.set_family(family)
         profile = self.session.profile_source() if self.session is not None else None
-        panel.api_mode.set_default(default_api(profile.api if profile else "chat", family))
+        panel.api_mode.set_default(default_api(profile.api if profile else Api.CHAT, family))
 
     def _show_setup(self) -> None:
         """The prompt, examples and parameters as a preset or an undo step set them."""

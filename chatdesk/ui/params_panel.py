@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from chatdesk.core.budget import default_reserve
+from chatdesk.core.choices import HistoryKeeper, TrimPolicy
 from chatdesk.core.conversation import (
     REASONING_EFFORTS,
     VERBOSITIES,
@@ -37,9 +38,9 @@ __all__ = ["OptionalDouble", "OptionalInt", "ParamsPanel", "format_stop", "parse
 MAX_STOP = 4  # the API rejects more stop sequences
 _INT_MAX = 2**31 - 1  # QSpinBox is 32-bit
 TRIM_CHOICES = (
-    ("tokens", "Drop oldest turns to fit"),
-    ("turns", "Keep the last N turns"),
-    ("stop", "Stop and ask for a new conversation"),
+    (TrimPolicy.TOKENS, "Drop oldest turns to fit"),
+    (TrimPolicy.TURNS, "Keep the last N turns"),
+    (TrimPolicy.STOP, "Stop and ask for a new conversation"),
 )
 _FIXED_TIP = "{family} accepts only the default {what}: chatdesk does not send it to this model."
 
@@ -290,7 +291,7 @@ class ParamsPanel(QWidget):
         self,
         params: GenerationParams,
         trimming: TrimSettings,
-        mode: tuple[str | None, str] = (None, "chatdesk"),
+        mode: tuple[str | None, str] = (None, HistoryKeeper.CHATDESK),
     ) -> None:
         """Show a conversation's settings without emitting changed(); `mode` is its API and
         who keeps its history (`Conversation.api`, `.history_keeper`)."""
@@ -398,9 +399,9 @@ class ParamsPanel(QWidget):
             what = spin.accessibleName().lower()
             spin.setToolTip(_FIXED_TIP.format(family=self.family.key, what=what) if fixed else tip)
         policy = self.policy.currentData()
-        self.max_turns.setEnabled(policy == "turns")
+        self.max_turns.setEnabled(policy == TrimPolicy.TURNS)
         # Stopping drops nothing, so there is nothing to keep whole.
-        self.whole_turns.setEnabled(policy != "stop")
+        self.whole_turns.setEnabled(policy != TrimPolicy.STOP)
 
     def _update_stop_hint(self) -> None:
         count = len(parse_stop(self.stop.toPlainText()))

@@ -14,7 +14,7 @@ from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QWidget
 
-from chatdesk.core.preferences import zoomed
+from chatdesk.core.preferences import Theme, zoomed
 from chatdesk.ui.appearance import apply_theme, message_font
 
 if TYPE_CHECKING:
@@ -73,7 +73,7 @@ class WindowPreferences(QObject):
         self._apply_font()
 
     def _apply_theme(self) -> None:
-        if not self._themed and self.settings.theme == "system":
+        if not self._themed and self.settings.theme == Theme.SYSTEM:
             return  # nothing chosen yet: the platform's own, at no cost at start-up
         self._themed = True
         apply_theme(self.settings.theme)

@@ -33,9 +33,9 @@ from chatdesk.core.preferences import (
 from chatdesk.ui.params_panel import OptionalDouble, OptionalInt
 
 THEME_LABELS: dict[Theme, str] = {
-    "system": "Follow the system",
-    "light": "Light",
-    "dark": "Dark",
+    Theme.SYSTEM: "Follow the system",
+    Theme.LIGHT: "Light",
+    Theme.DARK: "Dark",
 }
 LAST_USED = "The one used last"
 

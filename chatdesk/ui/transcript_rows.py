@@ -7,6 +7,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from chatdesk.core.choices import FinishReason
 from chatdesk.core.messages import Message, MessageMeta
 from chatdesk.core.sending import REASON_TEXT
 from chatdesk.core.usage import larger_limit, reasoning_exhausted_text, spent_on_reasoning
@@ -93,13 +94,13 @@ def badges(
         # Nothing to continue: the retry asks again with room to think and to answer.
         link = f"Retry with {larger_limit(spent)} tokens"
         out.append(Badge("warning", f"{reasoning_exhausted_text(spent)} — {link}", "retry", link))
-    elif meta.finish_reason == "length":
+    elif meta.finish_reason == FinishReason.LENGTH:
         text = "Cut at the length limit — Continue"
         out.append(Badge("warning", text, "continue", "Continue"))
     flagged = flagged_categories(meta)
     if meta.error_code == "content_filter":
         out.append(Badge("filter", "Blocked by the prompt filter"))
-    elif flagged or meta.finish_reason == "content_filter":
+    elif flagged or meta.finish_reason == FinishReason.CONTENT_FILTER:
         detail = ", ".join(f"{category} ({severity})" for category, severity in flagged.items())
         label = "Filtered by Azure content filter"
         out.append(Badge("filter", f"{label}: {detail}" if detail else label))
