@@ -1,13 +1,13 @@
 """The settings file: typed, validated, versioned JSON with no place for a secret.
 
-    {"schema_version": 2, "profiles": [{..., "deployment": "chat-prod",
+    {"schema_version": 3, "profiles": [{..., "deployment": "chat-prod",
                    "deployments": [{"name": "chat-prod", "model": "gpt-5"}, ...]}],
      "active_profile": "work", "enter_sends": true,
      "recent_files": ["..."], "user_presets": [{"name": ..., "system_prompt": ...,
      "examples": [{"user": ..., "assistant": ...}]}], "theme": "system", "font_size": 0,
      "zoom": 100, "new_conversation": {"copy_current": false, "system_prompt": "...",
                                        "params": {"temperature": 0.7}, "profile": null},
-     "window": {"geometry": "<base64>"}, "default_family": "gpt-4o",
+     "window": {"geometry": "<base64>"},
      "request_deadline": 1200, "library_folder": "", "library_migrated": true,
      "deployments": {"https://res.openai.azure.com/openai/v1 chat-prod":
                      {"limit_param": "max_completion_tokens", "dropped": ["temperature"],
@@ -43,7 +43,6 @@ from urllib.parse import urlsplit, urlunsplit
 
 from chatdesk.core.atomic import atomic_write_text
 from chatdesk.core.deployments import REQUEST_DEADLINE, DeploymentNotes, valid_seconds
-from chatdesk.core.models import DEFAULT_FAMILY
 from chatdesk.core.paths import settings_path
 from chatdesk.core.preferences import (
     NewConversationDefaults,
@@ -66,7 +65,7 @@ from chatdesk.core.profiles import (
 from chatdesk.core.safe_read import NotRegularFile, read_regular
 from chatdesk.core.text_policy import JsonProblem, clean_strings, may_hold_surrogates, parse_json
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 MAX_RECENT = 10
 MAX_SETTINGS_BYTES = 16 * 1024 * 1024  # far beyond any real settings file
 # A key named like this in the saved document means a secret is about to reach the disk.
@@ -92,7 +91,6 @@ class Settings:
     zoom: int = 100  # percent, on top of font_size (Ctrl+= / Ctrl+- / Ctrl+0)
     new_conversation: NewConversationDefaults = field(default_factory=NewConversationDefaults)
     window: dict[str, str] = field(default_factory=dict)  # opaque UI state (base64 geometry…)
-    default_family: str = DEFAULT_FAMILY
     request_deadline: float = REQUEST_DEADLINE  # seconds a whole request may take
     deployments: DeploymentNotes = field(default_factory=DeploymentNotes)
     # The HTTP(S) proxy for every connection; "" uses the environment (HTTPS_PROXY, NO_PROXY).
@@ -223,7 +221,6 @@ def _settings_from_doc(doc: dict[str, Any]) -> Settings:
         active_profile=active,
         enter_sends=_typed(doc, "enter_sends", top, bool, True),
         user_presets=[_preset(item, i) for i, item in enumerate(_list(doc, "user_presets", top))],
-        default_family=_str(doc, "default_family", top, DEFAULT_FAMILY),
         proxy=_str(doc, "proxy", top, ""),
         library_folder=_str(doc, "library_folder", top, ""),
         library_migrated=_typed(doc, "library_migrated", top, bool, False),
@@ -305,8 +302,24 @@ def _v1_to_v2(doc: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+# Saved by v2 and earlier but never read: the family assumed for a model chatdesk does not know
+# is each profile's own `model_family`.
+_UNREAD_V2 = ("default_family",)
+
+
+def _v2_to_v3(doc: dict[str, Any]) -> dict[str, Any]:
+    """v2 saved settings no part of chatdesk read (`_UNREAD_V2`); v3 drops them."""
+    out = {k: v for k, v in doc.items() if k not in _UNREAD_V2}
+    out["schema_version"] = 3
+    return out
+
+
 # Version N -> N+1; load_settings applies them in order up to SCHEMA_VERSION.
-_MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {0: _v0_to_v1, 1: _v1_to_v2}
+_MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    0: _v0_to_v1,
+    1: _v1_to_v2,
+    2: _v2_to_v3,
+}
 
 
 # -- load and save ---------------------------------------------------------------------------
@@ -412,7 +425,6 @@ def settings_to_json(settings: Settings) -> dict[str, Any]:
         "zoom": settings.zoom,
         "new_conversation": new_conversation_to_json(settings.new_conversation),
         "window": dict(settings.window),
-        "default_family": settings.default_family,
         "request_deadline": settings.request_deadline,
         "deployments": settings.deployments.to_json(),
         "proxy": settings.proxy,

@@ -43,7 +43,6 @@ def full_settings() -> Settings:
         user_presets=[SystemPreset("Terse", "Be terse.", [("2+2?", "4"), ("Hi", "Hello")])],
         theme="dark",
         window={"geometry": "AdnQywADAAA=", "splitter/main": "AAAA/wAAAAE="},
-        default_family="gpt-4.1",
     )  # fmt: skip
     s.add_recent("/tmp/b.chat.json")
     s.add_recent("/tmp/a.chat.json")
@@ -234,6 +233,32 @@ def test_a_v0_file_loads_migrated():
     assert loaded.settings.theme == "light"
     save_settings(loaded.settings)
     assert json.loads(path.read_text())["schema_version"] == SCHEMA_VERSION
+    assert load_settings().migrated_from is None
+
+
+def test_a_v2_file_as_v2_wrote_it_loads_without_the_unread_settings():
+    """tests/core/data/settings_v2.json is what chatdesk's v2 `save_settings` wrote, byte for
+    byte. Its `default_family` was saved but never read: v3 drops it, keeps the rest."""
+    v2 = (Path(__file__).parent / "data" / "settings_v2.json").read_text()
+    path = settings_path()
+    path.parent.mkdir(parents=True)
+    path.write_text(v2)
+    loaded = load_settings()
+    assert (loaded.warning, loaded.migrated_from) == (None, 2)
+    settings = loaded.settings
+    assert settings.active() == prof("work", endpoint="https://contoso.openai.azure.com/openai/v1/")
+    assert (settings.theme, settings.font_size, settings.zoom) == ("dark", 12, 110)
+    assert settings.enter_sends is False
+    assert settings.recent_files == ["/tmp/a.chat.json"]
+    assert settings.user_presets == [SystemPreset("Terse", "Be terse.", [("2+2?", "4")])]
+    assert settings.window == {"geometry": "AdnQywADAAA="}
+    save_settings(settings)
+    saved = json.loads(path.read_text())
+    old = json.loads(v2)
+    assert "default_family" not in saved
+    assert saved["schema_version"] == SCHEMA_VERSION
+    del old["default_family"], old["schema_version"], saved["schema_version"]
+    assert saved == old  # nothing else changed
     assert load_settings().migrated_from is None
 
 
