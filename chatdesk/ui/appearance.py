@@ -10,6 +10,7 @@ one: Qt uses the platform's again), so the platform's own changes reach the wind
 from __future__ import annotations
 
 from chatdesk.core.preferences import Theme, point_size
+from chatdesk.ui.palette import DARK_DISABLED, DARK_WINDOW
 from chatdesk.ui.qt.core import Qt
 from chatdesk.ui.qt.gui import QColor, QFont, QPalette
 from chatdesk.ui.qt.widgets import QApplication
@@ -19,19 +20,10 @@ def dark_palette() -> QPalette:
     """A dark palette for every colour role, active and disabled."""
     role, group = QPalette.ColorRole, QPalette.ColorGroup
     palette = QPalette()
-    colours = {
-        role.Window: "#202124", role.WindowText: "#e8eaed", role.Base: "#2a2b2e",
-        role.AlternateBase: "#303134", role.ToolTipBase: "#303134", role.ToolTipText: "#e8eaed",
-        role.PlaceholderText: "#9aa0a6", role.Text: "#e8eaed", role.Button: "#303134",
-        role.ButtonText: "#e8eaed", role.BrightText: "#ff7b72", role.Light: "#3c4043",
-        role.Midlight: "#35363a", role.Mid: "#2a2b2e", role.Dark: "#18191b",
-        role.Shadow: "#000000", role.Highlight: "#3d6fb4", role.HighlightedText: "#ffffff",
-        role.Link: "#8ab4f8", role.LinkVisited: "#c58af9",
-    }  # fmt: skip
-    for colour_role, name in colours.items():
-        palette.setColor(colour_role, QColor(name))
+    for name, colour in DARK_WINDOW.items():
+        palette.setColor(getattr(role, name), QColor(colour))
     for colour_role in (role.WindowText, role.Text, role.ButtonText):
-        palette.setColor(group.Disabled, colour_role, QColor("#7f8388"))
+        palette.setColor(group.Disabled, colour_role, QColor(DARK_DISABLED))
     return palette
 
 

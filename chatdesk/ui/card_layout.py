@@ -16,10 +16,13 @@ from chatdesk.core.choices import FinishReason
 from chatdesk.core.messages import Message
 from chatdesk.core.usage import cached_tokens, completion_tokens, prompt_tokens, reasoning_tokens
 from chatdesk.ui.markdown import has_code
+from chatdesk.ui.palette import (
+    is_dark as is_dark,  # re-exported: the transcript's modules read it here
+)
 from chatdesk.ui.transcript_model import Badge, TranscriptModel
 
 if TYPE_CHECKING:
-    from PySide6.QtGui import QColor, QFont, QPalette, QTextLayout
+    from PySide6.QtGui import QColor, QFont, QTextLayout
 
     from chatdesk.core.pricing import Prices
     from chatdesk.ui.message_body import MessageBody
@@ -49,11 +52,6 @@ ACTION_LABELS = {
 MENU_LABELS = {"version_prev": "Previous version", "version_next": "Next version"}
 # Shown in the footer's action row; Continue and Retry are links inside their badges.
 ROW_ACTIONS = ("copy", "copy_code", "edit", "delete", "regenerate", "leave_out")
-
-
-def is_dark(palette: QPalette) -> bool:
-    """Whether `palette` is a dark theme's (its window colour is darker than mid-grey)."""
-    return palette.window().color().lightness() < 128
 
 
 def available_actions(model: TranscriptModel, row: int) -> list[str]:

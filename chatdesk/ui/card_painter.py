@@ -10,6 +10,7 @@ from PySide6.QtCore import QRectF
 from PySide6.QtGui import QColor, QPainter
 
 from chatdesk.ui.card_layout import ACTION_LABELS, DIM_OPACITY, CardLayout, Metrics
+from chatdesk.ui.palette import tones
 from chatdesk.ui.transcript_model import Badge, heading
 
 if TYPE_CHECKING:
@@ -19,20 +20,17 @@ if TYPE_CHECKING:
     from chatdesk.ui.find_marks import FindMarks
     from chatdesk.ui.message_body import Position
 
-# Badge colours by kind, for a light and a dark palette.
-_ERROR = {False: "#c62828", True: "#ff7b72"}
-_WARNING = {False: "#8a5a00", True: "#e3b341"}
-_FILTER = {False: "#b3410e", True: "#f0883e"}
 
 
 def badge_color(badge: Badge, palette: QPalette, dark: bool) -> QColor:
     """The colour a badge of `badge.kind` is drawn in."""
+    colours = tones(dark)
     if badge.kind == "error":
-        return QColor(_ERROR[dark])
+        return QColor(colours.error)
     if badge.kind == "warning":
-        return QColor(_WARNING[dark])
+        return QColor(colours.warning)
     if badge.kind == "filter":
-        return QColor(_FILTER[dark])
+        return QColor(colours.content_filter)
     return palette.placeholderText().color()
 
 

@@ -24,8 +24,8 @@ from PySide6.QtWidgets import (
 )
 
 from chatdesk.ui.dialog_buttons import close_and_action, say_copied
+from chatdesk.ui.palette import is_dark, tones
 
-_STYLES = {False: "default", True: "github-dark"}  # the transcript's code blocks use these too
 _NOTE = (
     "This conversation as a Python script using the openai package. It holds no key: the "
     "script reads it from an environment variable or signs in with Microsoft Entra ID."
@@ -37,7 +37,7 @@ class _PygmentsHighlighter(QSyntaxHighlighter):
 
     def __init__(self, document: QTextDocument, dark: bool) -> None:
         super().__init__(document)
-        self._style = get_style_by_name(_STYLES[dark])
+        self._style = get_style_by_name(tones(dark).code_style)
         self._formats: dict[Any, QTextCharFormat] = {}
         self._spans: list[list[tuple[int, int, QTextCharFormat]]] = []
         self._lex(document.toPlainText())
@@ -102,7 +102,7 @@ class CodeDialog(QDialog):
         self.editor.setTabChangesFocus(True)
         self.editor.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.editor.setPlainText(snippet)
-        dark = self.palette().window().color().lightness() < 128
+        dark = is_dark(self.palette())
         self._highlighter = _PygmentsHighlighter(self.editor.document(), dark)
         self._highlighter.rehighlight()
 

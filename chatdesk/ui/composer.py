@@ -8,6 +8,7 @@ from typing import Any
 from chatdesk.ui.attachment_strip import AttachmentStrip
 from chatdesk.ui.draft_text import DraftText
 from chatdesk.ui.image_cache import ThumbnailCache
+from chatdesk.ui.palette import tones_of
 from chatdesk.ui.qt.core import QMimeData, Qt, Signal
 from chatdesk.ui.qt.gui import QImage, QKeyEvent
 from chatdesk.ui.qt.widgets import (
@@ -112,7 +113,7 @@ class Composer(QWidget):
         self.problem = QLabel(self)  # why an image was refused: stays until the next attach
         self.problem.setWordWrap(True)
         self.problem.setAccessibleName("Attachment problem")
-        self.problem.setStyleSheet("color: #c0392b;")
+        self.problem.setStyleSheet(f"color: {tones_of(self.palette()).error};")
         self.problem.hide()
         row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)

@@ -23,7 +23,7 @@ from chatdesk.service.connections import LazySecretStore
 from chatdesk.service.profile_edits import ProfileEdit
 from chatdesk.service.secrets import KeyringStatus, MemorySecretStore, Secret
 from chatdesk.ui.connection_widgets import FormHost, KeyField, button, secret_error_text
-from chatdesk.ui.token_meter import status_color
+from chatdesk.ui.palette import status_color
 
 # Secret stores whose user agreed to keep keys in memory for this session (no secure keyring).
 # The store's status stays "insecure" after use_session_store, so the choice is remembered here.

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QPushButton, QWidg
 
 from chatdesk.core.profiles import EntraMode, ProfileKind
 from chatdesk.service.secrets import SecretStoreError
-from chatdesk.ui.token_meter import status_color
+from chatdesk.ui.palette import status_color
 from chatdesk.ui.worker import FunctionWorker
 
 if TYPE_CHECKING:

@@ -15,12 +15,13 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from chatdesk.core.find import pattern
+from chatdesk.ui.palette import CURRENT_MATCH, MATCH, ON_MARK
 
 if TYPE_CHECKING:
     from PySide6.QtGui import QAbstractTextDocumentLayout, QTextCursor, QTextDocument
 
-MATCH_COLOR = "#fff176"  # every occurrence: a pale yellow, as browsers mark finds
-CURRENT_COLOR = "#ff9632"  # the one the find bar is on: orange
+MATCH_COLOR = MATCH  # every occurrence
+CURRENT_COLOR = CURRENT_MATCH  # the one the find bar is on
 
 
 class FindMarks:
@@ -58,7 +59,7 @@ class FindMarks:
         for n, cursor in enumerate(self.cursors(doc), start=before):
             fmt = QTextCharFormat()
             fmt.setBackground(QColor(CURRENT_COLOR if n == self.current else MATCH_COLOR))
-            fmt.setForeground(QColor("#000000"))  # readable on yellow in a dark theme too
+            fmt.setForeground(QColor(ON_MARK))
             selection = QAbstractTextDocumentLayout.Selection()
             selection.cursor, selection.format = cursor, fmt
             out.append(selection)

@@ -13,10 +13,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter
 from PySide6.QtWidgets import QAbstractItemView, QListView, QStyledItemDelegate, QWidget
 
 from chatdesk.ui.library_model import Kind, Roles
+from chatdesk.ui.palette import MATCH, ON_MARK, tones_of
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QStyleOptionViewItem
@@ -25,14 +26,8 @@ if TYPE_CHECKING:
 
 PAD_X, PAD_Y = 8, 4
 WARNING = "⚠ "
-MARK_COLOR = "#fff176"  # the matched words of a snippet, as the find bar marks them
-_ERROR = {False: "#b00020", True: "#ff7b72"}
 
 _Index = QModelIndex | QPersistentModelIndex
-
-
-def _dark(palette: QPalette) -> bool:
-    return palette.window().color().lightness() < 128
 
 
 class LibraryDelegate(QStyledItemDelegate):
@@ -71,7 +66,7 @@ class LibraryDelegate(QStyledItemDelegate):
             title = str(index.data())
             if kind is Kind.BROKEN:
                 error = str(index.data(Roles.Error) or "")
-                color = QColor(_ERROR[_dark(palette)]) if not selected else text_color
+                color = QColor(tones_of(palette).error) if not selected else text_color
                 # The reason first (the file's name, an id, says little; the tooltip has it).
                 self._line(painter, rect, font, color, f"{WARNING}Cannot open: {error}", 0)
             else:
@@ -117,8 +112,8 @@ class LibraryDelegate(QStyledItemDelegate):
             fmt = QTextCharFormat()
             fmt.setFontWeight(QFont.Weight.Bold)
             if not selected:
-                fmt.setBackground(QColor(MARK_COLOR))
-                fmt.setForeground(QColor("#000000"))
+                fmt.setBackground(QColor(MATCH))  # as the find bar marks them
+                fmt.setForeground(QColor(ON_MARK))
             span = QTextLayout.FormatRange()
             span.start, span.length, span.format = start, end - start, fmt
             marks.append(span)

@@ -28,6 +28,7 @@ from chatdesk.ui.deferred import AfterFirstPaint, LazyPage
 from chatdesk.ui.deployment_box import DeploymentBox
 from chatdesk.ui.library_link import LibraryLink
 from chatdesk.ui.library_sidebar import LibrarySidebar
+from chatdesk.ui.palette import tones_of
 from chatdesk.ui.panel_fit import PanelFit
 from chatdesk.ui.qt.core import QByteArray, Signal
 from chatdesk.ui.qt.gui import QCloseEvent, QUndoGroup
@@ -302,7 +303,8 @@ class MainWindow(TurnActions, WindowMenus, WindowSessions, WindowEdits, WindowDi
         # Disk trouble stays in sight until it is over (recovery copies, settings not written).
         self.disk_warning = StatusLine(self)
         self.disk_warning.setAccessibleName("Disk warning")
-        self.disk_warning.setStyleSheet("color: #b00020; font-weight: bold;")
+        error = tones_of(self.palette()).error
+        self.disk_warning.setStyleSheet(f"color: {error}; font-weight: bold;")
         self.disk_warning.hide()
         self.statusBar().addPermanentWidget(self.disk_warning, 1)
         self._disk_problems: dict[str, str] = {}

@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from chatdesk.ui.palette import DARK, LIGHT, Tones
+
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
     from markdown_it.token import Token
@@ -25,14 +27,17 @@ if TYPE_CHECKING:
 # The href of the "Copy code" link above each code block; the number is the block's index.
 CODE_LINK_SCHEME = "chatdesk-code"
 
-_LIGHT = {
-    "style": "default", "code_bg": "#f3f4f6", "muted": "#6b7280", "border": "#c4c8ce",
-    "quote_bar": "#b8bec6",
-}  # fmt: skip
-_DARK = {
-    "style": "github-dark", "code_bg": "#1b1d21", "muted": "#9aa0a6", "border": "#5a5f66",
-    "quote_bar": "#6e757d",
-}  # fmt: skip
+
+
+def _named(colours: Tones) -> dict[str, str]:
+    """The theme's colours by the names the render rules below use."""
+    return {
+        "style": colours.code_style, "code_bg": colours.code_bg, "muted": colours.muted,
+        "border": colours.border, "quote_bar": colours.quote_bar,
+    }  # fmt: skip
+
+
+_LIGHT, _DARK = _named(LIGHT), _named(DARK)
 
 
 def _escape(text: str) -> str:

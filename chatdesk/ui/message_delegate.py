@@ -47,6 +47,7 @@ from chatdesk.ui.card_layout import (
 )
 from chatdesk.ui.card_painter import draw_card
 from chatdesk.ui.markdown import parse_code_link
+from chatdesk.ui.palette import tones
 from chatdesk.ui.row_heights import RowHeights
 from chatdesk.ui.transcript_model import Badge, Roles, TranscriptModel, badges
 
@@ -127,7 +128,7 @@ class MessageDelegate(RowHeights, QStyledItemDelegate):
 
         palette = self._view.palette()
         fixed = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont).family()
-        code_bg = "#1b1d21" if dark else "#f3f4f6"
+        code_bg = tones(dark).code_bg
         return (
             f"a {{ color: {palette.link().color().name()}; }}"
             # Named fonts after the system's fixed one: a platform whose fixed font is missing

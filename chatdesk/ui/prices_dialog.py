@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from chatdesk.core.pricing import PriceError, Prices, parse_price
+from chatdesk.ui.palette import tones_of
 
 FIELDS = (
     ("input", "Input"),
@@ -55,7 +56,7 @@ class PricesDialog(QDialog):
             form.addRow(f"{label} ($ / 1M tokens)", edit)
         self.problem = QLabel(self)
         self.problem.setAccessibleName("Problem")
-        self.problem.setStyleSheet("color: #c62828;")
+        self.problem.setStyleSheet(f"color: {tones_of(self.palette()).error};")
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
         )

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 from chatdesk.core.tokens import REPLY_PRIMING
 from chatdesk.core.trimming import TrimPlan
 from chatdesk.ui.dialog_buttons import close_and_action, say_copied
-from chatdesk.ui.token_meter import status_color
+from chatdesk.ui.palette import status_color
 
 # role, name, content, tokens, sent
 PreviewRow = tuple[str, str | None, str, int, bool]

@@ -21,6 +21,8 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
+from chatdesk.ui.palette import status_color
+
 if TYPE_CHECKING:
     from chatdesk.core.trimming import TrimPlan
 
@@ -28,23 +30,6 @@ if TYPE_CHECKING:
 WARN_RATIO = 0.85
 _BAR_HEIGHT = 8
 _GAP = 3
-_WARNING_HUE = 0.11  # amber
-_ERROR_HUE = 0.0  # red
-
-
-def _tone(hue: float, palette: QPalette) -> QColor:
-    """A status colour of `hue` that reads on this palette's window (light or dark)."""
-    dark = palette.color(QPalette.ColorRole.Window).lightnessF() < 0.5
-    return QColor.fromHslF(hue, 0.8, 0.62 if dark else 0.4)
-
-
-def status_color(state: str, palette: QPalette) -> QColor:
-    """The colour of "warning" or "error" text on `palette`; its text colour otherwise."""
-    if state == "warning":
-        return _tone(_WARNING_HUE, palette)
-    if state == "error":
-        return _tone(_ERROR_HUE, palette)
-    return palette.color(QPalette.ColorRole.WindowText)
 
 
 def _elided(metrics: QFontMetrics, text: str, width: int) -> str:
@@ -118,9 +103,9 @@ class _MeterView(QWidget):
         if scale > 0 and self.state != "counting":
             accent = pal.color(QPalette.ColorRole.Highlight)
             if self.state == "warning":
-                accent = _tone(_WARNING_HUE, pal)
+                accent = status_color("warning", pal)
             elif self.state == "error":
-                accent = _tone(_ERROR_HUE, pal)
+                accent = status_color("error", pal)
             base = pal.color(QPalette.ColorRole.Base)
             fills = (
                 QBrush(_mix(accent, text, 0.35)),  # pinned: system and examples
@@ -145,7 +130,7 @@ class _MeterView(QWidget):
         metrics = self.fontMetrics()
         line = metrics.lineSpacing()
         top = _BAR_HEIGHT + _GAP
-        error = _tone(_ERROR_HUE, pal)
+        error = status_color("error", pal)
         # Secondary text: between text and window, so it reads in light and dark themes alike.
         quiet = _mix(text, pal.color(QPalette.ColorRole.Window), 0.4)
         # Each line's text on its baseline, the first line's left and the second's at its ends.
