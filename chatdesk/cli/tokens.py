@@ -1,7 +1,7 @@
 """`chatdesk tokens FILE`: the prompt tokens of what the next request would send.
 
     chatdesk tokens FILE [--model M | --profile P] [--family F] [--limit N] [--reserve N]
-                         [--json]
+                         [--json] [--rows]
 
 Exit status: 0 it fits, 1 the file cannot be read, 2 usage, 3 it does not fit the limit.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chatdesk.cli.command import (
     EXIT_DOES_NOT_FIT,
@@ -24,6 +24,11 @@ from chatdesk.cli.command import (
 )
 from chatdesk.cli.model_choice import UnknownProfile, model_match_for
 from chatdesk.core.models import FAMILIES
+
+if TYPE_CHECKING:
+    from chatdesk.core.preview import RequestRows
+
+ROW_CHARS = 72  # a row's text, cut to one line
 
 
 def _parser() -> Parser:
@@ -42,6 +47,11 @@ def _parser() -> Parser:
     p.add_argument("--limit", type=positive, help="token limit (default: the model's window)")
     p.add_argument("--reserve", type=non_negative, help="tokens reserved for the reply")
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument(
+        "--rows",
+        action="store_true",
+        help="list the messages sent and left out, as the window's What will be sent does",
+    )
     return p
 
 
@@ -52,7 +62,14 @@ def token_report(path: str, model: str | None, family: str | None, limit: int | 
     (default: the file's profile, else the environment's, as `send`) — `model_match_for`.
     Raises ConversationFileError for an unreadable file, UnknownProfile for `profile`
     naming none."""
+    return _report(path, _next_request(path, model, family, limit, reserve, profile))
+
+
+def _next_request(path: str, model: str | None, family: str | None, limit: int | None,
+                  reserve: int | None, profile: str | None) -> RequestRows:  # fmt: skip
+    """The rows of the file's next request, as "What will be sent" shows them."""
     from chatdesk.core.budget import Budget
+    from chatdesk.core.preview import request_rows
 
     conv = read_conversation(path)
     match = None
@@ -61,15 +78,19 @@ def token_report(path: str, model: str | None, family: str | None, limit: int | 
         if match is not None and not match.exact and family is not None:
             match = None  # --family decides an unknown name's estimate
     budget = Budget(conv, model=model, fallback_family=family, match=match)
-    plan = budget.plan(limit=limit, reserve=reserve)
-    offset = len(conv.pinned())
-    ledger = budget.ledger
+    return request_rows(budget, budget.plan(limit=limit, reserve=reserve))
+
+
+def _report(path: str, rows: RequestRows) -> dict[str, Any]:
+    plan, budget = rows.plan, rows.budget
+    offset = rows.pinned
+    pinned = [row for row in rows.head if row[0] != "tools"]
     messages = [
-        {"index": i, "role": m.role, "tokens": budget.counter.count_message(m), "pinned": True}
-        for i, m in enumerate(conv.pinned())
+        {"index": i, "role": row[0], "tokens": row[3], "pinned": True}
+        for i, row in enumerate(pinned)
     ] + [
-        {"index": offset + i, "role": m.role, "tokens": ledger.count(i), "sent": i in plan.sent}
-        for i, m in enumerate(conv)
+        {"index": offset + i, "role": role, "tokens": tokens, "sent": sent}
+        for i, (role, tokens, sent) in enumerate(map(rows.counted, range(rows.history_len)))
     ]
     return {
         "file": os.fspath(path),
@@ -90,6 +111,26 @@ def token_report(path: str, model: str | None, family: str | None, limit: int | 
     }
 
 
+def _print_rows(rows: RequestRows) -> None:
+    """The rows as the window's "What will be sent" lists them: the sent ones numbered, then
+    those left out."""
+    for number, (role, name, text, tokens, _sent) in enumerate(rows.sent_rows(), 1):
+        print(_row_line(str(number), role, name, text, tokens))
+    left = [*rows.left_out_rows()]
+    if left:
+        print(f"Left out: {len(left):,} older message{'' if len(left) == 1 else 's'}, not sent")
+        for role, name, text, tokens, _sent in left:
+            print(_row_line("", role, name, text, tokens))
+
+
+def _row_line(number: str, role: str, name: str | None, text: str, tokens: int) -> str:
+    who = f"{role} ({name})" if name else role
+    single = " ".join(text.split())
+    if len(single) > ROW_CHARS:
+        single = single[: ROW_CHARS - 1] + "…"
+    return f"{number:>4}  {who:<16} {tokens:>7,}  {single or '(empty)'}"
+
+
 def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
@@ -100,7 +141,7 @@ def run(argv: list[str]) -> int:
 
     args = _parser().parse_args(argv)
     try:
-        report = token_report(
+        rows = _next_request(
             args.file, args.model, args.family, args.limit, args.reserve, args.profile
         )
     except ConversationFileError as exc:
@@ -109,6 +150,9 @@ def run(argv: list[str]) -> int:
     except UnknownProfile as exc:
         print(f"chatdesk tokens: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    report = _report(args.file, rows)
+    if args.rows:
+        _print_rows(rows)
     if args.json:
         print(json.dumps(report, indent=1))
     else:

@@ -23,13 +23,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from chatdesk.core.preview import PreviewRow, RequestRows
 from chatdesk.core.tokens import REPLY_PRIMING
 from chatdesk.core.trimming import TrimPlan
 from chatdesk.ui.dialog_buttons import close_and_action, say_copied
 from chatdesk.ui.palette import status_color
 
-# role, name, content, tokens, sent
-PreviewRow = tuple[str, str | None, str, int, bool]
 _PREVIEW_CHARS = 200
 _TIP_CHARS = 2000
 _CONTENT_ROLE = Qt.ItemDataRole.UserRole  # a message row's full content
@@ -60,6 +59,12 @@ class PreviewRows(Sequence[PreviewRow]):
         self.left_out = left_out
         self.sent_rows = _Slice(self, self._sent_index, len(self) - first_sent - len(left_out))
         self.left_out_rows = _Slice(self, self._left_out_index, first_sent + len(left_out))
+
+    @classmethod
+    def of_request(cls, rows: RequestRows) -> PreviewRows:
+        """The rows core/preview.py gives for the next request."""
+        return cls(rows.head, rows.history, rows.history_len, rows.first_sent, rows.tail,
+                   rows.sent_tokens, rows.left_out)  # fmt: skip
 
     @classmethod
     def of(cls, rows: list[PreviewRow]) -> PreviewRows:

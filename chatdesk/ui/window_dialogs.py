@@ -3,11 +3,6 @@ time limits, View code and Connections. Each imports its module when opened, not
 
 from __future__ import annotations
 
-from typing import Any
-
-from chatdesk.core.cards import counted_text, tool_names
-from chatdesk.core.messages import Message
-
 
 class WindowDialogs:
     """Mixed into MainWindow: `self` is the window."""
@@ -16,45 +11,13 @@ class WindowDialogs:
         session = self.session
         if session is None or session.plan is None or session.budget is None:
             return
-        plan, counter = session.plan, session.budget.counter
-        conv = session.conversation
-
-        def text(m: Message) -> str:  # an image's count on its row
-            return counted_text(m, lambda part: counter.part_cost(part)[0])
-
-        rows = [(m.role, m.name, text(m), counter.count_message(m), True) for m in conv.pinned()]
-        tools = conv.request_extra.get("tools")
-        tool_tokens = counter.count_tools(tools)[0]
-        if tool_tokens:  # sent with the instructions; counted by the cookbook's rule
-            names = ", ".join(tool_names(tools))
-            rows.insert(0, ("tools", None, f"Tool definitions: {names}", tool_tokens, True))
-        ledger = session.budget.ledger
-        sent = plan.sent
-
-        def history(i: int) -> tuple[str, str | None, str, int, bool]:
-            m = conv[i]  # built when its row is shown, not before
-            return (m.role, m.name, text(m), ledger.count(i), i in sent)
-
-        tail = []
-        draft_message = Message("user", session.draft).with_images(conv.draft_images)
-        if session.draft.strip() or conv.draft_images:
-            tail.append(("user", None, text(draft_message), plan.draft_tokens, True))
+        from chatdesk.core.preview import request_rows
         from chatdesk.ui.request_preview import PreviewRows, RequestPreviewDialog
 
-        head_tokens = sum(r[3] for r in rows) + sum(r[3] for r in tail)
-        sent_tokens = head_tokens + ledger.history_tokens(plan.first_sent, len(conv))
-        preview_rows = PreviewRows(
-            rows, history, len(conv), plan.first_sent, tail, sent_tokens, plan.left_out
-        )
-        self.preview = RequestPreviewDialog(preview_rows, plan, self)
-
-        def api_messages() -> list[dict[str, Any]]:
-            from chatdesk.core.request import request_messages
-
-            sent = request_messages(conv, plan, session.budget.family if session.budget else None)
-            return sent + ([draft_message.to_api()] if tail else [])
-
-        self.preview.api_messages = api_messages
+        plan = session.plan
+        rows = request_rows(session.budget, plan, session.draft, session.conversation.draft_images)
+        self.preview = RequestPreviewDialog(PreviewRows.of_request(rows), plan, self)
+        self.preview.api_messages = rows.api_messages
         self.preview.finished.connect(self.preview.deleteLater)
         self.preview.open()
 

@@ -1,4 +1,5 @@
 import json
+import re
 import subprocess
 import sys
 
@@ -59,6 +60,28 @@ def test_tokens_drops_oldest_and_indexes_into_the_file(tmp_path, capsys):
     assert report["dropped"] == list(range(1, report["sent"][1]))
     assert report["sent"][0] == 0  # the system prompt
     assert report["sent"][-1] == 40
+
+
+def test_tokens_rows_list_what_the_window_shows_as_sent(tmp_path, capsys):
+    conv = Conversation(system_prompt="sys")
+    for i in range(20):
+        conv.append(Message("user", f"question {i} " + "word " * 30))
+        conv.append(Message("assistant", "answer " * 30))
+    path = tmp_path / "long.json"
+    save_conversation(conv, path)
+    args = ["tokens", str(path), "--limit", "600", "--reserve", "100", "--model", "gpt-4o"]
+    assert cli.main([*args, "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert cli.main([*args, "--rows"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    numbered = [line for line in lines if re.match(r" *\d+  \w", line)]
+    assert len(numbered) == len(report["sent"])  # the same rows the JSON counts as sent
+    assert numbered[0].split()[:3] == ["1", "system", "5"]
+    assert "question 19" in numbered[-2]
+    tokens = {m["index"]: m["tokens"] for m in report["messages"]}
+    assert [int(line.split()[2]) for line in numbered] == [tokens[i] for i in report["sent"]]
+    dropped = len(report["dropped"])
+    assert f"Left out: {dropped:,} older messages, not sent" in lines
 
 
 def test_tokens_unknown_model_is_an_estimate(seed_file, capsys):
