@@ -118,7 +118,7 @@ class ChatSession(ReplyStreaming, ConversationEditing, QObject):
         self.scroll: ScrollAnchor | None = None
         self._worker: GeneratorWorker | None = None
         self._cancel: CancelToken | None = None
-        self._row: int | None = None  # the assistant row being streamed
+        self._reply_index: int | None = None  # the history index of the reply being streamed
         self._pending: list[str] = []
         self._pending_reasoning: list[ReasoningDelta] = []  # reasoning summary, not yet shown
         self._estimate = 0  # the meter's prompt count for the request in flight
@@ -340,25 +340,25 @@ class ChatSession(ReplyStreaming, ConversationEditing, QObject):
         if self._cancel is not None:
             self._cancel.cancel()
 
-    def regenerate(self, row: int | None = None) -> None:
-        """Ask again for the last reply (and anything after `row`); the replaced one is kept
+    def regenerate(self, index: int | None = None) -> None:
+        """Ask again for the last reply (and anything after `index`); the replaced one is kept
         as an alternative of the new reply (core/alternatives.py)."""
         if self.busy or not len(self.conversation):
             return
-        row = self._last_row("assistant") if row is None else row
-        if row is None or self.conversation[row].role != "assistant":
+        index = self._last_index("assistant") if index is None else index
+        if index is None or self.conversation[index].role != "assistant":
             return
-        self._replaced = (row, self.model.truncate(row))
+        self._replaced = (index, self.model.truncate(index))
         self.set_modified()
         self._start_reply()
 
-    def edit_and_resend(self, row: int, text: str) -> None:
+    def edit_and_resend(self, index: int, text: str) -> None:
         """Change an earlier user message and ask again; the question as it was, with the
         turns after it, is kept as an alternative of the new one (core/alternatives.py)."""
-        if self.busy or self.conversation[row].role != "user" or not text.strip():
+        if self.busy or self.conversation[index].role != "user" or not text.strip():
             return
         text = self._storable(text)
-        old = self.model.truncate(row)
+        old = self.model.truncate(index)
         question = old[0].copy()  # its images and other parts stay; its text is the new one
         question.content = text
         question.meta = MessageMeta(created_at=now_iso())
@@ -367,31 +367,31 @@ class ChatSession(ReplyStreaming, ConversationEditing, QObject):
         self.set_modified()
         self._start_reply()
 
-    def retry(self, row: int) -> None:
+    def retry(self, index: int) -> None:
         """Send again after a failure: from the failed message, or replacing a partial reply."""
         if self.busy:
             return
-        message = self.conversation[row]
+        message = self.conversation[index]
         spent = spent_on_reasoning(message.content, message.meta.finish_reason, message.meta.usage)
         if spent is not None:  # reasoning used the whole limit: ask again with room to answer
             self.conversation.params.max_tokens = max(
                 larger_limit(spent), self.conversation.params.max_tokens or 0
             )
         if message.role == "assistant":  # the partial reply is kept as an alternative
-            self._replaced = (row, self.model.truncate(row))
+            self._replaced = (index, self.model.truncate(index))
         else:
-            self.model.truncate(row + 1)
-            self.model.set_error(row, None)
+            self.model.truncate(index + 1)
+            self.model.set_error(index, None)
         self.set_modified()
         self._start_reply()
 
-    def continue_reply(self, row: int) -> None:
+    def continue_reply(self, index: int) -> None:
         """Ask the model to go on with a reply that stopped at the length limit."""
-        if self.busy or row != len(self.conversation) - 1:
+        if self.busy or index != len(self.conversation) - 1:
             return
-        if self.conversation[row].role != "assistant":
+        if self.conversation[index].role != "assistant":
             return
-        self._start_reply(continue_row=row)
+        self._start_reply(continue_index=index)
 
     def display_name(self) -> str:
         """The file's name; else the title given, or made from the first exchange."""

@@ -45,34 +45,34 @@ class ConversationEditing:
         def prices_changed(self) -> None: ...
         def start_counting(self) -> None: ...
 
-    def show_version(self, row: int, version: int) -> None:
-        """Show version `version` (from 0) of the turn at `row`: it is what the next request
+    def show_version(self, index: int, version: int) -> None:
+        """Show version `version` (from 0) of the turn at `index`: it is what the next request
         sends. Raises IndexError for a version the message does not hold."""
         if self.busy:
             return
-        tail = self.conversation.messages(row)
+        tail = self.conversation.messages(index)
         shown = alternatives.flipped(tail, version)
         if shown is not tail:
-            self.model.replace_tail(row, shown)
+            self.model.replace_tail(index, shown)
             self.set_modified()
             self.update_plan()
 
-    def set_included(self, row: int, include: bool) -> None:
-        """"Include again" (True) or "Leave out" (False) history[row] in later requests; the
+    def set_included(self, index: int, include: bool) -> None:
+        """"Include again" (True) or "Leave out" (False) history[index] in later requests; the
         rule for failed turns decides again when the choice matches it (core/sending.py)."""
         if self.busy:
             return
-        reason = self.budget.ledger.reason(row) if self.budget is not None else None
+        reason = self.budget.ledger.reason(index) if self.budget is not None else None
         default = reason is None
-        self.model.set_include(row, None if include == default else include)
+        self.model.set_include(index, None if include == default else include)
         self.set_modified()
         self.update_plan()
 
-    def delete(self, row: int) -> None:
-        """Delete history[row]; Undo (Ctrl+Z) puts it back."""
+    def delete(self, index: int) -> None:
+        """Delete history[index]; Undo (Ctrl+Z) puts it back."""
         if self.busy:
             return
-        self.undo_stack.push(RemoveMessages(self, row, 1, "Delete message"))
+        self.undo_stack.push(RemoveMessages(self, index, 1, "Delete message"))
 
     def clear(self) -> None:
         """Remove every message, keeping the prompt, examples and parameters; undoable."""

@@ -48,7 +48,7 @@ class ReplyStreaming:
     revision: int
     _worker: GeneratorWorker | None
     _cancel: CancelToken | None
-    _row: int | None
+    _reply_index: int | None
     _pending: list[str]
     _pending_reasoning: list[ReasoningDelta]
     _estimate: int
@@ -71,11 +71,11 @@ class ReplyStreaming:
 
         def update_plan(self) -> None: ...
 
-    def _start_reply(self, continue_row: int | None = None) -> None:
+    def _start_reply(self, continue_index: int | None = None) -> None:
         profile = self.profile_source()
         if profile is None:
             self._restore_replaced()
-        user_row = self._last_row("user")
+        user_index = self._last_index("user")
         if profile is None:
             self._fail(
                 ChatError(
@@ -83,7 +83,7 @@ class ReplyStreaming:
                     "There is no connection profile to send this to.",
                     "Open Connections… (Ctrl+K) and add your Azure OpenAI endpoint.",
                 ),
-                user_row,
+                user_index,
             )
             return
         if self.budget is None:
@@ -92,16 +92,19 @@ class ReplyStreaming:
             return
         try:
             prepared = self.service.prepare(
-                self.conversation, profile, budget=self.budget, continuing=continue_row is not None
+                self.conversation,
+                profile,
+                budget=self.budget,
+                continuing=continue_index is not None,
             )
         except ChatError as exc:
             self._restore_replaced()
-            self._fail(exc, self._last_row("user"))
+            self._fail(exc, self._last_index("user"))
             return
-        if continue_row is not None:
-            self._row = continue_row
-            self.conversation[continue_row].meta.finish_reason = None
-            self.conversation[continue_row].meta.incomplete = True
+        if continue_index is not None:
+            self._reply_index = continue_index
+            self.conversation[continue_index].meta.finish_reason = None
+            self.conversation[continue_index].meta.incomplete = True
         else:
             # Incomplete until its finish_reason arrives: a recovery copy taken mid-stream says so.
             reply = Message.new("assistant", "")
@@ -109,11 +112,11 @@ class ReplyStreaming:
             if self._replaced is not None:  # Regenerate: the reply it replaces is kept
                 reply.meta.alternatives = alternatives.after_replacing(self._replaced[1])
                 self._replaced = None
-            self._row = self.model.append(reply)
+            self._reply_index = self.model.append(reply)
         self._estimate = prepared.plan.prompt_tokens
         # The service keeps the history: it counts the whole chain, chatdesk sent what is new.
         self._service_kept = "previous_response_id" in prepared.body
-        self.model.set_streaming(self._row)
+        self.model.set_streaming(self._reply_index)
         self._said = []
         self._tick.start()
         cancel = self._cancel = CancelToken()
@@ -146,37 +149,37 @@ class ReplyStreaming:
             self._finish_reply(event)
 
     def _on_tick(self) -> None:
-        if self._row is not None and not self.conversation[self._row].content:
+        if self._reply_index is not None and not self.conversation[self._reply_index].content:
             self.model.tick_streaming()
         else:
             self._tick.stop()  # text is arriving: the header says "Writing…" now
 
     def _apply_pending(self) -> None:
         self._flush.stop()
-        if self._pending_reasoning and self._row is not None:
-            meta = self.conversation[self._row].meta
+        if self._pending_reasoning and self._reply_index is not None:
+            meta = self.conversation[self._reply_index].meta
             parts = meta.reasoning_summary = list(meta.reasoning_summary or [])
             for delta in self._pending_reasoning:
                 if delta.new_part or not parts:
                     parts.append("")
                 parts[-1] += delta.text
             self._pending_reasoning.clear()
-            self.model.reasoning_changed(self._row)
-        if self._pending and self._row is not None:
+            self.model.reasoning_changed(self._reply_index)
+        if self._pending and self._reply_index is not None:
             text = "".join(self._pending)
             self._pending.clear()
-            self.model.append_content(self._row, text)
+            self.model.append_content(self._reply_index, text)
             self.revision += 1
 
     def _finish_reply(self, result: ReplyResult, error: ChatError | None = None) -> None:
-        row = self._row
-        if row is None:
+        index = self._reply_index
+        if index is None:
             return
         stopped = self._cancel is not None and self._cancel.cancelled
-        result.record(self.conversation[row], error, stopped=stopped)  # as `chatdesk send` does
+        result.record(self.conversation[index], error, stopped=stopped)  # as `chatdesk send` does
         if result.tool_calls:  # the card shows the calls
-            self.model.set_content(row, self.conversation[row].content)
-        self.model.set_meta_changed(row)
+            self.model.set_content(index, self.conversation[index].content)
+        self.model.set_meta_changed(index)
         self.set_modified()
         actual = prompt_tokens(result.usage)  # either API's name for it
         self.usageChecked.emit(self._estimate, actual, self._service_kept)
@@ -189,20 +192,20 @@ class ReplyStreaming:
     def _on_error(self, exc: object) -> None:
         self._apply_pending()
         error = exc if isinstance(exc, ChatError) else ChatError("Unexpected error", str(exc))
-        row = self._row
-        if row is not None and self.conversation[row].content:
+        index = self._reply_index
+        if index is not None and self.conversation[index].content:
             # Something arrived: keep it, marked incomplete, with the error on it.
-            partial = error.partial or ReplyResult(content=self.conversation[row].content)
+            partial = error.partial or ReplyResult(content=self.conversation[index].content)
             partial.incomplete = True
             self._finish_reply(partial, error)
             self.failed.emit(error)
             return
-        if row is not None and self.conversation[row].role == "assistant":
+        if index is not None and self.conversation[index].role == "assistant":
             # Nothing came: a regenerated reply gives its place back to the one it replaced.
-            tail = self.conversation.messages(row)
-            self.model.replace_tail(row, alternatives.without_shown(tail))
-        self._row = None
-        self._fail(error, self._last_row("user"))
+            tail = self.conversation.messages(index)
+            self.model.replace_tail(index, alternatives.without_shown(tail))
+        self._reply_index = None
+        self._fail(error, self._last_index("user"))
 
     def _on_finished(self) -> None:
         self._tick.stop()
@@ -210,23 +213,23 @@ class ReplyStreaming:
         self.model.set_streaming(None)
         self._worker = None
         self._cancel = None
-        self._row = None
+        self._reply_index = None
         self.update_plan()
         self.busyChanged.emit(False)
 
     def _restore_replaced(self) -> None:
         """Regenerate's replaced reply back in place: no new reply is asked for after all."""
         if self._replaced is not None:
-            row, old = self._replaced
-            self.model.replace_tail(row, old)
+            index, old = self._replaced
+            self.model.replace_tail(index, old)
             self._replaced = None
 
-    def _fail(self, error: ChatError, row: int | None) -> None:
-        if row is not None:
-            self.model.set_error(row, error.text, error.code)
+    def _fail(self, error: ChatError, index: int | None) -> None:
+        if index is not None:
+            self.model.set_error(index, error.text, error.code)
         self.failed.emit(error)
 
-    def _last_row(self, role: str) -> int | None:
+    def _last_index(self, role: str) -> int | None:
         for i in range(len(self.conversation) - 1, -1, -1):
             if self.conversation[i].role == role:
                 return i

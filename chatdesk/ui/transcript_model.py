@@ -48,8 +48,10 @@ class TranscriptModel(QAbstractListModel):
 
     A long conversation opens with only its newest `window` messages as rows; the older ones
     become rows when the view asks (`reveal_older`, as the user scrolls to the top), so opening
-    costs the same for 10,000 messages as for 300. Mutators take indices into the history;
-    `message`, `first_sent`, `streaming_row` and `last_assistant_row` answer in rows.
+    costs the same for 10,000 messages as for 300. Names keep the two apart: an `index` is a
+    position in the conversation's history (what mutators take; what the session, the ledger
+    and the file use), a `row` a row of this model, `hidden` fewer (`history_index(row)`).
+    `message`, `is_sent`, `streaming_row` and `last_assistant_row` answer in rows.
 
     Changes made to the conversation behind the model's back are still seen (it subscribes),
     but only as a reset: correct, not cheap.
@@ -285,16 +287,17 @@ class TranscriptModel(QAbstractListModel):
         return dropped
 
     # -- one row -----------------------------------------------------------------------------
-    def append_content(self, row: int, delta: str) -> None:
-        """Add a streamed delta: one dataChanged for that row, whatever the history's length."""
+    def append_content(self, index: int, delta: str) -> None:
+        """Add a streamed delta to history[index]: one dataChanged for its row, whatever the
+        history's length."""
         with self._mutate():
-            self._require().append_content(row, delta)
-        self._row_changed(row, _CONTENT_ROLES)
+            self._require().append_content(index, delta)
+        self._row_changed(index, _CONTENT_ROLES)
 
-    def set_content(self, row: int, text: str) -> None:
+    def set_content(self, index: int, text: str) -> None:
         with self._mutate():
-            self._require().set_content(row, text)
-        self._row_changed(row, _CONTENT_ROLES)
+            self._require().set_content(index, text)
+        self._row_changed(index, _CONTENT_ROLES)
 
     def reasoning_shown(self, row: int) -> bool:
         """Whether the row's Reasoning part is open."""
@@ -310,14 +313,14 @@ class TranscriptModel(QAbstractListModel):
         one dataChanged for that row (the ledger does not count reasoning)."""
         self._row_changed(index, [roles.ACCESSIBLE_DESCRIPTION])
 
-    def set_meta_changed(self, row: int) -> None:
-        """Tell views and the ledger the row's meta (finish reason, usage, filters, error,
+    def set_meta_changed(self, index: int) -> None:
+        """Tell views and the ledger history[index]'s meta (finish reason, usage, filters, error,
         `include`) was updated in place. Whether the rows of its turn are sent may change
         with it (core/sending.py): they are all told, a turn's worth, not the history."""
         conv = self._require()
         with self._mutate():
-            conv.meta_changed(row)
-        first = last = row
+            conv.meta_changed(index)
+        first = last = index
         while first > 0 and conv[first].role != "user":
             first -= 1
         while last + 1 < len(conv) and conv[last + 1].role != "user":
