@@ -1,7 +1,7 @@
 """ "View code": the conversation as a runnable Python script using the openai package.
 
 The script is written the way the Azure OpenAI documentation writes it (the client for the
-profile's kind, then ``client.chat.completions.create``), and its request is `build_request`'s,
+profile's kind, then ``client.chat.completions.create``), and its request is `request_bodies`',
 so it sends exactly what chatdesk would, trimming included. It never holds a key: the key is
 read from an environment variable, or Entra ID signs in through azure-identity.
 """
@@ -26,8 +26,7 @@ from chatdesk.core.profiles import (
     looks_like_env_name,
     target_for,
 )
-from chatdesk.core.request import build_request
-from chatdesk.core.responses_request import api_of, responses_bodies, unsent_for
+from chatdesk.core.responses_request import api_of, request_bodies, unsent_for
 from chatdesk.core.sending import left_out
 from chatdesk.core.trimming import TrimPlan
 
@@ -64,10 +63,7 @@ def python_snippet(
     api = api_of(conv, profile.api if profile is not None else Api.CHAT, family)
     plan = _current(plan, conv)
     given: dict[str, Any] = {"model": model, "family": family, "exact": match.exact}
-    if api == Api.RESPONSES:  # the same conversation as the Responses API takes it
-        body = responses_bodies(conv, plan, stream=False, **given)[0]
-    else:
-        body = build_request(conv, plan, stream=False, **given)
+    body = request_bodies(api, conv, plan, stream=False, **given)[0]  # as chatdesk sends it
     if note is not None:
         body = note.apply(body)
 

@@ -28,7 +28,7 @@ from chatdesk.core.choices import Api, HistoryKeeper
 from chatdesk.core.conversation import Conversation
 from chatdesk.core.messages import Message, parts_text
 from chatdesk.core.models import ModelFamily
-from chatdesk.core.request import model_choices, reply_limit, unsent
+from chatdesk.core.request import build_request, model_choices, reply_limit, unsent
 from chatdesk.core.text_policy import storable
 from chatdesk.core.trimming import TrimPlan
 
@@ -306,3 +306,21 @@ def responses_bodies(
     if anchor is None:
         return history, None
     return build_responses_request(conv, plan, anchor=anchor, **kwargs), history
+
+
+def request_bodies(
+    api: str,
+    conv: Conversation,
+    plan: TrimPlan,
+    *,
+    model: str,
+    family: ModelFamily,
+    stream: bool = True,
+    exact: bool = True,
+) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The request body for `api` (`api_of`): Chat Completions' (`build_request`), or the
+    Responses API's with its fallback (`responses_bodies`; None for Chat Completions). What
+    chatdesk sends and what View code writes, from one place."""
+    if api == Api.RESPONSES:
+        return responses_bodies(conv, plan, model=model, family=family, stream=stream, exact=exact)
+    return build_request(conv, plan, model=model, family=family, stream=stream, exact=exact), None

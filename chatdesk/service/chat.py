@@ -35,11 +35,10 @@ from chatdesk.core.image_input import image_problem, image_refs, reading_rule
 from chatdesk.core.profiles import ConnectionProfile
 from chatdesk.core.request import (
     CONTINUE_PROMPT,
-    build_request,
     request_messages,
     special_token_problem,
 )
-from chatdesk.core.responses_request import api_of, default_api, responses_bodies
+from chatdesk.core.responses_request import api_of, default_api, request_bodies
 from chatdesk.service.client import (
     CONNECT_TIMEOUT,
     Credentials,
@@ -181,17 +180,15 @@ class ChatService:
         if problem is not None:  # named now, not after the service's 400
             raise ChatError(problem.title, problem.text, problem.hint)
         given: dict[str, Any] = {"model": profile.deployment.strip(), "family": family}
-        fallback = None
         rule = reading_rule(family, exact)  # images no larger than the model reads them
-        if api == Api.RESPONSES:  # `fallback`: the history, for a lost stored response
-            body, fallback = responses_bodies(conv, plan, stream=stream, exact=exact, **given)
-            if rule is not None:
+        # `fallback` (Responses): the history, for when the stored response is gone.
+        body, fallback = request_bodies(api, conv, plan, stream=stream, exact=exact, **given)
+        if rule is not None:
+            if api == Api.RESPONSES:
                 for each in (body, fallback):
                     if each is not None and isinstance(each.get("input"), list):
                         each["input"] = fit_input(each["input"], rule)
-        else:
-            body = build_request(conv, plan, stream=stream, exact=exact, **given)
-            if rule is not None:
+            else:
                 body["messages"] = fit_messages(body["messages"], rule)
         key = note_key(profile)
         note = self.notes.get(key)
@@ -259,7 +256,7 @@ class ChatService:
         family = profile.model_info()
         api = default_api(profile.api, family)
         body: dict[str, Any] = {"model": profile.deployment.strip()}
-        if api == "responses":
+        if api == Api.RESPONSES:
             # The Responses API refuses a max_output_tokens below 16; `store: false` keeps
             # the ping out of the service's stored responses.
             body |= {"input": PING, "max_output_tokens": 16, "store": False}
