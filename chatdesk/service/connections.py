@@ -141,6 +141,17 @@ class Connections:
         if self.settings.profile(name) is not None:
             self.settings.active_profile = name
 
+    def name_profile(self, conv: Conversation, *, replace_missing: bool = False) -> None:
+        """Record the active profile in a conversation that names none (`replace_missing`:
+        or one no longer saved, e.g. a New conversation's default since removed). A file
+        naming a profile this machine lacks keeps its name unless asked: `profile_for` stands
+        the active one in for it meanwhile."""
+        if replace_missing and conv.profile is not None and self.profile(conv.profile) is None:
+            conv.profile = None
+        active = self.active()
+        if conv.profile is None and active is not None:
+            conv.profile = active.name
+
     def profile_for(self, conv: Conversation) -> ConnectionProfile | None:
         """The profile a conversation uses (the one it names, else the active one), sending to
         the deployment the conversation picked, when the profile has it (else its default).

@@ -88,16 +88,13 @@ class WindowSessions:
         defaults = self.context.settings.new_conversation
         current = self.session.conversation if self.session is not None else None
         conv = defaults.conversation(current)
-        if conv.profile is not None and self.context.connections.profile(conv.profile) is None:
-            conv.profile = None  # a default connection since removed: the one used last
+        self.context.connections.name_profile(conv, replace_missing=True)
         session = self.open_session(conv)
         self.composer.input.setFocus()
         return session
 
     def open_session(self, conv: Conversation, path: Path | None = None) -> ChatSession:
-        active = self.context.connections.active()
-        if conv.profile is None and active is not None:
-            conv.profile = active.name
+        self.context.connections.name_profile(conv)
         session = ChatSession(
             conv, self.context.service, lambda c=conv: self.context.connections.profile_for(c),
             path=path, parent=self,
