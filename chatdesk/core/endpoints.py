@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from typing import Literal
 from urllib.parse import parse_qsl, quote, urlsplit
 
+from chatdesk.core.choices import Api
+
 # The kinds of endpoint a connection profile talks to (re-exported by core/profiles.py).
 ProfileKind = Literal["azure-v1", "azure-api-version", "openai-compatible"]
 
@@ -319,7 +321,7 @@ class Target:
 
     def url_for(self, api: str) -> str:
         """Where a request of `api` ("chat" or "responses") goes."""
-        return self.responses_url if api == "responses" else self.url
+        return self.responses_url if api == Api.RESPONSES else self.url
 
 
 def target_for(kind: ProfileKind, checked_url: str, api_version: str, deployment: str) -> Target:
