@@ -47,13 +47,18 @@ def test_tokens_json_reports_the_seeds_29(seed_file):
     assert [m["tokens"] for m in report["messages"]] == [3 + 1 + 11, 3 + 1 + 7]
 
 
-def test_tokens_drops_oldest_and_indexes_into_the_file(tmp_path, capsys):
+def long_file(tmp_path):
     conv = Conversation(system_prompt="sys")
     for i in range(20):
         conv.append(Message("user", f"question {i} " + "word " * 30))
         conv.append(Message("assistant", "answer " * 30))
     path = tmp_path / "long.json"
     save_conversation(conv, path)
+    return path
+
+
+def test_tokens_drops_oldest_and_indexes_into_the_file(tmp_path, capsys):
+    path = long_file(tmp_path)
     assert cli.main(["tokens", str(path), "--json", "--limit", "600", "--reserve", "100"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["prompt_tokens"] + 100 < 600
@@ -63,12 +68,7 @@ def test_tokens_drops_oldest_and_indexes_into_the_file(tmp_path, capsys):
 
 
 def test_tokens_rows_list_what_the_window_shows_as_sent(tmp_path, capsys):
-    conv = Conversation(system_prompt="sys")
-    for i in range(20):
-        conv.append(Message("user", f"question {i} " + "word " * 30))
-        conv.append(Message("assistant", "answer " * 30))
-    path = tmp_path / "long.json"
-    save_conversation(conv, path)
+    path = long_file(tmp_path)
     args = ["tokens", str(path), "--limit", "600", "--reserve", "100", "--model", "gpt-4o"]
     assert cli.main([*args, "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
