@@ -7,7 +7,7 @@ import pytest
 from chatdesk.core.paths import settings_path
 from chatdesk.core.profile_deployments import Deployment, merge_listed
 from chatdesk.core.profiles import ConnectionProfile, ProfileError
-from chatdesk.core.settings import _MIGRATIONS, load_settings, save_settings
+from chatdesk.core.settings import _MIGRATIONS, SCHEMA_VERSION, load_settings, save_settings
 
 V1 = "https://x.openai.azure.com/openai/v1/"
 
@@ -66,7 +66,7 @@ def test_a_v1_settings_file_migrates_with_nothing_lost():
     assert note.read_timeout == 600
     save_settings(loaded.settings)
     saved = json.loads(path.read_text())
-    assert saved["schema_version"] == 2
+    assert saved["schema_version"] == SCHEMA_VERSION
     assert saved["profiles"][0]["deployments"] == [{"name": "chat-prod", "model": "gpt-5"}]
     assert "model" not in saved["profiles"][0]  # one record of the model: the entry
     again = load_settings()
