@@ -138,15 +138,15 @@ def test_a_long_file_saves_back_unchanged_built_or_not(qtbot, window, tmp_path):
 
 
 def test_what_will_be_sent_builds_only_the_rows_it_shows(qtbot, window, tmp_path, monkeypatch):
-    from chatdesk.ui import window_dialogs
+    from chatdesk.core import preview as rows_module  # builds the rows the dialog shows
 
     path = tmp_path / "long.json"
     save_conversation(conversation(2000), path)
     window.open_paths([str(path)])
     qtbot.waitUntil(lambda: window.session.plan is not None, timeout=10_000)
-    shown = window_dialogs.counted_text  # a row's text, each image with its count
+    shown = rows_module.counted_text  # a row's text, each image with its count
     asked = []
-    monkeypatch.setattr(window_dialogs, "counted_text", lambda m, f: asked.append(m) or shown(m, f))
+    monkeypatch.setattr(rows_module, "counted_text", lambda m, f: asked.append(m) or shown(m, f))
     window.show_preview()
     preview = window.preview
     qtbot.waitExposed(preview)
