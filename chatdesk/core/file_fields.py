@@ -10,6 +10,7 @@ import json
 from typing import Any
 
 from chatdesk.core import alternatives
+from chatdesk.core.choices import TrimPolicy
 from chatdesk.core.conversation import (
     REASONING_SUMMARIES,
     RESPONSE_FORMATS,
@@ -182,7 +183,7 @@ def trimming_from(data: dict[str, Any]) -> TrimSettings:
     policy = data.get("policy", trim.policy)
     if policy not in TRIM_POLICIES:
         raise InvalidField(f'trimming: "policy" must be one of {", ".join(TRIM_POLICIES)}.')
-    trim.policy = policy
+    trim.policy = TrimPolicy(policy)
     for key in ("limit", "max_turns"):
         value = data.get(key, getattr(trim, key))
         if value is not None and (isinstance(value, bool) or not isinstance(value, int)):

@@ -40,13 +40,17 @@ def test_a_member_is_its_string_wherever_it_goes(member):
 def test_a_conversation_file_keeps_the_same_text(tmp_path):
     conv = Conversation(history=[Message("user", "hi")])
     conv.api, conv.history_keeper = Api.RESPONSES, HistoryKeeper.SERVICE
+    conv.trimming.policy = TrimPolicy.TURNS
     path = tmp_path / "c.json"
     save_conversation(conv, path)
     doc = json.loads(path.read_text())
-    assert (doc["api"], doc["history"]) == ("responses", "service")
+    assert (doc["api"], doc["history"], doc["trimming"]["policy"]) == (
+        "responses", "service", "turns",
+    )  # fmt: skip
     back = load_conversation(path).conversation
     assert back.api is Api.RESPONSES
     assert back.history_keeper is HistoryKeeper.SERVICE
+    assert back.trimming.policy is TrimPolicy.TURNS
 
 
 def test_settings_and_profiles_read_back_as_members(tmp_path):
