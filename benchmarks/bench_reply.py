@@ -49,10 +49,10 @@ def _streaming_window(app, server, text: str):
     conv.append(Message("user", "Explain the invoice totals, with code."))
     session = window.open_session(conv)
     wait_until(app, lambda: session.budget is not None)
-    session._row = session.model.append(
+    session._reply_index = session.model.append(
         Message("assistant", text, meta=MessageMeta(incomplete=True))
     )
-    session.model.set_streaming(session._row)
+    session.model.set_streaming(session._reply_index)
     window.transcript.scrollToBottom()
     _laid_out(app, window)
     return window
@@ -61,7 +61,7 @@ def _streaming_window(app, server, text: str):
 def _laid_out(app, window) -> None:
     """Until the reply is wholly laid out (the idle slices after a first show are done)."""
     session = window.session
-    uid = session.model.message(session._row).uid
+    uid = session.model.message(session._reply_index).uid
     body = window.transcript.delegate._docs.get(uid)
     wait_until(app, lambda: body is None or not body.pending(), timeout=60)
     pump(app, 0.05)
@@ -85,7 +85,8 @@ def scaling(quick: bool) -> dict:
             if i % 50 == 0 and i:
                 for label, window in windows.items():
                     offsets[label] = starts[label]
-                    window.session.model.set_content(window.session._row, text[: starts[label]])
+                    session = window.session
+                    session.model.set_content(session._reply_index, text[: starts[label]])
                     window.transcript.scrollToBottom()
                     _laid_out(app, window)
             for label in ("small", "large") if i % 2 == 0 else ("large", "small"):

@@ -54,10 +54,10 @@ def run(quick: bool) -> dict:
             session = window.open_session(conv)
             wait_until(app, lambda s=session: s.budget is not None)
             pump(app, 0.1)
-            session._row = session.model.append(
+            session._reply_index = session.model.append(
                 Message("assistant", "", meta=MessageMeta(incomplete=True))
             )
-            session.model.set_streaming(session._row)
+            session.model.set_streaming(session._reply_index)
             window.transcript.scrollToBottom()
             pump(app, 0.1)
             windows[label] = window
