@@ -38,17 +38,6 @@ ALLOWED = {
     "chatdesk/service/blocking.py": "THREADS, the one pool",
     "chatdesk/service/deadline.py": "the one watchdog timer thread for reply deadlines",
 }
-# The window's jobs still on Qt's pools or a thread of their own, moving onto ui/worker.py next.
-NOT_YET_MOVED = {
-    "chatdesk/ui/app.py",
-    "chatdesk/ui/attach_flow.py",
-    "chatdesk/ui/chat_session.py",
-    "chatdesk/ui/context.py",
-    "chatdesk/ui/image_cache.py",
-    "chatdesk/ui/library_jobs.py",
-    "chatdesk/ui/session_reply.py",
-    "chatdesk/ui/worker.py",
-}
 
 
 def offences(source: str) -> list[str]:
@@ -100,5 +89,4 @@ def test_no_module_starts_a_thread_or_a_pool_outside_the_one_place():
     for allowed in ALLOWED:
         assert allowed in found, f"{allowed} no longer starts threads: drop it from ALLOWED"
         del found[allowed]
-    assert set(found) <= NOT_YET_MOVED, {k: v for k, v in found.items() if k not in NOT_YET_MOVED}
-    assert set(found) == NOT_YET_MOVED, f"moved: drop {NOT_YET_MOVED - set(found)}"
+    assert found == {}

@@ -15,7 +15,7 @@ import sys
 import time
 from collections.abc import Sequence
 
-from PySide6.QtCore import QEvent, QObject, QThreadPool, QTimer
+from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 
 from chatdesk import __version__
@@ -86,11 +86,11 @@ def _after_first_paint(app: QApplication, window: MainWindow, context: AppContex
 
 
 def _warm_up_rendering(window: MainWindow) -> None:
-    """Markdown's and Pygments' imports on the pool, not in the first reply's way."""
+    """Markdown's and Pygments' imports off the GUI thread, not in the first reply's way."""
     from chatdesk.ui import markdown
     from chatdesk.ui.worker import FunctionWorker
 
-    FunctionWorker(markdown.warm_up, window).start(QThreadPool.globalInstance())
+    FunctionWorker(markdown.warm_up, window).start()
 
 
 def run(files: Sequence[str] = ()) -> int:
@@ -105,5 +105,7 @@ def run(files: Sequence[str] = ()) -> int:
     code = app.exec()
     gc.enable()  # in case the event loop ended before the first paint
     # A tokenizer load or count may still be running: give it a moment, never hang on it.
-    QThreadPool.globalInstance().waitForDone(-1 if measuring else 2000)
+    from chatdesk.ui.worker import wait_for_jobs
+
+    wait_for_jobs(86400 if measuring else 2.0)
     return code

@@ -1,7 +1,8 @@
 """Attaching images to the draft: paste, drop and Attach… (Ctrl+Shift+A) all end here.
 
 The images are read and made ready (checked, downscaled: `service/image_prep.py`, the rule
-`chatdesk attach` uses) on the thread pool; the draft changes on the GUI thread when they are.
+`chatdesk attach` uses) off the GUI thread (ui/worker.py); the draft changes on the GUI thread
+when they are.
 What cannot be attached — a model that takes no images, more than a request carries, a bad
 file — is said above the message box at once, and the draft (text and images) stays as it was.
 """
@@ -22,7 +23,7 @@ from chatdesk.core.images import data_url_bytes
 from chatdesk.core.models import ImageRule
 from chatdesk.ui.chat_session import ChatSession
 from chatdesk.ui.composer import Composer
-from chatdesk.ui.qt.core import QBuffer, QByteArray, QIODevice, QObject, QThreadPool
+from chatdesk.ui.qt.core import QBuffer, QByteArray, QIODevice, QObject
 from chatdesk.ui.qt.gui import QImage
 from chatdesk.ui.qt.widgets import QFileDialog, QWidget
 from chatdesk.ui.worker import FunctionWorker
@@ -35,7 +36,7 @@ Source = tuple[str, Any]  # (name, a path or a QImage)
 
 
 def _ready(sources: list[Source], rule: ImageRule | None) -> tuple[list[dict], list[str]]:
-    """On the pool: each source read and prepared; (parts, one message per refused)."""
+    """Off the GUI thread: each source read and prepared; (parts, one message per refused)."""
     # Pillow and the viewer load with the first image, not with the window.
     from chatdesk.service.image_prep import ImageRefused, prepare_image, read_image_file
 
@@ -67,11 +68,9 @@ class AttachFlow(QObject):
         composer: Composer,
         current: Callable[[], ChatSession | None],
         window: QWidget,
-        pool: QThreadPool | None = None,
     ) -> None:
         super().__init__(window)
         self.composer, self.current, self.window = composer, current, window
-        self.pool = pool or QThreadPool.globalInstance()
         self.workers: list[FunctionWorker] = []  # in flight (for tests: wait on them)
         self.dialog: QFileDialog | None = None
         self.viewer: ImageViewer | None = None
@@ -120,7 +119,7 @@ class AttachFlow(QObject):
         worker.errored.connect(lambda exc: self.composer.show_problem(f"Cannot attach: {exc}"))
         worker.finished.connect(lambda: self.workers.remove(worker))
         self.workers.append(worker)
-        worker.start(self.pool)
+        worker.start()
 
     def _add(self, session: ChatSession, parts: list[dict], problems: list[str]) -> None:
         images = [*session.conversation.draft_images, *parts]

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QCoreApplication, QDeadlineTimer, QObject, QThreadPool, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QDeadlineTimer, QObject, QTimer, Signal
 from PySide6.QtGui import QUndoStack
 
 from chatdesk.core import alternatives
@@ -93,7 +93,6 @@ class ChatSession(ReplyStreaming, ConversationEditing, QObject):
         service: ChatBackend,
         profile_source: Callable[[], ConnectionProfile | None],
         path: Path | None = None,
-        pool: QThreadPool | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -101,7 +100,6 @@ class ChatSession(ReplyStreaming, ConversationEditing, QObject):
         self.service = service
         self.profile_source = profile_source
         self.path = path
-        self.pool = pool or QThreadPool.globalInstance()
         self.model = TranscriptModel(self)
         self.undo_stack = QUndoStack(self)
         # A long conversation opens with its newest messages as rows; older ones on scroll.
@@ -191,7 +189,7 @@ class ChatSession(ReplyStreaming, ConversationEditing, QObject):
             self._idle_turns = IDLE_TURNS
             self._idle.start()
         else:
-            loader.start(self.pool)
+            loader.start()
 
     def _idle_tick(self) -> None:
         # A zero-interval timer fires once per event-loop turn, after the posted events
@@ -199,7 +197,7 @@ class ChatSession(ReplyStreaming, ConversationEditing, QObject):
         self._idle_turns -= 1
         if self._idle_turns <= 0 and self._loader is not None:
             self._idle.stop()
-            self._loader.start(self.pool)
+            self._loader.start()
 
     def _budget_loaded(self) -> None:
         from chatdesk.core.budget import Budget
@@ -409,7 +407,9 @@ class ChatSession(ReplyStreaming, ConversationEditing, QObject):
         deadline = QDeadlineTimer(timeout_ms)
         while self._worker is not None and not deadline.hasExpired():
             QCoreApplication.processEvents()
-            self.pool.waitForDone(20)
+            worker = self._worker
+            if worker is not None:
+                worker.wait(0.02)
         if self.budget is not None:
             self.budget.close()
             self.budget = None

@@ -56,18 +56,14 @@ from chatdesk.ui.connection_test import TestPanel
 from chatdesk.ui.connection_widgets import (
     ENTRA_MODE_LABELS,
     KIND_LABELS,
-    RUNNING,
     DialogWorkers,
     Tones,
     secret_error_text,
 )
-from chatdesk.ui.worker import FunctionWorker
+from chatdesk.ui.worker import Worker
 
 if TYPE_CHECKING:  # the openai SDK loads with the service, not with this dialog
     from chatdesk.service.chat import ChatService
-
-# Re-exported: the workers still running after their dialog closed (tests wait for none).
-_RUNNING = RUNNING
 
 
 class _DeviceCodeBridge(QObject):
@@ -400,8 +396,9 @@ class ConnectionDialog(QDialog):
         returned: Callable[[Any], None],
         errored: Callable[[BaseException], None],
         finished: Callable[[], None],
-    ) -> FunctionWorker:
-        """Run `fn` on the pool; the callbacks run on the GUI thread while the dialog is open."""
+    ) -> Worker:
+        """Run `fn` off the GUI thread; the callbacks run on the GUI thread while the dialog is
+        open."""
         return self._workers.run(fn, returned, errored, finished)
 
     @property

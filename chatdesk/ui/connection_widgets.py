@@ -8,15 +8,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
-import shiboken6
-from PySide6.QtCore import QSize, Qt, QTimer
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QKeyEvent, QPalette, QResizeEvent
 from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QPushButton, QWidget
 
 from chatdesk.core.profiles import EntraMode, ProfileKind
 from chatdesk.service.secrets import SecretStoreError
 from chatdesk.ui.palette import status_color
-from chatdesk.ui.worker import FunctionWorker
+from chatdesk.ui.worker import Worker, run_in_background
 
 if TYPE_CHECKING:
     from chatdesk.service.client import Credentials
@@ -186,18 +185,14 @@ def account_text(account: SignedIn) -> str:
     return f"Signed in as {who}" + (f" (tenant {account.tenant_id})" if account.tenant_id else "")
 
 
-# Workers outlive a closed (even deleted) dialog until they finish; this keeps them referenced.
-RUNNING: set[FunctionWorker] = set()
-
-
 class DialogWorkers:
-    """The dialog's background work: each call runs on a `FunctionWorker`, and its callbacks
-    run on the GUI thread only while `owner` lives and `closed()` is False."""
+    """The dialog's background work (`worker.run_in_background`): the callbacks run on the GUI
+    thread only while `owner` lives and `closed()` is False."""
 
     def __init__(self, owner: QWidget, closed: Callable[[], bool]) -> None:
         self._owner = owner
         self._closed = closed
-        self._workers: set[FunctionWorker] = set()
+        self._workers: set[Worker] = set()
 
     @property
     def busy(self) -> bool:
@@ -209,27 +204,20 @@ class DialogWorkers:
         returned: Callable[[Any], None],
         errored: Callable[[BaseException], None],
         finished: Callable[[], None],
-    ) -> FunctionWorker:
-        worker = FunctionWorker(fn)  # no parent: it may outlive the dialog
-        owner = self._owner
-
-        def guard(handler: Callable[..., None]) -> Callable[..., None]:
+    ) -> Worker:
+        def open_only(handler: Callable[..., None]) -> Callable[..., None]:
             def call(*args: Any) -> None:
-                if shiboken6.isValid(owner) and not self._closed():
+                if not self._closed():
                     handler(*args)
 
             return call
 
         def done() -> None:
-            guard(finished)()
             self._workers.discard(worker)
-            # Dropped on the next turn of the event loop, not inside its own signal.
-            QTimer.singleShot(0, lambda: RUNNING.discard(worker))
+            open_only(finished)()
 
-        worker.returned.connect(guard(returned))
-        worker.errored.connect(guard(errored))
-        worker.finished.connect(done)
-        RUNNING.add(worker)
+        worker = run_in_background(
+            fn, self._owner, returned=open_only(returned), errored=open_only(errored), finished=done
+        )
         self._workers.add(worker)
-        worker.start()
         return worker

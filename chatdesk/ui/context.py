@@ -69,11 +69,23 @@ class DeferredService:
                 )
             return self._service
 
-    def warm_up(self) -> threading.Thread:
-        """Import and build the service on a background thread, so the first send is quick."""
-        thread = threading.Thread(target=self.get, name="chatdesk-warm-up", daemon=True)
-        thread.start()
-        return thread
+    def warm_up(self) -> threading.Event:
+        """Import and build the service on the shared background threads (service/blocking.py),
+        so the first send is quick; the event is set once that is done."""
+        from chatdesk.service.blocking import THREADS
+
+        done = threading.Event()
+
+        def job() -> None:
+            try:
+                self.get()
+            except Exception:  # the first send builds it again and reports the failure
+                log.exception("could not prepare the chat service in the background")
+            finally:
+                done.set()
+
+        THREADS.run(job)
+        return done
 
     # The ChatBackend calls, forwarded to the service (built by the first of them).
     def prepare(

@@ -1,4 +1,4 @@
-"""Thumbnails of the images in messages and the draft, decoded lazily on the thread pool.
+"""Thumbnails of the images in messages and the draft, decoded lazily off the GUI thread.
 
 Opening a conversation decodes nothing: a thumbnail is decoded the first time a row or the
 composer asks for it, by a `FunctionWorker` (Qt's QImage decoders are thread-safe; a QPixmap
@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import OrderedDict
 
 from chatdesk.core.images import data_url_bytes
-from chatdesk.ui.qt.core import QObject, QSize, Qt, QThreadPool, Signal
+from chatdesk.ui.qt.core import QObject, QSize, Qt, Signal
 from chatdesk.ui.qt.gui import QImage, QPixmap
 from chatdesk.ui.worker import FunctionWorker
 
@@ -52,9 +52,8 @@ class ThumbnailCache(QObject):
 
     ready = Signal(str)
 
-    def __init__(self, pool: QThreadPool | None = None, parent: QObject | None = None) -> None:
+    def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.pool = pool or QThreadPool.globalInstance()
         self._done: OrderedDict[str, QPixmap] = OrderedDict()
         self._pending: dict[str, FunctionWorker] = {}
         self.decoded = 0  # thumbnails decoded so far (for tests and the benchmark)
@@ -73,7 +72,7 @@ class ThumbnailCache(QObject):
             worker.errored.connect(lambda _exc: self._decoded(key, name, QImage()))
             worker.finished.connect(lambda: self._pending.pop(key, None))
             self._pending[key] = worker
-            worker.start(self.pool)
+            worker.start()
         return None
 
     def _decoded(self, key: str, name: str, image: QImage) -> None:

@@ -1,11 +1,11 @@
 """The library's work off the GUI thread: listing, refreshing the index, searching, and the
 sidebar's changes (rename, pin, duplicate, trash, restore, empty the trash).
 
-Changes and listings run one at a time, in order, on a pool of one thread, so a listing
-asked for after a rename sees the new title; searches run on a pool of their own, so typing in
-the search box never waits behind a refresh of the index, and a search's results are dropped
-when a newer one was asked for. Every job ends in a signal on the GUI thread: its result, or
-`failed` with the error in words.
+Changes and listings run one at a time, in order (a `Lane` of ui/worker.py), so a listing
+asked for after a rename sees the new title; searches run in a lane of their own, so typing in
+the search box never waits behind a refresh of the index, and a search is dropped when a newer
+one was asked for (before it starts, or its results after). Every job ends in a signal on the
+GUI thread: its result, or `failed` with the error in words.
 
 A refresh that reads many files (the first launch, a library copied in) reports its progress
 and lists what is indexed so far every `LIST_EVERY` files, and stops between batches when the
@@ -22,12 +22,12 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QThreadPool, Signal
+from PySide6.QtCore import QObject, Signal
 
 from chatdesk.core.fileformat import ConversationFileError
 from chatdesk.core.library import Library, LibraryEntry
 from chatdesk.core.library_index import LibraryIndex, SearchHit
-from chatdesk.ui.worker import FunctionWorker
+from chatdesk.ui.worker import FunctionWorker, Lane
 
 SEARCH_LIMIT = 100  # hits shown; a one-word search in a big library finds thousands
 LIST_EVERY = 1000  # files read between two listings during a long refresh
@@ -50,15 +50,13 @@ class LibraryJobs(QObject):
         super().__init__(parent)
         self.library = library
         self.index = index
-        self._changes = QThreadPool(self)
-        self._changes.setMaxThreadCount(1)
-        self._searches = QThreadPool(self)
-        self._searches.setMaxThreadCount(1)
+        self._changes = Lane()
+        self._searches = Lane(latest_only=True)
         self._search_generation = 0
         self._workers: set[FunctionWorker] = set()
         self._stopping = threading.Event()
 
-    def _run(self, fn: Callable[[], Any], done: Callable[[Any], None], pool: QThreadPool) -> None:
+    def _run(self, fn: Callable[[], Any], done: Callable[[Any], None], lane: Lane) -> None:
         worker = FunctionWorker(fn, self)
         self._workers.add(worker)  # kept until it ends
         worker.returned.connect(done)
@@ -67,7 +65,7 @@ class LibraryJobs(QObject):
         )
         worker.finished.connect(lambda: self._workers.discard(worker))
         worker.finished.connect(worker.deleteLater)
-        worker.start(pool)
+        worker.start(lane)
 
     # -- listing -----------------------------------------------------------------------------
     def _listing(self) -> tuple[list[LibraryEntry], list[LibraryEntry]]:
@@ -157,8 +155,8 @@ class LibraryJobs(QObject):
         """Let running jobs end (the window is closing): a refresh stops at its next batch."""
         self._stopping.set()
         self._changes.clear()  # jobs not started yet are not wanted any more
-        self._changes.waitForDone(msecs)
-        self._searches.waitForDone(msecs)
+        self._changes.wait(msecs / 1000)
+        self._searches.wait(msecs / 1000)
 
 
 def _words(exc: BaseException) -> str:

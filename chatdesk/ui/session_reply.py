@@ -26,7 +26,7 @@ from chatdesk.ui.worker import GeneratorWorker
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from PySide6.QtCore import QThreadPool, QTimer, SignalInstance
+    from PySide6.QtCore import QTimer, SignalInstance
 
     from chatdesk.core.budget import Budget
     from chatdesk.core.conversation import Conversation
@@ -43,7 +43,6 @@ class ReplyStreaming:
     model: TranscriptModel
     service: Any
     profile_source: Callable[[], ConnectionProfile | None]
-    pool: QThreadPool
     budget: Budget | None
     revision: int
     _worker: GeneratorWorker | None
@@ -125,7 +124,7 @@ class ReplyStreaming:
         self._worker.yielded.connect(self._on_event)
         self._worker.errored.connect(self._on_error)
         self._worker.finished.connect(self._on_finished)
-        self._worker.start(self.pool)
+        self._worker.start()
         self.busyChanged.emit(True)
 
     def _on_event(self, event: object) -> None:

@@ -15,10 +15,10 @@ from chatdesk.service.chat import ChatService
 from chatdesk.service.connections import Connections
 from chatdesk.service.retry import RetryPolicy
 from chatdesk.service.secrets import MemorySecretStore, Secret
-from chatdesk.ui import connection_dialog
 from chatdesk.ui.context import AppContext
 from chatdesk.ui.main_window import MainWindow
 from chatdesk.ui.transcript_view import TranscriptView
+from chatdesk.ui.worker import jobs_running
 from tests.support.connection_dialog import EntraFactory, Harness
 from tests.support.fake_azure import FakeAzure
 from tests.support.transcript import settle, transcript_model
@@ -95,7 +95,7 @@ def make_dialog(qtbot) -> Iterator[Callable[..., Harness]]:
 
     yield make
     # No worker may outlive its test.
-    qtbot.waitUntil(lambda: not connection_dialog._RUNNING, timeout=5000)
+    qtbot.waitUntil(lambda: not jobs_running(), timeout=5000)
 
 
 @pytest.fixture

@@ -13,8 +13,8 @@ from chatdesk.core.settings import Settings
 from chatdesk.service.chat import ChatService
 from chatdesk.service.connections import Connections
 from chatdesk.service.secrets import MemorySecretStore, Secret
-from chatdesk.ui import connection_dialog
 from chatdesk.ui.connection_dialog import ConnectionDialog
+from chatdesk.ui.worker import jobs_running
 from tests.support.connection_dialog import (
     KEY,
     TENANT,
@@ -139,10 +139,10 @@ def test_closing_during_sign_in_cancels_without_touching_deleted_widgets(qtbot):
     try:
         d.entra_panel.sign_in_btn.click()
         qtbot.waitUntil(lambda: d.entra_panel.sign_in_cancel_btn.isVisible())
-        assert connection_dialog._RUNNING
+        assert jobs_running()
         d.reject()
         assert connections.device_code_callback is None
         shiboken6.delete(d)
     finally:
         block.set()
-    qtbot.waitUntil(lambda: not connection_dialog._RUNNING, timeout=2000)
+    qtbot.waitUntil(lambda: not jobs_running(), timeout=2000)

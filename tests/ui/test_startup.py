@@ -86,7 +86,7 @@ def test_deferred_service_is_built_once_on_first_use():
     credentials = Credentials(MemorySecretStore(), env={})
     deferred = DeferredService(credentials)
     assert not deferred.loaded
-    deferred.warm_up().join(60)
+    assert deferred.warm_up().wait(60)
     assert deferred.loaded
     service = deferred.get()
     assert service is deferred.get()
@@ -283,7 +283,7 @@ def test_the_chat_service_loads_with_pydantic_spared_the_scan(tmp_path: Path) ->
         "feature._mod_uses_pyside = lambda m: scanned.append(m.__name__) or scan(m)\n"
         "from chatdesk.service.client import Credentials\n"
         "from chatdesk.ui.context import DeferredService\n"
-        "DeferredService(Credentials()).warm_up().join()\n"
+        "DeferredService(Credentials()).warm_up().wait()\n"
         "print(sorted(n for n in scanned if n.split('.')[0] == 'pydantic'))\n"
     )
     last = _last_line(code, tmp_path)
