@@ -160,10 +160,11 @@ def test_a_lane_runs_its_jobs_one_at_a_time_in_order(qtbot):
 
 def test_a_latest_only_lane_skips_the_jobs_a_newer_one_replaced(qtbot):
     lane = Lane(latest_only=True)
-    release = threading.Event()
+    started, release = threading.Event(), threading.Event()
     ran: list[str] = []
-    first = FunctionWorker(lambda: (release.wait(5), ran.append("first")))
+    first = FunctionWorker(lambda: (started.set(), release.wait(5), ran.append("first")))
     first.start(lane)
+    assert started.wait(5)
     later = [FunctionWorker(lambda q=q: ran.append(q)) for q in ("a", "ab", "abc")]
     for worker in later:
         worker.start(lane)
