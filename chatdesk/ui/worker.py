@@ -30,9 +30,9 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QObject, QTimer, Signal
 
 from chatdesk.service.blocking import THREADS
+from chatdesk.ui.qt.core import QObject, QTimer, Signal
 
 _running = 0  # jobs started (or waiting in a lane) and not ended yet
 _idle = threading.Condition()
