@@ -67,6 +67,11 @@ class LibraryJobs(QObject):
         worker.finished.connect(worker.deleteLater)
         worker.start(lane)
 
+    @property
+    def busy(self) -> bool:
+        """A job asked for has not ended yet (its signal may still be on its way)."""
+        return bool(self._workers)
+
     # -- listing -----------------------------------------------------------------------------
     def _listing(self) -> tuple[list[LibraryEntry], list[LibraryEntry]]:
         return self.index.entries(), self.index.entries(trashed=True)
