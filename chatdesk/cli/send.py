@@ -262,7 +262,7 @@ def run_send(argv: list[str]) -> int:
     try:
         # Also for the ad-hoc connections: the settings' proxy applies to every request.
         connections = command_line_connections(env, settings)
-        profile, credentials = pick_profile(args, env, connections)
+        profile, credentials = pick_profile(args, env, connections, conv.profile)
         profile = with_headers(profile, args.header)
     except UsageError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)

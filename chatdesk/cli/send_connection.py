@@ -23,10 +23,14 @@ class UsageError(Exception):
 
 
 def pick_profile(
-    args: argparse.Namespace, env: dict[str, str], connections: Connections
+    args: argparse.Namespace,
+    env: dict[str, str],
+    connections: Connections,
+    recorded: str | None = None,
 ) -> tuple[ConnectionProfile, Credentials]:
     """The profile the options name (--profile, --endpoint/--deployment, --base-url/--model)
-    or, without them, the environment's, with the credentials to send with.
+    or, without them, the saved profile the file records (`recorded`, as the window opens it),
+    else the environment's, with the credentials to send with.
     Raises UsageError for options that do not go together or name no profile."""
     # --deployment alone picks one of a profile's deployments; with --endpoint it is the target.
     azure = args.endpoint is not None or args.api_version
@@ -67,6 +71,9 @@ def pick_profile(
             deployment=args.model,
             key_env="OPENAI_API_KEY",
         ), Credentials(None, env=env)
+    saved = connections.settings.profile(recorded) if recorded else None
+    if saved is not None:
+        return saved, connections.credentials
     profile = profile_from_env(env)
     if profile is None:
         raise UsageError(
@@ -87,7 +94,7 @@ def pick_deployment(
         picked = recorded
     if picked is not None and find(profile.deployments, picked) is None:
         names = ", ".join(profile.deployment_names()) or "none"
-        fail(f"note: '{picked}' is not one of profile '{profile.name}''s deployments "
+        fail(f"note: '{picked}' is not one of the deployments of profile '{profile.name}' "
               f"({names}); sending to it as given.")  # fmt: skip
     conv.deployment = picked
     return profile.using(picked)

@@ -18,6 +18,7 @@ from chatdesk.core.conversation import Conversation
 from chatdesk.core.image_input import EXTENSIONS, image_type, part_url
 from chatdesk.core.images import data_url_bytes
 from chatdesk.core.messages import Message
+from chatdesk.core.titles import conversation_title
 
 
 def to_markdown(conv: Conversation, show_image: ImageCard | None = None) -> str:
@@ -28,7 +29,7 @@ def to_markdown(conv: Conversation, show_image: ImageCard | None = None) -> str:
             return shown_text(message)
         return composed_text(message, show_image)
 
-    parts = [f"# {conv.title or 'Conversation'}\n"]
+    parts = [f"# {conversation_title(conv)}\n"]  # as the library lists it
     if conv.system_prompt:
         parts.append(_section("System prompt", conv.system_prompt))
     if conv.examples:

@@ -101,9 +101,31 @@ def test_a_name_outside_the_list_is_sent_as_given_with_a_note(srv, env, tmp_path
     path = chat_file(tmp_path)
     assert run_send([path, "--profile", "work", "--deployment", "chat-prodd"]) == 1
     err = capsys.readouterr().err
-    said = "'chat-prodd' is not one of profile 'work''s deployments (chat-prod, fast, reasoner)"
+    said = (
+        "'chat-prodd' is not one of the deployments of profile 'work' (chat-prod, fast, reasoner)"
+    )
     assert said in err
     assert [r.json["model"] for r in srv.requests] == ["chat-prodd"]  # Azure: not found (404)
+
+
+def test_a_file_naming_a_saved_profile_is_sent_with_it_without_options(srv, env, tmp_path):
+    """Found by a tester: after `send chat.json --profile work` the file says "profile":
+    "work", yet `chatdesk send chat.json` (the README's own example) exited 2 with
+    "no connection given". The file's profile is used, as the window opens it."""
+    save_settings(Settings(profiles=[work(srv)]))
+    path = chat_file(tmp_path)
+    assert run_send([path]) == 0
+    assert [r.json["model"] for r in srv.requests] == ["chat-prod"]
+    assert read(path)["profile"] == "work"
+
+
+def test_a_file_naming_a_profile_this_machine_lacks_still_needs_a_connection(
+    srv, env, tmp_path, capsys
+):
+    path = chat_file(tmp_path)  # names "work", which no settings here hold
+    assert run_send([path]) == 2
+    assert "no connection given" in capsys.readouterr().err
+    assert srv.requests == []
 
 
 def test_deployment_with_base_url_is_a_usage_error(env, tmp_path, capsys):

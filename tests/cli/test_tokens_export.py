@@ -99,6 +99,8 @@ def test_tokens_that_cannot_fit_exit_3(seed_file, capsys):
 def test_export_markdown(seed_file, tmp_path):
     result = run("export", seed_file, "--format", "markdown")
     assert result.returncode == 0
+    # Headed by the title the library shows (made from the first question), not "Conversation"
+    assert result.stdout.startswith("# Who were the founders of Microsoft?\n")
     assert "## System prompt" in result.stdout
     assert "Who were the founders of Microsoft?" in result.stdout
     out = tmp_path / "out.md"
