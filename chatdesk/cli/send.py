@@ -63,6 +63,7 @@ from chatdesk.core.messages import Message, MessageMeta, now_iso
 from chatdesk.core.profiles import ConnectionProfile
 from chatdesk.core.reply_file import ReplyFile
 from chatdesk.core.responses_request import api_of, unsent_for
+from chatdesk.core.text_policy import replaced_notice
 from chatdesk.core.usage import reasoning_exhausted_text
 from chatdesk.service.chat import ChatService
 from chatdesk.service.events import (
@@ -346,7 +347,7 @@ def run_send(argv: list[str]) -> int:
     except KeyboardInterrupt:  # a second Ctrl+C: keep what was printed, wait no longer
         interrupted = True
         result = ReplyResult(content="".join(shown), incomplete=True)
-    if shown and not shown[-1].endswith("\n"):
+    if "".join(shown) and not shown[-1].endswith("\n"):  # end what was printed, not nothing
         sys.stdout.write("\n")
     sys.stdout.flush()
     if learned:
@@ -354,7 +355,10 @@ def run_send(argv: list[str]) -> int:
 
     exhausted = result.reasoning_exhausted if result is not None and error is None else None
     if exhausted is not None:  # nothing to keep: the question stays last, ready to send again
-        fail(reasoning_exhausted_text(exhausted).replace("(max tokens)", "(max_tokens in FILE)"))
+        field = "max_tokens in FILE"
+        if "max_completion_tokens" in prepared.body:  # the name the request used for it
+            field += ", sent as max_completion_tokens"
+        fail(reasoning_exhausted_text(exhausted).replace("(max tokens)", f"({field})"))
         return EXIT_ERROR
     saved = False
     if result is not None and (result.content or not result.incomplete):
@@ -375,9 +379,7 @@ def run_send(argv: list[str]) -> int:
     elif reply_file.saved_to is not None:  # what streamed before the result lost it
         saved = True
     if result is not None and result.replaced:
-        n = result.replaced
-        fail(f"note: {n} character{'s' if n != 1 else ''} of the reply that UTF-8 cannot hold "
-             f"(half of an emoji) {'were' if n != 1 else 'was'} replaced with \ufffd.")  # fmt: skip
+        fail("note: " + replaced_notice(result.replaced, of=" of the reply"))
     if reply_file.copy is not None:
         fail(
             f"{args.file} was changed by another program meanwhile, so it was left alone; "

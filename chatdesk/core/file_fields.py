@@ -19,7 +19,7 @@ from chatdesk.core.conversation import (
     TrimSettings,
 )
 from chatdesk.core.messages import ROLES, RawMessage
-from chatdesk.core.params_check import check_value
+from chatdesk.core.params_check import check_value, json_shown
 
 
 class InvalidField(ValueError):
@@ -139,17 +139,23 @@ _PARAM_TYPES: dict[str, tuple[type, ...]] = {
 }
 
 
-def params_from(data: dict[str, Any], where: str) -> GenerationParams:
-    """The generation parameters in `data`, each checked against the API's range."""
+def params_from(
+    data: dict[str, Any], where: str, read_as: dict[str, str] | None = None
+) -> GenerationParams:
+    """The generation parameters in `data`, each checked against the API's range. `read_as`:
+    parameters read from a field of another name (`max_tokens` from `max_completion_tokens`),
+    which messages name as the file wrote it."""
     params = GenerationParams()
     for key, types in _PARAM_TYPES.items():
         value = data.get(key)
         if value is None:
             continue
+        name = (read_as or {}).get(key, key)
         if isinstance(value, bool) or not isinstance(value, types):
             # Said in the file's own terms: JSON's true, "text", [..], not Python's True.
-            raise InvalidField(f'{where}: "{key}" must be a number, not {json.dumps(value)[:40]}.')
-        setattr(params, key, check_value(key, value, where))
+            kind = "a whole number" if types == (int,) else "a number"
+            raise InvalidField(f'{where}: "{name}" must be {kind}, not {json_shown(value)}.')
+        setattr(params, key, check_value(key, value, where, name))
     stop = data.get("stop") or []
     if not isinstance(stop, list) or not all(isinstance(s, str) for s in stop):
         raise InvalidField(f'{where}: "stop" must be a list of strings.')

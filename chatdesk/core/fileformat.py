@@ -68,6 +68,7 @@ from chatdesk.core.text_policy import (
     clean_strings,
     may_hold_surrogates,
     parse_json,
+    replaced_notice,
     storable,
 )
 
@@ -101,11 +102,7 @@ class Opened:
         """A sentence for the user about what was changed while reading, or None."""
         if not self.replaced:
             return None
-        n = self.replaced
-        return (
-            f"{n:,} character{'s' if n != 1 else ''} that UTF-8 cannot hold (half of an emoji, "
-            f"a lone surrogate) {'were' if n != 1 else 'was'} replaced with \ufffd."
-        )
+        return replaced_notice(self.replaced, why="half of an emoji, a lone surrogate")
 
 
 # -- writing ---------------------------------------------------------------------------------
@@ -311,8 +308,10 @@ def _from_request_body(data: dict[str, Any]) -> Conversation:
     conv = _conversation_from_messages(field(data, "messages", list))
     conv.model = field(data, "model", str, None)
     params = dict(data)
+    names: dict[str, str] = {}  # a parameter read under another name, for messages
     if "max_completion_tokens" in params and "max_tokens" not in params:
         params["max_tokens"] = params["max_completion_tokens"]
+        names["max_tokens"] = "max_completion_tokens"
     extra = {k: v for k, v in data.items() if k not in _OWN_REQUEST_FIELDS}
     fmt = params.get("response_format")
     if isinstance(fmt, dict) and set(fmt) == {"type"} and fmt["type"] in RESPONSE_FORMATS:
@@ -322,7 +321,7 @@ def _from_request_body(data: dict[str, Any]) -> Conversation:
         params["response_format"] = "text"
     if isinstance(params.get("stop"), str):
         params["stop"] = [params["stop"]]
-    conv.params = params_from(params, "request")
+    conv.params = params_from(params, "request", names)
     conv.request_extra = extra
     return conv
 

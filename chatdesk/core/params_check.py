@@ -10,6 +10,7 @@ integer (64-bit).
 
 from __future__ import annotations
 
+import json
 import math
 from typing import Any
 
@@ -36,17 +37,29 @@ def _fmt(x: float | None) -> str:
     return "" if x is None else (f"{x:g}" if isinstance(x, float) else f"{x:,}")
 
 
-def check_value(field: str, value: Any, where: str = "params") -> Any:
-    """`value` if the API accepts it for `field` (None: unset, accepted), else `ParamError`."""
+def json_shown(value: Any) -> str:
+    """`value` as a file writes it in JSON (true, null, "text"), cut to 40 characters, for a
+    message about a file's field."""
+    try:
+        text = json.dumps(value, ensure_ascii=False, allow_nan=True)
+    except (TypeError, ValueError):
+        text = repr(value)
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
+def check_value(field: str, value: Any, where: str = "params", name: str | None = None) -> Any:
+    """`value` if the API accepts it for `field` (None: unset, accepted), else `ParamError`.
+    `name`: the field's name where it was read, when that differs (a request body's
+    `max_completion_tokens` is read as `max_tokens`); the message uses it."""
     if value is None or field not in RANGES:
         return value
     low, high, whole = RANGES[field]
-    label = f'{where}: "{field}"'
+    label = f'{where}: "{name or field}"'
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         kind = "a whole number" if whole else "a number"
-        raise ParamError(field, f"{label} must be {kind}, not {value!r}.")
+        raise ParamError(field, f"{label} must be {kind}, not {json_shown(value)}.")
     if whole and not isinstance(value, int):
-        raise ParamError(field, f"{label} must be a whole number, not {value!r}.")
+        raise ParamError(field, f"{label} must be a whole number, not {json_shown(value)}.")
     if isinstance(value, float) and not math.isfinite(value):
         raise ParamError(field, f"{label} must be a finite number, not {value!r}.")
     if (low is not None and value < low) or (high is not None and value > high):

@@ -38,6 +38,14 @@ def replace_surrogates(text: str) -> tuple[str, int]:
     return _SURROGATE.subn(REPLACEMENT, text)
 
 
+def replaced_notice(n: int, of: str = "", why: str = "half of an emoji") -> str:
+    """The sentence telling the user that `n` characters (`of` what: " of the reply") that
+    UTF-8 cannot hold were replaced with U+FFFD; one wording for window, file and CLI."""
+    if n == 1:
+        return f"1 character{of} that UTF-8 cannot hold ({why}) was replaced with \ufffd."
+    return f"{n:,} characters{of} that UTF-8 cannot hold ({why}) were replaced with \ufffd."
+
+
 def storable(text: str) -> str:
     """`text` as it can be written in UTF-8 (the last guard of every writer)."""
     return replace_surrogates(text)[0]

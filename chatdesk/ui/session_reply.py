@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from chatdesk.core import alternatives
 from chatdesk.core.messages import Message
+from chatdesk.core.text_policy import replaced_notice
 from chatdesk.core.usage import prompt_tokens
 from chatdesk.service.events import (
     Adjusted,
@@ -237,7 +238,4 @@ class ReplyStreaming:
 
 def replaced_text(n: int) -> str:
     """What the notice says when `n` characters UTF-8 cannot hold were replaced."""
-    return (
-        f"{n} character{'s' if n != 1 else ''} that UTF-8 cannot hold (half of an emoji) "
-        "were replaced with \ufffd."
-    )
+    return replaced_notice(n)

@@ -62,6 +62,31 @@ def test_gpt5_mini_reply_spent_on_reasoning_says_so_and_exits_non_zero(srv, env,
     assert "Raise the response limit" in err
     assert [m["role"] for m in messages(path)] == ["system", "user"]  # ready to send again
     assert srv.requests[0].json["max_completion_tokens"] == 800
+    assert "(max_tokens in FILE, sent as max_completion_tokens)" in err
+
+
+def test_no_stream_reply_spent_on_reasoning_prints_no_empty_line(srv, env, tmp_path, capsys):
+    """A tester's finding: `send --no-stream` printed an empty line before the message."""
+    srv.enqueue(Reply("", finish_reason="length", completion_tokens=800, reasoning_tokens=800))
+    path = chat_file(tmp_path, max_tokens=800)
+    assert send(srv, path, "gpt-5-mini", "--no-stream") == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert "spent all 800 completion tokens on reasoning" in err
+
+
+def test_a_bad_max_completion_tokens_is_named_as_written(tmp_path, capsys):
+    """A tester's finding: a request body's `"max_completion_tokens": true` was reported as
+    `"max_tokens" must be a number, not true`, a field the file does not have."""
+    from chatdesk.cli import main
+
+    path = tmp_path / "body.json"
+    path.write_text(json.dumps({"messages": [{"role": "user", "content": "Hi"}],
+                                "max_completion_tokens": True}))  # fmt: skip
+    assert main(["tokens", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert '"max_completion_tokens" must be a whole number, not true.' in err
+    assert "max_tokens" not in err.replace("max_completion_tokens", "")
 
 
 def test_a_plain_json_answer_to_a_stream_is_saved_complete(srv, env, tmp_path, capsys):

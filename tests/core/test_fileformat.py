@@ -194,4 +194,4 @@ def test_a_non_number_parameter_is_said_in_jsons_words(tmp_path):
     path.write_text('{"max_tokens": true, "messages": [{"role": "user", "content": "hi"}]}')
     with pytest.raises(ConversationFileError) as info:
         load_conversation(path)
-    assert '"max_tokens" must be a number, not true.' in str(info.value)
+    assert '"max_tokens" must be a whole number, not true.' in str(info.value)
