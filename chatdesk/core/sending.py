@@ -14,9 +14,11 @@ is left out of every later request, by default, when it
 A reply with text keeps its turn sent whatever cut it (Stop, a dropped connection, the
 length limit): the user saw the text and can continue from it. A message's
 ``meta.include`` (True: "Include again", False: "Leave out") overrides the rule for that
-message. A tool result follows the message with its call (Azure answers 400 to one
-without the other). The token ledger applies this once per message as history changes, so
-the meter, "What will be sent", View code, the command line and the request agree.
+message. A question the user leaves out takes its turn's replies with it (an answer sent
+without its question misleads the model), unless a reply says "Include again" itself. A tool
+result follows the message with its call (Azure answers 400 to one without the other). The
+token ledger applies this once per message as history changes, so the meter, "What will be
+sent", View code, the command line and the request agree.
 """
 
 from __future__ import annotations
@@ -69,6 +71,7 @@ def send_states(messages: Sequence[Message]) -> Iterator[tuple[bool, str | None]
     """(sent, the turn's reason) for each of `messages`, which start where a turn starts
     (the history's start, or a user message). O(len(messages))."""
     reason: str | None = None
+    asked = True  # False when the user left out the turn's question: its replies go with it
     unit_sent = True  # the sent state of the message whose tool calls the results answer
     for offset, message in enumerate(messages):
         if message.role == "user" or offset == 0:
@@ -76,10 +79,13 @@ def send_states(messages: Sequence[Message]) -> Iterator[tuple[bool, str | None]
             while end < len(messages) and messages[end].role != "user":
                 end += 1
             reason = turn_reason(messages[offset:end])
+            asked = message.role != "user" or message.meta.include is not False
         if message.role in ("tool", "function"):
             sent = unit_sent
-        else:
+        elif asked or message.role == "user":
             sent = unit_sent = chosen(message, reason)
+        else:
+            sent = unit_sent = message.meta.include is True
         yield sent, reason
 
 

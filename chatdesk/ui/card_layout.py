@@ -71,9 +71,11 @@ def available_actions(model: TranscriptModel, row: int) -> list[str]:
         out.append("continue")
     if message.meta.error and not streaming:
         out.append("retry")
-    if row != model.streaming_row and not streaming:
-        # Any message can be left out of later requests; one left out can come back.
-        out.append("include" if model.left_out(model.history_index(row)) else "leave_out")
+    left_out = model.left_out(model.history_index(row))
+    if row != model.streaming_row and not streaming and left_out != "question":
+        # Any message can be left out of later requests; one left out can come back (a reply
+        # left out with its question comes back with it).
+        out.append("include" if left_out else "leave_out")
     if alternatives.position(message) is not None and not streaming:
         out += ["version_prev", "version_next"]
     return out

@@ -83,8 +83,13 @@ class FileFlows(QObject):
     def save_as(self, session: ChatSession, then: Then = _nothing) -> None:
         dialog = self._file_dialog("Save conversation as", QFileDialog.AcceptMode.AcceptSave)
         dialog.setDefaultSuffix(FILE_SUFFIX[1:])
-        title = session.conversation.title
-        dialog.selectFile(session.path.name if session.path else suggested_file_name(title))
+        if session.path is not None and session.library_id is None:
+            dialog.selectFile(session.path.name)  # a file of the user's: its own name
+        else:  # new, or in the library (named by an id there): the title the sidebar shows
+            from chatdesk.core.titles import conversation_title
+
+            title = conversation_title(session.conversation).removesuffix("…")
+            dialog.selectFile(suggested_file_name(title))
 
         def chosen(path: str) -> None:
             if self.write(session, Path(path)):

@@ -345,13 +345,18 @@ class TranscriptModel(QAbstractListModel):
         self.set_meta_changed(index)
 
     def left_out(self, index: int) -> str | None:
-        """Why history[index] is not sent though trimming keeps it: "you" (Leave out) or
-        the rule's reason (sending.FAILED, BLOCKED, STOPPED); None when it is sent."""
+        """Why history[index] is not sent though trimming keeps it: "you" (Leave out),
+        "question" (a reply whose question was left out), or the rule's reason
+        (sending.FAILED, BLOCKED, STOPPED); None when it is sent."""
         ledger = self._ledger
         if ledger is None or ledger.is_sent(index):
             return None
         message = self._require()[index]
-        return "you" if message.meta.include is False else (ledger.reason(index) or "you")
+        if message.meta.include is False:
+            return "you"
+        if (reason := ledger.reason(index)) is not None:
+            return reason
+        return "question" if message.role in ("assistant", "system", "developer") else "you"
 
     def is_sent(self, row: int) -> bool:
         """Row `row` goes with the next request: trimming keeps it and it is not left out."""

@@ -98,13 +98,16 @@ def badges(
         text = "Cut at the length limit — Continue"
         out.append(Badge("warning", text, "continue", "Continue"))
     flagged = flagged_categories(meta)
-    if meta.error_code == "content_filter":
-        out.append(Badge("filter", "Blocked by the prompt filter"))
-    elif flagged or meta.finish_reason == FinishReason.CONTENT_FILTER:
+    if meta.error_code == "content_filter":  # one note: what happened, why, what to do
+        out.append(_blocked_badge(meta, left_out))
+        return out
+    if flagged or meta.finish_reason == FinishReason.CONTENT_FILTER:
         detail = ", ".join(f"{category} ({severity})" for category, severity in flagged.items())
         label = "Filtered by Azure content filter"
         out.append(Badge("filter", f"{label}: {detail}" if detail else label))
-    if left_out is not None:
+    if left_out == "question":  # "Include again" on the question brings both back
+        out.append(Badge("info", "Left out with its question"))
+    elif left_out is not None:
         why = "Left out by you" if left_out == "you" else REASON_TEXT[left_out]
         out.append(Badge("info", f"{why} — Include again", "include", "Include again"))
     elif not sent:
@@ -112,3 +115,14 @@ def badges(
     if meta.error:
         out.append(Badge("error", f"{meta.error} — Retry", "retry", "Retry"))
     return out
+
+
+def _blocked_badge(meta: MessageMeta, left_out: str | None) -> Badge:
+    """A question Azure's prompt filter blocked: the filter's words (categories, what to do)
+    and whether later requests send it, with the one link that applies."""
+    text = "Blocked by the prompt filter"
+    detail = (meta.error or "").split(": ", 1)[-1] if meta.error else ""
+    if left_out is not None:
+        return Badge("filter", f"{text}, so it is not sent again. {detail} — Include again",
+                     "include", "Include again")  # fmt: skip
+    return Badge("filter", f"{text}. {detail} — Retry", "retry", "Retry")

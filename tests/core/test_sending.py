@@ -76,6 +76,19 @@ def test_include_again_and_leave_out_are_the_users_say():
     assert "first answer" in sent_texts(conv, ledger)
 
 
+def test_a_question_left_out_takes_its_replies_with_it():
+    conv = conversation()
+    ledger = TokenLedger(conv, COUNTER)
+    conv.set_include(0, False)  # "Leave out" on the first question
+    assert sent_texts(conv, ledger) == ["Be brief.", "the newest question"]
+    assert ledger.left_out() == (0, 1, 2, 3, 4, 5)
+    conv.set_include(1, True)  # the reply's own "Include again" still wins
+    assert sent_texts(conv, ledger) == ["Be brief.", "first answer", "the newest question"]
+    conv.set_include(1, None)
+    conv.set_include(0, None)
+    assert sent_texts(conv, ledger)[1:3] == ["first question", "first answer"]
+
+
 def test_a_reply_with_text_keeps_its_turn_sent_however_it_ended():
     conv = Conversation(history=[Message("user", "q"), Message("assistant", "half an ans")])
     ledger = TokenLedger(conv, COUNTER)

@@ -271,3 +271,20 @@ def test_save_as_suggests_a_name_of_chatdesks_own_file_type(qtbot, window):
     assert dialog.defaultSuffix() == "chatdesk.json"
     assert Path(dialog.selectedFiles()[0]).name == "Tax questions.chatdesk.json"
     dialog.reject()
+
+
+def test_save_as_suggests_the_conversations_title_not_a_placeholder(qtbot, window, server):
+    # Reported: an untitled conversation (the sidebar shows its automatic title) was offered
+    # as "conversation.chatdesk.json"; once in the library, as "<library id>.chatdesk.json".
+    server.enqueue(Reply(text="Use pandas.read_csv."))
+    send(qtbot, window, "How do I read a CSV file?")
+    assert window.session.conversation.title == ""
+    window.save_as_action.trigger()
+    dialog = window.files.dialog
+    assert Path(dialog.selectedFiles()[0]).name == "How do I read a CSV file.chatdesk.json"
+    dialog.reject()
+    qtbot.waitUntil(lambda: window.session.path is not None, timeout=10_000)  # in the library
+    window.save_as_action.trigger()
+    dialog = window.files.dialog
+    assert Path(dialog.selectedFiles()[0]).name == "How do I read a CSV file.chatdesk.json"
+    dialog.reject()

@@ -54,8 +54,12 @@ def test_blocked_failed_and_stopped_turns_are_shown_but_not_sent(qtbot, window, 
     assert [session.budget.ledger.reason(i) for i in range(6)] == [
         None, None, BLOCKED, FAILED, STOPPED, STOPPED,
     ]  # fmt: skip
-    assert "Blocked by the prompt filter" in notes(window, 2)
-    assert "Not sent: blocked by the content filter — Include again" in notes(window, 2)
+    # Reported: three notes on a blocked question (badge, "Not sent", the error). One now.
+    assert notes(window, 2) == [
+        "Blocked by the prompt filter, so it is not sent again. Azure's content filter blocked "
+        "this request (violence: high). Rephrase your message, or ask the resource's owner "
+        "about its content filter settings. — Include again"
+    ]
     assert "Not sent: the request failed — Include again" in notes(window, 3)
     assert "Stopped by you" in notes(window, 5)
     assert not session.model.is_sent(2)
@@ -95,10 +99,38 @@ def test_include_again_and_leave_out(qtbot, window, server):
     assert sent_log(server) == [("user", "lost question"), ("user", "second")]
     session.set_included(1, False)  # "Leave out" the second question, though it was fine
     assert "Left out by you — Include again" in notes(window, 1)
-    assert session.model.is_sent(2)  # the flag is per message: its answer is still sent
+    assert not session.model.is_sent(2)  # its answer goes with it
+    assert "Left out with its question" in notes(window, 2)
     session.set_included(0, False)  # back to the rule: the failed question is not sent
     assert session.conversation[0].meta.include is None
     server.enqueue(Reply("fine"))
     type_and_send(qtbot, window, "third")
     wait_idle(qtbot, window)
-    assert sent_log(server) == [("assistant", "answer"), ("user", "third")]
+    assert sent_log(server) == [("user", "third")]
+
+
+def test_leaving_out_a_question_leaves_out_its_reply(qtbot, window, server):
+    # Reported: "Leave out" on a question still sent its reply (an answer with no question).
+    server.enqueue(Reply("Paris."), Reply("Berlin."))
+    type_and_send(qtbot, window, "Capital of France?")
+    wait_idle(qtbot, window)
+    type_and_send(qtbot, window, "Capital of Germany?")
+    wait_idle(qtbot, window)
+    session = window.session
+    session.set_included(0, False)  # "Leave out" on the first question
+    expected = [("user", "Capital of Germany?"), ("assistant", "Berlin."), ("user", "and Italy?")]
+    window.composer.set_text("and Italy?")
+    assert session.plan.left_out == (0, 1)
+    assert session.plan.history_tokens == sum(session.budget.ledger.count(i) for i in (2, 3))
+    assert preview_messages(window) == expected
+    from chatdesk.core.codegen import python_snippet
+
+    code = python_snippet(session.conversation, session.profile_source(), session.plan)
+    assert "Paris" not in code
+    assert "Berlin" in code
+    server.enqueue(Reply("Rome."))
+    type_and_send(qtbot, window, "and Italy?")
+    wait_idle(qtbot, window)
+    assert sent_log(server) == expected
+    session.set_included(0, True)  # "Include again": the question and its reply go again
+    assert session.model.is_sent(1)
