@@ -392,8 +392,9 @@ class ChatSession(ReplyStreaming, ConversationEditing, QObject):
         self._start_reply(continue_index=index)
 
     def display_name(self) -> str:
-        """The file's name; else the title given, or made from the first exchange."""
-        if self.path is not None:
+        """The file's name; else (new, or in the library, whose file names are ids) the title
+        given, or made from the first exchange."""
+        if self.path is not None and self.library_id is None:
             return self.path.name
         from chatdesk.core.titles import conversation_title  # not needed for the first paint
 

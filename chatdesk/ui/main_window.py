@@ -295,7 +295,7 @@ class MainWindow(TurnActions, WindowMenus, WindowSessions, WindowEdits, WindowDi
         self.splitter.addWidget(center)
         self.splitter.addWidget(self.side)
         self.splitter.setStretchFactor(1, 3)
-        self.splitter.setStretchFactor(2, 1)
+        self.splitter.setStretchFactor(2, 0)  # a wider window widens the transcript
         self.splitter.setSizes([190, 770, 300])
         self.setCentralWidget(self.splitter)
         self.panel_fit = PanelFit(self.splitter)  # small windows: the side panels give way
@@ -433,9 +433,7 @@ class MainWindow(TurnActions, WindowMenus, WindowSessions, WindowEdits, WindowDi
     # -- window ------------------------------------------------------------------------------
     def _update_title(self) -> None:
         session = self.session
-        name = "New conversation"
-        if session is not None and session.path is not None:
-            name = str(getattr(session.path, "name", session.path))
+        name = session.display_name() if session is not None else "New conversation"
         # Qt puts the platform's unsaved mark where [*] stands when the window is modified.
         self.setWindowTitle(f"{name}[*] — chatdesk")
         self.setWindowModified(session is not None and session.modified)

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QSplitter
 
 CENTRE_MIN = 420  # the transcript's narrowest comfortable width
 NARROW = (150, 240)  # the left and right panels at their narrowest before they collapse
-WIDE = (190, 300)  # what a panel collapsed here gets back when there is room again
+WIDE = (190, 300)  # what a panel collapsed here gets back, at least, when there is room again
 
 
 class PanelFit(QObject):
@@ -57,8 +57,9 @@ class PanelFit(QObject):
         # Panels collapsed here come back first, when they fit beside a comfortable centre.
         for side in (1, 0):  # right first: it holds the prompt, worth more than the list
             if self._collapsed_here[side]:
-                want = WIDE[side]
-                if total - left - right - want >= CENTRE_MIN:
+                room = total - left - right - CENTRE_MIN
+                want = min(self._wide(2 * side), room)
+                if want >= max(NARROW[side], self._least(2 * side)):
                     if side:
                         right = want
                         self.rightShown.emit(True)
@@ -96,13 +97,29 @@ class PanelFit(QObject):
         widget = self.splitter.widget(index)
         return max(widget.minimumWidth(), widget.minimumSizeHint().width())
 
+    def _wide(self, index: int) -> int:
+        """What pane `index` (0 or 2) gets when there is room: the right one as wide as its
+        content likes (its size hint), the list `WIDE[0]`."""
+        if index == 0:
+            return WIDE[0]
+        return max(WIDE[1], self._least(2), self.splitter.widget(2).sizeHint().width())
+
     def reveal_right(self) -> None:
-        """Bring back a collapsed right panel (Ctrl+B), at its narrow width or more, taking the
-        room from the transcript even below its minimum: the user asked for it."""
+        """Bring back a collapsed right panel (Ctrl+B). In a small window the list narrows or
+        collapses (it comes back when the window is wide again) so the transcript keeps
+        CENTRE_MIN; only a window too small for the panel's narrowest squeezes it more."""
         sizes = self.splitter.sizes()
         if len(sizes) != 3 or sizes[2] > 0:
             return
         self._collapsed_here[1] = False
         left, centre, _right = sizes
-        right = max(self._least(2), min(WIDE[1], max(NARROW[1], centre - CENTRE_MIN)))
-        self.splitter.setSizes([left, max(centre - right, 0), right])
+        total = left + centre
+        least = self._least(2)
+        room = total - CENTRE_MIN  # for both side panels
+        if left and left + least > room:  # the list makes room: narrower, or gone
+            left = min(left, max(NARROW[0], self._least(0)))
+            if left + least > room:
+                left = 0
+                self._collapsed_here[0] = True
+        right = max(least, min(self._wide(2), room - left))
+        self.splitter.setSizes([left, max(total - left - right, 0), right])

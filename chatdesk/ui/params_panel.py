@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QSize, Signal
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QCheckBox,
@@ -36,6 +36,7 @@ from chatdesk.ui.stop_text import format_stop, parse_stop
 __all__ = ["OptionalDouble", "OptionalInt", "ParamsPanel", "format_stop", "parse_stop"]
 
 MAX_STOP = 4  # the API rejects more stop sequences
+NARROWEST = 240  # px: the panel in a small window (it scrolls sideways); ui/panel_fit.py
 _INT_MAX = 2**31 - 1  # QSpinBox is 32-bit
 TRIM_CHOICES = (
     (TrimPolicy.TOKENS, "Drop oldest turns to fit"),
@@ -228,10 +229,11 @@ class ParamsPanel(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setAccessibleName("Parameters")
-        # Scrolls down, never sideways: as wide as its fields need, as the panel was.
-        scroll.setProperty("horizontalScrollBarPolicy", "ScrollBarAlwaysOff")
+        # As wide as its fields need when there is room (its size hint); in a small window
+        # (800×600) it may be narrower and scroll sideways, so the transcript keeps its room.
         bar = scroll.verticalScrollBar().sizeHint().width()
-        scroll.setMinimumWidth(inner.minimumSizeHint().width() + bar)
+        self._natural_width = inner.minimumSizeHint().width() + bar
+        scroll.setMinimumWidth(min(self._natural_width, NARROWEST))
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(scroll)
@@ -346,6 +348,11 @@ class ParamsPanel(QWidget):
             whole_turns=self.whole_turns.isChecked(),
         )
         return params, trimming
+
+    def sizeHint(self) -> QSize:
+        """As wide as the fields need (it may be made narrower: see NARROWEST)."""
+        hint = super().sizeHint()
+        return QSize(max(hint.width(), self._natural_width), hint.height())
 
     # -- internals ---------------------------------------------------------------------------
     def _group(self, title: str, rows: list[tuple[str, QWidget]]) -> QGroupBox:

@@ -58,7 +58,9 @@ def _mix(a: QColor, b: QColor, t: float) -> QColor:
 
 
 class _MeterView(QWidget):
-    """The painted part: the segmented bar, a summary line and a note line."""
+    """The painted part: the segmented bar, a summary line, a note line and, with prices set,
+    a cost line. Each text has a shorter form used when the full one does not fit (the whole
+    of every text is in the tooltip); only what fits neither is cut with "…" (`clipped`)."""
 
     def __init__(self, parent: QWidget) -> None:
         super().__init__(parent)
@@ -68,9 +70,17 @@ class _MeterView(QWidget):
         self.segments: tuple[int, int, int, int] = (0, 0, 0, 0)
         self.limit = 0
         self.summary = "Counting…"
+        self.summary_short = ""  # the summary without its words: "16 + 4,096 / 128,000"
         self.usage = ""
         self.note = ""
-        self.cost = ""  # the cost line, right of the summary; "" without prices
+        self.note_short = ""
+        self.cost = ""  # the cost line, under the others; "" without prices
+
+    def set_cost(self, text: str) -> None:
+        if bool(text) != bool(self.cost):  # a line more or less: the only height change
+            self.cost = text
+            self.updateGeometry()
+        self.cost = text
 
     def sizeHint(self) -> QSize:
         return QSize(360, self._height())
@@ -79,7 +89,50 @@ class _MeterView(QWidget):
         return QSize(120, self._height())
 
     def _height(self) -> int:
-        return _BAR_HEIGHT + 2 * _GAP + 2 * self.fontMetrics().lineSpacing()
+        lines = 3 if self.cost else 2
+        return _BAR_HEIGHT + 2 * _GAP + lines * self.fontMetrics().lineSpacing()
+
+    def texts(self) -> list[tuple[str, str, int, bool, str]]:
+        """What the lines show at the current width: (drawn text, whole text, line, at the
+        right end, role), role one of summary, usage, note, cost."""
+        metrics = self.fontMetrics()
+        width = self.width()
+        gap = 2 * metrics.averageCharWidth()
+
+        def fit(room: int, *forms: str) -> str:
+            for form in forms:
+                if form and metrics.horizontalAdvance(form) <= room:
+                    return form
+            return _elided(metrics, forms[-1] or forms[0], room) if room > 0 else ""
+
+        out = [(fit(width, self.summary, self.summary_short), self.summary, 0, False, "summary")]
+        usage_w = metrics.horizontalAdvance(self.usage) + gap if self.usage else 0
+        if not self.cost:
+            # The note left and the usage check right on the second line; an error keeps
+            # the whole line (the usage check is still in the tooltip).
+            room = width
+            if self.usage and self.state != "error":
+                out.append((fit(width, self.usage), self.usage, 1, True, "usage"))
+                room = width - usage_w
+            if self.note:
+                out.append((fit(room, self.note, self.note_short), self.note, 1, False, "note"))
+            return out
+        # With prices: the cost on the second line, the note on the third, the usage check at
+        # the right of the second if it fits there, else of the third.
+        usage_row = 1 if metrics.horizontalAdvance(self.cost) + usage_w <= width else 2
+        if self.usage:
+            out.append((fit(width, self.usage), self.usage, usage_row, True, "usage"))
+        cost_room = width - (usage_w if usage_row == 1 else 0)
+        out.append((fit(cost_room, self.cost), self.cost, 1, False, "cost"))
+        if self.note:
+            room = width - (usage_w if usage_row == 2 else 0)
+            out.append((fit(room, self.note, self.note_short), self.note, 2, False, "note"))
+        return out
+
+    def clipped(self) -> list[str]:
+        """The texts cut with "…" at the current width (whole ones; [] when all fit)."""
+        return [whole for drawn, whole, *_ in self.texts() if drawn.endswith("…") and
+                not whole.endswith("…")]  # fmt: skip
 
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
@@ -129,35 +182,21 @@ class _MeterView(QWidget):
 
         metrics = self.fontMetrics()
         line = metrics.lineSpacing()
-        top = _BAR_HEIGHT + _GAP
+        top = _BAR_HEIGHT + _GAP + metrics.ascent()
         error = status_color("error", pal)
         # Secondary text: between text and window, so it reads in light and dark themes alike.
         quiet = _mix(text, pal.color(QPalette.ColorRole.Window), 0.4)
-        # Each line's text on its baseline, the first line's left and the second's at its ends.
-        first, second = top + metrics.ascent(), top + line + metrics.ascent()
-        summary_room = width
-        if self.cost:
-            cost = _elided(metrics, self.cost, width // 2)
-            used = metrics.horizontalAdvance(cost)
-            painter.setPen(quiet)
-            painter.drawText(QPointF(width - used, first), cost)
-            painter.setPen(text)
-            summary_room = width - used - 2 * metrics.averageCharWidth()
-        if self.state == "error":  # otherwise the painter's pen is already the widget's text
-            painter.setPen(error)
-        painter.drawText(QPointF(0, first), _elided(metrics, self.summary, summary_room))
-        # Second line: the note on the left, the usage check on the right. An error keeps the
-        # whole line (the usage check is still in the tooltip).
-        room = width
-        if self.usage and self.state != "error":
-            usage = _elided(metrics, self.usage, width)
-            used = metrics.horizontalAdvance(usage)
-            painter.setPen(quiet)
-            painter.drawText(QPointF(width - used, second), usage)
-            room = width - used - 2 * metrics.averageCharWidth()
-        if self.note and room > 0:
-            painter.setPen(error if self.state == "error" else quiet)
-            painter.drawText(QPointF(0, second), _elided(metrics, self.note, room))
+        for drawn, _whole, row, right, role in self.texts():
+            if role == "summary":
+                # Otherwise the painter's pen is already the widget's text colour.
+                if self.state == "error":
+                    painter.setPen(error)
+            elif role == "note" and self.state == "error":
+                painter.setPen(error)
+            else:
+                painter.setPen(quiet)
+            x = width - metrics.horizontalAdvance(drawn) if right else 0
+            painter.drawText(QPointF(x, top + row * line), drawn)
 
 
 class TokenMeter(QWidget):
@@ -227,6 +266,7 @@ class TokenMeter(QWidget):
         if plan is None:
             view.state, view.segments, view.limit = "counting", (0, 0, 0, 0), 0
             view.summary, view.note = "Counting…", ""
+            view.summary_short = view.note_short = ""
             self._breakdown = "Counting tokens while the tokenizer loads."
         else:
             pinned = plan.prompt_tokens - plan.history_tokens - plan.draft_tokens
@@ -243,12 +283,16 @@ class TokenMeter(QWidget):
                 f"{approx}{plan.prompt_tokens:,} + {plan.reserve:,} reserved / "
                 f"{plan.limit:,} tokens" + (" (estimate)" if plan.estimate else "")
             )
+            view.summary_short = (
+                f"{approx}{plan.prompt_tokens:,} + {plan.reserve:,} / {plan.limit:,}"
+            )
             dropped = len(plan.dropped)
             left_out = ""
             if dropped:
                 s = "" if dropped == 1 else "s"
                 left_out = f"{dropped:,} older message{s} left out"
             view.note = plan.error or left_out
+            view.note_short = "" if plan.error else f"{dropped:,} left out"
             share = plan.total / plan.limit if plan.limit else 0.0
             self._breakdown = (
                 f"{approx}{plan.prompt_tokens:,} prompt tokens plus {plan.reserve:,} reserved "
@@ -295,7 +339,8 @@ class TokenMeter(QWidget):
 
     def show_cost(self, text: str, tip: str) -> None:
         """The next request's estimated cost and the conversation's ("" hides it)."""
-        self.view.cost, self._cost_tip = text, tip
+        self.view.set_cost(text)
+        self._cost_tip = tip
         self._describe()
         self.view.update()
 

@@ -284,6 +284,7 @@ def test_save_as_suggests_the_conversations_title_not_a_placeholder(qtbot, windo
     assert Path(dialog.selectedFiles()[0]).name == "How do I read a CSV file.chatdesk.json"
     dialog.reject()
     qtbot.waitUntil(lambda: window.session.path is not None, timeout=10_000)  # in the library
+    qtbot.waitUntil(lambda: window.windowTitle().startswith("How do I read a CSV file?"))
     window.save_as_action.trigger()
     dialog = window.files.dialog
     assert Path(dialog.selectedFiles()[0]).name == "How do I read a CSV file.chatdesk.json"

@@ -103,3 +103,60 @@ def test_at_200_percent_the_window_fits_800_by_600_logical_pixels(tmp_path):
     assert int(min_w) <= 800
     assert int(min_h) <= 600
     assert int(centre) >= CENTRE_MIN
+
+
+def priced(qtbot, window):
+    """Prices for the window's deployment, as the tester set them ($ per 1M tokens)."""
+    from decimal import Decimal
+
+    from chatdesk.core.pricing import Prices
+
+    profile = window.context.connections.profile("test")
+    profile.prices = {"gpt-4o": Prices(Decimal("2.50"), Decimal("1.25"), Decimal("10"))}
+    window.refresh_profiles()
+    qtbot.waitUntil(lambda: window.session.budget is not None)  # counting again after the edit
+    qtbot.waitUntil(lambda: window.meter.cost_text.startswith("next ≈ $"))
+
+
+def test_ctrl_b_at_800_by_600_keeps_the_transcripts_room_and_gives_it_back(qtbot, window):
+    # Reported: at 800×600, Ctrl+B brought the right panel back but squeezed the transcript to
+    # ~245 px ("16 + 4,096 reser…"), and widening back left the transcript ~400 px.
+    window.resize(1280, 860)
+    qtbot.waitUntil(lambda: window.splitter.sizes()[2] > 0)
+    qtbot.wait(50)
+    wide_centre = window.splitter.sizes()[1]
+    fitted(qtbot, window, 800, 600)
+    qtbot.waitUntil(lambda: window.splitter.sizes()[2] == 0)
+    window.side_action.trigger()  # Ctrl+B
+    qtbot.wait(50)
+    left, centre, right = window.splitter.sizes()
+    assert right > 0
+    assert centre >= CENTRE_MIN, (left, centre, right)  # the library list made room
+    assert window.transcript.width() >= CENTRE_MIN - 20
+    assert window.meter.view.clipped() == []
+    window.resize(1280, 860)
+    qtbot.waitUntil(lambda: window.splitter.sizes()[0] > 0)  # the list comes back by itself
+    qtbot.wait(50)
+    left, centre, right = window.splitter.sizes()
+    assert right > 0
+    assert centre >= wide_centre - 40, (wide_centre, window.splitter.sizes())
+
+
+def test_the_meter_is_never_clipped_with_prices_set(qtbot, window, server):
+    # Reported at 1280×860: "… / 128,0…  next ≈ $0.00023 · spent $0.00…".
+    priced(qtbot, window)
+    server.enqueue(Reply(text="hello there"))
+    type_and_send(qtbot, window, "hi")
+    wait_idle(qtbot, window)
+    window.composer.set_text("and one more question about the weather, please")
+    for size in ((1280, 860), (800, 600)):
+        window.resize(*size)
+        qtbot.wait(100)
+        meter = window.meter
+        assert meter.usage_text
+        assert meter.cost_text
+        assert meter.view.clipped() == [], size
+    window.side_action.trigger()  # Ctrl+B at 800×600
+    qtbot.wait(100)
+    assert window.meter.view.clipped() == []
+    assert "The next request" in window.meter.view.toolTip()  # the whole of it, in the tooltip
