@@ -369,6 +369,7 @@ def run_send(argv: list[str]) -> int:
                 "the reply asks to call a tool; chatdesk shows tool calls but never runs them. "
                 "Add the tool's result to the file as a tool message, then send again."
             )
+        prepared.record_source(reply.meta)
         if not reply_file.write(reply):
             assert reply_file.error is not None
             where = reply_file.copy or args.file

@@ -38,7 +38,10 @@ class MessageMeta:
     usage: dict[str, Any] | None = None
     content_filter: dict[str, Any] | None = None  # per-choice content_filter_results
     prompt_filter: list[Any] | None = None  # prompt_filter_results of the request
-    model: str | None = None
+    model: str | None = None  # the model that answered, as the API named it
+    # The deployment the request went to (a reply's cost uses its prices: core/pricing.py);
+    # None in files from before it was recorded.
+    deployment: str | None = None
     request_id: str | None = None
     latency_ms: float | None = None
     incomplete: bool = False  # the stream ended without a finish_reason: a partial reply

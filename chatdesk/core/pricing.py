@@ -149,13 +149,36 @@ class ConversationCost:
 NOTHING_SPENT = ConversationCost(Decimal(0), 0, 0)
 
 
-def conversation_cost(prices: Prices | None, messages: Iterable[Message]) -> ConversationCost:
-    """The sum of every assistant reply's cost (its `meta.usage`), at `prices`, the versions
-    Regenerate and edit-and-resend replaced included (`meta.alternatives`): each was a request
-    and was billed. Cost: one pass over the messages and their kept versions (call it when
-    replies change, not per keystroke)."""
+@dataclass(frozen=True)
+class PriceBook:
+    """A profile's prices by deployment (`table`), and `current`: the deployment the
+    conversation sends to now. A reply is priced at the deployment that made it (its
+    `meta.deployment`); one that recorded none (a file from before) at `current`."""
+
+    table: Mapping[str, Prices]
+    current: str | None
+
+    def for_deployment(self, deployment: str | None) -> Prices | None:
+        """The prices of `deployment` (None: `current`), or None when not set."""
+        return prices_for(self.table, deployment or self.current)
+
+    def for_reply(self, message: Message) -> Prices | None:
+        return self.for_deployment(message.meta.deployment)
+
+    @property
+    def next_request(self) -> Prices | None:
+        return self.for_deployment(None)
+
+
+def conversation_cost(book: PriceBook | None, messages: Iterable[Message]) -> ConversationCost:
+    """The sum of every assistant reply's cost (its `meta.usage`), each at the prices of the
+    deployment that made it (see `PriceBook`), the versions Regenerate and edit-and-resend
+    replaced included (`meta.alternatives`): each was a request and was billed. Cost: one pass
+    over the messages and their kept versions (call it when replies change, not per
+    keystroke)."""
     total, priced, unpriced = Decimal(0), 0, 0
-    for usage in _usages(messages):
+    for deployment, usage in _usages(messages):
+        prices = book.for_deployment(deployment) if book is not None else None
         cost = reply_cost(prices, usage)
         if cost is None:
             unpriced += 1
@@ -165,15 +188,18 @@ def conversation_cost(prices: Prices | None, messages: Iterable[Message]) -> Con
     return ConversationCost(total, priced, unpriced)
 
 
-def _usages(messages: Iterable[Message]) -> Iterator[Mapping[str, Any] | None]:
-    """The `usage` of every reply: the history's, then those of the versions it replaced."""
+_Usage = tuple[str | None, Mapping[str, Any] | None]  # (the reply's deployment, its usage)
+
+
+def _usages(messages: Iterable[Message]) -> Iterator[_Usage]:
+    """Every reply's deployment and `usage`: the history's, then the versions it replaced."""
     for message in messages:
         if message.role == "assistant":
-            yield message.meta.usage
+            yield message.meta.deployment, message.meta.usage
         yield from _kept_usages(message.meta.alternatives)
 
 
-def _kept_usages(alternatives: Any) -> Iterator[Mapping[str, Any] | None]:
+def _kept_usages(alternatives: Any) -> Iterator[_Usage]:
     # The versions not shown, in the file's shape (`Message.to_raw`); a message in one may hold
     # versions of a later turn in its own metadata.
     if not isinstance(alternatives, dict):
@@ -185,8 +211,11 @@ def _kept_usages(alternatives: Any) -> Iterator[Mapping[str, Any] | None]:
             meta = raw.get("metadata")
             meta = meta if isinstance(meta, dict) else {}
             if raw.get("role") == "assistant":
-                usage = meta.get("usage")
-                yield usage if isinstance(usage, dict) else None
+                usage, deployment = meta.get("usage"), meta.get("deployment")
+                yield (
+                    deployment if isinstance(deployment, str) else None,
+                    usage if isinstance(usage, dict) else None,
+                )
             yield from _kept_usages(meta.get("alternatives"))
 
 
@@ -237,18 +266,23 @@ def prices_for(table: Mapping[str, Prices], deployment: str | None) -> Prices | 
 def cost_line(
     prices: Prices | None, prompt_tokens: int, reply_tokens: int | None, spent: ConversationCost
 ) -> tuple[str, str]:
-    """The meter's cost text and its longer explanation: ("", "") without complete prices.
+    """The meter's cost text and its longer explanation: ("", "") without complete prices
+    for the next request and no priced reply.
 
     "next ≈ $0.0031 · spent $0.02": the next request's prompt at the input price, and what
     the conversation's replies cost so far."""
     estimate = request_estimate(prices, prompt_tokens, reply_tokens)
-    if estimate is None:
+    if estimate is None and not spent.priced:
         return "", ""
-    short = f"next ≈ {format_cost(estimate.prompt)} · spent {format_cost(spent.total)}"
-    tip = f"The next request's {prompt_tokens:,} prompt tokens cost about " + format_cost(
-        estimate.prompt
-    )
-    if estimate.reply_max is not None:
+    if estimate is None:  # replies of a priced deployment, sending to one without prices now
+        short = f"spent {format_cost(spent.total)}"
+        tip = "No prices are set for this deployment, so the next request is not estimated"
+    else:
+        short = f"next ≈ {format_cost(estimate.prompt)} · spent {format_cost(spent.total)}"
+        tip = f"The next request's {prompt_tokens:,} prompt tokens cost about " + format_cost(
+            estimate.prompt
+        )
+    if estimate is not None and estimate.reply_max is not None:
         tip += f", plus up to {format_cost(estimate.reply_max)} if the reply uses all "
         tip += f"{reply_tokens:,} reserved tokens"
     tip += f". The replies so far cost {format_cost(spent.total)}"

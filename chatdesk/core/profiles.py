@@ -51,7 +51,7 @@ from chatdesk.core.profile_deployments import (
 
 if TYPE_CHECKING:
     # Imported where prices are read: decimal is not needed to start the window.
-    from chatdesk.core.pricing import Prices
+    from chatdesk.core.pricing import PriceBook, Prices
 
 AuthMode = Literal["key", "entra"]
 # How a key travels: "auto" is the kind's usual header (api-key for the dated API, else Bearer).
@@ -314,6 +314,15 @@ class ConnectionProfile:
         from chatdesk.core.pricing import prices_for
 
         return prices_for(self.prices, deployment or self.deployment)
+
+    def price_book(self) -> PriceBook | None:
+        """Replies priced at the deployment that made each, the next request at this profile's
+        deployment (see `PriceBook`); None when no prices are set at all."""
+        if not any(not p.empty for p in self.prices.values()):
+            return None
+        from chatdesk.core.pricing import PriceBook
+
+        return PriceBook(dict(self.prices), self.deployment)
 
     def to_json(self) -> dict[str, Any]:
         """The saved shape: `deployment` names the default; each entry keeps its model."""

@@ -7,6 +7,7 @@ from typing import Any
 
 from chatdesk.core.choices import Api
 from chatdesk.core.deployments import READ_TIMEOUT
+from chatdesk.core.messages import MessageMeta
 from chatdesk.core.profiles import ConnectionProfile
 from chatdesk.core.trimming import TrimPlan
 from chatdesk.service.events import ChatError
@@ -32,6 +33,13 @@ class PreparedRequest:
     conversation_streams: bool = True  # False: the conversation's Stream parameter is off
     api: str = Api.CHAT
     fallback_body: dict[str, Any] | None = None
+
+    def record_source(self, meta: MessageMeta) -> None:
+        """Note in a reply's metadata the deployment this request goes to (the reply's cost
+        uses its prices: core/pricing.py) and, until the API names the model that answered,
+        the model the profile declares for it. The window and `chatdesk send` alike."""
+        meta.deployment = self.profile.deployment.strip() or None
+        meta.model = meta.model or self.profile.model
 
     def add_user_message(self, text: str) -> None:
         """Send `text` as one more user message at the end (Continue's prompt), in the

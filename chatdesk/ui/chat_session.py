@@ -38,7 +38,7 @@ __all__ = ["TRANSCRIPT_WINDOW", "ChatSession"]
 if TYPE_CHECKING:
     from chatdesk.core.budget import Budget
     from chatdesk.core.disk_state import DiskState
-    from chatdesk.core.pricing import ConversationCost, Prices
+    from chatdesk.core.pricing import ConversationCost, PriceBook
     from chatdesk.core.session_state import ScrollAnchor
     from chatdesk.core.trimming import TrimPlan
     from chatdesk.service.backend import ChatBackend
@@ -246,10 +246,11 @@ class ChatSession(ReplyStreaming, ConversationEditing, QObject):
     def _usage_checked(self, estimated: int, actual: int | None) -> None:
         self.usage_check = (estimated, actual)
 
-    def prices(self) -> Prices | None:
-        """The prices set for this conversation's deployment, or None."""
+    def prices(self) -> PriceBook | None:
+        """The profile's prices: each reply's at its deployment, the next request's at the
+        conversation's (core/pricing.py); None when no prices are set."""
         profile = self.profile_source()
-        return profile.deployment_prices() if profile is not None else None
+        return profile.price_book() if profile is not None else None
 
     def _history_changed(self, _index: int) -> None:
         self._spent = None  # O(1) per change (a streamed chunk too); added up when shown
@@ -263,16 +264,17 @@ class ChatSession(ReplyStreaming, ConversationEditing, QObject):
     def _update_cost(self) -> None:
         """The meter's cost line. O(1) per keystroke; the conversation's total is added up
         again (one pass) only after its history changed, and not while a reply streams."""
-        prices = self.model.prices
-        if prices is None or self.plan is None:
+        book = self.model.prices
+        if book is None or self.plan is None:
             cost = ("", "")
         else:  # prices are set: decimal is imported by now
             from chatdesk.core.pricing import NOTHING_SPENT, conversation_cost, cost_line
 
             if self._spent is None and not self.busy:
-                self._spent = conversation_cost(prices, self.conversation.messages())
+                self._spent = conversation_cost(book, self.conversation.messages())
             spent = self._spent or NOTHING_SPENT
-            cost = cost_line(prices, self.plan.prompt_tokens, self.plan.reserve, spent)
+            next_prices = book.next_request
+            cost = cost_line(next_prices, self.plan.prompt_tokens, self.plan.reserve, spent)
         if cost != self.cost:
             self.cost = cost
             self.costChanged.emit(*cost)

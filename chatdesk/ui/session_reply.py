@@ -113,6 +113,7 @@ class ReplyStreaming:
                 reply.meta.alternatives = alternatives.after_replacing(self._replaced[1])
                 self._replaced = None
             self._reply_index = self.model.append(reply)
+        prepared.record_source(self.conversation[self._reply_index].meta)
         self._estimate = prepared.plan.prompt_tokens
         # The service keeps the history: it counts the whole chain, chatdesk sent what is new.
         self._service_kept = "previous_response_id" in prepared.body

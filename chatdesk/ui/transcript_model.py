@@ -33,7 +33,7 @@ __all__ = ["ROLE_LABELS", "Badge", "Roles", "TranscriptModel", "badges", "headin
 if TYPE_CHECKING:
     from PySide6.QtCore import Qt
 
-    from chatdesk.core.pricing import Prices
+    from chatdesk.core.pricing import PriceBook, Prices
     from chatdesk.core.trimming import TokenLedger
 
 _Index = QModelIndex | QPersistentModelIndex
@@ -67,7 +67,7 @@ class TranscriptModel(QAbstractListModel):
         self._last_assistant: int | None = -1  # -1: not computed yet
         self._mutating = False
         self._hidden = 0  # the oldest messages, not (yet) rows
-        self.prices: Prices | None = None  # the deployment's, for each reply's cost
+        self.prices: PriceBook | None = None  # for each reply's cost, at its deployment
         self._reasoning_shown: set[int] = set()  # uids of replies whose Reasoning is open
 
     # -- the conversation --------------------------------------------------------------------
@@ -133,13 +133,17 @@ class TranscriptModel(QAbstractListModel):
         if self.rowCount():
             self.dataChanged.emit(self.index(0), self.index(self.rowCount() - 1), [Roles.Tokens])
 
-    def set_prices(self, prices: Prices | None) -> None:
-        """Price replies at `prices` (None: show no cost); rows on screen are re-measured."""
+    def set_prices(self, prices: PriceBook | None) -> None:
+        """Price replies from `prices` (None: show no cost); rows on screen are re-measured."""
         if prices == self.prices:
             return
         self.prices = prices
         if self.rowCount():
             self.dataChanged.emit(self.index(0), self.index(self.rowCount() - 1), [])
+
+    def reply_prices(self, message: Message) -> Prices | None:
+        """The prices of the deployment that made `message` (see `PriceBook`), or None."""
+        return self.prices.for_reply(message) if self.prices is not None else None
 
     def message(self, row: int) -> Message:
         assert self._conv is not None

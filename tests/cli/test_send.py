@@ -124,6 +124,8 @@ def test_send_with_flags_and_no_stream(srv, chat_file, monkeypatch, capsys):
     assert request.auth_kind == "api-key"
     assert "stream" not in request.json
     assert saved_messages(chat_file)[-1]["metadata"]["finish_reason"] == "stop"
+    # The deployment that made the reply, for its cost (as the window records it).
+    assert saved_messages(chat_file)[-1]["metadata"]["deployment"] == "gpt-4o"
 
 
 def test_send_api_error_is_one_line_and_keeps_the_file(srv, chat_file, monkeypatch, capsys):

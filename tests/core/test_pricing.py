@@ -7,7 +7,9 @@ import pytest
 from chatdesk.core.conversation import Conversation
 from chatdesk.core.messages import Message, MessageMeta
 from chatdesk.core.pricing import (
+    NOTHING_SPENT,
     ConversationCost,
+    PriceBook,
     PriceError,
     Prices,
     conversation_cost,
@@ -67,7 +69,7 @@ def test_the_conversation_total_adds_every_priced_reply():
             ),
         ]
     )
-    total = conversation_cost(GPT_4O, conv.messages())
+    total = conversation_cost(PriceBook({"gpt-4o": GPT_4O}, "gpt-4o"), conv.messages())
     # 0.007475 + (2,000 × 2.50 + 1,000 × 10) / 1M = 0.007475 + 0.015
     assert total.total == Decimal("0.022475")
     assert (total.priced, total.unpriced) == (2, 1)
@@ -138,7 +140,26 @@ def test_the_meter_line_says_the_next_request_and_the_total():
         "uses all 1,000 reserved tokens. The replies so far cost $0.02 (1 reply without usage "
         "not counted)."
     )
-    assert cost_line(None, 4_000, 1_000, spent) == ("", "")
+    assert cost_line(None, 4_000, 1_000, NOTHING_SPENT) == ("", "")
+    # Sending to a deployment without prices now: what the priced replies cost still shows.
+    assert cost_line(None, 4_000, 1_000, spent)[0] == "spent $0.02"
+
+
+def test_each_reply_is_priced_at_its_own_deployment():
+    cheap = Prices(Decimal("0.10"), None, Decimal("0.40"))
+    usage = {"prompt_tokens": 1_000_000, "completion_tokens": 0}
+    book = PriceBook({"gpt-4o": GPT_4O, "mini": cheap}, "mini")
+    history = [
+        Message("user", "a"),
+        Message("assistant", "b", meta=MessageMeta(usage=usage, deployment="gpt-4o")),
+        Message("user", "c"),
+        Message("assistant", "d", meta=MessageMeta(usage=usage, deployment="mini")),
+        Message("user", "e"),
+        Message("assistant", "f", meta=MessageMeta(usage=usage)),  # an older file: current
+    ]
+    assert conversation_cost(book, history).total == Decimal("2.50") + 2 * Decimal("0.10")
+    assert book.for_reply(history[1]) == GPT_4O
+    assert book.for_reply(history[5]) == cheap
 
 
 def test_the_total_counts_the_versions_edit_and_resend_replaced():
@@ -155,6 +176,6 @@ def test_the_total_counts_the_versions_edit_and_resend_replaced():
     edited.meta.alternatives = after_replacing(old_turn)
     history = [first[0], regenerated, edited,
                Message("assistant", "Because.", meta=MessageMeta(usage=small))]  # fmt: skip
-    total = conversation_cost(GPT_4O, history)
+    total = conversation_cost(PriceBook({"gpt-4o": GPT_4O}, "gpt-4o"), history)
     assert (total.priced, total.unpriced) == (4, 0)  # two shown, two replaced
     assert total.total == 4 * Decimal("0.000075")

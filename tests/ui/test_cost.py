@@ -15,7 +15,7 @@ PRICES = Prices(Decimal("2000"), Decimal("1000"), Decimal("8000"))  # $/1M: read
 
 def reply_info(window, row):
     model = window.session.model
-    return info_text(model.message(row), None, model.prices)
+    return info_text(model.message(row), None, model.reply_prices(model.message(row)))
 
 
 def test_no_prices_no_cost(qtbot, window, server):

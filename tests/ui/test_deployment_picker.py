@@ -112,3 +112,53 @@ def test_choosing_the_default_again_records_none(qtbot, window):
     pick(qtbot, window, "chat-prod")
     assert window.session.conversation.deployment is None
 
+
+def test_each_reply_is_priced_at_the_deployment_that_made_it(qtbot, window, server, tmp_path):
+    # Reported: every reply was priced at the conversation's current deployment.
+    from decimal import Decimal
+
+    from chatdesk.core.pricing import Prices, format_cost, reply_cost
+    from chatdesk.ui.card_layout import info_text
+    from tests.support.fake_azure import Reply
+    from tests.ui.test_main_window import type_and_send, wait_idle
+
+    profile = window.context.connections.profile("work")
+    dear, cheap = (
+        Prices(Decimal("2000"), None, Decimal("8000")),
+        Prices(Decimal("100"), None, Decimal("400")),
+    )
+    profile.prices = {"chat-prod": dear, "fast": cheap}
+    window.refresh_profiles()
+    qtbot.waitUntil(lambda: window.session.budget is not None)
+    server.enqueue(Reply(text="from the big one"), Reply(text="from the fast one"))
+    type_and_send(qtbot, window, "first")
+    wait_idle(qtbot, window)
+    pick(qtbot, window, "fast")
+    qtbot.waitUntil(lambda: window.session.budget is not None)
+    type_and_send(qtbot, window, "second")
+    wait_idle(qtbot, window)
+    conv = window.session.conversation
+    first, second = conv[1].meta, conv[3].meta
+    assert (first.deployment, second.deployment) == ("chat-prod", "fast")
+    assert first.model
+    assert second.model
+    first_cost, second_cost = reply_cost(dear, first.usage), reply_cost(cheap, second.usage)
+    model = window.session.model
+    assert info_text(conv[1], None, model.reply_prices(conv[1])).endswith(
+        format_cost(first_cost.total)
+    )
+    assert info_text(conv[3], None, model.reply_prices(conv[3])).endswith(
+        format_cost(second_cost.total)
+    )
+    total = first_cost.total + second_cost.total
+    qtbot.waitUntil(lambda: window.meter.cost_text.endswith(f"spent {format_cost(total)}"))
+    # The file records each reply's deployment; a reply without one (an older file) is
+    # priced at the conversation's deployment, as before.
+    path = tmp_path / "priced.chatdesk.json"
+    save_conversation(conv, path)
+    raw = [m for m in json.loads(path.read_text(encoding="utf-8"))["messages"]
+           if m["role"] == "assistant"]  # fmt: skip
+    assert raw[0]["metadata"]["deployment"] == "chat-prod"
+    assert raw[1]["metadata"]["deployment"] == "fast"
+    conv[1].meta.deployment = None
+    assert model.reply_prices(conv[1]) == cheap
