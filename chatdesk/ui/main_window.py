@@ -166,6 +166,7 @@ class MainWindow(TurnActions, WindowMenus, WindowSessions, WindowEdits, WindowDi
             saver.saved.connect(self._library_written)
             for session in self.sessions:
                 saver.consider(session)
+            self._update_title()  # a library conversation is called by its title, not its id
         return self._library_saver
 
     def _kept_in_library(self, session: ChatSession) -> bool:
