@@ -54,6 +54,11 @@ class Autosaver(QObject):
         self.problem = ""
         self._idle = threading.Event()  # set while no background save runs
         self._idle.set()
+        # The copies of closed conversations: a write still queued on the pool when its
+        # conversation closed (the quit waits only so long) must not bring the copy back, as
+        # the process ends and no event loop runs to discard it again. Ids are never reused.
+        self._closed: set[str] = set()
+        self._closing = threading.Lock()  # a write and a discard of one copy, one at a time
         self._worker: FunctionWorker | None = None
         self._queue = WriteQueue(
             lambda: self._worker is not None,
@@ -99,7 +104,10 @@ class Autosaver(QObject):
 
         def write() -> str:
             try:
-                store.save(copy_id, snapshot, path)
+                with self._closing:
+                    if copy_id in self._closed:
+                        return ""
+                    store.save(copy_id, snapshot, path)
             except OSError as exc:  # reported on the GUI thread, by _written
                 return f"{exc.strerror or exc}"
             finally:
@@ -160,7 +168,9 @@ class Autosaver(QObject):
         self._copied.discard(session)
         self._queue.discard(session)
         if session_id is not None:
-            self.store.discard(session_id)
+            with self._closing:
+                self._closed.add(session_id)
+                self.store.discard(session_id)
 
     def stop(self) -> None:
         self._timer.stop()

@@ -55,3 +55,39 @@ def test_cancel_keeps_the_window_and_discard_all_writes_nothing(qtbot, window, t
     qtbot.waitUntil(lambda: not window.isVisible())
     for name in ("alpha", "beta", "gamma"):
         assert saved_messages(tmp_path / f"{name}.chatdesk.json") == [f"{name} question"]
+
+
+def test_a_clean_quit_leaves_no_recovery_copy_even_when_its_write_was_still_queued(
+    qtbot, window
+):
+    # Reported: after a clean Ctrl+Q the next start could say "chatdesk was not closed
+    # properly" for an empty, draft-only conversation. The recovery copy's write was queued
+    # behind other background work; the quit discarded the copy before it was written, and
+    # the write, run as the process ended, left it behind.
+    import threading
+
+    from PySide6.QtCore import QRunnable, QThreadPool
+
+    pool = QThreadPool.globalInstance()
+    gate = threading.Event()
+
+    class Busy(QRunnable):
+        def run(self) -> None:
+            gate.wait(20)
+
+    autosaver = window.autosaver
+    autosaver.wait()
+    for _ in range(pool.maxThreadCount()):  # every thread busy: the copy's write must wait
+        pool.start(Busy())
+    window.composer.set_text("a draft")
+    window.session.set_draft("a draft")
+    autosaver.save_changed()
+    for session in window.sessions:
+        session.set_modified(False)
+    window.quit_action.trigger()  # Ctrl+Q
+    assert not window.isVisible()
+    gate.set()
+    pool.waitForDone(10_000)  # as the process ends: no event loop runs any more
+    store = autosaver.store
+    assert list(store.folder.glob("*.json")) == []
+    assert store.entries() == []  # nothing to offer at the next start
