@@ -3,12 +3,15 @@
 Each `ChatSession` owns one `QUndoStack`; the window's Edit menu shows the current session's
 (Ctrl+Z, Ctrl+Shift+Z). A command holds what it needs to go both ways and changes the
 conversation through the session's transcript model, so the views and the token ledger hear
-each change as the smallest notification (see `TranscriptModel`). Text fields keep their own
-undo while they have the focus (Qt gives a focused text edit Ctrl+Z first).
+each change as the smallest notification (see `TranscriptModel`). Typing in the system prompt
+is on the same stack (keystrokes without a pause of `TYPING_PAUSE` are one step), so undoing
+a preset after typing brings back what was typed; other text fields keep their own undo while
+they have the focus (Qt gives a focused text edit Ctrl+Z first).
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Protocol
 
@@ -21,6 +24,8 @@ if TYPE_CHECKING:
     from chatdesk.ui.transcript_model import TranscriptModel
 
 _EXAMPLES_ID = 1  # consecutive example edits merge into one step
+_PROMPT_ID = 2  # and so do keystrokes in the system prompt, until a pause
+TYPING_PAUSE = 1.0  # seconds without typing that end an undo step
 
 
 @dataclass(frozen=True)
@@ -40,6 +45,7 @@ class UndoHost(Protocol):
 
     def history_edited(self) -> None: ...
     def apply_setup(self, setup: Setup) -> None: ...
+    def show_prompt(self, text: str, typed: bool) -> None: ...
 
 
 class RemoveMessages(QUndoCommand):
@@ -80,6 +86,33 @@ class ChangeSetup(QUndoCommand):
         if not isinstance(other, ChangeSetup) or not other._merge:
             return False
         self.after = other.after  # typing in an example: one step, not one per keystroke
+        return True
+
+
+class EditPrompt(QUndoCommand):
+    """The system prompt as typed; undo puts back the text from before the typing."""
+
+    def __init__(self, session: UndoHost, before: str, after: str) -> None:
+        super().__init__("Typing in the system prompt")
+        self._session, self.before, self.after = session, before, after
+        self._typed = True  # the first redo is the typing itself: the editor shows it already
+        self._at = time.monotonic()
+
+    def redo(self) -> None:
+        self._session.show_prompt(self.after, self._typed)
+        self._typed = False
+
+    def undo(self) -> None:
+        self._session.show_prompt(self.before, False)
+
+    def id(self) -> int:
+        return _PROMPT_ID
+
+    def mergeWith(self, other: QUndoCommand) -> bool:
+        if not isinstance(other, EditPrompt) or other._at - self._at > TYPING_PAUSE:
+            return False
+        self.after, self._at = other.after, other._at
+        self.setObsolete(self.after == self.before)  # typed and deleted again: no step
         return True
 
 

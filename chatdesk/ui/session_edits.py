@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from chatdesk.core import alternatives
 from chatdesk.core.conversation import Conversation, GenerationParams, TrimSettings
 from chatdesk.core.messages import example_messages
-from chatdesk.ui.conversation_undo import ChangeSetup, RemoveMessages, Setup, setup_of
+from chatdesk.ui.conversation_undo import ChangeSetup, EditPrompt, RemoveMessages, Setup, setup_of
 
 if TYPE_CHECKING:
     from PySide6.QtCore import SignalInstance
@@ -88,10 +88,19 @@ class ConversationEditing:
 
     # -- the system prompt, examples and parameters ---------------------------------------
     def set_system_prompt(self, text: str) -> None:
-        """Typed into the prompt editor (whose own undo covers the typing)."""
+        """Typed into the prompt editor: one undo step per burst of typing (EditPrompt)."""
+        before = self.conversation.system_prompt
+        if text != before:
+            self.undo_stack.push(EditPrompt(self, before, text))
+
+    def show_prompt(self, text: str, typed: bool) -> None:
+        """The system prompt set by typing (`typed`: the editor shows it already) or by an
+        undo step (the window shows it: setupChanged)."""
         self.conversation.system_prompt = text
         self.set_modified()
         self.update_plan()
+        if not typed:
+            self.setupChanged.emit()
 
     def set_params(
         self,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QEvent, QObject, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -77,6 +77,10 @@ class SystemPromptEditor(QWidget):
             "should answer from."
         )
         self.edit.setTabChangesFocus(True)  # Tab moves on; the prompt rarely needs a tab
+        # Undo is the conversation's (a preset, then typing, undone in order): the editor
+        # keeps no history of its own and lets Ctrl+Z / Ctrl+Shift+Z reach the Edit menu.
+        self.edit.setUndoRedoEnabled(False)
+        self.edit.installEventFilter(self)
 
         self.save_button = QPushButton(text="Save as preset…", parent=self)
         self.save_button.setAccessibleName("Save as preset")
@@ -106,6 +110,19 @@ class SystemPromptEditor(QWidget):
         self.edit.textChanged.connect(self._edited)
         self.delete_button.clicked.connect(self._delete)
         self.save_button.clicked.connect(self.ask_preset_name)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        kind = event.type()
+        if watched is self.edit and kind in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress):
+            from PySide6.QtGui import QKeyEvent, QKeySequence  # not before a key is pressed
+
+            keys = QKeySequence.StandardKey
+            if isinstance(event, QKeyEvent) and (
+                event.matches(keys.Undo) or event.matches(keys.Redo)
+            ):
+                event.ignore()  # not overridden here: the window's Undo / Redo shortcut runs
+                return True
+        return False
 
     # -- public ------------------------------------------------------------------------------
     def text(self) -> str:

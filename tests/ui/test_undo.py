@@ -70,3 +70,32 @@ def test_example_edits_are_one_step_and_each_conversation_has_its_own_stack(qtbo
     other = window.new_conversation()
     assert other.undo_stack is not session.undo_stack
     assert other.undo_stack.count() == 0
+
+
+def test_typing_in_the_system_prompt_is_undone_with_the_conversation(qtbot, window):
+    # Reported: typing in the prompt used the editor's own undo, so undoing a preset after
+    # typing lost the typing. Now: a preset, then typing, then Ctrl+Z twice, then redo.
+    from PySide6.QtCore import Qt
+
+    session, editor = window.session, window.system_editor
+    original = session.conversation.system_prompt
+    preset = BUILTIN_PRESETS[1]
+    window.system_editor.presetApplied.emit(preset)  # over the default prompt: no question
+    assert editor.text() == preset.system_prompt
+    editor.edit.setFocus()
+    editor.edit.moveCursor(editor.edit.textCursor().MoveOperation.End)
+    qtbot.keyClicks(editor.edit, " Be brief.")
+    typed = preset.system_prompt + " Be brief."
+    assert session.conversation.system_prompt == typed
+    assert session.undo_stack.count() == 2  # the preset, and the typing as one step
+    qtbot.keyClick(editor.edit, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)  # in the editor
+    assert session.conversation.system_prompt == preset.system_prompt
+    assert editor.text() == preset.system_prompt
+    qtbot.keyClick(editor.edit, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert session.conversation.system_prompt == original
+    assert editor.text() == original
+    session.undo_stack.redo()
+    session.undo_stack.redo()
+    assert editor.text() == typed
+    assert session.conversation.system_prompt == typed
+    assert session.plan.pinned_tokens > 0
