@@ -297,7 +297,8 @@ class MainWindow(TurnActions, WindowMenus, WindowSessions, WindowEdits, WindowDi
         self.splitter.addWidget(self.side)
         self.splitter.setStretchFactor(1, 3)
         self.splitter.setStretchFactor(2, 0)  # a wider window widens the transcript
-        self.splitter.setSizes([190, 770, 300])
+        # The right panel as wide as its pages like (the parameters' fields), when it fits.
+        self.splitter.setSizes([190, 770, max(300, self.side.sizeHint().width())])
         self.setCentralWidget(self.splitter)
         self.panel_fit = PanelFit(self.splitter)  # small windows: the side panels give way
         self.statusBar().addWidget(self.notice, 1)

@@ -34,6 +34,7 @@ class PanelFit(QObject):
         self._later = QTimer(self, singleShot=True, interval=0)
         self._later.timeout.connect(self.fit)
         self._collapsed_here = [False, False]  # left, right: collapsed by this, not the user
+        self._narrowed_here = [False, False]  # narrowed below their wide width by this
         for index in (0, 2):
             splitter.setCollapsible(index, True)
         splitter.setCollapsible(1, False)
@@ -66,6 +67,18 @@ class PanelFit(QObject):
                     else:
                         left = want
                     self._collapsed_here[side] = False
+                    self._narrowed_here[side] = want < self._wide(2 * side)
+        # Panels narrowed here widen again, as far as the room beside the centre allows.
+        for side in (1, 0):
+            width = right if side else left
+            if self._narrowed_here[side] and width > 0:
+                room = total - left - right - CENTRE_MIN
+                grown = min(self._wide(2 * side), width + max(room, 0))
+                if side:
+                    right = grown
+                else:
+                    left = grown
+                self._narrowed_here[side] = grown < self._wide(2 * side)
         centre = total - left - right
         if centre < CENTRE_MIN:
             short = CENTRE_MIN - centre
@@ -75,9 +88,11 @@ class PanelFit(QObject):
             give = min(short, max(right - narrow[1], 0)) if right else 0
             right -= give
             short -= give
+            self._narrowed_here[1] |= give > 0
             give = min(short, max(left - narrow[0], 0)) if left else 0
             left -= give
             short -= give
+            self._narrowed_here[0] |= give > 0
             if short > 0 and right:  # still too narrow: the right panel goes
                 right, short = 0, max(short - right, 0)
                 self._collapsed_here[1] = True
@@ -122,4 +137,5 @@ class PanelFit(QObject):
                 left = 0
                 self._collapsed_here[0] = True
         right = max(least, min(self._wide(2), room - left))
+        self._narrowed_here[1] = right < self._wide(2)  # widens again when there is room
         self.splitter.setSizes([left, max(total - left - right, 0), right])
