@@ -103,6 +103,7 @@ def main() -> int:
                 pump(0.1)
         window.session.show_version(1, 1)
         window.composer.set_text("")
+        pump(2.0)  # the library writes the conversation and lists it in the sidebar
         shot("alternatives")
 
         srv.blocked_words = {"forbidden"}

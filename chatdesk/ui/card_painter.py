@@ -117,6 +117,15 @@ def draw_card(
         text = m.small_fm.elidedText(lay.info_text, elide, lay.info.width())
         painter.drawText(lay.info, Qt.AlignmentFlag.AlignLeft, text)
     painter.setPen(palette.link().color())
+    center = Qt.AlignmentFlag.AlignCenter
     for action, rect in lay.actions:
-        painter.drawText(rect, Qt.AlignmentFlag.AlignLeft, ACTION_LABELS[action])
+        if action.startswith("version_"):  # ‹ › in the header, in the body's font
+            painter.setFont(m.bold)
+            painter.drawText(rect, center, ACTION_LABELS[action])
+            painter.setFont(m.small)
+        else:
+            painter.drawText(rect, Qt.AlignmentFlag.AlignLeft, ACTION_LABELS[action])
+    if lay.version_rect is not None:  # "2/3" between them
+        painter.setPen(muted)
+        painter.drawText(lay.version_rect, center, lay.version_text)
     painter.restore()
