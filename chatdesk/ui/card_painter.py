@@ -113,9 +113,13 @@ def draw_card(
     muted = palette.placeholderText().color()
     if lay.info is not None:
         painter.setPen(muted)
-        elide = Qt.TextElideMode.ElideRight
-        text = m.small_fm.elidedText(lay.info_text, elide, lay.info.width())
-        painter.drawText(lay.info, Qt.AlignmentFlag.AlignLeft, text)
+        if lay.info.height() > m.small_line:  # laid out wrapped: every word fits
+            flags = int(Qt.AlignmentFlag.AlignLeft) | int(Qt.TextFlag.TextWordWrap)
+            painter.drawText(lay.info, flags, lay.info_text)
+        else:
+            elide = Qt.TextElideMode.ElideRight
+            text = m.small_fm.elidedText(lay.info_text, elide, lay.info.width())
+            painter.drawText(lay.info, Qt.AlignmentFlag.AlignLeft, text)
     painter.setPen(palette.link().color())
     center = Qt.AlignmentFlag.AlignCenter
     for action, rect in lay.actions:

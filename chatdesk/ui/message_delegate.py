@@ -260,8 +260,17 @@ class MessageDelegate(RowHeights, QStyledItemDelegate):
         actions_width = sum(widths) + ACTION_SPACING * max(len(actions) - 1, 0)
         info_width = m.small_fm.horizontalAdvance(out.info_text)
         if out.info_text and info_width + actions_width + 2 * ACTION_SPACING > width:
-            out.info = QRect(x, y, width, m.small_line)
-            y += m.small_line
+            # A line of its own; wrapped at its spaces on a card too narrow for it (800×600),
+            # so the reply's cost at its end is never cut off.
+            high = m.small_line
+            if info_width > width:
+                from PySide6.QtCore import Qt
+
+                wrap = Qt.TextFlag.TextWordWrap
+                high = m.small_fm.boundingRect(QRect(0, 0, width, 10 * high), wrap,
+                                               out.info_text).height()  # fmt: skip
+            out.info = QRect(x, y, width, high)
+            y += high
         elif out.info_text:
             out.info = QRect(x, y, width - actions_width - 2 * ACTION_SPACING, m.small_line)
         # Right-aligned on one line; on a card too narrow for that, from the left, wrapped.

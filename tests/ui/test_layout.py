@@ -162,3 +162,21 @@ def test_the_meter_is_never_clipped_with_prices_set(qtbot, window, server):
     qtbot.wait(100)
     assert window.meter.view.clipped() == []
     assert "The next request" in window.meter.view.toolTip()  # the whole of it, in the tooltip
+
+
+def test_a_replys_facts_wrap_on_a_narrow_card_instead_of_losing_the_cost(qtbot, window, server):
+    # Seen at 800×600 with Ctrl+B: "… · 0.8 s · $…", the reply's cost cut off.
+    priced(qtbot, window)
+    server.enqueue(Reply(text="Hello! How can I help?"))
+    type_and_send(qtbot, window, "hi")
+    wait_idle(qtbot, window)
+    index = window.session.model.index(1)
+    delegate = window.transcript.delegate
+    lay = delegate.layout(QRect(0, 0, 300, 0), index)
+    assert "$" in lay.info_text
+    metrics = delegate.metrics()
+    assert metrics.small_fm.horizontalAdvance(lay.info_text) > lay.info.width()
+    assert lay.info.height() >= 2 * metrics.small_line  # wrapped, every word shown
+    assert lay.card.contains(lay.info)
+    for _action, rect in lay.actions:
+        assert not rect.intersects(lay.info)
