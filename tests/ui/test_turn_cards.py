@@ -39,6 +39,17 @@ def test_the_version_arrows_on_the_card_flip_the_reply(qtbot, window, server):
     wait_idle(qtbot, window)
     window.regenerate_action.trigger()
     wait_idle(qtbot, window)
+    # "2/2" is painted between the arrows (it was lost once when the painting moved to
+    # card_painter.py): more than the card's background in its place.
+    view = window.transcript
+    index = view.model().index(1, 0)
+    qtbot.wait(50)
+    lay = view.delegate.layout(view.visualRect(index), index)
+    assert lay.version_text == "2/2"
+    image, rect = view.viewport().grab().toImage(), lay.version_rect
+    colours = {image.pixel(x, y) for x in range(rect.left(), rect.right())
+               for y in range(rect.top(), rect.bottom())}  # fmt: skip
+    assert len(colours) > 2
     click_action(qtbot, window, 1, "version_prev")
     assert contents(window)[1] == ("assistant", "first")
     click_action(qtbot, window, 1, "version_next")

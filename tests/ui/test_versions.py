@@ -61,22 +61,3 @@ def test_edit_and_resend_keeps_the_old_question_and_its_turns(qtbot, window, ser
                                 ("assistant", "a2")]  # fmt: skip
     assert session.plan.history_len == 4  # the meter follows the version shown
 
-
-def test_the_card_shows_which_version_is_shown(qtbot, window, server):
-    # Seen in the retaken screenshots: "‹ ›" without "2/3" between them since the transcript's
-    # painting moved to card_painter.py.
-    server.enqueue(Reply("first"), Reply("second"))
-    type_and_send(qtbot, window, "hello")
-    wait_idle(qtbot, window)
-    window.regenerate_action.trigger()
-    wait_idle(qtbot, window)
-    view = window.transcript
-    index = view.model().index(1, 0)
-    qtbot.wait(50)
-    lay = view.delegate.layout(view.visualRect(index), index)
-    assert lay.version_text == "2/2"
-    image = view.viewport().grab().toImage()
-    rect = lay.version_rect
-    colours = {image.pixel(x, y) for x in range(rect.left(), rect.right())
-               for y in range(rect.top(), rect.bottom())}  # fmt: skip
-    assert len(colours) > 2  # text drawn, not only the card's background
