@@ -57,37 +57,43 @@ def test_cancel_keeps_the_window_and_discard_all_writes_nothing(qtbot, window, t
         assert saved_messages(tmp_path / f"{name}.chatdesk.json") == [f"{name} question"]
 
 
-def test_a_clean_quit_leaves_no_recovery_copy_even_when_its_write_was_still_queued(
-    qtbot, window
+def test_a_clean_quit_leaves_no_recovery_copy_even_when_its_write_started_late(
+    qtbot, window, tmp_path, monkeypatch
 ):
     # Reported: after a clean Ctrl+Q the next start could say "chatdesk was not closed
-    # properly" for an empty, draft-only conversation. The recovery copy's write was queued
-    # behind other background work; the quit discarded the copy before it was written, and
-    # the write, run as the process ended, left it behind.
+    # properly" for an empty, draft-only conversation. The recovery copy's write started late
+    # (a busy machine); the quit waited for it only so long, discarded the copy, and the write,
+    # run as the process ended with no event loop left to discard it again, left it behind.
     import threading
 
-    from PySide6.QtCore import QRunnable, QThreadPool
+    from chatdesk.ui import worker
 
-    pool = QThreadPool.globalInstance()
-    gate = threading.Event()
-
-    class Busy(QRunnable):
-        def run(self) -> None:
-            gate.wait(20)
-
+    path = tmp_path / "notes.chatdesk.json"
+    save_conversation(Conversation(), path)  # empty, outside the library: it gets copies
+    window.open_paths([str(path)])
     autosaver = window.autosaver
     autosaver.wait()
-    for _ in range(pool.maxThreadCount()):  # every thread busy: the copy's write must wait
-        pool.start(Busy())
-    window.composer.set_text("a draft")
-    window.session.set_draft("a draft")
+    held: list = []
+
+    class Busy:
+        """The shared threads, too busy to start a job before the quit."""
+
+        def run(self, job) -> None:
+            held.append(job)
+
+    monkeypatch.setattr(worker, "THREADS", Busy())
+    window.session.set_draft("a draft")  # a draft only
     autosaver.save_changed()
+    assert held  # the copy's write is waiting for a thread
     for session in window.sessions:
         session.set_modified(False)
     window.quit_action.trigger()  # Ctrl+Q
     assert not window.isVisible()
-    gate.set()
-    pool.waitForDone(10_000)  # as the process ends: no event loop runs any more
+    late = [threading.Thread(target=job) for job in held]  # as the process ends
+    for thread in late:
+        thread.start()
+    for thread in late:
+        thread.join(10)
     store = autosaver.store
     assert list(store.folder.glob("*.json")) == []
     assert store.entries() == []  # nothing to offer at the next start
