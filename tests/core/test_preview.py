@@ -23,7 +23,7 @@ def conversation() -> Conversation:
 def test_the_sent_rows_add_up_to_the_plan():
     conv = conversation()
     conv.request_extra["tools"] = TOOLS
-    conv.set_include(2, False)  # "Leave out" on one message
+    conv.set_include(2, False)  # "Leave out" on a question: its answer goes with it
     budget = Budget(conv)
     draft = "And now?"
     plan = budget.plan(draft)
@@ -35,7 +35,7 @@ def test_the_sent_rows_add_up_to_the_plan():
     assert rows.sent_tokens + REPLY_PRIMING == plan.prompt_tokens
     assert all(r[4] for r in sent)
     left = list(rows.left_out_rows())
-    assert [r[2].split()[:2] for r in left] == [["question", "1"]]
+    assert [r[2].split()[:2] for r in left] == [["question", "1"], ["answer", "1"]]
     assert not any(r[4] for r in left)
     assert len(sent) + len(left) == len(rows.head) + len(conv) + 1
 
