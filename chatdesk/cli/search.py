@@ -1,10 +1,12 @@
-"""`chatdesk search QUERY [--json] [--limit N]`: titles and messages of the library holding
-every word of QUERY (the last word may be the start of one), newest first.
+"""`chatdesk search QUERY [--json] [--limit N]`: the library's conversations whose title or one
+message holds every word of QUERY (the last word may be the start of one), newest first, one
+result per conversation, as the window's search shows them (`core/library_search.py`).
 
-One hit per line: conversation id, message index (``title`` when the title matched), the
-conversation's title, then the snippet indented on the next line, the matched words in bold
-on a terminal. `--json` prints one array of objects: conversation_id, title, message_index
-(null for the title), snippet, highlights ([start, end] offsets into the snippet).
+One result per line: conversation id, the index of its latest matching message (``title`` when
+only the title matched), the conversation's title and "+N more" when more of its messages
+match, then the snippet indented on the next line, the matched words in bold on a terminal.
+`--json` prints one array of objects: conversation_id, title, message_index (null for the
+title), snippet, highlights ([start, end] offsets into the snippet), more.
 
 Exit status: 0 something was found, 1 nothing was (as grep, and said on stderr), or the index
 cannot be used, 2 usage (a query without a word).
@@ -15,13 +17,9 @@ from __future__ import annotations
 import json
 import sqlite3
 import sys
-from typing import TYPE_CHECKING
 
 from chatdesk.cli.command import EXIT_ERROR, EXIT_OK, EXIT_USAGE, Parser, fail, positive
 from chatdesk.cli.library import open_library
-
-if TYPE_CHECKING:
-    from chatdesk.core.library_index import SearchHit
 
 _BOLD, _PLAIN = "\x1b[1m", "\x1b[0m"
 
@@ -42,8 +40,7 @@ def run(argv: list[str]) -> int:
         return EXIT_USAGE
     try:
         _library, index = open_library()
-        # Twice the limit: a title hit dropped as a repeat leaves room for the next hit.
-        hits = _without_repeats(index.search(args.query, 2 * args.limit))[: args.limit]
+        hits = index.search(args.query, args.limit)
     except (OSError, sqlite3.Error) as exc:
         fail(f"cannot read the library's index: {exc}")
         return EXIT_ERROR
@@ -54,7 +51,7 @@ def run(argv: list[str]) -> int:
             {
                 "conversation_id": h.conversation_id, "title": h.title,
                 "message_index": h.message_index, "snippet": h.snippet,
-                "highlights": [list(span) for span in h.highlights],
+                "highlights": [list(span) for span in h.highlights], "more": h.more,
             }
             for h in hits
         ]  # fmt: skip
@@ -63,21 +60,10 @@ def run(argv: list[str]) -> int:
         bold = sys.stdout.isatty()
         for h in hits:
             where = "title" if h.message_index is None else f"#{h.message_index}"
-            print(f"{h.conversation_id}  {where}  {h.title}")
+            more = f"  (+{h.more} more)" if h.more else ""
+            print(f"{h.conversation_id}  {where}  {h.title}{more}")
             print(f"    {_marked(h.snippet, h.highlights, bold)}")
     return EXIT_OK if hits else EXIT_ERROR
-
-
-def _without_repeats(hits: list[SearchHit]) -> list[SearchHit]:
-    """The hits less a title hit whose text a message hit of the same conversation already
-    shows (a title made from the first message matched the same words twice)."""
-    shown = {(h.conversation_id, " ".join(h.snippet.split())) for h in hits
-             if h.message_index is not None}  # fmt: skip
-    return [
-        h for h in hits
-        if h.message_index is not None
-        or (h.conversation_id, " ".join(h.snippet.split())) not in shown
-    ]  # fmt: skip
 
 
 def _marked(snippet: str, spans: tuple[tuple[int, int], ...], bold: bool) -> str:

@@ -8,8 +8,8 @@ that lists and searches every conversation without opening their files.
 A conversation's FTS rows have the rowid ``num << 24 | position + 1`` (position -1 is the
 title, 0… the history messages), so updating from message *i* on deletes one rowid range and
 inserts only what changed: indexing a finished reply costs the reply, not the conversation.
-Search returns the newest rows first (descending rowid, which FTS5 walks without sorting):
-the most recently added conversations, and in each the latest messages.
+Search (`library_search`) walks the matching rows newest first (descending rowid, which FTS5
+walks without sorting) and gives one result per conversation, a page at a time.
 
 The files are the truth (`library`): `refresh` compares the folder (one `scandir`) with the
 stored modification times and sizes, reads only what changed, and drops what is gone. A
@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -36,15 +35,13 @@ from typing import Any
 
 from chatdesk.core.conversation import Conversation
 from chatdesk.core.library import Library, LibraryEntry, LibraryFile, Summary
+from chatdesk.core.library_search import PAGE, SHIFT, SearchHit, SearchPage, search
 from chatdesk.core.paths import data_dir
 from chatdesk.core.text_policy import storable
 
 SCHEMA = 1
 BUSY_TIMEOUT_MS = 10_000
-_SHIFT = 24  # positions per conversation: 16 million messages
-_OPEN, _CLOSE = "\x02", "\x03"  # highlight marks in snippet() output, taken out again
-SNIPPET_TOKENS = 16  # words around the match in a snippet (FTS5 allows at most 64)
-_WORD_RE = re.compile(r"\w+", re.UNICODE)
+_SHIFT = SHIFT  # positions per conversation: 16 million messages
 
 
 def index_path() -> Path:
@@ -60,23 +57,6 @@ def available() -> bool:
         return True
     except sqlite3.Error:
         return False
-
-
-@dataclass(frozen=True)
-class SearchHit:
-    """One matching message (or title) of one conversation.
-
-    `message_index` is the history index (0 = the first message after the system prompt and
-    examples), or None when the title matched. `snippet` is a stretch of the text around the
-    match; `highlights` are (start, end) offsets into `snippet` (Python string indices, end
-    exclusive) of the matched words.
-    """
-
-    conversation_id: str
-    title: str
-    message_index: int | None
-    snippet: str
-    highlights: tuple[tuple[int, int], ...]
 
 
 @dataclass(frozen=True)
@@ -117,18 +97,6 @@ def damaged(exc: sqlite3.DatabaseError) -> bool:
         return code & 0xFF in (11, 26)
     text = str(exc)
     return "malformed" in text or "not a database" in text
-
-
-def fts_query(text: str) -> str:
-    """The user's words as an FTS5 query: every word must occur; the last may be the start
-    of a word (search as you type). Operators and quotes in `text` are taken as words, never
-    as FTS5 syntax. "" when there is no word."""
-    words = _WORD_RE.findall(text)
-    if not words:
-        return ""
-    quoted = [f'"{w}"' for w in words]
-    quoted[-1] += "*"
-    return " ".join(quoted)
 
 
 class LibraryIndex:
@@ -269,23 +237,16 @@ class LibraryIndex:
 
         return self._guarded(work)  # type: ignore[return-value]
 
-    def search(self, query: str, limit: int = 50) -> list[SearchHit]:
-        """Conversations' titles and messages holding every word of `query` (the last word
-        may be a prefix), newest first, at most `limit` hits; trashed conversations are left
-        out. Words are matched without case or accents (FTS5's unicode61 tokenizer)."""
-        match = fts_query(query)
-        if not match or limit <= 0:
-            return []
+    def search(self, query: str, limit: int = PAGE) -> list[SearchHit]:
+        """The first `limit` conversations matching `query`, newest first: see
+        `library_search.search` (one hit per conversation, its latest matching message)."""
+        return list(self.search_page(query, limit).hits)
 
-        def work(db: sqlite3.Connection) -> list[SearchHit]:
-            rows = db.execute(
-                "SELECT m.conversation, m.position, "
-                f"snippet(message_text, 0, '{_OPEN}', '{_CLOSE}', '…', {SNIPPET_TOKENS}), "
-                "c.title FROM message_text AS m JOIN conversations AS c ON c.id = m.conversation "
-                "WHERE message_text MATCH ? AND c.trashed = 0 ORDER BY m.rowid DESC LIMIT ?",
-                (match, limit),
-            ).fetchall()
-            return [_hit(*row) for row in rows]
+    def search_page(self, query: str, limit: int = PAGE, after: int | None = None) -> SearchPage:
+        """A page of `library_search.search`; `after` from the previous page for the next."""
+
+        def work(db: sqlite3.Connection) -> SearchPage:
+            return search(db, query, limit, after)
 
         return self._guarded(work)  # type: ignore[return-value]
 
@@ -367,6 +328,7 @@ class LibraryIndex:
         files = {f.id: f for f in self.library.files()}
         known = self._stamps()
         stale = [f for id, f in files.items() if known.get(id) != (f.mtime_ns, f.size, f.trashed)]
+        stale.sort(key=lambda f: f.id)  # ids begin with when they were made: newest last
         gone = [id for id in known if id not in files]
         if gone:
             self.drop(gone)
@@ -458,22 +420,3 @@ def _entry(row: tuple[Any, ...]) -> LibraryEntry:
     return LibraryEntry(
         id, Path(path), title, last, messages, bool(pinned), bool(trashed), error, mtime_ns, size
     )
-
-
-def _hit(conversation: str, position: int, marked: str, title: str) -> SearchHit:
-    highlights: list[tuple[int, int]] = []
-    out: list[str] = []
-    length = 0
-    start = 0
-    for piece in re.split(f"([{_OPEN}{_CLOSE}])", marked):
-        if piece == _OPEN:
-            start = length
-        elif piece == _CLOSE:
-            highlights.append((start, length))
-        else:
-            out.append(piece)
-            length += len(piece)
-    return SearchHit(
-        conversation, title, None if position < 0 else int(position), "".join(out),
-        tuple(highlights),
-    )  # fmt: skip

@@ -57,6 +57,7 @@ class FindBar(QWidget):
         row.addWidget(self.close_button)
         self.hits: list[Hit] = []
         self.position = -1  # in self.hits; -1: none
+        self._start_at: int | None = None  # history index the next results start from
         self._conv: Conversation | None = None
         self._generation = 0  # results of an older search are dropped
         self._cancel = threading.Event()
@@ -105,6 +106,17 @@ class FindBar(QWidget):
         if self.query():
             self._jump = True
             self._search()
+
+    def find_from(self, query: str, index: int) -> None:
+        """Show the bar finding `query`, at its first match in or after history message
+        `index` (a search result of the library was opened there); the focus stays."""
+        self.field.blockSignals(True)  # no debounce: the search runs now
+        self.field.setText(query)
+        self.field.blockSignals(False)
+        self.show()
+        self._start_at = index
+        self._jump = True
+        self._search()
 
     def close_bar(self) -> None:
         self._cancel.set()
@@ -156,7 +168,8 @@ class FindBar(QWidget):
         current = self.hits[self.position] if 0 <= self.position < len(self.hits) else None
         self.hits = hits
         if self._jump or current is None:
-            self.position = nearest(hits, self._first_visible())
+            start, self._start_at = self._start_at, None
+            self.position = nearest(hits, self._first_visible() if start is None else start)
         elif current in hits:
             self.position = hits.index(current)
         else:

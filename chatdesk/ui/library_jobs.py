@@ -12,7 +12,8 @@ and lists what is indexed so far every `LIST_EVERY` files, and stops between bat
 window closes (`wait`): the index keeps what was done, and the next launch goes on from there.
 
 Signals: listed(object entries, object trashed) with both lists of `LibraryEntry`;
-searched(str query, object hits: list[SearchHit]); done(str action, str id) after a change;
+searched(str query, object page: SearchPage) with the first page of results, and
+more(str query, object page: SearchPage) with a next one; done(str action, str id) after a change;
 progress(int done, int total) while a refresh reads files; failed(str text).
 """
 
@@ -26,10 +27,11 @@ from PySide6.QtCore import QObject, Signal
 
 from chatdesk.core.fileformat import ConversationFileError
 from chatdesk.core.library import Library, LibraryEntry
-from chatdesk.core.library_index import LibraryIndex, SearchHit
+from chatdesk.core.library_index import LibraryIndex
+from chatdesk.core.library_search import PAGE, SearchPage
 from chatdesk.ui.worker import FunctionWorker, Lane
 
-SEARCH_LIMIT = 100  # hits shown; a one-word search in a big library finds thousands
+SEARCH_PAGE = PAGE  # conversations per page of results: the next comes when scrolled to
 LIST_EVERY = 1000  # files read between two listings during a long refresh
 
 
@@ -40,6 +42,7 @@ class _Stopped(Exception):
 class LibraryJobs(QObject):
     listed = Signal(object, object)
     searched = Signal(str, object)
+    more = Signal(str, object)
     done = Signal(str, str)
     progress = Signal(int, int)
     failed = Signal(str)
@@ -108,15 +111,19 @@ class LibraryJobs(QObject):
         self._run(work, lambda lists: lists and self.listed.emit(*lists), self._changes)
 
     # -- searching ---------------------------------------------------------------------------
-    def search(self, query: str) -> None:
-        self._search_generation += 1
+    def search(self, query: str, after: int | None = None) -> None:
+        """The first page of results for `query` (`searched`), or with `after` (the previous
+        page's) the next one (`more`); a newer search drops what this one finds."""
+        if after is None:
+            self._search_generation += 1
         generation = self._search_generation
+        signal = self.searched if after is None else self.more
 
-        def done(hits: list[SearchHit]) -> None:
+        def done(page: SearchPage) -> None:
             if generation == self._search_generation:
-                self.searched.emit(query, hits)
+                signal.emit(query, page)
 
-        self._run(lambda: self.index.search(query, SEARCH_LIMIT), done, self._searches)
+        self._run(lambda: self.index.search_page(query, SEARCH_PAGE, after), done, self._searches)
 
     def cancel_search(self) -> None:
         self._search_generation += 1

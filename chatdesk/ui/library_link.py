@@ -6,7 +6,8 @@ GUI thread). One that is open is changed in memory and written by its window, so
 never changes under an open conversation (which the next write would take for another
 program's change): rename and pin change the open conversation and save it; trash saves it,
 closes it, then moves the file. A search hit opens its conversation at the message, older rows
-brought in as needed. The library starts loading once the window has painted.
+brought in as needed, with the find bar finding the search's words there. The library starts
+loading once the window has painted.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
     from chatdesk.core.library import Library, LibraryEntry
     from chatdesk.ui.chat_session import ChatSession
     from chatdesk.ui.context import AppContext
+    from chatdesk.ui.find_bar import FindBar
     from chatdesk.ui.library_jobs import LibraryJobs
     from chatdesk.ui.library_sidebar import LibrarySidebar
     from chatdesk.ui.transcript_view import TranscriptView
@@ -34,6 +36,7 @@ class LibraryHost(Protocol):
     sessions: list[ChatSession]
     session: ChatSession | None
     transcript: TranscriptView
+    find_bar: FindBar
 
     def open_file(self, path: Path, draft: str | None = None) -> ChatSession | None: ...
     def activate(self, session: ChatSession) -> None: ...
@@ -122,9 +125,12 @@ class LibraryLink(QObject):
             self.sidebar.put_entry(entry)
 
     # -- opening -----------------------------------------------------------------------------
-    def open(self, id: str, message_index: int | None = None) -> ChatSession | None:
+    def open(
+        self, id: str, message_index: int | None = None, query: str = ""
+    ) -> ChatSession | None:
         """Show library conversation `id` (open it if needed), at history message
-        `message_index` when given."""
+        `message_index` when given; a search result's `query` is then found there, with the
+        find bar ("1 of N"), its words marked."""
         from chatdesk.core.fileformat import ConversationFileError, load_conversation
 
         path = self.library.path(id)
@@ -141,6 +147,13 @@ class LibraryLink(QObject):
         self.host.activate(session)
         if message_index is not None:
             self.host.transcript.show_history_index(message_index)
+            conv = session.conversation
+            if query and 0 <= message_index < len(conv):
+                from chatdesk.core.cards import shown_text
+                from chatdesk.core.library_search import find_query
+
+                text = shown_text(conv[message_index])
+                self.host.find_bar.find_from(find_query(query, text), message_index)
         return session
 
     def _open_file_row(self, n: int) -> None:

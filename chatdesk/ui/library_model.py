@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from PySide6.QtCore import Qt
 
     from chatdesk.core.library import LibraryEntry
-    from chatdesk.core.library_index import SearchHit
+    from chatdesk.core.library_search import SearchHit, SearchPage
     from chatdesk.core.timeline import Timeline
 
 _Index = QModelIndex | QPersistentModelIndex
@@ -62,6 +62,16 @@ class Row:
         if self.entry is not None:
             return self.entry.id
         return self.hit.conversation_id if self.hit is not None else None
+
+
+def more_text(hit: SearchHit, lead: str = "") -> str:
+    """"+2 more" for a conversation with two more matching messages; "" for none."""
+    from chatdesk.core.library_search import COUNT_CAP  # sqlite3: not at start-up
+
+    if not hit.more:
+        return ""
+    cap = "+" if hit.more >= COUNT_CAP - 1 else ""
+    return f"{lead}+{hit.more}{cap} more"
 
 
 def _when(seconds: float) -> str:
@@ -135,7 +145,7 @@ class _RowsModel(QAbstractListModel):
         if item.kind is Kind.BROKEN and item.entry is not None:
             return f"{item.label}, cannot be opened: {item.entry.error}"
         if item.hit is not None:
-            return f"{item.hit.title}: {item.hit.snippet}"
+            return f"{item.hit.title}: {item.hit.snippet}{more_text(item.hit, ', ')}"
         pinned = ", pinned" if item.entry and item.entry.pinned else ""
         return f"{item.label}{pinned}"
 
@@ -300,17 +310,47 @@ class LibraryModel(_RowsModel):
 
 
 class SearchModel(_RowsModel):
-    """The hits of a search, in the order the index gave them (newest first)."""
+    """The results of a search, one row per conversation, newest first, a page at a time: the
+    view asks for the next page (`fetchMore`) when it is scrolled to the end.
+
+    Signals: moreRequested(str query, int after) for the page after the shown ones.
+    """
+
+    moreRequested = Signal(str, int)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.query = ""
+        self.after: int | None = None  # where the next page starts; None: there is none
+        self._asked = False  # the next page is on its way
 
-    def set_hits(self, query: str, hits: list[SearchHit]) -> None:
+    def set_page(self, query: str, page: SearchPage) -> None:
+        """Show the first page of `query`'s results."""
         self.beginResetModel()
         self.query = query
-        self._rows = [Row(Kind.HIT, hit.title, hit=hit) for hit in hits]
+        self._rows = [Row(Kind.HIT, hit.title, hit=hit) for hit in page.hits]
+        self.after, self._asked = page.after, False
         self.endResetModel()
+
+    def add_page(self, query: str, page: SearchPage) -> None:
+        """Add the next page of `query`'s results (dropped when the query changed)."""
+        if query != self.query:
+            return
+        self._asked = False
+        self.after = page.after
+        if page.hits:
+            first = len(self._rows)
+            self.beginInsertRows(QModelIndex(), first, first + len(page.hits) - 1)
+            self._rows += [Row(Kind.HIT, hit.title, hit=hit) for hit in page.hits]
+            self.endInsertRows()
+
+    def canFetchMore(self, parent: _Index = QModelIndex()) -> bool:  # noqa: B008
+        return not parent.isValid() and self.after is not None and not self._asked
+
+    def fetchMore(self, parent: _Index = QModelIndex()) -> None:  # noqa: B008
+        if self.canFetchMore(parent):
+            self._asked = True
+            self.moreRequested.emit(self.query, self.after)
 
 
 def _order(entry: LibraryEntry) -> tuple[bool, float, str]:

@@ -6,11 +6,12 @@ it goes to the window (open, rename in place with F2, pin, duplicate, move to th
 to the jobs (undo, restore, delete for good, empty the trash). The
 search runs `SEARCH_DELAY_MS` after the last keystroke, on the jobs' search thread.
 
-Signals: openRequested(str id, object message_index: int | None): open the conversation, at
-that history message when given; sessionRequested(int) for an open conversation outside
-the library (its index in the window); changeRequested(str action, str id, object value)
-for rename (the title), pin (True/False), trash and duplicate, which the window does itself
-when the conversation is open (`library_link`); notice(str) for a line in the status bar.
+Signals: openRequested(str id, object message_index: int | None, str query): open the
+conversation, at that history message when given, finding a search result's query there;
+sessionRequested(int) for an open conversation outside the library (its index in the window);
+changeRequested(str action, str id, object value) for rename (the title), pin (True/False),
+trash and duplicate, which the window does itself when the conversation is open
+(`library_link`); notice(str) for a line in the status bar.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ if TYPE_CHECKING:
     from PySide6.QtWidgets import QMenu
 
     from chatdesk.core.library import LibraryEntry
-    from chatdesk.core.library_index import SearchHit
+    from chatdesk.core.library_search import SearchHit, SearchPage
     from chatdesk.ui.library_jobs import LibraryJobs
 
 SEARCH_DELAY_MS = 200
@@ -45,10 +46,10 @@ UNDO_MS = 10_000  # how long "Moved to the trash — Undo" stays
 
 
 class LibrarySidebar(QWidget):
-    """Signals: openRequested(str, object), sessionRequested(int),
+    """Signals: openRequested(str, object, str), sessionRequested(int),
     changeRequested(str, str, object), notice(str)."""
 
-    openRequested = Signal(str, object)
+    openRequested = Signal(str, object, str)
     sessionRequested = Signal(int)
     changeRequested = Signal(str, str, object)
     notice = Signal(str)
@@ -122,6 +123,8 @@ class LibrarySidebar(QWidget):
         self.jobs = jobs
         jobs.listed.connect(self.show_entries)
         jobs.searched.connect(self.show_hits)
+        jobs.more.connect(self.search_model.add_page)
+        self.search_model.moreRequested.connect(jobs.search)
         jobs.done.connect(self._done)
         jobs.failed.connect(self.notice)
         jobs.progress.connect(self._progress)
@@ -158,14 +161,16 @@ class LibrarySidebar(QWidget):
             text = f"Indexing the library… {done:,} of {total:,}" if done < total else ""
             self.status.setText(text)
 
-    def show_hits(self, query: str, hits: list[SearchHit]) -> None:
+    def show_hits(self, query: str, page: SearchPage) -> None:
+        """The first page of results for `query` (one row per conversation)."""
         if query != self.search.text().strip():
             return  # typed on meanwhile: the next results are on their way
-        self.search_model.set_hits(query, hits)
+        self.search_model.set_page(query, page)
         self.list.setModel(self.search_model)
-        self.status.setText(
-            f"{len(hits)} match{'es' if len(hits) != 1 else ''}" if hits else "No matches"
-        )
+        n = len(page.hits)
+        count = f"{n}+" if page.after is not None else str(n)
+        self.status.setText(f"{count} conversation{'s' if count != '1' else ''}" if n
+                            else "No matches")  # fmt: skip
 
     def select(self, id: str | None, session: int | None = None) -> None:
         """Mark the conversation shown: library conversation `id`, or else the open file
@@ -234,8 +239,13 @@ class LibrarySidebar(QWidget):
             self.sessionRequested.emit(index.data(Roles.Session))
             return
         if kind in (Kind.ENTRY, Kind.HIT) and self.list.model() is not self.trash_model:
-            hit = index.data(Roles.Hit)
-            self.openRequested.emit(index.data(Roles.Id), hit.message_index if hit else None)
+            self._open_hit(index.data(Roles.Id), index.data(Roles.Hit))
+
+    def _open_hit(self, id: str, hit: SearchHit | None) -> None:
+        if hit is None:
+            self.openRequested.emit(id, None, "")
+        else:
+            self.openRequested.emit(id, hit.message_index, self.search_model.query)
 
     # -- changing ----------------------------------------------------------------------------
     def _rename(self, id: str, title: str) -> None:
@@ -328,8 +338,7 @@ class LibrarySidebar(QWidget):
             return menu
         if kind is not Kind.BROKEN:
             hit = index.data(Roles.Hit)
-            menu.addAction("Open", lambda: self.openRequested.emit(id, hit.message_index if hit
-                                                                    else None))  # fmt: skip
+            menu.addAction("Open", lambda: self._open_hit(id, hit))
             menu.addAction("Rename…", lambda: self.rename(id))
             pinned = bool(index.data(Roles.Pinned))
             change = self.changeRequested

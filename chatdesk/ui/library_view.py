@@ -3,7 +3,8 @@
 A heading is small bold muted text; a conversation, its title on one line (bold when it is
 open in the window); a file that cannot be read, a warning sign and its error in the warning
 colour (the tooltip adds the file's name); a search hit, the
-conversation's title over the snippet with the matched words marked. Rows are painted, never
+conversation's title (and "+2 more" when more of its messages match) over the snippet of its
+latest matching message, the matched words marked. Rows are painted, never
 widgets, and every row of a model has the same height (`uniformItemSizes`): the view lays out
 10,000 rows with one size hint, not 10,000.
 """
@@ -16,13 +17,13 @@ from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter
 from PySide6.QtWidgets import QAbstractItemView, QListView, QStyledItemDelegate, QWidget
 
-from chatdesk.ui.library_model import Kind, Roles
+from chatdesk.ui.library_model import Kind, Roles, more_text
 from chatdesk.ui.palette import MATCH, ON_MARK, tones_of
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QStyleOptionViewItem
 
-    from chatdesk.core.library_index import SearchHit
+    from chatdesk.core.library_search import SearchHit
 
 PAD_X, PAD_Y = 8, 4
 WARNING = "⚠ "
@@ -61,7 +62,9 @@ class LibraryDelegate(QStyledItemDelegate):
             painter.drawText(rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom,
                              str(index.data()))  # fmt: skip
         elif kind is Kind.HIT:
-            self._paint_hit(painter, rect, font, text_color, index.data(Roles.Hit), selected)
+            muted = text_color if selected else palette.placeholderText().color()
+            self._paint_hit(painter, rect, font, (text_color, muted), index.data(Roles.Hit),
+                            selected)  # fmt: skip
         else:
             title = str(index.data())
             if kind is Kind.BROKEN:
@@ -93,18 +96,31 @@ class LibraryDelegate(QStyledItemDelegate):
         painter: QPainter,
         rect: QRect,
         font: QFont,
-        color: QColor,
+        colors: tuple[QColor, QColor],
         hit: SearchHit | None,
         selected: bool,
     ) -> None:
         from PySide6.QtCore import QPointF
         from PySide6.QtGui import QTextCharFormat, QTextLayout
 
+        color, muted = colors
         if hit is None:
             return
         bold = QFont(font)
         bold.setBold(True)
-        self._line(painter, rect, bold, color, " ".join(hit.title.split()), 0)
+        more = more_text(hit)  # "+2 more": the conversation's other matching messages
+        title_rect = QRect(rect)
+        if more:
+            from PySide6.QtCore import Qt
+
+            width = QFontMetrics(font).horizontalAdvance(more)
+            title_rect.setRight(rect.right() - width - PAD_X)
+            painter.setFont(font)
+            painter.setPen(muted)
+            line = QRect(rect.left(), rect.top(), rect.width(), QFontMetrics(bold).lineSpacing())
+            painter.drawText(line, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                             more)  # fmt: skip
+        self._line(painter, title_rect, bold, color, " ".join(hit.title.split()), 0)
         # The snippet on one line, cut to the width, with its matched words marked.
         snippet = " ".join(hit.snippet.split("\n"))
         marks = []

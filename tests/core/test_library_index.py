@@ -13,35 +13,17 @@ from pathlib import Path
 
 import pytest
 
-from chatdesk.core.conversation import Conversation
 from chatdesk.core.fileformat import FILE_SUFFIX
 from chatdesk.core.library import Library
-from chatdesk.core.library_index import LibraryIndex, available, damaged, fts_query, index_path
+from chatdesk.core.library_index import LibraryIndex, available, damaged, index_path
+from chatdesk.core.library_search import fts_query
 from chatdesk.core.messages import Message
 from chatdesk.core.paths import data_dir
+from tests.core.conftest import chat
 
 ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.skipif(not available(), reason="this SQLite has no FTS5")
-
-
-def chat(*texts: str, title: str = "") -> Conversation:
-    conv = Conversation(title=title)
-    for i, text in enumerate(texts):
-        conv.append(Message("user" if i % 2 == 0 else "assistant", text))
-    return conv
-
-
-@pytest.fixture
-def lib(tmp_path) -> Library:
-    return Library(tmp_path / "library")
-
-
-@pytest.fixture
-def index(lib, tmp_path):
-    index = LibraryIndex(lib, tmp_path / "index.sqlite3")
-    yield index
-    index.close()
 
 
 def test_the_index_lives_in_the_data_folder():
@@ -74,7 +56,8 @@ def test_refresh_lists_without_opening_files_and_searches_every_message(lib, ind
     assert both.message_index == 1
     assert both.conversation_id == a
     assert index.search("taxes 1040") == []  # not in one message
-    assert {h.message_index for h in index.search("taxes")} == {None, 0}
+    # One result per conversation: the title matches too, the message is shown.
+    assert [(h.conversation_id, h.message_index) for h in index.search("taxes")] == [(a, 0)]
     assert index.search("tax")  # the last word may be a prefix
     assert index.search("FLOUR")[0].conversation_id == b  # no case
     assert index.search("nothing-like-this") == []

@@ -159,13 +159,20 @@ def test_search_shows_snippets_and_opens_the_conversation_at_the_message(qtbot, 
     assert (hit.conversation_id, hit.message_index) == (id, 12)
     start, end = hit.highlights[0]
     assert hit.snippet[start:end] == "pelican"
-    assert sidebar.status.text() == "1 match"
+    assert sidebar.status.text() == "1 conversation"
     rect = sidebar.list.visualRect(sidebar.search_model.index(0))
     qtbot.mouseClick(sidebar.list.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     qtbot.waitUntil(lambda: window.session.path == library.path(id), timeout=10_000)
     model = window.session.model
     assert model.hidden <= 12  # the older rows were brought in to show message 12
     assert model.history_index(window.transcript.currentIndex().row()) == 12
+    # The searched words are marked there, with the find bar: "1 of 1".
+    bar = window.find_bar
+    assert bar.isVisible()
+    assert bar.field.text() == "pelic"
+    qtbot.waitUntil(lambda: bar.count.text() == "1 of 1", timeout=10_000)
+    uid = window.session.conversation[12].uid
+    assert window.transcript.delegate.find_marks(uid) is not None
     # Esc in the search box goes back to the library.
     sidebar.search.setFocus()
     qtbot.keyClick(sidebar.search, Qt.Key.Key_Escape)
@@ -201,13 +208,16 @@ def test_ten_thousand_conversations_are_cheap_rows(qtbot):
 
 def test_models_pass_the_model_tester(qtmodeltester):
     from chatdesk.core.library import LibraryEntry
-    from chatdesk.core.library_index import SearchHit
+    from chatdesk.core.library_search import SearchHit, SearchPage
 
     model = LibraryModel()
     model.set_entries([LibraryEntry("a", None, "A", time.time(), 2, False)])
     qtmodeltester.check(model)
     search = SearchModel()
-    search.set_hits("x", [SearchHit("a", "A", 0, "an x here", ((3, 4),))])
+    search.set_page("x", SearchPage((SearchHit("a", "A", 0, "an x here", ((3, 4),), 2),), 7))
+    qtmodeltester.check(search)
+    search.add_page("x", SearchPage((SearchHit("b", "B", None, "x", ((0, 1),)),), None))
+    assert search.rowCount() == 2
     qtmodeltester.check(search)
 
 
@@ -282,13 +292,13 @@ def test_the_search_runs_off_the_gui_thread(qtbot, window, library, monkeypatch)
     from chatdesk.core.library_index import LibraryIndex
 
     threads = []
-    real = LibraryIndex.search
+    real = LibraryIndex.search_page
 
-    def search(self, query, limit=50):
+    def search_page(self, *args):
         threads.append(threading.current_thread())
-        return real(self, query, limit)
+        return real(self, *args)
 
-    monkeypatch.setattr(LibraryIndex, "search", search)
+    monkeypatch.setattr(LibraryIndex, "search_page", search_page)
     add(library, "Harbour birds", time.time(), texts=["a pelican again"])
     reload(qtbot, window, "Harbour birds")
     window.sidebar.search.setText("pelican")

@@ -1,0 +1,240 @@
+"""Searching the library's index: one result per conversation, newest first, a page at a time.
+
+A result is a conversation whose title or one of whose messages holds every word of the query
+(the last word may be the start of a word: search as you type). It shows the conversation's
+latest matching message (the title when no message matches), a snippet of it with the words
+marked, and how many more of its messages match.
+
+Cost: FTS5 walks the matching rows newest first (descending rowid, no sorting) and stops once
+it has a page of conversations, so a page costs the same in a library of 100 conversations
+and of 10,000, however many messages match. Only the shown rows' texts are read back, and
+their snippets are cut here, not by FTS5's snippet(), which would tokenize every row walked.
+Within one conversation at most `COUNT_CAP` matches are counted ("+999+ more"), then the walk
+jumps to the next conversation.
+
+The rowids are `library_index`'s: ``num << 24 | position + 1`` (position -1: the title).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import sqlite3
+import unicodedata
+from dataclasses import dataclass
+
+SHIFT = 24  # positions per conversation (see `library_index`)
+PAGE = 30  # results per page: more than a sidebar shows at once
+COUNT_CAP = 1000  # matches counted in one conversation before the walk jumps past it
+SNIPPET_WORDS = 16  # words in a snippet
+_LEAD_WORDS = 4  # words shown before the first match
+_WINDOW_BEFORE, _WINDOW_AFTER = 120, 480  # characters read around the first match
+_WORD_RE = re.compile(r"\w+", re.UNICODE)
+_TOKEN_RE = re.compile(r"[^\W_]+", re.UNICODE)  # letters and digits, as FTS5's unicode61
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """One conversation that matches.
+
+    `message_index` is the history index of its latest matching message (0 = the first message
+    after the system prompt and examples), or None when only the title matched. `snippet` is a
+    stretch of that text around the match; `highlights` are (start, end) offsets into `snippet`
+    (Python string indices, end exclusive) of the matched words. `more` counts its other
+    matching messages (at most `COUNT_CAP`).
+    """
+
+    conversation_id: str
+    title: str
+    message_index: int | None
+    snippet: str
+    highlights: tuple[tuple[int, int], ...]
+    more: int = 0
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    """A page of results; `after` is passed to get the next page (None: there is none)."""
+
+    hits: tuple[SearchHit, ...]
+    after: int | None
+
+
+def query_words(text: str) -> list[str]:
+    """The words of a query as the index compares them (see `fold`)."""
+    return [fold(w) for w in _WORD_RE.findall(text)]
+
+
+def fts_query(text: str) -> str:
+    """The user's words as an FTS5 query: every word must occur; the last may be the start
+    of a word. Operators and quotes in `text` are taken as words, never as FTS5 syntax. ""
+    when there is no word."""
+    words = _WORD_RE.findall(text)
+    if not words:
+        return ""
+    quoted = [f'"{w}"' for w in words]
+    quoted[-1] += "*"
+    return " ".join(quoted)
+
+
+def fold(word: str) -> str:
+    """A word without case or accents, as FTS5's ``unicode61 remove_diacritics 2`` indexes it."""
+    if word.isascii():
+        return word.lower()
+    decomposed = unicodedata.normalize("NFKD", word.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def search(
+    db: sqlite3.Connection, query: str, limit: int = PAGE, after: int | None = None
+) -> SearchPage:
+    """The conversations matching `query` (see the module docstring), newest first, at most
+    `limit`, from the start or from where the page that gave `after` ended; trashed ones are
+    left out. Raises sqlite3.Error from the database."""
+    match = fts_query(query)
+    if not match or limit <= 0:
+        return SearchPage((), None)
+    groups: list[_Group] = []
+    bound = after
+    while len(groups) < limit:
+        found, bound = _walk(db, match, limit - len(groups), bound)
+        groups += _kept(db, found)
+        if bound is None:
+            break
+    words = query_words(query)
+    texts = _texts(db, [g.best for g in groups if g.best is not None])
+    hits = tuple(g.hit(texts.get(g.best, "") if g.best is not None else g.title, words)
+                 for g in groups)  # fmt: skip
+    return SearchPage(hits, bound if len(groups) >= limit else None)
+
+
+@dataclass
+class _Group:
+    num: int
+    best: int | None = None  # the rowid of the latest matching message
+    count: int = 0  # matching messages
+    id: str = ""
+    title: str = ""
+
+    def hit(self, text: str, words: list[str]) -> SearchHit:
+        snippet, highlights = cut_snippet(text, words)
+        index = None if self.best is None else (self.best & ((1 << SHIFT) - 1)) - 1
+        more = max(0, self.count - 1)
+        return SearchHit(self.id, self.title, index, snippet, highlights, more)
+
+
+def _walk(
+    db: sqlite3.Connection, match: str, wanted: int, bound: int | None
+) -> tuple[list[_Group], int | None]:
+    """Up to `wanted` conversations' matches, walking rowids below `bound` downwards; and the
+    bound to go on from (None: the walk reached the end)."""
+    sql = "SELECT rowid FROM message_text WHERE message_text MATCH ?"
+    args: tuple[object, ...] = (match,)
+    if bound is not None:
+        sql, args = sql + " AND rowid < ?", (match, bound)
+    groups: list[_Group] = []
+    for (rowid,) in db.execute(sql + " ORDER BY rowid DESC", args):
+        num = rowid >> SHIFT
+        if not groups or groups[-1].num != num:
+            if len(groups) == wanted:
+                return groups, groups[-1].num << SHIFT
+            groups.append(_Group(num))
+        group = groups[-1]
+        if rowid & ((1 << SHIFT) - 1):  # a message, not the title
+            if group.best is None:
+                group.best = rowid
+            group.count += 1
+            if group.count >= COUNT_CAP:  # enough counted: go on from the next conversation
+                return groups, num << SHIFT
+    return groups, None
+
+
+def _kept(db: sqlite3.Connection, groups: list[_Group]) -> list[_Group]:
+    """The groups of conversations not in the trash, with their ids and titles."""
+    if not groups:
+        return []
+    marks = ",".join("?" * len(groups))
+    rows = db.execute(
+        f"SELECT num, id, title FROM conversations WHERE trashed = 0 AND num IN ({marks})",
+        [g.num for g in groups],
+    ).fetchall()
+    known = {num: (id, title) for num, id, title in rows}
+    kept = []
+    for group in groups:
+        if group.num in known:
+            group.id, group.title = known[group.num]
+            kept.append(group)
+    return kept
+
+
+def _texts(db: sqlite3.Connection, rowids: list[int]) -> dict[int, str]:
+    if not rowids:
+        return {}
+    marks = ",".join("?" * len(rowids))
+    rows = db.execute(f"SELECT rowid, text FROM message_text WHERE rowid IN ({marks})", rowids)
+    return dict(rows.fetchall())
+
+
+def cut_snippet(text: str, words: list[str]) -> tuple[str, tuple[tuple[int, int], ...]]:
+    """About `SNIPPET_WORDS` words of `text` around its first match of `words` (folded, the
+    last a prefix), "…" where it was cut; and the (start, end) offsets of every match in it.
+    Reads only a window around the match: a long reply costs what a short one does."""
+    if not words:
+        return " ".join(text.split()[:SNIPPET_WORDS]), ()
+    at = 0
+    if text.isascii():  # the common case: the first match found at C speed, then a window
+        found = _rule(tuple(words)).search(text.lower())
+        at = found.start() if found is not None else 0
+    lo, hi = 0, len(text)
+    if at:
+        lo, hi = max(0, at - _WINDOW_BEFORE), min(len(text), at + _WINDOW_AFTER)
+    tokens = list(_TOKEN_RE.finditer(text, lo, hi))
+    if tokens and lo > 0 and _TOKEN_RE.match(text, lo - 1):
+        tokens.pop(0)  # the window began inside this word
+    if tokens and hi < len(text) and _TOKEN_RE.match(text, hi):
+        tokens.pop()
+    if not tokens:
+        return " ".join(text.split()[:SNIPPET_WORDS]), ()
+    exact, prefix = set(words[:-1]), words[-1]
+    matched = [n for n, t in enumerate(tokens)
+               if (f := fold(t.group())) in exact or f.startswith(prefix)]  # fmt: skip
+    first = matched[0] if matched else 0
+    start_token = max(0, min(first - _LEAD_WORDS, len(tokens) - SNIPPET_WORDS))
+    end_token = min(len(tokens), start_token + SNIPPET_WORDS) - 1
+    start = 0 if start_token == 0 and lo == 0 else tokens[start_token].start()
+    whole = end_token == len(tokens) - 1 and hi == len(text)
+    end = len(text) if whole else tokens[end_token].end()
+    lead = "…" if start > 0 else ""
+    snippet = lead + text[start:end] + ("…" if end < len(text) else "")
+    shift = len(lead) - start
+    spans = tuple(
+        (tokens[n].start() + shift, tokens[n].end() + shift)
+        for n in matched
+        if start_token <= n <= end_token
+    )
+    return snippet, spans
+
+
+@functools.lru_cache(maxsize=64)
+def _rule(words: tuple[str, ...]) -> re.Pattern[str]:
+    """The first place lowered ASCII text holds one of `words` (the last as a prefix)."""
+    edge = r"(?<![^\W_])"
+    parts = [edge + re.escape(words[-1])]
+    if len(words) > 1:
+        parts.append(edge + "(?:" + "|".join(map(re.escape, words[:-1])) + r")(?![^\W_])")
+    return re.compile("|".join(parts))
+
+
+def find_query(query: str, text: str) -> str:
+    """What the find bar looks for in a message a search result opened: the query itself when
+    `text` holds it as typed (case aside), else the first word of `text` it matched (the
+    words of a search may be apart, or the last the start of a longer word). The query when
+    neither is found."""
+    query = " ".join(query.split())
+    if query.casefold() in text.casefold():
+        return query
+    _snippet, spans = cut_snippet(text, query_words(query))
+    if spans:
+        start, end = spans[0]
+        return _snippet[start:end]
+    return query
