@@ -1,9 +1,11 @@
 """Screenshots of the library sidebar (grouped, and a search result) under a real X server.
 
-    python docs/library_screenshots.py   # starts Xvfb :80 + openbox itself (Debian: xvfb openbox)
+    python docs/library_screenshots.py [:NN]  # starts Xvfb :80 (or :NN) + openbox itself
 
-Writes docs/screenshots/library-groups.png and docs/screenshots/library-search.png from a
-library made up for the purpose in a temporary CHATDESK_HOME.
+Writes docs/screenshots/library-groups.png (the grouped list) and library-search.png (the
+results of a search, one row per conversation, and the first opened at its message with the
+words marked by the find bar) from a library made up for the purpose in a temporary
+CHATDESK_HOME. Needs Debian's xvfb and openbox.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ CONVERSATIONS = [
     ("Regex for ISO dates", 0.2, False, ["A regex for ISO 8601 dates?",
                                          r"`\d{4}-\d{2}-\d{2}` covers the date part."]),
     ("Pelican sighting notes", 1.1, False, [
-        "Summarise my notes from the harbour walk.",
+        "Summarise my pelican notes from the harbour walk.",
         "A brown pelican dived for fish twice near the pier; the gulls followed it."]),
     ("Rotate an API key without downtime", 3, False, [
         "How do I rotate an Azure OpenAI key without downtime?",
@@ -75,7 +77,7 @@ def _grab(app: object, window: object, name: str) -> None:
 
 
 def main() -> int:
-    return run_in_x(_shoot, DISPLAY)
+    return run_in_x(_shoot, sys.argv[1] if len(sys.argv) > 1 else DISPLAY)
 
 
 def _wait(app: object, done: object, timeout: float = 10.0) -> None:
@@ -108,12 +110,16 @@ def _shoot() -> int:
     _wait(app, lambda: model.rowCount() > len(CONVERSATIONS))
     window.splitter.setSizes([300, 620, 260])
     first = next(r for r in range(model.rowCount()) if model.index(r).data() == CONVERSATIONS[1][0])
-    sidebar.openRequested.emit(model.index(first).data(Roles.Id), None)
+    sidebar.openRequested.emit(model.index(first).data(Roles.Id), None, "")
     _wait(app, lambda: window.session is not None and window.session.path is not None)
     OUT.mkdir(parents=True, exist_ok=True)
     _grab(app, window, "library-groups.png")
     sidebar.search.setText("pelican")
     _wait(app, lambda: sidebar.list.model() is sidebar.search_model)
+    results = sidebar.search_model
+    sidebar.list.setCurrentIndex(results.index(0))
+    sidebar.list.activated.emit(results.index(0))  # as a click or Enter opens it
+    _wait(app, lambda: " of " in window.find_bar.count.text())
     _grab(app, window, "library-search.png")
     for session in window.sessions:
         session.set_modified(False)

@@ -313,10 +313,11 @@ class SearchModel(_RowsModel):
     """The results of a search, one row per conversation, newest first, a page at a time: the
     view asks for the next page (`fetchMore`) when it is scrolled to the end.
 
-    Signals: moreRequested(str query, int after) for the page after the shown ones.
+    Signals: moreRequested(str query, object after: int) for the page after the shown ones
+    (a rowid: more than 32 bits, hence object).
     """
 
-    moreRequested = Signal(str, int)
+    moreRequested = Signal(str, object)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)

@@ -3,6 +3,8 @@ at a time (the next page when the list is scrolled to its end)."""
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 import time
 
 from chatdesk.core.conversation import Conversation
@@ -15,6 +17,14 @@ from chatdesk.ui.roles import ACCESSIBLE_TEXT
 
 def test_results_are_one_row_per_conversation_a_page_at_a_time(qtbot, window):
     library = window.context.library
+    # Conversation numbers past 2**31 >> 24, as in a library of 10,000 (rowids beyond 32 bits).
+    window.context.library_index.entries()  # the index exists, with its tables
+    with contextlib.closing(sqlite3.connect(window.context.library_index.path)) as db:
+        db.execute("INSERT INTO conversations(num, id, path, title, last_activity, messages, "
+                   "pinned, trashed, mtime_ns, size) VALUES (100000, 'x', 'x', 'x', 0, 0, 0, 0, "
+                   "0, 0)")  # fmt: skip
+        db.execute("DELETE FROM conversations WHERE num = 100000")
+        db.commit()
     now = time.time()
     for n in range(SEARCH_PAGE + 15):
         conv = Conversation(title=f"Chat {n}")
@@ -39,5 +49,6 @@ def test_results_are_one_row_per_conversation_a_page_at_a_time(qtbot, window):
     sidebar.list.scrollToBottom()  # the view asks for the next page
     qtbot.waitUntil(lambda: results.rowCount() == SEARCH_PAGE + 15, timeout=10_000)
     ids = [results.index(r).data(Roles.Id) for r in range(results.rowCount())]
+    assert results.after is None
     assert len(set(ids)) == len(ids)
     assert not results.canFetchMore()

@@ -77,7 +77,6 @@ def test_a_reply_written_by_the_window_updates_its_row_without_a_listing(qtbot, 
     # load they were still on their way and counted here.
     qtbot.waitUntil(lambda: not jobs.busy, timeout=10_000)
     listings = []
-    jobs.listed.connect(lambda *_lists: listings.append(1))
     server.enqueue(Reply("Paris is the capital."))
     window.composer.set_text("What is the capital of France?")
     window.composer.input.submit.emit()
@@ -86,6 +85,7 @@ def test_a_reply_written_by_the_window_updates_its_row_without_a_listing(qtbot, 
                     and not session.modified, timeout=10_000)  # fmt: skip
     model = window.sidebar.library_model
     qtbot.waitUntil(lambda: model.row_of(session.library_id) >= 0, timeout=5000)
+    jobs.listed.connect(lambda *_lists: listings.append(1))  # from the row's update on
     row = model.row_of(session.library_id)
     assert model.index(row).data(Roles.Entry).messages == 2
     assert model.index(row - 1).data() == "Today"
