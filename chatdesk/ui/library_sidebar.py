@@ -230,6 +230,9 @@ class LibrarySidebar(QWidget):
         if event.key() == Qt.Key.Key_Delete and self.list.hasFocus():
             self._trash_current()
             return
+        if event.key() == Qt.Key.Key_Down and self.search.hasFocus():
+            self.focus_list()
+            return
         super().keyPressEvent(event)
 
     # -- opening -----------------------------------------------------------------------------
@@ -259,6 +262,37 @@ class LibrarySidebar(QWidget):
             index = self.library_model.index(row)
             self.list.setCurrentIndex(index)
             self.list.edit(index)
+
+    def rename_selected(self) -> None:
+        """F2 from anywhere in the window: rename the row selected in the list when the list
+        has the focus, else the conversation shown (the typed name never reaches the message
+        box). A conversation outside the library, or one not written yet, has no row to
+        rename: `notice` says so."""
+        index = self.list.currentIndex()
+        if self.list.hasFocus() and index.isValid():
+            if self.list.model() is not self.trash_model and index.data(Roles.Kind) in (
+                Kind.ENTRY, Kind.HIT,
+            ):  # fmt: skip
+                self.rename(index.data(Roles.Id))
+            return
+        if self._selected_id is not None and self.library_model.row_of(self._selected_id) >= 0:
+            self.rename(self._selected_id)
+        elif self._selected_session is not None:
+            self.notice.emit("A file opened from elsewhere keeps its name: Save as renames it.")
+        else:
+            self.notice.emit("A new conversation is named after its first question.")
+
+    def focus_list(self) -> None:
+        """Bring the keyboard into the list (Ctrl+Shift+L, Down from the search box), on the
+        selected row, else the first conversation."""
+        self.list.setFocus()
+        model = self.list.model()
+        if self.list.currentIndex().isValid() or model is None:
+            return
+        for row in range(model.rowCount()):
+            if model.index(row).data(Roles.Kind) is not Kind.HEADING:
+                self.list.setCurrentIndex(model.index(row))
+                return
 
     def trash(self, id: str) -> None:
         self.changeRequested.emit("trash", id, None)

@@ -21,6 +21,7 @@ from chatdesk.ui.library_model import Kind, Roles, more_text
 from chatdesk.ui.palette import MATCH, ON_MARK, tones_of
 
 if TYPE_CHECKING:
+    from PySide6.QtGui import QMouseEvent
     from PySide6.QtWidgets import QStyleOptionViewItem
 
     from chatdesk.core.library_search import SearchHit
@@ -156,6 +157,14 @@ class LibraryView(QListView):
         self.setEditTriggers(QAbstractItemView.EditTrigger.EditKeyPressed)
         self.setProperty("horizontalScrollBarPolicy", "ScrollBarAlwaysOff")
         self.setMouseTracking(True)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        from PySide6.QtCore import Qt
+
+        if event.button() == Qt.MouseButton.RightButton:
+            event.accept()  # the context menu acts on the row clicked; the selection stays
+            return  # on the conversation shown
+        super().mousePressEvent(event)
 
     def dataChanged(
         self, top_left: QModelIndex, bottom_right: QModelIndex, roles: list[int] = []  # noqa: B006

@@ -29,7 +29,8 @@ SHORTCUTS = [
     ("Connections", "Ctrl+K"),
     ("Find in this conversation (next / previous: Enter / Shift+Enter)", "Ctrl+F"),
     ("Search all conversations", "Ctrl+Shift+F"),
-    ("Rename the selected conversation (in the list)", "F2"),
+    ("Rename the conversation shown (in the list: the one selected there)", "F2"),
+    ("Go to the conversation list", "Ctrl+Shift+L (or Down in the search box)"),
     ("Move the selected conversation to the trash (in the list)", "Delete"),
     ("Focus the message box", "Ctrl+L"),
     ("Show or hide the side panel", "Ctrl+B"),
@@ -134,7 +135,16 @@ class WindowMenus:
         self.find_action = self._action(
             "&Find in conversation…", keys.Find, lambda: self.find_bar.open_bar()
         )
-        view_menu.addActions([self.side_action, self.search_action, self.find_action])
+        # F2 is the window's, not the list's: after a click the focus is in the message box
+        # and a list-only F2 would let the typed name be sent as a message.
+        self.rename_action = self._action(
+            "&Rename conversation", "F2", lambda: self.sidebar.rename_selected()
+        )
+        self.list_action = self._action(
+            "Go to the conversation &list", "Ctrl+Shift+L", lambda: self.sidebar.focus_list()
+        )
+        view_menu.addActions([self.side_action, self.search_action, self.list_action,
+                              self.rename_action, self.find_action])  # fmt: skip
         view_menu.addSeparator()
         view_menu.addActions([self.prefs.zoom_in_action, self.prefs.zoom_out_action,
                               self.prefs.zoom_reset_action])  # fmt: skip

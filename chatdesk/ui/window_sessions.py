@@ -172,7 +172,9 @@ class WindowSessions:
             for signal, slot in self._session_links:
                 signal.disconnect(slot)
             self._session_links = []
-        if self.sessions:
+        if self.session is not None:
+            pass  # another one was closed (trashed from the list): the view stays
+        elif self.sessions:
             self._bind_session(self.sessions[min(index, len(self.sessions) - 1)])
         elif keep_one:
             self.new_conversation()

@@ -1,0 +1,125 @@
+"""The library by keyboard and by right-click, in the real window, as a tester used it: F2
+renames the shown conversation wherever the focus is (never sending the typed name), a key
+brings the keyboard into the list, and trashing another conversation leaves the view alone."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from chatdesk.core.conversation import Conversation
+from chatdesk.core.library import Library, iso_time
+from chatdesk.core.messages import Message, MessageMeta
+
+CTRL_SHIFT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+
+
+def add(library: Library, texts: tuple[str, ...], when: float) -> str:
+    conv = Conversation()
+    conv.created_at = iso_time(when)
+    for i, text in enumerate(texts):
+        meta = MessageMeta(created_at=iso_time(when))
+        conv.append(Message("user" if i % 2 == 0 else "assistant", text, meta=meta))
+    return library.create(conv).id
+
+
+def titles(window) -> list[str]:
+    model = window.sidebar.library_model
+    return [model.index(r).data() for r in range(model.rowCount())]
+
+
+def listed(qtbot, window, title: str) -> None:
+    window.sidebar.jobs.refresh()
+    qtbot.waitUntil(lambda: title in titles(window), timeout=10_000)
+
+
+def click_row(qtbot, window, id: str, button=Qt.MouseButton.LeftButton) -> None:
+    sidebar = window.sidebar
+    rect = sidebar.list.visualRect(sidebar.library_model.index(sidebar.library_model.row_of(id)))
+    qtbot.mouseClick(sidebar.list.viewport(), button, pos=rect.center())
+
+
+def keys(qtbot, *steps) -> None:
+    """Each step to whichever widget has the focus then, as a user's keyboard does."""
+    for step in steps:
+        target = QApplication.focusWidget()
+        assert target is not None
+        if isinstance(step, str):
+            qtbot.keyClicks(target, step)
+        else:
+            qtbot.keyClick(target, *step)
+
+
+def test_f2_after_clicking_a_row_renames_it_and_sends_nothing(qtbot, window, server):
+    library = window.context.library
+    id = add(library, ("What is the capital of Australia?", "Canberra."), time.time() - 60)
+    listed(qtbot, window, "What is the capital of Australia?")
+    click_row(qtbot, window, id)
+    qtbot.waitUntil(lambda: window.session.path == library.path(id), timeout=10_000)
+    assert QApplication.focusWidget() is window.composer.input  # a click: typing goes on there
+    keys(qtbot, (Qt.Key.Key_F2,), (Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier),
+         "Australia notes", (Qt.Key.Key_Return,))  # fmt: skip
+    qtbot.waitUntil(lambda: "Australia notes" in titles(window), timeout=10_000)
+    assert window.composer.input.toPlainText() == ""
+    assert len(window.session.conversation) == 2  # nothing was sent
+    assert server.requests == []
+    assert window.session.conversation.title == "Australia notes"
+    qtbot.waitUntil(lambda: library.load(id).conversation.title == "Australia notes",
+                    timeout=10_000)  # fmt: skip
+
+
+def test_the_keyboard_gets_into_the_list_and_delete_trashes_there(qtbot, window):
+    library = window.context.library
+    id = add(library, ("Bread notes", "Flour, water."), time.time() - 60)
+    listed(qtbot, window, "Bread notes")
+    sidebar = window.sidebar
+    window.composer.input.setFocus()
+    keys(qtbot, (Qt.Key.Key_L, CTRL_SHIFT))
+    assert QApplication.focusWidget() is sidebar.list
+    # Down from the search box goes there too.
+    keys(qtbot, (Qt.Key.Key_F, CTRL_SHIFT))
+    assert QApplication.focusWidget() is sidebar.search
+    keys(qtbot, (Qt.Key.Key_Down,))
+    assert QApplication.focusWidget() is sidebar.list
+    sidebar.list.setCurrentIndex(sidebar.library_model.index(sidebar.library_model.row_of(id)))
+    keys(qtbot, (Qt.Key.Key_Delete,))
+    qtbot.waitUntil(lambda: library.path(id, trashed=True).exists(), timeout=10_000)
+
+
+def test_f2_in_the_list_renames_the_row_selected_there(qtbot, window):
+    library = window.context.library
+    id = add(library, ("Soup ideas", "Leek."), time.time() - 60)
+    listed(qtbot, window, "Soup ideas")
+    sidebar = window.sidebar
+    sidebar.list.setFocus()
+    sidebar.list.setCurrentIndex(sidebar.library_model.index(sidebar.library_model.row_of(id)))
+    keys(qtbot, (Qt.Key.Key_F2,), (Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier),
+         "Soups", (Qt.Key.Key_Return,))  # fmt: skip
+    qtbot.waitUntil(lambda: library.load(id).conversation.title == "Soups", timeout=10_000)
+
+
+@pytest.mark.parametrize("plan_open", [True, False])
+def test_trashing_another_conversation_leaves_the_view_where_it_is(qtbot, window, plan_open):
+    library = window.context.library
+    plan = add(library, ("How do I plan a trip?", "Start early."), time.time() - 120)
+    big = add(library, ("A long one", "Yes."), time.time() - 90)
+    bread = add(library, ("Bread notes", "Flour, water."), time.time() - 60)
+    listed(qtbot, window, "How do I plan a trip?")
+    opened = (bread, plan, big, bread) if plan_open else (bread, big, bread)
+    for id in opened:  # "Bread notes" shown last
+        click_row(qtbot, window, id)
+        qtbot.waitUntil(lambda id=id: window.session.path == library.path(id), timeout=10_000)
+    sidebar = window.sidebar
+    click_row(qtbot, window, plan, Qt.MouseButton.RightButton)
+    assert sidebar.list.currentIndex().row() == sidebar.library_model.row_of(bread)
+    index = sidebar.library_model.index(sidebar.library_model.row_of(plan))
+    next(a for a in sidebar.context_menu(index).actions() if a.text() == "Move to trash").trigger()
+    qtbot.waitUntil(lambda: library.path(plan, trashed=True).exists(), timeout=10_000)
+    qtbot.waitUntil(lambda: sidebar.library_model.row_of(plan) == -1, timeout=10_000)
+    assert window.session.path == library.path(bread)
+    current = sidebar.list.currentIndex()
+    assert current.row() == sidebar.library_model.row_of(bread)
+    assert sidebar.list.selectionModel().isSelected(current)
