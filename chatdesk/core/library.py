@@ -143,12 +143,14 @@ class Saved:
     """The result of `Library.save`: where the conversation now lives and the file's state.
 
     `conflict` is the id of the conversation another process wrote meanwhile (left as it
-    was) when this version had to be kept as the new conversation `id`; None otherwise.
+    was) when this version had to be kept as the new conversation `id`, and `title` the
+    title that copy was given ("… (changed in two places)"); None and "" otherwise.
     """
 
     id: str
     disk: DiskState
     conflict: str | None = None
+    title: str = ""
 
 
 class Library:
@@ -279,7 +281,7 @@ class Library:
             copy = conv.snapshot()
             copy.title = display_title(conv).removesuffix(CONFLICT_MARK) + CONFLICT_MARK
             saved = self.create(copy)
-            return Saved(saved.id, saved.disk, conflict=id)
+            return Saved(saved.id, saved.disk, conflict=id, title=copy.title)
 
     def update(self, id: str, change: Callable[[Conversation], object]) -> DiskState:
         """Read conversation `id`, apply `change` to it and write it back, checking that no

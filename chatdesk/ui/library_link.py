@@ -90,8 +90,9 @@ class LibraryLink(QObject):
         return self._ids[path]
 
     def _files(self) -> list[ChatSession]:
-        """The open conversations outside the library, in the window's order."""
-        return [s for s in self.host.sessions if self.library_id(s) is None]
+        """The open conversations outside the library, in the window's order. A new one (no
+        file yet) is not among them: it is the library's, listed there once it is written."""
+        return [s for s in self.host.sessions if s.path is not None and self.library_id(s) is None]
 
     def show_open(self) -> None:
         """Tell the sidebar what is open and which is shown (cheap: a few path checks)."""
@@ -107,7 +108,8 @@ class LibraryLink(QObject):
         current = self.host.session
         if current is not None:
             id = self.library_id(current)
-            self.sidebar.select(id, None if id is not None else files.index(current))
+            row = files.index(current) if id is None and current in files else None
+            self.sidebar.select(id, row)
 
     def written(self) -> None:
         """Files may have changed outside this window (another chatdesk, an import): the index
@@ -123,6 +125,17 @@ class LibraryLink(QObject):
         """This window wrote (and indexed) a conversation: its row shows `entry`."""
         if self.jobs is not None:
             self.sidebar.put_entry(entry)
+            current = self.host.session
+            shown = self.sidebar.selected_id
+            if shown != entry.id and current is not None and current.path == entry.path:
+                self.sidebar.select(entry.id)  # first written, or kept as a copy: a new id
+
+    def conflicted(self, _id: str, title: str) -> None:
+        """Another chatdesk changed a conversation this window wrote: both are kept, this
+        window's as the copy `title` (the README's "Two chatdesks on one library")."""
+        self.sidebar.notice.emit(
+            f"Changed in another window meanwhile: both versions are kept, this one as “{title}”."
+        )
 
     # -- opening -----------------------------------------------------------------------------
     def open(

@@ -16,7 +16,8 @@ meanwhile, `Library.save` keeps both and the session continues as the new copy
 (`conflicted`). A file opened from elsewhere is not tracked: it stays the user's file.
 
 Signals: saved(object session, object entry: LibraryEntry) after each write, with what the
-sidebar lists of it (the one row it updates); conflicted(str id, str new_id);
+sidebar lists of it (the one row it updates); conflicted(str id, str title): the session was
+kept as a copy titled `title` because another chatdesk changed conversation `id`;
 problemChanged(str problem or "").
 """
 
@@ -195,7 +196,10 @@ class LibrarySaver(QObject):
         session.disk = saved.disk
         self._written[session] = revision
         if saved.conflict is not None:
-            self.conflicted.emit(saved.conflict, saved.id)
+            # The copy's title says so; the session goes on as the copy and keeps that title
+            # (else its next write would put the old one back).
+            session.set_title(saved.title)
+            self.conflicted.emit(saved.conflict, saved.title)
         if session.revision == revision and session.modified:
             session.set_modified(False)
         self._set_problem("")

@@ -185,6 +185,11 @@ class LibrarySidebar(QWidget):
         else:
             self.list.clearSelection()
 
+    @property
+    def selected_id(self) -> str | None:
+        """The library conversation marked as shown (None: a file, or a new one)."""
+        return self._selected_id
+
     def _file_row(self, session: int | None) -> int:
         model = self.library_model
         for row in range(min(model.rowCount(), len(model.files) + 1)):

@@ -164,6 +164,7 @@ class MainWindow(TurnActions, WindowMenus, WindowSessions, WindowEdits, WindowDi
             self._library_saver = saver
             saver.problemChanged.connect(lambda text: self.show_disk_problem("library", text))
             saver.saved.connect(self._library_written)
+            saver.conflicted.connect(self.library_link.conflicted)
             for session in self.sessions:
                 saver.consider(session)
             self._update_title()  # a library conversation is called by its title, not its id

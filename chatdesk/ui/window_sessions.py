@@ -199,7 +199,17 @@ class WindowSessions:
             except (OSError, ValueError) as exc:
                 self.show_message("Could not restore", f"{entry.display_name()}: {exc}")
                 continue
-            session = self.open_session(conv, Path(entry.path) if entry.path else None)
+            path = Path(entry.path) if entry.path else None
+            # The session coming back may have opened the file already (as it is on disk):
+            # the recovered text takes its place, one conversation per path.
+            stale = next((x for x in self.sessions if path and x.path == path), None)
+            place = self.sessions.index(stale) if stale is not None else -1
+            session = self.open_session(conv, path)
+            if stale is not None and not stale.modified:
+                self._close_session(stale)
+                self.sessions.remove(session)
+                self.sessions.insert(place, session)
+                self.show_sessions()
             session.set_modified()
             self.autosaver.save(session)
             store.discard(entry.id)

@@ -123,3 +123,65 @@ def test_trashing_another_conversation_leaves_the_view_where_it_is(qtbot, window
     current = sidebar.list.currentIndex()
     assert current.row() == sidebar.library_model.row_of(bread)
     assert sidebar.list.selectionModel().isSelected(current)
+
+
+def test_new_and_unsent_conversations_are_not_listed_as_open_files(qtbot, window):
+    from chatdesk.ui.library_model import Kind, Roles
+
+    sidebar = window.sidebar
+    qtbot.waitUntil(lambda: sidebar.jobs is not None, timeout=10_000)
+    model = sidebar.library_model
+
+    def files() -> list[str]:
+        return [model.index(r).data() for r in range(model.rowCount())
+                if model.index(r).data(Roles.Kind) is Kind.FILE]  # fmt: skip
+
+    window.new_conversation()
+    assert files() == []
+    qtbot.keyClicks(window.composer.input, "an unsent question about rye")
+    assert files() == []
+    # Written to the library about a second later: a library row from then on.
+    qtbot.waitUntil(lambda: window.session.path is not None, timeout=10_000)
+    id = window.session.library_id
+    qtbot.waitUntil(lambda: model.row_of(id) >= 0, timeout=10_000)
+    assert files() == []
+    assert sidebar.list.currentIndex().row() == model.row_of(id)
+
+
+def test_two_windows_on_one_library_keep_both_and_the_copy_says_so(qtbot, window, server):
+    """Window 2 (`chatdesk FILE` on a library file) and window 1 both send in "Write a long
+    essay": both versions kept, the later writer's as "… (changed in two places)", and that
+    window says so in its status bar."""
+    from chatdesk.core.library import CONFLICT_MARK
+    from chatdesk.ui.main_window import MainWindow
+    from tests.support.fake_azure import Reply
+
+    library = window.context.library
+    id = add(library, ("Write a long essay", "Here it is."), time.time() - 60)
+    listed(qtbot, window, "Write a long essay")
+    click_row(qtbot, window, id)
+    qtbot.waitUntil(lambda: window.session.path == library.path(id), timeout=10_000)
+    second = MainWindow(window.context)
+    qtbot.addWidget(second)
+    second.open_paths([str(library.path(id))])
+    second.show()
+    qtbot.waitUntil(lambda: second.session.budget is not None, timeout=10_000)
+    for win, text in ((window, "Make it longer."), (second, "Make it shorter.")):
+        server.enqueue(Reply(text=f"Sure: {text}"))
+        win.composer.set_text(text)
+        win.composer.input.submit.emit()
+        qtbot.waitUntil(lambda win=win: len(win.session.conversation) == 4
+                        and not win.session.busy and not win.session.modified,
+                        timeout=10_000)  # fmt: skip
+    original = library.load(id).conversation
+    assert original[2].content == "Make it longer."
+    copy_id = second.session.library_id
+    assert copy_id != id
+    copy = library.load(copy_id).conversation
+    assert copy[2].content == "Make it shorter."
+    assert copy.title == "Write a long essay" + CONFLICT_MARK
+    assert second.session.conversation.title == "Write a long essay" + CONFLICT_MARK
+    assert "changed in two places" in second.notice.text()
+    for session in second.sessions:
+        session.set_modified(False)
+        session.shutdown()

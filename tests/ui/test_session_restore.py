@@ -3,10 +3,13 @@ through a real window closed and a new one launched; what is gone is skipped wit
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
+
 from chatdesk.core.conversation import Conversation
 from chatdesk.core.fileformat import save_conversation
 from chatdesk.core.messages import Message
 from chatdesk.core.session_state import load_session_state, state_path
+from chatdesk.ui.library_model import Kind, Roles
 from chatdesk.ui.main_window import MainWindow
 
 
@@ -109,3 +112,44 @@ def test_a_damaged_state_file_starts_an_empty_session(qtbot, context):
     assert len(win.sessions) == 1
     assert win.sessions[0].path is None
     close(win)
+
+
+def test_restoring_after_a_kill_opens_an_open_file_once_with_the_recovered_text(
+    qtbot, context, tmp_path
+):
+    """`chatdesk bread-copy.chatdesk.json`, the system prompt edited, kill -9, relaunch,
+    Restore selected: one conversation for the path, the recovered text, unsaved."""
+    path = tmp_path / "bread-copy.chatdesk.json"
+    conv = Conversation(system_prompt="You bake.")
+    conv.append(Message("user", "How long do I knead?"))
+    conv.append(Message("assistant", "Ten minutes."))
+    save_conversation(conv, path)
+    first = launch(qtbot, context)
+    first.open_paths([str(path)])
+    first.system_editor.edit.setFocus()
+    first.system_editor.edit.selectAll()
+    qtbot.keyClicks(first.system_editor.edit, "You bake sourdough.")
+    qtbot.waitUntil(lambda: first.session.conversation.system_prompt == "You bake sourdough.")
+    first.autosaver.save(first.session)
+    first.memory.save()
+    # kill -9: nothing of the first window runs any more; its copy and session.json stay.
+    first.autosaver.stop()
+    for session in first.sessions:
+        session.shutdown()
+    first.hide()
+
+    second = launch(qtbot, context)
+    second.offer_recovery()
+    dialog = second.recovery_dialog
+    qtbot.mouseClick(dialog.restore_button, Qt.MouseButton.LeftButton)
+    opened = [s for s in second.sessions if s.path == path]
+    assert len(opened) == 1
+    assert opened[0].conversation.system_prompt == "You bake sourdough."
+    assert opened[0].modified
+    assert second.session is opened[0]
+    model = second.sidebar.library_model
+    qtbot.waitUntil(lambda: second.sidebar.jobs is not None, timeout=10_000)
+    files = [model.index(r).data() for r in range(model.rowCount())
+             if model.index(r).data(Roles.Kind) is Kind.FILE]  # fmt: skip
+    assert files == ["* bread-copy.chatdesk.json"]
+    close(second)
