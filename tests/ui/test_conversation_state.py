@@ -54,7 +54,15 @@ def test_a_status_does_not_move_the_centre_column(qtbot, window):
     window.show_disk_problem("settings", "")
 
 
-def test_focus_goes_to_the_message_box_after_new_a_sidebar_click_and_send(qtbot, window, server):
+def test_focus_goes_to_the_message_box_after_new_a_sidebar_click_and_send(
+    qtbot, window, server, tmp_path
+):
+    from chatdesk.core.conversation import Conversation
+    from chatdesk.core.fileformat import save_conversation
+
+    path = tmp_path / "mine.chatdesk.json"
+    save_conversation(Conversation(), path)
+    window.open_paths([str(path)])
     window.activateWindow()
     box = window.composer.input
     window.transcript.setFocus()
@@ -63,7 +71,7 @@ def test_focus_goes_to_the_message_box_after_new_a_sidebar_click_and_send(qtbot,
 
     window.transcript.setFocus()
     window.sidebar.sessionRequested.emit(0)  # the first of the open files
-    assert window.session is window.sessions[0]
+    assert window.session.path == path
     qtbot.waitUntil(box.hasFocus)
 
     server.enqueue(Reply(text="ok"))
