@@ -1,6 +1,6 @@
 """`chatdesk [FILE ...]`: the window, opened with these conversations.
 
-The window's start path is tuned for the first paint (see chatdesk/ui/__init__.py): nothing is
+The window's start path is tuned for the first paint (see chatdesk/ui/qt): nothing is
 imported here before `run` needs it.
 """
 
@@ -25,12 +25,9 @@ def run(files: list[str]) -> int:
     # Start-up allocates objects that live as long as the window; collecting them while the
     # modules load only costs time (several ms). `app.run` turns the collector back on.
     gc.disable()
-    # The window's Qt-free part first: the libraries it imports then load before PySide6,
-    # which reads the source of every module imported after it (see pyside_scan.py).
+    # The window's Qt-free part first: what it imports then loads before PySide6, which reads
+    # the source of modules imported after it (see chatdesk/ui/qt).
     import chatdesk.ui.context  # noqa: F401
-    from chatdesk.ui.pyside_scan import load_pyside
-
-    load_pyside()  # before the window's modules: spares them PySide's source scan
     from chatdesk.ui.app import run as run_app
 
     return run_app(files)

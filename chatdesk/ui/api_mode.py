@@ -3,11 +3,10 @@ and the reasoning summary asked for (see core/responses_request.py)."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QComboBox, QFormLayout, QGroupBox, QLabel, QWidget
-
 from chatdesk.core.choices import Api, HistoryKeeper
 from chatdesk.core.conversation import REASONING_SUMMARIES
+from chatdesk.ui.qt.core import Signal
+from chatdesk.ui.qt.widgets import QComboBox, QFormLayout, QGroupBox, QLabel, QWidget
 
 API_NAMES = {Api.CHAT: "Chat Completions", Api.RESPONSES: "Responses"}
 HISTORY_CHOICES = (

@@ -15,12 +15,13 @@ import sys
 import time
 from collections.abc import Sequence
 
-from PySide6.QtCore import QEvent, QObject, QTimer
-from PySide6.QtWidgets import QApplication, QWidget
-
 from chatdesk import __version__
 from chatdesk.ui.context import AppContext, DeferredService
 from chatdesk.ui.main_window import MainWindow
+from chatdesk.ui.qt import real
+from chatdesk.ui.qt.core import QEvent, QObject, Qt, QTimer
+from chatdesk.ui.qt.gui import QIcon
+from chatdesk.ui.qt.widgets import QApplication, QWidget
 
 
 def make_app() -> QApplication:
@@ -35,8 +36,6 @@ def make_app() -> QApplication:
 
 
 def set_app_icon(app: QApplication) -> None:
-    from PySide6.QtGui import QIcon
-
     app.setWindowIcon(QIcon(AppContext.icon_path()))
 
 
@@ -68,10 +67,9 @@ def exit_after_first_paint(window: QWidget) -> bool:
 
 def _after_first_paint(app: QApplication, window: MainWindow, context: AppContext) -> None:
     """What start-up left for after the first frame, in the order it used to run."""
-    # The first frame did without the Qt namespace (ui/__init__.py): build it now, while nothing
+    # The first frame did without the Qt namespace (chatdesk/ui/qt): build it now, while nothing
     # waits, rather than on the first keystroke.
-    from PySide6.QtCore import Qt  # noqa: F401
-
+    real(Qt)
     gc.enable()
     gc.freeze()  # start-up's objects live as long as the app: later collections skip them
     set_app_icon(app)

@@ -25,10 +25,9 @@ import logging
 import threading
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject, QTimer, Signal
-
 from chatdesk.core.recovery import RecoveryStore
 from chatdesk.ui.chat_session import ChatSession
+from chatdesk.ui.qt.core import QObject, QTimer, Signal
 from chatdesk.ui.worker import FunctionWorker
 from chatdesk.ui.write_queue import WriteQueue
 

@@ -7,9 +7,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QPointF, QRect, QRectF
-from PySide6.QtGui import QFontMetrics
-
 from chatdesk.core import alternatives
 from chatdesk.core.cards import shown_text
 from chatdesk.core.choices import FinishReason
@@ -19,13 +16,14 @@ from chatdesk.ui.markdown import has_code
 from chatdesk.ui.palette import (
     is_dark as is_dark,  # re-exported: the transcript's modules read it here
 )
+from chatdesk.ui.qt.core import QPointF, QRect, QRectF
+from chatdesk.ui.qt.gui import QFont, QFontMetrics, QTextCharFormat, QTextLayout
 from chatdesk.ui.transcript_model import Badge, TranscriptModel
 
 if TYPE_CHECKING:
-    from PySide6.QtGui import QColor, QFont, QTextLayout
-
     from chatdesk.core.pricing import Prices
     from chatdesk.ui.message_body import MessageBody
+    from chatdesk.ui.qt.gui import QColor, QFont, QTextLayout
 
 # Geometry, in pixels.
 MARGIN_X, MARGIN_Y = 12, 5  # around a card
@@ -115,8 +113,6 @@ class Metrics:
     """The fonts and line heights cards are laid out with, for one view font."""
 
     def __init__(self, font: QFont) -> None:
-        from PySide6.QtGui import QFont  # with the first card, like the other paint types
-
         self.font = font
         self.bold = QFont(font)
         self.bold.setBold(True)
@@ -163,8 +159,6 @@ class CardLayout:
 
 def wrapped(text: str, font: QFont, width: float, link: str | None, color: QColor) -> QTextLayout:
     """`text` laid out in lines of `width` px; its last `link` characters drawn as a link."""
-    from PySide6.QtGui import QTextCharFormat, QTextLayout
-
     # QTextLayout breaks lines at U+2028, not at "\n" (a Reasoning part has paragraphs).
     layout = QTextLayout(text.replace("\n", "\u2028"), font)
     if link:

@@ -6,19 +6,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QRectF
-from PySide6.QtGui import QColor, QPainter
-
 from chatdesk.ui.card_layout import ACTION_LABELS, DIM_OPACITY, CardLayout, Metrics
 from chatdesk.ui.palette import tones
+from chatdesk.ui.qt.core import QRectF, Qt
+from chatdesk.ui.qt.gui import QColor, QPainter, QPainterPath, QPen
 from chatdesk.ui.transcript_model import Badge, heading
 
 if TYPE_CHECKING:
-    from PySide6.QtGui import QPalette
-
     from chatdesk.core.messages import Message
     from chatdesk.ui.find_marks import FindMarks
     from chatdesk.ui.message_body import Position
+    from chatdesk.ui.qt.gui import QPalette
 
 
 
@@ -56,10 +54,7 @@ def draw_card(
     selected (text_selection.py), painted highlighted."""
     # Imported here, not with the module: an empty transcript (how the window starts)
     # paints no card, and these types and their enums cost ~10 ms to create (the Qt
-    # namespace alone ~20 ms, see ui/__init__.py).
-    from PySide6.QtCore import Qt
-    from PySide6.QtGui import QPainterPath, QPen
-
+    # namespace alone ~20 ms, see chatdesk/ui/qt).
     painter.save()
     if dimmed:
         painter.setOpacity(DIM_OPACITY)

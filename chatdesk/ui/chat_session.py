@@ -13,9 +13,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QCoreApplication, QDeadlineTimer, QObject, QTimer, Signal
-from PySide6.QtGui import QUndoStack
-
 from chatdesk.core import alternatives
 from chatdesk.core.conversation import Conversation
 from chatdesk.core.image_input import count_images, image_problem
@@ -28,6 +25,8 @@ from chatdesk.service.events import (
     CancelToken,
     ReasoningDelta,
 )
+from chatdesk.ui.qt.core import QCoreApplication, QDeadlineTimer, QObject, QTimer, Signal
+from chatdesk.ui.qt.gui import QUndoStack
 from chatdesk.ui.session_edits import ConversationEditing
 from chatdesk.ui.session_reply import ReplyStreaming, replaced_text
 from chatdesk.ui.transcript_model import TranscriptModel

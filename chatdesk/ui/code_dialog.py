@@ -6,7 +6,10 @@ from typing import Any
 
 from pygments.lexers import PythonLexer
 from pygments.styles import get_style_by_name
-from PySide6.QtGui import (
+
+from chatdesk.ui.dialog_buttons import close_and_action, say_copied
+from chatdesk.ui.palette import is_dark, tones
+from chatdesk.ui.qt.gui import (
     QColor,
     QFont,
     QFontDatabase,
@@ -15,16 +18,7 @@ from PySide6.QtGui import (
     QTextCharFormat,
     QTextDocument,
 )
-from PySide6.QtWidgets import (
-    QDialog,
-    QLabel,
-    QPlainTextEdit,
-    QVBoxLayout,
-    QWidget,
-)
-
-from chatdesk.ui.dialog_buttons import close_and_action, say_copied
-from chatdesk.ui.palette import is_dark, tones
+from chatdesk.ui.qt.widgets import QDialog, QLabel, QPlainTextEdit, QVBoxLayout, QWidget
 
 _NOTE = (
     "This conversation as a Python script using the openai package. It holds no key: the "

@@ -101,7 +101,7 @@ class Composer(QWidget):
         self.input.setTabChangesFocus(True)
         self.input.setMaximumHeight(160)
         self.input.setMinimumHeight(64)
-        self.button = QPushButton(text="Send", parent=self)  # by keyword: see ui/__init__.py
+        self.button = QPushButton(text="Send", parent=self)  # by keyword: see chatdesk/ui/qt
         self.button.setAccessibleName("Send")
         self.button.setDefault(False)
         self.button.setMinimumWidth(84)

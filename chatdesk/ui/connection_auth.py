@@ -6,8 +6,8 @@ Signals: chosen(str) — "key" or "entra", when the person switches.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import (
+from chatdesk.ui.qt.core import Signal
+from chatdesk.ui.qt.widgets import (
     QButtonGroup,
     QHBoxLayout,
     QRadioButton,

@@ -13,8 +13,11 @@ from __future__ import annotations
 
 import dataclasses
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (
+from chatdesk.core.models import CATALOG
+from chatdesk.core.profile_deployments import Deployment, listing_default, merge_listed
+from chatdesk.core.profiles import ConnectionProfile
+from chatdesk.ui.qt.core import Qt, Signal
+from chatdesk.ui.qt.widgets import (
     QCompleter,
     QHBoxLayout,
     QLineEdit,
@@ -24,10 +27,6 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-
-from chatdesk.core.models import CATALOG
-from chatdesk.core.profile_deployments import Deployment, listing_default, merge_listed
-from chatdesk.core.profiles import ConnectionProfile
 
 
 class DeploymentsPanel(QWidget):

@@ -19,19 +19,6 @@ import itertools
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QEvent, QObject, Signal
-from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import (
-    QDialog,
-    QDialogButtonBox,
-    QHBoxLayout,
-    QMessageBox,
-    QStyle,
-    QTabWidget,
-    QVBoxLayout,
-    QWidget,
-)
-
 from chatdesk.core.profiles import ConnectionProfile
 from chatdesk.service.client import Credentials, header_secret_name
 from chatdesk.service.connections import Connections
@@ -59,6 +46,18 @@ from chatdesk.ui.connection_widgets import (
     DialogWorkers,
     Tones,
     secret_error_text,
+)
+from chatdesk.ui.qt.core import QEvent, QObject, Signal
+from chatdesk.ui.qt.gui import QIcon
+from chatdesk.ui.qt.widgets import (
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QMessageBox,
+    QStyle,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
 )
 from chatdesk.ui.worker import Worker
 

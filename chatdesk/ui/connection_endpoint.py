@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 
-from PySide6.QtWidgets import QComboBox, QFormLayout, QHBoxLayout, QLabel, QSizePolicy, QWidget
-
 from chatdesk.core.models import DEFAULT_FAMILY, FAMILIES, describe
 from chatdesk.core.profiles import DEFAULT_API_VERSION, KINDS, ConnectionProfile, EndpointCheck
 from chatdesk.service.events import ChatError
@@ -26,6 +24,7 @@ from chatdesk.ui.connection_widgets import (
     line,
     set_shown,
 )
+from chatdesk.ui.qt.widgets import QComboBox, QFormLayout, QHBoxLayout, QLabel, QSizePolicy, QWidget
 
 _AZURE_PLACEHOLDER = "https://my-resource.openai.azure.com/"
 _COMPATIBLE_PLACEHOLDER = "https://api.openai.com/v1 or http://localhost:11434/v1"

@@ -10,9 +10,13 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont, QGuiApplication
-from PySide6.QtWidgets import (
+from chatdesk.core.profiles import ENTRA_MODES
+from chatdesk.service.entra import DeviceCode, SignedIn, SignInCancelled, SignInError
+from chatdesk.service.events import CancelToken
+from chatdesk.ui.connection_widgets import ENTRA_MODE_LABELS, FormHost, account_text, button, line
+from chatdesk.ui.qt.core import Qt
+from chatdesk.ui.qt.gui import QFont, QGuiApplication
+from chatdesk.ui.qt.widgets import (
     QComboBox,
     QFormLayout,
     QFrame,
@@ -21,11 +25,6 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-
-from chatdesk.core.profiles import ENTRA_MODES
-from chatdesk.service.entra import DeviceCode, SignedIn, SignInCancelled, SignInError
-from chatdesk.service.events import CancelToken
-from chatdesk.ui.connection_widgets import ENTRA_MODE_LABELS, FormHost, account_text, button, line
 
 SIGN_IN_TIMEOUT = 300.0
 

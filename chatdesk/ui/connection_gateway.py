@@ -15,20 +15,6 @@ from __future__ import annotations
 
 import dataclasses
 
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import (
-    QComboBox,
-    QFormLayout,
-    QHBoxLayout,
-    QLabel,
-    QLineEdit,
-    QListWidget,
-    QPlainTextEdit,
-    QPushButton,
-    QVBoxLayout,
-    QWidget,
-)
-
 from chatdesk.core.clouds import CLOUDS
 from chatdesk.core.profiles import (
     ConnectionProfile,
@@ -40,6 +26,19 @@ from chatdesk.core.profiles import (
 from chatdesk.service.network import check_proxy
 from chatdesk.service.secrets import Secret
 from chatdesk.ui.connection_widgets import WrapLabel
+from chatdesk.ui.qt.core import Signal
+from chatdesk.ui.qt.widgets import (
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 CLOUD_CHOICES = [("auto", "From the endpoint")] + [(c.name, c.label) for c in CLOUDS.values()]
 KEY_HEADER_CHOICES = [

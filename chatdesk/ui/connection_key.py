@@ -15,15 +15,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLineEdit, QToolButton, QVBoxLayout, QWidget
-
 from chatdesk.service.client import header_secret_name
 from chatdesk.service.connections import LazySecretStore
 from chatdesk.service.profile_edits import ProfileEdit
 from chatdesk.service.secrets import KeyringStatus, MemorySecretStore, Secret
 from chatdesk.ui.connection_widgets import FormHost, KeyField, button, secret_error_text
 from chatdesk.ui.palette import status_color
+from chatdesk.ui.qt.core import Signal
+from chatdesk.ui.qt.widgets import QFrame, QHBoxLayout, QLineEdit, QToolButton, QVBoxLayout, QWidget
 
 # Secret stores whose user agreed to keep keys in memory for this session (no secure keyring).
 # The store's status stays "insecure" after use_session_store, so the choice is remembered here.

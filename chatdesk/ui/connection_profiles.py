@@ -13,9 +13,14 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 
-from PySide6.QtCore import Signal
-from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import (
+from chatdesk.core.profile_env import profile_from_env
+from chatdesk.core.profiles import ConnectionProfile
+from chatdesk.service.profile_edits import ProfileEdit
+from chatdesk.ui.connection_endpoint import check
+from chatdesk.ui.connection_widgets import KIND_LABELS
+from chatdesk.ui.qt.core import Signal
+from chatdesk.ui.qt.gui import QIcon
+from chatdesk.ui.qt.widgets import (
     QHBoxLayout,
     QListWidget,
     QListWidgetItem,
@@ -24,12 +29,6 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-
-from chatdesk.core.profile_env import profile_from_env
-from chatdesk.core.profiles import ConnectionProfile
-from chatdesk.service.profile_edits import ProfileEdit
-from chatdesk.ui.connection_endpoint import check
-from chatdesk.ui.connection_widgets import KIND_LABELS
 
 NEW_PROFILE_NAME = "Azure OpenAI"
 

@@ -7,10 +7,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
-
 from chatdesk.service.events import CancelToken
 from chatdesk.ui.connection_widgets import FormHost, button, latency_text
+from chatdesk.ui.qt.widgets import QHBoxLayout, QVBoxLayout, QWidget
 
 if TYPE_CHECKING:  # the openai SDK loads with the service, not with this dialog
     from chatdesk.service.chat import ChatService, Diagnosis

@@ -8,13 +8,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
-from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QKeyEvent, QPalette, QResizeEvent
-from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QPushButton, QWidget
-
 from chatdesk.core.profiles import EntraMode, ProfileKind
 from chatdesk.service.secrets import SecretStoreError
 from chatdesk.ui.palette import status_color
+from chatdesk.ui.qt.core import QSize, Qt
+from chatdesk.ui.qt.gui import QKeyEvent, QPalette, QResizeEvent
+from chatdesk.ui.qt.widgets import QFormLayout, QLabel, QLineEdit, QPushButton, QWidget
 from chatdesk.ui.worker import Worker, run_in_background
 
 if TYPE_CHECKING:

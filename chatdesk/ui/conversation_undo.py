@@ -15,10 +15,9 @@ import time
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Protocol
 
-from PySide6.QtGui import QUndoCommand
-
 from chatdesk.core.conversation import Conversation, GenerationParams
 from chatdesk.core.messages import Message
+from chatdesk.ui.qt.gui import QUndoCommand
 
 if TYPE_CHECKING:
     from chatdesk.ui.transcript_model import TranscriptModel

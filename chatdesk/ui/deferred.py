@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
-from PySide6.QtCore import QEvent, QObject, QSize, QTimer
-from PySide6.QtGui import QShowEvent
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from chatdesk.ui.qt.core import QEvent, QObject, QSize, QTimer
+from chatdesk.ui.qt.gui import QShowEvent
+from chatdesk.ui.qt.widgets import QVBoxLayout, QWidget
 
 W = TypeVar("W", bound=QWidget)
 

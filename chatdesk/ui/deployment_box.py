@@ -7,12 +7,11 @@ Signals: picked(object) — the deployment name chosen by the user, or None for 
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QComboBox, QWidget
-
 from chatdesk.core.models import describe
 from chatdesk.core.profiles import ConnectionProfile
 from chatdesk.ui import roles
+from chatdesk.ui.qt.core import Signal
+from chatdesk.ui.qt.widgets import QComboBox, QWidget
 
 
 class DeploymentBox(QComboBox):

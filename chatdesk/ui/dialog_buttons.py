@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QPushButton
+from chatdesk.ui.qt.core import QTimer
+from chatdesk.ui.qt.widgets import QDialog, QDialogButtonBox, QPushButton
 
 COPIED_MS = 1500  # how long a copy button says "Copied"
 

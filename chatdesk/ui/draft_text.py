@@ -13,8 +13,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from chatdesk.ui.qt.gui import QTextCursor
+
 if TYPE_CHECKING:
-    from PySide6.QtGui import QTextDocument
+    from chatdesk.ui.qt.gui import QTextDocument
 
 # What QTextDocument.toPlainText() turns into plain characters: paragraph and line separators,
 # frame marks, and non-breaking spaces.
@@ -44,8 +46,6 @@ class DraftText:
             return
         inserted = ""
         if added:
-            from PySide6.QtGui import QTextCursor  # with the first edit, not at start-up
-
             cursor = QTextCursor(self._doc)
             cursor.setPosition(position)
             cursor.setPosition(position + added, QTextCursor.MoveMode.KeepAnchor)

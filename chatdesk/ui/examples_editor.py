@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import itertools
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (
+from chatdesk.ui.qt.core import Qt, Signal
+from chatdesk.ui.qt.widgets import (
     QAbstractItemView,
     QFormLayout,
     QHBoxLayout,

@@ -15,13 +15,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from PySide6.QtCore import QObject
-from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
-
 from chatdesk.core.disk_state import ChangedOnDisk
 from chatdesk.core.export import write_markdown
 from chatdesk.core.fileformat import FILE_SUFFIX, save_conversation, suggested_file_name
 from chatdesk.ui.chat_session import ChatSession
+from chatdesk.ui.qt.core import QObject
+from chatdesk.ui.qt.widgets import QFileDialog, QMessageBox, QWidget
 
 if TYPE_CHECKING:
     from chatdesk.ui.context import AppContext

@@ -14,16 +14,14 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QTimer, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QToolButton, QWidget
-
 from chatdesk.core.find import MAX_HITS, Hit, find_in_conversation, nearest, occurrence
+from chatdesk.ui.qt.core import Qt, QTimer, Signal
+from chatdesk.ui.qt.widgets import QHBoxLayout, QLabel, QLineEdit, QToolButton, QWidget
 from chatdesk.ui.worker import FunctionWorker
 
 if TYPE_CHECKING:
-    from PySide6.QtGui import QKeyEvent
-
     from chatdesk.core.conversation import Conversation
+    from chatdesk.ui.qt.gui import QKeyEvent
     from chatdesk.ui.transcript_view import TranscriptView
 
 FIND_DELAY_MS = 150
@@ -127,8 +125,6 @@ class FindBar(QWidget):
         self.closed.emit()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        from PySide6.QtCore import Qt  # not at import: see ui/__init__.py
-
         key, shift = event.key(), bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
         if key == Qt.Key.Key_Escape:
             self.close_bar()

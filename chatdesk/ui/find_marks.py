@@ -16,9 +16,10 @@ from typing import TYPE_CHECKING
 
 from chatdesk.core.find import pattern
 from chatdesk.ui.palette import CURRENT_MATCH, MATCH, ON_MARK
+from chatdesk.ui.qt.gui import QAbstractTextDocumentLayout, QColor, QTextCharFormat
 
 if TYPE_CHECKING:
-    from PySide6.QtGui import QAbstractTextDocumentLayout, QTextCursor, QTextDocument
+    from chatdesk.ui.qt.gui import QAbstractTextDocumentLayout, QTextCursor, QTextDocument
 
 MATCH_COLOR = MATCH  # every occurrence
 CURRENT_COLOR = CURRENT_MATCH  # the one the find bar is on
@@ -53,8 +54,6 @@ class FindMarks:
         self, doc: QTextDocument, before: int
     ) -> list[QAbstractTextDocumentLayout.Selection]:
         """Paint selections for `doc`, whose first occurrence is number `before` in the message."""
-        from PySide6.QtGui import QAbstractTextDocumentLayout, QColor, QTextCharFormat
-
         out = []
         for n, cursor in enumerate(self.cursors(doc), start=before):
             fmt = QTextCharFormat()

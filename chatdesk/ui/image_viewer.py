@@ -6,22 +6,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QGuiApplication, QImage, QPixmap
-from PySide6.QtWidgets import (
-    QDialog,
-    QDialogButtonBox,
-    QFileDialog,
-    QLabel,
-    QScrollArea,
-    QVBoxLayout,
-    QWidget,
-)
-
 from chatdesk.core.atomic import atomic_write_bytes
 from chatdesk.core.image_input import EXTENSIONS, image_type, size_text
 from chatdesk.core.images import data_url_bytes
 from chatdesk.ui.image_cache import decode_image
+from chatdesk.ui.qt.core import Qt
+from chatdesk.ui.qt.gui import QGuiApplication, QImage, QPixmap
+from chatdesk.ui.qt.widgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QLabel,
+    QMessageBox,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
 
 
 def copy_image(url: str) -> bool:
@@ -56,8 +56,6 @@ def _write(parent: QWidget, path: Path, data: bytes) -> None:
     try:
         atomic_write_bytes(path, data)
     except OSError as exc:
-        from PySide6.QtWidgets import QMessageBox
-
         QMessageBox.warning(parent, "Could not save the image", f"{path}: {exc.strerror or exc}")
 
 

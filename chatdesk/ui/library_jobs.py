@@ -23,12 +23,11 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
-
 from chatdesk.core.fileformat import ConversationFileError
 from chatdesk.core.library import Library, LibraryEntry
 from chatdesk.core.library_index import LibraryIndex
 from chatdesk.core.library_search import PAGE, SearchPage
+from chatdesk.ui.qt.core import QObject, Signal
 from chatdesk.ui.worker import FunctionWorker, Lane
 
 SEARCH_PAGE = PAGE  # conversations per page of results: the next comes when scrolled to

@@ -15,7 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from PySide6.QtCore import QObject, QTimer
+from chatdesk.ui.qt.core import QObject, QTimer
 
 if TYPE_CHECKING:
     from chatdesk.core.library import Library, LibraryEntry

@@ -13,16 +13,21 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Signal
-
 from chatdesk.ui import roles
+from chatdesk.ui.qt.core import (
+    QAbstractListModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
 
 if TYPE_CHECKING:
-    from PySide6.QtCore import Qt
-
     from chatdesk.core.library import LibraryEntry
     from chatdesk.core.library_search import SearchHit, SearchPage
     from chatdesk.core.timeline import Timeline
+    from chatdesk.ui.qt.core import Qt
 
 _Index = QModelIndex | QPersistentModelIndex
 OPEN_FILES = "Open files"
@@ -150,8 +155,6 @@ class _RowsModel(QAbstractListModel):
         return f"{item.label}{pinned}"
 
     def flags(self, index: _Index) -> Qt.ItemFlag:
-        from PySide6.QtCore import Qt  # not at import: see ui/__init__.py
-
         item = self.row_at(index.row()) if index.isValid() else None
         if item is None or item.kind is Kind.HEADING:
             return Qt.ItemFlag.NoItemFlags

@@ -29,11 +29,10 @@ import threading
 import time
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QTimer, Signal
-
 from chatdesk.core.library import Library, LibraryEntry, Saved, Summary
 from chatdesk.core.library_index import LibraryIndex
 from chatdesk.ui.chat_session import ChatSession
+from chatdesk.ui.qt.core import QObject, QTimer, Signal
 from chatdesk.ui.worker import FunctionWorker
 from chatdesk.ui.write_queue import WriteQueue
 

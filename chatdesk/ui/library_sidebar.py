@@ -18,28 +18,28 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QModelIndex, QTimer, Signal
-from PySide6.QtWidgets import (
+from chatdesk.ui.library_model import Kind, LibraryModel, Roles, SearchModel
+from chatdesk.ui.library_view import LibraryView
+from chatdesk.ui.qt.core import QModelIndex, Qt, QTimer, Signal
+from chatdesk.ui.qt.widgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMenu,
+    QMessageBox,
     QPushButton,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
-from chatdesk.ui.library_model import Kind, LibraryModel, Roles, SearchModel
-from chatdesk.ui.library_view import LibraryView
-
 if TYPE_CHECKING:
-    from PySide6.QtCore import QPoint
-    from PySide6.QtGui import QKeyEvent
-    from PySide6.QtWidgets import QMenu
-
     from chatdesk.core.library import LibraryEntry
     from chatdesk.core.library_search import SearchHit, SearchPage
     from chatdesk.ui.library_jobs import LibraryJobs
+    from chatdesk.ui.qt.core import QPoint
+    from chatdesk.ui.qt.gui import QKeyEvent
+    from chatdesk.ui.qt.widgets import QMenu
 
 SEARCH_DELAY_MS = 200
 UNDO_MS = 10_000  # how long "Moved to the trash — Undo" stays
@@ -74,7 +74,7 @@ class LibrarySidebar(QWidget):
         self.undo_bar = QWidget(self)
         self.undo_label = QLabel(self.undo_bar)
         self.undo_label.setWordWrap(True)
-        # By keyword: see ui/__init__.py.
+        # By keyword: see chatdesk/ui/qt.
         self.undo_button = QPushButton(text="Undo", parent=self.undo_bar)
         self.undo_button.setAccessibleName("Undo move to trash")
         undo_row = QHBoxLayout(self.undo_bar)
@@ -226,8 +226,6 @@ class LibrarySidebar(QWidget):
             self.jobs.search(query)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        from PySide6.QtCore import Qt  # not at import: see ui/__init__.py
-
         if event.key() == Qt.Key.Key_Escape and self.search.text():
             self.search.clear()
             self.run_search()
@@ -315,8 +313,6 @@ class LibrarySidebar(QWidget):
         self.status.setText("In the trash until emptied" if shown else "")
 
     def empty_trash(self) -> None:
-        from PySide6.QtWidgets import QMessageBox
-
         n = self.trash_model.rowCount()
         count = sum(
             1 for r in range(n) if self.trash_model.index(r).data(Roles.Kind) is not Kind.HEADING
@@ -357,9 +353,6 @@ class LibrarySidebar(QWidget):
     # -- the context menu --------------------------------------------------------------------
     def context_menu(self, index: QModelIndex) -> QMenu | None:
         """The actions of one row, as a menu (not shown)."""
-        from PySide6.QtCore import Qt
-        from PySide6.QtWidgets import QMenu
-
         kind = index.data(Roles.Kind)
         id = index.data(Roles.Id)
         if kind not in (Kind.ENTRY, Kind.BROKEN, Kind.HIT) or id is None or self.jobs is None:

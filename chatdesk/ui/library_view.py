@@ -13,18 +13,22 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter
-from PySide6.QtWidgets import QAbstractItemView, QListView, QStyledItemDelegate, QWidget
-
 from chatdesk.ui.library_model import Kind, Roles, more_text
 from chatdesk.ui.palette import MATCH, ON_MARK, tones_of
+from chatdesk.ui.qt.core import QModelIndex, QPersistentModelIndex, QPointF, QRect, QSize, Qt
+from chatdesk.ui.qt.gui import QColor, QFont, QFontMetrics, QPainter, QTextCharFormat, QTextLayout
+from chatdesk.ui.qt.widgets import (
+    QAbstractItemView,
+    QListView,
+    QStyle,
+    QStyledItemDelegate,
+    QWidget,
+)
 
 if TYPE_CHECKING:
-    from PySide6.QtGui import QMouseEvent
-    from PySide6.QtWidgets import QStyleOptionViewItem
-
     from chatdesk.core.library_search import SearchHit
+    from chatdesk.ui.qt.gui import QMouseEvent
+    from chatdesk.ui.qt.widgets import QStyleOptionViewItem
 
 PAD_X, PAD_Y = 8, 4
 WARNING = "⚠ "
@@ -43,9 +47,6 @@ class LibraryDelegate(QStyledItemDelegate):
         return QSize(1, line + 2 * PAD_Y)
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: _Index) -> None:
-        from PySide6.QtCore import Qt
-        from PySide6.QtWidgets import QStyle
-
         kind = index.data(Roles.Kind)
         palette = option.palette
         rect = QRect(option.rect).adjusted(PAD_X, PAD_Y, -PAD_X, -PAD_Y)
@@ -82,8 +83,6 @@ class LibraryDelegate(QStyledItemDelegate):
     def _line(
         painter: QPainter, rect: QRect, font: QFont, color: QColor, text: str, n: int
     ) -> None:
-        from PySide6.QtCore import Qt
-
         metrics = QFontMetrics(font)
         line = QRect(rect.left(), rect.top() + n * metrics.lineSpacing(), rect.width(),
                      metrics.lineSpacing())  # fmt: skip
@@ -101,9 +100,6 @@ class LibraryDelegate(QStyledItemDelegate):
         hit: SearchHit | None,
         selected: bool,
     ) -> None:
-        from PySide6.QtCore import QPointF
-        from PySide6.QtGui import QTextCharFormat, QTextLayout
-
         color, muted = colors
         if hit is None:
             return
@@ -112,8 +108,6 @@ class LibraryDelegate(QStyledItemDelegate):
         more = more_text(hit)  # "+2 more": the conversation's other matching messages
         title_rect = QRect(rect)
         if more:
-            from PySide6.QtCore import Qt
-
             width = QFontMetrics(font).horizontalAdvance(more)
             title_rect.setRight(rect.right() - width - PAD_X)
             painter.setFont(font)
@@ -159,8 +153,6 @@ class LibraryView(QListView):
         self.setMouseTracking(True)
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
-        from PySide6.QtCore import Qt
-
         if event.button() == Qt.MouseButton.RightButton:
             event.accept()  # the context menu acts on the row clicked; the selection stays
             return  # on the conversation shown

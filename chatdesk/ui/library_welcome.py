@@ -8,8 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtWidgets import QMessageBox, QWidget
-
+from chatdesk.ui.qt.widgets import QMessageBox, QWidget
 from chatdesk.ui.worker import FunctionWorker
 
 if TYPE_CHECKING:

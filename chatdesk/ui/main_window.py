@@ -290,7 +290,7 @@ class MainWindow(TurnActions, WindowMenus, WindowSessions, WindowEdits, WindowDi
 
         self.sidebar = LibrarySidebar(self)
         self.library_link = LibraryLink(self, self.sidebar, self)
-        # By keyword (see ui/__init__.py). Horizontal is the default.
+        # By keyword (see chatdesk/ui/qt). Horizontal is the default.
         self.splitter = QSplitter(parent=self)
         self.splitter.setObjectName("main_splitter")
         self.splitter.addWidget(self.sidebar)

@@ -27,17 +27,23 @@ from chatdesk.ui.markdown import (
     render_piece,
 )
 from chatdesk.ui.markdown_segments import Piece, Segmentation
+from chatdesk.ui.qt.core import QPointF, QRectF, Qt
+from chatdesk.ui.qt.gui import (
+    QAbstractTextDocumentLayout,
+    QTextCharFormat,
+    QTextCursor,
+    QTextDocument,
+)
 
 if TYPE_CHECKING:
-    from PySide6.QtGui import (
+    from chatdesk.ui.find_marks import FindMarks
+    from chatdesk.ui.qt.gui import (
         QAbstractTextDocumentLayout,
         QFont,
         QPainter,
         QPalette,
         QTextDocument,
     )
-
-    from chatdesk.ui.find_marks import FindMarks
 
 Position = tuple[int, int]  # (piece, character position in the piece's document)
 PIECE_GAP = 6.0  # pixels, the stylesheet's margin-bottom of a paragraph
@@ -125,8 +131,6 @@ class MessageBody:
     # -- laying out --------------------------------------------------------------------------
     def _lay_out(self, i: int, reuse: QTextDocument | None = None) -> bool:
         """Render piece i if needed and lay it out; True if its height changed."""
-        from PySide6.QtGui import QTextDocument
-
         doc = self._docs[i]
         if doc is None:
             doc = reuse if reuse is not None else QTextDocument()
@@ -202,9 +206,6 @@ class MessageBody:
         """Draw the pieces meeting the band [y0, y1) of the body, at the painter's origin,
         with the occurrences of a find's query marked (`marks`) and the text from
         `selected[0]` to `selected[1]` highlighted."""
-        from PySide6.QtCore import QRectF, Qt
-        from PySide6.QtGui import QAbstractTextDocumentLayout
-
         self.lay_out_band(y0, y1)
         tops = self.tops()
         first = max(bisect.bisect_right(tops, y0) - 1, 0)
@@ -262,8 +263,6 @@ class MessageBody:
         span = self._span(i, doc, selected)
         if span is None:
             return []
-        from PySide6.QtGui import QAbstractTextDocumentLayout, QTextCharFormat, QTextCursor
-
         cursor = QTextCursor(doc)
         cursor.setPosition(span[0])
         cursor.setPosition(span[1], QTextCursor.MoveMode.KeepAnchor)
@@ -291,8 +290,6 @@ class MessageBody:
     def position_at(self, x: float, y: float) -> Position:
         """The (piece, character) position nearest body point (x, y): above the body is its
         start, below it its end. Lays out the piece under the point."""
-        from PySide6.QtCore import QPointF, Qt
-
         if not self._pieces:
             return (0, 0)
         if y < 0:
@@ -330,8 +327,6 @@ class MessageBody:
         rendering's zero-width break opportunities and non-breaking spaces as plain text), or
         as Markdown: the message's own source for every piece selected whole, Qt's Markdown
         writer for a piece selected in part. Cost: the pieces in the range."""
-        from PySide6.QtGui import QTextCursor
-
         parts: list[tuple[str, bool]] = []  # (text, the piece's source whole)
         for i in range(start[0], min(end[0], len(self._pieces) - 1) + 1):
             doc = self.document(i)
@@ -366,8 +361,6 @@ class MessageBody:
     def anchor_at(self, x: float, y: float) -> str:
         """The href of the link at body point (x, y), "" if none. "Copy code" links are
         renumbered to the block's index in the whole message."""
-        from PySide6.QtCore import QPointF
-
         tops = self.tops()
         i = bisect.bisect_right(tops, y) - 1
         if not 0 <= i < len(self._pieces) or self._docs[i] is None:

@@ -11,21 +11,6 @@ from __future__ import annotations
 from collections import OrderedDict
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import (
-    QAbstractItemModel,
-    QEvent,
-    QModelIndex,
-    QPersistentModelIndex,
-    QPoint,
-    QPointF,
-    QRect,
-    QRectF,
-    QTimer,
-    Signal,
-)
-from PySide6.QtGui import QHelpEvent, QMouseEvent, QPainter
-from PySide6.QtWidgets import QAbstractItemView, QStyledItemDelegate
-
 from chatdesk.core import alternatives
 from chatdesk.core.messages import Message
 from chatdesk.ui.card_layout import (
@@ -48,14 +33,28 @@ from chatdesk.ui.card_layout import (
 from chatdesk.ui.card_painter import draw_card
 from chatdesk.ui.markdown import parse_code_link
 from chatdesk.ui.palette import tones
+from chatdesk.ui.qt.core import (
+    QAbstractItemModel,
+    QEvent,
+    QModelIndex,
+    QPersistentModelIndex,
+    QPoint,
+    QPointF,
+    QRect,
+    QRectF,
+    Qt,
+    QTimer,
+    Signal,
+)
+from chatdesk.ui.qt.gui import QFontDatabase, QHelpEvent, QMouseEvent, QPainter
+from chatdesk.ui.qt.widgets import QAbstractItemView, QStyle, QStyledItemDelegate, QToolTip
 from chatdesk.ui.row_heights import RowHeights
 from chatdesk.ui.transcript_model import Badge, Roles, TranscriptModel, badges
 
 if TYPE_CHECKING:
-    from PySide6.QtWidgets import QStyleOptionViewItem
-
     from chatdesk.ui.find_marks import FindMarks
     from chatdesk.ui.message_body import MessageBody, Position
+    from chatdesk.ui.qt.widgets import QStyleOptionViewItem
 
 DOC_CACHE_SIZE = 200  # rendered bodies kept
 
@@ -124,8 +123,6 @@ class MessageDelegate(RowHeights, QStyledItemDelegate):
         return self._styles[dark]
 
     def _make_stylesheet(self, dark: bool) -> str:
-        from PySide6.QtGui import QFontDatabase
-
         palette = self._view.palette()
         fixed = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont).family()
         code_bg = tones(dark).code_bg
@@ -264,8 +261,6 @@ class MessageDelegate(RowHeights, QStyledItemDelegate):
             # so the reply's cost at its end is never cut off.
             high = m.small_line
             if info_width > width:
-                from PySide6.QtCore import Qt
-
                 wrap = Qt.TextFlag.TextWordWrap
                 high = m.small_fm.boundingRect(QRect(0, 0, width, 10 * high), wrap,
                                                out.info_text).height()  # fmt: skip
@@ -293,8 +288,6 @@ class MessageDelegate(RowHeights, QStyledItemDelegate):
         option: QStyleOptionViewItem,
         index: QModelIndex | QPersistentModelIndex,
     ) -> None:
-        from PySide6.QtWidgets import QStyle  # with the first card: see card_painter.py
-
         m = self.metrics()
         model = self._model(index)
         row = index.row()
@@ -373,8 +366,6 @@ class MessageDelegate(RowHeights, QStyledItemDelegate):
         option: QStyleOptionViewItem,
         index: QModelIndex | QPersistentModelIndex,
     ) -> bool:
-        from PySide6.QtCore import Qt
-
         if (
             event.type() == QEvent.Type.MouseButtonRelease
             and isinstance(event, QMouseEvent)
@@ -396,8 +387,6 @@ class MessageDelegate(RowHeights, QStyledItemDelegate):
         index: QModelIndex | QPersistentModelIndex,
     ) -> bool:
         if event.type() == QEvent.Type.ToolTip and index.isValid():
-            from PySide6.QtWidgets import QToolTip
-
             hit = self.hit_test(option.rect, index, event.pos())
             if hit is not None and hit[0] == "link" and parse_code_link(hit[1]) is None:
                 QToolTip.showText(event.globalPos(), hit[1], view)

@@ -3,7 +3,7 @@ model (spin boxes for numbers, combo boxes for the API's value names)."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QSpinBox, QWidget
+from chatdesk.ui.qt.widgets import QComboBox, QDoubleSpinBox, QSpinBox, QWidget
 
 
 class OptionalDouble(QDoubleSpinBox):

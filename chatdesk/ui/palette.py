@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from chatdesk.ui.qt.gui import QColor, QPalette
+
 if TYPE_CHECKING:
     from chatdesk.ui.qt.gui import QColor, QPalette
 
@@ -75,8 +77,6 @@ def tones_of(palette: QPalette) -> Tones:
 def status_color(state: str, palette: QPalette) -> QColor:
     """The colour of "warning" or "error" text (and the meter's bar) on `palette`; its text
     colour otherwise."""
-    from chatdesk.ui.qt.gui import QColor, QPalette
-
     if state in ("warning", "error"):
         colours = tones_of(palette)
         return QColor(colours.warning if state == "warning" else colours.error)

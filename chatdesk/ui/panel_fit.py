@@ -10,8 +10,8 @@ Sizes are in device-independent pixels, so 200 % scaling needs twice the screen 
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, QTimer, Signal
-from PySide6.QtWidgets import QSplitter
+from chatdesk.ui.qt.core import QEvent, QObject, QTimer, Signal
+from chatdesk.ui.qt.widgets import QSplitter
 
 CENTRE_MIN = 420  # the transcript's narrowest comfortable width
 NARROW = (150, 240)  # the left and right panels at their narrowest before they collapse

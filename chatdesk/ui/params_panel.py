@@ -4,21 +4,6 @@ from __future__ import annotations
 
 import itertools
 
-from PySide6.QtCore import QSize, Signal
-from PySide6.QtWidgets import (
-    QAbstractSpinBox,
-    QCheckBox,
-    QComboBox,
-    QFormLayout,
-    QGroupBox,
-    QLabel,
-    QLineEdit,
-    QPlainTextEdit,
-    QSpinBox,
-    QVBoxLayout,
-    QWidget,
-)
-
 from chatdesk.core.budget import default_reserve
 from chatdesk.core.choices import HistoryKeeper, TrimPolicy
 from chatdesk.core.conversation import (
@@ -31,6 +16,22 @@ from chatdesk.core.models import DEFAULT_FAMILY, FAMILIES, ModelFamily
 from chatdesk.core.params_check import RANGES
 from chatdesk.ui.api_mode import ApiModeGroup
 from chatdesk.ui.optional_fields import OptionalDouble, OptionalInt, choices, choose
+from chatdesk.ui.qt.core import QSize, Signal
+from chatdesk.ui.qt.widgets import (
+    QAbstractSpinBox,
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QFrame,
+    QGroupBox,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QScrollArea,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
 from chatdesk.ui.stop_text import format_stop, parse_stop
 
 __all__ = ["OptionalDouble", "OptionalInt", "ParamsPanel", "format_stop", "parse_stop"]
@@ -214,8 +215,6 @@ class ParamsPanel(QWidget):
             label.setMinimumWidth(width)
         # In a scroll area: the panel keeps its natural size however small the window (800×600,
         # or 200 % scaling), instead of setting the window's minimum height.
-        from PySide6.QtWidgets import QFrame, QScrollArea
-
         inner = QWidget(self)
         layout = QVBoxLayout(inner)
         layout.addWidget(sampling)

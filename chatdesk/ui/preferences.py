@@ -10,20 +10,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol
 
-from PySide6.QtCore import QObject
-from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QWidget
-
 from chatdesk.core.preferences import Theme, zoomed
 from chatdesk.ui.appearance import apply_theme, message_font
+from chatdesk.ui.qt.core import QObject
+from chatdesk.ui.qt.gui import QAction, QKeySequence
+from chatdesk.ui.qt.widgets import QWidget
 
 if TYPE_CHECKING:
-    from PySide6.QtGui import QFont
-
     from chatdesk.core.settings import Settings
     from chatdesk.ui.composer import Composer
     from chatdesk.ui.context import AppContext
     from chatdesk.ui.preferences_dialog import PreferencesDialog, PreferenceValues
+    from chatdesk.ui.qt.gui import QFont
     from chatdesk.ui.transcript_view import TranscriptView
 
 
@@ -58,7 +56,7 @@ class WindowPreferences(QObject):
         return self.window.context.settings
 
     def _action(self, text: str, keys: list[str], slot: object) -> QAction:
-        action = QAction(text=text, parent=self._widget)  # by keyword: see ui/__init__.py
+        action = QAction(text=text, parent=self._widget)  # by keyword: see chatdesk/ui/qt
         action.setShortcuts([QKeySequence(k) for k in keys])
         action.triggered.connect(slot)
         self._widget.addAction(action)

@@ -8,8 +8,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import (
+from chatdesk.core.params_check import RANGES
+from chatdesk.core.preferences import (
+    FONT_SIZES,
+    ZOOM_STEPS,
+    NewConversationDefaults,
+    Theme,
+)
+from chatdesk.ui.params_panel import OptionalDouble, OptionalInt
+from chatdesk.ui.qt.core import Signal
+from chatdesk.ui.qt.widgets import (
     QCheckBox,
     QComboBox,
     QDialog,
@@ -22,15 +30,6 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-
-from chatdesk.core.params_check import RANGES
-from chatdesk.core.preferences import (
-    FONT_SIZES,
-    ZOOM_STEPS,
-    NewConversationDefaults,
-    Theme,
-)
-from chatdesk.ui.params_panel import OptionalDouble, OptionalInt
 
 THEME_LABELS: dict[Theme, str] = {
     Theme.SYSTEM: "Follow the system",

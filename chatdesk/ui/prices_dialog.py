@@ -7,7 +7,9 @@ while one is wrong.
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import (
+from chatdesk.core.pricing import PriceError, Prices, parse_price
+from chatdesk.ui.palette import tones_of
+from chatdesk.ui.qt.widgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -16,9 +18,6 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-
-from chatdesk.core.pricing import PriceError, Prices, parse_price
-from chatdesk.ui.palette import tones_of
 
 FIELDS = (
     ("input", "Input"),

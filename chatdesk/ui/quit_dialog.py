@@ -7,8 +7,8 @@ the answer comes in `answered`, so a test can drive it.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (
+from chatdesk.ui.qt.core import Qt, Signal
+from chatdesk.ui.qt.widgets import (
     QDialog,
     QDialogButtonBox,
     QLabel,

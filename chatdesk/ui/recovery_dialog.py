@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (
+from chatdesk.core.recovery import RecoveryEntry
+from chatdesk.ui.qt.core import Qt, Signal
+from chatdesk.ui.qt.widgets import (
     QDialog,
     QDialogButtonBox,
     QLabel,
@@ -13,8 +14,6 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-
-from chatdesk.core.recovery import RecoveryEntry
 
 _ENTRY_ROLE = Qt.ItemDataRole.UserRole
 

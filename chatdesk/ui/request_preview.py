@@ -10,9 +10,14 @@ import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
-from PySide6.QtGui import QColor, QFont, QGuiApplication, QPalette
-from PySide6.QtWidgets import (
+from chatdesk.core.preview import PreviewRow, RequestRows
+from chatdesk.core.tokens import REPLY_PRIMING
+from chatdesk.core.trimming import TrimPlan
+from chatdesk.ui.dialog_buttons import close_and_action, say_copied
+from chatdesk.ui.palette import status_color
+from chatdesk.ui.qt.core import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from chatdesk.ui.qt.gui import QColor, QFont, QGuiApplication, QPalette
+from chatdesk.ui.qt.widgets import (
     QAbstractItemView,
     QDialog,
     QHeaderView,
@@ -22,12 +27,6 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-
-from chatdesk.core.preview import PreviewRow, RequestRows
-from chatdesk.core.tokens import REPLY_PRIMING
-from chatdesk.core.trimming import TrimPlan
-from chatdesk.ui.dialog_buttons import close_and_action, say_copied
-from chatdesk.ui.palette import status_color
 
 _PREVIEW_CHARS = 200
 _TIP_CHARS = 2000

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, QTimer
-
 from chatdesk.core.cards import shown_text
 from chatdesk.core.messages import Message
 from chatdesk.ui.card_layout import (
@@ -25,11 +23,12 @@ from chatdesk.ui.card_layout import (
     CardLayout,
     Metrics,
 )
+from chatdesk.ui.qt.core import QModelIndex, QPersistentModelIndex, QRect, QSize, QTimer
 from chatdesk.ui.transcript_model import TranscriptModel, badges
 
 if TYPE_CHECKING:
-    from PySide6.QtCore import SignalInstance
-    from PySide6.QtWidgets import QAbstractItemView, QStyleOptionViewItem
+    from chatdesk.ui.qt.core import SignalInstance
+    from chatdesk.ui.qt.widgets import QAbstractItemView, QStyleOptionViewItem
 
 
 class RowHeights:

@@ -17,11 +17,10 @@ from chatdesk.core.messages import example_messages
 from chatdesk.ui.conversation_undo import ChangeSetup, EditPrompt, RemoveMessages, Setup, setup_of
 
 if TYPE_CHECKING:
-    from PySide6.QtCore import SignalInstance
-    from PySide6.QtGui import QUndoStack
-
     from chatdesk.core.budget import Budget
     from chatdesk.core.presets import SystemPreset
+    from chatdesk.ui.qt.core import SignalInstance
+    from chatdesk.ui.qt.gui import QUndoStack
     from chatdesk.ui.transcript_model import TranscriptModel
 
 

@@ -13,14 +13,13 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from PySide6.QtCore import QObject, QTimer
-
 from chatdesk.core.session_state import (
     OpenConversation,
     SessionState,
     load_session_state,
     save_session_state,
 )
+from chatdesk.ui.qt.core import QObject, QTimer
 
 if TYPE_CHECKING:
     from chatdesk.ui.chat_session import ChatSession

@@ -27,11 +27,10 @@ from chatdesk.ui.worker import GeneratorWorker
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from PySide6.QtCore import QTimer, SignalInstance
-
     from chatdesk.core.budget import Budget
     from chatdesk.core.conversation import Conversation
     from chatdesk.core.profiles import ConnectionProfile
+    from chatdesk.ui.qt.core import QTimer, SignalInstance
     from chatdesk.ui.transcript_model import TranscriptModel
 
 

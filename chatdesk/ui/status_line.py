@@ -3,9 +3,9 @@ tooltip), so a message never makes the status bar taller and the window above it
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize
-from PySide6.QtGui import QPainter, QPaintEvent
-from PySide6.QtWidgets import QSizePolicy, QWidget
+from chatdesk.ui.qt.core import QSize, Qt
+from chatdesk.ui.qt.gui import QPainter, QPaintEvent
+from chatdesk.ui.qt.widgets import QSizePolicy, QWidget
 
 
 class StatusLine(QWidget):
@@ -37,8 +37,6 @@ class StatusLine(QWidget):
     def paintEvent(self, event: QPaintEvent) -> None:
         if not self._text:
             return
-        from PySide6.QtCore import Qt
-
         painter = QPainter(self)
         metrics = self.fontMetrics()
         shown = metrics.elidedText(

@@ -5,10 +5,14 @@ from __future__ import annotations
 import copy
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject, Signal
-from PySide6.QtWidgets import (
+from chatdesk.core.presets import BUILTIN_PRESETS, SystemPreset
+from chatdesk.ui import roles
+from chatdesk.ui.qt.core import QEvent, QObject, Signal
+from chatdesk.ui.qt.gui import QKeyEvent, QKeySequence
+from chatdesk.ui.qt.widgets import (
     QComboBox,
     QHBoxLayout,
+    QInputDialog,
     QLabel,
     QPlainTextEdit,
     QPushButton,
@@ -16,11 +20,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from chatdesk.core.presets import BUILTIN_PRESETS, SystemPreset
-from chatdesk.ui import roles
-
 if TYPE_CHECKING:
-    from PySide6.QtWidgets import QInputDialog
+    from chatdesk.ui.qt.widgets import QInputDialog
 
 
 class SystemPromptEditor(QWidget):
@@ -60,7 +61,7 @@ class SystemPromptEditor(QWidget):
         )
         label = QLabel("&Preset:", self)
         label.setBuddy(self.preset_box)
-        # By keyword, here and below: see ui/__init__.py.
+        # By keyword, here and below: see chatdesk/ui/qt.
         self.delete_button = QPushButton(text="Delete preset", parent=self)
         self.delete_button.setAccessibleName("Delete preset")
         self.delete_button.setToolTip("Delete the selected preset of your own")
@@ -114,8 +115,6 @@ class SystemPromptEditor(QWidget):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         kind = event.type()
         if watched is self.edit and kind in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress):
-            from PySide6.QtGui import QKeyEvent, QKeySequence  # not before a key is pressed
-
             keys = QKeySequence.StandardKey
             if isinstance(event, QKeyEvent) and (
                 event.matches(keys.Undo) or event.matches(keys.Redo)
@@ -156,8 +155,6 @@ class SystemPromptEditor(QWidget):
 
     def ask_preset_name(self) -> None:
         """Ask for a name with a non-blocking dialog; `save_dialog` is it, for tests."""
-        from PySide6.QtWidgets import QInputDialog  # a dialog's class: loaded when first needed
-
         dialog = QInputDialog(self)
         dialog.setWindowTitle("Save as preset")
         dialog.setLabelText("Name of the preset:")

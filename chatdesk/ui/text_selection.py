@@ -17,9 +17,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QEvent, QObject, QPersistentModelIndex, QPoint, QPointF, Signal
-from PySide6.QtGui import QGuiApplication, QKeyEvent, QKeySequence, QMouseEvent
-from PySide6.QtWidgets import QListView
+from chatdesk.ui.qt.core import QEvent, QObject, QPersistentModelIndex, QPoint, QPointF, Qt, Signal
+from chatdesk.ui.qt.gui import QGuiApplication, QKeyEvent, QKeySequence, QMouseEvent, QTextCursor
+from chatdesk.ui.qt.widgets import QListView
 
 if TYPE_CHECKING:
     from chatdesk.ui.message_body import MessageBody, Position
@@ -122,8 +122,6 @@ class TextSelection(QObject):
         return lay.doc.position_at(pos.x() - lay.body.left(), pos.y() - lay.body.top())
 
     def _press(self, event: QMouseEvent) -> bool:
-        from PySide6.QtCore import Qt
-
         if event.button() != Qt.MouseButton.LeftButton:
             return False
         pos = event.position().toPoint()
@@ -178,8 +176,6 @@ class TextSelection(QObject):
         return True
 
     def _double_click(self, event: QMouseEvent) -> bool:
-        from PySide6.QtGui import QTextCursor
-
         if not self._press(event) or self.row is None:
             return False
         self._dragging = False
@@ -196,8 +192,6 @@ class TextSelection(QObject):
 
     # -- keyboard ----------------------------------------------------------------------------
     def _key(self, event: QKeyEvent) -> bool:
-        from PySide6.QtCore import Qt
-
         if event.matches(QKeySequence.StandardKey.Copy) and self.active:
             return self.copy()
         current = self.view.currentIndex()
@@ -222,8 +216,6 @@ class TextSelection(QObject):
 
     def _extend(self, row: int, move: str, word: bool) -> None:
         """Move the selection's free end by a character, word or line, or to an end."""
-        from PySide6.QtGui import QTextCursor
-
         if self.row is None or self.row.row() != row or not self.row.isValid():
             start_at_end = move in ("Left", "Up", "Home")
             self.row = QPersistentModelIndex(self.view.model().index(row, 0))

@@ -3,7 +3,8 @@ deadline, and the adjustments learned from its 400s (which the user may forget).
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import (
+from chatdesk.core.deployments import DeploymentNote, describe
+from chatdesk.ui.qt.widgets import (
     QCheckBox,
     QDialog,
     QDialogButtonBox,
@@ -13,8 +14,6 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-
-from chatdesk.core.deployments import DeploymentNote, describe
 
 MAX_SECONDS = 86_400
 

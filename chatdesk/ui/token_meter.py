@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QPointF, QRectF, QSize, Signal
-from PySide6.QtGui import (
+from chatdesk.ui.palette import status_color
+from chatdesk.ui.qt.core import QPointF, QRectF, QSize, Qt, Signal
+from chatdesk.ui.qt.gui import (
     QBrush,
     QColor,
     QFontMetrics,
@@ -19,9 +20,7 @@ from PySide6.QtGui import (
     QPaintEvent,
     QPalette,
 )
-from PySide6.QtWidgets import QHBoxLayout, QPushButton, QSizePolicy, QVBoxLayout, QWidget
-
-from chatdesk.ui.palette import status_color
+from chatdesk.ui.qt.widgets import QHBoxLayout, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 if TYPE_CHECKING:
     from chatdesk.core.trimming import TrimPlan
@@ -34,17 +33,13 @@ _GAP = 3
 
 def _elided(metrics: QFontMetrics, text: str, width: int) -> str:
     """`text` cut with an ellipsis to fit `width`. Text that fits is returned as it is, which
-    also keeps the first paint ("Counting…") from building the Qt namespace (ui/__init__.py)."""
+    also keeps the first paint ("Counting…") from building the Qt namespace (chatdesk/ui/qt)."""
     if metrics.horizontalAdvance(text) <= width:
         return text
-    from PySide6.QtCore import Qt
-
     return metrics.elidedText(text, Qt.TextElideMode.ElideRight, width)
 
 
 def _hatched(color: QColor) -> QBrush:
-    from PySide6.QtCore import Qt  # not at import: see _elided
-
     return QBrush(color, Qt.BrushStyle.BDiagPattern)
 
 
@@ -146,7 +141,7 @@ class _MeterView(QWidget):
 
         # The track: the palette's Mid, faint. Filled with the palette's own brush, no pen and
         # no colour of ours: the first frame ("Counting…") then paints without the Qt
-        # namespace (see ui/__init__.py), since building a QBrush or QPen from a colour needs it.
+        # namespace (see chatdesk/ui/qt), since building a QBrush or QPen from a colour needs it.
         painter.setOpacity(0.35)
         painter.fillPath(shape, pal.brush(QPalette.ColorRole.Mid))
         painter.setOpacity(1.0)
@@ -212,7 +207,7 @@ class TokenMeter(QWidget):
         self.setAccessibleName("Token budget")
         self.view = _MeterView(self)
         self.view.setAccessibleName("Token budget bar")
-        # By keyword, not to build QIcon before the first paint (see chatdesk/ui/__init__.py).
+        # By keyword, not to build QIcon before the first paint (see chatdesk/ui/qt).
         self.preview_button = QPushButton(text="What will be sent", parent=self)
         self.preview_button.setAccessibleName("What will be sent")
         self.preview_button.setToolTip(

@@ -14,27 +14,27 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import shiboken6
-from PySide6.QtCore import (
-    QAbstractListModel,
-    QByteArray,
-    QModelIndex,
-    QObject,
-    QPersistentModelIndex,
-)
 
 from chatdesk.core.cards import shown_text
 from chatdesk.core.conversation import Conversation
 from chatdesk.core.messages import Message
 from chatdesk.ui import roles
+from chatdesk.ui.qt.core import (
+    QAbstractListModel,
+    QByteArray,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+)
 from chatdesk.ui.transcript_rows import ROLE_LABELS, Badge, Roles, badges, heading
 
 __all__ = ["ROLE_LABELS", "Badge", "Roles", "TranscriptModel", "badges", "heading"]
 
 if TYPE_CHECKING:
-    from PySide6.QtCore import Qt
-
     from chatdesk.core.pricing import PriceBook, Prices
     from chatdesk.core.trimming import TokenLedger
+    from chatdesk.ui.qt.core import Qt
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -420,8 +420,6 @@ class TranscriptModel(QAbstractListModel):
         return len(self._conv) - self._hidden
 
     def flags(self, index: _Index) -> Qt.ItemFlag:
-        from PySide6.QtCore import Qt  # not at import: see ui/__init__.py
-
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
         return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable

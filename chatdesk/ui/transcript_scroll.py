@@ -6,10 +6,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QModelIndex, QPoint, QTimer
-from PySide6.QtWidgets import QAbstractItemView
-
 from chatdesk.ui.card_layout import GAP, MARGIN_X, MARGIN_Y, PAD, is_dark
+from chatdesk.ui.qt.core import QModelIndex, QPoint, QTimer
+from chatdesk.ui.qt.widgets import QAbstractItemView
 from chatdesk.ui.transcript_model import TranscriptModel
 
 if TYPE_CHECKING:

@@ -12,36 +12,37 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import (
+from chatdesk.core.cards import shown_text
+from chatdesk.ui.card_layout import ACTION_LABELS, MARGIN_X, MENU_LABELS, available_actions
+from chatdesk.ui.markdown import code_blocks, parse_code_link
+from chatdesk.ui.message_delegate import MessageDelegate
+from chatdesk.ui.qt.core import (
     QAbstractItemModel,
     QEvent,
     QModelIndex,
     QPersistentModelIndex,
     QPoint,
     QRect,
+    Qt,
+    QUrl,
     Signal,
 )
-from PySide6.QtGui import (
+from chatdesk.ui.qt.gui import (
     QContextMenuEvent,
+    QDesktopServices,
     QGuiApplication,
     QKeyEvent,
     QKeySequence,
     QMouseEvent,
     QPalette,
 )
-from PySide6.QtWidgets import QAbstractItemView, QListView, QWidget
-
-from chatdesk.core.cards import shown_text
-from chatdesk.ui.card_layout import ACTION_LABELS, MARGIN_X, MENU_LABELS, available_actions
-from chatdesk.ui.markdown import code_blocks, parse_code_link
-from chatdesk.ui.message_delegate import MessageDelegate
+from chatdesk.ui.qt.widgets import QAbstractItemView, QListView, QMenu, QWidget
 from chatdesk.ui.transcript_model import TranscriptModel
 from chatdesk.ui.transcript_scroll import TranscriptScrolling
 
 if TYPE_CHECKING:
-    from PySide6.QtWidgets import QMenu
-
     from chatdesk.core.messages import Message
+    from chatdesk.ui.qt.widgets import QMenu
 
 SHRT_MAX = 32767  # QListView's limit on an item's height, see TranscriptView.visualRect
 
@@ -80,7 +81,7 @@ class TranscriptView(TranscriptScrolling, QListView):
         self.setUniformItemSizes(False)
         self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         # Set by name through Qt's property system: `Qt.ScrollBarPolicy` would build the whole
-        # Qt namespace before the first paint (~20 ms, see ui/__init__.py). The vertical bar is
+        # Qt namespace before the first paint (~20 ms, see chatdesk/ui/qt). The vertical bar is
         # always on: row heights depend on the width, and a scroll bar that comes and goes
         # with the content's height makes the layout oscillate between two widths.
         self.setProperty("horizontalScrollBarPolicy", "ScrollBarAlwaysOff")
@@ -260,17 +261,11 @@ class TranscriptView(TranscriptScrolling, QListView):
 
     def open_link(self, href: str) -> None:
         """Open a link from a message in the browser; only web and mail links."""
-        from PySide6.QtCore import QUrl
-        from PySide6.QtGui import QDesktopServices
-
         url = QUrl(href)
         if url.scheme() in ("http", "https", "mailto"):
             QDesktopServices.openUrl(url)
 
     def _new_menu(self) -> QMenu:
-        from PySide6.QtCore import Qt
-        from PySide6.QtWidgets import QMenu
-
         if self.menu is not None:
             self.menu.close()
         self.menu = QMenu(self)
@@ -339,8 +334,6 @@ class TranscriptView(TranscriptScrolling, QListView):
         super().mouseReleaseEvent(event)
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
-        from PySide6.QtCore import Qt
-
         pos = event.position().toPoint()
         index = self.indexAt(pos)
         over = index.isValid() and self._delegate.hit_test(self.visualRect(index), index, pos)

@@ -1,18 +1,17 @@
 """The main window's menus, toolbar actions and shortcuts (mixed into `MainWindow`).
 
 Actions are created by keyword and given their keys with `setShortcuts`: the other overloads
-build Qt's namespace before the first paint (see ui/__init__.py).
+build Qt's namespace before the first paint (see chatdesk/ui/qt).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QLabel, QMenu
-
 from chatdesk.ui.chat_session import ChatSession
 from chatdesk.ui.preferences import WindowPreferences
+from chatdesk.ui.qt.gui import QAction, QKeySequence
+from chatdesk.ui.qt.widgets import QLabel, QMenu, QMessageBox
 
 SHORTCUTS = [
     ("Send the message", "Enter (or Shift+Enter, as set)"),
@@ -51,9 +50,9 @@ class WindowMenus:
     def _action(
         self, text: str, shortcut: QKeySequence.StandardKey | str | None, slot: object
     ) -> QAction:
-        action = QAction(text=text, parent=self)  # by keyword: see ui/__init__.py
+        action = QAction(text=text, parent=self)  # by keyword: see chatdesk/ui/qt
         # setShortcuts, not setShortcut: trying the latter's overloads builds the Qt namespace
-        # before the first paint (see ui/__init__.py). A standard key gets all its platform's keys.
+        # before the first paint (see chatdesk/ui/qt). A standard key gets all its platform's keys.
         if isinstance(shortcut, str):
             action.setShortcuts([QKeySequence(shortcut)])
         elif shortcut is not None:
@@ -205,8 +204,6 @@ class WindowMenus:
         text = "".join(
             f"<tr><td>{what}</td><td><b>{keys}</b></td></tr>" for what, keys in SHORTCUTS
         )
-        from PySide6.QtWidgets import QMessageBox
-
         box = QMessageBox(self)
         box.setWindowTitle("Keyboard shortcuts")
         box.setText(f"<table cellpadding='4'>{text}</table>")

@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING
 
 from chatdesk.core.conversation import Conversation
 from chatdesk.ui.chat_session import ChatSession
+from chatdesk.ui.qt.widgets import QMessageBox
 
 if TYPE_CHECKING:
-    from PySide6.QtWidgets import QMessageBox
-
     from chatdesk.core.recovery import RecoveryEntry
+    from chatdesk.ui.qt.widgets import QMessageBox
 
 
 class WindowSessions:
@@ -72,8 +72,6 @@ class WindowSessions:
         return self.memory.restore()
 
     def show_message(self, title: str, text: str) -> QMessageBox:
-        from PySide6.QtWidgets import QMessageBox
-
         box = QMessageBox(
             QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok, self
         )

@@ -9,10 +9,9 @@ from typing import TYPE_CHECKING
 from chatdesk.core import alternatives
 
 if TYPE_CHECKING:
-    from PySide6.QtGui import QUndoGroup
-
     from chatdesk.ui.chat_session import ChatSession
     from chatdesk.ui.inline_editor import InlineEditing
+    from chatdesk.ui.qt.gui import QUndoGroup
     from chatdesk.ui.transcript_view import TranscriptView
 
 

@@ -77,3 +77,36 @@ def test_importing_late_names_builds_nothing():
     for module, late in LATE.items():
         for name in late:
             assert hasattr(sys.modules[module], name), f"{module}.{name}"
+
+
+def test_window_code_takes_its_qt_names_from_chatdesk_ui_qt():
+    """One module owns the Qt names and the start-up rules: a window module that imports
+    PySide6 itself skips them (and the test of the first frame would not say which)."""
+    from pathlib import Path
+
+    import chatdesk.ui
+
+    ui = Path(chatdesk.ui.__file__).parent
+    direct = [
+        f"{path.relative_to(ui)}:{number}"
+        for path in sorted(ui.rglob("*.py"))
+        if path.parent.name != "qt"
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if line.lstrip().startswith(("from PySide6", "import PySide6", "from shiboken6"))
+    ]
+    assert direct == []
+
+
+def test_no_module_reaches_into_pysides_private_tables():
+    from pathlib import Path
+
+    import chatdesk
+
+    package = Path(chatdesk.__file__).parent
+    found = [
+        str(path.relative_to(package))
+        for path in sorted(package.rglob("*.py"))
+        if any(word in path.read_text(encoding="utf-8")
+               for word in ("shibokensupport", "pyside_feature_dict", "_mod_uses_pyside"))
+    ]  # fmt: skip
+    assert found == []

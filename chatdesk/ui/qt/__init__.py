@@ -76,6 +76,7 @@ LATE: dict[str, frozenset[str]] = {
             "QFileDialog",
             "QInputDialog",
             "QMessageBox",
+            "QScrollArea",
             "QStyle",
             "QStyleOptionViewItem",
             "QToolTip",
