@@ -107,7 +107,8 @@ def _check_kept(item: Any, where: str) -> None:
 
 
 _META_TYPES: dict[str, type | tuple[type, ...]] = {
-    "created_at": str, "finish_reason": str, "usage": dict, "content_filter": dict,
+    "created_at": str, "finish_reason": str, "usage": dict, "usage_parts": list,
+    "content_filter": dict,
     "prompt_filter": list, "model": str, "request_id": str, "latency_ms": (int, float),
     "incomplete": bool, "error": str, "error_code": str, "stopped": bool, "include": bool,
     "alternatives": dict, "response_id": str, "store": bool, "reasoning_summary": list,

@@ -35,7 +35,9 @@ class MessageMeta:
 
     created_at: str | None = None
     finish_reason: str | None = None  # stop, length, content_filter, or None while in progress
-    usage: dict[str, Any] | None = None
+    usage: dict[str, Any] | None = None  # a continued reply's: its requests' added up
+    # A reply made by more than one request (Continue): each request's usage, in order.
+    usage_parts: list[dict[str, Any]] | None = None
     content_filter: dict[str, Any] | None = None  # per-choice content_filter_results
     prompt_filter: list[Any] | None = None  # prompt_filter_results of the request
     model: str | None = None  # the model that answered, as the API named it

@@ -85,3 +85,27 @@ def larger_limit(spent: int, max_output: int | None = None) -> int:
     as many (room to think and then answer), at least 4,000, at most `max_output`."""
     limit = max(4 * spent, 4_000)
     return min(limit, max_output) if max_output else limit
+
+
+def added_usage(
+    first: dict[str, Any] | None, second: dict[str, Any] | None
+) -> dict[str, Any] | None:
+    """The usage of two requests together, for a reply made of both (Continue): every token
+    count added, nested details too (`prompt_tokens_details.cached_tokens`...); a field only
+    one of them has is kept as it is. None when neither reported usage."""
+    if not first or not second:
+        return dict(second or first) if (first or second) else None
+    total: dict[str, Any] = dict(first)
+    for name, value in second.items():
+        mine = total.get(name)
+        if isinstance(value, dict) and isinstance(mine, dict):
+            total[name] = added_usage(mine, value)
+        elif _is_count(value) and _is_count(mine):
+            total[name] = mine + value
+        elif name not in total:
+            total[name] = value
+    return total
+
+
+def _is_count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)

@@ -89,10 +89,20 @@ class ReplyResult:
         0.1, whether it is incomplete, the error it ended with, whether Stop ended it, and the
         Responses API's response id, `store` and reasoning summary), the annotations that
         came with it and the tool calls it asks for. One rule for the window and
-        `chatdesk send`; `stopped` counts only for an incomplete reply that did not fail."""
+        `chatdesk send`; `stopped` counts only for an incomplete reply that did not fail.
+
+        A reply continued (Continue) already holds its earlier parts' usage: the usage saved
+        is then every request's added up (what the reply cost in all) and `usage_parts` lists
+        each request's own, in order."""
         meta = message.meta
         meta.finish_reason = self.finish_reason
-        meta.usage = self.usage
+        if meta.usage and self.usage:  # Continue: the reply's earlier part was billed too
+            from chatdesk.core.usage import added_usage
+
+            meta.usage_parts = [*(meta.usage_parts or [meta.usage]), self.usage]
+            meta.usage = added_usage(meta.usage, self.usage)
+        elif self.usage or not meta.usage:  # a continuation that reported none keeps its own
+            meta.usage = self.usage
         meta.content_filter = self.content_filter
         meta.prompt_filter = self.prompt_filter
         meta.model = self.model or meta.model

@@ -98,6 +98,8 @@ def info_text(message: Message, tokens: int | None, prices: Prices | None = None
             parts.append(f"reasoning {reasoning}")
         if cached:
             parts.append(f"cached {cached}")
+        if meta.usage_parts:  # Continue: the usage above is these requests' added up
+            parts.append(f"{len(meta.usage_parts)} requests")
         if meta.latency_ms is not None:
             parts.append(f"{meta.latency_ms / 1000:.1f} s")
         if prices is not None:  # decimal is imported once prices are set, not at start-up

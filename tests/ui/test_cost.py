@@ -99,3 +99,39 @@ def test_prices_are_set_in_their_dialog_and_kept_in_the_profile(qtbot, window, s
     window.prices_dialog.accept()
     assert profile.deployment_prices() is None
     assert window.meter.cost_text == ""
+
+
+def test_continue_keeps_the_first_parts_cost(qtbot, window, server):
+    """The tester's case at gpt-4o's prices: `prompt 9 · completion 6 · $0.000082`, Continue,
+    and the merged reply showed only the second request's `prompt 29 · completion 4 ·
+    $0.00011` and "spent $0.00011"; both requests were billed."""
+    gpt_4o = Prices(Decimal("2.50"), Decimal("1.25"), Decimal("10"))
+    profile = window.context.connections.profile("test")
+    profile.prices = {"gpt-4o": gpt_4o}
+    window.refresh_profiles()
+    qtbot.waitUntil(lambda: window.session.budget is not None)
+    server.prompt_counter = None  # the usage the tester saw, as the service reported it
+    server.enqueue(
+        Reply(text="Cut at the length limit", finish_reason="length", prompt_tokens=9,
+              completion_tokens=6),
+        Reply(text=" and the rest.", prompt_tokens=29, completion_tokens=4),
+    )  # fmt: skip
+    type_and_send(qtbot, window, "Tell me more")
+    wait_idle(qtbot, window)
+    first = reply_info(window, 1)
+    assert "prompt 9 · completion 6 · " in first
+    assert first.endswith(" · $0.000082")
+    window.continue_action.trigger()
+    wait_idle(qtbot, window)
+    assert len(server.requests) == 2
+    reply = window.session.conversation[1]
+    assert reply.content == "Cut at the length limit and the rest."
+    merged = reply_info(window, 1)
+    assert "prompt 38 · completion 10 · 2 requests · " in merged
+    both = Decimal("0.0000825") + Decimal("0.0001125")
+    assert reply_cost(gpt_4o, reply.meta.usage).total == both
+    assert merged.endswith(f" · {format_cost(both)}")
+    assert window.meter.cost_text.endswith(f"spent {format_cost(both)}")
+    assert [(p["prompt_tokens"], p["completion_tokens"]) for p in reply.meta.usage_parts] == [
+        (9, 6), (29, 4)
+    ]

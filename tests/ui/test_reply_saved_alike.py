@@ -77,3 +77,23 @@ def test_stopped_is_said_only_of_an_incomplete_reply_that_did_not_fail(
     assert reply.meta.stopped is expected
     assert reply.meta.latency_ms == 12.3
     assert reply.meta.error == (error.text if error else None)
+
+
+def test_a_continued_reply_keeps_every_requests_usage():
+    """Continue's second request used to overwrite the first's `usage`: its billed tokens were
+    lost from the file, the footer and "spent"."""
+    reply = ReplyResult("Cut at the length limit", finish_reason="length",
+                        usage={"prompt_tokens": 9, "completion_tokens": 6}).message()  # fmt: skip
+    second = {"prompt_tokens": 29, "completion_tokens": 4,
+              "prompt_tokens_details": {"cached_tokens": 0}}  # fmt: skip
+    ReplyResult(" — continued.", finish_reason="stop", usage=second).record(reply)
+    assert reply.meta.usage == {"prompt_tokens": 38, "completion_tokens": 10,
+                                "prompt_tokens_details": {"cached_tokens": 0}}  # fmt: skip
+    assert reply.meta.usage_parts == [{"prompt_tokens": 9, "completion_tokens": 6}, second]
+    # A third part adds to the list; a part that reported no usage keeps what is there.
+    ReplyResult("", usage={"prompt_tokens": 40, "completion_tokens": 1}).record(reply)
+    ReplyResult("", incomplete=True).record(reply, ChatError("Connection dropped", "It dropped."))
+    assert reply.meta.usage["prompt_tokens"] == 78
+    assert len(reply.meta.usage_parts) == 3
+    saved = to_document(Conversation(history=[reply]))["messages"][0]["metadata"]
+    assert saved["usage_parts"][0] == {"prompt_tokens": 9, "completion_tokens": 6}
