@@ -62,9 +62,13 @@ class MessageMeta:
     response_id: str | None = None
     store: bool = False
     reasoning_summary: list[str] | None = None
+    # The reply's request is in flight (waiting, retrying, streaming): nothing about its turn
+    # is judged yet (core/sending.py). Never saved: a copy taken mid-stream reads as ended.
+    pending: bool = False
 
     def to_json(self) -> dict[str, Any]:
         out = {k: v for k, v in self.__dict__.items() if v not in (None, False)}
+        out.pop("pending", None)
         if self.include is False:  # a choice, not a default: kept
             out["include"] = False
         return out

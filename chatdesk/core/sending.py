@@ -11,6 +11,9 @@ is left out of every later request, by default, when it
   whole prompt, so a blocked question kept in the history blocks every later request too;
 - was stopped empty: Stop was pressed before the first token, leaving an empty reply.
 
+A turn whose reply is still pending (``meta.pending``: its request is waiting, retrying or
+streaming) is not judged: nothing has failed or been stopped yet.
+
 A reply with text keeps its turn sent whatever cut it (Stop, a dropped connection, the
 length limit): the user saw the text and can continue from it. A message's
 ``meta.include`` (True: "Include again", False: "Leave out") overrides the rule for that
@@ -49,6 +52,8 @@ def turn_reason(turn: Sequence[Message]) -> str | None:
     if not turn:
         return None
     last = turn[-1]
+    if last.meta.pending:  # the reply's request is still going: nothing to judge yet
+        return None
     if last.role == "user":
         return FAILED if last.meta.error else None
     if last.role == "assistant" and _empty(last) and last.meta.incomplete:

@@ -95,6 +95,7 @@ class ReplyResult:
         is then every request's added up (what the reply cost in all) and `usage_parts` lists
         each request's own, in order."""
         meta = message.meta
+        meta.pending = False
         meta.finish_reason = self.finish_reason
         if meta.usage and self.usage:  # Continue: the reply's earlier part was billed too
             from chatdesk.core.usage import added_usage

@@ -56,6 +56,7 @@ class ReplyStreaming:
     _flush: QTimer
     _tick: QTimer
     _said: list[str]
+    _retried: bool  # a RetryNotice came and no text since: its notice is still shown
     _replaced: tuple[int, list[Message]] | None
     busyChanged: SignalInstance
     replyFinished: SignalInstance
@@ -102,12 +103,13 @@ class ReplyStreaming:
             return
         if continue_index is not None:
             self._reply_index = continue_index
-            self.conversation[continue_index].meta.finish_reason = None
-            self.conversation[continue_index].meta.incomplete = True
+            meta = self.conversation[continue_index].meta
+            meta.finish_reason, meta.incomplete, meta.pending = None, True, True
         else:
             # Incomplete until its finish_reason arrives: a recovery copy taken mid-stream says so.
+            # Pending: not judged "stopped before the reply began" while it is still coming.
             reply = Message.new("assistant", "")
-            reply.meta.incomplete = True
+            reply.meta.incomplete = reply.meta.pending = True
             if self._replaced is not None:  # Regenerate: the reply it replaces is kept
                 reply.meta.alternatives = alternatives.after_replacing(self._replaced[1])
                 self._replaced = None
@@ -118,6 +120,7 @@ class ReplyStreaming:
         self._service_kept = "previous_response_id" in prepared.body
         self.model.set_streaming(self._reply_index)
         self._said = []
+        self._retried = False
         self._tick.start()
         cancel = self._cancel = CancelToken()
         service = self.service
@@ -129,6 +132,9 @@ class ReplyStreaming:
         self.busyChanged.emit(True)
 
     def _on_event(self, event: object) -> None:
+        if self._retried and isinstance(event, (ReplyDelta, ReasoningDelta)):
+            self._retried = False
+            self.notice.emit("")  # the retry is answering: "Retrying in 3 s…" is old news
         if isinstance(event, ReplyDelta):
             self._pending.append(event.text)
             if not self._flush.isActive():
@@ -138,6 +144,8 @@ class ReplyStreaming:
             if not self._flush.isActive():
                 self._flush.start()
         elif isinstance(event, RetryNotice):
+            self._retried = True
+            self.model.retrying(event.delay)
             self.notice.emit(f"{event.reason}. Retrying in {event.delay:.0f} s…")
         elif isinstance(event, Adjusted):
             self._said.append(event.said)
@@ -210,6 +218,10 @@ class ReplyStreaming:
     def _on_finished(self) -> None:
         self._tick.stop()
         self._apply_pending()
+        index = self._reply_index
+        if index is not None and self.conversation[index].meta.pending:  # ended unrecorded
+            self.conversation[index].meta.pending = False
+            self.model.set_meta_changed(index)
         self.model.set_streaming(None)
         self._worker = None
         self._cancel = None

@@ -8,6 +8,7 @@ row. Nothing here walks the whole history on a change, so a streamed chunk costs
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -64,6 +65,7 @@ class TranscriptModel(QAbstractListModel):
         self._first_sent = 0
         self._streaming: int | None = None
         self._streaming_since = 0.0  # time.monotonic() when the reply was asked for
+        self._retry_at: float | None = None  # when a failed attempt is sent again
         self._last_assistant: int | None = -1  # -1: not computed yet
         self._mutating = False
         self._hidden = 0  # the oldest messages, not (yet) rows
@@ -370,19 +372,33 @@ class TranscriptModel(QAbstractListModel):
     def set_streaming(self, index: int | None) -> None:
         old, self._streaming = self._streaming, index
         self._streaming_since = time.monotonic()
+        self._retry_at = None
         for changed in {old, index}:
             if changed is not None and changed < len(self._require()):
                 self._row_changed(changed, [Roles.Streaming])
 
+    def retrying(self, delay: float) -> None:
+        """The streaming row's request failed and is sent again in `delay` seconds."""
+        self._retry_at = time.monotonic() + delay
+        if self._streaming is not None:
+            self._row_changed(self._streaming, [Roles.Streaming])
+
     def streaming_label(self) -> str:
         """The streaming row's state: "Thinking… 0:42" (the time since the request left)
-        until its first text arrives, as a reasoning model thinks first; then "Writing…"."""
+        until its first text arrives, as a reasoning model thinks first; then "Writing…".
+        After a failed attempt: "Retrying in 3 s…", then "Retrying… 0:05" (no model thinks
+        while it waits to be sent again)."""
         if self._streaming is None:
             return ""
         if self._require()[self._streaming].content:
             return "Writing…"
-        seconds = int(time.monotonic() - self._streaming_since)
-        return f"Thinking… {seconds // 60}:{seconds % 60:02d}"
+        now = time.monotonic()
+        retry_at = self._retry_at
+        if retry_at is not None and now < retry_at:
+            return f"Retrying in {math.ceil(retry_at - now)} s…"
+        seconds = int(now - self._streaming_since)
+        state = "Retrying…" if retry_at is not None else "Thinking…"
+        return f"{state} {seconds // 60}:{seconds % 60:02d}"
 
     def tick_streaming(self) -> None:
         """Repaint the thinking clock of the streaming row; nothing once its text arrives."""

@@ -154,3 +154,14 @@ def test_the_flags_are_saved_and_a_file_without_them_reads_as_before():
                 '{"role": "user", "content": "q"}, {"role": "assistant", "content": "a",'
                 ' "metadata": {"finish_reason": "stop"}}]}').conversation  # fmt: skip
     assert sent_texts(old, TokenLedger(old, COUNTER)) == ["q", "a"]
+
+
+def test_a_pending_reply_is_not_judged_and_is_never_saved_as_pending():
+    from chatdesk.core.sending import turn_reason
+
+    reply = Message("assistant", "")
+    reply.meta.incomplete = reply.meta.pending = True  # its request is still going
+    assert turn_reason([Message("user", "Think hard."), reply]) is None
+    assert "pending" not in reply.meta.to_json()
+    reply.meta.pending = False  # it ended empty without a finish_reason
+    assert turn_reason([Message("user", "Think hard."), reply]) == STOPPED

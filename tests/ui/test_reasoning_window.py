@@ -14,7 +14,7 @@ from chatdesk.core.models import known_model
 from chatdesk.ui.card_layout import info_text
 from chatdesk.ui.main_window import MainWindow
 from chatdesk.ui.transcript_model import badges
-from tests.support.fake_azure import AzureModel, Reply, annotation_choice
+from tests.support.fake_azure import AzureModel, Fail, Reply, annotation_choice
 
 
 def send(qtbot, window, text):
@@ -42,7 +42,48 @@ def test_thinking_shows_a_ticking_clock_and_stop_ends_it(qtbot, window, server):
     assert reply.content == ""
     assert reply.meta.incomplete
     assert len(server.requests) == 1
+    assert model.left_out(0) == model.left_out(1) == "stopped"  # now it was stopped
     server.release()
+
+
+def test_a_reply_still_thinking_is_not_said_to_be_stopped(qtbot, window, server):
+    """The tester saw "Not sent: stopped before the reply began — Include again" on the
+    question and the reply next to "Thinking… 0:02", and nobody had pressed Stop."""
+    server.enqueue(Reply("Here it is.", think=3))
+    send(qtbot, window, "Think hard.")
+    model = window.session.model
+    server.wait_for_requests(1, timeout=10)
+    qtbot.waitUntil(lambda: model.streaming_label() == "Thinking… 0:02", timeout=5000)
+    assert [model.left_out(0), model.left_out(1)] == [None, None]
+    shown = [badges(window.session.conversation[row], left_out=model.left_out(row))
+             for row in (0, 1)]  # fmt: skip
+    assert not any("Not sent" in badge.text for row in shown for badge in row)
+    wait_idle(qtbot, window)
+    assert [model.left_out(0), model.left_out(1)] == [None, None]
+
+
+def test_a_retry_says_so_and_is_not_judged_and_its_notice_goes_when_it_answers(
+    qtbot, window, server
+):
+    """gpt-4o, a 429 then the retried reply: the row said "Thinking…" and "Not sent: stopped
+    before the reply began"; the status bar kept "Rate limit reached (429). Retrying in 3 s…"
+    while the retried reply was already streaming."""
+    server.enqueue(
+        Fail.rate_limited(retry_after_ms=40),
+        Reply("Back again, " * 40, think=1.5, chunk_size=6, delay=0.05),
+    )
+    send(qtbot, window, "Hello?")
+    model = window.session.model
+    server.wait_for_requests(2, timeout=10)  # retried: the second one is thinking
+    qtbot.waitUntil(lambda: model.streaming_label().startswith("Retrying… 0:0"), timeout=3000)
+    assert "(429)" in window.notice.text()
+    assert "Retrying in" in window.notice.text()
+    assert [model.left_out(0), model.left_out(1)] == [None, None]
+    qtbot.waitUntil(lambda: bool(window.session.conversation[1].content), timeout=5000)
+    assert window.session.busy  # still streaming, and the retry's notice is gone
+    qtbot.waitUntil(lambda: window.notice.text() == "", timeout=2000)
+    wait_idle(qtbot, window)
+    assert [r.json["messages"][-1]["content"] for r in server.requests] == ["Hello?", "Hello?"]
 
 
 def test_the_footer_shows_reasoning_and_cached_tokens(qtbot, window, server):
