@@ -9,8 +9,8 @@ from chatdesk.ui.attachment_strip import AttachmentStrip
 from chatdesk.ui.draft_text import DraftText
 from chatdesk.ui.image_cache import ThumbnailCache
 from chatdesk.ui.palette import tones_of
-from chatdesk.ui.qt.core import QMimeData, Qt, Signal
-from chatdesk.ui.qt.gui import QImage, QKeyEvent
+from chatdesk.ui.qt.core import QEvent, QMimeData, Qt, Signal
+from chatdesk.ui.qt.gui import QImage, QKeyEvent, QKeySequence
 from chatdesk.ui.qt.widgets import (
     QHBoxLayout,
     QLabel,
@@ -51,6 +51,19 @@ class _Input(QPlainTextEdit):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.enter_sends = True
+
+    def event(self, event: QEvent) -> bool:
+        """Ctrl+Z / Ctrl+Shift+Z with nothing of the draft's own to undo or redo reach the
+        window's Undo / Redo (the conversation's: a deleted message), as focus is mostly here."""
+        if event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent):
+            document = self.document()
+            keys = QKeySequence.StandardKey
+            if (event.matches(keys.Undo) and not document.isUndoAvailable()) or (
+                event.matches(keys.Redo) and not document.isRedoAvailable()
+            ):
+                event.ignore()  # not the editor's: the window's shortcut runs
+                return True
+        return super().event(event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         key = event.key()

@@ -14,12 +14,15 @@ from chatdesk.ui.qt.gui import QAction, QKeySequence
 from chatdesk.ui.qt.widgets import QLabel, QMenu, QMessageBox
 
 SHORTCUTS = [
-    ("Send the message", "Enter (or Shift+Enter, as set)"),
+    ("Send the message", "Enter (or Shift+Enter, as set); Ctrl+Enter always"),
     ("New line in the message", "Shift+Enter (or Enter)"),
     ("Stop the reply", "Esc"),
     ("Regenerate the last reply", "Ctrl+R"),
     ("Continue a reply cut at the length limit", "Ctrl+Shift+Enter"),
     ("What will be sent", "Ctrl+I"),
+    ("View code (the request as Python, curl...)", "Ctrl+Shift+C"),
+    ("Undo / Redo (a deleted message, an edit; in a text box, its typing first)",
+     "Ctrl+Z / Ctrl+Shift+Z (or Ctrl+Y)"),
     ("Attach images (or paste / drop them in the message box)", "Ctrl+Shift+A"),
     ("New conversation", "Ctrl+N"),
     ("Open a conversation", "Ctrl+O"),

@@ -99,3 +99,41 @@ def test_typing_in_the_system_prompt_is_undone_with_the_conversation(qtbot, wind
     assert editor.text() == typed
     assert session.conversation.system_prompt == typed
     assert session.plan.pinned_tokens > 0
+
+
+def test_ctrl_z_in_the_message_box_reaches_a_deleted_message(qtbot, window, server):
+    """Delete on a card, click the empty message box, Ctrl+Z: nothing happened (the box took
+    Ctrl+Z though it had nothing to undo); Edit ▸ Undo worked."""
+    from PySide6.QtCore import Qt
+
+    chat(qtbot, window, server, "one")
+    window.show()
+    qtbot.waitExposed(window)
+    window.activateWindow()
+    before = contents(window)
+    window.transcript.deleteRequested.emit(1)
+    assert contents(window) == before[:1]
+    box = window.composer.input
+    qtbot.mouseClick(box, Qt.MouseButton.LeftButton)
+    box.setFocus()
+    assert box.toPlainText() == ""
+    qtbot.keyClick(box, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert contents(window) == before
+    redo = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+    qtbot.keyClick(box, Qt.Key.Key_Z, redo)
+    assert contents(window) == before[:1]
+    # Typing in the box is the box's to undo first; then the conversation's.
+    qtbot.keyClicks(box, "draft")
+    qtbot.keyClick(box, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert box.toPlainText() == ""
+    assert contents(window) == before[:1]
+    qtbot.keyClick(box, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert contents(window) == before
+
+
+def test_the_shortcut_list_names_undo_view_code_and_ctrl_enter():
+    from chatdesk.ui.window_menus import SHORTCUTS
+
+    keys = " ".join(keys for _, keys in SHORTCUTS)
+    for shortcut in ("Ctrl+Z", "Ctrl+Shift+Z", "Ctrl+Shift+C", "Ctrl+Enter"):
+        assert shortcut in keys
