@@ -44,16 +44,12 @@ class Budget:
         return self.match.family
 
     def limit(self, override: int | None = None) -> int:
-        """The window the prompt and the reply's reserve must fit in. A model whose prompt
-        alone is capped (gpt-5: 272k of its 400k) fits prompt + reserve within that cap plus
-        the reserve."""
+        """The window the prompt and the reply's reserve must fit in: the one set, else the
+        model's (`ModelInfo.request_limit`: gpt-5's capped prompt plus the reserve)."""
         chosen = override or self.conversation.trimming.limit
         if chosen:
             return chosen
-        family = self.family
-        if family.max_input is not None:
-            return min(family.context_window, family.max_input + self.reserve())
-        return family.context_window
+        return self.family.request_limit(self.reserve())
 
     def reserve(self, override: int | None = None) -> int:
         if override is not None:

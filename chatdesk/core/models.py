@@ -86,6 +86,24 @@ class ModelInfo:
     def image_input(self) -> bool:
         return self.image is not None
 
+    def request_limit(self, reserve: int) -> int:
+        """The tokens a request's prompt and its reply's `reserve` must fit in together: the
+        context window; for a model whose prompt alone is capped (`max_input`: gpt-5 reads at
+        most 272,000 prompt tokens of its 400,000-token window, [models]) that cap plus the
+        reserve, within the window (gpt-5 with the default 4,096 reserve: 276,096). The meter,
+        Parameters' "Token limit" default and trimming all use this one rule."""
+        if self.max_input is None:
+            return self.context_window
+        return min(self.context_window, self.max_input + reserve)
+
+    def limits_text(self) -> str:
+        """The model's limits in the words every view uses: "gpt-5: 400,000-token context
+        window (prompt up to 272,000 tokens), replies up to 128,000 tokens." ([models])"""
+        window = f"{self.context_window:,}-token context window"
+        if self.max_input is not None:
+            window += f" (prompt up to {self.max_input:,} tokens)"
+        return f"{self.key}: {window}, replies up to {self.max_output:,} tokens."
+
     # The names the request builder and the panels used before the catalog.
     @property
     def uses_max_completion_tokens(self) -> bool:
@@ -266,7 +284,10 @@ def describe(match: ModelMatch) -> str:
     """One line on what chatdesk takes a deployment for, for the connection editor."""
     info = match.family
     kind = "reasoning model" if info.reasoning else "chat model"
-    facts = [f"{info.context_window:,}-token window", f"{info.max_output:,} out", kind]
+    window = f"{info.context_window:,}-token window"
+    if info.max_input is not None:  # as limits_text says it
+        window += f" (prompt up to {info.max_input:,})"
+    facts = [window, f"{info.max_output:,} out", kind]
     if not info.streaming:
         facts.append("no streaming")
     if not info.chat_completions:

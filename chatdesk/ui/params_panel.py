@@ -14,6 +14,7 @@ from chatdesk.core.conversation import (
 )
 from chatdesk.core.models import DEFAULT_FAMILY, FAMILIES, ModelFamily
 from chatdesk.core.params_check import RANGES
+from chatdesk.core.request import reply_limit
 from chatdesk.ui.api_mode import ApiModeGroup
 from chatdesk.ui.optional_fields import OptionalDouble, OptionalInt, choices, choose
 from chatdesk.ui.qt.core import QSize, Signal
@@ -253,6 +254,7 @@ class ParamsPanel(QWidget):
             self.max_turns,
         ):
             spin.valueChanged.connect(self._edited)
+        self.max_tokens.valueChanged.connect(self._show_default_limit)  # gpt-5's limit moves
         self.stop.textChanged.connect(self._edited)
         self.json_format.toggled.connect(self._edited)
         self.stream.toggled.connect(self._edited)
@@ -275,15 +277,12 @@ class ParamsPanel(QWidget):
             self.max_tokens.setMaximum(family.max_output)
             self.max_tokens.setSpecialValueText(f"Default ({default_reserve(family):,})")
             self.limit.setMaximum(family.context_window)
-            self.limit.setSpecialValueText(f"Default ({family.context_window:,})")
+            self._show_default_limit()
         finally:
             self._loading = False
         self._offer(self.reasoning_effort, family.reasoning_efforts, "reasoning_effort")
         self._offer(self.verbosity, family.verbosity, "verbosity")
-        self.family_hint.setText(
-            f"{family.key}: {family.context_window:,}-token context window, replies up to "
-            f"{family.max_output:,} tokens."
-        )
+        self.family_hint.setText(family.limits_text())
         self._update_enabled()
         if self.values() != before:  # a lower maximum clamped a value the user had set
             self.changed.emit()
@@ -390,6 +389,13 @@ class ParamsPanel(QWidget):
             )
         else:
             box.setToolTip(self._tips[box])
+
+    def _show_default_limit(self) -> None:
+        """"Default (N)": the limit the meter shows too (core/models.py, `request_limit`), for
+        the reply's reserve as set (gpt-5: 272,000 prompt tokens + the reserve)."""
+        family = self.family
+        reserve = reply_limit(self.max_tokens.optional_value(), family) or default_reserve(family)
+        self.limit.setSpecialValueText(f"Default ({family.request_limit(reserve):,})")
 
     def _edited(self) -> None:
         if self._loading:

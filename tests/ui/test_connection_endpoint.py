@@ -99,7 +99,7 @@ def test_the_model_field_says_what_a_neutral_deployment_is_taken_for(qtbot, make
     assert saved.model_info().limit_param == "max_completion_tokens"
     assert describe(match_model(["chat-prod"])).startswith("Unknown model; counted as gpt-4o")
     assert describe(match_model(["gpt-5"])) == (
-        "gpt-5: 400,000-token window, 128,000 out, reasoning model"
+        "gpt-5: 400,000-token window (prompt up to 272,000), 128,000 out, reasoning model"
     )
     assert "no streaming" in describe(match_model(["o1"]))
     assert set(CATALOG) >= {"gpt-5-chat", "gpt-4-1106-preview", "o1-mini", "gpt-5.2-chat"}

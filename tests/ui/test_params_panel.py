@@ -155,3 +155,24 @@ def test_fixed_sampling_family_disables_sampling(params, qtbot):
 
 def test_params_panel_is_accessible(params):
     assert_accessible(params)
+
+
+def test_gpt5s_limit_is_said_one_way_in_parameters_and_the_meter(qtbot):
+    """The meter said `/ 276,096 tokens`, Parameters "Token limit: Default (400,000)" and the
+    README "272k of 400k": one rule (ModelInfo.request_limit) and one wording now."""
+    from chatdesk.core.budget import Budget
+    from chatdesk.core.conversation import Conversation
+
+    params = ParamsPanel()
+    qtbot.addWidget(params)
+    gpt5 = FAMILIES["gpt-5"]
+    params.set_family(gpt5)
+    budget = Budget(Conversation(), "gpt-5")
+    assert budget.limit() == 276_096 == gpt5.request_limit(4096)
+    assert params.limit.specialValueText() == "Default (276,096)"
+    assert "400,000-token context window (prompt up to 272,000 tokens)" in (
+        params.family_hint.text()
+    )
+    params.max_tokens.setValue(10_000)  # a larger reserve: the prompt keeps its 272,000
+    assert params.limit.specialValueText() == "Default (282,000)"
+    assert FAMILIES["gpt-4o"].request_limit(4096) == 128_000
