@@ -116,7 +116,10 @@ class WindowPreferences(QObject):
             return self.dialog
         before = self.current()
         profiles = [p.name for p in self.window.context.connections.profiles()]
-        dialog = self.dialog = PreferencesDialog(before, profiles, self._widget)
+        base = self._base_font or self.window.transcript.font()  # the size with none chosen
+        dialog = self.dialog = PreferencesDialog(
+            before, profiles, self._widget, system_font_size=base.pointSize()
+        )
         dialog.changed.connect(lambda: self.set_values(dialog.values()))
         dialog.accepted.connect(lambda: self.window.context.save_settings())
         dialog.rejected.connect(lambda: self.set_values(before))

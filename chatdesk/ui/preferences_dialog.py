@@ -50,14 +50,35 @@ class PreferenceValues:
     new_conversation: NewConversationDefaults
 
 
+class FontSizeBox(QSpinBox):
+    """Points, or "System default" (its lowest value). Stepping from the system default
+    starts at the system's own size (`system_size`), not at the smallest size there is."""
+
+    system_size = 0  # points; 0: unknown
+
+    def stepBy(self, steps: int) -> None:
+        size = self.system_size
+        if self.value() == self.minimum() and size in FONT_SIZES and steps:
+            self.setValue(size + steps)  # up: one bigger than the system's; down: smaller
+            return
+        super().stepBy(steps)
+
+
 class PreferencesDialog(QDialog):
     """Signals: changed() after any edit (the window applies it at once)."""
 
     changed = Signal()
 
     def __init__(
-        self, values: PreferenceValues, profiles: list[str], parent: QWidget | None = None
+        self,
+        values: PreferenceValues,
+        profiles: list[str],
+        parent: QWidget | None = None,
+        *,
+        system_font_size: int = 0,
     ) -> None:
+        """`system_font_size`: the messages' size in points with no size chosen (where the
+        font size's arrows start from "System default")."""
         super().__init__(parent)
         self.setWindowTitle("Preferences")
         self.setAccessibleName("Preferences")
@@ -77,11 +98,12 @@ class PreferencesDialog(QDialog):
         self.theme.setAccessibleName("Theme")
         for theme, label in THEME_LABELS.items():
             self.theme.addItem(label, theme)
-        self.font_size = QSpinBox(self)
+        self.font_size = FontSizeBox(self)
         self.font_size.setAccessibleName("Font size")
         self.font_size.setRange(FONT_SIZES.start - 1, FONT_SIZES.stop - 1)
         self.font_size.setSpecialValueText("System default")
         self.font_size.setSuffix(" pt")
+        self.font_size.system_size = system_font_size
         self.zoom = QComboBox(self)
         self.zoom.setAccessibleName("Zoom")
         self.zoom.setToolTip("Ctrl+= zooms in, Ctrl+- out, Ctrl+0 back to 100 %")

@@ -131,3 +131,14 @@ def test_new_conversation_defaults_from_the_dialog(qtbot, window, dialog):
     window.new_action.trigger()
     assert window.session.conversation.system_prompt == "Talk like a pirate."
     assert DEFAULT_PROMPT != "Talk like a pirate."
+
+
+def test_the_font_sizes_up_arrow_starts_from_the_system_size(qtbot, window, dialog):
+    """From "System default" the up arrow went to a smaller size than the system's."""
+    system = window.transcript.font().pointSize()
+    assert dialog.font_size.text() == "System default"
+    dialog.font_size.stepUp()
+    assert dialog.font_size.value() == system + 1
+    dialog.font_size.setValue(dialog.font_size.minimum())
+    dialog.font_size.stepDown()  # down from the system default: one smaller than it
+    assert dialog.font_size.value() == system - 1
