@@ -9,11 +9,23 @@ one: Qt uses the platform's again), so the platform's own changes reach the wind
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chatdesk.core.preferences import Theme, point_size
-from chatdesk.ui.palette import DARK_DISABLED, DARK_WINDOW
+from chatdesk.ui.palette import (
+    DARK_DISABLED,
+    DARK_INDICATOR_EDGE,
+    DARK_INDICATOR_FILL,
+    DARK_WINDOW,
+    is_dark,
+)
 from chatdesk.ui.qt.core import Qt
 from chatdesk.ui.qt.gui import QColor, QFont, QPalette
 from chatdesk.ui.qt.widgets import QApplication
+
+if TYPE_CHECKING:
+    from chatdesk.ui.qt.gui import QPainter
+    from chatdesk.ui.qt.widgets import QStyle, QStyleOption, QWidget
 
 
 def dark_palette() -> QPalette:
@@ -25,6 +37,32 @@ def dark_palette() -> QPalette:
     for colour_role in (role.WindowText, role.Text, role.ButtonText):
         palette.setColor(group.Disabled, colour_role, QColor(DARK_DISABLED))
     return palette
+
+
+def _indicator_style() -> QStyle:
+    """The application's style, with radio buttons and check boxes that stand out on the dark
+    theme: their ring and box drawn from DARK_INDICATOR_EDGE / _FILL (palette.py), where
+    Fusion derives them from the window's colour; unchanged on a light palette."""
+    from chatdesk.ui.qt.widgets import QProxyStyle, QStyle, QStyleOption  # once a theme is set
+
+    class IndicatorStyle(QProxyStyle):
+        def drawPrimitive(
+            self,
+            element: QStyle.PrimitiveElement,
+            option: QStyleOption,
+            painter: QPainter,
+            widget: QWidget | None = None,
+        ) -> None:
+            kinds = (QStyle.PrimitiveElement.PE_IndicatorRadioButton,
+                     QStyle.PrimitiveElement.PE_IndicatorCheckBox)  # fmt: skip
+            if element in kinds and isinstance(option, QStyleOption) and is_dark(option.palette):
+                option = type(option)(option)  # a copy: the caller's option is left alone
+                role = QPalette.ColorRole
+                option.palette.setColor(role.Window, QColor(DARK_INDICATOR_EDGE))
+                option.palette.setColor(role.Base, QColor(DARK_INDICATOR_FILL))
+            super().drawPrimitive(element, option, painter, widget)
+
+    return IndicatorStyle()
 
 
 def apply_theme(theme: Theme) -> None:
@@ -39,6 +77,8 @@ def apply_theme(theme: Theme) -> None:
         QApplication.setPalette(QPalette())  # nothing set: the platform's palette, live
         return
     dark = theme == Theme.DARK
+    if dark and type(app.style()).__name__ != "IndicatorStyle":
+        app.setStyle(_indicator_style())  # the application owns it from here
     hints.setColorScheme(Qt.ColorScheme.Dark if dark else Qt.ColorScheme.Light)
     QApplication.setPalette(dark_palette() if dark else QApplication.style().standardPalette())
 

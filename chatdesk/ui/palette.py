@@ -58,6 +58,10 @@ DARK_WINDOW = {
     "Link": "#8ab4f8", "LinkVisited": "#c58af9",
 }  # fmt: skip
 DARK_DISABLED = "#7f8388"
+# Radio buttons' and check boxes' ring and box on the dark theme: Fusion draws them in the
+# window's colour made darker, which on a dark window is all but invisible (ui/appearance.py).
+DARK_INDICATOR_EDGE = "#9aa0a6"
+DARK_INDICATOR_FILL = "#303134"
 
 
 def is_dark(palette: QPalette) -> bool:

@@ -45,3 +45,32 @@ def test_status_colours_follow_the_theme(qapp):
     assert status_color("warning", light).name() == LIGHT.warning
     text = dark.color(QPalette.ColorRole.WindowText)
     assert status_color("ok", dark) == text
+
+
+def test_radio_buttons_stand_out_on_the_dark_theme(qtbot):
+    """The tester: radio buttons were low-contrast in the Dark theme (Fusion draws the ring
+    in the window's colour made darker)."""
+    from PySide6.QtGui import QColor
+    from PySide6.QtWidgets import QRadioButton, QStyle, QStyleOptionButton
+
+    from chatdesk.core.preferences import Theme
+    from chatdesk.ui.appearance import apply_theme
+
+    apply_theme(Theme.DARK)
+    try:
+        button = QRadioButton("Enter sends")
+        qtbot.addWidget(button)
+        button.resize(160, 30)
+        image = button.grab().toImage()
+        window = QColor(palette.DARK_WINDOW["Window"]).lightness()
+        option = QStyleOptionButton()
+        button.initStyleOption(option)
+        ring = button.style().subElementRect(
+            QStyle.SubElement.SE_RadioButtonIndicator, option, button
+        )
+        brightest = max(QColor(image.pixel(x, y)).lightness()
+                        for x in range(ring.left(), ring.right() + 1)
+                        for y in range(ring.top(), ring.bottom() + 1))  # fmt: skip
+        assert brightest - window >= 60  # the ring: was a few steps off the window's colour
+    finally:
+        apply_theme(Theme.SYSTEM)
