@@ -245,14 +245,23 @@ def request_estimate(
 
 
 def format_cost(amount: Decimal) -> str:
-    """Dollars as people read them: "$1.23", "$0.0042" (two significant digits below a cent),
-    "$0" for nothing."""
+    """Dollars as people read them, one precision for every amount: cents from $1 up
+    ("$1,234.50"), two significant digits below ("$0.018", "$0.0065", "$0.50"), trailing zeros
+    dropped down to cents ("$0.01"); "$0" for nothing. `exact_cost` gives every digit."""
     if amount == 0:
         return "$0"
-    if amount >= Decimal("0.01"):
+    if amount >= 1:
         return f"${amount.quantize(Decimal('0.01')):,}"
-    digits = Decimal(1).scaleb(amount.adjusted() - 1)  # two significant digits
-    return f"${amount.quantize(digits).normalize():f}"
+    digits = Decimal(1).scaleb(min(amount.adjusted() - 1, -2))  # two significant digits
+    text = f"{amount.quantize(digits):f}"
+    while text.endswith("0") and len(text.partition(".")[2]) > 2:
+        text = text[:-1]
+    return f"${text}"
+
+
+def exact_cost(amount: Decimal) -> str:
+    """Every digit of the amount, for a tooltip: "$0.0182625"."""
+    return "$0" if amount == 0 else f"${amount.normalize():,f}"
 
 
 def prices_for(table: Mapping[str, Prices], deployment: str | None) -> Prices | None:
@@ -269,8 +278,8 @@ def cost_line(
     """The meter's cost text and its longer explanation: ("", "") without complete prices
     for the next request and no priced reply.
 
-    "next ≈ $0.0031 · spent $0.02": the next request's prompt at the input price, and what
-    the conversation's replies cost so far."""
+    "next ≈ $0.0031 · spent $0.022": the next request's prompt at the input price, and what
+    the conversation's replies cost so far (`format_cost`; the tooltip: `exact_cost`)."""
     estimate = request_estimate(prices, prompt_tokens, reply_tokens)
     if estimate is None and not spent.priced:
         return "", ""
@@ -285,7 +294,7 @@ def cost_line(
     if estimate is not None and estimate.reply_max is not None:
         tip += f", plus up to {format_cost(estimate.reply_max)} if the reply uses all "
         tip += f"{reply_tokens:,} reserved tokens"
-    tip += f". The replies so far cost {format_cost(spent.total)}"
+    tip += f". The replies so far cost {exact_cost(spent.total)}"  # every digit here
     if spent.unpriced:
         replies = "reply" if spent.unpriced == 1 else "replies"
         tip += f" ({spent.unpriced} {replies} without usage not counted)"

@@ -142,6 +142,7 @@ class ChatSession(ReplyStreaming, ConversationEditing, QObject):
         self.usage_check: tuple[int, int | None] | None = None
         self.cost: tuple[str, str] = ("", "")
         self._spent: ConversationCost | None = None  # None: to be added up again
+        self._last_spent: ConversationCost | None = None  # shown while a reply streams
         conversation.subscribe(self._history_changed)
         # Connected first, so the state is current when the window's slots run.
         self.notice.connect(self._note)
@@ -257,7 +258,7 @@ class ChatSession(ReplyStreaming, ConversationEditing, QObject):
 
     def prices_changed(self) -> None:
         """The profile (or its prices) changed: replies and the meter show the new costs."""
-        self._spent = None
+        self._spent = self._last_spent = None
         self.model.set_prices(self.prices())
         self._update_cost()
 
@@ -272,7 +273,9 @@ class ChatSession(ReplyStreaming, ConversationEditing, QObject):
 
             if self._spent is None and not self.busy:
                 self._spent = conversation_cost(book, self.conversation.messages())
-            spent = self._spent or NOTHING_SPENT
+                self._last_spent = self._spent
+            # While a reply streams: the total from before it, not "$0" until it ends.
+            spent = self._spent or self._last_spent or NOTHING_SPENT
             next_prices = book.next_request
             cost = cost_line(next_prices, self.plan.prompt_tokens, self.plan.reserve, spent)
         if cost != self.cost:

@@ -73,7 +73,7 @@ def test_the_conversation_total_adds_every_priced_reply():
     # 0.007475 + (2,000 × 2.50 + 1,000 × 10) / 1M = 0.007475 + 0.015
     assert total.total == Decimal("0.022475")
     assert (total.priced, total.unpriced) == (2, 1)
-    assert format_cost(total.total) == "$0.02"
+    assert format_cost(total.total) == "$0.022"
 
 
 def test_the_next_request_estimate():
@@ -86,7 +86,10 @@ def test_the_next_request_estimate():
 
 @pytest.mark.parametrize(
     ("amount", "shown"),
-    [("0", "$0"), ("1234.5", "$1,234.50"), ("0.01", "$0.01"), ("0.000001234", "$0.0000012")],
+    [("0", "$0"), ("1234.5", "$1,234.50"), ("0.01", "$0.01"), ("0.000001234", "$0.0000012"),
+     # The tester's: "spent $0.02" for $0.0182625 while $0.0065 kept 4 digits.
+     ("0.0182625", "$0.018"), ("0.0065", "$0.0065"), ("0.5", "$0.50"), ("0.999", "$1.00"),
+     ("1.005", "$1.00")],
 )
 def test_costs_read_as_dollars(amount, shown):
     assert format_cost(Decimal(amount)) == shown
@@ -134,15 +137,15 @@ def test_a_bad_price_in_a_profile_is_refused_naming_it():
 def test_the_meter_line_says_the_next_request_and_the_total():
     spent = ConversationCost(Decimal("0.022475"), 2, 1)
     short, tip = cost_line(GPT_4O, 4_000, 1_000, spent)
-    assert short == "next ≈ $0.01 · spent $0.02"
+    assert short == "next ≈ $0.01 · spent $0.022"
     assert tip == (
         "The next request's 4,000 prompt tokens cost about $0.01, plus up to $0.01 if the reply "
-        "uses all 1,000 reserved tokens. The replies so far cost $0.02 (1 reply without usage "
+        "uses all 1,000 reserved tokens. The replies so far cost $0.022475 (1 reply without usage "
         "not counted)."
     )
     assert cost_line(None, 4_000, 1_000, NOTHING_SPENT) == ("", "")
     # Sending to a deployment without prices now: what the priced replies cost still shows.
-    assert cost_line(None, 4_000, 1_000, spent)[0] == "spent $0.02"
+    assert cost_line(None, 4_000, 1_000, spent)[0] == "spent $0.022"
 
 
 def test_each_reply_is_priced_at_its_own_deployment():

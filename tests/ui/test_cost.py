@@ -114,14 +114,21 @@ def test_continue_keeps_the_first_parts_cost(qtbot, window, server):
     server.enqueue(
         Reply(text="Cut at the length limit", finish_reason="length", prompt_tokens=9,
               completion_tokens=6),
-        Reply(text=" and the rest.", prompt_tokens=29, completion_tokens=4),
+        Reply(text=" and the rest.", prompt_tokens=29, completion_tokens=4, chunk_size=2,
+              delay=0.1),
     )  # fmt: skip
     type_and_send(qtbot, window, "Tell me more")
     wait_idle(qtbot, window)
     first = reply_info(window, 1)
     assert "prompt 9 · completion 6 · " in first
     assert first.endswith(" · $0.000082")
+    assert window.meter.cost_text.endswith("spent $0.000082")
     window.continue_action.trigger()
+    reply = window.session.conversation[1]
+    qtbot.waitUntil(lambda: len(reply.content) > len("Cut at the length limit"), timeout=5000)
+    assert window.session.busy
+    window.session.update_plan()  # the meter while the reply streams: "spent" dropped to $0
+    assert window.meter.cost_text.endswith("spent $0.000082")
     wait_idle(qtbot, window)
     assert len(server.requests) == 2
     reply = window.session.conversation[1]
