@@ -76,7 +76,8 @@ class MessageMeta:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> MessageMeta:
         fields = cls.__dataclass_fields__
-        return cls(**{k: v for k, v in data.items() if k in fields})
+        # `pending` is never read from a file: a reply there is not on its way any more.
+        return cls(**{k: v for k, v in data.items() if k in fields and k != "pending"})
 
 
 # The fields a message holds that chatdesk reads itself; every other field (tool_calls,

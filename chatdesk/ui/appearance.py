@@ -39,6 +39,9 @@ def dark_palette() -> QPalette:
     return palette
 
 
+_STYLE: list[QStyle] = []  # the application's style once the dark theme was first applied
+
+
 def _indicator_style() -> QStyle:
     """The application's style, with radio buttons and check boxes that stand out on the dark
     theme: their ring and box drawn from DARK_INDICATOR_EDGE / _FILL (palette.py), where
@@ -77,8 +80,9 @@ def apply_theme(theme: Theme) -> None:
         QApplication.setPalette(QPalette())  # nothing set: the platform's palette, live
         return
     dark = theme == Theme.DARK
-    if dark and type(app.style()).__name__ != "IndicatorStyle":
-        app.setStyle(_indicator_style())  # the application owns it from here
+    if dark and not _STYLE:
+        _STYLE.append(_indicator_style())  # kept: Python's side of it must outlive this call
+        app.setStyle(_STYLE[0])
     hints.setColorScheme(Qt.ColorScheme.Dark if dark else Qt.ColorScheme.Light)
     QApplication.setPalette(dark_palette() if dark else QApplication.style().standardPalette())
 
