@@ -94,7 +94,8 @@ def added_usage(
     count added, nested details too (`prompt_tokens_details.cached_tokens`...); a field only
     one of them has is kept as it is. None when neither reported usage."""
     if not first or not second:
-        return dict(second or first) if (first or second) else None
+        either = second or first
+        return dict(either) if either else None
     total: dict[str, Any] = dict(first)
     for name, value in second.items():
         mine = total.get(name)
