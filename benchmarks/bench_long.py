@@ -22,7 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench_open import _PaintCounter
+from bench_open import _PaintCounter, open_until_shown
 from bench_reply import _Heartbeat
 from common import (
     app_context,
@@ -121,10 +121,7 @@ def _show_once(app, window, path: Path, beat: _Heartbeat | None = None) -> tuple
         beat.start()
     with gc_paused():
         start = time.perf_counter()
-        before = paints.count
-        window.open_paths([str(path)])
-        while paints.count == before:
-            app.processEvents()
+        open_until_shown(app, window, path, paints)
         shown = time.perf_counter() - start
     gap = 0.0
     if beat is not None:

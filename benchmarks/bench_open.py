@@ -1,8 +1,9 @@
 """open_scaling: open a conversation file and show it, 10 messages vs. 10,000.
 
 The real `MainWindow.open_paths([file])` on a shown, offscreen window, timed until the
-transcript's viewport has painted once after the call ("shown": parsing, building the session,
-the list's layout and the first paint included), and separately until the token meter is ready
+transcript's viewport has painted the conversation's messages ("shown": reading them off the GUI
+thread, building the session, the list's layout and that paint; see `open_until_shown`), and
+separately until the token meter is ready
 (the tokenizer and the count of every message, which the window may finish in the background).
 Opens of the two files alternate; each opened conversation is closed before the next open.
 Peak memory is measured in a fresh process per file: the rise of the peak resident set size
@@ -71,18 +72,30 @@ class _PaintCounter:
         return self.cls.count
 
 
+def open_until_shown(app, window, path: Path, paints: _PaintCounter):
+    """`window.open_paths([path])`, returning the session once its messages have painted.
+
+    The file is read off the GUI thread, so the first paint after the call can be of the empty
+    conversation that says it is opening; what the user waits for is its (newest) messages: a
+    paint after they became rows."""
+    window.open_paths([str(path)])
+    session = window.session
+    while session.loading and not session.model.rowCount():
+        app.processEvents()
+    before = paints.count
+    while paints.count == before:
+        app.processEvents()
+    return session
+
+
 def _open_once(app, window, path: Path) -> tuple[float, float]:
     """(seconds to shown, seconds to meter ready) for one open."""
     paints = _PaintCounter(window.transcript.viewport())
     pump(app)
     with gc_paused():
         start = time.perf_counter()
-        before = paints.count
-        window.open_paths([str(path)])
-        while paints.count == before:
-            app.processEvents()
+        session = open_until_shown(app, window, path, paints)
         shown = time.perf_counter() - start
-        session = window.session
         while session.budget is None or window.meter.state == "counting":
             app.processEvents()
         ready = time.perf_counter() - start

@@ -300,6 +300,18 @@ class Conversation:
                 return i
         raise ValueError("message is not in this conversation")
 
+    def take_older(self, older: Conversation) -> int:
+        """Put `older`'s history before this one's and take its system message and examples:
+        the rest of a file whose newest messages were read first (core/file_steps.py). Its
+        entries stay file data until read. Returns how many history messages came."""
+        with self._lock:
+            self._history[:0] = older._history
+        if older._system_source is not None:
+            self.set_system_message(older._system_source)
+        self.examples = list(older.examples)
+        self._changed(0)
+        return len(older._history)
+
     # -- the request -------------------------------------------------------------------------
     def set_system_message(self, message: Message) -> None:
         """Use a file's leading system or developer message as the system prompt."""

@@ -62,7 +62,7 @@ from chatdesk.core.file_fields import (
 from chatdesk.core.image_spans import LIFT_FROM, lift_images, restore_images
 from chatdesk.core.messages import EXAMPLE_NAMES, Message, RawMessage
 from chatdesk.core.params_check import ParamError
-from chatdesk.core.safe_read import FileTooLarge, NotRegularFile, read_regular
+from chatdesk.core.safe_read import FileRead, FileTooLarge, NotRegularFile, read_regular
 from chatdesk.core.text_policy import (
     JsonProblem,
     clean_strings,
@@ -185,8 +185,17 @@ def save_conversation(
 
 # -- reading ---------------------------------------------------------------------------------
 def load_conversation(path: str | os.PathLike[str]) -> Opened:
+    read = read_file(path)
+    opened = loads(read.data, path)
+    opened.disk = DiskState.read(read.data, read.mtime_ns, read.size)
+    return opened
+
+
+def read_file(path: str | os.PathLike[str]) -> FileRead:
+    """The file's bytes (at most `MAX_FILE_BYTES`); raises ConversationFileError saying why
+    it cannot be read."""
     try:
-        read = read_regular(path, MAX_FILE_BYTES)
+        return read_regular(path, MAX_FILE_BYTES)
     except NotRegularFile as exc:
         raise ConversationFileError(path, f"is {exc.kind}, not a conversation file.") from None
     except FileTooLarge as exc:
@@ -197,12 +206,16 @@ def load_conversation(path: str | os.PathLike[str]) -> Opened:
         raise ConversationFileError(path, "does not exist.") from None
     except OSError as exc:
         raise ConversationFileError(path, f"cannot be read ({exc.strerror}).") from None
-    opened = loads(read.data, path)
-    opened.disk = DiskState.read(read.data, read.mtime_ns, read.size)
-    return opened
 
 
 def loads(raw: bytes | str, path: str | os.PathLike[str] = "conversation") -> Opened:
+    data, replaced = parse_document(raw, path)
+    return _opened(data, replaced, path)
+
+
+def parse_document(raw: bytes | str, path: str | os.PathLike[str]) -> tuple[Any, int]:
+    """(the JSON value of `raw`, lone surrogates replaced in it); raises ConversationFileError
+    for text that is not UTF-8 or not JSON chatdesk takes."""
     lifted: dict[str, str] = {}
     if isinstance(raw, bytes) and len(raw) >= LIFT_FROM:  # images: not parsed as JSON text
         raw, lifted = lift_images(raw)
@@ -226,15 +239,19 @@ def loads(raw: bytes | str, path: str | os.PathLike[str] = "conversation") -> Op
         ) from None
     except RecursionError:
         raise ConversationFileError(path, "is nested too deeply to be a conversation.") from None
-    if not isinstance(data, dict):
-        raise ConversationFileError(
-            path, f"holds a JSON {kind_of(data)}, not a conversation (an object)."
-        )
     replaced = 0
     if may_hold_surrogates(text):
         data, replaced = clean_strings(data)
     if lifted:
         data = restore_images(data, lifted)
+    return data, replaced
+
+
+def _opened(data: Any, replaced: int, path: str | os.PathLike[str]) -> Opened:
+    if not isinstance(data, dict):
+        raise ConversationFileError(
+            path, f"holds a JSON {kind_of(data)}, not a conversation (an object)."
+        )
     tag = data.get("format")
     if tag is not None and tag != FORMAT:
         shown = repr(tag) if isinstance(tag, str) and len(tag) < 60 else f"a JSON {kind_of(tag)}"
@@ -257,7 +274,21 @@ def loads(raw: bytes | str, path: str | os.PathLike[str] = "conversation") -> Op
     )
 
 
-def _from_document(data: dict[str, Any]) -> Conversation:
+def document_part(
+    data: dict[str, Any], items: list[Any], first: int, path: str | os.PathLike[str]
+) -> Conversation:
+    """The conversation a chatdesk document describes with `items` (its messages from index
+    `first` on) in place of its "messages"; raises ConversationFileError. For reading a file
+    in steps (`core/file_steps.py`): the caller has checked the document's "format"."""
+    try:
+        return _from_document(data, items, first)
+    except (InvalidField, ParamError) as exc:
+        raise ConversationFileError(path, str(exc)) from None
+
+
+def _from_document(
+    data: dict[str, Any], items: list[Any] | None = None, first: int = 0
+) -> Conversation:
     version = data.get("version")
     if not isinstance(version, int) or isinstance(version, bool):
         raise InvalidField('has no valid "version" number.')
@@ -270,7 +301,9 @@ def _from_document(data: dict[str, Any]) -> Conversation:
         raise InvalidField(f"has an unknown format version {version}.")
     if version == 1:
         data = _migrate_v1(data)
-    conv = _conversation_from_messages(field(data, "messages", list))
+    if items is None:
+        items = field(data, "messages", list)
+    conv = _conversation_from_messages(items, first)
     conv.title = field(data, "title", str, "")
     conv.created_at = field(data, "created_at", str, conv.created_at)
     conv.profile = field(data, "profile", str, None)
@@ -326,13 +359,13 @@ def _from_request_body(data: dict[str, Any]) -> Conversation:
     return conv
 
 
-def _conversation_from_messages(items: list[Any]) -> Conversation:
+def _conversation_from_messages(items: list[Any], first: int = 0) -> Conversation:
     # Every item is checked now (a bad file is refused before anything shows), but history
     # items stay the file's dicts until read: the window builds only the rows it shows.
     system: Message | None = None
     examples: list[Message] = []
     history: list[RawMessage] = []
-    for index, item in enumerate(items):
+    for index, item in enumerate(items, first):
         checked = checked_message(item, index)
         if item.get("pinned") is True or item.get("name") in EXAMPLE_NAMES:
             examples.append(Message.from_raw(checked))

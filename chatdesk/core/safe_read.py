@@ -65,18 +65,8 @@ def read_regular(path: str | os.PathLike[str], limit: int) -> FileRead:
     `NotRegularFile` for a FIFO, device, socket or folder, and `FileTooLarge` past `limit`.
     Never blocks on a FIFO and never reads more than `limit` + 1 bytes.
     """
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
-    # stat first: opening some devices has effects (a tape rewinds); fstat after, for the race.
-    before = os.stat(path)
-    if not stat.S_ISREG(before.st_mode):
-        raise NotRegularFile(path, kind_of(before.st_mode))
-    fd = os.open(path, flags)
+    fd, info = _open_regular(path, limit)
     try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise NotRegularFile(path, kind_of(info.st_mode))
-        if info.st_size > limit:
-            raise FileTooLarge(path, info.st_size, limit)
         chunks: list[bytes] = []
         total = 0
         while True:  # st_size can lie (a growing file, /proc): the bound is on what is read
@@ -90,3 +80,36 @@ def read_regular(path: str | os.PathLike[str], limit: int) -> FileRead:
     finally:
         os.close(fd)
     return FileRead(b"".join(chunks), info.st_mtime_ns, info.st_size)
+
+
+def read_ends(
+    path: str | os.PathLike[str], limit: int, head: int, tail: int
+) -> tuple[bytes, bytes, int]:
+    """(the first `head` bytes, the last `tail` bytes, the size) of the regular file at `path`,
+    less when it is shorter (the two may overlap); checked and refused as `read_regular` does."""
+    fd, info = _open_regular(path, limit)
+    try:
+        size = info.st_size
+        start = max(0, size - tail)
+        return os.pread(fd, min(head, size), 0), os.pread(fd, size - start, start), size
+    finally:
+        os.close(fd)
+
+
+def _open_regular(path: str | os.PathLike[str], limit: int) -> tuple[int, os.stat_result]:
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    # stat first: opening some devices has effects (a tape rewinds); fstat after, for the race.
+    before = os.stat(path)
+    if not stat.S_ISREG(before.st_mode):
+        raise NotRegularFile(path, kind_of(before.st_mode))
+    fd = os.open(path, flags)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise NotRegularFile(path, kind_of(info.st_mode))
+        if info.st_size > limit:
+            raise FileTooLarge(path, info.st_size, limit)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd, info

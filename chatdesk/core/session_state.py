@@ -39,7 +39,7 @@ class OpenConversation:
     """One conversation of the session, by its file (a library file or the user's own)."""
 
     path: str
-    draft: str = ""
+    draft: str | None = ""  # None: the file's own draft
     scroll: ScrollAnchor = field(default_factory=ScrollAnchor)
 
 
@@ -93,7 +93,7 @@ def state_from_json(doc: Any) -> SessionState:
             _int(scroll.get("index")), _int(scroll.get("offset")), scroll.get("at_end") is not False
         )
         conversations.append(
-            OpenConversation(item["path"], draft if isinstance(draft, str) else "", anchor)
+            OpenConversation(item["path"], draft if isinstance(draft, str) else None, anchor)
         )
     selected = _int(doc.get("selected"))
     return SessionState(conversations, selected if selected < len(conversations) else 0)

@@ -45,6 +45,7 @@ class TokenLedger:
         self._out: list[int] = []  # indexes not sent: left out by the user or the rule
         self._why: list[str | None] = []  # _why[i]: why history[i]'s turn is left out, or None
         self._valid = 0
+        self._changed_at = 0  # the lowest index changed while a sync ran
         conversation.subscribe(self._invalidate)
 
     def close(self) -> None:
@@ -52,9 +53,17 @@ class TokenLedger:
 
     def _invalidate(self, index: int) -> None:
         self._valid = min(self._valid, index)
+        self._changed_at = min(self._changed_at, index)
+
+    def sync(self) -> None:
+        """Bring the sums up to date now. A worker may do this for a long history before the
+        ledger is handed to the GUI thread (never while another thread uses it): a change the
+        GUI thread makes meanwhile is still seen, as a change from its index on."""
+        self._sync()
 
     def _sync(self) -> None:
         history = self.conversation
+        self._changed_at = len(history) + 1  # lowered by a change made while this runs
         n = len(history)
         if self._valid == n and len(self._cum) == n + 1:
             return
@@ -97,7 +106,7 @@ class TokenLedger:
                 self._turns.append(i)
             if message.role != "tool":
                 self._starts.append(i)
-        self._valid = n
+        self._valid = min(n, self._changed_at)
 
     def is_sent(self, index: int) -> bool:
         """False when history[index] is left out by the user or by the rule for failed turns

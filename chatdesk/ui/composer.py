@@ -146,6 +146,7 @@ class Composer(QWidget):
         self.input.imageOffered.connect(self.imageOffered)
         self.input.filesOffered.connect(self.filesOffered)
         self._busy = False
+        self._loading = False
         self._send_key = "Enter"
         self.input.submit.connect(self._submit)
         self.input.escape.connect(self._escape)
@@ -176,6 +177,16 @@ class Composer(QWidget):
         self.button.setAccessibleName("Stop reply" if busy else "Send")
         self.button.setToolTip("Stop the reply (Esc)" if busy else f"Send ({self._send_key})")
 
+    def set_loading(self, loading: bool) -> None:
+        """While the conversation's file is read: nothing to type into or send yet."""
+        self.input.setReadOnly(loading)
+        self.button.setEnabled(not loading)
+        self._loading = loading
+        if loading:
+            self.input.setPlaceholderText("Opening the conversation…")
+        else:
+            self.set_enter_sends(self.input.enter_sends)
+
     def set_images(self, parts: list[dict[str, Any]], tokens: list[int] | None = None) -> None:
         """Show the draft's attachments (their token counts when known)."""
         self.has_images = bool(parts)
@@ -187,7 +198,7 @@ class Composer(QWidget):
         self.problem.setVisible(bool(text))
 
     def _submit(self) -> None:
-        if not self._busy and (self.text().strip() or self.has_images):
+        if not self._busy and not self._loading and (self.text().strip() or self.has_images):
             self.sendRequested.emit(self.text())
 
     def _escape(self) -> None:

@@ -12,6 +12,7 @@ loading once the window has painted.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -38,8 +39,9 @@ class LibraryHost(Protocol):
     transcript: TranscriptView
     find_bar: FindBar
 
-    def open_file(self, path: Path, draft: str | None = None) -> ChatSession | None: ...
+    def load_file(self, path: Path) -> ChatSession: ...
     def activate(self, session: ChatSession) -> None: ...
+    def when_loaded(self, session: ChatSession, then: Callable[[ChatSession], None]) -> None: ...
     def show_message(self, title: str, text: str) -> object: ...
     def save_session(self, session: ChatSession) -> None: ...
     def close_session_now(self, session: ChatSession) -> None: ...
@@ -138,36 +140,31 @@ class LibraryLink(QObject):
         )
 
     # -- opening -----------------------------------------------------------------------------
-    def open(
-        self, id: str, message_index: int | None = None, query: str = ""
-    ) -> ChatSession | None:
-        """Show library conversation `id` (open it if needed), at history message
-        `message_index` when given; a search result's `query` is then found there, with the
-        find bar ("1 of N"), its words marked."""
-        from chatdesk.core.fileformat import ConversationFileError, load_conversation
-
+    def open(self, id: str, message_index: int | None = None, query: str = "") -> ChatSession:
+        """Show library conversation `id` (open it if needed: read off the GUI thread, a file
+        that cannot be opened said in words), at history message `message_index` when given,
+        once it is loaded; a search result's `query` is then found there, with the find bar
+        ("1 of N"), its words marked."""
         path = self.library.path(id)
         session = next((s for s in self.host.sessions if s.path == path), None)
         if session is None:
-            try:
-                load_conversation(path)  # for its error in words; open_file says nothing
-            except ConversationFileError as exc:
-                self.host.show_message("Cannot open this conversation", str(exc))
-                return None
-            session = self.host.open_file(path)
-            if session is None:
-                return None
+            session = self.host.load_file(path)
         self.host.activate(session)
         if message_index is not None:
-            self.host.transcript.show_history_index(message_index)
-            conv = session.conversation
-            if query and 0 <= message_index < len(conv):
-                from chatdesk.core.cards import shown_text
-                from chatdesk.core.library_search import find_query
-
-                text = shown_text(conv[message_index])
-                self.host.find_bar.find_from(find_query(query, text), message_index)
+            self.host.when_loaded(session, lambda s: self._show_message(s, message_index, query))
         return session
+
+    def _show_message(self, session: ChatSession, message_index: int, query: str) -> None:
+        if self.host.session is not session:
+            return
+        self.host.transcript.show_history_index(message_index)
+        conv = session.conversation
+        if query and 0 <= message_index < len(conv):
+            from chatdesk.core.cards import shown_text
+            from chatdesk.core.library_search import find_query
+
+            text = shown_text(conv[message_index])
+            self.host.find_bar.find_from(find_query(query, text), message_index)
 
     def _open_file_row(self, n: int) -> None:
         files = self._files()
@@ -181,6 +178,13 @@ class LibraryLink(QObject):
         if jobs is None:
             return
         session = next((s for s in self.host.sessions if self.library_id(s) == id), None)
+        if session is not None and session.loading:  # its file is being read: not written now
+            if action == "trash":
+                self.host.close_session_now(session)
+                jobs.trash(id)
+            else:
+                self.host.when_loaded(session, lambda _s: self.change(action, id, value))
+            return
         if action == "rename" and session is not None:
             session.set_title(str(value))
             self.host.save_session(session)

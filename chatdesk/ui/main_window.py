@@ -63,6 +63,7 @@ if TYPE_CHECKING:
     from chatdesk.ui.inline_editor import InlineEditing
     from chatdesk.ui.library_saver import LibrarySaver
     from chatdesk.ui.params_panel import ParamsPanel
+    from chatdesk.ui.session_loader import SessionLoader
 
 
 # settings.window keys: the lazy pages' size hints (see deferred.py)
@@ -101,6 +102,9 @@ class MainWindow(TurnActions, WindowMenus, WindowSessions, WindowEdits, WindowDi
         self._family: ModelFamily | None = None  # the session's, for a panel built later
         self._painted = False
         self._count_after_paint: list[ChatSession] = []
+        # Sessions whose file is being read (window_sessions.load_file), and what waits for it.
+        self._loaders: dict[ChatSession, SessionLoader] = {}
+        self._when_loaded: dict[ChatSession, list[Callable[[ChatSession], None]]] = {}
         self._closing = False
         self._closed = False
         self._build()
@@ -166,7 +170,8 @@ class MainWindow(TurnActions, WindowMenus, WindowSessions, WindowEdits, WindowDi
             saver.saved.connect(self._library_written)
             saver.conflicted.connect(self.library_link.conflicted)
             for session in self.sessions:
-                saver.consider(session)
+                if not session.loading:  # once loaded (window_sessions._follow)
+                    saver.consider(session)
             self._update_title()  # a library conversation is called by its title, not its id
         return self._library_saver
 
@@ -387,6 +392,7 @@ class MainWindow(TurnActions, WindowMenus, WindowSessions, WindowEdits, WindowDi
         if session.budget is not None:
             self._set_family(session.budget.family)
         self.composer.set_text(session.draft)
+        self._show_loading(session.loading)
         self.composer.show_problem("")
         self.attach_flow.show(session)
         self.composer.set_busy(session.busy)
@@ -398,6 +404,14 @@ class MainWindow(TurnActions, WindowMenus, WindowSessions, WindowEdits, WindowDi
         self._select_profile(conv.profile)
         self._update_title()
         self.sessionChanged.emit(session)
+
+    def _show_loading(self, loading: bool) -> None:
+        """A conversation whose file is being read is shown, but nothing is sent into or
+        edited in it until it is whole."""
+        self.composer.set_loading(loading)
+        self.transcript.set_placeholder("Opening the conversation…" if loading else "")
+        for widget in (self.side, self.profile_box, self.deployment_box):
+            widget.setEnabled(not loading)
 
     def _budget_ready(self) -> None:
         if self.session is not None and self.session.budget is not None:

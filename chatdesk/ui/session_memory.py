@@ -36,7 +36,7 @@ class Window(Protocol):
     session: ChatSession | None
     transcript: TranscriptView
 
-    def open_file(self, path: Path, draft: str | None = None) -> ChatSession | None: ...
+    def open_file(self, path: Path, draft: str | None = None) -> ChatSession: ...
 
     def activate(self, session: ChatSession) -> None: ...
 
@@ -64,7 +64,9 @@ class SessionMemory(QObject):
                 scroll = window.transcript.scroll_anchor()
             else:
                 scroll = session.scroll
-            item = OpenConversation(str(session.path), session.draft)
+            # Still being read: the draft it opens with (None: its file's own, unknown yet).
+            draft = session.loading_draft if session.loading else session.draft
+            item = OpenConversation(str(session.path), draft)
             if scroll is not None:
                 item.scroll = scroll
             items.append(item)
@@ -90,9 +92,8 @@ class SessionMemory(QObject):
         self.restoring = True
         try:
             for n, item in enumerate(state.conversations):
+                # Gone or unreadable: the session closes again, without a word.
                 session = window.open_file(Path(item.path), item.draft)
-                if session is None:
-                    continue  # gone or unreadable: skipped, as the user would expect
                 session.scroll = item.scroll
                 if n == state.selected or chosen is None:
                     chosen = session

@@ -108,6 +108,18 @@ class TranscriptModel(QAbstractListModel):
             self.endInsertRows()
         return n
 
+    def add_older(self, older: Conversation) -> None:
+        """Put `older`'s messages before the conversation's as rows not shown yet, and take its
+        system message and examples (the rest of a file read newest first); no row changes."""
+        conv = self._require()
+        with self._mutate():
+            n = conv.take_older(older)
+        self._hidden += n
+        self._first_sent += n
+        if self._streaming is not None:
+            self._streaming += n
+        self._last_assistant = -1
+
     def set_conversation(
         self,
         conversation: Conversation | None,

@@ -34,6 +34,8 @@ from chatdesk.ui.qt.gui import (
     QKeyEvent,
     QKeySequence,
     QMouseEvent,
+    QPainter,
+    QPaintEvent,
     QPalette,
 )
 from chatdesk.ui.qt.widgets import QAbstractItemView, QListView, QMenu, QWidget
@@ -78,6 +80,7 @@ class TranscriptView(TranscriptScrolling, QListView):
         # Our own viewport: the one Qt made would be looked up by type on first `viewport()`,
         # which initialises dozens of QtWidgets classes and their enums (~10 ms at start-up).
         self.setViewport(QWidget())
+        self._placeholder = ""
         self.setUniformItemSizes(False)
         self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         # Set by name through Qt's property system: `Qt.ScrollBarPolicy` would build the whole
@@ -163,6 +166,24 @@ class TranscriptView(TranscriptScrolling, QListView):
         self._delegate.clear()
         self._at_bottom = True
         super().reset()
+
+    def set_placeholder(self, text: str) -> None:
+        """A line in the middle while there are no rows ("Opening…"); "" for none."""
+        self._placeholder = text
+        self.viewport().update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        model = self.model()
+        if self._placeholder and (model is None or not model.rowCount()):
+            from PySide6.QtCore import Qt  # only with a placeholder: not on the start path
+
+            painter = QPainter(self.viewport())
+            painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
+            painter.drawText(
+                self.viewport().rect(), Qt.AlignmentFlag.AlignCenter, self._placeholder
+            )
+            painter.end()
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.FontChange):

@@ -166,7 +166,7 @@ class WindowMenus:
         """A slot applying `method` to the current session; Qt's `checked` argument is dropped."""
 
         def slot(*_qt_args: object) -> None:
-            if self.session is not None:
+            if self.session is not None and not self.session.loading:
                 method(self.session)
 
         return slot
@@ -176,7 +176,7 @@ class WindowMenus:
         row (rows and history indices differ while older messages are not shown yet)."""
 
         def slot(row: int) -> None:
-            if self.session is not None:
+            if self.session is not None and not self.session.loading:
                 method(self.session, self.session.model.history_index(row))
 
         return slot

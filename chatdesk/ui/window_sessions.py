@@ -3,6 +3,7 @@ conversations, switching, closing, reloading, and restoring from the recovery fo
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -12,7 +13,7 @@ from chatdesk.ui.qt.widgets import QMessageBox
 
 if TYPE_CHECKING:
     from chatdesk.core.recovery import RecoveryEntry
-    from chatdesk.ui.qt.widgets import QMessageBox
+    from chatdesk.ui.session_loader import SessionLoader
 
 
 class WindowSessions:
@@ -20,52 +21,94 @@ class WindowSessions:
     `self` is the window."""
 
     def open_paths(self, paths: list[str]) -> None:
-        """Open conversation files; a file the core rejects is explained, the rest still open."""
-        recent_changed = False
+        """Open conversation files, each off the GUI thread (`load_file`); a file the core
+        rejects is explained, the rest still open."""
         for path in paths:
-            from chatdesk.core.fileformat import ConversationFileError, load_conversation
-
-            try:
-                opened = load_conversation(path)
-            except ConversationFileError as exc:
-                self.show_message("Cannot open this conversation", str(exc))
-                continue
-            if opened.notice():
-                self.show_message("Text was replaced", f"{path}: {opened.notice()}")
-            if opened.imported:  # a request body: a new conversation, saved nowhere yet
-                self.open_session(opened.conversation).set_modified()
-                continue
             already = next((x for x in self.sessions if x.path == Path(path)), None)
             if already is not None:
                 self.activate(already)
                 continue
-            self.open_session(opened.conversation, Path(path)).disk = opened.disk
-            self.context.settings.add_recent(str(Path(path)))
-            recent_changed = True
-        if recent_changed:  # one write for the lot
-            self.context.save_settings()
+            self.load_file(Path(path))
         if self.session is None:
             self.new_conversation()
         self.composer.input.setFocus()
 
-    def open_file(self, path: Path, draft: str | None = None) -> ChatSession | None:
+    def open_file(
+        self,
+        path: Path,
+        draft: str | None = None,
+        then: Callable[[ChatSession], None] | None = None,
+    ) -> ChatSession:
         """Open a conversation file without a word on failure (the session coming back skips
-        what is gone), with `draft` in place of the file's; the session, or the one already
-        showing it."""
+        what is gone), with `draft` in place of the file's; the session (loading), or the one
+        already showing it. `then(session)` once it is loaded."""
         already = next((x for x in self.sessions if x.path == path), None)
         if already is not None:
+            if then is not None:
+                self.when_loaded(already, then)
             return already
-        from chatdesk.core.fileformat import ConversationFileError, load_conversation
+        return self.load_file(path, draft, quiet=True, then=then)
 
-        try:
-            opened = load_conversation(path)
-        except ConversationFileError:
-            return None
-        if draft is not None:
-            opened.conversation.draft = draft
-        session = self.open_session(opened.conversation, path)
-        session.disk = opened.disk
+    def load_file(
+        self,
+        path: Path,
+        draft: str | None = None,
+        *,
+        quiet: bool = False,
+        then: Callable[[ChatSession], None] | None = None,
+    ) -> ChatSession:
+        """A session showing `path` as it is read on the worker (ui/session_loader.py): empty
+        and marked loading at once, its newest rows first. A file that cannot be opened closes
+        it, said in a message unless `quiet`; `then(session)` once it is loaded."""
+        from chatdesk.ui.session_loader import SessionLoader
+
+        session = self._add_session(Conversation(), path, loading=True)
+        loader = self._loaders[session] = SessionLoader(session, path, draft)
+        loader.done.connect(lambda why: self._loaded(loader, why, quiet))
+        if then is not None:
+            self.when_loaded(session, then)
+        self.refresh_sessions()
+        loader.start()
         return session
+
+    def when_loaded(self, session: ChatSession, then: Callable[[ChatSession], None]) -> None:
+        """`then(session)` now if it is loaded, else once it is (never when its file fails)."""
+        if not session.loading:
+            then(session)
+            return
+        waiting = self._when_loaded.setdefault(session, [])
+        waiting.append(then)
+
+    def _loaded(self, loader: SessionLoader, why: str | None, quiet: bool) -> None:
+        session = loader.session
+        waiting = self._when_loaded.pop(session, [])
+        self._loaders.pop(session, None)
+        if session not in self.sessions:
+            return
+        if why is not None:
+            self._close_session(session)
+            if not quiet:
+                self.show_message("Cannot open this conversation", why)
+            return
+        if loader.replaced:
+            from chatdesk.core.fileformat import Opened
+
+            notice = Opened(session.conversation, False, loader.replaced).notice()
+            self.show_message("Text was replaced", f"{session.path}: {notice}")
+        if loader.imported:  # a request body: a new conversation, saved nowhere yet
+            session.path = None
+        else:
+            self.context.settings.add_recent(str(session.path))
+            self.context.save_settings()
+        self._default_profile(session.conversation)
+        self._follow(session)
+        if loader.imported:
+            session.set_modified()
+        if session is self.session:
+            self._bind_session(session)  # its prompt, examples, parameters and draft
+        self.refresh_sessions()
+        for then in waiting:
+            then(session)
 
     def restore_session(self) -> bool:
         """Bring back the conversations open when chatdesk last closed (see session_memory)."""
@@ -92,30 +135,46 @@ class WindowSessions:
         return session
 
     def open_session(self, conv: Conversation, path: Path | None = None) -> ChatSession:
-        self.context.connections.name_profile(conv)
+        self._default_profile(conv)
+        session = self._add_session(conv, path)
+        self._follow(session)
+        self.refresh_sessions()
+        return session
+
+    def _add_session(
+        self, conv: Conversation, path: Path | None, loading: bool = False
+    ) -> ChatSession:
+        """A session for `conv`, shown; tracked and counted once `_follow` is called."""
         session = ChatSession(
-            conv, self.context.service, lambda c=conv: self.context.connections.profile_for(c),
-            path=path, parent=self,
+            conv, self.context.service, lambda: self.context.connections.profile_for(
+                session.conversation
+            ), path=path, parent=self,
         )  # fmt: skip
+        session.loading = loading
         self.sessions.append(session)
         self.undo_group.addStack(session.undo_stack)
+        session.modifiedChanged.connect(lambda _m: self.show_sessions())
+        session.learned.connect(self._save_learned)
+        self._bind_session(session)
+        return session
+
+    def _default_profile(self, conv: Conversation) -> None:
+        self.context.connections.name_profile(conv)
+
+    def _follow(self, session: ChatSession) -> None:
+        """Keep `session` written (recovery copies, the library) and count its tokens."""
         if self._autosaver is None:
             self._untracked[session] = session.revision
         else:
             self._autosaver.track(session)
         if self._library_saver is not None:
             self._library_saver.consider(session)
-        session.modifiedChanged.connect(lambda _m: self.show_sessions())
-        session.learned.connect(self._save_learned)
-        self._bind_session(session)
         if not self._painted:
             # Loading the tokenizer holds the GIL for tens of ms: not while the window is built
             # and its first frame drawn (the meter shows "Counting…" either way).
             self._count_after_paint.append(session)
         else:
             session.start_counting()
-        self.refresh_sessions()
-        return session
 
     def _sidebar_activated(self, *_chosen: object) -> None:
         self.composer.input.setFocus()  # typing goes on in the conversation just chosen
@@ -139,7 +198,10 @@ class WindowSessions:
 
     def save_session(self, session: ChatSession) -> None:
         """Write `session` to its file (as Save does; asks only when the file changed). A
-        library conversation is written by its saver, after the write it may have running."""
+        library conversation is written by its saver, after the write it may have running.
+        One still being read has nothing of its own yet: nothing is written."""
+        if session.loading:
+            return
         saver = self._library_saver
         if saver is not None and saver.tracked(session) and session.path is not None:
             session.set_modified()  # a rename or a pin: written now, whatever the revision
@@ -159,6 +221,10 @@ class WindowSessions:
 
     def _close_session(self, session: ChatSession, *, keep_one: bool = True) -> None:
         """Close a session; `keep_one`: open an empty conversation when it was the last."""
+        loader = self._loaders.pop(session, None)
+        if loader is not None:
+            loader.cancel()
+            self._when_loaded.pop(session, None)
         session.shutdown()
         self._forget(session)
         if self._library_saver is not None:

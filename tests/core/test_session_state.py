@@ -54,8 +54,9 @@ def test_malformed_entries_are_left_out_and_the_rest_kept(tmp_path):
     state = load_session_state(path)
     assert state == SessionState(
         [
-            OpenConversation("/ok.json", "", ScrollAnchor(0, 0, True)),
-            OpenConversation("/two.json", "", ScrollAnchor(9, 2, False)),
+            # No draft that is text: the file's own draft is shown (None).
+            OpenConversation("/ok.json", None, ScrollAnchor(0, 0, True)),
+            OpenConversation("/two.json", None, ScrollAnchor(9, 2, False)),
         ],
         selected=0,  # 7 is out of range
     )

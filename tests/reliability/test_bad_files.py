@@ -18,6 +18,7 @@ from chatdesk.ui.context import AppContext
 from tests.reliability.conftest import clean_env, run_chatdesk
 from tests.reliability.corpus import BadFile, make_corpus
 from tests.support.fake_azure import FakeAzure, Reply
+from tests.support.opening import open_and_wait
 
 with tempfile.TemporaryDirectory() as _scratch:
     KINDS = [item.name for item in make_corpus(Path(_scratch))]
@@ -89,11 +90,11 @@ def test_send_sent_nothing_for_a_refused_file(cli_runs):
 
 @pytest.mark.area("bad files: the window's Open")
 @pytest.mark.parametrize("kind", KINDS)
-def test_window_open_refuses_or_repairs_at_once(window, corpus, kind):
+def test_window_open_refuses_or_repairs_at_once(qtbot, window, corpus, kind):
     item = corpus[kind]
     before = len(window.sessions)
     started = time.monotonic()
-    window.open_paths([str(item.path)])
+    open_and_wait(qtbot, window, [str(item.path)])
     assert time.monotonic() - started < FAST_S
     box = window.message_box
     assert item.path.name in box.text()

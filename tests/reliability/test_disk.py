@@ -17,6 +17,7 @@ from chatdesk.core.fileformat import load_conversation, save_conversation
 from chatdesk.core.messages import Message
 from tests.reliability.conftest import clean_env, run_chatdesk
 from tests.support.fake_azure import Reply
+from tests.support.opening import open_and_wait
 from tests.ui.conftest import KEY
 
 
@@ -81,7 +82,7 @@ def test_full_disk_is_told_and_nothing_raises(qtbot, full_home, window, tmp_path
     conv.append(Message("user", "kept as it was"))
     save_conversation(conv, original)
     window.context.settings_path = full_home / "home" / "config" / "settings.json"
-    window.open_paths([str(original)])
+    open_and_wait(qtbot, window, [str(original)])
     fillers = fill(full_home)
 
     window.session.conversation.title = "x" * 20_000  # an edit the recovery copy must hold

@@ -16,6 +16,7 @@ from chatdesk.core.messages import Message
 from chatdesk.core.recovery import RecoveryStore
 from tests.reliability.conftest import clean_env, run_chatdesk
 from tests.support.fake_azure import Reply
+from tests.support.opening import open_and_wait, wait_loaded
 from tests.ui.conftest import KEY
 
 HALF = "\ud83d"  # half of an emoji: valid in a Python str and in JSON, not in UTF-8
@@ -38,10 +39,10 @@ def click(box: QMessageBox, text: str) -> None:
     button.click()
 
 
-def changed_elsewhere(server, tmp_path, window) -> Path:
+def changed_elsewhere(qtbot, server, tmp_path, window) -> Path:
     """A file open (and edited) in the window, then given a reply by `chatdesk send`."""
     path = saved_file(tmp_path / "shared.json")
-    window.open_paths([str(path)])
+    open_and_wait(qtbot, window, [str(path)])
     window.system_editor.textChanged.emit("Be very brief.")  # an edit made in the window
     server.enqueue(Reply("the reply chatdesk send saved"))
     env = clean_env(
@@ -56,7 +57,7 @@ def changed_elsewhere(server, tmp_path, window) -> Path:
 @pytest.mark.area("two writers: one file")
 @pytest.mark.parametrize("answer", ["Reload", "Save as copy", "Overwrite", "Cancel"])
 def test_window_save_never_wipes_what_send_wrote(qtbot, window, server, tmp_path, answer):
-    path = changed_elsewhere(server, tmp_path, window)
+    path = changed_elsewhere(qtbot, server, tmp_path, window)
     session = window.session
     window.save_action.trigger()
     box = window.files.conflict
@@ -71,6 +72,7 @@ def test_window_save_never_wipes_what_send_wrote(qtbot, window, server, tmp_path
         return
     click(box, answer)
     if answer == "Reload":
+        wait_loaded(qtbot, window)
         conv = window.session.conversation
         assert window.session.path == path
         assert conv[1].content == "the reply chatdesk send saved"
@@ -93,13 +95,14 @@ def test_window_save_never_wipes_what_send_wrote(qtbot, window, server, tmp_path
 
 @pytest.mark.area("two writers: one file")
 def test_reload_of_the_only_open_conversation_leaves_no_empty_one(qtbot, window, server, tmp_path):
-    path = changed_elsewhere(server, tmp_path, window)
+    path = changed_elsewhere(qtbot, server, tmp_path, window)
     for other in [s for s in window.sessions if s.path != path]:
         window.activate(other)
         window.close_action.trigger()
     assert [s.path for s in window.sessions] == [path]
     window.save_action.trigger()
     click(window.files.conflict, "Reload")
+    wait_loaded(qtbot, window)
     assert [s.path for s in window.sessions] == [path]  # no "New conversation" beside it
     assert window.session.conversation[1].content == "the reply chatdesk send saved"
 
@@ -156,7 +159,7 @@ def test_save_removes_temporaries_a_killed_save_left(qtbot, window, tmp_path):
     stale.write_bytes(b"x" * 1_000_000)
     foreign = tmp_path / ".chat.json.someone-else.tmp"  # not chatdesk's naming: left alone
     foreign.write_text("theirs")
-    window.open_paths([str(path)])
+    open_and_wait(qtbot, window, [str(path)])
     window.session.set_modified()
     window.save_action.trigger()
     assert not stale.exists()
@@ -171,7 +174,7 @@ def test_a_request_body_opened_at_start_is_not_offered_as_left_behind(qtbot, con
     body.write_text(json.dumps({"model": "gpt-4o", "messages": [{"role": "user", "content": "x"}]}))
     window = MainWindow(context)
     qtbot.addWidget(window)
-    window.open_paths([str(body)])  # `chatdesk body.json`: before the window paints
+    open_and_wait(qtbot, window, [str(body)])  # `chatdesk body.json`: before the window paints
     window.show()
     with qtbot.waitSignal(window.firstPainted, timeout=10_000):
         pass

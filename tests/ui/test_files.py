@@ -20,6 +20,7 @@ from chatdesk.service.secrets import Secret
 from chatdesk.ui.main_window import MainWindow
 from tests.support.fake_azure import Reply
 from tests.support.kill_loop import kill_when_ready, write_driver
+from tests.support.opening import open_and_wait
 from tests.ui.conftest import KEY
 
 
@@ -52,7 +53,7 @@ def test_save_and_reopen_gives_back_everything(qtbot, window, server, tmp_path):
 
     other = MainWindow(window.context)
     qtbot.addWidget(other)
-    other.open_paths([str(path)])
+    open_and_wait(qtbot, other, [str(path)])
     after = to_document(other.session.conversation)
     assert after == before
     assert after["messages"][-1]["metadata"]["finish_reason"] == "length"
@@ -68,7 +69,7 @@ def test_unsaved_changes_of_a_file_from_elsewhere_are_asked_about(qtbot, window,
     assert window.files.question is None
     path = tmp_path / "mine.json"
     save_conversation(Conversation(history=[Message("user", "q")]), path)
-    window.open_paths([str(path)])
+    open_and_wait(qtbot, window, [str(path)])
     window.composer.set_text("x")
     window.session.set_modified()
     window.close_action.trigger()
@@ -86,7 +87,7 @@ def test_unsaved_changes_of_a_file_from_elsewhere_are_asked_about(qtbot, window,
 def test_a_broken_file_is_explained_and_the_app_carries_on(qtbot, window, tmp_path):
     broken = tmp_path / "broken.json"
     broken.write_text('{"format": "chatdesk.conversation", "version": 1, "messages": [')
-    window.open_paths([str(broken)])
+    open_and_wait(qtbot, window, [str(broken)])
     assert "not valid JSON" in window.message_box.text()
     assert str(broken) in window.message_box.text()
     assert len(window.sessions) == 1
@@ -96,7 +97,7 @@ def test_a_request_body_opens_as_a_new_unsaved_conversation(qtbot, window, tmp_p
     body = tmp_path / "request.json"
     messages = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi"}]
     body.write_text(json.dumps({"model": "gpt-4o", "messages": messages}))
-    window.open_paths([str(body)])
+    open_and_wait(qtbot, window, [str(body)])
     assert window.session.path is None
     assert window.session.modified
     assert window.session.conversation.system_prompt == "Be brief."
@@ -225,7 +226,7 @@ def test_opening_adds_to_recent_files_and_reopening_activates(qtbot, window, tmp
 
     path = tmp_path / "again.json"
     save_conversation(Conversation(system_prompt="Remember me."), path)
-    window.open_paths([str(path)])
+    open_and_wait(qtbot, window, [str(path)])
     assert window.context.settings.recent_files[0] == str(path)
     window.new_action.trigger()
     count = len(window.sessions)

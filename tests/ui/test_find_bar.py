@@ -9,6 +9,7 @@ from chatdesk.core.fileformat import save_conversation
 from chatdesk.core.messages import Message
 from chatdesk.ui.chat_session import TRANSCRIPT_WINDOW
 from chatdesk.ui.find_marks import CURRENT_COLOR
+from tests.support.opening import open_and_wait
 
 
 def long_file(tmp_path, n=1000, needles=(3, 500, 998)):
@@ -39,7 +40,7 @@ def current_row(window):
 
 
 def test_find_counts_moves_and_reaches_messages_not_shown_yet(qtbot, window, tmp_path):
-    window.open_paths([str(long_file(tmp_path))])
+    open_and_wait(qtbot, window, [str(long_file(tmp_path))])
     model = window.session.model
     assert model.hidden == 1000 - TRANSCRIPT_WINDOW  # messages 3 and 500 are not rows yet
     bar = open_find(qtbot, window, "zebra")
@@ -62,7 +63,7 @@ def test_find_counts_moves_and_reaches_messages_not_shown_yet(qtbot, window, tmp
 
 
 def test_no_matches_and_esc_closes_and_clears_the_marks(qtbot, window, tmp_path):
-    window.open_paths([str(long_file(tmp_path, n=20, needles=(5,)))])
+    open_and_wait(qtbot, window, [str(long_file(tmp_path, n=20, needles=(5,)))])
     bar = open_find(qtbot, window, "okapi")
     assert bar.count.text() == "No matches"
     bar.field.setText("ZEBRA")
@@ -75,7 +76,7 @@ def test_no_matches_and_esc_closes_and_clears_the_marks(qtbot, window, tmp_path)
 
 
 def test_the_current_match_is_painted_in_its_colour(qtbot, window, tmp_path):
-    window.open_paths([str(long_file(tmp_path, n=6, needles=(2,)))])
+    open_and_wait(qtbot, window, [str(long_file(tmp_path, n=6, needles=(2,)))])
     bar = open_find(qtbot, window, "zebra")
     assert bar.count.text() == "1 of 1"
     view = window.transcript
@@ -102,7 +103,7 @@ def test_a_new_reply_is_found_without_typing_again(qtbot, window, server, tmp_pa
 
 
 def test_switching_conversations_searches_the_new_one(qtbot, window, tmp_path):
-    window.open_paths([str(long_file(tmp_path, n=10, needles=(1, 2)))])
+    open_and_wait(qtbot, window, [str(long_file(tmp_path, n=10, needles=(1, 2)))])
     bar = open_find(qtbot, window, "zebra")
     qtbot.waitUntil(lambda: bar.count.text().endswith("of 2"), timeout=5000)
     window.activate(window.sessions[0])  # the empty one the window opened with
@@ -118,7 +119,7 @@ def test_a_match_deep_in_a_long_message_is_scrolled_into_view(qtbot, window, tmp
     conv.append(Message("user", "thanks"))
     path = tmp_path / "tall.json"
     save_conversation(conv, path)
-    window.open_paths([str(path)])
+    open_and_wait(qtbot, window, [str(path)])
     bar = open_find(qtbot, window, "quokka")
     assert bar.count.text() == "1 of 1"
     view = window.transcript

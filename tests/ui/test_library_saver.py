@@ -15,6 +15,7 @@ from chatdesk.core.library_index import LibraryIndex
 from chatdesk.core.messages import Message
 from chatdesk.core.paths import data_dir
 from tests.support.fake_azure import Reply
+from tests.support.opening import open_and_wait
 
 
 def send(qtbot, window, text):
@@ -57,7 +58,7 @@ def test_a_file_from_elsewhere_stays_the_users_and_save_as_of_a_library_one_is_a
 ):
     outside = tmp_path / "mine.chatdesk.json"
     save_conversation(Conversation(history=[Message("user", "kept where it is")]), outside)
-    window.open_paths([str(outside)])
+    open_and_wait(qtbot, window, [str(outside)])
     saver = window.library_saver
     assert window.session.path == outside
     assert not saver.tracked(window.session)

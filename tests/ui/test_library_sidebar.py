@@ -13,6 +13,7 @@ from chatdesk.core.conversation import Conversation
 from chatdesk.core.library import Library, iso_time
 from chatdesk.core.messages import Message, MessageMeta
 from chatdesk.ui.library_model import Kind, LibraryModel, Roles, SearchModel
+from tests.support.opening import open_and_wait, wait_loaded
 
 DAY = 86_400.0
 
@@ -162,7 +163,10 @@ def test_search_shows_snippets_and_opens_the_conversation_at_the_message(qtbot, 
     assert sidebar.status.text() == "1 conversation"
     rect = sidebar.list.visualRect(sidebar.search_model.index(0))
     qtbot.mouseClick(sidebar.list.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
-    qtbot.waitUntil(lambda: window.session.path == library.path(id), timeout=10_000)
+    qtbot.waitUntil(
+        lambda: window.session.path == library.path(id) and not window.session.loading,
+        timeout=10_000,
+    )
     model = window.session.model
     assert model.hidden <= 12  # the older rows were brought in to show message 12
     assert model.history_index(window.transcript.currentIndex().row()) == 12
@@ -242,7 +246,7 @@ def test_an_open_file_outside_the_library_is_listed_under_open_files(qtbot, wind
 
     path = tmp_path / "mine.json"
     save_conversation(Conversation(history=[Message("user", "outside")]), path)
-    window.open_paths([str(path)])
+    open_and_wait(qtbot, window, [str(path)])
     model = window.sidebar.library_model
     assert rows(model)[:2] == [("heading", "Open files"), ("file", "mine.json")] or (
         ("file", "mine.json") in rows(model))
@@ -274,6 +278,7 @@ def test_an_open_conversation_is_renamed_pinned_and_trashed_through_its_window(
     reload(qtbot, window, "Open one")
     session = window.library_link.open(id)
     assert window.session is session
+    wait_loaded(qtbot, window)
     model = window.sidebar.library_model
     assert model.index(model.row_of(id)).data(Roles.Open)
     model.setData(model.index(model.row_of(id)), "Renamed while open")

@@ -11,6 +11,7 @@ from chatdesk.core.messages import Message
 from chatdesk.core.session_state import load_session_state, state_path
 from chatdesk.ui.library_model import Kind, Roles
 from chatdesk.ui.main_window import MainWindow
+from tests.support.opening import open_and_wait
 
 
 def conversation_file(tmp_path, name, n):
@@ -46,7 +47,7 @@ def test_the_session_comes_back_as_it_was(qtbot, context, tmp_path):
     long_path = conversation_file(tmp_path, "long", 1000)
     short_path = conversation_file(tmp_path, "short", 4)
     win = launch(qtbot, context)
-    win.open_paths([str(long_path), str(short_path)])
+    open_and_wait(qtbot, win, [str(long_path), str(short_path)])
     long_session, short_session = win.sessions[-2:]
     win.activate(long_session)
     win.composer.set_text("a draft for the long one")
@@ -77,7 +78,7 @@ def test_the_session_comes_back_as_it_was(qtbot, context, tmp_path):
 
 def test_switching_conversations_keeps_each_ones_scroll_position(qtbot, window, tmp_path):
     path = conversation_file(tmp_path, "long", 600)
-    window.open_paths([str(path)])
+    open_and_wait(qtbot, window, [str(path)])
     long_session = window.session
     window.transcript.show_history_index(450)
     qtbot.wait(50)
@@ -92,7 +93,7 @@ def test_a_deleted_or_broken_conversation_is_skipped_without_a_word(qtbot, conte
     gone = conversation_file(tmp_path, "gone", 2)
     broken = conversation_file(tmp_path, "broken", 2)
     win = launch(qtbot, context)
-    win.open_paths([str(gone), str(kept), str(broken)])
+    open_and_wait(qtbot, win, [str(gone), str(kept), str(broken)])
     win.activate(win.sessions[-3])  # the deleted one was selected
     close(win)
     gone.unlink()

@@ -10,13 +10,14 @@ from PySide6.QtGui import QGuiApplication
 from chatdesk.core.cards import shown_text
 from chatdesk.ui.transcript_model import Roles
 from tests.support.fake_azure import Reply
+from tests.support.opening import open_and_wait
 from tests.support.request_bodies import tool_turns_body, vision_body
 
 
 def open_body(qtbot, window, tmp_path, body, name="body.json"):
     path = tmp_path / name
     path.write_text(json.dumps(body))
-    window.open_paths([str(path)])
+    open_and_wait(qtbot, window, [str(path)])
     qtbot.waitUntil(lambda: window.session.plan is not None, timeout=10_000)
     return window.session
 

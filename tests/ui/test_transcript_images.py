@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QApplication
 
 from chatdesk.core.images import data_url_bytes
 from tests.support.images import data_url, image_bytes
+from tests.support.opening import open_and_wait
 
 
 def _open(qtbot, window, tmp_path, parts):
@@ -20,7 +21,7 @@ def _open(qtbot, window, tmp_path, parts):
     ]}  # fmt: skip
     path = tmp_path / "images.json"
     path.write_text(json.dumps(body))
-    window.open_paths([str(path)])
+    open_and_wait(qtbot, window, [str(path)])
     qtbot.waitUntil(lambda: window.session.plan is not None, timeout=10_000)
     return window.session
 

@@ -10,6 +10,7 @@ from chatdesk.core.messages import Message
 from chatdesk.core.tokens import TokenCounter
 from chatdesk.ui.chat_session import TRANSCRIPT_WINDOW
 from chatdesk.ui.transcript_model import Roles, TranscriptModel
+from tests.support.opening import open_and_wait
 
 
 def conversation(n: int) -> Conversation:
@@ -75,7 +76,7 @@ def test_reveal_older_inserts_rows_at_the_top(qtbot, windowed, qtmodeltester):
 def test_a_long_file_opens_windowed_and_scrolling_up_reveals_more(qtbot, window, tmp_path):
     path = tmp_path / "long.json"
     save_conversation(conversation(1000), path)
-    window.open_paths([str(path)])
+    open_and_wait(qtbot, window, [str(path)])
     model = window.session.model
     assert model.rowCount() == TRANSCRIPT_WINDOW
     view = window.transcript
@@ -88,7 +89,7 @@ def test_a_long_file_opens_windowed_and_scrolling_up_reveals_more(qtbot, window,
 def test_actions_on_a_row_reach_the_right_message(qtbot, window, tmp_path):
     path = tmp_path / "long.json"
     save_conversation(conversation(1000), path)
-    window.open_paths([str(path)])
+    open_and_wait(qtbot, window, [str(path)])
     session = window.session
     row = 3  # history index 703
     target = session.model.message(row)
@@ -103,7 +104,7 @@ def test_actions_on_a_row_reach_the_right_message(qtbot, window, tmp_path):
 def test_a_long_file_builds_only_its_rows_and_the_loader_builds_the_rest(qtbot, window, tmp_path):
     path = tmp_path / "long.json"
     save_conversation(conversation(2000), path)
-    window.open_paths([str(path)])
+    open_and_wait(qtbot, window, [str(path)])
     session = window.session
     conv = session.conversation
     # Back in the event loop with at most the rows built: the loader starts after the paint.
@@ -123,7 +124,7 @@ def test_a_long_file_saves_back_unchanged_built_or_not(qtbot, window, tmp_path):
     conv.profile = "test"  # what opening would set: the rest of the file is what it was
     save_conversation(conv, path)
     original = path.read_bytes()
-    window.open_paths([str(path)])
+    open_and_wait(qtbot, window, [str(path)])
     session = window.session
     copy = tmp_path / "copy.json"
     assert window.files.write(session, copy)  # before the loader has built anything
@@ -142,7 +143,7 @@ def test_what_will_be_sent_builds_only_the_rows_it_shows(qtbot, window, tmp_path
 
     path = tmp_path / "long.json"
     save_conversation(conversation(2000), path)
-    window.open_paths([str(path)])
+    open_and_wait(qtbot, window, [str(path)])
     qtbot.waitUntil(lambda: window.session.plan is not None, timeout=10_000)
     shown = rows_module.counted_text  # a row's text, each image with its count
     asked = []

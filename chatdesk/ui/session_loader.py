@@ -1,0 +1,117 @@
+"""Reading a conversation file into a session off the GUI thread, its newest rows first.
+
+The session is shown at once, empty and marked loading (nothing can be sent into or edited in
+it); the worker reads the file in steps (`core/file_steps.py`) and each step is applied here,
+on the GUI thread: the newest messages become rows, the older ones are put before them without
+touching the rows, and the session is ready once the file's state on disk (its hash) is known.
+A file that cannot be opened ends the load with the core's sentence saying why.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Signal
+
+from chatdesk.core.disk_state import DiskState
+from chatdesk.core.file_steps import Newest, Older, read_in_steps
+from chatdesk.core.fileformat import ConversationFileError, Opened
+from chatdesk.ui.chat_session import TRANSCRIPT_WINDOW
+from chatdesk.ui.worker import GeneratorWorker
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from chatdesk.core.file_steps import Step
+    from chatdesk.ui.chat_session import ChatSession
+
+PAUSE_S = 0.001  # after each slice: the GUI thread takes the interpreter and paints
+
+
+class _Cancelled(Exception):
+    pass
+
+
+class SessionLoader(QObject):
+    """Loads `path` into `session` (made empty by the window), with `draft` in place of the
+    file's when given. Signals: done(object): None when loaded, else the sentence saying why
+    the file cannot be opened. Once done: `imported` (the file was a request body) and
+    `replaced` (lone surrogates replaced in it)."""
+
+    done = Signal(object)
+
+    def __init__(self, session: ChatSession, path: Path, draft: str | None) -> None:
+        super().__init__(session)
+        self.session = session
+        self.path = path
+        self.draft = draft
+        self.imported = False  # a request body: a new conversation, saved nowhere yet
+        self.replaced = 0
+        self._cancelled = False
+        self._failed = False
+        self._why = ""
+        session.loading = True
+        session.loading_draft = draft
+        self._worker = GeneratorWorker(self._steps, self)
+        self._worker.yielded.connect(self._apply)
+        self._worker.errored.connect(self._error)
+        self._worker.finished.connect(self._finished)
+
+    def start(self) -> None:
+        self._worker.start(self.session.pool)
+
+    def cancel(self) -> None:
+        """Stop reading (the session was closed): nothing more is applied."""
+        self._cancelled = True
+
+    def _steps(self) -> Iterator[Step]:  # on the worker
+        for step in read_in_steps(self.path, TRANSCRIPT_WINDOW, self._pause):
+            if self._cancelled:
+                raise _Cancelled
+            yield step
+
+    def _pause(self) -> None:
+        if self._cancelled:
+            raise _Cancelled
+        time.sleep(PAUSE_S)
+
+    def _apply(self, step: Step) -> None:
+        if self._cancelled or self._failed:
+            return
+        session = self.session
+        if isinstance(step, Newest):
+            self._show(step.conversation)
+        elif isinstance(step, Older):
+            session.model.add_older(step.conversation)
+            self.replaced = step.replaced
+        elif isinstance(step, Opened):
+            self._show(step.conversation)
+            self.imported, self.replaced = step.imported, step.replaced
+        elif isinstance(step, DiskState):
+            session.disk = None if self.imported else step
+
+    def _show(self, conversation: object) -> None:
+        from chatdesk.core.conversation import Conversation
+
+        assert isinstance(conversation, Conversation)
+        if self.draft is not None:
+            conversation.draft = self.draft
+        self.session.replace_conversation(conversation)
+
+    def _error(self, exc: object) -> None:
+        if isinstance(exc, _Cancelled):
+            return
+        self._failed = True
+        if isinstance(exc, ConversationFileError):
+            self._why = str(exc)
+        else:  # a fault of chatdesk's own: said, the file untouched
+            self._why = f"{self.path}: could not be opened ({type(exc).__name__}: {exc})."
+
+    def _finished(self) -> None:
+        if self._cancelled:
+            return
+        self.session.loading = False
+        self.session.loading_draft = None
+        self.done.emit(self._why if self._failed else None)

@@ -1,0 +1,133 @@
+"""Opening a conversation file in the real window: read off the GUI thread, newest rows first,
+marked as opening meanwhile; a broken file said in words, nothing lost (ui/session_loader.py)."""
+
+from __future__ import annotations
+
+import json
+import time
+
+from PySide6.QtCore import QTimer
+
+from chatdesk.core.fileformat import FORMAT, VERSION
+from tests.support.opening import open_and_wait, wait_loaded
+
+
+def write_conversation(path, n: int, broken_at: int | None = None) -> None:
+    """A conversation file of `n` messages as chatdesk writes it (indented, messages last);
+    message `broken_at` (if any) has a role no API knows."""
+    messages = [{"role": "system", "content": "You are terse."}]
+    for i in range(n):
+        role = "user" if i % 2 == 0 else "assistant"
+        messages.append({"role": "robot" if i == broken_at else role, "content": f"message {i}"})
+    document = {"format": FORMAT, "version": VERSION, "title": "Big", "model": "gpt-4o",
+                "draft": "the file's draft", "messages": messages}  # fmt: skip
+    path.write_text(json.dumps(document, indent=1), encoding="utf-8")
+
+
+class Heartbeat:
+    """A 5 ms timer on the GUI thread: the longest gap between its ticks is how long the
+    window could not react."""
+
+    def __init__(self) -> None:
+        self.times: list[float] = []
+        self.timer = QTimer()
+        self.timer.setInterval(5)
+        self.timer.timeout.connect(lambda: self.times.append(time.perf_counter()))
+
+    def longest_gap(self) -> float:
+        return max(b - a for a, b in zip(self.times, self.times[1:], strict=False))
+
+
+def test_a_big_file_opens_newest_rows_first_and_the_window_stays_responsive(
+    qtbot, window, tmp_path
+):
+    small = tmp_path / "small.chatdesk.json"
+    write_conversation(small, 10)
+    open_and_wait(qtbot, window, [str(small)])  # first-use costs (imports) out of the way
+    qtbot.wait(100)
+    path = tmp_path / "big.chatdesk.json"
+    write_conversation(path, 100_000)
+    beat = Heartbeat()
+    beat.timer.start()
+    qtbot.wait(50)
+    started = time.perf_counter()
+    window.open_paths([str(path)])
+    session = window.session
+    assert session.path == path
+    assert session.loading
+    # While it is read: shown as opening, nothing to type into or send.
+    assert window.composer.input.isReadOnly()
+    assert not window.composer.button.isEnabled()
+    assert not window.side.isEnabled()
+    assert "opening" in session.display_name()
+    assert not session.send("hello")
+    qtbot.waitUntil(lambda: session.model.rowCount() > 0, timeout=30_000)
+    assert session.loading  # the newest rows came first, the rest is still being read
+    model = session.model
+    assert model.message(model.rowCount() - 1).content == "message 99999"
+    wait_loaded(qtbot, window, timeout=60_000)
+    took = time.perf_counter() - started
+    qtbot.wait(50)
+    beat.timer.stop()
+    assert len(session.conversation) == 100_000
+    assert session.conversation.system_prompt == "You are terse."
+    assert window.system_editor.text() == "You are terse."
+    assert window.composer.text() == "the file's draft"
+    assert not window.composer.input.isReadOnly()
+    assert window.composer.button.isEnabled()
+    assert model.message(model.rowCount() - 1).content == "message 99999"
+    assert model.history_index(0) == 100_000 - model.rowCount()
+    # Reading ~28 MB took a while; the window went on reacting all along (ticks came), and
+    # never stopped for more than a fraction of it (the machine's load scales both).
+    assert len(beat.times) > 20
+    assert beat.longest_gap() < max(0.15, took / 2), (beat.longest_gap(), took)
+    qtbot.waitUntil(lambda: window.meter.summary.endswith("tokens"), timeout=60_000)
+
+
+def test_a_file_broken_past_its_newest_messages_is_explained_and_nothing_is_lost(
+    qtbot, window, tmp_path
+):
+    window.composer.set_text("my own draft")
+    before = window.session
+    path = tmp_path / "broken.chatdesk.json"
+    write_conversation(path, 30_000, broken_at=10)
+    content = path.read_bytes()
+    window.open_paths([str(path)])
+    wait_loaded(qtbot, window, timeout=30_000)
+    box = window.message_box
+    assert box.windowTitle() == "Cannot open this conversation"
+    assert str(path) in box.text()
+    assert "message 12 has role 'robot'" in box.text()  # numbered in the file, system first
+    assert window.sessions == [before]
+    assert window.session is before
+    assert window.composer.text() == "my own draft"
+    assert path.read_bytes() == content
+
+
+def test_a_conversation_closed_while_it_opens_writes_nothing(qtbot, window, tmp_path):
+    path = tmp_path / "big.chatdesk.json"
+    write_conversation(path, 30_000)
+    content = path.read_bytes()
+    window.open_paths([str(path)])
+    session = window.session
+    assert session.loading
+    window.close_action.trigger()  # nothing to ask: nothing of its own yet
+    assert session not in window.sessions
+    qtbot.wait(1500)  # the reader stops; no autosave or library write follows
+    assert path.read_bytes() == content
+    assert window.autosaver.store.entries(live=set()) == []
+
+
+def test_the_library_opens_a_big_conversation_at_a_message(qtbot, window, tmp_path):
+    library = window.context.library
+    id = library.new_id()
+    library.path(id).parent.mkdir(parents=True, exist_ok=True)
+    write_conversation(library.path(id), 20_000)
+    window.library_link.open(id, message_index=12)
+    session = window.session
+    assert session.loading
+    wait_loaded(qtbot, window, timeout=30_000)
+    model = session.model
+    qtbot.waitUntil(lambda: window.transcript.currentIndex().isValid(), timeout=10_000)
+    assert model.history_index(window.transcript.currentIndex().row()) == 12
+    assert model.message(window.transcript.currentIndex().row()).content == "message 12"
