@@ -80,7 +80,7 @@ def test_a_big_file_opens_newest_rows_first_and_the_window_stays_responsive(
     # Reading ~28 MB took a while; the window went on reacting all along (ticks came), and
     # never stopped for more than a fraction of it (the machine's load scales both).
     assert len(beat.times) > 20
-    assert beat.longest_gap() < max(0.15, took / 2), (beat.longest_gap(), took)
+    assert beat.longest_gap() < max(0.25, took / 2), (beat.longest_gap(), took)
     qtbot.waitUntil(lambda: window.meter.summary.endswith("tokens"), timeout=60_000)
 
 
