@@ -138,7 +138,7 @@ def test_every_window_writer_takes_a_lone_surrogate(qtbot, window, server, tmp_p
     window.export_action.trigger()  # Export
     window.files.dialog.fileSelected.emit(str(tmp_path / "out.md"))
     assert "system \ufffd" in (tmp_path / "out.md").read_text("utf-8")
-    window.open_paths([str(first)])  # a file of the user's: it gets recovery copies
+    open_and_wait(qtbot, window, [str(first)])  # a file of the user's: it gets recovery copies
     conv = window.session.conversation
     store = window.autosaver.store  # the recovery copy
     conv.title = f"unsaved {HALF}"
@@ -188,7 +188,7 @@ def test_a_request_body_opened_at_start_is_not_offered_as_left_behind(qtbot, con
 
 @pytest.mark.area("leftovers and false alarms")
 def test_after_save_as_a_crash_offers_no_duplicate(qtbot, window, server, tmp_path):
-    window.open_paths([str(saved_file(tmp_path / "mine.json"))])  # outside the library
+    open_and_wait(qtbot, window, [str(saved_file(tmp_path / "mine.json"))])  # outside the library
     server.enqueue(Reply("an answer"))
     window.composer.set_text("a question")
     window.composer.input.submit.emit()

@@ -97,10 +97,13 @@ def test_a_request_body_opens_as_a_new_unsaved_conversation(qtbot, window, tmp_p
     body = tmp_path / "request.json"
     messages = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi"}]
     body.write_text(json.dumps({"model": "gpt-4o", "messages": messages}))
+    before = body.read_bytes()
     open_and_wait(qtbot, window, [str(body)])
-    assert window.session.path is None
-    assert window.session.modified
-    assert window.session.conversation.system_prompt == "Be brief."
+    # A new conversation: not the body's file, which stays as it was; the library keeps it.
+    session = window.session
+    assert session.path is None or session.path.parent == window.context.library.folder
+    assert session.conversation.system_prompt == "Be brief."
+    assert body.read_bytes() == before
 
 
 def test_export_markdown_and_view_code(qtbot, window, server, tmp_path):
@@ -239,7 +242,7 @@ def test_opening_adds_to_recent_files_and_reopening_activates(qtbot, window, tmp
 def test_timed_recovery_copies_are_written_off_the_gui_thread(qtbot, window, server, tmp_path):
     import threading
 
-    window.open_paths([str(users_file(tmp_path))])  # a library conversation gets no copies
+    open_and_wait(qtbot, window, [str(users_file(tmp_path))])  # a library one gets no copies
     store = window.autosaver.store
     threads = []
     save = store.save
