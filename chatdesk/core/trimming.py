@@ -261,7 +261,7 @@ def plan_request(
     n = len(cum) - 1
     pinned = ledger.pinned_tokens()
     # The draft's images count as soon as they are attached, with or without text.
-    writing = bool(draft.strip() or draft_images)
+    writing = bool((draft and not draft.isspace()) or draft_images)  # no 1 MB copy per key
     draft_tokens = ledger.counter.draft_cost(draft, draft_images) if writing else 0
     fixed = pinned + draft_tokens + REPLY_PRIMING
     new_turn = bool(draft_tokens) and not continuing

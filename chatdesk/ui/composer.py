@@ -98,7 +98,7 @@ class Composer(QWidget):
 
     sendRequested = Signal(str)
     stopRequested = Signal()
-    draftChanged = Signal(str)
+    draftChanged = Signal(object)  # str: passed as is, not converted to a QString and back
     imageOffered = Signal("QImage")
     filesOffered = Signal(list)
     attachRequested = Signal()

@@ -13,10 +13,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from chatdesk.core.text_tally import note_edit
 from chatdesk.ui.qt.gui import QTextCursor
 
 if TYPE_CHECKING:
     from chatdesk.ui.qt.gui import QTextDocument
+
+_NOTED_FROM = 2048  # shorter texts are counted whole (TokenCounter.count_draft)
 
 # What QTextDocument.toPlainText() turns into plain characters: paragraph and line separators,
 # frame marks, and non-breaking spaces.
@@ -54,6 +57,8 @@ class DraftText:
                 self._text = None
                 return
         self._text = text[:position] + inserted + text[position + removed :]
+        if len(text) >= _NOTED_FROM:
+            note_edit(text, self._text, position, removed)
 
     def text(self) -> str:
         text = self._text

@@ -83,3 +83,29 @@ def test_a_keystroke_after_a_1_mb_paste_encodes_about_one_span(monkeypatch):
             counter.count_draft(draft)  # undo the key
             encoded.clear()
         monkeypatch.undo()
+
+
+def test_an_edit_noted_by_its_maker_is_counted_exactly_without_a_search(monkeypatch, encoding):
+    """The composer notes each edit (ui/draft_text.py): the tally then skips comparing the two
+    texts; a note about other texts is never used."""
+    from chatdesk.core import text_tally
+
+    rng = random.Random(11)
+    real = encoding.encode_ordinary
+    tally = TextTally(lambda t: len(real(t)))
+    text = _text(rng, 3000)
+    tally.count(text)
+    searched = []
+    monkeypatch.setattr(text_tally, "common_prefix", lambda a, b: searched.append(1) or 0)
+    for _ in range(60):
+        at = rng.randint(0, len(text))
+        cut = rng.choice([0, 0, 1, 2, 7, 50])
+        edited = text[:at] + _text(rng, rng.choice([0, 1, 1, 3, 20])) + text[at + cut :]
+        text_tally.note_edit(text, edited, at, min(cut, len(text) - at))
+        text = edited
+        assert tally.count(text) == len(real(text))
+    assert searched == []
+    other = text + " and more"
+    text_tally.note_edit("something else", other, 0, 0)  # not the tally's text: ignored
+    assert tally.count(other) == len(real(other))
+    assert searched == [1]
