@@ -60,7 +60,7 @@ from chatdesk.core.file_fields import (
     trimming_from,
 )
 from chatdesk.core.image_spans import LIFT_FROM, lift_images, restore_images
-from chatdesk.core.messages import EXAMPLE_NAMES, Message, RawMessage
+from chatdesk.core.messages import EXAMPLE_NAMES, ROLES, Message, RawMessage
 from chatdesk.core.params_check import ParamError
 from chatdesk.core.safe_read import FileRead, FileTooLarge, NotRegularFile, read_regular
 from chatdesk.core.text_policy import (
@@ -359,6 +359,9 @@ def _from_request_body(data: dict[str, Any]) -> Conversation:
     return conv
 
 
+_ROLE_NAMES = {role: role for role in ROLES}
+
+
 def _conversation_from_messages(items: list[Any], first: int = 0) -> Conversation:
     # Every item is checked now (a bad file is refused before anything shows), but history
     # items stay the file's dicts until read: the window builds only the rows it shows.
@@ -367,6 +370,7 @@ def _conversation_from_messages(items: list[Any], first: int = 0) -> Conversatio
     history: list[RawMessage] = []
     for index, item in enumerate(items, first):
         checked = checked_message(item, index)
+        checked["role"] = _ROLE_NAMES[checked["role"]]  # one str per role, not per message
         if item.get("pinned") is True or item.get("name") in EXAMPLE_NAMES:
             examples.append(Message.from_raw(checked))
         elif index == 0 and item["role"] in ("system", "developer"):

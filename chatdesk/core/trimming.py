@@ -17,6 +17,7 @@ their call at once, so a history may start anywhere but at a `tool` message.
 from __future__ import annotations
 
 import bisect
+from array import array
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, overload
@@ -37,11 +38,12 @@ class TokenLedger:
     def __init__(self, conversation: Conversation, counter: TokenCounter) -> None:
         self.conversation = conversation
         self.counter = counter
-        self._cum = [0]  # _cum[i]: tokens of history[:i]
+        # Machine integers, not int objects: ~30 bytes less per message of a long history.
+        self._cum = array("q", [0])  # _cum[i]: tokens of history[:i]
         self._est = [0]  # _est[i]: messages of history[:i] whose count is an estimate
         self._turns: list[int] = []  # history indexes of user messages: where turns start
         self._starts: list[int] = []  # indexes the sent history may start at: not `tool` ones
-        self._own: list[int] = []  # _own[i]: tokens of history[i], sent or not
+        self._own = array("q")  # _own[i]: tokens of history[i], sent or not
         self._out: list[int] = []  # indexes not sent: left out by the user or the rule
         self._why: list[str | None] = []  # _why[i]: why history[i]'s turn is left out, or None
         self._valid = 0
@@ -153,7 +155,7 @@ class TokenLedger:
         stop = len(self._est) - 1 if stop is None else stop
         return self._est[stop] - self._est[start]
 
-    def sums(self) -> list[int]:
+    def sums(self) -> Sequence[int]:
         self._sync()
         return self._cum
 
