@@ -13,12 +13,11 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Signal
-
 from chatdesk.core.disk_state import DiskState
 from chatdesk.core.file_steps import Newest, Older, read_in_steps
 from chatdesk.core.fileformat import ConversationFileError, Opened
 from chatdesk.ui.chat_session import TRANSCRIPT_WINDOW
+from chatdesk.ui.qt.core import QObject, Signal
 from chatdesk.ui.worker import GeneratorWorker
 
 if TYPE_CHECKING:
