@@ -69,8 +69,13 @@ def read_regular(path: str | os.PathLike[str], limit: int) -> FileRead:
     try:
         chunks: list[bytes] = []
         total = 0
-        while True:  # st_size can lie (a growing file, /proc): the bound is on what is read
-            chunk = os.read(fd, min(1 * MB, limit + 1 - total))
+        # The whole file in one read (one buffer, no join: a 54 MB file of images is copied
+        # once), then in 1 MB steps: st_size can lie (a growing file, /proc), so the bound
+        # is on what is read.
+        step = max(info.st_size + 1, 1 * MB)
+        while True:
+            chunk = os.read(fd, min(step, limit + 1 - total))
+            step = 1 * MB
             if not chunk:
                 break
             chunks.append(chunk)
