@@ -6,7 +6,9 @@ import copy
 import itertools
 import json
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 ROLES = ("system", "developer", "user", "assistant", "tool", "function")
@@ -87,6 +89,7 @@ class MessageMeta:
 # tool_call_id, refusal, annotations, audio, function_call, ones not known yet) is kept as is.
 _OWN_FIELDS = frozenset(("role", "content", "name", "metadata", "pinned"))
 _TEXT: Any = object()  # `Message.source` of a message whose content is a plain string
+_NO_EXTRA: Mapping[str, Any] = MappingProxyType({})  # `extra` of a loaded message with none
 
 
 def parts_text(content: Any) -> str:
@@ -126,7 +129,9 @@ class Message:
     uid: int = field(default_factory=lambda: next(_ids))
     token_cache: tuple[Any, ...] | None = field(default=None, repr=False)
     source: Any = field(default=_TEXT, repr=False)
-    extra: dict[str, Any] = field(default_factory=dict)
+    # Changed by replacing it (never in place): loaded messages without other fields share one
+    # read-only empty mapping (~64 bytes less per message of a long conversation).
+    extra: Mapping[str, Any] = field(default_factory=dict)
     view_cache: tuple[str, str] | None = field(default=None, repr=False)  # see core/cards.py
 
     def __post_init__(self) -> None:
@@ -138,7 +143,7 @@ class Message:
         """The message a checked file item describes (what loading it eagerly would give)."""
         meta = item.get("metadata")
         content = item.get("content")
-        extra = {k: v for k, v in item.items() if k not in _OWN_FIELDS}
+        extra = {k: v for k, v in item.items() if k not in _OWN_FIELDS} or _NO_EXTRA
         return cls(
             item["role"], parts_text(content), item.get("name") or None,
             MessageMeta.from_json(meta) if meta else MessageMeta(),
@@ -181,7 +186,7 @@ class Message:
     def set_tool_calls(self, calls: list[dict[str, Any]]) -> None:
         """Record the tool calls a reply asked for (shown, never run). A reply with no text
         then has null content, as the API gave it."""
-        self.extra["tool_calls"] = calls
+        self.extra = {**self.extra, "tool_calls": calls}
         if not self.content and self.source is _TEXT:
             self.source = None
         self.token_cache = self.view_cache = None  # the count and the card include the calls

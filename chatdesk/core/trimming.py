@@ -41,8 +41,8 @@ class TokenLedger:
         # Machine integers, not int objects: ~30 bytes less per message of a long history.
         self._cum = array("q", [0])  # _cum[i]: tokens of history[:i]
         self._est = [0]  # _est[i]: messages of history[:i] whose count is an estimate
-        self._turns: list[int] = []  # history indexes of user messages: where turns start
-        self._starts: list[int] = []  # indexes the sent history may start at: not `tool` ones
+        self._turns = array("q")  # history indexes of user messages: where turns start
+        self._starts = array("q")  # indexes the sent history may start at: not `tool` ones
         self._own = array("q")  # _own[i]: tokens of history[i], sent or not
         self._out: list[int] = []  # indexes not sent: left out by the user or the rule
         self._why: list[str | None] = []  # _why[i]: why history[i]'s turn is left out, or None
@@ -159,7 +159,7 @@ class TokenLedger:
         self._sync()
         return self._cum
 
-    def turn_starts(self) -> list[int]:
+    def turn_starts(self) -> Sequence[int]:
         self._sync()
         return self._turns
 

@@ -117,7 +117,7 @@ class ReplyResult:
         meta.store = self.stored
         meta.reasoning_summary = self.reasoning_summary
         if self.annotations:  # url citations and the like: kept with the message, as sent
-            message.extra["annotations"] = self.annotations
+            message.extra = {**message.extra, "annotations": self.annotations}
         if self.tool_calls:  # shown as cards, never run
             message.set_tool_calls(self.tool_calls)
 

@@ -125,7 +125,7 @@ def test_ledger_follows_edits_appends_and_removals():
 
     def check():
         assert ledger.history_tokens() == sum(COUNTER.count_message(m) for m in conv)
-        assert ledger.turn_starts() == [i for i, m in enumerate(conv) if m.role == "user"]
+        assert list(ledger.turn_starts()) == [i for i, m in enumerate(conv) if m.role == "user"]
 
     check()
     conv.append(Message("user", "new question"))
