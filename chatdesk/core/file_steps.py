@@ -37,10 +37,8 @@ from chatdesk.core.fileformat import (
     parse_document,
     read_file,
 )
-from chatdesk.core.image_spans import LIFT_FROM, lift_images, restore_images
 from chatdesk.core.messages import EXAMPLE_NAMES
 from chatdesk.core.safe_read import read_ends
-from chatdesk.core.text_policy import JsonProblem, clean_strings, may_hold_surrogates, parse_json
 
 SLICE_BYTES = 1 << 20  # ~4 ms of json.loads: the longest the reader holds the interpreter
 HEAD_BYTES = 64 * 1024  # where the document's settings and `"messages": [` are looked for
@@ -205,24 +203,16 @@ def _history_only(items: list[Any]) -> bool:
 
 
 def _slice(piece: bytes) -> tuple[list[Any], int] | None:
-    """(the values of a run of array items, surrogates replaced), or None when it is not one."""
-    lifted: dict[str, str] = {}
-    if len(piece) >= LIFT_FROM:  # images: not parsed as JSON text (see image_spans)
-        piece, lifted = lift_images(piece)
+    """(the values of a run of array items, surrogates replaced), or None when it is not one.
+    Read as `fileformat` reads a whole file (images cut out, numbers and text checked)."""
     piece = piece.strip()
     if piece.endswith(b","):
         piece = piece[:-1]
     try:
-        text = "[" + piece.decode("utf-8") + "]"
-        items = parse_json(text)
-    except (UnicodeDecodeError, ValueError, JsonProblem, RecursionError):
+        items, replaced = parse_document(b"[" + piece + b"]", "a slice")
+    except ConversationFileError:
         return None
-    replaced = 0
-    if may_hold_surrogates(text):
-        items, replaced = clean_strings(items)
-    if lifted:
-        items = restore_images(items, lifted)
-    return items, replaced
+    return (items, replaced) if isinstance(items, list) else None
 
 
 def _layout(head: bytes, tail: bytes, size: int, newest: int) -> _Layout | None:
