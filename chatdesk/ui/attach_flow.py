@@ -98,7 +98,7 @@ class AttachFlow(QObject):
     def attach(self, sources: list[Source]) -> None:
         """Make `sources` ready off the GUI thread, then add them to the draft."""
         session = self.current()
-        if session is None or not sources:
+        if session is None or not sources or session.loading:  # nothing of its own yet
             return
         match = session.model_match()
         if match.exact and match.family.image is None:

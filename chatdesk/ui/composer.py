@@ -181,6 +181,7 @@ class Composer(QWidget):
         """While the conversation's file is read: nothing to type into or send yet."""
         self.input.setReadOnly(loading)
         self.button.setEnabled(not loading)
+        self.attach_button.setEnabled(not loading)
         self._loading = loading
         if loading:
             self.input.setPlaceholderText("Opening the conversation…")

@@ -7,6 +7,7 @@ import json
 import time
 
 from PySide6.QtCore import QTimer
+from PySide6.QtGui import QImage
 
 from chatdesk.core.fileformat import FORMAT, VERSION
 from tests.support.opening import open_and_wait, wait_loaded
@@ -58,6 +59,10 @@ def test_a_big_file_opens_newest_rows_first_and_the_window_stays_responsive(
     # While it is read: shown as opening, nothing to type into or send.
     assert window.composer.input.isReadOnly()
     assert not window.composer.button.isEnabled()
+    assert not window.composer.attach_button.isEnabled()
+    picture = QImage(40, 30, QImage.Format.Format_RGB32)
+    picture.fill(0x3366AA)
+    picture.save(str(tmp_path / "shot.png"))
     assert not window.side.isEnabled()
     assert "opening" in session.display_name()
     assert not session.send("hello")
@@ -75,6 +80,9 @@ def test_a_big_file_opens_newest_rows_first_and_the_window_stays_responsive(
     assert window.composer.text() == "the file's draft"
     assert not window.composer.input.isReadOnly()
     assert window.composer.button.isEnabled()
+    assert window.composer.attach_button.isEnabled()
+    window.attach_flow.attach_files([str(tmp_path / "shot.png")])  # now it takes it
+    qtbot.waitUntil(lambda: len(session.conversation.draft_images) == 1, timeout=10_000)
     assert model.message(model.rowCount() - 1).content == "message 99999"
     assert model.history_index(0) == 100_000 - model.rowCount()
     # Reading ~28 MB took a while; the window went on reacting all along (ticks came), and
