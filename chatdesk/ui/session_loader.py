@@ -59,7 +59,7 @@ class SessionLoader(QObject):
         self._worker.finished.connect(self._finished)
 
     def start(self) -> None:
-        self._worker.start(self.session.pool)
+        self._worker.start()
 
     def cancel(self) -> None:
         """Stop reading (the session was closed): nothing more is applied."""
