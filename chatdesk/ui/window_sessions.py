@@ -278,7 +278,9 @@ class WindowSessions:
             self.autosaver.save(session)
             store.discard(entry.id)
         # the empty conversation opened at start is not needed any more
-        blank = [x for x in self.sessions if not len(x.conversation) and not x.modified]
+        blank = [
+            x for x in self.sessions if not len(x.conversation) and not x.modified and not x.loading
+        ]  # a file still being read is not blank
         if entries and len(self.sessions) > len(blank):
             for session in blank:
                 self._close_session(session)

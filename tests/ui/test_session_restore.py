@@ -126,7 +126,7 @@ def test_restoring_after_a_kill_opens_an_open_file_once_with_the_recovered_text(
     conv.append(Message("assistant", "Ten minutes."))
     save_conversation(conv, path)
     first = launch(qtbot, context)
-    first.open_paths([str(path)])
+    open_and_wait(qtbot, first, [str(path)])
     first.system_editor.edit.setFocus()
     first.system_editor.edit.selectAll()
     qtbot.keyClicks(first.system_editor.edit, "You bake sourdough.")
