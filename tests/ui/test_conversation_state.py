@@ -6,6 +6,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 
 from tests.support.fake_azure import Fail, Reply
+from tests.support.opening import open_and_wait
 from tests.ui.test_main_window import type_and_send, wait_idle
 
 
@@ -62,7 +63,7 @@ def test_focus_goes_to_the_message_box_after_new_a_sidebar_click_and_send(
 
     path = tmp_path / "mine.chatdesk.json"
     save_conversation(Conversation(), path)
-    window.open_paths([str(path)])
+    open_and_wait(qtbot, window, [str(path)])
     window.activateWindow()
     box = window.composer.input
     window.transcript.setFocus()

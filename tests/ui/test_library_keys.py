@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QApplication
 from chatdesk.core.conversation import Conversation
 from chatdesk.core.library import Library, iso_time
 from chatdesk.core.messages import Message, MessageMeta
+from tests.support.opening import open_and_wait
 
 CTRL_SHIFT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
 
@@ -163,7 +164,7 @@ def test_two_windows_on_one_library_keep_both_and_the_copy_says_so(qtbot, window
     qtbot.waitUntil(lambda: window.session.path == library.path(id), timeout=10_000)
     second = MainWindow(window.context)
     qtbot.addWidget(second)
-    second.open_paths([str(library.path(id))])
+    open_and_wait(qtbot, second, [str(library.path(id))])
     second.show()
     qtbot.waitUntil(lambda: second.session.budget is not None, timeout=10_000)
     for win, text in ((window, "Make it longer."), (second, "Make it shorter.")):

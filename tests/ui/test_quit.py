@@ -7,6 +7,7 @@ import json
 from chatdesk.core.conversation import Conversation
 from chatdesk.core.fileformat import save_conversation
 from chatdesk.core.messages import Message
+from tests.support.opening import open_and_wait
 
 
 def three_unsaved(window, tmp_path):
@@ -70,7 +71,7 @@ def test_a_clean_quit_leaves_no_recovery_copy_even_when_its_write_started_late(
 
     path = tmp_path / "notes.chatdesk.json"
     save_conversation(Conversation(), path)  # empty, outside the library: it gets copies
-    window.open_paths([str(path)])
+    open_and_wait(qtbot, window, [str(path)])
     autosaver = window.autosaver
     autosaver.wait()
     held: list = []
