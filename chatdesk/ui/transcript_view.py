@@ -176,8 +176,6 @@ class TranscriptView(TranscriptScrolling, QListView):
         super().paintEvent(event)
         model = self.model()
         if self._placeholder and (model is None or not model.rowCount()):
-            from PySide6.QtCore import Qt  # only with a placeholder: not on the start path
-
             painter = QPainter(self.viewport())
             painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
             painter.drawText(
