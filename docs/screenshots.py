@@ -114,22 +114,43 @@ def main() -> int:
     return run_in_x(_shoot)
 
 
+def demo_window(srv: Any, prices: Any = None) -> Any:
+    """The window the screenshots show (this script's and screenshots_turns.py's): one key
+    profile "Contoso (gpt-4o)" on the loopback server `srv` (its key "shots"), with `prices`
+    for gpt-4o when given, shown at 1260×780 with a new conversation."""
+    from chatdesk.core.profiles import ConnectionProfile
+    from chatdesk.core.settings import Settings
+    from chatdesk.service.chat import ChatService
+    from chatdesk.service.connections import Connections
+    from chatdesk.service.retry import RetryPolicy
+    from chatdesk.service.secrets import MemorySecretStore, Secret
+    from chatdesk.ui.context import AppContext
+    from chatdesk.ui.main_window import MainWindow
+
+    profile = ConnectionProfile("Contoso (gpt-4o)", "azure-v1", srv.url, "gpt-4o")
+    if prices is not None:
+        profile.prices = {"gpt-4o": prices}
+    settings = Settings(profiles=[profile], active_profile=profile.name)
+    store = MemorySecretStore()
+    store.set(profile.name, Secret("shots"))
+    connections = Connections(settings, secrets=store, env={})
+    service = ChatService(connections.credentials, retry=RetryPolicy(attempts=1))
+    window = MainWindow(AppContext(settings, connections, service))
+    window.open_paths([])
+    window.resize(1260, 780)
+    window.move(10, 10)
+    window.show()
+    return window
+
+
 def _shoot() -> int:
     from PySide6.QtWidgets import QApplication, QWidget
 
     from chatdesk.core.conversation import Conversation
     from chatdesk.core.messages import Message
     from chatdesk.core.pricing import Prices
-    from chatdesk.core.profiles import ConnectionProfile
-    from chatdesk.core.settings import Settings
     from chatdesk.core.tokens import TokenCounter
-    from chatdesk.service.chat import ChatService
-    from chatdesk.service.connections import Connections
-    from chatdesk.service.retry import RetryPolicy
-    from chatdesk.service.secrets import MemorySecretStore, Secret
     from chatdesk.ui.app import make_app
-    from chatdesk.ui.context import AppContext
-    from chatdesk.ui.main_window import MainWindow
     from tests.support.fake_azure import Fail, FakeAzure, Reply
 
     counter = TokenCounter("o200k_base")
@@ -161,19 +182,8 @@ def _shoot() -> int:
         print(path)
 
     with FakeAzure(api_key="shots", prompt_counter=count) as srv:
-        profile = ConnectionProfile("Contoso (gpt-4o)", "azure-v1", srv.url, "gpt-4o")
         # Example prices ($ per 1M tokens: input, cached input, output), so costs show.
-        profile.prices = {"gpt-4o": Prices(Decimal("2.50"), Decimal("1.25"), Decimal("10"))}
-        settings = Settings(profiles=[profile], active_profile=profile.name)
-        store = MemorySecretStore()
-        store.set(profile.name, Secret("shots"))
-        connections = Connections(settings, secrets=store, env={})
-        service = ChatService(connections.credentials, retry=RetryPolicy(attempts=1))
-        window = MainWindow(AppContext(settings, connections, service))
-        window.open_paths([])
-        window.resize(1260, 780)
-        window.move(10, 10)
-        window.show()
+        window = demo_window(srv, Prices(Decimal("2.50"), Decimal("1.25"), Decimal("10")))
         pump(1.5)
         shot("empty")
 

@@ -27,15 +27,9 @@ def main() -> int:
     os.environ["CHATDESK_HOME"] = tempfile.mkdtemp(prefix="chatdesk-shots-")
     sys.path.insert(0, str(ROOT))
 
-    from chatdesk.core.profiles import ConnectionProfile
-    from chatdesk.core.settings import Settings
-    from chatdesk.service.chat import ChatService
-    from chatdesk.service.connections import Connections
-    from chatdesk.service.retry import RetryPolicy
-    from chatdesk.service.secrets import MemorySecretStore, Secret
+    from screenshots import demo_window  # this folder's: the same window as the other shots
+
     from chatdesk.ui.app import make_app
-    from chatdesk.ui.context import AppContext
-    from chatdesk.ui.main_window import MainWindow
     from tests.support.fake_azure import FakeAzure, Reply
 
     app = make_app()
@@ -72,17 +66,7 @@ def main() -> int:
         return counter.count_prompt([Message.from_raw(m) for m in messages])
 
     with FakeAzure(api_key="shots", prompt_counter=count) as srv:
-        profile = ConnectionProfile("Contoso (gpt-4o)", "azure-v1", srv.url, "gpt-4o")
-        settings = Settings(profiles=[profile], active_profile=profile.name)
-        store = MemorySecretStore()
-        store.set(profile.name, Secret("shots"))
-        connections = Connections(settings, secrets=store, env={})
-        service = ChatService(connections.credentials, retry=RetryPolicy(attempts=1))
-        window = MainWindow(AppContext(settings, connections, service))
-        window.open_paths([])
-        window.resize(1260, 780)
-        window.move(10, 10)
-        window.show()
+        window = demo_window(srv)
         pump(1.5)
         while window.session.budget is None:
             pump(0.1)
