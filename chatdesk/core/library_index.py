@@ -28,6 +28,7 @@ import contextlib
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -99,6 +100,30 @@ def damaged(exc: sqlite3.DatabaseError) -> bool:
     return "malformed" in text or "not a database" in text
 
 
+def _enter_wal(db: sqlite3.Connection) -> None:
+    """Switch `db` to write-ahead logging, waiting for other processes doing the same.
+
+    Changing the journal mode needs an exclusive lock, and SQLite returns "database is locked"
+    at once, without calling the busy handler, when two connections both hold a shared lock
+    and want it (deadlock avoidance, https://www.sqlite.org/c3ref/busy_handler.html). The mode
+    is stored in the file, so once one process has switched, the others' pragma only reads it.
+
+    Raises:
+        sqlite3.OperationalError: still locked after `BUSY_TIMEOUT_MS`.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    delay = 0.005
+    while True:
+        try:
+            db.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() + delay > deadline:
+                raise
+        time.sleep(delay)
+        delay = min(delay * 2, 0.1)
+
+
 class LibraryIndex:
     """The index of one library. Thread-safe: each thread uses its own connection."""
 
@@ -140,7 +165,7 @@ class LibraryIndex:
         db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
         try:
             db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            db.execute("PRAGMA journal_mode = WAL")
+            _enter_wal(db)
             db.execute("PRAGMA synchronous = NORMAL")  # WAL keeps it consistent; it is a cache
             if not self._current(db):
                 # Another process may be making it too: one makes it, the other then uses it.

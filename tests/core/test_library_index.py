@@ -9,6 +9,7 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -191,8 +192,9 @@ def test_two_processes_index_one_library_at_once(lib, tmp_path):
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         for name in ("left", "right")
     ]  # fmt: skip
-    for proc in procs:
-        out, err = proc.communicate(timeout=120)
+    # Both are waited for before judging, so a failure never leaves one running into the next test.
+    results = [(proc, *proc.communicate(timeout=120)) for proc in procs]
+    for proc, out, err in results:
         assert proc.returncode == 0, err
         assert out.strip() == "ok"
     index = LibraryIndex(lib, tmp_path / "index.sqlite3")
@@ -220,3 +222,35 @@ def test_only_a_damaged_file_is_deleted_never_one_that_is_busy_or_refused(tmp_pa
     with pytest.raises(sqlite3.DatabaseError) as junk:
         sqlite3.connect(tmp_path / "junk.sqlite3").execute("SELECT * FROM sqlite_master")
     assert damaged(junk.value)
+
+
+def test_processes_opening_a_new_index_at_the_same_moment(lib, tmp_path):
+    """CI failure of stop 23: two processes switching a new index to WAL at once got
+    "database is locked" straight away (SQLite skips the busy handler there). Four processes
+    start together on a fresh index, six times; every one opens and refreshes it."""
+    script = textwrap.dedent(
+        """
+        import sys, time
+        from pathlib import Path
+        from chatdesk.core.library import Library
+        from chatdesk.core.library_index import LibraryIndex
+        start = float(sys.argv[3])
+        time.sleep(max(0.0, start - time.time()))
+        index = LibraryIndex(Library(Path(sys.argv[1])), Path(sys.argv[2]))
+        index.refresh()
+        print("ok")
+        """
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    for round_ in range(6):
+        start = time.time() + 1.0  # after all four have imported chatdesk
+        path = tmp_path / f"index{round_}.sqlite3"
+        procs = [
+            subprocess.Popen([sys.executable, "-c", script, str(lib.folder), str(path), str(start)],
+                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for _ in range(4)
+        ]  # fmt: skip
+        results = [(proc, *proc.communicate(timeout=120)) for proc in procs]
+        for proc, out, err in results:
+            assert proc.returncode == 0, err
+            assert out.strip() == "ok"
