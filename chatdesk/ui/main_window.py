@@ -486,6 +486,7 @@ class MainWindow(TurnActions, WindowMenus, WindowSessions, WindowEdits, WindowDi
             return
         self.memory.save()  # what is open now comes back at the next launch
         for session in self.sessions:
+            self._stop_loading(session)  # a file still being read: nothing applied after this
             session.shutdown()
         self._flush_library(self.sessions)  # a reply stopped by the close: marked incomplete
         for session in self.sessions:

@@ -62,8 +62,10 @@ class SessionLoader(QObject):
         self._worker.start()
 
     def cancel(self) -> None:
-        """Stop reading (the session was closed): nothing more is applied."""
+        """Stop reading (the session or the window was closed): nothing more is applied, and
+        `done` is not emitted."""
         self._cancelled = True
+        self._worker.cancel()  # the generator stops at its next step
 
     def _steps(self) -> Iterator[Step]:  # on the worker
         for step in read_in_steps(self.path, TRANSCRIPT_WINDOW, self._pause):

@@ -221,10 +221,7 @@ class WindowSessions:
 
     def _close_session(self, session: ChatSession, *, keep_one: bool = True) -> None:
         """Close a session; `keep_one`: open an empty conversation when it was the last."""
-        loader = self._loaders.pop(session, None)
-        if loader is not None:
-            loader.cancel()
-            self._when_loaded.pop(session, None)
+        self._stop_loading(session)
         session.shutdown()
         self._forget(session)
         if self._library_saver is not None:
@@ -244,6 +241,14 @@ class WindowSessions:
             self.new_conversation()
         self.refresh_sessions()
         session.deleteLater()
+
+    def _stop_loading(self, session: ChatSession) -> None:
+        """Stop reading `session`'s file, if it is being read: nothing more of it is applied,
+        and what waited for it is not called."""
+        loader = self._loaders.pop(session, None)
+        if loader is not None:
+            loader.cancel()
+            self._when_loaded.pop(session, None)
 
     def reload(self, session: ChatSession) -> None:
         """Show the session's file as it is on disk now, dropping the changes made here."""

@@ -10,6 +10,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtGui import QImage
 
 from chatdesk.core.fileformat import FORMAT, VERSION
+from chatdesk.ui.worker import wait_for_jobs
 from tests.support.opening import open_and_wait, wait_loaded
 
 
@@ -139,3 +140,27 @@ def test_the_library_opens_a_big_conversation_at_a_message(qtbot, window, tmp_pa
     qtbot.waitUntil(lambda: window.transcript.currentIndex().isValid(), timeout=10_000)
     assert model.history_index(window.transcript.currentIndex().row()) == 12
     assert model.message(window.transcript.currentIndex().row()).content == "message 12"
+
+
+def test_closing_the_window_cancels_the_conversations_still_being_read(
+    qtbot, window, tmp_path
+):
+    """Closing the window while a file is read: the read stops, and when it would have ended
+    nothing is done with the closed window (no recent file, no `then`, no binding)."""
+    path = tmp_path / "big.chatdesk.json"
+    write_conversation(path, 30_000)
+    loaded = []
+    session = window.open_file(path, then=loaded.append)
+    assert session.loading
+    recent_before = list(window.context.settings.recent_files)
+    settings_file = window.context.settings_path
+    window.close()
+    assert not window.isVisible()
+    written = settings_file.read_bytes()
+    assert wait_for_jobs(30), "the reader did not stop"
+    qtbot.wait(200)  # what its signals would have delivered
+    assert loaded == []
+    assert window.context.settings.recent_files == recent_before
+    assert settings_file.read_bytes() == written
+    assert len(session.conversation) < 30_000  # stopped, not read to the end
+
