@@ -1,4 +1,5 @@
-"""Undo for one conversation's edits: deleting messages, clearing, a preset, the examples.
+"""Undo for one conversation's edits: deleting messages, clearing, "Include again" / "Leave
+out", a preset, the examples.
 
 Each `ChatSession` owns one `QUndoStack`; the window's Edit menu shows the current session's
 (Ctrl+Z, Ctrl+Shift+Z). A command holds what it needs to go both ways and changes the
@@ -61,6 +62,24 @@ class RemoveMessages(QUndoCommand):
 
     def undo(self) -> None:
         self._session.model.insert(self._index, self._removed)
+        self._session.history_edited()
+
+
+class ChooseInclude(QUndoCommand):
+    """history[index]'s "Include again" / "Leave out" choice (`Message.meta.include`: True,
+    False, or None for the rule of core/sending.py); undo puts back the one before."""
+
+    def __init__(self, session: UndoHost, index: int, after: bool | None, text: str) -> None:
+        super().__init__(text)
+        self._session, self._index, self._after = session, index, after
+        self._before = session.conversation[index].meta.include
+
+    def redo(self) -> None:
+        self._session.model.set_include(self._index, self._after)
+        self._session.history_edited()
+
+    def undo(self) -> None:
+        self._session.model.set_include(self._index, self._before)
         self._session.history_edited()
 
 

@@ -14,7 +14,14 @@ from typing import TYPE_CHECKING
 from chatdesk.core import alternatives
 from chatdesk.core.conversation import Conversation, GenerationParams, TrimSettings
 from chatdesk.core.messages import example_messages
-from chatdesk.ui.conversation_undo import ChangeSetup, EditPrompt, RemoveMessages, Setup, setup_of
+from chatdesk.ui.conversation_undo import (
+    ChangeSetup,
+    ChooseInclude,
+    EditPrompt,
+    RemoveMessages,
+    Setup,
+    setup_of,
+)
 
 if TYPE_CHECKING:
     from chatdesk.core.budget import Budget
@@ -58,14 +65,16 @@ class ConversationEditing:
 
     def set_included(self, index: int, include: bool) -> None:
         """"Include again" (True) or "Leave out" (False) history[index] in later requests; the
-        rule for failed turns decides again when the choice matches it (core/sending.py)."""
+        rule for failed turns decides again when the choice matches it (core/sending.py).
+        One undo step."""
         if self.busy:
             return
         reason = self.budget.ledger.reason(index) if self.budget is not None else None
         default = reason is None
-        self.model.set_include(index, None if include == default else include)
-        self.set_modified()
-        self.update_plan()
+        choice = None if include == default else include
+        if choice != self.conversation[index].meta.include:
+            text = "Include again" if include else "Leave out"
+            self.undo_stack.push(ChooseInclude(self, index, choice, text))
 
     def delete(self, index: int) -> None:
         """Delete history[index]; Undo (Ctrl+Z) puts it back."""

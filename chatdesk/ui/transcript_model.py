@@ -8,7 +8,6 @@ row. Nothing here walks the whole history on a change, so a streamed chunk costs
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,7 +18,7 @@ import shiboken6
 from chatdesk.core.cards import shown_text
 from chatdesk.core.conversation import Conversation
 from chatdesk.core.messages import Message
-from chatdesk.ui import roles
+from chatdesk.ui import roles, transcript_rows
 from chatdesk.ui.qt.core import (
     QAbstractListModel,
     QByteArray,
@@ -338,6 +337,11 @@ class TranscriptModel(QAbstractListModel):
         conv = self._require()
         with self._mutate():
             conv.meta_changed(index)
+        self._turn_changed(index)
+
+    def _turn_changed(self, index: int) -> None:
+        """One dataChanged for the rows of history[index]'s turn (whether they are sent)."""
+        conv = self._require()
         first = last = index
         while first > 0 and conv[first].role != "user":
             first -= 1
@@ -358,9 +362,11 @@ class TranscriptModel(QAbstractListModel):
         self.set_meta_changed(index)
 
     def set_include(self, index: int, include: bool | None) -> None:
-        """ "Include again" (True), "Leave out" (False), or back to the rule (None)."""
-        self._require()[index].meta.include = include
-        self.set_meta_changed(index)
+        """ "Include again" (True), "Leave out" (False), or back to the rule (None): the
+        conversation's choice (core), its turn's rows told. The session's undoable step."""
+        with self._mutate():
+            self._require().set_include(index, include)
+        self._turn_changed(index)
 
     def left_out(self, index: int) -> str | None:
         """Why history[index] is not sent though trimming keeps it: "you" (Leave out),
@@ -396,21 +402,12 @@ class TranscriptModel(QAbstractListModel):
             self._row_changed(self._streaming, [Roles.Streaming])
 
     def streaming_label(self) -> str:
-        """The streaming row's state: "Thinking… 0:42" (the time since the request left)
-        until its first text arrives, as a reasoning model thinks first; then "Writing…".
-        After a failed attempt: "Retrying in 3 s…", then "Retrying… 0:05" (no model thinks
-        while it waits to be sent again)."""
+        """The streaming row's state (see `transcript_rows.streaming_label`), "" without one."""
         if self._streaming is None:
             return ""
-        if self._require()[self._streaming].content:
-            return "Writing…"
-        now = time.monotonic()
-        retry_at = self._retry_at
-        if retry_at is not None and now < retry_at:
-            return f"Retrying in {math.ceil(retry_at - now)} s…"
-        seconds = int(now - self._streaming_since)
-        state = "Retrying…" if retry_at is not None else "Thinking…"
-        return f"{state} {seconds // 60}:{seconds % 60:02d}"
+        text = self._require()[self._streaming].content
+        since, retry_at = self._streaming_since, self._retry_at
+        return transcript_rows.streaming_label(bool(text), since, retry_at, time.monotonic())
 
     def tick_streaming(self) -> None:
         """Repaint the thinking clock of the streaming row; nothing once its text arrives."""

@@ -5,6 +5,7 @@ filtered, left out, failed...), each with the link that acts on it."""
 from __future__ import annotations
 
 import enum
+import math
 from dataclasses import dataclass
 
 from chatdesk.core.choices import FinishReason
@@ -126,3 +127,17 @@ def _blocked_badge(meta: MessageMeta, left_out: str | None) -> Badge:
         return Badge("filter", f"{text}, so it is not sent again. {detail} — Include again",
                      "include", "Include again")  # fmt: skip
     return Badge("filter", f"{text}. {detail} — Retry", "retry", "Retry")
+
+
+def streaming_label(writing: bool, since: float, retry_at: float | None, now: float) -> str:
+    """A streaming reply's state: "Thinking… 0:42" (the time since the request left, in
+    `time.monotonic()` seconds like the others) until its first text arrives (`writing`), as a
+    reasoning model thinks first; then "Writing…". After a failed attempt: "Retrying in 3 s…"
+    until `retry_at`, then "Retrying… 0:05" (no model thinks while it waits to be sent again)."""
+    if writing:
+        return "Writing…"
+    if retry_at is not None and now < retry_at:
+        return f"Retrying in {math.ceil(retry_at - now)} s…"
+    seconds = int(now - since)
+    state = "Retrying…" if retry_at is not None else "Thinking…"
+    return f"{state} {seconds // 60}:{seconds % 60:02d}"

@@ -137,3 +137,30 @@ def test_the_shortcut_list_names_undo_view_code_and_ctrl_enter():
     keys = " ".join(keys for _, keys in SHORTCUTS)
     for shortcut in ("Ctrl+Z", "Ctrl+Shift+Z", "Ctrl+Shift+C", "Ctrl+Enter"):
         assert shortcut in keys
+
+
+def test_leave_out_and_include_again_are_undone(qtbot, window, server):
+    # "Leave out" set the flag on the message behind the session's back: Ctrl+Z did not undo it.
+    chat(qtbot, window, server, "one", "two")
+    session = window.session
+    window.transcript.includeRequested.emit(0, False)  # the card's "Leave out"
+    assert session.conversation[0].meta.include is False
+    assert session.plan.left_out == (0, 1)
+    assert window.undo_action.text() == "&Undo Leave out"
+    window.undo_action.trigger()
+    assert session.conversation[0].meta.include is None
+    assert session.plan.left_out == ()
+    assert session.model.is_sent(0)
+    window.redo_action.trigger()
+    assert session.conversation[0].meta.include is False
+    assert session.plan.left_out == (0, 1)
+    window.transcript.includeRequested.emit(0, True)  # "Include again": back to the rule
+    assert session.conversation[0].meta.include is None
+    assert window.undo_action.text() == "&Undo Include again"
+    window.undo_action.trigger()
+    assert session.conversation[0].meta.include is False
+    server.enqueue(Reply("ok"))
+    type_and_send(qtbot, window, "three")  # what is sent follows the undo
+    wait_idle(qtbot, window)
+    sent = [m["content"] for m in server.last_request.json["messages"][1:]]
+    assert sent == ["two", "re: two", "three"]
