@@ -3,7 +3,8 @@
 It decides nothing: sessions talk to the service, the core counts and trims, dialogs ask. All
 signal wiring of the window is in `_connect_signals` and `_bind_session`. Its other jobs live
 in the modules it is made of: window_menus.py (actions, menus, shortcuts), window_sessions.py
-(the open conversations), window_edits.py (edits carried into the session), window_dialogs.py.
+(the open conversations), window_savers.py (keeping them written: recovery copies, the
+library), window_edits.py (edits carried into the session), window_dialogs.py.
 
 Start-up cost: what the first paint does not show is built later. The Examples and Parameters
 tabs are built when first shown (or first used), dialogs import their modules when opened, and
@@ -50,18 +51,16 @@ from chatdesk.ui.transcript_view import TranscriptView
 from chatdesk.ui.window_dialogs import WindowDialogs
 from chatdesk.ui.window_edits import WindowEdits, panel_mode
 from chatdesk.ui.window_menus import WindowMenus
+from chatdesk.ui.window_savers import WindowSavers
 from chatdesk.ui.window_sessions import WindowSessions
 from chatdesk.ui.window_turns import TurnActions
 
 if TYPE_CHECKING:
-    from chatdesk.core.library import LibraryEntry
     from chatdesk.core.models import ModelFamily
-    from chatdesk.ui.autosave import Autosaver
     from chatdesk.ui.examples_editor import ExamplesEditor
     from chatdesk.ui.file_flows import FileFlows
     from chatdesk.ui.find_bar import FindBar
     from chatdesk.ui.inline_editor import InlineEditing
-    from chatdesk.ui.library_saver import LibrarySaver
     from chatdesk.ui.params_panel import ParamsPanel
     from chatdesk.ui.session_loader import SessionLoader
 
@@ -77,7 +76,15 @@ def _beyond(conv: Conversation, family: ModelFamily) -> bool:
     ) > family.context_window
 
 
-class MainWindow(TurnActions, WindowMenus, WindowSessions, WindowEdits, WindowDialogs, QMainWindow):
+class MainWindow(
+    TurnActions,
+    WindowMenus,
+    WindowSessions,
+    WindowSavers,
+    WindowEdits,
+    WindowDialogs,
+    QMainWindow,
+):
     """Signals: sessionChanged(object: ChatSession), firstPainted() once the window has painted
     (what start-up deferred has been done by then)."""
 
@@ -95,8 +102,8 @@ class MainWindow(TurnActions, WindowMenus, WindowSessions, WindowEdits, WindowDi
         self._files: FileFlows | None = None
         self._find_bar: FindBar | None = None
         self.memory = SessionMemory(self, parent=self)
-        self._autosaver: Autosaver | None = None
-        self._library_saver: LibrarySaver | None = None
+        self._autosaver = None  # see window_savers.py
+        self._library_saver = None
         # Sessions opened before the autosaver starts, with their revision when opened.
         self._untracked: dict[ChatSession, int] = {}
         self._family: ModelFamily | None = None  # the session's, for a panel built later
@@ -137,58 +144,6 @@ class MainWindow(TurnActions, WindowMenus, WindowSessions, WindowEdits, WindowDi
 
             self._files = FileFlows(self, self)
         return self._files
-
-    @property
-    def autosaver(self) -> Autosaver:
-        """Started after the first paint, or earlier when something needs it."""
-        if self._autosaver is None:
-            from chatdesk.core.recovery import RecoveryStore
-            from chatdesk.ui.autosave import Autosaver
-
-            self._autosaver = Autosaver(RecoveryStore(), self)
-            self._autosaver.covered = self._kept_in_library
-            self._autosaver.problemChanged.connect(
-                lambda text: self.show_disk_problem("recovery", text)
-            )
-            untracked, self._untracked = self._untracked, {}
-            for session, opened_at in untracked.items():
-                self._autosaver.track(session)
-                if session.revision != opened_at:  # changed since it was opened: keep it now
-                    self._autosaver.save(session)
-        return self._autosaver
-
-    @property
-    def library_saver(self) -> LibrarySaver:
-        """Keeps new and library conversations written (started after the first paint)."""
-        if self._library_saver is None:
-            from chatdesk.ui.library_saver import LibrarySaver
-
-            context = self.context
-            saver = LibrarySaver(context.library, context.library_index, self)
-            self._library_saver = saver
-            saver.problemChanged.connect(lambda text: self.show_disk_problem("library", text))
-            saver.saved.connect(self._library_written)
-            saver.conflicted.connect(self.library_link.conflicted)
-            for session in self.sessions:
-                if not session.loading:  # once loaded (window_sessions._follow)
-                    saver.consider(session)
-            self._update_title()  # a library conversation is called by its title, not its id
-        return self._library_saver
-
-    def _kept_in_library(self, session: ChatSession) -> bool:
-        """A library conversation needs no recovery copy while the library can be written."""
-        saver = self._library_saver
-        return saver is not None and saver.tracked(session) and not saver.problem
-
-    def _library_written(self, session: ChatSession, entry: LibraryEntry) -> None:
-        self.library_link.saved(entry)  # its one row, not the whole list again
-        if session.modified:  # else `modifiedChanged` showed it as written already
-            self.show_sessions()
-
-    def _flush_library(self, sessions: list[ChatSession]) -> None:
-        if self._library_saver is not None:
-            for session in sessions:
-                self._library_saver.flush(session)
 
     @property
     def find_bar(self) -> FindBar:
@@ -491,10 +446,7 @@ class MainWindow(TurnActions, WindowMenus, WindowSessions, WindowEdits, WindowDi
         self._flush_library(self.sessions)  # a reply stopped by the close: marked incomplete
         for session in self.sessions:
             self._forget(session)
-        if self._autosaver is not None:
-            self._autosaver.stop()
-        if self._library_saver is not None:
-            self._library_saver.stop()
+        self._stop_savers()
         self.library_link.stop()
         self._closed = True
         self._save_geometry()

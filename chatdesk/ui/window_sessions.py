@@ -163,12 +163,7 @@ class WindowSessions:
 
     def _follow(self, session: ChatSession) -> None:
         """Keep `session` written (recovery copies, the library) and count its tokens."""
-        if self._autosaver is None:
-            self._untracked[session] = session.revision
-        else:
-            self._autosaver.track(session)
-        if self._library_saver is not None:
-            self._library_saver.consider(session)
+        self._keep_written(session)
         if not self._painted:
             # Loading the tokenizer holds the GIL for tens of ms: not while the window is built
             # and its first frame drawn (the meter shows "Counting…" either way).
@@ -289,13 +284,6 @@ class WindowSessions:
         if entries and len(self.sessions) > len(blank):
             for session in blank:
                 self._close_session(session)
-
-    def _forget(self, session: ChatSession) -> None:
-        """Drop a closed session's recovery copy; before the autosaver started there is none."""
-        if self._autosaver is None:
-            self._untracked.pop(session, None)
-        else:
-            self._autosaver.forget(session)
 
     def offer_recovery(self) -> None:
         """After a crash or a kill, offer what the recovery folder kept."""
