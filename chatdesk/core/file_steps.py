@@ -118,7 +118,7 @@ def _newest_first(path: str | os.PathLike[str], newest: int) -> tuple[Newest, _S
         layout = _layout(head, tail, size, newest)
         if layout is not None:
             break
-        if len(tail) * 2 > SLICE_BYTES * 8:
+        if not _closes_alone(tail) or len(tail) * 2 > SLICE_BYTES * 8:
             return None  # long messages: the rest would be one more slice anyway
         try:
             head, tail, size = read_ends(path, MAX_FILE_BYTES, HEAD_BYTES, len(tail) * 2)
@@ -227,8 +227,10 @@ def _layout(head: bytes, tail: bytes, size: int, newest: int) -> _Layout | None:
     if close < 0 or tail[close] != ord("]"):
         return None
     line = tail.rfind(b"\n", 0, close) + 1
+    if not line:  # no line break in the tail (a one-line file: no slice of it, 50 MB may be)
+        return None
     outer = tail[line:close]
-    if not line or outer.strip():
+    if outer.strip():
         return None  # "]" is not alone on its line
     last = tail[tail.rfind(b"\n", 0, line - 1) + 1 : line - 1].rstrip(b"\r")
     indent = last[: len(last) - len(last.lstrip())]  # the line closing the last message
@@ -247,6 +249,14 @@ def _layout(head: bytes, tail: bytes, size: int, newest: int) -> _Layout | None:
             return None
     document = head[: open_at - 1] + b'"\\u0000' + _MARK[1:].encode() + b'"' + tail[close + 1 :]
     return _Layout(document, open_at, close + start, cut + start, marker)
+
+
+def _closes_alone(tail: bytes) -> bool:
+    """Whether the file's last line before its final "}" may hold only the messages' "]":
+    when it holds anything else (a one-line file), no longer tail makes a layout."""
+    close = _before_space(tail, _before_space(tail, len(tail)))
+    line = tail.rfind(b"\n", 0, max(close, 0))
+    return not tail[line + 1 : close].strip() if line != -1 else not tail[:close].strip()
 
 
 def _before_space(raw: bytes, at: int) -> int:

@@ -85,6 +85,22 @@ def test_a_file_on_one_line_is_read_whole(tmp_path):
     assert to_document(conv) == to_document(load_conversation(path).conversation)
 
 
+def test_a_file_on_one_line_is_read_whole_after_one_look_at_its_end(tmp_path, monkeypatch):
+    """Its last line holds more than the messages' "]": no longer tail can make a layout, so
+    the end is not read again in ever larger pieces (it was, up to 8 MB, for every open)."""
+    from chatdesk.core import file_steps
+
+    path = tmp_path / "one-line.json"
+    path.write_text(json.dumps(to_document(long_conversation(8_000))), encoding="utf-8")
+    looks = []
+    real = file_steps.read_ends
+    monkeypatch.setattr(
+        file_steps, "read_ends", lambda *a: looks.append(a[-1]) or real(*a)
+    )
+    assert read(path)[0] == ["Opened", "DiskState"]
+    assert looks == [file_steps.TAIL_BYTES]
+
+
 def test_a_short_file_is_read_whole(tmp_path):
     path = tmp_path / "short.chatdesk.json"
     save_conversation(long_conversation(40), path)
