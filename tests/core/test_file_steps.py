@@ -94,9 +94,7 @@ def test_a_file_on_one_line_is_read_whole_after_one_look_at_its_end(tmp_path, mo
     path.write_text(json.dumps(to_document(long_conversation(8_000))), encoding="utf-8")
     looks = []
     real = file_steps.read_ends
-    monkeypatch.setattr(
-        file_steps, "read_ends", lambda *a: looks.append(a[-1]) or real(*a)
-    )
+    monkeypatch.setattr(file_steps, "read_ends", lambda *a: looks.append(a[-1]) or real(*a))
     assert read(path)[0] == ["Opened", "DiskState"]
     assert looks == [file_steps.TAIL_BYTES]
 
