@@ -6,7 +6,7 @@ import copy
 import itertools
 import json
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
@@ -236,13 +236,21 @@ class Message:
         )  # fmt: skip
 
 
-def example_messages(pairs: list[tuple[str, str]]) -> list[Message]:
-    """Few-shot (user, assistant) pairs as the messages pinned after the system message."""
-    return [
-        message
-        for user, assistant in pairs
-        for message in (Message("user", user), Message("assistant", assistant))
-    ]
+def example_messages(pairs: list[tuple[str, str]], reuse: Sequence[Message] = ()) -> list[Message]:
+    """Few-shot (user, assistant) pairs as the messages pinned after the system message.
+    A message of `reuse` (the examples before an edit) at the same place with the same role
+    and text is kept, so its cached token count is too: an edit recounts only what changed."""
+    texts = [(role, text) for pair in pairs for role, text in zip(_ROLES, pair, strict=True)]
+    out: list[Message] = []
+    for at, (role, text) in enumerate(texts):
+        old = reuse[at] if at < len(reuse) else None
+        if old is None or (old.role, old.content, old.name) != (role, text, None) or not old.plain:
+            old = Message(role, text)
+        out.append(old)
+    return out
+
+
+_ROLES = ("user", "assistant")  # of an example pair
 
 
 def example_pairs(messages: list[Message]) -> list[tuple[str, str]]:

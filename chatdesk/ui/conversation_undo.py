@@ -44,7 +44,7 @@ class UndoHost(Protocol):
     model: TranscriptModel
 
     def history_edited(self) -> None: ...
-    def apply_setup(self, setup: Setup) -> None: ...
+    def apply_setup(self, setup: Setup, *, shown: bool = False) -> None: ...
     def show_prompt(self, text: str, typed: bool) -> None: ...
 
 
@@ -87,12 +87,15 @@ class ChangeSetup(QUndoCommand):
     """The system prompt, examples and parameters replaced (a preset, an examples edit)."""
 
     def __init__(self, session: UndoHost, before: Setup, after: Setup, text: str,
-                 merge: bool = False) -> None:  # fmt: skip
+                 merge: bool = False, typed: bool = False) -> None:  # fmt: skip
         super().__init__(text)
         self._session, self.before, self.after, self._merge = session, before, after, merge
+        # The first redo of an edit typed in the examples editor: the editor shows it already.
+        self._typed = typed
 
     def redo(self) -> None:
-        self._session.apply_setup(self.after)
+        self._session.apply_setup(self.after, shown=self._typed)
+        self._typed = False
 
     def undo(self) -> None:
         self._session.apply_setup(self.before)

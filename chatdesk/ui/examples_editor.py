@@ -97,14 +97,18 @@ class ExamplesEditor(QWidget):
         return [(user, assistant) for user, assistant in self._pairs]
 
     def set_examples(self, examples: list[tuple[str, str]]) -> None:
-        """Show `examples` without emitting examplesChanged."""
+        """Show `examples` without emitting examplesChanged; the pair selected stays selected
+        when there still is one at its place (an undo shows the pair it changed)."""
         self._pairs = [[user, assistant] for user, assistant in examples]
+        row = self.list.currentRow()
+        if not 0 <= row < len(self._pairs):
+            row = 0 if self._pairs else -1
         self._loading = True
         try:
             self.list.clear()
             for i in range(len(self._pairs)):
                 self.list.addItem(QListWidgetItem(self._item_text(i)))
-            self.list.setCurrentRow(0 if self._pairs else -1)
+            self.list.setCurrentRow(row)
             self._show_current()
         finally:
             self._loading = False

@@ -64,7 +64,7 @@ class ConversationEditing:
             self.update_plan()
 
     def set_included(self, index: int, include: bool) -> None:
-        """"Include again" (True) or "Leave out" (False) history[index] in later requests; the
+        """ "Include again" (True) or "Leave out" (False) history[index] in later requests; the
         rule for failed turns decides again when the choice matches it (core/sending.py).
         One undo step."""
         if self.busy:
@@ -159,11 +159,13 @@ class ConversationEditing:
         self.conversation.pinned_in_list = pinned
 
     def set_examples(self, pairs: list[tuple[str, str]]) -> None:
-        """The examples as edited; consecutive edits are one undo step."""
+        """The examples as edited in the examples editor (which shows them already);
+        consecutive edits are one undo step."""
         before = setup_of(self)
         after = replace(before, examples=tuple(pairs))
         if after != before:
-            self.undo_stack.push(ChangeSetup(self, before, after, "Edit examples", merge=True))
+            edit = ChangeSetup(self, before, after, "Edit examples", merge=True, typed=True)
+            self.undo_stack.push(edit)
 
     def apply_preset(self, preset: SystemPreset) -> None:
         """A preset's prompt, examples (or none) and parameters; undoable. Whether to ask
@@ -174,12 +176,16 @@ class ConversationEditing:
         )
         self.undo_stack.push(ChangeSetup(self, before, after, f"Preset “{preset.name}”"))
 
-    def apply_setup(self, setup: Setup) -> None:
-        """Set the prompt, examples and parameters (an undo command's step)."""
+    def apply_setup(self, setup: Setup, *, shown: bool = False) -> None:
+        """Set the prompt, examples and parameters (an undo command's step); `shown`: the
+        window shows them already (typed into the examples editor), so it is not told to show
+        them again (that would rebuild the editor on every key). Examples whose text did not
+        change keep their message, and so their token count."""
         conv = self.conversation
         conv.system_prompt = setup.system_prompt
-        conv.examples = example_messages(list(setup.examples))
+        conv.examples = example_messages(list(setup.examples), conv.examples)
         conv.params = replace(setup.params)
         self.set_modified()
         self.update_plan()
-        self.setupChanged.emit()
+        if not shown:
+            self.setupChanged.emit()
