@@ -173,6 +173,26 @@ def test_the_gone_response_fallback_streams_too(srv, service):
     assert srv.last_request.json["stream"] is True
 
 
+def test_the_history_sent_for_a_gone_response_takes_what_the_deployment_taught(srv, service):
+    srv.models["gpt-4o"] = AzureModel(fixed_sampling=True)
+    conv = conversation(keeper="service", temperature=0.2)
+    profile = profile_for(srv, deployment="gpt-4o")
+    # The first request learns that the deployment takes no temperature (a 400, adjusted).
+    record(conv, service.complete(service.prepare(conv, profile)))
+    assert "temperature" in srv.requests[0].json
+    assert "temperature" not in srv.requests[1].json
+    conv.append(Message("user", "Still there?"))
+    srv.stored_responses.clear()
+    asked = len(srv.requests)
+    result = service.complete(service.prepare(conv, profile))
+    assert result.content == "You said: Still there?"
+    gone, resent = srv.requests[asked:]
+    assert gone.json["previous_response_id"]
+    assert "previous_response_id" not in resent.json
+    assert "temperature" not in gone.json
+    assert "temperature" not in resent.json
+
+
 def test_max_output_tokens_is_chat_completions_length(srv, service):
     srv.enqueue(Reply("a" * 80, chunk_size=4))
     result = service.complete(service.prepare(conversation(max_tokens=16), profile_for(srv)))
