@@ -5,6 +5,7 @@
     tokens.py       `chatdesk tokens FILE`
     export.py       `chatdesk export FILE`
     send.py         `chatdesk send FILE`
+    dry_run.py      `send --dry-run`: what the request would send, secrets masked
     send_connection.py  where `send` sends: the profile its options name, or the environment's
     attach.py       `chatdesk attach FILE IMAGE...`
     signin.py       `chatdesk signin` / `chatdesk signout`

@@ -184,7 +184,7 @@ def _ctrl_c_cancels(cancel: CancelToken) -> Iterator[None]:
 def _dry_run(
     service: ChatService, conv: Conversation, profile: ConnectionProfile, *, stream: bool
 ) -> int:
-    from chatdesk.service.dry_run import dry_run
+    from chatdesk.cli.dry_run import dry_run
 
     try:
         prepared = service.prepare(conv, profile, stream=stream)

@@ -1,4 +1,5 @@
-"""What a request would send, without sending it: `chatdesk send --dry-run`.
+"""What a request would send, without sending it: `chatdesk send --dry-run` (the command
+line's alone; the window shows a request with View code and What will be sent).
 
 Method, URL, how it authenticates (and for Entra ID the scope and authority), the headers with
 every secret masked, and the body. Nothing is resolved that could touch the network or reveal a
