@@ -13,8 +13,10 @@ from chatdesk.ui.qt.core import QModelIndex, QObject, QPersistentModelIndex, QRe
 from chatdesk.ui.qt.gui import QKeyEvent, QTextCursor, QTextOption
 from chatdesk.ui.qt.widgets import QAbstractItemView, QPlainTextEdit, QWidget
 
-# The body's rectangle of the card in a row's visual rectangle (the delegate's layout).
+# The rectangle of the card's text in a row's visual rectangle (the delegate's layout).
 BodyRect = Callable[[QRect, QModelIndex], QRect]
+# Keeps a card's body at least that many px tall (None: as its text) for the editor over it.
+MakeRoom = Callable[[QModelIndex, int | None], None]
 
 
 class InlineEditor(QPlainTextEdit):
@@ -36,7 +38,6 @@ class InlineEditor(QPlainTextEdit):
         self.moveCursor(QTextCursor.MoveOperation.End)  # nothing selected
         self._sized: tuple[int, int] | None = None
         self._text_height = 0
-
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         key = event.key()
@@ -74,10 +75,12 @@ class InlineEditing(QObject):
     submitted = Signal(int, str)
     ended = Signal()
 
-    def __init__(self, view: QAbstractItemView, body_rect: BodyRect) -> None:
+    def __init__(self, view: QAbstractItemView, body_rect: BodyRect, make_room: MakeRoom) -> None:
         super().__init__(view)
         self._view = view
         self._body_rect = body_rect
+        self._make_room = make_room
+        self._room: int | None = None  # the body height the card keeps for the editor
         self._index: QPersistentModelIndex | None = None
         self.editor: InlineEditor | None = None
         view.verticalScrollBar().valueChanged.connect(self.place)
@@ -101,6 +104,11 @@ class InlineEditing(QObject):
         return editor
 
     def stop(self) -> None:
+        row = self.row
+        if self._room is not None:  # the card as tall as its text again
+            model = self._view.model()
+            self._make_room(model.index(row, 0) if row is not None else QModelIndex(), None)
+        self._room = None
         editor, self.editor, self._index = self.editor, None, None
         if editor is not None:
             had_focus = editor.hasFocus()
@@ -121,10 +129,15 @@ class InlineEditing(QObject):
         index = self._view.model().index(row, 0)
         body = self._body_rect(self._view.visualRect(index), index)
         viewport = self._view.viewport().height()
-        # As tall as its text, at least the body it covers: a short edit hides nothing else.
+        # As tall as its text, at least the text it covers; the card keeps that much room
+        # for it, so the badges and actions under the body stay in sight below the editor
+        # (its 4 px border on each side falls in the card's gaps around the body).
         width = body.width() + 8
         height = self.editor.wanted_height(width, body.height() + 8, max(viewport * 2 // 3, 120))
         self.editor.setGeometry(QRect(body.left() - 4, body.top() - 4, width, height))
+        if height - 8 != self._room:
+            self._room = height - 8
+            self._make_room(index, self._room)
 
     def _submit(self, text: str) -> None:
         row = self.row

@@ -132,7 +132,7 @@ class MainWindow(
 
             delegate = self.transcript.delegate
             self._inline_edit = InlineEditing(
-                self.transcript, lambda rect, index: delegate.layout(rect, index).body.toRect()
+                self.transcript, delegate.text_rect, delegate.make_room
             )
             self._inline_edit.submitted.connect(self._edit_submitted)
         return self._inline_edit

@@ -195,6 +195,14 @@ class MessageDelegate(RowHeights, QStyledItemDelegate):
         assert isinstance(model, TranscriptModel)
         return model
 
+    def text_rect(self, rect: QRect, index: QModelIndex | QPersistentModelIndex) -> QRect:
+        """Where the card's text is, for a row occupying `rect`: its body, without the room
+        kept for an editor over it (`make_room`)."""
+        lay = self.layout(rect, index)
+        body = lay.body.toRect()
+        body.setHeight(round(lay.doc.height()))
+        return body
+
     def layout(self, rect: QRect, index: QModelIndex | QPersistentModelIndex) -> CardLayout:
         """Where everything of one card goes, for a row occupying `rect` in the viewport."""
         m = self.metrics()
@@ -211,7 +219,8 @@ class MessageDelegate(RowHeights, QStyledItemDelegate):
         if doc.pending():
             self._rows[message.uid] = QPersistentModelIndex(index)
             self._idle.start()
-        body = QRectF(x, y, width, doc.height())
+        # An editor laid over the body (Edit) may want more room than the text: it gets it.
+        body = QRectF(x, y, width, max(doc.height(), self._room_for(message.uid)))
         y += round(body.height()) + GAP
         out = CardLayout(card, header, body, doc)
         position = alternatives.position(message)

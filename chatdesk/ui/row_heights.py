@@ -45,6 +45,9 @@ class RowHeights:
         def _model(self, index: QModelIndex | QPersistentModelIndex) -> TranscriptModel: ...
 
     def _init_heights(self) -> None:
+        # (uid, px): the body of that message's card kept this tall for the editor laid over
+        # it (ui/inline_editor.py), so its badges and footer go under the editor, not beneath.
+        self._room: tuple[int, int] | None = None
         self._heights: dict[int, tuple[int, int]] = {}  # uid -> (width, height) laid out
         self._staged: dict[int, tuple[int, int]] = {}  # measured, not yet laid out
         self._pending: list[QPersistentModelIndex] = []
@@ -55,6 +58,24 @@ class RowHeights:
         self._pending.clear()  # indexes of the old model
         self._heights.clear()
         self._staged.clear()
+
+    def make_room(self, index: QModelIndex | QPersistentModelIndex, height: int | None) -> None:
+        """Keep the body of `index`'s card at least `height` px tall (None: as tall as its
+        text again), for an editor over it; the row is measured again (one row, once). An
+        invalid `index` (its row is gone) only forgets the room."""
+        if not index.isValid():
+            self._room = None
+            return
+        uid = self._model(index).message(index.row()).uid
+        room = (uid, height) if height is not None else None
+        if room != self._room and (room is not None or self._room_for(uid)):
+            self._room = room
+            self.measure(index)
+
+    def _room_for(self, uid: int) -> int:
+        """The height kept for an editor over message `uid`'s body; 0 for none."""
+        room = self._room
+        return room[1] if room is not None and room[0] == uid else 0
 
     def _row_height(self, exact: int, streaming: bool) -> int:
         if not streaming:

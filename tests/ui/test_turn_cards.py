@@ -115,3 +115,34 @@ def test_edit_in_place_wraps_selects_nothing_escapes_and_resends(qtbot, window, 
     assert contents(window) == [("user", "short question"), ("assistant", "a1 again")]
     window.session.show_version(0, 0)  # the old question is kept as a version
     assert contents(window)[1] == ("assistant", "a1")
+
+
+def footer_top(view, row):
+    """The top of what the card shows under its text: its badges, facts line and actions."""
+    index = view.model().index(row, 0)
+    lay = view.delegate.layout(view.visualRect(index), index)
+    tops = [rect.top() for _name, rect in lay.actions]
+    tops += [chip.rect.top() for chip in lay.chips]
+    if lay.info_text:
+        tops.append(lay.info.top())
+    return min(tops)
+
+
+def test_the_message_edited_in_place_overlaps_nothing_under_it(qtbot, window, server):
+    # Reported: the editor grew over the card's footer (the facts and actions line) and the
+    # reply under it. The card makes room for it instead, and gives it back when it closes.
+    server.enqueue(Reply("a1"))
+    type_and_send(qtbot, window, "a short question")
+    wait_idle(qtbot, window)
+    view = window.transcript
+    window.transcript.trigger_action("edit", 0)
+    editor = window.inline_edit.editor
+    before = view.visualRect(view.model().index(0, 0)).height()
+    for lines in (1, 6):
+        editor.setPlainText("\n".join(f"line {i} of the question" for i in range(lines)))
+        qtbot.wait(50)  # the list lays the taller card out
+        assert editor.geometry().bottom() < footer_top(view, 0)
+        assert editor.geometry().bottom() < view.visualRect(view.model().index(1, 0)).top()
+    assert view.visualRect(view.model().index(0, 0)).height() > before
+    window.inline_edit.stop()
+    qtbot.waitUntil(lambda: view.visualRect(view.model().index(0, 0)).height() == before)
