@@ -204,6 +204,7 @@ def _shoot() -> int:
         shot("error")
 
         params, trimming = window.params_panel.values()
+        usual = window.params_panel.values()  # put back after this scene
         trimming.limit = 460
         params.max_tokens = 150
         window.params_panel.set_values(params, trimming)
@@ -211,6 +212,8 @@ def _shoot() -> int:
         window.composer.set_text("Summarise everything above in one paragraph, please. " * 3)
         window.side.setCurrentIndex(2)
         shot("meter-near-limit")
+        window.params_panel.set_values(*usual)
+        window.params_panel.changed.emit()
 
         # A conversation with an image: a screenshot sent, the reply, and one more attached.
         window.side.setCurrentIndex(0)
@@ -237,10 +240,18 @@ def _shoot() -> int:
 
 
 def _shoot_preferences(window: Any, pump: Any, shot: Any) -> None:
-    """Issue 15's views: selected text, dark, 800×600, and the Preferences dialog."""
+    """Issue 15's views: selected text, dark, 800×600, and the Preferences dialog, on the
+    first conversation as a user would see it: its failed question (the error scene's)
+    deleted, so no error is left in it or in the status bar."""
     from PySide6.QtWidgets import QApplication
 
-    window.new_action.trigger()
+    window.activate(window.sessions[0])
+    session = window.session
+    failed = [i for i, m in enumerate(session.conversation) if m.meta.error]
+    for index in reversed(failed):
+        session.delete(index)
+    session.clear_status()
+    window.activate(window.sessions[1])  # shown again: its own state, status included
     window.activate(window.sessions[0])
     window.composer.set_text("")
     view = window.transcript
