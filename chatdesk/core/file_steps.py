@@ -37,6 +37,7 @@ from chatdesk.core.fileformat import (
     parse_document,
     read_file,
 )
+from chatdesk.core.images_first import ImagesRead, read_images_first
 from chatdesk.core.messages import EXAMPLE_NAMES
 from chatdesk.core.safe_read import read_ends
 
@@ -63,7 +64,7 @@ class Older:
     replaced: int = 0
 
 
-Step = Newest | Older | Opened | DiskState
+Step = Newest | Older | Opened | ImagesRead | DiskState
 
 
 def read_in_steps(
@@ -73,16 +74,24 @@ def read_in_steps(
 
     Yields `Newest` then `Older` for a file laid out as chatdesk writes it and longer than
     `newest` messages, else one `Opened` (also after `Newest`, when the file changed while it
-    was read: it replaces what `Newest` gave); last the file's `DiskState` (its hash: nothing
-    shown waits for it). `pause` runs between slices. Raises ConversationFileError as
+    was read: it replaces what `Newest` gave). An `Opened` whose large images are still
+    `PendingImage`s (`core/images_first.py`) is followed by `ImagesRead` (or by the whole
+    read's `Opened`, replacing it). Last the file's `DiskState` (its hash: nothing shown
+    waits for it). `pause` runs between slices. Raises ConversationFileError as
     `load_conversation` does, before or after `Newest`.
     """
-    early = _newest_first(path, newest)
-    if early is not None:
+    first = read_images_first(path)  # large images around a short conversation
+    early = _newest_first(path, newest) if first is None else None
+    if first is not None:
+        yield first.opened
+    elif early is not None:
         yield early[0]
     read = read_file(path)
     raw = read.data
-    yield from _rest(raw, newest, path, pause, early[1] if early is not None else None)
+    if first is not None:
+        yield first.complete(raw, path, pause)
+    else:
+        yield from _rest(raw, newest, path, pause, early[1] if early is not None else None)
     yield DiskState.read(raw, read.mtime_ns, read.size)
 
 

@@ -97,6 +97,7 @@ class Opened:
     imported: bool  # a bare request body: a new conversation, not yet saved anywhere
     replaced: int = 0  # lone surrogates replaced by U+FFFD (tell the user when not 0)
     disk: DiskState | None = None  # the file as read: what a later save compares against
+    pending: int = 0  # images still being read (`core/images_first.py`): loading until read
 
     def notice(self) -> str | None:
         """A sentence for the user about what was changed while reading, or None."""
@@ -210,7 +211,7 @@ def read_file(path: str | os.PathLike[str]) -> FileRead:
 
 def loads(raw: bytes | str, path: str | os.PathLike[str] = "conversation") -> Opened:
     data, replaced = parse_document(raw, path)
-    return _opened(data, replaced, path)
+    return opened_from(data, replaced, path)
 
 
 def parse_document(raw: bytes | str, path: str | os.PathLike[str]) -> tuple[Any, int]:
@@ -247,7 +248,9 @@ def parse_document(raw: bytes | str, path: str | os.PathLike[str]) -> tuple[Any,
     return data, replaced
 
 
-def _opened(data: Any, replaced: int, path: str | os.PathLike[str]) -> Opened:
+def opened_from(data: Any, replaced: int, path: str | os.PathLike[str]) -> Opened:
+    """The conversation (or imported request body) a parsed file's JSON value holds, with
+    `replaced` lone surrogates; raises ConversationFileError naming `path`."""
     if not isinstance(data, dict):
         raise ConversationFileError(
             path, f"holds a JSON {kind_of(data)}, not a conversation (an object)."

@@ -141,8 +141,14 @@ def part_url(part: dict[str, Any]) -> tuple[str, str]:
     """(url, detail) of an `image_url` part; detail "auto" when not given."""
     image = part.get("image_url")
     if isinstance(image, dict):
-        return str(image.get("url", "")), str(image.get("detail", ImageDetail.AUTO))
-    return str(image or ""), ImageDetail.AUTO
+        url = image.get("url", "")
+        return _text(url), str(image.get("detail", ImageDetail.AUTO))
+    return _text(image or ""), ImageDetail.AUTO
+
+
+def _text(value: Any) -> str:
+    """`value` as text; a str (a `PendingImage` too) as it is, its kind kept."""
+    return value if isinstance(value, str) else str(value)
 
 
 def count_images(messages: Iterable[Message]) -> int:
@@ -151,9 +157,7 @@ def count_images(messages: Iterable[Message]) -> int:
     for message in messages:
         if message.has_parts:
             content = message.api_content()
-            count += sum(
-                1 for p in content if isinstance(p, dict) and p.get("type") == "image_url"
-            )
+            count += sum(1 for p in content if isinstance(p, dict) and p.get("type") == "image_url")
     return count
 
 

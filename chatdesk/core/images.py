@@ -34,6 +34,7 @@ MAX_PATCHES = 1536
 _DATA_URL = re.compile(r"data:image/[\w.+-]+;base64,", re.IGNORECASE)
 # Enough base64 for any header but a JPEG's with large metadata (then all of it is read).
 _HEADER_CHARS = 64 * 1024
+_FIRST_CHARS = 1024  # a PNG's, GIF's or WebP's header, and most JPEGs' frame header
 
 
 @dataclass(frozen=True)
@@ -95,25 +96,35 @@ def _jpeg_size(data: bytes) -> tuple[int, int] | None:
     return None
 
 
+class PendingImage(str):
+    """A data URL cut after its first characters while its image is still being read
+    (`core/images_first.py`): enough for `data_url_size`, never bytes to decode or send."""
+
+
 def data_url_size(url: str) -> tuple[int, int] | None:
     """The size of a base64 `data:image/...` URL's image; None for other URLs or bad data."""
     match = _DATA_URL.match(url)
     if match is None:
         return None
-    encoded = url[match.end() :]
-    for chars in (_HEADER_CHARS, len(encoded)):  # the header first; all of it for a JPEG
-        piece = encoded[: chars - chars % 4]
+    start, total = match.end(), len(url) - match.end()
+    # The header first (slices, not a copy of megabytes); all of it for a JPEG's metadata.
+    for chars in (_FIRST_CHARS, _HEADER_CHARS, total):
+        piece = url[start : start + chars]
+        piece = piece[: len(piece) - len(piece) % 4]  # whole base64 quads (a cut URL too)
         try:
             size = image_size(base64.b64decode(piece, validate=False))
         except (binascii.Error, ValueError):
             return None
-        if size is not None or chars >= len(encoded):
+        if size is not None or chars >= total:
             return size
     return None
 
 
 def data_url_bytes(url: str) -> bytes | None:
-    """The decoded bytes of a base64 `data:image/...` URL; None for any other URL."""
+    """The decoded bytes of a base64 `data:image/...` URL; None for any other URL (and for a
+    `PendingImage`, not read yet)."""
+    if isinstance(url, PendingImage):
+        return None
     head, sep, encoded = url.partition(",")
     if not sep or not head.lower().startswith("data:image/") or not head.endswith(";base64"):
         return None

@@ -65,7 +65,7 @@ def read_regular(path: str | os.PathLike[str], limit: int) -> FileRead:
     `NotRegularFile` for a FIFO, device, socket or folder, and `FileTooLarge` past `limit`.
     Never blocks on a FIFO and never reads more than `limit` + 1 bytes.
     """
-    fd, info = _open_regular(path, limit)
+    fd, info = open_regular(path, limit)
     try:
         chunks: list[bytes] = []
         total = 0
@@ -92,7 +92,7 @@ def read_ends(
 ) -> tuple[bytes, bytes, int]:
     """(the first `head` bytes, the last `tail` bytes, the size) of the regular file at `path`,
     less when it is shorter (the two may overlap); checked and refused as `read_regular` does."""
-    fd, info = _open_regular(path, limit)
+    fd, info = open_regular(path, limit)
     try:
         size = info.st_size
         start = max(0, size - tail)
@@ -101,7 +101,9 @@ def read_ends(
         os.close(fd)
 
 
-def _open_regular(path: str | os.PathLike[str], limit: int) -> tuple[int, os.stat_result]:
+def open_regular(path: str | os.PathLike[str], limit: int) -> tuple[int, os.stat_result]:
+    """(a read-only descriptor, its `fstat`) of the regular file at `path`, for the caller to
+    close; raises as `read_regular` does (`NotRegularFile`, `FileTooLarge` past `limit`)."""
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
     # stat first: opening some devices has effects (a tape rewinds); fstat after, for the race.
     before = os.stat(path)

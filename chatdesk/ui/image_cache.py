@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
-from chatdesk.core.images import data_url_bytes
+from chatdesk.core.images import PendingImage, data_url_bytes
 from chatdesk.ui.qt.core import QObject, QSize, Qt, Signal
 from chatdesk.ui.qt.gui import QImage, QPixmap
 from chatdesk.ui.worker import FunctionWorker
@@ -59,7 +59,10 @@ class ThumbnailCache(QObject):
         self.decoded = 0  # thumbnails decoded so far (for tests and the benchmark)
 
     def thumbnail(self, url: str, side: int = THUMB) -> QPixmap | None:
-        """The thumbnail of a data URL's image, or None while it is decoded (asked now)."""
+        """The thumbnail of a data URL's image, or None while it is decoded (asked now) or
+        not read yet (a `PendingImage`: asked again once it is)."""
+        if isinstance(url, PendingImage):
+            return None
         name = image_key(url)
         key = f"{side}:{name}"
         found = self._done.get(key)

@@ -3,12 +3,15 @@
 The session is shown at once, empty and marked loading (nothing can be sent into or edited in
 it); the worker reads the file in steps (`core/file_steps.py`) and each step is applied here,
 on the GUI thread: the newest messages become rows, the older ones are put before them without
-touching the rows, and the session is ready once the file's state on disk (its hash) is known.
+touching the rows, a file's large images (shown pending: their size known, their data not
+read yet) are filled in, and the session is ready once the file's state on disk (its hash) is
+known.
 A file that cannot be opened ends the load with the core's sentence saying why.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -16,8 +19,9 @@ from typing import TYPE_CHECKING
 from chatdesk.core.disk_state import DiskState
 from chatdesk.core.file_steps import Newest, Older, read_in_steps
 from chatdesk.core.fileformat import ConversationFileError, Opened
+from chatdesk.core.images_first import ImagesRead
 from chatdesk.ui.chat_session import TRANSCRIPT_WINDOW
-from chatdesk.ui.qt.core import QObject, Signal
+from chatdesk.ui.qt.core import QEvent, QObject, QTimer, Signal
 from chatdesk.ui.worker import GeneratorWorker
 
 if TYPE_CHECKING:
@@ -25,8 +29,12 @@ if TYPE_CHECKING:
 
     from chatdesk.core.file_steps import Step
     from chatdesk.ui.chat_session import ChatSession
+    from chatdesk.ui.qt.widgets import QWidget
 
 PAUSE_S = 0.001  # after each slice: the GUI thread takes the interpreter and paints
+# Pending images are read once their conversation has painted (on 2 cores, reading 50 MB
+# beside the first paint slowed it 1.5-2x); this long at most (not shown, no view).
+SHOWN_WAIT_S = 0.25
 
 
 class _Cancelled(Exception):
@@ -41,8 +49,11 @@ class SessionLoader(QObject):
 
     done = Signal(object)
 
-    def __init__(self, session: ChatSession, path: Path, draft: str | None) -> None:
+    def __init__(
+        self, session: ChatSession, path: Path, draft: str | None, painted: QWidget | None = None
+    ) -> None:
         super().__init__(session)
+        self._painted = painted  # the widget that shows the session (its paint is awaited)
         self.session = session
         self.path = path
         self.draft = draft
@@ -51,6 +62,7 @@ class SessionLoader(QObject):
         self._cancelled = False
         self._failed = False
         self._why = ""
+        self._shown = threading.Event()  # set on the GUI thread once a pending open painted
         session.loading = True
         session.loading_draft = draft
         self._worker = GeneratorWorker(self._steps, self)
@@ -65,6 +77,7 @@ class SessionLoader(QObject):
         """Stop reading (the session or the window was closed): nothing more is applied, and
         `done` is not emitted."""
         self._cancelled = True
+        self._shown.set()
         self._worker.cancel()  # the generator stops at its next step
 
     def _steps(self) -> Iterator[Step]:  # on the worker
@@ -72,6 +85,8 @@ class SessionLoader(QObject):
             if self._cancelled:
                 raise _Cancelled
             yield step
+            if isinstance(step, Opened) and step.pending:
+                self._shown.wait(SHOWN_WAIT_S)
 
     def _pause(self) -> None:
         if self._cancelled:
@@ -90,8 +105,28 @@ class SessionLoader(QObject):
         elif isinstance(step, Opened):
             self._show(step.conversation)
             self.imported, self.replaced = step.imported, step.replaced
+            if step.pending:
+                self._after_paint()
+        elif isinstance(step, ImagesRead):
+            step.fill()  # the rows showed pending images: their cards now get the pictures
+            model = session.model
+            if model.rowCount():
+                model.dataChanged.emit(model.index(0), model.index(model.rowCount() - 1), [])
         elif isinstance(step, DiskState):
             session.disk = None if self.imported else step
+
+    def _after_paint(self) -> None:
+        """Let the worker read the pending images once the rows just set have painted."""
+        if self._painted is None:
+            self._shown.set()
+        else:
+            self._painted.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint and watched is self._painted:
+            watched.removeEventFilter(self)
+            QTimer.singleShot(0, self._shown.set)  # once this paint is done
+        return False
 
     def _show(self, conversation: object) -> None:
         from chatdesk.core.conversation import Conversation

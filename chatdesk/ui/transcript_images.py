@@ -15,7 +15,7 @@ from typing import Any
 
 from chatdesk.core.cards import composed_text, shown_text
 from chatdesk.core.image_input import part_url
-from chatdesk.core.images import data_url_size
+from chatdesk.core.images import PendingImage, data_url_size
 from chatdesk.core.messages import Message
 from chatdesk.ui.image_cache import ThumbnailCache
 from chatdesk.ui.qt.core import QObject, QUrl, Signal
@@ -42,13 +42,11 @@ class TranscriptImages(QObject):
 
     changed = Signal()
 
-    def __init__(
-        self, cache: ThumbnailCache | None = None, parent: QObject | None = None
-    ) -> None:
+    def __init__(self, cache: ThumbnailCache | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.cache = cache or ThumbnailCache(parent=self)
         self.urls: dict[str, str] = {}  # key -> data URL, for the links and the resources
-        self._texts: dict[int, tuple[str, tuple[bool, ...], str]] = {}
+        self._texts: dict[int, tuple[str, tuple[tuple[bool, bool], ...], str]] = {}
         self.cache.ready.connect(lambda _key: self.changed.emit())
 
     # -- the card's text ---------------------------------------------------------------------
@@ -63,7 +61,11 @@ class TranscriptImages(QObject):
         ]  # fmt: skip
         if not urls:
             return shown_text(message)
-        ready = tuple(self.cache.thumbnail(u, _DECODED) is not None for u in urls)
+        # Whether each is pending too: a pending image is filled in place once read.
+        ready = tuple(
+            (isinstance(u, PendingImage), self.cache.thumbnail(u, _DECODED) is not None)
+            for u in urls
+        )
         cached = self._texts.get(message.uid)
         if cached is not None and cached[0] is message.content and cached[1] == ready:
             return cached[2]

@@ -63,7 +63,8 @@ class WindowSessions:
         from chatdesk.ui.session_loader import SessionLoader
 
         session = self._add_session(Conversation(), path, loading=True)
-        loader = self._loaders[session] = SessionLoader(session, path, draft)
+        painted = self.transcript.viewport()  # its images are read once it has painted
+        loader = self._loaders[session] = SessionLoader(session, path, draft, painted)
         loader.done.connect(lambda why: self._loaded(loader, why, quiet))
         if then is not None:
             self.when_loaded(session, then)

@@ -79,3 +79,50 @@ def test_click_opens_full_size_and_the_menu_copies_and_saves(qtbot, window, tmp_
     assert target.read_bytes() == png == data_url_bytes(url)
     menu.close()
     QApplication.processEvents()
+
+
+def test_a_file_of_large_images_shows_their_sizes_first_and_their_pictures_once_read(
+    qtbot, window, tmp_path, monkeypatch
+):
+    """The card of an image still being read (a `PendingImage`: its header, not its data) is
+    laid out at its size with a placeholder and decodes nothing; once the file's images are
+    read it gets the picture, and the click, the meter and Save see the whole image."""
+    from chatdesk.core.images import PendingImage
+    from chatdesk.core.messages import Message
+    from chatdesk.ui.transcript_images import TranscriptImages
+
+    png = image_bytes(600, 400, noise=True)  # ~1 MB of base64: read after the first paint
+    url = data_url(png)
+    images = TranscriptImages()
+    part = {"type": "image_url", "image_url": {"url": PendingImage(url[:1024]), "detail": "high"}}
+    message = Message.from_raw({"role": "user", "content": [part]})
+    pending = images.text(message)
+    assert '"240x160"' in pending
+    assert "?pending" in pending
+    assert "*600 × 400 px · detail high*" in pending
+    assert not images.cache.busy
+    assert images.cache.decoded == 0
+    part["image_url"]["url"] = url  # what ImagesRead.fill does
+    qtbot.waitUntil(lambda: "?pending" not in images.text(message), timeout=10_000)
+    assert images.url_of(f"chatdesk-image:{images.key(url)}") == url
+
+    from chatdesk.core.images_first import ImagesRead
+
+    filled = []
+    real_fill = ImagesRead.fill
+    monkeypatch.setattr(ImagesRead, "fill", lambda self: filled.append(1) or real_fill(self))
+    session = _open(qtbot, window, tmp_path, [{"type": "image_url", "image_url": {"url": url}}])
+    assert filled == [1]  # shown before its image was read
+    shown = session.conversation[0].to_api()["content"][1]["image_url"]["url"]
+    assert shown == url
+    assert not isinstance(shown, PendingImage)
+    window.transcript._on_body_link(f"chatdesk-image:{_images(window).key(url)}", 0)
+    viewer = window.transcript.image_viewer
+    assert (viewer.image.width(), viewer.image.height()) == (600, 400)
+    viewer.reject()
+    saved = tmp_path / "saved.chatdesk.json"
+    from chatdesk.core.fileformat import load_conversation, save_conversation
+
+    save_conversation(session.conversation, saved)
+    again = load_conversation(saved).conversation[0].to_api()["content"][1]["image_url"]["url"]
+    assert data_url_bytes(again) == png
