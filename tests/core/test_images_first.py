@@ -63,6 +63,17 @@ def _steps(path):
     return list(read_in_steps(path, NEWEST))
 
 
+def _opened(path):
+    """The conversation the window ends with: the first step's, its images filled in."""
+    conv = None
+    for step in _steps(path):
+        if isinstance(step, Opened):
+            conv = step.conversation
+        elif isinstance(step, ImagesRead):
+            step.fill()
+    return conv
+
+
 def _urls(conv) -> list[str]:
     return [r.url for r in image_refs([m.to_api() for m in conv.all_messages()])]
 
@@ -92,21 +103,11 @@ def test_the_conversation_comes_first_with_each_image_s_size_then_the_images(tmp
 def test_a_saved_then_reopened_file_gives_byte_identical_images(tmp_path, pictures):
     path = tmp_path / "pictures.json"
     path.write_text(json.dumps(_document([url for _, url in pictures])), encoding="utf-8")
-    conv = None
-    for step in _steps(path):
-        if isinstance(step, Opened):
-            conv = step.conversation
-        elif isinstance(step, ImagesRead):
-            step.fill()
+    conv = _opened(path)
     saved = tmp_path / "saved.chatdesk.json"
     save_conversation(conv, saved)
     again = tmp_path / "again.chatdesk.json"
-    reopened = None
-    for step in _steps(saved):
-        if isinstance(step, Opened):
-            reopened = step.conversation
-        elif isinstance(step, ImagesRead):
-            step.fill()
+    reopened = _opened(saved)
     assert [data_url_bytes(u) for u in _urls(reopened)] == [d for d, _ in pictures]
     save_conversation(reopened, again)
     assert again.read_bytes() == saved.read_bytes()
@@ -177,12 +178,7 @@ def test_a_damaged_data_url_opens_as_a_whole_read_does_and_is_saved_back_unchang
     if escaped:
         text = text.replace(broken, url[:5000] + "\\/" + url[5000:])
     path.write_text(text, encoding="utf-8")
-    conv = None
-    for step in _steps(path):
-        if isinstance(step, Opened):
-            conv = step.conversation
-        elif isinstance(step, ImagesRead):
-            step.fill()
+    conv = _opened(path)
     assert to_document(conv) == to_document(load_conversation(path).conversation)
     saved = tmp_path / "saved.chatdesk.json"
     save_conversation(conv, saved)
