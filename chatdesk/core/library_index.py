@@ -350,25 +350,31 @@ class LibraryIndex:
         OSError/sqlite3.Error only when the index itself cannot be written."""
         self._db()  # opens (and makes anew when needed) before `rebuilt` is read
         rebuilt, self.rebuilt = self.rebuilt, False
-        files = {f.id: f for f in self.library.files()}
-        known = self._stamps()
-        stale = [f for id, f in files.items() if known.get(id) != (f.mtime_ns, f.size, f.trashed)]
-        stale.sort(key=lambda f: f.id)  # ids begin with when they were made: newest last
+        library = self.library
+        files = library.stamps()
+        known = self.stamps()
+        stale = sorted(id for id, stamp in files.items() if known.get(id) != stamp)
+        # (ids begin with when they were made: newest last)
         gone = [id for id in known if id not in files]
         if gone:
             self.drop(gone)
         for start in range(0, len(stale), batch):
-            for file in stale[start : start + batch]:
-                self._index_file(file)
+            for id in stale[start : start + batch]:
+                mtime_ns, size, trashed = files[id]
+                path = library.path(id, trashed)
+                self._index_file(LibraryFile(id, path, trashed, mtime_ns, size))
             if progress is not None:
                 progress(min(start + batch, len(stale)), len(stale))
-        return RefreshReport(tuple(f.id for f in stale), tuple(gone), rebuilt)
+        return RefreshReport(tuple(stale), tuple(gone), rebuilt)
 
     def _index_file(self, file: LibraryFile) -> None:
         entry, conv = self.library.read_entry(file)
         self.put_entry(entry, conv)
 
-    def _stamps(self) -> dict[str, tuple[int, int, bool]]:
+    def stamps(self) -> dict[str, tuple[int, int, bool]]:
+        """Every indexed conversation as id -> (modification time ns, size, trashed) of its
+        file when it was indexed: compared with `Library.stamps` to find what changed."""
+
         def work(db: sqlite3.Connection) -> dict[str, tuple[int, int, bool]]:
             rows = db.execute("SELECT id, mtime_ns, size, trashed FROM conversations")
             return {id: (m, s, bool(t)) for id, m, s, t in rows}

@@ -11,7 +11,15 @@ A refresh that reads many files (the first launch, a library copied in) reports 
 and lists what is indexed so far every `LIST_EVERY` files, and stops between batches when the
 window closes (`wait`): the index keeps what was done, and the next launch goes on from there.
 
+What the sidebar shows is remembered by each conversation's file stamp (modification time,
+size, trashed), so a refresh tells the window about any difference from it, whoever made it:
+this window's own writes (`note`), another window's, or a command line's (`chatdesk import`
+indexes what it adds, so the index alone would look unchanged). A few changed conversations
+come as `changed` (their rows replaced one by one, a cost that does not grow with the
+library); anything more, or anything gone or moved to the trash, as a new listing.
+
 Signals: listed(object entries, object trashed) with both lists of `LibraryEntry`;
+changed(object entries): these conversations (not trashed) are new or changed on disk;
 searched(str query, object page: SearchPage) with the first page of results, and
 more(str query, object page: SearchPage) with a next one; done(str action, str id) after a change;
 progress(int done, int total) while a refresh reads files; failed(str text).
@@ -25,13 +33,15 @@ from typing import Any
 
 from chatdesk.core.fileformat import ConversationFileError
 from chatdesk.core.library import Library, LibraryEntry
-from chatdesk.core.library_index import LibraryIndex
+from chatdesk.core.library_index import LibraryIndex, RefreshReport
 from chatdesk.core.library_search import PAGE, SearchPage
 from chatdesk.ui.qt.core import QObject, Signal
 from chatdesk.ui.worker import FunctionWorker, Lane
 
 SEARCH_PAGE = PAGE  # conversations per page of results: the next comes when scrolled to
 LIST_EVERY = 1000  # files read between two listings during a long refresh
+CHANGED_AT_MOST = 20  # conversations changed elsewhere shown row by row; more: listed anew
+Stamps = dict[str, tuple[int, int, bool]]  # id -> (mtime_ns, size, trashed)
 
 
 class _Stopped(Exception):
@@ -40,6 +50,7 @@ class _Stopped(Exception):
 
 class LibraryJobs(QObject):
     listed = Signal(object, object)
+    changed = Signal(object)
     searched = Signal(str, object)
     more = Signal(str, object)
     done = Signal(str, str)
@@ -57,6 +68,8 @@ class LibraryJobs(QObject):
         self._search_generation = 0
         self._workers: set[FunctionWorker] = set()
         self._stopping = threading.Event()
+        self._shown: Stamps = {}  # what the last `listed` and `changed` showed, plus `note`
+        self._shown_lock = threading.Lock()
 
     def _run(self, fn: Callable[[], Any], done: Callable[[Any], None], lane: Lane) -> None:
         worker = FunctionWorker(fn, self)
@@ -76,7 +89,34 @@ class LibraryJobs(QObject):
 
     # -- listing -----------------------------------------------------------------------------
     def _listing(self) -> tuple[list[LibraryEntry], list[LibraryEntry]]:
-        return self.index.entries(), self.index.entries(trashed=True)
+        lists = self.index.entries(), self.index.entries(trashed=True)
+        shown = {e.id: (e.mtime_ns, e.size, e.trashed) for entries in lists for e in entries}
+        with self._shown_lock:
+            self._shown = shown
+        return lists
+
+    def note(self, entry: LibraryEntry) -> None:
+        """The sidebar shows `entry` as this window wrote it (a refresh then sees no change)."""
+        with self._shown_lock:
+            self._shown[entry.id] = (entry.mtime_ns, entry.size, entry.trashed)
+
+    def _difference(self) -> list[LibraryEntry] | None:
+        """What the index holds now that the sidebar does not show: the few conversations
+        new or changed (not trashed), [] for none, None when it must be listed anew."""
+        now = self.index.stamps()
+        with self._shown_lock:
+            shown = dict(self._shown)
+        if not shown.keys() <= now.keys():
+            return None  # some are gone
+        ids = [id for id, stamp in now.items() if shown.get(id) != stamp]
+        if len(ids) > CHANGED_AT_MOST:
+            return None
+        if any(now[id][2] or (id in shown and shown[id][2]) for id in ids):
+            return None  # moved to or from the trash
+        found = [e for id in ids if (e := self.index.entry(id)) is not None]
+        with self._shown_lock:
+            self._shown.update((e.id, (e.mtime_ns, e.size, e.trashed)) for e in found)
+        return found
 
     def load(self) -> None:
         """List what the index holds now, then bring it in line with the files and list
@@ -84,8 +124,8 @@ class LibraryJobs(QObject):
         self._run(self._listing, lambda lists: self.listed.emit(*lists), self._changes)
         self.refresh()
 
-    def _refresh_index(self) -> bool:
-        """Bring the index in line with the files (on the jobs' thread); whether it changed."""
+    def _refresh_index(self) -> RefreshReport:
+        """Bring the index in line with the files (on the jobs' thread); what it changed."""
         listed = [0]
 
         def progress(done: int, total: int) -> None:
@@ -96,18 +136,25 @@ class LibraryJobs(QObject):
                 listed[0] = done
                 self.listed.emit(*self._listing())  # what is indexed so far, on screen now
 
-        report = self.index.refresh(progress)
-        return bool(report.read or report.dropped or report.rebuilt)
+        return self.index.refresh(progress)
 
-    def refresh(self, relist: bool = False) -> None:
-        """Bring the index in line with the files; list again when that changed something,
-        or always with `relist` (the window's saver indexed what it wrote itself)."""
+    def refresh(self) -> None:
+        """Bring the index in line with the files, then show what differs from what the
+        sidebar shows: `changed` for a few conversations, else a new listing (`listed`)."""
 
-        def work() -> tuple[list[LibraryEntry], list[LibraryEntry]] | None:
-            changed = self._refresh_index()
-            return self._listing() if changed or relist else None
+        def work() -> tuple[list[LibraryEntry], list[LibraryEntry]] | list[LibraryEntry]:
+            if self._refresh_index().rebuilt:
+                return self._listing()
+            different = self._difference()
+            return self._listing() if different is None else different
 
-        self._run(work, lambda lists: lists and self.listed.emit(*lists), self._changes)
+        def done(out: tuple[list[LibraryEntry], list[LibraryEntry]] | list[LibraryEntry]) -> None:
+            if isinstance(out, tuple):
+                self.listed.emit(*out)
+            elif out:
+                self.changed.emit(out)
+
+        self._run(work, done, self._changes)
 
     # -- searching ---------------------------------------------------------------------------
     def search(self, query: str, after: int | None = None) -> None:

@@ -8,6 +8,10 @@ program's change): rename and pin change the open conversation and save it; tras
 closes it, then moves the file. A search hit opens its conversation at the message, older rows
 brought in as needed, with the find bar finding the search's words there. The library starts
 loading once the window has painted.
+
+The library folder is watched (`QFileSystemWatcher`; every write into it is a rename, which a
+folder's watch sees): a conversation another process adds or changes (`chatdesk import`,
+`chatdesk send`, another window) is listed within about a second.
 """
 
 from __future__ import annotations
@@ -25,9 +29,14 @@ if TYPE_CHECKING:
     from chatdesk.ui.find_bar import FindBar
     from chatdesk.ui.library_jobs import LibraryJobs
     from chatdesk.ui.library_sidebar import LibrarySidebar
+    from chatdesk.ui.qt.core import QFileSystemWatcher
     from chatdesk.ui.transcript_view import TranscriptView
 
 REFRESH_DELAY_MS = 800  # after a conversation is written: the index catches up in one go
+# The library folder changed (a file added, replaced, renamed, removed by anyone): the index
+# catches up this long after the first change, so a reply written every second costs one
+# look at the folder a second at most (~60 ms off the GUI thread at 10,000 conversations).
+WATCH_DELAY_MS = 1000
 
 
 class LibraryHost(Protocol):
@@ -57,6 +66,9 @@ class LibraryLink(QObject):
         self._ids_of: Library | None = None  # ... in this library
         self._refresh = QTimer(self, singleShot=True, interval=REFRESH_DELAY_MS)
         self._refresh.timeout.connect(self._refresh_now)
+        self._watched = QTimer(self, singleShot=True, interval=WATCH_DELAY_MS)
+        self._watched.timeout.connect(self._refresh_now)
+        self._watcher: QFileSystemWatcher | None = None
         sidebar.openRequested.connect(self.open)
         sidebar.sessionRequested.connect(self._open_file_row)
         sidebar.changeRequested.connect(self.change)
@@ -73,6 +85,33 @@ class LibraryLink(QObject):
             self.jobs = LibraryJobs(self.library, self.host.context.library_index, self)
             self.sidebar.set_jobs(self.jobs)
             self.show_open()
+            self._watch()
+
+    def _watch(self) -> None:
+        """Watch the library folder and its trash (made if missing: a folder must exist to be
+        watched); a moved library is watched from its next change on."""
+        from chatdesk.ui.qt.core import QFileSystemWatcher
+
+        if self._watcher is None:
+            self._watcher = QFileSystemWatcher(self)
+            self._watcher.directoryChanged.connect(self._folder_changed)
+        library = self.library
+        wanted = [str(library.folder), str(library.trash_folder)]
+        watched = self._watcher.directories()
+        if set(watched) == set(wanted):
+            return
+        if watched:
+            self._watcher.removePaths(watched)
+        for folder in (library.folder, library.trash_folder):
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError:
+                continue  # said when a conversation cannot be written there
+        self._watcher.addPaths(wanted)
+
+    def _folder_changed(self, _folder: str) -> None:
+        if not self._watched.isActive():
+            self._watched.start()
 
     def stop(self) -> None:
         if self.jobs is not None:
@@ -121,11 +160,13 @@ class LibraryLink(QObject):
 
     def _refresh_now(self) -> None:
         if self.jobs is not None:
+            self._watch()
             self.jobs.refresh()
 
     def saved(self, entry: LibraryEntry) -> None:
         """This window wrote (and indexed) a conversation: its row shows `entry`."""
         if self.jobs is not None:
+            self.jobs.note(entry)
             self.sidebar.put_entry(entry)
             current = self.host.session
             shown = self.sidebar.selected_id

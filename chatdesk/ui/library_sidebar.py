@@ -122,6 +122,7 @@ class LibrarySidebar(QWidget):
         """Start showing the library `jobs` serves (after the window's first paint)."""
         self.jobs = jobs
         jobs.listed.connect(self.show_entries)
+        jobs.changed.connect(self.show_changed)
         jobs.searched.connect(self.show_hits)
         jobs.more.connect(self.search_model.add_page)
         self.search_model.moreRequested.connect(jobs.search)
@@ -155,6 +156,11 @@ class LibrarySidebar(QWidget):
         self.select(self._selected_id, self._selected_session)
         self.list.setAutoScroll(True)
         bar.setValue(kept)
+
+    def show_changed(self, entries: list[LibraryEntry]) -> None:
+        """A few conversations new or changed elsewhere: their rows only."""
+        for entry in entries:
+            self.put_entry(entry)
 
     def _progress(self, done: int, total: int) -> None:
         if self.list.model() is not self.search_model:
