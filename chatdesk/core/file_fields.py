@@ -110,6 +110,7 @@ _META_TYPES: dict[str, type | tuple[type, ...]] = {
     "created_at": str, "finish_reason": str, "usage": dict, "usage_parts": list,
     "content_filter": dict,
     "prompt_filter": list, "model": str, "request_id": str, "latency_ms": (int, float),
+    "profile": str, "deployment": str, "part_sources": list,
     "incomplete": bool, "error": str, "error_code": str, "stopped": bool, "include": bool,
     "alternatives": dict, "response_id": str, "store": bool, "reasoning_summary": list,
 }  # fmt: skip

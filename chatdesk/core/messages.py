@@ -44,9 +44,13 @@ class MessageMeta:
     content_filter: dict[str, Any] | None = None  # per-choice content_filter_results
     prompt_filter: list[Any] | None = None  # prompt_filter_results of the request
     model: str | None = None  # the model that answered, as the API named it
-    # The deployment the request went to (a reply's cost uses its prices: core/pricing.py);
-    # None in files from before it was recorded.
+    # The connection profile and deployment the request went to (a reply's cost uses their
+    # prices: core/pricing.py); None in files from before they were recorded.
+    profile: str | None = None
     deployment: str | None = None
+    # A reply made by more than one request (Continue): where each was made, in the order of
+    # `usage_parts`: {"profile": name, "deployment": name} (a part may go elsewhere).
+    part_sources: list[dict[str, Any]] | None = None
     request_id: str | None = None
     latency_ms: float | None = None
     incomplete: bool = False  # the stream ended without a finish_reason: a partial reply

@@ -15,11 +15,11 @@ billed as output).
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from chatdesk.core.messages import Message
+from chatdesk.core.messages import Message, MessageMeta
 from chatdesk.core.usage import cached_tokens, completion_tokens, prompt_tokens
 
 PER_TOKENS = Decimal(1_000_000)  # prices are per 1M tokens
@@ -151,35 +151,97 @@ NOTHING_SPENT = ConversationCost(Decimal(0), 0, 0)
 
 @dataclass(frozen=True)
 class PriceBook:
-    """A profile's prices by deployment (`table`), and `current`: the deployment the
-    conversation sends to now. A reply is priced at the deployment that made it (its
-    `meta.deployment`); one that recorded none (a file from before) at `current`."""
+    """The prices replies are priced at: the conversation's profile's by deployment (`table`),
+    the deployment it sends to now (`current`), its name (`profile`), and every other
+    profile's table by profile name (`profiles`).
+
+    A reply, and each part of a continued one, is priced at the profile and deployment that
+    made it (`Part`); a part that recorded no profile at this profile, and none of a
+    deployment at `current` (files from before they were recorded). A profile since deleted
+    has no prices."""
 
     table: Mapping[str, Prices]
     current: str | None
+    profiles: Mapping[str, Mapping[str, Prices]] = field(default_factory=dict)
+    profile: str | None = None
 
     def for_deployment(self, deployment: str | None) -> Prices | None:
-        """The prices of `deployment` (None: `current`), or None when not set."""
+        """The prices of this profile's `deployment` (None: `current`), or None when not set."""
         return prices_for(self.table, deployment or self.current)
 
-    def for_reply(self, message: Message) -> Prices | None:
-        return self.for_deployment(message.meta.deployment)
+    def for_part(self, part: Part) -> Prices | None:
+        """The prices of the profile and deployment that made `part`, or None."""
+        if part.profile is None or part.profile == self.profile:
+            return self.for_deployment(part.deployment)
+        table = self.profiles.get(part.profile)
+        return prices_for(table, part.deployment) if table is not None else None
+
+    def cost(self, message: Message) -> Cost | None:
+        """What the reply `message` cost: each of its requests at its own prices, added up;
+        None when a request of it has no prices or no usage (see `parts`)."""
+        return self.parts_cost(parts(message.meta))
+
+    def parts_cost(self, billed: list[Part]) -> Cost | None:
+        """What the requests `billed` cost together; None when one of them is not priced."""
+        costs = [reply_cost(self.for_part(part), part.usage) for part in billed]
+        if not costs or any(cost is None for cost in costs):
+            return None
+        return Cost(
+            input=sum((c.input for c in costs if c is not None), Decimal(0)),
+            cached_input=sum((c.cached_input for c in costs if c is not None), Decimal(0)),
+            output=sum((c.output for c in costs if c is not None), Decimal(0)),
+        )
 
     @property
     def next_request(self) -> Prices | None:
         return self.for_deployment(None)
 
 
+@dataclass(frozen=True)
+class Part:
+    """One request of a reply (a continued reply has several): where it was made and its
+    `usage`."""
+
+    profile: str | None
+    deployment: str | None
+    usage: Mapping[str, Any] | None
+
+
+def parts(meta: MessageMeta | Mapping[str, Any]) -> list[Part]:
+    """A reply's requests from its metadata (a `MessageMeta`, or the file's dict of it):
+    `usage_parts` with `part_sources` for a continued reply, else `usage` with `profile` and
+    `deployment`. A part whose source was not recorded was made where the reply says."""
+    if isinstance(meta, MessageMeta):
+        meta = {name: getattr(meta, name) for name in _PART_FIELDS}
+    usage, kept = meta.get("usage"), meta.get("usage_parts")
+    usages = kept if isinstance(kept, list) and kept else [usage] if usage else [None]
+    sources = meta.get("part_sources")
+    sources = sources if isinstance(sources, list) else []
+    made = {"profile": meta.get("profile"), "deployment": meta.get("deployment")}
+    out = []
+    for at, part in enumerate(usages):
+        source = sources[at] if at < len(sources) and isinstance(sources[at], dict) else made
+        out.append(Part(_name(source.get("profile")), _name(source.get("deployment")),
+                        part if isinstance(part, dict) else None))  # fmt: skip
+    return out
+
+
+_PART_FIELDS = ("usage", "usage_parts", "part_sources", "profile", "deployment")
+
+
+def _name(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
 def conversation_cost(book: PriceBook | None, messages: Iterable[Message]) -> ConversationCost:
-    """The sum of every assistant reply's cost (its `meta.usage`), each at the prices of the
-    deployment that made it (see `PriceBook`), the versions Regenerate and edit-and-resend
-    replaced included (`meta.alternatives`): each was a request and was billed. Cost: one pass
-    over the messages and their kept versions (call it when replies change, not per
-    keystroke)."""
+    """The sum of every assistant reply's cost (each request of it at the prices of the
+    profile and deployment that made it: see `PriceBook`), the versions Regenerate and
+    edit-and-resend replaced included (`meta.alternatives`): each was a request and was
+    billed. Cost: one pass over the messages and their kept versions (call it when replies
+    change, not per keystroke)."""
     total, priced, unpriced = Decimal(0), 0, 0
-    for deployment, usage in _usages(messages):
-        prices = book.for_deployment(deployment) if book is not None else None
-        cost = reply_cost(prices, usage)
+    for billed in _replies(messages):
+        cost = book.parts_cost(billed) if book is not None else None
         if cost is None:
             unpriced += 1
         else:
@@ -188,18 +250,15 @@ def conversation_cost(book: PriceBook | None, messages: Iterable[Message]) -> Co
     return ConversationCost(total, priced, unpriced)
 
 
-_Usage = tuple[str | None, Mapping[str, Any] | None]  # (the reply's deployment, its usage)
-
-
-def _usages(messages: Iterable[Message]) -> Iterator[_Usage]:
-    """Every reply's deployment and `usage`: the history's, then the versions it replaced."""
+def _replies(messages: Iterable[Message]) -> Iterator[list[Part]]:
+    """Every reply's requests: the history's, then the versions it replaced."""
     for message in messages:
         if message.role == "assistant":
-            yield message.meta.deployment, message.meta.usage
-        yield from _kept_usages(message.meta.alternatives)
+            yield parts(message.meta)
+        yield from _kept_replies(message.meta.alternatives)
 
 
-def _kept_usages(alternatives: Any) -> Iterator[_Usage]:
+def _kept_replies(alternatives: Any) -> Iterator[list[Part]]:
     # The versions not shown, in the file's shape (`Message.to_raw`); a message in one may hold
     # versions of a later turn in its own metadata.
     if not isinstance(alternatives, dict):
@@ -211,12 +270,8 @@ def _kept_usages(alternatives: Any) -> Iterator[_Usage]:
             meta = raw.get("metadata")
             meta = meta if isinstance(meta, dict) else {}
             if raw.get("role") == "assistant":
-                usage, deployment = meta.get("usage"), meta.get("deployment")
-                yield (
-                    deployment if isinstance(deployment, str) else None,
-                    usage if isinstance(usage, dict) else None,
-                )
-            yield from _kept_usages(meta.get("alternatives"))
+                yield parts(meta)
+            yield from _kept_replies(meta.get("alternatives"))
 
 
 @dataclass(frozen=True)

@@ -50,6 +50,8 @@ from chatdesk.core.profile_deployments import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     # Imported where prices are read: decimal is not needed to start the window.
     from chatdesk.core.pricing import PriceBook, Prices
 
@@ -315,14 +317,16 @@ class ConnectionProfile:
 
         return prices_for(self.prices, deployment or self.deployment)
 
-    def price_book(self) -> PriceBook | None:
-        """Replies priced at the deployment that made each, the next request at this profile's
-        deployment (see `PriceBook`); None when no prices are set at all."""
-        if not any(not p.empty for p in self.prices.values()):
+    def price_book(self, others: Iterable[ConnectionProfile] = ()) -> PriceBook | None:
+        """Replies priced at the profile and deployment that made each (this one's, or one of
+        `others`), the next request at this profile's deployment (see `PriceBook`); None when
+        no prices are set at all."""
+        tables = {p.name: dict(p.prices) for p in others if p.name != self.name and p.prices}
+        if all(p.empty for table in (self.prices, *tables.values()) for p in table.values()):
             return None
         from chatdesk.core.pricing import PriceBook
 
-        return PriceBook(dict(self.prices), self.deployment)
+        return PriceBook(dict(self.prices), self.deployment, tables, self.name)
 
     def to_json(self) -> dict[str, Any]:
         """The saved shape: `deployment` names the default; each entry keeps its model."""

@@ -205,6 +205,7 @@ class ChatService:
         )
         if continuing:
             prepared.add_user_message(CONTINUE_PROMPT)
+            prepared.continuing = True
         return prepared
 
     # -- send --------------------------------------------------------------------------------

@@ -92,8 +92,8 @@ class ReplyResult:
         `chatdesk send`; `stopped` counts only for an incomplete reply that did not fail.
 
         A reply continued (Continue) already holds its earlier parts' usage: the usage saved
-        is then every request's added up (what the reply cost in all) and `usage_parts` lists
-        each request's own, in order."""
+        is then every request's added up (what the reply cost in all), `usage_parts` lists
+        each request's own, in order, and `part_sources` where each was made."""
         meta = message.meta
         meta.pending = False
         meta.finish_reason = self.finish_reason
@@ -102,6 +102,12 @@ class ReplyResult:
 
             meta.usage_parts = [*(meta.usage_parts or [meta.usage]), self.usage]
             meta.usage = added_usage(meta.usage, self.usage)
+            # Where this part was made (`PreparedRequest.record_source` set it), after the
+            # earlier parts' (recorded when it started; else made where this one was).
+            made = {"profile": meta.profile, "deployment": meta.deployment}
+            earlier = meta.part_sources or []
+            earlier += [dict(made)] * (len(meta.usage_parts) - 1 - len(earlier))
+            meta.part_sources = [*earlier[: len(meta.usage_parts) - 1], made]
         elif self.usage or not meta.usage:  # a continuation that reported none keeps its own
             meta.usage = self.usage
         meta.content_filter = self.content_filter

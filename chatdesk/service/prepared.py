@@ -8,7 +8,7 @@ from typing import Any
 from chatdesk.core.choices import Api
 from chatdesk.core.deployments import READ_TIMEOUT
 from chatdesk.core.messages import MessageMeta
-from chatdesk.core.profiles import ConnectionProfile
+from chatdesk.core.profiles import CLI_PROFILE_NAME, ENV_PROFILE_NAME, ConnectionProfile
 from chatdesk.core.trimming import TrimPlan
 from chatdesk.service.events import ChatError
 
@@ -33,11 +33,22 @@ class PreparedRequest:
     conversation_streams: bool = True  # False: the conversation's Stream parameter is off
     api: str = Api.CHAT
     fallback_body: dict[str, Any] | None = None
+    continuing: bool = False  # Continue: the reply it adds to has earlier parts
 
     def record_source(self, meta: MessageMeta) -> None:
-        """Note in a reply's metadata the deployment this request goes to (the reply's cost
-        uses its prices: core/pricing.py) and, until the API names the model that answered,
-        the model the profile declares for it. The window and `chatdesk send` alike."""
+        """Note in a reply's metadata the profile and deployment this request goes to (the
+        reply's cost uses their prices: core/pricing.py) and, until the API names the model
+        that answered, the model the profile declares for it. A reply being continued
+        (`continuing`: called before this request's part is recorded) keeps where its earlier
+        parts were made (`part_sources`): Continue may go elsewhere. The window and
+        `chatdesk send` alike."""
+        if self.continuing and meta.usage and meta.part_sources is None:  # its parts so far
+            made = {"profile": meta.profile, "deployment": meta.deployment}
+            meta.part_sources = [dict(made) for _part in meta.usage_parts or [meta.usage]]
+        # A saved profile's name; the ones `chatdesk send` makes from the environment or its
+        # options are no profile to look prices up in (priced where the file is opened).
+        adhoc = self.profile.name in (ENV_PROFILE_NAME, CLI_PROFILE_NAME)
+        meta.profile = None if adhoc else self.profile.name
         meta.deployment = self.profile.deployment.strip() or None
         meta.model = meta.model or self.profile.model
 

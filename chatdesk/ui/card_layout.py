@@ -21,7 +21,7 @@ from chatdesk.ui.qt.gui import QFont, QFontMetrics, QTextCharFormat, QTextLayout
 from chatdesk.ui.transcript_model import Badge, TranscriptModel
 
 if TYPE_CHECKING:
-    from chatdesk.core.pricing import Prices
+    from chatdesk.core.pricing import Cost
     from chatdesk.ui.message_body import MessageBody
     from chatdesk.ui.qt.gui import QColor, QFont, QTextLayout
 
@@ -79,9 +79,9 @@ def available_actions(model: TranscriptModel, row: int) -> list[str]:
     return out
 
 
-def info_text(message: Message, tokens: int | None, prices: Prices | None = None) -> str:
-    """The muted facts line: tokens, finish reason, usage, latency, and the reply's cost when
-    the deployment's prices are set."""
+def info_text(message: Message, tokens: int | None, cost: Cost | None = None) -> str:
+    """The muted facts line: tokens, finish reason, usage, latency, and the reply's `cost`
+    when it is priced (`TranscriptModel.reply_cost`)."""
     meta = message.meta
     parts = [f"{tokens} tokens"] if tokens is not None else []
     if message.role == "assistant":
@@ -102,12 +102,10 @@ def info_text(message: Message, tokens: int | None, prices: Prices | None = None
             parts.append(f"{len(meta.usage_parts)} requests")
         if meta.latency_ms is not None:
             parts.append(f"{meta.latency_ms / 1000:.1f} s")
-        if prices is not None:  # decimal is imported once prices are set, not at start-up
-            from chatdesk.core.pricing import format_cost, reply_cost
+        if cost is not None:  # decimal is imported once prices are set, not at start-up
+            from chatdesk.core.pricing import format_cost
 
-            cost = reply_cost(prices, usage)
-            if cost is not None:
-                parts.append(format_cost(cost.total))
+            parts.append(format_cost(cost.total))
     return " · ".join(parts)
 
 

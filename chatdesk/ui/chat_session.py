@@ -9,7 +9,7 @@ token), and the user's message is never lost when a request fails.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -93,11 +93,14 @@ class ChatSession(ReplyStreaming, ConversationEditing, QObject):
         profile_source: Callable[[], ConnectionProfile | None],
         path: Path | None = None,
         parent: QObject | None = None,
+        profiles: Callable[[], Iterable[ConnectionProfile]] = tuple,
     ) -> None:
         super().__init__(parent)
         self.conversation = conversation
         self.service = service
         self.profile_source = profile_source
+        # Every connection profile: a reply made with another one is priced at its prices.
+        self.profiles = profiles
         self.path = path
         self.model = TranscriptModel(self)
         self.undo_stack = QUndoStack(self)
@@ -263,10 +266,10 @@ class ChatSession(ReplyStreaming, ConversationEditing, QObject):
         self.usage_check = (estimated, actual)
 
     def prices(self) -> PriceBook | None:
-        """The profile's prices: each reply's at its deployment, the next request's at the
-        conversation's (core/pricing.py); None when no prices are set."""
+        """The prices: each reply's at the profile and deployment that made it, the next
+        request's at the conversation's (core/pricing.py); None when no prices are set."""
         profile = self.profile_source()
-        return profile.price_book() if profile is not None else None
+        return profile.price_book(self.profiles()) if profile is not None else None
 
     def _history_changed(self, _index: int) -> None:
         self._spent = None  # O(1) per change (a streamed chunk too); added up when shown

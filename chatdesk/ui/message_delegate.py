@@ -260,7 +260,7 @@ class MessageDelegate(RowHeights, QStyledItemDelegate):
 
         # The facts on the left, action links on the right; two lines when both don't fit.
         tokens = model.data(index, Roles.Tokens)
-        out.info_text = info_text(message, tokens, model.reply_prices(message))
+        out.info_text = info_text(message, tokens, model.reply_cost(message))
         actions = [a for a in available_actions(model, row) if a in ROW_ACTIONS]
         widths = [m.small_fm.horizontalAdvance(ACTION_LABELS[a]) for a in actions]
         actions_width = sum(widths) + ACTION_SPACING * max(len(actions) - 1, 0)

@@ -32,7 +32,7 @@ from chatdesk.ui.transcript_rows import ROLE_LABELS, Badge, Roles, badges, headi
 __all__ = ["ROLE_LABELS", "Badge", "Roles", "TranscriptModel", "badges", "heading"]
 
 if TYPE_CHECKING:
-    from chatdesk.core.pricing import PriceBook, Prices
+    from chatdesk.core.pricing import Cost, PriceBook
     from chatdesk.core.trimming import TokenLedger
     from chatdesk.ui.qt.core import Qt
 
@@ -154,9 +154,10 @@ class TranscriptModel(QAbstractListModel):
         if self.rowCount():
             self.dataChanged.emit(self.index(0), self.index(self.rowCount() - 1), [])
 
-    def reply_prices(self, message: Message) -> Prices | None:
-        """The prices of the deployment that made `message` (see `PriceBook`), or None."""
-        return self.prices.for_reply(message) if self.prices is not None else None
+    def reply_cost(self, message: Message) -> Cost | None:
+        """What the reply `message` cost, each request of it at the prices of the profile and
+        deployment that made it (see `PriceBook`); None when not priced."""
+        return self.prices.cost(message) if self.prices is not None else None
 
     def message(self, row: int) -> Message:
         assert self._conv is not None

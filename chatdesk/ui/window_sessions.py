@@ -149,7 +149,7 @@ class WindowSessions:
         session = ChatSession(
             conv, self.context.service, lambda: self.context.connections.profile_for(
                 session.conversation
-            ), path=path, parent=self,
+            ), path=path, parent=self, profiles=self.context.connections.profiles,
         )  # fmt: skip
         session.loading = loading
         self.sessions.append(session)

@@ -161,8 +161,39 @@ def test_each_reply_is_priced_at_its_own_deployment():
         Message("assistant", "f", meta=MessageMeta(usage=usage)),  # an older file: current
     ]
     assert conversation_cost(book, history).total == Decimal("2.50") + 2 * Decimal("0.10")
-    assert book.for_reply(history[1]) == GPT_4O
-    assert book.for_reply(history[5]) == cheap
+    assert book.cost(history[1]) == reply_cost(GPT_4O, usage)
+    assert book.cost(history[5]) == reply_cost(cheap, usage)
+
+
+def test_each_request_of_a_continued_reply_is_priced_where_it_was_made():
+    # Reported: a reply continued on another deployment was priced wholly at the new one, and
+    # one made with another connection profile found no prices at all.
+    cheap = Prices(Decimal("0.10"), None, Decimal("0.40"))
+    other = Prices(Decimal("1"), None, Decimal("4"))
+    first = {"prompt_tokens": 1_000_000, "completion_tokens": 0}
+    second = {"prompt_tokens": 0, "completion_tokens": 1_000_000}
+    book = PriceBook({"gpt-4o": GPT_4O, "mini": cheap}, "mini", {"home": {"gpt-4o": other}},
+                     "work")  # fmt: skip
+    continued = MessageMeta(
+        usage={"prompt_tokens": 1_000_000, "completion_tokens": 1_000_000},
+        usage_parts=[first, second], profile="work", deployment="mini",
+        part_sources=[{"profile": "work", "deployment": "gpt-4o"},
+                      {"profile": "work", "deployment": "mini"}],
+    )  # fmt: skip
+    elsewhere = MessageMeta(usage=first, profile="home", deployment="gpt-4o")
+    gone = MessageMeta(usage=first, profile="deleted", deployment="gpt-4o")
+    history = [Message("assistant", "a", meta=continued), Message("assistant", "b", meta=elsewhere)]
+    assert book.cost(history[0]).total == Decimal("2.50") + Decimal("0.40")
+    assert book.cost(history[1]).total == Decimal("1")
+    assert book.cost(Message("assistant", "c", meta=gone)) is None  # its prices are gone too
+    assert conversation_cost(book, history).total == Decimal("3.90")
+    # As a file keeps it (a version Regenerate replaced is read from the file's shape).
+    again = Message.from_raw(history[0].to_raw())
+    assert again.meta.part_sources == continued.part_sources
+    assert book.cost(again) == book.cost(history[0])
+    # An older file: parts without sources were made where the reply says.
+    continued.part_sources = None
+    assert book.cost(history[0]).total == Decimal("0.10") + Decimal("0.40")
 
 
 def test_the_total_counts_the_versions_edit_and_resend_replaced():

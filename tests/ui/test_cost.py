@@ -15,7 +15,7 @@ PRICES = Prices(Decimal("2000"), Decimal("1000"), Decimal("8000"))  # $/1M: read
 
 def reply_info(window, row):
     model = window.session.model
-    return info_text(model.message(row), None, model.reply_prices(model.message(row)))
+    return info_text(model.message(row), None, model.reply_cost(model.message(row)))
 
 
 def test_no_prices_no_cost(qtbot, window, server):
@@ -142,3 +142,33 @@ def test_continue_keeps_the_first_parts_cost(qtbot, window, server):
     assert [(p["prompt_tokens"], p["completion_tokens"]) for p in reply.meta.usage_parts] == [
         (9, 6), (29, 4)
     ]
+
+
+def test_a_reply_made_with_another_profile_keeps_its_price(qtbot, window, server):
+    # Reported: after the conversation moved to another connection profile, its earlier
+    # replies were looked up in the new profile's prices, found none, and cost nothing.
+    from chatdesk.core.profiles import ConnectionProfile
+    from chatdesk.service.secrets import Secret
+    from tests.ui.conftest import KEY
+
+    context = window.context
+    context.connections.profile("test").prices = {"gpt-4o": PRICES}
+    cheap = Prices(Decimal("100"), None, Decimal("400"))
+    other = ConnectionProfile("other", "azure-v1", server.url, "mini", prices={"mini": cheap})
+    context.settings.profiles.append(other)
+    context.connections.secrets.set("other", Secret(KEY))
+    window.refresh_profiles()
+    qtbot.waitUntil(lambda: window.session.budget is not None)
+    server.enqueue(Reply(text="hello there"))
+    type_and_send(qtbot, window, "hi")
+    wait_idle(qtbot, window)
+    reply = window.session.conversation[1]
+    cost = reply_cost(PRICES, reply.meta.usage)
+    assert cost is not None
+    assert reply.meta.profile == "test"
+    window.profile_box.setCurrentText("other")
+    assert window.session.conversation.profile == "other"
+    qtbot.waitUntil(lambda: window.session.budget is not None)
+    assert reply_info(window, 1).endswith(format_cost(cost.total))
+    qtbot.waitUntil(lambda: window.meter.cost_text.endswith(f"spent {format_cost(cost.total)}"))
+    assert window.meter.cost_text.startswith("next ≈ $")  # at the other profile's prices

@@ -144,10 +144,10 @@ def test_each_reply_is_priced_at_the_deployment_that_made_it(qtbot, window, serv
     assert second.model
     first_cost, second_cost = reply_cost(dear, first.usage), reply_cost(cheap, second.usage)
     model = window.session.model
-    assert info_text(conv[1], None, model.reply_prices(conv[1])).endswith(
+    assert info_text(conv[1], None, model.reply_cost(conv[1])).endswith(
         format_cost(first_cost.total)
     )
-    assert info_text(conv[3], None, model.reply_prices(conv[3])).endswith(
+    assert info_text(conv[3], None, model.reply_cost(conv[3])).endswith(
         format_cost(second_cost.total)
     )
     total = first_cost.total + second_cost.total
@@ -161,4 +161,46 @@ def test_each_reply_is_priced_at_the_deployment_that_made_it(qtbot, window, serv
     assert raw[0]["metadata"]["deployment"] == "chat-prod"
     assert raw[1]["metadata"]["deployment"] == "fast"
     conv[1].meta.deployment = None
-    assert model.reply_prices(conv[1]) == cheap
+    assert model.reply_cost(conv[1]) == reply_cost(cheap, first.usage)
+
+
+def test_a_reply_continued_on_another_deployment_is_priced_part_by_part(
+    qtbot, window, server, tmp_path
+):
+    # Reported: Continue on another deployment priced the whole reply at the new one.
+    from decimal import Decimal
+
+    from chatdesk.core.pricing import Prices, conversation_cost, format_cost, reply_cost
+    from chatdesk.ui.card_layout import info_text
+    from tests.support.fake_azure import Reply
+    from tests.ui.test_main_window import type_and_send, wait_idle
+
+    dear = Prices(Decimal("2000"), None, Decimal("8000"))
+    cheap = Prices(Decimal("100"), None, Decimal("400"))
+    window.context.connections.profile("work").prices = {"chat-prod": dear, "fast": cheap}
+    window.refresh_profiles()
+    qtbot.waitUntil(lambda: window.session.budget is not None)
+    server.enqueue(
+        Reply(text="Cut at the limit", finish_reason="length"), Reply(text=" and the rest.")
+    )
+    type_and_send(qtbot, window, "Tell me more")
+    wait_idle(qtbot, window)
+    pick(qtbot, window, "fast")
+    qtbot.waitUntil(lambda: window.session.budget is not None)
+    window.continue_action.trigger()
+    wait_idle(qtbot, window)
+    assert [r.json["model"] for r in server.requests] == ["chat-prod", "fast"]
+    conv = window.session.conversation
+    reply = conv[1]
+    assert reply.content == "Cut at the limit and the rest."
+    first, second = reply.meta.usage_parts
+    expected = reply_cost(dear, first).total + reply_cost(cheap, second).total
+    model = window.session.model
+    assert model.reply_cost(reply).total == expected
+    assert info_text(reply, None, model.reply_cost(reply)).endswith(format_cost(expected))
+    qtbot.waitUntil(lambda: window.meter.cost_text.endswith(f"spent {format_cost(expected)}"))
+    # The file keeps where each part was made: read back, the reply costs the same.
+    path = tmp_path / "continued.chatdesk.json"
+    save_conversation(conv, path)
+    again = load_conversation(path).conversation
+    assert conversation_cost(model.prices, again.messages()).total == expected

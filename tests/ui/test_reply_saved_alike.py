@@ -24,6 +24,9 @@ CITATION = {
 }  # fmt: skip
 # Differ by run, or by request (the window's new conversation has its own system prompt).
 VOLATILE = ("created_at", "latency_ms", "request_id", "usage")
+# The window sends with its saved profile "test" (recorded: replies are priced at its prices);
+# `chatdesk send` with the environment's, which is no saved profile (not recorded).
+VOLATILE += ("profile",)
 
 
 def _reply() -> Reply:
