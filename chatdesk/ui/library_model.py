@@ -138,7 +138,7 @@ class _RowsModel(QAbstractListModel):
                 return item.tooltip
             if item.entry is not None:
                 return entry_tooltip(item.entry)
-            return item.hit.snippet if item.hit is not None else None
+            return f"{item.hit.title}\n{item.hit.snippet}" if item.hit is not None else None
         if role == roles.ACCESSIBLE_TEXT:
             return self._spoken(item)
         return None

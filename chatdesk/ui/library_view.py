@@ -11,6 +11,7 @@ widgets, and every row of a model has the same height (`uniformItemSizes`): the 
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from chatdesk.ui.library_model import Kind, Roles, more_text
@@ -32,8 +33,32 @@ if TYPE_CHECKING:
 
 PAD_X, PAD_Y = 8, 4
 WARNING = "⚠ "
+SUFFIX_SHARE = 0.6  # of a row's width, at most, for a title's "(…)" ending
+# A title's parenthesised ending: " (changed in two places)", " (copy)", " (2)".
+_SUFFIX = re.compile(r"\s*\([^()]+\)$")
 
 _Index = QModelIndex | QPersistentModelIndex
+
+
+def elide_title(text: str, metrics: QFontMetrics, width: int) -> str:
+    """`text` cut to `width` pixels. A title ending in "(…)" keeps that ending in sight (cut
+    itself when long: "(changed i…)"), its start cut instead: a conversation and its copy or
+    its "(changed in two places)" version read differently however narrow the list."""
+    if metrics.horizontalAdvance(text) <= width:
+        return text
+    found = _SUFFIX.search(text)
+    if found is None or found.start() == 0:
+        return metrics.elidedText(text, Qt.TextElideMode.ElideRight, width)
+    ending = found.group().strip()
+    room = int(width * SUFFIX_SHARE)
+    if metrics.horizontalAdvance(ending) > room:
+        inner = metrics.elidedText(ending[1:-1], Qt.TextElideMode.ElideRight,
+                                   room - metrics.horizontalAdvance("()"))  # fmt: skip
+        ending = f"({inner})"
+    ending = " " + ending
+    start = metrics.elidedText(text[: found.start()], Qt.TextElideMode.ElideRight,
+                               width - metrics.horizontalAdvance(ending))  # fmt: skip
+    return start + ending
 
 
 class LibraryDelegate(QStyledItemDelegate):
@@ -76,19 +101,23 @@ class LibraryDelegate(QStyledItemDelegate):
                 self._line(painter, rect, font, color, f"{WARNING}Cannot open: {error}", 0)
             else:
                 font.setBold(bool(index.data(Roles.Open)))
-                self._line(painter, rect, font, text_color, title, 0)
+                self._line(painter, rect, font, text_color, title, 0, title=True)
         painter.restore()
 
     @staticmethod
     def _line(
-        painter: QPainter, rect: QRect, font: QFont, color: QColor, text: str, n: int
-    ) -> None:
+        painter: QPainter, rect: QRect, font: QFont, color: QColor, text: str, n: int,
+        title: bool = False,
+    ) -> None:  # fmt: skip
         metrics = QFontMetrics(font)
         line = QRect(rect.left(), rect.top() + n * metrics.lineSpacing(), rect.width(),
                      metrics.lineSpacing())  # fmt: skip
         painter.setFont(font)
         painter.setPen(color)
-        elided = metrics.elidedText(text, Qt.TextElideMode.ElideRight, rect.width())
+        if title:
+            elided = elide_title(text, metrics, rect.width())
+        else:
+            elided = metrics.elidedText(text, Qt.TextElideMode.ElideRight, rect.width())
         painter.drawText(line, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, elided)
 
     def _paint_hit(
@@ -115,7 +144,7 @@ class LibraryDelegate(QStyledItemDelegate):
             line = QRect(rect.left(), rect.top(), rect.width(), QFontMetrics(bold).lineSpacing())
             painter.drawText(line, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
                              more)  # fmt: skip
-        self._line(painter, title_rect, bold, color, " ".join(hit.title.split()), 0)
+        self._line(painter, title_rect, bold, color, " ".join(hit.title.split()), 0, title=True)
         # The snippet on one line, cut to the width, with its matched words marked.
         snippet = " ".join(hit.snippet.split("\n"))
         marks = []

@@ -11,7 +11,12 @@ import os
 import subprocess
 import sys
 
+from chatdesk.core.conversation import Conversation
+from chatdesk.core.messages import Message
+from chatdesk.ui import roles
 from chatdesk.ui.library_model import Roles
+from chatdesk.ui.library_view import PAD_X
+from chatdesk.ui.qt.gui import QFontMetrics
 
 
 def run(*args: object) -> subprocess.CompletedProcess[str]:
@@ -45,3 +50,38 @@ def test_a_conversation_imported_by_the_command_line_is_listed(qtbot, window, tm
     model = window.sidebar.search_model
     qtbot.waitUntil(lambda: model.rowCount() == 1, timeout=5_000)
     assert model.index(0).data(Roles.Id) in window.context.library_index.stamps()
+
+
+def _row_image(view, row):
+    index = view.model().index(row, 0)
+    return view.viewport().grab(view.visualRect(index)).toImage()
+
+
+def test_a_conversation_and_its_conflict_copy_read_differently_in_a_narrow_list(qtbot, window):
+    # tester-128/137: both read "What is a her…" in a sidebar about 140 pixels wide.
+    library = window.context.library
+    conv = Conversation()
+    conv.append(Message("user", "What is a heron?"))
+    first = library.create(conv)
+    other = library.load(first.id)
+    other.conversation.append(Message("assistant", "A wading bird."))
+    library.save(first.id, other.conversation, other.disk)  # another chatdesk wrote it
+    conv.append(Message("assistant", "A long-legged bird."))
+    copy = library.save(first.id, conv, first.disk)  # this one's write: kept as a copy
+    assert copy.conflict == first.id
+    window.library_link.start()
+    qtbot.waitUntil(lambda: copy.title in titles(window), timeout=10_000)
+    model, view = window.sidebar.library_model, window.sidebar.list
+    # Narrower than the shorter title, as the tester's list was at their font size.
+    metrics = QFontMetrics(view.font())
+    wanted = int(metrics.horizontalAdvance("What is a heron?") * 0.9) + 2 * PAD_X
+    sizes = window.splitter.sizes()
+    grow = window.sidebar.width() - view.viewport().width()
+    window.splitter.setSizes([wanted + grow, sum(sizes[:2]) - wanted - grow, sizes[2]])
+    qtbot.waitUntil(lambda: view.viewport().width() <= wanted, timeout=5_000)
+    rows = [model.row_of(first.id), model.row_of(copy.id)]
+    images = [_row_image(view, row) for row in rows]
+    assert images[0] != images[1]
+    tips = [model.index(row).data(roles.TOOLTIP) for row in rows]
+    assert tips[0].startswith("What is a heron?\n")
+    assert tips[1].startswith("What is a heron? (changed in two places)\n")
