@@ -63,6 +63,11 @@ class LibrarySaver(QObject):
         self._dirty_since: dict[ChatSession, float] = {}
         self._seen: dict[ChatSession, int] = {}  # revision at the last tick
         self._listeners: dict[ChatSession, object] = {}
+        # What the last write of each id made, until its result is applied on the GUI thread:
+        # a flush right after a background write compares the file with it, not with the state
+        # before (which made a spurious "(changed in two places)" copy on a quick close).
+        self._latest: dict[str, Saved] = {}
+        self._superseded: set[ChatSession] = set()  # its background result comes too late
         self._worker: FunctionWorker | None = None
         self._queue = WriteQueue(
             lambda: self._worker is not None, lambda s: s in self._written, self._start
@@ -105,6 +110,7 @@ class LibrarySaver(QObject):
             session.conversation.unsubscribe(listener)  # type: ignore[arg-type]
         for table in (self._written, self._first_change, self._dirty_since, self._seen):
             table.pop(session, None)  # type: ignore[attr-defined]
+        self._superseded.discard(session)
         self._queue.discard(session)
 
     def tracked(self, session: ChatSession) -> bool:
@@ -157,6 +163,7 @@ class LibrarySaver(QObject):
     ) -> tuple[Saved, LibraryEntry]:
         with self._lock:
             saved = self.library.save(id, conv, expect)
+            self._latest[id] = saved
             try:
                 entry = self.index.put(
                     saved.id, conv, saved.disk.mtime_ns, saved.disk.size,
@@ -180,7 +187,9 @@ class LibrarySaver(QObject):
         exc: object,
     ) -> None:
         self._worker = None
-        if session in self._written:
+        if session in self._superseded:
+            self._superseded.discard(session)  # a flush wrote after it and applied its own
+        elif session in self._written:
             if result is None:
                 self._failed(session, exc)
             else:
@@ -190,6 +199,8 @@ class LibrarySaver(QObject):
     def _apply(
         self, session: ChatSession, revision: int, saved: Saved, entry: LibraryEntry
     ) -> None:
+        self._latest.pop(session.library_id or "", None)
+        self._latest.pop(saved.id, None)
         session.library_id = saved.id
         session.path = self.library.path(saved.id)
         session.disk = saved.disk
@@ -205,6 +216,7 @@ class LibrarySaver(QObject):
         self.saved.emit(session, entry)
 
     def _failed(self, session: ChatSession, exc: object) -> None:
+        self._latest.pop(session.library_id or "", None)
         why = getattr(exc, "strerror", None) or str(exc)
         log.warning("could not write the library conversation: %s", why)
         self._first_change[session] = 0  # write it whole next time
@@ -226,6 +238,9 @@ class LibrarySaver(QObject):
         id, expect, revision = session.library_id, session.disk, session.revision
         if id is None:
             id, expect = self.library.new_id(), None
+        elif (latest := self._latest.pop(id, None)) is not None:
+            id, expect = latest.id, latest.disk  # written in the background, not yet applied
+            self._superseded.add(session)
         first = self._first_change.get(session, 0)
         try:
             result = self._write(id, session.conversation, expect, first)
