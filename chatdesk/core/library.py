@@ -195,6 +195,36 @@ class Library:
     def contains(self, path: str | os.PathLike[str]) -> bool:
         return self.id_of(path) is not None
 
+    def is_folder(self, folder: str | os.PathLike[str]) -> bool:
+        """Whether `folder` is the library folder or its trash (through links too): a file
+        written there by hand would be the library's, not the user's."""
+        try:
+            here = Path(folder).resolve()
+            return here in (self.folder.resolve(), self.trash_folder.resolve())
+        except OSError:
+            return False
+
+    def adopt_strays(self) -> list[str]:
+        """Give every conversation file in the library folder whose name is not an id (copied
+        in by hand, or written by Save as before chatdesk refused that) an id, so it is listed
+        as the others are: it is renamed to ``<new id>.chatdesk.json``, its content untouched.
+        Returns the new ids. Temporary files (dot files) are left alone; never raises (a file
+        that cannot be renamed stays as it is)."""
+        adopted: list[str] = []
+        try:
+            names = os.listdir(self.folder)
+        except OSError:
+            return adopted
+        end = -len(FILE_SUFFIX)
+        for name in names:
+            if not name.endswith(FILE_SUFFIX) or name.startswith(".") or self.is_id(name[:end]):
+                continue
+            id = self.new_id()
+            with contextlib.suppress(OSError), folder_lock(self.folder):
+                _move_new(self.folder / name, self.path(id))
+                adopted.append(id)
+        return adopted
+
     # -- listing -----------------------------------------------------------------------------
     def files(self) -> Iterator[LibraryFile]:
         """Every conversation file, in the library then in the trash, without reading any
@@ -386,6 +416,22 @@ class Library:
                 raise KeyError(source.name.removesuffix(FILE_SUFFIX))
             os.replace(source, target)  # keeps the modification time: the trash sorts by it
         return target
+
+
+def _move_new(source: Path, target: Path) -> None:
+    """Rename `source` to `target`, which must not exist: a link then an unlink (never over
+    a file; another process moving `source` at once gets FileNotFoundError), else, where the
+    file system has no links, a rename after a check. Raises OSError."""
+    try:
+        os.link(source, target)
+    except FileNotFoundError:
+        raise
+    except OSError:
+        if target.exists():
+            raise FileExistsError(target) from None
+        os.rename(source, target)
+        return
+    os.unlink(source)
 
 
 # A DiskState no file has: saving over a file with it is always a conflict.

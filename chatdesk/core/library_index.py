@@ -344,13 +344,15 @@ class LibraryIndex:
         self, progress: Callable[[int, int], object] | None = None, batch: int = 200
     ) -> RefreshReport:
         """Bring the index in line with the files: read new and changed files (by modification
-        time and size), drop ids whose files are gone. Safe to run again at any time, from
+        time and size), drop ids whose files are gone. A conversation file named otherwise
+        than by an id gets one first (`Library.adopt_strays`). Safe to run again at any time, from
         any thread or process; `progress(done, total)` after each batch of `batch` files.
         Never raises for a file (an unreadable one is indexed with its error); raises
         OSError/sqlite3.Error only when the index itself cannot be written."""
         self._db()  # opens (and makes anew when needed) before `rebuilt` is read
         rebuilt, self.rebuilt = self.rebuilt, False
         library = self.library
+        library.adopt_strays()
         files = library.stamps()
         known = self.stamps()
         stale = sorted(id for id, stamp in files.items() if known.get(id) != stamp)

@@ -7,6 +7,14 @@ chose to discard), never after Cancel.
 Save never writes over changes another program made to the file since it was read (another
 window, `chatdesk send`): the core refuses (`ChangedOnDisk`) and the user chooses Reload (their
 version), Save as copy (keep both) or Overwrite.
+
+Save as and Export start in the folder of the last file the user opened or saved outside the
+library, else their documents folder, with a name made from the title. The library folder
+holds only conversations named by their ids (`core/library.py`), so a file written there under
+another name would be listed nowhere: Save as into it adds the copy to the library as a new
+conversation (what putting it there means), and Export into it is refused with a word why.
+
+Signals: notice(str) for a line in the status bar.
 """
 
 from __future__ import annotations
@@ -19,7 +27,7 @@ from chatdesk.core.disk_state import ChangedOnDisk
 from chatdesk.core.export import write_markdown
 from chatdesk.core.fileformat import FILE_SUFFIX, save_conversation, suggested_file_name
 from chatdesk.ui.chat_session import ChatSession
-from chatdesk.ui.qt.core import QObject
+from chatdesk.ui.qt.core import QObject, QStandardPaths, Signal
 from chatdesk.ui.qt.widgets import QFileDialog, QMessageBox, QWidget
 
 if TYPE_CHECKING:
@@ -48,7 +56,10 @@ class FileHost(Protocol):
 
 
 class FileFlows(QObject):
-    """The file dialogs of `host`, parented to `parent` (the window, both roles)."""
+    """The file dialogs of `host`, parented to `parent` (the window, both roles).
+    Signals: notice(str)."""
+
+    notice = Signal(str)
 
     def __init__(self, host: FileHost, parent: QWidget) -> None:
         super().__init__(parent)
@@ -85,13 +96,13 @@ class FileFlows(QObject):
         if session.path is not None and session.library_id is None:
             dialog.selectFile(session.path.name)  # a file of the user's: its own name
         else:  # new, or in the library (named by an id there): the title the sidebar shows
-            from chatdesk.core.titles import conversation_title
-
-            title = conversation_title(session.conversation).removesuffix("…")
-            dialog.selectFile(suggested_file_name(title))
+            dialog.selectFile(suggested_file_name(_title(session)))
 
         def chosen(path: str) -> None:
-            if self.write(session, Path(path)):
+            if self.host.context.library.is_folder(Path(path).parent):
+                if self._add_to_library(session, Path(path)):
+                    then()
+            elif self.write(session, Path(path)):
                 then()
 
         dialog.fileSelected.connect(chosen)
@@ -120,6 +131,25 @@ class FileFlows(QObject):
         self.host.context.settings.add_recent(str(path))
         self.host.context.save_settings()
         self.host.refresh_sessions()
+        return True
+
+    def _add_to_library(self, session: ChatSession, path: Path) -> bool:
+        """Save as into the library folder: a copy of the conversation becomes a new library
+        conversation (listed, searchable); the session stays what it was."""
+        library = self.host.context.library
+        copy = session.conversation.snapshot()
+        try:
+            library.create(copy)
+        except OSError as exc:
+            self.host.show_message(
+                "Could not save", f"{library.folder}: {exc.strerror or exc}. Nothing was lost."
+            )
+            return False
+        self.notice.emit(
+            f"“{path.name}” is in the library folder, where conversations are kept by the "
+            f"library: the copy was added to the library as “{_title(session)}”."
+        )
+        self.host.refresh_sessions()  # the sidebar lists it
         return True
 
     def _ask_changed(self, session: ChatSession, then: Then) -> None:
@@ -229,12 +259,23 @@ class FileFlows(QObject):
         dialog = self._file_dialog("Export as Markdown", QFileDialog.AcceptMode.AcceptSave)
         dialog.setNameFilter("Markdown (*.md);;All files (*)")
         dialog.setDefaultSuffix("md")
-        stem = session.path.stem if session.path else "conversation"
+        if session.path is not None and session.library_id is None:
+            stem = session.path.name.removesuffix(FILE_SUFFIX).removesuffix(".json")
+        else:  # a library file is named by its id: the title says more
+            stem = suggested_file_name(_title(session)).removesuffix(FILE_SUFFIX)
         dialog.selectFile(f"{stem}.md")
         dialog.fileSelected.connect(lambda path: self._write_markdown(session, Path(path)))
         dialog.open()
 
     def _write_markdown(self, session: ChatSession, path: Path) -> None:
+        if self.host.context.library.is_folder(path.parent):
+            self.host.show_message(
+                "Not exported",
+                f"{path.parent} is the library folder, which holds only chatdesk's own "
+                "conversation files: a Markdown file there would be listed nowhere. Export "
+                "to another folder.",
+            )
+            return
         try:
             write_markdown(session.conversation, path)
         except OSError as exc:
@@ -244,8 +285,26 @@ class FileFlows(QObject):
         dialog = QFileDialog(self.parent_widget, title)
         dialog.setAcceptMode(mode)
         dialog.setNameFilter(FILTER)
-        recent = self.host.context.settings.recent_files
-        if recent:
-            dialog.setDirectory(str(Path(recent[0]).parent))
+        dialog.setDirectory(self._start_folder())
         self.dialog = dialog
         return dialog
+
+    def _start_folder(self) -> str:
+        """The folder of the newest recent file outside the library (the last folder the user
+        chose), else the documents folder (else home)."""
+        library = self.host.context.library
+        for recent in self.host.context.settings.recent_files:
+            folder = Path(recent).parent
+            if not library.is_folder(folder) and folder.is_dir():
+                return str(folder)
+        documents = QStandardPaths.writableLocation(
+            QStandardPaths.StandardLocation.DocumentsLocation
+        )
+        return documents if documents and Path(documents).is_dir() else str(Path.home())
+
+
+def _title(session: ChatSession) -> str:
+    """The title the sidebar shows, for a file name (without a trailing "…")."""
+    from chatdesk.core.titles import conversation_title
+
+    return conversation_title(session.conversation).removesuffix("…")

@@ -143,6 +143,7 @@ class MainWindow(
             from chatdesk.ui.file_flows import FileFlows
 
             self._files = FileFlows(self, self)
+            self._files.notice.connect(self._show_notice)
         return self._files
 
     @property

@@ -17,6 +17,7 @@ from chatdesk.ui import roles
 from chatdesk.ui.library_model import Roles
 from chatdesk.ui.library_view import PAD_X
 from chatdesk.ui.qt.gui import QFontMetrics
+from tests.support.fake_azure import Reply
 
 
 def run(*args: object) -> subprocess.CompletedProcess[str]:
@@ -85,3 +86,16 @@ def test_a_conversation_and_its_conflict_copy_read_differently_in_a_narrow_list(
     tips = [model.index(row).data(roles.TOOLTIP) for row in rows]
     assert tips[0].startswith("What is a heron?\n")
     assert tips[1].startswith("What is a heron? (changed in two places)\n")
+
+
+def test_closing_a_conversation_while_its_first_write_runs_keeps_one(qtbot, window, server):
+    # Found reproducing tester-94: Close right after a reply wrote the conversation a second
+    # time as "… (changed in two places)", its own background write taken for another's.
+    server.enqueue(Reply(text="A wading bird."))
+    window.composer.set_text("What is a heron?")
+    window.composer.input.submit.emit()
+    qtbot.waitUntil(lambda: not window.session.busy, timeout=10_000)
+    qtbot.waitUntil(lambda: window.session.library_id is not None, timeout=10_000)
+    window.close_current()
+    library = window.context.library
+    assert [e.title for e in library.entries()] == ["What is a heron?"]
