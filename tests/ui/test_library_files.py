@@ -68,7 +68,8 @@ def test_save_as_into_the_library_folder_adds_a_library_conversation(qtbot, wind
     window.files.dialog.fileSelected.emit(str(library.folder / name))
     assert not (library.folder / name).exists()  # ids name library files
     [added] = set(library.stamps()) - before
-    assert window.session is session and session.library_id != added  # it stays itself
+    assert window.session is session
+    assert session.library_id != added
     assert "added to the library" in window.notice.text()
     listed = json.loads(run("list", "--json").stdout)
     assert sorted(e["title"] for e in listed) == ["What is a heron?", "What is a heron?"]
@@ -99,5 +100,6 @@ def test_export_into_the_library_folder_is_refused(qtbot, window, server):
     window.files.dialog.fileSelected.emit(str(library.folder / "heron.md"))
     assert not (library.folder / "heron.md").exists()
     box = window.message_box
-    assert box.windowTitle() == "Not exported" and "library folder" in box.text()
+    assert box.windowTitle() == "Not exported"
+    assert "library folder" in box.text()
     box.accept()
