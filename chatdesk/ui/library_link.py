@@ -11,11 +11,14 @@ loading once the window has painted.
 
 The library folder is watched (`QFileSystemWatcher`; every write into it is a rename, which a
 folder's watch sees): a conversation another process adds or changes (`chatdesk import`,
-`chatdesk send`, another window) is listed within about a second.
+`chatdesk send`, another window) is listed within about a second. An open conversation whose
+file changed so follows it (`follow_disk`) when the window holds nothing unwritten of it; when
+both changed, the window's next write keeps both (`Library.save`'s "(changed in two places)").
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -28,11 +31,13 @@ if TYPE_CHECKING:
     from chatdesk.ui.context import AppContext
     from chatdesk.ui.find_bar import FindBar
     from chatdesk.ui.library_jobs import LibraryJobs
+    from chatdesk.ui.library_saver import LibrarySaver
     from chatdesk.ui.library_sidebar import LibrarySidebar
     from chatdesk.ui.qt.core import QFileSystemWatcher
     from chatdesk.ui.transcript_view import TranscriptView
 
 REFRESH_DELAY_MS = 800  # after a conversation is written: the index catches up in one go
+RETRY_MS = 300  # an open conversation changed elsewhere, still being read or written here
 # The library folder changed (a file added, replaced, renamed, removed by anyone): the index
 # catches up this long after the first change, so a reply written every second costs one
 # look at the folder a second at most (~60 ms off the GUI thread at 10,000 conversations).
@@ -54,6 +59,10 @@ class LibraryHost(Protocol):
     def show_message(self, title: str, text: str) -> object: ...
     def save_session(self, session: ChatSession) -> None: ...
     def close_session_now(self, session: ChatSession) -> None: ...
+    def follow_disk(self, session: ChatSession) -> ChatSession: ...
+
+    @property
+    def library_saver(self) -> LibrarySaver: ...
 
 
 class LibraryLink(QObject):
@@ -69,6 +78,9 @@ class LibraryLink(QObject):
         self._watched = QTimer(self, singleShot=True, interval=WATCH_DELAY_MS)
         self._watched.timeout.connect(self._refresh_now)
         self._watcher: QFileSystemWatcher | None = None
+        self._stale: set[str] = set()  # open conversations whose file changed elsewhere
+        self._retry = QTimer(self, singleShot=True, interval=RETRY_MS)
+        self._retry.timeout.connect(self._follow_stale)
         sidebar.openRequested.connect(self.open)
         sidebar.sessionRequested.connect(self._open_file_row)
         sidebar.changeRequested.connect(self.change)
@@ -83,6 +95,8 @@ class LibraryLink(QObject):
             from chatdesk.ui.library_jobs import LibraryJobs  # the library's modules: not before
 
             self.jobs = LibraryJobs(self.library, self.host.context.library_index, self)
+            self.jobs.listed.connect(lambda entries, _trashed: self._changed_elsewhere(entries))
+            self.jobs.changed.connect(self._changed_elsewhere)
             self.sidebar.set_jobs(self.jobs)
             self.show_open()
             self._watch()
@@ -179,6 +193,44 @@ class LibraryLink(QObject):
         self.sidebar.notice.emit(
             f"Changed in another window meanwhile: both versions are kept, this one as “{title}”."
         )
+
+    # -- following changes made elsewhere ----------------------------------------------------
+    def _changed_elsewhere(self, entries: list[LibraryEntry]) -> None:
+        """The index lists these conversations: an open one whose file is not as this window
+        read or wrote it follows the file (`_follow_stale`)."""
+        open_ids = {i for s in self.host.sessions if (i := self.library_id(s)) is not None}
+        if not open_ids:
+            return
+        self._stale.update(e.id for e in entries if e.id in open_ids and e.error is None)
+        self._follow_stale()
+
+    def _follow_stale(self) -> None:
+        saver = self.host.library_saver
+        for id in list(self._stale):
+            session = next((s for s in self.host.sessions if self.library_id(s) == id), None)
+            if session is None or session.path is None:
+                self._stale.discard(id)
+                continue
+            if session.loading:
+                continue  # it is reading the file now: asked again once read
+            disk = session.disk
+            try:
+                info = os.stat(session.path)
+            except OSError:
+                self._stale.discard(id)  # gone (trashed): the listing says so
+                continue
+            if disk is None or (info.st_mtime_ns, info.st_size) == (disk.mtime_ns, disk.size):
+                self._stale.discard(id)  # as this window read or wrote it
+                continue
+            written = saver.written(session)
+            if written is None:
+                continue  # a write runs: asked again once it ends
+            self._stale.discard(id)
+            if written and not session.busy:
+                self.host.follow_disk(session)
+            # else both changed it: the window's next write keeps both versions
+        if self._stale:
+            self._retry.start()
 
     # -- opening -----------------------------------------------------------------------------
     def open(self, id: str, message_index: int | None = None, query: str = "") -> ChatSession:

@@ -116,6 +116,14 @@ class LibrarySaver(QObject):
     def tracked(self, session: ChatSession) -> bool:
         return session in self._written
 
+    def written(self, session: ChatSession) -> bool | None:
+        """Whether what `session` shows is what this window last wrote of it (or read, for
+        one opened and not changed since): True; False when it changed since; None while a
+        write runs (ask again once it ends). False for a session not tracked."""
+        if session not in self._written or session.revision != self._written[session]:
+            return False
+        return None if self._worker is not None else True
+
     # -- when --------------------------------------------------------------------------------
     def _tick(self) -> None:
         now = time.monotonic()

@@ -13,6 +13,7 @@ from chatdesk.ui.qt.widgets import QMessageBox
 
 if TYPE_CHECKING:
     from chatdesk.core.recovery import RecoveryEntry
+    from chatdesk.core.session_state import ScrollAnchor
     from chatdesk.ui.session_loader import SessionLoader
 
 
@@ -254,6 +255,36 @@ class WindowSessions:
             self.open_paths([str(path)])
         if not self.sessions:  # the file could not be read
             self.new_conversation()
+
+    def follow_disk(self, session: ChatSession) -> ChatSession:
+        """Show a library conversation as another program (`chatdesk send`, another window)
+        changed its file, in place of `session`, which holds nothing unwritten: the same place
+        among the open ones, still shown if it was, following the newest message if it was
+        (else at the message it was scrolled to). Its draft is the file's, which is this
+        window's own unless the other program changed it. Returns the new session."""
+        path = session.path
+        assert path is not None
+        place = self.sessions.index(session)
+        shown = self.session
+        if session is shown and self._painted:
+            session.scroll = self.transcript.scroll_anchor()
+        scroll = session.scroll
+        self._close_session(session, keep_one=False)
+        fresh = self.load_file(path, quiet=True)
+        self.sessions.remove(fresh)
+        self.sessions.insert(place, fresh)
+        kept = scroll if scroll is not None and not scroll.at_end else None
+        if shown is not session and shown is not None and shown in self.sessions:
+            self._bind_session(shown)  # (which noted fresh's place in the view: not its own)
+            fresh.scroll = kept
+        elif kept is not None:
+            self.when_loaded(fresh, lambda s: self._scroll_back(s, kept))
+        self.refresh_sessions()
+        return fresh
+
+    def _scroll_back(self, session: ChatSession, anchor: ScrollAnchor) -> None:
+        if session is self.session:
+            self.transcript.restore_anchor(anchor)
 
     def restore(self, entries: list[RecoveryEntry]) -> None:
         """Reopen conversations from the recovery folder, as unsaved changes of their files."""

@@ -18,11 +18,14 @@ from chatdesk.ui.library_model import Roles
 from chatdesk.ui.library_view import PAD_X
 from chatdesk.ui.qt.gui import QFontMetrics
 from tests.support.fake_azure import Reply
+from tests.support.images import image_bytes
+from tests.ui.conftest import KEY
 
 
-def run(*args: object) -> subprocess.CompletedProcess[str]:
+def run(*args: object, **extra: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
     env.pop("QT_QPA_PLATFORM", None)
+    env.update(extra)
     done = subprocess.run([sys.executable, "-m", "chatdesk", *map(str, args)], env=env,
                           capture_output=True, text=True, timeout=120)  # fmt: skip
     assert done.returncode == 0, done.stderr
@@ -99,3 +102,82 @@ def test_closing_a_conversation_while_its_first_write_runs_keeps_one(qtbot, wind
     window.close_current()
     library = window.context.library
     assert [e.title for e in library.entries()] == ["What is a heron?"]
+
+
+def heron(qtbot, window, server):
+    """The tester's "What is a heron?", written to the library and shown."""
+    server.enqueue(Reply(text="A wading bird."))
+    window.composer.set_text("What is a heron?")
+    window.composer.input.submit.emit()
+    qtbot.waitUntil(lambda: not window.session.busy, timeout=10_000)
+    qtbot.waitUntil(lambda: not window.session.modified, timeout=10_000)
+    window.library_link.start()
+    return window.session
+
+
+def cli_attach_and_send(server, tmp_path, path):
+    """tester-93's steps: `chatdesk attach FILE s.png --text …`, then `chatdesk send FILE`."""
+    picture = tmp_path / "s.png"
+    picture.write_bytes(image_bytes(64, 64))
+    azure = {"AZURE_OPENAI_ENDPOINT": server.azure_endpoint, "AZURE_OPENAI_API_KEY": KEY,
+             "AZURE_OPENAI_DEPLOYMENT": "gpt-4o"}  # fmt: skip
+    run("attach", path, picture, "--text", "CLI question about the picture", **azure)
+    server.enqueue(Reply(text="The CLI's answer."))
+    run("send", path, **azure)
+
+
+def texts(session):
+    return list(session.conversation.texts())
+
+
+def test_an_open_conversation_follows_its_file_changed_by_the_command_line(
+    qtbot, window, server, tmp_path
+):
+    session = heron(qtbot, window, server)
+    path, place = session.path, window.sessions.index(session)
+    cli_attach_and_send(server, tmp_path, path)
+    # Nothing done in the window: it shows the CLI's question and reply (tester-93).
+    qtbot.waitUntil(lambda: "The CLI's answer." in texts(window.session), timeout=10_000)
+    followed = window.session
+    assert followed.path == path
+    assert window.sessions.index(followed) == place
+    assert texts(followed)[:3] == ["What is a heron?", "A wading bird.",
+                                   "CLI question about the picture"]  # fmt: skip
+    qtbot.waitUntil(lambda: not followed.loading, timeout=10_000)
+    # Sending from the window goes on in the same conversation: no fork (tester-94).
+    server.enqueue(Reply(text="Herons eat fish."))
+    window.composer.set_text("window question after CLI")
+    window.composer.input.submit.emit()
+    qtbot.waitUntil(lambda: not followed.busy, timeout=10_000)
+    qtbot.waitUntil(lambda: not followed.modified, timeout=10_000)
+    [entry] = window.context.library.entries()
+    assert entry.title == "What is a heron?"
+    assert entry.messages == 6
+
+
+def test_a_draft_written_here_stays_when_the_file_changes_elsewhere(
+    qtbot, window, server, tmp_path
+):
+    session = heron(qtbot, window, server)
+    window.composer.set_text("half a thought")
+    qtbot.waitUntil(lambda: session.revision and not session.modified and
+                    window.context.library.load(session.library_id).conversation.draft
+                    == "half a thought", timeout=10_000)  # fmt: skip
+    cli_attach_and_send(server, tmp_path, session.path)
+    qtbot.waitUntil(lambda: "The CLI's answer." in texts(window.session), timeout=10_000)
+    qtbot.waitUntil(lambda: not window.session.loading, timeout=10_000)
+    assert window.composer.text() == "half a thought"
+
+
+def test_when_both_changed_both_are_kept(qtbot, window, server, tmp_path):
+    session = heron(qtbot, window, server)
+    session.conversation.append(Message("user", "typed here, not written yet"))
+    session.set_modified()
+    window.library_saver.stop()  # what a slow disk would do: the window's write comes late
+    cli_attach_and_send(server, tmp_path, session.path)
+    window.sidebar.jobs.refresh()
+    qtbot.wait(1500)
+    assert window.session is session  # not replaced: it holds changes of its own
+    window.library_saver.flush(session)
+    titles_now = sorted(e.title for e in window.context.library.entries())
+    assert titles_now == ["What is a heron?", "What is a heron? (changed in two places)"]
