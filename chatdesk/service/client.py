@@ -215,11 +215,16 @@ class Credentials:
         if profile.kind == "openai-compatible" or headers:
             return Auth("none", headers=headers)
         # The title already says "No API key"; the message says where chatdesk looked.
+        if self._secrets is None or self._secrets.is_secure:
+            where, kept = "in the system keyring", "chatdesk keeps it in the system keyring"
+        else:  # no secure keyring: keys typed in the window live in memory until chatdesk exits
+            where = "for this session (there is no secure keyring on this system)"
+            kept = "without a keyring chatdesk keeps it in memory until it exits"
         raise ChatError(
             "No API key",
-            f"Profile {profile.name!r} has no key in the system keyring, and the environment "
+            f"Profile {profile.name!r} has no key {where}, and the environment "
             f"variable {variable} is not set.",
-            "Enter the key in the profile's settings (chatdesk keeps it in the system keyring), "
+            f"Enter the key in the profile's settings ({kept}), "
             f"set {variable}, or switch the profile to Microsoft Entra ID sign-in.",
         )
 

@@ -53,7 +53,6 @@ from chatdesk.ui.qt.widgets import (
     QDialog,
     QDialogButtonBox,
     QHBoxLayout,
-    QMessageBox,
     QStyle,
     QTabWidget,
     QVBoxLayout,
@@ -104,7 +103,6 @@ class ConnectionDialog(QDialog):
         self._closed = False
         self._saving = False
         self._workers = DialogWorkers(self, lambda: self._closed)
-        self.reuse_key_box: QMessageBox | None = None  # open while Duplicate asks
         self._proxy = connections.settings.proxy  # edited on the Gateway tab, saved on Save
 
         self._bridge = _DeviceCodeBridge()
@@ -133,6 +131,9 @@ class ConnectionDialog(QDialog):
     def current(self) -> ProfileEdit | None:
         return self.profiles.current
 
+    def holds(self, draft: ProfileEdit) -> bool:
+        return draft in self.profiles.drafts
+
     def session(self, draft: ProfileEdit) -> EntraSession:
         return self.connections.entra_session(draft.runtime())
 
@@ -153,7 +154,7 @@ class ConnectionDialog(QDialog):
         self.profiles = ProfileList(self)
         self.profiles.selected.connect(self._show_draft)
         self.profiles.leaving.connect(self._stop_operations)
-        self.profiles.duplicated.connect(self._offer_key)
+        self.profiles.duplicated.connect(lambda s, c: self.key_panel.offer_key(s, c))
         self.profiles.added.connect(self._name_new_profile)
         self.profile_list = self.profiles.profile_list
         self.add_btn, self.duplicate_btn, self.remove_btn = (
@@ -245,34 +246,10 @@ class ConnectionDialog(QDialog):
         self.tabs.setTabToolTip(1, "No secure keyring: read the notice here" if warn else "")
 
     # -- the profile shown -------------------------------------------------------------------
-    def _offer_key(self, source: ProfileEdit, copy: ProfileEdit) -> None:
-        """Duplicate: the copy starts without a key; offer the source's rather than make the
-        person paste it again."""
-        if not self.key_panel.key_stored.get(source.key_name):
-            return
-        box = QMessageBox(
-            QMessageBox.Icon.Question,
-            "Duplicate profile",
-            f"Use the API key of '{source.profile.name.strip()}' for "
-            f"'{copy.profile.name.strip()}' too?",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-            self,
-        )
-        box.setAccessibleName("Reuse the key")
-        box.setInformativeText("It is copied within the system keyring; no one sees it.")
-        box.finished.connect(lambda result: self._reuse_key(source, copy, result))
-        self.reuse_key_box = box
-        box.open()
-
     def _name_new_profile(self) -> None:
         self.refresh_save()
         self.endpoint_panel.name_edit.setFocus()
         self.endpoint_panel.name_edit.selectAll()
-
-    def _reuse_key(self, source: ProfileEdit, copy: ProfileEdit, result: int) -> None:
-        self.reuse_key_box = None
-        if result == QMessageBox.StandardButton.Yes and copy in self.profiles.drafts:
-            self.key_panel.reuse_key(source, copy)
 
     def _show_draft(self, draft: ProfileEdit | None) -> None:
         self._stop_operations()
@@ -427,8 +404,33 @@ class ConnectionDialog(QDialog):
         if self._saving or self._problems():
             return
         self._stop_operations()
-        moves = self._moves()
         self.save_error.hide()
+        if self.key_panel.pending() is None:
+            self._save_profiles()
+            return
+        # A key typed and not stored yet is stored first, as Save key does: Save must not
+        # drop what the person pasted.
+        self._saving = True
+        self.refresh_save()
+
+        def stored(ok: bool) -> None:
+            self._saving = False
+            if ok:
+                self._save_profiles()
+            else:
+                self.key_panel.ask_keep_in_memory(self._save)
+            self.refresh_save()
+
+        def failed(exc: BaseException) -> None:
+            self._saving = False
+            self.save_error.setText("Nothing was saved: " + secret_error_text(exc, "save the key"))
+            self.save_error.show()
+            self.refresh_save()
+
+        self.key_panel.store_pending(stored, failed)
+
+    def _save_profiles(self) -> None:
+        moves = self._moves()
         if not moves:
             self._commit()
             return

@@ -22,7 +22,15 @@ from chatdesk.service.secrets import KeyringStatus, MemorySecretStore, Secret
 from chatdesk.ui.connection_widgets import FormHost, KeyField, button, secret_error_text
 from chatdesk.ui.palette import status_color
 from chatdesk.ui.qt.core import Signal
-from chatdesk.ui.qt.widgets import QFrame, QHBoxLayout, QLineEdit, QToolButton, QVBoxLayout, QWidget
+from chatdesk.ui.qt.widgets import (
+    QFrame,
+    QHBoxLayout,
+    QLineEdit,
+    QMessageBox,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 # Secret stores whose user agreed to keep keys in memory for this session (no secure keyring).
 # The store's status stays "insecure" after use_session_store, so the choice is remembered here.
@@ -50,6 +58,8 @@ class KeyPanel(QWidget):
         self._store_description: str | None = None
         self._store_probed = False
         self._busy = False
+        self.reuse_key_box: QMessageBox | None = None  # open while Duplicate asks
+        self.keyring_box: QMessageBox | None = None  # open while Save asks where to keep a key
         self.key_edit = KeyField(self)
         self.key_edit.setEchoMode(QLineEdit.EchoMode.Password)
         self.key_edit.setAccessibleName("API key")
@@ -192,9 +202,7 @@ class KeyPanel(QWidget):
         elif stored:
             text = f"A key is stored in {self._store_description or 'the keyring'}."
         elif env_key:
-            text = (
-                f"No key is stored; the key comes from the environment variable {variable}."
-            )
+            text = f"No key is stored; the key comes from the environment variable {variable}."
         else:
             text = "No key is stored yet." + (
                 " Keys are kept in memory for this session only." if memory else ""
@@ -261,6 +269,62 @@ class KeyPanel(QWidget):
 
         self.operation(lambda: secrets.delete(name), forgotten, failed)
 
+    # -- questions -----------------------------------------------------------------------------
+    def offer_key(self, source: ProfileEdit, copy: ProfileEdit) -> None:
+        """Duplicate: the copy starts without a key; offer the source's rather than make the
+        person paste it again."""
+        if not self.key_stored.get(source.key_name):
+            return
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Duplicate profile",
+            f"Use the API key of '{source.profile.name.strip()}' for "
+            f"'{copy.profile.name.strip()}' too?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            self.window(),
+        )
+        box.setAccessibleName("Reuse the key")
+        box.setInformativeText("It is copied within the system keyring; no one sees it.")
+
+        def answered(result: int) -> None:
+            self.reuse_key_box = None
+            if result == QMessageBox.StandardButton.Yes and self._host.holds(copy):
+                self.reuse_key(source, copy)
+
+        box.finished.connect(answered)
+        self.reuse_key_box = box
+        box.open()
+
+    def ask_keep_in_memory(self, then: Callable[[], None]) -> None:
+        """No secure keyring: say so before the dialog closes, and keep the typed key for this
+        session only if the person agrees, then call `then` (Save again). Cancel returns to the
+        dialog with the key still typed."""
+        box = QMessageBox(
+            QMessageBox.Icon.Warning,
+            "No secure keyring",
+            "The API key cannot be saved: no secure keyring is available on this system.",
+            QMessageBox.StandardButton.Cancel,
+            self.window(),
+        )
+        box.setAccessibleName("No secure keyring")
+        box.setInformativeText(
+            "chatdesk can keep it in memory until it exits (you will enter it again next "
+            "time); it is never written to a file. Or sign in with Microsoft Entra ID instead."
+        )
+        keep = box.addButton("Keep for this session", QMessageBox.ButtonRole.AcceptRole)
+        box.setDefaultButton(keep)
+
+        def answered() -> None:
+            self.keyring_box = None
+            if box.clickedButton() is keep:
+                self.keep_in_memory()
+                self.refresh()
+                then()
+
+        box.finished.connect(answered)
+        self.keyring_box = box
+        box.open()
+
     def reuse_key(self, source: ProfileEdit, copy: ProfileEdit) -> None:
         """Copy `source`'s key and secret header values to `copy`, within the keyring."""
         secrets = self._host.secrets
@@ -301,9 +365,51 @@ class KeyPanel(QWidget):
         self._host.run(fn, done, failed, finished)
 
     def _use_session_store(self) -> None:
+        self.keep_in_memory()
+        # The memory store starts empty; ask again what is stored, and where.
+        self.probe()
+
+    def keep_in_memory(self) -> None:
+        """The person chose keys in memory for this session (there is no secure keyring)."""
         secrets = self._host.secrets
         if isinstance(secrets, LazySecretStore):
             secrets.use_session_store(MemorySecretStore())
         _SESSION_CONSENT.add(secrets)
-        # The memory store starts empty; ask again what is stored, and where.
-        self.probe()
+
+    def pending(self) -> Secret | None:
+        """A key typed for a key profile and not stored yet: the dialog's Save stores it."""
+        draft = self._host.current
+        return self.typed() if draft is not None and draft.profile.auth == "key" else None
+
+    def store_pending(
+        self, done: Callable[[bool], None], failed: Callable[[BaseException], None]
+    ) -> None:
+        """Store the typed key as Save key does, on a worker; `done(True)` once stored, or
+        `done(False)` (nothing stored) when there is no secure keyring and the person has not
+        chosen keys in memory for this session: ask first (see `keep_in_memory`)."""
+        draft = self._host.current
+        secret = self.pending()
+        if draft is None or secret is None:
+            done(True)
+            return
+        name = draft.key_name
+        secrets = self._host.secrets
+
+        def store() -> bool:
+            # Asked here, not from the probe's answer: the probe may not have come back yet.
+            status = secrets.status if isinstance(secrets, LazySecretStore) else None
+            if status is not None and not status.secure and secrets not in _SESSION_CONSENT:
+                return False
+            secrets.set(name, secret)
+            return True
+
+        def stored(ok: bool) -> None:
+            if ok:
+                self.key_stored[name] = True
+                if self._host.current is draft:
+                    self.key_edit.clear()
+                    self.show_key_btn.setChecked(False)
+            done(ok)
+
+        self.key_error.clear()
+        self.operation(store, stored, failed)

@@ -54,6 +54,10 @@ class FormHost(Protocol):
     @property
     def current(self) -> ProfileEdit | None: ...
 
+    def holds(self, draft: ProfileEdit) -> bool:
+        """Whether `draft` is still one of the profiles being edited (not removed)."""
+        ...
+
     def run(
         self,
         fn: Callable[[], Any],

@@ -385,7 +385,7 @@ def test_test_connection_without_key_reports_it(srv):
         profile_for(srv)
     )
     assert not diagnosis.ok
-    assert "Profile 'work' has no key in the system keyring" in diagnosis.error.message
+    assert "Profile 'work' has no key for this session" in diagnosis.error.message
     assert srv.requests == []
 
 

@@ -113,10 +113,16 @@ def test_the_keyring_entry_wins_over_the_environment(srv):
     assert srv.requests[-1].headers["api-key"] == KEY
 
 
+class KeyringStandIn(MemorySecretStore):
+    """A secret store that says it is the protected system keyring."""
+
+    is_secure = True
+
+
 def test_no_key_is_a_clear_error(srv):
     prof = profile(srv, "azure-v1", key_env="AZURE_OPENAI_API_KEY")
     with pytest.raises(ChatError) as info:
-        make_client(prof, Credentials(MemorySecretStore(), env={}))
+        make_client(prof, Credentials(KeyringStandIn(), env={}))
     assert "Profile 'work' has no key in the system keyring" in info.value.message
     assert "AZURE_OPENAI_API_KEY" in info.value.message
     assert "keyring" in info.value.action
@@ -239,10 +245,21 @@ def test_a_profile_without_a_key_uses_azure_openai_api_key_like_the_cli():
 def test_no_key_message_does_not_repeat_its_title(srv):
     prof = profile(srv, "azure-api-version")  # no key_env: AZURE_OPENAI_API_KEY is looked at
     with pytest.raises(ChatError) as info:
-        make_client(prof, Credentials(MemorySecretStore(), env={}))
+        make_client(prof, Credentials(KeyringStandIn(), env={}))
     assert info.value.title == "No API key"
     assert info.value.message == (
         "Profile 'work' has no key in the system keyring, and the environment variable "
         "AZURE_OPENAI_API_KEY is not set."
     )
     assert "set AZURE_OPENAI_API_KEY" in info.value.action
+
+
+def test_no_key_without_a_keyring_does_not_point_at_one(srv):
+    # Tester: with no Secret Service, the error still said "chatdesk keeps it in the system
+    # keyring". Keys typed in the window then live in memory for the session.
+    prof = profile(srv, "azure-api-version")
+    with pytest.raises(ChatError) as info:
+        make_client(prof, Credentials(MemorySecretStore(), env={}))
+    assert "keyring" not in info.value.message.replace("no secure keyring", "")
+    assert "system keyring" not in info.value.action
+    assert "in memory until it exits" in info.value.action

@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 import os
+import uuid
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLineEdit
+from PySide6.QtWidgets import QLineEdit, QMessageBox
 
-from chatdesk.service.connections import LazySecretStore
-from chatdesk.service.secrets import KeyringStatus, MemorySecretStore, Secret
+from chatdesk.core.settings import Settings
+from chatdesk.service.chat import ChatService
+from chatdesk.service.connections import Connections, LazySecretStore
+from chatdesk.service.secrets import (
+    KeyringSecretStore,
+    KeyringStatus,
+    MemorySecretStore,
+    Secret,
+    keyring_status,
+)
 from tests.support.connection_dialog import (
     KEY,
     WARNING,
@@ -98,3 +107,102 @@ def test_insecure_keyring_notice_can_switch_to_entra(qtbot, make_dialog):
     d.key_panel.use_entra_btn.click()
     assert d.entra_radio.isChecked()
     assert d.auth_stack.currentIndex() == 1
+
+
+# -- Save stores a key typed but not saved with Save key (tester: the key was dropped) --------
+def _first_launch(qtbot, make_dialog, server, secrets):
+    """The tester's steps: Endpoint and Deployment filled, the key pasted on the Authentication
+    tab, and the dialog's Save pressed (not Save key)."""
+    h = make_dialog([azure("Azure OpenAI", endpoint=server.url)], secrets=secrets)
+    d = on_auth_tab(h.dialog)
+    qtbot.keyClicks(d.key_panel.key_edit, "test-key")
+    return h
+
+
+def _sends_the_key(h, server) -> None:
+    """A request made with the saved profile carries the key (the tester's send failed)."""
+    profile = h.connections.profile("Azure OpenAI")
+    diagnosis = ChatService(h.connections.credentials).test_connection(profile)
+    assert diagnosis.ok, diagnosis.error
+    assert server.requests[-1].headers["authorization"] == "Bearer test-key"
+
+
+@pytest.mark.keyring
+def test_save_stores_the_typed_key_in_the_real_keyring(qtbot, make_dialog, azure_server):
+    if not keyring_status().secure or os.environ.get("CHATDESK_KEYRING_SANDBOX") != "1":
+        pytest.skip("run under .ci/with-keyring.sh for a throw-away Secret Service")
+    store = KeyringSecretStore(service=f"chatdesk-test-{uuid.uuid4().hex}")
+    try:
+        h = _first_launch(qtbot, make_dialog, azure_server, store)
+        h.dialog.save_btn.click()
+        qtbot.waitUntil(lambda: h.saves == 1, timeout=10_000)
+        assert store.get("Azure OpenAI") == Secret("test-key")
+        assert not h.dialog.isVisible()
+        _sends_the_key(h, azure_server)
+        written = files_text(Path(os.environ["CHATDESK_HOME"]))
+        assert not [p for p, text in written.items() if "test-key" in text]
+    finally:
+        store.delete("Azure OpenAI")
+
+
+def test_save_stores_the_typed_key_as_save_key_does(qtbot, make_dialog, azure_server):
+    store = MemorySecretStore()
+    h = _first_launch(qtbot, make_dialog, azure_server, store)
+    h.dialog.save_btn.click()
+    qtbot.waitUntil(lambda: h.saves == 1)
+    assert store.get("Azure OpenAI") == Secret("test-key")
+    _sends_the_key(h, azure_server)
+
+
+def test_save_without_a_keyring_says_so_and_keeps_the_key_for_the_session(
+    qtbot, make_dialog, azure_server
+):
+    status = KeyringStatus(secure=False, backend_name="fail Keyring", warning=WARNING)
+    store = LazySecretStore(lambda: (MemorySecretStore(), status))
+    h = _first_launch(qtbot, make_dialog, azure_server, store)
+    d = h.dialog
+    d.save_btn.click()
+    qtbot.waitUntil(lambda: d.key_panel.keyring_box is not None)
+    box = d.key_panel.keyring_box
+    assert "no secure keyring" in box.text()
+    assert "memory" in box.informativeText()
+    assert d.isVisible()
+    assert h.saves == 0
+    keep = next(b for b in box.buttons() if b.text() == "Keep for this session")
+    keep.click()
+    qtbot.waitUntil(lambda: h.saves == 1)
+    assert store.get("Azure OpenAI") == Secret("test-key")
+    _sends_the_key(h, azure_server)
+    written = files_text(Path(os.environ["CHATDESK_HOME"]))
+    assert not [p for p, text in written.items() if "test-key" in text]
+
+
+def test_save_without_a_keyring_can_go_back_with_the_key_still_typed(
+    qtbot, make_dialog, azure_server
+):
+    status = KeyringStatus(secure=False, backend_name="fail Keyring", warning=WARNING)
+    store = LazySecretStore(lambda: (MemorySecretStore(), status))
+    h = _first_launch(qtbot, make_dialog, azure_server, store)
+    d = h.dialog
+    d.save_btn.click()
+    qtbot.waitUntil(lambda: d.key_panel.keyring_box is not None)
+    d.key_panel.keyring_box.button(QMessageBox.StandardButton.Cancel).click()
+    qtbot.waitUntil(lambda: d.key_panel.keyring_box is None)
+    assert d.isVisible()
+    assert h.saves == 0
+    assert d.key_panel.key_edit.text() == "test-key"
+    assert store.get("Azure OpenAI") is None
+    assert d.save_btn.isEnabled()
+
+
+def test_without_a_keyring_the_missing_key_error_does_not_name_one(azure_server):
+    status = KeyringStatus(secure=False, backend_name="fail Keyring", warning=WARNING)
+    store = LazySecretStore(lambda: (MemorySecretStore(), status))
+    connections = Connections(Settings(profiles=[azure(endpoint=azure_server.url)]), store, env={})
+    diagnosis = ChatService(connections.credentials).test_connection(connections.profile("Work"))
+    assert diagnosis.error.message == (
+        "Profile 'Work' has no key for this session (there is no secure keyring on this "
+        "system), and the environment variable AZURE_OPENAI_API_KEY is not set."
+    )
+    assert "system keyring" not in diagnosis.error.action
+    assert azure_server.requests == []

@@ -147,7 +147,7 @@ def test_duplicate_offers_to_reuse_the_key(qtbot, make_dialog):
     d = make_dialog([azure()], secrets=store).dialog
     qtbot.waitUntil(lambda: d.key_panel.key_stored.get("Work") is True)
     d.duplicate_btn.click()
-    box = d.reuse_key_box
+    box = d.key_panel.reuse_key_box
     assert box is not None
     assert "Use the API key of 'Work' for 'Work (copy)' too?" in box.text()
     box.done(box.StandardButton.Yes)
@@ -160,4 +160,4 @@ def test_duplicate_without_a_key_does_not_ask(qtbot, make_dialog):
     d = make_dialog([azure()]).dialog
     qtbot.waitUntil(lambda: d.key_panel.key_stored.get("Work") is False)
     d.duplicate_btn.click()
-    assert d.reuse_key_box is None
+    assert d.key_panel.reuse_key_box is None
