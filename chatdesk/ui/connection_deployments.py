@@ -92,6 +92,8 @@ class DeploymentsPanel(QWidget):
         button.setAccessibleName(name)
         button.setToolTip(tip)
         button.setAutoDefault(False)
+        # Their own height always: a crowded form squeezed them to a few pixels (tester-55).
+        button.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         return button
 
     # -- the profile -------------------------------------------------------------------------

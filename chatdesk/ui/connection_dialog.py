@@ -277,9 +277,12 @@ class ConnectionDialog(QDialog):
         draft = self.current
         if self._loading or draft is None:
             return
+        before = draft.profile
         profile = self.endpoint_panel.apply(draft.profile)
         profile = dataclasses.replace(profile, **self.entra_panel.values())
         draft.profile = self.gateway.apply(profile)
+        if draft.profile != before:
+            self.test_panel.forget()
         self.gateway.refresh(draft.profile)
         self.profiles.refresh()
         self.endpoint_panel.refresh(draft.profile)
@@ -323,6 +326,7 @@ class ConnectionDialog(QDialog):
             return
         # with_auth keeps the other mode's settings; the stored key stays in the keyring.
         draft.profile = draft.profile.with_auth("key" if auth == "key" else "entra")
+        self.test_panel.forget()
         self._refresh_all()
 
     # -- validation and what is shown --------------------------------------------------------

@@ -102,6 +102,9 @@ class EndpointPanel(QWidget):
         tokens.addWidget(fallback)
         tokens.addWidget(self.family_combo, 2)
 
+        for label in (self.kind_hint, self.url_label, self.notes_label, self.endpoint_error,
+                      self.fetch_note, self.model_note, self.problem_label):  # fmt: skip
+            label.keep_whole(self.endpoint_edit)
         self.form = QFormLayout(self)
         self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.form.addRow("&Name", self.name_edit)

@@ -90,12 +90,15 @@ class TestPanel(QWidget):
             finally:
                 service.close()
 
+        def current() -> bool:  # not left for another profile, nor forgotten after an edit
+            return self._host.current is draft and self._test is not None and self._test[0] is token
+
         def diagnosed(diagnosis: Diagnosis) -> None:
-            if self._host.current is draft:
+            if current():
                 self._show_diagnosis(diagnosis, token.cancelled)
 
         def failed(exc: BaseException) -> None:
-            if self._host.current is draft:
+            if current():
                 self.test_result.clear()
                 self.test_error.setText(f"The test failed unexpectedly ({type(exc).__name__}).")
 
@@ -131,6 +134,13 @@ class TestPanel(QWidget):
         if self._test is not None:
             self._test[0].cancel()
             self.test_result.setText("Cancelling…")
+
+    def forget(self) -> None:
+        """The connection fields changed: what the test said, or will say, is about another
+        connection (tester: a refused 127.0.0.1:8798 stayed under http://example.com/)."""
+        self.stop()
+        self.clear()
+        self.sync()
 
     def stop(self) -> None:
         """The profile is being left: its test no longer reports here."""

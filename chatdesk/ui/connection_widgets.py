@@ -88,6 +88,23 @@ class WrapLabel(QLabel):
             hint.setHeight(self.heightForWidth(self.width()))
         return hint
 
+    column: QWidget | None = None  # set with `keep_whole`
+
+    def keep_whole(self, column: QWidget) -> None:
+        """Never be cut off: ask for all the lines the text takes at `column`'s width (a field
+        of the same form column, always laid out), so a crowded form grows the dialog instead
+        (a long note about a pasted URL lost its last line). Not this label's own width: a label
+        just shown still has a stale narrow one, and would ask for far too many lines."""
+        self.column = column
+
+    def minimumSizeHint(self) -> QSize:
+        hint = super().minimumSizeHint()
+        column = self.column
+        # Before the dialog is first laid out the column's width means nothing yet.
+        if column is not None and column.isVisible() and self.wordWrap() and self.text():
+            hint.setHeight(self.heightForWidth(column.width()))
+        return hint
+
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         if event.size().width() != event.oldSize().width():
@@ -113,7 +130,7 @@ class Tones:
 
     def label(
         self, parent: QWidget, text: str, name: str, *, tone: str = "", selectable: bool = True
-    ) -> QLabel:
+    ) -> WrapLabel:
         label = WrapLabel(text, parent)
         label.setWordWrap(True)
         label.setTextFormat(Qt.TextFormat.PlainText)  # texts may quote URLs and server replies

@@ -7,7 +7,11 @@ import dataclasses
 import pytest
 from PySide6.QtGui import QPalette
 
-from chatdesk.core.settings import load_settings
+from chatdesk.core.settings import Settings, load_settings
+from chatdesk.service.chat import ChatService
+from chatdesk.service.connections import Connections
+from chatdesk.service.secrets import MemorySecretStore
+from chatdesk.ui.connection_dialog import ConnectionDialog
 from chatdesk.ui.token_meter import status_color
 from tests.support.connection_dialog import (
     azure,
@@ -118,3 +122,43 @@ def test_each_kind_shows_its_own_hint(make_dialog, kind, example):
     assert example in d.endpoint_panel.kind_hint.text()
     if kind == "openai-compatible":
         assert "azure.com" not in d.endpoint_panel.kind_hint.text()
+
+
+def test_a_pasted_deployment_url_keeps_buttons_whole_and_notes_uncut(qtbot):
+    # Tester-55: with a deployment URL as the Endpoint (and a failed test's lines below), the
+    # Remove / Make default / Fetch list buttons were ~8 px tall and the note's last line,
+    # "…?api-version=2024-10-21 was removed", was cut off.
+    profile = azure("Azure OpenAI (copy)", endpoint="http://127.0.0.1:8798/")
+    connections = Connections(Settings(profiles=[profile]), secrets=MemorySecretStore(), env={})
+    d = ConnectionDialog(connections, ChatService(connections.credentials), lambda: None)
+    qtbot.addWidget(d)
+    d.resize(760, 560)
+    d.show()
+    qtbot.waitExposed(d)
+    test = d.test_panel
+    test.test_error.setText(
+        "Cannot reach the server\n127.0.0.1 refused the connection.\n"
+        "Check the endpoint URL and port, and that the server is running."
+    )
+    test.test_details.setText(
+        "Requests go to: http://127.0.0.1:8798/openai/v1/\nAuthentication: bearer (key)"
+    )
+    test.sync()
+    retype(
+        qtbot,
+        d.endpoint_panel.endpoint_edit,
+        "https://myres.openai.azure.com/openai/deployments/gpt-4o-mini/chat/completions"
+        "?api-version=2024-10-21",
+    )
+    qtbot.wait(50)  # the layout settles
+    panel = d.endpoint_panel
+    deployments = panel.deployments
+    for button in (deployments.add_btn, deployments.remove_btn, deployments.default_btn,
+                   deployments.fetch_btn):  # fmt: skip
+        assert button.height() >= button.sizeHint().height(), button.text()
+    notes = panel.notes_label
+    assert notes.text().endswith("?api-version=2024-10-21 was removed.")
+    assert notes.height() >= notes.heightForWidth(notes.width())
+    # Nothing overlaps the note, and the form fits its tab.
+    assert notes.geometry().bottom() < panel.suggest_btn.geometry().top()
+    assert panel.model_note.geometry().bottom() <= panel.contentsRect().bottom()

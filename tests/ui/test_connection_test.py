@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import socket
+
 import pytest
 
 from chatdesk.service.secrets import MemorySecretStore, Secret
 from tests.support.connection_dialog import (
     azure,
     on_auth_tab,
+    retype,
 )
 from tests.support.fake_azure import FakeAzure, Hang
 
@@ -104,3 +107,46 @@ def test_test_messages_use_the_current_name(qtbot, make_dialog, azure_server):
     assert "'Work'" not in d.test_panel.test_error.text()
     # The key stored under the old name was sent.
     assert azure_server.last_request.headers["authorization"] == "Bearer wrong-key"
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_editing_the_endpoint_clears_the_previous_test_result(qtbot, make_dialog):
+    # Tester-54: "Cannot reach the server… Requests go to: http://127.0.0.1:8798/" stayed
+    # under an Endpoint that said http://example.com/.
+    store = MemorySecretStore()
+    store.set("Work", Secret("test-key"))
+    port = _closed_port()
+    d = make_dialog([azure(endpoint=f"http://127.0.0.1:{port}/")], secrets=store).dialog
+    panel = d.test_panel
+    panel.test_btn.click()
+    qtbot.waitUntil(lambda: panel.test_error.text().startswith("Cannot reach"), timeout=10_000)
+    assert f"127.0.0.1:{port}" in panel.test_details.text()
+    retype(qtbot, d.endpoint_panel.endpoint_edit, "http://example.com/")
+    assert panel.test_error.text() == ""
+    assert panel.test_details.text() == ""
+    assert not panel.test_error.isVisible()
+    assert not panel.test_details.isVisible()
+
+
+def test_a_test_still_running_when_the_endpoint_changes_reports_nothing(
+    qtbot, make_dialog, azure_server
+):
+    store = MemorySecretStore()
+    store.set("Work", Secret("test-key"))
+    azure_server.enqueue(Hang(2))
+    d = make_dialog([azure(endpoint=azure_server.url)], secrets=store).dialog
+    panel = d.test_panel
+    panel.test_btn.click()
+    azure_server.wait_for_requests(1)
+    retype(qtbot, d.endpoint_panel.deployments.deployment_edit, "gpt-4o-mini")
+    assert not panel.test_cancel_btn.isVisible()
+    azure_server.release()
+    qtbot.waitUntil(lambda: not d.busy, timeout=10_000)
+    assert panel.test_result.text() == ""
+    assert panel.test_details.text() == ""
+    assert panel.test_btn.isEnabled()
