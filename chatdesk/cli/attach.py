@@ -34,7 +34,9 @@ PROG = "chatdesk attach"
 
 
 def _parser() -> Parser:
-    p = Parser(prog=PROG, description="Add images to the question a conversation ends with.")
+    p = Parser(
+        prog=PROG, description="Add images to the question a conversation ends with.", doc=__doc__
+    )
     p.add_argument("file", metavar="FILE")
     p.add_argument("images", nargs="+", metavar="IMAGE", help="PNG, JPEG, WebP or GIF files")
     p.add_argument(

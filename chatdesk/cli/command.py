@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 if TYPE_CHECKING:
     from chatdesk.core.conversation import Conversation
@@ -19,10 +19,26 @@ EXIT_BROKEN_PIPE = 141  # what a shell reports for a command ended by SIGPIPE (1
 
 
 class Parser(argparse.ArgumentParser):
-    """argparse with a one-line error (no usage block) and exit status 2."""
+    """argparse with a one-line error (no usage block) and exit status 2. `doc`: the command
+    module's docstring, whose "Exit status:" paragraph ends the --help text (one source)."""
+
+    def __init__(self, *args: Any, doc: str | None = None, **kwargs: Any) -> None:
+        statuses = exit_statuses(doc)
+        if statuses:
+            epilog = kwargs.get("epilog")
+            kwargs["epilog"] = f"{epilog} {statuses}" if epilog else statuses
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> NoReturn:
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def exit_statuses(doc: str | None) -> str:
+    """The "Exit status: ..." paragraph of a command module's docstring, on one line ("" when
+    it has none)."""
+    text = doc or ""
+    at = text.find("Exit status:")
+    return " ".join(text[at:].split("\n\n", 1)[0].split()) if at >= 0 else ""
 
 
 def positive(text: str) -> int:

@@ -11,7 +11,9 @@ from chatdesk.cli.command import EXIT_ERROR, EXIT_OK, Parser, read_conversation
 
 
 def _parser() -> Parser:
-    p = Parser(prog="chatdesk export", description="Write the conversation as Markdown.")
+    p = Parser(
+        prog="chatdesk export", description="Write the conversation as Markdown.", doc=__doc__
+    )
     p.add_argument("file", metavar="FILE")
     p.add_argument("--format", choices=["markdown"], default="markdown")
     p.add_argument(

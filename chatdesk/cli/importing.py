@@ -24,7 +24,9 @@ if TYPE_CHECKING:
 
 
 def _parser() -> Parser:
-    p = Parser(prog="chatdesk import", description="Copy conversation files into the library.")
+    p = Parser(
+        prog="chatdesk import", description="Copy conversation files into the library.", doc=__doc__
+    )
     p.add_argument("files", nargs="+", metavar="FILE")
     return p
 

@@ -22,7 +22,9 @@ from chatdesk.cli.library import local_time, open_library
 
 
 def _parser() -> Parser:
-    p = Parser(prog="chatdesk list", description="List the conversations of the library.")
+    p = Parser(
+        prog="chatdesk list", description="List the conversations of the library.", doc=__doc__
+    )
     p.add_argument("--json", action="store_true", help="print one JSON array")
     p.add_argument("--trash", action="store_true", help="list the trash instead")
     return p

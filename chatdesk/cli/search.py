@@ -8,8 +8,8 @@ match, then the snippet indented on the next line, the matched words in bold on 
 `--json` prints one array of objects: conversation_id, title, message_index (null for the
 title), snippet, highlights ([start, end] offsets into the snippet), more.
 
-Exit status: 0 something was found, 1 nothing was (as grep, and said on stderr), or the index
-cannot be used, 2 usage (a query without a word).
+Exit status: 0 something was found, 1 nothing was (as grep does, so a script can test it;
+said on stderr) or the library's index cannot be read, 2 usage (a query without a word).
 """
 
 from __future__ import annotations
@@ -25,7 +25,9 @@ _BOLD, _PLAIN = "\x1b[1m", "\x1b[0m"
 
 
 def _parser() -> Parser:
-    p = Parser(prog="chatdesk search", description="Search every conversation of the library.")
+    p = Parser(
+        prog="chatdesk search", description="Search every conversation of the library.", doc=__doc__
+    )
     p.add_argument("query", metavar="QUERY", help="words to find (all of them, in one message)")
     p.add_argument("--json", action="store_true", help="print one JSON array")
     p.add_argument("--limit", type=positive, default=20, help="at most this many hits (20)")

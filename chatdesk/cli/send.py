@@ -86,6 +86,7 @@ def _parser() -> Parser:
         epilog="Without connection options the environment is used (AZURE_OPENAI_ENDPOINT, "
         "AZURE_OPENAI_API_KEY, OPENAI_API_VERSION, or OPENAI_BASE_URL and OPENAI_API_KEY). "
         "Keys are read from the keyring or those variables, never from the command line.",
+        doc=__doc__,
     )
     p.add_argument("file", metavar="FILE")
     p.add_argument("--profile", metavar="NAME", help="a connection profile from the settings")
@@ -192,6 +193,13 @@ def _dry_run(
         fail(exc.text)
         return EXIT_ERROR
     sys.stdout.write(dry_run(prepared).text())
+    if profile.auth == "key" and profile.auth_override() is None:
+        # The dry run masks the key whether or not there is one: say when the real send would
+        # find none (the same lookup the send makes; the key itself is never shown).
+        try:
+            service.credentials.resolve(profile)
+        except ChatError as exc:
+            fail(f"warning: the real send would fail: {exc.text}")
     return EXIT_OK
 
 

@@ -27,6 +27,7 @@ def _parser(command: str) -> Parser:
         prog=f"chatdesk {command}",
         description=f"{verb} Microsoft Entra ID for a connection profile; the window and "
         "`chatdesk send --profile` share the sign-in.",
+        doc=__doc__,
     )
     p.add_argument("--profile", metavar="NAME", required=True, help="the connection profile")
     if command == "signin":

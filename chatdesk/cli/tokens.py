@@ -32,7 +32,9 @@ ROW_CHARS = 72  # a row's text, cut to one line
 
 
 def _parser() -> Parser:
-    p = Parser(prog="chatdesk tokens", description="Prompt tokens of what would be sent.")
+    p = Parser(
+        prog="chatdesk tokens", description="Prompt tokens of what would be sent.", doc=__doc__
+    )
     p.add_argument("file", metavar="FILE")
     p.add_argument("--model", help="model or deployment name (default: the profile's model)")
     p.add_argument(
@@ -106,7 +108,8 @@ def _report(path: str, rows: RequestRows) -> dict[str, Any]:
         "error": plan.error,
         "policy": plan.policy,
         "sent": list(range(offset)) + [offset + i for i in plan.sent],
-        "dropped": [offset + i for i in plan.dropped],
+        "dropped": [offset + i for i in plan.dropped],  # trimmed to fit
+        "left_out": [offset + i for i in plan.left_out],  # by the user or the failed-turn rule
         "messages": messages,
     }
 
@@ -118,7 +121,7 @@ def _print_rows(rows: RequestRows) -> None:
         print(_row_line(str(number), role, name, text, tokens))
     left = [*rows.left_out_rows()]
     if left:
-        print(f"Left out: {len(left):,} older message{'' if len(left) == 1 else 's'}, not sent")
+        print(rows.left_out_heading())
         for role, name, text, tokens, _sent in left:
             print(_row_line("", role, name, text, tokens))
 
@@ -159,7 +162,8 @@ def run(argv: list[str]) -> int:
         estimate = f" (estimate: {report['estimate_why']})" if report["estimate"] else ""
         print(f"{report['prompt_tokens']} prompt tokens{estimate}, {report['encoding']}")
         print(
-            f"{_count(len(report['sent']), 'message')} sent, {len(report['dropped'])} dropped; "
+            f"{_count(len(report['sent']), 'message')} sent, {len(report['dropped'])} dropped "
+            f"to fit, {len(report['left_out'])} left out; "
             f"{report['total']} with {report['reserve']} reserved, limit {report['limit']}"
         )
     if not report["fits"]:

@@ -10,7 +10,8 @@ for, so a 25,000-message conversation is not walked to show the rows on screen.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +19,7 @@ from chatdesk.core.budget import Budget
 from chatdesk.core.cards import counted_text, tool_names
 from chatdesk.core.messages import Message
 from chatdesk.core.request import request_messages
+from chatdesk.core.sending import LEFT_OUT_WORDS, YOU
 from chatdesk.core.trimming import TrimPlan
 
 # role, name, text (images as cards with their counts), tokens, sent
@@ -66,6 +68,30 @@ class RequestRows:
         for i in (*range(self.first_sent), *self.left_out):
             yield self.history(i)
 
+    def left_out_heading(self) -> str:
+        """The line above `left_out_rows`: how many and why (see `left_out_heading`)."""
+        ledger = self.budget.ledger
+        return left_out_heading(
+            self.first_sent, [ledger.why_left_out(i) or YOU for i in self.left_out]
+        )
+
+
+def left_out_heading(older: int, why: Sequence[str]) -> str:
+    """The line above the rows a request leaves out, in the window's "What will be sent" and
+    `chatdesk tokens --rows`: `older` messages trimmed to fit, then one sending.LEFT_OUT_WORDS
+    key per message the user or the rule for failed turns leaves out, e.g.
+    "Left out: 1 message, not sent: blocked by the content filter"."""
+    n = older + len(why)
+    noun = "message" if n == 1 else "messages"
+    if not why:
+        return f"Left out: {n:,} older {noun}, not sent"
+    counts = Counter(LEFT_OUT_WORDS[w] for w in why)
+    if not older and len(counts) == 1:
+        return f"Left out: {n:,} {noun}, not sent: {next(iter(counts))}"
+    parts = [f"{older:,} older"] if older else []
+    parts += [f"{count:,} {words}" for words, count in counts.items()]
+    return f"Left out: {n:,} {noun}, not sent: {', '.join(parts)}"
+
 
 def request_rows(
     budget: Budget,
@@ -110,6 +136,15 @@ def request_rows(
         return messages + ([draft_message.to_api()] if tail else [])
 
     return RequestRows(
-        head, history, counted, len(conv), plan.first_sent, tail, sent_tokens, plan.left_out,
-        api_messages, budget, plan,
+        head,
+        history,
+        counted,
+        len(conv),
+        plan.first_sent,
+        tail,
+        sent_tokens,
+        plan.left_out,
+        api_messages,
+        budget,
+        plan,
     )

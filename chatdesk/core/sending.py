@@ -35,11 +35,21 @@ FAILED = "failed"
 BLOCKED = "blocked"
 STOPPED = "stopped"
 
+YOU = "you"  # the user chose "Leave out"
+QUESTION = "question"  # a reply whose question the user left out
+
+# Why a message is not sent, in words: the window's badges, "What will be sent" and
+# `chatdesk tokens --rows` say the same.
+LEFT_OUT_WORDS = {
+    FAILED: "the request failed",
+    BLOCKED: "blocked by the content filter",
+    STOPPED: "stopped before the reply began",
+    YOU: "left out by you",
+    QUESTION: "left out with its question",
+}
 # Why a turn is left out, in words for a badge.
 REASON_TEXT = {
-    FAILED: "Not sent: the request failed",
-    BLOCKED: "Not sent: blocked by the content filter",
-    STOPPED: "Not sent: stopped before the reply began",
+    reason: f"Not sent: {LEFT_OUT_WORDS[reason]}" for reason in (FAILED, BLOCKED, STOPPED)
 }
 
 
@@ -69,7 +79,6 @@ def chosen(message: Message, reason: str | None) -> bool:
     """Whether `message` is sent, given its turn's `reason` (None: the turn is sent)."""
     include = message.meta.include
     return include if include is not None else reason is None
-
 
 
 def send_states(messages: Sequence[Message]) -> Iterator[tuple[bool, str | None]]:

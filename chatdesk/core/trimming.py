@@ -24,7 +24,7 @@ from typing import Any, overload
 
 from chatdesk.core.choices import TrimPolicy
 from chatdesk.core.conversation import Conversation, TrimSettings
-from chatdesk.core.sending import send_states
+from chatdesk.core.sending import QUESTION, YOU, send_states
 from chatdesk.core.tokens import REPLY_PRIMING, TokenCounter
 
 
@@ -122,6 +122,19 @@ class TokenLedger:
         STOPPED), or None when the rule sends it."""
         self._sync()
         return self._why[index]
+
+    def why_left_out(self, index: int) -> str | None:
+        """Why history[index] is not sent though trimming keeps it: sending.YOU (Leave out),
+        QUESTION (a reply whose question was left out) or the rule's reason (FAILED, BLOCKED,
+        STOPPED); None when it is sent."""
+        if self.is_sent(index):
+            return None
+        message = self.conversation[index]
+        if message.meta.include is False:
+            return YOU
+        if (reason := self.reason(index)) is not None:
+            return reason
+        return QUESTION if message.role in ("assistant", "system", "developer") else YOU
 
     def left_out(self, start: int = 0) -> tuple[int, ...]:
         """The indexes >= `start` that are not sent (see `is_sent`), in order."""

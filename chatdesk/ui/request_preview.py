@@ -10,7 +10,7 @@ import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from chatdesk.core.preview import PreviewRow, RequestRows
+from chatdesk.core.preview import PreviewRow, RequestRows, left_out_heading
 from chatdesk.core.tokens import REPLY_PRIMING
 from chatdesk.core.trimming import TrimPlan
 from chatdesk.ui.dialog_buttons import close_and_action, say_copied
@@ -52,27 +52,29 @@ class PreviewRows(Sequence[PreviewRow]):
         tail: list[PreviewRow],
         sent_tokens: int,
         left_out: tuple[int, ...] = (),
+        heading: str | None = None,
     ) -> None:
         self.head, self.history, self.tail = head, history, tail
         self.history_len, self.first_sent, self.sent_tokens = history_len, first_sent, sent_tokens
         self.left_out = left_out
+        # The line above the left-out rows (core's words: how many, and why).
+        self.left_out_heading = heading or left_out_heading(first_sent + len(left_out), ())
         self.sent_rows = _Slice(self, self._sent_index, len(self) - first_sent - len(left_out))
         self.left_out_rows = _Slice(self, self._left_out_index, first_sent + len(left_out))
 
     @classmethod
     def of_request(cls, rows: RequestRows) -> PreviewRows:
         """The rows core/preview.py gives for the next request."""
+        heading = rows.left_out_heading() if rows.first_sent or rows.left_out else None
         return cls(rows.head, rows.history, rows.history_len, rows.first_sent, rows.tail,
-                   rows.sent_tokens, rows.left_out)  # fmt: skip
+                   rows.sent_tokens, rows.left_out, heading)  # fmt: skip
 
     @classmethod
     def of(cls, rows: list[PreviewRow]) -> PreviewRows:
         """From a plain list (sent rows and left-out rows in any order)."""
         left = [r for r in rows if not r[4]]
         sent = [r for r in rows if r[4]]
-        return cls(
-            [], (left + sent).__getitem__, len(rows), len(left), [], sum(r[3] for r in sent)
-        )
+        return cls([], (left + sent).__getitem__, len(rows), len(left), [], sum(r[3] for r in sent))
 
     def __len__(self) -> int:
         return len(self.head) + self.history_len + len(self.tail)
@@ -170,8 +172,7 @@ class PreviewModel(QAbstractTableModel):
         column = index.column()
         if entry is None:  # the separator
             if role == Qt.ItemDataRole.DisplayRole and column == 0:
-                n = self._left
-                return f"Left out: {n:,} older message{'' if n == 1 else 's'}, not sent"
+                return self.rows.left_out_heading
             if role == Qt.ItemDataRole.FontRole:
                 font = QFont()
                 font.setBold(True)

@@ -374,14 +374,7 @@ class TranscriptModel(QAbstractListModel):
         "question" (a reply whose question was left out), or the rule's reason
         (sending.FAILED, BLOCKED, STOPPED); None when it is sent."""
         ledger = self._ledger
-        if ledger is None or ledger.is_sent(index):
-            return None
-        message = self._require()[index]
-        if message.meta.include is False:
-            return "you"
-        if (reason := ledger.reason(index)) is not None:
-            return reason
-        return "question" if message.role in ("assistant", "system", "developer") else "you"
+        return None if ledger is None else ledger.why_left_out(index)
 
     def is_sent(self, row: int) -> bool:
         """Row `row` goes with the next request: trimming keeps it and it is not left out."""

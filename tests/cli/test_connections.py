@@ -308,3 +308,27 @@ def test_command_line_errors_point_to_the_option(chat_file, clean_env, monkeypat
     err = capsys.readouterr().err
     assert "Add --api-version V (this URL serves the dated API)" in " ".join(err.split())
     assert "Edit profile" not in err
+
+
+def test_a_dry_run_without_any_key_says_the_send_would_fail(srv, chat_file, clean_env, capsys):
+    # Tester: "Authorization: Bearer ***" though no key existed anywhere; the send then failed.
+    profile = ConnectionProfile("prod", "azure-v1", srv.v1_base_url, "gpt-4o", auth="key")
+    save_settings(Settings(profiles=[profile]))
+    args = [str(chat_file), "--profile", "prod", "--dry-run"]
+    assert run_send(args) == 0
+    captured = capsys.readouterr()
+    assert "  Authorization: Bearer ***" in captured.out.splitlines()
+    assert "chatdesk: warning: the real send would fail: No API key" in captured.err
+    assert "AZURE_OPENAI_API_KEY is not set" in captured.err
+    assert srv.requests == []
+
+
+def test_a_dry_run_with_a_key_warns_of_nothing(srv, chat_file, clean_env, monkeypatch, capsys):
+    profile = ConnectionProfile("prod", "azure-v1", srv.v1_base_url, "gpt-4o", auth="key")
+    save_settings(Settings(profiles=[profile]))
+    monkeypatch.setenv("AZURE_OPENAI_API_KEY", KEY)
+    assert run_send([str(chat_file), "--profile", "prod", "--dry-run"]) == 0
+    captured = capsys.readouterr()
+    assert "warning" not in captured.err
+    assert KEY not in captured.out + captured.err
+    assert srv.requests == []

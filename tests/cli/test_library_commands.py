@@ -113,6 +113,7 @@ def test_the_testers_rough_edges(tmp_path):
     assert empty.returncode == 2
     assert "give at least one word to find" in empty.stderr
     nothing = run("search", "zeppelin")
+    assert nothing.returncode == 1  # as grep: a script can test for a match
     assert "nothing in the library matches 'zeppelin'" in nothing.stderr
 
     damaged = data_dir() / "library" / f"20261130-154500-aaaaaa{FILE_SUFFIX}"

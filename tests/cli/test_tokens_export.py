@@ -171,3 +171,67 @@ def test_tokens_counts_with_the_model_the_files_profile_declares(tmp_path, capsy
     assert token_report(str(path), None, None, None, None, "prod")["model"] == "gpt-5"
     assert cli.main(["tokens", str(path), "--profile", "nope"]) == 2
     assert "no profile named 'nope'" in capsys.readouterr().err
+
+
+def _blocked_file(tmp_path):
+    """The tester's case: the second question was refused by the prompt filter."""
+    conv = Conversation(system_prompt="You are a helpful assistant.")
+    conv.append(Message("user", "What is a heron?"))
+    conv.append(Message("assistant", "A long-legged wading bird."))
+    blocked = Message("user", "a question the prompt filter blocked")
+    blocked.meta.error = "Blocked by the content filter: hate (medium)"
+    blocked.meta.error_code = "content_filter"
+    conv.append(blocked)
+    path = tmp_path / "blocked.json"
+    save_conversation(conv, path)
+    return path
+
+
+def test_tokens_rows_name_why_a_blocked_question_is_left_out(tmp_path, capsys):
+    # Tester: listed under "Left out: 1 older message, not sent", with "0 dropped" below.
+    path = _blocked_file(tmp_path)
+    assert cli.main(["tokens", str(path), "--rows", "--model", "gpt-4o"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "Left out: 1 message, not sent: blocked by the content filter" in lines
+    assert not [line for line in lines if "older" in line]
+    assert "3 messages sent, 0 dropped to fit, 1 left out;" in lines[-1]
+    assert cli.main(["tokens", str(path), "--json", "--model", "gpt-4o"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["left_out"] == [3]
+    assert report["dropped"] == []
+
+
+def test_tokens_rows_heading_counts_older_and_left_out_apart(tmp_path, capsys):
+    conv = Conversation(system_prompt="sys")
+    for i in range(20):
+        conv.append(Message("user", f"question {i} " + "word " * 30))
+        conv.append(Message("assistant", "answer " * 30))
+    conv.set_include(40 - 2, False)  # question 19: the user's "Leave out"
+    path = tmp_path / "long.json"
+    save_conversation(conv, path)
+    args = ["tokens", str(path), "--limit", "600", "--reserve", "100", "--model", "gpt-4o"]
+    assert cli.main([*args, "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    dropped = len(report["dropped"])
+    assert cli.main([*args, "--rows"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert (
+        f"Left out: {dropped + 2} messages, not sent: {dropped} older, 1 left out by you, "
+        "1 left out with its question"
+    ) in lines
+
+
+@pytest.mark.parametrize(
+    "command", ["tokens", "export", "send", "attach", "signin", "signout", "list", "search",
+                "import"],
+)  # fmt: skip
+def test_every_command_help_ends_with_its_exit_statuses(command, capsys):
+    # Tester: `chatdesk search` without a match exits 1 (as grep) and --help did not say so.
+    with pytest.raises(SystemExit) as done:
+        cli.main([command, "--help"])
+    assert done.value.code == 0
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert "Exit status: 0 " in help_text
+    assert " 2 usage" in help_text
+    if command == "search":
+        assert "1 nothing was (as grep does" in help_text

@@ -134,3 +134,19 @@ def test_leaving_out_a_question_leaves_out_its_reply(qtbot, window, server):
     assert sent_log(server) == expected
     session.set_included(0, True)  # "Include again": the question and its reply go again
     assert session.model.is_sent(1)
+
+
+def test_what_will_be_sent_names_why_a_blocked_question_is_left_out(qtbot, window, server):
+    # Tester: a filter-blocked question was listed under "Left out: 1 older message, not sent".
+    server.blocked_words = {"forbidden"}
+    server.enqueue(Reply("hi"))
+    type_and_send(qtbot, window, "hello")
+    wait_idle(qtbot, window)
+    type_and_send(qtbot, window, "something forbidden")
+    wait_idle(qtbot, window)
+    window.show_preview()
+    model = window.preview.table.model()
+    separator = model.separator_row()
+    heading = model.index(separator, 0).data()
+    window.preview.close()
+    assert heading == "Left out: 1 message, not sent: blocked by the content filter"
