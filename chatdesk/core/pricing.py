@@ -77,6 +77,7 @@ def parse_price(value: Any, where: str = "price") -> Decimal | None:
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
         raise PriceError(f"{where} must be a number of dollars per 1M tokens")
     text = value.strip().lstrip("$").strip() if isinstance(value, str) else repr(value)
+    text = _decimal_point(text, value, where)
     try:
         price = Decimal(text)
     except InvalidOperation:
@@ -84,6 +85,29 @@ def parse_price(value: Any, where: str = "price") -> Decimal | None:
     if not price.is_finite() or price < 0 or price > _MAX_PRICE:
         raise PriceError(f"{where} must be between 0 and {_MAX_PRICE:,} dollars per 1M tokens")
     return price
+
+
+def _decimal_point(text: str, value: Any, where: str) -> str:
+    """`text` with a decimal comma made a point, as many locales type a price ("1,25"); where
+    both marks appear the last one is the decimal mark and the other groups thousands
+    ("1.234,50", "1,234.50"). A lone comma before three digits ("1,250") could be either:
+    PriceError asks which."""
+    if "," not in text:
+        return text
+    if "." in text:
+        point = "," if text.rfind(",") > text.rfind(".") else "."
+        group = "." if point == "," else ","
+        return text.replace(group, "").replace(point, ".")
+    whole, _, fraction = text.rpartition(",")
+    if text.count(",") > 1:  # "1,250,000": thousands
+        return text.replace(",", "")
+    if len(fraction) == 3 and whole.strip("0") not in ("", "-"):
+        grouped = f"{whole}{fraction}"
+        raise PriceError(
+            f"{where}: '{value}' could be {whole}.{fraction} or {grouped}: write "
+            f"{whole}.{fraction} or {grouped}"
+        )
+    return f"{whole}.{fraction}"
 
 
 @dataclass(frozen=True)
