@@ -136,6 +136,7 @@ class ChatSession(ReplyStreaming, ConversationEditing, QObject):
         self._tick.timeout.connect(self._on_tick)
         self._said: list[str] = []  # what the service changed in this reply's request
         self._retried = False
+        self._retry_reason = ""
         # Regenerate's replaced history (index, messages), until the new reply keeps it.
         self._replaced: tuple[int, list[Message]] | None = None
         self._loader: FunctionWorker | None = None

@@ -57,6 +57,7 @@ class ReplyStreaming:
     _tick: QTimer
     _said: list[str]
     _retried: bool  # a RetryNotice came and no text since: its notice is still shown
+    _retry_reason: str  # that notice's reason ("Rate limit reached (429)")
     _replaced: tuple[int, list[Message]] | None
     busyChanged: SignalInstance
     replyFinished: SignalInstance
@@ -145,8 +146,9 @@ class ReplyStreaming:
                 self._flush.start()
         elif isinstance(event, RetryNotice):
             self._retried = True
+            self._retry_reason = event.reason
             self.model.retrying(event.delay)
-            self.notice.emit(f"{event.reason}. Retrying in {event.delay:.0f} s…")
+            self._say_retry()
         elif isinstance(event, Adjusted):
             self._said.append(event.said)
             self.notice.emit(event.said)
@@ -156,9 +158,16 @@ class ReplyStreaming:
             self._apply_pending()
             self._finish_reply(event)
 
+    def _say_retry(self) -> None:
+        # The card's own words and clock ("Retrying in 4 s…"), so the status bar never says
+        # another number: it counts down with the card, on the same tick.
+        self.notice.emit(f"{self._retry_reason}. {self.model.streaming_label()}")
+
     def _on_tick(self) -> None:
         if self._reply_index is not None and not self.conversation[self._reply_index].content:
             self.model.tick_streaming()
+            if self._retried:
+                self._say_retry()
         else:
             self._tick.stop()  # text is arriving: the header says "Writing…" now
 

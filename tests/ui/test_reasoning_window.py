@@ -11,6 +11,7 @@ from PySide6.QtCore import Qt
 
 from chatdesk.core.conversation import GenerationParams, TrimSettings
 from chatdesk.core.models import known_model
+from chatdesk.service.retry import RetryPolicy
 from chatdesk.ui.card_layout import info_text
 from chatdesk.ui.main_window import MainWindow
 from chatdesk.ui.transcript_model import badges
@@ -77,7 +78,7 @@ def test_a_retry_says_so_and_is_not_judged_and_its_notice_goes_when_it_answers(
     server.wait_for_requests(2, timeout=10)  # retried: the second one is thinking
     qtbot.waitUntil(lambda: model.streaming_label().startswith("Retrying… 0:0"), timeout=3000)
     assert "(429)" in window.notice.text()
-    assert "Retrying in" in window.notice.text()
+    assert "Retrying" in window.notice.text()
     assert [model.left_out(0), model.left_out(1)] == [None, None]
     qtbot.waitUntil(lambda: bool(window.session.conversation[1].content), timeout=5000)
     assert window.session.busy  # still streaming, and the retry's notice is gone
@@ -237,3 +238,17 @@ def test_view_code_writes_the_request_as_the_deployment_takes_it(qtbot, window, 
     assert "max_completion_tokens=300," in code
     assert "max_tokens=" not in code.replace("max_completion_tokens=", "")
     window.code_dialog.reject()
+
+
+def test_the_status_bar_counts_down_the_retry_with_the_card(qtbot, window, server):
+    """Tester-58: the card said "Retrying in 4 s…" while the status bar still said "5 s"."""
+    window.context.service.retry = RetryPolicy(max_delay=5)
+    server.enqueue(Fail.rate_limited(retry_after_ms=2600), Reply("Back."))
+    send(qtbot, window, "Hello?")
+    model = window.session.model
+    qtbot.waitUntil(lambda: model.streaming_label() == "Retrying in 3 s…", timeout=3000)
+    assert window.notice.text() == "Rate limit reached (429). Retrying in 3 s…"
+    # A second later both say 2: the status bar is no longer stuck at the first number.
+    qtbot.waitUntil(lambda: window.notice.text().endswith("Retrying in 2 s…"), timeout=2500)
+    assert model.streaming_label() in ("Retrying in 2 s…", "Retrying in 1 s…")
+    wait_idle(qtbot, window)
