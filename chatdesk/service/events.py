@@ -93,7 +93,8 @@ class ReplyResult:
 
         A reply continued (Continue) already holds its earlier parts' usage: the usage saved
         is then every request's added up (what the reply cost in all), `usage_parts` lists
-        each request's own, in order, and `part_sources` where each was made."""
+        each request's own, in order, and `part_sources` where each was made; its latency is
+        then every request's added up too."""
         meta = message.meta
         meta.pending = False
         meta.finish_reason = self.finish_reason
@@ -114,7 +115,10 @@ class ReplyResult:
         meta.prompt_filter = self.prompt_filter
         meta.model = self.model or meta.model
         meta.request_id = self.request_id
-        meta.latency_ms = round(self.latency_ms, 1) if self.latency_ms is not None else None
+        latency = self.latency_ms
+        if latency is not None and meta.latency_ms is not None and meta.usage_parts:
+            latency += meta.latency_ms  # Continue: the time of every request, as the usage
+        meta.latency_ms = round(latency, 1) if latency is not None else None
         meta.incomplete = self.incomplete
         meta.error = error.text if error is not None else None
         meta.error_code = error.code if error is not None else None

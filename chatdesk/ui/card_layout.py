@@ -83,7 +83,13 @@ def info_text(message: Message, tokens: int | None, cost: Cost | None = None) ->
     """The muted facts line: tokens, finish reason, usage, latency, and the reply's `cost`
     when it is priced (`TranscriptModel.reply_cost`)."""
     meta = message.meta
-    parts = [f"{tokens} tokens"] if tokens is not None else []
+    parts = []
+    if tokens is not None and not _empty(message):
+        parts.append(f"{tokens} tokens")
+    elif tokens is not None and not meta.pending:  # nothing to count while a reply is awaited
+        # Each message costs 3 tokens and its role even when empty (core/tokens.py): say so,
+        # rather than a bare "4 tokens" under an empty card.
+        parts.append(f"empty · {tokens} tokens (per-message overhead)")
     if message.role == "assistant":
         if meta.finish_reason:
             parts.append(f"finish: {meta.finish_reason}")
@@ -107,6 +113,10 @@ def info_text(message: Message, tokens: int | None, cost: Cost | None = None) ->
 
             parts.append(format_cost(cost.total))
     return " · ".join(parts)
+
+
+def _empty(message: Message) -> bool:
+    return not message.content and not message.tool_calls and not message.has_parts
 
 
 class Metrics:

@@ -14,6 +14,7 @@ from chatdesk.core.conversation import Conversation
 from chatdesk.core.fileformat import save_conversation, to_document
 from chatdesk.core.messages import Message
 from chatdesk.service.events import ChatError, ReplyResult
+from chatdesk.ui.card_layout import info_text
 from tests.support.fake_azure import Reply
 from tests.ui.conftest import KEY
 
@@ -100,3 +101,26 @@ def test_a_continued_reply_keeps_every_requests_usage():
     assert len(reply.meta.usage_parts) == 3
     saved = to_document(Conversation(history=[reply]))["messages"][0]["metadata"]
     assert saved["usage_parts"][0] == {"prompt_tokens": 9, "completion_tokens": 6}
+
+
+def test_a_continued_reply_shows_the_time_of_all_its_requests():
+    """Tester: "2 requests · 6.4 s" after Continue was the last request's time alone."""
+    usage = {"prompt_tokens": 9, "completion_tokens": 6}
+    reply = ReplyResult("Cut", finish_reason="length", usage=usage, latency_ms=2500.0).message()
+    ReplyResult(" — continued.", finish_reason="stop", usage=usage, latency_ms=3900.0).record(reply)
+    assert reply.meta.latency_ms == 6400.0
+    assert info_text(reply, 12).endswith("2 requests · 6.4 s")
+    # A reply sent once keeps its own time.
+    once = ReplyResult("Done", finish_reason="stop", usage=usage, latency_ms=2500.0).message()
+    assert info_text(once, 3).endswith("completion 6 · 2.5 s")
+
+
+def test_an_empty_reply_says_its_tokens_are_the_per_message_overhead():
+    """Tester: an empty reply card showed a bare "4 tokens". Each message costs 3 tokens and
+    its role even when empty (Microsoft's counting rule), so the count stays, explained."""
+    empty = ReplyResult("", finish_reason="length", usage={"completion_tokens": 500}).message()
+    assert info_text(empty, 4).startswith("empty · 4 tokens (per-message overhead) · ")
+    waiting = Message("assistant", "")
+    waiting.meta.pending = True  # asked, nothing came yet: no count to show
+    assert info_text(waiting, 4) == ""
+    assert info_text(Message("assistant", "Hi"), 5) == "5 tokens"
