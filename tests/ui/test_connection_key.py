@@ -154,15 +154,21 @@ def test_save_stores_the_typed_key_as_save_key_does(qtbot, make_dialog, azure_se
     _sends_the_key(h, azure_server)
 
 
+def _save_without_a_keyring(qtbot, make_dialog, server):
+    """The tester's steps where no Secret Service runs, up to the question Save asks."""
+    status = KeyringStatus(secure=False, backend_name="fail Keyring", warning=WARNING)
+    store = LazySecretStore(lambda: (MemorySecretStore(), status))
+    h = _first_launch(qtbot, make_dialog, server, store)
+    h.dialog.save_btn.click()
+    qtbot.waitUntil(lambda: h.dialog.key_panel.keyring_box is not None)
+    return h, store
+
+
 def test_save_without_a_keyring_says_so_and_keeps_the_key_for_the_session(
     qtbot, make_dialog, azure_server
 ):
-    status = KeyringStatus(secure=False, backend_name="fail Keyring", warning=WARNING)
-    store = LazySecretStore(lambda: (MemorySecretStore(), status))
-    h = _first_launch(qtbot, make_dialog, azure_server, store)
+    h, store = _save_without_a_keyring(qtbot, make_dialog, azure_server)
     d = h.dialog
-    d.save_btn.click()
-    qtbot.waitUntil(lambda: d.key_panel.keyring_box is not None)
     box = d.key_panel.keyring_box
     assert "no secure keyring" in box.text()
     assert "memory" in box.informativeText()
@@ -180,12 +186,8 @@ def test_save_without_a_keyring_says_so_and_keeps_the_key_for_the_session(
 def test_save_without_a_keyring_can_go_back_with_the_key_still_typed(
     qtbot, make_dialog, azure_server
 ):
-    status = KeyringStatus(secure=False, backend_name="fail Keyring", warning=WARNING)
-    store = LazySecretStore(lambda: (MemorySecretStore(), status))
-    h = _first_launch(qtbot, make_dialog, azure_server, store)
+    h, store = _save_without_a_keyring(qtbot, make_dialog, azure_server)
     d = h.dialog
-    d.save_btn.click()
-    qtbot.waitUntil(lambda: d.key_panel.keyring_box is not None)
     d.key_panel.keyring_box.button(QMessageBox.StandardButton.Cancel).click()
     qtbot.waitUntil(lambda: d.key_panel.keyring_box is None)
     assert d.isVisible()
