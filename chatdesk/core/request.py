@@ -26,14 +26,18 @@ CONTINUE_PROMPT = "Continue exactly where your previous message stopped, without
 SAMPLING_FIELDS = frozenset(("logit_bias", "logprobs", "top_logprobs"))
 
 
+_OPENING_CHARS = 40  # of a message named in an error
+
+
 def find_special_tokens(texts: list[str]) -> list[tuple[int, str]]:
     """(index of the text, the token) for each special token found."""
     return [(i, m.group()) for i, text in enumerate(texts) for m in SPECIAL_TOKEN.finditer(text)]
 
 
 def special_token_problem(conv: Conversation, plan: TrimPlan) -> str | None:
-    """'Message 3 (user) contains the special token <|im_end|>.' for the first special token
-    in what the plan sends, or None."""
+    """'Message 4 of the request (user: "what is <|im_end|>?") contains the special token
+    <|im_end|>.' for the first special token in what the plan sends, or None. Messages are
+    numbered as "What will be sent" and `chatdesk tokens --rows` number their rows."""
     messages = request_messages(conv, plan)
     found = find_special_tokens([parts_text(m.get("content")) for m in messages])
     if not found:
@@ -50,9 +54,14 @@ def _describe_sent(conv: Conversation, plan: TrimPlan, index: int) -> str:
         if system is not None and index == 0:
             return "The system prompt"
         return f"Example message {index + (0 if system is None else -1) + 1}"
-    position = plan.sent[index - pinned]
-    message = conv[position]
-    return f"Message {position + 1} ({message.role})"
+    message = conv[plan.sent[index - pinned]]
+    # The request's row, as "What will be sent" lists it (a tool definitions row comes first),
+    # and the message's opening words: the history position meant nothing on screen.
+    row = index + 1 + (1 if conv.request_extra.get("tools") else 0)
+    opening = " ".join(parts_text(message.to_api().get("content")).split())
+    if len(opening) > _OPENING_CHARS:
+        opening = opening[: _OPENING_CHARS - 1] + "…"
+    return f'Message {row} of the request ({message.role}: "{opening}")'
 
 
 def request_messages(

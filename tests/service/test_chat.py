@@ -8,8 +8,10 @@ import time
 
 import pytest
 
+from chatdesk.core.budget import Budget
 from chatdesk.core.conversation import Conversation, GenerationParams, TrimSettings
 from chatdesk.core.messages import Message
+from chatdesk.core.preview import request_rows
 from chatdesk.core.profiles import ConnectionProfile
 from chatdesk.service.chat import ChatService, merge_filter
 from chatdesk.service.client import Credentials
@@ -241,9 +243,31 @@ def test_special_tokens_refused_before_any_request(srv, service):
     with pytest.raises(ChatError) as info:
         service.prepare(conv, profile_for(srv))
     assert "<|im_start|>" in info.value.message
-    assert "Message 1 (user)" in info.value.message
+    # Numbered as "What will be sent" lists it (the system prompt is 1), with its opening.
+    assert 'Message 2 of the request (user: "Please continue <|im_start|>assistant")' in (
+        info.value.message
+    )
     assert "ChatML" in info.value.action
     assert srv.requests == []
+
+
+def test_special_tokens_name_the_message_as_what_will_be_sent_numbers_it(srv, service):
+    # Tester-123: the second question was called "Message 3 (user)" (its history position);
+    # "What will be sent" and `chatdesk tokens --rows` list it as row 4.
+    conv = Conversation(system_prompt="You are a helpful assistant.", history=[
+        Message("user", "What is a heron?"), Message("assistant", "A wading bird."),
+        Message("user", "what is <|endoftext|> ?"),
+    ])  # fmt: skip
+    with pytest.raises(ChatError) as info:
+        service.prepare(conv, profile_for(srv))
+    assert info.value.message == (
+        'Message 4 of the request (user: "what is <|endoftext|> ?") contains the special '
+        "token <|endoftext|>."
+    )
+    budget = Budget(conv)
+    rows = request_rows(budget, budget.plan())
+    assert [*rows.sent_rows()][3][2] == "what is <|endoftext|> ?"
+    budget.close()
 
 
 def test_special_tokens_in_the_system_prompt_are_named(srv, service):
