@@ -44,7 +44,11 @@ class ImageCost:
     tokens: int
     estimate: bool
     size: tuple[int, int] | None  # width, height in pixels, when known
-    why: str = ""
+    reasons: tuple[str, ...] = ()  # why it is an estimate, each in words
+
+    @property
+    def why(self) -> str:
+        return "; ".join(self.reasons)
 
 
 def image_size(data: bytes) -> tuple[int, int] | None:
@@ -145,11 +149,11 @@ def image_tokens(rule: ImageRule | None, size: tuple[int, int] | None, detail: s
     if not rule.documented:
         reasons.append("the model's image figures are not published; its family's are used")
     if detail not in (ImageDetail.LOW, ImageDetail.HIGH):
-        reasons.append('detail "auto" is counted as "high"')
+        reasons.append('an image\'s detail "auto" is counted as "high" (the service chooses)')
     if size is None:
-        reasons.append("the image's size is unknown; counted at the most one image costs")
+        reasons.append("an image's size is unknown, so it is counted at the most one costs")
     tokens = _patch_tokens(rule, size) if rule.patches else _tile_tokens(rule, size, detail)
-    return ImageCost(tokens, bool(reasons), size, "; ".join(reasons))
+    return ImageCost(tokens, bool(reasons), size, tuple(reasons))
 
 
 def _tile_tokens(rule: ImageRule, size: tuple[int, int] | None, detail: str) -> int:

@@ -41,6 +41,10 @@ if TYPE_CHECKING:  # tiktoken loads with the first encoding, on a worker, not at
 TOKENS_PER_MESSAGE = 3
 TOKENS_PER_NAME = 1
 REPLY_PRIMING = 3
+# Why a count is an estimate, in words ("Counts are estimates: …", `chatdesk tokens`).
+TOOL_CALLS_WHY = "tool calls are counted by a published rule that is itself an estimate"
+TOOLS_WHY = "tool definitions are counted by OpenAI's cookbook rule, itself an estimate"
+UNKNOWN_MODEL_IMAGES_WHY = "images are counted by gpt-4o's formula (the model is not known)"
 
 _TALLIES = 4  # the draft, a streaming reply, and a couple of long messages
 _KEY_CHARS = 64
@@ -88,7 +92,7 @@ class TokenCounter:
         if cache is not None and cache[0] == key and cache[1] is content and cache[2] == name:
             return cast(int, cache[3])
         if message.plain:
-            count, estimate = self.message_cost(message.role, content, name), False
+            count, estimate = self.message_cost(message.role, content, name), ()
         else:
             count, estimate = self._whole_cost(message)
         message.token_cache = (key, content, name, count, estimate)
@@ -96,21 +100,25 @@ class TokenCounter:
 
     def is_estimate(self, message: Message) -> bool:
         """Whether the message's count follows a rule that is itself an estimate."""
+        return bool(self.estimate_reasons(message))
+
+    def estimate_reasons(self, message: Message) -> tuple[str, ...]:
+        """Why the message's count is an estimate, each reason in words; () when it is exact."""
         self.count_message(message)
         cache = message.token_cache
-        return bool(cache[4]) if cache is not None else False
+        return cache[4] if cache is not None and cache[4] else ()
 
-    def _whole_cost(self, message: Message) -> tuple[int, bool]:
+    def _whole_cost(self, message: Message) -> tuple[int, tuple[str, ...]]:
         count = TOKENS_PER_MESSAGE + self._role(message.role)
-        estimate = False
+        reasons: dict[str, None] = {}  # in order, each once
         content = message.api_content()
         if isinstance(content, str):
             count += self.count_draft(content)
         elif isinstance(content, list):
             for part in content:
-                tokens, guess = self.part_cost(part)
+                tokens, why = self.part_cost(part)
                 count += tokens
-                estimate = estimate or guess
+                reasons.update(dict.fromkeys(why))
         if message.name:
             count += self.count_text(message.name) + TOKENS_PER_NAME
         for key, value in message.extra.items():
@@ -121,29 +129,32 @@ class TokenCounter:
                     if isinstance(function, dict):
                         count += self.count_text(str(function.get("name", "")))
                         count += self.count_text(arguments_text(function))
-                estimate = True
+                reasons[TOOL_CALLS_WHY] = None
             elif isinstance(value, str):
                 count += self.count_text(value)
             elif value is not None and key != "annotations":  # audio, unknown fields
-                estimate = True
-        return count, estimate
+                reasons[f"a message's {key} is counted by its JSON"] = None
+        return count, tuple(reasons)
 
-    def part_cost(self, part: Any) -> tuple[int, bool]:
-        """(tokens, estimate) of one content part: text as text, an image by the model's
-        vision formula, any other part by its JSON (an estimate)."""
+    def part_cost(self, part: Any) -> tuple[int, tuple[str, ...]]:
+        """(tokens, why it is an estimate: () when exact) of one content part: text as text,
+        an image by the model's vision formula, any other part by its JSON (an estimate)."""
         kind = part.get("type") if isinstance(part, dict) else None
         if kind == "text":
-            return self.count_draft(str(part.get("text", ""))), False
+            return self.count_draft(str(part.get("text", ""))), ()
         if kind == "refusal":
-            return self.count_text(str(part.get("refusal", ""))), False
+            return self.count_text(str(part.get("refusal", ""))), ()
         if kind == "image_url":
             image = part.get("image_url")
             url = image.get("url", "") if isinstance(image, dict) else str(image or "")
             detail = image.get("detail", "auto") if isinstance(image, dict) else "auto"
             rule = self.model.image if self.model is not None else None
             cost = image_tokens(rule, data_url_size(str(url)), str(detail))
-            return cost.tokens, cost.estimate or self.model is None
-        return self.count_text(json.dumps(part, ensure_ascii=False)), True
+            unknown = (UNKNOWN_MODEL_IMAGES_WHY,) if self.model is None else ()
+            return cost.tokens, cost.reasons + unknown
+        return self.count_text(json.dumps(part, ensure_ascii=False)), (
+            f'a "{kind}" content part is counted by its JSON',
+        )
 
     def count_tools(self, tools: Any) -> tuple[int, bool]:
         """(tokens, estimate) of a request's tool definitions; (0, False) without any.

@@ -25,7 +25,7 @@ from typing import Any, overload
 from chatdesk.core.choices import TrimPolicy
 from chatdesk.core.conversation import Conversation, TrimSettings
 from chatdesk.core.sending import QUESTION, YOU, send_states
-from chatdesk.core.tokens import REPLY_PRIMING, TokenCounter
+from chatdesk.core.tokens import REPLY_PRIMING, TOOLS_WHY, TokenCounter
 
 
 class TokenLedger:
@@ -40,7 +40,8 @@ class TokenLedger:
         self.counter = counter
         # Machine integers, not int objects: ~30 bytes less per message of a long history.
         self._cum = array("q", [0])  # _cum[i]: tokens of history[:i]
-        self._est = [0]  # _est[i]: messages of history[:i] whose count is an estimate
+        # Why: each reason in words → the sent indexes counted with it, in order.
+        self._est_why: dict[str, list[int]] = {}
         self._turns = array("q")  # history indexes of user messages: where turns start
         self._starts = array("q")  # indexes the sent history may start at: not `tool` ones
         self._own = array("q")  # _own[i]: tokens of history[i], sent or not
@@ -77,13 +78,13 @@ class TokenLedger:
         at = bisect.bisect_right(self._turns, valid - 1) - 1
         valid = self._turns[at] if at >= 0 and valid > 0 else 0
         del self._cum[valid + 1 :]
-        del self._est[valid + 1 :]
+        for indexes in self._est_why.values():
+            del indexes[bisect.bisect_left(indexes, valid) :]
         del self._why[valid:]
         del self._turns[bisect.bisect_left(self._turns, valid) :]
         del self._starts[bisect.bisect_left(self._starts, valid) :]
         del self._out[bisect.bisect_left(self._out, valid) :]
         total = self._cum[-1]
-        estimates = self._est[-1]
         count = self.counter.count_message
         messages = history.messages(valid, n)
         for offset, (message, (sent, reason)) in enumerate(
@@ -98,12 +99,12 @@ class TokenLedger:
                 self._own.append(tokens)
             if sent:
                 total += tokens
-                if not message.plain and self.counter.is_estimate(message):
-                    estimates += 1
+                reasons = () if message.plain else self.counter.estimate_reasons(message)
+                for reason in reasons:
+                    self._est_why.setdefault(reason, []).append(i)
             else:
                 self._out.append(i)
             self._cum.append(total)
-            self._est.append(estimates)
             if message.role == "user":
                 self._turns.append(i)
             if message.role != "tool":
@@ -156,17 +157,29 @@ class TokenLedger:
         pinned = sum(self.counter.count_message(m) for m in self.conversation.pinned())
         return pinned + self.counter.count_tools(self.conversation.request_extra.get("tools"))[0]
 
-    def pinned_estimate(self) -> bool:
-        conv = self.conversation
-        return self.counter.count_tools(conv.request_extra.get("tools"))[1] or any(
-            not m.plain and self.counter.is_estimate(m) for m in conv.pinned()
-        )
-
-    def estimates(self, start: int = 0, stop: int | None = None) -> int:
-        """How many of history[start:stop] are counted by a rule that is an estimate."""
+    def estimate_reasons(self, start: int = 0, stop: int | None = None) -> list[str]:
+        """Why the counts of the sent messages of history[start:stop] are estimates, each
+        reason once, in words (TokenCounter.estimate_reasons). O(reasons × log n)."""
         self._sync()
-        stop = len(self._est) - 1 if stop is None else stop
-        return self._est[stop] - self._est[start]
+        stop = len(self._cum) - 1 if stop is None else stop
+        found = []
+        for reason, at in self._est_why.items():
+            k = bisect.bisect_left(at, start)
+            if k < len(at) and at[k] < stop:
+                found.append(reason)
+        return found
+
+    def pinned_reasons(self) -> list[str]:
+        """Why the counts of the system message, the examples or the tool definitions are
+        estimates (see `estimate_reasons`)."""
+        conv = self.conversation
+        reasons = (
+            [TOOLS_WHY] if self.counter.count_tools(conv.request_extra.get("tools"))[1] else []
+        )
+        for message in conv.pinned():
+            if not message.plain:
+                reasons += [r for r in self.counter.estimate_reasons(message) if r not in reasons]
+        return reasons
 
     def sums(self) -> Sequence[int]:
         self._sync()
@@ -286,11 +299,10 @@ def plan_request(
 
     def plan(first: int, fits: bool, error: str | None = None) -> TrimPlan:
         why = ["the model behind the deployment is not known"] if estimate else []
-        if ledger.pinned_estimate() or ledger.estimates(first, n):
-            why.append(
-                "tool calls, tool definitions or some content parts are counted by published "
-                "rules that are themselves estimates"
-            )
+        # The actual reasons, each once: an image's detail "auto", tool calls, ...
+        for reason in (*ledger.pinned_reasons(), *ledger.estimate_reasons(first, n)):
+            if reason not in why:
+                why.append(reason)
         return TrimPlan(
             settings.policy, limit, reserve, pinned, cum[n] - cum[first], draft_tokens,
             n, first, fits, error, bool(why), "; ".join(why), ledger.left_out(first),

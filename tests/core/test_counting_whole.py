@@ -42,7 +42,9 @@ def test_tools_for_other_models_are_counted_and_labelled_an_estimate():
     plan = plan_for(COOKBOOK_TOOLS_BODY, "gpt-5")
     assert plan.prompt_tokens == 101  # o200k, same constants
     assert plan.estimate
-    assert "estimates" in plan.estimate_why
+    assert plan.estimate_why == (
+        "tool definitions are counted by OpenAI's cookbook rule, itself an estimate"
+    )
 
 
 def test_tools_add_to_the_pinned_tokens():
