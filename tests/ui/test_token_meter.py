@@ -161,3 +161,25 @@ def test_meter_paints_the_bar_and_its_lines_in_each_state(meter):
     meter.show_plan(make_plan(history_tokens=9000, fits=False, error=error, first_sent=4))
     red = status_color("error", pal)
     assert any(_near(c, red) for c in ink(summary))
+
+
+def test_the_meter_names_image_detail_auto_as_why_it_estimates(qtbot, window, tmp_path):
+    # Tester: `chatdesk tokens` named "tool calls, tool definitions or some content parts" for
+    # an image sent with detail "auto"; the meter's tooltip says what the command line says.
+    import json
+
+    from tests.support.images import image_bytes, image_part
+    from tests.support.opening import open_and_wait
+
+    body = {"model": "gpt-4o", "messages": [{"role": "user", "content": [
+        {"type": "text", "text": "What bird is this?"},
+        image_part(image_bytes(1024, 1024), detail="auto"),
+    ]}]}  # fmt: skip
+    path = tmp_path / "bird.json"
+    path.write_text(json.dumps(body))
+    open_and_wait(qtbot, window, [str(path)])
+    why = (
+        'Counts are estimates: an image\'s detail "auto" is counted as "high" (the service '
+        "chooses)."
+    )
+    qtbot.waitUntil(lambda: why in window.meter.view.toolTip(), timeout=10_000)
