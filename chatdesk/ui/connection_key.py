@@ -309,7 +309,8 @@ class KeyPanel(QWidget):
         box.setAccessibleName("No secure keyring")
         box.setInformativeText(
             "chatdesk can keep it in memory until it exits (you will enter it again next "
-            "time); it is never written to a file. Or sign in with Microsoft Entra ID instead."
+            "time); it is never written to a file. Or Cancel, and choose Microsoft Entra ID "
+            "sign-in on the Authentication tab instead."
         )
         keep = box.addButton("Keep for this session", QMessageBox.ButtonRole.AcceptRole)
         box.setDefaultButton(keep)
