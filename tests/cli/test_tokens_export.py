@@ -240,15 +240,9 @@ def test_every_command_help_ends_with_its_exit_statuses(command, capsys):
 def test_tokens_names_image_detail_auto_as_why_the_count_is_an_estimate(tmp_path, capsys):
     # Tester: "estimate: tool calls, tool definitions or some content parts…" for a file whose
     # only estimate was an image sent with detail "auto".
-    from tests.support.images import image_bytes, image_part
+    from tests.support.images import auto_detail_file
 
-    body = {"model": "gpt-4o", "messages": [{"role": "user", "content": [
-        {"type": "text", "text": "What bird is this?"},
-        image_part(image_bytes(1024, 1024), detail="auto"),
-    ]}]}  # fmt: skip
-    path = tmp_path / "bird.json"
-    path.write_text(json.dumps(body))
-    assert cli.main(["tokens", str(path)]) == 0
+    assert cli.main(["tokens", str(auto_detail_file(tmp_path))]) == 0
     first = capsys.readouterr().out.splitlines()[0]
     assert first.endswith(
         'prompt tokens (estimate: an image\'s detail "auto" is counted as "high" (the service '

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 import random
+from pathlib import Path
 
 from PIL import Image
 
@@ -34,6 +36,18 @@ def data_url(data: bytes, mime: str = "image/png") -> str:
 
 def image_part(data: bytes, mime: str = "image/png", detail: str = "auto") -> dict:
     return {"type": "image_url", "image_url": {"url": data_url(data, mime), "detail": detail}}
+
+
+def auto_detail_file(folder: Path) -> Path:
+    """A gpt-4o request body whose question holds one 1024×1024 image with detail "auto":
+    its count is an estimate for that reason alone."""
+    body = {"model": "gpt-4o", "messages": [{"role": "user", "content": [
+        {"type": "text", "text": "What bird is this?"},
+        image_part(image_bytes(1024, 1024), detail="auto"),
+    ]}]}  # fmt: skip
+    path = folder / "bird.json"
+    path.write_text(json.dumps(body))
+    return path
 
 
 def decoded_size(url: str) -> tuple[int, int]:

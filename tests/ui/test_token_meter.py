@@ -166,18 +166,10 @@ def test_meter_paints_the_bar_and_its_lines_in_each_state(meter):
 def test_the_meter_names_image_detail_auto_as_why_it_estimates(qtbot, window, tmp_path):
     # Tester: `chatdesk tokens` named "tool calls, tool definitions or some content parts" for
     # an image sent with detail "auto"; the meter's tooltip says what the command line says.
-    import json
-
-    from tests.support.images import image_bytes, image_part
+    from tests.support.images import auto_detail_file
     from tests.support.opening import open_and_wait
 
-    body = {"model": "gpt-4o", "messages": [{"role": "user", "content": [
-        {"type": "text", "text": "What bird is this?"},
-        image_part(image_bytes(1024, 1024), detail="auto"),
-    ]}]}  # fmt: skip
-    path = tmp_path / "bird.json"
-    path.write_text(json.dumps(body))
-    open_and_wait(qtbot, window, [str(path)])
+    open_and_wait(qtbot, window, [str(auto_detail_file(tmp_path))])
     why = (
         'Counts are estimates: an image\'s detail "auto" is counted as "high" (the service '
         "chooses)."
