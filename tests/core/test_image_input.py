@@ -31,7 +31,7 @@ from tests.support.images import image_bytes, image_part
 def test_gpt_4o_counts_the_issue_figures(size, detail, tokens):
     counter = TokenCounter("o200k_base", known_model("gpt-4o"))
     part = image_part(image_bytes(*size), detail=detail)
-    assert counter.part_cost(part) == (tokens, False)
+    assert counter.part_cost(part) == (tokens, ())  # exact: no reason to call it an estimate
 
 
 def test_the_size_the_model_reads_costs_what_the_original_costs():
