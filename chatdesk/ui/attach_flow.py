@@ -77,9 +77,9 @@ class AttachFlow(QObject):
         composer.imageOffered.connect(lambda image: self.attach([("Pasted image", image)]))
         composer.filesOffered.connect(self.attach_files)
         composer.attachRequested.connect(self.pick_files)
-        composer.strip.removeRequested.connect(self.remove)
-        composer.strip.detailChanged.connect(self.set_detail)
-        composer.strip.viewRequested.connect(self.view)
+        composer.removeRequested.connect(self.remove)
+        composer.detailChanged.connect(self.set_detail)
+        composer.viewRequested.connect(self.view)
 
     # -- adding --------------------------------------------------------------------------
     def pick_files(self) -> None:

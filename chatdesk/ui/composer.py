@@ -3,11 +3,9 @@ button, and the attached images above it (`attachment_strip`)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from chatdesk.ui.attachment_strip import AttachmentStrip
 from chatdesk.ui.draft_text import DraftText
-from chatdesk.ui.image_cache import ThumbnailCache
 from chatdesk.ui.palette import tones_of
 from chatdesk.ui.qt.core import QEvent, QMimeData, Qt, Signal
 from chatdesk.ui.qt.gui import QImage, QKeyEvent, QKeySequence
@@ -19,6 +17,9 @@ from chatdesk.ui.qt.widgets import (
     QVBoxLayout,
     QWidget,
 )
+
+if TYPE_CHECKING:
+    from chatdesk.ui.attachment_strip import AttachmentStrip
 
 
 class _Input(QPlainTextEdit):
@@ -94,7 +95,8 @@ def _attachable(source: QMimeData) -> bool:
 class Composer(QWidget):
     """Signals: sendRequested(str) with the text, stopRequested(), draftChanged(str),
     imageOffered(QImage) and filesOffered(list) (pasted or dropped), attachRequested()
-    (Attach, Ctrl+Shift+A)."""
+    (Attach, Ctrl+Shift+A); the attachment strip's removeRequested(int), detailChanged(int,
+    str) and viewRequested(int), by index into the draft's images."""
 
     sendRequested = Signal(str)
     stopRequested = Signal()
@@ -102,10 +104,11 @@ class Composer(QWidget):
     imageOffered = Signal("QImage")
     filesOffered = Signal(list)
     attachRequested = Signal()
+    removeRequested = Signal(int)
+    detailChanged = Signal(int, str)
+    viewRequested = Signal(int)
 
-    def __init__(
-        self, parent: QWidget | None = None, thumbnails: ThumbnailCache | None = None
-    ) -> None:
+    def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.input = _Input(self)
         self.input.setPlaceholderText("Message — Enter to send, Shift+Enter for a new line")
@@ -122,7 +125,7 @@ class Composer(QWidget):
         self.attach_button.setAccessibleName("Attach images")
         self.attach_button.setToolTip("Attach images (Ctrl+Shift+A); or paste or drop them")
         self.attach_button.clicked.connect(self.attachRequested)
-        self.strip = AttachmentStrip(thumbnails or ThumbnailCache(parent=self), self)
+        self._strip: AttachmentStrip | None = None  # made with the first attachment
         self.problem = QLabel(self)  # why an image was refused: stays until the next attach
         self.problem.setWordWrap(True)
         self.problem.setAccessibleName("Attachment problem")
@@ -140,8 +143,8 @@ class Composer(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(4)
         layout.addWidget(self.problem)
-        layout.addWidget(self.strip)
-        layout.addLayout(row)
+        layout.addLayout(row)  # the strip goes between them when there is one
+        self._layout = layout
         self.has_images = False
         self.input.imageOffered.connect(self.imageOffered)
         self.input.filesOffered.connect(self.filesOffered)
@@ -191,7 +194,23 @@ class Composer(QWidget):
     def set_images(self, parts: list[dict[str, Any]], tokens: list[int] | None = None) -> None:
         """Show the draft's attachments (their token counts when known)."""
         self.has_images = bool(parts)
-        self.strip.set_parts(parts, tokens)
+        if parts or self._strip is not None:
+            self.strip.set_parts(parts, tokens)
+
+    @property
+    def strip(self) -> AttachmentStrip:
+        """The draft's attached images (hidden when there are none), made when first needed:
+        most drafts have none, and the first frame does without its module."""
+        if self._strip is None:
+            from chatdesk.ui.attachment_strip import AttachmentStrip
+            from chatdesk.ui.image_cache import ThumbnailCache
+
+            self._strip = AttachmentStrip(ThumbnailCache(parent=self), self)
+            self._strip.removeRequested.connect(self.removeRequested)
+            self._strip.detailChanged.connect(self.detailChanged)
+            self._strip.viewRequested.connect(self.viewRequested)
+            self._layout.insertWidget(1, self._strip)
+        return self._strip
 
     def show_problem(self, text: str) -> None:
         """Say why images were not attached or sent ("" hides it); the draft is untouched."""

@@ -55,6 +55,7 @@ if TYPE_CHECKING:
     from chatdesk.ui.find_marks import FindMarks
     from chatdesk.ui.message_body import MessageBody, Position
     from chatdesk.ui.qt.widgets import QStyleOptionViewItem
+    from chatdesk.ui.transcript_images import TranscriptImages
 
 DOC_CACHE_SIZE = 200  # rendered bodies kept
 
@@ -85,10 +86,7 @@ class MessageDelegate(RowHeights, QStyledItemDelegate):
         # Find (Ctrl+F): every row's occurrences marked, the current one's by uid.
         self._find: FindMarks | None = None
         self._find_current: tuple[int, FindMarks] | None = None
-        from chatdesk.ui.transcript_images import TranscriptImages
-
-        self.images = TranscriptImages(parent=self)  # thumbnails, decoded on the pool
-        self.images.changed.connect(view.viewport().update)
+        self._images: TranscriptImages | None = None  # made with the first card
 
     def set_find(self, query: str, uid: int | None = None, occurrence: int | None = None) -> None:
         """Mark `query`'s occurrences ("" for none); occurrence `occurrence` of the message
@@ -136,6 +134,17 @@ class MessageDelegate(RowHeights, QStyledItemDelegate):
             " h1 { font-size: x-large; } h2 { font-size: large; } h3 { font-size: medium; }"
             " p, ul, ol, blockquote { margin-top: 0px; margin-bottom: 6px; }"
         )
+
+    @property
+    def images(self) -> TranscriptImages:
+        """The messages' image thumbnails, decoded on the pool; made with the first card (an
+        empty transcript, as at start-up, does without them)."""
+        if self._images is None:
+            from chatdesk.ui.transcript_images import TranscriptImages
+
+            self._images = TranscriptImages(parent=self)
+            self._images.changed.connect(self._view.viewport().update)
+        return self._images
 
     def body(self, message: Message, width: float, dark: bool) -> MessageBody:
         """The message's rendered body at `width`: only pieces whose text changed re-render."""
