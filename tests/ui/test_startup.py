@@ -146,34 +146,12 @@ def test_a_returning_users_window_defers_what_it_does_not_show(tmp_path, monkeyp
 # Each module on the first frame's path costs ~0.3-1 ms before the window can paint (loading it,
 # PySide6 reading its source, the classes and dataclasses it makes): session 4 met
 # `startup_ratio` with ~45 fewer. Raise this only for a module the first frame shows.
-FIRST_FRAME_MODULES = 87
+FIRST_FRAME_MODULES = 88
 
 
 def test_the_first_frame_imports_a_bounded_number_of_chatdesk_modules(tmp_path, monkeypatch):
-    from chatdesk.core.settings import Settings, save_settings
-
-    monkeypatch.setenv("CHATDESK_HOME", str(tmp_path))
-    window_state = {"examples_page": "359x288 359x654", "params_page": "428x525 435x539"}
-    save_settings(Settings(window=window_state))  # a returning user's
-    code = (
-        "import sys\n"
-        "import PySide6.QtCore as core\n"
-        "from chatdesk import cli\n"
-        "from chatdesk.ui import app\n"
-        "class Probe(core.QObject):\n"
-        "    def eventFilter(self, watched, event):\n"
-        "        if event.type() == core.QEvent.Type.Paint:\n"
-        "            watched.removeEventFilter(self)\n"
-        "            print(len([m for m in sys.modules if m.split('.')[0] == 'chatdesk']))\n"
-        "            core.QTimer.singleShot(0, lambda: app.QApplication.exit(0))\n"
-        "        return False\n"
-        "def probe(window):\n"
-        "    window.installEventFilter(Probe(window))\n"
-        "    return True\n"
-        "app.exit_after_first_paint = probe\n"
-        "cli.main([])\n"
-    )
-    assert int(_last_line(code, tmp_path)) <= FIRST_FRAME_MODULES
+    report = "print(len([m for m in sys.modules if m.split('.')[0] == 'chatdesk']))"
+    assert int(_at_first_paint(report, tmp_path, monkeypatch)) <= FIRST_FRAME_MODULES
 
 
 def _painted(qtbot, window):
@@ -307,12 +285,26 @@ def test_the_first_frame_builds_no_late_qt_type(tmp_path, monkeypatch):
     for it that touches `Qt.*`, calls an overload taking an icon, or a module that uses a late
     name at import, puts the cost back. The probe runs first in the event loop's next turn,
     before what waits for the paint."""
+    report = (
+        "from chatdesk.ui.qt import LATE\n"
+        "built = [f'{m}.{n}' for m, names in LATE.items()\n"
+        "         for n in sorted(names) if n in vars(importlib.import_module(m))]\n"
+        "print(['Qt' in vars(core), built])"
+    )
+    assert _at_first_paint(report, tmp_path, monkeypatch) == "[False, []]"
+
+
+def _at_first_paint(report: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Start `chatdesk` as a returning user's launch does and run `report` (code printing one
+    line; `sys`, `importlib`, PySide6.QtCore as `core` at hand) once the main window and its
+    children have painted, before what waits for the paint; returns that line."""
     from chatdesk.core.settings import Settings, save_settings
 
     monkeypatch.setenv("CHATDESK_HOME", str(tmp_path))
     window_state = {"examples_page": "359x288 359x654", "params_page": "428x525 435x539"}
-    save_settings(Settings(window=window_state))  # a returning user's
+    save_settings(Settings(window=window_state))
     code = (
+        "import importlib, sys\n"
         "import PySide6.QtCore as core\n"
         "from chatdesk import cli\n"
         "from chatdesk.ui import app\n"
@@ -323,11 +315,8 @@ def test_the_first_frame_builds_no_late_qt_type(tmp_path, monkeypatch):
         "            core.QTimer.singleShot(0, done)  # once the children have painted too\n"
         "        return False\n"
         "def done():\n"
-        "    import importlib\n"
-        "    from chatdesk.ui.qt import LATE\n"
-        "    built = [f'{m}.{n}' for m, names in LATE.items()\n"
-        "             for n in sorted(names) if n in vars(importlib.import_module(m))]\n"
-        "    print(['Qt' in vars(core), built], flush=True)\n"
+        + "".join(f"    {line}\n" for line in report.splitlines())
+        + "    sys.stdout.flush()\n"
         "    app.QApplication.exit(0)\n"
         "def probe(window):\n"
         "    window.installEventFilter(Probe(window))\n"
@@ -335,4 +324,4 @@ def test_the_first_frame_builds_no_late_qt_type(tmp_path, monkeypatch):
         "app.exit_after_first_paint = probe\n"
         "cli.main([])\n"
     )
-    assert _last_line(code, tmp_path) == "[False, []]"
+    return _last_line(code, tmp_path)
