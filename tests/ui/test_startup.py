@@ -70,6 +70,17 @@ def test_the_window_path_imports_no_slow_library(tmp_path):
     assert _last_line(code, tmp_path) == "[]"
 
 
+def test_the_modules_loaded_before_pyside6_are_qt_free(tmp_path):
+    code = (
+        "import importlib, sys\n"
+        "from chatdesk.cli.window import QT_FREE_FIRST\n"
+        "for name in QT_FREE_FIRST:\n"
+        "    importlib.import_module(name)\n"
+        "print(sorted(m for m in ('PySide6', 'shiboken6') if m in sys.modules))\n"
+    )
+    assert _last_line(code, tmp_path) == "[]"
+
+
 def test_first_paint_hook_reports_and_exits(tmp_path):
     out = subprocess.run(
         [sys.executable, "-m", "chatdesk"],
