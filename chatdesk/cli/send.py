@@ -74,6 +74,7 @@ from chatdesk.service.events import (
     ReplyDelta,
     ReplyResult,
     RetryNotice,
+    retry_wait_text,
 )
 
 PROG = "chatdesk send"
@@ -317,7 +318,7 @@ def run_send(argv: list[str]) -> int:
             if event.note is not None:
                 learned[event.key] = event.note
         else:
-            fail(f"{event.reason}. Retrying in {event.delay:.0f} s…")
+            fail(f"{event.reason}. {retry_wait_text(event.delay)}")
 
     thinking = _Reasoning()
     try:

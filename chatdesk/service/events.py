@@ -6,6 +6,7 @@ command line can print them.
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -39,6 +40,12 @@ class RetryNotice:
     attempt: int  # the attempt that failed, from 1
     delay: float
     reason: str  # a person-readable cause, e.g. "The service is busy (429)"
+
+
+def retry_wait_text(seconds: float) -> str:
+    """"Retrying in 3 s…" for a wait of `seconds` (rounded up, so it never says 0 while it
+    still waits): the reply's card counting down, the status bar and `chatdesk send` alike."""
+    return f"Retrying in {max(1, math.ceil(seconds))} s…"
 
 
 @dataclass(frozen=True)

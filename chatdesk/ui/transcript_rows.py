@@ -5,14 +5,13 @@ filtered, left out, failed...), each with the link that acts on it."""
 from __future__ import annotations
 
 import enum
-import math
 from dataclasses import dataclass
 
 from chatdesk.core.choices import FinishReason
 from chatdesk.core.messages import Message, MessageMeta
 from chatdesk.core.sending import REASON_TEXT
 from chatdesk.core.usage import larger_limit, reasoning_exhausted_text, spent_on_reasoning
-from chatdesk.service.events import ReplyResult
+from chatdesk.service.events import ReplyResult, retry_wait_text
 from chatdesk.ui import roles
 
 
@@ -137,7 +136,7 @@ def streaming_label(writing: bool, since: float, retry_at: float | None, now: fl
     if writing:
         return "Writing…"
     if retry_at is not None and now < retry_at:
-        return f"Retrying in {math.ceil(retry_at - now)} s…"
+        return retry_wait_text(retry_at - now)
     seconds = int(now - since)
     state = "Retrying…" if retry_at is not None else "Thinking…"
     return f"{state} {seconds // 60}:{seconds % 60:02d}"

@@ -243,3 +243,14 @@ def save_conversation_with_user(path: Path, text: str) -> None:
     from chatdesk.core.conversation import Conversation
 
     save_conversation(Conversation(history=[Message("user", text)]), path)
+
+
+def test_a_retry_wait_is_said_as_the_window_says_it(srv, chat_file, monkeypatch, capsys):
+    # Tester-58's follow-up: one wording and rounding for a retry's wait. A 1.4 s wait is
+    # "Retrying in 2 s…" in the window's card (rounded up); send said "1 s".
+    use_env(monkeypatch, env_for(srv))
+    srv.enqueue(Fail.rate_limited(retry_after_ms=1400), Reply("Back."))
+    assert run_send([str(chat_file), "--no-stream"]) == 0
+    err = capsys.readouterr().err
+    assert "chatdesk: Rate limit reached (429). Retrying in 2 s…" in err.splitlines()
+    assert len(srv.requests) == 2
