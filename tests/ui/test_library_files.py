@@ -11,21 +11,14 @@ from pathlib import Path
 from chatdesk.core.conversation import Conversation
 from chatdesk.core.fileformat import FILE_SUFFIX, save_conversation
 from chatdesk.core.messages import Message
-from tests.support.fake_azure import Reply
 from tests.support.opening import wait_loaded
-from tests.ui.test_library_sync import run, titles
+from tests.ui.test_library_sync import heron, run, titles
 
 
 def heron_in_the_library(qtbot, window, server):
     """The tester's conversation, opened from the sidebar (which makes it a recent file)."""
-    server.enqueue(Reply(text="A wading bird."))
-    window.composer.set_text("What is a heron?")
-    window.composer.input.submit.emit()
-    qtbot.waitUntil(lambda: not window.session.busy, timeout=10_000)
-    qtbot.waitUntil(lambda: window.session.library_id is not None, timeout=10_000)
-    id = window.session.library_id
+    id = heron(qtbot, window, server).library_id
     window.close_current()
-    window.library_link.start()
     session = window.library_link.open(id)
     wait_loaded(qtbot, window)
     library = window.context.library
