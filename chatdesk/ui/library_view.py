@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
 PAD_X, PAD_Y = 8, 4
 WARNING = "⚠ "
-SUFFIX_SHARE = 0.6  # of a row's width, at most, for a title's "(…)" ending
+SUFFIX_SHARE = 0.5  # of a row's width, at most, for a title's "(…)" ending
 # A title's parenthesised ending: " (changed in two places)", " (copy)", " (2)".
 _SUFFIX = re.compile(r"\s*\([^()]+\)$")
 
