@@ -204,17 +204,19 @@ class Library:
         except OSError:
             return False
 
-    def adopt_strays(self) -> list[str]:
+    def adopt_strays(self, names: list[str] | None = None) -> list[str]:
         """Give every conversation file in the library folder whose name is not an id (copied
         in by hand, or written by Save as before chatdesk refused that) an id, so it is listed
         as the others are: it is renamed to ``<new id>.chatdesk.json``, its content untouched.
         Returns the new ids. Temporary files (dot files) are left alone; never raises (a file
-        that cannot be renamed stays as it is)."""
+        that cannot be renamed stays as it is). `names`: the ones `stamps` found, if it was
+        asked (else the folder is read)."""
         adopted: list[str] = []
-        try:
-            names = os.listdir(self.folder)
-        except OSError:
-            return adopted
+        if names is None:
+            try:
+                names = os.listdir(self.folder)
+            except OSError:
+                return adopted
         end = -len(FILE_SUFFIX)
         for name in names:
             if not name.endswith(FILE_SUFFIX) or name.startswith(".") or self.is_id(name[:end]):
@@ -248,10 +250,12 @@ class Library:
                         continue
                     yield LibraryFile(id, Path(item.path), trashed, info.st_mtime_ns, info.st_size)
 
-    def stamps(self) -> dict[str, tuple[int, int, bool]]:
+    def stamps(self, strays: list[str] | None = None) -> dict[str, tuple[int, int, bool]]:
         """Every conversation file as id -> (modification time ns, size, trashed), as `files`
         finds them but without making a `LibraryFile` each (what `LibraryIndex.refresh`
-        compares, every time a folder changes: ~4x faster at 10,000 files)."""
+        compares, every time a folder changes: ~4x faster at 10,000 files). The names of
+        conversation files in the library folder not named by an id are added to `strays`
+        when given (see `adopt_strays`)."""
         found: dict[str, tuple[int, int, bool]] = {}
         is_id, end = _ID_RE.fullmatch, -len(FILE_SUFFIX)
         for folder, trashed in ((self.folder, False), (self.trash_folder, True)):
@@ -262,7 +266,11 @@ class Library:
             with scan:
                 for item in scan:
                     name = item.name
-                    if not name.endswith(FILE_SUFFIX) or not is_id(name[:end]):
+                    if not name.endswith(FILE_SUFFIX):
+                        continue
+                    if not is_id(name[:end]):
+                        if strays is not None and not trashed and not name.startswith("."):
+                            strays.append(name)
                         continue
                     try:
                         info = item.stat()

@@ -352,8 +352,10 @@ class LibraryIndex:
         self._db()  # opens (and makes anew when needed) before `rebuilt` is read
         rebuilt, self.rebuilt = self.rebuilt, False
         library = self.library
-        library.adopt_strays()
-        files = library.stamps()
+        strays: list[str] = []
+        files = library.stamps(strays)
+        if strays and library.adopt_strays(strays):
+            files = library.stamps()
         known = self.stamps()
         stale = sorted(id for id, stamp in files.items() if known.get(id) != stamp)
         # (ids begin with when they were made: newest last)
