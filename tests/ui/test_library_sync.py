@@ -181,3 +181,28 @@ def test_when_both_changed_both_are_kept(qtbot, window, server, tmp_path):
     window.library_saver.flush(session)
     titles_now = sorted(e.title for e in window.context.library.entries())
     assert titles_now == ["What is a heron?", "What is a heron? (changed in two places)"]
+
+
+def test_a_conversation_read_up_the_page_stays_there_when_it_follows_its_file(
+    qtbot, window, tmp_path
+):
+    conv = Conversation()
+    for i in range(40):
+        conv.append(Message("user" if i % 2 == 0 else "assistant", f"line {i}\n" * 6))
+    id = window.context.library.create(conv).id
+    window.library_link.start()
+    session = window.library_link.open(id)
+    qtbot.waitUntil(lambda: not session.loading, timeout=10_000)
+    view = window.transcript
+    qtbot.waitUntil(lambda: view.verticalScrollBar().maximum() > 0, timeout=5_000)
+    view.verticalScrollBar().setValue(view.verticalScrollBar().maximum() // 3)
+    before = view.scroll_anchor()
+    assert not before.at_end
+    picture = tmp_path / "s.png"
+    picture.write_bytes(image_bytes(64, 64))
+    run("attach", session.path, picture, "--text", "CLI question",
+        AZURE_OPENAI_DEPLOYMENT="gpt-4o")  # fmt: skip
+    qtbot.waitUntil(lambda: "CLI question" in texts(window.session), timeout=10_000)
+    qtbot.waitUntil(lambda: not window.session.loading, timeout=10_000)
+    qtbot.waitUntil(lambda: view.scroll_anchor().index == before.index, timeout=5_000)
+    assert not view.scroll_anchor().at_end
