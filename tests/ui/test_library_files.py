@@ -6,6 +6,7 @@ another name is listed too, and a Markdown export there is refused with a word w
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 from chatdesk.core.conversation import Conversation
@@ -70,14 +71,19 @@ def test_save_as_into_the_library_folder_adds_a_library_conversation(qtbot, wind
     qtbot.waitUntil(lambda: window.sidebar.library_model.row_of(added) >= 0, timeout=5_000)
 
 
-def test_a_conversation_file_named_by_hand_in_the_library_folder_is_listed(qtbot, window):
+def test_a_conversation_file_named_by_hand_in_the_library_folder_is_listed(
+    qtbot, window, tmp_path
+):
     # What Save as wrote there before (tester-97/121): invisible to the list, even relaunched.
     library = window.context.library
     conv = Conversation()
     conv.title = "What is a heron? (changed in two places)"
     conv.append(Message("user", "What is a heron?"))
-    stray = library.folder / "What is a heron (changed in two places).chatdesk.json"
-    save_conversation(conv, stray)
+    name = "What is a heron (changed in two places).chatdesk.json"
+    save_conversation(conv, tmp_path / name)
+    stray = library.folder / name
+    library.folder.mkdir(parents=True, exist_ok=True)
+    os.replace(tmp_path / name, stray)  # moved in whole (the window may adopt it at once)
     [entry] = json.loads(run("list", "--json").stdout)
     assert entry["title"] == conv.title
     assert entry["path"].endswith(entry["id"] + FILE_SUFFIX)
