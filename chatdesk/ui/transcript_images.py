@@ -98,10 +98,12 @@ class TranscriptImages(QObject):
         return key
 
     def url_of(self, href: str) -> str | None:
-        """The data URL a `chatdesk-image:` link names, or None."""
+        """The data URL a `chatdesk-image:` link names, or None (also while it is still
+        being read: a `PendingImage` has nothing to show full size yet)."""
         if not href.startswith(f"{SCHEME}:"):
             return None
-        return self.urls.get(href[len(SCHEME) + 1 :].partition("?")[0])
+        url = self.urls.get(href[len(SCHEME) + 1 :].partition("?")[0])
+        return None if isinstance(url, PendingImage) else url
 
     # -- the pictures ----------------------------------------------------------------------
     def add_resources(self, doc: QTextDocument, piece: str) -> None:

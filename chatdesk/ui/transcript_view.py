@@ -326,9 +326,12 @@ class TranscriptView(TranscriptScrolling, QListView):
 
     def _add_image_actions(self, menu: QMenu, message: Message) -> None:
         from chatdesk.core.image_input import image_refs
+        from chatdesk.core.images import PendingImage
         from chatdesk.ui.image_viewer import copy_image
 
         urls = [r.url for r in image_refs([message.to_api()]) if r.url.startswith("data:")]
+        if any(isinstance(url, PendingImage) for url in urls):
+            return  # still being read: the menu has them once they are
         for n, url in enumerate(urls, 1):
             name = "image" if len(urls) == 1 else f"image {n}"
             menu.addSeparator()

@@ -102,6 +102,8 @@ def test_a_file_of_large_images_shows_their_sizes_first_and_their_pictures_once_
     assert "*600 × 400 px · detail high*" in pending
     assert not images.cache.busy
     assert images.cache.decoded == 0
+    head = part["image_url"]["url"]
+    assert images.url_of(f"chatdesk-image:{images.key(head)}") is None  # nothing to open yet
     part["image_url"]["url"] = url  # what ImagesRead.fill does
     qtbot.waitUntil(lambda: "?pending" not in images.text(message), timeout=10_000)
     assert images.url_of(f"chatdesk-image:{images.key(url)}") == url
