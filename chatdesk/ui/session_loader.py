@@ -87,6 +87,8 @@ class SessionLoader(QObject):
             yield step
             if isinstance(step, Opened) and step.pending:
                 self._shown.wait(SHOWN_WAIT_S)
+                if self._cancelled:  # closed meanwhile: its images are not read
+                    raise _Cancelled
 
     def _pause(self) -> None:
         if self._cancelled:
