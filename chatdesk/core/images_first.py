@@ -111,8 +111,8 @@ def read_images_first(path: str | os.PathLike[str]) -> ImagesFirst | None:
     try:
         if info.st_size < LIFT_FROM:
             return None
-        spans = find_image_spans(fd, info.st_size)
-        if not spans or info.st_size - sum(e - s for s, e in spans) > REST_MAX:
+        spans = find_image_spans(fd, info.st_size, REST_MAX)
+        if not spans:
             return None  # no large images, or much text: its newest messages come first
         gaps, heads, at = [], [], 0
         for start, end in spans:

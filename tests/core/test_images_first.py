@@ -221,3 +221,19 @@ def test_a_file_without_large_images_is_read_as_before(tmp_path):
     assert [type(s).__name__ for s in steps] == ["Opened", "DiskState"]
     assert _urls(steps[0].conversation) == [small]
     assert base64.b64decode(small.partition(",")[2])
+
+
+def test_the_search_gives_up_once_the_text_around_the_images_is_long(pictures):
+    """A long conversation is read newest messages first: searching all of its text for
+    images (~1.5 ms a MB) would only delay that."""
+    url = pictures[0][1]
+    raw = json.dumps({"messages": ["words " * 300_000, {"url": url}]}).encode()
+    fd = os.memfd_create("long")
+    try:
+        os.write(fd, raw)
+        assert image_spans.find_image_spans(fd, len(raw), 1 << 20) is None
+        found = image_spans.find_image_spans(fd, len(raw))
+        assert [raw[s:e].decode() for s, e in found] == [url]
+        assert image_spans.find_image_spans(fd, len(raw), 4 << 20) == found
+    finally:
+        os.close(fd)
