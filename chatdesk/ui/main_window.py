@@ -196,8 +196,9 @@ class MainWindow(
         if self._closed:  # closed before it painted: nothing to start any more
             return
         self._painted = True
-        if self.session is not None and self.session.scroll is not None:
-            self.transcript.restore_anchor(self.session.scroll)  # now that rows have a width
+        session = self.session
+        if session is not None and session.scroll is not None and not session.loading:
+            self.transcript.restore_anchor(session.scroll)  # now that rows have a width
         waiting, self._count_after_paint = self._count_after_paint, []
         for session in waiting:
             if session in self.sessions:
@@ -316,8 +317,11 @@ class MainWindow(
         if self.session is not None:
             for signal, slot in self._session_links:
                 signal.disconnect(slot)
-            if self._painted:  # before, the view has no position (a restored one waits)
-                self.session.scroll = self.transcript.scroll_anchor()  # shown again there
+            # Before the first paint the view has no position, and while a file is read its
+            # rows are not all there: the position to restore waits (restored once loaded).
+            old = self.session
+            if self._painted and old is not session and not old.loading:
+                old.scroll = self.transcript.scroll_anchor()  # shown again there
         self.session = session
         if self._inline_edit is not None:
             self._inline_edit.stop()

@@ -61,7 +61,8 @@ class SessionMemory(QObject):
                 continue
             if session is window.session:
                 selected = len(items)
-                scroll = window.transcript.scroll_anchor()
+                # Still being read: the view shows part of it, the position to restore waits.
+                scroll = session.scroll if session.loading else window.transcript.scroll_anchor()
             else:
                 scroll = session.scroll
             # Still being read: the draft it opens with (None: its file's own, unknown yet).

@@ -154,3 +154,36 @@ def test_restoring_after_a_kill_opens_an_open_file_once_with_the_recovered_text(
              if model.index(r).data(Roles.Kind) is Kind.FILE]  # fmt: skip
     assert files == ["* bread-copy.chatdesk.json"]
     close(second)
+
+
+def test_a_large_file_still_loading_at_start_comes_back_where_it_was_read(qtbot, context, tmp_path):
+    # The tester's steps: a 6,001-message file, Ctrl+F "question 12", Esc, Ctrl+Q, relaunch.
+    conv = Conversation(system_prompt="sys")
+    for i in range(6001):
+        text = f"question {i // 2}: what is it?" if i % 2 == 0 else f"answer {i // 2}: it is."
+        conv.append(Message("user" if i % 2 == 0 else "assistant", text))
+    path = tmp_path / "large.json"
+    save_conversation(conv, path)
+    win = launch(qtbot, context)
+    open_and_wait(qtbot, win, [str(path)])
+    win.composer.set_text("my draft")
+    win.composer.input.setFocus()
+    qtbot.keyClick(win.composer.input, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    win.find_bar.field.setText("question 12")
+    qtbot.waitUntil(lambda: win.find_bar.count.text() != "", timeout=5000)
+    qtbot.keyClick(win.find_bar.field, Qt.Key.Key_Escape)
+    anchor = win.transcript.scroll_anchor()
+    assert (anchor.index, anchor.at_end) == (24, False)
+    close(win)
+    item = load_session_state().conversations[-1]
+    assert (item.scroll.index, item.scroll.at_end) == (24, False)
+
+    again = launch(qtbot, context)  # the file is still being read when the window paints
+    assert again.session.path == path
+    qtbot.waitUntil(lambda: not again.session.loading, timeout=20_000)
+    qtbot.wait(50)
+    assert again.composer.text() == "my draft"
+    assert again.transcript.scroll_anchor() == anchor
+    first = again.transcript.indexAt(again.transcript.viewport().rect().topLeft())
+    assert "question 12:" in again.session.model.message(first.row()).content
+    close(again)
