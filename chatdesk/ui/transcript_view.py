@@ -278,6 +278,12 @@ class TranscriptView(TranscriptScrolling, QListView):
         else:
             self.linkActivated.emit(href)
 
+    def link_description(self, href: str) -> str:
+        """What a click on the link `href` does, for the status bar."""
+        if self.delegate.images.url_of(href) is not None:
+            return "Opens the image full size"
+        return f"Opens {href} in the browser"
+
     def open_link(self, href: str) -> None:
         """Open a link from a message in the browser; only web and mail links."""
         url = QUrl(href)

@@ -115,7 +115,7 @@ class WindowEdits:
     def _link_hovered(self, href: str) -> None:
         """Where a link in a message goes, shown before it is clicked."""
         if href:
-            self.statusBar().showMessage(f"Opens {href} in the browser")
+            self.statusBar().showMessage(self.transcript.link_description(href))
         else:
             self.statusBar().clearMessage()
 

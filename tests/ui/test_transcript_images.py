@@ -128,3 +128,30 @@ def test_a_file_of_large_images_shows_their_sizes_first_and_their_pictures_once_
     save_conversation(session.conversation, saved)
     again = load_conversation(saved).conversation[0].to_api()["content"][1]["image_url"]["url"]
     assert data_url_bytes(again) == png
+
+
+def test_hovering_a_thumbnail_says_it_opens_the_image_not_an_internal_address(
+    qtbot, window, tmp_path
+):
+    from PySide6.QtCore import QPoint
+
+    url = data_url(image_bytes(300, 200))
+    _open(qtbot, window, tmp_path, [{"type": "image_url", "image_url": {"url": url}}])
+    view = window.transcript
+    view.scrollToTop()
+    qtbot.waitUntil(lambda: "?pending" not in _images(window).text(window.session.conversation[0]))
+    index = view.model().index(0, 0)
+    lay = view.delegate.layout(view.visualRect(index), index)
+    body = lay.body
+    target = next(
+        (QPoint(int(body.left()) + x, int(body.top()) + y)
+         for y in range(0, int(body.height()), 4) for x in range(0, int(body.width()), 4)
+         if lay.doc.anchor_at(x, y).startswith("chatdesk-image:")),
+        None,
+    )  # fmt: skip
+    assert target is not None
+    with qtbot.waitSignal(view.linkHovered):
+        qtbot.mouseMove(view.viewport(), target)
+    shown = window.statusBar().currentMessage()
+    assert shown == "Opens the image full size"
+    assert "chatdesk-image" not in shown
