@@ -104,6 +104,10 @@ class ChatSession(ReplyStreaming, ConversationEditing, QObject):
         self.path = path
         self.model = TranscriptModel(self)
         self.undo_stack = QUndoStack(self)
+        # Undoing back to where it was saved leaves nothing unsaved, unless something the
+        # stack cannot undo (a sent message, a parameter) changed it since.
+        self.undo_stack.cleanChanged.connect(self._undo_clean_changed)
+        self._changed_outside_undo = False
         # A long conversation opens with its newest messages as rows; older ones on scroll.
         self.model.set_conversation(conversation, None, window=TRANSCRIPT_WINDOW)
         self.budget: Budget | None = None
@@ -310,12 +314,23 @@ class ChatSession(ReplyStreaming, ConversationEditing, QObject):
     def modified(self) -> bool:
         return self._modified
 
-    def set_modified(self, modified: bool = True) -> None:
+    def set_modified(self, modified: bool = True, *, undoable: bool = False) -> None:
+        """Changed since saved (True), or saved now (False: the undo stack's clean point is
+        here). `undoable`: the change is an undo step's, so undoing it may reach that point."""
         if modified:
             self.revision += 1
+            self._changed_outside_undo |= not undoable
+        else:
+            self._changed_outside_undo = False
+            self.undo_stack.setClean()
         if modified != self._modified:
             self._modified = modified
             self.modifiedChanged.emit(modified)
+
+    def _undo_clean_changed(self, clean: bool) -> None:
+        if clean and self._modified and not self._changed_outside_undo:
+            self._modified = False
+            self.modifiedChanged.emit(False)
 
     # -- actions -----------------------------------------------------------------------------
     def set_draft_images(self, parts: list[dict[str, Any]]) -> None:

@@ -413,7 +413,10 @@ class MainWindow(
         name = session.display_name() if session is not None else "New conversation"
         # Qt puts the platform's unsaved mark where [*] stands when the window is modified.
         self.setWindowTitle(f"{name}[*] — chatdesk")
-        self.setWindowModified(session is not None and session.modified)
+        # A library conversation is written as it changes: it has nothing to save.
+        self.setWindowModified(
+            session is not None and session.modified and not self._kept_in_library(session)
+        )
 
     def _restore_geometry(self) -> None:
         window = self.context.settings.window

@@ -45,7 +45,7 @@ class ConversationEditing:
 
         @property
         def busy(self) -> bool: ...
-        def set_modified(self, modified: bool = True) -> None: ...
+        def set_modified(self, modified: bool = True, *, undoable: bool = False) -> None: ...
         def update_plan(self) -> None: ...
         def clear_status(self, *, errors_only: bool = False) -> None: ...
         def prices_changed(self) -> None: ...
@@ -91,7 +91,7 @@ class ConversationEditing:
 
     def history_edited(self) -> None:
         """The history changed by an undoable edit (see conversation_undo)."""
-        self.set_modified()
+        self.set_modified(undoable=True)
         self.update_plan()
 
     # -- the system prompt, examples and parameters ---------------------------------------
@@ -105,7 +105,7 @@ class ConversationEditing:
         """The system prompt set by typing (`typed`: the editor shows it already) or by an
         undo step (the window shows it: setupChanged)."""
         self.conversation.system_prompt = text
-        self.set_modified()
+        self.set_modified(undoable=True)
         self.update_plan()
         if not typed:
             self.setupChanged.emit()
@@ -185,7 +185,7 @@ class ConversationEditing:
         conv.system_prompt = setup.system_prompt
         conv.examples = example_messages(list(setup.examples), conv.examples)
         conv.params = replace(setup.params)
-        self.set_modified()
+        self.set_modified(undoable=True)
         self.update_plan()
         if not shown:
             self.setupChanged.emit()

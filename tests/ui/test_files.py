@@ -293,3 +293,58 @@ def test_save_as_suggests_the_conversations_title_not_a_placeholder(qtbot, windo
     dialog = window.files.dialog
     assert Path(dialog.selectedFiles()[0]).name == "How do I read a CSV file.chatdesk.json"
     dialog.reject()
+
+
+def test_a_library_conversation_never_shows_the_unsaved_mark_while_it_streams(
+    qtbot, window, server
+):
+    # Reported: the title got "*" while a reply streamed into a library conversation.
+    server.enqueue(Reply(text="one"))
+    send(qtbot, window, "first")
+    qtbot.waitUntil(lambda: window.session.path is not None, timeout=10_000)  # in the library
+    marks = []
+    window.session.model.dataChanged.connect(lambda *_: marks.append(window.isWindowModified()))
+    server.enqueue(Reply(text="A longer answer, streamed in small pieces. " * 6, chunk_size=4,
+                         delay=0.01))  # fmt: skip
+    send(qtbot, window, "second")
+    assert marks
+    assert not any(marks)
+    assert not window.isWindowModified()
+
+
+def test_undoing_back_to_the_saved_state_clears_the_unsaved_mark(qtbot, window, server, tmp_path):
+    # Reported: after undoing every edit, an opened file still showed "*".
+    conv = Conversation(system_prompt="sys")
+    for i in range(4):
+        conv.append(Message("user" if i % 2 == 0 else "assistant", f"message {i}"))
+    path = tmp_path / "opened.json"
+    save_conversation(conv, path)
+    open_and_wait(qtbot, window, [str(path)])
+    session = window.session
+    assert session.path == path
+    assert not window.isWindowModified()
+    session.delete(1)
+    assert session.modified
+    assert window.isWindowModified()
+    session.undo_stack.undo()
+    assert not session.modified
+    assert not window.isWindowModified()
+    session.undo_stack.redo()
+    assert window.isWindowModified()
+    session.undo_stack.undo()
+    assert not window.isWindowModified()
+    # Saved with an edit in it: that is the state undo comes back to.
+    session.delete(0)
+    window.save_action.trigger()
+    assert not window.isWindowModified()
+    session.undo_stack.undo()
+    assert window.isWindowModified()
+    session.undo_stack.redo()
+    assert not window.isWindowModified()
+    # A change the stack cannot undo keeps the mark, whatever is undone after it.
+    session.delete(0)
+    server.enqueue(Reply(text="two"))
+    send(qtbot, window, "again")
+    session.undo_stack.undo()
+    assert session.modified
+    assert window.isWindowModified()
