@@ -3,8 +3,10 @@
 The splitter holds [conversations | transcript | prompt and parameters]. When the window is
 resized and the transcript would get less than `CENTRE_MIN` pixels, the side panels narrow to
 their `NARROW` widths, then the right panel collapses, then the left one; a panel collapsed this
-way comes back when the window is wide enough again. A panel the user collapsed or resized by
-dragging is left as the user set it, unless the transcript would be squeezed below its minimum.
+way comes back when the window is wide enough again. A panel narrowed by a smaller window (here
+or by the splitter's own sharing out) widens again, as far as the room allows, to the width the
+user last dragged it to, or to its `WIDE` width. A panel the user collapsed or resized by dragging
+is left as the user set it, unless the transcript would be squeezed below its minimum.
 Sizes are in device-independent pixels, so 200 % scaling needs twice the screen pixels.
 """
 
@@ -34,7 +36,9 @@ class PanelFit(QObject):
         self._later = QTimer(self, singleShot=True, interval=0)
         self._later.timeout.connect(self.fit)
         self._collapsed_here = [False, False]  # left, right: collapsed by this, not the user
-        self._narrowed_here = [False, False]  # narrowed below their wide width by this
+        self._narrowed_here = [False, False]  # narrowed below their wanted width, not by the user
+        self._dragged: list[int | None] = [None, None]  # the widths the user last dragged to
+        splitter.splitterMoved.connect(self._dragged_by_user)
         for index in (0, 2):
             splitter.setCollapsible(index, True)
         splitter.setCollapsible(1, False)
@@ -55,11 +59,14 @@ class PanelFit(QObject):
         if total <= 0:
             return
         left, centre, right = sizes
+        for side, width in ((0, left), (1, right)):  # narrowed by the splitter on a resize
+            if 0 < width < self._wanted(side):
+                self._narrowed_here[side] = True
         # Panels collapsed here come back first, when they fit beside a comfortable centre.
         for side in (1, 0):  # right first: it holds the prompt, worth more than the list
             if self._collapsed_here[side]:
                 room = total - left - right - CENTRE_MIN
-                want = min(self._wide(2 * side), room)
+                want = min(self._wanted(side), room)
                 if want >= max(NARROW[side], self._least(2 * side)):
                     if side:
                         right = want
@@ -67,18 +74,18 @@ class PanelFit(QObject):
                     else:
                         left = want
                     self._collapsed_here[side] = False
-                    self._narrowed_here[side] = want < self._wide(2 * side)
+                    self._narrowed_here[side] = want < self._wanted(side)
         # Panels narrowed here widen again, as far as the room beside the centre allows.
         for side in (1, 0):
             width = right if side else left
             if self._narrowed_here[side] and width > 0:
                 room = total - left - right - CENTRE_MIN
-                grown = min(self._wide(2 * side), width + max(room, 0))
+                grown = min(self._wanted(side), width + max(room, 0))
                 if side:
                     right = grown
                 else:
                     left = grown
-                self._narrowed_here[side] = grown < self._wide(2 * side)
+                self._narrowed_here[side] = grown < self._wanted(side)
         centre = total - left - right
         if centre < CENTRE_MIN:
             short = CENTRE_MIN - centre
@@ -100,12 +107,30 @@ class PanelFit(QObject):
             if short > 0 and left:
                 left = 0
                 self._collapsed_here[0] = True
-        # A list squeezed below its narrow width by the splitter gets it back when there is room.
-        if 0 < left < NARROW[0] and total - right - NARROW[0] >= CENTRE_MIN:
-            left = NARROW[0]
+        # A list squeezed below its narrow width by the splitter gets it back when there is room
+        # (not past a narrower width the user dragged it to).
+        floor = min(NARROW[0], self._wanted(0))
+        if 0 < left < floor and total - right - floor >= CENTRE_MIN:
+            left = floor
         new = [left, total - left - right, right]
         if new != sizes:
             splitter.setSizes(new)
+
+    def _dragged_by_user(self, _pos: int, handle: int) -> None:
+        """The user dragged handle `handle` (1: the list's, 2: the right panel's; setSizes
+        does not come here): that panel's width now is the one wanted, a narrower one too; a
+        panel dragged shut stays shut."""
+        side = 0 if handle == 1 else 1
+        width = self.splitter.sizes()[0 if side == 0 else 2]
+        self._narrowed_here[side] = False
+        self._collapsed_here[side] = False
+        if width > 0:
+            self._dragged[side] = width
+
+    def _wanted(self, side: int) -> int:
+        """The width panel `side` (0 left, 1 right) widens back to when there is room."""
+        dragged = self._dragged[side]
+        return dragged if dragged is not None else self._wide(2 * side)
 
     def _least(self, index: int) -> int:
         """The narrowest the splitter lets pane `index` be without collapsing it."""

@@ -180,3 +180,40 @@ def test_a_replys_facts_wrap_on_a_narrow_card_instead_of_losing_the_cost(qtbot, 
     assert lay.card.contains(lay.info)
     for _action, rect in lay.actions:
         assert not rect.intersects(lay.info)
+
+
+def test_the_list_comes_back_to_its_width_when_a_small_window_grows_again(qtbot, window):
+    # Reported: 800×600, then 1180×780 again: the list stayed ~140 px wide.
+    window.side.setCurrentIndex(2)  # the parameters page, as in the report
+    window.resize(1180, 780)
+    qtbot.wait(50)
+    before = window.splitter.sizes()
+    assert before[0] >= 180
+    fitted(qtbot, window, 800, 600)
+    qtbot.wait(50)
+    assert window.splitter.sizes()[0] < before[0]
+    window.resize(1180, 780)
+    qtbot.waitUntil(lambda: window.splitter.sizes()[0] >= before[0], timeout=2000)
+    assert window.splitter.sizes()[1] >= CENTRE_MIN
+
+
+def test_a_list_width_the_user_dragged_is_kept_through_a_small_window(qtbot, window):
+    from PySide6.QtCore import QPoint, Qt
+
+    window.resize(1180, 780)
+    qtbot.wait(50)
+    splitter = window.splitter
+    handle = splitter.handle(1)
+    start = splitter.sizes()[0]
+    # The user drags the list's edge 40 px to the left, on purpose.
+    middle = handle.rect().center()
+    qtbot.mousePress(handle, Qt.MouseButton.LeftButton, pos=middle)
+    qtbot.mouseMove(handle, middle + QPoint(-20, 0))
+    qtbot.mouseMove(handle, middle + QPoint(-40, 0))
+    qtbot.mouseRelease(handle, Qt.MouseButton.LeftButton, pos=middle + QPoint(-40, 0))
+    dragged = splitter.sizes()[0]
+    assert dragged <= start - 30
+    fitted(qtbot, window, 800, 600)
+    window.resize(1180, 780)
+    qtbot.wait(100)
+    assert splitter.sizes()[0] == dragged  # not widened back over the user's choice
