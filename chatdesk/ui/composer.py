@@ -169,7 +169,7 @@ class Composer(QWidget):
     def set_enter_sends(self, enter_sends: bool) -> None:
         self.input.enter_sends = enter_sends
         hint = "Enter to send, Shift+Enter" if enter_sends else "Shift+Enter to send, Enter"
-        self.input.setPlaceholderText(f"Message — {hint} for a new line")
+        self._set_placeholder(f"Message — {hint} for a new line")
         self._send_key = "Enter" if enter_sends else "Shift+Enter"
         self.set_busy(self._busy)
 
@@ -187,9 +187,16 @@ class Composer(QWidget):
         self.attach_button.setEnabled(not loading)
         self._loading = loading
         if loading:
-            self.input.setPlaceholderText("Opening the conversation…")
+            self._set_placeholder("Opening the conversation…")
         else:
             self.set_enter_sends(self.input.enter_sends)
+
+    def _set_placeholder(self, text: str) -> None:
+        # Qt repaints only the cursor's line when the placeholder changes while it shows: a
+        # longer one (two lines at 14 pt) would stay cut to its first line until a full paint.
+        if text != self.input.placeholderText():
+            self.input.setPlaceholderText(text)
+            self.input.viewport().update()
 
     def set_images(self, parts: list[dict[str, Any]], tokens: list[int] | None = None) -> None:
         """Show the draft's attachments (their token counts when known)."""
