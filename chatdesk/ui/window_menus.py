@@ -11,7 +11,7 @@ from collections.abc import Callable
 from chatdesk.ui.chat_session import ChatSession
 from chatdesk.ui.preferences import WindowPreferences
 from chatdesk.ui.qt.gui import QAction, QKeySequence
-from chatdesk.ui.qt.widgets import QLabel, QMenu, QMessageBox
+from chatdesk.ui.qt.widgets import QLabel, QMenu
 
 SHORTCUTS = [
     ("Send the message", "Enter (or Shift+Enter, as set); Ctrl+Enter always"),
@@ -204,12 +204,8 @@ class WindowMenus:
         self.sidebar.search.selectAll()
 
     def show_shortcuts(self) -> None:
-        text = "".join(
-            f"<tr><td>{what}</td><td><b>{keys}</b></td></tr>" for what, keys in SHORTCUTS
-        )
-        box = QMessageBox(self)
-        box.setWindowTitle("Keyboard shortcuts")
-        box.setText(f"<table cellpadding='4'>{text}</table>")
-        box.setAccessibleName("Keyboard shortcuts")
+        from chatdesk.ui.shortcuts_dialog import ShortcutsDialog
+
+        box = ShortcutsDialog(SHORTCUTS, self)
         box.open()
         self.shortcuts_box = box

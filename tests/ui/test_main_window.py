@@ -211,6 +211,27 @@ def test_shortcuts_help_lists_the_keys(qtbot, window):
     window.shortcuts_box.close()
 
 
+def test_the_shortcut_list_fits_the_screen_it_opens_on(qtbot, window):
+    # Reported: on an 860-px screen the F1 list was taller than the screen, its last rows cut.
+    from chatdesk.ui.window_menus import SHORTCUTS
+
+    screen = window.screen().availableGeometry()
+    assert screen.height() < 900  # the offscreen screen is small, as the tester's was
+    window.shortcuts_action.trigger()
+    box = window.shortcuts_box
+    qtbot.waitExposed(box)
+    assert box.frameGeometry().height() <= screen.height()
+    assert box.width() <= screen.width()
+    text = box.text()
+    assert all(keys in text for _what, keys in SHORTCUTS)
+    # Every row is there to see: on screen, or reached by scrolling the list.
+    label, area = box.label, box.scroll.viewport()
+    bar = box.scroll.verticalScrollBar()
+    assert label.height() <= area.height() + bar.maximum()
+    assert label.height() - bar.maximum() <= area.height() + 1
+    box.close()
+
+
 def test_every_control_has_an_accessible_name(window):
     from PySide6.QtWidgets import QAbstractButton, QComboBox, QLineEdit, QPlainTextEdit, QWidget
 
