@@ -179,10 +179,20 @@ class TokenCounter:
     def draft_cost(self, text: str, images: list[dict[str, Any]] | tuple[()] = ()) -> int:
         """The message being written, as the user message it becomes: its text and the
         images attached to it (each by the vision formula, as soon as it is attached)."""
-        count = self.message_cost("user", text)
+        return self.draft_count(text, images)[0]
+
+    def draft_count(
+        self, text: str, images: list[dict[str, Any]] | tuple[()] = ()
+    ) -> tuple[int, tuple[str, ...]]:
+        """(tokens, why it is an estimate: () when exact) of the message being written
+        (`draft_cost`); its images are estimates as the same images once sent are
+        (`part_cost`: detail `auto`, a remote image, an unknown model)."""
+        count, reasons = self.message_cost("user", text), {}
         for part in images:
-            count += self.part_cost(part)[0]
-        return count
+            tokens, why = self.part_cost(part)
+            count += tokens
+            reasons.update(dict.fromkeys(why))
+        return count, tuple(reasons)
 
     def count_prompt(self, messages: Iterable[Message]) -> int:
         """Prompt tokens of a request that sends `messages`."""

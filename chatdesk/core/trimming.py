@@ -290,7 +290,9 @@ def plan_request(
     pinned = ledger.pinned_tokens()
     # The draft's images count as soon as they are attached, with or without text.
     writing = bool((draft and not draft.isspace()) or draft_images)  # no 1 MB copy per key
-    draft_tokens = ledger.counter.draft_cost(draft, draft_images) if writing else 0
+    draft_tokens, draft_reasons = (
+        ledger.counter.draft_count(draft, draft_images) if writing else (0, ())
+    )
     fixed = pinned + draft_tokens + REPLY_PRIMING
     new_turn = bool(draft_tokens) and not continuing
     # Without a draft, the newest user message is the question being asked: never dropped.
@@ -299,8 +301,10 @@ def plan_request(
 
     def plan(first: int, fits: bool, error: str | None = None) -> TrimPlan:
         why = ["the model behind the deployment is not known"] if estimate else []
-        # The actual reasons, each once: an image's detail "auto", tool calls, ...
-        for reason in (*ledger.pinned_reasons(), *ledger.estimate_reasons(first, n)):
+        # The actual reasons, each once: an image's detail "auto", tool calls, ... The draft's
+        # images count by the rule they are counted by once sent.
+        reasons = (*ledger.pinned_reasons(), *draft_reasons, *ledger.estimate_reasons(first, n))
+        for reason in reasons:
             if reason not in why:
                 why.append(reason)
         return TrimPlan(

@@ -107,6 +107,31 @@ def test_the_meter_counts_an_attached_image_before_any_text(tmp_path):
     budget.close()
 
 
+def test_attached_images_are_an_estimate_exactly_when_the_same_images_sent_are(tmp_path):
+    # Reported: two images with detail auto read "1,145 + 4,096 reserved" while attached and
+    # "≈1,238 … (estimate)" once sent. Detail auto is counted as high: an estimate (README).
+    conv = Conversation(model="gpt-4o")
+    budget = Budget(conv)
+    auto = [image_part(image_bytes(1024, 768)), image_part(image_bytes(300, 200))]
+    attached = budget.plan("What colours are these?", draft_images=auto)
+    assert attached.estimate
+    assert "auto" in attached.estimate_why  # why: the detail
+    conv.append(Message.new("user", "What colours are these?").with_images(auto))  # sent
+    sent = budget.plan()
+    assert sent.estimate
+    assert sent.estimate_why == attached.estimate_why
+    assert sent.history_tokens == attached.draft_tokens  # the same count, before and after
+    budget.close()
+    # Detail high or low is the published formula for a known model: exact, either way.
+    conv = Conversation(model="gpt-4o")
+    budget = Budget(conv)
+    high = [image_part(image_bytes(1024, 768), detail="high")]
+    assert not budget.plan("Look", draft_images=high).estimate
+    conv.append(Message.new("user", "Look").with_images(high))
+    assert not budget.plan().estimate
+    budget.close()
+
+
 def test_draft_images_are_saved_with_the_draft(tmp_path):
     conv = Conversation(model="gpt-4o")
     conv.draft = "look"

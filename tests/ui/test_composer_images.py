@@ -174,3 +174,28 @@ def test_what_will_be_sent_shows_each_images_count_on_its_row(qtbot, window, tmp
     copied = json.loads(QGuiApplication.clipboard().text())
     assert copied[-1]["content"][1] == _images(window)[0]
     preview.reject()
+
+
+def test_attached_images_with_detail_auto_read_as_an_estimate_before_and_after_sending(
+    qtbot, window, server, tmp_path
+):
+    # Reported: two attached images, detail auto, read exactly "1,145 + 4,096 reserved"; once
+    # sent, the same images made the meter "≈1,238 … (estimate)". Auto is an estimate (README).
+    paths = [tmp_path / "blue.png", tmp_path / "red.png"]
+    paths[0].write_bytes(image_bytes(1024, 768))
+    paths[1].write_bytes(image_bytes(300, 200))
+    window.composer.set_text("What colours are these?")
+    _drop(window.composer.input.viewport(), paths)
+    _wait_attached(qtbot, window, 2)
+    assert [part_url(p)[1] for p in _images(window)] == ["auto", "auto"]
+    meter = window.meter
+    qtbot.waitUntil(lambda: meter.summary.startswith("≈"), timeout=5000)
+    assert meter.summary.endswith("(estimate)")
+    before = window.session.plan.draft_tokens
+    server.enqueue(Reply(text="Blue and red."))
+    window.composer.input.setFocus()
+    qtbot.keyClick(window.composer.input, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not window.session.busy, timeout=10_000)
+    assert meter.summary.startswith("≈")
+    assert meter.summary.endswith("(estimate)")
+    assert window.session.budget.ledger.count(0) == before  # the same images, the same count
