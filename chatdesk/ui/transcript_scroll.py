@@ -1,13 +1,19 @@
 """The transcript's scrolling (mixed into `TranscriptView`): following a growing reply,
 bringing older messages in at the top, going to a message or a find match, and the reader's
-position kept per conversation (`ScrollAnchor`)."""
+position kept per conversation (`ScrollAnchor`).
+
+A message gone to (a find match, a search result, a restored position) is held where it was
+put while rows at or above it change height — rows are laid out with an estimate until they
+are painted, and a card's thumbnails are laid out as they decode — until the reader scrolls,
+types in the list or clicks it. Each layout then costs one `visualRect`.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from chatdesk.ui.card_layout import GAP, MARGIN_X, MARGIN_Y, PAD, is_dark
-from chatdesk.ui.qt.core import QModelIndex, QPoint, QTimer
+from chatdesk.ui.qt.core import QModelIndex, QPersistentModelIndex, QPoint, QTimer
 from chatdesk.ui.qt.widgets import QAbstractItemView
 from chatdesk.ui.transcript_model import TranscriptModel
 
@@ -20,7 +26,35 @@ REVEAL_STEP = 200
 
 
 class TranscriptScrolling:
-    """Mixed into TranscriptView: `self` is the view (its `_delegate` and `_at_bottom`)."""
+    """Mixed into TranscriptView: `self` is the view (its `_delegate` and `_at_bottom`); the
+    view calls `keep_held` after each layout and `release_hold` on the reader's own input."""
+
+    _held: tuple[QPersistentModelIndex, int] | None = None  # a row and the y its top stays at
+
+    def hold(self, index: QModelIndex) -> None:
+        """Keep the row `index` where it is on screen now until the reader scrolls."""
+        self._held = (QPersistentModelIndex(index), self.visualRect(index).top())
+
+    def release_hold(self) -> None:
+        self._held = None
+
+    def keep_held(self) -> None:
+        """After a layout: scroll back by what the held row moved."""
+        held = self._held
+        if held is None:
+            return
+        index, top = held
+        if not index.isValid():
+            self._held = None
+            return
+        moved = self.visualRect(QModelIndex(index)).top() - top
+        if moved:
+            bar = self.verticalScrollBar()
+            bar.setValue(bar.value() + moved)
+
+    def scrollToBottom(self) -> None:
+        self.release_hold()
+        super().scrollToBottom()  # type: ignore[misc]
 
     def _on_scrolled(self, value: int) -> None:
         bar = self.verticalScrollBar()
@@ -59,6 +93,7 @@ class TranscriptScrolling:
         if occurrence is not None and marks is not None:
             self._scroll_to_occurrence(target, marks, occurrence)
         self._at_bottom = False  # a streaming reply must not pull the reader away from it
+        self.hold(target)
         return row
 
     def scroll_anchor(self) -> ScrollAnchor:
@@ -95,6 +130,8 @@ class TranscriptScrolling:
         bar = self.verticalScrollBar()
         bar.setValue(bar.value() + self.visualRect(target).top() + anchor.offset)
         self._at_bottom = bar.value() >= bar.maximum() - 4
+        if not self._at_bottom:
+            self.hold(target)
 
     def _scroll_to_occurrence(self, target: QModelIndex, marks: FindMarks, occurrence: int) -> None:
         """Within a card taller than the viewport: bring the match's line to a third down."""

@@ -110,6 +110,7 @@ class TranscriptView(TranscriptScrolling, QListView):
         self.menu: QMenu | None = None  # the open context or code menu, for tests
         bar = self.verticalScrollBar()
         bar.valueChanged.connect(self._on_scrolled)
+        bar.actionTriggered.connect(self.release_hold)  # the reader scrolls: wheel, bar, keys
         bar.rangeChanged.connect(self._on_range_changed)
         from chatdesk.ui.text_selection import TextSelection
 
@@ -158,11 +159,13 @@ class TranscriptView(TranscriptScrolling, QListView):
         super().rowsInserted(parent, start, end)
 
     def setModel(self, model: QAbstractItemModel | None) -> None:
+        self.release_hold()
         self._delegate.clear()
         self.text_selection.clear()
         super().setModel(model)
 
     def reset(self) -> None:
+        self.release_hold()
         self._delegate.clear()
         self._at_bottom = True
         super().reset()
@@ -191,6 +194,7 @@ class TranscriptView(TranscriptScrolling, QListView):
 
     def updateGeometries(self) -> None:
         super().updateGeometries()
+        self.keep_held()  # rows above a message gone to changed height: it stays in place
         # QListView steps by item height in per-pixel mode; a tall card would be one notch.
         self.verticalScrollBar().setSingleStep(3 * self.fontMetrics().lineSpacing())
 
@@ -357,6 +361,10 @@ class TranscriptView(TranscriptScrolling, QListView):
 
         self.save_dialog = save_image_as(self, url)
 
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        self.release_hold()
+        super().mousePressEvent(event)
+
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         self._last_click = event.position().toPoint()
         super().mouseReleaseEvent(event)
@@ -384,6 +392,7 @@ class TranscriptView(TranscriptScrolling, QListView):
         self.context_menu(index.row()).popup(event.globalPos())
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
+        self.release_hold()
         if event.matches(QKeySequence.StandardKey.Copy) and self.currentIndex().isValid():
             self.copy_message(self.currentIndex().row())
             return

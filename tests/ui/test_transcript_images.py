@@ -155,3 +155,70 @@ def test_hovering_a_thumbnail_says_it_opens_the_image_not_an_internal_address(
     shown = window.statusBar().currentMessage()
     assert shown == "Opens the image full size"
     assert "chatdesk-image" not in shown
+
+
+def _images_conversation(tmp_path):
+    """The tester's: answers with "longer answer", then a question with two large images and
+    the answer to it, the match to show, near the end (the list cannot put it at the top)."""
+    answer = "Here is a longer answer so that streaming can be seen. " * 6
+    messages = []
+    for i in range(5):
+        messages += [{"role": "user", "content": f"question {i}"},
+                     {"role": "assistant", "content": answer}]  # fmt: skip
+    messages.append({"role": "user", "content": [
+        {"type": "text", "text": "What colours are these?"},
+        {"type": "image_url", "image_url": {"url": data_url(image_bytes(1024, 768))}},
+        {"type": "image_url", "image_url": {"url": data_url(image_bytes(300, 200))}},
+    ]})  # fmt: skip
+    messages.append({"role": "assistant", "content": answer + "\n\nAnd a **bold** end."})
+    path = tmp_path / "heron.json"
+    path.write_text(json.dumps({"model": "gpt-4o", "messages": messages}))
+    return path, len(messages) - 1
+
+
+def test_a_match_shown_on_opening_stays_on_screen_while_images_above_it_decode(
+    qtbot, window, tmp_path
+):
+    # Reported: a sidebar search result opened with the find bar at "7 of 12", but the view
+    # showed the question's two large images: the rows above grew once their thumbnails were
+    # laid out, after the scroll, and pushed the match off screen.
+    path, target = _images_conversation(tmp_path)
+    view = window.transcript
+    shown = []
+    window.open_file(path, then=lambda s: shown.append(view.show_history_index(target)))
+    qtbot.waitUntil(lambda: bool(shown), timeout=10_000)
+    images = _images(window)
+    message = window.session.conversation[target - 1]
+    qtbot.waitUntil(lambda: "?pending" not in images.text(message), timeout=10_000)
+    qtbot.wait(200)  # the thumbnails painted, the rows measured and laid out again
+    rect = view.visualRect(view.model().index(shown[0], 0))
+    viewport = view.viewport().rect()
+    assert viewport.top() <= rect.top() < viewport.bottom()  # its first lines are on screen
+
+
+def test_the_reader_scrolling_lets_go_of_a_match_shown(qtbot, window, tmp_path):
+    from PySide6.QtCore import QPoint, QPointF, Qt
+    from PySide6.QtGui import QFont, QWheelEvent
+
+    path, target = _images_conversation(tmp_path)
+    view = window.transcript
+    shown = []
+    window.open_file(path, then=lambda s: shown.append(view.show_history_index(target - 3)))
+    qtbot.waitUntil(lambda: bool(shown), timeout=10_000)
+    qtbot.wait(200)
+    bar = view.verticalScrollBar()
+    held = view.visualRect(view.model().index(shown[0], 0)).top()
+    centre = QPointF(view.viewport().rect().center())
+    wheel = QWheelEvent(
+        centre, view.viewport().mapToGlobal(centre), QPoint(0, 0), QPoint(0, 120),
+        Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase,
+        False,
+    )  # fmt: skip
+    QApplication.sendEvent(view.viewport(), wheel)  # one notch up
+    scrolled = bar.value()
+    assert view.visualRect(view.model().index(shown[0], 0)).top() > held
+    font = QFont(view.font())
+    font.setPointSizeF(font.pointSizeF() + 3)  # every row changes height
+    view.setFont(font)
+    qtbot.wait(200)
+    assert bar.value() == min(scrolled, bar.maximum())  # where the reader put it
