@@ -90,7 +90,8 @@ def test_a_big_file_opens_newest_rows_first_and_the_window_stays_responsive(
     # never stopped for more than a fraction of it (the machine's load scales both).
     assert len(beat.times) > 20
     assert beat.longest_gap() < max(0.25, took / 2), (beat.longest_gap(), took)
-    qtbot.waitUntil(lambda: window.meter.summary.endswith("tokens"), timeout=60_000)
+    # Counted (the attached image at detail auto makes the count an estimate).
+    qtbot.waitUntil(lambda: window.meter.summary.endswith("tokens (estimate)"), timeout=60_000)
 
 
 def test_a_file_broken_past_its_newest_messages_is_explained_and_nothing_is_lost(
