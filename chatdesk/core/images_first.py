@@ -25,7 +25,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from chatdesk.core.fileformat import (
-    LIFT_FROM,
     MAX_FILE_BYTES,
     ConversationFileError,
     Opened,
@@ -33,7 +32,7 @@ from chatdesk.core.fileformat import (
     opened_from,
     parse_document,
 )
-from chatdesk.core.image_spans import find_image_spans, restore_images
+from chatdesk.core.image_spans import LIFT_FROM, find_image_spans, restore_images
 from chatdesk.core.images import PendingImage, data_url_size
 from chatdesk.core.safe_read import open_regular
 

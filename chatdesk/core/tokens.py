@@ -91,6 +91,7 @@ class TokenCounter:
         key = self.cache_key
         if cache is not None and cache[0] == key and cache[1] is content and cache[2] == name:
             return cast(int, cache[3])
+        estimate: tuple[str, ...]
         if message.plain:
             count, estimate = self.message_cost(message.role, content, name), ()
         else:
