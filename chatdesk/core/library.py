@@ -228,9 +228,9 @@ class Library:
         return adopted
 
     # -- listing -----------------------------------------------------------------------------
-    def files(self) -> Iterator[LibraryFile]:
-        """Every conversation file, in the library then in the trash, without reading any
-        (one `scandir` per folder: 10,000 files take milliseconds). A missing folder is empty."""
+    def _scan(self) -> Iterator[tuple[str, os.DirEntry[str], bool]]:
+        """(name, entry, trashed) of every file named like a conversation file, in the library
+        then in the trash (one `scandir` per folder). A missing folder is empty."""
         for folder, trashed in ((self.folder, False), (self.trash_folder, True)):
             try:
                 scan = os.scandir(folder)
@@ -238,17 +238,22 @@ class Library:
                 continue
             with scan:
                 for item in scan:
-                    name = item.name
-                    if not name.endswith(FILE_SUFFIX) or name.startswith("."):
-                        continue
-                    id = name[: -len(FILE_SUFFIX)]
-                    if not self.is_id(id):
-                        continue
-                    try:
-                        info = item.stat()
-                    except OSError:
-                        continue
-                    yield LibraryFile(id, Path(item.path), trashed, info.st_mtime_ns, info.st_size)
+                    if item.name.endswith(FILE_SUFFIX):
+                        yield item.name, item, trashed
+
+    def files(self) -> Iterator[LibraryFile]:
+        """Every conversation file, in the library then in the trash, without reading any
+        (10,000 files take milliseconds). A missing folder is empty."""
+        end = -len(FILE_SUFFIX)
+        for name, item, trashed in self._scan():
+            id = name[:end]
+            if name.startswith(".") or not self.is_id(id):
+                continue
+            try:
+                info = item.stat()
+            except OSError:
+                continue
+            yield LibraryFile(id, Path(item.path), trashed, info.st_mtime_ns, info.st_size)
 
     def stamps(self, strays: list[str] | None = None) -> dict[str, tuple[int, int, bool]]:
         """Every conversation file as id -> (modification time ns, size, trashed), as `files`
@@ -258,25 +263,16 @@ class Library:
         when given (see `adopt_strays`)."""
         found: dict[str, tuple[int, int, bool]] = {}
         is_id, end = _ID_RE.fullmatch, -len(FILE_SUFFIX)
-        for folder, trashed in ((self.folder, False), (self.trash_folder, True)):
+        for name, item, trashed in self._scan():
+            if not is_id(name[:end]):
+                if strays is not None and not trashed and not name.startswith("."):
+                    strays.append(name)
+                continue
             try:
-                scan = os.scandir(folder)
+                info = item.stat()
             except OSError:
                 continue
-            with scan:
-                for item in scan:
-                    name = item.name
-                    if not name.endswith(FILE_SUFFIX):
-                        continue
-                    if not is_id(name[:end]):
-                        if strays is not None and not trashed and not name.startswith("."):
-                            strays.append(name)
-                        continue
-                    try:
-                        info = item.stat()
-                    except OSError:
-                        continue
-                    found[name[:end]] = (info.st_mtime_ns, info.st_size, trashed)
+            found[name[:end]] = (info.st_mtime_ns, info.st_size, trashed)
         return found
 
     def file(self, id: str, trashed: bool = False) -> LibraryFile:
