@@ -33,7 +33,6 @@ import random
 import shutil
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -269,7 +268,7 @@ def index_update(quick: bool) -> dict:
 
 
 def startup(quick: bool) -> dict:
-    from bench_startup import MARK, _home_with_profile
+    from bench_startup import MARK, _home_with_profile, launcher_argv
 
     big = fixture(*BIG)
     runs = 5 if quick else 15
@@ -282,7 +281,7 @@ def startup(quick: bool) -> dict:
     pycache = tempfile.mkdtemp(prefix="pycache-", dir=os.environ["CHATDESK_HOME"])
     env["PYTHONPYCACHEPREFIX"] = pycache
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
-    argv = [sys.executable, "-m", "chatdesk"]
+    argv = launcher_argv(pycache)
 
     def launch(home: str) -> float:
         start = time.monotonic()

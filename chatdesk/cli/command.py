@@ -10,12 +10,14 @@ from typing import TYPE_CHECKING, Any, NoReturn
 if TYPE_CHECKING:
     from chatdesk.core.conversation import Conversation
 
-EXIT_OK = 0
-EXIT_ERROR = 1
-EXIT_USAGE = 2
-EXIT_DOES_NOT_FIT = 3
-EXIT_INTERRUPTED = 130  # what a shell reports for Ctrl+C (128 + SIGINT)
-EXIT_BROKEN_PIPE = 141  # what a shell reports for a command ended by SIGPIPE (128 + 13)
+from chatdesk.cli.exit_status import (  # noqa: F401 - the commands import them from here
+    EXIT_BROKEN_PIPE,
+    EXIT_DOES_NOT_FIT,
+    EXIT_ERROR,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
+)
 
 
 class Parser(argparse.ArgumentParser):

@@ -20,13 +20,16 @@ file format only by those that read a file, so the window's first paint does wit
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from chatdesk import __version__
-from chatdesk.cli.command import EXIT_BROKEN_PIPE, EXIT_INTERRUPTED, Parser
+from chatdesk.cli.exit_status import EXIT_BROKEN_PIPE, EXIT_INTERRUPTED
+
+if TYPE_CHECKING:
+    from chatdesk.cli.command import Parser
 
 
 def _tokens(argv: list[str]) -> int:
@@ -105,6 +108,11 @@ COMMANDS: dict[str, Callable[[list[str]], int]] = {
 
 
 def _main_parser() -> Parser:
+    # Only a launch with arguments reads them: the window's plain launch spares argparse.
+    import argparse
+
+    from chatdesk.cli.command import Parser
+
     parser = Parser(
         prog="chatdesk",
         description="A desktop chat client for Azure OpenAI chat-completions models.",

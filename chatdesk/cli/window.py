@@ -11,7 +11,7 @@ import importlib
 import os
 import sys
 
-from chatdesk.cli.command import EXIT_ERROR
+from chatdesk.cli.exit_status import EXIT_ERROR
 
 # The Qt-free modules the first frame uses (settings, profiles, the service's types, what the
 # transcript and the session state are made of); one missing here costs ~0.2 ms, nothing more.
