@@ -226,7 +226,6 @@ class LibrarySaver(QObject):
     def _failed(self, session: ChatSession, exc: object) -> None:
         self._latest.pop(session.library_id or "", None)
         why = getattr(exc, "strerror", None) or str(exc)
-        log.warning("could not write the library conversation: %s", why)
         self._first_change[session] = 0  # write it whole next time
         self._set_problem(
             f"Conversations are not being saved to the library ({why}, in "
@@ -267,7 +266,11 @@ class LibrarySaver(QObject):
         self._timer.stop()
 
     def _set_problem(self, text: str) -> None:
+        """Say a new problem (logged once: the write is tried again every few tenths of a
+        second while it lasts) or its end."""
         if text != self.problem:
+            if text:
+                log.warning("%s", text)
             self.problem = text
             self.problemChanged.emit(text)
 

@@ -57,7 +57,7 @@ class WindowSavers:
             context = self.context
             saver = LibrarySaver(context.library, context.library_index, self)
             self._library_saver = saver
-            saver.problemChanged.connect(lambda text: self.show_disk_problem("library", text))
+            saver.problemChanged.connect(self._library_problem)
             saver.saved.connect(self._library_written)
             saver.conflicted.connect(self.library_link.conflicted)
             for session in self.sessions:
@@ -70,6 +70,16 @@ class WindowSavers:
         """A library conversation needs no recovery copy while the library can be written."""
         saver = self._library_saver
         return saver is not None and saver.tracked(session) and not saver.problem
+
+    def _library_problem(self, text: str) -> None:
+        """The library started ("" : stopped) failing to be written: the warning, the title's
+        "*" (a library conversation's changes are unsaved only while it fails) and the
+        recovery copies (they cover library conversations meanwhile) follow at once, not at
+        the next change."""
+        self.show_disk_problem("library", text)
+        self._update_title()
+        if text and self._autosaver is not None:
+            self._autosaver.save_changed()
 
     def _library_written(self, session: ChatSession, entry: LibraryEntry) -> None:
         self.library_link.saved(entry)  # its one row, not the whole list again
