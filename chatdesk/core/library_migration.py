@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from chatdesk.core.library import Library
+from chatdesk.core.recent_files import recent_files
 from chatdesk.core.recovery import RecoveryEntry, RecoveryStore
 from chatdesk.core.settings import Settings
 
@@ -33,9 +34,7 @@ def candidates(settings: Settings, library: Library, store: RecoveryStore) -> Ca
     missing or unreadable file (it is simply not offered)."""
     if settings.library_migrated:
         return Candidates((), ())
-    files = tuple(
-        Path(p) for p in settings.recent_files if os.path.isfile(p) and not library.contains(p)
-    )
+    files = tuple(Path(p) for p in recent_files(settings, library) if os.path.isfile(p))
     recovered = tuple(e for e in store.entries() if e.path is None or not library.contains(e.path))
     return Candidates(files, recovered)
 

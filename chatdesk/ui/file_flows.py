@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Protocol
 from chatdesk.core.disk_state import ChangedOnDisk
 from chatdesk.core.export import write_markdown
 from chatdesk.core.fileformat import FILE_SUFFIX, save_conversation, suggested_file_name
+from chatdesk.core.recent_files import add_recent, recent_files
 from chatdesk.ui.chat_session import ChatSession
 from chatdesk.ui.qt.core import QObject, QStandardPaths, Signal
 from chatdesk.ui.qt.widgets import QFileDialog, QMessageBox, QWidget
@@ -128,8 +129,9 @@ class FileFlows(QObject):
             session.path = path
             session.disk = disk
             session.set_modified(False)
-        self.host.context.settings.add_recent(str(path))
-        self.host.context.save_settings()
+        context = self.host.context
+        if add_recent(context.settings, context.library, path):
+            context.save_settings()
         self.host.refresh_sessions()
         return True
 
@@ -292,10 +294,9 @@ class FileFlows(QObject):
     def _start_folder(self) -> str:
         """The folder of the newest recent file outside the library (the last folder the user
         chose), else the documents folder (else home)."""
-        library = self.host.context.library
-        for recent in self.host.context.settings.recent_files:
+        for recent in recent_files(self.host.context.settings, self.host.context.library):
             folder = Path(recent).parent
-            if not library.is_folder(folder) and folder.is_dir():
+            if folder.is_dir():
                 return str(folder)
         documents = QStandardPaths.writableLocation(
             QStandardPaths.StandardLocation.DocumentsLocation

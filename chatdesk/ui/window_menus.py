@@ -71,6 +71,7 @@ class WindowMenus:
         self.new_action = self._action("&New conversation", keys.New, self.new_conversation)
         self.open_action = self._action("&Open…", keys.Open, lambda: self.files.open_dialog())
         self.recent_menu = QMenu("Open &recent", self)
+        file_menu.aboutToShow.connect(self._fill_recent)
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         self.save_action = self._action(
             "&Save", keys.Save, self._current(lambda s: self.files.save(s))
@@ -193,11 +194,16 @@ class WindowMenus:
         self.side_action.blockSignals(False)
 
     def _fill_recent(self) -> None:
+        """The user's own recent files (`core.recent_files`: not the library's, which its list
+        shows); filled as the File menu opens, so an empty, disabled submenu fills again."""
+        from chatdesk.core.recent_files import recent_files
+
         self.recent_menu.clear()
-        for path in self.context.settings.recent_files:
+        paths = recent_files(self.context.settings, self.context.library)
+        for path in paths:
             action = self.recent_menu.addAction(path)
             action.triggered.connect(lambda _c=False, p=path: self.open_paths([p]))
-        self.recent_menu.setEnabled(bool(self.context.settings.recent_files))
+        self.recent_menu.setEnabled(bool(paths))
 
     def _search(self) -> None:
         self.sidebar.search.setFocus()

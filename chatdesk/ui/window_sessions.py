@@ -100,8 +100,10 @@ class WindowSessions:
         if loader.imported:  # a request body: a new conversation, saved nowhere yet
             session.path = None
         else:
-            self.context.settings.add_recent(str(session.path))
-            self.context.save_settings()
+            from chatdesk.core.recent_files import add_recent
+
+            if add_recent(self.context.settings, self.context.library, str(session.path)):
+                self.context.save_settings()
         self._default_profile(session.conversation)
         self._follow(session)
         if loader.imported:
