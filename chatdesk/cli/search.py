@@ -1,6 +1,7 @@
 """`chatdesk search QUERY [--json] [--limit N]`: the library's conversations whose title or one
-message holds every word of QUERY (the last word may be the start of one), newest first, one
-result per conversation, as the window's search shows them (`core/library_search.py`).
+message holds every word of QUERY (the last word may be the start of one), one result per
+conversation, the one with the latest activity first (the order of `chatdesk list`, without
+the pins on top), as the window's search shows them (`core/library_search.py`).
 
 One result per line: conversation id, the index of its latest matching message (``title`` when
 only the title matched), the conversation's title and "+N more" when more of its messages

@@ -1,13 +1,18 @@
-"""Searching the library's index: one result per conversation, newest first, a page at a time.
+"""Searching the library's index: one result per conversation, latest activity first, a page
+at a time.
 
 A result is a conversation whose title or one of whose messages holds every word of the query
 (the last word may be the start of a word: search as you type). It shows the conversation's
 latest matching message (the title when no message matches), a snippet of it with the words
-marked, and how many more of its messages match.
+marked, and how many more of its messages match. The conversations come in the list's order
+(`LibraryIndex.entries`: last activity, then id, newest first) without the pins on top: the
+one the user changed last first, whenever it was made.
 
-Cost: FTS5 walks the matching rows newest first (descending rowid, no sorting) and stops once
-it has a page of conversations, so a page costs the same in a library of 100 conversations
-and of 10,000, however many messages match. Only the shown rows' texts are read back, and
+Cost: FTS5 walks the matching rows by descending rowid (no sorting), which `library_order`
+keeps in that order, and stops once it has a page of conversations, so a page costs the same
+in a library of 100 conversations and of 10,000, however many messages match. The last word,
+a prefix, is read from FTS5's prefix index when it has 1 to 4 characters (`library_index`),
+as lazily as a whole word. Only the shown rows' texts are read back, and
 their snippets are cut here, not by FTS5's snippet(), which would tokenize every row walked.
 Within one conversation at most `COUNT_CAP` matches are counted ("+999+ more"), then the walk
 jumps to the next conversation.
@@ -88,7 +93,7 @@ def fold(word: str) -> str:
 def search(
     db: sqlite3.Connection, query: str, limit: int = PAGE, after: int | None = None
 ) -> SearchPage:
-    """The conversations matching `query` (see the module docstring), newest first, at most
+    """The conversations matching `query` (see the module docstring), latest activity first, at most
     `limit`, from the start or from where the page that gave `after` ended; trashed ones are
     left out. Raises sqlite3.Error from the database."""
     match = fts_query(query)

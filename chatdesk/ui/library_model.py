@@ -313,8 +313,9 @@ class LibraryModel(_RowsModel):
 
 
 class SearchModel(_RowsModel):
-    """The results of a search, one row per conversation, newest first, a page at a time: the
-    view asks for the next page (`fetchMore`) when it is scrolled to the end.
+    """The results of a search, one row per conversation, latest activity first (the list's
+    order without the pins), a page at a time: the view asks for the next page
+    (`fetchMore`) when it is scrolled to the end.
 
     Signals: moreRequested(str query, object after: int) for the page after the shown ones
     (a rowid: more than 32 bits, hence object).

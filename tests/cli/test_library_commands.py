@@ -129,3 +129,32 @@ def test_tokens_says_one_message_not_one_messages(tmp_path):
     body.write_text('{"model": "gpt-4o", "messages":[{"role":"user","content":"hi"}]}')
     done = run("tokens", body)
     assert "1 message sent, 0 dropped" in done.stdout
+
+
+def test_search_lists_the_conversation_changed_most_recently_first(tmp_path):
+    """As `chatdesk list` (and the window's list) does: by last activity, not by when a
+    conversation was made; a reply written by another process moves it up at the next run."""
+    library = Library(data_dir() / "library")
+
+    def write(id: str, *stamps: str) -> None:
+        messages = [{"role": "user", "content": f"needle {id} {n}", "metadata": {"created_at": t}}
+                    for n, t in enumerate(stamps)]  # fmt: skip
+        body = {"format": "chatdesk.conversation", "version": 2, "title": id,
+                "created_at": stamps[0], "messages": messages}  # fmt: skip
+        library.path(id).parent.mkdir(parents=True, exist_ok=True)
+        library.path(id).write_text(json.dumps(body))
+
+    made_first, made_later = "20260101-090000-aaaaaa", "20260601-090000-bbbbbb"
+    write(made_first, "2026-01-01T09:00:00+00:00")
+    write(made_later, "2026-06-01T09:00:00+00:00")
+
+    def searched() -> list[str]:
+        found = json.loads(run("search", "needle", "--json").stdout)
+        return [hit["conversation_id"] for hit in found]
+
+    assert searched() == [made_later, made_first]
+    write(made_first, "2026-01-01T09:00:00+00:00", "2026-11-29T18:00:00+00:00")  # a reply
+    assert searched() == [made_first, made_later]
+    assert [e["id"] for e in json.loads(run("list", "--json").stdout)] == searched()
+    reply = json.loads(run("search", "needle", "--json").stdout)[0]
+    assert (reply["message_index"], reply["more"]) == (1, 1)

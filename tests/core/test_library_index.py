@@ -3,6 +3,7 @@ rebuilding from the files, a damaged index, two processes."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
@@ -254,3 +255,60 @@ def test_processes_opening_a_new_index_at_the_same_moment(lib, tmp_path):
         for proc, out, err in results:
             assert proc.returncode == 0, err
             assert out.strip() == "ok"
+
+
+def test_an_index_made_by_the_previous_version_is_made_anew_from_the_files(lib, tmp_path):
+    """Schema 1 (no prefix indexes; rows in the order conversations were made): refresh
+    makes it anew from the files, so every conversation is listed and found again and the
+    new order and prefix indexes hold; the files are left as they were."""
+    ids = [lib.create(chat(f"the {word} is here")).id for word in ("theory", "thimble")]
+    files = {p: p.read_bytes() for p in lib.folder.glob(f"*{FILE_SUFFIX}")}
+    path = tmp_path / "index.sqlite3"
+    with contextlib.closing(sqlite3.connect(path)) as db:  # as schema 1 made it, one listed
+        db.executescript(f"""
+            CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);
+            INSERT INTO meta VALUES ('schema', '1'),
+                ('folder', '{os.path.normcase(os.path.realpath(lib.folder))}');
+            CREATE TABLE conversations(num INTEGER PRIMARY KEY AUTOINCREMENT,
+                id TEXT NOT NULL UNIQUE, path TEXT NOT NULL, title TEXT NOT NULL,
+                last_activity REAL NOT NULL, messages INTEGER NOT NULL, pinned INTEGER NOT NULL,
+                trashed INTEGER NOT NULL, error TEXT, mtime_ns INTEGER NOT NULL,
+                size INTEGER NOT NULL);
+            CREATE VIRTUAL TABLE message_text USING fts5(text, conversation UNINDEXED,
+                position UNINDEXED, tokenize = 'unicode61 remove_diacritics 2');
+            INSERT INTO conversations VALUES (1, '{ids[0]}', 'x', 'Old', 0, 1, 0, 0, NULL, 0, 0);
+            INSERT INTO message_text(rowid, text, conversation, position)
+                VALUES (16777217, 'the theory is here', '{ids[0]}', 0);
+            PRAGMA journal_mode = WAL;
+        """)
+    index = LibraryIndex(lib, path)
+    try:
+        report = index.refresh()
+        assert report.rebuilt
+        assert sorted(report.read) == sorted(ids)
+        assert sorted(e.id for e in index.entries()) == sorted(ids)
+        assert {h.conversation_id for h in index.search("th")} == set(ids)
+        assert index.search("thim")[0].conversation_id == ids[1]
+        with contextlib.closing(sqlite3.connect(path)) as db:
+            [sql] = db.execute("SELECT sql FROM sqlite_master WHERE name = 'message_text'")
+        assert "prefix = '1 2 3 4'" in sql[0]
+        assert not index.refresh().rebuilt  # made once
+    finally:
+        index.close()
+    assert {p: p.read_bytes() for p in lib.folder.glob(f"*{FILE_SUFFIX}")} == files
+
+
+def test_a_rebuild_lists_the_most_recent_conversations_first(lib, tmp_path):
+    """Indexing many files (a first launch, a new index format) fills the top of the list
+    first: the most recently written files are read first."""
+    ids = [lib.create(chat(f"conversation {n}")).id for n in range(6)]
+    for n, id in enumerate(ids):  # written an hour apart, the last one most recently
+        when = time.time() - 3600 * (6 - n)
+        os.utime(lib.path(id), (when, when))
+    index = LibraryIndex(lib, tmp_path / "index.sqlite3")
+    listed: list[list[str]] = []
+    try:
+        index.refresh(lambda done, total: listed.append([e.id for e in index.entries()]), 2)
+    finally:
+        index.close()
+    assert [sorted(shown) for shown in listed] == [sorted(ids[4:]), sorted(ids[2:]), sorted(ids)]

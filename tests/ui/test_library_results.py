@@ -3,9 +3,9 @@ at a time (the next page when the list is scrolled to its end)."""
 
 from __future__ import annotations
 
-import contextlib
-import sqlite3
 import time
+
+from PySide6.QtCore import Qt
 
 from chatdesk.core.conversation import Conversation
 from chatdesk.core.library import iso_time
@@ -13,18 +13,13 @@ from chatdesk.core.messages import Message, MessageMeta
 from chatdesk.ui.library_jobs import SEARCH_PAGE
 from chatdesk.ui.library_model import Roles
 from chatdesk.ui.roles import ACCESSIBLE_TEXT
+from tests.support.fake_azure import Reply
 
 
 def test_results_are_one_row_per_conversation_a_page_at_a_time(qtbot, window):
     library = window.context.library
-    # Conversation numbers past 2**31 >> 24, as in a library of 10,000 (rowids beyond 32 bits).
-    window.context.library_index.entries()  # the index exists, with its tables
-    with contextlib.closing(sqlite3.connect(window.context.library_index.path)) as db:
-        db.execute("INSERT INTO conversations(num, id, path, title, last_activity, messages, "
-                   "pinned, trashed, mtime_ns, size) VALUES (100000, 'x', 'x', 'x', 0, 0, 0, 0, "
-                   "0, 0)")  # fmt: skip
-        db.execute("DELETE FROM conversations WHERE num = 100000")
-        db.commit()
+    # Rowids are past 32 bits (`core/library_order.py`: nums from the activity's time), so the
+    # next page's start goes through a signal as an object.
     now = time.time()
     for n in range(SEARCH_PAGE + 15):
         conv = Conversation(title=f"Chat {n}")
@@ -41,6 +36,7 @@ def test_results_are_one_row_per_conversation_a_page_at_a_time(qtbot, window):
     qtbot.waitUntil(lambda: sidebar.list.model() is results and results.rowCount() > 0,
                     timeout=10_000)  # fmt: skip
     assert results.rowCount() == SEARCH_PAGE
+    assert results.after > 2**31
     assert sidebar.status.text() == f"{SEARCH_PAGE}+ conversations"
     first = results.index(0)
     hit = first.data(Roles.Hit)
@@ -52,3 +48,49 @@ def test_results_are_one_row_per_conversation_a_page_at_a_time(qtbot, window):
     assert results.after is None
     assert len(set(ids)) == len(ids)
     assert not results.canFetchMore()
+
+
+def test_results_put_the_conversation_replied_to_last_first(qtbot, window, server):
+    """Search as the list orders: a reply to an older conversation puts it first (it was
+    listed by when it was made)."""
+    library = window.context.library
+    now = time.time()
+    older = add(library, "Older", now - 2 * 86_400, ("the pelican", "a bird"))
+    newer = add(library, "Newer", now - 3_600, ("a pelican again", "yes"))
+    sidebar = window.sidebar
+    qtbot.waitUntil(lambda: sidebar.jobs is not None, timeout=10_000)
+    sidebar.jobs.refresh()
+    qtbot.waitUntil(lambda: sidebar.library_model.rowCount() >= 2, timeout=10_000)
+    results = sidebar.search_model
+
+    def found(query: str) -> list[str]:
+        sidebar.search.setText(query)
+        qtbot.waitUntil(lambda: sidebar.list.model() is results and results.query == query
+                        and results.rowCount() == 2, timeout=10_000)  # fmt: skip
+        return [results.index(r).data(Roles.Id) for r in range(results.rowCount())]
+
+    assert found("pelic") == [newer, older]
+    rect = sidebar.list.visualRect(results.index(1))  # open the older one, from its result
+    qtbot.mouseClick(sidebar.list.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.waitUntil(lambda: window.session.path == library.path(older)
+                    and not window.session.loading, timeout=10_000)  # fmt: skip
+    server.enqueue(Reply(text="Pelicans can fly.", chunk_size=4))
+    window.composer.input.setFocus()
+    window.composer.set_text("and how far?")
+    qtbot.keyClick(window.composer.input, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not window.session.busy and not window.session.modified,
+                    timeout=10_000)  # fmt: skip
+    window.library_saver.wait()
+    assert found("pelica") == [older, newer]
+    assert (
+        sidebar.library_model.index(1).data(Roles.Id) == older
+    )  # the list agrees (row 0: "Today")
+
+
+def add(library, title: str, when: float, texts: tuple[str, ...]) -> str:
+    conv = Conversation(title=title)
+    conv.created_at = iso_time(when)
+    for i, text in enumerate(texts):
+        meta = MessageMeta(created_at=iso_time(when))
+        conv.append(Message("user" if i % 2 == 0 else "assistant", text, meta=meta))
+    return library.create(conv).id
