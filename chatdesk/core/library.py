@@ -39,6 +39,7 @@ from chatdesk.core.fileformat import (
     FILE_SUFFIX,
     ConversationFileError,
     Opened,
+    is_chatdesk_document,
     load_conversation,
     save_conversation,
 )
@@ -159,6 +160,8 @@ class Library:
     def __init__(self, folder: Path | None = None) -> None:
         self.folder = Path(folder) if folder is not None else library_dir()
         self.trash_folder = self.folder / TRASH
+        # Plain .json files of the folder that are not conversations: name -> (time ns, size).
+        self._left_alone: dict[str, tuple[int, int]] = {}
 
     # -- names -------------------------------------------------------------------------------
     @staticmethod
@@ -208,9 +211,13 @@ class Library:
         """Give every conversation file in the library folder whose name is not an id (copied
         in by hand, or written by Save as before chatdesk refused that) an id, so it is listed
         as the others are: it is renamed to ``<new id>.chatdesk.json``, its content untouched.
-        Returns the new ids. Temporary files (dot files) are left alone; never raises (a file
-        that cannot be renamed stays as it is). `names`: the ones `stamps` found, if it was
-        asked (else the folder is read)."""
+        A `.chatdesk.json` is taken as it is (a damaged one is then listed with its error); a
+        plain `.json` only when it is a chatdesk conversation (`is_chatdesk_document`: saved
+        under that name, or by a version before `.chatdesk.json`): other JSON is left alone,
+        unsaid, and is not read again while its time and size stay the same. Returns the new
+        ids. Temporary files (dot files) are left alone; never raises (a file that cannot be
+        renamed stays as it is). `names`: the ones `stamps` found, if it was asked (else the
+        folder is read)."""
         adopted: list[str] = []
         if names is None:
             try:
@@ -218,8 +225,14 @@ class Library:
             except OSError:
                 return adopted
         end = -len(FILE_SUFFIX)
+        left_alone, self._left_alone = self._left_alone, {}
         for name in names:
-            if not name.endswith(FILE_SUFFIX) or name.startswith(".") or self.is_id(name[:end]):
+            if name.startswith(".") or not name.endswith(".json"):
+                continue
+            if name.endswith(FILE_SUFFIX):
+                if self.is_id(name[:end]):
+                    continue
+            elif not self._is_conversation(name, left_alone):
                 continue
             id = self.new_id()
             with contextlib.suppress(OSError), folder_lock(self.folder):
@@ -227,10 +240,30 @@ class Library:
                 adopted.append(id)
         return adopted
 
+    def _is_conversation(self, name: str, left_alone: dict[str, tuple[int, int]]) -> bool:
+        """Whether the plain `.json` file `name` is a chatdesk conversation, read only when it
+        is new or changed since it was found not to be one (`left_alone`: name -> (time ns,
+        size) of those, which it keeps in `_left_alone` for the next look)."""
+        path = self.folder / name
+        try:
+            info = path.stat()
+        except OSError:
+            return False
+        stamp = (info.st_mtime_ns, info.st_size)
+        if left_alone.get(name) != stamp and is_chatdesk_document(path):
+            return True
+        self._left_alone[name] = stamp
+        return False
+
     # -- listing -----------------------------------------------------------------------------
-    def _scan(self) -> Iterator[tuple[str, os.DirEntry[str], bool]]:
+    def _scan(
+        self, others: list[str] | None = None
+    ) -> Iterator[tuple[str, os.DirEntry[str], bool]]:
         """(name, entry, trashed) of every file named like a conversation file, in the library
-        then in the trash (one `scandir` per folder). A missing folder is empty."""
+        then in the trash (one `scandir` per folder). The names of the library folder's other
+        `.json` files (maybe conversations put there by hand, see `adopt_strays`) are added
+        to `others` when given: a second look only at names that are not a conversation
+        file's. A missing folder is empty."""
         for folder, trashed in ((self.folder, False), (self.trash_folder, True)):
             try:
                 scan = os.scandir(folder)
@@ -238,8 +271,11 @@ class Library:
                 continue
             with scan:
                 for item in scan:
-                    if item.name.endswith(FILE_SUFFIX):
-                        yield item.name, item, trashed
+                    name = item.name
+                    if name.endswith(FILE_SUFFIX):
+                        yield name, item, trashed
+                    elif others is not None and not trashed and name.endswith(".json"):
+                        others.append(name)  # dot files too: `adopt_strays` skips them
 
     def files(self) -> Iterator[LibraryFile]:
         """Every conversation file, in the library then in the trash, without reading any
@@ -259,11 +295,12 @@ class Library:
         """Every conversation file as id -> (modification time ns, size, trashed), as `files`
         finds them but without making a `LibraryFile` each (what `LibraryIndex.refresh`
         compares, every time a folder changes: ~4x faster at 10,000 files). The names of
-        conversation files in the library folder not named by an id are added to `strays`
-        when given (see `adopt_strays`)."""
+        the other `.json` files in the library folder (conversation files not named by an
+        id, or maybe plain `.json` ones) are added to `strays` when given (see
+        `adopt_strays`)."""
         found: dict[str, tuple[int, int, bool]] = {}
         is_id, end = _ID_RE.fullmatch, -len(FILE_SUFFIX)
-        for name, item, trashed in self._scan():
+        for name, item, trashed in self._scan(strays):
             if not is_id(name[:end]):
                 if strays is not None and not trashed and not name.startswith("."):
                     strays.append(name)

@@ -101,3 +101,31 @@ def test_export_into_the_library_folder_is_refused(qtbot, window, server):
     assert box.windowTitle() == "Not exported"
     assert "library folder" in box.text()
     box.accept()
+
+
+def test_a_chatdesk_conversation_named_json_in_the_library_folder_is_listed_and_other_json_is_not(
+    qtbot, window, tmp_path
+):
+    # Issue 14's leftover: a conversation saved as "….json" (or by a version before
+    # ".chatdesk.json") and dropped into the folder stayed unlisted, by the window and by list.
+    library = window.context.library
+    window.library_link.start()
+    qtbot.waitUntil(lambda: window.sidebar.jobs is not None and not window.sidebar.jobs.busy,
+                    timeout=10_000)  # fmt: skip
+    conv = Conversation()
+    conv.append(Message("user", "Where do puffins nest?"))
+    save_conversation(conv, tmp_path / "Puffins.json")
+    notes = '{"shopping": ["eggs"]}'
+    (tmp_path / "notes.json").write_text(notes)
+    for name in ("Puffins.json", "notes.json"):
+        os.replace(tmp_path / name, library.folder / name)  # moved in whole, as a drop does
+    qtbot.waitUntil(lambda: "Where do puffins nest?" in titles(window), timeout=10_000)
+    assert not (library.folder / "Puffins.json").exists()  # renamed to its id
+    assert (library.folder / "notes.json").read_text() == notes  # left alone
+
+    listed = run("list", "--json")
+    assert listed.stderr == ""  # nothing said about notes.json
+    [entry] = json.loads(listed.stdout)
+    assert entry["title"] == "Where do puffins nest?"
+    assert entry["path"].endswith(entry["id"] + FILE_SUFFIX)
+    assert "notes" not in run("list").stdout

@@ -1,0 +1,97 @@
+"""Conversation files put into the library folder by hand (issue 14's leftover): a chatdesk
+conversation named `.json` (saved so, or by a version before `.chatdesk.json`) is given an id
+and listed, as a hand-named `.chatdesk.json` is; other JSON is left alone, unlisted and unsaid,
+and is not read again while it stays as it is."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from chatdesk.core import fileformat
+from chatdesk.core.fileformat import FILE_SUFFIX, dumps
+from chatdesk.core.library import Library
+from tests.core.conftest import chat
+
+# The first format (chatdesk's first versions, saved as ".json"): text messages, version 1.
+VERSION_1 = {
+    "format": "chatdesk.conversation", "version": 1, "title": "", "profile": "work",
+    "model": "gpt-4o", "params": {"temperature": 0.5}, "draft": "",
+    "messages": [{"role": "system", "content": "Be brief."},
+                 {"role": "user", "content": "Where do puffins nest?"},
+                 {"role": "assistant", "content": "In burrows on sea cliffs."}],
+}  # fmt: skip
+OTHERS = {
+    "notes.json": '{"shopping": ["eggs"]}',
+    "body.json": json.dumps({"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}]}),
+    "broken.json": '{"format": "chatdesk.conversation", "version": 2, "messages": [',
+    "theirs.json": json.dumps({"format": "another.app", "messages": []}),
+    "mentions.json": json.dumps({"text": 'it writes "format": "chatdesk.conversation"'}),
+    "list.json": '["chatdesk.conversation"]',
+    "empty.json": "",
+}
+
+
+def drop(lib: Library, name: str, text: str) -> None:
+    lib.folder.mkdir(parents=True, exist_ok=True)
+    (lib.folder / name).write_text(text, encoding="utf-8")
+
+
+def test_chatdesk_conversations_named_json_are_listed_and_other_json_is_left_alone(
+    lib, index, caplog
+):
+    kept = lib.create(chat("already here")).id
+    drop(lib, "Puffins.json", json.dumps(VERSION_1))
+    saved = dumps(chat("What is a heron?", "A wading bird.", title="Herons"))
+    drop(lib, "herons export.json", saved)
+    drop(lib, "newer.json", json.dumps({**VERSION_1, "version": 99}))
+    for name, text in OTHERS.items():
+        drop(lib, name, text)
+    drop(lib, ".partial.json", saved)  # a temporary file: never taken
+    lib.trash_folder.mkdir()
+    drop(lib, "trash/in the trash.json", saved)  # the trash holds only what was listed
+
+    with caplog.at_level(logging.DEBUG):
+        report = index.refresh()
+    assert caplog.records == []  # nothing said about the files left alone
+    entries = {e.title: e for e in index.entries() if e.error is None}
+    assert set(entries) == {"already here", "Where do puffins nest?", "Herons"}
+    [newer] = [e for e in index.entries() if e.error is not None]  # listed, with its error
+    assert "newer chatdesk" in newer.error
+    assert len(report.read) == 4
+    for title in ("Where do puffins nest?", "Herons"):
+        path = entries[title].path
+        assert path.name == entries[title].id + FILE_SUFFIX
+        assert path.parent == lib.folder
+    assert entries["Herons"].path.read_text(encoding="utf-8") == saved  # moved, not rewritten
+    assert lib.load(entries["Where do puffins nest?"].id).conversation.system_prompt == "Be brief."
+    left = sorted(p.name for p in lib.folder.iterdir() if not p.name.endswith(FILE_SUFFIX))
+    assert left == sorted([*OTHERS, ".partial.json", "trash"])
+    for name, text in OTHERS.items():
+        assert (lib.folder / name).read_text(encoding="utf-8") == text
+    assert (lib.trash_folder / "in the trash.json").exists()
+    assert entries["already here"].id == kept
+
+
+def test_json_left_alone_is_not_read_again_until_it_changes(lib, index, monkeypatch):
+    for name, text in OTHERS.items():
+        drop(lib, name, text)
+    read = fileformat.read_file
+    reads: list[str] = []
+
+    def counted(path):
+        reads.append(str(path))
+        return read(path)
+
+    monkeypatch.setattr(fileformat, "read_file", counted)
+    index.refresh()
+    assert len(reads) == len(OTHERS)
+    index.refresh()
+    index.refresh()
+    assert len(reads) == len(OTHERS)  # each looked at once
+
+    (lib.folder / "notes.json").write_text(dumps(chat("now a chat")))
+    index.refresh()
+    assert len(reads) == len(OTHERS) + 2  # judged, then indexed as a conversation
+    assert [e.title for e in index.entries()] == ["now a chat"]
+    assert not (lib.folder / "notes.json").exists()
