@@ -112,6 +112,10 @@ class LibrarySaver(QObject):
             table.pop(session, None)  # type: ignore[attr-defined]
         self._superseded.discard(session)
         self._queue.discard(session)
+        if self.problem and not any(
+            s.revision != written and _worth_keeping(s) for s, written in self._written.items()
+        ):
+            self._set_problem("")  # nothing is at risk now; the next change tries (and says)
 
     def tracked(self, session: ChatSession) -> bool:
         return session in self._written

@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
 
 from chatdesk.core.library import Library
 from tests.support.fake_azure import Reply
@@ -93,3 +94,25 @@ def test_the_star_goes_when_the_library_mends_while_a_reply_streams(qtbot, windo
     qtbot.waitUntil(lambda: not window.session.busy, timeout=20_000)
     qtbot.waitUntil(lambda: written(window), timeout=5_000)
     assert not window.isWindowModified()
+
+
+def test_the_warning_goes_with_the_last_change_that_could_not_be_written(qtbot, window, server):
+    # Closed with Don't Save, the conversation leaves nothing unwritten: the red line saying
+    # conversations are not being saved does not stay until some later change is written.
+    window.server = server
+    send(qtbot, window, "What is a heron?", Reply(text="A wading bird."))
+    qtbot.waitUntil(lambda: written(window), timeout=5_000)
+    library = window.context.library
+    aside = break_folder(library)
+    window.session.set_system_prompt("Answer in one line.")
+    qtbot.waitUntil(lambda: failing(window), timeout=5_000)
+    path = window.session.path
+
+    window.close_current()
+    window.files.question.button(QMessageBox.StandardButton.Discard).click()
+    assert not failing(window)
+    assert not window.disk_warning.isVisibleTo(window)
+    assert not window.isWindowModified()
+    mend_folder(library, aside)
+    first = json.loads(path.read_text())["messages"][0]
+    assert first == {"role": "system", "content": "You are a helpful assistant."}  # as written
