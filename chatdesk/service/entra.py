@@ -156,6 +156,7 @@ class EntraSession:
         with self._lock:
             self._generation += 1
             record = self._record
+            self.cache_warning = None  # nobody is signed in: no session to be "only" for
             self._credential = None
             self._bearer = None
             self._record = None
@@ -203,13 +204,16 @@ class EntraSession:
                 f"Sign-in did not finish within {_duration(timeout)}. Try again, and complete "
                 "the sign-in in the browser or on the other device."
             ) from None
-        credential, persistent, record, account = outcome
+        credential, persistent, record, account, warning = outcome
         with self._lock:
             if generation != self._generation:
                 raise SignInCancelled("Sign-in was cancelled: you signed out meanwhile.")
             self._credential = credential
             self._bearer = None
             self._persistent_cache = persistent
+            # Said only now that someone is signed in (tester: "signed in for this session
+            # only" under a sign-in that had failed).
+            self.cache_warning = warning
             self._record = record
             self._account = account
             if record is not None:
@@ -218,7 +222,7 @@ class EntraSession:
 
     def _sign_in_blocking(
         self, timeout: float
-    ) -> tuple[TokenCredential, bool, AuthenticationRecord | None, SignedIn]:
+    ) -> tuple[TokenCredential, bool, AuthenticationRecord | None, SignedIn, str | None]:
         # Runs on the worker thread; it only computes, the caller commits, so an abandoned
         # (cancelled) attempt never changes the session.
         def attempt(
@@ -229,33 +233,48 @@ class EntraSession:
             record = credential.authenticate(scopes=[self.scope])  # type: ignore[attr-defined]
             return record, _account_from_record(record)
 
-        cache_failure: Exception | None = None
+        cache_failure: BaseException | None = None  # why the OS token cache is not used
+        failed_in_use: BaseException | None = None
         persistent = False  # Until a credential with the OS cache exists.
         try:
-            credential, persistent = self._build_credential(None, timeout, persistent=True)
+            credential, persistent, cache_failure = self._credential_for(
+                None, timeout, persistent=True
+            )
             record, account = attempt(credential)
         except EntraError:
             raise
         except Exception as exc:
             if not (persistent and is_cache_problem(exc)):
                 raise sign_in_error(exc, self.mode, self.authority) from exc
-            cache_failure = exc
-        if cache_failure is not None:
+            cache_failure = failed_in_use = exc
+        if failed_in_use is not None:
             # The OS cache failed on first use, before any prompt: redo it with memory only.
             # Outside the `except` so the retry's own failure is not chained to this one.
-            self._note_cache_unavailable(cache_failure)
             try:
-                credential, persistent = self._build_credential(None, timeout, persistent=False)
+                credential, persistent, _ = self._credential_for(None, timeout, persistent=False)
                 record, account = attempt(credential)
             except EntraError:
                 raise
             except Exception as exc:
                 raise sign_in_error(exc, self.mode, self.authority) from exc
-        return credential, persistent, record, account
+        warning = None if persistent or cache_failure is None else cache_warning(cache_failure)
+        return credential, persistent, record, account, warning
 
     def _build_credential(
         self, record: AuthenticationRecord | None, timeout: float, *, persistent: bool
     ) -> tuple[TokenCredential, bool]:
+        credential, persistent, failure = self._credential_for(
+            record, timeout, persistent=persistent
+        )
+        if failure is not None:
+            self._note_cache_unavailable(failure)
+        return credential, persistent
+
+    def _credential_for(
+        self, record: AuthenticationRecord | None, timeout: float, *, persistent: bool
+    ) -> tuple[TokenCredential, bool, BaseException | None]:
+        """The credential, whether it keeps the OS token cache, and why not when that cache
+        failed to open. Raises what building a credential raises for any other reason."""
         def build(use_cache: bool) -> TokenCredential:
             return self._factory(
                 mode=self.mode,
@@ -270,19 +289,19 @@ class EntraSession:
             )
 
         if not (persistent and self.mode.interactive):
-            return build(False), False
+            return build(False), False, None
         try:
-            return build(True), True
+            return build(True), True, None
         except Exception as exc:
+            if not is_cache_problem(exc):
+                raise  # e.g. the authority unreachable: a sign-in error, not a cache one
             failure = exc
-        # Building with the persistent cache failed (make_credential opens it up front). If a
-        # credential without it works, the cache was the problem; otherwise report that error.
-        credential = build(False)
-        self._note_cache_unavailable(failure)
-        return credential, False
+        # The OS token cache could not open (make_credential opens it up front): memory only.
+        return build(False), False, failure
 
     def _note_cache_unavailable(self, exc: BaseException) -> None:
-        _log.warning("persistent token cache unavailable: %s", type(exc).__name__)
+        # Info, not a warning: the person reads `cache_warning`, not a raw log line.
+        _log.info("persistent token cache unavailable: %s", type(exc).__name__)
         self.cache_warning = cache_warning(exc)
 
     def _prompt(self, verification_uri: str, user_code: str, expires_on: datetime) -> None:

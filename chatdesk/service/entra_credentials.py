@@ -28,6 +28,22 @@ from chatdesk.service.identity_cache import open_cache
 _log = logging.getLogger(__name__)
 
 CACHE_NAME = "chatdesk"
+# azure-identity, azure-core, MSAL and urllib3 log a failed sign-in or token request as a
+# WARNING with their raw text ("DeviceCodeCredential.get_token failed: ..."), which Python prints
+# on stderr when nothing else is set up. chatdesk says what went wrong itself (entra_errors), so
+# those lines stay quiet unless a level was set for them on purpose.
+LIBRARY_LOGGERS = ("azure.identity", "azure.core", "msal", "msal_extensions", "urllib3")
+
+
+def quiet_library_logs() -> None:
+    """Raise the sign-in libraries' loggers to ERROR, leaving any level already chosen."""
+    for name in LIBRARY_LOGGERS:
+        logger = logging.getLogger(name)
+        if logger.level == logging.NOTSET:
+            logger.setLevel(logging.ERROR)
+
+
+quiet_library_logs()
 
 
 def make_credential(
@@ -67,6 +83,7 @@ def make_credential(
     if persistent_cache:
         # allow_unencrypted_storage stays False: no token ever lands in a plaintext file.
         options = TokenCachePersistenceOptions(name=CACHE_NAME)
+        cache: Any = None
         try:
             _open_persistent_cache(options)
         except Exception as exc:
@@ -74,6 +91,10 @@ def make_credential(
             cache = _secret_service_cache(exc)
             if cache is None:
                 raise
+        if cache is not None:
+            # Built outside the `except`: MSAL reaches the authority as it is built, and a
+            # network failure chained to the cache's ImportError read as a cache problem
+            # (tester: "PyGObject is not installed" under a failed sign-in).
             from chatdesk.service.token_cache import MsalUserCredential
 
             return MsalUserCredential(

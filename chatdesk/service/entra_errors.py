@@ -151,7 +151,8 @@ def sign_in_error(
     used only to classify, never shown, so nothing token-like can leak into it."""
     if isinstance(exc, SignInError):
         return exc
-    network = _network_sign_in_error(exc, authority or "login.microsoftonline.com")
+    authority = authority or "login.microsoftonline.com"
+    network = _network_sign_in_error(exc, authority)
     if network is not None:
         return network
     if isinstance(exc, AuthenticationRequiredError):
@@ -176,9 +177,12 @@ def sign_in_error(
     if code in _AADSTS_ADVICE:
         return SignInError(_AADSTS_ADVICE[code])
     if _is_network_problem(exc):
+        # The host, because behind a firewall it is what IT must open (Government and China
+        # clouds sign in elsewhere: core/clouds.py).
         return SignInError(
-            "Could not reach Microsoft Entra ID. Check your internet connection (and proxy) "
-            "and try again."
+            f"Could not reach Microsoft Entra ID at {authority}. Check your internet "
+            f"connection (and proxy) and try again; behind a firewall, ask IT to allow "
+            f"https://{authority}."
         )
     if "timed out" in lowered or isinstance(exc, TimeoutError):
         return SignInError(

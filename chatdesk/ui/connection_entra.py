@@ -195,7 +195,7 @@ class EntraPanel(QWidget):
         self.entra_mode_combo.setEnabled(not running)
         self.tenant_edit.setEnabled(not running)
         self.client_id_edit.setEnabled(not running)
-        self.cache_warning.setText(session.cache_warning or "")
+        self.cache_warning.setText((session.cache_warning or "") if account is not None else "")
         if not running:
             self.device_panel.hide()
         self.sync()

@@ -223,3 +223,27 @@ def test_without_pygobject_the_real_credential_says_so(monkeypatch) -> None:
     with pytest.raises(Exception) as info:  # noqa: PT011 -- what azure-identity raises varies
         make_credential(mode=EntraMode.BROWSER, persistent_cache=True)
     assert "PyGObject" in cache_warning(info.value)
+
+
+def test_no_cache_warning_when_the_sign_in_itself_failed(record_path: Path) -> None:
+    """Tester: "You are signed in for this session only" under "Could not reach Microsoft
+    Entra ID" — nobody was signed in."""
+    from azure.core.exceptions import ServiceRequestError
+
+    factory = Factory(authenticate_error=ServiceRequestError("Connection refused"))
+    factory.fail_persistent = CACHE_ERROR
+    s = session("device-code", record_path, factory, device_code_callback=lambda _c: None)
+    with pytest.raises(SignInError, match="Could not reach Microsoft Entra ID"):
+        s.sign_in()
+    assert not s.signed_in
+    assert s.cache_warning is None
+
+
+def test_the_cache_warning_goes_with_the_sign_out(record_path: Path) -> None:
+    factory = Factory()
+    factory.fail_persistent = CACHE_ERROR
+    s = session("browser", record_path, factory)
+    s.sign_in()
+    assert s.cache_warning is not None
+    s.sign_out()
+    assert s.cache_warning is None

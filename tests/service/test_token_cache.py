@@ -114,3 +114,27 @@ def test_signing_out_keeps_tokens_another_profile_signed_in_with(secret_service,
         assert len(entra.token_requests) == before  # still silent: its tokens were kept
         other.sign_out()  # the last one: now the tokens go
         assert json.loads(KeyringPersistence("chatdesk").load()).get("RefreshToken", {}) == {}
+
+
+@pytest.mark.keyring
+def test_an_unreachable_authority_is_a_sign_in_error_not_a_cache_problem(secret_service,
+                                                                         tmp_path):  # fmt: skip
+    """Tester: Government-cloud device-code sign-in, no internet, a Secret Service running:
+    "Could not reach Microsoft Entra ID" and under it "PyGObject is not installed ... signed in
+    for this session only". MSAL reaches the authority as its credential is built; that failure
+    was read as the cache's. Here the authority is a loopback port nothing listens on."""
+    from chatdesk.service.entra import SignInError
+    from tests.support.netlab import dead_port
+
+    authority = f"127.0.0.1:{dead_port()}"
+    s = EntraSession(
+        "device-code", record_path=tmp_path / "entra" / "gov.json",
+        device_code_callback=lambda _code: None, scope=SCOPE, authority=authority,
+        transport=network.identity_transport(),
+    )  # fmt: skip
+    with pytest.raises(SignInError) as info:
+        s.sign_in(timeout=30)
+    assert str(info.value).startswith(f"Could not reach Microsoft Entra ID at {authority}.")
+    assert f"ask IT to allow https://{authority}" in str(info.value)
+    assert not s.signed_in
+    assert s.cache_warning is None
