@@ -304,6 +304,7 @@ class ConnectionDialog(QDialog):
             draft.keep_header(name)
             if self.current is draft:
                 self.gateway.refresh(draft.profile)
+                self.gateway.secret_kept(name)
             self.refresh_save()
 
         def failed(exc: BaseException) -> None:

@@ -130,7 +130,22 @@ class GatewayPanel(QWidget):
         form.addRow("Kept in the keyring", self._kept)
         form.addRow("&Proxy", self.proxy_edit)
         form.addRow("", self.problem_label)
+        self._hold_label_column(form)
         self._profile: ConnectionProfile | None = None
+
+    @staticmethod
+    def _hold_label_column(form: QFormLayout) -> None:
+        """The label column as wide as its widest label, shown or hidden: the "Kept in the
+        keyring" row appearing must not push every field right (tester: the tab shifted)."""
+        labels = [
+            item.widget()
+            for row in range(form.rowCount())
+            if (item := form.itemAt(row, QFormLayout.ItemRole.LabelRole)) is not None
+            and isinstance(item.widget(), QLabel)
+        ]
+        widest = max(label.sizeHint().width() for label in labels)
+        for label in labels:
+            label.setMinimumWidth(widest)
 
     def _combo(self, name: str, choices: list[tuple[str, str]], tip: str) -> QComboBox:
         combo = QComboBox(self)
@@ -228,6 +243,12 @@ class GatewayPanel(QWidget):
     def _changed(self, *_: object) -> None:
         if not self._loading:
             self.edited.emit()
+
+    def secret_kept(self, name: str) -> None:
+        """`name`'s value is in the keyring and the header listed: its name leaves the input,
+        ready for another."""
+        if self.secret_name_edit.text().strip() == name:
+            self.secret_name_edit.clear()
 
     def _save_secret(self) -> None:
         name = self.secret_name_edit.text().strip()

@@ -180,3 +180,29 @@ def test_gateway_tab_refuses_a_control_character_in_a_header_value(qtbot):
         "Extra headers: the value of header X-A contains the control character '\\x00'; "
         "a header value must be one line."
     )
+
+
+def test_adding_a_secret_header_keeps_the_label_column_and_clears_the_name(qtbot, make_dialog):
+    """Tester (tester-10.png): saving Ocp-Apim-Subscription-Key showed the "Kept in the keyring"
+    row, whose label widened the label column and shifted every field; the header's name stayed
+    in the input."""
+    d = make_dialog([azure()], secrets=MemorySecretStore()).dialog
+    d.resize(760, 560)
+    d.show()
+    d.tabs.setCurrentWidget(d.gateway)
+    qtbot.waitExposed(d)
+    g = d.gateway
+
+    def label_column() -> tuple[int, ...]:  # where the fields start: the labels' width
+        return tuple(w.geometry().left() for w in (g.cloud_combo, g.scope_edit, g.proxy_edit))
+
+    g.headers_edit.setPlainText("X-Team: research")
+    before = label_column()
+    g.secret_name_edit.setText("Ocp-Apim-Subscription-Key")
+    g.secret_value_edit.setText("sub-123")
+    g.secret_save_btn.click()
+    qtbot.waitUntil(lambda: listed(g) == ["Ocp-Apim-Subscription-Key"])
+    qtbot.waitUntil(lambda: g.secret_list.isVisible())
+    assert label_column() == before
+    assert g.secret_name_edit.text() == ""
+    assert g.secret_value_edit.text() == ""
