@@ -19,6 +19,7 @@ if TYPE_CHECKING:
         ReplyResult,
         RetryNotice,
     )
+    from chatdesk.service.network import Network
 
 
 class ChatBackend(Protocol):
@@ -55,9 +56,13 @@ class ChatBackend(Protocol):
         ...
 
     def test_connection(
-        self, profile: ConnectionProfile, cancel: CancelToken | None = None
+        self,
+        profile: ConnectionProfile,
+        cancel: CancelToken | None = None,
+        *,
+        network: Network | None = None,
     ) -> Diagnosis:
-        """A one-token request, and what came back."""
+        """A one-token request, and what came back; `network` instead of the app's choices."""
         ...
 
     def close(self) -> None:

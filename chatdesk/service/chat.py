@@ -74,6 +74,7 @@ from chatdesk.service.events import (
 )
 from chatdesk.service.image_prep import fit_input, fit_messages
 from chatdesk.service.interrupt import RequestGuard, is_interruptible
+from chatdesk.service.network import Network, proxy_for, trying
 from chatdesk.service.prepared import Diagnosis, PreparedRequest
 from chatdesk.service.reply_reader import (
     ReplyState,
@@ -244,54 +245,59 @@ class ChatService:
         raise AssertionError("the request ended without a result")  # pragma: no cover
 
     def test_connection(
-        self, profile: ConnectionProfile, cancel: CancelToken | None = None
+        self,
+        profile: ConnectionProfile,
+        cancel: CancelToken | None = None,
+        *,
+        network: Network | None = None,
     ) -> Diagnosis:
         """Send a one-token "ping" through the API the deployment's conversations use (Chat
-        Completions, or Responses for a Responses-only model such as gpt-5-codex or o3-pro,
-        or a profile whose default is Responses) and report the URL, the auth used and what
-        came back."""
-        try:
-            url = profile.resolved_url()
-        except ValueError:
-            url = profile.endpoint
-        family = profile.model_info()
-        api = default_api(profile.api, family)
-        body: dict[str, Any] = {"model": profile.deployment.strip()}
-        if api == Api.RESPONSES:
-            # The Responses API refuses a max_output_tokens below 16; `store: false` keeps
-            # the ping out of the service's stored responses.
-            body |= {"input": PING, "max_output_tokens": 16, "store": False}
-        else:
-            body |= {"messages": [{"role": "user", "content": PING}], family.limit_param: 1}
-        try:
-            key = note_key(profile)
-        except ValueError:
-            key = ""
-        note = self.notes.get(key)
-        # A one-token ping needs no minutes of thinking: a silent endpoint is reported soon.
-        read_timeout = min(read_timeout_for(profile, note, None), READ_TIMEOUT)
-        prepared = PreparedRequest(body, None, profile, url, read_timeout, key, api=api)
-        holder = AuthHolder()
-        start = self.clock()
-        result: ReplyResult | None = None
-        error: ChatError | None = None
-        try:
-            for event in self._run(
-                prepared, body, cancel or CancelToken(), NO_RETRY, deltas=False, holder=holder
-            ):
-                if isinstance(event, ReplyResult):
-                    result = event
-        except ChatError as exc:
-            error = exc
-        latency = (self.clock() - start) * 1000.0
-        return Diagnosis(
-            url=url,
-            auth_kind=auth_kind(profile, holder.auth),
-            latency_ms=result.latency_ms if result is not None else latency,
-            ok=error is None and result is not None and not _was_cancelled(result),
-            error=error,
-            model=result.model if result is not None else None,
-        )
+        Completions, or Responses for a Responses-only model such as gpt-5-codex or o3-pro, or
+        a profile whose default is Responses) and report the URL, proxy, auth and what came
+        back. `network`: choices tried instead of the app's (a proxy typed, not yet saved)."""
+        with trying(network):
+            try:
+                url = profile.resolved_url()
+            except ValueError:
+                url = profile.endpoint
+            family = profile.model_info()
+            api = default_api(profile.api, family)
+            body: dict[str, Any] = {"model": profile.deployment.strip()}
+            if api == Api.RESPONSES:
+                # Responses refuses max_output_tokens below 16; `store: false`: not kept there.
+                body |= {"input": PING, "max_output_tokens": 16, "store": False}
+            else:
+                body |= {"messages": [{"role": "user", "content": PING}], family.limit_param: 1}
+            try:
+                key = note_key(profile)
+            except ValueError:
+                key = ""
+            note = self.notes.get(key)
+            # A one-token ping needs no minutes of thinking: a silent endpoint is reported soon.
+            read_timeout = min(read_timeout_for(profile, note, None), READ_TIMEOUT)
+            prepared = PreparedRequest(body, None, profile, url, read_timeout, key, api=api)
+            holder = AuthHolder()
+            start = self.clock()
+            result: ReplyResult | None = None
+            error: ChatError | None = None
+            cancel = cancel or CancelToken()
+            try:
+                events = self._run(prepared, body, cancel, NO_RETRY, deltas=False, holder=holder)
+                for event in events:
+                    if isinstance(event, ReplyResult):
+                        result = event
+            except ChatError as exc:
+                error = exc
+            latency = (self.clock() - start) * 1000.0
+            return Diagnosis(
+                url=url,
+                auth_kind=auth_kind(profile, holder.auth),
+                latency_ms=result.latency_ms if result is not None else latency,
+                ok=error is None and result is not None and not _was_cancelled(result),
+                error=error,
+                model=result.model if result is not None else None,
+                proxy=proxy_for(url),
+            )
 
     # -- the engine --------------------------------------------------------------------------
     def _run(

@@ -17,6 +17,7 @@ import openai
 
 from chatdesk.core.profiles import ConnectionProfile
 from chatdesk.service.client import Auth
+from chatdesk.service.network import current
 
 ClientFactory = Callable[[ConnectionProfile, Auth], openai.OpenAI]
 
@@ -65,7 +66,8 @@ class ClientCache:
     Building an `openai.OpenAI` costs ~17 ms (httpx builds an SSL context), and a fresh client
     also means a fresh connection; a person waits for both before every reply. A client is
     thread-safe, so requests share it. Keyed by what the client is built from: the profile's
-    kind, endpoint and api-version, and a digest of the key (never the key itself). Entra
+    kind, endpoint and api-version, a digest of the key (never the key itself) and the proxy
+    (`network.current()`: a client keeps the one it was built with). Entra
     clients are not cached: each request's token provider records the token that error texts
     must scrub, so each request gets its own.
     """
@@ -83,7 +85,9 @@ class ClientCache:
             return None
         secret = auth.key.reveal() if auth.key is not None else ""
         digest = hashlib.sha256(secret.encode()).hexdigest()
-        return (profile.kind, profile.endpoint, profile.api_version or "", auth.mode, digest)
+        # The proxy too: a client keeps the one it was built with (service/network.py).
+        proxy = current().proxy or ""
+        return (profile.kind, profile.endpoint, profile.api_version or "", auth.mode, digest, proxy)
 
     def get(self, profile: ConnectionProfile, auth: Auth) -> tuple[openai.OpenAI, bool]:
         """A client for the request, and whether the caller owns it (and must close it)."""

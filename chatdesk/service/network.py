@@ -13,10 +13,12 @@ it (``HTTPS_PROXY``, ``HTTP_PROXY``, ``ALL_PROXY``, ``NO_PROXY``).
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import functools
 import os
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
@@ -40,23 +42,49 @@ class Network:
 
 _lock = threading.Lock()
 _current = Network()
+# Test connection's choices, typed and not saved: for the thread (context) that tries them only.
+_trial: contextvars.ContextVar[Network | None] = contextvars.ContextVar("trial", default=None)
 
 
-def configure(proxy: str | None) -> None:
-    """Set the app's proxy ("" or None: use the environment). Clients built afterwards use it."""
-    global _current
+def network_for(proxy: str | None) -> Network:
+    """The choices a proxy setting makes ("" or None: use the environment). Raises
+    NetworkSetupError for one that cannot be used."""
     text = (proxy or "").strip() or None
     if text is not None:
         problem = check_proxy(text)
         if problem is not None:
             raise NetworkSetupError(problem)
+    return Network(text)
+
+
+def configure(proxy: str | None) -> None:
+    """Set the app's proxy ("" or None: use the environment). Clients built afterwards use it."""
+    global _current
+    network = network_for(proxy)
     with _lock:
-        _current = Network(text)
+        _current = network
 
 
 def current() -> Network:
+    """The choices in force: a `trying` block's on its own thread, else the app's."""
+    trial = _trial.get()
+    if trial is not None:
+        return trial
     with _lock:
         return _current
+
+
+@contextlib.contextmanager
+def trying(network: Network | None) -> Iterator[None]:
+    """Within the block, on this thread only, `network` replaces the app's choices: what is
+    built (clients, transports) and explained (error texts) there uses it. For Test connection
+    with a proxy typed but not saved; the rest of the app keeps the saved one. None: the app's
+    choices."""
+    token = _trial.set(network if network is not None else _trial.get())
+    try:
+        yield
+    finally:
+        _trial.reset(token)
 
 
 def check_proxy(text: str) -> str | None:

@@ -71,3 +71,4 @@ class Diagnosis:
     ok: bool
     error: ChatError | None = None
     model: str | None = None
+    proxy: str | None = None  # the proxy the request went through (no user:password), or None

@@ -23,6 +23,7 @@ from chatdesk.core.profiles import ConnectionProfile
 from chatdesk.service.client import Credentials, header_secret_name
 from chatdesk.service.connections import Connections
 from chatdesk.service.entra import DeviceCode, EntraSession
+from chatdesk.service.network import Network, network_for
 from chatdesk.service.profile_edits import (
     DraftSecrets,
     Moves,
@@ -147,6 +148,10 @@ class ConnectionDialog(QDialog):
             env=self.connections.env,
             entra=lambda _: session,
         )
+
+    def draft_network(self) -> Network:
+        """The proxy as typed on the Gateway tab, saved or not (Test connection tries it)."""
+        return network_for(self._proxy)
 
     # -- construction ------------------------------------------------------------------------
     def _build(self, service: ChatService) -> None:
@@ -290,6 +295,8 @@ class ConnectionDialog(QDialog):
         self.endpoint_panel.refresh_model_note(draft.profile)
 
     def _gateway_edited(self) -> None:
+        if self._proxy != self.gateway.proxy:  # a test's result is about the proxy it went by
+            self.test_panel.forget()
         self._proxy = self.gateway.proxy
         self.form_edited()
 

@@ -1,5 +1,6 @@
 """Test connection: a one-token request with what is on screen — unsaved edits, the current
-name in its messages, and a key typed but not saved (used for this request, never stored).
+name in its messages, a key typed but not saved (used for this request, never stored) and the
+proxy as typed on the Gateway tab (tried for this request only: `network.trying`).
 The request runs on a worker through a service of its own; Cancel ends it.
 """
 
@@ -8,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from chatdesk.service.events import CancelToken
+from chatdesk.service.network import NetworkSetupError
 from chatdesk.ui.connection_widgets import FormHost, button, latency_text
 from chatdesk.ui.qt.widgets import QHBoxLayout, QVBoxLayout, QWidget
 
@@ -74,6 +76,13 @@ class TestPanel(QWidget):
         draft = self._host.current
         if draft is None or self._test is not None:
             return
+        try:
+            network = self._host.draft_network()  # a proxy typed and not saved is tried too
+        except NetworkSetupError as exc:
+            self.test_result.clear()
+            self.test_error.setText(str(exc))
+            self.sync()
+            return
         token = CancelToken()
         self._test = (token, draft.key_name)
         profile = draft.profile
@@ -86,7 +95,7 @@ class TestPanel(QWidget):
         def test() -> Diagnosis:
             service = service_type(credentials)
             try:
-                return service.test_connection(profile, cancel=token)
+                return service.test_connection(profile, cancel=token, network=network)
             finally:
                 service.close()
 
@@ -113,7 +122,10 @@ class TestPanel(QWidget):
         self.sync()
 
     def _show_diagnosis(self, diagnosis: Diagnosis, cancelled: bool) -> None:
-        details = [f"Requests go to: {diagnosis.url}", f"Authentication: {diagnosis.auth_kind}"]
+        details = [f"Requests go to: {diagnosis.url}"]
+        if diagnosis.proxy:
+            details.append(f"Through the proxy: {diagnosis.proxy}")
+        details.append(f"Authentication: {diagnosis.auth_kind}")
         if diagnosis.ok:
             self.test_result.setText(f"Connected: {latency_text(diagnosis.latency_ms)}.")
             self.test_error.clear()

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
         ReplyResult,
         RetryNotice,
     )
+    from chatdesk.service.network import Network
 
 log = logging.getLogger(__name__)
 
@@ -121,9 +122,13 @@ class DeferredService:
         return self.get().complete(prepared, cancel, on_retry, on_adjusted)
 
     def test_connection(
-        self, profile: ConnectionProfile, cancel: CancelToken | None = None
+        self,
+        profile: ConnectionProfile,
+        cancel: CancelToken | None = None,
+        *,
+        network: Network | None = None,
     ) -> Diagnosis:
-        return self.get().test_connection(profile, cancel)
+        return self.get().test_connection(profile, cancel, network=network)
 
     def close(self) -> None:
         """Close the service's connections; nothing to do when it was never built."""
