@@ -23,7 +23,7 @@ from chatdesk.core.profiles import ConnectionProfile
 from chatdesk.service.client import Credentials, header_secret_name
 from chatdesk.service.connections import Connections
 from chatdesk.service.entra import DeviceCode, EntraSession
-from chatdesk.service.network import Network, network_for
+from chatdesk.service.network import network_for
 from chatdesk.service.profile_edits import (
     DraftSecrets,
     Moves,
@@ -149,10 +149,6 @@ class ConnectionDialog(QDialog):
             entra=lambda _: session,
         )
 
-    def draft_network(self) -> Network:
-        """The proxy as typed on the Gateway tab, saved or not (Test connection tries it)."""
-        return network_for(self._proxy)
-
     # -- construction ------------------------------------------------------------------------
     def _build(self, service: ChatService) -> None:
         # Left: the profiles.
@@ -177,7 +173,8 @@ class ConnectionDialog(QDialog):
         self.gateway.edited.connect(self._gateway_edited)
         self.gateway.secretEntered.connect(self._save_secret_header)
         self.gateway.secretRemoved.connect(self._remove_secret_header)
-        self.test_panel = TestPanel(self, service, self)
+        self.test_panel = TestPanel(self, service, self, lambda: network_for(self._proxy))
+        self.gateway.proxy_edit.textEdited.connect(lambda _: self.test_panel.forget())
         self.tabs = QTabWidget(self)
         self.tabs.setAccessibleName("Profile settings")
         self.tabs.tabBar().setAccessibleName("Profile sections")
@@ -295,8 +292,6 @@ class ConnectionDialog(QDialog):
         self.endpoint_panel.refresh_model_note(draft.profile)
 
     def _gateway_edited(self) -> None:
-        if self._proxy != self.gateway.proxy:  # a test's result is about the proxy it went by
-            self.test_panel.forget()
         self._proxy = self.gateway.proxy
         self.form_edited()
 

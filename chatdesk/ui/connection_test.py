@@ -6,10 +6,11 @@ The request runs on a worker through a service of its own; Cancel ends it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from chatdesk.service.events import CancelToken
-from chatdesk.service.network import NetworkSetupError
+from chatdesk.service.network import Network, NetworkSetupError, current
 from chatdesk.ui.connection_widgets import FormHost, button, latency_text
 from chatdesk.ui.qt.widgets import QHBoxLayout, QVBoxLayout, QWidget
 
@@ -18,9 +19,18 @@ if TYPE_CHECKING:  # the openai SDK loads with the service, not with this dialog
 
 
 class TestPanel(QWidget):
-    def __init__(self, host: FormHost, service: ChatService, parent: QWidget) -> None:
+    def __init__(
+        self,
+        host: FormHost,
+        service: ChatService,
+        parent: QWidget,
+        network: Callable[[], Network] = current,
+    ) -> None:
+        """`network`: the choices on screen, the proxy as typed (raises NetworkSetupError for
+        one that cannot be used)."""
         super().__init__(parent)
         self._host = host
+        self._network = network
         self._service = service
         self._test: tuple[CancelToken, str] | None = None
         self.test_btn = button(
@@ -77,7 +87,7 @@ class TestPanel(QWidget):
         if draft is None or self._test is not None:
             return
         try:
-            network = self._host.draft_network()  # a proxy typed and not saved is tried too
+            network = self._network()  # a proxy typed and not saved is tried too
         except NetworkSetupError as exc:
             self.test_result.clear()
             self.test_error.setText(str(exc))

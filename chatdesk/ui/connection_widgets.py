@@ -20,7 +20,6 @@ if TYPE_CHECKING:
     from chatdesk.service.client import Credentials
     from chatdesk.service.connections import Connections
     from chatdesk.service.entra import EntraSession, SignedIn
-    from chatdesk.service.network import Network
     from chatdesk.service.profile_edits import ProfileEdit
     from chatdesk.service.secrets import SecretStore
 
@@ -74,11 +73,6 @@ class FormHost(Protocol):
     def session(self, draft: ProfileEdit) -> EntraSession: ...
 
     def draft_credentials(self, draft: ProfileEdit) -> Credentials: ...
-
-    def draft_network(self) -> Network:
-        """The network choices on screen: the proxy as typed, saved or not. Raises
-        NetworkSetupError for one that cannot be used."""
-        ...
 
 
 class WrapLabel(QLabel):

@@ -76,3 +76,13 @@ def test_an_unsaved_proxy_carries_the_test_and_is_named(qtbot, make_dialog, tls)
     qtbot.waitUntil(lambda: "answered in" in d.test_panel.test_result.text(), timeout=10_000)
     assert len(proxy.requests) == 1
     assert "proxy" not in d.test_panel.test_details.text()
+
+
+def test_a_typed_proxy_that_cannot_be_used_is_named_not_skipped(qtbot, make_dialog, tls):
+    d = dialog_on_gateway(qtbot, make_dialog, tls)
+    retype(qtbot, d.gateway.proxy_edit, "http://bob:secret@proxy.example.com:8080")
+    d.test_panel.test_btn.click()
+    assert "must not hold a user name or password" in d.test_panel.test_error.text()
+    assert d.test_panel.test_error.isVisible()
+    assert not d.test_panel.running
+    assert tls.requests == []
