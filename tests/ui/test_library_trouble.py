@@ -47,15 +47,20 @@ def written(window) -> bool:
     return bool(saver.written(window.session))
 
 
-def test_the_star_shows_as_soon_as_the_library_cannot_be_written_and_goes_when_it_can(
-    qtbot, window, server
-):
+def written_then_broken(qtbot, window, server) -> tuple[Library, Path]:
+    """A library conversation, written; then its folder cannot be written (see `break_folder`)."""
     window.server = server
     send(qtbot, window, "What is a heron?", Reply(text="A wading bird."))
     qtbot.waitUntil(lambda: written(window), timeout=5_000)
     assert not window.isWindowModified()
     library = window.context.library
-    aside = break_folder(library)
+    return library, break_folder(library)
+
+
+def test_the_star_shows_as_soon_as_the_library_cannot_be_written_and_goes_when_it_can(
+    qtbot, window, server
+):
+    library, aside = written_then_broken(qtbot, window, server)
 
     window.session.set_system_prompt("Answer in one line.")  # a change that cannot be written
     qtbot.waitUntil(lambda: failing(window), timeout=5_000)
@@ -75,11 +80,7 @@ def test_the_star_shows_as_soon_as_the_library_cannot_be_written_and_goes_when_i
 def test_the_star_goes_when_the_library_mends_while_a_reply_streams(qtbot, window, server):
     # The session is never unmodified while a reply streams (each write is behind by a few
     # chunks), so only the saver's state can take the "*" away before the reply ends.
-    window.server = server
-    send(qtbot, window, "What is a heron?", Reply(text="A wading bird."))
-    qtbot.waitUntil(lambda: written(window), timeout=5_000)
-    library = window.context.library
-    aside = break_folder(library)
+    library, aside = written_then_broken(qtbot, window, server)
     slow = Reply(text="Herons wade in shallow water and wait for fish. " * 12, chunk_size=4,
                  delay=0.03)  # fmt: skip
     send(qtbot, window, "Tell me more.", slow, wait=False)
@@ -99,11 +100,7 @@ def test_the_star_goes_when_the_library_mends_while_a_reply_streams(qtbot, windo
 def test_the_warning_goes_with_the_last_change_that_could_not_be_written(qtbot, window, server):
     # Closed with Don't Save, the conversation leaves nothing unwritten: the red line saying
     # conversations are not being saved does not stay until some later change is written.
-    window.server = server
-    send(qtbot, window, "What is a heron?", Reply(text="A wading bird."))
-    qtbot.waitUntil(lambda: written(window), timeout=5_000)
-    library = window.context.library
-    aside = break_folder(library)
+    library, aside = written_then_broken(qtbot, window, server)
     window.session.set_system_prompt("Answer in one line.")
     qtbot.waitUntil(lambda: failing(window), timeout=5_000)
     path = window.session.path
