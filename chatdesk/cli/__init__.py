@@ -15,6 +15,7 @@
     library.py      what those three share: the library of the settings and its index
     command.py      what every command shares: the parser, exit statuses, messages on stderr
     connections.py  the user's connections opened for a command
+    output.py       stdout that goes away (a closed pipe, a full disk): send's reply is kept
 
 The top of the layers (cli → ui → service → core): nothing below imports from here. Each
 command imports what it needs only when it runs, so `chatdesk --version` stays quick.

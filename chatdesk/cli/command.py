@@ -18,6 +18,7 @@ from chatdesk.cli.exit_status import (  # noqa: F401 - the commands import them 
     EXIT_OK,
     EXIT_USAGE,
 )
+from chatdesk.cli.output import silence
 
 
 class Parser(argparse.ArgumentParser):
@@ -63,8 +64,12 @@ def non_negative(text: str) -> int:
 
 
 def fail(message: str) -> None:
-    """Say `message` on stderr as one line, prefixed `chatdesk:`."""
-    print(f"chatdesk: {' '.join(message.split())}", file=sys.stderr)
+    """Say `message` on stderr as one line, prefixed `chatdesk:`. A stderr that cannot be
+    written (a closed pipe, a full disk) loses the message, never the command's work."""
+    try:
+        print(f"chatdesk: {' '.join(message.split())}", file=sys.stderr, flush=True)
+    except OSError:
+        silence(sys.stderr)
 
 
 def read_conversation(path: str) -> Conversation:

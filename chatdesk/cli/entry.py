@@ -20,13 +20,12 @@ file format only by those that read a file, so the window's first paint does wit
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from chatdesk import __version__
-from chatdesk.cli.exit_status import EXIT_BROKEN_PIPE, EXIT_INTERRUPTED
+from chatdesk.cli.exit_status import EXIT_BROKEN_PIPE, EXIT_ERROR, EXIT_INTERRUPTED
 
 if TYPE_CHECKING:
     from chatdesk.cli.command import Parser
@@ -140,13 +139,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     status."""
     args = list(sys.argv[1:] if argv is None else argv)
     try:
+        if args and args[0] in COMMANDS:
+            return _command(args)
         return _dispatch(args)
     except BrokenPipeError:
         # The reader went away (`chatdesk tokens --json | head`): stop quietly, as other tools
         # do; the interpreter's final flush of stdout must not fail again.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        from chatdesk.cli.output import silence
+
+        silence(sys.stdout)
         return EXIT_BROKEN_PIPE
+
+
+def _command(args: list[str]) -> int:
+    """A sub-command whose print fails (`chatdesk export chat.json > /dev/full`) ends in one
+    line, not a traceback; any other OSError it leaves unhandled is a fault, shown as one."""
+    from chatdesk.cli.output import silence, watched_stdout
+
+    with watched_stdout() as stdout:
+        try:
+            return _dispatch(args)
+        except OSError as exc:
+            if isinstance(exc, BrokenPipeError) or exc is not stdout.error:
+                raise
+            from chatdesk.cli.command import fail
+
+            silence(sys.stdout)
+            fail(f"cannot write to standard output ({exc.strerror or exc}).")
+            return EXIT_ERROR
 
 
 def _dispatch(args: list[str]) -> int:

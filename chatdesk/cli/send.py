@@ -18,8 +18,11 @@ another program changed meanwhile is never written over (see `core/reply_file.py
 (or SIGTERM) stops the stream and saves what arrived. When the deployment refuses a parameter,
 a role or streaming, the request is adjusted and sent once more, the change is printed in one
 line and remembered in the settings.
+When stdout goes away (`| head -c 5`, `| true`) or cannot be written (a full disk), printing
+stops but the request does not: the whole reply is saved, and the exit status says so.
 Exit status: 0 done, 1 the request failed, the reply is incomplete or it is empty because
-reasoning used the whole response limit, 2 usage, 130 stopped with Ctrl+C.
+reasoning used the whole response limit, or stdout could not be written (the reply is saved),
+2 usage, 130 stopped with Ctrl+C, 141 the reader of stdout went away (the reply is saved).
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from collections.abc import Iterator
 from types import FrameType
 
 from chatdesk.cli.command import (
+    EXIT_BROKEN_PIPE,
     EXIT_ERROR,
     EXIT_INTERRUPTED,
     EXIT_OK,
@@ -42,6 +46,7 @@ from chatdesk.cli.command import (
     fail,
 )
 from chatdesk.cli.connections import command_line_connections
+from chatdesk.cli.output import ReplyOutput
 from chatdesk.cli.send_connection import (
     ADHOC_PROFILE,
     UsageError,
@@ -209,17 +214,17 @@ class _Reasoning:
 
     def __init__(self) -> None:
         self.open = False
+        self.out = ReplyOutput(sys.stderr)  # a stderr that goes away stops it, not the reply
 
     def show(self, delta: ReasoningDelta) -> None:
         if not self.open:
-            sys.stderr.write("chatdesk: reasoning: ")
+            self.out.write("chatdesk: reasoning: ")
             self.open = True
-        sys.stderr.write("\n\n" + delta.text if delta.new_part else delta.text)
-        sys.stderr.flush()
+        self.out.write("\n\n" + delta.text if delta.new_part else delta.text)
 
     def end(self) -> None:
         if self.open:
-            sys.stderr.write("\n")
+            self.out.write("\n")
             self.open = False
 
 
@@ -321,6 +326,7 @@ def run_send(argv: list[str]) -> int:
             fail(f"{event.reason}. {retry_wait_text(event.delay)}")
 
     thinking = _Reasoning()
+    out = ReplyOutput()  # a closed pipe or a full disk stops the printing, not the request
     try:
         prepared = service.prepare(conv, profile, stream=not args.no_stream)
         if args.read_timeout is not None:
@@ -332,13 +338,12 @@ def run_send(argv: list[str]) -> int:
                     thinking.show(ReasoningDelta(part, new_part=number > 0))
                 thinking.end()
                 shown.append(result.content)
-                sys.stdout.write(result.content)
+                out.write(result.content)
             else:
                 for event in service.stream(prepared, cancel):
                     if isinstance(event, ReplyDelta):
                         thinking.end()
-                        sys.stdout.write(event.text)
-                        sys.stdout.flush()
+                        out.write(event.text)
                         shown.append(event.text)
                         if reply_file.due():  # a kill now keeps what streamed so far
                             reply_file.write(_streaming("".join(shown)))
@@ -357,8 +362,7 @@ def run_send(argv: list[str]) -> int:
         interrupted = True
         result = ReplyResult(content="".join(shown), incomplete=True)
     if "".join(shown) and not shown[-1].endswith("\n"):  # end what was printed, not nothing
-        sys.stdout.write("\n")
-    sys.stdout.flush()
+        out.write("\n")
     if learned:
         _remember(learned)
 
@@ -373,7 +377,7 @@ def run_send(argv: list[str]) -> int:
     if result is not None and (result.content or not result.incomplete):
         reply = result.message(error, stopped=cancel.cancelled or interrupted)
         if result.tool_calls:  # the model asks for a tool: shown, never run
-            sys.stdout.write(shown_text(reply) + "\n")
+            out.write(shown_text(reply) + "\n")
             fail(
                 "the reply asks to call a tool; chatdesk shows tool calls but never runs them. "
                 "Add the tool's result to the file as a tool message, then send again."
@@ -398,6 +402,12 @@ def run_send(argv: list[str]) -> int:
     elif reply_file.merged:
         fail(f"note: {args.file} was changed by another program meanwhile; the reply was "
               "added to it, keeping those changes.")  # fmt: skip
+    if out.error is not None:  # printing stopped, the request went on
+        where = reply_file.copy or args.file
+        fail(
+            f"{out.problem()}, so the reply was not printed in full; "
+            + (f"it was saved in {where}." if saved else "nothing arrived to save.")
+        )
     if error is not None:
         fail(error.text + (" The partial reply was saved, marked incomplete." if saved else ""))
         return EXIT_ERROR
@@ -421,4 +431,6 @@ def run_send(argv: list[str]) -> int:
     elif result.finish_reason == FinishReason.CONTENT_FILTER:
         flagged = ", ".join(f"{k}: {v}" for k, v in result.flagged.items())
         fail(f"the content filter cut the reply short ({flagged or 'no details'}).")
+    if out.error is not None:
+        return EXIT_BROKEN_PIPE if out.reader_gone else EXIT_ERROR
     return EXIT_OK
