@@ -199,13 +199,15 @@ def _dry_run(
         fail(exc.text)
         return EXIT_ERROR
     sys.stdout.write(dry_run(prepared).text())
-    if profile.auth == "key" and profile.auth_override() is None:
-        # The dry run masks the key whether or not there is one: say when the real send would
-        # find none (the same lookup the send makes; the key itself is never shown).
-        try:
+    # The dry run masks the key and the secret headers whether or not they exist: say when the
+    # real send would find none (the lookups the send makes; no value is ever shown). Secret
+    # headers go with every sign-in; an Entra token is not fetched (that is the network).
+    try:
+        service.credentials.header_secrets(profile)
+        if profile.auth == "key" and profile.auth_override() is None:
             service.credentials.resolve(profile)
-        except ChatError as exc:
-            fail(f"warning: the real send would fail: {exc.text}")
+    except ChatError as exc:
+        fail(f"warning: the real send would fail: {exc.text}")
     return EXIT_OK
 
 

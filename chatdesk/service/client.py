@@ -195,7 +195,7 @@ class Credentials:
 
         ctx = ErrorContext(profile=profile.name, kind=profile.kind, auth=profile.auth)
         try:
-            headers = self._header_secrets(profile)
+            headers = self.header_secrets(profile)
             token = self._env_value(profile.key_env) if profile.auth == "entra" else None
             if token is not None:  # a ready token (AZURE_OPENAI_AD_TOKEN): no sign-in
                 provider = _TrackedProvider(lambda: token)
@@ -234,7 +234,10 @@ class Credentials:
         env = os.environ if self._env is None else self._env
         return env.get(name, "").strip() or None
 
-    def _header_secrets(self, profile: ConnectionProfile) -> dict[str, Secret]:
+    def header_secrets(self, profile: ConnectionProfile) -> dict[str, Secret]:
+        """The values of the profile's secret headers from the keyring, by header name; every
+        request sends them, whatever the profile signs in with. ChatError (what to do) for a
+        header whose value is not stored."""
         if not profile.secret_headers or self._secrets is None:
             return {}
         found = {}
