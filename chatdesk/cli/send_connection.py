@@ -9,9 +9,15 @@ import dataclasses
 
 from chatdesk.cli.command import fail
 from chatdesk.core.conversation import Conversation
+from chatdesk.core.endpoints import fields_in_url
 from chatdesk.core.profile_deployments import find
 from chatdesk.core.profile_env import profile_from_env
-from chatdesk.core.profiles import CLI_PROFILE_NAME, ConnectionProfile, parse_header
+from chatdesk.core.profiles import (
+    CLI_PROFILE_NAME,
+    DEFAULT_API_VERSION,
+    ConnectionProfile,
+    parse_header,
+)
 from chatdesk.service.client import Credentials
 from chatdesk.service.connections import Connections
 
@@ -47,15 +53,24 @@ def pick_profile(
             raise UsageError(f"no profile named {args.profile!r} (profiles: {names})")
         return profile, connections.credentials
     if azure:
-        if not (args.endpoint and args.deployment):
-            raise UsageError("--endpoint and --deployment go together")
+        if not args.endpoint:
+            raise UsageError("--api-version goes with --endpoint URL")
+        # A pasted request URL names the deployment and api-version as the window reads it.
+        named = fields_in_url("azure-api-version" if args.api_version else "azure-v1",
+                              args.endpoint)  # fmt: skip
+        deployment = (args.deployment or "").strip() or named.deployment
+        if not deployment:
+            raise UsageError("--endpoint needs --deployment D (the URL names no deployment)")
+        if named.deployment and named.deployment != deployment:
+            fail(f"note: --endpoint names the deployment '{named.deployment}'; sending to "
+                 f"--deployment '{deployment}'.")  # fmt: skip
         has_key = bool(env.get("AZURE_OPENAI_API_KEY", "").strip())
         return ConnectionProfile(
             name=ADHOC_PROFILE,
-            kind="azure-api-version" if args.api_version else "azure-v1",
+            kind=named.kind,
             endpoint=args.endpoint,
-            deployment=args.deployment,
-            api_version=args.api_version or "2024-10-21",
+            deployment=deployment,
+            api_version=args.api_version or named.api_version or DEFAULT_API_VERSION,
             # Without a key, sign in as the developer (az login, managed identity...).
             auth="key" if has_key else "entra",
             entra_mode="default",

@@ -54,6 +54,29 @@ class EndpointCheck:
         return self.error is None
 
 
+@dataclass(frozen=True)
+class UrlFields:
+    """What a pasted endpoint URL says of a profile's other fields (see `fields_in_url`)."""
+
+    kind: ProfileKind
+    deployment: str | None = None  # None: the URL names none
+    api_version: str | None = None  # the dated kind's; None: the URL names none
+
+
+def fields_in_url(kind: ProfileKind, url: str) -> UrlFields:
+    """The kind, deployment and api-version a pasted URL gives a profile of `kind`: the kind
+    stays, unless the URL serves only the dated API (a gateway's /deployments/ route without
+    /openai), which makes it the api-version kind; the deployment its path names; its
+    api-version for that kind. One rule: the Connections dialog's "Use …" button offers what
+    this returns, and `chatdesk send --endpoint URL` and AZURE_OPENAI_ENDPOINT take it."""
+    check = check_endpoint(kind, url, sends_secret=False)
+    if check.needs_dated_api:
+        kind = "azure-api-version"
+        check = check_endpoint(kind, url, sends_secret=False)
+    dated = kind == "azure-api-version"
+    return UrlFields(kind, check.deployment, check.api_version if dated else None)
+
+
 # -- endpoints -------------------------------------------------------------------------------
 def is_loopback_host(host: str) -> bool:
     """localhost, 127.0.0.0/8 or ::1 (also as an IPv4-mapped address)."""
@@ -228,7 +251,7 @@ def _azure(
             )
             api_version = None
         else:
-            notes.append(f"The URL's api-version {api_version} is suggested for this profile.")
+            notes.append(f"The URL names api-version {api_version}.")
 
     root = base + "/" + "".join(s + "/" for s in prefix)
     if gateway_deployments:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from chatdesk.core.choices import EntraMode
-from chatdesk.core.endpoints import ProfileKind, check_endpoint
+from chatdesk.core.endpoints import ProfileKind, check_endpoint, fields_in_url
 from chatdesk.core.profiles import (
     DEFAULT_API_VERSION,
     ENV_PROFILE_NAME,
@@ -30,7 +30,9 @@ def profile_from_env(env: Mapping[str, str]) -> ConnectionProfile | None:
     azure_endpoint = get("AZURE_OPENAI_ENDPOINT")
     if azure_endpoint is not None:
         version = get("OPENAI_API_VERSION")
-        kind: ProfileKind = "azure-api-version" if version else "azure-v1"
+        # A full request URL names the deployment and api-version, as the window reads it.
+        named = fields_in_url("azure-api-version" if version else "azure-v1", azure_endpoint)
+        kind = named.kind
         has_key = get("AZURE_OPENAI_API_KEY") is not None
         # The SDK's AZURE_OPENAI_AD_TOKEN: a ready Entra token, used as it is (no sign-in).
         token_env = "AZURE_OPENAI_AD_TOKEN" if get("AZURE_OPENAI_AD_TOKEN") else None
@@ -40,8 +42,9 @@ def profile_from_env(env: Mapping[str, str]) -> ConnectionProfile | None:
             endpoint=normalised(kind, azure_endpoint),
             deployment=get("AZURE_OPENAI_DEPLOYMENT")
             or get("AZURE_OPENAI_DEPLOYMENT_NAME")
+            or named.deployment
             or "gpt-4o",
-            api_version=version or DEFAULT_API_VERSION,
+            api_version=version or named.api_version or DEFAULT_API_VERSION,
             auth="key" if has_key else "entra",
             entra_mode=EntraMode.BROWSER if has_key else EntraMode.DEFAULT,
             key_env="AZURE_OPENAI_API_KEY" if has_key else token_env,

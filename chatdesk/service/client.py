@@ -264,16 +264,14 @@ def require_usable(profile: ConnectionProfile, *, sends_secret: bool) -> Endpoin
             variable = _ENV_VARIABLES.get(field, "AZURE_OPENAI_ENDPOINT")
             action = f"Correct the environment variable {variable}, or set up a profile."
         elif profile.name == CLI_PROFILE_NAME:  # built from chatdesk send's options
-            action = _cli_action(profile, check, field)
+            action = _cli_action(profile, field)
         else:
             action = f"Edit profile {profile.name!r} and correct its {field}."
         raise ChatError("The profile needs attention", check.error, action)
     return check
 
 
-def _cli_action(profile: ConnectionProfile, check: EndpointCheck, field: str) -> str:
-    if check.needs_dated_api:
-        return "Add --api-version V (this URL serves the dated API), or correct --endpoint."
+def _cli_action(profile: ConnectionProfile, field: str) -> str:
     if profile.kind == "openai-compatible":
         option = {"deployment": "--model"}.get(field, "--base-url")
     else:

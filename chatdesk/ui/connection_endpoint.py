@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from chatdesk.core.endpoints import fields_in_url
 from chatdesk.core.models import DEFAULT_FAMILY, FAMILIES, describe
 from chatdesk.core.profiles import DEFAULT_API_VERSION, KINDS, ConnectionProfile, EndpointCheck
 from chatdesk.service.events import ChatError
@@ -191,16 +192,17 @@ class EndpointPanel(QWidget):
         self.notes_label.setText("\n".join(result.notes))
         self.endpoint_error.setText(result.error if result.error and on_endpoint else "")
         self.problem_label.setText(result.error if result.error and not on_endpoint else "")
+        named = fields_in_url(profile.kind, profile.endpoint)  # what "Use …" takes
         suggestions = []
-        if result.deployment and result.deployment != profile.deployment.strip():
-            suggestions.append(f"deployment '{result.deployment}'")
-        if (
-            result.api_version
-            and profile.kind == "azure-api-version"
-            and result.api_version != profile.api_version
-        ):
-            suggestions.append(f"api-version {result.api_version}")
-        self.suggest_btn.setText("Use " + " and ".join(suggestions) if suggestions else "Use")
+        if named.kind != profile.kind:
+            suggestions.append(f"the {KIND_LABELS[named.kind]} kind")
+        if named.deployment and named.deployment != profile.deployment.strip():
+            suggestions.append(f"deployment '{named.deployment}'")
+        if named.api_version and named.api_version != profile.api_version:
+            suggestions.append(f"api-version {named.api_version}")
+        last = suggestions[-1:]
+        listed = " and ".join([", ".join(suggestions[:-1]), *last] if suggestions[1:] else last)
+        self.suggest_btn.setText(f"Use {listed}".strip())
         set_shown(self.form, self.suggest_btn, bool(suggestions))
         self.sync()
 
@@ -213,12 +215,14 @@ class EndpointPanel(QWidget):
         draft = self._host.current
         if draft is None:
             return
-        result = check(draft.profile)
-        if result.deployment:
-            self.deployment_edit.setText(result.deployment)
-            self.deployment_edit.textEdited.emit(result.deployment)  # into the selected entry
-        if result.api_version and self.kind_combo.currentData() == "azure-api-version":
-            self.api_version_edit.setText(result.api_version)
+        named = fields_in_url(draft.profile.kind, draft.profile.endpoint)
+        if named.kind != self.kind_combo.currentData():
+            self.kind_combo.setCurrentIndex(self.kind_combo.findData(named.kind))
+        if named.deployment:
+            self.deployment_edit.setText(named.deployment)
+            self.deployment_edit.textEdited.emit(named.deployment)  # into the selected entry
+        if named.api_version:
+            self.api_version_edit.setText(named.api_version)
         self._host.form_edited()
 
     def _fetch_deployments(self) -> None:

@@ -3,6 +3,7 @@ what it becomes)."""
 
 import pytest
 
+from chatdesk.core.endpoints import UrlFields, fields_in_url
 from chatdesk.core.profiles import (
     check_endpoint,
 )
@@ -101,6 +102,32 @@ def test_a_gateway_deployment_url_explains_the_v1_kind_cannot_use_it():
     assert result.error is not None
     assert "Azure (api-version) kind" in result.error
     assert result.deployment == "gpt-4o"
+
+
+# The tester's gateway URL (send --endpoint): the kind, deployment and api-version it names, by
+# the one rule the Connections dialog's "Use …" button and the command line share.
+GATEWAY_URL = "http://127.0.0.1:8801/aoai/deployments/gpt-4o/chat/completions?api-version=2024-10-21"
+
+
+@pytest.mark.parametrize(
+    ("kind", "pasted", "fields"),
+    [
+        ("azure-v1", GATEWAY_URL, UrlFields("azure-api-version", "gpt-4o", "2024-10-21")),
+        ("azure-api-version", GATEWAY_URL,
+         UrlFields("azure-api-version", "gpt-4o", "2024-10-21")),
+        # An Azure resource serves the v1 API too: the kind stays, the api-version is not v1's.
+        ("azure-v1", "https://x.openai.azure.com/openai/deployments/gpt-4o/chat/completions"
+         "?api-version=2024-10-21", UrlFields("azure-v1", "gpt-4o", None)),
+        ("azure-api-version", "https://x.openai.azure.com/openai/deployments/gpt-4o/chat/"
+         "completions?api-version=2024-10-21",
+         UrlFields("azure-api-version", "gpt-4o", "2024-10-21")),
+        ("azure-v1", "https://x.openai.azure.com/", UrlFields("azure-v1")),
+        ("azure-v1", "https://x.openai.azure.com/openai/v1/chat/completions?api-version=preview",
+         UrlFields("azure-v1")),
+    ],
+)  # fmt: skip
+def test_the_fields_a_pasted_url_names(kind, pasted, fields):
+    assert fields_in_url(kind, pasted) == fields
 
 
 def test_api_version_preview_is_offered_and_accepted():

@@ -131,7 +131,7 @@ def test_azure_api_version_names_deployment_and_suggested_version():
         "?api-version=2024-06-01",
     )
     assert result.notes[0] == DEPLOYMENT_NOTE
-    assert "2024-06-01 is suggested" in result.notes[1]
+    assert result.notes[1] == "The URL names api-version 2024-06-01."
     assert result.deployment == "gpt4o-prod"
 
 

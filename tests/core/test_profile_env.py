@@ -85,3 +85,20 @@ def test_env_profile_keeps_an_endpoint_it_cannot_normalise():
     assert p is not None
     assert p.endpoint == "x.openai.azure.com"
     assert p.check().field == "endpoint"
+
+
+def test_a_full_gateway_url_names_the_deployment_and_api_version():
+    # The rule the Connections dialog and `send --endpoint` share (core.endpoints.fields_in_url).
+    profile = profile_from_env({
+        "AZURE_OPENAI_ENDPOINT": "https://apim.example.net/aoai/deployments/gpt-4o-mini/chat/"
+        "completions?api-version=2024-10-21",
+        "AZURE_OPENAI_API_KEY": "k",
+    })  # fmt: skip
+    assert profile is not None
+    assert (profile.kind, profile.deployment, profile.api_version) == (
+        "azure-api-version", "gpt-4o-mini", "2024-10-21"
+    )  # fmt: skip
+    assert profile.resolved_url() == (
+        "https://apim.example.net/aoai/deployments/gpt-4o-mini/chat/completions"
+        "?api-version=2024-10-21"
+    )

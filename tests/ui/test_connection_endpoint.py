@@ -162,3 +162,30 @@ def test_a_pasted_deployment_url_keeps_buttons_whole_and_notes_uncut(qtbot):
     # Nothing overlaps the note, and the form fits its tab.
     assert notes.geometry().bottom() < panel.suggest_btn.geometry().top()
     assert panel.model_note.geometry().bottom() <= panel.contentsRect().bottom()
+
+
+def test_a_gateway_request_url_offers_the_kind_deployment_and_api_version(qtbot, make_dialog):
+    # The rule `chatdesk send --endpoint URL` shares (core.endpoints.fields_in_url): the v1 kind
+    # cannot use this URL, and "Use …" takes all three.
+    d = make_dialog([azure(api_version="2024-06-01")]).dialog
+    panel = d.endpoint_panel
+    retype(
+        qtbot,
+        panel.endpoint_edit,
+        "http://127.0.0.1:8801/aoai/deployments/gpt-4o-mini/chat/completions?api-version=2024-10-21",
+    )
+    assert "Azure (api-version) kind" in panel.endpoint_error.text()
+    assert panel.suggest_btn.text() == (
+        "Use the Azure OpenAI (api-version) kind, deployment 'gpt-4o-mini' and "
+        "api-version 2024-10-21"
+    )
+    panel.suggest_btn.click()
+    assert panel.kind_combo.currentData() == "azure-api-version"
+    assert panel.deployment_edit.text() == "gpt-4o-mini"
+    assert panel.api_version_edit.text() == "2024-10-21"
+    assert not panel.suggest_btn.isVisible()
+    assert not panel.endpoint_error.text()
+    assert panel.url_label.text() == (
+        "Requests go to: http://127.0.0.1:8801/aoai/deployments/gpt-4o-mini/chat/completions"
+        "?api-version=2024-10-21"
+    )
