@@ -23,7 +23,12 @@ def command_line_connections(
         from chatdesk.core.settings import load_settings
 
         settings = load_settings().settings
-    connections = Connections(settings, env=env)
+    from chatdesk.core.paths import settings_path
+    from chatdesk.service.network import WINDOW_PROXY_SETTING
+
+    # A command names the settings file, where the window's Connections dialog writes it.
+    place = f'the "proxy" field of {settings_path()} (in the window: {WINDOW_PROXY_SETTING})'
+    connections = Connections(settings, env=env, proxy_setting_place=place)
     if connections.network_warning:
         print(f"chatdesk: {connections.network_warning}", file=sys.stderr)
 

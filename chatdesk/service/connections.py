@@ -97,9 +97,13 @@ class Connections:
         secrets: SecretStore | None = None,
         env: Mapping[str, str] | None = None,
         entra_factory: Callable[..., EntraSession] = _entra_session,
+        *,
+        proxy_setting_place: str | None = None,
     ) -> None:
         self.settings = settings
         self.network_warning: str | None = None
+        # Where the user edits the proxy setting, for messages (the window's dialog by default).
+        self._proxy_setting_place = proxy_setting_place
         self.apply_network_settings()
         self.secrets: SecretStore = secrets if secrets is not None else LazySecretStore()
         self.env = os.environ if env is None else env
@@ -113,13 +117,14 @@ class Connections:
     def apply_network_settings(self) -> None:
         """Use the settings' proxy for every client built from now on (window and CLI alike);
         one that cannot be used is ignored, with `network_warning` saying why."""
-        from chatdesk.service.network import NetworkSetupError, configure
+        from chatdesk.service.network import WINDOW_PROXY_SETTING, NetworkSetupError, configure
 
+        place = self._proxy_setting_place or WINDOW_PROXY_SETTING
         try:
-            configure(self.settings.proxy)
+            configure(self.settings.proxy, setting_place=place)
             self.network_warning = None
         except NetworkSetupError as exc:
-            configure(None)
+            configure(None, setting_place=place)
             self.network_warning = f"The proxy setting is ignored: {exc}"
 
     def profiles(self) -> list[ConnectionProfile]:

@@ -33,11 +33,17 @@ class NetworkSetupError(ValueError):
     """A CA file or proxy setting that cannot be used; the text says which and why."""
 
 
+# Where the window edits the app's proxy setting (ui/connection_gateway.py).
+WINDOW_PROXY_SETTING = "Connections → Gateway & cloud → Proxy"
+
+
 @dataclass(frozen=True)
 class Network:
-    """The app's network choices. `proxy` None: the environment decides."""
+    """The app's network choices. `proxy` None: the environment decides. `setting_place`:
+    where the user changes the proxy setting, in the words of the front end that set it."""
 
     proxy: str | None = None
+    setting_place: str = WINDOW_PROXY_SETTING
 
 
 _lock = threading.Lock()
@@ -46,23 +52,33 @@ _current = Network()
 _trial: contextvars.ContextVar[Network | None] = contextvars.ContextVar("trial", default=None)
 
 
-def network_for(proxy: str | None) -> Network:
-    """The choices a proxy setting makes ("" or None: use the environment). Raises
-    NetworkSetupError for one that cannot be used."""
+def network_for(proxy: str | None, *, setting_place: str = WINDOW_PROXY_SETTING) -> Network:
+    """The choices a proxy setting makes ("" or None: use the environment); `setting_place`
+    names where the user edits it, for messages (`proxy_advice`). Raises NetworkSetupError for
+    one that cannot be used."""
     text = (proxy or "").strip() or None
     if text is not None:
         problem = check_proxy(text)
         if problem is not None:
             raise NetworkSetupError(problem)
-    return Network(text)
+    return Network(text, setting_place)
 
 
-def configure(proxy: str | None) -> None:
+def configure(proxy: str | None, *, setting_place: str = WINDOW_PROXY_SETTING) -> None:
     """Set the app's proxy ("" or None: use the environment). Clients built afterwards use it."""
     global _current
-    network = network_for(proxy)
+    network = network_for(proxy, setting_place=setting_place)
     with _lock:
         _current = network
+
+
+def proxy_advice() -> str:
+    """What to check about the proxy requests use, in words: the app's setting where it is
+    edited, or the environment's variables when no setting is made."""
+    network = current()
+    if network.proxy is not None:
+        return f"the proxy address in {network.setting_place}"
+    return "HTTPS_PROXY (or HTTP_PROXY, NO_PROXY) in the environment"
 
 
 def current() -> Network:

@@ -18,7 +18,7 @@ from chatdesk.core.profiles import is_azure_host
 from chatdesk.service.certificates import peer_certificate, reason, verification_failure
 from chatdesk.service.error_context import ErrorContext, exception_chain
 from chatdesk.service.events import ChatError
-from chatdesk.service.network import proxy_for
+from chatdesk.service.network import proxy_advice, proxy_for
 
 _MAX_TEXT = 300
 
@@ -43,14 +43,13 @@ def network_error(exc: BaseException, ctx: ErrorContext) -> ChatError | None:
         return ChatError(
             "The proxy refused the connection",
             f"The proxy {proxy} would not connect to {ctx.host}: {_short(text)}",
-            "Check the proxy setting, or ask IT whether this address is allowed.",
+            f"Check {proxy_advice()}, or ask IT whether this address is allowed.",
         )
     if _unreachable(chain, text):
         return ChatError(
             "Cannot reach the proxy",
             f"The proxy {proxy} did not accept the connection ({_why(chain, text)}).",
-            "Check the proxy address in Settings → Network (or HTTPS_PROXY in the "
-            "environment), and that the proxy is running.",
+            f"Check {proxy_advice()}, and that the proxy is running.",
             retryable=True,
         )
     return None

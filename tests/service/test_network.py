@@ -172,6 +172,11 @@ def test_a_dead_proxy_is_named_as_the_proxy(tls):
     assert error.title == "Cannot reach the proxy"
     assert dead in error.message
     assert tls.host not in error.message.replace(dead, "")
+    # Tester: "Check the proxy address in Settings → Network", a place the window lacks.
+    assert error.action == (
+        "Check the proxy address in Connections → Gateway & cloud → Proxy, and that the proxy "
+        "is running."
+    )
 
 
 def test_the_proxy_setting_refuses_credentials():
