@@ -35,6 +35,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from types import FrameType
+from typing import Any
 
 from chatdesk.cli.command import (
     EXIT_BROKEN_PIPE,
@@ -69,7 +70,7 @@ from chatdesk.core.profiles import ConnectionProfile
 from chatdesk.core.reply_file import ReplyFile
 from chatdesk.core.responses_request import api_of, unsent_for
 from chatdesk.core.text_policy import replaced_notice
-from chatdesk.core.usage import reasoning_exhausted_text
+from chatdesk.core.usage import larger_limit, reasoning_exhausted_text
 from chatdesk.service.chat import ChatService
 from chatdesk.service.events import (
     Adjusted,
@@ -235,6 +236,18 @@ def _streaming(text: str) -> Message:
     return Message("assistant", text, meta=MessageMeta(created_at=now_iso(), incomplete=True))
 
 
+def _limit_field(path: str, conv: Conversation, body: dict[str, Any], spent: int) -> str:
+    """Where `send` takes the response limit from (the file's field: no option sets it), and
+    the limit the window's Retry would use (`larger_limit`)."""
+    now = conv.params.max_tokens
+    field = f'"max_tokens" in the "params" of {path}'
+    field += f", now {now}" if now is not None else ", not set: the service's default"
+    for sent_as in ("max_completion_tokens", "max_output_tokens"):  # the request's name for it
+        if sent_as in body:
+            field += f", sent as {sent_as}"
+    return f'{field}; e.g. "params": {{"max_tokens": {larger_limit(spent)}}}'
+
+
 def _remember(learned: dict[str, DeploymentNote]) -> None:
     """Keep what the deployment taught in the settings file, read afresh so that a window
     saving meanwhile loses nothing; not into a file that could not be read."""
@@ -370,10 +383,8 @@ def run_send(argv: list[str]) -> int:
 
     exhausted = result.reasoning_exhausted if result is not None and error is None else None
     if exhausted is not None:  # nothing to keep: the question stays last, ready to send again
-        field = "max_tokens in FILE"
-        if "max_completion_tokens" in prepared.body:  # the name the request used for it
-            field += ", sent as max_completion_tokens"
-        fail(reasoning_exhausted_text(exhausted).replace("(max tokens)", f"({field})"))
+        how = _limit_field(args.file, conv, prepared.body, exhausted)
+        fail(reasoning_exhausted_text(exhausted, how))
         return EXIT_ERROR
     saved = False
     if result is not None and (result.content or not result.incomplete):

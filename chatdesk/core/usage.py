@@ -72,11 +72,13 @@ def spent_on_reasoning(
     return completion if reasoning >= completion else None
 
 
-def reasoning_exhausted_text(tokens: int) -> str:
-    """The one sentence the window and the command line say about such a reply."""
+def reasoning_exhausted_text(tokens: int, how: str = "") -> str:
+    """What the window and the command line say about such a reply; `how`: where the reader
+    raises the response limit ("" : max tokens, as the window's Parameters name it)."""
     return (
         f"The reply is empty: the model spent all {tokens} completion tokens on reasoning "
-        "before writing anything. Raise the response limit (max tokens) and send again."
+        f"before writing anything. Raise the response limit ({how or 'max tokens'}) and send "
+        "again."
     )
 
 

@@ -62,7 +62,23 @@ def test_gpt5_mini_reply_spent_on_reasoning_says_so_and_exits_non_zero(srv, env,
     assert "Raise the response limit" in err
     assert [m["role"] for m in messages(path)] == ["system", "user"]  # ready to send again
     assert srv.requests[0].json["max_completion_tokens"] == 800
-    assert "(max_tokens in FILE, sent as max_completion_tokens)" in err
+    # Tester: "Raise the response limit (max_tokens in FILE)", a placeholder for the file.
+    assert "FILE" not in err
+    assert (
+        f'Raise the response limit ("max_tokens" in the "params" of {path}, now 800, sent as '
+        'max_completion_tokens; e.g. "params": {"max_tokens": 4000}) and send again.'
+    ) in " ".join(err.split())
+
+
+def test_a_file_without_a_limit_is_told_which_field_to_add(srv, env, tmp_path, capsys):
+    srv.enqueue(Reply("", finish_reason="length", completion_tokens=1500, reasoning_tokens=1500))
+    path = chat_file(tmp_path)
+    assert send(srv, path, "gpt-5-mini") == 1
+    err = " ".join(capsys.readouterr().err.split())
+    assert (
+        f'Raise the response limit ("max_tokens" in the "params" of {path}, not set: the '
+        """service's default; e.g. "params": {"max_tokens": 6000}) and send again."""
+    ) in err
 
 
 def test_no_stream_reply_spent_on_reasoning_prints_no_empty_line(srv, env, tmp_path, capsys):
