@@ -7,9 +7,10 @@
 With --profile the conversation goes to the deployment `--deployment` names (one of the
 profile's, or any name for this run), else the one the file recorded, else the profile's
 default; the file records the one used, as the window does.
-Without connection options the profile comes from the environment, as the openai SDK reads it
-(AZURE_OPENAI_ENDPOINT, AZURE_OPENAI_API_KEY, OPENAI_API_VERSION, OPENAI_BASE_URL,
-OPENAI_API_KEY). Keys come from the profile's keyring entry or those variables, never from argv.
+Without connection options the saved profile the file names is used (its "profile"), else the
+environment's, as the openai SDK reads it (AZURE_OPENAI_ENDPOINT, AZURE_OPENAI_API_KEY,
+OPENAI_API_VERSION, OPENAI_BASE_URL, OPENAI_API_KEY). Keys come from the profile's keyring
+entry or those variables, never from argv.
 
 The reply is appended with its metadata and the file saved atomically, also when the request
 fails midway: the partial reply is kept, marked incomplete. While it streams, the file is
@@ -90,9 +91,11 @@ def _parser() -> Parser:
     p = Parser(
         prog=PROG,
         description="Send the conversation in FILE, stream the reply and save it into FILE.",
-        epilog="Without connection options the environment is used (AZURE_OPENAI_ENDPOINT, "
-        "AZURE_OPENAI_API_KEY, OPENAI_API_VERSION, or OPENAI_BASE_URL and OPENAI_API_KEY). "
-        "Keys are read from the keyring or those variables, never from the command line.",
+        epilog="Without connection options the saved profile FILE names is used (its "
+        '"profile", recorded by the window or an earlier send --profile), else the '
+        "environment (AZURE_OPENAI_ENDPOINT, AZURE_OPENAI_API_KEY, OPENAI_API_VERSION, or "
+        "OPENAI_BASE_URL and OPENAI_API_KEY). Keys are read from the keyring or those "
+        "variables, never from the command line.",
         doc=__doc__,
     )
     p.add_argument("file", metavar="FILE")

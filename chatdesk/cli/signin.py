@@ -4,7 +4,9 @@ from a terminal, into the same sign-in record and token cache the window uses.
     chatdesk signin --profile NAME [--device-code]   sign in (browser, or a code to enter)
     chatdesk signout --profile NAME                  forget the sign-in
 
-Exit status: 0 done, 1 sign-in failed, 2 usage, 130 interrupted.
+Exit status: 0 signed in, 1 sign-in failed, 2 usage, 130 interrupted.
+
+`chatdesk signout` cannot fail once it finds the profile: its statuses are `_SIGNOUT_DOC`'s.
 """
 
 from __future__ import annotations
@@ -20,6 +22,9 @@ from chatdesk.service.connections import Connections
 from chatdesk.service.entra import SignInCancelled, SignInError
 from chatdesk.service.events import CancelToken
 
+_SIGNOUT_DOC = """Exit status: 0 signed out (also when it was not signed in), 2 usage: no such
+profile, or it uses an API key."""
+
 
 def _parser(command: str) -> Parser:
     verb = "Sign in to" if command == "signin" else "Sign out of"
@@ -27,7 +32,7 @@ def _parser(command: str) -> Parser:
         prog=f"chatdesk {command}",
         description=f"{verb} Microsoft Entra ID for a connection profile; the window and "
         "`chatdesk send --profile` share the sign-in.",
-        doc=__doc__,
+        doc=__doc__ if command == "signin" else _SIGNOUT_DOC,
     )
     p.add_argument("--profile", metavar="NAME", required=True, help="the connection profile")
     if command == "signin":

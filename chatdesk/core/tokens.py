@@ -42,7 +42,10 @@ TOKENS_PER_MESSAGE = 3
 TOKENS_PER_NAME = 1
 REPLY_PRIMING = 3
 # Why a count is an estimate, in words ("Counts are estimates: …", `chatdesk tokens`).
-TOOL_CALLS_WHY = "tool calls are counted by a published rule that is itself an estimate"
+TOOL_CALLS_WHY = (
+    "tool calls are counted as the text of their function names and arguments; no published "
+    "rule covers them"
+)
 TOOLS_WHY = "tool definitions are counted by OpenAI's cookbook rule, itself an estimate"
 UNKNOWN_MODEL_IMAGES_WHY = "images are counted by gpt-4o's formula (the model is not known)"
 

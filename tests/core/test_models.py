@@ -3,6 +3,9 @@ builder and the budget obeying them."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from chatdesk.core.budget import Budget
@@ -105,6 +108,29 @@ def test_a_developer_message_is_sent_as_system_to_a_model_without_developer():
     assert roles == ["system", "user", "system", "user"]
     roles = [m["role"] for m in request_for("o3", conv)["messages"]]
     assert roles == ["system", "user", "developer", "user"]  # o3 takes both
+
+
+@pytest.mark.parametrize(
+    ("model", "sent_as"),
+    [("gpt-4o", "system"), ("gpt-4.1", "system"), ("gpt-5-chat", "system"), ("gpt-35-turbo",
+     "system"), ("gpt-5", "developer"), ("o3", "developer"), ("o4-mini", "developer")],
+)  # fmt: skip
+def test_a_leading_developer_message_is_sent_as_the_readme_says(model, sent_as):
+    # Tester: the README said a leading developer message keeps its role; gpt-4o and gpt-4.1
+    # send it as system (the chat models' Azure documentation knows only system).
+    from chatdesk.core.fileformat import dumps, loads
+
+    doc = {"messages": [{"role": "developer", "content": "Use the tools when they help."},
+                        {"role": "user", "content": "When do I file?"}]}  # fmt: skip
+    conv = loads(json.dumps(doc)).conversation
+    assert [m["role"] for m in request_for(model, conv)["messages"]] == [sent_as, "user"]
+    saved = json.loads(dumps(conv))["messages"][0]
+    assert saved["role"] == "developer"  # the file keeps the role as written
+    readme = " ".join((Path(__file__).parents[2] / "README.md").read_text("utf-8").split())
+    assert "(its role is kept; it is sent in the role the model takes" not in readme
+    assert (
+        "as `system` for the chat models (gpt-4o, gpt-4.1, gpt-5-chat, gpt-35-turbo…)" in readme
+    )
 
 
 def test_models_without_streaming_are_not_asked_to_stream():
