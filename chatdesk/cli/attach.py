@@ -3,10 +3,11 @@
     chatdesk attach FILE IMAGE... [--detail auto|low|high] [--text T] [--profile NAME]
 
 Each image goes through the window's rule (`service/image_prep.py`): checked, downscaled to what
-the file's model reads, stored in FILE as a data URL. Without --text the images join the last
-message when it is a user message, else they make a new one; --text always starts a new user
-message. `chatdesk send FILE` then sends them. A bad image, too many images, or a model that
-takes none is said and nothing is written. The image files are only read.
+the file's model reads, stored in FILE as a data URL (an image for a model chatdesk does not
+know is kept as it is and fitted when sent). The images, and the --text, join the question FILE
+ends with (its last message, a user message), else they start a new question after the reply.
+What went where is printed. `chatdesk send FILE` then sends them. A bad image, too many images,
+or a model that takes none is said and nothing is written. The image files are only read.
 
 Exit status: 0 done, 1 a file or image refused, 2 usage.
 """
@@ -26,8 +27,10 @@ from chatdesk.core.image_input import (
     image_refs,
     reading_rule,
     size_text,
+    view_size,
 )
 from chatdesk.core.messages import Message
+from chatdesk.core.models import ImageRule, ModelInfo
 from chatdesk.service.image_prep import ImageRefused, PreparedImage, prepare_image, read_image_file
 
 PROG = "chatdesk attach"
@@ -42,7 +45,9 @@ def _parser() -> Parser:
     p.add_argument(
         "--detail", choices=DETAILS, default=ImageDetail.AUTO, help="image detail (auto)"
     )
-    p.add_argument("--text", help="start a new user message with this text")
+    p.add_argument(
+        "--text", help="words to go with the images (joining the question FILE ends with)"
+    )
     p.add_argument(
         "--profile",
         help="profile whose model decides the size (default: the file's, else the environment's "
@@ -85,9 +90,10 @@ def run(argv: list[str]) -> int:
         return EXIT_ERROR
     parts = [p.part for p in prepared]
     last = conv[len(conv) - 1] if len(conv) else None
-    if args.text is None and last is not None and last.role == "user":
+    joins = last is not None and last.role == "user"
+    if last is not None and joins:  # the question FILE ends with, as the window's draft is one
         conv.remove(len(conv) - 1)
-        conv.append(last.with_images(parts))
+        conv.append(last.with_text(args.text or "").with_images(parts))
     else:
         conv.append(Message.new("user", args.text or "").with_images(parts))
     try:
@@ -97,10 +103,36 @@ def run(argv: list[str]) -> int:
         return EXIT_ERROR
     for path, image in zip(args.images, prepared, strict=True):
         width, height = image.size
-        note = (
-            f", downscaled from {image.original_size[0]} × {image.original_size[1]}"
-            if image.downscaled
-            else ""
-        )
-        print(f"{path}: {width} × {height} px{note}, {size_text(image.n_bytes)}")
+        note = _size_note(image, rule, model, args.detail, conv.model)
+        print(f"{path}: {width} × {height} px, {size_text(image.n_bytes)}{note}")
+    what = f"{len(prepared)} image{'s' if len(prepared) > 1 else ''}"
+    what += " and the text" if args.text else ""
+    print(
+        f"{args.file}: {what} added to the question it ends with."
+        if joins
+        else f"{args.file}: {what} added as a new question at its end."
+    )
     return EXIT_OK
+
+
+def _size_note(
+    image: PreparedImage, rule: ImageRule | None, model: ModelInfo, detail: str, name: str | None
+) -> str:
+    """How the image's size follows the model's vision rule: downscaled now, or later, when sent
+    to a model chatdesk knows (for a model it does not know the image is kept: it may read
+    more). `name`: the file's model."""
+    if image.downscaled:
+        return (
+            f", downscaled from {image.original_size[0]} × {image.original_size[1]} "
+            f"to what {model.key} reads"
+        )
+    if rule is None and model.image is not None:
+        later = view_size(model.image, image.size, detail)
+        if later != image.size:
+            unknown = f"'{name}'" if name else "the model"
+            return (
+                f"; kept as it is, since {unknown} is not a model chatdesk knows: sent to a "
+                "model it knows, it is downscaled to what that model reads "
+                f"({later[0]} × {later[1]} px for {model.key})"
+            )
+    return ""

@@ -102,13 +102,14 @@ def parts_text(content: Any) -> str:
     if isinstance(content, str):
         return content
     if isinstance(content, list):
-        return "".join(
-            part["text"]
-            for part in content
-            if isinstance(part, dict) and part.get("type") == "text"
-            and isinstance(part.get("text"), str)
-        )  # fmt: skip
+        return "".join(part["text"] for part in content if _is_text_part(part))
     return ""
+
+
+def _is_text_part(part: Any) -> bool:
+    return (
+        isinstance(part, dict) and part.get("type") == "text" and isinstance(part.get("text"), str)
+    )
 
 
 @dataclass(eq=False, slots=True)  # no __dict__: ~100 bytes less per loaded message
@@ -169,6 +170,25 @@ class Message:
         if isinstance(content, str) and content:
             parts.append({"type": "text", "text": content})
         out = Message.from_raw({**self.to_api(), "content": parts + list(images)})
+        out.meta = copy.copy(self.meta)
+        return out
+
+    def with_text(self, text: str) -> Message:
+        """This message with `text` added to its words: after its text, a blank line between,
+        or before its other parts when it has no text yet (an image-only question)."""
+        if not text:
+            return self
+        content = self.api_content()
+        if not isinstance(content, list):
+            joined: Any = f"{content}\n\n{text}" if content else text
+        else:
+            at = max((i for i, p in enumerate(content) if _is_text_part(p)), default=None)
+            joined = list(content)
+            if at is None:
+                joined.insert(0, {"type": "text", "text": text})
+            else:
+                joined[at] = {**content[at], "text": f"{content[at]['text']}\n\n{text}"}
+        out = Message.from_raw({**self.to_api(), "content": joined})
         out.meta = copy.copy(self.meta)
         return out
 

@@ -37,7 +37,9 @@ def test_attach_then_send_carries_the_downscaled_image(
     digest = hashlib.sha256(photo.read_bytes()).hexdigest()
     path = _file(tmp_path, "What is in this picture?", model="gpt-4o")
     assert run_attach([str(path), str(photo), "--detail", "high"]) == 0
-    assert "768 × 768 px, downscaled from 3000 × 3000" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "768 × 768 px, " in out
+    assert "downscaled from 3000 × 3000 to what gpt-4o reads" in out
     stored = json.loads(path.read_text())["messages"][-1]["content"]
     assert stored[0] == {"type": "text", "text": "What is in this picture?"}
     assert decoded_size(stored[1]["image_url"]["url"]) == (768, 768)
@@ -175,3 +177,68 @@ def test_attach_and_tokens_use_the_environments_deployment_like_send(
     out = capsys.readouterr()
     assert "not known" not in out.out + out.err
     assert "limit 128000" in out.out  # gpt-4o's context window
+
+
+def _after_a_reply(tmp_path, model="reasoner"):
+    # The tester's at.json before the attaches: a question answered, a model chatdesk lacks.
+    path = tmp_path / "at.json"
+    path.write_text(json.dumps({"model": model, "messages": [
+        {"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hello there"},
+        {"role": "assistant", "content": "hi"}]}))  # fmt: skip
+    big = tmp_path / "big.png"
+    big.write_bytes(image_bytes(3000, 2000))
+    return path, big
+
+
+def _shape(path):
+    return [
+        (m["role"], m["content"] if isinstance(m["content"], str) else
+         [(p["type"], p.get("text") or p["image_url"]["detail"]) for p in m["content"]])
+        for m in json.loads(path.read_text())["messages"]
+    ]  # fmt: skip
+
+
+def test_a_later_attach_with_text_joins_the_question_the_first_started(
+    tmp_path, clean_env, capsys  # noqa: F811
+):  # fmt: skip
+    # Tester: `attach at.json big.png --detail high`, then `attach at.json big.png --text
+    # "What is this?"` made two user messages in a row (user [image], user [text, image]).
+    path, big = _after_a_reply(tmp_path)
+    assert run_attach([str(path), str(big), "--detail", "high"]) == 0
+    first = capsys.readouterr().out.splitlines()
+    assert first[-1] == f"{path}: 1 image added as a new question at its end."
+    assert run_attach([str(path), str(big), "--text", "What is this?"]) == 0
+    second = capsys.readouterr().out.splitlines()
+    assert second[-1] == f"{path}: 1 image and the text added to the question it ends with."
+    assert _shape(path)[2:] == [
+        ("assistant", "hi"),
+        ("user", [("text", "What is this?"), ("image_url", "high"), ("image_url", "auto")]),
+    ]
+
+
+def test_attach_says_an_unknown_model_s_image_is_downscaled_when_sent(
+    srv, tmp_path, clean_env, monkeypatch, capsys  # noqa: F811
+):
+    path, big = _after_a_reply(tmp_path)
+    assert run_attach([str(path), str(big), "--detail", "high", "--text", "What is this?"]) == 0
+    line = capsys.readouterr().out.splitlines()[0]
+    assert line.startswith(f"{big}: 3000 × 2000 px, ")
+    assert line.endswith(
+        "; kept as it is, since 'reasoner' is not a model chatdesk knows: sent to a model it "
+        "knows, it is downscaled to what that model reads (1152 × 768 px for gpt-4o)"
+    )
+    monkeypatch.setenv("AZURE_OPENAI_API_KEY", KEY)
+    assert _send(srv, path, "gpt-4o") == 0, capsys.readouterr().err
+    sent = srv.requests[-1].json["messages"][-1]["content"]
+    assert decoded_size(sent[1]["image_url"]["url"]) == (1152, 768)  # as attach said
+
+
+def test_attach_to_a_known_model_says_where_it_went_and_its_downscaling(
+    tmp_path, clean_env, capsys  # noqa: F811
+):  # fmt: skip
+    path, big = _after_a_reply(tmp_path, model="gpt-4o")
+    assert run_attach([str(path), str(big)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith(f"{big}: 1152 × 768 px, ")
+    assert out[0].endswith(", downscaled from 3000 × 2000 to what gpt-4o reads")
+    assert out[1] == f"{path}: 1 image added as a new question at its end."
