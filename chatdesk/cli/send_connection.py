@@ -8,6 +8,7 @@ import argparse
 import dataclasses
 
 from chatdesk.cli.command import fail
+from chatdesk.core.choices import EntraMode
 from chatdesk.core.conversation import Conversation
 from chatdesk.core.endpoints import fields_in_url
 from chatdesk.core.profile_deployments import find
@@ -73,7 +74,7 @@ def pick_profile(
             api_version=args.api_version or named.api_version or DEFAULT_API_VERSION,
             # Without a key, sign in as the developer (az login, managed identity...).
             auth="key" if has_key else "entra",
-            entra_mode="default",
+            entra_mode=EntraMode.DEFAULT,
             key_env="AZURE_OPENAI_API_KEY" if has_key else None,
         ), Credentials(None, env=env)
     if compatible:

@@ -17,6 +17,7 @@ import sys
 
 from chatdesk.cli.command import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, Parser
 from chatdesk.cli.connections import command_line_connections
+from chatdesk.core.choices import EntraMode
 from chatdesk.core.profiles import ConnectionProfile
 from chatdesk.service.connections import Connections
 from chatdesk.service.entra import SignInCancelled, SignInError
@@ -52,7 +53,7 @@ def run_signin(argv: list[str], connections: Connections | None = None) -> int:
     if profile is None:
         return EXIT_USAGE
     if args.device_code:
-        profile = dataclasses.replace(profile, entra_mode="device-code")
+        profile = dataclasses.replace(profile, entra_mode=EntraMode.DEVICE_CODE)
     session = connections.entra_session(profile)
     if profile.entra_mode == "browser":
         print("Opening the browser to sign in…", file=sys.stderr, flush=True)

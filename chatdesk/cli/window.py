@@ -48,7 +48,8 @@ def run(files: list[str]) -> int:
         importlib.import_module(name)
     from chatdesk.ui.app import run as run_app
 
-    return run_app(files)
+    status: int = run_app(files)  # the window's modules are not type-checked (pyproject.toml)
+    return status
 
 
 def _has_display() -> bool:
