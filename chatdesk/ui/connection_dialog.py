@@ -6,10 +6,11 @@ A thin form: the profiles' list, the tabs and Save. Each part is a panel of its 
 `connection_test` (Test connection) — and the profile-edit transaction (renames, moving keys,
 header secrets and sign-in records) is `service/profile_edits.py`, without Qt.
 
-Edits live in drafts until Save. The keyring, Entra sign-in and the test request can block, so
-each runs on a `FunctionWorker`; its result comes back as a queued signal and only then touches
-widgets. Keys go from the password field straight to the secret store and are never kept in a
-draft, the settings or any text the dialog shows.
+Edits live in drafts until Save, whichever profile is shown meanwhile. The keyring, Entra
+sign-in and the test request can block, so each runs on a `FunctionWorker`; its result comes
+back as a queued signal and only then touches widgets. A key typed for a profile is held by the
+key page until Save puts it in the secret store (Cancel drops it); it is never kept in a draft,
+the settings or any text the dialog shows.
 """
 
 from __future__ import annotations
@@ -78,8 +79,9 @@ class ConnectionDialog(QDialog):
     """Edit connection profiles: endpoint, API key or Entra ID sign-in, and test them.
 
     Signals: profilesChanged() after Save has written the profiles and the active profile.
-    Open it with open() or show(); Save writes into `connections.settings` and calls
-    `save_settings`, Cancel discards edits (keys saved meanwhile stay saved).
+    Open it with open() or show(); Save stores the keys typed for any profile, writes into
+    `connections.settings` and calls `save_settings`; Cancel discards edits and typed keys
+    (keys saved meanwhile with Save key stay saved).
     """
 
     profilesChanged = Signal()
@@ -141,7 +143,7 @@ class ConnectionDialog(QDialog):
     def draft_credentials(self, draft: ProfileEdit) -> Credentials:
         """What is on screen: the current name, unsaved edits, and a key typed but not saved,
         which is used and never stored."""
-        typed = self.key_panel.typed() if draft.profile.auth == "key" else None
+        typed = self.key_panel.typed(draft) if draft.profile.auth == "key" else None
         session = self.session(draft)
         return Credentials(
             DraftSecrets(self.secrets, draft, typed),
@@ -260,6 +262,7 @@ class ConnectionDialog(QDialog):
             panel.clear()
         if draft is not None:
             self._fill_form(draft.profile)
+            self.key_panel.fill(draft)  # a key typed for it before another was shown
         self._refresh_all()
         if draft is not None:
             self.key_panel.probe()
@@ -412,11 +415,12 @@ class ConnectionDialog(QDialog):
             return
         self._stop_operations()
         self.save_error.hide()
-        if self.key_panel.pending() is None:
+        keys = self.key_panel.pending(self.profiles.drafts)
+        if not keys:
             self._save_profiles()
             return
-        # A key typed and not stored yet is stored first, as Save key does: Save must not
-        # drop what the person pasted.
+        # Keys typed and not stored yet (for any profile) are stored first, as Save key does:
+        # Save must not drop what the person pasted.
         self._saving = True
         self.refresh_save()
 
@@ -425,7 +429,7 @@ class ConnectionDialog(QDialog):
             if ok:
                 self._save_profiles()
             else:
-                self.key_panel.ask_keep_in_memory(self._save)
+                self.key_panel.ask_keep_in_memory(self._save, len(keys))
             self.refresh_save()
 
         def failed(exc: BaseException) -> None:
@@ -434,7 +438,7 @@ class ConnectionDialog(QDialog):
             self.save_error.show()
             self.refresh_save()
 
-        self.key_panel.store_pending(stored, failed)
+        self.key_panel.store_pending(keys, stored, failed)
 
     def _save_profiles(self) -> None:
         moves = self._moves()
@@ -488,6 +492,7 @@ class ConnectionDialog(QDialog):
     def done(self, result: int) -> None:
         """Close: cancel what runs; workers finish on their own and touch nothing here."""
         self._stop_operations()
+        self.key_panel.forget_typed()  # stored by Save, or discarded by Cancel
         self._closed = True
         if self.connections.device_code_callback is self._deliver:
             self.connections.device_code_callback = self._previous_callback

@@ -3,15 +3,17 @@ key, and what to do where no secure keyring exists (keep keys in memory for this
 Entra ID instead).
 
 The keyring can block (a locked keyring, a slow D-Bus), so every read and write runs on a
-worker; the key goes from the field straight to the secret store and is never kept anywhere
-else. Signals: warningChanged(bool) — the no-secure-keyring notice shows (or not) for a key
+worker; the key goes from the field to the secret store and is never written anywhere else. A
+key typed for a profile and not saved with Save key stays with that profile while others are
+shown (in memory, as the `Secret` typed), is stored by the dialog's Save and dropped by
+Cancel. Signals: warningChanged(bool) — the no-secure-keyring notice shows (or not) for a key
 profile; useEntra() — the person chose Entra ID instead.
 """
 
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,6 +60,9 @@ class KeyPanel(QWidget):
         self._store_description: str | None = None
         self._store_probed = False
         self._busy = False
+        # The key typed for each profile (by key name) and not stored yet: it is shown again
+        # when its profile is, stored by the dialog's Save, forgotten when the dialog closes.
+        self._typed: dict[str, Secret] = {}
         self.reuse_key_box: QMessageBox | None = None  # open while Duplicate asks
         self.keyring_box: QMessageBox | None = None  # open while Save asks where to keep a key
         self.key_edit = KeyField(self)
@@ -66,6 +71,7 @@ class KeyPanel(QWidget):
         self.key_edit.setToolTip("Paste the key once; Save key puts it in the keyring")
         self.key_edit.setPlaceholderText("Paste the API key")
         self.key_edit.textChanged.connect(self.refresh)
+        self.key_edit.textEdited.connect(self._remember_typed)  # the person's edits only
         self.key_edit.returnPressed.connect(self.save_key)
         self.show_key_btn = QToolButton(self)
         self.show_key_btn.setText("Show")
@@ -134,14 +140,33 @@ class KeyPanel(QWidget):
         pal.setColor(pal.ColorRole.WindowText, status_color("warning", base))
         self.notice_label.setPalette(pal)
 
-    def typed(self) -> Secret | None:
-        """The key on screen, not saved (for a test or a listing: used, never stored)."""
-        text = self.key_edit.text().strip()
-        return Secret(text) if text else None
+    def typed(self, draft: ProfileEdit) -> Secret | None:
+        """The key typed for `draft` and not stored yet, None when none (for a test or a
+        listing: used, never stored by them)."""
+        return self._typed.get(draft.key_name)
+
+    def _remember_typed(self, text: str) -> None:
+        draft = self._host.current
+        if draft is None:
+            return
+        if text.strip():
+            self._typed[draft.key_name] = Secret(text.strip())
+        else:
+            self._typed.pop(draft.key_name, None)
 
     def clear(self) -> None:
         self.key_edit.clear()
+        self.show_key_btn.setChecked(False)  # the next profile's key is not shown by itself
         self.key_error.clear()
+
+    def fill(self, draft: ProfileEdit) -> None:
+        """Show `draft`'s key as it was typed for it (hidden), if one was."""
+        typed = self._typed.get(draft.key_name)
+        self.key_edit.setText(typed.reveal() if typed is not None else "")
+
+    def forget_typed(self) -> None:
+        """Drop every key typed and not stored (the dialog closed: Cancel, or after Save)."""
+        self._typed.clear()
 
     def sync(self) -> None:
         self.key_error.setVisible(bool(self.key_error.text()))
@@ -207,6 +232,8 @@ class KeyPanel(QWidget):
             text = "No key is stored yet." + (
                 " Keys are kept in memory for this session only." if memory else ""
             )
+        if self.key_edit.text().strip() and not self._busy:
+            text += " The key typed above is stored when you press Save."
         self.key_status.setText(text)
         blocked = self._insecure() and not self._consented()
         self.notice.setVisible(blocked)
@@ -239,18 +266,26 @@ class KeyPanel(QWidget):
         name = draft.key_name
         secrets = self._host.secrets
         self.key_error.clear()
+        typed = self._typed.get(name)
 
         def saved(_: object) -> None:
-            self.key_stored[name] = True
-            if self._host.current is draft:
-                self.key_edit.clear()
-                self.show_key_btn.setChecked(False)
+            self._stored(draft, typed)
 
         def failed(exc: BaseException) -> None:
             if self._host.current is draft:
                 self.key_error.setText(secret_error_text(exc, "save the key"))
 
         self.operation(lambda: secrets.set(name, secret), saved, failed)
+
+    def _stored(self, draft: ProfileEdit, typed: Secret | None) -> None:
+        """`draft`'s key (`typed`, as it was typed then) is in the store now."""
+        name = draft.key_name
+        self.key_stored[name] = True
+        if typed is not None and self._typed.get(name) is typed:  # not typed again meanwhile
+            del self._typed[name]
+        if self._host.current is draft:
+            self.key_edit.clear()
+            self.show_key_btn.setChecked(False)
 
     def forget_key(self) -> None:
         draft = self._host.current
@@ -295,14 +330,15 @@ class KeyPanel(QWidget):
         self.reuse_key_box = box
         box.open()
 
-    def ask_keep_in_memory(self, then: Callable[[], None]) -> None:
-        """No secure keyring: say so before the dialog closes, and keep the typed key for this
-        session only if the person agrees, then call `then` (Save again). Cancel returns to the
-        dialog with the key still typed."""
+    def ask_keep_in_memory(self, then: Callable[[], None], keys: int = 1) -> None:
+        """No secure keyring: say so before the dialog closes, and keep the `keys` typed keys
+        for this session only if the person agrees, then call `then` (Save again). Cancel
+        returns to the dialog with the keys still typed."""
+        what = "The API key cannot" if keys == 1 else f"The {keys} API keys you typed cannot"
         box = QMessageBox(
             QMessageBox.Icon.Warning,
             "No secure keyring",
-            "The API key cannot be saved: no secure keyring is available on this system.",
+            f"{what} be saved: no secure keyring is available on this system.",
             QMessageBox.StandardButton.Cancel,
             self.window(),
         )
@@ -377,40 +413,53 @@ class KeyPanel(QWidget):
             secrets.use_session_store(MemorySecretStore())
         _SESSION_CONSENT.add(secrets)
 
-    def pending(self) -> Secret | None:
-        """A key typed for a key profile and not stored yet: the dialog's Save stores it."""
-        draft = self._host.current
-        return self.typed() if draft is not None and draft.profile.auth == "key" else None
+    def pending(self, drafts: Sequence[ProfileEdit]) -> list[tuple[ProfileEdit, Secret]]:
+        """The keys typed and not stored yet for those of `drafts` that use a key (one typed
+        for a profile since switched to Entra ID is not): the dialog's Save stores them."""
+        return [
+            (draft, self._typed[draft.key_name])
+            for draft in drafts
+            if draft.profile.auth == "key" and draft.key_name in self._typed
+        ]
 
     def store_pending(
-        self, done: Callable[[bool], None], failed: Callable[[BaseException], None]
+        self,
+        keys: list[tuple[ProfileEdit, Secret]],
+        done: Callable[[bool], None],
+        failed: Callable[[BaseException], None],
     ) -> None:
-        """Store the typed key as Save key does, on a worker; `done(True)` once stored, or
-        `done(False)` (nothing stored) when there is no secure keyring and the person has not
-        chosen keys in memory for this session: ask first (see `keep_in_memory`)."""
-        draft = self._host.current
-        secret = self.pending()
-        if draft is None or secret is None:
+        """Store `keys` (from `pending`) as Save key does, on a worker; `done(True)` once all
+        are stored, or `done(False)` (nothing stored) when there is no secure keyring and the
+        person has not chosen keys in memory for this session: ask first (see
+        `keep_in_memory`). On `failed`, the keys stored before the failure stay stored."""
+        if not keys:
             done(True)
             return
-        name = draft.key_name
         secrets = self._host.secrets
+        named = [(draft.key_name, secret) for draft, secret in keys]
+        stored: list[int] = []  # how many are in the store (read here once the worker ended)
 
         def store() -> bool:
             # Asked here, not from the probe's answer: the probe may not have come back yet.
             status = secrets.status if isinstance(secrets, LazySecretStore) else None
             if status is not None and not status.secure and secrets not in _SESSION_CONSENT:
                 return False
-            secrets.set(name, secret)
+            for name, secret in named:
+                secrets.set(name, secret)
+                stored.append(1)
             return True
 
-        def stored(ok: bool) -> None:
-            if ok:
-                self.key_stored[name] = True
-                if self._host.current is draft:
-                    self.key_edit.clear()
-                    self.show_key_btn.setChecked(False)
+        def settle() -> None:
+            for draft, secret in keys[: len(stored)]:
+                self._stored(draft, secret)
+
+        def returned(ok: bool) -> None:
+            settle()
             done(ok)
 
+        def errored(exc: BaseException) -> None:
+            settle()
+            failed(exc)
+
         self.key_error.clear()
-        self.operation(store, stored, failed)
+        self.operation(store, returned, errored)

@@ -26,7 +26,9 @@ from tests.support.connection_dialog import (
     azure,
     files_text,
     on_auth_tab,
+    retype,
 )
+from tests.support.fake_azure import FakeAzure
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 
@@ -208,3 +210,147 @@ def test_without_a_keyring_the_missing_key_error_does_not_name_one(azure_server)
     )
     assert "system keyring" not in diagnosis.error.action
     assert azure_server.requests == []
+
+
+# -- keys typed for several profiles before Save (a key was lost when another profile was
+# clicked in the list before Save) ------------------------------------------------------------
+HOME_KEY = "home-key-9f8e7d6c5b4a39281706f5e4d3c2b1a0"
+
+
+def _click_profile(qtbot, d, name: str) -> None:
+    """Click `name` in the profiles list, as a person does, and wait for its keyring probe."""
+    items = [d.profile_list.item(row) for row in range(d.profile_list.count())]
+    item = next(i for i in items if i.text() == name)
+    rect = d.profile_list.visualItemRect(item)
+    qtbot.mouseClick(d.profile_list.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert d.current.profile.name == name
+    qtbot.waitUntil(lambda: not d.busy)
+
+
+def _type_keys_for_two_profiles(qtbot, make_dialog, secrets, work: FakeAzure, home: FakeAzure):
+    """A key typed for 'Work', 'Home' clicked and its own key typed, 'Work' clicked again (its
+    key is still there, hidden), 'Home' renamed, then back to 'Work': nothing stored yet."""
+    h = make_dialog(
+        [azure("Work", endpoint=work.url), azure("Home", endpoint=home.url)], secrets=secrets
+    )
+    d = on_auth_tab(h.dialog)
+    key = d.key_panel.key_edit
+    qtbot.keyClicks(key, "test-key")
+    _click_profile(qtbot, d, "Home")
+    assert key.text() == ""
+    assert d.key_panel.key_status.text() == "No key is stored yet."
+    qtbot.keyClicks(key, HOME_KEY)
+    d.key_panel.show_key_btn.click()  # shown for Home only
+    _click_profile(qtbot, d, "Work")
+    assert key.text() == "test-key"
+    assert key.echoMode() == QLineEdit.EchoMode.Password
+    assert "stored when you press Save" in d.key_panel.key_status.text()
+    _click_profile(qtbot, d, "Home")
+    assert key.text() == HOME_KEY
+    d.tabs.setCurrentIndex(0)
+    retype(qtbot, d.endpoint_panel.name_edit, "Home office")
+    on_auth_tab(d)
+    assert key.text() == HOME_KEY
+    _click_profile(qtbot, d, "Work")
+    return h
+
+
+def _sends(h, name: str, server: FakeAzure, key: str) -> None:
+    diagnosis = ChatService(h.connections.credentials).test_connection(h.connections.profile(name))
+    assert diagnosis.ok, diagnosis.error
+    assert server.requests[-1].headers["authorization"] == f"Bearer {key}"
+
+
+def _real_keyring() -> KeyringSecretStore:
+    if not keyring_status().secure or os.environ.get("CHATDESK_KEYRING_SANDBOX") != "1":
+        pytest.skip("run under .ci/with-keyring.sh for a throw-away Secret Service")
+    return KeyringSecretStore(service=f"chatdesk-test-{uuid.uuid4().hex}")
+
+
+@pytest.mark.keyring
+def test_keys_typed_for_two_profiles_survive_switching_and_are_stored_on_save(
+    qtbot, make_dialog, azure_server
+):
+    store = _real_keyring()
+    try:
+        with FakeAzure(api_key=HOME_KEY) as home:
+            h = _type_keys_for_two_profiles(qtbot, make_dialog, store, azure_server, home)
+            assert store.get("Work") is None
+            assert store.get("Home") is None
+            h.dialog.save_btn.click()
+            qtbot.waitUntil(lambda: h.saves == 1, timeout=10_000)
+            assert not h.dialog.isVisible()
+            assert store.get("Work") == Secret("test-key")
+            assert store.get("Home office") == Secret(HOME_KEY)
+            assert store.get("Home") is None  # moved with the rename
+            _sends(h, "Work", azure_server, "test-key")
+            _sends(h, "Home office", home, HOME_KEY)
+        written = files_text(Path(os.environ["CHATDESK_HOME"]))
+        assert any(p.name == "settings.json" for p in written)
+        assert not [p for p, text in written.items() if "test-key" in text or HOME_KEY in text]
+    finally:
+        for name in ("Work", "Home", "Home office"):
+            store.delete(name)
+
+
+@pytest.mark.keyring
+def test_cancel_discards_the_keys_typed_for_every_profile(qtbot, make_dialog, azure_server):
+    store = _real_keyring()
+    try:
+        with FakeAzure(api_key=HOME_KEY) as home:
+            h = _type_keys_for_two_profiles(qtbot, make_dialog, store, azure_server, home)
+            h.dialog.cancel_btn.click()
+            qtbot.waitUntil(lambda: not h.dialog.busy)
+        assert not h.dialog.isVisible()
+        assert h.saves == 0
+        assert [store.get(n) for n in ("Work", "Home", "Home office")] == [None, None, None]
+        assert [p.name for p in h.settings.profiles] == ["Work", "Home"]
+        written = files_text(Path(os.environ["CHATDESK_HOME"]))
+        assert not [p for p, text in written.items() if "test-key" in text or HOME_KEY in text]
+    finally:
+        for name in ("Work", "Home", "Home office"):
+            store.delete(name)
+
+
+def test_keys_typed_for_two_profiles_without_a_keyring_ask_once(
+    qtbot, make_dialog, azure_server
+):
+    status = KeyringStatus(secure=False, backend_name="fail Keyring", warning=WARNING)
+    store = LazySecretStore(lambda: (MemorySecretStore(), status))
+    with FakeAzure(api_key=HOME_KEY) as home:
+        h = _type_keys_for_two_profiles(qtbot, make_dialog, store, azure_server, home)
+        d = h.dialog
+        d.save_btn.click()
+        qtbot.waitUntil(lambda: d.key_panel.keyring_box is not None)
+        box = d.key_panel.keyring_box
+        assert box.text().startswith("The 2 API keys you typed cannot be saved")
+        box.button(QMessageBox.StandardButton.Cancel).click()  # back: both still typed
+        qtbot.waitUntil(lambda: d.key_panel.keyring_box is None)
+        assert h.saves == 0
+        assert d.key_panel.key_edit.text() == "test-key"
+        _click_profile(qtbot, d, "Home office")
+        assert d.key_panel.key_edit.text() == HOME_KEY
+        d.save_btn.click()
+        qtbot.waitUntil(lambda: d.key_panel.keyring_box is not None)
+        box = d.key_panel.keyring_box
+        next(b for b in box.buttons() if b.text() == "Keep for this session").click()
+        qtbot.waitUntil(lambda: h.saves == 1)
+        assert store.get("Work") == Secret("test-key")
+        assert store.get("Home office") == Secret(HOME_KEY)
+        _sends(h, "Work", azure_server, "test-key")
+        _sends(h, "Home office", home, HOME_KEY)
+
+
+def test_a_key_typed_for_a_profile_then_switched_to_entra_is_not_stored(
+    qtbot, make_dialog, azure_server
+):
+    store = MemorySecretStore()
+    h = make_dialog([azure("Work", endpoint=azure_server.url), azure("Home")], secrets=store)
+    d = on_auth_tab(h.dialog)
+    qtbot.keyClicks(d.key_panel.key_edit, "test-key")
+    d.entra_radio.click()
+    _click_profile(qtbot, d, "Home")
+    d.save_btn.click()
+    qtbot.waitUntil(lambda: h.saves == 1)
+    assert store.get("Work") is None
+    assert h.connections.profile("Work").auth == "entra"
