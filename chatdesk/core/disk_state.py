@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import dataclass
+import threading
 
 from chatdesk.core.safe_read import read_regular
 
@@ -25,13 +25,23 @@ class ChangedOnDisk(OSError):
         self.strerror = "it was changed by another program since chatdesk read it"
 
 
-@dataclass(frozen=True)
 class DiskState:
-    """A file's modification time (ns), size (bytes) and BLAKE2b digest of its content."""
+    """A file's modification time (ns), size (bytes) and BLAKE2b digest of its content.
 
-    mtime_ns: int
-    size: int
-    digest: bytes
+    Immutable once made. The digest of a 54 MB file takes 70-200 ms; `later` makes a state
+    whose digest is computed on first use (or by `settle`, on a worker, right after), so
+    what waits only for the file's content need not wait for it. Until then it keeps the
+    content it was made from; any thread may ask for `digest`: one computes it, others wait.
+    """
+
+    __slots__ = ("_content", "_digest", "_lock", "mtime_ns", "size")
+
+    def __init__(self, mtime_ns: int, size: int, digest: bytes) -> None:
+        self.mtime_ns = mtime_ns
+        self.size = size
+        self._digest: bytes | None = digest
+        self._content: bytes | None = None
+        self._lock: threading.Lock | None = None
 
     @classmethod
     def of(cls, data: bytes, info: os.stat_result) -> DiskState:
@@ -40,6 +50,42 @@ class DiskState:
     @classmethod
     def read(cls, data: bytes, mtime_ns: int, size: int) -> DiskState:
         return cls(mtime_ns, size, _digest(data))
+
+    @classmethod
+    def later(cls, data: bytes, mtime_ns: int, size: int) -> DiskState:
+        """The state of a file read as `data`, its digest computed when first asked for."""
+        state = cls(mtime_ns, size, b"")
+        state._digest, state._content, state._lock = None, data, threading.Lock()
+        return state
+
+    @property
+    def digest(self) -> bytes:
+        if self._digest is None:
+            assert self._lock is not None
+            with self._lock:
+                if self._digest is None:
+                    assert self._content is not None
+                    self._digest = _digest(self._content)
+                    self._content = None  # up to 500 MB: not kept past its use
+        return self._digest
+
+    def settle(self) -> None:
+        """Compute the digest now (a worker, so that no later save waits for it)."""
+        self.digest  # noqa: B018 - the property computes and keeps it
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, DiskState):
+            return NotImplemented
+        return (self.mtime_ns, self.size) == (other.mtime_ns, other.size) and (
+            self.digest == other.digest
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.mtime_ns, self.size, self.digest))
+
+    def __repr__(self) -> str:
+        digest = self.digest.hex() if self._digest is not None else "(not yet computed)"
+        return f"DiskState(mtime_ns={self.mtime_ns}, size={self.size}, digest={digest})"
 
 
 def _digest(data: bytes) -> bytes:

@@ -4,8 +4,9 @@ The session is shown at once, empty and marked loading (nothing can be sent into
 it); the worker reads the file in steps (`core/file_steps.py`) and each step is applied here,
 on the GUI thread: the newest messages become rows, the older ones are put before them without
 touching the rows, a file's large images (shown pending: their size known, their data not
-read yet) are filled in, and the session is ready once the file's state on disk (its hash) is
-known.
+read yet) are filled in, and the session is ready once the file's state on disk is known: its
+time and size at once, its hash computed after, on the worker (`DiskState.later`: a save
+meanwhile still compares with it), so a large file's meter does not wait for the hash.
 A file that cannot be opened ends the load with the core's sentence saying why.
 """
 
@@ -62,6 +63,7 @@ class SessionLoader(QObject):
         self._cancelled = False
         self._failed = False
         self._why = ""
+        self._ready = False  # done was emitted (the file's state came: its hash may follow)
         self._shown = threading.Event()  # set on the GUI thread once a pending open painted
         session.loading = True
         session.loading_draft = draft
@@ -116,6 +118,7 @@ class SessionLoader(QObject):
                 model.dataChanged.emit(model.index(0), model.index(model.rowCount() - 1), [])
         elif isinstance(step, DiskState):
             session.disk = None if self.imported else step
+            self._finished()  # the last step: nothing waits for its hash
 
     def _after_paint(self) -> None:
         """Let the worker read the pending images once the rows just set have painted."""
@@ -148,8 +151,9 @@ class SessionLoader(QObject):
             self._why = f"{self.path}: could not be opened ({type(exc).__name__}: {exc})."
 
     def _finished(self) -> None:
-        if self._cancelled:
+        if self._cancelled or self._ready:
             return
+        self._ready = True
         self.session.loading = False
         self.session.loading_draft = None
         self.done.emit(self._why if self._failed else None)

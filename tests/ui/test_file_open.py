@@ -165,3 +165,67 @@ def test_closing_the_window_cancels_the_conversations_still_being_read(
     assert settings_file.read_bytes() == written
     assert len(session.conversation) < 30_000  # stopped, not read to the end
 
+
+
+def test_a_file_of_large_images_is_counted_before_its_hash_and_saves_over_nothing(
+    qtbot, window, tmp_path, monkeypatch
+):
+    """The meter counts a file of large images as soon as its images are read, not after the
+    hash of the whole file (70-200 ms for 54 MB, which it waited for); the hash still guards
+    Save: a file another program changed before the hash was done is not written over."""
+    import threading
+
+    from PySide6.QtWidgets import QMessageBox
+
+    from chatdesk.core import disk_state
+    from tests.support.images import data_url, image_bytes
+
+    gate = threading.Event()
+    real = disk_state._digest
+    hashed_on_gui_thread: list[bool] = []
+
+    def held(data: bytes) -> bytes:  # the file's hash, held until the test lets it go
+        hashed_on_gui_thread.append(threading.current_thread() is threading.main_thread())
+        gate.wait(10)
+        return real(data)
+
+    monkeypatch.setattr(disk_state, "_digest", held)
+    messages = [{"role": "system", "content": "You describe images."}]
+    for n in range(3):
+        url = data_url(image_bytes(300 + n, 200, noise=True))  # ~240 KB each, read after
+        messages.append({"role": "user", "content": [
+            {"type": "text", "text": f"What is picture {n}?"},
+            {"type": "image_url", "image_url": {"url": url, "detail": "high"}},
+        ]})  # fmt: skip
+    doc = {"format": FORMAT, "version": VERSION, "title": "Pictures", "model": "gpt-4o",
+           "messages": messages}  # fmt: skip
+    path = tmp_path / "pictures.chatdesk.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    try:
+        window.open_paths([str(path)])
+        session = window.session
+        qtbot.waitUntil(
+            lambda: not session.loading
+            and session.budget is not None
+            and window.meter.state != "counting",
+            timeout=10_000,
+        )
+        assert window.meter.summary.endswith("tokens")
+        assert hashed_on_gui_thread == [False]  # the reader's thread hashes, still held
+        # Another program writes the file before the hash is done; Save must not overwrite it.
+        doc["title"] = "Changed elsewhere"
+        path.write_text(json.dumps(doc), encoding="utf-8")
+        elsewhere = path.read_bytes()
+        window.composer.set_text("mine")
+        session.set_modified()
+        threading.Timer(0.3, gate.set).start()  # Save waits for the hash it needs
+        window.save_action.trigger()
+        box = window.files.conflict
+        assert box is not None
+        assert box.isVisible()
+        assert path.read_bytes() == elsewhere
+        box.button(QMessageBox.StandardButton.Cancel).click()
+        assert path.read_bytes() == elsewhere
+    finally:
+        gate.set()
+        wait_for_jobs(10)
