@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 if TYPE_CHECKING:
     from chatdesk.core.conversation import Conversation
 
-from chatdesk.cli.exit_status import (  # noqa: F401 - the commands import them from here
+from chatdesk.cli.exit_status import (  # the commands import them from here (`__all__`)
     EXIT_BROKEN_PIPE,
     EXIT_DOES_NOT_FIT,
     EXIT_ERROR,
@@ -81,3 +81,19 @@ def read_conversation(path: str) -> Conversation:
     if opened.notice():
         print(f"chatdesk: note: {path}: {opened.notice()}", file=sys.stderr)
     return opened.conversation
+
+
+__all__ = [
+    "EXIT_BROKEN_PIPE",
+    "EXIT_DOES_NOT_FIT",
+    "EXIT_ERROR",
+    "EXIT_INTERRUPTED",
+    "EXIT_OK",
+    "EXIT_USAGE",
+    "Parser",
+    "exit_statuses",
+    "fail",
+    "non_negative",
+    "positive",
+    "read_conversation",
+]
