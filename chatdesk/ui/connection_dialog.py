@@ -6,11 +6,10 @@ A thin form: the profiles' list, the tabs and Save. Each part is a panel of its 
 `connection_test` (Test connection) — and the profile-edit transaction (renames, moving keys,
 header secrets and sign-in records) is `service/profile_edits.py`, without Qt.
 
-Edits live in drafts until Save, whichever profile is shown meanwhile. The keyring, Entra
-sign-in and the test request can block, so each runs on a `FunctionWorker`; its result comes
-back as a queued signal and only then touches widgets. A key typed for a profile is held by the
-key page until Save puts it in the secret store (Cancel drops it); it is never kept in a draft,
-the settings or any text the dialog shows.
+Edits live in drafts until Save. The keyring, Entra sign-in and the test request can block, so
+each runs on a `FunctionWorker`; its result comes back as a queued signal and only then touches
+widgets. Keys typed go to the secret store (on Save, for every profile; Cancel drops them) and
+are never kept in a draft, the settings or any text the dialog shows.
 """
 
 from __future__ import annotations
@@ -79,9 +78,8 @@ class ConnectionDialog(QDialog):
     """Edit connection profiles: endpoint, API key or Entra ID sign-in, and test them.
 
     Signals: profilesChanged() after Save has written the profiles and the active profile.
-    Open it with open() or show(); Save stores the keys typed for any profile, writes into
-    `connections.settings` and calls `save_settings`; Cancel discards edits and typed keys
-    (keys saved meanwhile with Save key stay saved).
+    Open it with open() or show(); Save stores typed keys, writes into `connections.settings`
+    and calls `save_settings`, Cancel discards edits and typed keys (Save key's stay saved).
     """
 
     profilesChanged = Signal()
@@ -419,8 +417,7 @@ class ConnectionDialog(QDialog):
         if not keys:
             self._save_profiles()
             return
-        # Keys typed and not stored yet (for any profile) are stored first, as Save key does:
-        # Save must not drop what the person pasted.
+        # Typed keys (any profile's) are stored first, as Save key does: nothing pasted is lost.
         self._saving = True
         self.refresh_save()
 
