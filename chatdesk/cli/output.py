@@ -12,7 +12,9 @@ import contextlib
 import os
 import sys
 from collections.abc import Callable, Iterator
-from typing import Any, TextIO
+from typing import Any, TextIO, TypeVar
+
+T = TypeVar("T")
 
 
 def silence(stream: TextIO) -> None:
@@ -45,7 +47,7 @@ class WatchedStdout:
     def flush(self) -> None:
         self._watch(self.stream.flush)
 
-    def _watch(self, call: Callable[..., Any], *args: Any) -> Any:
+    def _watch(self, call: Callable[..., T], *args: Any) -> T:
         try:
             return call(*args)
         except OSError as exc:
@@ -60,7 +62,7 @@ class WatchedStdout:
 def watched_stdout() -> Iterator[WatchedStdout]:
     """sys.stdout watched for the block (see `WatchedStdout`), then put back."""
     watched = WatchedStdout(sys.stdout)
-    sys.stdout = watched  # type: ignore[assignment]  # a TextIO in all that print uses
+    sys.stdout = watched  # a TextIO in all that print uses
     try:
         yield watched
     finally:
