@@ -32,7 +32,7 @@ from chatdesk.core.library_search import SHIFT
 RESOLUTION = 64  # nums per second of activity
 GAP = 1024  # nums between a conversation placed on top and the one below it
 SPACING = 64  # nums between conversations spread out again
-LAST = (1 << (63 - SHIFT)) - 1  # the largest num whose rowids fit SQLite's signed 64 bits
+LAST = (1 << (63 - SHIFT)) - 2  # the largest num whose rowid range ends within 64 bits
 _SPAN = 1 << SHIFT  # rowids per conversation
 _ABOVE = (
     "SELECT num FROM conversations WHERE (last_activity, id) > (?, ?) AND id != ? "
@@ -75,12 +75,13 @@ def place(db: sqlite3.Connection, id: str, activity: float, current: int | None)
 def _spread(db: sqlite3.Connection, key: tuple[float, str, str], low: int) -> int:
     """Make room just above num `low` for the conversation of `key`: the k conversations
     above it (k = 1, 2, 4…, until the stretch up to the next one gives each `SPACING` twice
-    over) are spread evenly over that stretch with it, their rows moved. Its num."""
+    over) are spread evenly over that stretch with it, at most `GAP` apart (the top's
+    stretch is the rest of the nums: it is left for later), their rows moved. Its num."""
     count = 1
     while True:
         nums = [num for (num,) in db.execute(_ABOVE, (*key, count + 1))]
         moving, bound = nums[:count], (nums[count] if len(nums) > count else LAST + 1)
-        step = (bound - low) // (len(moving) + 2)
+        step = min((bound - low) // (len(moving) + 2), GAP)
         if step >= 2 * SPACING or len(nums) <= count:
             break
         count *= 2

@@ -68,3 +68,19 @@ def test_a_reply_to_the_conversation_on_top_indexes_only_the_reply(index):
     index.put("older", moved, 2, 2, from_message=1)
     assert [h.conversation_id for h in index.search("written")] == ["older"]
     assert [h.conversation_id for h in index.search("needle")] == ["older", "top"]
+
+
+def test_many_conversations_of_one_moment_put_from_the_last_down(index):
+    """A refresh reads the most recently written files first, and files without a time are
+    stamped when read: many share a millisecond and arrive each below the last (found
+    with 1,200 such files: the spreading used up every num and then overflowed)."""
+    ids = [f"c{n:04d}" for n in range(1200)][::-1]
+    for n, id in enumerate(ids):
+        index.put(id, at(BASE + n // 100, f"needle {id}"), 1, 1)  # 100 per second, ids down
+    for n in range(50):  # and more on top afterwards
+        index.put(f"d{n:02d}", at(BASE + 60 + n, f"needle d{n:02d}"), 1, 1)
+    order = [f"d{n:02d}" for n in range(49, -1, -1)]
+    for second in range(11, -1, -1):
+        order += ids[second * 100 : second * 100 + 100]
+    assert [e.id for e in index.entries()] == order
+    assert [id for id, _ in walked(index, "needle", 30)] == order
