@@ -33,8 +33,9 @@ if TYPE_CHECKING:
     from chatdesk.ui.qt.widgets import QWidget
 
 PAUSE_S = 0.001  # after each slice: the GUI thread takes the interpreter and paints
-# Pending images are read once their conversation has painted (on 2 cores, reading 50 MB
-# beside the first paint slowed it 1.5-2x); this long at most (not shown, no view).
+# The older messages and pending images are read once the newest rows have painted (on 2
+# cores, reading 50 MB beside the first paint slowed it 1.5-2x); this long at most (not shown,
+# no view).
 SHOWN_WAIT_S = 0.25
 
 
@@ -64,7 +65,7 @@ class SessionLoader(QObject):
         self._failed = False
         self._why = ""
         self._ready = False  # done was emitted (the file's state came: its hash may follow)
-        self._shown = threading.Event()  # set on the GUI thread once a pending open painted
+        self._shown = threading.Event()  # set on the GUI thread once the newest rows painted
         session.loading = True
         session.loading_draft = draft
         self._worker = GeneratorWorker(self._steps, self)
@@ -87,9 +88,13 @@ class SessionLoader(QObject):
             if self._cancelled:
                 raise _Cancelled
             yield step
-            if isinstance(step, Opened) and step.pending:
+            if isinstance(step, Newest) or (isinstance(step, Opened) and step.pending):
+                # The rest is read once these rows have painted: Python work beside the paint
+                # (checking 100,000 older messages) takes the interpreter from it at each of
+                # its Qt calls, and a 50 ms paint became a 300 ms freeze (2 cores, 6 MB file).
                 self._shown.wait(SHOWN_WAIT_S)
-                if self._cancelled:  # closed meanwhile: its images are not read
+                self._shown.clear()
+                if self._cancelled:  # closed meanwhile: the rest is not read
                     raise _Cancelled
 
     def _pause(self) -> None:
@@ -103,6 +108,7 @@ class SessionLoader(QObject):
         session = self.session
         if isinstance(step, Newest):
             self._show(step.conversation)
+            self._after_paint()
         elif isinstance(step, Older):
             session.model.add_older(step.conversation)
             self.replaced = step.replaced
@@ -121,7 +127,8 @@ class SessionLoader(QObject):
             self._finished()  # the last step: nothing waits for its hash
 
     def _after_paint(self) -> None:
-        """Let the worker read the pending images once the rows just set have painted."""
+        """Let the worker read on (the older messages, the pending images) once the rows just
+        set have painted."""
         if self._painted is None:
             self._shown.set()
         else:
