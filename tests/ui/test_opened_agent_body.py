@@ -1,0 +1,80 @@
+"""The tester's agent body (a request ending in two tool results), opened in the window with
+Ctrl+O: sent as it is with an empty message box, its model's deployment picked, "What will be
+sent" counting its messages, its tool results naming the call they answer."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+
+from chatdesk.core.messages import Message
+from tests.support.fake_azure import Reply
+from tests.support.opening import open_and_wait
+
+# /tmp/tester-lab/agent.json, byte for byte.
+AGENT_JSON = '{"model":"gpt-4.1","tools":[{"type":"function","function":{"name":"get_weather","description":"Get weather","parameters":{"type":"object","properties":{"city":{"type":"string"}},"required":["city"]}}}],"tool_choice":"auto",\n"messages":[{"role":"developer","content":"Use the tools when they help."},\n{"role":"user","content":"What is the weather in Boston and Paris?"},\n{"role":"assistant","content":null,"tool_calls":[{"id":"call_1","type":"function","function":{"name":"get_weather","arguments":"{\\"city\\": \\"Boston\\"}"}},{"id":"call_2","type":"function","function":{"name":"get_weather","arguments":"{\\"city\\":\\"Paris\\",\\"unit\\":\\"celsius\\",\\"note\\":\\"a very long argument string that goes on and on to see whether the card wraps it or clips it at the right edge of the transcript\\"}"}}]},\n{"role":"tool","tool_call_id":"call_1","content":"{\\"temperature\\": 22}"},\n{"role":"tool","tool_call_id":"call_2","content":"{\\"temperature\\": 17, \\"sky\\": \\"cloudy\\"}"}]}\n'
+
+
+def open_agent(qtbot, window, tmp_path):
+    path = tmp_path / "agent.json"
+    path.write_text(AGENT_JSON, encoding="utf-8")
+    open_and_wait(qtbot, window, [str(path)])
+    qtbot.waitUntil(lambda: window.session.plan is not None, timeout=10_000)
+    return window.session
+
+
+def test_send_with_an_empty_box_sends_a_body_ending_in_tool_results(qtbot, window, server, tmp_path):
+    session = open_agent(qtbot, window, tmp_path)
+    assert window.composer.text() == ""
+    server.enqueue(Reply(text="Boston is 22, Paris 17 and cloudy."))
+    qtbot.keyClick(window.composer.input, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: len(server.requests) == 1 and not session.busy, timeout=10_000)
+    sent = server.requests[0].json
+    assert [m["role"] for m in sent["messages"]][1:] == ["user", "assistant", "tool", "tool"]
+    assert sent["messages"][-1]["tool_call_id"] == "call_2"
+    assert sent["tools"][0]["function"]["name"] == "get_weather"
+    assert session.conversation[len(session.conversation) - 1].content == (
+        "Boston is 22, Paris 17 and cloudy."
+    )
+    assert len(session.conversation) == 5  # no empty question was added
+
+
+def test_the_chat_menu_sends_it_too(qtbot, window, server, tmp_path):
+    session = open_agent(qtbot, window, tmp_path)
+    server.enqueue(Reply(text="done"))
+    assert window.send_action in window.menuBar().actions()[2].menu().actions()
+    window.send_action.trigger()
+    qtbot.waitUntil(lambda: len(server.requests) == 1 and not session.busy, timeout=10_000)
+    assert session.conversation[len(session.conversation) - 1].content == "done"
+
+
+def test_an_empty_send_with_nothing_to_send_says_why(qtbot, window, server):
+    session = window.session
+    window.composer.button.click()
+    assert "Nothing to send: type a message first" in window.notice.text()
+    session.model.append(Message("user", "hello"))
+    session.model.append(Message("assistant", "hi"))
+    window.composer.set_text("   ")
+    qtbot.keyClick(window.composer.input, Qt.Key.Key_Return)
+    assert "ends in a reply" in window.notice.text()
+    assert server.requests == []
+    assert len(session.conversation) == 2
+
+
+def test_a_failed_send_marks_the_last_tool_result_and_retry_keeps_the_calls(
+    qtbot, window, server, tmp_path
+):
+    from tests.support.fake_azure_errors import Fail
+
+    session = open_agent(qtbot, window, tmp_path)
+    server.enqueue(Fail.unauthorized())
+    window.composer.submit()
+    qtbot.waitUntil(lambda: len(server.requests) == 1 and not session.busy, timeout=10_000)
+    conv = session.conversation
+    assert len(conv) == 4
+    assert conv[3].meta.error  # on the tool result the request answered, not the question
+    assert not conv[1].meta.error
+    server.enqueue(Reply(text="answered"))
+    session.retry(3)
+    qtbot.waitUntil(lambda: len(server.requests) == 2 and not session.busy, timeout=10_000)
+    assert [m["role"] for m in server.requests[1].json["messages"]][-2:] == ["tool", "tool"]
+    assert conv[len(conv) - 1].content == "answered"
