@@ -11,7 +11,21 @@ from tests.support.fake_azure import Reply
 from tests.support.opening import open_and_wait
 
 # /tmp/tester-lab/agent.json, byte for byte.
-AGENT_JSON = '{"model":"gpt-4.1","tools":[{"type":"function","function":{"name":"get_weather","description":"Get weather","parameters":{"type":"object","properties":{"city":{"type":"string"}},"required":["city"]}}}],"tool_choice":"auto",\n"messages":[{"role":"developer","content":"Use the tools when they help."},\n{"role":"user","content":"What is the weather in Boston and Paris?"},\n{"role":"assistant","content":null,"tool_calls":[{"id":"call_1","type":"function","function":{"name":"get_weather","arguments":"{\\"city\\": \\"Boston\\"}"}},{"id":"call_2","type":"function","function":{"name":"get_weather","arguments":"{\\"city\\":\\"Paris\\",\\"unit\\":\\"celsius\\",\\"note\\":\\"a very long argument string that goes on and on to see whether the card wraps it or clips it at the right edge of the transcript\\"}"}}]},\n{"role":"tool","tool_call_id":"call_1","content":"{\\"temperature\\": 22}"},\n{"role":"tool","tool_call_id":"call_2","content":"{\\"temperature\\": 17, \\"sky\\": \\"cloudy\\"}"}]}\n'
+AGENT_JSON = (
+    '{"model":"gpt-4.1","tools":[{"type":"function","function":{"name":"get_weather",'
+    '"description":"Get weather","parameters":{"type":"object","properties":{"city":{'
+    '"type":"string"}},"required":["city"]}}}],"tool_choice":"auto",\n"messages":[{"ro'
+    'le":"developer","content":"Use the tools when they help."},\n{"role":"user","cont'
+    'ent":"What is the weather in Boston and Paris?"},\n{"role":"assistant","content":'
+    'null,"tool_calls":[{"id":"call_1","type":"function","function":{"name":"get_weat'
+    'her","arguments":"{\\"city\\": \\"Boston\\"}"}},{"id":"call_2","type":"function","fu'
+    'nction":{"name":"get_weather","arguments":"{\\"city\\":\\"Paris\\",\\"unit\\":\\"celsiu'
+    's\\",\\"note\\":\\"a very long argument string that goes on and on to see whether th'
+    'e card wraps it or clips it at the right edge of the transcript\\"}"}}]},\n{"role"'
+    ':"tool","tool_call_id":"call_1","content":"{\\"temperature\\": 22}"},\n{"role":"too'
+    'l","tool_call_id":"call_2","content":"{\\"temperature\\": 17, \\"sky\\": \\"cloudy\\"}'
+    '"}]}\n'
+)
 
 
 def open_agent(qtbot, window, tmp_path):
@@ -22,7 +36,9 @@ def open_agent(qtbot, window, tmp_path):
     return window.session
 
 
-def test_send_with_an_empty_box_sends_a_body_ending_in_tool_results(qtbot, window, server, tmp_path):
+def test_send_with_an_empty_box_sends_a_body_ending_in_tool_results(
+    qtbot, window, server, tmp_path
+):
     session = open_agent(qtbot, window, tmp_path)
     assert window.composer.text() == ""
     server.enqueue(Reply(text="Boston is 22, Paris 17 and cloudy."))
