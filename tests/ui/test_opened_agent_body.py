@@ -94,3 +94,54 @@ def test_a_failed_send_marks_the_last_tool_result_and_retry_keeps_the_calls(
     qtbot.waitUntil(lambda: len(server.requests) == 2 and not session.busy, timeout=10_000)
     assert [m["role"] for m in server.requests[1].json["messages"]][-2:] == ["tool", "tool"]
     assert conv[len(conv) - 1].content == "answered"
+
+
+def window_with(qtbot, server, tmp_path, deployments):
+    from chatdesk.core.profile_deployments import Deployment
+    from chatdesk.core.profiles import ConnectionProfile
+    from chatdesk.core.settings import Settings
+    from chatdesk.service.chat import ChatService
+    from chatdesk.service.connections import Connections
+    from chatdesk.service.secrets import MemorySecretStore, Secret
+    from chatdesk.ui.context import AppContext
+    from chatdesk.ui.main_window import MainWindow
+    from tests.ui.conftest import KEY
+
+    profile = ConnectionProfile("work", "azure-v1", server.v1_base_url, "reasoner",
+                                deployments=[Deployment(n, m) for n, m in deployments])  # fmt: skip
+    settings = Settings(profiles=[profile], active_profile="work")
+    store = MemorySecretStore()
+    store.set("work", Secret(KEY))
+    connections = Connections(settings, secrets=store, env={})
+    service = ChatService(connections.credentials, notes=settings.deployments)
+    win = MainWindow(AppContext(settings, connections, service, settings_path=tmp_path / "s.json"))
+    qtbot.addWidget(win)
+    win.open_paths([])
+    win.show()
+    qtbot.waitUntil(lambda: win.session.budget is not None, timeout=10_000)
+    return win
+
+
+def test_an_opened_body_goes_to_the_deployment_of_its_model(qtbot, server, tmp_path):
+    win = window_with(qtbot, server, tmp_path, [("reasoner", "gpt-5"), ("fourone", "gpt-4.1")])
+    session = open_agent(qtbot, win, tmp_path)
+    assert session.conversation.deployment == "fourone"
+    assert win.deployment_box.current() == "fourone"
+    assert session.budget.family.key == "gpt-4.1"
+    assert "agent.json is a request body" in win.notice.text()
+    assert 'names model "gpt-4.1": sent to deployment "fourone"' in win.notice.text()
+    server.enqueue(Reply(text="ok"))
+    win.composer.submit()
+    qtbot.waitUntil(lambda: len(server.requests) == 1 and not session.busy, timeout=10_000)
+    assert server.requests[0].json["model"] == "fourone"
+    session.set_modified(False)
+
+
+def test_a_body_whose_model_no_deployment_serves_says_where_it_goes(qtbot, server, tmp_path):
+    win = window_with(qtbot, server, tmp_path, [("reasoner", "gpt-5")])
+    session = open_agent(qtbot, win, tmp_path)
+    assert session.conversation.deployment is None  # the profile's default
+    text = win.notice.text()
+    assert 'It names model "gpt-4.1", which no deployment of "work" serves' in text
+    assert 'sent to "reasoner" (gpt-5) instead' in text
+    session.set_modified(False)
