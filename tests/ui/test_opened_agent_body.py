@@ -9,23 +9,7 @@ from PySide6.QtCore import Qt
 from chatdesk.core.messages import Message
 from tests.support.fake_azure import Reply
 from tests.support.opening import open_and_wait
-
-# /tmp/tester-lab/agent.json, byte for byte.
-AGENT_JSON = (
-    '{"model":"gpt-4.1","tools":[{"type":"function","function":{"name":"get_weather",'
-    '"description":"Get weather","parameters":{"type":"object","properties":{"city":{'
-    '"type":"string"}},"required":["city"]}}}],"tool_choice":"auto",\n"messages":[{"ro'
-    'le":"developer","content":"Use the tools when they help."},\n{"role":"user","cont'
-    'ent":"What is the weather in Boston and Paris?"},\n{"role":"assistant","content":'
-    'null,"tool_calls":[{"id":"call_1","type":"function","function":{"name":"get_weat'
-    'her","arguments":"{\\"city\\": \\"Boston\\"}"}},{"id":"call_2","type":"function","fu'
-    'nction":{"name":"get_weather","arguments":"{\\"city\\":\\"Paris\\",\\"unit\\":\\"celsiu'
-    's\\",\\"note\\":\\"a very long argument string that goes on and on to see whether th'
-    'e card wraps it or clips it at the right edge of the transcript\\"}"}}]},\n{"role"'
-    ':"tool","tool_call_id":"call_1","content":"{\\"temperature\\": 22}"},\n{"role":"too'
-    'l","tool_call_id":"call_2","content":"{\\"temperature\\": 17, \\"sky\\": \\"cloudy\\"}'
-    '"}]}\n'
-)
+from tests.support.request_bodies import AGENT_JSON
 
 
 def open_agent(qtbot, window, tmp_path):
@@ -145,3 +129,19 @@ def test_a_body_whose_model_no_deployment_serves_says_where_it_goes(qtbot, serve
     assert 'It names model "gpt-4.1", which no deployment of "work" serves' in text
     assert 'sent to "reasoner" (gpt-5) instead' in text
     session.set_modified(False)
+
+
+def test_what_will_be_sent_counts_five_messages_and_shows_the_tools_row_as_such(
+    qtbot, window, tmp_path
+):
+    open_agent(qtbot, window, tmp_path)
+    window.show_preview()
+    preview = window.preview
+    assert preview.header.text().startswith(
+        "The next request sends 5 messages and the tool definitions:"
+    )
+    model = preview.model
+    cells = [[model.data(model.index(r, c)) for c in range(2)] for r in range(model.rowCount())]
+    assert cells == [["", "tool definitions"], ["1", "developer"], ["2", "user"],
+                     ["3", "assistant"], ["4", "tool"], ["5", "tool"]]  # fmt: skip
+    preview.close()
