@@ -145,3 +145,16 @@ def test_what_will_be_sent_counts_five_messages_and_shows_the_tools_row_as_such(
     assert cells == [["", "tool definitions"], ["1", "developer"], ["2", "user"],
                      ["3", "assistant"], ["4", "tool"], ["5", "tool"]]  # fmt: skip
     preview.close()
+
+
+def test_tool_result_cards_name_the_function_and_arguments_they_answer(qtbot, window, tmp_path):
+    from chatdesk.ui.transcript_model import Roles
+
+    session = open_agent(qtbot, window, tmp_path)
+    model = session.model
+    texts = [model.data(model.index(r, 0), Roles.Content) for r in range(model.rowCount())]
+    assert texts[2].startswith('*For* `get_weather {"city": "Boston"}` · `call_1`')
+    long_args = '{"city": "Paris", "unit": "celsius", "note": "a very long a…'
+    assert texts[3].startswith(f"*For* `get_weather {long_args}` · `call_2`")
+    body = window.transcript.itemDelegate().body(session.conversation[3], 400, False)
+    assert "get_weather" in body.plain_text()
