@@ -27,15 +27,19 @@ def test_the_deployment_named_or_serving_the_model():
 def test_the_sentence_names_the_files_model_and_the_deployment():
     both = profile(("reasoner", "gpt-5"), ("fourone", "gpt-4.1"))
     assert body_deployment(both, "gpt-4.1") == (
-        "fourone", 'It names model "gpt-4.1": sent to deployment "fourone".'
+        "fourone", 'names model "gpt-4.1": sent to deployment "fourone".'
     )
     assert body_deployment(both, "gpt-5")[0] is None  # the default already serves it
     chosen, note = body_deployment(profile(("reasoner", "gpt-5")), "gpt-4.1")
     assert chosen is None
     assert note == (
-        'It names model "gpt-4.1", which no deployment of "work" serves: sent to "reasoner" '
-        "(gpt-5) instead; pick another deployment in the toolbar."
+        'names model "gpt-4.1", which no deployment of "work" serves: sent to "reasoner" '
+        "(gpt-5) instead; pick another in the toolbar."
     )
     assert body_deployment(both, None) == (None, "")
     assert body_deployment(None, "gpt-4.1") == (None, "")
-    assert opened_body_text("a.json", "").endswith("(the file stays as it is).")
+    assert opened_body_text("a.json", "") == (
+        "a.json is a request body: it opened as a new conversation in the library (the file "
+        "stays as it is)."
+    )
+    assert opened_body_text("a.json", note).startswith('a.json names model "gpt-4.1", which')

@@ -112,8 +112,10 @@ def test_an_opened_body_goes_to_the_deployment_of_its_model(qtbot, server, tmp_p
     assert session.conversation.deployment == "fourone"
     assert win.deployment_box.current() == "fourone"
     assert session.budget.family.key == "gpt-4.1"
-    assert "agent.json is a request body" in win.notice.text()
-    assert 'names model "gpt-4.1": sent to deployment "fourone"' in win.notice.text()
+    assert win.notice.text() == (
+        'agent.json names model "gpt-4.1": sent to deployment "fourone". It opened as a new '
+        "conversation in the library (the file stays as it is)."
+    )
     server.enqueue(Reply(text="ok"))
     win.composer.submit()
     qtbot.waitUntil(lambda: len(server.requests) == 1 and not session.busy, timeout=10_000)
@@ -126,7 +128,7 @@ def test_a_body_whose_model_no_deployment_serves_says_where_it_goes(qtbot, serve
     session = open_agent(qtbot, win, tmp_path)
     assert session.conversation.deployment is None  # the profile's default
     text = win.notice.text()
-    assert 'It names model "gpt-4.1", which no deployment of "work" serves' in text
+    assert text.startswith('agent.json names model "gpt-4.1", which no deployment of "work" serves')
     assert 'sent to "reasoner" (gpt-5) instead' in text
     session.set_modified(False)
 
