@@ -70,6 +70,7 @@ from chatdesk.core.messages import Message, MessageMeta, now_iso
 from chatdesk.core.profiles import ConnectionProfile
 from chatdesk.core.reply_file import ReplyFile
 from chatdesk.core.responses_request import api_of, unsent_for
+from chatdesk.core.sending import awaits_reply
 from chatdesk.core.text_policy import replaced_notice
 from chatdesk.core.usage import larger_limit, reasoning_exhausted_text
 from chatdesk.service.chat import ChatService
@@ -278,7 +279,7 @@ def run_send(argv: list[str]) -> int:
     if opened.notice():
         fail(f"note: {args.file}: {opened.notice()}")
     # A question, or a tool's result for the model to answer from (an agent loop's body).
-    if len(conv) == 0 or conv[len(conv) - 1].role not in ("user", "tool", "function"):
+    if not awaits_reply(conv[len(conv) - 1] if len(conv) else None):
         print(
             f"{PROG}: error: the last message of {args.file} must be a user message or a "
             "tool result (add your question to the file, then send it)",

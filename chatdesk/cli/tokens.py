@@ -86,7 +86,9 @@ def _next_request(path: str, model: str | None, family: str | None, limit: int |
 def _report(path: str, rows: RequestRows) -> dict[str, Any]:
     plan, budget = rows.plan, rows.budget
     offset = rows.pinned
-    pinned = [row for row in rows.head if row[0] != "tools"]
+    from chatdesk.core.preview import TOOLS
+
+    pinned = [row for row in rows.head if row[0] != TOOLS]
     messages = [
         {"index": i, "role": row[0], "tokens": row[3], "pinned": True}
         for i, row in enumerate(pinned)
@@ -117,8 +119,11 @@ def _report(path: str, rows: RequestRows) -> dict[str, Any]:
 def _print_rows(rows: RequestRows) -> None:
     """The rows as the window's "What will be sent" lists them: the sent ones numbered, then
     those left out."""
-    for number, (role, name, text, tokens, _sent) in enumerate(rows.sent_rows(), 1):
-        print(_row_line(str(number), role, name, text, tokens))
+    from chatdesk.core.preview import row_number, tool_rows
+
+    tools = tool_rows(rows.head)
+    for position, (role, name, text, tokens, _sent) in enumerate(rows.sent_rows()):
+        print(_row_line(row_number(position, tools), role, name, text, tokens))
     left = [*rows.left_out_rows()]
     if left:
         print(rows.left_out_heading())
@@ -127,7 +132,9 @@ def _print_rows(rows: RequestRows) -> None:
 
 
 def _row_line(number: str, role: str, name: str | None, text: str, tokens: int) -> str:
-    who = f"{role} ({name})" if name else role
+    from chatdesk.core.preview import role_label
+
+    who = role_label(role, name)
     single = " ".join(text.split())
     if len(single) > ROW_CHARS:
         single = single[: ROW_CHARS - 1] + "…"

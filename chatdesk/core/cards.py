@@ -73,9 +73,15 @@ def _compose(message: Message, show_image: ImageCard | None = None) -> str:
     blocks: list[str] = []
     content = message.api_content()
     if message.role in ("tool", "function"):
-        # The heading already says "Tool result"; the card says which call it answers.
+        # The heading already says "Tool result"; the card says which call it answers: its
+        # function and arguments when the conversation holds the call, and its id.
         ref = message.extra.get("tool_call_id") or message.name
-        blocks.append(f"*For* `{ref}`" if ref else "")
+        answers = message.answers
+        if answers and ref:
+            call = answers.replace("`", "'")  # kept inside its code span
+            blocks.append(f"*For* `{call}` · `{ref}`")
+        else:
+            blocks.append(f"*For* `{ref}`" if ref else "")
         if isinstance(content, str):
             blocks.append(_pretty_block(content))
             content = None

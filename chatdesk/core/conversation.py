@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from chatdesk.core.choices import Api, HistoryKeeper, TrimPolicy
-from chatdesk.core.messages import Message, RawMessage, now_iso, parts_text
+from chatdesk.core.messages import Message, RawMessage, call_summary, now_iso, parts_text
 
 TRIM_POLICIES = TrimPolicy.values()
 RESPONSE_FORMATS = ("text", "json_object")
@@ -168,7 +168,26 @@ class Conversation:
             item = self._history[index]
             if not isinstance(item, Message):
                 item = self._history[index] = Message.from_raw(item)
+                self._link_result(index, item)
             return item
+
+    def _link_result(self, index: int, message: Message) -> None:
+        """Note on a tool result at `index` the call it answers: in the assistant message just
+        before it and its sibling results (Azure's order), so the walk is as short as those."""
+        ref = message.extra.get("tool_call_id") if message.role == "tool" else None
+        if not isinstance(ref, str) or message.answers is not None:
+            return
+        i = index - 1
+        while i >= 0 and _role(self._history[i]) == "tool":
+            i -= 1
+        if i < 0:
+            return
+        item = self._history[i]
+        calls = item.tool_calls if isinstance(item, Message) else item.get("tool_calls")
+        for call in calls if isinstance(calls, list) else ():
+            if isinstance(call, dict) and call.get("id") == ref:
+                message.answers = call_summary(call)
+                return
 
     def build_all(
         self, chunk: int = 500, pause: Callable[[], object] | None = None
@@ -188,7 +207,8 @@ class Conversation:
                 for index in range(start, stop):
                     item = history[index]
                     if not isinstance(item, Message):
-                        history[index] = Message.from_raw(item)
+                        history[index] = message = Message.from_raw(item)
+                        self._link_result(index, message)
                 if stop >= len(history):
                     return self.messages()
             start = stop
@@ -237,6 +257,7 @@ class Conversation:
         with self._lock:
             self._history.append(message)
             index = len(self._history) - 1
+            self._link_result(index, message)
         self._changed(index)
         return index
 
@@ -251,6 +272,8 @@ class Conversation:
         """Put `messages` back at `index` (undoing a removal)."""
         with self._lock:
             self._history[index:index] = messages
+            for offset, message in enumerate(messages):
+                self._link_result(index + offset, message)
         self._changed(index)
 
     def remove_range(self, index: int, count: int) -> list[Message]:
@@ -347,3 +370,7 @@ class Conversation:
     def all_messages(self) -> list[Message]:
         """Every message in file order: system, examples, history."""
         return self.pinned() + self.messages()
+
+
+def _role(item: Message | RawMessage) -> object:
+    return item.role if isinstance(item, Message) else item.get("role")

@@ -138,6 +138,9 @@ class Message:
     # read-only empty mapping (~64 bytes less per message of a long conversation).
     extra: Mapping[str, Any] = field(default_factory=dict)
     view_cache: tuple[str, str] | None = field(default=None, repr=False)  # see core/cards.py
+    # A tool result's: the call it answers in a few words (`call_summary`), found in its
+    # conversation when it joins it; None: not found. Shown on its card, never saved.
+    answers: str | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if self.role not in ROLES:
@@ -289,3 +292,23 @@ def arguments_text(function: dict[str, Any]) -> str:
     if isinstance(value, str):
         return value
     return json.dumps(value, ensure_ascii=False)
+
+
+SUMMARY_CHARS = 60  # a call's arguments on the card of the result answering it
+
+
+def call_summary(call: Any) -> str | None:
+    """A tool call in a few words, for the card of the result that answers it: the function's
+    name and its arguments on one line, cut at `SUMMARY_CHARS` ('get_weather {"city":
+    "Boston"}'); None for a call of another type."""
+    function = call.get("function") if isinstance(call, dict) else None
+    if not isinstance(function, dict):
+        return None
+    args = arguments_text(function)
+    try:
+        args = json.dumps(json.loads(args), ensure_ascii=False)  # one line
+    except (ValueError, RecursionError):
+        args = " ".join(args.split())
+    if len(args) > SUMMARY_CHARS:
+        args = args[: SUMMARY_CHARS - 1] + "…"
+    return f"{function.get('name', '?')} {args}".strip()

@@ -1,11 +1,12 @@
 """What the next request sends, row by row: the window's "What will be sent" (Ctrl+I) and
 `chatdesk tokens --rows` show these rows, and `chatdesk tokens --json` counts from them.
 
-A row is (role, name, text, tokens, sent): the tool definitions (role "tools"), the pinned
-system message and examples, each history message, then the draft as the user message it
-becomes. Tokens are each row's share of the prompt as the meter counts it (core/tokens.py);
-the reply's priming (`REPLY_PRIMING`) belongs to no row. History rows are built when asked
-for, so a 25,000-message conversation is not walked to show the rows on screen.
+A row is (role, name, text, tokens, sent): the tool definitions (role "tools": not a
+message, so neither numbered nor counted as one), the pinned system message and examples,
+each history message, then the draft as the user message it becomes. Tokens are each row's
+share of the prompt as the meter counts it (core/tokens.py); the reply's priming
+(`REPLY_PRIMING`) belongs to no row. History rows are built when asked for, so a
+25,000-message conversation is not walked to show the rows on screen.
 """
 
 from __future__ import annotations
@@ -24,6 +25,33 @@ from chatdesk.core.trimming import TrimPlan
 
 # role, name, text (images as cards with their counts), tokens, sent
 PreviewRow = tuple[str, str | None, str, int, bool]
+# The tool definitions' row: sent with the instructions, counted, but not a message.
+TOOLS = "tools"
+TOOLS_LABEL = "tool definitions"  # what its Role column says
+
+
+def tool_rows(head: Sequence[PreviewRow]) -> int:
+    """How many of the first rows are the tool definitions' (0 or 1: it comes first)."""
+    return sum(1 for row in head if row[0] == TOOLS)
+
+
+def row_number(position: int, tools: int) -> str:
+    """The number sent row `position` (from 0) shows: messages are numbered from 1 after the
+    `tools` rows of tool definitions, which show none."""
+    return "" if position < tools else f"{position - tools + 1:,}"
+
+
+def role_label(role: str, name: str | None) -> str:
+    """The Role column: the role (with the message's name), or what the tools row is."""
+    if role == TOOLS:
+        return TOOLS_LABEL
+    return f"{role} ({name})" if name else role
+
+
+def sends_text(messages: int, tools: int) -> str:
+    """"The next request sends 5 messages and the tool definitions" (the header's start)."""
+    text = f"The next request sends {messages:,} message{'' if messages == 1 else 's'}"
+    return text + (" and the tool definitions" if tools else "")
 
 
 @dataclass(frozen=True)
@@ -52,7 +80,7 @@ class RequestRows:
     @property
     def pinned(self) -> int:
         """How many pinned messages `head` holds (after the tool definitions' row)."""
-        return sum(1 for row in self.head if row[0] != "tools")
+        return len(self.head) - tool_rows(self.head)
 
     def sent_rows(self) -> Iterator[PreviewRow]:
         """The rows that are sent, in the order they are."""
@@ -114,7 +142,7 @@ def request_rows(
     tool_tokens = counter.count_tools(tools)[0]
     if tool_tokens:  # sent with the instructions; counted by the cookbook's rule
         names = ", ".join(tool_names(tools))
-        head.insert(0, ("tools", None, f"Tool definitions: {names}", tool_tokens, True))
+        head.insert(0, (TOOLS, None, f"Tool definitions: {names}", tool_tokens, True))
     sent = plan.sent
 
     def counted(i: int) -> tuple[str, int, bool]:

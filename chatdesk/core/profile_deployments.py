@@ -26,7 +26,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from chatdesk.core.models import DEFAULT_FAMILY, ModelMatch, match_model
+from chatdesk.core.models import DEFAULT_FAMILY, ModelMatch, known_model, match_model
 
 
 class DeploymentError(ValueError):
@@ -106,3 +106,21 @@ def merge_listed(current: list[Deployment], listed: Iterable[str]) -> list[Deplo
         if name.strip() and find(out, name) is None:
             out.append(Deployment(name.strip()))
     return out
+
+
+def for_model(deployments: Iterable[Deployment], model: str | None) -> Deployment | None:
+    """The deployment a request body's `model` asks for: the one named `model`, else the
+    first whose model (declared, else read from its name) is the catalog model `model` names
+    ("gpt-4.1-2025-04-14" finds a deployment of gpt-4.1); None when none is."""
+    named = find(deployments, model)
+    if named is not None or not model:
+        return named
+    wanted = known_model(model)
+    if wanted is None:
+        return None
+    return next((d for d in deployments if _serves(d, wanted)), None)
+
+
+def _serves(entry: Deployment, wanted: object) -> bool:
+    match = entry.model_match()
+    return match.exact and match.family is wanted

@@ -107,3 +107,25 @@ def left_out(messages: Sequence[Message]) -> tuple[int, ...]:
     """The indexes of a whole history that are not sent (one walk; the token ledger keeps
     the same answer up to date incrementally)."""
     return tuple(i for i, (sent, _) in enumerate(send_states(messages)) if not sent)
+
+
+# The roles a request may end in: a question, or a tool's result for the model to answer from
+# (an agent loop's body; https://platform.openai.com/docs/guides/function-calling).
+ANSWERED_ROLES = ("user", "tool", "function")
+
+
+def awaits_reply(last: Message | None) -> bool:
+    """Whether a history ending in `last` can be sent as it is, with no new message: it ends
+    in a question or a tool result. One rule for Send with an empty message box and
+    `chatdesk send`."""
+    return last is not None and last.role in ANSWERED_ROLES
+
+
+def nothing_to_send(last: Message | None) -> str:
+    """Why Send with an empty message box sent nothing, for the status line."""
+    if last is None:
+        return "Nothing to send: type a message first."
+    return (
+        "Nothing to send: type a message. A conversation is sent as it is only when it ends "
+        "in a question or a tool result; this one ends in a reply."
+    )

@@ -47,6 +47,22 @@ class OpenConversation:
 class SessionState:
     conversations: list[OpenConversation] = field(default_factory=list)
     selected: int = 0  # index into `conversations`
+    # When the state file was written (its mtime, ns); None: unknown. Not part of the state.
+    written_ns: int | None = field(default=None, compare=False)
+
+    def draft_to_open(self, item: OpenConversation) -> str | None:
+        """The draft `item`'s conversation opens with: the one kept here, unless its file was
+        written after this state was (None: the file's own, the newer). The state is written
+        when the open conversations change, not as one types, while a library conversation's
+        file is written a second after each change, its draft included: after a kill the file
+        holds the draft typed last, and this state an older one."""
+        if item.draft is None or self.written_ns is None:
+            return item.draft
+        try:
+            newer = Path(item.path).stat().st_mtime_ns > self.written_ns
+        except OSError:  # gone: the caller skips it
+            return item.draft
+        return None if newer else item.draft
 
 
 def state_path() -> Path:
@@ -105,10 +121,13 @@ def load_session_state(path: Path | None = None) -> SessionState:
     try:
         if not target.is_file() or target.stat().st_size > MAX_STATE_BYTES:
             return SessionState()
+        written_ns = target.stat().st_mtime_ns
         doc = json.loads(target.read_text(encoding="utf-8"))
     except (OSError, ValueError, RecursionError):
         return SessionState()
-    return state_from_json(doc)
+    state = state_from_json(doc)
+    state.written_ns = written_ns
+    return state
 
 
 def save_session_state(state: SessionState, path: Path | None = None) -> None:

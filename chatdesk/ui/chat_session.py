@@ -346,12 +346,15 @@ class ChatSession(ReplyStreaming, ConversationEditing, QObject):
         return count_images([*conv.pinned(), *sent]) + len(conv.draft_images)
 
     def send(self, text: str) -> bool:
-        """Add the user's message (with the draft's images) and ask for a reply. False if a
-        reply is still streaming, or the images cannot be sent (`refused` says why; the draft
+        """Add the user's message (with the draft's images) and ask for a reply; with nothing
+        typed or attached, send the conversation as it is (`send_as_is`). False if a reply is
+        still streaming, or nothing was sent (`refused` or the status line says why; the draft
         is kept)."""
         images = self.conversation.draft_images
-        if self.busy or self.loading or not (text.strip() or images):
+        if self.busy or self.loading:
             return False
+        if not (text.strip() or images):
+            return self.send_as_is()
         if images:
             match = self.model_match()
             problem = image_problem(self.image_count(), match.family, match.exact)

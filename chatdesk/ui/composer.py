@@ -151,7 +151,7 @@ class Composer(QWidget):
         self._busy = False
         self._loading = False
         self._send_key = "Enter"
-        self.input.submit.connect(self._submit)
+        self.input.submit.connect(self.submit)
         self.input.escape.connect(self._escape)
         self._draft = DraftText(self.input.document())
         self.input.textChanged.connect(lambda: self.draftChanged.emit(self.text()))
@@ -224,8 +224,11 @@ class Composer(QWidget):
         self.problem.setText(text)
         self.problem.setVisible(bool(text))
 
-    def _submit(self) -> None:
-        if not self._busy and not self._loading and (self.text().strip() or self.has_images):
+    def submit(self) -> None:
+        """What Send does (Enter, the button, Chat ▸ Send): ask for what is typed to be sent,
+        also when nothing is (the session then sends the conversation as it is, or says why
+        not); not while a reply streams or the conversation is still being read."""
+        if not self._busy and not self._loading:
             self.sendRequested.emit(self.text())
 
     def _escape(self) -> None:
@@ -236,4 +239,4 @@ class Composer(QWidget):
         if self._busy:
             self.stopRequested.emit()
         else:
-            self._submit()
+            self.submit()

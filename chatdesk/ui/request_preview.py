@@ -10,7 +10,16 @@ import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from chatdesk.core.preview import PreviewRow, RequestRows, left_out_heading
+from chatdesk.core.preview import (
+    TOOLS,
+    PreviewRow,
+    RequestRows,
+    left_out_heading,
+    role_label,
+    row_number,
+    sends_text,
+    tool_rows,
+)
 from chatdesk.core.tokens import REPLY_PRIMING
 from chatdesk.core.trimming import TrimPlan
 from chatdesk.ui.dialog_buttons import close_and_action, say_copied
@@ -60,6 +69,7 @@ class PreviewRows(Sequence[PreviewRow]):
         # The line above the left-out rows (core's words: how many, and why).
         self.left_out_heading = heading or left_out_heading(first_sent + len(left_out), ())
         self.sent_rows = _Slice(self, self._sent_index, len(self) - first_sent - len(left_out))
+        self.tool_rows = tool_rows(head)  # sent first, not messages
         self.left_out_rows = _Slice(self, self._left_out_index, first_sent + len(left_out))
 
     @classmethod
@@ -148,9 +158,10 @@ class PreviewModel(QAbstractTableModel):
         return self._sent if self._left else None
 
     def entry(self, row: int) -> tuple[int | None, PreviewRow] | None:
-        """(number or None for a left-out row, the row), or None for the separator."""
+        """(position among the sent rows, or None for a left-out row; the row), or None for
+        the separator."""
         if row < self._sent:
-            return row + 1, self.rows.sent_rows[row]
+            return row, self.rows.sent_rows[row]
         if row == self._sent:
             return None
         return None, self.rows.left_out_rows[row - self._sent - 1]
@@ -181,9 +192,9 @@ class PreviewModel(QAbstractTableModel):
         number, (role_name, name, content, tokens, _sent) = entry
         if role == Qt.ItemDataRole.DisplayRole:
             if column == 0:
-                return "" if number is None else str(number)
+                return "" if number is None else row_number(number, self.rows.tool_rows)
             if column == 1:
-                return f"{role_name} ({name})" if name else role_name
+                return role_label(role_name, name)
             if column == 2:
                 return f"{tokens:,}"
             single = " ".join(content[: _PREVIEW_CHARS * 4].split())
@@ -299,7 +310,7 @@ class RequestPreviewDialog(QDialog):
             return
         messages = []
         for role, name, content, _tokens, _sent in self.sent_rows:
-            if role == "tools":  # the tool definitions' row: not a message
+            if role == TOOLS:  # the tool definitions' row: not a message
                 continue
             message = {"role": role, "content": content}
             if name:
@@ -310,9 +321,9 @@ class RequestPreviewDialog(QDialog):
 
     # -- internals ---------------------------------------------------------------------------
     def _header_text(self) -> str:
-        n = len(self.sent_rows)
+        tools = self.rows.tool_rows
         plan = self.plan
-        text = f"The next request sends {n:,} message{'' if n == 1 else 's'}"
+        text = sends_text(len(self.sent_rows) - tools, tools)
         if plan is None:
             return text + "."
         approx = "≈" if plan.estimate else ""

@@ -3,8 +3,9 @@ each one's draft and scroll position (`core/session_state.py` holds the file's r
 
 The state is written a second after the set of open conversations or the selection changes,
 and when the window closes; typing is never what triggers a write (the recovery copies keep
-a draft that a crash would take). Restoring skips, without a word, a conversation whose file
-is gone or can no longer be read.
+a draft that a crash would take), so a conversation whose file was written after the state
+opens with the file's draft, the newer one. Restoring skips, without a word, a conversation
+whose file is gone or can no longer be read.
 """
 
 from __future__ import annotations
@@ -94,7 +95,7 @@ class SessionMemory(QObject):
         try:
             for n, item in enumerate(state.conversations):
                 # Gone or unreadable: the session closes again, without a word.
-                session = window.open_file(Path(item.path), item.draft)
+                session = window.open_file(Path(item.path), state.draft_to_open(item))
                 session.scroll = item.scroll
                 if n == state.selected or chosen is None:
                     chosen = session

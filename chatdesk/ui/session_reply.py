@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from chatdesk.core import alternatives
 from chatdesk.core.messages import Message
+from chatdesk.core.sending import ANSWERED_ROLES, awaits_reply, nothing_to_send
 from chatdesk.core.text_policy import replaced_notice
 from chatdesk.core.usage import prompt_tokens
 from chatdesk.service.events import (
@@ -72,11 +73,31 @@ class ReplyStreaming:
 
         def update_plan(self) -> None: ...
 
+        def retry(self, index: int) -> None: ...
+
+    def send_as_is(self) -> bool:
+        """Ask for a reply to the conversation as it is (Send with an empty message box): one
+        that ends in a question or a tool result (`core/sending.awaits_reply`, the rule
+        `chatdesk send` follows); a question whose request failed is sent again, as Retry
+        does. Else the status line says why nothing was sent, and False."""
+        conv = self.conversation
+        last = conv[len(conv) - 1] if len(conv) else None
+        if last is None or not awaits_reply(last):
+            self.notice.emit(nothing_to_send(last))
+            return False
+        if last.meta.error:
+            self.retry(len(conv) - 1)
+            return True
+        self.notice.emit("")
+        self.set_modified()
+        self._start_reply()
+        return True
+
     def _start_reply(self, continue_index: int | None = None) -> None:
         profile = self.profile_source()
         if profile is None:
             self._restore_replaced()
-        user_index = self._last_index("user")
+        user_index = self._asked_index()
         if profile is None:
             self._fail(
                 ChatError(
@@ -100,7 +121,7 @@ class ReplyStreaming:
             )
         except ChatError as exc:
             self._restore_replaced()
-            self._fail(exc, self._last_index("user"))
+            self._fail(exc, self._asked_index())
             return
         if continue_index is not None:
             self._reply_index = continue_index
@@ -222,7 +243,7 @@ class ReplyStreaming:
             tail = self.conversation.messages(index)
             self.model.replace_tail(index, alternatives.without_shown(tail))
         self._reply_index = None
-        self._fail(error, self._last_index("user"))
+        self._fail(error, self._asked_index())
 
     def _on_finished(self) -> None:
         self._tick.stop()
@@ -249,6 +270,14 @@ class ReplyStreaming:
         if index is not None:
             self.model.set_error(index, error.text, error.code)
         self.failed.emit(error)
+
+    def _asked_index(self) -> int | None:
+        """The message a failed request answered: the last question, or the tool result that
+        ends a conversation sent as it is (which Retry then sends again, its calls kept)."""
+        for i in range(len(self.conversation) - 1, -1, -1):
+            if self.conversation[i].role in ANSWERED_ROLES:
+                return i
+        return None
 
     def _last_index(self, role: str) -> int | None:
         for i in range(len(self.conversation) - 1, -1, -1):

@@ -109,6 +109,12 @@ class WindowMenus:
         edit_menu.addAction(self.clear_action)
 
         chat_menu = menu.addMenu("&Chat")
+        # The Send button's: what is typed, else the conversation as it is (a tool result).
+        self.send_action = self._action("S&end", None, self.composer.submit)
+        self.send_action.setStatusTip(
+            "Send the message typed; with an empty message box, the conversation as it is "
+            "(one that ends in a question or a tool result)"
+        )
         self.stop_action = self._action("&Stop reply", None, self._current(ChatSession.stop))
         self.regenerate_action = self._action(
             "&Regenerate last reply", "Ctrl+R", self._current(ChatSession.regenerate)
@@ -124,8 +130,8 @@ class WindowMenus:
         self.connections_action = self._action("C&onnections…", "Ctrl+K", self.show_connections)
         self.time_limits_action = self._action("&Time limits…", None, self.show_time_limits)
         self.prices_action = self._action("Deployment &prices…", None, self.show_prices)
-        chat_menu.addActions([self.stop_action, self.regenerate_action, self.continue_action,
-                              self.attach_action,
+        chat_menu.addActions([self.send_action, self.stop_action, self.regenerate_action,
+                              self.continue_action, self.attach_action,
                               self.preview_action, self.focus_action])  # fmt: skip
         chat_menu.addSeparator()
         chat_menu.addActions([self.connections_action, self.time_limits_action, self.prices_action])

@@ -97,7 +97,7 @@ class WindowSessions:
 
             notice = Opened(session.conversation, False, loader.replaced).notice()
             self.show_message("Text was replaced", f"{session.path}: {notice}")
-        if loader.imported:  # a request body: a new conversation, saved nowhere yet
+        if loader.imported:  # a request body: a new library conversation; its file is not ours
             session.path = None
         else:
             from chatdesk.core.recent_files import add_recent
@@ -105,6 +105,8 @@ class WindowSessions:
             if add_recent(self.context.settings, self.context.library, str(session.path)):
                 self.context.save_settings()
         self._default_profile(session.conversation)
+        if loader.imported:
+            self._opened_body(session, loader.path)
         self._follow(session)
         if loader.imported:
             session.set_modified()
@@ -113,6 +115,18 @@ class WindowSessions:
         self.refresh_sessions()
         for then in waiting:
             then(session)
+
+    def _opened_body(self, session: ChatSession, path: Path) -> None:
+        """A request body opened: sent to the deployment serving the model it names, and the
+        status line says so (core/opened_body.py)."""
+        from chatdesk.core.opened_body import body_deployment, opened_body_text
+
+        conv = session.conversation
+        profile = self.context.connections.profile_for(conv)
+        deployment, note = body_deployment(profile, conv.model)
+        if deployment is not None:
+            conv.deployment = deployment
+        session.notice.emit(opened_body_text(path.name, note))
 
     def restore_session(self) -> bool:
         """Bring back the conversations open when chatdesk last closed (see session_memory)."""

@@ -249,3 +249,18 @@ def test_tokens_names_image_detail_auto_as_why_the_count_is_an_estimate(tmp_path
         "chooses)), o200k_base"
     )
     assert "tool" not in first
+
+
+def test_tokens_rows_number_messages_not_the_tool_definitions(tmp_path, capsys):
+    # Tester: the window said "sends 6 messages" for a body of 5 and its tools; --rows the same.
+    from tests.support.request_bodies import AGENT_JSON
+
+    path = tmp_path / "agent.json"
+    path.write_text(AGENT_JSON, encoding="utf-8")
+    assert cli.main(["tokens", str(path), "--rows", "--model", "gpt-4.1"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[:2] for line in lines[:6]] == [
+        ["tool", "definitions"], ["1", "developer"], ["2", "user"], ["3", "assistant"],
+        ["4", "tool"], ["5", "tool"],
+    ]  # fmt: skip
+    assert lines[-1].startswith("5 messages sent")

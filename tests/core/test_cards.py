@@ -18,6 +18,11 @@ from tests.support.request_bodies import ALL_BODIES, tool_turns_body, vision_bod
 def opened(body: dict):
     return loads(json.dumps(body)).conversation
 
+# A tool result's card: the function and arguments of the call it answers, and its id.
+ANSWERS = (
+    '*For* `get_current_weather {"location": "Boston, MA", "unit": "celsius"}` · `call_abc123`'
+)
+
 
 def test_a_tool_call_shows_the_function_and_pretty_arguments():
     call = opened(tool_turns_body())[1]
@@ -29,7 +34,7 @@ def test_a_tool_call_shows_the_function_and_pretty_arguments():
 def test_a_tool_result_shows_what_it_answers_and_its_content():
     result = opened(tool_turns_body())[2]
     text = shown_text(result)
-    assert text.startswith("*For* `call_abc123`")
+    assert text.startswith(ANSWERS)
     assert '"description": "Sunny"' in text
     assert text.count("```") == 2
 
@@ -66,7 +71,7 @@ def test_arguments_that_are_not_json_and_backticks_stay_inside_their_block():
 def test_export_writes_tool_turns_as_cards():
     md = to_markdown(opened(tool_turns_body()))
     assert "## Assistant\n\n**Tool call** `get_current_weather`" in md
-    assert "## Tool result\n\n*For* `call_abc123`" in md
+    assert f"## Tool result\n\n{ANSWERS}" in md
     assert "## System prompt\n\nUse the tools when they help." in md
 
 

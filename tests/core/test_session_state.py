@@ -60,3 +60,20 @@ def test_malformed_entries_are_left_out_and_the_rest_kept(tmp_path):
         ],
         selected=0,  # 7 is out of range
     )
+
+
+def test_a_file_written_after_the_state_opens_with_its_own_draft(tmp_path):
+    older, newer = tmp_path / "older.json", tmp_path / "newer.json"
+    older.write_text("{}")
+    state = SessionState([OpenConversation(str(older), "kept"), OpenConversation(str(newer), "")])
+    save_session_state(state)
+    newer.write_text("{}")  # written after the state: its draft is the newer one
+    written = state_path().stat().st_mtime_ns
+    os.utime(older, ns=(written - 10**9, written - 10**9))
+    os.utime(newer, ns=(written + 10**9, written + 10**9))
+    loaded = load_session_state()
+    assert loaded.written_ns == written
+    assert [loaded.draft_to_open(item) for item in loaded.conversations] == ["kept", None]
+    gone = OpenConversation(str(tmp_path / "gone.json"), "kept")
+    assert loaded.draft_to_open(gone) == "kept"
+    assert SessionState().draft_to_open(OpenConversation(str(newer), "x")) == "x"  # never read

@@ -170,3 +170,21 @@ ALL_BODIES = {
     "vision": vision_body,
     "json_schema": json_schema_body,
 }
+
+# The tester's agent body (/tmp/tester-lab/agent.json, byte for byte): two tool calls, both
+# answered, sent back as an agent loop does.
+AGENT_JSON = (
+    '{"model":"gpt-4.1","tools":[{"type":"function","function":{"name":"get_weather",'
+    '"description":"Get weather","parameters":{"type":"object","properties":{"city":{'
+    '"type":"string"}},"required":["city"]}}}],"tool_choice":"auto",\n"messages":[{"ro'
+    'le":"developer","content":"Use the tools when they help."},\n{"role":"user","cont'
+    'ent":"What is the weather in Boston and Paris?"},\n{"role":"assistant","content":'
+    'null,"tool_calls":[{"id":"call_1","type":"function","function":{"name":"get_weat'
+    'her","arguments":"{\\"city\\": \\"Boston\\"}"}},{"id":"call_2","type":"function","fu'
+    'nction":{"name":"get_weather","arguments":"{\\"city\\":\\"Paris\\",\\"unit\\":\\"celsiu'
+    's\\",\\"note\\":\\"a very long argument string that goes on and on to see whether th'
+    'e card wraps it or clips it at the right edge of the transcript\\"}"}}]},\n{"role"'
+    ':"tool","tool_call_id":"call_1","content":"{\\"temperature\\": 22}"},\n{"role":"too'
+    'l","tool_call_id":"call_2","content":"{\\"temperature\\": 17, \\"sky\\": \\"cloudy\\"}'
+    '"}]}\n'
+)

@@ -33,7 +33,7 @@ def test_tool_calls_and_results_show_as_cards(qtbot, window, tmp_path):
     assert texts[0] == "What's the weather like in Boston today?"
     assert "**Tool call** `get_current_weather`" in texts[1]
     assert '"location": "Boston, MA"' in texts[1]
-    assert texts[2].startswith("*For* `call_abc123`")
+    assert texts[2].startswith("*For* `get_current_weather {\"location\": \"Boston, MA\", ")
     # The rendered row holds the card's text, not an empty bubble.
     window.transcript.viewport().repaint()
     delegate = window.transcript.itemDelegate()
