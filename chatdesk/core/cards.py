@@ -78,8 +78,8 @@ def _compose(message: Message, show_image: ImageCard | None = None) -> str:
         ref = message.extra.get("tool_call_id") or message.name
         answers = message.answers
         if answers and ref:
-            call = answers.replace("`", "'")  # kept inside its code span
-            blocks.append(f"*For* `{call}` · `{ref}`")
+            summary = answers.replace("`", "'")  # kept inside its code span
+            blocks.append(f"*For* `{summary}` · `{ref}`")
         else:
             blocks.append(f"*For* `{ref}`" if ref else "")
         if isinstance(content, str):
