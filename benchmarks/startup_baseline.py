@@ -1,7 +1,8 @@
 """The startup baseline: a minimal PySide6 program showing an empty QMainWindow.
 
-It reports its first paint exactly as chatdesk's CHATDESK_EXIT_AFTER_FIRST_PAINT hook does
-(an event filter on the window printing "chatdesk-first-paint <time.monotonic()>"), then quits.
+It reports its first paint exactly as chatdesk's CHATDESK_EXIT_AFTER_FIRST_PAINT hook does (an
+event filter on the window that, at its first paint event, posts a zero timer printing
+"chatdesk-first-paint <time.monotonic()>" once the paint pass is over), then quits.
 """
 
 import sys
@@ -15,9 +16,13 @@ class FirstPaint(QObject):
     def eventFilter(self, watched, event):
         if event.type() == QEvent.Type.Paint:
             watched.removeEventFilter(self)
-            print(f"chatdesk-first-paint {time.monotonic():.6f}", flush=True)
-            QTimer.singleShot(0, QApplication.quit)
+            QTimer.singleShot(0, report_and_quit)  # once the paint pass is over
         return False
+
+
+def report_and_quit() -> None:
+    print(f"chatdesk-first-paint {time.monotonic():.6f}", flush=True)
+    QApplication.quit()
 
 
 def main() -> int:
