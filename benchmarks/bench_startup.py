@@ -1,10 +1,13 @@
-"""startup_ratio: the `chatdesk` launcher to its first painted window, against an empty QMainWindow.
+"""startup_ratio: the `chatdesk` launcher to its first drawn window, against an empty QMainWindow.
 
 chatdesk is started the way the README's run command starts it: the `chatdesk` launcher pip
 writes for `[project.gui-scripts]` (`LAUNCHER`, the text pip generates, run by the same Python).
 Both are launched the same way (a fresh `python` process running a script,
-QT_QPA_PLATFORM=offscreen) and report the monotonic time of their main window's first paint
-event; the figure is that time minus the time just before the process was started.
+QT_QPA_PLATFORM=offscreen) and report the monotonic time at which their main window's first
+paint pass is over (a zero timer posted from its first paint event: the window's paint event
+comes before its children's, and chatdesk's children — the first text drawn loads the font
+engine — take 12-20 ms after it, which a mark at the event itself left out until session 9);
+the figure is that time minus the time just before the process was started.
 
 `python -m chatdesk` is measured too and reported as `module_ms` (not gated): on CPython 3.11
 it starts ~65 ms later on this machine. runpy's two frames move where the interpreter's frame
