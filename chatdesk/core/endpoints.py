@@ -216,9 +216,10 @@ def _azure(
     deployment: str | None = None
     if rest[:1] == ["deployments"] and len(rest) >= 2:
         deployment = rest_raw[1]
+        base_name = "resource endpoint" if azure_host else "gateway's base URL"
         notes.append(
             f"The URL contained the deployment path for '{deployment}'; chatdesk uses the "
-            "resource endpoint and sends the deployment separately."
+            f"{base_name} and sends the deployment separately."
         )
     elif rest[:1] == ["v1"] and rest[1:] == ["chat", "completions"]:
         notes.append("The URL ended in /chat/completions; chatdesk adds that itself.")
@@ -268,7 +269,7 @@ def _azure(
         url = root + "deployments/"
         notes.append(
             f"This gateway serves the API under /{'/'.join(prefix)} rather than /openai; "
-            f"requests go to {url}DEPLOYMENT/chat/completions."
+            f"requests go to {url}{deployment or '<deployment>'}/chat/completions."
         )
         return EndpointCheck(url, notes, api_version=api_version, deployment=deployment)
     if kind == "azure-v1" and not azure_host and "openai" not in lower and lower[-1:] == ["v1"]:

@@ -172,3 +172,22 @@ def test_sovereign_cloud_endpoints_are_azure_endpoints(host, cloud_scope):
     assert result.url.endswith("/openai/v1/")
     assert any("not part of an Azure endpoint" in n for n in result.notes)
     assert profile(endpoint=result.url).scope() == cloud_scope
+
+
+def test_a_gateway_deployment_url_is_explained_in_the_gateway_s_terms():
+    """The tester's pasted gateway URL: the notes named 'the resource endpoint' (a gateway has
+    none) and a literal 'DEPLOYMENT' where the deployment's name was known."""
+    pasted = (
+        "https://contoso-apim.azure-api.net/aoai/deployments/gpt-4o/chat/completions"
+        "?api-version=2024-10-21"
+    )
+    notes = " ".join(check_endpoint("azure-api-version", pasted).notes)
+    assert "the gateway's base URL and sends the deployment separately" in notes
+    assert "resource endpoint" not in notes
+    assert "aoai/deployments/gpt-4o/chat/completions" in notes
+    assert "DEPLOYMENT" not in notes
+    # An Azure resource's own URL still says resource endpoint.
+    azure = check_endpoint(
+        "azure-api-version", "https://x.openai.azure.com/openai/deployments/gpt-4o/chat/completions"
+    )
+    assert any("uses the resource endpoint" in note for note in azure.notes), azure.notes
