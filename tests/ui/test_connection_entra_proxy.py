@@ -19,6 +19,7 @@ from chatdesk.service.connections import Connections
 from chatdesk.service.secrets import MemorySecretStore
 from chatdesk.ui.worker import jobs_running
 from tests.support.connection_dialog import Harness, azure, on_auth_tab, retype
+from tests.support.fake_azure import FakeAzure
 from tests.support.fake_entra import FakeEntra
 from tests.support.netlab import ConnectProxy, TestCA, dead_port
 
@@ -153,6 +154,32 @@ def test_a_typed_proxy_refusing_the_way_to_entra_id_fails_at_once(qtbot, company
     )
     assert [r[:2] for r in refusing.requests] == [("CONNECT", f"{AUTHORITY}:443")]  # not retried
     assert entra.token_requests == []
+
+
+def test_test_connection_fetches_its_entra_token_through_the_typed_proxy(
+    qtbot, ca, company, developer, open_dialog
+):
+    """An Entra profile not signed in yet (developer credentials): Test connection fetches the
+    token on a helper thread, which goes through the typed proxy as the request does."""
+    entra, proxy = company
+    server = FakeAzure(bearer_tokens={"access-token-1"})
+    server.ssl_context = ca.server_context("localhost")
+    server.host = "localhost"
+    with server:
+        d = open_dialog("default", endpoint=server.url + "/")
+        type_proxy(qtbot, d, proxy.url)
+        d.test_panel.test_btn.click()
+        qtbot.waitUntil(lambda: not d.test_panel.running, timeout=30_000)
+        port = server.port
+    assert d.test_panel.test_error.text() == ""
+    assert d.test_panel.test_result.text().startswith("Connected")
+    # Entra ID first (discovery, then the token: a tunnel each), then the request.
+    tunnels = [r[:2] for r in proxy.requests]
+    assert set(tunnels) == {("CONNECT", f"{AUTHORITY}:443"), ("CONNECT", f"localhost:{port}")}
+    assert tunnels[-1] == ("CONNECT", f"localhost:{port}")
+    assert [r["grant_type"] for r in entra.token_requests] == ["client_credentials"]
+    assert len(server.requests) == 1
+    assert (server.requests[0].auth_kind, server.requests[0].authorized) == ("bearer", True)
 
 
 def test_a_typed_proxy_that_cannot_be_used_is_named_not_skipped(qtbot, company, open_dialog):
