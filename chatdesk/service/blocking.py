@@ -15,6 +15,7 @@ its own, and what it returns then goes to `discard`, never to the caller.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import threading
 from collections.abc import Callable
 from queue import Empty, SimpleQueue
@@ -93,7 +94,12 @@ def call_blocking(
 
     Returns what `fn` returned; raises what it raised, `DeadlinePassed` or `Cancelled`. A call
     given up on finishes on its own; `discard` then gets its result (to close what it opened).
+
+    `fn` runs in a copy of the caller's context variables, as if on the caller's thread: the
+    network a `network.trying` block puts in force carries an Entra token fetched for a request
+    too (Test connection with a proxy typed and not saved).
     """
+    context = contextvars.copy_context()
     box: SimpleQueue[tuple[bool, Any]] = SimpleQueue()
     lock = threading.Lock()
     given_up = False
@@ -101,7 +107,7 @@ def call_blocking(
     def job() -> None:
         outcome: tuple[bool, Any]
         try:
-            outcome = (True, fn())
+            outcome = (True, context.run(fn))
         except BaseException as exc:  # delivered to the waiting caller
             outcome = (False, exc)
         with lock:

@@ -40,7 +40,6 @@ from chatdesk.core.request import (
 )
 from chatdesk.core.responses_request import api_of, default_api, request_bodies
 from chatdesk.service.client import (
-    CONNECT_TIMEOUT,
     Credentials,
     auth_kind,
     make_client,
@@ -74,7 +73,7 @@ from chatdesk.service.events import (
 )
 from chatdesk.service.image_prep import fit_input, fit_messages
 from chatdesk.service.interrupt import RequestGuard, is_interruptible
-from chatdesk.service.network import Network, proxy_for, trying
+from chatdesk.service.network import CONNECT_TIMEOUT, Network, proxy_for, trying
 from chatdesk.service.prepared import Diagnosis, PreparedRequest
 from chatdesk.service.reply_reader import (
     ReplyState,

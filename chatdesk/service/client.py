@@ -32,6 +32,7 @@ from chatdesk.core.profiles import (
     EndpointCheck,
 )
 from chatdesk.service.events import ChatError
+from chatdesk.service.network import CONNECT_TIMEOUT
 
 if TYPE_CHECKING:
     import openai
@@ -39,9 +40,9 @@ if TYPE_CHECKING:
     from chatdesk.service.entra import EntraSession
     from chatdesk.service.secrets import Secret, SecretStore
 
-# 10 s to connect; 60 s of silence between bytes of an answer is a dead connection, not a slow
-# model (a stream sends something every few hundred ms). Built on first use (`DEFAULT_TIMEOUT`).
-CONNECT_TIMEOUT = 10.0
+# 10 s to connect (network.py: sign-in too); 60 s of silence between bytes of an answer is a
+# dead connection, not a slow model (a stream sends something every few hundred ms). Built on
+# first use (`DEFAULT_TIMEOUT`).
 READ_TIMEOUT = 60.0
 
 

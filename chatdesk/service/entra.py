@@ -64,6 +64,7 @@ from chatdesk.service.entra_types import (
     exception_chain,
 )
 from chatdesk.service.events import CancelToken
+from chatdesk.service.network import Network, trying, watching_proxy
 
 __all__ = [
     "CACHE_NAME",
@@ -182,10 +183,18 @@ class EntraSession:
 
     # -- sign-in -----------------------------------------------------------------------------
 
-    def sign_in(self, cancel: CancelToken | None = None, timeout: float = 300) -> SignedIn:
+    def sign_in(
+        self,
+        cancel: CancelToken | None = None,
+        timeout: float = 300,
+        *,
+        network: Network | None = None,
+    ) -> SignedIn:
         """Sign in interactively (browser / device code) or verify the developer sign-in
         (default mode). Blocks up to `timeout` seconds; raises SignInCancelled as soon as
         `cancel` is cancelled, SignInError when the time is up or the sign-in failed.
+        `network`: choices tried instead of the app's for this sign-in's requests (a proxy
+        typed in the Connections dialog, not yet saved), as `ChatService.test_connection`.
 
         A sign-in given up on is abandoned, not stopped: azure-identity has no way to end a
         pending browser or device-code wait, which ends on the credential's own timeout."""
@@ -195,7 +204,7 @@ class EntraSession:
             generation = self._generation
         try:
             outcome = call_blocking(
-                lambda: self._sign_in_blocking(timeout), timeout=timeout, cancel=cancel
+                lambda: self._sign_in_through(network, timeout), timeout=timeout, cancel=cancel
             )
         except Cancelled:
             raise SignInCancelled("Sign-in was cancelled.") from None
@@ -219,6 +228,20 @@ class EntraSession:
             if record is not None:
                 self._store_record(record, persistent)
         return account
+
+    def _sign_in_through(
+        self, network: Network | None, timeout: float
+    ) -> tuple[TokenCredential, bool, AuthenticationRecord | None, SignedIn, str | None]:
+        # On the worker thread: `trying` holds for the thread that enters it.
+        with trying(network), watching_proxy() as failures:
+            try:
+                return self._sign_in_blocking(timeout)
+            except SignInError as exc:
+                if not failures:
+                    raise
+                # The proxy failed it (a credential chain keeps its credentials' failures as
+                # text only: DefaultAzureCredential).
+                raise sign_in_error(failures[-1], self.mode, self.authority) from exc
 
     def _sign_in_blocking(
         self, timeout: float

@@ -100,21 +100,33 @@ def _is_network_problem(exc: BaseException) -> bool:
 
 
 def _network_sign_in_error(exc: BaseException, authority: str) -> SignInError | None:
-    """An untrusted certificate or a proxy wanting credentials, on the way to Entra ID."""
+    """An untrusted certificate, or a proxy wanting credentials, unreachable or refusing the
+    way, on the way to Entra ID (the proxy named as the request found it: `ProxyFailure`)."""
     from chatdesk.service.certificates import reason, verification_failure, wrapped
-    from chatdesk.service.network import proxy_for
-    from chatdesk.service.network_errors import certificate_error, proxy_auth_error
+    from chatdesk.service.network import ProxyFailure, proxy_for
+    from chatdesk.service.network_errors import (
+        certificate_error,
+        proxy_auth_error,
+        proxy_refused_error,
+        proxy_unreachable_error,
+    )
 
     chain = wrapped(exception_chain(exc))
     url = f"https://{authority}/"
     failure = verification_failure(chain)
+    proxy = next((e for e in chain if isinstance(e, ProxyFailure)), None)
     if failure is not None:
         error = certificate_error(url, reason(failure), proxy_for(url))
     elif re.search(r"\b407\b", " ".join(str(e) for e in chain)):
-        error = proxy_auth_error(proxy_for(url) or "on the way")
+        error = proxy_auth_error(proxy.proxy if proxy else proxy_for(url) or "on the way")
+    elif proxy is not None and proxy.status:
+        error = proxy_refused_error(proxy.proxy, proxy.host, proxy.status, proxy.advice)
+    elif proxy is not None:
+        error = proxy_unreachable_error(proxy.proxy, proxy.why, proxy.advice)
     else:
         return None
-    return SignInError(f"Sign-in to Microsoft Entra ID failed. {error.message} {error.action}")
+    message = error.message if error.message.endswith(".") else error.message + "."
+    return SignInError(f"Sign-in to Microsoft Entra ID failed. {message} {error.action}")
 
 
 _AADSTS_ADVICE: dict[str, str] = {

@@ -8,7 +8,14 @@ Chat requests get it as httpx's ``verify=``; sign-in as a requests session whose
 the same context, handed to azure-identity as its azure-core ``transport=``.
 
 Proxy: the app's own setting (`configure`), else the environment as every HTTP client reads
-it (``HTTPS_PROXY``, ``HTTP_PROXY``, ``ALL_PROXY``, ``NO_PROXY``).
+it (``HTTPS_PROXY``, ``HTTP_PROXY``, ``ALL_PROXY``, ``NO_PROXY``). A `trying` block puts other
+choices in force on its thread (the Connections dialog's proxy, typed and not saved).
+
+Sign-in follows the same rule request by request: `identity_transport` and `identity_session`
+send each request through the choices in force where it is sent, so a credential built anywhere
+signs in through what the dialog tries, and refreshes later through what is saved. A proxy that
+cannot be reached or refuses the tunnel fails the request at once (`ProxyFailure`): azure-core
+would send it three more times over ~5 s, and the same proxy refuses each.
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ import contextlib
 import contextvars
 import functools
 import os
+import re
 import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -27,6 +35,9 @@ if TYPE_CHECKING:  # ssl and urllib.request load with the first request, not at 
     import ssl
 
 CA_FILE_VARIABLES = ("SSL_CERT_FILE", "REQUESTS_CA_BUNDLE")
+# Seconds to connect, for chat requests and sign-in alike (a company proxy answers in well
+# under a second; DNS and a TLS-inspecting proxy take their share).
+CONNECT_TIMEOUT = 10.0
 
 
 class NetworkSetupError(ValueError):
@@ -215,9 +226,118 @@ def _without_credentials(url: str) -> str:
 
 
 # -- sign-in -----------------------------------------------------------------------------------
+class ProxyFailure(ConnectionError):
+    """A sign-in request the proxy did not carry: unreachable (`why`), or it refused the tunnel
+    (`status`, such as "403 Forbidden"). Not an azure-core error, so azure-core's retry policy
+    lets it through at once. `advice` is where to correct the proxy, as it was when it failed
+    (a `trying` block's place)."""
+
+    def __init__(self, proxy: str, host: str, why: str, status: str, advice: str) -> None:
+        super().__init__(f"The proxy {proxy} did not carry the request to {host}: {why or status}")
+        self.proxy = proxy
+        self.host = host
+        self.why = why
+        self.status = status
+        self.advice = advice
+
+
+def unreachable_reason(chain: list[BaseException]) -> str | None:
+    """Why a connection could not be made, in words, or None when the failure is another."""
+    import socket
+
+    text = " ".join(str(e) for e in chain).lower()
+    if any(isinstance(e, socket.gaierror) for e in chain) or "name or service" in text:
+        return "its name could not be resolved"
+    if any(isinstance(e, ConnectionRefusedError) for e in chain) or "refused" in text:
+        return "connection refused"
+    if "getaddrinfo" in text:
+        return "its name could not be resolved"
+    return None
+
+
+_watch: contextvars.ContextVar[list[ProxyFailure] | None] = contextvars.ContextVar(
+    "proxy_failures", default=None
+)
+
+
+@contextlib.contextmanager
+def watching_proxy() -> Iterator[list[ProxyFailure]]:
+    """Within the block, on this thread, the sign-in requests' `ProxyFailure`s are added to the
+    list yielded: a credential chain (DefaultAzureCredential) reports its failures as text."""
+    failures: list[ProxyFailure] = []
+    token = _watch.set(failures)
+    try:
+        yield failures
+    finally:
+        _watch.reset(token)
+
+
+def _proxy_failure(exc: BaseException, url: str) -> ProxyFailure | None:
+    """`exc` as a ProxyFailure when the proxy `url` goes through did not carry it."""
+    import requests
+
+    from chatdesk.service.certificates import wrapped
+
+    chain = wrapped([exc])
+    proxy = proxy_for(url)
+    if proxy is None or not any(isinstance(e, requests.exceptions.ProxyError) for e in chain):
+        return None
+    text = " ".join(str(e) for e in chain)
+    refused = re.search(r"Tunnel connection failed: (\d{3}[^'\")\]]*)", text)
+    if refused is not None:
+        why, status = "", refused.group(1).strip()
+    elif any("Timeout" in type(e).__name__ for e in chain):
+        why, status = f"no answer within {CONNECT_TIMEOUT:g} s", ""
+    else:
+        why, status = unreachable_reason(chain) or "the connection failed", ""
+    failure = ProxyFailure(proxy, urlsplit(url).hostname or url, why, status, proxy_advice())
+    noted = _watch.get()
+    if noted is not None:
+        noted.append(failure)
+    return failure
+
+
+def _files() -> tuple[str, ...]:
+    return tuple(os.environ.get(n, "") for n in CA_FILE_VARIABLES)
+
+
 def identity_transport() -> Any:
-    """The azure-core transport for azure-identity: the same trust store and proxy as chat."""
-    return _identity_transport(current(), tuple(os.environ.get(n, "") for n in CA_FILE_VARIABLES))
+    """The azure-core transport for azure-identity: the same trust store and proxy as chat,
+    those in force where each request is sent (`current()`)."""
+    return _following_transport()
+
+
+@functools.lru_cache(maxsize=1)
+def _following_transport() -> Any:
+    from azure.core.pipeline.transport import HttpTransport
+
+    from chatdesk.core.deployments import READ_TIMEOUT
+
+    class FollowingTransport(HttpTransport[Any, Any]):
+        """Each request through the requests transport of the network in force."""
+
+        def send(self, request: Any, **kwargs: Any) -> Any:
+            kwargs.setdefault("connection_timeout", CONNECT_TIMEOUT)
+            kwargs.setdefault("read_timeout", READ_TIMEOUT)
+            transport = _identity_transport(current(), _files())
+            try:
+                return transport.send(request, **kwargs)
+            except Exception as exc:
+                failure = _proxy_failure(exc, str(request.url))
+                if failure is None:
+                    raise
+                raise failure from exc
+
+        def open(self) -> None:
+            pass  # the per-network transports open their sessions on first use
+
+        def close(self) -> None:
+            pass  # shared: nothing is closed when one credential's pipeline is done
+
+        def __exit__(self, *args: object) -> None:
+            pass
+
+    return FollowingTransport()
 
 
 @functools.lru_cache(maxsize=4)
@@ -228,8 +348,33 @@ def _identity_transport(network: Network, files: tuple[str, ...]) -> Any:
 
 
 def identity_session() -> Any:
-    """The requests session behind `identity_transport`, for MSAL's `http_client=`."""
-    return _session(current(), tuple(os.environ.get(n, "") for n in CA_FILE_VARIABLES))
+    """MSAL's `http_client=`: requests-like `get` and `post` through the session of the network
+    in force where each is called, with chatdesk's timeouts; a ProxyFailure as the transport."""
+    return _FollowingSession()
+
+
+class _FollowingSession:
+    def get(self, url: str, **kwargs: Any) -> Any:
+        return self._send("GET", url, **kwargs)
+
+    def post(self, url: str, **kwargs: Any) -> Any:
+        return self._send("POST", url, **kwargs)
+
+    def close(self) -> None:
+        pass  # the sessions are shared (`_session`)
+
+    @staticmethod
+    def _send(method: str, url: str, **kwargs: Any) -> Any:
+        from chatdesk.core.deployments import READ_TIMEOUT
+
+        kwargs.setdefault("timeout", (CONNECT_TIMEOUT, READ_TIMEOUT))
+        try:
+            return _session(current(), _files()).request(method, url, **kwargs)
+        except Exception as exc:
+            failure = _proxy_failure(exc, url)
+            if failure is None:
+                raise
+            raise failure from exc
 
 
 @functools.lru_cache(maxsize=4)
@@ -254,4 +399,7 @@ def _session(network: Network, _files: tuple[str, ...]) -> Any:
     session.mount("http://", TrustStoreAdapter())
     if network.proxy is not None:
         session.proxies = {"http": network.proxy, "https": network.proxy}
+        # requests lets the environment's HTTPS_PROXY override the session's; the app's proxy
+        # wins, as it does for chat (httpx's `proxy=`). CA files are in `context` already.
+        session.trust_env = False
     return session

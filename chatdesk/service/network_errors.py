@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import html.parser
 import re
-import socket
 
 import openai
 
@@ -18,7 +17,7 @@ from chatdesk.core.profiles import is_azure_host
 from chatdesk.service.certificates import peer_certificate, reason, verification_failure
 from chatdesk.service.error_context import ErrorContext, exception_chain
 from chatdesk.service.events import ChatError
-from chatdesk.service.network import proxy_advice, proxy_for
+from chatdesk.service.network import proxy_advice, proxy_for, unreachable_reason
 
 _MAX_TEXT = 300
 
@@ -40,19 +39,30 @@ def network_error(exc: BaseException, ctx: ErrorContext) -> ChatError | None:
     if re.search(r"\b407\b", text):
         return proxy_auth_error(proxy)
     if any(type(e).__name__ == "ProxyError" for e in chain):
-        return ChatError(
-            "The proxy refused the connection",
-            f"The proxy {proxy} would not connect to {ctx.host}: {_short(text)}",
-            f"Check {proxy_advice()}, or ask IT whether this address is allowed.",
-        )
-    if _unreachable(chain, text):
-        return ChatError(
-            "Cannot reach the proxy",
-            f"The proxy {proxy} did not accept the connection ({_why(chain, text)}).",
-            f"Check {proxy_advice()}, and that the proxy is running.",
-            retryable=True,
-        )
+        return proxy_refused_error(proxy, ctx.host, _short(text), proxy_advice())
+    why = unreachable_reason(chain)
+    if why is not None:
+        return proxy_unreachable_error(proxy, why, proxy_advice())
     return None
+
+
+def proxy_refused_error(proxy: str, host: str, detail: str, advice: str) -> ChatError:
+    """The proxy answered, and would not open the way to `host`; `advice`: where it is set."""
+    return ChatError(
+        "The proxy refused the connection",
+        f"The proxy {proxy} would not connect to {host}: {detail}",
+        f"Check {advice}, or ask IT whether this address is allowed.",
+    )
+
+
+def proxy_unreachable_error(proxy: str, why: str, advice: str) -> ChatError:
+    """The proxy did not answer (`why`: "connection refused"...); `advice`: where it is set."""
+    return ChatError(
+        "Cannot reach the proxy",
+        f"The proxy {proxy} did not accept the connection ({why}).",
+        f"Check {advice}, and that the proxy is running.",
+        retryable=True,
+    )
 
 
 def certificate_error(url: str, why: str, proxy: str | None) -> ChatError:
@@ -174,19 +184,3 @@ def _host(url: str) -> str:
     from urllib.parse import urlsplit
 
     return urlsplit(url).hostname or url or "the endpoint"
-
-
-def _unreachable(chain: list[BaseException], text: str) -> bool:
-    lowered = text.lower()
-    return (
-        any(isinstance(e, ConnectionRefusedError | socket.gaierror) for e in chain)
-        or "refused" in lowered
-        or "name or service not known" in lowered
-        or "getaddrinfo" in lowered
-    )
-
-
-def _why(chain: list[BaseException], text: str) -> str:
-    if any(isinstance(e, socket.gaierror) for e in chain) or "name or service" in text.lower():
-        return "its name could not be resolved"
-    return "connection refused"

@@ -9,10 +9,12 @@ from the sign-in thread through the dialog (`show_device_code`, on the GUI threa
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 
 from chatdesk.core.profiles import ENTRA_MODES
 from chatdesk.service.entra import DeviceCode, SignedIn, SignInCancelled, SignInError
 from chatdesk.service.events import CancelToken
+from chatdesk.service.network import Network, NetworkSetupError, current
 from chatdesk.ui.connection_widgets import ENTRA_MODE_LABELS, FormHost, account_text, button, line
 from chatdesk.ui.qt.core import Qt
 from chatdesk.ui.qt.gui import QFont, QGuiApplication
@@ -30,9 +32,14 @@ SIGN_IN_TIMEOUT = 300.0
 
 
 class EntraPanel(QWidget):
-    def __init__(self, host: FormHost, parent: QWidget) -> None:
+    def __init__(
+        self, host: FormHost, parent: QWidget, network: Callable[[], Network] = current
+    ) -> None:
+        """`network`: the choices on screen, the proxy as typed, which sign-in goes through as
+        Test connection does (raises NetworkSetupError for one that cannot be used)."""
         super().__init__(parent)
         self._host = host
+        self._network = network
         self._signing_in: tuple[CancelToken, str] | None = None  # (cancel, key_name)
         self.entra_mode_combo = QComboBox(self)
         self.entra_mode_combo.setAccessibleName("Sign-in method")
@@ -206,6 +213,13 @@ class EntraPanel(QWidget):
         if draft is None or self._signing_in is not None:
             return
         self._host.form_edited()  # tenant/client as typed, even without leaving the field
+        try:
+            network = self._network()  # a proxy typed and not saved is tried too
+        except NetworkSetupError as exc:
+            self.clear()
+            self.entra_error.setText(str(exc))
+            self.sync()
+            return
         session = self._host.session(draft)
         cancel = CancelToken()
         self._signing_in = (cancel, draft.key_name)
@@ -235,7 +249,10 @@ class EntraPanel(QWidget):
             self.refresh()
 
         self._host.run(
-            lambda: session.sign_in(cancel, SIGN_IN_TIMEOUT), signed_in, failed, finished
+            lambda: session.sign_in(cancel, SIGN_IN_TIMEOUT, network=network),
+            signed_in,
+            failed,
+            finished,
         )
         self.refresh()
 

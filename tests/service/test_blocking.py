@@ -114,3 +114,15 @@ def test_background_work_uses_the_shared_threads_only(monkeypatch):
         call_blocking(lambda: None, timeout=5)
     assert len(jobs) == 3
     assert threading.active_count() <= started + 1  # reused, not one thread per call
+
+
+def test_the_call_sees_the_callers_network_being_tried():
+    """A `network.trying` block reaches the helper thread, as it would the caller's own (an
+    Entra token fetched for Test connection goes through the proxy typed in the dialog)."""
+    from chatdesk.service import network
+
+    typed = network.network_for("http://proxy.contoso.test:8080")
+    with network.trying(typed):
+        seen = call_blocking(lambda: network.current().proxy, timeout=5)
+    assert seen == "http://proxy.contoso.test:8080"
+    assert call_blocking(lambda: network.current().proxy, timeout=5) is None  # block left

@@ -20,9 +20,13 @@ def _b64(obj: dict[str, Any]) -> str:
 class FakeEntra:
     """Signs in one user ('alice@contoso.com', tenant 'contoso-tid') without asking."""
 
-    def __init__(self, context: ssl.SSLContext, tenant: str = "contoso") -> None:
+    def __init__(
+        self, context: ssl.SSLContext, tenant: str = "contoso", host: str | None = None
+    ) -> None:
+        """`host`: the name it answers as (behind a proxy's route), else localhost:port."""
         self.context = context
         self.tenant = tenant
+        self.host = host
         self.token_requests: list[dict[str, str]] = []
         self.issued = 0
         self.expires_in = 3600
@@ -30,8 +34,14 @@ class FakeEntra:
 
     @property
     def authority(self) -> str:
+        if self.host is not None:
+            return self.host
+        return f"localhost:{self.port}"
+
+    @property
+    def port(self) -> int:
         assert self._server is not None
-        return f"localhost:{self._server.server_address[1]}"
+        return int(self._server.server_address[1])
 
     def __enter__(self) -> FakeEntra:
         fake = self

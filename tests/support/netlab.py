@@ -147,6 +147,7 @@ class _ProxyHandler(socketserver.StreamRequestHandler):
             self.connection.sendall(b"HTTP/1.1 405 Method Not Allowed\r\nContent-Length: 0\r\n\r\n")
             return
         host, _, port = target.rpartition(":")
+        host, port = proxy.routes.get(target, (host, int(port)))
         try:
             upstream = socket.create_connection((host, int(port)), timeout=5)
         except OSError:
@@ -175,10 +176,17 @@ def _relay(a: socket.socket, b: socket.socket) -> None:
 
 
 class ConnectProxy:
-    """An HTTP CONNECT proxy on 127.0.0.1; with `credentials` it answers 407 without them."""
+    """An HTTP CONNECT proxy on 127.0.0.1; with `credentials` it answers 407 without them.
+    `routes` maps a CONNECT target ("login.microsoftonline.com:443") to the loopback address
+    that serves it, as a company proxy resolves names the machine itself cannot."""
 
-    def __init__(self, credentials: tuple[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        credentials: tuple[str, str] | None = None,
+        routes: dict[str, tuple[str, int]] | None = None,
+    ) -> None:
         self.credentials = credentials
+        self.routes = dict(routes or {})
         self.requests: list[tuple[str, str, dict[str, str]]] = []
         self.tunnels = 0
         self._server: _ProxyServer | None = None

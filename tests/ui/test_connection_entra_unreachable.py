@@ -36,7 +36,8 @@ def test_an_unreachable_entra_id_names_its_host_and_claims_no_sign_in(qtbot, mon
         "gov", "azure-v1", "https://contoso-gov.openai.azure.us/", "gpt-4o",
         auth="entra", entra_mode="device-code",
     )  # fmt: skip
-    settings = Settings(profiles=[gov], proxy=f"http://127.0.0.1:{dead_port()}")
+    dead = f"http://127.0.0.1:{dead_port()}"
+    settings = Settings(profiles=[gov], proxy=dead)
     connections = Connections(settings, secrets=MemorySecretStore(), env={})
     connections.apply_network_settings()
     try:
@@ -48,8 +49,10 @@ def test_an_unreachable_entra_id_names_its_host_and_claims_no_sign_in(qtbot, mon
         panel.sign_in_btn.click()
         qtbot.waitUntil(lambda: panel.entra_error.text() != "", timeout=60_000)
         qtbot.waitUntil(lambda: not d.busy, timeout=10_000)
+        # The way out is the proxy (it was "Could not reach Microsoft Entra ID at
+        # login.microsoftonline.us", which sent the person to IT about the wrong thing).
         assert panel.entra_error.text().startswith(
-            "Could not reach Microsoft Entra ID at login.microsoftonline.us."
+            f"Sign-in to Microsoft Entra ID failed. The proxy {dead} did not accept"
         )
         assert panel.account_label.text() == "Not signed in."
         assert panel.cache_warning.text() == ""
