@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
+from chatdesk.core.deployments import READ_TIMEOUT
 from chatdesk.core.profiles import (
     CLI_PROFILE_NAME,
     ENV_PROFILE_NAME,
@@ -40,10 +41,8 @@ if TYPE_CHECKING:
     from chatdesk.service.entra import EntraSession
     from chatdesk.service.secrets import Secret, SecretStore
 
-# 10 s to connect (network.py: sign-in too); 60 s of silence between bytes of an answer is a
-# dead connection, not a slow model (a stream sends something every few hundred ms). Built on
-# first use (`DEFAULT_TIMEOUT`).
-READ_TIMEOUT = 60.0
+# 10 s to connect (network.py: sign-in too) and core.deployments.READ_TIMEOUT of silence
+# between bytes of an answer. Built on first use (`DEFAULT_TIMEOUT`).
 
 
 def __getattr__(name: str) -> Any:
