@@ -7,11 +7,11 @@ the interpreter lock from start to end: 200-350 ms on the counting worker during
 thread could not run a line (2 cores, the window's heap; the heartbeat of
 tests/ui/test_file_open.py stopped that long after the file had opened).
 
-`building(messages)` turns automatic collection off while a long conversation is built and
-counted, then freezes what exists (`gc.freeze`: later collections skip it, so no pass walks
-those messages again). Frozen objects are still freed when their last reference goes; only a
-reference cycle among them waits: `release()` (a conversation closed) gives them back to the
-collector, whose next full pass reclaims such a cycle.
+`building(...)` turns automatic collection off while a long conversation file is read, and
+while its messages are built and counted, then freezes what exists (`gc.freeze`: later
+collections skip it, so no pass walks those messages again). Frozen objects are still freed
+when their last reference goes; only a reference cycle among them waits: `release()` (a
+conversation closed) gives them back to the collector, whose next full pass reclaims it.
 """
 
 from __future__ import annotations
@@ -21,10 +21,11 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-__all__ = ["MANY_MESSAGES", "building", "release"]
+__all__ = ["MANY_BYTES", "MANY_MESSAGES", "building", "release"]
 
-# Below this, a full pass over the conversation's objects takes a few ms: nothing is frozen.
+# Below these, a full pass over the conversation's objects takes a few ms: nothing is paused.
 MANY_MESSAGES = 10_000
+MANY_BYTES = 2_000_000  # a conversation file this long holds ~7,000 short messages or more
 
 _lock = threading.Lock()
 _building = 0  # workers inside `building` (two long files may be opened at once)
@@ -33,9 +34,10 @@ _frozen = False
 
 
 @contextmanager
-def building(messages: int) -> Iterator[None]:
-    """Around building and counting `messages` messages on a worker (see the module's doc)."""
-    if messages < MANY_MESSAGES:
+def building(messages: int = 0, *, file_bytes: int = 0) -> Iterator[None]:
+    """Around reading a conversation file of `file_bytes` bytes, or building and counting
+    `messages` messages, on a worker (see the module's doc)."""
+    if messages < MANY_MESSAGES and file_bytes < MANY_BYTES:
         yield
         return
     global _building, _was_enabled, _frozen

@@ -28,7 +28,16 @@ def test_building_many_messages_runs_no_collection_and_freezes_them_until_a_clos
         collector.release()
 
 
+def test_a_long_file_is_read_with_collection_paused_too():
+    with collector.building(file_bytes=collector.MANY_BYTES):
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    assert gc.get_freeze_count() > 0
+    collector.release()
+    assert gc.get_freeze_count() == 0
+
+
 def test_a_short_conversation_changes_nothing():
-    with collector.building(collector.MANY_MESSAGES - 1):
+    with collector.building(collector.MANY_MESSAGES - 1, file_bytes=collector.MANY_BYTES - 1):
         assert gc.isenabled()
     assert gc.get_freeze_count() == 0
