@@ -236,6 +236,13 @@ class Conversation:
         """How many messages are still file data, not yet built."""
         return sum(not isinstance(item, Message) for item in self._history)
 
+    def contents(self, start: int = 0) -> Iterator[Any]:
+        """history[start:]'s contents (text, or a list of content parts), without building
+        messages: asking what a long history holds while its messages are still being built
+        does not build them all on the asking (GUI) thread."""
+        for item in self._history[start:]:
+            yield item.api_content() if isinstance(item, Message) else item.get("content")
+
     def texts(self) -> Iterator[str]:
         """The history's message texts, without building messages (search reads them all)."""
         for item in self._history:

@@ -153,10 +153,15 @@ def _text(value: Any) -> str:
 
 def count_images(messages: Iterable[Message]) -> int:
     """The `image_url` parts of `messages` (a request's, or the ones a plan sends)."""
+    return count_image_parts(m.api_content() for m in messages if m.has_parts)
+
+
+def count_image_parts(contents: Iterable[Any]) -> int:
+    """The `image_url` parts of messages' contents (`Conversation.contents`: a long history's
+    without building its messages); a text content has none."""
     count = 0
-    for message in messages:
-        if message.has_parts:
-            content = message.api_content()
+    for content in contents:
+        if isinstance(content, list):
             count += sum(1 for p in content if isinstance(p, dict) and p.get("type") == "image_url")
     return count
 
