@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from chatdesk.core import alternatives, collector
+from chatdesk.core import alternatives
 from chatdesk.core.conversation import Conversation
 from chatdesk.core.image_input import count_image_parts, count_images, image_problem
 from chatdesk.core.messages import Message, MessageMeta, now_iso
@@ -193,6 +193,7 @@ class ChatSession(ReplyStreaming, ConversationEditing, QObject):
         def load() -> Budget:
             # Counting starts after the first paint: its modules are imported then, not with
             # the window's.
+            from chatdesk.core import collector
             from chatdesk.core.budget import Budget
 
             budget = Budget(conversation, match=match)  # loads the tables off the GUI thread
@@ -460,4 +461,6 @@ class ChatSession(ReplyStreaming, ConversationEditing, QObject):
         if self.budget is not None:
             self.budget.close()
             self.budget = None
+        from chatdesk.core import collector
+
         collector.release()  # a cycle holding this conversation can be reclaimed
