@@ -223,6 +223,21 @@ def _status_error(exc: openai.APIStatusError, ctx: ErrorContext) -> ChatError:
                 "Set the model family of this profile (o-series and gpt-5 models take "
                 "max_completion_tokens).",
             )
+        if "did not have response messages" in lowered:  # Chat Completions' tool-turn rule
+            return make(
+                "Tool calls without results",
+                message,
+                "Each tool call needs a tool message answering it (its tool_call_id) right "
+                "after the assistant message that made it: add the missing results, or delete "
+                "those tool calls.",
+            )
+        if "role 'tool' must be a response to" in lowered:  # (Azure spells it 'preceeding')
+            return make(
+                "A tool result without its call",
+                message,
+                "A tool message must come right after the assistant message whose tool call it "
+                "answers: delete it, or move it there.",
+            )
         return make("The service refused the request", message, "Check the request settings.")
     if status == 401 and ctx.auth_header:
         return make(

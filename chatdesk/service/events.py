@@ -200,7 +200,11 @@ class ChatError(Exception):
 
     @property
     def text(self) -> str:
-        return f"{self.title}: {self.message}" + (f" {self.action}" if self.action else "")
+        # The service's own sentences may end without a full stop; the action follows one.
+        message = self.message
+        if self.action and message and message[-1] not in ".!?…)":
+            message += "."
+        return f"{self.title}: {message}" + (f" {self.action}" if self.action else "")
 
     def __str__(self) -> str:
         return self.text

@@ -246,3 +246,33 @@ def test_an_error_before_the_body_is_sent_is_never_a_possibly_billed_drop():
     assert "may already have received" not in error.text
     assert "Nothing was sent" in error.action
     assert "X-Injected" not in error.text
+
+
+def test_unanswered_tool_calls_are_named_with_what_to_do(srv):
+    """The tester's agent file ending in unanswered tool calls: the 400 said '...did not have
+    response messages: call_A1, call_B2 Check the request settings.' (no full stop, no advice)."""
+    from tests.support.fake_azure_errors import INVALID_REQUEST
+
+    error = fail_with(srv, Fail(
+        400, None,
+        "An assistant message with 'tool_calls' must be followed by tool messages responding to "
+        "each 'tool_call_id'. The following tool_call_ids did not have response messages: "
+        "call_A1, call_B2",
+        param="messages.[2].role", type=INVALID_REQUEST,
+    ))  # fmt: skip
+    assert error.title == "Tool calls without results"
+    assert "call_A1, call_B2. Each tool call needs a tool message" in error.text
+    assert "delete those tool calls" in error.action
+
+
+def test_a_tool_result_without_its_call_is_named(srv):
+    from tests.support.fake_azure_errors import INVALID_REQUEST
+
+    error = fail_with(srv, Fail(
+        400, None,
+        "Invalid parameter: messages with role 'tool' must be a response to a preceeding "
+        "message with 'tool_calls'.",
+        param="messages.[1].role", type=INVALID_REQUEST,
+    ))  # fmt: skip
+    assert error.title == "A tool result without its call"
+    assert "'tool_calls'. A tool message must come right after" in error.text
