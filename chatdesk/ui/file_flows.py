@@ -147,9 +147,11 @@ class FileFlows(QObject):
                 "Could not save", f"{library.folder}: {exc.strerror or exc}. Nothing was lost."
             )
             return False
+        title = _title(session)
+        end = "" if title[-1:] in (".", "!", "?") else "."  # not "… as “Hello.”."
         self.notice.emit(
             f"“{path.name}” is in the library folder, where conversations are kept by the "
-            f"library: the copy was added to the library as “{_title(session)}”."
+            f"library: the copy was added to the library as “{title}”{end}"
         )
         self.host.refresh_sessions()  # the sidebar lists it
         return True

@@ -64,6 +64,7 @@ def test_save_as_into_the_library_folder_adds_a_library_conversation(qtbot, wind
     assert window.session is session
     assert session.library_id != added
     assert "added to the library" in window.notice.text()
+    assert window.notice.text().endswith("as “What is a heron?”")  # not "?”." (tester's find)
     listed = json.loads(run("list", "--json").stdout)
     assert sorted(e["title"] for e in listed) == ["What is a heron?", "What is a heron?"]
     assert added in [e["id"] for e in listed]
