@@ -168,10 +168,14 @@ def run(argv: list[str]) -> int:
     else:
         estimate = f" (estimate: {report['estimate_why']})" if report["estimate"] else ""
         print(f"{report['prompt_tokens']} prompt tokens{estimate}, {report['encoding']}")
+        # In the rows' heading's words: trimmed rows are "older" ones left out to fit.
+        older, other = len(report["dropped"]), len(report["left_out"])
+        parts = [f"{older:,} older left out to fit"] if older else []
+        if other:
+            parts.append(f"{other:,} left out" + (" for other reasons" if older else ""))
         print(
-            f"{_count(len(report['sent']), 'message')} sent, {len(report['dropped'])} dropped "
-            f"to fit, {len(report['left_out'])} left out; "
-            f"{report['total']} with {report['reserve']} reserved, limit {report['limit']}"
+            f"{_count(len(report['sent']), 'message')} sent, {', '.join(parts) or 'none left out'}"
+            f"; {report['total']} with {report['reserve']} reserved, limit {report['limit']}"
         )
     if not report["fits"]:
         print(f"chatdesk: {report['error']}", file=sys.stderr)

@@ -128,7 +128,7 @@ def test_tokens_says_one_message_not_one_messages(tmp_path):
     body = tmp_path / "one.json"
     body.write_text('{"model": "gpt-4o", "messages":[{"role":"user","content":"hi"}]}')
     done = run("tokens", body)
-    assert "1 message sent, 0 dropped" in done.stdout
+    assert "1 message sent, none left out;" in done.stdout
 
 
 def test_search_lists_the_conversation_changed_most_recently_first(tmp_path):

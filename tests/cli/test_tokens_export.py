@@ -194,7 +194,7 @@ def test_tokens_rows_name_why_a_blocked_question_is_left_out(tmp_path, capsys):
     lines = capsys.readouterr().out.splitlines()
     assert "Left out: 1 message, not sent: blocked by the content filter" in lines
     assert not [line for line in lines if "older" in line]
-    assert "3 messages sent, 0 dropped to fit, 1 left out;" in lines[-1]
+    assert "3 messages sent, 1 left out;" in lines[-1]
     assert cli.main(["tokens", str(path), "--json", "--model", "gpt-4o"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["left_out"] == [3]
@@ -264,3 +264,19 @@ def test_tokens_rows_number_messages_not_the_tool_definitions(tmp_path, capsys):
         ["4", "tool"], ["5", "tool"],
     ]  # fmt: skip
     assert lines[-1].startswith("5 messages sent")
+
+
+def test_tokens_summary_names_trimmed_rows_as_their_heading_does(tmp_path, capsys):
+    """Tester: the rows were headed "Left out: 2 older messages, not sent" while the summary
+    below said "2 dropped to fit, 0 left out"."""
+    conv = Conversation(history=[Message("user" if i % 2 == 0 else "assistant", f"word {i} " * 40)
+                                 for i in range(12)])  # fmt: skip
+    path = tmp_path / "long.json"
+    save_conversation(conv, path)
+    assert cli.main(["tokens", str(path), "--rows", "--model", "gpt-4o", "--limit", "600",
+                     "--reserve", "100"]) == 0  # fmt: skip
+    lines = capsys.readouterr().out.splitlines()
+    [heading] = [line for line in lines if line.startswith("Left out:")]
+    older = int(heading.split()[2])
+    assert f"{older} older messages, not sent" in heading
+    assert f"sent, {older} older left out to fit;" in lines[-1]
