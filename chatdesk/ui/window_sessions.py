@@ -63,10 +63,11 @@ class WindowSessions:
         it, said in a message unless `quiet`; `then(session)` once it is loaded."""
         from chatdesk.ui.session_loader import SessionLoader
 
+        before = self.session  # shown again if the file cannot be opened
         session = self._add_session(Conversation(), path, loading=True)
         painted = self.transcript.viewport()  # its images are read once it has painted
         loader = self._loaders[session] = SessionLoader(session, path, draft, painted)
-        loader.done.connect(lambda why: self._loaded(loader, why, quiet))
+        loader.done.connect(lambda why: self._loaded(loader, why, quiet, before))
         if then is not None:
             self.when_loaded(session, then)
         self.refresh_sessions()
@@ -81,14 +82,16 @@ class WindowSessions:
         waiting = self._when_loaded.setdefault(session, [])
         waiting.append(then)
 
-    def _loaded(self, loader: SessionLoader, why: str | None, quiet: bool) -> None:
+    def _loaded(
+        self, loader: SessionLoader, why: str | None, quiet: bool, before: ChatSession | None
+    ) -> None:
         session = loader.session
         waiting = self._when_loaded.pop(session, [])
         self._loaders.pop(session, None)
         if session not in self.sessions:
             return
-        if why is not None:
-            self._close_session(session)
+        if why is not None:  # nothing else changes: what was shown before is shown again
+            self._close_session(session, show=before)
             if not quiet:
                 self.show_message("Cannot open this conversation", why)
             return
@@ -232,8 +235,11 @@ class WindowSessions:
             self._flush_library([session])  # a library conversation has nothing to ask
             self.files.confirm_discard(session, lambda: self._close_session(session))
 
-    def _close_session(self, session: ChatSession, *, keep_one: bool = True) -> None:
-        """Close a session; `keep_one`: open an empty conversation when it was the last."""
+    def _close_session(
+        self, session: ChatSession, *, keep_one: bool = True, show: ChatSession | None = None
+    ) -> None:
+        """Close a session; `keep_one`: open an empty conversation when it was the last. If it
+        was shown, `show` is shown in its place when still open, else its neighbour."""
         self._stop_loading(session)
         session.shutdown()
         self._forget(session)
@@ -248,6 +254,8 @@ class WindowSessions:
             self._session_links = []
         if self.session is not None:
             pass  # another one was closed (trashed from the list): the view stays
+        elif show is not None and show in self.sessions:
+            self._bind_session(show)
         elif self.sessions:
             self._bind_session(self.sessions[min(index, len(self.sessions) - 1)])
         elif keep_one:

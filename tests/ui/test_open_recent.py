@@ -75,3 +75,24 @@ def test_library_files_an_earlier_version_listed_are_left_out_and_never_push_out
     window.library_link.open(id)  # the library's: no change at all
     wait_loaded(qtbot, window)
     assert window.context.settings.recent_files == [newest, *users]
+
+
+def test_a_recent_file_gone_away_is_explained_and_the_conversation_shown_stays(
+    qtbot, window, tmp_path, monkeypatch
+):
+    """Tester: a file moved away and then clicked in Open recent said "...does not exist." and
+    the window switched from q.json to another conversation."""
+    q = users_file(tmp_path, "q.json")
+    other = users_file(tmp_path, "other.json")
+    gone = users_file(tmp_path, "gone.json")
+    open_and_wait(qtbot, window, [q, other, gone])
+    window.close_current()  # gone.json is closed and stays in Open recent
+    window.activate(next(s for s in window.sessions if str(s.path) == q))
+    (tmp_path / "gone.json").rename(tmp_path / "moved.json")
+    told = []
+    monkeypatch.setattr(window, "show_message", lambda title, text: told.append(text))
+    window.open_paths([gone])
+    qtbot.waitUntil(lambda: bool(told), timeout=10_000)
+    assert "does not exist" in told[0]
+    assert str(window.session.path) == q
+    assert [str(s.path) for s in window.sessions if s.path] == [q, other]
