@@ -124,7 +124,7 @@ class LibrarySidebar(QWidget):
         jobs.listed.connect(self.show_entries)
         jobs.changed.connect(self.show_changed)
         jobs.searched.connect(self.show_hits)
-        jobs.more.connect(self.search_model.add_page)
+        jobs.more.connect(self._more_hits)
         self.search_model.moreRequested.connect(jobs.search)
         jobs.done.connect(self._done)
         jobs.failed.connect(self.notice)
@@ -173,8 +173,19 @@ class LibrarySidebar(QWidget):
             return  # typed on meanwhile: the next results are on their way
         self.search_model.set_page(query, page)
         self.list.setModel(self.search_model)
-        n = len(page.hits)
-        count = f"{n}+" if page.after is not None else str(n)
+        self._show_count()
+
+    def _more_hits(self, query: str, page: SearchPage) -> None:
+        """The next page of results, added as the list is scrolled to its end."""
+        self.search_model.add_page(query, page)
+        if query == self.search_model.query:
+            self._show_count()
+
+    def _show_count(self) -> None:
+        """"30+ conversations" while more pages may come, then the whole count."""
+        model = self.search_model
+        n = model.rowCount()
+        count = f"{n}+" if model.after is not None else str(n)
         self.status.setText(f"{count} conversation{'s' if count != '1' else ''}" if n
                             else "No matches")  # fmt: skip
 

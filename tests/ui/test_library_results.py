@@ -46,6 +46,8 @@ def test_results_are_one_row_per_conversation_a_page_at_a_time(qtbot, window):
     qtbot.waitUntil(lambda: results.rowCount() == SEARCH_PAGE + 15, timeout=10_000)
     ids = [results.index(r).data(Roles.Id) for r in range(results.rowCount())]
     assert results.after is None
+    # The count follows the rows (the tester saw "30+ conversations" at the 45th row).
+    assert sidebar.status.text() == f"{SEARCH_PAGE + 15} conversations"
     assert len(set(ids)) == len(ids)
     assert not results.canFetchMore()
 
