@@ -186,8 +186,14 @@ class LibrarySidebar(QWidget):
         model = self.search_model
         n = model.rowCount()
         count = f"{n}+" if model.after is not None else str(n)
-        self.status.setText(f"{count} conversation{'s' if count != '1' else ''}" if n
-                            else "No matches")  # fmt: skip
+        if n:
+            self.status.setText(f"{count} conversation{'s' if count != '1' else ''}")
+        elif len(_words(model.query)) > 1:  # the rule fts_query follows, said
+            self.status.setText(
+                "No matches: every word must be in one message, and all but the last whole"
+            )
+        else:
+            self.status.setText("No matches")
 
     def select(self, id: str | None, session: int | None = None) -> None:
         """Mark the conversation shown: library conversation `id`, or else the open file
@@ -405,3 +411,10 @@ class LibrarySidebar(QWidget):
         menu = self.context_menu(index) if index.isValid() else None
         if menu is not None:
             menu.popup(self.list.viewport().mapToGlobal(pos))
+
+
+def _words(query: str) -> list[str]:
+    # Results come after the first paint, and the search module with them.
+    from chatdesk.core.library_search import query_words
+
+    return query_words(query)

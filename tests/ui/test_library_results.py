@@ -96,3 +96,24 @@ def add(library, title: str, when: float, texts: tuple[str, ...]) -> str:
         meta = MessageMeta(created_at=iso_time(when))
         conv.append(Message("user" if i % 2 == 0 else "assistant", text, meta=meta))
     return library.create(conv).id
+
+
+def test_no_match_for_several_words_says_the_rule(qtbot, window):
+    """Tester: "pel wing" and "wingspan pelic" found nothing, with no hint why, where
+    "pelican wingspan" found "Pelican wingspans reach 3 m."."""
+    library = window.context.library
+    conv = Conversation(title="Pelican facts")
+    conv.append(Message("user", "Pelican wingspans reach 3 m."))
+    library.create(conv)
+    sidebar = window.sidebar
+    qtbot.waitUntil(lambda: sidebar.jobs is not None, timeout=10_000)
+    sidebar.jobs.refresh()
+    qtbot.waitUntil(lambda: sidebar.library_model.rowCount() >= 1, timeout=10_000)
+    for query, said in (
+        ("pel wing", "No matches: every word must be in one message, and all but the last whole"),
+        ("zebra", "No matches"),
+        ("pelican wingspan", "1 conversation"),
+    ):
+        sidebar.search.setText(query)
+        qtbot.waitUntil(lambda q=query: sidebar.search_model.query == q, timeout=10_000)
+        qtbot.waitUntil(lambda s=said: sidebar.status.text() == s, timeout=10_000)
