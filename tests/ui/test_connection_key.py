@@ -20,6 +20,7 @@ from chatdesk.service.secrets import (
     Secret,
     keyring_status,
 )
+from chatdesk.ui.connection_profiles import DEFAULT_MARK
 from tests.support.connection_dialog import (
     KEY,
     WARNING,
@@ -220,7 +221,7 @@ HOME_KEY = "home-key-9f8e7d6c5b4a39281706f5e4d3c2b1a0"
 def _click_profile(qtbot, d, name: str) -> None:
     """Click `name` in the profiles list, as a person does, and wait for its keyring probe."""
     items = [d.profile_list.item(row) for row in range(d.profile_list.count())]
-    item = next(i for i in items if i.text() == name)
+    item = next(i for i in items if i.text().removesuffix(DEFAULT_MARK) == name)
     rect = d.profile_list.visualItemRect(item)
     qtbot.mouseClick(d.profile_list.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     assert d.current.profile.name == name
