@@ -90,12 +90,21 @@ def pick_profile(
     saved = connections.settings.profile(recorded) if recorded else None
     if saved is not None:
         return saved, connections.credentials
+    # The window stands its default in for a removed profile and says so; send stands nothing
+    # in unseen: the environment's connection with a note, else an error naming the profile.
+    gone = connections.gone_profile(recorded)
     profile = profile_from_env(env)
     if profile is None:
+        names = ", ".join(p.name for p in connections.settings.profiles) or "none are set up"
         raise UsageError(
-            "no connection given: use --profile NAME, --endpoint URL --deployment D, "
+            (f"the file's profile {gone!r} is not set up here (profiles: {names}): " if gone
+             else "no connection given: ")
+            + "use --profile NAME, --endpoint URL --deployment D, "
             "--base-url URL --model M, or set AZURE_OPENAI_ENDPOINT (or OPENAI_BASE_URL)"
-        )
+        )  # fmt: skip
+    if gone:
+        fail(f"note: the file's profile {gone!r} is not set up here; sending with the "
+             "connection the environment variables describe.")  # fmt: skip
     return profile, Credentials(None, env=env)
 
 

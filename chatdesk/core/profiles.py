@@ -114,6 +114,18 @@ def looks_like_env_name(value: str) -> bool:
     return bool(_ENV_NAME_RE.fullmatch(value)) and not _HEX_KEY_RE.fullmatch(value)
 
 
+def gone_profile_text(named: str, stand_in: str | None) -> str:
+    """What a conversation whose profile `named` is not set up (removed, or made on another
+    machine) says when opened: the profile it names and the one it is sent with meanwhile
+    (`stand_in`, the default; None: there is none).
+    The window's status line shows it; `chatdesk send`, which stands nothing in, names the
+    profile in its error (cli/send_connection.py)."""
+    gone = f"This conversation's profile '{named}' is not among your profiles"
+    if stand_in is None:
+        return f"{gone}; add or choose one in Connections (Ctrl+K)."
+    return f"{gone}; it uses '{stand_in}' (the default) until you choose another above."
+
+
 # -- profiles --------------------------------------------------------------------------------
 @dataclass
 class ConnectionProfile:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from chatdesk.core.conversation import Conversation
 from chatdesk.core.paths import config_dir
 from chatdesk.core.profile_env import profile_from_env
-from chatdesk.core.profiles import ConnectionProfile
+from chatdesk.core.profiles import ConnectionProfile, gone_profile_text
 from chatdesk.core.settings import Settings
 from chatdesk.service.client import Credentials, entra_session_key, entra_session_options
 
@@ -156,6 +156,22 @@ class Connections:
         active = self.active()
         if conv.profile is None and active is not None:
             conv.profile = active.name
+
+    def gone_profile(self, name: str | None) -> str | None:
+        """`name`, when it names a profile that is not set up here (removed, or made on
+        another machine); None when it exists or names none. The one test for it: the window
+        stands the active profile in and says so (`gone_profile_note`), `chatdesk send`
+        names it in its error."""
+        return name if name is not None and self.profile(name) is None else None
+
+    def gone_profile_note(self, conv: Conversation) -> str | None:
+        """The status line for a conversation whose profile is gone: the profile it names and
+        the one `profile_for` sends with instead; None when its profile exists."""
+        gone = self.gone_profile(conv.profile)
+        if gone is None:
+            return None
+        active = self.active()
+        return gone_profile_text(gone, active.name if active is not None else None)
 
     def profile_for(self, conv: Conversation) -> ConnectionProfile | None:
         """The profile a conversation uses (the one it names, else the active one), sending to

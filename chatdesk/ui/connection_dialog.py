@@ -123,6 +123,7 @@ class ConnectionDialog(QDialog):
             connections.settings.profiles,
             connections.env,
             select or connections.settings.active_profile,
+            connections.settings.active_profile,
         )
         self.refresh_save()
         self.resize(760, 560)
@@ -221,7 +222,8 @@ class ConnectionDialog(QDialog):
         e, k, a, t = self.endpoint_panel, self.key_panel, self.entra_panel, self.test_panel
         d = e.deployments
         order: list[QWidget] = [
-            self.profile_list, self.add_btn, self.duplicate_btn, self.remove_btn, self.tabs,
+            self.profile_list, self.add_btn, self.duplicate_btn, self.remove_btn,
+            self.profiles.use_btn, self.tabs,
             e.name_edit, e.kind_combo, e.endpoint_edit, e.suggest_btn, d.list, d.add_btn,
             d.remove_btn, d.default_btn, d.fetch_btn, e.deployment_edit, e.model_edit,
             e.family_combo, e.api_version_edit, self.key_radio, self.entra_radio, k.key_edit,
@@ -361,12 +363,8 @@ class ConnectionDialog(QDialog):
         problems = self._problems()
         busy = self._saving
         self.save_btn.setEnabled(not problems and not busy)
-        if problems:
-            self.save_btn.setToolTip("Cannot save yet:\n" + "\n".join(problems))
-        else:
-            self.save_btn.setToolTip(
-                "Save the profiles and use the selected one" if not busy else "Saving…"
-            )
+        tip = "Saving…" if busy else "Save the profiles"
+        self.save_btn.setToolTip("Cannot save yet:\n" + "\n".join(problems) if problems else tip)
         draft = self.current
         self.test_panel.refresh(check(draft.profile).error if draft is not None else "No profile.")
 
@@ -460,7 +458,8 @@ class ConnectionDialog(QDialog):
         self.run(lambda: apply_moves(secrets, moves), lambda _: self._commit(), failed, finished)
 
     def _commit(self) -> None:
-        selected = final_profile(self.current.profile).name if self.current else None
+        default = self.profiles.default  # the active profile: only "Use for new…" changes it
+        selected = final_profile(default.profile).name if default else None
         try:
             commit(
                 self.connections.settings,

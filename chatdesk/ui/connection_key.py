@@ -47,6 +47,11 @@ class _KeyProbe:
     status: KeyringStatus | None
 
 
+_SAVE_KEY_TIP = (
+    "Store the key in the keyring now (Cancel does not undo it); the field is cleared. "
+    "Save stores typed keys too."
+)
+
 class KeyPanel(QWidget):
     warningChanged = Signal(bool)
     useEntra = Signal()
@@ -63,6 +68,7 @@ class KeyPanel(QWidget):
         # The key typed for each profile (by key name) and not stored yet: it is shown again
         # when its profile is, stored by the dialog's Save, forgotten when the dialog closes.
         self._typed: dict[str, Secret] = {}
+        self._stored_now: set[str] = set()  # key names Save key stored: Cancel cannot undo it
         self.reuse_key_box: QMessageBox | None = None  # open while Duplicate asks
         self.keyring_box: QMessageBox | None = None  # open while Save asks where to keep a key
         self.key_edit = KeyField(self)
@@ -79,9 +85,7 @@ class KeyPanel(QWidget):
         self.show_key_btn.setAccessibleName("Show the key")
         self.show_key_btn.setToolTip("Show or hide the key you are typing")
         self.show_key_btn.toggled.connect(self._show_key_toggled)
-        self.save_key_btn = button(
-            self, "Save key", "Save key", "Store the key in the keyring; the field is cleared"
-        )
+        self.save_key_btn = button(self, "Save key", "Save key", _SAVE_KEY_TIP)
         self.save_key_btn.clicked.connect(self.save_key)
         self.forget_key_btn = button(
             self, "Forget key", "Forget key", "Remove this profile's key from the keyring"
@@ -226,16 +230,23 @@ class KeyPanel(QWidget):
             text = "Checking the keyring…"
         elif stored:
             text = f"A key is stored in {self._store_description or 'the keyring'}."
+            if name in self._stored_now:
+                text += " Stored now by Save key: Cancel does not undo it."
         elif env_key:
             text = f"No key is stored; the key comes from the environment variable {variable}."
         else:
             text = "No key is stored yet." + (
                 " Keys are kept in memory for this session only." if memory else ""
             )
-        if self.key_edit.text().strip() and not self._busy:
-            text += " The key typed above is stored when you press Save."
-        self.key_status.setText(text)
         blocked = self._insecure() and not self._consented()
+        if self.key_edit.text().strip() and not self._busy:
+            # Without a keyring Save stores nothing until the person chooses (the notice below).
+            text += (
+                " On Save you are asked how to keep the key typed above (see below)."
+                if blocked
+                else " The key typed above is stored when you press Save."
+            )
+        self.key_status.setText(text)
         self.notice.setVisible(blocked)
         # The notice lives on the Authentication tab; the tab shows there is something to read.
         self.warningChanged.emit(blocked and profile.auth == "key")
@@ -244,9 +255,7 @@ class KeyPanel(QWidget):
         idle = not self._busy and not checking and self._store_probed
         self.save_key_btn.setEnabled(idle and not blocked and bool(self.key_edit.text().strip()))
         self.save_key_btn.setToolTip(
-            "Choose how to keep keys first (see the warning below)"
-            if blocked
-            else "Store the key in the keyring; the field is cleared"
+            "Choose how to keep keys first (see the warning below)" if blocked else _SAVE_KEY_TIP
         )
         self.forget_key_btn.setEnabled(idle and bool(stored))
         self.sync()
@@ -269,6 +278,7 @@ class KeyPanel(QWidget):
         typed = self._typed.get(name)
 
         def saved(_: object) -> None:
+            self._stored_now.add(name)
             self._stored(draft, typed)
 
         def failed(exc: BaseException) -> None:
@@ -343,10 +353,11 @@ class KeyPanel(QWidget):
             self.window(),
         )
         box.setAccessibleName("No secure keyring")
+        it = "it" if keys == 1 else "them"
         box.setInformativeText(
-            "chatdesk can keep it in memory until it exits (you will enter it again next "
-            "time); it is never written to a file. Or Cancel, and choose Microsoft Entra ID "
-            "sign-in on the Authentication tab instead."
+            f"chatdesk can keep {it} in memory until it exits (you will enter {it} again next "
+            f"time); {'it is' if keys == 1 else 'they are'} never written to a file. Or "
+            "Cancel, and choose Microsoft Entra ID sign-in on the Authentication tab instead."
         )
         keep = box.addButton("Keep for this session", QMessageBox.ButtonRole.AcceptRole)
         box.setDefaultButton(keep)

@@ -1,5 +1,10 @@
 """The profiles column of the Connections dialog: the profiles being edited (drafts, see
-`service/profile_edits.ProfileEdit`), the list that selects one, and Add / Duplicate / Remove.
+`service/profile_edits.ProfileEdit`), the list that selects one, Add / Duplicate / Remove, and
+"Use for new conversations", which makes one the default (the settings' active profile).
+
+Selecting a profile only shows it: the default changes when the person says so, when it is
+removed (the first one left takes over, as `Settings.remove_profile` does), or when a profile
+is added to an empty list. The list marks the default, so Save never changes it unseen.
 
 Names stay unique across drafts, key entries and removed profiles, so a key can never land on
 another profile's entry. Signals: selected(object) — the draft to show, or None;
@@ -24,6 +29,7 @@ from chatdesk.ui.qt.widgets import (
     QHBoxLayout,
     QListWidget,
     QListWidgetItem,
+    QMessageBox,
     QStyle,
     QToolButton,
     QVBoxLayout,
@@ -31,6 +37,7 @@ from chatdesk.ui.qt.widgets import (
 )
 
 NEW_PROFILE_NAME = "Azure OpenAI"
+DEFAULT_MARK = " (default)"  # after the name of the profile new conversations use
 
 
 class ProfileList(QWidget):
@@ -47,6 +54,8 @@ class ProfileList(QWidget):
         # key name of each removed profile → its secret headers, whose keyring values go too
         self.gone_headers: dict[str, list[str]] = {}
         self.current: ProfileEdit | None = None
+        self.default: ProfileEdit | None = None  # the one new conversations use
+        self.remove_box: QMessageBox | None = None  # "Remove profile 'X'?" while it is asked
         self.profile_list = QListWidget(self)
         self.profile_list.setAccessibleName("Profiles")
         self.profile_list.setToolTip("Your connection profiles; select one to edit it")
@@ -62,6 +71,12 @@ class ProfileList(QWidget):
             "Remove profile",
             "Remove the selected profile; on Save its key is removed from the keyring too",
         )
+        self.use_btn = self._tool(
+            "Use for new conversations",
+            "Use for new conversations",
+            "New conversations (Ctrl+N) use this profile; the list marks it (default)",
+        )
+        self.use_btn.clicked.connect(self.make_default)
         self.add_btn.clicked.connect(self.add)
         self.duplicate_btn.clicked.connect(self.duplicate)
         self.remove_btn.clicked.connect(self.remove)
@@ -73,7 +88,10 @@ class ProfileList(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.profile_list, 1)
         layout.addLayout(buttons)
-        self.profile_list.setFixedWidth(max(170, buttons.sizeHint().width()))
+        layout.addWidget(self.use_btn)
+        width = max(170, buttons.sizeHint().width(), self.use_btn.sizeHint().width())
+        self.profile_list.setFixedWidth(width)
+        self.use_btn.setFixedWidth(width)
 
     def _tool(self, text: str, name: str, tip: str) -> QToolButton:
         button = QToolButton(self)
@@ -83,10 +101,15 @@ class ProfileList(QWidget):
         return button
 
     def load(
-        self, saved: list[ConnectionProfile], env: Mapping[str, str], select: str | None
+        self,
+        saved: list[ConnectionProfile],
+        env: Mapping[str, str],
+        select: str | None,
+        active: str | None = None,
     ) -> None:
         """Drafts of the saved profiles (on first launch: one new profile, from the
-        environment variables when they are set); `select` is shown."""
+        environment variables when they are set); `select` is shown, `active` is the default
+        (none saved: the first, as `Connections.active` reads it)."""
         if saved:
             for profile in saved:
                 self.drafts.append(
@@ -97,6 +120,8 @@ class ProfileList(QWidget):
                 NEW_PROFILE_NAME, "azure-v1", "", ""
             )
             self.drafts.append(ProfileEdit(profile, None, profile.name))
+        originals = [d.original for d in self.drafts]
+        self.default = self.drafts[originals.index(active) if active in originals else 0]
         for draft in self.drafts:
             self.profile_list.addItem(QListWidgetItem(draft.profile.name))
         names = [d.profile.name for d in self.drafts]
@@ -110,10 +135,22 @@ class ProfileList(QWidget):
             item = self.profile_list.item(row)
             if item is None:
                 continue
-            item.setText(draft.profile.name.strip() or "(no name)")
+            default = draft is self.default
+            item.setText((draft.profile.name.strip() or "(no name)") + (DEFAULT_MARK * default))
             error = check(draft.profile).error
-            item.setToolTip(error or KIND_LABELS[draft.profile.kind])
+            tip = error or KIND_LABELS[draft.profile.kind]
+            item.setToolTip(tip + ("\nUsed for new conversations" if default else ""))
             item.setIcon(warning if error else QIcon())
+            font = item.font()
+            font.setBold(default)
+            item.setFont(font)
+        self.use_btn.setEnabled(self.current is not None and self.current is not self.default)
+
+    def make_default(self) -> None:
+        """New conversations use the profile shown (on Save)."""
+        if self.current is not None:
+            self.default = self.current
+            self.refresh()
 
     def fresh_name(self, base: str) -> str:
         """A name no draft, key entry or removed profile uses, so keys cannot collide."""
@@ -126,6 +163,8 @@ class ProfileList(QWidget):
 
     def append(self, profile: ConnectionProfile) -> None:
         self.drafts.append(ProfileEdit(profile, None, profile.name))
+        if self.default is None:  # the only profile: new conversations can use no other
+            self.default = self.drafts[-1]
         self.profile_list.addItem(QListWidgetItem(profile.name))
         self.profile_list.setCurrentRow(len(self.drafts) - 1)
         self.refresh()
@@ -144,9 +183,37 @@ class ProfileList(QWidget):
             self.duplicated.emit(source, self.current)
 
     def remove(self) -> None:
+        """Ask before removing the profile shown (its key and sign-in go on Save)."""
         draft = self.current
-        if draft is None:
+        if draft is None or self.remove_box is not None:
             return
+        name = draft.profile.name.strip() or "(no name)"
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Remove profile",
+            f"Remove profile '{name}'?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            self.window(),
+        )
+        box.setAccessibleName("Remove profile")
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+        box.setInformativeText(
+            "On Save its key and sign-in are removed too. Conversations made with it "
+            "say so when opened, and use the default profile until you choose another."
+        )
+
+        def answered(result: int) -> None:
+            self.remove_box = None
+            if result == QMessageBox.StandardButton.Yes and draft in self.drafts:
+                self._remove(draft)
+
+        box.finished.connect(answered)
+        self.remove_box = box
+        box.open()
+
+    def _remove(self, draft: ProfileEdit) -> None:
+        if self.current is not draft:
+            self.profile_list.setCurrentRow(self.drafts.index(draft))
         row = self.drafts.index(draft)
         self.leaving.emit()
         if draft.original is not None:
@@ -157,12 +224,15 @@ class ProfileList(QWidget):
             *draft.profile.secret_headers, *draft.dropped_headers
         ]
         self.drafts.pop(row)
+        if self.default is draft:
+            self.default = self.drafts[0] if self.drafts else None
         self.current = None
         self.profile_list.takeItem(row)  # may already select the neighbour
         if self.current is None:
             self._row_changed(self.profile_list.currentRow())
             if self.current is None:
                 self.selected.emit(None)
+        self.refresh()
 
     def _row_changed(self, row: int) -> None:
         draft = self.drafts[row] if 0 <= row < len(self.drafts) else None
@@ -170,4 +240,5 @@ class ProfileList(QWidget):
             self.current = draft
             self.duplicate_btn.setEnabled(draft is not None)
             self.remove_btn.setEnabled(draft is not None)
+            self.use_btn.setEnabled(draft is not None and draft is not self.default)
             self.selected.emit(draft)

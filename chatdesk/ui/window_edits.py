@@ -134,14 +134,18 @@ class WindowEdits:
 
     def refresh_profiles(self) -> None:
         self._fill_profiles()
+        connections = self.context.connections
         for session in self.sessions:  # a profile was fixed: its old errors no longer hold
             session.clear_status(errors_only=True)
             session.prices_changed()
+            gone = connections.gone_profile_note(session.conversation)
+            if gone is not None:  # its profile was removed: say which one it uses now
+                session.notice.emit(gone)
         if self.session is not None:
             self._show_notice(self.session.status)
-        active = self.context.connections.active()
+        active = connections.active()
         if self.session is not None:
-            if self.context.connections.profile(self.session.conversation.profile) is None:
+            if connections.profile(self.session.conversation.profile) is None:
                 self.session.use_profile(active.name if active else None, chosen=False)
             else:
                 self.session.start_counting()
@@ -155,13 +159,15 @@ class WindowEdits:
         self.profile_box.blockSignals(False)
 
     def _select_profile(self, name: str | None) -> None:
-        self.profile_box.blockSignals(True)
-        index = self.profile_box.findText(name or "")
-        self.profile_box.setCurrentIndex(max(index, 0) if self.profile_box.count() else -1)
-        self.profile_box.blockSignals(False)
+        """Show the profile `name`, or the one standing in for it when it no longer exists
+        (`Connections.profile_for`'s rule), not merely the first listed."""
         conv = self.session.conversation if self.session is not None else None
         connections = self.context.connections
         profile = connections.profile(name) or connections.active()
+        self.profile_box.blockSignals(True)
+        index = self.profile_box.findText(profile.name if profile is not None else "")
+        self.profile_box.setCurrentIndex(max(index, 0) if self.profile_box.count() else -1)
+        self.profile_box.blockSignals(False)
         self.deployment_box.show_profile(profile, conv.deployment if conv is not None else None)
 
     def _profile_chosen(self, name: str) -> None:

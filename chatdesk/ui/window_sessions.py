@@ -108,6 +108,7 @@ class WindowSessions:
             if add_recent(self.context.settings, self.context.library, str(session.path)):
                 self.context.save_settings()
         self._default_profile(session.conversation)
+        self._say_gone_profile(session)
         if loader.imported:
             self._opened_body(session, loader.path)
         self._follow(session)
@@ -158,6 +159,7 @@ class WindowSessions:
     def open_session(self, conv: Conversation, path: Path | None = None) -> ChatSession:
         self._default_profile(conv)
         session = self._add_session(conv, path)
+        self._say_gone_profile(session)
         self._follow(session)
         self.refresh_sessions()
         return session
@@ -181,6 +183,12 @@ class WindowSessions:
 
     def _default_profile(self, conv: Conversation) -> None:
         self.context.connections.name_profile(conv)
+
+    def _say_gone_profile(self, session: ChatSession) -> None:
+        """A conversation whose profile no longer exists says so, and which one it uses."""
+        note = self.context.connections.gone_profile_note(session.conversation)
+        if note is not None:
+            session.notice.emit(note)
 
     def _follow(self, session: ChatSession) -> None:
         """Keep `session` written (recovery copies, the library) and count its tokens."""

@@ -124,7 +124,8 @@ def test_a_file_naming_a_profile_this_machine_lacks_still_needs_a_connection(
 ):
     path = chat_file(tmp_path)  # names "work", which no settings here hold
     assert run_send([path]) == 2
-    assert "no connection given" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "the file's profile 'work' is not set up here (profiles: none are set up)" in err
     assert srv.requests == []
 
 

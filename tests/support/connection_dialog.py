@@ -116,3 +116,13 @@ class Harness:
         qtbot.addWidget(self.dialog)
         self.dialog.open()
         qtbot.waitUntil(lambda: not self.dialog.busy)
+
+
+def remove_profile(d: ConnectionDialog, *, answer: str = "Yes") -> str:
+    """Press Remove and answer its question; the question's text is returned."""
+    d.remove_btn.click()
+    box = d.profiles.remove_box
+    assert box is not None, "Remove did not ask"
+    text = box.text()
+    box.done(getattr(box.StandardButton, answer))
+    return text

@@ -15,6 +15,7 @@ from chatdesk.ui.connection_dialog import ConnectionDialog
 from tests.support.connection_dialog import (
     Harness,
     azure,
+    remove_profile,
 )
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
@@ -120,7 +121,7 @@ def test_removing_a_profile_deletes_its_secret_header_values(qtbot, make_dialog)
     )
     h = make_dialog([azure(secret_headers=["Ocp-Apim-Subscription-Key"]), keep], secrets=store)
     h.dialog.profile_list.setCurrentRow(0)
-    h.dialog.remove_btn.click()
+    remove_profile(h.dialog)
     h.dialog.save_btn.click()
     qtbot.waitUntil(lambda: h.saves == 1)
     assert store.get("Work") is None

@@ -17,6 +17,7 @@ from tests.support.connection_dialog import (
     KEY,
     azure,
     files_text,
+    remove_profile,
     retype,
 )
 
@@ -73,7 +74,7 @@ def test_save_writes_renames_removals_and_the_active_profile(qtbot, make_dialog)
     d = h.dialog
     retype(qtbot, d.endpoint_panel.name_edit, "Renamed")
     d.profile_list.setCurrentRow(0)
-    d.remove_btn.click()
+    remove_profile(d)
     d.add_btn.click()
     assert d.endpoint_panel.name_edit.text() == "Azure OpenAI"
     retype(qtbot, d.endpoint_panel.endpoint_edit, "https://other.openai.azure.com/")
@@ -83,7 +84,8 @@ def test_save_writes_renames_removals_and_the_active_profile(qtbot, make_dialog)
         d.save_btn.click()
     assert h.saves == 1
     assert [p.name for p in h.settings.profiles] == ["Renamed", "Azure OpenAI"]
-    assert h.settings.active_profile == "Azure OpenAI"
+    # A (the default) was removed: the first one left takes over, not the one last shown.
+    assert h.settings.active_profile == "Renamed"
     assert not d.isVisible()
     # The renamed profile's key moved with it; the removed one's key is gone.
     assert store.get("Renamed") == Secret("key-b")
