@@ -8,6 +8,8 @@ know is kept as it is and fitted when sent). The images, and the --text, join th
 ends with (its last message, a user message), else they start a new question after the reply.
 What went where is printed. `chatdesk send FILE` then sends them. A bad image, too many images,
 or a model that takes none is said and nothing is written. The image files are only read.
+A bare request body FILE is never written: as in the window, the body with the images becomes a
+new library conversation, named in one line on stderr (`cli/body_file.py`); send that file.
 
 Exit status: 0 done, 1 a file or image refused, 2 usage.
 """
@@ -15,8 +17,9 @@ Exit status: 0 done, 1 a file or image refused, 2 usage.
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
-from chatdesk.cli.command import EXIT_ERROR, EXIT_OK, EXIT_USAGE, Parser
+from chatdesk.cli.command import EXIT_ERROR, EXIT_OK, EXIT_USAGE, Parser, fail
 from chatdesk.cli.model_choice import UnknownProfile, model_match_for
 from chatdesk.core.budget import Budget
 from chatdesk.core.choices import ImageDetail
@@ -96,10 +99,18 @@ def run(argv: list[str]) -> int:
         conv.append(last.with_text(args.text or "").with_images(parts))
     else:
         conv.append(Message.new("user", args.text or "").with_images(parts))
+    target = args.file  # where the conversation with the images is saved
     try:
-        save_conversation(conv, args.file, opened.disk)
+        if opened.imported:  # a request body: a new library conversation, the body untouched
+            from chatdesk.cli.body_file import into_library
+
+            _saved, library_file = into_library(conv, args.file)
+            target = str(library_file)
+        else:
+            save_conversation(conv, args.file, opened.disk)
     except OSError as exc:  # also ChangedOnDisk: another program wrote it since
-        print(f"{PROG}: cannot save {args.file} ({exc}); nothing was attached.", file=sys.stderr)
+        where = "the library" if opened.imported else args.file
+        print(f"{PROG}: cannot save {where} ({exc}); nothing was attached.", file=sys.stderr)
         return EXIT_ERROR
     for path, image in zip(args.images, prepared, strict=True):
         width, height = image.size
@@ -108,10 +119,14 @@ def run(argv: list[str]) -> int:
     what = f"{len(prepared)} image{'s' if len(prepared) > 1 else ''}"
     what += " and the text" if args.text else ""
     print(
-        f"{args.file}: {what} added to the question it ends with."
+        f"{target}: {what} added to the question it ends with."
         if joins
-        else f"{args.file}: {what} added as a new question at its end."
+        else f"{target}: {what} added as a new question at its end."
     )
+    if opened.imported:
+        from chatdesk.cli.body_file import saved_line
+
+        fail(saved_line(args.file, Path(target)))
     return EXIT_OK
 
 

@@ -7,6 +7,10 @@
 With --profile the conversation goes to the deployment `--deployment` names (one of the
 profile's, or any name for this run), else the one the file recorded, else the profile's
 default; the file records the one used, as the window does.
+FILE may be a bare Chat Completions request body (an agent's): as in the window, it then
+becomes a new library conversation, which gets the reply, and the body file is never written;
+one line on stderr names the new file (`cli/body_file.py`). Each send of the body makes
+another new conversation.
 Without connection options the saved profile the file names is used (its "profile"), else the
 environment's, as the openai SDK reads it (AZURE_OPENAI_ENDPOINT, AZURE_OPENAI_API_KEY,
 OPENAI_API_VERSION, OPENAI_BASE_URL, OPENAI_API_KEY). Keys come from the profile's keyring
@@ -328,13 +332,26 @@ def run_send(argv: list[str]) -> int:
         fail(line)
     if args.dry_run:
         return _dry_run(service, conv, profile, stream=not args.no_stream)
+    target = args.file  # where the conversation with the reply is saved
+    if opened.imported:  # a request body: a new library conversation, as the window opens it
+        from chatdesk.cli.body_file import into_library, saved_line
+
+        try:
+            opened, path = into_library(conv, args.file)
+        except OSError as exc:
+            fail(f"{args.file} is a request body, which goes into the library as a new "
+                 f"conversation, but the library cannot be written ({exc.strerror or exc}); "
+                 "nothing was sent.")  # fmt: skip
+            return EXIT_ERROR
+        target = str(path)
+        fail(saved_line(args.file, path))
     cancel = CancelToken()
     result: ReplyResult | None = None
     error: ChatError | None = None
     shown: list[str] = []
     learned: dict[str, DeploymentNote] = {}
     interrupted = False
-    reply_file = ReplyFile(args.file, opened)
+    reply_file = ReplyFile(target, opened)
 
     def told(event: Adjusted | RetryNotice) -> None:
         if isinstance(event, Adjusted):
@@ -387,7 +404,7 @@ def run_send(argv: list[str]) -> int:
 
     exhausted = result.reasoning_exhausted if result is not None and error is None else None
     if exhausted is not None:  # nothing to keep: the question stays last, ready to send again
-        how = _limit_field(args.file, conv, prepared.body, exhausted)
+        how = _limit_field(target, conv, prepared.body, exhausted)
         fail(reasoning_exhausted_text(exhausted, how))
         return EXIT_ERROR
     saved = False
@@ -402,7 +419,7 @@ def run_send(argv: list[str]) -> int:
         prepared.record_source(reply.meta)
         if not reply_file.write(reply):
             assert reply_file.error is not None
-            where = reply_file.copy or args.file
+            where = reply_file.copy or target
             fail(f"cannot save {where} ({reply_file.error.strerror or reply_file.error}); "
                   "the reply is not saved.")  # fmt: skip
             return EXIT_ERROR
@@ -413,14 +430,14 @@ def run_send(argv: list[str]) -> int:
         fail("note: " + replaced_notice(result.replaced, of=" of the reply"))
     if reply_file.copy is not None:
         fail(
-            f"{args.file} was changed by another program meanwhile, so it was left alone; "
+            f"{target} was changed by another program meanwhile, so it was left alone; "
             f"the conversation with the reply was saved as {reply_file.copy}."
         )
     elif reply_file.merged:
-        fail(f"note: {args.file} was changed by another program meanwhile; the reply was "
+        fail(f"note: {target} was changed by another program meanwhile; the reply was "
               "added to it, keeping those changes.")  # fmt: skip
     if out.error is not None:  # printing stopped, the request went on
-        where = reply_file.copy or args.file
+        where = reply_file.copy or target
         fail(
             f"{out.problem()}, so the reply was not printed in full; "
             + (f"it was saved in {where}." if saved else "nothing arrived to save.")

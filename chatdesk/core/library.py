@@ -412,11 +412,17 @@ class Library:
         a new conversation; the source is not touched. Its title is the file's, else made from
         its first user message, else the file name. Returns the new id. Raises
         ConversationFileError, OSError."""
-        conv = load_conversation(source).conversation
+        return self.adopt(load_conversation(source).conversation, source).id
+
+    def adopt(self, conv: Conversation, source: str | os.PathLike[str]) -> Saved:
+        """Add `conv`, read from the file `source` (which is not touched), as a new
+        conversation: `import`, and `send`/`attach` on a request body, whose file is never
+        written. Its title is its own, else made from its first user message, else the file
+        name. Raises OSError."""
         if not conv.title.strip() and not title_from_messages(conv.messages(0, 8)):
             name = Path(source).name
             conv.title = name.removesuffix(FILE_SUFFIX).removesuffix(".json") or name
-        return self.create(conv).id
+        return self.create(conv)
 
     # -- the trash ---------------------------------------------------------------------------
     def trash(self, id: str) -> Path:

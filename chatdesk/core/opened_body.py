@@ -2,7 +2,8 @@
 a new conversation in the library (the file itself stays as it is), sent to the profile's
 deployment that serves the model the body names, or, when none does, to the profile's
 default, which the sentence names beside the body's model (so a body written for gpt-4.1 is
-never sent to a gpt-5 deployment without a word)."""
+never sent to a gpt-5 deployment without a word). `chatdesk send` and `attach` follow the same
+rule (`cli/body_file.py`) and say it in one line (`saved_body_text`)."""
 
 from __future__ import annotations
 
@@ -42,4 +43,14 @@ def opened_body_text(file_name: str, deployment_note: str) -> str:
     return (
         f"{file_name} {deployment_note} It opened as a new conversation in the library (the "
         "file stays as it is)."
+    )
+
+
+def saved_body_text(file_name: str, saved_to: str) -> str:
+    """What `chatdesk send` and `attach` say (one line, on stderr) after taking the request
+    body `file_name` as the window opens one: a new library conversation, at `saved_to`; the
+    body itself is never written, so sending it again starts another conversation."""
+    return (
+        f"{file_name} is a request body: it was saved as a new conversation in the library, "
+        f"{saved_to} (go on from that file); {file_name} was left as it was."
     )

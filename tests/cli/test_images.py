@@ -13,6 +13,7 @@ from chatdesk.cli.send import run_send
 from tests.cli.test_connections import KEY, clean_env, srv  # noqa: F401
 from tests.support.fake_azure import AzureModel
 from tests.support.images import decoded_size, image_bytes, image_part
+from tests.support.request_bodies import as_conversation
 
 
 def _file(tmp_path, content, model=None):
@@ -20,7 +21,7 @@ def _file(tmp_path, content, model=None):
     body = {"messages": [{"role": "user", "content": content}]}
     if model:
         body["model"] = model
-    path.write_text(json.dumps(body))
+    path.write_text(json.dumps(as_conversation(body)))  # attach writes a conversation file
     return path
 
 
@@ -182,9 +183,9 @@ def test_attach_and_tokens_use_the_environments_deployment_like_send(
 def _after_a_reply(tmp_path, model="reasoner"):
     # The tester's at.json before the attaches: a question answered, a model chatdesk lacks.
     path = tmp_path / "at.json"
-    path.write_text(json.dumps({"model": model, "messages": [
+    path.write_text(json.dumps(as_conversation({"model": model, "messages": [
         {"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hello there"},
-        {"role": "assistant", "content": "hi"}]}))  # fmt: skip
+        {"role": "assistant", "content": "hi"}]})))  # fmt: skip
     big = tmp_path / "big.png"
     big.write_bytes(image_bytes(3000, 2000))
     return path, big

@@ -17,6 +17,7 @@ from chatdesk.core.messages import Message
 from chatdesk.core.profiles import ConnectionProfile
 from chatdesk.core.settings import Settings, save_settings
 from tests.support.fake_azure import Fail, FakeAzure, Reply
+from tests.support.request_bodies import as_conversation
 
 KEY = "5f2b9c0e7d1a4b3c8e6f0a9d2c4b7e1f"
 ROOT = Path(__file__).resolve().parents[2]
@@ -32,8 +33,8 @@ def srv():
 def chat_file(tmp_path) -> Path:
     path = tmp_path / "chat.json"
     path.write_text(
-        json.dumps({"messages": [{"role": "system", "content": "Be brief."},
-                                 {"role": "user", "content": "Hello there"}]})
+        json.dumps(as_conversation({"messages": [{"role": "system", "content": "Be brief."},
+                                                 {"role": "user", "content": "Hello there"}]}))
     )  # fmt: skip
     return path
 

@@ -13,6 +13,7 @@ from chatdesk.core.profiles import ConnectionProfile
 from chatdesk.core.settings import Settings, save_settings
 from tests.cli.test_connections import KEY, chat_file, clean_env, srv  # noqa: F401
 from tests.support.fake_azure import AzureModel
+from tests.support.request_bodies import as_conversation
 
 # The tester's simple.json, as it was.
 SIMPLE = (
@@ -33,7 +34,7 @@ def test_o1_is_sent_once_without_stream_as_the_dry_run_shows(
     srv.models["o1"] = AzureModel.o1()
     srv.models["o1dep"] = AzureModel.o1()
     path = tmp_path / "simple.json"
-    path.write_text(SIMPLE)
+    path.write_text(json.dumps(as_conversation(json.loads(SIMPLE))))  # send writes into it
     if how == "profile":
         profile = ConnectionProfile(
             "prod", "azure-v1", srv.v1_base_url, "o1dep", model="o1",

@@ -14,11 +14,20 @@ from pathlib import Path
 import pytest
 
 from tests.support.fake_azure import FakeAzure, Gateway
+from tests.support.request_bodies import as_conversation
 
 ROOT = Path(__file__).resolve().parents[2]
-G1_JSON = (
-    '{"model":"reasoner","messages":[{"role":"system","content":"Be brief."},'
-    '{"role":"user","content":"Hello there"}]}\n'
+# A conversation file: `send` writes the reply into it (never into a bare request body).
+G1_JSON = json.dumps(
+    as_conversation(
+        {
+            "model": "reasoner",
+            "messages": [
+                {"role": "system", "content": "Be brief."},
+                {"role": "user", "content": "Hello there"},
+            ],
+        }
+    )
 )
 
 

@@ -13,12 +13,21 @@ import pytest
 
 from chatdesk.cli.send import _parser
 from tests.support.fake_azure import FakeAzure, Reply
+from tests.support.request_bodies import as_conversation
 
 ROOT = Path(__file__).resolve().parents[2]
 # The tester's file (tester-lab q.json), byte for byte.
-Q_JSON = (
-    '{"model":"reasoner","messages":[{"role":"system","content":"Be brief."},'
-    '{"role":"user","content":"Hello there"}]}\n'
+# A conversation file: `send` writes the reply into it (never into a bare request body).
+Q_JSON = json.dumps(
+    as_conversation(
+        {
+            "model": "reasoner",
+            "messages": [
+                {"role": "system", "content": "Be brief."},
+                {"role": "user", "content": "Hello there"},
+            ],
+        }
+    )
 )
 REPLY = "Here is a reply long enough to outlive the reader of the pipe. " * 3
 

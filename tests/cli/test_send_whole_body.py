@@ -1,15 +1,24 @@
 """`chatdesk send` on pasted request bodies with tools, tool turns and reasoning fields: what
-goes over the wire (FakeAzure's request log) and what stays in the file."""
+goes over the wire (FakeAzure's request log) and what the new library conversation keeps (the
+body file itself is never written: tests/cli/test_send_body_file.py)."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
+from chatdesk.core.library import library_dir
 from tests.cli.test_send import env_for, send, srv  # noqa: F401 (fixture)
 from tests.support.fake_azure import Reply
 from tests.support.request_bodies import json_schema_body, tool_turns_body
+
+
+def _saved() -> Path:
+    """The library conversation the test's one send of a body made."""
+    [path] = library_dir().glob("*.chatdesk.json")
+    return path
 
 
 def test_send_sends_tools_and_reasoning_effort_and_keeps_them_in_the_file(srv, tmp_path):  # noqa: F811
@@ -27,7 +36,8 @@ def test_send_sends_tools_and_reasoning_effort_and_keeps_them_in_the_file(srv, t
     assert sent["max_completion_tokens"] == 800
     assert "temperature" not in sent
     assert sent["messages"] == body["messages"]  # gpt-5 takes developer and tool turns as they are
-    doc = json.loads(path.read_text())
+    saved = _saved()
+    doc = json.loads(saved.read_text())
     assert doc["version"] == 2
     for key in ("tools", "tool_choice", "parallel_tool_calls", "user", "metadata"):
         assert doc["request"][key] == body[key], key
@@ -36,9 +46,9 @@ def test_send_sends_tools_and_reasoning_effort_and_keeps_them_in_the_file(srv, t
     assert doc["messages"][4]["content"] == "It is 22 °C and sunny in Boston."
     # Sent again from the saved file: the same fields go out.
     doc["messages"].append({"role": "user", "content": "And tomorrow?"})
-    path.write_text(json.dumps(doc))
+    saved.write_text(json.dumps(doc))
     srv.enqueue(Reply("Rain.", chunk_size=5))
-    again = send(str(path), env=env_for(srv, AZURE_OPENAI_DEPLOYMENT="gpt-5"))
+    again = send(str(saved), env=env_for(srv, AZURE_OPENAI_DEPLOYMENT="gpt-5"))
     assert again.returncode == 0, again.stderr
     resent = srv.requests[1].json
     assert (resent["tools"], resent["reasoning_effort"]) == (body["tools"], "high")
@@ -55,7 +65,7 @@ def test_send_to_a_chat_model_sends_the_developer_prompt_as_system(srv, tmp_path
     assert sent["messages"][0] == {"role": "system", "content": "Extract the event."}
     assert sent["response_format"] == body["response_format"]
     assert sent["max_tokens"] == 2000
-    assert json.loads(path.read_text())["messages"][0]["role"] == "developer"  # the file's own
+    assert json.loads(_saved().read_text())["messages"][0]["role"] == "developer"
 
 
 WEATHER_CALL = {
@@ -79,7 +89,7 @@ def test_a_reply_that_calls_a_tool_is_saved_with_its_call_and_never_run(srv, tmp
     assert len(srv.requests) == 1  # nothing was run and sent back
     assert "**Tool call** `get_current_weather`" in done.stdout
     assert "never runs them" in done.stderr
-    reply = json.loads(path.read_text())["messages"][-1]
+    reply = json.loads(_saved().read_text())["messages"][-1]
     assert reply["content"] is None
     assert reply["tool_calls"] == [WEATHER_CALL]
     assert reply["metadata"]["finish_reason"] == "tool_calls"

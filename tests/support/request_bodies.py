@@ -188,3 +188,11 @@ AGENT_JSON = (
     'l","tool_call_id":"call_2","content":"{\\"temperature\\": 17, \\"sky\\": \\"cloudy\\"}'
     '"}]}\n'
 )
+
+
+def as_conversation(body: dict[str, Any]) -> dict[str, Any]:
+    """`body` as a chatdesk conversation file holds it (what the window or `chatdesk import`
+    makes of it): `send` and `attach` write into such a file, never into a bare body."""
+    from chatdesk.core.fileformat import opened_from, to_document
+
+    return to_document(opened_from(body, 0, "body.json").conversation)
