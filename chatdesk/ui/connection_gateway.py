@@ -129,6 +129,9 @@ class GatewayPanel(QWidget):
         kept.addWidget(self.secret_remove_btn)
         form.addRow("Kept in the keyring", self._kept)
         form.addRow("&Proxy", self.proxy_edit)
+        shared = QLabel("Used by every profile, not only this one.", self)
+        shared.setAccessibleName("Proxy note")
+        form.addRow("", shared)
         form.addRow("", self.problem_label)
         self._hold_label_column(form)
         self._profile: ConnectionProfile | None = None

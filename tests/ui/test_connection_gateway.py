@@ -207,3 +207,14 @@ def test_adding_a_secret_header_keeps_the_label_column_and_clears_the_name(qtbot
     assert label_column() == before
     assert g.secret_name_edit.text() == ""
     assert g.secret_value_edit.text() == ""
+
+
+def test_the_proxy_field_says_it_is_shared_by_every_profile(qtbot, make_dialog):
+    """Tester: typed on Work's Gateway & cloud tab, the proxy showed on Other's too, and nothing
+    said it is one setting for all profiles."""
+    from PySide6.QtWidgets import QLabel
+
+    h = make_dialog([azure()])
+    h.dialog.tabs.setCurrentIndex(2)
+    shown = [w.text() for w in h.dialog.gateway.findChildren(QLabel) if not w.isHidden()]
+    assert "Used by every profile, not only this one." in shown
