@@ -55,9 +55,11 @@ class TestPanel(QWidget):
         row.addWidget(self.test_result, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 4, 0, 0)
-        layout.addLayout(row)
+        # The button row last: the panel sits at the dialog's bottom, so lines shown or hidden
+        # above it move the tabs' edge, never the button under the pointer.
         layout.addWidget(self.test_error)
         layout.addWidget(self.test_details)
+        layout.addLayout(row)
 
     @property
     def running(self) -> bool:

@@ -150,3 +150,31 @@ def test_a_test_still_running_when_the_endpoint_changes_reports_nothing(
     assert panel.test_result.text() == ""
     assert panel.test_details.text() == ""
     assert panel.test_btn.isEnabled()
+
+
+def test_the_test_button_stays_where_it_is_as_results_come_and_go(qtbot, make_dialog):
+    """Tester: the button sat ~50 px higher while a result was shown and dropped back when the
+    proxy was typed, so the next click landed on nothing."""
+    store = MemorySecretStore()
+    store.set("Work", Secret("test-key"))
+    port = _closed_port()
+    h = make_dialog([azure(endpoint=f"http://127.0.0.1:{port}/")], secrets=store)
+    d = h.dialog
+    d.show()
+    qtbot.waitExposed(d)
+    panel = d.test_panel
+
+    def button_y() -> int:
+        return panel.test_btn.mapTo(d, panel.test_btn.rect().topLeft()).y()
+
+    before = button_y()
+    panel.test_btn.click()
+    qtbot.waitUntil(lambda: panel.test_error.text().startswith("Cannot reach"), timeout=10_000)
+    qtbot.waitUntil(lambda: panel.test_details.isVisible(), timeout=5_000)
+    qtbot.wait(50)  # the layout settles
+    assert button_y() == before
+    d.tabs.setCurrentIndex(2)
+    retype(qtbot, d.gateway.proxy_edit, "http://127.0.0.1:9")
+    qtbot.wait(50)
+    assert not panel.test_error.isVisible()
+    assert button_y() == before
