@@ -17,11 +17,18 @@ copies (a file opened at start is not "not closed properly"). A copy whose conve
 exactly what its file on disk holds (saved, then a crash) is not offered again. Only regular
 files are read, each at most 64 MB; a damaged copy is set aside as ``.bad`` and `damaged` says
 which and why, for the window to tell the user.
+
+A copy the user kept for later ("Later") stays, and is offered at each start until restored or
+discarded; meanwhile its conversation may have moved on. `against_since` marks a copy that is
+older than what was saved or kept after it (its file written since, a newer copy of the same
+file, or a session that closed properly with it open, keeping its draft), so the window
+offers it as older, not as the newest work.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import json
 import os
@@ -46,6 +53,7 @@ from chatdesk.core.fileformat import (
 from chatdesk.core.messages import now_iso
 from chatdesk.core.paths import recovery_dir
 from chatdesk.core.safe_read import read_regular
+from chatdesk.core.session_state import SessionState
 from chatdesk.core.text_policy import JsonProblem, parse_json
 
 FORMAT = "chatdesk.recovery"
@@ -72,6 +80,11 @@ class RecoveryEntry:
     title: str
     messages: int  # history messages (the system prompt and examples not counted)
     conversation_loader: Callable[[], Conversation] = field(compare=False, repr=False)
+    # What holds newer work of this conversation ("": nothing known; see `against_since`).
+    older_than: str = ""
+    # chatdesk closed properly after this copy was written: it was kept for later, not left
+    # by the last run's crash.
+    kept_for_later: bool = False
 
     @property
     def display_name(self) -> str:
@@ -246,6 +259,38 @@ class RecoveryStore:
             conversation_loader=lambda: _parse(text, file),
         )
         return entry, pid
+
+
+def against_since(entries: list[RecoveryEntry], last: SessionState) -> list[RecoveryEntry]:
+    """The entries (newest first), each marked with what was saved or kept after it: its file
+    written since, a newer copy of the same file, or the last session (`last`, as it was read
+    at start) closed properly with the file open after the copy was written. Such a copy is
+    older than the conversation as it is now; restoring it would replace newer work."""
+    closed_ns = last.written_ns if last.closed else None
+    kept_paths = {item.path for item in last.conversations}
+    seen: set[Path] = set()
+    marked = []
+    for entry in entries:
+        copied_ns = int(entry.saved_datetime.timestamp() * 1_000_000_000)
+        kept = closed_ns is not None and closed_ns > copied_ns
+        older = ""
+        if entry.path is not None:
+            if entry.path in seen:
+                older = "a newer recovery copy of it"
+            elif _written_ns(entry.path) > copied_ns:
+                older = f"{entry.path.name} as it was saved since"
+            elif kept and os.fspath(entry.path) in kept_paths:
+                older = "the conversation as chatdesk last closed it"
+            seen.add(entry.path)
+        marked.append(dataclasses.replace(entry, older_than=older, kept_for_later=kept))
+    return marked
+
+
+def _written_ns(path: Path) -> int:
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return -1  # gone: nothing newer
 
 
 def _already_saved(entry: RecoveryEntry) -> bool:

@@ -47,6 +47,9 @@ class OpenConversation:
 class SessionState:
     conversations: list[OpenConversation] = field(default_factory=list)
     selected: int = 0  # index into `conversations`
+    # Written as the window closed properly (its last write), not while it ran: a recovery
+    # copy older than such a state was not left by a crash of that run (core/recovery.py).
+    closed: bool = field(default=False, compare=False)
     # When the state file was written (its mtime, ns); None: unknown. Not part of the state.
     written_ns: int | None = field(default=None, compare=False)
 
@@ -73,6 +76,7 @@ def state_to_json(state: SessionState) -> dict[str, Any]:
     return {
         "version": STATE_VERSION,
         "selected": state.selected,
+        "closed": state.closed,
         "conversations": [
             {
                 "path": item.path,
@@ -112,7 +116,9 @@ def state_from_json(doc: Any) -> SessionState:
             OpenConversation(item["path"], draft if isinstance(draft, str) else None, anchor)
         )
     selected = _int(doc.get("selected"))
-    return SessionState(conversations, selected if selected < len(conversations) else 0)
+    state = SessionState(conversations, selected if selected < len(conversations) else 0)
+    state.closed = doc.get("closed") is True
+    return state
 
 
 def load_session_state(path: Path | None = None) -> SessionState:

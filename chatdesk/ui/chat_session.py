@@ -113,6 +113,10 @@ class ChatSession(ReplyStreaming, ConversationEditing, QObject):
         self.budget: Budget | None = None
         self.plan: TrimPlan | None = None
         self._modified = False
+        # The draft its own file holds, as read or last written; None: no file of its own to
+        # differ from (new, a request body). A draft typed since is an unsaved change like
+        # any other (see `modified`): closing asks, as the file would lose it.
+        self.saved_draft: str | None = None
         self.disk: DiskState | None = None  # the file as read or last saved (see file_flows)
         # Its id in the library when it lives there (see library_saver); None: not (yet).
         self.library_id: str | None = None
@@ -248,8 +252,11 @@ class ChatSession(ReplyStreaming, ConversationEditing, QObject):
 
     def set_draft(self, text: str) -> None:
         if text != self.conversation.draft:  # showing a conversation sets its own draft again
+            was = self.modified
             self.conversation.draft = text
             self.revision += 1
+            if self.modified != was:
+                self.modifiedChanged.emit(not was)
         self.update_plan()
 
     def update_plan(self) -> None:
@@ -316,7 +323,14 @@ class ChatSession(ReplyStreaming, ConversationEditing, QObject):
 
     @property
     def modified(self) -> bool:
-        return self._modified
+        """Changed since its file was read or written: the messages, the setup, or the draft
+        of a file of the user's own. A library conversation's draft is written by its saver
+        (`library_id` set), so its draft alone leaves nothing unsaved."""
+        return self._modified or self._draft_unsaved()
+
+    def _draft_unsaved(self) -> bool:
+        saved = self.saved_draft
+        return saved is not None and self.library_id is None and self.draft != saved
 
     def set_modified(self, modified: bool = True, *, undoable: bool = False) -> None:
         """Changed since saved (True), or saved now (False: the undo stack's clean point is
@@ -327,14 +341,18 @@ class ChatSession(ReplyStreaming, ConversationEditing, QObject):
         else:
             self._changed_outside_undo = False
             self.undo_stack.setClean()
-        if modified != self._modified:
-            self._modified = modified
-            self.modifiedChanged.emit(modified)
+            if self.saved_draft is not None or self.path is not None:
+                self.saved_draft = self.draft  # written with the rest
+        was = self.modified
+        self._modified = modified
+        if self.modified != was:
+            self.modifiedChanged.emit(not was)
 
     def _undo_clean_changed(self, clean: bool) -> None:
         if clean and self._modified and not self._changed_outside_undo:
             self._modified = False
-            self.modifiedChanged.emit(False)
+            if not self.modified:  # a draft typed since is still unsaved
+                self.modifiedChanged.emit(False)
 
     # -- actions -----------------------------------------------------------------------------
     def set_draft_images(self, parts: list[dict[str, Any]]) -> None:

@@ -447,7 +447,7 @@ class MainWindow(
             event.ignore()
             self.files.confirm_all(self.sessions, self._close_now)
             return
-        self.memory.save()  # what is open now comes back at the next launch
+        self.memory.save(closing=True)  # what is open now comes back at the next launch
         for session in self.sessions:
             self._stop_loading(session)  # a file still being read: nothing applied after this
             session.shutdown()

@@ -1,4 +1,10 @@
-"""Offered at start-up when chatdesk was not closed properly: restore, discard or decide later."""
+"""Offered at start-up when recovery copies are left: restore, discard or decide later.
+
+Left by a run that was not closed properly, or kept with "Later" (chatdesk may have closed
+properly since: the words say which). A copy older than what was saved or kept after it
+(`RecoveryEntry.older_than`) says so and starts unchecked: restoring it replaces newer work,
+so it is never what Enter does.
+"""
 
 from __future__ import annotations
 
@@ -19,10 +25,29 @@ _ENTRY_ROLE = Qt.ItemDataRole.UserRole
 
 
 def describe(entry: RecoveryEntry) -> str:
-    """One list line: name, message count and when it was last saved (local time)."""
+    """One list line: name, message count and when it was last saved (local time), and what
+    it is older than, if anything."""
     n = entry.messages
     when = entry.saved_datetime.astimezone().strftime("%Y-%m-%d %H:%M")
-    return f"{entry.display_name} — {n:,} message{'' if n == 1 else 's'}, saved {when}"
+    line = f"{entry.display_name} — {n:,} message{'' if n == 1 else 's'}, saved {when}"
+    return f"{line} — older than {entry.older_than}" if entry.older_than else line
+
+
+def heading(entries: list[RecoveryEntry]) -> str:
+    """What the dialog says above the list: why these copies are here."""
+    if all(entry.kept_for_later for entry in entries):
+        text = (
+            "These recovery copies were kept for later at an earlier start; chatdesk has been "
+            "closed properly since. They can still be restored:"
+        )
+    else:
+        text = "chatdesk was not closed properly. These conversations can be restored:"
+    if any(entry.older_than for entry in entries):
+        text += (
+            " Unchecked copies are older than the conversation as it is now: restoring one "
+            "replaces the newer work with it."
+        )
+    return text
 
 
 class RecoveryDialog(QDialog):
@@ -44,9 +69,7 @@ class RecoveryDialog(QDialog):
         self.setAccessibleName("Restore conversations")
         self.entries = list(entries)
 
-        self.message = QLabel(
-            "chatdesk was not closed properly. These conversations can be restored:", self
-        )
+        self.message = QLabel(heading(self.entries), self)
         self.message.setWordWrap(True)
         self.message.setAccessibleName("Recovery message")
 
@@ -60,7 +83,8 @@ class RecoveryDialog(QDialog):
                 | Qt.ItemFlag.ItemIsSelectable
                 | Qt.ItemFlag.ItemIsUserCheckable
             )
-            item.setCheckState(Qt.CheckState.Checked)
+            older = bool(entry.older_than)
+            item.setCheckState(Qt.CheckState.Unchecked if older else Qt.CheckState.Checked)
             item.setData(_ENTRY_ROLE, entry)
             if entry.path is not None:
                 item.setToolTip(str(entry.path))
@@ -71,7 +95,6 @@ class RecoveryDialog(QDialog):
         self.restore_button = QPushButton("Restore selected", self)
         self.restore_button.setAccessibleName("Restore selected")
         self.restore_button.setToolTip("Open the checked conversations")
-        self.restore_button.setDefault(True)
         self.discard_button = QPushButton("Discard all", self)
         self.discard_button.setAccessibleName("Discard all")
         self.discard_button.setToolTip("Delete every recovered copy; this cannot be undone")
@@ -85,6 +108,8 @@ class RecoveryDialog(QDialog):
         self.discard_button.clicked.connect(self._discard)
         self.later_button.clicked.connect(self.reject)
         self.list.itemChanged.connect(self._update_buttons)
+        # Enter restores only what is checked at first: never an older copy over newer work.
+        (self.restore_button if self.checked() else self.later_button).setDefault(True)
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.message)

@@ -126,6 +126,8 @@ class SessionLoader(QObject):
         elif isinstance(step, Opened):
             self._show(step.conversation)
             self.imported, self.replaced = step.imported, step.replaced
+            if step.imported:  # a request body: the draft is not its file's to keep
+                session.saved_draft = None
             if step.pending:
                 self._after_paint()
         elif isinstance(step, ImagesRead):
@@ -155,6 +157,7 @@ class SessionLoader(QObject):
         from chatdesk.core.conversation import Conversation
 
         assert isinstance(conversation, Conversation)
+        self.session.saved_draft = conversation.draft  # what closing without saving keeps
         if self.draft is not None:
             conversation.draft = self.draft
         self.session.replace_conversation(conversation)

@@ -52,6 +52,9 @@ class SessionMemory(QObject):
         self._timer = QTimer(self, singleShot=True, interval=SAVE_DELAY_MS)
         self._timer.timeout.connect(self.save)
         self.restoring = False
+        self.closed = False  # the window closed: nothing is written after its last state
+        # The state the last session left, as read at start (before this one writes its own).
+        self.last: SessionState | None = None
 
     def capture(self) -> SessionState:
         """The window's session now; conversations without a file are left out."""
@@ -75,20 +78,23 @@ class SessionMemory(QObject):
         return SessionState(items, selected)
 
     def save_soon(self) -> None:
-        if not self.restoring:
+        if not self.restoring and not self.closed:
             self._timer.start()
 
-    def save(self) -> None:
-        """Write the state now; a disk error is logged, never shown (it is a convenience)."""
+    def save(self, *, closing: bool = False) -> None:
+        """Write the state now (`closing`: the window closes properly, this is its last);
+        a disk error is logged, never shown (it is a convenience)."""
         self._timer.stop()
+        state = self.capture()
+        state.closed = self.closed = closing
         try:
-            save_session_state(self.capture(), self.path)
+            save_session_state(state, self.path)
         except OSError as exc:
             log.warning("could not keep the session: %s", exc)
 
     def restore(self) -> bool:
         """Reopen the last session's conversations; True when one of them opened."""
-        state = load_session_state(self.path)
+        state = self.last_state()
         window = self.window
         chosen = None
         self.restoring = True
@@ -104,3 +110,9 @@ class SessionMemory(QObject):
         if chosen is not None:
             window.activate(chosen)
         return chosen is not None
+
+    def last_state(self) -> SessionState:
+        """The state the last session left, read once (this session rewrites the file)."""
+        if self.last is None:
+            self.last = load_session_state(self.path)
+        return self.last

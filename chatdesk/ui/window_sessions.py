@@ -350,11 +350,14 @@ class WindowSessions:
                 self._close_session(session)
 
     def offer_recovery(self) -> None:
-        """After a crash or a kill, offer what the recovery folder kept."""
+        """After a crash or a kill, or a "Later", offer what the recovery folder kept, each
+        copy marked with what was saved or kept after it (core/recovery.py)."""
+        from chatdesk.core.recovery import against_since
         from chatdesk.ui.recovery_dialog import RecoveryDialog
 
         store = self.autosaver.store
-        entries = store.entries(live=self.autosaver.live_ids())
+        found = store.entries(live=self.autosaver.live_ids())
+        entries = against_since(found, self.memory.last_state())
         if store.damaged:
             names = ", ".join(f"{file.name} ({why})" for file, why in store.damaged)
             self.show_message(

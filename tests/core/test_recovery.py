@@ -331,3 +331,67 @@ def test_entry_is_a_value(store):
     assert isinstance(entry, RecoveryEntry)
     assert entry == store.entries()[0]  # the loader takes no part in equality
     assert "conversation_loader" not in repr(entry)
+
+
+# -- a copy kept with "Later" and what was saved or kept after it (against_since) -----------
+def _saved_file(tmp_path, name, draft):
+    from chatdesk.core.fileformat import save_conversation
+
+    conv = Conversation()
+    conv.draft = draft
+    conv.append(Message("user", "q"))
+    path = tmp_path / name
+    save_conversation(conv, path)
+    return path, conv
+
+
+def test_a_copy_is_older_than_its_file_saved_since_or_a_newer_copy(store, tmp_path):
+    from chatdesk.core.recovery import against_since
+    from chatdesk.core.session_state import SessionState
+
+    path, conv = _saved_file(tmp_path, "q.json", "old")
+    conv.draft = "old FASTKILL"
+    store.save("early", conv, path)
+    time.sleep(0.01)
+    conv.draft = "old FASTKILL more"
+    store.save("late", conv, path)
+    crashed = SessionState()  # the last run did not close properly: no state written at close
+    [late, early] = against_since(store.entries(), crashed)
+    assert (late.id, late.older_than, late.kept_for_later) == ("late", "", False)
+    assert early.older_than == "a newer recovery copy of it"
+    time.sleep(0.01)
+    _saved_file(tmp_path, "q.json", "old again")  # saved after both copies
+    [late, early] = against_since(store.entries(), crashed)
+    assert late.older_than == "q.json as it was saved since"
+
+
+def test_a_copy_is_older_than_a_session_that_closed_properly_with_it_open(store, tmp_path):
+    from chatdesk.core.recovery import against_since
+    from chatdesk.core.session_state import (
+        OpenConversation,
+        SessionState,
+        load_session_state,
+        save_session_state,
+    )
+
+    path, conv = _saved_file(tmp_path, "q.json", "old")
+    other, _ = _saved_file(tmp_path, "other.json", "")
+    conv.draft = "old FASTKILL"
+    store.save("q", conv, path)
+    store.save("other", conv, other)
+    time.sleep(0.01)
+    state_file = tmp_path / "session.json"
+    kept = SessionState([OpenConversation(str(path), "old again")], closed=True)
+    save_session_state(kept, state_file)
+    by_id = {e.id: e for e in against_since(store.entries(), load_session_state(state_file))}
+    assert by_id["q"].older_than == "the conversation as chatdesk last closed it"
+    assert by_id["q"].kept_for_later
+    assert by_id["other"].older_than == ""  # not open since: its work is only in the copy
+    assert by_id["other"].kept_for_later
+    # The same state written while chatdesk ran (then killed) says nothing of the copies.
+    save_session_state(SessionState(kept.conversations), state_file)
+    running = load_session_state(state_file)
+    assert not running.closed
+    assert all(
+        not e.older_than and not e.kept_for_later for e in against_since(store.entries(), running)
+    )

@@ -77,3 +77,11 @@ def test_a_file_written_after_the_state_opens_with_its_own_draft(tmp_path):
     gone = OpenConversation(str(tmp_path / "gone.json"), "kept")
     assert loaded.draft_to_open(gone) == "kept"
     assert SessionState().draft_to_open(OpenConversation(str(newer), "x")) == "x"  # never read
+
+
+def test_a_state_written_at_a_proper_close_says_so(tmp_path):
+    target = tmp_path / "session.json"
+    save_session_state(SessionState([OpenConversation("/x/q.json", "d")], closed=True), target)
+    assert load_session_state(target).closed
+    save_session_state(SessionState([OpenConversation("/x/q.json", "d")]), target)
+    assert not load_session_state(target).closed

@@ -7,7 +7,8 @@ Azure, runs until a condition holds, says so, and is killed with SIGKILL (kill -
 
 `until` is a Python expression over `window` and `session` (the shown `ChatSession`), checked
 every 10 ms; `then` a statement run once it holds, before the child says it is ready.
-`paths` are opened as `chatdesk PATH...` would (none: a new conversation).
+`paths` are opened as `chatdesk PATH...` would (none: a new conversation); `question=None`
+sends nothing.
 """
 
 from __future__ import annotations
@@ -50,8 +51,9 @@ _DRIVER = textwrap.dedent(
     window.show()
     while window.session.budget is None:
         app.processEvents()
-    window.composer.set_text({question!r})
-    window.composer.input.submit.emit()
+    if {question!r} is not None:
+        window.composer.set_text({question!r})
+        window.composer.input.submit.emit()
     said = False
     started = time.monotonic()
     while time.monotonic() - started < 60:
@@ -70,7 +72,7 @@ def write_driver(
     path: Path,
     *,
     url: str,
-    question: str,
+    question: str | None,
     until: str,
     then: str = "pass",
     paths: Sequence[str | os.PathLike[str]] = (),

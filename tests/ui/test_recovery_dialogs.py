@@ -182,3 +182,26 @@ def test_recovery_dialog_with_a_path_entry_survives_a_missing_file(qtbot, tmp_pa
     qtbot.addWidget(dialog)
     assert dialog.list.count() == 1
     assert dialog.list.item(0).text().startswith("Gone — 0 messages")
+
+
+def test_an_older_copy_starts_unchecked_and_enter_does_not_restore_it(qtbot, tmp_path):
+    import dataclasses
+
+    store = RecoveryStore()
+    store.save("q", Conversation(title="q"), tmp_path / "q.json")
+    [entry] = store.entries()
+    older = dataclasses.replace(
+        entry, older_than="q.json as it was saved since", kept_for_later=True
+    )
+    dialog = RecoveryDialog([older])
+    qtbot.addWidget(dialog)
+    dialog.open()
+    qtbot.waitExposed(dialog)
+    assert "not closed properly" not in dialog.message.text()
+    assert "kept for later" in dialog.message.text()
+    assert "older than the conversation as it is now" in dialog.message.text()
+    assert dialog.list.item(0).text().endswith("— older than q.json as it was saved since")
+    assert dialog.list.item(0).checkState() == Qt.CheckState.Unchecked
+    assert dialog.later_button.isDefault()
+    with qtbot.assertNotEmitted(dialog.restoreRequested), qtbot.waitSignal(dialog.rejected):
+        qtbot.keyClick(dialog, Qt.Key.Key_Return)
