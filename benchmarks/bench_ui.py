@@ -12,7 +12,9 @@ preview_scaling: "What will be sent" (Ctrl+I, `MainWindow.show_preview`) on 25,0
 
 from __future__ import annotations
 
+import os
 import time
+from pathlib import Path
 
 from bench_open import _PaintCounter
 from common import (
@@ -29,14 +31,16 @@ from common import (
 )
 
 
-def _window(app, server, n: int):
+def _window(app, server, n: int, path: Path | None = None):
+    """A window showing a conversation of `n` messages: a new (library) one, or the user's own
+    file at `path`."""
     from chatdesk.core.conversation import Conversation
 
     window = make_window(app_context(server))
     conv = Conversation(system_prompt="You are a helpful assistant.", model="gpt-4.1")
     for m in history(n, seed=3):
         conv.append(m)
-    session = window.open_session(conv)
+    session = window.open_session(conv, path)
     wait_until(app, lambda: session.budget is not None and session.plan is not None, 120)
     pump(app, 0.2)
     return window
@@ -46,8 +50,14 @@ def autosave(quick: bool) -> dict:
     app = qt_app()
     runs = 15 if quick else 41
     times: dict[str, list[float]] = {"small": [], "large": []}
+    # The user's own files: a library conversation is kept by the library, not by recovery
+    # copies (until session 9 this measured windows whose autosave wrote nothing at all).
+    files = Path(os.environ["CHATDESK_HOME"])
     with fake_server() as server:
-        windows = {"small": _window(app, server, 10), "large": _window(app, server, 10_000)}
+        windows = {
+            "small": _window(app, server, 10, files / "small.chatdesk.json"),
+            "large": _window(app, server, 10_000, files / "large.chatdesk.json"),
+        }
         for i in range(runs):
             for label in ("small", "large") if i % 2 == 0 else ("large", "small"):
                 window = windows[label]
@@ -68,6 +78,8 @@ def autosave(quick: bool) -> dict:
                             spent += time.perf_counter() - turn
                 times[label].append(spent)
         entries = len(windows["large"].autosaver.store.entries())
+        if not entries:
+            raise RuntimeError("autosave wrote no recovery copy: nothing was measured")
         for window in windows.values():
             window.session.set_modified(False)
             close_window(window)
