@@ -250,9 +250,7 @@ def unreachable_reason(chain: list[BaseException]) -> str | None:
         return "its name could not be resolved"
     if any(isinstance(e, ConnectionRefusedError) for e in chain) or "refused" in text:
         return "connection refused"
-    if "getaddrinfo" in text:
-        return "its name could not be resolved"
-    return None
+    return "its name could not be resolved" if "getaddrinfo" in text else None
 
 
 _watch: contextvars.ContextVar[list[ProxyFailure] | None] = contextvars.ContextVar(

@@ -255,8 +255,7 @@ class ChatSession(ReplyStreaming, ConversationEditing, QObject):
             was = self.modified
             self.conversation.draft = text
             self.revision += 1
-            if self.modified != was:
-                self.modifiedChanged.emit(not was)
+            self._tell_if_modified_changed(was)
         self.update_plan()
 
     def update_plan(self) -> None:
@@ -345,6 +344,11 @@ class ChatSession(ReplyStreaming, ConversationEditing, QObject):
                 self.saved_draft = self.draft  # written with the rest
         was = self.modified
         self._modified = modified
+        self._tell_if_modified_changed(was)
+
+    def _tell_if_modified_changed(self, was: bool) -> None:
+        """`modifiedChanged` when `modified` is no longer `was` (a change to the messages or to
+        the draft may or may not change it: see `modified`)."""
         if self.modified != was:
             self.modifiedChanged.emit(not was)
 
