@@ -131,7 +131,9 @@ class Conversation:
         self._listeners.append(listener)
 
     def unsubscribe(self, listener: HistoryListener) -> None:
-        self._listeners.remove(listener)
+        """Stop calling `listener`; nothing happens if it is not subscribed."""
+        if listener in self._listeners:
+            self._listeners.remove(listener)
 
     def _changed(self, index: int) -> None:
         for listener in list(self._listeners):

@@ -90,7 +90,7 @@ class ChatSession(ReplyStreaming, ConversationEditing, QObject):
         self,
         conversation: Conversation,
         service: ChatBackend,
-        profile_source: Callable[[], ConnectionProfile | None],
+        profile_for: Callable[[Conversation], ConnectionProfile | None],
         path: Path | None = None,
         parent: QObject | None = None,
         profiles: Callable[[], Iterable[ConnectionProfile]] = tuple,
@@ -98,7 +98,9 @@ class ChatSession(ReplyStreaming, ConversationEditing, QObject):
         super().__init__(parent)
         self.conversation = conversation
         self.service = service
-        self.profile_source = profile_source
+        # The connection a conversation uses (given the conversation: a closure over this
+        # session would be a cycle, and a closed session's messages would wait for a collection).
+        self._profile_for = profile_for
         # Every connection profile: a reply made with another one is priced at its prices.
         self.profiles = profiles
         self.path = path
@@ -173,6 +175,10 @@ class ChatSession(ReplyStreaming, ConversationEditing, QObject):
         conversation.subscribe(self._history_changed)
         self._spent = None
         self.model.set_conversation(conversation, None, window=TRANSCRIPT_WINDOW)
+
+    def profile_source(self) -> ConnectionProfile | None:
+        """The connection profile this conversation uses; None when there is none."""
+        return self._profile_for(self.conversation)
 
     # -- tokens ------------------------------------------------------------------------------
     def model_match(self) -> ModelMatch:
@@ -483,6 +489,8 @@ class ChatSession(ReplyStreaming, ConversationEditing, QObject):
         if self.budget is not None:
             self.budget.close()
             self.budget = None
-        from chatdesk.core import collector
-
-        collector.release()  # a cycle holding this conversation can be reclaimed
+        # Nothing of this session's cycles holds the conversation any more: its messages go
+        # with the last reference to it, without a collection (core/collector.py).
+        self.conversation.unsubscribe(self._history_changed)
+        self.model.set_conversation(None)
+        self._loader = None

@@ -26,7 +26,6 @@ from chatdesk.service.events import (
 from chatdesk.ui.worker import GeneratorWorker
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
 
     from chatdesk.core.budget import Budget
     from chatdesk.core.conversation import Conversation
@@ -43,9 +42,11 @@ class ReplyStreaming:
     conversation: Conversation
     model: TranscriptModel
     service: Any
-    profile_source: Callable[[], ConnectionProfile | None]
     budget: Budget | None
     revision: int
+    if TYPE_CHECKING:
+
+        def profile_source(self) -> ConnectionProfile | None: ...
     _worker: GeneratorWorker | None
     _cancel: CancelToken | None
     _reply_index: int | None

@@ -86,6 +86,9 @@ class WindowSessions:
         self, loader: SessionLoader, why: str | None, quiet: bool, before: ChatSession | None
     ) -> None:
         session = loader.session
+        # Its `done` slot holds the session shown before it: a loader kept with its session
+        # would keep that one, and all its messages, after the user closed it.
+        loader.deleteLater()
         waiting = self._when_loaded.pop(session, [])
         self._loaders.pop(session, None)
         if session not in self.sessions:
@@ -168,10 +171,10 @@ class WindowSessions:
         self, conv: Conversation, path: Path | None, loading: bool = False
     ) -> ChatSession:
         """A session for `conv`, shown; tracked and counted once `_follow` is called."""
+        connections = self.context.connections
         session = ChatSession(
-            conv, self.context.service, lambda: self.context.connections.profile_for(
-                session.conversation
-            ), path=path, parent=self, profiles=self.context.connections.profiles,
+            conv, self.context.service, connections.profile_for, path=path, parent=self,
+            profiles=connections.profiles,
         )  # fmt: skip
         session.loading = loading
         self.sessions.append(session)
@@ -270,6 +273,9 @@ class WindowSessions:
             self.new_conversation()
         self.refresh_sessions()
         session.deleteLater()
+        from chatdesk.core import collector
+
+        collector.release(len(other.conversation) for other in self.sessions)
 
     def _stop_loading(self, session: ChatSession) -> None:
         """Stop reading `session`'s file, if it is being read: nothing more of it is applied,

@@ -206,7 +206,7 @@ class Worker(QObject):
 
 
 class GeneratorWorker(Worker):
-    """Runs `make()` (a generator); each item arrives as `yielded` on the GUI thread.
+    """Runs `make()` (a generator) once; each item arrives as `yielded` on the GUI thread.
 
     Signals: yielded(object) per item (progress), returned(object) with what the generator
     returns, errored(object) with the exception, finished() last.
@@ -216,12 +216,15 @@ class GeneratorWorker(Worker):
 
     def __init__(self, make: Callable[[], Iterator[Any]], parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._make = make
+        self._make: Callable[[], Iterator[Any]] | None = make
         self._signals.yielded.connect(self.yielded)
 
     def _run(self, signals: _Signals) -> None:
         cancelled = self._job.cancelled
-        items = self._make()
+        make, self._make = self._make, None  # once, like FunctionWorker's function
+        if make is None:
+            raise RuntimeError("a GeneratorWorker runs its generator once")
+        items = make()
         try:
             while not cancelled.is_set():
                 try:
@@ -238,14 +241,19 @@ class GeneratorWorker(Worker):
 
 
 class FunctionWorker(Worker):
-    """Runs `fn()`. Signals: returned(object), errored(object), finished()."""
+    """Runs `fn()` once. Signals: returned(object), errored(object), finished()."""
 
     def __init__(self, fn: Callable[[], Any], parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._fn = fn
+        self._fn: Callable[[], Any] | None = fn
 
     def _run(self, signals: _Signals) -> None:
-        result = self._fn()
+        # Dropped once called: a worker kept (by its owner, or a cycle through its slots) must
+        # not keep what the function holds, such as a closed conversation's messages.
+        fn, self._fn = self._fn, None
+        if fn is None:
+            raise RuntimeError("a FunctionWorker runs its function once")
+        result = fn()
         if not self._job.cancelled.is_set():
             signals.returned.emit(result)
 
