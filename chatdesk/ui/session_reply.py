@@ -270,6 +270,9 @@ class ReplyStreaming:
     def _fail(self, error: ChatError, index: int | None) -> None:
         if index is not None:
             self.model.set_error(index, error.text, error.code)
+            # A change the savers write: the error is kept with the question, and the reply
+            # they may have written while retries waited is gone.
+            self.set_modified()
         self.failed.emit(error)
 
     def _asked_index(self) -> int | None:

@@ -14,7 +14,8 @@ from chatdesk.core.library import Library
 from chatdesk.core.library_index import LibraryIndex
 from chatdesk.core.messages import Message
 from chatdesk.core.paths import data_dir
-from tests.support.fake_azure import Reply
+from chatdesk.service.retry import RetryPolicy
+from tests.support.fake_azure import Fail, Reply
 from tests.support.opening import open_and_wait
 
 
@@ -100,3 +101,30 @@ def test_two_windows_never_overwrite_each_others_library_changes(qtbot, window, 
     index.refresh()
     assert {e.id for e in index.entries()} == {mine_id, session.library_id}
     index.close()
+
+
+def test_a_request_that_failed_after_retries_is_written_as_failed(qtbot, window, server):
+    # The tester's steps: eight 429s asking for a 4 s wait (here 0.5 s, waited: the saver writes
+    # the reply in flight meanwhile), "Rate limit me", Enter. The file kept the empty
+    # "Incomplete" reply and no error, so after a restart the question said "stopped before the
+    # reply began".
+    qtbot.waitUntil(lambda: window._library_saver is not None, timeout=5_000)
+    window.context.service.retry = RetryPolicy(base_delay=0.01, max_delay=1.0)
+    server.enqueue(*[Fail.rate_limited(retry_after_ms=500) for _ in range(8)])
+    send_and_fail(qtbot, window, "Rate limit me")
+    session = window.session
+    assert session.conversation[-1].meta.error  # the window shows the 429 with its Retry
+    qtbot.waitUntil(lambda: not session.modified, timeout=5_000)
+    window.library_saver.wait()
+    [path] = library_files()
+    messages = json.loads(path.read_text())["messages"]
+    assert [m["role"] for m in messages] == ["system", "user"]  # no empty reply left behind
+    assert messages[-1]["metadata"]["error_code"] == "429"
+
+
+def send_and_fail(qtbot, window, text):
+    window.composer.input.setFocus()
+    window.composer.set_text(text)
+    qtbot.keyClick(window.composer.input, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.session.busy, timeout=5_000)
+    qtbot.waitUntil(lambda: not window.session.busy, timeout=20_000)
