@@ -85,6 +85,22 @@ def without_shown(tail: list[Message]) -> list[Message]:
     return shown
 
 
+def stamps(held: Any) -> list[str]:
+    """The `created_at` of every message the versions of `held` (a message's
+    `meta.alternatives`, or None) keep: with the shown version's own, when the turn was last
+    worked on, whichever version is shown (the library lists conversations by it)."""
+    if not isinstance(held, dict) or not isinstance(held.get("versions"), list):
+        return []
+    out = []
+    for version in held["versions"]:
+        for item in version if isinstance(version, list) else ():
+            meta = item.get("metadata") if isinstance(item, dict) else None
+            stamp = meta.get("created_at") if isinstance(meta, dict) else None
+            if isinstance(stamp, str):
+                out.append(stamp)
+    return out
+
+
 def check(value: Any, where: str, check_message: Any) -> str | None:
     """What is wrong with a file's `alternatives` value, or None; `check_message(item, where)`
     checks each kept message (raising the file reader's error)."""

@@ -3,7 +3,9 @@
 A tool call shows the function's name and its arguments pretty-printed; a tool result, the
 call it answers and its content; an image, its size and detail; a refusal, the refusal; any
 other part, its type. The transcript and `chatdesk export` both show this text, so a message
-reads the same in the window and in a file. chatdesk shows tool calls; it never runs one.
+reads the same in the window and in a file; "What will be sent" and `chatdesk tokens --rows`
+say the same in plain words (`counted_text`: they show text, not Markdown). chatdesk shows
+tool calls; it never runs one.
 
 A plain text message shows its `content` itself (the same object: the window's render cache
 keys on it), and a composed text is cached on the message until its content changes.
@@ -63,10 +65,70 @@ def composed_text(message: Message, show_image: ImageCard) -> str:
 
 
 def counted_text(message: Message, image_tokens: Callable[[dict[str, Any]], int]) -> str:
-    """What the message shows, each image card with its token count ("What will be sent")."""
-    if not message.has_parts:
-        return shown_text(message)
-    return _compose(message, lambda p: f"{image_card(p)} · {image_tokens(p):,} tokens")
+    """What a row of "What will be sent" (and `chatdesk tokens --rows`) says of a message, in
+    plain text: those list it in a table cell, one line, and in a plain-text pane, where
+    Markdown would show as stars and backticks. A tool call is its function, its id and its
+    arguments (JSON pretty-printed); a tool result, the call it answers and its text, the
+    same whether it came as a string or as content parts; an image, its card with its token
+    count (`image_tokens(part)`). A plain text message is its content, as it is sent."""
+    if message.plain:
+        return message.content
+    blocks: list[str] = []
+    tool_result = message.role in ("tool", "function")
+    if tool_result:
+        ref = message.extra.get("tool_call_id") or message.name
+        said = " ".join(x for x in (message.answers, f"({ref})" if ref else "") if x)
+        blocks.append(f"Result of {said}" if said else "Result")
+    content = message.api_content()
+    parts = [{"type": "text", "text": content}] if isinstance(content, str) else content
+    text: list[str] = []  # a run of text parts: the model reads them as one text
+    for part in [*(parts if isinstance(parts, list) else []), None]:
+        if isinstance(part, dict) and part.get("type") == "text":
+            text.append(str(part.get("text", "")))
+            continue
+        if text:
+            joined = "".join(text)
+            blocks.append(_pretty(joined) if tool_result else joined)
+            text = []
+        if isinstance(part, dict) and part.get("type") == "image_url":
+            blocks.append(f"{image_words(part)} · {image_tokens(part):,} tokens")
+        elif isinstance(part, dict) and part.get("type") == "refusal":
+            blocks.append(f"Refused: {part.get('refusal', '')}")
+        elif part is not None:
+            kind = part.get("type") if isinstance(part, dict) else None
+            blocks.append(f"{kind} content part (sent as it is)")
+    refusal = message.extra.get("refusal")
+    if isinstance(refusal, str) and refusal:
+        blocks.append(f"Refused: {refusal}")
+    legacy = message.extra.get("function_call")
+    calls = [*message.tool_calls, *([{"function": legacy}] if isinstance(legacy, dict) else [])]
+    blocks.extend(_call_words(call) for call in calls)
+    if isinstance(message.extra.get("audio"), dict):
+        blocks.append("Audio reply (kept, not played here)")
+    blocks = [b for b in blocks if b]
+    if tool_result and len(blocks) > 1:  # the result right under its heading, as a call's
+        blocks[:2] = [f"{blocks[0]}\n{blocks[1]}"]
+    return "\n\n".join(blocks)
+
+
+def _call_words(call: Any) -> str:
+    """A tool call in plain words: "Tool call: name (id)" and its arguments on the lines below."""
+    function = call.get("function") if isinstance(call, dict) else None
+    if not isinstance(function, dict):
+        return "Tool call:\n" + json.dumps(call, indent=2, ensure_ascii=False)
+    ident = call.get("id")
+    title = f"Tool call: {function.get('name', '?')}" + (f" ({ident})" if ident else "")
+    arguments = arguments_text(function)
+    return title + ("\n" + _pretty(arguments) if arguments else "")
+
+
+def _pretty(text: str) -> str:
+    """JSON pretty-printed; any other text as it is."""
+    try:
+        value = json.loads(text)
+    except (ValueError, RecursionError):
+        return text
+    return json.dumps(value, indent=2, ensure_ascii=False)
 
 
 def _compose(message: Message, show_image: ImageCard | None = None) -> str:
@@ -120,15 +182,29 @@ def _part_card(part: Any) -> str:
 def image_card(part: dict[str, Any]) -> str:
     """An image part as the transcript and `chatdesk export` show it without the picture:
     its size when embedded; a remote image as a link naming its host (never fetched)."""
+    return _image_text(part, markdown=True)
+
+
+def image_words(part: dict[str, Any]) -> str:
+    """`image_card` in plain text (no bold, the host named without a link)."""
+    return _image_text(part, markdown=False)
+
+
+def _image_text(part: dict[str, Any], *, markdown: bool) -> str:
     url, detail = part_url(part)
+    name = "**Image**" if markdown else "Image"
     size = data_url_size(url)
     if size is not None:
-        return f"**Image** ({size[0]} × {size[1]} px, embedded; detail {detail})"
+        return f"{name} ({size[0]} × {size[1]} px, embedded; detail {detail})"
     if url.startswith("data:"):
-        return f"**Image** (embedded; detail {detail})"
+        return f"{name} (embedded; detail {detail})"
     if not url:
-        return f"**Image** (no URL; detail {detail})"
-    return f"**Image** from [{url_host(url)}]({url}) (detail {detail}; not fetched by chatdesk)"
+        return f"{name} (no URL; detail {detail})"
+    host = url_host(url)
+    return (
+        f"{name} from {f'[{host}]({url})' if markdown else host} "
+        f"(detail {detail}; not fetched by chatdesk)"
+    )
 
 
 def url_host(url: str) -> str:

@@ -142,10 +142,6 @@ class Connections:
         chosen = self.profile(self.settings.active_profile)
         return chosen or (profiles[0] if profiles else None)
 
-    def set_active(self, name: str) -> None:
-        if self.settings.profile(name) is not None:
-            self.settings.active_profile = name
-
     def name_profile(self, conv: Conversation, *, replace_missing: bool = False) -> None:
         """Record the active profile in a conversation that names none (`replace_missing`:
         or one no longer saved, e.g. a New conversation's default since removed). A file

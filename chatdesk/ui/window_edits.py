@@ -171,8 +171,10 @@ class WindowEdits:
         self.deployment_box.show_profile(profile, conv.deployment if conv is not None else None)
 
     def _profile_chosen(self, name: str) -> None:
+        """The toolbar's pick: this conversation's profile, saved with it. The default that
+        new conversations and `chatdesk send` use is Connections' "Use for new
+        conversations" alone (the box's tooltip says "this conversation")."""
         if self.session is not None and name:
-            self.context.connections.set_active(name)
             self.session.use_profile(name)
             self._show_notice(self.session.status)
             self.deployment_box.show_profile(self.context.connections.profile(name), None)

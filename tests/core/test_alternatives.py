@@ -107,3 +107,28 @@ def test_a_malformed_alternatives_field_is_refused_naming_it(value, problem):
                 '{"role": "user", "content": "q", "metadata": {"alternatives": %s}}]}')
     with pytest.raises(ConversationFileError, match=problem):
         loads(document % json.dumps(value))
+
+
+def test_the_last_activity_is_the_newest_version_s_whichever_is_shown():
+    """Flipping between versions is no activity: the library lists a conversation by the
+    newest stamp of any version, so its row stays put (the tester's row jumped)."""
+    from chatdesk.core.library import iso_time, last_activity
+    from chatdesk.core.messages import MessageMeta
+
+    old, edited = 1_700_000_000.0, 1_700_090_000.0
+    conv = Conversation(history=[
+        Message("user" if i % 2 == 0 else "assistant", f"m{i}",
+                meta=MessageMeta(created_at=iso_time(old + i)))
+        for i in range(12)
+    ])  # fmt: skip
+    conv.created_at = iso_time(old)
+    replaced = conv.truncate(0)  # edit-and-resend of the first question: 12 messages replaced
+    question = Message("user", "m0 edited", meta=MessageMeta(created_at=iso_time(edited)))
+    question.meta.alternatives = alternatives.after_replacing(replaced)
+    conv.append(question)
+    conv.append(Message("assistant", "a", meta=MessageMeta(created_at=iso_time(edited + 5))))
+    assert last_activity(conv) == edited + 5
+    for version in (0, 1, 0):
+        flip(conv, 0, version)
+        assert last_activity(conv) == edited + 5  # the old version's 12 messages shown too
+        assert last_activity(loads(dumps(conv)).conversation) == edited + 5  # as read back

@@ -60,3 +60,25 @@ def test_the_api_messages_are_the_request_s():
     assert messages[0] == {"role": "system", "content": "Be brief."}
     assert messages[-1] == {"role": "user", "content": "hi"}
     assert len(messages) == 1 + len(conv) + 1
+
+
+def test_a_tool_result_reads_alike_whatever_its_shape():
+    call = {"id": "call_1", "type": "function",
+            "function": {"name": "get_weather", "arguments": '{"city": "Boston"}'}}  # fmt: skip
+    results = [
+        '{"temp": 22}',
+        [{"type": "text", "text": '{"temp": 22}'}],
+        [{"type": "text", "text": '{"temp"'}, {"type": "text", "text": ": 22}"}],  # one text
+    ]
+    texts = []
+    for content in results:
+        conv = Conversation(model="gpt-4o")
+        conv.append(Message("user", "Weather?"))
+        conv.append(Message.from_raw({"role": "assistant", "content": None, "tool_calls": [call]}))
+        result = {"role": "tool", "tool_call_id": "call_1", "content": content}
+        conv.append(Message.from_raw(result))
+        budget = Budget(conv)
+        rows = list(request_rows(budget, budget.plan()).sent_rows())
+        assert rows[1][2] == 'Tool call: get_weather (call_1)\n{\n  "city": "Boston"\n}'
+        texts.append(rows[2][2])
+    assert texts == ['Result of get_weather {"city": "Boston"} (call_1)\n{\n  "temp": 22\n}'] * 3

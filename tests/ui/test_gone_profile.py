@@ -77,7 +77,7 @@ def test_a_file_of_a_removed_profile_opens_saying_so(qtbot, window, tmp_path):
 def test_an_open_conversation_of_a_removed_profile_says_so(qtbot, window):
     window.profile_box.setCurrentIndex(window.profile_box.findText("Staging"))
     assert window.session.conversation.profile == "Staging"
-    window.context.settings.active_profile = "Work"  # choosing in the toolbar made Staging it
+    assert window.context.settings.active_profile == "Work"  # the toolbar's pick is this one's
     _remove_staging(qtbot, window)
     assert GONE in window.notice.text()
     assert window.profile_box.currentText() == "Work"
