@@ -333,6 +333,11 @@ class ChatSession(ReplyStreaming, ConversationEditing, QObject):
         (`library_id` set), so its draft alone leaves nothing unsaved."""
         return self._modified or self._draft_unsaved()
 
+    @property
+    def modified_besides_draft(self) -> bool:
+        """The messages or the setup changed since its file was read or written."""
+        return self._modified
+
     def _draft_unsaved(self) -> bool:
         saved = self.saved_draft
         return saved is not None and self.library_id is None and self.draft != saved

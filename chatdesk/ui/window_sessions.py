@@ -339,7 +339,7 @@ class WindowSessions:
             stale = next((x for x in self.sessions if path and x.path == path), None)
             place = self.sessions.index(stale) if stale is not None else -1
             session = self.open_session(conv, path)
-            if stale is not None and not stale.modified:
+            if stale is not None and _nothing_lost(stale, conv):
                 self._close_session(stale)
                 self.sessions.remove(session)
                 self.sessions.insert(place, session)
@@ -380,3 +380,12 @@ class WindowSessions:
         dialog.finished.connect(dialog.deleteLater)
         self.recovery_dialog = dialog
         dialog.open()
+
+
+def _nothing_lost(stale: ChatSession, recovered: Conversation) -> bool:
+    """Whether the recovered copy of a file can take the place of the session showing that file
+    as it is on disk: nothing changed in it since, or only its draft, and the copy holds that
+    draft too (the session brings back the draft typed last time; so does the copy)."""
+    if stale.modified_besides_draft:
+        return False
+    return not stale.modified or stale.draft == recovered.draft

@@ -187,3 +187,36 @@ def test_a_large_file_still_loading_at_start_comes_back_where_it_was_read(qtbot,
     first = again.transcript.indexAt(again.transcript.viewport().rect().topLeft())
     assert "question 12:" in again.session.model.message(first.row()).content
     close(again)
+
+
+def test_a_file_with_a_draft_typed_before_a_kill_comes_back_once(qtbot, context, tmp_path):
+    # The tester's steps: Ctrl+O mine.chatdesk.json, type "draft for dup test", wait, kill -9,
+    # relaunch, Restore selected. The session brought the file back with its draft (an unsaved
+    # change since last session), so the recovered copy opened beside it: two tabs of one
+    # file, which Save all wrote over each other, and "changed by another program" after.
+    path = tmp_path / "mine.chatdesk.json"
+    conv = Conversation(system_prompt="You are terse.", title="My own notes")
+    conv.append(Message("user", "What is a crane?"))
+    conv.append(Message("assistant", "A bird."))
+    save_conversation(conv, path)
+    first = launch(qtbot, context)
+    open_and_wait(qtbot, first, [str(path)])
+    first.composer.input.setFocus()
+    qtbot.keyClicks(first.composer.input, "draft for dup test")
+    qtbot.waitUntil(lambda: first.session.draft == "draft for dup test")
+    first.autosaver.save(first.session)
+    first.memory.save()
+    first.autosaver.stop()  # kill -9: nothing more of the first window runs
+    for session in first.sessions:
+        session.shutdown()
+    first.hide()
+
+    second = launch(qtbot, context)
+    second.offer_recovery()
+    qtbot.mouseClick(second.recovery_dialog.restore_button, Qt.MouseButton.LeftButton)
+    opened = [s for s in second.sessions if s.path == path]
+    assert len(opened) == 1
+    assert opened[0].draft == "draft for dup test"
+    assert opened[0].modified
+    assert second.composer.text() == "draft for dup test"
+    close(second)
