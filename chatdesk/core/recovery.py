@@ -264,8 +264,10 @@ class RecoveryStore:
 def against_since(entries: list[RecoveryEntry], last: SessionState) -> list[RecoveryEntry]:
     """The entries (newest first), each marked with what was saved or kept after it: its file
     written since, a newer copy of the same file, or the last session (`last`, as it was read
-    at start) closed properly with the file open after the copy was written. Such a copy is
-    older than the conversation as it is now; restoring it would replace newer work."""
+    at start) closed properly with the file open after the copy was written, when that file
+    holds every message the copy holds. Such a copy is older than the conversation as it is
+    now; restoring it would replace newer work. A copy holding a turn its file lacks is not
+    marked: that turn is only in the copy."""
     closed_ns = last.written_ns if last.closed else None
     kept_paths = {item.path for item in last.conversations}
     seen: set[Path] = set()
@@ -277,6 +279,8 @@ def against_since(entries: list[RecoveryEntry], last: SessionState) -> list[Reco
         if entry.path is not None:
             if entry.path in seen:
                 older = "a newer recovery copy of it"
+            elif not _file_holds_messages(entry):
+                pass  # the copy holds turns its file never got: its work is only here
             elif _written_ns(entry.path) > copied_ns:
                 older = f"{entry.path.name} as it was saved since"
             elif kept and os.fspath(entry.path) in kept_paths:
@@ -284,6 +288,19 @@ def against_since(entries: list[RecoveryEntry], last: SessionState) -> list[Reco
             seen.add(entry.path)
         marked.append(dataclasses.replace(entry, older_than=older, kept_for_later=kept))
     return marked
+
+
+def _file_holds_messages(entry: RecoveryEntry) -> bool:
+    """Whether the entry's file holds every message the copy holds (the file may go on with
+    later ones): a later save or close then kept the copy's turns, else they are only in the
+    copy (a turn sent before a kill, the file reopened with "Later" and saved without it)."""
+    assert entry.path is not None
+    try:
+        on_disk = to_document(load_conversation(entry.path).conversation)["messages"]
+        copied = to_document(entry.conversation_loader())["messages"]
+    except (ConversationFileError, OSError):
+        return True  # nothing to compare with: go by the times
+    return bool(on_disk[: len(copied)] == copied)
 
 
 def _written_ns(path: Path) -> int:

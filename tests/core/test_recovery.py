@@ -395,3 +395,30 @@ def test_a_copy_is_older_than_a_session_that_closed_properly_with_it_open(store,
     assert all(
         not e.older_than and not e.kept_for_later for e in against_since(store.entries(), running)
     )
+
+
+def test_a_copy_holding_a_turn_its_file_never_got_is_not_marked_older(store, tmp_path):
+    # The tester's steps: a turn sent ("And a stork?") and kill -9; relaunch, "Later" (the file
+    # reopens as it is on disk, without the turn), Quit with Save; relaunch. The copy was
+    # marked "older than mine.chatdesk.json" and unchecked, though only it held the turn.
+    from chatdesk.core.recovery import against_since
+    from chatdesk.core.session_state import OpenConversation, SessionState
+
+    path, conv = _saved_file(tmp_path, "mine.chatdesk.json", "")
+    conv.append(Message("assistant", "a"))
+    conv.append(Message("user", "And a stork?"))
+    conv.append(Message("assistant", "Also a bird."))
+    store.save("mine", conv, path)
+    time.sleep(0.01)
+    _saved_file(tmp_path, "mine.chatdesk.json", "")  # saved again without the turns
+    closed = SessionState([OpenConversation(str(path), "")], closed=True)
+    [entry] = against_since(store.entries(), closed)
+    assert entry.older_than == ""
+    # Saved again with the turns (and one more): the copy is older than that file.
+    conv.append(Message("user", "And a heron?"))
+    from chatdesk.core.fileformat import save_conversation
+
+    time.sleep(0.01)
+    save_conversation(conv, path)
+    [entry] = against_since(store.entries(), closed)
+    assert entry.older_than == "mine.chatdesk.json as it was saved since"
