@@ -327,6 +327,11 @@ class ChatSession(ReplyStreaming, ConversationEditing, QObject):
         (`library_id` set), so its draft alone leaves nothing unsaved."""
         return self._modified or self._draft_unsaved()
 
+    @property
+    def edited(self) -> bool:
+        """Changed apart from its draft (the messages or the setup) since read or written."""
+        return self._modified
+
     def _draft_unsaved(self) -> bool:
         saved = self.saved_draft
         return saved is not None and self.library_id is None and self.draft != saved
