@@ -4,8 +4,9 @@ each one's draft and scroll position (`core/session_state.py` holds the file's r
 The state is written a second after the set of open conversations or the selection changes,
 and when the window closes; typing is never what triggers a write (the recovery copies keep
 a draft that a crash would take), so a conversation whose file was written after the state
-opens with the file's draft, the newer one. Restoring skips, without a word, a conversation
-whose file is gone or can no longer be read.
+opens with the file's draft, the newer one. A file whose changes the user let go at quit
+("Don't Save") is kept with its file's own draft, not the one let go. Restoring skips, without
+a word, a conversation whose file is gone or can no longer be read.
 """
 
 from __future__ import annotations
@@ -120,10 +121,9 @@ class SessionMemory(QObject):
         the draft that session kept (or its file's own), nothing changed since."""
         if session.loading or session.edited or session.path is None:
             return False
-        kept = next(
-            (x for x in self.last_state().conversations if x.path == str(session.path)), None
-        )
-        draft = kept.draft if kept is not None else None
+        state = self.last_state()
+        kept = next((x for x in state.conversations if x.path == str(session.path)), None)
+        draft = state.draft_to_open(kept) if kept is not None else None
         return session.draft == (draft if draft is not None else session.saved_draft)
 
     def last_state(self) -> SessionState:
