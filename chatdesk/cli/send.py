@@ -9,8 +9,9 @@ profile's, or any name for this run), else the one the file recorded, else the p
 default; the file records the one used, as the window does.
 FILE may be a bare Chat Completions request body (an agent's): as in the window, it then
 becomes a new library conversation, which gets the reply, and the body file is never written;
-one line on stderr names the new file (`cli/body_file.py`). Each send of the body makes
-another new conversation.
+one line on stderr names the new file once it holds the reply (`cli/body_file.py`); when
+nothing comes back it is removed again and stderr says nothing was saved. Each send of the
+body makes another new conversation.
 Without connection options the saved profile the file names is used (its "profile"), else the
 environment's, as the openai SDK reads it (AZURE_OPENAI_ENDPOINT, AZURE_OPENAI_API_KEY,
 OPENAI_API_VERSION, OPENAI_BASE_URL, OPENAI_API_KEY). Keys come from the profile's keyring
@@ -42,6 +43,7 @@ from collections.abc import Iterator
 from types import FrameType
 from typing import Any
 
+from chatdesk.cli.body_file import NewConversation
 from chatdesk.cli.command import (
     EXIT_BROKEN_PIPE,
     EXIT_ERROR,
@@ -333,8 +335,9 @@ def run_send(argv: list[str]) -> int:
     if args.dry_run:
         return _dry_run(service, conv, profile, stream=not args.no_stream)
     target = args.file  # where the conversation with the reply is saved
+    body: NewConversation | None = None
     if opened.imported:  # a request body: a new library conversation, as the window opens it
-        from chatdesk.cli.body_file import into_library, saved_line
+        from chatdesk.cli.body_file import into_library
 
         try:
             opened, path = into_library(conv, args.file)
@@ -344,7 +347,7 @@ def run_send(argv: list[str]) -> int:
                  "nothing was sent.")  # fmt: skip
             return EXIT_ERROR
         target = str(path)
-        fail(saved_line(args.file, path))
+        body = NewConversation(args.file, path, opened.disk)
     cancel = CancelToken()
     result: ReplyResult | None = None
     error: ChatError | None = None
@@ -383,6 +386,8 @@ def run_send(argv: list[str]) -> int:
                         shown.append(event.text)
                         if reply_file.due():  # a kill now keeps what streamed so far
                             reply_file.write(_streaming("".join(shown)))
+                            if body is not None:
+                                body.tell(reply_file)
                     elif isinstance(event, ReasoningDelta):
                         thinking.show(event)
                     elif isinstance(event, Adjusted | RetryNotice):
@@ -404,6 +409,8 @@ def run_send(argv: list[str]) -> int:
 
     exhausted = result.reasoning_exhausted if result is not None and error is None else None
     if exhausted is not None:  # nothing to keep: the question stays last, ready to send again
+        if body is not None:
+            body.say()
         how = _limit_field(target, conv, prepared.body, exhausted)
         fail(reasoning_exhausted_text(exhausted, how))
         return EXIT_ERROR
@@ -426,6 +433,11 @@ def run_send(argv: list[str]) -> int:
         saved = True
     elif reply_file.saved_to is not None:  # what streamed before the result lost it
         saved = True
+    unsaved = "nothing was saved"
+    if body is not None and saved:
+        body.tell(reply_file)
+    elif body is not None:  # nothing came back: the new conversation is not kept
+        unsaved = body.drop()
     if result is not None and result.replaced:
         fail("note: " + replaced_notice(result.replaced, of=" of the reply"))
     if reply_file.copy is not None:
@@ -443,21 +455,22 @@ def run_send(argv: list[str]) -> int:
             + (f"it was saved in {where}." if saved else "nothing arrived to save.")
         )
     if error is not None:
-        fail(error.text + (" The partial reply was saved, marked incomplete." if saved else ""))
+        words = f" {unsaved[0].upper()}{unsaved[1:]}." if body is not None else ""
+        fail(error.text + (" The partial reply was saved, marked incomplete." if saved else words))
         return EXIT_ERROR
     assert result is not None  # set by every path that has no error
     if cancel.cancelled or interrupted:
         fail(
             "stopped; the partial reply was saved, marked incomplete."
             if saved
-            else "stopped before any reply arrived; nothing was saved."
+            else f"stopped before any reply arrived; {unsaved}."
         )
         return EXIT_INTERRUPTED
     if result.incomplete:
         fail(
             "the reply ended without a finish reason; it was saved, marked incomplete."
             if saved
-            else "the reply ended before any text arrived; nothing was saved."
+            else f"the reply ended before any text arrived; {unsaved}."
         )
         return EXIT_ERROR
     if result.finish_reason == FinishReason.LENGTH:

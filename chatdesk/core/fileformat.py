@@ -192,25 +192,6 @@ def load_conversation(path: str | os.PathLike[str]) -> Opened:
     return opened
 
 
-def is_chatdesk_document(path: str | os.PathLike[str]) -> bool:
-    """Whether the file holds a chatdesk conversation document, whatever its name: a JSON
-    object whose "format" is chatdesk's (of any version, its fields not checked: opening it
-    says what is wrong). False, never raising, for other JSON (a request body included),
-    for text that is not JSON and for a file that cannot be read. Reads the file (at most
-    64 MB) and parses it only when chatdesk's format name is in it."""
-    try:
-        raw = read_file(path).data
-    except ConversationFileError:
-        return False
-    if FORMAT.encode() not in raw:
-        return False  # most other JSON: no parsing
-    try:
-        data, _replaced = parse_document(raw, path)
-    except ConversationFileError:
-        return False
-    return isinstance(data, dict) and data.get("format") == FORMAT
-
-
 def read_file(path: str | os.PathLike[str]) -> FileRead:
     """The file's bytes (at most `MAX_FILE_BYTES`); raises ConversationFileError saying why
     it cannot be read."""

@@ -39,10 +39,10 @@ from chatdesk.core.fileformat import (
     FILE_SUFFIX,
     ConversationFileError,
     Opened,
-    is_chatdesk_document,
     load_conversation,
     save_conversation,
 )
+from chatdesk.core.library_strays import Skipped, StrayFiles
 from chatdesk.core.messages import now_iso
 from chatdesk.core.paths import data_dir
 from chatdesk.core.titles import conversation_title, title_from_messages
@@ -160,8 +160,8 @@ class Library:
     def __init__(self, folder: Path | None = None) -> None:
         self.folder = Path(folder) if folder is not None else library_dir()
         self.trash_folder = self.folder / TRASH
-        # Plain .json files of the folder that are not conversations: name -> (time ns, size).
-        self._left_alone: dict[str, tuple[int, int]] = {}
+        self._strays = StrayFiles(self.folder)
+        self.skipped: list[Skipped] = []  # files `adopt_strays` left alone, new at its last call
 
     # -- names -------------------------------------------------------------------------------
     @staticmethod
@@ -211,49 +211,25 @@ class Library:
         """Give every conversation file in the library folder whose name is not an id (copied
         in by hand, or written by Save as before chatdesk refused that) an id, so it is listed
         as the others are: it is renamed to ``<new id>.chatdesk.json``, its content untouched.
-        A `.chatdesk.json` is taken as it is (a damaged one is then listed with its error); a
-        plain `.json` only when it is a chatdesk conversation (`is_chatdesk_document`: saved
-        under that name, or by a version before `.chatdesk.json`): other JSON is left alone,
-        unsaid, and is not read again while its time and size stay the same. Returns the new
-        ids. Temporary files (dot files) are left alone; never raises (a file that cannot be
-        renamed stays as it is). `names`: the ones `stamps` found, if it was asked (else the
-        folder is read)."""
+        Which files are taken, and which are left alone (a plain `.json` chatdesk cannot open
+        as its conversation), is `library_strays`' rule; those newly left alone are in
+        `skipped` until the next call. Returns the new ids. Never raises (a file that cannot
+        be renamed stays as it is). `names`: the ones `stamps` found, if it was asked (else
+        the folder is read)."""
         adopted: list[str] = []
+        self.skipped = []
         if names is None:
             try:
                 names = os.listdir(self.folder)
             except OSError:
                 return adopted
-        end = -len(FILE_SUFFIX)
-        left_alone, self._left_alone = self._left_alone, {}
-        for name in names:
-            if name.startswith(".") or not name.endswith(".json"):
-                continue
-            if name.endswith(FILE_SUFFIX):
-                if self.is_id(name[:end]):
-                    continue
-            elif not self._is_conversation(name, left_alone):
-                continue
+        taken, self.skipped = self._strays.sort(names, self.is_id)
+        for name in taken:
             id = self.new_id()
             with contextlib.suppress(OSError), folder_lock(self.folder):
                 _move_new(self.folder / name, self.path(id))
                 adopted.append(id)
         return adopted
-
-    def _is_conversation(self, name: str, left_alone: dict[str, tuple[int, int]]) -> bool:
-        """Whether the plain `.json` file `name` is a chatdesk conversation, read only when it
-        is new or changed since it was found not to be one (`left_alone`: name -> (time ns,
-        size) of those, which it keeps in `_left_alone` for the next look)."""
-        path = self.folder / name
-        try:
-            info = path.stat()
-        except OSError:
-            return False
-        stamp = (info.st_mtime_ns, info.st_size)
-        if left_alone.get(name) != stamp and is_chatdesk_document(path):
-            return True
-        self._left_alone[name] = stamp
-        return False
 
     # -- listing -----------------------------------------------------------------------------
     def _scan(

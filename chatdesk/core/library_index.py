@@ -47,6 +47,7 @@ from chatdesk.core import library_order
 from chatdesk.core.conversation import Conversation
 from chatdesk.core.library import Library, LibraryEntry, LibraryFile, Summary
 from chatdesk.core.library_search import PAGE, SHIFT, SearchHit, SearchPage, search
+from chatdesk.core.library_strays import Skipped
 from chatdesk.core.paths import data_dir
 from chatdesk.core.text_policy import storable
 
@@ -79,6 +80,8 @@ class RefreshReport:
     read: tuple[str, ...]
     dropped: tuple[str, ...]
     rebuilt: bool  # the index was missing, damaged or of another folder/schema: made anew
+    # Plain .json files of the folder left alone (not chatdesk's), new since the last look.
+    skipped: tuple[Skipped, ...] = ()
 
 
 _TABLES = (
@@ -353,7 +356,8 @@ class LibraryIndex:
     ) -> RefreshReport:
         """Bring the index in line with the files: read new and changed files (by modification
         time and size), drop ids whose files are gone. A conversation file named otherwise
-        than by an id gets one first (`Library.adopt_strays`). Safe to run again at any time, from
+        than by an id gets one first (`Library.adopt_strays`; what it leaves alone is in the
+        report's `skipped`). Safe to run again at any time, from
         any thread or process; `progress(done, total)` after each batch of `batch` files.
         Never raises for a file (an unreadable one is indexed with its error); raises
         OSError/sqlite3.Error only when the index itself cannot be written."""
@@ -362,8 +366,12 @@ class LibraryIndex:
         library = self.library
         strays: list[str] = []
         files = library.stamps(strays)
-        if strays and library.adopt_strays(strays):
-            files = library.stamps()
+        skipped: tuple[Skipped, ...] = ()
+        if strays:
+            adopted = library.adopt_strays(strays)
+            skipped = tuple(library.skipped)
+            if adopted:
+                files = library.stamps()
         known = self.stamps()
         # Most recently written first: the top of the list fills first, each conversation
         # placed below the ones before (cheap, as on top: `library_order`).
@@ -383,7 +391,7 @@ class LibraryIndex:
                 self._put_all(read)
             if progress is not None:
                 progress(min(start + batch, len(stale)), len(stale))
-        return RefreshReport(tuple(stale), tuple(gone), rebuilt)
+        return RefreshReport(tuple(stale), tuple(gone), rebuilt, skipped)
 
     def _put_all(self, read: list[tuple[LibraryEntry, Conversation | None]]) -> None:
         """`put_entry` for each, in one transaction: FTS5 writes its new rows out and merges

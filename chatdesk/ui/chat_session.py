@@ -334,8 +334,8 @@ class ChatSession(ReplyStreaming, ConversationEditing, QObject):
         return self._modified or self._draft_unsaved()
 
     @property
-    def modified_besides_draft(self) -> bool:
-        """The messages or the setup changed since its file was read or written."""
+    def edited(self) -> bool:
+        """Changed apart from its draft (the messages or the setup) since read or written."""
         return self._modified
 
     def _draft_unsaved(self) -> bool:

@@ -22,7 +22,8 @@ Signals: listed(object entries, object trashed) with both lists of `LibraryEntry
 changed(object entries): these conversations (not trashed) are new or changed on disk;
 searched(str query, object page: SearchPage) with the first page of results, and
 more(str query, object page: SearchPage) with a next one; done(str action, str id) after a change;
-progress(int done, int total) while a refresh reads files; failed(str text).
+progress(int done, int total) while a refresh reads files; failed(str text); skipped(str
+text): files put into the library folder that were left alone, and why (said once each).
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ class LibraryJobs(QObject):
     done = Signal(str, str)
     progress = Signal(int, int)
     failed = Signal(str)
+    skipped = Signal(str)
 
     def __init__(
         self, library: Library, index: LibraryIndex, parent: QObject | None = None
@@ -125,7 +127,8 @@ class LibraryJobs(QObject):
         self.refresh()
 
     def _refresh_index(self) -> RefreshReport:
-        """Bring the index in line with the files (on the jobs' thread); what it changed."""
+        """Bring the index in line with the files (on the jobs' thread); what it changed. Files
+        it left alone are said (`skipped`) from here: a refresh may stop after adopting."""
         listed = [0]
 
         def progress(done: int, total: int) -> None:
@@ -136,7 +139,10 @@ class LibraryJobs(QObject):
                 listed[0] = done
                 self.listed.emit(*self._listing())  # what is indexed so far, on screen now
 
-        return self.index.refresh(progress)
+        report = self.index.refresh(progress)
+        if report.skipped:
+            self.skipped.emit(" ".join(skipped.text() for skipped in report.skipped))
+        return report
 
     def refresh(self) -> None:
         """Bring the index in line with the files, then show what differs from what the

@@ -128,6 +128,7 @@ class LibrarySidebar(QWidget):
         self.search_model.moreRequested.connect(jobs.search)
         jobs.done.connect(self._done)
         jobs.failed.connect(self.notice)
+        jobs.skipped.connect(self.notice)
         jobs.progress.connect(self._progress)
         jobs.load()
 

@@ -447,7 +447,10 @@ class MainWindow(
             event.ignore()
             self.files.confirm_all(self.sessions, self._close_now)
             return
-        self.memory.save(closing=True)  # what is open now comes back at the next launch
+        # What is open now comes back at the next launch; what is still modified after the
+        # question was let go ("Don't Save"): its file's draft comes back, not the one dropped.
+        discarded = [s for s in self.sessions if s.modified] if self._closing else []
+        self.memory.save(closing=True, discarded=discarded)
         for session in self.sessions:
             self._stop_loading(session)  # a file still being read: nothing applied after this
             session.shutdown()

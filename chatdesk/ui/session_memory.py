@@ -4,13 +4,15 @@ each one's draft and scroll position (`core/session_state.py` holds the file's r
 The state is written a second after the set of open conversations or the selection changes,
 and when the window closes; typing is never what triggers a write (the recovery copies keep
 a draft that a crash would take), so a conversation whose file was written after the state
-opens with the file's draft, the newer one. Restoring skips, without a word, a conversation
-whose file is gone or can no longer be read.
+opens with the file's draft, the newer one. A file whose changes the user let go at quit
+("Don't Save") is kept with its file's own draft, not the one let go. Restoring skips, without
+a word, a conversation whose file is gone or can no longer be read.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -56,8 +58,9 @@ class SessionMemory(QObject):
         # The state the last session left, as read at start (before this one writes its own).
         self.last: SessionState | None = None
 
-    def capture(self) -> SessionState:
-        """The window's session now; conversations without a file are left out."""
+    def capture(self, discarded: Collection[ChatSession] = ()) -> SessionState:
+        """The window's session now; conversations without a file are left out. Those in
+        `discarded` (the user chose Don't Save for them) come back with their file's draft."""
         window = self.window
         items, selected = [], 0
         for session in window.sessions:
@@ -71,6 +74,8 @@ class SessionMemory(QObject):
                 scroll = session.scroll
             # Still being read: the draft it opens with (None: its file's own, unknown yet).
             draft = session.loading_draft if session.loading else session.draft
+            if session in discarded:
+                draft = None
             item = OpenConversation(str(session.path), draft)
             if scroll is not None:
                 item.scroll = scroll
@@ -81,11 +86,11 @@ class SessionMemory(QObject):
         if not self.restoring and not self.closed:
             self._timer.start()
 
-    def save(self, *, closing: bool = False) -> None:
-        """Write the state now (`closing`: the window closes properly, this is its last);
-        a disk error is logged, never shown (it is a convenience)."""
+    def save(self, *, closing: bool = False, discarded: Collection[ChatSession] = ()) -> None:
+        """Write the state now (`closing`: the window closes properly, this is its last;
+        `discarded`: see `capture`); a disk error is logged, never shown (a convenience)."""
         self._timer.stop()
-        state = self.capture()
+        state = self.capture(discarded)
         state.closed = self.closed = closing
         try:
             save_session_state(state, self.path)
@@ -110,6 +115,16 @@ class SessionMemory(QObject):
         if chosen is not None:
             window.activate(chosen)
         return chosen is not None
+
+    def came_back_as_kept(self, session: ChatSession) -> bool:
+        """True when `session` is as the last session brought it back: its file as read, with
+        the draft that session kept (or its file's own), nothing changed since."""
+        if session.loading or session.edited or session.path is None:
+            return False
+        state = self.last_state()
+        kept = next((x for x in state.conversations if x.path == str(session.path)), None)
+        draft = state.draft_to_open(kept) if kept is not None else None
+        return session.draft == (draft if draft is not None else session.saved_draft)
 
     def last_state(self) -> SessionState:
         """The state the last session left, read once (this session rewrites the file)."""

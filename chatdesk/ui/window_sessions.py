@@ -325,8 +325,11 @@ class WindowSessions:
             self.transcript.restore_anchor(anchor)
 
     def restore(self, entries: list[RecoveryEntry]) -> None:
-        """Reopen conversations from the recovery folder, as unsaved changes of their files."""
+        """Reopen conversations from the recovery folder, as unsaved changes of their files.
+        The conversation shown stays shown (the one selected when chatdesk was killed), or its
+        recovered text when it is one of them."""
         store = self.autosaver.store
+        shown = self.session
         for entry in entries:
             try:
                 conv = store.load(entry)
@@ -334,12 +337,14 @@ class WindowSessions:
                 self.show_message("Could not restore", f"{entry.display_name()}: {exc}")
                 continue
             path = Path(entry.path) if entry.path else None
-            # The session coming back may have opened the file already (as it is on disk):
-            # the recovered text takes its place, one conversation per path.
+            # The session coming back may have opened the file already (as it is on disk,
+            # with the draft the session kept): the recovered text, newer, takes its place,
+            # one conversation per path, unless it was changed since.
             stale = next((x for x in self.sessions if path and x.path == path), None)
             place = self.sessions.index(stale) if stale is not None else -1
             session = self.open_session(conv, path)
-            if stale is not None and _nothing_lost(stale, conv):
+            if stale is not None and (not stale.modified or self.memory.came_back_as_kept(stale)):
+                shown = session if stale is shown else shown
                 self._close_session(stale)
                 self.sessions.remove(session)
                 self.sessions.insert(place, session)
@@ -354,6 +359,8 @@ class WindowSessions:
         if entries and len(self.sessions) > len(blank):
             for session in blank:
                 self._close_session(session)
+        if shown in self.sessions and shown not in blank:
+            self.activate(shown)
 
     def offer_recovery(self) -> None:
         """After a crash or a kill, or a "Later", offer what the recovery folder kept, each
@@ -380,12 +387,3 @@ class WindowSessions:
         dialog.finished.connect(dialog.deleteLater)
         self.recovery_dialog = dialog
         dialog.open()
-
-
-def _nothing_lost(stale: ChatSession, recovered: Conversation) -> bool:
-    """Whether the recovered copy of a file can take the place of the session showing that file
-    as it is on disk: nothing changed in it since, or only its draft, and the copy holds that
-    draft too (the session brings back the draft typed last time; so does the copy)."""
-    if stale.modified_besides_draft:
-        return False
-    return not stale.modified or stale.draft == recovered.draft

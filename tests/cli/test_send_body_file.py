@@ -9,9 +9,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from chatdesk.core.library import library_dir
 from tests.cli.test_send import ROOT, env_for, send, srv  # noqa: F401 (fixture)
-from tests.support.fake_azure import Reply
+from tests.support.fake_azure import Fail, Reply
 from tests.support.images import image_bytes
 
 
@@ -163,3 +165,20 @@ def test_a_library_that_cannot_be_written_sends_nothing_and_a_dry_run_saves_noth
     assert "the library cannot be written" in done.stderr
     assert "nothing was sent" in done.stderr
     assert (path.read_bytes(), srv.requests) == (before, [])
+
+
+@pytest.mark.parametrize("failure", [Fail.unauthorized(), Fail.server_error(500)],
+                         ids=["401", "500"])  # fmt: skip
+def test_a_body_whose_request_fails_keeps_nothing_and_says_so(srv, tmp_path, failure):  # noqa: F811
+    # Reported: the failed send left a new library conversation without a reply, while the
+    # words said "nothing was saved". Nothing came back: nothing is kept, the body untouched.
+    path, before = _agent_json(tmp_path)
+    for _ in range(10):  # every retry fails the same way
+        srv.enqueue(failure)
+    done = _send_body(srv, path)
+    assert done.returncode == 1
+    assert srv.requests
+    assert path.read_bytes() == before
+    assert _library() == []
+    assert "is a request body" not in done.stderr  # no new conversation to go on from
+    assert f"Nothing was saved; {path} was left as it was." in done.stderr

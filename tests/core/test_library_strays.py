@@ -1,12 +1,16 @@
 """Conversation files put into the library folder by hand (issue 14's leftover): a chatdesk
 conversation named `.json` (saved so, or by a version before `.chatdesk.json`) is given an id
-and listed, as a hand-named `.chatdesk.json` is; other JSON is left alone, unlisted and unsaid,
-and is not read again while it stays as it is."""
+and listed, as a hand-named `.chatdesk.json` is; any other plain `.json` (one chatdesk cannot
+read or open, a request body, notes) is the user's: left exactly as it is, unlisted, said once
+with why (the refresh's `skipped`), and not read again while it stays as it is."""
 
 from __future__ import annotations
 
 import json
 import logging
+import os
+
+import pytest
 
 from chatdesk.core import fileformat
 from chatdesk.core.fileformat import FILE_SUFFIX, dumps
@@ -29,6 +33,10 @@ OTHERS = {
     "mentions.json": json.dumps({"text": 'it writes "format": "chatdesk.conversation"'}),
     "list.json": '["chatdesk.conversation"]',
     "empty.json": "",
+    # A conversation of a newer chatdesk, and one whose fields this one cannot read (tester's
+    # finding 8: both were renamed to ids, the user's file gone from where they put it).
+    "newer.json": json.dumps({**VERSION_1, "version": 99}),
+    "damaged.json": json.dumps({**VERSION_1, "messages": 5}),
 }
 
 
@@ -44,7 +52,6 @@ def test_chatdesk_conversations_named_json_are_listed_and_other_json_is_left_alo
     drop(lib, "Puffins.json", json.dumps(VERSION_1))
     saved = dumps(chat("What is a heron?", "A wading bird.", title="Herons"))
     drop(lib, "herons export.json", saved)
-    drop(lib, "newer.json", json.dumps({**VERSION_1, "version": 99}))
     for name, text in OTHERS.items():
         drop(lib, name, text)
     drop(lib, ".partial.json", saved)  # a temporary file: never taken
@@ -53,12 +60,19 @@ def test_chatdesk_conversations_named_json_are_listed_and_other_json_is_left_alo
 
     with caplog.at_level(logging.DEBUG):
         report = index.refresh()
-    assert caplog.records == []  # nothing said about the files left alone
-    entries = {e.title: e for e in index.entries() if e.error is None}
+    assert caplog.records == []  # nothing logged about the files left alone: said to the user
+    entries = {e.title: e for e in index.entries()}
     assert set(entries) == {"already here", "Where do puffins nest?", "Herons"}
-    [newer] = [e for e in index.entries() if e.error is not None]  # listed, with its error
-    assert "newer chatdesk" in newer.error
-    assert len(report.read) == 4
+    assert all(e.error is None for e in entries.values())
+    assert len(report.read) == 3
+    why = {skipped.name: skipped.why for skipped in report.skipped}
+    assert set(why) == set(OTHERS)
+    assert "not valid JSON" in why["broken.json"]
+    assert "request body" in why["body.json"]
+    assert "newer chatdesk" in why["newer.json"]
+    assert "number, not a list" in why["damaged.json"]
+    assert "neither a chatdesk conversation" in why["notes.json"]
+    assert index.refresh().skipped == ()  # said once
     for title in ("Where do puffins nest?", "Herons"):
         path = entries[title].path
         assert path.name == entries[title].id + FILE_SUFFIX
@@ -89,9 +103,32 @@ def test_json_left_alone_is_not_read_again_until_it_changes(lib, index, monkeypa
     index.refresh()
     index.refresh()
     assert len(reads) == len(OTHERS)  # each looked at once
+    (lib.folder / "broken.json").write_text("{}")
+    assert [s.name for s in index.refresh().skipped] == ["broken.json"]  # changed: said again
 
     (lib.folder / "notes.json").write_text(dumps(chat("now a chat")))
     index.refresh()
-    assert len(reads) == len(OTHERS) + 2  # judged, then indexed as a conversation
+    assert len(reads) == len(OTHERS) + 3  # judged, then indexed as a conversation
     assert [e.title for e in index.entries()] == ["now a chat"]
     assert not (lib.folder / "notes.json").exists()
+
+
+@pytest.mark.skipif(
+    not hasattr(os, "geteuid") or os.geteuid() == 0,
+    reason="permissions do not stop root (CI runs as root): a file cannot be made unreadable",
+)
+def test_a_json_file_chatdesk_may_not_read_is_left_as_it_is(lib, index):
+    saved = dumps(chat("What is a heron?", "A wading bird."))
+    drop(lib, "private.json", saved)
+    path = lib.folder / "private.json"
+    path.chmod(0)
+    try:
+        report = index.refresh()
+        [skipped] = report.skipped
+        assert skipped.name == "private.json"
+        assert "cannot be read" in skipped.why
+        assert index.entries() == []
+        assert path.exists()
+    finally:
+        path.chmod(0o644)
+    assert path.read_text(encoding="utf-8") == saved

@@ -106,3 +106,63 @@ def test_quit_asks_about_an_edited_draft_too(qtbot, window, tmp_path):
     box.button(QMessageBox.StandardButton.Save).click()
     qtbot.waitUntil(lambda: not window.isVisible())
     assert draft_in_file(path) == OLD + TYPED
+
+
+def relaunch(qtbot, context):
+    from tests.ui.test_session_restore import launch
+
+    again = launch(qtbot, context)
+    qtbot.waitUntil(lambda: not any(s.loading for s in again.sessions), timeout=10_000)
+    return again
+
+
+def draft_of(window, path):
+    window.activate(next(s for s in window.sessions if s.path == path))
+    return window.composer.text()
+
+
+def test_dont_save_at_quit_brings_back_the_files_own_draft(qtbot, window, tmp_path):
+    # Reported: after Don't Save the next start showed the discarded draft, with "*".
+    type_at_end(qtbot, window, "kept by the library")
+    qtbot.waitUntil(lambda: window.session.path is not None, timeout=5000)
+    kept = window.session.path
+    path = q_json(tmp_path)
+    open_and_wait(qtbot, window, [str(path)])
+    type_at_end(qtbot, window, TYPED)
+    window.quit_action.trigger()
+    window.files.question.button(QMessageBox.StandardButton.Discard).click()
+    qtbot.waitUntil(lambda: not window.isVisible())
+    assert draft_in_file(path) == OLD
+
+    again = relaunch(qtbot, window.context)
+    assert [s.path for s in again.sessions] == [kept, path]
+    assert draft_of(again, path) == OLD
+    assert not again.isWindowModified()
+    assert draft_of(again, kept) == "kept by the library"  # its saver kept it: not asked about
+    again.close()
+    assert again.files.question is None
+
+
+def test_quit_saving_only_the_checked_drops_the_unchecked_ones_draft_only(
+    qtbot, window, tmp_path
+):
+    path = q_json(tmp_path)
+    other = tmp_path / "r.json"
+    other.write_bytes(path.read_bytes())
+    open_and_wait(qtbot, window, [str(path), str(other)])
+    for name in (path, other):
+        window.activate(next(s for s in window.sessions if s.path == name))
+        type_at_end(qtbot, window, f" for {name.name}")
+    window.quit_action.trigger()
+    dialog = window.files.quit_dialog
+    dialog.set_checked(0, False)  # q.json: let it go; r.json: saved
+    with qtbot.waitSignal(dialog.answered):
+        dialog.save_button.click()
+    qtbot.waitUntil(lambda: not window.isVisible())
+
+    again = relaunch(qtbot, window.context)
+    assert draft_of(again, path) == OLD
+    assert draft_of(again, other) == OLD + " for r.json"
+    assert not again.isWindowModified()
+    again.close()
+    assert again.files.question is None
