@@ -98,9 +98,7 @@ class ChatSession(ReplyStreaming, ConversationEditing, QObject):
         super().__init__(parent)
         self.conversation = conversation
         self.service = service
-        # The connection a conversation uses (given the conversation: a closure over this
-        # session would be a cycle, and a closed session's messages would wait for a collection).
-        self._profile_for = profile_for
+        self._profile_for = profile_for  # not a closure over self: no cycle holds the messages
         # Every connection profile: a reply made with another one is priced at its prices.
         self.profiles = profiles
         self.path = path
