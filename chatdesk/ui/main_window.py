@@ -132,8 +132,9 @@ class MainWindow(
 
             delegate = self.transcript.delegate
             self._inline_edit = InlineEditing(
-                self.transcript, delegate.text_rect, delegate.make_room
-            )
+                self.transcript, delegate.text_rect, delegate.make_room,
+                lambda: self.composer.input.enter_sends,  # Enter does what it does there
+            )  # fmt: skip
             self._inline_edit.submitted.connect(self._edit_submitted)
         return self._inline_edit
 

@@ -22,6 +22,7 @@ class TurnActions:
     transcript: TranscriptView
     undo_group: QUndoGroup
     inline_edit: InlineEditing
+    _inline_edit: InlineEditing | None
 
     def _include(self, row: int, include: bool) -> None:
         if self.session is not None:
@@ -37,8 +38,12 @@ class TurnActions:
             session.show_version(index, (position[0] - 1 + step) % position[1])
 
     def _edit(self, row: int) -> None:
-        """Edit the question inside its card; Ctrl+Enter resends, Esc cancels."""
+        """Edit the question inside its card; its editor's keys resend or cancel."""
         if self.session is None:
+            return
+        editing = self._inline_edit
+        if editing is not None and editing.editor is not None and editing.row == row:
+            editing.editor.setFocus()  # already open: what was typed stays
             return
         message = self.session.model.message(row)
         self.inline_edit.start(row, message.content)
