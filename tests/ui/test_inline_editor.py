@@ -1,6 +1,7 @@
-"""A question edited in place, on the real window (tester, session 10): the editor's Enter
-does what it does in the message box (Preferences), it says its keys and has Resend and
-Cancel, and its card offers no second Edit."""
+"""A question edited in place, on the real window (tester, session 10): the edit stays with
+its conversation while another is shown, the editor's Enter does what it does in the message
+box (Preferences), it says its keys and has Resend and Cancel, and its card offers no second
+Edit."""
 
 from __future__ import annotations
 
@@ -18,10 +19,49 @@ def asked(qtbot, window, server, question, answer="a1"):
     return window.session
 
 
+def click_in_sidebar(qtbot, window, title):
+    sidebar = window.sidebar
+    model = sidebar.list.model()
+
+    def row():
+        return next((r for r in range(model.rowCount()) if model.index(r, 0).data() == title),
+                    None)  # fmt: skip
+
+    qtbot.waitUntil(lambda: row() is not None, timeout=10_000)
+    rect = sidebar.list.visualRect(model.index(row(), 0))
+    qtbot.mouseClick(sidebar.list.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+
+
 def set_enter_sends(window, enter_sends):
     values = window.prefs.current()
     values.enter_sends = enter_sends
     window.prefs.set_values(values)
+
+
+def test_an_edit_comes_back_with_its_conversation(qtbot, window, server):
+    first = asked(qtbot, window, server, "first question")
+    window.new_conversation()
+    asked(qtbot, window, server, "second question", "a2")
+    click_in_sidebar(qtbot, window, "first question")
+    assert window.session is first
+    window.transcript.trigger_action("edit", 0)
+    qtbot.keyClicks(window.inline_edit.editor, ", typed on")
+
+    click_in_sidebar(qtbot, window, "second question")
+    assert window.session is not first
+    assert window.inline_edit.editor is None  # not over the other conversation's card
+    click_in_sidebar(qtbot, window, "first question")
+    assert window.session is first
+    editor = window.inline_edit.editor
+    assert editor is not None
+    assert editor.isVisible()
+    assert window.inline_edit.row == 0
+    assert editor.toPlainText() == "first question, typed on"
+    qtbot.waitUntil(editor.hasFocus)  # typing goes on there
+    server.enqueue(Reply("a1 again"))
+    qtbot.keyClick(editor, Qt.Key.Key_Return)
+    wait_idle(qtbot, window)
+    assert contents(window) == [("user", "first question, typed on"), ("assistant", "a1 again")]
 
 
 def test_enter_resends_as_it_sends_in_the_message_box(qtbot, window, server):
