@@ -77,9 +77,10 @@ class TurnActions:
     def _resume_edit(self, session: ChatSession) -> None:
         """Open the editor of `session`'s kept edit again, with its text, if its question is
         still there (the row of the same message; nothing when it was deleted meanwhile)."""
-        kept, session.kept_edit = session.kept_edit, None
-        if kept is None or session.loading:
+        kept = session.kept_edit
+        if kept is None or session.loading:  # (a file being read is not edited: kept till read)
             return
+        session.kept_edit = None
         index, text = kept
         model = session.model
         row = index - model.hidden
