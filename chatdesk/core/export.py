@@ -82,7 +82,9 @@ def _section(title: str, body: str, level: int = 2) -> str:
 def _notes(message: Message) -> str:
     meta = message.meta
     notes = []
-    if meta.incomplete:
+    if meta.stopped:  # as the window's badge says it (transcript_rows.badges)
+        notes.append("stopped by you: the reply is partial")
+    elif meta.incomplete:
         notes.append("incomplete: the reply was cut off")
     if meta.finish_reason == FinishReason.LENGTH:
         notes.append("stopped at the maximum length")

@@ -52,14 +52,15 @@ MENU_LABELS = {"version_prev": "Previous version", "version_next": "Next version
 ROW_ACTIONS = ("copy", "copy_code", "edit", "delete", "regenerate", "leave_out")
 
 
-def available_actions(model: TranscriptModel, row: int) -> list[str]:
-    """The actions offered for a row, in menu order."""
+def available_actions(model: TranscriptModel, row: int, edited: bool = False) -> list[str]:
+    """The actions offered for a row, in menu order; `edited`: the row is being edited in
+    place (no second Edit on it)."""
     message = model.message(row)
     streaming = model.streaming_row is not None
     out = ["copy"]
     if has_code(shown_text(message)):
         out.append("copy_code")
-    if message.role == "user" and not streaming:
+    if message.role == "user" and not streaming and not edited:
         out.append("edit")
     if row != model.streaming_row:
         out.append("delete")

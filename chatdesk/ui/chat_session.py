@@ -127,6 +127,7 @@ class ChatSession(ReplyStreaming, ConversationEditing, QObject):
         # Where the transcript was scrolled while another conversation was shown (or when the
         # last session ended); None: at the newest message.
         self.scroll: ScrollAnchor | None = None
+        self.kept_edit: tuple[int, str] | None = None  # (index, text): an edit in place set aside
         self._worker: GeneratorWorker | None = None
         self._cancel: CancelToken | None = None
         self._reply_index: int | None = None  # the history index of the reply being streamed
@@ -479,16 +480,19 @@ class ChatSession(ReplyStreaming, ConversationEditing, QObject):
         return conversation_title(self.conversation)
 
     # -- closing -----------------------------------------------------------------------------
-    def shutdown(self, timeout_ms: int = 3000) -> None:
-        """Stop a reply in flight and wait for it, keeping what arrived (the window is closing)."""
+    def stop_and_wait(self, timeout_ms: int = 3000) -> None:
+        """Stop a reply in flight and wait for it to end, keeping what arrived (marked stopped)."""
         self.stop()
-        self._idle.stop()
         deadline = QDeadlineTimer(timeout_ms)
         while self._worker is not None and not deadline.hasExpired():
             QCoreApplication.processEvents()
-            worker = self._worker
-            if worker is not None:
+            if (worker := self._worker) is not None:
                 worker.wait(0.02)
+
+    def shutdown(self, timeout_ms: int = 3000) -> None:
+        """Stop a reply in flight and wait for it, keeping what arrived (the window is closing)."""
+        self._idle.stop()
+        self.stop_and_wait(timeout_ms)
         if self.budget is not None:
             self.budget.close()
             self.budget = None

@@ -67,21 +67,41 @@ class _Input(QPlainTextEdit):
         return super().event(event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        key = event.key()
-        if key == Qt.Key.Key_Escape:
+        if event.key() == Qt.Key.Key_Escape:
             self.escape.emit()
             return
-        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-            mods = event.modifiers()
-            ctrl = bool(mods & Qt.KeyboardModifier.ControlModifier)
-            shift = bool(mods & Qt.KeyboardModifier.ShiftModifier)
-            # Ctrl+Enter always sends; otherwise the setting decides what plain Enter does.
-            if ctrl or (self.enter_sends and not shift) or (not self.enter_sends and shift):
+        if is_enter(event):
+            if sends(event, self.enter_sends):  # the rule the question edited in place follows
                 self.submit.emit()
                 return
             self.insertPlainText("\n")
             return
         super().keyPressEvent(event)
+
+
+# What Enter does, in the message box and in a question edited in place (inline_editor.py):
+# one rule, so the two never disagree about the same key (Preferences ▸ Enter sends).
+def is_enter(event: QKeyEvent) -> bool:
+    return event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+
+
+def sends(event: QKeyEvent, enter_sends: bool) -> bool:
+    """Whether this Enter sends: Ctrl+Enter always does; otherwise plain Enter when Enter
+    sends, Shift+Enter when it does not (the other one adds a line)."""
+    mods = event.modifiers()
+    ctrl = bool(mods & Qt.KeyboardModifier.ControlModifier)
+    shift = bool(mods & Qt.KeyboardModifier.ShiftModifier)
+    return ctrl or shift != enter_sends
+
+
+def send_key(enter_sends: bool) -> str:
+    """The key that sends, as the hints name it."""
+    return "Enter" if enter_sends else "Shift+Enter"
+
+
+def line_key(enter_sends: bool) -> str:
+    """The key that adds a line."""
+    return "Shift+Enter" if enter_sends else "Enter"
 
 
 def _local_files(source: QMimeData) -> list[str]:
@@ -168,9 +188,9 @@ class Composer(QWidget):
 
     def set_enter_sends(self, enter_sends: bool) -> None:
         self.input.enter_sends = enter_sends
-        hint = "Enter to send, Shift+Enter" if enter_sends else "Shift+Enter to send, Enter"
-        self._set_placeholder(f"Message — {hint} for a new line")
-        self._send_key = "Enter" if enter_sends else "Shift+Enter"
+        self._send_key = send_key(enter_sends)
+        self._set_placeholder(f"Message — {self._send_key} to send, {line_key(enter_sends)} "
+                              "for a new line")  # fmt: skip
         self.set_busy(self._busy)
 
     def set_busy(self, busy: bool) -> None:

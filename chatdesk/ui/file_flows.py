@@ -33,7 +33,7 @@ from chatdesk.ui.qt.widgets import QFileDialog, QMessageBox, QWidget
 
 if TYPE_CHECKING:
     from chatdesk.ui.context import AppContext
-    from chatdesk.ui.quit_dialog import QuitDialog
+    from chatdesk.ui.quit_dialog import QuitDialog, Unfinished
 
 FILTER = f"Conversations (*{FILE_SUFFIX} *.json);;All files (*)"
 Then = Callable[[], None]
@@ -192,17 +192,22 @@ class FileFlows(QObject):
         box.open()
 
     # -- close -------------------------------------------------------------------------------
-    def confirm_discard(self, session: ChatSession, then: Then) -> None:
-        """Ask Save / Discard / Cancel when the conversation has unsaved changes."""
+    def confirm_discard(
+        self, session: ChatSession, then: Then, unfinished: Unfinished | None = None
+    ) -> None:
+        """Ask Save / Discard / Cancel when the conversation has unsaved changes, saying what
+        else closing ends (`unfinished`, asked about alone when nothing is unsaved); that is
+        ended (`Unfinished.settle`) before anything is saved, unless the answer is Cancel."""
         if not session.modified:
-            then()
+            self._confirm_unfinished(unfinished, then)
             return
         self.host.activate(session)
         box = QMessageBox(self.parent_widget)
         box.setIcon(QMessageBox.Icon.Question)
         box.setWindowTitle("Unsaved changes")
         box.setText(f"Save the changes to “{session.display_name()}”?")
-        box.setInformativeText("Your changes are lost if you don't save them.")
+        lost = "Your changes are lost if you don't save them."
+        box.setInformativeText(f"{lost}\n\n{unfinished.note()}" if unfinished else lost)
         box.setStandardButtons(
             QMessageBox.StandardButton.Save
             | QMessageBox.StandardButton.Discard
@@ -216,24 +221,29 @@ class FileFlows(QObject):
 
         def answered(button: int) -> None:
             if button == QMessageBox.StandardButton.Save:
+                _settle(unfinished)  # the reply's end is saved with it
                 self.save(session, then)
             elif button == QMessageBox.StandardButton.Discard:
+                _settle(unfinished)
                 then()
 
         box.finished.connect(lambda _r: answered(box.standardButton(box.clickedButton())))
         self.question = box
         box.open()
 
-    def confirm_all(self, sessions: list[ChatSession], then: Then) -> None:
+    def confirm_all(
+        self, sessions: list[ChatSession], then: Then, unfinished: Unfinished | None = None
+    ) -> None:
         """One question for every modified conversation (quit_dialog): save the checked ones,
         discard all, or cancel; `then` once all are settled (never after Cancel, nor when a
-        save is cancelled or fails). A single one is asked about as Close asks."""
+        save is cancelled or fails). A single one is asked about as Close asks. What else
+        closing ends (`unfinished`) is said in the same question, and ended first."""
         pending = [s for s in sessions if s.modified]
         if not pending:
-            then()
+            self._confirm_unfinished(unfinished, then)
             return
         if len(pending) == 1:
-            self.confirm_discard(pending[0], then)
+            self.confirm_discard(pending[0], then, unfinished)
             return
         from chatdesk.ui.quit_dialog import QuitDialog
 
@@ -241,15 +251,35 @@ class FileFlows(QObject):
             (s.display_name(), str(s.path) if s.path is not None else "not saved yet")
             for s in pending
         ]
-        dialog = self.quit_dialog = QuitDialog(names, self.parent_widget)
+        note = unfinished.note() if unfinished else ""
+        dialog = self.quit_dialog = QuitDialog(names, self.parent_widget, note)
 
         def answered(indexes: list[int] | None) -> None:
             if indexes is not None:
+                _settle(unfinished)
                 self._save_each([pending[i] for i in indexes], then)
 
         dialog.answered.connect(answered)
         dialog.finished.connect(dialog.deleteLater)
         dialog.open()
+
+    def _confirm_unfinished(self, unfinished: Unfinished | None, then: Then) -> None:
+        """Quit (or Close) / Cancel about work in flight alone; `then` at once without any."""
+        if unfinished is None:
+            then()
+            return
+        from chatdesk.ui.quit_dialog import unfinished_box
+
+        box = self.question = unfinished_box(unfinished, self.parent_widget)
+
+        def answered() -> None:
+            clicked = box.clickedButton()
+            if clicked is not None and box.buttonRole(clicked) == QMessageBox.ButtonRole.AcceptRole:
+                unfinished.settle()
+                then()
+
+        box.finished.connect(lambda _r: answered())
+        box.open()
 
     def _save_each(self, sessions: list[ChatSession], then: Then) -> None:
         """Save `sessions` one after the other (a new one asks where), then `then`."""
@@ -304,6 +334,11 @@ class FileFlows(QObject):
             QStandardPaths.StandardLocation.DocumentsLocation
         )
         return documents if documents and Path(documents).is_dir() else str(Path.home())
+
+
+def _settle(unfinished: Unfinished | None) -> None:
+    if unfinished is not None:
+        unfinished.settle()
 
 
 def _title(session: ChatSession) -> str:

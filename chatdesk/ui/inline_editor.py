@@ -1,17 +1,37 @@
 """Editing a message inside its card: a word-wrapped text box over the card's body.
 
-Ctrl+Enter (or Ctrl+Return) resends, Esc cancels. The text is not selected when it opens (one
-key must not wipe it): the cursor is at its end. The transcript view places it over the row
-and keeps it there as the list scrolls; the session does the resend.
+Enter resends as it sends in the message box (Preferences ▸ Enter sends; Ctrl+Enter always
+resends), Esc cancels; a line at the editor's foot says so and has Resend and Cancel buttons.
+The text is not selected when it opens (one key must not wipe it): the cursor is at its end.
+The transcript view places it over the row and keeps it there as the list scrolls; the session
+does the resend.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from chatdesk.ui.qt.core import QModelIndex, QObject, QPersistentModelIndex, QRect, Qt, Signal
-from chatdesk.ui.qt.gui import QKeyEvent, QTextCursor, QTextOption
-from chatdesk.ui.qt.widgets import QAbstractItemView, QPlainTextEdit, QWidget
+from chatdesk.ui.composer import is_enter, line_key, send_key, sends
+from chatdesk.ui.palette import tones_of
+from chatdesk.ui.qt.core import (
+    QEvent,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QRect,
+    Qt,
+    QTimer,
+    Signal,
+)
+from chatdesk.ui.qt.gui import QKeyEvent, QResizeEvent, QTextCursor, QTextOption
+from chatdesk.ui.qt.widgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QWidget,
+)
 
 # The rectangle of the card's text in a row's visual rectangle (the delegate's layout).
 BodyRect = Callable[[QRect, QModelIndex], QRect]
@@ -19,18 +39,30 @@ BodyRect = Callable[[QRect, QModelIndex], QRect]
 MakeRoom = Callable[[QModelIndex, int | None], None]
 
 
+def keys_hint(enter_sends: bool, short: bool = False) -> str:
+    """The editor's keys in a few words, as the message box's Enter setting has them
+    (`short`: without the key that adds a line, for a narrow card)."""
+    if short:
+        return f"{send_key(enter_sends)} resends · Esc cancels"
+    return f"{send_key(enter_sends)} resends · {line_key(enter_sends)} adds a line · Esc cancels"
+
+
 class InlineEditor(QPlainTextEdit):
-    """Signals: submitted(str) on Ctrl+Enter with text that is not blank; cancelled() on Esc."""
+    """Signals: submitted(str) on the resend key or Resend with text that is not blank;
+    cancelled() on Esc or Cancel."""
 
     submitted = Signal(str)
     cancelled = Signal()
 
-    def __init__(self, text: str, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, text: str, parent: QWidget | None = None, *, enter_sends: bool = True
+    ) -> None:
         super().__init__(parent)
+        self.enter_sends = enter_sends
+        hint = keys_hint(enter_sends)
         self.setAccessibleName("Edit message")
-        self.setAccessibleDescription("Ctrl+Enter resends; Esc cancels.")
-        self.setToolTip("Ctrl+Enter resends (the replies after it are kept as a version); "
-                        "Esc cancels")  # fmt: skip
+        self.setAccessibleDescription(f"{hint}.")
+        self.setToolTip(f"{hint} (the replies after it are kept as a version)")
         self.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
         self.setWordWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
         self.setTabChangesFocus(True)
@@ -38,22 +70,74 @@ class InlineEditor(QPlainTextEdit):
         self.moveCursor(QTextCursor.MoveOperation.End)  # nothing selected
         self._sized: tuple[int, int] | None = None
         self._text_height = 0
+        self._build_footer(hint)
+
+    def _build_footer(self, hint: str) -> None:
+        """The keys and the buttons, in a margin kept under the text (not over it). The
+        buttons take no focus: a click leaves the typing where it was."""
+        footer = self.footer = QWidget(self)
+        row = QHBoxLayout(footer)
+        row.setContentsMargins(6, 0, 2, 2)
+        row.setSpacing(6)
+        self.hint = QLabel(hint, footer)
+        self.hint.setToolTip(hint)
+        font = self.hint.font()
+        font.setPointSizeF(font.pointSizeF() * 0.9)
+        self.hint.setFont(font)
+        self.hint.setStyleSheet(f"color: {tones_of(self.palette()).muted};")
+        self.hint.setMinimumWidth(1)  # a narrow card shortens it; the buttons stay whole
+        row.addWidget(self.hint, 1)
+        self.resend_button = QPushButton(text="Resend", parent=footer)  # see chatdesk/ui/qt
+        self.cancel_button = QPushButton(text="Cancel", parent=footer)
+        for button in (self.resend_button, self.cancel_button):
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            button.setFont(font)
+            row.addWidget(button)
+        self.resend_button.setToolTip(f"Resend the question ({send_key(self.enter_sends)})")
+        self.cancel_button.setToolTip("Leave the question as it was (Esc)")
+        self.resend_button.clicked.connect(self._submit)
+        self.cancel_button.clicked.connect(self.cancelled)
+        self._footer_height = footer.sizeHint().height()
+        self.setViewportMargins(0, 0, 0, self._footer_height)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        inside = self.contentsRect()
+        self.footer.setGeometry(
+            inside.left(), inside.bottom() + 1 - self._footer_height,
+            inside.width(), self._footer_height,
+        )  # fmt: skip
+        # The whole hint when it fits beside the buttons, else the keys that end the edit
+        # (elided only on a card too narrow for those); its tooltip has it all.
+        buttons = self.resend_button.sizeHint().width() + self.cancel_button.sizeHint().width()
+        room = inside.width() - buttons - 6 * 3 - 8
+        metrics = self.hint.fontMetrics()
+        for text in (keys_hint(self.enter_sends), keys_hint(self.enter_sends, short=True)):
+            if metrics.horizontalAdvance(text) <= room:
+                break
+        else:
+            text = metrics.elidedText(text, Qt.TextElideMode.ElideRight, max(room, 0))
+        self.hint.setText(text)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        key = event.key()
-        if key == Qt.Key.Key_Escape:
+        if event.key() == Qt.Key.Key_Escape:
             self.cancelled.emit()
             return
-        enter = key in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
-        if enter and event.modifiers() & Qt.KeyboardModifier.ControlModifier:
-            if self.toPlainText().strip():
-                self.submitted.emit(self.toPlainText())
+        if is_enter(event):
+            if sends(event, self.enter_sends):  # as in the message box
+                self._submit()
+            else:
+                self.insertPlainText("\n")
             return
         super().keyPressEvent(event)
 
+    def _submit(self) -> None:
+        if self.toPlainText().strip():
+            self.submitted.emit(self.toPlainText())
+
     def wanted_height(self, width: int, minimum: int, maximum: int) -> int:
-        """The height that shows the whole text at `width`, within the bounds. Computed again
-        only when the text or the width changed (not on every scroll)."""
+        """The height that shows the whole text and the keys' line at `width`, within the
+        bounds. Computed again only when the text or the width changed (not on every scroll)."""
         key = (width, self.document().revision())
         if key != self._sized:
             inner = max(width - 2 * self.frameWidth() - 12, 20)
@@ -62,28 +146,45 @@ class InlineEditor(QPlainTextEdit):
             box = self.fontMetrics().boundingRect(QRect(0, 0, inner, 1 << 20), flags, text)
             self._text_height = box.height() + 2 * self.frameWidth() + 12
             self._sized = key
-        return max(minimum, min(maximum, self._text_height))
+        return max(minimum, min(maximum, self._text_height + self._footer_height))
 
 
 class InlineEditing(QObject):
     """The one message being edited in a transcript view: its editor, kept over the card's
-    body as the list scrolls or re-lays out (O(1) per scroll: one rectangle).
+    body as the list scrolls or re-lays out (O(1) per scroll: one rectangle). `enter_sends`
+    says what Enter does in the message box; the editor does the same.
 
-    Signals: submitted(int row, str text) on Ctrl+Enter; ended() when the editor closes.
+    Signals: submitted(int row, str text) on the resend key; ended() when the editor closes.
     """
 
     submitted = Signal(int, str)
     ended = Signal()
 
-    def __init__(self, view: QAbstractItemView, body_rect: BodyRect, make_room: MakeRoom) -> None:
+    def __init__(
+        self,
+        view: QAbstractItemView,
+        body_rect: BodyRect,
+        make_room: MakeRoom,
+        enter_sends: Callable[[], bool] = lambda: True,
+    ) -> None:
         super().__init__(view)
         self._view = view
         self._body_rect = body_rect
         self._make_room = make_room
+        self._enter_sends = enter_sends
         self._room: int | None = None  # the body height the card keeps for the editor
         self._index: QPersistentModelIndex | None = None
         self.editor: InlineEditor | None = None
         view.verticalScrollBar().valueChanged.connect(self.place)
+        # A wider or narrower list lays its cards out again: the editor follows once it has.
+        self._relaid = QTimer(self, singleShot=True, interval=0)
+        self._relaid.timeout.connect(self.place)
+        view.viewport().installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Resize and self.editor is not None:
+            self._relaid.start()
+        return False
 
     @property
     def row(self) -> int | None:
@@ -93,7 +194,8 @@ class InlineEditing(QObject):
         self.stop()
         model = self._view.model()
         self._index = QPersistentModelIndex(model.index(row, 0))
-        editor = self.editor = InlineEditor(text, self._view.viewport())
+        editor = InlineEditor(text, self._view.viewport(), enter_sends=self._enter_sends())
+        self.editor = editor
         editor.submitted.connect(self._submit)
         editor.cancelled.connect(self.stop)
         editor.textChanged.connect(self.place)  # grows with its text
@@ -102,6 +204,14 @@ class InlineEditing(QObject):
         editor.show()
         editor.setFocus()
         return editor
+
+    def set_aside(self) -> tuple[int, str] | None:
+        """Close the editor, handing back its row and text (to open it again later: another
+        conversation is shown meanwhile); None when none is open over a row."""
+        row, editor = self.row, self.editor
+        kept = (row, editor.toPlainText()) if row is not None and editor is not None else None
+        self.stop()
+        return kept
 
     def stop(self) -> None:
         row = self.row

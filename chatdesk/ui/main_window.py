@@ -132,8 +132,9 @@ class MainWindow(
 
             delegate = self.transcript.delegate
             self._inline_edit = InlineEditing(
-                self.transcript, delegate.text_rect, delegate.make_room
-            )
+                self.transcript, delegate.text_rect, delegate.make_room,
+                lambda: self.composer.input.enter_sends,  # Enter does what it does there
+            )  # fmt: skip
             self._inline_edit.submitted.connect(self._edit_submitted)
         return self._inline_edit
 
@@ -322,9 +323,8 @@ class MainWindow(
             old = self.session
             if self._painted and old is not session and not old.loading:
                 old.scroll = self.transcript.scroll_anchor()  # shown again there
+        self._set_edit_aside()  # kept with its conversation, open again when it is shown
         self.session = session
-        if self._inline_edit is not None:
-            self._inline_edit.stop()
         self.undo_group.setActiveStack(session.undo_stack)
         self._session_links = [
             (session.busyChanged, self._busy_changed),
@@ -363,6 +363,7 @@ class MainWindow(
         self._show_notice(session.status)
         self._select_profile(conv.profile)
         self._update_title()
+        self._resume_edit(session)
         self.sessionChanged.emit(session)
 
     def _show_loading(self, loading: bool) -> None:
@@ -441,11 +442,13 @@ class MainWindow(
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self._flush_library(self.sessions)  # library conversations: written, nothing to ask
-        if not self._closing and any(session.modified for session in self.sessions):
-            # Ask about unsaved work first; the window closes again once that is settled
+        unfinished = None if self._closing else self.unfinished(self.sessions, "Quit")
+        if not self._closing and (unfinished or any(s.modified for s in self.sessions)):
+            # Ask about unsaved work and work in flight (a reply being written, an edit not
+            # resent) first, in one question; the window closes again once that is settled
             # (Qt ignores a close() made from inside closeEvent, so this must not be re-entered).
             event.ignore()
-            self.files.confirm_all(self.sessions, self._close_now)
+            self.files.confirm_all(self.sessions, self._close_now, unfinished)
             return
         # What is open now comes back at the next launch; what is still modified after the
         # question was let go ("Don't Save"): its file's draft comes back, not the one dropped.

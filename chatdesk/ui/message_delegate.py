@@ -270,7 +270,8 @@ class MessageDelegate(RowHeights, QStyledItemDelegate):
         # The facts on the left, action links on the right; two lines when both don't fit.
         tokens = model.data(index, Roles.Tokens)
         out.info_text = info_text(message, tokens, model.reply_cost(message))
-        actions = [a for a in available_actions(model, row) if a in ROW_ACTIONS]
+        edited = self.edited(index)  # an editor over its body: no second Edit
+        actions = [a for a in available_actions(model, row, edited) if a in ROW_ACTIONS]
         widths = [m.small_fm.horizontalAdvance(ACTION_LABELS[a]) for a in actions]
         actions_width = sum(widths) + ACTION_SPACING * max(len(actions) - 1, 0)
         info_width = m.small_fm.horizontalAdvance(out.info_text)

@@ -72,6 +72,11 @@ class RowHeights:
             self._room = room
             self.measure(index)
 
+    def edited(self, index: QModelIndex | QPersistentModelIndex) -> bool:
+        """Whether an editor is laid over this card's body (it keeps room for one)."""
+        room = self._room
+        return room is not None and room[0] == self._model(index).message(index.row()).uid
+
     def _room_for(self, uid: int) -> int:
         """The height kept for an editor over message `uid`'s body; 0 for none."""
         room = self._room

@@ -309,7 +309,7 @@ class TranscriptView(TranscriptScrolling, QListView):
         """The actions of a row as a menu (not shown)."""
         menu = self._new_menu()
         model = self.transcript()
-        actions = available_actions(model, row)
+        actions = available_actions(model, row, self.delegate.edited(model.index(row, 0)))
         selection = self.text_selection
         if selection.selected_row() == row:  # the selected part first
             menu.addAction("Copy selection", lambda: selection.copy())

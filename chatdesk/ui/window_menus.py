@@ -14,7 +14,8 @@ from chatdesk.ui.qt.gui import QAction, QKeySequence
 from chatdesk.ui.qt.widgets import QLabel, QMenu
 
 SHORTCUTS = [
-    ("Send the message", "Enter (or Shift+Enter, as set); Ctrl+Enter always"),
+    ("Send the message (resend a question edited in place)",
+     "Enter (or Shift+Enter, as set); Ctrl+Enter always"),
     ("New line in the message", "Shift+Enter (or Enter)"),
     ("Stop the reply", "Esc"),
     ("Regenerate the last reply", "Ctrl+R"),

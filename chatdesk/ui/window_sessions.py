@@ -204,7 +204,13 @@ class WindowSessions:
             session.start_counting()
 
     def _sidebar_activated(self, *_chosen: object) -> None:
-        self.composer.input.setFocus()  # typing goes on in the conversation just chosen
+        # Typing goes on in the conversation just chosen: in its question being edited, if
+        # one was left open there, else in the message box.
+        editing = self._inline_edit
+        if editing is not None and editing.editor is not None:
+            editing.editor.setFocus()
+        else:
+            self.composer.input.setFocus()
 
     def activate(self, session: ChatSession) -> None:
         if session is not self.session:
@@ -243,8 +249,9 @@ class WindowSessions:
     def close_current(self) -> None:
         session = self.session
         if session is not None:
-            self._flush_library([session])  # a library conversation has nothing to ask
-            self.files.confirm_discard(session, lambda: self._close_session(session))
+            self._flush_library([session])  # a library conversation has no unsaved changes
+            unfinished = self.unfinished([session], "Close")  # a reply, an edit in flight
+            self.files.confirm_discard(session, lambda: self._close_session(session), unfinished)
 
     def _close_session(
         self, session: ChatSession, *, keep_one: bool = True, show: ChatSession | None = None

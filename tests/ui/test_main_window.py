@@ -192,8 +192,13 @@ def test_closing_during_a_stream_stops_it_cleanly(qtbot, window, server):
     type_and_send(qtbot, window, "stream forever")
     qtbot.waitUntil(lambda: window.session.conversation[-1].content != "", timeout=5000)
     session = window.session
+    window.close()  # a library conversation: nothing unsaved, but a reply being written
+    box = window.files.question
+    assert box.isVisible()
+    assert "still being written" in box.text()
+    assert session.busy  # asking stops nothing
     started = time.monotonic()
-    window.close()  # a library conversation: nothing to ask, the partial reply is kept
+    next(b for b in box.buttons() if b.text() == "&Quit").click()
     assert time.monotonic() - started < 2.0
     assert not window.isVisible()
     assert not session.busy
