@@ -99,13 +99,12 @@ class ChatSession(ReplyStreaming, ConversationEditing, QObject):
         self.conversation = conversation
         self.service = service
         self._profile_for = profile_for  # not a closure over self: no cycle holds the messages
-        # Every connection profile: a reply made with another one is priced at its prices.
-        self.profiles = profiles
+        self.profiles = profiles  # all profiles: a reply made with another has its prices
         self.path = path
         self.model = TranscriptModel(self)
         self.undo_stack = QUndoStack(self)
-        # Undoing back to where it was saved leaves nothing unsaved, unless something the
-        # stack cannot undo (a sent message, a parameter) changed it since.
+        # Undoing back to the saved point leaves nothing unsaved, unless a change undo cannot
+        # reach (a sent message, a parameter) came since.
         self.undo_stack.cleanChanged.connect(self._undo_clean_changed)
         self._changed_outside_undo = False
         # A long conversation opens with its newest messages as rows; older ones on scroll.
@@ -113,9 +112,8 @@ class ChatSession(ReplyStreaming, ConversationEditing, QObject):
         self.budget: Budget | None = None
         self.plan: TrimPlan | None = None
         self._modified = False
-        # The draft its own file holds, as read or last written; None: no file of its own to
-        # differ from (new, a request body). A draft typed since is an unsaved change like
-        # any other (see `modified`): closing asks, as the file would lose it.
+        # The draft its own file holds, as read or last written; None: no file of its own (new,
+        # a request body). A draft typed since is an unsaved change (see `modified`).
         self.saved_draft: str | None = None
         self.disk: DiskState | None = None  # the file as read or last saved (see file_flows)
         # Its id in the library when it lives there (see library_saver); None: not (yet).
@@ -127,7 +125,7 @@ class ChatSession(ReplyStreaming, ConversationEditing, QObject):
         # Where the transcript was scrolled while another conversation was shown (or when the
         # last session ended); None: at the newest message.
         self.scroll: ScrollAnchor | None = None
-        self.kept_edit: tuple[int, str] | None = None  # (index, text): an edit in place set aside
+        self.kept_edit: tuple[int, str] | None = None  # (index, text): an edit set aside
         self._worker: GeneratorWorker | None = None
         self._cancel: CancelToken | None = None
         self._reply_index: int | None = None  # the history index of the reply being streamed
@@ -376,9 +374,9 @@ class ChatSession(ReplyStreaming, ConversationEditing, QObject):
         self.update_plan()
 
     def image_count(self) -> int:
-        """The images the next request carries: the history it sends and the draft's."""
+        """The images the next request carries: the history it sends and the draft's (read
+        without building messages: attaching while a long file is still counted)."""
         conv, plan = self.conversation, self.plan
-        # Read without building messages: attaching while a long file is still counted.
         sent = count_image_parts(conv.contents(plan.first_sent if plan is not None else 0))
         return count_images(conv.pinned()) + sent + len(conv.draft_images)
 
@@ -496,8 +494,7 @@ class ChatSession(ReplyStreaming, ConversationEditing, QObject):
         if self.budget is not None:
             self.budget.close()
             self.budget = None
-        # Nothing of this session's cycles holds the conversation any more: its messages go
-        # with the last reference to it, without a collection (core/collector.py).
+        # No cycle of this session holds its messages now: they go with the last reference.
         self.conversation.unsubscribe(self._history_changed)
         self.model.set_conversation(None)
         self._loader = None
