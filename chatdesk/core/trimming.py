@@ -277,8 +277,8 @@ def plan_request(
 ) -> TrimPlan:
     """Which history fits, keeping the pinned messages and the newest user message.
 
-    `room`: the model's own limit, when `limit` is one the user set: a plan that does not fit
-    then says whether raising the limit would help (`misfit_text`).
+    `room`: the model's own limit (`limit` may be a lower one the user set): a plan that does
+    not fit then says whether raising the limit would help (`misfit_text`).
 
     `continuing`: `draft` is Continue's prompt, sent after the reply it continues, so the
     newest turn is kept as without a draft, and the prompt starts no turn of its own.
