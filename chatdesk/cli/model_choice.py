@@ -1,7 +1,8 @@
 """Which model `chatdesk attach` and `chatdesk tokens` count and size for: the one `chatdesk
 send` would send to. A profile named with --profile (else the file's profile, as the window)
 with the deployment the file picked; without one, the profile the environment describes
-(AZURE_OPENAI_ENDPOINT and AZURE_OPENAI_DEPLOYMENT, as `send` reads them)."""
+(AZURE_OPENAI_ENDPOINT and AZURE_OPENAI_DEPLOYMENT, as `send` reads them), else the default
+profile (`Connections.profile_for`)."""
 
 from __future__ import annotations
 
@@ -28,13 +29,20 @@ def model_match_for(
     from chatdesk.core.settings import load_settings
 
     name = given if given is not None else conv.profile
+    settings = load_settings().settings
     if name:
-        found = load_settings().settings.profile(name)
+        found = settings.profile(name)
         if found is None and given is not None:
             raise UnknownProfile(f"no profile named {given!r}")
         if found is not None:
             return found.picked(conv.deployment).model_match(conv.model)
     from_env = profile_from_env(os.environ if env is None else env)
     if from_env is None:
-        return None
+        if name:  # a profile not set up here: `send` stands none in
+            return None
+        from chatdesk.service.connections import Connections
+
+        # A file naming no profile: the default one, as `send` and the window send it.
+        default = Connections(settings, env={}).profile_for(conv)
+        return default.model_match(conv.model) if default is not None else None
     return from_env.model_match(conv.model)  # its default deployment, as `send` sends

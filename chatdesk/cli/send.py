@@ -14,8 +14,10 @@ nothing comes back it is removed again and stderr says nothing was saved. Each s
 body makes another new conversation.
 Without connection options the saved profile the file names is used (its "profile"), else the
 environment's, as the openai SDK reads it (AZURE_OPENAI_ENDPOINT, AZURE_OPENAI_API_KEY,
-OPENAI_API_VERSION, OPENAI_BASE_URL, OPENAI_API_KEY). Keys come from the profile's keyring
-entry or those variables, never from argv.
+OPENAI_API_VERSION, OPENAI_BASE_URL, OPENAI_API_KEY), else, for a file or body naming no
+profile, the default profile (Connections' "(default)"), as the window gives a new
+conversation; the file records it. Keys come from the profile's keyring entry or those
+variables, never from argv.
 
 The reply is appended with its metadata and the file saved atomically, also when the request
 fails midway: the partial reply is kept, marked incomplete. While it streams, the file is
@@ -101,8 +103,9 @@ def _parser() -> Parser:
         epilog="Without connection options the saved profile FILE names is used (its "
         '"profile", recorded by the window or an earlier send --profile), else the '
         "environment (AZURE_OPENAI_ENDPOINT, AZURE_OPENAI_API_KEY, OPENAI_API_VERSION, or "
-        "OPENAI_BASE_URL and OPENAI_API_KEY). Keys are read from the keyring or those "
-        "variables, never from the command line.",
+        "OPENAI_BASE_URL and OPENAI_API_KEY), else, when FILE names no profile, the default "
+        "profile (as the window gives a new conversation). Keys are read from the keyring or "
+        "those variables, never from the command line.",
         doc=__doc__,
     )
     p.add_argument("file", metavar="FILE")
@@ -302,7 +305,7 @@ def run_send(argv: list[str]) -> int:
     try:
         # Also for the ad-hoc connections: the settings' proxy applies to every request.
         connections = command_line_connections(env, settings)
-        profile, credentials = pick_profile(args, env, connections, conv.profile)
+        profile, credentials = pick_profile(args, env, connections, conv)
         profile = with_headers(profile, args.header)
     except UsageError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)

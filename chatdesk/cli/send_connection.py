@@ -33,12 +33,15 @@ def pick_profile(
     args: argparse.Namespace,
     env: dict[str, str],
     connections: Connections,
-    recorded: str | None = None,
+    conv: Conversation,
 ) -> tuple[ConnectionProfile, Credentials]:
     """The profile the options name (--profile, --endpoint/--deployment, --base-url/--model)
-    or, without them, the saved profile the file records (`recorded`, as the window opens it),
-    else the environment's, with the credentials to send with.
+    or, without them, the saved profile the file records (`conv.profile`, as the window opens
+    it), else the environment's, else (a file naming no profile) the default profile, as the
+    window gives a new conversation (`Connections.name_profile`, then `profile_for`: `conv`
+    records it); with the credentials to send with.
     Raises UsageError for options that do not go together or name no profile."""
+    recorded = conv.profile
     # --deployment alone picks one of a profile's deployments; with --endpoint it is the target.
     azure = args.endpoint is not None or args.api_version
     compatible = args.base_url is not None or args.model is not None
@@ -94,6 +97,13 @@ def pick_profile(
     # in unseen: the environment's connection with a note, else an error naming the profile.
     gone = connections.gone_profile(recorded)
     profile = profile_from_env(env)
+    if profile is None and not gone:
+        # The window's steps for a conversation naming none: the default profile, recorded
+        # in it (saved with the reply, as `--profile` is).
+        connections.name_profile(conv)
+        default = connections.profile_for(conv)
+        if default is not None:
+            return default, connections.credentials
     if profile is None:
         names = ", ".join(p.name for p in connections.settings.profiles) or "none are set up"
         raise UsageError(

@@ -69,14 +69,16 @@ class Budget:
         """What the next request sends with `draft` (and its attached image parts);
         `continuing`: the request Continue sends instead, the last reply and then
         `CONTINUE_PROMPT` (the draft is not sent), counted and fitted like any draft."""
+        reserve = self.reserve(reserve)
         return plan_request(
             self.ledger,
             limit=self.limit(limit),
-            reserve=self.reserve(reserve),
+            reserve=reserve,
             draft=CONTINUE_PROMPT if continuing else draft,
             estimate=not self.match.exact,
             draft_images=() if continuing else draft_images,
             continuing=continuing,
+            room=self.family.request_limit(reserve),  # the model's: a lower limit may be raised
         )
 
     def close(self) -> None:

@@ -55,6 +55,7 @@ from chatdesk.core.paths import recovery_dir
 from chatdesk.core.safe_read import read_regular
 from chatdesk.core.session_state import SessionState
 from chatdesk.core.text_policy import JsonProblem, parse_json
+from chatdesk.core.titles import conversation_title
 
 FORMAT = "chatdesk.recovery"
 VERSION = 1
@@ -77,7 +78,7 @@ class RecoveryEntry:
     id: str
     path: Path | None  # the file it was opened from or saved to; None: never saved
     saved_at: str  # ISO 8601, UTC
-    title: str
+    title: str  # as the sidebar calls it: given, else made from the first exchange (titles.py)
     messages: int  # history messages (the system prompt and examples not counted)
     conversation_loader: Callable[[], Conversation] = field(compare=False, repr=False)
     # What holds newer work of this conversation ("": nothing known; see `against_since`).
@@ -88,12 +89,16 @@ class RecoveryEntry:
 
     @property
     def display_name(self) -> str:
-        """The title, else the file name it was saved as."""
-        if self.title.strip():
-            return " ".join(self.title.split())
-        if self.path is not None:
+        """What the window and the sidebar call it (`ChatSession.display_name`): a file of the
+        user's by its file name, whatever title it holds; one never saved by its title."""
+        return self.name(lambda _path: False)
+
+    def name(self, in_library: Callable[[Path], bool]) -> str:
+        """`display_name`, a copy of a library conversation (`in_library(path)`: its file is
+        named by an id) by its title as well."""
+        if self.path is not None and not in_library(self.path):
             return self.path.name
-        return "Untitled conversation"
+        return " ".join(self.title.split())
 
     @property
     def saved_datetime(self) -> datetime:
@@ -254,7 +259,7 @@ class RecoveryStore:
             id=id,
             path=Path(path) if path else None,
             saved_at=saved_at,
-            title=conv.title,
+            title=conversation_title(conv),
             messages=len(conv),
             conversation_loader=lambda: _parse(text, file),
         )

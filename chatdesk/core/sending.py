@@ -32,8 +32,13 @@ from chatdesk.core.choices import FinishReason
 from chatdesk.core.messages import Message
 
 FAILED = "failed"
+TOO_LONG = "too long"
 BLOCKED = "blocked"
 STOPPED = "stopped"
+
+# The error code of a request too long for its limit: the API's own (a 400 from the service),
+# and chatdesk's when its plan refuses the request before sending (`TrimPlan.fits`).
+CONTEXT_LENGTH_EXCEEDED = "context_length_exceeded"
 
 YOU = "you"  # the user chose "Leave out"
 QUESTION = "question"  # a reply whose question the user left out
@@ -42,6 +47,7 @@ QUESTION = "question"  # a reply whose question the user left out
 # `chatdesk tokens --rows` say the same.
 LEFT_OUT_WORDS = {
     FAILED: "the request failed",
+    TOO_LONG: "too long for the token limit",
     BLOCKED: "blocked by the content filter",
     STOPPED: "stopped before the reply began",
     YOU: "left out by you",
@@ -49,12 +55,14 @@ LEFT_OUT_WORDS = {
 }
 # Why a turn is left out, in words for a badge.
 REASON_TEXT = {
-    reason: f"Not sent: {LEFT_OUT_WORDS[reason]}" for reason in (FAILED, BLOCKED, STOPPED)
+    reason: f"Not sent: {LEFT_OUT_WORDS[reason]}"
+    for reason in (FAILED, TOO_LONG, BLOCKED, STOPPED)
 }
 
 
 def turn_reason(turn: Sequence[Message]) -> str | None:
-    """FAILED, BLOCKED or STOPPED when the turn is left out by default, else None."""
+    """FAILED (TOO_LONG when it failed for being too long), BLOCKED or STOPPED when the turn
+    is left out by default, else None."""
     for message in turn:
         meta = message.meta
         if meta.error_code == "content_filter" or meta.finish_reason == FinishReason.CONTENT_FILTER:
@@ -65,10 +73,16 @@ def turn_reason(turn: Sequence[Message]) -> str | None:
     if last.meta.pending:  # the reply's request is still going: nothing to judge yet
         return None
     if last.role == "user":
-        return FAILED if last.meta.error else None
+        return _failed(last) if last.meta.error else None
     if last.role == "assistant" and _empty(last) and last.meta.incomplete:
-        return FAILED if last.meta.error and not last.meta.stopped else STOPPED
+        return _failed(last) if last.meta.error and not last.meta.stopped else STOPPED
     return None
+
+
+def _failed(message: Message) -> str:
+    # Nothing was sent, or the service refused it unread: "the request failed" would send
+    # the user looking for a network fault.
+    return TOO_LONG if message.meta.error_code == CONTEXT_LENGTH_EXCEEDED else FAILED
 
 
 def _empty(message: Message) -> bool:

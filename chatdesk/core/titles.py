@@ -3,7 +3,8 @@
 One rule for the window's sidebar and the command line's `chatdesk list`: the user's first
 message, reduced to its first line of prose (Markdown marks, code fences and links' URLs left
 out, whitespace collapsed) and cut at a word boundary to `TITLE_LENGTH` characters with "…".
-A first message with no words (an image alone) takes the first reply's instead. A title the
+A first question with no words (an image alone) takes its reply's instead; a reply with no
+question before it (its question deleted) names nothing: "New conversation". A title the
 user gave (`Conversation.title`) always wins over this one.
 
 Cost: the first two or three messages, whatever the conversation's length.
@@ -69,16 +70,20 @@ def title_from_messages(messages: Iterable[Message | Mapping[str, Any]]) -> str:
     """The automatic title of a conversation whose history is `messages`: `Message` objects or
     message dicts as a file holds them (`{"role": ..., "content": ...}`). "" when there is
     no first exchange with words in it yet (show `UNTITLED` then)."""
-    first_user = first_reply = ""
+    asked = False  # a reply names the conversation only after a question without words
+    first_reply = ""
     for count, message in enumerate(messages):
         if count >= _LOOK_AT:
             break
         role, text = _role_and_text(message)
-        if role == "user" and not first_user:
+        if role == "user":
+            asked = True
             first_user = title_line(text)
             if first_user:
                 return first_user
-        elif role == "assistant" and not first_reply:
+        elif role == "assistant" and asked and not first_reply:
+            # Not a reply left alone (its question deleted) or a greeting before any
+            # question: "You said: …" is no name for a conversation.
             first_reply = title_line(text)
     return first_reply
 

@@ -273,8 +273,12 @@ def plan_request(
     estimate: bool = False,
     draft_images: list[dict[str, Any]] | tuple[()] = (),
     continuing: bool = False,
+    room: int | None = None,
 ) -> TrimPlan:
     """Which history fits, keeping the pinned messages and the newest user message.
+
+    `room`: the model's own limit (`limit` may be a lower one the user set): a plan that does
+    not fit then says whether raising the limit would help (`misfit_text`).
 
     `continuing`: `draft` is Continue's prompt, sent after the reply it continues, so the
     newest turn is kept as without a draft, and the prompt starts no turn of its own.
@@ -312,10 +316,19 @@ def plan_request(
             n, first, fits, error, bool(why), "; ".join(why), ledger.left_out(first),
         )  # fmt: skip
 
+    def misfit(first: int) -> TrimPlan:
+        # What the newest message needs (with the pinned ones and the reserve) decides the
+        # advice: over the limit alone, no trimming of earlier turns can make it fit.
+        alone = fixed + (cum[n] - cum[must_keep]) + reserve
+        if settings.policy == TrimPolicy.STOP and alone < limit:
+            needed, too_big = fixed + cum[n] + reserve, False
+        else:
+            needed, too_big = alone, True
+        return plan(first, False, misfit_text(ledger.conversation, needed, limit, reserve,
+                                              too_big=too_big, room=room))  # fmt: skip
+
     if settings.policy == TrimPolicy.STOP:
-        if cum[n] <= budget:
-            return plan(0, True)
-        return plan(0, False, _full_message(fixed + cum[n] + reserve, limit))
+        return plan(0, True) if cum[n] <= budget else misfit(0)
 
     first = 0
     if settings.policy == TrimPolicy.TURNS:
@@ -328,22 +341,63 @@ def plan_request(
         at = bisect.bisect_left(turns, first)
         first = turns[at] if at < len(turns) else n
     if first > must_keep or budget < 0:
-        needed = fixed + (cum[n] - cum[must_keep]) + reserve
-        return plan(must_keep, False, _too_big_message(needed, limit, reserve))
+        return misfit(must_keep)
     return plan(first, True)
 
 
-def _too_big_message(needed: int, limit: int, reserve: int) -> str:
+def misfit_text(
+    conv: Conversation,
+    needed: int,
+    limit: int,
+    reserve: int,
+    *,
+    too_big: bool,
+    room: int | None = None,
+) -> str:
+    """Why a request does not fit and, once, what would make it fit under the policy in force:
+    the one text the meter, the question's card and `chatdesk send` give.
+
+    `too_big`: the newest message with the pinned ones and the reply's reserve needs `needed`
+    tokens, more than `limit` with every earlier turn left out, so trimming cannot help (and
+    a new conversation would not either). Else (the policy that stops) the whole history
+    needs `needed`: a new conversation, or a policy that drops the oldest turns, makes room.
+    `room`: the model's own limit; raising a lower limit the user set is offered when the
+    request would fit the model's."""
+    parts = [
+        *(["the system prompt"] if conv.system_prompt else []),
+        *(["the examples"] if conv.examples else []),
+    ]
+    raise_limit = (
+        [f"raise the token limit above {needed:,}"]
+        if room is not None and limit < room and needed < room
+        else []
+    )
+    if too_big:
+        who = _listed([*parts, "the newest message"])
+        verb = "needs" if not parts else "need"
+        fixes = [f"shorten {_listed(['the message', *parts], 'or')}",
+                 "lower the maximum response tokens", *raise_limit]  # fmt: skip
+        return (
+            f"{who[0].upper()}{who[1:]} {verb} {needed:,} tokens with {reserve:,} reserved for "
+            f"the reply, over the limit of {limit:,} even with every earlier turn left out. "
+            f"{_either(fixes)}."
+        )
+    carry = "carries" if len(parts) == 1 and parts[0] != "the examples" else "carry"
+    carried = f" ({_listed(parts)} {carry} over)" if parts else ""
+    fixes = [f"start a new conversation{carried}",
+             "choose to drop the oldest turns to fit", *raise_limit]  # fmt: skip
     return (
-        f"The system prompt, the examples and the newest message need {needed:,} tokens "
-        f"(with {reserve:,} reserved for the reply), over the limit of {limit:,}, even with all "
-        "earlier history left out. Shorten the message or the system prompt, or lower the "
-        "maximum response tokens."
+        f"This conversation has reached its limit ({needed:,} of {limit:,} tokens with the "
+        f"reply reserved). {_either(fixes)}."
     )
 
 
-def _full_message(needed: int, limit: int) -> str:
-    return (
-        f"This conversation has reached the model's limit ({needed:,} of {limit:,} tokens with "
-        "the reply reserved). Start a new conversation; the system prompt and examples carry over."
-    )
+def _listed(items: Sequence[str], word: str = "and") -> str:
+    """ "a", "a and b", "a, b and c"."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} {word} {items[-1]}"
+
+
+def _either(fixes: Sequence[str]) -> str:
+    """The fixes as one sentence's start: "Shorten …, lower … or raise …"."""
+    text = _listed(fixes, "or")
+    return text[0].upper() + text[1:]

@@ -39,6 +39,7 @@ from chatdesk.core.request import (
     special_token_problem,
 )
 from chatdesk.core.responses_request import api_of, default_api, request_bodies
+from chatdesk.core.sending import CONTEXT_LENGTH_EXCEEDED
 from chatdesk.service.client import (
     Credentials,
     auth_kind,
@@ -161,11 +162,11 @@ class ChatService:
         # A service that keeps the history fits it to the model itself (truncation "auto").
         service_keeps = api == Api.RESPONSES and conv.history_keeper == HistoryKeeper.SERVICE
         if not plan.fits and not service_keeps:
+            # plan.error says what would make it fit under the conversation's policy, once.
             raise ChatError(
                 "The conversation does not fit",
                 plan.error or "The messages and the reply's reserve exceed the model's limit.",
-                "Shorten or remove messages, lower the reply's maximum tokens, or choose a "
-                "trimming policy that drops the oldest messages.",
+                code=CONTEXT_LENGTH_EXCEEDED,
             )
         found = special_token_problem(conv, plan)
         if found:

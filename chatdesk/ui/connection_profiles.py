@@ -38,6 +38,7 @@ from chatdesk.ui.qt.widgets import (
 
 NEW_PROFILE_NAME = "Azure OpenAI"
 DEFAULT_MARK = " (default)"  # after the name of the profile new conversations use
+LIST_MAX_WIDTH = 320  # the profile list widens to its names up to this (px), then scrolls
 
 
 class ProfileList(QWidget):
@@ -89,9 +90,23 @@ class ProfileList(QWidget):
         layout.addWidget(self.profile_list, 1)
         layout.addLayout(buttons)
         layout.addWidget(self.use_btn)
-        width = max(170, buttons.sizeHint().width(), self.use_btn.sizeHint().width())
+        self._least = max(170, buttons.sizeHint().width(), self.use_btn.sizeHint().width())
+        self._set_width(self._least)
+
+    def _set_width(self, width: int) -> None:
         self.profile_list.setFixedWidth(width)
         self.use_btn.setFixedWidth(width)
+
+    def _fit_names(self) -> None:
+        """Widen the list to show its widest row whole (bold "(default)", a warning icon: the
+        first start's "Azure OpenAI (default)" was cut, over a horizontal scroll bar), up to
+        `LIST_MAX_WIDTH`, beyond which it scrolls. It never narrows while the dialog is open:
+        the fields beside it do not move as a name is typed shorter."""
+        rows = self.profile_list.sizeHintForColumn(0)
+        needed = rows + 2 * self.profile_list.frameWidth() + 2
+        width = min(max(self._least, needed), LIST_MAX_WIDTH)
+        if width > self.profile_list.width():
+            self._set_width(width)
 
     def _tool(self, text: str, name: str, tip: str) -> QToolButton:
         button = QToolButton(self)
@@ -144,6 +159,7 @@ class ProfileList(QWidget):
             font = item.font()
             font.setBold(default)
             item.setFont(font)
+        self._fit_names()
         self.use_btn.setEnabled(self.current is not None and self.current is not self.default)
 
     def make_default(self) -> None:
@@ -188,9 +204,11 @@ class ProfileList(QWidget):
         if draft is None or self.remove_box is not None:
             return
         name = draft.profile.name.strip() or "(no name)"
+        # A title the window manager shows whole beside the app's name ("Remove profile"
+        # was cut to "Remove p… chatdesk" over this narrow box); the question is the text.
         box = QMessageBox(
             QMessageBox.Icon.Question,
-            "Remove profile",
+            "Remove",
             f"Remove profile '{name}'?",
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
             self.window(),

@@ -271,6 +271,12 @@ class LibraryLink(QObject):
         if jobs is None:
             return
         session = next((s for s in self.host.sessions if self.library_id(s) == id), None)
+        if action == "trash" and session is not None and session is self.host.session:
+            # Its find bar goes with it: over the conversation shown next, the old words
+            # said "No matches" about a conversation nobody searched.
+            bar = self.host.find_bar
+            if bar.isVisible():
+                bar.close_bar()
         if session is not None and session.loading:  # its file is being read: not written now
             if action == "trash":
                 self.host.close_session_now(session)

@@ -8,6 +8,9 @@ so it is never what Enter does.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+
 from chatdesk.core.recovery import RecoveryEntry
 from chatdesk.ui.qt.core import Qt, Signal
 from chatdesk.ui.qt.widgets import (
@@ -24,12 +27,17 @@ from chatdesk.ui.qt.widgets import (
 _ENTRY_ROLE = Qt.ItemDataRole.UserRole
 
 
-def describe(entry: RecoveryEntry) -> str:
-    """One list line: name, message count and when it was last saved (local time), and what
-    it is older than, if anything."""
+def _nowhere(_path: Path) -> bool:
+    return False
+
+
+def describe(entry: RecoveryEntry, in_library: Callable[[Path], bool] = _nowhere) -> str:
+    """One list line: name (as the window and the sidebar name it: `RecoveryEntry.name`),
+    message count and when it was last saved (local time), and what it is older than, if
+    anything."""
     n = entry.messages
     when = entry.saved_datetime.astimezone().strftime("%Y-%m-%d %H:%M")
-    line = f"{entry.display_name} — {n:,} message{'' if n == 1 else 's'}, saved {when}"
+    line = f"{entry.name(in_library)} — {n:,} message{'' if n == 1 else 's'}, saved {when}"
     return f"{line} — older than {entry.older_than}" if entry.older_than else line
 
 
@@ -63,7 +71,14 @@ class RecoveryDialog(QDialog):
     restoreRequested = Signal(list)
     discardRequested = Signal(list)
 
-    def __init__(self, entries: list[RecoveryEntry], parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        entries: list[RecoveryEntry],
+        parent: QWidget | None = None,
+        *,
+        in_library: Callable[[Path], bool] = _nowhere,
+    ) -> None:
+        """`in_library(path)`: the file is a library conversation's, named by an id."""
         super().__init__(parent)
         self.setWindowTitle("Restore conversations")
         self.setAccessibleName("Restore conversations")
@@ -77,7 +92,7 @@ class RecoveryDialog(QDialog):
         self.list.setAccessibleName("Conversations to restore")
         self.list.setToolTip("Check the conversations to restore")
         for entry in self.entries:
-            item = QListWidgetItem(describe(entry), self.list)
+            item = QListWidgetItem(describe(entry, in_library), self.list)
             item.setFlags(
                 Qt.ItemFlag.ItemIsEnabled
                 | Qt.ItemFlag.ItemIsSelectable

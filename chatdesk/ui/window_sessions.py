@@ -386,7 +386,7 @@ class WindowSessions:
             )
         if not entries:
             return
-        dialog = RecoveryDialog(entries, self)
+        dialog = RecoveryDialog(entries, self, in_library=self.context.library.contains)
         dialog.restoreRequested.connect(self.restore)
         dialog.discardRequested.connect(
             lambda chosen: [self.autosaver.store.discard(e.id) for e in chosen]

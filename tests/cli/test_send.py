@@ -255,3 +255,29 @@ def test_a_retry_wait_is_said_as_the_window_says_it(srv, chat_file, monkeypatch,
     err = capsys.readouterr().err
     assert "chatdesk: Rate limit reached (429). Retrying in 2 s…" in err.splitlines()
     assert len(srv.requests) == 2
+
+
+def test_a_message_too_long_for_the_limit_says_what_the_window_says(srv, tmp_path, monkeypatch,
+                                                                    capsys):
+    # Reported: the advice twice, the second a trimming policy the file already has. One
+    # text, from the plan (core/trimming.py), for the window's card and for `send`.
+    from chatdesk.core.conversation import Conversation, TrimSettings
+
+    use_env(monkeypatch, env_for(srv))
+    prompt = "You are a helpful assistant."  # the window's: the same 157 tokens
+    conv = Conversation(system_prompt=prompt, trimming=TrimSettings(limit=70))
+    conv.params.max_tokens = 20
+    conv.append(Message("user", " ".join(f"word{i}" for i in range(60))))
+    path = tmp_path / "long.json"
+    save_conversation(conv, path)
+    before = path.read_text()
+    assert run_send([str(path)]) == 1
+    err = capsys.readouterr().err
+    assert err == (
+        "chatdesk: The conversation does not fit: The system prompt and the newest message need "
+        "157 tokens with 20 reserved for the reply, over the limit of 70 even with every "
+        "earlier turn left out. Shorten the message or the system prompt, lower the maximum "
+        "response tokens or raise the token limit above 157.\n"
+    )
+    assert srv.requests == []
+    assert path.read_text() == before

@@ -164,8 +164,12 @@ def test_tokens_counts_with_the_model_the_files_profile_declares(tmp_path, capsy
     assert "limit 272500" in out  # gpt-5: 272,000 in + the 500 reserved
     report = token_report(str(path), None, None, None, None)
     assert (report["model"], report["estimate"]) == ("gpt-5", False)
-    # --profile names it for a file that names none; an unknown one is refused.
+    # A file that names none counts for the default profile, as `send` sends it; --profile
+    # names another; an unknown one is refused.
+    lab = ConnectionProfile("lab", "azure-v1", "https://l.openai.azure.com/", "my-deployment")
+    save_settings(Settings(profiles=[prod, lab], active_profile="lab"))
     doc["profile"] = None
+    doc.pop("model")
     path.write_text(json.dumps(doc))
     assert token_report(str(path), None, None, None, None)["model"] == "gpt-4o (estimate)"
     assert token_report(str(path), None, None, None, None, "prod")["model"] == "gpt-5"

@@ -110,13 +110,19 @@ def test_default_folder_is_recovery_dir():
     assert store.entries()[0].path is None
 
 
-def test_unsaved_conversation_is_named_untitled(store):
+def test_a_copy_is_named_as_the_window_and_the_sidebar_name_its_conversation(store):
     conv = Conversation()
+    store.save("a", conv, None)
+    assert store.entries()[0].display_name == "New conversation"
     conv.append(Message("user", "hi"))
     store.save("a", conv, None)
-    assert store.entries()[0].display_name == "Untitled conversation"
+    assert store.entries()[0].display_name == "hi"  # the title made from the first exchange
+    # A file of the user's by its file name, whatever title it holds (it said "My notes").
+    conv.title = "My notes"
     store.save("a", conv, Path("/somewhere/notes.json"))
-    assert store.entries()[0].display_name == "notes.json"
+    [entry] = store.entries()
+    assert entry.display_name == "notes.json"
+    assert entry.name(lambda path: path.parent == Path("/somewhere")) == "My notes"
 
 
 def test_entries_newest_first(store):

@@ -72,3 +72,10 @@ def test_only_the_first_messages_are_read():
     conv = Conversation(history=raw)
     assert conversation_title(conv) == "question 0"
     assert conv.unbuilt() >= 10_000 - 8
+
+
+def test_a_reply_without_a_question_before_it_names_nothing():
+    # Reported: the only question deleted, the conversation was named after its reply.
+    assert title_from_messages([{"role": "assistant", "content": "You said: hi from second"}]) == ""
+    conv = Conversation(history=[Message("assistant", "Hello! How can I help?")])
+    assert conversation_title(conv) == "New conversation"

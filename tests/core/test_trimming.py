@@ -167,3 +167,56 @@ def test_seed_reference_is_the_seed_formula():
     msgs = [m.to_api() for m in (Message("system", "a"), Message("user", "b", name="n"))]
     expected = 3 + 1 + 1 + 3 + 1 + 1 + 1 + 1 + 3  # role, content, name(+1) tokens and priming
     assert num_tokens_from_messages(msgs, COUNTER.encoding) == expected
+
+
+@pytest.mark.parametrize("policy", ["tokens", "turns", "stop"])
+def test_a_message_too_long_for_the_limit_says_once_what_would_make_it_fit(policy):
+    # Reported: the card said "Shorten the message or the system prompt, or lower the maximum
+    # response tokens. Shorten or remove messages, lower the reply's maximum tokens, or choose
+    # a trimming policy that drops the oldest messages": twice, and a policy already chosen.
+    conv = Conversation(system_prompt="Be brief.", model="gpt-4o")
+    conv.params.max_tokens = 20
+    conv.trimming = TrimSettings(policy=policy, limit=70)
+    conv.append(Message("user", " ".join(f"word{i}" for i in range(60))))
+    budget = Budget(conv)
+    plan = budget.plan()
+    needed = plan.total
+    assert not plan.fits
+    assert plan.error == (
+        f"The system prompt and the newest message need {needed:,} tokens with 20 reserved for "
+        "the reply, over the limit of 70 even with every earlier turn left out. Shorten the "
+        "message or the system prompt, lower the maximum response tokens or raise the token "
+        f"limit above {needed:,}."
+    )
+    budget.close()
+    # With the model's own limit in force, raising it is no advice; nor is a new conversation.
+    conv = Conversation(model="gpt-4o", trimming=TrimSettings(policy=policy))
+    conv.params.max_tokens = 20
+    conv.append(Message("user", "word " * 130_000))
+    budget = Budget(conv)
+    plan = budget.plan()
+    assert plan.error == (
+        f"The newest message needs {plan.total:,} tokens with 20 reserved for the reply, over "
+        f"the limit of {plan.limit:,} even with every earlier turn left out. Shorten the "
+        "message or lower the maximum response tokens."
+    )
+    budget.close()
+
+
+def test_a_full_conversation_under_the_stop_policy_names_the_ways_on():
+    conv = Conversation(system_prompt="Be brief.", model="gpt-4o")
+    conv.params.max_tokens = 20
+    conv.trimming = TrimSettings(policy="stop", limit=100)
+    for i in range(6):
+        conv.append(Message("user", f"question {i} " + "word " * 10))
+        conv.append(Message("assistant", f"answer {i}"))
+    conv.append(Message("user", "and now?"))
+    budget = Budget(conv)
+    plan = budget.plan()
+    assert not plan.fits
+    assert plan.error == (
+        f"This conversation has reached its limit ({plan.total:,} of 100 tokens with the reply "
+        "reserved). Start a new conversation (the system prompt carries over), choose to drop "
+        f"the oldest turns to fit or raise the token limit above {plan.total:,}."
+    )
+    budget.close()

@@ -23,3 +23,32 @@ def test_the_sidebar_shows_the_first_question_as_the_title(qtbot, window, server
     )
     # The title is made here: the only request sent is the chat itself.
     assert len(server.requests) == 1
+
+
+def test_deleting_the_only_question_does_not_name_the_conversation_after_its_reply(
+    qtbot, window, server
+):
+    # Reported: with one question and its reply, deleting the question made the title "You
+    # said: hi from second" (the reply's text).
+    from chatdesk.core.library import Library
+
+    server.enqueue(Reply(text="You said: hi from second"))
+    type_and_send(qtbot, window, "hi from second")
+    wait_idle(qtbot, window)
+    qtbot.waitUntil(lambda: "hi from second" in titles(window), timeout=10_000)
+    session = window.session
+    session.delete(0)
+    assert session.display_name() == "New conversation"
+    assert window.windowTitle().startswith("New conversation")
+    qtbot.waitUntil(lambda: not session.modified, timeout=10_000)  # written to the library
+    [entry] = Library(window.context.library.folder).entries()
+    assert entry.title == "New conversation"
+    qtbot.waitUntil(lambda: "New conversation" in titles(window), timeout=10_000)
+    assert not any(t.startswith("You said") for t in titles(window))
+    # The meter's "1 older message left out" is true: "Drop whole turns" sends no reply
+    # without its question, and the next request carries none.
+    assert window.meter.note == "1 older message left out"
+    server.enqueue(Reply(text="ok"))
+    type_and_send(qtbot, window, "a new question")
+    wait_idle(qtbot, window)
+    assert [m["role"] for m in server.last_request.json["messages"]] == ["system", "user"]

@@ -133,3 +133,30 @@ def test_a_profile_added_to_an_empty_list_becomes_the_default(qtbot, make_dialog
     d.save_btn.click()
     qtbot.waitUntil(lambda: h.saves == 1)
     assert h.settings.active_profile == "Fresh"
+
+
+def test_the_first_start_s_profile_shows_whole_without_a_scroll_bar(qtbot, make_dialog):
+    # Reported: on first start the list showed "Azure OpenAI (default" over a horizontal
+    # scroll bar (bold, with the warning icon of a profile not filled in yet).
+    d = make_dialog([]).dialog
+    qtbot.waitExposed(d)
+    names = d.profile_list
+    assert names.item(0).text() == "Azure OpenAI (default)"
+    assert not names.horizontalScrollBar().isVisible()
+    assert names.sizeHintForColumn(0) <= names.viewport().width()
+    assert d.profiles.use_btn.width() == names.width()
+
+
+def test_remove_s_title_is_short_and_the_question_is_its_text(qtbot, make_dialog):
+    # Reported: the title bar cut "Remove profile — chatdesk" to "Remove p… chatdesk".
+    from PySide6.QtGui import QFontMetrics
+
+    d = make_dialog([azure("Work")]).dialog
+    d.remove_btn.click()
+    box = d.profiles.remove_box
+    qtbot.waitExposed(box)
+    assert box.text() == "Remove profile 'Work'?"
+    # With the app's name as the window manager adds it, and room for its buttons and icon.
+    shown = QFontMetrics(box.font()).horizontalAdvance(f"{box.windowTitle()} — chatdesk")
+    assert shown <= box.width() / 2
+    box.done(box.StandardButton.No)

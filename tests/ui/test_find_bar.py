@@ -134,3 +134,27 @@ def colours_on_screen(view):
         for x in range(0, image.width(), 2)
         for y in range(0, image.height(), 2)
     }
+
+
+def test_trashing_the_conversation_searched_closes_its_find_bar(qtbot, window):
+    # Reported: after trashing a conversation, the bar stayed open on the next one with the
+    # old words and "No matches". Trashing another conversation leaves it as it is.
+    import time
+
+    from tests.support.opening import wait_loaded
+    from tests.ui.test_library_sidebar import add, reload
+
+    library = window.context.library
+    other = add(library, "Other", time.time() - 200, texts=("a heron elsewhere", "ok"))
+    shown = add(library, "Herons", time.time() - 100, texts=("a heron here", "ok"))
+    reload(qtbot, window, "Herons")
+    session = window.library_link.open(shown)
+    wait_loaded(qtbot, window)
+    bar = open_find(qtbot, window, "heron")
+    window.sidebar.trash(other)
+    qtbot.waitUntil(lambda: library.path(other, trashed=True).exists(), timeout=10_000)
+    assert bar.isVisible()
+    window.sidebar.trash(shown)
+    qtbot.waitUntil(lambda: session not in window.sessions, timeout=10_000)
+    assert not bar.isVisible()
+    assert window.composer.input.hasFocus()

@@ -106,7 +106,7 @@ def recovery(qtbot, entries):
 def test_recovery_dialog_lists_entries(recovery, entries):
     assert "was not closed properly" in recovery.message.text()
     texts = [recovery.list.item(i).text() for i in range(recovery.list.count())]
-    assert texts[0].startswith("Untitled conversation — 0 messages, saved ")
+    assert texts[0].startswith("New conversation — 0 messages, saved ")
     assert texts[1].startswith("notes.chat.json — 1 message, saved ")
     assert texts[2].startswith("Tax questions — 2 messages, saved ")
     when = entries[2].saved_datetime.astimezone().strftime("%Y-%m-%d %H:%M")
@@ -181,7 +181,8 @@ def test_recovery_dialog_with_a_path_entry_survives_a_missing_file(qtbot, tmp_pa
     dialog = RecoveryDialog(store.entries())
     qtbot.addWidget(dialog)
     assert dialog.list.count() == 1
-    assert dialog.list.item(0).text().startswith("Gone — 0 messages")
+    # Its file's name, as the window names it, not the title it holds.
+    assert dialog.list.item(0).text().startswith("deleted.json — 0 messages")
 
 
 def test_an_older_copy_starts_unchecked_and_enter_does_not_restore_it(qtbot, tmp_path):
@@ -205,3 +206,46 @@ def test_an_older_copy_starts_unchecked_and_enter_does_not_restore_it(qtbot, tmp
     assert dialog.later_button.isDefault()
     with qtbot.assertNotEmitted(dialog.restoreRequested), qtbot.waitSignal(dialog.rejected):
         qtbot.keyClick(dialog, Qt.Key.Key_Return)
+
+
+# -- one name for an own file ------------------------------------------------------------------
+def test_an_own_file_has_one_name_in_the_window_the_list_recovery_and_export(qtbot, window,
+                                                                             tmp_path):
+    # Reported: mine.chatdesk.json holding "title": "My own notes" was "mine.chatdesk.json" in
+    # the window and the sidebar but "My own notes" in the recovery dialog. A file of the
+    # user's is named by its file name wherever it is picked or recognised; the title is for
+    # library conversations, whose file names are ids.
+    from chatdesk.core.fileformat import save_conversation
+    from chatdesk.core.library import Library
+
+    mine = tmp_path / "mine.chatdesk.json"
+    conv = Conversation(title="My own notes")
+    conv.append(Message("user", "hi from first"))
+    conv.append(Message("assistant", "hello"))
+    save_conversation(conv, mine)
+    conv.append(Message("user", "typed before the crash"))
+    store = window.autosaver.store
+    store.save(store.new_id(), conv, mine)
+    # A library conversation's copy (made while its folder could not be written): its file
+    # name is an id, its title says more.
+    library_file = window.context.library.path(Library.new_id())
+    theirs = Conversation()
+    theirs.append(Message("user", "What is a heron?"))
+    store.save(store.new_id(), theirs, library_file)
+
+    window.offer_recovery()
+    dialog = window.recovery_dialog
+    lines = sorted(dialog.list.item(row).text().split(" — ")[0] for row in range(2))
+    assert lines == ["What is a heron?", "mine.chatdesk.json"]
+    [own] = [e for e in dialog.entries if e.path == mine]
+    dialog.restoreRequested.emit([own])
+    dialog.reject()
+    session = window.session
+    assert session.path == mine
+    assert session.display_name() == "mine.chatdesk.json"
+    assert window.sidebar.library_model.files == [("* mine.chatdesk.json", str(mine))]
+    window.export_action.trigger()
+    assert Path(window.files.dialog.selectedFiles()[0]).name == "mine.md"
+    window.files.dialog.reject()
+    for each in window.sessions:
+        each.set_modified(False)

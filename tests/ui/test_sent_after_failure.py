@@ -150,3 +150,27 @@ def test_what_will_be_sent_names_why_a_blocked_question_is_left_out(qtbot, windo
     heading = model.index(separator, 0).data()
     window.preview.close()
     assert heading == "Left out: 1 message, not sent: blocked by the content filter"
+
+
+def test_a_message_too_long_for_the_limit_is_not_sent_because_it_does_not_fit(qtbot, window,
+                                                                               server):
+    # Reported: Max response tokens 20, Token limit 70, "Drop oldest turns to fit", a 60-word
+    # message: "Not sent: the request failed", and the advice twice, the second a policy
+    # already chosen.
+    panel = window.params_panel
+    panel.max_tokens.set_optional_value(20)
+    panel.limit.set_optional_value(70)
+    assert window.session.conversation.trimming.policy == "tokens"
+    type_and_send(qtbot, window, " ".join(f"word{i}" for i in range(60)))
+    wait_idle(qtbot, window)
+    assert server.requests == []
+    shown = notes(window, 0)
+    assert shown[0] == "Not sent: too long for the token limit — Include again"
+    error = shown[1]
+    assert "failed" not in error
+    assert error.count("Shorten") == 1
+    assert "trimming policy" not in error
+    assert error.endswith("need 157 tokens with 20 reserved for the reply, over the limit of 70 "
+                          "even with every earlier turn left out. Shorten the message or the "
+                          "system prompt, lower the maximum response tokens or raise the token "
+                          "limit above 157. — Retry")  # fmt: skip
