@@ -341,7 +341,8 @@ class WindowSessions:
             try:
                 conv = store.load(entry)
             except (OSError, ValueError) as exc:
-                self.show_message("Could not restore", f"{entry.display_name()}: {exc}")
+                name = entry.name(self.context.library.contains)
+                self.show_message("Could not restore", f"{name}: {exc}")
                 continue
             path = Path(entry.path) if entry.path else None
             # The session coming back may have opened the file already (as it is on disk,

@@ -220,3 +220,26 @@ def test_a_file_with_a_draft_typed_before_a_kill_comes_back_once(qtbot, context,
     assert opened[0].modified
     assert second.composer.text() == "draft for dup test"
     close(second)
+
+
+def test_a_recovery_copy_that_cannot_be_read_is_said_by_its_file_name(
+    qtbot, window, tmp_path, monkeypatch
+):
+    # The name in "Could not restore" was asked for as a method of a property: a copy that
+    # failed to load raised a TypeError instead of saying which one and why.
+    import dataclasses
+
+    path = tmp_path / "mine.chatdesk.json"
+    conv = Conversation(title="My own notes")
+    conv.append(Message("user", "kept"))
+    window.autosaver.store.save("mine", conv, path)
+    [entry] = window.autosaver.store.entries()
+
+    def broken() -> Conversation:
+        raise ValueError("its messages are damaged")
+
+    told = []
+    monkeypatch.setattr(window, "show_message", lambda title, text: told.append((title, text)))
+    window.restore([dataclasses.replace(entry, conversation_loader=broken)])
+    assert told == [("Could not restore", "mine.chatdesk.json: its messages are damaged")]
+    assert not any(s.path == path for s in window.sessions)
