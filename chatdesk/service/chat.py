@@ -497,4 +497,6 @@ def _was_cancelled(result: ReplyResult) -> bool:
 
 
 def _reason(error: ChatError) -> str:
-    return f"{error.title} ({error.status})" if error.status else error.title
+    """The error's title with its HTTP status, once ("Service error (500)" holds it)."""
+    said = f"({error.status})"
+    return f"{error.title} {said}" if error.status and said not in error.title else error.title

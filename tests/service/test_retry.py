@@ -156,3 +156,11 @@ def test_cancel_during_a_retry_wait_returns_at_once(srv):
     assert rest[0].incomplete
     assert rest[0].finish_reason is None
     assert len(srv.requests) == 1
+
+
+def test_a_retry_notice_names_the_status_once(srv):
+    # Tester: `chatdesk send` said "Service error (500) (500). Retrying in 2 s…": the title
+    # held the status already and the notice added it again.
+    srv.enqueue(Fail.server_error(500), Fail.rate_limited(retry_after_ms=10), Reply("done"))
+    notices = [e for e in run(srv, RetryPolicy(base_delay=0.01)) if isinstance(e, RetryNotice)]
+    assert [n.reason for n in notices] == ["Service error (500)", "Rate limit reached (429)"]
