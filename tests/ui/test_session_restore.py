@@ -33,6 +33,17 @@ def launch(qtbot, context):
     return win
 
 
+def launch_with_file(qtbot, context, path, system_prompt, question):
+    """A window showing the file `path` of one exchange (saved first)."""
+    conv = Conversation(system_prompt=system_prompt, title="My own notes")
+    conv.append(Message("user", question))
+    conv.append(Message("assistant", "Ten minutes."))
+    save_conversation(conv, path)
+    win = launch(qtbot, context)
+    open_and_wait(qtbot, win, [str(path)])
+    return win
+
+
 def close(win):
     for session in win.sessions:
         session.set_modified(False)
@@ -121,12 +132,7 @@ def test_restoring_after_a_kill_opens_an_open_file_once_with_the_recovered_text(
     """`chatdesk bread-copy.chatdesk.json`, the system prompt edited, kill -9, relaunch,
     Restore selected: one conversation for the path, the recovered text, unsaved."""
     path = tmp_path / "bread-copy.chatdesk.json"
-    conv = Conversation(system_prompt="You bake.")
-    conv.append(Message("user", "How long do I knead?"))
-    conv.append(Message("assistant", "Ten minutes."))
-    save_conversation(conv, path)
-    first = launch(qtbot, context)
-    open_and_wait(qtbot, first, [str(path)])
+    first = launch_with_file(qtbot, context, path, "You bake.", "How long do I knead?")
     first.system_editor.edit.setFocus()
     first.system_editor.edit.selectAll()
     qtbot.keyClicks(first.system_editor.edit, "You bake sourdough.")
@@ -195,12 +201,7 @@ def test_a_file_with_a_draft_typed_before_a_kill_comes_back_once(qtbot, context,
     # change since last session), so the recovered copy opened beside it: two tabs of one
     # file, which Save all wrote over each other, and "changed by another program" after.
     path = tmp_path / "mine.chatdesk.json"
-    conv = Conversation(system_prompt="You are terse.", title="My own notes")
-    conv.append(Message("user", "What is a crane?"))
-    conv.append(Message("assistant", "A bird."))
-    save_conversation(conv, path)
-    first = launch(qtbot, context)
-    open_and_wait(qtbot, first, [str(path)])
+    first = launch_with_file(qtbot, context, path, "You are terse.", "What is a crane?")
     first.composer.input.setFocus()
     qtbot.keyClicks(first.composer.input, "draft for dup test")
     qtbot.waitUntil(lambda: first.session.draft == "draft for dup test")
