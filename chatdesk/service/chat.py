@@ -407,7 +407,7 @@ class ChatService:
                     delay = retry.delay(attempt, error)
                     if delay is None or delay >= deadline.remaining():
                         raise error from None
-                    yield RetryNotice(attempt, delay, _reason(error))
+                    yield RetryNotice(attempt, delay, error.reason)
                     if retry.wait(cancel, delay):
                         yield ReplyResult(incomplete=True)
                         return
@@ -494,9 +494,3 @@ class ChatService:
 
 def _was_cancelled(result: ReplyResult) -> bool:
     return result.incomplete and result.finish_reason is None and not result.content
-
-
-def _reason(error: ChatError) -> str:
-    """The error's title with its HTTP status, once ("Service error (500)" holds it)."""
-    said = f"({error.status})"
-    return f"{error.title} {said}" if error.status and said not in error.title else error.title

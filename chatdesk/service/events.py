@@ -206,6 +206,12 @@ class ChatError(Exception):
             message += "."
         return f"{self.title}: {message}" + (f" {self.action}" if self.action else "")
 
+    @property
+    def reason(self) -> str:
+        """The title with the HTTP status, once ("Service error (500)" holds it already)."""
+        said = f"({self.status})"
+        return f"{self.title} {said}" if self.status and said not in self.title else self.title
+
     def __str__(self) -> str:
         return self.text
 
