@@ -62,6 +62,9 @@ def test_an_unsaved_proxy_carries_the_test_and_is_named(qtbot, make_dialog, tls)
         retype(qtbot, d.gateway.proxy_edit, proxy.url)
         d.test_panel.test_btn.click()
         qtbot.waitUntil(lambda: "answered in" in d.test_panel.test_result.text(), timeout=10_000)
+        # The test's worker closes its client after the answer is shown: let it end before the
+        # proxy goes (in one CI run the next, direct test then waited over 10 s).
+        qtbot.waitUntil(lambda: not d.busy, timeout=10_000)
     assert proxy.tunnels == 1
     assert [r[:2] for r in proxy.requests] == [("CONNECT", f"localhost:{tls.port}")]
     assert len(tls.requests) == 1
