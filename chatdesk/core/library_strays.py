@@ -6,25 +6,19 @@ its error). A plain `.json` is the user's until chatdesk can open it as one of i
 conversations (saved under that name, or by a version before `.chatdesk.json`): anything
 else (JSON chatdesk cannot read, a request body, notes, a conversation of a newer chatdesk,
 a file it may not read) is left exactly as it is, name and bytes, and not listed. Each such
-file is said once (`Skipped`), and not read again while its time and size stay the same,
-also at later starts: what was left alone is remembered in the folder's `LEFT_ALONE` file
-(a dot file, so never taken itself; a damaged or missing one only means saying it again).
+file is said once (`Skipped`), and not read again while its time and size stay the same.
 """
 
 from __future__ import annotations
 
-import contextlib
-import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from chatdesk.core.atomic import atomic_write_text
 from chatdesk.core.fileformat import FILE_SUFFIX, ConversationFileError, load_conversation
 
 Stamp = tuple[int, int]  # modification time ns, size
-LEFT_ALONE = ".chatdesk-left-alone"  # JSON {name: [mtime ns, size, why]}: files left alone
 
 
 @dataclass(frozen=True)
@@ -58,9 +52,8 @@ class StrayFiles:
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        # The plain .json files left alone at the last look: name -> (its stamp, why); read
-        # from the folder at the first look (an earlier start's, or another program's).
-        self._left_alone: dict[str, tuple[Stamp, str]] | None = None
+        # The plain .json files left alone at the last look: name -> (its stamp, why).
+        self._left_alone: dict[str, tuple[Stamp, str]] = {}
 
     def sort(
         self, names: list[str], is_id: Callable[[str], bool]
@@ -70,8 +63,7 @@ class StrayFiles:
         taken: list[str] = []
         skipped: list[Skipped] = []
         end = -len(FILE_SUFFIX)
-        before = self._remembered() if self._left_alone is None else self._left_alone
-        self._left_alone = {}
+        before, self._left_alone = self._left_alone, {}
         for name in names:
             if name.startswith(".") or not name.endswith(".json"):
                 continue  # temporary files (dot files), and what is not JSON
@@ -94,26 +86,4 @@ class StrayFiles:
             else:
                 self._left_alone[name] = (stamp, why)
                 skipped.append(Skipped(name, why))
-        if self._left_alone != before:
-            self._remember()
         return taken, skipped
-
-    def _remembered(self) -> dict[str, tuple[Stamp, str]]:
-        try:
-            data = json.loads((self.folder / LEFT_ALONE).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return {}
-        known: dict[str, tuple[Stamp, str]] = {}
-        for name, item in data.items() if isinstance(data, dict) else ():
-            if isinstance(item, list) and len(item) == 3:
-                mtime, size, why = item
-                if isinstance(mtime, int) and isinstance(size, int) and isinstance(why, str):
-                    known[name] = ((mtime, size), why)
-        return known
-
-    def _remember(self) -> None:
-        assert self._left_alone is not None
-        data = {name: [*stamp, why] for name, (stamp, why) in self._left_alone.items()}
-        with contextlib.suppress(OSError):  # unwritable: they are said again next time
-            if data or (self.folder / LEFT_ALONE).exists():
-                atomic_write_text(self.folder / LEFT_ALONE, json.dumps(data, indent=1))

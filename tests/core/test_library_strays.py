@@ -15,7 +15,6 @@ import pytest
 from chatdesk.core import fileformat
 from chatdesk.core.fileformat import FILE_SUFFIX, dumps
 from chatdesk.core.library import Library
-from chatdesk.core.library_strays import LEFT_ALONE
 from tests.core.conftest import chat
 
 # The first format (chatdesk's first versions, saved as ".json"): text messages, version 1.
@@ -81,7 +80,7 @@ def test_chatdesk_conversations_named_json_are_listed_and_other_json_is_left_alo
     assert entries["Herons"].path.read_text(encoding="utf-8") == saved  # moved, not rewritten
     assert lib.load(entries["Where do puffins nest?"].id).conversation.system_prompt == "Be brief."
     left = sorted(p.name for p in lib.folder.iterdir() if not p.name.endswith(FILE_SUFFIX))
-    assert left == sorted([*OTHERS, ".partial.json", "trash", LEFT_ALONE])
+    assert left == sorted([*OTHERS, ".partial.json", "trash"])
     for name, text in OTHERS.items():
         assert (lib.folder / name).read_text(encoding="utf-8") == text
     assert (lib.trash_folder / "in the trash.json").exists()
@@ -133,24 +132,3 @@ def test_a_json_file_chatdesk_may_not_read_is_left_as_it_is(lib, index):
     finally:
         path.chmod(0o644)
     assert path.read_text(encoding="utf-8") == saved
-
-
-def test_json_left_alone_is_said_once_across_starts(tmp_path):
-    # Tester: notes kept in the library folder were said again at nearly every start, though
-    # the README says once, until the file changes.
-    folder = tmp_path / "library"
-    first = Library(folder)
-    for name, text in OTHERS.items():
-        drop(first, name, text)
-    first.adopt_strays()
-    assert sorted(s.name for s in first.skipped) == sorted(OTHERS)
-    later = Library(folder)  # the next start (or `chatdesk list` meanwhile)
-    later.adopt_strays()
-    assert later.skipped == []
-    (folder / "notes.json").write_text('{"shopping": ["eggs", "milk"]}')
-    again = Library(folder)
-    again.adopt_strays()
-    assert [s.name for s in again.skipped] == ["notes.json"]  # changed: said again
-    for name in OTHERS:
-        assert (folder / name).exists()  # names and bytes as they were
-    assert (folder / "broken.json").read_text() == OTHERS["broken.json"]
