@@ -100,8 +100,8 @@ def send_key(enter_sends: bool) -> str:
 
 
 def line_key(enter_sends: bool) -> str:
-    """The key that adds a line."""
-    return "Shift+Enter" if enter_sends else "Enter"
+    """The key that adds a line: the one that does not send."""
+    return send_key(not enter_sends)
 
 
 def _local_files(source: QMimeData) -> list[str]:
