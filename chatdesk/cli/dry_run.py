@@ -9,8 +9,9 @@ secret: a key or token is shown as ``***`` and never read.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from chatdesk.core.profiles import CLI_PROFILE_NAME, ConnectionProfile, looks_secret_header
 from chatdesk.service.chat import PreparedRequest
@@ -18,8 +19,7 @@ from chatdesk.service.chat import PreparedRequest
 MASK = "***"
 
 
-@dataclass(frozen=True)
-class DryRun:
+class DryRun(msgspec.Struct, frozen=True):
     method: str
     url: str
     auth: str

@@ -5,7 +5,8 @@ environment's, with any --header options added."""
 from __future__ import annotations
 
 import argparse
-import dataclasses
+
+import msgspec.structs
 
 from chatdesk.cli.command import fail
 from chatdesk.core.choices import EntraMode
@@ -144,4 +145,4 @@ def with_headers(profile: ConnectionProfile, given: list[str]) -> ConnectionProf
         except ValueError as exc:
             raise UsageError(f"--header: {exc}") from None
         headers[name] = value
-    return dataclasses.replace(profile, headers=headers) if given else profile
+    return msgspec.structs.replace(profile, headers=headers) if given else profile

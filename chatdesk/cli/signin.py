@@ -11,9 +11,10 @@ Exit status: 0 signed in, 1 sign-in failed, 2 usage, 130 interrupted.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import sys
+
+import msgspec.structs
 
 from chatdesk.cli.command import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, Parser
 from chatdesk.cli.connections import command_line_connections
@@ -53,7 +54,7 @@ def run_signin(argv: list[str], connections: Connections | None = None) -> int:
     if profile is None:
         return EXIT_USAGE
     if args.device_code:
-        profile = dataclasses.replace(profile, entra_mode=EntraMode.DEVICE_CODE)
+        profile = msgspec.structs.replace(profile, entra_mode=EntraMode.DEVICE_CODE)
     session = connections.entra_session(profile)
     if profile.entra_mode == "browser":
         print("Opening the browser to sign in…", file=sys.stderr, flush=True)

@@ -16,16 +16,16 @@ unless the profile names another (`cloud`) or gives its own scope.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Literal, get_args
 from urllib.parse import urlsplit
+
+import msgspec
 
 CloudName = Literal["auto", "public", "usgovernment", "china"]
 CLOUD_NAMES: tuple[CloudName, ...] = get_args(CloudName)
 
 
-@dataclass(frozen=True)
-class Cloud:
+class Cloud(msgspec.Struct, frozen=True):
     name: CloudName
     label: str
     host_suffix: str  # what the endpoint hosts of this cloud end in

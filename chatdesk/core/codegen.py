@@ -8,10 +8,11 @@ read from an environment variable, or Entra ID signs in through azure-identity.
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import re
 from typing import Any
+
+import msgspec.structs
 
 from chatdesk.core.choices import Api
 from chatdesk.core.clouds import PUBLIC
@@ -267,7 +268,7 @@ def _with_draft(conv: Conversation, draft: str) -> Conversation:
 
 
 def _extend(plan: TrimPlan, history_len: int) -> TrimPlan:
-    return dataclasses.replace(plan, history_len=history_len)
+    return msgspec.structs.replace(plan, history_len=history_len)
 
 
 def _current(plan: TrimPlan | None, conv: Conversation) -> TrimPlan:

@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
 from typing import Any
+
+import msgspec
+import msgspec.structs
 
 from chatdesk.core import alternatives
 from chatdesk.core.choices import Api, HistoryKeeper, TrimPolicy
@@ -36,14 +38,13 @@ API_KINDS = Api.values()
 HISTORY_KEEPERS = HistoryKeeper.values()
 
 
-@dataclass
-class GenerationParams:
+class GenerationParams(msgspec.Struct):
     """Request parameters. None means "leave it to the service's default"."""
 
     temperature: float | None = None
     top_p: float | None = None
     max_tokens: int | None = None  # also the reserve kept free for the reply when trimming
-    stop: list[str] = field(default_factory=list)
+    stop: list[str] = msgspec.field(default_factory=list)
     presence_penalty: float | None = None
     frequency_penalty: float | None = None
     seed: int | None = None
@@ -54,7 +55,7 @@ class GenerationParams:
     stream: bool = True  # False: ask for the whole reply at once
 
     def to_json(self) -> dict[str, Any]:
-        out = {k: v for k, v in self.__dict__.items() if v is not None}
+        out = {k: v for k, v in msgspec.structs.asdict(self).items() if v is not None}
         if not self.stop:
             out.pop("stop")
         if self.response_format == "text":
@@ -64,8 +65,7 @@ class GenerationParams:
         return out
 
 
-@dataclass
-class TrimSettings:
+class TrimSettings(msgspec.Struct):
     """How history is fitted to the model: drop oldest by tokens, keep N turns, or stop."""
 
     policy: str = TrimPolicy.TOKENS
@@ -74,7 +74,7 @@ class TrimSettings:
     whole_turns: bool = True  # drop a user message together with its replies
 
     def to_json(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items() if v is not None}
+        return {k: v for k, v in msgspec.structs.asdict(self).items() if v is not None}
 
 
 HistoryListener = Callable[[int], None]

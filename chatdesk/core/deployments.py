@@ -17,8 +17,10 @@ from __future__ import annotations
 import copy
 import re
 import threading
-from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
+
+import msgspec
+from msgspec.structs import replace
 
 if TYPE_CHECKING:
     from chatdesk.core.profiles import ConnectionProfile
@@ -38,8 +40,7 @@ _QUOTED = re.compile(r"'([^']+)'")
 _UNRECOGNIZED = re.compile(r"Unrecognized request argument supplied: ([A-Za-z_]+)")
 
 
-@dataclass(frozen=True)
-class Rejection:
+class Rejection(msgspec.Struct, frozen=True):
     """What a 400 said is not supported: `param` (e.g. "temperature", "messages[0].role",
     "stream"), the rejected `value` when it was a value, and whether only the default value is
     accepted (sampling parameters of reasoning models)."""
@@ -74,8 +75,7 @@ def read_rejection(code: str | None, param: str | None, message: str) -> Rejecti
     )
 
 
-@dataclass
-class DeploymentNote:
+class DeploymentNote(msgspec.Struct):
     """What one deployment takes, as learned from its answers, and its time limit.
 
     JSON: {"limit_param": "max_completion_tokens", "dropped": ["temperature"],
@@ -84,7 +84,7 @@ class DeploymentNote:
     """
 
     limit_param: str | None = None
-    dropped: list[str] = field(default_factory=list)
+    dropped: list[str] = msgspec.field(default_factory=list)
     system_role: str | None = None
     stream: bool | None = None
     read_timeout: float | None = None  # seconds; None: the model's default
@@ -198,8 +198,7 @@ def _text(content: Any) -> str:
     return ""
 
 
-@dataclass(frozen=True)
-class Adjustment:
+class Adjustment(msgspec.Struct, frozen=True):
     """One change made after a 400: the note to remember, and the line that tells the user."""
 
     note: DeploymentNote

@@ -8,12 +8,13 @@ tests/core/test_endpoint_gateways.py.
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import ipaddress
-from dataclasses import dataclass, field
 from typing import Literal
 from urllib.parse import parse_qsl, quote, urlsplit
+
+import msgspec
+import msgspec.structs
 
 from chatdesk.core.choices import Api
 
@@ -34,12 +35,11 @@ _AZURE_HOST_SUFFIXES = tuple(
 _WRAPPERS = "\"'<>`“”‘’"
 
 
-@dataclass
-class EndpointCheck:
+class EndpointCheck(msgspec.Struct):
     """The normalised endpoint, what was changed on the way (`notes`) and what cannot work."""
 
     url: str
-    notes: list[str] = field(default_factory=list)
+    notes: list[str] = msgspec.field(default_factory=list)
     error: str | None = None
     # Suggestions taken from the pasted URL, for the editor to offer.
     api_version: str | None = None
@@ -54,8 +54,7 @@ class EndpointCheck:
         return self.error is None
 
 
-@dataclass(frozen=True)
-class UrlFields:
+class UrlFields(msgspec.Struct, frozen=True):
     """What a pasted endpoint URL says of a profile's other fields (see `fields_in_url`)."""
 
     kind: ProfileKind
@@ -109,7 +108,7 @@ def check_endpoint(kind: ProfileKind, url: str, *, sends_secret: bool = True) ->
     # Every request checks its profile's endpoint again (the profile may have been edited):
     # the answer for the same text is remembered, and each caller gets its own copy.
     known = _checked(kind, url, sends_secret)
-    return dataclasses.replace(known, notes=list(known.notes))
+    return msgspec.structs.replace(known, notes=list(known.notes))
 
 
 @functools.lru_cache(maxsize=64)
@@ -323,8 +322,7 @@ def _compatible(
     return EndpointCheck(url, notes, api_version=api_version)
 
 
-@dataclass(frozen=True)
-class Target:
+class Target(msgspec.Struct, frozen=True):
     """How the openai SDK reaches a profile's chat completions: the one rule the client, View
     code and `chatdesk send --dry-run` share.
 
@@ -340,7 +338,7 @@ class Target:
     base_url: str | None = None
     azure_endpoint: str | None = None
     api_version: str | None = None
-    default_query: dict[str, str] = field(default_factory=dict)
+    default_query: dict[str, str] = msgspec.field(default_factory=dict)
     responses_url: str = ""
 
     def url_for(self, api: str) -> str:

@@ -22,8 +22,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from chatdesk.core.conversation import Conversation
 from chatdesk.core.disk_state import DiskState
@@ -47,15 +48,13 @@ TAIL_BYTES = 256 * 1024  # the first guess at the newest messages' size; doubled
 _MARK = "\x00chatdesk-messages"
 
 
-@dataclass
-class Newest:
+class Newest(msgspec.Struct):
     """The conversation with only its newest messages (and every setting); `Older` follows."""
 
     conversation: Conversation
 
 
-@dataclass
-class Older:
+class Older(msgspec.Struct):
     """What `Newest` left out: a conversation of the system message, the examples and the
     older history, for `Conversation.take_older`; `replaced`: lone surrogates replaced in the
     whole file (as `Opened.replaced`)."""
@@ -101,8 +100,7 @@ def read_in_steps(
     state.settle()
 
 
-@dataclass
-class _Layout:
+class _Layout(msgspec.Struct):
     head: bytes  # the document with its messages array replaced by the marker string
     open: int  # offset of the array's content, just after its "[" (in the file)
     close: int  # offset of its "]"
@@ -110,8 +108,7 @@ class _Layout:
     marker: bytes  # b"\n" + indentation + b"{": what begins a message's line
 
 
-@dataclass
-class _Shown:
+class _Shown(msgspec.Struct):
     """What `Newest` was made from: the file's first and last bytes, its size, the layout."""
 
     head: bytes

@@ -36,8 +36,9 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from chatdesk.core.atomic import atomic_write_bytes, folder_lock
 from chatdesk.core.choices import Api, HistoryKeeper
@@ -89,8 +90,7 @@ class ConversationFileError(ValueError):
         super().__init__(f"{os.fspath(path)}: {problem}")
 
 
-@dataclass
-class Opened:
+class Opened(msgspec.Struct):
     """A conversation read from a file."""
 
     conversation: Conversation
@@ -337,7 +337,7 @@ def _migrate_v1(data: dict[str, Any]) -> dict[str, Any]:
 # Request fields chatdesk sets itself; everything else in a body is kept in `request_extra`.
 _OWN_REQUEST_FIELDS = frozenset(
     ("model", "messages", "max_completion_tokens", "stream", "stream_options")
-) | frozenset(GenerationParams.__dataclass_fields__)
+) | frozenset(GenerationParams.__struct_fields__)
 
 
 def _from_request_body(data: dict[str, Any]) -> Conversation:

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+
+import msgspec
 
 from chatdesk.core.cards import shown_text
 from chatdesk.core.conversation import Conversation
@@ -22,8 +23,7 @@ from chatdesk.core.conversation import Conversation
 MAX_HITS = 10_000  # past this the count reads "10000+": a count nobody reads to the end
 
 
-@dataclass(frozen=True)
-class Hit:
+class Hit(msgspec.Struct, frozen=True):
     """One occurrence: history index `index`, characters [start, end) of its shown text."""
 
     index: int

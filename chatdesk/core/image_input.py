@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from chatdesk.core.choices import ImageDetail
 from chatdesk.core.images import MAX_PATCHES, PATCH
@@ -111,8 +112,7 @@ def _patch_scale(width: int, height: int) -> float:
 
 
 # -- the images of a request ---------------------------------------------------------------------
-@dataclass(frozen=True)
-class ImageRef:
+class ImageRef(msgspec.Struct, frozen=True):
     """One `image_url` part of a request: which message (index in the list) and which part."""
 
     message: int
@@ -166,8 +166,7 @@ def count_image_parts(contents: Iterable[Any]) -> int:
     return count
 
 
-@dataclass(frozen=True)
-class ImageProblem:
+class ImageProblem(msgspec.Struct, frozen=True):
     """Why a request's images cannot be sent: a title, what is wrong, what to do."""
 
     title: str

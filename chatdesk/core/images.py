@@ -23,7 +23,8 @@ import binascii
 import math
 import re
 import struct
-from dataclasses import dataclass
+
+import msgspec
 
 from chatdesk.core.choices import ImageDetail
 from chatdesk.core.models import TILES_4O, ImageRule
@@ -37,8 +38,7 @@ _HEADER_CHARS = 64 * 1024
 _FIRST_CHARS = 1024  # a PNG's, GIF's or WebP's header, and most JPEGs' frame header
 
 
-@dataclass(frozen=True)
-class ImageCost:
+class ImageCost(msgspec.Struct, frozen=True):
     """Tokens of one image, and whether that is an estimate (and why)."""
 
     tokens: int

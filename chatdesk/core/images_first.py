@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
+
+import msgspec
 
 from chatdesk.core.fileformat import (
     MAX_FILE_BYTES,
@@ -42,8 +43,7 @@ HEAD_CHARS = (1024, 64 * 1024)  # what `data_url_size` reads of a data URL for i
 REST_MAX = 1024 * 1024
 
 
-@dataclass
-class ImagesRead:
+class ImagesRead(msgspec.Struct):
     """The image data URLs of a conversation opened with `PendingImage`s, from the whole read.
     `fill()` (on the thread that owns the conversation) puts each in place of its stand-in."""
 
@@ -55,8 +55,7 @@ class ImagesRead:
             container[key] = url
 
 
-@dataclass
-class ImagesFirst:
+class ImagesFirst(msgspec.Struct):
     """A conversation shown before its images' data was read, and how to complete it."""
 
     opened: Opened  # its images are `PendingImage`s
@@ -64,7 +63,7 @@ class ImagesFirst:
     spans: list[tuple[int, int]]  # (start, end) offsets of each image string's text
     gaps: list[bytes]  # the file's bytes around them (one more than spans)
     heads: list[str]  # what each stand-in shows of its URL
-    places: list[tuple[Any, Any]] = field(default_factory=list)
+    places: list[tuple[Any, Any]] = msgspec.field(default_factory=list)
 
     def complete(
         self,

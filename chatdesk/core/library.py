@@ -28,9 +28,10 @@ import re
 import secrets
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+
+import msgspec
 
 from chatdesk.core.atomic import folder_lock
 from chatdesk.core.conversation import Conversation
@@ -93,8 +94,7 @@ def iso_time(seconds: float) -> str:
     return datetime.fromtimestamp(seconds, timezone.utc).isoformat(timespec="seconds")
 
 
-@dataclass(frozen=True)
-class Summary:
+class Summary(msgspec.Struct, frozen=True):
     """What the library lists of a conversation, from the conversation itself."""
 
     title: str  # `display_title`
@@ -107,8 +107,7 @@ class Summary:
         return cls(display_title(conv), last_activity(conv), len(conv), conv.pinned_in_list)
 
 
-@dataclass(frozen=True)
-class LibraryEntry:
+class LibraryEntry(msgspec.Struct, frozen=True):
     """One conversation file of the library, as the list shows it.
 
     `error` is None for a readable conversation; else why it cannot be opened (corrupt, from
@@ -128,8 +127,7 @@ class LibraryEntry:
     size: int = 0
 
 
-@dataclass(frozen=True)
-class LibraryFile:
+class LibraryFile(msgspec.Struct, frozen=True):
     """A file in the library folder as `os.scandir` sees it (nothing read)."""
 
     id: str
@@ -139,8 +137,7 @@ class LibraryFile:
     size: int
 
 
-@dataclass(frozen=True)
-class Saved:
+class Saved(msgspec.Struct, frozen=True):
     """The result of `Library.save`: where the conversation now lives and the file's state.
 
     `conflict` is the id of the conversation another process wrote meanwhile (left as it

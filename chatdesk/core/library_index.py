@@ -39,9 +39,10 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import msgspec
 
 from chatdesk.core import library_order
 from chatdesk.core.conversation import Conversation
@@ -73,8 +74,7 @@ def available() -> bool:
         return False
 
 
-@dataclass(frozen=True)
-class RefreshReport:
+class RefreshReport(msgspec.Struct, frozen=True):
     """What `refresh` changed: ids read again (new or changed files), ids dropped (gone)."""
 
     read: tuple[str, ...]

@@ -9,8 +9,9 @@ moved: the files stay where they are, the recovery copies stay offered by crash 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
+
+import msgspec
 
 from chatdesk.core.library import Library
 from chatdesk.core.recent_files import recent_files
@@ -18,8 +19,7 @@ from chatdesk.core.recovery import RecoveryEntry, RecoveryStore
 from chatdesk.core.settings import Settings
 
 
-@dataclass(frozen=True)
-class Candidates:
+class Candidates(msgspec.Struct, frozen=True):
     """What can be imported: existing recent files outside the library, recovery copies."""
 
     files: tuple[Path, ...]

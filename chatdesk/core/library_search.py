@@ -26,7 +26,8 @@ import functools
 import re
 import sqlite3
 import unicodedata
-from dataclasses import dataclass
+
+import msgspec
 
 SHIFT = 24  # positions per conversation (see `library_index`)
 PAGE = 30  # results per page: more than a sidebar shows at once
@@ -38,8 +39,7 @@ _WORD_RE = re.compile(r"\w+", re.UNICODE)
 _TOKEN_RE = re.compile(r"[^\W_]+", re.UNICODE)  # letters and digits, as FTS5's unicode61
 
 
-@dataclass(frozen=True)
-class SearchHit:
+class SearchHit(msgspec.Struct, frozen=True):
     """One conversation that matches.
 
     `message_index` is the history index of its latest matching message (0 = the first message
@@ -57,8 +57,7 @@ class SearchHit:
     more: int = 0
 
 
-@dataclass(frozen=True)
-class SearchPage:
+class SearchPage(msgspec.Struct, frozen=True):
     """A page of results; `after` is passed to get the next page (None: there is none)."""
 
     hits: tuple[SearchHit, ...]
@@ -113,8 +112,7 @@ def search(
     return SearchPage(hits, bound if len(groups) >= limit else None)
 
 
-@dataclass
-class _Group:
+class _Group(msgspec.Struct):
     num: int
     best: int | None = None  # the rowid of the latest matching message
     count: int = 0  # matching messages

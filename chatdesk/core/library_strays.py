@@ -13,16 +13,16 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
+
+import msgspec
 
 from chatdesk.core.fileformat import FILE_SUFFIX, ConversationFileError, load_conversation
 
 Stamp = tuple[int, int]  # modification time ns, size
 
 
-@dataclass(frozen=True)
-class Skipped:
+class Skipped(msgspec.Struct, frozen=True):
     """A plain `.json` file of the library folder left alone, and why (a sentence)."""
 
     name: str

@@ -7,9 +7,10 @@ import itertools
 import json
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
+
+import msgspec
 
 ROLES = ("system", "developer", "user", "assistant", "tool", "function")
 # The few-shot form some prompts use: system messages named as example turns.
@@ -32,8 +33,7 @@ def now_iso() -> str:
     return f"{whole}.{int(now * 1000) % 1000:03d}+00:00"
 
 
-@dataclass(slots=True)  # no __dict__: a loaded conversation holds one per message
-class MessageMeta:
+class MessageMeta(msgspec.Struct):  # no __dict__: a loaded conversation holds one per message
     """What the API said about a message. All optional: a user message has none of it."""
 
     created_at: str | None = None
@@ -75,7 +75,7 @@ class MessageMeta:
 
     def to_json(self) -> dict[str, Any]:
         out = {
-            k: v for k in self.__dataclass_fields__ if (v := getattr(self, k)) not in (None, False)
+            k: v for k in self.__struct_fields__ if (v := getattr(self, k)) not in (None, False)
         }
         out.pop("pending", None)
         if self.include is False:  # a choice, not a default: kept
@@ -84,7 +84,7 @@ class MessageMeta:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> MessageMeta:
-        fields = cls.__dataclass_fields__
+        fields = cls.__struct_fields__
         # `pending` is never read from a file: a reply there is not on its way any more.
         return cls(**{k: v for k, v in data.items() if k in fields and k != "pending"})
 
@@ -112,8 +112,7 @@ def _is_text_part(part: Any) -> bool:
     )
 
 
-@dataclass(eq=False, slots=True)  # no __dict__: ~100 bytes less per loaded message
-class Message:
+class Message(msgspec.Struct, eq=False):  # no __dict__: ~100 bytes less per loaded message
     """One message. `uid` is stable for the life of the object (the window keys rows on it).
 
     `content` is the message's text: what is shown, edited and streamed into. A message read
@@ -130,17 +129,17 @@ class Message:
     role: str
     content: str
     name: str | None = None
-    meta: MessageMeta = field(default_factory=MessageMeta)
-    uid: int = field(default_factory=lambda: next(_ids))
-    token_cache: tuple[Any, ...] | None = field(default=None, repr=False)
-    source: Any = field(default=_TEXT, repr=False)
+    meta: MessageMeta = msgspec.field(default_factory=MessageMeta)
+    uid: int = msgspec.field(default_factory=lambda: next(_ids))
+    token_cache: tuple[Any, ...] | None = None
+    source: Any = _TEXT
     # Changed by replacing it (never in place): loaded messages without other fields share one
     # read-only empty mapping (~64 bytes less per message of a long conversation).
-    extra: Mapping[str, Any] = field(default_factory=dict)
-    view_cache: tuple[str, str] | None = field(default=None, repr=False)  # see core/cards.py
+    extra: Mapping[str, Any] = msgspec.field(default_factory=dict)
+    view_cache: tuple[str, str] | None = None  # see core/cards.py
     # A tool result's: the call it answers in a few words (`call_summary`), found in its
     # conversation when it joins it; None: not found. Shown on its card, never saved.
-    answers: str | None = field(default=None, repr=False)
+    answers: str | None = None
 
     def __post_init__(self) -> None:
         if self.role not in ROLES:

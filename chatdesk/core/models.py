@@ -22,7 +22,8 @@ deployment or a file; counting, trimming and the request builder all read its an
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+
+import msgspec
 
 O200K = "o200k_base"
 CL100K = "cl100k_base"
@@ -30,8 +31,7 @@ MAX_TOKENS = "max_tokens"
 MAX_COMPLETION_TOKENS = "max_completion_tokens"
 
 
-@dataclass(frozen=True)
-class ImageRule:
+class ImageRule(msgspec.Struct, frozen=True):
     """How the model counts an image. `tile` set: `base` + `tile` per 512-px tile after
     scaling (detail low: `base` alone). `multiplier` set: 32-px patches (at most 1536) times
     `multiplier`. `documented` False: the figures are assumed from the model's family."""
@@ -57,8 +57,7 @@ PATCHES_246 = ImageRule(multiplier=2.46)  # [vision] gpt-4.1-nano, gpt-5-nano
 PATCHES_172 = ImageRule(multiplier=1.72)  # [vision] o4-mini
 
 
-@dataclass(frozen=True)
-class ModelInfo:
+class ModelInfo(msgspec.Struct, frozen=True):
     """What chatdesk knows of one model: tokenizer, limits and what its requests may hold.
 
     `instruction_roles` are the roles it accepts for instructions: ("system",) for chat
@@ -230,8 +229,7 @@ _ALIASES = {
 _PREFIXES = sorted(list(CATALOG) + list(_ALIASES), key=len, reverse=True)
 
 
-@dataclass(frozen=True)
-class ModelMatch:
+class ModelMatch(msgspec.Struct, frozen=True):
     """The model a name resolved to."""
 
     family: ModelInfo

@@ -12,9 +12,10 @@ Reading is strict like the rest of the settings: a wrong type or value raises
 
 from __future__ import annotations
 
-import dataclasses
-from dataclasses import dataclass, field
 from typing import Any
+
+import msgspec
+import msgspec.structs
 
 from chatdesk.core.choices import Theme as Theme
 from chatdesk.core.conversation import Conversation, GenerationParams
@@ -30,14 +31,13 @@ class PreferencesError(ValueError):
     """A preferences value that does not fit; the text names the field."""
 
 
-@dataclass
-class NewConversationDefaults:
+class NewConversationDefaults(msgspec.Struct):
     """What New (Ctrl+N) starts with. `copy_current`: the current conversation's prompt,
     examples and parameters instead of these. `profile` None: the connection used last."""
 
     copy_current: bool = False
     system_prompt: str = DEFAULT_PROMPT
-    params: dict[str, float | int] = field(default_factory=dict)  # RANGES' fields only
+    params: dict[str, float | int] = msgspec.field(default_factory=dict)  # RANGES' fields only
     profile: str | None = None
 
     def generation_params(self) -> GenerationParams:
@@ -50,8 +50,8 @@ class NewConversationDefaults:
             return Conversation(
                 system_prompt=current.system_prompt,
                 examples=[m.copy() for m in current.examples],
-                params=dataclasses.replace(current.params, stop=list(current.params.stop)),
-                trimming=dataclasses.replace(current.trimming),
+                params=msgspec.structs.replace(current.params, stop=list(current.params.stop)),
+                trimming=msgspec.structs.replace(current.trimming),
                 profile=current.profile,
             )
         return Conversation(

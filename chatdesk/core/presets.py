@@ -8,19 +8,19 @@ object). Applying one is the window's job; this module only holds and validates 
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from typing import Any
+
+import msgspec
+import msgspec.structs
 
 from chatdesk.core.conversation import RESPONSE_FORMATS, GenerationParams
 from chatdesk.core.messages import Message, example_messages
 
-_PARAM_NAMES = frozenset(f.name for f in dataclasses.fields(GenerationParams))
+_PARAM_NAMES = frozenset(f.name for f in msgspec.structs.fields(GenerationParams))
 
 
-@dataclass
-class SystemPreset:
+class SystemPreset(msgspec.Struct):
     """A named system prompt with optional pinned examples and request parameters.
 
     `params` holds `GenerationParams` field names and values, for instance
@@ -29,8 +29,8 @@ class SystemPreset:
 
     name: str
     system_prompt: str
-    examples: list[tuple[str, str]] = field(default_factory=list)
-    params: dict[str, Any] = field(default_factory=dict)
+    examples: list[tuple[str, str]] = msgspec.field(default_factory=list)
+    params: dict[str, Any] = msgspec.field(default_factory=dict)
 
     def __post_init__(self) -> None:
         unknown = set(self.params) - _PARAM_NAMES
@@ -46,7 +46,7 @@ class SystemPreset:
 
     def apply_params(self, params: GenerationParams) -> GenerationParams:
         """A copy of `params` with this preset's parameters set; the rest are kept."""
-        return dataclasses.replace(params, **self.params)
+        return msgspec.structs.replace(params, **self.params)
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from chatdesk.core.budget import Budget
 from chatdesk.core.cards import counted_text, tool_names
@@ -54,8 +55,7 @@ def sends_text(messages: int, tools: int) -> str:
     return text + (" and the tool definitions" if tools else "")
 
 
-@dataclass(frozen=True)
-class RequestRows:
+class RequestRows(msgspec.Struct, frozen=True):
     """The rows of the request `plan` describes.
 
     `head` (tool definitions, pinned messages) and `tail` (the draft) are sent; history row

@@ -15,9 +15,10 @@ billed as output).
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
+
+import msgspec
 
 from chatdesk.core.messages import Message, MessageMeta
 from chatdesk.core.usage import cached_tokens, completion_tokens, prompt_tokens
@@ -31,8 +32,7 @@ class PriceError(ValueError):
     """A price that is not a non-negative number; the text names the field."""
 
 
-@dataclass(frozen=True)
-class Prices:
+class Prices(msgspec.Struct, frozen=True):
     """A deployment's prices in US dollars per 1M tokens; None: not set.
 
     `cached_input` falls back to `input` when not set (no discount known).
@@ -110,8 +110,7 @@ def _decimal_point(text: str, value: Any, where: str) -> str:
     return f"{whole}.{fraction}"
 
 
-@dataclass(frozen=True)
-class Cost:
+class Cost(msgspec.Struct, frozen=True):
     """A request's cost in US dollars, split by what it paid for."""
 
     input: Decimal
@@ -161,8 +160,7 @@ def _count(value: Any) -> int | None:
     return value if ok else None
 
 
-@dataclass(frozen=True)
-class ConversationCost:
+class ConversationCost(msgspec.Struct, frozen=True):
     """The replies' costs added up; `unpriced` replies carried no usage to price."""
 
     total: Decimal
@@ -173,8 +171,7 @@ class ConversationCost:
 NOTHING_SPENT = ConversationCost(Decimal(0), 0, 0)
 
 
-@dataclass(frozen=True)
-class PriceBook:
+class PriceBook(msgspec.Struct, frozen=True):
     """The prices replies are priced at: the conversation's profile's by deployment (`table`),
     the deployment it sends to now (`current`), its name (`profile`), and every other
     profile's table by profile name (`profiles`).
@@ -186,7 +183,7 @@ class PriceBook:
 
     table: Mapping[str, Prices]
     current: str | None
-    profiles: Mapping[str, Mapping[str, Prices]] = field(default_factory=dict)
+    profiles: Mapping[str, Mapping[str, Prices]] = msgspec.field(default_factory=dict)
     profile: str | None = None
 
     def for_deployment(self, deployment: str | None) -> Prices | None:
@@ -221,8 +218,7 @@ class PriceBook:
         return self.for_deployment(None)
 
 
-@dataclass(frozen=True)
-class Part:
+class Part(msgspec.Struct, frozen=True):
     """One request of a reply (a continued reply has several): where it was made and its
     `usage`."""
 
@@ -298,8 +294,7 @@ def _kept_replies(alternatives: Any) -> Iterator[list[Part]]:
             yield from _kept_replies(meta.get("alternatives"))
 
 
-@dataclass(frozen=True)
-class RequestEstimate:
+class RequestEstimate(msgspec.Struct, frozen=True):
     """The next request's cost before it is sent: its prompt at the input price (no cache
     discount assumed), and at most `reply_max` more if the reply uses its whole reserve."""
 

@@ -23,8 +23,9 @@ optional ``model``) become a list of one in `chatdesk.core.settings`' migration.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from typing import Any
+
+import msgspec
 
 from chatdesk.core.models import DEFAULT_FAMILY, ModelMatch, known_model, match_model
 
@@ -33,14 +34,13 @@ class DeploymentError(ValueError):
     """An entry that cannot be read; the text names the entry and the field."""
 
 
-@dataclass
-class Deployment:
+class Deployment(msgspec.Struct):
     """One deployment of a profile (see the module docstring for the saved shape)."""
 
     name: str
     model: str | None = None
     # The entry's other fields (prices, an API mode, ...), kept as they came.
-    extra: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] = msgspec.field(default_factory=dict)
 
     def model_match(self, fallback: str = DEFAULT_FAMILY) -> ModelMatch:
         """The model behind the deployment: the declared `model`, else the name's; when

@@ -17,10 +17,12 @@ is an `error`. A key is never a field here: `key_env` names an environment varia
 
 from __future__ import annotations
 
-import dataclasses
+import copy
 import re
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, cast, get_args
+
+import msgspec
+import msgspec.structs
 
 from chatdesk.core.choices import Api, EntraMode
 from chatdesk.core.clouds import CLOUD_NAMES, Cloud, CloudName, check_scope, cloud_for
@@ -127,8 +129,7 @@ def gone_profile_text(named: str, stand_in: str | None) -> str:
 
 
 # -- profiles --------------------------------------------------------------------------------
-@dataclass
-class ConnectionProfile:
+class ConnectionProfile(msgspec.Struct):
     """A resource (endpoint), its sign-in, and its deployments. Switching `auth` keeps the
     other mode's fields.
 
@@ -163,12 +164,12 @@ class ConnectionProfile:
     key_header: KeyHeader = "auto"
     # Extra headers sent with every request (a gateway's routing or tracing headers). The
     # values of `secret_headers` (e.g. Ocp-Apim-Subscription-Key) live in the keyring instead.
-    headers: dict[str, str] = field(default_factory=dict)
-    secret_headers: list[str] = field(default_factory=list)
+    headers: dict[str, str] = msgspec.field(default_factory=dict)
+    secret_headers: list[str] = msgspec.field(default_factory=list)
     # What each deployment costs, keyed by deployment name (see core/pricing.py); empty:
     # chatdesk shows no costs.
-    prices: dict[str, Prices] = field(default_factory=dict)
-    deployments: list[Deployment] = field(default_factory=list)
+    prices: dict[str, Prices] = msgspec.field(default_factory=dict)
+    deployments: list[Deployment] = msgspec.field(default_factory=list)
     # The API a conversation without its own choice is sent through: "chat" (Chat
     # Completions) or "responses" (see core/responses_request.py).
     api: str = Api.CHAT
@@ -185,7 +186,7 @@ class ConnectionProfile:
             # replaced with `model=`) becomes the entry's, so `model` and entry never differ.
             if self.model and entry.model != self.model:
                 at = self.deployments.index(entry)
-                entry = self.deployments[at] = dataclasses.replace(entry, model=self.model)
+                entry = self.deployments[at] = msgspec.structs.replace(entry, model=self.model)
             self.model = entry.model
 
     def deployment_names(self) -> list[str]:
@@ -198,7 +199,7 @@ class ConnectionProfile:
         if not name or name == self.deployment.strip():
             return self
         entry = find(self.deployments, name)
-        return dataclasses.replace(self, deployment=name, model=entry.model if entry else None)
+        return msgspec.structs.replace(self, deployment=name, model=entry.model if entry else None)
 
     def picked(self, deployment: str | None) -> ConnectionProfile:
         """This profile as a conversation that recorded `deployment` uses it: sending to it
@@ -213,7 +214,7 @@ class ConnectionProfile:
         entry = find(self.deployments, self.deployment) or next(iter(self.deployments), None)
         renamed = Deployment(name, model, dict(entry.extra) if entry else {})
         entries = [renamed if d is entry else d for d in self.deployments] or [renamed]
-        return dataclasses.replace(self, deployment=name, model=model, deployments=entries)
+        return msgspec.structs.replace(self, deployment=name, model=model, deployments=entries)
 
     def azure_cloud(self) -> Cloud:
         """The cloud whose Entra ID authority signs this profile in."""
@@ -251,7 +252,7 @@ class ConnectionProfile:
 
     def with_auth(self, auth: AuthMode) -> ConnectionProfile:
         """A copy using `auth`; the other mode's settings stay for switching back."""
-        return dataclasses.replace(self, auth=auth)
+        return msgspec.structs.replace(self, auth=auth)
 
     def check(self, *, sends_secret: bool = True) -> EndpointCheck:
         """The endpoint check, with the first problem in any other field as the error."""
@@ -342,7 +343,8 @@ class ConnectionProfile:
 
     def to_json(self) -> dict[str, Any]:
         """The saved shape: `deployment` names the default; each entry keeps its model."""
-        data = dataclasses.asdict(self)
+        # Copies of its lists and dicts: what the caller does to the result leaves the profile be.
+        data = {k: copy.copy(v) for k, v in msgspec.structs.asdict(self).items()}
         del data["model"]
         data["deployments"] = [d.to_json() for d in self.deployments]
         data["prices"] = {name: p.to_json() for name, p in self.prices.items() if not p.empty}

@@ -28,7 +28,6 @@ offers it as older, not as the newest work.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import hashlib
 import json
 import os
@@ -36,10 +35,12 @@ import re
 import threading
 import uuid
 from collections.abc import Callable, Collection
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TypeGuard
+
+import msgspec
+import msgspec.structs
 
 from chatdesk.core.atomic import atomic_write_text, is_stale_temporary, pid_running
 from chatdesk.core.conversation import Conversation
@@ -71,8 +72,7 @@ class _Damaged(ValueError):
         super().__init__(why)
 
 
-@dataclass(frozen=True)
-class RecoveryEntry:
+class RecoveryEntry(msgspec.Struct, frozen=True):
     """A conversation left behind by a chatdesk that did not close properly."""
 
     id: str
@@ -80,12 +80,28 @@ class RecoveryEntry:
     saved_at: str  # ISO 8601, UTC
     title: str  # as the sidebar calls it: given, else made from the first exchange (titles.py)
     messages: int  # history messages (the system prompt and examples not counted)
-    conversation_loader: Callable[[], Conversation] = field(compare=False, repr=False)
+    conversation_loader: Callable[[], Conversation]
     # What holds newer work of this conversation ("": nothing known; see `against_since`).
     older_than: str = ""
     # chatdesk closed properly after this copy was written: it was kept for later, not left
     # by the last run's crash.
     kept_for_later: bool = False
+
+    # A value: the loader (a new closure each time the folder is read) takes no part.
+    def _fields(self) -> list[tuple[str, object]]:
+        return [(f, getattr(self, f)) for f in self.__struct_fields__ if f != "conversation_loader"]
+
+    def _value(self) -> tuple[object, ...]:
+        return tuple(v for _, v in self._fields())
+
+    def __eq__(self, other: object) -> bool:
+        return self._value() == other._value() if isinstance(other, RecoveryEntry) else False
+
+    def __hash__(self) -> int:
+        return hash(self._value())
+
+    def __repr__(self) -> str:
+        return f"RecoveryEntry({', '.join(f'{f}={v!r}' for f, v in self._fields())})"
 
     @property
     def display_name(self) -> str:
@@ -291,7 +307,7 @@ def against_since(entries: list[RecoveryEntry], last: SessionState) -> list[Reco
             elif kept and os.fspath(entry.path) in kept_paths:
                 older = "the conversation as chatdesk last closed it"
             seen.add(entry.path)
-        marked.append(dataclasses.replace(entry, older_than=older, kept_for_later=kept))
+        marked.append(msgspec.structs.replace(entry, older_than=older, kept_for_later=kept))
     return marked
 
 

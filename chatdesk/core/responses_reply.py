@@ -20,8 +20,9 @@ items: `message` (its `output_text` and `refusal` parts), `reasoning` (its `summ
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
+
+import msgspec
 
 from chatdesk.core.choices import FinishReason
 
@@ -43,8 +44,7 @@ def finish_reason(status: Any, incomplete_details: Any, calls: bool = False) -> 
     return None
 
 
-@dataclass
-class ResponseReply:
+class ResponseReply(msgspec.Struct):
     """What a response says, as plain values."""
 
     response_id: str | None = None
@@ -52,9 +52,9 @@ class ResponseReply:
     status: str | None = None
     text: str = ""
     refusal: str = ""
-    reasoning_summary: list[str] = field(default_factory=list)  # one text per summary part
-    tool_calls: list[dict[str, Any]] = field(default_factory=list)  # Chat Completions shape
-    annotations: list[Any] = field(default_factory=list)
+    reasoning_summary: list[str] = msgspec.field(default_factory=list)  # one text per summary part
+    tool_calls: list[dict[str, Any]] = msgspec.field(default_factory=list)  # Chat Completions shape
+    annotations: list[Any] = msgspec.field(default_factory=list)
     usage: dict[str, Any] | None = None
     finish_reason: str | None = None
     error: dict[str, Any] | None = None  # a failed response's `error` {code, message}

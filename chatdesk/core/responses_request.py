@@ -21,8 +21,9 @@ no field for (stop sequences, seed, penalties, ...): it is left out and said, ne
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from chatdesk.core.choices import Api, HistoryKeeper
 from chatdesk.core.conversation import Conversation
@@ -46,8 +47,7 @@ _CHAT_ONLY = frozenset(
 _MAPPED = frozenset(("tools", "tool_choice", "response_format", "reasoning_effort", "verbosity"))
 
 
-@dataclass(frozen=True)
-class Anchor:
+class Anchor(msgspec.Struct, frozen=True):
     """The newest reply the service stored: the next request continues from it."""
 
     index: int  # its position in the history

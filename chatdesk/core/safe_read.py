@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import os
 import stat
-from dataclasses import dataclass
+
+import msgspec
 
 MB = 1024 * 1024
 
@@ -36,8 +37,7 @@ class FileTooLarge(OSError):
         self.strerror = f"it is larger than the {limit / MB:.0f} MB limit"
 
 
-@dataclass(frozen=True)
-class FileRead:
+class FileRead(msgspec.Struct, frozen=True):
     """The bytes of a file and what identified the file on disk when it was read."""
 
     data: bytes

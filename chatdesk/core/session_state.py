@@ -11,9 +11,10 @@ state. A conversation that has no file yet is not kept here (recovery keeps it).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import msgspec
 
 from chatdesk.core.atomic import atomic_write_text
 from chatdesk.core.paths import data_dir
@@ -22,8 +23,7 @@ STATE_VERSION = 1
 MAX_STATE_BYTES = 4 * 1024 * 1024  # drafts included; a bigger file is not ours to read
 
 
-@dataclass(frozen=True)
-class ScrollAnchor:
+class ScrollAnchor(msgspec.Struct, frozen=True):
     """Where the transcript was: the history index of the message at the top of the view and
     how many pixels of it were scrolled past, or `at_end` (following the newest message).
     Kept as a message and an offset, not a scroll bar value: it means the same after the
@@ -34,24 +34,29 @@ class ScrollAnchor:
     at_end: bool = True
 
 
-@dataclass
-class OpenConversation:
+class OpenConversation(msgspec.Struct):
     """One conversation of the session, by its file (a library file or the user's own)."""
 
     path: str
     draft: str | None = ""  # None: the file's own draft
-    scroll: ScrollAnchor = field(default_factory=ScrollAnchor)
+    scroll: ScrollAnchor = msgspec.field(default_factory=ScrollAnchor)
 
 
-@dataclass
-class SessionState:
-    conversations: list[OpenConversation] = field(default_factory=list)
+class SessionState(msgspec.Struct):
+    conversations: list[OpenConversation] = msgspec.field(default_factory=list)
     selected: int = 0  # index into `conversations`
     # Written as the window closed properly (its last write), not while it ran: a recovery
     # copy older than such a state was not left by a crash of that run (core/recovery.py).
-    closed: bool = field(default=False, compare=False)
+    closed: bool = False
     # When the state file was written (its mtime, ns); None: unknown. Not part of the state.
-    written_ns: int | None = field(default=None, compare=False)
+    written_ns: int | None = None
+
+    def __eq__(self, other: object) -> bool:  # what was open and selected; not how it was saved
+        if not isinstance(other, SessionState):
+            return False
+        return (self.conversations, self.selected) == (other.conversations, other.selected)
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, as a dataclass with eq would be
 
     def draft_to_open(self, item: OpenConversation) -> str | None:
         """The draft `item`'s conversation opens with: the one kept here, unless its file was

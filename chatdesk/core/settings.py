@@ -36,10 +36,11 @@ import os
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
+
+import msgspec
 
 from chatdesk.core.atomic import atomic_write_text
 from chatdesk.core.deployments import REQUEST_DEADLINE, DeploymentNotes, valid_seconds
@@ -76,23 +77,25 @@ class SettingsError(ValueError):
     """A settings document that does not match the schema; the text names the field."""
 
 
-@dataclass
-class Settings:
+class Settings(msgspec.Struct):
     """The user's settings file: connections, preferences and window state."""
 
     schema_version: int = SCHEMA_VERSION
-    profiles: list[ConnectionProfile] = field(default_factory=list)
+    profiles: list[ConnectionProfile] = msgspec.field(default_factory=list)
     active_profile: str | None = None
     enter_sends: bool = True  # False: Ctrl/Shift+Enter sends, Enter is a new line
-    recent_files: list[str] = field(default_factory=list)  # most recent first
-    user_presets: list[SystemPreset] = field(default_factory=list)
+    recent_files: list[str] = msgspec.field(default_factory=list)  # most recent first
+    user_presets: list[SystemPreset] = msgspec.field(default_factory=list)
     theme: Theme = Theme.SYSTEM  # or light or dark (not following the desktop)
     font_size: int = 0  # points for messages and the message box; 0: the system's
     zoom: int = 100  # percent, on top of font_size (Ctrl+= / Ctrl+- / Ctrl+0)
-    new_conversation: NewConversationDefaults = field(default_factory=NewConversationDefaults)
-    window: dict[str, str] = field(default_factory=dict)  # opaque UI state (base64 geometry…)
+    new_conversation: NewConversationDefaults = msgspec.field(
+        default_factory=NewConversationDefaults
+    )
+    # Opaque UI state (base64 geometry…).
+    window: dict[str, str] = msgspec.field(default_factory=dict)
     request_deadline: float = REQUEST_DEADLINE  # seconds a whole request may take
-    deployments: DeploymentNotes = field(default_factory=DeploymentNotes)
+    deployments: DeploymentNotes = msgspec.field(default_factory=DeploymentNotes)
     # The HTTP(S) proxy for every connection; "" uses the environment (HTTPS_PROXY, NO_PROXY).
     proxy: str = ""
     library_folder: str = ""  # "" : <data folder>/library
@@ -323,8 +326,7 @@ _MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {
 
 
 # -- load and save ---------------------------------------------------------------------------
-@dataclass
-class LoadedSettings:
+class LoadedSettings(msgspec.Struct):
     """What `load_settings` read, and what the user should hear about it."""
 
     settings: Settings

@@ -14,9 +14,10 @@ days; the sort is O(n log n). 10,000 entries group in a few milliseconds.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Generic, TypeVar
+
+import msgspec
 
 T = TypeVar("T")
 
@@ -31,12 +32,11 @@ MONTHS = (
 )  # fmt: skip  (not strftime's %B: the C locale's names whatever the machine's locale)
 
 
-@dataclass
-class Group(Generic[T]):
+class Group(msgspec.Struct, Generic[T]):
     """One heading of the sidebar and its entries, newest activity first."""
 
     label: str
-    items: list[T] = field(default_factory=list)
+    items: list[T] = msgspec.field(default_factory=list)
 
 
 def _midnight(day: date, tz: tzinfo | None) -> float:

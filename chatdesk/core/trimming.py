@@ -19,8 +19,9 @@ from __future__ import annotations
 import bisect
 from array import array
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from typing import Any, overload
+
+import msgspec
 
 from chatdesk.core.choices import TrimPolicy
 from chatdesk.core.conversation import Conversation, TrimSettings
@@ -225,8 +226,7 @@ class SentIndexes(Sequence[int]):
         return list(self)[index]
 
 
-@dataclass(frozen=True)
-class TrimPlan:
+class TrimPlan(msgspec.Struct, frozen=True):
     """What the next request sends: history[first_sent:] after the pinned messages."""
 
     policy: str

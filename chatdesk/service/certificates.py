@@ -11,14 +11,14 @@ import contextlib
 import socket
 import ssl
 from collections.abc import Iterable
-from dataclasses import dataclass
 from urllib.parse import urlsplit
+
+import msgspec
 
 PROBE_TIMEOUT = 3.0  # seconds; this runs on a failure path the person is waiting on
 
 
-@dataclass(frozen=True)
-class PeerCertificate:
+class PeerCertificate(msgspec.Struct, frozen=True):
     subject: str
     issuer: str
 

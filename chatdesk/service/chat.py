@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import replace
 from typing import Any
 
 import openai
+from msgspec.structs import replace
 
 from chatdesk.core.budget import Budget
 from chatdesk.core.choices import Api, HistoryKeeper

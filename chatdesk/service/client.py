@@ -22,8 +22,9 @@ import functools
 import os
 import threading
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Protocol
+
+import msgspec
 
 from chatdesk.core.deployments import READ_TIMEOUT
 from chatdesk.core.profiles import (
@@ -85,15 +86,17 @@ class _TrackedProvider:
         return "TokenProvider(***)"
 
 
-@dataclass(frozen=True)
-class Auth:
+class Auth(msgspec.Struct, frozen=True):
     """A profile's resolved credentials: a key, an Entra token provider, or none."""
 
     mode: Literal["key", "entra", "none"]
-    key: Secret | None = field(default=None, repr=False)
-    token_provider: Callable[[], str] | None = field(default=None, repr=False)
+    key: Secret | None = None
+    token_provider: Callable[[], str] | None = None
     # Header values from the keyring (a gateway's subscription key...), by header name.
-    headers: Mapping[str, Secret] = field(default_factory=dict, repr=False)
+    headers: Mapping[str, Secret] = msgspec.field(default_factory=dict)
+
+    def __repr__(self) -> str:  # the mode and header names only, never a credential
+        return f"Auth(mode={self.mode!r}, headers={sorted(self.headers)!r})"
 
     def header_values(self) -> dict[str, str]:
         return {name: value.reveal() for name, value in self.headers.items()}

@@ -4,11 +4,12 @@ person must see (a device code, who is signed in) and the errors, whose texts ar
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 # Re-exported: the sign-in modes (one type for profiles and sign-in alike), and the chain
 # of causes, read by the sign-in messages and the request's alike.
+import msgspec
+
 from chatdesk.core.choices import EntraMode as EntraMode
 from chatdesk.service.error_context import exception_chain as exception_chain
 
@@ -16,8 +17,7 @@ from chatdesk.service.error_context import exception_chain as exception_chain
 SCOPE = "https://cognitiveservices.azure.com/.default"
 
 
-@dataclass(frozen=True, slots=True)
-class DeviceCode:
+class DeviceCode(msgspec.Struct, frozen=True):
     """What the person must see to finish device-code sign-in on another device."""
 
     verification_uri: str
@@ -25,8 +25,7 @@ class DeviceCode:
     expires_on: datetime
 
 
-@dataclass(frozen=True, slots=True)
-class SignedIn:
+class SignedIn(msgspec.Struct, frozen=True):
     username: str | None
     tenant_id: str | None
     authority: str | None

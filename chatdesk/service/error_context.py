@@ -4,12 +4,12 @@ network_errors.py): the request's context and the chain of exceptions behind a f
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+import msgspec
 
-@dataclass(frozen=True)
-class ErrorContext:
+
+class ErrorContext(msgspec.Struct, frozen=True):
     """What the request was, so a message can name the profile, deployment and host."""
 
     profile: str = ""
@@ -18,7 +18,7 @@ class ErrorContext:
     url: str = ""
     auth: str = ""  # "key", "entra" or "" (none)
     # Values to scrub from any text we show; a callable, so a token fetched later counts too.
-    secrets: Callable[[], Iterable[str]] = field(default=lambda: (), repr=False, compare=False)
+    secrets: Callable[[], Iterable[str]] = lambda: ()
     read_timeout: float | None = None  # seconds of silence the request was allowed
     auth_header: str = ""  # a header of the user's sent instead of the profile's credentials
 

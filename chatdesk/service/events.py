@@ -12,20 +12,20 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import msgspec
+
 if TYPE_CHECKING:
     from chatdesk.core.deployments import DeploymentNote
     from chatdesk.core.messages import Message
 
 
-@dataclass(frozen=True)
-class ReplyDelta:
+class ReplyDelta(msgspec.Struct, frozen=True):
     """A piece of the reply's text, as it arrives."""
 
     text: str
 
 
-@dataclass(frozen=True)
-class ReasoningDelta:
+class ReasoningDelta(msgspec.Struct, frozen=True):
     """A piece of the reply's reasoning summary (Responses API), as it arrives. `new_part`:
     another summary part starts here (shown after a blank line); its text follows."""
 
@@ -33,8 +33,7 @@ class ReasoningDelta:
     new_part: bool = False
 
 
-@dataclass(frozen=True)
-class RetryNotice:
+class RetryNotice(msgspec.Struct, frozen=True):
     """The request failed in a way worth retrying; the service waits `delay` seconds first."""
 
     attempt: int  # the attempt that failed, from 1
@@ -48,8 +47,7 @@ def retry_wait_text(seconds: float) -> str:
     return f"Retrying in {max(1, math.ceil(seconds))} s…"
 
 
-@dataclass(frozen=True)
-class Adjusted:
+class Adjusted(msgspec.Struct, frozen=True):
     """The service answered 400 that something is unsupported; the request was changed as
     `said` (one line for the user) and is sent once more. `note` is what the service now
     remembers for the deployment under `key` in the settings' `deployments` (None: this
@@ -60,8 +58,7 @@ class Adjusted:
     note: DeploymentNote | None = None
 
 
-@dataclass
-class ReplyResult:
+class ReplyResult(msgspec.Struct):
     """The reply as a whole: the last event of a successful stream, and a failed one's partial."""
 
     content: str = ""
@@ -179,7 +176,7 @@ class ReplyResult:
 ReplyEvent = ReplyDelta | ReasoningDelta | RetryNotice | Adjusted | ReplyResult
 
 
-@dataclass
+@dataclass  # an exception: a msgspec.Struct cannot be one
 class ChatError(Exception):
     """A failure in words a person understands, with what to do about it.
 

@@ -18,8 +18,9 @@ import os
 import threading
 import warnings
 from collections import OrderedDict
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from chatdesk.core.image_input import (
     MAX_IMAGE_BYTES,
@@ -42,8 +43,7 @@ class ImageRefused(ValueError):
     """An image that cannot be sent; `str()` says which and why, for the user."""
 
 
-@dataclass(frozen=True)
-class PreparedImage:
+class PreparedImage(msgspec.Struct, frozen=True):
     """An image as it will be sent: the `image_url` content part, its size in pixels as sent
     and as given, and the bytes sent (the data URL's decoded length)."""
 

@@ -27,9 +27,10 @@ import os
 import re
 import threading
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
+
+import msgspec
 
 if TYPE_CHECKING:  # ssl and urllib.request load with the first request, not at start-up
     import ssl
@@ -48,8 +49,7 @@ class NetworkSetupError(ValueError):
 WINDOW_PROXY_SETTING = "Connections → Gateway & cloud → Proxy"
 
 
-@dataclass(frozen=True)
-class Network:
+class Network(msgspec.Struct, frozen=True):
     """The app's network choices. `proxy` None: the environment decides. `setting_place`:
     where the user changes the proxy setting, in the words of the front end that set it."""
 

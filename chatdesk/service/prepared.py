@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from chatdesk.core.choices import Api
 from chatdesk.core.deployments import READ_TIMEOUT
@@ -13,8 +14,7 @@ from chatdesk.core.trimming import TrimPlan
 from chatdesk.service.events import ChatError
 
 
-@dataclass
-class PreparedRequest:
+class PreparedRequest(msgspec.Struct):
     """A request ready to send: the body for `chat.completions.create` (`api` "chat") or
     `responses.create` (`api` "responses") and where it goes.
 
@@ -61,8 +61,7 @@ class PreparedRequest:
                 body["messages" if self.api == Api.CHAT else "input"].append(message)
 
 
-@dataclass
-class Diagnosis:
+class Diagnosis(msgspec.Struct):
     """The outcome of `test_connection`: where it went, how it authenticated, what came back."""
 
     url: str

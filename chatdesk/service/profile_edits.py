@@ -9,11 +9,12 @@ on a worker thread (`apply_moves`, touches the keyring and files), then writes t
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+import msgspec
+import msgspec.structs
 
 from chatdesk.core.atomic import atomic_write_text
 from chatdesk.core.profile_deployments import listing_default
@@ -23,8 +24,7 @@ from chatdesk.service.client import header_secret_name
 from chatdesk.service.secrets import Secret, SecretStore
 
 
-@dataclass
-class ProfileEdit:
+class ProfileEdit(msgspec.Struct):
     """A profile being edited. Its key, header secrets and sign-in are kept under `key_name`
     until Save moves them to the profile's final name, so renaming while editing loses none."""
 
@@ -32,12 +32,12 @@ class ProfileEdit:
     original: str | None  # its name in the settings when editing began; None when new
     key_name: str
     # Secret headers removed while editing: Save deletes their keyring entries.
-    dropped_headers: list[str] = field(default_factory=list)
+    dropped_headers: list[str] = msgspec.field(default_factory=list)
 
     def drop_header(self, name: str) -> None:
         """Stop sending the secret header `name`; its keyring entry is deleted on Save."""
         headers = [h for h in self.profile.secret_headers if h != name]
-        self.profile = dataclasses.replace(self.profile, secret_headers=headers)
+        self.profile = msgspec.structs.replace(self.profile, secret_headers=headers)
         if name not in self.dropped_headers:
             self.dropped_headers.append(name)
 
@@ -45,24 +45,23 @@ class ProfileEdit:
         """`name` was saved (again): it is sent, and its entry stays."""
         if name not in self.profile.secret_headers:
             headers = [*self.profile.secret_headers, name]
-            self.profile = dataclasses.replace(self.profile, secret_headers=headers)
+            self.profile = msgspec.structs.replace(self.profile, secret_headers=headers)
         if name in self.dropped_headers:
             self.dropped_headers.remove(name)
 
     def runtime(self) -> ConnectionProfile:
         """The profile as the secret store knows it now: named `key_name`."""
-        return dataclasses.replace(self.profile, name=self.key_name)
+        return msgspec.structs.replace(self.profile, name=self.key_name)
 
 
-@dataclass
-class Moves:
+class Moves(msgspec.Struct):
     """What Save must do to the secret store and the sign-in records before settings change.
     Entries are secret-store names: a profile's key, or `header_secret_name(...)`."""
 
-    renames: list[tuple[str, str]] = field(default_factory=list)
-    deletes: list[str] = field(default_factory=list)
-    record_renames: list[tuple[Path, Path]] = field(default_factory=list)
-    record_deletes: list[Path] = field(default_factory=list)
+    renames: list[tuple[str, str]] = msgspec.field(default_factory=list)
+    deletes: list[str] = msgspec.field(default_factory=list)
+    record_renames: list[tuple[Path, Path]] = msgspec.field(default_factory=list)
+    record_deletes: list[Path] = msgspec.field(default_factory=list)
 
     def __bool__(self) -> bool:
         return bool(self.renames or self.deletes or self.record_renames or self.record_deletes)
@@ -74,7 +73,7 @@ def final_profile(profile: ConnectionProfile) -> ConnectionProfile:
     check = profile.check(sends_secret=profile.kind != "openai-compatible")
     deployment = profile.deployment.strip()
     deployments = listing_default(profile.deployments, deployment, profile.model)
-    return dataclasses.replace(
+    return msgspec.structs.replace(
         profile,
         name=profile.name.strip(),
         endpoint=check.url if check.url else profile.endpoint,
@@ -171,7 +170,7 @@ def commit(
     through temporary names so a swap cannot collide) and call `save`; on OSError/ValueError
     the settings are restored and the error is raised again."""
     before = (
-        [dataclasses.replace(p) for p in settings.profiles],
+        [msgspec.structs.replace(p) for p in settings.profiles],
         settings.active_profile,
         settings.proxy,
     )

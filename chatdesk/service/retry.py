@@ -10,8 +10,9 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
+
+import msgspec
 
 from chatdesk.service.events import CancelToken, ChatError
 
@@ -43,8 +44,7 @@ def parse_retry_after(
     return max(0.0, when.timestamp() - now())
 
 
-@dataclass(frozen=True)
-class RetryPolicy:
+class RetryPolicy(msgspec.Struct, frozen=True):
     """Exponential backoff with jitter, up to `attempts` tries in all.
 
     A server-requested wait is used as it is; if it is longer than `max_delay` the service does
@@ -55,7 +55,7 @@ class RetryPolicy:
     base_delay: float = 1.0
     max_delay: float = 30.0
     jitter: float = 0.2  # each computed delay is scaled by a factor in [1 - jitter, 1 + jitter]
-    rng: Callable[[], float] = field(default=random.random, compare=False, repr=False)
+    rng: Callable[[], float] = random.random
 
     def delay(self, attempt: int, error: ChatError) -> float | None:
         """Seconds to wait after failed attempt `attempt` (from 1), or None: do not retry."""

@@ -17,12 +17,12 @@ import logging
 import sys
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, NoReturn, Protocol, TypeVar, runtime_checkable
 
 import keyring
 import keyring.backend
 import keyring.errors
+import msgspec
 from keyring.backends import chainer, fail, null
 
 from chatdesk.service.blocking import DeadlinePassed, call_blocking
@@ -308,8 +308,7 @@ def _safe_text(exc: BaseException, secret: Secret | None) -> str:
     return text
 
 
-@dataclass(frozen=True, slots=True)
-class KeyringStatus:
+class KeyringStatus(msgspec.Struct, frozen=True):
     """Whether API keys can be kept safely, and if not what to tell the person."""
 
     secure: bool

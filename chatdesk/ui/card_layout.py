@@ -4,8 +4,9 @@ measures, paints and hit-tests. Sizes are in device-independent pixels."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
+
+import msgspec
 
 from chatdesk.core import alternatives
 from chatdesk.core.cards import shown_text
@@ -135,8 +136,7 @@ class Metrics:
         self.avg_char = max(self.fm.averageCharWidth(), 1)
 
 
-@dataclass
-class Chip:
+class Chip(msgspec.Struct):
     """A laid-out badge under a card, with its link's rectangle if it has one."""
 
     badge: Badge
@@ -146,18 +146,17 @@ class Chip:
     link: QRect | None
 
 
-@dataclass
-class CardLayout:
+class CardLayout(msgspec.Struct):
     """Where every part of one card goes."""
 
     card: QRect
     header: QRect
     body: QRectF
     doc: MessageBody
-    chips: list[Chip] = field(default_factory=list)
+    chips: list[Chip] = msgspec.field(default_factory=list)
     info: QRect | None = None
     info_text: str = ""
-    actions: list[tuple[str, QRect]] = field(default_factory=list)
+    actions: list[tuple[str, QRect]] = msgspec.field(default_factory=list)
     height: int = 0  # the row's height: the card and its outer margins
     version_text: str = ""  # "2/3" between the ‹ › actions in the header, when there are
     version_rect: QRect | None = None

@@ -11,7 +11,7 @@ Signals: edited(), fetchRequested().
 
 from __future__ import annotations
 
-import dataclasses
+import msgspec.structs
 
 from chatdesk.core.models import CATALOG
 from chatdesk.core.profile_deployments import Deployment, listing_default, merge_listed
@@ -99,7 +99,7 @@ class DeploymentsPanel(QWidget):
     # -- the profile -------------------------------------------------------------------------
     def fill(self, profile: ConnectionProfile) -> None:
         listed = listing_default(profile.deployments, profile.deployment, profile.model)
-        self._entries = [dataclasses.replace(d) for d in listed] or [Deployment("")]
+        self._entries = [msgspec.structs.replace(d) for d in listed] or [Deployment("")]
         names = [d.name for d in self._entries]
         default = profile.deployment.strip()
         self._default = names.index(default) if default in names else 0
@@ -108,11 +108,11 @@ class DeploymentsPanel(QWidget):
     def apply(self, profile: ConnectionProfile) -> ConnectionProfile:
         """`profile` with this form's deployments; the default is the one marked so."""
         default = self._entries[self._default]
-        return dataclasses.replace(
+        return msgspec.structs.replace(
             profile,
             deployment=default.name,
             model=default.model,
-            deployments=[dataclasses.replace(d) for d in self._entries],
+            deployments=[msgspec.structs.replace(d) for d in self._entries],
         )
 
     def selected(self) -> Deployment:
@@ -185,7 +185,7 @@ class DeploymentsPanel(QWidget):
         row = max(0, self.list.currentRow())
         name = self.deployment_edit.text().strip()
         model = self.model_edit.text().strip() or None
-        self._entries[row] = dataclasses.replace(self._entries[row], name=name, model=model)
+        self._entries[row] = msgspec.structs.replace(self._entries[row], name=name, model=model)
         item = self.list.item(row)
         if item is not None:
             item.setText(self._label(row))

@@ -14,10 +14,11 @@ are never kept in a draft, the settings or any text the dialog shows.
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
+
+import msgspec.structs
 
 from chatdesk.core.profiles import ConnectionProfile
 from chatdesk.service.client import Credentials, header_secret_name
@@ -285,7 +286,7 @@ class ConnectionDialog(QDialog):
             return
         before = draft.profile
         profile = self.endpoint_panel.apply(draft.profile)
-        profile = dataclasses.replace(profile, **self.entra_panel.values())
+        profile = msgspec.structs.replace(profile, **self.entra_panel.values())
         draft.profile = self.gateway.apply(profile)
         if draft.profile != before:
             self.test_panel.forget()
@@ -404,7 +405,7 @@ class ConnectionDialog(QDialog):
                 name: self.profiles.gone_headers.get(name, [])
                 for name in self.profiles.removed + self.profiles.discarded
             },
-            lambda name: record(dataclasses.replace(probe, name=name)),
+            lambda name: record(msgspec.structs.replace(probe, name=name)),
         )
 
     def _save(self) -> None:

@@ -9,7 +9,7 @@ checks say about it. Every edit goes to the dialog (`FormHost.form_edited`).
 
 from __future__ import annotations
 
-import dataclasses
+import msgspec.structs
 
 from chatdesk.core.endpoints import fields_in_url
 from chatdesk.core.models import DEFAULT_FAMILY, FAMILIES, describe
@@ -141,7 +141,7 @@ class EndpointPanel(QWidget):
 
     def apply(self, profile: ConnectionProfile) -> ConnectionProfile:
         family = self.family_combo.currentData()
-        edited = dataclasses.replace(
+        edited = msgspec.structs.replace(
             profile,
             name=self.name_edit.text(),
             kind=self.kind_combo.currentData(),

@@ -153,7 +153,7 @@ class EntraPanel(QWidget):
         self.client_id_edit.setText(client_id or "")
 
     def values(self) -> dict[str, str | None]:
-        """The fields for `dataclasses.replace(profile, **values)`."""
+        """The fields for `msgspec.structs.replace(profile, **values)`."""
         return {
             "entra_mode": self.entra_mode_combo.currentData(),
             "tenant_id": self.tenant_edit.text().strip() or None,

@@ -13,7 +13,7 @@ secretRemoved(str) — a header name.
 
 from __future__ import annotations
 
-import dataclasses
+import msgspec.structs
 
 from chatdesk.core.clouds import CLOUDS
 from chatdesk.core.profiles import (
@@ -196,7 +196,7 @@ class GatewayPanel(QWidget):
                 except ValueError:
                     continue
                 headers[name] = value
-        return dataclasses.replace(
+        return msgspec.structs.replace(
             profile,
             cloud=self.cloud_combo.currentData(),
             entra_scope=self.scope_edit.text().strip() or None,

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from chatdesk.service.client import header_secret_name
 from chatdesk.service.connections import LazySecretStore
@@ -39,8 +40,7 @@ from chatdesk.ui.qt.widgets import (
 _SESSION_CONSENT: weakref.WeakSet[Any] = weakref.WeakSet()
 
 
-@dataclass
-class _KeyProbe:
+class _KeyProbe(msgspec.Struct):
     key_name: str
     stored: bool
     description: str

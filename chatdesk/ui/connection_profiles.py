@@ -15,8 +15,9 @@ draft is shown (its name is to be typed).
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
+
+import msgspec.structs
 
 from chatdesk.core.profile_env import profile_from_env
 from chatdesk.core.profiles import ConnectionProfile
@@ -128,7 +129,7 @@ class ProfileList(QWidget):
         if saved:
             for profile in saved:
                 self.drafts.append(
-                    ProfileEdit(dataclasses.replace(profile), profile.name, profile.name)
+                    ProfileEdit(msgspec.structs.replace(profile), profile.name, profile.name)
                 )
         else:
             profile = profile_from_env(env) or ConnectionProfile(
@@ -194,7 +195,7 @@ class ProfileList(QWidget):
         if source is None:
             return
         name = self.fresh_name(f"{source.profile.name.strip()} (copy)")
-        self.append(dataclasses.replace(source.profile, name=name))
+        self.append(msgspec.structs.replace(source.profile, name=name))
         if self.current is not None and self.current is not source:
             self.duplicated.emit(source, self.current)
 

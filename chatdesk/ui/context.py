@@ -10,9 +10,10 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+import msgspec
 
 from chatdesk.core.settings import Settings, load_settings, save_settings
 from chatdesk.resources import resource_path
@@ -140,21 +141,20 @@ class DeferredService:
         return self._credentials
 
 
-@dataclass
-class AppContext:
+class AppContext(msgspec.Struct):
     """What every window shares: the settings, the connections and the chat service."""
 
     settings: Settings
     connections: Connections
     service: ChatBackend
     settings_path: Path | None = None
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[str] = msgspec.field(default_factory=list)
     settings_writable: bool = True  # False: the settings path is not a file to write over
     settings_problem: str = ""  # why the last settings write failed; "" when it worked
     # Called with `settings_problem` whenever it changes (the window shows it).
-    problem_listeners: list[Callable[[str], None]] = field(default_factory=list)
-    _library: Library | None = field(default=None, repr=False)
-    _library_index: LibraryIndex | None = field(default=None, repr=False)
+    problem_listeners: list[Callable[[str], None]] = msgspec.field(default_factory=list)
+    _library: Library | None = None
+    _library_index: LibraryIndex | None = None
 
     @property
     def library(self) -> Library:

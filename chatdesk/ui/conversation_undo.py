@@ -13,8 +13,10 @@ they have the focus (Qt gives a focused text edit Ctrl+Z first).
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Protocol
+
+import msgspec
+from msgspec.structs import replace
 
 from chatdesk.core.conversation import Conversation, GenerationParams
 from chatdesk.core.messages import Message
@@ -28,8 +30,7 @@ _PROMPT_ID = 2  # and so do keystrokes in the system prompt, until a pause
 TYPING_PAUSE = 1.0  # seconds without typing that end an undo step
 
 
-@dataclass(frozen=True)
-class Setup:
+class Setup(msgspec.Struct, frozen=True):
     """What a preset sets: the system prompt, the examples and the parameters."""
 
     system_prompt: str

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import enum
 import time
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+import msgspec
 
 from chatdesk.ui import roles
 from chatdesk.ui.qt.core import (
@@ -52,8 +53,7 @@ class Roles(enum.IntEnum):
     Session = enum.auto()  # a FILE row's index into the window's open conversations
 
 
-@dataclass(frozen=True)
-class Row:
+class Row(msgspec.Struct, frozen=True):
     kind: Kind
     label: str
     entry: LibraryEntry | None = None

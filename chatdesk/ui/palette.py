@@ -9,8 +9,9 @@ nothing at start-up.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+import msgspec
 
 from chatdesk.ui.qt.gui import QColor, QPalette
 
@@ -18,8 +19,7 @@ if TYPE_CHECKING:
     from chatdesk.ui.qt.gui import QColor, QPalette
 
 
-@dataclass(frozen=True)
-class Tones:
+class Tones(msgspec.Struct, frozen=True):
     """The colours drawn on one theme's window, as ``#rrggbb``."""
 
     error: str  # error text and badges: a failed request, a disk problem, a refused image

@@ -6,7 +6,7 @@ through `changed`) and keeps or restores them when the dialog is accepted or can
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import msgspec
 
 from chatdesk.core.params_check import RANGES
 from chatdesk.core.preferences import (
@@ -39,8 +39,7 @@ THEME_LABELS: dict[Theme, str] = {
 LAST_USED = "The one used last"
 
 
-@dataclass
-class PreferenceValues:
+class PreferenceValues(msgspec.Struct):
     """What the dialog holds: the Preferences part of the settings."""
 
     enter_sends: bool

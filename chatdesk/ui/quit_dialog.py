@@ -11,7 +11,8 @@ Opened with `open()`; the answer comes in a signal, so a test can drive it.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+
+import msgspec
 
 from chatdesk.ui.qt.core import Qt, Signal
 from chatdesk.ui.qt.widgets import (
@@ -32,8 +33,7 @@ def _names(names: list[str]) -> str:
     return quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} and {quoted[-1]}"
 
 
-@dataclass(frozen=True)
-class Unfinished:
+class Unfinished(msgspec.Struct, frozen=True):
     """What closing would end: the conversations (their names) whose reply is still being
     written, and those with a question edited in place and not resent. `settle()` ends it once
     the user agreed: the replies stopped (what arrived kept, marked "Stopped by you": the user

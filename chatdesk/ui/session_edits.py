@@ -8,8 +8,9 @@ through the session's transcript model, so the views and the token ledger hear o
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import TYPE_CHECKING
+
+from msgspec.structs import replace
 
 from chatdesk.core import alternatives
 from chatdesk.core.conversation import Conversation, GenerationParams, TrimSettings

@@ -5,7 +5,8 @@ filtered, left out, failed...), each with the link that acts on it."""
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+
+import msgspec
 
 from chatdesk.core.choices import FinishReason
 from chatdesk.core.messages import Message, MessageMeta
@@ -32,8 +33,7 @@ ROLE_LABELS = {
 }  # fmt: skip
 
 
-@dataclass(frozen=True)
-class Badge:
+class Badge(msgspec.Struct, frozen=True):
     """A note under a message. `kind` picks the colour: info, warning, filter or error.
 
     `action` names the link at the end of the text (continue, retry), if any.

@@ -27,7 +27,7 @@ class WindowDialogs:
         if profile is None:
             self._show_notice("Add a connection first (Connections…, Ctrl+K).")
             return
-        from dataclasses import replace
+        from msgspec.structs import replace
 
         from chatdesk.core.deployments import note_key, read_timeout_for
         from chatdesk.ui.time_limits_dialog import TimeLimitsDialog

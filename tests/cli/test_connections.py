@@ -4,12 +4,12 @@ shared sign-in record, AZURE_OPENAI_AD_TOKEN, OPENAI_API_VERSION=preview, `send 
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import time
 from pathlib import Path
 
+import msgspec.structs
 import pytest
 from azure.core.credentials import AccessToken
 from azure.identity import AuthenticationRecord
@@ -215,7 +215,7 @@ def test_a_line_break_in_a_settings_header_value_is_refused(srv, chat_file, clea
     assert (check.field, check.error) == ("headers", (
         "the value of header X-A contains a line break; a header value must be one line."
     ))  # fmt: skip
-    save_settings(Settings(profiles=[dataclasses.replace(profile, headers={"X-A": "b"})]))
+    save_settings(Settings(profiles=[msgspec.structs.replace(profile, headers={"X-A": "b"})]))
     doc = json.loads(settings_path().read_text())
     doc["profiles"][0]["headers"] = {"X-A": "b\r\nX-Inj: 1"}  # as the tester edited it
     settings_path().write_text(json.dumps(doc))

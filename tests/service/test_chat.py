@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import dataclasses
 import threading
 import time
 
+import msgspec.structs
 import pytest
 
 from chatdesk.core.budget import Budget
@@ -342,7 +342,7 @@ def test_test_connection_pings_a_responses_only_deployment_through_responses(srv
 
 
 def test_test_connection_follows_a_profile_whose_default_is_responses(srv, service):
-    profile = dataclasses.replace(profile_for(srv), api="responses")
+    profile = msgspec.structs.replace(profile_for(srv), api="responses")
     assert service.test_connection(profile).ok
     assert srv.requests[-1].path == "/openai/v1/responses"
 

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import dataclasses
-
+import msgspec.structs
 import pytest
 from PySide6.QtGui import QPalette
 
@@ -92,7 +91,7 @@ def test_kind_changes_labels_and_the_api_version_row(qtbot, make_dialog):
 def test_the_model_field_says_what_a_neutral_deployment_is_taken_for(qtbot, make_dialog):
     from chatdesk.core.models import CATALOG, describe, match_model
 
-    d = make_dialog([dataclasses.replace(azure(), deployment="chat-prod")]).dialog
+    d = make_dialog([msgspec.structs.replace(azure(), deployment="chat-prod")]).dialog
     assert d.endpoint_panel.model_note.text().startswith("Unknown model; counted as gpt-4o")
     d.endpoint_panel.model_edit.setText("gpt-5")
     d.endpoint_panel.model_edit.textEdited.emit("gpt-5")

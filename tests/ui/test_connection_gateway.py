@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import dataclasses
 import os
 
+import msgspec.structs
 import pytest
 
 from chatdesk.core.settings import Settings, load_settings
@@ -116,7 +116,7 @@ def test_removing_a_profile_deletes_its_secret_header_values(qtbot, make_dialog)
     store.set(entry, Secret("sub-123"))
     other = header_secret_name("Other", "Ocp-Apim-Subscription-Key")
     store.set(other, Secret("sub-456"))
-    keep = dataclasses.replace(
+    keep = msgspec.structs.replace(
         azure(secret_headers=["Ocp-Apim-Subscription-Key"]), name="Other"
     )
     h = make_dialog([azure(secret_headers=["Ocp-Apim-Subscription-Key"]), keep], secrets=store)
@@ -166,7 +166,7 @@ def test_gateway_tab_has_no_gap_above_proxy(qtbot):
     secret_bottom = panel.secret_name_edit.geometry().bottom()
     assert panel.proxy_edit.geometry().top() - secret_bottom < 20
     # A secret header listed gets its row back.
-    panel.refresh(dataclasses.replace(azure(), secret_headers=["Ocp-Apim-Subscription-Key"]))
+    panel.refresh(msgspec.structs.replace(azure(), secret_headers=["Ocp-Apim-Subscription-Key"]))
     assert panel.secret_list.isVisibleTo(panel)
     assert panel.secret_remove_btn.isVisibleTo(panel)
 

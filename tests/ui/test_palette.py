@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-from dataclasses import fields
 from pathlib import Path
 
+from msgspec.structs import fields
 from PySide6.QtGui import QPalette
 
 from chatdesk.ui import palette

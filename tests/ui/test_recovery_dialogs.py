@@ -186,12 +186,12 @@ def test_recovery_dialog_with_a_path_entry_survives_a_missing_file(qtbot, tmp_pa
 
 
 def test_an_older_copy_starts_unchecked_and_enter_does_not_restore_it(qtbot, tmp_path):
-    import dataclasses
+    import msgspec.structs
 
     store = RecoveryStore()
     store.save("q", Conversation(title="q"), tmp_path / "q.json")
     [entry] = store.entries()
-    older = dataclasses.replace(
+    older = msgspec.structs.replace(
         entry, older_than="q.json as it was saved since", kept_for_later=True
     )
     dialog = RecoveryDialog([older])

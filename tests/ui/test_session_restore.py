@@ -228,7 +228,7 @@ def test_a_recovery_copy_that_cannot_be_read_is_said_by_its_file_name(
 ):
     # The name in "Could not restore" was asked for as a method of a property: a copy that
     # failed to load raised a TypeError instead of saying which one and why.
-    import dataclasses
+    import msgspec.structs
 
     path = tmp_path / "mine.chatdesk.json"
     conv = Conversation(title="My own notes")
@@ -241,6 +241,6 @@ def test_a_recovery_copy_that_cannot_be_read_is_said_by_its_file_name(
 
     told = []
     monkeypatch.setattr(window, "show_message", lambda title, text: told.append((title, text)))
-    window.restore([dataclasses.replace(entry, conversation_loader=broken)])
+    window.restore([msgspec.structs.replace(entry, conversation_loader=broken)])
     assert told == [("Could not restore", "mine.chatdesk.json: its messages are damaged")]
     assert not any(s.path == path for s in window.sessions)
