@@ -283,8 +283,8 @@ def plan_request(
     `continuing`: `draft` is Continue's prompt, sent after the reply it continues, so the
     newest turn is kept as without a draft, and the prompt starts no turn of its own.
 
-    Fitting means prompt + reserve < limit, that article's loop condition. With `whole_turns`, the
-    history sent starts at a user message, so no reply is sent without its question. Under
+    Fitting means prompt + reserve < limit, that article's loop condition. With `whole_turns`, a
+    history cut short starts at a user message, so no reply is sent without its question. Under
     every policy it never starts at a `tool` message: a tool call and its results go together.
     """
     settings = settings or ledger.conversation.trimming
@@ -337,7 +337,9 @@ def plan_request(
     # The smallest start whose suffix fits: the newest possible history.
     first = max(first, bisect.bisect_left(cum, cum[n] - budget, 0, n + 1))
     first = ledger.next_start(first)  # never a tool message without its call (user ones pass)
-    if settings.whole_turns and first < n and ledger.conversation[first].role != "user":
+    # Only where something was left out: a reply that opens the conversation (a greeting) has
+    # no question to be sent without, and all of it fitting sends it.
+    if settings.whole_turns and 0 < first < n and ledger.conversation[first].role != "user":
         at = bisect.bisect_left(turns, first)
         first = turns[at] if at < len(turns) else n
     if first > must_keep or budget < 0:

@@ -220,3 +220,24 @@ def test_a_full_conversation_under_the_stop_policy_names_the_ways_on():
         f"the oldest turns to fit or raise the token limit above {plan.total:,}."
     )
     budget.close()
+
+
+def test_a_leading_greeting_is_sent_when_everything_fits():
+    # Reported by a helper (session 10): "Drop whole turns" left out an assistant greeting
+    # that opens the conversation although the whole history fitted.
+    conv = Conversation(system_prompt="You are a helpful assistant.")
+    conv.append(Message("assistant", "Hello! How can I help you today?"))
+    conv.append(Message("user", "What is the capital of France?"))
+    for settings in (TrimSettings(whole_turns=True), TrimSettings(policy="turns", max_turns=5)):
+        plan = plan_request(TokenLedger(conv, COUNTER), limit=4096, reserve=100, settings=settings)
+        assert plan.fits and plan.first_sent == 0 and not plan.dropped, settings
+
+
+def test_a_leading_greeting_goes_with_the_first_turn_when_trimming():
+    conv = Conversation(system_prompt="You are a helpful assistant.")
+    conv.append(Message("assistant", "Hello! " + "welcome " * 200))
+    conv.append(Message("user", "What is the capital of France?"))
+    conv.append(Message("assistant", "Paris."))
+    conv.append(Message("user", "And of Italy?"))
+    plan = plan_request(TokenLedger(conv, COUNTER), limit=120, reserve=10)
+    assert plan.fits and plan.first_sent in (1, 3) and conv[plan.first_sent].role == "user"
