@@ -230,7 +230,9 @@ def test_a_leading_greeting_is_sent_when_everything_fits():
     conv.append(Message("user", "What is the capital of France?"))
     for settings in (TrimSettings(whole_turns=True), TrimSettings(policy="turns", max_turns=5)):
         plan = plan_request(TokenLedger(conv, COUNTER), limit=4096, reserve=100, settings=settings)
-        assert plan.fits and plan.first_sent == 0 and not plan.dropped, settings
+        assert plan.fits, settings
+        assert plan.first_sent == 0, settings
+        assert not plan.dropped, settings
 
 
 def test_a_leading_greeting_goes_with_the_first_turn_when_trimming():
@@ -240,4 +242,6 @@ def test_a_leading_greeting_goes_with_the_first_turn_when_trimming():
     conv.append(Message("assistant", "Paris."))
     conv.append(Message("user", "And of Italy?"))
     plan = plan_request(TokenLedger(conv, COUNTER), limit=120, reserve=10)
-    assert plan.fits and plan.first_sent in (1, 3) and conv[plan.first_sent].role == "user"
+    assert plan.fits
+    assert conv[plan.first_sent].role == "user"
+    assert plan.first_sent in (1, 3)
