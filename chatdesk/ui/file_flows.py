@@ -199,7 +199,7 @@ class FileFlows(QObject):
         else closing ends (`unfinished`, asked about alone when nothing is unsaved); that is
         ended (`Unfinished.settle`) before anything is saved, unless the answer is Cancel."""
         if not session.modified:
-            self._confirm_unfinished(unfinished, then)
+            self.confirm_unfinished(unfinished, then)
             return
         self.host.activate(session)
         box = QMessageBox(self.parent_widget)
@@ -240,7 +240,7 @@ class FileFlows(QObject):
         closing ends (`unfinished`) is said in the same question, and ended first."""
         pending = [s for s in sessions if s.modified]
         if not pending:
-            self._confirm_unfinished(unfinished, then)
+            self.confirm_unfinished(unfinished, then)
             return
         if len(pending) == 1:
             self.confirm_discard(pending[0], then, unfinished)
@@ -263,7 +263,7 @@ class FileFlows(QObject):
         dialog.finished.connect(dialog.deleteLater)
         dialog.open()
 
-    def _confirm_unfinished(self, unfinished: Unfinished | None, then: Then) -> None:
+    def confirm_unfinished(self, unfinished: Unfinished | None, then: Then) -> None:
         """Quit (or Close) / Cancel about work in flight alone; `then` at once without any."""
         if unfinished is None:
             then()

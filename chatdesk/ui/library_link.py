@@ -59,6 +59,9 @@ class LibraryHost(Protocol):
     def show_message(self, title: str, text: str) -> object: ...
     def save_session(self, session: ChatSession) -> None: ...
     def close_session_now(self, session: ChatSession) -> None: ...
+    def confirm_closing(
+        self, session: ChatSession, verb: str, then: Callable[[], None]
+    ) -> None: ...
     def follow_disk(self, session: ChatSession) -> ChatSession: ...
 
     @property
@@ -271,16 +274,9 @@ class LibraryLink(QObject):
         if jobs is None:
             return
         session = next((s for s in self.host.sessions if self.library_id(s) == id), None)
-        if action == "trash" and session is not None and session is self.host.session:
-            # Its find bar goes with it: over the conversation shown next, the old words
-            # said "No matches" about a conversation nobody searched.
-            bar = self.host.find_bar
-            if bar.isVisible():
-                bar.close_bar()
         if session is not None and session.loading:  # its file is being read: not written now
             if action == "trash":
-                self.host.close_session_now(session)
-                jobs.trash(id)
+                self._trash_open(session, id, jobs)
             else:
                 self.host.when_loaded(session, lambda _s: self.change(action, id, value))
             return
@@ -292,11 +288,10 @@ class LibraryLink(QObject):
             session.set_pinned_in_list(bool(value))
             self.host.save_session(session)
             self.written()
-        elif action == "trash" and session is not None:
-            if session.modified:
-                self.host.save_session(session)  # what it holds goes to the trash with it
-            self.host.close_session_now(session)
-            jobs.trash(id)
+        elif action == "trash" and session is not None:  # a reply or an edit in flight: ask
+            self.host.confirm_closing(
+                session, "Move to trash", lambda: self._trash_open(session, id, jobs)
+            )
         elif action == "duplicate" and session is not None and session.modified:
             self.host.save_session(session)  # the copy is of what is on screen
             jobs.duplicate(id)
@@ -308,3 +303,18 @@ class LibraryLink(QObject):
             jobs.trash(id)
         elif action == "duplicate":
             jobs.duplicate(id)
+
+    def _trash_open(self, session: ChatSession, id: str, jobs: LibraryJobs) -> None:
+        if session not in self.host.sessions:  # closed while the question was open
+            jobs.trash(id)
+            return
+        if session is self.host.session:
+            # Its find bar goes with it: over the conversation shown next, the old words
+            # said "No matches" about a conversation nobody searched.
+            bar = self.host.find_bar
+            if bar.isVisible():
+                bar.close_bar()
+        if session.modified and not session.loading:
+            self.host.save_session(session)  # what it holds goes to the trash with it
+        self.host.close_session_now(session)
+        jobs.trash(id)

@@ -37,7 +37,7 @@ class Unfinished(msgspec.Struct, frozen=True):
     """What closing would end: the conversations (their names) whose reply is still being
     written, and those with a question edited in place and not resent. `settle()` ends it once
     the user agreed: the replies stopped (what arrived kept, marked "Stopped by you": the user
-    chose to stop them), the edits dropped. `verb`: "Quit" or "Close"."""
+    chose to stop them), the edits dropped. `verb`: "Quit", "Close" or "Move to trash"."""
 
     verb: str
     writing: list[str]
@@ -99,7 +99,7 @@ def unfinished_box(unfinished: Unfinished, parent: QWidget | None = None) -> QMe
     verb = unfinished.verb
     box = QMessageBox(parent)
     box.setIcon(QMessageBox.Icon.Question)
-    title = "Quit chatdesk?" if verb == "Quit" else "Close the conversation?"
+    title = {"Quit": "Quit chatdesk?", "Close": "Close the conversation?"}.get(verb, f"{verb}?")
     box.setWindowTitle(title)
     box.setAccessibleName(title)
     box.setText(unfinished.question())

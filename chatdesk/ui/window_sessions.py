@@ -242,6 +242,11 @@ class WindowSessions:
         else:
             self.files.save(session)
 
+    def confirm_closing(self, session: ChatSession, verb: str, then: Callable[[], None]) -> None:
+        """`then` once the user agreed to end what closing `session` ends (a reply being
+        written, an edit not resent: asked with `verb`), at once when nothing would end."""
+        self.files.confirm_unfinished(self.unfinished([session], verb), then)
+
     def close_session_now(self, session: ChatSession) -> None:
         """Close `session` without asking (its file is kept, or moved by the library)."""
         self._close_session(session)

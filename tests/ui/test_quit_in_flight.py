@@ -193,3 +193,27 @@ def test_ctrl_w_asks_about_an_edit_not_resent(qtbot, window, server):
     window.close_action.trigger()
     assert closing not in window.sessions
     assert window.files.question is asked_before  # no new question
+
+
+def test_trashing_a_conversation_being_written_asks_first(qtbot, window, server):
+    # Left alone by session 10: the sidebar's "Move to trash" closed a conversation mid-reply
+    # without a word, as Ctrl+W no longer does.
+    session = streaming(qtbot, window, server)
+    qtbot.waitUntil(lambda: window.library_link.library_id(session) is not None, timeout=10_000)
+    id = window.library_link.library_id(session)
+    window.sidebar.trash(id)
+    box = window.files.question
+    assert box.isVisible()
+    assert box.windowTitle() == "Move to trash?"
+    assert box.text().endswith("Move to trash and keep what has arrived so far?")
+    box.button(QMessageBox.StandardButton.Cancel).click()
+    assert session in window.sessions
+    assert session.busy
+    library = window.context.library
+    window.sidebar.trash(id)
+    button(window.files.question, "&Move to trash").click()
+    assert session not in window.sessions
+    qtbot.waitUntil(lambda: library.path(id, trashed=True).exists(), timeout=10_000)
+    kept = saved_reply(library.path(id, trashed=True))
+    assert kept["metadata"]["stopped"] is True
+    assert kept["content"] == session.conversation[1].content
