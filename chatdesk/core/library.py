@@ -157,7 +157,7 @@ class Library:
     def __init__(self, folder: Path | None = None) -> None:
         self.folder = Path(folder) if folder is not None else library_dir()
         self.trash_folder = self.folder / TRASH
-        self._strays = StrayFiles(self.folder)
+        self.strays = StrayFiles(self.folder)  # what adopt_strays took in and left alone
         self.skipped: list[Skipped] = []  # files `adopt_strays` left alone, new at its last call
 
     # -- names -------------------------------------------------------------------------------
@@ -220,7 +220,7 @@ class Library:
                 names = os.listdir(self.folder)
             except OSError:
                 return adopted
-        taken, self.skipped = self._strays.sort(names, self.is_id)
+        taken, self.skipped = self.strays.sort(names, self.is_id)
         for name in taken:
             id = self.new_id()
             with contextlib.suppress(OSError), folder_lock(self.folder):

@@ -37,8 +37,7 @@ import contextlib
 import os
 import sqlite3
 import threading
-import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -48,12 +47,12 @@ from chatdesk.core import library_order
 from chatdesk.core.conversation import Conversation
 from chatdesk.core.library import Library, LibraryEntry, LibraryFile, Summary
 from chatdesk.core.library_search import PAGE, SHIFT, SearchHit, SearchPage, search
-from chatdesk.core.library_strays import Skipped
+from chatdesk.core.library_strays import Skipped, recalled, remembered
 from chatdesk.core.paths import data_dir
+from chatdesk.core.sqlite_shared import BUSY_TIMEOUT_MS, damaged, enter_wal, writing
 from chatdesk.core.text_policy import storable
 
 SCHEMA = 2  # 2: prefix indexes; nums in latest-activity order (`library_order`)
-BUSY_TIMEOUT_MS = 10_000
 _GROUP = 25  # files indexed in one transaction by `refresh` (~0.2 s of holding the lock)
 PREFIX_LENGTHS = "1 2 3 4"  # characters: the starts of words FTS5 keeps prefix indexes for
 _SHIFT = SHIFT  # positions per conversation: 16 million messages
@@ -105,41 +104,6 @@ _TABLES = (
 )
 
 
-def damaged(exc: sqlite3.DatabaseError) -> bool:
-    """Whether `exc` says the database file itself is damaged (SQLITE_CORRUPT, SQLITE_NOTADB),
-    the only errors for which the index is deleted and made again: a busy or locked database,
-    a full disk or a read-only folder are said as they are (another process may be using it)."""
-    code = getattr(exc, "sqlite_errorcode", None)  # Python 3.11+
-    if code is not None:
-        return code & 0xFF in (11, 26)
-    text = str(exc)
-    return "malformed" in text or "not a database" in text
-
-
-def _enter_wal(db: sqlite3.Connection) -> None:
-    """Switch `db` to write-ahead logging, waiting for other processes doing the same.
-
-    Changing the journal mode needs an exclusive lock, and SQLite returns "database is locked"
-    at once, without calling the busy handler, when two connections both hold a shared lock
-    and want it (deadlock avoidance, https://www.sqlite.org/c3ref/busy_handler.html). The mode
-    is stored in the file, so once one process has switched, the others' pragma only reads it.
-
-    Raises:
-        sqlite3.OperationalError: still locked after `BUSY_TIMEOUT_MS`.
-    """
-    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
-    delay = 0.005
-    while True:
-        try:
-            db.execute("PRAGMA journal_mode = WAL")
-            return
-        except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc) or time.monotonic() + delay > deadline:
-                raise
-        time.sleep(delay)
-        delay = min(delay * 2, 0.1)
-
-
 class LibraryIndex:
     """The index of one library. Thread-safe: each thread uses its own connection."""
 
@@ -181,7 +145,7 @@ class LibraryIndex:
         db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
         try:
             db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            _enter_wal(db)
+            enter_wal(db)
             db.execute("PRAGMA synchronous = NORMAL")  # WAL keeps it consistent; it is a cache
             if not self._current(db):
                 # Another process may be making it too: one makes it, the other then uses it.
@@ -216,6 +180,18 @@ class LibraryIndex:
             [("schema", str(SCHEMA)), ("folder", self._folder_key())],
         )
         self.rebuilt = True
+
+    def _meta(self, key: str, value: str | None = None) -> str | None:
+        """The `meta` row `key`, after setting it to `value` when one is given."""
+
+        def work(db: sqlite3.Connection) -> str | None:
+            if value is not None:
+                with writing(db):
+                    db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+            row = db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+            return None if row is None else str(row[0])
+
+        return self._guarded(work)  # type: ignore[return-value]
 
     def _folder_key(self) -> str:
         # realpath: one folder reached through a link is still the same library.
@@ -313,7 +289,7 @@ class LibraryIndex:
         path = self.library.path(id, trashed)
 
         def work(db: sqlite3.Connection) -> None:
-            with _writing(db):
+            with writing(db):
                 num, kept = _upsert(db, id, path, summary, trashed, None, mtime_ns, size)
                 first = from_message if kept else None
                 _replace_text(db, num, id, summary.title, texts, first)
@@ -332,7 +308,7 @@ class LibraryIndex:
 
         def work(db: sqlite3.Connection) -> None:
             summary = Summary(entry.title, entry.last_activity, 0, False)
-            with _writing(db):
+            with writing(db):
                 num, kept = _upsert(db, entry.id, entry.path, summary, entry.trashed,
                                     entry.error, entry.mtime_ns, entry.size)  # fmt: skip
                 _replace_text(db, num, entry.id, entry.title, [], 0 if kept else None)
@@ -343,7 +319,7 @@ class LibraryIndex:
         """Forget these conversations (their files are gone)."""
 
         def work(db: sqlite3.Connection) -> None:
-            with _writing(db):
+            with writing(db):
                 for id in ids:
                     row = db.execute("SELECT num FROM conversations WHERE id = ?", (id,)).fetchone()
                     if row is not None:
@@ -367,11 +343,15 @@ class LibraryIndex:
         strays: list[str] = []
         files = library.stamps(strays)
         skipped: tuple[Skipped, ...] = ()
+        kept = self._meta("left_alone")  # what earlier starts left alone: not said again
         if strays:
+            library.strays.recall(recalled(kept))
             adopted = library.adopt_strays(strays)
             skipped = tuple(library.skipped)
             if adopted:
                 files = library.stamps()
+        if remembered(library.strays.left_alone) != (kept or remembered({})):
+            self._meta("left_alone", remembered(library.strays.left_alone))
         known = self.stamps()
         # Most recently written first: the top of the list fills first, each conversation
         # placed below the ones before (cheap, as on top: `library_order`).
@@ -398,7 +378,7 @@ class LibraryIndex:
         them into its tables once per transaction, so one per file made a rebuild ~2× longer."""
 
         def work(db: sqlite3.Connection) -> None:
-            with _writing(db):
+            with writing(db):
                 for entry, conv in read:
                     self.put_entry(entry, conv)
 
@@ -413,24 +393,6 @@ class LibraryIndex:
             return {id: (m, s, bool(t)) for id, m, s, t in rows}
 
         return self._guarded(work)  # type: ignore[return-value]
-
-
-@contextlib.contextmanager
-def _writing(db: sqlite3.Connection) -> Iterator[None]:
-    """One write transaction that holds SQLite's write lock from its first statement: a read
-    followed by a write (is this id indexed? then insert) cannot interleave with another
-    process doing the same (the busy timeout makes the other wait). Inside one already begun
-    (`refresh`'s group of files), it is part of that one."""
-    if db.in_transaction:
-        yield
-        return
-    db.execute("BEGIN IMMEDIATE")
-    try:
-        yield
-    except BaseException:
-        db.rollback()
-        raise
-    db.commit()
 
 
 def _upsert(

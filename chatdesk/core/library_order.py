@@ -20,7 +20,7 @@ When two neighbours leave no room (a dozen placed into one gap), the conversatio
 are spread out again over a stretch at least twice as long as they need (`_spread`), moving
 their rows: a few conversations, rarely.
 
-Every function runs inside the caller's write transaction (`library_index._writing`).
+Every function runs inside the caller's write transaction (`sqlite_shared.writing`).
 """
 
 from __future__ import annotations

@@ -6,11 +6,14 @@ its error). A plain `.json` is the user's until chatdesk can open it as one of i
 conversations (saved under that name, or by a version before `.chatdesk.json`): anything
 else (JSON chatdesk cannot read, a request body, notes, a conversation of a newer chatdesk,
 a file it may not read) is left exactly as it is, name and bytes, and not listed. Each such
-file is said once (`Skipped`), and not read again while its time and size stay the same.
+file is said once (`Skipped`), and not read again while its time and size stay the same; what
+was left alone is kept across starts (`remembered`/`recalled`: the index holds it, outside the
+folder, so keeping it starts no second look at the folder).
 """
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -47,13 +50,35 @@ def why_not_taken(path: Path) -> str | None:
     return None
 
 
+LeftAlone = dict[str, tuple[Stamp, str]]  # file name -> (its stamp, why it was left alone)
+
+
+def remembered(left_alone: LeftAlone) -> str:
+    """`left_alone` as text to keep (JSON: {name: [mtime_ns, size, why]})."""
+    return json.dumps({name: [*stamp, why] for name, (stamp, why) in sorted(left_alone.items())})
+
+
+def recalled(text: str | None) -> LeftAlone:
+    """What `remembered` kept; {} for none, or for text that is not what it writes."""
+    try:
+        items = json.loads(text) if text else {}
+        return {str(n): ((int(m), int(z)), str(w)) for n, (m, z, w) in items.items()}
+    except (ValueError, TypeError, AttributeError):
+        return {}
+
+
 class StrayFiles:
     """What was decided about the library folder's stray files, from one look to the next."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        # The plain .json files left alone at the last look: name -> (its stamp, why).
-        self._left_alone: dict[str, tuple[Stamp, str]] = {}
+        # The plain .json files left alone at the last look (or by an earlier start).
+        self.left_alone: LeftAlone = {}
+
+    def recall(self, left_alone: LeftAlone) -> None:
+        """What an earlier start left alone: not said again while it stays the same."""
+        for name, item in left_alone.items():
+            self.left_alone.setdefault(name, item)
 
     def sort(
         self, names: list[str], is_id: Callable[[str], bool]
@@ -63,7 +88,7 @@ class StrayFiles:
         taken: list[str] = []
         skipped: list[Skipped] = []
         end = -len(FILE_SUFFIX)
-        before, self._left_alone = self._left_alone, {}
+        before, self.left_alone = self.left_alone, {}
         for name in names:
             if name.startswith(".") or not name.endswith(".json"):
                 continue  # temporary files (dot files), and what is not JSON
@@ -78,12 +103,12 @@ class StrayFiles:
             stamp = (info.st_mtime_ns, info.st_size)
             known = before.get(name)
             if known is not None and known[0] == stamp:
-                self._left_alone[name] = known  # as it was: not read, not said again
+                self.left_alone[name] = known  # as it was: not read, not said again
                 continue
             why = why_not_taken(self.folder / name)
             if why is None:
                 taken.append(name)
             else:
-                self._left_alone[name] = (stamp, why)
+                self.left_alone[name] = (stamp, why)
                 skipped.append(Skipped(name, why))
         return taken, skipped

@@ -15,6 +15,7 @@ import pytest
 from chatdesk.core import fileformat
 from chatdesk.core.fileformat import FILE_SUFFIX, dumps
 from chatdesk.core.library import Library
+from chatdesk.core.library_index import LibraryIndex
 from tests.core.conftest import chat
 
 # The first format (chatdesk's first versions, saved as ".json"): text messages, version 1.
@@ -132,3 +133,29 @@ def test_a_json_file_chatdesk_may_not_read_is_left_as_it_is(lib, index):
     finally:
         path.chmod(0o644)
     assert path.read_text(encoding="utf-8") == saved
+
+
+def test_json_left_alone_is_said_once_across_starts(lib, index, tmp_path):
+    # Tester, session 10: the note about notes.json came back at every start, although the
+    # README says once until it changes. What was said is kept with the index (outside the
+    # library folder, so keeping it starts no second look).
+    for name, text in OTHERS.items():
+        drop(lib, name, text)
+    assert sorted(s.name for s in index.refresh().skipped) == sorted(OTHERS)
+    before = sorted(os.listdir(lib.folder))
+    index.close()
+    again = LibraryIndex(Library(lib.folder), tmp_path / "index.sqlite3")  # the next start
+    try:
+        assert again.refresh().skipped == ()
+        (lib.folder / "broken.json").write_text("{}")
+        os.remove(lib.folder / "theirs.json")
+        assert [s.name for s in again.refresh().skipped] == ["broken.json"]
+        assert sorted(os.listdir(lib.folder)) == sorted(set(before) - {"theirs.json"})
+    finally:
+        again.close()
+    third = LibraryIndex(Library(lib.folder), tmp_path / "index.sqlite3")
+    try:
+        (lib.folder / "theirs.json").write_text(OTHERS["theirs.json"])  # back: said again
+        assert [s.name for s in third.refresh().skipped] == ["theirs.json"]
+    finally:
+        third.close()
