@@ -45,10 +45,12 @@ def test_deleting_the_only_question_does_not_name_the_conversation_after_its_rep
     assert entry.title == "New conversation"
     qtbot.waitUntil(lambda: "New conversation" in titles(window), timeout=10_000)
     assert not any(t.startswith("You said") for t in titles(window))
-    # The meter's "1 older message left out" is true: "Drop whole turns" sends no reply
-    # without its question, and the next request carries none.
-    assert window.meter.note == "1 older message left out"
+    # The reply left alone is sent like a greeting that opens a conversation: "Drop whole
+    # turns" cuts only a history that does not fit (session 11), and the meter says nothing
+    # is left out.
+    assert window.meter.note == ""
     server.enqueue(Reply(text="ok"))
     type_and_send(qtbot, window, "a new question")
     wait_idle(qtbot, window)
-    assert [m["role"] for m in server.last_request.json["messages"]] == ["system", "user"]
+    roles = [m["role"] for m in server.last_request.json["messages"]]
+    assert roles == ["system", "assistant", "user"]
