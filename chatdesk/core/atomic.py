@@ -10,18 +10,18 @@ from __future__ import annotations
 import contextlib
 import glob
 import os
-import re
 import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from chatdesk.core.patterns import LazyPattern
 from chatdesk.core.text_policy import storable
 
 TEMP_MARK = "chatdesk-"
 # A write takes seconds at most; a temporary this old is a leftover even if its pid was reused.
 STALE_AFTER_S = 3600
-_TEMP_RE = re.compile(r"\.chatdesk-(\d+)-[^.]*\.tmp$")
+_TEMP_RE = LazyPattern(r"\.chatdesk-(\d+)-[^.]*\.tmp$")
 
 
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> os.stat_result:

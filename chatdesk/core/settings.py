@@ -44,6 +44,7 @@ from urllib.parse import urlsplit, urlunsplit
 from chatdesk.core.atomic import atomic_write_text
 from chatdesk.core.deployments import REQUEST_DEADLINE, DeploymentNotes, valid_seconds
 from chatdesk.core.paths import settings_path
+from chatdesk.core.patterns import LazyPattern
 from chatdesk.core.preferences import (
     NewConversationDefaults,
     PreferencesError,
@@ -69,7 +70,7 @@ SCHEMA_VERSION = 3
 MAX_RECENT = 10
 MAX_SETTINGS_BYTES = 16 * 1024 * 1024  # far beyond any real settings file
 # A key named like this in the saved document means a secret is about to reach the disk.
-_SECRET_KEY_RE = re.compile(r"(?:^|_)(?:key|apikey|secret|password|passwd|token|credentials?)$")
+_SECRET_KEY_RE = LazyPattern(r"(?:^|_)(?:key|apikey|secret|password|passwd|token|credentials?)$")
 
 
 class SettingsError(ValueError):
