@@ -31,6 +31,7 @@ Older files are brought forward by the `_MIGRATIONS` table, one version at a tim
 
 from __future__ import annotations
 
+import codecs
 import json
 import os
 import re
@@ -356,7 +357,7 @@ def load_settings(path: Path | None = None) -> LoadedSettings:
             "it is using default settings.",
         )
     try:
-        text = raw.decode("utf-8-sig")
+        text = raw.removeprefix(codecs.BOM_UTF8).decode("utf-8")  # as "utf-8-sig" reads it
         doc = parse_json(text)
     except UnicodeDecodeError:
         return _set_aside(target, "it is not UTF-8 text")
