@@ -8,7 +8,6 @@ leftovers of a writer that was killed mid-save (`remove_stale_temporaries`), and
 from __future__ import annotations
 
 import contextlib
-import glob
 import os
 import tempfile
 import time
@@ -78,8 +77,14 @@ def remove_stale_temporaries(target: str | os.PathLike[str]) -> int:
     """
     target = Path(target)
     removed = 0
+    prefix = f".{target.name}.{TEMP_MARK}"  # as atomic_write_bytes names them
     try:
-        candidates = list(target.parent.glob(f".{glob.escape(target.name)}.{TEMP_MARK}*.tmp"))
+        with os.scandir(target.parent) as entries:
+            candidates = [
+                Path(entry.path)
+                for entry in entries
+                if entry.name.startswith(prefix) and entry.name.endswith(".tmp")
+            ]
     except OSError:
         return 0
     for tmp in candidates:
