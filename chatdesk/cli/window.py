@@ -24,7 +24,6 @@ QT_FREE_FIRST = (
     "chatdesk.core.usage",
     "chatdesk.core.sending",
     "chatdesk.core.text_tally",
-    "chatdesk.service.blocking",
     "chatdesk.service.network",
 )
 

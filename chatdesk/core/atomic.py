@@ -8,20 +8,19 @@ leftovers of a writer that was killed mid-save (`remove_stale_temporaries`), and
 from __future__ import annotations
 
 import contextlib
-import glob
 import os
-import re
 import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from chatdesk.core.patterns import LazyPattern
 from chatdesk.core.text_policy import storable
 
 TEMP_MARK = "chatdesk-"
 # A write takes seconds at most; a temporary this old is a leftover even if its pid was reused.
 STALE_AFTER_S = 3600
-_TEMP_RE = re.compile(r"\.chatdesk-(\d+)-[^.]*\.tmp$")
+_TEMP_RE = LazyPattern(r"\.chatdesk-(\d+)-[^.]*\.tmp$")
 
 
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> os.stat_result:
@@ -78,8 +77,14 @@ def remove_stale_temporaries(target: str | os.PathLike[str]) -> int:
     """
     target = Path(target)
     removed = 0
+    prefix = f".{target.name}.{TEMP_MARK}"  # as atomic_write_bytes names them
     try:
-        candidates = list(target.parent.glob(f".{glob.escape(target.name)}.{TEMP_MARK}*.tmp"))
+        with os.scandir(target.parent) as entries:
+            candidates = [
+                Path(entry.path)
+                for entry in entries
+                if entry.name.startswith(prefix) and entry.name.endswith(".tmp")
+            ]
     except OSError:
         return 0
     for tmp in candidates:

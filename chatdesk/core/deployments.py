@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 from msgspec.structs import replace
 
+from chatdesk.core.patterns import LazyPattern
+
 if TYPE_CHECKING:
     from chatdesk.core.profiles import ConnectionProfile
 
@@ -35,9 +37,9 @@ REASONING_READ_TIMEOUT = 600.0
 # The whole request, first byte to last, whatever trickles in between.
 REQUEST_DEADLINE = 1200.0
 
-_ROLE_PARAM = re.compile(r"^messages\[(\d+)\]\.role$")
-_QUOTED = re.compile(r"'([^']+)'")
-_UNRECOGNIZED = re.compile(r"Unrecognized request argument supplied: ([A-Za-z_]+)")
+_ROLE_PARAM = LazyPattern(r"^messages\[(\d+)\]\.role$")
+_QUOTED = LazyPattern(r"'([^']+)'")
+_UNRECOGNIZED = LazyPattern(r"Unrecognized request argument supplied: ([A-Za-z_]+)")
 
 
 class Rejection(msgspec.Struct, frozen=True):

@@ -3,10 +3,10 @@ how 'Name: value' is read, and which headers hold credentials (kept in the keyri
 
 from __future__ import annotations
 
-import re
+from chatdesk.core.patterns import LazyPattern
 
 # Header names: RFC 9110 tokens. Those the client sets itself cannot be replaced per profile.
-_HEADER_NAME_RE = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+_HEADER_NAME_RE = LazyPattern(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 _RESERVED_HEADERS = frozenset(
     ("host", "content-length", "content-type", "transfer-encoding", "connection", "accept")
 )
@@ -27,7 +27,7 @@ def check_header_name(name: str) -> str | None:
 
 # A field value is one line of visible characters, spaces and tabs (RFC 9110 section 5.5,
 # https://www.rfc-editor.org/rfc/rfc9110#section-5.5): a CR or LF would start another header.
-_HEADER_VALUE_BAD_RE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+_HEADER_VALUE_BAD_RE = LazyPattern(r"[\x00-\x08\x0a-\x1f\x7f]")
 
 
 def check_header_value(name: str, value: str) -> str | None:

@@ -28,11 +28,12 @@ import msgspec
 
 from chatdesk.core.choices import ImageDetail
 from chatdesk.core.models import TILES_4O, ImageRule
+from chatdesk.core.patterns import LazyPattern
 
 TILE = 512
 PATCH = 32
 MAX_PATCHES = 1536
-_DATA_URL = re.compile(r"data:image/[\w.+-]+;base64,", re.IGNORECASE)
+_DATA_URL = LazyPattern(r"data:image/[\w.+-]+;base64,", re.IGNORECASE)
 # Enough base64 for any header but a JPEG's with large metadata (then all of it is read).
 _HEADER_CHARS = 64 * 1024
 _FIRST_CHARS = 1024  # a PNG's, GIF's or WebP's header, and most JPEGs' frame header

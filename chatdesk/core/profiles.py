@@ -18,7 +18,6 @@ is an `error`. A key is never a field here: `key_env` names an environment varia
 from __future__ import annotations
 
 import copy
-import re
 from typing import TYPE_CHECKING, Any, Literal, cast, get_args
 
 import msgspec
@@ -44,6 +43,7 @@ from chatdesk.core.http_headers import check_header_value as check_header_value
 from chatdesk.core.http_headers import looks_secret_header as looks_secret_header
 from chatdesk.core.http_headers import parse_header as parse_header
 from chatdesk.core.models import DEFAULT_FAMILY, ModelInfo, ModelMatch, match_model
+from chatdesk.core.patterns import LazyPattern
 from chatdesk.core.profile_deployments import (
     Deployment,
     DeploymentError,
@@ -74,9 +74,9 @@ CLI_PROFILE_NAME = "command line"
 
 # A dated version, or "preview": the v1 API's preview features (`/openai/v1/...?api-version=
 # preview`, https://learn.microsoft.com/azure/ai-foundry/openai/api-version-lifecycle).
-_API_VERSION_RE = re.compile(r"\d{4}-\d{2}-\d{2}(-preview)?|preview")
-_ENV_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_HEX_KEY_RE = re.compile(r"[0-9a-fA-F]{32}")  # the shape of a classic Azure OpenAI key
+_API_VERSION_RE = LazyPattern(r"\d{4}-\d{2}-\d{2}(-preview)?|preview")
+_ENV_NAME_RE = LazyPattern(r"[A-Za-z_][A-Za-z0-9_]*")
+_HEX_KEY_RE = LazyPattern(r"[0-9a-fA-F]{32}")  # the shape of a classic Azure OpenAI key
 _AZURE_DEPLOYMENT_BAD = "/\\?#%"
 
 

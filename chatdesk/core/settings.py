@@ -31,6 +31,7 @@ Older files are brought forward by the `_MIGRATIONS` table, one version at a tim
 
 from __future__ import annotations
 
+import codecs
 import json
 import os
 import re
@@ -45,6 +46,7 @@ import msgspec
 from chatdesk.core.atomic import atomic_write_text
 from chatdesk.core.deployments import REQUEST_DEADLINE, DeploymentNotes, valid_seconds
 from chatdesk.core.paths import settings_path
+from chatdesk.core.patterns import LazyPattern
 from chatdesk.core.preferences import (
     NewConversationDefaults,
     PreferencesError,
@@ -70,7 +72,7 @@ SCHEMA_VERSION = 3
 MAX_RECENT = 10
 MAX_SETTINGS_BYTES = 16 * 1024 * 1024  # far beyond any real settings file
 # A key named like this in the saved document means a secret is about to reach the disk.
-_SECRET_KEY_RE = re.compile(r"(?:^|_)(?:key|apikey|secret|password|passwd|token|credentials?)$")
+_SECRET_KEY_RE = LazyPattern(r"(?:^|_)(?:key|apikey|secret|password|passwd|token|credentials?)$")
 
 
 class SettingsError(ValueError):
@@ -357,7 +359,7 @@ def load_settings(path: Path | None = None) -> LoadedSettings:
             "it is using default settings.",
         )
     try:
-        text = raw.decode("utf-8-sig")
+        text = raw.removeprefix(codecs.BOM_UTF8).decode("utf-8")  # as "utf-8-sig" reads it
         doc = parse_json(text)
     except UnicodeDecodeError:
         return _set_aside(target, "it is not UTF-8 text")

@@ -20,10 +20,12 @@ import math
 import re
 from typing import Any
 
+from chatdesk.core.patterns import LazyPattern
+
 REPLACEMENT = "\ufffd"
-_SURROGATE = re.compile("[\ud800-\udfff]")
+_SURROGATE = LazyPattern("[\ud800-\udfff]")
 # In JSON text a surrogate can only appear as an escape: bytes cannot encode one in UTF-8.
-_ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
+_ESCAPED_SURROGATE = LazyPattern(r"\\u[dD][89a-fA-F]")
 
 
 def replace_surrogates(text: str) -> tuple[str, int]:
@@ -110,7 +112,7 @@ def _holder(text: str, pattern: str) -> str:
     return f'"{found.group(1)}"' if found else "it"
 
 
-_DIGITS = re.compile(r"value has (\d+) digits")
+_DIGITS = LazyPattern(r"value has (\d+) digits")
 
 
 def _shorten(text: str) -> str:

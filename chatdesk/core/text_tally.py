@@ -16,12 +16,13 @@ paste of prose is held as ~1 KB spans and a keystroke re-encodes about one of th
 from __future__ import annotations
 
 import bisect
-import re
 from collections.abc import Callable
 from itertools import accumulate
 
-_NEWLINE_SPLIT = re.compile(r"(?<=\n)(?=[^\W_])")
-_SPACE_BOUNDARY = re.compile(r"(?<=\S) (?=[^\W\d_])")
+from chatdesk.core.patterns import LazyPattern
+
+_NEWLINE_SPLIT = LazyPattern(r"(?<=\n)(?=[^\W_])")
+_SPACE_BOUNDARY = LazyPattern(r"(?<=\S) (?=[^\W\d_])")
 TARGET = 1024  # characters per span, about; a keystroke re-encodes one or two spans
 _BLOCK = 1 << 15  # characters compared at a time when looking for the change
 

@@ -12,23 +12,23 @@ Cost: the first two or three messages, whatever the conversation's length.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from chatdesk.core.conversation import Conversation
 from chatdesk.core.messages import Message, parts_text
+from chatdesk.core.patterns import LazyPattern
 
 TITLE_LENGTH = 50  # characters; what a sidebar row of ~200 px shows in full, give or take
 UNTITLED = "New conversation"
 # How many leading messages are looked at: a system turn, the question, the reply.
 _LOOK_AT = 8
 
-_FENCE = re.compile(r"^\s*(```|~~~)")
-_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")  # [text](url) and ![alt](src): the words
-_MARKS = re.compile(r"^\s*(#{1,6}\s+|>\s*|[-*+]\s+|\d+[.)]\s+)+")  # heading, quote, list
-_EMPHASIS = re.compile(r"(\*\*|__|\*|`+|~~)")
-_SPACE = re.compile(r"\s+")
+_FENCE = LazyPattern(r"^\s*(```|~~~)")
+_LINK = LazyPattern(r"!?\[([^\]]*)\]\([^)]*\)")  # [text](url) and ![alt](src): the words
+_MARKS = LazyPattern(r"^\s*(#{1,6}\s+|>\s*|[-*+]\s+|\d+[.)]\s+)+")  # heading, quote, list
+_EMPHASIS = LazyPattern(r"(\*\*|__|\*|`+|~~)")
+_SPACE = LazyPattern(r"\s+")
 
 
 def _role_and_text(message: Message | Mapping[str, Any]) -> tuple[str, str]:

@@ -28,7 +28,7 @@ _PLAIN = str.maketrans({"\u2029": "\n", "\u2028": "\n", "\ufdd0": "\n", "\ufdd1"
 
 
 def _has_astral(text: str) -> bool:
-    return len(text.encode("utf-16-le")) != 2 * len(text)
+    return not text.isascii() and len(text.encode("utf-16-le")) != 2 * len(text)
 
 
 class DraftText:

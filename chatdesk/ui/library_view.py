@@ -11,9 +11,9 @@ widgets, and every row of a model has the same height (`uniformItemSizes`): the 
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
 
+from chatdesk.core.patterns import LazyPattern
 from chatdesk.ui.library_model import Kind, Roles, more_text
 from chatdesk.ui.palette import MATCH, ON_MARK, tones_of
 from chatdesk.ui.qt.core import QModelIndex, QPersistentModelIndex, QPointF, QRect, QSize, Qt
@@ -35,7 +35,7 @@ PAD_X, PAD_Y = 8, 4
 WARNING = "⚠ "
 SUFFIX_SHARE = 0.5  # of a row's width, at most, for a title's "(…)" ending
 # A title's parenthesised ending: " (changed in two places)", " (copy)", " (2)".
-_SUFFIX = re.compile(r"\s*\([^()]+\)$")
+_SUFFIX = LazyPattern(r"\s*\([^()]+\)$")
 
 _Index = QModelIndex | QPersistentModelIndex
 

@@ -32,7 +32,6 @@ from typing import Any
 
 import shiboken6
 
-from chatdesk.service.blocking import THREADS
 from chatdesk.ui.qt.core import QObject, QTimer, Signal
 
 # The GUI thread and a worker's Python share one interpreter lock, which PySide gives up
@@ -56,6 +55,14 @@ def wait_for_jobs(seconds: float) -> bool:
     """Wait up to `seconds` for every started job to end; True when none is running."""
     with _idle:
         return _idle.wait_for(lambda: _running == 0, timeout=seconds)
+
+
+def _submit(job: Callable[[], None]) -> None:
+    """Run `job` on `THREADS`; the pool's module (its queues, its threads) loads with the
+    window's first job, not with the window."""
+    from chatdesk.service.blocking import THREADS
+
+    THREADS.run(job)
 
 
 def _count(step: int) -> None:
@@ -131,7 +138,7 @@ class Lane:
             if self._busy:
                 return
             self._busy = True
-        THREADS.run(self._drain)
+        _submit(self._drain)
 
     def _drain(self) -> None:
         while True:
@@ -180,7 +187,7 @@ class Worker(QObject):
         if sys.getswitchinterval() > SWITCH_INTERVAL_S:
             sys.setswitchinterval(SWITCH_INTERVAL_S)
         if lane is None:
-            THREADS.run(self._job)
+            _submit(self._job)
         else:
             lane.run(self._job)
 

@@ -36,3 +36,18 @@ def test_a_new_file_gets_the_default_mode_less_the_umask(tmp_path):
         os.umask(old)
     assert stat.S_IMODE((tmp_path / "new.json").stat().st_mode) == 0o644
     assert stat.S_IMODE((tmp_path / "private.json").stat().st_mode) == 0o600
+
+
+def test_only_the_files_own_leftovers_of_a_gone_writer_are_removed(tmp_path):
+    from chatdesk.core.atomic import remove_stale_temporaries
+
+    target = tmp_path / "notes [1]*.json"  # glob's special characters, taken literally
+    gone_pid = 2**22 + 12345  # above Linux's pid_max: no such process
+    stale = tmp_path / f".{target.name}.chatdesk-{gone_pid}-x1.tmp"
+    mine = tmp_path / f".{target.name}.chatdesk-{os.getpid()}-x2.tmp"  # a write under way
+    other = tmp_path / f".other.json.chatdesk-{gone_pid}-x3.tmp"  # another file's
+    for path in (stale, mine, other):
+        path.write_text("{}")
+    assert remove_stale_temporaries(target) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([mine.name, other.name])
+    assert remove_stale_temporaries(tmp_path / "missing" / "a.json") == 0  # no folder: nothing

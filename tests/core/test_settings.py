@@ -421,3 +421,13 @@ def test_a_key_pasted_into_the_endpoint_never_reaches_the_file(tmp_path, endpoin
     text = path.read_text()
     assert "0123456789abcdef0123456789abcdef" not in text
     assert "hunter2secret" not in text
+
+
+def test_a_settings_file_saved_with_a_byte_order_mark_loads(tmp_path):
+    """Some Windows editors start UTF-8 files with one; it is not part of the JSON."""
+    path = tmp_path / "settings.json"
+    save_settings(Settings(profiles=[prof("work")]), path)
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    loaded = load_settings(path)
+    assert loaded.warning is None
+    assert [p.name for p in loaded.settings.profiles] == ["work"]

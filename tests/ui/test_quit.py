@@ -67,7 +67,7 @@ def test_a_clean_quit_leaves_no_recovery_copy_even_when_its_write_started_late(
     # run as the process ended with no event loop left to discard it again, left it behind.
     import threading
 
-    from chatdesk.ui import worker
+    from chatdesk.service import blocking
 
     path = tmp_path / "notes.chatdesk.json"
     save_conversation(Conversation(), path)  # empty, outside the library: it gets copies
@@ -82,7 +82,7 @@ def test_a_clean_quit_leaves_no_recovery_copy_even_when_its_write_started_late(
         def run(self, job) -> None:
             held.append(job)
 
-    monkeypatch.setattr(worker, "THREADS", Busy())
+    monkeypatch.setattr(blocking, "THREADS", Busy())
     window.session.set_draft("a draft")  # a draft only
     autosaver.save_changed()
     assert held  # the copy's write is waiting for a thread

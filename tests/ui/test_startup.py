@@ -141,6 +141,11 @@ HIDDEN_AT_START = (
     "chatdesk.ui.attachment_strip",  # made with the draft's first image
     "chatdesk.ui.image_cache",
     "chatdesk.ui.transcript_images",  # made with the first message card
+    "chatdesk.service.blocking",  # the thread pool starts with the first job (ui/worker.py)
+    # Codecs other than UTF-8 are modules to find and load (~1 ms with PySide6 reading them):
+    # the settings' byte-order mark and the draft's check for emoji need neither.
+    "encodings.utf_8_sig",
+    "encodings.utf_16_le",
 )
 
 
