@@ -46,6 +46,8 @@ def open_library(refresh: bool = True) -> tuple[Library, LibraryIndex]:
                       file=sys.stderr, flush=True)  # fmt: skip
 
         report = index.refresh(progress)
+        for skipped in report.skipped:  # said once, by whichever of window or command sees it
+            fail(f"note: {skipped.text()}")
         if report.rebuilt and report.read and time.monotonic() - started > 1:
             fail(f"the library's index was made anew from {len(report.read):,} files.")
     return library, index

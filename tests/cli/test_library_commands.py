@@ -158,3 +158,19 @@ def test_search_lists_the_conversation_changed_most_recently_first(tmp_path):
     assert [e["id"] for e in json.loads(run("list", "--json").stdout)] == searched()
     reply = json.loads(run("search", "needle", "--json").stdout)[0]
     assert (reply["message_index"], reply["more"]) == (1, 1)
+
+
+def test_list_says_a_json_file_it_leaves_alone_once(tmp_path):
+    # Left alone by session 10: `chatdesk list` said nothing of a plain .json file in the
+    # library folder that it does not list, where the window says why in its status line.
+    folder = data_dir() / "library"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "notes.json").write_text('{"shopping": ["eggs"]}')
+    first = run("list")
+    assert first.returncode == 0
+    assert "note: notes.json was left as it is and is not listed" in first.stderr
+    assert "notes.json" not in first.stdout
+    again = run("list")
+    assert again.returncode == 0
+    assert "notes.json" not in again.stderr  # said once, here as in the window
+    assert (folder / "notes.json").read_text() == '{"shopping": ["eggs"]}'
