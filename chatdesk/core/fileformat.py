@@ -71,6 +71,7 @@ from chatdesk.core.text_policy import (
     parse_json,
     replaced_notice,
     storable,
+    utf8_text,
 )
 
 FORMAT = "chatdesk.conversation"
@@ -221,7 +222,7 @@ def parse_document(raw: bytes | str, path: str | os.PathLike[str]) -> tuple[Any,
     if isinstance(raw, bytes) and len(raw) >= LIFT_FROM:  # images: not parsed as JSON text
         raw, lifted = lift_images(raw)
     try:
-        text = raw.decode("utf-8-sig") if isinstance(raw, bytes) else raw
+        text = utf8_text(raw) if isinstance(raw, bytes) else raw
     except UnicodeDecodeError:
         raise ConversationFileError(path, "is not UTF-8 text.") from None
     if not text.strip():

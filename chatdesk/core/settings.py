@@ -31,7 +31,6 @@ Older files are brought forward by the `_MIGRATIONS` table, one version at a tim
 
 from __future__ import annotations
 
-import codecs
 import json
 import os
 import re
@@ -66,7 +65,13 @@ from chatdesk.core.profiles import (
     looks_like_env_name,
 )
 from chatdesk.core.safe_read import NotRegularFile, read_regular
-from chatdesk.core.text_policy import JsonProblem, clean_strings, may_hold_surrogates, parse_json
+from chatdesk.core.text_policy import (
+    JsonProblem,
+    clean_strings,
+    may_hold_surrogates,
+    parse_json,
+    utf8_text,
+)
 
 SCHEMA_VERSION = 3
 MAX_RECENT = 10
@@ -359,7 +364,7 @@ def load_settings(path: Path | None = None) -> LoadedSettings:
             "it is using default settings.",
         )
     try:
-        text = raw.removeprefix(codecs.BOM_UTF8).decode("utf-8")  # as "utf-8-sig" reads it
+        text = utf8_text(raw)
         doc = parse_json(text)
     except UnicodeDecodeError:
         return _set_aside(target, "it is not UTF-8 text")

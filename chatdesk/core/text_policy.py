@@ -119,6 +119,13 @@ def _shorten(text: str) -> str:
     return text if len(text) <= 24 else f"{text[:10]}…{text[-10:]}"
 
 
+def utf8_text(raw: bytes) -> str:
+    """`raw` as UTF-8 text, a leading byte-order mark dropped (as Python's "utf-8-sig" reads
+    it, without loading that codec: one module fewer before the window's first frame). Raises
+    UnicodeDecodeError."""
+    return raw.removeprefix(b"\xef\xbb\xbf").decode("utf-8")
+
+
 def parse_json(text: str) -> Any:
     """`json.loads` that refuses NaN, Infinity, 1e999 and huge integers.
 
