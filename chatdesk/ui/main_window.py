@@ -31,8 +31,8 @@ from chatdesk.ui.library_link import LibraryLink
 from chatdesk.ui.library_sidebar import LibrarySidebar
 from chatdesk.ui.palette import tones_of
 from chatdesk.ui.panel_fit import PanelFit
-from chatdesk.ui.qt.core import QByteArray, Signal
-from chatdesk.ui.qt.gui import QCloseEvent, QUndoGroup
+from chatdesk.ui.qt.core import QByteArray, Qt, Signal
+from chatdesk.ui.qt.gui import QCloseEvent, QKeyEvent, QUndoGroup
 from chatdesk.ui.qt.widgets import (
     QComboBox,
     QMainWindow,
@@ -439,6 +439,15 @@ class MainWindow(
         window = self.context.settings.window
         window[EXAMPLES_SIZES] = self._examples_page.remembered()
         window[PARAMS_SIZES] = self._params_page.remembered()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        # An Esc no widget took (an edit in place, the find bar, a selection and a search take
+        # theirs) stops the reply, wherever the focus is: the transcript after Regenerate...
+        session = self.session
+        if event.key() == Qt.Key.Key_Escape and session is not None and session.busy:
+            session.stop()
+            return
+        super().keyPressEvent(event)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self._flush_library(self.sessions)  # library conversations: written, nothing to ask
