@@ -23,7 +23,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from chatdesk.ui.qt.core import QObject, QTimer
+from chatdesk.ui.qt.core import QObject, Qt, QTimer
+from chatdesk.ui.qt.gui import QGuiApplication
 
 if TYPE_CHECKING:
     from chatdesk.core.library import Library, LibraryEntry
@@ -103,6 +104,15 @@ class LibraryLink(QObject):
             self.sidebar.set_jobs(self.jobs)
             self.show_open()
             self._watch()
+            # A file saved over in place (an editor) renames nothing, so the folder's watch
+            # misses it: coming back to the window looks again (stamps only: cheap).
+            app = QGuiApplication.instance()
+            if isinstance(app, QGuiApplication):
+                app.applicationStateChanged.connect(self._state_changed)
+
+    def _state_changed(self, state: object) -> None:
+        if state == Qt.ApplicationState.ApplicationActive:
+            self._folder_changed("")
 
     def _watch(self) -> None:
         """Watch the library folder and its trash (made if missing: a folder must exist to be

@@ -372,3 +372,23 @@ def test_closing_during_a_long_indexing_does_not_wait_for_it(qtbot, context):
     win.close()
     assert time.monotonic() - before < 5  # it stopped at its next batch of files
     assert len(context.library_index.entries()) < 4000  # kept what it had; goes on next time
+
+
+def test_a_file_changed_in_place_is_listed_when_the_window_is_active_again(
+    qtbot, window, library
+):
+    # Tester, session 11: an editor saving over a library file (no new name, so the folder's
+    # watch sees nothing) was listed only after some later change to the folder.
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication
+
+    id = add(library, "Before", time.time())
+    reload(qtbot, window, "Before")
+    qtbot.wait(1500)  # the folder's own change (the file created) has been followed
+    path = library.path(id)
+    path.write_text(path.read_text().replace('"Before"', '"Renamed in place"'))  # same name
+    qtbot.wait(1500)
+    model = window.sidebar.library_model
+    assert "Before" in [model.index(r).data() for r in range(model.rowCount())]  # unseen yet
+    QApplication.instance().applicationStateChanged.emit(Qt.ApplicationState.ApplicationActive)
+    wait_listed(qtbot, window, "Renamed in place")
