@@ -333,7 +333,8 @@ def plan_request(
     first = 0
     if settings.policy == TrimPolicy.TURNS:
         keep = max(settings.max_turns - (1 if new_turn else 0), 0)
-        first = turns[-keep] if 0 < keep <= len(turns) else (n if keep == 0 else 0)
+        # Every question kept: whatever came before the first (a greeting) goes too.
+        first = turns[-keep] if 0 < keep < len(turns) else (n if keep == 0 else 0)
     # The smallest start whose suffix fits: the newest possible history.
     first = max(first, bisect.bisect_left(cum, cum[n] - budget, 0, n + 1))
     first = ledger.next_start(first)  # never a tool message without its call (user ones pass)

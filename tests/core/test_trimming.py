@@ -245,3 +245,20 @@ def test_a_leading_greeting_goes_with_the_first_turn_when_trimming():
     assert plan.fits
     assert conv[plan.first_sent].role == "user"
     assert plan.first_sent in (1, 3)
+
+
+def test_keeping_every_question_keeps_the_greeting_before_them():
+    # Tester, session 11: with a greeting and three questions, "Keep the last 3 turns" left
+    # the greeting out; 4 kept it, as if the greeting were a turn of its own.
+    conv = Conversation(system_prompt="You are a helpful assistant.")
+    conv.append(Message("assistant", "Hello! How can I help you today?"))
+    for i in range(3):
+        conv.append(Message("user", f"question {i}"))
+        if i < 2:
+            conv.append(Message("assistant", f"answer {i}"))
+    turns = TrimSettings(policy="turns", max_turns=3)
+    plan = plan_request(TokenLedger(conv, COUNTER), limit=4096, reserve=100, settings=turns)
+    assert plan.first_sent == 0
+    fewer = TrimSettings(policy="turns", max_turns=2)
+    plan = plan_request(TokenLedger(conv, COUNTER), limit=4096, reserve=100, settings=fewer)
+    assert plan.first_sent == 3  # question 1: the greeting and the first turn left out
