@@ -53,7 +53,9 @@ from chatdesk.cli.command import (
     EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_USAGE,
+    FILE_HELP,
     Parser,
+    conversation_file,
     fail,
 )
 from chatdesk.cli.connections import command_line_connections
@@ -108,7 +110,7 @@ def _parser() -> Parser:
         "those variables, never from the command line.",
         doc=__doc__,
     )
-    p.add_argument("file", metavar="FILE")
+    p.add_argument("file", metavar="FILE", type=conversation_file, help=FILE_HELP)
     p.add_argument("--profile", metavar="NAME", help="a connection profile from the settings")
     p.add_argument("--endpoint", metavar="URL", help="Azure OpenAI resource or v1 endpoint")
     p.add_argument(

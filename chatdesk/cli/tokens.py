@@ -17,7 +17,9 @@ from chatdesk.cli.command import (
     EXIT_DOES_NOT_FIT,
     EXIT_ERROR,
     EXIT_USAGE,
+    FILE_HELP,
     Parser,
+    conversation_file,
     non_negative,
     positive,
     read_conversation,
@@ -36,7 +38,7 @@ def _parser() -> Parser:
     p = Parser(
         prog="chatdesk tokens", description="Prompt tokens of what would be sent.", doc=__doc__
     )
-    p.add_argument("file", metavar="FILE")
+    p.add_argument("file", metavar="FILE", type=conversation_file, help=FILE_HELP)
     p.add_argument("--model", help="model or deployment name (default: the profile's model)")
     p.add_argument(
         "--profile",

@@ -233,3 +233,19 @@ def test_a_name_outside_the_list_is_for_this_run_only(srv, env, tmp_path, capsys
     run_send([path, "--profile", "work", "--deployment", "chat-prodd"])
     assert "for this run (the file does not record it)" in capsys.readouterr().err
     assert read(path)["deployment"] == "fast"
+
+
+def test_send_takes_the_library_id_list_prints(srv, tmp_path):
+    from chatdesk.core.library import Library, library_dir
+
+    save_settings(Settings(profiles=[work(srv)]))
+    conv = Conversation(history=[Message("user", "Hello there")], profile="work")
+    conv.deployment = "fast"
+    library = Library(library_dir())
+    library.folder.mkdir(parents=True, exist_ok=True)
+    conversation_id = library.new_id()
+    save_conversation(conv, library.path(conversation_id))
+    done = _cli(srv, "send", conversation_id)
+    assert done.returncode == 0, done.stderr
+    assert [r.json["model"] for r in srv.requests] == ["fast"]
+    assert read(str(library.path(conversation_id)))["messages"][-1]["role"] == "assistant"
