@@ -19,7 +19,15 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from chatdesk.cli.command import EXIT_ERROR, EXIT_OK, EXIT_USAGE, Parser, fail
+from chatdesk.cli.command import (
+    EXIT_ERROR,
+    EXIT_OK,
+    EXIT_USAGE,
+    FILE_HELP,
+    Parser,
+    conversation_file,
+    fail,
+)
 from chatdesk.cli.model_choice import UnknownProfile, model_match_for
 from chatdesk.core.budget import Budget
 from chatdesk.core.choices import ImageDetail
@@ -43,7 +51,7 @@ def _parser() -> Parser:
     p = Parser(
         prog=PROG, description="Add images to the question a conversation ends with.", doc=__doc__
     )
-    p.add_argument("file", metavar="FILE")
+    p.add_argument("file", metavar="FILE", type=conversation_file, help=FILE_HELP)
     p.add_argument("images", nargs="+", metavar="IMAGE", help="PNG, JPEG, WebP or GIF files")
     p.add_argument(
         "--detail", choices=DETAILS, default=ImageDetail.AUTO, help="image detail (auto)"

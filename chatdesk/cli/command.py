@@ -72,6 +72,25 @@ def fail(message: str) -> None:
         silence(sys.stderr)
 
 
+FILE_HELP = "a conversation file, or the id `chatdesk list` prints for one of the library"
+
+
+def conversation_file(text: str) -> str:
+    """An argparse type for FILE: the path as given, or, when no such file exists and `text`
+    is a library id (as `chatdesk list` prints them), that conversation's file in the library
+    of the settings, so the ids `list` and `search` print work wherever a FILE does."""
+    import os
+
+    from chatdesk.core.library import Library, library_dir
+
+    if os.path.exists(text) or not Library.is_id(text):
+        return text
+    from chatdesk.core.settings import load_settings
+
+    path = Library(library_dir(load_settings().settings.library_folder)).path(text)
+    return str(path) if path.exists() else text
+
+
 def read_conversation(path: str) -> Conversation:
     """The conversation in `path`; what was replaced while reading is said on stderr.
     Raises ConversationFileError for a file that cannot be read as a conversation."""

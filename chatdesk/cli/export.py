@@ -7,14 +7,21 @@ from __future__ import annotations
 
 import sys
 
-from chatdesk.cli.command import EXIT_ERROR, EXIT_OK, Parser, read_conversation
+from chatdesk.cli.command import (
+    EXIT_ERROR,
+    EXIT_OK,
+    FILE_HELP,
+    Parser,
+    conversation_file,
+    read_conversation,
+)
 
 
 def _parser() -> Parser:
     p = Parser(
         prog="chatdesk export", description="Write the conversation as Markdown.", doc=__doc__
     )
-    p.add_argument("file", metavar="FILE")
+    p.add_argument("file", metavar="FILE", type=conversation_file, help=FILE_HELP)
     p.add_argument("--format", choices=["markdown"], default="markdown")
     p.add_argument(
         "-o", "--output",

@@ -4,9 +4,10 @@
                         [--api-version V] | --base-url URL --model M] [--no-stream]
                        [--reasoning-effort E] [--read-timeout S] [--deadline S]
 
-With --profile the conversation goes to the deployment `--deployment` names (one of the
-profile's, or any name for this run), else the one the file recorded, else the profile's
-default; the file records the one used, as the window does.
+A saved profile (--profile, the file's or the default) sends to the deployment `--deployment`
+names (one of the profile's, which the file records, or any name for this run), else to the
+one the file recorded when it is the profile's, else to its default: the window's rule
+(`ConnectionProfile.picked`), which `chatdesk tokens` counts with.
 FILE may be a bare Chat Completions request body (an agent's): as in the window, it then
 becomes a new library conversation, which gets the reply, and the body file is never written;
 one line on stderr names the new file once it holds the reply (`cli/body_file.py`); when
@@ -52,7 +53,9 @@ from chatdesk.cli.command import (
     EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_USAGE,
+    FILE_HELP,
     Parser,
+    conversation_file,
     fail,
 )
 from chatdesk.cli.connections import command_line_connections
@@ -60,7 +63,6 @@ from chatdesk.cli.output import ReplyOutput
 from chatdesk.cli.send_connection import (
     ADHOC_PROFILE,
     UsageError,
-    pick_deployment,
     pick_profile,
     with_headers,
 )
@@ -108,14 +110,14 @@ def _parser() -> Parser:
         "those variables, never from the command line.",
         doc=__doc__,
     )
-    p.add_argument("file", metavar="FILE")
+    p.add_argument("file", metavar="FILE", type=conversation_file, help=FILE_HELP)
     p.add_argument("--profile", metavar="NAME", help="a connection profile from the settings")
     p.add_argument("--endpoint", metavar="URL", help="Azure OpenAI resource or v1 endpoint")
     p.add_argument(
         "--deployment",
         metavar="D",
-        help="the deployment to send to: one of the profile's (with --profile or the "
-        "environment), or the deployment at --endpoint",
+        help="the deployment to send to: one of the profile's (default: the one FILE picked, "
+        "else the profile's default), or the deployment at --endpoint",
     )
     p.add_argument(
         "--api-version", metavar="V", help="use the dated API with this version (with --endpoint)"
@@ -327,10 +329,7 @@ def run_send(argv: list[str]) -> int:
         deadline=args.deadline or settings.request_deadline,
     )
     if args.profile is not None:  # saved with the reply, as the window saves its connection
-        profile = pick_deployment(conv, profile, args.deployment)
         conv.profile = args.profile
-    elif args.endpoint is None and args.deployment is not None:
-        profile = profile.using(args.deployment)  # the environment's profile
     match = profile.model_match(conv.model)
     api = api_of(conv, profile.api, match.family)
     for line in unsent_for(conv, match.family, match.exact, api):  # the request leaves them out

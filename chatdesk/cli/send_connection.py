@@ -40,7 +40,8 @@ def pick_profile(
     or, without them, the saved profile the file records (`conv.profile`, as the window opens
     it), else the environment's, else (a file naming no profile) the default profile, as the
     window gives a new conversation (`Connections.name_profile`, then `profile_for`: `conv`
-    records it); with the credentials to send with.
+    records it); a saved profile sends to the deployment `pick_deployment` picks, the
+    environment's to --deployment or its own; with the credentials to send with.
     Raises UsageError for options that do not go together or name no profile."""
     recorded = conv.profile
     # --deployment alone picks one of a profile's deployments; with --endpoint it is the target.
@@ -56,7 +57,7 @@ def pick_profile(
         if profile is None:
             names = ", ".join(p.name for p in connections.settings.profiles) or "none are set up"
             raise UsageError(f"no profile named {args.profile!r} (profiles: {names})")
-        return profile, connections.credentials
+        return pick_deployment(conv, profile, args.deployment), connections.credentials
     if azure:
         if not args.endpoint:
             raise UsageError("--api-version goes with --endpoint URL")
@@ -93,7 +94,7 @@ def pick_profile(
         ), Credentials(None, env=env)
     saved = connections.settings.profile(recorded) if recorded else None
     if saved is not None:
-        return saved, connections.credentials
+        return pick_deployment(conv, saved, args.deployment), connections.credentials
     # The window stands its default in for a removed profile and says so; send stands nothing
     # in unseen: the environment's connection with a note, else an error naming the profile.
     gone = connections.gone_profile(recorded)
@@ -102,9 +103,9 @@ def pick_profile(
         # The window's steps for a conversation naming none: the default profile, recorded
         # in it (saved with the reply, as `--profile` is).
         connections.name_profile(conv)
-        default = connections.profile_for(conv)
+        default = connections.profile(conv.profile)
         if default is not None:
-            return default, connections.credentials
+            return pick_deployment(conv, default, args.deployment), connections.credentials
     if profile is None:
         names = ", ".join(p.name for p in connections.settings.profiles) or "none are set up"
         raise UsageError(
@@ -116,23 +117,32 @@ def pick_profile(
     if gone:
         fail(f"note: the file's profile {gone!r} is not set up here; sending with the "
              "connection the environment variables describe.")  # fmt: skip
-    return profile, Credentials(None, env=env)
+    # The environment's deployment, or one --deployment names (the file's belongs to a profile).
+    return profile.using(args.deployment), Credentials(None, env=env)
 
 
 def pick_deployment(
     conv: Conversation, profile: ConnectionProfile, option: str | None
 ) -> ConnectionProfile:
-    """The profile sending to `--deployment`, else the file's recorded deployment (when it was
-    recorded for this profile or is one of its own), else its default. The file records it."""
+    """The saved `profile` sending to `--deployment` (any name, for this run; the file records
+    it when it is one of the profile's), else to the deployment the file recorded when it is
+    one of the profile's, else to its default: `ConnectionProfile.picked`, the rule the window
+    (`Connections.profile_for`) and `chatdesk tokens` follow, so they name the same model."""
     picked = (option or "").strip() or None
-    recorded = conv.deployment
-    if picked is None and (conv.profile == profile.name or find(profile.deployments, recorded)):
-        picked = recorded
-    if picked is not None and find(profile.deployments, picked) is None:
-        names = ", ".join(profile.deployment_names()) or "none"
+    names = ", ".join(profile.deployment_names()) or "none"
+    if picked is None:
+        recorded = (conv.deployment or "").strip()
+        if recorded and find(profile.deployments, recorded) is None:
+            fail(f"note: the file's deployment '{recorded}' is not one of the deployments of "
+                 f"profile '{profile.name}' ({names}); sending to its default "
+                 f"'{profile.deployment}', as the window does.")  # fmt: skip
+        return profile.picked(recorded or None)
+    if find(profile.deployments, picked) is None:
         fail(f"note: '{picked}' is not one of the deployments of profile '{profile.name}' "
-              f"({names}); sending to it as given.")  # fmt: skip
-    conv.deployment = picked
+             f"({names}); sending to it as given, for this run (the file does not record "
+              "it).")  # fmt: skip
+    else:
+        conv.deployment = picked
     return profile.using(picked)
 
 

@@ -17,7 +17,9 @@ from chatdesk.cli.command import (
     EXIT_DOES_NOT_FIT,
     EXIT_ERROR,
     EXIT_USAGE,
+    FILE_HELP,
     Parser,
+    conversation_file,
     non_negative,
     positive,
     read_conversation,
@@ -29,13 +31,14 @@ if TYPE_CHECKING:
     from chatdesk.core.preview import RequestRows
 
 ROW_CHARS = 72  # a row's text, cut to one line
+NOT_SENT_HEADING = "Not sent: the request would be these messages, and it does not fit"
 
 
 def _parser() -> Parser:
     p = Parser(
         prog="chatdesk tokens", description="Prompt tokens of what would be sent.", doc=__doc__
     )
-    p.add_argument("file", metavar="FILE")
+    p.add_argument("file", metavar="FILE", type=conversation_file, help=FILE_HELP)
     p.add_argument("--model", help="model or deployment name (default: the profile's model)")
     p.add_argument(
         "--profile",
@@ -122,6 +125,8 @@ def _print_rows(rows: RequestRows) -> None:
     from chatdesk.core.preview import row_number, tool_rows
 
     tools = tool_rows(rows.head)
+    if not rows.plan.fits:  # the rows are the request it would be; none of it goes out
+        print(NOT_SENT_HEADING)
     for position, (role, name, text, tokens, _sent) in enumerate(rows.sent_rows()):
         print(_row_line(row_number(position, tools), role, name, text, tokens))
     left = [*rows.left_out_rows()]
@@ -173,10 +178,13 @@ def run(argv: list[str]) -> int:
         parts = [f"{older:,} older left out to fit"] if older else []
         if other:
             parts.append(f"{other:,} left out" + (" for other reasons" if older else ""))
-        print(
-            f"{_count(len(report['sent']), 'message')} sent, {', '.join(parts) or 'none left out'}"
-            f"; {report['total']} with {report['reserve']} reserved, limit {report['limit']}"
-        )
+        request = f"{_count(len(report['sent']), 'message')}"
+        left = ", ".join(parts) or "none left out"
+        # Exit status 3 sends nothing: say so rather than count messages "sent".
+        said = f"{request} sent, {left}" if report["fits"] else (
+            f"nothing would be sent: the request does not fit ({request}, {left})")  # fmt: skip
+        print(f"{said}; {report['total']} with {report['reserve']} reserved, "
+              f"limit {report['limit']}")  # fmt: skip
     if not report["fits"]:
         print(f"chatdesk: {report['error']}", file=sys.stderr)
         return EXIT_DOES_NOT_FIT

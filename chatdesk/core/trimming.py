@@ -380,18 +380,26 @@ def misfit_text(
         verb = "needs" if not parts else "need"
         fixes = [f"shorten {_listed(['the message', *parts], 'or')}",
                  "lower the maximum response tokens", *raise_limit]  # fmt: skip
+        # Fitting means staying below the limit: a request that needs the limit exactly is
+        # not "over" it, and saying so contradicts the numbers.
+        where = (
+            f", over the limit of {limit:,} even with every earlier turn left out"
+            if needed > limit
+            else " even with every earlier turn left out: the whole limit of "
+            f"{limit:,}, and the prompt and the reserve must stay below it"
+        )
         return (
             f"{who[0].upper()}{who[1:]} {verb} {needed:,} tokens with {reserve:,} reserved for "
-            f"the reply, over the limit of {limit:,} even with every earlier turn left out. "
-            f"{_either(fixes)}."
+            f"the reply{where}. {_either(fixes)}."
         )
     carry = "carries" if len(parts) == 1 and parts[0] != "the examples" else "carry"
     carried = f" ({_listed(parts)} {carry} over)" if parts else ""
     fixes = [f"start a new conversation{carried}",
              "choose to drop the oldest turns to fit", *raise_limit]  # fmt: skip
+    below = "; the prompt and the reply's reserve must stay below it" if needed <= limit else ""
     return (
         f"This conversation has reached its limit ({needed:,} of {limit:,} tokens with the "
-        f"reply reserved). {_either(fixes)}."
+        f"reply reserved{below}). {_either(fixes)}."
     )
 
 

@@ -174,3 +174,22 @@ def test_list_says_a_json_file_it_leaves_alone_once(tmp_path):
     assert again.returncode == 0
     assert "notes.json" not in again.stderr  # said once, here as in the window
     assert (folder / "notes.json").read_text() == '{"shopping": ["eggs"]}'
+
+
+def test_the_ids_list_prints_work_as_files(tmp_path):
+    """Found by a tester: `chatdesk list` printed ids that no other command took
+    ("20261201-074836-ee569e: does not exist"). Where a FILE goes, an id names that library
+    conversation (a file of that name, when one exists, still comes first)."""
+    body = tmp_path / "founders.json"
+    body.write_text(json.dumps(BODY))
+    assert run("import", body).returncode == 0
+    [entry] = json.loads(run("list", "--json").stdout)
+    exported = run("export", entry["id"])
+    assert exported.returncode == 0, exported.stderr
+    assert "Bill Gates and Paul Allen." in exported.stdout
+    counted = run("tokens", entry["id"], "--json")
+    assert counted.returncode == 0, counted.stderr
+    assert json.loads(counted.stdout)["file"] == entry["path"]
+    missing = run("export", "20261201-074836-ee569e")  # an id of no conversation
+    assert (missing.returncode, missing.stderr.count("does not exist")) == (1, 1)
+    assert "the id `chatdesk list` prints" in " ".join(run("send", "--help").stdout.split())

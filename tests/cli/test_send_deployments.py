@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 
 import pytest
 
@@ -16,6 +18,7 @@ from chatdesk.core.profile_deployments import Deployment
 from chatdesk.core.profiles import ConnectionProfile
 from chatdesk.core.settings import Settings, save_settings
 from chatdesk.service.connections import Connections
+from tests.cli.test_send import ROOT, env_for
 from tests.support.fake_azure import AzureModel, FakeAzure
 
 KEY = "5f2b9c0e7d1a4b3c8e6f0a9d2c4b7e1f"
@@ -162,3 +165,87 @@ def test_tokens_counts_with_the_deployment_the_file_picked(srv, env, tmp_path, c
     assert token_report(path, None, None, None, None)["model"] == "gpt-5"
     path = chat_file(tmp_path, deployment="removed-since")  # not the profile's: its default
     assert token_report(path, None, None, None, None)["model"] == "gpt-4o"
+
+
+def _cli(srv: FakeAzure, command: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """`chatdesk COMMAND ARGS` in its own process, with no connection in the environment."""
+    env = env_for(srv)
+    del env["AZURE_OPENAI_ENDPOINT"], env["AZURE_OPENAI_DEPLOYMENT"]
+    return subprocess.run([sys.executable, "-m", "chatdesk", command, *args], env=env,
+                          capture_output=True, text=True, timeout=60, cwd=ROOT)  # fmt: skip
+
+
+def _ask(path: str, question: str) -> None:
+    doc = read(path)
+    doc["messages"].append({"role": "user", "content": question})
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(doc, f)
+
+
+def test_send_without_options_goes_to_the_deployment_the_file_picked(srv, tmp_path):
+    """Found by a tester: after `send FILE --profile work --deployment reasoner`, a plain
+    `send FILE` went to the profile's default (gpt-4o's chat-prod) and recorded the reply as
+    such while the file said reasoner and `chatdesk tokens` counted for reasoner's model."""
+    save_settings(Settings(profiles=[work(srv)]))
+    path = chat_file(tmp_path)
+    done = _cli(srv, "send", path, "--profile", "work", "--deployment", "reasoner")
+    assert done.returncode == 0, done.stderr
+    _ask(path, "And again")
+    done = _cli(srv, "send", path)
+    assert done.returncode == 0, done.stderr
+    assert [r.json["model"] for r in srv.requests] == ["reasoner", "reasoner"]
+    saved = read(path)
+    assert saved["deployment"] == "reasoner"
+    assert saved["messages"][-1]["metadata"]["deployment"] == "reasoner"
+    counted = _cli(srv, "tokens", path, "--json")
+    assert json.loads(counted.stdout)["model"] == "gpt-5"  # reasoner's, the model sent to
+
+    # A library file whose deployment was picked in the window's toolbar: the same.
+    picked = chat_file(tmp_path, deployment="fast")
+    assert _cli(srv, "send", picked).returncode == 0
+    assert srv.requests[-1].json["model"] == "fast"
+
+
+def test_send_deployment_without_profile_picks_one_of_the_file_s_profile(srv, tmp_path):
+    save_settings(Settings(profiles=[work(srv)]))
+    path = chat_file(tmp_path, deployment="reasoner")
+    assert _cli(srv, "send", path, "--deployment", "fast").returncode == 0
+    assert srv.requests[-1].json["model"] == "fast"
+    assert read(path)["deployment"] == "fast"  # as with --profile: the next send goes there
+
+
+def test_a_deployment_the_profile_lost_goes_to_its_default_with_a_note(srv, tmp_path):
+    save_settings(Settings(profiles=[work(srv)]))
+    path = chat_file(tmp_path, deployment="removed-since")
+    done = _cli(srv, "send", path)
+    assert done.returncode == 0, done.stderr
+    assert [r.json["model"] for r in srv.requests] == ["chat-prod"]  # as the window and tokens
+    said = ("the file's deployment 'removed-since' is not one of the deployments of profile "
+            "'work' (chat-prod, fast, reasoner); sending to its default 'chat-prod'")  # fmt: skip
+    assert said in done.stderr
+    assert json.loads(_cli(srv, "tokens", path, "--json").stdout)["model"] == "gpt-4o"
+
+
+def test_a_name_outside_the_list_is_for_this_run_only(srv, env, tmp_path, capsys):
+    """The file does not record it: the next send, `tokens` and the window would not use it."""
+    save_settings(Settings(profiles=[work(srv)]))
+    path = chat_file(tmp_path, deployment="fast")
+    run_send([path, "--profile", "work", "--deployment", "chat-prodd"])
+    assert "for this run (the file does not record it)" in capsys.readouterr().err
+    assert read(path)["deployment"] == "fast"
+
+
+def test_send_takes_the_library_id_list_prints(srv, tmp_path):
+    from chatdesk.core.library import Library, library_dir
+
+    save_settings(Settings(profiles=[work(srv)]))
+    conv = Conversation(history=[Message("user", "Hello there")], profile="work")
+    conv.deployment = "fast"
+    library = Library(library_dir())
+    library.folder.mkdir(parents=True, exist_ok=True)
+    conversation_id = library.new_id()
+    save_conversation(conv, library.path(conversation_id))
+    done = _cli(srv, "send", conversation_id)
+    assert done.returncode == 0, done.stderr
+    assert [r.json["model"] for r in srv.requests] == ["fast"]
+    assert read(str(library.path(conversation_id)))["messages"][-1]["role"] == "assistant"

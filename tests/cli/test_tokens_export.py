@@ -6,8 +6,10 @@ import sys
 import pytest
 
 from chatdesk import __version__, cli
+from chatdesk.cli import tokens
 from chatdesk.cli.tokens import token_report
-from chatdesk.core.conversation import Conversation
+from chatdesk.core.choices import TrimPolicy
+from chatdesk.core.conversation import Conversation, TrimSettings
 from chatdesk.core.fileformat import save_conversation
 from chatdesk.core.messages import Message
 
@@ -284,3 +286,51 @@ def test_tokens_summary_names_trimmed_rows_as_their_heading_does(tmp_path, capsy
     older = int(heading.split()[2])
     assert f"{older} older messages, not sent" in heading
     assert f"sent, {older} older left out to fit;" in lines[-1]
+
+
+def test_tokens_at_exactly_the_limit_says_it_must_stay_below_and_sends_nothing(seed_file,
+                                                                              capsys):  # fmt: skip
+    """Found by a tester: a file needing exactly the limit exited 3 with "need 4,222 tokens …
+    over the limit of 4,222", and --rows still said "3 messages sent". Fitting means the
+    prompt and the reserve stay below the limit; exit 3 sends nothing."""
+    args = ["tokens", str(seed_file), "--reserve", "0", "--rows"]
+    assert cli.main([*args, "--limit", "29"]) == 3  # the seed needs 29
+    done = capsys.readouterr()
+    assert "over the limit" not in done.err
+    assert ("need 29 tokens with 0 reserved for the reply even with every earlier turn left "
+            "out: the whole limit of 29, and the prompt and the reserve must stay below it. "
+            "Shorten") in done.err  # fmt: skip
+    assert " sent," not in done.out
+    assert done.out.splitlines()[0] == tokens.NOT_SENT_HEADING
+    assert done.out.splitlines()[-1] == (
+        "nothing would be sent: the request does not fit (2 messages, none left out); "
+        "29 with 0 reserved, limit 29"
+    )
+    assert cli.main([*args, "--limit", "30"]) == 0  # one more token: it fits, and is sent
+    out = capsys.readouterr().out
+    assert "2 messages sent, none left out; 29 with 0 reserved, limit 30" in out
+    assert tokens.NOT_SENT_HEADING not in out
+    assert cli.main([*args, "--limit", "28"]) == 3
+    assert "need 29 tokens with 0 reserved for the reply, over the limit of 28" in (
+        capsys.readouterr().err
+    )
+
+
+def test_tokens_stop_policy_at_exactly_the_limit_sends_nothing(tmp_path, capsys):
+    conv = Conversation(system_prompt="sys", trimming=TrimSettings(policy=TrimPolicy.STOP))
+    for i in range(3):
+        conv.append(Message("user", f"question {i}"))
+        conv.append(Message("assistant", f"answer {i}"))
+    conv.append(Message("user", "question 3"))
+    path = tmp_path / "stop.json"
+    save_conversation(conv, path)
+    need = token_report(str(path), "gpt-4o", None, 10_000, 100)["total"]
+    args = ["tokens", str(path), "--model", "gpt-4o", "--reserve", "100", "--limit", str(need)]
+    assert cli.main(args) == 3
+    done = capsys.readouterr()
+    assert (f"reached its limit ({need:,} of {need:,} tokens with the reply reserved; the prompt "
+            "and the reply's reserve must stay below it)") in done.err  # fmt: skip
+    assert "8 messages sent" not in done.out
+    assert "nothing would be sent: the request does not fit (8 messages, none left out)" in (
+        done.out
+    )
