@@ -6,8 +6,9 @@ what a new conversation starts with. The values live in the settings file (core/
                           "params": {"temperature": 0.7, "max_tokens": 800},
                           "profile": null}}
 
-Reading is strict like the rest of the settings: a wrong type or value raises
-`PreferencesError` naming the field (the settings loader sets such a file aside).
+Reading is strict: a wrong type or value raises `PreferencesError` naming the field (the
+settings loader then uses that setting's default and says so: core/settings_read.py). Whole
+numbers written as 110.0 are taken for the integer settings.
 """
 
 from __future__ import annotations
@@ -80,21 +81,32 @@ def check_theme(value: Any, where: str = "settings") -> Theme:
 
 
 def check_font_size(value: Any, where: str = "settings") -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or (value and value not in FONT_SIZES):
+    size = _whole(value)
+    if size is None or (size and size not in FONT_SIZES):
         raise PreferencesError(
-            f"{where}.font_size must be 0 (the system's) or "
+            f"{where}.font_size must be a whole number: 0 (the system's) or "
             f"{FONT_SIZES.start} to {FONT_SIZES.stop - 1} points"
         )
-    return value
+    return size
 
 
 def check_zoom(value: Any, where: str = "settings") -> int:
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int)
-        or not (ZOOM_STEPS[0] <= value <= ZOOM_STEPS[-1])
-    ):
-        raise PreferencesError(f"{where}.zoom must be {ZOOM_STEPS[0]} to {ZOOM_STEPS[-1]} percent")
+    zoom = _whole(value)
+    if zoom is None or not (ZOOM_STEPS[0] <= zoom <= ZOOM_STEPS[-1]):
+        raise PreferencesError(
+            f"{where}.zoom must be a whole number from {ZOOM_STEPS[0]} to {ZOOM_STEPS[-1]} "
+            "(percent)"
+        )
+    return zoom
+
+
+def _whole(value: Any) -> int | None:
+    """`value` as an int when it is a whole number (110 or 110.0, as some editors and tools
+    write numbers); None for anything else (110.5, true, "110")."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else None
     return value
 
 

@@ -21,9 +21,14 @@ learned from each deployment's answers and its read timeout (see `chatdesk.core.
 the conversation library ("" keeps it in the data folder: `chatdesk.core.library`);
 `library_migrated` is set once the first launch with a library offered the older files.
 
-Loading never fails and never loses the user's file: a file chatdesk cannot use is set aside as
-``settings.json.bad-<timestamp>`` and the defaults come back with a warning that says why
-(every front end must show it). A settings path that is not a regular file (a FIFO, a device,
+Loading never fails and never loses the user's file. A bad value of one setting (or one bad
+profile, preset or list entry) costs only itself: it falls back to its default, every other
+setting is kept, and the warning names it, its value and what is used instead
+(`core/settings_read.py`); a copy of the file is kept as ``settings.json.bad-<timestamp>``, since
+the next save leaves the bad value out. A file that is not a settings document at all (not JSON,
+not an object, a newer or unknown version) is set aside as ``settings.json.bad-<timestamp>`` and
+the defaults come back with a warning that says why. Every front end must show the warning.
+A settings path that is not a regular file (a FIFO, a device,
 a link to one) is neither read nor set aside nor written over: `LoadedSettings.writable` is
 False. Reads are bounded (`safe_read`); numbers JSON does not take are refused (`text_policy`).
 Older files are brought forward by the `_MIGRATIONS` table, one version at a time.
@@ -31,6 +36,7 @@ Older files are brought forward by the `_MIGRATIONS` table, one version at a tim
 
 from __future__ import annotations
 
+import glob
 import json
 import os
 import re
@@ -43,17 +49,12 @@ from urllib.parse import urlsplit, urlunsplit
 import msgspec
 
 from chatdesk.core.atomic import atomic_write_text
-from chatdesk.core.deployments import REQUEST_DEADLINE, DeploymentNotes, valid_seconds
+from chatdesk.core.deployments import REQUEST_DEADLINE, DeploymentNotes
 from chatdesk.core.paths import settings_path
 from chatdesk.core.patterns import LazyPattern
 from chatdesk.core.preferences import (
     NewConversationDefaults,
-    PreferencesError,
     Theme,
-    check_font_size,
-    check_theme,
-    check_zoom,
-    new_conversation_from_json,
     new_conversation_to_json,
 )
 from chatdesk.core.presets import SystemPreset
@@ -65,6 +66,8 @@ from chatdesk.core.profiles import (
     looks_like_env_name,
 )
 from chatdesk.core.safe_read import NotRegularFile, read_regular
+from chatdesk.core.settings_read import Resets, read_fields
+from chatdesk.core.settings_read import SettingsError as SettingsError
 from chatdesk.core.text_policy import (
     JsonProblem,
     clean_strings,
@@ -78,10 +81,6 @@ MAX_RECENT = 10
 MAX_SETTINGS_BYTES = 16 * 1024 * 1024  # far beyond any real settings file
 # A key named like this in the saved document means a secret is about to reach the disk.
 _SECRET_KEY_RE = LazyPattern(r"(?:^|_)(?:key|apikey|secret|password|passwd|token|credentials?)$")
-
-
-class SettingsError(ValueError):
-    """A settings document that does not match the schema; the text names the field."""
 
 
 class Settings(msgspec.Struct):
@@ -167,102 +166,13 @@ def _check_name(name: str) -> None:
 
 
 # -- reading the document --------------------------------------------------------------------
-def _object(value: Any, where: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise SettingsError(f"{where} must be an object, not {json_kind(value)}")
-    return value
-
-
-def _typed(obj: dict[str, Any], key: str, where: str, kind: type, default: Any) -> Any:
-    value = obj.get(key, default)
-    if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
-        raise SettingsError(f"{where}.{key} must be {_NAMES[kind]}, not {json_kind(value)}")
-    return value
-
-
-_NAMES: dict[type, str] = {
-    str: "a string",
-    bool: "true or false",
-    list: "a list",
-    dict: "an object",
-}
-
-
-def _str(obj: dict[str, Any], key: str, where: str, default: str | None = None) -> str:
-    value: str = _typed(obj, key, where, str, default)
-    return value
-
-
-def _preset(item: Any, index: int) -> SystemPreset:
-    try:
-        return SystemPreset.from_json(item)
-    except ValueError as exc:
-        raise SettingsError(f"user_presets[{index}]: {exc}") from None
-
-
-def _list(obj: dict[str, Any], key: str, where: str) -> list[Any]:
-    value: list[Any] = _typed(obj, key, where, list, [])
-    return value
-
-
-def _settings_from_doc(doc: dict[str, Any]) -> Settings:
-    """The current-version document as Settings; SettingsError names the first bad field."""
-    top = "settings"
-    profiles: list[ConnectionProfile] = []
-    for i, item in enumerate(_list(doc, "profiles", top)):
-        try:
-            profile = ConnectionProfile.from_json(item)
-        except ProfileError as exc:
-            raise SettingsError(f"profiles[{i}]: {exc}") from None
-        if not profile.name.strip():
-            raise SettingsError(f"profiles[{i}] has an empty name")
-        if any(p.name == profile.name for p in profiles):
-            raise SettingsError(f"profiles[{i}]: the name '{profile.name}' is used twice")
-        profiles.append(profile)
-
-    active = doc.get("active_profile")
-    if active is not None and not isinstance(active, str):
-        raise SettingsError(f"settings.active_profile must be a string, not {json_kind(active)}")
-    if active is not None and not any(p.name == active for p in profiles):
-        active = None  # the profile was removed by hand; not worth discarding the file for
-
-    settings = Settings(
-        profiles=profiles,
-        active_profile=active,
-        enter_sends=_typed(doc, "enter_sends", top, bool, True),
-        user_presets=[_preset(item, i) for i, item in enumerate(_list(doc, "user_presets", top))],
-        proxy=_str(doc, "proxy", top, ""),
-        library_folder=_str(doc, "library_folder", top, ""),
-        library_migrated=_typed(doc, "library_migrated", top, bool, False),
-    )
-    try:
-        settings.theme = check_theme(_str(doc, "theme", top, "system"))
-        settings.font_size = check_font_size(doc.get("font_size", 0))
-        settings.zoom = check_zoom(doc.get("zoom", 100))
-        settings.new_conversation = new_conversation_from_json(doc.get("new_conversation", {}))
-    except PreferencesError as exc:
-        raise SettingsError(str(exc)) from None
-    window = _typed(doc, "window", top, dict, {})
-    for key, value in window.items():
-        if not isinstance(value, str):
-            raise SettingsError(
-                f"settings.window[{key!r}] must be a string, not {json_kind(value)}"
-            )
-    settings.window = dict(window)
-    deadline = doc.get("request_deadline", REQUEST_DEADLINE)
-    if not valid_seconds(deadline):
-        raise SettingsError("settings.request_deadline must be a number of seconds (1 to 86400)")
-    settings.request_deadline = float(deadline)
-    try:
-        settings.deployments = DeploymentNotes.from_json(doc.get("deployments", {}))
-    except ValueError as exc:
-        raise SettingsError(f"settings.deployments{exc}") from None
-    # Oldest first, so add_recent leaves the most recent on top, deduplicated and capped.
-    recent = _list(doc, "recent_files", top)
-    for i, entry in enumerate(reversed(recent)):
-        if not isinstance(entry, str):
-            where = f"settings.recent_files[{len(recent) - 1 - i}]"
-            raise SettingsError(f"{where} must be a string, not {json_kind(entry)}")
+def _settings_from_doc(doc: dict[str, Any], resets: Resets | None = None) -> Settings:
+    """The current-version document as Settings: each bad value falls back to its default, said
+    in `resets`; without `resets`, SettingsError names the first bad field."""
+    fields = read_fields(doc, resets if resets is not None else Resets(strict=True))
+    recent: list[str] = fields.pop("recent_files")
+    settings = Settings(**fields)
+    for entry in reversed(recent):  # oldest first: the most recent ends on top, deduplicated
         settings.add_recent(entry)
     return settings
 
@@ -388,22 +298,65 @@ def load_settings(path: Path | None = None) -> LoadedSettings:
             f"it was written by a newer chatdesk (settings version {version}; "
             f"this version reads up to {SCHEMA_VERSION})",
         )
+    for step in range(version, SCHEMA_VERSION):
+        doc = _MIGRATIONS[step](doc)
+    resets = Resets(strict=False)
+    settings = _settings_from_doc(doc, resets)
+    migrated_from = version if version < SCHEMA_VERSION else None
+    if not resets.notes:
+        return LoadedSettings(settings, migrated_from=migrated_from)
+    return LoadedSettings(settings, _reset_warning(target, raw, resets), migrated_from)
+
+
+def _reset_warning(target: Path, raw: bytes, resets: Resets) -> str:
+    """What the user hears about settings that fell back to their defaults. The file itself is
+    left as it is (rewriting it at every start would save nothing the user chose), and a copy is
+    kept — once, however many starts read it — because the next save leaves the bad values out.
+    """
+    kept = next((b for b in _backups(target) if _same_bytes(b, raw)), None)
+    if kept is None:
+        kept = _backup_name(target)
+        try:
+            with kept.open("xb") as out:
+                out.write(raw)
+        except OSError:
+            kept = None
+    copy = (
+        f"a copy of the file as it was is kept as {kept.name}"
+        if kept is not None
+        else "no copy of the file could be kept"
+    )
+    lines = "\n".join(f"• {note}" for note in resets.notes)
+    return (
+        f"chatdesk could not use some settings in {target}; each of them falls back to its "
+        f"default and every other setting is kept ({copy}; the file is rewritten when a setting "
+        f"changes):\n{lines}"
+    )
+
+
+def _backups(target: Path) -> list[Path]:
+    return sorted(target.parent.glob(f"{glob.escape(target.name)}.bad-*"))
+
+
+def _same_bytes(path: Path, raw: bytes) -> bool:
     try:
-        for step in range(version, SCHEMA_VERSION):
-            doc = _MIGRATIONS[step](doc)
-        settings = _settings_from_doc(doc)
-    except SettingsError as exc:
-        return _set_aside(target, str(exc))
-    return LoadedSettings(settings, migrated_from=version if version < SCHEMA_VERSION else None)
+        return path.stat().st_size == len(raw) and path.read_bytes() == raw
+    except OSError:
+        return False
 
 
-def _set_aside(target: Path, problem: str) -> LoadedSettings:
+def _backup_name(target: Path) -> Path:
     stamp = time.strftime("%Y%m%d-%H%M%S")
     backup = target.with_name(f"{target.name}.bad-{stamp}")
     n = 1
     while backup.exists():  # two bad loads within a second must not clobber the first backup
         backup = target.with_name(f"{target.name}.bad-{stamp}-{n}")
         n += 1
+    return backup
+
+
+def _set_aside(target: Path, problem: str) -> LoadedSettings:
+    backup = _backup_name(target)
     writable = True
     try:
         os.replace(target, backup)

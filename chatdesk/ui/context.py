@@ -11,10 +11,11 @@ import logging
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 
+from chatdesk.core.paths import settings_path as default_settings_path
 from chatdesk.core.settings import Settings, load_settings, save_settings
 from chatdesk.resources import resource_path
 from chatdesk.service.client import Credentials
@@ -153,6 +154,9 @@ class AppContext(msgspec.Struct):
     settings_problem: str = ""  # why the last settings write failed; "" when it worked
     # Called with `settings_problem` whenever it changes (the window shows it).
     problem_listeners: list[Callable[[str], None]] = msgspec.field(default_factory=list)
+    # The deployments' notes as last read from or written to the file: what `chatdesk send`
+    # learned since then is taken in before a save (core/settings_sync.py).
+    notes_read: dict[str, Any] = msgspec.field(default_factory=dict)
     _library: Library | None = None
     _library_index: LibraryIndex | None = None
 
@@ -181,15 +185,22 @@ class AppContext(msgspec.Struct):
         connections = Connections(loaded.settings)
         service = DeferredService(connections.credentials, loaded.settings)
         warnings = [loaded.warning] if loaded.warning else []
-        return cls(
+        context = cls(
             loaded.settings, connections, service, settings_path, warnings, loaded.writable
         )
+        context.notes_read = loaded.settings.deployments.to_json()
+        return context
 
     def write_settings(self) -> None:
         """Save the settings; raises OSError (and ValueError for anything like a secret)."""
         if not self.settings_writable:
             raise OSError("the settings file is not a regular file; chatdesk will not replace it")
-        save_settings(self.settings, self.settings_path)
+        from chatdesk.core.settings_sync import take_in_notes  # not needed for the first frame
+
+        path = self.settings_path or default_settings_path()
+        take_in_notes(self.settings.deployments, self.notes_read, path)
+        save_settings(self.settings, path)
+        self.notes_read = self.settings.deployments.to_json()
 
     def save_settings(self) -> bool:
         """Save the settings; a disk error is kept in `settings_problem`, never raised (the

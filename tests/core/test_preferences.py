@@ -42,14 +42,14 @@ def test_a_file_without_preferences_gets_the_defaults():
     ("doc", "problem"),
     [
         ({"theme": "blue"}, "settings.theme must be one of system, light, dark"),
-        ({"zoom": 1000}, "settings.zoom must be 50 to 300 percent"),
-        ({"font_size": 2}, "settings.font_size must be 0"),
+        ({"zoom": 1000}, "settings.zoom must be a whole number from 50 to 300 (percent)"),
+        ({"font_size": 2}, "settings.font_size must be a whole number: 0"),
         ({"new_conversation": {"copy_current": "yes"}}, "copy_current must be true or false"),
         ({"new_conversation": {"params": {"temperature": 5}}}, '"temperature" must be between'),
         ({"new_conversation": {"params": {"stream": False}}}, "params.stream is not a default"),
     ],
 )
-def test_bad_preferences_set_the_file_aside_naming_the_field(doc, problem):
+def test_bad_preferences_fall_back_naming_the_field(doc, problem):
     path = settings_path()
     path.parent.mkdir(parents=True)
     path.write_text(json.dumps({"schema_version": 1, **doc}))
