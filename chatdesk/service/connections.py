@@ -11,6 +11,8 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import msgspec.structs
+
 from chatdesk.core.conversation import Conversation
 from chatdesk.core.paths import config_dir
 from chatdesk.core.profile_env import profile_from_env
@@ -144,6 +146,19 @@ class Connections:
             now = follow_rename(name, {p.name for p in profiles}, self.settings.renamed_profiles)
             found = next((p for p in profiles if p.name == now), None)
         return found
+
+    def reply_profiles(self) -> list[ConnectionProfile]:
+        """Every profile a recorded reply may name, for pricing it: the profiles, and each
+        remembered old name as the profile it became (a reply made before a rename keeps
+        its price; replies are not rewritten)."""
+        profiles = self.profiles()
+        names = {p.name for p in profiles}
+        aliases = [
+            msgspec.structs.replace(found, name=old)
+            for old in self.settings.renamed_profiles
+            if old not in names and (found := self.profile(old)) is not None
+        ]
+        return [*profiles, *aliases]
 
     def follow_renamed(self, conv: Conversation) -> bool:
         """Name the profile `conv`'s was renamed to, in `conv`; True when it changed (the

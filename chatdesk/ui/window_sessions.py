@@ -178,7 +178,7 @@ class WindowSessions:
         connections = self.context.connections
         session = ChatSession(
             conv, self.context.service, connections.profile_for, path=path, parent=self,
-            profiles=connections.profiles,
+            profiles=connections.reply_profiles,
         )  # fmt: skip
         session.loading = loading
         self.sessions.append(session)

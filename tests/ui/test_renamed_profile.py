@@ -122,3 +122,29 @@ def test_ctrl_n_says_when_preferences_profile_is_gone(qtbot, window):
         "New conversation's profile 'gateway-old' (Preferences) is not among your profiles; "
         "this one uses 'work' (the default)"
     ) in window.notice.text()
+
+
+def test_a_reply_made_before_the_rename_keeps_its_cost(qtbot, window, server):
+    from decimal import Decimal
+
+    from chatdesk.core.pricing import Prices, reply_cost
+    from tests.support.fake_azure import Reply
+    from tests.ui.test_main_window import type_and_send, wait_idle
+
+    prices = Prices(Decimal("2000"), Decimal("1000"), Decimal("8000"))
+    window.context.connections.profile("work").prices = {"gpt-4o": prices}
+    window.profile_box.setCurrentIndex(window.profile_box.findText("work"))
+    qtbot.waitUntil(lambda: window.session.budget is not None)  # counting for work's model
+    server.enqueue(Reply(text="hello"))
+    type_and_send(qtbot, window, "hi")
+    qtbot.waitUntil(lambda: len(window.session.conversation) == 2, timeout=10_000)
+    wait_idle(qtbot, window)
+    reply = window.session.conversation[1]
+    assert reply.meta.profile == "work"  # recorded when it was made; never rewritten
+    expected = reply_cost(prices, reply.meta.usage)
+    assert expected is not None
+    _rename(qtbot, window, 0, "work2")
+    assert window.session.conversation.profile == "work2"
+    cost = window.session.model.reply_cost(reply)
+    assert cost is not None
+    assert cost.total == expected.total
