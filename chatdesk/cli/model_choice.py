@@ -31,6 +31,11 @@ def model_match_for(
     name = given if given is not None else conv.profile
     settings = load_settings().settings
     if name:
+        if given is None:  # the file's own: a renamed profile's old name means the new one
+            from chatdesk.core.profile_renames import follow_rename
+
+            names = {p.name for p in settings.profiles}
+            name = follow_rename(name, names, settings.renamed_profiles) or name
         found = settings.profile(name)
         if found is None and given is not None:
             raise UnknownProfile(f"no profile named {given!r}")

@@ -92,7 +92,9 @@ def pick_profile(
             deployment=args.model,
             key_env="OPENAI_API_KEY",
         ), Credentials(None, env=env)
-    saved = connections.settings.profile(recorded) if recorded else None
+    # A profile renamed in Connections: the file's old name means the new one (and is saved so).
+    connections.follow_renamed(conv)
+    saved = connections.settings.profile(conv.profile) if conv.profile else None
     if saved is not None:
         return pick_deployment(conv, saved, args.deployment), connections.credentials
     # The window stands its default in for a removed profile and says so; send stands nothing

@@ -34,7 +34,8 @@ class PreferencesError(ValueError):
 
 class NewConversationDefaults(msgspec.Struct):
     """What New (Ctrl+N) starts with. `copy_current`: the current conversation's prompt,
-    examples and parameters instead of these. `profile` None: the connection used last."""
+    examples and parameters instead of these. `profile` None: the default profile (the one
+    Connections marks "(default)")."""
 
     copy_current: bool = False
     system_prompt: str = DEFAULT_PROMPT

@@ -128,6 +128,15 @@ def gone_profile_text(named: str, stand_in: str | None) -> str:
     return f"{gone}; it uses '{stand_in}' (the default) until you choose another above."
 
 
+def gone_new_profile_text(named: str, stand_in: str | None) -> str:
+    """What New conversation says when the profile Preferences chose for it (`named`) is not
+    set up: it starts on the default (`stand_in`) instead, and says so rather than quietly."""
+    gone = f"New conversation's profile '{named}' (Preferences) is not among your profiles"
+    if stand_in is None:
+        return f"{gone}; add or choose one in Connections (Ctrl+K)."
+    return f"{gone}; this one uses '{stand_in}' (the default). Choose another in Preferences."
+
+
 # -- profiles --------------------------------------------------------------------------------
 class ConnectionProfile(msgspec.Struct):
     """A resource (endpoint), its sign-in, and its deployments. Switching `auth` keeps the

@@ -106,6 +106,8 @@ class Settings(msgspec.Struct):
     proxy: str = ""
     library_folder: str = ""  # "" : <data folder>/library
     library_migrated: bool = False  # recovery copies and recent files were offered for import
+    # Old profile name → new, so files naming the old one follow (core/profile_renames.py).
+    renamed_profiles: dict[str, str] = msgspec.field(default_factory=dict)
 
     # -- profiles ----------------------------------------------------------------------------
     def profile(self, name: str) -> ConnectionProfile | None:
@@ -375,7 +377,7 @@ def _set_aside(target: Path, problem: str) -> LoadedSettings:
 
 def settings_to_json(settings: Settings) -> dict[str, Any]:
     """The document that is saved, `schema_version` first."""
-    return {
+    doc: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
         "profiles": [_stored_profile(p) for p in settings.profiles],
         "active_profile": settings.active_profile,
@@ -393,6 +395,9 @@ def settings_to_json(settings: Settings) -> dict[str, Any]:
         "library_folder": settings.library_folder,
         "library_migrated": settings.library_migrated,
     }
+    if settings.renamed_profiles:  # only once a profile was renamed
+        doc["renamed_profiles"] = dict(settings.renamed_profiles)
+    return doc
 
 
 def _stored_profile(profile: ConnectionProfile) -> dict[str, Any]:

@@ -176,6 +176,11 @@ def read_fields(doc: dict[str, Any], resets: Resets) -> dict[str, Any]:
             resets.fallback(f"{top}.deployments[{key!r}]", str(exc), "it is learned again")
     presets = _list_of(doc, "user_presets", resets, SystemPreset.from_json)
     recent = _list_of(doc, "recent_files", resets, _string("the entry"))
+    # A hint for files naming an old profile name (core/profile_renames.py), not worth a word:
+    # what is not old name -> new name is dropped.
+    renamed = doc.get("renamed_profiles", {})
+    renames = {str(k): v for k, v in renamed.items() if isinstance(v, str)} if isinstance(
+        renamed, dict) else {}  # fmt: skip
     return {
         "profiles": profiles,
         "active_profile": _setting(doc, "active_profile", None, active, resets),
@@ -202,6 +207,7 @@ def read_fields(doc: dict[str, Any], resets: Resets) -> dict[str, Any]:
         "window": window,
         "request_deadline": _setting(doc, "request_deadline", REQUEST_DEADLINE, _deadline, resets),
         "deployments": DeploymentNotes(notes),
+        "renamed_profiles": renames,
         "recent_files": recent,
     }  # fmt: skip
 

@@ -11,10 +11,13 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import msgspec.structs
+
 from chatdesk.core.conversation import Conversation
 from chatdesk.core.paths import config_dir
 from chatdesk.core.profile_env import profile_from_env
-from chatdesk.core.profiles import ConnectionProfile, gone_profile_text
+from chatdesk.core.profile_renames import follow_rename
+from chatdesk.core.profiles import ConnectionProfile, gone_new_profile_text, gone_profile_text
 from chatdesk.core.settings import Settings
 from chatdesk.service.client import Credentials, entra_session_key, entra_session_options
 
@@ -135,7 +138,36 @@ class Connections:
         return [env_profile] if env_profile else []
 
     def profile(self, name: str | None) -> ConnectionProfile | None:
-        return next((p for p in self.profiles() if p.name == name), None)
+        """The profile `name` means: the one of that name, else the saved profile it was
+        renamed to (`follow_rename`: files and settings naming the old name follow it)."""
+        profiles = self.profiles()
+        found = next((p for p in profiles if p.name == name), None)
+        if found is None and name is not None and self.settings.renamed_profiles:
+            now = follow_rename(name, {p.name for p in profiles}, self.settings.renamed_profiles)
+            found = next((p for p in profiles if p.name == now), None)
+        return found
+
+    def reply_profiles(self) -> list[ConnectionProfile]:
+        """Every profile a recorded reply may name, for pricing it: the profiles, and each
+        remembered old name as the profile it became (a reply made before a rename keeps
+        its price; replies are not rewritten)."""
+        profiles = self.profiles()
+        names = {p.name for p in profiles}
+        aliases = [
+            msgspec.structs.replace(found, name=old)
+            for old in self.settings.renamed_profiles
+            if old not in names and (found := self.profile(old)) is not None
+        ]
+        return [*profiles, *aliases]
+
+    def follow_renamed(self, conv: Conversation) -> bool:
+        """Name the profile `conv`'s was renamed to, in `conv`; True when it changed (the
+        conversation is saved with the new name as with any change)."""
+        profile = self.profile(conv.profile) if conv.profile is not None else None
+        if profile is None or profile.name == conv.profile:
+            return False
+        conv.profile = profile.name
+        return True
 
     def active(self) -> ConnectionProfile | None:
         profiles = self.profiles()
@@ -146,7 +178,8 @@ class Connections:
         """Record the active profile in a conversation that names none (`replace_missing`:
         or one no longer saved, e.g. a New conversation's default since removed). A file
         naming a profile this machine lacks keeps its name unless asked: `profile_for` stands
-        the active one in for it meanwhile."""
+        the active one in for it meanwhile. A renamed profile's old name becomes its new one."""
+        self.follow_renamed(conv)
         if replace_missing and conv.profile is not None and self.profile(conv.profile) is None:
             conv.profile = None
         active = self.active()
@@ -168,6 +201,16 @@ class Connections:
             return None
         active = self.active()
         return gone_profile_text(gone, active.name if active is not None else None)
+
+    def new_conversation_note(self, conv: Conversation) -> str | None:
+        """For a new conversation, before `name_profile(conv, replace_missing=True)`: the
+        status line when the profile it was given (Preferences') is not set up and the
+        default stands in; None when it exists, follows a rename, or names none."""
+        gone = self.gone_profile(conv.profile)
+        if gone is None:
+            return None
+        active = self.active()
+        return gone_new_profile_text(gone, active.name if active is not None else None)
 
     def profile_for(self, conv: Conversation) -> ConnectionProfile | None:
         """The profile a conversation uses (the one it names, else the active one), sending to

@@ -18,6 +18,7 @@ import msgspec.structs
 
 from chatdesk.core.atomic import atomic_write_text
 from chatdesk.core.profile_deployments import listing_default
+from chatdesk.core.profile_renames import follow_rename, remember_renames
 from chatdesk.core.profiles import ConnectionProfile
 from chatdesk.core.settings import Settings
 from chatdesk.service.client import header_secret_name
@@ -168,11 +169,15 @@ def commit(
 ) -> None:
     """Write the edits (and the app's `proxy`, if given) into `settings` (order kept, renames
     through temporary names so a swap cannot collide) and call `save`; on OSError/ValueError
-    the settings are restored and the error is raised again."""
+    the settings are restored and the error is raised again. A renamed profile takes what
+    names it along: New conversation's profile, and the remembered renames that files naming
+    the old name follow (`renamed_profiles`, core/profile_renames.py)."""
     before = (
         [msgspec.structs.replace(p) for p in settings.profiles],
         settings.active_profile,
         settings.proxy,
+        dict(settings.renamed_profiles),
+        settings.new_conversation,
     )
     try:
         if proxy is not None:
@@ -201,9 +206,24 @@ def commit(
             settings.active_profile = selected
         elif settings.profiles:
             settings.active_profile = settings.profiles[0].name
+        names = {p.name for p in settings.profiles}
+        moved = [(e.original or "", f.name) for e, f in renamed]
+        renames = remember_renames(settings.renamed_profiles, moved, names)
+        settings.renamed_profiles = renames
+        chosen = settings.new_conversation.profile
+        if chosen is not None and chosen not in names and chosen in renames:
+            settings.new_conversation = msgspec.structs.replace(
+                settings.new_conversation, profile=follow_rename(chosen, names, renames)
+            )
         save()
     except (OSError, ValueError):
-        settings.profiles, settings.active_profile, settings.proxy = before
+        (
+            settings.profiles,
+            settings.active_profile,
+            settings.proxy,
+            settings.renamed_profiles,
+            settings.new_conversation,
+        ) = before
         raise
 
 

@@ -36,7 +36,9 @@ THEME_LABELS: dict[Theme, str] = {
     Theme.LIGHT: "Light",
     Theme.DARK: "Dark",
 }
-LAST_USED = "The one used last"
+# None: the profile Connections marks "(default)" ("Use for new conversations"); nothing
+# records which profile was used last, so the label says what New really picks.
+DEFAULT_PROFILE = "The default profile (Connections)"
 
 
 class PreferenceValues(msgspec.Struct):
@@ -124,7 +126,7 @@ class PreferencesDialog(QDialog):
         self.prompt.setMaximumHeight(90)
         self.profile = QComboBox(self)
         self.profile.setAccessibleName("Default connection")
-        self.profile.addItem(LAST_USED, None)
+        self.profile.addItem(DEFAULT_PROFILE, None)
         for name in profiles:
             self.profile.addItem(name, name)
         low, high, _ = RANGES["temperature"]

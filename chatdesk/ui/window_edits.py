@@ -136,6 +136,8 @@ class WindowEdits:
         self._fill_profiles()
         connections = self.context.connections
         for session in self.sessions:  # a profile was fixed: its old errors no longer hold
+            if connections.follow_renamed(session.conversation):
+                session.set_modified()  # its profile was renamed: saved with the new name
             session.clear_status(errors_only=True)
             session.prices_changed()
             gone = connections.gone_profile_note(session.conversation)

@@ -154,8 +154,12 @@ class WindowSessions:
         defaults = self.context.settings.new_conversation
         current = self.session.conversation if self.session is not None else None
         conv = defaults.conversation(current)
+        from_preferences = not (defaults.copy_current and current is not None)
+        note = self.context.connections.new_conversation_note(conv) if from_preferences else None
         self.context.connections.name_profile(conv, replace_missing=True)
         session = self.open_session(conv)
+        if note is not None:  # Preferences' profile is gone: not quietly another one
+            session.notice.emit(note)
         self.composer.input.setFocus()
         return session
 
@@ -174,7 +178,7 @@ class WindowSessions:
         connections = self.context.connections
         session = ChatSession(
             conv, self.context.service, connections.profile_for, path=path, parent=self,
-            profiles=connections.profiles,
+            profiles=connections.reply_profiles,
         )  # fmt: skip
         session.loading = loading
         self.sessions.append(session)

@@ -80,7 +80,7 @@ def test_a_new_conversation_starts_from_the_defaults_not_the_current_one():
     assert conv.system_prompt == DEFAULT_PROMPT
     assert conv.examples == []
     assert (conv.params.temperature, conv.params.max_tokens) == (0.2, 800)
-    assert conv.profile is None  # the connection used last, chosen by the window
+    assert conv.profile is None  # the default profile, chosen by the window
 
 
 def test_a_new_conversation_copies_the_current_one_when_asked():

@@ -147,3 +147,38 @@ def test_a_rename_keeps_every_deployment_and_its_fields():
     (saved,) = settings.profiles
     assert saved.name == "new"
     assert saved.deployments == deployments
+
+
+def test_a_rename_carries_new_conversation_s_profile_and_is_remembered(tmp_path):
+    from chatdesk.core.settings import load_settings, save_settings
+
+    settings = Settings(profiles=[profile("work"), profile("gateway")], active_profile="work")
+    settings.new_conversation.profile = "gateway"
+    edits = [edit("work2", "work"), edit("gateway-prod", "gateway")]
+    path = tmp_path / "settings.json"
+    commit(settings, edits, [], "work2", lambda: save_settings(settings, path))
+    saved = load_settings(path).settings
+    assert saved.active_profile == "work2"
+    assert saved.new_conversation.profile == "gateway-prod"
+    assert saved.renamed_profiles == {"work": "work2", "gateway": "gateway-prod"}
+
+
+def test_a_failed_save_restores_the_remembered_renames_and_new_conversation():
+    settings = Settings(profiles=[profile("a")], active_profile="a")
+    settings.new_conversation.profile = "a"
+
+    def fail() -> None:
+        raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"):
+        commit(settings, [ProfileEdit(profile("renamed"), "a", "a")], [], "renamed", fail)
+    assert settings.renamed_profiles == {}
+    assert settings.new_conversation.profile == "a"
+
+
+def test_removing_the_renamed_profile_forgets_the_rename():
+    settings = Settings(profiles=[profile("work"), profile("other")], active_profile="other")
+    commit(settings, [edit("work2", "work"), edit("other")], [], "other", lambda: None)
+    assert settings.renamed_profiles == {"work": "work2"}
+    commit(settings, [edit("other")], ["work2"], "other", lambda: None)
+    assert settings.renamed_profiles == {}

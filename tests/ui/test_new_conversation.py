@@ -17,7 +17,7 @@ def test_new_starts_from_the_defaults_not_the_current_prompt(qtbot, window):
     assert window.system_editor.text() == DEFAULT_PROMPT
     assert conv.examples == []
     assert conv.params.temperature == 0.3
-    assert conv.profile == "test"  # the connection used last
+    assert conv.profile == "test"  # the default profile
     assert window.composer.input.hasFocus()
 
 
