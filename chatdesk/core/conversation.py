@@ -119,6 +119,9 @@ class Conversation:
         # Images attached to the draft: `image_url` content parts, ready to send (see
         # service/image_prep.py); saved with the draft so nothing attached is lost.
         self.draft_images: list[dict[str, Any]] = []
+        # Its file's top-level fields chatdesk does not know (another tool's, added by hand):
+        # every save writes them back as they came (core/fileformat.py).
+        self.kept_fields: dict[str, Any] = {}
         self.created_at = now_iso()
         self._listeners: list[HistoryListener] = []
         self._system: Message | None = None

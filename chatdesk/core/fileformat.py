@@ -156,6 +156,8 @@ def to_document(conv: Conversation) -> dict[str, Any]:
         del document["api"]
     if conv.history_keeper == HistoryKeeper.CHATDESK:
         del document["history"]
+    for key, value in conv.kept_fields.items():  # after chatdesk's own, as they came
+        document.setdefault(key, value)
     return document
 
 
@@ -324,7 +326,15 @@ def _from_document(
     api = choice(data, "api", API_KINDS, None)
     conv.api = Api(api) if api is not None else None
     conv.history_keeper = HistoryKeeper(choice(data, "history", HISTORY_KEEPERS, "chatdesk"))
+    conv.kept_fields = {k: v for k, v in data.items() if k not in _DOCUMENT_FIELDS}
     return conv
+
+
+# The top-level fields a chatdesk document holds (`to_document`); others are kept as they came.
+_DOCUMENT_FIELDS = frozenset((
+    "format", "version", "title", "created_at", "profile", "deployment", "model", "params",
+    "request", "api", "history", "trimming", "draft", "draft_images", "messages", "pinned",
+))  # fmt: skip
 
 
 def _migrate_v1(data: dict[str, Any]) -> dict[str, Any]:
