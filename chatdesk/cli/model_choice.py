@@ -27,16 +27,14 @@ def model_match_for(
     Raises UnknownProfile when `given` names no profile."""
     from chatdesk.core.profile_env import profile_from_env
     from chatdesk.core.settings import load_settings
+    from chatdesk.service.connections import Connections
 
     name = given if given is not None else conv.profile
     settings = load_settings().settings
+    connections = Connections(settings, env={})  # the saved profiles only
     if name:
-        if given is None:  # the file's own: a renamed profile's old name means the new one
-            from chatdesk.core.profile_renames import follow_rename
-
-            names = {p.name for p in settings.profiles}
-            name = follow_rename(name, names, settings.renamed_profiles) or name
-        found = settings.profile(name)
+        # --profile names a profile exactly; the file's name follows a rename, as in the window.
+        found = settings.profile(name) if given is not None else connections.profile(name)
         if found is None and given is not None:
             raise UnknownProfile(f"no profile named {given!r}")
         if found is not None:
@@ -45,9 +43,7 @@ def model_match_for(
     if from_env is None:
         if name:  # a profile not set up here: `send` stands none in
             return None
-        from chatdesk.service.connections import Connections
-
         # A file naming no profile: the default one, as `send` and the window send it.
-        default = Connections(settings, env={}).profile_for(conv)
+        default = connections.profile_for(conv)
         return default.model_match(conv.model) if default is not None else None
     return from_env.model_match(conv.model)  # its default deployment, as `send` sends

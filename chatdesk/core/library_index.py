@@ -350,8 +350,9 @@ class LibraryIndex:
             skipped = tuple(library.skipped)
             if adopted:
                 files = library.stamps()
-        if remembered(library.strays.left_alone) != (kept or remembered({})):
-            self._meta("left_alone", remembered(library.strays.left_alone))
+        now = remembered(library.strays.left_alone)
+        if now != (kept or remembered({})):
+            self._meta("left_alone", now)
         known = self.stamps()
         # Most recently written first: the top of the list fills first, each conversation
         # placed below the ones before (cheap, as on top: `library_order`).
