@@ -9,6 +9,11 @@ comes before its children's, and chatdesk's children — the first text drawn lo
 engine — take 12-20 ms after it, which a mark at the event itself left out until session 9);
 the figure is that time minus the time just before the process was started.
 
+The floor (startup_floor.py: chatdesk's first frame built from plain PySide6 widgets, no chatdesk
+code) is launched in the same rounds and reported, not gated: `floor_ratio` (floor / empty
+window) is what the window's widgets cost Qt and PySide6, `own_ratio` (chatdesk / floor) what
+chatdesk's own code adds (its modules, settings, records, the session restored).
+
 `python -m chatdesk` is measured too and reported as `module_ms` (not gated): on CPython 3.11
 it starts ~65 ms later on this machine. runpy's two frames move where the interpreter's frame
 stack crosses from one 16 KiB chunk into the next, and PySide6's start-up code (its signature
@@ -100,16 +105,22 @@ def run(quick: bool) -> dict:
     app_argv = launcher_argv(env["CHATDESK_HOME"])
     module_argv = [sys.executable, "-m", "chatdesk"]
     base_argv = [sys.executable, str(Path(__file__).with_name("startup_baseline.py"))]
+    floor_argv = [sys.executable, str(Path(__file__).with_name("startup_floor.py"))]
     # One untimed launch of each warms the OS file cache.
-    for argv in (app_argv, module_argv, base_argv):
+    for argv in (app_argv, module_argv, base_argv, floor_argv):
         _launch(argv, env)
-    app, module, base = [], [], []
-    for i in range(runs):  # interleaved, so a noisy moment hits all three
+    app, module, base, floor = [], [], [], []
+    for i in range(runs):  # interleaved, so a noisy moment hits all four
         app.append(_launch(app_argv, env))
         base.append(_launch(base_argv, env))
+        floor.append(_launch(floor_argv, env))
         module.append(_launch(module_argv, env))
         log(f"startup {i + 1}/{runs}: chatdesk {app[-1] * 1000:.0f} ms, "
-            f"baseline {base[-1] * 1000:.0f} ms, python -m chatdesk {module[-1] * 1000:.0f} ms")
+            f"baseline {base[-1] * 1000:.0f} ms, floor {floor[-1] * 1000:.0f} ms, "
+            f"python -m chatdesk {module[-1] * 1000:.0f} ms")
     return ratio_result(
-        "chatdesk", app, "baseline", base, "<= 1.5", 1.5, module_ms=ms(median(module))
+        "chatdesk", app, "baseline", base, "<= 1.5", 1.5,
+        module_ms=ms(median(module)), floor_ms=ms(median(floor)),
+        floor_ratio=round(median(floor) / median(base), 3),
+        own_ratio=round(median(app) / median(floor), 3),
     )
