@@ -316,6 +316,25 @@ def test_tokens_at_exactly_the_limit_says_it_must_stay_below_and_sends_nothing(s
     )
 
 
+def test_tokens_json_sends_nothing_when_it_does_not_fit(seed_file, capsys):
+    """Found by a tester: `--json` listed `sent: [0, 1]` with `fits: false`, while the text
+    said "nothing would be sent". `request` keeps what the request would carry."""
+    args = ["tokens", str(seed_file), "--reserve", "0", "--json"]
+    assert cli.main([*args, "--limit", "29"]) == 3  # the seed needs 29
+    report = json.loads(capsys.readouterr().out)
+    assert (report["fits"], report["sent"], report["request"]) == (False, [], [0, 1])
+    assert [m.get("sent") for m in report["messages"]] == [None, False]  # the system prompt pinned
+    assert cli.main([*args, "--limit", "30"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert (report["fits"], report["sent"], report["request"]) == (True, [0, 1], [0, 1])
+    assert [m.get("sent") for m in report["messages"]] == [None, True]
+    text = " ".join(tokens._parser().format_help().split())
+    assert (
+        "sent (the indexes, into the file's messages array, of the messages the request sends: "
+        "[] when it does not fit); request (those the request would carry"
+    ) in text
+
+
 def test_tokens_stop_policy_at_exactly_the_limit_sends_nothing(tmp_path, capsys):
     conv = Conversation(system_prompt="sys", trimming=TrimSettings(policy=TrimPolicy.STOP))
     for i in range(3):
