@@ -1,6 +1,6 @@
 """The `chatdesk` command: the window by default, and small sub-commands over the same core.
 
-    chatdesk [FILE ...]                      open the window (with these conversations)
+    chatdesk [FILE ...]                      open the window (with these conversations or ids)
     chatdesk tokens FILE [--json] ...        prompt tokens of what would be sent
     chatdesk export FILE --format markdown   the conversation as Markdown
     chatdesk send FILE [connection options]  send it, stream the reply, save it into FILE
