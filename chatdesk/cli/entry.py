@@ -1,6 +1,6 @@
 """The `chatdesk` command: the window by default, and small sub-commands over the same core.
 
-    chatdesk [FILE ...]                      open the window (with these conversations)
+    chatdesk [FILE ...]                      open the window (with these conversations or ids)
     chatdesk tokens FILE [--json] ...        prompt tokens of what would be sent
     chatdesk export FILE --format markdown   the conversation as Markdown
     chatdesk send FILE [connection options]  send it, stream the reply, save it into FILE
@@ -25,7 +25,12 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from chatdesk import __version__
-from chatdesk.cli.exit_status import EXIT_BROKEN_PIPE, EXIT_ERROR, EXIT_INTERRUPTED
+from chatdesk.cli.exit_status import (
+    EXIT_BROKEN_PIPE,
+    EXIT_ERROR,
+    EXIT_INTERRUPTED,
+    EXIT_USAGE,
+)
 
 if TYPE_CHECKING:
     from chatdesk.cli.command import Parser
@@ -110,7 +115,7 @@ def _main_parser() -> Parser:
     # Only a launch with arguments reads them: the window's plain launch spares argparse.
     import argparse
 
-    from chatdesk.cli.command import Parser
+    from chatdesk.cli.command import Parser, conversation_file
 
     parser = Parser(
         prog="chatdesk",
@@ -130,7 +135,13 @@ def _main_parser() -> Parser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"chatdesk {__version__}")
-    parser.add_argument("files", nargs="*", metavar="FILE", help="conversations to open")
+    parser.add_argument(
+        "files",
+        nargs="*",
+        metavar="FILE",
+        type=conversation_file,  # the ids `list` and `search` print, as for the sub-commands
+        help="conversations to open (a file, or the id `chatdesk list` prints for one)",
+    )
     return parser
 
 
@@ -175,6 +186,39 @@ def _dispatch(args: list[str]) -> int:
             return COMMANDS[args[0]](args[1:])
         if not args:  # the usual launch: nothing for the parser to read (~2 ms spared)
             return _window([])
-        return _window(_main_parser().parse_args(args).files)
+        files = _main_parser().parse_args(args).files
+        if files and files[0] == args[0] and _would_be_command(args[0]):
+            return _not_a_command(args[0])
+        return _window(files)
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
+
+
+# A closer match than this is a typo of that command ("serach", "lst"); "open" (0.6 to
+# "tokens") is not.
+CLOSE_ENOUGH = 0.65
+
+
+def _would_be_command(word: str) -> bool:
+    """`word` is meant as a command, not a file: nothing of that name exists, and it has no
+    path separator and no suffix (`chatdesk new-chat.json` still opens the window, which says
+    the file does not exist, as before)."""
+    import os
+
+    separators = {os.sep, os.altsep or os.sep, "/"}
+    if any(s in word for s in separators) or "." in word or word.startswith("-"):
+        return False
+    return not os.path.lexists(word)
+
+
+def _not_a_command(word: str) -> int:
+    """`chatdesk serach ...` said, with the closest command, instead of a window opening on a
+    file called "serach"."""
+    import difflib
+
+    from chatdesk.cli.command import fail
+
+    close = difflib.get_close_matches(word, COMMANDS, n=1, cutoff=CLOSE_ENOUGH)
+    hint = f" Did you mean '{close[0]}'?" if close else ""
+    fail(f"'{word}' is not a command or a file.{hint} (chatdesk --help)")
+    return EXIT_USAGE

@@ -265,11 +265,13 @@ def _limit_field(path: str, conv: Conversation, body: dict[str, Any], spent: int
 
 def _remember(learned: dict[str, DeploymentNote]) -> None:
     """Keep what the deployment taught in the settings file, read afresh so that a window
-    saving meanwhile loses nothing; not into a file that could not be read."""
+    saving meanwhile loses nothing; never over a file none of which could be used. A file of
+    which only some values fell back is saved as the window saves it: those values as what
+    is used (the original's copy, settings.json.bad-<time>, is kept by `load_settings`)."""
     from chatdesk.core.settings import load_settings, save_settings
 
     loaded = load_settings()
-    if loaded.warning is not None:
+    if loaded.file_unused or not loaded.writable:
         return
     for key, note in learned.items():
         loaded.settings.deployments.put(key, note)

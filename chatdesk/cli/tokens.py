@@ -34,9 +34,24 @@ ROW_CHARS = 72  # a row's text, cut to one line
 NOT_SENT_HEADING = "Not sent: the request would be these messages, and it does not fit"
 
 
+JSON_FIELDS = (
+    "--json prints one object: prompt_tokens (the request's prompt), total (with the reserve), "
+    "limit and reserve; fits (false: nothing would be sent, exit status 3) and error (why, and "
+    "what would make it fit); sent (the indexes, into the file's messages array, of the "
+    "messages the request sends: [] when it does not fit); request (those the request would "
+    "carry, whether it fits or not); dropped (older ones left out to fit) and left_out (left "
+    "out by you, or with a failed or blocked question); messages (each one's index, role and "
+    "tokens, and pinned or sent); encoding, model, estimate and estimate_why (why the count is "
+    "an estimate); policy (the trimming policy); file."
+)
+
+
 def _parser() -> Parser:
     p = Parser(
-        prog="chatdesk tokens", description="Prompt tokens of what would be sent.", doc=__doc__
+        prog="chatdesk tokens",
+        description="Prompt tokens of what would be sent.",
+        epilog=JSON_FIELDS,
+        doc=__doc__,
     )
     p.add_argument("file", metavar="FILE", type=conversation_file, help=FILE_HELP)
     p.add_argument("--model", help="model or deployment name (default: the profile's model)")
@@ -51,7 +66,7 @@ def _parser() -> Parser:
     )
     p.add_argument("--limit", type=positive, help="token limit (default: the model's window)")
     p.add_argument("--reserve", type=non_negative, help="tokens reserved for the reply")
-    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--json", action="store_true", help="print one JSON object (fields: below)")
     p.add_argument(
         "--rows",
         action="store_true",
@@ -92,11 +107,14 @@ def _report(path: str, rows: RequestRows) -> dict[str, Any]:
     from chatdesk.core.preview import TOOLS
 
     pinned = [row for row in rows.head if row[0] != TOOLS]
+    # A request that does not fit is not sent (exit status 3): none of its messages is "sent";
+    # `request` keeps what it would carry, as --rows lists it under NOT_SENT_HEADING.
+    request = list(range(offset)) + [offset + i for i in plan.sent]
     messages = [
         {"index": i, "role": row[0], "tokens": row[3], "pinned": True}
         for i, row in enumerate(pinned)
     ] + [
-        {"index": offset + i, "role": role, "tokens": tokens, "sent": sent}
+        {"index": offset + i, "role": role, "tokens": tokens, "sent": sent and plan.fits}
         for i, (role, tokens, sent) in enumerate(map(rows.counted, range(rows.history_len)))
     ]
     return {
@@ -112,7 +130,8 @@ def _report(path: str, rows: RequestRows) -> dict[str, Any]:
         "fits": plan.fits,
         "error": plan.error,
         "policy": plan.policy,
-        "sent": list(range(offset)) + [offset + i for i in plan.sent],
+        "sent": list(request) if plan.fits else [],
+        "request": request,
         "dropped": [offset + i for i in plan.dropped],  # trimmed to fit
         "left_out": [offset + i for i in plan.left_out],  # by the user or the failed-turn rule
         "messages": messages,
@@ -178,7 +197,7 @@ def run(argv: list[str]) -> int:
         parts = [f"{older:,} older left out to fit"] if older else []
         if other:
             parts.append(f"{other:,} left out" + (" for other reasons" if older else ""))
-        request = f"{_count(len(report['sent']), 'message')}"
+        request = f"{_count(len(report['request']), 'message')}"
         left = ", ".join(parts) or "none left out"
         # Exit status 3 sends nothing: say so rather than count messages "sent".
         said = f"{request} sent, {left}" if report["fits"] else (

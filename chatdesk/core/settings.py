@@ -252,6 +252,11 @@ class LoadedSettings(msgspec.Struct):
     warning: str | None = None  # a sentence for the user when the file could not be used
     migrated_from: int | None = None  # the file's older version; saving brings it up to date
     writable: bool = True  # False: the path is not a regular file; do not write over it
+    # True: nothing of the file was used (it could not be read, was no settings document, or
+    # is not a regular file): the defaults stand in for all of it. A warning without it: only
+    # some values fell back to their defaults, and saving writes those back as what is used
+    # (the original is kept as settings.json.bad-<time>).
+    file_unused: bool = False
 
 
 def load_settings(path: Path | None = None) -> LoadedSettings:
@@ -267,6 +272,7 @@ def load_settings(path: Path | None = None) -> LoadedSettings:
             f"chatdesk cannot use its settings file {target}: {exc.strerror}. It is using "
             "default settings and will not write over it; remove it to save settings again.",
             writable=False,
+            file_unused=True,
         )
     except OSError as exc:
         # Nothing to set aside: the file could not even be read, so it is left alone.
@@ -274,6 +280,7 @@ def load_settings(path: Path | None = None) -> LoadedSettings:
             Settings(),
             f"chatdesk could not read its settings file {target} ({exc.strerror}); "
             "it is using default settings.",
+            file_unused=True,
         )
     try:
         text = utf8_text(raw)
@@ -372,6 +379,7 @@ def _set_aside(target: Path, problem: str) -> LoadedSettings:
         f"chatdesk could not use its settings file {target}: {problem.rstrip('.')}. "
         f"{kept[0].upper()}{kept[1:]} and the default settings are in use.",
         writable=writable,
+        file_unused=True,
     )
 
 

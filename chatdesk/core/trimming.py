@@ -25,8 +25,11 @@ import msgspec
 
 from chatdesk.core.choices import TrimPolicy
 from chatdesk.core.conversation import Conversation, TrimSettings
+from chatdesk.core.params_check import RANGES
 from chatdesk.core.sending import QUESTION, YOU, send_states
 from chatdesk.core.tokens import REPLY_PRIMING, TOOLS_WHY, TokenCounter
+
+LEAST_REPLY_TOKENS = int(RANGES["max_tokens"][0] or 1)  # the least max_tokens the API takes
 
 
 class TokenLedger:
@@ -375,11 +378,14 @@ def misfit_text(
         if room is not None and limit < room and needed < room
         else []
     )
+    # A reserve of 1 (max_tokens' least: core/params_check.py) or 0 (`tokens --reserve 0`) is
+    # as low as it goes: lowering it is no advice.
+    lower_reserve = ["lower the maximum response tokens"] if reserve > LEAST_REPLY_TOKENS else []
     if too_big:
         who = _listed([*parts, "the newest message"])
         verb = "needs" if not parts else "need"
         fixes = [f"shorten {_listed(['the message', *parts], 'or')}",
-                 "lower the maximum response tokens", *raise_limit]  # fmt: skip
+                 *lower_reserve, *raise_limit]  # fmt: skip
         # Fitting means staying below the limit: a request that needs the limit exactly is
         # not "over" it, and saying so contradicts the numbers.
         where = (
@@ -409,6 +415,9 @@ def _listed(items: Sequence[str], word: str = "and") -> str:
 
 
 def _either(fixes: Sequence[str]) -> str:
-    """The fixes as one sentence's start: "Shorten …, lower … or raise …"."""
+    """The fixes as one sentence's start: "Shorten …, lower … or raise …"; "Shorten the message
+    or the system prompt, or raise …" (a comma where the fix before the last has its own "or")."""
     text = _listed(fixes, "or")
+    if len(fixes) > 1 and " or " in fixes[-2]:
+        text = f"{_listed(fixes[:-1], 'or')}, or {fixes[-1]}"
     return text[0].upper() + text[1:]

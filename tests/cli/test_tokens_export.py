@@ -316,6 +316,54 @@ def test_tokens_at_exactly_the_limit_says_it_must_stay_below_and_sends_nothing(s
     )
 
 
+def test_tokens_json_sends_nothing_when_it_does_not_fit(seed_file, capsys):
+    """Found by a tester: `--json` listed `sent: [0, 1]` with `fits: false`, while the text
+    said "nothing would be sent". `request` keeps what the request would carry."""
+    args = ["tokens", str(seed_file), "--reserve", "0", "--json"]
+    assert cli.main([*args, "--limit", "29"]) == 3  # the seed needs 29
+    report = json.loads(capsys.readouterr().out)
+    assert (report["fits"], report["sent"], report["request"]) == (False, [], [0, 1])
+    assert [m.get("sent") for m in report["messages"]] == [None, False]  # the system prompt pinned
+    assert cli.main([*args, "--limit", "30"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert (report["fits"], report["sent"], report["request"]) == (True, [0, 1], [0, 1])
+    assert [m.get("sent") for m in report["messages"]] == [None, True]
+    text = " ".join(tokens._parser().format_help().split())
+    assert (
+        "sent (the indexes, into the file's messages array, of the messages the request sends: "
+        "[] when it does not fit); request (those the request would carry"
+    ) in text
+
+
+@pytest.mark.parametrize(
+    ("reserve", "advice"),
+    [
+        ("0", "Shorten the message or the system prompt, or raise the token limit above 29."),
+        ("1", "Shorten the message or the system prompt, or raise the token limit above 30."),
+        ("2", "Shorten the message or the system prompt, lower the maximum response tokens or "
+         "raise the token limit above 31."),
+    ],
+)  # fmt: skip
+def test_too_big_advice_never_asks_for_a_reserve_below_its_least(reserve, advice, seed_file,
+                                                                 capsys):  # fmt: skip
+    """Found by a tester: at --reserve 0 the advice still said "lower the maximum response
+    tokens". 1 is the least max_tokens the API takes (and a file's max_tokens 1 the same)."""
+    assert cli.main(["tokens", str(seed_file), "--reserve", reserve, "--limit", "28"]) == 3
+    err = capsys.readouterr().err
+    assert err.endswith(f"even with every earlier turn left out. {advice}\n")
+
+
+def test_a_file_s_least_max_tokens_is_not_advised_lower(tmp_path, capsys):
+    path = tmp_path / "one.json"
+    path.write_text(json.dumps({**SEED_BODY, "max_tokens": 1}))
+    assert cli.main(["tokens", str(path), "--limit", "28"]) == 3
+    assert capsys.readouterr().err == (
+        "chatdesk: The system prompt and the newest message need 30 tokens with 1 reserved for "
+        "the reply, over the limit of 28 even with every earlier turn left out. Shorten the "
+        "message or the system prompt, or raise the token limit above 30.\n"
+    )
+
+
 def test_tokens_stop_policy_at_exactly_the_limit_sends_nothing(tmp_path, capsys):
     conv = Conversation(system_prompt="sys", trimming=TrimSettings(policy=TrimPolicy.STOP))
     for i in range(3):

@@ -149,3 +149,31 @@ def test_saving_still_refuses_what_the_next_start_would_not_read():
     with pytest.raises(SettingsError, match=r"settings\.zoom must be a whole number"):
         save_settings(Settings(zoom=10))
     assert not settings_path().exists()
+
+
+@pytest.mark.parametrize(
+    ("raw", "unused"),
+    [
+        (None, False),  # no file: the defaults, nothing to say
+        (json.dumps({**GOOD, "zoom": 110.5}).encode(), False),  # some values fell back
+        (b"{ not json", True),
+        (json.dumps({**GOOD, "schema_version": 99}).encode(), True),
+        (b"[]", True),
+        ("dir", True),  # not a regular file
+    ],
+    ids=["no-file", "zoom-110.5", "not-json", "newer-version", "a-list", "a-folder"],
+)
+def test_loaded_settings_say_whether_any_of_the_file_was_used(raw, unused):
+    """`chatdesk send` keeps what it learned in a file of which some values fell back (saved as
+    the window saves it), never in place of one none of which could be used."""
+    path = settings_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if raw == "dir":
+        path.mkdir()
+    elif raw is not None:
+        path.write_bytes(raw)
+    loaded = load_settings()
+    assert loaded.file_unused is unused
+    assert (loaded.warning is not None) is (raw is not None)
+    if not unused and raw is not None:  # its other values are used
+        assert loaded.settings.theme == "dark"
