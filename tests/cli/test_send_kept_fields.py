@@ -11,7 +11,7 @@ from chatdesk.core.conversation import Conversation
 from chatdesk.core.fileformat import dumps, load_conversation, save_conversation
 from chatdesk.core.messages import Message
 from tests.cli.test_send import env_for, send, srv  # noqa: F401 (fixture)
-from tests.core.test_kept_fields import FILE, REPLY_META
+from tests.core.test_fileformat_kept_fields import FILE, REPLY_META
 from tests.support.fake_azure import Reply
 
 THEIRS = {"x_ticket": "OPS-1234", "x_review": {"by": "ana", "ok": True}}

@@ -18,8 +18,8 @@ from chatdesk.core.presets import BUILTIN_PRESETS
 from chatdesk.core.recovery import RecoveryStore
 from chatdesk.service.secrets import Secret
 from chatdesk.ui.main_window import MainWindow
-from tests.core.test_kept_fields import FILE as KEPT_FILE
-from tests.core.test_kept_fields import REPLY_META as KEPT_REPLY_META
+from tests.core.test_fileformat_kept_fields import FILE as KEPT_FILE
+from tests.core.test_fileformat_kept_fields import REPLY_META as KEPT_REPLY_META
 from tests.support.fake_azure import Reply
 from tests.support.kill_loop import kill_when_ready, write_driver
 from tests.support.opening import open_and_wait
