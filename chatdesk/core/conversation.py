@@ -119,9 +119,13 @@ class Conversation:
         # Images attached to the draft: `image_url` content parts, ready to send (see
         # service/image_prep.py); saved with the draft so nothing attached is lost.
         self.draft_images: list[dict[str, Any]] = []
-        # Its file's top-level fields chatdesk does not know (another tool's, added by hand):
-        # every save writes them back as they came (core/fileformat.py).
+        # Its file's top-level fields chatdesk does not know (another tool's, added by hand),
+        # and those inside its "params" and "trimming": every save writes them back as they
+        # came (`messages.unknown_fields`). Held here, not in `params` / `trimming`, which an edit
+        # replaces whole; never sent (a request field chatdesk does not set is `request_extra`).
         self.kept_fields: dict[str, Any] = {}
+        self.kept_params: dict[str, Any] = {}
+        self.kept_trimming: dict[str, Any] = {}
         self.created_at = now_iso()
         self._listeners: list[HistoryListener] = []
         self._system: Message | None = None

@@ -16,7 +16,9 @@ default). A leading system (or developer) message is the system prompt; `pinned`
 ones named example_user / example_assistant) are the few-shot examples. The document's own
 "pinned" (only written when true) keeps the conversation on top of the library's list. Messages
 are kept whole: content parts of any type, tool calls, and fields chatdesk does not know are
-saved and sent as they came. `request` holds the request fields chatdesk does not set itself
+saved and sent as they came. Keys chatdesk does not know at the top level and inside `params`,
+`trimming` and a message's `metadata` are saved as they came, after chatdesk's own, and never
+sent (`messages.unknown_fields`). `request` holds the request fields chatdesk does not set itself
 (`tools`, `tool_choice`, a `json_schema` response format, `reasoning_effort`, `user`,
 `metadata`, ...), likewise kept.
 Version 1 (text-only messages, no `request`) is read and migrated; a bare Chat Completions
@@ -48,6 +50,7 @@ from chatdesk.core.conversation import (
     RESPONSE_FORMATS,
     Conversation,
     GenerationParams,
+    TrimSettings,
 )
 from chatdesk.core.disk_state import ChangedOnDisk, DiskState, changed_since
 from chatdesk.core.file_fields import (
@@ -61,7 +64,14 @@ from chatdesk.core.file_fields import (
     trimming_from,
 )
 from chatdesk.core.image_spans import LIFT_FROM, lift_images, restore_images
-from chatdesk.core.messages import EXAMPLE_NAMES, ROLES, Message, RawMessage
+from chatdesk.core.messages import (
+    EXAMPLE_NAMES,
+    ROLES,
+    Message,
+    RawMessage,
+    unknown_fields,
+    written_back,
+)
 from chatdesk.core.params_check import ParamError
 from chatdesk.core.safe_read import FileRead, FileTooLarge, NotRegularFile, read_regular
 from chatdesk.core.text_policy import (
@@ -125,7 +135,7 @@ def to_document(conv: Conversation) -> dict[str, Any]:
     if system:
         messages.append(system.to_raw())
     for example in conv.examples:
-        messages.append({**example.to_api(), "pinned": True})
+        messages.append({**example.to_raw(), "pinned": True})
     messages.extend(message.to_raw() for message in conv)
     document = {
         "format": FORMAT,
@@ -135,11 +145,11 @@ def to_document(conv: Conversation) -> dict[str, Any]:
         "profile": conv.profile,
         "deployment": conv.deployment,
         "model": conv.model,
-        "params": conv.params.to_json(),
+        "params": written_back(conv.params.to_json(), conv.kept_params),
         "request": dict(conv.request_extra),
         "api": conv.api,
         "history": conv.history_keeper,
-        "trimming": conv.trimming.to_json(),
+        "trimming": written_back(conv.trimming.to_json(), conv.kept_trimming),
         "draft": conv.draft,
         "draft_images": list(conv.draft_images),
         "messages": messages,
@@ -156,9 +166,7 @@ def to_document(conv: Conversation) -> dict[str, Any]:
         del document["api"]
     if conv.history_keeper == HistoryKeeper.CHATDESK:
         del document["history"]
-    for key, value in conv.kept_fields.items():  # after chatdesk's own, as they came
-        document.setdefault(key, value)
-    return document
+    return written_back(document, conv.kept_fields)
 
 
 def dumps(conv: Conversation) -> str:
@@ -320,21 +328,28 @@ def _from_document(
     draft_images = field(data, "draft_images", list, [])
     check_content(draft_images, '"draft_images"')
     conv.draft_images = [p for p in draft_images if p.get("type") == "image_url"]
-    conv.params = params_from(field(data, "params", dict, {}), "params")
+    params = field(data, "params", dict, {})
+    conv.params = params_from(params, "params")
+    conv.kept_params = unknown_fields(params, _PARAM_FIELDS)
     conv.request_extra = dict(field(data, "request", dict, {}))
-    conv.trimming = trimming_from(field(data, "trimming", dict, {}))
+    trimming = field(data, "trimming", dict, {})
+    conv.trimming = trimming_from(trimming)
+    conv.kept_trimming = unknown_fields(trimming, _TRIMMING_FIELDS)
     api = choice(data, "api", API_KINDS, None)
     conv.api = Api(api) if api is not None else None
     conv.history_keeper = HistoryKeeper(choice(data, "history", HISTORY_KEEPERS, "chatdesk"))
-    conv.kept_fields = {k: v for k, v in data.items() if k not in _DOCUMENT_FIELDS}
+    conv.kept_fields = unknown_fields(data, _DOCUMENT_FIELDS)
     return conv
 
 
-# The top-level fields a chatdesk document holds (`to_document`); others are kept as they came.
+# The fields chatdesk reads itself, at the top level of a document (`to_document`) and in its
+# "params" and "trimming"; others are kept as they came (`unknown_fields`).
 _DOCUMENT_FIELDS = frozenset((
     "format", "version", "title", "created_at", "profile", "deployment", "model", "params",
     "request", "api", "history", "trimming", "draft", "draft_images", "messages", "pinned",
 ))  # fmt: skip
+_PARAM_FIELDS = frozenset(GenerationParams.__struct_fields__)  # in "params"
+_TRIMMING_FIELDS = frozenset(TrimSettings.__struct_fields__)  # in "trimming"
 
 
 def _migrate_v1(data: dict[str, Any]) -> dict[str, Any]:

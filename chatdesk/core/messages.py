@@ -6,7 +6,7 @@ import copy
 import itertools
 import json
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Container, Mapping, Sequence
 from types import MappingProxyType
 from typing import Any
 
@@ -21,6 +21,28 @@ _ids = itertools.count(1)
 # A message as its file holds it, already checked by `fileformat`: a dict with a text
 # "content", built into a `Message` only when something reads it (see `Conversation`).
 RawMessage = dict[str, Any]
+
+
+# -- fields chatdesk does not know, kept as they came -----------------------------------------
+# One rule for a conversation file's top level and for the objects inside it that chatdesk owns
+# (`params`, `trimming`, each message's `metadata`): a newer chatdesk's keys, another tool's, ones
+# added by hand. Reading keeps every key chatdesk does not read itself, in the file's order;
+# saving writes chatdesk's own keys from its own values first and the kept ones after them. A key
+# chatdesk knows is never kept, so an edit of it (a changed temperature, a new finish_reason) is
+# what is saved, never the file's old value. Kept values are shared, never changed in place.
+# Here, not in a module of its own: every message's metadata is read through it, and the first
+# frame loads this module anyway (tests/ui/test_startup.py counts the modules it loads).
+def unknown_fields(data: Mapping[str, Any], known: Container[str]) -> dict[str, Any]:
+    """The items of `data` whose key chatdesk does not know (not in `known`), in their order."""
+    return {key: value for key, value in data.items() if key not in known}
+
+
+def written_back(own: dict[str, Any], kept: Mapping[str, Any] | None) -> dict[str, Any]:
+    """`own` (chatdesk's keys, from its values) with the `kept` ones after them; `own` wins."""
+    if kept:
+        for key, value in kept.items():
+            own.setdefault(key, value)
+    return own
 
 
 def now_iso() -> str:
@@ -72,21 +94,30 @@ class MessageMeta(msgspec.Struct):  # no __dict__: a loaded conversation holds o
     # The reply's request is in flight (waiting, retrying, streaming): nothing about its turn
     # is judged yet (core/sending.py). Never saved: a copy taken mid-stream reads as ended.
     pending: bool = False
+    # The file's metadata keys chatdesk does not know (`unknown_fields`), saved after its own;
+    # None for the many messages that have none, so they cost no dict.
+    kept: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
-        out = {
-            k: v for k in self.__struct_fields__ if (v := getattr(self, k)) not in (None, False)
-        }
-        out.pop("pending", None)
+        out = {k: v for k in _SAVED if (v := getattr(self, k)) not in (None, False)}
         if self.include is False:  # a choice, not a default: kept
             out["include"] = False
-        return out
+        return written_back(out, self.kept)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> MessageMeta:
-        fields = cls.__struct_fields__
-        # `pending` is never read from a file: a reply there is not on its way any more.
-        return cls(**{k: v for k, v in data.items() if k in fields and k != "pending"})
+        read = {k: v for k, v in data.items() if k in _READ}
+        meta = cls(**read)
+        if len(read) < len(data):  # something chatdesk does not read: keep what it does not know
+            meta.kept = unknown_fields(data, _KNOWN) or None
+        return meta
+
+
+# The metadata keys chatdesk knows: `pending` is never read from a file (a reply there is not on
+# its way any more) nor saved; `kept` is not a key of the file but what holds the others.
+_KNOWN = frozenset(MessageMeta.__struct_fields__) - {"kept"}
+_READ = _KNOWN - {"pending"}
+_SAVED = tuple(k for k in MessageMeta.__struct_fields__ if k in _READ)  # in their order
 
 
 # The fields a message holds that chatdesk reads itself; every other field (tool_calls,

@@ -18,6 +18,8 @@ from chatdesk.core.presets import BUILTIN_PRESETS
 from chatdesk.core.recovery import RecoveryStore
 from chatdesk.service.secrets import Secret
 from chatdesk.ui.main_window import MainWindow
+from tests.core.test_fileformat_kept_fields import FILE as KEPT_FILE
+from tests.core.test_fileformat_kept_fields import REPLY_META as KEPT_REPLY_META
 from tests.support.fake_azure import Reply
 from tests.support.kill_loop import kill_when_ready, write_driver
 from tests.support.opening import open_and_wait
@@ -348,3 +350,32 @@ def test_undoing_back_to_the_saved_state_clears_the_unsaved_mark(qtbot, window, 
     session.undo_stack.undo()
     assert session.modified
     assert window.isWindowModified()
+
+
+def test_saving_keeps_unknown_keys_inside_params_trimming_and_metadata(
+    qtbot, window, server, tmp_path
+):
+    """The window's save wrote `params`, `trimming` and each reply's `metadata` without the
+    keys chatdesk did not know (session 12): kept now, an edited temperature saved as edited,
+    and the unknown parameters never sent."""
+    path = tmp_path / "theirs.chatdesk.json"
+    path.write_text(KEPT_FILE)
+    open_and_wait(qtbot, window, [str(path)])
+    params, trimming = window.params_panel.values()
+    params.temperature = 0.8
+    window.params_panel.set_values(params, trimming)
+    window.params_panel.changed.emit()
+    server.enqueue(Reply(text="Now this."))
+    window.composer.set_text("And now?")
+    window.composer.input.submit.emit()
+    conv = window.session.conversation
+    qtbot.waitUntil(lambda: conv[-1].content == "Now this." and not window.session.busy)
+    window.save_action.trigger()
+    saved = json.loads(path.read_text())
+    assert saved["params"] == {"temperature": 0.8, "seed_note": "x", "future_param": 3}
+    assert saved["trimming"]["future_trim"] == 1
+    assert saved["messages"][1]["metadata"] == KEPT_REPLY_META
+    assert saved["messages"][-1]["content"] == "Now this."
+    sent = server.requests[-1].json
+    assert sent["temperature"] == 0.8
+    assert not {"seed_note", "future_param", "future_trim"} & set(sent)
