@@ -29,8 +29,9 @@ the next save leaves the bad value out. A file that is not a settings document a
 not an object, a newer or unknown version) is set aside as ``settings.json.bad-<timestamp>`` and
 the defaults come back with a warning that says why. Every front end must show the warning.
 A settings path that is not a regular file (a FIFO, a device,
-a link to one) is neither read nor set aside nor written over: `LoadedSettings.writable` is
-False. Reads are bounded (`safe_read`); numbers JSON does not take are refused (`text_policy`).
+a link to one), or a file that cannot be read (no permission, a link loop), is neither read nor
+set aside nor written over: `LoadedSettings.writable` is False. Reads are bounded (`safe_read`);
+numbers JSON does not take are refused (`text_policy`).
 Older files are brought forward by the `_MIGRATIONS` table, one version at a time.
 """
 
@@ -251,7 +252,7 @@ class LoadedSettings(msgspec.Struct):
     settings: Settings
     warning: str | None = None  # a sentence for the user when the file could not be used
     migrated_from: int | None = None  # the file's older version; saving brings it up to date
-    writable: bool = True  # False: the path is not a regular file; do not write over it
+    writable: bool = True  # False: what is there could not be read or set aside; never written over
     # True: nothing of the file was used (it could not be read, was no settings document, or
     # is not a regular file): the defaults stand in for all of it. A warning without it: only
     # some values fell back to their defaults, and saving writes those back as what is used
@@ -275,11 +276,15 @@ def load_settings(path: Path | None = None) -> LoadedSettings:
             file_unused=True,
         )
     except OSError as exc:
-        # Nothing to set aside: the file could not even be read, so it is left alone.
+        # Nothing to set aside: the file could not even be read (no permission, a link loop),
+        # so no copy can be kept either. It is left alone: the next save would have replaced
+        # the user's profiles with the defaults.
         return LoadedSettings(
             Settings(),
-            f"chatdesk could not read its settings file {target} ({exc.strerror}); "
-            "it is using default settings.",
+            f"chatdesk could not read its settings file {target} ({exc.strerror}). It is "
+            "using default settings and will not write over it; make it readable (or remove "
+            "it) to save settings again.",
+            writable=False,
             file_unused=True,
         )
     try:

@@ -150,7 +150,7 @@ class AppContext(msgspec.Struct):
     service: ChatBackend
     settings_path: Path | None = None
     warnings: list[str] = msgspec.field(default_factory=list)
-    settings_writable: bool = True  # False: the settings path is not a file to write over
+    settings_writable: bool = True  # False: the file there could not be used: not written over
     settings_problem: str = ""  # why the last settings write failed; "" when it worked
     # Called with `settings_problem` whenever it changes (the window shows it).
     problem_listeners: list[Callable[[str], None]] = msgspec.field(default_factory=list)
@@ -194,7 +194,9 @@ class AppContext(msgspec.Struct):
     def write_settings(self) -> None:
         """Save the settings; raises OSError (and ValueError for anything like a secret)."""
         if not self.settings_writable:
-            raise OSError("the settings file is not a regular file; chatdesk will not replace it")
+            raise OSError(
+                "chatdesk could not use the settings file it found there and will not replace it"
+            )
         from chatdesk.core.settings_sync import take_in_notes  # not needed for the first frame
 
         path = self.settings_path or default_settings_path()

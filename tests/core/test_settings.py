@@ -1,4 +1,5 @@
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -171,6 +172,22 @@ def test_an_unreadable_path_warns_without_moving_anything():
     assert str(path) in loaded.warning
     assert path.is_dir()
     assert backups(path) == []
+
+
+def test_a_settings_file_that_cannot_be_read_is_never_written_over(tmp_path):
+    # Helper cli, session 12: a settings.json that could not be read (here a link loop: ELOOP;
+    # without read permission likewise) was loaded as writable, so the next save replaced it
+    # with the defaults, losing every profile, though no copy of it could be kept.
+    path = tmp_path / "settings.json"
+    path.symlink_to(path)
+    loaded = load_settings(path)
+    assert loaded.settings == Settings()
+    assert loaded.writable is False
+    assert loaded.file_unused is True
+    assert loaded.warning is not None
+    assert "will not write over it" in loaded.warning
+    assert path.is_symlink()
+    assert os.readlink(path) == str(path)
 
 
 # -- migrations ------------------------------------------------------------------------------

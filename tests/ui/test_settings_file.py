@@ -110,3 +110,17 @@ def test_what_send_learned_survives_the_windows_next_save(qtbot, home, server):
         assert window.context.settings.deployments.to_json() == learned  # and it is used
     finally:
         close(window)
+
+
+def test_the_window_never_writes_over_a_settings_file_it_could_not_read(tmp_path):
+    # Helper cli, session 12: with settings.json unreadable (a link loop here), the window's
+    # next save replaced it with the defaults; now it says why it does not save.
+    path = tmp_path / "settings.json"
+    path.symlink_to(path)
+    context = AppContext.create(path)
+    assert context.warnings
+    assert "will not write over it" in context.warnings[0]
+    assert context.save_settings() is False  # said, never raised
+    assert "will not replace it" in context.settings_problem
+    assert path.is_symlink()
+    assert os.readlink(path) == str(path)
