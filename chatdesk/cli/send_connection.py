@@ -149,12 +149,22 @@ def pick_deployment(
 
 
 def with_headers(profile: ConnectionProfile, given: list[str]) -> ConnectionProfile:
-    """The profile with the --header 'Name: value' options added (UsageError: a bad one)."""
+    """The profile with the --header 'Name: value' options added (UsageError: a bad one).
+
+    A given header replaces the profile's header of that name, whatever its case, for this run:
+    also one whose value the keyring keeps (a gateway's subscription key on a machine whose
+    keyring lacks it: CI, a server), which is then not looked up."""
     headers = dict(profile.headers)
+    secret = list(profile.secret_headers)
     for text in given:
         try:
             name, value = parse_header(text)
         except ValueError as exc:
             raise UsageError(f"--header: {exc}") from None
+        wanted = name.lower()
+        headers = {n: v for n, v in headers.items() if n.lower() != wanted}
+        secret = [n for n in secret if n.lower() != wanted]
         headers[name] = value
-    return msgspec.structs.replace(profile, headers=headers) if given else profile
+    if not given:
+        return profile
+    return msgspec.structs.replace(profile, headers=headers, secret_headers=secret)

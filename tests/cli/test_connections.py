@@ -22,6 +22,7 @@ from chatdesk.core.settings import Settings, load_settings, save_settings
 from chatdesk.service.connections import Connections
 from chatdesk.service.entra import EntraSession
 from tests.support.fake_azure import FakeAzure
+from tests.support.fake_azure_gateway import Gateway
 
 KEY = "5f2b9c0e7d1a4b3c8e6f0a9d2c4b7e1f"
 TOKEN = "entra-token-from-the-env"
@@ -331,3 +332,30 @@ def test_a_dry_run_with_a_key_warns_of_nothing(srv, chat_file, clean_env, monkey
     assert "warning" not in captured.err
     assert KEY not in captured.out + captured.err
     assert srv.requests == []
+
+
+def test_a_header_given_supplies_a_secret_header_the_keyring_lacks(
+    clean_env, chat_file, monkeypatch, capsys
+):
+    # Tester, session 12: `send --header "Ocp-Apim-Subscription-Key: sub-123"` on a profile that
+    # keeps that header in the keyring, the keyring lacking it: --dry-run listed the header
+    # twice ("***" and "*** (from the keyring)") and the send failed "A header's value is
+    # missing". The value given is the one sent, once.
+    with FakeAzure(api_key=KEY) as srv:
+        srv.gateway = Gateway(required={"Ocp-Apim-Subscription-Key": "sub-123"})
+        profile = ConnectionProfile(
+            "gw", "azure-v1", srv.v1_base_url, "gpt-4o", auth="key",
+            secret_headers=["Ocp-Apim-Subscription-Key"],
+        )  # fmt: skip
+        save_settings(Settings(profiles=[profile]))
+        monkeypatch.setenv("AZURE_OPENAI_API_KEY", KEY)
+        header = "ocp-apim-subscription-key: sub-123"
+        args = [str(chat_file), "--profile", "gw", "--header", header]
+        assert run_send([*args, "--dry-run"]) == 0
+        out, err = capsys.readouterr()
+        assert [line for line in out.splitlines() if "subscription-key" in line.lower()] == [
+            "  ocp-apim-subscription-key: ***"
+        ]
+        assert "warning" not in err
+        assert run_send(args) == 0, capsys.readouterr().err
+        assert srv.last_request.headers["ocp-apim-subscription-key"] == "sub-123"
