@@ -11,6 +11,7 @@ widgets, and every row of a model has the same height (`uniformItemSizes`): the 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from chatdesk.core.patterns import LazyPattern
@@ -59,6 +60,28 @@ def elide_title(text: str, metrics: QFontMetrics, width: int) -> str:
     start = metrics.elidedText(text[: found.start()], Qt.TextElideMode.ElideRight,
                                width - metrics.horizontalAdvance(ending))  # fmt: skip
     return start + ending
+
+
+def snippet_in_view(
+    snippet: str, highlights: Sequence[tuple[int, int]], width: int, advance: Callable[[str], int]
+) -> tuple[str, list[tuple[int, int]]]:
+    """The snippet as its one line shows it, and its highlights' offsets in that text.
+
+    When the first match would fall past `width` (pixels; `advance` gives a text's width), the
+    line starts at the farthest word before the match that still lets the match show, after a
+    "…": in a narrow sidebar every hit's snippet otherwise showed only the words before its
+    match (tester, session 12: 30 rows of "Use the config file")."""
+    spans = list(highlights)
+    if not spans or spans[0][0] == 0 or advance(snippet[: spans[0][1]]) <= width:
+        return snippet, spans
+    first, end = spans[0]
+    cut = first
+    start = snippet.rfind(" ", 0, first)
+    while start > 0 and advance("…" + snippet[start + 1 : end]) <= width:
+        cut = start + 1
+        start = snippet.rfind(" ", 0, start)
+    shift = 1 - cut  # "…" is one character
+    return "…" + snippet[cut:], [(a + shift, b + shift) for a, b in spans if a >= cut]
 
 
 class LibraryDelegate(QStyledItemDelegate):
@@ -146,9 +169,13 @@ class LibraryDelegate(QStyledItemDelegate):
                              more)  # fmt: skip
         self._line(painter, title_rect, bold, color, " ".join(hit.title.split()), 0, title=True)
         # The snippet on one line, cut to the width, with its matched words marked.
-        snippet = " ".join(hit.snippet.split("\n"))
+        metrics = QFontMetrics(font)
+        snippet, highlights = snippet_in_view(
+            " ".join(hit.snippet.split("\n")), hit.highlights, rect.width(),
+            metrics.horizontalAdvance,
+        )  # fmt: skip
         marks = []
-        for start, end in hit.highlights:
+        for start, end in highlights:
             fmt = QTextCharFormat()
             fmt.setFontWeight(QFont.Weight.Bold)
             if not selected:
@@ -164,7 +191,7 @@ class LibraryDelegate(QStyledItemDelegate):
         if line.isValid():
             line.setLineWidth(rect.width())
         layout.endLayout()
-        top = rect.top() + QFontMetrics(font).lineSpacing() + PAD_Y // 2
+        top = rect.top() + metrics.lineSpacing() + PAD_Y // 2
         painter.setPen(color)
         layout.draw(painter, QPointF(rect.left(), top))
 

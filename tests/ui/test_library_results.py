@@ -117,3 +117,37 @@ def test_no_match_for_several_words_says_the_rule(qtbot, window):
         sidebar.search.setText(query)
         qtbot.waitUntil(lambda q=query: sidebar.search_model.query == q, timeout=10_000)
         qtbot.waitUntil(lambda s=said: sidebar.status.text() == s, timeout=10_000)
+
+
+def test_a_hit_s_match_shows_in_a_narrow_sidebar(qtbot, window):
+    # Tester, session 12: in the default sidebar every hit read "Use the config file": the
+    # snippet's line was cut at the width before its match.
+    from PySide6.QtGui import QFontMetrics
+
+    from chatdesk.ui.library_view import snippet_in_view
+
+    library = window.context.library
+    conv = Conversation(title="Import test 7")
+    text = ("Use the config file to set the paths first, then the logging section, and then the "
+            "pelican plugin goes last in the list")  # fmt: skip
+    conv.append(Message("user", text))
+    library.create(conv)
+    sidebar = window.sidebar
+    qtbot.waitUntil(lambda: sidebar.jobs is not None, timeout=10_000)
+    sidebar.jobs.refresh()
+    sidebar.search.setText("pelic")
+    results = sidebar.search_model
+    qtbot.waitUntil(lambda: sidebar.list.model() is results and results.rowCount() > 0,
+                    timeout=10_000)  # fmt: skip
+    hit = results.index(0).data(Roles.Hit)
+    width = 170  # about what the default sidebar's rows give the snippet
+    advance = QFontMetrics(sidebar.list.font()).horizontalAdvance
+    assert advance(hit.snippet[: hit.highlights[0][1]]) > width  # the fault's condition
+    shown, spans = snippet_in_view(hit.snippet, hit.highlights, width, advance)
+    start, end = spans[0]
+    assert shown[start:end].lower() == "pelican"
+    assert advance(shown[:end]) <= width
+    assert shown.startswith("…")
+    assert snippet_in_view("pelican at the start", [(0, 7)], 10, advance) == (
+        "pelican at the start", [(0, 7)]
+    )
