@@ -133,7 +133,7 @@ class LibrarySaver(QObject):
         now = time.monotonic()
         for session in list(self._written):
             revision = session.revision
-            if revision == self._written[session] or not _worth_keeping(session):
+            if revision == self._written[session] or not _worth_writing(session):
                 continue
             since = self._dirty_since.setdefault(session, now)
             quiet = revision == self._seen.get(session)
@@ -243,7 +243,7 @@ class LibrarySaver(QObject):
         recovery copy still holds it)."""
         if session not in self._written or session.revision == self._written[session]:
             return True
-        if not _worth_keeping(session):
+        if not _worth_writing(session):
             return True
         self.wait()
         id, expect, revision = session.library_id, session.disk, session.revision
@@ -282,3 +282,10 @@ class LibrarySaver(QObject):
 def _worth_keeping(session: ChatSession) -> bool:
     conv = session.conversation
     return bool(len(conv) or conv.draft.strip() or conv.title.strip())
+
+
+def _worth_writing(session: ChatSession) -> bool:
+    """A conversation with a file is written whatever it holds now: a draft typed and erased
+    again must not come back from the file (tester, session 12); one without is written once
+    it holds something."""
+    return session.library_id is not None or _worth_keeping(session)

@@ -128,3 +128,18 @@ def send_and_fail(qtbot, window, text):
     qtbot.keyClick(window.composer.input, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: window.session.busy, timeout=5_000)
     qtbot.waitUntil(lambda: not window.session.busy, timeout=20_000)
+
+
+def test_a_draft_erased_again_is_erased_in_the_file_too(qtbot, window):
+    # Tester, session 12: a draft typed into a new conversation made its library file; erased
+    # again, the file kept it (a conversation holding nothing was never written), so the draft
+    # came back when the conversation was opened again.
+    qtbot.waitUntil(lambda: window._library_saver is not None, timeout=5_000)
+    window.composer.set_text("a thought I dropped")
+    qtbot.waitUntil(lambda: len(library_files()) == 1 and not window.session.modified,
+                    timeout=5_000)  # fmt: skip
+    [path] = library_files()
+    assert json.loads(path.read_text())["draft"] == "a thought I dropped"
+    window.composer.set_text("")
+    qtbot.waitUntil(lambda: json.loads(path.read_text()).get("draft", "") == "", timeout=5_000)
+    assert library_files() == [path]
