@@ -126,7 +126,6 @@ class ChatSession(ReplyStreaming, ConversationEditing, QObject):
         # last session ended); None: at the newest message.
         self.scroll: ScrollAnchor | None = None
         self.kept_edit: tuple[int, str] | None = None  # (index, text): an edit set aside
-        self.open_edit: tuple[int, str] | None = None  # see ConversationEditing
         self._worker: GeneratorWorker | None = None
         self._cancel: CancelToken | None = None
         self._reply_index: int | None = None  # the history index of the reply being streamed

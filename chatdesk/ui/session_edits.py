@@ -42,8 +42,9 @@ class ConversationEditing:
     undo_stack: QUndoStack
     setupChanged: SignalInstance
     # (index, text): the question being edited in place, open or set aside, as typed so far
-    # (the window keeps it current by reference: nothing is copied per keystroke).
-    open_edit: tuple[int, str] | None
+    # (the window keeps it current by reference: nothing is copied per keystroke). A class
+    # default: each session's own is set on it when an edit opens.
+    open_edit: tuple[int, str] | None = None
 
     def unfinished_edit(self) -> tuple[int, str] | None:
         """`open_edit` when its text is not its question's (an editor opened and left as it
