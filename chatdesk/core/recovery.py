@@ -5,9 +5,13 @@ kill at any moment leaves either the previous copy or the new one, never half of
 
     {"format": "chatdesk.recovery", "version": 1, "id": "3f2a...", "path": "/x/chat.json",
      "pid": 1234, "conversation": {<fileformat.to_document(conv)>},
-     "saved_at": "2025-01-31T12:00:00.000+00:00"}
+     "edit": {"index": 4, "text": "..."}, "saved_at": "2025-01-31T12:00:00.000+00:00"}
 
-("path" is null for a conversation never saved.)
+("path" is null for a conversation never saved. "edit", only while a question is being edited
+in place with text that is not the question's: which message, by its index in the history, and
+the text typed. It is the copy's alone, never the conversation file's: after a crash the window
+opens that editor again with the text. A copy without it (older ones) has no edit; one with an
+"edit" the reader cannot use still gives its conversation back.)
 
 A reply that was streaming is saved as it stands (the window marks it ``incomplete``), so after
 a crash the restored conversation shows the partial reply marked incomplete. At start-up
@@ -55,7 +59,7 @@ from chatdesk.core.messages import now_iso
 from chatdesk.core.paths import recovery_dir
 from chatdesk.core.safe_read import read_regular
 from chatdesk.core.session_state import SessionState
-from chatdesk.core.text_policy import JsonProblem, parse_json
+from chatdesk.core.text_policy import JsonProblem, parse_json, storable
 from chatdesk.core.titles import conversation_title
 
 FORMAT = "chatdesk.recovery"
@@ -72,6 +76,14 @@ class _Damaged(ValueError):
         super().__init__(why)
 
 
+class EditInPlace(msgspec.Struct, frozen=True):
+    """A question being edited in place when the copy was written: the message's index in
+    the history, and the text typed in its editor (not resent)."""
+
+    index: int
+    text: str
+
+
 class RecoveryEntry(msgspec.Struct, frozen=True):
     """A conversation left behind by a chatdesk that did not close properly."""
 
@@ -86,6 +98,8 @@ class RecoveryEntry(msgspec.Struct, frozen=True):
     # chatdesk closed properly after this copy was written: it was kept for later, not left
     # by the last run's crash.
     kept_for_later: bool = False
+    # A question being edited in place, not resent (None: none).
+    edit: EditInPlace | None = None
 
     # A value: the loader (a new closure each time the folder is read) takes no part.
     def _fields(self) -> list[tuple[str, object]]:
@@ -145,8 +159,11 @@ class RecoveryStore:
         return self.folder / f"{id}.json"
 
     # -- writing -----------------------------------------------------------------------------
-    def save(self, id: str, conv: Conversation, path: Path | None) -> None:
-        """Write the conversation's recovery file; a no-op when nothing changed since the last.
+    def save(
+        self, id: str, conv: Conversation, path: Path | None, edit: EditInPlace | None = None
+    ) -> None:
+        """Write the conversation's recovery file, with the question being edited in place
+        (`edit`) if any; a no-op when nothing changed since the last.
 
         Raises OSError when the folder cannot be written (the caller reports it once).
         """
@@ -162,6 +179,8 @@ class RecoveryStore:
             "pid": os.getpid(),
             "conversation": conversation,
         }
+        if edit is not None:
+            document["edit"] = {"index": edit.index, "text": edit.text}
         # saved_at goes last, appended to the serialised rest, so the digest of the rest tells
         # whether anything changed with one serialisation per call.
         # ASCII: a lone surrogate (valid in JSON, not in UTF-8) must not make the save fail.
@@ -225,7 +244,8 @@ class RecoveryStore:
                 continue  # unreadable now (permissions, a FIFO, a race with discard)
             if entry is None or (pid != os.getpid() and pid_running(pid, unknown=False)):
                 continue
-            if entry.path is not None and _already_saved(entry):
+            # (A copy with an edit in place holds text its file never holds: kept.)
+            if entry.path is not None and entry.edit is None and _already_saved(entry):
                 with contextlib.suppress(OSError):
                     self.discard(entry.id)
                 continue
@@ -278,6 +298,7 @@ class RecoveryStore:
             title=conversation_title(conv),
             messages=len(conv),
             conversation_loader=lambda: _parse(text, file),
+            edit=_edit_of(data.get("edit"), len(conv)),
         )
         return entry, pid
 
@@ -300,6 +321,8 @@ def against_since(entries: list[RecoveryEntry], last: SessionState) -> list[Reco
         if entry.path is not None:
             if entry.path in seen:
                 older = "a newer recovery copy of it"
+            elif entry.edit is not None:
+                pass  # the question being edited: what was typed in it is only in the copy
             elif not _file_holds_messages(entry):
                 pass  # the copy holds turns its file never got: its work is only here
             elif _written_ns(entry.path) > copied_ns:
@@ -322,6 +345,17 @@ def _file_holds_messages(entry: RecoveryEntry) -> bool:
     except (ConversationFileError, OSError):
         return True  # nothing to compare with: go by the times
     return bool(on_disk[: len(copied)] == copied)
+
+
+def _edit_of(value: object, messages: int) -> EditInPlace | None:
+    """The copy's edit in place; None when it has none, or one that names no message of its
+    conversation (the conversation is still given back: the edit is the smaller loss)."""
+    if not isinstance(value, dict):
+        return None
+    index, text = value.get("index"), value.get("text")
+    if not _is_int(index) or not 0 <= index < messages or not isinstance(text, str):
+        return None
+    return EditInPlace(index, storable(text))
 
 
 def _written_ns(path: Path) -> int:

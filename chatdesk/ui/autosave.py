@@ -16,6 +16,12 @@ the thread pool, from a `Conversation.snapshot()` (a copy of the list of message
 the messages): the GUI thread's share of a save does not grow with the conversation. One such
 save runs at a time; `save()` itself writes at once, on the calling thread.
 
+A question being edited in place travels with its conversation's copy
+(`ChatSession.unfinished_edit`: which message, the text typed; core/recovery.py), looked at on
+the same timer as the rest, never per keystroke: the window only keeps a reference to the
+editor's text. A library conversation gets copies while it has such an edit (its library file
+never holds one), and its copy goes once the edit ends.
+
 Signals: problemChanged(str) with the problem in words, or "" when it is over.
 """
 
@@ -25,13 +31,15 @@ import logging
 import threading
 from collections.abc import Callable
 
-from chatdesk.core.recovery import RecoveryStore
+from chatdesk.core.recovery import EditInPlace, RecoveryStore
 from chatdesk.ui.chat_session import ChatSession
 from chatdesk.ui.qt.core import QObject, QTimer, Signal
 from chatdesk.ui.worker import FunctionWorker
 from chatdesk.ui.write_queue import WriteQueue
 
 INTERVAL_MS = 1500
+# What a copy holds that can change: the session's revision, and its edit in place (or None).
+_Copied = tuple[int, tuple[int, str] | None]
 log = logging.getLogger(__name__)
 
 
@@ -42,7 +50,8 @@ class Autosaver(QObject):
         super().__init__(parent)
         self.store = store
         self._ids: dict[ChatSession, str] = {}
-        self._saved: dict[ChatSession, int] = {}
+        # What the copy on disk holds: the revision, and the edit in place (None: none).
+        self._saved: dict[ChatSession, _Copied] = {}
         self._copied: set[ChatSession] = set()  # a copy of it is on disk now
         # Sessions whose changes are kept by other means (the window: library conversations).
         self.covered: Callable[[ChatSession], bool] = lambda _session: False
@@ -61,14 +70,18 @@ class Autosaver(QObject):
         self._worker: FunctionWorker | None = None
         self._queue = WriteQueue(
             lambda: self._worker is not None,
-            lambda s: s in self._ids and _worth_keeping(s) and not self.covered(s),
+            lambda s: s in self._ids and _worth_keeping(s) and not self._kept_elsewhere(s),
             self._start,
         )
+
+    def _kept_elsewhere(self, session: ChatSession) -> bool:
+        """`covered`, unless a question is being edited in it: that text is in no file."""
+        return self.covered(session) and session.unfinished_edit() is None
 
     def track(self, session: ChatSession) -> None:
         self._ids[session] = self.store.new_id()
         # Nothing to keep until something changes: opening a file writes no copy.
-        self._saved[session] = session.revision
+        self._saved[session] = _state(session)
         session.replyFinished.connect(lambda _r, s=session: self.save_soon(s))
         session.busyChanged.connect(lambda busy, s=session: busy and self.save_soon(s))
         # Saved to its file: the copy would only be offered again as a duplicate after a crash.
@@ -81,24 +94,32 @@ class Autosaver(QObject):
     def _saved_to_file(self, session: ChatSession) -> None:
         if session not in self._copied:
             return  # nothing to discard (a library conversation has no copy)
+        if session.unfinished_edit() is not None:
+            self.save_soon(session)  # its edit in place is in no file: the copy stays
+            return
         self.wait()  # a copy being written now would outlive the discard
         self._queue.discard(session)
         if session in self._ids and self.store.discard(self._ids[session]):
-            self._saved[session] = session.revision
+            self._saved[session] = (session.revision, None)
             self._copied.discard(session)
 
     def save_changed(self) -> None:
         for session in list(self._ids):
-            if session.revision != self._saved.get(session) and not self.covered(session):
+            if _state(session) == self._saved.get(session):
+                continue
+            if not self._kept_elsewhere(session):
                 self.save_soon(session)
+            elif session in self._copied and self._saved[session][1] is not None:
+                self._saved_to_file(session)  # its edit ended: the library keeps the rest
 
     def save_soon(self, session: ChatSession) -> None:
         """Save the session's copy on the thread pool (after the one running, if any)."""
         self._queue.add(session)
 
     def _start(self, session: ChatSession) -> None:
-        copy_id, revision = self._ids[session], session.revision
+        copy_id, state = self._ids[session], _state(session)
         snapshot, path, store = session.conversation.snapshot(), session.path, self.store
+        edit = _edit(state[1])
         self._idle.clear()
 
         def write() -> str:
@@ -106,7 +127,7 @@ class Autosaver(QObject):
                 with self._closing:
                     if copy_id in self._closed:
                         return ""
-                    store.save(copy_id, snapshot, path)
+                    store.save(copy_id, snapshot, path, edit)
             except OSError as exc:  # reported on the GUI thread, by _written
                 return f"{exc.strerror or exc}"
             finally:
@@ -114,11 +135,11 @@ class Autosaver(QObject):
             return ""
 
         worker = self._worker = FunctionWorker(write, self)
-        worker.returned.connect(lambda problem: self._written(session, copy_id, revision, problem))
-        worker.errored.connect(lambda exc: self._written(session, copy_id, revision, repr(exc)))
+        worker.returned.connect(lambda problem: self._written(session, copy_id, state, problem))
+        worker.errored.connect(lambda exc: self._written(session, copy_id, state, repr(exc)))
         worker.start()
 
-    def _written(self, session: ChatSession, copy_id: str, revision: int, problem: str) -> None:
+    def _written(self, session: ChatSession, copy_id: str, state: _Copied, problem: str) -> None:
         self._worker = None
         if self._ids.get(session) != copy_id:
             self.store.discard(copy_id)  # closed meanwhile
@@ -129,7 +150,7 @@ class Autosaver(QObject):
                 "save your work to keep it safe."
             )
         else:
-            self._saved[session] = revision
+            self._saved[session] = state
             self._copied.add(session)
             self._set_problem("")
         self._queue.next()
@@ -139,11 +160,14 @@ class Autosaver(QObject):
         return self._idle.wait(seconds)
 
     def save(self, session: ChatSession) -> None:
-        if session not in self._ids or not _worth_keeping(session) or self.covered(session):
+        if session not in self._ids or not _worth_keeping(session):
             return
+        if self._kept_elsewhere(session):
+            return
+        state = _state(session)
         try:
-            self.store.save(self._ids[session], session.conversation, session.path)
-            self._saved[session] = session.revision
+            self.store.save(self._ids[session], session.conversation, session.path, _edit(state[1]))
+            self._saved[session] = state
             self._copied.add(session)
         except OSError as exc:  # a full disk must not take the window down with it
             log.warning("could not write the recovery copy: %s", exc)
@@ -173,6 +197,16 @@ class Autosaver(QObject):
 
     def stop(self) -> None:
         self._timer.stop()
+
+
+def _state(session: ChatSession) -> _Copied:
+    """What a copy of `session` written now would hold that can change: its revision (the
+    draft included), and its unfinished edit in place."""
+    return session.revision, session.unfinished_edit()
+
+
+def _edit(edit: tuple[int, str] | None) -> EditInPlace | None:
+    return EditInPlace(*edit) if edit is not None else None
 
 
 def _worth_keeping(session: ChatSession) -> bool:

@@ -2,6 +2,8 @@
 
 Enter resends as it sends in the message box (Preferences ▸ Enter sends; Ctrl+Enter always
 resends), Esc cancels; a line at the editor's foot says so and has Resend and Cancel buttons.
+Esc or Cancel over text that is no longer the question's asks first (`ask_discard`): one Esc
+pressed out of habit must not throw a paragraph away.
 The text is not selected when it opens (one key must not wipe it): the cursor is at its end.
 The transcript view places it over the row and keeps it there as the list scrolls; the session
 does the resend.
@@ -12,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from chatdesk.ui.composer import is_enter, line_key, send_key, sends
+from chatdesk.ui.draft_text import DraftText
 from chatdesk.ui.palette import tones_of
 from chatdesk.ui.qt.core import (
     QEvent,
@@ -28,6 +31,7 @@ from chatdesk.ui.qt.widgets import (
     QAbstractItemView,
     QHBoxLayout,
     QLabel,
+    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QWidget,
@@ -37,6 +41,8 @@ from chatdesk.ui.qt.widgets import (
 BodyRect = Callable[[QRect, QModelIndex], QRect]
 # Keeps a card's body at least that many px tall (None: as its text) for the editor over it.
 MakeRoom = Callable[[QModelIndex, int | None], None]
+# Asks whether to drop the text typed; calls its argument when the answer is yes.
+AskDiscard = Callable[[Callable[[], None]], None]
 
 
 def keys_hint(enter_sends: bool, short: bool = False) -> str:
@@ -47,18 +53,42 @@ def keys_hint(enter_sends: bool, short: bool = False) -> str:
     return f"{send_key(enter_sends)} resends · {line_key(enter_sends)} adds a line · Esc cancels"
 
 
+def discard_box(parent: QWidget | None = None) -> QMessageBox:
+    """Discard / Keep editing, for Esc or Cancel over text typed into a question; Keep editing
+    is the default and Esc's answer (a second Esc out of habit must not decide it). Not
+    opened yet: the caller opens it and reads `clickedButton()` on `finished`."""
+    title = "Discard your changes?"
+    box = QMessageBox(parent)
+    box.setIcon(QMessageBox.Icon.Question)
+    box.setWindowTitle(title)
+    box.setAccessibleName(title)
+    box.setText("Discard your changes to this question?")
+    box.setInformativeText("The question stays as it was; what you typed into it is dropped.")
+    box.addButton("&Discard", QMessageBox.ButtonRole.DestructiveRole)
+    keep = box.addButton("&Keep editing", QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(keep)
+    box.setEscapeButton(keep)
+    return box
+
+
 class InlineEditor(QPlainTextEdit):
     """Signals: submitted(str) on the resend key or Resend with text that is not blank;
-    cancelled() on Esc or Cancel."""
+    cancelled() on Esc or Cancel. `original`: the question's text (`changed()` compares)."""
 
     submitted = Signal(str)
     cancelled = Signal()
 
     def __init__(
-        self, text: str, parent: QWidget | None = None, *, enter_sends: bool = True
+        self,
+        text: str,
+        parent: QWidget | None = None,
+        *,
+        enter_sends: bool = True,
+        original: str | None = None,
     ) -> None:
         super().__init__(parent)
         self.enter_sends = enter_sends
+        self.original = text if original is None else original
         hint = keys_hint(enter_sends)
         self.setAccessibleName("Edit message")
         self.setAccessibleDescription(f"{hint}.")
@@ -67,6 +97,7 @@ class InlineEditor(QPlainTextEdit):
         self.setWordWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
         self.setTabChangesFocus(True)
         self.setPlainText(text)
+        self._text = DraftText(self.document())  # kept edit by edit: read on every keystroke
         self.moveCursor(QTextCursor.MoveOperation.End)  # nothing selected
         self._sized: tuple[int, int] | None = None
         self._text_height = 0
@@ -131,9 +162,17 @@ class InlineEditor(QPlainTextEdit):
             return
         super().keyPressEvent(event)
 
+    def text(self) -> str:
+        """The text typed (as `toPlainText()`, without converting the document again)."""
+        return self._text.text()
+
+    def changed(self) -> bool:
+        """Whether the text is no longer the question's."""
+        return self.text() != self.original
+
     def _submit(self) -> None:
-        if self.toPlainText().strip():
-            self.submitted.emit(self.toPlainText())
+        if self.text().strip():
+            self.submitted.emit(self.text())
 
     def wanted_height(self, width: int, minimum: int, maximum: int) -> int:
         """The height that shows the whole text and the keys' line at `width`, within the
@@ -142,7 +181,7 @@ class InlineEditor(QPlainTextEdit):
         if key != self._sized:
             inner = max(width - 2 * self.frameWidth() - 12, 20)
             flags = Qt.TextFlag.TextWordWrap | Qt.TextFlag.TextWrapAnywhere
-            text = self.toPlainText() or " "
+            text = self.text() or " "
             box = self.fontMetrics().boundingRect(QRect(0, 0, inner, 1 << 20), flags, text)
             self._text_height = box.height() + 2 * self.frameWidth() + 12
             self._sized = key
@@ -154,10 +193,15 @@ class InlineEditing(QObject):
     body as the list scrolls or re-lays out (O(1) per scroll: one rectangle). `enter_sends`
     says what Enter does in the message box; the editor does the same.
 
-    Signals: submitted(int row, str text) on the resend key; ended() when the editor closes.
+    `ask_discard`, when set, is asked before Esc or Cancel drops changed text (else it is
+    dropped at once, as unchanged text always is).
+
+    Signals: submitted(int row, str text) on the resend key; edited(int row, object text:
+    str) as the text changes; ended() when the editor closes.
     """
 
     submitted = Signal(int, str)
+    edited = Signal(int, object)  # str: passed as is, not converted to a QString and back
     ended = Signal()
 
     def __init__(
@@ -172,6 +216,7 @@ class InlineEditing(QObject):
         self._body_rect = body_rect
         self._make_room = make_room
         self._enter_sends = enter_sends
+        self.ask_discard: AskDiscard | None = None
         self._room: int | None = None  # the body height the card keeps for the editor
         self._index: QPersistentModelIndex | None = None
         self.editor: InlineEditor | None = None
@@ -190,15 +235,20 @@ class InlineEditing(QObject):
     def row(self) -> int | None:
         return self._index.row() if self._index is not None and self._index.isValid() else None
 
-    def start(self, row: int, text: str) -> InlineEditor:
+    def start(self, row: int, text: str, original: str | None = None) -> InlineEditor:
+        """Edit the question at `row`, starting from `text` (`original`: the question's own
+        text, when `text` is an edit set aside and opened again)."""
         self.stop()
         model = self._view.model()
         self._index = QPersistentModelIndex(model.index(row, 0))
-        editor = InlineEditor(text, self._view.viewport(), enter_sends=self._enter_sends())
+        editor = InlineEditor(
+            text, self._view.viewport(), enter_sends=self._enter_sends(), original=original
+        )
         self.editor = editor
         editor.submitted.connect(self._submit)
-        editor.cancelled.connect(self.stop)
+        editor.cancelled.connect(self._cancel)
         editor.textChanged.connect(self.place)  # grows with its text
+        editor.textChanged.connect(self._edited)
         self._view.scrollTo(model.index(row, 0))
         self.place()
         editor.show()
@@ -209,7 +259,7 @@ class InlineEditing(QObject):
         """Close the editor, handing back its row and text (to open it again later: another
         conversation is shown meanwhile); None when none is open over a row."""
         row, editor = self.row, self.editor
-        kept = (row, editor.toPlainText()) if row is not None and editor is not None else None
+        kept = (row, editor.text()) if row is not None and editor is not None else None
         self.stop()
         return kept
 
@@ -248,6 +298,25 @@ class InlineEditing(QObject):
         if height - 8 != self._room:
             self._room = height - 8
             self._make_room(index, self._room)
+
+    def _edited(self) -> None:
+        row, editor = self.row, self.editor
+        if row is not None and editor is not None:
+            self.edited.emit(row, editor.text())
+
+    def _cancel(self) -> None:
+        """Esc or Cancel: the question stays as it was; text typed into it goes only when
+        the user says so (`ask_discard`)."""
+        editor = self.editor
+        if editor is None or self.ask_discard is None or not editor.changed():
+            self.stop()
+            return
+
+        def discard() -> None:
+            if self.editor is editor:  # (not another edit opened meanwhile)
+                self.stop()
+
+        self.ask_discard(discard)
 
     def _submit(self, text: str) -> None:
         row = self.row

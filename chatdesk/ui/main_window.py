@@ -118,6 +118,7 @@ class MainWindow(
         self.undo_group = QUndoGroup(self)  # the current conversation's stack is active
         self._inline_edit: InlineEditing | None = None
         self.preset_question: QMessageBox | None = None
+        self.discard_question: QMessageBox | None = None  # Esc over an edit's changed text
         self._build_actions()
         self._connect_signals()
         self.prefs.apply()
@@ -136,6 +137,9 @@ class MainWindow(
                 lambda: self.composer.input.enter_sends,  # Enter does what it does there
             )  # fmt: skip
             self._inline_edit.submitted.connect(self._edit_submitted)
+            self._inline_edit.edited.connect(self._edit_typed)
+            self._inline_edit.ended.connect(self._edit_ended)
+            self._inline_edit.ask_discard = self._ask_discard_edit
         return self._inline_edit
 
     @property

@@ -33,11 +33,12 @@ def _nowhere(_path: Path) -> bool:
 
 def describe(entry: RecoveryEntry, in_library: Callable[[Path], bool] = _nowhere) -> str:
     """One list line: name (as the window and the sidebar name it: `RecoveryEntry.name`),
-    message count and when it was last saved (local time), and what it is older than, if
-    anything."""
+    message count (and a question being edited in place, whose editor restoring opens again)
+    and when it was last saved (local time), and what it is older than, if anything."""
     n = entry.messages
     when = entry.saved_datetime.astimezone().strftime("%Y-%m-%d %H:%M")
-    line = f"{entry.name(in_library)} — {n:,} message{'' if n == 1 else 's'}, saved {when}"
+    edit = " and a question being edited" if entry.edit is not None else ""
+    line = f"{entry.name(in_library)} — {n:,} message{'' if n == 1 else 's'}{edit}, saved {when}"
     return f"{line} — older than {entry.older_than}" if entry.older_than else line
 
 

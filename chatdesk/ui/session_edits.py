@@ -41,6 +41,21 @@ class ConversationEditing:
     budget: Budget | None
     undo_stack: QUndoStack
     setupChanged: SignalInstance
+    # (index, text): the question being edited in place, open or set aside, as typed so far
+    # (the window keeps it current by reference: nothing is copied per keystroke). A class
+    # default: each session's own is set on it when an edit opens.
+    open_edit: tuple[int, str] | None = None
+
+    def unfinished_edit(self) -> tuple[int, str] | None:
+        """`open_edit` when its text is not its question's (an editor opened and left as it
+        was loses nothing): what closing would drop, and what recovery copies keep."""
+        edit, conv = self.open_edit, self.conversation
+        if edit is None:
+            return None
+        index, text = edit
+        if 0 <= index < len(conv) and conv[index].content == text:
+            return None
+        return edit
 
     if TYPE_CHECKING:  # the session's own
 

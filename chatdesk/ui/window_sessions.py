@@ -367,6 +367,8 @@ class WindowSessions:
                 self.sessions.insert(place, session)
                 self.show_sessions()
             session.set_modified()
+            if entry.edit is not None:  # the question being edited: its editor opens again
+                self.restore_edit(session, entry.edit.index, entry.edit.text)
             self.autosaver.save(session)
             store.discard(entry.id)
         # the empty conversation opened at start is not needed any more

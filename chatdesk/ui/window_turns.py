@@ -5,7 +5,10 @@ undo for the current conversation. They carry the row to the session, which deci
 A question being edited in place belongs to its conversation: shown another one, the edit is
 set aside with it (`ChatSession.kept_edit`) and its editor opens again, with the text typed,
 when it is shown again. Closing or quitting says what it would end (`unfinished`): an edit not
-resent, and a reply still being written."""
+resent, and a reply still being written. Esc or Cancel over text typed into the question asks
+before dropping it (`_ask_discard_edit`). The session's `open_edit` follows the text typed, so
+recovery copies keep it (ui/autosave.py) and a restart after a crash opens the editor again
+(`restore_edit`); an edit whose question is gone puts its text in the message box instead."""
 
 from __future__ import annotations
 
@@ -14,9 +17,13 @@ from typing import TYPE_CHECKING
 from chatdesk.core import alternatives
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from chatdesk.ui.chat_session import ChatSession
+    from chatdesk.ui.composer import Composer
     from chatdesk.ui.inline_editor import InlineEditing
     from chatdesk.ui.qt.gui import QUndoGroup
+    from chatdesk.ui.qt.widgets import QMessageBox
     from chatdesk.ui.quit_dialog import Unfinished
     from chatdesk.ui.transcript_view import TranscriptView
 
@@ -29,6 +36,8 @@ class TurnActions:
     undo_group: QUndoGroup
     inline_edit: InlineEditing
     _inline_edit: InlineEditing | None
+    composer: Composer
+    discard_question: QMessageBox | None
 
     if TYPE_CHECKING:
 
@@ -55,12 +64,55 @@ class TurnActions:
         if editing is not None and editing.editor is not None and editing.row == row:
             editing.editor.setFocus()  # already open: what was typed stays
             return
-        message = self.session.model.message(row)
+        if editing is not None and editing.editor is not None and editing.editor.changed():
+            # Another question's edit is open with text typed: not dropped without asking.
+            editor = editing.editor
+
+            def discarded() -> None:
+                if editing.editor is editor:
+                    editing.stop()
+                self._edit(row)
+
+            self._ask_discard_edit(discarded)
+            return
+        session = self.session
+        message = session.model.message(row)
         self.inline_edit.start(row, message.content)
+        session.open_edit = (session.model.history_index(row), message.content)
 
     def _edit_submitted(self, row: int, text: str) -> None:
         if self.session is not None:
             self.session.edit_and_resend(self.session.model.history_index(row), text)
+
+    def _edit_typed(self, row: int, text: str) -> None:
+        """The editor's text changed: the session holds it (a reference, no copy) for the
+        recovery copies, which the autosaver writes on its own schedule, off this thread."""
+        if self.session is not None:
+            self.session.open_edit = (self.session.model.history_index(row), text)
+
+    def _edit_ended(self) -> None:
+        """The editor closed: resent, cancelled, or set aside (then `kept_edit` holds it)."""
+        if self.session is not None:
+            self.session.open_edit = self.session.kept_edit
+
+    def _ask_discard_edit(self, discard: Callable[[], None]) -> None:
+        """Esc or Cancel over changed text: Discard / Keep editing (the default, and Esc's)."""
+        from chatdesk.ui.inline_editor import discard_box
+        from chatdesk.ui.qt.widgets import QMessageBox
+
+        box = self.discard_question = discard_box(self)
+        editor = self._inline_edit.editor if self._inline_edit is not None else None
+
+        def answered() -> None:
+            clicked = box.clickedButton()
+            role = box.buttonRole(clicked) if clicked is not None else None
+            if role == QMessageBox.ButtonRole.DestructiveRole:
+                discard()
+            elif editor is not None and self.inline_edit.editor is editor:
+                editor.setFocus()  # typing goes on where it was
+
+        box.finished.connect(lambda _r: answered())
+        box.open()
 
     # -- an edit kept with its conversation ---------------------------------------------------
     def _set_edit_aside(self) -> None:
@@ -72,41 +124,50 @@ class TurnActions:
         session = self.session
         if kept is not None and session is not None:
             row, text = kept
-            session.kept_edit = (session.model.history_index(row), text)
+            session.kept_edit = session.open_edit = (session.model.history_index(row), text)
+
+    def restore_edit(self, session: ChatSession, index: int, text: str) -> None:
+        """A question being edited when chatdesk was killed (its recovery copy kept it): open
+        its editor with that text when `session` is shown (see `_resume_edit`)."""
+        session.kept_edit = session.open_edit = (index, text)
+        if session is self.session:
+            self._resume_edit(session)
 
     def _resume_edit(self, session: ChatSession) -> None:
         """Open the editor of `session`'s kept edit again, with its text, if its question is
-        still there (the row of the same message; nothing when it was deleted meanwhile)."""
+        still there (shown first if older rows hide it). When it is gone, what was typed goes
+        into the message box, and the status line says so: typing is never dropped unasked."""
         kept = session.kept_edit
         if kept is None or session.loading:  # (a file being read is not edited: kept till read)
             return
         session.kept_edit = None
         index, text = kept
-        model = session.model
-        row = index - model.hidden
-        if 0 <= row < model.rowCount() and model.message(row).role == "user":
-            self.inline_edit.start(row, text)
+        conv, model = session.conversation, session.model
+        if 0 <= index < len(conv) and conv[index].role == "user":
+            if index < model.hidden:
+                model.reveal_older(model.hidden - index)
+            self.inline_edit.start(index - model.hidden, text, conv[index].content)
+            session.open_edit = kept
+            return
+        session.open_edit = None
+        draft = session.conversation.draft
+        draft = f"{draft.rstrip()}\n\n{text}" if draft.strip() else text
+        session.set_draft(draft)
+        if session is self.session:
+            self.composer.set_text(draft)
+        session.notice.emit(
+            "The question you were editing is no longer in this conversation: "
+            "what you typed into it is in the message box."
+        )
 
     # -- what closing would end ---------------------------------------------------------------
-    def _edited(self, session: ChatSession) -> bool:
-        """Whether a question of `session` is being edited in place with text that is not
-        the question's (an editor opened and left as it was loses nothing)."""
-        if session is self.session:
-            editing = self._inline_edit
-            row = editing.row if editing is not None else None
-            if editing is None or editing.editor is None or row is None:
-                return False
-            return editing.editor.toPlainText() != session.model.message(row).content
-        kept, conv = session.kept_edit, session.conversation
-        return kept is not None and 0 <= kept[0] < len(conv) and kept[1] != conv[kept[0]].content
-
     def unfinished(self, sessions: list[ChatSession], verb: str) -> Unfinished | None:
         """What closing `sessions` would end (quit_dialog.Unfinished), None when nothing: a
         reply still being written, a question edited in place and not resent."""
         from chatdesk.ui.quit_dialog import Unfinished
 
         writing = [s for s in sessions if s.busy]
-        editing = [s for s in sessions if self._edited(s)]
+        editing = [s for s in sessions if s.unfinished_edit() is not None]
         if not writing and not editing:
             return None
         return Unfinished(
@@ -120,7 +181,7 @@ class TurnActions:
         """The user agreed to close: the replies stop (what arrived kept, marked stopped, and
         written to the library at once), the edits are dropped."""
         for session in editing:
-            session.kept_edit = None
+            session.kept_edit = session.open_edit = None
             if session is self.session and self._inline_edit is not None:
                 self._inline_edit.stop()
         for session in writing:

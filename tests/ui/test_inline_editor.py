@@ -108,6 +108,8 @@ def test_the_editor_says_its_keys_and_has_resend_and_cancel(qtbot, window, serve
     assert footer.bottom() <= editor.rect().bottom()
     qtbot.keyClicks(editor, " changed")
     qtbot.mouseClick(editor.cancel_button, Qt.MouseButton.LeftButton)
+    discard = window.discard_question  # changed text: asked first (test_inline_edit_kept.py)
+    next(b for b in discard.buttons() if b.text() == "&Discard").click()
     assert window.inline_edit.editor is None
     assert contents(window)[0] == ("user", "first question")
 
@@ -145,5 +147,7 @@ def test_the_card_being_edited_offers_no_second_edit(qtbot, window, server):
     assert window.inline_edit.editor is editor
     assert editor.toPlainText() == "first question typed"
     qtbot.keyClick(editor, Qt.Key.Key_Escape)
+    discard = window.discard_question  # changed text: asked first (test_inline_edit_kept.py)
+    next(b for b in discard.buttons() if b.text() == "&Discard").click()
     assert "edit" in offered(0)
     assert "Edit" in in_menu(0)

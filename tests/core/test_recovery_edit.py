@@ -1,0 +1,110 @@
+"""A question being edited in place travels in the recovery copy (tester, session 11: a kill
+lost a paragraph typed into an edit): which message and the text typed, in the copy alone,
+never in the conversation file; a copy from before (no edit) still loads."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+from chatdesk.core import recovery
+from chatdesk.core.conversation import Conversation
+from chatdesk.core.fileformat import save_conversation, to_document
+from chatdesk.core.messages import Message
+from chatdesk.core.recovery import RecoveryStore, against_since
+from chatdesk.core.session_state import SessionState
+
+
+@pytest.fixture
+def store(tmp_path) -> RecoveryStore:
+    return RecoveryStore(tmp_path / "recovery")
+
+
+def exchange() -> Conversation:
+    conv = Conversation(title="Bread")
+    conv.append(Message("user", "How long do I knead?"))
+    conv.append(Message("assistant", "Ten minutes."))
+    return conv
+
+
+TYPED = 'How long do I knead rye?\n\nAnd «spelt», "by hand"? \u2028 \ud83c'
+
+
+def test_the_copy_carries_the_edit_and_the_conversation_file_does_not(store):
+    conv = exchange()
+    store.save("a", conv, None, recovery.EditInPlace(0, TYPED))
+    data = json.loads(store.file("a").read_text("utf-8"))
+    assert data["edit"] == {"index": 0, "text": TYPED}
+    assert "edit" not in json.dumps(data["conversation"])  # not the file format's
+    assert data["conversation"] == json.loads(json.dumps(to_document(conv), ensure_ascii=True))
+    [entry] = store.entries()
+    assert entry.edit == recovery.EditInPlace(0, TYPED.replace("\ud83c", "\ufffd"))  # storable text
+    assert [m.content for m in store.load(entry).messages()] == [
+        "How long do I knead?",
+        "Ten minutes.",
+    ]
+
+
+def test_the_edit_alone_changing_writes_the_copy_again(store):
+    conv = exchange()
+    store.save("a", conv, None, recovery.EditInPlace(0, "How long"))
+    store.save("a", conv, None, recovery.EditInPlace(0, "How long, by hand?"))
+    [entry] = store.entries()
+    assert entry.edit == recovery.EditInPlace(0, "How long, by hand?")
+    store.save("a", conv, None)  # the edit ended: the copy has none
+    [entry] = store.entries()
+    assert entry.edit is None
+
+
+def test_a_copy_without_an_edit_still_loads(store):
+    """A copy written before copies carried edits: no "edit" key at all."""
+    conv = exchange()
+    store.save("old", conv, None)
+    data = json.loads(store.file("old").read_text("utf-8"))
+    assert "edit" not in data
+    [entry] = store.entries()
+    assert entry.edit is None
+    assert len(store.load(entry)) == 2
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        "typed",
+        {"index": "0", "text": "typed"},
+        {"index": 0},
+        {"index": 5, "text": "typed"},  # names no message of the copy
+        {"index": -1, "text": "typed"},
+        {"index": True, "text": "typed"},
+    ],
+)
+def test_an_edit_that_cannot_be_used_costs_only_the_edit(store, edit):
+    store.save("a", exchange(), None)
+    file = store.file("a")
+    data = json.loads(file.read_text("utf-8"))
+    data["edit"] = edit
+    file.write_text(json.dumps(data), "utf-8")
+    [entry] = store.entries()
+    assert entry.edit is None
+    assert len(store.load(entry)) == 2
+    assert not store.damaged
+
+
+def test_a_copy_with_an_edit_of_a_conversation_its_file_holds_is_offered_as_newest(store, tmp_path):
+    """Saved (or a library conversation, written within a second) while a question was being
+    edited: the file holds every message, the edit is only in the copy. Offered, not thrown
+    away as "already saved", and not marked older than the file written since."""
+    path = tmp_path / "bread.chatdesk.json"
+    conv = exchange()
+    save_conversation(conv, path)
+    store.save("plain", conv, path)  # no edit: the file holds it all
+    assert store.entries() == []
+    store.save("edited", conv, path, recovery.EditInPlace(0, TYPED))
+    time.sleep(0.01)
+    save_conversation(conv, path)  # written after the copy
+    [entry] = against_since(store.entries(), SessionState())
+    assert entry.id == "edited"
+    assert entry.edit is not None
+    assert entry.older_than == ""
