@@ -3,6 +3,7 @@
     chatdesk send FILE [--profile NAME [--deployment D] | --endpoint URL --deployment D
                         [--api-version V] | --base-url URL --model M] [--no-stream]
                        [--reasoning-effort E] [--read-timeout S] [--deadline S]
+                       [--tool-result ID=TEXT|ID=@FILE ...]
 
 A saved profile (--profile, the file's or the default) sends to the deployment `--deployment`
 names (one of the profile's, which the file records, or any name for this run), else to the
@@ -66,6 +67,8 @@ from chatdesk.cli.send_connection import (
     pick_profile,
     with_headers,
 )
+from chatdesk.cli.tool_result_option import HELP as TOOL_RESULT_HELP
+from chatdesk.cli.tool_result_option import add_tool_results, tool_result_arg
 from chatdesk.core.cards import shown_text
 from chatdesk.core.choices import Api, FinishReason, HistoryKeeper
 from chatdesk.core.conversation import (
@@ -165,6 +168,10 @@ def _parser() -> Parser:
         metavar="'NAME: VALUE'",
         help="send this header too, for this run only (repeatable)",
     )
+    p.add_argument(
+        "--tool-result", action="append", default=[], metavar="ID=TEXT", type=tool_result_arg,
+        help=TOOL_RESULT_HELP,
+    )  # fmt: skip
     p.add_argument(
         "--dry-run",
         action="store_true",
@@ -291,6 +298,10 @@ def run_send(argv: list[str]) -> int:
     conv = opened.conversation
     if opened.notice():
         fail(f"note: {args.file}: {opened.notice()}")
+    problem = add_tool_results(conv, args.tool_result)
+    if problem is not None:  # said before anything is sent (core/tool_results.py)
+        print(f"{PROG}: error: {problem}", file=sys.stderr)
+        return EXIT_USAGE
     # A question, or a tool's result for the model to answer from (an agent loop's body).
     if not awaits_reply(conv[len(conv) - 1] if len(conv) else None):
         print(

@@ -26,6 +26,7 @@ from chatdesk.cli.command import (
 )
 from chatdesk.cli.model_choice import UnknownProfile, model_match_for
 from chatdesk.core.models import FAMILIES
+from chatdesk.core.tool_results import TITLE, missing_results, missing_text
 
 if TYPE_CHECKING:
     from chatdesk.core.preview import RequestRows
@@ -134,6 +135,11 @@ def _report(path: str, rows: RequestRows) -> dict[str, Any]:
         "request": request,
         "dropped": [offset + i for i in plan.dropped],  # trimmed to fit
         "left_out": [offset + i for i in plan.left_out],  # by the user or the failed-turn rule
+        # Tool calls the request would carry without their results (`send` refuses it).
+        "tool_calls_without_results": [
+            {"index": offset + call.message_index, "id": call.call_id, "name": call.name}
+            for call in missing_results(budget.conversation, plan.sent)
+        ],
         "messages": messages,
     }
 
@@ -204,6 +210,9 @@ def run(argv: list[str]) -> int:
             f"nothing would be sent: the request does not fit ({request}, {left})")  # fmt: skip
         print(f"{said}; {report['total']} with {report['reserve']} reserved, "
               f"limit {report['limit']}")  # fmt: skip
+    missing = missing_results(rows.budget.conversation, rows.plan.sent)
+    if missing:  # counted all the same; `send` would refuse it (core/tool_results.py)
+        print(f"chatdesk: note: {TITLE}: {missing_text(missing)}", file=sys.stderr)
     if not report["fits"]:
         print(f"chatdesk: {report['error']}", file=sys.stderr)
         return EXIT_DOES_NOT_FIT

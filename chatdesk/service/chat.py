@@ -40,6 +40,7 @@ from chatdesk.core.request import (
 )
 from chatdesk.core.responses_request import api_of, default_api, request_bodies
 from chatdesk.core.sending import CONTEXT_LENGTH_EXCEEDED
+from chatdesk.core.tool_results import SEND_HOW, TITLE, missing_hint, missing_results, missing_text
 from chatdesk.service.client import (
     Credentials,
     auth_kind,
@@ -176,6 +177,9 @@ class ChatService:
                 "Don't use ChatML syntax or special tokens with the chat completion endpoint: "
                 "remove it (legacy prompts often carry them) and send again.",
             )
+        missing = missing_results(conv, plan.sent)
+        if missing:  # named now, not in the service's 400 after a round trip
+            raise ChatError(TITLE, missing_text(missing), missing_hint(SEND_HOW))
         messages = request_messages(conv, plan)
         problem = image_problem(len(list(image_refs(messages))), family, exact)
         if problem is not None:  # named now, not after the service's 400

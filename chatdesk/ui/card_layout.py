@@ -12,6 +12,7 @@ from chatdesk.core import alternatives
 from chatdesk.core.cards import shown_text
 from chatdesk.core.choices import FinishReason
 from chatdesk.core.messages import Message
+from chatdesk.core.tool_results import missing_at
 from chatdesk.core.usage import cached_tokens, completion_tokens, prompt_tokens, reasoning_tokens
 from chatdesk.ui.markdown import has_code
 from chatdesk.ui.palette import (
@@ -44,13 +45,14 @@ ACTION_LABELS = {
     "continue": "Continue",
     "retry": "Retry",
     "leave_out": "Leave out",
+    "add_result": "Add tool result…",
     "include": "Include again",
     "version_prev": "‹",
     "version_next": "›",
 }
 MENU_LABELS = {"version_prev": "Previous version", "version_next": "Next version"}
 # Shown in the footer's action row; Continue and Retry are links inside their badges.
-ROW_ACTIONS = ("copy", "copy_code", "edit", "delete", "regenerate", "leave_out")
+ROW_ACTIONS = ("add_result", "copy", "copy_code", "edit", "delete", "regenerate", "leave_out")
 
 
 def available_actions(model: TranscriptModel, row: int, edited: bool = False) -> list[str]:
@@ -67,6 +69,8 @@ def available_actions(model: TranscriptModel, row: int, edited: bool = False) ->
         out.append("delete")
     if message.role == "assistant" and not streaming and row == model.last_assistant_row():
         out.append("regenerate")
+    if message.tool_calls and not streaming and _results_missing(model, row):
+        out.append("add_result")
     if message.meta.finish_reason == FinishReason.LENGTH and not streaming:
         out.append("continue")
     if message.meta.error and not streaming:
@@ -79,6 +83,11 @@ def available_actions(model: TranscriptModel, row: int, edited: bool = False) ->
     if alternatives.position(message) is not None and not streaming:
         out += ["version_prev", "version_next"]
     return out
+
+
+def _results_missing(model: TranscriptModel, row: int) -> bool:
+    conv = model.conversation
+    return conv is not None and bool(missing_at(conv, model.history_index(row)))
 
 
 def info_text(message: Message, tokens: int | None, cost: Cost | None = None) -> str:

@@ -63,10 +63,8 @@ class ChatSession(ReplyStreaming, ConversationEditing, QObject):
     deployment (the settings hold it: save them); setupChanged(): the prompt, examples or
     parameters were set by a preset or an undo step (the editors show them again);
     costChanged(str text, str tip): the meter's cost line ("" without prices).
-    refused(str): a send refused before anything left (images the model cannot take), the
-    draft kept.
-
-    `undo_stack` holds this conversation's undoable edits (see conversation_undo).
+    refused(str): a send refused before anything left (images the model cannot take, tool
+    calls without results), the draft kept. `undo_stack`: its undoable edits (conversation_undo).
 
     What the window shows of this conversation's state lives here, so switching shows this
     conversation's: `status` (the last notice or error, "" for none; `status_is_error`),
@@ -396,6 +394,8 @@ class ChatSession(ReplyStreaming, ConversationEditing, QObject):
             if problem is not None:
                 self.refused.emit(f"{problem.text} {problem.hint}")
                 return False
+        if self.results_missing():  # the question would follow a call with no result
+            return False
         text = self._storable(text)
         self.model.append(Message.new("user", text).with_images(images))
         self.conversation.draft_images = []

@@ -1,5 +1,5 @@
-"""Undo for one conversation's edits: deleting messages, clearing, "Include again" / "Leave
-out", a preset, the examples.
+"""Undo for one conversation's edits: deleting messages, clearing, adding a tool result,
+"Include again" / "Leave out", a preset, the examples.
 
 Each `ChatSession` owns one `QUndoStack`; the window's Edit menu shows the current session's
 (Ctrl+Z, Ctrl+Shift+Z). A command holds what it needs to go both ways and changes the
@@ -63,6 +63,22 @@ class RemoveMessages(QUndoCommand):
 
     def undo(self) -> None:
         self._session.model.insert(self._index, self._removed)
+        self._session.history_edited()
+
+
+class InsertMessages(QUndoCommand):
+    """`messages` inserted at history[index] (Add tool result); undo removes them again."""
+
+    def __init__(self, session: UndoHost, index: int, messages: list[Message], text: str) -> None:
+        super().__init__(text)
+        self._session, self._index, self._messages = session, index, messages
+
+    def redo(self) -> None:
+        self._session.model.insert(self._index, self._messages)
+        self._session.history_edited()
+
+    def undo(self) -> None:
+        self._session.model.remove_range(self._index, len(self._messages))
         self._session.history_edited()
 
 

@@ -301,6 +301,7 @@ class MainWindow(
         self.transcript.regenerateRequested.connect(self._row(ChatSession.regenerate))
         self.transcript.continueRequested.connect(self._row(ChatSession.continue_reply))
         self.transcript.retryRequested.connect(self._row(ChatSession.retry))
+        self.transcript.addResultRequested.connect(self.add_tool_results)
         self.transcript.copied.connect(lambda _what: self.show_status("Copied"))
         self.transcript.linkHovered.connect(self._link_hovered)
         # After the library link has shown the conversation: typing goes on there.

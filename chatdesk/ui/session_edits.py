@@ -1,7 +1,7 @@
 """The edits a user makes to one conversation, for `ChatSession`: what each changes, undoably.
 
-Deleting messages, clearing, a preset, the examples (each one step of the session's
-`undo_stack`: see conversation_undo), flipping between a turn's versions
+Deleting messages, clearing, adding a tool result, a preset, the examples (each one step of
+the session's `undo_stack`: see conversation_undo), flipping between a turn's versions
 (core/alternatives.py), "Include again" / "Leave out" (core/sending.py). Every change goes
 through the session's transcript model, so the views and the token ledger hear only what changed.
 """
@@ -15,10 +15,12 @@ from msgspec.structs import replace
 from chatdesk.core import alternatives
 from chatdesk.core.conversation import Conversation, GenerationParams, TrimSettings
 from chatdesk.core.messages import example_messages
+from chatdesk.core.tool_results import MissingResult, missing_at, result_index, tool_result
 from chatdesk.ui.conversation_undo import (
     ChangeSetup,
     ChooseInclude,
     EditPrompt,
+    InsertMessages,
     RemoveMessages,
     Setup,
     setup_of,
@@ -91,6 +93,19 @@ class ConversationEditing:
         if choice != self.conversation[index].meta.include:
             text = "Include again" if include else "Leave out"
             self.undo_stack.push(ChooseInclude(self, index, choice, text))
+
+    def missing_results(self, index: int) -> list[MissingResult]:
+        """The tool calls of history[index] that no result answers yet (core/tool_results.py)."""
+        return missing_at(self.conversation, index)
+
+    def add_tool_result(self, call: MissingResult, content: str) -> None:
+        """Answer `call` with `content`: a tool message after its assistant message and the
+        results already there, in the calls' order. One undo step."""
+        if self.busy or call not in self.missing_results(call.message_index):
+            return
+        at = result_index(self.conversation, call.message_index, call.call_id)
+        result = tool_result(call, content)
+        self.undo_stack.push(InsertMessages(self, at, [result], "Add tool result"))
 
     def delete(self, index: int) -> None:
         """Delete history[index]; Undo (Ctrl+Z) puts it back."""

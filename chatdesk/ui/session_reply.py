@@ -13,6 +13,7 @@ from chatdesk.core import alternatives
 from chatdesk.core.messages import Message
 from chatdesk.core.sending import ANSWERED_ROLES, awaits_reply, nothing_to_send
 from chatdesk.core.text_policy import replaced_notice
+from chatdesk.core.tool_results import TITLE, missing_hint, missing_results, missing_text
 from chatdesk.core.usage import prompt_tokens
 from chatdesk.service.events import (
     Adjusted,
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
     from chatdesk.core.budget import Budget
     from chatdesk.core.conversation import Conversation
     from chatdesk.core.profiles import ConnectionProfile
+    from chatdesk.core.trimming import TrimPlan
     from chatdesk.ui.qt.core import QTimer, SignalInstance
     from chatdesk.ui.transcript_model import TranscriptModel
 
@@ -43,6 +45,7 @@ class ReplyStreaming:
     model: TranscriptModel
     service: Any
     budget: Budget | None
+    plan: TrimPlan | None
     revision: int
     if TYPE_CHECKING:
 
@@ -65,6 +68,7 @@ class ReplyStreaming:
     replyFinished: SignalInstance
     failed: SignalInstance
     notice: SignalInstance
+    refused: SignalInstance
     usageChecked: SignalInstance
     learned: SignalInstance
 
@@ -83,6 +87,8 @@ class ReplyStreaming:
         does. Else the status line says why nothing was sent, and False."""
         conv = self.conversation
         last = conv[len(conv) - 1] if len(conv) else None
+        if self.results_missing():  # first: a tool call is not a reply that ends the talk
+            return False
         if last is None or not awaits_reply(last):
             self.notice.emit(nothing_to_send(last))
             return False
@@ -93,6 +99,16 @@ class ReplyStreaming:
         self.set_modified()
         self._start_reply()
         return True
+
+    def results_missing(self) -> bool:
+        """Whether what the next request would send (the plan, with the draft) holds tool
+        calls without results (core/tool_results.py): then `refused` names them and what to
+        do, and nothing is sent; the draft stays. The service checks again in `prepare`."""
+        missing = missing_results(self.conversation, self.plan.sent) if self.plan else []
+        if missing:
+            how = "Add tool result… on the call's card"
+            self.refused.emit(f"{TITLE}: {missing_text(missing)} {missing_hint(how)}")
+        return bool(missing)
 
     def _start_reply(self, continue_index: int | None = None) -> None:
         profile = self.profile_source()

@@ -55,8 +55,9 @@ class TranscriptView(TranscriptScrolling, QListView):
     Signals: copyRequested(int row) (the view has already copied the message),
     copyCodeRequested(int row, int block) (already copied), editRequested(int),
     deleteRequested(int), regenerateRequested(int), continueRequested(int),
-    retryRequested(int), includeRequested(int row, bool include): "Include again" (True) or
-    "Leave out"; versionRequested(int row, int step): ‹ (-1) or › (+1);
+    retryRequested(int), addResultRequested(int) ("Add tool result…"),
+    includeRequested(int row, bool include): "Include again" (True) or "Leave out";
+    versionRequested(int row, int step): ‹ (-1) or › (+1);
     linkActivated(str url) (opened with QDesktopServices by `open_link`),
     copied(str what) after anything was put on the clipboard ("Markdown", "text", "code"),
     linkHovered(str url) when the pointer comes over a link in a message ("" when it leaves).
@@ -69,6 +70,7 @@ class TranscriptView(TranscriptScrolling, QListView):
     regenerateRequested = Signal(int)
     continueRequested = Signal(int)
     retryRequested = Signal(int)
+    addResultRequested = Signal(int)
     includeRequested = Signal(int, bool)
     versionRequested = Signal(int, int)
     linkActivated = Signal(str)
@@ -233,6 +235,7 @@ class TranscriptView(TranscriptScrolling, QListView):
                 "regenerate": self.regenerateRequested,
                 "continue": self.continueRequested,
                 "retry": self.retryRequested,
+                "add_result": self.addResultRequested,
             }[action]
             signal.emit(row)
 

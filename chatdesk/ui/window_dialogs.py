@@ -1,5 +1,6 @@
 """The main window's dialogs (mixed into `MainWindow`): edit and resend, what will be sent,
-time limits, View code and Connections. Each imports its module when opened, not at start-up."""
+Add tool result…, time limits, View code and Connections. Each imports its module when
+opened, not at start-up."""
 
 from __future__ import annotations
 
@@ -20,6 +21,31 @@ class WindowDialogs:
         self.preview.api_messages = rows.api_messages
         self.preview.finished.connect(self.preview.deleteLater)
         self.preview.open()
+
+    def add_tool_results(self, row: int) -> None:
+        """Add tool result… on a card: one dialog per call of its message still without a
+        result, in the calls' order; each OK adds that result (the session's undoable edit)."""
+        session = self.session
+        if session is None or session.busy:
+            return
+        calls = session.missing_results(session.model.history_index(row))
+        if not calls:
+            return
+        from chatdesk.ui.tool_result_dialog import ToolResultDialog
+
+        dialog = self.tool_result_dialog = ToolResultDialog(calls[0], self)
+
+        def accepted() -> None:
+            session.add_tool_result(dialog.call, dialog.result_text())
+            self.composer.show_problem("")  # a refusal naming this call no longer holds
+            if len(calls) > 1 and session is self.session:  # the next call's dialog
+                self.add_tool_results(row)
+            else:
+                self.composer.input.setFocus()  # Enter continues the conversation
+
+        dialog.accepted.connect(accepted)
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
 
     def show_time_limits(self) -> None:
         """The current deployment's read timeout, the request deadline, what it taught."""

@@ -9,6 +9,7 @@ The function-calling body is the one of OpenAI's cookbook "How to count tokens w
 from __future__ import annotations
 
 import base64
+import json
 import struct
 import zlib
 from typing import Any
@@ -196,3 +197,30 @@ def as_conversation(body: dict[str, Any]) -> dict[str, Any]:
     from chatdesk.core.fileformat import opened_from, to_document
 
     return to_document(opened_from(body, 0, "body.json").conversation)
+
+
+def _weather_call(call_id: str, city: str) -> dict[str, Any]:
+    arguments = json.dumps({"city": city})
+    return {"id": call_id, "type": "function",
+            "function": {"name": "get_weather", "arguments": arguments}}  # fmt: skip
+
+
+# The tester's conversation (session 12): `tools`, three tool calls and their three results,
+# ending in a tool result, as the README's file format shows one; the model answers it with
+# `CALL_9`, which has no result yet.
+TOOL_ROUNDS_BODY: dict[str, Any] = {
+    "tools": [{"type": "function", "function": {
+        "name": "get_weather", "description": "Get the weather",
+        "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}}],
+    "messages": [
+        {"role": "developer", "content": "Use the tools when they help."},
+        {"role": "user", "content": "Weather in Boston, Paris and Oslo?"},
+        {"role": "assistant", "content": None, "tool_calls": [
+            _weather_call("call_1", "Boston"), _weather_call("call_2", "Paris"),
+            _weather_call("call_3", "Oslo")]},
+        {"role": "tool", "tool_call_id": "call_1", "content": '{"temperature": 22}'},
+        {"role": "tool", "tool_call_id": "call_2", "content": '{"temperature": 17}'},
+        {"role": "tool", "tool_call_id": "call_3", "content": '{"temperature": 9}'},
+    ],
+}  # fmt: skip
+CALL_9 = _weather_call("call_9", "Berlin")
