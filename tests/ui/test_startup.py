@@ -165,7 +165,9 @@ def test_a_returning_users_window_defers_what_it_does_not_show(tmp_path, monkeyp
 # 89: reading the settings one setting at a time (core/settings_read.py, session 11).
 # 90: which profile a conversation's name means after a rename (core/profile_renames.py,
 #     session 11): the first frame's conversation is given its profile through it.
-FIRST_FRAME_MODULES = 90
+# 91: which tool calls lack a result (core/tool_results.py, session 12): a card offers "Add
+#     tool result…" by it, and the session's send and edits use the same rule.
+FIRST_FRAME_MODULES = 91
 
 
 def test_the_first_frame_imports_a_bounded_number_of_chatdesk_modules(tmp_path, monkeypatch):
