@@ -12,13 +12,14 @@ from tests.support.connection_dialog import azure, retype
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 PROXY = "http://127.0.0.1:44867"  # the tester's
+PROXY_VARIABLES = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY",
+                   "all_proxy", "NO_PROXY", "no_proxy")  # fmt: skip
 
 
 @pytest.fixture(autouse=True)
 def clean_env(monkeypatch):
-    for name in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY",
-                 "all_proxy", "NO_PROXY", "no_proxy"):
-        monkeypatch.delenv(name, raising=False)  # fmt: skip
+    for name in PROXY_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
     yield
     network.configure(None)
 
@@ -32,22 +33,25 @@ def line_with_proxy(qtbot, make_dialog, endpoint: str, proxy: str = PROXY) -> st
     return d.endpoint_panel.url_label.text()
 
 
-def test_the_line_names_the_proxy_typed_on_the_gateway_tab(qtbot, make_dialog):
-    text = line_with_proxy(qtbot, make_dialog, "https://contoso.openai.azure.com/")
-    assert text == (
+def test_the_line_names_the_proxy_typed_on_the_gateway_tab(qtbot, make_dialog, monkeypatch):
+    d = make_dialog([azure("work", endpoint="https://contoso.openai.azure.com/")]).dialog
+    d.show()
+    qtbot.waitExposed(d)
+    d.tabs.setCurrentWidget(d.gateway)
+    retype(qtbot, d.gateway.proxy_edit, PROXY)
+    assert d.endpoint_panel.url_label.text() == (
         f"Requests go to: https://contoso.openai.azure.com/openai/v1/, through the proxy {PROXY}"
     )
-
-
-def test_the_line_names_no_proxy_for_loopback(qtbot, make_dialog):
-    text = line_with_proxy(qtbot, make_dialog, "http://127.0.0.1:8765/")
-    assert text == "Requests go to: http://127.0.0.1:8765/openai/v1/"
-
-
-def test_the_line_names_no_proxy_for_a_host_in_no_proxy(qtbot, make_dialog, monkeypatch):
-    monkeypatch.setenv("NO_PROXY", ".openai.azure.com")
-    text = line_with_proxy(qtbot, make_dialog, "https://contoso.openai.azure.com/")
-    assert text == "Requests go to: https://contoso.openai.azure.com/openai/v1/"
+    # The tester's loopback profile: direct, and the line says nothing of the proxy.
+    d.tabs.setCurrentWidget(d.endpoint_panel)
+    retype(qtbot, d.endpoint_panel.endpoint_edit, "http://127.0.0.1:8765/")
+    assert d.endpoint_panel.url_label.text() == "Requests go to: http://127.0.0.1:8765/openai/v1/"
+    # A host in NO_PROXY: direct too.
+    monkeypatch.setenv("NO_PROXY", "other.example,.openai.azure.com")
+    retype(qtbot, d.endpoint_panel.endpoint_edit, "https://contoso.openai.azure.com/")
+    assert d.endpoint_panel.url_label.text() == (
+        "Requests go to: https://contoso.openai.azure.com/openai/v1/"
+    )
 
 
 def test_the_line_names_the_environments_proxy_without_its_password(
