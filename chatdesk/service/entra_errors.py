@@ -118,7 +118,7 @@ def _network_sign_in_error(exc: BaseException, authority: str) -> SignInError | 
     if failure is not None:
         error = certificate_error(url, reason(failure), proxy_for(url))
     elif re.search(r"\b407\b", " ".join(str(e) for e in chain)):
-        error = proxy_auth_error(proxy.proxy if proxy else proxy_for(url) or "on the way")
+        error = proxy_auth_error(proxy.proxy if proxy else proxy_for(url) or "on the way", url)
     elif proxy is not None and proxy.status:
         error = proxy_refused_error(proxy.proxy, proxy.host, proxy.status, proxy.advice)
     elif proxy is not None:

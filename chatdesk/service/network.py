@@ -7,9 +7,11 @@ by ``SSL_CERT_FILE`` and ``REQUESTS_CA_BUNDLE`` when set (https://truststore.rea
 Chat requests get it as httpx's ``verify=``; sign-in as a requests session whose adapter uses
 the same context, handed to azure-identity as its azure-core ``transport=``.
 
-Proxy: the app's own setting (`configure`), else the environment as every HTTP client reads
-it (``HTTPS_PROXY``, ``HTTP_PROXY``, ``ALL_PROXY``, ``NO_PROXY``). A `trying` block puts other
-choices in force on its thread (the Connections dialog's proxy, typed and not saved).
+Proxy: one rule for every request (`proxy_url`): loopback goes direct, ``NO_PROXY`` is
+honoured, then the app's own setting (`configure`), else the environment as every HTTP client
+reads it (``HTTPS_PROXY``, ``HTTP_PROXY``, ``ALL_PROXY``); the environment's user and password
+are used for the same proxy as the setting's. A `trying` block puts other choices in force on
+its thread (the Connections dialog's proxy, typed and not saved).
 
 Sign-in follows the same rule request by request: `identity_transport` and `identity_session`
 send each request through the choices in force where it is sent, so a credential built anywhere
@@ -31,6 +33,9 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 import msgspec
+
+# The rule that lets a key go over plain http: the same addresses never go through a proxy.
+from chatdesk.core.endpoints import is_loopback_host
 
 if TYPE_CHECKING:  # ssl and urllib.request load with the first request, not at start-up
     import ssl
@@ -161,39 +166,79 @@ def _context(files: tuple[str, ...]) -> ssl.SSLContext:
 
 
 def http_client_options(env: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """Keyword arguments for httpx's Client: the trust store, and the app's proxy if set."""
-    options: dict[str, Any] = {"verify": ssl_context(env)}
-    proxy = current().proxy
-    if proxy is not None:
-        options["proxy"] = proxy
-    return options
+    """Keyword arguments for httpx's Client: the trust store, and `network`: the choices in
+    force now, which the transport applies to each host with `proxy_url` (a client keeps the
+    choices it was built with)."""
+    return {"verify": ssl_context(env), "network": current()}
 
 
-def proxy_for(url: str, env: Mapping[str, str] | None = None) -> str | None:
+def proxy_for(
+    url: str, env: Mapping[str, str] | None = None, network: Network | None = None
+) -> str | None:
     """The proxy a request to `url` goes through (without any user:password), or None."""
-    proxy = proxy_url(url, env)
+    proxy = proxy_url(url, env, network)
     return _without_credentials(proxy) if proxy else None
 
 
-def proxy_url(url: str, env: Mapping[str, str] | None = None) -> str | None:
-    """The proxy a request to `url` goes through, as configured (credentials included), or
-    None: the app's proxy setting, else the environment's `*_PROXY` and `NO_PROXY` (by default
-    urllib's `getproxies()`, which httpx reads too: on Windows and macOS also the system's)."""
-    proxy = current().proxy
-    if proxy is None:
-        if env is None:
-            import urllib.request
+def proxy_url(
+    url: str, env: Mapping[str, str] | None = None, network: Network | None = None
+) -> str | None:
+    """The proxy a request to `url` goes through, credentials included, or None: the one rule
+    for chat, sign-in and the words that name the proxy (`network`: by default `current()`).
 
-            proxies = dict(urllib.request.getproxies())
-        else:
-            proxies = _environment_proxies(env)
-        parts = urlsplit(url)
-        if not parts.hostname or _bypassed(parts.hostname, proxies):
-            return None
-        proxy = proxies.get(parts.scheme) or proxies.get("all")
-    if not proxy:
+    - Loopback (localhost, 127.0.0.0/8, ::1) always goes direct: a local server or tunnel is
+      never reached through a proxy, and a key sent to it in clear text never leaves the
+      machine.
+    - ``NO_PROXY`` / ``no_proxy`` is honoured for the app's setting as for the environment's
+      proxies, with urllib's rules (`urllib.request.proxy_bypass_environment`: comma-separated
+      hosts and domain suffixes, ``.corp.example`` or ``corp.example``, ``*``, ``host:port``).
+    - The app's proxy setting wins over the environment's ``*_PROXY``, except that when the
+      environment names the same proxy (scheme, host and port) with a user and password, that
+      one is used: the setting cannot hold a password, and a 407 proxy needs one.
+
+    The environment's proxies are urllib's `getproxies()` (httpx reads them too: on Windows and
+    macOS also the system's), or `env` when given."""
+    parts = urlsplit(url)
+    if not parts.hostname or is_loopback_host(parts.hostname):
         return None
+    proxies = _proxies(env)
+    port = parts.port or {"https": 443, "http": 80}.get(parts.scheme)
+    if _bypassed(f"{parts.hostname}:{port}" if port else parts.hostname, proxies):
+        return None
+    found = proxies.get(parts.scheme) or proxies.get("all") or None
+    found = _with_scheme(found) if found else None
+    setting = (network if network is not None else current()).proxy
+    if setting is None:
+        return found
+    if found is not None and "@" in urlsplit(found).netloc and _same_proxy(found, setting):
+        return found
+    return _with_scheme(setting)
+
+
+def _proxies(env: Mapping[str, str] | None) -> dict[str, str]:
+    if env is not None:
+        return _environment_proxies(env)
+    import urllib.request
+
+    return dict(urllib.request.getproxies())
+
+
+def _with_scheme(proxy: str) -> str:
     return proxy if "://" in proxy else f"http://{proxy}"
+
+
+def _same_proxy(a: str, b: str) -> bool:
+    """Whether two proxy URLs name the same proxy (scheme, host, port), credentials aside."""
+
+    def where(url: str) -> tuple[str, str, int | None]:
+        parts = urlsplit(_with_scheme(url))
+        default = {"http": 80, "https": 443}.get(parts.scheme)
+        return parts.scheme, (parts.hostname or "").lower(), parts.port or default
+
+    try:
+        return where(a) == where(b)
+    except ValueError:  # a port that is not a number
+        return False
 
 
 def _environment_proxies(env: Mapping[str, str]) -> dict[str, str]:
@@ -317,7 +362,9 @@ def _following_transport() -> Any:
         def send(self, request: Any, **kwargs: Any) -> Any:
             kwargs.setdefault("connection_timeout", CONNECT_TIMEOUT)
             kwargs.setdefault("read_timeout", READ_TIMEOUT)
-            transport = _identity_transport(current(), _files())
+            network = current()
+            transport = _identity_transport(network, _files())
+            kwargs.setdefault("proxies", _requests_proxies(str(request.url), network))
             try:
                 return transport.send(request, **kwargs)
             except Exception as exc:
@@ -366,8 +413,10 @@ class _FollowingSession:
         from chatdesk.core.deployments import READ_TIMEOUT
 
         kwargs.setdefault("timeout", (CONNECT_TIMEOUT, READ_TIMEOUT))
+        network = current()
+        kwargs.setdefault("proxies", _requests_proxies(url, network))
         try:
-            return _session(current(), _files()).request(method, url, **kwargs)
+            return _session(network, _files()).request(method, url, **kwargs)
         except Exception as exc:
             failure = _proxy_failure(exc, url)
             if failure is None:
@@ -395,9 +444,14 @@ def _session(network: Network, _files: tuple[str, ...]) -> Any:
     session = requests.Session()
     session.mount("https://", TrustStoreAdapter())
     session.mount("http://", TrustStoreAdapter())
-    if network.proxy is not None:
-        session.proxies = {"http": network.proxy, "https": network.proxy}
-        # requests lets the environment's HTTPS_PROXY override the session's; the app's proxy
-        # wins, as it does for chat (httpx's `proxy=`). CA files are in `context` already.
-        session.trust_env = False
+    # Each request is given its proxy by `proxy_url`, the rule chat follows
+    # (`_requests_proxies`): requests' own reading of the environment would let HTTPS_PROXY
+    # override the app's setting and send loopback through it. CA files are in `context`.
+    session.trust_env = False
     return session
+
+
+def _requests_proxies(url: str, network: Network) -> dict[str, str]:
+    """requests' `proxies=` for one request: `proxy_url`'s answer, or none (direct)."""
+    proxy = proxy_url(url, network=network)
+    return {"http": proxy, "https": proxy} if proxy else {}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html.parser
 import re
+from urllib.parse import urlsplit
 
 import openai
 
@@ -17,7 +18,13 @@ from chatdesk.core.profiles import is_azure_host
 from chatdesk.service.certificates import peer_certificate, reason, verification_failure
 from chatdesk.service.error_context import ErrorContext, exception_chain
 from chatdesk.service.events import ChatError
-from chatdesk.service.network import proxy_advice, proxy_for, unreachable_reason
+from chatdesk.service.network import (
+    current,
+    proxy_advice,
+    proxy_for,
+    proxy_url,
+    unreachable_reason,
+)
 
 _MAX_TEXT = 300
 
@@ -37,7 +44,7 @@ def network_error(exc: BaseException, ctx: ErrorContext) -> ChatError | None:
         return None
     text = " ".join(str(e) for e in chain)
     if re.search(r"\b407\b", text):
-        return proxy_auth_error(proxy)
+        return proxy_auth_error(proxy, ctx.url)
     if any(type(e).__name__ == "ProxyError" for e in chain):
         return proxy_refused_error(proxy, ctx.host, _short(text), proxy_advice())
     why = unreachable_reason(chain)
@@ -85,21 +92,68 @@ def certificate_error(url: str, why: str, proxy: str | None) -> ChatError:
     )
 
 
-def proxy_auth_error(proxy: str) -> ChatError:
+def proxy_auth_error(proxy: str, url: str = "") -> ChatError:
+    """A 407 from `proxy` (named without credentials) for a request to `url`: what works, as
+    `network.proxy_url` decides (the environment's user and password serve the app's proxy
+    setting only when HTTPS_PROXY names the same proxy)."""
+    used = proxy_url(url) if url else None
+    if used is not None and "@" in urlsplit(used).netloc:
+        action = (
+            "The proxy did not accept the user name and password given for it in HTTPS_PROXY "
+            "(or HTTP_PROXY): correct them there and start chatdesk again."
+        )
+    elif current().proxy is not None:
+        where = urlsplit(current().proxy or "").netloc or "host:port"
+        action = (
+            f"Set HTTPS_PROXY=http://USER:PASSWORD@{where} (the same proxy) in the environment "
+            f"before starting chatdesk: its user and password are then used for the proxy in "
+            f"{current().setting_place}, which holds no password. Or clear that field and set "
+            "HTTPS_PROXY alone, or ask IT for a proxy address that does not need one."
+        )
+    else:
+        action = (
+            "Set HTTPS_PROXY=http://USER:PASSWORD@host:port in the environment before starting "
+            "chatdesk, or ask IT for a proxy address that does not need one."
+        )
     return ChatError(
         "The proxy needs a sign-in",
         f"The proxy {proxy} answered 407 Proxy Authentication Required.",
-        "Set HTTPS_PROXY=http://USER:PASSWORD@host:port in the environment before starting "
-        "chatdesk (the app's own proxy setting holds no password), or ask IT for a proxy "
-        "address that does not need one.",
+        action,
     )
 
 
+# What a forward proxy answers for itself to a plain-http request it will not carry.
+_PROXY_STATUSES = (405, 502, 503, 504)
+
+
 def _proxy_status(exc: openai.APIStatusError, ctx: ErrorContext) -> ChatError | None:
-    # Over plain http a proxy's 407 comes back as a response, not a failed CONNECT.
-    if exc.status_code != 407:
+    """A plain-http request's refusal that came from the proxy, named as the proxy's. Over
+    https a proxy refuses the CONNECT instead (a ProxyError); over plain http its answer comes
+    back as the response, told from the server's by its body: Azure OpenAI and gateways answer
+    JSON, a proxy an empty or HTML page."""
+    proxy = proxy_for(ctx.url) if ctx.url else None
+    if exc.status_code == 407:
+        return proxy_auth_error(proxy or "on the way", ctx.url)
+    if (
+        proxy is None
+        or urlsplit(ctx.url).scheme != "http"
+        or exc.status_code not in _PROXY_STATUSES
+        or isinstance(exc.body, dict)
+    ):
         return None
-    return proxy_auth_error(proxy_for(ctx.url) or "on the way")
+    status = exc.status_code
+    phrase = exc.response.reason_phrase or ""
+    text = html_text(exc.body) if isinstance(exc.body, str) else ""
+    return ChatError(
+        f"The proxy refused the request ({status})",
+        f"The proxy {proxy} answered {status} {phrase}".rstrip()
+        + f" instead of passing the request on to {_host(ctx.url)}"
+        + (f": {text}" if text else "."),
+        f"Check {proxy_advice()}. A server on this machine or inside the company network may "
+        "need to be in NO_PROXY.",
+        status=status,
+        retryable=status >= 502,
+    )
 
 
 def _gateway_status(exc: openai.APIStatusError, ctx: ErrorContext) -> ChatError | None:
@@ -181,6 +235,4 @@ def _short(text: str) -> str:
 
 
 def _host(url: str) -> str:
-    from urllib.parse import urlsplit
-
     return urlsplit(url).hostname or url or "the endpoint"

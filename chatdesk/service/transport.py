@@ -5,8 +5,9 @@ leave their connection open for the next one. Public interfaces only: the SDK's
 
 `ChatTransport` does what `httpx.HTTPTransport` does (an httpcore pool per proxy, requests and
 errors translated), with `GuardedBackend` (`service/interrupt.py`) making its connections, so
-that Stop reaches their sockets. It chooses each request's proxy itself, with the rule that
-`network.proxy_url` states for the whole app (httpx leaves a given transport unproxied).
+that Stop reaches their sockets. It chooses each host's proxy itself, with the rule that
+`network.proxy_url` states for the whole app (loopback direct, NO_PROXY, the app's setting or
+the environment's; httpx leaves a given transport unproxied).
 
 The synchronous openai SDK stops reading a stream at its `data: [DONE]` event and closes the
 response before the body's last bytes (the chunked encoding's terminator) are read, so the
@@ -23,13 +24,16 @@ import contextlib
 import ssl
 import threading
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpcore2
 import httpx2
 import openai
 
 from chatdesk.service.interrupt import GuardedBackend, GuardedStream
+
+if TYPE_CHECKING:
+    from chatdesk.service.network import Network
 
 _UNKNOWN = object()
 FINISH_WAIT = 0.25  # seconds to wait for the body's end after [DONE]
@@ -39,13 +43,13 @@ _DONE = (b"data: [DONE]\n\n", b"data: [DONE]\r\n\r\n", b"data:[DONE]\n\n")
 def http_client(**kwargs: Any) -> httpx2.Client:
     """An httpx client with the SDK's defaults (`openai.DefaultHttpxClient`), chatdesk's trust
     store and proxy (service/network.py), interruptible connections and reusable streams.
-    `kwargs` go to `httpx.Client`; `verify` and `proxy` to the transport."""
+    `kwargs` go to `httpx.Client`; `verify` and `network` to the transport."""
     from chatdesk.service.network import http_client_options
 
     options = {**http_client_options(), **kwargs}
     transport = ChatTransport(
         verify=options.pop("verify", True),
-        proxy=options.pop("proxy", None),
+        network=options.pop("network", None),
         limits=options.pop("limits", openai.DEFAULT_CONNECTION_LIMITS),
     )
     return _HttpClient(transport=transport, **options)
@@ -63,17 +67,18 @@ class _HttpClient(openai.DefaultHttpxClient):
 class ChatTransport(httpx2.BaseTransport):
     """httpx's transport over httpcore pools whose connections `GuardedBackend` makes.
 
-    `proxy`: the app's proxy for every request; None: each request's own from the environment
-    (`network.proxy_url`). Raises ValueError for a proxy scheme httpcore has no pool for."""
+    `network`: the choices each host's proxy is decided by (`network.proxy_url`); None: those in
+    force when a host is first asked for. Raises ValueError for a proxy scheme httpcore has no
+    pool for."""
 
     def __init__(
         self,
         verify: ssl.SSLContext | str | bool = True,
-        proxy: str | None = None,
+        network: Network | None = None,
         limits: httpx2.Limits = openai.DEFAULT_CONNECTION_LIMITS,
     ) -> None:
         self._ssl_context = httpx2.create_ssl_context(verify=verify)
-        self._proxy = proxy
+        self._network = network
         self._limits = limits
         self._backend = GuardedBackend()
         self._pools: dict[str | None, httpcore2.ConnectionPool] = {}
@@ -117,7 +122,7 @@ class ChatTransport(httpx2.BaseTransport):
         if proxy is _UNKNOWN:
             from chatdesk.service.network import proxy_url
 
-            proxy = self._proxy or proxy_url(str(url))
+            proxy = proxy_url(str(url), network=self._network)
             self._routes[where] = proxy
         with self._lock:
             pool = self._pools.get(proxy)

@@ -166,11 +166,11 @@ class ConnectionDialog(QDialog):
 
         # Three tabs keep the form within ~760×560 without a scroll area (which would size the
         # wrapped feedback text by its hint instead of its width).
-        self.endpoint_panel = EndpointPanel(self, self)
+        typed = lambda: network_for(self._proxy)  # noqa: E731 -- tried by sign-in and test
+        self.endpoint_panel = EndpointPanel(self, self, typed)
         self.key_panel = KeyPanel(self, self)
         self.key_panel.warningChanged.connect(self._key_warning)
         self.key_panel.useEntra.connect(lambda: self.entra_radio.setChecked(True))
-        typed = lambda: network_for(self._proxy)  # noqa: E731 -- tried by sign-in and test
         self.entra_panel = EntraPanel(self, self, typed)
         self.gateway = GatewayPanel(self)
         self.gateway.edited.connect(self._gateway_edited)

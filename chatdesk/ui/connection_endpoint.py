@@ -9,6 +9,8 @@ checks say about it. Every edit goes to the dialog (`FormHost.form_edited`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import msgspec.structs
 
 from chatdesk.core.endpoints import fields_in_url
@@ -16,6 +18,7 @@ from chatdesk.core.models import DEFAULT_FAMILY, FAMILIES, describe
 from chatdesk.core.profiles import DEFAULT_API_VERSION, KINDS, ConnectionProfile, EndpointCheck
 from chatdesk.service.events import ChatError
 from chatdesk.service.model_listing import list_deployments, listing_unavailable
+from chatdesk.service.network import Network, NetworkSetupError, proxy_for
 from chatdesk.ui.connection_deployments import DeploymentsPanel
 from chatdesk.ui.connection_widgets import (
     KIND_HINTS,
@@ -38,9 +41,15 @@ def check(profile: ConnectionProfile) -> EndpointCheck:
 
 
 class EndpointPanel(QWidget):
-    def __init__(self, host: FormHost, parent: QWidget) -> None:
+    """`typed`: the network choices the dialog tries (its proxy as typed), for the line that
+    says where requests go; None: the app's."""
+
+    def __init__(
+        self, host: FormHost, parent: QWidget, typed: Callable[[], Network] | None = None
+    ) -> None:
         super().__init__(parent)
         self._host = host
+        self._typed = typed
         edited = host.form_edited
         tones = host.tones
         self.name_edit = line(self, "Profile name", "The profile's name; edit it to rename",
@@ -154,6 +163,15 @@ class EndpointPanel(QWidget):
     def clear(self) -> None:
         self.fetch_note.clear()
 
+    def _route(self, url: str) -> str:
+        """Where requests go, and the proxy they take by the rule requests follow
+        (`network.proxy_for`: loopback and NO_PROXY direct)."""
+        try:
+            proxy = proxy_for(url, network=self._typed() if self._typed else None)
+        except NetworkSetupError:  # a typed proxy that cannot be used: the Gateway tab says so
+            proxy = None
+        return f"Requests go to: {url}" + (f", through the proxy {proxy}" if proxy else "")
+
     def refresh_model_note(self, profile: ConnectionProfile | None) -> None:
         text = ""
         if profile is not None:
@@ -188,7 +206,7 @@ class EndpointPanel(QWidget):
             url = profile.resolved_url()
         elif not on_endpoint:
             url = result.url
-        self.url_label.setText(f"Requests go to: {url}" if url else "")
+        self.url_label.setText(self._route(url) if url else "")
         self.notes_label.setText("\n".join(result.notes))
         self.endpoint_error.setText(result.error if result.error and on_endpoint else "")
         self.problem_label.setText(result.error if result.error and not on_endpoint else "")

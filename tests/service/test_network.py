@@ -17,7 +17,7 @@ from chatdesk.service.events import ChatError, RetryNotice
 from chatdesk.service.network_errors import html_text
 from chatdesk.service.secrets import MemorySecretStore, Secret
 from tests.support.fake_azure import APIM_MISSING_KEY, FakeAzure, Gateway
-from tests.support.netlab import ConnectProxy, TestCA, dead_port
+from tests.support.netlab import COMPANY_HOST, ConnectProxy, TestCA, dead_port, routes_to
 
 KEY = "fedcba9876543210fedcba9876543210"
 ISSUER = "Contoso TLS Inspection Root"
@@ -42,6 +42,16 @@ def tls(ca):
     server = FakeAzure(api_key=KEY)
     server.ssl_context = ca.server_context("localhost")
     server.host = "localhost"
+    with server:
+        yield server
+
+
+@pytest.fixture
+def far(ca):
+    """A TLS endpoint only a proxy reaches (loopback goes direct past any proxy)."""
+    server = FakeAzure(api_key=KEY)
+    server.ssl_context = ca.server_context(COMPANY_HOST)
+    server.host = COMPANY_HOST
     with server:
         yield server
 
@@ -126,28 +136,28 @@ def test_sign_in_trusts_the_same_certificates(tls, ca, tmp_path, monkeypatch):
 
 
 # -- proxies ---------------------------------------------------------------------------------------
-def test_the_environment_proxy_carries_the_request(tls, ca, tmp_path, monkeypatch):
+def test_the_environment_proxy_carries_the_request(far, ca, tmp_path, monkeypatch):
     monkeypatch.setenv("SSL_CERT_FILE", str(ca.write(tmp_path / "root.pem")))
-    with ConnectProxy() as proxy:
+    with ConnectProxy(routes=routes_to(far)) as proxy:
         monkeypatch.setenv("HTTPS_PROXY", proxy.url)
-        assert send(v1(tls))[-1].content == "You said: hi"
+        assert send(v1(far))[-1].content == "You said: hi"
     assert proxy.tunnels >= 1
-    assert proxy.requests[0][:2] == ("CONNECT", f"localhost:{tls.port}")
+    assert proxy.requests[0][:2] == ("CONNECT", f"{COMPANY_HOST}:{far.port}")
 
 
-def test_the_apps_proxy_setting_carries_the_request(tls, ca, tmp_path, monkeypatch):
+def test_the_apps_proxy_setting_carries_the_request(far, ca, tmp_path, monkeypatch):
     monkeypatch.setenv("SSL_CERT_FILE", str(ca.write(tmp_path / "root.pem")))
-    with ConnectProxy() as proxy:
+    with ConnectProxy(routes=routes_to(far)) as proxy:
         network.configure(proxy.url)
-        assert send(v1(tls))[-1].content == "You said: hi"
+        assert send(v1(far))[-1].content == "You said: hi"
     assert proxy.tunnels >= 1
 
 
-def test_a_proxy_wanting_credentials_is_explained_and_not_retried(tls):
-    with ConnectProxy(credentials=("alice", "pw")) as proxy:
+def test_a_proxy_wanting_credentials_is_explained_and_not_retried(far):
+    with ConnectProxy(credentials=("alice", "pw"), routes=routes_to(far)) as proxy:
         network.configure(proxy.url)
         with pytest.raises(ChatError) as info:
-            send(v1(tls))
+            send(v1(far))
     error = info.value
     assert error.title == "The proxy needs a sign-in"
     assert proxy.url in error.message
@@ -156,22 +166,22 @@ def test_a_proxy_wanting_credentials_is_explained_and_not_retried(tls):
     assert len(proxy.requests) == 1  # never retried
 
 
-def test_proxy_credentials_from_the_environment_work(tls, ca, tmp_path, monkeypatch):
+def test_proxy_credentials_from_the_environment_work(far, ca, tmp_path, monkeypatch):
     monkeypatch.setenv("SSL_CERT_FILE", str(ca.write(tmp_path / "root.pem")))
-    with ConnectProxy(credentials=("alice", "pw")) as proxy:
+    with ConnectProxy(credentials=("alice", "pw"), routes=routes_to(far)) as proxy:
         monkeypatch.setenv("HTTPS_PROXY", proxy.url.replace("http://", "http://alice:pw@"))
-        assert send(v1(tls))[-1].content == "You said: hi"
+        assert send(v1(far))[-1].content == "You said: hi"
 
 
-def test_a_dead_proxy_is_named_as_the_proxy(tls):
+def test_a_dead_proxy_is_named_as_the_proxy(far):
     dead = f"http://127.0.0.1:{dead_port()}"
     network.configure(dead)
     with pytest.raises(ChatError) as info:
-        send(v1(tls))  # retried like any unreachable server, then reported
+        send(v1(far))  # retried like any unreachable server, then reported
     error = info.value
     assert error.title == "Cannot reach the proxy"
     assert dead in error.message
-    assert tls.host not in error.message.replace(dead, "")
+    assert far.host not in error.message.replace(dead, "")
     # Tester: "Check the proxy address in Settings → Network", a place the window lacks.
     assert error.action == (
         "Check the proxy address in Connections → Gateway & cloud → Proxy, and that the proxy "

@@ -13,6 +13,10 @@ The pieces live in the `fake_azure_*` modules next to this one (server, handler,
 chat completions, behaviours, errors, filters, models, images, tool turns, gateway, request
 log); this module is the surface the tests import from.
 
+A company network in front of it (a test CA, and a CONNECT proxy with a request log and a 407
+mode) is tests/support/netlab.py's `TestCA` and `ConnectProxy`; `COMPANY_HOST` and `routes_to`
+put a FakeAzure where only the proxy reaches it (loopback always goes direct past a proxy).
+
 Run standalone with ``python -m tests.support.fake_azure --port 8765 [--delay 0.05]``.
 """
 

@@ -1,5 +1,7 @@
 """A company network on loopback: a test CA (made at test time with `cryptography`) that
-signs server certificates, and an HTTP CONNECT proxy that may demand credentials (407).
+signs server certificates, and an HTTP CONNECT proxy that may demand credentials (407), logs
+every request it receives (`requests`: method, target, headers) and answers any other method
+(a plain-http request sent through it) 405 Method Not Allowed, as a CONNECT-only proxy does.
 
     ca = TestCA("Contoso Inspection Root")
     srv.ssl_context = ca.server_context("localhost")
@@ -211,6 +213,16 @@ class ConnectProxy:
     def url(self) -> str:
         assert self._server is not None
         return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+
+# A company host only the proxy can reach (RFC 6761's .test never resolves): requests to it go
+# through a proxy or nowhere, since loopback names always go direct (service/network.py).
+COMPANY_HOST = "aoai.contoso.test"
+
+
+def routes_to(server: Any) -> dict[str, tuple[str, int]]:
+    """`ConnectProxy(routes=)` that reach `server` (a FakeAzure) by its `host` name."""
+    return {f"{server.host}:{server.port}": ("127.0.0.1", server.port)}
 
 
 def dead_port() -> int:
