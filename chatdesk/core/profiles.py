@@ -301,8 +301,16 @@ class ConnectionProfile(msgspec.Struct):
                 return "headers", problem
         return None
 
+    @property
+    def may_go_keyless(self) -> bool:
+        """An OpenAI-compatible server may take no key (a local or LAN Ollama, LM Studio), so
+        its endpoint is checked as one that sends none: plain http is allowed to any host. The
+        key itself is never sent over plain http (the client checks with the actual
+        credentials). Azure's kinds always send a key or token."""
+        return self.kind == "openai-compatible"
+
     def _require_ok(self) -> EndpointCheck:
-        result = self.check()
+        result = self.check(sends_secret=not self.may_go_keyless)
         if result.error is not None:
             raise ProfileError(result.error, result.field)
         return result

@@ -146,9 +146,8 @@ class ChatService:
         user message, counted and fitted with the rest (`Budget.plan`). No network;
         ChatError when the profile is unusable, the conversation does not fit, or it holds
         special tokens."""
-        # openai-compatible servers may run keyless over http; make_client re-checks with the
-        # actual credentials.
-        require_usable(profile, sends_secret=profile.kind != "openai-compatible")
+        # make_client re-checks with the actual credentials.
+        require_usable(profile, sends_secret=not profile.may_go_keyless)
         own = budget is None
         if budget is None:
             budget = Budget(conv, match=profile.model_match(conv.model))

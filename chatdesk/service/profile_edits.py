@@ -71,7 +71,7 @@ class Moves(msgspec.Struct):
 def final_profile(profile: ConnectionProfile) -> ConnectionProfile:
     """The profile as saved: name and deployment trimmed, the default deployment one of its
     list, the endpoint normalised (a key pasted in the URL's query must not reach the file)."""
-    check = profile.check(sends_secret=profile.kind != "openai-compatible")
+    check = profile.check(sends_secret=not profile.may_go_keyless)
     deployment = profile.deployment.strip()
     deployments = listing_default(profile.deployments, deployment, profile.model)
     return msgspec.structs.replace(

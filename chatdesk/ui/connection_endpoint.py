@@ -35,9 +35,8 @@ _COMPATIBLE_PLACEHOLDER = "https://api.openai.com/v1 or http://localhost:11434/v
 
 
 def check(profile: ConnectionProfile) -> EndpointCheck:
-    """The profile's check as the chat service makes it: OpenAI-compatible servers may run
-    keyless over http."""
-    return profile.check(sends_secret=profile.kind != "openai-compatible")
+    """The profile's check as the chat service makes it (`ConnectionProfile.may_go_keyless`)."""
+    return profile.check(sends_secret=not profile.may_go_keyless)
 
 
 class EndpointPanel(QWidget):

@@ -263,3 +263,20 @@ def test_no_key_without_a_keyring_does_not_point_at_one(srv):
     assert "keyring" not in info.value.message.replace("no secure keyring", "")
     assert "system keyring" not in info.value.action
     assert "in memory until it exits" in info.value.action
+
+
+def test_a_keyless_server_on_the_network_can_be_used_but_a_key_never_goes_over_http():
+    # Helper net, session 12: an openai-compatible profile with no key on plain http to a host
+    # that is not this machine (Ollama on another machine) could not be used: the URL was
+    # checked as if a key were sent, and Test connection said "Unexpected error: ProfileError:
+    # chatdesk will not send a key over plain http…". Nothing is sent here (TEST-NET address).
+    prof = ConnectionProfile("lan", "openai-compatible", "http://192.0.2.10:11434/v1", "llama3")
+    assert prof.resolved_url() == "http://192.0.2.10:11434/v1/chat/completions"
+    conv = Conversation()
+    conv.append(Message("user", "hi"))
+    prepared = ChatService(Credentials(MemorySecretStore(), env={})).prepare(conv, prof)
+    assert prepared.url == "http://192.0.2.10:11434/v1/chat/completions"
+    make_client(prof, Credentials(MemorySecretStore(), env={})).close()  # keyless: fine
+    with pytest.raises(ChatError) as info:
+        make_client(prof, Credentials(MemorySecretStore(), env={"OPENAI_API_KEY": KEY}))
+    assert "plain http" in f"{info.value.message} {info.value.action}"
