@@ -31,6 +31,7 @@ from chatdesk.core.deployments import (
     note_key,
     read_timeout_for,
 )
+from chatdesk.core.image_checks import request_image_problem
 from chatdesk.core.image_input import image_problem, image_refs, reading_rule
 from chatdesk.core.profiles import ConnectionProfile
 from chatdesk.core.request import (
@@ -178,6 +179,8 @@ class ChatService:
             )
         messages = request_messages(conv, plan)
         problem = image_problem(len(list(image_refs(messages))), family, exact)
+        # Images a file brought (never attached here) checked by Attach's rule, named.
+        problem = problem or request_image_problem(conv, plan)
         if problem is not None:  # named now, not after the service's 400
             raise ChatError(problem.title, problem.text, problem.hint)
         given: dict[str, Any] = {"model": profile.deployment.strip(), "family": family}

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from chatdesk.core import alternatives
 from chatdesk.core.conversation import Conversation
+from chatdesk.core.image_checks import request_image_problem
 from chatdesk.core.image_input import count_image_parts, count_images, image_problem
 from chatdesk.core.messages import Message, MessageMeta, now_iso
 from chatdesk.core.models import ModelMatch, resolve_model
@@ -240,7 +241,7 @@ class ChatSession(ReplyStreaming, ConversationEditing, QObject):
         if self.budget is not None:
             self.budget.close()
         self.budget = budget
-        self.model.set_ledger(self.budget.ledger)
+        self.model.set_ledger(self.budget.ledger, estimate=not budget.match.exact)
         self.model.set_prices(self.prices())
         self.update_plan()
         self.budgetReady.emit()
@@ -380,6 +381,17 @@ class ChatSession(ReplyStreaming, ConversationEditing, QObject):
         sent = count_image_parts(conv.contents(plan.first_sent if plan is not None else 0))
         return count_images(conv.pinned()) + sent + len(conv.draft_images)
 
+    def images_refused(self, draft_images: list[dict[str, Any]] | None = None) -> bool:
+        """True, and `refused` names them, when images the next request would carry cannot be
+        sent (`core/image_checks.py`: the rule Attach checks by); nothing has changed then."""
+        if self.plan is None:  # not counted yet: the send waits, and the service checks them
+            return False
+        problem = request_image_problem(self.conversation, self.plan, draft_images or [])
+        if problem is None:
+            return False
+        self.refused.emit(f"{problem.text} {problem.hint}")
+        return True
+
     def send(self, text: str) -> bool:
         """Add the user's message (with the draft's images) and ask for a reply; with nothing
         typed or attached, send the conversation as it is (`send_as_is`). False if a reply is
@@ -396,6 +408,8 @@ class ChatSession(ReplyStreaming, ConversationEditing, QObject):
             if problem is not None:
                 self.refused.emit(f"{problem.text} {problem.hint}")
                 return False
+        if self.images_refused(images):
+            return False
         text = self._storable(text)
         self.model.append(Message.new("user", text).with_images(images))
         self.conversation.draft_images = []

@@ -76,6 +76,8 @@ class ReplyStreaming:
 
         def retry(self, index: int) -> None: ...
 
+        def images_refused(self, draft_images: list[dict[str, Any]] | None = None) -> bool: ...
+
     def send_as_is(self) -> bool:
         """Ask for a reply to the conversation as it is (Send with an empty message box): one
         that ends in a question or a tool result (`core/sending.awaits_reply`, the rule
@@ -85,6 +87,8 @@ class ReplyStreaming:
         last = conv[len(conv) - 1] if len(conv) else None
         if last is None or not awaits_reply(last):
             self.notice.emit(nothing_to_send(last))
+            return False
+        if self.images_refused():  # named before anything leaves, not after Azure's 400
             return False
         if last.meta.error:
             self.retry(len(conv) - 1)
