@@ -21,7 +21,16 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
-from chatdesk.core.image_input import TAKEN, TYPES, ImageProblem, image_type, other_type, part_url
+from chatdesk.core.image_input import (
+    MAX_IMAGE_BYTES,
+    TAKEN,
+    TYPES,
+    ImageProblem,
+    image_type,
+    other_type,
+    part_url,
+    size_text,
+)
 from chatdesk.core.images import PendingImage, data_url_bytes, data_url_size, image_size
 from chatdesk.core.request import describe_sent
 
@@ -178,3 +187,47 @@ def _type_name(mime: str) -> str | None:
         return TYPES[mime]
     sub = mime.partition("/")[2].split("+")[0]
     return sub.upper() or None
+
+
+def oversized_problem(
+    conv: Conversation, plan: TrimPlan, messages: Sequence[Any]
+) -> ImageProblem | None:
+    """Images of `messages` (the request's messages or Responses input, as fitted to send)
+    over Azure's 20 MB, named, or None. A model chatdesk knows gets its images downscaled to
+    what it reads, far under that; one it does not know gets them as they are."""
+    aligned = len(messages) == len(conv.pinned()) + len(plan.sent)
+    found = []
+    for index, message in enumerate(messages):
+        content = message.get("content") if isinstance(message, dict) else None
+        urls = [_sent_url(p) for p in content] if isinstance(content, list) else []
+        images = [u for u in urls if u is not None]
+        said = []
+        for number, url in enumerate(images, 1):
+            comma = url.find(",", 0, 256)
+            n_bytes = (len(url) - comma - 1) * 3 // 4
+            if url[:5].lower() == "data:" and n_bytes > MAX_IMAGE_BYTES:
+                said.append(
+                    f"image {number} of {len(images)} would be sent as {size_text(n_bytes)}"
+                )
+        if said:
+            label = describe_sent(conv, plan, index) if aligned else f"Message {index + 1}"
+            found.append(f"{label}: {'; '.join(said)}.")
+    if not found:
+        return None
+    return ImageProblem(
+        "An image is too large to send",
+        " ".join(found) + f" Azure OpenAI takes images of at most {size_text(MAX_IMAGE_BYTES)}.",
+        "Send to a deployment of a model chatdesk knows (its images are downscaled to what it "
+        "reads), or replace the image with a smaller one.",
+    )
+
+
+def _sent_url(part: Any) -> str | None:
+    """The URL of an `image_url` (Chat Completions) or `input_image` (Responses) part."""
+    if not isinstance(part, dict):
+        return None
+    if part.get("type") == "image_url":
+        return part_url(part)[0]
+    if part.get("type") == "input_image" and isinstance(part.get("image_url"), str):
+        return str(part["image_url"])
+    return None

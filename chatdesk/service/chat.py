@@ -31,7 +31,7 @@ from chatdesk.core.deployments import (
     note_key,
     read_timeout_for,
 )
-from chatdesk.core.image_checks import request_image_problem
+from chatdesk.core.image_checks import oversized_problem, request_image_problem
 from chatdesk.core.image_input import image_problem, image_refs, reading_rule
 from chatdesk.core.profiles import ConnectionProfile
 from chatdesk.core.request import (
@@ -194,6 +194,11 @@ class ChatService:
                         each["input"] = fit_input(each["input"], rule)
             else:
                 body["messages"] = fit_messages(body["messages"], rule)
+        sent = body.get("messages", body.get("input"))
+        if isinstance(sent, list):  # Azure's 20 MB is on what goes, after the fitting above
+            big = oversized_problem(conv, plan, sent)
+            if big is not None:
+                raise ChatError(big.title, big.text, big.hint)
         key = note_key(profile)
         note = self.notes.get(key)
         prepared = PreparedRequest(
