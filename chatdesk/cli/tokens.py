@@ -171,6 +171,16 @@ def _row_line(number: str, role: str, name: str | None, text: str, tokens: int) 
     return f"{number:>4}  {who:<16} {tokens:>7,}  {single or '(empty)'}"
 
 
+def _say_image_problem(rows: RequestRows) -> None:
+    """Images the request carries that a send would refuse (`core/image_checks.py`), named on
+    stderr as `chatdesk send` names them; the counts stand (they count what the file holds)."""
+    from chatdesk.core.image_checks import request_image_problem
+
+    problem = request_image_problem(rows.budget.conversation, rows.plan)
+    if problem is not None:
+        print(f"chatdesk: {problem.title}: {problem.text} {problem.hint}", file=sys.stderr)
+
+
 def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
@@ -193,6 +203,7 @@ def run(argv: list[str]) -> int:
     report = _report(args.file, rows)
     if args.rows:
         _print_rows(rows)
+    _say_image_problem(rows)
     if args.json:
         print(json.dumps(report, indent=1))
     else:

@@ -28,7 +28,8 @@ from chatdesk.core.images import MAX_PATCHES, PATCH
 from chatdesk.core.messages import Message
 from chatdesk.core.models import ImageRule, ModelInfo
 
-MAX_IMAGE_BYTES = 20 * 1024 * 1024  # [limits] "restricted to 20 MB"
+# [limits] "restricted to 20 MB" of what is uploaded: read as 10^6-byte MB, the smaller reading.
+MAX_IMAGE_BYTES = 20_000_000
 MAX_IMAGES_PER_REQUEST = 10  # [limits] "limited to 10 images per chat call"
 TYPES = {"image/png": "PNG", "image/jpeg": "JPEG", "image/webp": "WebP", "image/gif": "GIF"}
 TAKEN = "PNG, JPEG, WebP and non-animated GIF"
@@ -202,7 +203,8 @@ def no_image_input(model: ModelInfo, count: int = 1) -> ImageProblem:
 
 
 def size_text(n_bytes: int) -> str:
-    """A byte count for people: '812 KB', '24.3 MB'."""
-    if n_bytes < 1024 * 1024:
-        return f"{max(1, round(n_bytes / 1024))} KB"
-    return f"{n_bytes / (1024 * 1024):.1f} MB"
+    """A byte count for people, in decimal units as it says them (KB = 1,000 bytes, MB =
+    1,000,000): '812 KB', '24.3 MB', '1,204.8 MB'."""
+    if n_bytes < 1_000_000:
+        return f"{max(1, round(n_bytes / 1000)):,} KB"
+    return f"{n_bytes / 1_000_000:,.1f} MB"

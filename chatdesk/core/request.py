@@ -43,11 +43,12 @@ def special_token_problem(conv: Conversation, plan: TrimPlan) -> str | None:
     if not found:
         return None
     index, token = found[0]
-    return f"{_describe_sent(conv, plan, index)} contains the special token {token}."
+    return f"{describe_sent(conv, plan, index)} contains the special token {token}."
 
 
-def _describe_sent(conv: Conversation, plan: TrimPlan, index: int) -> str:
-    """Which message the `index`-th sent message is, in words."""
+def describe_sent(conv: Conversation, plan: TrimPlan, index: int) -> str:
+    """Which message the `index`-th sent message is, in words (`core/image_checks.py` names
+    a message holding an image that cannot be sent by it too)."""
     system = conv.system_message()
     pinned = len(conv.pinned())
     if index < pinned:

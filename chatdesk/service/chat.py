@@ -31,6 +31,7 @@ from chatdesk.core.deployments import (
     note_key,
     read_timeout_for,
 )
+from chatdesk.core.image_checks import oversized_problem, request_image_problem
 from chatdesk.core.image_input import image_problem, image_refs, reading_rule
 from chatdesk.core.profiles import ConnectionProfile
 from chatdesk.core.request import (
@@ -181,6 +182,8 @@ class ChatService:
             raise ChatError(TITLE, missing_text(missing), missing_hint(SEND_HOW))
         messages = request_messages(conv, plan)
         problem = image_problem(len(list(image_refs(messages))), family, exact)
+        # Images a file brought (never attached here) checked by Attach's rule, named.
+        problem = problem or request_image_problem(conv, plan)
         if problem is not None:  # named now, not after the service's 400
             raise ChatError(problem.title, problem.text, problem.hint)
         given: dict[str, Any] = {"model": profile.deployment.strip(), "family": family}
@@ -194,6 +197,11 @@ class ChatService:
                         each["input"] = fit_input(each["input"], rule)
             else:
                 body["messages"] = fit_messages(body["messages"], rule)
+        sent = body.get("messages", body.get("input"))
+        if isinstance(sent, list):  # Azure's 20 MB is on what goes, after the fitting above
+            big = oversized_problem(conv, plan, sent)
+            if big is not None:
+                raise ChatError(big.title, big.text, big.hint)
         key = note_key(profile)
         note = self.notes.get(key)
         prepared = PreparedRequest(

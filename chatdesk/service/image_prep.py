@@ -5,9 +5,11 @@ given to `chatdesk attach`) goes through `prepare_image`, and every request goes
 `fit_messages`, so an image in an imported body is sent no larger than the model reads it
 either. The user's file is only read. Decoding is Pillow's (a well-kept library; no Qt here).
 
-Refused, with a message naming the image (`ImageRefused`): more than Azure's 20 MB, a type
-Azure does not take (HEIC, SVG, PDF, ...), damaged data, an animated image. Limits and types:
-see `core/image_input.py` and the Azure documents it cites.
+Refused, with a message naming the image (`ImageRefused`): a type Azure does not take (HEIC,
+SVG, PDF, ...) or damaged data (`core/image_checks.py`, the rule every send checks too), an
+animated image, more pixels than Pillow decodes safely, or more than Azure's 20 MB *as sent*:
+the limit is on the upload, which is downscaled first, so a 30 MB 3200 x 3200 PNG is taken
+(it goes as about 2 MB at 768 x 768). Limits and types: see `core/image_input.py`.
 """
 
 from __future__ import annotations
@@ -22,20 +24,25 @@ from typing import Any
 
 import msgspec
 
+from chatdesk.core.image_checks import ImageFault, image_fault
 from chatdesk.core.image_input import (
     MAX_IMAGE_BYTES,
     TAKEN,
     TYPES,
     image_type,
-    other_type,
     part_url,
     size_text,
     view_size,
 )
-from chatdesk.core.images import data_url_bytes, data_url_size
+from chatdesk.core.images import data_url_bytes, data_url_size, image_size
 from chatdesk.core.models import ImageRule
 
 JPEG_QUALITY = 90
+# Decoding is bounded by Pillow's decompression-bomb limit (89,478,485 pixels: about 9,460 x
+# 9,460), which is far beyond a photo or an 8K screenshot (33 million). A file is read whole
+# before that is known, so its size is bounded too: what a noise PNG of that many pixels takes.
+MAX_PIXELS = 89_478_485
+MAX_SOURCE_BYTES = 400_000_000
 _FIT_CACHE = 16  # fitted parts kept: a conversation's images are fitted once, not per request
 
 
@@ -59,16 +66,21 @@ class PreparedImage(msgspec.Struct, frozen=True):
 
 def read_image_file(path: str | os.PathLike[str]) -> bytes:
     """The bytes of an image file, refused (ImageRefused) before reading when it is not a
-    regular file or is over the size limit. The file is opened read-only and never written."""
+    regular file or is larger than any image chatdesk decodes (`MAX_SOURCE_BYTES`; Azure's
+    20 MB applies to what is sent, after downscaling). Opened read-only, never written."""
     name = os.path.basename(os.fspath(path))
     try:
         with open(path, "rb") as file:
             info = os.fstat(file.fileno())
             if not _regular(info.st_mode):
                 raise ImageRefused(f"{name} is not a regular file.")
-            if info.st_size > MAX_IMAGE_BYTES:
-                raise ImageRefused(_too_big(name, info.st_size))
-            return file.read(MAX_IMAGE_BYTES + 1)
+            if info.st_size > MAX_SOURCE_BYTES:
+                raise ImageRefused(
+                    f"{name} is {size_text(info.st_size)}; chatdesk reads image files of at "
+                    f"most {size_text(MAX_SOURCE_BYTES)}. Save it smaller (or as JPEG) and "
+                    "attach it again."
+                )
+            return file.read(MAX_SOURCE_BYTES + 1)
     except OSError as exc:
         raise ImageRefused(f"Cannot read {name} ({exc.strerror or exc}).") from None
 
@@ -79,43 +91,61 @@ def _regular(mode: int) -> bool:
     return stat.S_ISREG(mode)
 
 
-def _too_big(name: str, n_bytes: int) -> str:
-    return (
-        f"{name} is {size_text(n_bytes)}; Azure OpenAI takes images of at most "
-        f"{size_text(MAX_IMAGE_BYTES)}. Save it smaller (or as JPEG) and attach it again."
-    )
-
-
 def prepare_image(
-    data: bytes, name: str, rule: ImageRule | None, detail: str = "auto"
+    data: bytes, name: str, rule: ImageRule | None, detail: str = "auto", *, pasted: bool = False
 ) -> PreparedImage:
     """`data` (the image file's bytes) as the content part to send with `detail`, downscaled
     to the size `rule`'s model reads it at (`view_size`), its type kept (a GIF becomes PNG).
-    An image already no larger goes as it is, byte for byte. ImageRefused says why not."""
-    if len(data) > MAX_IMAGE_BYTES:
-        raise ImageRefused(_too_big(name, len(data)))
-    mime = image_type(data)
-    if mime is None:
-        other = other_type(data)
-        what = f"a {other} file" if other else "not an image chatdesk can read"
-        convert = " Convert it to PNG or JPEG and attach it again." if other else ""
-        raise ImageRefused(f"{name} is {what}; Azure OpenAI takes {TAKEN} images.{convert}")
-    image = _decode(data, name, mime)
+    An image already no larger goes as it is, byte for byte. ImageRefused says why not, and
+    what to do (`pasted`: there is no file to save smaller)."""
+    again = "paste a smaller one" if pasted else "save it smaller (or as JPEG) and attach it again"
+    fault = image_fault(data)
+    if fault is not None:
+        if fault.damaged:
+            raise ImageRefused(f"{name} is {fault.words}.")
+        convert = " Convert it to PNG or JPEG and attach it again." if fault.convert else ""
+        raise ImageRefused(f"{name} is {fault.words}; Azure OpenAI takes {TAKEN} images.{convert}")
+    mime = image_type(data) or ""
+    size = image_size(data)
+    # Fewer pixels, not another format, is what helps here.
+    fewer = "paste a smaller one" if pasted else "save it at a smaller size and attach it again"
+    if size is not None and size[0] * size[1] > MAX_PIXELS:
+        raise _too_many_pixels(name, size, fewer)
+    image = _decode(data, name, mime, fewer)
     original = image.size
     target = view_size(rule, original, detail)
     if target == original:
-        return PreparedImage(_part(mime, data, detail), original, original, len(data))
-    from PIL import Image, ImageOps
+        prepared = PreparedImage(_part(mime, data, detail), original, original, len(data))
+    else:
+        from PIL import Image, ImageOps
 
-    image = ImageOps.exif_transpose(image)  # the pixels as shown, before the metadata goes
-    if image.size != original:  # turned by its EXIF orientation: fit the turned size
-        target = view_size(rule, image.size, detail)
-    resized = image.resize(target, Image.Resampling.LANCZOS, reducing_gap=3.0)
-    mime, encoded = _encode(resized, mime)
-    return PreparedImage(_part(mime, encoded, detail), resized.size, original, len(encoded))
+        image = ImageOps.exif_transpose(image)  # the pixels as shown, before the metadata goes
+        if image.size != original:  # turned by its EXIF orientation: fit the turned size
+            target = view_size(rule, image.size, detail)
+        resized = image.resize(target, Image.Resampling.LANCZOS, reducing_gap=3.0)
+        mime, encoded = _encode(resized, mime)
+        prepared = PreparedImage(_part(mime, encoded, detail), resized.size, original, len(encoded))
+    if prepared.n_bytes > MAX_IMAGE_BYTES:  # Azure's limit is on what is sent
+        width, height = prepared.size
+        shrunk = " (as the model reads it)" if prepared.downscaled else ""
+        raise ImageRefused(
+            f"{name} would be sent as {size_text(prepared.n_bytes)} at {width:,} × {height:,} "
+            f"pixels{shrunk}; Azure OpenAI takes images of at most {size_text(MAX_IMAGE_BYTES)}. "
+            f"{again[0].upper()}{again[1:]}."
+        )
+    return prepared
 
 
-def _decode(data: bytes, name: str, mime: str) -> Any:
+def _too_many_pixels(name: str, size: tuple[int, int], again: str) -> ImageRefused:
+    width, height = size
+    return ImageRefused(
+        f"{name} is {width:,} × {height:,} pixels ({width * height / 1e6:,.0f} million); "
+        f"chatdesk reads images of at most {MAX_PIXELS / 1e6:,.0f} million pixels "
+        f"(about 9,400 × 9,400). {again[0].upper()}{again[1:]}."
+    )
+
+
+def _decode(data: bytes, name: str, mime: str, again: str) -> Any:
     from PIL import Image
 
     kind = TYPES[mime]
@@ -125,14 +155,16 @@ def _decode(data: bytes, name: str, mime: str) -> Any:
             image = Image.open(io.BytesIO(data))
             image.load()
     except (Image.DecompressionBombWarning, Image.DecompressionBombError):
-        raise ImageRefused(f"{name} has too many pixels to be a photo or screenshot.") from None
+        # A header this module could not read (a JPEG's frame after huge metadata) said less.
+        raise ImageRefused(
+            f"{name} has more pixels than chatdesk reads (at most "
+            f"{MAX_PIXELS / 1e6:,.0f} million, about 9,400 × 9,400). "
+            f"{again[0].upper()}{again[1:]}."
+        ) from None
     except (OSError, SyntaxError, ValueError, EOFError):
         # Pillow's own text names its in-memory buffer ("<_io.BytesIO object at 0x…>"), which
-        # tells a user nothing: say it in plain words.
-        raise ImageRefused(
-            f"{name} is not a readable image: it starts like a {kind} file but is damaged or "
-            "incomplete."
-        ) from None
+        # tells a user nothing: say it in the words of the structure check.
+        raise ImageRefused(f"{name} is {ImageFault(kind, damaged=True).words}.") from None
     if getattr(image, "is_animated", False):
         raise ImageRefused(
             f"{name} is an animated {kind}; Azure OpenAI reads only still images "

@@ -43,8 +43,9 @@ def _ready(sources: list[Source], rule: ImageRule | None) -> tuple[list[dict], l
     parts, problems = [], []
     for name, source in sources:
         try:
-            data = read_image_file(source) if isinstance(source, str) else _png(source)
-            parts.append(prepare_image(data, name, rule).part)
+            pasted = not isinstance(source, str)  # no file: "paste a smaller one"
+            data = _png(source) if pasted else read_image_file(source)
+            parts.append(prepare_image(data, name, rule, pasted=pasted).part)
         except ImageRefused as exc:
             problems.append(str(exc))
     return parts, problems

@@ -90,17 +90,21 @@ def _results_missing(model: TranscriptModel, row: int) -> bool:
     return conv is not None and bool(missing_at(conv, model.history_index(row)))
 
 
-def info_text(message: Message, tokens: int | None, cost: Cost | None = None) -> str:
-    """The muted facts line: tokens, finish reason, usage, latency, and the reply's `cost`
-    when it is priced (`TranscriptModel.reply_cost`)."""
+def info_text(
+    message: Message, tokens: int | None, cost: Cost | None = None, estimate: bool = False
+) -> str:
+    """The muted facts line: tokens ("≈" when `estimate`, as the meter marks its count),
+    finish reason, usage, latency, and the reply's `cost` when it is priced
+    (`TranscriptModel.reply_cost`)."""
     meta = message.meta
     parts = []
+    approx = "≈" if estimate else ""
     if tokens is not None and not _empty(message):
-        parts.append(f"{tokens} tokens")
+        parts.append(f"{approx}{tokens:,} tokens")
     elif tokens is not None and not meta.pending:  # nothing to count while a reply is awaited
         # Each message costs 3 tokens and its role even when empty (core/tokens.py): say so,
         # rather than a bare "4 tokens" under an empty card.
-        parts.append(f"empty · {tokens} tokens (per-message overhead)")
+        parts.append(f"empty · {approx}{tokens:,} tokens (per-message overhead)")
     if message.role == "assistant":
         if meta.finish_reason:
             parts.append(f"finish: {meta.finish_reason}")

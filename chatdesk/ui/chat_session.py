@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from chatdesk.core import alternatives
 from chatdesk.core.conversation import Conversation
-from chatdesk.core.image_input import count_image_parts, count_images, image_problem
+from chatdesk.core.image_input import image_problem
 from chatdesk.core.messages import Message, MessageMeta, now_iso
 from chatdesk.core.models import ModelMatch, resolve_model
 from chatdesk.core.profiles import ConnectionProfile
@@ -238,7 +238,7 @@ class ChatSession(ReplyStreaming, ConversationEditing, QObject):
         if self.budget is not None:
             self.budget.close()
         self.budget = budget
-        self.model.set_ledger(self.budget.ledger)
+        self.model.set_ledger(self.budget.ledger, estimate=not budget.match.exact)
         self.model.set_prices(self.prices())
         self.update_plan()
         self.budgetReady.emit()
@@ -371,13 +371,6 @@ class ChatSession(ReplyStreaming, ConversationEditing, QObject):
         self.revision += 1
         self.update_plan()
 
-    def image_count(self) -> int:
-        """The images the next request carries: the history it sends and the draft's (read
-        without building messages: attaching while a long file is still counted)."""
-        conv, plan = self.conversation, self.plan
-        sent = count_image_parts(conv.contents(plan.first_sent if plan is not None else 0))
-        return count_images(conv.pinned()) + sent + len(conv.draft_images)
-
     def send(self, text: str) -> bool:
         """Add the user's message (with the draft's images) and ask for a reply; with nothing
         typed or attached, send the conversation as it is (`send_as_is`). False if a reply is
@@ -394,7 +387,8 @@ class ChatSession(ReplyStreaming, ConversationEditing, QObject):
             if problem is not None:
                 self.refused.emit(f"{problem.text} {problem.hint}")
                 return False
-        if self.results_missing():  # the question would follow a call with no result
+        # The question would follow a call with no result, or go with images Azure refuses.
+        if self.results_missing() or self.images_refused(images):
             return False
         text = self._storable(text)
         self.model.append(Message.new("user", text).with_images(images))

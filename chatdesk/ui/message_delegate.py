@@ -269,7 +269,9 @@ class MessageDelegate(RowHeights, QStyledItemDelegate):
 
         # The facts on the left, action links on the right; two lines when both don't fit.
         tokens = model.data(index, Roles.Tokens)
-        out.info_text = info_text(message, tokens, model.reply_cost(message))
+        out.info_text = info_text(
+            message, tokens, model.reply_cost(message), model.tokens_estimated(row)
+        )
         edited = self.edited(index)  # an editor over its body: no second Edit
         actions = [a for a in available_actions(model, row, edited) if a in ROW_ACTIONS]
         widths = [m.small_fm.horizontalAdvance(ACTION_LABELS[a]) for a in actions]
@@ -357,7 +359,9 @@ class MessageDelegate(RowHeights, QStyledItemDelegate):
         model = self._model(index)
         row = index.row()
         message = model.message(row)
-        facts = info_text(message, model.data(index, Roles.Tokens))
+        facts = info_text(
+            message, model.data(index, Roles.Tokens), None, model.tokens_estimated(row)
+        )
         items = [Badge("meta", facts)] if facts else []
         shown = model.reasoning_shown(row)
         sent = row >= model.first_sent

@@ -10,6 +10,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from chatdesk.core import alternatives
+from chatdesk.core.image_checks import request_image_problem
+from chatdesk.core.image_input import count_image_parts, count_images
 from chatdesk.core.messages import Message
 from chatdesk.core.sending import ANSWERED_ROLES, awaits_reply, nothing_to_send
 from chatdesk.core.text_policy import replaced_notice
@@ -80,6 +82,15 @@ class ReplyStreaming:
 
         def retry(self, index: int) -> None: ...
 
+        def image_count(self) -> int:
+        """The images the next request carries: the history it sends and the draft's (read
+        without building messages: attaching while a long file is still counted)."""
+        conv, plan = self.conversation, self.plan
+        sent = count_image_parts(conv.contents(plan.first_sent if plan is not None else 0))
+        return count_images(conv.pinned()) + sent + len(conv.draft_images)
+
+    def images_refused(self, draft_images: list[dict[str, Any]] | None = None) -> bool: ...
+
     def send_as_is(self) -> bool:
         """Ask for a reply to the conversation as it is (Send with an empty message box): one
         that ends in a question or a tool result (`core/sending.awaits_reply`, the rule
@@ -91,6 +102,8 @@ class ReplyStreaming:
             return False
         if last is None or not awaits_reply(last):
             self.notice.emit(nothing_to_send(last))
+            return False
+        if self.images_refused():  # named before anything leaves, not after Azure's 400
             return False
         if last.meta.error:
             self.retry(len(conv) - 1)
@@ -109,6 +122,17 @@ class ReplyStreaming:
             how = "Add tool result… on the call's card"
             self.refused.emit(f"{TITLE}: {missing_text(missing)} {missing_hint(how)}")
         return bool(missing)
+
+    def images_refused(self, draft_images: list[dict[str, Any]] | None = None) -> bool:
+        """True, and `refused` names them, when images the next request would carry cannot be
+        sent (`core/image_checks.py`: the rule Attach checks by); nothing has changed then."""
+        if self.plan is None:  # not counted yet: the send waits, and the service checks them
+            return False
+        problem = request_image_problem(self.conversation, self.plan, draft_images or [])
+        if problem is None:
+            return False
+        self.refused.emit(f"{problem.text} {problem.hint}")
+        return True
 
     def _start_reply(self, continue_index: int | None = None) -> None:
         profile = self.profile_source()

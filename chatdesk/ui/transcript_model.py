@@ -61,6 +61,7 @@ class TranscriptModel(QAbstractListModel):
         super().__init__(parent)
         self._conv: Conversation | None = None
         self._ledger: TokenLedger | None = None
+        self._estimate = False  # the ledger's model is a guess: its counts are estimates
         self._first_sent = 0
         self._streaming: int | None = None
         self._streaming_since = 0.0  # time.monotonic() when the reply was asked for
@@ -140,9 +141,21 @@ class TranscriptModel(QAbstractListModel):
             conversation.subscribe(self._on_history_changed)
         self.endResetModel()
 
-    def set_ledger(self, ledger: TokenLedger | None) -> None:
-        """Count tokens with another ledger (the model behind the deployment changed)."""
+    def tokens_estimated(self, row: int) -> bool:
+        """Whether the count of `row` (`Roles.Tokens`) is an estimate, as the meter says of
+        the request's: the model is a guess, or the message holds what is estimated (an image
+        of detail "auto", tool calls)."""
+        ledger, conv = self._ledger, self._conv
+        index = row + self._hidden
+        if ledger is None or conv is None or index >= len(conv):
+            return False
+        return self._estimate or bool(ledger.counter.estimate_reasons(conv[index]))
+
+    def set_ledger(self, ledger: TokenLedger | None, estimate: bool = False) -> None:
+        """Count tokens with another ledger (the model behind the deployment changed);
+        `estimate`: every count is one (the model is a guess), as the meter says."""
         self._ledger = ledger
+        self._estimate = estimate
         if self.rowCount():
             self.dataChanged.emit(self.index(0), self.index(self.rowCount() - 1), [Roles.Tokens])
 

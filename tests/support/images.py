@@ -55,3 +55,36 @@ def decoded_size(url: str) -> tuple[int, int]:
     data = base64.b64decode(url.partition(",")[2])
     with Image.open(io.BytesIO(data)) as image:
         return image.size
+
+
+# The session-12 tester's conversation: one question holding a JPEG cut short and an SVG, both
+# as data URLs (and a remote image, which is never fetched or checked).
+SVG = b"<svg xmlns='http://www.w3.org/2000/svg' width='10' height='10'/>"
+
+
+def truncated_jpeg() -> bytes:
+    whole = image_bytes(64, 64, "JPEG")
+    return whole[: len(whole) // 2]
+
+
+def bad_images_body() -> dict:
+    return {
+        "model": "gpt-4o",
+        "messages": [
+            {
+                "role": "user",
+                "content": [
+                    {"type": "text", "text": "What is in these two pictures I took?"},
+                    image_part(truncated_jpeg(), "image/jpeg"),
+                    image_part(SVG, "image/svg+xml"),
+                ],
+            }
+        ],
+    }
+
+
+BAD_IMAGES_SAID = (
+    'Message 1 of the request (user: "What is in these two pictures I took?"): image 1 of 2 is '
+    "not a readable image: it starts like a JPEG file but is damaged or incomplete; image 2 of 2 "
+    "is an SVG file."
+)
