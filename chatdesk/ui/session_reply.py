@@ -82,15 +82,6 @@ class ReplyStreaming:
 
         def retry(self, index: int) -> None: ...
 
-        def image_count(self) -> int:
-        """The images the next request carries: the history it sends and the draft's (read
-        without building messages: attaching while a long file is still counted)."""
-        conv, plan = self.conversation, self.plan
-        sent = count_image_parts(conv.contents(plan.first_sent if plan is not None else 0))
-        return count_images(conv.pinned()) + sent + len(conv.draft_images)
-
-    def images_refused(self, draft_images: list[dict[str, Any]] | None = None) -> bool: ...
-
     def send_as_is(self) -> bool:
         """Ask for a reply to the conversation as it is (Send with an empty message box): one
         that ends in a question or a tool result (`core/sending.awaits_reply`, the rule
@@ -122,6 +113,13 @@ class ReplyStreaming:
             how = "Add tool result… on the call's card"
             self.refused.emit(f"{TITLE}: {missing_text(missing)} {missing_hint(how)}")
         return bool(missing)
+
+    def image_count(self) -> int:
+        """The images the next request carries: the history it sends and the draft's (read
+        without building messages: attaching while a long file is still counted)."""
+        conv, plan = self.conversation, self.plan
+        sent = count_image_parts(conv.contents(plan.first_sent if plan is not None else 0))
+        return count_images(conv.pinned()) + sent + len(conv.draft_images)
 
     def images_refused(self, draft_images: list[dict[str, Any]] | None = None) -> bool:
         """True, and `refused` names them, when images the next request would carry cannot be
