@@ -32,7 +32,6 @@ from chatdesk.core.image_input import (
     size_text,
 )
 from chatdesk.core.images import PendingImage, data_url_bytes, data_url_size, image_size
-from chatdesk.core.request import describe_sent
 
 if TYPE_CHECKING:
     from chatdesk.core.conversation import Conversation
@@ -113,6 +112,15 @@ def _whole(head: bytes, tail: bytes, total: int, mime: str) -> bool:
     return int.from_bytes(head[4:8], "little") + 8 <= total  # WebP: the RIFF size
 
 
+def _named(conv: Conversation, plan: TrimPlan, index: int) -> str:
+    """The sent message `index` as an error names it (`request.describe_sent`). Imported
+    when a fault is found: core/request loads the tokenizer's modules, which the window's
+    first frame, whose send checks use this module, does without (tests/ui/test_startup.py)."""
+    from chatdesk.core.request import describe_sent
+
+    return describe_sent(conv, plan, index)
+
+
 def request_image_problem(
     conv: Conversation, plan: TrimPlan, draft_images: Sequence[dict[str, Any]] = ()
 ) -> ImageProblem | None:
@@ -129,7 +137,7 @@ def request_image_problem(
         content = message.api_content() if message.has_parts else None
         faults = _part_faults(content) if isinstance(content, list) else ""
         if faults:
-            found.append(f"{describe_sent(conv, plan, index)}: {faults}")
+            found.append(f"{_named(conv, plan, index)}: {faults}")
     faults = _part_faults(list(draft_images))
     if faults:
         found.append(f"The message being written: {faults}")
@@ -210,7 +218,7 @@ def oversized_problem(
                     f"image {number} of {len(images)} would be sent as {size_text(n_bytes)}"
                 )
         if said:
-            label = describe_sent(conv, plan, index) if aligned else f"Message {index + 1}"
+            label = _named(conv, plan, index) if aligned else f"Message {index + 1}"
             found.append(f"{label}: {'; '.join(said)}.")
     if not found:
         return None

@@ -31,17 +31,11 @@ from chatdesk.core.deployments import (
     note_key,
     read_timeout_for,
 )
-from chatdesk.core.image_checks import oversized_problem, request_image_problem
-from chatdesk.core.image_input import image_problem, image_refs, reading_rule
+from chatdesk.core.image_input import reading_rule
 from chatdesk.core.profiles import ConnectionProfile
-from chatdesk.core.request import (
-    CONTINUE_PROMPT,
-    request_messages,
-    special_token_problem,
-)
+from chatdesk.core.request import CONTINUE_PROMPT
 from chatdesk.core.responses_request import api_of, default_api, request_bodies
 from chatdesk.core.sending import CONTEXT_LENGTH_EXCEEDED
-from chatdesk.core.tool_results import SEND_HOW, TITLE, missing_hint, missing_results, missing_text
 from chatdesk.service.client import (
     Credentials,
     auth_kind,
@@ -89,6 +83,7 @@ from chatdesk.service.reply_reader import (
 from chatdesk.service.responses_reader import read_events, read_json_response, take_response
 from chatdesk.service.retry import NO_RETRY, RetryPolicy
 from chatdesk.service.sdk_calls import create_call, sdk_arguments
+from chatdesk.service.send_checks import check_history, check_size
 
 __all__ = ["ChatService", "Diagnosis", "PreparedRequest", "merge_filter", "sdk_arguments"]
 
@@ -169,23 +164,7 @@ class ChatService:
                 plan.error or "The messages and the reply's reserve exceed the model's limit.",
                 code=CONTEXT_LENGTH_EXCEEDED,
             )
-        found = special_token_problem(conv, plan)
-        if found:
-            raise ChatError(
-                "Special tokens in the conversation",
-                found,
-                "Don't use ChatML syntax or special tokens with the chat completion endpoint: "
-                "remove it (legacy prompts often carry them) and send again.",
-            )
-        missing = missing_results(conv, plan.sent)
-        if missing:  # named now, not in the service's 400 after a round trip
-            raise ChatError(TITLE, missing_text(missing), missing_hint(SEND_HOW))
-        messages = request_messages(conv, plan)
-        problem = image_problem(len(list(image_refs(messages))), family, exact)
-        # Images a file brought (never attached here) checked by Attach's rule, named.
-        problem = problem or request_image_problem(conv, plan)
-        if problem is not None:  # named now, not after the service's 400
-            raise ChatError(problem.title, problem.text, problem.hint)
+        check_history(conv, plan, family, exact)  # named now, not in a 400 after a round trip
         given: dict[str, Any] = {"model": profile.deployment.strip(), "family": family}
         rule = reading_rule(family, exact)  # images no larger than the model reads them
         # `fallback` (Responses): the history, for when the stored response is gone.
@@ -197,11 +176,7 @@ class ChatService:
                         each["input"] = fit_input(each["input"], rule)
             else:
                 body["messages"] = fit_messages(body["messages"], rule)
-        sent = body.get("messages", body.get("input"))
-        if isinstance(sent, list):  # Azure's 20 MB is on what goes, after the fitting above
-            big = oversized_problem(conv, plan, sent)
-            if big is not None:
-                raise ChatError(big.title, big.text, big.hint)
+        check_size(conv, plan, body)  # after the fitting above: the limit is on what goes
         key = note_key(profile)
         note = self.notes.get(key)
         prepared = PreparedRequest(

@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from chatdesk.core import alternatives
-from chatdesk.core.image_checks import request_image_problem
 from chatdesk.core.image_input import count_image_parts, count_images
 from chatdesk.core.messages import Message
 from chatdesk.core.sending import ANSWERED_ROLES, awaits_reply, nothing_to_send
@@ -126,6 +125,8 @@ class ReplyStreaming:
         sent (`core/image_checks.py`: the rule Attach checks by); nothing has changed then."""
         if self.plan is None:  # not counted yet: the send waits, and the service checks them
             return False
+        from chatdesk.core.image_checks import request_image_problem  # a send's, not the frame's
+
         problem = request_image_problem(self.conversation, self.plan, draft_images or [])
         if problem is None:
             return False

@@ -232,7 +232,7 @@ class TranscriptModel(QAbstractListModel):
         if not shown:
             self._hidden -= 1  # the rows stay the same messages
         self._first_sent -= index < self._first_sent  # every other message keeps its status
-        self._streaming = _shift_after_remove(self._streaming, index, index)
+        self._streaming = transcript_rows.shift_after_remove(self._streaming, index, index)
         self._last_assistant = -1
         if shown:
             self.endRemoveRows()
@@ -253,7 +253,7 @@ class TranscriptModel(QAbstractListModel):
         # Each boundary moves up by the removed messages that were before it.
         self._hidden -= max(0, min(self._hidden, last + 1) - index)
         self._first_sent -= max(0, min(self._first_sent, last + 1) - index)
-        self._streaming = _shift_after_remove(self._streaming, index, last)
+        self._streaming = transcript_rows.shift_after_remove(self._streaming, index, last)
         self._last_assistant = -1
         if shown_from <= last:
             self.endRemoveRows()
@@ -295,7 +295,8 @@ class TranscriptModel(QAbstractListModel):
             dropped = conv.truncate(index)
         self._hidden = min(self._hidden, index)
         self._first_sent = min(self._first_sent, index)
-        self._streaming = _shift_after_remove(self._streaming, index, index + len(dropped) - 1)
+        last = index + len(dropped) - 1
+        self._streaming = transcript_rows.shift_after_remove(self._streaming, index, last)
         self._last_assistant = -1
         if first_row <= last_row:
             self.endRemoveRows()
@@ -495,11 +496,3 @@ class TranscriptModel(QAbstractListModel):
         for role in Roles:
             names[role.value] = QByteArray(role.name.lower().encode())
         return names
-
-
-def _shift_after_remove(row: int | None, first: int, last: int) -> int | None:
-    if row is None or row < first:
-        return row
-    if row <= last:
-        return None
-    return row - (last - first + 1)

@@ -140,3 +140,12 @@ def streaming_label(writing: bool, since: float, retry_at: float | None, now: fl
     seconds = int(now - since)
     state = "Retrying…" if retry_at is not None else "Thinking…"
     return f"{state} {seconds // 60}:{seconds % 60:02d}"
+
+
+def shift_after_remove(row: int | None, first: int, last: int) -> int | None:
+    """Where history index `row` is once indexes `first`..`last` are removed (None: removed)."""
+    if row is None or row < first:
+        return row
+    if row <= last:
+        return None
+    return row - (last - first + 1)
