@@ -1,6 +1,16 @@
 """The transcript's scrolling (mixed into `TranscriptView`): following a growing reply,
-bringing older messages in at the top, going to a message or a find match, and the reader's
-position kept per conversation (`ScrollAnchor`).
+bringing older messages in at the top, going to the start, to a message or a find match, and
+the reader's position kept per conversation (`ScrollAnchor`).
+
+A long conversation's rows are its newest messages (see `TranscriptModel.reveal_older`).
+Scrolling up brings older ones in a step at a time, keeping what is on screen in place; asking
+for the start itself (Home / Ctrl+Home, the scroll bar's thumb dragged to its top edge, its
+"Scroll to top") brings in all of them at once and goes there, so the start is one press away
+and the thumb stays where it was put (the bar then spans the whole conversation). That costs a
+layout of every row (QListView asks each row's size): 0.25-0.4 s at 10,000 messages, 2-3 s at
+100,000. A scroll step costs what it did. But from then on — as after scrolling up to the start
+step by step or Find going to an early message — each message added lays out every row too:
+0.1-0.4 s at 10,000, 1-1.5 s at 100,000. Rows are not taken away again.
 
 A message gone to (a find match, a search result, a restored position) is held where it was
 put while rows at or above it change height — rows are laid out with an estimate until they
@@ -20,6 +30,7 @@ from chatdesk.ui.transcript_model import TranscriptModel
 if TYPE_CHECKING:
     from chatdesk.core.session_state import ScrollAnchor
     from chatdesk.ui.find_marks import FindMarks
+    from chatdesk.ui.qt.core import Qt
 
 # Older messages brought in at a time when the reader scrolls to the top.
 REVEAL_STEP = 200
@@ -55,6 +66,44 @@ class TranscriptScrolling:
     def scrollToBottom(self) -> None:
         self.release_hold()
         super().scrollToBottom()  # type: ignore[misc]
+
+    def moveCursor(
+        self, cursorAction: QAbstractItemView.CursorAction, modifiers: Qt.KeyboardModifier
+    ) -> QModelIndex:
+        # Home / Ctrl+Home: the first message of the conversation, not the first row.
+        if cursorAction == QAbstractItemView.CursorAction.MoveHome:
+            self.reveal_all_older()
+        return super().moveCursor(cursorAction, modifiers)  # type: ignore[misc]
+
+    def _on_bar_action(self, action: int) -> None:
+        """The reader scrolls with the bar, the wheel or keys (an action of the scroll bar)."""
+        from chatdesk.ui.qt.widgets import QAbstractSlider  # built when first scrolled
+
+        self.release_hold()
+        bar = self.verticalScrollBar()
+        actions = QAbstractSlider.SliderAction
+        to_top = action == actions.SliderToMinimum.value or (
+            action == actions.SliderMove.value
+            and bar.isSliderDown()
+            and bar.sliderPosition() <= bar.minimum()
+        )
+        model = self.model()
+        if to_top and isinstance(model, TranscriptModel) and model.hidden:
+            # After this action has moved the bar; before the step-wise reveal `_on_scrolled`
+            # asks for, which then finds nothing left to bring in.
+            QTimer.singleShot(0, self.go_to_start)
+
+    def go_to_start(self) -> None:
+        """The first message of the conversation at the top, every older message a row."""
+        self.reveal_all_older()
+        bar = self.verticalScrollBar()
+        bar.setValue(bar.minimum())
+
+    def reveal_all_older(self) -> None:
+        model = self.model()
+        if isinstance(model, TranscriptModel) and model.hidden:
+            model.reveal_older(model.hidden)
+            self.executeDelayedItemsLayout()
 
     def _on_scrolled(self, value: int) -> None:
         bar = self.verticalScrollBar()

@@ -110,7 +110,7 @@ class TranscriptView(TranscriptScrolling, QListView):
         self.menu: QMenu | None = None  # the open context or code menu, for tests
         bar = self.verticalScrollBar()
         bar.valueChanged.connect(self._on_scrolled)
-        bar.actionTriggered.connect(self.release_hold)  # the reader scrolls: wheel, bar, keys
+        bar.actionTriggered.connect(self._on_bar_action)  # the reader scrolls: wheel, bar, keys
         bar.rangeChanged.connect(self._on_range_changed)
         from chatdesk.ui.text_selection import TextSelection
 
