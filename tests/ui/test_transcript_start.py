@@ -3,6 +3,8 @@ thumb dragged to the top and its "Scroll to top", whatever part of it is rows ye
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QAbstractSlider, QStyle
@@ -90,11 +92,15 @@ def test_dragging_the_thumb_to_the_top_reaches_the_first_message(qtbot, long_ope
     qtbot.mouseMove(bar, QPoint(grab.x(), -20))
     settle(qtbot)
     assert bar.isSliderDown()
-    qtbot.mouseRelease(bar, Qt.MouseButton.LeftButton, pos=QPoint(grab.x(), -20))
-    settle(qtbot)
-    assert top_message(window) == "Big question 0"
+    assert top_message(window) == "Big question 0"  # reached while the thumb is still held
     assert bar.value() == bar.minimum()  # the thumb stayed at the top
     assert thumb_rect(bar).top() < grab.y() // 4
+    # The bar now spans the whole conversation: its middle is the middle of the questions.
+    qtbot.mouseMove(bar, QPoint(grab.x(), bar.height() // 2))
+    settle(qtbot)
+    middle = int(re.search(r"\d+", top_message(window)).group())  # "Big question N", "Reply N:"
+    assert QUESTIONS // 4 < middle < QUESTIONS * 3 // 4
+    qtbot.mouseRelease(bar, Qt.MouseButton.LeftButton, pos=QPoint(grab.x(), bar.height() // 2))
 
 
 def test_scroll_to_top_of_the_scroll_bar_reaches_the_first_message(qtbot, long_open):
