@@ -10,7 +10,11 @@ and the thumb stays where it was put (the bar then spans the whole conversation)
 layout of every row (QListView asks each row's size): 0.25-0.4 s at 10,000 messages, 2-3 s at
 100,000. A scroll step costs what it did. But from then on — as after scrolling up to the start
 step by step or Find going to an early message — each message added lays out every row too:
-0.1-0.4 s at 10,000, 1-1.5 s at 100,000. Rows are not taken away again.
+0.1-0.4 s at 10,000, 1-1.5 s at 100,000. So the older rows go again (`back_to_window`)
+when the reader returns to the end — End / Ctrl+End, the thumb dragged to the bottom edge,
+"Scroll to bottom" — and before a message is added at the end (sending shows the end anyway),
+and adding one costs what it did. Never the row of a selection of text or of a question being
+edited in place (`keep_rows`); Find's current match is kept by its message, not its row.
 
 A message gone to (a find match, a search result, a restored position) is held where it was
 put while rows at or above it change height — rows are laid out with an estimate until they
@@ -28,6 +32,8 @@ from chatdesk.ui.qt.widgets import QAbstractItemView
 from chatdesk.ui.transcript_model import TranscriptModel
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from chatdesk.core.session_state import ScrollAnchor
     from chatdesk.ui.find_marks import FindMarks
     from chatdesk.ui.qt.core import Qt
@@ -63,9 +69,24 @@ class TranscriptScrolling:
             bar = self.verticalScrollBar()
             bar.setValue(bar.value() + moved)
 
+    # Rows that must stay rows while they are, each asked before older rows go (None: none):
+    # the view's own selection of text; the window adds the question being edited in place.
+    keep_rows: list[Callable[[], int | None]]
+
     def scrollToBottom(self) -> None:
         self.release_hold()
+        self.back_to_window()
         super().scrollToBottom()  # type: ignore[misc]
+
+    def back_to_window(self) -> None:
+        """Only the newest messages as rows again (`TranscriptModel.hide_older`) once older
+        ones were brought in, but none of the rows from the first one `keep_rows` names on."""
+        model = self.model()
+        if not isinstance(model, TranscriptModel) or model.rowCount() <= model.window + REVEAL_STEP:
+            return  # a few rows more are cheap; each message sent would shift the rest a row
+        kept = [row for keep in self.keep_rows if (row := keep()) is not None]
+        kept.append(self.text_selection.selected_row())
+        model.hide_older(min((row for row in kept if row is not None), default=None))
 
     def moveCursor(
         self, cursorAction: QAbstractItemView.CursorAction, modifiers: Qt.KeyboardModifier
@@ -73,6 +94,8 @@ class TranscriptScrolling:
         # Home / Ctrl+Home: the first message of the conversation, not the first row.
         if cursorAction == QAbstractItemView.CursorAction.MoveHome:
             self.reveal_all_older()
+        elif cursorAction == QAbstractItemView.CursorAction.MoveEnd:
+            self.back_to_window()  # the last row is then the last message still
         return super().moveCursor(cursorAction, modifiers)  # type: ignore[misc]
 
     def _on_bar_action(self, action: int) -> None:
@@ -87,11 +110,18 @@ class TranscriptScrolling:
             and bar.isSliderDown()
             and bar.sliderPosition() <= bar.minimum()
         )
+        to_end = action == actions.SliderToMaximum.value or (
+            action == actions.SliderMove.value
+            and bar.isSliderDown()
+            and bar.sliderPosition() >= bar.maximum()
+        )
         model = self.model()
         if to_top and isinstance(model, TranscriptModel) and model.hidden:
             # After this action has moved the bar; before the step-wise reveal `_on_scrolled`
             # asks for, which then finds nothing left to bring in.
             QTimer.singleShot(0, self.go_to_start)
+        elif to_end:
+            QTimer.singleShot(0, self.scrollToBottom)  # after the bar has moved
 
     def go_to_start(self) -> None:
         """The first message of the conversation at the top, every older message a row."""

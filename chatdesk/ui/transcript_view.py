@@ -115,6 +115,7 @@ class TranscriptView(TranscriptScrolling, QListView):
         from chatdesk.ui.text_selection import TextSelection
 
         self.text_selection = TextSelection(self)
+        self.keep_rows = []
         self.text_selection.copied.connect(self.copied)
         self._hovered = ""
 
@@ -162,7 +163,13 @@ class TranscriptView(TranscriptScrolling, QListView):
         self.release_hold()
         self._delegate.clear()
         self.text_selection.clear()
+        old = self.model()
+        if isinstance(old, TranscriptModel):
+            old.appending.disconnect(self.back_to_window)
         super().setModel(model)
+        if isinstance(model, TranscriptModel):
+            # A message added at the end: the rows brought in above go first (one layout).
+            model.appending.connect(self.back_to_window)
 
     def reset(self) -> None:
         self.release_hold()

@@ -132,3 +132,134 @@ def test_find_brings_in_a_match_far_above_the_rows(qtbot, long_open):
     assert current == 14  # "Big question 7", 686 messages above the first row
     assert top_message(window) == "Big question 7"
     assert view.viewport().rect().intersects(view.visualRect(view.currentIndex()))
+
+
+# -- back to the newest rows at the end: adding a message costs what it did before Ctrl+Home
+
+
+def ctrl(qtbot, view, key) -> None:
+    view.setFocus()
+    qtbot.keyClick(view, key, Qt.KeyboardModifier.ControlModifier)
+    settle(qtbot)
+
+
+def test_ctrl_end_after_ctrl_home_leaves_only_the_newest_rows(qtbot, long_open):
+    window = long_open
+    view = window.transcript
+    model = view.transcript()
+    ctrl(qtbot, view, Qt.Key.Key_Home)
+    assert model.rowCount() == 2 * QUESTIONS  # every message a row
+    ctrl(qtbot, view, Qt.Key.Key_End)
+    assert model.rowCount() == TRANSCRIPT_WINDOW
+    bar = view.verticalScrollBar()
+    assert bar.value() == bar.maximum()
+    assert model.message(view.currentIndex().row()).content.startswith(f"Reply {QUESTIONS - 1}:")
+    ctrl(qtbot, view, Qt.Key.Key_Home)  # the start is still one press away
+    assert top_message(window) == "Big question 0"
+
+
+def test_scroll_to_bottom_after_scroll_to_top_leaves_only_the_newest_rows(qtbot, long_open):
+    view = long_open.transcript
+    bar = view.verticalScrollBar()
+    bar.triggerAction(QAbstractSlider.SliderAction.SliderToMinimum)
+    settle(qtbot)
+    bar.triggerAction(QAbstractSlider.SliderAction.SliderToMaximum)
+    settle(qtbot)
+    assert view.transcript().rowCount() == TRANSCRIPT_WINDOW
+    assert bar.value() == bar.maximum()
+
+
+def test_sending_after_ctrl_home_and_ctrl_end_adds_one_turn(qtbot, long_open):
+    window = long_open
+    view = window.transcript
+    model = view.transcript()
+    ctrl(qtbot, view, Qt.Key.Key_Home)
+    ctrl(qtbot, view, Qt.Key.Key_End)
+    window.composer.set_text("One more question")
+    window.composer.input.submit.emit()
+    # The question's row and its reply's (streaming), no more: the row count stays the window's.
+    assert model.rowCount() == TRANSCRIPT_WINDOW + 2
+    assert model.message(model.rowCount() - 2).content == "One more question"
+    qtbot.waitUntil(lambda: not window.session.busy, timeout=10_000)
+    assert model.rowCount() == TRANSCRIPT_WINDOW + 2
+    assert len(window.session.conversation) == 2 * QUESTIONS + 2
+
+
+def test_sending_from_the_start_goes_back_to_the_newest_rows(qtbot, long_open):
+    window = long_open
+    view = window.transcript
+    model = view.transcript()
+    ctrl(qtbot, view, Qt.Key.Key_Home)
+    window.composer.set_text("Asked from the top")
+    window.composer.input.submit.emit()
+    assert model.rowCount() == TRANSCRIPT_WINDOW + 2  # the rows went before the turn was added
+    qtbot.waitUntil(lambda: not window.session.busy, timeout=10_000)
+    settle(qtbot)
+    bar = view.verticalScrollBar()
+    assert bar.value() == bar.maximum()
+
+
+def test_an_open_edit_of_an_old_question_survives_ctrl_end(qtbot, long_open):
+    window = long_open
+    view = window.transcript
+    model = view.transcript()
+    ctrl(qtbot, view, Qt.Key.Key_Home)
+    window.transcript.trigger_action("edit", 6)  # "Big question 3"
+    editor = window.inline_edit.editor
+    qtbot.keyClicks(editor, ", typed on")
+    ctrl(qtbot, view, Qt.Key.Key_End)
+    assert window.inline_edit.editor is editor
+    row = window.inline_edit.row
+    assert row is not None
+    assert model.history_index(row) == 6
+    assert editor.toPlainText().endswith(", typed on")
+    assert model.hidden == 6  # the rows above it went; its row and those below it stayed
+    assert model.message(view.currentIndex().row()).content.startswith(f"Reply {QUESTIONS - 1}:")
+
+
+def test_find_goes_on_from_its_match_after_ctrl_end(qtbot, long_open):
+    window = long_open
+    window.composer.input.setFocus()
+    qtbot.keyClick(window.composer.input, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    bar = window.find_bar
+    bar.field.setText("part 7 of the plan")
+    qtbot.waitUntil(lambda: bar.count.text() not in ("",), timeout=5000)
+    view = window.transcript
+    assert top_message(window) == "Big question 7"
+    ctrl(qtbot, view, Qt.Key.Key_End)
+    assert view.transcript().rowCount() == TRANSCRIPT_WINDOW
+    count = bar.count.text()
+    bar.previous()  # and back: the same match, brought in again
+    bar.next()
+    assert bar.count.text() == count
+    assert top_message(window) == "Big question 7"
+
+
+def test_dragging_the_thumb_to_the_bottom_leaves_only_the_newest_rows(qtbot, long_open):
+    view = long_open.transcript
+    model = view.transcript()
+    ctrl(qtbot, view, Qt.Key.Key_Home)
+    bar = view.verticalScrollBar()
+    grab = thumb_rect(bar).center()
+    qtbot.mousePress(bar, Qt.MouseButton.LeftButton, pos=grab)
+    for y in range(grab.y(), bar.height() + 20, 40):  # down past the bottom edge, held
+        qtbot.mouseMove(bar, QPoint(grab.x(), y))
+        settle(qtbot)
+    qtbot.mouseMove(bar, QPoint(grab.x(), bar.height() + 20))
+    settle(qtbot)
+    assert model.rowCount() == TRANSCRIPT_WINDOW
+    assert bar.value() == bar.maximum()
+    qtbot.mouseRelease(bar, Qt.MouseButton.LeftButton, pos=QPoint(grab.x(), bar.height() + 20))
+    settle(qtbot)
+    assert bar.value() == bar.maximum()
+    assert model.message(model.rowCount() - 1).content.startswith(f"Reply {QUESTIONS - 1}:")
+
+
+def test_selected_text_in_an_old_message_survives_ctrl_end(qtbot, long_open):
+    view = long_open.transcript
+    model = view.transcript()
+    ctrl(qtbot, view, Qt.Key.Key_Home)
+    view.text_selection.select_all(4)  # "Big question 2"
+    ctrl(qtbot, view, Qt.Key.Key_End)
+    assert model.hidden == 4  # the rows above it went, its own stayed
+    assert view.text_selection.text().startswith("Big question 2")
