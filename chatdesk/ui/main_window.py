@@ -135,9 +135,9 @@ class MainWindow(
                 self.transcript, delegate.text_rect, delegate.make_room,
                 lambda: self.composer.input.enter_sends,  # Enter does what it does there
             )  # fmt: skip
-            self._inline_edit.submitted.connect(self._edit_submitted)
             editing = self._inline_edit
             self.transcript.keep_rows.append(lambda: editing.row)  # its row is never unloaded
+            self._inline_edit.submitted.connect(self._edit_submitted)
         return self._inline_edit
 
     @property
