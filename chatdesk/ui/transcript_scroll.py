@@ -86,7 +86,11 @@ class TranscriptScrolling:
             return  # a few rows more are cheap; each message sent would shift the rest a row
         kept = [row for keep in self.keep_rows if (row := keep()) is not None]
         kept.append(self.text_selection.selected_row())
-        model.hide_older(min((row for row in kept if row is not None), default=None))
+        if model.hide_older(min((row for row in kept if row is not None), default=None)):
+            # At the end now: the top of what is left must not bring older rows in again.
+            self.release_hold()
+            self._at_bottom = True
+            QAbstractItemView.scrollToBottom(self)  # type: ignore[arg-type]
 
     def moveCursor(
         self, cursorAction: QAbstractItemView.CursorAction, modifiers: Qt.KeyboardModifier

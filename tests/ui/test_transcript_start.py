@@ -177,11 +177,10 @@ def test_sending_after_ctrl_home_and_ctrl_end_adds_one_turn(qtbot, long_open):
     ctrl(qtbot, view, Qt.Key.Key_End)
     window.composer.set_text("One more question")
     window.composer.input.submit.emit()
-    # The question's row and its reply's (streaming), no more: the row count stays the window's.
+    qtbot.waitUntil(lambda: not window.session.busy, timeout=10_000)
+    # The question's row and its reply's, no more: the row count stays the window's.
     assert model.rowCount() == TRANSCRIPT_WINDOW + 2
     assert model.message(model.rowCount() - 2).content == "One more question"
-    qtbot.waitUntil(lambda: not window.session.busy, timeout=10_000)
-    assert model.rowCount() == TRANSCRIPT_WINDOW + 2
     assert len(window.session.conversation) == 2 * QUESTIONS + 2
 
 
@@ -192,8 +191,10 @@ def test_sending_from_the_start_goes_back_to_the_newest_rows(qtbot, long_open):
     ctrl(qtbot, view, Qt.Key.Key_Home)
     window.composer.set_text("Asked from the top")
     window.composer.input.submit.emit()
-    assert model.rowCount() == TRANSCRIPT_WINDOW + 2  # the rows went before the turn was added
+    # The rows went before the question was added (its reply's row may come a turn later).
+    assert model.rowCount() <= TRANSCRIPT_WINDOW + 2
     qtbot.waitUntil(lambda: not window.session.busy, timeout=10_000)
+    assert model.rowCount() == TRANSCRIPT_WINDOW + 2
     bar = view.verticalScrollBar()
     qtbot.waitUntil(lambda: bar.value() == bar.maximum(), timeout=2000)  # the last card laid out
 
