@@ -136,6 +136,8 @@ class MainWindow(
                 self.transcript, delegate.text_rect, delegate.make_room,
                 lambda: self.composer.input.enter_sends,  # Enter does what it does there
             )  # fmt: skip
+            editing = self._inline_edit
+            self.transcript.keep_rows.append(lambda: editing.row)  # its row is never unloaded
             self._inline_edit.submitted.connect(self._edit_submitted)
             self._inline_edit.edited.connect(self._edit_typed)
             self._inline_edit.ended.connect(self._edit_ended)

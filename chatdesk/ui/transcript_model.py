@@ -26,6 +26,7 @@ from chatdesk.ui.qt.core import (
     QObject,
     QPersistentModelIndex,
     Qt,
+    Signal,
 )
 from chatdesk.ui.transcript_rows import ROLE_LABELS, Badge, Roles, badges, heading
 
@@ -47,15 +48,20 @@ class TranscriptModel(QAbstractListModel):
     """Rows are the history of one Conversation; mutate it through this model.
 
     A long conversation opens with only its newest `window` messages as rows; the older ones
-    become rows when the view asks (`reveal_older`, as the user scrolls to the top), so opening
-    costs the same for 10,000 messages as for 300. Names keep the two apart: an `index` is a
+    become rows when the view asks (`reveal_older`, as the user scrolls to the top) and go
+    again when the reader returns to the end (`hide_older`), so opening and adding a message
+    cost the same for 10,000 messages as for 300. Names keep the two apart: an `index` is a
     position in the conversation's history (what mutators take; what the session, the ledger
     and the file use), a `row` a row of this model, `hidden` fewer (`history_index(row)`).
     `message`, `is_sent`, `streaming_row` and `last_assistant_row` answer in rows.
 
     Changes made to the conversation behind the model's back are still seen (it subscribes),
     but only as a reset: correct, not cheap.
+
+    Signals: appending() just before a message is added at the end (not yet a row).
     """
+
+    appending = Signal()
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -69,6 +75,7 @@ class TranscriptModel(QAbstractListModel):
         self._last_assistant: int | None = -1  # -1: not computed yet
         self._mutating = False
         self._hidden = 0  # the oldest messages, not (yet) rows
+        self._window: int | None = None  # how many rows a long conversation opens with
         self.prices: PriceBook | None = None  # for each reply's cost, at its deployment
         self._reasoning_shown: set[int] = set()  # uids of replies whose Reasoning is open
 
@@ -95,6 +102,10 @@ class TranscriptModel(QAbstractListModel):
         """How many of the oldest messages are not rows yet."""
         return self._hidden
 
+    @property
+    def window(self) -> int:  # how many rows a long conversation opens with
+        return self._window or len(self._conv or ())
+
     def history_index(self, row: int) -> int:
         """The index into the conversation's history of a row."""
         return row + self._hidden
@@ -106,6 +117,18 @@ class TranscriptModel(QAbstractListModel):
             self.beginInsertRows(QModelIndex(), 0, n - 1)
             self._hidden -= n
             self.endInsertRows()
+        return n
+
+    def hide_older(self, keep_from: int | None = None) -> int:
+        """Back to the newest `window` messages as rows, never dropping row `keep_from` or any
+        after it; how many went. (Each message added lays out every row: 1-1.5 s at 100,000.)"""
+        n = self.rowCount() - self.window
+        n = n if keep_from is None else min(n, keep_from)
+        if n <= 0:
+            return 0
+        self.beginRemoveRows(QModelIndex(), 0, n - 1)
+        self._hidden += n
+        self.endRemoveRows()
         return n
 
     def add_older(self, older: Conversation) -> None:
@@ -130,6 +153,7 @@ class TranscriptModel(QAbstractListModel):
         self.beginResetModel()
         length = len(conversation) if conversation is not None else 0
         self._hidden = max(0, length - window) if window else 0
+        self._window = window
         if self._conv is not None:
             self._conv.unsubscribe(self._on_history_changed)
         self._conv = conversation
@@ -213,6 +237,7 @@ class TranscriptModel(QAbstractListModel):
         """Add a message at the end; returns its history index."""
         conv = self._require()
         index = len(conv)
+        self.appending.emit()  # the view may take older rows away first (`hide_older`)
         row = index - self._hidden
         self.beginInsertRows(QModelIndex(), row, row)
         with self._mutate():

@@ -1,6 +1,20 @@
 """The transcript's scrolling (mixed into `TranscriptView`): following a growing reply,
-bringing older messages in at the top, going to a message or a find match, and the reader's
-position kept per conversation (`ScrollAnchor`).
+bringing older messages in at the top, going to the start, to a message or a find match, and
+the reader's position kept per conversation (`ScrollAnchor`).
+
+A long conversation's rows are its newest messages (see `TranscriptModel.reveal_older`).
+Scrolling up brings older ones in a step at a time, keeping what is on screen in place; asking
+for the start itself (Home / Ctrl+Home, the scroll bar's thumb dragged to its top edge, its
+"Scroll to top") brings in all of them at once and goes there, so the start is one press away
+and the thumb stays where it was put (the bar then spans the whole conversation). That costs a
+layout of every row (QListView asks each row's size): 0.25-0.4 s at 10,000 messages, 2-3 s at
+100,000. A scroll step costs what it did. But from then on — as after scrolling up to the start
+step by step or Find going to an early message — each message added lays out every row too:
+0.1-0.4 s at 10,000, 1-1.5 s at 100,000. So the older rows go again (`back_to_window`)
+when the reader returns to the end — End / Ctrl+End, the thumb dragged to the bottom edge,
+"Scroll to bottom" — and before a message is added at the end (sending shows the end anyway),
+and adding one costs what it did. Never the row of a selection of text or of a question being
+edited in place (`keep_rows`); Find's current match is kept by its message, not its row.
 
 A message gone to (a find match, a search result, a restored position) is held where it was
 put while rows at or above it change height — rows are laid out with an estimate until they
@@ -18,8 +32,11 @@ from chatdesk.ui.qt.widgets import QAbstractItemView
 from chatdesk.ui.transcript_model import TranscriptModel
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from chatdesk.core.session_state import ScrollAnchor
     from chatdesk.ui.find_marks import FindMarks
+    from chatdesk.ui.qt.core import Qt
 
 # Older messages brought in at a time when the reader scrolls to the top.
 REVEAL_STEP = 200
@@ -52,9 +69,75 @@ class TranscriptScrolling:
             bar = self.verticalScrollBar()
             bar.setValue(bar.value() + moved)
 
+    # Rows that must stay rows while they are, each asked before older rows go (None: none):
+    # the view's own selection of text; the window adds the question being edited in place.
+    keep_rows: list[Callable[[], int | None]]
+
     def scrollToBottom(self) -> None:
         self.release_hold()
+        self.back_to_window()
         super().scrollToBottom()  # type: ignore[misc]
+
+    def back_to_window(self) -> None:
+        """Only the newest messages as rows again (`TranscriptModel.hide_older`) once older
+        ones were brought in, but none of the rows from the first one `keep_rows` names on."""
+        model = self.model()
+        if not isinstance(model, TranscriptModel) or model.rowCount() <= model.window + REVEAL_STEP:
+            return  # a few rows more are cheap; each message sent would shift the rest a row
+        kept = [row for keep in self.keep_rows if (row := keep()) is not None]
+        kept.append(self.text_selection.selected_row())
+        if model.hide_older(min((row for row in kept if row is not None), default=None)):
+            # At the end now: the top of what is left must not bring older rows in again.
+            self.release_hold()
+            self._at_bottom = True
+            QAbstractItemView.scrollToBottom(self)  # type: ignore[arg-type]
+
+    def moveCursor(
+        self, cursorAction: QAbstractItemView.CursorAction, modifiers: Qt.KeyboardModifier
+    ) -> QModelIndex:
+        # Home / Ctrl+Home: the first message of the conversation, not the first row.
+        if cursorAction == QAbstractItemView.CursorAction.MoveHome:
+            self.reveal_all_older()
+        elif cursorAction == QAbstractItemView.CursorAction.MoveEnd:
+            self.back_to_window()  # the last row is then the last message still
+        return super().moveCursor(cursorAction, modifiers)  # type: ignore[misc]
+
+    def _on_bar_action(self, action: int) -> None:
+        """The reader scrolls with the bar, the wheel or keys (an action of the scroll bar)."""
+        from chatdesk.ui.qt.widgets import QAbstractSlider  # built when first scrolled
+
+        self.release_hold()
+        bar = self.verticalScrollBar()
+        actions = QAbstractSlider.SliderAction
+        to_top = action == actions.SliderToMinimum.value or (
+            action == actions.SliderMove.value
+            and bar.isSliderDown()
+            and bar.sliderPosition() <= bar.minimum()
+        )
+        to_end = action == actions.SliderToMaximum.value or (
+            action == actions.SliderMove.value
+            and bar.isSliderDown()
+            and bar.sliderPosition() >= bar.maximum()
+        )
+        model = self.model()
+        if to_top and isinstance(model, TranscriptModel) and model.hidden:
+            # After this action has moved the bar; before the step-wise reveal `_on_scrolled`
+            # asks for, which then finds nothing left to bring in.
+            QTimer.singleShot(0, self.go_to_start)
+        elif to_end:
+            QTimer.singleShot(0, self.scrollToBottom)  # after the bar has moved
+
+    def go_to_start(self) -> None:
+        """The first message of the conversation at the top, every older message a row."""
+        self.reveal_all_older()
+        bar = self.verticalScrollBar()
+        bar.setValue(bar.minimum())
+
+    def reveal_all_older(self) -> None:
+        model = self.model()
+        if isinstance(model, TranscriptModel) and model.hidden:
+            model.reveal_older(model.hidden)
+            self.executeDelayedItemsLayout()
 
     def _on_scrolled(self, value: int) -> None:
         bar = self.verticalScrollBar()

@@ -112,11 +112,12 @@ class TranscriptView(TranscriptScrolling, QListView):
         self.menu: QMenu | None = None  # the open context or code menu, for tests
         bar = self.verticalScrollBar()
         bar.valueChanged.connect(self._on_scrolled)
-        bar.actionTriggered.connect(self.release_hold)  # the reader scrolls: wheel, bar, keys
+        bar.actionTriggered.connect(self._on_bar_action)  # the reader scrolls: wheel, bar, keys
         bar.rangeChanged.connect(self._on_range_changed)
         from chatdesk.ui.text_selection import TextSelection
 
         self.text_selection = TextSelection(self)
+        self.keep_rows = []
         self.text_selection.copied.connect(self.copied)
         self._hovered = ""
 
@@ -164,7 +165,13 @@ class TranscriptView(TranscriptScrolling, QListView):
         self.release_hold()
         self._delegate.clear()
         self.text_selection.clear()
+        old = self.model()
+        if isinstance(old, TranscriptModel):
+            old.appending.disconnect(self.back_to_window)
         super().setModel(model)
+        if isinstance(model, TranscriptModel):
+            # A message added at the end: the rows brought in above go first (one layout).
+            model.appending.connect(self.back_to_window)
 
     def reset(self) -> None:
         self.release_hold()

@@ -40,6 +40,8 @@ SHORTCUTS = [
     ("Preferences", "Ctrl+,"),
     ("Zoom in / out / actual size", "Ctrl+= / Ctrl+- / Ctrl+0"),
     ("Copy the selected text, or else the current message", "Ctrl+C (in the transcript)"),
+    ("The first / last message (in the transcript; older ones brought in)",
+     "Ctrl+Home / Ctrl+End"),
     ("Select a message's text", "Ctrl+A, then Shift+arrows / Shift+Home / Shift+End"),
     ("Select part of a message", "Drag over it (double-click: a word)"),
     ("Keyboard shortcuts", "F1"),
