@@ -8,7 +8,6 @@ row. Nothing here walks the whole history on a change, so a streamed chunk costs
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -29,6 +28,7 @@ from chatdesk.ui.qt.core import (
     Signal,
 )
 from chatdesk.ui.transcript_rows import ROLE_LABELS, Badge, Roles, badges, heading
+from chatdesk.ui.transcript_streaming import StreamingRow
 
 __all__ = ["ROLE_LABELS", "Badge", "Roles", "TranscriptModel", "badges", "heading"]
 
@@ -44,7 +44,7 @@ _Index = QModelIndex | QPersistentModelIndex
 _CONTENT_ROLES = [roles.DISPLAY, Roles.Content, Roles.Tokens, roles.ACCESSIBLE_TEXT]
 
 
-class TranscriptModel(QAbstractListModel):
+class TranscriptModel(StreamingRow, QAbstractListModel):
     """Rows are the history of one Conversation; mutate it through this model.
 
     A long conversation opens with only its newest `window` messages as rows; the older ones
@@ -92,10 +92,6 @@ class TranscriptModel(QAbstractListModel):
     def first_sent(self) -> int:
         """The first row sent with the next request (negative: every row is)."""
         return self._first_sent - self._hidden
-
-    @property
-    def streaming_row(self) -> int | None:
-        return None if self._streaming is None else self._streaming - self._hidden
 
     @property
     def hidden(self) -> int:
@@ -419,33 +415,6 @@ class TranscriptModel(QAbstractListModel):
         """Row `row` goes with the next request: trimming keeps it and it is not left out."""
         index = row + self._hidden
         return index >= self._first_sent and self.left_out(index) is None
-
-    def set_streaming(self, index: int | None) -> None:
-        old, self._streaming = self._streaming, index
-        self._streaming_since = time.monotonic()
-        self._retry_at = None
-        for changed in {old, index}:
-            if changed is not None and changed < len(self._require()):
-                self._row_changed(changed, [Roles.Streaming])
-
-    def retrying(self, delay: float) -> None:
-        """The streaming row's request failed and is sent again in `delay` seconds."""
-        self._retry_at = time.monotonic() + delay
-        if self._streaming is not None:
-            self._row_changed(self._streaming, [Roles.Streaming])
-
-    def streaming_label(self) -> str:
-        """The streaming row's state (see `transcript_rows.streaming_label`), "" without one."""
-        if self._streaming is None:
-            return ""
-        text = self._require()[self._streaming].content
-        since, retry_at = self._streaming_since, self._retry_at
-        return transcript_rows.streaming_label(bool(text), since, retry_at, time.monotonic())
-
-    def tick_streaming(self) -> None:
-        """Repaint the thinking clock of the streaming row; nothing once its text arrives."""
-        if self._streaming is not None and not self._require()[self._streaming].content:
-            self._row_changed(self._streaming, [Roles.Streaming])
 
     def set_first_sent(self, index: int) -> None:
         """Messages before `index` are left out of the next request (the plan's first_sent)."""

@@ -167,7 +167,9 @@ def test_a_returning_users_window_defers_what_it_does_not_show(tmp_path, monkeyp
 #     session 11): the first frame's conversation is given its profile through it.
 # 91: which tool calls lack a result (core/tool_results.py, session 12): a card offers "Add
 #     tool result…" by it, and the session's send and edits use the same rule.
-FIRST_FRAME_MODULES = 91
+# 92: the transcript model's streaming row in its own module (ui/transcript_streaming.py,
+#     session 12): the model passed the 500-line limit with the window of rows.
+FIRST_FRAME_MODULES = 92
 
 
 def test_the_first_frame_imports_a_bounded_number_of_chatdesk_modules(tmp_path, monkeypatch):
