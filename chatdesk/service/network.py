@@ -165,6 +165,9 @@ def _context(files: tuple[str, ...]) -> ssl.SSLContext:
     return context
 
 
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
 def http_client_options(env: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Keyword arguments for httpx's Client: the trust store, and `network`: the choices in
     force now, which the transport applies to each host with `proxy_url` (a client keeps the
@@ -202,7 +205,7 @@ def proxy_url(
     if not parts.hostname or is_loopback_host(parts.hostname):
         return None
     proxies = _proxies(env)
-    port = parts.port or {"https": 443, "http": 80}.get(parts.scheme)
+    port = parts.port or _DEFAULT_PORTS.get(parts.scheme)
     if _bypassed(f"{parts.hostname}:{port}" if port else parts.hostname, proxies):
         return None
     found = proxies.get(parts.scheme) or proxies.get("all") or None
@@ -232,8 +235,8 @@ def _same_proxy(a: str, b: str) -> bool:
 
     def where(url: str) -> tuple[str, str, int | None]:
         parts = urlsplit(_with_scheme(url))
-        default = {"http": 80, "https": 443}.get(parts.scheme)
-        return parts.scheme, (parts.hostname or "").lower(), parts.port or default
+        port = parts.port or _DEFAULT_PORTS.get(parts.scheme)
+        return parts.scheme, (parts.hostname or "").lower(), port
 
     try:
         return where(a) == where(b)

@@ -109,16 +109,10 @@ class TranscriptScrolling:
         self.release_hold()
         bar = self.verticalScrollBar()
         actions = QAbstractSlider.SliderAction
-        to_top = action == actions.SliderToMinimum.value or (
-            action == actions.SliderMove.value
-            and bar.isSliderDown()
-            and bar.sliderPosition() <= bar.minimum()
-        )
-        to_end = action == actions.SliderToMaximum.value or (
-            action == actions.SliderMove.value
-            and bar.isSliderDown()
-            and bar.sliderPosition() >= bar.maximum()
-        )
+        dragged = action == actions.SliderMove.value and bar.isSliderDown()
+        at = bar.sliderPosition()
+        to_top = action == actions.SliderToMinimum.value or (dragged and at <= bar.minimum())
+        to_end = action == actions.SliderToMaximum.value or (dragged and at >= bar.maximum())
         model = self.model()
         if to_top and isinstance(model, TranscriptModel) and model.hidden:
             # After this action has moved the bar; before the step-wise reveal `_on_scrolled`

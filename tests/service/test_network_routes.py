@@ -18,18 +18,22 @@ from chatdesk.service.client import Credentials
 from chatdesk.service.events import ChatError
 from chatdesk.service.secrets import MemorySecretStore, Secret
 from tests.support.fake_azure import FakeAzure
-from tests.support.netlab import COMPANY_HOST, ConnectProxy, TestCA, dead_port, routes_to
+from tests.support.netlab import (
+    COMPANY_HOST,
+    ConnectProxy,
+    TestCA,
+    clear_proxy_env,
+    dead_port,
+    routes_to,
+)
 
 KEY = "test-key"
 PASSWORD = "Pr0xy-s3cret-Pa55"  # a proxy password no message may show
-PROXY_VARIABLES = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY",
-                   "all_proxy", "NO_PROXY", "no_proxy")  # fmt: skip
 
 
 @pytest.fixture(autouse=True)
 def clean_env(monkeypatch):
-    for name in PROXY_VARIABLES:
-        monkeypatch.delenv(name, raising=False)
+    clear_proxy_env(monkeypatch)
     yield
     network.configure(None)
 

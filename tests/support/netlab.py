@@ -230,3 +230,15 @@ def dead_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+# Every variable a proxy is read from (urllib's rules: lower case too); tests of routes start
+# with none of them set.
+PROXY_VARIABLES = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY",
+                   "all_proxy", "NO_PROXY", "no_proxy")  # fmt: skip
+
+
+def clear_proxy_env(monkeypatch: Any) -> None:
+    """Unset every proxy variable for this test (pytest's `monkeypatch` puts them back)."""
+    for name in PROXY_VARIABLES:
+        monkeypatch.delenv(name, raising=False)

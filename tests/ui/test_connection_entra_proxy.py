@@ -21,7 +21,14 @@ from chatdesk.ui.worker import jobs_running
 from tests.support.connection_dialog import Harness, azure, on_auth_tab, retype
 from tests.support.fake_azure import FakeAzure
 from tests.support.fake_entra import FakeEntra
-from tests.support.netlab import COMPANY_HOST, ConnectProxy, TestCA, dead_port, routes_to
+from tests.support.netlab import (
+    COMPANY_HOST,
+    ConnectProxy,
+    TestCA,
+    clear_proxy_env,
+    dead_port,
+    routes_to,
+)
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 
@@ -29,8 +36,6 @@ AUTHORITY = "login.microsoftonline.com"
 PLACE = "Connections → Gateway & cloud → Proxy"
 # A sign-in through a proxy that refuses fails this soon (it took 6-12 s: azure-core retried).
 FAST = 3.0
-PROXY_VARIABLES = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY",
-                   "all_proxy", "NO_PROXY", "no_proxy")  # fmt: skip
 
 
 @pytest.fixture
@@ -42,8 +47,7 @@ def ca(tmp_path, monkeypatch):
 
 @pytest.fixture
 def company(ca, monkeypatch):
-    for name in PROXY_VARIABLES:
-        monkeypatch.delenv(name, raising=False)
+    clear_proxy_env(monkeypatch)
     monkeypatch.setenv("HTTPS_PROXY", f"http://127.0.0.1:{dead_port()}")
     with (
         FakeEntra(ca.server_context(AUTHORITY), host=AUTHORITY) as entra,

@@ -9,17 +9,15 @@ import pytest
 
 from chatdesk.service import network
 from tests.support.connection_dialog import azure, retype
+from tests.support.netlab import clear_proxy_env
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 PROXY = "http://127.0.0.1:44867"  # the tester's
-PROXY_VARIABLES = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY",
-                   "all_proxy", "NO_PROXY", "no_proxy")  # fmt: skip
 
 
 @pytest.fixture(autouse=True)
 def clean_env(monkeypatch):
-    for name in PROXY_VARIABLES:
-        monkeypatch.delenv(name, raising=False)
+    clear_proxy_env(monkeypatch)
     yield
     network.configure(None)
 

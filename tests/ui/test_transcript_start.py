@@ -193,7 +193,10 @@ def test_sending_from_the_start_goes_back_to_the_newest_rows(qtbot, long_open):
     window.composer.input.submit.emit()
     # The rows went before the question was added (its reply's row may come a turn later).
     assert model.rowCount() <= TRANSCRIPT_WINDOW + 2
-    qtbot.waitUntil(lambda: not window.session.busy, timeout=10_000)
+    # Busy is set once the question is counted (a turn after it is added): wait for the reply.
+    session = window.session
+    qtbot.waitUntil(lambda: not session.busy and session.conversation[-1].role == "assistant",
+                    timeout=10_000)  # fmt: skip
     assert model.rowCount() == TRANSCRIPT_WINDOW + 2
     bar = view.verticalScrollBar()
     qtbot.waitUntil(lambda: bar.value() == bar.maximum(), timeout=2000)  # the last card laid out
