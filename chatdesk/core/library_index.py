@@ -339,6 +339,10 @@ class LibraryIndex:
         OSError/sqlite3.Error only when the index itself cannot be written."""
         self._db()  # opens (and makes anew when needed) before `rebuilt` is read
         rebuilt, self.rebuilt = self.rebuilt, False
+        # What the index holds is read before the folder is listed: a conversation another
+        # process creates and indexes meanwhile is then only read again, never dropped as gone
+        # (listed first, it was missing from the files but in the index, and dropped).
+        known = self.stamps()
         library = self.library
         strays: list[str] = []
         files = library.stamps(strays)
@@ -353,7 +357,6 @@ class LibraryIndex:
         now = remembered(library.strays.left_alone)
         if now != (kept or remembered({})):
             self._meta("left_alone", now)
-        known = self.stamps()
         # Most recently written first: the top of the list fills first, each conversation
         # placed below the ones before (cheap, as on top: `library_order`).
         stale = sorted((id for id, stamp in files.items() if known.get(id) != stamp),
