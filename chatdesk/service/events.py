@@ -9,7 +9,6 @@ from __future__ import annotations
 import math
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import msgspec
@@ -176,24 +175,51 @@ class ReplyResult(msgspec.Struct):
 ReplyEvent = ReplyDelta | ReasoningDelta | RetryNotice | Adjusted | ReplyResult
 
 
-@dataclass  # an exception: a msgspec.Struct cannot be one
 class ChatError(Exception):
     """A failure in words a person understands, with what to do about it.
 
     The text never holds a key or token. `partial` is what arrived before a stream broke.
+    Written out rather than a dataclass: Python 3.11 compiles a dataclass's generated methods
+    at import, and this module is on the first frame's path.
     """
 
-    title: str  # short: "Wrong key or token"
-    message: str  # what happened
-    action: str = ""  # what to do
-    status: int | None = None
-    code: str | None = None
-    retryable: bool = False
-    retry_after: float | None = None
-    partial: ReplyResult | None = field(default=None, compare=False)
-
-    def __post_init__(self) -> None:
+    def __init__(
+        self,
+        title: str,  # short: "Wrong key or token"
+        message: str,  # what happened
+        action: str = "",  # what to do
+        status: int | None = None,
+        code: str | None = None,
+        retryable: bool = False,
+        retry_after: float | None = None,
+        partial: ReplyResult | None = None,
+    ) -> None:
+        self.title = title
+        self.message = message
+        self.action = action
+        self.status = status
+        self.code = code
+        self.retryable = retryable
+        self.retry_after = retry_after
+        self.partial = partial
         super().__init__(self.text)
+
+    def _fields(self) -> tuple[object, ...]:  # what equality compares: all but `partial`
+        return (self.title, self.message, self.action, self.status, self.code,
+                self.retryable, self.retry_after)  # fmt: skip
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        assert isinstance(other, ChatError)
+        return self._fields() == other._fields()
+
+    __hash__ = None  # type: ignore[assignment]  # compared by value, as the dataclass was
+
+    def __repr__(self) -> str:
+        fields = ("title", "message", "action", "status", "code", "retryable", "retry_after")
+        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in fields)
+        return f"{type(self).__name__}({shown}, partial={self.partial!r})"
 
     @property
     def text(self) -> str:

@@ -276,3 +276,15 @@ def test_a_tool_result_without_its_call_is_named(srv):
     ))  # fmt: skip
     assert error.title == "A tool result without its call"
     assert "'tool_calls'. A tool message must come right after" in error.text
+
+
+def test_a_chat_error_compares_by_what_it_says_not_by_what_arrived_before_it():
+    from chatdesk.service.events import ReplyResult
+
+    first = ChatError("Service error (500)", "The service failed", "Try again.", status=500)
+    again = ChatError("Service error (500)", "The service failed", "Try again.", status=500,
+                      partial=ReplyResult(content="Half a repl"))  # fmt: skip
+    assert first == again
+    assert first != ChatError("Service error (500)", "The service failed", status=500)
+    assert str(first) == first.args[0] == "Service error (500): The service failed. Try again."
+    assert repr(first).startswith("ChatError(title='Service error (500)', message=")

@@ -35,6 +35,9 @@ SLOW = (
     "PIL",  # Pillow: images are read and prepared when one is attached or shown
     "sqlite3",  # the library's search index opens after the first paint
     "hashlib",  # its OpenSSL library: ~3 ms; the file format's disk checks and recovery use it
+    # Python 3.11 compiles a dataclass's generated methods at import (~1 M instructions each,
+    # the module itself ~3.5 M): the first frame's records are msgspec Structs.
+    "dataclasses",
 )
 
 
