@@ -322,6 +322,33 @@ def load_settings(path: Path | None = None) -> LoadedSettings:
     return LoadedSettings(settings, _reset_warning(target, raw, resets), migrated_from)
 
 
+def settings_now(path: Path) -> Settings | None:
+    """What the file at `path` holds now, read as `load_settings` reads it (migrated, each bad
+    value at its default) but quietly: no warning, no copy kept, nothing set aside. None when
+    there is no file or none of it could be used (see `load_settings`)."""
+    try:
+        doc = parse_json(utf8_text(read_regular(path, MAX_SETTINGS_BYTES).data))
+    except (OSError, ValueError, RecursionError):  # JsonProblem, JSONDecodeError are ValueErrors
+        return None
+    version = doc.get("schema_version", 0) if isinstance(doc, dict) else None
+    if (
+        not isinstance(version, int)
+        or isinstance(version, bool)
+        or not 0 <= version <= SCHEMA_VERSION
+    ):
+        return None
+    for step in range(version, SCHEMA_VERSION):
+        doc = _MIGRATIONS[step](doc)
+    doc, _replaced = clean_strings(doc)
+    return _settings_from_doc(doc, Resets(strict=False))
+
+
+def settings_from_json(doc: dict[str, Any]) -> Settings:
+    """The saved document (`settings_to_json`'s shape) as Settings; SettingsError names the
+    first value that does not read."""
+    return _settings_from_doc(doc)
+
+
 def _reset_warning(target: Path, raw: bytes, resets: Resets) -> str:
     """What the user hears about settings that fell back to their defaults. The file itself is
     left as it is (rewriting it at every start would save nothing the user chose), and a copy is

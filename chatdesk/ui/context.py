@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 
 from chatdesk.core.paths import settings_path as default_settings_path
-from chatdesk.core.settings import Settings, load_settings, save_settings
+from chatdesk.core.settings import Settings, load_settings, save_settings, settings_to_json
 from chatdesk.resources import resource_path
 from chatdesk.service.client import Credentials
 from chatdesk.service.connections import Connections
@@ -154,9 +154,11 @@ class AppContext(msgspec.Struct):
     settings_problem: str = ""  # why the last settings write failed; "" when it worked
     # Called with `settings_problem` whenever it changes (the window shows it).
     problem_listeners: list[Callable[[str], None]] = msgspec.field(default_factory=list)
-    # The deployments' notes as last read from or written to the file: what `chatdesk send`
-    # learned since then is taken in before a save (core/settings_sync.py).
-    notes_read: dict[str, Any] = msgspec.field(default_factory=dict)
+    # The settings as last read from or written to the file: what another process saved since
+    # then (a second window, `chatdesk send`) is taken in before a save (core/settings_sync.py).
+    settings_read: dict[str, Any] = msgspec.field(default_factory=dict)
+    # Called with the names of the settings another process changed, once taken in.
+    change_listeners: list[Callable[[set[str]], None]] = msgspec.field(default_factory=list)
     _library: Library | None = None
     _library_index: LibraryIndex | None = None
 
@@ -188,7 +190,7 @@ class AppContext(msgspec.Struct):
         context = cls(
             loaded.settings, connections, service, settings_path, warnings, loaded.writable
         )
-        context.notes_read = loaded.settings.deployments.to_json()
+        context.settings_read = settings_to_json(loaded.settings)
         return context
 
     def write_settings(self) -> None:
@@ -197,12 +199,15 @@ class AppContext(msgspec.Struct):
             raise OSError(
                 "chatdesk could not use the settings file it found there and will not replace it"
             )
-        from chatdesk.core.settings_sync import take_in_notes  # not needed for the first frame
+        from chatdesk.core.settings_sync import take_in  # not needed for the first frame
 
         path = self.settings_path or default_settings_path()
-        take_in_notes(self.settings.deployments, self.notes_read, path)
+        changed = take_in(self.settings, self.settings_read, path)
         save_settings(self.settings, path)
-        self.notes_read = self.settings.deployments.to_json()
+        self.settings_read = settings_to_json(self.settings)
+        if changed:
+            for listener in list(self.change_listeners):
+                listener(changed)
 
     def save_settings(self) -> bool:
         """Save the settings; a disk error is kept in `settings_problem`, never raised (the

@@ -281,6 +281,7 @@ class MainWindow(
         self.statusBar().addPermanentWidget(self.disk_warning, 1)
         self._disk_problems: dict[str, str] = {}
         self.context.problem_listeners.append(lambda text: self.show_disk_problem("settings", text))
+        self.context.change_listeners.append(self.settings_changed_elsewhere)
 
         self.toolbar = QToolBar("Main", self)
         self.toolbar.setObjectName("main_toolbar")

@@ -132,6 +132,16 @@ class WindowEdits:
         self.disk_warning.setText(" ".join(self._disk_problems.values()))
         self.disk_warning.setVisible(bool(self._disk_problems))
 
+    def settings_changed_elsewhere(self, changed: set[str]) -> None:
+        """Another chatdesk saved `changed` settings, now taken in here (core/settings_sync.py):
+        the profile box and the preferences show them."""
+        if self._closed:
+            return
+        if changed & {"profiles", "active_profile", "renamed_profiles"}:
+            self.refresh_profiles()
+        if changed & {"enter_sends", "theme", "font_size", "zoom"}:
+            self.prefs.apply()
+
     def refresh_profiles(self) -> None:
         self._fill_profiles()
         connections = self.context.connections

@@ -124,3 +124,37 @@ def test_the_window_never_writes_over_a_settings_file_it_could_not_read(tmp_path
     assert "will not replace it" in context.settings_problem
     assert path.is_symlink()
     assert os.readlink(path) == str(path)
+
+
+def test_a_profile_added_in_a_second_window_survives_the_first_windows_save(qtbot, home):
+    # Session 12's left-alone finding: `chatdesk other.json` from a terminal opens a second
+    # window (a second process); a profile added there was gone once the first window saved.
+    import subprocess
+    import sys
+
+    save_settings(Settings(profiles=profiles("https://r.openai.azure.com/")[:1],
+                           active_profile="work"))  # fmt: skip
+    window = open_window(qtbot)
+    try:
+        second = (
+            "from chatdesk.core.profiles import ConnectionProfile\n"
+            "from chatdesk.core.settings import load_settings, save_settings\n"
+            "s = load_settings().settings\n"
+            "s.upsert_profile(ConnectionProfile('lab', 'azure-v1', "
+            "'https://lab.openai.azure.com/', 'o3-mini'))\n"
+            "save_settings(s)\n"
+        )
+        subprocess.run([sys.executable, "-c", second], check=True, timeout=60, env=os.environ)
+        window.prefs.preferences_action.trigger()  # Preferences → OK: the first window saves
+        window.prefs.dialog.accept()
+        saved = json.loads(settings_path().read_text())
+        assert [p["name"] for p in saved["profiles"]] == ["work", "lab"]
+        box = window.profile_box
+        assert [box.itemText(i) for i in range(box.count())] == ["work", "lab"]
+        assert box.currentText() == "work"
+        window._save_geometry()  # as on quitting
+        assert [p["name"] for p in json.loads(settings_path().read_text())["profiles"]] == [
+            "work", "lab"
+        ]  # fmt: skip
+    finally:
+        close(window)
