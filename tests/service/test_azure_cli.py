@@ -31,6 +31,10 @@ SETTING = "http://proxy.corp.example:8080"
 PASSWORD = "s3cret-pr0xy-pw"
 WITH_PASSWORD = f"http://alice:{PASSWORD}@proxy.corp.example:8080"
 LOOPBACK = {"localhost", "127.0.0.1", "::1"}
+PROFILE = ConnectionProfile(
+    "work", "azure-v1", "https://contoso.openai.azure.com/", "gpt-4o",
+    auth="entra", entra_mode="default",
+)  # fmt: skip
 
 FAKE_AZ = """#!{python}
 import json, os, sys, time
@@ -76,11 +80,7 @@ def signed_in(proxy: str | None = None, *, typed: str | None = None):
     `typed` tried (Connections' Sign in, before Save), as the window and the CLI do."""
     settings = Settings(proxy=proxy)
     connections = Connections(settings, secrets=MemorySecretStore(), env={})
-    profile = ConnectionProfile(
-        "work", "azure-v1", "https://contoso.openai.azure.com/", "gpt-4o",
-        auth="entra", entra_mode="default",
-    )  # fmt: skip
-    session = connections.entra_session(profile)
+    session = connections.entra_session(PROFILE)
     trying = network_for(typed) if typed is not None else None
     return session.sign_in(timeout=30, network=trying)
 
@@ -123,6 +123,14 @@ def test_a_proxy_typed_in_connections_is_tried_by_the_sign_in(az):
     signed_in(None, typed="http://typed.corp.example:3128")
     assert az()["env"]["HTTPS_PROXY"] == "http://typed.corp.example:3128"
     assert network.current().proxy is None  # nothing saved
+
+
+def test_the_token_a_request_carries_comes_through_the_saved_proxy(az):
+    # Without a sign-in first: a chat request (or `chatdesk send`) asks for its token.
+    connections = Connections(Settings(proxy=SETTING), secrets=MemorySecretStore(), env={})
+    token = connections.entra_session(PROFILE).token_provider()()
+    assert token.startswith("eyJhbGciOiJub25lIn0.")
+    assert az()["env"]["HTTPS_PROXY"] == SETTING
 
 
 def test_an_authority_no_proxy_names_goes_direct(az, monkeypatch):
