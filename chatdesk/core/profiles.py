@@ -137,6 +137,15 @@ def gone_new_profile_text(named: str, stand_in: str | None) -> str:
     return f"{gone}; this one uses '{stand_in}' (the default). Choose another in Preferences."
 
 
+def gone_preferences_profile_text(named: str, stand_in: str | None) -> str:
+    """What Preferences says under New conversation's profile when the one it names is not set
+    up: it shows the default, which new conversations use meanwhile (`stand_in`)."""
+    gone = f"'{named}', chosen before, is not among your profiles"
+    if stand_in is None:
+        return f"{gone}; add one in Connections (Ctrl+K). OK keeps the default."
+    return f"{gone}: new conversations use the default, '{stand_in}'. OK keeps this."
+
+
 # -- profiles --------------------------------------------------------------------------------
 class ConnectionProfile(msgspec.Struct):
     """A resource (endpoint), its sign-in, and its deployments. Switching `auth` keeps the

@@ -17,7 +17,12 @@ from chatdesk.core.conversation import Conversation
 from chatdesk.core.paths import config_dir
 from chatdesk.core.profile_env import profile_from_env
 from chatdesk.core.profile_renames import follow_rename
-from chatdesk.core.profiles import ConnectionProfile, gone_new_profile_text, gone_profile_text
+from chatdesk.core.profiles import (
+    ConnectionProfile,
+    gone_new_profile_text,
+    gone_preferences_profile_text,
+    gone_profile_text,
+)
 from chatdesk.core.settings import Settings
 from chatdesk.service.client import Credentials, entra_session_key, entra_session_options
 
@@ -211,6 +216,18 @@ class Connections:
             return None
         active = self.active()
         return gone_new_profile_text(gone, active.name if active is not None else None)
+
+    def new_conversation_profile(self, named: str | None) -> tuple[str | None, str | None]:
+        """What Preferences shows as New conversation's profile when the settings name `named`:
+        the profile it means (a renamed one under its new name), or None for the default —
+        which stands in for one not set up, as New does (`new_conversation_note`) — and then
+        the note that says so (None when nothing stood in)."""
+        gone = self.gone_profile(named)
+        if gone is None:
+            profile = self.profile(named) if named is not None else None
+            return (profile.name if profile is not None else None), None
+        active = self.active()
+        return None, gone_preferences_profile_text(gone, active.name if active else None)
 
     def profile_for(self, conv: Conversation) -> ConnectionProfile | None:
         """The profile a conversation uses (the one it names, else the active one), sending to

@@ -1,8 +1,9 @@
 """The credentials Entra ID sign-in runs on, and the token caches they keep.
 
-`make_credential` builds azure-identity's browser, device-code or developer credential with the
-OS-protected persistent cache (Keychain, DPAPI, libsecret), or, on Linux without PyGObject,
-chatdesk's own MSAL credential over the Secret Service (service/token_cache.py).
+`make_credential` builds azure-identity's browser, device-code or developer credential (its
+Azure CLI member runs `az` through chatdesk's proxy: azure_cli.py) with the OS-protected
+persistent cache (Keychain, DPAPI, libsecret), or, on Linux without PyGObject, chatdesk's own
+MSAL credential over the Secret Service (service/token_cache.py).
 `forget_tokens` removes one account's tokens from those caches when it signs out.
 """
 
@@ -16,12 +17,12 @@ from typing import Any
 from azure.core.credentials import TokenCredential
 from azure.identity import (
     AuthenticationRecord,
-    DefaultAzureCredential,
     DeviceCodeCredential,
     InteractiveBrowserCredential,
     TokenCachePersistenceOptions,
 )
 
+from chatdesk.service.azure_cli import DeveloperCredential
 from chatdesk.service.entra_types import EntraMode, exception_chain
 from chatdesk.service.identity_cache import open_cache
 
@@ -68,7 +69,8 @@ def make_credential(
     if transport is not None:
         common["transport"] = transport
     if mode is EntraMode.DEFAULT:
-        return DefaultAzureCredential(exclude_interactive_browser_credential=True, **common)
+        # DefaultAzureCredential, with `az` run through the proxy chat uses (azure_cli.py).
+        return DeveloperCredential(exclude_interactive_browser_credential=True, **common)
     kwargs: dict[str, Any] = {
         **common,
         "authentication_record": authentication_record,

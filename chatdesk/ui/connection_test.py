@@ -49,6 +49,11 @@ class TestPanel(QWidget):
         self.test_result = tones.label(self, "", "Test result")
         self.test_error = tones.label(self, "", "Test error", tone="error")
         self.test_details = tones.label(self, "", "Test details", tone="muted")
+        # Asked for whole at the panel's width, so a long answer (a certificate's CA advice, a
+        # proxy's) grows the dialog: it squeezed the form above it, cutting its notes and
+        # buttons (session 12's tester).
+        for label in (self.test_error, self.test_details):
+            label.keep_whole(self)
         row = QHBoxLayout()
         row.addWidget(self.test_btn)
         row.addWidget(self.test_cancel_btn)

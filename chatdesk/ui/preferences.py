@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol
 
+import msgspec.structs
+
 from chatdesk.core.preferences import Theme, zoomed
 from chatdesk.ui.appearance import apply_theme, message_font
 from chatdesk.ui.qt.core import QObject
@@ -115,17 +117,29 @@ class WindowPreferences(QObject):
             self.dialog.raise_()
             return self.dialog
         before = self.current()
-        profiles = [p.name for p in self.window.context.connections.profiles()]
+        connections = self.window.context.connections
+        profiles = [p.name for p in connections.profiles()]
+        # New conversation's profile as New uses it: a renamed one under its new name, one
+        # not set up (removed) as the default that stands in, said in the dialog.
+        named, note = connections.new_conversation_profile(before.new_conversation.profile)
+        new = msgspec.structs.replace(before.new_conversation, profile=named)
+        shown = msgspec.structs.replace(before, new_conversation=new)
         base = self._base_font or self.window.transcript.font()  # the size with none chosen
         dialog = self.dialog = PreferencesDialog(
-            before, profiles, self._widget, system_font_size=base.pointSize()
+            shown, profiles, self._widget, system_font_size=base.pointSize(), profile_note=note
         )
         dialog.changed.connect(lambda: self.set_values(dialog.values()))
-        dialog.accepted.connect(lambda: self.window.context.save_settings())
+        dialog.accepted.connect(lambda: self._keep(dialog.values()))
         dialog.rejected.connect(lambda: self.set_values(before))
         dialog.finished.connect(self._closed)
         dialog.open()
         return dialog
+
+    def _keep(self, values: PreferenceValues) -> None:
+        """OK: what the dialog shows is what is saved, edited or not (a profile that stood
+        in for a removed one included)."""
+        self.set_values(values)
+        self.window.context.save_settings()
 
     def _closed(self) -> None:
         if self.dialog is not None:

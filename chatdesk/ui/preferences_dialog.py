@@ -24,6 +24,7 @@ from chatdesk.ui.qt.widgets import (
     QDialogButtonBox,
     QFormLayout,
     QGroupBox,
+    QLabel,
     QPlainTextEdit,
     QRadioButton,
     QSpinBox,
@@ -77,9 +78,11 @@ class PreferencesDialog(QDialog):
         parent: QWidget | None = None,
         *,
         system_font_size: int = 0,
+        profile_note: str | None = None,
     ) -> None:
         """`system_font_size`: the messages' size in points with no size chosen (where the
-        font size's arrows start from "System default")."""
+        font size's arrows start from "System default"). `profile_note`: why the connection
+        shown for new conversations is not the one the settings named (it is gone)."""
         super().__init__(parent)
         self.setWindowTitle("Preferences")
         self.setAccessibleName("Preferences")
@@ -139,6 +142,13 @@ class PreferencesDialog(QDialog):
         new_form.addRow(self.copy_current)
         new_form.addRow("System prompt", self.prompt)
         new_form.addRow("Connection", self.profile)
+        self.profile_note = QLabel(profile_note or "", self)
+        self.profile_note.setAccessibleName("Connection note")
+        self.profile_note.setWordWrap(True)
+        self.profile_note.setVisible(bool(profile_note))
+        new_form.addRow("", self.profile_note)
+        # Said until another connection is chosen.
+        self.profile.currentIndexChanged.connect(lambda _: self.profile_note.hide())
         new_form.addRow("Temperature", self.temperature)
         new_form.addRow("Max response tokens", self.max_tokens)
         self._new_fields: list[QWidget] = [

@@ -87,7 +87,7 @@ def test_make_credential_options(monkeypatch: pytest.MonkeyPatch) -> None:
     browser, device, default = Recorder(), Recorder(), Recorder()
     monkeypatch.setattr(entra_credentials, "InteractiveBrowserCredential", browser)
     monkeypatch.setattr(entra_credentials, "DeviceCodeCredential", device)
-    monkeypatch.setattr(entra_credentials, "DefaultAzureCredential", default)
+    monkeypatch.setattr(entra_credentials, "DeveloperCredential", default)
     opened: list[Any] = []
     monkeypatch.setattr(entra_credentials, "_open_persistent_cache", opened.append)
     record = make_record()

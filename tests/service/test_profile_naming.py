@@ -42,3 +42,28 @@ def test_without_profiles_nothing_is_named():
     conv = Conversation()
     Connections(Settings(), secrets=MemorySecretStore(), env={}).name_profile(conv)
     assert conv.profile is None
+
+
+def test_preferences_new_conversation_profile_by_the_rule_new_follows():
+    """What Preferences shows for New conversation's profile: the one named, a renamed one by
+    its new name, and the active profile's stand-in (the default, None) for one not set up,
+    with the note; New itself starts on the same profile (`name_profile`)."""
+    c = connections()
+    c.settings.renamed_profiles = {"office": "work"}
+    assert c.new_conversation_profile("work") == ("work", None)
+    assert c.new_conversation_profile("office") == ("work", None)
+    assert c.new_conversation_profile(None) == (None, None)
+    assert c.new_conversation_profile("gateway") == (
+        None,
+        "'gateway', chosen before, is not among your profiles: new conversations use the "
+        "default, 'home'. OK keeps this.",
+    )
+    conv = Conversation(profile="gateway")
+    c.name_profile(conv, replace_missing=True)
+    assert conv.profile == "home"
+    empty = Connections(Settings(), secrets=MemorySecretStore(), env={})
+    assert empty.new_conversation_profile("gateway") == (
+        None,
+        "'gateway', chosen before, is not among your profiles; add one in Connections "
+        "(Ctrl+K). OK keeps the default.",
+    )

@@ -22,7 +22,7 @@ from chatdesk.service.retry import RetryPolicy
 from chatdesk.service.secrets import MemorySecretStore, Secret
 from chatdesk.ui.context import AppContext
 from chatdesk.ui.main_window import MainWindow
-from tests.support.connection_dialog import retype
+from tests.support.connection_dialog import remove_profile, retype
 from tests.support.opening import open_and_wait
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
@@ -148,3 +148,72 @@ def test_a_reply_made_before_the_rename_keeps_its_cost(qtbot, window, server):
     cost = window.session.model.reply_cost(reply)
     assert cost is not None
     assert cost.total == expected.total
+
+
+def _preferences(window):
+    window.prefs.preferences_action.trigger()
+    dialog = window.prefs.dialog
+    assert dialog is not None
+    return dialog
+
+
+def test_preferences_shows_the_default_standing_in_for_a_removed_profile(qtbot, window, tmp_path):
+    """Session 11's list: after `gateway`, New conversation's profile, was removed in
+    Connections, Preferences showed "The default profile (Connections)" as if chosen, Ctrl+N
+    said to choose another in Preferences, and only an OK there, unasked, changed the setting."""
+    window.show_connections()
+    d = window.connection_dialog
+    d.profile_list.setCurrentRow(1)
+    remove_profile(d)
+    with qtbot.waitSignal(d.profilesChanged):
+        d.save_btn.click()
+
+    dialog = _preferences(window)
+    offered = [dialog.profile.itemText(i) for i in range(dialog.profile.count())]
+    assert offered == ["The default profile (Connections)", "work"]  # gateway is not offered
+    assert dialog.profile.currentIndex() == 0
+    assert dialog.profile_note.isVisible()
+    assert dialog.profile_note.text() == (
+        "'gateway', chosen before, is not among your profiles: new conversations use the "
+        "default, 'work'. OK keeps this."
+    )
+    dialog.reject()  # looking changes nothing
+    assert window.context.settings.new_conversation.profile == "gateway"
+
+    dialog = _preferences(window)
+    assert dialog.profile_note.isVisible()
+    dialog.accept()  # OK keeps what it showed, though nothing was edited
+    assert window.context.settings.new_conversation.profile is None
+    on_disk = json.loads((tmp_path / "s.json").read_text())
+    assert on_disk["new_conversation"]["profile"] is None
+    window.new_conversation()
+    assert window.session.conversation.profile == "work"
+    assert GONE not in window.notice.text()
+    dialog = _preferences(window)
+    assert not dialog.profile_note.isVisible()
+    dialog.reject()
+
+
+def test_choosing_another_profile_takes_the_note_away(qtbot, window):
+    settings = window.context.settings
+    settings.new_conversation = msgspec.structs.replace(settings.new_conversation,
+                                                        profile="gone")  # fmt: skip
+    dialog = _preferences(window)
+    assert dialog.profile_note.isVisible()
+    dialog.profile.setCurrentIndex(dialog.profile.findText("gateway"))
+    assert not dialog.profile_note.isVisible()
+    dialog.accept()
+    assert settings.new_conversation.profile == "gateway"
+
+
+def test_preferences_names_a_renamed_profile_by_its_new_name(qtbot, window):
+    # Settings from before renames were carried: Preferences names the old name.
+    settings = window.context.settings
+    settings.renamed_profiles = {"gateway-old": "gateway"}
+    settings.new_conversation = msgspec.structs.replace(settings.new_conversation,
+                                                        profile="gateway-old")  # fmt: skip
+    dialog = _preferences(window)
+    assert dialog.profile.currentText() == "gateway"  # it showed the default's entry
+    assert not dialog.profile_note.isVisible()
+    dialog.accept()
+    assert settings.new_conversation.profile == "gateway"
