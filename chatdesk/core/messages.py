@@ -225,6 +225,23 @@ class Message(msgspec.Struct, eq=False):  # no __dict__: ~100 bytes less per loa
         out.meta = copy.copy(self.meta)
         return out
 
+    def edited(self, text: str, removed: Container[int] = ()) -> Message | None:
+        """This message as edited in place: `text` in place of its text, without the content
+        parts at the positions `removed` of `api_content()` (images the user took out), every
+        other part kept in order; a message left with text alone is plain text again. None
+        when nothing would be left to send (no text, no other part). Metadata is not copied."""
+        content = self.api_content()
+        if isinstance(content, list) and removed:
+            content = [part for at, part in enumerate(content) if at not in removed]
+            if all(_is_text_part(part) for part in content):
+                content = parts_text(content)
+        others = isinstance(content, list) and not all(_is_text_part(p) for p in content)
+        if not text.strip() and not others:
+            return None
+        out = Message.from_raw({**self.to_api(), "content": content})
+        out.content = text
+        return out
+
     @property
     def has_parts(self) -> bool:
         """The content is a list of content parts (it may hold images or other non-text)."""

@@ -9,7 +9,7 @@ token), and the user's message is never lost when a request fails.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Container, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -421,15 +421,17 @@ class ChatSession(ReplyStreaming, ConversationEditing, QObject):
         self.set_modified()
         self._start_reply()
 
-    def edit_and_resend(self, index: int, text: str) -> None:
-        """Change an earlier user message and ask again; the question as it was, with the
-        turns after it, is kept as an alternative of the new one (core/alternatives.py)."""
-        if self.busy or self.conversation[index].role != "user" or not text.strip():
+    def edit_and_resend(self, index: int, text: str, removed: Container[int] = ()) -> None:
+        """Change an earlier user message (its text; `removed`: the positions of content parts
+        taken out, images) and ask again; the question as it was, with the turns after it,
+        is kept as an alternative of the new one (core/alternatives.py)."""
+        if self.busy or self.conversation[index].role != "user":
             return
-        text = self._storable(text)
+        # Its other parts stay; its text is the new one (None: nothing left to send).
+        question = self.conversation[index].edited(self._storable(text), removed)
+        if question is None:
+            return
         old = self.model.truncate(index)
-        question = old[0].copy()  # its images and other parts stay; its text is the new one
-        question.content = text
         question.meta = MessageMeta(created_at=now_iso())
         question.meta.alternatives = alternatives.after_replacing(old)
         self.model.append(question)

@@ -7,6 +7,10 @@ pressed out of habit must not throw a paragraph away.
 The text is not selected when it opens (one key must not wipe it): the cursor is at its end.
 The transcript view places it over the row and keeps it there as the list scrolls; the session
 does the resend.
+
+A question with images keeps them on its card around the editor, where the card shows them
+(row_heights.edit_place); each has a ✕ that takes it out of the question being edited, and
+Resend sends the question without it (a new version: the old one keeps every image).
 """
 
 from __future__ import annotations
@@ -34,13 +38,16 @@ from chatdesk.ui.qt.widgets import (
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
+    QToolButton,
     QWidget,
 )
+from chatdesk.ui.row_heights import EditPlace, RowHeights
 
 # The rectangle of the card's text in a row's visual rectangle (the delegate's layout).
 BodyRect = Callable[[QRect, QModelIndex], QRect]
-# Keeps a card's body at least that many px tall (None: as its text) for the editor over it.
-MakeRoom = Callable[[QModelIndex, int | None], None]
+# Keeps room in a card for the editor over its text, that many px tall (None: the card as it
+# was), showing its images but those at the positions given (row_heights.make_room).
+MakeRoom = Callable[[QModelIndex, int | None, frozenset[int]], None]
 # Asks whether to drop the text typed; calls its argument when the answer is yes.
 AskDiscard = Callable[[Callable[[], None]], None]
 
@@ -72,8 +79,10 @@ def discard_box(parent: QWidget | None = None) -> QMessageBox:
 
 
 class InlineEditor(QPlainTextEdit):
-    """Signals: submitted(str) on the resend key or Resend with text that is not blank;
-    cancelled() on Esc or Cancel. `original`: the question's text (`changed()` compares)."""
+    """Signals: submitted(str) on the resend key or Resend with text that is not blank (or
+    with pictures left); cancelled() on Esc or Cancel. `original`: the question's text
+    (`changed()` compares); `removed`: the positions of the question's parts taken out of it
+    (its images' ✕); `pictures_left`: how many of its pictures it keeps."""
 
     submitted = Signal(str)
     cancelled = Signal()
@@ -89,6 +98,8 @@ class InlineEditor(QPlainTextEdit):
         super().__init__(parent)
         self.enter_sends = enter_sends
         self.original = text if original is None else original
+        self.removed: set[int] = set()
+        self.pictures_left = 0
         hint = keys_hint(enter_sends)
         self.setAccessibleName("Edit message")
         self.setAccessibleDescription(f"{hint}.")
@@ -167,11 +178,11 @@ class InlineEditor(QPlainTextEdit):
         return self._text.text()
 
     def changed(self) -> bool:
-        """Whether the text is no longer the question's."""
-        return self.text() != self.original
+        """Whether the text is no longer the question's, or an image was taken out of it."""
+        return self.text() != self.original or bool(self.removed)
 
     def _submit(self) -> None:
-        if self.text().strip():
+        if self.text().strip() or self.pictures_left:
             self.submitted.emit(self.text())
 
     def wanted_height(self, width: int, minimum: int, maximum: int) -> int:
@@ -196,11 +207,12 @@ class InlineEditing(QObject):
     `ask_discard`, when set, is asked before Esc or Cancel drops changed text (else it is
     dropped at once, as unchanged text always is).
 
-    Signals: submitted(int row, str text) on the resend key; edited(int row, object text:
-    str) as the text changes; ended() when the editor closes.
+    Signals: submitted(int row, str text, object removed: frozenset[int], the positions of the
+    parts taken out) on the resend key; edited(int row, object text: str) as the text changes;
+    ended() when the editor closes.
     """
 
-    submitted = Signal(int, str)
+    submitted = Signal(int, str, object)
     edited = Signal(int, object)  # str: passed as is, not converted to a QString and back
     ended = Signal()
 
@@ -217,9 +229,11 @@ class InlineEditing(QObject):
         self._make_room = make_room
         self._enter_sends = enter_sends
         self.ask_discard: AskDiscard | None = None
-        self._room: int | None = None  # the body height the card keeps for the editor
+        # The room the card keeps for the editor, and the parts it no longer shows.
+        self._room: tuple[int, frozenset[int]] | None = None
         self._index: QPersistentModelIndex | None = None
         self.editor: InlineEditor | None = None
+        self._removers: list[QToolButton] = []  # a ✕ on each picture of the card
         view.verticalScrollBar().valueChanged.connect(self.place)
         # A wider or narrower list lays its cards out again: the editor follows once it has.
         self._relaid = QTimer(self, singleShot=True, interval=0)
@@ -250,6 +264,9 @@ class InlineEditing(QObject):
         editor.textChanged.connect(self.place)  # grows with its text
         editor.textChanged.connect(self._edited)
         self._view.scrollTo(model.index(row, 0))
+        # A card with images shows them around the editor's place, as tall as its text.
+        self._room = (0, frozenset())
+        self._make_room(model.index(row, 0), *self._room)
         self.place()
         editor.show()
         editor.setFocus()
@@ -265,10 +282,15 @@ class InlineEditing(QObject):
 
     def stop(self) -> None:
         row = self.row
-        if self._room is not None:  # the card as tall as its text again
+        if self._room is not None:  # the card as it was again
             model = self._view.model()
-            self._make_room(model.index(row, 0) if row is not None else QModelIndex(), None)
+            index = model.index(row, 0) if row is not None else QModelIndex()
+            self._make_room(index, None, frozenset())
         self._room = None
+        for button in self._removers:
+            button.hide()
+            button.deleteLater()
+        self._removers = []
         editor, self.editor, self._index = self.editor, None, None
         if editor is not None:
             had_focus = editor.hasFocus()
@@ -286,18 +308,66 @@ class InlineEditing(QObject):
         if row is None:
             self.stop()
             return
+        editor = self.editor
         index = self._view.model().index(row, 0)
-        body = self._body_rect(self._view.visualRect(index), index)
+        visual = self._view.visualRect(index)
+        shown = self._edit_place(visual, index)
+        body = shown[0] if shown is not None else self._body_rect(visual, index)
         viewport = self._view.viewport().height()
         # As tall as its text, at least the text it covers; the card keeps that much room
-        # for it, so the badges and actions under the body stay in sight below the editor
-        # (its 4 px border on each side falls in the card's gaps around the body).
+        # for it, so the badges and actions under the body (and its images) stay in sight
+        # around the editor (its 4 px border on each side falls in the card's gaps).
         width = body.width() + 8
-        height = self.editor.wanted_height(width, body.height() + 8, max(viewport * 2 // 3, 120))
-        self.editor.setGeometry(QRect(body.left() - 4, body.top() - 4, width, height))
-        if height - 8 != self._room:
-            self._room = height - 8
-            self._make_room(index, self._room)
+        height = editor.wanted_height(width, body.height() + 8, max(viewport * 2 // 3, 120))
+        room = (height - 8, frozenset(editor.removed))
+        if room != self._room:
+            self._room = room
+            self._make_room(index, *room)
+            if shown is not None:  # laid out with the room now: where the editor goes
+                shown = self._edit_place(visual, index)
+                body = shown[0] if shown is not None else body
+        editor.setGeometry(QRect(body.left() - 4, body.top() - 4, width, height))
+        self._place_removers(shown[1] if shown is not None else [])
+
+    def _edit_place(self, visual: QRect, index: QModelIndex) -> EditPlace | None:
+        """The editor's place and the pictures around it, when the card shows its images
+        (the view's delegate lays the card out: row_heights.edit_place)."""
+        delegate = self._view.itemDelegate()
+        return delegate.edit_place(visual, index) if isinstance(delegate, RowHeights) else None
+
+    def _place_removers(self, pictures: list[tuple[int, int, QRect]]) -> None:
+        """A ✕ at the top right of each picture the question keeps (as on the message box's
+        attachments): it takes the image out of the question being edited."""
+        editor = self.editor
+        assert editor is not None
+        editor.pictures_left = len(pictures)
+        if [b.property("part") for b in self._removers] != [at for at, _, _ in pictures]:
+            for button in self._removers:
+                button.hide()
+                button.deleteLater()
+            self._removers = [self._remover(at, number) for at, number, _ in pictures]
+        for button, (_, _, box) in zip(self._removers, pictures, strict=True):
+            button.move(box.right() - button.width() - 3, box.top() + 4)
+            button.raise_()
+
+    def _remover(self, at: int, number: int) -> QToolButton:
+        button = QToolButton(self._view.viewport())
+        button.setText("✕")
+        button.setProperty("part", at)
+        button.setAccessibleName(f"Remove image {number}")
+        button.setToolTip("Remove this image from the question (Resend sends it without it)")
+        button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the typing stays where it was
+        button.setAutoFillBackground(True)  # in sight over any picture
+        button.adjustSize()
+        button.clicked.connect(lambda _=False: self._remove(at))
+        button.show()
+        return button
+
+    def _remove(self, at: int) -> None:
+        editor = self.editor
+        if editor is not None:
+            editor.removed.add(at)
+            self.place()
 
     def _edited(self) -> None:
         row, editor = self.row, self.editor
@@ -320,6 +390,7 @@ class InlineEditing(QObject):
 
     def _submit(self, text: str) -> None:
         row = self.row
+        removed = frozenset(self.editor.removed) if self.editor is not None else frozenset()
         self.stop()
         if row is not None:
-            self.submitted.emit(row, text)
+            self.submitted.emit(row, text, removed)

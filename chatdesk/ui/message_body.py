@@ -47,6 +47,7 @@ if TYPE_CHECKING:
 
 Position = tuple[int, int]  # (piece, character position in the piece's document)
 PIECE_GAP = 6.0  # pixels, the stylesheet's margin-bottom of a paragraph
+OBJECT = "\ufffc"  # what a block's text holds where a picture is
 
 
 class MessageBody:
@@ -371,6 +372,35 @@ class MessageBody:
             return href
         before = sum(len(piece_code_blocks(p.text)) for p in self._pieces[:i])
         return code_link(before + local)
+
+    def image_rects(self, prefix: str) -> list[tuple[str, QRectF]]:
+        """Each picture whose source starts with `prefix`, in the order the body shows them:
+        (its source, its rectangle in body coordinates). Lays out the pieces that hold one
+        (their text names the source), and only those."""
+        found: list[tuple[int, str, QRectF]] = []
+        for i, piece in enumerate(self._pieces):
+            if prefix not in piece.text:
+                continue
+            doc = self.document(i)
+            doc.size()  # (the blocks' lines exist once the document is laid out)
+            block = doc.begin()
+            while block.isValid():
+                text, layout = block.text(), block.layout()
+                at = text.find(OBJECT)
+                while at >= 0:
+                    cursor = QTextCursor(doc)
+                    cursor.setPosition(block.position() + at + 1)  # the format of `at`
+                    image = cursor.charFormat().toImageFormat()
+                    line = layout.lineForTextPosition(at)
+                    if image.isValid() and image.name().startswith(prefix) and line.isValid():
+                        top = layout.position().y() + line.y() + line.ascent() - image.height()
+                        x = layout.position().x() + line.cursorToX(at)[0]
+                        box = QRectF(x, top, image.width(), image.height())
+                        found.append((i, image.name(), box))
+                    at = text.find(OBJECT, at + 1)
+                block = block.next()
+        tops = self.tops()  # (after laying out: a piece's height may have changed)
+        return [(name, box.translated(0, tops[i])) for i, name, box in found]
 
     def documents(self) -> list[QTextDocument]:
         """Every piece's document, rendering and laying out those not yet done (for tests and

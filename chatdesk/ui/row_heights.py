@@ -29,6 +29,12 @@ from chatdesk.ui.transcript_model import TranscriptModel, badges
 if TYPE_CHECKING:
     from chatdesk.ui.qt.core import SignalInstance
     from chatdesk.ui.qt.widgets import QAbstractItemView, QStyleOptionViewItem
+    from chatdesk.ui.transcript_images import TranscriptImages
+
+# Where the editor over a card with images goes (its top, the body's width; height 0), and
+# each picture it can remove: (its position in the message's content, its number among the
+# question's pictures, its rectangle), in viewport coordinates.
+EditPlace = tuple[QRect, list[tuple[int, int, QRect]]]
 
 
 class RowHeights:
@@ -39,6 +45,9 @@ class RowHeights:
     if TYPE_CHECKING:
         _view: QAbstractItemView
         sizeHintChanged: SignalInstance
+
+        @property
+        def images(self) -> TranscriptImages: ...
 
         def metrics(self) -> Metrics: ...
         def layout(self, rect: QRect, index: QModelIndex | QPersistentModelIndex) -> CardLayout: ...
@@ -59,18 +68,64 @@ class RowHeights:
         self._heights.clear()
         self._staged.clear()
 
-    def make_room(self, index: QModelIndex | QPersistentModelIndex, height: int | None) -> None:
-        """Keep the body of `index`'s card at least `height` px tall (None: as tall as its
-        text again), for an editor over it; the row is measured again (one row, once). An
-        invalid `index` (its row is gone) only forgets the room."""
+    def make_room(
+        self,
+        index: QModelIndex | QPersistentModelIndex,
+        height: int | None,
+        removed: frozenset[int] = frozenset(),
+    ) -> None:
+        """Keep room in `index`'s card for an editor `height` px tall over its text (None: the
+        card as it was again); the row is measured again (one row, once). A card of text
+        alone keeps its body at least that tall under the editor; a card with content parts
+        shows them around it, without those at the positions `removed` (taken out in the
+        editor; see transcript_images.py). An invalid `index` (its row is gone) only forgets
+        the room."""
+        # (Imported here: the transcript's images come with the first card, not at start-up.)
+        from chatdesk.ui.transcript_images import Editing
+
         if not index.isValid():
             self._room = None
+            self.images.editing = None
             return
-        uid = self._model(index).message(index.row()).uid
+        message = self._model(index).message(index.row())
+        uid = message.uid
         room = (uid, height) if height is not None else None
-        if room != self._room and (room is not None or self._room_for(uid)):
+        parts = Editing(uid, height, removed) if height is not None and message.has_parts else None
+        if room is None and (self._room is None or self._room[0] != uid):
+            return  # another card's room, or none: nothing of this one to give back
+        if (room, parts) != (self._room, self.images.editing):
             self._room = room
+            self.images.editing = parts
             self.measure(index)
+
+    def edit_place(
+        self, rect: QRect, index: QModelIndex | QPersistentModelIndex
+    ) -> EditPlace | None:
+        """Where an editor over the card of a row occupying `rect` goes when the card shows
+        its content parts around the editor (`make_room`), and the pictures it can remove
+        (`EditPlace`); None for a card of text alone (the editor lies over its text)."""
+        from chatdesk.ui.transcript_images import EDITOR, SCHEME
+
+        editing = self.images.editing
+        message = self._model(index).message(index.row())
+        if editing is None or editing.uid != message.uid:
+            return None
+        lay = self.layout(rect, index)
+        origin = lay.body.topLeft()
+        place, boxes = None, []
+        for name, box in lay.doc.image_rects(f"{SCHEME}:"):
+            shown = box.translated(origin).toRect()
+            if name == EDITOR:
+                place = QRect(round(origin.x()), shown.top(), round(lay.body.width()), 0)
+            else:
+                boxes.append(shown)
+        if place is None:
+            return None
+        every = self.images.pictures(message)
+        kept = [at for at in every if at not in editing.removed]
+        return place, [
+            (at, every.index(at) + 1, box) for at, box in zip(kept, boxes, strict=False)
+        ]
 
     def edited(self, index: QModelIndex | QPersistentModelIndex) -> bool:
         """Whether an editor is laid over this card's body (it keeps room for one)."""

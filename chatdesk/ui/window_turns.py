@@ -80,9 +80,9 @@ class TurnActions:
         self.inline_edit.start(row, message.content)
         session.open_edit = (session.model.history_index(row), message.content)
 
-    def _edit_submitted(self, row: int, text: str) -> None:
+    def _edit_submitted(self, row: int, text: str, removed: frozenset[int] = frozenset()) -> None:
         if self.session is not None:
-            self.session.edit_and_resend(self.session.model.history_index(row), text)
+            self.session.edit_and_resend(self.session.model.history_index(row), text, removed)
 
     def _edit_typed(self, row: int, text: str) -> None:
         """The editor's text changed: the session holds it (a reference, no copy) for the

@@ -155,6 +155,22 @@ def test_a_message_with_images_keeps_its_text_first():
     assert Message.new("user", "").with_images([part]).to_api()["content"] == [part]
 
 
+def test_a_question_edited_in_place_loses_only_the_images_taken_out():
+    red, blue = image_part(image_bytes(20, 10)), image_part(image_bytes(10, 10))
+    question = Message.from_raw({"role": "user", "content": [
+        red, {"type": "text", "text": "Between"}, blue]})  # fmt: skip
+    edited = question.edited("Only blue", {0})
+    assert edited is not None
+    assert edited.to_api()["content"] == [{"type": "text", "text": "Only blue"}, blue]
+    assert question.edited("", {0, 1}).to_api()["content"] == [blue]  # text parts too
+    assert question.edited("Words", {0, 2}).to_api() == {"role": "user", "content": "Words"}
+    assert question.edited("  ", {0, 2}) is None  # nothing left to send
+    assert Message.new("user", "plain").edited("") is None
+    kept = question.edited("Between")
+    assert kept is not None
+    assert kept.to_api() == question.to_api()
+
+
 def test_a_file_full_of_images_reads_as_json_reads_it(tmp_path):
     import base64
     import json
