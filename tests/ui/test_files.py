@@ -27,9 +27,15 @@ from tests.ui.conftest import KEY
 
 
 def send(qtbot, window, text):
+    session = window.session
+    before = len(session.conversation)
     window.composer.set_text(text)
     window.composer.input.submit.emit()
-    qtbot.waitUntil(lambda: not window.session.busy, timeout=10_000)
+    # The reply itself: until the tokenizer is loaded the question waits, and the session is
+    # not busy meanwhile (waiting for "not busy" alone passed before the reply came).
+    qtbot.waitUntil(
+        lambda: len(session.conversation) >= before + 2 and not session.busy, timeout=10_000
+    )
 
 
 def save_as(window, path):
