@@ -144,8 +144,11 @@ def test_a_failed_request_keeps_the_results_and_the_next_send_sends_them(
 def test_the_same_command_again_sends_the_results_it_kept(srv, tmp_path):  # noqa: F811
     # A script retries the command as it was: the result is there once, and is sent.
     path = rounds_with_call_9(tmp_path)
-    srv.enqueue(Fail.unauthorized())
+    before = path.read_text()
     argv = [str(path), "--tool-result", f"call_9={RESULT}"]
+    assert send(*argv, "--dry-run", env=env_for(srv)).returncode == 0
+    assert path.read_text() == before  # a dry run saves nothing, the results neither
+    srv.enqueue(Fail.unauthorized())
     assert send(*argv, env=env_for(srv)).returncode == 1
     srv.enqueue(Reply(text="Berlin is 5 °C."))
     again = send(*argv, env=env_for(srv))
