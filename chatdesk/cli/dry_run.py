@@ -9,12 +9,18 @@ secret: a key or token is shown as ``***`` and never read.
 from __future__ import annotations
 
 import json
-from typing import Any
+import sys
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 
+from chatdesk.cli.command import EXIT_ERROR, EXIT_OK, fail
 from chatdesk.core.profiles import CLI_PROFILE_NAME, ConnectionProfile, looks_secret_header
-from chatdesk.service.chat import PreparedRequest
+from chatdesk.service.chat import ChatService, PreparedRequest
+from chatdesk.service.events import ChatError
+
+if TYPE_CHECKING:
+    from chatdesk.core.conversation import Conversation
 
 MASK = "***"
 
@@ -37,6 +43,29 @@ class DryRun(msgspec.Struct, frozen=True):
         lines.append("Body:")
         lines.append(json.dumps(self.body, indent=2, ensure_ascii=False))
         return "\n".join(lines) + "\n"
+
+
+def print_dry_run(
+    service: ChatService, conv: Conversation, profile: ConnectionProfile, *, stream: bool
+) -> int:
+    """`send --dry-run`: print the request `conv` would be to `profile` on stdout; the exit
+    status (1: it cannot be made)."""
+    try:
+        prepared = service.prepare(conv, profile, stream=stream)
+    except ChatError as exc:
+        fail(exc.text)
+        return EXIT_ERROR
+    sys.stdout.write(dry_run(prepared).text())
+    # The dry run masks the key and the secret headers whether or not they exist: say when the
+    # real send would find none (the lookups the send makes; no value is ever shown). Secret
+    # headers go with every sign-in; an Entra token is not fetched (that is the network).
+    try:
+        service.credentials.header_secrets(profile)
+        if profile.auth == "key" and profile.auth_override() is None:
+            service.credentials.resolve(profile)
+    except ChatError as exc:
+        fail(f"warning: the real send would fail: {exc.text}")
+    return EXIT_OK
 
 
 def dry_run(prepared: PreparedRequest) -> DryRun:

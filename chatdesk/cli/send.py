@@ -68,7 +68,13 @@ from chatdesk.cli.send_connection import (
     with_headers,
 )
 from chatdesk.cli.tool_result_option import HELP as TOOL_RESULT_HELP
-from chatdesk.cli.tool_result_option import add_tool_results, tool_result_arg
+from chatdesk.cli.tool_result_option import (
+    add_tool_results,
+    asked_text,
+    keep_results,
+    kept_text,
+    tool_result_arg,
+)
 from chatdesk.core.cards import shown_text
 from chatdesk.core.choices import Api, FinishReason, HistoryKeeper
 from chatdesk.core.conversation import (
@@ -80,7 +86,6 @@ from chatdesk.core.conversation import (
 from chatdesk.core.deployments import DeploymentNote, valid_seconds
 from chatdesk.core.fileformat import ConversationFileError, load_conversation
 from chatdesk.core.messages import Message, MessageMeta, now_iso
-from chatdesk.core.profiles import ConnectionProfile
 from chatdesk.core.reply_file import ReplyFile
 from chatdesk.core.responses_request import api_of, unsent_for
 from chatdesk.core.sending import awaits_reply
@@ -211,29 +216,6 @@ def _ctrl_c_cancels(cancel: CancelToken) -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous_term)
 
 
-def _dry_run(
-    service: ChatService, conv: Conversation, profile: ConnectionProfile, *, stream: bool
-) -> int:
-    from chatdesk.cli.dry_run import dry_run
-
-    try:
-        prepared = service.prepare(conv, profile, stream=stream)
-    except ChatError as exc:
-        fail(exc.text)
-        return EXIT_ERROR
-    sys.stdout.write(dry_run(prepared).text())
-    # The dry run masks the key and the secret headers whether or not they exist: say when the
-    # real send would find none (the lookups the send makes; no value is ever shown). Secret
-    # headers go with every sign-in; an Entra token is not fetched (that is the network).
-    try:
-        service.credentials.header_secrets(profile)
-        if profile.auth == "key" and profile.auth_override() is None:
-            service.credentials.resolve(profile)
-    except ChatError as exc:
-        fail(f"warning: the real send would fail: {exc.text}")
-    return EXIT_OK
-
-
 class _Reasoning:
     """A reasoning summary as it streams, on stderr (stdout holds the reply alone)."""
 
@@ -298,10 +280,13 @@ def run_send(argv: list[str]) -> int:
     conv = opened.conversation
     if opened.notice():
         fail(f"note: {args.file}: {opened.notice()}")
-    problem = add_tool_results(conv, args.tool_result)
-    if problem is not None:  # said before anything is sent (core/tool_results.py)
-        print(f"{PROG}: error: {problem}", file=sys.stderr)
+    added = add_tool_results(conv, args.tool_result)
+    if added.problem is not None:  # said before anything is sent (core/tool_results.py)
+        print(f"{PROG}: error: {added.problem}", file=sys.stderr)
         return EXIT_USAGE
+    if added.already:
+        fail(f"note: {args.file} already holds the result given for {', '.join(added.already)} "
+             "(kept by an earlier send); it is sent as it is.")  # fmt: skip
     # A question, or a tool's result for the model to answer from (an agent loop's body).
     if not awaits_reply(conv[len(conv) - 1] if len(conv) else None):
         print(
@@ -329,6 +314,15 @@ def run_send(argv: list[str]) -> int:
         option = "--base-url" if profile.kind == "openai-compatible" else "--endpoint"
         for note in profile.check(sends_secret=False).notes:
             fail(f"note: {option}: {note}")
+    if added.answered and not args.dry_run and not opened.imported:
+        # Saved before the request, as the question is: no failure loses what the user typed
+        # (a body's results go into its new library conversation, below).
+        try:
+            opened = keep_results(opened, args.file)
+        except OSError as exc:
+            fail(f"cannot save the tool results into {args.file} ({exc.strerror or exc}); "
+                 "nothing was sent.")  # fmt: skip
+            return EXIT_ERROR
     if args.reasoning_effort is not None:
         conv.params.reasoning_effort = args.reasoning_effort
     if args.reasoning_summary is not None:
@@ -348,7 +342,9 @@ def run_send(argv: list[str]) -> int:
     for line in unsent_for(conv, match.family, match.exact, api):  # the request leaves them out
         fail(line)
     if args.dry_run:
-        return _dry_run(service, conv, profile, stream=not args.no_stream)
+        from chatdesk.cli.dry_run import print_dry_run
+
+        return print_dry_run(service, conv, profile, stream=not args.no_stream)
     target = args.file  # where the conversation with the reply is saved
     body: NewConversation | None = None
     if opened.imported:  # a request body: a new library conversation, as the window opens it
@@ -423,21 +419,20 @@ def run_send(argv: list[str]) -> int:
         _remember(learned)
 
     exhausted = result.reasoning_exhausted if result is not None and error is None else None
+    kept = kept_text(added, target)  # the results given are in the file, whatever came back
     if exhausted is not None:  # nothing to keep: the question stays last, ready to send again
         if body is not None:
             body.say()
         how = _limit_field(target, conv, prepared.body, exhausted)
         fail(reasoning_exhausted_text(exhausted, how))
+        if kept is not None:
+            fail(f"note: {kept}.")
         return EXIT_ERROR
     saved = False
     if result is not None and (result.content or not result.incomplete):
         reply = result.message(error, stopped=cancel.cancelled or interrupted)
         if result.tool_calls:  # the model asks for a tool: shown, never run
             out.write(shown_text(reply) + "\n")
-            fail(
-                "the reply asks to call a tool; chatdesk shows tool calls but never runs them. "
-                "Add the tool's result to the file as a tool message, then send again."
-            )
         prepared.record_source(reply.meta)
         if not reply_file.write(reply):
             assert reply_file.error is not None
@@ -446,11 +441,15 @@ def run_send(argv: list[str]) -> int:
                   "the reply is not saved.")  # fmt: skip
             return EXIT_ERROR
         saved = True
+        if result.tool_calls:  # how to answer it, in the file that holds the call
+            fail(asked_text(reply_file.conversation, str(reply_file.saved_to)))
     elif reply_file.saved_to is not None:  # what streamed before the result lost it
         saved = True
-    unsaved = "nothing was saved"
+    unsaved = kept or "nothing was saved"
     if body is not None and saved:
         body.tell(reply_file)
+    elif body is not None and kept is not None:  # it holds the results given: kept
+        body.say()
     elif body is not None:  # nothing came back: the new conversation is not kept
         unsaved = body.drop()
     if result is not None and result.replaced:
@@ -470,7 +469,7 @@ def run_send(argv: list[str]) -> int:
             + (f"it was saved in {where}." if saved else "nothing arrived to save.")
         )
     if error is not None:
-        words = f" {unsaved[0].upper()}{unsaved[1:]}." if body is not None else ""
+        words = f" {unsaved[0].upper()}{unsaved[1:]}." if body or kept else ""
         fail(error.text + (" The partial reply was saved, marked incomplete." if saved else words))
         return EXIT_ERROR
     assert result is not None  # set by every path that has no error

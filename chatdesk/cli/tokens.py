@@ -30,6 +30,7 @@ from chatdesk.core.tool_results import TITLE, missing_results, missing_text
 
 if TYPE_CHECKING:
     from chatdesk.core.preview import RequestRows
+    from chatdesk.core.trimming import TrimPlan
 
 ROW_CHARS = 72  # a row's text, cut to one line
 NOT_SENT_HEADING = "Not sent: the request would be these messages, and it does not fit"
@@ -41,9 +42,14 @@ JSON_FIELDS = (
     "what would make it fit); sent (the indexes, into the file's messages array, of the "
     "messages the request sends: [] when it does not fit); request (those the request would "
     "carry, whether it fits or not); dropped (older ones left out to fit) and left_out (left "
-    "out by you, or with a failed or blocked question); messages (each one's index, role and "
-    "tokens, and pinned or sent); encoding, model, estimate and estimate_why (why the count is "
-    "an estimate); policy (the trimming policy); file."
+    "out by you, or with a failed or blocked question); tool_calls_without_results (each "
+    "call the request carries without its result: its message's index, id and name) and "
+    "images_that_cannot_be_sent (each image of the request that cannot go to Azure: its "
+    "message's index, image, which of the message's images, from 1, and text, why, in the "
+    "words stderr says it); send refuses the request for either, [] when there is none; "
+    "messages (each one's index, role and tokens, and pinned or sent); encoding, model, "
+    "estimate and estimate_why (why the count is an estimate); policy (the trimming policy); "
+    "file."
 )
 
 
@@ -105,6 +111,7 @@ def _next_request(path: str, model: str | None, family: str | None, limit: int |
 def _report(path: str, rows: RequestRows) -> dict[str, Any]:
     plan, budget = rows.plan, rows.budget
     offset = rows.pinned
+    from chatdesk.core.image_checks import faulty_images
     from chatdesk.core.preview import TOOLS
 
     pinned = [row for row in rows.head if row[0] != TOOLS]
@@ -140,8 +147,25 @@ def _report(path: str, rows: RequestRows) -> dict[str, Any]:
             {"index": offset + call.message_index, "id": call.call_id, "name": call.name}
             for call in missing_results(budget.conversation, plan.sent)
         ],
+        # Images the request would carry that `send` refuses (core/image_checks.py), in the
+        # words stderr, --rows and `send --dry-run` use.
+        "images_that_cannot_be_sent": [
+            {
+                "index": _file_index(offset, plan, image.sent),
+                "image": image.number,
+                "text": image.text,
+            }
+            for image in faulty_images(budget.conversation, plan)
+        ],
         "messages": messages,
     }
+
+
+def _file_index(pinned: int, plan: TrimPlan, position: int | None) -> int:
+    """The index in the file's messages array of the request's message `position` (the
+    pinned ones first, then the history the plan sends)."""
+    assert position is not None  # no message being written: a file's request has none
+    return position if position < pinned else pinned + plan.sent[position - pinned]
 
 
 def _print_rows(rows: RequestRows) -> None:

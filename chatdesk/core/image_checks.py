@@ -17,7 +17,7 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import msgspec
 
@@ -121,26 +121,53 @@ def _named(conv: Conversation, plan: TrimPlan, index: int) -> str:
     return describe_sent(conv, plan, index)
 
 
+class FaultyImage(NamedTuple):
+    """An image of a request that cannot be sent: its message's place in the request
+    (`sent`: the pinned messages first, then the history the plan sends; None: the message
+    being written), which of that message's `images` it is (from 1), and why."""
+
+    sent: int | None
+    number: int
+    images: int
+    fault: ImageFault
+
+    @property
+    def text(self) -> str:
+        """The image in words, as every output names it: "image 2 of 2 is an SVG file"."""
+        return f"image {self.number} of {self.images} is {self.fault.words}"
+
+
+def faulty_images(
+    conv: Conversation, plan: TrimPlan, draft_images: Sequence[dict[str, Any]] = ()
+) -> list[FaultyImage]:
+    """The images of the request `plan` sends that cannot be sent: the pinned messages and
+    the history the plan sends, then `draft_images` (the message being written); in order."""
+    found: list[FaultyImage] = []
+    pinned = conv.pinned()
+    for index in range(len(pinned) + len(plan.sent)):
+        message = pinned[index] if index < len(pinned) else conv[plan.sent[index - len(pinned)]]
+        content = message.api_content() if message.has_parts else None
+        if isinstance(content, list):
+            found += _part_faults(index, content)
+    return found + _part_faults(None, list(draft_images))
+
+
 def request_image_problem(
     conv: Conversation, plan: TrimPlan, draft_images: Sequence[dict[str, Any]] = ()
 ) -> ImageProblem | None:
     """The images of the request `plan` sends that cannot be sent, named, or None.
 
-    The pinned messages and the history the plan sends are checked, then `draft_images` (the
-    message being written). A message is named as an error names it (`describe_sent`: its
-    row in "What will be sent" and `tokens --rows`, and its opening words), and each image by
-    which one it is in the message and what it is."""
-    found: list[str] = []
-    pinned = conv.pinned()
-    for index in range(len(pinned) + len(plan.sent)):
-        message = pinned[index] if index < len(pinned) else conv[plan.sent[index - len(pinned)]]
-        content = message.api_content() if message.has_parts else None
-        faults = _part_faults(content) if isinstance(content, list) else ""
-        if faults:
-            found.append(f"{_named(conv, plan, index)}: {faults}")
-    faults = _part_faults(list(draft_images))
-    if faults:
-        found.append(f"The message being written: {faults}")
+    A message is named as an error names it (`describe_sent`: its row in "What will be sent"
+    and `tokens --rows`, and its opening words), and each image by which one it is in the
+    message and what it is (`faulty_images`, `FaultyImage.text`)."""
+    by_message: dict[int | None, list[str]] = {}
+    for image in faulty_images(conv, plan, draft_images):
+        by_message.setdefault(image.sent, []).append(image.text)
+    found = [
+        f"{'The message being written' if sent is None else _named(conv, plan, sent)}: "
+        f"{'; '.join(said)}."
+        for sent, said in by_message.items()
+    ]
     if not found:
         return None
     return ImageProblem(
@@ -151,15 +178,15 @@ def request_image_problem(
     )
 
 
-def _part_faults(content: list[Any]) -> str:
-    """'image 2 of 2 is an SVG file.' for each image of `content` that cannot be sent."""
+def _part_faults(sent: int | None, content: list[Any]) -> list[FaultyImage]:
+    """The images of `content` (the request's message `sent`) that cannot be sent."""
     images = [p for p in content if isinstance(p, dict) and p.get("type") == "image_url"]
-    said = []
+    found = []
     for number, part in enumerate(images, 1):
         fault = url_fault(part_url(part)[0])
         if fault is not None:
-            said.append(f"image {number} of {len(images)} is {fault.words}")
-    return "; ".join(said) + "." if said else ""
+            found.append(FaultyImage(sent, number, len(images), fault))
+    return found
 
 
 def url_fault(url: str) -> ImageFault | None:

@@ -77,3 +77,35 @@ def test_an_image_over_20_mb_as_sent_is_named_before_sending(
         768,
         768,
     )  # a model chatdesk knows: downscaled, and sent
+
+
+def test_tokens_json_lists_each_image_that_cannot_be_sent(tmp_path, clean_env, capsys):  # noqa: F811
+    # `send --dry-run` and `tokens --rows` named them; `--json` had no field for them. Each is
+    # listed by its index in the file's messages array (the system prompt first; the failed
+    # turn before it, whose SVG the request does not carry, is not counted), which image of
+    # the message it is, and the words stderr says.
+    [bad] = bad_images_body()["messages"]
+    failed = {"role": "user", "content": [{"type": "text", "text": "An SVG"}, bad["content"][2]]}
+    system = {"role": "system", "content": "Be brief."}
+    doc = as_conversation({"messages": [system, failed, bad]})
+    doc["messages"][1]["metadata"] = {"error": "Cannot reach the server."}  # left out: failed
+    path = tmp_path / "chat.json"
+    path.write_text(json.dumps(doc))
+    assert main(["tokens", str(path), "--json"]) == 0
+    captured = capsys.readouterr()
+    report = json.loads(captured.out)
+    assert report["left_out"] == [1]
+    assert report["images_that_cannot_be_sent"] == [
+        {"index": 2, "image": 1, "text": "image 1 of 2 is not a readable image: it starts like "
+                                         "a JPEG file but is damaged or incomplete"},
+        {"index": 2, "image": 2, "text": "image 2 of 2 is an SVG file"},
+    ]  # fmt: skip
+    said = BAD_IMAGES_SAID.replace("Message 1 of", "Message 2 of")  # after the system prompt
+    assert f"chatdesk: An image cannot be sent: {said}" in captured.err
+    for image in report["images_that_cannot_be_sent"]:
+        assert image["text"] in captured.err  # one wording
+
+    fine = tmp_path / "fine.json"
+    fine.write_text(json.dumps(as_conversation({"messages": [{"role": "user", "content": "Hi"}]})))
+    assert main(["tokens", str(fine), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["images_that_cannot_be_sent"] == []
