@@ -215,6 +215,10 @@ class MainWindow(
         self.autosaver  # noqa: B018 - starts it
         self.library_link.start()
         from chatdesk.ui.library_welcome import offer_import
+        from chatdesk.ui.wheel_guard import guard_wheel  # no wheel reaches an unpainted window
+
+        # A notch over the tool bar moved the conversation to another deployment, unasked.
+        guard_wheel(self.profile_box, self.deployment_box)
 
         self.library_welcome = offer_import(self, self.context, self.library_link.written)
         if not {EXAMPLES_SIZES, PARAMS_SIZES} <= set(self.context.settings.window):

@@ -34,6 +34,7 @@ from chatdesk.ui.qt.widgets import (
     QWidget,
 )
 from chatdesk.ui.stop_text import format_stop, parse_stop
+from chatdesk.ui.wheel_guard import guard_wheel
 
 __all__ = ["OptionalDouble", "OptionalInt", "ParamsPanel", "format_stop", "parse_stop"]
 
@@ -242,6 +243,7 @@ class ParamsPanel(QWidget):
         order[at:at] = [self.api_mode.api, self.api_mode.history, self.api_mode.summary]
         for first, second in itertools.pairwise(order):
             self.setTabOrder(first, second)
+        guard_wheel(inner)  # the wheel scrolls the panel; a box clicked into takes it
 
         for spin in (
             self.temperature,

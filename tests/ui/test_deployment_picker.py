@@ -204,3 +204,16 @@ def test_a_reply_continued_on_another_deployment_is_priced_part_by_part(
     save_conversation(conv, path)
     again = load_conversation(path).conversation
     assert conversation_cost(model.prices, again.messages()).total == expected
+
+
+def test_the_wheel_over_the_toolbar_box_does_not_switch_the_deployment(qtbot, window):
+    # Tester, session 13: one notch over "gpt-5 (default)" moved the conversation to chat-prod.
+    from tests.ui.test_wheel_guard import notch
+
+    qtbot.waitUntil(lambda: window._painted, timeout=10_000)  # the guard comes with the paint
+    box = window.deployment_box
+    for down in (True, True, False):
+        notch(box, down=down)
+    assert box.currentText() == "chat-prod (default)"
+    assert window.session.conversation.deployment in (None, "chat-prod")
+    assert not window.session.modified
