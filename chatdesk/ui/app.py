@@ -19,7 +19,7 @@ from chatdesk import __version__
 from chatdesk.ui.context import AppContext, DeferredService
 from chatdesk.ui.main_window import MainWindow
 from chatdesk.ui.qt import real
-from chatdesk.ui.qt.core import QEvent, QObject, Qt, QTimer
+from chatdesk.ui.qt.core import QEvent, QMargins, QObject, QRect, Qt, QTimer
 from chatdesk.ui.qt.gui import QIcon
 from chatdesk.ui.qt.widgets import QApplication, QWidget
 
@@ -100,10 +100,27 @@ def _warm_up_rendering(window: MainWindow) -> None:
     FunctionWorker(markdown.warm_up, window).start()
 
 
+def fit_to_screen(window: QWidget, available: QRect) -> None:
+    """Shrink `window` to fit `available` (the screen's desktop, in pixels) when it does not,
+    and centre it there. The first launch's 1180×780 is taller than a 1366×768 laptop's
+    desktop: the message box was below the screen's bottom edge."""
+    room = available.size()  # less what the window manager adds: its title bar, borders
+    size = window.size().boundedTo(
+        room.shrunkBy(QMargins(0, 0, room.width() // 20, room.height() // 20))
+    )
+    if size != window.size():
+        window.resize(size)
+    frame = window.frameGeometry()
+    frame.moveCenter(available.center())
+    window.move(frame.topLeft())
+
+
 def run(files: Sequence[str] = ()) -> int:
     app = make_app()
     context = AppContext.create()
     window = MainWindow(context)
+    if "geometry" not in context.settings.window:  # a first launch: no size remembered
+        fit_to_screen(window, window.screen().availableGeometry())
     measuring = exit_after_first_paint(window)
     window.firstPainted.connect(lambda: _after_first_paint(app, window, context))
     window.show()  # first, so that opening defers the tokenizer until the window has painted
