@@ -122,6 +122,9 @@ class LibraryIndex:
         self._lock = threading.Lock()
         self._generation = 0  # bumped when the database is deleted: connections are renewed
         self.rebuilt = False  # set by `_db` when it found nothing usable and made it anew
+        # `_VERSIONS_UNREAD` seen unset (only opening an index of schema 2 sets it): not
+        # asked again at every refresh.
+        self._versions_read = False
 
     # -- connections -------------------------------------------------------------------------
     def _db(self) -> sqlite3.Connection:
@@ -164,6 +167,7 @@ class LibraryIndex:
                                    (str(SCHEMA),))  # fmt: skip
                         db.execute("INSERT OR REPLACE INTO meta VALUES (?, '1')",
                                    (_VERSIONS_UNREAD,))  # fmt: skip
+                        self._versions_read = False
                     elif schema != str(SCHEMA):
                         self._create(db)
                     db.commit()
@@ -380,7 +384,7 @@ class LibraryIndex:
         if gone:
             self.drop(gone)
         reading = list(stale)
-        unread = self._meta(_VERSIONS_UNREAD) == "1"
+        unread = not self._versions_read and self._meta(_VERSIONS_UNREAD) == "1"
         if unread:  # an index of schema 2: the files holding other versions are read again
             reading += [id for id in sorted(set(files) - set(stale), reverse=True)
                         if _holds_versions(library.path(id, files[id][2]))]  # fmt: skip
@@ -397,6 +401,7 @@ class LibraryIndex:
                 progress(min(start + batch, len(reading)), len(reading))
         if unread:
             self._meta(_VERSIONS_UNREAD, "0")
+        self._versions_read = True
         return RefreshReport(tuple(stale), tuple(gone), rebuilt, skipped)
 
     def _put_all(self, read: list[tuple[LibraryEntry, Conversation | None]]) -> None:
