@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chatdesk.core.messages import Message, RawMessage
+from chatdesk.core.messages import Message, RawMessage, parts_text
 
 Versions = dict[str, Any]  # {"shown": int, "versions": [list[RawMessage] | None, ...]}
 
@@ -99,6 +99,19 @@ def stamps(held: Any) -> list[str]:
             if isinstance(stamp, str):
                 out.append(stamp)
     return out
+
+
+def texts(held: Any) -> list[str]:
+    """The text of every message the versions of `held` (a message's `meta.alternatives`, or
+    None) keep, version after version, without building messages: what the library's search
+    finds besides the history (a reply regenerated away is still found)."""
+    if not isinstance(held, dict) or not isinstance(held.get("versions"), list):
+        return []
+    return [
+        parts_text(item.get("content")) if isinstance(item, dict) else ""
+        for version in held["versions"]
+        for item in (version if isinstance(version, list) else ())
+    ]
 
 
 def check(value: Any, where: str, check_message: Any) -> str | None:

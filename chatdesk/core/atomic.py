@@ -3,6 +3,9 @@
 The temporary file sits beside the target as ``.<name>.chatdesk-<pid>-<random>.tmp``: the name
 says whose it is and which process wrote it, so a later write of the same file removes the
 leftovers of a writer that was killed mid-save (`remove_stale_temporaries`), and nothing else.
+That costs a listing of the folder per write; a writer into a folder that is listed anyway
+(the library's, on every change: `Library.stamps`) passes ``tidy=False`` and removes them
+there (`remove_stale`), at the cost of the temporaries found.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ import contextlib
 import os
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from chatdesk.core.patterns import LazyPattern
@@ -23,13 +26,16 @@ STALE_AFTER_S = 3600
 _TEMP_RE = LazyPattern(r"\.chatdesk-(\d+)-[^.]*\.tmp$")
 
 
-def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> os.stat_result:
+def atomic_write_bytes(
+    path: str | os.PathLike[str], data: bytes, *, tidy: bool = True
+) -> os.stat_result:
     """Write `data` to `path` via a temporary file in the same folder, fsync, then rename.
 
     On POSIX the file keeps the permission bits it had (a new file gets 0666 less the umask, as
     `open()` would give it): `mkstemp` makes the temporary 0600, which must not leak onto a
     file the user shares. Returns the new file's stat. Raises OSError (the old file, if any, is
-    left as it was and the temporary file is removed).
+    left as it was and the temporary file is removed). `tidy`: then remove what killed writers
+    of `path` left (`remove_stale_temporaries`, which lists the folder).
     """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -50,7 +56,8 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> os.stat_res
         raise
     _fsync_dir(target.parent)
     info = os.stat(target)
-    remove_stale_temporaries(target)
+    if tidy:
+        remove_stale_temporaries(target)
     return info
 
 
@@ -76,7 +83,6 @@ def remove_stale_temporaries(target: str | os.PathLike[str]) -> int:
     are touched; errors are ignored (a leftover is untidy, never harmful).
     """
     target = Path(target)
-    removed = 0
     prefix = f".{target.name}.{TEMP_MARK}"  # as atomic_write_bytes names them
     try:
         with os.scandir(target.parent) as entries:
@@ -87,7 +93,19 @@ def remove_stale_temporaries(target: str | os.PathLike[str]) -> int:
             ]
     except OSError:
         return 0
-    for tmp in candidates:
+    return remove_stale(candidates)
+
+
+def is_temporary(name: str) -> bool:
+    """Whether a file name is of a chatdesk temporary (`atomic_write_bytes`'), by its name."""
+    return name.startswith(".") and _TEMP_RE.search(name) is not None
+
+
+def remove_stale(paths: Iterable[Path]) -> int:
+    """Remove those of `paths` that are chatdesk temporaries whose writer is gone (or that
+    are over an hour old: `is_stale_temporary`); how many. Errors are ignored."""
+    removed = 0
+    for tmp in paths:
         if is_stale_temporary(tmp):
             with contextlib.suppress(OSError):
                 tmp.unlink()

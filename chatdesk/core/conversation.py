@@ -274,14 +274,19 @@ class Conversation:
                 stamp = meta.get("created_at") if isinstance(meta, dict) else None
                 times.append(stamp if isinstance(stamp, str) else None)
         for item in self._history:
-            if isinstance(item, Message):
-                kept = item.meta.alternatives
-            else:
-                meta = item.get("metadata")
-                kept = meta.get("alternatives") if isinstance(meta, dict) else None
-            if kept:
+            if kept := _alternatives(item):
                 times += alternatives.stamps(kept)
         return times
+
+    def version_texts(self) -> list[tuple[int, str]]:
+        """(index, text) of every message the turns' other versions keep (core/alternatives.py),
+        `index` being the history message that holds them, in history order: the library's
+        search finds a reply regenerated away too. Builds no message."""
+        found: list[tuple[int, str]] = []
+        for index, item in enumerate(self._history):
+            if kept := _alternatives(item):
+                found += [(index, text) for text in alternatives.texts(kept)]
+        return found
 
     def append(self, message: Message) -> int:
         with self._lock:
@@ -404,3 +409,11 @@ class Conversation:
 
 def _role(item: Message | RawMessage) -> object:
     return item.role if isinstance(item, Message) else item.get("role")
+
+
+def _alternatives(item: Message | RawMessage) -> Any:
+    """The `meta.alternatives` of a history item, built or still file data (None: none)."""
+    if isinstance(item, Message):
+        return item.meta.alternatives
+    meta = item.get("metadata")
+    return meta.get("alternatives") if isinstance(meta, dict) else None

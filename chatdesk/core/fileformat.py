@@ -177,22 +177,24 @@ _NO_CHECK: Any = object()
 
 
 def save_conversation(
-    conv: Conversation, path: str | os.PathLike[str], expect: DiskState | None = _NO_CHECK
-) -> DiskState:
+    conv: Conversation, path: str | os.PathLike[str], expect: DiskState | None = _NO_CHECK,
+    *, tidy: bool = True,
+) -> DiskState:  # fmt: skip
     """Save atomically: the old file stays intact until the new one is complete on disk.
 
     `expect`: the state the file had when this conversation was read or last saved; when the
     file differs now, `ChangedOnDisk` is raised and nothing is written. Left out: no check (a
     new file, or the user chose to overwrite). Returns the saved file's state. Raises OSError.
+    `tidy`: remove what killed writers of the file left (`atomic`; the library does it itself).
     """
     data = storable(dumps(conv)).encode("utf-8")
     if expect is _NO_CHECK or expect is None:
-        return DiskState.of(data, atomic_write_bytes(path, data))
+        return DiskState.of(data, atomic_write_bytes(path, data, tidy=tidy))
     folder = os.path.dirname(os.path.abspath(path))
     with folder_lock(folder):  # another chatdesk's check-then-write waits for this one
         if changed_since(path, expect, MAX_FILE_BYTES):
             raise ChangedOnDisk(path)
-        return DiskState.of(data, atomic_write_bytes(path, data))
+        return DiskState.of(data, atomic_write_bytes(path, data, tidy=tidy))
 
 
 # -- reading ---------------------------------------------------------------------------------

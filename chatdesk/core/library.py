@@ -10,10 +10,13 @@ sorts by creation and an id never changes when the conversation is renamed.
 
 The files are the truth. The title, the pin and the messages live in the file; the index
 (`library_index`) only mirrors them to list and search fast. Every write is atomic
-(`atomic`), and every write of a conversation that was read before checks that the file is
-still what was read (`DiskState`): a second chatdesk on the same library never has its
-changes overwritten. When the file did change, `save` keeps both: this version is written as
-a new conversation ("… (changed in two places)") and `Saved.conflict` says so.
+(`atomic`); what a writer killed mid-write leaves (``.<id>.chatdesk.json.chatdesk-<pid>-….tmp``)
+is removed by `stamps`, which lists the folder at every change anyway, not by each write
+(which would list 10,000 files to save one). Every write of a conversation that was read
+before checks that the file is still what was read (`DiskState`): a second chatdesk on the
+same library never has its changes overwritten. When the file did change, `save` keeps both:
+this version is written as a new conversation ("… (changed in two places)") and
+`Saved.conflict` says so.
 
 Nothing here is thread-bound; every method may run on a worker thread. Errors: OSError for
 the disk, `ConversationFileError` for a file that cannot be read as a conversation, KeyError
@@ -33,7 +36,7 @@ from pathlib import Path
 
 import msgspec
 
-from chatdesk.core.atomic import folder_lock
+from chatdesk.core.atomic import folder_lock, is_temporary, remove_stale
 from chatdesk.core.conversation import Conversation
 from chatdesk.core.disk_state import ChangedOnDisk, DiskState
 from chatdesk.core.fileformat import (
@@ -230,13 +233,14 @@ class Library:
 
     # -- listing -----------------------------------------------------------------------------
     def _scan(
-        self, others: list[str] | None = None
+        self, others: list[str] | None = None, temporaries: list[Path] | None = None
     ) -> Iterator[tuple[str, os.DirEntry[str], bool]]:
         """(name, entry, trashed) of every file named like a conversation file, in the library
         then in the trash (one `scandir` per folder). The names of the library folder's other
         `.json` files (maybe conversations put there by hand, see `adopt_strays`) are added
         to `others` when given: a second look only at names that are not a conversation
-        file's. A missing folder is empty."""
+        file's; the paths of chatdesk's temporaries (`atomic`) to `temporaries`, likewise.
+        A missing folder is empty."""
         for folder, trashed in ((self.folder, False), (self.trash_folder, True)):
             try:
                 scan = os.scandir(folder)
@@ -249,6 +253,8 @@ class Library:
                         yield name, item, trashed
                     elif others is not None and not trashed and name.endswith(".json"):
                         others.append(name)  # dot files too: `adopt_strays` skips them
+                    elif temporaries is not None and name.endswith(".tmp") and is_temporary(name):
+                        temporaries.append(Path(item.path))
 
     def files(self) -> Iterator[LibraryFile]:
         """Every conversation file, in the library then in the trash, without reading any
@@ -270,10 +276,12 @@ class Library:
         compares, every time a folder changes: ~4x faster at 10,000 files). The names of
         the other `.json` files in the library folder (conversation files not named by an
         id, or maybe plain `.json` ones) are added to `strays` when given (see
-        `adopt_strays`)."""
+        `adopt_strays`). Temporaries that writers killed mid-write left are removed (those
+        of a writer still at work are not: `atomic.remove_stale`)."""
         found: dict[str, tuple[int, int, bool]] = {}
         is_id, end = _ID_RE.fullmatch, -len(FILE_SUFFIX)
-        for name, item, trashed in self._scan(strays):
+        temporaries: list[Path] = []
+        for name, item, trashed in self._scan(strays, temporaries):
             if not is_id(name[:end]):
                 if strays is not None and not trashed and not name.startswith("."):
                     strays.append(name)
@@ -283,6 +291,7 @@ class Library:
             except OSError:
                 continue
             found[name[:end]] = (info.st_mtime_ns, info.st_size, trashed)
+        remove_stale(temporaries)
         return found
 
     def file(self, id: str, trashed: bool = False) -> LibraryFile:
@@ -330,7 +339,7 @@ class Library:
     def create(self, conv: Conversation) -> Saved:
         """Add `conv` as a new conversation; returns its new id."""
         id = self.new_id()
-        return Saved(id, save_conversation(conv, self.path(id)))
+        return Saved(id, save_conversation(conv, self.path(id), tidy=False))
 
     def save(self, id: str, conv: Conversation, expect: DiskState | None) -> Saved:
         """Write `conv` as conversation `id`. `expect`: the file's state when this process
@@ -343,7 +352,7 @@ class Library:
         if expect is None and target.exists():
             expect = _NEVER_READ  # the id is taken by a file this process never read
         try:
-            return Saved(id, save_conversation(conv, target, expect))
+            return Saved(id, save_conversation(conv, target, expect, tidy=False))
         except ChangedOnDisk:
             copy = conv.snapshot()
             copy.title = display_title(conv).removesuffix(CONFLICT_MARK) + CONFLICT_MARK
@@ -359,7 +368,9 @@ class Library:
             opened = self.load(id)
             change(opened.conversation)
             try:
-                return save_conversation(opened.conversation, self.path(id), opened.disk)
+                return save_conversation(
+                    opened.conversation, self.path(id), opened.disk, tidy=False
+                )
             except ChangedOnDisk:
                 continue
         raise ChangedOnDisk(self.path(id))

@@ -6,19 +6,24 @@ that lists and searches every conversation without opening their files.
     message_text  FTS5(text, conversation UNINDEXED, position UNINDEXED), prefix = '1 2 3 4'
 
 A conversation's FTS rows have the rowid ``num << 24 | position + 1`` (position -1 is the
-title, 0… the history messages), so updating from message *i* on deletes one rowid range and
-inserts only what changed: indexing a finished reply costs the reply, not the conversation
-(a reply that makes an older conversation the latest active moves its rows once:
-`library_order`). Search (`library_search`) walks the matching rows by descending rowid, which
-FTS5 walks without sorting and `num` keeps in latest-activity order, and gives one result per
-conversation, a page at a time.
+title, 0… the history messages; from ``VERSIONS`` on, the messages the turns' other versions
+keep: Regenerate and edits keep them, and search finds them too), so updating from message
+*i* on deletes a rowid range or two and inserts only what changed: indexing a finished reply
+costs the reply, not the conversation (`library_rows`; a reply that makes an older
+conversation the latest active moves its rows once: `library_order`). Search
+(`library_search`) walks the matching rows by descending rowid, which FTS5 walks without
+sorting and `num` keeps in latest-activity order, and gives one result per conversation, a
+page at a time.
 
 The prefix indexes (https://www.sqlite.org/fts5.html#prefix_indexes) hold, for every start of
 1 to 4 characters, the rows whose words begin with it: the search-as-you-type query ("th"*)
 reads them lazily, as it reads one word's rows, instead of merging the lists of every word
 with that start before its first row (up to ~100 ms over 1,000,000 messages for "t"). An
-index of an older `SCHEMA` is made anew and filled from the files by `refresh`, as a missing
-one is.
+index of schema 2 (the same tables, without the other versions' texts) is kept: it is
+marked (`_VERSIONS_UNREAD`), and the next `refresh` reads again the files that hold versions
+(one look at each file's bytes; the others are not parsed), while search and the list go on
+working from what it holds. An index of another `SCHEMA` is made anew and filled from the
+files by `refresh`, as a missing one is.
 
 The files are the truth (`library`): `refresh` compares the folder (one `scandir`) with the
 stored modification times and sizes, reads only what changed, and drops what is gone. A
@@ -46,16 +51,18 @@ import msgspec
 from chatdesk.core import library_order
 from chatdesk.core.conversation import Conversation
 from chatdesk.core.library import Library, LibraryEntry, LibraryFile, Summary
-from chatdesk.core.library_search import PAGE, SHIFT, SearchHit, SearchPage, search
+from chatdesk.core.library_rows import replace_text, upsert
+from chatdesk.core.library_search import PAGE, SearchHit, SearchPage, search
 from chatdesk.core.library_strays import Skipped, recalled, remembered
 from chatdesk.core.paths import data_dir
 from chatdesk.core.sqlite_shared import BUSY_TIMEOUT_MS, damaged, enter_wal, writing
 from chatdesk.core.text_policy import storable
 
-SCHEMA = 2  # 2: prefix indexes; nums in latest-activity order (`library_order`)
+SCHEMA = 3  # 2: prefix indexes, nums in latest-activity order; 3: other versions' texts
 _GROUP = 25  # files indexed in one transaction by `refresh` (~0.2 s of holding the lock)
 PREFIX_LENGTHS = "1 2 3 4"  # characters: the starts of words FTS5 keeps prefix indexes for
-_SHIFT = SHIFT  # positions per conversation: 16 million messages
+# meta key: "1" while the files holding other versions are still to be read (schema 2's index)
+_VERSIONS_UNREAD = "versions_unread"
 
 
 def index_path() -> Path:
@@ -115,6 +122,9 @@ class LibraryIndex:
         self._lock = threading.Lock()
         self._generation = 0  # bumped when the database is deleted: connections are renewed
         self.rebuilt = False  # set by `_db` when it found nothing usable and made it anew
+        # `_VERSIONS_UNREAD` seen unset (only opening an index of schema 2 sets it): not
+        # asked again at every refresh.
+        self._versions_read = False
 
     # -- connections -------------------------------------------------------------------------
     def _db(self) -> sqlite3.Connection:
@@ -147,11 +157,18 @@ class LibraryIndex:
             db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             enter_wal(db)
             db.execute("PRAGMA synchronous = NORMAL")  # WAL keeps it consistent; it is a cache
-            if not self._current(db):
+            if self._schema(db) != str(SCHEMA):
                 # Another process may be making it too: one makes it, the other then uses it.
                 db.execute("BEGIN IMMEDIATE")
                 try:
-                    if not self._current(db):
+                    schema = self._schema(db)
+                    if schema == "2":  # the same tables: kept (see the module docstring)
+                        db.execute("UPDATE meta SET value = ? WHERE key = 'schema'",
+                                   (str(SCHEMA),))  # fmt: skip
+                        db.execute("INSERT OR REPLACE INTO meta VALUES (?, '1')",
+                                   (_VERSIONS_UNREAD,))  # fmt: skip
+                        self._versions_read = False
+                    elif schema != str(SCHEMA):
                         self._create(db)
                     db.commit()
                 except BaseException:
@@ -162,12 +179,13 @@ class LibraryIndex:
             raise
         return db
 
-    def _current(self, db: sqlite3.Connection) -> bool:
+    def _schema(self, db: sqlite3.Connection) -> str | None:
+        """The schema of the index in `db`; None when it is new or another folder's."""
         try:
             rows = dict(db.execute("SELECT key, value FROM meta").fetchall())
         except sqlite3.OperationalError:  # no such table: a new file
-            return False
-        return rows.get("schema") == str(SCHEMA) and rows.get("folder") == self._folder_key()
+            return None
+        return str(rows.get("schema")) if rows.get("folder") == self._folder_key() else None
 
     def _create(self, db: sqlite3.Connection) -> None:
         """The tables, anew, inside the caller's transaction."""
@@ -286,13 +304,14 @@ class LibraryIndex:
         as `entries` will list it (the sidebar updates its one row from it)."""
         summary = Summary.of(conv)
         texts = list(conv.texts())
+        versions = conv.version_texts()
         path = self.library.path(id, trashed)
 
         def work(db: sqlite3.Connection) -> None:
             with writing(db):
-                num, kept = _upsert(db, id, path, summary, trashed, None, mtime_ns, size)
+                num, kept = upsert(db, id, path, summary, trashed, None, mtime_ns, size)
                 first = from_message if kept else None
-                _replace_text(db, num, id, summary.title, texts, first)
+                replace_text(db, num, id, summary.title, (texts, versions), first)
 
         self._guarded(work)
         return LibraryEntry(
@@ -309,9 +328,9 @@ class LibraryIndex:
         def work(db: sqlite3.Connection) -> None:
             summary = Summary(entry.title, entry.last_activity, 0, False)
             with writing(db):
-                num, kept = _upsert(db, entry.id, entry.path, summary, entry.trashed,
-                                    entry.error, entry.mtime_ns, entry.size)  # fmt: skip
-                _replace_text(db, num, entry.id, entry.title, [], 0 if kept else None)
+                num, kept = upsert(db, entry.id, entry.path, summary, entry.trashed,
+                                   entry.error, entry.mtime_ns, entry.size)  # fmt: skip
+                replace_text(db, num, entry.id, entry.title, ([], []), 0 if kept else None)
 
         self._guarded(work)
 
@@ -364,8 +383,13 @@ class LibraryIndex:
         gone = [id for id in known if id not in files]
         if gone:
             self.drop(gone)
-        for start in range(0, len(stale), batch):
-            ids = stale[start : start + batch]
+        reading = list(stale)
+        unread = not self._versions_read and self._meta(_VERSIONS_UNREAD) == "1"
+        if unread:  # an index of schema 2: the files holding other versions are read again
+            reading += [id for id in sorted(set(files) - set(stale), reverse=True)
+                        if _holds_versions(library.path(id, files[id][2]))]  # fmt: skip
+        for start in range(0, len(reading), batch):
+            ids = reading[start : start + batch]
             for first in range(0, len(ids), _GROUP):
                 read = []
                 for id in ids[first : first + _GROUP]:
@@ -374,7 +398,10 @@ class LibraryIndex:
                     read.append(library.read_entry(LibraryFile(id, path, trashed, mtime_ns, size)))
                 self._put_all(read)
             if progress is not None:
-                progress(min(start + batch, len(stale)), len(stale))
+                progress(min(start + batch, len(reading)), len(reading))
+        if unread:
+            self._meta(_VERSIONS_UNREAD, "0")
+        self._versions_read = True
         return RefreshReport(tuple(stale), tuple(gone), rebuilt, skipped)
 
     def _put_all(self, read: list[tuple[LibraryEntry, Conversation | None]]) -> None:
@@ -399,63 +426,18 @@ class LibraryIndex:
         return self._guarded(work)  # type: ignore[return-value]
 
 
-def _upsert(
-    db: sqlite3.Connection, id: str, path: Path, summary: Summary, trashed: bool,
-    error: str | None, mtime_ns: int, size: int,
-) -> tuple[int, bool]:  # fmt: skip
-    """Insert or update the conversation's row, at the num its last activity gives it
-    (`library_order`); its num, and whether its indexed rows are kept where they were (False:
-    new, or moved, its text rows gone)."""
-    values = (
-        os.fspath(path), storable(summary.title), summary.last_activity, summary.messages,
-        int(summary.pinned), int(trashed), error, mtime_ns, size,
-    )  # fmt: skip
-    row = db.execute("SELECT num FROM conversations WHERE id = ?", (id,)).fetchone()
-    current = None if row is None else int(row[0])
-    num = library_order.place(db, id, summary.last_activity, current)
-    if num == current:
-        db.execute(
-            "UPDATE conversations SET path = ?, title = ?, last_activity = ?, messages = ?, "
-            "pinned = ?, trashed = ?, error = ?, mtime_ns = ?, size = ? WHERE num = ?",
-            (*values, num),
-        )
-        return num, True
-    db.execute(
-        "INSERT INTO conversations(num, id, path, title, last_activity, messages, pinned, "
-        "trashed, error, mtime_ns, size) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (num, id, *values),
-    )
-    return num, False
-
-
-def _replace_text(
-    db: sqlite3.Connection, num: int, id: str, title: str, texts: list[str], first: int | None
-) -> None:
-    """The title row and the rows of messages `first`… of conversation `num`, anew (None: it
-    has none yet). Nothing is deleted for a new one: a statement that reads FTS5's table makes
-    it write out the rows inserted before it in the transaction, many small pieces to merge."""
-    base = num << _SHIFT
-    if first is not None:
-        first = max(0, min(first, len(texts)))
-        db.execute("DELETE FROM message_text WHERE rowid = ?", (base,))
-        db.execute(
-            "DELETE FROM message_text WHERE rowid > ? AND rowid < ?",
-            (base + first, base + (1 << _SHIFT)),
-        )
-    else:
-        first = 0
-    # storable(): a lone surrogate (half an emoji) is U+FFFD, as in the file; SQLite takes UTF-8.
-    rows = [(base, storable(title), id, -1)]
-    rows += [
-        (base + i + 1, storable(texts[i]), id, i) for i in range(first, len(texts)) if texts[i]
-    ]
-    db.executemany(
-        "INSERT INTO message_text(rowid, text, conversation, position) VALUES (?, ?, ?, ?)", rows
-    )
-
-
 def _entry(row: tuple[Any, ...]) -> LibraryEntry:
     id, path, title, last, messages, pinned, trashed, error, mtime_ns, size = row
     return LibraryEntry(
         id, Path(path), title, last, messages, bool(pinned), bool(trashed), error, mtime_ns, size
     )
+
+
+def _holds_versions(path: Path) -> bool:
+    """Whether a conversation file may hold other versions of a turn (`alternatives`): its
+    bytes name the field. A look, no parsing; a false yes costs one read of the file."""
+    try:
+        with open(path, "rb") as file:
+            return b'"alternatives"' in file.read()
+    except OSError:
+        return False

@@ -4,7 +4,10 @@ at a time.
 A result is a conversation whose title or one of whose messages holds every word of the query
 (the last word may be the start of a word: search as you type). It shows the conversation's
 latest matching message (the title when no message matches), a snippet of it with the words
-marked, and how many more of its messages match. The conversations come in the list's order
+marked, and how many more of its messages match. A message of a turn's other versions
+(Regenerate and edit keep them: `alternatives`) is found too, after the messages shown: the
+result is one only when no message shown matches, and says so (`SearchHit.other_version`).
+The conversations come in the list's order
 (`LibraryIndex.entries`: last activity, then id, newest first) without the pins on top: the
 one the user changed last first, whenever it was made.
 
@@ -17,7 +20,10 @@ their snippets are cut here, not by FTS5's snippet(), which would tokenize every
 Within one conversation at most `COUNT_CAP` matches are counted ("+999+ more"), then the walk
 jumps to the next conversation.
 
-The rowids are `library_index`'s: ``num << 24 | position + 1`` (position -1: the title).
+The rowids are `library_index`'s: ``num << 24 | position + 1`` (position -1: the title)
+below ``num << 24 | VERSIONS``, the other versions' messages from there on, in history order.
+A conversation's walk meets those first, so one with 1,000 matches in its other versions is
+shown by one of them even when a message shown matches too (`COUNT_CAP`).
 """
 
 from __future__ import annotations
@@ -26,10 +32,15 @@ import functools
 import re
 import sqlite3
 import unicodedata
+from typing import Any
 
 import msgspec
 
+from chatdesk.core.messages import parts_text
+
 SHIFT = 24  # positions per conversation (see `library_index`)
+VERSIONS = 1 << (SHIFT - 1)  # rowids of a conversation from here on: its other versions' texts
+_LOW = (1 << SHIFT) - 1  # a rowid's place within its conversation
 PAGE = 30  # results per page: more than a sidebar shows at once
 COUNT_CAP = 1000  # matches counted in one conversation before the walk jumps past it
 SNIPPET_WORDS = 16  # words in a snippet
@@ -46,7 +57,9 @@ class SearchHit(msgspec.Struct, frozen=True):
     after the system prompt and examples), or None when only the title matched. `snippet` is a
     stretch of that text around the match; `highlights` are (start, end) offsets into `snippet`
     (Python string indices, end exclusive) of the matched words. `more` counts its other
-    matching messages (at most `COUNT_CAP`).
+    matching messages (at most `COUNT_CAP`), those of other versions included.
+    `other_version`: no message shown matches; the snippet is of a message that one of the
+    other versions of the turn at `message_index` keeps (Regenerate, an edit: `alternatives`).
     """
 
     conversation_id: str
@@ -55,6 +68,7 @@ class SearchHit(msgspec.Struct, frozen=True):
     snippet: str
     highlights: tuple[tuple[int, int], ...]
     more: int = 0
+    other_version: bool = False
 
 
 class SearchPage(msgspec.Struct, frozen=True):
@@ -106,24 +120,31 @@ def search(
         if bound is None:
             break
     words = query_words(query)
-    texts = _texts(db, [g.best for g in groups if g.best is not None])
-    hits = tuple(g.hit(texts.get(g.best, "") if g.best is not None else g.title, words)
-                 for g in groups)  # fmt: skip
+    texts = _texts(db, [g.shown for g in groups if g.shown is not None])
+    hits = tuple(g.hit(None if g.shown is None else texts.get(g.shown), words) for g in groups)
     return SearchPage(hits, bound if len(groups) >= limit else None)
 
 
 class _Group(msgspec.Struct):
     num: int
-    best: int | None = None  # the rowid of the latest matching message
+    best: int | None = None  # the rowid of the latest matching message shown
+    other: int | None = None  # ... of the latest matching message of another version
     count: int = 0  # matching messages
     id: str = ""
     title: str = ""
 
-    def hit(self, text: str, words: list[str]) -> SearchHit:
+    @property
+    def shown(self) -> int | None:
+        """The rowid the result shows: the best message, else the other versions' one."""
+        return self.best if self.best is not None else self.other
+
+    def hit(self, row: tuple[str, int] | None, words: list[str]) -> SearchHit:
+        """The result, given the shown row's (text, position); None: the title matched."""
+        text, position = row if row is not None else (self.title, None)
         snippet, highlights = cut_snippet(text, words)
-        index = None if self.best is None else (self.best & ((1 << SHIFT) - 1)) - 1
         more = max(0, self.count - 1)
-        return SearchHit(self.id, self.title, index, snippet, highlights, more)
+        other = self.best is None and self.other is not None
+        return SearchHit(self.id, self.title, position, snippet, highlights, more, other)
 
 
 def _walk(
@@ -142,10 +163,12 @@ def _walk(
             if len(groups) == wanted:
                 return groups, groups[-1].num << SHIFT
             groups.append(_Group(num))
-        group = groups[-1]
-        if rowid & ((1 << SHIFT) - 1):  # a message, not the title
-            if group.best is None:
+        group, low = groups[-1], rowid & _LOW
+        if low:  # a message, not the title
+            if low < VERSIONS and group.best is None:
                 group.best = rowid
+            elif low >= VERSIONS and group.other is None:
+                group.other = rowid
             group.count += 1
             if group.count >= COUNT_CAP:  # enough counted: go on from the next conversation
                 return groups, num << SHIFT
@@ -170,12 +193,16 @@ def _kept(db: sqlite3.Connection, groups: list[_Group]) -> list[_Group]:
     return kept
 
 
-def _texts(db: sqlite3.Connection, rowids: list[int]) -> dict[int, str]:
+def _texts(db: sqlite3.Connection, rowids: list[int]) -> dict[int, tuple[str, int]]:
+    """rowid -> (text, position) of these rows (position: the history index that shows the
+    message, or that holds the other version it is in)."""
     if not rowids:
         return {}
     marks = ",".join("?" * len(rowids))
-    rows = db.execute(f"SELECT rowid, text FROM message_text WHERE rowid IN ({marks})", rowids)
-    return dict(rows.fetchall())
+    rows = db.execute(
+        f"SELECT rowid, text, position FROM message_text WHERE rowid IN ({marks})", rowids
+    )
+    return {rowid: (text, position) for rowid, text, position in rows}
 
 
 def cut_snippet(text: str, words: list[str]) -> tuple[str, tuple[tuple[int, int], ...]]:
@@ -226,6 +253,25 @@ def _rule(words: tuple[str, ...]) -> re.Pattern[str]:
     if len(words) > 1:
         parts.append(edge + "(?:" + "|".join(map(re.escape, words[:-1])) + r")(?![^\W_])")
     return re.compile("|".join(parts))
+
+
+def version_holding(held: Any, query: str) -> tuple[int, int] | None:
+    """Which of the versions a turn keeps (`held`: its first message's `meta.alternatives`)
+    holds a message matching `query` as the index matches it (every word, the last maybe only
+    begun): (the version, from 0; the message's place in it) of the last such message, as a
+    result shows it (`SearchHit.other_version`). None when none does."""
+    words = query_words(query)
+    versions = held.get("versions") if isinstance(held, dict) else None
+    if not words or not isinstance(versions, list):
+        return None
+    found = None
+    for number, version in enumerate(versions):
+        for place, item in enumerate(version if isinstance(version, list) else ()):
+            text = parts_text(item.get("content")) if isinstance(item, dict) else ""
+            tokens = {fold(token) for token in _TOKEN_RE.findall(text)}
+            if set(words[:-1]) <= tokens and any(t.startswith(words[-1]) for t in tokens):
+                found = (number, place)
+    return found
 
 
 def find_query(query: str, text: str) -> str:

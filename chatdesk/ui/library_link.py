@@ -6,7 +6,9 @@ GUI thread). One that is open is changed in memory and written by its window, so
 never changes under an open conversation (which the next write would take for another
 program's change): rename and pin change the open conversation and save it; trash saves it,
 closes it, then moves the file. A search hit opens its conversation at the message, older rows
-brought in as needed, with the find bar finding the search's words there. The library starts
+brought in as needed, with the find bar finding the search's words there; a hit in a version
+of a turn that is not shown (`SearchHit.other_version`) shows that version first, as the
+card's ‹ › would (what the next request sends, as always). The library starts
 loading once the window has painted.
 
 The library folder is watched (`QFileSystemWatcher`; every write into it is a rename, which a
@@ -58,6 +60,7 @@ class LibraryHost(Protocol):
     def activate(self, session: ChatSession) -> None: ...
     def when_loaded(self, session: ChatSession, then: Callable[[ChatSession], None]) -> None: ...
     def show_message(self, title: str, text: str) -> object: ...
+    def show_status(self, text: str, timeout_ms: int = ...) -> None: ...
     def save_session(self, session: ChatSession) -> None: ...
     def close_session_now(self, session: ChatSession) -> None: ...
     def confirm_closing(
@@ -246,31 +249,63 @@ class LibraryLink(QObject):
             self._retry.start()
 
     # -- opening -----------------------------------------------------------------------------
-    def open(self, id: str, message_index: int | None = None, query: str = "") -> ChatSession:
+    def open(
+        self, id: str, message_index: int | None = None, query: str = "",
+        other_version: bool = False,
+    ) -> ChatSession:  # fmt: skip
         """Show library conversation `id` (open it if needed: read off the GUI thread, a file
         that cannot be opened said in words), at history message `message_index` when given,
         once it is loaded; a search result's `query` is then found there, with the find bar
-        ("1 of N"), its words marked."""
+        ("1 of N"), its words marked. `other_version`: the words are in a version of the turn
+        at `message_index` that is not shown: that version is shown, at the message."""
         path = self.library.path(id)
         session = next((s for s in self.host.sessions if s.path == path), None)
         if session is None:
             session = self.host.load_file(path)
         self.host.activate(session)
         if message_index is not None:
-            self.host.when_loaded(session, lambda s: self._show_message(s, message_index, query))
+            self.host.when_loaded(
+                session, lambda s: self._show_message(s, message_index, query, other_version)
+            )
         return session
 
-    def _show_message(self, session: ChatSession, message_index: int, query: str) -> None:
+    def _show_message(
+        self, session: ChatSession, message_index: int, query: str, other_version: bool
+    ) -> None:
         if self.host.session is not session:
             return
-        self.host.transcript.show_history_index(message_index)
         conv = session.conversation
+        if other_version and 0 <= message_index < len(conv):
+            message_index += self._show_version(session, message_index, query)
+        self.host.transcript.show_history_index(message_index)
         if query and 0 <= message_index < len(conv):
             from chatdesk.core.cards import shown_text
             from chatdesk.core.library_search import find_query
 
             text = shown_text(conv[message_index])
             self.host.find_bar.find_from(find_query(query, text), message_index)
+
+    def _show_version(self, session: ChatSession, index: int, query: str) -> int:
+        """Show the version of the turn at history `index` that holds `query`'s words (none
+        does when it is shown already, or the file changed since the search); where the
+        matching message is in it (0: the turn's first)."""
+        from chatdesk.core import alternatives
+        from chatdesk.core.library_search import version_holding
+
+        found = version_holding(session.conversation[index].meta.alternatives, query)
+        if found is None:
+            return 0
+        if session.busy:  # a reply streams: the versions cannot be flipped now
+            self.host.show_status("The words are in another version of this turn: ‹ › on its "
+                                  "card shows it once the reply ends", 6000)  # fmt: skip
+            return 0
+        version, place = found
+        session.show_version(index, version)
+        shown = alternatives.position(session.conversation[index])
+        if shown is not None:
+            self.host.show_status(f"Showing version {shown[0]} of {shown[1]} of this turn, "
+                                  "where the words are", 6000)  # fmt: skip
+        return place
 
     def _open_file_row(self, n: int) -> None:
         files = self._files()

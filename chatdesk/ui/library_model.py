@@ -69,6 +69,19 @@ class Row(msgspec.Struct, frozen=True):
         return self.hit.conversation_id if self.hit is not None else None
 
 
+OTHER_VERSION = "another version"  # a result found in a version of a turn not shown
+
+
+def hit_note(hit: SearchHit, lead: str = "", between: str = " · ") -> str:
+    """What a result's title line adds: "another version" when its snippet is of a version of
+    the turn that is not shown (Regenerate or an edit kept it), "+2 more" when two more of its
+    messages match; "" for neither."""
+    notes = [OTHER_VERSION] if hit.other_version else []
+    if more := more_text(hit):
+        notes.append(more)
+    return lead + between.join(notes) if notes else ""
+
+
 def more_text(hit: SearchHit, lead: str = "") -> str:
     """"+2 more" for a conversation with two more matching messages; "" for none."""
     from chatdesk.core.library_search import COUNT_CAP  # sqlite3: not at start-up
@@ -81,6 +94,12 @@ def more_text(hit: SearchHit, lead: str = "") -> str:
 
 def _when(seconds: float) -> str:
     return time.strftime("%Y-%m-%d %H:%M", time.localtime(seconds)) if seconds > 0 else "unknown"
+
+
+def _hit_tooltip(hit: SearchHit) -> str:
+    if not hit.other_version:
+        return f"{hit.title}\n{hit.snippet}"
+    return f"{hit.title}\n{hit.snippet}\nIn {OTHER_VERSION} of this turn: opening it shows that one"
 
 
 def entry_tooltip(entry: LibraryEntry) -> str:
@@ -138,7 +157,7 @@ class _RowsModel(QAbstractListModel):
                 return item.tooltip
             if item.entry is not None:
                 return entry_tooltip(item.entry)
-            return f"{item.hit.title}\n{item.hit.snippet}" if item.hit is not None else None
+            return _hit_tooltip(item.hit) if item.hit is not None else None
         if role == roles.ACCESSIBLE_TEXT:
             return self._spoken(item)
         return None
@@ -150,7 +169,7 @@ class _RowsModel(QAbstractListModel):
         if item.kind is Kind.BROKEN and item.entry is not None:
             return f"{item.label}, cannot be opened: {item.entry.error}"
         if item.hit is not None:
-            return f"{item.hit.title}: {item.hit.snippet}{more_text(item.hit, ', ')}"
+            return f"{item.hit.title}: {item.hit.snippet}{hit_note(item.hit, ', ', ', ')}"
         pinned = ", pinned" if item.entry and item.entry.pinned else ""
         return f"{item.label}{pinned}"
 

@@ -6,8 +6,9 @@ it goes to the window (open, rename in place with F2, pin, duplicate, move to th
 to the jobs (undo, restore, delete for good, empty the trash). The
 search runs `SEARCH_DELAY_MS` after the last keystroke, on the jobs' search thread.
 
-Signals: openRequested(str id, object message_index: int | None, str query): open the
-conversation, at that history message when given, finding a search result's query there;
+Signals: openRequested(str id, object message_index: int | None, str query, bool
+other_version): open the conversation, at that history message when given, finding a search
+result's query there (in the version of that turn that holds it, when `other_version`);
 sessionRequested(int) for an open conversation outside the library (its index in the window);
 changeRequested(str action, str id, object value) for rename (the title), pin (True/False),
 trash and duplicate, which the window does itself when the conversation is open
@@ -46,10 +47,10 @@ UNDO_MS = 10_000  # how long "Moved to the trash — Undo" stays
 
 
 class LibrarySidebar(QWidget):
-    """Signals: openRequested(str, object, str), sessionRequested(int),
+    """Signals: openRequested(str, object, str, bool), sessionRequested(int),
     changeRequested(str, str, object), notice(str)."""
 
-    openRequested = Signal(str, object, str)
+    openRequested = Signal(str, object, str, bool)
     sessionRequested = Signal(int)
     changeRequested = Signal(str, str, object)
     notice = Signal(str)
@@ -273,9 +274,10 @@ class LibrarySidebar(QWidget):
 
     def _open_hit(self, id: str, hit: SearchHit | None) -> None:
         if hit is None:
-            self.openRequested.emit(id, None, "")
+            self.openRequested.emit(id, None, "", False)
         else:
-            self.openRequested.emit(id, hit.message_index, self.search_model.query)
+            query = self.search_model.query
+            self.openRequested.emit(id, hit.message_index, query, hit.other_version)
 
     # -- changing ----------------------------------------------------------------------------
     def _rename(self, id: str, title: str) -> None:

@@ -3,8 +3,9 @@
 A heading is small bold muted text; a conversation, its title on one line (bold when it is
 open in the window); a file that cannot be read, a warning sign and its error in the warning
 colour (the tooltip adds the file's name); a search hit, the
-conversation's title (and "+2 more" when more of its messages match) over the snippet of its
-latest matching message, the matched words marked. Rows are painted, never
+conversation's title (and "+2 more" when more of its messages match; "another version" when
+the match is in a version of a turn that is not shown) over the snippet of its latest
+matching message, the matched words marked. Rows are painted, never
 widgets, and every row of a model has the same height (`uniformItemSizes`): the view lays out
 10,000 rows with one size hint, not 10,000.
 """
@@ -15,7 +16,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from chatdesk.core.patterns import LazyPattern
-from chatdesk.ui.library_model import Kind, Roles, more_text
+from chatdesk.ui.library_model import Kind, Roles, hit_note
 from chatdesk.ui.palette import MATCH, ON_MARK, tones_of
 from chatdesk.ui.qt.core import QModelIndex, QPersistentModelIndex, QPointF, QRect, QSize, Qt
 from chatdesk.ui.qt.gui import QColor, QFont, QFontMetrics, QPainter, QTextCharFormat, QTextLayout
@@ -157,7 +158,7 @@ class LibraryDelegate(QStyledItemDelegate):
             return
         bold = QFont(font)
         bold.setBold(True)
-        more = more_text(hit)  # "+2 more": the conversation's other matching messages
+        more = hit_note(hit)  # "+2 more": its other matching messages; "another version"
         title_rect = QRect(rect)
         if more:
             width = QFontMetrics(font).horizontalAdvance(more)

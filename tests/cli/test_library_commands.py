@@ -193,3 +193,23 @@ def test_the_ids_list_prints_work_as_files(tmp_path):
     missing = run("export", "20261201-074836-ee569e")  # an id of no conversation
     assert (missing.returncode, missing.stderr.count("does not exist")) == (1, 1)
     assert "the id `chatdesk list` prints" in " ".join(run("send", "--help").stdout.split())
+
+
+def test_search_finds_a_reply_regenerated_away_and_says_so(tmp_path):
+    from chatdesk.core import alternatives
+    from chatdesk.core.conversation import Conversation
+    from chatdesk.core.messages import Message
+
+    conv = Conversation(history=[Message("user", "Sea birds?")])
+    replaced = [Message("assistant", "The pelican scoops fish into its pouch.")]
+    reply = Message("assistant", "Gulls are everywhere.")
+    reply.meta.alternatives = alternatives.after_replacing(replaced)  # what Regenerate keeps
+    conv.append(reply)
+    id = Library(data_dir() / "library").create(conv).id
+    [hit] = json.loads(run("search", "pelican", "--json").stdout)
+    assert (hit["conversation_id"], hit["message_index"], hit["other_version"]) == (id, 1, True)
+    assert hit["snippet"] == replaced[0].content
+    text = run("search", "pelican").stdout.splitlines()
+    assert text[0] == f"{id}  #1 (another version)  Sea birds?"
+    [shown] = json.loads(run("search", "gulls", "--json").stdout)
+    assert shown["other_version"] is False

@@ -27,3 +27,18 @@ def index(lib, tmp_path):
     index = LibraryIndex(lib, tmp_path / "index.sqlite3")
     yield index
     index.close()
+
+
+def regenerate(conv: Conversation, index: int, *texts: str) -> None:
+    """What Regenerate (a reply) or an edit (a question) does: history[index:] becomes a kept
+    version of the turn, and `texts` (alternating roles from history[index]'s) the one shown."""
+    from chatdesk.core import alternatives
+
+    role = conv[index].role
+    old = conv.truncate(index)
+    for n, text in enumerate(texts):
+        other = "assistant" if role == "user" else "user"
+        message = Message(role if n % 2 == 0 else other, text)
+        if n == 0:
+            message.meta.alternatives = alternatives.after_replacing(old)
+        conv.append(message)

@@ -221,3 +221,62 @@ def test_files_skips_temporaries_and_foreign_names(tmp_path):
     (tmp_path / "bad name!.chatdesk.json").write_text("{}")
     assert [f.id for f in lib.files()] == [id]
     assert list(Library(Path(tmp_path / "missing")).files()) == []
+
+
+GONE_PID = 2**22 + 12345  # above Linux's pid_max: no such process
+
+
+def test_a_look_at_the_folder_removes_what_killed_writers_left_and_nothing_else(lib):
+    """The temporaries of a writer killed mid-save go at the library's next look at its folder
+    (`stamps`, what every refresh runs); those of a writer still at work, in another process
+    or this one, and files not named as chatdesk names them, stay."""
+    import subprocess
+    import sys
+
+    id = lib.create(chat("hello")).id
+    name = lib.path(id).name
+    writer = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        lib.trash_folder.mkdir()
+        stale = lib.folder / f".{name}.chatdesk-{GONE_PID}-x1.tmp"
+        stale_in_trash = lib.trash_folder / f".{name}.chatdesk-{GONE_PID}-x2.tmp"
+        live = lib.folder / f".{name}.chatdesk-{writer.pid}-x3.tmp"  # another process's write
+        mine = lib.folder / f".{name}.chatdesk-{os.getpid()}-x4.tmp"  # this one's, on a thread
+        foreign = lib.folder / f".{name}.someone-else.tmp"
+        for path in (stale, stale_in_trash, live, mine, foreign):
+            path.write_text("{}")
+        assert lib.stamps() == {id: stamp(lib, id)}
+        assert not stale.exists()
+        assert not stale_in_trash.exists()
+        assert live.exists()
+        assert mine.exists()
+        assert foreign.exists()
+    finally:
+        writer.kill()
+        writer.wait()
+
+
+def stamp(lib, id):
+    info = lib.path(id).stat()
+    return info.st_mtime_ns, info.st_size, False
+
+
+def test_writing_a_conversation_does_not_list_the_library_folder(lib, monkeypatch):
+    """A save listed all 10,000 files of a big library to look for a killed writer's
+    temporaries; the library's own look at its folder removes them instead."""
+    id = lib.create(chat("hello")).id
+    stale = lib.folder / f".{lib.path(id).name}.chatdesk-{GONE_PID}-x1.tmp"
+    stale.write_text("{}")
+    listed: list[str] = []
+    scandir, listdir = os.scandir, os.listdir
+    monkeypatch.setattr(os, "scandir", lambda p=".": listed.append(os.fspath(p)) or scandir(p))
+    monkeypatch.setattr(os, "listdir", lambda p=".": listed.append(os.fspath(p)) or listdir(p))
+    opened = lib.load(id)
+    opened.conversation.append(Message("assistant", "hi"))
+    lib.save(id, opened.conversation, opened.disk)  # the window's write after a reply
+    lib.rename(id, "Greetings")
+    lib.create(chat("another"))
+    assert listed == []
+    assert stale.exists()
+    lib.stamps()
+    assert not stale.exists()

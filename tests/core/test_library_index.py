@@ -312,3 +312,54 @@ def test_a_rebuild_lists_the_most_recent_conversations_first(lib, tmp_path):
     finally:
         index.close()
     assert [sorted(shown) for shown in listed] == [sorted(ids[4:]), sorted(ids[2:]), sorted(ids)]
+
+
+def test_an_index_of_schema_2_is_kept_and_the_files_with_versions_read_once(
+    lib, tmp_path, monkeypatch
+):
+    """Schema 3 adds the texts of the other versions of a turn (Regenerate, edits): an
+    existing index keeps everything it holds (search and the list work before any file is
+    read), only the files holding versions are read again, once, and it is never made anew."""
+    from tests.core.conftest import regenerate
+
+    plain = lib.create(chat("the harbour at dawn", "boats and gulls")).id
+    conv = chat("sea birds?", "the pelican scoops fish")
+    regenerate(conv, 1, "gulls everywhere")
+    birds = lib.create(conv).id
+    path = tmp_path / "index.sqlite3"
+    index = LibraryIndex(lib, path)
+    index.refresh()
+    index.close()
+    with contextlib.closing(sqlite3.connect(path)) as db, db:  # as schema 2 left it
+        db.execute("UPDATE meta SET value = '2' WHERE key = 'schema'")
+        # The other versions' rows (`library_rows`: 2**23 on, of 2**24 per conversation).
+        db.execute("DELETE FROM message_text WHERE (rowid & ?) >= ?", ((1 << 24) - 1, 1 << 23))
+    read: list[str] = []
+    read_entry = Library.read_entry
+
+    def reading(self, file):
+        read.append(file.id)
+        return read_entry(self, file)
+
+    monkeypatch.setattr(Library, "read_entry", reading)
+    index = LibraryIndex(lib, path)
+    try:
+        assert {h.conversation_id for h in index.search("gulls")} == {plain, birds}  # kept
+        assert index.search("pelican") == []  # not yet: its file is read by refresh
+        report = index.refresh()
+        assert not report.rebuilt
+        assert (report.read, report.dropped) == ((), ())
+        assert read == [birds]  # the file without versions was not read
+        [hit] = index.search("pelican")
+        assert (hit.conversation_id, hit.message_index, hit.other_version) == (birds, 1, True)
+        index.refresh()
+        assert read == [birds]  # once
+    finally:
+        index.close()
+    again = LibraryIndex(lib, path)  # the next start: nothing made anew or read
+    try:
+        assert not again.refresh().rebuilt
+        assert read == [birds]
+        assert again.search("pelican")[0].conversation_id == birds
+    finally:
+        again.close()

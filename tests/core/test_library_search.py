@@ -19,7 +19,7 @@ from chatdesk.core.library import iso_seconds, iso_time
 from chatdesk.core.library_index import LibraryIndex, available
 from chatdesk.core.library_search import cut_snippet, find_query, query_words
 from chatdesk.core.messages import Message, MessageMeta
-from tests.core.conftest import chat
+from tests.core.conftest import chat, regenerate
 
 pytestmark = pytest.mark.skipif(not available(), reason="this SQLite has no FTS5")
 
@@ -204,3 +204,46 @@ def test_a_common_start_of_a_word_costs_what_it_costs_in_a_small_library(lib, tm
     big, small = statistics.median(times["big"]), statistics.median(times["small"])
     print(f"th: {big * 1000:.2f} ms over 2,000 conversations, {small * 1000:.2f} ms over 20")
     assert big < 4 * small
+
+
+def test_a_reply_regenerated_away_is_found_and_the_result_says_so(lib, index):
+    """The tester's case: a phrase of a reply replaced by Regenerate found nothing. Now it is
+    found, the result naming the turn that keeps it and saying it is in another version; a
+    message shown that matches is preferred, the others counted."""
+    conv = chat("tell me about sea birds", "the pelican scoops fish into its pouch")
+    regenerate(conv, 1, "gulls are everywhere on the coast")
+    regenerate(conv, 1, "an albatross glides for hours")
+    birds = lib.create(conv).id
+    edited = chat("what is a walrus", "a large marine mammal", "and its tusks?", "ivory teeth")
+    regenerate(edited, 0, "what is a seal", "a marine mammal without tusks")  # an edit
+    seals = lib.create(edited).id
+    index.refresh()
+
+    [hit] = index.search("pelican")
+    assert (hit.conversation_id, hit.message_index, hit.other_version) == (birds, 1, True)
+    assert hit.snippet == "the pelican scoops fish into its pouch"
+    assert [hit.snippet[s:e] for s, e in hit.highlights] == ["pelican"]
+    [hit] = index.search("albatr")  # the version shown
+    assert (hit.message_index, hit.other_version) == (1, False)
+    [hit] = index.search("ivory")  # in the version an edit of question 0 replaced
+    assert (hit.conversation_id, hit.message_index, hit.other_version) == (seals, 0, True)
+    assert hit.snippet == "ivory teeth"
+    [hit] = index.search("tusks")  # shown (message 1) and kept (message 2 of version 1)
+    assert (hit.message_index, hit.other_version, hit.more) == (1, False, 1)
+    assert {h.conversation_id for h in index.search("marine mammal")} == {seals}
+
+
+def test_which_kept_version_holds_an_opened_results_words():
+    conv = chat("tell me about sea birds", "the pelican scoops fish")
+    regenerate(conv, 1, "gulls are everywhere")
+    regenerate(conv, 1, "an albatross glides")
+    held = conv[1].meta.alternatives
+    assert library_search.version_holding(held, "pelic") == (0, 0)
+    assert library_search.version_holding(held, "GULLS every") == (1, 0)
+    assert library_search.version_holding(held, "albatross") is None  # shown: not kept
+    assert library_search.version_holding(None, "pelican") is None
+    edited = chat("what is a walrus", "a large mammal", "its tusks?", "ivory teeth")
+    regenerate(edited, 0, "what is a seal", "a mammal")
+    held = edited[0].meta.alternatives
+    assert library_search.version_holding(held, "ivory") == (0, 3)
+    assert library_search.version_holding(held, "mammal") == (0, 1)

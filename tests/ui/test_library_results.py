@@ -151,3 +151,60 @@ def test_a_hit_s_match_shows_in_a_narrow_sidebar(qtbot, window):
     assert snippet_in_view("pelican at the start", [(0, 7)], 10, advance) == (
         "pelican at the start", [(0, 7)]
     )
+
+
+def test_a_result_in_another_version_says_so_and_opens_showing_that_version(qtbot, window):
+    """A phrase of a reply that Regenerate replaced: its result says "another version", and
+    opening it shows that version of the turn at the message, the words found there."""
+    from chatdesk.core import alternatives
+
+    library = window.context.library
+    conv = Conversation(title="Sea birds")
+    conv.append(Message("user", "Which bird scoops fish?"))
+    replaced = [Message("assistant", "The pelican scoops fish into its pouch.")]
+    reply = Message("assistant", "Gulls steal them from the pelican's pouch, often.")
+    reply.meta.alternatives = alternatives.after_replacing(replaced)  # as Regenerate keeps it
+    regenerated = Message("assistant", "Gannets dive for them.")
+    regenerated.meta.alternatives = alternatives.after_replacing([reply])  # Regenerate again
+    conv.append(regenerated)
+    id = library.create(conv).id
+    sidebar = window.sidebar
+    qtbot.waitUntil(lambda: sidebar.jobs is not None, timeout=10_000)
+    sidebar.jobs.refresh()
+    qtbot.waitUntil(lambda: sidebar.library_model.rowCount() >= 1, timeout=10_000)
+    sidebar.search.setText("gulls steal")
+    results = sidebar.search_model
+    qtbot.waitUntil(lambda: sidebar.list.model() is results and results.rowCount() == 1,
+                    timeout=10_000)  # fmt: skip
+    row = results.index(0)
+    hit = row.data(Roles.Hit)
+    assert (hit.conversation_id, hit.message_index, hit.other_version) == (id, 1, True)
+    assert row.data(ACCESSIBLE_TEXT) == (
+        "Sea birds: Gulls steal them from the pelican's pouch, often., another version"
+    )
+    assert row.data(Qt.ItemDataRole.ToolTipRole).endswith(
+        "In another version of this turn: opening it shows that one"
+    )
+    rect = sidebar.list.visualRect(row)
+    qtbot.mouseClick(sidebar.list.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.waitUntil(lambda: window.session.path == library.path(id)
+                    and not window.session.loading, timeout=10_000)  # fmt: skip
+    session = window.session
+    qtbot.waitUntil(lambda: session.conversation[1].content.startswith("Gulls"), timeout=10_000)
+    assert alternatives.position(session.conversation[1]) == (2, 3)
+    assert window.statusBar().currentMessage() == (
+        "Showing version 2 of 3 of this turn, where the words are"
+    )
+    assert session.model.history_index(window.transcript.currentIndex().row()) == 1
+    bar = window.find_bar
+    assert bar.field.text() == "gulls steal"
+    qtbot.waitUntil(lambda: bar.count.text() == "1 of 1", timeout=10_000)
+    # Written, the index follows: "pelican" is in the version shown now and in the first
+    # one, and the one shown is the result.
+    window.library_saver.flush(session)
+    sidebar.search.setText("pelican")
+    qtbot.waitUntil(lambda: results.query == "pelican" and results.rowCount() == 1,
+                    timeout=10_000)  # fmt: skip
+    hit = results.index(0).data(Roles.Hit)
+    assert (hit.message_index, hit.other_version, hit.more) == (1, False, 1)
+    assert hit.snippet.startswith("Gulls steal")
