@@ -80,7 +80,7 @@ from chatdesk.service.reply_reader import (
     read_json_answer,
     request_id,
 )
-from chatdesk.service.responses_reader import read_events, read_json_response, take_response
+from chatdesk.service.responses_reader import read_events, read_json_response
 from chatdesk.service.retry import NO_RETRY, RetryPolicy
 from chatdesk.service.sdk_calls import create_call, sdk_arguments
 from chatdesk.service.send_checks import check_history, check_size
@@ -465,17 +465,19 @@ class ChatService:
             if state.parts:
                 yield ReplyDelta("".join(state.parts))
             return
-        read = read_events if api == Api.RESPONSES else read_chunks
-        yield from read(opened.response, state, cancel, self.clock)
+        if api == Api.RESPONSES:
+            yield from read_events(http_response, state, cancel, self.clock)
+        else:
+            yield from read_chunks(opened.response, state, cancel, self.clock)
 
     def _read_completion(self, raw: Any, state: ReplyState, api: str = Api.CHAT) -> None:
+        state.request_id = request_id(raw.headers)
+        if api == Api.RESPONSES:  # its JSON, not the SDK's models: see read_events
+            read_json_response(raw.http_response, state, self.clock)
+            return
         parsed = raw.parse()
         state.end = self.clock()
-        state.request_id = request_id(raw.headers)
-        if api == Api.RESPONSES:
-            take_response(state, parsed.model_dump(mode="json", exclude_none=True))
-        else:
-            state.read_completion(parsed)
+        state.read_completion(parsed)
 
 
 def _was_cancelled(result: ReplyResult) -> bool:

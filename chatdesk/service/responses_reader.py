@@ -63,21 +63,51 @@ def take_response(state: ReplyState, data: dict[str, Any]) -> None:
         state.annotations = list(reply.annotations)
 
 
+def server_sent_events(response: httpx2.Response) -> Iterator[dict[str, Any]]:
+    """The JSON `data` of each event of a `text/event-stream` body, as they arrive. Lines as the
+    event-stream format has them (https://html.spec.whatwg.org/multipage/server-sent-events.html
+    #event-stream-interpretation): `data:` lines joined by a newline, an empty line ends an
+    event, `:` starts a comment; other fields (`event:`, `id:`, `retry:`) are not needed — a
+    Responses event names its type in its JSON. Raises json.JSONDecodeError for data that is
+    not JSON (`[DONE]` ends the stream)."""
+    data: list[str] = []
+    for line in response.iter_lines():
+        if line:
+            field, _, value = line.partition(":")
+            if field == "data":
+                data.append(value[1:] if value.startswith(" ") else value)
+            continue
+        if data:
+            payload, data = "\n".join(data), []
+            if payload == "[DONE]":
+                return
+            event = json.loads(payload)
+            if isinstance(event, dict):
+                yield event
+    if data and (payload := "\n".join(data)) != "[DONE]":  # a last event with no blank line
+        event = json.loads(payload)
+        if isinstance(event, dict):
+            yield event
+
+
 def read_events(
-    stream: Any, state: ReplyState, cancel: CancelToken, clock: Callable[[], float]
+    response: httpx2.Response, state: ReplyState, cancel: CancelToken, clock: Callable[[], float]
 ) -> Iterator[ReplyDelta | ReasoningDelta]:
     """Yield the text and reasoning-summary deltas of a Responses stream, recording the rest
-    in `state`. Kept lean: it runs once per event."""
+    in `state`. Kept lean: it runs once per event. The events are read as JSON here, not as
+    the SDK's models: the SDK builds its Responses event models' pydantic schemas on the first
+    stream (3-7 s on this 2-core machine, the reply's text already shown and still "Writing…";
+    tester, session 13), and the reply needs a few fields of each."""
     parts = state.parts
     reasoning = state.reasoning
-    for event in stream:
+    for event in server_sent_events(response):
         if cancel.cancelled:
             state.cancelled = True
             return
-        kind = getattr(event, "type", None)
+        kind = event.get("type")
         if kind == "response.output_text.delta" or kind == "response.refusal.delta":
-            text = event.delta
-            if not text:
+            text = event.get("delta")
+            if not text or not isinstance(text, str):
                 continue
             if not text.isascii():  # a lone surrogate becomes U+FFFD (text_policy)
                 text, replaced = replace_surrogates(text)
@@ -87,10 +117,11 @@ def read_events(
             parts.append(text)
             yield ReplyDelta(text)
         elif kind == "response.reasoning_summary_text.delta":
+            delta = str(event.get("delta") or "")
             if not reasoning:
                 reasoning.append("")
-            reasoning[-1] += event.delta
-            yield ReasoningDelta(event.delta)
+            reasoning[-1] += delta
+            yield ReasoningDelta(delta)
         elif kind == "response.reasoning_summary_part.added":
             if reasoning and reasoning[-1]:  # the next part follows a blank line
                 reasoning.append("")
@@ -98,19 +129,26 @@ def read_events(
             elif not reasoning:
                 reasoning.append("")
         elif kind == "response.output_item.done":
-            item = event.item
-            if getattr(item, "type", None) == "function_call":
-                state.tool_calls.append(function_call(item.model_dump()))
+            item = event.get("item")
+            if isinstance(item, dict) and item.get("type") == "function_call":
+                state.tool_calls.append(function_call(item))
         elif kind == "response.created":
-            state.response_id = event.response.id or None
-            state.model = event.response.model or None
+            created = event.get("response")
+            if isinstance(created, dict):
+                state.response_id = _str(created.get("id")) or None
+                state.model = _str(created.get("model")) or None
         elif kind in ("response.completed", "response.incomplete", "response.failed"):
-            take_response(state, event.response.model_dump(mode="json", exclude_none=True))
+            whole = event.get("response")
+            take_response(state, whole if isinstance(whole, dict) else {})
         elif kind == "error":
-            raise failure({"code": event.code, "message": event.message})
+            raise failure({"code": event.get("code"), "message": event.get("message")})
     while reasoning and not reasoning[-1]:  # a part opened that never got text
         reasoning.pop()
     state.end = clock()
+
+
+def _str(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 def read_json_response(
