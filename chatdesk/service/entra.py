@@ -421,7 +421,7 @@ class EntraSession:
         return f"EntraSession(mode={self.mode.value!r}, signed_in={self.signed_in})"
 
 
-_SIGN_IN_FIRST = "Sign in with Microsoft Entra ID first: choose Sign in for this profile."
+_SIGN_IN_FIRST = "No one is signed in with Microsoft Entra ID for this profile yet."
 
 
 # -- helpers -----------------------------------------------------------------------------------

@@ -127,7 +127,9 @@ def _map(exc: BaseException, ctx: ErrorContext) -> ChatError:
         return special
     if isinstance(exc, SignInRequired):
         return ChatError(
-            "Sign-in needed", str(exc), f"Sign in with Microsoft Entra ID for {ctx.named}."
+            "Sign-in needed",
+            str(exc),
+            f"Open Connections, choose {ctx.named}, and press Sign in on its Authentication tab.",
         )
     if isinstance(exc, SignInError):
         return ChatError("Sign-in failed", str(exc))

@@ -95,7 +95,7 @@ def test_interactive_mode_needs_an_explicit_sign_in(record_path: Path) -> None:
     with pytest.raises(SignInRequired) as info:
         s.token_provider()
     assert isinstance(info.value, SignInError)
-    assert "Sign in" in str(info.value)
+    assert "No one is signed in" in str(info.value)
     assert factory.calls == [], "no credential (and so no browser) before the person asks"
 
 

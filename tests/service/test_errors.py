@@ -288,3 +288,19 @@ def test_a_chat_error_compares_by_what_it_says_not_by_what_arrived_before_it():
     assert first != ChatError("Service error (500)", "The service failed", status=500)
     assert str(first) == first.args[0] == "Service error (500): The service failed. Try again."
     assert repr(first).startswith("ChatError(title='Service error (500)', message=")
+
+
+def test_sign_in_needed_says_where_to_sign_in_once(tmp_path):
+    # Tester, session 13: "Sign-in needed: Sign in with Microsoft Entra ID first: choose Sign in
+    # for this profile. Sign in with Microsoft Entra ID for profile 'gov'." — four times, and
+    # not where.
+    from chatdesk.service.entra import EntraSession
+
+    session = EntraSession("browser", record_path=tmp_path / "gov.json")
+    with pytest.raises(SignInRequired) as info:
+        session.token_provider()
+    error = map_error(info.value, ErrorContext(profile="gov"))
+    assert error.text == (
+        "Sign-in needed: No one is signed in with Microsoft Entra ID for this profile yet. Open "
+        "Connections, choose profile 'gov', and press Sign in on its Authentication tab."
+    )
