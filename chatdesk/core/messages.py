@@ -242,6 +242,13 @@ class Message(msgspec.Struct, eq=False):  # no __dict__: ~100 bytes less per loa
         out.content = text
         return out
 
+    def other_parts(self) -> list[int]:
+        """The positions in `api_content()` of the parts that are not text (images...)."""
+        content = self.api_content()
+        if not isinstance(content, list):
+            return []
+        return [at for at, part in enumerate(content) if not _is_text_part(part)]
+
     @property
     def has_parts(self) -> bool:
         """The content is a list of content parts (it may hold images or other non-text)."""

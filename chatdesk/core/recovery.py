@@ -5,12 +5,14 @@ kill at any moment leaves either the previous copy or the new one, never half of
 
     {"format": "chatdesk.recovery", "version": 1, "id": "3f2a...", "path": "/x/chat.json",
      "pid": 1234, "conversation": {<fileformat.to_document(conv)>},
-     "edit": {"index": 4, "text": "..."}, "saved_at": "2025-01-31T12:00:00.000+00:00"}
+     "edit": {"index": 4, "text": "...", "removed": [1]},
+     "saved_at": "2025-01-31T12:00:00.000+00:00"}
 
 ("path" is null for a conversation never saved. "edit", only while a question is being edited
-in place with text that is not the question's: which message, by its index in the history, and
-the text typed. It is the copy's alone, never the conversation file's: after a crash the window
-opens that editor again with the text. A copy without it (older ones) has no edit; one with an
+in place with changes (core/edit_in_place.py): which message, by its index in the history, the
+text typed, and the positions in its content of the images taken out ("removed", absent when
+none). It is the copy's alone, never the conversation file's: after a crash the window
+opens that editor again as it was left. A copy without it (older ones) has no edit; one with an
 "edit" the reader cannot use still gives its conversation back.)
 
 A reply that was streaming is saved as it stands (the window marks it ``incomplete``), so after
@@ -48,6 +50,7 @@ import msgspec.structs
 
 from chatdesk.core.atomic import atomic_write_text, is_stale_temporary, pid_running
 from chatdesk.core.conversation import Conversation
+from chatdesk.core.edit_in_place import EditInPlace
 from chatdesk.core.fileformat import (
     MAX_FILE_BYTES,
     ConversationFileError,
@@ -74,14 +77,6 @@ class _Damaged(ValueError):
 
     def __init__(self, why: str = "it is not a chatdesk recovery file") -> None:
         super().__init__(why)
-
-
-class EditInPlace(msgspec.Struct, frozen=True):
-    """A question being edited in place when the copy was written: the message's index in
-    the history, and the text typed in its editor (not resent)."""
-
-    index: int
-    text: str
 
 
 class RecoveryEntry(msgspec.Struct, frozen=True):
@@ -180,7 +175,10 @@ class RecoveryStore:
             "conversation": conversation,
         }
         if edit is not None:
-            document["edit"] = {"index": edit.index, "text": edit.text}
+            kept: dict[str, object] = {"index": edit.index, "text": edit.text}
+            if edit.removed:  # (absent when none: the copies before it read the same)
+                kept["removed"] = sorted(edit.removed)
+            document["edit"] = kept
         # saved_at goes last, appended to the serialised rest, so the digest of the rest tells
         # whether anything changed with one serialisation per call.
         # ASCII: a lone surrogate (valid in JSON, not in UTF-8) must not make the save fail.
@@ -298,7 +296,7 @@ class RecoveryStore:
             title=conversation_title(conv),
             messages=len(conv),
             conversation_loader=lambda: _parse(text, file),
-            edit=_edit_of(data.get("edit"), len(conv)),
+            edit=_edit_of(data.get("edit"), conv),
         )
         return entry, pid
 
@@ -347,15 +345,20 @@ def _file_holds_messages(entry: RecoveryEntry) -> bool:
     return bool(on_disk[: len(copied)] == copied)
 
 
-def _edit_of(value: object, messages: int) -> EditInPlace | None:
+def _edit_of(value: object, conv: Conversation) -> EditInPlace | None:
     """The copy's edit in place; None when it has none, or one that names no message of its
-    conversation (the conversation is still given back: the edit is the smaller loss)."""
+    conversation (the conversation is still given back: the edit is the smaller loss). Its
+    "removed" (older copies have none) keeps the positions of the question's images alone;
+    one the reader cannot use is left out, the text kept: the images show again."""
     if not isinstance(value, dict):
         return None
     index, text = value.get("index"), value.get("text")
-    if not _is_int(index) or not 0 <= index < messages or not isinstance(text, str):
+    if not _is_int(index) or not 0 <= index < len(conv) or not isinstance(text, str):
         return None
-    return EditInPlace(index, storable(text))
+    removed = value.get("removed", [])
+    if not isinstance(removed, list) or not all(_is_int(at) for at in removed):
+        removed = []
+    return EditInPlace(index, storable(text), frozenset(removed)).fitted_to(conv[index])
 
 
 def _written_ns(path: Path) -> int:

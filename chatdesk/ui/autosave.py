@@ -17,10 +17,10 @@ the messages): the GUI thread's share of a save does not grow with the conversat
 save runs at a time; `save()` itself writes at once, on the calling thread.
 
 A question being edited in place travels with its conversation's copy
-(`ChatSession.unfinished_edit`: which message, the text typed; core/recovery.py), looked at on
-the same timer as the rest, never per keystroke: the window only keeps a reference to the
-editor's text. A library conversation gets copies while it has such an edit (its library file
-never holds one), and its copy goes once the edit ends.
+(`ChatSession.unfinished_edit`: which message, the text typed, the images taken out;
+core/edit_in_place.py), looked at on the same timer as the rest, never per keystroke: the
+window only keeps a reference to the editor's text. A library conversation gets copies while
+it has such an edit (its library file never holds one), and its copy goes once the edit ends.
 
 Signals: problemChanged(str) with the problem in words, or "" when it is over.
 """
@@ -31,7 +31,8 @@ import logging
 import threading
 from collections.abc import Callable
 
-from chatdesk.core.recovery import EditInPlace, RecoveryStore
+from chatdesk.core.edit_in_place import EditInPlace
+from chatdesk.core.recovery import RecoveryStore
 from chatdesk.ui.chat_session import ChatSession
 from chatdesk.ui.qt.core import QObject, QTimer, Signal
 from chatdesk.ui.worker import FunctionWorker
@@ -39,7 +40,7 @@ from chatdesk.ui.write_queue import WriteQueue
 
 INTERVAL_MS = 1500
 # What a copy holds that can change: the session's revision, and its edit in place (or None).
-_Copied = tuple[int, tuple[int, str] | None]
+_Copied = tuple[int, EditInPlace | None]
 log = logging.getLogger(__name__)
 
 
@@ -119,7 +120,7 @@ class Autosaver(QObject):
     def _start(self, session: ChatSession) -> None:
         copy_id, state = self._ids[session], _state(session)
         snapshot, path, store = session.conversation.snapshot(), session.path, self.store
-        edit = _edit(state[1])
+        edit = state[1]
         self._idle.clear()
 
         def write() -> str:
@@ -166,7 +167,7 @@ class Autosaver(QObject):
             return
         state = _state(session)
         try:
-            self.store.save(self._ids[session], session.conversation, session.path, _edit(state[1]))
+            self.store.save(self._ids[session], session.conversation, session.path, state[1])
             self._saved[session] = state
             self._copied.add(session)
         except OSError as exc:  # a full disk must not take the window down with it
@@ -203,10 +204,6 @@ def _state(session: ChatSession) -> _Copied:
     """What a copy of `session` written now would hold that can change: its revision (the
     draft included), and its unfinished edit in place."""
     return session.revision, session.unfinished_edit()
-
-
-def _edit(edit: tuple[int, str] | None) -> EditInPlace | None:
-    return EditInPlace(*edit) if edit is not None else None
 
 
 def _worth_keeping(session: ChatSession) -> bool:

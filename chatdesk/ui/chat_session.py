@@ -123,7 +123,6 @@ class ChatSession(ReplyStreaming, ConversationEditing, QObject):
         # Where the transcript was scrolled while another conversation was shown (or when the
         # last session ended); None: at the newest message.
         self.scroll: ScrollAnchor | None = None
-        self.kept_edit: tuple[int, str] | None = None  # (index, text): an edit set aside
         self._worker: GeneratorWorker | None = None
         self._cancel: CancelToken | None = None
         self._reply_index: int | None = None  # the history index of the reply being streamed

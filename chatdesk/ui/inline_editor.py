@@ -10,13 +10,17 @@ does the resend.
 
 A question with images keeps them on its card around the editor, where the card shows them
 (row_heights.edit_place); each has a ✕ that takes it out of the question being edited, and
-Resend sends the question without it (a new version: the old one keeps every image).
+Resend sends the question without it (a new version: the old one keeps every image). The ✕s
+follow the editor in the Tab order ("Remove image 1", ...): Space or Enter takes the image out,
+Esc cancels as in the editor. An image taken out is a change (core/edit_in_place.py) as text
+typed is: Esc asks, and the edit set aside or recovered after a crash keeps it out.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from chatdesk.core.edit_in_place import changes
 from chatdesk.ui.composer import is_enter, line_key, send_key, sends
 from chatdesk.ui.draft_text import DraftText
 from chatdesk.ui.palette import tones_of
@@ -30,7 +34,7 @@ from chatdesk.ui.qt.core import (
     QTimer,
     Signal,
 )
-from chatdesk.ui.qt.gui import QKeyEvent, QResizeEvent, QTextCursor, QTextOption
+from chatdesk.ui.qt.gui import QFocusEvent, QKeyEvent, QResizeEvent, QTextCursor, QTextOption
 from chatdesk.ui.qt.widgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -61,7 +65,7 @@ def keys_hint(enter_sends: bool, short: bool = False) -> str:
 
 
 def discard_box(parent: QWidget | None = None) -> QMessageBox:
-    """Discard / Keep editing, for Esc or Cancel over text typed into a question; Keep editing
+    """Discard / Keep editing, for Esc or Cancel over a changed question; Keep editing
     is the default and Esc's answer (a second Esc out of habit must not decide it). Not
     opened yet: the caller opens it and reads `clickedButton()` on `finished`."""
     title = "Discard your changes?"
@@ -70,7 +74,10 @@ def discard_box(parent: QWidget | None = None) -> QMessageBox:
     box.setWindowTitle(title)
     box.setAccessibleName(title)
     box.setText("Discard your changes to this question?")
-    box.setInformativeText("The question stays as it was; what you typed into it is dropped.")
+    box.setInformativeText(
+        "The question stays as it was; your changes to it (text typed, images taken out) "
+        "are dropped."
+    )
     box.addButton("&Discard", QMessageBox.ButtonRole.DestructiveRole)
     keep = box.addButton("&Keep editing", QMessageBox.ButtonRole.RejectRole)
     box.setDefaultButton(keep)
@@ -179,7 +186,7 @@ class InlineEditor(QPlainTextEdit):
 
     def changed(self) -> bool:
         """Whether the text is no longer the question's, or an image was taken out of it."""
-        return self.text() != self.original or bool(self.removed)
+        return changes(self.original, self.text(), self.removed)
 
     def _submit(self) -> None:
         if self.text().strip() or self.pictures_left:
@@ -208,12 +215,12 @@ class InlineEditing(QObject):
     dropped at once, as unchanged text always is).
 
     Signals: submitted(int row, str text, object removed: frozenset[int], the positions of the
-    parts taken out) on the resend key; edited(int row, object text: str) as the text changes;
-    ended() when the editor closes.
+    parts taken out) on the resend key; edited(int row, object text: str, object removed:
+    frozenset[int]) as the text changes or an image is taken out; ended() when the editor closes.
     """
 
     submitted = Signal(int, str, object)
-    edited = Signal(int, object)  # str: passed as is, not converted to a QString and back
+    edited = Signal(int, object, object)  # the text passed as is, not made a QString and back
     ended = Signal()
 
     def __init__(
@@ -234,6 +241,7 @@ class InlineEditing(QObject):
         self._index: QPersistentModelIndex | None = None
         self.editor: InlineEditor | None = None
         self._removers: list[QToolButton] = []  # a ✕ on each picture of the card
+        self._typing: QWidget | None = None  # the editor or a ✕: where the keys go
         view.verticalScrollBar().valueChanged.connect(self.place)
         # A wider or narrower list lays its cards out again: the editor follows once it has.
         self._relaid = QTimer(self, singleShot=True, interval=0)
@@ -243,21 +251,54 @@ class InlineEditing(QObject):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.Resize and self.editor is not None:
             self._relaid.start()
+        elif event.type() == QEvent.Type.FocusIn and isinstance(event, QFocusEvent):
+            self._focused(watched, event.reason())
+        elif (
+            event.type() == QEvent.Type.KeyPress and watched in self._removers
+            and isinstance(event, QKeyEvent) and self.editor is not None
+        ):  # fmt: skip
+            # A ✕ with the focus: Enter takes its image out as Space does; Esc cancels.
+            if is_enter(event):
+                assert isinstance(watched, QToolButton)
+                watched.click()
+                return True
+            if event.key() == Qt.Key.Key_Escape:
+                self.editor.cancelled.emit()
+                return True
         return False
+
+    def _focused(self, watched: QObject, reason: Qt.FocusReason) -> None:
+        """The editor or a ✕ took the focus. A ✕ clicked gives it back at once to the one
+        that had it: a click takes the image out and the typing goes on where it was (the
+        focus would otherwise go to the transcript, the first parent a click may focus)."""
+        if reason != Qt.FocusReason.MouseFocusReason or watched is self.editor:
+            self._typing = watched if isinstance(watched, QWidget) else None
+        elif watched in self._removers:
+            back = self._typing if self._typing in (self.editor, *self._removers) else None
+            (back or self.editor or self._view).setFocus(Qt.FocusReason.OtherFocusReason)
 
     @property
     def row(self) -> int | None:
         return self._index.row() if self._index is not None and self._index.isValid() else None
 
-    def start(self, row: int, text: str, original: str | None = None) -> InlineEditor:
+    def start(
+        self,
+        row: int,
+        text: str,
+        original: str | None = None,
+        removed: frozenset[int] = frozenset(),
+    ) -> InlineEditor:
         """Edit the question at `row`, starting from `text` (`original`: the question's own
-        text, when `text` is an edit set aside and opened again)."""
+        text, when `text` is an edit set aside and opened again, `removed` the positions of
+        the images it had taken out)."""
         self.stop()
         model = self._view.model()
         self._index = QPersistentModelIndex(model.index(row, 0))
         editor = InlineEditor(
             text, self._view.viewport(), enter_sends=self._enter_sends(), original=original
         )
+        editor.removed.update(removed)
+        editor.installEventFilter(self)  # (its focus: see _focused)
         self.editor = editor
         editor.submitted.connect(self._submit)
         editor.cancelled.connect(self._cancel)
@@ -265,18 +306,20 @@ class InlineEditing(QObject):
         editor.textChanged.connect(self._edited)
         self._view.scrollTo(model.index(row, 0))
         # A card with images shows them around the editor's place, as tall as its text.
-        self._room = (0, frozenset())
+        self._room = (0, frozenset(removed))
         self._make_room(model.index(row, 0), *self._room)
         self.place()
         editor.show()
         editor.setFocus()
         return editor
 
-    def set_aside(self) -> tuple[int, str] | None:
-        """Close the editor, handing back its row and text (to open it again later: another
-        conversation is shown meanwhile); None when none is open over a row."""
+    def set_aside(self) -> tuple[int, str, frozenset[int]] | None:
+        """Close the editor, handing back its row, text and the images taken out (to open it
+        again later: another conversation is shown meanwhile); None when none is open."""
         row, editor = self.row, self.editor
-        kept = (row, editor.text()) if row is not None and editor is not None else None
+        kept = None
+        if row is not None and editor is not None:
+            kept = (row, editor.text(), frozenset(editor.removed))
         self.stop()
         return kept
 
@@ -287,13 +330,14 @@ class InlineEditing(QObject):
             index = model.index(row, 0) if row is not None else QModelIndex()
             self._make_room(index, None, frozenset())
         self._room = None
+        editor, self.editor, self._index = self.editor, None, None
+        had_focus = any(w.hasFocus() for w in (editor, *self._removers) if w is not None)
         for button in self._removers:
             button.hide()
             button.deleteLater()
         self._removers = []
-        editor, self.editor, self._index = self.editor, None, None
+        self._typing = None
         if editor is not None:
-            had_focus = editor.hasFocus()
             editor.hide()
             editor.deleteLater()
             if had_focus:
@@ -341,11 +385,19 @@ class InlineEditing(QObject):
         editor = self.editor
         assert editor is not None
         editor.pictures_left = len(pictures)
-        if [b.property("part") for b in self._removers] != [at for at, _, _ in pictures]:
-            for button in self._removers:
-                button.hide()
-                button.deleteLater()
-            self._removers = [self._remover(at, number) for at, number, _ in pictures]
+        parts = [at for at, _, _ in pictures]
+        if [b.property("part") for b in self._removers] != parts:
+            # The ✕s of the pictures kept stay as they are (one may have the focus).
+            had = {b.property("part"): b for b in self._removers}
+            for at, button in had.items():
+                if at not in parts:
+                    button.hide()
+                    button.deleteLater()
+            self._removers = [had.get(at) or self._remover(at, n) for at, n, _ in pictures]
+            # Tab from the editor goes through the ✕s, in the pictures' order, then on to
+            # what followed the editor (made last, they were at the end of the window's chain).
+            for before, after in zip([editor, *self._removers], self._removers, strict=False):
+                QWidget.setTabOrder(before, after)
         for button, (_, _, box) in zip(self._removers, pictures, strict=True):
             button.move(box.right() - button.width() - 3, box.top() + 4)
             button.raise_()
@@ -356,7 +408,10 @@ class InlineEditing(QObject):
         button.setProperty("part", at)
         button.setAccessibleName(f"Remove image {number}")
         button.setToolTip("Remove this image from the question (Resend sends it without it)")
-        button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the typing stays where it was
+        # Reached with Tab (Space or Enter then takes the image out); a click leaves the
+        # typing where it was (`_focused`).
+        button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        button.installEventFilter(self)
         button.setAutoFillBackground(True)  # in sight over any picture
         button.adjustSize()
         button.clicked.connect(lambda _=False: self._remove(at))
@@ -365,14 +420,26 @@ class InlineEditing(QObject):
 
     def _remove(self, at: int) -> None:
         editor = self.editor
-        if editor is not None:
-            editor.removed.add(at)
-            self.place()
+        if editor is None:
+            return
+        removers = self._removers
+        focused = next(
+            (n for n, b in enumerate(removers) if b.property("part") == at and b.hasFocus()), None
+        )
+        if focused is not None:  # from the keyboard: on to the next ✕, else back to the text
+            others = removers[:focused] + removers[focused + 1 :]
+            going = others[min(focused, len(others) - 1)] if others else editor
+            # Moved by a key, it is drawn with its focus frame as after Tab (other reasons
+            # clear the window's keyboard-focus mark, and the frame with it).
+            going.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        editor.removed.add(at)
+        self.place()
+        self._edited()
 
     def _edited(self) -> None:
         row, editor = self.row, self.editor
         if row is not None and editor is not None:
-            self.edited.emit(row, editor.text())
+            self.edited.emit(row, editor.text(), frozenset(editor.removed))
 
     def _cancel(self) -> None:
         """Esc or Cancel: the question stays as it was; text typed into it goes only when

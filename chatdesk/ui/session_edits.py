@@ -28,6 +28,7 @@ from chatdesk.ui.conversation_undo import (
 
 if TYPE_CHECKING:
     from chatdesk.core.budget import Budget
+    from chatdesk.core.edit_in_place import EditInPlace
     from chatdesk.core.presets import SystemPreset
     from chatdesk.ui.qt.core import SignalInstance
     from chatdesk.ui.qt.gui import QUndoStack
@@ -43,19 +44,20 @@ class ConversationEditing:
     budget: Budget | None
     undo_stack: QUndoStack
     setupChanged: SignalInstance
-    # (index, text): the question being edited in place, open or set aside, as typed so far
-    # (the window keeps it current by reference: nothing is copied per keystroke). A class
-    # default: each session's own is set on it when an edit opens.
-    open_edit: tuple[int, str] | None = None
+    # The question being edited in place, open or set aside, as left so far: its text (the
+    # window keeps it current by reference: the text is not copied per keystroke) and the
+    # images taken out. `kept_edit`: the one set aside while another conversation is shown,
+    # opened again when this one is. Class defaults: each session's own is set on it.
+    open_edit: EditInPlace | None = None
+    kept_edit: EditInPlace | None = None
 
-    def unfinished_edit(self) -> tuple[int, str] | None:
-        """`open_edit` when its text is not its question's (an editor opened and left as it
-        was loses nothing): what closing would drop, and what recovery copies keep."""
+    def unfinished_edit(self) -> EditInPlace | None:
+        """`open_edit` when it changes its question (`EditInPlace.changes`: an editor opened
+        and left as it was loses nothing): what closing would drop, what recovery copies keep."""
         edit, conv = self.open_edit, self.conversation
         if edit is None:
             return None
-        index, text = edit
-        if 0 <= index < len(conv) and conv[index].content == text:
+        if 0 <= edit.index < len(conv) and not edit.changes(conv[edit.index]):
             return None
         return edit
 

@@ -368,7 +368,7 @@ class WindowSessions:
                 self.show_sessions()
             session.set_modified()
             if entry.edit is not None:  # the question being edited: its editor opens again
-                self.restore_edit(session, entry.edit.index, entry.edit.text)
+                self.restore_edit(session, entry.edit)
             self.autosaver.save(session)
             store.discard(entry.id)
         # the empty conversation opened at start is not needed any more

@@ -5,10 +5,12 @@ undo for the current conversation. They carry the row to the session, which deci
 A question being edited in place belongs to its conversation: shown another one, the edit is
 set aside with it (`ChatSession.kept_edit`) and its editor opens again, with the text typed,
 when it is shown again. Closing or quitting says what it would end (`unfinished`): an edit not
-resent, and a reply still being written. Esc or Cancel over text typed into the question asks
-before dropping it (`_ask_discard_edit`). The session's `open_edit` follows the text typed, so
-recovery copies keep it (ui/autosave.py) and a restart after a crash opens the editor again
-(`restore_edit`); an edit whose question is gone puts its text in the message box instead."""
+resent, and a reply still being written. Esc or Cancel over text typed into the question, or
+an image taken out of it, asks before dropping the change (`_ask_discard_edit`). The session's
+`open_edit` (core/edit_in_place.py) follows the text typed and the images taken out, so
+recovery copies keep them (ui/autosave.py) and a restart after a crash opens the editor again
+as it was left (`restore_edit`); an edit whose question is gone puts its text in the message
+box instead."""
 
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from chatdesk.core import alternatives
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from chatdesk.core.edit_in_place import EditInPlace
     from chatdesk.ui.chat_session import ChatSession
     from chatdesk.ui.composer import Composer
     from chatdesk.ui.inline_editor import InlineEditing
@@ -75,20 +78,26 @@ class TurnActions:
 
             self._ask_discard_edit(discarded)
             return
+        from chatdesk.core.edit_in_place import EditInPlace
+
         session = self.session
         message = session.model.message(row)
         self.inline_edit.start(row, message.content)
-        session.open_edit = (session.model.history_index(row), message.content)
+        session.open_edit = EditInPlace(session.model.history_index(row), message.content)
 
     def _edit_submitted(self, row: int, text: str, removed: frozenset[int] = frozenset()) -> None:
         if self.session is not None:
             self.session.edit_and_resend(self.session.model.history_index(row), text, removed)
 
-    def _edit_typed(self, row: int, text: str) -> None:
-        """The editor's text changed: the session holds it (a reference, no copy) for the
-        recovery copies, which the autosaver writes on its own schedule, off this thread."""
+    def _edit_typed(self, row: int, text: str, removed: frozenset[int]) -> None:
+        """The editor's text changed, or an image was taken out: the session holds the edit
+        (its text by reference, no copy) for the recovery copies, which the autosaver writes
+        on its own schedule, off this thread."""
+        from chatdesk.core.edit_in_place import EditInPlace
+
         if self.session is not None:
-            self.session.open_edit = (self.session.model.history_index(row), text)
+            index = self.session.model.history_index(row)
+            self.session.open_edit = EditInPlace(index, text, removed)
 
     def _edit_ended(self) -> None:
         """The editor closed: resent, cancelled, or set aside (then `kept_edit` holds it)."""
@@ -96,7 +105,8 @@ class TurnActions:
             self.session.open_edit = self.session.kept_edit
 
     def _ask_discard_edit(self, discard: Callable[[], None]) -> None:
-        """Esc or Cancel over changed text: Discard / Keep editing (the default, and Esc's)."""
+        """Esc or Cancel over a changed question: Discard / Keep editing (the default, and
+        Esc's)."""
         from chatdesk.ui.inline_editor import discard_box
         from chatdesk.ui.qt.widgets import QMessageBox
 
@@ -117,36 +127,42 @@ class TurnActions:
     # -- an edit kept with its conversation ---------------------------------------------------
     def _set_edit_aside(self) -> None:
         """Close the editor (another conversation is about to be shown), keeping what was
-        typed with the conversation it was typed in (none when that one is being closed)."""
+        typed (and the images taken out) with the conversation it was typed in (none when
+        that one is being closed)."""
         if self._inline_edit is None:
             return
         kept = self._inline_edit.set_aside()
         session = self.session
         if kept is not None and session is not None:
-            row, text = kept
-            session.kept_edit = session.open_edit = (session.model.history_index(row), text)
+            from chatdesk.core.edit_in_place import EditInPlace
 
-    def restore_edit(self, session: ChatSession, index: int, text: str) -> None:
+            row, text, removed = kept
+            edit = EditInPlace(session.model.history_index(row), text, removed)
+            session.kept_edit = session.open_edit = edit
+
+    def restore_edit(self, session: ChatSession, edit: EditInPlace) -> None:
         """A question being edited when chatdesk was killed (its recovery copy kept it): open
-        its editor with that text when `session` is shown (see `_resume_edit`)."""
-        session.kept_edit = session.open_edit = (index, text)
+        its editor as it was left when `session` is shown (see `_resume_edit`)."""
+        session.kept_edit = session.open_edit = edit
         if session is self.session:
             self._resume_edit(session)
 
     def _resume_edit(self, session: ChatSession) -> None:
-        """Open the editor of `session`'s kept edit again, with its text, if its question is
-        still there (shown first if older rows hide it). When it is gone, what was typed goes
-        into the message box, and the status line says so: typing is never dropped unasked."""
+        """Open the editor of `session`'s kept edit again, with its text and without the
+        images taken out, if its question is still there (shown first if older rows hide
+        it). When it is gone, what was typed goes into the message box, and the status line
+        says so: typing is never dropped unasked."""
         kept = session.kept_edit
         if kept is None or session.loading:  # (a file being read is not edited: kept till read)
             return
         session.kept_edit = None
-        index, text = kept
+        index, text = kept.index, kept.text
         conv, model = session.conversation, session.model
         if 0 <= index < len(conv) and conv[index].role == "user":
             if index < model.hidden:
                 model.reveal_older(model.hidden - index)
-            self.inline_edit.start(index - model.hidden, text, conv[index].content)
+            kept = kept.fitted_to(conv[index])
+            self.inline_edit.start(index - model.hidden, text, conv[index].content, kept.removed)
             session.open_edit = kept
             return
         session.open_edit = None

@@ -15,6 +15,7 @@ from chatdesk.core.fileformat import save_conversation, to_document
 from chatdesk.core.messages import Message
 from chatdesk.core.recovery import RecoveryStore, against_since
 from chatdesk.core.session_state import SessionState
+from tests.support.images import image_bytes, image_part
 
 
 @pytest.fixture
@@ -108,3 +109,54 @@ def test_a_copy_with_an_edit_of_a_conversation_its_file_holds_is_offered_as_newe
     assert entry.id == "edited"
     assert entry.edit is not None
     assert entry.older_than == ""
+
+
+def with_images() -> tuple[Conversation, dict, dict]:
+    red, blue = image_part(image_bytes(20, 10)), image_part(image_bytes(10, 10))
+    conv = Conversation(title="Colours")
+    conv.append(Message.from_raw({"role": "user", "content": [
+        {"type": "text", "text": "Compare these two."}, red, blue]}))  # fmt: skip
+    conv.append(Message("assistant", "Red and blue."))
+    return conv, red, blue
+
+
+def test_the_copy_carries_the_images_taken_out_of_the_question(store):
+    """An edit that took the red image out (its text as it was): the copy names it, and the
+    edit read back resends the question without it."""
+    conv, _red, blue = with_images()
+    store.save("a", conv, None, recovery.EditInPlace(0, "Compare these two.", frozenset({1})))
+    data = json.loads(store.file("a").read_text("utf-8"))
+    assert data["edit"] == {"index": 0, "text": "Compare these two.", "removed": [1]}
+    [entry] = store.entries()
+    assert entry.edit == recovery.EditInPlace(0, "Compare these two.", frozenset({1}))
+    question = store.load(entry)[0]
+    assert entry.edit.changes(question)  # the text alone is as it was: still a change
+    resent = question.edited(entry.edit.text, entry.edit.removed)
+    assert resent is not None
+    assert resent.to_api()["content"] == [{"type": "text", "text": "Compare these two."}, blue]
+
+
+@pytest.mark.parametrize(
+    ("removed", "read"),
+    [
+        (None, frozenset()),  # a copy from before: no "removed" key
+        ([2], frozenset({2})),
+        ([0, 2], frozenset({2})),  # the text is not an image: not taken out
+        ([2, 3, -1], frozenset({2})),  # parts the question does not have
+        ("1", frozenset()),  # what the reader cannot use: the images show again
+        ([1.0], frozenset()),
+        ([True], frozenset()),
+    ],
+)
+def test_removals_the_question_does_not_have_are_left_out(store, removed, read):
+    conv, _red, _blue = with_images()
+    store.save("a", conv, None)
+    file = store.file("a")
+    data = json.loads(file.read_text("utf-8"))
+    data["edit"] = {"index": 0, "text": "typed"}
+    if removed is not None:
+        data["edit"]["removed"] = removed
+    file.write_text(json.dumps(data), "utf-8")
+    [entry] = store.entries()
+    assert entry.edit == recovery.EditInPlace(0, "typed", read)
+    assert not store.damaged
