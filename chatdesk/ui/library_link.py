@@ -267,7 +267,8 @@ class LibraryLink(QObject):
 
     def _check_writers(self) -> None:
         """Note which open conversations' last reply another chatdesk writes, and repaint the
-        card of one whose writer stopped or died since (or started: a file followed)."""
+        card of one whose writer stopped or died since (or started: a file followed); a send
+        refused for it is no longer said once its writer is gone."""
         from chatdesk.core.in_flight import live_elsewhere, marked
 
         writers: dict[ChatSession, tuple[int, bool]] = {}
@@ -279,8 +280,11 @@ class LibraryLink(QObject):
                 continue
             index, mark = found
             writers[session] = (index, live_elsewhere(mark))
-            if self._writers.get(session, (index, True)) != writers[session]:
+            before = self._writers.get(session, (index, True))
+            if before != writers[session]:
                 session.model.set_meta_changed(index)  # "Incomplete — the reply was cut off"
+            if before[1] and not writers[session][1]:
+                session.refused.emit("")  # "still being written" no longer holds
         self._writers = writers
 
     # -- opening -----------------------------------------------------------------------------

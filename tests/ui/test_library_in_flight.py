@@ -152,12 +152,16 @@ def test_when_the_other_window_dies_the_reply_is_cut_off_and_sending_works(
     id, other = writing
     session = open_it(qtbot, window, id)
     assert "Being written in another chatdesk window…" in notes(session)
+    window.composer.set_text("Go on, please.")
+    window.composer.input.submit.emit()
+    assert "still being written" in window.composer.problem.text()
     other.die()
     qtbot.waitUntil(lambda: "Incomplete — the reply was cut off" in notes(session),
                     timeout=5_000)  # fmt: skip
     assert "Being written" not in notes(session)
+    # Within a second the window notices (its card repainted), and the refusal is not said.
+    qtbot.waitUntil(lambda: window.composer.problem.text() == "", timeout=3_000)
     server.enqueue(Reply(text="Herons wait."))
-    window.composer.set_text("Go on, please.")
     window.composer.input.submit.emit()
     qtbot.waitUntil(lambda: not session.busy and texts(session)[-1] == "Herons wait.",
                     timeout=10_000)  # fmt: skip
