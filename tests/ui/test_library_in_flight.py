@@ -19,6 +19,7 @@ from chatdesk.core.conversation import Conversation
 from chatdesk.core.in_flight import REFRESH_S
 from chatdesk.core.messages import Message
 from chatdesk.ui import roles
+from chatdesk.ui.qt.core import Qt
 from tests.support.fake_azure import Reply
 from tests.ui.conftest import KEY
 
@@ -115,6 +116,14 @@ def test_a_reply_written_in_another_window_is_followed_and_nothing_is_sent_on_it
     assert "The last reply is still being written in another chatdesk" in problem
     assert "Send once it has finished" in problem
     session.regenerate()
+    window.transcript.trigger_action("edit", 0)  # edit-and-resend: refused, the edit kept
+    window.inline_edit.editor.setPlainText("A short poem about herons.")
+    qtbot.keyClick(
+        window.inline_edit.editor, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier
+    )
+    assert window.inline_edit.editor is not None
+    assert window.inline_edit.editor.toPlainText() == "A short poem about herons."
+    window.inline_edit.stop()
     assert server.requests == []
     assert texts(session) == [QUESTION, "Grey herons stand"]
     assert window.composer.text() == "Shorter, please."
