@@ -12,7 +12,10 @@ import contextlib
 import os
 import sys
 from collections.abc import Callable, Iterator
-from typing import Any, TextIO, TypeVar
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar
+
+if TYPE_CHECKING:
+    from chatdesk.service.events import ReasoningDelta
 
 T = TypeVar("T")
 
@@ -102,3 +105,23 @@ class ReplyOutput:
         if self.reader_gone:
             return "the reader of standard output went away"
         return f"standard output cannot be written ({self.error.strerror or self.error})"
+
+
+class ReasoningOutput:
+    """`chatdesk send`'s reasoning summary as it streams, on stderr (stdout holds the reply
+    alone)."""
+
+    def __init__(self) -> None:
+        self.open = False
+        self.out = ReplyOutput(sys.stderr)  # a stderr that goes away stops it, not the reply
+
+    def show(self, delta: ReasoningDelta) -> None:
+        if not self.open:
+            self.out.write("chatdesk: reasoning: ")
+            self.open = True
+        self.out.write("\n\n" + delta.text if delta.new_part else delta.text)
+
+    def end(self) -> None:
+        if self.open:
+            self.out.write("\n")
+            self.open = False

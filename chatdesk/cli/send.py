@@ -30,6 +30,8 @@ a role or streaming, the request is adjusted and sent once more, the change is p
 line and remembered in the settings.
 When stdout goes away (`| head -c 5`, `| true`) or cannot be written (a full disk), printing
 stops but the request does not: the whole reply is saved, and the exit status says so.
+A conversation whose last reply another chatdesk is still writing (its "writing" mark, see
+`core/in_flight.py`) is refused: nothing is sent, the file is left as it is, exit status 1.
 Exit status: 0 done, 1 the request failed, the reply is incomplete or it is empty because
 reasoning used the whole response limit, or stdout could not be written (the reply is saved),
 2 usage, 130 stopped with Ctrl+C, 141 the reader of stdout went away (the reply is saved).
@@ -60,7 +62,7 @@ from chatdesk.cli.command import (
     fail,
 )
 from chatdesk.cli.connections import command_line_connections
-from chatdesk.cli.output import ReplyOutput
+from chatdesk.cli.output import ReasoningOutput, ReplyOutput
 from chatdesk.cli.send_connection import (
     ADHOC_PROFILE,
     UsageError,
@@ -102,6 +104,7 @@ from chatdesk.service.events import (
     RetryNotice,
     retry_wait_text,
 )
+from chatdesk.service.send_checks import check_not_in_flight
 
 PROG = "chatdesk send"
 
@@ -216,23 +219,6 @@ def _ctrl_c_cancels(cancel: CancelToken) -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous_term)
 
 
-class _Reasoning:
-    """A reasoning summary as it streams, on stderr (stdout holds the reply alone)."""
-
-    def __init__(self) -> None:
-        self.open = False
-        self.out = ReplyOutput(sys.stderr)  # a stderr that goes away stops it, not the reply
-
-    def show(self, delta: ReasoningDelta) -> None:
-        if not self.open:
-            self.out.write("chatdesk: reasoning: ")
-            self.open = True
-        self.out.write("\n\n" + delta.text if delta.new_part else delta.text)
-
-    def end(self) -> None:
-        if self.open:
-            self.out.write("\n")
-            self.open = False
 
 
 def _streaming(text: str) -> Message:
@@ -280,6 +266,11 @@ def run_send(argv: list[str]) -> int:
     conv = opened.conversation
     if opened.notice():
         fail(f"note: {args.file}: {opened.notice()}")
+    try:  # another chatdesk is still writing its last reply: the window's refusal
+        check_not_in_flight(conv)
+    except ChatError as exc:
+        fail(exc.text)
+        return EXIT_ERROR
     added = add_tool_results(conv, args.tool_result)
     if added.problem is not None:  # said before anything is sent (core/tool_results.py)
         print(f"{PROG}: error: {added.problem}", file=sys.stderr)
@@ -375,7 +366,7 @@ def run_send(argv: list[str]) -> int:
         else:
             fail(f"{event.reason}. {retry_wait_text(event.delay)}")
 
-    thinking = _Reasoning()
+    thinking = ReasoningOutput()
     out = ReplyOutput()  # a closed pipe or a full disk stops the printing, not the request
     try:
         prepared = service.prepare(conv, profile, stream=not args.no_stream)

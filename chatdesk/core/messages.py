@@ -94,12 +94,19 @@ class MessageMeta(msgspec.Struct):  # no __dict__: a loaded conversation holds o
     # The reply's request is in flight (waiting, retrying, streaming): nothing about its turn
     # is judged yet (core/sending.py). Never saved: a copy taken mid-stream reads as ended.
     pending: bool = False
+    # Who is streaming this reply into its file, read from the file (core/in_flight.py):
+    # {"host", "pid", "at"}. A reply pending here is saved with this process's mark instead.
+    writing: dict[str, Any] | None = None
     # The file's metadata keys chatdesk does not know (`unknown_fields`), saved after its own;
     # None for the many messages that have none, so they cost no dict.
     kept: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
         out = {k: v for k in _SAVED if (v := getattr(self, k)) not in (None, False)}
+        if self.pending:  # still streaming here: readers of the file see who writes it
+            from chatdesk.core.in_flight import writer_mark
+
+            out["writing"] = writer_mark(now_iso())
         if self.include is False:  # a choice, not a default: kept
             out["include"] = False
         return written_back(out, self.kept)

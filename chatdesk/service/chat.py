@@ -83,7 +83,7 @@ from chatdesk.service.reply_reader import (
 from chatdesk.service.responses_reader import read_events, read_json_response
 from chatdesk.service.retry import NO_RETRY, RetryPolicy
 from chatdesk.service.sdk_calls import create_call, sdk_arguments
-from chatdesk.service.send_checks import check_history, check_size
+from chatdesk.service.send_checks import check_history, check_not_in_flight, check_size
 
 __all__ = ["ChatService", "Diagnosis", "PreparedRequest", "merge_filter", "sdk_arguments"]
 
@@ -144,6 +144,7 @@ class ChatService:
         special tokens."""
         # make_client re-checks with the actual credentials.
         require_usable(profile, sends_secret=not profile.may_go_keyless)
+        check_not_in_flight(conv)  # a reply another chatdesk is writing: nothing to build on
         own = budget is None
         if budget is None:
             budget = Budget(conv, match=profile.model_match(conv.model))

@@ -100,6 +100,7 @@ class ReplyResult(msgspec.Struct):
         then every request's added up too."""
         meta = message.meta
         meta.pending = False
+        meta.writing = None  # a mark read from its file (Continue of a reply cut off there)
         meta.finish_reason = self.finish_reason
         if meta.usage and self.usage:  # Continue: the reply's earlier part was billed too
             from chatdesk.core.usage import added_usage

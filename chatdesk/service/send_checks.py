@@ -1,6 +1,7 @@
 """What a request is refused for before it leaves: the service's own 400s, named here.
 
-`ChatService.prepare` asks these once the plan is made, so the window, `chatdesk send` and
+`ChatService.prepare` asks these once the plan is made (whether another chatdesk is still
+writing the last reply: before the plan), so the window, `chatdesk send` and
 Retry, Regenerate and Continue meet the same refusals, each naming what to change, instead of
 Azure's 400 after a round trip (or, for special tokens, a request that silently misbehaves).
 """
@@ -11,6 +12,12 @@ from typing import TYPE_CHECKING, Any
 
 from chatdesk.core.image_checks import oversized_problem, request_image_problem
 from chatdesk.core.image_input import image_problem, image_refs
+from chatdesk.core.in_flight import (
+    REFUSED_HINT,
+    REFUSED_TITLE,
+    refused_text,
+    written_elsewhere,
+)
 from chatdesk.core.request import request_messages, special_token_problem
 from chatdesk.core.tool_results import SEND_HOW, TITLE, missing_hint, missing_results, missing_text
 from chatdesk.service.events import ChatError
@@ -19,6 +26,16 @@ if TYPE_CHECKING:
     from chatdesk.core.conversation import Conversation
     from chatdesk.core.models import ModelFamily
     from chatdesk.core.trimming import TrimPlan
+
+
+def check_not_in_flight(conv: Conversation) -> None:
+    """Raise ChatError while another chatdesk is still writing the conversation's last reply
+    (`core/in_flight.py`): a request now would carry half of it, and its reply would be kept
+    beside the finished one as "(changed in two places)". One refusal for the window's Send,
+    Regenerate, Retry, Continue and edit-and-resend, and for `chatdesk send`."""
+    writer = written_elsewhere(conv)
+    if writer is not None:
+        raise ChatError(REFUSED_TITLE, refused_text(writer), REFUSED_HINT)
 
 
 def check_history(conv: Conversation, plan: TrimPlan, family: ModelFamily, exact: bool) -> None:

@@ -376,7 +376,7 @@ class ChatSession(ReplyStreaming, ConversationEditing, QObject):
         still streaming, or nothing was sent (`refused` or the status line says why; the draft
         is kept)."""
         images = self.conversation.draft_images
-        if self.busy or self.loading:
+        if self.busy or self.loading or self.written_elsewhere():
             return False
         if not (text.strip() or images):
             return self.send_as_is()
@@ -411,7 +411,7 @@ class ChatSession(ReplyStreaming, ConversationEditing, QObject):
     def regenerate(self, index: int | None = None) -> None:
         """Ask again for the last reply (and anything after `index`); the replaced one is kept
         as an alternative of the new reply (core/alternatives.py)."""
-        if self.busy or not len(self.conversation):
+        if self.busy or not len(self.conversation) or self.written_elsewhere():
             return
         index = self._last_index("assistant") if index is None else index
         if index is None or self.conversation[index].role != "assistant":
@@ -424,7 +424,7 @@ class ChatSession(ReplyStreaming, ConversationEditing, QObject):
         """Change an earlier user message (its text; `removed`: the positions of content parts
         taken out, images) and ask again; the question as it was, with the turns after it,
         is kept as an alternative of the new one (core/alternatives.py)."""
-        if self.busy or self.conversation[index].role != "user":
+        if self.busy or self.conversation[index].role != "user" or self.written_elsewhere():
             return
         # Its other parts stay; its text is the new one (None: nothing left to send).
         question = self.conversation[index].edited(self._storable(text), removed)
@@ -439,7 +439,7 @@ class ChatSession(ReplyStreaming, ConversationEditing, QObject):
 
     def retry(self, index: int) -> None:
         """Send again after a failure: from the failed message, or replacing a partial reply."""
-        if self.busy:
+        if self.busy or self.written_elsewhere():
             return
         message = self.conversation[index]
         spent = spent_on_reasoning(message.content, message.meta.finish_reason, message.meta.usage)
@@ -457,7 +457,7 @@ class ChatSession(ReplyStreaming, ConversationEditing, QObject):
 
     def continue_reply(self, index: int) -> None:
         """Ask the model to go on with a reply that stopped at the length limit."""
-        if self.busy or index != len(self.conversation) - 1:
+        if self.busy or index != len(self.conversation) - 1 or self.written_elsewhere():
             return
         if self.conversation[index].role != "assistant":
             return

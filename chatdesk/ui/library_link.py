@@ -16,6 +16,11 @@ folder's watch sees): a conversation another process adds or changes (`chatdesk 
 `chatdesk send`, another window) is listed within about a second. An open conversation whose
 file changed so follows it (`follow_disk`) when the window holds nothing unwritten of it; when
 both changed, the window's next write keeps both (`Library.save`'s "(changed in two places)").
+
+A reply another chatdesk is writing (its "writing" mark, `core/in_flight.py`) is followed as it
+grows, and so is its end: the draft typed here meanwhile, which the saver holds back
+(`LibrarySaver`), goes with the file each time. Whether its writer still runs is looked at every
+`WRITER_CHECK_MS`: a writer that died leaves a reply cut off, and its card says so at once.
 """
 
 from __future__ import annotations
@@ -45,6 +50,7 @@ RETRY_MS = 300  # an open conversation changed elsewhere, still being read or wr
 # catches up this long after the first change, so a reply written every second costs one
 # look at the folder a second at most (~60 ms off the GUI thread at 10,000 conversations).
 WATCH_DELAY_MS = 1000
+WRITER_CHECK_MS = 1000  # a reply being written elsewhere: is its writer still there?
 
 
 class LibraryHost(Protocol):
@@ -66,7 +72,7 @@ class LibraryHost(Protocol):
     def confirm_closing(
         self, session: ChatSession, verb: str, then: Callable[[], None]
     ) -> None: ...
-    def follow_disk(self, session: ChatSession) -> ChatSession: ...
+    def follow_disk(self, session: ChatSession, draft: str | None = None) -> ChatSession: ...
 
     @property
     def library_saver(self) -> LibrarySaver: ...
@@ -88,6 +94,10 @@ class LibraryLink(QObject):
         self._stale: set[str] = set()  # open conversations whose file changed elsewhere
         self._retry = QTimer(self, singleShot=True, interval=RETRY_MS)
         self._retry.timeout.connect(self._follow_stale)
+        # The open conversations whose last reply another chatdesk writes: its index, live.
+        self._writers: dict[ChatSession, tuple[int, bool]] = {}
+        self._writer_check = QTimer(self, interval=WRITER_CHECK_MS)
+        self._writer_check.timeout.connect(self._check_writers)
         sidebar.openRequested.connect(self.open)
         sidebar.sessionRequested.connect(self._open_file_row)
         sidebar.changeRequested.connect(self.change)
@@ -107,6 +117,7 @@ class LibraryLink(QObject):
             self.sidebar.set_jobs(self.jobs)
             self.show_open()
             self._watch()
+            self._writer_check.start()
             # A file saved over in place (an editor) renames nothing, so the folder's watch
             # misses it: coming back to the window looks again (stamps only: cheap).
             app = QGuiApplication.instance()
@@ -221,6 +232,8 @@ class LibraryLink(QObject):
         self._follow_stale()
 
     def _follow_stale(self) -> None:
+        from chatdesk.core.in_flight import marked
+
         saver = self.host.library_saver
         for id in list(self._stale):
             session = next((s for s in self.host.sessions if self.library_id(s) == id), None)
@@ -242,11 +255,40 @@ class LibraryLink(QObject):
             if written is None:
                 continue  # a write runs: asked again once it ends
             self._stale.discard(id)
-            if written and not session.busy:
+            if session.busy:
+                continue
+            if written:
                 self.host.follow_disk(session)
+            elif not session.edited and marked(session.conversation) is not None:
+                # Only its draft changed, typed while another chatdesk wrote the reply (held
+                # back meanwhile): it goes with the file, written once that reply ends.
+                fresh = self.host.follow_disk(session, session.draft)
+                self.host.when_loaded(fresh, saver.write_later)
             # else both changed it: the window's next write keeps both versions
         if self._stale:
             self._retry.start()
+
+    def _check_writers(self) -> None:
+        """Note which open conversations' last reply another chatdesk writes, and repaint the
+        card of one whose writer stopped or died since (or started: a file followed); a send
+        refused for it is no longer said once its writer is gone."""
+        from chatdesk.core.in_flight import live_elsewhere, marked
+
+        writers: dict[ChatSession, tuple[int, bool]] = {}
+        for session in self.host.sessions:
+            if session.loading or self.library_id(session) is None:
+                continue
+            found = marked(session.conversation)
+            if found is None:
+                continue
+            index, mark = found
+            writers[session] = (index, live_elsewhere(mark))
+            before = self._writers.get(session, (index, True))
+            if before != writers[session]:
+                session.model.set_meta_changed(index)  # "Incomplete — the reply was cut off"
+            if before[1] and not writers[session][1]:
+                session.refused.emit("")  # "still being written" no longer holds
+        self._writers = writers
 
     # -- opening -----------------------------------------------------------------------------
     def open(

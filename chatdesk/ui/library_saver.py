@@ -15,6 +15,14 @@ what is shown, so closing or quitting asks nothing. When another chatdesk change
 meanwhile, `Library.save` keeps both and the session continues as the new copy
 (`conflicted`). A file opened from elsewhere is not tracked: it stays the user's file.
 
+A reply streaming here is saved with this process's "writing" mark (`core/in_flight.py`), which
+another chatdesk checks by its time: a session whose request is in flight is written again at
+least every `REFRESH_S`, even when nothing new arrived (a reasoning model thinking, a retry
+waiting). The other way round, a conversation whose last reply another live chatdesk is
+writing is not written from here (`_held`): the draft typed meanwhile waits, since a write now
+would make that chatdesk keep its reply as a "(changed in two places)" copy; closing or
+quitting writes it all the same (`flush`: both versions kept, nothing lost).
+
 Signals: saved(object session, object entry: LibraryEntry) after each write, with what the
 sidebar lists of it (the one row it updates); conflicted(str id, str title): the session was
 kept as a copy titled `title` because another chatdesk changed conversation `id`;
@@ -29,6 +37,7 @@ import threading
 import time
 from typing import TYPE_CHECKING
 
+from chatdesk.core.in_flight import REFRESH_S, written_elsewhere
 from chatdesk.core.library import Library, LibraryEntry, Saved, Summary
 from chatdesk.core.library_index import LibraryIndex
 from chatdesk.ui.chat_session import ChatSession
@@ -62,6 +71,7 @@ class LibrarySaver(QObject):
         self._first_change: dict[ChatSession, int] = {}  # history index, since the last write
         self._dirty_since: dict[ChatSession, float] = {}
         self._seen: dict[ChatSession, int] = {}  # revision at the last tick
+        self._wrote_at: dict[ChatSession, float] = {}  # monotonic, of its last write
         self._listeners: dict[ChatSession, object] = {}
         # What the last write of each id made, until its result is applied on the GUI thread:
         # a flush right after a background write compares the file with it, not with the state
@@ -93,6 +103,7 @@ class LibrarySaver(QObject):
         session.library_id = id
         self._written[session] = session.revision if id is not None else -1
         self._seen[session] = session.revision
+        self._wrote_at[session] = time.monotonic()
         self._first_change[session] = len(session.conversation)
 
         def changed(index: int, s: ChatSession = session) -> None:
@@ -108,7 +119,13 @@ class LibrarySaver(QObject):
         listener = self._listeners.pop(session, None)
         if listener is not None:
             session.conversation.unsubscribe(listener)  # type: ignore[arg-type]
-        for table in (self._written, self._first_change, self._dirty_since, self._seen):
+        for table in (
+            self._written,
+            self._first_change,
+            self._dirty_since,
+            self._seen,
+            self._wrote_at,
+        ):
             table.pop(session, None)  # type: ignore[attr-defined]
         self._superseded.discard(session)
         self._queue.discard(session)
@@ -133,7 +150,13 @@ class LibrarySaver(QObject):
         now = time.monotonic()
         for session in list(self._written):
             revision = session.revision
-            if revision == self._written[session] or not _worth_writing(session):
+            if revision == self._written[session]:
+                # Its reply's mark says when this window last wrote: kept fresh while it waits.
+                if session.busy and now - self._wrote_at.get(session, now) >= REFRESH_S:
+                    self._wrote_at[session] = now  # not again before this write is applied
+                    self.save_soon(session)
+                continue
+            if not _worth_writing(session) or _held(session):
                 continue
             since = self._dirty_since.setdefault(session, now)
             quiet = revision == self._seen.get(session)
@@ -217,6 +240,7 @@ class LibrarySaver(QObject):
         session.path = self.library.path(saved.id)
         session.disk = saved.disk
         self._written[session] = revision
+        self._wrote_at[session] = time.monotonic()
         if saved.conflict is not None:
             # The copy's title says so; the session goes on as the copy and keeps that title
             # (else its next write would put the old one back).
@@ -262,6 +286,12 @@ class LibrarySaver(QObject):
         self._apply(session, revision, *result)
         return True
 
+    def write_later(self, session: ChatSession) -> None:
+        """`session` holds what its file does not (a draft carried over when it followed the
+        file): written at the next tick that may write it."""
+        if session in self._written:
+            self._written[session] = -1
+
     def wait(self, seconds: float = 5.0) -> bool:
         """Until no background write runs (at most `seconds`); False if one still does."""
         return self._idle.wait(seconds)
@@ -282,6 +312,11 @@ class LibrarySaver(QObject):
 def _worth_keeping(session: ChatSession) -> bool:
     conv = session.conversation
     return bool(len(conv) or conv.draft.strip() or conv.title.strip())
+
+
+def _held(session: ChatSession) -> bool:
+    """Another live chatdesk is writing the conversation's last reply: not written from here."""
+    return session.library_id is not None and written_elsewhere(session.conversation) is not None
 
 
 def _worth_writing(session: ChatSession) -> bool:

@@ -28,14 +28,12 @@ from chatdesk.service.events import (
 from chatdesk.ui.worker import GeneratorWorker
 
 if TYPE_CHECKING:
-
     from chatdesk.core.budget import Budget
     from chatdesk.core.conversation import Conversation
     from chatdesk.core.profiles import ConnectionProfile
     from chatdesk.core.trimming import TrimPlan
     from chatdesk.ui.qt.core import QTimer, SignalInstance
     from chatdesk.ui.transcript_model import TranscriptModel
-
 
 
 class ReplyStreaming:
@@ -51,6 +49,7 @@ class ReplyStreaming:
     if TYPE_CHECKING:
 
         def profile_source(self) -> ConnectionProfile | None: ...
+
     _worker: GeneratorWorker | None
     _cancel: CancelToken | None
     _reply_index: int | None
@@ -102,6 +101,18 @@ class ReplyStreaming:
         self.set_modified()
         self._start_reply()
         return True
+
+    def written_elsewhere(self) -> bool:
+        """True, and `refused` says why, while another chatdesk is still writing this
+        conversation's last reply (`core/in_flight.py`): Send, Regenerate, Retry, Continue and
+        edit-and-resend change nothing then, the draft stays. The service checks again in
+        `prepare` (`service/send_checks.py`), as it does for `chatdesk send`."""
+        from chatdesk.core.in_flight import REFUSED_HINT, refused_text, written_elsewhere
+
+        writer = written_elsewhere(self.conversation)
+        if writer is not None:
+            self.refused.emit(f"{refused_text(writer)} {REFUSED_HINT}")
+        return writer is not None
 
     def results_missing(self) -> bool:
         """Whether what the next request would send (the plan, with the draft) holds tool

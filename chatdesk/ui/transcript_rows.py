@@ -67,6 +67,13 @@ def reasoning_badge(summary: list[str] | None, shown: bool) -> Badge | None:
     return Badge("reasoning", f"Reasoning\n{text}\n— Hide", "reasoning", "Hide")
 
 
+def _elsewhere(mark: object) -> str | None:
+    """The badge of a reply another live chatdesk is writing (only a marked reply asks)."""
+    from chatdesk.core.in_flight import ELSEWHERE_BADGE, live_elsewhere  # not at first frame
+
+    return ELSEWHERE_BADGE if live_elsewhere(mark) else None
+
+
 def badges(
     message: Message,
     sent: bool = True,
@@ -83,7 +90,9 @@ def badges(
     if reasoning is not None:
         out.append(reasoning)
     if not streaming:
-        if meta.stopped:
+        if meta.writing is not None and (elsewhere := _elsewhere(meta.writing)):
+            out.append(Badge("info", elsewhere))  # it grows as the file does
+        elif meta.stopped:
             out.append(Badge("warning", "Stopped by you"))
         elif meta.incomplete and meta.error:
             out.append(Badge("warning", "Connection dropped — the reply is partial"))

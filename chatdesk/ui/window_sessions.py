@@ -310,12 +310,13 @@ class WindowSessions:
         if not self.sessions:  # the file could not be read
             self.new_conversation()
 
-    def follow_disk(self, session: ChatSession) -> ChatSession:
+    def follow_disk(self, session: ChatSession, draft: str | None = None) -> ChatSession:
         """Show a library conversation as another program (`chatdesk send`, another window)
         changed its file, in place of `session`, which holds nothing unwritten: the same place
         among the open ones, still shown if it was, following the newest message if it was
         (else at the message it was scrolled to). Its draft is the file's, which is this
-        window's own unless the other program changed it. Returns the new session."""
+        window's own unless the other program changed it (`draft`: this one in its place).
+        Returns the new session."""
         path = session.path
         assert path is not None
         place = self.sessions.index(session)
@@ -324,7 +325,7 @@ class WindowSessions:
             session.scroll = self.transcript.scroll_anchor()
         scroll = session.scroll
         self._close_session(session, keep_one=False)
-        fresh = self.load_file(path, quiet=True)
+        fresh = self.load_file(path, draft, quiet=True)
         self.sessions.remove(fresh)
         self.sessions.insert(place, fresh)
         kept = scroll if scroll is not None and not scroll.at_end else None

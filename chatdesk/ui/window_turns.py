@@ -86,8 +86,13 @@ class TurnActions:
         session.open_edit = EditInPlace(session.model.history_index(row), message.content)
 
     def _edit_submitted(self, row: int, text: str, removed: frozenset[int] = frozenset()) -> None:
-        if self.session is not None:
-            self.session.edit_and_resend(self.session.model.history_index(row), text, removed)
+        session = self.session
+        if session is not None:
+            index = session.model.history_index(row)
+            if session.written_elsewhere():  # refused in words: the editor opens again with it
+                self.restore_edit(session, index, text)
+                return
+            session.edit_and_resend(index, text, removed)
 
     def _edit_typed(self, row: int, text: str, removed: frozenset[int]) -> None:
         """The editor's text changed, or an image was taken out: the session holds the edit
