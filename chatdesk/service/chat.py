@@ -160,7 +160,7 @@ class ChatService:
         if not plan.fits and not service_keeps:
             # plan.error says what would make it fit under the conversation's policy, once.
             raise ChatError(
-                "The conversation does not fit",
+                "Not sent",  # plan.error says it does not fit: the title does not say it again
                 plan.error or "The messages and the reply's reserve exceed the model's limit.",
                 code=CONTEXT_LENGTH_EXCEEDED,
             )
