@@ -369,7 +369,8 @@ def run_send(argv: list[str]) -> int:
 
     def told(event: Adjusted | RetryNotice) -> None:
         if isinstance(event, Adjusted):
-            fail(event.said)
+            if event.said:  # "": only a note to keep (the error that follows says why)
+                fail(event.said)
             if event.note is not None:
                 learned[event.key] = event.note
         else:
