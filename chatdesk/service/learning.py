@@ -87,7 +87,7 @@ def both_limits_refused(error: ChatError, deployment: str, first: str, second: s
         error.message.removeprefix("The service said: "),
         f"{deployment} refused {first} and then {second}, the two names of the response limit "
         "(a gateway in front of the deployment may be changing the request): send without a "
-        'limit (Max response tokens: Default; no "max_tokens" in the file\'s "params"), or '
+        'limit (Max response tokens: Default in Parameters; no "max_tokens" in the file), or '
         "ask the deployment's owner which name it takes.",
         status=error.status,
         code=error.code,
