@@ -226,16 +226,16 @@ def _streaming(text: str) -> Message:
     return Message("assistant", text, meta=MessageMeta(created_at=now_iso(), incomplete=True))
 
 
-def _limit_field(path: str, conv: Conversation, body: dict[str, Any], spent: int) -> str:
+def _limit_field(path: str, conv: Conversation, body: dict[str, Any], spent: int, at: int) -> str:
     """Where `send` takes the response limit from (the file's field: no option sets it), and
-    the limit the window's Retry would use (`larger_limit`)."""
+    the limit the window's Retry would use (`larger_limit`, above the one in effect `at`)."""
     now = conv.params.max_tokens
     field = f'"max_tokens" in the "params" of {path}'
     field += f", now {now}" if now is not None else ", not set: the service's default"
     for sent_as in ("max_completion_tokens", "max_output_tokens"):  # the request's name for it
         if sent_as in body:
             field += f", sent as {sent_as}"
-    return f'{field}; e.g. "params": {{"max_tokens": {larger_limit(spent)}}}'
+    return f'{field}; e.g. "params": {{"max_tokens": {larger_limit(spent, at) or at}}}'
 
 
 def _remember(learned: dict[str, DeploymentNote]) -> None:
@@ -360,7 +360,8 @@ def run_send(argv: list[str]) -> int:
 
     def told(event: Adjusted | RetryNotice) -> None:
         if isinstance(event, Adjusted):
-            fail(event.said)
+            if event.said:  # "": only a note to keep (the error that follows says why)
+                fail(event.said)
             if event.note is not None:
                 learned[event.key] = event.note
         else:
@@ -414,7 +415,8 @@ def run_send(argv: list[str]) -> int:
     if exhausted is not None:  # nothing to keep: the question stays last, ready to send again
         if body is not None:
             body.say()
-        how = _limit_field(target, conv, prepared.body, exhausted)
+        at = prepared.plan.reserve if prepared.plan is not None else 0  # the limit in effect
+        how = _limit_field(target, conv, prepared.body, exhausted, at)
         fail(reasoning_exhausted_text(exhausted, how))
         if kept is not None:
             fail(f"note: {kept}.")

@@ -17,6 +17,7 @@ from __future__ import annotations
 import copy
 import re
 import threading
+from collections.abc import Collection
 from typing import TYPE_CHECKING, Any
 
 import msgspec
@@ -40,6 +41,8 @@ REQUEST_DEADLINE = 1200.0
 _ROLE_PARAM = LazyPattern(r"^messages\[(\d+)\]\.role$")
 _QUOTED = LazyPattern(r"'([^']+)'")
 _UNRECOGNIZED = LazyPattern(r"Unrecognized request argument supplied: ([A-Za-z_]+)")
+# "Supported values are: 'low', 'medium'." (and "..., and 'high'."): the values quoted after it.
+_SUPPORTED = LazyPattern(r"Supported values are:?(.*)$")
 
 
 class Rejection(msgspec.Struct, frozen=True):
@@ -51,6 +54,7 @@ class Rejection(msgspec.Struct, frozen=True):
     value: str | None = None
     only_default: bool = False
     instead: str | None = None  # "Use 'max_completion_tokens' instead."
+    supported: tuple[str, ...] = ()  # "Supported values are: 'low', 'medium'."
 
 
 def read_rejection(code: str | None, param: str | None, message: str) -> Rejection | None:
@@ -69,11 +73,13 @@ def read_rejection(code: str | None, param: str | None, message: str) -> Rejecti
         found = re.search(r"does not support (\S+?) with", message)
         value = found.group(1).strip("'\"") if found else None
     instead = re.search(r"Use '([^']+)' instead", message)
+    listed = _SUPPORTED.search(message) if value is not None else None
     return Rejection(
         name,
         value,
         only_default="only the default" in message.lower(),
         instead=instead.group(1) if instead else None,
+        supported=tuple(_QUOTED.findall(listed.group(1))) if listed else (),
     )
 
 
@@ -81,8 +87,10 @@ class DeploymentNote(msgspec.Struct):
     """What one deployment takes, as learned from its answers, and its time limit.
 
     JSON: {"limit_param": "max_completion_tokens", "dropped": ["temperature"],
-    "system_role": "developer" | "user", "stream": false, "read_timeout": 300}
-    (`system_role` "user": the system prompt is folded into the first user turn).
+    "system_role": "developer" | "user", "stream": false, "read_timeout": 300,
+    "values": {"reasoning_effort": ["low", "medium"]}}
+    (`system_role` "user": the system prompt is folded into the first user turn; `values`:
+    the only values a parameter takes, as the service listed them when it refused another).
     """
 
     limit_param: str | None = None
@@ -90,6 +98,7 @@ class DeploymentNote(msgspec.Struct):
     system_role: str | None = None
     stream: bool | None = None
     read_timeout: float | None = None  # seconds; None: the model's default
+    values: dict[str, list[str]] = msgspec.field(default_factory=dict)
 
     def is_empty(self) -> bool:
         return self == DeploymentNote()
@@ -103,6 +112,9 @@ class DeploymentNote(msgspec.Struct):
                 out[self.limit_param] = out.pop(other)
         for name in self.dropped:
             out.pop(name, None)
+        for name, taken in self.values.items():  # a value the service said it does not take
+            if name in out and out[name] not in taken:
+                del out[name]
         if self.stream is False:
             out.pop("stream", None)
             out.pop("stream_options", None)
@@ -122,7 +134,31 @@ class DeploymentNote(msgspec.Struct):
             out["stream"] = self.stream
         if self.read_timeout is not None:
             out["read_timeout"] = self.read_timeout
+        if self.values:
+            out["values"] = {name: list(taken) for name, taken in sorted(self.values.items())}
         return out
+
+    def not_taken(self, name: str, value: Any, deployment: str) -> str | None:
+        """Why the request leaves parameter `name` set to `value` out, as learned from the
+        deployment's answers ("gpt-5 does not take stop: not sent."), or None when it is
+        sent. The one rule `apply` follows, in words for Parameters and "What will be sent"."""
+        if value is None or value == [] or name in ("model", "messages"):
+            return None
+        if name in self.dropped:
+            return f"{deployment} does not take {name}: not sent."
+        taken = self.values.get(name)
+        if taken is not None and value not in taken:
+            return f"{deployment} takes {name} {_either(taken)}: {_shown(value)} is not sent."
+        return None
+
+    def left_out(self, body: dict[str, Any], deployment: str) -> list[str]:
+        """One line per parameter of `body` that `apply` leaves out, and why."""
+        lines = [why for k, v in body.items() if (why := self.not_taken(k, v, deployment))]
+        if self.stream is False and body.get("stream"):
+            lines.append(
+                f"{deployment} does not stream replies: asked for the whole reply at once."
+            )
+        return lines
 
     @classmethod
     def from_json(cls, data: Any) -> DeploymentNote:
@@ -144,7 +180,20 @@ class DeploymentNote(msgspec.Struct):
         timeout = data.get("read_timeout")
         if timeout is not None and not _positive_seconds(timeout):
             raise ValueError("read_timeout must be a number of seconds between 1 and 86400")
-        return cls(limit, list(dropped), role, stream, float(timeout) if timeout else None)
+        values = data.get("values", {})
+        if not isinstance(values, dict) or not all(
+            isinstance(v, list) and v and all(isinstance(x, str) for x in v)
+            for v in values.values()
+        ):
+            raise ValueError("values must map parameter names to lists of the values taken")
+        return cls(
+            limit,
+            list(dropped),
+            role,
+            stream,
+            float(timeout) if timeout else None,
+            {str(k): list(v) for k, v in values.items()},
+        )
 
 
 def _positive_seconds(value: Any) -> bool:
@@ -209,11 +258,16 @@ class Adjustment(msgspec.Struct, frozen=True):
 
 
 def adjust(
-    rejection: Rejection, body: dict[str, Any], note: DeploymentNote, deployment: str
+    rejection: Rejection,
+    body: dict[str, Any],
+    note: DeploymentNote,
+    deployment: str,
+    refused: Collection[str] = (),
 ) -> Adjustment | None:
     """The adjustment that answers `rejection`, or None when there is none left to make (the
     same thing rejected again, or nothing chatdesk can change): the caller then reports the
-    400 as it is. Never suggests a change already in `note`, so retrying cannot loop."""
+    400 as it is. Never suggests a change already in `note`, nor a parameter the service
+    refused earlier in this request (`refused`), so retrying cannot loop."""
     param = rejection.param
     role = _ROLE_PARAM.match(param)
     if role is not None:
@@ -229,6 +283,8 @@ def adjust(
         other = rejection.instead or LIMIT_PARAMS[1 - LIMIT_PARAMS.index(param)]
         if other not in LIMIT_PARAMS or note.limit_param == other or param not in body:
             return None
+        if other in refused:  # both names refused (a gateway and a model that disagree)
+            return None
         return Adjustment(
             replace(note, limit_param=other),
             f"{deployment} takes {other}, not {param}: sent the response limit as {other}.",
@@ -236,8 +292,15 @@ def adjust(
     if param not in body or param in ("model", "messages") or param in note.dropped:
         return None
     if rejection.value is not None and not rejection.only_default:
-        # One value refused (reasoning_effort 'minimal'): leave it out this time only.
         shown = _shown(body[param])
+        taken = [v for v in rejection.supported if v != body[param]]
+        if taken:  # the service listed what it takes: remembered, so no later send asks again
+            return Adjustment(
+                replace(note, values={**note.values, param: taken}),
+                f"{deployment} takes {param} {_either(taken)}, not {shown}: sent without it, "
+                f"so the service's default {param} was used.",
+            )
+        # One value refused (reasoning_effort 'minimal'): leave it out this time only.
         return Adjustment(
             replace(note, dropped=[*note.dropped, param]),
             f"{deployment} does not take {param} {shown}: sent without it this time.",
@@ -251,6 +314,12 @@ def adjust(
 
 def _shown(value: Any) -> str:
     return f"'{value}'" if isinstance(value, str) else str(value)
+
+
+def _either(values: list[str]) -> str:
+    """ "'low' or 'medium'", "'low', 'medium' or 'high'"."""
+    shown = [_shown(v) for v in values]
+    return shown[0] if len(shown) == 1 else f"{', '.join(shown[:-1])} or {shown[-1]}"
 
 
 def _adjust_role(rejection: Rejection, note: DeploymentNote, deployment: str) -> Adjustment | None:
@@ -291,7 +360,10 @@ class DeploymentNotes:
     def get(self, key: str) -> DeploymentNote:
         with self._lock:
             note = self._notes.get(key)
-            return replace(note, dropped=list(note.dropped)) if note else DeploymentNote()
+            if note is None:
+                return DeploymentNote()
+            values = {k: list(v) for k, v in note.values.items()}
+            return replace(note, dropped=list(note.dropped), values=values)
 
     def put(self, key: str, note: DeploymentNote) -> None:
         with self._lock:
@@ -355,6 +427,8 @@ def describe(note: DeploymentNote) -> list[str]:
         lines.append(f"The response limit is sent as {note.limit_param}.")
     if note.dropped:
         lines.append(f"Left out: {', '.join(note.dropped)}.")
+    for name, taken in sorted(note.values.items()):
+        lines.append(f"Only {_either(taken)} is sent as {name}; other values are left out.")
     if note.system_role == "user":
         lines.append("The system prompt leads the first user message.")
     elif note.system_role is not None:

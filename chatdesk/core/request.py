@@ -24,6 +24,23 @@ CONTINUE_PROMPT = "Continue exactly where your previous message stopped, without
 
 # Fields reasoning models reject besides temperature and top_p (Azure's reasoning guide).
 SAMPLING_FIELDS = frozenset(("logit_bias", "logprobs", "top_logprobs"))
+# The sampling parameters, sent only to models that take more than their defaults.
+SAMPLING_PARAMS = ("temperature", "top_p", "presence_penalty", "frequency_penalty")
+
+
+def fixed_sampling_unsent(
+    conv: Conversation, family: ModelFamily, names: tuple[str, ...] = SAMPLING_PARAMS
+) -> list[str]:
+    """'gpt-5 takes only the default temperature: 0.5 is not sent.' for each of `names` set
+    for a model that takes only the defaults (`build_request` leaves them out)."""
+    if not family.fixed_sampling:
+        return []
+    values = [(name, getattr(conv.params, name)) for name in names]
+    return [
+        f"{family.key} takes only the default {name}: {value} is not sent."
+        for name, value in values
+        if value is not None
+    ]
 
 
 _OPENING_CHARS = 40  # of a message named in an error
@@ -191,7 +208,7 @@ def build_request(
     p = conv.params
     body: dict[str, Any] = {"model": model, "messages": request_messages(conv, plan, family)}
     if not family.fixed_sampling:  # reasoning models reject anything but the defaults
-        for key in ("temperature", "top_p", "presence_penalty", "frequency_penalty"):
+        for key in SAMPLING_PARAMS:
             if getattr(p, key) is not None:
                 body[key] = getattr(p, key)
     limit = reply_limit(p.max_tokens, family, exact)

@@ -72,21 +72,36 @@ def spent_on_reasoning(
     return completion if reasoning >= completion else None
 
 
-def reasoning_exhausted_text(tokens: int, how: str = "") -> str:
+def reasoning_exhausted_text(tokens: int, how: str = "", largest: int | None = None) -> str:
     """What the window and the command line say about such a reply; `how`: where the reader
-    raises the response limit ("" : max tokens, as the window's Parameters name it)."""
-    return (
+    raises the response limit ("" : max tokens, as the window's Parameters name it);
+    `largest`: the limit is already the model's largest reply, so it cannot be raised."""
+    spent = (
         f"The reply is empty: the model spent all {tokens} completion tokens on reasoning "
-        f"before writing anything. Raise the response limit ({how or 'max tokens'}) and send "
-        "again."
+        "before writing anything."
     )
+    if largest is not None:
+        return (
+            f"{spent} The response limit is already the model's largest ({largest:,} tokens): "
+            "lower the reasoning effort and send again."
+        )
+    return f"{spent} Raise the response limit ({how or 'max tokens'}) and send again."
 
 
-def larger_limit(spent: int, max_output: int | None = None) -> int:
+def larger_limit(spent: int, in_effect: int = 0, max_output: int | None = None) -> int | None:
     """The response limit to retry with after reasoning spent all `spent` tokens: four times
-    as many (room to think and then answer), at least 4,000, at most `max_output`."""
+    as many (room to think and then answer), at least 4,000, and always more than the limit
+    in effect `in_effect` (the one set, else the reserve Parameters shows as its default:
+    `Budget.reserve`), twice it when four times `spent` is not more; at most `max_output`,
+    the model's largest reply. None when that leaves no larger limit.
+
+    The one rule for the card's offer, what its Retry sets and `chatdesk send`'s advice."""
     limit = max(4 * spent, 4_000)
-    return min(limit, max_output) if max_output else limit
+    if limit <= in_effect:  # the service stopped below the limit shown: offer more than it
+        limit = 2 * in_effect
+    if max_output:
+        limit = min(limit, max_output)
+    return limit if limit > in_effect else None
 
 
 def added_usage(

@@ -17,17 +17,15 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import openai
-from msgspec.structs import replace
 
 from chatdesk.core.budget import Budget
 from chatdesk.core.choices import Api, HistoryKeeper
 from chatdesk.core.conversation import Conversation
 from chatdesk.core.deployments import (
+    LIMIT_PARAMS,
     READ_TIMEOUT,
     REQUEST_DEADLINE,
-    DeploymentNote,
     DeploymentNotes,
-    adjust,
     note_key,
     read_timeout_for,
 )
@@ -70,6 +68,7 @@ from chatdesk.service.events import (
 )
 from chatdesk.service.image_prep import fit_input, fit_messages
 from chatdesk.service.interrupt import RequestGuard, is_interruptible
+from chatdesk.service.learning import Learning, both_limits_refused
 from chatdesk.service.network import CONNECT_TIMEOUT, Network, proxy_for, trying
 from chatdesk.service.prepared import Diagnosis, PreparedRequest
 from chatdesk.service.reply_reader import (
@@ -88,9 +87,6 @@ from chatdesk.service.send_checks import check_history, check_not_in_flight, che
 __all__ = ["ChatService", "Diagnosis", "PreparedRequest", "merge_filter", "sdk_arguments"]
 
 PING = "ping"
-# Changes after 400s within one request: one per kind of thing a model may refuse (the limit
-# parameter, sampling parameters, the system role twice, streaming, ...). Each is made once.
-MAX_ADJUSTMENTS = 6
 
 
 # -- the service -----------------------------------------------------------------------------
@@ -161,7 +157,7 @@ class ChatService:
         if not plan.fits and not service_keeps:
             # plan.error says what would make it fit under the conversation's policy, once.
             raise ChatError(
-                "The conversation does not fit",
+                "Not sent",  # plan.error says it does not fit: the title does not say it again
                 plan.error or "The messages and the reply's reserve exceed the model's limit.",
                 code=CONTEXT_LENGTH_EXCEEDED,
             )
@@ -317,12 +313,11 @@ class ChatService:
             read_timeout=prepared.read_timeout,
             auth_header=profile.auth_override() or "",
         )
-        kept = self.notes.get(prepared.note_key) if prepared.note_key else DeploymentNote()
-        note = kept
-        body = note.apply(body)
+        learning = Learning(self.notes, prepared.note_key, deployment)
+        body = learning.note.apply(body)
         timeout = openai.Timeout(prepared.read_timeout, connect=CONNECT_TIMEOUT)
         deadline = Deadline(self._deadline_seconds())
-        attempt = adjustments = 0
+        attempt = 0
         try:
             while True:
                 attempt += 1
@@ -364,7 +359,8 @@ class ChatService:
                     if fallback is not None and stored_response_gone(exc, body):
                         # The service lost the stored response: send the history instead.
                         gone = body["previous_response_id"]
-                        body = note.apply({k: v for k, v in fallback.items() if k != "stream"})
+                        fallback = {k: v for k, v in fallback.items() if k != "stream"}
+                        body = learning.note.apply(fallback)
                         if streaming:
                             body["stream"] = True
                         attempt -= 1
@@ -374,23 +370,20 @@ class ChatService:
                             prepared.note_key,
                         )
                         continue
-                    change = None
                     rejection = rejection_of(exc) if not deadline.expired else None
-                    if rejection is not None and adjustments < MAX_ADJUSTMENTS:
-                        change = adjust(rejection, body, note, deployment)
-                    if change is not None and rejection is not None:
-                        adjustments += 1
+                    change = learning.answer(rejection, body) if rejection is not None else None
+                    if change is not None:
                         attempt -= 1  # an adjustment is not a retry of the same request
-                        note = change.note
-                        body = note.apply(body)
-                        remembered: DeploymentNote | None = None
-                        if change.remember and prepared.note_key:
-                            once = set(note.dropped) - set(kept.dropped) - {rejection.param}
-                            kept = replace(note, dropped=[d for d in note.dropped if d not in once])
-                            self.notes.put(prepared.note_key, kept)
-                            remembered = kept
-                        yield Adjusted(change.said, prepared.note_key, remembered)
+                        body = learning.note.apply(body)
+                        yield learning.adjusted(change)
                         continue
+                    if rejection is not None and rejection.param in LIMIT_PARAMS:
+                        both = learning.limits_refused()
+                        if both is not None:  # said as it is; nothing wrong kept
+                            error = both_limits_refused(error, deployment, *both)
+                            unlearned = learning.unlearn_limit()
+                            if unlearned is not None:
+                                yield unlearned
                     delay = retry.delay(attempt, error)
                     if delay is None or delay >= deadline.remaining():
                         raise error from None

@@ -50,7 +50,8 @@ class Adjusted(msgspec.Struct, frozen=True):
     """The service answered 400 that something is unsupported; the request was changed as
     `said` (one line for the user) and is sent once more. `note` is what the service now
     remembers for the deployment under `key` in the settings' `deployments` (None: this
-    request only); the caller saves the settings to keep it."""
+    request only); the caller saves the settings to keep it. `said` "": no change to tell,
+    only a note to keep (a change taken back because the service refused it too)."""
 
     said: str
     key: str

@@ -264,6 +264,7 @@ class ChatSession(ReplyStreaming, ConversationEditing, QObject):
             return
         self.plan = self.budget.plan(self.draft, draft_images=self.conversation.draft_images)
         self.model.set_first_sent(self.plan.first_sent)
+        self.model.set_reply_room(self.plan.reserve, self.budget.family.max_output)
         self.planChanged.emit(self.plan)
         self._update_cost()
 
@@ -443,10 +444,10 @@ class ChatSession(ReplyStreaming, ConversationEditing, QObject):
             return
         message = self.conversation[index]
         spent = spent_on_reasoning(message.content, message.meta.finish_reason, message.meta.usage)
-        if spent is not None:  # reasoning used the whole limit: ask again with room to answer
-            self.conversation.params.max_tokens = max(
-                larger_limit(spent), self.conversation.params.max_tokens or 0
-            )
+        limit = larger_limit(spent, *self.model.reply_room) if spent is not None else None
+        if limit is not None:  # reasoning used the whole limit: ask again with the card's offer
+            self.conversation.params.max_tokens = limit
+            self.setupChanged.emit()  # Parameters shows it at once
         if message.role == "assistant":  # the partial reply is kept as an alternative
             self._replaced = (index, self.model.truncate(index))
         else:

@@ -349,6 +349,7 @@ class MainWindow(
             (session.costChanged, self.meter.show_cost),
             (session.refused, self.composer.show_problem),
             (session.setupChanged, self._show_setup),
+            (session.learned, self._deployment_taught),
         ]
         for signal, slot in self._session_links:
             signal.connect(slot)
@@ -405,6 +406,7 @@ class MainWindow(
         from chatdesk.core.responses_request import default_api
 
         panel.set_family(family)
+        self.show_deployment_note(panel)
         profile = self.session.profile_source() if self.session is not None else None
         panel.api_mode.set_default(default_api(profile.api if profile else Api.CHAT, family))
 

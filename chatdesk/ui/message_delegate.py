@@ -249,7 +249,8 @@ class MessageDelegate(RowHeights, QStyledItemDelegate):
         sent = row >= model.first_sent
         shown = model.reasoning_shown(row)
         left_out = model.left_out(model.history_index(row))
-        for badge in badges(message, sent, row == model.streaming_row, left_out, shown):
+        room = model.reply_room
+        for badge in badges(message, sent, row == model.streaming_row, left_out, shown, room):
             text = wrapped(badge.text, m.small, width - 2 * CHIP_PAD, badge.link, link_color)
             height = round(text.boundingRect().height()) + 2 * CHIP_PAD
             chip = QRect(x, y, width, height)
@@ -366,7 +367,8 @@ class MessageDelegate(RowHeights, QStyledItemDelegate):
         shown = model.reasoning_shown(row)
         sent = row >= model.first_sent
         left_out = model.left_out(model.history_index(row))
-        return items + badges(message, sent, row == model.streaming_row, left_out, shown)
+        streaming = row == model.streaming_row
+        return items + badges(message, sent, streaming, left_out, shown, model.reply_room)
 
     def hit_test(
         self, option_rect: QRect, index: QModelIndex | QPersistentModelIndex, pos: QPoint

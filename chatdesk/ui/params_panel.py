@@ -12,11 +12,13 @@ from chatdesk.core.conversation import (
     GenerationParams,
     TrimSettings,
 )
+from chatdesk.core.deployments import DeploymentNote
 from chatdesk.core.models import DEFAULT_FAMILY, FAMILIES, ModelFamily
 from chatdesk.core.params_check import RANGES
 from chatdesk.core.request import reply_limit
 from chatdesk.ui.api_mode import ApiModeGroup
 from chatdesk.ui.optional_fields import OptionalDouble, OptionalInt, choices, choose
+from chatdesk.ui.params_panel_notes import NotTakenMarks
 from chatdesk.ui.qt.core import QSize, Signal
 from chatdesk.ui.qt.widgets import (
     QAbstractSpinBox,
@@ -146,6 +148,9 @@ class ParamsPanel(QWidget):
             "Drop a user message together with its replies, so no reply is sent without its "
             "question"
         )
+        # What the deployment refused, under each field it concerns (ui/params_panel_notes.py).
+        self.marks = NotTakenMarks(self)
+        marked = self.marks.labels
         self.family_hint = QLabel(self)
         self.family_hint.setWordWrap(True)
         self.family_hint.setEnabled(False)
@@ -180,10 +185,15 @@ class ParamsPanel(QWidget):
             "Sampling",
             [
                 ("&Temperature:", self.temperature),
+                ("", marked["temperature"]),
                 ("Top &p:", self.top_p),
+                ("", marked["top_p"]),
                 ("P&resence penalty:", self.presence_penalty),
+                ("", marked["presence_penalty"]),
                 ("&Frequency penalty:", self.frequency_penalty),
+                ("", marked["frequency_penalty"]),
                 ("S&eed:", self.seed),
+                ("", marked["seed"]),
             ],
         )
         response = self._group(
@@ -192,13 +202,21 @@ class ParamsPanel(QWidget):
                 ("Max response &tokens:", self.max_tokens),
                 ("&Stop sequences:", self.stop),
                 ("", self.stop_hint),
+                ("", marked["stop"]),
                 ("", self.json_format),
+                ("", marked["response_format"]),
                 ("", self.stream),
+                ("", marked["stream"]),
             ],
         )
         reasoning = self._group(
             "Reasoning",
-            [("Reasoning eff&ort:", self.reasoning_effort), ("&Verbosity:", self.verbosity)],
+            [
+                ("Reasoning eff&ort:", self.reasoning_effort),
+                ("", marked["reasoning_effort"]),
+                ("&Verbosity:", self.verbosity),
+                ("", marked["verbosity"]),
+            ],
         )
         context = self._group(
             "Context",
@@ -282,12 +300,18 @@ class ParamsPanel(QWidget):
             self._show_default_limit()
         finally:
             self._loading = False
-        self._offer(self.reasoning_effort, family.reasoning_efforts, "reasoning_effort")
-        self._offer(self.verbosity, family.verbosity, "verbosity")
+        self._offer_choices()
         self.family_hint.setText(family.limits_text())
         self._update_enabled()
         if self.values() != before:  # a lower maximum clamped a value the user had set
             self.changed.emit()
+
+    def set_deployment_note(self, note: DeploymentNote, deployment: str) -> None:
+        """What the conversation's deployment refused before (the settings' `deployments`):
+        its fields are marked "not sent", and only the values it takes are offered."""
+        self.marks.set_note(note, deployment)
+        self._offer_choices()
+        self.marks.show(self.values()[0])
 
     def set_values(
         self,
@@ -323,6 +347,7 @@ class ParamsPanel(QWidget):
             self._loading = False
         self._update_enabled()
         self._update_stop_hint()
+        self.marks.show(params)
 
     def values(self) -> tuple[GenerationParams, TrimSettings]:
         # Sampling values are kept while a fixed-sampling family greys them out: the request
@@ -369,10 +394,16 @@ class ParamsPanel(QWidget):
                 form.addRow(widget)
         return box
 
+    def _offer_choices(self) -> None:
+        family, marks = self.family, self.marks
+        efforts = marks.offered("reasoning_effort", family.reasoning_efforts)
+        self._offer(self.reasoning_effort, efforts, "reasoning_effort")
+        self._offer(self.verbosity, marks.offered("verbosity", family.verbosity), "verbosity")
+
     def _offer(self, box: QComboBox, names: tuple[str, ...], field: str) -> None:
-        """The model's own values (the catalog's) only, greyed out when it takes none. A value
-        chosen for another model stays in the conversation (the request leaves it out,
-        `request.unsent`) and is shown greyed, not offered."""
+        """The model's own values (the catalog's, those the deployment takes) only, greyed
+        out when it takes none. A value chosen for another model stays in the conversation
+        (the request leaves it out, `request.unsent`) and is shown greyed, not offered."""
         current = box.currentData()
         was_loading, self._loading = self._loading, True
         try:
@@ -404,6 +435,7 @@ class ParamsPanel(QWidget):
             return
         self._update_enabled()
         self._update_stop_hint()
+        self.marks.show(self.values()[0])
         self.changed.emit()
 
     def _update_enabled(self) -> None:

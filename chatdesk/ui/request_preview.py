@@ -20,6 +20,7 @@ from chatdesk.core.preview import (
     sends_text,
     tool_rows,
 )
+from chatdesk.core.request_params import RequestParameters
 from chatdesk.core.tokens import REPLY_PRIMING
 from chatdesk.core.trimming import TrimPlan
 from chatdesk.ui.dialog_buttons import close_and_action, say_copied
@@ -248,6 +249,11 @@ class RequestPreviewDialog(QDialog):
         pal.setColor(QPalette.ColorRole.WindowText, status_color("error", pal))
         self.error.setPalette(pal)
         self.error.setVisible(bool(self.error.text()))
+        self.parameters = QLabel(self)  # what the request carries besides its messages
+        self.parameters.setWordWrap(True)
+        self.parameters.setAccessibleName("Parameters")
+        self.parameters.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.parameters.hide()
 
         grey = self.palette().color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)
         self.model = PreviewModel(rows, grey, self)
@@ -295,6 +301,7 @@ class RequestPreviewDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.header)
         layout.addWidget(self.error)
+        layout.addWidget(self.parameters)
         layout.addWidget(self.table, 3)
         layout.addWidget(self.total)
         layout.addWidget(self.detail, 1)
@@ -318,6 +325,14 @@ class RequestPreviewDialog(QDialog):
             messages.append(message)
         QGuiApplication.clipboard().setText(json.dumps(messages, indent=2, ensure_ascii=False))
         say_copied(self.copy_button)
+
+    def set_parameters(self, parameters: RequestParameters) -> None:
+        """Show the parameters the request sends, and those it leaves out with why
+        (core/request_params.py: the request's own rule)."""
+        lines = ["Parameters sent: " + ("; ".join(parameters.sent) or "none (the defaults)")]
+        lines += [f"Not sent: {why}" for why in parameters.left_out]
+        self.parameters.setText("\n".join(lines))
+        self.parameters.show()
 
     # -- internals ---------------------------------------------------------------------------
     def _header_text(self) -> str:

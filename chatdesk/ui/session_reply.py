@@ -222,8 +222,9 @@ class ReplyStreaming:
             self.model.retrying(event.delay)
             self._say_retry()
         elif isinstance(event, Adjusted):
-            self._said.append(event.said)
-            self.notice.emit(event.said)
+            if event.said:  # "": only a note to keep (the error that follows says why)
+                self._said.append(event.said)
+                self.notice.emit(event.said)
             if event.note is not None:
                 self.learned.emit(event)
         elif isinstance(event, ReplyResult):

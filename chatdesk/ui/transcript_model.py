@@ -480,7 +480,7 @@ class TranscriptModel(StreamingRow, QAbstractListModel):
         if role == roles.ACCESSIBLE_DESCRIPTION:
             notes = badges(
                 message, row >= self._first_sent, row == self._streaming, self.left_out(row),
-                self.reasoning_shown(row),
+                self.reasoning_shown(row), self.reply_room,
             )  # fmt: skip
             return ". ".join(b.text for b in notes)
         return None

@@ -80,10 +80,12 @@ def badges(
     streaming: bool = False,
     left_out: str | None = None,
     reasoning_shown: bool = False,
+    reply_room: tuple[int, int | None] = (0, None),
 ) -> list[Badge]:
     """The notes shown under a message, in display order. `sent` False: trimming leaves it
     out; `left_out`: why it is not sent otherwise (see `TranscriptModel.left_out`);
-    `reasoning_shown`: the Reasoning part is open."""
+    `reasoning_shown`: the Reasoning part is open; `reply_room`: the reply limit in effect
+    and the model's largest reply (`TranscriptModel.reply_room`), which Retry's offer exceeds."""
     meta = message.meta
     out: list[Badge] = []
     reasoning = reasoning_badge(meta.reasoning_summary, reasoning_shown)
@@ -101,8 +103,13 @@ def badges(
     spent = spent_on_reasoning(message.content, meta.finish_reason, meta.usage)
     if spent is not None and not streaming:
         # Nothing to continue: the retry asks again with room to think and to answer.
-        link = f"Retry with {larger_limit(spent)} tokens"
-        out.append(Badge("warning", f"{reasoning_exhausted_text(spent)} — {link}", "retry", link))
+        limit = larger_limit(spent, *reply_room)
+        if limit is None:  # already the model's largest reply: no larger one to offer
+            out.append(Badge("warning", reasoning_exhausted_text(spent, largest=reply_room[1])))
+        else:
+            link = f"Retry with {limit:,} tokens"
+            text = f"{reasoning_exhausted_text(spent)} — {link}"
+            out.append(Badge("warning", text, "retry", link))
     elif meta.finish_reason == FinishReason.LENGTH:
         text = "Cut at the length limit — Continue"
         out.append(Badge("warning", text, "continue", "Continue"))

@@ -21,10 +21,15 @@ class StreamingRow:
     _streaming_since: float
     _retry_at: float | None
     _hidden: int
+    # The reply limit in effect and the model's largest reply (`ChatSession.update_plan`):
+    # what "Retry with N tokens" offers follows them (`core/usage.larger_limit`).
+    reply_room: tuple[int, int | None] = (0, None)
 
     if TYPE_CHECKING:
 
         def _require(self) -> Conversation: ...
+
+        def last_assistant_row(self) -> int | None: ...
 
         def _row_changed(self, history_index: int, roles: list[Any]) -> None: ...
 
@@ -58,3 +63,13 @@ class StreamingRow:
         """Repaint the thinking clock of the streaming row; nothing once its text arrives."""
         if self._streaming is not None and not self._require()[self._streaming].content:
             self._row_changed(self._streaming, [Roles.Streaming])
+
+    def set_reply_room(self, in_effect: int, max_output: int | None) -> None:
+        """A new limit in effect (Max response tokens changed, another model): the newest
+        reply's offer, if it has one, is shown again with it."""
+        if (in_effect, max_output) == self.reply_room:
+            return
+        self.reply_room = (in_effect, max_output)
+        row = self.last_assistant_row()
+        if row is not None:
+            self._row_changed(row + self._hidden, [])

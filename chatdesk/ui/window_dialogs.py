@@ -4,6 +4,14 @@ opened, not at start-up."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from chatdesk.core.deployments import DeploymentNote
+    from chatdesk.core.profiles import ConnectionProfile
+    from chatdesk.core.request_params import RequestParameters
+    from chatdesk.ui.params_panel import ParamsPanel
+
 
 class WindowDialogs:
     """Mixed into MainWindow: `self` is the window."""
@@ -19,8 +27,51 @@ class WindowDialogs:
         rows = request_rows(session.budget, plan, session.draft, session.conversation.draft_images)
         self.preview = RequestPreviewDialog(PreviewRows.of_request(rows), plan, self)
         self.preview.api_messages = rows.api_messages
+        parameters = self._request_parameters()
+        if parameters is not None:
+            self.preview.set_parameters(parameters)
         self.preview.finished.connect(self.preview.deleteLater)
         self.preview.open()
+
+    def _request_parameters(self) -> RequestParameters | None:
+        """The next request's parameters as its deployment takes them (None: no profile)."""
+        session = self.session
+        profile = session.profile_source()
+        if profile is None or session.budget is None or session.plan is None:
+            return None
+        from chatdesk.core.request_params import request_parameters
+        from chatdesk.core.responses_request import api_of
+
+        conv, match = session.conversation, session.budget.match
+        return request_parameters(
+            conv, session.plan, model=profile.deployment.strip(), family=match.family,
+            exact=match.exact, api=api_of(conv, profile.api, match.family),
+            note=self.deployment_note(profile),
+        )  # fmt: skip
+
+    def deployment_note(self, profile: ConnectionProfile | None) -> DeploymentNote:
+        """What `profile`'s deployment taught (the settings' `deployments`)."""
+        from chatdesk.core.deployments import DeploymentNote, note_key
+
+        try:
+            key = note_key(profile) if profile is not None else ""
+        except ValueError:  # an endpoint that is no URL: nothing learned for it
+            key = ""
+        return self.context.settings.deployments.get(key) if key else DeploymentNote()
+
+    def show_deployment_note(self, panel: ParamsPanel | None = None) -> None:
+        """Parameters (`panel`, else the window's once built) marks what the current
+        deployment refused, and offers only the values it takes."""
+        if panel is None and self._params_page.built:
+            panel = self.params_panel
+        if self.session is None or panel is None:
+            return
+        profile = self.session.profile_source()
+        name = profile.deployment.strip() if profile is not None else ""
+        panel.set_deployment_note(self.deployment_note(profile), name)
+
+    def _deployment_taught(self, _adjusted: object) -> None:
+        self.show_deployment_note()  # the session's `learned`: a refusal just remembered
 
     def add_tool_results(self, row: int) -> None:
         """Add tool result… on a card: one dialog per call of its message still without a
@@ -72,6 +123,7 @@ class WindowDialogs:
             settings.deployments.put(key, kept)
             settings.request_deadline = deadline
             self._save_learned(None)
+            self.show_deployment_note()  # what was forgotten is sent again
 
         dialog.accepted.connect(accepted)
         dialog.finished.connect(dialog.deleteLater)

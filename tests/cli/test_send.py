@@ -274,7 +274,7 @@ def test_a_message_too_long_for_the_limit_says_what_the_window_says(srv, tmp_pat
     assert run_send([str(path)]) == 1
     err = capsys.readouterr().err
     assert err == (
-        "chatdesk: The conversation does not fit: The system prompt and the newest message need "
+        "chatdesk: Not sent: The system prompt and the newest message need "
         "157 tokens with 20 reserved for the reply, over the limit of 70 even with every "
         "earlier turn left out. Shorten the message or the system prompt, lower the maximum "
         "response tokens or raise the token limit above 157.\n"

@@ -140,7 +140,10 @@ def test_the_same_refusal_twice_is_reported_not_looped(srv):
 
 
 def test_a_value_refused_is_left_out_this_time_only(srv):
-    srv.models["o3"] = AzureModel(reasoning_efforts=("low", "medium", "high"))
+    # A refusal that does not list the values taken: nothing to remember (values listed:
+    # test_refusals_told.py).
+    srv.models["o3"] = AzureModel(reasoning_efforts=("minimal", "low", "medium", "high"))
+    srv.enqueue(Fail.unsupported_value("reasoning_effort", "minimal"), Reply("Bonjour"))
     prof = ConnectionProfile("work", "azure-v1", srv.v1_base_url, "o3")
     notes = DeploymentNotes()
     service = make_service(notes)

@@ -9,6 +9,7 @@ import msgspec.structs
 import pytest
 
 from chatdesk.core.budget import Budget
+from chatdesk.core.choices import TrimPolicy
 from chatdesk.core.conversation import Conversation, GenerationParams, TrimSettings
 from chatdesk.core.messages import Message
 from chatdesk.core.preview import request_rows
@@ -280,9 +281,22 @@ def test_plan_that_does_not_fit_is_refused_before_any_request(srv, service):
     conv = conversation("word " * 400, trimming=TrimSettings(limit=100))
     with pytest.raises(ChatError) as info:
         service.prepare(conv, profile_for(srv))
-    assert info.value.title == "The conversation does not fit"
+    assert info.value.title == "Not sent"
     assert info.value.message
     assert srv.requests == []
+
+
+def test_the_stop_policy_says_the_conversation_is_full_once(srv, service):
+    """Tester (session 13): "The conversation does not fit: This conversation has reached its
+    limit…" said it twice."""
+    conv = conversation("word " * 80, trimming=TrimSettings(TrimPolicy.STOP, limit=200))
+    conv.params.max_tokens = 20
+    conv.append(Message("assistant", "word " * 80))
+    conv.append(Message("user", "word " * 40))
+    with pytest.raises(ChatError) as info:
+        service.prepare(conv, profile_for(srv))
+    assert info.value.text.startswith("Not sent: This conversation has reached its limit (")
+    assert "does not fit" not in info.value.text
 
 
 def test_stream_options_rejected_is_retried_without_it(srv, service):

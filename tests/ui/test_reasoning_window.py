@@ -99,12 +99,13 @@ def test_the_footer_shows_reasoning_and_cached_tokens(qtbot, window, server):
 
 def test_a_reply_spent_on_reasoning_says_so_and_retries_with_room(qtbot, window, server):
     server.enqueue(Reply("", finish_reason="length", completion_tokens=500, reasoning_tokens=500))
+    window.session.conversation.params.max_tokens = 1000  # set: sent, and the limit in effect
     send(qtbot, window, "A hard question")
     wait_idle(qtbot, window)
-    reply = window.session.conversation[1]
-    (badge,) = badges(reply)
+    index = window.session.model.index(1)
+    badge = window.transcript.delegate.footer_items(index)[-1]  # as the card shows it
     assert "spent all 500 completion tokens on reasoning" in badge.text
-    assert badge.link == "Retry with 4000 tokens"
+    assert badge.link == "Retry with 4,000 tokens"
     assert badge.action == "retry"
     window.transcript.trigger_action(badge.action, 1)
     wait_idle(qtbot, window)
@@ -114,6 +115,34 @@ def test_a_reply_spent_on_reasoning_says_so_and_retries_with_room(qtbot, window,
         "A hard question",
         "You said: A hard question",
     ]
+
+
+def test_retry_offers_more_than_the_default_limit_shown_and_parameters_show_it_at_once(
+    qtbot, context, server
+):
+    """Tester, finding 7: gpt-5 with Max response tokens "Default (4,096)" (nothing sent for
+    it), a reply that spent its 1000 completion tokens on reasoning: "Retry with 4000 tokens"
+    lowered the limit, and Parameters still said "Default (4,096)" until another conversation
+    was shown."""
+    server.models["gpt-4o"] = AzureModel.gpt5()  # the deployment serves gpt-5
+    reasoned = Reply("", finish_reason="length", completion_tokens=1000, reasoning_tokens=1000)
+    server.enqueue(reasoned)
+    with window_for(qtbot, context, "gpt-5") as window:
+        panel = window.params_panel
+        assert panel.max_tokens.text() == "Default (4,096)"
+        send(qtbot, window, "A hard question")
+        wait_idle(qtbot, window)
+        assert "max_completion_tokens" not in server.requests[0].json
+        index = window.session.model.index(1)
+        badge = window.transcript.delegate.footer_items(index)[-1]
+        assert "spent all 1000 completion tokens on reasoning" in badge.text
+        assert badge.link == "Retry with 8,192 tokens"  # more than the 4,096 in effect
+        window.transcript.trigger_action(badge.action, 1)
+        assert panel.max_tokens.optional_value() == 8192  # at once, not after switching
+        assert panel.limit.text() == "Default (280,192)"  # gpt-5: 272,000 + the reserve
+        wait_idle(qtbot, window)
+        assert server.requests[-1].json["max_completion_tokens"] == 8192
+        assert window.session.conversation.params.max_tokens == 8192
 
 
 @contextmanager

@@ -1,0 +1,74 @@
+"""The parameters the next request sends, and those it leaves out with why, for "What will be
+sent" (Ctrl+I).
+
+One rule with the request itself: the body is built by `request_bodies` (what the service
+sends and View code writes), then taken as the deployment is known to take it
+(`DeploymentNote.apply`, as `ChatService.prepare` does); what is left out is said by the same
+rules (`unsent_for`: the model's catalog row and the API; `DeploymentNote.left_out`: what the
+deployment refused before; `fixed_sampling_unsent`: sampling for a model that takes only its
+defaults). Only the parameters are built: the messages are the dialog's
+rows, so a 25,000-message conversation costs no more than a short one.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import msgspec
+from msgspec.structs import replace
+
+from chatdesk.core.choices import Api
+from chatdesk.core.conversation import Conversation
+from chatdesk.core.deployments import DeploymentNote
+from chatdesk.core.models import ModelFamily
+from chatdesk.core.request import SAMPLING_PARAMS, fixed_sampling_unsent
+from chatdesk.core.responses_request import request_bodies, unsent_for
+from chatdesk.core.trimming import TrimPlan
+
+# The request's content and routing, shown as the dialog's rows or not parameters at all.
+_NOT_PARAMETERS = frozenset(
+    ("model", "messages", "input", "instructions", "tools", "previous_response_id")
+)
+
+
+class RequestParameters(msgspec.Struct, frozen=True):
+    """`sent`: "name: value" per parameter the request carries (JSON values);
+    `left_out`: one sentence per parameter set but not sent, saying why."""
+
+    sent: list[str]
+    left_out: list[str]
+
+
+def request_parameters(
+    conv: Conversation,
+    plan: TrimPlan,
+    *,
+    model: str,
+    family: ModelFamily,
+    exact: bool,
+    api: str,
+    note: DeploymentNote | None = None,
+) -> RequestParameters:
+    """What the next request of `conv` to deployment `model` (serving `family`; `exact`: the
+    model is known, not guessed) through `api` sends besides its messages, and what it leaves
+    out; `note`: what that deployment taught (the settings' `deployments`)."""
+    note = note or DeploymentNote()
+    bare = replace(plan, first_sent=plan.history_len, left_out=())  # no history to build
+    body, _fallback = request_bodies(api, conv, bare, model=model, family=family, exact=exact)
+    sent = note.apply(body)
+    return RequestParameters(
+        [f"{name}: {_shown(value)}" for name, value in sent.items() if name not in _NOT_PARAMETERS],
+        [*_sampling(conv, family, api), *unsent_for(conv, family, exact, api),
+         *note.left_out(body, model)],
+    )  # fmt: skip
+
+
+def _sampling(conv: Conversation, family: ModelFamily, api: str) -> list[str]:
+    # The Responses API has temperature and top_p only (`unsent_for` names the others).
+    names = SAMPLING_PARAMS if api == Api.CHAT else ("temperature", "top_p")
+    return fixed_sampling_unsent(conv, family, names)
+
+
+def _shown(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
