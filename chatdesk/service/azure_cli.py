@@ -15,6 +15,13 @@ Connections the proxy typed there).
 holds it as chatdesk's own does; nothing here logs the environment, and the CLI's error text
 is passed on with any user:password and token taken out. Azure PowerShell and the Azure
 Developer CLI members still run with chatdesk's environment.
+
+When `az` says it could not reach Entra ID — the proxy wanted a sign-in (407), refused the
+tunnel or could not be reached, the certificate was not trusted, or the network was down — the
+failure is `AzureCliUnreachable`, read from the CLI's own words (`unreachable`), and
+`DeveloperCredential` keeps it as the cause of the chain's error (which keeps its members'
+failures as text only), so entra_errors says what happened, naming the proxy, instead of
+"no developer sign-in was found".
 """
 
 from __future__ import annotations
@@ -25,15 +32,24 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from azure.core.credentials import AccessToken, AccessTokenInfo, TokenRequestOptions
+from azure.core.exceptions import ClientAuthenticationError
 from azure.identity import AzureCliCredential, CredentialUnavailableError, DefaultAzureCredential
 
-from chatdesk.service.network import proxy_url
+from chatdesk.service.network import (
+    Network,
+    proxy_advice,
+    proxy_for,
+    proxy_url,
+    unreachable_reason,
+)
 
 DEFAULT_AUTHORITY = "login.microsoftonline.com"
 # Seconds `az` may take: DefaultAzureCredential's own default for it.
@@ -56,6 +72,73 @@ class DeveloperCredential(DefaultAzureCredential):
         self.credentials = tuple(
             cli if isinstance(member, AzureCliCredential) else member for member in self.credentials
         )
+
+    def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken:
+        with _unreachable_noted() as noted:
+            try:
+                return super().get_token(*scopes, **kwargs)
+            except ClientAuthenticationError as exc:
+                _attach(exc, noted)
+                raise
+
+    def get_token_info(
+        self, *scopes: str, options: TokenRequestOptions | None = None
+    ) -> AccessTokenInfo:
+        with _unreachable_noted() as noted:
+            try:
+                return super().get_token_info(*scopes, options=options)
+            except ClientAuthenticationError as exc:
+                _attach(exc, noted)
+                raise
+
+
+class AzureCliUnreachable(CredentialUnavailableError):
+    """`az` could not reach Microsoft Entra ID, by its own words: `certificate` (OpenSSL's
+    reason) when the certificate was not trusted; else through `proxy` (the one it was given,
+    without credentials), which answered the tunnel with `status` ("407 Proxy Authentication
+    Required") or could not be reached (`why`); else directly (`why`). `advice`: where the
+    proxy is set, as it was when az ran. The message is the CLI's text (`scrubbed`)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        host: str,
+        proxy: str | None = None,
+        status: str = "",
+        why: str = "",
+        certificate: str = "",
+        advice: str = "",
+    ) -> None:
+        super().__init__(message=message)
+        self.host = host
+        self.proxy = proxy
+        self.status = status
+        self.why = why
+        self.certificate = certificate
+        self.advice = advice
+
+
+# The CLI's failures while a DeveloperCredential asks its chain, on this thread.
+_noted: ContextVar[list[AzureCliUnreachable] | None] = ContextVar("az_unreachable", default=None)
+
+
+@contextmanager
+def _unreachable_noted() -> Iterator[list[AzureCliUnreachable]]:
+    noted: list[AzureCliUnreachable] = []
+    token = _noted.set(noted)
+    try:
+        yield noted
+    finally:
+        _noted.reset(token)
+
+
+def _attach(exc: BaseException, noted: list[AzureCliUnreachable]) -> None:
+    # ChainedTokenCredential raises its error after its loop, with the members' failures as
+    # text: the CLI's, kept whole, becomes its cause. (A credential that already succeeded is
+    # asked alone, and its failure comes out as it is.)
+    if noted and noted[-1] is not exc and exc.__cause__ is None:
+        exc.__cause__ = noted[-1]
 
 
 class AzureCliThroughProxy:
@@ -102,7 +185,13 @@ class AzureCliThroughProxy:
             if not _TENANT.fullmatch(tenant_id):
                 raise ValueError("A tenant ID holds only letters, digits, '.' and '-'.")
             command += ["--tenant", tenant_id]
-        output = run_az(command, cli_environment(self.authority))
+        try:
+            output = run_az(command, cli_environment(self.authority))
+        except AzureCliUnreachable as exc:
+            noted = _noted.get()
+            if noted is not None:
+                noted.append(exc)
+            raise
         token = _parse(output)
         if token is None:  # the output is not quoted: it may hold a token
             raise CredentialUnavailableError(message="The Azure CLI answered without a token.")
@@ -152,6 +241,9 @@ def run_az(command: list[str], env: dict[str, str], timeout: float = PROCESS_TIM
         ).stdout
     except subprocess.CalledProcessError as exc:
         said = exc.stderr or ""
+        failure = unreachable(said, env) if exc.returncode != 127 else None
+        if failure is not None:
+            raise failure from None
         if exc.returncode == 127:
             message = "Azure CLI not found on path"
         elif ("az login" in said or "az account set" in said) and "AADSTS" not in said:
@@ -167,6 +259,61 @@ def run_az(command: list[str], env: dict[str, str], timeout: float = PROCESS_TIM
         raise CredentialUnavailableError(
             message=f"The Azure CLI could not be run ({type(exc).__name__})."
         ) from None
+
+
+# What `az` prints when it could not reach Entra ID: azure-cli's handle_exception writes the
+# exception's text after "ERROR: " — requests' and urllib3's words (1.26 and 2.x), and for a
+# certificate its own advice ("Certificate verification failed. This typically happens when
+# using Azure CLI behind a proxy..."). Examples: Azure/azure-cli issues 25126 (407), 22341
+# (403), 24518 (a refused proxy), 21696 and 27321 (certificates), 22734 (no name resolution).
+_CERTIFICATE = re.compile(
+    r"certificate verify failed:\s*([^()'\"\n]+)|Certificate verification failed", re.IGNORECASE
+)
+_PROXY = re.compile(r"ProxyError|(Cannot|Unable to) connect to proxy|Tunnel connection failed")
+_TUNNEL = re.compile(r"Tunnel connection failed: (\d{3}[^'\")\]\n]*)")
+_UNREACHABLE = re.compile(
+    r"Failed to establish a new connection|NameResolutionError|Failed to resolve|"
+    r"ConnectTimeoutError|Connection refused|actively refused|getaddrinfo failed|"
+    r"name resolution|Name or service not known|nodename nor servname|Network is unreachable|"
+    r"No route to host|timed out"
+)
+_HOST = re.compile(r"host='([^']+)'")
+
+
+def unreachable(said: str, env: Mapping[str, str]) -> AzureCliUnreachable | None:
+    """`az`'s error text `said` as an AzureCliUnreachable when it says Entra ID could not be
+    reached (the proxy named as `env` gave it to az, without credentials), else None."""
+    if "AADSTS" in said:  # Entra ID answered
+        return None
+    found = _HOST.search(said)
+    host = found.group(1) if found else DEFAULT_AUTHORITY
+    message = scrubbed(said, env)
+    certificate = _CERTIFICATE.search(said)
+    if certificate is not None:
+        why = (certificate.group(1) or "verification failed").strip()
+        return AzureCliUnreachable(message, host=host, certificate=why)
+    given = next((env[n] for n in ("https_proxy", "HTTPS_PROXY") if env.get(n)), None)
+    # Named as az was given it (`cli_environment`), without its user and password.
+    proxy = proxy_for(f"https://{host}/", {"https_proxy": given}, Network()) if given else None
+    tunnel = _TUNNEL.search(said)
+    advice = proxy_advice()
+    if _PROXY.search(said) and (proxy is not None or (tunnel and tunnel.group(1)[:3] == "407")):
+        if tunnel is not None:
+            status = tunnel.group(1).strip()
+            return AzureCliUnreachable(
+                message, host=host, proxy=proxy, status=status, advice=advice
+            )
+        why = _why(said)
+        return AzureCliUnreachable(message, host=host, proxy=proxy, why=why, advice=advice)
+    if _UNREACHABLE.search(said) or _PROXY.search(said):
+        return AzureCliUnreachable(message, host=host, why=_why(said), advice=advice)
+    return None
+
+
+def _why(said: str) -> str:
+    if re.search(r"timed out|Timeout", said):
+        return "no answer in time"
+    return unreachable_reason([ConnectionError(said)]) or "the connection failed"
 
 
 def scrubbed(text: str, env: Mapping[str, str] | None = None) -> str:

@@ -129,6 +129,54 @@ def _network_sign_in_error(exc: BaseException, authority: str) -> SignInError | 
     return SignInError(f"Sign-in to Microsoft Entra ID failed. {message} {error.action}")
 
 
+def _azure_cli_error(exc: BaseException) -> SignInError | None:
+    """`az` could not reach Entra ID (`AzureCliUnreachable`, read from its own words): said as
+    chatdesk says it of its own requests, the proxy named without its password."""
+    from chatdesk.service.azure_cli import AzureCliUnreachable
+    from chatdesk.service.network_errors import (
+        proxy_auth_error,
+        proxy_refused_error,
+        proxy_unreachable_error,
+    )
+
+    failure = next((e for e in exception_chain(exc) if isinstance(e, AzureCliUnreachable)), None)
+    if failure is None:
+        return None
+    said = "The Azure CLI (az) could not reach Microsoft Entra ID."
+    host, proxy = failure.host, failure.proxy
+    if failure.certificate:
+        # az trusts its own Python's list of CAs (certifi), not the system's store that chatdesk
+        # reads: what makes chat work may not be enough for az.
+        return SignInError(
+            f"The Azure CLI (az) did not trust the certificate of {host}: "
+            f"{failure.certificate}. If your company inspects HTTPS traffic, name a CA bundle "
+            "that holds its root certificate in REQUESTS_CA_BUNDLE before starting chatdesk "
+            "(az reads that file, not the system's certificate store), or choose browser or "
+            "device-code sign-in. Otherwise the connection may be intercepted: do not work "
+            "around it."
+        )
+    if failure.status.startswith("407"):
+        error = proxy_auth_error(proxy or "on the way", f"https://{host}/")
+    elif proxy is not None and failure.status:
+        error = proxy_refused_error(proxy, host, failure.status, failure.advice)
+    elif proxy is not None:
+        error = proxy_unreachable_error(proxy, failure.why, failure.advice)
+    else:
+        return SignInError(f"{said} {_unreachable(host, failure.why)}")
+    message = error.message if error.message.endswith(".") else error.message + "."
+    return SignInError(f"{said} {message} {error.action}")
+
+
+def _unreachable(authority: str, why: str = "") -> str:
+    # The host, because behind a firewall it is what IT must open (Government and China
+    # clouds sign in elsewhere: core/clouds.py).
+    return (
+        f"Could not reach Microsoft Entra ID at {authority}{f' ({why})' if why else ''}. "
+        "Check your internet connection (and proxy) and try again; behind a firewall, ask IT "
+        f"to allow https://{authority}."
+    )
+
+
 _AADSTS_ADVICE: dict[str, str] = {
     "AADSTS50020": "This account does not belong to the tenant chatdesk signed in to. Check "
     "the tenant ID of this profile, or sign in with an account from that tenant.",
@@ -164,7 +212,7 @@ def sign_in_error(
     if isinstance(exc, SignInError):
         return exc
     authority = authority or "login.microsoftonline.com"
-    network = _network_sign_in_error(exc, authority)
+    network = _azure_cli_error(exc) or _network_sign_in_error(exc, authority)
     if network is not None:
         return network
     if isinstance(exc, AuthenticationRequiredError):
@@ -189,13 +237,7 @@ def sign_in_error(
     if code in _AADSTS_ADVICE:
         return SignInError(_AADSTS_ADVICE[code])
     if _is_network_problem(exc):
-        # The host, because behind a firewall it is what IT must open (Government and China
-        # clouds sign in elsewhere: core/clouds.py).
-        return SignInError(
-            f"Could not reach Microsoft Entra ID at {authority}. Check your internet "
-            f"connection (and proxy) and try again; behind a firewall, ask IT to allow "
-            f"https://{authority}."
-        )
+        return SignInError(_unreachable(authority))
     if "timed out" in lowered or isinstance(exc, TimeoutError):
         return SignInError(
             "Sign-in was not completed in time. Start it again and finish it in the browser "

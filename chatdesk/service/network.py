@@ -294,7 +294,10 @@ def unreachable_reason(chain: list[BaseException]) -> str | None:
     import socket
 
     text = " ".join(str(e) for e in chain).lower()
-    if any(isinstance(e, socket.gaierror) for e in chain) or "name or service" in text:
+    # Linux's and urllib3 2's words too ("Temporary failure in name resolution", "Failed to
+    # resolve"): `az` reports its failures as text (azure_cli.unreachable).
+    named = ("name or service", "name resolution", "failed to resolve")
+    if any(isinstance(e, socket.gaierror) for e in chain) or any(n in text for n in named):
         return "its name could not be resolved"
     if any(isinstance(e, ConnectionRefusedError) for e in chain) or "refused" in text:
         return "connection refused"

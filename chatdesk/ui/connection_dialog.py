@@ -38,6 +38,7 @@ from chatdesk.service.secrets import Secret, SecretStore
 from chatdesk.ui.connection_auth import AuthTab
 from chatdesk.ui.connection_endpoint import EndpointPanel, check
 from chatdesk.ui.connection_entra import EntraPanel
+from chatdesk.ui.connection_form import form_column, opening_size
 from chatdesk.ui.connection_gateway import GatewayPanel
 from chatdesk.ui.connection_key import KeyPanel
 from chatdesk.ui.connection_profiles import NEW_PROFILE_NAME, ProfileList
@@ -127,7 +128,7 @@ class ConnectionDialog(QDialog):
             connections.settings.active_profile,
         )
         self.refresh_save()
-        self.resize(760, 560)
+        self.resize(opening_size(self))
 
     # -- what the panels ask of the dialog (FormHost) ----------------------------------------
     @property
@@ -164,8 +165,7 @@ class ConnectionDialog(QDialog):
             self.profiles.add_btn, self.profiles.duplicate_btn, self.profiles.remove_btn,
         )  # fmt: skip
 
-        # Three tabs keep the form within ~760×560 without a scroll area (which would size the
-        # wrapped feedback text by its hint instead of its width).
+        # Three tabs keep the form within ~760×560; on a low screen it scrolls (FormScroll).
         typed = lambda: network_for(self._proxy)  # noqa: E731 -- tried by sign-in and test
         self.endpoint_panel = EndpointPanel(self, self, typed)
         self.key_panel = KeyPanel(self, self)
@@ -188,11 +188,7 @@ class ConnectionDialog(QDialog):
         self.auth_stack = self.auth_tab.auth_stack
         self.tabs.addTab(self.auth_tab, "&Authentication")
         self.tabs.addTab(self.gateway, "&Gateway && cloud")
-        self.form_panel = QWidget(self)
-        panel = QVBoxLayout(self.form_panel)
-        panel.setContentsMargins(0, 0, 0, 0)
-        panel.addWidget(self.tabs, 1)
-        panel.addWidget(self.test_panel)
+        self.form_panel, self.form_scroll = form_column(self.tabs, self.test_panel, self)
 
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self
@@ -212,7 +208,7 @@ class ConnectionDialog(QDialog):
 
         body = QHBoxLayout()
         body.addWidget(self.profiles, 0)
-        body.addWidget(self.form_panel, 1)
+        body.addWidget(self.form_scroll, 1)
         outer = QVBoxLayout(self)
         outer.addLayout(body, 1)
         outer.addWidget(self.save_error)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from chatdesk.service.events import CancelToken
 from chatdesk.service.network import Network, NetworkSetupError, current
 from chatdesk.ui.connection_widgets import FormHost, button, latency_text
+from chatdesk.ui.qt.core import Signal
 from chatdesk.ui.qt.widgets import QHBoxLayout, QVBoxLayout, QWidget
 
 if TYPE_CHECKING:  # the openai SDK loads with the service, not with this dialog
@@ -19,6 +20,10 @@ if TYPE_CHECKING:  # the openai SDK loads with the service, not with this dialog
 
 
 class TestPanel(QWidget):
+    """Signals: answered() when a test has ended and what it said is shown."""
+
+    answered = Signal()
+
     def __init__(
         self,
         host: FormHost,
@@ -133,6 +138,7 @@ class TestPanel(QWidget):
                 self._test = None
             self._host.refresh_save()
             self.sync()
+            self.answered.emit()
 
         self._host.run(test, diagnosed, failed, finished)
         self._host.refresh_save()

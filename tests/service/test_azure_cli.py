@@ -40,6 +40,9 @@ FAKE_AZ = """#!{python}
 import json, os, sys, time
 with open(os.environ["FAKE_AZ_RECORD"], "w") as f:
     json.dump({{"argv": sys.argv[1:], "env": dict(os.environ), "cwd": os.getcwd()}}, f)
+if os.environ.get("FAKE_AZ_SAYS"):  # one of AZ_SAYS, as az prints it
+    sys.stderr.write(os.environ["FAKE_AZ_SAYS"])
+    sys.exit(1)
 if os.environ.get("FAKE_AZ_FAIL"):
     # As az says a refused tunnel, quoting the proxy it was given.
     sys.stderr.write("ERROR: HTTPSConnectionPool(host='login.microsoftonline.com', port=443): "
@@ -179,3 +182,129 @@ def test_a_token_is_never_quoted_from_output_az_should_not_give(az, tmp_path, mo
     with pytest.raises(CredentialUnavailableError) as info:
         cli.get_token("https://cognitiveservices.azure.com/.default")
     assert "SECRET" not in str(info.value)
+
+
+# What `az account get-access-token` prints on stderr when it cannot reach Entra ID: azure-cli's
+# handle_exception ("ERROR: " and the exception's text; an unexpected one with its traceback,
+# shortened here; a certificate's with the CLI's own advice), in requests' and urllib3's words.
+# From Azure/azure-cli issues 25126 (407), 22341 (403), 24518 and 11459 (a refused proxy),
+# 21696 and 27321 (certificates) and 22734 (no name resolution), as urllib3 2.x words them.
+_UNEXPECTED = "ERROR: The command failed with an unexpected error. Here is the traceback:\n"
+_POOL = (
+    "ERROR: HTTPSConnectionPool(host='login.microsoftonline.com', port=443): Max retries "
+    "exceeded with url: /organizations/v2.0/.well-known/openid-configuration (Caused by "
+)
+_TRACEBACK = (
+    "Traceback (most recent call last):\n"
+    '  File "/opt/az/lib/python3.12/site-packages/urllib3/connectionpool.py", line 773, in '
+    "urlopen\n    self._prepare_proxy(conn)\n"
+    "To check existing issues, please visit: https://github.com/Azure/azure-cli/issues\n"
+)
+AZ_SAYS = {
+    "407": _UNEXPECTED + _POOL + "ProxyError('Unable to connect to proxy', OSError('Tunnel "
+    "connection failed: 407 Proxy Authentication Required')))\n" + _TRACEBACK,
+    "403": _UNEXPECTED + _POOL + "ProxyError('Unable to connect to proxy', OSError('Tunnel "
+    "connection failed: 403 Forbidden')))\n" + _TRACEBACK,
+    "refused": _UNEXPECTED + _POOL + "ProxyError('Unable to connect to proxy', "
+    "NewConnectionError('<urllib3.connection.HTTPSConnection object at 0x7f3a2c1d0e50>: Failed "
+    "to establish a new connection: [Errno 111] Connection refused')))\n" + _TRACEBACK,
+    "certificate": _POOL + "SSLError(SSLCertVerificationError(1, '[SSL: "
+    "CERTIFICATE_VERIFY_FAILED] certificate verify failed: self-signed certificate in "
+    "certificate chain (_ssl.c:1006)')))\nCertificate verification failed. This typically "
+    "happens when using Azure CLI behind a proxy that intercepts traffic with a self-signed "
+    "certificate. Please add this certificate to the trusted CA bundle. More info: "
+    "https://docs.microsoft.com/cli/azure/use-cli-effectively#work-behind-a-proxy.\n",
+    "no name": _UNEXPECTED + _POOL + 'NameResolutionError("<urllib3.connection.HTTPSConnection '
+    "object at 0x7fb442ca7d60>: Failed to resolve 'login.microsoftonline.com' ([Errno -3] "
+    'Temporary failure in name resolution)"))\n' + _TRACEBACK,
+}
+REACH = "The Azure CLI (az) could not reach Microsoft Entra ID. "
+SETTING_PLACE = "Connections → Gateway & cloud → Proxy"
+
+
+@pytest.mark.parametrize(
+    ("says", "environment", "expected"),
+    [
+        (
+            "407", None,
+            REACH + f"The proxy {SETTING} answered 407 Proxy Authentication Required. Set "
+            "HTTPS_PROXY=http://USER:PASSWORD@proxy.corp.example:8080 (the same proxy) in the "
+            "environment before starting chatdesk: its user and password are then used for the "
+            f"proxy in {SETTING_PLACE}, which holds no password. Or clear that field and set "
+            "HTTPS_PROXY alone, or ask IT for a proxy address that does not need one.",
+        ),
+        (
+            "407", WITH_PASSWORD,
+            REACH + f"The proxy {SETTING} answered 407 Proxy Authentication Required. The proxy "
+            "did not accept the user name and password given for it in HTTPS_PROXY (or "
+            "HTTP_PROXY): correct them there and start chatdesk again.",
+        ),
+        (
+            "403", WITH_PASSWORD,
+            REACH + f"The proxy {SETTING} would not connect to login.microsoftonline.com: 403 "
+            f"Forbidden. Check the proxy address in {SETTING_PLACE}, or ask IT whether this "
+            "address is allowed.",
+        ),
+        (
+            "refused", None,
+            REACH + f"The proxy {SETTING} did not accept the connection (connection refused). "
+            f"Check the proxy address in {SETTING_PLACE}, and that the proxy is running.",
+        ),
+        (
+            "certificate", None,
+            "The Azure CLI (az) did not trust the certificate of login.microsoftonline.com: "
+            "self-signed certificate in certificate chain. If your company inspects HTTPS "
+            "traffic, name a CA bundle that holds its root certificate in REQUESTS_CA_BUNDLE "
+            "before starting chatdesk (az reads that file, not the system's certificate store), "
+            "or choose browser or device-code sign-in. Otherwise the connection may be "
+            "intercepted: do not work around it.",
+        ),
+    ],
+    ids=["407", "407 with the environment's password", "403", "refused", "certificate"],
+)  # fmt: skip
+def test_az_failing_on_the_way_says_why_and_names_the_proxy(
+    az, monkeypatch, says, environment, expected
+):
+    # It said "No developer sign-in was found. Run `az login`" (helper connect's finding).
+    if environment is not None:
+        monkeypatch.setenv("HTTPS_PROXY", environment)
+    monkeypatch.setenv("FAKE_AZ_SAYS", AZ_SAYS[says])
+    with pytest.raises(SignInError) as info:
+        signed_in(SETTING)
+    assert str(info.value) == expected
+    assert az()["env"]["HTTPS_PROXY"] == (environment or SETTING)  # what az was given
+    assert PASSWORD not in str(info.value)
+
+
+def test_a_proxy_tried_in_connections_is_the_one_named(az, monkeypatch):
+    monkeypatch.setenv("FAKE_AZ_SAYS", AZ_SAYS["refused"])
+    with pytest.raises(SignInError) as info:
+        signed_in(SETTING, typed="http://typed.corp.example:3128")
+    assert str(info.value) == (
+        REACH + "The proxy http://typed.corp.example:3128 did not accept the connection "
+        f"(connection refused). Check the proxy address in {SETTING_PLACE}, and that the proxy "
+        "is running."
+    )
+
+
+def test_a_request_s_token_says_the_proxy_refused_too(az, monkeypatch):
+    # No sign-in first: a chat request (or `chatdesk send`) asks for its token.
+    monkeypatch.setenv("FAKE_AZ_SAYS", AZ_SAYS["refused"])
+    connections = Connections(Settings(proxy=SETTING), secrets=MemorySecretStore(), env={})
+    with pytest.raises(SignInError) as info:
+        connections.entra_session(PROFILE).token_provider()()
+    assert str(info.value).startswith(REACH + f"The proxy {SETTING} did not accept")
+
+
+def test_az_without_a_proxy_that_cannot_reach_entra_id_says_so(az, monkeypatch):
+    monkeypatch.setenv("FAKE_AZ_SAYS", AZ_SAYS["no name"])
+    with pytest.raises(SignInError) as info:
+        signed_in(None)
+    assert str(info.value) == (
+        REACH + "Could not reach Microsoft Entra ID at login.microsoftonline.com (its name could "
+        "not be resolved). Check your internet connection (and proxy) and try again; behind a "
+        "firewall, ask IT to allow https://login.microsoftonline.com."
+    )
+    assert proxies(az()["env"]) == {
+        "NO_PROXY": "localhost,127.0.0.1,::1", "no_proxy": "localhost,127.0.0.1,::1",
+    }  # fmt: skip

@@ -14,7 +14,7 @@ from typing import Any
 from azure.core.credentials import AccessToken
 from azure.identity import AuthenticationRecord
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLineEdit
+from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton
 
 from chatdesk.core.profiles import ConnectionProfile
 from chatdesk.core.settings import save_settings
@@ -81,6 +81,21 @@ def retype(qtbot, edit: QLineEdit, text: str) -> None:
     qtbot.keyClick(edit, Qt.Key.Key_Delete)
     if text:
         qtbot.keyClicks(edit, text)
+
+
+def cut(dialog) -> list[str]:
+    """What is shown in less room than it needs: word-wrapped labels (by their text) given
+    fewer lines than their text takes at their width, and buttons lower than their minimum."""
+    found = []
+    for label in dialog.findChildren(QLabel):
+        if label.isVisible() and label.wordWrap() and label.text():
+            needed = label.heightForWidth(label.width())
+            if label.height() < needed:
+                found.append(f"{label.text()[:50]!r}: {label.height()} of {needed} px")
+    for button in dialog.findChildren(QPushButton):
+        if button.isVisible() and button.height() < button.minimumSizeHint().height():
+            found.append(f"button {button.text()!r}: {button.height()} px")
+    return found
 
 
 def on_auth_tab(d: ConnectionDialog) -> ConnectionDialog:

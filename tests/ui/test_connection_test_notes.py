@@ -7,11 +7,10 @@ button its full height. A TLS endpoint of a test CA, on loopback, behind a CONNE
 from __future__ import annotations
 
 import pytest
-from PySide6.QtWidgets import QLabel, QPushButton
 
 from chatdesk.service import network
 from chatdesk.service.secrets import MemorySecretStore, Secret
-from tests.support.connection_dialog import azure, retype
+from tests.support.connection_dialog import azure, cut, retype
 from tests.support.fake_azure import FakeAzure
 from tests.support.netlab import COMPANY_HOST, ConnectProxy, TestCA, clear_proxy_env, routes_to
 
@@ -26,21 +25,6 @@ def ca(monkeypatch):
     monkeypatch.delenv("REQUESTS_CA_BUNDLE", raising=False)
     yield TestCA("Contoso Inspection Root")
     network.configure(None)
-
-
-def cut(dialog) -> list[str]:
-    """What is shown in less room than it needs: word-wrapped labels (by their text) given
-    fewer lines than their text takes at their width, and buttons lower than their minimum."""
-    found = []
-    for label in dialog.findChildren(QLabel):
-        if label.isVisible() and label.wordWrap() and label.text():
-            needed = label.heightForWidth(label.width())
-            if label.height() < needed:
-                found.append(f"{label.text()[:50]!r}: {label.height()} of {needed} px")
-    for button in dialog.findChildren(QPushButton):
-        if button.isVisible() and button.height() < button.minimumSizeHint().height():
-            found.append(f"button {button.text()!r}: {button.height()} px")
-    return found
 
 
 def after_the_test(qtbot, make_dialog, endpoint: str, proxy: str | None = None):
