@@ -11,6 +11,7 @@ folder's watch, as two processes do.
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
@@ -87,8 +88,18 @@ def sent_from(qtbot, win, server, text, answer):
 
 
 def followed(qtbot, win, text):
-    """`win` shows what the other window wrote (it followed the file), read to the end."""
-    qtbot.waitUntil(lambda: text in texts(win) and not win.session.loading, timeout=10_000)
+    """`win` shows what the other window wrote last (it followed the file), read to the end
+    (not a write made while the reply streamed: the window's own next write would then be
+    taken for a change made in two places, as it is)."""
+
+    def as_on_disk() -> bool:
+        session = win.session
+        if text not in texts(win) or session.loading or session.disk is None:
+            return False
+        info = os.stat(session.path)
+        return (info.st_mtime_ns, info.st_size) == (session.disk.mtime_ns, session.disk.size)
+
+    qtbot.waitUntil(as_on_disk, timeout=10_000)
     qtbot.wait(50)  # what waits for the load (an edit carried over) has run
 
 
@@ -127,7 +138,8 @@ def test_an_open_edit_stays_open_when_the_other_window_sends(qtbot, window, othe
     edit_typed(window, 2, REWRITE)
     qtbot.waitUntil(lambda: bool(copies_holding("ten minutes")), timeout=10_000)
     sent_from(qtbot, other, server, W2_QUESTION, "Reply to window two")
-    followed(qtbot, window, W2_QUESTION)
+    followed(qtbot, window, "Reply to window two")
+    assert W2_QUESTION in texts(window)
     editor = window.inline_edit.editor
     assert editor is not None, "the edit was thrown away"
     assert editor.isVisible()
@@ -147,6 +159,26 @@ def test_an_open_edit_stays_open_when_the_other_window_sends(qtbot, window, othe
                     timeout=10_000)  # fmt: skip
     qtbot.waitUntil(lambda: not window.session.modified, timeout=10_000)
     assert [e.title for e in window.context.library.entries()] == ["First question"]
+
+
+def test_an_edit_set_aside_in_a_conversation_not_shown_follows_it_too(
+    qtbot, window, other, server
+):
+    id = both_open(qtbot, window, other)
+    edit_typed(window, 2, REWRITE)
+    shown = window.new_conversation()  # the edit is set aside with its conversation
+    assert window.inline_edit.editor is None
+    sent_from(qtbot, other, server, W2_QUESTION, "Reply to window two")
+    path = window.context.library.path(id)
+    qtbot.waitUntil(lambda: any(s.path == path and "Reply to window two" in
+                                s.conversation.texts() and not s.loading
+                                for s in window.sessions), timeout=10_000)  # fmt: skip
+    assert window.session is shown
+    window.library_link.open(id)  # shown again: its editor opens with what was typed
+    editor = window.inline_edit.editor
+    assert editor is not None, "the edit was thrown away"
+    assert editor.toPlainText() == "Question from window two" + REWRITE
+    assert window.session.model.history_index(window.inline_edit.row) == 2
 
 
 def test_an_edit_whose_question_was_changed_elsewhere_goes_to_the_message_box(
