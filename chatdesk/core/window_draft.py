@@ -56,10 +56,15 @@ class WindowDraft:
         self.other = None if file == own or file.empty else file
         self.unwritten = not own.empty and own != file
 
+    def gives_way(self, conv: Conversation) -> bool:
+        """Whether the file keeps another window's draft in place of `conv`'s (it has none):
+        the conversation opened again (the next launch too) shows the file's."""
+        return self.other is not None and Draft.of(conv).empty
+
     def to_write(self, conv: Conversation) -> Conversation:
         """`conv` (a snapshot, about to be written to the file) with the draft the file keeps:
         its own when it has one, else the one another window left there."""
         self.unwritten = False
-        if self.other is not None and Draft.of(conv).empty:
+        if self.other is not None and self.gives_way(conv):
             self.other.put_in(conv)
         return conv

@@ -67,7 +67,10 @@ class WindowSessions:
         from chatdesk.ui.session_loader import SessionLoader
 
         before = self.session  # shown again if the file cannot be opened
-        session = self._add_session(Conversation(), path, loading=True)
+        conv = Conversation()
+        if own is not None:  # the message box keeps it while the file is read, too
+            own.put_in(conv)
+        session = self._add_session(conv, path, loading=True)
         painted = self.transcript.viewport()  # its images are read once it has painted
         loader = self._loaders[session] = SessionLoader(session, path, draft, painted, own)
         loader.done.connect(lambda why: self._loaded(loader, why, quiet, before))

@@ -226,6 +226,11 @@ def test_a_draft_stays_in_its_own_window(qtbot, window, other, server):
     assert window.composer.text() == W1_DRAFT
     assert window.session.draft == W1_DRAFT
     assert on_disk.draft == W1_DRAFT
+    # Window two's next launch opens the conversation with the file's draft, not its own
+    # empty one: an empty box there never erases window one's draft from the file.
+    path = str(library.path(id))
+    [kept] = [c for c in other.memory.capture().conversations if c.path == path]
+    assert kept.draft is None
 
 
 def test_a_draft_replaced_in_the_file_by_another_windows_draft_is_kept_for_recovery(
@@ -244,4 +249,5 @@ def test_a_draft_replaced_in_the_file_by_another_windows_draft_is_kept_for_recov
     qtbot.waitUntil(lambda: library.load(id).conversation.draft.endswith("now longer"),
                     timeout=10_000)  # fmt: skip
     qtbot.waitUntil(lambda: not copies_holding(W1_DRAFT), timeout=10_000)
+    followed(qtbot, other, "First question")  # (window one's last write)
     assert other.composer.text() == "Window two's own draft"
