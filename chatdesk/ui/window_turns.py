@@ -94,7 +94,9 @@ class TurnActions:
         if session is not None:
             index = session.model.history_index(row)
             if session.written_elsewhere():  # refused in words: the editor opens again with it
-                self.restore_edit(session, index, text)
+                from chatdesk.core.edit_in_place import EditInPlace
+
+                self.restore_edit(session, EditInPlace(index, text, removed))
                 return
             session.edit_and_resend(index, text, removed)
 
