@@ -20,7 +20,9 @@ A question being edited in place travels with its conversation's copy
 (`ChatSession.unfinished_edit`: which message, the text typed, the images taken out;
 core/edit_in_place.py), looked at on the same timer as the rest, never per keystroke: the
 window only keeps a reference to the editor's text. A library conversation gets copies while
-it has such an edit (its library file never holds one), and its copy goes once the edit ends.
+it has such an edit (its library file never holds one), and its copy goes once the edit ends;
+so does one whose draft is in no file (another window wrote the file meanwhile:
+core/window_draft.py), until its next write.
 
 Signals: problemChanged(str) with the problem in words, or "" when it is over.
 """
@@ -39,8 +41,9 @@ from chatdesk.ui.worker import FunctionWorker
 from chatdesk.ui.write_queue import WriteQueue
 
 INTERVAL_MS = 1500
-# What a copy holds that can change: the session's revision, and its edit in place (or None).
-_Copied = tuple[int, EditInPlace | None]
+# What a copy holds that can change: the session's revision, and its edit in place (or None);
+# whether its draft is in no file.
+_Copied = tuple[int, EditInPlace | None, bool]
 log = logging.getLogger(__name__)
 
 
@@ -76,13 +79,22 @@ class Autosaver(QObject):
         )
 
     def _kept_elsewhere(self, session: ChatSession) -> bool:
-        """`covered`, unless a question is being edited in it: that text is in no file."""
-        return self.covered(session) and session.unfinished_edit() is None
+        """`covered`, unless a question is being edited in it or its draft is not in its file
+        (another window's is): that text is in no file."""
+        return (
+            self.covered(session)
+            and session.unfinished_edit() is None
+            and not session.window_draft.unwritten
+        )
 
     def track(self, session: ChatSession) -> None:
         self._ids[session] = self.store.new_id()
-        # Nothing to keep until something changes: opening a file writes no copy.
-        self._saved[session] = _state(session)
+        # Nothing to keep until something changes: opening a file writes no copy. What the
+        # file cannot hold (an edit, a draft carried over as another window changed the file:
+        # window_sessions.follow_disk) is copied at once.
+        self._saved[session] = (session.revision, None, False)
+        if _state(session)[1:] != (None, False):
+            self.save_soon(session)
         session.replyFinished.connect(lambda _r, s=session: self.save_soon(s))
         session.busyChanged.connect(lambda busy, s=session: busy and self.save_soon(s))
         # Saved to its file: the copy would only be offered again as a duplicate after a crash.
@@ -95,13 +107,13 @@ class Autosaver(QObject):
     def _saved_to_file(self, session: ChatSession) -> None:
         if session not in self._copied:
             return  # nothing to discard (a library conversation has no copy)
-        if session.unfinished_edit() is not None:
+        if session.unfinished_edit() is not None or session.window_draft.unwritten:
             self.save_soon(session)  # its edit in place is in no file: the copy stays
             return
         self.wait()  # a copy being written now would outlive the discard
         self._queue.discard(session)
         if session in self._ids and self.store.discard(self._ids[session]):
-            self._saved[session] = (session.revision, None)
+            self._saved[session] = (session.revision, None, False)
             self._copied.discard(session)
 
     def save_changed(self) -> None:
@@ -110,7 +122,7 @@ class Autosaver(QObject):
                 continue
             if not self._kept_elsewhere(session):
                 self.save_soon(session)
-            elif session in self._copied and self._saved[session][1] is not None:
+            elif session in self._copied and self._saved[session][1:] != (None, False):
                 self._saved_to_file(session)  # its edit ended: the library keeps the rest
 
     def save_soon(self, session: ChatSession) -> None:
@@ -202,8 +214,8 @@ class Autosaver(QObject):
 
 def _state(session: ChatSession) -> _Copied:
     """What a copy of `session` written now would hold that can change: its revision (the
-    draft included), and its unfinished edit in place."""
-    return session.revision, session.unfinished_edit()
+    draft included), its unfinished edit in place, and whether its draft is in no file."""
+    return session.revision, session.unfinished_edit(), session.window_draft.unwritten
 
 
 def _worth_keeping(session: ChatSession) -> bool:

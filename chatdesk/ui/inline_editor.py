@@ -18,6 +18,7 @@ typed is: Esc asks, and the edit set aside or recovered after a crash keeps it o
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 
 from chatdesk.core.edit_in_place import changes
@@ -25,6 +26,7 @@ from chatdesk.ui.composer import is_enter, line_key, send_key, sends
 from chatdesk.ui.draft_text import DraftText
 from chatdesk.ui.palette import tones_of
 from chatdesk.ui.qt.core import (
+    QAbstractItemModel,
     QEvent,
     QModelIndex,
     QObject,
@@ -216,12 +218,15 @@ class InlineEditing(QObject):
 
     Signals: submitted(int row, str text, object removed: frozenset[int], the positions of the
     parts taken out) on the resend key; edited(int row, object text: str, object removed:
-    frozenset[int]) as the text changes or an image is taken out; ended() when the editor closes.
+    frozenset[int]) as the text changes or an image is taken out; ended() when the editor closes;
+    lost(object text: str) when its card went away (its row removed) with changed text in it,
+    which the window keeps (never dropped unasked).
     """
 
     submitted = Signal(int, str, object)
     edited = Signal(int, object, object)  # the text passed as is, not made a QString and back
     ended = Signal()
+    lost = Signal(object)
 
     def __init__(
         self,
@@ -247,6 +252,7 @@ class InlineEditing(QObject):
         self._relaid = QTimer(self, singleShot=True, interval=0)
         self._relaid.timeout.connect(self.place)
         view.viewport().installEventFilter(self)
+        self._model: QAbstractItemModel | None = None  # the edited card's: its rows watched
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.Resize and self.editor is not None:
@@ -292,7 +298,11 @@ class InlineEditing(QObject):
         text, when `text` is an edit set aside and opened again, `removed` the positions of
         the images it had taken out)."""
         self.stop()
-        model = self._view.model()
+        model = self._model = self._view.model()
+        # Its row taken away (deleted, cleared, another version of a turn before it shown):
+        # `place` finds it gone at once, not at the next scroll.
+        model.rowsRemoved.connect(self._relaid.start)
+        model.modelReset.connect(self._relaid.start)
         self._index = QPersistentModelIndex(model.index(row, 0))
         editor = InlineEditor(
             text, self._view.viewport(), enter_sends=self._enter_sends(), original=original
@@ -325,6 +335,11 @@ class InlineEditing(QObject):
 
     def stop(self) -> None:
         row = self.row
+        watched, self._model = self._model, None
+        if watched is not None:
+            with contextlib.suppress(RuntimeError):  # (gone first, with its closed session)
+                watched.rowsRemoved.disconnect(self._relaid.start)
+                watched.modelReset.disconnect(self._relaid.start)
         if self._room is not None:  # the card as it was again
             model = self._view.model()
             index = model.index(row, 0) if row is not None else QModelIndex()
@@ -350,7 +365,10 @@ class InlineEditing(QObject):
             return
         row = self.row
         if row is None:
+            changed = self.editor.text() if self.editor.changed() else None
             self.stop()
+            if changed is not None:
+                self.lost.emit(changed)
             return
         editor = self.editor
         index = self._view.model().index(row, 0)

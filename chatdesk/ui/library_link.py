@@ -72,7 +72,7 @@ class LibraryHost(Protocol):
     def confirm_closing(
         self, session: ChatSession, verb: str, then: Callable[[], None]
     ) -> None: ...
-    def follow_disk(self, session: ChatSession, draft: str | None = None) -> ChatSession: ...
+    def follow_disk(self, session: ChatSession) -> ChatSession: ...
 
     @property
     def library_saver(self) -> LibrarySaver: ...
@@ -261,8 +261,9 @@ class LibraryLink(QObject):
                 self.host.follow_disk(session)
             elif not session.edited and marked(session.conversation) is not None:
                 # Only its draft changed, typed while another chatdesk wrote the reply (held
-                # back meanwhile): it goes with the file, written once that reply ends.
-                fresh = self.host.follow_disk(session, session.draft)
+                # back meanwhile): it goes with the file (as a draft always does: the
+                # window's own, core/window_draft.py), written once that reply ends.
+                fresh = self.host.follow_disk(session)
                 self.host.when_loaded(fresh, saver.write_later)
             # else both changed it: the window's next write keeps both versions
         if self._stale:

@@ -176,7 +176,8 @@ class LibrarySaver(QObject):
             session.library_id = id
         self._first_change[session] = len(session.conversation)
         self._dirty_since.pop(session, None)
-        snapshot = session.conversation.snapshot()
+        # (With the draft the file keeps: this window's, or another's: core/window_draft.py.)
+        snapshot = session.window_draft.to_write(session.conversation.snapshot())
         self._idle.clear()
 
         def write() -> tuple[Saved, LibraryEntry]:
@@ -277,8 +278,9 @@ class LibrarySaver(QObject):
             id, expect = latest.id, latest.disk  # written in the background, not yet applied
             self._superseded.add(session)
         first = self._first_change.get(session, 0)
+        conv = session.window_draft.to_write(session.conversation.snapshot())
         try:
-            result = self._write(id, session.conversation, expect, first)
+            result = self._write(id, conv, expect, first)
         except OSError as exc:
             self._failed(session, exc)
             return False

@@ -141,6 +141,7 @@ class MainWindow(
             self._inline_edit.submitted.connect(self._edit_submitted)
             self._inline_edit.edited.connect(self._edit_typed)
             self._inline_edit.ended.connect(self._edit_ended)
+            self._inline_edit.lost.connect(self._edit_lost)  # its card gone: text kept
             self._inline_edit.ask_discard = self._ask_discard_edit
         return self._inline_edit
 

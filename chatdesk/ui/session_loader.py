@@ -22,6 +22,7 @@ from chatdesk.core.disk_state import DiskState
 from chatdesk.core.file_steps import Newest, Older, read_in_steps
 from chatdesk.core.fileformat import ConversationFileError, Opened
 from chatdesk.core.images_first import ImagesRead
+from chatdesk.core.window_draft import Draft
 from chatdesk.ui.chat_session import TRANSCRIPT_WINDOW
 from chatdesk.ui.qt.core import QEvent, QObject, QTimer, Signal
 from chatdesk.ui.worker import GeneratorWorker
@@ -46,20 +47,27 @@ class _Cancelled(Exception):
 
 class SessionLoader(QObject):
     """Loads `path` into `session` (made empty by the window), with `draft` in place of the
-    file's when given. Signals: done(object): None when loaded, else the sentence saying why
-    the file cannot be opened. Once done: `imported` (the file was a request body) and
+    file's when given, or `own` (text and images: the file followed as another window changed
+    it, core/window_draft.py). Signals: done(object): None when loaded, else the sentence
+    saying why the file cannot be opened. Once done: `imported` (the file was a request body) and
     `replaced` (lone surrogates replaced in it)."""
 
     done = Signal(object)
 
     def __init__(
-        self, session: ChatSession, path: Path, draft: str | None, painted: QWidget | None = None
+        self,
+        session: ChatSession,
+        path: Path,
+        draft: str | None,
+        painted: QWidget | None = None,
+        own: Draft | None = None,
     ) -> None:
         super().__init__(session)
         self._painted = painted  # the widget that shows the session (its paint is awaited)
         self.session = session
         self.path = path
         self.draft = draft
+        self.own = own
         self.imported = False  # a request body: a new conversation, saved nowhere yet
         self.replaced = 0
         self._cancelled = False
@@ -158,7 +166,10 @@ class SessionLoader(QObject):
 
         assert isinstance(conversation, Conversation)
         self.session.saved_draft = conversation.draft  # what closing without saving keeps
-        if self.draft is not None:
+        if self.own is not None:  # the window's own draft stays; the file's is kept aside
+            self.session.window_draft.followed(self.own, Draft.of(conversation))
+            self.own.put_in(conversation)
+        elif self.draft is not None:
             conversation.draft = self.draft
         self.session.replace_conversation(conversation)
 

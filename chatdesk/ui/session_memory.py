@@ -74,8 +74,8 @@ class SessionMemory(QObject):
                 scroll = session.scroll
             # Still being read: the draft it opens with (None: its file's own, unknown yet).
             draft = session.loading_draft if session.loading else session.draft
-            if session in discarded:
-                draft = None
+            if session in discarded or session.window_draft.gives_way(session.conversation):
+                draft = None  # (or another window's draft, which its file keeps for it)
             item = OpenConversation(str(session.path), draft)
             if scroll is not None:
                 item.scroll = scroll

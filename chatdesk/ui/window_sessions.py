@@ -14,6 +14,7 @@ from chatdesk.ui.qt.widgets import QMessageBox
 if TYPE_CHECKING:
     from chatdesk.core.recovery import RecoveryEntry
     from chatdesk.core.session_state import ScrollAnchor
+    from chatdesk.core.window_draft import Draft
     from chatdesk.ui.session_loader import SessionLoader
 
 
@@ -57,16 +58,21 @@ class WindowSessions:
         *,
         quiet: bool = False,
         then: Callable[[ChatSession], None] | None = None,
+        own: Draft | None = None,
     ) -> ChatSession:
         """A session showing `path` as it is read on the worker (ui/session_loader.py): empty
         and marked loading at once, its newest rows first. A file that cannot be opened closes
-        it, said in a message unless `quiet`; `then(session)` once it is loaded."""
+        it, said in a message unless `quiet`; `then(session)` once it is loaded. `own`: the
+        window's own draft, kept in place of the file's (`follow_disk`)."""
         from chatdesk.ui.session_loader import SessionLoader
 
         before = self.session  # shown again if the file cannot be opened
-        session = self._add_session(Conversation(), path, loading=True)
+        conv = Conversation()
+        if own is not None:  # the message box keeps it while the file is read, too
+            own.put_in(conv)
+        session = self._add_session(conv, path, loading=True)
         painted = self.transcript.viewport()  # its images are read once it has painted
-        loader = self._loaders[session] = SessionLoader(session, path, draft, painted)
+        loader = self._loaders[session] = SessionLoader(session, path, draft, painted, own)
         loader.done.connect(lambda why: self._loaded(loader, why, quiet, before))
         if then is not None:
             self.when_loaded(session, then)
@@ -310,13 +316,16 @@ class WindowSessions:
         if not self.sessions:  # the file could not be read
             self.new_conversation()
 
-    def follow_disk(self, session: ChatSession, draft: str | None = None) -> ChatSession:
+    def follow_disk(self, session: ChatSession) -> ChatSession:
         """Show a library conversation as another program (`chatdesk send`, another window)
         changed its file, in place of `session`, which holds nothing unwritten: the same place
         among the open ones, still shown if it was, following the newest message if it was
-        (else at the message it was scrolled to). Its draft is the file's, which is this
-        window's own unless the other program changed it (`draft`: this one in its place).
-        Returns the new session."""
+        (else at the message it was scrolled to). Nothing typed here is dropped: the draft
+        stays this window's own, never the other window's (core/window_draft.py), and a
+        question being edited in place stays open with its text (`carry_edit`). Returns the
+        new session."""
+        from chatdesk.core.window_draft import Draft
+
         path = session.path
         assert path is not None
         place = self.sessions.index(session)
@@ -324,10 +333,14 @@ class WindowSessions:
         if session is shown and self._painted:
             session.scroll = self.transcript.scroll_anchor()
         scroll = session.scroll
+        edit = self.edit_to_carry(session)
+        own = Draft.of(session.conversation)
         self._close_session(session, keep_one=False)
-        fresh = self.load_file(path, draft, quiet=True)
+        fresh = self.load_file(path, quiet=True, own=own)
         self.sessions.remove(fresh)
         self.sessions.insert(place, fresh)
+        if edit is not None:
+            self.when_loaded(fresh, lambda s: self.carry_edit(s, *edit))
         kept = scroll if scroll is not None and not scroll.at_end else None
         if shown is not session and shown is not None and shown in self.sessions:
             self._bind_session(shown)  # (which noted fresh's place in the view: not its own)

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from chatdesk.core.edit_in_place import EditInPlace
+    from chatdesk.ui.autosave import Autosaver
     from chatdesk.ui.chat_session import ChatSession
     from chatdesk.ui.composer import Composer
     from chatdesk.ui.inline_editor import InlineEditing
@@ -45,6 +46,9 @@ class TurnActions:
     if TYPE_CHECKING:
 
         def _flush_library(self, sessions: list[ChatSession]) -> None: ...
+
+        @property
+        def autosaver(self) -> Autosaver: ...
 
     def _include(self, row: int, include: bool) -> None:
         if self.session is not None:
@@ -147,6 +151,35 @@ class TurnActions:
             edit = EditInPlace(session.model.history_index(row), text, removed)
             session.kept_edit = session.open_edit = edit
 
+    def edit_to_carry(self, session: ChatSession) -> tuple[EditInPlace, str | None] | None:
+        """The question being edited in `session` (open, or set aside), taken out of it to be
+        carried over to the session that follows its file (`carry_edit`): the edit, and the
+        question's own text, which says whether it is still there then."""
+        if session is self.session:
+            self._set_edit_aside()
+        kept = session.kept_edit
+        if kept is None:
+            return None
+        conv = session.conversation
+        return kept, conv[kept.index].content if 0 <= kept.index < len(conv) else None
+
+    def carry_edit(self, session: ChatSession, edit: EditInPlace, question: str | None) -> None:
+        """`session` now shows its file as another window changed it: the question edited
+        here before (`edit_to_carry`) is opened again as it was left when it is still there,
+        at the same place with the same text (the other window added turns after it);
+        otherwise text typed goes to the message box (`_resume_edit`'s rule)."""
+        if _still_there(session, edit.index, question):
+            self.restore_edit(session, edit)
+            self.autosaver.save_soon(session)  # the copy went with the session it replaces
+        elif edit.text != question:
+            self._edit_to_draft(session, edit.text)
+
+    def _edit_lost(self, text: str) -> None:
+        """The card being edited is gone (its question deleted, cleared, or replaced by
+        another version of a turn before it): the changed text goes to the message box."""
+        if self.session is not None:
+            self._edit_to_draft(self.session, text)
+
     def restore_edit(self, session: ChatSession, edit: EditInPlace) -> None:
         """A question being edited when chatdesk was killed (its recovery copy kept it): open
         its editor as it was left when `session` is shown (see `_resume_edit`)."""
@@ -165,13 +198,18 @@ class TurnActions:
         session.kept_edit = None
         index, text = kept.index, kept.text
         conv, model = session.conversation, session.model
-        if 0 <= index < len(conv) and conv[index].role == "user":
+        if _still_there(session, index):
             if index < model.hidden:
                 model.reveal_older(model.hidden - index)
             kept = kept.fitted_to(conv[index])
             self.inline_edit.start(index - model.hidden, text, conv[index].content, kept.removed)
             session.open_edit = kept
             return
+        self._edit_to_draft(session, text)
+
+    def _edit_to_draft(self, session: ChatSession, text: str) -> None:
+        """The question an edit was typed into is gone: what was typed goes into the message
+        box (after its draft, if any), and the status line says so."""
         session.open_edit = None
         draft = session.conversation.draft
         draft = f"{draft.rstrip()}\n\n{text}" if draft.strip() else text
@@ -210,3 +248,12 @@ class TurnActions:
         for session in writing:
             session.stop_and_wait()
         self._flush_library(writing)
+
+
+def _still_there(session: ChatSession, index: int, question: str | None = None) -> bool:
+    """Whether the question an edit was opened over is still at `index` (with the text
+    `question`, when known): else what was typed goes to the message box."""
+    conv = session.conversation
+    if not (0 <= index < len(conv) and conv[index].role == "user"):
+        return False
+    return question is None or conv[index].content == question
