@@ -23,6 +23,7 @@ from chatdesk.ui.qt.widgets import (
     QVBoxLayout,
     QWidget,
 )
+from chatdesk.ui.wheel_guard import guard_wheel
 
 if TYPE_CHECKING:
     from chatdesk.ui.connection_test import TestPanel
@@ -129,6 +130,7 @@ def form_column(
     column.addWidget(test_panel)
     scroll = FormScroll(form, parent)
     test_panel.answered.connect(lambda: scroll.bring_into_view(test_panel))
+    guard_wheel(form)  # it scrolls now: the wheel must not change a field it passes over
     return form, scroll
 
 

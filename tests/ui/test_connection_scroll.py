@@ -97,3 +97,19 @@ def test_with_room_the_dialog_grows_and_nothing_scrolls(qtbot, make_dialog, serv
     assert d.frameGeometry().bottom() <= screen.bottom()
     assert not d.form_scroll.verticalScrollBar().isVisible()
     assert cut(d) == []
+
+
+def test_the_wheel_scrolls_the_form_and_changes_no_field_it_passes(qtbot, make_dialog, server):
+    # The form scrolls now: a notch over the kind box changed the profile's kind (as over the
+    # Parameters panel's fields: ui/wheel_guard.py).
+    from tests.ui.test_wheel_guard import notch
+
+    d = after_a_test(qtbot, make_dialog, server, 800 - ROOM)
+    combo = d.endpoint_panel.kind_combo
+    kind = combo.currentIndex()
+    bar = d.form_scroll.verticalScrollBar()
+    assert bar.maximum() > 0
+    bar.setValue(0)
+    notch(combo)
+    assert combo.currentIndex() == kind
+    assert bar.value() > 0
