@@ -66,10 +66,11 @@ def keys_hint(enter_sends: bool, short: bool = False) -> str:
     return f"{send_key(enter_sends)} resends · {line_key(enter_sends)} adds a line · Esc cancels"
 
 
-def discard_box(parent: QWidget | None = None) -> QMessageBox:
-    """Discard / Keep editing, for Esc or Cancel over a changed question; Keep editing
-    is the default and Esc's answer (a second Esc out of habit must not decide it). Not
-    opened yet: the caller opens it and reads `clickedButton()` on `finished`."""
+def discard_box(parent: QWidget | None = None, why: str | None = None) -> QMessageBox:
+    """Discard / Keep editing, for Esc or Cancel over a changed question (`why`: what else
+    would drop the changes, said instead of the default's words); Keep editing is the default
+    and Esc's answer (a second Esc out of habit must not decide it). Not opened yet: the
+    caller opens it and reads `clickedButton()` on `finished`."""
     title = "Discard your changes?"
     box = QMessageBox(parent)
     box.setIcon(QMessageBox.Icon.Question)
@@ -77,7 +78,8 @@ def discard_box(parent: QWidget | None = None) -> QMessageBox:
     box.setAccessibleName(title)
     box.setText("Discard your changes to this question?")
     box.setInformativeText(
-        "The question stays as it was; your changes to it (text typed, images taken out) "
+        why
+        or "The question stays as it was; your changes to it (text typed, images taken out) "
         "are dropped."
     )
     box.addButton("&Discard", QMessageBox.ButtonRole.DestructiveRole)

@@ -73,6 +73,14 @@ class LibraryHost(Protocol):
         self, session: ChatSession, verb: str, then: Callable[[], None]
     ) -> None: ...
     def follow_disk(self, session: ChatSession) -> ChatSession: ...
+    def show_version(
+        self,
+        session: ChatSession,
+        index: int,
+        version: int,
+        shown: Callable[[], None] | None = None,
+        kept: Callable[[], None] | None = None,
+    ) -> None: ...
 
     @property
     def library_saver(self) -> LibrarySaver: ...
@@ -317,9 +325,16 @@ class LibraryLink(QObject):
     ) -> None:
         if self.host.session is not session:
             return
+        if other_version and 0 <= message_index < len(session.conversation):
+            self._show_version(session, message_index, query)
+            return
+        self._at_message(session, message_index, query)
+
+    def _at_message(self, session: ChatSession, message_index: int, query: str) -> None:
+        """The message at history `message_index` in sight, `query`'s words found in it."""
+        if self.host.session is not session:
+            return
         conv = session.conversation
-        if other_version and 0 <= message_index < len(conv):
-            message_index += self._show_version(session, message_index, query)
         self.host.transcript.show_history_index(message_index)
         if query and 0 <= message_index < len(conv):
             from chatdesk.core.cards import shown_text
@@ -328,27 +343,40 @@ class LibraryLink(QObject):
             text = shown_text(conv[message_index])
             self.host.find_bar.find_from(find_query(query, text), message_index)
 
-    def _show_version(self, session: ChatSession, index: int, query: str) -> int:
+    def _show_version(self, session: ChatSession, index: int, query: str) -> None:
         """Show the version of the turn at history `index` that holds `query`'s words (none
-        does when it is shown already, or the file changed since the search); where the
-        matching message is in it (0: the turn's first)."""
+        does when it is shown already, or the file changed since the search), at the
+        matching message. The window's rule for switching versions decides (an edit open in
+        that turn asks first); kept editing, the version shown stays and the status says so."""
         from chatdesk.core import alternatives
         from chatdesk.core.library_search import version_holding
 
         found = version_holding(session.conversation[index].meta.alternatives, query)
         if found is None:
-            return 0
+            self._at_message(session, index, query)
+            return
         if session.busy:  # a reply streams: the versions cannot be flipped now
             self.host.show_status("The words are in another version of this turn: ‹ › on its "
                                   "card shows it once the reply ends", 6000)  # fmt: skip
-            return 0
+            self._at_message(session, index, query)
+            return
         version, place = found
-        session.show_version(index, version)
-        shown = alternatives.position(session.conversation[index])
-        if shown is not None:
-            self.host.show_status(f"Showing version {shown[0]} of {shown[1]} of this turn, "
-                                  "where the words are", 6000)  # fmt: skip
-        return place
+
+        def shown() -> None:
+            at = alternatives.position(session.conversation[index])
+            if at is not None:
+                self.host.show_status(f"Showing version {at[0]} of {at[1]} of this turn, "
+                                      "where the words are", 6000)  # fmt: skip
+            self._at_message(session, index + place, query)
+
+        def kept() -> None:  # the editor keeps the focus; the words are not on screen
+            self.host.show_status(
+                "The words are in another version of this turn: ‹ › on its card shows it "
+                "once your edit is resent or cancelled",
+                8000,
+            )
+
+        self.host.show_version(session, index, version, shown, kept)
 
     def _open_file_row(self, n: int) -> None:
         files = self._files()

@@ -32,6 +32,18 @@ if TYPE_CHECKING:
     from chatdesk.ui.transcript_view import TranscriptView
 
 
+# Asked before another version of a turn takes the question being edited away; kept, the
+# version shown stays (the edit is of the question on screen: Resend sends it).
+SWITCH_DROPS = (
+    "Showing another version of this turn closes the question's editor: your changes to it "
+    "(text typed, images taken out) are dropped."
+)
+KEPT_EDITING = (
+    "This version stays shown while you edit its question: Resend or Cancel the edit, "
+    "then ‹ › shows the others"
+)
+
+
 class TurnActions:
     """Mixed into MainWindow: `self` is the window."""
 
@@ -46,6 +58,7 @@ class TurnActions:
     if TYPE_CHECKING:
 
         def _flush_library(self, sessions: list[ChatSession]) -> None: ...
+        def show_status(self, text: str, timeout_ms: int = 2000) -> None: ...
 
         @property
         def autosaver(self) -> Autosaver: ...
@@ -61,7 +74,58 @@ class TurnActions:
         index = session.model.history_index(row)
         position = alternatives.position(session.conversation[index])
         if position is not None:  # ‹ on the first goes to the last, and back round
-            session.show_version(index, (position[0] - 1 + step) % position[1])
+            self.show_version(session, index, (position[0] - 1 + step) % position[1])
+
+    def show_version(
+        self,
+        session: ChatSession,
+        index: int,
+        version: int,
+        shown: Callable[[], None] | None = None,
+        kept: Callable[[], None] | None = None,
+    ) -> None:
+        """Show version `version` (from 0) of the turn at history `index`: the one rule for
+        every path that switches a turn's version (‹ ›, a search hit in another version). A
+        question being edited in that turn (at `index` or after it) goes with the version
+        shown: an editor left as it was closes; changed, it asks first, as Esc does, and the
+        version is switched only if the user discards the changes. Then `shown()`; kept
+        editing, `kept()` (else the status line says why nothing switched)."""
+        editing = self._inline_edit
+        editor = editing.editor if editing is not None else None
+        row = editing.row if editing is not None else None
+        if (
+            session is not self.session or editing is None or editor is None or row is None
+            or session.model.history_index(row) < index
+        ):  # fmt: skip
+            self._show_version_now(session, index, version, shown)
+            return
+        if not editor.changed():
+            editing.stop()
+            self._show_version_now(session, index, version, shown)
+            return
+
+        def discarded() -> None:
+            if editing.editor is editor:
+                editing.stop()
+            self._show_version_now(session, index, version, shown)
+
+        def kept_editing() -> None:
+            if kept is not None:
+                kept()
+            else:
+                self.show_status(KEPT_EDITING, 8000)
+
+        self._ask_discard_edit(discarded, kept_editing, SWITCH_DROPS)
+
+    def _show_version_now(
+        self, session: ChatSession, index: int, version: int, shown: Callable[[], None] | None
+    ) -> None:
+        try:
+            session.show_version(index, version)
+        except IndexError:  # (the turn changed while the user was asked: nothing to show)
+            return
+        if shown is not None:
+            shown()
 
     def _edit(self, row: int) -> None:
         """Edit the question inside its card; its editor's keys resend or cancel."""
@@ -99,6 +163,8 @@ class TurnActions:
                 self.restore_edit(session, EditInPlace(index, text, removed))
                 return
             session.edit_and_resend(index, text, removed)
+            if session.busy:  # asked: the reply is followed, as one sent from the message box
+                self.transcript.scrollToBottom()
 
     def _edit_typed(self, row: int, text: str, removed: frozenset[int]) -> None:
         """The editor's text changed, or an image was taken out: the session holds the edit
@@ -115,13 +181,18 @@ class TurnActions:
         if self.session is not None:
             self.session.open_edit = self.session.kept_edit
 
-    def _ask_discard_edit(self, discard: Callable[[], None]) -> None:
-        """Esc or Cancel over a changed question: Discard / Keep editing (the default, and
-        Esc's)."""
+    def _ask_discard_edit(
+        self,
+        discard: Callable[[], None],
+        kept: Callable[[], None] | None = None,
+        why: str | None = None,
+    ) -> None:
+        """Esc or Cancel over a changed question (or what would take it away: `why` says
+        what): Discard / Keep editing (the default, and Esc's; then `kept()`)."""
         from chatdesk.ui.inline_editor import discard_box
         from chatdesk.ui.qt.widgets import QMessageBox
 
-        box = self.discard_question = discard_box(self)
+        box = self.discard_question = discard_box(self, why)
         editor = self._inline_edit.editor if self._inline_edit is not None else None
 
         def answered() -> None:
@@ -129,8 +200,11 @@ class TurnActions:
             role = box.buttonRole(clicked) if clicked is not None else None
             if role == QMessageBox.ButtonRole.DestructiveRole:
                 discard()
-            elif editor is not None and self.inline_edit.editor is editor:
+                return
+            if editor is not None and self.inline_edit.editor is editor:
                 editor.setFocus()  # typing goes on where it was
+            if kept is not None:
+                kept()
 
         box.finished.connect(lambda _r: answered())
         box.open()
