@@ -69,6 +69,12 @@ def display_title(conv: Conversation) -> str:
     return " ".join(conversation_title(conv).split())
 
 
+def conflict_title(conv: Conversation) -> str:
+    """The title of `conv` kept as a copy because its file changed in two places: "…
+    (changed in two places)", once however often it happens."""
+    return display_title(conv).removesuffix(CONFLICT_MARK) + CONFLICT_MARK
+
+
 def last_activity(conv: Conversation) -> float:
     """When the conversation last changed, in epoch seconds: the newest `created_at` of its
     last messages (what a send or a reply stamped), else when it was created; 0.0 when no
@@ -355,7 +361,7 @@ class Library:
             return Saved(id, save_conversation(conv, target, expect, tidy=False))
         except ChangedOnDisk:
             copy = conv.snapshot()
-            copy.title = display_title(conv).removesuffix(CONFLICT_MARK) + CONFLICT_MARK
+            copy.title = conflict_title(conv)
             saved = self.create(copy)
             return Saved(saved.id, saved.disk, conflict=id, title=copy.title)
 

@@ -6,6 +6,7 @@ kill at any moment leaves either the previous copy or the new one, never half of
     {"format": "chatdesk.recovery", "version": 1, "id": "3f2a...", "path": "/x/chat.json",
      "pid": 1234, "conversation": {<fileformat.to_document(conv)>},
      "edit": {"index": 4, "text": "...", "removed": [1]},
+     "base": {"mtime_ns": 1764594004000000000, "size": 5210, "digest": "9c1e..."},
      "saved_at": "2025-01-31T12:00:00.000+00:00"}
 
 ("path" is null for a conversation never saved. "edit", only while a question is being edited
@@ -13,7 +14,12 @@ in place with changes (core/edit_in_place.py): which message, by its index in th
 text typed, and the positions in its content of the images taken out ("removed", absent when
 none). It is the copy's alone, never the conversation file's: after a crash the window
 opens that editor again as it was left. A copy without it (older ones) has no edit; one with an
-"edit" the reader cannot use still gives its conversation back.)
+"edit" the reader cannot use still gives its conversation back. "base": the file as the window
+last read or wrote it when the copy was made (`DiskState`: modification time, size, BLAKE2b
+digest), the version the copy's changes are made on; absent for a conversation with no file,
+and in older copies. Restoring compares it with the file then (core/recovered_file.py): a file
+still as it was takes the restored conversation back in place; one another program wrote since
+is not written over.)
 
 A reply that was streaming is saved as it stands (the window marks it ``incomplete``), so after
 a crash the restored conversation shows the partial reply marked incomplete. At start-up
@@ -50,6 +56,7 @@ import msgspec.structs
 
 from chatdesk.core.atomic import atomic_write_text, is_stale_temporary, pid_running
 from chatdesk.core.conversation import Conversation
+from chatdesk.core.disk_state import DiskState
 from chatdesk.core.edit_in_place import EditInPlace
 from chatdesk.core.fileformat import (
     MAX_FILE_BYTES,
@@ -95,6 +102,9 @@ class RecoveryEntry(msgspec.Struct, frozen=True):
     kept_for_later: bool = False
     # A question being edited in place, not resent (None: none).
     edit: EditInPlace | None = None
+    # Its file as the window last read or wrote it when the copy was made (None: no file, or
+    # a copy written before chatdesk kept it).
+    base: DiskState | None = None
 
     # A value: the loader (a new closure each time the folder is read) takes no part.
     def _fields(self) -> list[tuple[str, object]]:
@@ -155,10 +165,16 @@ class RecoveryStore:
 
     # -- writing -----------------------------------------------------------------------------
     def save(
-        self, id: str, conv: Conversation, path: Path | None, edit: EditInPlace | None = None
+        self,
+        id: str,
+        conv: Conversation,
+        path: Path | None,
+        edit: EditInPlace | None = None,
+        base: DiskState | None = None,
     ) -> None:
         """Write the conversation's recovery file, with the question being edited in place
-        (`edit`) if any; a no-op when nothing changed since the last.
+        (`edit`) if any, and the state of `path` its changes are made on (`base`: as the
+        window last read or wrote it); a no-op when nothing changed since the last.
 
         Raises OSError when the folder cannot be written (the caller reports it once).
         """
@@ -179,6 +195,10 @@ class RecoveryStore:
             if edit.removed:  # (absent when none: the copies before it read the same)
                 kept["removed"] = sorted(edit.removed)
             document["edit"] = kept
+        if base is not None and path is not None:
+            document["base"] = {
+                "mtime_ns": base.mtime_ns, "size": base.size, "digest": base.digest.hex()
+            }  # fmt: skip
         # saved_at goes last, appended to the serialised rest, so the digest of the rest tells
         # whether anything changed with one serialisation per call.
         # ASCII: a lone surrogate (valid in JSON, not in UTF-8) must not make the save fail.
@@ -297,6 +317,7 @@ class RecoveryStore:
             messages=len(conv),
             conversation_loader=lambda: _parse(text, file),
             edit=_edit_of(data.get("edit"), conv),
+            base=_base_of(data.get("base")) if path else None,
         )
         return entry, pid
 
@@ -359,6 +380,20 @@ def _edit_of(value: object, conv: Conversation) -> EditInPlace | None:
     if not isinstance(removed, list) or not all(_is_int(at) for at in removed):
         removed = []
     return EditInPlace(index, storable(text), frozenset(removed)).fitted_to(conv[index])
+
+
+def _base_of(value: object) -> DiskState | None:
+    """The copy's base; None when it has none (older copies) or one the reader cannot use
+    (then restoring goes by the times, as for older copies)."""
+    if not isinstance(value, dict):
+        return None
+    mtime_ns, size, digest = (value.get(k) for k in ("mtime_ns", "size", "digest"))
+    if not _is_int(mtime_ns) or not _is_int(size) or not isinstance(digest, str):
+        return None
+    try:
+        return DiskState(mtime_ns, size, bytes.fromhex(digest))
+    except ValueError:
+        return None
 
 
 def _written_ns(path: Path) -> int:

@@ -132,7 +132,7 @@ class Autosaver(QObject):
     def _start(self, session: ChatSession) -> None:
         copy_id, state = self._ids[session], _state(session)
         snapshot, path, store = session.conversation.snapshot(), session.path, self.store
-        edit = state[1]
+        edit, base = state[1], session.disk  # base: see core/recovery.py
         self._idle.clear()
 
         def write() -> str:
@@ -140,7 +140,7 @@ class Autosaver(QObject):
                 with self._closing:
                     if copy_id in self._closed:
                         return ""
-                    store.save(copy_id, snapshot, path, edit)
+                    store.save(copy_id, snapshot, path, edit, base)
             except OSError as exc:  # reported on the GUI thread, by _written
                 return f"{exc.strerror or exc}"
             finally:
@@ -179,7 +179,9 @@ class Autosaver(QObject):
             return
         state = _state(session)
         try:
-            self.store.save(self._ids[session], session.conversation, session.path, state[1])
+            self.store.save(
+                self._ids[session], session.conversation, session.path, state[1], session.disk
+            )
             self._saved[session] = state
             self._copied.add(session)
         except OSError as exc:  # a full disk must not take the window down with it

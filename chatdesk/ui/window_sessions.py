@@ -355,9 +355,13 @@ class WindowSessions:
             self.transcript.restore_anchor(anchor)
 
     def restore(self, entries: list[RecoveryEntry]) -> None:
-        """Reopen conversations from the recovery folder, as unsaved changes of their files.
-        The conversation shown stays shown (the one selected when chatdesk was killed), or its
-        recovered text when it is one of them."""
+        """Reopen conversations from the recovery folder, as unsaved changes of their files
+        (saved against the file as the copy found it: core/recovered_file.py). The
+        conversation shown stays shown (the one selected when chatdesk was killed), or its
+        recovered text when it is one of them. A library conversation whose file another
+        program wrote after the copy comes back as a new one beside it, and says so."""
+        from chatdesk.core.recovered_file import file_since_copy
+
         store = self.autosaver.store
         shown = self.session
         for entry in entries:
@@ -368,12 +372,23 @@ class WindowSessions:
                 self.show_message("Could not restore", f"{name}: {exc}")
                 continue
             path = Path(entry.path) if entry.path else None
+            since = file_since_copy(entry)
             # The session coming back may have opened the file already (as it is on disk,
             # with the draft the session kept): the recovered text, newer, takes its place,
             # one conversation per path, unless it was changed since.
             stale = next((x for x in self.sessions if path and x.path == path), None)
             place = self.sessions.index(stale) if stale is not None else -1
+            said = None  # what the status line says of a conversation kept apart
+            if path is not None and since.written_since and self.context.library.contains(path):
+                said, path = self._kept_apart(entry, conv), None
             session = self.open_session(conv, path)
+            session.disk = since.disk if path is not None else None
+            if said is not None:
+                shown = session if stale is not None and stale is shown else shown
+                session.notice.emit(said)
+                if shown is not None and shown is not session:
+                    shown.notice.emit(said)  # seen where the user is, too
+                stale = None  # it shows what the other program wrote: it stays
             if stale is not None and (not stale.modified or self.memory.came_back_as_kept(stale)):
                 shown = session if stale is shown else shown
                 self._close_session(stale)
@@ -394,6 +409,19 @@ class WindowSessions:
                 self._close_session(session)
         if shown in self.sessions and shown not in blank:
             self.activate(shown)
+
+    def _kept_apart(self, entry: RecoveryEntry, conv: Conversation) -> str:
+        """`conv`, restored from `entry`, becomes a new library conversation titled as a copy
+        changed in two places (as `Library.save` names one): what the other program wrote
+        stays in the file. What the status line says of it."""
+        from chatdesk.core.library import conflict_title
+
+        name = entry.name(self.context.library.contains)
+        conv.title = conflict_title(conv)
+        return (
+            f"“{name}” was changed after its recovery copy was made (by another window or "
+            f"chatdesk send): both versions are kept, the restored one as “{conv.title}”."
+        )
 
     def offer_recovery(self) -> None:
         """After a crash or a kill, or a "Later", offer what the recovery folder kept, each
