@@ -4,8 +4,11 @@ One rule for the window's sidebar and the command line's `chatdesk list`: the us
 message, reduced to its first line of prose (Markdown marks, code fences and links' URLs left
 out, whitespace collapsed) and cut at a word boundary to `TITLE_LENGTH` characters with "…".
 A first question with no words (an image alone) takes its reply's instead; a reply with no
-question before it (its question deleted) names nothing: "New conversation". A title the
-user gave (`Conversation.title`) always wins over this one.
+question before it (its question deleted) names nothing: "New conversation". A conversation
+with nothing sent yet is named by the draft being written in it, by the same rule, marked as
+one: "How long do I knead rye? (draft)" (after a crash, each new conversation holding only a
+draft is told apart; its first question, sent, names it the same way without the mark). A
+title the user gave (`Conversation.title`) always wins over these.
 
 Cost: the first two or three messages, whatever the conversation's length.
 """
@@ -21,6 +24,9 @@ from chatdesk.core.patterns import LazyPattern
 
 TITLE_LENGTH = 50  # characters; what a sidebar row of ~200 px shows in full, give or take
 UNTITLED = "New conversation"
+DRAFT_MARK = " (draft)"
+# Of a draft, only its beginning is looked at: a title is made at each write of it.
+_DRAFT_LOOK = 2000
 # How many leading messages are looked at: a system turn, the question, the reply.
 _LOOK_AT = 8
 
@@ -90,7 +96,15 @@ def title_from_messages(messages: Iterable[Message | Mapping[str, Any]]) -> str:
 
 def conversation_title(conv: Conversation) -> str:
     """What to call a conversation: the title the user gave it, else the automatic one, else
-    `UNTITLED`. Only the first few messages are read (and built)."""
+    (nothing sent yet) its draft's, marked `DRAFT_MARK`, else `UNTITLED`. Only the first few
+    messages are read (and built)."""
     if conv.title.strip():
         return conv.title.strip()
-    return title_from_messages(conv.messages(0, _LOOK_AT)) or UNTITLED
+    made = title_from_messages(conv.messages(0, _LOOK_AT))
+    if made:
+        return made
+    if not len(conv):
+        draft = title_line(conv.draft[:_DRAFT_LOOK], TITLE_LENGTH - len(DRAFT_MARK))
+        if draft:
+            return draft + DRAFT_MARK
+    return UNTITLED

@@ -2,9 +2,11 @@
 each one's draft and scroll position (`core/session_state.py` holds the file's rules).
 
 The state is written a second after the set of open conversations or the selection changes,
-and when the window closes; typing is never what triggers a write (the recovery copies keep
-a draft that a crash would take), so a conversation whose file was written after the state
-opens with the file's draft, the newer one. A file whose changes the user let go at quit
+after a conversation is first written to a file (a new conversation gets its library file a
+second after it holds something; a copy "changed in two places" gets its own), and when the
+window closes; typing is never what triggers a write (the recovery copies keep a draft that a
+crash would take), so a conversation whose file was written after the state opens with the
+file's draft, the newer one. A file whose changes the user let go at quit
 ("Don't Save") is kept with its file's own draft, not the one let go. Restoring skips, without
 a word, a conversation whose file is gone or can no longer be read.
 """
@@ -57,6 +59,7 @@ class SessionMemory(QObject):
         self.closed = False  # the window closed: nothing is written after its last state
         # The state the last session left, as read at start (before this one writes its own).
         self.last: SessionState | None = None
+        self._kept: set[str] = set()  # the files the state last written names
 
     def capture(self, discarded: Collection[ChatSession] = ()) -> SessionState:
         """The window's session now; conversations without a file are left out. Those in
@@ -86,12 +89,20 @@ class SessionMemory(QObject):
         if not self.restoring and not self.closed:
             self._timer.start()
 
+    def written(self, session: ChatSession) -> None:
+        """`session` was written to its file: the state is written soon when it does not name
+        that file yet (a new conversation's first write, a copy made in two places; the
+        relaunch after a kill shows it), else nothing is done (each write of a draft)."""
+        if session.path is not None and str(session.path) not in self._kept:
+            self.save_soon()
+
     def save(self, *, closing: bool = False, discarded: Collection[ChatSession] = ()) -> None:
         """Write the state now (`closing`: the window closes properly, this is its last;
         `discarded`: see `capture`); a disk error is logged, never shown (a convenience)."""
         self._timer.stop()
         state = self.capture(discarded)
         state.closed = self.closed = closing
+        self._kept = {item.path for item in state.conversations}
         try:
             save_session_state(state, self.path)
         except OSError as exc:

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from chatdesk.ui.context import AppContext
     from chatdesk.ui.library_link import LibraryLink
     from chatdesk.ui.library_saver import LibrarySaver
+    from chatdesk.ui.session_memory import SessionMemory
 
 
 class WindowSavers:
@@ -25,9 +26,11 @@ class WindowSavers:
     context: AppContext
     sessions: list[ChatSession]
     library_link: LibraryLink
+    memory: SessionMemory
     _autosaver: Autosaver | None
     _library_saver: LibrarySaver | None
     _untracked: dict[ChatSession, int]
+    session: ChatSession | None
 
     @property
     def autosaver(self) -> Autosaver:
@@ -83,8 +86,11 @@ class WindowSavers:
 
     def _library_written(self, session: ChatSession, entry: LibraryEntry) -> None:
         self.library_link.saved(entry)  # its one row, not the whole list again
+        self.memory.written(session)  # a new conversation's first file: named by the session
         if session.modified:  # else `modifiedChanged` showed it as written already
             self.show_sessions()
+        elif session is self.session:
+            self._update_title()  # named by its draft until it is sent (core/titles.py)
 
     def _flush_library(self, sessions: list[ChatSession]) -> None:
         if self._library_saver is not None:

@@ -3,6 +3,7 @@
 from chatdesk.core.conversation import Conversation
 from chatdesk.core.messages import Message
 from chatdesk.core.titles import (
+    DRAFT_MARK,
     TITLE_LENGTH,
     UNTITLED,
     conversation_title,
@@ -79,3 +80,32 @@ def test_a_reply_without_a_question_before_it_names_nothing():
     assert title_from_messages([{"role": "assistant", "content": "You said: hi from second"}]) == ""
     conv = Conversation(history=[Message("assistant", "Hello! How can I help?")])
     assert conversation_title(conv) == "New conversation"
+
+
+def test_nothing_sent_yet_is_named_by_its_draft_marked_as_one():
+    # Tester, session 13: after a crash every new conversation holding only a draft was
+    # listed as "New conversation", with nothing telling them apart.
+    conv = Conversation(system_prompt="You are terse.")
+    conv.draft = "```\nexit 1\n```\n## How long do I **knead** rye?\n\nBy hand."
+    assert conversation_title(conv) == "How long do I knead rye? (draft)"
+    conv.draft = "word " * 30 + "x" * 100_000
+    title = conversation_title(conv)
+    assert title == "word word word word word word word word…" + DRAFT_MARK
+    assert len(title) <= TITLE_LENGTH
+    conv.draft = "```\nonly code\n```"
+    assert conversation_title(conv) == UNTITLED
+    conv.draft = "How long do I knead rye?"
+    conv.title = "Bread"
+    assert conversation_title(conv) == "Bread"  # a given title wins
+
+
+def test_a_draft_names_nothing_once_something_was_sent():
+    conv = Conversation()
+    conv.append(Message("user", "How long do I knead rye?"))
+    conv.draft = "And spelt?"
+    assert conversation_title(conv) == "How long do I knead rye?"  # the mark goes when sent
+    image_only = Conversation()
+    picture = {"type": "image_url", "image_url": {"url": "data:image/png;base64,AAAA"}}
+    image_only.append(Message.from_raw({"role": "user", "content": [picture]}))
+    image_only.draft = "And spelt?"
+    assert conversation_title(image_only) == UNTITLED
