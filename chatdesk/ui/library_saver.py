@@ -200,6 +200,9 @@ class LibrarySaver(QObject):
         with self._lock:
             saved = self.library.save(id, conv, expect)
             self._latest[id] = saved
+            if saved.conflict is not None:  # indexed as the copy was written: by its title
+                conv = conv.snapshot()
+                conv.title = saved.title
             try:
                 entry = self.index.put(
                     saved.id, conv, saved.disk.mtime_ns, saved.disk.size,

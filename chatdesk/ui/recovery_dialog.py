@@ -17,6 +17,7 @@ from chatdesk.ui.qt.widgets import (
     QDialog,
     QDialogButtonBox,
     QLabel,
+    QListView,
     QListWidget,
     QListWidgetItem,
     QPushButton,
@@ -92,8 +93,16 @@ class RecoveryDialog(QDialog):
         self.list = QListWidget(self)
         self.list.setAccessibleName("Conversations to restore")
         self.list.setToolTip("Check the conversations to restore")
+        # A line is a name, what it holds and when: wrapped to the list's width, read whole,
+        # never cut ("… — 12 messages and a question bein…") nor scrolled sideways.
+        self.list.setWordWrap(True)
+        self.list.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # a name with no spaces
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.list.setResizeMode(QListView.ResizeMode.Adjust)
+        self.list.setSpacing(2)  # wrapped entries stay apart
         for entry in self.entries:
-            item = QListWidgetItem(describe(entry, in_library), self.list)
+            line = describe(entry, in_library)
+            item = QListWidgetItem(line, self.list)
             item.setFlags(
                 Qt.ItemFlag.ItemIsEnabled
                 | Qt.ItemFlag.ItemIsSelectable
@@ -102,8 +111,7 @@ class RecoveryDialog(QDialog):
             older = bool(entry.older_than)
             item.setCheckState(Qt.CheckState.Unchecked if older else Qt.CheckState.Checked)
             item.setData(_ENTRY_ROLE, entry)
-            if entry.path is not None:
-                item.setToolTip(str(entry.path))
+            item.setToolTip(line if entry.path is None else f"{line}\n{entry.path}")
         if self.list.count():
             self.list.setCurrentRow(0)
 

@@ -111,7 +111,7 @@ def test_recovery_dialog_lists_entries(recovery, entries):
     assert texts[2].startswith("Tax questions — 2 messages, saved ")
     when = entries[2].saved_datetime.astimezone().strftime("%Y-%m-%d %H:%M")
     assert texts[2].endswith(when)
-    assert recovery.list.item(1).toolTip() == str(entries[1].path)
+    assert recovery.list.item(1).toolTip() == f"{texts[1]}\n{entries[1].path}"  # the whole line
     assert all(recovery.list.item(i).checkState() == Qt.CheckState.Checked for i in range(3))
     assert recovery.isModal()
     assert_accessible(recovery)
