@@ -21,7 +21,6 @@ from chatdesk.core.models import ModelMatch, resolve_model
 from chatdesk.core.profiles import ConnectionProfile
 from chatdesk.core.text_policy import replace_surrogates
 from chatdesk.core.usage import larger_limit, spent_on_reasoning
-from chatdesk.core.window_draft import WindowDraft
 from chatdesk.service.events import (
     CancelToken,
     ReasoningDelta,
@@ -114,8 +113,6 @@ class ChatSession(ReplyStreaming, ConversationEditing, QObject):
         # The draft its own file holds, as read or last written; None: no file of its own (new,
         # a request body). A draft typed since is an unsaved change (see `modified`).
         self.saved_draft: str | None = None
-        # Which draft its library file keeps while another window has it open too.
-        self.window_draft = WindowDraft()
         self.disk: DiskState | None = None  # the file as read or last saved (see file_flows)
         # Its id in the library when it lives there (see library_saver); None: not (yet).
         self.library_id: str | None = None

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from chatdesk.core.budget import Budget
     from chatdesk.core.edit_in_place import EditInPlace
     from chatdesk.core.presets import SystemPreset
+    from chatdesk.core.window_draft import WindowDraft
     from chatdesk.ui.qt.core import SignalInstance
     from chatdesk.ui.qt.gui import QUndoStack
     from chatdesk.ui.transcript_model import TranscriptModel
@@ -50,6 +51,17 @@ class ConversationEditing:
     # opened again when this one is. Class defaults: each session's own is set on it.
     open_edit: EditInPlace | None = None
     kept_edit: EditInPlace | None = None
+    _window_draft: WindowDraft | None = None
+
+    @property
+    def window_draft(self) -> WindowDraft:
+        """Which draft its library file keeps while another window has it open too
+        (core/window_draft.py): made with its first use, after the first paint."""
+        if self._window_draft is None:
+            from chatdesk.core.window_draft import WindowDraft
+
+            self._window_draft = WindowDraft()
+        return self._window_draft
 
     def unfinished_edit(self) -> EditInPlace | None:
         """`open_edit` when it changes its question (`EditInPlace.changes`: an editor opened
