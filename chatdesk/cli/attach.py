@@ -6,12 +6,15 @@ Each image goes through the window's rule (`service/image_prep.py`): checked, do
 the file's model reads, stored in FILE as a data URL (an image for a model chatdesk does not
 know is kept as it is and fitted when sent). The images, and the --text, join the question FILE
 ends with (its last message, a user message), else they start a new question after the reply.
-What went where is printed. `chatdesk send FILE` then sends them. A bad image, too many images,
-or a model that takes none is said and nothing is written. The image files are only read.
+What went where is printed. `chatdesk send FILE` then sends them. As in the window, each bad
+image (a type Azure does not take, a damaged file, ...) is named on stderr and the others are
+still attached; more images than a request carries, or a model that takes none, is said before
+any is read and nothing is written. The image files are only read.
 A bare request body FILE is never written: as in the window, the body with the images becomes a
 new library conversation, named in one line on stderr (`cli/body_file.py`); send that file.
 
-Exit status: 0 done, 1 a file or image refused, 2 usage.
+Exit status: 0 done, 1 the file or an image refused (the others, printed, were attached),
+2 usage.
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ from chatdesk.core.choices import ImageDetail
 from chatdesk.core.fileformat import ConversationFileError, load_conversation, save_conversation
 from chatdesk.core.image_input import (
     DETAILS,
-    image_problem,
+    attach_problem,
     image_refs,
     reading_rule,
     size_text,
@@ -42,7 +45,7 @@ from chatdesk.core.image_input import (
 )
 from chatdesk.core.messages import Message
 from chatdesk.core.models import ImageRule, ModelInfo
-from chatdesk.service.image_prep import ImageRefused, PreparedImage, prepare_image, read_image_file
+from chatdesk.service.image_prep import PreparedImage, prepare_images
 
 PROG = "chatdesk attach"
 
@@ -85,20 +88,19 @@ def run(argv: list[str]) -> int:
     model = budget.family
     budget.close()
     rule = reading_rule(model, budget.match.exact)
-    prepared: list[PreparedImage] = []
-    for path in args.images:
-        try:
-            data = read_image_file(path)
-            prepared.append(prepare_image(data, path, rule, args.detail))
-        except ImageRefused as exc:
-            print(f"{PROG}: {exc} Nothing was attached.", file=sys.stderr)
-            return EXIT_ERROR
     messages = [m.to_api() for m in conv.all_messages()]
-    count = len(list(image_refs(messages))) + len(prepared)
-    problem = image_problem(count, model, budget.match.exact)
-    if problem is not None:
-        print(f"{PROG}: {problem.text} {problem.hint} Nothing was attached.", file=sys.stderr)
+    present = len(list(image_refs(messages)))
+    refused = attach_problem(model, budget.match.exact, present, len(args.images))
+    if refused is not None:  # checked before any image is read, as the window does
+        print(f"{PROG}: {refused.text} {refused.hint} Nothing was attached.", file=sys.stderr)
         return EXIT_ERROR
+    ready, problems = prepare_images([(path, path) for path in args.images], rule, args.detail)
+    for problem in problems:  # each bad image named; the good ones are still attached
+        print(f"{PROG}: {problem}", file=sys.stderr)
+    if not ready:
+        print(f"{PROG}: Nothing was attached.", file=sys.stderr)
+        return EXIT_ERROR
+    prepared = [image for _path, image in ready]
     parts = [p.part for p in prepared]
     last = conv[len(conv) - 1] if len(conv) else None
     joins = last is not None and last.role == "user"
@@ -120,7 +122,7 @@ def run(argv: list[str]) -> int:
         where = "the library" if opened.imported else args.file
         print(f"{PROG}: cannot save {where} ({exc}); nothing was attached.", file=sys.stderr)
         return EXIT_ERROR
-    for path, image in zip(args.images, prepared, strict=True):
+    for path, image in ready:
         width, height = image.size
         note = _size_note(image, rule, model, args.detail, conv.model)
         print(f"{path}: {width} × {height} px, {size_text(image.n_bytes)}{note}")
@@ -135,7 +137,7 @@ def run(argv: list[str]) -> int:
         from chatdesk.cli.body_file import saved_line
 
         fail(saved_line(args.file, Path(target)))
-    return EXIT_OK
+    return EXIT_ERROR if problems else EXIT_OK
 
 
 def _size_note(

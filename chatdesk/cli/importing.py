@@ -5,12 +5,15 @@ Each FILE (a chatdesk conversation, or a Chat Completions request body, whose `t
 itself is left as it was. One line per file on stdout: the file, the new id and its title. A
 file that cannot be read is said on stderr and the others are still imported; a file already
 in the library (same title and messages) is imported again as a copy, and that is said.
+A FOLDER imports each of its `*.json` files, in name order, as if each were given: its
+subfolders are not looked in, and its other files are left out (their number is said).
 
 Exit status: 0 all imported, 1 at least one could not be, 2 usage.
 """
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from typing import TYPE_CHECKING
 
@@ -27,7 +30,12 @@ def _parser() -> Parser:
     p = Parser(
         prog="chatdesk import", description="Copy conversation files into the library.", doc=__doc__
     )
-    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument(
+        "files",
+        nargs="+",
+        metavar="FILE",
+        help="a conversation file or request body; a folder: its *.json files (not in subfolders)",
+    )
     return p
 
 
@@ -52,6 +60,32 @@ def _same_conversation(
     return None
 
 
+def _files(name: str) -> list[str] | None:
+    """The files `name` stands for: itself, or a folder's `*.json` files in name order (its
+    subfolders are not looked in; the other files left out are said). None: a folder without
+    any."""
+    if not os.path.isdir(name):
+        return [name]
+    try:
+        with os.scandir(name) as entries:
+            files = sorted((e.name, e.is_file()) for e in entries)
+    except OSError as exc:
+        fail(f"{name}: cannot be read ({exc.strerror or exc}). Nothing was imported from it.")
+        return None
+    found = [os.path.join(name, n) for n, is_file in files if is_file and n.endswith(".json")]
+    others = sum(1 for n, is_file in files if is_file and not n.endswith(".json"))
+    if others:
+        files_word = "file" if others == 1 else "files"
+        fail(f"note: {name}: {others} {files_word} not ending in .json left out.")
+    if not found:
+        fail(
+            f"{name}: a folder without .json files (its subfolders are not looked in). "
+            "Nothing was imported from it."
+        )
+        return None
+    return found
+
+
 def run(argv: list[str]) -> int:
     """`chatdesk import ARGV...`; returns the exit status."""
     from chatdesk.core.fileformat import ConversationFileError
@@ -59,7 +93,13 @@ def run(argv: list[str]) -> int:
     args = _parser().parse_args(argv)
     library, index = open_library(refresh=False)
     status = EXIT_OK
-    for name in args.files:
+    names: list[str] = []
+    for given in args.files:
+        found = _files(given)
+        if found is None:
+            status = EXIT_ERROR
+        names += found or []
+    for name in names:
         try:
             id = library.import_file(name)
         except ConversationFileError as exc:

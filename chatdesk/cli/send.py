@@ -185,6 +185,12 @@ def _parser() -> Parser:
         action="store_true",
         help="print the request (secrets masked) instead of sending it; nothing is saved",
     )
+    p.add_argument(
+        "--whole-images",
+        action="store_true",
+        help="with --dry-run: print each image's data URL whole (default: shortened to its "
+        "type, size and first and last characters)",
+    )
     return p
 
 
@@ -335,7 +341,9 @@ def run_send(argv: list[str]) -> int:
     if args.dry_run:
         from chatdesk.cli.dry_run import print_dry_run
 
-        return print_dry_run(service, conv, profile, stream=not args.no_stream)
+        return print_dry_run(
+            service, conv, profile, stream=not args.no_stream, whole_images=args.whole_images
+        )
     target = args.file  # where the conversation with the reply is saved
     body: NewConversation | None = None
     if opened.imported:  # a request body: a new library conversation, as the window opens it

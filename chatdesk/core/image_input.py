@@ -192,6 +192,25 @@ def image_problem(count: int, model: ModelInfo, exact: bool) -> ImageProblem | N
     return None
 
 
+def attach_problem(
+    model: ModelInfo, exact: bool, present: int, offered: int
+) -> ImageProblem | None:
+    """Why `offered` images cannot be attached to a conversation whose request carries
+    `present` already, or None: checked before any is read (the window's Attach and
+    `chatdesk attach`), so nothing is attached when they cannot all be."""
+    if offered and exact and model.image is None:
+        return no_image_input(model, offered)
+    room = MAX_IMAGES_PER_REQUEST - present
+    if offered > room:
+        more = f"only {room} more can be attached." if room > 0 else "no more can be attached."
+        return ImageProblem(
+            "Too many images",
+            f"A request carries at most {MAX_IMAGES_PER_REQUEST} images; {more}",
+            "Remove some, or start a new conversation.",
+        )
+    return None
+
+
 def no_image_input(model: ModelInfo, count: int = 1) -> ImageProblem:
     images = "an image" if count == 1 else f"{count} images"
     return ImageProblem(

@@ -20,6 +20,7 @@ import os
 import threading
 import warnings
 from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import msgspec
@@ -89,6 +90,28 @@ def _regular(mode: int) -> bool:
     import stat
 
     return stat.S_ISREG(mode)
+
+
+# An image to attach: a file's path, or a pasted image's bytes (no file: "paste a smaller one").
+ImageSource = str | Callable[[], bytes]
+
+
+def prepare_images(
+    sources: Sequence[tuple[str, ImageSource]], rule: ImageRule | None, detail: str = "auto"
+) -> tuple[list[tuple[str, PreparedImage]], list[str]]:
+    """Each (name, source) read and prepared on its own: the ones ready, with their names, and
+    one message per refused one, in order. A refused image does not stop the others: Attach in
+    the window and `chatdesk attach` attach the good ones and name each bad one."""
+    ready: list[tuple[str, PreparedImage]] = []
+    problems: list[str] = []
+    for name, source in sources:
+        pasted = not isinstance(source, str)
+        try:
+            data = source() if not isinstance(source, str) else read_image_file(source)
+            ready.append((name, prepare_image(data, name, rule, detail, pasted=pasted)))
+        except ImageRefused as exc:
+            problems.append(str(exc))
+    return ready, problems
 
 
 def prepare_image(

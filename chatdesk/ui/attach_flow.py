@@ -12,13 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from chatdesk.core.image_input import (
-    MAX_IMAGES_PER_REQUEST,
-    image_problem,
-    no_image_input,
-    part_url,
-    reading_rule,
-)
+from chatdesk.core.image_input import attach_problem, image_problem, part_url, reading_rule
 from chatdesk.core.images import data_url_bytes
 from chatdesk.core.models import ImageRule
 from chatdesk.ui.chat_session import ChatSession
@@ -36,19 +30,16 @@ Source = tuple[str, Any]  # (name, a path or a QImage)
 
 
 def _ready(sources: list[Source], rule: ImageRule | None) -> tuple[list[dict], list[str]]:
-    """Off the GUI thread: each source read and prepared; (parts, one message per refused)."""
+    """Off the GUI thread: each source read and prepared (`prepare_images`, the rule
+    `chatdesk attach` uses); (parts, one message per refused)."""
     # Pillow and the viewer load with the first image, not with the window.
-    from chatdesk.service.image_prep import ImageRefused, prepare_image, read_image_file
+    from chatdesk.service.image_prep import prepare_images
 
-    parts, problems = [], []
-    for name, source in sources:
-        try:
-            pasted = not isinstance(source, str)  # no file: "paste a smaller one"
-            data = _png(source) if pasted else read_image_file(source)
-            parts.append(prepare_image(data, name, rule, pasted=pasted).part)
-        except ImageRefused as exc:
-            problems.append(str(exc))
-    return parts, problems
+    ready, problems = prepare_images(
+        [(name, s if isinstance(s, str) else (lambda image=s: _png(image))) for name, s in sources],
+        rule,
+    )
+    return [image.part for _name, image in ready], problems
 
 
 def _png(image: QImage) -> bytes:
@@ -102,17 +93,9 @@ class AttachFlow(QObject):
         if session is None or not sources or session.loading:  # nothing of its own yet
             return
         match = session.model_match()
-        if match.exact and match.family.image is None:
-            problem = no_image_input(match.family, len(sources))
-            self.composer.show_problem(f"{problem.text} {problem.hint}")
-            return
-        room = MAX_IMAGES_PER_REQUEST - session.image_count()
-        if len(sources) > room:
-            self.composer.show_problem(
-                f"A request carries at most {MAX_IMAGES_PER_REQUEST} images; "
-                + (f"only {room} more can be attached." if room > 0 else "no more can be attached.")
-                + " Remove some, or start a new conversation."
-            )
+        refused = attach_problem(match.family, match.exact, session.image_count(), len(sources))
+        if refused is not None:
+            self.composer.show_problem(f"{refused.text} {refused.hint}")
             return
         rule = reading_rule(match.family, match.exact)
         worker = FunctionWorker(lambda: _ready(sources, rule), self)

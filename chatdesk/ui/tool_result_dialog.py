@@ -4,6 +4,11 @@ chatdesk shows tool calls and never runs them (README, "Tools are shown, never r
 how the user answers one by hand so the conversation can go on. The dialog shows the call (its
 function, id and arguments, read-only) and takes the result's text; the session adds it as a
 `tool` message where core/tool_results.py says, one undo step.
+
+The title names the call short ("Tool result: get_weather (call_9)", a long name or id cut at
+its end) and the dialog is made wide enough for it: a title bar shortens a long title in its
+middle ("Tool result for get… ather"), which hid the very name. The name and id are whole in
+the dialog's text.
 """
 
 from __future__ import annotations
@@ -11,7 +16,10 @@ from __future__ import annotations
 import json
 
 from chatdesk.core.tool_results import MissingResult
+from chatdesk.ui.qt.core import Qt
+from chatdesk.ui.qt.gui import QFont, QFontMetrics
 from chatdesk.ui.qt.widgets import (
+    QApplication,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -20,6 +28,29 @@ from chatdesk.ui.qt.widgets import (
     QVBoxLayout,
     QWidget,
 )
+
+NAME_CHARS = 24  # of the function's name in the title; the whole is in the dialog
+ID_CHARS = 10  # of the call id: "call_" and a few of its characters tell calls apart
+TITLE_BAR_ROOM = 160  # px a title bar takes besides its text: icon, close/minimize/maximize
+
+
+def _cut(text: str, chars: int) -> str:
+    return text if len(text) <= chars else text[: chars - 1] + "…"
+
+
+def title_for(call: MissingResult) -> str:
+    """The dialog's title: the function's name and the call id, each cut at its end."""
+    return f"Tool result: {_cut(call.name, NAME_CHARS)} ({_cut(call.call_id, ID_CHARS)})"
+
+
+def title_bar_width(title: str, font: QFont) -> int:
+    """Pixels a title bar needs to show `title` and the application's name whole: its text in
+    a bold font (as most title bars draw it) and room for its icon and buttons."""
+    bold = QFont(font)
+    bold.setBold(True)
+    name = QApplication.applicationDisplayName()
+    shown = f"{title} — {name}" if name else title
+    return QFontMetrics(bold).horizontalAdvance(shown) + TITLE_BAR_ROOM
 
 
 def _pretty(arguments: str) -> str:
@@ -35,11 +66,15 @@ class ToolResultDialog(QDialog):
     def __init__(self, call: MissingResult, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.call = call
-        self.setWindowTitle(f"Tool result for {call.name}")
+        self.setWindowTitle(title_for(call))
         self.setAccessibleName("Add tool result")
         form = QFormLayout()
-        form.addRow("Function", QLabel(call.name, self))
-        form.addRow("Call id", QLabel(call.call_id, self))
+        self.function = QLabel(call.name, self)
+        self.call_id = QLabel(call.call_id, self)
+        for label in (self.function, self.call_id):  # whole here, and copyable
+            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        form.addRow("Function", self.function)
+        form.addRow("Call id", self.call_id)
         self.arguments = QPlainTextEdit(_pretty(call.arguments), self)
         self.arguments.setReadOnly(True)
         self.arguments.setAccessibleName("Arguments")
@@ -57,6 +92,7 @@ class ToolResultDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.buttons)
+        self.setMinimumWidth(title_bar_width(self.windowTitle(), self.font()))
         self.text.setFocus()
 
     def result_text(self) -> str:
