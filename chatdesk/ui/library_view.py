@@ -231,6 +231,15 @@ class LibraryDelegate(QStyledItemDelegate):
         row.snippet.draw(painter, QPointF(rect.left(), rect.top() + below))
 
 
+def _match_width(hit: SearchHit, bold: QFontMetrics) -> int:
+    """The width of "…" and the snippet's first matched word, bold, up to the next space."""
+    if not hit.highlights:
+        return 0
+    start = hit.highlights[0][0]
+    space = hit.snippet.find(" ", start)
+    return bold.horizontalAdvance("…" + hit.snippet[start : space if space >= 0 else None])
+
+
 class HitRow(NamedTuple):
     """What a search hit's row shows (`hit_row`), as `LibraryDelegate` paints it."""
 
@@ -257,12 +266,12 @@ def hit_row(hit: SearchHit, font: QFont, width: int, selected: bool = False) -> 
         width,
     )  # fmt: skip
     title_width, snippet_width = width, width
-    if note:
-        note = plain.elidedText(note, Qt.TextElideMode.ElideRight, room)
-        if beside:
-            title_width -= room + PAD_X
-        else:
-            snippet_width -= room + PAD_X
+    if note and beside:
+        title_width -= room + PAD_X
+    elif note:  # on the snippet's line: the match comes first, the note has what is left
+        room = min(room, max(0, width - _match_width(hit, heavy) - PAD_X))
+        snippet_width -= room + PAD_X
+    note = plain.elidedText(note, Qt.TextElideMode.ElideRight, room) if note else ""
     snippet, highlights = snippet_in_view(
         " ".join(hit.snippet.split("\n")), hit.highlights, snippet_width,
         plain.horizontalAdvance, heavy.horizontalAdvance,
