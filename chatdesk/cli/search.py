@@ -33,7 +33,12 @@ _BOLD, _PLAIN = "\x1b[1m", "\x1b[0m"
 
 def _parser() -> Parser:
     p = Parser(
-        prog="chatdesk search", description="Search every conversation of the library.", doc=__doc__
+        prog="chatdesk search",
+        description="Search every conversation of the library. A result in a version of a turn "
+        'that is not shown reads "#13 (another version of #12)": message 13 is the index the '
+        "message takes once that version of turn 12 is shown (--json: message_index 13, turn "
+        "12, other_version true).",
+        doc=__doc__,
     )
     p.add_argument("query", metavar="QUERY", help="words to find (all of them, in one message)")
     p.add_argument("--json", action="store_true", help="print one JSON array")

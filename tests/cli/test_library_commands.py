@@ -233,6 +233,9 @@ def test_search_gives_another_versions_reply_its_own_index(tmp_path):
     assert hit["snippet"] == "Second try: otters are mustelids."
     line = run("search", "mustelids").stdout.splitlines()[0]
     assert line.startswith(f"{id}  #1 (another version of #0)  ")
+    assert "message 13 is the index the message takes once that version of turn 12 is shown" in (
+        " ".join(run("search", "--help").stdout.split())
+    )
     found = run("search", "krakenblossom", "--json")
     assert found.returncode == 0, found.stderr
     [hit] = json.loads(found.stdout)
