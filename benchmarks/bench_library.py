@@ -58,7 +58,7 @@ from common import (
     wait_until,
 )
 
-FIXTURE_VERSION = 4  # follows the index SCHEMA: code of another schema would make it anew
+FIXTURE_VERSION = 5  # follows the index SCHEMA: code of another schema would make it anew
 BIG = (10_000, 100)
 SMALL = (100, 100)
 # What a user types first: the starts of the most common words (each a prefix query over

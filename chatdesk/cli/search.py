@@ -4,13 +4,16 @@ conversation, the one with the latest activity first (the order of `chatdesk lis
 the pins on top), as the window's search shows them (`core/library_search.py`).
 
 One result per line: conversation id, the index of its latest matching message (``title`` when
-only the title matched; "#12 (another version)" when no message shown matches but one that a
-version of turn 12 keeps does: Regenerate and edits keep the versions they replace), the
+only the title matched; "#13 (another version of #12)" when no message shown matches but one
+that a version of turn 12 keeps does, 13 being the index that message has in its version,
+the one it takes once that version is shown: Regenerate and edits keep the versions they
+replace, and a version may keep versions of later turns itself), the
 conversation's title and "+N more" when more of its messages match, then the snippet
 indented on the next line, the matched words in bold on a terminal.
 `--json` prints one array of objects: conversation_id, title, message_index (null for the
 title), snippet, highlights ([start, end] offsets into the snippet), more, other_version
-(true for such a result).
+(true for such a result), turn (for such a result the index of the history message holding
+the versions, which `message_index`'s message is in; else null).
 
 Exit status: 0 something was found, 1 nothing was (as grep does, so a script can test it;
 said on stderr) or the library's index cannot be read, 2 usage (a query without a word).
@@ -30,7 +33,12 @@ _BOLD, _PLAIN = "\x1b[1m", "\x1b[0m"
 
 def _parser() -> Parser:
     p = Parser(
-        prog="chatdesk search", description="Search every conversation of the library.", doc=__doc__
+        prog="chatdesk search",
+        description="Search every conversation of the library. A result in a version of a turn "
+        'that is not shown reads "#13 (another version of #12)": message 13 is the index the '
+        "message takes once that version of turn 12 is shown (--json: message_index 13, turn "
+        "12, other_version true).",
+        doc=__doc__,
     )
     p.add_argument("query", metavar="QUERY", help="words to find (all of them, in one message)")
     p.add_argument("--json", action="store_true", help="print one JSON array")
@@ -58,7 +66,7 @@ def run(argv: list[str]) -> int:
                 "conversation_id": h.conversation_id, "title": h.title,
                 "message_index": h.message_index, "snippet": h.snippet,
                 "highlights": [list(span) for span in h.highlights], "more": h.more,
-                "other_version": h.other_version,
+                "other_version": h.other_version, "turn": h.turn,
             }
             for h in hits
         ]  # fmt: skip
@@ -67,7 +75,7 @@ def run(argv: list[str]) -> int:
         bold = sys.stdout.isatty()
         for h in hits:
             where = "title" if h.message_index is None else f"#{h.message_index}"
-            where += " (another version)" if h.other_version else ""
+            where += f" (another version of #{h.turn})" if h.other_version else ""
             more = f"  (+{h.more} more)" if h.more else ""
             print(f"{h.conversation_id}  {where}  {h.title}{more}")
             print(f"    {_marked(h.snippet, h.highlights, bold)}")

@@ -101,16 +101,54 @@ def stamps(held: Any) -> list[str]:
     return out
 
 
-def texts(held: Any) -> list[str]:
-    """The text of every message the versions of `held` (a message's `meta.alternatives`, or
-    None) keep, version after version, without building messages: what the library's search
-    finds besides the history (a reply regenerated away is still found)."""
+DEPTH = 32  # versions kept inside versions whose text `texts` reads (see there)
+
+
+def texts(held: Any) -> list[tuple[int, str]]:
+    """(place, text) of every message the versions of `held` (a message's `meta.alternatives`,
+    or None) keep, version after version, without building messages: what the library's
+    search finds besides the history (a reply regenerated away is still found). `place` is
+    the message's distance from the holder: the index it has once its version is shown is
+    the holder's plus `place`.
+
+    A version's messages may keep versions of later turns themselves (a reply regenerated,
+    then the question before it edited): those are read too, after the message holding them,
+    down to `DEPTH` levels. A level is one turn worked on again beneath an earlier one that
+    was then edited: 32 is far past what a person does, and a hand-made or damaged file
+    nested deeper has its deeper texts left out (never an error), so it cannot make the walk
+    (iterative, not recursive) run away."""
+    out: list[tuple[int, str]] = []
+    _walk(held, 0, 1, out)
+    return out
+
+
+def _walk(held: Any, base: int, depth: int, out: list[tuple[int, str]]) -> None:
+    """`texts` of `held` (its holder at `base`) into `out`, `depth` levels down."""
+    # An explicit stack of iterators keeps the order of a recursive walk without recursion.
+    todo: list[tuple[int, int, Any]] = [(base, depth, iter(_items(held)))]
+    while todo:
+        base, depth, items = todo[-1]
+        item = next(items, None)
+        if item is None:
+            todo.pop()
+            continue
+        place, raw = item
+        out.append((base + place, parts_text(raw.get("content"))))
+        meta = raw.get("metadata")
+        inner = meta.get("alternatives") if isinstance(meta, dict) else None
+        if inner and depth < DEPTH:
+            todo.append((base + place, depth + 1, iter(_items(inner))))
+
+
+def _items(held: Any) -> list[tuple[int, Any]]:
+    """(place in its version, raw message) of every message `held`'s versions keep."""
     if not isinstance(held, dict) or not isinstance(held.get("versions"), list):
         return []
     return [
-        parts_text(item.get("content")) if isinstance(item, dict) else ""
+        (place, item)
         for version in held["versions"]
-        for item in (version if isinstance(version, list) else ())
+        for place, item in enumerate(version if isinstance(version, list) else ())
+        if isinstance(item, dict)
     ]
 
 

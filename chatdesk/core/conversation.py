@@ -278,14 +278,17 @@ class Conversation:
                 times += alternatives.stamps(kept)
         return times
 
-    def version_texts(self) -> list[tuple[int, str]]:
-        """(index, text) of every message the turns' other versions keep (core/alternatives.py),
-        `index` being the history message that holds them, in history order: the library's
-        search finds a reply regenerated away too. Builds no message."""
-        found: list[tuple[int, str]] = []
-        for index, item in enumerate(self._history):
+    def version_texts(self) -> list[tuple[int, int, str]]:
+        """(holder, index, text) of every message the turns' other versions keep
+        (core/alternatives.py, versions kept inside versions too), `holder` being the history
+        message that holds them, in history order, and `index` the one the message has in
+        its version (shown, it would be history message `index`): the library's search finds
+        a reply regenerated away too. Builds no message."""
+        found: list[tuple[int, int, str]] = []
+        for holder, item in enumerate(self._history):
             if kept := _alternatives(item):
-                found += [(index, text) for text in alternatives.texts(kept)]
+                found += [(holder, holder + place, text)
+                          for place, text in alternatives.texts(kept)]  # fmt: skip
         return found
 
     def append(self, message: Message) -> int:

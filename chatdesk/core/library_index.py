@@ -19,10 +19,11 @@ The prefix indexes (https://www.sqlite.org/fts5.html#prefix_indexes) hold, for e
 1 to 4 characters, the rows whose words begin with it: the search-as-you-type query ("th"*)
 reads them lazily, as it reads one word's rows, instead of merging the lists of every word
 with that start before its first row (up to ~100 ms over 1,000,000 messages for "t"). An
-index of schema 2 (the same tables, without the other versions' texts) is kept: it is
+index of schema 2 (the same tables, without the other versions' texts) or 3 (without the
+versions kept inside versions, the other versions' positions their holders') is kept: it is
 marked (`_VERSIONS_UNREAD`), and the next `refresh` reads again the files that hold versions
-(one look at each file's bytes; the others are not parsed), while search and the list go on
-working from what it holds. An index of another `SCHEMA` is made anew and filled from the
+(one look at each file's bytes; the others are not parsed), once, while search and the list
+go on working from what it holds. An index of another `SCHEMA` is made anew and filled from the
 files by `refresh`, as a missing one is.
 
 The files are the truth (`library`): `refresh` compares the folder (one `scandir`) with the
@@ -58,10 +59,12 @@ from chatdesk.core.paths import data_dir
 from chatdesk.core.sqlite_shared import BUSY_TIMEOUT_MS, damaged, enter_wal, writing
 from chatdesk.core.text_policy import storable
 
-SCHEMA = 3  # 2: prefix indexes, nums in latest-activity order; 3: other versions' texts
+# 2: prefix indexes, nums in latest-activity order; 3: other versions' texts; 4: versions kept
+# inside versions, an other version's `position` its holder's and its own (`held_at`)
+SCHEMA = 4
 _GROUP = 25  # files indexed in one transaction by `refresh` (~0.2 s of holding the lock)
 PREFIX_LENGTHS = "1 2 3 4"  # characters: the starts of words FTS5 keeps prefix indexes for
-# meta key: "1" while the files holding other versions are still to be read (schema 2's index)
+# meta key: "1" while the files holding versions are still to be read (schema 2's or 3's index)
 _VERSIONS_UNREAD = "versions_unread"
 
 
@@ -122,7 +125,7 @@ class LibraryIndex:
         self._lock = threading.Lock()
         self._generation = 0  # bumped when the database is deleted: connections are renewed
         self.rebuilt = False  # set by `_db` when it found nothing usable and made it anew
-        # `_VERSIONS_UNREAD` seen unset (only opening an index of schema 2 sets it): not
+        # `_VERSIONS_UNREAD` seen unset (only opening an index of schema 2 or 3 sets it): not
         # asked again at every refresh.
         self._versions_read = False
 
@@ -162,7 +165,7 @@ class LibraryIndex:
                 db.execute("BEGIN IMMEDIATE")
                 try:
                     schema = self._schema(db)
-                    if schema == "2":  # the same tables: kept (see the module docstring)
+                    if schema in ("2", "3"):  # the same tables: kept (the module docstring)
                         db.execute("UPDATE meta SET value = ? WHERE key = 'schema'",
                                    (str(SCHEMA),))  # fmt: skip
                         db.execute("INSERT OR REPLACE INTO meta VALUES (?, '1')",
@@ -385,7 +388,7 @@ class LibraryIndex:
             self.drop(gone)
         reading = list(stale)
         unread = not self._versions_read and self._meta(_VERSIONS_UNREAD) == "1"
-        if unread:  # an index of schema 2: the files holding other versions are read again
+        if unread:  # an index of schema 2 or 3: the files holding versions are read again
             reading += [id for id in sorted(set(files) - set(stale), reverse=True)
                         if _holds_versions(library.path(id, files[id][2]))]  # fmt: skip
         for start in range(0, len(reading), batch):

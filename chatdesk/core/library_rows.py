@@ -4,8 +4,9 @@ and its FTS rows, whose rowids say where each text is:
     num << SHIFT                      the title
     num << SHIFT | i + 1              history message i (below VERSIONS: 8 million of them)
     num << SHIFT | VERSIONS + k       the k-th message the turns' other versions keep
-                                      (Regenerate, edits: `alternatives`), counted in the order
-                                      of the history messages holding them (its `position`)
+                                      (Regenerate, edits: `alternatives`, at any depth),
+                                      counted in the order of the history messages holding
+                                      them (its `position`: that one's index and its own)
 
 so an update from message *i* on deletes a rowid range or two and inserts only what changed
 (the history's rows from *i*, the kept versions of messages from *i*): indexing a finished
@@ -23,7 +24,7 @@ from pathlib import Path
 
 from chatdesk.core import library_order
 from chatdesk.core.library import Summary
-from chatdesk.core.library_search import SHIFT, VERSIONS
+from chatdesk.core.library_search import SHIFT, VERSIONS, held_at
 from chatdesk.core.text_policy import storable
 
 _SPAN = 1 << SHIFT  # rowids per conversation
@@ -60,7 +61,7 @@ def upsert(
 
 def replace_text(
     db: sqlite3.Connection, num: int, id: str, title: str,
-    texts: tuple[list[str], list[tuple[int, str]]], first: int | None,
+    texts: tuple[list[str], list[tuple[int, int, str]]], first: int | None,
 ) -> None:  # fmt: skip
     """The title row and the rows of messages `first`… of conversation `num` and of the other
     versions they hold, anew (None: it has none yet). `texts`: the history's texts, and
@@ -86,8 +87,9 @@ def replace_text(
     rows = [(base, storable(title), id, -1)]
     rows += [(base + i + 1, storable(history[i]), id, i)
              for i in range(first, min(len(history), VERSIONS - 1)) if history[i]]  # fmt: skip
-    rows += [(base + VERSIONS + k, storable(text), id, holder)
-             for k, (holder, text) in enumerate(versions[kept:VERSIONS], kept) if text]  # fmt: skip
+    rows += [(base + VERSIONS + k, storable(text), id, held_at(holder, index))
+             for k, (holder, index, text) in enumerate(versions[kept:VERSIONS], kept)
+             if text]  # fmt: skip
     db.executemany(
         "INSERT INTO message_text(rowid, text, conversation, position) VALUES (?, ?, ?, ?)", rows
     )

@@ -59,7 +59,10 @@ class SearchHit(msgspec.Struct, frozen=True):
     (Python string indices, end exclusive) of the matched words. `more` counts its other
     matching messages (at most `COUNT_CAP`), those of other versions included.
     `other_version`: no message shown matches; the snippet is of a message that one of the
-    other versions of the turn at `message_index` keeps (Regenerate, an edit: `alternatives`).
+    other versions of the turn at history index `turn` keeps (Regenerate, an edit:
+    `alternatives`, maybe inside another version), and `message_index` is the index that
+    message has in its version: the one it takes in the history once its version is shown
+    (the reply of a regenerated turn whose question is #0 is #1, as the reply shown is).
     """
 
     conversation_id: str
@@ -69,6 +72,7 @@ class SearchHit(msgspec.Struct, frozen=True):
     highlights: tuple[tuple[int, int], ...]
     more: int = 0
     other_version: bool = False
+    turn: int | None = None  # other_version: the history message holding the versions
 
 
 class SearchPage(msgspec.Struct, frozen=True):
@@ -76,6 +80,16 @@ class SearchPage(msgspec.Struct, frozen=True):
 
     hits: tuple[SearchHit, ...]
     after: int | None
+
+
+_HELD = 1 << SHIFT  # an other version's `position`: holder * _HELD + its own index
+
+
+def held_at(holder: int, index: int) -> int:
+    """The `position` the index stores for a message another version keeps: the history
+    message holding the versions (`SearchHit.turn`) and the index the message has in its
+    version (`SearchHit.message_index`), in one integer."""
+    return holder * _HELD + index
 
 
 def query_words(text: str) -> list[str]:
@@ -144,7 +158,10 @@ class _Group(msgspec.Struct):
         snippet, highlights = cut_snippet(text, words)
         more = max(0, self.count - 1)
         other = self.best is None and self.other is not None
-        return SearchHit(self.id, self.title, position, snippet, highlights, more, other)
+        turn = None
+        if other and position is not None:
+            turn, position = divmod(position, _HELD)
+        return SearchHit(self.id, self.title, position, snippet, highlights, more, other, turn)
 
 
 def _walk(
@@ -195,7 +212,7 @@ def _kept(db: sqlite3.Connection, groups: list[_Group]) -> list[_Group]:
 
 def _texts(db: sqlite3.Connection, rowids: list[int]) -> dict[int, tuple[str, int]]:
     """rowid -> (text, position) of these rows (position: the history index that shows the
-    message, or that holds the other version it is in)."""
+    message, or for another version's message `held_at`'s holder and index)."""
     if not rowids:
         return {}
     marks = ",".join("?" * len(rowids))
@@ -259,7 +276,11 @@ def version_holding(held: Any, query: str) -> tuple[int, int] | None:
     """Which of the versions a turn keeps (`held`: its first message's `meta.alternatives`)
     holds a message matching `query` as the index matches it (every word, the last maybe only
     begun): (the version, from 0; the message's place in it) of the last such message, as a
-    result shows it (`SearchHit.other_version`). None when none does."""
+    result shows it (`SearchHit.other_version`). A message whose own versions (kept inside
+    this one, `alternatives.texts`) hold the match counts as its place: showing it, then its
+    turn's version, reaches the words. None when none does."""
+    from chatdesk.core import alternatives
+
     words = query_words(query)
     versions = held.get("versions") if isinstance(held, dict) else None
     if not words or not isinstance(versions, list):
@@ -267,11 +288,28 @@ def version_holding(held: Any, query: str) -> tuple[int, int] | None:
     found = None
     for number, version in enumerate(versions):
         for place, item in enumerate(version if isinstance(version, list) else ()):
-            text = parts_text(item.get("content")) if isinstance(item, dict) else ""
-            tokens = {fold(token) for token in _TOKEN_RE.findall(text)}
-            if set(words[:-1]) <= tokens and any(t.startswith(words[-1]) for t in tokens):
+            if not isinstance(item, dict):
+                continue
+            meta = item.get("metadata")
+            inner = meta.get("alternatives") if isinstance(meta, dict) else None
+            texts = [parts_text(item.get("content"))]
+            texts += [text for _place, text in alternatives.texts(inner)]
+            if any(_holds(text, words) for text in texts):
                 found = (number, place)
     return found
+
+
+def holds(text: str, query: str) -> bool:
+    """Whether `text` matches `query` as the index matches it: every word, the last maybe
+    only begun."""
+    words = query_words(query)
+    return bool(words) and _holds(text, words)
+
+
+def _holds(text: str, words: list[str]) -> bool:
+    """Whether `text` holds every one of `words` (folded), the last maybe only begun."""
+    tokens = {fold(token) for token in _TOKEN_RE.findall(text)}
+    return set(words[:-1]) <= tokens and any(t.startswith(words[-1]) for t in tokens)
 
 
 def find_query(query: str, text: str) -> str:

@@ -343,13 +343,17 @@ class LibraryLink(QObject):
             text = shown_text(conv[message_index])
             self.host.find_bar.find_from(find_query(query, text), message_index)
 
-    def _show_version(self, session: ChatSession, index: int, query: str) -> None:
+    def _show_version(self, session: ChatSession, index: int, query: str, depth: int = 1) -> None:
         """Show the version of the turn at history `index` that holds `query`'s words (none
         does when it is shown already, or the file changed since the search), at the
         matching message. The window's rule for switching versions decides (an edit open in
-        that turn asks first); kept editing, the version shown stays and the status says so."""
+        that turn asks first); kept editing, the version shown stays and the status says so.
+        Words in a version kept inside that one (a turn worked on again, then an earlier one
+        edited) are reached a turn at a time: the outer version, then the inner turn's, down
+        to `alternatives.DEPTH` levels, as the index reads them."""
         from chatdesk.core import alternatives
-        from chatdesk.core.library_search import version_holding
+        from chatdesk.core.cards import shown_text
+        from chatdesk.core.library_search import holds, version_holding
 
         found = version_holding(session.conversation[index].meta.alternatives, query)
         if found is None:
@@ -367,7 +371,13 @@ class LibraryLink(QObject):
             if at is not None:
                 self.host.show_status(f"Showing version {at[0]} of {at[1]} of this turn, "
                                       "where the words are", 6000)  # fmt: skip
-            self._at_message(session, index + place, query)
+            at_place = index + place
+            conv = session.conversation
+            inner = place and at_place < len(conv) and depth < alternatives.DEPTH
+            if inner and not holds(shown_text(conv[at_place]), query):
+                self._show_version(session, at_place, query, depth + 1)  # its own versions
+                return
+            self._at_message(session, at_place, query)
 
         def kept() -> None:  # the editor keeps the focus; the words are not on screen
             self.host.show_status(

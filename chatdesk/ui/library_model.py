@@ -82,6 +82,16 @@ def hit_note(hit: SearchHit, lead: str = "", between: str = " · ") -> str:
     return lead + between.join(notes) if notes else ""
 
 
+def hit_note_forms(hit: SearchHit) -> list[str]:
+    """`hit_note`'s forms for the sidebar's row, longest first: the whole note, then (when it
+    has both parts) its first alone, for a row too narrow for both. [] for no note."""
+    whole = hit_note(hit)
+    if not whole:
+        return []
+    first = OTHER_VERSION if hit.other_version else whole
+    return [whole] if first == whole else [whole, first]
+
+
 def more_text(hit: SearchHit, lead: str = "") -> str:
     """"+2 more" for a conversation with two more matching messages; "" for none."""
     from chatdesk.core.library_search import COUNT_CAP  # sqlite3: not at start-up

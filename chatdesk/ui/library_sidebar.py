@@ -277,7 +277,10 @@ class LibrarySidebar(QWidget):
             self.openRequested.emit(id, None, "", False)
         else:
             query = self.search_model.query
-            self.openRequested.emit(id, hit.message_index, query, hit.other_version)
+            # Another version's result opens at the turn holding it (its message_index is
+            # the message's own, in its version): that turn shows the version first.
+            at = hit.turn if hit.other_version else hit.message_index
+            self.openRequested.emit(id, at, query, hit.other_version)
 
     # -- changing ----------------------------------------------------------------------------
     def _rename(self, id: str, title: str) -> None:

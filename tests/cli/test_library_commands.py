@@ -210,6 +210,33 @@ def test_search_finds_a_reply_regenerated_away_and_says_so(tmp_path):
     assert (hit["conversation_id"], hit["message_index"], hit["other_version"]) == (id, 1, True)
     assert hit["snippet"] == replaced[0].content
     text = run("search", "pelican").stdout.splitlines()
-    assert text[0] == f"{id}  #1 (another version)  Sea birds?"
+    assert text[0] == f"{id}  #1 (another version of #1)  Sea birds?"
     [shown] = json.loads(run("search", "gulls", "--json").stdout)
     assert shown["other_version"] is False
+
+
+def test_search_gives_another_versions_reply_its_own_index(tmp_path):
+    """Tester, session 13: "Second try: otters are mustelids." is the reply (position 1 of its
+    version) but was printed "#0 (another version)", "message_index": 0: a script landed on
+    the question. And "krakenblossom", in a reply kept inside that version, was not found."""
+    from chatdesk.core.conversation import Conversation
+    from chatdesk.core.messages import Message
+    from tests.core.conftest import regenerate
+
+    asked = Message("user", "Tell me about otters glimmerfjord")
+    conv = Conversation(history=[asked, Message("assistant", "Otters hold hands; krakenblossom.")])
+    regenerate(conv, 1, "Second try: otters are mustelids.")
+    regenerate(conv, 0, "Tell me about beavers instead", "A question about beavers.")
+    id = Library(data_dir() / "library").create(conv).id
+    [hit] = json.loads(run("search", "mustelids", "--json").stdout)
+    assert (hit["message_index"], hit["turn"], hit["other_version"]) == (1, 0, True)
+    assert hit["snippet"] == "Second try: otters are mustelids."
+    line = run("search", "mustelids").stdout.splitlines()[0]
+    assert line.startswith(f"{id}  #1 (another version of #0)  ")
+    assert "message 13 is the index the message takes once that version of turn 12 is shown" in (
+        " ".join(run("search", "--help").stdout.split())
+    )
+    found = run("search", "krakenblossom", "--json")
+    assert found.returncode == 0, found.stderr
+    [hit] = json.loads(found.stdout)
+    assert (hit["conversation_id"], hit["message_index"], hit["turn"]) == (id, 1, 0)

@@ -363,3 +363,47 @@ def test_an_index_of_schema_2_is_kept_and_the_files_with_versions_read_once(
         assert again.search("pelican")[0].conversation_id == birds
     finally:
         again.close()
+
+
+def test_an_index_of_schema_3_reads_the_files_with_versions_once_and_finds_nested_ones(
+    lib, tmp_path, monkeypatch
+):
+    """Schema 4 indexes the versions kept inside versions and gives another version's message
+    its own index: an index of schema 3 is kept (never made anew), and its files holding
+    versions are read again, once (tester, session 13: "krakenblossom" was not found)."""
+    from tests.core.conftest import regenerate
+
+    plain = lib.create(chat("the harbour at dawn", "boats and gulls")).id
+    conv = chat("Tell me about otters glimmerfjord", "Otters hold hands; krakenblossom.")
+    regenerate(conv, 1, "Second try: otters are mustelids.")
+    regenerate(conv, 0, "Tell me about beavers instead", "A question about beavers.")
+    otters = lib.create(conv).id
+    path = tmp_path / "index.sqlite3"
+    index = LibraryIndex(lib, path)
+    index.refresh()
+    index.close()
+    with contextlib.closing(sqlite3.connect(path)) as db, db:  # as schema 3 left it
+        db.execute("UPDATE meta SET value = '3' WHERE key = 'schema'")
+        db.execute("DELETE FROM message_text WHERE text LIKE '%krakenblossom%'")
+    read: list[str] = []
+    read_entry = Library.read_entry
+
+    def reading(self, file):
+        read.append(file.id)
+        return read_entry(self, file)
+
+    monkeypatch.setattr(Library, "read_entry", reading)
+    index = LibraryIndex(lib, path)
+    try:
+        assert index.search("krakenblossom") == []
+        assert {h.conversation_id for h in index.search("beavers")} == {otters}  # kept
+        report = index.refresh()
+        assert (report.rebuilt, report.read, report.dropped) == (False, (), ())
+        assert read == [otters]  # the file without versions was not read
+        [hit] = index.search("krakenblossom")
+        assert (hit.conversation_id, hit.message_index, hit.turn) == (otters, 1, 0)
+        index.refresh()
+        assert read == [otters]  # once
+        assert index.search("gulls")[0].conversation_id == plain
+    finally:
+        index.close()

@@ -226,8 +226,8 @@ def test_a_reply_regenerated_away_is_found_and_the_result_says_so(lib, index):
     [hit] = index.search("albatr")  # the version shown
     assert (hit.message_index, hit.other_version) == (1, False)
     [hit] = index.search("ivory")  # in the version an edit of question 0 replaced
-    assert (hit.conversation_id, hit.message_index, hit.other_version) == (seals, 0, True)
-    assert hit.snippet == "ivory teeth"
+    assert (hit.conversation_id, hit.message_index, hit.other_version) == (seals, 3, True)
+    assert (hit.turn, hit.snippet) == (0, "ivory teeth")
     [hit] = index.search("tusks")  # shown (message 1) and kept (message 2 of version 1)
     assert (hit.message_index, hit.other_version, hit.more) == (1, False, 1)
     assert {h.conversation_id for h in index.search("marine mammal")} == {seals}
@@ -247,3 +247,49 @@ def test_which_kept_version_holds_an_opened_results_words():
     held = edited[0].meta.alternatives
     assert library_search.version_holding(held, "ivory") == (0, 3)
     assert library_search.version_holding(held, "mammal") == (0, 1)
+
+
+def otters() -> Conversation:
+    """The tester's conversation (session 13): a reply regenerated, then its question edited
+    and resent: the first reply is kept inside the version the edit replaced."""
+    conv = chat("Tell me about otters glimmerfjord", "Otters hold hands; krakenblossom.")
+    regenerate(conv, 1, "Second try: otters are mustelids.")
+    regenerate(conv, 0, "Tell me about beavers instead", "A question about beavers.")
+    return conv
+
+
+def test_a_reply_kept_inside_an_edited_version_is_found(lib, index):
+    """Tester, session 13: "krakenblossom", in the reply regenerated before the question was
+    edited (versions[0] of the question, then its reply's alternatives), found nothing."""
+    id = lib.create(otters()).id
+    index.refresh()
+    [hit] = index.search("krakenblossom")
+    assert (hit.conversation_id, hit.other_version, hit.turn) == (id, True, 0)
+    assert hit.message_index == 1  # the reply's index once its versions are shown
+    assert hit.snippet == "Otters hold hands; krakenblossom."
+
+
+def test_another_versions_result_gives_the_index_the_message_has_in_its_version(lib, index):
+    """Tester, session 13: "Second try: otters are mustelids." is the reply (#1 of its
+    version) but was given as #0, the question's index: a script landed on the question."""
+    lib.create(otters())
+    index.refresh()
+    [hit] = index.search("mustelids")
+    assert (hit.message_index, hit.turn, hit.other_version) == (1, 0, True)
+    [hit] = index.search("glimmerfjord")  # the question itself: its own index
+    assert (hit.message_index, hit.turn, hit.other_version) == (0, 0, True)
+
+
+def test_versions_nested_past_the_bound_are_left_out_without_error():
+    """A hand-made file nesting versions deeper than `alternatives.DEPTH` is indexed; the
+    texts beyond the bound are not searched."""
+    from chatdesk.core import alternatives
+
+    held = None
+    for level in range(alternatives.DEPTH + 5, 0, -1):  # the innermost first
+        meta = {"alternatives": held} if held else {}
+        held = {"shown": 1, "versions": [[{"role": "assistant", "content": f"level{level}",
+                                           "metadata": meta}], None]}  # fmt: skip
+    texts = alternatives.texts(held)
+    assert [text for _place, text in texts][-1] == f"level{alternatives.DEPTH}"
+    assert len(texts) == alternatives.DEPTH

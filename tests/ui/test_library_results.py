@@ -208,3 +208,89 @@ def test_a_result_in_another_version_says_so_and_opens_showing_that_version(qtbo
     hit = results.index(0).data(Roles.Hit)
     assert (hit.message_index, hit.other_version, hit.more) == (1, False, 1)
     assert hit.snippet.startswith("Gulls steal")
+
+
+def test_a_narrow_sidebar_keeps_a_hit_s_title_and_its_match(qtbot, window):
+    """Tester, session 13, at 1200×600 and 1366×768 (rows ~164 pixels wide): a hit in another
+    version showed "another version · +1 more" and no title, or "Tell me…" over "…try:
+    otters are" without "mustelids" (measured plain and without its ".", the bold word did
+    not fit, and the line wrapped it away). Now the title shows, the note beside it or on the
+    snippet's line, and the match is drawn within the row."""
+    from chatdesk.core import alternatives
+    from chatdesk.ui.library_view import PAD_X, hit_row
+    from tests.core.conftest import regenerate
+
+    library = window.context.library
+    for flip in (False, True):  # as in shots 09 and 67
+        conv = Conversation()
+        conv.append(Message("user", "Tell me about otters glimmerfjord"))
+        conv.append(Message("assistant", "Otters hold hands; krakenblossom."))
+        regenerate(conv, 1, "Second try: otters are mustelids.")
+        regenerate(conv, 0, "Tell me about beavers instead",
+                   "Answer to the edited question about beavers.")  # fmt: skip
+        if flip:  # ‹ back to the first question, then a follow-up
+            for message in alternatives.flipped(conv.truncate(0), 0):
+                conv.append(message)
+            conv.append(Message("user", "And their diet?"))
+        library.create(conv)
+    sidebar = window.sidebar
+    qtbot.waitUntil(lambda: sidebar.jobs is not None, timeout=10_000)
+    sidebar.jobs.refresh()
+    results = sidebar.search_model
+    font = sidebar.list.font()
+    for query, word in (("mustelids", "mustelids"), ("beavers", "beavers")):
+        sidebar.search.setText(query)
+        qtbot.waitUntil(lambda q=query: results.query == q and results.rowCount() == 2,
+                        timeout=10_000)  # fmt: skip
+        hits = [results.index(n).data(Roles.Hit) for n in range(2)]
+        [hit] = [h for h in hits if h.other_version]
+        assert hit.title.startswith("Tell me about")
+        for sidebar_width in (170, 180, 200, 240):
+            width = sidebar_width - 2 * PAD_X
+            row = hit_row(hit, font, width)
+            assert row.title.startswith("Tell me")
+            assert row.title_width >= 0.4 * width
+            assert row.note.startswith("anot")
+            text = row.snippet.text()
+            at = text.lower().rfind(word)
+            assert at >= 0, text
+            end = at + len(word) + 1  # the word and its "." are drawn within the row
+            assert row.snippet.lineAt(0).cursorToX(end)[0] <= row.snippet_width, text
+
+
+def test_a_reply_kept_inside_another_version_opens_showing_both_versions(qtbot, window):
+    """Tester, session 13: "krakenblossom", in the first reply, kept inside the version of the
+    question an edit replaced, was not found. Now its result opens that question's version,
+    then that reply's, at the reply, the word found there."""
+    from chatdesk.core import alternatives
+    from tests.core.conftest import regenerate
+
+    library = window.context.library
+    conv = Conversation()
+    conv.append(Message("user", "Tell me about otters glimmerfjord"))
+    conv.append(Message("assistant", "Otters hold hands; krakenblossom."))
+    regenerate(conv, 1, "Second try: otters are mustelids.")
+    regenerate(conv, 0, "Tell me about beavers instead", "A question about beavers.")
+    id = library.create(conv).id
+    sidebar = window.sidebar
+    qtbot.waitUntil(lambda: sidebar.jobs is not None, timeout=10_000)
+    sidebar.jobs.refresh()
+    sidebar.search.setText("krakenblossom")
+    results = sidebar.search_model
+    qtbot.waitUntil(lambda: sidebar.list.model() is results and results.rowCount() == 1,
+                    timeout=10_000)  # fmt: skip
+    row = results.index(0)
+    hit = row.data(Roles.Hit)
+    assert (hit.message_index, hit.turn, hit.other_version) == (1, 0, True)
+    rect = sidebar.list.visualRect(row)
+    qtbot.mouseClick(sidebar.list.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.waitUntil(lambda: window.session.path == library.path(id)
+                    and not window.session.loading, timeout=10_000)  # fmt: skip
+    session = window.session
+    shown = session.conversation
+    qtbot.waitUntil(lambda: len(shown) == 2 and "krakenblossom" in shown[1].content,
+                    timeout=10_000)  # fmt: skip
+    assert session.conversation[0].content == "Tell me about otters glimmerfjord"
+    assert alternatives.position(session.conversation[0]) == (1, 2)
+    assert session.model.history_index(window.transcript.currentIndex().row()) == 1
+    qtbot.waitUntil(lambda: window.find_bar.count.text() == "1 of 1", timeout=10_000)
