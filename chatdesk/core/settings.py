@@ -303,23 +303,37 @@ def load_settings(path: Path | None = None) -> LoadedSettings:
     if may_hold_surrogates(text):  # stored as U+FFFD from the next save on
         doc, _replaced = clean_strings(doc)
 
+    problem = _version_problem(doc)
+    if problem is not None:
+        return _set_aside(target, problem)
     version = doc.get("schema_version", 0)
-    if not isinstance(version, int) or isinstance(version, bool) or version < 0:
-        return _set_aside(target, f"its schema_version {version!r} is not a version number")
-    if version > SCHEMA_VERSION:
-        return _set_aside(
-            target,
-            f"it was written by a newer chatdesk (settings version {version}; "
-            f"this version reads up to {SCHEMA_VERSION})",
-        )
-    for step in range(version, SCHEMA_VERSION):
-        doc = _MIGRATIONS[step](doc)
+    doc = _migrated(doc)
     resets = Resets(strict=False)
     settings = _settings_from_doc(doc, resets)
     migrated_from = version if version < SCHEMA_VERSION else None
     if not resets.notes:
         return LoadedSettings(settings, migrated_from=migrated_from)
     return LoadedSettings(settings, _reset_warning(target, raw, resets), migrated_from)
+
+
+def _version_problem(doc: dict[str, Any]) -> str | None:
+    """Why a settings document's `schema_version` cannot be read here; None when it can."""
+    version = doc.get("schema_version", 0)
+    if not isinstance(version, int) or isinstance(version, bool) or version < 0:
+        return f"its schema_version {version!r} is not a version number"
+    if version > SCHEMA_VERSION:
+        return (
+            f"it was written by a newer chatdesk (settings version {version}; "
+            f"this version reads up to {SCHEMA_VERSION})"
+        )
+    return None
+
+
+def _migrated(doc: dict[str, Any]) -> dict[str, Any]:
+    """A readable document (`_version_problem` None) brought up to `SCHEMA_VERSION`."""
+    for step in range(doc.get("schema_version", 0), SCHEMA_VERSION):
+        doc = _MIGRATIONS[step](doc)
+    return doc
 
 
 def settings_now(path: Path) -> Settings | None:
@@ -330,16 +344,9 @@ def settings_now(path: Path) -> Settings | None:
         doc = parse_json(utf8_text(read_regular(path, MAX_SETTINGS_BYTES).data))
     except (OSError, ValueError, RecursionError):  # JsonProblem, JSONDecodeError are ValueErrors
         return None
-    version = doc.get("schema_version", 0) if isinstance(doc, dict) else None
-    if (
-        not isinstance(version, int)
-        or isinstance(version, bool)
-        or not 0 <= version <= SCHEMA_VERSION
-    ):
+    if not isinstance(doc, dict) or _version_problem(doc) is not None:
         return None
-    for step in range(version, SCHEMA_VERSION):
-        doc = _MIGRATIONS[step](doc)
-    doc, _replaced = clean_strings(doc)
+    doc, _replaced = clean_strings(_migrated(doc))
     return _settings_from_doc(doc, Resets(strict=False))
 
 

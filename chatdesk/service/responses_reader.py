@@ -134,9 +134,9 @@ def read_events(
                 state.tool_calls.append(function_call(item))
         elif kind == "response.created":
             created = event.get("response")
-            if isinstance(created, dict):
-                state.response_id = _str(created.get("id")) or None
-                state.model = _str(created.get("model")) or None
+            if isinstance(created, dict):  # its id and model, read as a whole response's are
+                opened = read_response(created)
+                state.response_id, state.model = opened.response_id, opened.model
         elif kind in ("response.completed", "response.incomplete", "response.failed"):
             whole = event.get("response")
             take_response(state, whole if isinstance(whole, dict) else {})
@@ -145,10 +145,6 @@ def read_events(
     while reasoning and not reasoning[-1]:  # a part opened that never got text
         reasoning.pop()
     state.end = clock()
-
-
-def _str(value: Any) -> str | None:
-    return value if isinstance(value, str) else None
 
 
 def read_json_response(
