@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 
 from chatdesk.core.fileformat import FILE_SUFFIX, dumps
+from chatdesk.ui.main_window import MainWindow
 from tests.core.conftest import chat
 from tests.ui.test_library_sync import titles
 
@@ -23,15 +24,21 @@ def listing_done(window):
     return jobs is not None and not jobs.busy
 
 
-def test_json_chatdesk_cannot_open_is_left_as_it_is_and_said_once(qtbot, window):
-    folder = window.context.library.folder
+def test_json_chatdesk_cannot_open_is_left_as_it_is_and_said_once(qtbot, context):
+    # The files are there before the window starts: the window watches the folder from its
+    # first paint on, and files arriving one by one are rightly said one by one (CI once
+    # listed the folder between two of these writes and said twice).
+    folder = context.library.folder
     folder.mkdir(parents=True, exist_ok=True)
     for name, text in THEIRS.items():
         (folder / name).write_text(text, encoding="utf-8")
     (folder / "herons.json").write_text(dumps(chat("What is a heron?", "A wading bird.")))
-    said = []
+    window = MainWindow(context)
+    qtbot.addWidget(window)
+    said: list[str] = []
     window.sidebar.notice.connect(said.append)
-    window.library_link.start()
+    window.open_paths([])
+    window.show()
     qtbot.waitUntil(lambda: "What is a heron?" in titles(window), timeout=10_000)
     qtbot.waitUntil(lambda: listing_done(window), timeout=10_000)
 
