@@ -10,6 +10,9 @@ The 400s this reads are Azure's OpenAI-style bodies, for example
 ``{"error": {"message": "Unsupported parameter: 'max_tokens' is not supported with this model.
 Use 'max_completion_tokens' instead.", "type": "invalid_request_error", "param": "max_tokens",
 "code": "unsupported_parameter"}}``, and the older ``Unrecognized request argument supplied: X``.
+The Responses API nests two of those parameters (`reasoning: {effort}`, `text: {verbosity}`)
+and its refusals name them by their path ("param": "reasoning.effort"): a note knows each by
+its one name (`NESTED`), so what either API taught holds for both, and Parameters offers it.
 """
 
 from __future__ import annotations
@@ -43,6 +46,39 @@ _QUOTED = LazyPattern(r"'([^']+)'")
 _UNRECOGNIZED = LazyPattern(r"Unrecognized request argument supplied: ([A-Za-z_]+)")
 # "Supported values are: 'low', 'medium'." (and "..., and 'high'."): the values quoted after it.
 _SUPPORTED = LazyPattern(r"Supported values are:?(.*)$")
+# Parameters the Responses API takes nested (core/responses_request.py): name -> its path.
+NESTED = {"reasoning_effort": ("reasoning", "effort"), "verbosity": ("text", "verbosity")}
+_BY_PATH = {".".join(path): name for name, path in NESTED.items()}
+
+
+def parameter_name(param: str) -> str:
+    """The parameter's one name: a Responses refusal's "reasoning.effort" is "reasoning_effort"."""
+    return _BY_PATH.get(param, param)
+
+
+def parameters(body: dict[str, Any]) -> dict[str, Any]:
+    """The fields of request `body`, with the nested parameters of a Responses body under
+    their one names too (`NESTED`): what a note's rules read."""
+    out = dict(body)
+    for name, (outer, inner) in NESTED.items():
+        group = body.get(outer)
+        if isinstance(group, dict) and inner in group:
+            out.setdefault(name, group[inner])
+    return out
+
+
+def _leave_out(body: dict[str, Any], name: str) -> None:
+    """Take parameter `name` out of `body` (a copy the caller owns), nested or not; a group
+    left empty goes too (`reasoning: {}` says nothing)."""
+    body.pop(name, None)
+    outer, inner = NESTED.get(name, ("", ""))
+    group = body.get(outer)
+    if isinstance(group, dict) and inner in group:
+        rest = {k: v for k, v in group.items() if k != inner}
+        if rest:
+            body[outer] = rest
+        else:
+            del body[outer]
 
 
 class Rejection(msgspec.Struct, frozen=True):
@@ -67,6 +103,7 @@ def read_rejection(code: str | None, param: str | None, message: str) -> Rejecti
     name = param or (quoted[0] if quoted else None)
     if not name:
         return None
+    name = parameter_name(name)
     value = None
     if code == "unsupported_value":
         # "Unsupported value: 'messages[0].role' does not support 'system' with this model."
@@ -111,10 +148,11 @@ class DeploymentNote(msgspec.Struct):
             if other in out:
                 out[self.limit_param] = out.pop(other)
         for name in self.dropped:
-            out.pop(name, None)
+            _leave_out(out, name)
         for name, taken in self.values.items():  # a value the service said it does not take
-            if name in out and out[name] not in taken:
-                del out[name]
+            sent = parameters(out)
+            if name in sent and sent[name] not in taken:
+                _leave_out(out, name)
         if self.stream is False:
             out.pop("stream", None)
             out.pop("stream_options", None)
@@ -153,7 +191,8 @@ class DeploymentNote(msgspec.Struct):
 
     def left_out(self, body: dict[str, Any], deployment: str) -> list[str]:
         """One line per parameter of `body` that `apply` leaves out, and why."""
-        lines = [why for k, v in body.items() if (why := self.not_taken(k, v, deployment))]
+        sent = parameters(body)
+        lines = [why for k, v in sent.items() if (why := self.not_taken(k, v, deployment))]
         if self.stream is False and body.get("stream"):
             lines.append(
                 f"{deployment} does not stream replies: asked for the whole reply at once."
@@ -269,6 +308,7 @@ def adjust(
     400 as it is. Never suggests a change already in `note`, nor a parameter the service
     refused earlier in this request (`refused`), so retrying cannot loop."""
     param = rejection.param
+    sent = parameters(body)
     role = _ROLE_PARAM.match(param)
     if role is not None:
         return _adjust_role(rejection, note, deployment)
@@ -289,11 +329,11 @@ def adjust(
             replace(note, limit_param=other),
             f"{deployment} takes {other}, not {param}: sent the response limit as {other}.",
         )
-    if param not in body or param in ("model", "messages") or param in note.dropped:
+    if param not in sent or param in ("model", "messages") or param in note.dropped:
         return None
     if rejection.value is not None and not rejection.only_default:
-        shown = _shown(body[param])
-        taken = [v for v in rejection.supported if v != body[param]]
+        shown = _shown(sent[param])
+        taken = [v for v in rejection.supported if v != sent[param]]
         if taken:  # the service listed what it takes: remembered, so no later send asks again
             return Adjustment(
                 replace(note, values={**note.values, param: taken}),

@@ -147,3 +147,48 @@ def test_the_parameters_listed_are_those_the_request_sends():
         "gpt-5 takes reasoning_effort 'low' or 'medium': 'high' is not sent.",
     ]
     budget.close()
+
+
+def test_the_responses_api_s_nested_parameters_follow_the_same_notes():
+    # A Responses refusal names the path: read as the parameter's one name.
+    said = (
+        "Unsupported value: 'text.verbosity' does not support 'low' with this model. Supported "
+        "values are: 'medium'."
+    )
+    rejection = read_rejection("unsupported_value", "text.verbosity", said)
+    assert rejection == Rejection("verbosity", "low", supported=("medium",))
+    body = {
+        "model": "gpt-5", "input": [], "reasoning": {"effort": "high"},
+        "text": {"format": {"type": "json_object"}, "verbosity": "low"},
+    }  # fmt: skip
+    change = adjust(rejection, body, DeploymentNote(), "gpt-5")
+    assert change is not None
+    assert change.note.values == {"verbosity": ["medium"]}
+    note = DeploymentNote(values={"verbosity": ["medium"], "reasoning_effort": ["low"]})
+    assert note.apply(body) == {
+        "model": "gpt-5", "input": [], "text": {"format": {"type": "json_object"}},
+    }  # fmt: skip
+    assert body["text"]["verbosity"] == "low"  # the caller's body is left as it was
+    assert note.left_out(body, "gpt-5") == [
+        "gpt-5 takes reasoning_effort 'low': 'high' is not sent.",
+        "gpt-5 takes verbosity 'medium': 'low' is not sent.",
+    ]
+
+
+def test_what_will_be_sent_through_the_responses_api_names_a_refused_effort():
+    conv = Conversation(
+        history=[Message("user", "Hello")],
+        params=GenerationParams(reasoning_effort="high", reasoning_summary="auto"),
+    )
+    conv.api = "responses"
+    budget = Budget(conv, "gpt-5")
+    note = DeploymentNote(values={"reasoning_effort": ["low", "medium"]})
+    listed = request_parameters(
+        conv, budget.plan(), model="gpt-5", family=budget.family, exact=True, api="responses",
+        note=note,
+    )  # fmt: skip
+    assert 'reasoning: {"summary": "auto"}' in listed.sent
+    assert listed.left_out == [
+        "gpt-5 takes reasoning_effort 'low' or 'medium': 'high' is not sent."
+    ]
+    budget.close()

@@ -16,7 +16,7 @@ from chatdesk.service.client import Credentials
 from chatdesk.service.events import Adjusted, ChatError, ReplyResult
 from chatdesk.service.retry import RetryPolicy
 from chatdesk.service.secrets import MemorySecretStore, Secret
-from tests.support.fake_azure import AzureModel, FakeAzure
+from tests.support.fake_azure import AzureModel, Fail, FakeAzure, Reply
 
 KEY = "test-key"
 # A gateway and a model that disagree: each name of the limit is refused for the other.
@@ -120,3 +120,104 @@ def test_a_value_refused_with_the_values_taken_is_remembered_and_not_asked_again
     srv.clear_requests()
     list(service.stream(service.prepare(conversation(reasoning_effort="low"), prof)))
     assert [r.json.get("reasoning_effort") for r in srv.requests] == ["low"]
+
+
+
+def responses_conversation(**params) -> Conversation:
+    conv = conversation(**params)
+    conv.api = "responses"
+    return conv
+
+
+def effort(request) -> str | None:
+    return (request.json.get("reasoning") or {}).get("effort")
+
+
+CODEX = AzureModel(reasoning_efforts=("low", "medium", "high"), name="gpt-5-codex")
+
+
+def test_the_responses_api_s_refused_effort_is_remembered_for_both_apis(srv):
+    # The Responses API nests it as reasoning: {effort}, and Azure's refusal names
+    # "reasoning.effort": it was reported as an error on every send, and nothing was learned.
+    srv.models["codex"] = CODEX
+    prof = ConnectionProfile("work", "azure-v1", srv.v1_base_url, "codex")
+    notes = DeploymentNotes()
+    service = make_service(notes)
+    conv = responses_conversation(reasoning_effort="minimal", reasoning_summary="auto")
+
+    events = list(service.stream(service.prepare(conv, prof)))
+    assert isinstance(events[-1], ReplyResult)
+    assert not events[-1].incomplete
+    assert [e.said for e in events if isinstance(e, Adjusted)] == [
+        "codex takes reasoning_effort 'low', 'medium' or 'high', not 'minimal': sent without "
+        "it, so the service's default reasoning_effort was used."
+    ]
+    assert [r.path for r in srv.requests] == ["/openai/v1/responses"] * 2
+    assert [r.json.get("reasoning") for r in srv.requests] == [
+        {"effort": "minimal", "summary": "auto"},
+        {"summary": "auto"},  # the rest of reasoning kept
+    ]
+    # Remembered under the parameter's one name: Parameters offers the same values whichever
+    # API the conversation uses.
+    assert notes.to_json() == {
+        note_key(prof): {"values": {"reasoning_effort": ["low", "medium", "high"]}}
+    }
+
+    # The next send goes right the first time: one request, nothing adjusted.
+    srv.clear_requests()
+    events = list(service.stream(service.prepare(conv, prof)))
+    assert not [e for e in events if isinstance(e, Adjusted)]
+    assert [r.json.get("reasoning") for r in srv.requests] == [{"summary": "auto"}]
+    # A value it takes is sent as it is, through either API.
+    srv.clear_requests()
+    list(service.stream(service.prepare(responses_conversation(reasoning_effort="low"), prof)))
+    list(service.stream(service.prepare(conversation(reasoning_effort="high"), prof)))
+    assert [effort(srv.requests[0]), srv.requests[1].json.get("reasoning_effort")] == [
+        "low", "high",
+    ]  # fmt: skip
+
+
+def test_what_chat_completions_learned_holds_for_the_responses_api(srv):
+    srv.models["codex"] = CODEX
+    prof = ConnectionProfile("work", "azure-v1", srv.v1_base_url, "codex")
+    service = make_service(DeploymentNotes())
+    list(service.stream(service.prepare(conversation(reasoning_effort="minimal"), prof)))
+    assert len(srv.requests) == 2
+
+    srv.clear_requests()
+    conv = responses_conversation(reasoning_effort="minimal")
+    list(service.stream(service.prepare(conv, prof)))
+    assert len(srv.requests) == 1
+    assert "reasoning" not in srv.requests[0].json  # nothing left in it: not sent at all
+
+
+def test_a_responses_effort_refused_without_the_values_is_left_out_this_time(srv):
+    srv.models["codex"] = CODEX
+    srv.enqueue(Fail.unsupported_value("reasoning.effort", "high"), Reply("Bonjour"))
+    prof = ConnectionProfile("work", "azure-v1", srv.v1_base_url, "codex")
+    notes = DeploymentNotes()
+    service = make_service(notes)
+    conv = responses_conversation(reasoning_effort="high")
+    events = list(service.stream(service.prepare(conv, prof)))
+    assert [e.said for e in events if isinstance(e, Adjusted)] == [
+        "codex does not take reasoning_effort 'high': sent without it this time."
+    ]
+    assert [effort(r) for r in srv.requests] == ["high", None]
+    assert notes.to_json() == {}
+
+
+def test_a_model_without_reasoning_refusing_the_effort_is_remembered(srv):
+    srv.models["chat-prod"] = AzureModel()  # no reasoning_effort at all
+    prof = ConnectionProfile("work", "azure-v1", srv.v1_base_url, "chat-prod")
+    notes = DeploymentNotes()
+    service = make_service(notes)
+    conv = responses_conversation(reasoning_effort="low")
+    events = list(service.stream(service.prepare(conv, prof)))
+    assert [e.said for e in events if isinstance(e, Adjusted)] == [
+        "chat-prod does not take reasoning_effort: sent without it."
+    ]
+    assert notes.to_json() == {note_key(prof): {"dropped": ["reasoning_effort"]}}
+    srv.clear_requests()
+    list(service.stream(service.prepare(conv, prof)))
+    assert len(srv.requests) == 1
+    assert "reasoning" not in srv.requests[0].json

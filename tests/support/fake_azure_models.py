@@ -95,6 +95,18 @@ class AzureModel:
                 return Fail.unsupported_value(
                     "reasoning_effort", effort, f"Supported values are: {names}."
                 )
+        reasoning = body.get("reasoning") if "input" in body else None
+        if isinstance(reasoning, dict) and reasoning.get("effort") is not None:
+            # The Responses API names the nested field by its path, and lists the values as
+            # OpenAI words it: "Supported values are: 'low', 'medium', and 'high'."
+            effort = reasoning["effort"]
+            if self.reasoning_efforts is None:
+                return Fail.unsupported_parameter("reasoning.effort")
+            if effort not in self.reasoning_efforts:
+                return Fail.unsupported_value(
+                    "reasoning.effort", effort,
+                    f"Supported values are: {_listed(self.reasoning_efforts)}.",
+                )  # fmt: skip
         for i, message in enumerate(body.get("messages") or []):
             role = message.get("role") if isinstance(message, dict) else None
             if role is not None and role not in self.roles:
@@ -109,3 +121,11 @@ class AzureModel:
                     param=f"messages.[{i}].content.[{j}].type", type=INVALID_REQUEST,
                 )  # fmt: skip
         return None
+
+
+def _listed(values: tuple[str, ...]) -> str:
+    """ "'low', 'medium', and 'high'" ("'low' and 'high'" for two)."""
+    quoted = [f"'{v}'" for v in values]
+    if len(quoted) < 3:
+        return " and ".join(quoted)
+    return f"{', '.join(quoted[:-1])}, and {quoted[-1]}"

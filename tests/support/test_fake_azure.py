@@ -449,6 +449,36 @@ def test_models_refuse_with_azures_exact_400_bodies(srv, model, body, expected):
     assert len(srv.requests) == 1
 
 
+@pytest.mark.parametrize(
+    ("model", "effort", "expected"),
+    [
+        (
+            "gpt5_codex", "minimal",
+            {"message": "Unsupported value: 'reasoning.effort' does not support 'minimal' with "
+             "this model. Supported values are: 'low', 'medium', and 'high'.",
+             "type": "invalid_request_error", "param": "reasoning.effort",
+             "code": "unsupported_value"},
+        ),
+        (
+            "gpt35_turbo", "low",
+            {"message": "Unsupported parameter: 'reasoning.effort' is not supported with this "
+             "model.", "type": "invalid_request_error", "param": "reasoning.effort",
+             "code": "unsupported_parameter"},
+        ),
+    ],
+)  # fmt: skip
+def test_the_responses_api_refuses_an_effort_by_its_path(srv, model, effort, expected):
+    srv.models["d"] = getattr(AzureModel, model)()
+    response = httpx2.post(
+        srv.v1_base_url + "responses",
+        json={"model": "d", "input": "x", "reasoning": {"effort": effort, "summary": "auto"}},
+        headers={"api-key": srv.api_key},
+    )
+    assert response.status_code == 400
+    assert response.json() == {"error": expected}
+    assert [r.json["reasoning"]["effort"] for r in srv.requests] == [effort]
+
+
 # --------------------------------------------------------------------------- images
 
 

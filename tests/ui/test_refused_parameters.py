@@ -115,3 +115,40 @@ def test_a_refused_value_is_remembered_offered_no_more_and_asked_once(qtbot, con
         server.clear_requests()
         send(qtbot, window, "Third")
         assert [r.json.get("reasoning_effort") for r in server.requests] == ["medium"]
+
+
+def test_the_responses_api_s_refused_effort_is_offered_no_more_and_asked_once(
+    qtbot, context, server
+):
+    # Its refusal names "reasoning.effort": it was shown as an error on every send, and
+    # Parameters went on offering every value.
+    with gpt5_window(qtbot, context, server) as window:
+        panel = window.params_panel
+        api = panel.api_mode.api
+        api.setCurrentIndex(api.findData("responses"))
+        box = panel.reasoning_effort
+        box.setCurrentIndex(box.findData("high"))
+        send(qtbot, window, "First")
+        assert [r.path for r in server.requests] == ["/openai/v1/responses"] * 2
+        assert [r.json.get("reasoning") for r in server.requests] == [{"effort": "high"}, None]
+        assert window.notice.text() == (
+            "gpt-5 takes reasoning_effort 'low' or 'medium', not 'high': sent without it, so "
+            "the service's default reasoning_effort was used."
+        )
+        assert window.session.conversation[1].content  # the reply came
+        offered = [box.itemData(i) for i in range(box.count())]
+        assert offered == [None, "low", "medium", "high"]  # "high" only as the value kept
+        mark = panel.marks.labels["reasoning_effort"]
+        assert mark.text() == "gpt-5 takes reasoning_effort 'low' or 'medium': 'high' is not sent."
+        assert not mark.isHidden()
+
+        server.clear_requests()
+        send(qtbot, window, "Second")
+        assert len(server.requests) == 1
+        assert "reasoning" not in server.requests[0].json
+
+        box.setCurrentIndex(box.findData("medium"))
+        assert mark.isHidden()
+        server.clear_requests()
+        send(qtbot, window, "Third")
+        assert [r.json.get("reasoning") for r in server.requests] == [{"effort": "medium"}]
