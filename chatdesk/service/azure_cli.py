@@ -11,6 +11,11 @@ environment's HTTPS_PROXY and NO_PROXY set by `network.proxy_url` for the Entra 
 read when each token is asked for (so a refresh follows the saved setting, and a sign-in from
 Connections the proxy typed there).
 
+`az` trusts what chatdesk trusts: it reads its CAs from the one file REQUESTS_CA_BUNDLE names,
+not from the system's store or SSL_CERT_FILE, so its run gets a file holding those too
+(`ca_bundle.bundle_file`: certifi's roots, the system's, SSL_CERT_FILE's and
+REQUESTS_CA_BUNDLE's), private and removed when az is done.
+
 `az` needs the environment's proxy password to use that proxy, so the child's environment
 holds it as chatdesk's own does; nothing here logs the environment, and the CLI's error text
 is passed on with any user:password and token taken out. Azure PowerShell and the Azure
@@ -43,8 +48,10 @@ from azure.core.credentials import AccessToken, AccessTokenInfo, TokenRequestOpt
 from azure.core.exceptions import ClientAuthenticationError
 from azure.identity import AzureCliCredential, CredentialUnavailableError, DefaultAzureCredential
 
+from chatdesk.service.ca_bundle import bundle_file
 from chatdesk.service.network import (
     Network,
+    NetworkSetupError,
     proxy_advice,
     proxy_for,
     proxy_url,
@@ -97,7 +104,8 @@ class AzureCliUnreachable(CredentialUnavailableError):
     reason) when the certificate was not trusted; else through `proxy` (the one it was given,
     without credentials), which answered the tunnel with `status` ("407 Proxy Authentication
     Required") or could not be reached (`why`); else directly (`why`). `advice`: where the
-    proxy is set, as it was when az ran. The message is the CLI's text (`scrubbed`)."""
+    proxy is set, as it was when az ran; `trusted`: what the CA file az was given holds, in
+    words (none: az used its own list). The message is the CLI's text (`scrubbed`)."""
 
     def __init__(
         self,
@@ -109,6 +117,7 @@ class AzureCliUnreachable(CredentialUnavailableError):
         why: str = "",
         certificate: str = "",
         advice: str = "",
+        trusted: tuple[str, ...] = (),
     ) -> None:
         super().__init__(message=message)
         self.host = host
@@ -117,15 +126,18 @@ class AzureCliUnreachable(CredentialUnavailableError):
         self.why = why
         self.certificate = certificate
         self.advice = advice
+        self.trusted = trusted
 
 
-# The CLI's failures while a DeveloperCredential asks its chain, on this thread.
-_noted: ContextVar[list[AzureCliUnreachable] | None] = ContextVar("az_unreachable", default=None)
+# The CLI's failures to tell while a DeveloperCredential asks its chain, on this thread.
+_noted: ContextVar[list[CredentialUnavailableError] | None] = ContextVar(
+    "az_unreachable", default=None
+)
 
 
 @contextmanager
-def _unreachable_noted() -> Iterator[list[AzureCliUnreachable]]:
-    noted: list[AzureCliUnreachable] = []
+def _unreachable_noted() -> Iterator[list[CredentialUnavailableError]]:
+    noted: list[CredentialUnavailableError] = []
     token = _noted.set(noted)
     try:
         yield noted
@@ -133,12 +145,18 @@ def _unreachable_noted() -> Iterator[list[AzureCliUnreachable]]:
         _noted.reset(token)
 
 
-def _attach(exc: BaseException, noted: list[AzureCliUnreachable]) -> None:
+def _attach(exc: BaseException, noted: list[CredentialUnavailableError]) -> None:
     # ChainedTokenCredential raises its error after its loop, with the members' failures as
     # text: the CLI's, kept whole, becomes its cause. (A credential that already succeeded is
     # asked alone, and its failure comes out as it is.)
     if noted and noted[-1] is not exc and exc.__cause__ is None:
         exc.__cause__ = noted[-1]
+
+
+def _note(failure: CredentialUnavailableError) -> None:
+    noted = _noted.get()
+    if noted is not None:
+        noted.append(failure)
 
 
 class AzureCliThroughProxy:
@@ -185,12 +203,23 @@ class AzureCliThroughProxy:
             if not _TENANT.fullmatch(tenant_id):
                 raise ValueError("A tenant ID holds only letters, digits, '.' and '-'.")
             command += ["--tenant", tenant_id]
+        env = cli_environment(self.authority)
         try:
-            output = run_az(command, cli_environment(self.authority))
+            with bundle_file() as bundle:
+                if bundle.path is not None:
+                    env["REQUESTS_CA_BUNDLE"] = bundle.path
+                try:
+                    output = run_az(command, env)
+                except AzureCliUnreachable as exc:
+                    exc.trusted = bundle.sources
+                    raise
+        except NetworkSetupError as exc:  # a CA file chatdesk's own requests cannot use either
+            unusable = CredentialUnavailableError(message=str(exc))
+            unusable.__cause__ = exc  # said as it is (entra_errors), az not run
+            _note(unusable)
+            raise unusable from exc
         except AzureCliUnreachable as exc:
-            noted = _noted.get()
-            if noted is not None:
-                noted.append(exc)
+            _note(exc)
             raise
         token = _parse(output)
         if token is None:  # the output is not quoted: it may hold a token

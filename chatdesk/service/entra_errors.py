@@ -145,15 +145,21 @@ def _azure_cli_error(exc: BaseException) -> SignInError | None:
     said = "The Azure CLI (az) could not reach Microsoft Entra ID."
     host, proxy = failure.host, failure.proxy
     if failure.certificate:
-        # az trusts its own Python's list of CAs (certifi), not the system's store that chatdesk
-        # reads: what makes chat work may not be enough for az.
+        # az was given what chatdesk trusts (azure_cli, ca_bundle) where a file can hold it:
+        # what it was given is named, and the one fix that reaches az on every system.
+        if failure.trusted:
+            given = (
+                f"chatdesk gave az the certificates it trusts ({_listed(failure.trusted)}), "
+                "and none of them vouches for it."
+            )
+        else:
+            given = "az trusted only its own list of public certificates."
         return SignInError(
             f"The Azure CLI (az) did not trust the certificate of {host}: "
-            f"{failure.certificate}. If your company inspects HTTPS traffic, name a CA bundle "
-            "that holds its root certificate in REQUESTS_CA_BUNDLE before starting chatdesk "
-            "(az reads that file, not the system's certificate store), or choose browser or "
-            "device-code sign-in. Otherwise the connection may be intercepted: do not work "
-            "around it."
+            f"{failure.certificate}. {given} If your company inspects HTTPS traffic, name a "
+            "file that holds its root certificate in SSL_CERT_FILE before starting chatdesk "
+            "(chatdesk gives it to az), or choose browser or device-code sign-in. Otherwise "
+            "the connection may be intercepted: do not work around it."
         )
     if failure.status.startswith("407"):
         error = proxy_auth_error(proxy or "on the way", f"https://{host}/")
@@ -165,6 +171,10 @@ def _azure_cli_error(exc: BaseException) -> SignInError | None:
         return SignInError(f"{said} {_unreachable(host, failure.why)}")
     message = error.message if error.message.endswith(".") else error.message + "."
     return SignInError(f"{said} {message} {error.action}")
+
+
+def _listed(items: tuple[str, ...]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
 def _unreachable(authority: str, why: str = "") -> str:
@@ -212,6 +222,12 @@ def sign_in_error(
     if isinstance(exc, SignInError):
         return exc
     authority = authority or "login.microsoftonline.com"
+    from chatdesk.service.network import NetworkSetupError
+
+    # A CA file or proxy setting that cannot be used: its own words say which and what to do.
+    unusable = next((e for e in exception_chain(exc) if isinstance(e, NetworkSetupError)), None)
+    if unusable is not None:
+        return SignInError(str(unusable))
     network = _azure_cli_error(exc) or _network_sign_in_error(exc, authority)
     if network is not None:
         return network

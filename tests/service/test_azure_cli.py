@@ -14,18 +14,21 @@ import os
 import sys
 from pathlib import Path
 
+import certifi
 import pytest
 
 from chatdesk.core.profiles import ConnectionProfile
 from chatdesk.core.settings import Settings
 from chatdesk.service import network
 from chatdesk.service.azure_cli import AzureCliThroughProxy
+from chatdesk.service.ca_bundle import bundle_file
 from chatdesk.service.connections import Connections
 from chatdesk.service.entra import SignInError, exception_chain, make_credential
 from chatdesk.service.entra_types import EntraMode
 from chatdesk.service.network import network_for
 from chatdesk.service.secrets import MemorySecretStore
-from tests.support.netlab import clear_proxy_env
+from tests.support.fake_entra import FakeEntra
+from tests.support.netlab import ConnectProxy, TestCA, clear_proxy_env
 
 SETTING = "http://proxy.corp.example:8080"
 PASSWORD = "s3cret-pr0xy-pw"
@@ -37,9 +40,28 @@ PROFILE = ConnectionProfile(
 )  # fmt: skip
 
 FAKE_AZ = """#!{python}
-import json, os, sys, time
+import json, os, stat, sys, time
+bundle = os.environ.get("REQUESTS_CA_BUNDLE")
+seen = None
+if bundle and os.path.isfile(bundle):
+    with open(bundle) as f:
+        seen = {{"mode": stat.S_IMODE(os.stat(bundle).st_mode), "text": f.read()}}
 with open(os.environ["FAKE_AZ_RECORD"], "w") as f:
-    json.dump({{"argv": sys.argv[1:], "env": dict(os.environ), "cwd": os.getcwd()}}, f)
+    json.dump({{"argv": sys.argv[1:], "env": dict(os.environ), "cwd": os.getcwd(),
+               "bundle": seen}}, f)
+if os.environ.get("FAKE_AZ_HTTPS"):
+    # As az asks Entra ID: Python requests, which reads HTTPS_PROXY, NO_PROXY and
+    # REQUESTS_CA_BUNDLE (else certifi's roots) from its environment.
+    import requests
+    try:
+        requests.get(os.environ["FAKE_AZ_HTTPS"], timeout=10).raise_for_status()
+    except requests.exceptions.SSLError as exc:
+        sys.stderr.write("ERROR: " + str(exc) + "\\nCertificate verification failed. This "
+                         "typically happens when using Azure CLI behind a proxy that intercepts "
+                         "traffic with a self-signed certificate. Please add this certificate "
+                         "to the trusted CA bundle. More info: https://docs.microsoft.com/cli/"
+                         "azure/use-cli-effectively#work-behind-a-proxy.\\n")
+        sys.exit(1)
 if os.environ.get("FAKE_AZ_SAYS"):  # one of AZ_SAYS, as az prints it
     sys.stderr.write(os.environ["FAKE_AZ_SAYS"])
     sys.exit(1)
@@ -250,17 +272,8 @@ SETTING_PLACE = "Connections → Gateway & cloud → Proxy"
             REACH + f"The proxy {SETTING} did not accept the connection (connection refused). "
             f"Check the proxy address in {SETTING_PLACE}, and that the proxy is running.",
         ),
-        (
-            "certificate", None,
-            "The Azure CLI (az) did not trust the certificate of login.microsoftonline.com: "
-            "self-signed certificate in certificate chain. If your company inspects HTTPS "
-            "traffic, name a CA bundle that holds its root certificate in REQUESTS_CA_BUNDLE "
-            "before starting chatdesk (az reads that file, not the system's certificate store), "
-            "or choose browser or device-code sign-in. Otherwise the connection may be "
-            "intercepted: do not work around it.",
-        ),
     ],
-    ids=["407", "407 with the environment's password", "403", "refused", "certificate"],
+    ids=["407", "407 with the environment's password", "403", "refused"],
 )  # fmt: skip
 def test_az_failing_on_the_way_says_why_and_names_the_proxy(
     az, monkeypatch, says, environment, expected
@@ -308,3 +321,114 @@ def test_az_without_a_proxy_that_cannot_reach_entra_id_says_so(az, monkeypatch):
     assert proxies(az()["env"]) == {
         "NO_PROXY": "localhost,127.0.0.1,::1", "no_proxy": "localhost,127.0.0.1,::1",
     }  # fmt: skip
+
+
+# -- a company's root CA: az reads REQUESTS_CA_BUNDLE only -----------------------------------
+# A local Entra ID answers as login.microsoftonline.com through a loopback CONNECT proxy's
+# route, its certificate signed by a company CA; the fake az asks it over HTTPS with Python
+# requests, as az does. Nothing leaves the machine.
+AUTHORITY = "login.microsoftonline.com"
+DISCOVERY = f"https://{AUTHORITY}/organizations/v2.0/.well-known/openid-configuration"
+TRUST_ADVICE = (
+    " If your company inspects HTTPS traffic, name a file that holds its root certificate in "
+    "SSL_CERT_FILE before starting chatdesk (chatdesk gives it to az), or choose browser or "
+    "device-code sign-in. Otherwise the connection may be intercepted: do not work around it."
+)
+
+
+@pytest.fixture
+def inspected(az, tmp_path, monkeypatch):
+    """A company network: Entra ID reached through its proxy (the app's setting), shown with
+    a certificate of the company's CA. Returns the CA and the proxy."""
+    ca = TestCA("Contoso Inspection Root")
+    monkeypatch.setenv("FAKE_AZ_HTTPS", DISCOVERY)
+    for name in ("SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
+        monkeypatch.delenv(name, raising=False)  # what this machine names is not the test's
+    with (
+        FakeEntra(ca.server_context(AUTHORITY), host=AUTHORITY) as entra,
+        ConnectProxy(routes={f"{AUTHORITY}:443": ("127.0.0.1", entra.port)}) as proxy,
+    ):
+        yield ca, proxy
+
+
+def test_az_trusts_the_company_root_chatdesk_trusts(az, inspected, tmp_path, monkeypatch):
+    # It failed: "The Azure CLI (az) did not trust the certificate of
+    # login.microsoftonline.com: self-signed certificate in certificate chain."
+    ca, proxy = inspected
+    monkeypatch.setenv("SSL_CERT_FILE", str(ca.write(tmp_path / "contoso.pem")))
+    account = signed_in(proxy.url)
+    assert account.username == "ada@contoso.com"
+    assert proxy.requests[0][:2] == ("CONNECT", f"{AUTHORITY}:443")
+    run = az()
+    bundle = run["bundle"]
+    assert ca.pem.decode() in bundle["text"]
+    with open(certifi.where()) as f:  # the public roots az trusted by itself are kept
+        public = f.read()
+    assert public.strip() in bundle["text"]
+    assert bundle["mode"] == 0o600
+    assert not os.path.exists(run["env"]["REQUESTS_CA_BUNDLE"])  # removed after the run
+
+
+def test_a_bundle_of_the_user_s_own_is_kept_with_chatdesk_s(az, inspected, tmp_path, monkeypatch):
+    ca, proxy = inspected
+    other = TestCA("Fabrikam Root")
+    mine = tmp_path / "mine.pem"
+    mine.write_bytes(other.pem)
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(mine))
+    monkeypatch.setenv("SSL_CERT_FILE", str(ca.write(tmp_path / "contoso.pem")))
+    signed_in(proxy.url)
+    run = az()
+    assert other.pem.decode() in run["bundle"]["text"]
+    assert ca.pem.decode() in run["bundle"]["text"]
+    assert run["env"]["REQUESTS_CA_BUNDLE"] != str(mine)
+    assert mine.read_bytes() == other.pem  # the user's file is left as it was
+
+
+def test_a_curl_ca_bundle_az_would_have_read_is_kept(az, inspected, tmp_path, monkeypatch):
+    # requests reads CURL_CA_BUNDLE when REQUESTS_CA_BUNDLE is not set: az trusted it before.
+    ca, proxy = inspected
+    monkeypatch.setenv("CURL_CA_BUNDLE", str(ca.write(tmp_path / "contoso.pem")))
+    assert signed_in(proxy.url).username == "ada@contoso.com"
+    assert ca.pem.decode() in az()["bundle"]["text"]
+
+
+def test_az_still_not_trusting_the_certificate_says_what_it_was_given(
+    az, inspected, tmp_path, monkeypatch
+):
+    _ca, proxy = inspected
+    wrong = TestCA("Fabrikam Root").write(tmp_path / "fabrikam.pem")
+    monkeypatch.setenv("SSL_CERT_FILE", str(wrong))
+    with bundle_file() as bundle:  # what az is given on this machine
+        system = [s for s in bundle.sources if s.startswith("the system's")]
+    with pytest.raises(SignInError) as info:
+        signed_in(proxy.url)
+    given = ", ".join(["certifi's public roots", *system])
+    assert str(info.value) == (
+        f"The Azure CLI (az) did not trust the certificate of {AUTHORITY}: self-signed "
+        "certificate in certificate chain. chatdesk gave az the certificates it trusts "
+        f"({given} and SSL_CERT_FILE ({wrong})), and none of them vouches for it."
+        + TRUST_ADVICE
+    )
+    assert not os.path.exists(az()["env"]["REQUESTS_CA_BUNDLE"])
+
+
+def test_az_s_own_words_about_a_certificate_are_read(az, monkeypatch):
+    monkeypatch.setenv("FAKE_AZ_SAYS", AZ_SAYS["certificate"])
+    with pytest.raises(SignInError) as info:
+        signed_in(SETTING)
+    assert str(info.value).startswith(
+        "The Azure CLI (az) did not trust the certificate of login.microsoftonline.com: "
+        "self-signed certificate in certificate chain. chatdesk gave az the certificates it "
+        "trusts (certifi's public roots"
+    )
+    assert str(info.value).endswith(TRUST_ADVICE)
+
+
+def test_a_ca_file_that_cannot_be_used_is_named_and_az_is_not_run(az, tmp_path, monkeypatch):
+    monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "missing.pem"))
+    with pytest.raises(SignInError) as info:
+        signed_in(SETTING)
+    assert f"The certificate file {tmp_path / 'missing.pem'} named by SSL_CERT_FILE cannot be " \
+        "used" in str(info.value)
+    assert "Fix or unset SSL_CERT_FILE." in str(info.value)
+    assert not (tmp_path / "az-run.json").exists()
