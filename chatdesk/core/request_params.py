@@ -64,6 +64,50 @@ def request_parameters(
     )  # fmt: skip
 
 
+def system_prompt_sent_as(
+    conv: Conversation,
+    *,
+    model: str,
+    family: ModelFamily,
+    exact: bool,
+    api: str,
+    note: DeploymentNote | None = None,
+) -> str:
+    """How the next request carries the system prompt, in a few words, read off the request
+    itself (`request_bodies`, then `DeploymentNote.apply`, as `request_parameters`): "Sent as
+    the developer message: deployment o3 refused the system role." The reason is whichever rule
+    changed the role the conversation gives it: the model's catalog row or what the
+    deployment refused."""
+    if not conv.system_prompt:
+        return "No system prompt: the request starts with the examples and the history."
+    note = note or DeploymentNote()
+    bare = TrimPlan("", 0, 0, 0, 0, 0, history_len=0, first_sent=0, fits=True)  # pinned only
+    body, _fallback = request_bodies(api, conv, bare, model=model, family=family, exact=exact)
+    if "instructions" in body:
+        return "Sent as the Responses API's instructions, ahead of the input."
+    given, by_model = conv.system_role, _first_role(body)
+    sent = _first_role(note.apply(body))
+    if sent == given:
+        return f"Sent as the {sent} message" + (
+            "." if sent == "system" else ", as the file gives it."
+        )
+    if sent != by_model:
+        refused = "the system and developer roles" if sent == "user" else f"the {by_model} role"
+        why = f"deployment {model} refused {refused}"
+    elif sent == "user":
+        why = f"{family.key} takes no system or developer message"
+    else:
+        why = f"{family.key} takes no {given} message"
+    if sent == "user":
+        return f"Sent at the start of the first user message: {why}."
+    return f"Sent as the {sent} message: {why}."
+
+
+def _first_role(body: dict[str, Any]) -> str:
+    messages = body.get("messages") or [{}]
+    return str(messages[0].get("role", ""))
+
+
 def _sampling(conv: Conversation, family: ModelFamily, api: str) -> list[str]:
     # The Responses API has temperature and top_p only (`unsent_for` names the others).
     names = SAMPLING_PARAMS if api == Api.CHAT else ("temperature", "top_p")

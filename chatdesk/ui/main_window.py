@@ -359,6 +359,7 @@ class MainWindow(
         if session.scroll is not None and self._painted:  # else once the window has its size
             self.transcript.restore_anchor(session.scroll)
         self.system_editor.set_text(conv.system_prompt)
+        self.show_system_role()
         if self._examples_page.built:
             self.examples_editor.set_examples(example_pairs(conv.examples))
         if self._params_page.built:
@@ -395,6 +396,7 @@ class MainWindow(
 
     def _set_family(self, family: ModelFamily) -> None:
         self._family = family
+        self.show_system_role()  # another deployment may take it in another role
         if self._params_page.built:
             self._show_family(self.params_panel, family)
         elif self.session is not None and _beyond(self.session.conversation, family):
@@ -418,6 +420,7 @@ class MainWindow(
         conv = self.session.conversation
         if self.system_editor.text() != conv.system_prompt:
             self.system_editor.set_text(conv.system_prompt)
+            self.show_system_role()
         if self._examples_page.built:  # else it shows them when it is built
             self.examples_editor.set_examples(example_pairs(conv.examples))
         if self._params_page.built:

@@ -83,6 +83,12 @@ class SystemPromptEditor(QWidget):
         self.edit.setUndoRedoEnabled(False)
         self.edit.installEventFilter(self)
 
+        # Which role the next request gives the prompt (system, developer, the first user
+        # message, Responses' instructions): the window says it from the request's own rule.
+        self.sent_as = QLabel(self)
+        self.sent_as.setAccessibleName("How the system prompt is sent")
+        self.sent_as.setWordWrap(True)
+
         self.save_button = QPushButton(text="Save as preset…", parent=self)
         self.save_button.setAccessibleName("Save as preset")
         self.save_button.setToolTip("Keep this system prompt as a preset of your own")
@@ -100,6 +106,7 @@ class SystemPromptEditor(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.edit, 1)
+        layout.addWidget(self.sent_as)
         layout.addLayout(bottom)
         self.setTabOrder(self.preset_box, self.delete_button)
         self.setTabOrder(self.delete_button, self.edit)
@@ -135,6 +142,10 @@ class SystemPromptEditor(QWidget):
         finally:
             self._quiet = False
         self._select(next((p.name for p in self._user_presets if p.system_prompt == text), None))
+
+    def show_sent_as(self, text: str) -> None:
+        """Say how the next request carries the prompt ("Sent as the developer message: …")."""
+        self.sent_as.setText(text)
 
     def set_user_presets(self, presets: list[SystemPreset]) -> None:
         current = self.current_preset()
