@@ -429,7 +429,7 @@ class MainWindow(
     # -- window ------------------------------------------------------------------------------
     def _update_title(self) -> None:
         session = self.session
-        name = session.display_name() if session is not None else "New conversation"
+        name = session.display_name(with_file=True) if session is not None else "New conversation"
         # Qt puts the platform's unsaved mark where [*] stands when the window is modified.
         self.setWindowTitle(f"{name}[*] — chatdesk")
         # A library conversation is written as it changes: it has nothing to save.
