@@ -20,9 +20,9 @@ from msgspec.structs import replace
 
 from chatdesk.core.choices import Api
 from chatdesk.core.conversation import Conversation
-from chatdesk.core.deployments import DeploymentNote
+from chatdesk.core.deployments import SYSTEM_ROLES, DeploymentNote
 from chatdesk.core.models import ModelFamily
-from chatdesk.core.request import SAMPLING_PARAMS, fixed_sampling_unsent
+from chatdesk.core.request import SAMPLING_PARAMS, adapt_roles, fixed_sampling_unsent
 from chatdesk.core.responses_request import request_bodies, unsent_for
 from chatdesk.core.trimming import TrimPlan
 
@@ -88,9 +88,7 @@ def system_prompt_sent_as(
     given, by_model = conv.system_role, _first_role(body)
     sent = _first_role(note.apply(body))
     if sent == given:
-        return f"Sent as the {sent} message" + (
-            "." if sent == "system" else ", as the file gives it."
-        )
+        return f"Sent as the {sent} message."
     if sent != by_model:
         refused = "the system and developer roles" if sent == "user" else f"the {by_model} role"
         why = f"deployment {model} refused {refused}"
@@ -101,6 +99,24 @@ def system_prompt_sent_as(
     if sent == "user":
         return f"Sent at the start of the first user message: {why}."
     return f"Sent as the {sent} message: {why}."
+
+
+def system_role_choices(
+    *, family: ModelFamily, api: str, note: DeploymentNote | None = None
+) -> tuple[str, ...]:
+    """The roles the user may give the system prompt: those the request sends as given (the
+    same rules: `adapt_roles`, then `DeploymentNote.apply`), when there are two to choose
+    from (Chat Completions to a model that takes either, o-series and gpt-5, unless the
+    deployment refused one); () where the request decides alone."""
+    if api != Api.CHAT:
+        return ()  # the Responses API takes it as `instructions`
+    note = note or DeploymentNote()
+    kept = tuple(
+        role
+        for role in SYSTEM_ROLES
+        if _first_role(note.apply({"messages": adapt_roles([{"role": role}], family)})) == role
+    )
+    return kept if len(kept) > 1 else ()
 
 
 def _first_role(body: dict[str, Any]) -> str:

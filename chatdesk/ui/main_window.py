@@ -320,6 +320,7 @@ class MainWindow(
         self.transcript.includeRequested.connect(self._include)
         self.transcript.versionRequested.connect(self._flip)
         self.system_editor.textChanged.connect(self._system_changed)
+        self.system_editor.roleChosen.connect(self._role_chosen)
         self.system_editor.presetApplied.connect(self._apply_preset)
         self.system_editor.presetSaved.connect(self._save_preset)
         self.system_editor.presetDeleted.connect(self._delete_preset)
@@ -420,7 +421,7 @@ class MainWindow(
         conv = self.session.conversation
         if self.system_editor.text() != conv.system_prompt:
             self.system_editor.set_text(conv.system_prompt)
-            self.show_system_role()
+        self.show_system_role()  # a preset, an undo step: the prompt or its role
         if self._examples_page.built:  # else it shows them when it is built
             self.examples_editor.set_examples(example_pairs(conv.examples))
         if self._params_page.built:

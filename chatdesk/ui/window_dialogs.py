@@ -82,14 +82,21 @@ class WindowDialogs:
         if profile is None or session.budget is None:
             self.system_editor.show_sent_as("")
             return
-        from chatdesk.core.request_params import system_prompt_sent_as
+        from chatdesk.core.request_params import system_prompt_sent_as, system_role_choices
         from chatdesk.core.responses_request import api_of
 
         conv, match = session.conversation, session.budget.match
-        self.system_editor.show_sent_as(system_prompt_sent_as(
-            conv, model=profile.deployment.strip(), family=match.family, exact=match.exact,
-            api=api_of(conv, profile.api, match.family), note=self.deployment_note(profile),
-        ))  # fmt: skip
+        family, exact = match.family, match.exact
+        api, note = api_of(conv, profile.api, family), self.deployment_note(profile)
+        self.system_editor.show_sent_as(
+            system_prompt_sent_as(conv, model=profile.deployment.strip(), family=family,
+                                  exact=exact, api=api, note=note),
+            conv.system_role, system_role_choices(family=family, api=api, note=note),
+        )  # fmt: skip
+
+    def _role_chosen(self, role: str) -> None:
+        if self.session is not None:
+            self.session.set_system_role(role)  # shown again by the session's setupChanged
 
     def add_tool_results(self, row: int) -> None:
         """Add tool result… on a card: one dialog per call of its message still without a

@@ -82,7 +82,7 @@ def test_a_file_s_developer_message_is_said_and_sent_as_one(qtbot, context, tmp_
         # gpt-4o takes no developer message: the request turns it into the system one.
         assert sent_as(win) == "Sent as the system message: gpt-4o takes no developer message."
         pick(qtbot, win, "five")
-        assert sent_as(win) == "Sent as the developer message, as the file gives it."
+        assert sent_as(win) == "Sent as the developer message."
     finally:
         for session in win.sessions:
             session.set_modified(False)
@@ -114,3 +114,28 @@ def test_an_empty_prompt_is_said_to_send_nothing(window):
     assert sent_as(window) == (
         "No system prompt: the request starts with the examples and the history."
     )
+
+
+def test_the_role_is_offered_where_the_model_takes_either_and_the_request_follows_it(
+    qtbot, window, server
+):
+    editor = window.system_editor
+    window.side.setCurrentWidget(editor)
+    editor.edit.setPlainText("Answer in one sentence.")
+    assert not editor.role_box.isVisible()  # gpt-4o takes the system role only
+    pick(qtbot, window, "five")
+    assert editor.role_box.isVisible()
+    assert editor.role_box.currentText() == "system"
+    editor.role_box.setCurrentText("developer")
+    editor.role_box.activated.emit(editor.role_box.currentIndex())  # as a click on it does
+    assert sent_as(window) == "Sent as the developer message."
+    send(qtbot, window, "Hello")
+    assert server.requests[-1].json["messages"][0] == {
+        "role": "developer", "content": "Answer in one sentence."
+    }
+    window.session.undo_stack.undo()  # (sending is no undo step): the choice is undone
+    assert window.session.conversation.system_role == "system"
+    assert editor.role_box.currentText() == "system"
+    assert sent_as(window) == "Sent as the system message."
+    pick(qtbot, window, "gpt-4o")
+    assert not editor.role_box.isVisible()
