@@ -384,6 +384,14 @@ class Conversation:
         """The system prompt's role: "developer" when the file gave it as one, else "system"."""
         return self._system_source.role if self._system_source is not None else "system"
 
+    def set_system_role(self, role: str) -> None:
+        """Give the system prompt `role` ("system" or "developer"), in the file and in the
+        requests of a model that takes either (`request_params.system_role_choices`)."""
+        source = self._system_source
+        message = source.copy() if source is not None else Message("system", self.system_prompt)
+        message.role = role
+        self._system_source, self._system = message, None
+
     def system_message(self) -> Message | None:
         if not self.system_prompt:
             return None

@@ -70,7 +70,7 @@ from chatdesk.core.paths import recovery_dir
 from chatdesk.core.safe_read import read_regular
 from chatdesk.core.session_state import SessionState
 from chatdesk.core.text_policy import JsonProblem, parse_json, storable
-from chatdesk.core.titles import conversation_title
+from chatdesk.core.titles import conversation_title, file_title
 
 FORMAT = "chatdesk.recovery"
 VERSION = 1
@@ -105,6 +105,8 @@ class RecoveryEntry(msgspec.Struct, frozen=True):
     # Its file as the window last read or wrote it when the copy was made (None: no file, or
     # a copy written before chatdesk kept it).
     base: DiskState | None = None
+    # The title the conversation was given ("" none): a file of the user's is named by it.
+    given_title: str = ""
 
     # A value: the loader (a new closure each time the folder is read) takes no part.
     def _fields(self) -> list[tuple[str, object]]:
@@ -124,15 +126,16 @@ class RecoveryEntry(msgspec.Struct, frozen=True):
 
     @property
     def display_name(self) -> str:
-        """What the window and the sidebar call it (`ChatSession.display_name`): a file of the
-        user's by its file name, whatever title it holds; one never saved by its title."""
+        """What the window calls it where the file matters (`ChatSession.display_name` with
+        the file): a file of the user's by the title it gives and its file's name, or its
+        file's name alone (`file_title`); one never saved by its title."""
         return self.name(lambda _path: False)
 
     def name(self, in_library: Callable[[Path], bool]) -> str:
         """`display_name`, a copy of a library conversation (`in_library(path)`: its file is
         named by an id) by its title as well."""
         if self.path is not None and not in_library(self.path):
-            return self.path.name
+            return file_title(self.given_title, self.path.name, with_file=True)
         return " ".join(self.title.split())
 
     @property
@@ -318,6 +321,7 @@ class RecoveryStore:
             conversation_loader=lambda: _parse(text, file),
             edit=_edit_of(data.get("edit"), conv),
             base=_base_of(data.get("base")) if path else None,
+            given_title=conv.title,
         )
         return entry, pid
 

@@ -8,7 +8,9 @@ question before it (its question deleted) names nothing: "New conversation". A c
 with nothing sent yet is named by the draft being written in it, by the same rule, marked as
 one: "How long do I knead rye? (draft)" (after a crash, each new conversation holding only a
 draft is told apart; its first question, sent, names it the same way without the mark). A
-title the user gave (`Conversation.title`) always wins over these.
+title the user gave (`Conversation.title`) always wins over these. A file of the user's,
+opened from outside the library, is named by the title it gives, else by the file's name
+(`file_title`): its first words are no name for a file the user named.
 
 Cost: the first two or three messages, whatever the conversation's length.
 """
@@ -108,3 +110,14 @@ def conversation_title(conv: Conversation) -> str:
         if draft:
             return draft + DRAFT_MARK
     return UNTITLED
+
+
+def file_title(title: str, file_name: str, with_file: bool = False) -> str:
+    """What to call a conversation opened from the user's file `file_name`: the `title` the
+    file gives (`Conversation.title`, which wins in `conversation_title` too), else the file's
+    name. `with_file`: the file's name as well where the file matters (the window's title,
+    Save's question, a recovery copy of it): "Trip plan (plan.json)"."""
+    title = " ".join(title.split())
+    if not title:
+        return file_name
+    return f"{title} ({file_name})" if with_file else title

@@ -2,7 +2,9 @@
 
 Each shows its thumbnail (a click opens it full size), its size and token count, a detail
 choice (auto / low / high) and a remove button. The strip only shows: the attach flow
-(`attach_flow.py`) decides what is attached and changes the draft."""
+(`attach_flow.py`) decides what is attached and changes the draft. It takes the width the
+composer has and scrolls sideways when the thumbnails need more, so attaching an image never
+widens the middle column and moves the side panels."""
 
 from __future__ import annotations
 
@@ -12,13 +14,15 @@ from chatdesk.core.choices import ImageDetail
 from chatdesk.core.image_input import DETAILS, part_url
 from chatdesk.core.images import data_url_size
 from chatdesk.ui.image_cache import ThumbnailCache, image_key
-from chatdesk.ui.qt.core import QSize, Signal
+from chatdesk.ui.qt.core import QSize, Qt, Signal
 from chatdesk.ui.qt.gui import QIcon
 from chatdesk.ui.qt.widgets import (
     QComboBox,
     QFrame,
     QHBoxLayout,
     QLabel,
+    QScrollArea,
+    QSizePolicy,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -79,9 +83,21 @@ class AttachmentStrip(QWidget):
         super().__init__(parent)
         self.thumbnails = thumbnails
         self.chips: list[_Chip] = []
-        self._layout = QHBoxLayout(self)
+        self._row = QWidget(self)
+        self._layout = QHBoxLayout(self._row)
         self._layout.setContentsMargins(0, 0, 0, 0)
         self._layout.addStretch(1)
+        self._scroll = QScrollArea(self)
+        self._scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self._scroll.setWidgetResizable(True)
+        self._scroll.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self._scroll.setWidget(self._row)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(self._scroll)
+        # Any width: the chips scroll. The height has room for the scroll bar, shown or not,
+        # so the message box does not move when one more image brings it.
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self.setAccessibleName("Attached images")
         thumbnails.ready.connect(self._thumbnail_ready)
         self.hide()
@@ -92,14 +108,20 @@ class AttachmentStrip(QWidget):
             chip.deleteLater()
         self.chips = []
         for i, part in enumerate(parts):
-            chip = _Chip(i, part, tokens[i] if tokens else None, self)
+            chip = _Chip(i, part, tokens[i] if tokens else None, self._row)
             chip.thumb.clicked.connect(lambda _=False, i=i: self.viewRequested.emit(i))
             chip.remove.clicked.connect(lambda _=False, i=i: self.removeRequested.emit(i))
             chip.detail.currentTextChanged.connect(lambda d, i=i: self.detailChanged.emit(i, d))
             self._layout.insertWidget(i, chip)
             self.chips.append(chip)
             self._show_thumbnail(chip)
+        bar = self._scroll.horizontalScrollBar().sizeHint().height()
+        self.setFixedHeight(self._row.sizeHint().height() + bar)
         self.setVisible(bool(parts))
+
+    def ensure_visible(self, chip: _Chip) -> None:
+        """Scroll the strip to show `chip`."""
+        self._scroll.ensureWidgetVisible(chip)
 
     def _show_thumbnail(self, chip: _Chip) -> None:
         pixmap = self.thumbnails.thumbnail(chip.url)

@@ -22,7 +22,9 @@ core/edit_in_place.py), looked at on the same timer as the rest, never per keyst
 window only keeps a reference to the editor's text. A library conversation gets copies while
 it has such an edit (its library file never holds one), and its copy goes once the edit ends;
 so does one whose draft is in no file (another window wrote the file meanwhile:
-core/window_draft.py), until its next write.
+core/window_draft.py), until its next write. When the window follows such a change by reading
+the file again into a new session, the old session's copy stays until the new one has written
+its own (`keep_copy`, `took_over`): there is no moment without one.
 
 Signals: problemChanged(str) with the problem in words, or "" when it is over.
 """
@@ -70,6 +72,10 @@ class Autosaver(QObject):
         # conversation closed (the quit waits only so long) must not bring the copy back, as
         # the process ends and no event loop runs to discard it again. Ids are never reused.
         self._closed: set[str] = set()
+        # Copies of sessions closed to be followed by one reading their file again, kept on
+        # disk until that one has its own (`keep_copy`); and which session follows which.
+        self._kept: set[str] = set()
+        self._handed: dict[ChatSession, str] = {}
         self._closing = threading.Lock()  # a write and a discard of one copy, one at a time
         self._worker: FunctionWorker | None = None
         self._queue = WriteQueue(
@@ -102,7 +108,45 @@ class Autosaver(QObject):
 
     def live_ids(self) -> list[str]:
         """The recovery ids of the open conversations (not to be offered as left behind)."""
-        return list(self._ids.values())
+        return [*self._ids.values(), *self._kept]
+
+    def keep_copy(self, session: ChatSession) -> str | None:
+        """`session` closes to be followed by one reading its file again, as another window
+        changed it (window_sessions.follow_disk): its copy, brought up to date now, stays on
+        disk until that one has written its own (`hand_to`, `took_over`) or is closed. A
+        crash in that second loses neither the draft nor a question being edited. Returns
+        the copy's id (None: it has none)."""
+        if session not in self._ids:
+            return None
+        if _state(session) != self._saved.get(session) and not self._kept_elsewhere(session):
+            self.save(session)  # what changed since the last copy, too
+        self.wait()  # a copy of it being written now: its end must not discard it (_written)
+        copy_id = self._ids.pop(session)
+        self._saved.pop(session, None)
+        self._queue.discard(session)
+        if session not in self._copied:
+            return None
+        self._copied.discard(session)
+        self._kept.add(copy_id)
+        return copy_id
+
+    def hand_to(self, session: ChatSession, copy_id: str | None) -> None:
+        """`session` follows the one whose copy `keep_copy` kept as `copy_id`."""
+        if copy_id is not None:
+            self._handed[session] = copy_id
+
+    def took_over(self, session: ChatSession) -> None:
+        """`session` is read and holds what the one before held (`hand_to`): its own copy is
+        written (none when its library file holds it all), then the kept one is dropped."""
+        copy_id = self._handed.get(session)
+        if copy_id is None:
+            return
+        self.save(session)
+        needed = _worth_keeping(session) and not self._kept_elsewhere(session)
+        if needed and session not in self._copied:
+            return  # not written (a full disk): the kept copy is all there is
+        del self._handed[session]
+        self._drop(copy_id)
 
     def _saved_to_file(self, session: ChatSession) -> None:
         if session not in self._copied:
@@ -154,7 +198,7 @@ class Autosaver(QObject):
 
     def _written(self, session: ChatSession, copy_id: str, state: _Copied, problem: str) -> None:
         self._worker = None
-        if self._ids.get(session) != copy_id:
+        if self._ids.get(session) != copy_id and copy_id not in self._kept:
             self.store.discard(copy_id)  # closed meanwhile
         elif problem:
             log.warning("could not write the recovery copy: %s", problem)
@@ -205,10 +249,15 @@ class Autosaver(QObject):
         self._saved.pop(session, None)
         self._copied.discard(session)
         self._queue.discard(session)
-        if session_id is not None:
-            with self._closing:
-                self._closed.add(session_id)
-                self.store.discard(session_id)
+        for copy_id in (session_id, self._handed.pop(session, None)):
+            if copy_id is not None:
+                self._drop(copy_id)
+
+    def _drop(self, copy_id: str) -> None:
+        self._kept.discard(copy_id)
+        with self._closing:
+            self._closed.add(copy_id)
+            self.store.discard(copy_id)
 
     def stop(self) -> None:
         self._timer.stop()

@@ -464,12 +464,15 @@ class ChatSession(ReplyStreaming, ConversationEditing, QObject):
             return
         self._start_reply(continue_index=index)
 
-    def display_name(self) -> str:
-        """The file's name (" (opening…)" while it loads); else (new, or in the library, whose
-        file names are ids) the title given, or made from the first exchange."""
+    def display_name(self, with_file: bool = False) -> str:
+        """A file of the user's: its title, else its name (`with_file`: both, see `file_title`;
+        " (opening…)" while it loads); else (new, or in the library, whose file names are
+        ids) the title given, or made from the first exchange."""
+        from chatdesk.core.titles import conversation_title, file_title  # after the first paint
+
         if self.path is not None and self.library_id is None:
-            return self.path.name + (" (opening…)" if self.loading else "")
-        from chatdesk.core.titles import conversation_title  # not needed for the first paint
+            name = file_title(self.conversation.title, self.path.name, with_file)
+            return name + (" (opening…)" if self.loading else "")
 
         return conversation_title(self.conversation)
 

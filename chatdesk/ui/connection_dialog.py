@@ -38,7 +38,7 @@ from chatdesk.service.secrets import Secret, SecretStore
 from chatdesk.ui.connection_auth import AuthTab
 from chatdesk.ui.connection_endpoint import EndpointPanel, check
 from chatdesk.ui.connection_entra import EntraPanel
-from chatdesk.ui.connection_form import form_column, opening_size
+from chatdesk.ui.connection_form import form_column, onto_screen, opening_size
 from chatdesk.ui.connection_gateway import GatewayPanel
 from chatdesk.ui.connection_key import KeyPanel
 from chatdesk.ui.connection_profiles import NEW_PROFILE_NAME, ProfileList
@@ -50,7 +50,7 @@ from chatdesk.ui.connection_widgets import (
     Tones,
     secret_error_text,
 )
-from chatdesk.ui.qt.core import QEvent, QObject, Signal
+from chatdesk.ui.qt.core import QEvent, QObject, QTimer, Signal
 from chatdesk.ui.qt.gui import QIcon
 from chatdesk.ui.qt.widgets import (
     QDialog,
@@ -482,6 +482,9 @@ class ConnectionDialog(QDialog):
             self.connections.device_code_callback = self._deliver
             self._refresh_all()
         super().showEvent(event)
+        # Once shown, and again once the window manager has framed it.
+        onto_screen(self)
+        QTimer.singleShot(0, self, lambda: onto_screen(self))
 
     def done(self, result: int) -> None:
         """Close: cancel what runs; workers finish on their own and touch nothing here."""

@@ -134,6 +134,21 @@ def form_column(
     return form, scroll
 
 
+def onto_screen(window: QWidget) -> None:
+    """Move `window`, its frame included, within its screen's available geometry, left and
+    top edges first when it is larger. Qt centres a dialog before the window manager has
+    framed it, and without a parent on the screen's middle: on a low screen its title bar
+    could end up above the top, where it cannot be dragged back."""
+    screen = window.screen()
+    if screen is None:
+        return
+    area, frame = screen.availableGeometry(), window.frameGeometry()
+    x = max(area.left(), min(frame.left(), area.right() + 1 - frame.width()))
+    y = max(area.top(), min(frame.top(), area.bottom() + 1 - frame.height()))
+    if (x, y) != (frame.left(), frame.top()):
+        window.move(x, y)  # a top-level window's position is its frame's
+
+
 def opening_size(window: QWidget) -> QSize:
     """`DEFAULT_SIZE`, no taller than the available height of the window's screen (a title
     bar's worth left for the frame)."""

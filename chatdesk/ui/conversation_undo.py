@@ -47,6 +47,7 @@ class UndoHost(Protocol):
     def history_edited(self) -> None: ...
     def apply_setup(self, setup: Setup, *, shown: bool = False) -> None: ...
     def show_prompt(self, text: str, typed: bool) -> None: ...
+    def show_role(self, role: str) -> None: ...
 
 
 class RemoveMessages(QUndoCommand):
@@ -152,6 +153,20 @@ class EditPrompt(QUndoCommand):
         self.after, self._at = other.after, other._at
         self.setObsolete(self.after == self.before)  # typed and deleted again: no step
         return True
+
+
+class SetSystemRole(QUndoCommand):
+    """The role chosen for the system prompt (a model that takes either); undo puts it back."""
+
+    def __init__(self, session: UndoHost, before: str, after: str) -> None:
+        super().__init__("System prompt's role")
+        self._session, self.before, self.after = session, before, after
+
+    def redo(self) -> None:
+        self._session.show_role(self.after)
+
+    def undo(self) -> None:
+        self._session.show_role(self.before)
 
 
 def setup_of(session: UndoHost) -> Setup:

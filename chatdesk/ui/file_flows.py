@@ -205,7 +205,7 @@ class FileFlows(QObject):
         box = QMessageBox(self.parent_widget)
         box.setIcon(QMessageBox.Icon.Question)
         box.setWindowTitle("Unsaved changes")
-        box.setText(f"Save the changes to “{session.display_name()}”?")
+        box.setText(f"Save the changes to “{session.display_name(with_file=True)}”?")
         lost = "Your changes are lost if you don't save them."
         box.setInformativeText(f"{lost}\n\n{unfinished.note()}" if unfinished else lost)
         box.setStandardButtons(

@@ -320,6 +320,7 @@ class MainWindow(
         self.transcript.includeRequested.connect(self._include)
         self.transcript.versionRequested.connect(self._flip)
         self.system_editor.textChanged.connect(self._system_changed)
+        self.system_editor.roleChosen.connect(self._role_chosen)
         self.system_editor.presetApplied.connect(self._apply_preset)
         self.system_editor.presetSaved.connect(self._save_preset)
         self.system_editor.presetDeleted.connect(self._delete_preset)
@@ -359,6 +360,7 @@ class MainWindow(
         if session.scroll is not None and self._painted:  # else once the window has its size
             self.transcript.restore_anchor(session.scroll)
         self.system_editor.set_text(conv.system_prompt)
+        self.show_system_role()
         if self._examples_page.built:
             self.examples_editor.set_examples(example_pairs(conv.examples))
         if self._params_page.built:
@@ -395,6 +397,7 @@ class MainWindow(
 
     def _set_family(self, family: ModelFamily) -> None:
         self._family = family
+        self.show_system_role()  # another deployment may take it in another role
         if self._params_page.built:
             self._show_family(self.params_panel, family)
         elif self.session is not None and _beyond(self.session.conversation, family):
@@ -418,6 +421,7 @@ class MainWindow(
         conv = self.session.conversation
         if self.system_editor.text() != conv.system_prompt:
             self.system_editor.set_text(conv.system_prompt)
+        self.show_system_role()  # a preset, an undo step: the prompt or its role
         if self._examples_page.built:  # else it shows them when it is built
             self.examples_editor.set_examples(example_pairs(conv.examples))
         if self._params_page.built:
@@ -426,7 +430,7 @@ class MainWindow(
     # -- window ------------------------------------------------------------------------------
     def _update_title(self) -> None:
         session = self.session
-        name = session.display_name() if session is not None else "New conversation"
+        name = session.display_name(with_file=True) if session is not None else "New conversation"
         # Qt puts the platform's unsaved mark where [*] stands when the window is modified.
         self.setWindowTitle(f"{name}[*] — chatdesk")
         # A library conversation is written as it changes: it has nothing to save.

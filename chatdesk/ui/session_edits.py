@@ -22,6 +22,7 @@ from chatdesk.ui.conversation_undo import (
     EditPrompt,
     InsertMessages,
     RemoveMessages,
+    SetSystemRole,
     Setup,
     setup_of,
 )
@@ -145,6 +146,19 @@ class ConversationEditing:
         before = self.conversation.system_prompt
         if text != before:
             self.undo_stack.push(EditPrompt(self, before, text))
+
+    def set_system_role(self, role: str) -> None:
+        """The role chosen for the system prompt in the editor: one undo step."""
+        before = self.conversation.system_role
+        if role != before:
+            self.undo_stack.push(SetSystemRole(self, before, role))
+
+    def show_role(self, role: str) -> None:
+        """The system prompt's role set by the choice or by an undo step."""
+        self.conversation.set_system_role(role)
+        self.set_modified(undoable=True)
+        self.update_plan()
+        self.setupChanged.emit()
 
     def show_prompt(self, text: str, typed: bool) -> None:
         """The system prompt set by typing (`typed`: the editor shows it already) or by an

@@ -27,13 +27,15 @@ if TYPE_CHECKING:
 class SystemPromptEditor(QWidget):
     """The system message, with built-in and saved presets to start from.
 
-    Signals: textChanged(str) on every edit by the user; presetApplied(SystemPreset) when one is
+    Signals: textChanged(str) on every edit by the user; roleChosen(str) with the role the user
+    chose for the prompt ("system" or "developer"); presetApplied(SystemPreset) when one is
     chosen (the window applies it, prompt, examples and parameters, and shows it with
     set_text); presetSaved(SystemPreset) with
     a new user preset to persist; presetDeleted(str) with the name of a user preset.
     """
 
     textChanged = Signal(str)
+    roleChosen = Signal(str)
     presetApplied = Signal(object)
     presetSaved = Signal(object)
     presetDeleted = Signal(str)
@@ -83,6 +85,22 @@ class SystemPromptEditor(QWidget):
         self.edit.setUndoRedoEnabled(False)
         self.edit.installEventFilter(self)
 
+        # Which role the next request gives the prompt (system, developer, the first user
+        # message, Responses' instructions): the window says it from the request's own rule.
+        self.sent_as = QLabel(self)
+        self.sent_as.setAccessibleName("How the system prompt is sent")
+        self.sent_as.setWordWrap(True)
+        # Offered only where the rules leave the role to the user (a model taking either).
+        self.role_box = QComboBox(self)
+        self.role_box.addItems(["system", "developer"])
+        self.role_box.setAccessibleName("Send the system prompt as")
+        self.role_box.view().setAccessibleName("Roles")
+        self.role_box.setToolTip("The role the system prompt is sent (and saved) as")
+        self.role_label = QLabel("Send &as:", self)
+        self.role_label.setBuddy(self.role_box)
+        self.role_box.hide()
+        self.role_label.hide()
+
         self.save_button = QPushButton(text="Save as preset…", parent=self)
         self.save_button.setAccessibleName("Save as preset")
         self.save_button.setToolTip("Keep this system prompt as a preset of your own")
@@ -100,6 +118,11 @@ class SystemPromptEditor(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.edit, 1)
+        role = QHBoxLayout()
+        role.addWidget(self.sent_as, 1)
+        role.addWidget(self.role_label)
+        role.addWidget(self.role_box)
+        layout.addLayout(role)
         layout.addLayout(bottom)
         self.setTabOrder(self.preset_box, self.delete_button)
         self.setTabOrder(self.delete_button, self.edit)
@@ -109,6 +132,7 @@ class SystemPromptEditor(QWidget):
         self.preset_box.activated.connect(self._activated)
         self.preset_box.currentIndexChanged.connect(self._update_delete)
         self.edit.textChanged.connect(self._edited)
+        self.role_box.activated.connect(lambda _: self.roleChosen.emit(self.role_box.currentText()))
         self.delete_button.clicked.connect(self._delete)
         self.save_button.clicked.connect(self.ask_preset_name)
 
@@ -135,6 +159,14 @@ class SystemPromptEditor(QWidget):
         finally:
             self._quiet = False
         self._select(next((p.name for p in self._user_presets if p.system_prompt == text), None))
+
+    def show_sent_as(self, text: str, role: str = "system", choices: tuple[str, ...] = ()) -> None:
+        """Say how the next request carries the prompt ("Sent as the developer message: …"),
+        and offer the roles in `choices` (none: the request decides), `role` the one set."""
+        self.sent_as.setText(text)
+        self.role_box.setVisible(bool(choices))
+        self.role_label.setVisible(bool(choices))
+        self.role_box.setCurrentText(role)
 
     def set_user_presets(self, presets: list[SystemPreset]) -> None:
         current = self.current_preset()

@@ -394,6 +394,14 @@ class TranscriptView(TranscriptScrolling, QListView):
             self.viewport().unsetCursor()
         super().mouseMoveEvent(event)
 
+    def viewportEvent(self, event: QEvent) -> bool:
+        # The pointer left the view while over a link (no move off the link came first):
+        # where the link goes is no longer pointed at, in the status bar either.
+        if event.type() == QEvent.Type.Leave and self._hovered:
+            self._hovered = ""
+            self.linkHovered.emit("")
+        return super().viewportEvent(event)
+
     def contextMenuEvent(self, event: QContextMenuEvent) -> None:
         index = self.indexAt(event.pos())
         if not index.isValid():

@@ -72,6 +72,31 @@ class WindowDialogs:
 
     def _deployment_taught(self, _adjusted: object) -> None:
         self.show_deployment_note()  # the session's `learned`: a refusal just remembered
+        self.show_system_role()
+
+    def show_system_role(self) -> None:
+        """The system prompt editor says which role the next request sends the prompt as,
+        as the request is built for the current deployment (nothing while it is counting)."""
+        session = self.session
+        profile = session.profile_source() if session is not None else None
+        if profile is None or session.budget is None:
+            self.system_editor.show_sent_as("")
+            return
+        from chatdesk.core.request_params import system_prompt_sent_as, system_role_choices
+        from chatdesk.core.responses_request import api_of
+
+        conv, match = session.conversation, session.budget.match
+        family, exact = match.family, match.exact
+        api, note = api_of(conv, profile.api, family), self.deployment_note(profile)
+        self.system_editor.show_sent_as(
+            system_prompt_sent_as(conv, model=profile.deployment.strip(), family=family,
+                                  exact=exact, api=api, note=note),
+            conv.system_role, system_role_choices(family=family, api=api, note=note),
+        )  # fmt: skip
+
+    def _role_chosen(self, role: str) -> None:
+        if self.session is not None:
+            self.session.set_system_role(role)  # shown again by the session's setupChanged
 
     def add_tool_results(self, row: int) -> None:
         """Add tool result… on a card: one dialog per call of its message still without a

@@ -38,6 +38,7 @@ class WindowEdits:
     def _system_changed(self, text: str) -> None:
         if self.session is not None:
             self.session.set_system_prompt(text)
+            self.show_system_role()  # "No system prompt" until there is one
 
     def _examples_changed(self, pairs: list[tuple[str, str]]) -> None:
         if self.session is not None:
@@ -47,6 +48,7 @@ class WindowEdits:
         if self.session is not None:
             params, trimming = self.params_panel.values()
             self.session.set_params(params, trimming, self.params_panel.api_mode.mode())
+            self.show_system_role()  # the Responses API takes it as instructions
 
     def _apply_preset(self, preset: SystemPreset) -> None:
         """A preset is a starting point: its prompt, its examples (or none) and its params.

@@ -335,12 +335,15 @@ class WindowSessions:
         scroll = session.scroll
         edit = self.edit_to_carry(session)
         own = Draft.of(session.conversation)
+        copy = self.autosaver.keep_copy(session)  # until the new session has its own
         self._close_session(session, keep_one=False)
         fresh = self.load_file(path, quiet=True, own=own)
+        self.autosaver.hand_to(fresh, copy)
         self.sessions.remove(fresh)
         self.sessions.insert(place, fresh)
         if edit is not None:
             self.when_loaded(fresh, lambda s: self.carry_edit(s, *edit))
+        self.when_loaded(fresh, self.autosaver.took_over)
         kept = scroll if scroll is not None and not scroll.at_end else None
         if shown is not session and shown is not None and shown in self.sessions:
             self._bind_session(shown)  # (which noted fresh's place in the view: not its own)

@@ -117,11 +117,14 @@ def test_a_copy_is_named_as_the_window_and_the_sidebar_name_its_conversation(sto
     conv.append(Message("user", "hi"))
     store.save("a", conv, None)
     assert store.entries()[0].display_name == "hi"  # the title made from the first exchange
-    # A file of the user's by its file name, whatever title it holds (it said "My notes").
+    # A file of the user's by the title it gives and its file (the copy goes back into it);
+    # by its file's name alone when it gives none.
+    store.save("a", conv, Path("/somewhere/notes.json"))
+    assert store.entries()[0].display_name == "notes.json"
     conv.title = "My notes"
     store.save("a", conv, Path("/somewhere/notes.json"))
     [entry] = store.entries()
-    assert entry.display_name == "notes.json"
+    assert entry.display_name == "My notes (notes.json)"
     assert entry.name(lambda path: path.parent == Path("/somewhere")) == "My notes"
 
 

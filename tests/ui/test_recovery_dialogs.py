@@ -181,8 +181,8 @@ def test_recovery_dialog_with_a_path_entry_survives_a_missing_file(qtbot, tmp_pa
     dialog = RecoveryDialog(store.entries())
     qtbot.addWidget(dialog)
     assert dialog.list.count() == 1
-    # Its file's name, as the window names it, not the title it holds.
-    assert dialog.list.item(0).text().startswith("deleted.json — 0 messages")
+    # The title it holds and its file, as the window's title names it.
+    assert dialog.list.item(0).text().startswith("Gone (deleted.json) — 0 messages")
 
 
 def test_an_older_copy_starts_unchecked_and_enter_does_not_restore_it(qtbot, tmp_path):
@@ -212,9 +212,10 @@ def test_an_older_copy_starts_unchecked_and_enter_does_not_restore_it(qtbot, tmp
 def test_an_own_file_has_one_name_in_the_window_the_list_recovery_and_export(qtbot, window,
                                                                              tmp_path):
     # Reported: mine.chatdesk.json holding "title": "My own notes" was "mine.chatdesk.json" in
-    # the window and the sidebar but "My own notes" in the recovery dialog. A file of the
-    # user's is named by its file name wherever it is picked or recognised; the title is for
-    # library conversations, whose file names are ids.
+    # the window and the sidebar but "My own notes" in the recovery dialog. Then (session 14)
+    # a file's title names it where conversations are named, as in the library, and its file
+    # is said too where the file matters (a recovery copy goes back into it); a library
+    # conversation's copy is named by its title alone, its file name being an id.
     from chatdesk.core.fileformat import save_conversation
     from chatdesk.core.library import Library
 
@@ -236,14 +237,14 @@ def test_an_own_file_has_one_name_in_the_window_the_list_recovery_and_export(qtb
     window.offer_recovery()
     dialog = window.recovery_dialog
     lines = sorted(dialog.list.item(row).text().split(" — ")[0] for row in range(2))
-    assert lines == ["What is a heron?", "mine.chatdesk.json"]
+    assert lines == ["My own notes (mine.chatdesk.json)", "What is a heron?"]
     [own] = [e for e in dialog.entries if e.path == mine]
     dialog.restoreRequested.emit([own])
     dialog.reject()
     session = window.session
     assert session.path == mine
-    assert session.display_name() == "mine.chatdesk.json"
-    assert window.sidebar.library_model.files == [("* mine.chatdesk.json", str(mine))]
+    assert session.display_name() == "My own notes"
+    assert window.sidebar.library_model.files == [("* My own notes", str(mine))]
     window.export_action.trigger()
     assert Path(window.files.dialog.selectedFiles()[0]).name == "mine.md"
     window.files.dialog.reject()

@@ -158,7 +158,7 @@ def test_restoring_after_a_kill_opens_an_open_file_once_with_the_recovered_text(
     qtbot.waitUntil(lambda: second.sidebar.jobs is not None, timeout=10_000)
     files = [model.index(r).data() for r in range(model.rowCount())
              if model.index(r).data(Roles.Kind) is Kind.FILE]  # fmt: skip
-    assert files == ["* bread-copy.chatdesk.json"]
+    assert files == ["* My own notes"]  # the title its file gives (session 14)
     close(second)
 
 
@@ -242,5 +242,7 @@ def test_a_recovery_copy_that_cannot_be_read_is_said_by_its_file_name(
     told = []
     monkeypatch.setattr(window, "show_message", lambda title, text: told.append((title, text)))
     window.restore([msgspec.structs.replace(entry, conversation_loader=broken)])
-    assert told == [("Could not restore", "mine.chatdesk.json: its messages are damaged")]
+    assert told == [
+        ("Could not restore", "My own notes (mine.chatdesk.json): its messages are damaged")
+    ]
     assert not any(s.path == path for s in window.sessions)

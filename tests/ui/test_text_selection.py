@@ -4,8 +4,9 @@ in a monospace face, a bar beside block quotes, a link's target shown before it 
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QEvent, QPoint, Qt
 from PySide6.QtGui import QFontInfo, QGuiApplication, QImage, QPainter, QTextCursor
+from PySide6.QtWidgets import QApplication
 
 from chatdesk.ui.markdown import BREAK, LONG_RUN
 from tests.support.fake_azure import Reply
@@ -153,6 +154,29 @@ def test_a_link_shows_its_target_before_it_opens(qtbot, window, server):
     assert view.delegate.hit_test(view.visualRect(index), index, target) == (
         "link", "https://docs.python.org/3/",
     )  # fmt: skip
+
+
+def test_a_link_s_target_leaves_the_status_bar_with_the_pointer(qtbot, window, server):
+    # Reported (session 13 tester): the pointer left the transcript straight from a link and
+    # the link's target stayed in the status bar, over the status line, until the next move
+    # over the transcript.
+    view, index = reply_row(qtbot, window, server, "Read [the docs](https://docs.python.org/3/).\n")
+    lay = view.delegate.layout(view.visualRect(index), index)
+    body = lay.body
+    target = next(
+        QPoint(int(body.left()) + x, int(body.top()) + y)
+        for y in range(0, int(body.height()), 2)
+        for x in range(0, int(body.width()), 3)
+        if lay.doc.anchor_at(x, y)
+    )
+    window.notice.setText("Ready")
+    qtbot.mouseMove(view.viewport(), QPoint(1, 1))  # (the pointer may be there already)
+    qtbot.mouseMove(view.viewport(), target)
+    qtbot.waitUntil(lambda: bool(window.statusBar().currentMessage()))
+    assert not window.notice.isVisible()  # (the status bar hides it under a message)
+    QApplication.sendEvent(view.viewport(), QEvent(QEvent.Type.Leave))  # as the pointer leaves
+    assert window.statusBar().currentMessage() == ""
+    assert window.notice.isVisible()
 
 
 def test_selecting_in_a_200_kb_reply_renders_only_what_is_on_screen(qtbot, window, server):

@@ -251,3 +251,33 @@ def test_a_draft_replaced_in_the_file_by_another_windows_draft_is_kept_for_recov
     qtbot.waitUntil(lambda: not copies_holding(W1_DRAFT), timeout=10_000)
     followed(qtbot, other, "First question")  # (window one's last write)
     assert other.composer.text() == "Window two's own draft"
+
+
+# -- session 14: the recovery copy across a follow -----------------------------------------------
+
+
+def test_the_recovery_copy_of_an_open_edit_is_never_gone_while_the_file_is_read_again(
+    qtbot, window, other, server
+):
+    # Reported: after following the other window's change, this window's copy was gone until
+    # the file had been read again (about a second): a crash then lost the edit.
+    from chatdesk.ui.qt.core import QTimer
+
+    both_open(qtbot, window, other)
+    edit_typed(window, 2, REWRITE)
+    qtbot.waitUntil(lambda: bool(copies_holding("ten minutes")), timeout=10_000)
+    gaps = []  # each look at the recovery folder that found no copy holding the edit
+    watch = QTimer()
+    watch.setInterval(0)
+    watch.timeout.connect(lambda: copies_holding(REWRITE) or gaps.append(window.session))
+    watch.start()
+    try:
+        sent_from(qtbot, other, server, W2_QUESTION, "Reply to window two")
+        followed(qtbot, window, "Reply to window two")
+        qtbot.wait(200)
+    finally:
+        watch.stop()
+    assert window.inline_edit.editor is not None
+    assert gaps == []
+    [copy] = copies_holding(REWRITE)  # the new session's, the old one's dropped
+    assert W2_QUESTION in json.dumps(copy["conversation"])
