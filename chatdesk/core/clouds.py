@@ -31,6 +31,7 @@ class Cloud(msgspec.Struct, frozen=True):
     host_suffix: str  # what the endpoint hosts of this cloud end in
     authority: str  # the Entra ID authority host (no scheme), as azure-identity takes it
     scope: str  # the token scope for Azure OpenAI / Cognitive Services
+    az_cloud: str  # its name to the Azure CLI (`az cloud set --name`), which signs in per cloud
 
     @property
     def authority_url(self) -> str:
@@ -43,6 +44,7 @@ PUBLIC = Cloud(
     ".azure.com",
     "login.microsoftonline.com",
     "https://cognitiveservices.azure.com/.default",
+    "AzureCloud",
 )
 US_GOVERNMENT = Cloud(
     "usgovernment",
@@ -50,6 +52,7 @@ US_GOVERNMENT = Cloud(
     ".azure.us",
     "login.microsoftonline.us",
     "https://cognitiveservices.azure.us/.default",
+    "AzureUSGovernment",
 )
 CHINA = Cloud(
     "china",
@@ -57,6 +60,7 @@ CHINA = Cloud(
     ".azure.cn",
     "login.chinacloudapi.cn",
     "https://cognitiveservices.azure.cn/.default",
+    "AzureChinaCloud",
 )
 CLOUDS: dict[str, Cloud] = {c.name: c for c in (PUBLIC, US_GOVERNMENT, CHINA)}
 
@@ -68,6 +72,12 @@ def cloud_of_host(host: str) -> Cloud | None:
         if name.endswith(cloud.host_suffix):
             return cloud
     return None
+
+
+def cloud_of_authority(authority: str) -> Cloud | None:
+    """The cloud whose Entra ID authority host `authority` is, or None (a private one)."""
+    name = authority.strip().lower().removeprefix("https://").rstrip("/")
+    return next((c for c in CLOUDS.values() if c.authority == name), None)
 
 
 def cloud_for(endpoint: str, choice: str = "auto") -> Cloud:

@@ -8,6 +8,7 @@ stays a link to its URL (never fetched)."""
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -76,7 +77,38 @@ def _heading(message: Message) -> str:
 
 
 def _section(title: str, body: str, level: int = 2) -> str:
-    return f"{'#' * level} {title}\n\n{body.rstrip()}\n"
+    return f"{'#' * level} {title}\n\n{_below(body, level).rstrip()}\n"
+
+
+_ATX = re.compile(r"^( {0,3})#+")
+
+
+def _below(body: str, level: int) -> str:
+    """`body` with its own headings moved under its section's heading of `level`: its top
+    heading one level lower, the others as far down with it (at most ######), so a reply's
+    "# Migration plan" is not a sibling of "## Assistant" in the document's outline. Only the
+    headings a Markdown reader sees move: a "#" in a code block, a quote or a list stays."""
+    from markdown_it import MarkdownIt  # the CommonMark parser the window renders with
+
+    tokens = MarkdownIt("commonmark").parse(body)
+    heads = [(t, tokens[i + 1].content) for i, t in enumerate(tokens)
+             if t.type == "heading_open" and t.level == 0 and t.map]  # fmt: skip
+    if not heads:
+        return body
+    shift = level + 1 - min(int(t.tag[1]) for t, _ in heads)
+    if shift <= 0:
+        return body
+    lines = body.splitlines(keepends=True)
+    for token, content in reversed(heads):
+        start, end = token.map or (0, 0)
+        hashes = "#" * min(6, int(token.tag[1]) + shift)
+        if token.markup.startswith("#"):
+            indent = _ATX.match(lines[start])
+            at = indent.end() if indent else 0
+            lines[start] = (indent.group(1) if indent else "") + hashes + lines[start][at:]
+        else:  # a Setext heading (text, then === or ---): one ATX line of its text
+            lines[start:end] = [f"{hashes} {' '.join(content.splitlines())}\n"]
+    return "".join(lines)
 
 
 def _notes(message: Message) -> str:

@@ -225,12 +225,15 @@ def _texts(db: sqlite3.Connection, rowids: list[int]) -> dict[int, tuple[str, in
 def cut_snippet(text: str, words: list[str]) -> tuple[str, tuple[tuple[int, int], ...]]:
     """About `SNIPPET_WORDS` words of `text` around its first match of `words` (folded, the
     last a prefix), "…" where it was cut; and the (start, end) offsets of every match in it.
+    A word FTS5 splits into several tokens (``func_12_3``, ``NEEDLE_END``) matches where
+    those tokens follow each other, as FTS5 matched the quoted phrase, and is marked whole.
     Reads only a window around the match: a long reply costs what a short one does."""
-    if not words:
+    phrases = _phrases(words)
+    if not phrases:
         return " ".join(text.split()[:SNIPPET_WORDS]), ()
     at = 0
     if text.isascii():  # the common case: the first match found at C speed, then a window
-        found = _rule(tuple(words)).search(text.lower())
+        found = _rule(phrases).search(text.lower())
         at = found.start() if found is not None else 0
     lo, hi = 0, len(text)
     if at:
@@ -242,12 +245,11 @@ def cut_snippet(text: str, words: list[str]) -> tuple[str, tuple[tuple[int, int]
         tokens.pop()
     if not tokens:
         return " ".join(text.split()[:SNIPPET_WORDS]), ()
-    exact, prefix = set(words[:-1]), words[-1]
-    matched = [n for n, t in enumerate(tokens)
-               if (f := fold(t.group())) in exact or f.startswith(prefix)]  # fmt: skip
-    first = matched[0] if matched else 0
+    matched = _matches([fold(t.group()) for t in tokens], phrases)  # (first token, last)
+    first = matched[0][0] if matched else 0
+    last = matched[0][1] if matched else 0
     start_token = max(0, min(first - _LEAD_WORDS, len(tokens) - SNIPPET_WORDS))
-    end_token = min(len(tokens), start_token + SNIPPET_WORDS) - 1
+    end_token = min(len(tokens), max(start_token + SNIPPET_WORDS, last + 1)) - 1
     start = 0 if start_token == 0 and lo == 0 else tokens[start_token].start()
     whole = end_token == len(tokens) - 1 and hi == len(text)
     end = len(text) if whole else tokens[end_token].end()
@@ -255,20 +257,59 @@ def cut_snippet(text: str, words: list[str]) -> tuple[str, tuple[tuple[int, int]
     snippet = lead + text[start:end] + ("…" if end < len(text) else "")
     shift = len(lead) - start
     spans = tuple(
-        (tokens[n].start() + shift, tokens[n].end() + shift)
-        for n in matched
-        if start_token <= n <= end_token
+        (tokens[a].start() + shift, tokens[b].end() + shift)
+        for a, b in matched
+        if start_token <= a and b <= end_token
     )
     return snippet, spans
 
 
+_Phrase = tuple[str, ...]
+
+
+def _phrases(words: list[str]) -> tuple[_Phrase, ...]:
+    """Each query word as the tokens FTS5 makes of it (letters and digits: ``func_12_3`` is
+    func, 12, 3); a word with none (``_``) is left out, as FTS5 leaves out an empty phrase."""
+    return tuple(p for w in words if (p := tuple(_TOKEN_RE.findall(w))))
+
+
+def _matches(tokens: list[str], phrases: tuple[_Phrase, ...]) -> list[tuple[int, int]]:
+    """The (first, last) indices of the runs of folded `tokens` that are one of `phrases`
+    (the last phrase's last token may be only begun), in order, never overlapping."""
+    found: list[tuple[int, int]] = []
+    n = 0
+    while n < len(tokens):
+        size = next((len(p) for i, p in enumerate(phrases)
+                     if _phrase_at(tokens, n, p, i == len(phrases) - 1)), 0)  # fmt: skip
+        if size:
+            found.append((n, n + size - 1))
+        n += max(size, 1)
+    return found
+
+
+def _phrase_at(tokens: list[str], n: int, phrase: _Phrase, prefix: bool) -> bool:
+    """Whether `phrase`'s tokens are `tokens` from `n` on (the last only begun if `prefix`)."""
+    if n + len(phrase) > len(tokens):
+        return False
+    *whole, end = phrase
+    if any(tokens[n + k] != word for k, word in enumerate(whole)):
+        return False
+    token = tokens[n + len(whole)]
+    return token.startswith(end) if prefix else token == end
+
+
 @functools.lru_cache(maxsize=64)
-def _rule(words: tuple[str, ...]) -> re.Pattern[str]:
-    """The first place lowered ASCII text holds one of `words` (the last as a prefix)."""
+def _rule(phrases: tuple[_Phrase, ...]) -> re.Pattern[str]:
+    """The first place lowered ASCII text holds one of `phrases` (the last as a prefix), its
+    tokens apart by anything that is not a letter or digit, as FTS5 reads them."""
     edge = r"(?<![^\W_])"
-    parts = [edge + re.escape(words[-1])]
-    if len(words) > 1:
-        parts.append(edge + "(?:" + "|".join(map(re.escape, words[:-1])) + r")(?![^\W_])")
+
+    def rule(phrase: _Phrase) -> str:
+        return r"[\W_]+".join(map(re.escape, phrase))
+
+    parts = [edge + rule(phrases[-1])]
+    if len(phrases) > 1:
+        parts.append(edge + "(?:" + "|".join(map(rule, phrases[:-1])) + r")(?![^\W_])")
     return re.compile("|".join(parts))
 
 
@@ -307,9 +348,22 @@ def holds(text: str, query: str) -> bool:
 
 
 def _holds(text: str, words: list[str]) -> bool:
-    """Whether `text` holds every one of `words` (folded), the last maybe only begun."""
-    tokens = {fold(token) for token in _TOKEN_RE.findall(text)}
-    return set(words[:-1]) <= tokens and any(t.startswith(words[-1]) for t in tokens)
+    """Whether `text` holds every one of `words` (folded), the last maybe only begun; a word
+    of several tokens (``func_12_3``) where they follow each other."""
+    phrases = _phrases(words)
+    if not phrases:
+        return False
+    tokens = [fold(token) for token in _TOKEN_RE.findall(text)]
+    if all(len(p) == 1 for p in phrases):  # the common case: a set, not a walk
+        single = set(tokens)
+        return {p[0] for p in phrases[:-1]} <= single and any(
+            t.startswith(phrases[-1][0]) for t in single
+        )
+    last = len(phrases) - 1
+    return all(
+        any(_phrase_at(tokens, n, p, i == last) for n in range(len(tokens)))
+        for i, p in enumerate(phrases)
+    )
 
 
 def find_query(query: str, text: str) -> str:

@@ -9,6 +9,7 @@
                                        "params": {"temperature": 0.7}, "profile": null},
      "window": {"geometry": "<base64>"},
      "request_deadline": 1200, "library_folder": "", "library_migrated": true,
+     "last_folder": "/home/ada/exports",
      "deployments": {"https://res.openai.azure.com/openai/v1 chat-prod":
                      {"limit_param": "max_completion_tokens", "dropped": ["temperature"],
                       "system_role": "developer", "stream": false, "read_timeout": 600}}}
@@ -20,6 +21,9 @@ learned from each deployment's answers and its read timeout (see `chatdesk.core.
 `request_deadline` is the longest a whole request may take, in seconds. `library_folder` moves
 the conversation library ("" keeps it in the data folder: `chatdesk.core.library`);
 `library_migrated` is set once the first launch with a library offered the older files.
+`last_folder` is the folder the last Open, Save as or Export chose, where the next one starts,
+across launches too; a file without it (written before it was kept) starts as before, in the
+newest recent file's folder (`ui/file_flows.py`), and gains it at the next choice.
 
 Loading never fails and never loses the user's file. A bad value of one setting (or one bad
 profile, preset or list entry) costs only itself: it falls back to its default, every other
@@ -107,6 +111,7 @@ class Settings(msgspec.Struct):
     proxy: str = ""
     library_folder: str = ""  # "" : <data folder>/library
     library_migrated: bool = False  # recovery copies and recent files were offered for import
+    last_folder: str = ""  # where Open, Save as and Export start; "": none chosen yet
     # Old profile name → new, so files naming the old one follow (core/profile_renames.py).
     renamed_profiles: dict[str, str] = msgspec.field(default_factory=dict)
 
@@ -442,6 +447,8 @@ def settings_to_json(settings: Settings) -> dict[str, Any]:
         "library_folder": settings.library_folder,
         "library_migrated": settings.library_migrated,
     }
+    if settings.last_folder:  # only once a file dialog chose one
+        doc["last_folder"] = settings.last_folder
     if settings.renamed_profiles:  # only once a profile was renamed
         doc["renamed_profiles"] = dict(settings.renamed_profiles)
     return doc

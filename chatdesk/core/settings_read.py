@@ -197,6 +197,10 @@ def read_fields(doc: dict[str, Any], resets: Resets) -> dict[str, Any]:
             doc, "library_migrated", False, _kind(bool, "true or false", "library_migrated"),
             resets,
         ),
+        "last_folder": _setting(
+            doc, "last_folder", "", _kind(str, "a string", "last_folder"), resets,
+            '"" (the newest recent file\'s folder)',
+        ),
         "theme": _setting(doc, "theme", Theme.SYSTEM, _theme, resets, '"system"'),
         "font_size": _setting(doc, "font_size", 0, check_font_size, resets, "0 (the system's)"),
         "zoom": _setting(doc, "zoom", 100, check_zoom, resets),

@@ -209,9 +209,33 @@ _AADSTS_ADVICE: dict[str, str] = {
 # The remembered sign-in has lapsed; the person only needs to sign in again.
 _AADSTS_EXPIRED = {"AADSTS50173", "AADSTS700082", "AADSTS70043", "AADSTS70008", "AADSTS50078"}
 
+# "The resource principal named https://cognitiveservices.azure.us was not found": the
+# tenant signed in to has no such resource, which is what az on another cloud says (az signs
+# in to one cloud at a time, AzureCloud unless `az cloud set` chose another).
+_RESOURCE_NOT_FOUND = "AADSTS500011"
+
 _NO_DEVELOPER_SIGN_IN = (
     "No developer sign-in was found. Run `az login`, or choose browser or device-code sign-in."
 )
+
+
+def _resource_not_found(mode: EntraMode, authority: str) -> str:
+    """AADSTS500011: the tenant signed in to does not know Azure OpenAI of the profile's cloud.
+    For developer sign-in that is az signed in to another cloud: the fix names the profile's."""
+    from chatdesk.core.clouds import PUBLIC, cloud_of_authority
+
+    cloud = cloud_of_authority(authority) or PUBLIC
+    where = f"Azure OpenAI of {cloud.label} ({cloud.scope.removesuffix('/.default')})"
+    if mode is EntraMode.DEFAULT:
+        return (
+            f"The account you signed in with does not know {where}: the Azure CLI is probably "
+            f"signed in to another cloud. Run `az cloud set --name {cloud.az_cloud}`, then "
+            "`az login`, and sign in again (or choose browser or device-code sign-in)."
+        )
+    return (
+        f"The tenant you signed in to does not know {where}. Check the profile's cloud "
+        "(Gateway & cloud) and tenant ID, then try again."
+    )
 
 
 def sign_in_error(
@@ -250,6 +274,8 @@ def sign_in_error(
         )
     ):
         return SignInError(_NO_DEVELOPER_SIGN_IN)
+    if code == _RESOURCE_NOT_FOUND:
+        return SignInError(_resource_not_found(mode, authority))
     if code in _AADSTS_ADVICE:
         return SignInError(_AADSTS_ADVICE[code])
     if _is_network_problem(exc):
@@ -272,6 +298,11 @@ def sign_in_error(
             )
         return SignInError(
             "This sign-in method is not available here. Choose another sign-in method."
+        )
+    if code is not None and mode is EntraMode.DEFAULT:  # no client ID of the profile's is used
+        return SignInError(
+            f"Microsoft Entra ID refused the sign-in ({code}). Check the tenant ID of this "
+            "profile and the account you signed in with (az login), then try again."
         )
     if code is not None:
         return SignInError(

@@ -178,6 +178,9 @@ class ConnectionDialog(QDialog):
         self.gateway.secretRemoved.connect(self._remove_secret_header)
         self.test_panel = TestPanel(self, service, self, typed)
         self.gateway.proxy_edit.textEdited.connect(lambda _: self.test_panel.forget())
+        # A test result belongs to the sign-in or key it tested, not to the one after.
+        self.entra_panel.signedChanged.connect(self.test_panel.forget)
+        self.key_panel.keyForgotten.connect(self.test_panel.forget)
         self.tabs = QTabWidget(self)
         self.tabs.setAccessibleName("Profile settings")
         self.tabs.tabBar().setAccessibleName("Profile sections")

@@ -16,7 +16,7 @@ from chatdesk.service.entra import DeviceCode, SignedIn, SignInCancelled, SignIn
 from chatdesk.service.events import CancelToken
 from chatdesk.service.network import Network, NetworkSetupError, current
 from chatdesk.ui.connection_widgets import ENTRA_MODE_LABELS, FormHost, account_text, button, line
-from chatdesk.ui.qt.core import Qt
+from chatdesk.ui.qt.core import Qt, Signal
 from chatdesk.ui.qt.gui import QFont, QGuiApplication
 from chatdesk.ui.qt.widgets import (
     QComboBox,
@@ -32,6 +32,10 @@ SIGN_IN_TIMEOUT = 300.0
 
 
 class EntraPanel(QWidget):
+    """Signals: signedChanged() — the profile signed in or out: what a test said is old."""
+
+    signedChanged = Signal()
+
     def __init__(
         self, host: FormHost, parent: QWidget, network: Callable[[], Network] = current
     ) -> None:
@@ -41,6 +45,7 @@ class EntraPanel(QWidget):
         self._host = host
         self._network = network
         self._signing_in: tuple[CancelToken, str] | None = None  # (cancel, key_name)
+        self._account_shown: SignedIn | None = None  # the account `refresh` last showed
         self.entra_mode_combo = QComboBox(self)
         self.entra_mode_combo.setAccessibleName("Sign-in method")
         self.entra_mode_combo.setToolTip(
@@ -167,6 +172,10 @@ class EntraPanel(QWidget):
     def sync(self) -> None:
         for label in (self.entra_error, self.entra_note, self.cache_warning):
             label.setVisible(bool(label.text()))
+        # One status line at a time: after a failed or cancelled sign-in, "Not checked yet…"
+        # or "Not signed in." beside the reason said the same thing twice, or the opposite.
+        told = bool(self.entra_error.text() or self.entra_note.text())
+        self.account_label.setVisible(not (told and self._account_shown is None))
 
     def _settings_changed(self) -> None:
         self._host.form_edited()
@@ -179,7 +188,7 @@ class EntraPanel(QWidget):
         running = self._signing_in is not None
         mode = draft.profile.entra_mode
         session = self._host.session(draft)
-        account = session.account
+        account = self._account_shown = session.account
         if running:
             text = {
                 "browser": "Signing in… finish the sign-in in your browser.",
@@ -229,6 +238,7 @@ class EntraPanel(QWidget):
         def signed_in(account: SignedIn) -> None:
             if self._host.current is draft:
                 self.account_label.setText(account_text(account))
+                self.signedChanged.emit()
 
         def failed(exc: BaseException) -> None:
             if self._host.current is not draft:
@@ -300,4 +310,8 @@ class EntraPanel(QWidget):
             if self._host.current is draft:
                 self.entra_error.setText(f"Sign-out failed ({type(exc).__name__}).")
 
-        self._host.run(session.sign_out, lambda _: None, failed, self.refresh)
+        def signed_out(_: object) -> None:
+            if self._host.current is draft:
+                self.signedChanged.emit()
+
+        self._host.run(session.sign_out, signed_out, failed, self.refresh)

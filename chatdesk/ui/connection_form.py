@@ -18,6 +18,7 @@ from chatdesk.ui.qt.gui import QShowEvent
 from chatdesk.ui.qt.widgets import (
     QFrame,
     QScrollArea,
+    QSizePolicy,
     QStyle,
     QTabWidget,
     QVBoxLayout,
@@ -126,8 +127,16 @@ def form_column(
     form = _Form(parent)
     column = QVBoxLayout(form)
     column.setContentsMargins(0, 0, 0, 0)
-    column.addWidget(tabs, 1)
+    # The room to spare below the test panel, not in the tabs, which are never squeezed below
+    # the height they ask for (past the screen's room the form scrolls): a test's answer then
+    # takes that room, or grows the dialog downwards, never moving the tabs' edge and the Test
+    # connection button on it (session 14's tester).
+    policy = tabs.sizePolicy()
+    policy.setVerticalPolicy(QSizePolicy.Policy.Minimum)
+    tabs.setSizePolicy(policy)
+    column.addWidget(tabs)
     column.addWidget(test_panel)
+    column.addStretch(1)
     scroll = FormScroll(form, parent)
     test_panel.answered.connect(lambda: scroll.bring_into_view(test_panel))
     guard_wheel(form)  # it scrolls now: the wheel must not change a field it passes over

@@ -7,7 +7,8 @@ worker; the key goes from the field to the secret store and is never written any
 key typed for a profile and not saved with Save key stays with that profile while others are
 shown (in memory, as the `Secret` typed), is stored by the dialog's Save and dropped by
 Cancel. Signals: warningChanged(bool) — the no-secure-keyring notice shows (or not) for a key
-profile; useEntra() — the person chose Entra ID instead.
+profile; useEntra() — the person chose Entra ID instead; keyForgotten() — the stored key was
+removed: what a test with it said is old.
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ _SAVE_KEY_TIP = (
 class KeyPanel(QWidget):
     warningChanged = Signal(bool)
     useEntra = Signal()
+    keyForgotten = Signal()
 
     def __init__(self, host: FormHost, parent: QWidget) -> None:
         super().__init__(parent)
@@ -307,6 +309,8 @@ class KeyPanel(QWidget):
 
         def forgotten(_: object) -> None:
             self.key_stored[name] = False
+            if self._host.current is draft:
+                self.keyForgotten.emit()
 
         def failed(exc: BaseException) -> None:
             if self._host.current is draft:

@@ -28,6 +28,7 @@ from chatdesk.ui.qt.core import Signal
 from chatdesk.ui.qt.gui import QIcon
 from chatdesk.ui.qt.widgets import (
     QHBoxLayout,
+    QLabel,
     QListWidget,
     QListWidgetItem,
     QMessageBox,
@@ -57,6 +58,7 @@ class ProfileList(QWidget):
         self.gone_headers: dict[str, list[str]] = {}
         self.current: ProfileEdit | None = None
         self.default: ProfileEdit | None = None  # the one new conversations use
+        self.saved_default: ProfileEdit | None = None  # ... as the settings say (loaded)
         self.remove_box: QMessageBox | None = None  # "Remove profile 'X'?" while it is asked
         self.profile_list = QListWidget(self)
         self.profile_list.setAccessibleName("Profiles")
@@ -78,6 +80,7 @@ class ProfileList(QWidget):
             "Use for new conversations",
             "New conversations (Ctrl+N) use this profile; the list marks it (default)",
         )
+        self.use_btn.setCheckable(True)  # checked: the profile shown is the default already
         self.use_btn.clicked.connect(self.make_default)
         self.add_btn.clicked.connect(self.add)
         self.duplicate_btn.clicked.connect(self.duplicate)
@@ -86,17 +89,27 @@ class ProfileList(QWidget):
         buttons.setSpacing(4)
         for button in (self.add_btn, self.duplicate_btn, self.remove_btn):
             buttons.addWidget(button)
+        # What "Use for new conversations" changed, said until Save (or until undone).
+        self.notice = QLabel("", self)
+        self.notice.setWordWrap(True)
+        self.notice.setAccessibleName("Default profile notice")
+        self.notice.hide()
+        # The buttons over the list: the dialog grows downwards (a test's answer, a note), and
+        # buttons under the list moved with it; a click meant for Add landed on "Use for new
+        # conversations" (session 14's tester).
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.profile_list, 1)
         layout.addLayout(buttons)
         layout.addWidget(self.use_btn)
+        layout.addWidget(self.notice)
+        layout.addWidget(self.profile_list, 1)
         self._least = max(170, buttons.sizeHint().width(), self.use_btn.sizeHint().width())
         self._set_width(self._least)
 
     def _set_width(self, width: int) -> None:
         self.profile_list.setFixedWidth(width)
         self.use_btn.setFixedWidth(width)
+        self.notice.setFixedWidth(width)
 
     def _fit_names(self) -> None:
         """Widen the list to show its widest row whole (bold "(default)", a warning icon: the
@@ -138,6 +151,7 @@ class ProfileList(QWidget):
             self.drafts.append(ProfileEdit(profile, None, profile.name))
         originals = [d.original for d in self.drafts]
         self.default = self.drafts[originals.index(active) if active in originals else 0]
+        self.saved_default = self.default
         for draft in self.drafts:
             self.profile_list.addItem(QListWidgetItem(draft.profile.name))
         names = [d.profile.name for d in self.drafts]
@@ -161,7 +175,18 @@ class ProfileList(QWidget):
             font.setBold(default)
             item.setFont(font)
         self._fit_names()
-        self.use_btn.setEnabled(self.current is not None and self.current is not self.default)
+        self._show_default()
+
+    def _show_default(self) -> None:
+        """The button checked (and done) for the default, and a word when it is not the saved
+        one: one click changes what every new conversation uses."""
+        shown_is_default = self.current is not None and self.current is self.default
+        self.use_btn.setChecked(shown_is_default)
+        self.use_btn.setEnabled(self.current is not None and not shown_is_default)
+        changed = self.default is not None and self.default is not self.saved_default
+        name = self.default.profile.name.strip() if self.default is not None else ""
+        self.notice.setText(f"New conversations will use “{name}” once you save." * changed)
+        self.notice.setVisible(changed)
 
     def make_default(self) -> None:
         """New conversations use the profile shown (on Save)."""
@@ -259,5 +284,5 @@ class ProfileList(QWidget):
             self.current = draft
             self.duplicate_btn.setEnabled(draft is not None)
             self.remove_btn.setEnabled(draft is not None)
-            self.use_btn.setEnabled(draft is not None and draft is not self.default)
+            self._show_default()
             self.selected.emit(draft)

@@ -65,11 +65,12 @@ class TestPanel(QWidget):
         row.addWidget(self.test_result, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 4, 0, 0)
-        # The button row last: the panel sits at the dialog's bottom, so lines shown or hidden
-        # above it move the tabs' edge, never the button under the pointer.
+        # The button row first, right under the tabs (`connection_form`: they keep their
+        # height): an answer's lines grow the panel downwards, never moving the button under
+        # the pointer, whether the dialog has room to spare or grows (session 14's tester).
+        layout.addLayout(row)
         layout.addWidget(self.test_error)
         layout.addWidget(self.test_details)
-        layout.addLayout(row)
 
     @property
     def running(self) -> bool:

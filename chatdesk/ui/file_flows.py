@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Protocol
 from chatdesk.core.disk_state import ChangedOnDisk
 from chatdesk.core.export import write_markdown
 from chatdesk.core.fileformat import FILE_SUFFIX, save_conversation, suggested_file_name
-from chatdesk.core.recent_files import add_recent, recent_files
+from chatdesk.core.recent_files import add_recent, in_library, recent_files
 from chatdesk.ui.chat_session import ChatSession
 from chatdesk.ui.qt.core import QObject, QStandardPaths, Signal
 from chatdesk.ui.qt.widgets import QFileDialog, QMessageBox, QWidget
@@ -320,13 +320,30 @@ class FileFlows(QObject):
         dialog.setAcceptMode(mode)
         dialog.setNameFilter(FILTER)
         dialog.setDirectory(self._start_folder())
+        # Connected first: the folder is kept even when what is done there then fails. Both
+        # signals: an Open of several files emits only filesSelected (a second call does nothing).
+        dialog.fileSelected.connect(self._remember_folder)
+        dialog.filesSelected.connect(lambda paths: paths and self._remember_folder(paths[0]))
         self.dialog = dialog
         return dialog
 
+    def _remember_folder(self, path: str) -> None:
+        """Keep the folder a dialog chose, across launches (`Settings.last_folder`); not the
+        library's, where chatdesk names the files."""
+        context = self.host.context
+        folder = str(Path(path).parent)
+        if folder != context.settings.last_folder and not in_library(context.library, path):
+            context.settings.last_folder = folder
+            context.save_settings()
+
     def _start_folder(self) -> str:
-        """The folder of the newest recent file outside the library (the last folder the user
-        chose), else the documents folder (else home)."""
-        for recent in recent_files(self.host.context.settings, self.host.context.library):
+        """The last folder a file dialog chose, else the folder of the newest recent file
+        outside the library (what was kept before `last_folder` was), else the documents
+        folder (else home)."""
+        settings = self.host.context.settings
+        if settings.last_folder and Path(settings.last_folder).is_dir():
+            return settings.last_folder
+        for recent in recent_files(settings, self.host.context.library):
             folder = Path(recent).parent
             if folder.is_dir():
                 return str(folder)

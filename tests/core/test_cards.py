@@ -8,6 +8,7 @@ import json
 import pytest
 
 from chatdesk.core.cards import shown_text
+from chatdesk.core.conversation import Conversation
 from chatdesk.core.export import to_markdown
 from chatdesk.core.fileformat import loads
 from chatdesk.core.messages import Message
@@ -97,3 +98,34 @@ def test_tokens_reports_the_cookbook_figure_and_why_a_count_is_an_estimate(tmp_p
     assert report["estimate"] is True
     assert "tool calls" in report["estimate_why"]
     assert report["model"] == "gpt-4.1"
+
+
+def test_a_replys_own_headings_sit_below_its_role_in_the_exports_outline():
+    """The tester's export (session 14): the reply's "# Migration plan" and "## Step 0" came
+    out at the levels of the export's own "# title" and "## Assistant"."""
+    reply = (
+        "# Migration plan\n\nIntro.\n\n## Step 0\n\n```python\n# comment, not a heading\n"
+        "def func_0_0(x, y):\n    return x\n```\n\nStep 1\n------\n\n    # indented code\n\n"
+        "> # quoted\n\n##### Deep\n\n###### Deepest\n"
+    )
+    conv = Conversation("# Rules\nBe brief.", title="Plan")
+    conv.append(Message("user", "Write the full migration plan with code"))
+    conv.append(Message("assistant", reply))
+    md = to_markdown(conv)
+    outline = [line for line in md.splitlines() if line.startswith("#")]
+    assert outline == [
+        "# Plan",
+        "## System prompt",
+        "### Rules",
+        "## User",
+        "## Assistant",
+        "### Migration plan",
+        "#### Step 0",
+        "# comment, not a heading",  # inside the fence: untouched
+        "#### Step 1",
+        "###### Deep",  # 5 + 2, capped at 6
+        "###### Deepest",
+    ]
+    assert "    # indented code\n" in md
+    assert "> # quoted\n" in md
+    assert "```python\n# comment, not a heading\ndef func_0_0(x, y):\n    return x\n```" in md

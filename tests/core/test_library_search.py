@@ -95,6 +95,28 @@ def test_the_snippet_is_cut_around_the_match_of_a_long_message():
     assert len(snippet) < 120
 
 
+def test_a_word_fts5_splits_into_tokens_is_shown_and_marked_whole(lib, index):
+    """The tester's reply (session 14): `func_12_3` and `NEEDLE_END` are phrases of several
+    tokens to FTS5; the snippet showed the text before them, with nothing marked."""
+    code = "".join(
+        f'def func_12_{n}(x, y):\n    """Doc {n}."""\n    return x * {n} + y  # comment 12-{n}\n\n'
+        for n in range(8)
+    )
+    reply = "word0 " * 200 + code + "filler " * 50 + "\nNEEDLE_END That is the end of the plan.\n"
+    id = lib.create(chat("Write the full migration plan with code", reply)).id
+    index.refresh()
+    [hit] = index.search("func_12_3")
+    assert (hit.conversation_id, hit.message_index) == (id, 1)
+    assert [hit.snippet[s:e] for s, e in hit.highlights] == ["func_12_3"]
+    [hit] = index.search("NEEDLE_END")
+    assert [hit.snippet[s:e] for s, e in hit.highlights] == ["NEEDLE_END"]
+    assert hit.snippet.endswith("NEEDLE_END That is the end of the plan.\n")
+    snippet, spans = cut_snippet("see func-12-30 and func_12_3", query_words("func_12_3"))
+    assert [snippet[s:e] for s, e in spans] == ["func-12-30", "func_12_3"]  # as FTS5 matches
+    assert library_search.holds(reply, "func_12_3 needle_e")
+    assert not library_search.holds("func_12 and 3", "func_12_3")  # the tokens apart
+
+
 def test_what_the_find_bar_looks_for_in_an_opened_result():
     assert find_query("form 1040", "Use the Form 1040 this year") == "form 1040"
     assert find_query("1040 form", "Use the form 1040 this year") == "form"  # words apart

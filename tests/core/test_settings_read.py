@@ -71,6 +71,9 @@ def test_a_whole_number_written_as_a_float_is_taken():
          "'system_prompt'; it is left out.", "user_presets", []),
         ({"theme": "k" * 40}, "theme = a string of 40 characters: settings.theme must be one "
          "of system, light, dark", "theme", "system"),
+        ({"last_folder": ["/tmp/out"]}, "last_folder = a list: settings.last_folder must be a "
+         "string, not a list; \"\" (the newest recent file's folder) is used instead.",
+         "last_folder", ""),
     ],
 )  # fmt: skip
 def test_a_bad_setting_falls_back_to_its_default_and_keeps_the_rest(change, said, field, default):
@@ -177,3 +180,17 @@ def test_loaded_settings_say_whether_any_of_the_file_was_used(raw, unused):
     assert (loaded.warning is not None) is (raw is not None)
     if not unused and raw is not None:  # its other values are used
         assert loaded.settings.theme == "dark"
+
+
+def test_the_last_folder_a_file_dialog_chose_is_kept_and_a_file_without_it_reads():
+    """A file written before `last_folder` was kept has none (the dialogs then start in the
+    newest recent file's folder, as they did); once set, it is saved and read back."""
+    assert "last_folder" not in GOOD  # none chosen: not written
+    write()
+    assert load_settings().settings.last_folder == ""
+    settings = full_settings()
+    settings.last_folder = "/tmp/tester14a/out"
+    save_settings(settings)
+    loaded = load_settings()
+    assert loaded.warning is None
+    assert loaded.settings.last_folder == "/tmp/tester14a/out"

@@ -11,11 +11,16 @@ from azure.identity import (
     CredentialUnavailableError,
 )
 
+from chatdesk.core.profiles import ConnectionProfile
+from chatdesk.core.settings import Settings
+from chatdesk.service.connections import Connections
 from chatdesk.service.entra import (
     SCOPE,
     SignInError,
     SignInRequired,
 )
+from chatdesk.service.secrets import MemorySecretStore
+from tests.service.test_azure_cli import az  # noqa: F401 -- the fake `az` fixture
 from tests.support.entra_session import (
     SECRET_TOKEN,
     Factory,
@@ -141,3 +146,40 @@ def test_no_error_text_contains_a_token_that_was_issued(record_path: Path) -> No
         s.token_provider()()
     assert token not in str(info.value)
     assert repr(s).count("token") == 0
+
+
+# -- az signed in to another cloud -----------------------------------------------------------
+AZ_OTHER_CLOUD = (
+    "ERROR: AADSTS500011: The resource principal named {resource} was not found in the tenant "
+    "named Contoso. This can happen if the application has not been installed by the "
+    "administrator of the tenant or consented to by any user in the tenant. You might have sent "
+    "your authentication request to the wrong tenant. Trace ID: 0000 Correlation ID: 1111\n"
+)
+
+
+@pytest.mark.usefixtures("az")
+@pytest.mark.parametrize(
+    ("domain", "az_cloud"),
+    [
+        ("azure.us", "AzureUSGovernment"),
+        ("azure.cn", "AzureChinaCloud"),
+        ("azure.com", "AzureCloud"),
+    ],
+)
+def test_az_on_another_cloud_is_told_to_set_the_profile_s(
+    monkeypatch: pytest.MonkeyPatch, domain: str, az_cloud: str
+) -> None:
+    """The tester (session 14): a Gov profile, az signed in to the public cloud; the advice
+    was "Check the tenant and client ID…", which leads nowhere (and az takes no client ID)."""
+    endpoint, resource = f"https://contoso.openai.{domain}/", f"https://cognitiveservices.{domain}"
+    monkeypatch.setenv("FAKE_AZ_SAYS", AZ_OTHER_CLOUD.format(resource=resource))
+    profile = ConnectionProfile(
+        "gov", "azure-v1", endpoint, "gpt-4o", auth="entra", entra_mode="default"
+    )
+    connections = Connections(Settings(), secrets=MemorySecretStore(), env={})
+    with pytest.raises(SignInError) as info:
+        connections.entra_session(profile).sign_in(timeout=30)
+    said = str(info.value)
+    assert f"Run `az cloud set --name {az_cloud}`, then `az login`" in said
+    assert f"({resource})" in said
+    assert "client ID" not in said

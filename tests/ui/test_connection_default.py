@@ -160,3 +160,58 @@ def test_remove_s_title_is_short_and_the_question_is_its_text(qtbot, make_dialog
     shown = QFontMetrics(box.font()).horizontalAdvance(f"{box.windowTitle()} — chatdesk")
     assert shown <= box.width() / 2
     box.done(box.StandardButton.No)
+
+
+def test_use_for_new_conversations_says_what_it_changed(qtbot, make_dialog):
+    """The tester (session 14): one click made "Contoso TLS" the default, without a word."""
+    h = make_dialog([azure("Work"), azure("Contoso TLS")], select="Work")
+    h.settings.active_profile = "Work"
+    d = h.dialog
+    use, notice = d.profiles.use_btn, d.profiles.notice
+    assert use.isChecked()  # Work, shown, is the default: the button says so
+    assert notice.text() == ""
+    d.profile_list.setCurrentRow(1)
+    assert not use.isChecked()
+    use.click()
+    assert use.isChecked()
+    assert not use.isEnabled()
+    assert notice.text() == "New conversations will use “Contoso TLS” once you save."
+    assert not notice.isHidden()
+    d.profile_list.setCurrentRow(0)
+    use.click()  # back to the saved default: nothing changes on Save
+    assert notice.text() == ""
+    assert notice.isHidden()
+
+
+def test_the_dialog_s_buttons_stay_put_when_a_test_result_shows(qtbot, make_dialog):
+    """The tester (session 14): a test's answer grew the dialog and moved Add, "Use for new
+    conversations" and Test connection; a click meant for Add changed the default."""
+    from tests.support.fake_azure import FakeAzure
+
+    with FakeAzure(api_key="test-key") as server:
+        store = MemorySecretStore()
+        store.set("Work", Secret("wrong-key"))  # a 401: the longest answer of the two
+        store.set("Other", Secret("test-key"))
+        h = make_dialog([azure("Work", endpoint=server.url), azure("Other", endpoint=server.url)],
+                        secrets=store, select="Other")  # fmt: skip
+        d = h.dialog
+        qtbot.waitExposed(d)
+        d.resize(d.width(), d.minimumSizeHint().height())  # as short as it goes: no room to spare
+        qtbot.wait(50)
+        buttons = (d.add_btn, d.profiles.use_btn, d.test_panel.test_btn)
+
+        def places() -> list:
+            return [b.mapTo(d, b.rect().topLeft()) for b in buttons]
+
+        before = places()
+        d.test_panel.test_btn.click()
+        qtbot.waitUntil(lambda: "answered in" in d.test_panel.test_result.text(), timeout=5000)
+        qtbot.wait(50)  # the layout settles
+        assert places() == before
+        d.profile_list.setCurrentRow(0)
+        qtbot.wait(50)
+        assert places() == before
+        d.test_panel.test_btn.click()
+        qtbot.waitUntil(lambda: d.test_panel.test_error.text() != "", timeout=5000)
+        qtbot.wait(50)
+        assert places() == before

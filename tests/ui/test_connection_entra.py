@@ -146,3 +146,22 @@ def test_closing_during_sign_in_cancels_without_touching_deleted_widgets(qtbot):
     finally:
         block.set()
     qtbot.waitUntil(lambda: not jobs_running(), timeout=2000)
+
+
+def test_a_failed_sign_in_shows_one_status_line(qtbot, make_dialog):
+    """The tester (session 14): "Not checked yet: Sign in checks az login…" stood above "No
+    developer sign-in was found…"; the reason alone says where the profile stands (here for a
+    browser sign-in, whose "Not signed in." stood above it the same way)."""
+    error = ClientAuthenticationError("AADSTS700016: Application with identifier was not found")
+    d = make_dialog([azure(auth="entra")], entra=EntraFactory(error=error)).dialog
+    on_auth_tab(d)
+    panel = d.entra_panel
+    assert panel.account_label.isVisible()
+    panel.sign_in_btn.click()
+    qtbot.waitUntil(lambda: panel.entra_error.text() != "" and panel.sign_in_btn.isVisible())
+    assert panel.entra_error.isVisible()
+    assert not panel.account_label.isVisible()
+    panel.sign_in_btn.click()  # trying again: the progress line shows, the old reason goes
+    assert panel.account_label.isVisible()
+    assert not panel.entra_error.isVisible()
+    qtbot.waitUntil(lambda: panel.entra_error.text() != "" and panel.sign_in_btn.isVisible())

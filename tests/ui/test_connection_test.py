@@ -179,3 +179,38 @@ def test_the_test_button_stays_where_it_is_as_results_come_and_go(qtbot, make_di
     # Laid out again a pass of the event loop later than without the form's scroll area: on a
     # loaded machine 50 ms saw the panel's old height (button 41 px up) in 1 run of 3.
     qtbot.waitUntil(lambda: button_y() == before, timeout=2_000)
+
+
+def test_a_test_result_goes_when_the_profile_signs_out_or_in(qtbot, make_dialog, azure_server):
+    """The tester (session 14): "Connected: answered in 330 ms." stayed beside Test
+    connection after Sign out, as if the profile still worked."""
+    d = make_dialog([azure(endpoint=azure_server.url, auth="entra")]).dialog
+    on_auth_tab(d)
+    d.entra_panel.sign_in_btn.click()
+    qtbot.waitUntil(lambda: d.entra_panel.account_label.text().startswith("Signed in as"))
+    d.test_panel.test_btn.click()
+    qtbot.waitUntil(lambda: "answered in" in d.test_panel.test_result.text(), timeout=5000)
+    d.entra_panel.sign_out_btn.click()
+    qtbot.waitUntil(lambda: d.entra_panel.account_label.text() == "Not signed in.")
+    assert d.test_panel.test_result.text() == ""
+    assert d.test_panel.test_details.text() == ""
+    d.test_panel.test_btn.click()  # signed out: what the test says now is about that
+    qtbot.waitUntil(lambda: not d.test_panel.running, timeout=5000)
+    assert d.test_panel.test_result.text() != "" or d.test_panel.test_error.text() != ""
+    d.entra_panel.sign_in_btn.click()
+    qtbot.waitUntil(lambda: d.entra_panel.account_label.text().startswith("Signed in as"))
+    qtbot.waitUntil(lambda: d.test_panel.test_error.text() == "")
+    assert d.test_panel.test_result.text() == ""
+
+
+def test_a_test_result_goes_when_the_stored_key_is_forgotten(qtbot, make_dialog, azure_server):
+    store = MemorySecretStore()
+    store.set("Work", Secret("test-key"))
+    d = make_dialog([azure(endpoint=azure_server.url)], secrets=store).dialog
+    on_auth_tab(d)
+    d.test_panel.test_btn.click()
+    qtbot.waitUntil(lambda: "answered in" in d.test_panel.test_result.text(), timeout=5000)
+    qtbot.waitUntil(lambda: d.key_panel.forget_key_btn.isEnabled())
+    d.key_panel.forget_key_btn.click()
+    qtbot.waitUntil(lambda: store.get("Work") is None)
+    qtbot.waitUntil(lambda: d.test_panel.test_result.text() == "")

@@ -16,7 +16,9 @@ from chatdesk.core.messages import Message
 from chatdesk.core.paths import data_dir
 from chatdesk.core.presets import BUILTIN_PRESETS
 from chatdesk.core.recovery import RecoveryStore
+from chatdesk.core.settings import load_settings
 from chatdesk.service.secrets import Secret
+from chatdesk.ui.context import AppContext
 from chatdesk.ui.main_window import MainWindow
 from tests.core.test_fileformat_kept_fields import FILE as KEPT_FILE
 from tests.core.test_fileformat_kept_fields import REPLY_META as KEPT_REPLY_META
@@ -385,3 +387,33 @@ def test_saving_keeps_unknown_keys_inside_params_trimming_and_metadata(
     sent = server.requests[-1].json
     assert sent["temperature"] == 0.8
     assert not {"seed_note", "future_param", "future_trim"} & set(sent)
+
+
+def test_save_as_and_export_start_in_the_last_folder_after_a_restart(
+    qtbot, window, server, tmp_path
+):
+    """The tester (session 14): after a restart Save as and Export started in the home folder
+    again; nothing was kept in settings.json."""
+    out = tmp_path / "out"
+    out.mkdir()
+    send(qtbot, window, "export me")
+    window.export_action.trigger()
+    assert window.files.dialog.directory().absolutePath() != str(out)
+    window.files.dialog.fileSelected.emit(str(out / "plan.md"))
+    assert (out / "plan.md").is_file()
+    saved = load_settings(tmp_path / "settings.json").settings
+    assert saved.last_folder == str(out)
+    context = window.context
+    again = AppContext(saved, context.connections, context.service,
+                       settings_path=tmp_path / "settings.json")  # fmt: skip
+    restarted = MainWindow(again)
+    qtbot.addWidget(restarted)
+    restarted.open_paths([])
+    restarted.save_as_action.trigger()
+    assert restarted.files.dialog.directory().absolutePath() == str(out)
+    restarted.files.dialog.reject()
+    restarted.export_action.trigger()
+    assert restarted.files.dialog.directory().absolutePath() == str(out)
+    restarted.files.dialog.reject()
+    for session in restarted.sessions:
+        session.shutdown()
