@@ -146,8 +146,14 @@ class TextSelection(QObject):
         else:
             self.row, self.anchor, self.focus = row, here, here
         self._dragging = True
+        # The row becomes current without QAbstractItemView's scrollTo(current), which brings
+        # a card taller than the viewport to its top: the press would move the text away
+        # from under the pointer, and the drag would select from there.
+        auto_scroll = self.view.hasAutoScroll()
+        self.view.setAutoScroll(False)
         self.view.setCurrentIndex(index)
-        self.view.setFocus()
+        self.view.setAutoScroll(auto_scroll)
+        self.view.setFocus(Qt.FocusReason.MouseFocusReason)
         self._show()
         return True
 
