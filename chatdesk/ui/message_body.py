@@ -33,6 +33,8 @@ from chatdesk.ui.qt.gui import (
     QTextCharFormat,
     QTextCursor,
     QTextDocument,
+    QTextDocumentFragment,
+    QTextTable,
 )
 
 if TYPE_CHECKING:
@@ -338,11 +340,12 @@ class MessageBody:
             if markdown and whole:
                 parts.append((self._pieces[i].text, True))
                 continue
-            cursor = QTextCursor(doc)
-            cursor.setPosition(span[0])
-            cursor.setPosition(span[1], QTextCursor.MoveMode.KeepAnchor)
-            fragment = cursor.selection()
-            text = fragment.toMarkdown() if markdown else fragment.toPlainText()
+            if markdown:
+                text = _selected(doc, *span).toMarkdown()
+            else:  # a code block's language and "Copy code" are the card's, not the text
+                ranges = _without(span, _code_headers(doc))
+                texts = (_selected(doc, a, b).toPlainText() for a, b in ranges)
+                text = "\n".join(t for t in texts if t)  # (each range is whole blocks apart)
             text = text.replace(BREAK, "").replace("\xa0", " ")
             if span[1] == doc.characterCount() - 1:  # the HTML's closing line break, not text
                 text = text.rstrip()
@@ -357,7 +360,7 @@ class MessageBody:
                 out += text if whole else text.strip("\n")
                 joined = whole
             return out.rstrip("\n")
-        return "\n".join(text for text, _ in parts)
+        return "\n".join(text for text, _ in parts if text)
 
     def anchor_at(self, x: float, y: float) -> str:
         """The href of the link at body point (x, y), "" if none. "Copy code" links are
@@ -410,3 +413,47 @@ class MessageBody:
 
     def plain_text(self) -> str:
         return "".join(doc.toPlainText() + "\n" for doc in self.documents())
+
+
+def _selected(doc: QTextDocument, start: int, end: int) -> QTextDocumentFragment:
+    cursor = QTextCursor(doc)
+    cursor.setPosition(start)
+    cursor.setPosition(end, QTextCursor.MoveMode.KeepAnchor)
+    return cursor.selection()
+
+
+def _code_headers(doc: QTextDocument) -> list[tuple[int, int]]:
+    """The character ranges of `doc`'s code blocks that are not their code: the header row
+    (language, "Copy code") and the table's marks. A code block is one of the two-column
+    tables `markdown._render_code` makes, told apart from a Markdown table by the "Copy code"
+    link in its first row."""
+    found = []
+    frames = list(doc.rootFrame().childFrames())
+    while frames:
+        frame = frames.pop()
+        frames.extend(frame.childFrames())
+        if not isinstance(frame, QTextTable) or frame.columns() != 2 or frame.rows() < 2:
+            continue
+        cursor = frame.cellAt(0, 1).firstCursorPosition()
+        cursor.movePosition(QTextCursor.MoveOperation.NextCharacter)
+        if parse_code_link(cursor.charFormat().anchorHref()) is not None:
+            # The cuts reach the table's own start and end marks: a selection that takes one
+            # in, or goes from a cell to outside the table, takes the whole table.
+            code = frame.cellAt(1, 0)
+            found.append((frame.firstPosition() - 1, code.firstPosition()))
+            found.append((code.lastPosition(), frame.lastPosition() + 1))
+    return sorted(found)
+
+
+def _without(span: tuple[int, int], cuts: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """`span` less the (sorted, disjoint) ranges `cuts`, as the ranges left."""
+    out, at = [], span[0]
+    for start, end in cuts:
+        if end <= at or start >= span[1]:
+            continue
+        if start > at:
+            out.append((at, start))
+        at = max(at, end)
+    if at < span[1]:
+        out.append((at, span[1]))
+    return out
