@@ -163,10 +163,12 @@ class TextSelection(QObject):
         pos = event.position().toPoint()
         bar = self.view.verticalScrollBar()
         height = self.view.viewport().height()
-        if pos.y() < EDGE:  # dragging past the top or bottom scrolls the transcript
-            bar.setValue(bar.value() - (EDGE - pos.y()))
-        elif pos.y() > height - EDGE:
-            bar.setValue(bar.value() + (pos.y() - height + EDGE))
+        step = min(pos.y() - EDGE, 0) + max(pos.y() - height + EDGE, 0)
+        if step:  # dragging past the top or bottom scrolls the transcript
+            # The reader scrolls: a row held in place (after a find, a reopening) is let go,
+            # or the next layout (a streamed chunk) would scroll back from under the drag.
+            self.view.release_hold()
+            bar.setValue(bar.value() + step)
         here = self._body_position(pos, self.row)
         if here is not None and here != self.focus:
             self.focus = here

@@ -70,12 +70,11 @@ def centre_on(qtbot, view, index, piece, position):
     qtbot.wait(30)
 
 
-def test_a_drag_in_a_long_reply_selects_what_is_under_it_without_scrolling(qtbot, window, server):
-    view, index = long_reply_row(qtbot, window, server)
-    piece, start = where(view, index, "def func_7_2")
-    lines = "def func_7_2(x, y):\n    return x * 2 + y\n\ndef func_7_3"
-    # As after switching conversations, while streaming or from a search result: the reply's
-    # row is not the current one and the message box has the focus.
+def drag_over(qtbot, window, view, index, text):
+    """Centre `text` (a reply's lines) on screen with the message box focused and the reply's
+    row not current, as after switching conversations, while streaming or from a search
+    result; drag over it with the mouse and copy. The scroll bar's value must not change."""
+    piece, start = where(view, index, text.split("\n")[0])
     view.setCurrentIndex(view.model().index(0, 0))
     centre_on(qtbot, view, index, piece, start)
     window.composer.input.setFocus()
@@ -83,7 +82,7 @@ def test_a_drag_in_a_long_reply_selects_what_is_under_it_without_scrolling(qtbot
     bar = view.verticalScrollBar()
     before = bar.value()
     first = point_of(view, index, piece, start)
-    last = point_of(view, index, piece, start + len(lines))
+    last = point_of(view, index, piece, start + len(text))
     viewport = view.viewport()
     qtbot.mousePress(viewport, Qt.MouseButton.LeftButton, pos=first)
     assert bar.value() == before  # nothing scrolls on a press
@@ -92,12 +91,32 @@ def test_a_drag_in_a_long_reply_selects_what_is_under_it_without_scrolling(qtbot
     qtbot.mouseRelease(viewport, Qt.MouseButton.LeftButton, pos=last)
     assert bar.value() == before
     assert view.hasFocus()
-    assert view.text_selection.text() == lines
+    assert view.text_selection.text() == text
     QGuiApplication.clipboard().clear()
     with qtbot.waitSignal(view.copied):
         qtbot.keyClick(view, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
-    assert QGuiApplication.clipboard().text() == view.text_selection.text()
+    assert QGuiApplication.clipboard().text() == text
     assert window.statusBar().currentMessage() == "Copied"
+
+
+def test_a_drag_in_a_long_reply_selects_what_is_under_it_without_scrolling(qtbot, window, server):
+    view, index = long_reply_row(qtbot, window, server)
+    drag_over(
+        qtbot, window, view, index, "def func_7_2(x, y):\n    return x * 2 + y\n\ndef func_7_3"
+    )
+
+
+def test_a_drag_in_a_streaming_reply_selects_what_is_under_it(qtbot, window, server):
+    server.enqueue(Reply(text=long_reply(steps=16), chunk_size=30, delay=0.01))
+    type_and_send(qtbot, window, "the plan")
+    session, view = window.session, window.transcript
+    qtbot.waitUntil(lambda: "Step 9" in session.conversation[-1].content, timeout=5000)
+    index = view.model().index(1, 0)
+    drag_over(
+        qtbot, window, view, index, "def func_3_2(x, y):\n    return x * 2 + y\n\ndef func_3_3"
+    )
+    assert session.busy  # all of it while the reply streamed
+    wait_idle(qtbot, window)
 
 
 def test_copied_text_across_a_code_block_has_no_language_or_copy_code(qtbot, window, server):
@@ -121,3 +140,28 @@ def test_copied_text_across_a_code_block_has_no_language_or_copy_code(qtbot, win
     view.copy_code(1, 3)
     code = "".join(f"def func_3_{j}(x, y):\n    return x * {j} + y\n\n" for j in range(6))
     assert QGuiApplication.clipboard().text() == code
+
+
+def test_a_drag_past_the_edge_scrolls_a_streaming_reply_that_was_held_in_place(
+    qtbot, window, server
+):
+    server.enqueue(Reply(text=long_reply(steps=16), chunk_size=30, delay=0.01))
+    type_and_send(qtbot, window, "the plan")
+    session, view = window.session, window.transcript
+    qtbot.waitUntil(lambda: "Step 6" in session.conversation[-1].content, timeout=5000)
+    view.show_history_index(1)  # as going to a find's match does: the row is held in place
+    qtbot.wait(30)
+    bar, viewport = view.verticalScrollBar(), view.viewport()
+    bottom = QPoint(100, viewport.height() - 3)
+    qtbot.mousePress(viewport, Qt.MouseButton.LeftButton, pos=QPoint(100, viewport.height() // 2))
+    before = bar.value()
+    for _ in range(5):
+        qtbot.mouseMove(viewport, bottom)
+    scrolled = bar.value()
+    assert scrolled > before
+    qtbot.wait(300)  # chunks arrive, the list is laid out again
+    assert session.busy
+    assert bar.value() == scrolled  # not scrolled back from under the drag
+    qtbot.mouseRelease(viewport, Qt.MouseButton.LeftButton, pos=bottom)
+    assert view.text_selection.active
+    wait_idle(qtbot, window)
