@@ -340,12 +340,9 @@ class MessageBody:
             if markdown and whole:
                 parts.append((self._pieces[i].text, True))
                 continue
-            if markdown:
-                text = _selected(doc, *span).toMarkdown()
-            else:  # a code block's language and "Copy code" are the card's, not the text
-                ranges = _without(span, _code_headers(doc))
-                texts = (_selected(doc, a, b).toPlainText() for a, b in ranges)
-                text = "\n".join(t for t in texts if t)  # (each range is whole blocks apart)
+            # A code block's language label and "Copy code" are the card's, not the text.
+            texts = [_run_text(doc, *run, markdown=markdown) for run in _runs(doc, span)]
+            text = ("\n\n" if markdown else "\n").join(t for t in texts if t)
             text = text.replace(BREAK, "").replace("\xa0", " ")
             if span[1] == doc.characterCount() - 1:  # the HTML's closing line break, not text
                 text = text.rstrip()
@@ -422,11 +419,13 @@ def _selected(doc: QTextDocument, start: int, end: int) -> QTextDocumentFragment
     return cursor.selection()
 
 
-def _code_headers(doc: QTextDocument) -> list[tuple[int, int]]:
-    """The character ranges of `doc`'s code blocks that are not their code: the header row
-    (language, "Copy code") and the table's marks. A code block is one of the two-column
-    tables `markdown._render_code` makes, told apart from a Markdown table by the "Copy code"
-    link in its first row."""
+def _code_blocks(doc: QTextDocument) -> list[tuple[int, int, int, int, str]]:
+    """`doc`'s code blocks, in order: (the table's first position, its code's first and last,
+    the table's end, the language). A code block is one of the two-column tables
+    `markdown._render_code` makes (a header row with the language and "Copy code", then the
+    code), told apart from a Markdown table by the "Copy code" link in its first row. The
+    table's first and end positions are its own marks: a selection that takes one in, or goes
+    from a cell to outside the table, takes the whole table."""
     found = []
     frames = list(doc.rootFrame().childFrames())
     while frames:
@@ -436,24 +435,37 @@ def _code_headers(doc: QTextDocument) -> list[tuple[int, int]]:
             continue
         cursor = frame.cellAt(0, 1).firstCursorPosition()
         cursor.movePosition(QTextCursor.MoveOperation.NextCharacter)
-        if parse_code_link(cursor.charFormat().anchorHref()) is not None:
-            # The cuts reach the table's own start and end marks: a selection that takes one
-            # in, or goes from a cell to outside the table, takes the whole table.
-            code = frame.cellAt(1, 0)
-            found.append((frame.firstPosition() - 1, code.firstPosition()))
-            found.append((code.lastPosition(), frame.lastPosition() + 1))
+        if parse_code_link(cursor.charFormat().anchorHref()) is None:
+            continue
+        label, code = frame.cellAt(0, 0), frame.cellAt(1, 0)
+        lang = _selected(doc, label.firstPosition(), label.lastPosition()).toPlainText()
+        start, end = frame.firstPosition() - 1, frame.lastPosition() + 1
+        found.append((start, code.firstPosition(), code.lastPosition(), end, lang))
     return sorted(found)
 
 
-def _without(span: tuple[int, int], cuts: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """`span` less the (sorted, disjoint) ranges `cuts`, as the ranges left."""
-    out, at = [], span[0]
-    for start, end in cuts:
+def _runs(doc: QTextDocument, span: tuple[int, int]) -> list[tuple[int, int, str | None]]:
+    """`span` of `doc` as runs of text (None) and of a code block's code (its language),
+    leaving out the code blocks' header rows."""
+    out: list[tuple[int, int, str | None]] = []
+    at = span[0]
+    for start, first, last, end, lang in _code_blocks(doc):
         if end <= at or start >= span[1]:
             continue
         if start > at:
-            out.append((at, start))
+            out.append((at, start, None))
+        if max(at, first) < min(span[1], last):
+            out.append((max(at, first), min(span[1], last), "" if lang == "code" else lang))
         at = max(at, end)
     if at < span[1]:
-        out.append((at, span[1]))
+        out.append((at, span[1], None))
     return out
+
+
+def _run_text(doc: QTextDocument, start: int, end: int, lang: str | None, *, markdown: bool) -> str:
+    fragment = _selected(doc, start, end)
+    if not markdown:
+        return fragment.toPlainText()
+    if lang is None:
+        return fragment.toMarkdown().strip("\n")
+    return f"```{lang}\n{fragment.toPlainText()}\n```"

@@ -130,6 +130,12 @@ def test_copied_text_across_a_code_block_has_no_language_or_copy_code(qtbot, win
     assert "Copy code" not in text
     assert "\ndef func_3_0(x, y):\n    return x * 0 + y\n" in text
     assert text.endswith("def func_3_1")
+    # As Markdown: the paragraph, then the part of the code as a fence of its language.
+    markdown = view.text_selection.text(markdown=True)
+    assert markdown.startswith("`module_3.py`: word3 word3")
+    assert markdown.endswith(
+        "word3\n\n```python\ndef func_3_0(x, y):\n    return x * 0 + y\n\ndef func_3_1\n```"
+    )
     # From inside the code to the paragraph after it: the code, then the heading.
     tail_piece, tail = where(view, index, "def func_3_5")
     tail += len("def func_3_5(x, y):\n    ")
