@@ -2,8 +2,11 @@
 17", previous and next (Shift+Enter / Enter, Shift+F3 / F3), closed with Esc.
 
 The search covers every message, the older ones not shown yet included: it runs on a worker
-over a snapshot of the conversation (`core/find.py`), `FIND_DELAY_MS` after the last keystroke
-or change, so neither typing nor a streaming reply waits for it. Going to a hit brings its
+over a snapshot of the conversation (`core/find.py`), `FIND_DELAY_MS` after the last keystroke,
+so typing does not wait for it. A changing conversation (a streaming reply) is searched again
+at most every `REFRESH_MS`: the count follows the text as it arrives, at a cost per search that
+grows with the conversation but a rate that does not grow with the chunks (a chunk costs a
+timer check). Going to a hit brings its
 message in as a row if it is not one yet and scrolls to the line of the match, which is marked.
 
 Signals: closed() when the bar hides (focus goes back to the message box).
@@ -25,6 +28,7 @@ if TYPE_CHECKING:
     from chatdesk.ui.transcript_view import TranscriptView
 
 FIND_DELAY_MS = 150
+REFRESH_MS = 400  # a streaming reply's text searched again at most this often
 
 
 class FindBar(QWidget):
@@ -63,6 +67,10 @@ class FindBar(QWidget):
         self._jump = False  # the next results move to the nearest hit (the query changed)
         self._debounce = QTimer(self, singleShot=True, interval=FIND_DELAY_MS)
         self._debounce.timeout.connect(self._search)
+        # Not restarted by each change: a reply streaming faster than the delay would otherwise
+        # never be searched until it ends ("No matches" while the match is on screen).
+        self._refresh = QTimer(self, singleShot=True, interval=REFRESH_MS)
+        self._refresh.timeout.connect(self._search)
         self.field.textChanged.connect(self._query_changed)
         self.hide()
 
@@ -88,9 +96,8 @@ class FindBar(QWidget):
             self._search()
 
     def _conversation_changed(self, _index: int) -> None:
-        # A streamed chunk restarts the timer: the search runs once the history is still.
-        if self.isVisible() and self.query():
-            self._debounce.start()
+        if self.isVisible() and self.query() and not self._refresh.isActive():
+            self._refresh.start()
 
     def query(self) -> str:
         return self.field.text().strip()
@@ -119,6 +126,7 @@ class FindBar(QWidget):
     def close_bar(self) -> None:
         self._cancel.set()
         self._debounce.stop()
+        self._refresh.stop()
         self.hide()
         self.transcript.delegate.set_find("")
         self.transcript.viewport().update()
@@ -140,6 +148,7 @@ class FindBar(QWidget):
 
     def _search(self) -> None:
         self._debounce.stop()
+        self._refresh.stop()  # this search sees the changes so far
         self._cancel.set()  # the search still running is not wanted any more
         self._generation += 1
         query, conv = self.query(), self._conv
@@ -192,6 +201,9 @@ class FindBar(QWidget):
             self._search()
             return
         if not self.hits:
+            if self._refresh.isActive():  # the text just arrived: go to it once it is found
+                self._jump = True
+                self._search()
             return
         self.position = (self.position + by) % len(self.hits)
         self._mark(self.query(), scroll=True)

@@ -33,6 +33,8 @@ from chatdesk.ui.qt.gui import (
     QTextCharFormat,
     QTextCursor,
     QTextDocument,
+    QTextDocumentFragment,
+    QTextTable,
 )
 
 if TYPE_CHECKING:
@@ -338,11 +340,9 @@ class MessageBody:
             if markdown and whole:
                 parts.append((self._pieces[i].text, True))
                 continue
-            cursor = QTextCursor(doc)
-            cursor.setPosition(span[0])
-            cursor.setPosition(span[1], QTextCursor.MoveMode.KeepAnchor)
-            fragment = cursor.selection()
-            text = fragment.toMarkdown() if markdown else fragment.toPlainText()
+            # A code block's language label and "Copy code" are the card's, not the text.
+            texts = [_run_text(doc, *run, markdown=markdown) for run in _runs(doc, span)]
+            text = ("\n\n" if markdown else "\n").join(t for t in texts if t)
             text = text.replace(BREAK, "").replace("\xa0", " ")
             if span[1] == doc.characterCount() - 1:  # the HTML's closing line break, not text
                 text = text.rstrip()
@@ -357,7 +357,7 @@ class MessageBody:
                 out += text if whole else text.strip("\n")
                 joined = whole
             return out.rstrip("\n")
-        return "\n".join(text for text, _ in parts)
+        return "\n".join(text for text, _ in parts if text)
 
     def anchor_at(self, x: float, y: float) -> str:
         """The href of the link at body point (x, y), "" if none. "Copy code" links are
@@ -410,3 +410,62 @@ class MessageBody:
 
     def plain_text(self) -> str:
         return "".join(doc.toPlainText() + "\n" for doc in self.documents())
+
+
+def _selected(doc: QTextDocument, start: int, end: int) -> QTextDocumentFragment:
+    cursor = QTextCursor(doc)
+    cursor.setPosition(start)
+    cursor.setPosition(end, QTextCursor.MoveMode.KeepAnchor)
+    return cursor.selection()
+
+
+def _code_blocks(doc: QTextDocument) -> list[tuple[int, int, int, int, str]]:
+    """`doc`'s code blocks, in order: (the table's first position, its code's first and last,
+    the table's end, the language). A code block is one of the two-column tables
+    `markdown._render_code` makes (a header row with the language and "Copy code", then the
+    code), told apart from a Markdown table by the "Copy code" link in its first row. The
+    table's first and end positions are its own marks: a selection that takes one in, or goes
+    from a cell to outside the table, takes the whole table."""
+    found = []
+    frames = list(doc.rootFrame().childFrames())
+    while frames:
+        frame = frames.pop()
+        frames.extend(frame.childFrames())
+        if not isinstance(frame, QTextTable) or frame.columns() != 2 or frame.rows() < 2:
+            continue
+        cursor = frame.cellAt(0, 1).firstCursorPosition()
+        cursor.movePosition(QTextCursor.MoveOperation.NextCharacter)
+        if parse_code_link(cursor.charFormat().anchorHref()) is None:
+            continue
+        label, code = frame.cellAt(0, 0), frame.cellAt(1, 0)
+        lang = _selected(doc, label.firstPosition(), label.lastPosition()).toPlainText()
+        start, end = frame.firstPosition() - 1, frame.lastPosition() + 1
+        found.append((start, code.firstPosition(), code.lastPosition(), end, lang))
+    return sorted(found)
+
+
+def _runs(doc: QTextDocument, span: tuple[int, int]) -> list[tuple[int, int, str | None]]:
+    """`span` of `doc` as runs of text (None) and of a code block's code (its language),
+    leaving out the code blocks' header rows."""
+    out: list[tuple[int, int, str | None]] = []
+    at = span[0]
+    for start, first, last, end, lang in _code_blocks(doc):
+        if end <= at or start >= span[1]:
+            continue
+        if start > at:
+            out.append((at, start, None))
+        if max(at, first) < min(span[1], last):
+            out.append((max(at, first), min(span[1], last), "" if lang == "code" else lang))
+        at = max(at, end)
+    if at < span[1]:
+        out.append((at, span[1], None))
+    return out
+
+
+def _run_text(doc: QTextDocument, start: int, end: int, lang: str | None, *, markdown: bool) -> str:
+    fragment = _selected(doc, start, end)
+    if not markdown:
+        return fragment.toPlainText()
+    if lang is None:
+        return fragment.toMarkdown().strip("\n")
+    return f"```{lang}\n{fragment.toPlainText()}\n```"

@@ -146,8 +146,14 @@ class TextSelection(QObject):
         else:
             self.row, self.anchor, self.focus = row, here, here
         self._dragging = True
+        # The row becomes current without QAbstractItemView's scrollTo(current), which brings
+        # a card taller than the viewport to its top: the press would move the text away
+        # from under the pointer, and the drag would select from there.
+        auto_scroll = self.view.hasAutoScroll()
+        self.view.setAutoScroll(False)
         self.view.setCurrentIndex(index)
-        self.view.setFocus()
+        self.view.setAutoScroll(auto_scroll)
+        self.view.setFocus(Qt.FocusReason.MouseFocusReason)
         self._show()
         return True
 
@@ -157,10 +163,12 @@ class TextSelection(QObject):
         pos = event.position().toPoint()
         bar = self.view.verticalScrollBar()
         height = self.view.viewport().height()
-        if pos.y() < EDGE:  # dragging past the top or bottom scrolls the transcript
-            bar.setValue(bar.value() - (EDGE - pos.y()))
-        elif pos.y() > height - EDGE:
-            bar.setValue(bar.value() + (pos.y() - height + EDGE))
+        step = min(pos.y() - EDGE, 0) + max(pos.y() - height + EDGE, 0)
+        if step:  # dragging past the top or bottom scrolls the transcript
+            # The reader scrolls: a row held in place (after a find, a reopening) is let go,
+            # or the next layout (a streamed chunk) would scroll back from under the drag.
+            self.view.release_hold()
+            bar.setValue(bar.value() + step)
         here = self._body_position(pos, self.row)
         if here is not None and here != self.focus:
             self.focus = here
