@@ -32,6 +32,9 @@ When stdout goes away (`| head -c 5`, `| true`) or cannot be written (a full dis
 stops but the request does not: the whole reply is saved, and the exit status says so.
 A conversation whose last reply another chatdesk is still writing (its "writing" mark, see
 `core/in_flight.py`) is refused: nothing is sent, the file is left as it is, exit status 1.
+The reply this command writes carries that mark too, from before the request leaves until it
+ends (`cli/reply_mark.py`), so a window or another `send` refuses to send over it; when nothing
+comes back (a failure, Ctrl+C before the first word) the file is put back as it was.
 Exit status: 0 done, 1 the request failed, the reply is incomplete or it is empty because
 reasoning used the whole response limit, or stdout could not be written (the reply is saved),
 2 usage, 130 stopped with Ctrl+C, 141 the reader of stdout went away (the reply is saved).
@@ -63,6 +66,7 @@ from chatdesk.cli.command import (
 )
 from chatdesk.cli.connections import command_line_connections
 from chatdesk.cli.output import ReasoningOutput, ReplyOutput
+from chatdesk.cli.reply_mark import cut_off, drop_abandoned, kept_marked, streaming
 from chatdesk.cli.send_connection import (
     ADHOC_PROFILE,
     UsageError,
@@ -87,7 +91,6 @@ from chatdesk.core.conversation import (
 )
 from chatdesk.core.deployments import DeploymentNote, valid_seconds
 from chatdesk.core.fileformat import ConversationFileError, load_conversation
-from chatdesk.core.messages import Message, MessageMeta, now_iso
 from chatdesk.core.reply_file import ReplyFile
 from chatdesk.core.responses_request import api_of, unsent_for
 from chatdesk.core.sending import awaits_reply
@@ -226,12 +229,6 @@ def _ctrl_c_cancels(cancel: CancelToken) -> Iterator[None]:
 
 
 
-
-def _streaming(text: str) -> Message:
-    """The reply so far, as a kill now would leave it in the file."""
-    return Message("assistant", text, meta=MessageMeta(created_at=now_iso(), incomplete=True))
-
-
 def _limit_field(path: str, conv: Conversation, body: dict[str, Any], spent: int, at: int) -> str:
     """Where `send` takes the response limit from (the file's field: no option sets it), and
     the limit the window's Retry would use (`larger_limit`, above the one in effect `at`)."""
@@ -277,6 +274,7 @@ def run_send(argv: list[str]) -> int:
     except ChatError as exc:
         fail(exc.text)
         return EXIT_ERROR
+    drop_abandoned(conv, args.file)  # a reply a killed chatdesk never began: asked again
     added = add_tool_results(conv, args.tool_result)
     if added.problem is not None:  # said before anything is sent (core/tool_results.py)
         print(f"{PROG}: error: {added.problem}", file=sys.stderr)
@@ -381,7 +379,8 @@ def run_send(argv: list[str]) -> int:
         prepared = service.prepare(conv, profile, stream=not args.no_stream)
         if args.read_timeout is not None:
             prepared.read_timeout = args.read_timeout
-        with _ctrl_c_cancels(cancel):
+        reply_file.begin(streaming(""))  # marked before it leaves: nobody sends over it
+        with _ctrl_c_cancels(cancel), kept_marked(reply_file):
             if args.no_stream:
                 result = service.complete(prepared, cancel, on_retry=told, on_adjusted=told)
                 for number, part in enumerate(result.reasoning_summary or []):
@@ -396,7 +395,7 @@ def run_send(argv: list[str]) -> int:
                         out.write(event.text)
                         shown.append(event.text)
                         if reply_file.due():  # a kill now keeps what streamed so far
-                            reply_file.write(_streaming("".join(shown)))
+                            reply_file.write(streaming("".join(shown)))
                             if body is not None:
                                 body.tell(reply_file)
                     elif isinstance(event, ReasoningDelta):
@@ -421,6 +420,7 @@ def run_send(argv: list[str]) -> int:
     exhausted = result.reasoning_exhausted if result is not None and error is None else None
     kept = kept_text(added, target)  # the results given are in the file, whatever came back
     if exhausted is not None:  # nothing to keep: the question stays last, ready to send again
+        reply_file.withdraw()
         if body is not None:
             body.say()
         at = prepared.plan.reserve if prepared.plan is not None else 0  # the limit in effect
@@ -444,8 +444,10 @@ def run_send(argv: list[str]) -> int:
         saved = True
         if result.tool_calls:  # how to answer it, in the file that holds the call
             fail(asked_text(reply_file.conversation, str(reply_file.saved_to)))
-    elif reply_file.saved_to is not None:  # what streamed before the result lost it
-        saved = True
+    elif "".join(shown):  # what streamed before the result lost it: kept, the mark ended
+        saved = reply_file.write(cut_off("".join(shown)))
+    else:  # nothing came: the file as it was (the question stays last, ready to send again)
+        reply_file.withdraw()
     unsaved = kept or "nothing was saved"
     if body is not None and saved:
         body.tell(reply_file)
