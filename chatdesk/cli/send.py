@@ -191,8 +191,8 @@ def _parser() -> Parser:
     p.add_argument(
         "--whole-images",
         action="store_true",
-        help="with --dry-run: print each image's data URL whole (default: shortened to its "
-        "type, size and first and last characters)",
+        help="with --dry-run only: print each image's data URL whole (default: shortened to "
+        "its type, size and first and last characters); a request sends them whole anyway",
     )
     return p
 
@@ -260,7 +260,13 @@ def _remember(learned: dict[str, DeploymentNote]) -> None:
 
 
 def run_send(argv: list[str]) -> int:
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.whole_images and not args.dry_run:  # it changes only what --dry-run prints
+        parser.error(
+            "--whole-images goes with --dry-run (it prints the images' data URLs whole; a "
+            "request sends them whole anyway): add --dry-run, or leave it out"
+        )
     try:
         opened = load_conversation(args.file)
     except ConversationFileError as exc:
