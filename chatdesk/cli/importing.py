@@ -1,10 +1,11 @@
 """`chatdesk import FILE...`: copy conversation files into the library.
 
 Each FILE (a chatdesk conversation, or a Chat Completions request body, whose `tools`,
-`response_format` and other fields are kept) becomes a new library conversation; the file
-itself is left as it was. One line per file on stdout: the file, the new id and its title. A
-file that cannot be read is said on stderr and the others are still imported; a file already
-in the library (same title and messages) is imported again as a copy, and that is said.
+`response_format` and other fields are kept; `-`: one read from standard input) becomes a new
+library conversation; the file itself is left as it was. One line per file on stdout: the
+file, the new id and its title. A file that cannot be read is said on stderr and the others
+are still imported; a file already in the library (same title and messages) is imported again
+as a copy, and that is said.
 A FOLDER imports each of its `*.json` files, in name order, as if each were given: its
 subfolders are not looked in, and its other files are left out (their number is said).
 `--json` prints one array instead of the lines, an object per file (a folder's own files one
@@ -23,7 +24,15 @@ import os
 import sqlite3
 from typing import TYPE_CHECKING, Any
 
-from chatdesk.cli.command import EXIT_ERROR, EXIT_OK, Parser, fail
+from chatdesk.cli.command import (
+    EXIT_ERROR,
+    EXIT_OK,
+    STDIN,
+    STDIN_NAME,
+    Parser,
+    fail,
+    load_given,
+)
 from chatdesk.cli.library import open_library
 
 if TYPE_CHECKING:
@@ -40,7 +49,8 @@ def _parser() -> Parser:
         "files",
         nargs="+",
         metavar="FILE",
-        help="a conversation file or request body; a folder: its *.json files (not in subfolders)",
+        help="a conversation file or request body (- reads one from standard input); a "
+        "folder: its *.json files (not in subfolders)",
     )
     p.add_argument(
         "--json", action="store_true", help="print one JSON array, an object per file"
@@ -115,7 +125,9 @@ def run(argv: list[str]) -> int:
             rows.append(_refused(*name))
             continue
         try:
-            id = library.import_file(name)
+            # (`-`: standard input; the title, if none is found, is "standard input")
+            source = STDIN_NAME if name == STDIN else name
+            id = library.adopt(load_given(name).conversation, source).id
         except ConversationFileError as exc:
             rows.append(_refused(name, f"{exc} Nothing was imported from it."))
             continue
