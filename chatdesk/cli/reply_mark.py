@@ -1,13 +1,15 @@
 """`chatdesk send`'s reply in its file while it is on its way: marked as the window marks one.
 
 A window (or another `send`) with the same conversation open must not send over a reply still
-being written here (`core/in_flight.py`, `service/send_checks.check_not_in_flight`). So the
-reply is saved `pending` from before the request leaves (`ReplyFile.begin`), which saves it
-with this process's "writing" mark, and written again at least every `in_flight.REFRESH_S`
-while nothing else is written (`kept_marked`: a reasoning model's silence, a retry's wait, a
-`--no-stream` request), as the window's saver does. The reply's end writes it without the mark
-(or, when nothing came, `ReplyFile.withdraw` takes it out again); a kill leaves the mark of a
-process that is gone, which every reader takes as stale at once.
+being written here (`core/in_flight.py`, `service/send_checks.check_not_in_flight`). So while
+the request runs (`kept_marked`), the reply is saved `pending`, which saves it with this
+process's "writing" mark: empty as the request leaves (`ReplyFile.begin`, beside the request,
+as the window's saver writes its pending reply: a large conversation's whole-file write must
+not delay the request), then again at least every `in_flight.REFRESH_S` while nothing else is
+written (a reasoning model's silence, a retry's wait, a `--no-stream` request). The reply's
+end writes it without the mark (or, when nothing came, `ReplyFile.withdraw` takes it out
+again); a kill leaves the mark of a process that is gone, which every reader takes as stale
+at once.
 """
 
 from __future__ import annotations
@@ -41,19 +43,25 @@ def cut_off(text: str) -> Message:
 
 @contextlib.contextmanager
 def kept_marked(reply_file: ReplyFile) -> Iterator[None]:
-    """While the block runs, keep the mark on `reply_file`'s pending reply fresh (on the one
-    pool of threads; `ReplyFile` writes one at a time)."""
-    stop = threading.Event()
+    """While the block runs, `reply_file` holds the pending reply, its mark kept fresh (on the
+    one pool of threads; `ReplyFile` writes one at a time). When the block ends, nothing more
+    is written from there: the reply's end is the caller's."""
+    stop, done = threading.Event(), threading.Event()
 
     def keep() -> None:
-        while not stop.wait(TICK_S):
-            reply_file.refresh()
+        try:
+            reply_file.begin(streaming(""))
+            while not stop.wait(TICK_S):
+                reply_file.refresh()
+        finally:
+            done.set()
 
     THREADS.run(keep)
     try:
         yield
     finally:
         stop.set()
+        done.wait()
 
 
 def drop_abandoned(conv: Conversation, path: str) -> None:

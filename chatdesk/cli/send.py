@@ -33,7 +33,7 @@ When stdout goes away (`| head -c 5`, `| true`) or cannot be written (a full dis
 stops but the request does not: the whole reply is saved, and the exit status says so.
 A conversation whose last reply another chatdesk is still writing (its "writing" mark, see
 `core/in_flight.py`) is refused: nothing is sent, the file is left as it is, exit status 1.
-The reply this command writes carries that mark too, from before the request leaves until it
+The reply this command writes carries that mark too, from when the request leaves until it
 ends (`cli/reply_mark.py`), so a window or another `send` refuses to send over it; when nothing
 comes back (a failure, Ctrl+C before the first word) the file is put back as it was.
 Exit status: 0 done, 1 the request failed, the reply is incomplete or it is empty because
@@ -377,8 +377,7 @@ def run_send(argv: list[str]) -> int:
         prepared = service.prepare(conv, profile, stream=not args.no_stream)
         if args.read_timeout is not None:
             prepared.read_timeout = args.read_timeout
-        reply_file.begin(streaming(""))  # marked before it leaves: nobody sends over it
-        with _ctrl_c_cancels(cancel), kept_marked(reply_file):
+        with _ctrl_c_cancels(cancel), kept_marked(reply_file):  # marked: nobody sends over it
             if args.no_stream:
                 result = service.complete(prepared, cancel, on_retry=told, on_adjusted=told)
                 for number, part in enumerate(result.reasoning_summary or []):

@@ -14,7 +14,7 @@ Nothing is overwritten silently; `saved_to`, `merged` and `copy` tell the caller
 
 While the reply is on its way it carries this process's "writing" mark (a `pending` reply's
 `MessageMeta.to_json`, `core/in_flight.py`), so a window or another `send` on the same file
-refuses to send over it: `begin` saves the empty reply with its mark before the request
+refuses to send over it: `begin` saves the empty reply with its mark as the request
 leaves, `refresh` writes it again when `in_flight.REFRESH_S` passed without a write (a
 reasoning model thinking, a retry waiting: the window's rule), and the end writes the reply
 without it. When nothing came back, `withdraw` puts the file back as it was, byte for byte.
@@ -77,19 +77,23 @@ class ReplyFile:
         """Whether a partial reply should be written now (cheap: call it per chunk)."""
         return self._clock() - self._last >= PARTIAL_INTERVAL_S
 
-    def begin(self, reply: Message) -> bool:
-        """Save `reply` (empty, `pending`: marked) before the request leaves, keeping the
-        file's bytes for `withdraw`. Reads the file once more: a send is a network round trip,
-        the read is a few milliseconds (about 0.1 s for a 50 MB file of images)."""
-        if self._disk is not None:
-            try:
-                read = read_regular(self.path, MAX_FILE_BYTES)
-            except OSError:
-                pass
-            else:
-                if DiskState.read(read.data, read.mtime_ns, read.size) == self._disk:
-                    self._before = read.data
-        return self.write(reply)
+    def begin(self, reply: Message) -> None:
+        """Save `reply` (empty, `pending`: marked) as the request leaves, keeping the file's
+        bytes for `withdraw`; nothing when a reply was written already (any thread: the
+        caller runs it beside the request, since a whole-file write of a large conversation
+        takes a second)."""
+        with self._lock:
+            if self._index is not None:
+                return
+            if self._disk is not None:
+                try:
+                    read = read_regular(self.path, MAX_FILE_BYTES)
+                except OSError:
+                    pass
+                else:
+                    if DiskState.read(read.data, read.mtime_ns, read.size) == self._disk:
+                        self._before = read.data
+            self._save(reply)
 
     def refresh(self) -> None:
         """Write the pending reply again when it was last written `REFRESH_S` ago or more, so
