@@ -15,7 +15,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from chatdesk.cli.command import fail
+from chatdesk.cli.command import STDIN, fail
 from chatdesk.core.atomic import folder_lock
 from chatdesk.core.disk_state import changed_since
 from chatdesk.core.fileformat import MAX_FILE_BYTES, Opened
@@ -42,6 +42,11 @@ def into_library(conv: Conversation, body_file: str | os.PathLike[str]) -> tuple
 
 def saved_line(body_file: str | os.PathLike[str], saved_to: Path) -> str:
     """The one line said on stderr: where the conversation went, and that the body did not."""
+    if os.fspath(body_file) == STDIN:
+        return (
+            f"what standard input held was saved as a new conversation in the library, "
+            f"{saved_to} (go on from that file)."
+        )
     return saved_body_text(os.fspath(body_file), str(saved_to))
 
 
@@ -77,4 +82,6 @@ class NewConversation:
         except OSError:
             self.say()
             return f"nothing but the question was saved, in {self.path}"
+        if self.body_file == STDIN:
+            return "nothing was saved"
         return f"nothing was saved; {self.body_file} was left as it was"

@@ -9,7 +9,8 @@
     chatdesk signout --profile P             forget that sign-in
     chatdesk list [--json]                   the conversations of the library
     chatdesk search QUERY [--json]           search every conversation of the library
-    chatdesk import FILE...                  copy conversation files into the library
+    chatdesk import FILE... [--json]         copy conversation files into the library
+    (FILE `-`: standard input, for tokens, export, import and send)
 
 `main` is what the `chatdesk` and `chatdesk-cli` launchers and `python -m chatdesk` run (as
 `chatdesk.cli:main`). Each command lives in its own module of this package, imported only
@@ -130,7 +131,8 @@ def _main_parser() -> Parser:
             "  signout       forget a profile's sign-in (--profile P)\n"
             "  list          the conversations of the library (--json)\n"
             "  search QUERY  search every conversation of the library (--json, --limit N)\n"
-            "  import FILE   copy conversation files into the library"
+            "  import FILE   copy conversation files into the library (--json)\n"
+            "FILE - reads it from standard input (tokens, export, import, send)"
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

@@ -10,7 +10,7 @@ import sys
 from chatdesk.cli.command import (
     EXIT_ERROR,
     EXIT_OK,
-    FILE_HELP,
+    STDIN_HELP,
     Parser,
     conversation_file,
     read_conversation,
@@ -21,7 +21,7 @@ def _parser() -> Parser:
     p = Parser(
         prog="chatdesk export", description="Write the conversation as Markdown.", doc=__doc__
     )
-    p.add_argument("file", metavar="FILE", type=conversation_file, help=FILE_HELP)
+    p.add_argument("file", metavar="FILE", type=conversation_file, help=STDIN_HELP)
     p.add_argument("--format", choices=["markdown"], default="markdown")
     p.add_argument(
         "-o", "--output",

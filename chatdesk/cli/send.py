@@ -1,8 +1,8 @@
 """`chatdesk send FILE`: send a conversation, stream the reply to stdout, save it into FILE.
 
-    chatdesk send FILE [--profile NAME [--deployment D] | --endpoint URL --deployment D
-                        [--api-version V] | --base-url URL --model M] [--no-stream]
-                       [--reasoning-effort E] [--read-timeout S] [--deadline S]
+    chatdesk send FILE|- [-m TEXT|-] [--profile NAME [--deployment D] | --endpoint URL
+                         --deployment D [--api-version V] | --base-url URL --model M]
+                       [--no-stream] [--reasoning-effort E] [--read-timeout S] [--deadline S]
                        [--tool-result ID=TEXT|ID=@FILE ...]
 
 A saved profile (--profile, the file's or the default) sends to the deployment `--deployment`
@@ -11,6 +11,7 @@ one the file recorded when it is the profile's, else to its default: the window'
 (`ConnectionProfile.picked`), which `chatdesk tokens` counts with.
 FILE may be a bare Chat Completions request body (an agent's): as in the window, it then
 becomes a new library conversation, which gets the reply, and the body file is never written;
+so does what FILE `-` reads from standard input (`cat body.json | chatdesk send -`);
 one line on stderr names the new file once it holds the reply (`cli/body_file.py`); when
 nothing comes back it is removed again and stderr says nothing was saved. Each send of the
 body makes another new conversation.
@@ -32,6 +33,9 @@ When stdout goes away (`| head -c 5`, `| true`) or cannot be written (a full dis
 stops but the request does not: the whole reply is saved, and the exit status says so.
 A conversation whose last reply another chatdesk is still writing (its "writing" mark, see
 `core/in_flight.py`) is refused: nothing is sent, the file is left as it is, exit status 1.
+The reply this command writes carries that mark too, from when the request leaves until it
+ends (`cli/reply_mark.py`), so a window or another `send` refuses to send over it; when nothing
+comes back (a failure, Ctrl+C before the first word) the file is put back as it was.
 Exit status: 0 done, 1 the request failed, the reply is incomplete or it is empty because
 reasoning used the whole response limit, or stdout could not be written (the reply is saved),
 2 usage, 130 stopped with Ctrl+C, 141 the reader of stdout went away (the reply is saved).
@@ -39,7 +43,6 @@ reasoning used the whole response limit, or stdout could not be written (the rep
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import os
 import signal
@@ -56,17 +59,24 @@ from chatdesk.cli.command import (
     EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_USAGE,
-    FILE_HELP,
+    STDIN,
+    STDIN_HELP,
     Parser,
     conversation_file,
     fail,
+    load_given,
+    seconds,
 )
 from chatdesk.cli.connections import command_line_connections
+from chatdesk.cli.message_option import HELP as MESSAGE_HELP
+from chatdesk.cli.message_option import message_arg
 from chatdesk.cli.output import ReasoningOutput, ReplyOutput
+from chatdesk.cli.reply_mark import cut_off, drop_abandoned, kept_marked, streaming
 from chatdesk.cli.send_connection import (
     ADHOC_PROFILE,
     UsageError,
     pick_profile,
+    remember,
     with_headers,
 )
 from chatdesk.cli.tool_result_option import HELP as TOOL_RESULT_HELP
@@ -85,9 +95,9 @@ from chatdesk.core.conversation import (
     REASONING_SUMMARIES,
     Conversation,
 )
-from chatdesk.core.deployments import DeploymentNote, valid_seconds
-from chatdesk.core.fileformat import ConversationFileError, load_conversation
-from chatdesk.core.messages import Message, MessageMeta, now_iso
+from chatdesk.core.deployments import DeploymentNote
+from chatdesk.core.fileformat import ConversationFileError
+from chatdesk.core.messages import Message
 from chatdesk.core.reply_file import ReplyFile
 from chatdesk.core.responses_request import api_of, unsent_for
 from chatdesk.core.sending import awaits_reply
@@ -121,7 +131,11 @@ def _parser() -> Parser:
         "those variables, never from the command line.",
         doc=__doc__,
     )
-    p.add_argument("file", metavar="FILE", type=conversation_file, help=FILE_HELP)
+    p.add_argument(
+        "file", metavar="FILE", type=conversation_file,
+        help=STDIN_HELP + " (which then goes into a new library conversation, with the reply)",
+    )  # fmt: skip
+    p.add_argument("-m", "--message", metavar="TEXT", help=MESSAGE_HELP)
     p.add_argument("--profile", metavar="NAME", help="a connection profile from the settings")
     p.add_argument("--endpoint", metavar="URL", help="Azure OpenAI resource or v1 endpoint")
     p.add_argument(
@@ -163,11 +177,11 @@ def _parser() -> Parser:
     p.add_argument(
         "--read-timeout",
         metavar="S",
-        type=_seconds,
+        type=seconds,
         help="seconds without a byte before the request counts as dead (default: the model's)",
     )
     p.add_argument(
-        "--deadline", metavar="S", type=_seconds, help="seconds the whole request may take"
+        "--deadline", metavar="S", type=seconds, help="seconds the whole request may take"
     )
     p.add_argument(
         "--header",
@@ -188,20 +202,10 @@ def _parser() -> Parser:
     p.add_argument(
         "--whole-images",
         action="store_true",
-        help="with --dry-run: print each image's data URL whole (default: shortened to its "
-        "type, size and first and last characters)",
+        help="with --dry-run only: print each image's data URL whole (default: shortened to "
+        "its type, size and first and last characters); a request sends them whole anyway",
     )
     return p
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    if not valid_seconds(value):
-        raise argparse.ArgumentTypeError("give a number of seconds from 1 to 86400")
-    return value
 
 
 @contextlib.contextmanager
@@ -226,12 +230,6 @@ def _ctrl_c_cancels(cancel: CancelToken) -> Iterator[None]:
 
 
 
-
-def _streaming(text: str) -> Message:
-    """The reply so far, as a kill now would leave it in the file."""
-    return Message("assistant", text, meta=MessageMeta(created_at=now_iso(), incomplete=True))
-
-
 def _limit_field(path: str, conv: Conversation, body: dict[str, Any], spent: int, at: int) -> str:
     """Where `send` takes the response limit from (the file's field: no option sets it), and
     the limit the window's Retry would use (`larger_limit`, above the one in effect `at`)."""
@@ -244,31 +242,22 @@ def _limit_field(path: str, conv: Conversation, body: dict[str, Any], spent: int
     return f'{field}; e.g. "params": {{"max_tokens": {larger_limit(spent, at) or at}}}'
 
 
-def _remember(learned: dict[str, DeploymentNote]) -> None:
-    """Keep what the deployment taught in the settings file, read afresh so that a window
-    saving meanwhile loses nothing; never over a file none of which could be used. A file of
-    which only some values fell back is saved as the window saves it: those values as what
-    is used (the original's copy, settings.json.bad-<time>, is kept by `load_settings`)."""
-    from chatdesk.core.settings import load_settings, save_settings
-
-    loaded = load_settings()
-    if loaded.file_unused or not loaded.writable:
-        return
-    for key, note in learned.items():
-        loaded.settings.deployments.put(key, note)
-    try:
-        save_settings(loaded.settings)
-    except (OSError, ValueError) as exc:
-        fail(f"could not remember the adjustment in the settings ({exc}).")
-
-
 def run_send(argv: list[str]) -> int:
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.whole_images and not args.dry_run:  # it changes only what --dry-run prints
+        parser.error(
+            "--whole-images goes with --dry-run (it prints the images' data URLs whole; a "
+            "request sends them whole anyway): add --dry-run, or leave it out"
+        )
+    question = message_arg(parser, args)
     try:
-        opened = load_conversation(args.file)
+        opened = load_given(args.file)
     except ConversationFileError as exc:
         fail(str(exc))
         return EXIT_ERROR
+    if args.file == STDIN:  # no file to write back into: a new library conversation gets it
+        opened.imported = True
     conv = opened.conversation
     if opened.notice():
         fail(f"note: {args.file}: {opened.notice()}")
@@ -277,6 +266,7 @@ def run_send(argv: list[str]) -> int:
     except ChatError as exc:
         fail(exc.text)
         return EXIT_ERROR
+    drop_abandoned(conv, args.file)  # a reply a killed chatdesk never began: asked again
     added = add_tool_results(conv, args.tool_result)
     if added.problem is not None:  # said before anything is sent (core/tool_results.py)
         print(f"{PROG}: error: {added.problem}", file=sys.stderr)
@@ -284,11 +274,13 @@ def run_send(argv: list[str]) -> int:
     if added.already:
         fail(f"note: {args.file} already holds the result given for {', '.join(added.already)} "
              "(kept by an earlier send); it is sent as it is.")  # fmt: skip
+    if question is not None:  # after the results: a question follows the calls' answers
+        conv.append(Message.new("user", question))
     # A question, or a tool's result for the model to answer from (an agent loop's body).
     if not awaits_reply(conv[len(conv) - 1] if len(conv) else None):
         print(
             f"{PROG}: error: the last message of {args.file} must be a user message or a "
-            "tool result (add your question to the file, then send it)",
+            "tool result (give the question with --message TEXT, or add it to the file)",
             file=sys.stderr,
         )
         return EXIT_USAGE
@@ -311,13 +303,17 @@ def run_send(argv: list[str]) -> int:
         option = "--base-url" if profile.kind == "openai-compatible" else "--endpoint"
         for note in profile.check(sends_secret=False).notes:
             fail(f"note: {option}: {note}")
-    if added.answered and not args.dry_run and not opened.imported:
-        # Saved before the request, as the question is: no failure loses what the user typed
-        # (a body's results go into its new library conversation, below).
+    if (added.answered or question is not None) and not args.dry_run and not opened.imported:
+        # Saved before the request: no failure loses what the user typed (a body's go into
+        # its new library conversation, below).
+        what = " and ".join(
+            w for w, given in (("the tool results", added.answered), ("the question", question))
+            if given
+        )  # fmt: skip
         try:
             opened = keep_results(opened, args.file)
         except OSError as exc:
-            fail(f"cannot save the tool results into {args.file} ({exc.strerror or exc}); "
+            fail(f"cannot save {what} into {args.file} ({exc.strerror or exc}); "
                  "nothing was sent.")  # fmt: skip
             return EXIT_ERROR
     if args.reasoning_effort is not None:
@@ -381,7 +377,7 @@ def run_send(argv: list[str]) -> int:
         prepared = service.prepare(conv, profile, stream=not args.no_stream)
         if args.read_timeout is not None:
             prepared.read_timeout = args.read_timeout
-        with _ctrl_c_cancels(cancel):
+        with _ctrl_c_cancels(cancel), kept_marked(reply_file):  # marked: nobody sends over it
             if args.no_stream:
                 result = service.complete(prepared, cancel, on_retry=told, on_adjusted=told)
                 for number, part in enumerate(result.reasoning_summary or []):
@@ -396,7 +392,7 @@ def run_send(argv: list[str]) -> int:
                         out.write(event.text)
                         shown.append(event.text)
                         if reply_file.due():  # a kill now keeps what streamed so far
-                            reply_file.write(_streaming("".join(shown)))
+                            reply_file.write(streaming("".join(shown)))
                             if body is not None:
                                 body.tell(reply_file)
                     elif isinstance(event, ReasoningDelta):
@@ -416,11 +412,12 @@ def run_send(argv: list[str]) -> int:
     if "".join(shown) and not shown[-1].endswith("\n"):  # end what was printed, not nothing
         out.write("\n")
     if learned:
-        _remember(learned)
+        remember(learned)
 
     exhausted = result.reasoning_exhausted if result is not None and error is None else None
     kept = kept_text(added, target)  # the results given are in the file, whatever came back
     if exhausted is not None:  # nothing to keep: the question stays last, ready to send again
+        reply_file.withdraw()
         if body is not None:
             body.say()
         at = prepared.plan.reserve if prepared.plan is not None else 0  # the limit in effect
@@ -444,8 +441,10 @@ def run_send(argv: list[str]) -> int:
         saved = True
         if result.tool_calls:  # how to answer it, in the file that holds the call
             fail(asked_text(reply_file.conversation, str(reply_file.saved_to)))
-    elif reply_file.saved_to is not None:  # what streamed before the result lost it
-        saved = True
+    elif "".join(shown):  # what streamed before the result lost it: kept, the mark ended
+        saved = reply_file.write(cut_off("".join(shown)))
+    else:  # nothing came: the file as it was (the question stays last, ready to send again)
+        reply_file.withdraw()
     unsaved = kept or "nothing was saved"
     if body is not None and saved:
         body.tell(reply_file)

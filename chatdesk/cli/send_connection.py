@@ -1,6 +1,7 @@
 """Where `chatdesk send` sends: the profile its options name (a saved profile and one of its
 deployments, an Azure endpoint and deployment, an OpenAI-compatible base URL and model) or the
-environment's, with any --header options added."""
+environment's, with any --header options added; and what a deployment taught a send (a
+parameter, role or streaming it refuses), kept in the settings (`remember`)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import msgspec.structs
 from chatdesk.cli.command import fail
 from chatdesk.core.choices import EntraMode
 from chatdesk.core.conversation import Conversation
+from chatdesk.core.deployments import DeploymentNote
 from chatdesk.core.endpoints import fields_in_url
 from chatdesk.core.profile_deployments import find
 from chatdesk.core.profile_env import profile_from_env
@@ -168,3 +170,21 @@ def with_headers(profile: ConnectionProfile, given: list[str]) -> ConnectionProf
     if not given:
         return profile
     return msgspec.structs.replace(profile, headers=headers, secret_headers=secret)
+
+
+def remember(learned: dict[str, DeploymentNote]) -> None:
+    """Keep what the deployment taught in the settings file, read afresh so that a window
+    saving meanwhile loses nothing; never over a file none of which could be used. A file of
+    which only some values fell back is saved as the window saves it: those values as what
+    is used (the original's copy, settings.json.bad-<time>, is kept by `load_settings`)."""
+    from chatdesk.core.settings import load_settings, save_settings
+
+    loaded = load_settings()
+    if loaded.file_unused or not loaded.writable:
+        return
+    for key, note in learned.items():
+        loaded.settings.deployments.put(key, note)
+    try:
+        save_settings(loaded.settings)
+    except (OSError, ValueError) as exc:
+        fail(f"could not remember the adjustment in the settings ({exc}).")

@@ -17,7 +17,7 @@ from chatdesk.cli.command import (
     EXIT_DOES_NOT_FIT,
     EXIT_ERROR,
     EXIT_USAGE,
-    FILE_HELP,
+    STDIN_HELP,
     Parser,
     conversation_file,
     non_negative,
@@ -60,7 +60,7 @@ def _parser() -> Parser:
         epilog=JSON_FIELDS,
         doc=__doc__,
     )
-    p.add_argument("file", metavar="FILE", type=conversation_file, help=FILE_HELP)
+    p.add_argument("file", metavar="FILE", type=conversation_file, help=STDIN_HELP)
     p.add_argument("--model", help="model or deployment name (default: the profile's model)")
     p.add_argument(
         "--profile",

@@ -125,3 +125,17 @@ def refused_text(writer: Writer) -> str:
         f"The last reply is still being written in another chatdesk (process {writer.pid} "
         f"on {where}); a question sent now would follow half of it."
     )
+
+
+def abandoned(conv: Any) -> int | None:
+    """The index of the reply `conv` (a `Conversation`) ends in when it is one that never
+    began: empty, unfinished, marked by a chatdesk that is gone (killed before the first word
+    came). It holds nothing; a question sent again replaces it. Else None."""
+    found = marked(conv)
+    last = len(conv) - 1
+    if found is None or found[0] != last or live_elsewhere(found[1]):
+        return None
+    reply = conv[last]
+    if reply.content or reply.tool_calls or reply.has_parts or not reply.meta.incomplete:
+        return None
+    return last

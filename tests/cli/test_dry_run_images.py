@@ -42,3 +42,19 @@ def test_dry_run_shows_each_image_shortened_and_whole_on_request(srv, tmp_path):
     body = json.loads(whole.stdout.split("Body:\n", 1)[1])
     assert body["messages"][0]["content"][1]["image_url"]["url"] == url
     assert srv.requests == []  # nothing sent
+
+
+def test_whole_images_without_dry_run_is_a_usage_error(srv, tmp_path):  # noqa: F811
+    path = _file(tmp_path, data_url(image_bytes(64, 64)))
+    before = path.read_text()
+
+    done = send(str(path), "--whole-images", env=env_for(srv))
+
+    assert done.returncode == 2
+    assert done.stderr == (
+        "chatdesk send: error: --whole-images goes with --dry-run (it prints the images' data "
+        "URLs whole; a request sends them whole anyway): add --dry-run, or leave it out\n"
+    )
+    assert done.stdout == ""
+    assert srv.requests == []  # nothing sent (it was sent, silently, before)
+    assert path.read_text() == before

@@ -223,3 +223,46 @@ def test_a_reply_streaming_here_is_marked_in_its_file_while_it_is_written(
     qtbot.waitUntil(lambda: not session.busy, timeout=10_000)
     qtbot.waitUntil(lambda: not session.modified, timeout=10_000)
     assert marked_reply(path) is None
+
+
+def test_a_reply_chatdesk_send_is_writing_is_followed_and_nothing_is_sent_on_it(
+    qtbot, window, server
+):
+    # `chatdesk send` on the library file of a conversation open here, as a real process.
+    conv = Conversation()
+    conv.append(Message.new("user", QUESTION))
+    library = window.context.library
+    id = library.create(conv).id
+    session = open_it(qtbot, window, id)
+    poem = " ".join(f"heron{i}" for i in range(40))
+    server.enqueue(Reply(text=poem, chunk_size=20, delay=1.0))  # about 14 s of streaming
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AZURE_OPENAI", "OPENAI"))}
+    env.update(AZURE_OPENAI_ENDPOINT=server.azure_endpoint, AZURE_OPENAI_API_KEY=KEY,
+               AZURE_OPENAI_DEPLOYMENT="gpt-4o", PYTHONPATH=str(ROOT),
+               PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring")  # fmt: skip
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "chatdesk", "send", str(library.path(id))], env=env, cwd=ROOT,
+        text=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        qtbot.waitUntil(lambda: "Being written in another chatdesk" in notes(window.session),
+                        timeout=30_000)  # fmt: skip
+        window.composer.set_text("Shorter, please.")
+        window.composer.input.submit.emit()
+        problem = window.composer.problem.text()
+        assert (
+            f"The last reply is still being written in another chatdesk (process {proc.pid} "
+            "on this computer)"
+        ) in problem
+        assert "Send once it has finished" in problem
+        assert len(server.requests) == 1  # the command line's own
+        err = proc.communicate(timeout=60)[1]
+    finally:
+        proc.kill()
+        proc.communicate()
+    assert proc.returncode == 0, err
+    qtbot.waitUntil(lambda: last(window.session) == poem, timeout=10_000)
+    qtbot.waitUntil(lambda: "Being written" not in notes(window.session), timeout=10_000)
+    assert "Incomplete" not in notes(window.session)
+    assert window.composer.text() == "Shorter, please."
+    assert session.path == window.session.path
