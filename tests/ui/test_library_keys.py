@@ -39,6 +39,10 @@ def listed(qtbot, window, title: str) -> None:
 
 def click_row(qtbot, window, id: str, button=Qt.MouseButton.LeftButton) -> None:
     sidebar = window.sidebar
+    # Conversations made one after another may be listed by two refreshes (the folder's watch
+    # saw the first file): a row not listed yet has no rectangle, and a click at (0, 0) opened
+    # another conversation (seen under load).
+    qtbot.waitUntil(lambda: sidebar.library_model.row_of(id) >= 0, timeout=10_000)
     rect = sidebar.list.visualRect(sidebar.library_model.index(sidebar.library_model.row_of(id)))
     qtbot.mouseClick(sidebar.list.viewport(), button, pos=rect.center())
 
