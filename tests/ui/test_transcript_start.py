@@ -180,7 +180,10 @@ def test_sending_after_ctrl_home_and_ctrl_end_adds_one_turn(qtbot, long_open):
     ctrl(qtbot, view, Qt.Key.Key_End)
     window.composer.set_text("One more question")
     window.composer.input.submit.emit()
-    qtbot.waitUntil(lambda: not window.session.busy, timeout=10_000)
+    # Busy is set once the question is counted (a turn after it is added): wait for the reply.
+    session = window.session
+    qtbot.waitUntil(lambda: not session.busy and session.conversation[-1].role == "assistant",
+                    timeout=10_000)  # fmt: skip
     # The question's row and its reply's, no more: the row count stays a jump's.
     assert model.rowCount() == JUMP_ROWS + 2
     assert model.message(model.rowCount() - 2).content == "One more question"
