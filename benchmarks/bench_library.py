@@ -260,7 +260,7 @@ def index_update(quick: bool) -> dict:
             conv.append(m)
         session = window.open_session(conv)
         assert saver.tracked(session)
-        wait_until(app, lambda: saver.wait(0) and saver._worker is None, 30)
+        wait_until(app, lambda: saver.wait(0) and not saver.writing, 30)
         saver.flush(session)
         for i in range(runs):
             session.conversation.append(Message("user", f"question {i}"))
@@ -271,7 +271,7 @@ def index_update(quick: bool) -> dict:
                 start = time.perf_counter()
                 saver.save_soon(session)
                 spent = time.perf_counter() - start
-                while saver._worker is not None:
+                while saver.writing:
                     time.sleep(0.0005)
                     if saver.wait(0):
                         turn = time.perf_counter()

@@ -37,6 +37,7 @@ BENCHMARKS = {
     "stream_reply_scaling": "bench_reply:scaling",
     "stream_stall": "bench_reply:stall",
     "scroll_scaling": "bench_long:scroll",
+    "jump_scaling": "bench_jump",
     "long_reply_open": "bench_long:reply_open",
     "long_line": "bench_long:long_line",
     "autosave_stall": "bench_ui:autosave",

@@ -18,6 +18,8 @@ Cost: the first two or three messages, whatever the conversation's length.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
+from itertools import islice
 from typing import Any
 
 from chatdesk.core.conversation import Conversation
@@ -78,12 +80,17 @@ def title_from_messages(messages: Iterable[Message | Mapping[str, Any]]) -> str:
     """The automatic title of a conversation whose history is `messages`: `Message` objects or
     message dicts as a file holds them (`{"role": ..., "content": ...}`). "" when there is
     no first exchange with words in it yet (show `UNTITLED` then)."""
+    return _title_of(tuple(_role_and_text(m) for m in islice(messages, _LOOK_AT)))
+
+
+@lru_cache(maxsize=8)
+def _title_of(exchange: tuple[tuple[str, str], ...]) -> str:
+    """`title_from_messages` of the first messages' (role, text), kept for the last few asked:
+    the window asks again after each write of a reply, and reading the lines costs ~0.1 ms
+    where hashing the same texts again costs a lookup (a str keeps its hash)."""
     asked = False  # a reply names the conversation only after a question without words
     first_reply = ""
-    for count, message in enumerate(messages):
-        if count >= _LOOK_AT:
-            break
-        role, text = _role_and_text(message)
+    for role, text in exchange:
         if role == "user":
             asked = True
             first_user = title_line(text)

@@ -217,6 +217,8 @@ class LibraryLink(QObject):
         if self.jobs is not None:
             self.jobs.note(entry)
             self.sidebar.put_entry(entry)
+            if entry.id not in self.sidebar.library_model.open_ids:
+                self.show_open()  # first written, or kept as a copy: open now (bold)
             current = self.host.session
             shown = self.sidebar.selected_id
             if shown != entry.id and current is not None and current.path == entry.path:

@@ -42,7 +42,7 @@ from chatdesk.core.library import Library, LibraryEntry, Saved, Summary
 from chatdesk.core.library_index import LibraryIndex
 from chatdesk.ui.chat_session import ChatSession
 from chatdesk.ui.qt.core import QObject, QTimer, Signal
-from chatdesk.ui.worker import FunctionWorker
+from chatdesk.ui.worker import JobChannel
 from chatdesk.ui.write_queue import WriteQueue
 
 if TYPE_CHECKING:
@@ -78,10 +78,13 @@ class LibrarySaver(QObject):
         # before (which made a spurious "(changed in two places)" copy on a quick close).
         self._latest: dict[str, Saved] = {}
         self._superseded: set[ChatSession] = set()  # its background result comes too late
-        self._worker: FunctionWorker | None = None
-        self._queue = WriteQueue(
-            lambda: self._worker is not None, lambda s: s in self._written, self._start
-        )
+        # The write running: its session and the revision it writes, until its result is applied.
+        self._running: tuple[ChatSession, int] | None = None
+        self._jobs = JobChannel(self)
+        self._jobs.returned.connect(self._returned)
+        self._jobs.errored.connect(self._errored)
+        self._queue = WriteQueue(lambda: self._running is not None, lambda s: s in self._written,
+                                 self._start)  # fmt: skip
         self._idle = threading.Event()
         self._idle.set()
         self._lock = threading.Lock()  # one write at a time, pool or GUI thread (flush)
@@ -143,7 +146,12 @@ class LibrarySaver(QObject):
         write runs (ask again once it ends). False for a session not tracked."""
         if session not in self._written or session.revision != self._written[session]:
             return False
-        return None if self._worker is not None else True
+        return None if self._running is not None else True
+
+    @property
+    def writing(self) -> bool:
+        """Whether a background write runs, or its result is still to be applied."""
+        return self._running is not None
 
     # -- when --------------------------------------------------------------------------------
     def _tick(self) -> None:
@@ -189,10 +197,16 @@ class LibrarySaver(QObject):
             finally:
                 self._idle.set()
 
-        worker = self._worker = FunctionWorker(write, self)
-        worker.returned.connect(lambda result: self._done(session, revision, result, None))
-        worker.errored.connect(lambda exc: self._done(session, revision, None, exc))
-        worker.start()
+        self._running = (session, revision)
+        self._jobs.start(write)
+
+    def _returned(self, result: tuple[Saved, LibraryEntry]) -> None:
+        if self._running is not None:
+            self._done(*self._running, result, None)
+
+    def _errored(self, exc: object) -> None:
+        if self._running is not None:
+            self._done(*self._running, None, exc)
 
     def _write(
         self, id: str, conv: Conversation, expect: DiskState | None, first: int
@@ -225,7 +239,7 @@ class LibrarySaver(QObject):
         result: tuple[Saved, LibraryEntry] | None,
         exc: object,
     ) -> None:
-        self._worker = None
+        self._running = None
         if session in self._superseded:
             self._superseded.discard(session)  # a flush wrote after it and applied its own
         elif session in self._written:

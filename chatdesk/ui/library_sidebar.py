@@ -204,6 +204,11 @@ class LibrarySidebar(QWidget):
         model = self.list.model()
         if model is not self.library_model:
             return
+        current = self.list.currentIndex()
+        if id is not None and current.isValid() and self.list.selectionModel().isSelected(current):
+            marked = model.row_at(current.row())
+            if marked is not None and marked.id == id:
+                return  # marked already (each write of a reply asks): no scan of the rows
         row = model.row_of(id) if id is not None else self._file_row(session)
         if row >= 0:
             self.list.setCurrentIndex(model.index(row))

@@ -29,6 +29,7 @@ from chatdesk.ui.qt.core import (
 )
 from chatdesk.ui.transcript_rows import ROLE_LABELS, Badge, Roles, badges, heading
 from chatdesk.ui.transcript_streaming import StreamingRow
+from chatdesk.ui.transcript_window import RowWindow
 
 __all__ = ["ROLE_LABELS", "Badge", "Roles", "TranscriptModel", "badges", "heading"]
 
@@ -40,20 +41,29 @@ if TYPE_CHECKING:
 _Index = QModelIndex | QPersistentModelIndex
 
 
+def _shifted(streaming: int | None, index: int, count: int) -> int | None:
+    """The streaming message's history index after `count` messages went in at `index`."""
+    return streaming + count if streaming is not None and streaming >= index else streaming
+
+
 # What a content edit changes; the token count follows the content.
 _CONTENT_ROLES = [roles.DISPLAY, Roles.Content, Roles.Tokens, roles.ACCESSIBLE_TEXT]
 
 
-class TranscriptModel(StreamingRow, QAbstractListModel):
+class TranscriptModel(StreamingRow, RowWindow, QAbstractListModel):
     """Rows are the history of one Conversation; mutate it through this model.
 
-    A long conversation opens with only its newest `window` messages as rows; the older ones
-    become rows when the view asks (`reveal_older`, as the user scrolls to the top) and go
-    again when the reader returns to the end (`hide_older`), so opening and adding a message
-    cost the same for 10,000 messages as for 300. Names keep the two apart: an `index` is a
-    position in the conversation's history (what mutators take; what the session, the ledger
-    and the file use), a `row` a row of this model, `hidden` fewer (`history_index(row)`).
-    `message`, `is_sent`, `streaming_row` and `last_assistant_row` answer in rows.
+    A long conversation opens with only its newest `window` messages as rows. The rows are
+    always one stretch of the history: `hidden` messages above them and `below` under them
+    are not rows. The view brings neighbours in as the reader scrolls (`reveal_older`,
+    `reveal_newer`), lets the far side go (`hide_newer`, `hide_older`), and jumps with
+    `show_at` (the start, the end, a far find match): a few screens of rows, so opening,
+    adding a message and going anywhere cost the same for 100,000 messages as for 300.
+    Names keep the two apart: an `index` is a position in the conversation's history (what
+    mutators take; what the session, the ledger and the file use), a `row` a row of this
+    model, `hidden` fewer (`history_index(row)`). `message`, `is_sent`, `streaming_row`
+    and `last_assistant_row` answer in rows (the last two may name a row past the last one
+    while the newest messages are `below`).
 
     Changes made to the conversation behind the model's back are still seen (it subscribes),
     but only as a reset: correct, not cheap.
@@ -75,6 +85,7 @@ class TranscriptModel(StreamingRow, QAbstractListModel):
         self._last_assistant: int | None = -1  # -1: not computed yet
         self._mutating = False
         self._hidden = 0  # the oldest messages, not (yet) rows
+        self._below = 0  # the newest messages, not rows (after a jump to the start)
         self._window: int | None = None  # how many rows a long conversation opens with
         self.prices: PriceBook | None = None  # for each reply's cost, at its deployment
         self._reasoning_shown: set[int] = set()  # uids of replies whose Reasoning is open
@@ -92,40 +103,6 @@ class TranscriptModel(StreamingRow, QAbstractListModel):
     def first_sent(self) -> int:
         """The first row sent with the next request (negative: every row is)."""
         return self._first_sent - self._hidden
-
-    @property
-    def hidden(self) -> int:
-        """How many of the oldest messages are not rows yet."""
-        return self._hidden
-
-    @property
-    def window(self) -> int:  # how many rows a long conversation opens with
-        return self._window or len(self._conv or ())
-
-    def history_index(self, row: int) -> int:
-        """The index into the conversation's history of a row."""
-        return row + self._hidden
-
-    def reveal_older(self, count: int) -> int:
-        """Make up to `count` older messages rows (inserted at the top); how many were."""
-        n = min(count, self._hidden)
-        if n > 0:
-            self.beginInsertRows(QModelIndex(), 0, n - 1)
-            self._hidden -= n
-            self.endInsertRows()
-        return n
-
-    def hide_older(self, keep_from: int | None = None) -> int:
-        """Back to the newest `window` messages as rows, never dropping row `keep_from` or any
-        after it; how many went. (Each message added lays out every row: 1-1.5 s at 100,000.)"""
-        n = self.rowCount() - self.window
-        n = n if keep_from is None else min(n, keep_from)
-        if n <= 0:
-            return 0
-        self.beginRemoveRows(QModelIndex(), 0, n - 1)
-        self._hidden += n
-        self.endRemoveRows()
-        return n
 
     def add_older(self, older: Conversation) -> None:
         """Put `older`'s messages before the conversation's as rows not shown yet, and take its
@@ -149,6 +126,7 @@ class TranscriptModel(StreamingRow, QAbstractListModel):
         self.beginResetModel()
         length = len(conversation) if conversation is not None else 0
         self._hidden = max(0, length - window) if window else 0
+        self._below = 0
         self._window = window
         if self._conv is not None:
             self._conv.unsubscribe(self._on_history_changed)
@@ -217,6 +195,7 @@ class TranscriptModel(StreamingRow, QAbstractListModel):
         self._last_assistant = -1
         self._first_sent = min(self._first_sent, len(self._conv or ()))
         self._hidden = min(self._hidden, len(self._conv or ()))
+        self._below = min(self._below, len(self._conv or ()) - self._hidden)
         self.endResetModel()
 
     @contextmanager
@@ -234,6 +213,8 @@ class TranscriptModel(StreamingRow, QAbstractListModel):
         conv = self._require()
         index = len(conv)
         self.appending.emit()  # the view may take older rows away first (`hide_older`)
+        if self._below:  # no view brought the end back: the newest rows, then this one
+            self.show_at(index)
         row = index - self._hidden
         self.beginInsertRows(QModelIndex(), row, row)
         with self._mutate():
@@ -245,12 +226,15 @@ class TranscriptModel(StreamingRow, QAbstractListModel):
 
     def remove(self, index: int) -> Message:
         conv = self._require()
-        shown = index >= self._hidden
+        after = index >= self._hidden + self.rowCount()
+        shown = index >= self._hidden and not after
         if shown:
             self.beginRemoveRows(QModelIndex(), index - self._hidden, index - self._hidden)
         with self._mutate():
             message = conv.remove(index)
-        if not shown:
+        if after:
+            self._below -= 1
+        elif not shown:
             self._hidden -= 1  # the rows stay the same messages
         self._first_sent -= index < self._first_sent  # every other message keeps its status
         self._streaming = transcript_rows.shift_after_remove(self._streaming, index, index)
@@ -267,16 +251,19 @@ class TranscriptModel(StreamingRow, QAbstractListModel):
             return []
         shown_from = max(index, self._hidden)
         last = index + count - 1
-        if shown_from <= last:
-            self.beginRemoveRows(QModelIndex(), shown_from - self._hidden, last - self._hidden)
+        end = self._hidden + self.rowCount()  # the first history index below the rows
+        shown_to = min(last, end - 1)
+        if shown_from <= shown_to:
+            self.beginRemoveRows(QModelIndex(), shown_from - self._hidden, shown_to - self._hidden)
         with self._mutate():
             removed = conv.remove_range(index, count)
+        self._below -= max(0, last + 1 - max(index, end))
         # Each boundary moves up by the removed messages that were before it.
         self._hidden -= max(0, min(self._hidden, last + 1) - index)
         self._first_sent -= max(0, min(self._first_sent, last + 1) - index)
         self._streaming = transcript_rows.shift_after_remove(self._streaming, index, last)
         self._last_assistant = -1
-        if shown_from <= last:
+        if shown_from <= shown_to:
             self.endRemoveRows()
         return removed
 
@@ -295,6 +282,13 @@ class TranscriptModel(StreamingRow, QAbstractListModel):
             self._last_assistant = -1
             self.endResetModel()
             return
+        if index > self._hidden + self.rowCount():  # among the messages below the rows
+            with self._mutate():
+                conv.insert(index, messages)
+            self._below += len(messages)
+            self._last_assistant = -1
+            self._streaming = _shifted(self._streaming, index, len(messages))
+            return
         self.beginInsertRows(QModelIndex(), row, row + len(messages) - 1)
         with self._mutate():
             conv.insert(index, messages)
@@ -309,11 +303,13 @@ class TranscriptModel(StreamingRow, QAbstractListModel):
         if index >= len(conv):
             return []
         first_row = max(index - self._hidden, 0)
-        last_row = len(conv) - 1 - self._hidden
+        last_row = self.rowCount() - 1
+        end = self._hidden + self.rowCount()  # the first history index below the rows
         if first_row <= last_row:
             self.beginRemoveRows(QModelIndex(), first_row, last_row)
         with self._mutate():
             dropped = conv.truncate(index)
+        self._below = max(0, index - end)
         self._hidden = min(self._hidden, index)
         self._first_sent = min(self._first_sent, index)
         last = index + len(dropped) - 1
@@ -329,7 +325,13 @@ class TranscriptModel(StreamingRow, QAbstractListModel):
         hear about history[index:] only."""
         dropped = self.truncate(index)
         conv = self._require()
-        if messages:
+        if messages and self._below:  # the rows end above `index`: these are below them too
+            with self._mutate():
+                for message in messages:
+                    conv.append(message)
+            self._below += len(messages)
+            self._last_assistant = -1
+        elif messages:
             first = len(conv) - self._hidden
             self.beginInsertRows(QModelIndex(), first, first + len(messages) - 1)
             with self._mutate():
@@ -383,7 +385,7 @@ class TranscriptModel(StreamingRow, QAbstractListModel):
             first -= 1
         while last + 1 < len(conv) and conv[last + 1].role != "user":
             last += 1
-        top, bottom = max(first - self._hidden, 0), last - self._hidden
+        top, bottom = max(first - self._hidden, 0), min(last - self._hidden, self.rowCount() - 1)
         if top <= bottom:
             self.dataChanged.emit(
                 self.index(top), self.index(bottom),
@@ -431,7 +433,7 @@ class TranscriptModel(StreamingRow, QAbstractListModel):
 
     def _row_changed(self, history_index: int, roles: list[Any]) -> None:
         row = history_index - self._hidden
-        if row >= 0:  # an older message that is not a row yet has nobody to tell
+        if 0 <= row < self.rowCount():  # a message that is not a row has nobody to tell
             index = self.index(row)
             self.dataChanged.emit(index, index, roles)
 
@@ -444,7 +446,7 @@ class TranscriptModel(StreamingRow, QAbstractListModel):
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
         if parent.isValid() or self._conv is None:
             return 0
-        return len(self._conv) - self._hidden
+        return len(self._conv) - self._hidden - self._below
 
     def flags(self, index: _Index) -> Qt.ItemFlag:
         if not index.isValid():

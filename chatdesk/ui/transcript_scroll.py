@@ -2,19 +2,20 @@
 bringing older messages in at the top, going to the start, to a message or a find match, and
 the reader's position kept per conversation (`ScrollAnchor`).
 
-A long conversation's rows are its newest messages (see `TranscriptModel.reveal_older`).
-Scrolling up brings older ones in a step at a time, keeping what is on screen in place; asking
-for the start itself (Home / Ctrl+Home, the scroll bar's thumb dragged to its top edge, its
-"Scroll to top") brings in all of them at once and goes there, so the start is one press away
-and the thumb stays where it was put (the bar then spans the whole conversation). That costs a
-layout of every row (QListView asks each row's size): 0.25-0.4 s at 10,000 messages, 2-3 s at
-100,000. A scroll step costs what it did. But from then on — as after scrolling up to the start
-step by step or Find going to an early message — each message added lays out every row too:
-0.1-0.4 s at 10,000, 1-1.5 s at 100,000. So the older rows go again (`back_to_window`)
-when the reader returns to the end — End / Ctrl+End, the thumb dragged to the bottom edge,
-"Scroll to bottom" — and before a message is added at the end (sending shows the end anyway),
-and adding one costs what it did. Never the row of a selection of text or of a question being
-edited in place (`keep_rows`); Find's current match is kept by its message, not its row.
+A long conversation's rows are one stretch of it, a few hundred messages at most (see
+`TranscriptModel`): QListView lays out every row it has on each insert or size change (it asks
+each row's size), 2-3 s for 100,000 rows, so it never has them all. Scrolling up or down brings
+the next `REVEAL_STEP` messages in at that edge, keeping what is on screen in place, and lets
+the far edge's rows go beyond the window and a step (at most 700 rows). Asking for the start
+itself (Home / Ctrl+Home, the scroll bar's thumb dragged to its top edge, its "Scroll to top")
+makes the first `JUMP_ROWS` messages the rows (`show_at`), and the end (End / Ctrl+End, the
+thumb at the bottom edge, "Scroll to bottom", a message added) the newest ones
+(`back_to_window`), as does Find going far away: a jump costs about what a scroll step does,
+whatever the conversation's length (`jump_scaling`: 100,000 messages vs 100). The scroll bar
+spans the rows, so after Ctrl+Home its middle is the middle of the first few dozen messages,
+not of the conversation. The row of a selection of text or of a question being edited in place
+(`keep_rows`) never goes: then a jump brings in every message between (what every jump cost
+before session 14); Find's current match is kept by its message, not its row.
 
 A message gone to (a find match, a search result, a restored position) is held where it was
 put while rows at or above it change height — rows are laid out with an estimate until they
@@ -38,8 +39,11 @@ if TYPE_CHECKING:
     from chatdesk.ui.find_marks import FindMarks
     from chatdesk.ui.qt.core import Qt
 
-# Older messages brought in at a time when the reader scrolls to the top.
+# Messages brought in at a time when the reader scrolls to the top or the bottom of the rows.
 REVEAL_STEP = 200
+# The rows a jump makes (to the start, the end, a far match): a few screens' worth, laid out in
+# about the time a scroll step takes; more come as the reader scrolls on.
+JUMP_ROWS = 60
 
 
 class TranscriptScrolling:
@@ -78,28 +82,50 @@ class TranscriptScrolling:
         self.back_to_window()
         super().scrollToBottom()  # type: ignore[misc]
 
-    def back_to_window(self) -> None:
-        """Only the newest messages as rows again (`TranscriptModel.hide_older`) once older
-        ones were brought in, but none of the rows from the first one `keep_rows` names on."""
-        model = self.model()
-        if not isinstance(model, TranscriptModel) or model.rowCount() <= model.window + REVEAL_STEP:
-            return  # a few rows more are cheap; each message sent would shift the rest a row
-        kept = [row for keep in self.keep_rows if (row := keep()) is not None]
+    def _kept_rows(self) -> list[int]:
+        """The rows that must stay rows now (`keep_rows`, the selection of text)."""
+        kept = [keep() for keep in self.keep_rows]
         kept.append(self.text_selection.selected_row())
-        if model.hide_older(min((row for row in kept if row is not None), default=None)):
+        return [row for row in kept if row is not None]
+
+    def back_to_window(self) -> None:
+        """Only the newest messages as rows again (`TranscriptModel.hide_older`, or `show_at`
+        when the rows end above them), but none of the rows from the first one `keep_rows`
+        names on."""
+        model = self.model()
+        if not isinstance(model, TranscriptModel):
+            return
+        if not model.below and model.rowCount() <= model.window + REVEAL_STEP:
+            return  # a few rows more are cheap; each message sent would shift the rest a row
+        kept = self._kept_rows()
+        if not model.below:
+            changed = model.hide_older(min(kept, default=None)) > 0
+        elif not kept:
+            changed = model.show_at(len(model.conversation or ()), JUMP_ROWS)
+        else:  # the rows between the kept one and the end come in: rare, and what it cost
+            model.hide_older(min(kept), keep=0)
+            changed = model.reveal_newer(model.below) > 0
+        if changed:
             # At the end now: the top of what is left must not bring older rows in again.
             self.release_hold()
             self._at_bottom = True
+            self.executeDelayedItemsLayout()
             QAbstractItemView.scrollToBottom(self)  # type: ignore[arg-type]
 
     def moveCursor(
         self, cursorAction: QAbstractItemView.CursorAction, modifiers: Qt.KeyboardModifier
     ) -> QModelIndex:
-        # Home / Ctrl+Home: the first message of the conversation, not the first row.
-        if cursorAction == QAbstractItemView.CursorAction.MoveHome:
-            self.reveal_all_older()
-        elif cursorAction == QAbstractItemView.CursorAction.MoveEnd:
-            self.back_to_window()  # the last row is then the last message still
+        # Home / Ctrl+Home: the first message of the conversation, not the first row; End the
+        # last. Named here: when the rows were replaced, there is no current row to go from
+        # (QListView would go to the first row).
+        actions = QAbstractItemView.CursorAction
+        model = self.model()
+        if cursorAction == actions.MoveHome and isinstance(model, TranscriptModel):
+            self.show_start()
+            return model.index(0, 0)
+        if cursorAction == actions.MoveEnd and isinstance(model, TranscriptModel):
+            self.back_to_window()
+            return model.index(model.rowCount() - 1, 0)
         return super().moveCursor(cursorAction, modifiers)  # type: ignore[misc]
 
     def _on_bar_action(self, action: int) -> None:
@@ -122,27 +148,42 @@ class TranscriptScrolling:
             QTimer.singleShot(0, self.scrollToBottom)  # after the bar has moved
 
     def go_to_start(self) -> None:
-        """The first message of the conversation at the top, every older message a row."""
-        self.reveal_all_older()
+        """The first message of the conversation at the top (`show_start`)."""
+        self.show_start()
         bar = self.verticalScrollBar()
         bar.setValue(bar.minimum())
 
-    def reveal_all_older(self) -> None:
+    def show_start(self) -> None:
+        """The conversation's first messages as the rows."""
         model = self.model()
         if isinstance(model, TranscriptModel) and model.hidden:
-            model.reveal_older(model.hidden)
+            if self._kept_rows():  # the rows between come in too: rare, and what it cost
+                model.reveal_older(model.hidden)
+            else:
+                model.show_at(0, JUMP_ROWS)
             self.executeDelayedItemsLayout()
+
+    def _at_end(self, value: int) -> bool:
+        """Whether the bar at `value` shows the conversation's end (not only the rows')."""
+        model = self.model()
+        below = model.below if isinstance(model, TranscriptModel) else 0
+        return not below and value >= self.verticalScrollBar().maximum() - 4
 
     def _on_scrolled(self, value: int) -> None:
         bar = self.verticalScrollBar()
-        self._at_bottom = value >= bar.maximum() - 4
+        self._at_bottom = self._at_end(value)
         model = self.model()
-        if value <= bar.minimum() and isinstance(model, TranscriptModel) and model.hidden:
-            # At the top of a long conversation: bring in older messages, after this event.
+        if not isinstance(model, TranscriptModel):
+            return
+        # At the top or the bottom of the rows: bring in the next messages, after this event.
+        if value <= bar.minimum() and model.hidden:
             QTimer.singleShot(0, self.reveal_older)
+        elif value >= bar.maximum() and model.below:
+            QTimer.singleShot(0, self.reveal_newer)
 
     def reveal_older(self) -> None:
-        """Show the next older messages above, keeping what is on screen where it is."""
+        """Show the next older messages above, keeping what is on screen where it is; the
+        rows at the bottom beyond the window and a step go."""
         model = self.model()
         bar = self.verticalScrollBar()
         if not isinstance(model, TranscriptModel) or bar.value() > bar.minimum():
@@ -151,6 +192,36 @@ class TranscriptScrolling:
         if model.reveal_older(REVEAL_STEP):
             self.executeDelayedItemsLayout()
             bar.setValue(bar.maximum() - from_bottom)
+            # (What goes is below the viewport: what is on screen stays where it is.)
+            if model.hide_newer(model.window + REVEAL_STEP, max(self._kept_rows(), default=None)):
+                self.executeDelayedItemsLayout()
+
+    def reveal_newer(self) -> None:
+        """Show the next newer messages below (after a jump to the start), keeping what is on
+        screen where it is; the rows at the top beyond the window and a step go."""
+        model = self.model()
+        bar = self.verticalScrollBar()
+        if not isinstance(model, TranscriptModel) or bar.value() < bar.maximum():
+            return
+        if model.reveal_newer(REVEAL_STEP):
+            self.executeDelayedItemsLayout()
+            from_bottom = bar.maximum() - bar.value()
+            keep = min(self._kept_rows(), default=None)
+            if model.hide_older(keep, model.window + REVEAL_STEP):
+                self.executeDelayedItemsLayout()
+                bar.setValue(bar.maximum() - from_bottom)
+            self._at_bottom = self._at_end(bar.value())
+
+    def _bring_in(self, index: int) -> int:
+        """Make history index `index` a row: the rows between it and the rows there are, when
+        it is near them or a row is kept; else a window's worth around it. Its row."""
+        model = self.model()
+        assert isinstance(model, TranscriptModel)
+        first, end = model.hidden, model.hidden + model.rowCount()
+        far = index < first - REVEAL_STEP or index >= end + REVEAL_STEP
+        if far and not self._kept_rows():
+            model.show_at(index - JUMP_ROWS // 2, JUMP_ROWS)
+        return model.reveal(index)
 
     def show_history_index(self, index: int, occurrence: int | None = None) -> int | None:
         """Scroll to the message at history index `index` (older rows brought in as needed),
@@ -159,9 +230,7 @@ class TranscriptScrolling:
         model = self.model()
         if not isinstance(model, TranscriptModel) or not 0 <= index < len(model.conversation or ()):
             return None
-        if index < model.hidden:
-            model.reveal_older(model.hidden - index)
-        row = index - model.hidden
+        row = self._bring_in(index)
         self.executeDelayedItemsLayout()
         target = model.index(row)
         self.setCurrentIndex(target)
@@ -196,17 +265,15 @@ class TranscriptScrolling:
             self._at_bottom = True
             self.scrollToBottom()
             return
-        index = min(anchor.index, model.hidden + model.rowCount() - 1)
-        if index < model.hidden:
-            model.reveal_older(model.hidden - index)
-        target = model.index(index - model.hidden)
+        index = min(anchor.index, len(model.conversation or ()) - 1)
+        target = model.index(self._bring_in(index))
         self._delegate.measure(target, now=True)  # the offset is into its exact height
         self.scheduleDelayedItemsLayout()
         self.executeDelayedItemsLayout()
         self.scrollTo(target, QAbstractItemView.ScrollHint.PositionAtTop)
         bar = self.verticalScrollBar()
         bar.setValue(bar.value() + self.visualRect(target).top() + anchor.offset)
-        self._at_bottom = bar.value() >= bar.maximum() - 4
+        self._at_bottom = self._at_end(bar.value())
         if not self._at_bottom:
             self.hold(target)
 

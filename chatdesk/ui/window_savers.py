@@ -84,10 +84,20 @@ class WindowSavers:
         if text and self._autosaver is not None:
             self._autosaver.save_changed()
 
+    def _modified_changed(self, session: ChatSession, modified: bool) -> None:
+        """`session` became modified, or written. A library conversation written shows it
+        nowhere (the title's unsaved mark and the sidebar's "* " are for the user's own files;
+        `_library_written` shows its row and name): only the session memory hears. A whole
+        `show_sessions` there was a third of the GUI thread's share of each reply's write."""
+        if not modified and self._kept_in_library(session):
+            self.memory.save_soon()
+        else:
+            self.show_sessions()
+
     def _library_written(self, session: ChatSession, entry: LibraryEntry) -> None:
-        self.library_link.saved(entry)  # its one row, not the whole list again
+        self.library_link.saved(entry)  # its one row (bold and marked when first written)
         self.memory.written(session)  # a new conversation's first file: named by the session
-        if session.modified:  # else `modifiedChanged` showed it as written already
+        if session.modified and not self._kept_in_library(session):
             self.show_sessions()
         elif session is self.session:
             self._update_title()  # named by its draft until it is sent (core/titles.py)

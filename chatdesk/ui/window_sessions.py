@@ -189,7 +189,7 @@ class WindowSessions:
         session.loading = loading
         self.sessions.append(session)
         self.undo_group.addStack(session.undo_stack)
-        session.modifiedChanged.connect(lambda _m: self.show_sessions())
+        session.modifiedChanged.connect(lambda m: self._modified_changed(session, m))
         session.learned.connect(self._save_learned)
         self._bind_session(session)
         return session

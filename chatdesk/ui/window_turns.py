@@ -273,10 +273,9 @@ class TurnActions:
         index, text = kept.index, kept.text
         conv, model = session.conversation, session.model
         if _still_there(session, index):
-            if index < model.hidden:
-                model.reveal_older(model.hidden - index)
+            row = model.reveal(index)
             kept = kept.fitted_to(conv[index])
-            self.inline_edit.start(index - model.hidden, text, conv[index].content, kept.removed)
+            self.inline_edit.start(row, text, conv[index].content, kept.removed)
             session.open_edit = kept
             return
         self._edit_to_draft(session, text)

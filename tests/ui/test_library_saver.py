@@ -143,3 +143,24 @@ def test_a_draft_erased_again_is_erased_in_the_file_too(qtbot, window):
     window.composer.set_text("")
     qtbot.waitUntil(lambda: json.loads(path.read_text()).get("draft", "") == "", timeout=5_000)
     assert library_files() == [path]
+
+
+def test_each_write_leaves_nothing_behind_and_the_saver_says_while_one_runs(qtbot, window):
+    # A write per reply: the GUI thread's share must not grow with them (a worker per write
+    # was ~0.3 ms, and each stayed behind as the saver's child).
+    qtbot.waitUntil(lambda: window._library_saver is not None, timeout=5_000)
+    saver = window.library_saver
+    session = window.session
+    children = []
+    for n in range(4):
+        session.model.append(Message("user", f"question {n}"))
+        session.set_modified()
+        saver.save_soon(session)
+        assert saver.writing  # on the thread pool; its result is still to be applied
+        qtbot.waitUntil(lambda: not saver.writing, timeout=5_000)
+        children.append(len(saver.children()))
+    assert children == children[:1] * 4
+    assert not session.modified
+    assert [m["content"] for m in json.loads(session.path.read_text())["messages"]][-1] == (
+        "question 3"
+    )

@@ -14,6 +14,7 @@ from chatdesk.core.fileformat import save_conversation
 from chatdesk.core.messages import Message
 from chatdesk.ui.card_layout import MARGIN_X
 from chatdesk.ui.chat_session import TRANSCRIPT_WINDOW
+from chatdesk.ui.transcript_scroll import JUMP_ROWS
 from tests.support.opening import open_and_wait
 
 QUESTIONS = 700  # 1,400 messages: "Big question N" and its reply
@@ -95,11 +96,13 @@ def test_dragging_the_thumb_to_the_top_reaches_the_first_message(qtbot, long_ope
     assert top_message(window) == "Big question 0"  # reached while the thumb is still held
     assert bar.value() == bar.minimum()  # the thumb stayed at the top
     assert thumb_rect(bar).top() < grab.y() // 4
-    # The bar now spans the whole conversation: its middle is the middle of the questions.
+    # The bar now spans the conversation's first messages as rows (a few screens of them, not
+    # every message: laying out 100,000 rows took 2-3 s): its middle is in the middle of those.
+    assert view.transcript().rowCount() == JUMP_ROWS
     qtbot.mouseMove(bar, QPoint(grab.x(), bar.height() // 2))
     settle(qtbot)
     middle = int(re.search(r"\d+", top_message(window)).group())  # "Big question N", "Reply N:"
-    assert QUESTIONS // 4 < middle < QUESTIONS * 3 // 4
+    assert JUMP_ROWS // 8 < middle < JUMP_ROWS * 3 // 8  # of JUMP_ROWS / 2 questions
     qtbot.mouseRelease(bar, Qt.MouseButton.LeftButton, pos=QPoint(grab.x(), bar.height() // 2))
 
 
@@ -148,9 +151,9 @@ def test_ctrl_end_after_ctrl_home_leaves_only_the_newest_rows(qtbot, long_open):
     view = window.transcript
     model = view.transcript()
     ctrl(qtbot, view, Qt.Key.Key_Home)
-    assert model.rowCount() == 2 * QUESTIONS  # every message a row
+    assert (model.hidden, model.rowCount()) == (0, JUMP_ROWS)  # the first messages
     ctrl(qtbot, view, Qt.Key.Key_End)
-    assert model.rowCount() == TRANSCRIPT_WINDOW
+    assert model.rowCount() == JUMP_ROWS
     bar = view.verticalScrollBar()
     assert bar.value() == bar.maximum()
     assert model.message(view.currentIndex().row()).content.startswith(f"Reply {QUESTIONS - 1}:")
@@ -165,7 +168,7 @@ def test_scroll_to_bottom_after_scroll_to_top_leaves_only_the_newest_rows(qtbot,
     settle(qtbot)
     bar.triggerAction(QAbstractSlider.SliderAction.SliderToMaximum)
     settle(qtbot)
-    assert view.transcript().rowCount() == TRANSCRIPT_WINDOW
+    assert view.transcript().rowCount() == JUMP_ROWS
     assert bar.value() == bar.maximum()
 
 
@@ -177,9 +180,12 @@ def test_sending_after_ctrl_home_and_ctrl_end_adds_one_turn(qtbot, long_open):
     ctrl(qtbot, view, Qt.Key.Key_End)
     window.composer.set_text("One more question")
     window.composer.input.submit.emit()
-    qtbot.waitUntil(lambda: not window.session.busy, timeout=10_000)
-    # The question's row and its reply's, no more: the row count stays the window's.
-    assert model.rowCount() == TRANSCRIPT_WINDOW + 2
+    # Busy is set once the question is counted (a turn after it is added): wait for the reply.
+    session = window.session
+    qtbot.waitUntil(lambda: not session.busy and session.conversation[-1].role == "assistant",
+                    timeout=10_000)  # fmt: skip
+    # The question's row and its reply's, no more: the row count stays a jump's.
+    assert model.rowCount() == JUMP_ROWS + 2
     assert model.message(model.rowCount() - 2).content == "One more question"
     assert len(window.session.conversation) == 2 * QUESTIONS + 2
 
@@ -192,12 +198,12 @@ def test_sending_from_the_start_goes_back_to_the_newest_rows(qtbot, long_open):
     window.composer.set_text("Asked from the top")
     window.composer.input.submit.emit()
     # The rows went before the question was added (its reply's row may come a turn later).
-    assert model.rowCount() <= TRANSCRIPT_WINDOW + 2
+    assert model.rowCount() <= JUMP_ROWS + 2
     # Busy is set once the question is counted (a turn after it is added): wait for the reply.
     session = window.session
     qtbot.waitUntil(lambda: not session.busy and session.conversation[-1].role == "assistant",
                     timeout=10_000)  # fmt: skip
-    assert model.rowCount() == TRANSCRIPT_WINDOW + 2
+    assert model.rowCount() == JUMP_ROWS + 2
     bar = view.verticalScrollBar()
     qtbot.waitUntil(lambda: bar.value() == bar.maximum(), timeout=2000)  # the last card laid out
 
@@ -230,7 +236,7 @@ def test_find_goes_on_from_its_match_after_ctrl_end(qtbot, long_open):
     view = window.transcript
     assert top_message(window) == "Big question 7"
     ctrl(qtbot, view, Qt.Key.Key_End)
-    assert view.transcript().rowCount() == TRANSCRIPT_WINDOW
+    assert view.transcript().rowCount() == JUMP_ROWS
     count = bar.count.text()
     bar.previous()  # and back: the same match, brought in again
     bar.next()
@@ -250,7 +256,7 @@ def test_dragging_the_thumb_to_the_bottom_leaves_only_the_newest_rows(qtbot, lon
         settle(qtbot)
     qtbot.mouseMove(bar, QPoint(grab.x(), bar.height() + 20))
     settle(qtbot)
-    assert model.rowCount() == TRANSCRIPT_WINDOW
+    assert model.rowCount() == JUMP_ROWS
     assert bar.value() == bar.maximum()
     qtbot.mouseRelease(bar, Qt.MouseButton.LeftButton, pos=QPoint(grab.x(), bar.height() + 20))
     settle(qtbot)
@@ -266,3 +272,87 @@ def test_selected_text_in_an_old_message_survives_ctrl_end(qtbot, long_open):
     ctrl(qtbot, view, Qt.Key.Key_End)
     assert model.hidden == 4  # the rows above it went, its own stayed
     assert view.text_selection.text().startswith("Big question 2")
+
+
+# -- a jump costs a window's rows, whatever the conversation's length
+
+
+@pytest.fixture
+def far_view(qtbot, monkeypatch):
+    """A transcript of 20,000 messages showing its newest 300, at the end, and a count of
+    the messages its rows were asked for (each row the list lays out is one: its height)."""
+    from chatdesk.core.conversation import Conversation
+    from chatdesk.ui.transcript_model import TranscriptModel
+    from chatdesk.ui.transcript_view import TranscriptView
+    from tests.support.transcript import long_history
+
+    model = TranscriptModel()
+    model.set_conversation(Conversation(history=long_history(20_000)), None, window=300)
+    view = TranscriptView()
+    qtbot.addWidget(view)
+    view.setModel(model)
+    view.resize(640, 600)
+    view.show()
+    qtbot.waitExposed(view)
+    view.scrollToBottom()
+    settle(qtbot)
+    asked = []
+    message = TranscriptModel.message
+    monkeypatch.setattr(
+        TranscriptModel, "message", lambda self, row: asked.append(row) or message(self, row)
+    )
+    view.asked = asked
+    return view
+
+
+def rows_on_screen(qtbot, view) -> list[str]:
+    """The first words of the messages on screen, once they lie one under the other (rows
+    measured as they are painted are laid out again in the next event-loop turns)."""
+
+    def texts() -> list[str] | None:
+        out, bottom = [], None
+        for row in view.visible_rows():
+            rect = view.visualRect(view.model().index(row, 0))
+            if bottom is not None and rect.top() != bottom + 1:
+                return None  # an overlap or a gap
+            bottom = rect.bottom()
+            out.append(" ".join(view.transcript().message(row).content.split()[:2]))
+        return out
+
+    qtbot.waitUntil(lambda: texts() is not None, timeout=2000)
+    return texts()
+
+
+def first_number(qtbot, view) -> int:
+    return int(rows_on_screen(qtbot, view)[0].split()[1])  # "message N"
+
+
+def test_ctrl_home_and_ctrl_end_lay_out_a_window_of_rows(qtbot, far_view):
+    view = far_view
+    model = view.transcript()
+    bar = view.verticalScrollBar()
+    view.setFocus()
+    qtbot.keyClick(view, Qt.Key.Key_Home, Qt.KeyboardModifier.ControlModifier)
+    settle(qtbot)
+    assert rows_on_screen(qtbot, view)[0] == "message 0"
+    assert bar.value() == bar.minimum()
+    assert model.rowCount() == JUMP_ROWS  # not the 20,000 of the conversation
+    assert 0 < len(view.asked) < 2000  # a few layouts of a few screens' rows, not of 20,000
+    qtbot.keyClick(view, Qt.Key.Key_PageDown)
+    settle(qtbot)
+    seen = [first_number(qtbot, view)]
+    for _ in range(4):  # to the bottom of the rows: the next messages come in below
+        bar.setValue(bar.maximum())
+        settle(qtbot)
+        seen.append(first_number(qtbot, view))
+        assert model.rowCount() <= 700  # the first ones went as they came
+    assert seen == sorted(seen)
+    assert seen[-1] > 400
+    assert model.hidden > 0
+    del view.asked[:]
+    qtbot.keyClick(view, Qt.Key.Key_End, Qt.KeyboardModifier.ControlModifier)
+    settle(qtbot)
+    assert rows_on_screen(qtbot, view)[-1] == "message 19999"
+    assert bar.value() == bar.maximum()
+    assert (model.hidden, model.rowCount()) == (20_000 - JUMP_ROWS, JUMP_ROWS)
+    assert 0 < len(view.asked) < 2000

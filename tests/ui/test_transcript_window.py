@@ -157,3 +157,62 @@ def test_what_will_be_sent_builds_only_the_rows_it_shows(qtbot, window, tmp_path
     preview.table.setCurrentIndex(model.index(model.rowCount() - 1, 3))
     assert preview.detail.toPlainText() == "message 1999"  # any row can still be read
     preview.close()
+
+
+# -- rows from anywhere in the history: a jump replaces the rows, never adds them all
+
+
+def test_show_at_makes_a_window_of_rows_anywhere(qtbot, windowed, qtmodeltester):
+    conv, model = windowed
+    assert model.show_at(0)
+    assert (model.hidden, model.rowCount(), model.below) == (0, 100, 900)
+    assert model.message(0) is conv[0]
+    assert model.show_at(10_000)  # past the end: the last window
+    assert (model.hidden, model.rowCount(), model.below) == (900, 100, 0)
+    assert not model.show_at(900)  # the rows already
+    model.show_at(400)
+    assert model.reveal_newer(30) == 30
+    assert (model.rowCount(), model.below) == (130, 470)
+    assert model.hide_newer(100) == 30
+    assert model.hide_older(keep=60) == 40
+    assert (model.hidden, model.rowCount(), model.below) == (440, 60, 500)
+    assert model.reveal(430) == 0
+    assert model.hidden == 430
+    assert model.reveal(520) == 90
+    assert model.below == 479
+    qtmodeltester.check(model)
+
+
+def test_mutations_below_the_rows_leave_the_rows_as_they_are(qtbot, windowed, qtmodeltester):
+    conv, model = windowed
+    model.show_at(0)
+    spy = []
+    model.rowsInserted.connect(lambda *a: spy.append("inserted"))
+    model.rowsRemoved.connect(lambda *a: spy.append("removed"))
+    model.dataChanged.connect(lambda *a: spy.append("changed"))
+    model.remove(500)
+    model.remove_range(600, 10)
+    model.insert(700, [Message("user", "back")])
+    model.append_content(800, " more")
+    model.set_meta_changed(801)
+    assert spy == []
+    assert (model.hidden, model.rowCount(), model.below) == (0, 100, 890)
+    assert len(conv) == 990
+    model.remove_range(90, 20)  # the last ten rows and ten messages below them
+    assert spy == ["removed"]
+    assert (model.rowCount(), model.below) == (90, 880)
+    model.truncate(500)  # below the rows: they stay
+    assert (model.rowCount(), model.below) == (90, 410)
+    model.truncate(50)  # within them: what follows goes, and nothing is below any more
+    assert (model.rowCount(), model.below) == (50, 0)
+    qtmodeltester.check(model)
+
+
+def test_a_message_added_while_the_rows_end_early_shows_the_end(qtbot, windowed, qtmodeltester):
+    _conv, model = windowed
+    model.show_at(0)
+    index = model.append(Message("user", "new"))  # no view brought the end back: the model does
+    assert (index, model.below) == (1000, 0)
+    assert model.message(model.rowCount() - 1).content == "new"
+    assert model.rowCount() <= 101
+    qtmodeltester.check(model)
