@@ -19,7 +19,7 @@ SHORTCUTS = [
     ("New line in the message", "Shift+Enter (or Enter)"),
     ("Stop the reply", "Esc"),
     ("Regenerate the last reply", "Ctrl+R"),
-    ("Continue a reply cut at the length limit", "Ctrl+Shift+Enter"),
+    ("Continue a reply stopped by you or cut at the length limit", "Ctrl+Shift+Enter"),
     ("What will be sent", "Ctrl+I"),
     ("View code (the request as Python, curl...)", "Ctrl+Shift+C"),
     ("Undo / Redo (a deleted message, an edit; in a text box, its typing first)",
