@@ -25,6 +25,7 @@ from chatdesk.ui.attach_flow import AttachFlow
 from chatdesk.ui.chat_session import ChatSession
 from chatdesk.ui.composer import Composer
 from chatdesk.ui.context import AppContext
+from chatdesk.ui.conversation_undo import FocusedUndo
 from chatdesk.ui.deferred import AfterFirstPaint, LazyPage
 from chatdesk.ui.deployment_box import DeploymentBox
 from chatdesk.ui.library_link import LibraryLink
@@ -116,6 +117,8 @@ class MainWindow(
         self._closed = False
         self._build()
         self.undo_group = QUndoGroup(self)  # the current conversation's stack is active
+        shown, sidebar = (lambda: self.session), self.sidebar
+        self.focused_undo = FocusedUndo(self.undo_group, sidebar, sidebar.undo_stack, shown)
         self._inline_edit: InlineEditing | None = None
         self.preset_question: QMessageBox | None = None
         self.discard_question: QMessageBox | None = None  # Esc over an edit's changed text
@@ -338,7 +341,7 @@ class MainWindow(
                 old.scroll = self.transcript.scroll_anchor()  # shown again there
         self._set_edit_aside()  # kept with its conversation, open again when it is shown
         self.session = session
-        self.undo_group.setActiveStack(session.undo_stack)
+        self.focused_undo.update()  # its history, unless the list has the focus
         self._session_links = [
             (session.busyChanged, self._busy_changed),
             (session.planChanged, self.meter.show_plan),

@@ -22,7 +22,8 @@ SHORTCUTS = [
     ("Continue a reply stopped by you or cut at the length limit", "Ctrl+Shift+Enter"),
     ("What will be sent", "Ctrl+I"),
     ("View code (the request as Python, curl...)", "Ctrl+Shift+C"),
-    ("Undo / Redo (a deleted message, an edit; in a text box, its typing first)",
+    ("Undo / Redo (a deleted message, an edit; in a text box, its typing first; in the "
+     "conversation list, a move to the trash)",
      "Ctrl+Z / Ctrl+Shift+Z (or Ctrl+Y)"),
     ("Attach images (or paste / drop them in the message box)", "Ctrl+Shift+A"),
     ("New conversation", "Ctrl+N"),

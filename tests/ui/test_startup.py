@@ -172,7 +172,9 @@ def test_a_returning_users_window_defers_what_it_does_not_show(tmp_path, monkeyp
 #     tool result…" by it, and the session's send and edits use the same rule.
 # 92: the transcript model's streaming row in its own module (ui/transcript_streaming.py,
 #     session 12): the model passed the 500-line limit with the window of rows.
-FIRST_FRAME_MODULES = 92
+# 93: how a reply ended, in words (core/endings.py, session 14): a restored conversation's
+#     badges on the first frame, the export's notes and Continue follow it.
+FIRST_FRAME_MODULES = 93
 
 
 def test_the_first_frame_imports_a_bounded_number_of_chatdesk_modules(tmp_path, monkeypatch):
