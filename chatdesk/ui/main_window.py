@@ -25,7 +25,6 @@ from chatdesk.ui.attach_flow import AttachFlow
 from chatdesk.ui.chat_session import ChatSession
 from chatdesk.ui.composer import Composer
 from chatdesk.ui.context import AppContext
-from chatdesk.ui.conversation_undo import FocusedUndo
 from chatdesk.ui.deferred import AfterFirstPaint, LazyPage
 from chatdesk.ui.deployment_box import DeploymentBox
 from chatdesk.ui.library_link import LibraryLink
@@ -117,8 +116,6 @@ class MainWindow(
         self._closed = False
         self._build()
         self.undo_group = QUndoGroup(self)  # the current conversation's stack is active
-        shown, sidebar = (lambda: self.session), self.sidebar
-        self.focused_undo = FocusedUndo(self.undo_group, sidebar, sidebar.undo_stack, shown)
         self._inline_edit: InlineEditing | None = None
         self.preset_question: QMessageBox | None = None
         self.discard_question: QMessageBox | None = None  # Esc over an edit's changed text

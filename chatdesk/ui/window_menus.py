@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from chatdesk.ui.chat_session import ChatSession
+from chatdesk.ui.conversation_undo import FocusedUndo
 from chatdesk.ui.preferences import WindowPreferences
 from chatdesk.ui.qt.gui import QAction, QKeySequence
 from chatdesk.ui.qt.widgets import QLabel, QMenu
@@ -101,6 +102,10 @@ class WindowMenus:
         file_menu.addActions([self.close_action, self.quit_action])
 
         edit_menu = menu.addMenu("&Edit")
+        # The list's own history while it has the focus (Move to Trash), else the session's.
+        sidebar = self.sidebar
+        self.focused_undo = FocusedUndo(self.undo_group, sidebar, sidebar.undo_stack,
+                                        lambda: self.session)  # fmt: skip
         self.undo_action = self.undo_group.createUndoAction(self, "&Undo")
         self.undo_action.setShortcuts([QKeySequence("Ctrl+Z")])
         self.redo_action = self.undo_group.createRedoAction(self, "&Redo")
