@@ -16,6 +16,7 @@ from chatdesk.core.atomic import atomic_write_bytes, atomic_write_text
 from chatdesk.core.cards import ROLE_TITLES, ImageCard, composed_text, image_card, shown_text
 from chatdesk.core.choices import FinishReason
 from chatdesk.core.conversation import Conversation
+from chatdesk.core.endings import continued_text, ending_text
 from chatdesk.core.image_input import EXTENSIONS, image_type, part_url
 from chatdesk.core.images import data_url_bytes
 from chatdesk.core.messages import Message
@@ -114,10 +115,9 @@ def _below(body: str, level: int) -> str:
 def _notes(message: Message) -> str:
     meta = message.meta
     notes = []
-    if meta.stopped:  # as the window's badge says it (transcript_rows.badges)
-        notes.append("stopped by you: the reply is partial")
-    elif meta.incomplete:
-        notes.append("incomplete: the reply was cut off")
+    for said in (continued_text(meta), ending_text(meta)):  # as the window's badges say it
+        if said is not None:
+            notes.append(said[0].lower() + said[1:])
     if meta.finish_reason == FinishReason.LENGTH:
         notes.append("stopped at the maximum length")
     if meta.finish_reason == FinishReason.CONTENT_FILTER:

@@ -94,6 +94,9 @@ def _check_meta(data: Any, where: str) -> None:
     summary = data.get("reasoning_summary")
     if isinstance(summary, list) and not all(isinstance(s, str) for s in summary):
         raise InvalidField(f'{where}: metadata "reasoning_summary" must be a list of texts.')
+    continued = data.get("continued")
+    if isinstance(continued, list) and not all(isinstance(s, str) for s in continued):
+        raise InvalidField(f'{where}: metadata "continued" must be a list of texts.')
     versions = data.get("alternatives")
     if versions is not None:
         problem = alternatives.check(versions, where, _check_kept)
@@ -112,6 +115,7 @@ _META_TYPES: dict[str, type | tuple[type, ...]] = {
     "prompt_filter": list, "model": str, "request_id": str, "latency_ms": (int, float),
     "profile": str, "deployment": str, "part_sources": list,
     "incomplete": bool, "error": str, "error_code": str, "stopped": bool, "include": bool,
+    "service_failed": bool, "continued": list,
     "alternatives": dict, "response_id": str, "store": bool, "reasoning_summary": list,
 }  # fmt: skip
 

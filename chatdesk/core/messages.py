@@ -79,6 +79,12 @@ class MessageMeta(msgspec.Struct):  # no __dict__: a loaded conversation holds o
     error: str | None = None  # the mapped failure of the request this message belongs to
     error_code: str | None = None  # the API's error code of that failure: content_filter...
     stopped: bool = False  # the user pressed Stop: the reply ends where Stop landed
+    # The service failed the reply over an intact stream (`response.failed`, an `error` event
+    # in a Chat Completions stream): its `error` says why; the connection was fine.
+    service_failed: bool = False
+    # A reply made by more than one request (Continue): how each earlier part ended, in
+    # order (core/endings.py: "stopped", or the finish_reason it had, such as "length").
+    continued: list[str] | None = None
     # The user's choice for the next requests: True "Include again", False "Leave out";
     # None follows the rule for failed turns (core/sending.py).
     include: bool | None = None

@@ -378,9 +378,15 @@ def misfit_text(
         if room is not None and limit < room and needed < room
         else []
     )
-    # A reserve of 1 (max_tokens' least: core/params_check.py) or 0 (`tokens --reserve 0`) is
-    # as low as it goes: lowering it is no advice.
-    lower_reserve = ["lower the maximum response tokens"] if reserve > LEAST_REPLY_TOKENS else []
+    # Lowering the reply's reserve is advice only when the prompt then fits (prompt + reserve
+    # < limit) with a reserve the API takes (max_tokens' least: core/params_check.py): a
+    # message over the limit on its own does not fit with any reserve (tester, session 14).
+    fitting = limit - (needed - reserve) - 1  # the largest reserve the prompt fits with
+    lower_reserve = (
+        [f"lower the maximum response tokens to at most {fitting:,}"]
+        if LEAST_REPLY_TOKENS <= fitting < reserve
+        else []
+    )
     if too_big:
         who = _listed([*parts, "the newest message"])
         verb = "needs" if not parts else "need"

@@ -99,6 +99,24 @@ def deadline_error(seconds: float) -> ChatError:
     )
 
 
+def service_failure(error: Any) -> ChatError:
+    """The `ChatError` for a reply the service accepted and then failed over an intact stream:
+    a Responses `response.failed` (its `error`: {code, message}) or `error` event, or an
+    `error` event in a Chat Completions stream (the SDK's `APIError`, its body the error).
+    Not retried: the service accepted the request (and may bill it). Marked `service_failed`,
+    so the reply it leaves is said to be failed by the service, not cut by the network."""
+    data = error if isinstance(error, dict) else {}
+    code = data.get("code") if isinstance(data.get("code"), str) else None
+    message = str(data.get("message") or "The service gave no reason.")
+    return ChatError(
+        "The service could not finish the reply",
+        f"{message}" + (f" ({code})" if code else ""),
+        "Send it again to try once more.",
+        code=code,
+        service_failed=True,
+    )
+
+
 def stored_response_gone(exc: BaseException, body: dict[str, Any]) -> bool:
     """Whether `exc` says the stored response `body` continues from (`previous_response_id`)
     is gone: expired, deleted, or stored on another resource. The service answers 404 (or
@@ -169,6 +187,9 @@ def _map(exc: BaseException, ctx: ErrorContext) -> ChatError:
         return ChatError(
             "The request timed out", f"{ctx.host} did not answer in time.", retryable=True
         )
+    if isinstance(exc, openai.APIError):  # the rest: an `error` event in the stream
+        body = exc.body if isinstance(exc.body, dict) else {"message": exc.message}
+        return service_failure(body)
     if isinstance(exc, openai.OpenAIError):
         return ChatError("Request failed", str(exc) or type(exc).__name__)
     return ChatError(

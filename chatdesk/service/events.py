@@ -98,7 +98,8 @@ class ReplyResult(msgspec.Struct):
         A reply continued (Continue) already holds its earlier parts' usage: the usage saved
         is then every request's added up (what the reply cost in all), `usage_parts` lists
         each request's own, in order, and `part_sources` where each was made; its latency is
-        then every request's added up too."""
+        then every request's added up too, and how its earlier parts ended stays in
+        `continued` (core/endings.py `begin_continue`)."""
         meta = message.meta
         meta.pending = False
         meta.writing = None  # a mark read from its file (Continue of a reply cut off there)
@@ -121,13 +122,16 @@ class ReplyResult(msgspec.Struct):
         meta.model = self.model or meta.model
         meta.request_id = self.request_id
         latency = self.latency_ms
-        if latency is not None and meta.latency_ms is not None and meta.usage_parts:
-            latency += meta.latency_ms  # Continue: the time of every request, as the usage
+        if (meta.continued or meta.usage_parts) and meta.latency_ms is not None:
+            # Continue: the time of every request, as the usage (a stopped part reported no
+            # usage, but it took its time); a part that did not time itself adds nothing.
+            latency = meta.latency_ms + (latency or 0.0)
         meta.latency_ms = round(latency, 1) if latency is not None else None
         meta.incomplete = self.incomplete
         meta.error = error.text if error is not None else None
         meta.error_code = error.code if error is not None else None
         meta.stopped = stopped and error is None and self.incomplete
+        meta.service_failed = error is not None and error.service_failed and self.incomplete
         meta.response_id = self.response_id
         meta.store = self.stored
         meta.reasoning_summary = self.reasoning_summary
@@ -195,6 +199,7 @@ class ChatError(Exception):
         retryable: bool = False,
         retry_after: float | None = None,
         partial: ReplyResult | None = None,
+        service_failed: bool = False,
     ) -> None:
         self.title = title
         self.message = message
@@ -204,11 +209,14 @@ class ChatError(Exception):
         self.retryable = retryable
         self.retry_after = retry_after
         self.partial = partial
+        # The service accepted the request and then failed the reply itself, over an intact
+        # stream (`response.failed`, an `error` event): not a dropped connection.
+        self.service_failed = service_failed
         super().__init__(self.text)
 
     def _fields(self) -> tuple[object, ...]:  # what equality compares: all but `partial`
         return (self.title, self.message, self.action, self.status, self.code,
-                self.retryable, self.retry_after)  # fmt: skip
+                self.retryable, self.retry_after, self.service_failed)  # fmt: skip
 
     def __eq__(self, other: object) -> bool:
         if other.__class__ is not self.__class__:
@@ -219,7 +227,8 @@ class ChatError(Exception):
     __hash__ = None  # type: ignore[assignment]  # compared by value, as the dataclass was
 
     def __repr__(self) -> str:
-        fields = ("title", "message", "action", "status", "code", "retryable", "retry_after")
+        fields = ("title", "message", "action", "status", "code", "retryable", "retry_after",
+                  "service_failed")
         shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in fields)
         return f"{type(self).__name__}({shown}, partial={self.partial!r})"
 

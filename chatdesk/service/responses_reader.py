@@ -6,7 +6,7 @@ The events read (https://platform.openai.com/docs/api-reference/responses-stream
 `response.reasoning_summary_text.delta` (the reasoning summary), `response.output_item.done`
 (a finished `function_call`), and one of `response.completed` / `response.incomplete` (the
 whole response: status, `incomplete_details`, usage) or `response.failed` / `error` (raised
-as a `ChatError`, with the text that arrived in `partial`). Every other event is skipped.
+as `errors.service_failure`, with the text that arrived in `partial`). Every other event is skipped.
 The response itself is read by `core/responses_reply.py`, so a streamed reply and a whole
 one end in the same `ReplyResult`.
 """
@@ -21,22 +21,9 @@ import httpx2
 
 from chatdesk.core.responses_reply import function_call, read_response
 from chatdesk.core.text_policy import replace_surrogates
-from chatdesk.service.events import CancelToken, ChatError, ReasoningDelta, ReplyDelta
+from chatdesk.service.errors import service_failure
+from chatdesk.service.events import CancelToken, ReasoningDelta, ReplyDelta
 from chatdesk.service.reply_reader import ReplyState
-
-
-def failure(error: Any) -> ChatError:
-    """The `ChatError` for a failed response's `error` ({code, message}) or an `error`
-    event. Not retried: the service accepted the request (and may bill it)."""
-    data = error if isinstance(error, dict) else {}
-    code = data.get("code") if isinstance(data.get("code"), str) else None
-    message = str(data.get("message") or "The service gave no reason.")
-    return ChatError(
-        "The service could not finish the reply",
-        f"{message}" + (f" ({code})" if code else ""),
-        "Send it again to try once more.",
-        code=code,
-    )
 
 
 def take_response(state: ReplyState, data: dict[str, Any]) -> None:
@@ -45,7 +32,7 @@ def take_response(state: ReplyState, data: dict[str, Any]) -> None:
     Raises ChatError when the response failed."""
     reply = read_response(data)
     if reply.status == "failed":
-        raise failure(reply.error)
+        raise service_failure(reply.error)
     state.response_id = reply.response_id or state.response_id
     state.model = reply.model or state.model
     state.stored = data.get("store") is True
@@ -141,7 +128,7 @@ def read_events(
             whole = event.get("response")
             take_response(state, whole if isinstance(whole, dict) else {})
         elif kind == "error":
-            raise failure({"code": event.get("code"), "message": event.get("message")})
+            raise service_failure({"code": event.get("code"), "message": event.get("message")})
     while reasoning and not reasoning[-1]:  # a part opened that never got text
         reasoning.pop()
     state.end = clock()

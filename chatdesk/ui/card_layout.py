@@ -10,7 +10,7 @@ import msgspec
 
 from chatdesk.core import alternatives
 from chatdesk.core.cards import shown_text
-from chatdesk.core.choices import FinishReason
+from chatdesk.core.endings import continuable, requests_text
 from chatdesk.core.messages import Message
 from chatdesk.core.tool_results import missing_at
 from chatdesk.core.usage import cached_tokens, completion_tokens, prompt_tokens, reasoning_tokens
@@ -71,7 +71,7 @@ def available_actions(model: TranscriptModel, row: int, edited: bool = False) ->
         out.append("regenerate")
     if message.tool_calls and not streaming and _results_missing(model, row):
         out.append("add_result")
-    if message.meta.finish_reason == FinishReason.LENGTH and not streaming:
+    if continuable(message) and not streaming:  # cut at the length limit, or stopped
         out.append("continue")
     if message.meta.error and not streaming:
         out.append("retry")
@@ -119,8 +119,8 @@ def info_text(
             parts.append(f"reasoning {reasoning}")
         if cached:
             parts.append(f"cached {cached}")
-        if meta.usage_parts:  # Continue: the usage above is these requests' added up
-            parts.append(f"{len(meta.usage_parts)} requests")
+        if (requests := requests_text(meta)) is not None:  # Continue: usage and time added up
+            parts.append(requests)
         if meta.latency_ms is not None:
             parts.append(f"{meta.latency_ms / 1000:.1f} s")
         if cost is not None:  # decimal is imported once prices are set, not at start-up

@@ -457,7 +457,7 @@ class ChatSession(ReplyStreaming, ConversationEditing, QObject):
         self._start_reply()
 
     def continue_reply(self, index: int) -> None:
-        """Ask the model to go on with a reply that stopped at the length limit."""
+        """Ask the model to go on with the last reply (cut at the length limit, stopped...)."""
         if self.busy or index != len(self.conversation) - 1 or self.written_elsewhere():
             return
         if self.conversation[index].role != "assistant":

@@ -8,11 +8,18 @@ each change as the smallest notification (see `TranscriptModel`). Typing in the 
 is on the same stack (keystrokes without a pause of `TYPING_PAUSE` are one step), so undoing
 a preset after typing brings back what was typed; other text fields keep their own undo while
 they have the focus (Qt gives a focused text edit Ctrl+Z first).
+
+The conversation list keeps an undo history of its own (`LibrarySidebar.undo_stack`): Move to
+Trash (`MoveToTrash`), undone with Ctrl+Z and Edit ▸ Undo as in any desktop app, not only by the
+sidebar's passing Undo button, and never mixed with a conversation's edits. `FocusedUndo` picks
+which history Edit ▸ Undo / Redo serve: the list's while the sidebar has the focus, else the
+shown conversation's. Here, not in a module of its own: the first frame loads this one anyway.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 
 import msgspec
@@ -20,9 +27,13 @@ from msgspec.structs import replace
 
 from chatdesk.core.conversation import Conversation, GenerationParams
 from chatdesk.core.messages import Message
-from chatdesk.ui.qt.gui import QUndoCommand
+from chatdesk.ui.qt.core import QObject
+from chatdesk.ui.qt.gui import QUndoCommand, QUndoGroup
+from chatdesk.ui.qt.widgets import QApplication
 
 if TYPE_CHECKING:
+    from chatdesk.ui.qt.gui import QUndoStack
+    from chatdesk.ui.qt.widgets import QWidget
     from chatdesk.ui.transcript_model import TranscriptModel
 
 _EXAMPLES_ID = 1  # consecutive example edits merge into one step
@@ -176,3 +187,73 @@ def setup_of(session: UndoHost) -> Setup:
         for i in range(0, len(conv.examples) - 1, 2)
     )
     return Setup(conv.system_prompt, examples, replace(conv.params))
+
+
+# -- the conversation list ---------------------------------------------------------------
+MOVE_TO_TRASH = "Move to Trash"  # Edit ▸ Undo reads "Undo Move to Trash"
+
+
+class TrashHost(Protocol):
+    """What the command needs of the sidebar (`LibrarySidebar` is one)."""
+
+    def trash_again(self, command: MoveToTrash) -> None: ...
+    def restore_trashed(self, command: MoveToTrash) -> None: ...
+
+
+class MoveToTrash(QUndoCommand):
+    """Conversation `id`, already moved to the trash when pushed; undo restores it, redo moves
+    it to the trash again."""
+
+    def __init__(self, sidebar: TrashHost, id: str) -> None:
+        super().__init__(MOVE_TO_TRASH)
+        self.sidebar, self.id = sidebar, id
+        self._done = True  # the first redo is the move itself, which has happened
+
+    def redo(self) -> None:
+        if self._done:
+            self._done = False
+            return
+        self.sidebar.trash_again(self)
+
+    def undo(self) -> None:
+        self.sidebar.restore_trashed(self)
+
+
+class HasUndo(Protocol):
+    """A session with its undo history (`ChatSession` is one)."""
+
+    undo_stack: QUndoStack
+
+
+class FocusedUndo(QObject):
+    """Makes the sidebar's history the window's active one while the sidebar has the focus,
+    and the shown conversation's (`session()`) otherwise."""
+
+    def __init__(
+        self,
+        group: QUndoGroup,
+        sidebar: QWidget,
+        stack: QUndoStack,
+        session: Callable[[], HasUndo | None],
+    ) -> None:
+        super().__init__(group)
+        self._group, self._sidebar, self._stack, self._session = group, sidebar, stack, session
+        group.addStack(stack)
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            app.focusChanged.connect(self._focus_changed)
+
+    def update(self) -> None:
+        """Activate the history the focus calls for (after focus moves, or a new session)."""
+        focus = QApplication.focusWidget()
+        in_sidebar = focus is not None and (
+            focus is self._sidebar or self._sidebar.isAncestorOf(focus)
+        )
+        session = self._session()
+        if in_sidebar:
+            self._group.setActiveStack(self._stack)
+        elif session is not None:
+            self._group.setActiveStack(session.undo_stack)
+
+    def _focus_changed(self, _old: QWidget | None, _new: QWidget | None) -> None:
+        self.update()

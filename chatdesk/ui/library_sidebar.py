@@ -3,8 +3,9 @@ top, a search over all of them, and the trash.
 
 What it shows comes from `LibraryJobs` (the index, off the GUI thread); what the user does in
 it goes to the window (open, rename in place with F2, pin, duplicate, move to the trash) or
-to the jobs (undo, restore, delete for good, empty the trash). The
-search runs `SEARCH_DELAY_MS` after the last keystroke, on the jobs' search thread.
+to the jobs (undo, restore, delete for good, empty the trash). Move to Trash is undone with
+Ctrl+Z while the list has the focus (its own history, `undo_stack`: ui/conversation_undo.py).
+The search runs `SEARCH_DELAY_MS` after the last keystroke, on the jobs' search thread.
 
 Signals: openRequested(str id, object message_index: int | None, str query, bool
 other_version): open the conversation, at that history message when given, finding a search
@@ -19,9 +20,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from chatdesk.ui.conversation_undo import MoveToTrash
 from chatdesk.ui.library_model import Kind, LibraryModel, Roles, SearchModel
 from chatdesk.ui.library_view import LibraryView
 from chatdesk.ui.qt.core import QModelIndex, Qt, QTimer, Signal
+from chatdesk.ui.qt.gui import QUndoStack
 from chatdesk.ui.qt.widgets import (
     QHBoxLayout,
     QLabel,
@@ -102,6 +105,11 @@ class LibrarySidebar(QWidget):
         layout.addWidget(self.status)
         layout.addLayout(bottom)
         self._undo_id: str | None = None
+        # Move to Trash undone with Ctrl+Z / Edit ▸ Undo while the list has the focus
+        # (ui/library_undo.py); the command being undone or redone, until its job is done.
+        self.undo_stack = QUndoStack(self)
+        self._restoring: MoveToTrash | None = None
+        self._trashing: MoveToTrash | None = None
         self._undo_timer = QTimer(self, singleShot=True, interval=UNDO_MS)
         self._undo_timer.timeout.connect(self.undo_bar.hide)
         self._debounce = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
@@ -335,10 +343,28 @@ class LibrarySidebar(QWidget):
         self.changeRequested.emit("trash", id, None)
 
     def undo_trash(self) -> None:
-        if self._undo_id is not None and self.jobs is not None:
+        """The Undo button of "Moved … to the trash": the same step as Ctrl+Z in the list."""
+        stack = self.undo_stack
+        last = stack.command(stack.index() - 1) if stack.canUndo() else None
+        if isinstance(last, MoveToTrash) and last.id == self._undo_id:
+            stack.undo()
+        elif self._undo_id is not None and self.jobs is not None:
             self.jobs.restore(self._undo_id)
         self._undo_id = None
         self.undo_bar.hide()
+
+    def restore_trashed(self, command: MoveToTrash) -> None:
+        """Undo of Move to Trash: the conversation back from the trash."""
+        if self.jobs is not None:
+            self._restoring = command
+            self.jobs.restore(command.id)
+        self._undo_id = None
+        self.undo_bar.hide()
+
+    def trash_again(self, command: MoveToTrash) -> None:
+        """Redo of Move to Trash."""
+        self._trashing = command
+        self.trash(command.id)
 
     def show_trash(self, shown: bool) -> None:
         self.search.clear()
@@ -373,12 +399,19 @@ class LibrarySidebar(QWidget):
 
     def _done(self, action: str, id: str) -> None:
         if action == "trash":
+            if self._trashing is not None and self._trashing.id == id:
+                self._trashing = None  # redone: the step is on the history already
+            else:
+                self.undo_stack.push(MoveToTrash(self, id))
             entry = next((e for e in self.trash_model.entries if e.id == id), None)
             title = entry.title if entry is not None else "the conversation"
             self.undo_label.setText(f"Moved “{title}” to the trash.")
             self._undo_id = id
             self.undo_bar.show()
             self._undo_timer.start()
+        elif action == "restore" and self._restoring is not None:
+            self._restoring.id = id  # restored under a new id when its own was taken meanwhile
+            self._restoring = None
         elif action == "duplicate":
             self.select(id)
         elif action == "empty":

@@ -339,7 +339,7 @@ class MainWindow(
                 old.scroll = self.transcript.scroll_anchor()  # shown again there
         self._set_edit_aside()  # kept with its conversation, open again when it is shown
         self.session = session
-        self.undo_group.setActiveStack(session.undo_stack)
+        self.focused_undo.update()  # its history, unless the list has the focus
         self._session_links = [
             (session.busyChanged, self._busy_changed),
             (session.planChanged, self.meter.show_plan),

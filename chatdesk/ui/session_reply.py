@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from chatdesk.core import alternatives
+from chatdesk.core.endings import begin_continue
 from chatdesk.core.image_input import count_image_parts, count_images
 from chatdesk.core.messages import Message
 from chatdesk.core.sending import ANSWERED_ROLES, awaits_reply, nothing_to_send
@@ -176,8 +177,7 @@ class ReplyStreaming:
             return
         if continue_index is not None:
             self._reply_index = continue_index
-            meta = self.conversation[continue_index].meta
-            meta.finish_reason, meta.incomplete, meta.pending = None, True, True
+            begin_continue(self.conversation[continue_index].meta)  # how it ended so far kept
         else:
             # Incomplete until its finish_reason arrives: a recovery copy taken mid-stream says so.
             # Pending: not judged "stopped before the reply began" while it is still coming.

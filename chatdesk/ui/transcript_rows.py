@@ -9,6 +9,7 @@ import enum
 import msgspec
 
 from chatdesk.core.choices import FinishReason
+from chatdesk.core.endings import continuable, continued_text, ending_text
 from chatdesk.core.messages import Message, MessageMeta
 from chatdesk.core.sending import REASON_TEXT
 from chatdesk.core.usage import larger_limit, reasoning_exhausted_text, spent_on_reasoning
@@ -92,14 +93,15 @@ def badges(
     if reasoning is not None:
         out.append(reasoning)
     if not streaming:
+        if (made := continued_text(meta)) is not None:  # how a continued reply was made
+            out.append(Badge("info", made))
         if meta.writing is not None and (elsewhere := _elsewhere(meta.writing)):
             out.append(Badge("info", elsewhere))  # it grows as the file does
-        elif meta.stopped:
-            out.append(Badge("warning", "Stopped by you"))
-        elif meta.incomplete and meta.error:
-            out.append(Badge("warning", "Connection dropped — the reply is partial"))
-        elif meta.incomplete:  # a file that does not say why (older chatdesk)
-            out.append(Badge("warning", "Incomplete — the reply was cut off"))
+        elif (ended := ending_text(meta)) is not None:
+            if meta.stopped and continuable(message):  # go on from where Stop landed
+                out.append(Badge("warning", f"{ended} — Continue", "continue", "Continue"))
+            else:
+                out.append(Badge("warning", ended))
     spent = spent_on_reasoning(message.content, meta.finish_reason, meta.usage)
     if spent is not None and not streaming:
         # Nothing to continue: the retry asks again with room to think and to answer.

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from chatdesk.ui.chat_session import ChatSession
+from chatdesk.ui.conversation_undo import FocusedUndo
 from chatdesk.ui.preferences import WindowPreferences
 from chatdesk.ui.qt.gui import QAction, QKeySequence
 from chatdesk.ui.qt.widgets import QLabel, QMenu
@@ -19,10 +20,11 @@ SHORTCUTS = [
     ("New line in the message", "Shift+Enter (or Enter)"),
     ("Stop the reply", "Esc"),
     ("Regenerate the last reply", "Ctrl+R"),
-    ("Continue a reply cut at the length limit", "Ctrl+Shift+Enter"),
+    ("Continue a reply stopped by you or cut at the length limit", "Ctrl+Shift+Enter"),
     ("What will be sent", "Ctrl+I"),
     ("View code (the request as Python, curl...)", "Ctrl+Shift+C"),
-    ("Undo / Redo (a deleted message, an edit; in a text box, its typing first)",
+    ("Undo / Redo (a deleted message, an edit; in a text box, its typing first; in the "
+     "conversation list, a move to the trash)",
      "Ctrl+Z / Ctrl+Shift+Z (or Ctrl+Y)"),
     ("Attach images (or paste / drop them in the message box)", "Ctrl+Shift+A"),
     ("New conversation", "Ctrl+N"),
@@ -100,6 +102,10 @@ class WindowMenus:
         file_menu.addActions([self.close_action, self.quit_action])
 
         edit_menu = menu.addMenu("&Edit")
+        # The list's own history while it has the focus (Move to Trash), else the session's.
+        sidebar = self.sidebar
+        self.focused_undo = FocusedUndo(self.undo_group, sidebar, sidebar.undo_stack,
+                                        lambda: self.session)  # fmt: skip
         self.undo_action = self.undo_group.createUndoAction(self, "&Undo")
         self.undo_action.setShortcuts([QKeySequence("Ctrl+Z")])
         self.redo_action = self.undo_group.createRedoAction(self, "&Redo")

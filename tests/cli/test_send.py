@@ -276,8 +276,8 @@ def test_a_message_too_long_for_the_limit_says_what_the_window_says(srv, tmp_pat
     assert err == (
         "chatdesk: Not sent: The system prompt and the newest message need "
         "157 tokens with 20 reserved for the reply, over the limit of 70 even with every "
-        "earlier turn left out. Shorten the message or the system prompt, lower the maximum "
-        "response tokens or raise the token limit above 157.\n"
+        "earlier turn left out. Shorten the message or the system prompt, or raise the token "
+        "limit above 157.\n"
     )
     assert srv.requests == []
     assert path.read_text() == before

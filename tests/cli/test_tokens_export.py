@@ -340,9 +340,10 @@ def test_tokens_json_sends_nothing_when_it_does_not_fit(seed_file, capsys):
     [
         ("0", "Shorten the message or the system prompt, or raise the token limit above 29."),
         ("1", "Shorten the message or the system prompt, or raise the token limit above 30."),
-        ("2", "Shorten the message or the system prompt, lower the maximum response tokens or "
-         "raise the token limit above 31."),
+        # The prompt alone (29) is over the limit (28): no reply limit makes it fit.
+        ("2", "Shorten the message or the system prompt, or raise the token limit above 31."),
     ],
+    ids=["0", "1", "2"],
 )  # fmt: skip
 def test_too_big_advice_never_asks_for_a_reserve_below_its_least(reserve, advice, seed_file,
                                                                  capsys):  # fmt: skip
@@ -351,6 +352,16 @@ def test_too_big_advice_never_asks_for_a_reserve_below_its_least(reserve, advice
     assert cli.main(["tokens", str(seed_file), "--reserve", reserve, "--limit", "28"]) == 3
     err = capsys.readouterr().err
     assert err.endswith(f"even with every earlier turn left out. {advice}\n")
+
+
+def test_a_lower_reserve_is_advised_with_the_reserve_that_fits(seed_file, capsys):
+    """Tester, session 14: the advice to lower the reply's tokens must be one that fits."""
+    assert cli.main(["tokens", str(seed_file), "--reserve", "20", "--limit", "40"]) == 3
+    assert capsys.readouterr().err.endswith(
+        "Shorten the message or the system prompt, lower the maximum response tokens to at "
+        "most 10 or raise the token limit above 49.\n"
+    )
+    assert cli.main(["tokens", str(seed_file), "--reserve", "10", "--limit", "40"]) == 0
 
 
 def test_a_file_s_least_max_tokens_is_not_advised_lower(tmp_path, capsys):

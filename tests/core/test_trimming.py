@@ -185,9 +185,8 @@ def test_a_message_too_long_for_the_limit_says_once_what_would_make_it_fit(polic
     assert plan.error == (
         f"The system prompt and the newest message need {needed:,} tokens with 20 reserved for "
         "the reply, over the limit of 70 even with every earlier turn left out. Shorten the "
-        "message or the system prompt, lower the maximum response tokens or raise the token "
-        f"limit above {needed:,}."
-    )
+        f"message or the system prompt, or raise the token limit above {needed:,}."
+    )  # the prompt alone is over 70: no reply limit makes it fit
     budget.close()
     # With the model's own limit in force, raising it is no advice; nor is a new conversation.
     conv = Conversation(model="gpt-4o", trimming=TrimSettings(policy=policy))
@@ -198,8 +197,25 @@ def test_a_message_too_long_for_the_limit_says_once_what_would_make_it_fit(polic
     assert plan.error == (
         f"The newest message needs {plan.total:,} tokens with 20 reserved for the reply, over "
         f"the limit of {plan.limit:,} even with every earlier turn left out. Shorten the "
-        "message or lower the maximum response tokens."
+        "message."
+    )  # tester, session 14: it also said "or lower the maximum response tokens", which
+    budget.close()  # cannot help a message over the limit on its own
+
+
+def test_a_lower_reply_limit_is_advised_only_with_the_limit_that_fits():
+    conv = Conversation(model="gpt-4o", trimming=TrimSettings(limit=70))
+    conv.params.max_tokens = 40
+    conv.append(Message("user", " ".join(f"word{i}" for i in range(14))))
+    budget = Budget(conv)
+    plan = budget.plan()
+    assert not plan.fits
+    prompt = plan.total - 40
+    assert plan.error.endswith(
+        f"Shorten the message, lower the maximum response tokens to at most {70 - prompt - 1} "
+        f"or raise the token limit above {plan.total}."
     )
+    conv.params.max_tokens = 70 - prompt - 1  # as advised: it fits
+    assert Budget(conv).plan().fits
     budget.close()
 
 

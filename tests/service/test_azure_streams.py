@@ -14,8 +14,9 @@ from chatdesk.core.conversation import Conversation
 from chatdesk.core.messages import Message
 from chatdesk.core.profiles import ConnectionProfile
 from chatdesk.service.chat import ChatService
-from chatdesk.service.events import ReplyDelta, ReplyResult
+from chatdesk.service.events import ChatError, ReplyDelta, ReplyResult
 from tests.support.fake_azure import ABSENT, FakeAzure, Reply, annotation_choice
+from tests.support.fake_responses import Failed
 
 
 def send(srv: FakeAzure, service: ChatService) -> tuple[str, ReplyResult]:
@@ -90,3 +91,28 @@ def test_message_annotations_in_deltas_are_kept(srv, service):
     _shown, result = send(srv, service)
     assert result.annotations == [citation]
     assert not result.incomplete
+
+
+def test_an_error_event_in_the_stream_is_the_service_failing_the_reply(srv, service):
+    """Tester, session 14: the service failing a reply over an intact stream was badged
+    "Connection dropped". Chat Completions' form of it is an `error` event after some text."""
+    srv.enqueue(Failed(message="The model produced invalid content.", text_before="Half an"))
+    profile = ConnectionProfile("work", "azure-v1", srv.v1_base_url, "gpt-4o")
+    conv = Conversation(history=[Message("user", "Hello there")])
+    with pytest.raises(ChatError) as caught:
+        list(service.stream(service.prepare(conv, profile)))
+    error = caught.value
+    assert error.text == (
+        "The service could not finish the reply: The model produced invalid content. "
+        "(server_error) Send it again to try once more."
+    )
+    assert error.service_failed
+    assert error.partial.content == "Half an"
+    assert error.partial.incomplete
+    assert len(srv.requests) == 1  # accepted: never sent again by itself
+    # What a dropped connection leaves is not said to be the service's doing.
+    srv.enqueue(Reply("Half an answer", chunk_size=4, drop_after=2))
+    with pytest.raises(ChatError) as dropped:
+        list(service.stream(service.prepare(conv, profile)))
+    assert dropped.value.partial.content == "Half an "
+    assert not dropped.value.service_failed

@@ -240,6 +240,7 @@ def test_a_failed_response_is_an_error_keeping_the_text(srv, service):
     assert error.message == "The model failed. (server_error)"
     assert error.partial.content == "Half an"
     assert error.partial.incomplete
+    assert error.service_failed  # the service failed it over an intact stream: no drop
     assert len(srv.requests) == 1  # accepted (and maybe billed): never sent again by itself
 
 

@@ -129,7 +129,9 @@ class ChatCompletionsHandler(WireHandler):
         self.wfile.write(data[: len(data) // 2])
         raise _AbortConnection
 
-    def _stream(self, reply: Reply, body: dict, deployment: str) -> None:
+    def _stream(self, reply: Reply, body: dict, deployment: str, failed: Any = None) -> None:
+        """The chunks of `reply`; with `failed` (a `Failed`), its text and then the `error`
+        event a Chat Completions stream ends with when the service fails the reply."""
         fake = self.server.fake
         pieces, finish, prompt, completion = self._plan(reply, body)
         self._pause(reply.first_byte_delay)
@@ -181,6 +183,11 @@ class ChatCompletionsHandler(WireHandler):
             self._event(chunk({"content": piece}, content_filter_results(mild)))
         if reply.drop_after is not None and len(pieces) >= reply.drop_after:
             raise _AbortConnection
+        if failed is not None:
+            error = {"code": failed.code, "message": failed.message, "type": "server_error"}
+            self._event({"error": error})
+            self._chunk(b"")
+            return
         for index, call in enumerate(reply.tool_calls or []):
             function = call["function"]
             opening = {"index": index, "id": call["id"], "type": call.get("type", "function"),

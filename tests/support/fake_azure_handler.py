@@ -10,14 +10,26 @@ import time
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from tests.support.fake_azure_behaviours import Behaviour, Drop, Hang, Malformed, Trickle
+from tests.support.fake_azure_behaviours import (
+    Behaviour,
+    Drop,
+    Hang,
+    Malformed,
+    Reply,
+    Trickle,
+)
 from tests.support.fake_azure_chat import ChatCompletionsHandler, text_of
 from tests.support.fake_azure_errors import Fail
 from tests.support.fake_azure_images import image_problem
 from tests.support.fake_azure_request_log import RecordedRequest
 from tests.support.fake_azure_tool_turns import tool_turn_problem
 from tests.support.fake_azure_wire import _AbortConnection
-from tests.support.fake_responses import API_VERSION_ROUTE, RESPONSES_ROUTES, ResponsesWire
+from tests.support.fake_responses import (
+    API_VERSION_ROUTE,
+    RESPONSES_ROUTES,
+    Failed,
+    ResponsesWire,
+)
 
 _DEPLOYMENT_ROUTE = re.compile(r"^/openai/deployments/([^/]+)/chat/completions/?$")
 _V1_ROUTES = ("/openai/v1/chat/completions", "/v1/chat/completions")
@@ -170,6 +182,8 @@ class _Handler(ChatCompletionsHandler):
             self._trickle(behaviour)
         elif wire is not None:
             wire.serve(behaviour)
+        elif isinstance(behaviour, Failed):  # its text, then an `error` event in the stream
+            self._stream(Reply(behaviour.text_before), body, deployment, failed=behaviour)
         elif body.get("stream") and not behaviour.plain_json:
             self._stream(behaviour, body, deployment)
         else:

@@ -39,7 +39,8 @@ GONE_MESSAGE = "Previous response with id '{id}' not found."
 @dataclass
 class Failed:
     """A response the service accepted and then failed: streamed, text pieces then
-    `response.failed`; not streamed, the response object with status "failed"."""
+    `response.failed`; not streamed, the response object with status "failed". Served to a
+    Chat Completions stream: its text, then an `error` event (`data: {"error": {...}}`)."""
 
     code: str = "server_error"
     message: str = "The model produced invalid content. Consider modifying your prompt."

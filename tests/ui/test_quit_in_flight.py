@@ -71,7 +71,7 @@ def test_quit_confirmed_keeps_what_arrived_said_alike_in_window_file_and_export(
     assert reply.content
     assert reply.content != LONG
     assert reply.meta.stopped  # the user chose to stop it: the badge's words are true
-    assert "Stopped by you" in [badge.text for badge in badges(reply)]
+    assert "Stopped by you — Continue" in [badge.text for badge in badges(reply)]
     assert saved_reply(session.path)["metadata"]["stopped"] is True
     out = tmp_path / "story.md"
     assert cli.main(["export", str(session.path), "-o", str(out)]) == 0

@@ -172,5 +172,4 @@ def test_a_message_too_long_for_the_limit_is_not_sent_because_it_does_not_fit(qt
     assert "trimming policy" not in error
     assert error.endswith("need 157 tokens with 20 reserved for the reply, over the limit of 70 "
                           "even with every earlier turn left out. Shorten the message or the "
-                          "system prompt, lower the maximum response tokens or raise the token "
-                          "limit above 157. — Retry")  # fmt: skip
+                          "system prompt, or raise the token limit above 157. — Retry")  # fmt: skip

@@ -174,7 +174,9 @@ def test_a_returning_users_window_defers_what_it_does_not_show(tmp_path, monkeyp
 #     session 12): the model passed the 500-line limit with the window of rows.
 # 93: which stretch of the history is rows in its own module (ui/transcript_window.py, session
 #     14): rows below the window as well as above it, so a jump lays out 60 rows, not 100,000.
-FIRST_FRAME_MODULES = 93
+# 94: how a reply ended, in words (core/endings.py, session 14): a restored conversation's
+#     badges on the first frame, the export's notes and Continue follow it.
+FIRST_FRAME_MODULES = 94
 
 
 def test_the_first_frame_imports_a_bounded_number_of_chatdesk_modules(tmp_path, monkeypatch):
