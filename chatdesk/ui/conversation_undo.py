@@ -204,9 +204,11 @@ class MoveToTrash(QUndoCommand):
     """Conversation `id`, already moved to the trash when pushed; undo restores it, redo moves
     it to the trash again."""
 
-    def __init__(self, sidebar: TrashHost, id: str) -> None:
+    def __init__(self, sidebar: TrashHost, conversation_id: str) -> None:
         super().__init__(MOVE_TO_TRASH)
-        self.sidebar, self.id = sidebar, id
+        # Not `self.id`: PySide takes an attribute named as a virtual (QUndoCommand.id) for its
+        # override, and the stack's merge check called the string: a crash on the second push.
+        self.sidebar, self.conversation_id = sidebar, conversation_id
         self._done = True  # the first redo is the move itself, which has happened
 
     def redo(self) -> None:

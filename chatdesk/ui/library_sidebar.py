@@ -346,7 +346,7 @@ class LibrarySidebar(QWidget):
         """The Undo button of "Moved … to the trash": the same step as Ctrl+Z in the list."""
         stack = self.undo_stack
         last = stack.command(stack.index() - 1) if stack.canUndo() else None
-        if isinstance(last, MoveToTrash) and last.id == self._undo_id:
+        if isinstance(last, MoveToTrash) and last.conversation_id == self._undo_id:
             stack.undo()
         elif self._undo_id is not None and self.jobs is not None:
             self.jobs.restore(self._undo_id)
@@ -357,14 +357,14 @@ class LibrarySidebar(QWidget):
         """Undo of Move to Trash: the conversation back from the trash."""
         if self.jobs is not None:
             self._restoring = command
-            self.jobs.restore(command.id)
+            self.jobs.restore(command.conversation_id)
         self._undo_id = None
         self.undo_bar.hide()
 
     def trash_again(self, command: MoveToTrash) -> None:
         """Redo of Move to Trash."""
         self._trashing = command
-        self.trash(command.id)
+        self.trash(command.conversation_id)
 
     def show_trash(self, shown: bool) -> None:
         self.search.clear()
@@ -399,7 +399,7 @@ class LibrarySidebar(QWidget):
 
     def _done(self, action: str, id: str) -> None:
         if action == "trash":
-            if self._trashing is not None and self._trashing.id == id:
+            if self._trashing is not None and self._trashing.conversation_id == id:
                 self._trashing = None  # redone: the step is on the history already
             else:
                 self.undo_stack.push(MoveToTrash(self, id))
@@ -410,7 +410,8 @@ class LibrarySidebar(QWidget):
             self.undo_bar.show()
             self._undo_timer.start()
         elif action == "restore" and self._restoring is not None:
-            self._restoring.id = id  # restored under a new id when its own was taken meanwhile
+            # Restored under a new id when its own was taken meanwhile.
+            self._restoring.conversation_id = id
             self._restoring = None
         elif action == "duplicate":
             self.select(id)

@@ -118,13 +118,18 @@ class TranscriptScrolling:
         # Home / Ctrl+Home: the first message of the conversation, not the first row; End the
         # last. Named here: when the rows were replaced, there is no current row to go from
         # (QListView would go to the first row).
+        # The bar is moved after Qt's own scroll to the new current row: that puts a row taller
+        # than the viewport at its top (Ctrl+End showed a long last reply's first lines), and
+        # does nothing when the row was current already (Ctrl+Home stayed at the bottom).
         actions = QAbstractItemView.CursorAction
         model = self.model()
         if cursorAction == actions.MoveHome and isinstance(model, TranscriptModel):
             self.show_start()
+            QTimer.singleShot(0, self, self.go_to_start)
             return model.index(0, 0)
         if cursorAction == actions.MoveEnd and isinstance(model, TranscriptModel):
             self.back_to_window()
+            QTimer.singleShot(0, self, self.scrollToBottom)
             return model.index(model.rowCount() - 1, 0)
         return super().moveCursor(cursorAction, modifiers)  # type: ignore[misc]
 

@@ -56,3 +56,28 @@ def test_ctrl_z_in_the_list_brings_back_the_conversation_just_trashed(qtbot, win
     qtbot.waitUntil(lambda: window.undo_action.text() == "&Undo Delete message")
     window.undo_action.trigger()
     assert [m.content for m in window.session.conversation] == ["hello", "hi"]
+
+
+def test_two_conversations_trashed_one_after_the_other_are_undone_newest_first(qtbot, window):
+    # The second Move to Trash crashed the app (a segmentation fault): the undo step's
+    # conversation id was an attribute named `id`, which PySide took for QUndoCommand.id()'s
+    # override, and the stack called it to see whether the two steps merge.
+    library = window.context.library
+    first = add(library, "Bread notes", time.time() - 100)
+    second = add(library, "Soup notes", time.time() - 50)
+    reload(qtbot, window, "Bread notes")
+    wait_listed(qtbot, window, "Soup notes")
+    sidebar = window.sidebar
+    for id in (first, second):
+        sidebar.trash(id)
+        qtbot.waitUntil(lambda id=id: library.path(id, trashed=True).exists(), timeout=10_000)
+    qtbot.waitUntil(lambda: sidebar.undo_stack.count() == 2, timeout=10_000)
+    sidebar.list.setFocus()
+    qtbot.waitUntil(lambda: window.undo_action.text() == "&Undo Move to Trash")
+    window.undo_action.trigger()
+    wait_listed(qtbot, window, "Soup notes")
+    assert library.path(first, trashed=True).exists()  # the newest step first
+    window.undo_action.trigger()
+    wait_listed(qtbot, window, "Bread notes")
+    assert library.path(first).exists()
+    assert library.path(second).exists()

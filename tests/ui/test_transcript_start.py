@@ -356,3 +356,27 @@ def test_ctrl_home_and_ctrl_end_lay_out_a_window_of_rows(qtbot, far_view):
     assert bar.value() == bar.maximum()
     assert (model.hidden, model.rowCount()) == (20_000 - JUMP_ROWS, JUMP_ROWS)
     assert 0 < len(view.asked) < 2000
+
+
+def test_ctrl_end_shows_the_end_of_a_last_reply_taller_than_the_window(qtbot, window, tmp_path):
+    # A tester's 3,623-line reply: Ctrl+End showed its first lines, the end 3,500 lines below.
+    conv = Conversation()
+    for n in range(40):
+        conv.append(Message("user", f"Question {n}"))
+        conv.append(Message("assistant", f"Reply {n}"))
+    conv.append(Message("user", "Write the full migration plan"))
+    conv.append(Message("assistant", "\n\n".join(f"Step {n}: do part {n}." for n in range(300))))
+    path = tmp_path / "tall.json"
+    save_conversation(conv, path)
+    open_and_wait(qtbot, window, [str(path)])
+    view = window.transcript
+    bar = view.verticalScrollBar()
+    qtbot.waitUntil(lambda: bar.maximum() > 0)
+    for modifier in (Qt.KeyboardModifier.ControlModifier, Qt.KeyboardModifier.NoModifier):
+        ctrl(qtbot, view, Qt.Key.Key_Home)
+        assert bar.value() == bar.minimum()
+        qtbot.keyClick(view, Qt.Key.Key_End, modifier)
+        settle(qtbot)
+        assert bar.value() == bar.maximum()
+        last = view.transcript().message(view.currentIndex().row())
+        assert last.content.startswith("Step 0:")
