@@ -68,10 +68,7 @@ if TYPE_CHECKING:  # the openai SDK loads with the service, not with this dialog
 
 
 class _DeviceCodeBridge(QObject):
-    """Carries a device code from the sign-in thread to the GUI thread (a queued signal).
-
-    Signals: deviceCode(object).
-    """
+    """Carries a device code from the sign-in thread to the GUI thread (a queued signal)."""
 
     deviceCode = Signal(object)
 
