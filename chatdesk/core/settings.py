@@ -21,9 +21,8 @@ learned from each deployment's answers and its read timeout (see `chatdesk.core.
 `request_deadline` is the longest a whole request may take, in seconds. `library_folder` moves
 the conversation library ("" keeps it in the data folder: `chatdesk.core.library`);
 `library_migrated` is set once the first launch with a library offered the older files.
-`last_folder` is the folder the last Open, Save as or Export chose, where the next one starts,
-across launches too; a file without it (written before it was kept) starts as before, in the
-newest recent file's folder (`ui/file_flows.py`), and gains it at the next choice.
+`last_folder` is where the next Open, Save as or Export starts (the last one's folder, across
+launches; without it, the newest recent file's folder: `ui/file_flows.py`).
 
 Loading never fails and never loses the user's file. A bad value of one setting (or one bad
 profile, preset or list entry) costs only itself: it falls back to its default, every other
@@ -32,11 +31,10 @@ setting is kept, and the warning names it, its value and what is used instead
 the next save leaves the bad value out. A file that is not a settings document at all (not JSON,
 not an object, a newer or unknown version) is set aside as ``settings.json.bad-<timestamp>`` and
 the defaults come back with a warning that says why. Every front end must show the warning.
-A settings path that is not a regular file (a FIFO, a device,
-a link to one), or a file that cannot be read (no permission, a link loop), is neither read nor
-set aside nor written over: `LoadedSettings.writable` is False. Reads are bounded (`safe_read`);
-numbers JSON does not take are refused (`text_policy`).
-Older files are brought forward by the `_MIGRATIONS` table, one version at a time.
+A settings path that is not a regular file (a FIFO, a device, a link to one), or a file that
+cannot be read (no permission, a link loop), is neither read nor set aside nor written over:
+`LoadedSettings.writable` is False. Reads are bounded (`safe_read`); numbers JSON does not
+take are refused (`text_policy`); older files are brought forward by `_MIGRATIONS`.
 """
 
 from __future__ import annotations
