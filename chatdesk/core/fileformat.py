@@ -363,14 +363,17 @@ def _migrate_v1(data: dict[str, Any]) -> dict[str, Any]:
 
 
 # Request fields chatdesk sets itself; everything else in a body is kept in `request_extra`.
+# `title` is no request parameter (Azure answers 400 "Unrecognized request argument"): a body
+# of one's own that gives it names the conversation, as a chatdesk file's does.
 _OWN_REQUEST_FIELDS = frozenset(
-    ("model", "messages", "max_completion_tokens", "stream", "stream_options")
+    ("model", "messages", "max_completion_tokens", "stream", "stream_options", "title")
 ) | frozenset(GenerationParams.__struct_fields__)
 
 
 def _from_request_body(data: dict[str, Any]) -> Conversation:
     conv = _conversation_from_messages(field(data, "messages", list))
     conv.model = field(data, "model", str, None)
+    conv.title = field(data, "title", str, "")
     params = dict(data)
     names: dict[str, str] = {}  # a parameter read under another name, for messages
     if "max_completion_tokens" in params and "max_tokens" not in params:

@@ -17,7 +17,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from chatdesk.ui.qt.core import QEvent, QObject, QPersistentModelIndex, QPoint, QPointF, Qt, Signal
+from chatdesk.ui.qt.core import (
+    QEvent,
+    QObject,
+    QPersistentModelIndex,
+    QPoint,
+    QPointF,
+    Qt,
+    QTimer,
+    Signal,
+)
 from chatdesk.ui.qt.gui import QGuiApplication, QKeyEvent, QKeySequence, QMouseEvent, QTextCursor
 from chatdesk.ui.qt.widgets import QListView
 
@@ -25,6 +34,7 @@ if TYPE_CHECKING:
     from chatdesk.ui.message_body import MessageBody, Position
 
 EDGE = 24  # pixels from the viewport's top or bottom where a drag scrolls
+SCROLL_EVERY_MS = 30  # while the pointer is held past an edge, the transcript keeps scrolling
 
 
 class TextSelection(QObject):
@@ -44,6 +54,12 @@ class TextSelection(QObject):
         self.anchor: Position = (0, 0)
         self.focus: Position = (0, 0)
         self._dragging = False
+        # A pointer held still past an edge sends no more moves: a timer goes on scrolling,
+        # as text editors do, so one drag selects more than the screen shows.
+        self._edge_timer = QTimer(self)
+        self._edge_timer.setInterval(SCROLL_EVERY_MS)
+        self._edge_timer.timeout.connect(self._scroll_at_edge)
+        self._pointer = QPoint()
         view.viewport().installEventFilter(self)
         view.installEventFilter(self)
 
@@ -160,25 +176,38 @@ class TextSelection(QObject):
     def _move(self, event: QMouseEvent) -> bool:
         if not self._dragging or self.row is None or not self.row.isValid():
             return False
-        pos = event.position().toPoint()
-        bar = self.view.verticalScrollBar()
+        self._pointer = event.position().toPoint()
+        self._scroll_at_edge()
+        return True
+
+    def _scroll_at_edge(self) -> None:
+        """Scroll when the dragging pointer is past the top or bottom, and select to it."""
+        if not self._dragging or self.row is None or not self.row.isValid():
+            self._edge_timer.stop()
+            return
+        pos = self._pointer
         height = self.view.viewport().height()
         step = min(pos.y() - EDGE, 0) + max(pos.y() - height + EDGE, 0)
         if step:  # dragging past the top or bottom scrolls the transcript
             # The reader scrolls: a row held in place (after a find, a reopening) is let go,
             # or the next layout (a streamed chunk) would scroll back from under the drag.
             self.view.release_hold()
+            bar = self.view.verticalScrollBar()
             bar.setValue(bar.value() + step)
+            if not self._edge_timer.isActive():
+                self._edge_timer.start()
+        else:
+            self._edge_timer.stop()
         here = self._body_position(pos, self.row)
         if here is not None and here != self.focus:
             self.focus = here
             self._show()
-        return True
 
     def _release(self, event: QMouseEvent) -> bool:
         if not self._dragging:
             return False
         self._dragging = False
+        self._edge_timer.stop()
         if self.anchor == self.focus:
             self.clear()  # a plain click
         return True

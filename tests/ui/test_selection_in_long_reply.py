@@ -167,7 +167,31 @@ def test_a_drag_past_the_edge_scrolls_a_streaming_reply_that_was_held_in_place(
     assert scrolled > before
     qtbot.wait(300)  # chunks arrive, the list is laid out again
     assert session.busy
-    assert bar.value() == scrolled  # not scrolled back from under the drag
+    assert bar.value() >= scrolled  # not scrolled back (the pointer held there scrolls on)
     qtbot.mouseRelease(viewport, Qt.MouseButton.LeftButton, pos=bottom)
     assert view.text_selection.active
     wait_idle(qtbot, window)
+
+
+def test_a_pointer_held_past_the_bottom_keeps_scrolling_and_selecting(qtbot, window, server):
+    # Tester 14b: dragging past the transcript's edge scrolled only while the pointer moved, so
+    # a drag could not select more than the screen showed.
+    view, index = long_reply_row(qtbot, window, server)
+    piece, start = where(view, index, "def func_2_0")
+    centre_on(qtbot, view, index, piece, start)
+    bar = view.verticalScrollBar()
+    viewport = view.viewport()
+    first = point_of(view, index, piece, start)
+    qtbot.mousePress(viewport, Qt.MouseButton.LeftButton, pos=first)
+    before = bar.value()
+    below = QPoint(first.x(), viewport.height() + 10)  # held there: no more moves
+    qtbot.mouseMove(viewport, below)
+    qtbot.wait(500)
+    assert bar.value() > before + 300  # ~34 px every 30 ms
+    qtbot.mouseRelease(viewport, Qt.MouseButton.LeftButton, pos=below)
+    scrolled = bar.value()
+    qtbot.wait(100)
+    assert bar.value() == scrolled  # the release stops it
+    text = view.text_selection.text()
+    assert text.startswith("def func_2_0")
+    assert "func_4_0" in text  # more than the screen held when the drag began
